@@ -1,0 +1,20 @@
+//! Fengqiao's pure domain: the rules of DOMAIN.md as functions and types. No I/O, no async,
+//! no clock reads — `now` is always a parameter — so that every rule is tested with plain unit
+//! and property tests.
+
+pub mod case;
+pub mod case_number;
+pub mod contact;
+pub mod history;
+pub mod identity;
+pub mod org;
+pub mod triage;
+pub mod validation;
+pub mod workflow;
+
+use chrono::FixedOffset;
+
+/// Asia/Shanghai: China observes no daylight saving time, so a fixed +08:00 offset is exact.
+pub fn china_time() -> FixedOffset {
+    FixedOffset::east_opt(8 * 3600).expect("+08:00 is a valid offset")
+}

@@ -1,0 +1,218 @@
+//! Fengqiao's storage: one query layer over SQLite and PostgreSQL.
+//!
+//! Every query is written once, with `$1`-style parameters that both backends understand, and
+//! run through [`on_db!`], which expands the same code for each pool type. What truly differs
+//! between the two databases lives in [`schema::Dialect`] and nowhere else.
+//!
+//! Data scope is applied here: every function that reads cases takes the [`Viewer`], so that no
+//! handler can forget whose cases it may show.
+
+pub mod audit;
+pub mod auth;
+pub mod cases;
+pub mod crypto;
+pub mod demo;
+pub mod org;
+pub mod schema;
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use chrono::{DateTime, TimeZone, Utc};
+use domain::case_number::CaseNumberFormat;
+use domain::org::{Role, Scope};
+use domain::validation::{FieldError, Message};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{PgPool, SqlitePool};
+
+pub use crypto::Crypto;
+
+/// Runs the same code against whichever pool the store holds. Inside `$body`, `$pool` is a
+/// `&SqlitePool` or a `&PgPool`; the body is written once and compiled for each.
+macro_rules! on_db {
+    ($db:expr, |$pool:ident| $body:expr) => {
+        match $db {
+            $crate::Db::Sqlite($pool) => $body,
+            $crate::Db::Postgres($pool) => $body,
+        }
+    };
+}
+pub(crate) use on_db;
+
+/// The connection pool of the backend in use.
+#[derive(Clone, Debug)]
+pub enum Db {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// Everything that can go wrong below the HTTP layer, each with what the client needs to know.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("{what} not found")]
+    NotFound { what: &'static str },
+    /// The request conflicts with the current state (stale version, step not allowed now).
+    #[error("conflict: {}", message.en)]
+    Conflict {
+        code: &'static str,
+        message: Message,
+    },
+    #[error("forbidden: {}", message.en)]
+    Forbidden { message: Message },
+    #[error("invalid input")]
+    Invalid(Vec<FieldError>),
+    #[error("wrong username or password")]
+    BadCredentials,
+    #[error("too many failed attempts; retry in {retry_after_secs} s")]
+    TooManyAttempts { retry_after_secs: i64 },
+    #[error("database error")]
+    Database(#[from] sqlx::Error),
+    #[error("personal data could not be decrypted: wrong key?")]
+    Decrypt,
+    #[error("i/o error on {path}")]
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("{0}")]
+    Setup(String),
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+impl StoreError {
+    pub fn invalid(error: FieldError) -> Self {
+        StoreError::Invalid(vec![error])
+    }
+
+    pub fn conflict(code: &'static str, zh: impl Into<String>, en: impl Into<String>) -> Self {
+        StoreError::Conflict {
+            code,
+            message: Message::new(zh, en),
+        }
+    }
+
+    pub fn forbidden(zh: impl Into<String>, en: impl Into<String>) -> Self {
+        StoreError::Forbidden {
+            message: Message::new(zh, en),
+        }
+    }
+}
+
+/// The signed-in user a request acts for: who they are and what they may see.
+#[derive(Debug, Clone)]
+pub struct Viewer {
+    pub user_id: i64,
+    pub username: String,
+    pub role: Role,
+    pub unit_id: i64,
+    pub scope: Scope,
+}
+
+/// Settings the store needs from the configuration.
+#[derive(Debug, Clone)]
+pub struct StoreOptions {
+    pub case_number_format: CaseNumberFormat,
+    /// How long a bearer token lives.
+    pub token_lifetime: Duration,
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        Self {
+            case_number_format: CaseNumberFormat::default(),
+            token_lifetime: Duration::from_secs(12 * 3600),
+        }
+    }
+}
+
+/// The store: a pool, the key for personal data, and the settings.
+#[derive(Clone)]
+pub struct Store {
+    pub(crate) db: Db,
+    pub(crate) crypto: Crypto,
+    pub(crate) options: StoreOptions,
+}
+
+impl Store {
+    /// Connects to `url` (`sqlite://…` creates the file; `postgres://…`). Does not migrate.
+    pub async fn connect(url: &str, crypto: Crypto, options: StoreOptions) -> Result<Self> {
+        let db = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let connect = PgConnectOptions::from_str(url)?;
+            let pool = PgPoolOptions::new()
+                .max_connections(16)
+                .connect_with(connect)
+                .await?;
+            Db::Postgres(pool)
+        } else if url.starts_with("sqlite:") {
+            let connect = SqliteConnectOptions::from_str(url)?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(10));
+            if let Some(parent) = Path::new(connect.get_filename()).parent() {
+                std::fs::create_dir_all(parent).map_err(|source| StoreError::Io {
+                    path: parent.display().to_string(),
+                    source,
+                })?;
+            }
+            let pool = SqlitePoolOptions::new()
+                .max_connections(8)
+                .connect_with(connect)
+                .await?;
+            Db::Sqlite(pool)
+        } else {
+            return Err(StoreError::Setup(format!(
+                "unsupported database URL {url:?}: use sqlite://FILE or postgres://…"
+            )));
+        };
+        Ok(Self {
+            db,
+            crypto,
+            options,
+        })
+    }
+
+    pub fn backend(&self) -> &'static str {
+        match self.db {
+            Db::Sqlite(_) => "sqlite",
+            Db::Postgres(_) => "postgres",
+        }
+    }
+
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+
+    pub async fn close(&self) {
+        on_db!(&self.db, |pool| pool.close().await)
+    }
+
+    /// Whether the database answers; for `/healthz`.
+    pub async fn ping(&self) -> bool {
+        on_db!(&self.db, |pool| sqlx::query("SELECT 1")
+            .execute(pool)
+            .await
+            .is_ok())
+    }
+}
+
+/// Timestamps are stored as milliseconds since the Unix epoch (BIGINT on both backends), which
+/// compare and index the same way everywhere.
+pub fn to_ms(at: DateTime<Utc>) -> i64 {
+    at.timestamp_millis()
+}
+
+pub fn from_ms(ms: i64) -> DateTime<Utc> {
+    Utc.timestamp_millis_opt(ms).single().unwrap_or_default()
+}
+
+/// RFC 3339 in China time, as the API shows every time.
+pub fn rfc3339(ms: i64) -> String {
+    from_ms(ms)
+        .with_timezone(&domain::china_time())
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
+}

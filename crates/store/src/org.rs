@@ -1,0 +1,268 @@
+//! The organisation: regions, grids, units and users.
+
+use domain::org::{RegionCode, Role, Scope, UnitKind};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::{Result, Store, StoreError, on_db};
+
+#[derive(Debug, Clone, Serialize, ToSchema, sqlx::FromRow)]
+pub struct RegionView {
+    /// 12-digit division code.
+    pub code: String,
+    pub name: String,
+    pub short_name: Option<String>,
+    /// province | city | district | street | community
+    pub level: String,
+    pub parent_code: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema, sqlx::FromRow)]
+pub struct GridView {
+    pub id: i64,
+    pub code: String,
+    pub name: String,
+    pub community_code: String,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema, sqlx::FromRow)]
+pub struct UnitView {
+    pub id: i64,
+    pub name: String,
+    /// centre | department | police | petition_office | court | mediation_committee | industry_mediation | brand_room
+    pub kind: String,
+    pub region_code: String,
+    pub parent_id: Option<i64>,
+    /// Space-separated category codes the unit handles as a sector unit (条).
+    pub categories: String,
+}
+
+/// A region to create.
+pub struct NewRegion<'a> {
+    pub code: &'a RegionCode,
+    pub name: &'a str,
+    pub short_name: Option<&'a str>,
+}
+
+pub struct NewUnit<'a> {
+    pub name: &'a str,
+    pub kind: UnitKind,
+    pub region_code: &'a RegionCode,
+    pub parent_id: Option<i64>,
+    pub categories: &'a [&'a str],
+}
+
+/// A user as stored, without the password hash.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct UserView {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    pub unit_id: i64,
+}
+
+impl Store {
+    pub async fn region_create(&self, region: NewRegion<'_>) -> Result<()> {
+        let level = serde_json::to_value(region.code.level()).unwrap_or_default();
+        let parent = region.code.parent().map(|p| p.to_string());
+        on_db!(&self.db, |pool| {
+            sqlx::query("INSERT INTO regions (code, name, short_name, level, parent_code) VALUES ($1, $2, $3, $4, $5)")
+                .bind(region.code.as_str())
+                .bind(region.name)
+                .bind(region.short_name)
+                .bind(level.as_str())
+                .bind(parent)
+                .execute(pool)
+                .await
+                .map(|r| r.rows_affected())
+        })?;
+        Ok(())
+    }
+
+    pub async fn regions(&self) -> Result<Vec<RegionView>> {
+        let sql = "SELECT code, name, short_name, level, parent_code FROM regions ORDER BY code";
+        Ok(on_db!(&self.db, |pool| sqlx::query_as(sql)
+            .fetch_all(pool)
+            .await)?)
+    }
+
+    pub async fn region(&self, code: &RegionCode) -> Result<Option<RegionView>> {
+        let sql = "SELECT code, name, short_name, level, parent_code FROM regions WHERE code = $1";
+        Ok(on_db!(&self.db, |pool| sqlx::query_as(sql)
+            .bind(code.as_str())
+            .fetch_optional(pool)
+            .await)?)
+    }
+
+    pub async fn grid_create(&self, code: &str, name: &str, community: &RegionCode) -> Result<i64> {
+        let sql = "INSERT INTO grids (code, name, community_code) VALUES ($1, $2, $3) RETURNING id";
+        let (id,): (i64,) = on_db!(&self.db, |pool| sqlx::query_as(sql)
+            .bind(code)
+            .bind(name)
+            .bind(community.as_str())
+            .fetch_one(pool)
+            .await)?;
+        Ok(id)
+    }
+
+    pub async fn grids(&self) -> Result<Vec<GridView>> {
+        let sql = "SELECT id, code, name, community_code FROM grids ORDER BY code";
+        Ok(on_db!(&self.db, |pool| sqlx::query_as(sql)
+            .fetch_all(pool)
+            .await)?)
+    }
+
+    pub async fn grid(&self, id: i64) -> Result<Option<GridView>> {
+        let sql = "SELECT id, code, name, community_code FROM grids WHERE id = $1";
+        Ok(on_db!(&self.db, |pool| sqlx::query_as(sql)
+            .bind(id)
+            .fetch_optional(pool)
+            .await)?)
+    }
+
+    pub async fn unit_create(&self, unit: NewUnit<'_>) -> Result<i64> {
+        let sql = "INSERT INTO units (name, kind, region_code, parent_id, categories) VALUES ($1, $2, $3, $4, $5) RETURNING id";
+        let categories = unit.categories.join(" ");
+        let (id,): (i64,) = on_db!(&self.db, |pool| {
+            sqlx::query_as(sql)
+                .bind(unit.name)
+                .bind(unit.kind.as_str())
+                .bind(unit.region_code.as_str())
+                .bind(unit.parent_id)
+                .bind(&categories)
+                .fetch_one(pool)
+                .await
+        })?;
+        Ok(id)
+    }
+
+    pub async fn units(&self) -> Result<Vec<UnitView>> {
+        let sql = "SELECT id, name, kind, region_code, parent_id, categories FROM units ORDER BY region_code, id";
+        Ok(on_db!(&self.db, |pool| sqlx::query_as(sql)
+            .fetch_all(pool)
+            .await)?)
+    }
+
+    pub async fn unit(&self, id: i64) -> Result<Option<UnitView>> {
+        let sql =
+            "SELECT id, name, kind, region_code, parent_id, categories FROM units WHERE id = $1";
+        Ok(on_db!(&self.db, |pool| sqlx::query_as(sql)
+            .bind(id)
+            .fetch_optional(pool)
+            .await)?)
+    }
+
+    /// The governance centre (综治中心) of exactly this region, if there is one.
+    pub async fn centre_of(&self, region: &RegionCode) -> Result<Option<UnitView>> {
+        let sql = "SELECT id, name, kind, region_code, parent_id, categories FROM units WHERE kind = 'centre' AND region_code = $1 ORDER BY id LIMIT 1";
+        Ok(on_db!(&self.db, |pool| sqlx::query_as(sql)
+            .bind(region.as_str())
+            .fetch_optional(pool)
+            .await)?)
+    }
+
+    /// Creates a staff user; the password is hashed with argon2id.
+    pub async fn user_create(
+        &self,
+        username: &str,
+        display_name: &str,
+        role: Role,
+        unit_id: i64,
+        password: &str,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<i64> {
+        let username = username.trim();
+        let valid_name = (3..=32).contains(&username.len())
+            && username
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'));
+        if !valid_name {
+            return Err(StoreError::invalid(domain::validation::FieldError::new(
+                "username",
+                "invalid_username",
+                domain::validation::Message::new(
+                    "username 应为 3 到 32 个字母、数字、下划线、连字符或点",
+                    "username must be 3 to 32 letters, digits, _, - or .",
+                ),
+            )));
+        }
+        if password.chars().count() < 8 {
+            return Err(StoreError::invalid(domain::validation::FieldError::new(
+                "password",
+                "too_short",
+                domain::validation::Message::new(
+                    "password 至少 8 个字符",
+                    "password must have at least 8 characters",
+                ),
+            )));
+        }
+        if self.unit(unit_id).await?.is_none() {
+            return Err(StoreError::NotFound { what: "unit" });
+        }
+        let hash = crate::auth::hash_password(password)?;
+        let sql = "INSERT INTO users (username, display_name, role, unit_id, password_hash, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id";
+        let inserted: std::result::Result<(i64,), sqlx::Error> = on_db!(&self.db, |pool| {
+            sqlx::query_as(sql)
+                .bind(username)
+                .bind(display_name)
+                .bind(role.as_str())
+                .bind(unit_id)
+                .bind(&hash)
+                .bind(crate::to_ms(now))
+                .fetch_one(pool)
+                .await
+        });
+        match inserted {
+            Ok((id,)) => Ok(id),
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Err(StoreError::conflict(
+                "username_taken",
+                format!("用户名 {username} 已存在"),
+                format!("the username {username} is taken"),
+            )),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    pub async fn users(&self) -> Result<Vec<UserView>> {
+        let sql = "SELECT id, username, display_name, role, unit_id FROM users ORDER BY id";
+        let rows: Vec<(i64, String, String, String, i64)> =
+            on_db!(&self.db, |pool| sqlx::query_as(sql).fetch_all(pool).await)?;
+        Ok(rows.into_iter().filter_map(user_view).collect())
+    }
+
+    /// The viewer for a user: their role and the scope their unit's region gives.
+    pub async fn viewer(&self, user_id: i64) -> Result<crate::Viewer> {
+        let sql = "SELECT u.username, u.role, u.unit_id, n.region_code FROM users u JOIN units n ON n.id = u.unit_id WHERE u.id = $1 AND u.active";
+        let row: Option<(String, String, i64, String)> =
+            on_db!(&self.db, |pool| sqlx::query_as(sql)
+                .bind(user_id)
+                .fetch_optional(pool)
+                .await)?;
+        let (username, role, unit_id, region) = row.ok_or(StoreError::NotFound { what: "user" })?;
+        let role = Role::parse(&role).ok_or(StoreError::Setup(format!(
+            "user {username} has an unknown role {role}"
+        )))?;
+        let region = RegionCode::parse(&region)
+            .map_err(|e| StoreError::Setup(format!("unit {unit_id} has a bad region: {e}")))?;
+        Ok(crate::Viewer {
+            user_id,
+            username,
+            role,
+            unit_id,
+            scope: Scope { region, unit_id },
+        })
+    }
+}
+
+pub(crate) fn user_view(
+    (id, username, display_name, role, unit_id): (i64, String, String, String, i64),
+) -> Option<UserView> {
+    Some(UserView {
+        id,
+        username,
+        display_name,
+        role: Role::parse(&role)?,
+        unit_id,
+    })
+}
