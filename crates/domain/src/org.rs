@@ -233,6 +233,8 @@ coded_enum! {
         IndustryMediation = "industry_mediation",
         /// 品牌调解室 — named brand mediation room.
         BrandRoom = "brand_room",
+        /// 网格工作站 — the station of a grid, where its grid workers belong.
+        Grid = "grid",
     }
 }
 

@@ -14,7 +14,8 @@ use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 
 use crate::org::{UserView, user_view};
-use crate::{Result, Store, StoreError, on_db, to_ms};
+use crate::sql::args;
+use crate::{Result, Store, StoreError, to_ms};
 
 /// Failed logins allowed before the account is slowed down.
 pub const FREE_ATTEMPTS: i64 = 5;
@@ -78,10 +79,7 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<(String, UserView)> {
         let sql = "SELECT id, username, display_name, role, unit_id, password_hash, failed_logins, locked_until FROM users WHERE username = $1 AND active";
-        let row: Option<UserRow> = on_db!(&self.db, |pool| sqlx::query_as(sql)
-            .bind(username.trim())
-            .fetch_optional(pool)
-            .await)?;
+        let row: Option<UserRow> = self.fetch_optional(sql, args![username.trim()]).await?;
         let Some((id, username, display_name, role, unit_id, stored, failures, locked_until)) = row
         else {
             // Spend the same time as for a real user, so timing does not reveal who exists.
@@ -98,15 +96,7 @@ impl Store {
             let failures = failures + 1;
             let lock = lock_seconds(failures);
             let until = (lock > 0).then_some(now_ms + lock * 1000);
-            on_db!(&self.db, |pool| {
-                sqlx::query("UPDATE users SET failed_logins = $1, locked_until = $2 WHERE id = $3")
-                    .bind(failures)
-                    .bind(until)
-                    .bind(id)
-                    .execute(pool)
-                    .await
-                    .map(|r| r.rows_affected())
-            })?;
+            self.execute("UPDATE users SET failed_logins = $1, locked_until = $2 WHERE id = $3", args![failures, until, id]).await?;
             tracing::warn!(%username, failures, "failed login");
             return match until {
                 Some(_) => Err(StoreError::TooManyAttempts {
@@ -117,22 +107,14 @@ impl Store {
         }
         let token = URL_SAFE_NO_PAD.encode(crate::crypto::random_bytes::<32>());
         let expires = now_ms + self.options.token_lifetime.as_millis() as i64;
-        on_db!(&self.db, |pool| {
-            let mut tx = pool.begin().await?;
-            sqlx::query("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1")
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
-            sqlx::query("INSERT INTO auth_tokens (token_hash, kind, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)")
-                .bind(token_hash(&token))
-                .bind(kind.as_str())
-                .bind(id)
-                .bind(now_ms)
-                .bind(expires)
-                .execute(&mut *tx)
-                .await?;
-            tx.commit().await
-        })?;
+        let mut tx = self.begin().await?;
+        tx.execute("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1", args![id]).await?;
+        tx.execute(
+            "INSERT INTO auth_tokens (token_hash, kind, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
+            args![token_hash(&token), kind.as_str(), id, now_ms, expires],
+        )
+        .await?;
+        tx.commit().await?;
         let user = user_view((id, username, display_name, role, unit_id))
             .ok_or(StoreError::BadCredentials)?;
         Ok((token, user))
@@ -147,27 +129,13 @@ impl Store {
     ) -> Result<Option<UserView>> {
         let sql = "SELECT u.id, u.username, u.display_name, u.role, u.unit_id FROM auth_tokens t JOIN users u ON u.id = t.user_id
                    WHERE t.token_hash = $1 AND t.kind = $2 AND t.revoked_at IS NULL AND t.expires_at > $3 AND u.active";
-        let row: Option<(i64, String, String, String, i64)> = on_db!(&self.db, |pool| {
-            sqlx::query_as(sql)
-                .bind(token_hash(token))
-                .bind(kind.as_str())
-                .bind(to_ms(now))
-                .fetch_optional(pool)
-                .await
-        })?;
+        let row: Option<(i64, String, String, String, i64)> = self.fetch_optional(sql, args![token_hash(token), kind.as_str(), to_ms(now)]).await?;
         Ok(row.and_then(user_view))
     }
 
     /// Revokes a token; a revoked token never works again.
     pub async fn logout(&self, token: &str, now: DateTime<Utc>) -> Result<()> {
-        on_db!(&self.db, |pool| {
-            sqlx::query("UPDATE auth_tokens SET revoked_at = $1 WHERE token_hash = $2 AND revoked_at IS NULL")
-                .bind(to_ms(now))
-                .bind(token_hash(token))
-                .execute(pool)
-                .await
-                .map(|r| r.rows_affected())
-        })?;
+        self.execute("UPDATE auth_tokens SET revoked_at = $1 WHERE token_hash = $2 AND revoked_at IS NULL", args![to_ms(now), token_hash(token)]).await?;
         Ok(())
     }
 }

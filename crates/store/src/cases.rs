@@ -1,1 +1,877 @@
-//!
+//! Cases: registration, reading within the viewer's scope, workflow steps with optimistic
+//! concurrency, and the hash-chained history every change appends to.
+
+use chrono::{DateTime, Datelike, Duration, Utc};
+use domain::case::{Category, NewCase, NewParty, Outcome, PartyKind, Risk, Status};
+use domain::history::{EventFields, GENESIS, event_hash};
+use domain::identity::mask_middle;
+use domain::org::{RegionCode, RegionLevel};
+use domain::triage::{self, RiskThresholds};
+use domain::validation::{FieldError, Message};
+use domain::workflow::{self, Actor, CaseState, Command, HopChange};
+use serde::Serialize;
+use serde_json::json;
+use utoipa::ToSchema;
+
+use crate::sql::{Arg, Tx, args};
+use crate::{Result, Store, StoreError, Viewer, rfc3339, to_ms};
+
+/// 响应联系: 30 minutes from registration (PRODUCT.md "Deadlines and supervision").
+const RESPOND_WITHIN: Duration = Duration::minutes(30);
+/// 分类办理: 24 hours from registration.
+const DISPATCH_WITHIN: Duration = Duration::hours(24);
+/// Largest page of a list.
+pub const MAX_PAGE_SIZE: i64 = 200;
+
+/// A case as the API returns it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CaseView {
+    pub id: i64,
+    /// Human case number, unique: a per-region yearly serial.
+    pub number: String,
+    /// Changes with every step; send it back with the next action.
+    pub version: i64,
+    pub status: Status,
+    pub channel: String,
+    pub category: Category,
+    /// client | suggested
+    pub category_source: String,
+    pub risk: Risk,
+    pub risk_reasons: Vec<String>,
+    pub routing: Routing,
+    pub lead_unit_id: Option<i64>,
+    pub assist_unit_ids: Vec<i64>,
+    pub title: Option<String>,
+    pub description: String,
+    /// Decimal yuan, e.g. "22800.00".
+    pub amount: Option<String>,
+    pub people_count: i64,
+    pub occurred_at: Option<String>,
+    pub location: LocationView,
+    pub parties: Vec<PartyView>,
+    pub outcome: Option<Outcome>,
+    pub summary: Option<String>,
+    pub satisfaction: Option<String>,
+    pub external_ref: Option<String>,
+    pub deadlines: Deadlines,
+    /// The workflow steps the viewer may take now.
+    pub available_actions: Vec<&'static str>,
+    /// Whether full personal data is shown (asked for, allowed, and recorded).
+    pub personal_data_revealed: bool,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// The suggested route: the unit that should lead, at which level, and why.
+#[derive(Debug, Clone, Serialize, serde::Deserialize, ToSchema)]
+pub struct Routing {
+    pub unit_id: Option<i64>,
+    pub level: RegionLevel,
+    pub reasons: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct LocationView {
+    pub address: Option<String>,
+    pub region_code: String,
+    pub grid_id: Option<i64>,
+}
+
+/// The four clocks' due times (RFC 3339), null while a clock has not started.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Deadlines {
+    pub respond_by: Option<String>,
+    pub dispatch_by: Option<String>,
+    pub conclude_by: Option<String>,
+    pub follow_up_by: Option<String>,
+}
+
+/// A party; ID number, phone and address masked unless revealed.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PartyView {
+    pub role: String,
+    pub kind: String,
+    pub name: String,
+    pub id_number: Option<String>,
+    pub credit_code: Option<String>,
+    pub phone: Option<String>,
+    pub address: Option<String>,
+}
+
+/// An earlier case linked to a new one at intake, and why.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct RelatedCase {
+    pub id: i64,
+    pub number: String,
+    pub status: String,
+    pub category: String,
+    pub region_code: String,
+    pub created_at: String,
+    /// same_person | same_organization | same_address
+    pub relations: Vec<String>,
+    /// Whether the viewer may open it; outside the scope only the number and status show.
+    pub in_scope: bool,
+}
+
+/// The answer to a registration: the case and the related cases found at intake.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct RegisteredCase {
+    #[serde(flatten)]
+    pub case: CaseView,
+    pub related_cases: Vec<RelatedCase>,
+}
+
+/// One event of a case's history.
+#[derive(Debug, Clone, Serialize, ToSchema, sqlx::FromRow)]
+pub struct EventView {
+    pub seq: i64,
+    #[sqlx(skip)]
+    pub at: String,
+    #[serde(skip)]
+    pub at_ms: i64,
+    pub actor: String,
+    pub action: String,
+    #[schema(value_type = Object)]
+    #[sqlx(skip)]
+    pub data: serde_json::Value,
+    #[serde(skip)]
+    pub data_text: String,
+    pub hash: String,
+}
+
+/// Filters of the case list (CONTRACT.md).
+#[derive(Debug, Clone, Default)]
+pub struct CaseFilter {
+    pub status: Option<Status>,
+    pub category: Option<Category>,
+    pub risk: Option<Risk>,
+    pub region: Option<RegionCode>,
+    pub unit: Option<i64>,
+    pub overdue: Option<bool>,
+    pub q: Option<String>,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+/// A row of the case list.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CaseListRow {
+    pub id: i64,
+    pub number: String,
+    pub version: i64,
+    pub status: String,
+    pub channel: String,
+    pub category: String,
+    pub risk: String,
+    pub title: Option<String>,
+    pub description: String,
+    pub region_code: String,
+    pub lead_unit_id: Option<i64>,
+    pub deadlines: Deadlines,
+    pub created_at: String,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CaseList {
+    pub items: Vec<CaseListRow>,
+    pub total: i64,
+}
+
+/// Who asks for full personal data, and why.
+#[derive(Debug, Clone)]
+pub struct RevealRequest {
+    pub reason: String,
+}
+
+const CASE_COLUMNS: &str = "id, number, version, status, channel, category, category_source, risk, risk_reasons, routing, lead_unit_id, title, description, amount_fen, people_count, occurred_at, address, region_code, grid_id, outcome, summary, satisfaction, external_ref, respond_by, dispatch_by, conclude_by, follow_up_by, created_at, updated_at, level, contacted_at";
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+struct CaseRow {
+    id: i64,
+    number: String,
+    version: i64,
+    status: String,
+    channel: String,
+    category: String,
+    category_source: String,
+    risk: String,
+    risk_reasons: String,
+    routing: String,
+    lead_unit_id: Option<i64>,
+    title: Option<String>,
+    description: String,
+    amount_fen: Option<i64>,
+    people_count: i64,
+    occurred_at: Option<i64>,
+    address: Option<String>,
+    region_code: String,
+    grid_id: Option<i64>,
+    outcome: Option<String>,
+    summary: Option<String>,
+    satisfaction: Option<String>,
+    external_ref: Option<String>,
+    respond_by: Option<i64>,
+    dispatch_by: Option<i64>,
+    conclude_by: Option<i64>,
+    follow_up_by: Option<i64>,
+    created_at: i64,
+    updated_at: i64,
+    level: String,
+    contacted_at: Option<i64>,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+struct PartyRow {
+    role: String,
+    kind: String,
+    name: String,
+    id_number_cipher: Option<String>,
+    id_number_masked: Option<String>,
+    credit_code: Option<String>,
+    phone_cipher: Option<String>,
+    phone_masked: Option<String>,
+    address_cipher: Option<String>,
+}
+
+impl CaseRow {
+    fn status(&self) -> Status {
+        Status::parse(&self.status).unwrap_or(Status::Registered)
+    }
+
+    fn level(&self) -> RegionLevel {
+        serde_json::from_value(json!(self.level)).unwrap_or(RegionLevel::District)
+    }
+
+    fn state(&self) -> CaseState {
+        CaseState {
+            status: self.status(),
+            lead_unit_id: self.lead_unit_id,
+            outcome: self.outcome.as_deref().and_then(Outcome::parse),
+            level: self.level(),
+            contacted: self.contacted_at.is_some(),
+        }
+    }
+
+    fn deadlines(&self) -> Deadlines {
+        Deadlines {
+            respond_by: self.respond_by.map(rfc3339),
+            dispatch_by: self.dispatch_by.map(rfc3339),
+            conclude_by: self.conclude_by.map(rfc3339),
+            follow_up_by: self.follow_up_by.map(rfc3339),
+        }
+    }
+}
+
+/// The scope condition on `cases` (alias `c`) for a viewer: the region subtree, plus the
+/// cases their unit is assigned to. Arguments start at `$first`.
+fn scope_condition(viewer: &Viewer, first: usize, args: &mut Vec<Arg>) -> String {
+    let (low, high) = viewer.scope.region.subtree_range();
+    args.extend(args![low, high, viewer.scope.unit_id]);
+    format!(
+        "((c.region_code BETWEEN ${} AND ${}) OR EXISTS (SELECT 1 FROM case_units cu WHERE cu.case_id = c.id AND cu.unit_id = ${}))",
+        first,
+        first + 1,
+        first + 2
+    )
+}
+
+/// Canonical form of an address for "same place": no spaces or punctuation.
+pub fn address_key(address: &str) -> String {
+    address.chars().filter(|c| c.is_alphanumeric()).collect()
+}
+
+fn name_key(name: &str) -> String {
+    address_key(name)
+}
+
+/// `兰州市城关区********`: the first half shown, enough to place it, not to find the door.
+fn mask_address(address: &str) -> String {
+    let n = address.chars().count();
+    mask_middle(address, n / 2, 0)
+}
+
+impl Store {
+    /// 登记: registers a case, suggests category, risk and route, and appends the first event.
+    pub async fn case_register(&self, viewer: &Viewer, new: NewCase, now: DateTime<Utc>) -> Result<RegisteredCase> {
+        if !viewer.role.may_register_cases() {
+            return Err(StoreError::forbidden("当前角色无权登记案件", format!("the role {} may not register cases", viewer.role)));
+        }
+        let unit = self.unit(viewer.unit_id).await?.ok_or(StoreError::NotFound { what: "unit" })?;
+        let unit_region = RegionCode::parse(&unit.region_code).map_err(|e| StoreError::Setup(e.to_string()))?;
+        let (region, grid_id) = self.case_place(&new, &unit_region).await?;
+
+        let suggestion = triage::suggest_category(&format!("{} {}", new.title.as_deref().unwrap_or(""), new.description));
+        let (category, category_source) = match new.category {
+            Some(category) => (category, "client"),
+            None => (suggestion.category, "suggested"),
+        };
+        let thresholds = RiskThresholds::default();
+        let (risk, risk_reasons) = triage::assess_risk(&new, category, &thresholds);
+        let (level, mut reasons) = triage::suggest_level(&new, risk, unit_region.level(), &thresholds);
+        if category_source == "suggested" && !suggestion.words.is_empty() {
+            reasons.push(format!("类型建议依据：{}", suggestion.words.join("、")));
+        }
+        let routing_unit = self.centre_for(&region, level).await?;
+        match &routing_unit {
+            Some(u) => reasons.push(format!("牵头建议：{}", u.name)),
+            None => reasons.push("本部署中没有该层级的综治中心，请人工指定".to_owned()),
+        }
+        let routing = Routing { unit_id: routing_unit.map(|u| u.id), level, reasons };
+
+        let now_ms = to_ms(now);
+        let year = now.with_timezone(&domain::china_time()).year();
+        let mut tx = self.begin().await?;
+        let (serial,): (i64,) = tx
+            .fetch_one(
+                "INSERT INTO case_number_serials (region, year, last_serial) VALUES ($1, $2, 1)
+                 ON CONFLICT (region, year) DO UPDATE SET last_serial = case_number_serials.last_serial + 1
+                 RETURNING last_serial",
+                args![unit_region.county(), i64::from(year)],
+            )
+            .await?;
+        let number = self.options.case_number_format.render(year, unit_region.county(), serial);
+        let level_code = json!(level).as_str().unwrap_or("district").to_owned();
+        let (case_id,): (i64,) = tx
+            .fetch_one(
+                "INSERT INTO cases (number, version, status, channel, category, category_source, risk, risk_reasons, title, description,
+                    amount_fen, people_count, occurred_at, address, address_key, region_code, grid_id, level, routing,
+                    registering_unit_id, registered_by, external_ref, respond_by, dispatch_by, created_at, updated_at, event_seq, event_hash)
+                 VALUES ($1, 1, 'registered', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $23, 0, $24)
+                 RETURNING id",
+                args![
+                    number.clone(),
+                    new.channel.as_str(),
+                    category.as_str(),
+                    category_source,
+                    risk.as_str(),
+                    json!(risk_reasons).to_string(),
+                    new.title.clone(),
+                    new.description.clone(),
+                    new.amount.map(|a| a.fen()),
+                    new.people_count,
+                    new.occurred_at.map(|t| to_ms(t.with_timezone(&Utc))),
+                    new.address.clone(),
+                    new.address.as_deref().map(address_key),
+                    region.as_str(),
+                    grid_id,
+                    level_code,
+                    json!(routing).to_string(),
+                    viewer.unit_id,
+                    viewer.user_id,
+                    new.external_ref.clone(),
+                    to_ms(now + RESPOND_WITHIN),
+                    to_ms(now + DISPATCH_WITHIN),
+                    now_ms,
+                    GENESIS,
+                ],
+            )
+            .await?;
+        for (position, party) in new.parties.iter().enumerate() {
+            self.party_insert(&mut tx, case_id, position as i64, party).await?;
+        }
+        let data = json!({
+            "number": number,
+            "channel": new.channel,
+            "category": category,
+            "category_source": category_source,
+            "risk": risk,
+            "risk_reasons": risk_reasons,
+            "region_code": region.as_str(),
+            "routing": routing,
+            "parties": new.parties.iter().map(|p| json!({
+                "role": p.role, "kind": p.kind, "name": p.name,
+                "id_number": p.id_number.as_ref().map(|i| i.masked()),
+                "credit_code": p.credit_code.as_ref().map(|c| c.as_str()),
+                "phone": p.phone.as_ref().map(|p| p.masked()),
+            })).collect::<Vec<_>>(),
+        });
+        append_event(&mut tx, case_id, (0, GENESIS.to_owned()), now_ms, &viewer.username, "registered", &data).await?;
+        tx.commit().await?;
+
+        let related_cases = self.related_cases(viewer, case_id, &new).await?;
+        let case = self.case_get(viewer, case_id, None, now).await?;
+        Ok(RegisteredCase { case, related_cases })
+    }
+
+    /// Where the case belongs: its region (checked against this deployment's organisation)
+    /// and grid. Without a place, the registering unit's region.
+    async fn case_place(&self, new: &NewCase, unit_region: &RegionCode) -> Result<(RegionCode, Option<i64>)> {
+        let grid = match new.grid_id {
+            Some(id) => Some(self.grid(id).await?.ok_or_else(|| {
+                StoreError::invalid(FieldError::new("location.grid_id", "unknown_grid", Message::new(format!("网格 {id} 不存在"), format!("there is no grid {id}"))))
+            })?),
+            None => None,
+        };
+        let region = match (&new.region_code, &grid) {
+            (Some(code), _) => {
+                if self.region(code).await?.is_none() {
+                    return Err(StoreError::invalid(FieldError::new(
+                        "location.region_code",
+                        "unknown_region",
+                        Message::new(format!("行政区划 {code} 不在本系统的辖区内"), format!("the region {code} is not part of this deployment")),
+                    )));
+                }
+                code.clone()
+            }
+            (None, Some(grid)) => RegionCode::parse(&grid.community_code).map_err(|e| StoreError::Setup(e.to_string()))?,
+            (None, None) => unit_region.clone(),
+        };
+        if let Some(grid) = &grid {
+            let community = RegionCode::parse(&grid.community_code).map_err(|e| StoreError::Setup(e.to_string()))?;
+            if !region.contains(&community) {
+                return Err(StoreError::invalid(FieldError::new(
+                    "location.grid_id",
+                    "grid_outside_region",
+                    Message::new(format!("网格 {} 不在行政区划 {region} 内", grid.name), format!("grid {} lies outside region {region}", grid.name)),
+                )));
+            }
+        }
+        Ok((region, grid.map(|g| g.id)))
+    }
+
+    /// The centre that should lead at `level` for a case in `region`: the centre of the
+    /// region's ancestor at that level (or of the region itself when it is higher).
+    async fn centre_for(&self, region: &RegionCode, level: RegionLevel) -> Result<Option<crate::org::UnitView>> {
+        let mut code = region.clone();
+        while code.level() > level {
+            match code.parent() {
+                Some(parent) => code = parent,
+                None => break,
+            }
+        }
+        loop {
+            if let Some(centre) = self.centre_of(&code).await? {
+                return Ok(Some(centre));
+            }
+            match code.parent() {
+                Some(parent) => code = parent,
+                None => return Ok(None),
+            }
+        }
+    }
+
+    async fn party_insert(&self, tx: &mut Tx, case_id: i64, position: i64, party: &NewParty) -> Result<()> {
+        let crypto = &self.crypto;
+        let id_number = party.id_number.as_ref();
+        let phone = party.phone.as_ref();
+        let address = party.address.as_deref();
+        let name_key = if party.kind == PartyKind::Organization { name_key(&party.name) } else { String::new() };
+        tx.execute(
+            "INSERT INTO parties (case_id, position, role, kind, name, name_key, id_number_cipher, id_number_index, id_number_masked,
+                credit_code, phone_cipher, phone_index, phone_masked, address_cipher, address_index)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+            args![
+                case_id,
+                position,
+                party.role.as_str(),
+                party.kind.as_str(),
+                party.name.clone(),
+                name_key,
+                id_number.map(|i| crypto.encrypt(i.as_str())),
+                id_number.map(|i| crypto.blind_index(i.as_str())),
+                id_number.map(|i| i.masked()),
+                party.credit_code.as_ref().map(|c| c.as_str().to_owned()),
+                phone.map(|p| crypto.encrypt(p.as_str())),
+                phone.map(|p| crypto.blind_index(p.as_str())),
+                phone.map(|p| p.masked()),
+                address.map(|a| crypto.encrypt(a)),
+                address.map(|a| crypto.blind_index(&address_key(a))),
+            ],
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// 关联案件: earlier cases of the same person (blind index of ID number or phone), the same
+    /// organisation (credit code or name) or the same place.
+    async fn related_cases(&self, viewer: &Viewer, case_id: i64, new: &NewCase) -> Result<Vec<RelatedCase>> {
+        let mut found: Vec<(i64, &'static str)> = Vec::new();
+        for party in &new.parties {
+            if let Some(id) = &party.id_number {
+                self.related_by(&mut found, "same_person", "id_number_index", self.crypto.blind_index(id.as_str()), case_id).await?;
+            }
+            if let Some(phone) = &party.phone {
+                self.related_by(&mut found, "same_person", "phone_index", self.crypto.blind_index(phone.as_str()), case_id).await?;
+            }
+            if let Some(code) = &party.credit_code {
+                self.related_by(&mut found, "same_organization", "credit_code", code.as_str().to_owned(), case_id).await?;
+            } else if party.kind == PartyKind::Organization {
+                self.related_by(&mut found, "same_organization", "name_key", name_key(&party.name), case_id).await?;
+            }
+            if let Some(address) = &party.address {
+                self.related_by(&mut found, "same_address", "address_index", self.crypto.blind_index(&address_key(address)), case_id).await?;
+            }
+        }
+        if let Some(address) = &new.address {
+            let rows: Vec<(i64,)> = self
+                .fetch_all("SELECT id FROM cases WHERE address_key = $1 AND id < $2 ORDER BY id DESC LIMIT 20", args![address_key(address), case_id])
+                .await?;
+            found.extend(rows.into_iter().map(|(id,)| (id, "same_address")));
+        }
+        let mut related: Vec<RelatedCase> = Vec::new();
+        for (id, relation) in found {
+            if let Some(existing) = related.iter_mut().find(|r| r.id == id) {
+                if !existing.relations.iter().any(|r| r == relation) {
+                    existing.relations.push(relation.to_owned());
+                }
+                continue;
+            }
+            let mut scope_args = args![id];
+            let scope = scope_condition(viewer, 2, &mut scope_args);
+            let in_scope: Option<(i64,)> = self.fetch_optional(&format!("SELECT c.id FROM cases c WHERE c.id = $1 AND {scope}"), scope_args).await?;
+            let row: Option<(String, String, String, String, i64)> =
+                self.fetch_optional("SELECT number, status, category, region_code, created_at FROM cases WHERE id = $1", args![id]).await?;
+            if let Some((number, status, category, region_code, created_at)) = row {
+                let in_scope = in_scope.is_some();
+                related.push(RelatedCase {
+                    id,
+                    number,
+                    status,
+                    category: if in_scope { category } else { String::new() },
+                    region_code,
+                    created_at: rfc3339(created_at),
+                    relations: vec![relation.to_owned()],
+                    in_scope,
+                });
+            }
+        }
+        related.sort_by(|a, b| b.id.cmp(&a.id));
+        Ok(related)
+    }
+
+    async fn related_by(&self, found: &mut Vec<(i64, &'static str)>, relation: &'static str, column: &str, key: String, case_id: i64) -> Result<()> {
+        let sql = format!("SELECT DISTINCT case_id FROM parties WHERE {column} = $1 AND case_id < $2 ORDER BY case_id DESC LIMIT 20");
+        let rows: Vec<(i64,)> = self.fetch_all(&sql, args![key, case_id]).await?;
+        found.extend(rows.into_iter().map(|(id,)| (id, relation)));
+        Ok(())
+    }
+
+    /// The case row if the viewer's scope covers it; `NotFound` otherwise, so that a case
+    /// outside the scope is indistinguishable from one that does not exist.
+    async fn case_row(&self, viewer: &Viewer, id: i64) -> Result<CaseRow> {
+        let mut args = args![id];
+        let scope = scope_condition(viewer, 2, &mut args);
+        let sql = format!("SELECT {CASE_COLUMNS} FROM cases c WHERE c.id = $1 AND {scope}");
+        self.fetch_optional(&sql, args).await?.ok_or(StoreError::NotFound { what: "case" })
+    }
+
+    /// One case in the viewer's scope. With `reveal`, full personal data is shown to roles
+    /// whose work needs it, and the view is recorded in the case history.
+    pub async fn case_get(&self, viewer: &Viewer, id: i64, reveal: Option<RevealRequest>, now: DateTime<Utc>) -> Result<CaseView> {
+        let row = self.case_row(viewer, id).await?;
+        let revealed = match reveal {
+            Some(request) => {
+                if !viewer.role.may_reveal_personal_data() {
+                    return Err(StoreError::forbidden(
+                        format!("{} 角色无权查看完整个人信息", workflow::role_zh(viewer.role)),
+                        format!("the role {} may not see full personal data", viewer.role),
+                    ));
+                }
+                let mut tx = self.begin().await?;
+                let head = lock_head(&mut tx, id).await?;
+                append_event(&mut tx, id, head, to_ms(now), &viewer.username, "personal_data_viewed", &json!({ "reason": request.reason })).await?;
+                tx.commit().await?;
+                true
+            }
+            None => false,
+        };
+        self.case_view(viewer, row, revealed).await
+    }
+
+    /// Renders a case row for a viewer (scope already checked by the caller).
+    async fn case_view(&self, viewer: &Viewer, row: CaseRow, revealed: bool) -> Result<CaseView> {
+        let id = row.id;
+        let parties: Vec<PartyRow> = self
+            .fetch_all(
+                "SELECT role, kind, name, id_number_cipher, id_number_masked, credit_code, phone_cipher, phone_masked, address_cipher
+                 FROM parties WHERE case_id = $1 ORDER BY position",
+                args![id],
+            )
+            .await?;
+        let parties = parties.into_iter().map(|p| self.party_view(p, revealed)).collect::<Result<Vec<_>>>()?;
+        let assists: Vec<(i64,)> = self.fetch_all("SELECT unit_id FROM case_units WHERE case_id = $1 AND role = 'assist' ORDER BY unit_id", args![id]).await?;
+        let actor = Actor { role: viewer.role, unit_id: viewer.unit_id };
+        Ok(CaseView {
+            id: row.id,
+            number: row.number.clone(),
+            version: row.version,
+            status: row.status(),
+            channel: row.channel.clone(),
+            category: Category::parse(&row.category).unwrap_or(Category::Other),
+            category_source: row.category_source.clone(),
+            risk: Risk::parse(&row.risk).unwrap_or(Risk::None),
+            risk_reasons: serde_json::from_str(&row.risk_reasons).unwrap_or_default(),
+            routing: serde_json::from_str(&row.routing).unwrap_or(Routing { unit_id: None, level: row.level(), reasons: Vec::new() }),
+            lead_unit_id: row.lead_unit_id,
+            assist_unit_ids: assists.into_iter().map(|(u,)| u).collect(),
+            title: row.title.clone(),
+            description: row.description.clone(),
+            amount: row.amount_fen.map(|f| domain::contact::Money::from_fen(f).to_string()),
+            people_count: row.people_count,
+            occurred_at: row.occurred_at.map(rfc3339),
+            location: LocationView { address: row.address.clone(), region_code: row.region_code.clone(), grid_id: row.grid_id },
+            parties,
+            outcome: row.outcome.as_deref().and_then(Outcome::parse),
+            summary: row.summary.clone(),
+            satisfaction: row.satisfaction.clone(),
+            external_ref: row.external_ref.clone(),
+            deadlines: row.deadlines(),
+            available_actions: workflow::available(&row.state(), actor),
+            personal_data_revealed: revealed,
+            created_at: rfc3339(row.created_at),
+            updated_at: rfc3339(row.updated_at),
+        })
+    }
+
+    fn party_view(&self, p: PartyRow, revealed: bool) -> Result<PartyView> {
+        let open = |cipher: &Option<String>| cipher.as_deref().map(|c| self.crypto.decrypt(c)).transpose();
+        let address = open(&p.address_cipher)?;
+        Ok(PartyView {
+            id_number: if revealed { open(&p.id_number_cipher)? } else { p.id_number_masked },
+            phone: if revealed { open(&p.phone_cipher)? } else { p.phone_masked },
+            address: if revealed { address } else { address.as_deref().map(mask_address) },
+            role: p.role,
+            kind: p.kind,
+            name: p.name,
+            credit_code: p.credit_code,
+        })
+    }
+
+    /// The case's history, oldest first.
+    pub async fn case_events(&self, viewer: &Viewer, id: i64) -> Result<Vec<EventView>> {
+        self.case_row(viewer, id).await?;
+        let mut events: Vec<EventView> = self
+            .fetch_all("SELECT seq, at AS at_ms, actor, action, data AS data_text, hash FROM case_events WHERE case_id = $1 ORDER BY seq", args![id])
+            .await?;
+        for e in &mut events {
+            e.at = rfc3339(e.at_ms);
+            e.data = serde_json::from_str(&e.data_text).unwrap_or(serde_json::Value::Null);
+        }
+        Ok(events)
+    }
+
+    /// The filtered, paged list of cases in the viewer's scope, newest first.
+    pub async fn case_list(&self, viewer: &Viewer, filter: &CaseFilter, now: DateTime<Utc>) -> Result<CaseList> {
+        let mut args = Vec::new();
+        let mut conditions = vec![scope_condition(viewer, 1, &mut args)];
+        let mut push = |condition: &str, value: Arg, args: &mut Vec<Arg>| {
+            args.push(value);
+            conditions.push(condition.replace('?', &format!("${}", args.len())));
+        };
+        if let Some(status) = filter.status {
+            push("c.status = ?", status.as_str().into(), &mut args);
+        }
+        if let Some(category) = filter.category {
+            push("c.category = ?", category.as_str().into(), &mut args);
+        }
+        if let Some(risk) = filter.risk {
+            push("c.risk = ?", risk.as_str().into(), &mut args);
+        }
+        if let Some(region) = &filter.region {
+            let (low, high) = region.subtree_range();
+            push("c.region_code >= ?", low.into(), &mut args);
+            push("c.region_code <= ?", high.into(), &mut args);
+        }
+        if let Some(unit) = filter.unit {
+            push("EXISTS (SELECT 1 FROM case_units fu WHERE fu.case_id = c.id AND fu.unit_id = ?)", unit.into(), &mut args);
+        }
+        if let Some(overdue) = filter.overdue {
+            let condition = "((c.status IN ('registered', 'accepted') AND c.dispatch_by < ?) OR (c.status IN ('dispatched', 'in_progress') AND c.conclude_by < ?1) OR (c.status = 'concluded' AND c.follow_up_by < ?1))";
+            args.push(to_ms(now).into());
+            let n = args.len();
+            let condition = condition.replace("?1", &format!("${n}")).replace('?', &format!("${n}"));
+            conditions.push(if overdue { condition } else { format!("NOT {condition}") });
+        }
+        if let Some(q) = filter.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+            let pattern = format!("%{}%", q.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+            args.push(pattern.into());
+            let n = args.len();
+            conditions.push(format!("(c.number LIKE ${n} ESCAPE '\\' OR c.title LIKE ${n} ESCAPE '\\' OR c.description LIKE ${n} ESCAPE '\\')"));
+        }
+        let where_clause = conditions.join(" AND ");
+        let (total,): (i64,) = self.fetch_one(&format!("SELECT COUNT(*) FROM cases c WHERE {where_clause}"), args.clone()).await?;
+        let n = args.len();
+        args.extend(args![filter.limit.clamp(1, MAX_PAGE_SIZE), filter.offset.max(0)]);
+        let sql = format!("SELECT {CASE_COLUMNS} FROM cases c WHERE {where_clause} ORDER BY c.created_at DESC, c.id DESC LIMIT ${} OFFSET ${}", n + 1, n + 2);
+        let rows: Vec<CaseRow> = self.fetch_all(&sql, args).await?;
+        let items = rows
+            .into_iter()
+            .map(|r| CaseListRow {
+                deadlines: r.deadlines(),
+                id: r.id,
+                number: r.number,
+                version: r.version,
+                status: r.status,
+                channel: r.channel,
+                category: r.category,
+                risk: r.risk,
+                title: r.title,
+                description: r.description,
+                region_code: r.region_code,
+                lead_unit_id: r.lead_unit_id,
+                created_at: rfc3339(r.created_at),
+            })
+            .collect();
+        Ok(CaseList { items, total })
+    }
+
+    /// A workflow step. `version` must be the case's current version: a stale one is refused
+    /// with a conflict and changes nothing.
+    pub async fn case_act(&self, viewer: &Viewer, id: i64, command: Command, version: i64, now: DateTime<Utc>) -> Result<CaseView> {
+        let row = self.case_row(viewer, id).await?;
+        if row.version != version {
+            return Err(stale(row.version));
+        }
+        let actor = Actor { role: viewer.role, unit_id: viewer.unit_id };
+        let t = workflow::decide(&row.state(), actor, &command).map_err(|refusal| {
+            let message = refusal.message();
+            if refusal.is_forbidden() { StoreError::Forbidden { message } } else { StoreError::Conflict { code: "not_allowed_now", message } }
+        })?;
+        let target_unit = match &command {
+            Command::Dispatch { unit_id, assist_unit_ids } => {
+                for (i, unit) in std::iter::once(unit_id).chain(assist_unit_ids).enumerate() {
+                    if self.unit(*unit).await?.is_none() {
+                        let field = if i == 0 { "unit_id".to_owned() } else { format!("assist_unit_ids[{}]", i - 1) };
+                        return Err(StoreError::invalid(FieldError::new(field.clone(), "unknown_unit", Message::new(format!("{field}: 单位 {unit} 不存在"), format!("{field}: there is no unit {unit}")))));
+                    }
+                }
+                Some(*unit_id)
+            }
+            Command::Transfer { unit_id, .. } => {
+                if self.unit(*unit_id).await?.is_none() {
+                    return Err(StoreError::invalid(FieldError::new("unit_id", "unknown_unit", Message::new(format!("单位 {unit_id} 不存在"), format!("there is no unit {unit_id}")))));
+                }
+                Some(*unit_id)
+            }
+            _ => None,
+        };
+        let now_ms = to_ms(now);
+        let mut data = command.event_data();
+        if t.level != row.level() {
+            data["level"] = json!(t.level);
+        }
+        if t.reopened {
+            data["reopened"] = json!(true);
+        }
+        let mut tx = self.begin().await?;
+        let head = lock_head(&mut tx, id).await?;
+        let level_code = json!(t.level).as_str().unwrap_or("district").to_owned();
+        let outcome = t.outcome.map(|o| o.as_str());
+        let stamp = |condition: bool| condition.then_some(now_ms);
+        let changed = tx
+            .execute(
+                "UPDATE cases SET version = version + 1, status = $1, lead_unit_id = $2, outcome = $3, level = $4, updated_at = $5,
+                    contacted_at = COALESCE(contacted_at, $6),
+                    dispatched_at = COALESCE($7, dispatched_at),
+                    concluded_at = CASE WHEN $8 THEN $5 WHEN $9 THEN NULL ELSE concluded_at END,
+                    summary = CASE WHEN $8 THEN $10 ELSE summary END,
+                    satisfaction = COALESCE($11, satisfaction),
+                    followed_up_at = COALESCE($12, followed_up_at),
+                    extended_days = extended_days + $13
+                 WHERE id = $14 AND version = $15",
+                args![
+                    t.status.as_str(),
+                    t.lead_unit_id,
+                    outcome,
+                    level_code,
+                    now_ms,
+                    stamp(t.first_contact),
+                    stamp(target_unit.is_some()),
+                    matches!(command, Command::Conclude { .. }),
+                    t.reopened,
+                    match &command {
+                        Command::Conclude { summary, .. } => Some(summary.clone()),
+                        _ => None,
+                    },
+                    t.satisfaction.map(|s| s.as_str().to_owned()),
+                    stamp(t.satisfaction.is_some()),
+                    t.extension_days,
+                    id,
+                    version,
+                ],
+            )
+            .await?;
+        if changed == 0 {
+            return Err(stale(version + 1));
+        }
+        if let Some(assists) = &t.assist_unit_ids {
+            tx.execute("DELETE FROM case_units WHERE case_id = $1", args![id]).await?;
+            if let Some(lead) = t.lead_unit_id {
+                tx.execute("INSERT INTO case_units (case_id, unit_id, role) VALUES ($1, $2, 'lead')", args![id, lead]).await?;
+            }
+            for unit in assists {
+                tx.execute("INSERT INTO case_units (case_id, unit_id, role) VALUES ($1, $2, 'assist')", args![id, *unit]).await?;
+            }
+        }
+        self.hop_apply(&mut tx, id, &t.hop, viewer.user_id, now_ms).await?;
+        append_event(&mut tx, id, head, now_ms, &viewer.username, command.name(), &data).await?;
+        tx.commit().await?;
+        // The actor sees the result of their own step even when it took the case out of their
+        // scope (a unit that returned a case).
+        let row: CaseRow = self.fetch_one(&format!("SELECT {CASE_COLUMNS} FROM cases WHERE id = $1"), args![id]).await?;
+        self.case_view(viewer, row, false).await
+    }
+
+    async fn hop_apply(&self, tx: &mut Tx, case_id: i64, hop: &HopChange, user_id: i64, now_ms: i64) -> Result<()> {
+        const END_OPEN: &str = "UPDATE hops SET ended_at = $1 WHERE case_id = $2 AND ended_at IS NULL";
+        match hop {
+            HopChange::Unchanged => {}
+            HopChange::Open { unit_id, assist_unit_ids } => {
+                tx.execute(END_OPEN, args![now_ms, case_id]).await?;
+                tx.execute(
+                    "INSERT INTO hops (case_id, unit_id, assist_unit_ids, dispatched_by, dispatched_at) VALUES ($1, $2, $3, $4, $5)",
+                    args![case_id, *unit_id, json!(assist_unit_ids).to_string(), user_id, now_ms],
+                )
+                .await?;
+            }
+            HopChange::Sign => {
+                tx.execute("UPDATE hops SET signed_at = $1 WHERE case_id = $2 AND ended_at IS NULL", args![now_ms, case_id]).await?;
+            }
+            HopChange::Return { reason } => {
+                tx.execute(
+                    "UPDATE hops SET returned_at = $1, return_reason = $2, ended_at = $1 WHERE case_id = $3 AND ended_at IS NULL",
+                    args![now_ms, reason.clone(), case_id],
+                )
+                .await?;
+            }
+            HopChange::End => {
+                tx.execute(END_OPEN, args![now_ms, case_id]).await?;
+            }
+        }
+        Ok(())
+    }
+}
+
+fn stale(current: i64) -> StoreError {
+    StoreError::conflict(
+        "stale_version",
+        format!("案件已被他人修改（当前版本 {current}），请刷新后重试"),
+        format!("the case has changed meanwhile (current version {current}); reload and try again"),
+    )
+}
+
+/// Reads the head of a case's history inside a write transaction, locking the row on
+/// PostgreSQL so that two writers append one after the other (SQLite's `BEGIN IMMEDIATE`
+/// already serialises writers).
+async fn lock_head(tx: &mut Tx, case_id: i64) -> Result<(i64, String)> {
+    let sql = match tx {
+        Tx::Sqlite(_) => "SELECT event_seq, event_hash FROM cases WHERE id = $1",
+        Tx::Postgres(_) => "SELECT event_seq, event_hash FROM cases WHERE id = $1 FOR UPDATE",
+    };
+    tx.fetch_optional(sql, args![case_id]).await?.ok_or(StoreError::NotFound { what: "case" })
+}
+
+/// Appends one event after `head` and moves the case's recorded head to it.
+async fn append_event(tx: &mut Tx, case_id: i64, head: (i64, String), at_ms: i64, actor: &str, action: &str, data: &serde_json::Value) -> Result<()> {
+    let (previous_seq, previous_hash) = head;
+    let seq = previous_seq + 1;
+    let data = data.to_string();
+    let hash = event_hash(&previous_hash, EventFields { case_id, seq, at_ms, actor, action, data: &data });
+    tx.execute(
+        "INSERT INTO case_events (case_id, seq, at, actor, action, data, hash) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        args![case_id, seq, at_ms, actor, action, data, hash.clone()],
+    )
+    .await?;
+    tx.execute("UPDATE cases SET event_seq = $1, event_hash = $2 WHERE id = $3", args![seq, hash, case_id]).await?;
+    Ok(())
+}

@@ -4,7 +4,8 @@ use domain::org::{RegionCode, Role, Scope, UnitKind};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::{Result, Store, StoreError, on_db};
+use crate::sql::args;
+use crate::{Result, Store, StoreError};
 
 #[derive(Debug, Clone, Serialize, ToSchema, sqlx::FromRow)]
 pub struct RegionView {
@@ -50,6 +51,8 @@ pub struct NewUnit<'a> {
     pub region_code: &'a RegionCode,
     pub parent_id: Option<i64>,
     pub categories: &'a [&'a str],
+    /// For a grid station: its grid.
+    pub grid_id: Option<i64>,
 }
 
 /// A user as stored, without the password hash.
@@ -66,100 +69,63 @@ impl Store {
     pub async fn region_create(&self, region: NewRegion<'_>) -> Result<()> {
         let level = serde_json::to_value(region.code.level()).unwrap_or_default();
         let parent = region.code.parent().map(|p| p.to_string());
-        on_db!(&self.db, |pool| {
-            sqlx::query("INSERT INTO regions (code, name, short_name, level, parent_code) VALUES ($1, $2, $3, $4, $5)")
-                .bind(region.code.as_str())
-                .bind(region.name)
-                .bind(region.short_name)
-                .bind(level.as_str())
-                .bind(parent)
-                .execute(pool)
-                .await
-                .map(|r| r.rows_affected())
-        })?;
+        self.execute(
+            "INSERT INTO regions (code, name, short_name, level, parent_code) VALUES ($1, $2, $3, $4, $5)",
+            args![region.code.as_str(), region.name, region.short_name, level.as_str().unwrap_or_default(), parent],
+        )
+        .await?;
         Ok(())
     }
 
     pub async fn regions(&self) -> Result<Vec<RegionView>> {
         let sql = "SELECT code, name, short_name, level, parent_code FROM regions ORDER BY code";
-        Ok(on_db!(&self.db, |pool| sqlx::query_as(sql)
-            .fetch_all(pool)
-            .await)?)
+        Ok(self.fetch_all(sql, args![]).await?)
     }
 
     pub async fn region(&self, code: &RegionCode) -> Result<Option<RegionView>> {
         let sql = "SELECT code, name, short_name, level, parent_code FROM regions WHERE code = $1";
-        Ok(on_db!(&self.db, |pool| sqlx::query_as(sql)
-            .bind(code.as_str())
-            .fetch_optional(pool)
-            .await)?)
+        Ok(self.fetch_optional(sql, args![code.as_str()]).await?)
     }
 
     pub async fn grid_create(&self, code: &str, name: &str, community: &RegionCode) -> Result<i64> {
         let sql = "INSERT INTO grids (code, name, community_code) VALUES ($1, $2, $3) RETURNING id";
-        let (id,): (i64,) = on_db!(&self.db, |pool| sqlx::query_as(sql)
-            .bind(code)
-            .bind(name)
-            .bind(community.as_str())
-            .fetch_one(pool)
-            .await)?;
+        let (id,): (i64,) = self.fetch_one(sql, args![code, name, community.as_str()]).await?;
         Ok(id)
     }
 
     pub async fn grids(&self) -> Result<Vec<GridView>> {
         let sql = "SELECT id, code, name, community_code FROM grids ORDER BY code";
-        Ok(on_db!(&self.db, |pool| sqlx::query_as(sql)
-            .fetch_all(pool)
-            .await)?)
+        Ok(self.fetch_all(sql, args![]).await?)
     }
 
     pub async fn grid(&self, id: i64) -> Result<Option<GridView>> {
         let sql = "SELECT id, code, name, community_code FROM grids WHERE id = $1";
-        Ok(on_db!(&self.db, |pool| sqlx::query_as(sql)
-            .bind(id)
-            .fetch_optional(pool)
-            .await)?)
+        Ok(self.fetch_optional(sql, args![id]).await?)
     }
 
     pub async fn unit_create(&self, unit: NewUnit<'_>) -> Result<i64> {
-        let sql = "INSERT INTO units (name, kind, region_code, parent_id, categories) VALUES ($1, $2, $3, $4, $5) RETURNING id";
+        let sql = "INSERT INTO units (name, kind, region_code, parent_id, categories, grid_id) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id";
         let categories = unit.categories.join(" ");
-        let (id,): (i64,) = on_db!(&self.db, |pool| {
-            sqlx::query_as(sql)
-                .bind(unit.name)
-                .bind(unit.kind.as_str())
-                .bind(unit.region_code.as_str())
-                .bind(unit.parent_id)
-                .bind(&categories)
-                .fetch_one(pool)
-                .await
-        })?;
+        let (id,): (i64,) =
+            self.fetch_one(sql, args![unit.name, unit.kind.as_str(), unit.region_code.as_str(), unit.parent_id, categories, unit.grid_id]).await?;
         Ok(id)
     }
 
     pub async fn units(&self) -> Result<Vec<UnitView>> {
         let sql = "SELECT id, name, kind, region_code, parent_id, categories FROM units ORDER BY region_code, id";
-        Ok(on_db!(&self.db, |pool| sqlx::query_as(sql)
-            .fetch_all(pool)
-            .await)?)
+        Ok(self.fetch_all(sql, args![]).await?)
     }
 
     pub async fn unit(&self, id: i64) -> Result<Option<UnitView>> {
         let sql =
             "SELECT id, name, kind, region_code, parent_id, categories FROM units WHERE id = $1";
-        Ok(on_db!(&self.db, |pool| sqlx::query_as(sql)
-            .bind(id)
-            .fetch_optional(pool)
-            .await)?)
+        Ok(self.fetch_optional(sql, args![id]).await?)
     }
 
     /// The governance centre (综治中心) of exactly this region, if there is one.
     pub async fn centre_of(&self, region: &RegionCode) -> Result<Option<UnitView>> {
         let sql = "SELECT id, name, kind, region_code, parent_id, categories FROM units WHERE kind = 'centre' AND region_code = $1 ORDER BY id LIMIT 1";
-        Ok(on_db!(&self.db, |pool| sqlx::query_as(sql)
-            .bind(region.as_str())
-            .fetch_optional(pool)
-            .await)?)
+        Ok(self.fetch_optional(sql, args![region.as_str()]).await?)
     }
 
     /// Creates a staff user; the password is hashed with argon2id.
@@ -202,20 +168,11 @@ impl Store {
         }
         let hash = crate::auth::hash_password(password)?;
         let sql = "INSERT INTO users (username, display_name, role, unit_id, password_hash, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id";
-        let inserted: std::result::Result<(i64,), sqlx::Error> = on_db!(&self.db, |pool| {
-            sqlx::query_as(sql)
-                .bind(username)
-                .bind(display_name)
-                .bind(role.as_str())
-                .bind(unit_id)
-                .bind(&hash)
-                .bind(crate::to_ms(now))
-                .fetch_one(pool)
-                .await
-        });
+        let inserted: Result<(i64,)> =
+            self.fetch_one(sql, args![username, display_name, role.as_str(), unit_id, hash, crate::to_ms(now)]).await;
         match inserted {
             Ok((id,)) => Ok(id),
-            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Err(StoreError::conflict(
+            Err(StoreError::Database(sqlx::Error::Database(e))) if e.is_unique_violation() => Err(StoreError::conflict(
                 "username_taken",
                 format!("用户名 {username} 已存在"),
                 format!("the username {username} is taken"),
@@ -227,7 +184,7 @@ impl Store {
     pub async fn users(&self) -> Result<Vec<UserView>> {
         let sql = "SELECT id, username, display_name, role, unit_id FROM users ORDER BY id";
         let rows: Vec<(i64, String, String, String, i64)> =
-            on_db!(&self.db, |pool| sqlx::query_as(sql).fetch_all(pool).await)?;
+            self.fetch_all(sql, args![]).await?;
         Ok(rows.into_iter().filter_map(user_view).collect())
     }
 
@@ -235,10 +192,7 @@ impl Store {
     pub async fn viewer(&self, user_id: i64) -> Result<crate::Viewer> {
         let sql = "SELECT u.username, u.role, u.unit_id, n.region_code FROM users u JOIN units n ON n.id = u.unit_id WHERE u.id = $1 AND u.active";
         let row: Option<(String, String, i64, String)> =
-            on_db!(&self.db, |pool| sqlx::query_as(sql)
-                .bind(user_id)
-                .fetch_optional(pool)
-                .await)?;
+            self.fetch_optional(sql, args![user_id]).await?;
         let (username, role, unit_id, region) = row.ok_or(StoreError::NotFound { what: "user" })?;
         let role = Role::parse(&role).ok_or(StoreError::Setup(format!(
             "user {username} has an unknown role {role}"

@@ -1,0 +1,154 @@
+//! The one query layer: run a SQL string with `$1`-style arguments on whichever backend the
+//! store holds, inside or outside a transaction. Every query in the store goes through here,
+//! so no SQL is written twice.
+
+use sqlx::postgres::PgRow;
+use sqlx::sqlite::SqliteRow;
+use sqlx::{AssertSqlSafe, FromRow, Postgres, Sqlite, Transaction};
+
+use crate::{Db, Result, Store, on_db};
+
+/// One argument of a query. Both backends accept each of these types.
+#[derive(Debug, Clone)]
+pub enum Arg {
+    Int(Option<i64>),
+    Text(Option<String>),
+    Bool(bool),
+}
+
+impl From<i64> for Arg {
+    fn from(v: i64) -> Self {
+        Arg::Int(Some(v))
+    }
+}
+impl From<Option<i64>> for Arg {
+    fn from(v: Option<i64>) -> Self {
+        Arg::Int(v)
+    }
+}
+impl From<&str> for Arg {
+    fn from(v: &str) -> Self {
+        Arg::Text(Some(v.to_owned()))
+    }
+}
+impl From<String> for Arg {
+    fn from(v: String) -> Self {
+        Arg::Text(Some(v))
+    }
+}
+impl From<&String> for Arg {
+    fn from(v: &String) -> Self {
+        Arg::Text(Some(v.clone()))
+    }
+}
+impl From<Option<String>> for Arg {
+    fn from(v: Option<String>) -> Self {
+        Arg::Text(v)
+    }
+}
+impl From<Option<&str>> for Arg {
+    fn from(v: Option<&str>) -> Self {
+        Arg::Text(v.map(str::to_owned))
+    }
+}
+impl From<bool> for Arg {
+    fn from(v: bool) -> Self {
+        Arg::Bool(v)
+    }
+}
+
+/// `args![a, b, c]` builds the argument list of a query.
+macro_rules! args {
+    ($($value:expr),* $(,)?) => { vec![$($crate::sql::Arg::from($value)),*] };
+}
+pub(crate) use args;
+
+/// A row type both backends can decode.
+pub trait Row: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin {}
+impl<T> Row for T where T: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin {}
+
+/// Binds every argument, in order.
+macro_rules! bind_all {
+    ($query:expr, $args:expr) => {{
+        let mut query = $query;
+        for arg in $args {
+            query = match arg {
+                Arg::Int(v) => query.bind(v),
+                Arg::Text(v) => query.bind(v),
+                Arg::Bool(v) => query.bind(v),
+            };
+        }
+        query
+    }};
+}
+
+/// A transaction on either backend.
+pub enum Tx {
+    Sqlite(Transaction<'static, Sqlite>),
+    Postgres(Transaction<'static, Postgres>),
+}
+
+/// Expands `$body` once per backend with `$conn` bound to the open connection of a `Tx`.
+macro_rules! on_tx {
+    ($tx:expr, |$conn:ident| $body:expr) => {
+        match $tx {
+            Tx::Sqlite(t) => {
+                let $conn = &mut **t;
+                $body
+            }
+            Tx::Postgres(t) => {
+                let $conn = &mut **t;
+                $body
+            }
+        }
+    };
+}
+
+impl Store {
+    /// Starts a write transaction. On SQLite it takes the write lock at once (`BEGIN
+    /// IMMEDIATE`), so that two writers never deadlock upgrading a read lock.
+    pub(crate) async fn begin(&self) -> Result<Tx> {
+        Ok(match &self.db {
+            Db::Sqlite(pool) => Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
+            Db::Postgres(pool) => Tx::Postgres(pool.begin().await?),
+        })
+    }
+
+    pub(crate) async fn execute(&self, sql: &str, args: Vec<Arg>) -> Result<u64> {
+        on_db!(&self.db, |pool| Ok(bind_all!(sqlx::query(AssertSqlSafe(sql)), args).execute(pool).await?.rows_affected()))
+    }
+
+    pub(crate) async fn fetch_all<T: Row>(&self, sql: &str, args: Vec<Arg>) -> Result<Vec<T>> {
+        on_db!(&self.db, |pool| Ok(bind_all!(sqlx::query_as(AssertSqlSafe(sql)), args).fetch_all(pool).await?))
+    }
+
+    pub(crate) async fn fetch_optional<T: Row>(&self, sql: &str, args: Vec<Arg>) -> Result<Option<T>> {
+        on_db!(&self.db, |pool| Ok(bind_all!(sqlx::query_as(AssertSqlSafe(sql)), args).fetch_optional(pool).await?))
+    }
+
+    pub(crate) async fn fetch_one<T: Row>(&self, sql: &str, args: Vec<Arg>) -> Result<T> {
+        on_db!(&self.db, |pool| Ok(bind_all!(sqlx::query_as(AssertSqlSafe(sql)), args).fetch_one(pool).await?))
+    }
+}
+
+impl Tx {
+    pub(crate) async fn execute(&mut self, sql: &str, args: Vec<Arg>) -> Result<u64> {
+        on_tx!(self, |conn| Ok(bind_all!(sqlx::query(AssertSqlSafe(sql)), args).execute(conn).await?.rows_affected()))
+    }
+
+    pub(crate) async fn fetch_optional<T: Row>(&mut self, sql: &str, args: Vec<Arg>) -> Result<Option<T>> {
+        on_tx!(self, |conn| Ok(bind_all!(sqlx::query_as(AssertSqlSafe(sql)), args).fetch_optional(conn).await?))
+    }
+
+    pub(crate) async fn fetch_one<T: Row>(&mut self, sql: &str, args: Vec<Arg>) -> Result<T> {
+        on_tx!(self, |conn| Ok(bind_all!(sqlx::query_as(AssertSqlSafe(sql)), args).fetch_one(conn).await?))
+    }
+
+    pub(crate) async fn commit(self) -> Result<()> {
+        match self {
+            Tx::Sqlite(t) => t.commit().await?,
+            Tx::Postgres(t) => t.commit().await?,
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,162 @@
+//! Cases: register, list, read, history, workflow steps.
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use domain::case::{CaseRegistration, Category, Risk, Status};
+use domain::org::RegionCode;
+use domain::validation::{Checker, FieldError, Message};
+use domain::workflow::ActionRequest;
+use serde::Deserialize;
+use store::cases::{CaseFilter, CaseList, CaseView, EventView, RegisteredCase, RevealRequest};
+use utoipa::IntoParams;
+
+use crate::AppState;
+use crate::error::{ApiError, ErrorBody};
+use crate::extract::{Auth, JsonBody};
+
+/// Register a case from any channel. Category, risk and route are suggested with reasons;
+/// earlier cases of the same person, organisation or place are listed in `related_cases`.
+#[utoipa::path(post, path = "/api/v1/cases", tag = "cases", security(("bearer" = [])), request_body = CaseRegistration,
+    responses((status = 201, body = RegisteredCase), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn register(
+    State(state): State<AppState>,
+    Auth(viewer): Auth,
+    JsonBody(body): JsonBody<CaseRegistration>,
+) -> Result<(StatusCode, Json<RegisteredCase>), ApiError> {
+    let now = state.now();
+    let new = body.validate(now).map_err(ApiError::invalid)?;
+    let case = state.store.case_register(&viewer, new, now).await?;
+    Ok((StatusCode::CREATED, Json(case)))
+}
+
+/// Filters and paging of the case list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListQuery {
+    /// registered | accepted | rejected | dispatched | in_progress | concluded | followed_up | archived
+    status: Option<String>,
+    /// A category code.
+    category: Option<String>,
+    /// none | yellow | orange | red
+    risk: Option<String>,
+    /// A region code (6 or 12 digits): cases in its subtree.
+    region: Option<String>,
+    /// A unit id: cases assigned to it (lead or assisting).
+    unit: Option<String>,
+    /// true: only cases past a running deadline; false: only those not.
+    overdue: Option<String>,
+    /// Text in the number, title or description.
+    q: Option<String>,
+    /// Page size (default 20, at most 200).
+    limit: Option<String>,
+    /// Rows to skip.
+    offset: Option<String>,
+    /// 1-based page, an alternative to `offset`.
+    page: Option<String>,
+    /// Alias of `limit`.
+    page_size: Option<String>,
+}
+
+impl ListQuery {
+    fn parse(self) -> Result<CaseFilter, Vec<FieldError>> {
+        let mut c = Checker::default();
+        let status = coded(&mut c, "status", self.status, Status::parse, Status::codes);
+        let category = coded(&mut c, "category", self.category, Category::parse, Category::codes);
+        let risk = coded(&mut c, "risk", self.risk, Risk::parse, Risk::codes);
+        let region = present(self.region).and_then(|r| c.check(RegionCode::parse(&r).map_err(|e| bad("region", "一个 6 位或 12 位行政区划代码", &e.to_string()))));
+        let unit = present(self.unit).and_then(|u| c.check(u.parse::<i64>().map_err(|_| bad("unit", "单位编号（整数）", "a unit id"))));
+        let overdue = present(self.overdue).and_then(|o| {
+            c.check(match o.as_str() {
+                "true" | "1" => Ok(true),
+                "false" | "0" => Ok(false),
+                _ => Err(bad("overdue", "true 或 false", "true or false")),
+            })
+        });
+        let mut number = |field: &'static str, value: Option<String>, min: i64, max: i64| {
+            present(value).and_then(|v| c.check(v.parse::<i64>().ok().filter(|n| (min..=max).contains(n)).ok_or_else(|| bad(field, &format!("{min} 到 {max} 之间的整数"), &format!("a whole number from {min} to {max}")))))
+        };
+        let limit = number("limit", self.limit, 1, store::cases::MAX_PAGE_SIZE).or(number("page_size", self.page_size, 1, store::cases::MAX_PAGE_SIZE)).unwrap_or(20);
+        let page = number("page", self.page, 1, 1_000_000);
+        let offset = number("offset", self.offset, 0, i64::MAX / 2).or(page.map(|p| (p - 1) * limit)).unwrap_or(0);
+        let q = present(self.q);
+        c.into_result()?;
+        Ok(CaseFilter { status, category, risk, region, unit, overdue, q, limit, offset })
+    }
+}
+
+fn present(value: Option<String>) -> Option<String> {
+    value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
+}
+
+fn bad(field: &str, zh: &str, en: &str) -> FieldError {
+    FieldError::new(field, "invalid_filter", Message::new(format!("{field} 应为{zh}"), format!("{field} must be {en}")))
+}
+
+fn coded<T>(c: &mut Checker, field: &str, value: Option<String>, parse: fn(&str) -> Option<T>, codes: fn() -> String) -> Option<T> {
+    let value = present(value)?;
+    let parsed = parse(&value);
+    if parsed.is_none() {
+        c.push(FieldError::not_one_of(field, &codes()));
+    }
+    parsed
+}
+
+/// The cases in the caller's scope, filtered and paged, newest first.
+#[utoipa::path(get, path = "/api/v1/cases", tag = "cases", security(("bearer" = [])), params(ListQuery),
+    responses((status = 200, body = CaseList), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn list(State(state): State<AppState>, Auth(viewer): Auth, Query(query): Query<ListQuery>) -> Result<Json<CaseList>, ApiError> {
+    let filter = query.parse().map_err(ApiError::invalid)?;
+    Ok(Json(state.store.case_list(&viewer, &filter, state.now()).await?))
+}
+
+/// Asking for full personal data.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct GetQuery {
+    /// `true` to see full ID numbers and phones (roles whose work needs them; recorded in the history).
+    reveal: Option<bool>,
+    /// Why the full data is needed; required with `reveal=true`.
+    reason: Option<String>,
+}
+
+fn case_id(raw: &str) -> Result<i64, ApiError> {
+    raw.parse().map_err(|_| ApiError::not_found("case"))
+}
+
+/// One case in the caller's scope (404 outside it).
+#[utoipa::path(get, path = "/api/v1/cases/{id}", tag = "cases", security(("bearer" = [])), params(("id" = i64, Path), GetQuery),
+    responses((status = 200, body = CaseView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn get_one(State(state): State<AppState>, Auth(viewer): Auth, Path(id): Path<String>, Query(query): Query<GetQuery>) -> Result<Json<CaseView>, ApiError> {
+    let id = case_id(&id)?;
+    let reveal = match query.reveal {
+        Some(true) => {
+            let mut c = Checker::default();
+            let reason = c.required_text("reason", query.reason.as_deref(), 500);
+            c.into_result().map_err(ApiError::invalid)?;
+            reason.map(|reason| RevealRequest { reason })
+        }
+        _ => None,
+    };
+    Ok(Json(state.store.case_get(&viewer, id, reveal, state.now()).await?))
+}
+
+/// The case's hash-chained history, oldest first.
+#[utoipa::path(get, path = "/api/v1/cases/{id}/events", tag = "cases", security(("bearer" = [])), params(("id" = i64, Path)),
+    responses((status = 200, body = Vec<EventView>), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn events(State(state): State<AppState>, Auth(viewer): Auth, Path(id): Path<String>) -> Result<Json<Vec<EventView>>, ApiError> {
+    Ok(Json(state.store.case_events(&viewer, case_id(&id)?).await?))
+}
+
+/// A workflow step `{action, version, …}`. 409 when `version` is stale or the step is not
+/// allowed now; 403 when the caller may not take it.
+#[utoipa::path(post, path = "/api/v1/cases/{id}/actions", tag = "cases", security(("bearer" = [])), params(("id" = i64, Path)), request_body = ActionRequest,
+    responses((status = 200, body = CaseView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn act(State(state): State<AppState>, Auth(viewer): Auth, Path(id): Path<String>, JsonBody(body): JsonBody<ActionRequest>) -> Result<Json<CaseView>, ApiError> {
+    let id = case_id(&id)?;
+    let (command, version) = body.parse().map_err(ApiError::invalid)?;
+    Ok(Json(state.store.case_act(&viewer, id, command, version, state.now()).await?))
+}
+

@@ -1,0 +1,128 @@
+//! One error type for the whole HTTP surface, mapped in one place to the contract's JSON
+//! error and status, in the client's language.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use domain::validation::{FieldError, FieldErrorView, Lang, Message};
+use serde::Serialize;
+use store::StoreError;
+use utoipa::ToSchema;
+
+tokio::task_local! {
+    /// The language of the request being served, set by the `language` middleware.
+    pub static LANG: Lang;
+}
+
+/// The language of the current request (Chinese outside a request).
+pub fn current_lang() -> Lang {
+    LANG.try_with(|l| *l).unwrap_or_default()
+}
+
+/// A failure to answer, as the client sees it.
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub message: Message,
+    pub fields: Vec<FieldError>,
+    pub retry_after_secs: Option<i64>,
+}
+
+/// `{"error": {"code", "message", "field", "fields"}}`
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorDetail {
+    pub code: String,
+    pub message: String,
+    /// The field at fault, when one field is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    /// Every field at fault, when the request was checked field by field.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<FieldErrorView>,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &'static str, zh: impl Into<String>, en: impl Into<String>) -> Self {
+        Self { status, code, message: Message::new(zh, en), fields: Vec::new(), retry_after_secs: None }
+    }
+
+    pub fn unauthorized() -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, "unauthorized", "请先登录（缺少或无效的访问令牌）", "sign in first: the bearer token is missing, expired or revoked")
+    }
+
+    pub fn not_found(what: &str) -> Self {
+        Self::new(StatusCode::NOT_FOUND, "not_found", format!("未找到{}", what_zh(what)), format!("{what} not found"))
+    }
+
+    /// 422 with every field at fault; the first is named in `field`.
+    pub fn invalid(fields: Vec<FieldError>) -> Self {
+        let message = fields.first().map(|f| f.message.clone()).unwrap_or_else(|| Message::new("请求无效", "invalid request"));
+        Self { status: StatusCode::UNPROCESSABLE_ENTITY, code: "invalid", message, fields, retry_after_secs: None }
+    }
+
+    pub fn field(error: FieldError) -> Self {
+        Self::invalid(vec![error])
+    }
+}
+
+fn what_zh(what: &str) -> &str {
+    match what {
+        "case" => "案件",
+        "unit" => "单位",
+        "user" => "用户",
+        "region" => "行政区划",
+        _ => "资源",
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::NotFound { what } => ApiError::not_found(what),
+            StoreError::Conflict { code, message } => Self { status: StatusCode::CONFLICT, code, message, fields: Vec::new(), retry_after_secs: None },
+            StoreError::Forbidden { message } => Self { status: StatusCode::FORBIDDEN, code: "forbidden", message, fields: Vec::new(), retry_after_secs: None },
+            StoreError::Invalid(fields) => ApiError::invalid(fields),
+            StoreError::BadCredentials => ApiError::new(StatusCode::UNAUTHORIZED, "bad_credentials", "用户名或密码错误", "wrong username or password"),
+            StoreError::TooManyAttempts { retry_after_secs } => Self {
+                retry_after_secs: Some(retry_after_secs),
+                ..ApiError::new(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "too_many_attempts",
+                    format!("登录失败次数过多，请 {retry_after_secs} 秒后再试"),
+                    format!("too many failed logins; try again in {retry_after_secs} s"),
+                )
+            },
+            other => {
+                // Logged once, here; the client learns only that it was our fault.
+                tracing::error!(error = %other, source = ?std::error::Error::source(&other), "internal error");
+                ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "服务器内部错误，请稍后再试", "internal error; please try again later")
+            }
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let lang = current_lang();
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code: self.code.to_owned(),
+                message: self.message.in_lang(lang).to_owned(),
+                field: self.fields.first().map(|f| f.field.clone()),
+                fields: self.fields.iter().map(|f| f.view(lang)).collect(),
+            },
+        };
+        let mut response = (self.status, axum::Json(body)).into_response();
+        if let Some(secs) = self.retry_after_secs
+            && let Ok(value) = HeaderValue::from_str(&secs.to_string())
+        {
+            response.headers_mut().insert(header::RETRY_AFTER, value);
+        }
+        response
+    }
+}
