@@ -150,7 +150,7 @@ impl Default for RiskThresholds {
         Self {
             group_people: 5,
             mass_people: 30,
-            large_amount_fen: 100_000_00,
+            large_amount_fen: 10_000_000,
         }
     }
 }

@@ -96,7 +96,11 @@ impl Store {
             let failures = failures + 1;
             let lock = lock_seconds(failures);
             let until = (lock > 0).then_some(now_ms + lock * 1000);
-            self.execute("UPDATE users SET failed_logins = $1, locked_until = $2 WHERE id = $3", args![failures, until, id]).await?;
+            self.execute(
+                "UPDATE users SET failed_logins = $1, locked_until = $2 WHERE id = $3",
+                args![failures, until, id],
+            )
+            .await?;
             tracing::warn!(%username, failures, "failed login");
             return match until {
                 Some(_) => Err(StoreError::TooManyAttempts {
@@ -108,7 +112,11 @@ impl Store {
         let token = URL_SAFE_NO_PAD.encode(crate::crypto::random_bytes::<32>());
         let expires = now_ms + self.options.token_lifetime.as_millis() as i64;
         let mut tx = self.begin().await?;
-        tx.execute("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1", args![id]).await?;
+        tx.execute(
+            "UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1",
+            args![id],
+        )
+        .await?;
         tx.execute(
             "INSERT INTO auth_tokens (token_hash, kind, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
             args![token_hash(&token), kind.as_str(), id, now_ms, expires],
@@ -129,13 +137,19 @@ impl Store {
     ) -> Result<Option<UserView>> {
         let sql = "SELECT u.id, u.username, u.display_name, u.role, u.unit_id FROM auth_tokens t JOIN users u ON u.id = t.user_id
                    WHERE t.token_hash = $1 AND t.kind = $2 AND t.revoked_at IS NULL AND t.expires_at > $3 AND u.active";
-        let row: Option<(i64, String, String, String, i64)> = self.fetch_optional(sql, args![token_hash(token), kind.as_str(), to_ms(now)]).await?;
+        let row: Option<(i64, String, String, String, i64)> = self
+            .fetch_optional(sql, args![token_hash(token), kind.as_str(), to_ms(now)])
+            .await?;
         Ok(row.and_then(user_view))
     }
 
     /// Revokes a token; a revoked token never works again.
     pub async fn logout(&self, token: &str, now: DateTime<Utc>) -> Result<()> {
-        self.execute("UPDATE auth_tokens SET revoked_at = $1 WHERE token_hash = $2 AND revoked_at IS NULL", args![to_ms(now), token_hash(token)]).await?;
+        self.execute(
+            "UPDATE auth_tokens SET revoked_at = $1 WHERE token_hash = $2 AND revoked_at IS NULL",
+            args![to_ms(now), token_hash(token)],
+        )
+        .await?;
         Ok(())
     }
 }

@@ -292,22 +292,39 @@ fn mask_address(address: &str) -> String {
 
 impl Store {
     /// 登记: registers a case, suggests category, risk and route, and appends the first event.
-    pub async fn case_register(&self, viewer: &Viewer, new: NewCase, now: DateTime<Utc>) -> Result<RegisteredCase> {
+    pub async fn case_register(
+        &self,
+        viewer: &Viewer,
+        new: NewCase,
+        now: DateTime<Utc>,
+    ) -> Result<RegisteredCase> {
         if !viewer.role.may_register_cases() {
-            return Err(StoreError::forbidden("当前角色无权登记案件", format!("the role {} may not register cases", viewer.role)));
+            return Err(StoreError::forbidden(
+                "当前角色无权登记案件",
+                format!("the role {} may not register cases", viewer.role),
+            ));
         }
-        let unit = self.unit(viewer.unit_id).await?.ok_or(StoreError::NotFound { what: "unit" })?;
-        let unit_region = RegionCode::parse(&unit.region_code).map_err(|e| StoreError::Setup(e.to_string()))?;
+        let unit = self
+            .unit(viewer.unit_id)
+            .await?
+            .ok_or(StoreError::NotFound { what: "unit" })?;
+        let unit_region =
+            RegionCode::parse(&unit.region_code).map_err(|e| StoreError::Setup(e.to_string()))?;
         let (region, grid_id) = self.case_place(&new, &unit_region).await?;
 
-        let suggestion = triage::suggest_category(&format!("{} {}", new.title.as_deref().unwrap_or(""), new.description));
+        let suggestion = triage::suggest_category(&format!(
+            "{} {}",
+            new.title.as_deref().unwrap_or(""),
+            new.description
+        ));
         let (category, category_source) = match new.category {
             Some(category) => (category, "client"),
             None => (suggestion.category, "suggested"),
         };
         let thresholds = RiskThresholds::default();
         let (risk, risk_reasons) = triage::assess_risk(&new, category, &thresholds);
-        let (level, mut reasons) = triage::suggest_level(&new, risk, unit_region.level(), &thresholds);
+        let (level, mut reasons) =
+            triage::suggest_level(&new, risk, unit_region.level(), &thresholds);
         if category_source == "suggested" && !suggestion.words.is_empty() {
             reasons.push(format!("类型建议依据：{}", suggestion.words.join("、")));
         }
@@ -316,7 +333,11 @@ impl Store {
             Some(u) => reasons.push(format!("牵头建议：{}", u.name)),
             None => reasons.push("本部署中没有该层级的综治中心，请人工指定".to_owned()),
         }
-        let routing = Routing { unit_id: routing_unit.map(|u| u.id), level, reasons };
+        let routing = Routing {
+            unit_id: routing_unit.map(|u| u.id),
+            level,
+            reasons,
+        };
 
         let now_ms = to_ms(now);
         let year = now.with_timezone(&domain::china_time()).year();
@@ -329,7 +350,10 @@ impl Store {
                 args![unit_region.county(), i64::from(year)],
             )
             .await?;
-        let number = self.options.case_number_format.render(year, unit_region.county(), serial);
+        let number = self
+            .options
+            .case_number_format
+            .render(year, unit_region.county(), serial);
         let level_code = json!(level).as_str().unwrap_or("district").to_owned();
         let (case_id,): (i64,) = tx
             .fetch_one(
@@ -367,7 +391,8 @@ impl Store {
             )
             .await?;
         for (position, party) in new.parties.iter().enumerate() {
-            self.party_insert(&mut tx, case_id, position as i64, party).await?;
+            self.party_insert(&mut tx, case_id, position as i64, party)
+                .await?;
         }
         let data = json!({
             "number": number,
@@ -385,20 +410,43 @@ impl Store {
                 "phone": p.phone.as_ref().map(|p| p.masked()),
             })).collect::<Vec<_>>(),
         });
-        append_event(&mut tx, case_id, (0, GENESIS.to_owned()), now_ms, &viewer.username, "registered", &data).await?;
+        append_event(
+            &mut tx,
+            case_id,
+            (0, GENESIS.to_owned()),
+            now_ms,
+            &viewer.username,
+            "registered",
+            &data,
+        )
+        .await?;
         tx.commit().await?;
 
         let related_cases = self.related_cases(viewer, case_id, &new).await?;
         let case = self.case_get(viewer, case_id, None, now).await?;
-        Ok(RegisteredCase { case, related_cases })
+        Ok(RegisteredCase {
+            case,
+            related_cases,
+        })
     }
 
     /// Where the case belongs: its region (checked against this deployment's organisation)
     /// and grid. Without a place, the registering unit's region.
-    async fn case_place(&self, new: &NewCase, unit_region: &RegionCode) -> Result<(RegionCode, Option<i64>)> {
+    async fn case_place(
+        &self,
+        new: &NewCase,
+        unit_region: &RegionCode,
+    ) -> Result<(RegionCode, Option<i64>)> {
         let grid = match new.grid_id {
             Some(id) => Some(self.grid(id).await?.ok_or_else(|| {
-                StoreError::invalid(FieldError::new("location.grid_id", "unknown_grid", Message::new(format!("网格 {id} 不存在"), format!("there is no grid {id}"))))
+                StoreError::invalid(FieldError::new(
+                    "location.grid_id",
+                    "unknown_grid",
+                    Message::new(
+                        format!("网格 {id} 不存在"),
+                        format!("there is no grid {id}"),
+                    ),
+                ))
             })?),
             None => None,
         };
@@ -408,21 +456,29 @@ impl Store {
                     return Err(StoreError::invalid(FieldError::new(
                         "location.region_code",
                         "unknown_region",
-                        Message::new(format!("行政区划 {code} 不在本系统的辖区内"), format!("the region {code} is not part of this deployment")),
+                        Message::new(
+                            format!("行政区划 {code} 不在本系统的辖区内"),
+                            format!("the region {code} is not part of this deployment"),
+                        ),
                     )));
                 }
                 code.clone()
             }
-            (None, Some(grid)) => RegionCode::parse(&grid.community_code).map_err(|e| StoreError::Setup(e.to_string()))?,
+            (None, Some(grid)) => RegionCode::parse(&grid.community_code)
+                .map_err(|e| StoreError::Setup(e.to_string()))?,
             (None, None) => unit_region.clone(),
         };
         if let Some(grid) = &grid {
-            let community = RegionCode::parse(&grid.community_code).map_err(|e| StoreError::Setup(e.to_string()))?;
+            let community = RegionCode::parse(&grid.community_code)
+                .map_err(|e| StoreError::Setup(e.to_string()))?;
             if !region.contains(&community) {
                 return Err(StoreError::invalid(FieldError::new(
                     "location.grid_id",
                     "grid_outside_region",
-                    Message::new(format!("网格 {} 不在行政区划 {region} 内", grid.name), format!("grid {} lies outside region {region}", grid.name)),
+                    Message::new(
+                        format!("网格 {} 不在行政区划 {region} 内", grid.name),
+                        format!("grid {} lies outside region {region}", grid.name),
+                    ),
                 )));
             }
         }
@@ -431,7 +487,11 @@ impl Store {
 
     /// The centre that should lead at `level` for a case in `region`: the centre of the
     /// region's ancestor at that level (or of the region itself when it is higher).
-    async fn centre_for(&self, region: &RegionCode, level: RegionLevel) -> Result<Option<crate::org::UnitView>> {
+    async fn centre_for(
+        &self,
+        region: &RegionCode,
+        level: RegionLevel,
+    ) -> Result<Option<crate::org::UnitView>> {
         let mut code = region.clone();
         while code.level() > level {
             match code.parent() {
@@ -450,12 +510,22 @@ impl Store {
         }
     }
 
-    async fn party_insert(&self, tx: &mut Tx, case_id: i64, position: i64, party: &NewParty) -> Result<()> {
+    async fn party_insert(
+        &self,
+        tx: &mut Tx,
+        case_id: i64,
+        position: i64,
+        party: &NewParty,
+    ) -> Result<()> {
         let crypto = &self.crypto;
         let id_number = party.id_number.as_ref();
         let phone = party.phone.as_ref();
         let address = party.address.as_deref();
-        let name_key = if party.kind == PartyKind::Organization { name_key(&party.name) } else { String::new() };
+        let name_key = if party.kind == PartyKind::Organization {
+            name_key(&party.name)
+        } else {
+            String::new()
+        };
         tx.execute(
             "INSERT INTO parties (case_id, position, role, kind, name, name_key, id_number_cipher, id_number_index, id_number_masked,
                 credit_code, phone_cipher, phone_index, phone_masked, address_cipher, address_index)
@@ -484,22 +554,62 @@ impl Store {
 
     /// 关联案件: earlier cases of the same person (blind index of ID number or phone), the same
     /// organisation (credit code or name) or the same place.
-    async fn related_cases(&self, viewer: &Viewer, case_id: i64, new: &NewCase) -> Result<Vec<RelatedCase>> {
+    async fn related_cases(
+        &self,
+        viewer: &Viewer,
+        case_id: i64,
+        new: &NewCase,
+    ) -> Result<Vec<RelatedCase>> {
         let mut found: Vec<(i64, &'static str)> = Vec::new();
         for party in &new.parties {
             if let Some(id) = &party.id_number {
-                self.related_by(&mut found, "same_person", "id_number_index", self.crypto.blind_index(id.as_str()), case_id).await?;
+                self.related_by(
+                    &mut found,
+                    "same_person",
+                    "id_number_index",
+                    self.crypto.blind_index(id.as_str()),
+                    case_id,
+                )
+                .await?;
             }
             if let Some(phone) = &party.phone {
-                self.related_by(&mut found, "same_person", "phone_index", self.crypto.blind_index(phone.as_str()), case_id).await?;
+                self.related_by(
+                    &mut found,
+                    "same_person",
+                    "phone_index",
+                    self.crypto.blind_index(phone.as_str()),
+                    case_id,
+                )
+                .await?;
             }
             if let Some(code) = &party.credit_code {
-                self.related_by(&mut found, "same_organization", "credit_code", code.as_str().to_owned(), case_id).await?;
+                self.related_by(
+                    &mut found,
+                    "same_organization",
+                    "credit_code",
+                    code.as_str().to_owned(),
+                    case_id,
+                )
+                .await?;
             } else if party.kind == PartyKind::Organization {
-                self.related_by(&mut found, "same_organization", "name_key", name_key(&party.name), case_id).await?;
+                self.related_by(
+                    &mut found,
+                    "same_organization",
+                    "name_key",
+                    name_key(&party.name),
+                    case_id,
+                )
+                .await?;
             }
             if let Some(address) = &party.address {
-                self.related_by(&mut found, "same_address", "address_index", self.crypto.blind_index(&address_key(address)), case_id).await?;
+                self.related_by(
+                    &mut found,
+                    "same_address",
+                    "address_index",
+                    self.crypto.blind_index(&address_key(address)),
+                    case_id,
+                )
+                .await?;
             }
         }
         if let Some(address) = &new.address {
@@ -518,7 +628,12 @@ impl Store {
             }
             let mut scope_args = args![id];
             let scope = scope_condition(viewer, 2, &mut scope_args);
-            let in_scope: Option<(i64,)> = self.fetch_optional(&format!("SELECT c.id FROM cases c WHERE c.id = $1 AND {scope}"), scope_args).await?;
+            let in_scope: Option<(i64,)> = self
+                .fetch_optional(
+                    &format!("SELECT c.id FROM cases c WHERE c.id = $1 AND {scope}"),
+                    scope_args,
+                )
+                .await?;
             let row: Option<(String, String, String, String, i64)> =
                 self.fetch_optional("SELECT number, status, category, region_code, created_at FROM cases WHERE id = $1", args![id]).await?;
             if let Some((number, status, category, region_code, created_at)) = row {
@@ -535,12 +650,21 @@ impl Store {
                 });
             }
         }
-        related.sort_by(|a, b| b.id.cmp(&a.id));
+        related.sort_by_key(|r| std::cmp::Reverse(r.id));
         Ok(related)
     }
 
-    async fn related_by(&self, found: &mut Vec<(i64, &'static str)>, relation: &'static str, column: &str, key: String, case_id: i64) -> Result<()> {
-        let sql = format!("SELECT DISTINCT case_id FROM parties WHERE {column} = $1 AND case_id < $2 ORDER BY case_id DESC LIMIT 20");
+    async fn related_by(
+        &self,
+        found: &mut Vec<(i64, &'static str)>,
+        relation: &'static str,
+        column: &str,
+        key: String,
+        case_id: i64,
+    ) -> Result<()> {
+        let sql = format!(
+            "SELECT DISTINCT case_id FROM parties WHERE {column} = $1 AND case_id < $2 ORDER BY case_id DESC LIMIT 20"
+        );
         let rows: Vec<(i64,)> = self.fetch_all(&sql, args![key, case_id]).await?;
         found.extend(rows.into_iter().map(|(id,)| (id, relation)));
         Ok(())
@@ -552,24 +676,44 @@ impl Store {
         let mut args = args![id];
         let scope = scope_condition(viewer, 2, &mut args);
         let sql = format!("SELECT {CASE_COLUMNS} FROM cases c WHERE c.id = $1 AND {scope}");
-        self.fetch_optional(&sql, args).await?.ok_or(StoreError::NotFound { what: "case" })
+        self.fetch_optional(&sql, args)
+            .await?
+            .ok_or(StoreError::NotFound { what: "case" })
     }
 
     /// One case in the viewer's scope. With `reveal`, full personal data is shown to roles
     /// whose work needs it, and the view is recorded in the case history.
-    pub async fn case_get(&self, viewer: &Viewer, id: i64, reveal: Option<RevealRequest>, now: DateTime<Utc>) -> Result<CaseView> {
+    pub async fn case_get(
+        &self,
+        viewer: &Viewer,
+        id: i64,
+        reveal: Option<RevealRequest>,
+        now: DateTime<Utc>,
+    ) -> Result<CaseView> {
         let row = self.case_row(viewer, id).await?;
         let revealed = match reveal {
             Some(request) => {
                 if !viewer.role.may_reveal_personal_data() {
                     return Err(StoreError::forbidden(
-                        format!("{} 角色无权查看完整个人信息", workflow::role_zh(viewer.role)),
+                        format!(
+                            "{} 角色无权查看完整个人信息",
+                            workflow::role_zh(viewer.role)
+                        ),
                         format!("the role {} may not see full personal data", viewer.role),
                     ));
                 }
                 let mut tx = self.begin().await?;
                 let head = lock_head(&mut tx, id).await?;
-                append_event(&mut tx, id, head, to_ms(now), &viewer.username, "personal_data_viewed", &json!({ "reason": request.reason })).await?;
+                append_event(
+                    &mut tx,
+                    id,
+                    head,
+                    to_ms(now),
+                    &viewer.username,
+                    "personal_data_viewed",
+                    &json!({ "reason": request.reason }),
+                )
+                .await?;
                 tx.commit().await?;
                 true
             }
@@ -588,9 +732,15 @@ impl Store {
                 args![id],
             )
             .await?;
-        let parties = parties.into_iter().map(|p| self.party_view(p, revealed)).collect::<Result<Vec<_>>>()?;
+        let parties = parties
+            .into_iter()
+            .map(|p| self.party_view(p, revealed))
+            .collect::<Result<Vec<_>>>()?;
         let assists: Vec<(i64,)> = self.fetch_all("SELECT unit_id FROM case_units WHERE case_id = $1 AND role = 'assist' ORDER BY unit_id", args![id]).await?;
-        let actor = Actor { role: viewer.role, unit_id: viewer.unit_id };
+        let actor = Actor {
+            role: viewer.role,
+            unit_id: viewer.unit_id,
+        };
         Ok(CaseView {
             id: row.id,
             number: row.number.clone(),
@@ -601,15 +751,25 @@ impl Store {
             category_source: row.category_source.clone(),
             risk: Risk::parse(&row.risk).unwrap_or(Risk::None),
             risk_reasons: serde_json::from_str(&row.risk_reasons).unwrap_or_default(),
-            routing: serde_json::from_str(&row.routing).unwrap_or(Routing { unit_id: None, level: row.level(), reasons: Vec::new() }),
+            routing: serde_json::from_str(&row.routing).unwrap_or(Routing {
+                unit_id: None,
+                level: row.level(),
+                reasons: Vec::new(),
+            }),
             lead_unit_id: row.lead_unit_id,
             assist_unit_ids: assists.into_iter().map(|(u,)| u).collect(),
             title: row.title.clone(),
             description: row.description.clone(),
-            amount: row.amount_fen.map(|f| domain::contact::Money::from_fen(f).to_string()),
+            amount: row
+                .amount_fen
+                .map(|f| domain::contact::Money::from_fen(f).to_string()),
             people_count: row.people_count,
             occurred_at: row.occurred_at.map(rfc3339),
-            location: LocationView { address: row.address.clone(), region_code: row.region_code.clone(), grid_id: row.grid_id },
+            location: LocationView {
+                address: row.address.clone(),
+                region_code: row.region_code.clone(),
+                grid_id: row.grid_id,
+            },
             parties,
             outcome: row.outcome.as_deref().and_then(Outcome::parse),
             summary: row.summary.clone(),
@@ -624,12 +784,29 @@ impl Store {
     }
 
     fn party_view(&self, p: PartyRow, revealed: bool) -> Result<PartyView> {
-        let open = |cipher: &Option<String>| cipher.as_deref().map(|c| self.crypto.decrypt(c)).transpose();
+        let open = |cipher: &Option<String>| {
+            cipher
+                .as_deref()
+                .map(|c| self.crypto.decrypt(c))
+                .transpose()
+        };
         let address = open(&p.address_cipher)?;
         Ok(PartyView {
-            id_number: if revealed { open(&p.id_number_cipher)? } else { p.id_number_masked },
-            phone: if revealed { open(&p.phone_cipher)? } else { p.phone_masked },
-            address: if revealed { address } else { address.as_deref().map(mask_address) },
+            id_number: if revealed {
+                open(&p.id_number_cipher)?
+            } else {
+                p.id_number_masked
+            },
+            phone: if revealed {
+                open(&p.phone_cipher)?
+            } else {
+                p.phone_masked
+            },
+            address: if revealed {
+                address
+            } else {
+                address.as_deref().map(mask_address)
+            },
             role: p.role,
             kind: p.kind,
             name: p.name,
@@ -651,7 +828,12 @@ impl Store {
     }
 
     /// The filtered, paged list of cases in the viewer's scope, newest first.
-    pub async fn case_list(&self, viewer: &Viewer, filter: &CaseFilter, now: DateTime<Utc>) -> Result<CaseList> {
+    pub async fn case_list(
+        &self,
+        viewer: &Viewer,
+        filter: &CaseFilter,
+        now: DateTime<Utc>,
+    ) -> Result<CaseList> {
         let mut args = Vec::new();
         let mut conditions = vec![scope_condition(viewer, 1, &mut args)];
         let mut push = |condition: &str, value: Arg, args: &mut Vec<Arg>| {
@@ -673,26 +855,53 @@ impl Store {
             push("c.region_code <= ?", high.into(), &mut args);
         }
         if let Some(unit) = filter.unit {
-            push("EXISTS (SELECT 1 FROM case_units fu WHERE fu.case_id = c.id AND fu.unit_id = ?)", unit.into(), &mut args);
+            push(
+                "EXISTS (SELECT 1 FROM case_units fu WHERE fu.case_id = c.id AND fu.unit_id = ?)",
+                unit.into(),
+                &mut args,
+            );
         }
         if let Some(overdue) = filter.overdue {
             let condition = "((c.status IN ('registered', 'accepted') AND c.dispatch_by < ?) OR (c.status IN ('dispatched', 'in_progress') AND c.conclude_by < ?1) OR (c.status = 'concluded' AND c.follow_up_by < ?1))";
             args.push(to_ms(now).into());
             let n = args.len();
-            let condition = condition.replace("?1", &format!("${n}")).replace('?', &format!("${n}"));
-            conditions.push(if overdue { condition } else { format!("NOT {condition}") });
+            let condition = condition
+                .replace("?1", &format!("${n}"))
+                .replace('?', &format!("${n}"));
+            conditions.push(if overdue {
+                condition
+            } else {
+                format!("NOT {condition}")
+            });
         }
         if let Some(q) = filter.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
-            let pattern = format!("%{}%", q.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+            let pattern = format!(
+                "%{}%",
+                q.replace('\\', "\\\\")
+                    .replace('%', "\\%")
+                    .replace('_', "\\_")
+            );
             args.push(pattern.into());
             let n = args.len();
             conditions.push(format!("(c.number LIKE ${n} ESCAPE '\\' OR c.title LIKE ${n} ESCAPE '\\' OR c.description LIKE ${n} ESCAPE '\\')"));
         }
         let where_clause = conditions.join(" AND ");
-        let (total,): (i64,) = self.fetch_one(&format!("SELECT COUNT(*) FROM cases c WHERE {where_clause}"), args.clone()).await?;
+        let (total,): (i64,) = self
+            .fetch_one(
+                &format!("SELECT COUNT(*) FROM cases c WHERE {where_clause}"),
+                args.clone(),
+            )
+            .await?;
         let n = args.len();
-        args.extend(args![filter.limit.clamp(1, MAX_PAGE_SIZE), filter.offset.max(0)]);
-        let sql = format!("SELECT {CASE_COLUMNS} FROM cases c WHERE {where_clause} ORDER BY c.created_at DESC, c.id DESC LIMIT ${} OFFSET ${}", n + 1, n + 2);
+        args.extend(args![
+            filter.limit.clamp(1, MAX_PAGE_SIZE),
+            filter.offset.max(0)
+        ]);
+        let sql = format!(
+            "SELECT {CASE_COLUMNS} FROM cases c WHERE {where_clause} ORDER BY c.created_at DESC, c.id DESC LIMIT ${} OFFSET ${}",
+            n + 1,
+            n + 2
+        );
         let rows: Vec<CaseRow> = self.fetch_all(&sql, args).await?;
         let items = rows
             .into_iter()
@@ -717,29 +926,67 @@ impl Store {
 
     /// A workflow step. `version` must be the case's current version: a stale one is refused
     /// with a conflict and changes nothing.
-    pub async fn case_act(&self, viewer: &Viewer, id: i64, command: Command, version: i64, now: DateTime<Utc>) -> Result<CaseView> {
+    pub async fn case_act(
+        &self,
+        viewer: &Viewer,
+        id: i64,
+        command: Command,
+        version: i64,
+        now: DateTime<Utc>,
+    ) -> Result<CaseView> {
         let row = self.case_row(viewer, id).await?;
         if row.version != version {
             return Err(stale(row.version));
         }
-        let actor = Actor { role: viewer.role, unit_id: viewer.unit_id };
+        let actor = Actor {
+            role: viewer.role,
+            unit_id: viewer.unit_id,
+        };
         let t = workflow::decide(&row.state(), actor, &command).map_err(|refusal| {
             let message = refusal.message();
-            if refusal.is_forbidden() { StoreError::Forbidden { message } } else { StoreError::Conflict { code: "not_allowed_now", message } }
+            if refusal.is_forbidden() {
+                StoreError::Forbidden { message }
+            } else {
+                StoreError::Conflict {
+                    code: "not_allowed_now",
+                    message,
+                }
+            }
         })?;
         let target_unit = match &command {
-            Command::Dispatch { unit_id, assist_unit_ids } => {
+            Command::Dispatch {
+                unit_id,
+                assist_unit_ids,
+            } => {
                 for (i, unit) in std::iter::once(unit_id).chain(assist_unit_ids).enumerate() {
                     if self.unit(*unit).await?.is_none() {
-                        let field = if i == 0 { "unit_id".to_owned() } else { format!("assist_unit_ids[{}]", i - 1) };
-                        return Err(StoreError::invalid(FieldError::new(field.clone(), "unknown_unit", Message::new(format!("{field}: 单位 {unit} 不存在"), format!("{field}: there is no unit {unit}")))));
+                        let field = if i == 0 {
+                            "unit_id".to_owned()
+                        } else {
+                            format!("assist_unit_ids[{}]", i - 1)
+                        };
+                        return Err(StoreError::invalid(FieldError::new(
+                            field.clone(),
+                            "unknown_unit",
+                            Message::new(
+                                format!("{field}: 单位 {unit} 不存在"),
+                                format!("{field}: there is no unit {unit}"),
+                            ),
+                        )));
                     }
                 }
                 Some(*unit_id)
             }
             Command::Transfer { unit_id, .. } => {
                 if self.unit(*unit_id).await?.is_none() {
-                    return Err(StoreError::invalid(FieldError::new("unit_id", "unknown_unit", Message::new(format!("单位 {unit_id} 不存在"), format!("there is no unit {unit_id}")))));
+                    return Err(StoreError::invalid(FieldError::new(
+                        "unit_id",
+                        "unknown_unit",
+                        Message::new(
+                            format!("单位 {unit_id} 不存在"),
+                            format!("there is no unit {unit_id}"),
+                        ),
+                    )));
                 }
                 Some(*unit_id)
             }
@@ -795,28 +1042,63 @@ impl Store {
             return Err(stale(version + 1));
         }
         if let Some(assists) = &t.assist_unit_ids {
-            tx.execute("DELETE FROM case_units WHERE case_id = $1", args![id]).await?;
+            tx.execute("DELETE FROM case_units WHERE case_id = $1", args![id])
+                .await?;
             if let Some(lead) = t.lead_unit_id {
-                tx.execute("INSERT INTO case_units (case_id, unit_id, role) VALUES ($1, $2, 'lead')", args![id, lead]).await?;
+                tx.execute(
+                    "INSERT INTO case_units (case_id, unit_id, role) VALUES ($1, $2, 'lead')",
+                    args![id, lead],
+                )
+                .await?;
             }
             for unit in assists {
-                tx.execute("INSERT INTO case_units (case_id, unit_id, role) VALUES ($1, $2, 'assist')", args![id, *unit]).await?;
+                tx.execute(
+                    "INSERT INTO case_units (case_id, unit_id, role) VALUES ($1, $2, 'assist')",
+                    args![id, *unit],
+                )
+                .await?;
             }
         }
-        self.hop_apply(&mut tx, id, &t.hop, viewer.user_id, now_ms).await?;
-        append_event(&mut tx, id, head, now_ms, &viewer.username, command.name(), &data).await?;
+        self.hop_apply(&mut tx, id, &t.hop, viewer.user_id, now_ms)
+            .await?;
+        append_event(
+            &mut tx,
+            id,
+            head,
+            now_ms,
+            &viewer.username,
+            command.name(),
+            &data,
+        )
+        .await?;
         tx.commit().await?;
         // The actor sees the result of their own step even when it took the case out of their
         // scope (a unit that returned a case).
-        let row: CaseRow = self.fetch_one(&format!("SELECT {CASE_COLUMNS} FROM cases WHERE id = $1"), args![id]).await?;
+        let row: CaseRow = self
+            .fetch_one(
+                &format!("SELECT {CASE_COLUMNS} FROM cases WHERE id = $1"),
+                args![id],
+            )
+            .await?;
         self.case_view(viewer, row, false).await
     }
 
-    async fn hop_apply(&self, tx: &mut Tx, case_id: i64, hop: &HopChange, user_id: i64, now_ms: i64) -> Result<()> {
-        const END_OPEN: &str = "UPDATE hops SET ended_at = $1 WHERE case_id = $2 AND ended_at IS NULL";
+    async fn hop_apply(
+        &self,
+        tx: &mut Tx,
+        case_id: i64,
+        hop: &HopChange,
+        user_id: i64,
+        now_ms: i64,
+    ) -> Result<()> {
+        const END_OPEN: &str =
+            "UPDATE hops SET ended_at = $1 WHERE case_id = $2 AND ended_at IS NULL";
         match hop {
             HopChange::Unchanged => {}
-            HopChange::Open { unit_id, assist_unit_ids } => {
+            HopChange::Open {
+                unit_id,
+                assist_unit_ids,
+            } => {
                 tx.execute(END_OPEN, args![now_ms, case_id]).await?;
                 tx.execute(
                     "INSERT INTO hops (case_id, unit_id, assist_unit_ids, dispatched_by, dispatched_at) VALUES ($1, $2, $3, $4, $5)",
@@ -825,7 +1107,11 @@ impl Store {
                 .await?;
             }
             HopChange::Sign => {
-                tx.execute("UPDATE hops SET signed_at = $1 WHERE case_id = $2 AND ended_at IS NULL", args![now_ms, case_id]).await?;
+                tx.execute(
+                    "UPDATE hops SET signed_at = $1 WHERE case_id = $2 AND ended_at IS NULL",
+                    args![now_ms, case_id],
+                )
+                .await?;
             }
             HopChange::Return { reason } => {
                 tx.execute(
@@ -858,20 +1144,44 @@ async fn lock_head(tx: &mut Tx, case_id: i64) -> Result<(i64, String)> {
         Tx::Sqlite(_) => "SELECT event_seq, event_hash FROM cases WHERE id = $1",
         Tx::Postgres(_) => "SELECT event_seq, event_hash FROM cases WHERE id = $1 FOR UPDATE",
     };
-    tx.fetch_optional(sql, args![case_id]).await?.ok_or(StoreError::NotFound { what: "case" })
+    tx.fetch_optional(sql, args![case_id])
+        .await?
+        .ok_or(StoreError::NotFound { what: "case" })
 }
 
 /// Appends one event after `head` and moves the case's recorded head to it.
-async fn append_event(tx: &mut Tx, case_id: i64, head: (i64, String), at_ms: i64, actor: &str, action: &str, data: &serde_json::Value) -> Result<()> {
+async fn append_event(
+    tx: &mut Tx,
+    case_id: i64,
+    head: (i64, String),
+    at_ms: i64,
+    actor: &str,
+    action: &str,
+    data: &serde_json::Value,
+) -> Result<()> {
     let (previous_seq, previous_hash) = head;
     let seq = previous_seq + 1;
     let data = data.to_string();
-    let hash = event_hash(&previous_hash, EventFields { case_id, seq, at_ms, actor, action, data: &data });
+    let hash = event_hash(
+        &previous_hash,
+        EventFields {
+            case_id,
+            seq,
+            at_ms,
+            actor,
+            action,
+            data: &data,
+        },
+    );
     tx.execute(
         "INSERT INTO case_events (case_id, seq, at, actor, action, data, hash) VALUES ($1, $2, $3, $4, $5, $6, $7)",
         args![case_id, seq, at_ms, actor, action, data, hash.clone()],
     )
     .await?;
-    tx.execute("UPDATE cases SET event_seq = $1, event_hash = $2 WHERE id = $3", args![seq, hash, case_id]).await?;
+    tx.execute(
+        "UPDATE cases SET event_seq = $1, event_hash = $2 WHERE id = $3",
+        args![seq, hash, case_id],
+    )
+    .await?;
     Ok(())
 }

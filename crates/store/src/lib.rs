@@ -196,12 +196,20 @@ impl Store {
     /// reads one snapshot while writers go on). PostgreSQL is backed up with `pg_dump`.
     pub async fn backup_sqlite(&self, out: &Path) -> Result<()> {
         let Db::Sqlite(pool) = &self.db else {
-            return Err(StoreError::Setup("backup_sqlite needs a SQLite database".into()));
+            return Err(StoreError::Setup(
+                "backup_sqlite needs a SQLite database".into(),
+            ));
         };
         if out.exists() {
-            return Err(StoreError::Setup(format!("{} exists already; choose a new file", out.display())));
+            return Err(StoreError::Setup(format!(
+                "{} exists already; choose a new file",
+                out.display()
+            )));
         }
-        sqlx::query("VACUUM INTO $1").bind(out.display().to_string()).execute(pool).await?;
+        sqlx::query("VACUUM INTO $1")
+            .bind(out.display().to_string())
+            .execute(pool)
+            .await?;
         Ok(())
     }
 

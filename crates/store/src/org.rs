@@ -79,53 +79,66 @@ impl Store {
 
     pub async fn regions(&self) -> Result<Vec<RegionView>> {
         let sql = "SELECT code, name, short_name, level, parent_code FROM regions ORDER BY code";
-        Ok(self.fetch_all(sql, args![]).await?)
+        self.fetch_all(sql, args![]).await
     }
 
     pub async fn region(&self, code: &RegionCode) -> Result<Option<RegionView>> {
         let sql = "SELECT code, name, short_name, level, parent_code FROM regions WHERE code = $1";
-        Ok(self.fetch_optional(sql, args![code.as_str()]).await?)
+        self.fetch_optional(sql, args![code.as_str()]).await
     }
 
     pub async fn grid_create(&self, code: &str, name: &str, community: &RegionCode) -> Result<i64> {
         let sql = "INSERT INTO grids (code, name, community_code) VALUES ($1, $2, $3) RETURNING id";
-        let (id,): (i64,) = self.fetch_one(sql, args![code, name, community.as_str()]).await?;
+        let (id,): (i64,) = self
+            .fetch_one(sql, args![code, name, community.as_str()])
+            .await?;
         Ok(id)
     }
 
     pub async fn grids(&self) -> Result<Vec<GridView>> {
         let sql = "SELECT id, code, name, community_code FROM grids ORDER BY code";
-        Ok(self.fetch_all(sql, args![]).await?)
+        self.fetch_all(sql, args![]).await
     }
 
     pub async fn grid(&self, id: i64) -> Result<Option<GridView>> {
         let sql = "SELECT id, code, name, community_code FROM grids WHERE id = $1";
-        Ok(self.fetch_optional(sql, args![id]).await?)
+        self.fetch_optional(sql, args![id]).await
     }
 
     pub async fn unit_create(&self, unit: NewUnit<'_>) -> Result<i64> {
         let sql = "INSERT INTO units (name, kind, region_code, parent_id, categories, grid_id) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id";
         let categories = unit.categories.join(" ");
-        let (id,): (i64,) =
-            self.fetch_one(sql, args![unit.name, unit.kind.as_str(), unit.region_code.as_str(), unit.parent_id, categories, unit.grid_id]).await?;
+        let (id,): (i64,) = self
+            .fetch_one(
+                sql,
+                args![
+                    unit.name,
+                    unit.kind.as_str(),
+                    unit.region_code.as_str(),
+                    unit.parent_id,
+                    categories,
+                    unit.grid_id
+                ],
+            )
+            .await?;
         Ok(id)
     }
 
     pub async fn units(&self) -> Result<Vec<UnitView>> {
         let sql = "SELECT id, name, kind, region_code, parent_id, categories FROM units ORDER BY region_code, id";
-        Ok(self.fetch_all(sql, args![]).await?)
+        self.fetch_all(sql, args![]).await
     }
 
     pub async fn unit(&self, id: i64) -> Result<Option<UnitView>> {
         let sql =
             "SELECT id, name, kind, region_code, parent_id, categories FROM units WHERE id = $1";
-        Ok(self.fetch_optional(sql, args![id]).await?)
+        self.fetch_optional(sql, args![id]).await
     }
 
     /// The governance centre (综治中心) of exactly this region, if there is one.
     pub async fn centre_of(&self, region: &RegionCode) -> Result<Option<UnitView>> {
         let sql = "SELECT id, name, kind, region_code, parent_id, categories FROM units WHERE kind = 'centre' AND region_code = $1 ORDER BY id LIMIT 1";
-        Ok(self.fetch_optional(sql, args![region.as_str()]).await?)
+        self.fetch_optional(sql, args![region.as_str()]).await
     }
 
     /// Creates a staff user; the password is hashed with argon2id.
@@ -168,23 +181,35 @@ impl Store {
         }
         let hash = crate::auth::hash_password(password)?;
         let sql = "INSERT INTO users (username, display_name, role, unit_id, password_hash, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id";
-        let inserted: Result<(i64,)> =
-            self.fetch_one(sql, args![username, display_name, role.as_str(), unit_id, hash, crate::to_ms(now)]).await;
+        let inserted: Result<(i64,)> = self
+            .fetch_one(
+                sql,
+                args![
+                    username,
+                    display_name,
+                    role.as_str(),
+                    unit_id,
+                    hash,
+                    crate::to_ms(now)
+                ],
+            )
+            .await;
         match inserted {
             Ok((id,)) => Ok(id),
-            Err(StoreError::Database(sqlx::Error::Database(e))) if e.is_unique_violation() => Err(StoreError::conflict(
-                "username_taken",
-                format!("用户名 {username} 已存在"),
-                format!("the username {username} is taken"),
-            )),
-            Err(e) => Err(e.into()),
+            Err(StoreError::Database(sqlx::Error::Database(e))) if e.is_unique_violation() => {
+                Err(StoreError::conflict(
+                    "username_taken",
+                    format!("用户名 {username} 已存在"),
+                    format!("the username {username} is taken"),
+                ))
+            }
+            Err(e) => Err(e),
         }
     }
 
     pub async fn users(&self) -> Result<Vec<UserView>> {
         let sql = "SELECT id, username, display_name, role, unit_id FROM users ORDER BY id";
-        let rows: Vec<(i64, String, String, String, i64)> =
-            self.fetch_all(sql, args![]).await?;
+        let rows: Vec<(i64, String, String, String, i64)> = self.fetch_all(sql, args![]).await?;
         Ok(rows.into_iter().filter_map(user_view).collect())
     }
 

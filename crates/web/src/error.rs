@@ -47,22 +47,52 @@ pub struct ErrorDetail {
 }
 
 impl ApiError {
-    pub fn new(status: StatusCode, code: &'static str, zh: impl Into<String>, en: impl Into<String>) -> Self {
-        Self { status, code, message: Message::new(zh, en), fields: Vec::new(), retry_after_secs: None }
+    pub fn new(
+        status: StatusCode,
+        code: &'static str,
+        zh: impl Into<String>,
+        en: impl Into<String>,
+    ) -> Self {
+        Self {
+            status,
+            code,
+            message: Message::new(zh, en),
+            fields: Vec::new(),
+            retry_after_secs: None,
+        }
     }
 
     pub fn unauthorized() -> Self {
-        Self::new(StatusCode::UNAUTHORIZED, "unauthorized", "请先登录（缺少或无效的访问令牌）", "sign in first: the bearer token is missing, expired or revoked")
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "请先登录（缺少或无效的访问令牌）",
+            "sign in first: the bearer token is missing, expired or revoked",
+        )
     }
 
     pub fn not_found(what: &str) -> Self {
-        Self::new(StatusCode::NOT_FOUND, "not_found", format!("未找到{}", what_zh(what)), format!("{what} not found"))
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("未找到{}", what_zh(what)),
+            format!("{what} not found"),
+        )
     }
 
     /// 422 with every field at fault; the first is named in `field`.
     pub fn invalid(fields: Vec<FieldError>) -> Self {
-        let message = fields.first().map(|f| f.message.clone()).unwrap_or_else(|| Message::new("请求无效", "invalid request"));
-        Self { status: StatusCode::UNPROCESSABLE_ENTITY, code: "invalid", message, fields, retry_after_secs: None }
+        let message = fields
+            .first()
+            .map(|f| f.message.clone())
+            .unwrap_or_else(|| Message::new("请求无效", "invalid request"));
+        Self {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            code: "invalid",
+            message,
+            fields,
+            retry_after_secs: None,
+        }
     }
 
     pub fn field(error: FieldError) -> Self {
@@ -84,10 +114,27 @@ impl From<StoreError> for ApiError {
     fn from(error: StoreError) -> Self {
         match error {
             StoreError::NotFound { what } => ApiError::not_found(what),
-            StoreError::Conflict { code, message } => Self { status: StatusCode::CONFLICT, code, message, fields: Vec::new(), retry_after_secs: None },
-            StoreError::Forbidden { message } => Self { status: StatusCode::FORBIDDEN, code: "forbidden", message, fields: Vec::new(), retry_after_secs: None },
+            StoreError::Conflict { code, message } => Self {
+                status: StatusCode::CONFLICT,
+                code,
+                message,
+                fields: Vec::new(),
+                retry_after_secs: None,
+            },
+            StoreError::Forbidden { message } => Self {
+                status: StatusCode::FORBIDDEN,
+                code: "forbidden",
+                message,
+                fields: Vec::new(),
+                retry_after_secs: None,
+            },
             StoreError::Invalid(fields) => ApiError::invalid(fields),
-            StoreError::BadCredentials => ApiError::new(StatusCode::UNAUTHORIZED, "bad_credentials", "用户名或密码错误", "wrong username or password"),
+            StoreError::BadCredentials => ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "bad_credentials",
+                "用户名或密码错误",
+                "wrong username or password",
+            ),
             StoreError::TooManyAttempts { retry_after_secs } => Self {
                 retry_after_secs: Some(retry_after_secs),
                 ..ApiError::new(
@@ -100,7 +147,12 @@ impl From<StoreError> for ApiError {
             other => {
                 // Logged once, here; the client learns only that it was our fault.
                 tracing::error!(error = %other, source = ?std::error::Error::source(&other), "internal error");
-                ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "服务器内部错误，请稍后再试", "internal error; please try again later")
+                ApiError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    "服务器内部错误，请稍后再试",
+                    "internal error; please try again later",
+                )
             }
         }
     }

@@ -63,10 +63,26 @@ impl ListQuery {
     fn parse(self) -> Result<CaseFilter, Vec<FieldError>> {
         let mut c = Checker::default();
         let status = coded(&mut c, "status", self.status, Status::parse, Status::codes);
-        let category = coded(&mut c, "category", self.category, Category::parse, Category::codes);
+        let category = coded(
+            &mut c,
+            "category",
+            self.category,
+            Category::parse,
+            Category::codes,
+        );
         let risk = coded(&mut c, "risk", self.risk, Risk::parse, Risk::codes);
-        let region = present(self.region).and_then(|r| c.check(RegionCode::parse(&r).map_err(|e| bad("region", "一个 6 位或 12 位行政区划代码", &e.to_string()))));
-        let unit = present(self.unit).and_then(|u| c.check(u.parse::<i64>().map_err(|_| bad("unit", "单位编号（整数）", "a unit id"))));
+        let region = present(self.region).and_then(|r| {
+            c.check(
+                RegionCode::parse(&r)
+                    .map_err(|e| bad("region", "一个 6 位或 12 位行政区划代码", &e.to_string())),
+            )
+        });
+        let unit = present(self.unit).and_then(|u| {
+            c.check(
+                u.parse::<i64>()
+                    .map_err(|_| bad("unit", "单位编号（整数）", "a unit id")),
+            )
+        });
         let overdue = present(self.overdue).and_then(|o| {
             c.check(match o.as_str() {
                 "true" | "1" => Ok(true),
@@ -75,14 +91,46 @@ impl ListQuery {
             })
         });
         let mut number = |field: &'static str, value: Option<String>, min: i64, max: i64| {
-            present(value).and_then(|v| c.check(v.parse::<i64>().ok().filter(|n| (min..=max).contains(n)).ok_or_else(|| bad(field, &format!("{min} 到 {max} 之间的整数"), &format!("a whole number from {min} to {max}")))))
+            present(value).and_then(|v| {
+                c.check(
+                    v.parse::<i64>()
+                        .ok()
+                        .filter(|n| (min..=max).contains(n))
+                        .ok_or_else(|| {
+                            bad(
+                                field,
+                                &format!("{min} 到 {max} 之间的整数"),
+                                &format!("a whole number from {min} to {max}"),
+                            )
+                        }),
+                )
+            })
         };
-        let limit = number("limit", self.limit, 1, store::cases::MAX_PAGE_SIZE).or(number("page_size", self.page_size, 1, store::cases::MAX_PAGE_SIZE)).unwrap_or(20);
+        let limit = number("limit", self.limit, 1, store::cases::MAX_PAGE_SIZE)
+            .or(number(
+                "page_size",
+                self.page_size,
+                1,
+                store::cases::MAX_PAGE_SIZE,
+            ))
+            .unwrap_or(20);
         let page = number("page", self.page, 1, 1_000_000);
-        let offset = number("offset", self.offset, 0, i64::MAX / 2).or(page.map(|p| (p - 1) * limit)).unwrap_or(0);
+        let offset = number("offset", self.offset, 0, i64::MAX / 2)
+            .or(page.map(|p| (p - 1) * limit))
+            .unwrap_or(0);
         let q = present(self.q);
         c.into_result()?;
-        Ok(CaseFilter { status, category, risk, region, unit, overdue, q, limit, offset })
+        Ok(CaseFilter {
+            status,
+            category,
+            risk,
+            region,
+            unit,
+            overdue,
+            q,
+            limit,
+            offset,
+        })
     }
 }
 
@@ -91,10 +139,20 @@ fn present(value: Option<String>) -> Option<String> {
 }
 
 fn bad(field: &str, zh: &str, en: &str) -> FieldError {
-    FieldError::new(field, "invalid_filter", Message::new(format!("{field} 应为{zh}"), format!("{field} must be {en}")))
+    FieldError::new(
+        field,
+        "invalid_filter",
+        Message::new(format!("{field} 应为{zh}"), format!("{field} must be {en}")),
+    )
 }
 
-fn coded<T>(c: &mut Checker, field: &str, value: Option<String>, parse: fn(&str) -> Option<T>, codes: fn() -> String) -> Option<T> {
+fn coded<T>(
+    c: &mut Checker,
+    field: &str,
+    value: Option<String>,
+    parse: fn(&str) -> Option<T>,
+    codes: fn() -> String,
+) -> Option<T> {
     let value = present(value)?;
     let parsed = parse(&value);
     if parsed.is_none() {
@@ -106,9 +164,15 @@ fn coded<T>(c: &mut Checker, field: &str, value: Option<String>, parse: fn(&str)
 /// The cases in the caller's scope, filtered and paged, newest first.
 #[utoipa::path(get, path = "/api/v1/cases", tag = "cases", security(("bearer" = [])), params(ListQuery),
     responses((status = 200, body = CaseList), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn list(State(state): State<AppState>, Auth(viewer): Auth, Query(query): Query<ListQuery>) -> Result<Json<CaseList>, ApiError> {
+pub async fn list(
+    State(state): State<AppState>,
+    Auth(viewer): Auth,
+    Query(query): Query<ListQuery>,
+) -> Result<Json<CaseList>, ApiError> {
     let filter = query.parse().map_err(ApiError::invalid)?;
-    Ok(Json(state.store.case_list(&viewer, &filter, state.now()).await?))
+    Ok(Json(
+        state.store.case_list(&viewer, &filter, state.now()).await?,
+    ))
 }
 
 /// Asking for full personal data.
@@ -128,7 +192,12 @@ fn case_id(raw: &str) -> Result<i64, ApiError> {
 /// One case in the caller's scope (404 outside it).
 #[utoipa::path(get, path = "/api/v1/cases/{id}", tag = "cases", security(("bearer" = [])), params(("id" = i64, Path), GetQuery),
     responses((status = 200, body = CaseView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn get_one(State(state): State<AppState>, Auth(viewer): Auth, Path(id): Path<String>, Query(query): Query<GetQuery>) -> Result<Json<CaseView>, ApiError> {
+pub async fn get_one(
+    State(state): State<AppState>,
+    Auth(viewer): Auth,
+    Path(id): Path<String>,
+    Query(query): Query<GetQuery>,
+) -> Result<Json<CaseView>, ApiError> {
     let id = case_id(&id)?;
     let reveal = match query.reveal {
         Some(true) => {
@@ -139,13 +208,22 @@ pub async fn get_one(State(state): State<AppState>, Auth(viewer): Auth, Path(id)
         }
         _ => None,
     };
-    Ok(Json(state.store.case_get(&viewer, id, reveal, state.now()).await?))
+    Ok(Json(
+        state
+            .store
+            .case_get(&viewer, id, reveal, state.now())
+            .await?,
+    ))
 }
 
 /// The case's hash-chained history, oldest first.
 #[utoipa::path(get, path = "/api/v1/cases/{id}/events", tag = "cases", security(("bearer" = [])), params(("id" = i64, Path)),
     responses((status = 200, body = Vec<EventView>), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn events(State(state): State<AppState>, Auth(viewer): Auth, Path(id): Path<String>) -> Result<Json<Vec<EventView>>, ApiError> {
+pub async fn events(
+    State(state): State<AppState>,
+    Auth(viewer): Auth,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<EventView>>, ApiError> {
     Ok(Json(state.store.case_events(&viewer, case_id(&id)?).await?))
 }
 
@@ -154,9 +232,18 @@ pub async fn events(State(state): State<AppState>, Auth(viewer): Auth, Path(id):
 #[utoipa::path(post, path = "/api/v1/cases/{id}/actions", tag = "cases", security(("bearer" = [])), params(("id" = i64, Path)), request_body = ActionRequest,
     responses((status = 200, body = CaseView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn act(State(state): State<AppState>, Auth(viewer): Auth, Path(id): Path<String>, JsonBody(body): JsonBody<ActionRequest>) -> Result<Json<CaseView>, ApiError> {
+pub async fn act(
+    State(state): State<AppState>,
+    Auth(viewer): Auth,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<ActionRequest>,
+) -> Result<Json<CaseView>, ApiError> {
     let id = case_id(&id)?;
     let (command, version) = body.parse().map_err(ApiError::invalid)?;
-    Ok(Json(state.store.case_act(&viewer, id, command, version, state.now()).await?))
+    Ok(Json(
+        state
+            .store
+            .case_act(&viewer, id, command, version, state.now())
+            .await?,
+    ))
 }
-

@@ -1,0 +1,891 @@
+//! The spine, end to end through HTTP and the command line, on SQLite and on PostgreSQL.
+
+mod support;
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use support::{Backend, TestApp, id_number, registration};
+
+on_both_backends!(
+    registration_masks_and_links_related_cases,
+    every_validation_failure_names_its_field,
+    requests_without_a_valid_token_are_refused,
+    scope_hides_other_districts,
+    stale_versions_and_wrong_steps_change_nothing,
+    the_whole_loop_through_the_api,
+    personal_data_is_never_stored_in_plaintext,
+    audit_verify_names_altered_and_cut_histories,
+    repeated_failed_logins_are_slowed_down,
+    organisation_and_openapi,
+    command_line_user_create_migrate_backup,
+);
+
+async fn registration_masks_and_links_related_cases(app: TestApp) {
+    let intake = app.login("intake").await;
+    let id = id_number("620102", "19800101", 123);
+    let first = app
+        .register(&intake, registration(&id, "13912345678"))
+        .await;
+    assert_eq!(first["status"], "registered");
+    assert_eq!(first["version"], 1);
+    assert!(
+        first["number"]
+            .as_str()
+            .unwrap()
+            .starts_with("2026-620102-")
+            || first["number"].as_str().unwrap().contains("-620102-")
+    );
+    let party = &first["parties"][0];
+    assert_eq!(party["id_number"], format!("620102********{}", &id[14..]));
+    assert_eq!(party["phone"], "139****5678");
+    assert_eq!(
+        first["parties"][1]["credit_code"], "91350200776049653A",
+        "credit codes are public"
+    );
+    assert_eq!(first["amount"], "22800.00");
+    assert_eq!(first["category"], "labor");
+    assert!(first["deadlines"]["respond_by"].is_string());
+    assert!(!first["routing"]["reasons"].as_array().unwrap().is_empty());
+    assert_eq!(first["related_cases"], json!([]));
+
+    // The same person (another phone), the same company, the same place: all three found.
+    let second = app
+        .register(&intake, registration(&id.to_lowercase(), "13700000000"))
+        .await;
+    let related = second["related_cases"].as_array().unwrap();
+    assert_eq!(related.len(), 1, "{related:?}");
+    assert_eq!(related[0]["id"], first["id"]);
+    let relations: Vec<&str> = related[0]["relations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r.as_str().unwrap())
+        .collect();
+    for expected in ["same_person", "same_organization", "same_address"] {
+        assert!(relations.contains(&expected), "{relations:?}");
+    }
+
+    // Full view: allowed for intake with a reason, recorded in the history.
+    let path = format!("/api/v1/cases/{}", first["id"]);
+    let (status, body) = app.get(&format!("{path}?reveal=true"), &intake).await;
+    assert_eq!(
+        (status, body["error"]["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("reason"))
+    );
+    let (status, full) = app
+        .get(
+            &format!("{path}?reveal=true&reason=%E6%A0%B8%E5%AF%B9%E8%BA%AB%E4%BB%BD"),
+            &intake,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(full["parties"][0]["id_number"], id.as_str());
+    assert_eq!(full["parties"][0]["phone"], "13912345678");
+    let (_, events) = app.get(&format!("{path}/events"), &intake).await;
+    let last = events.as_array().unwrap().last().unwrap();
+    assert_eq!(last["action"], "personal_data_viewed");
+    assert_eq!(last["actor"], "intake");
+    assert_eq!(last["data"]["reason"], "核对身份");
+
+    // A leader reads dashboards, not ID numbers.
+    let leader = app.login("leader").await;
+    let (status, _) = app
+        .get(&format!("{path}?reveal=true&reason=x"), &leader)
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, masked) = app.get(&path, &leader).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        masked["parties"][0]["id_number"],
+        format!("620102********{}", &id[14..])
+    );
+}
+
+async fn every_validation_failure_names_its_field(app: TestApp) {
+    let intake = app.login("intake").await;
+    let valid = registration(&id_number("620102", "19800101", 123), "13912345678");
+    let cases: Vec<(&str, Value, &str)> = vec![
+        ("channel", json!(null), "channel"),
+        ("channel", json!("fax"), "channel"),
+        ("description", json!("   "), "description"),
+        ("description", json!("长".repeat(5001)), "description"),
+        ("title", json!("长".repeat(201)), "title"),
+        ("category", json!("aliens"), "category"),
+        ("amount", json!("12.345"), "amount"),
+        ("amount", json!("-5"), "amount"),
+        ("amount", json!(12.5), "amount"),
+        ("people_count", json!(0), "people_count"),
+        ("people_count", json!("many"), "people_count"),
+        ("occurred_at", json!("yesterday"), "occurred_at"),
+        (
+            "occurred_at",
+            json!("2099-01-01T00:00:00+08:00"),
+            "occurred_at",
+        ),
+        ("parties", json!([]), "parties"),
+        ("parties", json!("nobody"), "parties"),
+    ];
+    let mut mutations: Vec<(Value, &str)> = cases
+        .into_iter()
+        .map(|(key, value, field)| {
+            let mut body = valid.clone();
+            body[key] = value;
+            (body, field)
+        })
+        .collect();
+    let party_faults: Vec<(&str, Value, &str)> = vec![
+        (
+            "id_number",
+            json!("620102198001011231"),
+            "parties[0].id_number",
+        ),
+        (
+            "id_number",
+            json!("62010219800230123X"),
+            "parties[0].id_number",
+        ),
+        ("id_number", json!("12345"), "parties[0].id_number"),
+        ("phone", json!("12345678901"), "parties[0].phone"),
+        ("role", json!("judge"), "parties[0].role"),
+        ("name", json!(""), "parties[0].name"),
+        (
+            "credit_code",
+            json!("91350200776049653A"),
+            "parties[0].credit_code",
+        ),
+    ];
+    for (key, value, field) in party_faults {
+        let mut body = valid.clone();
+        body["parties"][0][key] = value;
+        mutations.push((body, field));
+    }
+    let mut bad_code = valid.clone();
+    bad_code["parties"][1]["credit_code"] = json!("91350200776049653B");
+    mutations.push((bad_code, "parties[1].credit_code"));
+    let mut bad_region = valid.clone();
+    bad_region["location"]["region_code"] = json!("62010");
+    mutations.push((bad_region, "location.region_code"));
+    let mut foreign_region = valid.clone();
+    foreign_region["location"]["region_code"] = json!("110105");
+    mutations.push((foreign_region, "location.region_code"));
+    let mut bad_grid = valid.clone();
+    bad_grid["location"]["grid_id"] = json!(999999);
+    mutations.push((bad_grid, "location.grid_id"));
+
+    for (body, field) in mutations {
+        let (status, error) = app.post("/api/v1/cases", &intake, body).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{field}: {error}");
+        assert_eq!(error["error"]["field"], field, "{error}");
+        assert!(!error["error"]["message"].as_str().unwrap().is_empty());
+    }
+
+    // English when asked for.
+    let response = app
+        .client
+        .post(format!("{}/api/v1/cases", app.base))
+        .bearer_auth(&intake)
+        .header("Accept-Language", "en-US")
+        .json(&json!({"channel": "window"}))
+        .send()
+        .await
+        .unwrap();
+    let error: Value = response.json().await.unwrap();
+    assert_eq!(error["error"]["message"], "description is required");
+
+    // Not JSON: 400. Too large: 413.
+    let response = app
+        .client
+        .post(format!("{}/api/v1/cases", app.base))
+        .bearer_auth(&intake)
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    let mut huge = valid.clone();
+    huge["description"] = json!("x".repeat(300_000));
+    let (status, error) = app.post("/api/v1/cases", &intake, huge).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{error}");
+
+    // Nothing was registered by any of these.
+    let (_, list) = app.get("/api/v1/cases", &intake).await;
+    assert_eq!(list["total"], 0);
+
+    // List filters are checked too.
+    let (status, error) = app.get("/api/v1/cases?status=lost", &intake).await;
+    assert_eq!(
+        (status, error["error"]["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("status"))
+    );
+    let (status, error) = app.get("/api/v1/cases?limit=100000", &intake).await;
+    assert_eq!(
+        (status, error["error"]["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("limit"))
+    );
+}
+
+async fn requests_without_a_valid_token_are_refused(app: TestApp) {
+    for path in [
+        "/api/v1/cases",
+        "/api/v1/auth/me",
+        "/api/v1/units",
+        "/api/v1/cases/1",
+    ] {
+        let (status, body) = app.call(Method::GET, path, None, None).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{path}");
+        assert_eq!(body["error"]["code"], "unauthorized");
+        let (status, _) = app
+            .call(Method::GET, path, Some("forged-token"), None)
+            .await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+    }
+    let (status, _) = app
+        .call(
+            Method::POST,
+            "/api/v1/cases",
+            None,
+            Some(registration(
+                &id_number("620102", "19800101", 1),
+                "13912345678",
+            )),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+
+    let token = app.login("intake").await;
+    let (status, me) = app.get("/api/v1/auth/me", &token).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        (me["username"].as_str(), me["role"].as_str()),
+        (Some("intake"), Some("intake"))
+    );
+    let (status, _) = app
+        .call(Method::POST, "/api/v1/auth/logout", Some(&token), None)
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, _) = app.get("/api/v1/auth/me", &token).await;
+    assert_eq!(
+        status,
+        StatusCode::UNAUTHORIZED,
+        "a revoked token never works again"
+    );
+
+    let (status, error) = app
+        .call(
+            Method::POST,
+            "/api/v1/auth/login",
+            None,
+            Some(json!({"username": "intake", "password": "wrong"})),
+        )
+        .await;
+    assert_eq!(
+        (status, error["error"]["code"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("bad_credentials"))
+    );
+    let (status, error) = app
+        .call(
+            Method::POST,
+            "/api/v1/auth/login",
+            None,
+            Some(json!({"username": "intake"})),
+        )
+        .await;
+    assert_eq!(
+        (status, error["error"]["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("password"))
+    );
+}
+
+async fn scope_hides_other_districts(app: TestApp) {
+    let intake = app.login("intake").await;
+    let case = app
+        .register(
+            &intake,
+            registration(&id_number("620102", "19800101", 5), "13912345678"),
+        )
+        .await;
+    let path = format!("/api/v1/cases/{}", case["id"]);
+
+    let street_b = app.login("street_b").await;
+    let (status, _) = app.get(&path, &street_b).await;
+    assert_eq!(
+        status,
+        StatusCode::NOT_FOUND,
+        "a district B unit cannot see a district A case"
+    );
+    let (status, _) = app.get(&format!("{path}/events"), &street_b).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (_, list) = app.get("/api/v1/cases", &street_b).await;
+    assert_eq!(list["total"], 0);
+    let (status, _) = app
+        .act(&street_b, &case, json!({"action": "note", "text": "x"}))
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // The city sees the whole city; the street A1 centre its own street.
+    for user in ["city", "street_a", "district", "leader"] {
+        let token = app.login(user).await;
+        let (status, _) = app.get(&path, &token).await;
+        assert_eq!(status, StatusCode::OK, "{user}");
+    }
+
+    // 条: a sector unit sees the cases dispatched to it, wherever they are.
+    let district = app.login("district").await;
+    let (_, case) = app.act(&district, &case, json!({"action": "accept"})).await;
+    let b1_centre = app.unit_id("西园街道综治中心").await;
+    let (status, _) = app
+        .act(
+            &district,
+            &case,
+            json!({"action": "dispatch", "unit_id": b1_centre}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = app.get(&path, &street_b).await;
+    assert_eq!(status, StatusCode::OK, "assigned to the unit: visible");
+    let (_, list) = app
+        .get(&format!("/api/v1/cases?unit={b1_centre}"), &street_b)
+        .await;
+    assert_eq!(list["total"], 1);
+
+    // Filters narrow within the scope.
+    let (_, list) = app.get("/api/v1/cases?region=620103", &district).await;
+    assert_eq!(list["total"], 0);
+    let (_, list) = app
+        .get(
+            "/api/v1/cases?region=620102002001&status=dispatched&category=labor&q=%E6%AC%A0",
+            &district,
+        )
+        .await;
+    assert_eq!(list["total"], 1);
+    assert_eq!(list["items"][0]["id"], case["id"]);
+}
+
+async fn stale_versions_and_wrong_steps_change_nothing(app: TestApp) {
+    let intake = app.login("intake").await;
+    let case = app
+        .register(
+            &intake,
+            registration(&id_number("620102", "19800101", 6), "13912345678"),
+        )
+        .await;
+    let (status, accepted) = app.act(&intake, &case, json!({"action": "accept"})).await;
+    assert_eq!(status, StatusCode::OK, "{accepted}");
+    assert_eq!(accepted["version"], 2);
+
+    // The same version again: someone else changed the case meanwhile.
+    let (status, error) = app
+        .act(
+            &intake,
+            &case,
+            json!({"action": "note", "text": "迟到的记录"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert_eq!(error["error"]["code"], "stale_version");
+
+    // Not allowed now (409) and not allowed for this role (403).
+    let (status, error) = app.act(&intake, &accepted, json!({"action": "sign"})).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{error}");
+    let (status, error) = app
+        .act(&intake, &accepted, json!({"action": "accept"}))
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{error}");
+    assert_eq!(error["error"]["code"], "not_allowed_now");
+    let (status, error) = app
+        .act(
+            &intake,
+            &accepted,
+            json!({"action": "dispatch", "unit_id": 1}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{error}");
+    let district = app.login("district").await;
+    let (status, error) = app
+        .act(&district, &accepted, json!({"action": "dispatch"}))
+        .await;
+    assert_eq!(
+        (status, error["error"]["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("unit_id"))
+    );
+    let (status, error) = app
+        .act(
+            &district,
+            &accepted,
+            json!({"action": "dispatch", "unit_id": 99999}),
+        )
+        .await;
+    assert_eq!(
+        (status, error["error"]["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("unit_id"))
+    );
+    let (status, error) = app
+        .post(
+            &format!("/api/v1/cases/{}/actions", case["id"]),
+            &district,
+            json!({"action": "accept"}),
+        )
+        .await;
+    assert_eq!(
+        (status, error["error"]["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("version"))
+    );
+
+    let (_, now) = app
+        .get(&format!("/api/v1/cases/{}", case["id"]), &intake)
+        .await;
+    assert_eq!(
+        (now["version"].as_i64(), now["status"].as_str()),
+        (Some(2), Some("accepted"))
+    );
+    let (_, events) = app
+        .get(&format!("/api/v1/cases/{}/events", case["id"]), &intake)
+        .await;
+    assert_eq!(
+        events.as_array().unwrap().len(),
+        2,
+        "registered + accepted, nothing else"
+    );
+}
+
+async fn the_whole_loop_through_the_api(app: TestApp) {
+    let intake = app.login("intake").await;
+    let district = app.login("district").await;
+    let street_a = app.login("street_a").await;
+    let a1_centre = app.unit_id("张掖路街道综治中心").await;
+    let labour = app.unit_id("城关区劳动人事争议调解中心").await;
+    let mut case = app
+        .register(
+            &intake,
+            registration(&id_number("620102", "19800101", 7), "13912345678"),
+        )
+        .await;
+    let steps: Vec<(&str, Value, &str)> = vec![
+        (
+            "intake",
+            json!({"action": "contact", "note": "已电话联系"}),
+            "registered",
+        ),
+        ("district", json!({"action": "accept"}), "accepted"),
+        (
+            "district",
+            json!({"action": "dispatch", "unit_id": a1_centre, "assist_unit_ids": [labour]}),
+            "dispatched",
+        ),
+        (
+            "street_a",
+            json!({"action": "return", "reason": "需劳动部门牵头"}),
+            "accepted",
+        ),
+        (
+            "district",
+            json!({"action": "dispatch", "unit_id": a1_centre}),
+            "dispatched",
+        ),
+        ("street_a", json!({"action": "sign"}), "in_progress"),
+        (
+            "street_a",
+            json!({"action": "note", "text": "约谈双方"}),
+            "in_progress",
+        ),
+        (
+            "district",
+            json!({"action": "extend", "working_days": 3, "reason": "需等待工程结算"}),
+            "in_progress",
+        ),
+        (
+            "street_a",
+            json!({"action": "conclude", "outcome": "resolved", "summary": "公司同意分两期支付"}),
+            "concluded",
+        ),
+        (
+            "district",
+            json!({"action": "follow_up", "satisfaction": "satisfied", "note": "已履行"}),
+            "followed_up",
+        ),
+        ("district", json!({"action": "archive"}), "archived"),
+    ];
+    for (user, step, expected) in steps {
+        let token = match user {
+            "intake" => &intake,
+            "district" => &district,
+            _ => &street_a,
+        };
+        let (status, next) = app.act(token, &case, step.clone()).await;
+        assert_eq!(status, StatusCode::OK, "{step}: {next}");
+        assert_eq!(next["status"], expected, "{step}");
+        assert_eq!(
+            next["version"].as_i64().unwrap(),
+            case["version"].as_i64().unwrap() + 1
+        );
+        case = next;
+    }
+    assert_eq!(case["outcome"], "resolved");
+    assert_eq!(
+        case["available_actions"],
+        json!([]),
+        "archived is read-only"
+    );
+    let (status, _) = app
+        .act(&district, &case, json!({"action": "note", "text": "x"}))
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+
+    let (_, events) = app
+        .get(&format!("/api/v1/cases/{}/events", case["id"]), &district)
+        .await;
+    let events = events.as_array().unwrap();
+    let actions: Vec<&str> = events
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "registered",
+            "contact",
+            "accept",
+            "dispatch",
+            "return",
+            "dispatch",
+            "sign",
+            "note",
+            "extend",
+            "conclude",
+            "follow_up",
+            "archive"
+        ]
+    );
+    for (i, event) in events.iter().enumerate() {
+        assert_eq!(event["seq"], i as i64 + 1);
+        assert_eq!(event["hash"].as_str().unwrap().len(), 64);
+    }
+    assert_eq!(events[4]["data"]["reason"], "需劳动部门牵头");
+
+    // A dissatisfied follow-up reopens.
+    let mut second = app
+        .register(
+            &intake,
+            registration(&id_number("620102", "19800101", 8), "13912345679"),
+        )
+        .await;
+    for (token, step) in [
+        (
+            &district,
+            json!({"action": "dispatch", "unit_id": a1_centre}),
+        ),
+        (&street_a, json!({"action": "sign"})),
+        (
+            &street_a,
+            json!({"action": "conclude", "outcome": "resolved", "summary": "和解"}),
+        ),
+        (
+            &district,
+            json!({"action": "follow_up", "satisfaction": "dissatisfied"}),
+        ),
+    ] {
+        let (status, next) = app.act(token, &second, step).await;
+        assert_eq!(status, StatusCode::OK, "{next}");
+        second = next;
+    }
+    assert_eq!(
+        (second["status"].as_str(), second["satisfaction"].as_str()),
+        (Some("in_progress"), Some("dissatisfied"))
+    );
+}
+
+async fn personal_data_is_never_stored_in_plaintext(app: TestApp) {
+    let intake = app.login("intake").await;
+    let id = id_number("620102", "19770707", 321);
+    let phone = "13987654321";
+    app.register(&intake, registration(&id, phone)).await;
+    let (status, _) = app
+        .get("/api/v1/cases/1?reveal=true&reason=check", &intake)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let needles = [id.as_str(), phone, "张掖路123号"];
+    match app.backend {
+        Backend::Sqlite => {
+            app.sql("PRAGMA wal_checkpoint(FULL)").await;
+            for entry in std::fs::read_dir(&app.data_dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_file()
+                    && path
+                        .file_name()
+                        .unwrap()
+                        .to_string_lossy()
+                        .starts_with("fengqiao.db")
+                {
+                    let bytes = std::fs::read(&path).unwrap();
+                    for needle in needles {
+                        assert!(
+                            !bytes.windows(needle.len()).any(|w| w == needle.as_bytes()),
+                            "{needle} found in {}",
+                            path.display()
+                        );
+                    }
+                }
+            }
+        }
+        Backend::Postgres => {
+            let store::Db::Postgres(pool) = app.store.db() else {
+                unreachable!()
+            };
+            let tables: Vec<(String,)> = sqlx::query_as("SELECT table_name::text FROM information_schema.tables WHERE table_schema = 'public'").fetch_all(pool).await.unwrap();
+            assert!(tables.len() >= 8);
+            for (table,) in tables {
+                for needle in needles {
+                    let (count,): (i64,) = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                        "SELECT COUNT(*) FROM {table} t WHERE t::text LIKE '%' || $1 || '%'"
+                    )))
+                    .bind(needle)
+                    .fetch_one(pool)
+                    .await
+                    .unwrap();
+                    assert_eq!(count, 0, "{needle} found in table {table}");
+                }
+            }
+        }
+    }
+}
+
+async fn audit_verify_names_altered_and_cut_histories(app: TestApp) {
+    let intake = app.login("intake").await;
+    let mut numbers = Vec::new();
+    for seq in 1..=3 {
+        let case = app
+            .register(
+                &intake,
+                registration(&id_number("620102", "19800101", seq), "13912345678"),
+            )
+            .await;
+        app.act(&intake, &case, json!({"action": "note", "text": "记录"}))
+            .await;
+        numbers.push(case["number"].as_str().unwrap().to_owned());
+    }
+    let clean = app.cli(&["audit", "verify"], None);
+    assert!(
+        clean.status.success(),
+        "{}",
+        String::from_utf8_lossy(&clean.stdout)
+    );
+    assert!(String::from_utf8_lossy(&clean.stdout).contains("checked 3 case(s), 6 event(s)"));
+
+    app.sql(
+        "UPDATE case_events SET data = '{\"text\":\"改过的记录\"}' WHERE case_id = 1 AND seq = 2",
+    )
+    .await;
+    app.sql("DELETE FROM case_events WHERE case_id = 3 AND seq = 2")
+        .await;
+    let broken = app.cli(&["audit", "verify"], None);
+    let out = String::from_utf8_lossy(&broken.stdout);
+    assert_eq!(broken.status.code(), Some(1), "{out}");
+    assert!(
+        out.contains(&numbers[0]) && out.contains("altered"),
+        "{out}"
+    );
+    assert!(out.contains(&numbers[2]) && out.contains("cut"), "{out}");
+    assert!(
+        !out.contains(&numbers[1]),
+        "the intact case is not named: {out}"
+    );
+}
+
+async fn repeated_failed_logins_are_slowed_down(app: TestApp) {
+    for _ in 0..4 {
+        let (status, _) = app
+            .call(
+                Method::POST,
+                "/api/v1/auth/login",
+                None,
+                Some(json!({"username": "court", "password": "guess"})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+    }
+    let response = app
+        .client
+        .post(format!("{}/api/v1/auth/login", app.base))
+        .json(&json!({"username": "court", "password": "guess"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(response.headers().get("retry-after").is_some());
+    // Locked: even the right password waits.
+    let (status, _) = app
+        .call(
+            Method::POST,
+            "/api/v1/auth/login",
+            None,
+            Some(json!({"username": "court", "password": "fengqiao-demo"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    // Another user is not affected.
+    app.login("grid").await;
+}
+
+async fn organisation_and_openapi(app: TestApp) {
+    let admin = app.login("admin").await;
+    let (_, units) = app.get("/api/v1/units", &admin).await;
+    let kinds: std::collections::BTreeSet<&str> = units
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["kind"].as_str().unwrap())
+        .collect();
+    for kind in [
+        "centre",
+        "department",
+        "police",
+        "petition_office",
+        "court",
+        "mediation_committee",
+        "industry_mediation",
+        "brand_room",
+        "grid",
+    ] {
+        assert!(kinds.contains(kind), "{kind}");
+    }
+    let (_, regions) = app.get("/api/v1/regions", &admin).await;
+    let city = regions
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["code"] == "620100000000")
+        .unwrap();
+    assert_eq!(
+        (city["name"].as_str(), city["level"].as_str()),
+        (Some("兰州市"), Some("city"))
+    );
+    assert!(
+        regions
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["code"] == "620102000000" && r["name"] == "城关区")
+    );
+    let (_, grids) = app.get("/api/v1/grids", &admin).await;
+    assert!(grids.as_array().unwrap().len() >= 10);
+
+    let (status, _) = app.call(Method::GET, "/healthz", None, None).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, doc) = app.call(Method::GET, "/api/openapi.json", None, None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+    for (path, method) in [
+        ("/api/v1/auth/login", "post"),
+        ("/api/v1/auth/me", "get"),
+        ("/api/v1/auth/logout", "post"),
+        ("/api/v1/units", "get"),
+        ("/api/v1/regions", "get"),
+        ("/api/v1/cases", "post"),
+        ("/api/v1/cases", "get"),
+        ("/api/v1/cases/{id}", "get"),
+        ("/api/v1/cases/{id}/events", "get"),
+        ("/api/v1/cases/{id}/actions", "post"),
+    ] {
+        assert!(
+            doc["paths"][path][method].is_object(),
+            "{method} {path} missing from the OpenAPI document"
+        );
+    }
+    let (status, error) = app.call(Method::GET, "/api/v1/nowhere", None, None).await;
+    assert_eq!(
+        (status, error["error"]["code"].as_str()),
+        (StatusCode::NOT_FOUND, Some("not_found"))
+    );
+}
+
+async fn command_line_user_create_migrate_backup(app: TestApp) {
+    let migrate = app.cli(&["migrate"], None);
+    assert!(
+        migrate.status.success(),
+        "{}",
+        String::from_utf8_lossy(&migrate.stderr)
+    );
+    assert!(String::from_utf8_lossy(&migrate.stdout).contains("0 migration(s) applied"));
+
+    let unit = app.unit_id("城关区社会治安综合治理中心").await.to_string();
+    let created = app.cli(
+        &[
+            "user",
+            "create",
+            "--username",
+            "wang_clerk",
+            "--role",
+            "intake",
+            "--unit",
+            &unit,
+        ],
+        Some("a-long-password\n"),
+    );
+    assert!(
+        created.status.success(),
+        "{}",
+        String::from_utf8_lossy(&created.stderr)
+    );
+    let (status, login) = app
+        .call(
+            Method::POST,
+            "/api/v1/auth/login",
+            None,
+            Some(json!({"username": "wang_clerk", "password": "a-long-password"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(login["user"]["role"], "intake");
+    let duplicate = app.cli(
+        &[
+            "user",
+            "create",
+            "--username",
+            "wang_clerk",
+            "--role",
+            "intake",
+            "--unit",
+            &unit,
+        ],
+        Some("a-long-password\n"),
+    );
+    assert!(!duplicate.status.success());
+    let bad_role = app.cli(
+        &[
+            "user",
+            "create",
+            "--username",
+            "x_user",
+            "--role",
+            "king",
+            "--unit",
+            &unit,
+        ],
+        Some("a-long-password\n"),
+    );
+    assert!(String::from_utf8_lossy(&bad_role.stderr).contains("unknown role"));
+
+    if app.backend == Backend::Sqlite {
+        let token = app.login("intake").await;
+        app.register(
+            &token,
+            registration(&id_number("620102", "19800101", 9), "13912345678"),
+        )
+        .await;
+        let out = app.data_dir.join("backup.db");
+        let backup = app.cli(&["backup", "--out", out.to_str().unwrap()], None);
+        assert!(
+            backup.status.success(),
+            "{}",
+            String::from_utf8_lossy(&backup.stderr)
+        );
+        let copy = sqlx::SqlitePool::connect(&format!("sqlite://{}", out.display()))
+            .await
+            .unwrap();
+        let (cases,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM cases")
+            .fetch_one(&copy)
+            .await
+            .unwrap();
+        assert_eq!(cases, 1);
+    }
+}

@@ -1,0 +1,256 @@
+//! The test harness: every test starts the real server on port 0 against a fresh database —
+//! a new SQLite file, or a new database on the PostgreSQL server — with the demo organisation
+//! and users loaded.
+
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use store::{Crypto, Db, Store, StoreOptions};
+
+/// The PostgreSQL server the suite runs against.
+pub fn postgres_url() -> String {
+    std::env::var("FENGQIAO_TEST_POSTGRES")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into())
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub db_url: String,
+    pub data_dir: PathBuf,
+    pub store: Store,
+    pub client: reqwest::Client,
+    pub backend: Backend,
+}
+
+static COUNTER: AtomicU32 = AtomicU32::new(0);
+
+/// Starts the app on a fresh database, or returns `None` (loudly) when PostgreSQL is not
+/// reachable outside CI. Under `CI=true` an unreachable server fails the test.
+pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
+    let n = COUNTER.fetch_add(1, Ordering::SeqCst);
+    let name = format!(
+        "fq_test_{}_{}_{}",
+        std::process::id(),
+        n,
+        chrono::Utc::now().timestamp_micros() % 1_000_000
+    );
+    let data_dir = std::env::temp_dir().join(&name);
+    std::fs::create_dir_all(&data_dir).unwrap();
+    let db_url = match backend {
+        Backend::Sqlite => format!("sqlite://{}/fengqiao.db", data_dir.display()),
+        Backend::Postgres => {
+            let admin = format!("{}/postgres", postgres_url());
+            let pool = match sqlx::PgPool::connect(&admin).await {
+                Ok(pool) => pool,
+                Err(e) => {
+                    let message = format!(
+                        "PostgreSQL is not reachable at {admin}: {e}. The PostgreSQL suite did NOT run."
+                    );
+                    if std::env::var("CI").is_ok_and(|v| v == "true") {
+                        panic!("{message} Under CI=true this is a failure.");
+                    }
+                    eprintln!("\n!!!!!!!! {message} !!!!!!!!\n");
+                    return None;
+                }
+            };
+            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                .execute(&pool)
+                .await
+                .unwrap();
+            pool.close().await;
+            format!("{}/{name}", postgres_url())
+        }
+    };
+    let crypto = Crypto::load_or_create(&data_dir, None).unwrap();
+    let store = Store::connect(&db_url, crypto, StoreOptions::default())
+        .await
+        .unwrap();
+    store.migrate(chrono::Utc::now()).await.unwrap();
+    store::demo::load_organisation(&store, chrono::Utc::now())
+        .await
+        .unwrap();
+    let state = web::AppState {
+        store: store.clone(),
+        clock: Arc::new(chrono::Utc::now),
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, web::app(state)).await.unwrap() });
+    Some(TestApp {
+        base,
+        db_url,
+        data_dir,
+        store,
+        client: reqwest::Client::new(),
+        backend,
+    })
+}
+
+/// Runs one test body on SQLite and on PostgreSQL, as two tests.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() {
+                let app = $crate::support::spawn_app($crate::support::Backend::Sqlite).await.expect("SQLite always runs");
+                super::$name(app).await;
+            })*
+        }
+        mod postgres {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() {
+                if let Some(app) = $crate::support::spawn_app($crate::support::Backend::Postgres).await {
+                    super::$name(app).await;
+                }
+            })*
+        }
+    };
+}
+
+impl TestApp {
+    pub async fn login(&self, username: &str) -> String {
+        let (status, body) = self
+            .call(
+                Method::POST,
+                "/api/v1/auth/login",
+                None,
+                Some(json!({"username": username, "password": "fengqiao-demo"})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        body["token"].as_str().unwrap().to_owned()
+    }
+
+    /// One request; returns the status and the JSON body (Null when empty).
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let mut request = self.client.request(method, format!("{}{path}", self.base));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status();
+        let text = response.text().await.unwrap();
+        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> (StatusCode, Value) {
+        self.call(Method::GET, path, Some(token), None).await
+    }
+
+    pub async fn post(&self, path: &str, token: &str, body: Value) -> (StatusCode, Value) {
+        self.call(Method::POST, path, Some(token), Some(body)).await
+    }
+
+    /// Registers a case and insists on 201.
+    pub async fn register(&self, token: &str, body: Value) -> Value {
+        let (status, case) = self.post("/api/v1/cases", token, body).await;
+        assert_eq!(status, StatusCode::CREATED, "{case}");
+        case
+    }
+
+    /// A workflow step on the case's current version.
+    pub async fn act(&self, token: &str, case: &Value, mut step: Value) -> (StatusCode, Value) {
+        step["version"] = case["version"].clone();
+        self.post(
+            &format!("/api/v1/cases/{}/actions", case["id"]),
+            token,
+            step,
+        )
+        .await
+    }
+
+    pub async fn unit_id(&self, name: &str) -> i64 {
+        let units = self.store.units().await.unwrap();
+        units
+            .iter()
+            .find(|u| u.name == name)
+            .unwrap_or_else(|| panic!("no unit {name}"))
+            .id
+    }
+
+    /// Raw SQL against the test database, for tampering and for looking behind the API.
+    pub async fn sql(&self, sql: &str) {
+        match self.store.db() {
+            Db::Sqlite(pool) => sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned()))
+                .execute(pool)
+                .await
+                .map(|_| ()),
+            Db::Postgres(pool) => sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned()))
+                .execute(pool)
+                .await
+                .map(|_| ()),
+        }
+        .unwrap();
+    }
+
+    /// Runs the real binary against this app's database.
+    pub fn cli(&self, args: &[&str], stdin: Option<&str>) -> std::process::Output {
+        use std::io::Write;
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_fengqiao"));
+        command
+            .arg("--db")
+            .arg(&self.db_url)
+            .arg("--data-dir")
+            .arg(&self.data_dir)
+            .args(args);
+        command
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        let mut child = command.spawn().unwrap();
+        if let Some(input) = stdin {
+            child
+                .stdin
+                .as_mut()
+                .unwrap()
+                .write_all(input.as_bytes())
+                .unwrap();
+        }
+        drop(child.stdin.take());
+        child.wait_with_output().unwrap()
+    }
+}
+
+/// A valid ID number (GB 11643) for a birth date and sequence.
+pub fn id_number(area: &str, birth: &str, seq: u32) -> String {
+    let body = format!("{area}{birth}{seq:03}");
+    format!("{body}{}", domain::identity::id_check_character(&body))
+}
+
+/// A complete, valid registration in Zhangye Road street (street A1, district A).
+pub fn registration(id_number: &str, phone: &str) -> Value {
+    json!({
+        "channel": "window",
+        "description": "申请人在某建筑公司工地务工，被拖欠工资三个月共计22800元，多次讨要未果。",
+        "title": "工地欠薪",
+        "amount": "22800.00",
+        "people_count": 1,
+        "occurred_at": "2026-10-10T09:00:00+08:00",
+        "location": {"address": "兰州市城关区张掖路街道中山林社区5号", "region_code": "620102002001"},
+        "parties": [
+            {"role": "applicant", "kind": "person", "name": "李四", "id_number": id_number, "phone": phone, "address": "兰州市城关区张掖路123号"},
+            {"role": "respondent", "kind": "organization", "name": "甘肃某建筑工程有限公司", "credit_code": "91350200776049653A"}
+        ]
+    })
+}
