@@ -2,8 +2,10 @@
 //! no clock reads — `now` is always a parameter — so that every rule is tested with plain unit
 //! and property tests.
 
+pub mod calendar;
 pub mod case;
 pub mod case_number;
+pub mod clocks;
 pub mod contact;
 pub mod history;
 pub mod identity;
