@@ -26,44 +26,24 @@ fn main() -> ExitCode {
 
 fn ci() -> Result<(), String> {
     run("cargo", &["fmt", "--all", "--", "--check"])?;
-    run(
-        "cargo",
-        &[
-            "clippy",
-            "--workspace",
-            "--all-targets",
-            "--",
-            "-D",
-            "warnings",
-        ],
-    )?;
+    run("cargo", &["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"])?;
     test()
 }
 
 /// Every test: unit, property and integration tests on SQLite and on the PostgreSQL server.
 fn test() -> Result<(), String> {
-    let postgres =
-        std::env::var("FENGQIAO_TEST_POSTGRES").unwrap_or_else(|_| DEFAULT_POSTGRES.to_owned());
+    let postgres = std::env::var("FENGQIAO_TEST_POSTGRES").unwrap_or_else(|_| DEFAULT_POSTGRES.to_owned());
     if postgres_reachable(&postgres) {
         drop_leftover_test_databases(&postgres);
     } else {
-        let message = format!(
-            "PostgreSQL is NOT reachable at {postgres}: the PostgreSQL half of the suite cannot run"
-        );
+        let message = format!("PostgreSQL is NOT reachable at {postgres}: the PostgreSQL half of the suite cannot run");
         if std::env::var("CI").is_ok_and(|v| v == "true") {
             return Err(format!("{message} (CI=true makes this a failure)"));
         }
-        eprintln!(
-            "\n{}\n!!! {message} !!!\n{}\n",
-            "!".repeat(80),
-            "!".repeat(80)
-        );
+        eprintln!("\n{}\n!!! {message} !!!\n{}\n", "!".repeat(80), "!".repeat(80));
     }
     if has_nextest() {
-        run(
-            "cargo",
-            &["nextest", "run", "--workspace", "--no-fail-fast"],
-        )?;
+        run("cargo", &["nextest", "run", "--workspace", "--no-fail-fast"])?;
         // nextest does not run doctests.
         run("cargo", &["test", "--workspace", "--doc"])
     } else {
@@ -73,27 +53,14 @@ fn test() -> Result<(), String> {
 }
 
 fn has_nextest() -> bool {
-    Command::new("cargo")
-        .args(["nextest", "--version"])
-        .output()
-        .is_ok_and(|o| o.status.success())
+    Command::new("cargo").args(["nextest", "--version"]).output().is_ok_and(|o| o.status.success())
 }
 
 /// Host and port of a postgres:// URL, answered by a TCP connection.
 fn postgres_reachable(url: &str) -> bool {
     let rest = url.split("://").nth(1).unwrap_or_default();
-    let host_port = rest
-        .rsplit('@')
-        .next()
-        .unwrap_or_default()
-        .split('/')
-        .next()
-        .unwrap_or_default();
-    let host_port = if host_port.contains(':') {
-        host_port.to_owned()
-    } else {
-        format!("{host_port}:5432")
-    };
+    let host_port = rest.rsplit('@').next().unwrap_or_default().split('/').next().unwrap_or_default();
+    let host_port = if host_port.contains(':') { host_port.to_owned() } else { format!("{host_port}:5432") };
     host_port
         .to_socket_addrs()
         .ok()
@@ -106,34 +73,18 @@ fn postgres_reachable(url: &str) -> bool {
 fn drop_leftover_test_databases(url: &str) {
     let admin = format!("{url}/postgres");
     let Ok(out) = Command::new("psql")
-        .args([
-            &admin,
-            "-Atc",
-            "SELECT datname FROM pg_database WHERE datname LIKE 'fq_test_%'",
-        ])
+        .args([&admin, "-Atc", "SELECT datname FROM pg_database WHERE datname LIKE 'fq_test_%'"])
         .output()
     else {
         return;
     };
-    for name in String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .filter(|l| !l.is_empty())
-    {
-        let _ = Command::new("psql")
-            .args([&admin, "-qc", &format!("DROP DATABASE IF EXISTS {name}")])
-            .output();
+    for name in String::from_utf8_lossy(&out.stdout).lines().filter(|l| !l.is_empty()) {
+        let _ = Command::new("psql").args([&admin, "-qc", &format!("DROP DATABASE IF EXISTS {name}")]).output();
     }
 }
 
 fn run(program: &str, args: &[&str]) -> Result<(), String> {
     eprintln!("xtask: {program} {}", args.join(" "));
-    let status = Command::new(program)
-        .args(args)
-        .status()
-        .map_err(|e| format!("cannot run {program}: {e}"))?;
-    if status.success() {
-        Ok(())
-    } else {
-        Err(format!("{program} {} failed ({status})", args.join(" ")))
-    }
+    let status = Command::new(program).args(args).status().map_err(|e| format!("cannot run {program}: {e}"))?;
+    if status.success() { Ok(()) } else { Err(format!("{program} {} failed ({status})", args.join(" "))) }
 }

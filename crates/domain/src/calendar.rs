@@ -44,22 +44,52 @@ impl YearCalendar {
     pub fn validate(&self) -> Result<(), Vec<FieldError>> {
         let mut errors = Vec::new();
         if !(2000..=2100).contains(&self.year) {
-            errors.push(FieldError::new("year", "out_of_range", Message::new("year 应在 2000 到 2100 之间", "year must lie between 2000 and 2100")));
+            errors.push(FieldError::new(
+                "year",
+                "out_of_range",
+                Message::new("year 应在 2000 到 2100 之间", "year must lie between 2000 and 2100"),
+            ));
         }
         let near = |d: NaiveDate| (self.year - 1..=self.year + 1).contains(&d.year());
         for (i, h) in self.holidays.iter().enumerate() {
             let field = |name: &str| format!("holidays[{i}].{name}");
             if h.name.trim().is_empty() || h.name.chars().count() > 50 {
-                errors.push(FieldError::new(field("name"), "required", Message::new(format!("{} 为必填项（不超过 50 字）", field("name")), format!("{} is required (at most 50 characters)", field("name")))));
+                errors.push(FieldError::new(
+                    field("name"),
+                    "required",
+                    Message::new(
+                        format!("{} 为必填项（不超过 50 字）", field("name")),
+                        format!("{} is required (at most 50 characters)", field("name")),
+                    ),
+                ));
             }
             let [first, last] = h.rest;
-            if first > last || (last - first).num_days() > 15 || !near(first) || !near(last) || (first.year() != self.year && last.year() != self.year) {
-                errors.push(FieldError::new(field("rest"), "invalid_range", Message::new(format!("{} 应为本年度内不超过 16 天的起止日期", field("rest")), format!("{} must be a first and last day in this year, at most 16 days apart", field("rest")))));
+            if first > last
+                || (last - first).num_days() > 15
+                || !near(first)
+                || !near(last)
+                || (first.year() != self.year && last.year() != self.year)
+            {
+                errors.push(FieldError::new(
+                    field("rest"),
+                    "invalid_range",
+                    Message::new(
+                        format!("{} 应为本年度内不超过 16 天的起止日期", field("rest")),
+                        format!("{} must be a first and last day in this year, at most 16 days apart", field("rest")),
+                    ),
+                ));
             }
             for (j, w) in h.work.iter().enumerate() {
                 let inside = self.holidays.iter().any(|o| (o.rest[0]..=o.rest[1]).contains(w));
                 if inside || !near(*w) {
-                    errors.push(FieldError::new(format!("holidays[{i}].work[{j}]"), "invalid_work_day", Message::new(format!("调休上班日 {w} 不能在放假期间或其他年份"), format!("the adjusted working day {w} cannot be a rest day or lie in another year"))));
+                    errors.push(FieldError::new(
+                        format!("holidays[{i}].work[{j}]"),
+                        "invalid_work_day",
+                        Message::new(
+                            format!("调休上班日 {w} 不能在放假期间或其他年份"),
+                            format!("the adjusted working day {w} cannot be a rest day or lie in another year"),
+                        ),
+                    ));
                 }
             }
         }
@@ -138,7 +168,9 @@ impl Calendar {
         let weekend = matches!(date.weekday(), Weekday::Sat | Weekday::Sun);
         let official = self.has_year(date.year());
         match self.overrides.get(&date) {
-            Some(Override::Rest(name)) => Day { date, workday: false, holiday: Some(name.clone()), adjusted: false, official },
+            Some(Override::Rest(name)) => {
+                Day { date, workday: false, holiday: Some(name.clone()), adjusted: false, official }
+            }
             Some(Override::Work) => Day { date, workday: true, holiday: None, adjusted: weekend, official },
             None => Day { date, workday: !weekend, holiday: None, adjusted: false, official },
         }
@@ -171,7 +203,10 @@ impl Calendar {
                 counted += 1;
             }
         }
-        let (zh, en) = (format!("{n} 个工作日，自 {from} 起算（当日不计）"), format!("{n} working days after {from} (the start day not counted)"));
+        let (zh, en) = (
+            format!("{n} 个工作日，自 {from} 起算（当日不计）"),
+            format!("{n} working days after {from} (the start day not counted)"),
+        );
         notes.finish(day, zh, en)
     }
 
@@ -196,10 +231,15 @@ impl Calendar {
             }
             moved = Some(last);
         }
-        let (mut zh, mut en) = (format!("{n} 日，自 {from} 起算（当日不计）"), format!("{n} days after {from} (the start day not counted)"));
+        let (mut zh, mut en) = (
+            format!("{n} 日，自 {from} 起算（当日不计）"),
+            format!("{n} days after {from} (the start day not counted)"),
+        );
         if let Some(last) = moved {
             zh.push_str(&format!("；期满日 {last} 为休息日，顺延至 {end}（民法典第二百零三条）"));
-            en.push_str(&format!("; the last day {last} is a rest day, so the period ends on {end} (Civil Code art. 203)"));
+            en.push_str(&format!(
+                "; the last day {last} is a rest day, so the period ends on {end} (Civil Code art. 203)"
+            ));
         }
         notes.finish(end, zh, en)
     }
@@ -221,7 +261,9 @@ impl Notes {
         }
         if let Some(name) = &day.holiday {
             match self.holidays.last_mut() {
-                Some((last_name, _, end)) if last_name == name && *end + Duration::days(1) == day.date => *end = day.date,
+                Some((last_name, _, end)) if last_name == name && *end + Duration::days(1) == day.date => {
+                    *end = day.date
+                }
                 _ => self.holidays.push((name.clone(), day.date, day.date)),
             }
         }
@@ -244,9 +286,17 @@ impl Notes {
         if !self.missing_years.is_empty() {
             let years: Vec<String> = self.missing_years.iter().map(i32::to_string).collect();
             zh.push_str(&format!("；注意：{} 年的节假日安排尚未载入，仅按周末计算，结果为暂定", years.join("、")));
-            en.push_str(&format!("; warning: no official calendar is loaded for {}, only weekends were counted: provisional", years.join(", ")));
+            en.push_str(&format!(
+                "; warning: no official calendar is loaded for {}, only weekends were counted: provisional",
+                years.join(", ")
+            ));
         }
-        Reckoning { date, provisional: !self.missing_years.is_empty(), missing_years: self.missing_years, explanation: Message::new(zh, en) }
+        Reckoning {
+            date,
+            provisional: !self.missing_years.is_empty(),
+            missing_years: self.missing_years,
+            explanation: Message::new(zh, en),
+        }
     }
 }
 
@@ -294,7 +344,19 @@ mod tests {
             ("2026-09-25", "2026-09-27", "中秋节"),
             ("2026-10-01", "2026-10-07", "国庆节"),
         ];
-        let work = ["2025-01-26", "2025-02-08", "2025-04-27", "2025-09-28", "2025-10-11", "2026-01-04", "2026-02-14", "2026-02-28", "2026-05-09", "2026-09-20", "2026-10-10"];
+        let work = [
+            "2025-01-26",
+            "2025-02-08",
+            "2025-04-27",
+            "2025-09-28",
+            "2025-10-11",
+            "2026-01-04",
+            "2026-02-14",
+            "2026-02-28",
+            "2026-05-09",
+            "2026-09-20",
+            "2026-10-10",
+        ];
         let c = calendar();
         let mut day = d("2025-01-01");
         let mut workdays = 0;
@@ -328,7 +390,10 @@ mod tests {
         assert_eq!(c.add_days(d("2026-01-30"), 15).date, d("2026-02-14"));
         let r = c.add_working_days(d("2026-09-30"), 5);
         assert_eq!(r.date, d("2026-10-13"));
-        assert_eq!(r.explanation.en, "5 working days after 2026-09-30 (the start day not counted); 10-01…10-07 国庆节 holiday; 10-10 adjusted working day");
+        assert_eq!(
+            r.explanation.en,
+            "5 working days after 2026-09-30 (the start day not counted); 10-01…10-07 国庆节 holiday; 10-10 adjusted working day"
+        );
     }
 
     #[test]

@@ -213,28 +213,11 @@ impl CaseRegistration {
     /// Checks every field against DOMAIN.md §3 and returns all the faults at once.
     pub fn validate(self, now: DateTime<Utc>) -> Result<NewCase, Vec<FieldError>> {
         let mut c = Checker::default();
-        let channel = parse_code(
-            &mut c,
-            "channel",
-            self.channel.as_deref(),
-            Channel::parse,
-            Channel::codes,
-            true,
-        );
-        let description = c.required_text(
-            "description",
-            self.description.as_deref(),
-            limits::DESCRIPTION,
-        );
+        let channel = parse_code(&mut c, "channel", self.channel.as_deref(), Channel::parse, Channel::codes, true);
+        let description = c.required_text("description", self.description.as_deref(), limits::DESCRIPTION);
         let title = c.optional_text("title", self.title.as_deref(), limits::TITLE);
-        let category = parse_code(
-            &mut c,
-            "category",
-            self.category.as_deref(),
-            Category::parse,
-            Category::codes,
-            false,
-        );
+        let category =
+            parse_code(&mut c, "category", self.category.as_deref(), Category::parse, Category::codes, false);
         let amount = self.amount.and_then(|v| c.check(parse_amount(&v)));
         let people_count = self.people_count.unwrap_or(1);
         if !(1..=limits::PEOPLE).contains(&people_count) {
@@ -254,38 +237,21 @@ impl CaseRegistration {
             .filter(|s| !s.is_empty())
             .and_then(|s| c.check(parse_occurred_at(s, now)));
         let location = self.location.unwrap_or_default();
-        let address = c.optional_text(
-            "location.address",
-            location.address.as_deref(),
-            limits::ADDRESS,
-        );
-        let region_code = location
-            .region_code
-            .as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .and_then(|s| {
-                c.check(RegionCode::parse(s).map_err(|e| {
-                    FieldError::new(
-                        "location.region_code",
-                        "invalid_region_code",
-                        Message::new(
-                            format!(
-                                "location.region_code 不是有效的行政区划代码（6 位或 12 位）: {e}"
-                            ),
-                            format!("location.region_code is not a valid division code: {e}"),
-                        ),
-                    )
-                }))
-            });
-        let grid_id = location
-            .grid_id
-            .and_then(|v| c.check(parse_id("location.grid_id", &v)));
-        let external_ref = c.optional_text(
-            "external_ref",
-            self.external_ref.as_deref(),
-            limits::EXTERNAL_REF,
-        );
+        let address = c.optional_text("location.address", location.address.as_deref(), limits::ADDRESS);
+        let region_code = location.region_code.as_deref().map(str::trim).filter(|s| !s.is_empty()).and_then(|s| {
+            c.check(RegionCode::parse(s).map_err(|e| {
+                FieldError::new(
+                    "location.region_code",
+                    "invalid_region_code",
+                    Message::new(
+                        format!("location.region_code 不是有效的行政区划代码（6 位或 12 位）: {e}"),
+                        format!("location.region_code is not a valid division code: {e}"),
+                    ),
+                )
+            }))
+        });
+        let grid_id = location.grid_id.and_then(|v| c.check(parse_id("location.grid_id", &v)));
+        let external_ref = c.optional_text("external_ref", self.external_ref.as_deref(), limits::EXTERNAL_REF);
 
         let inputs = self.parties.unwrap_or_default();
         let channel_needs_parties = !matches!(channel, Some(Channel::Grid | Channel::Screening));
@@ -293,10 +259,7 @@ impl CaseRegistration {
             c.push(FieldError::new(
                 "parties",
                 "required",
-                Message::new(
-                    "parties 至少需要一名当事人",
-                    "parties must name at least one party",
-                ),
+                Message::new("parties 至少需要一名当事人", "parties must name at least one party"),
             ));
         }
         if inputs.len() > limits::PARTIES {
@@ -310,11 +273,8 @@ impl CaseRegistration {
             ));
         }
         let today = now.with_timezone(&crate::china_time()).date_naive();
-        let parties: Vec<Option<NewParty>> = inputs
-            .into_iter()
-            .enumerate()
-            .map(|(i, p)| validate_party(&mut c, i, p, today))
-            .collect();
+        let parties: Vec<Option<NewParty>> =
+            inputs.into_iter().enumerate().map(|(i, p)| validate_party(&mut c, i, p, today)).collect();
 
         c.into_result()?;
         let (Some(channel), Some(description)) = (channel, description) else {
@@ -337,44 +297,16 @@ impl CaseRegistration {
     }
 }
 
-fn validate_party(
-    c: &mut Checker,
-    index: usize,
-    p: PartyInput,
-    today: NaiveDate,
-) -> Option<NewParty> {
+fn validate_party(c: &mut Checker, index: usize, p: PartyInput, today: NaiveDate) -> Option<NewParty> {
     let f = |name: &str| format!("parties[{index}].{name}");
-    let role = parse_code(
-        c,
-        &f("role"),
-        p.role.as_deref(),
-        PartyRole::parse,
-        PartyRole::codes,
-        true,
-    );
-    let kind = parse_code(
-        c,
-        &f("kind"),
-        p.kind.as_deref(),
-        PartyKind::parse,
-        PartyKind::codes,
-        false,
-    )
-    .unwrap_or(PartyKind::Person);
+    let role = parse_code(c, &f("role"), p.role.as_deref(), PartyRole::parse, PartyRole::codes, true);
+    let kind = parse_code(c, &f("kind"), p.kind.as_deref(), PartyKind::parse, PartyKind::codes, false)
+        .unwrap_or(PartyKind::Person);
     let name = c.required_text(&f("name"), p.name.as_deref(), limits::NAME);
-    let present = |v: &Option<String>| {
-        v.as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(str::to_owned)
-    };
+    let present = |v: &Option<String>| v.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned);
     let id_number = present(&p.id_number).and_then(|s| {
         if kind == PartyKind::Organization {
-            c.push(wrong_kind(
-                &f("id_number"),
-                "组织当事人请填写 credit_code",
-                "organizations give a credit_code",
-            ));
+            c.push(wrong_kind(&f("id_number"), "组织当事人请填写 credit_code", "organizations give a credit_code"));
             return None;
         }
         c.check(IdNumber::parse(&s, today).map_err(|e| {
@@ -382,11 +314,7 @@ fn validate_party(
                 f("id_number"),
                 "invalid_id_number",
                 Message::new(
-                    format!(
-                        "{} 不是有效的公民身份号码: {}",
-                        f("id_number"),
-                        id_number_reason_zh(e)
-                    ),
+                    format!("{} 不是有效的公民身份号码: {}", f("id_number"), id_number_reason_zh(e)),
                     format!("{} is not a valid ID number: {e}", f("id_number")),
                 ),
             )
@@ -394,11 +322,7 @@ fn validate_party(
     });
     let credit_code = present(&p.credit_code).and_then(|s| {
         if kind == PartyKind::Person {
-            c.push(wrong_kind(
-                &f("credit_code"),
-                "自然人当事人请填写 id_number",
-                "persons give an id_number",
-            ));
+            c.push(wrong_kind(&f("credit_code"), "自然人当事人请填写 id_number", "persons give an id_number"));
             return None;
         }
         c.check(CreditCode::parse(&s).map_err(|e| {
@@ -406,42 +330,33 @@ fn validate_party(
                 f("credit_code"),
                 "invalid_credit_code",
                 Message::new(
-                    format!(
-                        "{} 不是有效的统一社会信用代码: {}",
-                        f("credit_code"),
-                        credit_code_reason_zh(e)
-                    ),
-                    format!(
-                        "{} is not a valid unified social credit code: {e}",
-                        f("credit_code")
-                    ),
+                    format!("{} 不是有效的统一社会信用代码: {}", f("credit_code"), credit_code_reason_zh(e)),
+                    format!("{} is not a valid unified social credit code: {e}", f("credit_code")),
                 ),
             )
         }))
     });
     let phone = present(&p.phone).and_then(|s| {
         c.check(Phone::parse(&s).map_err(|_| {
-            FieldError::new(f("phone"), "invalid_phone", Message::new(format!("{} 不是有效的电话号码（手机号为 1 开头的 11 位数字）", f("phone")), format!("{} is not a valid phone number (a mobile number has 11 digits starting 13–19)", f("phone"))))
+            FieldError::new(
+                f("phone"),
+                "invalid_phone",
+                Message::new(
+                    format!("{} 不是有效的电话号码（手机号为 1 开头的 11 位数字）", f("phone")),
+                    format!(
+                        "{} is not a valid phone number (a mobile number has 11 digits starting 13–19)",
+                        f("phone")
+                    ),
+                ),
+            )
         }))
     });
     let address = c.optional_text(&f("address"), p.address.as_deref(), limits::ADDRESS);
-    Some(NewParty {
-        role: role?,
-        kind,
-        name: name?,
-        id_number,
-        credit_code,
-        phone,
-        address,
-    })
+    Some(NewParty { role: role?, kind, name: name?, id_number, credit_code, phone, address })
 }
 
 fn wrong_kind(field: &str, zh: &str, en: &str) -> FieldError {
-    FieldError::new(
-        field,
-        "wrong_party_kind",
-        Message::new(format!("{field}: {zh}"), format!("{field}: {en}")),
-    )
+    FieldError::new(field, "wrong_party_kind", Message::new(format!("{field}: {zh}"), format!("{field}: {en}")))
 }
 
 fn id_number_reason_zh(e: crate::identity::IdNumberError) -> &'static str {
@@ -488,8 +403,7 @@ fn parse_code<T>(
 }
 
 fn parse_amount(value: &serde_json::Value) -> Result<Money, FieldError> {
-    let fault =
-        |zh: String, en: String| FieldError::new("amount", "invalid_amount", Message::new(zh, en));
+    let fault = |zh: String, en: String| FieldError::new("amount", "invalid_amount", Message::new(zh, en));
     let text = match value {
         serde_json::Value::String(s) => s.clone(),
         serde_json::Value::Number(n) if n.is_u64() || n.is_i64() => n.to_string(),
@@ -519,10 +433,7 @@ pub fn parse_id(field: &str, value: &serde_json::Value) -> Result<i64, FieldErro
         FieldError::new(
             field,
             "invalid_id",
-            Message::new(
-                format!("{field} 应为正整数编号"),
-                format!("{field} must be a positive integer id"),
-            ),
+            Message::new(format!("{field} 应为正整数编号"), format!("{field} must be a positive integer id")),
         )
     })
 }
@@ -542,10 +453,7 @@ fn parse_occurred_at(text: &str, now: DateTime<Utc>) -> Result<DateTime<FixedOff
         return Err(FieldError::new(
             "occurred_at",
             "in_future",
-            Message::new(
-                "occurred_at 不能晚于当前时间",
-                "occurred_at cannot lie in the future",
-            ),
+            Message::new("occurred_at 不能晚于当前时间", "occurred_at cannot lie in the future"),
         ));
     }
     Ok(at)
@@ -557,9 +465,7 @@ mod tests {
     use serde_json::json;
 
     fn now() -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339("2026-11-23T10:00:00+08:00")
-            .unwrap()
-            .with_timezone(&Utc)
+        DateTime::parse_from_rfc3339("2026-11-23T10:00:00+08:00").unwrap().with_timezone(&Utc)
     }
 
     fn registration(body: serde_json::Value) -> CaseRegistration {
@@ -567,12 +473,7 @@ mod tests {
     }
 
     fn fields(body: serde_json::Value) -> Vec<String> {
-        registration(body)
-            .validate(now())
-            .unwrap_err()
-            .into_iter()
-            .map(|e| e.field)
-            .collect()
+        registration(body).validate(now()).unwrap_err().into_iter().map(|e| e.field).collect()
     }
 
     fn valid() -> serde_json::Value {
@@ -596,14 +497,8 @@ mod tests {
         assert_eq!(case.channel, Channel::Window);
         assert_eq!(case.amount.unwrap().to_string(), "22800.00");
         assert_eq!(case.region_code.unwrap().as_str(), "620102000000");
-        assert_eq!(
-            case.parties[0].id_number.as_ref().unwrap().as_str(),
-            "11010519491231002X"
-        );
-        assert_eq!(
-            case.parties[0].phone.as_ref().unwrap().as_str(),
-            "13912345678"
-        );
+        assert_eq!(case.parties[0].id_number.as_ref().unwrap().as_str(), "11010519491231002X");
+        assert_eq!(case.parties[0].phone.as_ref().unwrap().as_str(), "13912345678");
         assert_eq!(case.parties[1].kind, PartyKind::Organization);
     }
 
@@ -611,9 +506,7 @@ mod tests {
     fn every_fault_names_its_field() {
         assert_eq!(fields(json!({})), ["channel", "description"]);
         assert_eq!(
-            fields(
-                json!({"channel": "fax", "description": "x", "parties": [{"role": "applicant", "name": "a"}]})
-            ),
+            fields(json!({"channel": "fax", "description": "x", "parties": [{"role": "applicant", "name": "a"}]})),
             ["channel"]
         );
         let mut body = valid();
@@ -645,23 +538,8 @@ mod tests {
         body["people_count"] = json!(0);
         body["parties"][1]["id_number"] = json!("11010519491231002X");
         body["parties"][0]["name"] = json!(" ");
-        assert_eq!(
-            fields(body),
-            [
-                "description",
-                "people_count",
-                "parties[0].name",
-                "parties[1].id_number"
-            ]
-        );
-        assert_eq!(
-            fields(json!({"channel": "window", "description": "x"})),
-            ["parties"]
-        );
-        assert!(
-            registration(json!({"channel": "grid", "description": "x"}))
-                .validate(now())
-                .is_ok()
-        );
+        assert_eq!(fields(body), ["description", "people_count", "parties[0].name", "parties[1].id_number"]);
+        assert_eq!(fields(json!({"channel": "window", "description": "x"})), ["parties"]);
+        assert!(registration(json!({"channel": "grid", "description": "x"})).validate(now()).is_ok());
     }
 }

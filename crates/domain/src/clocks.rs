@@ -79,7 +79,14 @@ pub struct ClockPolicy {
 impl Default for ClockPolicy {
     /// The Lanzhou defaults (PRODUCT.md).
     fn default() -> Self {
-        Self { respond_minutes: 30, dispatch_hours: 24, conclude_working_days: 5, follow_up_working_days: 10, reminder_percent: 80, order_after_working_days: 2 }
+        Self {
+            respond_minutes: 30,
+            dispatch_hours: 24,
+            conclude_working_days: 5,
+            follow_up_working_days: 10,
+            reminder_percent: 80,
+            order_after_working_days: 2,
+        }
     }
 }
 
@@ -88,7 +95,14 @@ impl ClockPolicy {
         let mut errors = Vec::new();
         let mut check = |field: &str, value: i64, min: i64, max: i64| {
             if !(min..=max).contains(&value) {
-                errors.push(FieldError::new(field, "out_of_range", Message::new(format!("{field} 必须在 {min} 到 {max} 之间"), format!("{field} must lie between {min} and {max}"))));
+                errors.push(FieldError::new(
+                    field,
+                    "out_of_range",
+                    Message::new(
+                        format!("{field} 必须在 {min} 到 {max} 之间"),
+                        format!("{field} must lie between {min} and {max}"),
+                    ),
+                ));
             }
         };
         check("respond_minutes", self.respond_minutes, 1, 7 * 24 * 60);
@@ -113,8 +127,14 @@ pub struct PolicyRule {
 
 impl PolicyRule {
     fn matches(&self, category: Category, channel: Channel, risk: Risk) -> Option<usize> {
-        let fits = self.category.is_none_or(|c| c == category) && self.channel.is_none_or(|c| c == channel) && self.risk.is_none_or(|r| r == risk);
-        fits.then(|| usize::from(self.category.is_some()) + usize::from(self.channel.is_some()) + usize::from(self.risk.is_some()))
+        let fits = self.category.is_none_or(|c| c == category)
+            && self.channel.is_none_or(|c| c == channel)
+            && self.risk.is_none_or(|r| r == risk);
+        fits.then(|| {
+            usize::from(self.category.is_some())
+                + usize::from(self.channel.is_some())
+                + usize::from(self.risk.is_some())
+        })
     }
 }
 
@@ -200,7 +220,10 @@ pub fn deadlines(facts: &ClockFacts, policy: &ClockPolicy, calendar: &Calendar, 
         Some(respond_due),
         facts.contacted_at,
         open,
-        Message::new(format!("登记后 {} 分钟内响应联系", policy.respond_minutes), format!("contact within {} minutes of registration", policy.respond_minutes)),
+        Message::new(
+            format!("登记后 {} 分钟内响应联系", policy.respond_minutes),
+            format!("contact within {} minutes of registration", policy.respond_minutes),
+        ),
         false,
         now,
     );
@@ -211,7 +234,10 @@ pub fn deadlines(facts: &ClockFacts, policy: &ClockPolicy, calendar: &Calendar, 
         Some(dispatch_due),
         facts.first_dispatched_at.or(facts.rejected_at),
         matches!(facts.status, Registered | Accepted) && facts.first_dispatched_at.is_none(),
-        Message::new(format!("登记后 {} 小时内分类交办", policy.dispatch_hours), format!("classify and dispatch within {} hours of registration", policy.dispatch_hours)),
+        Message::new(
+            format!("登记后 {} 小时内分类交办", policy.dispatch_hours),
+            format!("classify and dispatch within {} hours of registration", policy.dispatch_hours),
+        ),
         false,
         now,
     );
@@ -221,17 +247,39 @@ pub fn deadlines(facts: &ClockFacts, policy: &ClockPolicy, calendar: &Calendar, 
             let r = calendar.add_working_days(china_date(start), days as u32);
             let mut explanation = r.explanation.clone();
             if facts.extension_days > 0 {
-                explanation.zh = format!("交办后 {} 个工作日（含延期 {} 个工作日）：{}", days, facts.extension_days, explanation.zh);
-                explanation.en = format!("{} working days after dispatch (including an extension of {}): {}", days, facts.extension_days, explanation.en);
+                explanation.zh =
+                    format!("交办后 {} 个工作日（含延期 {} 个工作日）：{}", days, facts.extension_days, explanation.zh);
+                explanation.en = format!(
+                    "{} working days after dispatch (including an extension of {}): {}",
+                    days, facts.extension_days, explanation.en
+                );
             }
-            clock(ClockKind::Conclude, Some(start), Some(end_of_day(r.date)), facts.concluded_at, matches!(facts.status, Dispatched | InProgress), explanation, r.provisional, now)
+            clock(
+                ClockKind::Conclude,
+                Some(start),
+                Some(end_of_day(r.date)),
+                facts.concluded_at,
+                matches!(facts.status, Dispatched | InProgress),
+                explanation,
+                r.provisional,
+                now,
+            )
         }
         None => not_started(ClockKind::Conclude, "交办后开始计时", "starts at dispatch"),
     };
     let follow_up = match facts.concluded_at {
         Some(start) => {
             let r = calendar.add_working_days(china_date(start), policy.follow_up_working_days as u32);
-            clock(ClockKind::FollowUp, Some(start), Some(end_of_day(r.date)), facts.followed_up_at, facts.status == Concluded, r.explanation, r.provisional, now)
+            clock(
+                ClockKind::FollowUp,
+                Some(start),
+                Some(end_of_day(r.date)),
+                facts.followed_up_at,
+                facts.status == Concluded,
+                r.explanation,
+                r.provisional,
+                now,
+            )
         }
         None => not_started(ClockKind::FollowUp, "办结后开始计时", "starts at conclusion"),
     };
@@ -270,7 +318,15 @@ fn clock(
 }
 
 fn not_started(kind: ClockKind, zh: &str, en: &str) -> Deadline {
-    Deadline { clock: kind, started_at: None, due_at: None, stopped_at: None, state: ClockState::NotStarted, provisional: false, explanation: Message::new(zh, en) }
+    Deadline {
+        clock: kind,
+        started_at: None,
+        due_at: None,
+        stopped_at: None,
+        state: ClockState::NotStarted,
+        provisional: false,
+        explanation: Message::new(zh, en),
+    }
 }
 
 /// The earliest due time among the running clocks: what "due soon" and "overdue" look at.
@@ -287,7 +343,9 @@ pub const OFFICE_CLOSES: NaiveTime = NaiveTime::from_hms_opt(18, 0, 0).expect("a
 pub fn delivery_time(at: DateTime<Utc>, calendar: &Calendar) -> DateTime<Utc> {
     let local = at.with_timezone(&china_time());
     let date = local.date_naive();
-    let opening = |d: chrono::NaiveDate| china_time().from_local_datetime(&d.and_time(OFFICE_OPENS)).single().expect("fixed offset").with_timezone(&Utc);
+    let opening = |d: chrono::NaiveDate| {
+        china_time().from_local_datetime(&d.and_time(OFFICE_OPENS)).single().expect("fixed offset").with_timezone(&Utc)
+    };
     if calendar.is_workday(date) {
         if local.time() < OFFICE_OPENS {
             return opening(date);
@@ -324,14 +382,25 @@ pub fn ladder(deadline: &Deadline, policy: &ClockPolicy, calendar: &Calendar) ->
     let order = if policy.order_after_working_days == 0 { due } else { end_of_day(order_day) };
     [(NoticeKind::Reminder, reminder), (NoticeKind::Warning, due), (NoticeKind::Order, order)]
         .into_iter()
-        .map(|(kind, reached_at)| NoticeDue { kind, clock: deadline.clock, due_at: due, reached_at, deliver_at: delivery_time(reached_at, calendar) })
+        .map(|(kind, reached_at)| NoticeDue {
+            kind,
+            clock: deadline.clock,
+            due_at: due,
+            reached_at,
+            deliver_at: delivery_time(reached_at, calendar),
+        })
         .collect()
 }
 
 /// Every notice whose delivery time has come, over all running clocks of a case: what one
 /// sweep of the scheduler must have issued by `now`. Idempotent: the store issues each at
 /// most once.
-pub fn notices_due(deadlines: &[Deadline], policy: &ClockPolicy, calendar: &Calendar, now: DateTime<Utc>) -> Vec<NoticeDue> {
+pub fn notices_due(
+    deadlines: &[Deadline],
+    policy: &ClockPolicy,
+    calendar: &Calendar,
+    now: DateTime<Utc>,
+) -> Vec<NoticeDue> {
     deadlines.iter().flat_map(|d| ladder(d, policy, calendar)).filter(|n| n.deliver_at <= now).collect()
 }
 
@@ -364,7 +433,12 @@ mod tests {
 
     #[test]
     fn registration_starts_respond_and_dispatch() {
-        let d = deadlines(&facts(Status::Registered), &ClockPolicy::default(), &calendar(), at("2026-09-30T10:10:00+08:00"));
+        let d = deadlines(
+            &facts(Status::Registered),
+            &ClockPolicy::default(),
+            &calendar(),
+            at("2026-09-30T10:10:00+08:00"),
+        );
         assert_eq!(d[0].due_at, Some(at("2026-09-30T10:30:00+08:00")));
         assert_eq!(d[0].state, ClockState::Running);
         assert_eq!(d[1].due_at, Some(at("2026-10-01T10:00:00+08:00")));
@@ -392,8 +466,18 @@ mod tests {
 
     #[test]
     fn the_most_specific_policy_wins() {
-        let labour = PolicyRule { category: Some(Category::Labor), channel: None, risk: None, policy: ClockPolicy { conclude_working_days: 3, ..ClockPolicy::default() } };
-        let red_labour = PolicyRule { category: Some(Category::Labor), channel: None, risk: Some(Risk::Red), policy: ClockPolicy { conclude_working_days: 1, ..ClockPolicy::default() } };
+        let labour = PolicyRule {
+            category: Some(Category::Labor),
+            channel: None,
+            risk: None,
+            policy: ClockPolicy { conclude_working_days: 3, ..ClockPolicy::default() },
+        };
+        let red_labour = PolicyRule {
+            category: Some(Category::Labor),
+            channel: None,
+            risk: Some(Risk::Red),
+            policy: ClockPolicy { conclude_working_days: 1, ..ClockPolicy::default() },
+        };
         let rules = [labour, red_labour];
         assert_eq!(choose_policy(&rules, Category::Labor, Channel::Window, Risk::Red).conclude_working_days, 1);
         assert_eq!(choose_policy(&rules, Category::Labor, Channel::Window, Risk::None).conclude_working_days, 3);
@@ -430,7 +514,11 @@ mod tests {
         assert_eq!(rungs[1].deliver_at, at("2026-11-24T09:00:00+08:00"), "warning: the deadline passes at night");
         assert_eq!(rungs[2].reached_at, at("2026-11-25T23:59:59+08:00"), "order: two working days overdue");
         assert_eq!(rungs[2].deliver_at, at("2026-11-26T09:00:00+08:00"));
-        let due: Vec<NoticeKind> = notices_due(&d, &policy, &c, at("2026-11-24T09:00:00+08:00")).into_iter().filter(|n| n.clock == ClockKind::Conclude).map(|n| n.kind).collect();
+        let due: Vec<NoticeKind> = notices_due(&d, &policy, &c, at("2026-11-24T09:00:00+08:00"))
+            .into_iter()
+            .filter(|n| n.clock == ClockKind::Conclude)
+            .map(|n| n.kind)
+            .collect();
         assert_eq!(due, [NoticeKind::Reminder, NoticeKind::Warning]);
         // A stopped clock raises nothing.
         f.status = Status::Concluded;

@@ -19,11 +19,7 @@ impl Phone {
     /// Accepts `+86`/`0086`/`86` before a mobile number, and spaces or hyphens anywhere.
     /// Carrier prefixes are not checked: numbers move between carriers (携号转网).
     pub fn parse(input: &str) -> Result<Self, PhoneError> {
-        let compact: String = input
-            .trim()
-            .chars()
-            .filter(|c| !matches!(c, ' ' | '-'))
-            .collect();
+        let compact: String = input.trim().chars().filter(|c| !matches!(c, ' ' | '-')).collect();
         let national = compact
             .strip_prefix("+86")
             .or_else(|| compact.strip_prefix("0086"))
@@ -35,11 +31,7 @@ impl Phone {
         let bytes = national.as_bytes();
         let is_mobile = bytes.len() == 11 && bytes[0] == b'1' && (b'3'..=b'9').contains(&bytes[1]);
         let is_landline = (10..=12).contains(&bytes.len()) && bytes[0] == b'0' && bytes[1] != b'0';
-        if is_mobile || is_landline {
-            Ok(Self(national.to_owned()))
-        } else {
-            Err(PhoneError::Format)
-        }
+        if is_mobile || is_landline { Ok(Self(national.to_owned())) } else { Err(PhoneError::Format) }
     }
 
     pub fn as_str(&self) -> &str {
@@ -69,9 +61,7 @@ pub struct Money(i64);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum MoneyError {
-    #[error(
-        "an amount is a decimal number of yuan with at most two decimals, such as \"22800.00\""
-    )]
+    #[error("an amount is a decimal number of yuan with at most two decimals, such as \"22800.00\"")]
     Format,
     #[error("an amount cannot be negative")]
     Negative,
@@ -97,9 +87,7 @@ impl Money {
             return Err(MoneyError::TooLarge);
         }
         let yuan: i64 = whole.parse().map_err(|_| MoneyError::Format)?;
-        let fen: i64 = format!("{fraction:0<2}")
-            .parse()
-            .map_err(|_| MoneyError::Format)?;
+        let fen: i64 = format!("{fraction:0<2}").parse().map_err(|_| MoneyError::Format)?;
         let total = yuan * 100 + fen;
         if total > MAX_FEN {
             return Err(MoneyError::TooLarge);
@@ -130,30 +118,11 @@ mod tests {
 
     #[test]
     fn mobile_numbers_with_prefixes() {
-        for input in [
-            "13912345678",
-            "+86 139 1234 5678",
-            "0086-13912345678",
-            "8613912345678",
-        ] {
-            assert_eq!(
-                Phone::parse(input).unwrap().as_str(),
-                "13912345678",
-                "{input}"
-            );
+        for input in ["13912345678", "+86 139 1234 5678", "0086-13912345678", "8613912345678"] {
+            assert_eq!(Phone::parse(input).unwrap().as_str(), "13912345678", "{input}");
         }
-        assert_eq!(
-            Phone::parse("0931-8123456").unwrap().as_str(),
-            "09318123456"
-        );
-        for bad in [
-            "12912345678",
-            "1391234567",
-            "139123456789",
-            "phone",
-            "",
-            "00931812345",
-        ] {
+        assert_eq!(Phone::parse("0931-8123456").unwrap().as_str(), "09318123456");
+        for bad in ["12912345678", "1391234567", "139123456789", "phone", "", "00931812345"] {
             assert!(Phone::parse(bad).is_err(), "{bad}");
         }
         assert_eq!(Phone::parse("13912345678").unwrap().masked(), "139****5678");

@@ -72,26 +72,18 @@ pub fn verify_chain<'a>(
     let mut expected_seq = 1;
     for event in events {
         if event.fields.seq != expected_seq {
-            return Err(ChainBreak::Gap {
-                expected: expected_seq,
-                found: event.fields.seq,
-            });
+            return Err(ChainBreak::Gap { expected: expected_seq, found: event.fields.seq });
         }
         let computed = event_hash(&previous, event.fields);
         if computed != event.hash {
-            return Err(ChainBreak::Altered {
-                seq: event.fields.seq,
-            });
+            return Err(ChainBreak::Altered { seq: event.fields.seq });
         }
         previous = computed;
         expected_seq += 1;
     }
     let last_seq = expected_seq - 1;
     if last_seq != head_seq {
-        return Err(ChainBreak::Cut {
-            expected: head_seq,
-            found: last_seq,
-        });
+        return Err(ChainBreak::Cut { expected: head_seq, found: last_seq });
     }
     if previous != head_hash {
         return Err(ChainBreak::HeadMismatch);
@@ -121,19 +113,8 @@ mod tests {
             .collect()
     }
 
-    fn verify(
-        events: &[(EventFields<'_>, String)],
-        head_seq: i64,
-        head_hash: &str,
-    ) -> Result<(), ChainBreak> {
-        verify_chain(
-            events.iter().map(|(fields, hash)| StoredEvent {
-                fields: *fields,
-                hash,
-            }),
-            head_seq,
-            head_hash,
-        )
+    fn verify(events: &[(EventFields<'_>, String)], head_seq: i64, head_hash: &str) -> Result<(), ChainBreak> {
+        verify_chain(events.iter().map(|(fields, hash)| StoredEvent { fields: *fields, hash }), head_seq, head_hash)
     }
 
     #[test]
@@ -148,43 +129,17 @@ mod tests {
         let head = events[2].1.clone();
         let mut altered = events.clone();
         altered[1].0.data = r#"{"x":1}"#;
-        assert_eq!(
-            verify(&altered, 3, &head),
-            Err(ChainBreak::Altered { seq: 2 })
-        );
-        assert_eq!(
-            verify(&events[..2], 3, &head),
-            Err(ChainBreak::Cut {
-                expected: 3,
-                found: 2
-            })
-        );
+        assert_eq!(verify(&altered, 3, &head), Err(ChainBreak::Altered { seq: 2 }));
+        assert_eq!(verify(&events[..2], 3, &head), Err(ChainBreak::Cut { expected: 3, found: 2 }));
         let gap = [events[0].clone(), events[2].clone()];
-        assert_eq!(
-            verify(&gap, 3, &head),
-            Err(ChainBreak::Gap {
-                expected: 2,
-                found: 3
-            })
-        );
+        assert_eq!(verify(&gap, 3, &head), Err(ChainBreak::Gap { expected: 2, found: 3 }));
         assert_eq!(verify(&events, 3, GENESIS), Err(ChainBreak::HeadMismatch));
     }
 
     #[test]
     fn fields_cannot_run_together() {
-        let a = EventFields {
-            case_id: 1,
-            seq: 1,
-            at_ms: 0,
-            actor: "ab",
-            action: "c",
-            data: "",
-        };
-        let b = EventFields {
-            actor: "a",
-            action: "bc",
-            ..a
-        };
+        let a = EventFields { case_id: 1, seq: 1, at_ms: 0, actor: "ab", action: "c", data: "" };
+        let b = EventFields { actor: "a", action: "bc", ..a };
         assert_ne!(event_hash(GENESIS, a), event_hash(GENESIS, b));
     }
 }

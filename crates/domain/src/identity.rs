@@ -57,8 +57,7 @@ impl IdNumber {
         if !is_id_area_prefix(&full[..2]) {
             return Err(IdNumberError::Province);
         }
-        let birth = NaiveDate::parse_from_str(&full[6..14], "%Y%m%d")
-            .map_err(|_| IdNumberError::BirthDate)?;
+        let birth = NaiveDate::parse_from_str(&full[6..14], "%Y%m%d").map_err(|_| IdNumberError::BirthDate)?;
         if birth > today || birth.year() < 1870 {
             return Err(IdNumberError::BirthDate);
         }
@@ -91,11 +90,7 @@ impl fmt::Debug for IdNumber {
 
 /// The GB 11643 check character of the first 17 digits (ISO 7064 MOD 11-2).
 pub fn id_check_character(first17: &str) -> char {
-    let sum: u32 = first17
-        .bytes()
-        .zip(ID_WEIGHTS)
-        .map(|(b, w)| u32::from(b - b'0') * w)
-        .sum();
+    let sum: u32 = first17.bytes().zip(ID_WEIGHTS).map(|(b, w)| u32::from(b - b'0') * w).sum();
     char::from(ID_CHECK_CHARACTERS[(sum % 11) as usize])
 }
 
@@ -166,9 +161,7 @@ pub enum CreditCodeError {
 }
 
 const CREDIT_CHARSET: &[u8; 31] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
-const CREDIT_WEIGHTS: [usize; 17] = [
-    1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28,
-];
+const CREDIT_WEIGHTS: [usize; 17] = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
 
 impl CreditCode {
     pub fn parse(input: &str) -> Result<Self, CreditCodeError> {
@@ -230,10 +223,7 @@ mod tests {
         let id = IdNumber::parse("11010519491231002x", today()).unwrap();
         assert_eq!(id.as_str(), "11010519491231002X");
         assert_eq!(id.masked(), "110105********002X");
-        assert_eq!(
-            id.birth_date(),
-            NaiveDate::from_ymd_opt(1949, 12, 31).unwrap()
-        );
+        assert_eq!(id.birth_date(), NaiveDate::from_ymd_opt(1949, 12, 31).unwrap());
     }
 
     #[test]
@@ -246,24 +236,15 @@ mod tests {
     fn refusals_say_why() {
         let t = today();
         assert_eq!(IdNumber::parse("1234", t), Err(IdNumberError::Length));
-        assert_eq!(
-            IdNumber::parse("11010519491231002A", t),
-            Err(IdNumberError::Characters)
-        );
-        assert_eq!(
-            IdNumber::parse("00010519491231002X", t),
-            Err(IdNumberError::Province)
-        );
+        assert_eq!(IdNumber::parse("11010519491231002A", t), Err(IdNumberError::Characters));
+        assert_eq!(IdNumber::parse("00010519491231002X", t), Err(IdNumberError::Province));
         let feb30 = "62010219900230123";
         let id = format!("{feb30}{}", id_check_character(feb30));
         assert_eq!(IdNumber::parse(&id, t), Err(IdNumberError::BirthDate));
         let future = "62010220300101123";
         let id = format!("{future}{}", id_check_character(future));
         assert_eq!(IdNumber::parse(&id, t), Err(IdNumberError::BirthDate));
-        assert_eq!(
-            IdNumber::parse("110105194912310021", t),
-            Err(IdNumberError::CheckCharacter)
-        );
+        assert_eq!(IdNumber::parse("110105194912310021", t), Err(IdNumberError::CheckCharacter));
     }
 
     #[test]
@@ -274,25 +255,12 @@ mod tests {
 
     #[test]
     fn real_credit_codes_pass() {
-        for code in [
-            "91350200776049653A",
-            "91110000802100433B",
-            "91440300708461136T",
-        ] {
+        for code in ["91350200776049653A", "91110000802100433B", "91440300708461136T"] {
             assert!(CreditCode::parse(code).is_ok(), "{code}");
         }
-        assert_eq!(
-            CreditCode::parse("91350200776049653B"),
-            Err(CreditCodeError::CheckCharacter)
-        );
-        assert_eq!(
-            CreditCode::parse("9135020077604965"),
-            Err(CreditCodeError::Length)
-        );
-        assert_eq!(
-            CreditCode::parse("9I350200776049653A"),
-            Err(CreditCodeError::Characters)
-        );
+        assert_eq!(CreditCode::parse("91350200776049653B"), Err(CreditCodeError::CheckCharacter));
+        assert_eq!(CreditCode::parse("9135020077604965"), Err(CreditCodeError::Length));
+        assert_eq!(CreditCode::parse("9I350200776049653A"), Err(CreditCodeError::Characters));
     }
 
     #[test]
@@ -326,11 +294,7 @@ mod tests {
     /// Replaces the character at `at` with another from `alphabet`, always a different one.
     fn change_one(s: &str, at: usize, pick: usize, alphabet: &[u8]) -> String {
         let mut bytes = s.as_bytes().to_vec();
-        let others: Vec<u8> = alphabet
-            .iter()
-            .copied()
-            .filter(|&c| c != bytes[at])
-            .collect();
+        let others: Vec<u8> = alphabet.iter().copied().filter(|&c| c != bytes[at]).collect();
         bytes[at] = others[pick % others.len()];
         String::from_utf8(bytes).unwrap()
     }

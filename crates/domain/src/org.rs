@@ -193,10 +193,7 @@ impl Role {
     /// every full view is recorded. Leaders read dashboards; admins run the system; grid
     /// workers report: none of them needs the full values.
     pub fn may_reveal_personal_data(self) -> bool {
-        matches!(
-            self,
-            Role::Intake | Role::Dispatcher | Role::Handler | Role::Mediator | Role::Court
-        )
+        matches!(self, Role::Intake | Role::Dispatcher | Role::Handler | Role::Mediator | Role::Court)
     }
 
     /// Roles that may register a case (every staff role that meets disputes at first hand).
@@ -277,10 +274,7 @@ mod tests {
 
     #[test]
     fn subtree_is_a_range() {
-        assert_eq!(
-            code("620102").subtree_range(),
-            ("620102000000".into(), "620102999999".into())
-        );
+        assert_eq!(code("620102").subtree_range(), ("620102000000".into(), "620102999999".into()));
         assert!(code("620102").contains(&code("620102002003")));
         assert!(!code("620102").contains(&code("620103001000")));
         assert!(code("620100").contains(&code("620103001000")));
@@ -289,10 +283,7 @@ mod tests {
     #[test]
     fn bad_codes_are_refused() {
         assert_eq!(RegionCode::parse("62010"), Err(RegionCodeError::Format));
-        assert_eq!(
-            RegionCode::parse("6201020020ab"),
-            Err(RegionCodeError::Format)
-        );
+        assert_eq!(RegionCode::parse("6201020020ab"), Err(RegionCodeError::Format));
         assert_eq!(RegionCode::parse("990102"), Err(RegionCodeError::Province));
     }
 

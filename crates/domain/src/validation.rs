@@ -15,17 +15,8 @@ pub enum Lang {
 impl Lang {
     /// Picks English only when the client prefers it over Chinese.
     pub fn from_accept_language(header: &str) -> Lang {
-        let first = header
-            .split(',')
-            .next()
-            .unwrap_or("")
-            .trim()
-            .to_ascii_lowercase();
-        if first.starts_with("en") {
-            Lang::En
-        } else {
-            Lang::Zh
-        }
+        let first = header.split(',').next().unwrap_or("").trim().to_ascii_lowercase();
+        if first.starts_with("en") { Lang::En } else { Lang::Zh }
     }
 }
 
@@ -38,10 +29,7 @@ pub struct Message {
 
 impl Message {
     pub fn new(zh: impl Into<String>, en: impl Into<String>) -> Self {
-        Self {
-            zh: zh.into(),
-            en: en.into(),
-        }
+        Self { zh: zh.into(), en: en.into() }
     }
 
     pub fn in_lang(&self, lang: Lang) -> &str {
@@ -70,11 +58,7 @@ pub struct FieldErrorView {
 
 impl FieldError {
     pub fn new(field: impl Into<String>, code: &'static str, message: Message) -> Self {
-        Self {
-            field: field.into(),
-            code,
-            message,
-        }
+        Self { field: field.into(), code, message }
     }
 
     pub fn required(field: impl Into<String>) -> Self {
@@ -85,19 +69,15 @@ impl FieldError {
 
     pub fn too_long(field: impl Into<String>, max: usize) -> Self {
         let field = field.into();
-        let message = Message::new(
-            format!("{field} 不能超过 {max} 个字符"),
-            format!("{field} must be at most {max} characters"),
-        );
+        let message =
+            Message::new(format!("{field} 不能超过 {max} 个字符"), format!("{field} must be at most {max} characters"));
         Self::new(field, "too_long", message)
     }
 
     pub fn not_one_of(field: impl Into<String>, codes: &str) -> Self {
         let field = field.into();
-        let message = Message::new(
-            format!("{field} 的取值必须是: {codes}"),
-            format!("{field} must be one of: {codes}"),
-        );
+        let message =
+            Message::new(format!("{field} 的取值必须是: {codes}"), format!("{field} must be one of: {codes}"));
         Self::new(field, "invalid_code", message)
     }
 
@@ -127,12 +107,7 @@ impl Checker {
     }
 
     /// A trimmed, non-empty optional text no longer than `max` characters.
-    pub fn optional_text(
-        &mut self,
-        field: &str,
-        value: Option<&str>,
-        max: usize,
-    ) -> Option<String> {
+    pub fn optional_text(&mut self, field: &str, value: Option<&str>, max: usize) -> Option<String> {
         let text = value.map(str::trim).filter(|t| !t.is_empty())?;
         if text.chars().count() > max {
             self.push(FieldError::too_long(field, max));
@@ -142,12 +117,7 @@ impl Checker {
     }
 
     /// Like `optional_text`, but missing or blank is an error.
-    pub fn required_text(
-        &mut self,
-        field: &str,
-        value: Option<&str>,
-        max: usize,
-    ) -> Option<String> {
+    pub fn required_text(&mut self, field: &str, value: Option<&str>, max: usize) -> Option<String> {
         let blank = value.map(str::trim).is_none_or(str::is_empty);
         if blank {
             self.push(FieldError::required(field));
@@ -158,11 +128,7 @@ impl Checker {
 
     /// `Err` with every recorded error, or `Ok` when there was none.
     pub fn into_result(self) -> Result<(), Vec<FieldError>> {
-        if self.errors.is_empty() {
-            Ok(())
-        } else {
-            Err(self.errors)
-        }
+        if self.errors.is_empty() { Ok(()) } else { Err(self.errors) }
     }
 }
 
@@ -173,10 +139,7 @@ mod tests {
     #[test]
     fn english_only_when_preferred() {
         assert_eq!(Lang::from_accept_language("en-US,en;q=0.9"), Lang::En);
-        assert_eq!(
-            Lang::from_accept_language("zh-CN,zh;q=0.9,en;q=0.8"),
-            Lang::Zh
-        );
+        assert_eq!(Lang::from_accept_language("zh-CN,zh;q=0.9,en;q=0.8"), Lang::Zh);
         assert_eq!(Lang::from_accept_language(""), Lang::Zh);
     }
 
@@ -184,14 +147,8 @@ mod tests {
     fn checker_collects_every_error() {
         let mut c = Checker::default();
         assert_eq!(c.required_text("description", Some("  "), 10), None);
-        assert_eq!(
-            c.optional_text("title", Some("x".repeat(11).as_str()), 10),
-            None
-        );
-        assert_eq!(
-            c.optional_text("title", Some(" ok "), 10),
-            Some("ok".into())
-        );
+        assert_eq!(c.optional_text("title", Some("x".repeat(11).as_str()), 10), None);
+        assert_eq!(c.optional_text("title", Some(" ok "), 10), Some("ok".into()));
         let errors = c.into_result().unwrap_err();
         let fields: Vec<_> = errors.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, ["description", "title"]);

@@ -138,17 +138,13 @@ impl Command {
             | Command::Reopen { reason } => {
                 json!({ "reason": reason })
             }
-            Command::Dispatch {
-                unit_id,
-                assist_unit_ids,
-            } => json!({ "unit_id": unit_id, "assist_unit_ids": assist_unit_ids }),
+            Command::Dispatch { unit_id, assist_unit_ids } => {
+                json!({ "unit_id": unit_id, "assist_unit_ids": assist_unit_ids })
+            }
             Command::Transfer { unit_id, reason } => {
                 json!({ "unit_id": unit_id, "reason": reason })
             }
-            Command::Extend {
-                working_days,
-                reason,
-            } => json!({ "working_days": working_days, "reason": reason }),
+            Command::Extend { working_days, reason } => json!({ "working_days": working_days, "reason": reason }),
             Command::Note { text } => json!({ "text": text }),
             Command::Conclude { outcome, summary } => {
                 json!({ "outcome": outcome, "summary": summary })
@@ -170,8 +166,7 @@ impl ActionRequest {
             c.push(FieldError::required("version"));
         }
         let action = c.required_text("action", self.action.as_deref(), 32);
-        let reason =
-            |c: &mut Checker| c.required_text("reason", self.reason.as_deref(), REASON_MAX);
+        let reason = |c: &mut Checker| c.required_text("reason", self.reason.as_deref(), REASON_MAX);
         let unit = |c: &mut Checker| match &self.unit_id {
             Some(v) => c.check(parse_id("unit_id", v)),
             None => {
@@ -181,9 +176,7 @@ impl ActionRequest {
         };
         let command = match action.as_deref() {
             None => None,
-            Some("contact") => Some(Command::Contact {
-                note: c.optional_text("note", self.note.as_deref(), TEXT_MAX),
-            }),
+            Some("contact") => Some(Command::Contact { note: c.optional_text("note", self.note.as_deref(), TEXT_MAX) }),
             Some("accept") => Some(Command::Accept),
             Some("reject") => reason(&mut c).map(|reason| Command::Reject { reason }),
             Some("dispatch") => {
@@ -208,16 +201,10 @@ impl ActionRequest {
                     c.push(FieldError::new(
                         "assist_unit_ids",
                         "lead_in_assists",
-                        Message::new(
-                            "牵头单位不能同时是协办单位",
-                            "the lead unit cannot also assist",
-                        ),
+                        Message::new("牵头单位不能同时是协办单位", "the lead unit cannot also assist"),
                     ));
                 }
-                unit_id.map(|unit_id| Command::Dispatch {
-                    unit_id,
-                    assist_unit_ids,
-                })
+                unit_id.map(|unit_id| Command::Dispatch { unit_id, assist_unit_ids })
             }
             Some("sign") => Some(Command::Sign),
             Some("return") => reason(&mut c).map(|reason| Command::Return { reason }),
@@ -225,48 +212,28 @@ impl ActionRequest {
             Some("transfer") => {
                 let unit_id = unit(&mut c);
                 let reason = reason(&mut c);
-                unit_id
-                    .zip(reason)
-                    .map(|(unit_id, reason)| Command::Transfer { unit_id, reason })
+                unit_id.zip(reason).map(|(unit_id, reason)| Command::Transfer { unit_id, reason })
             }
             Some("extend") => {
-                let days = self
-                    .working_days
-                    .filter(|d| (1..=MAX_EXTENSION_DAYS).contains(d));
+                let days = self.working_days.filter(|d| (1..=MAX_EXTENSION_DAYS).contains(d));
                 if days.is_none() {
                     c.push(FieldError::new(
                         "working_days",
                         "out_of_range",
                         Message::new(
                             format!("working_days 必须是 1 到 {MAX_EXTENSION_DAYS} 之间的整数"),
-                            format!(
-                                "working_days must be a whole number from 1 to {MAX_EXTENSION_DAYS}"
-                            ),
+                            format!("working_days must be a whole number from 1 to {MAX_EXTENSION_DAYS}"),
                         ),
                     ));
                 }
                 let reason = reason(&mut c);
-                days.zip(reason)
-                    .map(|(working_days, reason)| Command::Extend {
-                        working_days,
-                        reason,
-                    })
+                days.zip(reason).map(|(working_days, reason)| Command::Extend { working_days, reason })
             }
-            Some("note") => c
-                .required_text("text", self.text.as_deref(), TEXT_MAX)
-                .map(|text| Command::Note { text }),
+            Some("note") => c.required_text("text", self.text.as_deref(), TEXT_MAX).map(|text| Command::Note { text }),
             Some("conclude") => {
-                let outcome = coded(
-                    &mut c,
-                    "outcome",
-                    self.outcome.as_deref(),
-                    Outcome::parse,
-                    Outcome::codes,
-                );
+                let outcome = coded(&mut c, "outcome", self.outcome.as_deref(), Outcome::parse, Outcome::codes);
                 let summary = c.required_text("summary", self.summary.as_deref(), TEXT_MAX);
-                outcome
-                    .zip(summary)
-                    .map(|(outcome, summary)| Command::Conclude { outcome, summary })
+                outcome.zip(summary).map(|(outcome, summary)| Command::Conclude { outcome, summary })
             }
             Some("follow_up") => {
                 let satisfaction = coded(
@@ -373,10 +340,7 @@ pub enum Refusal {
     NotTheHandlingUnit { action: &'static str },
     /// 409: not in this status.
     #[error("cannot {action} a case that is {status}")]
-    NotNow {
-        action: &'static str,
-        status: Status,
-    },
+    NotNow { action: &'static str, status: Status },
     /// 409: no centre above.
     #[error("the case is already at the top level")]
     TopLevel,
@@ -385,20 +349,14 @@ pub enum Refusal {
 impl Refusal {
     pub fn message(&self) -> Message {
         match self {
-            Refusal::RoleMayNot { role, action } => Message::new(
-                format!("{} 角色无权执行“{}”", role_zh(*role), action_zh(action)),
-                self.to_string(),
-            ),
-            Refusal::NotTheHandlingUnit { action } => Message::new(
-                format!("只有承办单位可以执行“{}”", action_zh(action)),
-                self.to_string(),
-            ),
+            Refusal::RoleMayNot { role, action } => {
+                Message::new(format!("{} 角色无权执行“{}”", role_zh(*role), action_zh(action)), self.to_string())
+            }
+            Refusal::NotTheHandlingUnit { action } => {
+                Message::new(format!("只有承办单位可以执行“{}”", action_zh(action)), self.to_string())
+            }
             Refusal::NotNow { action, status } => Message::new(
-                format!(
-                    "案件当前状态为“{}”，不能执行“{}”",
-                    status_zh(*status),
-                    action_zh(action)
-                ),
+                format!("案件当前状态为“{}”，不能执行“{}”", status_zh(*status), action_zh(action)),
                 self.to_string(),
             ),
             Refusal::TopLevel => Message::new("案件已在最高层级，无法继续上报", self.to_string()),
@@ -407,10 +365,7 @@ impl Refusal {
 
     /// Whether the refusal is about who acts (403) rather than when (409).
     pub fn is_forbidden(&self) -> bool {
-        matches!(
-            self,
-            Refusal::RoleMayNot { .. } | Refusal::NotTheHandlingUnit { .. }
-        )
+        matches!(self, Refusal::RoleMayNot { .. } | Refusal::NotTheHandlingUnit { .. })
     }
 }
 
@@ -423,9 +378,7 @@ pub fn roles_for(action: &str) -> &'static [Role] {
         "dispatch" | "transfer" | "extend" | "reopen" | "archive" => &[Dispatcher, Leader],
         "sign" | "return" => &[Handler, Mediator],
         "escalate" => &[Dispatcher, Leader, Handler, Mediator],
-        "note" => &[
-            Intake, Dispatcher, Handler, Mediator, GridWorker, Court, Leader,
-        ],
+        "note" => &[Intake, Dispatcher, Handler, Mediator, GridWorker, Court, Leader],
         "conclude" => &[Handler, Mediator, Leader],
         "follow_up" => &[Intake, Dispatcher, GridWorker, Leader],
         _ => &[],
@@ -442,9 +395,7 @@ pub fn statuses_for(action: &str, outcome: Option<Outcome>) -> &'static [Status]
         "sign" | "return" => &[Dispatched],
         "escalate" => &[Registered, Accepted, Dispatched, InProgress],
         "transfer" | "extend" => &[Dispatched, InProgress],
-        "note" => &[
-            Registered, Accepted, Rejected, Dispatched, InProgress, Concluded, FollowedUp,
-        ],
+        "note" => &[Registered, Accepted, Rejected, Dispatched, InProgress, Concluded, FollowedUp],
         "conclude" => &[InProgress],
         "follow_up" => &[Concluded],
         "reopen" => &[Concluded, FollowedUp],
@@ -459,8 +410,7 @@ pub fn statuses_for(action: &str, outcome: Option<Outcome>) -> &'static [Status]
 
 /// Steps a handling unit's own staff take only on cases dispatched to their unit.
 fn belongs_to_handling_unit(action: &str, role: Role) -> bool {
-    matches!(role, Role::Handler | Role::Mediator)
-        && matches!(action, "sign" | "return" | "conclude" | "escalate")
+    matches!(role, Role::Handler | Role::Mediator) && matches!(action, "sign" | "return" | "conclude" | "escalate")
 }
 
 /// The steps this actor may take on this case now — what a screen offers, and nothing else.
@@ -488,19 +438,13 @@ pub fn available(state: &CaseState, actor: Actor) -> Vec<&'static str> {
 
 fn permitted(state: &CaseState, actor: Actor, action: &'static str) -> Result<(), Refusal> {
     if !roles_for(action).contains(&actor.role) {
-        return Err(Refusal::RoleMayNot {
-            role: actor.role,
-            action,
-        });
+        return Err(Refusal::RoleMayNot { role: actor.role, action });
     }
     if belongs_to_handling_unit(action, actor.role) && state.lead_unit_id != Some(actor.unit_id) {
         return Err(Refusal::NotTheHandlingUnit { action });
     }
     if !statuses_for(action, state.outcome).contains(&state.status) {
-        return Err(Refusal::NotNow {
-            action,
-            status: state.status,
-        });
+        return Err(Refusal::NotNow { action, status: state.status });
     }
     if action == "escalate" && next_level_up(state.level).is_none() {
         return Err(Refusal::TopLevel);
@@ -539,10 +483,7 @@ pub fn decide(state: &CaseState, actor: Actor, command: &Command) -> Result<Tran
         Command::Note { .. } => {}
         Command::Accept => t.status = Status::Accepted,
         Command::Reject { .. } => t.status = Status::Rejected,
-        Command::Dispatch {
-            unit_id,
-            assist_unit_ids,
-        } => open_hop(&mut t, *unit_id, assist_unit_ids.clone()),
+        Command::Dispatch { unit_id, assist_unit_ids } => open_hop(&mut t, *unit_id, assist_unit_ids.clone()),
         Command::Transfer { unit_id, .. } => open_hop(&mut t, *unit_id, Vec::new()),
         Command::Sign => {
             t.status = Status::InProgress;
@@ -552,20 +493,14 @@ pub fn decide(state: &CaseState, actor: Actor, command: &Command) -> Result<Tran
             t.status = Status::Accepted;
             t.lead_unit_id = None;
             t.assist_unit_ids = Some(Vec::new());
-            t.hop = HopChange::Return {
-                reason: reason.clone(),
-            };
+            t.hop = HopChange::Return { reason: reason.clone() };
         }
         Command::Escalate { .. } => {
             t.status = Status::Accepted;
             t.level = next_level_up(state.level).ok_or(Refusal::TopLevel)?;
             t.lead_unit_id = None;
             t.assist_unit_ids = Some(Vec::new());
-            t.hop = if state.lead_unit_id.is_some() {
-                HopChange::End
-            } else {
-                HopChange::Unchanged
-            };
+            t.hop = if state.lead_unit_id.is_some() { HopChange::End } else { HopChange::Unchanged };
         }
         Command::Extend { working_days, .. } => t.extension_days = *working_days,
         Command::Conclude { outcome, .. } => {
@@ -591,21 +526,14 @@ fn open_hop(t: &mut Transition, unit_id: i64, assist_unit_ids: Vec<i64>) {
     t.status = Status::Dispatched;
     t.lead_unit_id = Some(unit_id);
     t.assist_unit_ids = Some(assist_unit_ids.clone());
-    t.hop = HopChange::Open {
-        unit_id,
-        assist_unit_ids,
-    };
+    t.hop = HopChange::Open { unit_id, assist_unit_ids };
 }
 
 /// 重办: back to the unit that concluded it, or to the centre if none.
 fn reopen(state: &CaseState, t: &mut Transition) {
     t.reopened = true;
     t.outcome = None;
-    t.status = if state.lead_unit_id.is_some() {
-        Status::InProgress
-    } else {
-        Status::Accepted
-    };
+    t.status = if state.lead_unit_id.is_some() { Status::InProgress } else { Status::Accepted };
 }
 
 pub fn status_zh(status: Status) -> &'static str {
@@ -665,35 +593,18 @@ mod tests {
     const CENTRE: i64 = 1;
 
     fn state(status: Status) -> CaseState {
-        let lead = matches!(
-            status,
-            Status::Dispatched | Status::InProgress | Status::Concluded | Status::FollowedUp
-        )
-        .then_some(LEAD);
-        CaseState {
-            status,
-            lead_unit_id: lead,
-            outcome: None,
-            level: RegionLevel::District,
-            contacted: false,
-        }
+        let lead = matches!(status, Status::Dispatched | Status::InProgress | Status::Concluded | Status::FollowedUp)
+            .then_some(LEAD);
+        CaseState { status, lead_unit_id: lead, outcome: None, level: RegionLevel::District, contacted: false }
     }
 
     fn command(action: &str) -> Command {
         let body = json!({"action": action, "version": 1, "unit_id": LEAD, "reason": "理由", "working_days": 3, "text": "记录", "outcome": "resolved", "summary": "达成协议", "satisfaction": "satisfied"});
-        serde_json::from_value::<ActionRequest>(body)
-            .unwrap()
-            .parse()
-            .unwrap()
-            .0
+        serde_json::from_value::<ActionRequest>(body).unwrap().parse().unwrap().0
     }
 
     fn actor(role: Role) -> Actor {
-        let unit_id = if matches!(role, Role::Handler | Role::Mediator) {
-            LEAD
-        } else {
-            CENTRE
-        };
+        let unit_id = if matches!(role, Role::Handler | Role::Mediator) { LEAD } else { CENTRE };
         Actor { role, unit_id }
     }
 
@@ -725,14 +636,12 @@ mod tests {
                         || state(status).lead_unit_id == Some(actor(role).unit_id);
                     let status_ok = statuses_for(action, None).contains(&status);
                     match result {
-                        Ok(_) => assert!(
-                            role_ok && unit_ok && status_ok,
-                            "{role} {action} in {status} should be refused"
-                        ),
-                        Err(refusal) if !role_ok || !unit_ok => assert!(
-                            refusal.is_forbidden(),
-                            "{role} {action} in {status}: {refusal}"
-                        ),
+                        Ok(_) => {
+                            assert!(role_ok && unit_ok && status_ok, "{role} {action} in {status} should be refused")
+                        }
+                        Err(refusal) if !role_ok || !unit_ok => {
+                            assert!(refusal.is_forbidden(), "{role} {action} in {status}: {refusal}")
+                        }
                         Err(refusal) => {
                             assert!(!status_ok, "{role} {action} in {status} refused: {refusal}");
                             assert!(!refusal.is_forbidden());
@@ -759,13 +668,7 @@ mod tests {
         assert!(step(&mut s, dispatcher, "contact").first_contact);
         step(&mut s, dispatcher, "accept");
         let t = step(&mut s, dispatcher, "dispatch");
-        assert_eq!(
-            t.hop,
-            HopChange::Open {
-                unit_id: LEAD,
-                assist_unit_ids: vec![]
-            }
-        );
+        assert_eq!(t.hop, HopChange::Open { unit_id: LEAD, assist_unit_ids: vec![] });
         let t = step(&mut s, handler, "return");
         assert_eq!((t.status, t.lead_unit_id), (Status::Accepted, None));
         step(&mut s, dispatcher, "dispatch");
@@ -775,18 +678,12 @@ mod tests {
         step(&mut s, dispatcher, "follow_up");
         step(&mut s, dispatcher, "archive");
         assert_eq!(s.status, Status::Archived);
-        assert!(
-            available(&s, dispatcher).is_empty(),
-            "archived is read-only"
-        );
+        assert!(available(&s, dispatcher).is_empty(), "archived is read-only");
     }
 
     #[test]
     fn only_the_handling_unit_signs() {
-        let stranger = Actor {
-            role: Role::Handler,
-            unit_id: OTHER,
-        };
+        let stranger = Actor { role: Role::Handler, unit_id: OTHER };
         assert_eq!(
             decide(&state(Status::Dispatched), stranger, &Command::Sign),
             Err(Refusal::NotTheHandlingUnit { action: "sign" })
@@ -795,15 +692,9 @@ mod tests {
 
     #[test]
     fn dissatisfaction_reopens() {
-        let cmd = Command::FollowUp {
-            satisfaction: Satisfaction::Dissatisfied,
-            note: None,
-        };
+        let cmd = Command::FollowUp { satisfaction: Satisfaction::Dissatisfied, note: None };
         let t = decide(&state(Status::Concluded), actor(Role::Dispatcher), &cmd).unwrap();
-        assert_eq!(
-            (t.status, t.reopened, t.outcome),
-            (Status::InProgress, true, None)
-        );
+        assert_eq!((t.status, t.reopened, t.outcome), (Status::InProgress, true, None));
     }
 
     #[test]
@@ -813,10 +704,7 @@ mod tests {
         let t = decide(&s, actor(Role::Dispatcher), &command("escalate")).unwrap();
         assert_eq!(t.level, RegionLevel::District);
         s.level = RegionLevel::City;
-        assert_eq!(
-            decide(&s, actor(Role::Dispatcher), &command("escalate")),
-            Err(Refusal::TopLevel)
-        );
+        assert_eq!(decide(&s, actor(Role::Dispatcher), &command("escalate")), Err(Refusal::TopLevel));
     }
 
     #[test]
@@ -839,23 +727,12 @@ mod tests {
                 .map(|e| e.field)
                 .collect()
         };
-        assert_eq!(
-            fields(json!({"action": "dispatch"})),
-            ["version", "unit_id"]
-        );
+        assert_eq!(fields(json!({"action": "dispatch"})), ["version", "unit_id"]);
         assert_eq!(fields(json!({"action": "fly", "version": 1})), ["action"]);
+        assert_eq!(fields(json!({"action": "extend", "version": 1, "working_days": 99})), ["working_days", "reason"]);
+        assert_eq!(fields(json!({"action": "conclude", "version": 1, "outcome": "won"})), ["outcome", "summary"]);
         assert_eq!(
-            fields(json!({"action": "extend", "version": 1, "working_days": 99})),
-            ["working_days", "reason"]
-        );
-        assert_eq!(
-            fields(json!({"action": "conclude", "version": 1, "outcome": "won"})),
-            ["outcome", "summary"]
-        );
-        assert_eq!(
-            fields(
-                json!({"action": "dispatch", "version": 1, "unit_id": 3, "assist_unit_ids": [3]})
-            ),
+            fields(json!({"action": "dispatch", "version": 1, "unit_id": 3, "assist_unit_ids": [3]})),
             ["assist_unit_ids"]
         );
     }

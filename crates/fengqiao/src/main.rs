@@ -27,36 +27,16 @@ struct Cli {
 #[derive(Debug, Clone, Args)]
 struct Config {
     /// Database: sqlite://FILE (created on first run) or postgres://…
-    #[arg(
-        long = "db",
-        env = "FENGQIAO_DB",
-        default_value = "sqlite://fengqiao-data/fengqiao.db",
-        global = true
-    )]
+    #[arg(long = "db", env = "FENGQIAO_DB", default_value = "sqlite://fengqiao-data/fengqiao.db", global = true)]
     db: String,
     /// Address to listen on.
-    #[arg(
-        long,
-        env = "FENGQIAO_LISTEN",
-        default_value = "127.0.0.1:8080",
-        global = true
-    )]
+    #[arg(long, env = "FENGQIAO_LISTEN", default_value = "127.0.0.1:8080", global = true)]
     listen: String,
     /// Attachments, search index and keys.
-    #[arg(
-        long,
-        env = "FENGQIAO_DATA_DIR",
-        default_value = "fengqiao-data",
-        global = true
-    )]
+    #[arg(long, env = "FENGQIAO_DATA_DIR", default_value = "fengqiao-data", global = true)]
     data_dir: PathBuf,
     /// Case-number format: {year}, {region} (six-digit county code), {serial} or {serial:N}.
-    #[arg(
-        long,
-        env = "FENGQIAO_CASE_NUMBER_FORMAT",
-        default_value = "{year}-{region}-{serial:6}",
-        global = true
-    )]
+    #[arg(long, env = "FENGQIAO_CASE_NUMBER_FORMAT", default_value = "{year}-{region}-{serial:6}", global = true)]
     case_number_format: String,
     /// Master key for personal data (64 hex digits); by default kept in DATA_DIR/keys/master.key.
     #[arg(long, env = store::crypto::MASTER_KEY_ENV, hide_env_values = true, global = true)]
@@ -77,6 +57,9 @@ enum Command {
     /// Check the hash-chained case histories.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// The official calendar.
+    #[command(subcommand)]
+    Calendar(CalendarCommand),
     /// Write a consistent online backup.
     Backup {
         #[arg(long)]
@@ -100,6 +83,12 @@ enum UserCommand {
 }
 
 #[derive(Debug, Subcommand)]
+enum CalendarCommand {
+    /// Load or correct a year from a JSON file (the format of data/calendar/); open deadlines are recomputed.
+    Import { file: PathBuf },
+}
+
+#[derive(Debug, Subcommand)]
 enum AuditCommand {
     /// Recompute every case's hash chain; exit 1 naming each broken case.
     Verify,
@@ -114,10 +103,7 @@ fn main() -> ExitCode {
         )
         .with_writer(std::io::stderr)
         .init();
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(e) => {
             eprintln!("error: cannot start the runtime: {e}");
@@ -150,11 +136,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let loaded = store::demo::load_if_empty(&store, chrono::Utc::now()).await?;
             println!(
                 "{}",
-                if loaded {
-                    "demo data loaded"
-                } else {
-                    "the database has data already; demo data not loaded"
-                }
+                if loaded { "demo data loaded" } else { "the database has data already; demo data not loaded" }
             );
             println!(
                 "demo users (password {}): admin city district leader intake street_a street_b mediator labor grid court",
@@ -162,51 +144,39 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             );
             serve(&config, store.clone()).await?;
         }
-        Command::User(UserCommand::Create {
-            username,
-            role,
-            unit,
-            display_name,
-        }) => {
-            let role = Role::parse(&role)
-                .with_context(|| format!("unknown role {role}: use one of {}", Role::codes()))?;
+        Command::User(UserCommand::Create { username, role, unit, display_name }) => {
+            let role =
+                Role::parse(&role).with_context(|| format!("unknown role {role}: use one of {}", Role::codes()))?;
             let mut password = String::new();
-            std::io::stdin()
-                .lock()
-                .read_line(&mut password)
-                .context("reading the password from stdin")?;
+            std::io::stdin().lock().read_line(&mut password).context("reading the password from stdin")?;
             let password = password.trim_end_matches(['\r', '\n']);
             let display = display_name.unwrap_or_else(|| username.clone());
             let id = store
-                .user_create(
-                    &username,
-                    &display,
-                    role,
-                    unit,
-                    password,
-                    chrono::Utc::now(),
-                )
+                .user_create(&username, &display, role, unit, password, chrono::Utc::now())
                 .await
                 .map_err(describe)?;
             println!("created user {username} (id {id}, role {role}, unit {unit})");
         }
         Command::Audit(AuditCommand::Verify) => {
             let report = store.audit_verify().await?;
-            println!(
-                "checked {} case(s), {} event(s)",
-                report.cases, report.events
-            );
+            println!("checked {} case(s), {} event(s)", report.cases, report.events);
             if !report.broken.is_empty() {
                 for broken in &report.broken {
-                    println!(
-                        "BROKEN case {} (id {}): {}",
-                        broken.number, broken.case_id, broken.problem
-                    );
+                    println!("BROKEN case {} (id {}): {}", broken.number, broken.case_id, broken.problem);
                 }
                 println!("{} case(s) with a broken history", report.broken.len());
                 return Ok(ExitCode::FAILURE);
             }
             println!("every history verifies");
+        }
+        Command::Calendar(CalendarCommand::Import { file }) => {
+            store.migrate(chrono::Utc::now()).await?;
+            let text = std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
+            let year: domain::calendar::YearCalendar =
+                serde_json::from_str(&text).with_context(|| format!("{} is not a calendar year", file.display()))?;
+            let number = year.year;
+            let recomputed = store.calendar_put(year, "cli", chrono::Utc::now()).await.map_err(describe)?;
+            println!("calendar {number} loaded; deadlines of {recomputed} open case(s) recomputed");
         }
         Command::Backup { out } => backup(&config, &store, &out).await?,
     }
@@ -218,10 +188,7 @@ async fn open(config: &Config) -> anyhow::Result<Store> {
     let crypto = Crypto::load_or_create(&config.data_dir, config.master_key.as_deref())?;
     let format = CaseNumberFormat::parse(&config.case_number_format)
         .map_err(|e| anyhow::anyhow!("--case-number-format: {e}"))?;
-    let options = StoreOptions {
-        case_number_format: format,
-        ..StoreOptions::default()
-    };
+    let options = StoreOptions { case_number_format: format, ..StoreOptions::default() };
     let store = Store::connect(&config.db, crypto, options)
         .await
         .with_context(|| format!("connecting to {}", mask_url(&config.db)))?;
@@ -230,27 +197,39 @@ async fn open(config: &Config) -> anyhow::Result<Store> {
 }
 
 async fn serve(config: &Config, store: Store) -> anyhow::Result<()> {
-    let addr: SocketAddr = config.listen.parse().with_context(|| {
-        format!(
-            "--listen {:?} is not an address such as 127.0.0.1:8080",
-            config.listen
-        )
-    })?;
-    let listener = tokio::net::TcpListener::bind(addr)
-        .await
-        .with_context(|| format!("cannot listen on {addr}"))?;
-    let state = web::AppState {
-        store,
-        clock: Arc::new(chrono::Utc::now),
-    };
+    let addr: SocketAddr = config
+        .listen
+        .parse()
+        .with_context(|| format!("--listen {:?} is not an address such as 127.0.0.1:8080", config.listen))?;
+    let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr}"))?;
+    let node_id = format!("{}-{:08x}", std::process::id(), u32::from_le_bytes(store::crypto::random_bytes::<4>()));
+    spawn_scheduler(store.clone(), node_id.clone());
+    let state = web::AppState { store, clock: Arc::new(chrono::Utc::now), node_id };
     println!(
         "Fengqiao is serving on http://{}/ (API under /api/v1, document at /api/openapi.json)",
         listener.local_addr()?
     );
-    axum::serve(listener, web::app(state))
-        .with_graceful_shutdown(shutdown())
-        .await?;
+    axum::serve(listener, web::app(state)).with_graceful_shutdown(shutdown()).await?;
     Ok(())
+}
+
+/// Every minute, one sweep of the supervision ladder. Several nodes may run this: the lease
+/// lets one sweep at a time, and each notice is issued once. The first sweep runs at start,
+/// which catches up after downtime.
+fn spawn_scheduler(store: Store, node_id: String) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+        loop {
+            tick.tick().await;
+            match store.supervision_sweep(&node_id, chrono::Utc::now()).await {
+                Ok(report) if report.notices_issued > 0 => {
+                    tracing::info!(cases = report.cases_checked, notices = report.notices_issued, "supervision sweep")
+                }
+                Ok(_) => {}
+                Err(e) => tracing::error!(error = %e, "supervision sweep failed"),
+            }
+        }
+    });
 }
 
 async fn shutdown() {
@@ -259,9 +238,7 @@ async fn shutdown() {
     };
     #[cfg(unix)]
     let terminate = async {
-        if let Ok(mut signal) =
-            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        {
+        if let Ok(mut signal) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
             signal.recv().await;
         }
     };
@@ -291,13 +268,9 @@ async fn backup(config: &Config, store: &Store, out: &std::path::Path) -> anyhow
 
 fn describe(error: store::StoreError) -> anyhow::Error {
     match error {
-        store::StoreError::Invalid(fields) => anyhow::anyhow!(
-            fields
-                .iter()
-                .map(|f| f.message.en.clone())
-                .collect::<Vec<_>>()
-                .join("; ")
-        ),
+        store::StoreError::Invalid(fields) => {
+            anyhow::anyhow!(fields.iter().map(|f| f.message.en.clone()).collect::<Vec<_>>().join("; "))
+        }
         store::StoreError::Conflict { message, .. } | store::StoreError::Forbidden { message } => {
             anyhow::anyhow!(message.en)
         }

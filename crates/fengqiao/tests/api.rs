@@ -23,25 +23,17 @@ on_both_backends!(
 async fn registration_masks_and_links_related_cases(app: TestApp) {
     let intake = app.login("intake").await;
     let id = id_number("620102", "19800101", 123);
-    let first = app
-        .register(&intake, registration(&id, "13912345678"))
-        .await;
+    let first = app.register(&intake, registration(&id, "13912345678")).await;
     assert_eq!(first["status"], "registered");
     assert_eq!(first["version"], 1);
     assert!(
-        first["number"]
-            .as_str()
-            .unwrap()
-            .starts_with("2026-620102-")
+        first["number"].as_str().unwrap().starts_with("2026-620102-")
             || first["number"].as_str().unwrap().contains("-620102-")
     );
     let party = &first["parties"][0];
     assert_eq!(party["id_number"], format!("620102********{}", &id[14..]));
     assert_eq!(party["phone"], "139****5678");
-    assert_eq!(
-        first["parties"][1]["credit_code"], "91350200776049653A",
-        "credit codes are public"
-    );
+    assert_eq!(first["parties"][1]["credit_code"], "91350200776049653A", "credit codes are public");
     assert_eq!(first["amount"], "22800.00");
     assert_eq!(first["category"], "labor");
     assert!(first["deadlines"]["respond_by"].is_string());
@@ -49,18 +41,12 @@ async fn registration_masks_and_links_related_cases(app: TestApp) {
     assert_eq!(first["related_cases"], json!([]));
 
     // The same person (another phone), the same company, the same place: all three found.
-    let second = app
-        .register(&intake, registration(&id.to_lowercase(), "13700000000"))
-        .await;
+    let second = app.register(&intake, registration(&id.to_lowercase(), "13700000000")).await;
     let related = second["related_cases"].as_array().unwrap();
     assert_eq!(related.len(), 1, "{related:?}");
     assert_eq!(related[0]["id"], first["id"]);
-    let relations: Vec<&str> = related[0]["relations"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r.as_str().unwrap())
-        .collect();
+    let relations: Vec<&str> =
+        related[0]["relations"].as_array().unwrap().iter().map(|r| r.as_str().unwrap()).collect();
     for expected in ["same_person", "same_organization", "same_address"] {
         assert!(relations.contains(&expected), "{relations:?}");
     }
@@ -68,16 +54,9 @@ async fn registration_masks_and_links_related_cases(app: TestApp) {
     // Full view: allowed for intake with a reason, recorded in the history.
     let path = format!("/api/v1/cases/{}", first["id"]);
     let (status, body) = app.get(&format!("{path}?reveal=true"), &intake).await;
-    assert_eq!(
-        (status, body["error"]["field"].as_str()),
-        (StatusCode::UNPROCESSABLE_ENTITY, Some("reason"))
-    );
-    let (status, full) = app
-        .get(
-            &format!("{path}?reveal=true&reason=%E6%A0%B8%E5%AF%B9%E8%BA%AB%E4%BB%BD"),
-            &intake,
-        )
-        .await;
+    assert_eq!((status, body["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("reason")));
+    let (status, full) =
+        app.get(&format!("{path}?reveal=true&reason=%E6%A0%B8%E5%AF%B9%E8%BA%AB%E4%BB%BD"), &intake).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(full["parties"][0]["id_number"], id.as_str());
     assert_eq!(full["parties"][0]["phone"], "13912345678");
@@ -89,16 +68,11 @@ async fn registration_masks_and_links_related_cases(app: TestApp) {
 
     // A leader reads dashboards, not ID numbers.
     let leader = app.login("leader").await;
-    let (status, _) = app
-        .get(&format!("{path}?reveal=true&reason=x"), &leader)
-        .await;
+    let (status, _) = app.get(&format!("{path}?reveal=true&reason=x"), &leader).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     let (status, masked) = app.get(&path, &leader).await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(
-        masked["parties"][0]["id_number"],
-        format!("620102********{}", &id[14..])
-    );
+    assert_eq!(masked["parties"][0]["id_number"], format!("620102********{}", &id[14..]));
 }
 
 async fn every_validation_failure_names_its_field(app: TestApp) {
@@ -117,11 +91,7 @@ async fn every_validation_failure_names_its_field(app: TestApp) {
         ("people_count", json!(0), "people_count"),
         ("people_count", json!("many"), "people_count"),
         ("occurred_at", json!("yesterday"), "occurred_at"),
-        (
-            "occurred_at",
-            json!("2099-01-01T00:00:00+08:00"),
-            "occurred_at",
-        ),
+        ("occurred_at", json!("2099-01-01T00:00:00+08:00"), "occurred_at"),
         ("parties", json!([]), "parties"),
         ("parties", json!("nobody"), "parties"),
     ];
@@ -134,25 +104,13 @@ async fn every_validation_failure_names_its_field(app: TestApp) {
         })
         .collect();
     let party_faults: Vec<(&str, Value, &str)> = vec![
-        (
-            "id_number",
-            json!("620102198001011231"),
-            "parties[0].id_number",
-        ),
-        (
-            "id_number",
-            json!("62010219800230123X"),
-            "parties[0].id_number",
-        ),
+        ("id_number", json!("620102198001011231"), "parties[0].id_number"),
+        ("id_number", json!("62010219800230123X"), "parties[0].id_number"),
         ("id_number", json!("12345"), "parties[0].id_number"),
         ("phone", json!("12345678901"), "parties[0].phone"),
         ("role", json!("judge"), "parties[0].role"),
         ("name", json!(""), "parties[0].name"),
-        (
-            "credit_code",
-            json!("91350200776049653A"),
-            "parties[0].credit_code",
-        ),
+        ("credit_code", json!("91350200776049653A"), "parties[0].credit_code"),
     ];
     for (key, value, field) in party_faults {
         let mut body = valid.clone();
@@ -213,30 +171,17 @@ async fn every_validation_failure_names_its_field(app: TestApp) {
 
     // List filters are checked too.
     let (status, error) = app.get("/api/v1/cases?status=lost", &intake).await;
-    assert_eq!(
-        (status, error["error"]["field"].as_str()),
-        (StatusCode::UNPROCESSABLE_ENTITY, Some("status"))
-    );
+    assert_eq!((status, error["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("status")));
     let (status, error) = app.get("/api/v1/cases?limit=100000", &intake).await;
-    assert_eq!(
-        (status, error["error"]["field"].as_str()),
-        (StatusCode::UNPROCESSABLE_ENTITY, Some("limit"))
-    );
+    assert_eq!((status, error["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("limit")));
 }
 
 async fn requests_without_a_valid_token_are_refused(app: TestApp) {
-    for path in [
-        "/api/v1/cases",
-        "/api/v1/auth/me",
-        "/api/v1/units",
-        "/api/v1/cases/1",
-    ] {
+    for path in ["/api/v1/cases", "/api/v1/auth/me", "/api/v1/units", "/api/v1/cases/1"] {
         let (status, body) = app.call(Method::GET, path, None, None).await;
         assert_eq!(status, StatusCode::UNAUTHORIZED, "{path}");
         assert_eq!(body["error"]["code"], "unauthorized");
-        let (status, _) = app
-            .call(Method::GET, path, Some("forged-token"), None)
-            .await;
+        let (status, _) = app.call(Method::GET, path, Some("forged-token"), None).await;
         assert_eq!(status, StatusCode::UNAUTHORIZED);
     }
     let (status, _) = app
@@ -244,10 +189,7 @@ async fn requests_without_a_valid_token_are_refused(app: TestApp) {
             Method::POST,
             "/api/v1/cases",
             None,
-            Some(registration(
-                &id_number("620102", "19800101", 1),
-                "13912345678",
-            )),
+            Some(registration(&id_number("620102", "19800101", 1), "13912345678")),
         )
         .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
@@ -255,71 +197,33 @@ async fn requests_without_a_valid_token_are_refused(app: TestApp) {
     let token = app.login("intake").await;
     let (status, me) = app.get("/api/v1/auth/me", &token).await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(
-        (me["username"].as_str(), me["role"].as_str()),
-        (Some("intake"), Some("intake"))
-    );
-    let (status, _) = app
-        .call(Method::POST, "/api/v1/auth/logout", Some(&token), None)
-        .await;
+    assert_eq!((me["username"].as_str(), me["role"].as_str()), (Some("intake"), Some("intake")));
+    let (status, _) = app.call(Method::POST, "/api/v1/auth/logout", Some(&token), None).await;
     assert_eq!(status, StatusCode::NO_CONTENT);
     let (status, _) = app.get("/api/v1/auth/me", &token).await;
-    assert_eq!(
-        status,
-        StatusCode::UNAUTHORIZED,
-        "a revoked token never works again"
-    );
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "a revoked token never works again");
 
     let (status, error) = app
-        .call(
-            Method::POST,
-            "/api/v1/auth/login",
-            None,
-            Some(json!({"username": "intake", "password": "wrong"})),
-        )
+        .call(Method::POST, "/api/v1/auth/login", None, Some(json!({"username": "intake", "password": "wrong"})))
         .await;
-    assert_eq!(
-        (status, error["error"]["code"].as_str()),
-        (StatusCode::UNAUTHORIZED, Some("bad_credentials"))
-    );
-    let (status, error) = app
-        .call(
-            Method::POST,
-            "/api/v1/auth/login",
-            None,
-            Some(json!({"username": "intake"})),
-        )
-        .await;
-    assert_eq!(
-        (status, error["error"]["field"].as_str()),
-        (StatusCode::UNPROCESSABLE_ENTITY, Some("password"))
-    );
+    assert_eq!((status, error["error"]["code"].as_str()), (StatusCode::UNAUTHORIZED, Some("bad_credentials")));
+    let (status, error) = app.call(Method::POST, "/api/v1/auth/login", None, Some(json!({"username": "intake"}))).await;
+    assert_eq!((status, error["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("password")));
 }
 
 async fn scope_hides_other_districts(app: TestApp) {
     let intake = app.login("intake").await;
-    let case = app
-        .register(
-            &intake,
-            registration(&id_number("620102", "19800101", 5), "13912345678"),
-        )
-        .await;
+    let case = app.register(&intake, registration(&id_number("620102", "19800101", 5), "13912345678")).await;
     let path = format!("/api/v1/cases/{}", case["id"]);
 
     let street_b = app.login("street_b").await;
     let (status, _) = app.get(&path, &street_b).await;
-    assert_eq!(
-        status,
-        StatusCode::NOT_FOUND,
-        "a district B unit cannot see a district A case"
-    );
+    assert_eq!(status, StatusCode::NOT_FOUND, "a district B unit cannot see a district A case");
     let (status, _) = app.get(&format!("{path}/events"), &street_b).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     let (_, list) = app.get("/api/v1/cases", &street_b).await;
     assert_eq!(list["total"], 0);
-    let (status, _) = app
-        .act(&street_b, &case, json!({"action": "note", "text": "x"}))
-        .await;
+    let (status, _) = app.act(&street_b, &case, json!({"action": "note", "text": "x"})).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 
     // The city sees the whole city; the street A1 centre its own street.
@@ -333,119 +237,55 @@ async fn scope_hides_other_districts(app: TestApp) {
     let district = app.login("district").await;
     let (_, case) = app.act(&district, &case, json!({"action": "accept"})).await;
     let b1_centre = app.unit_id("西园街道综治中心").await;
-    let (status, _) = app
-        .act(
-            &district,
-            &case,
-            json!({"action": "dispatch", "unit_id": b1_centre}),
-        )
-        .await;
+    let (status, _) = app.act(&district, &case, json!({"action": "dispatch", "unit_id": b1_centre})).await;
     assert_eq!(status, StatusCode::OK);
     let (status, _) = app.get(&path, &street_b).await;
     assert_eq!(status, StatusCode::OK, "assigned to the unit: visible");
-    let (_, list) = app
-        .get(&format!("/api/v1/cases?unit={b1_centre}"), &street_b)
-        .await;
+    let (_, list) = app.get(&format!("/api/v1/cases?unit={b1_centre}"), &street_b).await;
     assert_eq!(list["total"], 1);
 
     // Filters narrow within the scope.
     let (_, list) = app.get("/api/v1/cases?region=620103", &district).await;
     assert_eq!(list["total"], 0);
-    let (_, list) = app
-        .get(
-            "/api/v1/cases?region=620102002001&status=dispatched&category=labor&q=%E6%AC%A0",
-            &district,
-        )
-        .await;
+    let (_, list) =
+        app.get("/api/v1/cases?region=620102002001&status=dispatched&category=labor&q=%E6%AC%A0", &district).await;
     assert_eq!(list["total"], 1);
     assert_eq!(list["items"][0]["id"], case["id"]);
 }
 
 async fn stale_versions_and_wrong_steps_change_nothing(app: TestApp) {
     let intake = app.login("intake").await;
-    let case = app
-        .register(
-            &intake,
-            registration(&id_number("620102", "19800101", 6), "13912345678"),
-        )
-        .await;
+    let case = app.register(&intake, registration(&id_number("620102", "19800101", 6), "13912345678")).await;
     let (status, accepted) = app.act(&intake, &case, json!({"action": "accept"})).await;
     assert_eq!(status, StatusCode::OK, "{accepted}");
     assert_eq!(accepted["version"], 2);
 
     // The same version again: someone else changed the case meanwhile.
-    let (status, error) = app
-        .act(
-            &intake,
-            &case,
-            json!({"action": "note", "text": "迟到的记录"}),
-        )
-        .await;
+    let (status, error) = app.act(&intake, &case, json!({"action": "note", "text": "迟到的记录"})).await;
     assert_eq!(status, StatusCode::CONFLICT);
     assert_eq!(error["error"]["code"], "stale_version");
 
     // Not allowed now (409) and not allowed for this role (403).
     let (status, error) = app.act(&intake, &accepted, json!({"action": "sign"})).await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{error}");
-    let (status, error) = app
-        .act(&intake, &accepted, json!({"action": "accept"}))
-        .await;
+    let (status, error) = app.act(&intake, &accepted, json!({"action": "accept"})).await;
     assert_eq!(status, StatusCode::CONFLICT, "{error}");
     assert_eq!(error["error"]["code"], "not_allowed_now");
-    let (status, error) = app
-        .act(
-            &intake,
-            &accepted,
-            json!({"action": "dispatch", "unit_id": 1}),
-        )
-        .await;
+    let (status, error) = app.act(&intake, &accepted, json!({"action": "dispatch", "unit_id": 1})).await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{error}");
     let district = app.login("district").await;
-    let (status, error) = app
-        .act(&district, &accepted, json!({"action": "dispatch"}))
-        .await;
-    assert_eq!(
-        (status, error["error"]["field"].as_str()),
-        (StatusCode::UNPROCESSABLE_ENTITY, Some("unit_id"))
-    );
-    let (status, error) = app
-        .act(
-            &district,
-            &accepted,
-            json!({"action": "dispatch", "unit_id": 99999}),
-        )
-        .await;
-    assert_eq!(
-        (status, error["error"]["field"].as_str()),
-        (StatusCode::UNPROCESSABLE_ENTITY, Some("unit_id"))
-    );
-    let (status, error) = app
-        .post(
-            &format!("/api/v1/cases/{}/actions", case["id"]),
-            &district,
-            json!({"action": "accept"}),
-        )
-        .await;
-    assert_eq!(
-        (status, error["error"]["field"].as_str()),
-        (StatusCode::UNPROCESSABLE_ENTITY, Some("version"))
-    );
+    let (status, error) = app.act(&district, &accepted, json!({"action": "dispatch"})).await;
+    assert_eq!((status, error["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("unit_id")));
+    let (status, error) = app.act(&district, &accepted, json!({"action": "dispatch", "unit_id": 99999})).await;
+    assert_eq!((status, error["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("unit_id")));
+    let (status, error) =
+        app.post(&format!("/api/v1/cases/{}/actions", case["id"]), &district, json!({"action": "accept"})).await;
+    assert_eq!((status, error["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("version")));
 
-    let (_, now) = app
-        .get(&format!("/api/v1/cases/{}", case["id"]), &intake)
-        .await;
-    assert_eq!(
-        (now["version"].as_i64(), now["status"].as_str()),
-        (Some(2), Some("accepted"))
-    );
-    let (_, events) = app
-        .get(&format!("/api/v1/cases/{}/events", case["id"]), &intake)
-        .await;
-    assert_eq!(
-        events.as_array().unwrap().len(),
-        2,
-        "registered + accepted, nothing else"
-    );
+    let (_, now) = app.get(&format!("/api/v1/cases/{}", case["id"]), &intake).await;
+    assert_eq!((now["version"].as_i64(), now["status"].as_str()), (Some(2), Some("accepted")));
+    let (_, events) = app.get(&format!("/api/v1/cases/{}/events", case["id"]), &intake).await;
+    assert_eq!(events.as_array().unwrap().len(), 2, "registered + accepted, nothing else");
 }
 
 async fn the_whole_loop_through_the_api(app: TestApp) {
@@ -454,55 +294,22 @@ async fn the_whole_loop_through_the_api(app: TestApp) {
     let street_a = app.login("street_a").await;
     let a1_centre = app.unit_id("张掖路街道综治中心").await;
     let labour = app.unit_id("城关区劳动人事争议调解中心").await;
-    let mut case = app
-        .register(
-            &intake,
-            registration(&id_number("620102", "19800101", 7), "13912345678"),
-        )
-        .await;
+    let mut case = app.register(&intake, registration(&id_number("620102", "19800101", 7), "13912345678")).await;
     let steps: Vec<(&str, Value, &str)> = vec![
-        (
-            "intake",
-            json!({"action": "contact", "note": "已电话联系"}),
-            "registered",
-        ),
+        ("intake", json!({"action": "contact", "note": "已电话联系"}), "registered"),
         ("district", json!({"action": "accept"}), "accepted"),
-        (
-            "district",
-            json!({"action": "dispatch", "unit_id": a1_centre, "assist_unit_ids": [labour]}),
-            "dispatched",
-        ),
-        (
-            "street_a",
-            json!({"action": "return", "reason": "需劳动部门牵头"}),
-            "accepted",
-        ),
-        (
-            "district",
-            json!({"action": "dispatch", "unit_id": a1_centre}),
-            "dispatched",
-        ),
+        ("district", json!({"action": "dispatch", "unit_id": a1_centre, "assist_unit_ids": [labour]}), "dispatched"),
+        ("street_a", json!({"action": "return", "reason": "需劳动部门牵头"}), "accepted"),
+        ("district", json!({"action": "dispatch", "unit_id": a1_centre}), "dispatched"),
         ("street_a", json!({"action": "sign"}), "in_progress"),
-        (
-            "street_a",
-            json!({"action": "note", "text": "约谈双方"}),
-            "in_progress",
-        ),
-        (
-            "district",
-            json!({"action": "extend", "working_days": 3, "reason": "需等待工程结算"}),
-            "in_progress",
-        ),
+        ("street_a", json!({"action": "note", "text": "约谈双方"}), "in_progress"),
+        ("district", json!({"action": "extend", "working_days": 3, "reason": "需等待工程结算"}), "in_progress"),
         (
             "street_a",
             json!({"action": "conclude", "outcome": "resolved", "summary": "公司同意分两期支付"}),
             "concluded",
         ),
-        (
-            "district",
-            json!({"action": "follow_up", "satisfaction": "satisfied", "note": "已履行"}),
-            "followed_up",
-        ),
+        ("district", json!({"action": "follow_up", "satisfaction": "satisfied", "note": "已履行"}), "followed_up"),
         ("district", json!({"action": "archive"}), "archived"),
     ];
     for (user, step, expected) in steps {
@@ -514,31 +321,17 @@ async fn the_whole_loop_through_the_api(app: TestApp) {
         let (status, next) = app.act(token, &case, step.clone()).await;
         assert_eq!(status, StatusCode::OK, "{step}: {next}");
         assert_eq!(next["status"], expected, "{step}");
-        assert_eq!(
-            next["version"].as_i64().unwrap(),
-            case["version"].as_i64().unwrap() + 1
-        );
+        assert_eq!(next["version"].as_i64().unwrap(), case["version"].as_i64().unwrap() + 1);
         case = next;
     }
     assert_eq!(case["outcome"], "resolved");
-    assert_eq!(
-        case["available_actions"],
-        json!([]),
-        "archived is read-only"
-    );
-    let (status, _) = app
-        .act(&district, &case, json!({"action": "note", "text": "x"}))
-        .await;
+    assert_eq!(case["available_actions"], json!([]), "archived is read-only");
+    let (status, _) = app.act(&district, &case, json!({"action": "note", "text": "x"})).await;
     assert_eq!(status, StatusCode::CONFLICT);
 
-    let (_, events) = app
-        .get(&format!("/api/v1/cases/{}/events", case["id"]), &district)
-        .await;
+    let (_, events) = app.get(&format!("/api/v1/cases/{}/events", case["id"]), &district).await;
     let events = events.as_array().unwrap();
-    let actions: Vec<&str> = events
-        .iter()
-        .map(|e| e["action"].as_str().unwrap())
-        .collect();
+    let actions: Vec<&str> = events.iter().map(|e| e["action"].as_str().unwrap()).collect();
     assert_eq!(
         actions,
         [
@@ -563,26 +356,12 @@ async fn the_whole_loop_through_the_api(app: TestApp) {
     assert_eq!(events[4]["data"]["reason"], "需劳动部门牵头");
 
     // A dissatisfied follow-up reopens.
-    let mut second = app
-        .register(
-            &intake,
-            registration(&id_number("620102", "19800101", 8), "13912345679"),
-        )
-        .await;
+    let mut second = app.register(&intake, registration(&id_number("620102", "19800101", 8), "13912345679")).await;
     for (token, step) in [
-        (
-            &district,
-            json!({"action": "dispatch", "unit_id": a1_centre}),
-        ),
+        (&district, json!({"action": "dispatch", "unit_id": a1_centre})),
         (&street_a, json!({"action": "sign"})),
-        (
-            &street_a,
-            json!({"action": "conclude", "outcome": "resolved", "summary": "和解"}),
-        ),
-        (
-            &district,
-            json!({"action": "follow_up", "satisfaction": "dissatisfied"}),
-        ),
+        (&street_a, json!({"action": "conclude", "outcome": "resolved", "summary": "和解"})),
+        (&district, json!({"action": "follow_up", "satisfaction": "dissatisfied"})),
     ] {
         let (status, next) = app.act(token, &second, step).await;
         assert_eq!(status, StatusCode::OK, "{next}");
@@ -599,9 +378,7 @@ async fn personal_data_is_never_stored_in_plaintext(app: TestApp) {
     let id = id_number("620102", "19770707", 321);
     let phone = "13987654321";
     app.register(&intake, registration(&id, phone)).await;
-    let (status, _) = app
-        .get("/api/v1/cases/1?reveal=true&reason=check", &intake)
-        .await;
+    let (status, _) = app.get("/api/v1/cases/1?reveal=true&reason=check", &intake).await;
     assert_eq!(status, StatusCode::OK);
     let needles = [id.as_str(), phone, "张掖路123号"];
     match app.backend {
@@ -609,13 +386,7 @@ async fn personal_data_is_never_stored_in_plaintext(app: TestApp) {
             app.sql("PRAGMA wal_checkpoint(FULL)").await;
             for entry in std::fs::read_dir(&app.data_dir).unwrap() {
                 let path = entry.unwrap().path();
-                if path.is_file()
-                    && path
-                        .file_name()
-                        .unwrap()
-                        .to_string_lossy()
-                        .starts_with("fengqiao.db")
-                {
+                if path.is_file() && path.file_name().unwrap().to_string_lossy().starts_with("fengqiao.db") {
                     let bytes = std::fs::read(&path).unwrap();
                     for needle in needles {
                         assert!(
@@ -628,10 +399,12 @@ async fn personal_data_is_never_stored_in_plaintext(app: TestApp) {
             }
         }
         Backend::Postgres => {
-            let store::Db::Postgres(pool) = app.store.db() else {
-                unreachable!()
-            };
-            let tables: Vec<(String,)> = sqlx::query_as("SELECT table_name::text FROM information_schema.tables WHERE table_schema = 'public'").fetch_all(pool).await.unwrap();
+            let store::Db::Postgres(pool) = app.store.db() else { unreachable!() };
+            let tables: Vec<(String,)> =
+                sqlx::query_as("SELECT table_name::text FROM information_schema.tables WHERE table_schema = 'public'")
+                    .fetch_all(pool)
+                    .await
+                    .unwrap();
             assert!(tables.len() >= 8);
             for (table,) in tables {
                 for needle in needles {
@@ -653,53 +426,28 @@ async fn audit_verify_names_altered_and_cut_histories(app: TestApp) {
     let intake = app.login("intake").await;
     let mut numbers = Vec::new();
     for seq in 1..=3 {
-        let case = app
-            .register(
-                &intake,
-                registration(&id_number("620102", "19800101", seq), "13912345678"),
-            )
-            .await;
-        app.act(&intake, &case, json!({"action": "note", "text": "记录"}))
-            .await;
+        let case = app.register(&intake, registration(&id_number("620102", "19800101", seq), "13912345678")).await;
+        app.act(&intake, &case, json!({"action": "note", "text": "记录"})).await;
         numbers.push(case["number"].as_str().unwrap().to_owned());
     }
     let clean = app.cli(&["audit", "verify"], None);
-    assert!(
-        clean.status.success(),
-        "{}",
-        String::from_utf8_lossy(&clean.stdout)
-    );
+    assert!(clean.status.success(), "{}", String::from_utf8_lossy(&clean.stdout));
     assert!(String::from_utf8_lossy(&clean.stdout).contains("checked 3 case(s), 6 event(s)"));
 
-    app.sql(
-        "UPDATE case_events SET data = '{\"text\":\"改过的记录\"}' WHERE case_id = 1 AND seq = 2",
-    )
-    .await;
-    app.sql("DELETE FROM case_events WHERE case_id = 3 AND seq = 2")
-        .await;
+    app.sql("UPDATE case_events SET data = '{\"text\":\"改过的记录\"}' WHERE case_id = 1 AND seq = 2").await;
+    app.sql("DELETE FROM case_events WHERE case_id = 3 AND seq = 2").await;
     let broken = app.cli(&["audit", "verify"], None);
     let out = String::from_utf8_lossy(&broken.stdout);
     assert_eq!(broken.status.code(), Some(1), "{out}");
-    assert!(
-        out.contains(&numbers[0]) && out.contains("altered"),
-        "{out}"
-    );
+    assert!(out.contains(&numbers[0]) && out.contains("altered"), "{out}");
     assert!(out.contains(&numbers[2]) && out.contains("cut"), "{out}");
-    assert!(
-        !out.contains(&numbers[1]),
-        "the intact case is not named: {out}"
-    );
+    assert!(!out.contains(&numbers[1]), "the intact case is not named: {out}");
 }
 
 async fn repeated_failed_logins_are_slowed_down(app: TestApp) {
     for _ in 0..4 {
         let (status, _) = app
-            .call(
-                Method::POST,
-                "/api/v1/auth/login",
-                None,
-                Some(json!({"username": "court", "password": "guess"})),
-            )
+            .call(Method::POST, "/api/v1/auth/login", None, Some(json!({"username": "court", "password": "guess"})))
             .await;
         assert_eq!(status, StatusCode::UNAUTHORIZED);
     }
@@ -714,12 +462,7 @@ async fn repeated_failed_logins_are_slowed_down(app: TestApp) {
     assert!(response.headers().get("retry-after").is_some());
     // Locked: even the right password waits.
     let (status, _) = app
-        .call(
-            Method::POST,
-            "/api/v1/auth/login",
-            None,
-            Some(json!({"username": "court", "password": "fengqiao-demo"})),
-        )
+        .call(Method::POST, "/api/v1/auth/login", None, Some(json!({"username": "court", "password": "fengqiao-demo"})))
         .await;
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
     // Another user is not affected.
@@ -729,12 +472,8 @@ async fn repeated_failed_logins_are_slowed_down(app: TestApp) {
 async fn organisation_and_openapi(app: TestApp) {
     let admin = app.login("admin").await;
     let (_, units) = app.get("/api/v1/units", &admin).await;
-    let kinds: std::collections::BTreeSet<&str> = units
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|u| u["kind"].as_str().unwrap())
-        .collect();
+    let kinds: std::collections::BTreeSet<&str> =
+        units.as_array().unwrap().iter().map(|u| u["kind"].as_str().unwrap()).collect();
     for kind in [
         "centre",
         "department",
@@ -749,23 +488,9 @@ async fn organisation_and_openapi(app: TestApp) {
         assert!(kinds.contains(kind), "{kind}");
     }
     let (_, regions) = app.get("/api/v1/regions", &admin).await;
-    let city = regions
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["code"] == "620100000000")
-        .unwrap();
-    assert_eq!(
-        (city["name"].as_str(), city["level"].as_str()),
-        (Some("兰州市"), Some("city"))
-    );
-    assert!(
-        regions
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|r| r["code"] == "620102000000" && r["name"] == "城关区")
-    );
+    let city = regions.as_array().unwrap().iter().find(|r| r["code"] == "620100000000").unwrap();
+    assert_eq!((city["name"].as_str(), city["level"].as_str()), (Some("兰州市"), Some("city")));
+    assert!(regions.as_array().unwrap().iter().any(|r| r["code"] == "620102000000" && r["name"] == "城关区"));
     let (_, grids) = app.get("/api/v1/grids", &admin).await;
     assert!(grids.as_array().unwrap().len() >= 10);
 
@@ -786,46 +511,23 @@ async fn organisation_and_openapi(app: TestApp) {
         ("/api/v1/cases/{id}/events", "get"),
         ("/api/v1/cases/{id}/actions", "post"),
     ] {
-        assert!(
-            doc["paths"][path][method].is_object(),
-            "{method} {path} missing from the OpenAPI document"
-        );
+        assert!(doc["paths"][path][method].is_object(), "{method} {path} missing from the OpenAPI document");
     }
     let (status, error) = app.call(Method::GET, "/api/v1/nowhere", None, None).await;
-    assert_eq!(
-        (status, error["error"]["code"].as_str()),
-        (StatusCode::NOT_FOUND, Some("not_found"))
-    );
+    assert_eq!((status, error["error"]["code"].as_str()), (StatusCode::NOT_FOUND, Some("not_found")));
 }
 
 async fn command_line_user_create_migrate_backup(app: TestApp) {
     let migrate = app.cli(&["migrate"], None);
-    assert!(
-        migrate.status.success(),
-        "{}",
-        String::from_utf8_lossy(&migrate.stderr)
-    );
+    assert!(migrate.status.success(), "{}", String::from_utf8_lossy(&migrate.stderr));
     assert!(String::from_utf8_lossy(&migrate.stdout).contains("0 migration(s) applied"));
 
     let unit = app.unit_id("城关区社会治安综合治理中心").await.to_string();
     let created = app.cli(
-        &[
-            "user",
-            "create",
-            "--username",
-            "wang_clerk",
-            "--role",
-            "intake",
-            "--unit",
-            &unit,
-        ],
+        &["user", "create", "--username", "wang_clerk", "--role", "intake", "--unit", &unit],
         Some("a-long-password\n"),
     );
-    assert!(
-        created.status.success(),
-        "{}",
-        String::from_utf8_lossy(&created.stderr)
-    );
+    assert!(created.status.success(), "{}", String::from_utf8_lossy(&created.stderr));
     let (status, login) = app
         .call(
             Method::POST,
@@ -837,55 +539,22 @@ async fn command_line_user_create_migrate_backup(app: TestApp) {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(login["user"]["role"], "intake");
     let duplicate = app.cli(
-        &[
-            "user",
-            "create",
-            "--username",
-            "wang_clerk",
-            "--role",
-            "intake",
-            "--unit",
-            &unit,
-        ],
+        &["user", "create", "--username", "wang_clerk", "--role", "intake", "--unit", &unit],
         Some("a-long-password\n"),
     );
     assert!(!duplicate.status.success());
-    let bad_role = app.cli(
-        &[
-            "user",
-            "create",
-            "--username",
-            "x_user",
-            "--role",
-            "king",
-            "--unit",
-            &unit,
-        ],
-        Some("a-long-password\n"),
-    );
+    let bad_role = app
+        .cli(&["user", "create", "--username", "x_user", "--role", "king", "--unit", &unit], Some("a-long-password\n"));
     assert!(String::from_utf8_lossy(&bad_role.stderr).contains("unknown role"));
 
     if app.backend == Backend::Sqlite {
         let token = app.login("intake").await;
-        app.register(
-            &token,
-            registration(&id_number("620102", "19800101", 9), "13912345678"),
-        )
-        .await;
+        app.register(&token, registration(&id_number("620102", "19800101", 9), "13912345678")).await;
         let out = app.data_dir.join("backup.db");
         let backup = app.cli(&["backup", "--out", out.to_str().unwrap()], None);
-        assert!(
-            backup.status.success(),
-            "{}",
-            String::from_utf8_lossy(&backup.stderr)
-        );
-        let copy = sqlx::SqlitePool::connect(&format!("sqlite://{}", out.display()))
-            .await
-            .unwrap();
-        let (cases,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM cases")
-            .fetch_one(&copy)
-            .await
-            .unwrap();
+        assert!(backup.status.success(), "{}", String::from_utf8_lossy(&backup.stderr));
+        let copy = sqlx::SqlitePool::connect(&format!("sqlite://{}", out.display())).await.unwrap();
+        let (cases,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM cases").fetch_one(&copy).await.unwrap();
         assert_eq!(cases, 1);
     }
 }

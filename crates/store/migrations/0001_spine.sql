@@ -83,6 +83,7 @@ CREATE TABLE cases (
     level TEXT NOT NULL,              -- the level handling it: community | street | district | city
     routing TEXT NOT NULL,            -- JSON {unit_id, level, reasons}
     lead_unit_id BIGINT REFERENCES units (id),
+    owner_unit_id BIGINT REFERENCES units (id), -- the centre responsible now (moves up on escalation)
     registering_unit_id BIGINT NOT NULL REFERENCES units (id),
     registered_by BIGINT NOT NULL REFERENCES users (id),
     outcome TEXT,
@@ -90,14 +91,18 @@ CREATE TABLE cases (
     satisfaction TEXT,
     external_ref TEXT,
     contacted_at BIGINT,
-    dispatched_at BIGINT,
+    first_dispatched_at BIGINT,
+    dispatched_at BIGINT,                 -- of the current hop
+    rejected_at BIGINT,
     concluded_at BIGINT,
     followed_up_at BIGINT,
     respond_by BIGINT,
     dispatch_by BIGINT,
     conclude_by BIGINT,
     follow_up_by BIGINT,
-    extended_days BIGINT NOT NULL DEFAULT 0,
+    next_due_at BIGINT,               -- earliest due time of a running clock
+    next_notice_at BIGINT,            -- earliest time a notice of the ladder may be due
+    deadlines_provisional BOOLEAN NOT NULL DEFAULT FALSE,
     created_at BIGINT NOT NULL,
     updated_at BIGINT NOT NULL,
     event_seq BIGINT NOT NULL,        -- head of the history: last seq …
@@ -108,6 +113,9 @@ CREATE INDEX cases_status ON cases (status, created_at);
 CREATE INDEX cases_lead_unit ON cases (lead_unit_id, created_at);
 CREATE INDEX cases_created ON cases (created_at);
 CREATE INDEX cases_address ON cases (address_key);
+CREATE INDEX cases_next_due ON cases (next_due_at);
+CREATE INDEX cases_next_notice ON cases (next_notice_at);
+CREATE INDEX cases_owner ON cases (owner_unit_id, status);
 
 -- Every unit currently assigned to a case: the lead and the assisting units (联合调处).
 CREATE TABLE case_units (
@@ -154,6 +162,7 @@ CREATE TABLE hops (
     signed_at BIGINT,
     returned_at BIGINT,
     return_reason TEXT,
+    extension_days BIGINT NOT NULL DEFAULT 0,
     ended_at BIGINT
 );
 CREATE INDEX hops_case ON hops (case_id);

@@ -33,7 +33,10 @@ impl Store {
         let mut after = 0_i64;
         loop {
             let cases: Vec<(i64, String, i64, String)> = self
-                .fetch_all("SELECT id, number, event_seq, event_hash FROM cases WHERE id > $1 ORDER BY id LIMIT $2", args![after, BATCH])
+                .fetch_all(
+                    "SELECT id, number, event_seq, event_hash FROM cases WHERE id > $1 ORDER BY id LIMIT $2",
+                    args![after, BATCH],
+                )
                 .await?;
             let Some(last) = cases.last().map(|c| c.0) else {
                 break;
@@ -47,32 +50,15 @@ impl Store {
             report.events += events.len() as u64;
             let mut rest = events.as_slice();
             for (case_id, number, head_seq, head_hash) in cases {
-                let split = rest
-                    .iter()
-                    .position(|e| e.0 != case_id)
-                    .unwrap_or(rest.len());
+                let split = rest.iter().position(|e| e.0 != case_id).unwrap_or(rest.len());
                 let (mine, others) = rest.split_at(split);
                 rest = others;
-                let stored =
-                    mine.iter().map(
-                        |(case_id, seq, at, actor, action, data, hash)| StoredEvent {
-                            fields: EventFields {
-                                case_id: *case_id,
-                                seq: *seq,
-                                at_ms: *at,
-                                actor,
-                                action,
-                                data,
-                            },
-                            hash,
-                        },
-                    );
+                let stored = mine.iter().map(|(case_id, seq, at, actor, action, data, hash)| StoredEvent {
+                    fields: EventFields { case_id: *case_id, seq: *seq, at_ms: *at, actor, action, data },
+                    hash,
+                });
                 if let Err(problem) = verify_chain(stored, head_seq, &head_hash) {
-                    report.broken.push(BrokenCase {
-                        case_id,
-                        number,
-                        problem,
-                    });
+                    report.broken.push(BrokenCase { case_id, number, problem });
                 }
                 report.cases += 1;
             }

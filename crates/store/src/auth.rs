@@ -46,11 +46,7 @@ pub fn hash_password(password: &str) -> Result<String> {
 }
 
 fn password_matches(password: &str, stored: &str) -> bool {
-    PasswordHash::new(stored).is_ok_and(|hash| {
-        Argon2::default()
-            .verify_password(password.as_bytes(), &hash)
-            .is_ok()
-    })
+    PasswordHash::new(stored).is_ok_and(|hash| Argon2::default().verify_password(password.as_bytes(), &hash).is_ok())
 }
 
 fn token_hash(token: &str) -> String {
@@ -80,17 +76,14 @@ impl Store {
     ) -> Result<(String, UserView)> {
         let sql = "SELECT id, username, display_name, role, unit_id, password_hash, failed_logins, locked_until FROM users WHERE username = $1 AND active";
         let row: Option<UserRow> = self.fetch_optional(sql, args![username.trim()]).await?;
-        let Some((id, username, display_name, role, unit_id, stored, failures, locked_until)) = row
-        else {
+        let Some((id, username, display_name, role, unit_id, stored, failures, locked_until)) = row else {
             // Spend the same time as for a real user, so timing does not reveal who exists.
             password_matches(password, DUMMY_HASH);
             return Err(StoreError::BadCredentials);
         };
         let now_ms = to_ms(now);
         if let Some(until) = locked_until.filter(|&until| until > now_ms) {
-            return Err(StoreError::TooManyAttempts {
-                retry_after_secs: (until - now_ms + 999) / 1000,
-            });
+            return Err(StoreError::TooManyAttempts { retry_after_secs: (until - now_ms + 999) / 1000 });
         }
         if !password_matches(password, &stored) {
             let failures = failures + 1;
@@ -103,43 +96,30 @@ impl Store {
             .await?;
             tracing::warn!(%username, failures, "failed login");
             return match until {
-                Some(_) => Err(StoreError::TooManyAttempts {
-                    retry_after_secs: lock,
-                }),
+                Some(_) => Err(StoreError::TooManyAttempts { retry_after_secs: lock }),
                 None => Err(StoreError::BadCredentials),
             };
         }
         let token = URL_SAFE_NO_PAD.encode(crate::crypto::random_bytes::<32>());
         let expires = now_ms + self.options.token_lifetime.as_millis() as i64;
         let mut tx = self.begin().await?;
-        tx.execute(
-            "UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1",
-            args![id],
-        )
-        .await?;
+        tx.execute("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1", args![id]).await?;
         tx.execute(
             "INSERT INTO auth_tokens (token_hash, kind, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
             args![token_hash(&token), kind.as_str(), id, now_ms, expires],
         )
         .await?;
         tx.commit().await?;
-        let user = user_view((id, username, display_name, role, unit_id))
-            .ok_or(StoreError::BadCredentials)?;
+        let user = user_view((id, username, display_name, role, unit_id)).ok_or(StoreError::BadCredentials)?;
         Ok((token, user))
     }
 
     /// The user a live token of `kind` belongs to.
-    pub async fn token_user(
-        &self,
-        token: &str,
-        kind: TokenKind,
-        now: DateTime<Utc>,
-    ) -> Result<Option<UserView>> {
+    pub async fn token_user(&self, token: &str, kind: TokenKind, now: DateTime<Utc>) -> Result<Option<UserView>> {
         let sql = "SELECT u.id, u.username, u.display_name, u.role, u.unit_id FROM auth_tokens t JOIN users u ON u.id = t.user_id
                    WHERE t.token_hash = $1 AND t.kind = $2 AND t.revoked_at IS NULL AND t.expires_at > $3 AND u.active";
-        let row: Option<(i64, String, String, String, i64)> = self
-            .fetch_optional(sql, args![token_hash(token), kind.as_str(), to_ms(now)])
-            .await?;
+        let row: Option<(i64, String, String, String, i64)> =
+            self.fetch_optional(sql, args![token_hash(token), kind.as_str(), to_ms(now)]).await?;
         Ok(row.and_then(user_view))
     }
 
@@ -155,7 +135,8 @@ impl Store {
 }
 
 /// An argon2id hash of a random password, verified against when the username is unknown.
-const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$0v3mYzZ2X2zJ2mKf5m1cXH7nYx8m8bD6vG8o3f1lQ3w";
+const DUMMY_HASH: &str =
+    "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$0v3mYzZ2X2zJ2mKf5m1cXH7nYx8m8bD6vG8o3f1lQ3w";
 
 #[cfg(test)]
 mod tests {

@@ -16,10 +16,6 @@ use utoipa::ToSchema;
 use crate::sql::{Arg, Tx, args};
 use crate::{Result, Store, StoreError, Viewer, rfc3339, to_ms};
 
-/// 响应联系: 30 minutes from registration (PRODUCT.md "Deadlines and supervision").
-const RESPOND_WITHIN: Duration = Duration::minutes(30);
-/// 分类办理: 24 hours from registration.
-const DISPATCH_WITHIN: Duration = Duration::hours(24);
 /// Largest page of a list.
 pub const MAX_PAGE_SIZE: i64 = 200;
 
@@ -148,6 +144,10 @@ pub struct CaseFilter {
     pub region: Option<RegionCode>,
     pub unit: Option<i64>,
     pub overdue: Option<bool>,
+    /// Only cases whose next deadline falls within this many hours from now.
+    pub due_within_hours: Option<i64>,
+    /// Work list of a unit: its open cases (it is responsible for them, leads or assists).
+    pub mine: Option<i64>,
     pub q: Option<String>,
     pub limit: i64,
     pub offset: i64,
@@ -186,7 +186,7 @@ pub struct RevealRequest {
 const CASE_COLUMNS: &str = "id, number, version, status, channel, category, category_source, risk, risk_reasons, routing, lead_unit_id, title, description, amount_fen, people_count, occurred_at, address, region_code, grid_id, outcome, summary, satisfaction, external_ref, respond_by, dispatch_by, conclude_by, follow_up_by, created_at, updated_at, level, contacted_at";
 
 #[derive(Debug, Clone, sqlx::FromRow)]
-struct CaseRow {
+pub(crate) struct CaseRow {
     id: i64,
     number: String,
     version: i64,
@@ -292,39 +292,26 @@ fn mask_address(address: &str) -> String {
 
 impl Store {
     /// 登记: registers a case, suggests category, risk and route, and appends the first event.
-    pub async fn case_register(
-        &self,
-        viewer: &Viewer,
-        new: NewCase,
-        now: DateTime<Utc>,
-    ) -> Result<RegisteredCase> {
+    pub async fn case_register(&self, viewer: &Viewer, new: NewCase, now: DateTime<Utc>) -> Result<RegisteredCase> {
         if !viewer.role.may_register_cases() {
             return Err(StoreError::forbidden(
                 "当前角色无权登记案件",
                 format!("the role {} may not register cases", viewer.role),
             ));
         }
-        let unit = self
-            .unit(viewer.unit_id)
-            .await?
-            .ok_or(StoreError::NotFound { what: "unit" })?;
-        let unit_region =
-            RegionCode::parse(&unit.region_code).map_err(|e| StoreError::Setup(e.to_string()))?;
+        let unit = self.unit(viewer.unit_id).await?.ok_or(StoreError::NotFound { what: "unit" })?;
+        let unit_region = RegionCode::parse(&unit.region_code).map_err(|e| StoreError::Setup(e.to_string()))?;
         let (region, grid_id) = self.case_place(&new, &unit_region).await?;
 
-        let suggestion = triage::suggest_category(&format!(
-            "{} {}",
-            new.title.as_deref().unwrap_or(""),
-            new.description
-        ));
+        let suggestion =
+            triage::suggest_category(&format!("{} {}", new.title.as_deref().unwrap_or(""), new.description));
         let (category, category_source) = match new.category {
             Some(category) => (category, "client"),
             None => (suggestion.category, "suggested"),
         };
         let thresholds = RiskThresholds::default();
         let (risk, risk_reasons) = triage::assess_risk(&new, category, &thresholds);
-        let (level, mut reasons) =
-            triage::suggest_level(&new, risk, unit_region.level(), &thresholds);
+        let (level, mut reasons) = triage::suggest_level(&new, risk, unit_region.level(), &thresholds);
         if category_source == "suggested" && !suggestion.words.is_empty() {
             reasons.push(format!("类型建议依据：{}", suggestion.words.join("、")));
         }
@@ -333,12 +320,9 @@ impl Store {
             Some(u) => reasons.push(format!("牵头建议：{}", u.name)),
             None => reasons.push("本部署中没有该层级的综治中心，请人工指定".to_owned()),
         }
-        let routing = Routing {
-            unit_id: routing_unit.map(|u| u.id),
-            level,
-            reasons,
-        };
+        let routing = Routing { unit_id: routing_unit.map(|u| u.id), level, reasons };
 
+        let context = self.clock_context().await?;
         let now_ms = to_ms(now);
         let year = now.with_timezone(&domain::china_time()).year();
         let mut tx = self.begin().await?;
@@ -350,17 +334,14 @@ impl Store {
                 args![unit_region.county(), i64::from(year)],
             )
             .await?;
-        let number = self
-            .options
-            .case_number_format
-            .render(year, unit_region.county(), serial);
+        let number = self.options.case_number_format.render(year, unit_region.county(), serial);
         let level_code = json!(level).as_str().unwrap_or("district").to_owned();
         let (case_id,): (i64,) = tx
             .fetch_one(
                 "INSERT INTO cases (number, version, status, channel, category, category_source, risk, risk_reasons, title, description,
                     amount_fen, people_count, occurred_at, address, address_key, region_code, grid_id, level, routing,
-                    registering_unit_id, registered_by, external_ref, respond_by, dispatch_by, created_at, updated_at, event_seq, event_hash)
-                 VALUES ($1, 1, 'registered', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $23, 0, $24)
+                    registering_unit_id, registered_by, external_ref, owner_unit_id, created_at, updated_at, event_seq, event_hash)
+                 VALUES ($1, 1, 'registered', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $22, 0, $23)
                  RETURNING id",
                 args![
                     number.clone(),
@@ -383,16 +364,14 @@ impl Store {
                     viewer.unit_id,
                     viewer.user_id,
                     new.external_ref.clone(),
-                    to_ms(now + RESPOND_WITHIN),
-                    to_ms(now + DISPATCH_WITHIN),
+                    routing.unit_id.unwrap_or(viewer.unit_id),
                     now_ms,
                     GENESIS,
                 ],
             )
             .await?;
         for (position, party) in new.parties.iter().enumerate() {
-            self.party_insert(&mut tx, case_id, position as i64, party)
-                .await?;
+            self.party_insert(&mut tx, case_id, position as i64, party).await?;
         }
         let data = json!({
             "number": number,
@@ -410,42 +389,24 @@ impl Store {
                 "phone": p.phone.as_ref().map(|p| p.masked()),
             })).collect::<Vec<_>>(),
         });
-        append_event(
-            &mut tx,
-            case_id,
-            (0, GENESIS.to_owned()),
-            now_ms,
-            &viewer.username,
-            "registered",
-            &data,
-        )
-        .await?;
+        append_event(&mut tx, case_id, (0, GENESIS.to_owned()), now_ms, &viewer.username, "registered", &data).await?;
+        self.deadlines_refresh(&mut tx, case_id, &context, now).await?;
         tx.commit().await?;
 
         let related_cases = self.related_cases(viewer, case_id, &new).await?;
         let case = self.case_get(viewer, case_id, None, now).await?;
-        Ok(RegisteredCase {
-            case,
-            related_cases,
-        })
+        Ok(RegisteredCase { case, related_cases })
     }
 
     /// Where the case belongs: its region (checked against this deployment's organisation)
     /// and grid. Without a place, the registering unit's region.
-    async fn case_place(
-        &self,
-        new: &NewCase,
-        unit_region: &RegionCode,
-    ) -> Result<(RegionCode, Option<i64>)> {
+    async fn case_place(&self, new: &NewCase, unit_region: &RegionCode) -> Result<(RegionCode, Option<i64>)> {
         let grid = match new.grid_id {
             Some(id) => Some(self.grid(id).await?.ok_or_else(|| {
                 StoreError::invalid(FieldError::new(
                     "location.grid_id",
                     "unknown_grid",
-                    Message::new(
-                        format!("网格 {id} 不存在"),
-                        format!("there is no grid {id}"),
-                    ),
+                    Message::new(format!("网格 {id} 不存在"), format!("there is no grid {id}")),
                 ))
             })?),
             None => None,
@@ -464,13 +425,13 @@ impl Store {
                 }
                 code.clone()
             }
-            (None, Some(grid)) => RegionCode::parse(&grid.community_code)
-                .map_err(|e| StoreError::Setup(e.to_string()))?,
+            (None, Some(grid)) => {
+                RegionCode::parse(&grid.community_code).map_err(|e| StoreError::Setup(e.to_string()))?
+            }
             (None, None) => unit_region.clone(),
         };
         if let Some(grid) = &grid {
-            let community = RegionCode::parse(&grid.community_code)
-                .map_err(|e| StoreError::Setup(e.to_string()))?;
+            let community = RegionCode::parse(&grid.community_code).map_err(|e| StoreError::Setup(e.to_string()))?;
             if !region.contains(&community) {
                 return Err(StoreError::invalid(FieldError::new(
                     "location.grid_id",
@@ -487,11 +448,7 @@ impl Store {
 
     /// The centre that should lead at `level` for a case in `region`: the centre of the
     /// region's ancestor at that level (or of the region itself when it is higher).
-    async fn centre_for(
-        &self,
-        region: &RegionCode,
-        level: RegionLevel,
-    ) -> Result<Option<crate::org::UnitView>> {
+    async fn centre_for(&self, region: &RegionCode, level: RegionLevel) -> Result<Option<crate::org::UnitView>> {
         let mut code = region.clone();
         while code.level() > level {
             match code.parent() {
@@ -510,22 +467,12 @@ impl Store {
         }
     }
 
-    async fn party_insert(
-        &self,
-        tx: &mut Tx,
-        case_id: i64,
-        position: i64,
-        party: &NewParty,
-    ) -> Result<()> {
+    async fn party_insert(&self, tx: &mut Tx, case_id: i64, position: i64, party: &NewParty) -> Result<()> {
         let crypto = &self.crypto;
         let id_number = party.id_number.as_ref();
         let phone = party.phone.as_ref();
         let address = party.address.as_deref();
-        let name_key = if party.kind == PartyKind::Organization {
-            name_key(&party.name)
-        } else {
-            String::new()
-        };
+        let name_key = if party.kind == PartyKind::Organization { name_key(&party.name) } else { String::new() };
         tx.execute(
             "INSERT INTO parties (case_id, position, role, kind, name, name_key, id_number_cipher, id_number_index, id_number_masked,
                 credit_code, phone_cipher, phone_index, phone_masked, address_cipher, address_index)
@@ -554,12 +501,7 @@ impl Store {
 
     /// 关联案件: earlier cases of the same person (blind index of ID number or phone), the same
     /// organisation (credit code or name) or the same place.
-    async fn related_cases(
-        &self,
-        viewer: &Viewer,
-        case_id: i64,
-        new: &NewCase,
-    ) -> Result<Vec<RelatedCase>> {
+    async fn related_cases(&self, viewer: &Viewer, case_id: i64, new: &NewCase) -> Result<Vec<RelatedCase>> {
         let mut found: Vec<(i64, &'static str)> = Vec::new();
         for party in &new.parties {
             if let Some(id) = &party.id_number {
@@ -583,23 +525,10 @@ impl Store {
                 .await?;
             }
             if let Some(code) = &party.credit_code {
-                self.related_by(
-                    &mut found,
-                    "same_organization",
-                    "credit_code",
-                    code.as_str().to_owned(),
-                    case_id,
-                )
-                .await?;
+                self.related_by(&mut found, "same_organization", "credit_code", code.as_str().to_owned(), case_id)
+                    .await?;
             } else if party.kind == PartyKind::Organization {
-                self.related_by(
-                    &mut found,
-                    "same_organization",
-                    "name_key",
-                    name_key(&party.name),
-                    case_id,
-                )
-                .await?;
+                self.related_by(&mut found, "same_organization", "name_key", name_key(&party.name), case_id).await?;
             }
             if let Some(address) = &party.address {
                 self.related_by(
@@ -614,7 +543,10 @@ impl Store {
         }
         if let Some(address) = &new.address {
             let rows: Vec<(i64,)> = self
-                .fetch_all("SELECT id FROM cases WHERE address_key = $1 AND id < $2 ORDER BY id DESC LIMIT 20", args![address_key(address), case_id])
+                .fetch_all(
+                    "SELECT id FROM cases WHERE address_key = $1 AND id < $2 ORDER BY id DESC LIMIT 20",
+                    args![address_key(address), case_id],
+                )
                 .await?;
             found.extend(rows.into_iter().map(|(id,)| (id, "same_address")));
         }
@@ -629,13 +561,14 @@ impl Store {
             let mut scope_args = args![id];
             let scope = scope_condition(viewer, 2, &mut scope_args);
             let in_scope: Option<(i64,)> = self
+                .fetch_optional(&format!("SELECT c.id FROM cases c WHERE c.id = $1 AND {scope}"), scope_args)
+                .await?;
+            let row: Option<(String, String, String, String, i64)> = self
                 .fetch_optional(
-                    &format!("SELECT c.id FROM cases c WHERE c.id = $1 AND {scope}"),
-                    scope_args,
+                    "SELECT number, status, category, region_code, created_at FROM cases WHERE id = $1",
+                    args![id],
                 )
                 .await?;
-            let row: Option<(String, String, String, String, i64)> =
-                self.fetch_optional("SELECT number, status, category, region_code, created_at FROM cases WHERE id = $1", args![id]).await?;
             if let Some((number, status, category, region_code, created_at)) = row {
                 let in_scope = in_scope.is_some();
                 related.push(RelatedCase {
@@ -672,13 +605,11 @@ impl Store {
 
     /// The case row if the viewer's scope covers it; `NotFound` otherwise, so that a case
     /// outside the scope is indistinguishable from one that does not exist.
-    async fn case_row(&self, viewer: &Viewer, id: i64) -> Result<CaseRow> {
+    pub(crate) async fn case_row(&self, viewer: &Viewer, id: i64) -> Result<CaseRow> {
         let mut args = args![id];
         let scope = scope_condition(viewer, 2, &mut args);
         let sql = format!("SELECT {CASE_COLUMNS} FROM cases c WHERE c.id = $1 AND {scope}");
-        self.fetch_optional(&sql, args)
-            .await?
-            .ok_or(StoreError::NotFound { what: "case" })
+        self.fetch_optional(&sql, args).await?.ok_or(StoreError::NotFound { what: "case" })
     }
 
     /// One case in the viewer's scope. With `reveal`, full personal data is shown to roles
@@ -695,10 +626,7 @@ impl Store {
             Some(request) => {
                 if !viewer.role.may_reveal_personal_data() {
                     return Err(StoreError::forbidden(
-                        format!(
-                            "{} 角色无权查看完整个人信息",
-                            workflow::role_zh(viewer.role)
-                        ),
+                        format!("{} 角色无权查看完整个人信息", workflow::role_zh(viewer.role)),
                         format!("the role {} may not see full personal data", viewer.role),
                     ));
                 }
@@ -732,15 +660,14 @@ impl Store {
                 args![id],
             )
             .await?;
-        let parties = parties
-            .into_iter()
-            .map(|p| self.party_view(p, revealed))
-            .collect::<Result<Vec<_>>>()?;
-        let assists: Vec<(i64,)> = self.fetch_all("SELECT unit_id FROM case_units WHERE case_id = $1 AND role = 'assist' ORDER BY unit_id", args![id]).await?;
-        let actor = Actor {
-            role: viewer.role,
-            unit_id: viewer.unit_id,
-        };
+        let parties = parties.into_iter().map(|p| self.party_view(p, revealed)).collect::<Result<Vec<_>>>()?;
+        let assists: Vec<(i64,)> = self
+            .fetch_all(
+                "SELECT unit_id FROM case_units WHERE case_id = $1 AND role = 'assist' ORDER BY unit_id",
+                args![id],
+            )
+            .await?;
+        let actor = Actor { role: viewer.role, unit_id: viewer.unit_id };
         Ok(CaseView {
             id: row.id,
             number: row.number.clone(),
@@ -760,9 +687,7 @@ impl Store {
             assist_unit_ids: assists.into_iter().map(|(u,)| u).collect(),
             title: row.title.clone(),
             description: row.description.clone(),
-            amount: row
-                .amount_fen
-                .map(|f| domain::contact::Money::from_fen(f).to_string()),
+            amount: row.amount_fen.map(|f| domain::contact::Money::from_fen(f).to_string()),
             people_count: row.people_count,
             occurred_at: row.occurred_at.map(rfc3339),
             location: LocationView {
@@ -784,29 +709,12 @@ impl Store {
     }
 
     fn party_view(&self, p: PartyRow, revealed: bool) -> Result<PartyView> {
-        let open = |cipher: &Option<String>| {
-            cipher
-                .as_deref()
-                .map(|c| self.crypto.decrypt(c))
-                .transpose()
-        };
+        let open = |cipher: &Option<String>| cipher.as_deref().map(|c| self.crypto.decrypt(c)).transpose();
         let address = open(&p.address_cipher)?;
         Ok(PartyView {
-            id_number: if revealed {
-                open(&p.id_number_cipher)?
-            } else {
-                p.id_number_masked
-            },
-            phone: if revealed {
-                open(&p.phone_cipher)?
-            } else {
-                p.phone_masked
-            },
-            address: if revealed {
-                address
-            } else {
-                address.as_deref().map(mask_address)
-            },
+            id_number: if revealed { open(&p.id_number_cipher)? } else { p.id_number_masked },
+            phone: if revealed { open(&p.phone_cipher)? } else { p.phone_masked },
+            address: if revealed { address } else { address.as_deref().map(mask_address) },
             role: p.role,
             kind: p.kind,
             name: p.name,
@@ -828,12 +736,7 @@ impl Store {
     }
 
     /// The filtered, paged list of cases in the viewer's scope, newest first.
-    pub async fn case_list(
-        &self,
-        viewer: &Viewer,
-        filter: &CaseFilter,
-        now: DateTime<Utc>,
-    ) -> Result<CaseList> {
+    pub async fn case_list(&self, viewer: &Viewer, filter: &CaseFilter, now: DateTime<Utc>) -> Result<CaseList> {
         let mut args = Vec::new();
         let mut conditions = vec![scope_condition(viewer, 1, &mut args)];
         let mut push = |condition: &str, value: Arg, args: &mut Vec<Arg>| {
@@ -862,41 +765,31 @@ impl Store {
             );
         }
         if let Some(overdue) = filter.overdue {
-            let condition = "((c.status IN ('registered', 'accepted') AND c.dispatch_by < ?) OR (c.status IN ('dispatched', 'in_progress') AND c.conclude_by < ?1) OR (c.status = 'concluded' AND c.follow_up_by < ?1))";
-            args.push(to_ms(now).into());
-            let n = args.len();
-            let condition = condition
-                .replace("?1", &format!("${n}"))
-                .replace('?', &format!("${n}"));
-            conditions.push(if overdue {
-                condition
-            } else {
-                format!("NOT {condition}")
-            });
+            let condition = if overdue { "c.next_due_at < ?" } else { "(c.next_due_at IS NULL OR c.next_due_at >= ?)" };
+            push(condition, to_ms(now).into(), &mut args);
+        }
+        if let Some(hours) = filter.due_within_hours {
+            push("c.next_due_at >= ?", to_ms(now).into(), &mut args);
+            push("c.next_due_at <= ?", to_ms(now + Duration::hours(hours)).into(), &mut args);
+        }
+        if let Some(unit) = filter.mine {
+            push(
+                "c.status IN ('registered', 'accepted', 'dispatched', 'in_progress', 'concluded') AND (c.owner_unit_id = ? OR EXISTS (SELECT 1 FROM case_units mu WHERE mu.case_id = c.id AND mu.unit_id = ?))",
+                unit.into(),
+                &mut args,
+            );
         }
         if let Some(q) = filter.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
-            let pattern = format!(
-                "%{}%",
-                q.replace('\\', "\\\\")
-                    .replace('%', "\\%")
-                    .replace('_', "\\_")
-            );
+            let pattern = format!("%{}%", q.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
             args.push(pattern.into());
             let n = args.len();
             conditions.push(format!("(c.number LIKE ${n} ESCAPE '\\' OR c.title LIKE ${n} ESCAPE '\\' OR c.description LIKE ${n} ESCAPE '\\')"));
         }
         let where_clause = conditions.join(" AND ");
-        let (total,): (i64,) = self
-            .fetch_one(
-                &format!("SELECT COUNT(*) FROM cases c WHERE {where_clause}"),
-                args.clone(),
-            )
-            .await?;
+        let (total,): (i64,) =
+            self.fetch_one(&format!("SELECT COUNT(*) FROM cases c WHERE {where_clause}"), args.clone()).await?;
         let n = args.len();
-        args.extend(args![
-            filter.limit.clamp(1, MAX_PAGE_SIZE),
-            filter.offset.max(0)
-        ]);
+        args.extend(args![filter.limit.clamp(1, MAX_PAGE_SIZE), filter.offset.max(0)]);
         let sql = format!(
             "SELECT {CASE_COLUMNS} FROM cases c WHERE {where_clause} ORDER BY c.created_at DESC, c.id DESC LIMIT ${} OFFSET ${}",
             n + 1,
@@ -938,33 +831,20 @@ impl Store {
         if row.version != version {
             return Err(stale(row.version));
         }
-        let actor = Actor {
-            role: viewer.role,
-            unit_id: viewer.unit_id,
-        };
+        let actor = Actor { role: viewer.role, unit_id: viewer.unit_id };
         let t = workflow::decide(&row.state(), actor, &command).map_err(|refusal| {
             let message = refusal.message();
             if refusal.is_forbidden() {
                 StoreError::Forbidden { message }
             } else {
-                StoreError::Conflict {
-                    code: "not_allowed_now",
-                    message,
-                }
+                StoreError::Conflict { code: "not_allowed_now", message }
             }
         })?;
         let target_unit = match &command {
-            Command::Dispatch {
-                unit_id,
-                assist_unit_ids,
-            } => {
+            Command::Dispatch { unit_id, assist_unit_ids } => {
                 for (i, unit) in std::iter::once(unit_id).chain(assist_unit_ids).enumerate() {
                     if self.unit(*unit).await?.is_none() {
-                        let field = if i == 0 {
-                            "unit_id".to_owned()
-                        } else {
-                            format!("assist_unit_ids[{}]", i - 1)
-                        };
+                        let field = if i == 0 { "unit_id".to_owned() } else { format!("assist_unit_ids[{}]", i - 1) };
                         return Err(StoreError::invalid(FieldError::new(
                             field.clone(),
                             "unknown_unit",
@@ -982,16 +862,21 @@ impl Store {
                     return Err(StoreError::invalid(FieldError::new(
                         "unit_id",
                         "unknown_unit",
-                        Message::new(
-                            format!("单位 {unit_id} 不存在"),
-                            format!("there is no unit {unit_id}"),
-                        ),
+                        Message::new(format!("单位 {unit_id} 不存在"), format!("there is no unit {unit_id}")),
                     )));
                 }
                 Some(*unit_id)
             }
             _ => None,
         };
+        let owner = match (&command, t.level != row.level()) {
+            (Command::Escalate { .. }, true) => {
+                let region = RegionCode::parse(&row.region_code).map_err(|e| StoreError::Setup(e.to_string()))?;
+                self.centre_for(&region, t.level).await?.map(|u| u.id)
+            }
+            _ => None,
+        };
+        let context = self.clock_context().await?;
         let now_ms = to_ms(now);
         let mut data = command.event_data();
         if t.level != row.level() {
@@ -1010,11 +895,13 @@ impl Store {
                 "UPDATE cases SET version = version + 1, status = $1, lead_unit_id = $2, outcome = $3, level = $4, updated_at = $5,
                     contacted_at = COALESCE(contacted_at, $6),
                     dispatched_at = COALESCE($7, dispatched_at),
+                    first_dispatched_at = COALESCE(first_dispatched_at, $7),
+                    rejected_at = CASE WHEN $13 THEN $5 ELSE rejected_at END,
+                    owner_unit_id = COALESCE($16, owner_unit_id),
                     concluded_at = CASE WHEN $8 THEN $5 WHEN $9 THEN NULL ELSE concluded_at END,
                     summary = CASE WHEN $8 THEN $10 ELSE summary END,
                     satisfaction = COALESCE($11, satisfaction),
-                    followed_up_at = COALESCE($12, followed_up_at),
-                    extended_days = extended_days + $13
+                    followed_up_at = COALESCE($12, followed_up_at)
                  WHERE id = $14 AND version = $15",
                 args![
                     t.status.as_str(),
@@ -1032,9 +919,10 @@ impl Store {
                     },
                     t.satisfaction.map(|s| s.as_str().to_owned()),
                     stamp(t.satisfaction.is_some()),
-                    t.extension_days,
+                    matches!(command, Command::Reject { .. }),
                     id,
                     version,
+                    owner,
                 ],
             )
             .await?;
@@ -1042,14 +930,10 @@ impl Store {
             return Err(stale(version + 1));
         }
         if let Some(assists) = &t.assist_unit_ids {
-            tx.execute("DELETE FROM case_units WHERE case_id = $1", args![id])
-                .await?;
+            tx.execute("DELETE FROM case_units WHERE case_id = $1", args![id]).await?;
             if let Some(lead) = t.lead_unit_id {
-                tx.execute(
-                    "INSERT INTO case_units (case_id, unit_id, role) VALUES ($1, $2, 'lead')",
-                    args![id, lead],
-                )
-                .await?;
+                tx.execute("INSERT INTO case_units (case_id, unit_id, role) VALUES ($1, $2, 'lead')", args![id, lead])
+                    .await?;
             }
             for unit in assists {
                 tx.execute(
@@ -1059,46 +943,29 @@ impl Store {
                 .await?;
             }
         }
-        self.hop_apply(&mut tx, id, &t.hop, viewer.user_id, now_ms)
+        self.hop_apply(&mut tx, id, &t.hop, viewer.user_id, now_ms).await?;
+        if t.extension_days > 0 {
+            tx.execute(
+                "UPDATE hops SET extension_days = extension_days + $1 WHERE case_id = $2 AND ended_at IS NULL",
+                args![t.extension_days, id],
+            )
             .await?;
-        append_event(
-            &mut tx,
-            id,
-            head,
-            now_ms,
-            &viewer.username,
-            command.name(),
-            &data,
-        )
-        .await?;
+        }
+        append_event(&mut tx, id, head, now_ms, &viewer.username, command.name(), &data).await?;
+        self.deadlines_refresh(&mut tx, id, &context, now).await?;
         tx.commit().await?;
         // The actor sees the result of their own step even when it took the case out of their
         // scope (a unit that returned a case).
-        let row: CaseRow = self
-            .fetch_one(
-                &format!("SELECT {CASE_COLUMNS} FROM cases WHERE id = $1"),
-                args![id],
-            )
-            .await?;
+        let row: CaseRow =
+            self.fetch_one(&format!("SELECT {CASE_COLUMNS} FROM cases WHERE id = $1"), args![id]).await?;
         self.case_view(viewer, row, false).await
     }
 
-    async fn hop_apply(
-        &self,
-        tx: &mut Tx,
-        case_id: i64,
-        hop: &HopChange,
-        user_id: i64,
-        now_ms: i64,
-    ) -> Result<()> {
-        const END_OPEN: &str =
-            "UPDATE hops SET ended_at = $1 WHERE case_id = $2 AND ended_at IS NULL";
+    async fn hop_apply(&self, tx: &mut Tx, case_id: i64, hop: &HopChange, user_id: i64, now_ms: i64) -> Result<()> {
+        const END_OPEN: &str = "UPDATE hops SET ended_at = $1 WHERE case_id = $2 AND ended_at IS NULL";
         match hop {
             HopChange::Unchanged => {}
-            HopChange::Open {
-                unit_id,
-                assist_unit_ids,
-            } => {
+            HopChange::Open { unit_id, assist_unit_ids } => {
                 tx.execute(END_OPEN, args![now_ms, case_id]).await?;
                 tx.execute(
                     "INSERT INTO hops (case_id, unit_id, assist_unit_ids, dispatched_by, dispatched_at) VALUES ($1, $2, $3, $4, $5)",
@@ -1144,9 +1011,20 @@ async fn lock_head(tx: &mut Tx, case_id: i64) -> Result<(i64, String)> {
         Tx::Sqlite(_) => "SELECT event_seq, event_hash FROM cases WHERE id = $1",
         Tx::Postgres(_) => "SELECT event_seq, event_hash FROM cases WHERE id = $1 FOR UPDATE",
     };
-    tx.fetch_optional(sql, args![case_id])
-        .await?
-        .ok_or(StoreError::NotFound { what: "case" })
+    tx.fetch_optional(sql, args![case_id]).await?.ok_or(StoreError::NotFound { what: "case" })
+}
+
+/// Locks the case's history head and appends one event after it.
+pub(crate) async fn append_event_locked(
+    tx: &mut Tx,
+    case_id: i64,
+    at_ms: i64,
+    actor: &str,
+    action: &str,
+    data: &serde_json::Value,
+) -> Result<()> {
+    let head = lock_head(tx, case_id).await?;
+    append_event(tx, case_id, head, at_ms, actor, action, data).await
 }
 
 /// Appends one event after `head` and moves the case's recorded head to it.
@@ -1162,26 +1040,12 @@ async fn append_event(
     let (previous_seq, previous_hash) = head;
     let seq = previous_seq + 1;
     let data = data.to_string();
-    let hash = event_hash(
-        &previous_hash,
-        EventFields {
-            case_id,
-            seq,
-            at_ms,
-            actor,
-            action,
-            data: &data,
-        },
-    );
+    let hash = event_hash(&previous_hash, EventFields { case_id, seq, at_ms, actor, action, data: &data });
     tx.execute(
         "INSERT INTO case_events (case_id, seq, at, actor, action, data, hash) VALUES ($1, $2, $3, $4, $5, $6, $7)",
         args![case_id, seq, at_ms, actor, action, data, hash.clone()],
     )
     .await?;
-    tx.execute(
-        "UPDATE cases SET event_seq = $1, event_hash = $2 WHERE id = $3",
-        args![seq, hash, case_id],
-    )
-    .await?;
+    tx.execute("UPDATE cases SET event_seq = $1, event_hash = $2 WHERE id = $3", args![seq, hash, case_id]).await?;
     Ok(())
 }

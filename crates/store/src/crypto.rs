@@ -39,10 +39,7 @@ impl Crypto {
     pub fn from_master_key(master: &[u8; 32]) -> Self {
         let encryption_key = derive(master, b"fengqiao/encryption/v1");
         let index_key = derive(master, b"fengqiao/blind-index/v1");
-        Self {
-            cipher: Aes256Gcm::new(&Key::<Aes256Gcm>::from(encryption_key)),
-            index_key,
-        }
+        Self { cipher: Aes256Gcm::new(&Key::<Aes256Gcm>::from(encryption_key)), index_key }
     }
 
     /// Uses the key given (from the environment) or the one in `data_dir`, creating the latter
@@ -52,10 +49,7 @@ impl Crypto {
             return Ok(Self::from_master_key(&parse_key(text)?));
         }
         let path = data_dir.join(KEY_FILE);
-        let io = |source| StoreError::Io {
-            path: path.display().to_string(),
-            source,
-        };
+        let io = |source| StoreError::Io { path: path.display().to_string(), source };
         if path.exists() {
             let text = fs::read_to_string(&path).map_err(io)?;
             return Ok(Self::from_master_key(&parse_key(&text)?));
@@ -65,18 +59,15 @@ impl Crypto {
             fs::create_dir_all(dir).map_err(io)?;
         }
         let mut file = create_private(&path).map_err(io)?;
-        file.write_all(domain::history::hex(&key).as_bytes())
-            .map_err(io)?;
+        file.write_all(domain::history::hex(&key).as_bytes()).map_err(io)?;
         tracing::info!(path = %path.display(), "created a new master key for personal data; back it up with the database");
         Ok(Self::from_master_key(&key))
     }
 
     pub fn encrypt(&self, plaintext: &str) -> String {
         let nonce = Nonce::generate();
-        let sealed = self
-            .cipher
-            .encrypt(&nonce, plaintext.as_bytes())
-            .expect("AES-GCM encryption of a short value cannot fail");
+        let sealed =
+            self.cipher.encrypt(&nonce, plaintext.as_bytes()).expect("AES-GCM encryption of a short value cannot fail");
         let mut bytes = nonce.to_vec();
         bytes.extend_from_slice(&sealed);
         format!("{CIPHER_PREFIX}{}", BASE64.encode(bytes))
@@ -90,26 +81,22 @@ impl Crypto {
             .ok_or(StoreError::Decrypt)?;
         let (nonce, sealed) = bytes.split_at(12);
         let nonce = Nonce::try_from(nonce).map_err(|_| StoreError::Decrypt)?;
-        let plain = self
-            .cipher
-            .decrypt(&nonce, sealed)
-            .map_err(|_| StoreError::Decrypt)?;
+        let plain = self.cipher.decrypt(&nonce, sealed).map_err(|_| StoreError::Decrypt)?;
         String::from_utf8(plain).map_err(|_| StoreError::Decrypt)
     }
 
     /// The blind index of a value already in canonical form (a parsed ID number or phone, a
     /// normalised address).
     pub fn blind_index(&self, canonical: &str) -> String {
-        let mut mac = <Hmac<Sha256> as hmac::KeyInit>::new_from_slice(&self.index_key)
-            .expect("HMAC takes any key length");
+        let mut mac =
+            <Hmac<Sha256> as hmac::KeyInit>::new_from_slice(&self.index_key).expect("HMAC takes any key length");
         mac.update(canonical.as_bytes());
         domain::history::hex(&mac.finalize().into_bytes()[..20])
     }
 }
 
 fn derive(master: &[u8; 32], label: &[u8]) -> [u8; 32] {
-    let mut mac =
-        <Hmac<Sha256> as hmac::KeyInit>::new_from_slice(master).expect("HMAC takes any key length");
+    let mut mac = <Hmac<Sha256> as hmac::KeyInit>::new_from_slice(master).expect("HMAC takes any key length");
     mac.update(label);
     mac.finalize().into_bytes().into()
 }
@@ -117,14 +104,14 @@ fn derive(master: &[u8; 32], label: &[u8]) -> [u8; 32] {
 fn parse_key(text: &str) -> Result<[u8; 32]> {
     let text = text.trim();
     let bytes = if text.len() == 64 && text.bytes().all(|b| b.is_ascii_hexdigit()) {
-        (0..32)
-            .map(|i| u8::from_str_radix(&text[2 * i..2 * i + 2], 16).unwrap_or(0))
-            .collect()
+        (0..32).map(|i| u8::from_str_radix(&text[2 * i..2 * i + 2], 16).unwrap_or(0)).collect()
     } else {
         BASE64.decode(text).unwrap_or_default()
     };
     bytes.try_into().map_err(|_| {
-        StoreError::Setup(format!("the master key ({MASTER_KEY_ENV} or {KEY_FILE}) must be 32 bytes as 64 hex digits or base64"))
+        StoreError::Setup(format!(
+            "the master key ({MASTER_KEY_ENV} or {KEY_FILE}) must be 32 bytes as 64 hex digits or base64"
+        ))
     })
 }
 
@@ -137,19 +124,12 @@ pub fn random_bytes<const N: usize>() -> [u8; N] {
 #[cfg(unix)]
 fn create_private(path: &Path) -> std::io::Result<fs::File> {
     use std::os::unix::fs::OpenOptionsExt;
-    fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)
+    fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path)
 }
 
 #[cfg(not(unix))]
 fn create_private(path: &Path) -> std::io::Result<fs::File> {
-    fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(path)
+    fs::OpenOptions::new().write(true).create_new(true).open(path)
 }
 
 #[cfg(test)]
@@ -172,10 +152,7 @@ mod tests {
     fn blind_index_is_keyed_and_stable() {
         let crypto = Crypto::from_master_key(&[7; 32]);
         assert_eq!(crypto.blind_index("x"), crypto.blind_index("x"));
-        assert_ne!(
-            crypto.blind_index("x"),
-            Crypto::from_master_key(&[8; 32]).blind_index("x")
-        );
+        assert_ne!(crypto.blind_index("x"), Crypto::from_master_key(&[8; 32]).blind_index("x"));
     }
 
     #[test]

@@ -9,12 +9,14 @@
 
 pub mod audit;
 pub mod auth;
+pub mod calendar;
 pub mod cases;
 pub mod crypto;
 pub mod demo;
 pub mod org;
 pub mod schema;
 pub(crate) mod sql;
+pub mod supervision;
 
 use std::path::Path;
 use std::str::FromStr;
@@ -56,10 +58,7 @@ pub enum StoreError {
     NotFound { what: &'static str },
     /// The request conflicts with the current state (stale version, step not allowed now).
     #[error("conflict: {}", message.en)]
-    Conflict {
-        code: &'static str,
-        message: Message,
-    },
+    Conflict { code: &'static str, message: Message },
     #[error("forbidden: {}", message.en)]
     Forbidden { message: Message },
     #[error("invalid input")]
@@ -73,10 +72,7 @@ pub enum StoreError {
     #[error("personal data could not be decrypted: wrong key?")]
     Decrypt,
     #[error("i/o error on {path}")]
-    Io {
-        path: String,
-        source: std::io::Error,
-    },
+    Io { path: String, source: std::io::Error },
     #[error("{0}")]
     Setup(String),
 }
@@ -89,16 +85,11 @@ impl StoreError {
     }
 
     pub fn conflict(code: &'static str, zh: impl Into<String>, en: impl Into<String>) -> Self {
-        StoreError::Conflict {
-            code,
-            message: Message::new(zh, en),
-        }
+        StoreError::Conflict { code, message: Message::new(zh, en) }
     }
 
     pub fn forbidden(zh: impl Into<String>, en: impl Into<String>) -> Self {
-        StoreError::Forbidden {
-            message: Message::new(zh, en),
-        }
+        StoreError::Forbidden { message: Message::new(zh, en) }
     }
 }
 
@@ -122,10 +113,7 @@ pub struct StoreOptions {
 
 impl Default for StoreOptions {
     fn default() -> Self {
-        Self {
-            case_number_format: CaseNumberFormat::default(),
-            token_lifetime: Duration::from_secs(12 * 3600),
-        }
+        Self { case_number_format: CaseNumberFormat::default(), token_lifetime: Duration::from_secs(12 * 3600) }
     }
 }
 
@@ -142,10 +130,7 @@ impl Store {
     pub async fn connect(url: &str, crypto: Crypto, options: StoreOptions) -> Result<Self> {
         let db = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let connect = PgConnectOptions::from_str(url)?;
-            let pool = PgPoolOptions::new()
-                .max_connections(16)
-                .connect_with(connect)
-                .await?;
+            let pool = PgPoolOptions::new().max_connections(16).connect_with(connect).await?;
             Db::Postgres(pool)
         } else if url.starts_with("sqlite:") {
             let connect = SqliteConnectOptions::from_str(url)?
@@ -155,26 +140,17 @@ impl Store {
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(10));
             if let Some(parent) = Path::new(connect.get_filename()).parent() {
-                std::fs::create_dir_all(parent).map_err(|source| StoreError::Io {
-                    path: parent.display().to_string(),
-                    source,
-                })?;
+                std::fs::create_dir_all(parent)
+                    .map_err(|source| StoreError::Io { path: parent.display().to_string(), source })?;
             }
-            let pool = SqlitePoolOptions::new()
-                .max_connections(8)
-                .connect_with(connect)
-                .await?;
+            let pool = SqlitePoolOptions::new().max_connections(8).connect_with(connect).await?;
             Db::Sqlite(pool)
         } else {
             return Err(StoreError::Setup(format!(
                 "unsupported database URL {url:?}: use sqlite://FILE or postgres://…"
             )));
         };
-        Ok(Self {
-            db,
-            crypto,
-            options,
-        })
+        Ok(Self { db, crypto, options })
     }
 
     pub fn backend(&self) -> &'static str {
@@ -196,29 +172,18 @@ impl Store {
     /// reads one snapshot while writers go on). PostgreSQL is backed up with `pg_dump`.
     pub async fn backup_sqlite(&self, out: &Path) -> Result<()> {
         let Db::Sqlite(pool) = &self.db else {
-            return Err(StoreError::Setup(
-                "backup_sqlite needs a SQLite database".into(),
-            ));
+            return Err(StoreError::Setup("backup_sqlite needs a SQLite database".into()));
         };
         if out.exists() {
-            return Err(StoreError::Setup(format!(
-                "{} exists already; choose a new file",
-                out.display()
-            )));
+            return Err(StoreError::Setup(format!("{} exists already; choose a new file", out.display())));
         }
-        sqlx::query("VACUUM INTO $1")
-            .bind(out.display().to_string())
-            .execute(pool)
-            .await?;
+        sqlx::query("VACUUM INTO $1").bind(out.display().to_string()).execute(pool).await?;
         Ok(())
     }
 
     /// Whether the database answers; for `/healthz`.
     pub async fn ping(&self) -> bool {
-        on_db!(&self.db, |pool| sqlx::query("SELECT 1")
-            .execute(pool)
-            .await
-            .is_ok())
+        on_db!(&self.db, |pool| sqlx::query("SELECT 1").execute(pool).await.is_ok())
     }
 }
 
@@ -234,7 +199,5 @@ pub fn from_ms(ms: i64) -> DateTime<Utc> {
 
 /// RFC 3339 in China time, as the API shows every time.
 pub fn rfc3339(ms: i64) -> String {
-    from_ms(ms)
-        .with_timezone(&domain::china_time())
-        .to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
+    from_ms(ms).with_timezone(&domain::china_time()).to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
 }

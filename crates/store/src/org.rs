@@ -89,9 +89,7 @@ impl Store {
 
     pub async fn grid_create(&self, code: &str, name: &str, community: &RegionCode) -> Result<i64> {
         let sql = "INSERT INTO grids (code, name, community_code) VALUES ($1, $2, $3) RETURNING id";
-        let (id,): (i64,) = self
-            .fetch_one(sql, args![code, name, community.as_str()])
-            .await?;
+        let (id,): (i64,) = self.fetch_one(sql, args![code, name, community.as_str()]).await?;
         Ok(id)
     }
 
@@ -130,8 +128,7 @@ impl Store {
     }
 
     pub async fn unit(&self, id: i64) -> Result<Option<UnitView>> {
-        let sql =
-            "SELECT id, name, kind, region_code, parent_id, categories FROM units WHERE id = $1";
+        let sql = "SELECT id, name, kind, region_code, parent_id, categories FROM units WHERE id = $1";
         self.fetch_optional(sql, args![id]).await
     }
 
@@ -153,9 +150,7 @@ impl Store {
     ) -> Result<i64> {
         let username = username.trim();
         let valid_name = (3..=32).contains(&username.len())
-            && username
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'));
+            && username.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'));
         if !valid_name {
             return Err(StoreError::invalid(domain::validation::FieldError::new(
                 "username",
@@ -170,10 +165,7 @@ impl Store {
             return Err(StoreError::invalid(domain::validation::FieldError::new(
                 "password",
                 "too_short",
-                domain::validation::Message::new(
-                    "password 至少 8 个字符",
-                    "password must have at least 8 characters",
-                ),
+                domain::validation::Message::new("password 至少 8 个字符", "password must have at least 8 characters"),
             )));
         }
         if self.unit(unit_id).await?.is_none() {
@@ -181,19 +173,8 @@ impl Store {
         }
         let hash = crate::auth::hash_password(password)?;
         let sql = "INSERT INTO users (username, display_name, role, unit_id, password_hash, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id";
-        let inserted: Result<(i64,)> = self
-            .fetch_one(
-                sql,
-                args![
-                    username,
-                    display_name,
-                    role.as_str(),
-                    unit_id,
-                    hash,
-                    crate::to_ms(now)
-                ],
-            )
-            .await;
+        let inserted: Result<(i64,)> =
+            self.fetch_one(sql, args![username, display_name, role.as_str(), unit_id, hash, crate::to_ms(now)]).await;
         match inserted {
             Ok((id,)) => Ok(id),
             Err(StoreError::Database(sqlx::Error::Database(e))) if e.is_unique_violation() => {
@@ -216,32 +197,18 @@ impl Store {
     /// The viewer for a user: their role and the scope their unit's region gives.
     pub async fn viewer(&self, user_id: i64) -> Result<crate::Viewer> {
         let sql = "SELECT u.username, u.role, u.unit_id, n.region_code FROM users u JOIN units n ON n.id = u.unit_id WHERE u.id = $1 AND u.active";
-        let row: Option<(String, String, i64, String)> =
-            self.fetch_optional(sql, args![user_id]).await?;
+        let row: Option<(String, String, i64, String)> = self.fetch_optional(sql, args![user_id]).await?;
         let (username, role, unit_id, region) = row.ok_or(StoreError::NotFound { what: "user" })?;
-        let role = Role::parse(&role).ok_or(StoreError::Setup(format!(
-            "user {username} has an unknown role {role}"
-        )))?;
+        let role =
+            Role::parse(&role).ok_or(StoreError::Setup(format!("user {username} has an unknown role {role}")))?;
         let region = RegionCode::parse(&region)
             .map_err(|e| StoreError::Setup(format!("unit {unit_id} has a bad region: {e}")))?;
-        Ok(crate::Viewer {
-            user_id,
-            username,
-            role,
-            unit_id,
-            scope: Scope { region, unit_id },
-        })
+        Ok(crate::Viewer { user_id, username, role, unit_id, scope: Scope { region, unit_id } })
     }
 }
 
 pub(crate) fn user_view(
     (id, username, display_name, role, unit_id): (i64, String, String, String, i64),
 ) -> Option<UserView> {
-    Some(UserView {
-        id,
-        username,
-        display_name,
-        role: Role::parse(&role)?,
-        unit_id,
-    })
+    Some(UserView { id, username, display_name, role: Role::parse(&role)?, unit_id })
 }

@@ -7,8 +7,10 @@
 use crate::{Db, Result, Store, StoreError, on_db};
 
 /// The migrations, in order. Never edit one that has shipped: add the next.
-const MIGRATIONS: &[(i64, &str, &str)] =
-    &[(1, "spine", include_str!("../migrations/0001_spine.sql"))];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (1, "spine", include_str!("../migrations/0001_spine.sql")),
+    (2, "supervision", include_str!("../migrations/0002_supervision.sql")),
+];
 
 /// What differs between SQLite and PostgreSQL. Everything else is shared.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,7 +27,14 @@ impl Dialect {
         }
     }
 
-    /// Renders a migration for this database.
+    /// The statements of a migration for this database: `--` comments removed (so that they
+    /// may contain any punctuation), split at semicolons, placeholders rendered.
+    pub fn statements(self, sql: &str) -> Vec<String> {
+        let code: String = sql.lines().map(|line| line.split("--").next().unwrap_or_default()).collect::<Vec<_>>().join("\n");
+        code.split(';').map(str::trim).filter(|s| !s.is_empty()).map(|s| self.render(s)).collect()
+    }
+
+    /// Renders the placeholders of a statement for this database.
     pub fn render(self, sql: &str) -> String {
         let id = match self {
             Dialect::Sqlite => "INTEGER PRIMARY KEY",
@@ -36,16 +45,15 @@ impl Dialect {
 }
 
 impl Store {
-    /// Brings the schema up to date; returns how many migrations were applied.
+    /// Brings the schema up to date and loads the shipped calendar years the database lacks;
+    /// returns how many migrations were applied.
     pub async fn migrate(&self, now: chrono::DateTime<chrono::Utc>) -> Result<usize> {
         let dialect = Dialect::of(&self.db);
-        on_db!(&self.db, |pool| {
+        let applied = on_db!(&self.db, |pool| {
             let mut tx = pool.begin().await?;
             if dialect == Dialect::Postgres {
                 // Serialises concurrent starts of several nodes; released at commit.
-                sqlx::query("SELECT pg_advisory_xact_lock(7201000001)")
-                    .execute(&mut *tx)
-                    .await?;
+                sqlx::query("SELECT pg_advisory_xact_lock(7201000001)").execute(&mut *tx).await?;
             }
             sqlx::query(
                 "CREATE TABLE IF NOT EXISTS fengqiao_migrations (
@@ -53,28 +61,17 @@ impl Store {
             )
             .execute(&mut *tx)
             .await?;
-            let applied: Vec<(i64,)> = sqlx::query_as("SELECT version FROM fengqiao_migrations")
-                .fetch_all(&mut *tx)
-                .await?;
+            let applied: Vec<(i64,)> =
+                sqlx::query_as("SELECT version FROM fengqiao_migrations").fetch_all(&mut *tx).await?;
             let mut count = 0;
             for (version, name, sql) in MIGRATIONS {
                 if applied.iter().any(|(v,)| v == version) {
                     continue;
                 }
-                for statement in dialect
-                    .render(sql)
-                    .split(';')
-                    .map(str::trim)
-                    .filter(|s| !s.is_empty())
-                {
-                    sqlx::raw_sql(sqlx::AssertSqlSafe(statement.to_owned()))
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(|e| {
-                            StoreError::Setup(format!(
-                                "migration {version} {name} failed: {e}\n{statement}"
-                            ))
-                        })?;
+                for statement in dialect.statements(sql) {
+                    sqlx::raw_sql(sqlx::AssertSqlSafe(statement.clone())).execute(&mut *tx).await.map_err(|e| {
+                        StoreError::Setup(format!("migration {version} {name} failed: {e}\n{statement}"))
+                    })?;
                 }
                 sqlx::query("INSERT INTO fengqiao_migrations (version, name, applied_at) VALUES ($1, $2, $3)")
                     .bind(version)
@@ -85,7 +82,9 @@ impl Store {
                 count += 1;
             }
             tx.commit().await?;
-            Ok(count)
-        })
+            Ok::<usize, StoreError>(count)
+        })?;
+        self.calendar_seed(now).await?;
+        Ok(applied)
     }
 }

@@ -65,8 +65,7 @@ pub(crate) use args;
 
 /// A row type both backends can decode.
 pub trait Row: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin {}
-impl<T> Row for T where T: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin
-{}
+impl<T> Row for T where T: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin {}
 
 /// Binds every argument, in order.
 macro_rules! bind_all {
@@ -116,78 +115,36 @@ impl Store {
     }
 
     pub(crate) async fn execute(&self, sql: &str, args: Vec<Arg>) -> Result<u64> {
-        on_db!(&self.db, |pool| Ok(bind_all!(
-            sqlx::query(AssertSqlSafe(sql)),
-            args
-        )
-        .execute(pool)
-        .await?
-        .rows_affected()))
+        on_db!(&self.db, |pool| Ok(bind_all!(sqlx::query(AssertSqlSafe(sql)), args)
+            .execute(pool)
+            .await?
+            .rows_affected()))
     }
 
     pub(crate) async fn fetch_all<T: Row>(&self, sql: &str, args: Vec<Arg>) -> Result<Vec<T>> {
-        on_db!(&self.db, |pool| Ok(bind_all!(
-            sqlx::query_as(AssertSqlSafe(sql)),
-            args
-        )
-        .fetch_all(pool)
-        .await?))
+        on_db!(&self.db, |pool| Ok(bind_all!(sqlx::query_as(AssertSqlSafe(sql)), args).fetch_all(pool).await?))
     }
 
-    pub(crate) async fn fetch_optional<T: Row>(
-        &self,
-        sql: &str,
-        args: Vec<Arg>,
-    ) -> Result<Option<T>> {
-        on_db!(&self.db, |pool| Ok(bind_all!(
-            sqlx::query_as(AssertSqlSafe(sql)),
-            args
-        )
-        .fetch_optional(pool)
-        .await?))
+    pub(crate) async fn fetch_optional<T: Row>(&self, sql: &str, args: Vec<Arg>) -> Result<Option<T>> {
+        on_db!(&self.db, |pool| Ok(bind_all!(sqlx::query_as(AssertSqlSafe(sql)), args).fetch_optional(pool).await?))
     }
 
     pub(crate) async fn fetch_one<T: Row>(&self, sql: &str, args: Vec<Arg>) -> Result<T> {
-        on_db!(&self.db, |pool| Ok(bind_all!(
-            sqlx::query_as(AssertSqlSafe(sql)),
-            args
-        )
-        .fetch_one(pool)
-        .await?))
+        on_db!(&self.db, |pool| Ok(bind_all!(sqlx::query_as(AssertSqlSafe(sql)), args).fetch_one(pool).await?))
     }
 }
 
 impl Tx {
     pub(crate) async fn execute(&mut self, sql: &str, args: Vec<Arg>) -> Result<u64> {
-        on_tx!(self, |conn| Ok(bind_all!(
-            sqlx::query(AssertSqlSafe(sql)),
-            args
-        )
-        .execute(conn)
-        .await?
-        .rows_affected()))
+        on_tx!(self, |conn| Ok(bind_all!(sqlx::query(AssertSqlSafe(sql)), args).execute(conn).await?.rows_affected()))
     }
 
-    pub(crate) async fn fetch_optional<T: Row>(
-        &mut self,
-        sql: &str,
-        args: Vec<Arg>,
-    ) -> Result<Option<T>> {
-        on_tx!(self, |conn| Ok(bind_all!(
-            sqlx::query_as(AssertSqlSafe(sql)),
-            args
-        )
-        .fetch_optional(conn)
-        .await?))
+    pub(crate) async fn fetch_optional<T: Row>(&mut self, sql: &str, args: Vec<Arg>) -> Result<Option<T>> {
+        on_tx!(self, |conn| Ok(bind_all!(sqlx::query_as(AssertSqlSafe(sql)), args).fetch_optional(conn).await?))
     }
 
     pub(crate) async fn fetch_one<T: Row>(&mut self, sql: &str, args: Vec<Arg>) -> Result<T> {
-        on_tx!(self, |conn| Ok(bind_all!(
-            sqlx::query_as(AssertSqlSafe(sql)),
-            args
-        )
-        .fetch_one(conn)
-        .await?))
+        on_tx!(self, |conn| Ok(bind_all!(sqlx::query_as(AssertSqlSafe(sql)), args).fetch_one(conn).await?))
     }
 
     pub(crate) async fn commit(self) -> Result<()> {

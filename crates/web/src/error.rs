@@ -47,19 +47,8 @@ pub struct ErrorDetail {
 }
 
 impl ApiError {
-    pub fn new(
-        status: StatusCode,
-        code: &'static str,
-        zh: impl Into<String>,
-        en: impl Into<String>,
-    ) -> Self {
-        Self {
-            status,
-            code,
-            message: Message::new(zh, en),
-            fields: Vec::new(),
-            retry_after_secs: None,
-        }
+    pub fn new(status: StatusCode, code: &'static str, zh: impl Into<String>, en: impl Into<String>) -> Self {
+        Self { status, code, message: Message::new(zh, en), fields: Vec::new(), retry_after_secs: None }
     }
 
     pub fn unauthorized() -> Self {
@@ -72,27 +61,14 @@ impl ApiError {
     }
 
     pub fn not_found(what: &str) -> Self {
-        Self::new(
-            StatusCode::NOT_FOUND,
-            "not_found",
-            format!("未找到{}", what_zh(what)),
-            format!("{what} not found"),
-        )
+        Self::new(StatusCode::NOT_FOUND, "not_found", format!("未找到{}", what_zh(what)), format!("{what} not found"))
     }
 
     /// 422 with every field at fault; the first is named in `field`.
     pub fn invalid(fields: Vec<FieldError>) -> Self {
-        let message = fields
-            .first()
-            .map(|f| f.message.clone())
-            .unwrap_or_else(|| Message::new("请求无效", "invalid request"));
-        Self {
-            status: StatusCode::UNPROCESSABLE_ENTITY,
-            code: "invalid",
-            message,
-            fields,
-            retry_after_secs: None,
-        }
+        let message =
+            fields.first().map(|f| f.message.clone()).unwrap_or_else(|| Message::new("请求无效", "invalid request"));
+        Self { status: StatusCode::UNPROCESSABLE_ENTITY, code: "invalid", message, fields, retry_after_secs: None }
     }
 
     pub fn field(error: FieldError) -> Self {
@@ -114,13 +90,9 @@ impl From<StoreError> for ApiError {
     fn from(error: StoreError) -> Self {
         match error {
             StoreError::NotFound { what } => ApiError::not_found(what),
-            StoreError::Conflict { code, message } => Self {
-                status: StatusCode::CONFLICT,
-                code,
-                message,
-                fields: Vec::new(),
-                retry_after_secs: None,
-            },
+            StoreError::Conflict { code, message } => {
+                Self { status: StatusCode::CONFLICT, code, message, fields: Vec::new(), retry_after_secs: None }
+            }
             StoreError::Forbidden { message } => Self {
                 status: StatusCode::FORBIDDEN,
                 code: "forbidden",

@@ -39,29 +39,24 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
             }
         })?;
         let deserializer = &mut serde_json::Deserializer::from_slice(&bytes);
-        serde_path_to_error::deserialize(deserializer)
-            .map(JsonBody)
-            .map_err(|error| {
-                let inner = error.inner();
-                if inner.is_syntax() || inner.is_eof() {
-                    return ApiError::new(
-                        StatusCode::BAD_REQUEST,
-                        "invalid_json",
-                        format!("请求内容不是有效的 JSON：{inner}"),
-                        format!("the body is not valid JSON: {inner}"),
-                    );
-                }
-                let path = error.path().to_string();
-                let field = if path == "." { "body".to_owned() } else { path };
-                ApiError::field(FieldError::new(
-                    field.clone(),
-                    "wrong_type",
-                    Message::new(
-                        format!("{field} 的类型不正确：{inner}"),
-                        format!("{field} has the wrong type: {inner}"),
-                    ),
-                ))
-            })
+        serde_path_to_error::deserialize(deserializer).map(JsonBody).map_err(|error| {
+            let inner = error.inner();
+            if inner.is_syntax() || inner.is_eof() {
+                return ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_json",
+                    format!("请求内容不是有效的 JSON：{inner}"),
+                    format!("the body is not valid JSON: {inner}"),
+                );
+            }
+            let path = error.path().to_string();
+            let field = if path == "." { "body".to_owned() } else { path };
+            ApiError::field(FieldError::new(
+                field.clone(),
+                "wrong_type",
+                Message::new(format!("{field} 的类型不正确：{inner}"), format!("{field} has the wrong type: {inner}")),
+            ))
+        })
     }
 }
 
@@ -69,10 +64,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
 pub fn bearer(headers: &HeaderMap) -> Option<&str> {
     let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.split_once(' ')?;
-    scheme
-        .eq_ignore_ascii_case("bearer")
-        .then(|| token.trim())
-        .filter(|t| !t.is_empty())
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim()).filter(|t| !t.is_empty())
 }
 
 /// The signed-in user: every protected handler takes one, so none can forget to check.
@@ -81,16 +73,10 @@ pub struct Auth(pub Viewer);
 impl FromRequestParts<AppState> for Auth {
     type Rejection = ApiError;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let token = bearer(&parts.headers).ok_or_else(ApiError::unauthorized)?;
-        let user = state
-            .store
-            .token_user(token, TokenKind::Bearer, state.now())
-            .await?
-            .ok_or_else(ApiError::unauthorized)?;
+        let user =
+            state.store.token_user(token, TokenKind::Bearer, state.now()).await?.ok_or_else(ApiError::unauthorized)?;
         Ok(Auth(state.store.viewer(user.id).await?))
     }
 }

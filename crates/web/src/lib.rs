@@ -31,6 +31,8 @@ pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
 pub struct AppState {
     pub store: Store,
     pub clock: Clock,
+    /// This server process, as it holds job leases.
+    pub node_id: String,
 }
 
 impl AppState {
@@ -62,16 +64,11 @@ impl utoipa::Modify for BearerAuth {
 
 /// The whole application: API, OpenAPI document, health check.
 pub fn app(state: AppState) -> Router {
-    let (api, openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
-        .merge(api::routes())
-        .split_for_parts();
+    let (api, openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi()).merge(api::routes()).split_for_parts();
     let openapi = Arc::new(openapi);
     Router::new()
         .route("/healthz", get(healthz))
-        .route(
-            "/api/openapi.json",
-            get(move || async move { Json(openapi.as_ref().clone()) }),
-        )
+        .route("/api/openapi.json", get(move || async move { Json(openapi.as_ref().clone()) }))
         .merge(api)
         .fallback(not_found)
         .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT))
@@ -89,12 +86,7 @@ async fn healthz(State(state): State<AppState>) -> Response {
 }
 
 async fn not_found() -> error::ApiError {
-    error::ApiError::new(
-        StatusCode::NOT_FOUND,
-        "not_found",
-        "没有这个地址",
-        "no such route",
-    )
+    error::ApiError::new(StatusCode::NOT_FOUND, "not_found", "没有这个地址", "no such route")
 }
 
 /// Serves each request in the language its `Accept-Language` prefers.

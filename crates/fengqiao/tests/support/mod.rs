@@ -14,8 +14,7 @@ use store::{Crypto, Db, Store, StoreOptions};
 
 /// The PostgreSQL server the suite runs against.
 pub fn postgres_url() -> String {
-    std::env::var("FENGQIAO_TEST_POSTGRES")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into())
+    std::env::var("FENGQIAO_TEST_POSTGRES").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into())
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,13 +37,9 @@ static COUNTER: AtomicU32 = AtomicU32::new(0);
 /// Starts the app on a fresh database, or returns `None` (loudly) when PostgreSQL is not
 /// reachable outside CI. Under `CI=true` an unreachable server fails the test.
 pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
+    let _ = tracing_subscriber::fmt().with_env_filter("warn,fengqiao=info").with_test_writer().try_init();
     let n = COUNTER.fetch_add(1, Ordering::SeqCst);
-    let name = format!(
-        "fq_test_{}_{}_{}",
-        std::process::id(),
-        n,
-        chrono::Utc::now().timestamp_micros() % 1_000_000
-    );
+    let name = format!("fq_test_{}_{}_{}", std::process::id(), n, chrono::Utc::now().timestamp_micros() % 1_000_000);
     let data_dir = std::env::temp_dir().join(&name);
     std::fs::create_dir_all(&data_dir).unwrap();
     let db_url = match backend {
@@ -54,9 +49,8 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
             let pool = match sqlx::PgPool::connect(&admin).await {
                 Ok(pool) => pool,
                 Err(e) => {
-                    let message = format!(
-                        "PostgreSQL is not reachable at {admin}: {e}. The PostgreSQL suite did NOT run."
-                    );
+                    let message =
+                        format!("PostgreSQL is not reachable at {admin}: {e}. The PostgreSQL suite did NOT run.");
                     if std::env::var("CI").is_ok_and(|v| v == "true") {
                         panic!("{message} Under CI=true this is a failure.");
                     }
@@ -64,37 +58,20 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
                     return None;
                 }
             };
-            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-                .execute(&pool)
-                .await
-                .unwrap();
+            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&pool).await.unwrap();
             pool.close().await;
             format!("{}/{name}", postgres_url())
         }
     };
     let crypto = Crypto::load_or_create(&data_dir, None).unwrap();
-    let store = Store::connect(&db_url, crypto, StoreOptions::default())
-        .await
-        .unwrap();
+    let store = Store::connect(&db_url, crypto, StoreOptions::default()).await.unwrap();
     store.migrate(chrono::Utc::now()).await.unwrap();
-    store::demo::load_organisation(&store, chrono::Utc::now())
-        .await
-        .unwrap();
-    let state = web::AppState {
-        store: store.clone(),
-        clock: Arc::new(chrono::Utc::now),
-    };
+    store::demo::load_organisation(&store, chrono::Utc::now()).await.unwrap();
+    let state = web::AppState { store: store.clone(), clock: Arc::new(chrono::Utc::now), node_id: format!("test-{n}") };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, web::app(state)).await.unwrap() });
-    Some(TestApp {
-        base,
-        db_url,
-        data_dir,
-        store,
-        client: reqwest::Client::new(),
-        backend,
-    })
+    Some(TestApp { base, db_url, data_dir, store, client: reqwest::Client::new(), backend })
 }
 
 /// Runs one test body on SQLite and on PostgreSQL, as two tests.
@@ -172,34 +149,19 @@ impl TestApp {
     /// A workflow step on the case's current version.
     pub async fn act(&self, token: &str, case: &Value, mut step: Value) -> (StatusCode, Value) {
         step["version"] = case["version"].clone();
-        self.post(
-            &format!("/api/v1/cases/{}/actions", case["id"]),
-            token,
-            step,
-        )
-        .await
+        self.post(&format!("/api/v1/cases/{}/actions", case["id"]), token, step).await
     }
 
     pub async fn unit_id(&self, name: &str) -> i64 {
         let units = self.store.units().await.unwrap();
-        units
-            .iter()
-            .find(|u| u.name == name)
-            .unwrap_or_else(|| panic!("no unit {name}"))
-            .id
+        units.iter().find(|u| u.name == name).unwrap_or_else(|| panic!("no unit {name}")).id
     }
 
     /// Raw SQL against the test database, for tampering and for looking behind the API.
     pub async fn sql(&self, sql: &str) {
         match self.store.db() {
-            Db::Sqlite(pool) => sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned()))
-                .execute(pool)
-                .await
-                .map(|_| ()),
-            Db::Postgres(pool) => sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned()))
-                .execute(pool)
-                .await
-                .map(|_| ()),
+            Db::Sqlite(pool) => sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned())).execute(pool).await.map(|_| ()),
+            Db::Postgres(pool) => sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned())).execute(pool).await.map(|_| ()),
         }
         .unwrap();
     }
@@ -208,24 +170,14 @@ impl TestApp {
     pub fn cli(&self, args: &[&str], stdin: Option<&str>) -> std::process::Output {
         use std::io::Write;
         let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_fengqiao"));
-        command
-            .arg("--db")
-            .arg(&self.db_url)
-            .arg("--data-dir")
-            .arg(&self.data_dir)
-            .args(args);
+        command.arg("--db").arg(&self.db_url).arg("--data-dir").arg(&self.data_dir).args(args);
         command
             .stdin(std::process::Stdio::piped())
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped());
         let mut child = command.spawn().unwrap();
         if let Some(input) = stdin {
-            child
-                .stdin
-                .as_mut()
-                .unwrap()
-                .write_all(input.as_bytes())
-                .unwrap();
+            child.stdin.as_mut().unwrap().write_all(input.as_bytes()).unwrap();
         }
         drop(child.stdin.take());
         child.wait_with_output().unwrap()

@@ -41,26 +41,16 @@ pub async fn login(
     let (Some(username), Some(password)) = (username, password) else {
         return Err(ApiError::unauthorized());
     };
-    let (token, user) = state
-        .store
-        .login(&username, &password, TokenKind::Bearer, state.now())
-        .await?;
+    let (token, user) = state.store.login(&username, &password, TokenKind::Bearer, state.now()).await?;
     Ok(Json(LoginResponse { token, user }))
 }
 
 /// The signed-in user.
 #[utoipa::path(get, path = "/api/v1/auth/me", tag = "auth", security(("bearer" = [])),
     responses((status = 200, body = UserView), (status = 401, body = ErrorBody)))]
-pub async fn me(
-    State(state): State<AppState>,
-    Auth(viewer): Auth,
-) -> Result<Json<UserView>, ApiError> {
+pub async fn me(State(state): State<AppState>, Auth(viewer): Auth) -> Result<Json<UserView>, ApiError> {
     let users = state.store.users().await?;
-    users
-        .into_iter()
-        .find(|u| u.id == viewer.user_id)
-        .map(Json)
-        .ok_or_else(ApiError::unauthorized)
+    users.into_iter().find(|u| u.id == viewer.user_id).map(Json).ok_or_else(ApiError::unauthorized)
 }
 
 /// End the token: it never works again.

@@ -63,26 +63,13 @@ impl ListQuery {
     fn parse(self) -> Result<CaseFilter, Vec<FieldError>> {
         let mut c = Checker::default();
         let status = coded(&mut c, "status", self.status, Status::parse, Status::codes);
-        let category = coded(
-            &mut c,
-            "category",
-            self.category,
-            Category::parse,
-            Category::codes,
-        );
+        let category = coded(&mut c, "category", self.category, Category::parse, Category::codes);
         let risk = coded(&mut c, "risk", self.risk, Risk::parse, Risk::codes);
         let region = present(self.region).and_then(|r| {
-            c.check(
-                RegionCode::parse(&r)
-                    .map_err(|e| bad("region", "一个 6 位或 12 位行政区划代码", &e.to_string())),
-            )
+            c.check(RegionCode::parse(&r).map_err(|e| bad("region", "一个 6 位或 12 位行政区划代码", &e.to_string())))
         });
-        let unit = present(self.unit).and_then(|u| {
-            c.check(
-                u.parse::<i64>()
-                    .map_err(|_| bad("unit", "单位编号（整数）", "a unit id")),
-            )
-        });
+        let unit = present(self.unit)
+            .and_then(|u| c.check(u.parse::<i64>().map_err(|_| bad("unit", "单位编号（整数）", "a unit id"))));
         let overdue = present(self.overdue).and_then(|o| {
             c.check(match o.as_str() {
                 "true" | "1" => Ok(true),
@@ -92,45 +79,19 @@ impl ListQuery {
         });
         let mut number = |field: &'static str, value: Option<String>, min: i64, max: i64| {
             present(value).and_then(|v| {
-                c.check(
-                    v.parse::<i64>()
-                        .ok()
-                        .filter(|n| (min..=max).contains(n))
-                        .ok_or_else(|| {
-                            bad(
-                                field,
-                                &format!("{min} 到 {max} 之间的整数"),
-                                &format!("a whole number from {min} to {max}"),
-                            )
-                        }),
-                )
+                c.check(v.parse::<i64>().ok().filter(|n| (min..=max).contains(n)).ok_or_else(|| {
+                    bad(field, &format!("{min} 到 {max} 之间的整数"), &format!("a whole number from {min} to {max}"))
+                }))
             })
         };
         let limit = number("limit", self.limit, 1, store::cases::MAX_PAGE_SIZE)
-            .or(number(
-                "page_size",
-                self.page_size,
-                1,
-                store::cases::MAX_PAGE_SIZE,
-            ))
+            .or(number("page_size", self.page_size, 1, store::cases::MAX_PAGE_SIZE))
             .unwrap_or(20);
         let page = number("page", self.page, 1, 1_000_000);
-        let offset = number("offset", self.offset, 0, i64::MAX / 2)
-            .or(page.map(|p| (p - 1) * limit))
-            .unwrap_or(0);
+        let offset = number("offset", self.offset, 0, i64::MAX / 2).or(page.map(|p| (p - 1) * limit)).unwrap_or(0);
         let q = present(self.q);
         c.into_result()?;
-        Ok(CaseFilter {
-            status,
-            category,
-            risk,
-            region,
-            unit,
-            overdue,
-            q,
-            limit,
-            offset,
-        })
+        Ok(CaseFilter { status, category, risk, region, unit, overdue, q, limit, offset, ..CaseFilter::default() })
     }
 }
 
@@ -139,11 +100,7 @@ fn present(value: Option<String>) -> Option<String> {
 }
 
 fn bad(field: &str, zh: &str, en: &str) -> FieldError {
-    FieldError::new(
-        field,
-        "invalid_filter",
-        Message::new(format!("{field} 应为{zh}"), format!("{field} must be {en}")),
-    )
+    FieldError::new(field, "invalid_filter", Message::new(format!("{field} 应为{zh}"), format!("{field} must be {en}")))
 }
 
 fn coded<T>(
@@ -170,9 +127,7 @@ pub async fn list(
     Query(query): Query<ListQuery>,
 ) -> Result<Json<CaseList>, ApiError> {
     let filter = query.parse().map_err(ApiError::invalid)?;
-    Ok(Json(
-        state.store.case_list(&viewer, &filter, state.now()).await?,
-    ))
+    Ok(Json(state.store.case_list(&viewer, &filter, state.now()).await?))
 }
 
 /// Asking for full personal data.
@@ -208,12 +163,7 @@ pub async fn get_one(
         }
         _ => None,
     };
-    Ok(Json(
-        state
-            .store
-            .case_get(&viewer, id, reveal, state.now())
-            .await?,
-    ))
+    Ok(Json(state.store.case_get(&viewer, id, reveal, state.now()).await?))
 }
 
 /// The case's hash-chained history, oldest first.
@@ -240,10 +190,5 @@ pub async fn act(
 ) -> Result<Json<CaseView>, ApiError> {
     let id = case_id(&id)?;
     let (command, version) = body.parse().map_err(ApiError::invalid)?;
-    Ok(Json(
-        state
-            .store
-            .case_act(&viewer, id, command, version, state.now())
-            .await?,
-    ))
+    Ok(Json(state.store.case_act(&viewer, id, command, version, state.now()).await?))
 }

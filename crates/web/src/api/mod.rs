@@ -1,8 +1,10 @@
 //! The `/api/v1` routes, one module per resource.
 
 mod auth;
+mod calendar;
 mod cases;
 mod org;
+mod supervision;
 
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -21,4 +23,18 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(cases::get_one))
         .routes(routes!(cases::events))
         .routes(routes!(cases::act))
+        .routes(routes!(calendar::days))
+        .routes(routes!(calendar::add_working_days))
+        .routes(routes!(calendar::years))
+        .routes(routes!(calendar::put_year))
+        .routes(routes!(calendar::policies, calendar::put_policies))
+        .routes(routes!(supervision::deadlines))
+        .routes(routes!(supervision::notices))
+        .routes(routes!(supervision::acknowledge))
+        .routes(routes!(supervision::reply))
+        .routes(routes!(supervision::counts))
+        .routes(routes!(supervision::issue))
+        .routes(routes!(supervision::sweep))
+        .routes(routes!(supervision::work_notices))
+        .routes(routes!(supervision::work))
 }

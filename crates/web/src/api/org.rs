@@ -11,29 +11,20 @@ use crate::extract::Auth;
 /// Every unit of the deployment.
 #[utoipa::path(get, path = "/api/v1/units", tag = "organisation", security(("bearer" = [])),
     responses((status = 200, body = Vec<UnitView>), (status = 401, body = ErrorBody)))]
-pub async fn units(
-    State(state): State<AppState>,
-    Auth(_viewer): Auth,
-) -> Result<Json<Vec<UnitView>>, ApiError> {
+pub async fn units(State(state): State<AppState>, Auth(_viewer): Auth) -> Result<Json<Vec<UnitView>>, ApiError> {
     Ok(Json(state.store.units().await?))
 }
 
 /// Every region, with 12-digit division codes, parents first.
 #[utoipa::path(get, path = "/api/v1/regions", tag = "organisation", security(("bearer" = [])),
     responses((status = 200, body = Vec<RegionView>), (status = 401, body = ErrorBody)))]
-pub async fn regions(
-    State(state): State<AppState>,
-    Auth(_viewer): Auth,
-) -> Result<Json<Vec<RegionView>>, ApiError> {
+pub async fn regions(State(state): State<AppState>, Auth(_viewer): Auth) -> Result<Json<Vec<RegionView>>, ApiError> {
     Ok(Json(state.store.regions().await?))
 }
 
 /// Every grid (网格) under the communities.
 #[utoipa::path(get, path = "/api/v1/grids", tag = "organisation", security(("bearer" = [])),
     responses((status = 200, body = Vec<GridView>), (status = 401, body = ErrorBody)))]
-pub async fn grids(
-    State(state): State<AppState>,
-    Auth(_viewer): Auth,
-) -> Result<Json<Vec<GridView>>, ApiError> {
+pub async fn grids(State(state): State<AppState>, Auth(_viewer): Auth) -> Result<Json<Vec<GridView>>, ApiError> {
     Ok(Json(state.store.grids().await?))
 }

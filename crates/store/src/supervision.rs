@@ -1,0 +1,648 @@
+//! Deadlines and the supervision ladder (限时办理, 函单令督办): every change to a case
+//! recomputes its four clocks; a sweep — an idempotent reconciler that any node may run at any
+//! time — issues each notice that is due, exactly once; recipients acknowledge and reply.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Datelike, Duration, Utc};
+use domain::case::{Category, Channel, Risk, Status};
+use domain::clocks::{self, ClockFacts, ClockKind, ClockState, Deadline, NoticeDue, NoticeKind};
+use domain::org::{RegionCode, Role, UnitKind};
+use domain::validation::{FieldError, Lang, Message};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::calendar::ClockContext;
+use crate::org::UnitView;
+use crate::sql::{Tx, args};
+use crate::{Result, Store, StoreError, Viewer, from_ms, rfc3339, to_ms};
+
+/// How long a node holds the sweep lease before another may take over.
+const LEASE: Duration = Duration::minutes(5);
+const SWEEP_BATCH: i64 = 500;
+
+/// One clock as the API explains it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct DeadlineView {
+    /// respond | dispatch | conclude | follow_up
+    pub clock: ClockKind,
+    pub started_at: Option<String>,
+    pub due_at: Option<String>,
+    pub stopped_at: Option<String>,
+    pub state: ClockState,
+    /// Computed across a year with no official calendar loaded.
+    pub provisional: bool,
+    /// Why this date: "5 个工作日，自 2026-09-30 起算（当日不计）；10-01…10-07 国庆节放假；10-10 调休上班".
+    pub explanation: String,
+}
+
+/// A notice of the supervision ladder.
+#[derive(Debug, Clone, Serialize, ToSchema, sqlx::FromRow)]
+pub struct NoticeView {
+    pub id: i64,
+    /// 督办令〔2026〕12号
+    pub number: String,
+    /// reminder | warning | order
+    pub kind: String,
+    pub case_id: i64,
+    pub case_number: String,
+    pub clock: Option<String>,
+    /// The recipient.
+    pub unit_id: i64,
+    pub cc_unit_id: Option<i64>,
+    pub issuer_unit_id: Option<i64>,
+    #[sqlx(skip)]
+    pub due_at: Option<String>,
+    #[sqlx(skip)]
+    pub issued_at: String,
+    pub text: String,
+    pub manual: bool,
+    #[sqlx(skip)]
+    pub acknowledged_at: Option<String>,
+    pub reply: Option<String>,
+    #[sqlx(skip)]
+    pub replied_at: Option<String>,
+    #[serde(skip)]
+    due_ms: Option<i64>,
+    #[serde(skip)]
+    issued_ms: i64,
+    #[serde(skip)]
+    acknowledged_ms: Option<i64>,
+    #[serde(skip)]
+    replied_ms: Option<i64>,
+}
+
+impl NoticeView {
+    fn finish(mut self) -> Self {
+        self.due_at = self.due_ms.map(rfc3339);
+        self.issued_at = rfc3339(self.issued_ms);
+        self.acknowledged_at = self.acknowledged_ms.map(rfc3339);
+        self.replied_at = self.replied_ms.map(rfc3339);
+        self
+    }
+}
+
+const NOTICE_COLUMNS: &str = "n.id, n.number, n.kind, n.case_id, c.number AS case_number, n.clock, n.unit_id, n.cc_unit_id, n.issuer_unit_id, n.text,
+    n.issued_by IS NOT NULL AS manual, n.reply, n.due_at AS due_ms, n.issued_at AS issued_ms, n.acknowledged_at AS acknowledged_ms, n.replied_at AS replied_ms";
+
+/// Notices counted for one unit (they count in its evaluation).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct NoticeCount {
+    pub unit_id: i64,
+    pub unit_name: String,
+    pub reminder: i64,
+    pub warning: i64,
+    pub order: i64,
+    pub awaiting_reply: i64,
+}
+
+/// What one sweep did.
+#[derive(Debug, Clone, Default, Serialize, ToSchema)]
+pub struct SweepReport {
+    /// Another node holds the lease: this one did nothing.
+    pub skipped: bool,
+    pub cases_checked: u64,
+    pub notices_issued: u64,
+}
+
+/// Filters of the notice list.
+#[derive(Debug, Clone, Default)]
+pub struct NoticeFilter {
+    pub kind: Option<NoticeKind>,
+    pub case_id: Option<i64>,
+    pub awaiting_reply: bool,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+struct ClockRow {
+    id: i64,
+    number: String,
+    status: String,
+    category: String,
+    channel: String,
+    risk: String,
+    description: String,
+    created_at: i64,
+    contacted_at: Option<i64>,
+    first_dispatched_at: Option<i64>,
+    dispatched_at: Option<i64>,
+    concluded_at: Option<i64>,
+    followed_up_at: Option<i64>,
+    rejected_at: Option<i64>,
+    extension_days: Option<i64>,
+    lead_unit_id: Option<i64>,
+    owner_unit_id: Option<i64>,
+    registering_unit_id: i64,
+}
+
+const CLOCK_COLUMNS: &str = "c.id, c.number, c.status, c.category, c.channel, c.risk, c.description, c.created_at, c.contacted_at, c.first_dispatched_at,
+    c.dispatched_at, c.concluded_at, c.followed_up_at, c.rejected_at, c.lead_unit_id, c.owner_unit_id, c.registering_unit_id,
+    (SELECT h.extension_days FROM hops h WHERE h.case_id = c.id ORDER BY h.id DESC LIMIT 1) AS extension_days";
+
+impl ClockRow {
+    fn deadlines(&self, context: &ClockContext, now: DateTime<Utc>) -> (Vec<Deadline>, clocks::ClockPolicy) {
+        let category = Category::parse(&self.category).unwrap_or(Category::Other);
+        let channel = Channel::parse(&self.channel).unwrap_or(Channel::Window);
+        let risk = Risk::parse(&self.risk).unwrap_or(Risk::None);
+        let policy = context.policy(category, channel, risk);
+        let facts = ClockFacts {
+            status: Status::parse(&self.status).unwrap_or(Status::Registered),
+            registered_at: from_ms(self.created_at),
+            contacted_at: self.contacted_at.map(from_ms),
+            first_dispatched_at: self.first_dispatched_at.map(from_ms),
+            dispatched_at: self.dispatched_at.map(from_ms),
+            extension_days: self.extension_days.unwrap_or(0),
+            concluded_at: self.concluded_at.map(from_ms),
+            followed_up_at: self.followed_up_at.map(from_ms),
+            rejected_at: self.rejected_at.map(from_ms),
+        };
+        (clocks::deadlines(&facts, &policy, &context.calendar, now), policy)
+    }
+
+    /// The unit a clock's notices go to: the lead unit for the conclude clock, the responsible
+    /// centre for the others.
+    fn responsible_unit(&self, clock: ClockKind) -> i64 {
+        let centre = self.owner_unit_id.unwrap_or(self.registering_unit_id);
+        match clock {
+            ClockKind::Conclude => self.lead_unit_id.unwrap_or(centre),
+            _ => centre,
+        }
+    }
+}
+
+/// The earliest delivery among the rungs of the running clocks, after `after` if given.
+fn next_notice(
+    deadlines: &[Deadline],
+    policy: &clocks::ClockPolicy,
+    context: &ClockContext,
+    after: Option<DateTime<Utc>>,
+) -> Option<i64> {
+    deadlines
+        .iter()
+        .flat_map(|d| clocks::ladder(d, policy, &context.calendar))
+        .map(|n| n.deliver_at)
+        .filter(|at| after.is_none_or(|after| *at > after))
+        .min()
+        .map(to_ms)
+}
+
+impl Store {
+    /// Recomputes the clocks of one case inside the transaction that changed it.
+    pub(crate) async fn deadlines_refresh(
+        &self,
+        tx: &mut Tx,
+        case_id: i64,
+        context: &ClockContext,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let row: ClockRow =
+            tx.fetch_one(&format!("SELECT {CLOCK_COLUMNS} FROM cases c WHERE c.id = $1"), args![case_id]).await?;
+        let (deadlines, policy) = row.deadlines(context, now);
+        let due = |kind: ClockKind| deadlines.iter().find(|d| d.clock == kind).and_then(|d| d.due_at).map(to_ms);
+        tx.execute(
+            "UPDATE cases SET respond_by = $1, dispatch_by = $2, conclude_by = $3, follow_up_by = $4, next_due_at = $5, next_notice_at = $6, deadlines_provisional = $7 WHERE id = $8",
+            args![
+                due(ClockKind::Respond),
+                due(ClockKind::Dispatch),
+                due(ClockKind::Conclude),
+                due(ClockKind::FollowUp),
+                clocks::next_due(&deadlines).map(to_ms),
+                next_notice(&deadlines, &policy, context, None),
+                deadlines.iter().any(|d| d.provisional),
+                case_id,
+            ],
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Recomputes every open case's clocks (after a calendar or policy change), in batches.
+    pub async fn deadlines_recompute_open(&self, now: DateTime<Utc>) -> Result<u64> {
+        let context = self.clock_context().await?;
+        let mut after = 0_i64;
+        let mut count = 0;
+        loop {
+            let ids: Vec<(i64,)> = self
+                .fetch_all(
+                    "SELECT id FROM cases WHERE id > $1 AND status IN ('registered', 'accepted', 'dispatched', 'in_progress', 'concluded') ORDER BY id LIMIT $2",
+                    args![after, SWEEP_BATCH],
+                )
+                .await?;
+            let Some(&(last,)) = ids.last() else { break };
+            let mut tx = self.begin().await?;
+            for (id,) in &ids {
+                self.deadlines_refresh(&mut tx, *id, &context, now).await?;
+            }
+            tx.commit().await?;
+            count += ids.len() as u64;
+            after = last;
+        }
+        Ok(count)
+    }
+
+    /// Each clock of a case with its reasons.
+    pub async fn case_deadlines(
+        &self,
+        viewer: &Viewer,
+        case_id: i64,
+        lang: Lang,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<DeadlineView>> {
+        self.case_row(viewer, case_id).await?;
+        let context = self.clock_context().await?;
+        let row: ClockRow =
+            self.fetch_one(&format!("SELECT {CLOCK_COLUMNS} FROM cases c WHERE c.id = $1"), args![case_id]).await?;
+        Ok(row
+            .deadlines(&context, now)
+            .0
+            .into_iter()
+            .map(|d| DeadlineView {
+                clock: d.clock,
+                started_at: d.started_at.map(|t| rfc3339(to_ms(t))),
+                due_at: d.due_at.map(|t| rfc3339(to_ms(t))),
+                stopped_at: d.stopped_at.map(|t| rfc3339(to_ms(t))),
+                state: d.state,
+                provisional: d.provisional,
+                explanation: d.explanation.in_lang(lang).to_owned(),
+            })
+            .collect())
+    }
+
+    /// Takes or renews a named lease; false when another holder has it.
+    pub async fn lease_acquire(&self, name: &str, holder: &str, now: DateTime<Utc>, ttl: Duration) -> Result<bool> {
+        let taken = self
+            .execute(
+                "INSERT INTO leases (name, holder, expires_at) VALUES ($1, $2, $3)
+                 ON CONFLICT (name) DO UPDATE SET holder = $2, expires_at = $3 WHERE leases.expires_at < $4 OR leases.holder = $2",
+                args![name, holder, to_ms(now + ttl), to_ms(now)],
+            )
+            .await?;
+        Ok(taken > 0)
+    }
+
+    pub async fn lease_release(&self, name: &str, holder: &str) -> Result<()> {
+        self.execute("DELETE FROM leases WHERE name = $1 AND holder = $2", args![name, holder]).await?;
+        Ok(())
+    }
+
+    /// 督办扫描: issues every notice due as of `now` that has not been issued, once. Safe on
+    /// several nodes: a lease lets one sweep at a time, and each scheduled notice has a unique
+    /// key, so even two sweeps could not issue it twice. After downtime it catches up.
+    pub async fn supervision_sweep(&self, holder: &str, now: DateTime<Utc>) -> Result<SweepReport> {
+        if !self.lease_acquire("supervision", holder, now, LEASE).await? {
+            return Ok(SweepReport { skipped: true, ..SweepReport::default() });
+        }
+        let result = self.sweep_due_cases(now).await;
+        self.lease_release("supervision", holder).await?;
+        result
+    }
+
+    async fn sweep_due_cases(&self, now: DateTime<Utc>) -> Result<SweepReport> {
+        let context = self.clock_context().await?;
+        let units: HashMap<i64, UnitView> = self.units().await?.into_iter().map(|u| (u.id, u)).collect();
+        let mut report = SweepReport::default();
+        let mut after = 0_i64;
+        loop {
+            let rows: Vec<ClockRow> = self
+                .fetch_all(
+                    &format!("SELECT {CLOCK_COLUMNS} FROM cases c WHERE c.next_notice_at <= $1 AND c.id > $2 ORDER BY c.id LIMIT $3"),
+                    args![to_ms(now), after, SWEEP_BATCH],
+                )
+                .await?;
+            let Some(last) = rows.last().map(|r| r.id) else { break };
+            for row in rows {
+                report.cases_checked += 1;
+                let (deadlines, policy) = row.deadlines(&context, now);
+                let due = clocks::notices_due(&deadlines, &policy, &context.calendar, now);
+                let mut tx = self.begin().await?;
+                for notice in &due {
+                    if self.notice_issue_scheduled(&mut tx, &row, notice, &units, now).await? {
+                        report.notices_issued += 1;
+                    }
+                }
+                tx.execute(
+                    "UPDATE cases SET next_notice_at = $1 WHERE id = $2",
+                    args![next_notice(&deadlines, &policy, &context, Some(now)), row.id],
+                )
+                .await?;
+                tx.commit().await?;
+            }
+            after = last;
+        }
+        Ok(report)
+    }
+
+    /// Issues one scheduled notice unless it exists; true when issued.
+    async fn notice_issue_scheduled(
+        &self,
+        tx: &mut Tx,
+        case: &ClockRow,
+        notice: &NoticeDue,
+        units: &HashMap<i64, UnitView>,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        let key = format!("{}:{}:{}:{}", case.id, notice.clock, notice.kind, to_ms(notice.due_at));
+        let exists: Option<(i64,)> =
+            tx.fetch_optional("SELECT id FROM notices WHERE dedupe_key = $1", args![key.clone()]).await?;
+        if exists.is_some() {
+            return Ok(false);
+        }
+        let recipient = case.responsible_unit(notice.clock);
+        let supervisor = supervisor_of(recipient, units);
+        let (cc, issuer) = match notice.kind {
+            NoticeKind::Reminder => (None, supervisor),
+            NoticeKind::Warning => (supervisor, supervisor),
+            NoticeKind::Order => (None, supervisor.and_then(|s| supervisor_of(s, units)).or(supervisor)),
+        };
+        let name = |id: Option<i64>| id.and_then(|id| units.get(&id)).map(|u| u.name.clone()).unwrap_or_default();
+        let text = scheduled_text(case, notice, &name(Some(recipient)), &name(cc), &name(issuer));
+        self.notice_insert(
+            tx,
+            NewNotice {
+                kind: notice.kind,
+                case_id: case.id,
+                clock: Some(notice.clock),
+                unit_id: recipient,
+                cc_unit_id: cc,
+                issuer_unit_id: issuer,
+                due_at: Some(notice.due_at),
+                text,
+                dedupe_key: Some(key),
+                issued_by: None,
+            },
+            "system",
+            now,
+        )
+        .await?;
+        Ok(true)
+    }
+
+    async fn notice_insert(&self, tx: &mut Tx, notice: NewNotice, actor: &str, now: DateTime<Utc>) -> Result<i64> {
+        let year = now.with_timezone(&domain::china_time()).year();
+        let (serial,): (i64,) = tx
+            .fetch_one(
+                "INSERT INTO case_number_serials (region, year, last_serial) VALUES ($1, $2, 1)
+                 ON CONFLICT (region, year) DO UPDATE SET last_serial = case_number_serials.last_serial + 1 RETURNING last_serial",
+                args![format!("notice:{}", notice.kind), i64::from(year)],
+            )
+            .await?;
+        let number = format!("{}〔{year}〕{serial}号", notice.kind.name_zh());
+        let (id,): (i64,) = tx
+            .fetch_one(
+                "INSERT INTO notices (number, kind, case_id, clock, unit_id, cc_unit_id, issuer_unit_id, due_at, issued_at, text, dedupe_key, issued_by)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
+                args![
+                    number.clone(),
+                    notice.kind.as_str(),
+                    notice.case_id,
+                    notice.clock.map(|c| c.as_str()),
+                    notice.unit_id,
+                    notice.cc_unit_id,
+                    notice.issuer_unit_id,
+                    notice.due_at.map(to_ms),
+                    to_ms(now),
+                    notice.text,
+                    notice.dedupe_key,
+                    notice.issued_by,
+                ],
+            )
+            .await?;
+        let data = serde_json::json!({"notice_id": id, "number": number, "kind": notice.kind, "clock": notice.clock, "unit_id": notice.unit_id});
+        crate::cases::append_event_locked(tx, notice.case_id, to_ms(now), actor, "notice_issued", &data).await?;
+        Ok(id)
+    }
+
+    /// A leader issues a notice by hand; the recipient defaults to the unit responsible now.
+    pub async fn notice_issue_manual(
+        &self,
+        viewer: &Viewer,
+        case_id: i64,
+        kind: NoticeKind,
+        text: String,
+        unit_id: Option<i64>,
+        now: DateTime<Utc>,
+    ) -> Result<NoticeView> {
+        if viewer.role != Role::Leader {
+            return Err(StoreError::forbidden(
+                "只有领导可以手动签发提醒函、预警单和督办令",
+                "only leaders issue notices by hand",
+            ));
+        }
+        self.case_row(viewer, case_id).await?;
+        let row: ClockRow =
+            self.fetch_one(&format!("SELECT {CLOCK_COLUMNS} FROM cases c WHERE c.id = $1"), args![case_id]).await?;
+        let recipient = match unit_id {
+            Some(id) => {
+                self.unit(id).await?.ok_or_else(|| {
+                    StoreError::invalid(FieldError::new(
+                        "unit_id",
+                        "unknown_unit",
+                        Message::new(format!("单位 {id} 不存在"), format!("there is no unit {id}")),
+                    ))
+                })?;
+                id
+            }
+            None => row.responsible_unit(ClockKind::Conclude),
+        };
+        let mut tx = self.begin().await?;
+        let id = self
+            .notice_insert(
+                &mut tx,
+                NewNotice {
+                    kind,
+                    case_id,
+                    clock: None,
+                    unit_id: recipient,
+                    cc_unit_id: None,
+                    issuer_unit_id: Some(viewer.unit_id),
+                    due_at: None,
+                    text,
+                    dedupe_key: None,
+                    issued_by: Some(viewer.user_id),
+                },
+                &viewer.username,
+                now,
+            )
+            .await?;
+        tx.commit().await?;
+        self.notice(id).await
+    }
+
+    async fn notice(&self, id: i64) -> Result<NoticeView> {
+        let row: Option<NoticeView> = self
+            .fetch_optional(
+                &format!("SELECT {NOTICE_COLUMNS} FROM notices n JOIN cases c ON c.id = n.case_id WHERE n.id = $1"),
+                args![id],
+            )
+            .await?;
+        row.map(NoticeView::finish).ok_or(StoreError::NotFound { what: "notice" })
+    }
+
+    /// Notices to, copied to or issued by the viewer's unit; for centre staff also those on
+    /// cases in their region.
+    pub async fn notices(&self, viewer: &Viewer, filter: &NoticeFilter) -> Result<Vec<NoticeView>> {
+        let (low, high) = viewer.scope.region.subtree_range();
+        let mut args = args![viewer.unit_id, low, high];
+        let mut sql = format!(
+            "SELECT {NOTICE_COLUMNS} FROM notices n JOIN cases c ON c.id = n.case_id
+             WHERE (n.unit_id = $1 OR n.cc_unit_id = $1 OR n.issuer_unit_id = $1 OR c.region_code BETWEEN $2 AND $3)"
+        );
+        if filter.awaiting_reply {
+            sql.push_str(" AND n.unit_id = $1 AND n.reply IS NULL");
+        }
+        if let Some(kind) = filter.kind {
+            args.push(kind.as_str().into());
+            sql.push_str(&format!(" AND n.kind = ${}", args.len()));
+        }
+        if let Some(case_id) = filter.case_id {
+            args.push(case_id.into());
+            sql.push_str(&format!(" AND n.case_id = ${}", args.len()));
+        }
+        sql.push_str(" ORDER BY n.issued_at DESC, n.id DESC LIMIT 500");
+        let rows: Vec<NoticeView> = self.fetch_all(&sql, args).await?;
+        Ok(rows.into_iter().map(NoticeView::finish).collect())
+    }
+
+    /// 签收: the recipient unit acknowledges a notice.
+    pub async fn notice_acknowledge(&self, viewer: &Viewer, id: i64, now: DateTime<Utc>) -> Result<NoticeView> {
+        let notice = self.notice_for_recipient(viewer, id).await?;
+        if notice.acknowledged_at.is_none() {
+            self.execute("UPDATE notices SET acknowledged_at = $1, acknowledged_by = $2 WHERE id = $3 AND acknowledged_at IS NULL", args![to_ms(now), viewer.user_id, id]).await?;
+        }
+        self.notice(id).await
+    }
+
+    /// 书面回复: the recipient unit replies in writing (which acknowledges it too). Once.
+    pub async fn notice_reply(&self, viewer: &Viewer, id: i64, text: String, now: DateTime<Utc>) -> Result<NoticeView> {
+        let notice = self.notice_for_recipient(viewer, id).await?;
+        if notice.reply.is_some() {
+            return Err(StoreError::conflict("already_replied", "该通知已书面回复", "this notice has been replied to"));
+        }
+        let mut tx = self.begin().await?;
+        let changed = tx
+            .execute(
+                "UPDATE notices SET reply = $1, replied_at = $2, replied_by = $3, acknowledged_at = COALESCE(acknowledged_at, $2), acknowledged_by = COALESCE(acknowledged_by, $3)
+                 WHERE id = $4 AND reply IS NULL",
+                args![text, to_ms(now), viewer.user_id, id],
+            )
+            .await?;
+        if changed == 0 {
+            return Err(StoreError::conflict("already_replied", "该通知已书面回复", "this notice has been replied to"));
+        }
+        let data = serde_json::json!({"notice_id": id, "number": notice.number});
+        crate::cases::append_event_locked(
+            &mut tx,
+            notice.case_id,
+            to_ms(now),
+            &viewer.username,
+            "notice_replied",
+            &data,
+        )
+        .await?;
+        tx.commit().await?;
+        self.notice(id).await
+    }
+
+    async fn notice_for_recipient(&self, viewer: &Viewer, id: i64) -> Result<NoticeView> {
+        let notice = self.notice(id).await?;
+        if notice.unit_id != viewer.unit_id {
+            let visible = self
+                .notices(viewer, &NoticeFilter { case_id: Some(notice.case_id), ..NoticeFilter::default() })
+                .await?
+                .iter()
+                .any(|n| n.id == id);
+            if !visible {
+                return Err(StoreError::NotFound { what: "notice" });
+            }
+            return Err(StoreError::forbidden(
+                "只有收文单位可以签收和回复",
+                "only the recipient unit acknowledges and replies",
+            ));
+        }
+        Ok(notice)
+    }
+
+    /// Notices counted per unit, for the units in the viewer's region.
+    pub async fn notice_counts(&self, viewer: &Viewer) -> Result<Vec<NoticeCount>> {
+        let (low, high) = viewer.scope.region.subtree_range();
+        let rows: Vec<(i64, String, i64, i64, i64, i64)> = self
+            .fetch_all(
+                "SELECT u.id, u.name,
+                    COALESCE(SUM(CASE WHEN n.kind = 'reminder' THEN 1 ELSE 0 END), 0),
+                    COALESCE(SUM(CASE WHEN n.kind = 'warning' THEN 1 ELSE 0 END), 0),
+                    COALESCE(SUM(CASE WHEN n.kind = 'order' THEN 1 ELSE 0 END), 0),
+                    COALESCE(SUM(CASE WHEN n.id IS NOT NULL AND n.reply IS NULL THEN 1 ELSE 0 END), 0)
+                 FROM units u JOIN notices n ON n.unit_id = u.id
+                 WHERE u.region_code BETWEEN $1 AND $2 OR u.id = $3
+                 GROUP BY u.id, u.name ORDER BY u.id",
+                args![low, high, viewer.unit_id],
+            )
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(unit_id, unit_name, reminder, warning, order, awaiting_reply)| NoticeCount {
+                unit_id,
+                unit_name,
+                reminder,
+                warning,
+                order,
+                awaiting_reply,
+            })
+            .collect())
+    }
+}
+
+struct NewNotice {
+    kind: NoticeKind,
+    case_id: i64,
+    clock: Option<ClockKind>,
+    unit_id: i64,
+    cc_unit_id: Option<i64>,
+    issuer_unit_id: Option<i64>,
+    due_at: Option<DateTime<Utc>>,
+    text: String,
+    dedupe_key: Option<String>,
+    issued_by: Option<i64>,
+}
+
+/// The centre that supervises a unit: for a centre, the centre one level up; for any other
+/// unit, the centre of its own region (or the nearest one above).
+pub(crate) fn supervisor_of(unit_id: i64, units: &HashMap<i64, UnitView>) -> Option<i64> {
+    let unit = units.get(&unit_id)?;
+    let region = RegionCode::parse(&unit.region_code).ok()?;
+    let mut code = if unit.kind == UnitKind::Centre.as_str() { region.parent()? } else { region };
+    loop {
+        if let Some(centre) = units
+            .values()
+            .filter(|u| u.kind == UnitKind::Centre.as_str() && u.region_code == code.as_str() && u.id != unit_id)
+            .min_by_key(|u| u.id)
+        {
+            return Some(centre.id);
+        }
+        code = code.parent()?;
+    }
+}
+
+fn scheduled_text(case: &ClockRow, notice: &NoticeDue, recipient: &str, cc: &str, issuer: &str) -> String {
+    let due = rfc3339(to_ms(notice.due_at)).replace('T', " ");
+    let due = &due[..16];
+    let excerpt: String = case.description.chars().take(30).collect();
+    let clock = notice.clock.name_zh();
+    match notice.kind {
+        NoticeKind::Reminder => format!(
+            "{recipient}：案件 {}（{excerpt}…）的“{clock}”时限将于 {due} 到期，请抓紧办理并及时反馈。",
+            case.number
+        ),
+        NoticeKind::Warning => {
+            let copy = if cc.is_empty() { String::new() } else { format!("抄送：{cc}。") };
+            format!(
+                "{recipient}：案件 {}（{excerpt}…）的“{clock}”时限已于 {due} 到期，现予预警，请立即办理并书面说明情况。{copy}",
+                case.number
+            )
+        }
+        NoticeKind::Order => format!(
+            "{recipient}：案件 {}（{excerpt}…）的“{clock}”时限已于 {due} 到期，超期未办结，{issuer}现予督办，请在收到本令后 3 个工作日内书面回复办理情况。",
+            case.number
+        ),
+    }
+}

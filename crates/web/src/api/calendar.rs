@@ -1,0 +1,177 @@
+//! The official calendar and the clock policies.
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use chrono::{Duration, NaiveDate};
+use domain::calendar::{Day, YearCalendar};
+use domain::clocks::PolicyRule;
+use domain::org::Role;
+use domain::validation::{FieldError, Message};
+use serde::{Deserialize, Serialize};
+use store::calendar::CalendarYearView;
+use utoipa::{IntoParams, ToSchema};
+
+use crate::AppState;
+use crate::error::{ApiError, ErrorBody, current_lang};
+use crate::extract::{Auth, JsonBody};
+
+/// The longest span `days` answers at once.
+const MAX_SPAN_DAYS: i64 = 3 * 366;
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DaysQuery {
+    /// First day, YYYY-MM-DD.
+    from: Option<String>,
+    /// Last day, YYYY-MM-DD (inclusive).
+    to: Option<String>,
+}
+
+fn date(field: &str, value: Option<&str>) -> Result<NaiveDate, FieldError> {
+    let text = value.map(str::trim).unwrap_or_default();
+    if text.is_empty() {
+        return Err(FieldError::required(field));
+    }
+    NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| {
+        FieldError::new(
+            field,
+            "invalid_date",
+            Message::new(format!("{field} 应为 YYYY-MM-DD 格式的日期"), format!("{field} must be a date YYYY-MM-DD")),
+        )
+    })
+}
+
+/// Every day from `from` to `to`: working day or not, and the festival's name on holiday rest days.
+#[utoipa::path(get, path = "/api/v1/calendar/days", tag = "calendar", params(DaysQuery),
+    responses((status = 200, body = Vec<Day>), (status = 422, body = ErrorBody)))]
+pub async fn days(State(state): State<AppState>, Query(query): Query<DaysQuery>) -> Result<Json<Vec<Day>>, ApiError> {
+    let from = date("from", query.from.as_deref()).map_err(ApiError::field)?;
+    let to = date("to", query.to.as_deref()).map_err(ApiError::field)?;
+    if to < from || (to - from).num_days() > MAX_SPAN_DAYS {
+        return Err(ApiError::field(FieldError::new(
+            "to",
+            "invalid_range",
+            Message::new(
+                format!("to 不能早于 from，且跨度不超过 {MAX_SPAN_DAYS} 天"),
+                format!("to must not precede from, and the span is at most {MAX_SPAN_DAYS} days"),
+            ),
+        )));
+    }
+    let calendar = state.store.clock_context().await?.calendar;
+    let days = (0..=(to - from).num_days()).map(|i| calendar.day(from + Duration::days(i))).collect();
+    Ok(Json(days))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AddQuery {
+    /// The start day (not counted), YYYY-MM-DD.
+    from: Option<String>,
+    /// How many working days, 0 to 3650.
+    days: Option<String>,
+}
+
+/// The Nth working day after `from`, and why.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AddWorkingDays {
+    pub date: String,
+    /// A year on the way has no official calendar loaded: weekends only were counted.
+    pub provisional: bool,
+    pub missing_years: Vec<i32>,
+    pub explanation: String,
+}
+
+/// The Nth working day after `from` (the start day not counted; DOMAIN.md §2.3).
+#[utoipa::path(get, path = "/api/v1/calendar/add-working-days", tag = "calendar", params(AddQuery),
+    responses((status = 200, body = AddWorkingDays), (status = 422, body = ErrorBody)))]
+pub async fn add_working_days(
+    State(state): State<AppState>,
+    Query(query): Query<AddQuery>,
+) -> Result<Json<AddWorkingDays>, ApiError> {
+    let from = date("from", query.from.as_deref()).map_err(ApiError::field)?;
+    let days =
+        query.days.as_deref().map(str::trim).and_then(|d| d.parse::<u32>().ok()).filter(|d| *d <= 3650).ok_or_else(
+            || {
+                ApiError::field(FieldError::new(
+                    "days",
+                    "out_of_range",
+                    Message::new("days 应为 0 到 3650 之间的整数", "days must be a whole number from 0 to 3650"),
+                ))
+            },
+        )?;
+    let calendar = state.store.clock_context().await?.calendar;
+    let r = calendar.add_working_days(from, days);
+    Ok(Json(AddWorkingDays {
+        date: r.date.to_string(),
+        provisional: r.provisional,
+        missing_years: r.missing_years,
+        explanation: r.explanation.in_lang(current_lang()).to_owned(),
+    }))
+}
+
+/// The loaded years.
+#[utoipa::path(get, path = "/api/v1/calendar/years", tag = "calendar", responses((status = 200, body = Vec<CalendarYearView>)))]
+pub async fn years(State(state): State<AppState>) -> Result<Json<Vec<CalendarYearView>>, ApiError> {
+    Ok(Json(state.store.calendar_years().await?))
+}
+
+/// The answer to loading a year or replacing the policies.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Recomputed {
+    /// How many open cases had their deadlines recomputed.
+    pub recomputed_cases: u64,
+}
+
+fn admin_only(role: Role) -> Result<(), ApiError> {
+    if role == Role::Admin {
+        Ok(())
+    } else {
+        Err(ApiError::new(
+            axum::http::StatusCode::FORBIDDEN,
+            "forbidden",
+            "只有系统管理员可以维护日历和时限",
+            "only administrators maintain calendars and time limits",
+        ))
+    }
+}
+
+/// Load or correct a year's calendar (administrators); every open deadline is recomputed.
+#[utoipa::path(put, path = "/api/v1/calendar/years/{year}", tag = "calendar", security(("bearer" = [])), params(("year" = i32, Path)), request_body = YearCalendar,
+    responses((status = 200, body = Recomputed), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn put_year(
+    State(state): State<AppState>,
+    Auth(viewer): Auth,
+    Path(year): Path<String>,
+    JsonBody(body): JsonBody<YearCalendar>,
+) -> Result<Json<Recomputed>, ApiError> {
+    admin_only(viewer.role)?;
+    if year.parse::<i32>().ok() != Some(body.year) {
+        return Err(ApiError::field(FieldError::new(
+            "year",
+            "mismatch",
+            Message::new("请求体中的 year 与地址中的年份不一致", "the body's year differs from the year in the path"),
+        )));
+    }
+    let recomputed_cases = state.store.calendar_put(body, &viewer.username, state.now()).await?;
+    Ok(Json(Recomputed { recomputed_cases }))
+}
+
+/// The clock policies: time limits per category, channel and risk colour (the most specific wins).
+#[utoipa::path(get, path = "/api/v1/clock-policies", tag = "calendar", security(("bearer" = [])),
+    responses((status = 200, body = Vec<PolicyRule>), (status = 401, body = ErrorBody)))]
+pub async fn policies(State(state): State<AppState>, Auth(_viewer): Auth) -> Result<Json<Vec<PolicyRule>>, ApiError> {
+    Ok(Json(state.store.clock_policies().await?))
+}
+
+/// Replace the clock policies (administrators); every open deadline is recomputed.
+#[utoipa::path(put, path = "/api/v1/clock-policies", tag = "calendar", security(("bearer" = [])), request_body = Vec<PolicyRule>,
+    responses((status = 200, body = Recomputed), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn put_policies(
+    State(state): State<AppState>,
+    Auth(viewer): Auth,
+    JsonBody(body): JsonBody<Vec<PolicyRule>>,
+) -> Result<Json<Recomputed>, ApiError> {
+    admin_only(viewer.role)?;
+    let recomputed_cases = state.store.clock_policies_replace(body, state.now()).await?;
+    Ok(Json(Recomputed { recomputed_cases }))
+}

@@ -1,0 +1,200 @@
+//! Deadlines, the supervision ladder's notices, and the work lists of a unit.
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use domain::clocks::NoticeKind;
+use domain::org::Role;
+use domain::validation::{Checker, FieldError};
+use serde::Deserialize;
+use store::cases::{CaseFilter, CaseList};
+use store::supervision::{DeadlineView, NoticeCount, NoticeFilter, NoticeView, SweepReport};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::AppState;
+use crate::error::{ApiError, ErrorBody, current_lang};
+use crate::extract::{Auth, JsonBody};
+
+fn id(raw: &str, what: &str) -> Result<i64, ApiError> {
+    raw.parse().map_err(|_| ApiError::not_found(what))
+}
+
+/// The four clocks of a case, each with "why this date".
+#[utoipa::path(get, path = "/api/v1/cases/{id}/deadlines", tag = "supervision", security(("bearer" = [])), params(("id" = i64, Path)),
+    responses((status = 200, body = Vec<DeadlineView>), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn deadlines(
+    State(state): State<AppState>,
+    Auth(viewer): Auth,
+    Path(case): Path<String>,
+) -> Result<Json<Vec<DeadlineView>>, ApiError> {
+    Ok(Json(state.store.case_deadlines(&viewer, id(&case, "case")?, current_lang(), state.now()).await?))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct NoticeQuery {
+    /// reminder | warning | order
+    kind: Option<String>,
+    case_id: Option<String>,
+    /// true: only notices to my unit not yet replied to.
+    awaiting_reply: Option<bool>,
+}
+
+/// Notices to, copied to or issued by my unit, and those on cases in my region.
+#[utoipa::path(get, path = "/api/v1/notices", tag = "supervision", security(("bearer" = [])), params(NoticeQuery),
+    responses((status = 200, body = Vec<NoticeView>), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn notices(
+    State(state): State<AppState>,
+    Auth(viewer): Auth,
+    Query(query): Query<NoticeQuery>,
+) -> Result<Json<Vec<NoticeView>>, ApiError> {
+    let kind = match query.kind.as_deref().map(str::trim).filter(|k| !k.is_empty()) {
+        Some(k) => Some(
+            NoticeKind::parse(k)
+                .ok_or_else(|| ApiError::field(FieldError::not_one_of("kind", &NoticeKind::codes())))?,
+        ),
+        None => None,
+    };
+    let case_id = match query.case_id.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
+        Some(c) => Some(c.parse().map_err(|_| ApiError::field(FieldError::not_one_of("case_id", "a case id")))?),
+        None => None,
+    };
+    let filter = NoticeFilter { kind, case_id, awaiting_reply: query.awaiting_reply.unwrap_or(false) };
+    Ok(Json(state.store.notices(&viewer, &filter).await?))
+}
+
+/// 签收: acknowledge a notice to my unit.
+#[utoipa::path(post, path = "/api/v1/notices/{id}/acknowledge", tag = "supervision", security(("bearer" = [])), params(("id" = i64, Path)),
+    responses((status = 200, body = NoticeView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn acknowledge(
+    State(state): State<AppState>,
+    Auth(viewer): Auth,
+    Path(notice): Path<String>,
+) -> Result<Json<NoticeView>, ApiError> {
+    Ok(Json(state.store.notice_acknowledge(&viewer, id(&notice, "notice")?, state.now()).await?))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ReplyRequest {
+    /// The written reply.
+    pub text: Option<String>,
+}
+
+/// 书面回复: reply in writing to a notice to my unit (once).
+#[utoipa::path(post, path = "/api/v1/notices/{id}/reply", tag = "supervision", security(("bearer" = [])), params(("id" = i64, Path)), request_body = ReplyRequest,
+    responses((status = 200, body = NoticeView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn reply(
+    State(state): State<AppState>,
+    Auth(viewer): Auth,
+    Path(notice): Path<String>,
+    JsonBody(body): JsonBody<ReplyRequest>,
+) -> Result<Json<NoticeView>, ApiError> {
+    let notice = id(&notice, "notice")?;
+    let mut c = Checker::default();
+    let text = c.required_text("text", body.text.as_deref(), 5000);
+    c.into_result().map_err(ApiError::invalid)?;
+    let text = text.unwrap_or_default();
+    Ok(Json(state.store.notice_reply(&viewer, notice, text, state.now()).await?))
+}
+
+/// Notices per unit in my region, by kind, with those awaiting a reply.
+#[utoipa::path(get, path = "/api/v1/notices/counts", tag = "supervision", security(("bearer" = [])),
+    responses((status = 200, body = Vec<NoticeCount>), (status = 401, body = ErrorBody)))]
+pub async fn counts(State(state): State<AppState>, Auth(viewer): Auth) -> Result<Json<Vec<NoticeCount>>, ApiError> {
+    Ok(Json(state.store.notice_counts(&viewer).await?))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct IssueRequest {
+    /// reminder | warning | order
+    pub kind: Option<String>,
+    pub text: Option<String>,
+    /// The recipient; by default the unit handling the case.
+    #[schema(value_type = Option<String>)]
+    pub unit_id: Option<serde_json::Value>,
+}
+
+/// A leader issues a notice by hand.
+#[utoipa::path(post, path = "/api/v1/cases/{id}/notices", tag = "supervision", security(("bearer" = [])), params(("id" = i64, Path)), request_body = IssueRequest,
+    responses((status = 201, body = NoticeView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn issue(
+    State(state): State<AppState>,
+    Auth(viewer): Auth,
+    Path(case): Path<String>,
+    JsonBody(body): JsonBody<IssueRequest>,
+) -> Result<(StatusCode, Json<NoticeView>), ApiError> {
+    let case = id(&case, "case")?;
+    let mut c = Checker::default();
+    let kind = c.required_text("kind", body.kind.as_deref(), 16).and_then(|k| {
+        let kind = NoticeKind::parse(&k);
+        if kind.is_none() {
+            c.push(FieldError::not_one_of("kind", &NoticeKind::codes()));
+        }
+        kind
+    });
+    let text = c.required_text("text", body.text.as_deref(), 5000);
+    let unit = body.unit_id.as_ref().and_then(|v| c.check(domain::case::parse_id("unit_id", v)));
+    c.into_result().map_err(ApiError::invalid)?;
+    let (Some(kind), Some(text)) = (kind, text) else { return Err(ApiError::invalid(Vec::new())) };
+    let notice = state.store.notice_issue_manual(&viewer, case, kind, text, unit, state.now()).await?;
+    Ok((StatusCode::CREATED, Json(notice)))
+}
+
+/// Run one sweep of the supervision ladder now (it also runs every minute on its own).
+#[utoipa::path(post, path = "/api/v1/supervision/sweep", tag = "supervision", security(("bearer" = [])),
+    responses((status = 200, body = SweepReport), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn sweep(State(state): State<AppState>, Auth(viewer): Auth) -> Result<Json<SweepReport>, ApiError> {
+    if !matches!(viewer.role, Role::Admin | Role::Leader | Role::Dispatcher) {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "无权执行督办扫描",
+            "only administrators, leaders and dispatchers run a sweep",
+        ));
+    }
+    Ok(Json(state.store.supervision_sweep(&state.node_id, state.now()).await?))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct WorkQuery {
+    /// For `due-soon`: the horizon in hours (default 24).
+    hours: Option<i64>,
+    limit: Option<i64>,
+    offset: Option<i64>,
+}
+
+/// My unit's open cases (`open`), those due within hours (`due-soon`), those past a running
+/// deadline (`overdue`).
+#[utoipa::path(get, path = "/api/v1/work/{list}", tag = "supervision", security(("bearer" = [])), params(("list" = String, Path, description = "open | due-soon | overdue"), WorkQuery),
+    responses((status = 200, body = CaseList), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn work(
+    State(state): State<AppState>,
+    Auth(viewer): Auth,
+    Path(list): Path<String>,
+    Query(query): Query<WorkQuery>,
+) -> Result<Json<CaseList>, ApiError> {
+    let mut filter = CaseFilter {
+        mine: Some(viewer.unit_id),
+        limit: query.limit.unwrap_or(50).clamp(1, store::cases::MAX_PAGE_SIZE),
+        offset: query.offset.unwrap_or(0).max(0),
+        ..CaseFilter::default()
+    };
+    match list.as_str() {
+        "open" => {}
+        "due-soon" => filter.due_within_hours = Some(query.hours.unwrap_or(24).clamp(1, 24 * 30)),
+        "overdue" => filter.overdue = Some(true),
+        _ => return Err(ApiError::not_found("work list")),
+    }
+    Ok(Json(state.store.case_list(&viewer, &filter, state.now()).await?))
+}
+
+/// Notices to my unit awaiting a written reply.
+#[utoipa::path(get, path = "/api/v1/work/notices", tag = "supervision", security(("bearer" = [])),
+    responses((status = 200, body = Vec<NoticeView>), (status = 401, body = ErrorBody)))]
+pub async fn work_notices(
+    State(state): State<AppState>,
+    Auth(viewer): Auth,
+) -> Result<Json<Vec<NoticeView>>, ApiError> {
+    Ok(Json(state.store.notices(&viewer, &NoticeFilter { awaiting_reply: true, ..NoticeFilter::default() }).await?))
+}
