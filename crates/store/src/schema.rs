@@ -30,7 +30,8 @@ impl Dialect {
     /// The statements of a migration for this database: `--` comments removed (so that they
     /// may contain any punctuation), split at semicolons, placeholders rendered.
     pub fn statements(self, sql: &str) -> Vec<String> {
-        let code: String = sql.lines().map(|line| line.split("--").next().unwrap_or_default()).collect::<Vec<_>>().join("\n");
+        let code: String =
+            sql.lines().map(|line| line.split("--").next().unwrap_or_default()).collect::<Vec<_>>().join("\n");
         code.split(';').map(str::trim).filter(|s| !s.is_empty()).map(|s| self.render(s)).collect()
     }
 

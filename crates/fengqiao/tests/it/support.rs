@@ -6,7 +6,7 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU32, Ordering};
 
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -30,6 +30,8 @@ pub struct TestApp {
     pub store: Store,
     pub client: reqwest::Client,
     pub backend: Backend,
+    /// The server's clock in milliseconds; 0 follows the system clock.
+    pub clock_ms: Arc<AtomicI64>,
 }
 
 static COUNTER: AtomicU32 = AtomicU32::new(0);
@@ -67,11 +69,19 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
     let store = Store::connect(&db_url, crypto, StoreOptions::default()).await.unwrap();
     store.migrate(chrono::Utc::now()).await.unwrap();
     store::demo::load_organisation(&store, chrono::Utc::now()).await.unwrap();
-    let state = web::AppState { store: store.clone(), clock: Arc::new(chrono::Utc::now), node_id: format!("test-{n}") };
+    let clock_ms = Arc::new(AtomicI64::new(0));
+    let clock = {
+        let clock_ms = clock_ms.clone();
+        Arc::new(move || match clock_ms.load(Ordering::SeqCst) {
+            0 => chrono::Utc::now(),
+            ms => chrono::DateTime::from_timestamp_millis(ms).unwrap(),
+        })
+    };
+    let state = web::AppState { store: store.clone(), clock, node_id: format!("test-{n}") };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, web::app(state)).await.unwrap() });
-    Some(TestApp { base, db_url, data_dir, store, client: reqwest::Client::new(), backend })
+    Some(TestApp { base, db_url, data_dir, store, client: reqwest::Client::new(), backend, clock_ms })
 }
 
 /// Runs one test body on SQLite and on PostgreSQL, as two tests.
@@ -97,6 +107,18 @@ macro_rules! on_both_backends {
 }
 
 impl TestApp {
+    /// Sets the server's clock (RFC 3339); the server never sleeps, time only moves here.
+    pub fn set_now(&self, at: &str) {
+        let at = chrono::DateTime::parse_from_rfc3339(at).unwrap();
+        self.clock_ms.store(at.timestamp_millis(), Ordering::SeqCst);
+    }
+
+    /// A second connection pool on the same database: another node.
+    pub async fn second_node(&self) -> Store {
+        let crypto = Crypto::load_or_create(&self.data_dir, None).unwrap();
+        Store::connect(&self.db_url, crypto, StoreOptions::default()).await.unwrap()
+    }
+
     pub async fn login(&self, username: &str) -> String {
         let (status, body) = self
             .call(
@@ -198,7 +220,7 @@ pub fn registration(id_number: &str, phone: &str) -> Value {
         "title": "工地欠薪",
         "amount": "22800.00",
         "people_count": 1,
-        "occurred_at": "2026-10-10T09:00:00+08:00",
+        "occurred_at": "2026-09-01T09:00:00+08:00",
         "location": {"address": "兰州市城关区张掖路街道中山林社区5号", "region_code": "620102002001"},
         "parties": [
             {"role": "applicant", "kind": "person", "name": "李四", "id_number": id_number, "phone": phone, "address": "兰州市城关区张掖路123号"},

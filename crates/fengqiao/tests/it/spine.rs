@@ -1,10 +1,10 @@
 //! The spine, end to end through HTTP and the command line, on SQLite and on PostgreSQL.
 
-mod support;
-
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use support::{Backend, TestApp, id_number, registration};
+
+use crate::on_both_backends;
+use crate::support::{Backend, TestApp, id_number, registration};
 
 on_both_backends!(
     registration_masks_and_links_related_cases,

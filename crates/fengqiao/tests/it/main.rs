@@ -1,0 +1,6 @@
+//! The integration suite: the real server on a real database, through HTTP and the command
+//! line, every test on SQLite and on PostgreSQL.
+
+mod spine;
+mod supervision;
+mod support;
