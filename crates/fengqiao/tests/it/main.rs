@@ -4,3 +4,4 @@
 mod spine;
 mod supervision;
 mod support;
+mod tidy;

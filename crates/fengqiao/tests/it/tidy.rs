@@ -1,0 +1,68 @@
+//! Tidy checks of the invariants ARCHITECTURE.md states as absences.
+
+use std::path::{Path, PathBuf};
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            rust_files(&path, out);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
+}
+
+#[test]
+fn every_source_file_says_what_it_owns() {
+    let mut files = Vec::new();
+    for dir in ["crates", "xtask"] {
+        rust_files(&workspace().join(dir), &mut files);
+    }
+    assert!(files.len() > 20);
+    for file in files {
+        let text = std::fs::read_to_string(&file).unwrap();
+        assert!(text.starts_with("//!"), "{} does not open with a //! module comment", file.display());
+    }
+}
+
+#[test]
+fn the_domain_does_no_io() {
+    let manifest = std::fs::read_to_string(workspace().join("crates/domain/Cargo.toml")).unwrap();
+    let dependencies = manifest.split("[dependencies]").nth(1).unwrap().split("[dev-dependencies]").next().unwrap();
+    for forbidden in ["tokio", "sqlx", "axum", "reqwest", "tower"] {
+        assert!(!dependencies.contains(forbidden), "the domain must not depend on {forbidden}");
+    }
+    let mut files = Vec::new();
+    rust_files(&workspace().join("crates/domain/src"), &mut files);
+    for file in files {
+        let text = std::fs::read_to_string(&file).unwrap();
+        for forbidden in ["Utc::now", "Local::now", "std::fs", "std::net", "SystemTime"] {
+            assert!(
+                !text.contains(forbidden),
+                "{} uses {forbidden}: the domain takes `now` and does no I/O",
+                file.display()
+            );
+        }
+    }
+}
+
+#[test]
+fn only_the_binary_reads_the_environment() {
+    let mut files = Vec::new();
+    for krate in ["domain", "store", "web"] {
+        rust_files(&workspace().join("crates").join(krate).join("src"), &mut files);
+    }
+    for file in files {
+        let text = std::fs::read_to_string(&file).unwrap();
+        assert!(
+            !text.contains("std::env::var"),
+            "{} reads the environment: configuration comes from the binary",
+            file.display()
+        );
+    }
+}
