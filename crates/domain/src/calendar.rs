@@ -210,6 +210,18 @@ impl Calendar {
         notes.finish(day, zh, en)
     }
 
+    /// How many working days lie after `from` up to and including `to` (0 when `to` is not
+    /// after `from`): the handling time of a case in working days.
+    pub fn working_days_between(&self, from: NaiveDate, to: NaiveDate) -> i64 {
+        let mut count = 0;
+        let mut day = from;
+        while day < to {
+            day += Duration::days(1);
+            count += i64::from(self.is_workday(day));
+        }
+        count
+    }
+
     /// A period of `n` calendar days after `from` (民法典 arts. 201, 203): if the last day is
     /// a rest day, the period ends on the first working day after the rest.
     pub fn add_days(&self, from: NaiveDate, n: u32) -> Reckoning {
@@ -394,6 +406,13 @@ mod tests {
             r.explanation.en,
             "5 working days after 2026-09-30 (the start day not counted); 10-01…10-07 国庆节 holiday; 10-10 adjusted working day"
         );
+    }
+
+    #[test]
+    fn working_days_between_counts_like_adding() {
+        let c = calendar();
+        assert_eq!(c.working_days_between(d("2026-09-30"), d("2026-10-13")), 5);
+        assert_eq!(c.working_days_between(d("2026-10-13"), d("2026-09-30")), 0);
     }
 
     #[test]

@@ -10,6 +10,7 @@ pub mod contact;
 pub mod history;
 pub mod identity;
 pub mod org;
+pub mod stats;
 pub mod triage;
 pub mod validation;
 pub mod workflow;

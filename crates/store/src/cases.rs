@@ -6,15 +6,18 @@ use domain::case::{Category, NewCase, NewParty, Outcome, PartyKind, Risk, Status
 use domain::history::{EventFields, GENESIS, event_hash};
 use domain::identity::mask_middle;
 use domain::org::{RegionCode, RegionLevel};
+use domain::stats::Counts;
 use domain::triage::{self, RiskThresholds};
 use domain::validation::{FieldError, Message};
-use domain::workflow::{self, Actor, CaseState, Command, HopChange};
+use domain::workflow::{self, Actor, CaseState, Command, HopChange, Satisfaction};
 use serde::Serialize;
 use serde_json::json;
 use utoipa::ToSchema;
 
+use crate::calendar::ClockContext;
 use crate::sql::{Arg, Tx, args};
-use crate::{Result, Store, StoreError, Viewer, rfc3339, to_ms};
+use crate::stats::{conclusion_counts, day_of, rollup_add, rollup_breakdowns};
+use crate::{Result, Store, StoreError, Viewer, from_ms, rfc3339, to_ms};
 
 /// Largest page of a list.
 pub const MAX_PAGE_SIZE: i64 = 200;
@@ -183,7 +186,7 @@ pub struct RevealRequest {
     pub reason: String,
 }
 
-const CASE_COLUMNS: &str = "id, number, version, status, channel, category, category_source, risk, risk_reasons, routing, lead_unit_id, title, description, amount_fen, people_count, occurred_at, address, region_code, grid_id, outcome, summary, satisfaction, external_ref, respond_by, dispatch_by, conclude_by, follow_up_by, created_at, updated_at, level, contacted_at";
+const CASE_COLUMNS: &str = "id, number, version, status, channel, category, category_source, risk, risk_reasons, routing, lead_unit_id, title, description, amount_fen, people_count, occurred_at, address, region_code, grid_id, outcome, summary, satisfaction, external_ref, respond_by, dispatch_by, conclude_by, follow_up_by, created_at, updated_at, level, contacted_at, first_dispatched_at, dispatched_at";
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub(crate) struct CaseRow {
@@ -218,6 +221,8 @@ pub(crate) struct CaseRow {
     updated_at: i64,
     level: String,
     contacted_at: Option<i64>,
+    first_dispatched_at: Option<i64>,
+    dispatched_at: Option<i64>,
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -391,6 +396,11 @@ impl Store {
         });
         append_event(&mut tx, case_id, (0, GENESIS.to_owned()), now_ms, &viewer.username, "registered", &data).await?;
         self.deadlines_refresh(&mut tx, case_id, &context, now).await?;
+        let day = day_of(now);
+        let received = Counts { received: 1, amount_fen: new.amount.map_or(0, |a| a.fen()), ..Counts::default() };
+        rollup_add(&mut tx, day, region.as_str(), &received).await?;
+        let breakdown = [("category", category.as_str()), ("channel", new.channel.as_str()), ("risk", risk.as_str())];
+        rollup_breakdowns(&mut tx, day, region.as_str(), breakdown).await?;
         tx.commit().await?;
 
         let related_cases = self.related_cases(viewer, case_id, &new).await?;
@@ -887,6 +897,7 @@ impl Store {
         }
         let mut tx = self.begin().await?;
         let head = lock_head(&mut tx, id).await?;
+        let rollups = self.statistics_of_step(&mut tx, &row, &command, &mut data, &context, now).await?;
         let level_code = json!(t.level).as_str().unwrap_or("district").to_owned();
         let outcome = t.outcome.map(|o| o.as_str());
         let stamp = |condition: bool| condition.then_some(now_ms);
@@ -953,12 +964,59 @@ impl Store {
         }
         append_event(&mut tx, id, head, now_ms, &viewer.username, command.name(), &data).await?;
         self.deadlines_refresh(&mut tx, id, &context, now).await?;
+        for (day, counts) in rollups {
+            rollup_add(&mut tx, day, &row.region_code, &counts).await?;
+        }
         tx.commit().await?;
         // The actor sees the result of their own step even when it took the case out of their
         // scope (a unit that returned a case).
         let row: CaseRow =
             self.fetch_one(&format!("SELECT {CASE_COLUMNS} FROM cases WHERE id = $1"), args![id]).await?;
         self.case_view(viewer, row, false).await
+    }
+
+    /// What a step adds to the statistics, by rollup day; the facts behind it are recorded in
+    /// the event's data so that a recount from the history gives the same figures.
+    async fn statistics_of_step(
+        &self,
+        tx: &mut Tx,
+        row: &CaseRow,
+        command: &Command,
+        data: &mut serde_json::Value,
+        context: &ClockContext,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<(i64, Counts)>> {
+        let today = day_of(now);
+        Ok(match command {
+            Command::Dispatch { .. } if row.first_dispatched_at.is_none() => {
+                data["first"] = json!(true);
+                vec![(today, Counts { first_dispatched: 1, ..Counts::default() })]
+            }
+            Command::Sign => {
+                let (hops,): (i64,) =
+                    tx.fetch_one("SELECT COUNT(*) FROM hops WHERE case_id = $1", args![row.id]).await?;
+                let first = row.first_dispatched_at.filter(|_| hops == 1);
+                data["first_time_right"] = json!(first.is_some());
+                first
+                    .map(|at| vec![(day_of(from_ms(at)), Counts { first_time_right: 1, ..Counts::default() })])
+                    .unwrap_or_default()
+            }
+            Command::Conclude { .. } => {
+                let china = |ms: i64| from_ms(ms).with_timezone(&domain::china_time()).date_naive();
+                let on_time = row.conclude_by.is_none_or(|due| to_ms(now) <= due);
+                let started = row.dispatched_at.map(china).unwrap_or_else(|| china(to_ms(now)));
+                data["on_time"] = json!(on_time);
+                data["handling_working_days"] =
+                    json!(context.calendar.working_days_between(started, china(to_ms(now))));
+                vec![(today, conclusion_counts(data))]
+            }
+            Command::FollowUp { satisfaction, .. } => {
+                let satisfied =
+                    i64::from(matches!(satisfaction, Satisfaction::Satisfied | Satisfaction::BasicallySatisfied));
+                vec![(today, Counts { rated: 1, satisfied, ..Counts::default() })]
+            }
+            _ => Vec::new(),
+        })
     }
 
     async fn hop_apply(&self, tx: &mut Tx, case_id: i64, hop: &HopChange, user_id: i64, now_ms: i64) -> Result<()> {

@@ -16,6 +16,7 @@ pub mod demo;
 pub mod org;
 pub mod schema;
 pub(crate) mod sql;
+pub mod stats;
 pub mod supervision;
 
 use std::path::Path;

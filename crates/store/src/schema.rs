@@ -10,6 +10,7 @@ use crate::{Db, Result, Store, StoreError, on_db};
 const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "spine", include_str!("../migrations/0001_spine.sql")),
     (2, "supervision", include_str!("../migrations/0002_supervision.sql")),
+    (3, "rollups", include_str!("../migrations/0003_rollups.sql")),
 ];
 
 /// What differs between SQLite and PostgreSQL. Everything else is shared.

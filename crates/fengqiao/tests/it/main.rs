@@ -2,6 +2,7 @@
 //! line, every test on SQLite and on PostgreSQL.
 
 mod spine;
+mod stats;
 mod supervision;
 mod support;
 mod tidy;

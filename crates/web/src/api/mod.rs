@@ -4,6 +4,7 @@ mod auth;
 mod calendar;
 mod cases;
 mod org;
+mod stats;
 mod supervision;
 
 use utoipa_axum::router::OpenApiRouter;
@@ -37,4 +38,5 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(supervision::sweep))
         .routes(routes!(supervision::work_notices))
         .routes(routes!(supervision::work))
+        .routes(routes!(stats::summary))
 }
