@@ -48,6 +48,9 @@ pub(crate) async fn rollup_breakdowns(tx: &mut Tx, day: i64, region: &str, break
     Ok(())
 }
 
+/// action, at, data, the case's amount and first dispatch.
+type EventRow = (String, i64, String, Option<i64>, Option<i64>);
+
 type Breakdowns = (BTreeMap<String, i64>, BTreeMap<String, i64>, BTreeMap<String, i64>);
 
 impl Store {
@@ -92,7 +95,7 @@ impl Store {
     pub async fn stats_recount(&self, region: &RegionCode, from: NaiveDate, to: NaiveDate) -> Result<Summary> {
         let (low, high) = region.subtree_range();
         let (from, to) = (day_key(from), day_key(to));
-        let rows: Vec<(String, i64, String, Option<i64>, Option<i64>)> = self
+        let rows: Vec<EventRow> = self
             .fetch_all(
                 "SELECT e.action, e.at, e.data, c.amount_fen, c.first_dispatched_at FROM case_events e JOIN cases c ON c.id = e.case_id
                  WHERE c.region_code BETWEEN $1 AND $2 AND e.action IN ('registered', 'dispatch', 'sign', 'conclude', 'follow_up')",
