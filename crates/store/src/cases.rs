@@ -180,6 +180,42 @@ pub struct CaseList {
     pub total: i64,
 }
 
+impl From<CaseRow> for CaseListRow {
+    fn from(r: CaseRow) -> Self {
+        CaseListRow {
+            deadlines: r.deadlines(),
+            id: r.id,
+            number: r.number,
+            version: r.version,
+            status: r.status,
+            channel: r.channel,
+            category: r.category,
+            risk: r.risk,
+            title: r.title,
+            description: r.description,
+            region_code: r.region_code,
+            lead_unit_id: r.lead_unit_id,
+            created_at: rfc3339(r.created_at),
+        }
+    }
+}
+
+/// A case as the search index takes it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SearchDoc {
+    pub id: i64,
+    pub number: String,
+    pub title: Option<String>,
+    pub description: String,
+    pub category: String,
+    pub status: String,
+    pub region_code: String,
+    #[sqlx(skip)]
+    pub unit_ids: Vec<i64>,
+    /// Milliseconds; the feed's watermark.
+    pub updated_at: i64,
+}
+
 /// Who asks for full personal data, and why.
 #[derive(Debug, Clone)]
 pub struct RevealRequest {
@@ -806,25 +842,46 @@ impl Store {
             n + 2
         );
         let rows: Vec<CaseRow> = self.fetch_all(&sql, args).await?;
-        let items = rows
-            .into_iter()
-            .map(|r| CaseListRow {
-                deadlines: r.deadlines(),
-                id: r.id,
-                number: r.number,
-                version: r.version,
-                status: r.status,
-                channel: r.channel,
-                category: r.category,
-                risk: r.risk,
-                title: r.title,
-                description: r.description,
-                region_code: r.region_code,
-                lead_unit_id: r.lead_unit_id,
-                created_at: rfc3339(r.created_at),
+        let items = rows.into_iter().map(CaseListRow::from).collect();
+        Ok(CaseList { items, total })
+    }
+
+    /// The list rows of the given cases that the viewer may see, in the order given (search
+    /// results in rank order).
+    pub async fn case_rows_by_ids(&self, viewer: &Viewer, ids: &[i64]) -> Result<Vec<CaseListRow>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut args = Vec::new();
+        let scope = scope_condition(viewer, 1, &mut args);
+        let placeholders: Vec<String> = ids
+            .iter()
+            .map(|id| {
+                args.push((*id).into());
+                format!("${}", args.len())
             })
             .collect();
-        Ok(CaseList { items, total })
+        let sql = format!("SELECT {CASE_COLUMNS} FROM cases c WHERE {scope} AND c.id IN ({})", placeholders.join(", "));
+        let rows: Vec<CaseRow> = self.fetch_all(&sql, args).await?;
+        let mut rows: Vec<CaseListRow> = rows.into_iter().map(CaseListRow::from).collect();
+        rows.sort_by_key(|r| ids.iter().position(|id| *id == r.id));
+        Ok(rows)
+    }
+
+    /// The search feed: cases changed at or after `since_ms`, oldest change first, as the
+    /// search index needs them (text, region and the units they are assigned to).
+    pub async fn search_feed(&self, since_ms: i64, limit: i64) -> Result<Vec<SearchDoc>> {
+        let mut docs: Vec<SearchDoc> = self
+            .fetch_all(
+                "SELECT id, number, title, description, category, status, region_code, updated_at FROM cases WHERE updated_at >= $1 ORDER BY updated_at, id LIMIT $2",
+                args![since_ms, limit],
+            )
+            .await?;
+        for doc in &mut docs {
+            let units: Vec<(i64,)> = self.fetch_all("SELECT unit_id FROM case_units WHERE case_id = $1", args![doc.id]).await?;
+            doc.unit_ids = units.into_iter().map(|(u,)| u).collect();
+        }
+        Ok(docs)
     }
 
     /// A workflow step. `version` must be the case's current version: a stale one is refused

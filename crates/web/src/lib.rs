@@ -33,6 +33,8 @@ pub struct AppState {
     pub clock: Clock,
     /// This server process, as it holds job leases.
     pub node_id: String,
+    /// This node's full-text index.
+    pub search: Arc<search::SearchIndex>,
 }
 
 impl AppState {

@@ -18,6 +18,7 @@ on_both_backends!(
     repeated_failed_logins_are_slowed_down,
     organisation_and_openapi,
     command_line_user_create_migrate_backup,
+    full_text_search_within_the_scope,
 );
 
 async fn registration_masks_and_links_related_cases(app: TestApp) {
@@ -510,6 +511,10 @@ async fn organisation_and_openapi(app: TestApp) {
         ("/api/v1/cases/{id}", "get"),
         ("/api/v1/cases/{id}/events", "get"),
         ("/api/v1/cases/{id}/actions", "post"),
+        ("/api/v1/calendar/days", "get"),
+        ("/api/v1/calendar/add-working-days", "get"),
+        ("/api/v1/stats/summary", "get"),
+        ("/api/v1/search/cases", "get"),
     ] {
         assert!(doc["paths"][path][method].is_object(), "{method} {path} missing from the OpenAPI document");
     }
@@ -557,4 +562,38 @@ async fn command_line_user_create_migrate_backup(app: TestApp) {
         let (cases,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM cases").fetch_one(&copy).await.unwrap();
         assert_eq!(cases, 1);
     }
+}
+
+async fn full_text_search_within_the_scope(app: TestApp) {
+    let intake = app.login("intake").await;
+    let wages = app.register(&intake, registration(&id_number("620102", "19800101", 51), "13912345678")).await;
+    let mut body = registration(&id_number("620102", "19800101", 52), "13912345679");
+    body["description"] = json!("楼上邻居装修导致卫生间漏水，天花板发霉，双方协商未果。");
+    let leak = app.register(&intake, body).await;
+
+    let (status, found) = app.get("/api/v1/search/cases?q=%E6%8B%96%E6%AC%A0%E5%B7%A5%E8%B5%84", &intake).await;
+    assert_eq!(status, StatusCode::OK, "{found}");
+    assert_eq!(found["total"], 1);
+    assert_eq!(found["items"][0]["id"], wages["id"]);
+    let (_, found) = app.get("/api/v1/search/cases?q=%E6%BC%8F%E6%B0%B4", &intake).await;
+    assert_eq!(found["items"][0]["id"], leak["id"]);
+    let (_, found) = app.get(&format!("/api/v1/search/cases?q={}", leak["number"].as_str().unwrap()), &intake).await;
+    assert_eq!(found["items"][0]["id"], leak["id"], "by case number");
+
+    // Another district finds nothing — until the case is dispatched to its unit.
+    let street_b = app.login("street_b").await;
+    let (_, found) = app.get("/api/v1/search/cases?q=%E6%BC%8F%E6%B0%B4", &street_b).await;
+    assert_eq!(found["total"], 0);
+    let district = app.login("district").await;
+    let b1 = app.unit_id("西园街道综治中心").await;
+    let (status, _) = app.act(&district, &leak, json!({"action": "dispatch", "unit_id": b1})).await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, found) = app.get("/api/v1/search/cases?q=%E6%BC%8F%E6%B0%B4", &street_b).await;
+    assert_eq!(found["total"], 1, "the index follows the change at once");
+    assert_eq!(found["items"][0]["status"], "dispatched");
+
+    let (status, error) = app.get("/api/v1/search/cases", &intake).await;
+    assert_eq!((status, error["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("q")));
+    let (status, error) = app.get("/api/v1/search/cases?q=x&limit=1000", &intake).await;
+    assert_eq!((status, error["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("limit")));
 }

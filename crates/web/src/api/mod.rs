@@ -4,6 +4,7 @@ mod auth;
 mod calendar;
 mod cases;
 mod org;
+mod search;
 mod stats;
 mod supervision;
 
@@ -39,4 +40,5 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(supervision::work_notices))
         .routes(routes!(supervision::work))
         .routes(routes!(stats::summary))
+        .routes(routes!(search::cases))
 }

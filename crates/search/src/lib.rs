@@ -1,0 +1,240 @@
+//! Full-text search over cases: a tantivy index on local disk with a jieba tokenizer, fed
+//! from the store's change feed (cases by `updated_at`). Each node keeps its own index and
+//! catches up before it answers, so a search on any node sees every change committed before it.
+//!
+//! Data scope is applied inside the query (the viewer's region subtree as a range over the
+//! 12-digit code, or a unit the case is assigned to) and checked again by the store when the
+//! rows are read.
+
+use std::ops::Bound;
+use std::path::Path;
+use std::sync::Mutex;
+
+use store::Store;
+use store::cases::SearchDoc;
+use tantivy::collector::{Count, TopDocs};
+use tantivy::query::{BooleanQuery, Occur, Query, QueryParser, RangeQuery, TermQuery};
+use tantivy::schema::{
+    FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value,
+};
+use tantivy::tokenizer::{LowerCaser, RemoveLongFilter, TextAnalyzer};
+use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term, doc};
+
+/// Cases read from the feed at a time.
+const FEED_BATCH: i64 = 2000;
+/// The feed is re-read this far back, so a change committed late by a slow writer (whose
+/// `updated_at` is older than one already indexed) is not missed; re-indexing is idempotent.
+const FEED_OVERLAP_MS: i64 = 5_000;
+const WRITER_MEMORY: usize = 50_000_000;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SearchError {
+    #[error("search index: {0}")]
+    Index(#[from] tantivy::TantivyError),
+    #[error("search index directory: {0}")]
+    Directory(String),
+    #[error(transparent)]
+    Store(#[from] store::StoreError),
+}
+
+struct Fields {
+    id: Field,
+    number: Field,
+    title: Field,
+    description: Field,
+    category: Field,
+    status: Field,
+    region: Field,
+    units: Field,
+}
+
+/// The index of one node.
+pub struct SearchIndex {
+    index: Index,
+    reader: IndexReader,
+    writer: Mutex<IndexWriter>,
+    fields: Fields,
+    /// Serialises catch-ups; holds the feed's watermark (milliseconds).
+    watermark: tokio::sync::Mutex<i64>,
+}
+
+/// Whose cases a search may return.
+pub struct SearchScope {
+    /// The region subtree as the range of its 12-digit codes.
+    pub region_low: u64,
+    pub region_high: u64,
+    pub unit_id: i64,
+}
+
+impl SearchIndex {
+    /// Opens the index in `dir`, creating it on first use.
+    pub fn open(dir: &Path) -> Result<Self, SearchError> {
+        std::fs::create_dir_all(dir).map_err(|e| SearchError::Directory(format!("{}: {e}", dir.display())))?;
+        let mut builder = Schema::builder();
+        let text = TextOptions::default().set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer("jieba")
+                .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+        );
+        let id = builder.add_u64_field("id", INDEXED | STORED | FAST);
+        let number = builder.add_text_field("number", STRING);
+        let title = builder.add_text_field("title", text.clone());
+        let description = builder.add_text_field("description", text);
+        let category = builder.add_text_field("category", STRING);
+        let status = builder.add_text_field("status", STRING);
+        let region = builder.add_u64_field("region", INDEXED | FAST);
+        let units = builder.add_u64_field("units", INDEXED);
+        let schema = builder.build();
+        let directory =
+            tantivy::directory::MmapDirectory::open(dir).map_err(|e| SearchError::Directory(e.to_string()))?;
+        let index = Index::open_or_create(directory, schema)?;
+        let analyzer = TextAnalyzer::builder(tantivy_jieba::JiebaTokenizer::new())
+            .filter(RemoveLongFilter::limit(40))
+            .filter(LowerCaser)
+            .build();
+        index.tokenizers().register("jieba", analyzer);
+        let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
+        let writer = index.writer(WRITER_MEMORY)?;
+        let watermark = index.load_metas()?.payload.and_then(|p| p.parse().ok()).unwrap_or(0);
+        Ok(Self {
+            index,
+            reader,
+            writer: Mutex::new(writer),
+            fields: Fields { id, number, title, description, category, status, region, units },
+            watermark: tokio::sync::Mutex::new(watermark),
+        })
+    }
+
+    /// Indexes every case changed since the last catch-up; returns how many were (re)indexed.
+    pub async fn catch_up(&self, store: &Store) -> Result<usize, SearchError> {
+        let mut watermark = self.watermark.lock().await;
+        let mut total = 0;
+        let mut since = (*watermark - FEED_OVERLAP_MS).max(0);
+        loop {
+            let docs = store.search_feed(since, FEED_BATCH).await?;
+            let Some(last) = docs.last().map(|d| d.updated_at) else { break };
+            let full = docs.len() as i64 == FEED_BATCH;
+            total += docs.len();
+            self.write(&docs, last.max(*watermark))?;
+            *watermark = last.max(*watermark);
+            // A full batch whose changes all share one millisecond would loop: step past it.
+            since = if full && last == since { last + 1 } else { last };
+            if !full {
+                break;
+            }
+        }
+        if total > 0 {
+            self.reader.reload()?;
+        }
+        Ok(total)
+    }
+
+    fn write(&self, docs: &[SearchDoc], watermark: i64) -> Result<(), SearchError> {
+        let mut writer = self.writer.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let f = &self.fields;
+        for d in docs {
+            writer.delete_term(Term::from_field_u64(f.id, d.id as u64));
+            let mut document = doc!(
+                f.id => d.id as u64,
+                f.number => d.number.clone(),
+                f.title => d.title.clone().unwrap_or_default(),
+                f.description => d.description.clone(),
+                f.category => d.category.clone(),
+                f.status => d.status.clone(),
+                f.region => d.region_code.parse::<u64>().unwrap_or(0),
+            );
+            for unit in &d.unit_ids {
+                document.add_u64(f.units, *unit as u64);
+            }
+            writer.add_document(document)?;
+        }
+        let mut commit = writer.prepare_commit()?;
+        commit.set_payload(&watermark.to_string());
+        commit.commit()?;
+        Ok(())
+    }
+
+    /// The ids of the cases matching `text` in the scope, best first, and how many match.
+    pub fn search(
+        &self,
+        text: &str,
+        scope: &SearchScope,
+        limit: usize,
+        offset: usize,
+    ) -> Result<(Vec<i64>, usize), SearchError> {
+        let f = &self.fields;
+        let mut parser = QueryParser::for_index(&self.index, vec![f.title, f.description]);
+        parser.set_conjunction_by_default();
+        parser.set_field_boost(f.title, 2.0);
+        let (text_query, _) = parser.parse_query_lenient(text);
+        let by_number: Box<dyn Query> =
+            Box::new(TermQuery::new(Term::from_field_text(f.number, text.trim()), IndexRecordOption::Basic));
+        let matches = BooleanQuery::new(vec![(Occur::Should, text_query), (Occur::Should, by_number)]);
+        let region: Box<dyn Query> = Box::new(RangeQuery::new(
+            Bound::Included(Term::from_field_u64(f.region, scope.region_low)),
+            Bound::Included(Term::from_field_u64(f.region, scope.region_high)),
+        ));
+        let unit: Box<dyn Query> =
+            Box::new(TermQuery::new(Term::from_field_u64(f.units, scope.unit_id as u64), IndexRecordOption::Basic));
+        let in_scope = BooleanQuery::new(vec![(Occur::Should, region), (Occur::Should, unit)]);
+        let query = BooleanQuery::new(vec![
+            (Occur::Must, Box::new(matches) as Box<dyn Query>),
+            (Occur::Must, Box::new(in_scope)),
+        ]);
+        let searcher = self.reader.searcher();
+        let (top, count) =
+            searcher.search(&query, &(TopDocs::with_limit(limit.max(1)).and_offset(offset).order_by_score(), Count))?;
+        let mut ids = Vec::with_capacity(top.len());
+        for (_, address) in top {
+            let document: TantivyDocument = searcher.doc(address)?;
+            if let Some(id) = document.get_first(f.id).and_then(|v| v.as_u64()) {
+                ids.push(id as i64);
+            }
+        }
+        Ok((ids, count))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chinese_words_are_found_and_scope_applies() {
+        let dir = std::env::temp_dir().join(format!("fq-search-{}", std::process::id()));
+        let index = SearchIndex::open(&dir).unwrap();
+        let doc = |id: i64, region: &str, description: &str, units: Vec<i64>| SearchDoc {
+            id,
+            number: format!("2026-620102-{id:06}"),
+            title: None,
+            description: description.into(),
+            category: "labor".into(),
+            status: "registered".into(),
+            region_code: region.into(),
+            unit_ids: units,
+            updated_at: id,
+        };
+        index
+            .write(
+                &[
+                    doc(1, "620102002001", "某建筑公司拖欠农民工工资三个月", vec![]),
+                    doc(2, "620103001001", "物业公司拖欠维修费用", vec![7]),
+                    doc(3, "620102002001", "邻居装修漏水", vec![]),
+                ],
+                3,
+            )
+            .unwrap();
+        index.reader.reload().unwrap();
+        let district_a = SearchScope { region_low: 620102000000, region_high: 620102999999, unit_id: 99 };
+        assert_eq!(index.search("拖欠", &district_a, 10, 0).unwrap(), (vec![1], 1));
+        assert_eq!(index.search("漏水", &district_a, 10, 0).unwrap().0, vec![3]);
+        let unit_7 = SearchScope { region_low: 620105000000, region_high: 620105999999, unit_id: 7 };
+        assert_eq!(index.search("拖欠", &unit_7, 10, 0).unwrap().0, vec![2], "assigned to the unit");
+        assert_eq!(index.search("2026-620102-000003", &district_a, 10, 0).unwrap().0, vec![3], "by case number");
+        assert_eq!(index.search("(((", &district_a, 10, 0).unwrap().1, 0, "syntax never fails");
+        drop(index);
+        let reopened = SearchIndex::open(&dir).unwrap();
+        assert_eq!(reopened.watermark.try_lock().map(|w| *w).unwrap(), 3, "the watermark survives a restart");
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+}
