@@ -1,6 +1,8 @@
 //! The `fengqiao` binary: command line, configuration and wiring. Nothing else — every rule
 //! lives in `domain`, every query in `store`, every route in `web`.
 
+mod bench;
+
 use std::io::BufRead;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -60,6 +62,13 @@ enum Command {
     /// The official calendar.
     #[command(subcommand)]
     Calendar(CalendarCommand),
+    /// Load N generated cases, measure the server (BENCHMARKS.md), write a JSON report.
+    Bench {
+        #[arg(long)]
+        cases: usize,
+        #[arg(long)]
+        report: PathBuf,
+    },
     /// Write a consistent online backup.
     Backup {
         #[arg(long)]
@@ -179,6 +188,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             println!("calendar {number} loaded; deadlines of {recomputed} open case(s) recomputed");
         }
         Command::Backup { out } => backup(&config, &store, &out).await?,
+        Command::Bench { cases, report } => bench::run(store.clone(), &config.data_dir, cases, &report).await?,
     }
     store.close().await;
     Ok(ExitCode::SUCCESS)

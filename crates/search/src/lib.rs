@@ -23,9 +23,11 @@ use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Te
 /// Cases read from the feed at a time.
 const FEED_BATCH: i64 = 2000;
 /// The feed is re-read this far back, so a change committed late by a slow writer (whose
-/// `updated_at` is older than one already indexed) is not missed; re-indexing is idempotent.
-const FEED_OVERLAP_MS: i64 = 5_000;
-const WRITER_MEMORY: usize = 50_000_000;
+/// `updated_at` is older than one already indexed) is not missed. Changes already indexed
+/// are recognised and skipped.
+const FEED_OVERLAP_MS: i64 = 2_000;
+/// One indexing thread with a small arena: the index serves searches, bulk loads are rare.
+const WRITER_MEMORY: usize = 20_000_000;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SearchError {
@@ -54,8 +56,17 @@ pub struct SearchIndex {
     reader: IndexReader,
     writer: Mutex<IndexWriter>,
     fields: Fields,
-    /// Serialises catch-ups; holds the feed's watermark (milliseconds).
-    watermark: tokio::sync::Mutex<i64>,
+    /// Serialises catch-ups; holds the feed's watermark.
+    watermark: tokio::sync::Mutex<Watermark>,
+}
+
+/// How far the index has followed the feed.
+#[derive(Default)]
+struct Watermark {
+    /// The latest `updated_at` indexed (milliseconds).
+    at: i64,
+    /// The versions indexed within the overlap window, to skip them when re-read.
+    recent: std::collections::HashMap<i64, i64>,
 }
 
 /// Whose cases a search may return.
@@ -94,8 +105,9 @@ impl SearchIndex {
             .build();
         index.tokenizers().register("jieba", analyzer);
         let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
-        let writer = index.writer(WRITER_MEMORY)?;
-        let watermark = index.load_metas()?.payload.and_then(|p| p.parse().ok()).unwrap_or(0);
+        let writer = index.writer_with_num_threads(1, WRITER_MEMORY)?;
+        let at = index.load_metas()?.payload.and_then(|p| p.parse().ok()).unwrap_or(0);
+        let watermark = Watermark { at, recent: Default::default() };
         Ok(Self {
             index,
             reader,
@@ -109,14 +121,24 @@ impl SearchIndex {
     pub async fn catch_up(&self, store: &Store) -> Result<usize, SearchError> {
         let mut watermark = self.watermark.lock().await;
         let mut total = 0;
-        let mut since = (*watermark - FEED_OVERLAP_MS).max(0);
+        let mut since = (watermark.at - FEED_OVERLAP_MS).max(0);
         loop {
             let docs = store.search_feed(since, FEED_BATCH).await?;
             let Some(last) = docs.last().map(|d| d.updated_at) else { break };
             let full = docs.len() as i64 == FEED_BATCH;
-            total += docs.len();
-            self.write(&docs, last.max(*watermark))?;
-            *watermark = last.max(*watermark);
+            let fresh: Vec<SearchDoc> =
+                docs.into_iter().filter(|d| watermark.recent.get(&d.id) != Some(&d.updated_at)).collect();
+            if !fresh.is_empty() {
+                let at = last.max(watermark.at);
+                self.write(&fresh, at)?;
+                total += fresh.len();
+                watermark.at = at;
+                for d in &fresh {
+                    watermark.recent.insert(d.id, d.updated_at);
+                }
+                let horizon = watermark.at - FEED_OVERLAP_MS;
+                watermark.recent.retain(|_, updated_at| *updated_at >= horizon);
+            }
             // A full batch whose changes all share one millisecond would loop: step past it.
             since = if full && last == since { last + 1 } else { last };
             if !full {
@@ -234,7 +256,7 @@ mod tests {
         assert_eq!(index.search("(((", &district_a, 10, 0).unwrap().1, 0, "syntax never fails");
         drop(index);
         let reopened = SearchIndex::open(&dir).unwrap();
-        assert_eq!(reopened.watermark.try_lock().map(|w| *w).unwrap(), 3, "the watermark survives a restart");
+        assert_eq!(reopened.watermark.try_lock().map(|w| w.at).unwrap(), 3, "the watermark survives a restart");
         std::fs::remove_dir_all(dir).unwrap();
     }
 }

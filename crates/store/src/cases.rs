@@ -16,7 +16,7 @@ use utoipa::ToSchema;
 
 use crate::calendar::ClockContext;
 use crate::sql::{Arg, Tx, args};
-use crate::stats::{conclusion_counts, day_of, rollup_add, rollup_breakdowns};
+use crate::stats::{conclusion_counts, day_of, rollup_add, rollup_breakdown_add};
 use crate::{Result, Store, StoreError, Viewer, from_ms, rfc3339, to_ms};
 
 /// Largest page of a list.
@@ -177,8 +177,14 @@ pub struct CaseListRow {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct CaseList {
     pub items: Vec<CaseListRow>,
+    /// How many cases match, counted up to 10 000.
     pub total: i64,
+    /// More than 10 000 match: narrow the filters to count them exactly.
+    pub total_capped: bool,
 }
+
+/// Lists count matches up to this many.
+pub const COUNT_LIMIT: i64 = 10_000;
 
 impl From<CaseRow> for CaseListRow {
     fn from(r: CaseRow) -> Self {
@@ -435,8 +441,11 @@ impl Store {
         let day = day_of(now);
         let received = Counts { received: 1, amount_fen: new.amount.map_or(0, |a| a.fen()), ..Counts::default() };
         rollup_add(&mut tx, day, region.as_str(), &received).await?;
-        let breakdown = [("category", category.as_str()), ("channel", new.channel.as_str()), ("risk", risk.as_str())];
-        rollup_breakdowns(&mut tx, day, region.as_str(), breakdown).await?;
+        for (dimension, value) in
+            [("category", category.as_str()), ("channel", new.channel.as_str()), ("risk", risk.as_str())]
+        {
+            rollup_breakdown_add(&mut tx, day, region.as_str(), dimension, value, 1).await?;
+        }
         tx.commit().await?;
 
         let related_cases = self.related_cases(viewer, case_id, &new).await?;
@@ -832,8 +841,12 @@ impl Store {
             conditions.push(format!("(c.number LIKE ${n} ESCAPE '\\' OR c.title LIKE ${n} ESCAPE '\\' OR c.description LIKE ${n} ESCAPE '\\')"));
         }
         let where_clause = conditions.join(" AND ");
-        let (total,): (i64,) =
-            self.fetch_one(&format!("SELECT COUNT(*) FROM cases c WHERE {where_clause}"), args.clone()).await?;
+        // Counting stops at a bound, so a list over millions of cases stays as fast as its page.
+        let count_sql = format!(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM cases c WHERE {where_clause} LIMIT {}) counted",
+            COUNT_LIMIT + 1
+        );
+        let (counted,): (i64,) = self.fetch_one(&count_sql, args.clone()).await?;
         let n = args.len();
         args.extend(args![filter.limit.clamp(1, MAX_PAGE_SIZE), filter.offset.max(0)]);
         let sql = format!(
@@ -843,7 +856,7 @@ impl Store {
         );
         let rows: Vec<CaseRow> = self.fetch_all(&sql, args).await?;
         let items = rows.into_iter().map(CaseListRow::from).collect();
-        Ok(CaseList { items, total })
+        Ok(CaseList { items, total: counted.min(COUNT_LIMIT), total_capped: counted > COUNT_LIMIT })
     }
 
     /// The list rows of the given cases that the viewer may see, in the order given (search
@@ -877,9 +890,18 @@ impl Store {
                 args![since_ms, limit],
             )
             .await?;
-        for doc in &mut docs {
-            let units: Vec<(i64,)> = self.fetch_all("SELECT unit_id FROM case_units WHERE case_id = $1", args![doc.id]).await?;
-            doc.unit_ids = units.into_iter().map(|(u,)| u).collect();
+        if !docs.is_empty() {
+            let ids: Vec<String> = docs.iter().map(|d| d.id.to_string()).collect();
+            // Ids are integers from the database itself: safe to inline, and one query per batch.
+            let sql = format!("SELECT case_id, unit_id FROM case_units WHERE case_id IN ({})", ids.join(", "));
+            let units: Vec<(i64, i64)> = self.fetch_all(&sql, args![]).await?;
+            let mut by_case: std::collections::HashMap<i64, Vec<i64>> = std::collections::HashMap::new();
+            for (case, unit) in units {
+                by_case.entry(case).or_default().push(unit);
+            }
+            for doc in &mut docs {
+                doc.unit_ids = by_case.remove(&doc.id).unwrap_or_default();
+            }
         }
         Ok(docs)
     }

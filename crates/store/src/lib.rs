@@ -13,6 +13,7 @@ pub mod calendar;
 pub mod cases;
 pub mod crypto;
 pub mod demo;
+pub mod generate;
 pub mod org;
 pub mod schema;
 pub(crate) mod sql;

@@ -36,6 +36,17 @@ impl Dialect {
         code.split(';').map(str::trim).filter(|s| !s.is_empty()).map(|s| self.render(s)).collect()
     }
 
+    /// After rows were inserted with explicit ids, the statement that moves the table's id
+    /// sequence past them (PostgreSQL; SQLite needs none).
+    pub fn sequence_reset(self, table: &str) -> Option<String> {
+        match self {
+            Dialect::Sqlite => None,
+            Dialect::Postgres => Some(format!(
+                "SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT COALESCE(MAX(id), 1) FROM {table}))"
+            )),
+        }
+    }
+
     /// Renders the placeholders of a statement for this database.
     pub fn render(self, sql: &str) -> String {
         let id = match self {

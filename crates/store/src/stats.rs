@@ -35,16 +35,21 @@ pub(crate) async fn rollup_add(tx: &mut Tx, day: i64, region: &str, counts: &Cou
     Ok(())
 }
 
-/// Counts one case received under a category, channel and risk colour.
-pub(crate) async fn rollup_breakdowns(tx: &mut Tx, day: i64, region: &str, breakdown: [(&str, &str); 3]) -> Result<()> {
-    for (dimension, value) in breakdown {
-        tx.execute(
-            "INSERT INTO rollup_breakdowns (day, region_code, dimension, value, received) VALUES ($1, $2, $3, $4, 1)
-             ON CONFLICT (day, region_code, dimension, value) DO UPDATE SET received = rollup_breakdowns.received + 1",
-            args![day, region, dimension, value],
-        )
-        .await?;
-    }
+/// Counts cases received under one category, channel or risk colour.
+pub(crate) async fn rollup_breakdown_add(
+    tx: &mut Tx,
+    day: i64,
+    region: &str,
+    dimension: &str,
+    value: &str,
+    received: i64,
+) -> Result<()> {
+    tx.execute(
+        "INSERT INTO rollup_breakdowns (day, region_code, dimension, value, received) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (day, region_code, dimension, value) DO UPDATE SET received = rollup_breakdowns.received + excluded.received",
+        args![day, region, dimension, value, received],
+    )
+    .await?;
     Ok(())
 }
 

@@ -114,32 +114,58 @@ pub struct NoticeFilter {
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
-struct ClockRow {
-    id: i64,
-    number: String,
-    status: String,
-    category: String,
-    channel: String,
-    risk: String,
-    description: String,
-    created_at: i64,
-    contacted_at: Option<i64>,
-    first_dispatched_at: Option<i64>,
-    dispatched_at: Option<i64>,
-    concluded_at: Option<i64>,
-    followed_up_at: Option<i64>,
-    rejected_at: Option<i64>,
-    extension_days: Option<i64>,
-    lead_unit_id: Option<i64>,
-    owner_unit_id: Option<i64>,
-    registering_unit_id: i64,
+pub(crate) struct ClockRow {
+    pub(crate) id: i64,
+    pub(crate) number: String,
+    pub(crate) status: String,
+    pub(crate) category: String,
+    pub(crate) channel: String,
+    pub(crate) risk: String,
+    pub(crate) description: String,
+    pub(crate) created_at: i64,
+    pub(crate) contacted_at: Option<i64>,
+    pub(crate) first_dispatched_at: Option<i64>,
+    pub(crate) dispatched_at: Option<i64>,
+    pub(crate) concluded_at: Option<i64>,
+    pub(crate) followed_up_at: Option<i64>,
+    pub(crate) rejected_at: Option<i64>,
+    pub(crate) extension_days: Option<i64>,
+    pub(crate) lead_unit_id: Option<i64>,
+    pub(crate) owner_unit_id: Option<i64>,
+    pub(crate) registering_unit_id: i64,
 }
 
 const CLOCK_COLUMNS: &str = "c.id, c.number, c.status, c.category, c.channel, c.risk, c.description, c.created_at, c.contacted_at, c.first_dispatched_at,
     c.dispatched_at, c.concluded_at, c.followed_up_at, c.rejected_at, c.lead_unit_id, c.owner_unit_id, c.registering_unit_id,
     (SELECT h.extension_days FROM hops h WHERE h.case_id = c.id ORDER BY h.id DESC LIMIT 1) AS extension_days";
 
+/// The stored form of a case's clocks.
+pub(crate) struct DeadlineColumns {
+    pub respond_by: Option<i64>,
+    pub dispatch_by: Option<i64>,
+    pub conclude_by: Option<i64>,
+    pub follow_up_by: Option<i64>,
+    pub next_due_at: Option<i64>,
+    pub next_notice_at: Option<i64>,
+    pub provisional: bool,
+}
+
 impl ClockRow {
+    /// What the case row stores of its clocks.
+    pub(crate) fn deadline_columns(&self, context: &ClockContext, now: DateTime<Utc>) -> DeadlineColumns {
+        let (deadlines, policy) = self.deadlines(context, now);
+        let due = |kind: ClockKind| deadlines.iter().find(|d| d.clock == kind).and_then(|d| d.due_at).map(to_ms);
+        DeadlineColumns {
+            respond_by: due(ClockKind::Respond),
+            dispatch_by: due(ClockKind::Dispatch),
+            conclude_by: due(ClockKind::Conclude),
+            follow_up_by: due(ClockKind::FollowUp),
+            next_due_at: clocks::next_due(&deadlines).map(to_ms),
+            next_notice_at: next_notice(&deadlines, &policy, context, None),
+            provisional: deadlines.iter().any(|d| d.provisional),
+        }
+    }
+
     fn deadlines(&self, context: &ClockContext, now: DateTime<Utc>) -> (Vec<Deadline>, clocks::ClockPolicy) {
         let category = Category::parse(&self.category).unwrap_or(Category::Other);
         let channel = Channel::parse(&self.channel).unwrap_or(Channel::Window);
@@ -197,20 +223,10 @@ impl Store {
     ) -> Result<()> {
         let row: ClockRow =
             tx.fetch_one(&format!("SELECT {CLOCK_COLUMNS} FROM cases c WHERE c.id = $1"), args![case_id]).await?;
-        let (deadlines, policy) = row.deadlines(context, now);
-        let due = |kind: ClockKind| deadlines.iter().find(|d| d.clock == kind).and_then(|d| d.due_at).map(to_ms);
+        let d = row.deadline_columns(context, now);
         tx.execute(
             "UPDATE cases SET respond_by = $1, dispatch_by = $2, conclude_by = $3, follow_up_by = $4, next_due_at = $5, next_notice_at = $6, deadlines_provisional = $7 WHERE id = $8",
-            args![
-                due(ClockKind::Respond),
-                due(ClockKind::Dispatch),
-                due(ClockKind::Conclude),
-                due(ClockKind::FollowUp),
-                clocks::next_due(&deadlines).map(to_ms),
-                next_notice(&deadlines, &policy, context, None),
-                deadlines.iter().any(|d| d.provisional),
-                case_id,
-            ],
+            args![d.respond_by, d.dispatch_by, d.conclude_by, d.follow_up_by, d.next_due_at, d.next_notice_at, d.provisional, case_id],
         )
         .await?;
         Ok(())
@@ -266,6 +282,14 @@ impl Store {
                 explanation: d.explanation.in_lang(lang).to_owned(),
             })
             .collect())
+    }
+
+    /// How many cases are open (a clock may run on them).
+    pub async fn count_open_cases(&self) -> Result<i64> {
+        let (count,): (i64,) = self
+            .fetch_one("SELECT COUNT(*) FROM cases WHERE status IN ('registered', 'accepted', 'dispatched', 'in_progress', 'concluded')", args![])
+            .await?;
+        Ok(count)
     }
 
     /// Takes or renews a named lease; false when another holder has it.

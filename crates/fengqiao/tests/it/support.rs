@@ -114,6 +114,23 @@ impl TestApp {
         self.clock_ms.store(at.timestamp_millis(), Ordering::SeqCst);
     }
 
+    /// A second server on the same database with its own pool and index: another node.
+    /// Returns its base URL.
+    pub async fn second_server(&self) -> String {
+        let store = self.second_node().await;
+        let search = Arc::new(search::SearchIndex::open(&self.data_dir.join("search-2")).unwrap());
+        let clock_ms = self.clock_ms.clone();
+        let clock = Arc::new(move || match clock_ms.load(Ordering::SeqCst) {
+            0 => chrono::Utc::now(),
+            ms => chrono::DateTime::from_timestamp_millis(ms).unwrap(),
+        });
+        let state = web::AppState { store, clock, node_id: "second".into(), search };
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, web::app(state)).await.unwrap() });
+        base
+    }
+
     /// A second connection pool on the same database: another node.
     pub async fn second_node(&self) -> Store {
         let crypto = Crypto::load_or_create(&self.data_dir, None).unwrap();

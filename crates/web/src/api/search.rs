@@ -61,7 +61,7 @@ pub async fn cases(
     };
     let (ids, total) = state.search.search(&q, &scope, limit, offset).map_err(search_failed)?;
     let items = state.store.case_rows_by_ids(&viewer, &ids).await?;
-    Ok(Json(CaseList { items, total: total as i64 }))
+    Ok(Json(CaseList { items, total: total as i64, total_capped: false }))
 }
 
 fn search_failed(error: search::SearchError) -> ApiError {

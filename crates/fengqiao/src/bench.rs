@@ -1,0 +1,240 @@
+//! `fengqiao bench`: load generated cases, start the server in-process, measure it with
+//! concurrent HTTP clients, and write the JSON report that BENCHMARKS.md explains. Every
+//! figure that has a target is reported next to what limits it, measured in the same run.
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::{Context, bail};
+use serde_json::{Value, json};
+use store::Store;
+
+/// Concurrent clients for reads, lists and searches (the target is stated at 64).
+const CLIENTS: usize = 64;
+/// Concurrent clients registering cases.
+const INTAKE_CLIENTS: usize = 32;
+
+pub async fn run(store: Store, data_dir: &Path, cases: usize, report: &Path) -> anyhow::Result<()> {
+    let now = chrono::Utc::now();
+    store.migrate(now).await?;
+    if store.users().await?.is_empty() {
+        store::demo::load_organisation(&store, now).await?;
+    }
+    eprintln!("bench: generating {cases} cases …");
+    let started = Instant::now();
+    let generated = store.generate_cases(cases, 20261123, now).await?;
+    let generate_s = started.elapsed().as_secs_f64();
+    eprintln!("bench: {} cases, {} events in {generate_s:.1} s", generated.cases, generated.events);
+
+    let search = Arc::new(search::SearchIndex::open(&data_dir.join("search"))?);
+    let started = Instant::now();
+    let indexed = search.catch_up(&store).await?;
+    let index_s = started.elapsed().as_secs_f64();
+    eprintln!("bench: search index caught up with {indexed} cases in {index_s:.1} s");
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr: SocketAddr = listener.local_addr()?;
+    let state =
+        web::AppState { store: store.clone(), clock: Arc::new(chrono::Utc::now), node_id: "bench".into(), search };
+    tokio::spawn(async move { axum::serve(listener, web::app(state)).await });
+    let base = format!("http://{addr}");
+    let client = reqwest::Client::builder().pool_max_idle_per_host(CLIENTS).build()?;
+
+    let intake_token = login(&client, &base, "intake").await?;
+    let city_token = login(&client, &base, "city").await?;
+    let district_token = login(&client, &base, "district").await?;
+
+    // Intake through the API, and the raw store limit for as many rows written in batches.
+    let registrations = (cases / 20).clamp(200, 5000);
+    let body = registration_body();
+    let started = Instant::now();
+    let (c, b, t) = (client.clone(), base.clone(), intake_token.clone());
+    let latencies = drive(INTAKE_CLIENTS, registrations, move |_| {
+        let (client, base, intake_token, body) = (&c, &b, &t, &body);
+        let (client, url, token, body) =
+            (client.clone(), format!("{base}/api/v1/cases"), intake_token.clone(), body.clone());
+        async move {
+            let response = client.post(url).bearer_auth(token).json(&body).send().await?;
+            expect(response.status().as_u16(), 201)
+        }
+    })
+    .await?;
+    let intake_per_s = registrations as f64 / started.elapsed().as_secs_f64();
+    let started = Instant::now();
+    store.generate_cases(registrations, 7, chrono::Utc::now()).await?;
+    let limit_per_s = registrations as f64 / started.elapsed().as_secs_f64();
+    let (intake_p50, intake_p99) = (percentile(&latencies, 50.0), percentile(&latencies, 99.0));
+
+    let first = generated.first_id;
+    let last = first + cases as i64 - 1;
+    let (c, b, t) = (client.clone(), base.clone(), city_token.clone());
+    let read = drive(CLIENTS, 5000, move |i| {
+        let (client, base, city_token) = (&c, &b, &t);
+        let id = first + ((i as i64).wrapping_mul(7919) % (last - first + 1)).abs();
+        let (client, url, token) = (client.clone(), format!("{base}/api/v1/cases/{id}"), city_token.clone());
+        async move { expect(client.get(url).bearer_auth(token).send().await?.status().as_u16(), 200) }
+    })
+    .await?;
+
+    let statuses = ["in_progress", "dispatched", "concluded", "archived", "accepted"];
+    let categories = ["labor", "neighbor", "marriage_family", "contract", "traffic"];
+    let (c, b, t) = (client.clone(), base.clone(), district_token.clone());
+    let list = drive(CLIENTS, 2000, move |i| {
+        let (client, base, district_token) = (&c, &b, &t);
+        let url =
+            format!("{base}/api/v1/cases?status={}&category={}&limit=20", statuses[i % 5], categories[(i / 5) % 5]);
+        let (client, token) = (client.clone(), district_token.clone());
+        async move { expect(client.get(url).bearer_auth(token).send().await?.status().as_u16(), 200) }
+    })
+    .await?;
+
+    let words = ["拖欠工资", "漏水", "物业费", "赡养", "借条", "交通事故", "宅基地", "预付卡", "逾期交房", "装修"];
+    let (c, b, t) = (client.clone(), base.clone(), district_token.clone());
+    let search_latencies = drive(CLIENTS, 1000, move |i| {
+        let (client, base, district_token) = (&c, &b, &t);
+        let url = format!("{base}/api/v1/search/cases?q={}", words[i % words.len()]);
+        let (client, token) = (client.clone(), district_token.clone());
+        async move { expect(client.get(url).bearer_auth(token).send().await?.status().as_u16(), 200) }
+    })
+    .await?;
+
+    let year = chrono::Utc::now().format("%Y");
+    let mut stats = Vec::new();
+    for region in ["620100", "620102"] {
+        let url = format!(
+            "{base}/api/v1/stats/summary?region={region}&from={}-01-01&to={}-12-31",
+            year.to_string().parse::<i32>().unwrap_or(2026) - 1,
+            year
+        );
+        let (c, t) = (client.clone(), city_token.clone());
+        let timings = drive(1, 5, move |_| {
+            let (client, city_token) = (&c, &t);
+            let (client, url, token) = (client.clone(), url.clone(), city_token.clone());
+            async move { expect(client.get(url).bearer_auth(token).send().await?.status().as_u16(), 200) }
+        })
+        .await?;
+        stats.push(percentile(&timings, 50.0));
+    }
+
+    // The first pass catches up with every rung that fell due in the generated year; the pass
+    // measured is the next tick, an hour later, as a running server would make it.
+    let open_cases = store.count_open_cases().await?;
+    let started = Instant::now();
+    let first_pass = store.supervision_sweep("bench", chrono::Utc::now()).await?;
+    let first_pass_ms = started.elapsed().as_secs_f64() * 1000.0;
+    let started = Instant::now();
+    let sweep = store.supervision_sweep("bench", chrono::Utc::now() + chrono::Duration::hours(1)).await?;
+    let sweep_ms = started.elapsed().as_secs_f64() * 1000.0;
+
+    let rss_mb = peak_rss_mb();
+    let report_json = json!({
+        "cases": cases,
+        "backend": store.backend(),
+        "generate": {"cases": generated.cases, "events": generated.events, "seconds": round(generate_s), "per_s": round(generated.cases as f64 / generate_s)},
+        "index": {"cases": indexed, "seconds": round(index_s)},
+        "intake": {"per_s": round(intake_per_s), "limit_per_s": round(limit_per_s), "ratio": round(intake_per_s / limit_per_s), "requests": registrations, "p50_ms": intake_p50, "p99_ms": intake_p99},
+        "read": {"p50_ms": percentile(&read, 50.0), "p99_ms": percentile(&read, 99.0), "requests": read.len(), "clients": CLIENTS},
+        "list": {"p50_ms": percentile(&list, 50.0), "p99_ms": percentile(&list, 99.0), "requests": list.len(), "clients": CLIENTS},
+        "search": {"p50_ms": percentile(&search_latencies, 50.0), "p95_ms": percentile(&search_latencies, 95.0), "requests": search_latencies.len(), "clients": CLIENTS},
+        "stats": {"ms": stats.iter().cloned().fold(0.0, f64::max), "city_ms": stats[0], "district_ms": stats[1]},
+        "sweep": {
+            "open_cases": open_cases, "ms": round(sweep_ms), "cases_checked": sweep.cases_checked, "notices_issued": sweep.notices_issued,
+            "first_pass_ms": round(first_pass_ms), "first_pass_cases_checked": first_pass.cases_checked, "first_pass_notices_issued": first_pass.notices_issued,
+        },
+        "rss_mb": rss_mb,
+    });
+    std::fs::write(report, serde_json::to_string_pretty(&report_json)?)
+        .with_context(|| format!("writing {}", report.display()))?;
+    println!("{}", serde_json::to_string_pretty(&report_json)?);
+    Ok(())
+}
+
+async fn login(client: &reqwest::Client, base: &str, username: &str) -> anyhow::Result<String> {
+    let response: Value = client
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&json!({"username": username, "password": store::demo::DEMO_PASSWORD}))
+        .send()
+        .await?
+        .json()
+        .await?;
+    response["token"].as_str().map(str::to_owned).with_context(|| format!("cannot sign in as {username}: {response}"))
+}
+
+fn registration_body() -> Value {
+    json!({
+        "channel": "window",
+        "description": "申请人在某建筑工地务工，被拖欠工资三个月共计22800元，多次讨要未果。",
+        "amount": "22800.00",
+        "people_count": 1,
+        "location": {"address": "兰州市城关区张掖路街道中山林社区5号", "region_code": "620102002001"},
+        "parties": [
+            {"role": "applicant", "kind": "person", "name": "李某", "id_number": "11010519491231002X", "phone": "13912345678"},
+            {"role": "respondent", "kind": "organization", "name": "甘肃某建筑工程有限公司", "credit_code": "91350200776049653A"}
+        ]
+    })
+}
+
+fn expect(status: u16, wanted: u16) -> anyhow::Result<()> {
+    if status != wanted {
+        bail!("unexpected HTTP status {status} (wanted {wanted})");
+    }
+    Ok(())
+}
+
+/// Runs `total` requests from `clients` concurrent workers; returns each latency in ms.
+async fn drive<F, Fut>(clients: usize, total: usize, request: F) -> anyhow::Result<Vec<f64>>
+where
+    F: Fn(usize) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = anyhow::Result<()>> + Send + 'static,
+{
+    let request = Arc::new(request);
+    let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let mut workers = Vec::new();
+    for _ in 0..clients {
+        let (request, next) = (request.clone(), next.clone());
+        workers.push(tokio::spawn(async move {
+            let mut latencies = Vec::new();
+            loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                if i >= total {
+                    return Ok::<_, anyhow::Error>(latencies);
+                }
+                let started = Instant::now();
+                request(i).await?;
+                latencies.push(started.elapsed().as_secs_f64() * 1000.0);
+            }
+        }));
+    }
+    let mut all = Vec::with_capacity(total);
+    for worker in workers {
+        all.extend(worker.await??);
+    }
+    Ok(all)
+}
+
+fn percentile(latencies: &[f64], p: f64) -> f64 {
+    if latencies.is_empty() {
+        return 0.0;
+    }
+    let mut sorted = latencies.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let rank = ((p / 100.0) * (sorted.len() - 1) as f64).round() as usize;
+    round(sorted[rank.min(sorted.len() - 1)])
+}
+
+fn round(value: f64) -> f64 {
+    (value * 100.0).round() / 100.0
+}
+
+/// The process's peak resident memory (VmHWM), in MB.
+fn peak_rss_mb() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let kb: f64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0.0);
+    round(kb / 1024.0)
+}

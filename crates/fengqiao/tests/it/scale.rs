@@ -1,0 +1,103 @@
+//! Scale: generated cases are as consistent as registered ones, and two nodes on one database
+//! behave as one system.
+
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::on_both_backends;
+use crate::support::{TestApp, id_number, registration};
+
+on_both_backends!(generated_cases_are_consistent, two_nodes_race_on_one_case);
+
+async fn generated_cases_are_consistent(app: TestApp) {
+    let now = chrono::Utc::now();
+    let generated = app.store.generate_cases(600, 42, now).await.unwrap();
+    assert_eq!(generated.cases, 600);
+    assert!(generated.events > 2000, "histories: {generated:?}");
+
+    let audit = app.cli(&["audit", "verify"], None);
+    assert!(audit.status.success(), "{}", String::from_utf8_lossy(&audit.stdout));
+
+    // Every state is represented, through the ordinary list.
+    let district = app.login("district").await;
+    for status in
+        ["registered", "accepted", "rejected", "dispatched", "in_progress", "concluded", "followed_up", "archived"]
+    {
+        let (_, list) = app.get(&format!("/api/v1/cases?status={status}&limit=1"), &district).await;
+        assert!(list["total"].as_i64().unwrap() > 0, "no generated case is {status}");
+    }
+    // A generated case reads like a registered one: personal data decrypts on request.
+    let (status, case) = app
+        .get(&format!("/api/v1/cases/{}?reveal=true&reason=check", generated.first_id), &app.login("intake").await)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{case}");
+    let full = case["parties"][0]["id_number"].as_str().unwrap();
+    assert!(
+        domain::identity::IdNumber::parse(full, chrono::NaiveDate::from_ymd_opt(2100, 1, 1).unwrap()).is_ok(),
+        "{full}"
+    );
+
+    // Rollups equal the recount; the search index takes them all.
+    let city = app.login("city").await;
+    let today = now.with_timezone(&domain::china_time()).date_naive();
+    let from = today - chrono::Duration::days(400);
+    let (_, summary) = app.get(&format!("/api/v1/stats/summary?region=620100&from={from}&to={today}"), &city).await;
+    let recount =
+        app.store.stats_recount(&domain::org::RegionCode::parse("620100").unwrap(), from, today).await.unwrap();
+    assert_eq!(summary, serde_json::to_value(&recount).unwrap());
+    assert_eq!(summary["received"], 600);
+    let (_, found) = app.get("/api/v1/search/cases?q=%E6%BC%8F%E6%B0%B4&limit=5", &district).await;
+    assert!(found["total"].as_i64().unwrap() > 0, "{found}");
+
+    // The store goes on after the generator: ids and case numbers do not collide.
+    let (status, registered) = app
+        .post(
+            "/api/v1/cases",
+            &app.login("intake").await,
+            registration(&id_number("620102", "19800101", 1), "13912345678"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{registered}");
+    assert!(registered["id"].as_i64().unwrap() > generated.first_id + 599);
+}
+
+async fn two_nodes_race_on_one_case(app: TestApp) {
+    let second = app.second_server().await;
+    let intake = app.login("intake").await;
+    let case = app.register(&intake, registration(&id_number("620102", "19800101", 2), "13912345678")).await;
+    let mut version = case["version"].as_i64().unwrap();
+    for round in 0..5 {
+        let mut racers = Vec::new();
+        for i in 0..6 {
+            let base = if i % 2 == 0 { app.base.clone() } else { second.clone() };
+            let (client, token, id) = (app.client.clone(), intake.clone(), case["id"].clone());
+            racers.push(tokio::spawn(async move {
+                let response = client
+                    .post(format!("{base}/api/v1/cases/{id}/actions"))
+                    .bearer_auth(token)
+                    .json(&json!({"action": "note", "text": format!("round {round} racer {i}"), "version": version}))
+                    .send()
+                    .await
+                    .unwrap();
+                response.status()
+            }));
+        }
+        let mut outcomes = Vec::new();
+        for racer in racers {
+            outcomes.push(racer.await.unwrap());
+        }
+        assert_eq!(outcomes.iter().filter(|s| **s == StatusCode::OK).count(), 1, "round {round}: {outcomes:?}");
+        assert!(outcomes.iter().all(|s| *s == StatusCode::OK || *s == StatusCode::CONFLICT), "{outcomes:?}");
+        version += 1;
+    }
+    // Both nodes see the same case, and the history has no gap.
+    let path = format!("/api/v1/cases/{}/events", case["id"]);
+    let (_, events) = app.get(&path, &intake).await;
+    let response = app.client.get(format!("{second}{path}")).bearer_auth(&intake).send().await.unwrap();
+    let events_2: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(events, events_2);
+    let seqs: Vec<i64> = events.as_array().unwrap().iter().map(|e| e["seq"].as_i64().unwrap()).collect();
+    assert_eq!(seqs, (1..=6).collect::<Vec<i64>>());
+    let audit = app.cli(&["audit", "verify"], None);
+    assert!(audit.status.success(), "{}", String::from_utf8_lossy(&audit.stdout));
+}
