@@ -290,7 +290,7 @@ pub struct CategoryScore {
 /// Trains on every example whose position is not a multiple of `fold`, tests on the rest:
 /// overall accuracy and per-category scores.
 pub fn evaluate(examples: &[Example], fold: usize) -> (f64, Vec<CategoryScore>) {
-    let held_out = |i: &usize| i % fold == 0;
+    let held_out = |i: &usize| i.is_multiple_of(fold);
     let train: Vec<Example> = examples.iter().enumerate().filter(|(i, _)| !held_out(i)).map(|(_, e)| e.clone()).collect();
     let test: Vec<&Example> = examples.iter().enumerate().filter(|(i, _)| held_out(i)).map(|(_, e)| e).collect();
     let model = Classifier::train(&train);
