@@ -160,6 +160,9 @@ pub struct LocationInput {
     /// A grid id (number or string of digits).
     #[schema(value_type = Option<String>)]
     pub grid_id: Option<serde_json::Value>,
+    /// Latitude (WGS-84 or GCJ-02 as the deployment's grid polygons use), with `lng`: the grid is found by its polygon.
+    pub lat: Option<f64>,
+    pub lng: Option<f64>,
 }
 
 #[derive(Debug, Default, Deserialize, ToSchema)]
@@ -191,6 +194,8 @@ pub struct NewCase {
     pub address: Option<String>,
     pub region_code: Option<RegionCode>,
     pub grid_id: Option<i64>,
+    /// A point `(lng, lat)` where the dispute happened.
+    pub point: Option<(f64, f64)>,
     pub parties: Vec<NewParty>,
     pub external_ref: Option<String>,
 }
@@ -251,6 +256,23 @@ impl CaseRegistration {
             }))
         });
         let grid_id = location.grid_id.and_then(|v| c.check(parse_id("location.grid_id", &v)));
+        let point = match (location.lng, location.lat) {
+            (Some(lng), Some(lat)) if (-180.0..=180.0).contains(&lng) && (-90.0..=90.0).contains(&lat) => {
+                Some((lng, lat))
+            }
+            (None, None) => None,
+            _ => {
+                c.push(FieldError::new(
+                    "location.lat",
+                    "invalid_point",
+                    Message::new(
+                        "location.lat 与 location.lng 须同时给出，纬度在 -90 到 90、经度在 -180 到 180 之间",
+                        "give location.lat and location.lng together, latitude within ±90 and longitude within ±180",
+                    ),
+                ));
+                None
+            }
+        };
         let external_ref = c.optional_text("external_ref", self.external_ref.as_deref(), limits::EXTERNAL_REF);
 
         let inputs = self.parties.unwrap_or_default();
@@ -291,6 +313,7 @@ impl CaseRegistration {
             address,
             region_code,
             grid_id,
+            point,
             parties: parties.into_iter().flatten().collect(),
             external_ref,
         })

@@ -11,7 +11,6 @@ pub mod history;
 pub mod identity;
 pub mod org;
 pub mod stats;
-pub mod triage;
 pub mod validation;
 pub mod workflow;
 

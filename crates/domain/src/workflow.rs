@@ -60,10 +60,12 @@ pub enum Command {
     Reject {
         reason: String,
     },
-    /// 分流 — to a lead unit, with assisting units for joint handling.
+    /// 分流 — to a lead unit, with assisting units for joint handling; a reason when the
+    /// dispatcher overrides the suggested route.
     Dispatch {
         unit_id: i64,
         assist_unit_ids: Vec<i64>,
+        reason: Option<String>,
     },
     /// 签收.
     Sign,
@@ -138,8 +140,8 @@ impl Command {
             | Command::Reopen { reason } => {
                 json!({ "reason": reason })
             }
-            Command::Dispatch { unit_id, assist_unit_ids } => {
-                json!({ "unit_id": unit_id, "assist_unit_ids": assist_unit_ids })
+            Command::Dispatch { unit_id, assist_unit_ids, reason } => {
+                json!({ "unit_id": unit_id, "assist_unit_ids": assist_unit_ids, "reason": reason })
             }
             Command::Transfer { unit_id, reason } => {
                 json!({ "unit_id": unit_id, "reason": reason })
@@ -204,7 +206,8 @@ impl ActionRequest {
                         Message::new("牵头单位不能同时是协办单位", "the lead unit cannot also assist"),
                     ));
                 }
-                unit_id.map(|unit_id| Command::Dispatch { unit_id, assist_unit_ids })
+                let reason = c.optional_text("reason", self.reason.as_deref(), REASON_MAX);
+                unit_id.map(|unit_id| Command::Dispatch { unit_id, assist_unit_ids, reason })
             }
             Some("sign") => Some(Command::Sign),
             Some("return") => reason(&mut c).map(|reason| Command::Return { reason }),
@@ -483,7 +486,7 @@ pub fn decide(state: &CaseState, actor: Actor, command: &Command) -> Result<Tran
         Command::Note { .. } => {}
         Command::Accept => t.status = Status::Accepted,
         Command::Reject { .. } => t.status = Status::Rejected,
-        Command::Dispatch { unit_id, assist_unit_ids } => open_hop(&mut t, *unit_id, assist_unit_ids.clone()),
+        Command::Dispatch { unit_id, assist_unit_ids, .. } => open_hop(&mut t, *unit_id, assist_unit_ids.clone()),
         Command::Transfer { unit_id, .. } => open_hop(&mut t, *unit_id, Vec::new()),
         Command::Sign => {
             t.status = Status::InProgress;

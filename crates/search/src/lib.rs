@@ -233,6 +233,7 @@ mod tests {
             category: "labor".into(),
             status: "registered".into(),
             region_code: region.into(),
+            owner_unit_id: None,
             unit_ids: units,
             updated_at: id,
         };

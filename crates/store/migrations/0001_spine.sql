@@ -69,6 +69,7 @@ CREATE TABLE cases (
     channel TEXT NOT NULL,
     category TEXT NOT NULL,
     category_source TEXT NOT NULL,    -- client | suggested
+    category_suggestion TEXT,         -- JSON {category, confidence, words} from the classifier
     risk TEXT NOT NULL,
     risk_reasons TEXT NOT NULL,       -- JSON array
     title TEXT,
@@ -81,7 +82,8 @@ CREATE TABLE cases (
     region_code TEXT NOT NULL,        -- jurisdiction (属地)
     grid_id BIGINT REFERENCES grids (id),
     level TEXT NOT NULL,              -- the level handling it: community | street | district | city
-    routing TEXT NOT NULL,            -- JSON {unit_id, level, reasons}
+    routing TEXT NOT NULL,            -- JSON {unit_id, level, assist_unit_ids, joint, reasons, rules}
+    emergency TEXT,                   -- the 110/120 instruction given at intake, if any
     lead_unit_id BIGINT REFERENCES units (id),
     owner_unit_id BIGINT REFERENCES units (id), -- the centre responsible now (moves up on escalation)
     registering_unit_id BIGINT NOT NULL REFERENCES units (id),

@@ -7,7 +7,6 @@ use domain::history::{EventFields, GENESIS, event_hash};
 use domain::identity::mask_middle;
 use domain::org::{RegionCode, RegionLevel};
 use domain::stats::Counts;
-use domain::triage::{self, RiskThresholds};
 use domain::validation::{FieldError, Message};
 use domain::workflow::{self, Actor, CaseState, Command, HopChange, Satisfaction};
 use serde::Serialize;
@@ -35,9 +34,13 @@ pub struct CaseView {
     pub category: Category,
     /// client | suggested
     pub category_source: String,
+    /// What the classifier suggested, and why, even when the client chose the category.
+    pub category_suggestion: Option<crate::triage::CategorySuggestion>,
     pub risk: Risk,
     pub risk_reasons: Vec<String>,
     pub routing: Routing,
+    /// An emergency in progress at intake: the instruction to call 110/120 that was given.
+    pub emergency: Option<String>,
     pub lead_unit_id: Option<i64>,
     pub assist_unit_ids: Vec<i64>,
     pub title: Option<String>,
@@ -61,13 +64,9 @@ pub struct CaseView {
     pub updated_at: String,
 }
 
-/// The suggested route: the unit that should lead, at which level, and why.
-#[derive(Debug, Clone, Serialize, serde::Deserialize, ToSchema)]
-pub struct Routing {
-    pub unit_id: Option<i64>,
-    pub level: RegionLevel,
-    pub reasons: Vec<String>,
-}
+/// The suggested route: the unit that should lead, the assisting units, at which level, and
+/// every rule that fired.
+pub use triage::routing::Route as Routing;
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct LocationView {
@@ -216,6 +215,8 @@ pub struct SearchDoc {
     pub category: String,
     pub status: String,
     pub region_code: String,
+    pub owner_unit_id: Option<i64>,
+    /// The units that see the case wherever it is: its owner and the units assigned to it.
     #[sqlx(skip)]
     pub unit_ids: Vec<i64>,
     /// Milliseconds; the feed's watermark.
@@ -228,7 +229,7 @@ pub struct RevealRequest {
     pub reason: String,
 }
 
-const CASE_COLUMNS: &str = "id, number, version, status, channel, category, category_source, risk, risk_reasons, routing, lead_unit_id, title, description, amount_fen, people_count, occurred_at, address, region_code, grid_id, outcome, summary, satisfaction, external_ref, respond_by, dispatch_by, conclude_by, follow_up_by, created_at, updated_at, level, contacted_at, first_dispatched_at, dispatched_at";
+const CASE_COLUMNS: &str = "id, number, version, status, channel, category, category_source, risk, risk_reasons, routing, lead_unit_id, title, description, amount_fen, people_count, occurred_at, address, region_code, grid_id, outcome, summary, satisfaction, external_ref, respond_by, dispatch_by, conclude_by, follow_up_by, created_at, updated_at, level, contacted_at, first_dispatched_at, dispatched_at, category_suggestion, emergency";
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub(crate) struct CaseRow {
@@ -265,6 +266,8 @@ pub(crate) struct CaseRow {
     contacted_at: Option<i64>,
     first_dispatched_at: Option<i64>,
     dispatched_at: Option<i64>,
+    category_suggestion: Option<String>,
+    emergency: Option<String>,
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -310,12 +313,12 @@ impl CaseRow {
 }
 
 /// The scope condition on `cases` (alias `c`) for a viewer: the region subtree, plus the
-/// cases their unit is assigned to. Arguments start at `$first`.
+/// cases their unit owns (the centre responsible) or is assigned to. Arguments start at `$first`.
 fn scope_condition(viewer: &Viewer, first: usize, args: &mut Vec<Arg>) -> String {
     let (low, high) = viewer.scope.region.subtree_range();
     args.extend(args![low, high, viewer.scope.unit_id]);
     format!(
-        "((c.region_code BETWEEN ${} AND ${}) OR EXISTS (SELECT 1 FROM case_units cu WHERE cu.case_id = c.id AND cu.unit_id = ${}))",
+        "((c.region_code BETWEEN ${} AND ${}) OR c.owner_unit_id = ${2} OR EXISTS (SELECT 1 FROM case_units cu WHERE cu.case_id = c.id AND cu.unit_id = ${2}))",
         first,
         first + 1,
         first + 2
@@ -348,28 +351,21 @@ impl Store {
         }
         let unit = self.unit(viewer.unit_id).await?.ok_or(StoreError::NotFound { what: "unit" })?;
         let unit_region = RegionCode::parse(&unit.region_code).map_err(|e| StoreError::Setup(e.to_string()))?;
-        let (region, grid_id) = self.case_place(&new, &unit_region).await?;
-
-        let suggestion =
-            triage::suggest_category(&format!("{} {}", new.title.as_deref().unwrap_or(""), new.description));
-        let (category, category_source) = match new.category {
-            Some(category) => (category, "client"),
-            None => (suggestion.category, "suggested"),
-        };
-        let thresholds = RiskThresholds::default();
-        let (risk, risk_reasons) = triage::assess_risk(&new, category, &thresholds);
-        let (level, mut reasons) = triage::suggest_level(&new, risk, unit_region.level(), &thresholds);
-        if category_source == "suggested" && !suggestion.words.is_empty() {
-            reasons.push(format!("类型建议依据：{}", suggestion.words.join("、")));
-        }
-        let routing_unit = self.centre_for(&region, level).await?;
-        match &routing_unit {
-            Some(u) => reasons.push(format!("牵头建议：{}", u.name)),
-            None => reasons.push("本部署中没有该层级的综治中心，请人工指定".to_owned()),
-        }
-        let routing = Routing { unit_id: routing_unit.map(|u| u.id), level, reasons };
-
         let context = self.clock_context().await?;
+        let today = now.with_timezone(&domain::china_time()).date_naive();
+        let triage = self.triage(&new, &unit_region, spring_festival(&context.calendar, today), now).await?;
+        let (region, grid_id, category, category_source, risk) =
+            (triage.region.clone(), triage.grid_id, triage.category, triage.category_source.as_str(), triage.risk);
+        let risk_reasons = triage.risk_reasons.clone();
+        let routing = triage.route.clone();
+        // The centre that owns the case until it is dispatched: the registering unit's own
+        // centre (the registering unit itself when it is one).
+        let owner_centre = self.centre_for(&unit_region, unit_region.level()).await?;
+        let owner = owner_centre.as_ref().map_or(viewer.unit_id, |c| c.id);
+        // The case's level is its owner's: the level of the centre responsible for it now.
+        let owner_level = owner_centre
+            .and_then(|c| RegionCode::parse(&c.region_code).ok())
+            .map_or(unit_region.level(), |r| r.level());
         let now_ms = to_ms(now);
         let year = now.with_timezone(&domain::china_time()).year();
         let mut tx = self.begin().await?;
@@ -382,13 +378,13 @@ impl Store {
             )
             .await?;
         let number = self.options.case_number_format.render(year, unit_region.county(), serial);
-        let level_code = json!(level).as_str().unwrap_or("district").to_owned();
+        let level_code = json!(owner_level).as_str().unwrap_or("district").to_owned();
         let (case_id,): (i64,) = tx
             .fetch_one(
-                "INSERT INTO cases (number, version, status, channel, category, category_source, risk, risk_reasons, title, description,
+                "INSERT INTO cases (category_suggestion, emergency, number, version, status, channel, category, category_source, risk, risk_reasons, title, description,
                     amount_fen, people_count, occurred_at, address, address_key, region_code, grid_id, level, routing,
                     registering_unit_id, registered_by, external_ref, owner_unit_id, created_at, updated_at, event_seq, event_hash)
-                 VALUES ($1, 1, 'registered', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $22, 0, $23)
+                 VALUES ($24, $25, $1, 1, 'registered', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $22, 0, $23)
                  RETURNING id",
                 args![
                     number.clone(),
@@ -411,9 +407,11 @@ impl Store {
                     viewer.unit_id,
                     viewer.user_id,
                     new.external_ref.clone(),
-                    routing.unit_id.unwrap_or(viewer.unit_id),
+                    owner,
                     now_ms,
                     GENESIS,
+                    json!(triage.suggestion).to_string(),
+                    triage.emergency.clone(),
                 ],
             )
             .await?;
@@ -429,6 +427,8 @@ impl Store {
             "risk_reasons": risk_reasons,
             "region_code": region.as_str(),
             "routing": routing,
+            "place": triage.place_reason,
+            "emergency": triage.emergency,
             "parties": new.parties.iter().map(|p| json!({
                 "role": p.role, "kind": p.kind, "name": p.name,
                 "id_number": p.id_number.as_ref().map(|i| i.masked()),
@@ -455,7 +455,11 @@ impl Store {
 
     /// Where the case belongs: its region (checked against this deployment's organisation)
     /// and grid. Without a place, the registering unit's region.
-    async fn case_place(&self, new: &NewCase, unit_region: &RegionCode) -> Result<(RegionCode, Option<i64>)> {
+    pub(crate) async fn case_place(
+        &self,
+        new: &NewCase,
+        unit_region: &RegionCode,
+    ) -> Result<(RegionCode, Option<i64>)> {
         let grid = match new.grid_id {
             Some(id) => Some(self.grid(id).await?.ok_or_else(|| {
                 StoreError::invalid(FieldError::new(
@@ -736,8 +740,13 @@ impl Store {
             routing: serde_json::from_str(&row.routing).unwrap_or(Routing {
                 unit_id: None,
                 level: row.level(),
+                assist_unit_ids: Vec::new(),
+                joint: false,
                 reasons: Vec::new(),
+                rules: Vec::new(),
             }),
+            category_suggestion: row.category_suggestion.as_deref().and_then(|s| serde_json::from_str(s).ok()),
+            emergency: row.emergency.clone(),
             lead_unit_id: row.lead_unit_id,
             assist_unit_ids: assists.into_iter().map(|(u,)| u).collect(),
             title: row.title.clone(),
@@ -886,7 +895,7 @@ impl Store {
     pub async fn search_feed(&self, since_ms: i64, limit: i64) -> Result<Vec<SearchDoc>> {
         let mut docs: Vec<SearchDoc> = self
             .fetch_all(
-                "SELECT id, number, title, description, category, status, region_code, updated_at FROM cases WHERE updated_at >= $1 ORDER BY updated_at, id LIMIT $2",
+                "SELECT id, number, title, description, category, status, region_code, owner_unit_id, updated_at FROM cases WHERE updated_at >= $1 ORDER BY updated_at, id LIMIT $2",
                 args![since_ms, limit],
             )
             .await?;
@@ -901,6 +910,7 @@ impl Store {
             }
             for doc in &mut docs {
                 doc.unit_ids = by_case.remove(&doc.id).unwrap_or_default();
+                doc.unit_ids.extend(doc.owner_unit_id);
             }
         }
         Ok(docs)
@@ -930,7 +940,7 @@ impl Store {
             }
         })?;
         let target_unit = match &command {
-            Command::Dispatch { unit_id, assist_unit_ids } => {
+            Command::Dispatch { unit_id, assist_unit_ids, .. } => {
                 for (i, unit) in std::iter::once(unit_id).chain(assist_unit_ids).enumerate() {
                     if self.unit(*unit).await?.is_none() {
                         let field = if i == 0 { "unit_id".to_owned() } else { format!("assist_unit_ids[{}]", i - 1) };
@@ -973,6 +983,12 @@ impl Store {
         }
         if t.reopened {
             data["reopened"] = json!(true);
+        }
+        // A dispatch elsewhere than the suggested route is an override, kept with its reason.
+        let suggested: Option<i64> = serde_json::from_str::<Routing>(&row.routing).ok().and_then(|r| r.unit_id);
+        if let (Command::Dispatch { unit_id, .. }, Some(suggested)) = (&command, suggested) {
+            data["suggested_unit_id"] = json!(suggested);
+            data["override"] = json!(*unit_id != suggested);
         }
         let mut tx = self.begin().await?;
         let head = lock_head(&mut tx, id).await?;
@@ -1130,6 +1146,30 @@ impl Store {
         }
         Ok(())
     }
+}
+
+impl Store {
+    /// The triage a registration would get, without registering it.
+    pub async fn triage_preview(
+        &self,
+        new: &NewCase,
+        registering_region: &RegionCode,
+        now: DateTime<Utc>,
+    ) -> Result<crate::triage::Triage> {
+        let context = self.clock_context().await?;
+        let today = now.with_timezone(&domain::china_time()).date_naive();
+        self.triage(new, registering_region, spring_festival(&context.calendar, today), now).await
+    }
+}
+
+/// The first day of the Spring Festival holiday on or after `today`, from the calendar.
+fn spring_festival(calendar: &domain::calendar::Calendar, today: chrono::NaiveDate) -> Option<chrono::NaiveDate> {
+    calendar
+        .years()
+        .flat_map(|y| &y.holidays)
+        .filter(|h| h.name.contains("春节") && h.rest[1] >= today)
+        .map(|h| h.rest[0])
+        .min()
 }
 
 fn stale(current: i64) -> StoreError {

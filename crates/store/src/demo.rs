@@ -4,7 +4,7 @@
 //! as real cases, so their histories verify.
 
 use chrono::{DateTime, Duration, Utc};
-use domain::case::{CaseRegistration, Outcome};
+use domain::case::{CaseRegistration, Category, Outcome};
 use domain::identity::id_check_character;
 use domain::org::{RegionCode, Role, UnitKind};
 use domain::workflow::{Command, Satisfaction};
@@ -13,6 +13,7 @@ use serde_json::json;
 use crate::org::{NewRegion, NewUnit};
 use crate::sql::args;
 use crate::{Result, Store, StoreError, Viewer};
+use triage::routing::{CatalogueEntry, CatalogueRole};
 
 /// Every demo user's password.
 pub const DEMO_PASSWORD: &str = "fengqiao-demo";
@@ -75,6 +76,7 @@ pub async fn load_if_empty(store: &Store, now: DateTime<Utc>) -> Result<bool> {
 /// The organisation and the demo users without any case: what tests start from.
 pub async fn load_organisation(store: &Store, now: DateTime<Utc>) -> Result<Units> {
     let units = organisation(store).await?;
+    catalogue(store).await?;
     for (username, display, role, unit_key) in USERS {
         let unit_id = units.id(unit_key)?;
         store.user_create(username, display, *role, unit_id, DEMO_PASSWORD, now).await?;
@@ -199,6 +201,29 @@ async fn organisation(store: &Store) -> Result<Units> {
         units.push((*key, id));
     }
     Ok(Units(units))
+}
+
+/// The routing catalogue from the units' sectors: professional mediation organisations lead the
+/// cases of their field in their area, departments assist.
+async fn catalogue(store: &Store) -> Result<()> {
+    let mut entries = Vec::new();
+    for unit in store.units().await? {
+        let Ok(code) = RegionCode::parse(&unit.region_code) else { continue };
+        let role = match unit.kind.as_str() {
+            "industry_mediation" | "mediation_committee" => CatalogueRole::Lead,
+            _ => CatalogueRole::Assist,
+        };
+        for category in unit.categories.split_whitespace().filter_map(Category::parse) {
+            entries.push(CatalogueEntry {
+                category,
+                region_prefix: Some(code.significant().to_owned()),
+                unit_id: unit.id,
+                role,
+                note: None,
+            });
+        }
+    }
+    store.routing_catalogue_put(entries).await
 }
 
 fn region(code: &str) -> RegionCode {
@@ -400,7 +425,7 @@ async fn cases(store: &Store, units: &Units, now: DateTime<Utc>) -> Result<()> {
         let goes_on =
             ["dispatched", "in_progress", "concluded", "followed_up", "archived", "returned"].contains(&target);
         if goes_on {
-            steps.push((dispatcher, Command::Dispatch { unit_id: unit, assist_unit_ids: Vec::new() }));
+            steps.push((dispatcher, Command::Dispatch { unit_id: unit, assist_unit_ids: Vec::new(), reason: None }));
         }
         if target == "returned" {
             steps.push((handler, Command::Return { reason: "不属于本单位职责范围，建议交由属地街道办理".into() }));

@@ -19,6 +19,7 @@ pub mod schema;
 pub(crate) mod sql;
 pub mod stats;
 pub mod supervision;
+pub mod triage;
 
 use std::path::Path;
 use std::str::FromStr;
@@ -125,6 +126,7 @@ pub struct Store {
     pub(crate) db: Db,
     pub(crate) crypto: Crypto,
     pub(crate) options: StoreOptions,
+    pub(crate) triage_cache: triage::TriageCache,
 }
 
 impl Store {
@@ -152,7 +154,7 @@ impl Store {
                 "unsupported database URL {url:?}: use sqlite://FILE or postgres://…"
             )));
         };
-        Ok(Self { db, crypto, options })
+        Ok(Self { db, crypto, options, triage_cache: Default::default() })
     }
 
     pub fn backend(&self) -> &'static str {

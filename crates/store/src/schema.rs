@@ -11,6 +11,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "spine", include_str!("../migrations/0001_spine.sql")),
     (2, "supervision", include_str!("../migrations/0002_supervision.sql")),
     (3, "rollups", include_str!("../migrations/0003_rollups.sql")),
+    (4, "triage", include_str!("../migrations/0004_triage.sql")),
 ];
 
 /// What differs between SQLite and PostgreSQL. Everything else is shared.

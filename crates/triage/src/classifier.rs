@@ -291,10 +291,12 @@ pub struct CategoryScore {
 /// overall accuracy and per-category scores.
 pub fn evaluate(examples: &[Example], fold: usize) -> (f64, Vec<CategoryScore>) {
     let held_out = |i: &usize| i.is_multiple_of(fold);
-    let train: Vec<Example> = examples.iter().enumerate().filter(|(i, _)| !held_out(i)).map(|(_, e)| e.clone()).collect();
+    let train: Vec<Example> =
+        examples.iter().enumerate().filter(|(i, _)| !held_out(i)).map(|(_, e)| e.clone()).collect();
     let test: Vec<&Example> = examples.iter().enumerate().filter(|(i, _)| held_out(i)).map(|(_, e)| e).collect();
     let model = Classifier::train(&train);
-    let results: Vec<(Category, Category)> = test.iter().map(|e| (e.category, model.predict(&e.text).category)).collect();
+    let results: Vec<(Category, Category)> =
+        test.iter().map(|e| (e.category, model.predict(&e.text).category)).collect();
     let correct = results.iter().filter(|(truth, guess)| truth == guess).count();
     let scores = Category::ALL
         .iter()

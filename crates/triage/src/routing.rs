@@ -83,15 +83,18 @@ pub struct RouteFacts<'a> {
 }
 
 /// The suggested route.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Route {
     /// The lead unit.
     pub unit_id: Option<i64>,
     pub level: RegionLevel,
+    #[serde(default)]
     pub assist_unit_ids: Vec<i64>,
     /// Lead plus assisting units: 联合调处.
+    #[serde(default)]
     pub joint: bool,
     pub reasons: Vec<String>,
+    #[serde(default)]
     /// The rules that fired: territory, level:amount, level:people, level:risk, level:cross_jurisdiction, sector:lead, sector:assist.
     pub rules: Vec<String>,
 }

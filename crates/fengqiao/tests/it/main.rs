@@ -7,3 +7,4 @@ mod stats;
 mod supervision;
 mod support;
 mod tidy;
+mod triage;

@@ -125,7 +125,13 @@ async fn every_status_and_every_refusal(app: TestApp) {
         ],
     )
     .await;
-    assert_eq!(escalated["routing"]["level"], "district");
+    // The route suggested at intake: the labour mediation centre leads (sector), the community
+    // centre assists (territory) — and the escalation moved the case, not the suggestion.
+    assert_eq!(
+        (escalated["routing"]["unit_id"].as_i64(), escalated["routing"]["joint"].as_bool()),
+        (Some(labour), Some(true))
+    );
+    assert_eq!(escalated["routing"]["rules"], json!(["territory", "sector:lead", "sector:assist"]), "人社局 assists");
 }
 
 async fn the_calendar_api_and_its_administration(app: TestApp) {

@@ -7,6 +7,7 @@ mod org;
 mod search;
 mod stats;
 mod supervision;
+mod triage;
 
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -41,4 +42,9 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(supervision::work))
         .routes(routes!(stats::summary))
         .routes(routes!(search::cases))
+        .routes(routes!(triage::rules, triage::put_rules))
+        .routes(routes!(triage::catalogue, triage::put_catalogue))
+        .routes(routes!(triage::add_example))
+        .routes(routes!(triage::address))
+        .routes(routes!(triage::preview))
 }

@@ -1,0 +1,236 @@
+//! Triage on the real database: repeat parties and respondent clusters, places from addresses
+//! and points, routes with their rules, overrides, emergencies, and the rules as data.
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::on_both_backends;
+use crate::support::{TestApp, id_number, registration};
+
+on_both_backends!(
+    repeat_parties_and_respondent_clusters_raise_the_colour,
+    places_come_from_addresses_and_points,
+    routes_name_their_rules_and_overrides_are_kept,
+    emergencies_are_diverted_and_rules_are_data,
+);
+
+fn neighbour_case(id: &str, phone: &str) -> Value {
+    let mut body = registration(id, phone);
+    body["description"] = json!("楼上住户卫生间漏水导致天花板发霉，双方协商未果。");
+    body["amount"] = json!("3000.00");
+    body["parties"][1] = json!({"role": "respondent", "kind": "person", "name": "王某"});
+    body
+}
+
+async fn repeat_parties_and_respondent_clusters_raise_the_colour(app: TestApp) {
+    let intake = app.login("intake").await;
+    let person = id_number("620102", "19700101", 1);
+    let first = app.register(&intake, neighbour_case(&person, "13900000001")).await;
+    assert_eq!(first["risk"], "none", "{}", first["risk_reasons"]);
+    let second = app.register(&intake, neighbour_case(&person, "13900000002")).await;
+    assert_eq!(second["risk"], "yellow");
+    assert!(second["risk_reasons"][0].as_str().unwrap().contains("同一当事人"), "{}", second["risk_reasons"]);
+    app.register(&intake, neighbour_case(&person, "13900000003")).await;
+    let fourth = app.register(&intake, neighbour_case(&person, "13900000004")).await;
+    assert_eq!(fourth["risk"], "orange", "{}", fourth["risk_reasons"]);
+
+    // Three different people against one company: the third sees the cluster.
+    let company = |i: u32| {
+        let mut body = neighbour_case(&id_number("620102", "19800101", 100 + i), &format!("1370000000{i}"));
+        body["description"] = json!("某装修公司收取定金后迟迟不施工，要求退还定金。");
+        body["parties"][1] = json!({"role": "respondent", "kind": "organization", "name": "兰州某装饰工程有限公司", "credit_code": "91350200776049653A"});
+        body
+    };
+    app.register(&intake, company(1)).await;
+    app.register(&intake, company(2)).await;
+    let third = app.register(&intake, company(3)).await;
+    assert_eq!(third["risk"], "orange");
+    assert!(
+        third["risk_reasons"].as_array().unwrap().iter().any(|r| r.as_str().unwrap().contains("同一被申请人")),
+        "{}",
+        third["risk_reasons"]
+    );
+}
+
+async fn places_come_from_addresses_and_points(app: TestApp) {
+    let intake = app.login("intake").await;
+    let mut body = neighbour_case(&id_number("620102", "19700101", 2), "13900000009");
+    body["location"] = json!({"address": "兰州市七里河区西园街道彭家坪社区8号楼"});
+    let case = app.register(&intake, body).await;
+    assert_eq!(case["location"]["region_code"], "620103001002", "parsed down to the community");
+    let (_, events) = app.get(&format!("/api/v1/cases/{}/events", case["id"]), &app.login("city").await).await;
+    assert!(events[0]["data"]["place"].as_str().unwrap().contains("地址解析"), "{}", events[0]["data"]);
+
+    // A point inside a grid's polygon places the case in that grid.
+    let grid = app.store.grids().await.unwrap().into_iter().find(|g| g.community_code == "620102002002").unwrap();
+    app.sql(&format!(
+        "UPDATE grids SET polygon = '[[103.80,36.05],[103.82,36.05],[103.82,36.07],[103.80,36.07]]' WHERE id = {}",
+        grid.id
+    ))
+    .await;
+    let admin = app.login("admin").await;
+    let (_, rules) = app.get("/api/v1/triage/rules", &admin).await;
+    let (status, _) = app.call(Method::PUT, "/api/v1/triage/rules", Some(&admin), Some(rules)).await;
+    assert_eq!(status, StatusCode::OK, "reload the triage context");
+    let mut body = neighbour_case(&id_number("620102", "19700101", 3), "13900000010");
+    body["location"] = json!({"address": "不详", "lat": 36.06, "lng": 103.81});
+    let case = app.register(&intake, body).await;
+    assert_eq!(
+        (case["location"]["grid_id"].as_i64(), case["location"]["region_code"].as_str()),
+        (Some(grid.id), Some("620102002002"))
+    );
+
+    // Address lookup for the intake form, here and in another province.
+    let (_, parsed) =
+        app.get("/api/v1/triage/address?q=%E5%9F%8E%E5%85%B3%E5%8C%BA%E5%BC%A0%E6%8E%96%E8%B7%AF", &intake).await;
+    assert_eq!(
+        (parsed["district"].as_str(), parsed["street"].as_str(), parsed["region_code"].as_str()),
+        (Some("城关区"), Some("张掖路街道"), Some("620102002000"))
+    );
+    let (_, parsed) = app.get("/api/v1/triage/address?q=%E5%9B%9B%E5%B7%9D%E7%9C%81%E5%B9%BF%E5%AE%89%E5%B8%82%E5%B2%B3%E6%B1%A0%E5%8E%BF", &intake).await;
+    assert_eq!(parsed["district_code"], "511621");
+    let (status, error) = app.get("/api/v1/triage/address", &intake).await;
+    assert_eq!((status, error["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("q")));
+}
+
+async fn routes_name_their_rules_and_overrides_are_kept(app: TestApp) {
+    let intake = app.login("intake").await;
+    let district = app.login("district").await;
+    let community = app.unit_id("中山林社区综治中心").await;
+    let district_centre = app.unit_id("城关区社会治安综合治理中心").await;
+    // Territory: a small contract dispute (no sector unit in the catalogue) stays in the community.
+    let mut body = neighbour_case(&id_number("620102", "19700101", 4), "13900000011");
+    body["category"] = json!("contract");
+    let small = app.register(&intake, body).await;
+    assert_eq!(
+        (small["routing"]["unit_id"].as_i64(), small["routing"]["level"].as_str()),
+        (Some(community), Some("community"))
+    );
+    // Level: many people move it to the district.
+    let mut body = neighbour_case(&id_number("620102", "19700101", 5), "13900000012");
+    body["category"] = json!("contract");
+    body["people_count"] = json!(40);
+    let big = app.register(&intake, body).await;
+    assert_eq!(
+        (big["routing"]["unit_id"].as_i64(), big["routing"]["level"].as_str()),
+        (Some(district_centre), Some("district"))
+    );
+    assert!(big["routing"]["rules"].as_array().unwrap().contains(&json!("level:people")));
+    // Sector: a neighbour dispute in Zhangye Road goes to its people's mediation committee.
+    let neighbours = app.register(&intake, neighbour_case(&id_number("620102", "19700101", 14), "13900000018")).await;
+    let committee = app.unit_id("张掖路街道人民调解委员会").await;
+    assert_eq!(
+        (neighbours["routing"]["unit_id"].as_i64(), neighbours["routing"]["joint"].as_bool()),
+        (Some(committee), Some(true))
+    );
+    assert!(neighbours["routing"]["assist_unit_ids"].as_array().unwrap().contains(&json!(community)));
+    // Sector with joint handling: marriage and family brings in the women's federation.
+    let mut body = neighbour_case(&id_number("620102", "19700101", 6), "13900000013");
+    body["description"] = json!("老人年迈多病，三个子女对赡养费用分担发生分歧，老人生活无着。");
+    let family = app.register(&intake, body).await;
+    let women = app.unit_id("城关区妇女联合会").await;
+    assert_eq!(family["category"], "marriage_family");
+    assert!(family["routing"]["assist_unit_ids"].as_array().unwrap().contains(&json!(women)), "{}", family["routing"]);
+    assert_eq!(family["routing"]["joint"], true);
+    assert!(
+        family["category_suggestion"]["words"].as_array().unwrap().iter().any(|w| w.as_str().unwrap().contains("赡养")),
+        "{}",
+        family["category_suggestion"]
+    );
+    // Cross-jurisdiction: parties living in two districts.
+    let mut body = neighbour_case(&id_number("620102", "19700101", 7), "13900000014");
+    body["parties"][1]["address"] = json!("兰州市七里河区西湖街道1号");
+    let cross = app.register(&intake, body).await;
+    assert!(
+        cross["routing"]["rules"].as_array().unwrap().contains(&json!("level:cross_jurisdiction")),
+        "{}",
+        cross["routing"]
+    );
+
+    // An override is kept with its reason; following the suggestion is not an override.
+    let labour = app.unit_id("城关区劳动人事争议调解中心").await;
+    let (status, _) = app
+        .act(
+            &district,
+            &small,
+            json!({"action": "dispatch", "unit_id": labour, "reason": "当事人系务工人员，涉及劳动关系"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = app.act(&district, &big, json!({"action": "dispatch", "unit_id": district_centre})).await;
+    assert_eq!(status, StatusCode::OK);
+    let city = app.login("city").await;
+    let last = |events: &Value| {
+        events.as_array().unwrap().iter().rev().find(|e| e["action"] == "dispatch").unwrap()["data"].clone()
+    };
+    let (_, events) = app.get(&format!("/api/v1/cases/{}/events", small["id"]), &city).await;
+    let data = last(&events);
+    assert_eq!((data["override"].as_bool(), data["suggested_unit_id"].as_i64()), (Some(true), Some(community)));
+    assert_eq!(data["reason"], "当事人系务工人员，涉及劳动关系");
+    let (_, events) = app.get(&format!("/api/v1/cases/{}/events", big["id"]), &city).await;
+    assert_eq!(last(&events)["override"], false);
+}
+
+async fn emergencies_are_diverted_and_rules_are_data(app: TestApp) {
+    let intake = app.login("intake").await;
+    let mut body = neighbour_case(&id_number("620102", "19700101", 8), "13900000015");
+    body["description"] = json!("两家人正在楼道里打架，一方拿着刀，请求马上处理。");
+    let case = app.register(&intake, body).await;
+    assert_eq!(case["risk"], "red");
+    assert!(case["emergency"].as_str().unwrap().contains("110"), "{}", case["emergency"]);
+    let (_, events) = app.get(&format!("/api/v1/cases/{}/events", case["id"]), &intake).await;
+    assert!(events[0]["data"]["emergency"].as_str().unwrap().contains("110"));
+    // Negation does not trip the rule.
+    let mut body = neighbour_case(&id_number("620102", "19700101", 9), "13900000016");
+    body["description"] = json!("双方因停车位发生口角，但没有动手，要求调解。");
+    let calm = app.register(&intake, body).await;
+    assert_eq!((calm["risk"].as_str(), calm["emergency"].as_str()), (Some("none"), None));
+
+    // The preview shows the same triage without registering.
+    let mut draft = neighbour_case(&id_number("620102", "19700101", 10), "13900000017");
+    draft["people_count"] = json!(3);
+    let (status, preview) = app.post("/api/v1/triage/preview", &intake, draft.clone()).await;
+    assert_eq!(status, StatusCode::OK, "{preview}");
+    assert_eq!(preview["risk"], "none");
+    // An administrator lowers the group threshold: the same draft turns orange.
+    let admin = app.login("admin").await;
+    let (_, mut rules) = app.get("/api/v1/triage/rules", &admin).await;
+    rules["risk"]["group_orange_people"] = json!(3);
+    let (status, _) = app.call(Method::PUT, "/api/v1/triage/rules", Some(&intake), Some(rules.clone())).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _) = app.call(Method::PUT, "/api/v1/triage/rules", Some(&admin), Some(rules.clone())).await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, preview) = app.post("/api/v1/triage/preview", &intake, draft).await;
+    assert_eq!(preview["risk"], "orange", "{}", preview["risk_reasons"]);
+    rules["risk"]["group_orange_people"] = json!(0);
+    let (status, error) = app.call(Method::PUT, "/api/v1/triage/rules", Some(&admin), Some(rules)).await;
+    assert_eq!(
+        (status, error["error"]["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("risk.group_orange_people"))
+    );
+    let (_, cases) = app.get("/api/v1/cases", &intake).await;
+    assert_eq!(cases["total"], 2, "previews register nothing");
+
+    // The catalogue and the classifier's examples are data too.
+    let (_, catalogue) = app.get("/api/v1/routing/catalogue", &admin).await;
+    assert!(catalogue.as_array().unwrap().len() > 5);
+    let (status, error) = app
+        .call(
+            Method::PUT,
+            "/api/v1/routing/catalogue",
+            Some(&admin),
+            Some(json!([{"category": "labor", "unit_id": 99999, "role": "lead"}])),
+        )
+        .await;
+    assert_eq!((status, error["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("[0].unit_id")));
+    let (status, _) = app
+        .post(
+            "/api/v1/triage/examples",
+            &admin,
+            json!({"category": "environment", "text": "蜂场附近果园喷洒农药，蜜蜂大量死亡"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, error) = app.post("/api/v1/triage/examples", &admin, json!({"category": "bees", "text": "x"})).await;
+    assert_eq!((status, error["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("category")));
+}

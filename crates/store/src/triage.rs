@@ -1,0 +1,419 @@
+//! Triage at intake, with what it needs from the database: the rules and catalogue an
+//! administrator edits, the organisation, and the parties' history. The rules themselves live
+//! in the `triage` crate; this module feeds them and caches what it loaded, reloading when the
+//! version counter says another node changed something.
+
+use std::collections::BTreeSet;
+use std::sync::{Arc, Mutex};
+
+use chrono::{DateTime, NaiveDate, Utc};
+use domain::case::{Category, NewCase, PartyKind, PartyRole};
+use domain::org::RegionCode;
+use serde::{Deserialize, Serialize};
+use triage::address::{self, GridShape, LocalRegion, ParsedAddress};
+use triage::classifier::{Classifier, Example};
+use triage::risk::{self, PartyHistory, RiskAssessment, RiskFacts, RiskRules};
+use triage::routing::{self, CatalogueEntry, CatalogueRole, Centre, LevelRules, Route, RouteFacts, UnitName};
+use utoipa::ToSchema;
+
+use crate::sql::args;
+use crate::{Result, Store, StoreError, to_ms};
+
+/// Everything triage reads, loaded once per version.
+pub struct TriageContext {
+    classifier: Classifier,
+    pub rules: TriageRules,
+    pub catalogue: Vec<CatalogueEntry>,
+    centres: Vec<Centre>,
+    names: Vec<(i64, String)>,
+    local: Vec<LocalRegion>,
+    grids: Vec<GridShape>,
+    /// The deployment's home prefix for ambiguous place names (e.g. "6201").
+    home: String,
+}
+
+/// The cache of a store: the version it was loaded at and the context.
+pub(crate) type TriageCache = Arc<Mutex<Option<(i64, Arc<TriageContext>)>>>;
+
+/// The rules an administrator edits as one document.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(default)]
+pub struct TriageRules {
+    pub risk: RiskRules,
+    pub levels: LevelRules,
+}
+
+/// The category suggestion as stored on the case.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct CategorySuggestion {
+    pub category: Category,
+    pub confidence: f64,
+    /// The words that drove it.
+    pub words: Vec<String>,
+}
+
+/// The whole triage of a registration.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Triage {
+    #[schema(value_type = String)]
+    pub region: RegionCode,
+    pub grid_id: Option<i64>,
+    /// The address as parsed, when one was given.
+    pub address: Option<ParsedAddress>,
+    /// How the place was found.
+    pub place_reason: String,
+    pub category: Category,
+    /// client | suggested
+    pub category_source: String,
+    pub suggestion: CategorySuggestion,
+    pub risk: domain::case::Risk,
+    pub risk_reasons: Vec<String>,
+    pub refer_to_police: bool,
+    /// Call 110/120 now: the instruction, recorded on the case.
+    pub emergency: Option<String>,
+    pub route: Route,
+}
+
+const VERSION: &str = "triage";
+
+/// category, region prefix, unit, role, note.
+type CatalogueRow = (String, Option<String>, i64, String, Option<String>);
+
+fn bad_setting(name: &str, e: serde_json::Error) -> StoreError {
+    StoreError::Setup(format!("the stored setting {name} is not valid: {e}"))
+}
+
+impl Store {
+    /// The triage context, reloaded when an administrator changed rules, catalogue or examples.
+    pub async fn triage_context(&self) -> Result<Arc<TriageContext>> {
+        let version: Option<(i64,)> =
+            self.fetch_optional("SELECT version FROM versions WHERE name = $1", args![VERSION]).await?;
+        let version = version.map_or(0, |(v,)| v);
+        if let Some((cached, context)) = self.triage_cache.lock().unwrap_or_else(|p| p.into_inner()).as_ref()
+            && *cached == version
+        {
+            return Ok(context.clone());
+        }
+        let context = Arc::new(self.triage_load().await?);
+        *self.triage_cache.lock().unwrap_or_else(|p| p.into_inner()) = Some((version, context.clone()));
+        Ok(context)
+    }
+
+    async fn triage_load(&self) -> Result<TriageContext> {
+        let examples: Vec<(String, String)> =
+            self.fetch_all("SELECT category, text FROM triage_examples ORDER BY id", args![]).await?;
+        let extra: Vec<Example> = examples
+            .into_iter()
+            .filter_map(|(c, text)| Some(Example { category: Category::parse(&c)?, text }))
+            .collect();
+        let classifier = if extra.is_empty() { shipped_classifier().clone() } else { Classifier::shipped(&extra) };
+        let units = self.units().await?;
+        let centres = units
+            .iter()
+            .filter(|u| u.kind == "centre")
+            .filter_map(|u| {
+                Some(Centre { unit_id: u.id, name: u.name.clone(), region: RegionCode::parse(&u.region_code).ok()? })
+            })
+            .collect();
+        let regions = self.regions().await?;
+        let home =
+            regions.iter().filter(|r| r.level == "city").map(|r| r.code[..4].to_owned()).next().unwrap_or_default();
+        let local = regions
+            .iter()
+            .map(|r| LocalRegion { code: r.code.clone(), name: r.name.clone(), short_name: r.short_name.clone() })
+            .collect();
+        let polygons: Vec<(i64, String, Option<String>)> =
+            self.fetch_all("SELECT id, community_code, polygon FROM grids WHERE polygon IS NOT NULL", args![]).await?;
+        let grids = polygons
+            .into_iter()
+            .filter_map(|(id, community_code, polygon)| {
+                Some(GridShape { id, community_code, ring: serde_json::from_str(&polygon?).ok()? })
+            })
+            .collect();
+        Ok(TriageContext {
+            classifier,
+            rules: self.triage_rules().await?,
+            catalogue: self.routing_catalogue().await?,
+            centres,
+            names: units.into_iter().map(|u| (u.id, u.name)).collect(),
+            local,
+            grids,
+            home,
+        })
+    }
+
+    async fn bump_triage_version(&self) -> Result<()> {
+        self.execute("INSERT INTO versions (name, version) VALUES ($1, 1) ON CONFLICT (name) DO UPDATE SET version = versions.version + 1", args![VERSION]).await?;
+        Ok(())
+    }
+
+    pub async fn triage_rules(&self) -> Result<TriageRules> {
+        let row: Option<(String,)> =
+            self.fetch_optional("SELECT value FROM settings WHERE name = 'triage_rules'", args![]).await?;
+        match row {
+            Some((value,)) => serde_json::from_str(&value).map_err(|e| bad_setting("triage_rules", e)),
+            None => Ok(TriageRules::default()),
+        }
+    }
+
+    /// Replaces the risk and level rules.
+    pub async fn triage_rules_put(&self, rules: TriageRules, actor: &str, now: DateTime<Utc>) -> Result<()> {
+        rules.risk.validate().map_err(|errors| {
+            StoreError::Invalid(
+                errors
+                    .into_iter()
+                    .map(|mut e| {
+                        e.field = format!("risk.{}", e.field);
+                        e
+                    })
+                    .collect(),
+            )
+        })?;
+        let value = serde_json::to_string(&rules).map_err(|e| StoreError::Setup(e.to_string()))?;
+        self.execute(
+            "INSERT INTO settings (name, value, updated_at, updated_by) VALUES ('triage_rules', $1, $2, $3)
+             ON CONFLICT (name) DO UPDATE SET value = $1, updated_at = $2, updated_by = $3",
+            args![value, to_ms(now), actor],
+        )
+        .await?;
+        self.bump_triage_version().await
+    }
+
+    pub async fn routing_catalogue(&self) -> Result<Vec<CatalogueEntry>> {
+        let rows: Vec<CatalogueRow> = self
+            .fetch_all(
+                "SELECT category, region_prefix, unit_id, role, note FROM routing_catalogue ORDER BY id",
+                args![],
+            )
+            .await?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(category, region_prefix, unit_id, role, note)| {
+                let role = if role == "lead" { CatalogueRole::Lead } else { CatalogueRole::Assist };
+                Some(CatalogueEntry { category: Category::parse(&category)?, region_prefix, unit_id, role, note })
+            })
+            .collect())
+    }
+
+    /// Replaces the routing catalogue (派单目录).
+    pub async fn routing_catalogue_put(&self, entries: Vec<CatalogueEntry>) -> Result<()> {
+        let mut errors = Vec::new();
+        for (i, entry) in entries.iter().enumerate() {
+            if self.unit(entry.unit_id).await?.is_none() {
+                errors.push(domain::validation::FieldError::new(
+                    format!("[{i}].unit_id"),
+                    "unknown_unit",
+                    domain::validation::Message::new(
+                        format!("[{i}].unit_id: 单位 {} 不存在", entry.unit_id),
+                        format!("[{i}].unit_id: there is no unit {}", entry.unit_id),
+                    ),
+                ));
+            }
+            if entry
+                .region_prefix
+                .as_deref()
+                .is_some_and(|p| p.is_empty() || p.len() > 12 || !p.bytes().all(|b| b.is_ascii_digit()))
+            {
+                errors.push(domain::validation::FieldError::new(
+                    format!("[{i}].region_prefix"),
+                    "invalid_region_prefix",
+                    domain::validation::Message::new(
+                        format!("[{i}].region_prefix 应为 1 到 12 位数字"),
+                        format!("[{i}].region_prefix must be 1 to 12 digits"),
+                    ),
+                ));
+            }
+        }
+        if !errors.is_empty() {
+            return Err(StoreError::Invalid(errors));
+        }
+        let mut tx = self.begin().await?;
+        tx.execute("DELETE FROM routing_catalogue", args![]).await?;
+        for e in &entries {
+            let role = match e.role {
+                CatalogueRole::Lead => "lead",
+                CatalogueRole::Assist => "assist",
+            };
+            tx.execute(
+                "INSERT INTO routing_catalogue (category, region_prefix, unit_id, role, note) VALUES ($1, $2, $3, $4, $5)",
+                args![e.category.as_str(), e.region_prefix.clone(), e.unit_id, role, e.note.clone()],
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        self.bump_triage_version().await
+    }
+
+    /// A labelled example that retrains the classifier (e.g. a dispatcher's correction).
+    pub async fn triage_example_add(
+        &self,
+        category: Category,
+        text: &str,
+        actor: &str,
+        now: DateTime<Utc>,
+    ) -> Result<i64> {
+        let (count,): (i64,) = self
+            .fetch_one(
+                "INSERT INTO triage_examples (category, text, added_by, added_at) VALUES ($1, $2, $3, $4) RETURNING id",
+                args![category.as_str(), text, actor, to_ms(now)],
+            )
+            .await?;
+        self.bump_triage_version().await?;
+        Ok(count)
+    }
+
+    /// Parses an address against the national list and this deployment's organisation.
+    pub async fn address_parse(&self, text: &str) -> Result<ParsedAddress> {
+        let context = self.triage_context().await?;
+        Ok(address::parse(text, &context.home, &context.local))
+    }
+
+    /// Triage of a registration: place, category, risk with the parties' history, route.
+    pub async fn triage(
+        &self,
+        new: &NewCase,
+        registering_region: &RegionCode,
+        spring_festival: Option<NaiveDate>,
+        now: DateTime<Utc>,
+    ) -> Result<Triage> {
+        let context = self.triage_context().await?;
+        let (region, grid_id, address, place_reason) = self.place(new, registering_region, &context).await?;
+
+        let text = format!("{} {}", new.title.as_deref().unwrap_or(""), new.description);
+        let prediction = context.classifier.predict(&text);
+        let suggestion = CategorySuggestion {
+            category: prediction.category,
+            confidence: prediction.confidence,
+            words: prediction.words,
+        };
+        let (category, category_source) = match new.category {
+            Some(category) => (category, "client"),
+            None => (suggestion.category, "suggested"),
+        };
+
+        let rules = &context.rules;
+        let history = self.party_history(new, rules, now).await?;
+        let today = now.with_timezone(&domain::china_time()).date_naive();
+        let facts = RiskFacts {
+            text: &text,
+            category,
+            people: new.people_count,
+            amount_fen: new.amount.map(|a| a.fen()),
+            history,
+            spring_festival,
+            today,
+        };
+        let RiskAssessment { risk, reasons: risk_reasons, refer_to_police, emergency } =
+            risk::assess(&facts, &rules.risk);
+
+        let districts: BTreeSet<String> = new
+            .parties
+            .iter()
+            .filter_map(|p| p.address.as_deref())
+            .filter_map(|a| address::parse(a, &context.home, &context.local).district_code)
+            .chain(std::iter::once(region.county().to_owned()))
+            .collect();
+        let route_facts = RouteFacts {
+            category,
+            risk,
+            people: new.people_count,
+            amount_fen: new.amount.map(|a| a.fen()),
+            region: &region,
+            cross_jurisdiction: districts.len() > 1,
+        };
+        let names: Vec<UnitName<'_>> = context.names.iter().map(|(id, name)| UnitName { unit_id: *id, name }).collect();
+        let mut route = routing::suggest(&route_facts, &rules.levels, &context.catalogue, &context.centres, &names);
+        if category_source == "suggested" && !suggestion.words.is_empty() {
+            route.reasons.push(format!("类型建议（{}）依据：{}", category.as_str(), suggestion.words.join("、")));
+        }
+        Ok(Triage {
+            region,
+            grid_id,
+            address,
+            place_reason,
+            category,
+            category_source: category_source.to_owned(),
+            suggestion,
+            risk,
+            risk_reasons,
+            refer_to_police,
+            emergency,
+            route,
+        })
+    }
+
+    /// Where the case belongs: the region and grid given, else the grid whose polygon holds the
+    /// point, else the parsed address, else the registering unit's region.
+    async fn place(
+        &self,
+        new: &NewCase,
+        registering_region: &RegionCode,
+        context: &TriageContext,
+    ) -> Result<(RegionCode, Option<i64>, Option<ParsedAddress>, String)> {
+        let parsed = new.address.as_deref().map(|a| address::parse(a, &context.home, &context.local));
+        if new.region_code.is_some() || new.grid_id.is_some() {
+            let (region, grid) = self.case_place(new, registering_region).await?;
+            return Ok((region, grid, parsed, "登记时指定的行政区划或网格".to_owned()));
+        }
+        if let Some((lng, lat)) = new.point
+            && let Some(grid) = address::grid_at(lng, lat, &context.grids)
+            && let Ok(region) = RegionCode::parse(&grid.community_code)
+        {
+            return Ok((region, Some(grid.id), parsed, format!("坐标 ({lng:.5}, {lat:.5}) 位于网格 {}", grid.id)));
+        }
+        if let Some(p) = &parsed
+            && let Some(code) = p.region_code.as_deref().and_then(|c| RegionCode::parse(c).ok())
+            && context.local.iter().any(|r| r.code == code.as_str())
+        {
+            return Ok((code, None, parsed.clone(), format!("地址解析：{}", p.matched.join(" › "))));
+        }
+        Ok((registering_region.clone(), None, parsed, "未能从地址确定属地，按登记单位所在地".to_owned()))
+    }
+
+    /// Earlier cases of the same person and against the same respondent within the windows.
+    async fn party_history(&self, new: &NewCase, rules: &TriageRules, now: DateTime<Utc>) -> Result<PartyHistory> {
+        let day = 24 * 3600 * 1000;
+        let person_since = to_ms(now) - rules.risk.repeat_window_days * day;
+        let cluster_since = to_ms(now) - rules.risk.cluster_window_days * day;
+        let mut history = PartyHistory::default();
+        let mut keys: Vec<String> = Vec::new();
+        for p in &new.parties {
+            keys.extend(p.id_number.as_ref().map(|i| self.crypto.blind_index(i.as_str())));
+            keys.extend(p.phone.as_ref().map(|x| self.crypto.blind_index(x.as_str())));
+        }
+        if !keys.is_empty() {
+            let mut values = args![person_since];
+            let placeholders: Vec<String> = keys
+                .iter()
+                .map(|k| {
+                    values.push(k.clone().into());
+                    format!("${}", values.len())
+                })
+                .collect();
+            let list = placeholders.join(", ");
+            let sql = format!(
+                "SELECT COUNT(DISTINCT p.case_id) FROM parties p JOIN cases c ON c.id = p.case_id WHERE c.created_at >= $1 AND (p.id_number_index IN ({list}) OR p.phone_index IN ({list}))"
+            );
+            history.same_person = self.fetch_one::<(i64,)>(&sql, values).await?.0;
+        }
+        for p in new.parties.iter().filter(|p| p.role == PartyRole::Respondent && p.kind == PartyKind::Organization) {
+            let key = p.credit_code.as_ref().map(|c| c.as_str().to_owned());
+            let name = crate::cases::address_key(&p.name);
+            let (count,): (i64,) = self
+                .fetch_one(
+                    "SELECT COUNT(DISTINCT p.case_id) FROM parties p JOIN cases c ON c.id = p.case_id
+                     WHERE c.created_at >= $1 AND p.role = 'respondent' AND (p.credit_code = $2 OR p.name_key = $3)",
+                    args![cluster_since, key, name],
+                )
+                .await?;
+            history.same_respondent = history.same_respondent.max(count);
+        }
+        Ok(history)
+    }
+}
+
+/// The model trained on the shipped corpus, once per process.
+fn shipped_classifier() -> &'static Classifier {
+    static MODEL: std::sync::OnceLock<Classifier> = std::sync::OnceLock::new();
+    MODEL.get_or_init(|| Classifier::shipped(&[]))
+}
