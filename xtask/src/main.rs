@@ -45,11 +45,50 @@ fn test() -> Result<(), String> {
     if has_nextest() {
         run("cargo", &["nextest", "run", "--workspace", "--no-fail-fast"])?;
         // nextest does not run doctests.
-        run("cargo", &["test", "--workspace", "--doc"])
+        run("cargo", &["test", "--workspace", "--doc"])?;
     } else {
         eprintln!("xtask: cargo-nextest not found, using cargo test");
-        run("cargo", &["test", "--workspace", "--no-fail-fast"])
+        run("cargo", &["test", "--workspace", "--no-fail-fast"])?;
     }
+    bench_smoke()
+}
+
+/// `fengqiao bench --cases 20000` on a fresh SQLite database, and a check that the report has
+/// every figure BENCHMARKS.md explains.
+fn bench_smoke() -> Result<(), String> {
+    let dir = std::env::temp_dir().join(format!("fengqiao-bench-smoke-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    let db = format!("sqlite://{}/bench.db", dir.display());
+    let report = dir.join("report.json");
+    let (data_dir, report_path) = (dir.display().to_string(), report.display().to_string());
+    run("cargo", &["run", "--quiet", "-p", "fengqiao", "--", "--db", &db, "--data-dir", &data_dir, "bench", "--cases", "20000", "--report", &report_path])?;
+    let text = std::fs::read_to_string(&report).map_err(|e| format!("no bench report: {e}"))?;
+    let json: serde_json::Value = serde_json::from_str(&text).map_err(|e| format!("the bench report is not JSON: {e}"))?;
+    let required = [
+        ("intake", "per_s"),
+        ("intake", "limit_per_s"),
+        ("read", "p50_ms"),
+        ("read", "p99_ms"),
+        ("list", "p50_ms"),
+        ("list", "p99_ms"),
+        ("search", "p50_ms"),
+        ("search", "p95_ms"),
+        ("stats", "ms"),
+        ("sweep", "open_cases"),
+        ("sweep", "ms"),
+    ];
+    for (section, key) in required {
+        if !json[section][key].is_number() {
+            return Err(format!("the bench report lacks {section}.{key}"));
+        }
+    }
+    if !json["rss_mb"].is_number() {
+        return Err("the bench report lacks rss_mb".into());
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    eprintln!("xtask: bench smoke report complete");
+    Ok(())
 }
 
 fn has_nextest() -> bool {
