@@ -62,9 +62,28 @@ fn bench_smoke() -> Result<(), String> {
     let db = format!("sqlite://{}/bench.db", dir.display());
     let report = dir.join("report.json");
     let (data_dir, report_path) = (dir.display().to_string(), report.display().to_string());
-    run("cargo", &["run", "--quiet", "-p", "fengqiao", "--", "--db", &db, "--data-dir", &data_dir, "bench", "--cases", "20000", "--report", &report_path])?;
+    run(
+        "cargo",
+        &[
+            "run",
+            "--quiet",
+            "-p",
+            "fengqiao",
+            "--",
+            "--db",
+            &db,
+            "--data-dir",
+            &data_dir,
+            "bench",
+            "--cases",
+            "20000",
+            "--report",
+            &report_path,
+        ],
+    )?;
     let text = std::fs::read_to_string(&report).map_err(|e| format!("no bench report: {e}"))?;
-    let json: serde_json::Value = serde_json::from_str(&text).map_err(|e| format!("the bench report is not JSON: {e}"))?;
+    let json: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| format!("the bench report is not JSON: {e}"))?;
     let required = [
         ("intake", "per_s"),
         ("intake", "limit_per_s"),

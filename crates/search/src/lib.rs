@@ -67,6 +67,9 @@ struct Watermark {
     at: i64,
     /// The versions indexed within the overlap window, to skip them when re-read.
     recent: std::collections::HashMap<i64, i64>,
+    /// What the feed looked like after the last catch-up (changes in the window, latest
+    /// change): when it looks the same, nothing is read.
+    seen: Option<(i64, (i64, i64))>,
 }
 
 /// Whose cases a search may return.
@@ -107,7 +110,7 @@ impl SearchIndex {
         let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
         let writer = index.writer_with_num_threads(1, WRITER_MEMORY)?;
         let at = index.load_metas()?.payload.and_then(|p| p.parse().ok()).unwrap_or(0);
-        let watermark = Watermark { at, recent: Default::default() };
+        let watermark = Watermark { at, recent: Default::default(), seen: None };
         Ok(Self {
             index,
             reader,
@@ -120,8 +123,13 @@ impl SearchIndex {
     /// Indexes every case changed since the last catch-up; returns how many were (re)indexed.
     pub async fn catch_up(&self, store: &Store) -> Result<usize, SearchError> {
         let mut watermark = self.watermark.lock().await;
+        let window = (watermark.at - FEED_OVERLAP_MS).max(0);
+        let state = store.search_feed_state(window).await?;
+        if watermark.seen == Some((window, state)) {
+            return Ok(0);
+        }
         let mut total = 0;
-        let mut since = (watermark.at - FEED_OVERLAP_MS).max(0);
+        let mut since = window;
         loop {
             let docs = store.search_feed(since, FEED_BATCH).await?;
             let Some(last) = docs.last().map(|d| d.updated_at) else { break };
@@ -148,6 +156,10 @@ impl SearchIndex {
         if total > 0 {
             self.reader.reload()?;
         }
+        // Remember the feed as it was before this read, and only if the window did not move:
+        // anything committed since then changes the count or the latest change.
+        let unchanged_window = (watermark.at - FEED_OVERLAP_MS).max(0) == window;
+        watermark.seen = unchanged_window.then_some((window, state));
         Ok(total)
     }
 

@@ -1,6 +1,8 @@
 //! The official calendar and the clock policies as data an administrator maintains; loading a
 //! year recomputes every open deadline.
 
+use std::sync::{Arc, Mutex};
+
 use chrono::{DateTime, Utc};
 use domain::calendar::{Calendar, YearCalendar, shipped_years};
 use domain::case::{Category, Channel, Risk};
@@ -31,6 +33,12 @@ impl ClockContext {
     }
 }
 
+/// The version counter of the calendar and the policies.
+const CLOCK_VERSION: &str = "clock";
+
+/// The cache of a store: the version it was loaded at and the context.
+pub(crate) type ClockCache = Arc<Mutex<Option<(i64, Arc<ClockContext>)>>>;
+
 type PolicyRow = (Option<String>, Option<String>, Option<String>, i64, i64, i64, i64, i64, i64);
 
 impl Store {
@@ -47,6 +55,9 @@ impl Store {
                 )
                 .await?;
         }
+        if added > 0 {
+            self.bump_clock_version().await?;
+        }
         Ok(added as usize)
     }
 
@@ -62,10 +73,26 @@ impl Store {
             .collect()
     }
 
-    /// The calendar and the clock policies, read fresh so that every node sees an update.
-    pub async fn clock_context(&self) -> Result<ClockContext> {
+    /// The calendar and the clock policies, cached and reloaded whenever the version counter
+    /// says that any node changed them.
+    pub async fn clock_context(&self) -> Result<Arc<ClockContext>> {
+        let version: Option<(i64,)> =
+            self.fetch_optional("SELECT version FROM versions WHERE name = $1", args![CLOCK_VERSION]).await?;
+        let version = version.map_or(0, |(v,)| v);
+        if let Some((cached, context)) = self.clock_cache.lock().unwrap_or_else(|p| p.into_inner()).as_ref()
+            && *cached == version
+        {
+            return Ok(context.clone());
+        }
         let calendar = Calendar::new(self.calendar_years().await?.into_iter().map(|y| y.calendar));
-        Ok(ClockContext { calendar, rules: self.clock_policies().await? })
+        let context = Arc::new(ClockContext { calendar, rules: self.clock_policies().await? });
+        *self.clock_cache.lock().unwrap_or_else(|p| p.into_inner()) = Some((version, context.clone()));
+        Ok(context)
+    }
+
+    async fn bump_clock_version(&self) -> Result<()> {
+        self.execute("INSERT INTO versions (name, version) VALUES ($1, 1) ON CONFLICT (name) DO UPDATE SET version = versions.version + 1", args![CLOCK_VERSION]).await?;
+        Ok(())
     }
 
     /// Loads or corrects one year, then recomputes every open deadline. Returns how many cases
@@ -79,6 +106,7 @@ impl Store {
             args![i64::from(year.year), data, to_ms(now), loaded_by],
         )
         .await?;
+        self.bump_clock_version().await?;
         tracing::info!(year = year.year, %loaded_by, "calendar year loaded; recomputing open deadlines");
         self.deadlines_recompute_open(now).await
     }
@@ -145,6 +173,7 @@ impl Store {
             .await?;
         }
         tx.commit().await?;
+        self.bump_clock_version().await?;
         self.deadlines_recompute_open(now).await
     }
 }

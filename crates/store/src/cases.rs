@@ -176,14 +176,14 @@ pub struct CaseListRow {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct CaseList {
     pub items: Vec<CaseListRow>,
-    /// How many cases match, counted up to 10 000.
+    /// How many cases match, counted up to 1 000.
     pub total: i64,
-    /// More than 10 000 match: narrow the filters to count them exactly.
+    /// More than 1 000 match: narrow the filters to count them exactly.
     pub total_capped: bool,
 }
 
-/// Lists count matches up to this many.
-pub const COUNT_LIMIT: i64 = 10_000;
+/// Lists count matches up to this many: counting is then bounded like the page itself.
+pub const COUNT_LIMIT: i64 = 1_000;
 
 impl From<CaseRow> for CaseListRow {
     fn from(r: CaseRow) -> Self {
@@ -888,6 +888,15 @@ impl Store {
         let mut rows: Vec<CaseListRow> = rows.into_iter().map(CaseListRow::from).collect();
         rows.sort_by_key(|r| ids.iter().position(|id| *id == r.id));
         Ok(rows)
+    }
+
+    /// How many cases changed at or after `since_ms`, and the latest change: a cheap check that
+    /// nothing changed since the search index last looked.
+    pub async fn search_feed_state(&self, since_ms: i64) -> Result<(i64, i64)> {
+        let (count, latest): (i64, Option<i64>) = self
+            .fetch_one("SELECT COUNT(*), MAX(updated_at) FROM cases WHERE updated_at >= $1", args![since_ms])
+            .await?;
+        Ok((count, latest.unwrap_or(0)))
     }
 
     /// The search feed: cases changed at or after `since_ms`, oldest change first, as the

@@ -15,7 +15,7 @@ use serde_json::json;
 
 use crate::calendar::ClockContext;
 use crate::sql::{Arg, Tx, args};
-use crate::stats::{conclusion_counts, day_of, rollup_add, rollup_breakdown_add};
+use crate::stats::{conclusion_counts, day_of};
 use crate::supervision::ClockRow;
 use crate::{Result, Store, StoreError, to_ms};
 
@@ -720,17 +720,30 @@ impl Store {
             }
         }
         let mut tx = self.begin().await?;
-        insert_rows(&mut tx, "cases", CASE_INSERT_COLUMNS, cases).await?;
-        insert_rows(&mut tx, "parties", "case_id, position, role, kind, name, name_key, id_number_cipher, id_number_index, id_number_masked, credit_code, phone_cipher, phone_index, phone_masked", parties).await?;
-        insert_rows(&mut tx, "case_events", "case_id, seq, at, actor, action, data, hash", events).await?;
-        insert_rows(&mut tx, "hops", "case_id, unit_id, assist_unit_ids, dispatched_by, dispatched_at, signed_at, returned_at, return_reason, ended_at", hops).await?;
-        insert_rows(&mut tx, "case_units", "case_id, unit_id, role", units).await?;
-        for ((day, region), counts) in rollups {
-            rollup_add(&mut tx, day, &region, &counts).await?;
-        }
-        for ((day, region, dimension, value), received) in breakdowns {
-            rollup_breakdown_add(&mut tx, day, &region, dimension, value, received).await?;
-        }
+        insert_rows(&mut tx, "cases", CASE_INSERT_COLUMNS, cases, "").await?;
+        insert_rows(&mut tx, "parties", "case_id, position, role, kind, name, name_key, id_number_cipher, id_number_index, id_number_masked, credit_code, phone_cipher, phone_index, phone_masked", parties, "").await?;
+        insert_rows(&mut tx, "case_events", "case_id, seq, at, actor, action, data, hash", events, "").await?;
+        insert_rows(&mut tx, "hops", "case_id, unit_id, assist_unit_ids, dispatched_by, dispatched_at, signed_at, returned_at, return_reason, ended_at", hops, "").await?;
+        insert_rows(&mut tx, "case_units", "case_id, unit_id, role", units, "").await?;
+        let columns = Counts::COLUMNS.join(", ");
+        let updates: Vec<String> =
+            Counts::COLUMNS.iter().map(|c| format!("{c} = rollup_days.{c} + excluded.{c}")).collect();
+        let rows = rollups
+            .into_iter()
+            .map(|((day, region), counts)| {
+                let mut row = args![day, region];
+                row.extend(counts.values().into_iter().map(Into::into));
+                row
+            })
+            .collect();
+        let upsert = format!("ON CONFLICT (day, region_code) DO UPDATE SET {}", updates.join(", "));
+        insert_rows(&mut tx, "rollup_days", &format!("day, region_code, {columns}"), rows, &upsert).await?;
+        let rows = breakdowns
+            .into_iter()
+            .map(|((day, region, dimension, value), received)| args![day, region, dimension, value, received])
+            .collect();
+        let upsert = "ON CONFLICT (day, region_code, dimension, value) DO UPDATE SET received = rollup_breakdowns.received + excluded.received";
+        insert_rows(&mut tx, "rollup_breakdowns", "day, region_code, dimension, value, received", rows, upsert).await?;
         tx.commit().await
     }
 }
@@ -751,9 +764,20 @@ fn finish(mut plan: Plan) -> Plan {
     plan
 }
 
-/// `INSERT INTO table (columns) VALUES (…), (…)` in as few statements as the parameter limit allows.
-pub(crate) async fn insert_rows(tx: &mut Tx, table: &str, columns: &str, rows: Vec<Vec<Arg>>) -> Result<()> {
+/// `INSERT INTO table (columns) VALUES (…), (…) suffix` in as few statements as the parameter
+/// limit allows. `suffix` may hold an `ON CONFLICT` clause (the rows' keys must be distinct).
+pub(crate) async fn insert_rows(
+    tx: &mut Tx,
+    table: &str,
+    columns: &str,
+    rows: Vec<Vec<Arg>>,
+    suffix: &str,
+) -> Result<()> {
     let Some(width) = rows.first().map(Vec::len) else { return Ok(()) };
+    let dialect = match tx {
+        Tx::Sqlite(_) => crate::schema::Dialect::Sqlite,
+        Tx::Postgres(_) => crate::schema::Dialect::Postgres,
+    };
     let per_statement = (MAX_PARAMS / width).max(1);
     let mut rows = rows.into_iter().peekable();
     while rows.peek().is_some() {
@@ -762,10 +786,14 @@ pub(crate) async fn insert_rows(tx: &mut Tx, table: &str, columns: &str, rows: V
         let mut args = Vec::with_capacity(chunk.len() * width);
         for row in chunk {
             let start = args.len();
-            values.push(format!("({})", (1..=width).map(|i| format!("${}", start + i)).collect::<Vec<_>>().join(", ")));
+            values.push(format!(
+                "({})",
+                (1..=width).map(|i| dialect.bulk_placeholder(start + i)).collect::<Vec<_>>().join(", ")
+            ));
             args.extend(row);
         }
-        tx.execute(&format!("INSERT INTO {table} ({columns}) VALUES {}", values.join(", ")), args).await?;
+        tx.execute_once(&format!("INSERT INTO {table} ({columns}) VALUES {} {suffix}", values.join(", ")), args)
+            .await?;
     }
     Ok(())
 }

@@ -127,6 +127,7 @@ pub struct Store {
     pub(crate) crypto: Crypto,
     pub(crate) options: StoreOptions,
     pub(crate) triage_cache: triage::TriageCache,
+    pub(crate) clock_cache: calendar::ClockCache,
 }
 
 impl Store {
@@ -154,7 +155,7 @@ impl Store {
                 "unsupported database URL {url:?}: use sqlite://FILE or postgres://…"
             )));
         };
-        Ok(Self { db, crypto, options, triage_cache: Default::default() })
+        Ok(Self { db, crypto, options, triage_cache: Default::default(), clock_cache: Default::default() })
     }
 
     pub fn backend(&self) -> &'static str {

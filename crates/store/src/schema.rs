@@ -48,6 +48,16 @@ impl Dialect {
         }
     }
 
+    /// The placeholder of the `n`th parameter in a bulk insert. SQLite gets anonymous `?`:
+    /// it looks named (`$N`) parameters up linearly, which makes statements with thousands of
+    /// them cost quadratically; positional ones bind in order at no cost.
+    pub fn bulk_placeholder(self, n: usize) -> String {
+        match self {
+            Dialect::Sqlite => "?".to_owned(),
+            Dialect::Postgres => format!("${n}"),
+        }
+    }
+
     /// Renders the placeholders of a statement for this database.
     pub fn render(self, sql: &str) -> String {
         let id = match self {

@@ -139,6 +139,15 @@ impl Tx {
         on_tx!(self, |conn| Ok(bind_all!(sqlx::query(AssertSqlSafe(sql)), args).execute(conn).await?.rows_affected()))
     }
 
+    /// Runs a statement that will not recur (a bulk insert of a particular size) without
+    /// keeping it in the connection's statement cache, where large ones would hold memory.
+    pub(crate) async fn execute_once(&mut self, sql: &str, args: Vec<Arg>) -> Result<u64> {
+        on_tx!(self, |conn| Ok(bind_all!(sqlx::query(AssertSqlSafe(sql)).persistent(false), args)
+            .execute(conn)
+            .await?
+            .rows_affected()))
+    }
+
     pub(crate) async fn fetch_optional<T: Row>(&mut self, sql: &str, args: Vec<Arg>) -> Result<Option<T>> {
         on_tx!(self, |conn| Ok(bind_all!(sqlx::query_as(AssertSqlSafe(sql)), args).fetch_optional(conn).await?))
     }

@@ -21,6 +21,40 @@ pub struct County {
     pub province_name: String,
     pub lng: Option<f64>,
     pub lat: Option<f64>,
+    /// The name and its short form, as they are searched for.
+    pub forms: Vec<String>,
+}
+
+/// A province or city of the national list with the forms of its name.
+struct Division {
+    code: String,
+    name: String,
+    forms: Vec<String>,
+}
+
+/// Provinces and cities, from the county list, once.
+fn divisions() -> &'static (Vec<Division>, Vec<(String, Division)>) {
+    static DIVISIONS: OnceLock<(Vec<Division>, Vec<(String, Division)>)> = OnceLock::new();
+    DIVISIONS.get_or_init(|| {
+        let mut provinces: Vec<Division> = Vec::new();
+        let mut cities: Vec<(String, Division)> = Vec::new();
+        for c in counties() {
+            if !provinces.iter().any(|p| p.code == c.province_code) {
+                provinces.push(Division {
+                    code: c.province_code.clone(),
+                    name: c.province_name.clone(),
+                    forms: short_forms(&c.province_name),
+                });
+            }
+            if !cities.iter().any(|(_, d)| d.code == c.city_code) {
+                cities.push((
+                    c.province_code.clone(),
+                    Division { code: c.city_code.clone(), name: c.city_name.clone(), forms: short_forms(&c.city_name) },
+                ));
+            }
+        }
+        (provinces, cities)
+    })
 }
 
 /// The national list, parsed once.
@@ -41,6 +75,7 @@ pub fn counties() -> &'static [County] {
                     province_name: f[5].to_owned(),
                     lng: f[6].parse().ok(),
                     lat: f[7].parse().ok(),
+                    forms: short_forms(f[1]),
                 })
             })
             .collect()
@@ -134,49 +169,35 @@ pub fn parse(text: &str, home: &str, local: &[LocalRegion]) -> ParsedAddress {
     let mut province_code: Option<&str> = None;
     let mut city_code: Option<&str> = None;
 
-    let mut provinces: Vec<(&str, &str)> =
-        all.iter().map(|c| (c.province_code.as_str(), c.province_name.as_str())).collect();
-    provinces.dedup();
-    if let Some((code, name, _)) = provinces
-        .iter()
-        .filter_map(|(code, name)| find(&text, &short_forms(name)).map(|m| (*code, *name, m)))
-        .max_by_key(|(_, _, (s, e))| e - s)
+    let (provinces, cities) = divisions();
+    if let Some((division, _)) =
+        provinces.iter().filter_map(|d| find(&text, &d.forms).map(|m| (d, m))).max_by_key(|(_, (s, e))| e - s)
     {
-        province_code = Some(code);
-        parsed.province = Some(name.to_owned());
-        parsed.matched.push(name.to_owned());
+        province_code = Some(division.code.as_str());
+        parsed.province = Some(division.name.clone());
+        parsed.matched.push(division.name.clone());
     }
-    let mut cities: Vec<(&str, &str)> = all
+    if let Some((_, division)) = cities
         .iter()
-        .filter(|c| province_code.is_none_or(|p| c.province_code == p))
-        .map(|c| (c.city_code.as_str(), c.city_name.as_str()))
-        .collect();
-    cities.dedup();
-    if let Some((code, name)) = cities
-        .iter()
-        .filter(|(_, name)| find(&text, &short_forms(name)).is_some())
-        .max_by_key(|(_, name)| name.chars().count())
+        .filter(|(province, d)| province_code.is_none_or(|p| province == p) && find(&text, &d.forms).is_some())
+        .max_by_key(|(_, d)| d.name.chars().count())
     {
-        city_code = Some(code);
-        parsed.city = Some((*name).to_owned());
-        parsed.matched.push((*name).to_owned());
+        city_code = Some(division.code.as_str());
+        parsed.city = Some(division.name.clone());
+        parsed.matched.push(division.name.clone());
     }
-    let candidates: Vec<&County> = all
+    let candidates: Vec<(&County, usize)> = all
         .iter()
         .filter(|c| {
             province_code.is_none_or(|p| c.province_code == p)
                 && city_code.is_none_or(|p| c.city_code == p)
                 && c.code != c.city_code
         })
-        .filter(|c| find(&text, &short_forms(&c.name)).is_some())
+        .filter_map(|c| find(&text, &c.forms).map(|(s, e)| (c, e - s)))
         .collect();
-    let longest =
-        candidates.iter().map(|c| find(&text, &short_forms(&c.name)).map_or(0, |(s, e)| e - s)).max().unwrap_or(0);
-    let best: Vec<&&County> = candidates
-        .iter()
-        .filter(|c| find(&text, &short_forms(&c.name)).is_some_and(|(s, e)| e - s == longest))
-        .collect();
-    let district = best.iter().find(|c| c.code.starts_with(home)).or(best.first()).copied().copied();
+    let longest = candidates.iter().map(|(_, len)| *len).max().unwrap_or(0);
+    let best: Vec<&County> = candidates.iter().filter(|(_, len)| *len == longest).map(|(c, _)| *c).collect();
+    let district = best.iter().find(|c| c.code.starts_with(home)).or(best.first()).copied();
     if let Some(county) = district {
         parsed.district = Some(county.name.clone());
         parsed.district_code = Some(county.code.clone());

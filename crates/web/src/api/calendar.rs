@@ -57,7 +57,8 @@ pub async fn days(State(state): State<AppState>, Query(query): Query<DaysQuery>)
             ),
         )));
     }
-    let calendar = state.store.clock_context().await?.calendar;
+    let context = state.store.clock_context().await?;
+    let calendar = &context.calendar;
     let days = (0..=(to - from).num_days()).map(|i| calendar.day(from + Duration::days(i))).collect();
     Ok(Json(days))
 }
@@ -99,7 +100,8 @@ pub async fn add_working_days(
                 ))
             },
         )?;
-    let calendar = state.store.clock_context().await?.calendar;
+    let context = state.store.clock_context().await?;
+    let calendar = &context.calendar;
     let r = calendar.add_working_days(from, days);
     Ok(Json(AddWorkingDays {
         date: r.date.to_string(),
