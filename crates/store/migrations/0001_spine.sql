@@ -112,6 +112,7 @@ CREATE TABLE cases (
 );
 CREATE INDEX cases_region ON cases (region_code, created_at);
 CREATE INDEX cases_status ON cases (status, created_at);
+CREATE INDEX cases_status_category ON cases (status, category, created_at);
 CREATE INDEX cases_lead_unit ON cases (lead_unit_id, created_at);
 CREATE INDEX cases_created ON cases (created_at);
 CREATE INDEX cases_updated ON cases (updated_at);

@@ -1194,7 +1194,7 @@ fn stale(current: i64) -> StoreError {
 /// already serialises writers).
 async fn lock_head(tx: &mut Tx, case_id: i64) -> Result<(i64, String)> {
     let sql = match tx {
-        Tx::Sqlite(_) => "SELECT event_seq, event_hash FROM cases WHERE id = $1",
+        Tx::Sqlite(..) => "SELECT event_seq, event_hash FROM cases WHERE id = $1",
         Tx::Postgres(_) => "SELECT event_seq, event_hash FROM cases WHERE id = $1 FOR UPDATE",
     };
     tx.fetch_optional(sql, args![case_id]).await?.ok_or(StoreError::NotFound { what: "case" })

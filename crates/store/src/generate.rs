@@ -775,7 +775,7 @@ pub(crate) async fn insert_rows(
 ) -> Result<()> {
     let Some(width) = rows.first().map(Vec::len) else { return Ok(()) };
     let dialect = match tx {
-        Tx::Sqlite(_) => crate::schema::Dialect::Sqlite,
+        Tx::Sqlite(..) => crate::schema::Dialect::Sqlite,
         Tx::Postgres(_) => crate::schema::Dialect::Postgres,
     };
     let per_statement = (MAX_PARAMS / width).max(1);

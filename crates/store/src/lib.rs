@@ -128,6 +128,8 @@ pub struct Store {
     pub(crate) options: StoreOptions,
     pub(crate) triage_cache: triage::TriageCache,
     pub(crate) clock_cache: calendar::ClockCache,
+    /// The permit every SQLite write transaction of this process holds.
+    pub(crate) sqlite_writer: std::sync::Arc<tokio::sync::Mutex<()>>,
 }
 
 impl Store {
@@ -155,7 +157,14 @@ impl Store {
                 "unsupported database URL {url:?}: use sqlite://FILE or postgres://…"
             )));
         };
-        Ok(Self { db, crypto, options, triage_cache: Default::default(), clock_cache: Default::default() })
+        Ok(Self {
+            db,
+            crypto,
+            options,
+            triage_cache: Default::default(),
+            clock_cache: Default::default(),
+            sqlite_writer: Default::default(),
+        })
     }
 
     pub fn backend(&self) -> &'static str {

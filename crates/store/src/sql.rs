@@ -82,9 +82,10 @@ macro_rules! bind_all {
     }};
 }
 
-/// A transaction on either backend.
+/// A transaction on either backend. A SQLite transaction also holds the store's writer
+/// permit (see `Store::begin`).
 pub enum Tx {
-    Sqlite(Transaction<'static, Sqlite>),
+    Sqlite(Transaction<'static, Sqlite>, tokio::sync::OwnedMutexGuard<()>),
     Postgres(Transaction<'static, Postgres>),
 }
 
@@ -92,7 +93,7 @@ pub enum Tx {
 macro_rules! on_tx {
     ($tx:expr, |$conn:ident| $body:expr) => {
         match $tx {
-            Tx::Sqlite(t) => {
+            Tx::Sqlite(t, _) => {
                 let $conn = &mut **t;
                 $body
             }
@@ -105,11 +106,16 @@ macro_rules! on_tx {
 }
 
 impl Store {
-    /// Starts a write transaction. On SQLite it takes the write lock at once (`BEGIN
-    /// IMMEDIATE`), so that two writers never deadlock upgrading a read lock.
+    /// Starts a write transaction. SQLite has one writer at a time: writers queue here, in
+    /// order, for the store's permit — instead of colliding on the file lock, where SQLite's
+    /// busy handler would make them sleep and retry — and then take the write lock at once
+    /// (`BEGIN IMMEDIATE`), so that no writer deadlocks upgrading a read lock.
     pub(crate) async fn begin(&self) -> Result<Tx> {
         Ok(match &self.db {
-            Db::Sqlite(pool) => Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
+            Db::Sqlite(pool) => {
+                let permit = self.sqlite_writer.clone().lock_owned().await;
+                Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?, permit)
+            }
             Db::Postgres(pool) => Tx::Postgres(pool.begin().await?),
         })
     }
@@ -158,7 +164,7 @@ impl Tx {
 
     pub(crate) async fn commit(self) -> Result<()> {
         match self {
-            Tx::Sqlite(t) => t.commit().await?,
+            Tx::Sqlite(t, _permit) => t.commit().await?,
             Tx::Postgres(t) => t.commit().await?,
         }
         Ok(())

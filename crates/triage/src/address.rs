@@ -32,9 +32,12 @@ struct Division {
     forms: Vec<String>,
 }
 
+/// Provinces, and cities with their province's code.
+type Divisions = (Vec<Division>, Vec<(String, Division)>);
+
 /// Provinces and cities, from the county list, once.
-fn divisions() -> &'static (Vec<Division>, Vec<(String, Division)>) {
-    static DIVISIONS: OnceLock<(Vec<Division>, Vec<(String, Division)>)> = OnceLock::new();
+fn divisions() -> &'static Divisions {
+    static DIVISIONS: OnceLock<Divisions> = OnceLock::new();
     DIVISIONS.get_or_init(|| {
         let mut provinces: Vec<Division> = Vec::new();
         let mut cities: Vec<(String, Division)> = Vec::new();
