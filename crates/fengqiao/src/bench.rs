@@ -48,11 +48,10 @@ pub async fn run(store: Store, data_dir: &Path, cases: usize, report: &Path) -> 
 
     // Intake through the API, and the raw store limit for as many rows written in batches.
     let registrations = (cases / 20).clamp(200, 5000);
-    let body = registration_body();
     let started = Instant::now();
     let (c, b, t) = (client.clone(), base.clone(), intake_token.clone());
-    let latencies = drive(INTAKE_CLIENTS, registrations, move |_| {
-        let (client, base, intake_token, body) = (&c, &b, &t, &body);
+    let latencies = drive(INTAKE_CLIENTS, registrations, move |i| {
+        let (client, base, intake_token, body) = (&c, &b, &t, registration_body(i));
         let (client, url, token, body) =
             (client.clone(), format!("{base}/api/v1/cases"), intake_token.clone(), body.clone());
         async move {
@@ -162,16 +161,22 @@ async fn login(client: &reqwest::Client, base: &str, username: &str) -> anyhow::
     response["token"].as_str().map(str::to_owned).with_context(|| format!("cannot sign in as {username}: {response}"))
 }
 
-fn registration_body() -> Value {
+/// A registration by one of many people, against one of fifty companies.
+fn registration_body(i: usize) -> Value {
+    let birth =
+        chrono::NaiveDate::from_ymd_opt(1960, 1, 1).unwrap_or_default() + chrono::Duration::days((i % 15_000) as i64);
+    let body = format!("620102{}{:03}", birth.format("%Y%m%d"), i % 1000);
+    let id_number = format!("{body}{}", domain::identity::id_check_character(&body));
+    let company = i % 50;
     json!({
         "channel": "window",
         "description": "申请人在某建筑工地务工，被拖欠工资三个月共计22800元，多次讨要未果。",
         "amount": "22800.00",
         "people_count": 1,
-        "location": {"address": "兰州市城关区张掖路街道中山林社区5号", "region_code": "620102002001"},
+        "location": {"address": format!("兰州市城关区张掖路街道中山林社区{}号", i % 500), "region_code": "620102002001"},
         "parties": [
-            {"role": "applicant", "kind": "person", "name": "李某", "id_number": "11010519491231002X", "phone": "13912345678"},
-            {"role": "respondent", "kind": "organization", "name": "甘肃某建筑工程有限公司", "credit_code": "91350200776049653A"}
+            {"role": "applicant", "kind": "person", "name": "李某", "id_number": id_number, "phone": format!("139{:08}", i)},
+            {"role": "respondent", "kind": "organization", "name": format!("甘肃某建筑工程有限公司{company}")}
         ]
     })
 }

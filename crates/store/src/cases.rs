@@ -325,6 +325,9 @@ fn scope_condition(viewer: &Viewer, first: usize, args: &mut Vec<Arg>) -> String
     )
 }
 
+/// The most related cases shown at intake (the most recent).
+const RELATED_LIMIT: usize = 20;
+
 /// Canonical form of an address for "same place": no spaces or punctuation.
 pub fn address_key(address: &str) -> String {
     address.chars().filter(|c| c.is_alphanumeric()).collect()
@@ -609,39 +612,52 @@ impl Store {
                 .await?;
             found.extend(rows.into_iter().map(|(id,)| (id, "same_address")));
         }
-        let mut related: Vec<RelatedCase> = Vec::new();
+        // The most recent related cases, each once with all its relations.
+        let mut relations: std::collections::BTreeMap<std::cmp::Reverse<i64>, Vec<String>> =
+            std::collections::BTreeMap::new();
         for (id, relation) in found {
-            if let Some(existing) = related.iter_mut().find(|r| r.id == id) {
-                if !existing.relations.iter().any(|r| r == relation) {
-                    existing.relations.push(relation.to_owned());
-                }
-                continue;
+            let entry = relations.entry(std::cmp::Reverse(id)).or_default();
+            if !entry.iter().any(|r| r == relation) {
+                entry.push(relation.to_owned());
             }
-            let mut scope_args = args![id];
-            let scope = scope_condition(viewer, 2, &mut scope_args);
-            let in_scope: Option<(i64,)> = self
-                .fetch_optional(&format!("SELECT c.id FROM cases c WHERE c.id = $1 AND {scope}"), scope_args)
-                .await?;
-            let row: Option<(String, String, String, String, i64)> = self
-                .fetch_optional(
-                    "SELECT number, status, category, region_code, created_at FROM cases WHERE id = $1",
-                    args![id],
-                )
-                .await?;
-            if let Some((number, status, category, region_code, created_at)) = row {
-                let in_scope = in_scope.is_some();
-                related.push(RelatedCase {
+        }
+        let relations: Vec<(i64, Vec<String>)> =
+            relations.into_iter().take(RELATED_LIMIT).map(|(id, r)| (id.0, r)).collect();
+        if relations.is_empty() {
+            return Ok(Vec::new());
+        }
+        // Integer ids from the database itself: inlined, so that two queries serve the lot.
+        let ids: Vec<String> = relations.iter().map(|(id, _)| id.to_string()).collect();
+        let mut scope_args = Vec::new();
+        let scope = scope_condition(viewer, 1, &mut scope_args);
+        let visible: Vec<(i64,)> = self
+            .fetch_all(&format!("SELECT c.id FROM cases c WHERE c.id IN ({}) AND {scope}", ids.join(", ")), scope_args)
+            .await?;
+        let rows: Vec<(i64, String, String, String, String, i64)> = self
+            .fetch_all(
+                &format!(
+                    "SELECT id, number, status, category, region_code, created_at FROM cases WHERE id IN ({})",
+                    ids.join(", ")
+                ),
+                args![],
+            )
+            .await?;
+        let mut related: Vec<RelatedCase> = rows
+            .into_iter()
+            .map(|(id, number, status, category, region_code, created_at)| {
+                let in_scope = visible.iter().any(|(v,)| *v == id);
+                RelatedCase {
                     id,
                     number,
                     status,
                     category: if in_scope { category } else { String::new() },
                     region_code,
                     created_at: rfc3339(created_at),
-                    relations: vec![relation.to_owned()],
+                    relations: relations.iter().find(|(r, _)| *r == id).map(|(_, r)| r.clone()).unwrap_or_default(),
                     in_scope,
-                });
-            }
-        }
+                }
+            })
+            .collect();
         related.sort_by_key(|r| std::cmp::Reverse(r.id));
         Ok(related)
     }

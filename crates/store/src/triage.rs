@@ -76,6 +76,10 @@ pub struct Triage {
 
 const VERSION: &str = "triage";
 
+/// Earlier cases are counted up to this many: enough for any threshold, bounded for a party
+/// with thousands of cases.
+const HISTORY_LIMIT: i64 = 100;
+
 /// category, region prefix, unit, role, note.
 type CatalogueRow = (String, Option<String>, i64, String, Option<String>);
 
@@ -392,7 +396,7 @@ impl Store {
                 .collect();
             let list = placeholders.join(", ");
             let sql = format!(
-                "SELECT COUNT(DISTINCT p.case_id) FROM parties p JOIN cases c ON c.id = p.case_id WHERE c.created_at >= $1 AND (p.id_number_index IN ({list}) OR p.phone_index IN ({list}))"
+                "SELECT COUNT(*) FROM (SELECT DISTINCT p.case_id FROM parties p JOIN cases c ON c.id = p.case_id WHERE c.created_at >= $1 AND (p.id_number_index IN ({list}) OR p.phone_index IN ({list})) LIMIT {HISTORY_LIMIT}) earlier"
             );
             history.same_person = self.fetch_one::<(i64,)>(&sql, values).await?.0;
         }
@@ -401,8 +405,8 @@ impl Store {
             let name = crate::cases::address_key(&p.name);
             let (count,): (i64,) = self
                 .fetch_one(
-                    "SELECT COUNT(DISTINCT p.case_id) FROM parties p JOIN cases c ON c.id = p.case_id
-                     WHERE c.created_at >= $1 AND p.role = 'respondent' AND (p.credit_code = $2 OR p.name_key = $3)",
+                    &format!("SELECT COUNT(*) FROM (SELECT DISTINCT p.case_id FROM parties p JOIN cases c ON c.id = p.case_id
+                     WHERE c.created_at >= $1 AND p.role = 'respondent' AND (p.credit_code = $2 OR p.name_key = $3) LIMIT {HISTORY_LIMIT}) earlier"),
                     args![cluster_since, key, name],
                 )
                 .await?;
