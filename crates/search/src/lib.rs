@@ -2,18 +2,17 @@
 //! from the store's change feed (cases by `updated_at`). Each node keeps its own index and
 //! catches up before it answers, so a search on any node sees every change committed before it.
 //!
-//! Data scope is applied inside the query (the viewer's region subtree as a range over the
-//! 12-digit code, or a unit the case is assigned to) and checked again by the store when the
-//! rows are read.
+//! Data scope is applied inside the query — the case's region is indexed under each of its
+//! ancestors' code prefixes, so a viewer's subtree is one term, as is a unit the case is
+//! assigned to — and checked again by the store when the rows are read.
 
-use std::ops::Bound;
 use std::path::Path;
 use std::sync::Mutex;
 
 use store::Store;
 use store::cases::SearchDoc;
-use tantivy::collector::{Count, TopDocs};
-use tantivy::query::{BooleanQuery, Occur, Query, QueryParser, RangeQuery, TermQuery};
+use tantivy::collector::TopDocs;
+use tantivy::query::{BooleanQuery, Occur, Query, QueryParser, TermQuery};
 use tantivy::schema::{
     FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value,
 };
@@ -74,10 +73,17 @@ struct Watermark {
 
 /// Whose cases a search may return.
 pub struct SearchScope {
-    /// The region subtree as the range of its 12-digit codes.
-    pub region_low: u64,
-    pub region_high: u64,
+    /// The significant digits of the viewer's region (`620102` for a district): its subtree.
+    pub region_prefix: String,
     pub unit_id: i64,
+}
+
+/// Matches are counted up to this many.
+pub const COUNT_LIMIT: usize = 1_000;
+
+/// The prefixes a region code is indexed under: province, city, district, street, community.
+fn region_prefixes(code: &str) -> Vec<String> {
+    [2, 4, 6, 9, 12].iter().filter(|n| code.len() >= **n).map(|n| code[..*n].to_owned()).collect()
 }
 
 impl SearchIndex {
@@ -96,12 +102,21 @@ impl SearchIndex {
         let description = builder.add_text_field("description", text);
         let category = builder.add_text_field("category", STRING);
         let status = builder.add_text_field("status", STRING);
-        let region = builder.add_u64_field("region", INDEXED | FAST);
+        let region = builder.add_text_field("regions", STRING);
         let units = builder.add_u64_field("units", INDEXED);
         let schema = builder.build();
-        let directory =
-            tantivy::directory::MmapDirectory::open(dir).map_err(|e| SearchError::Directory(e.to_string()))?;
-        let index = Index::open_or_create(directory, schema)?;
+        let open = || tantivy::directory::MmapDirectory::open(dir).map_err(|e| SearchError::Directory(e.to_string()));
+        let index = match Index::open_or_create(open()?, schema.clone()) {
+            Ok(index) => index,
+            // The index is derived data: one written by another version is rebuilt from the store.
+            Err(e) => {
+                tracing::warn!(error = %e, dir = %dir.display(), "search index unusable; rebuilding it from the case store");
+                std::fs::remove_dir_all(dir)
+                    .and_then(|()| std::fs::create_dir_all(dir))
+                    .map_err(|e| SearchError::Directory(format!("{}: {e}", dir.display())))?;
+                Index::open_or_create(open()?, schema)?
+            }
+        };
         let analyzer = TextAnalyzer::builder(tantivy_jieba::JiebaTokenizer::new())
             .filter(RemoveLongFilter::limit(40))
             .filter(LowerCaser)
@@ -129,15 +144,15 @@ impl SearchIndex {
             return Ok(0);
         }
         let mut total = 0;
-        let mut since = window;
+        let mut cursor = (window, 0);
         loop {
-            let docs = store.search_feed(since, FEED_BATCH).await?;
-            let Some(last) = docs.last().map(|d| d.updated_at) else { break };
+            let docs = store.search_feed(cursor.0, cursor.1, FEED_BATCH).await?;
+            let Some(last) = docs.last().map(|d| (d.updated_at, d.id)) else { break };
             let full = docs.len() as i64 == FEED_BATCH;
             let fresh: Vec<SearchDoc> =
                 docs.into_iter().filter(|d| watermark.recent.get(&d.id) != Some(&d.updated_at)).collect();
             if !fresh.is_empty() {
-                let at = last.max(watermark.at);
+                let at = last.0.max(watermark.at);
                 self.write(&fresh, at)?;
                 total += fresh.len();
                 watermark.at = at;
@@ -147,8 +162,7 @@ impl SearchIndex {
                 let horizon = watermark.at - FEED_OVERLAP_MS;
                 watermark.recent.retain(|_, updated_at| *updated_at >= horizon);
             }
-            // A full batch whose changes all share one millisecond would loop: step past it.
-            since = if full && last == since { last + 1 } else { last };
+            cursor = last;
             if !full {
                 break;
             }
@@ -175,8 +189,10 @@ impl SearchIndex {
                 f.description => d.description.clone(),
                 f.category => d.category.clone(),
                 f.status => d.status.clone(),
-                f.region => d.region_code.parse::<u64>().unwrap_or(0),
             );
+            for prefix in region_prefixes(&d.region_code) {
+                document.add_text(f.region, prefix);
+            }
             for unit in &d.unit_ids {
                 document.add_u64(f.units, *unit as u64);
             }
@@ -188,14 +204,20 @@ impl SearchIndex {
         Ok(())
     }
 
-    /// The ids of the cases matching `text` in the scope, best first, and how many match.
+    /// How many cases the index holds.
+    pub fn document_count(&self) -> u64 {
+        self.reader.searcher().num_docs()
+    }
+
+    /// The ids of the cases matching `text` in the scope, best first; how many match, counted
+    /// up to `COUNT_LIMIT`; and whether more than that match.
     pub fn search(
         &self,
         text: &str,
         scope: &SearchScope,
         limit: usize,
         offset: usize,
-    ) -> Result<(Vec<i64>, usize), SearchError> {
+    ) -> Result<(Vec<i64>, usize, bool), SearchError> {
         let f = &self.fields;
         let mut parser = QueryParser::for_index(&self.index, vec![f.title, f.description]);
         parser.set_conjunction_by_default();
@@ -204,10 +226,8 @@ impl SearchIndex {
         let by_number: Box<dyn Query> =
             Box::new(TermQuery::new(Term::from_field_text(f.number, text.trim()), IndexRecordOption::Basic));
         let matches = BooleanQuery::new(vec![(Occur::Should, text_query), (Occur::Should, by_number)]);
-        let region: Box<dyn Query> = Box::new(RangeQuery::new(
-            Bound::Included(Term::from_field_u64(f.region, scope.region_low)),
-            Bound::Included(Term::from_field_u64(f.region, scope.region_high)),
-        ));
+        let region: Box<dyn Query> =
+            Box::new(TermQuery::new(Term::from_field_text(f.region, &scope.region_prefix), IndexRecordOption::Basic));
         let unit: Box<dyn Query> =
             Box::new(TermQuery::new(Term::from_field_u64(f.units, scope.unit_id as u64), IndexRecordOption::Basic));
         let in_scope = BooleanQuery::new(vec![(Occur::Should, region), (Occur::Should, unit)]);
@@ -216,16 +236,19 @@ impl SearchIndex {
             (Occur::Must, Box::new(in_scope)),
         ]);
         let searcher = self.reader.searcher();
-        let (top, count) =
-            searcher.search(&query, &(TopDocs::with_limit(limit.max(1)).and_offset(offset).order_by_score(), Count))?;
-        let mut ids = Vec::with_capacity(top.len());
-        for (_, address) in top {
+        // The best `COUNT_LIMIT + 1` are ranked (pruned by block-max WAND) instead of counting
+        // every match, which on a million cases costs more than the search itself.
+        let wanted = (offset + limit).max(COUNT_LIMIT + 1);
+        let top = searcher.search(&query, &TopDocs::with_limit(wanted).order_by_score())?;
+        let matched = top.len();
+        let mut ids = Vec::with_capacity(limit);
+        for (_, address) in top.into_iter().skip(offset).take(limit.max(1)) {
             let document: TantivyDocument = searcher.doc(address)?;
             if let Some(id) = document.get_first(f.id).and_then(|v| v.as_u64()) {
                 ids.push(id as i64);
             }
         }
-        Ok((ids, count))
+        Ok((ids, matched.min(COUNT_LIMIT), matched > COUNT_LIMIT))
     }
 }
 
@@ -260,13 +283,18 @@ mod tests {
             )
             .unwrap();
         index.reader.reload().unwrap();
-        let district_a = SearchScope { region_low: 620102000000, region_high: 620102999999, unit_id: 99 };
-        assert_eq!(index.search("拖欠", &district_a, 10, 0).unwrap(), (vec![1], 1));
+        let district_a = SearchScope { region_prefix: "620102".into(), unit_id: 99 };
+        assert_eq!(index.search("拖欠", &district_a, 10, 0).unwrap(), (vec![1], 1, false));
         assert_eq!(index.search("漏水", &district_a, 10, 0).unwrap().0, vec![3]);
-        let unit_7 = SearchScope { region_low: 620105000000, region_high: 620105999999, unit_id: 7 };
+        let unit_7 = SearchScope { region_prefix: "620105".into(), unit_id: 7 };
         assert_eq!(index.search("拖欠", &unit_7, 10, 0).unwrap().0, vec![2], "assigned to the unit");
         assert_eq!(index.search("2026-620102-000003", &district_a, 10, 0).unwrap().0, vec![3], "by case number");
         assert_eq!(index.search("(((", &district_a, 10, 0).unwrap().1, 0, "syntax never fails");
+        assert_eq!(
+            index.search("拖欠", &SearchScope { region_prefix: "62".into(), unit_id: 0 }, 10, 0).unwrap().1,
+            2,
+            "the province sees both"
+        );
         drop(index);
         let reopened = SearchIndex::open(&dir).unwrap();
         assert_eq!(reopened.watermark.try_lock().map(|w| w.at).unwrap(), 3, "the watermark survives a restart");

@@ -11,8 +11,8 @@ on_both_backends!(generated_cases_are_consistent, two_nodes_race_on_one_case);
 
 async fn generated_cases_are_consistent(app: TestApp) {
     let now = chrono::Utc::now();
-    let generated = app.store.generate_cases(600, 42, now).await.unwrap();
-    assert_eq!(generated.cases, 600);
+    let generated = app.store.generate_cases(2600, 42, now).await.unwrap();
+    assert_eq!(generated.cases, 2600);
     assert!(generated.events > 2000, "histories: {generated:?}");
 
     let audit = app.cli(&["audit", "verify"], None);
@@ -45,7 +45,12 @@ async fn generated_cases_are_consistent(app: TestApp) {
     let recount =
         app.store.stats_recount(&domain::org::RegionCode::parse("620100").unwrap(), from, today).await.unwrap();
     assert_eq!(summary, serde_json::to_value(&recount).unwrap());
-    assert_eq!(summary["received"], 600);
+    assert_eq!(summary["received"], 2600);
+    // Every case reaches the index, even thousands changed in one millisecond.
+    app.sql("UPDATE cases SET updated_at = 1790000000000").await;
+    let index = search::SearchIndex::open(&app.data_dir.join("search-fresh")).unwrap();
+    index.catch_up(&app.store).await.unwrap();
+    assert_eq!(index.document_count(), 2600);
     let (_, found) = app.get("/api/v1/search/cases?q=%E6%BC%8F%E6%B0%B4&limit=5", &district).await;
     assert!(found["total"].as_i64().unwrap() > 0, "{found}");
 
@@ -58,7 +63,7 @@ async fn generated_cases_are_consistent(app: TestApp) {
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{registered}");
-    assert!(registered["id"].as_i64().unwrap() > generated.first_id + 599);
+    assert!(registered["id"].as_i64().unwrap() > generated.first_id + 2599);
 }
 
 async fn two_nodes_race_on_one_case(app: TestApp) {

@@ -49,19 +49,14 @@ pub async fn cases(
         }),
     };
     let limit = c.check(number("limit", query.limit.as_deref(), 20, 100));
-    let offset = c.check(number("offset", query.offset.as_deref(), 0, 10_000));
+    let offset = c.check(number("offset", query.offset.as_deref(), 0, search::COUNT_LIMIT));
     c.into_result().map_err(ApiError::invalid)?;
     let (Some(q), Some(limit), Some(offset)) = (q, limit, offset) else { return Err(ApiError::invalid(Vec::new())) };
     state.search.catch_up(&state.store).await.map_err(search_failed)?;
-    let (low, high) = viewer.scope.region.subtree_range();
-    let scope = SearchScope {
-        region_low: low.parse().unwrap_or(0),
-        region_high: high.parse().unwrap_or(0),
-        unit_id: viewer.unit_id,
-    };
-    let (ids, total) = state.search.search(&q, &scope, limit, offset).map_err(search_failed)?;
+    let scope = SearchScope { region_prefix: viewer.scope.region.significant().to_owned(), unit_id: viewer.unit_id };
+    let (ids, total, total_capped) = state.search.search(&q, &scope, limit, offset).map_err(search_failed)?;
     let items = state.store.case_rows_by_ids(&viewer, &ids).await?;
-    Ok(Json(CaseList { items, total: total as i64, total_capped: false }))
+    Ok(Json(CaseList { items, total: total as i64, total_capped }))
 }
 
 fn search_failed(error: search::SearchError) -> ApiError {
