@@ -11,7 +11,8 @@ use domain::case::Category;
 use jieba_rs::Jieba;
 
 /// The labelled corpus and dictionary shipped with the product.
-pub const CORPUS: &str = concat!(include_str!("../../../data/triage/corpus.tsv"), include_str!("../../../data/triage/corpus-2.tsv"));
+pub const CORPUS: &str =
+    concat!(include_str!("../../../data/triage/corpus.tsv"), include_str!("../../../data/triage/corpus-2.tsv"));
 const DICTIONARY: &str = include_str!("../../../data/triage/dictionary.txt");
 
 /// Words that carry no evidence about the category.

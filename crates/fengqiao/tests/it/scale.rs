@@ -66,8 +66,9 @@ async fn generated_cases_are_consistent(app: TestApp) {
     assert!(registered["id"].as_i64().unwrap() > generated.first_id + 2599);
 }
 
+/// Two `fengqiao serve` processes on one database: this test's server and a child process.
 async fn two_nodes_race_on_one_case(app: TestApp) {
-    let second = app.second_server().await;
+    let (second, _process) = app.serve_process();
     let intake = app.login("intake").await;
     let case = app.register(&intake, registration(&id_number("620102", "19800101", 2), "13912345678")).await;
     let first_version = case["version"].as_i64().unwrap();

@@ -114,21 +114,29 @@ impl TestApp {
         self.clock_ms.store(at.timestamp_millis(), Ordering::SeqCst);
     }
 
-    /// A second server on the same database with its own pool and index: another node.
-    /// Returns its base URL.
-    pub async fn second_server(&self) -> String {
-        let store = self.second_node().await;
-        let search = Arc::new(search::SearchIndex::open(&self.data_dir.join("search-2")).unwrap());
-        let clock_ms = self.clock_ms.clone();
-        let clock = Arc::new(move || match clock_ms.load(Ordering::SeqCst) {
-            0 => chrono::Utc::now(),
-            ms => chrono::DateTime::from_timestamp_millis(ms).unwrap(),
-        });
-        let state = web::AppState { store, clock, node_id: "second".into(), search };
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
-        tokio::spawn(async move { axum::serve(listener, web::app(state)).await.unwrap() });
-        base
+    /// Another `fengqiao serve` process on the same database (its own data directory for the
+    /// search index, the same master key). Returns its base URL and the process, killed on drop.
+    pub fn serve_process(&self) -> (String, ServeProcess) {
+        use std::io::BufRead;
+        let key = std::fs::read_to_string(self.data_dir.join("keys/master.key")).unwrap();
+        let dir = self.data_dir.join("node-2");
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_fengqiao"))
+            .args(["--db", &self.db_url, "--listen", "127.0.0.1:0", "--master-key", key.trim(), "--data-dir"])
+            .arg(&dir)
+            .arg("serve")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let mut lines = std::io::BufReader::new(stdout).lines();
+        let base = loop {
+            let line = lines.next().expect("the second server printed its address").unwrap();
+            if let Some(rest) = line.split("http://").nth(1) {
+                break format!("http://{}", rest.split('/').next().unwrap());
+            }
+        };
+        (base, ServeProcess(child))
     }
 
     /// A second connection pool on the same database: another node.
@@ -221,6 +229,16 @@ impl TestApp {
         }
         drop(child.stdin.take());
         child.wait_with_output().unwrap()
+    }
+}
+
+/// A child `fengqiao serve` process, stopped when dropped.
+pub struct ServeProcess(std::process::Child);
+
+impl Drop for ServeProcess {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
     }
 }
 
