@@ -218,11 +218,10 @@ impl CaseRegistration {
     /// Checks every field against DOMAIN.md §3 and returns all the faults at once.
     pub fn validate(self, now: DateTime<Utc>) -> Result<NewCase, Vec<FieldError>> {
         let mut c = Checker::default();
-        let channel = parse_code(&mut c, "channel", self.channel.as_deref(), Channel::parse, Channel::codes, true);
+        let channel = c.code::<Channel>("channel", self.channel.as_deref(), true);
         let description = c.required_text("description", self.description.as_deref(), limits::DESCRIPTION);
         let title = c.optional_text("title", self.title.as_deref(), limits::TITLE);
-        let category =
-            parse_code(&mut c, "category", self.category.as_deref(), Category::parse, Category::codes, false);
+        let category = c.code::<Category>("category", self.category.as_deref(), false);
         let amount = self.amount.and_then(|v| c.check(parse_amount(&v)));
         let people_count = self.people_count.unwrap_or(1);
         if !(1..=limits::PEOPLE).contains(&people_count) {
@@ -322,9 +321,8 @@ impl CaseRegistration {
 
 fn validate_party(c: &mut Checker, index: usize, p: PartyInput, today: NaiveDate) -> Option<NewParty> {
     let f = |name: &str| format!("parties[{index}].{name}");
-    let role = parse_code(c, &f("role"), p.role.as_deref(), PartyRole::parse, PartyRole::codes, true);
-    let kind = parse_code(c, &f("kind"), p.kind.as_deref(), PartyKind::parse, PartyKind::codes, false)
-        .unwrap_or(PartyKind::Person);
+    let role = c.code::<PartyRole>(&f("role"), p.role.as_deref(), true);
+    let kind = c.code::<PartyKind>(&f("kind"), p.kind.as_deref(), false).unwrap_or(PartyKind::Person);
     let name = c.required_text(&f("name"), p.name.as_deref(), limits::NAME);
     let present = |v: &Option<String>| v.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned);
     let id_number = present(&p.id_number).and_then(|s| {
@@ -401,28 +399,6 @@ fn credit_code_reason_zh(e: crate::identity::CreditCodeError) -> &'static str {
         AreaCode => "第 3 至 8 位应为登记管理机关行政区划码",
         CheckCharacter => "校验码不符",
     }
-}
-
-/// Parses a code from one of the coded enums; blank counts as absent.
-fn parse_code<T>(
-    c: &mut Checker,
-    field: &str,
-    value: Option<&str>,
-    parse: fn(&str) -> Option<T>,
-    codes: fn() -> String,
-    required: bool,
-) -> Option<T> {
-    let Some(code) = value.map(str::trim).filter(|s| !s.is_empty()) else {
-        if required {
-            c.push(FieldError::required(field));
-        }
-        return None;
-    };
-    let parsed = parse(code);
-    if parsed.is_none() {
-        c.push(FieldError::not_one_of(field, &codes()));
-    }
-    parsed
 }
 
 fn parse_amount(value: &serde_json::Value) -> Result<Money, FieldError> {

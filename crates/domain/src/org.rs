@@ -154,6 +154,15 @@ macro_rules! coded_enum {
             }
         }
 
+        impl $crate::validation::Coded for $name {
+            fn from_code(code: &str) -> Option<Self> {
+                Self::parse(code)
+            }
+            fn code_list() -> String {
+                Self::codes()
+            }
+        }
+
         impl std::fmt::Display for $name {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str(self.as_str())

@@ -90,6 +90,13 @@ impl FieldError {
     }
 }
 
+/// A closed list of codes (the contract's enums): parsed from its code, listed in messages.
+pub trait Coded: Sized {
+    fn from_code(code: &str) -> Option<Self>;
+    /// The accepted codes, `a | b | c`.
+    fn code_list() -> String;
+}
+
 /// Collects field errors while a request is checked, so the client learns of all of them at once.
 #[derive(Debug, Default)]
 pub struct Checker {
@@ -124,6 +131,22 @@ impl Checker {
             return None;
         }
         self.optional_text(field, value, max)
+    }
+
+    /// A code of `T`; blank counts as absent (an error when `required`), an unknown code is
+    /// answered with the list of accepted ones.
+    pub fn code<T: Coded>(&mut self, field: &str, value: Option<&str>, required: bool) -> Option<T> {
+        let Some(code) = value.map(str::trim).filter(|s| !s.is_empty()) else {
+            if required {
+                self.push(FieldError::required(field));
+            }
+            return None;
+        };
+        let parsed = T::from_code(code);
+        if parsed.is_none() {
+            self.push(FieldError::not_one_of(field, &T::code_list()));
+        }
+        parsed
     }
 
     /// `Err` with every recorded error, or `Ok` when there was none.

@@ -234,18 +234,12 @@ impl ActionRequest {
             }
             Some("note") => c.required_text("text", self.text.as_deref(), TEXT_MAX).map(|text| Command::Note { text }),
             Some("conclude") => {
-                let outcome = coded(&mut c, "outcome", self.outcome.as_deref(), Outcome::parse, Outcome::codes);
+                let outcome = c.code::<Outcome>("outcome", self.outcome.as_deref(), true);
                 let summary = c.required_text("summary", self.summary.as_deref(), TEXT_MAX);
                 outcome.zip(summary).map(|(outcome, summary)| Command::Conclude { outcome, summary })
             }
             Some("follow_up") => {
-                let satisfaction = coded(
-                    &mut c,
-                    "satisfaction",
-                    self.satisfaction.as_deref(),
-                    Satisfaction::parse,
-                    Satisfaction::codes,
-                );
+                let satisfaction = c.code::<Satisfaction>("satisfaction", self.satisfaction.as_deref(), true);
                 let note = c.optional_text("note", self.note.as_deref(), TEXT_MAX);
                 satisfaction.map(|satisfaction| Command::FollowUp { satisfaction, note })
             }
@@ -262,21 +256,6 @@ impl ActionRequest {
             _ => Err(vec![FieldError::required("action")]),
         }
     }
-}
-
-fn coded<T>(
-    c: &mut Checker,
-    field: &str,
-    value: Option<&str>,
-    parse: fn(&str) -> Option<T>,
-    codes: fn() -> String,
-) -> Option<T> {
-    let code = c.required_text(field, value, 64)?;
-    let parsed = parse(&code);
-    if parsed.is_none() {
-        c.push(FieldError::not_one_of(field, &codes()));
-    }
-    parsed
 }
 
 /// What the state machine needs to know about a case.

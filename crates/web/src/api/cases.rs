@@ -62,9 +62,9 @@ pub struct ListQuery {
 impl ListQuery {
     fn parse(self) -> Result<CaseFilter, Vec<FieldError>> {
         let mut c = Checker::default();
-        let status = coded(&mut c, "status", self.status, Status::parse, Status::codes);
-        let category = coded(&mut c, "category", self.category, Category::parse, Category::codes);
-        let risk = coded(&mut c, "risk", self.risk, Risk::parse, Risk::codes);
+        let status = c.code::<Status>("status", self.status.as_deref(), false);
+        let category = c.code::<Category>("category", self.category.as_deref(), false);
+        let risk = c.code::<Risk>("risk", self.risk.as_deref(), false);
         let region = present(self.region).and_then(|r| {
             c.check(RegionCode::parse(&r).map_err(|e| bad("region", "一个 6 位或 12 位行政区划代码", &e.to_string())))
         });
@@ -101,21 +101,6 @@ fn present(value: Option<String>) -> Option<String> {
 
 fn bad(field: &str, zh: &str, en: &str) -> FieldError {
     FieldError::new(field, "invalid_filter", Message::new(format!("{field} 应为{zh}"), format!("{field} must be {en}")))
-}
-
-fn coded<T>(
-    c: &mut Checker,
-    field: &str,
-    value: Option<String>,
-    parse: fn(&str) -> Option<T>,
-    codes: fn() -> String,
-) -> Option<T> {
-    let value = present(value)?;
-    let parsed = parse(&value);
-    if parsed.is_none() {
-        c.push(FieldError::not_one_of(field, &codes()));
-    }
-    parsed
 }
 
 /// The cases in the caller's scope, filtered and paged, newest first.

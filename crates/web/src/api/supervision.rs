@@ -5,7 +5,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use domain::clocks::NoticeKind;
 use domain::org::Role;
-use domain::validation::{Checker, FieldError};
+use domain::validation::Checker;
 use serde::Deserialize;
 use store::cases::{CaseFilter, CaseList};
 use store::supervision::{DeadlineView, NoticeCount, NoticeFilter, NoticeView, SweepReport};
@@ -48,17 +48,15 @@ pub async fn notices(
     Auth(viewer): Auth,
     Query(query): Query<NoticeQuery>,
 ) -> Result<Json<Vec<NoticeView>>, ApiError> {
-    let kind = match query.kind.as_deref().map(str::trim).filter(|k| !k.is_empty()) {
-        Some(k) => Some(
-            NoticeKind::parse(k)
-                .ok_or_else(|| ApiError::field(FieldError::not_one_of("kind", &NoticeKind::codes())))?,
-        ),
-        None => None,
-    };
-    let case_id = match query.case_id.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
-        Some(c) => Some(c.parse().map_err(|_| ApiError::field(FieldError::not_one_of("case_id", "a case id")))?),
-        None => None,
-    };
+    let mut c = Checker::default();
+    let kind = c.code::<NoticeKind>("kind", query.kind.as_deref(), false);
+    let case_id = query
+        .case_id
+        .as_deref()
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .and_then(|v| c.check(domain::case::parse_id("case_id", &serde_json::json!(v))));
+    c.into_result().map_err(ApiError::invalid)?;
     let filter = NoticeFilter { kind, case_id, awaiting_reply: query.awaiting_reply.unwrap_or(false) };
     Ok(Json(state.store.notices(&viewer, &filter).await?))
 }
@@ -125,13 +123,7 @@ pub async fn issue(
 ) -> Result<(StatusCode, Json<NoticeView>), ApiError> {
     let case = id(&case, "case")?;
     let mut c = Checker::default();
-    let kind = c.required_text("kind", body.kind.as_deref(), 16).and_then(|k| {
-        let kind = NoticeKind::parse(&k);
-        if kind.is_none() {
-            c.push(FieldError::not_one_of("kind", &NoticeKind::codes()));
-        }
-        kind
-    });
+    let kind = c.code::<NoticeKind>("kind", body.kind.as_deref(), true);
     let text = c.required_text("text", body.text.as_deref(), 5000);
     let unit = body.unit_id.as_ref().and_then(|v| c.check(domain::case::parse_id("unit_id", v)));
     c.into_result().map_err(ApiError::invalid)?;

@@ -6,7 +6,7 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use domain::case::{CaseRegistration, Category};
 use domain::org::{RegionCode, Role};
-use domain::validation::{Checker, FieldError};
+use domain::validation::Checker;
 use serde::{Deserialize, Serialize};
 use store::triage::{Triage, TriageRules};
 use triage::address::ParsedAddress;
@@ -91,13 +91,7 @@ pub async fn add_example(
 ) -> Result<(StatusCode, Json<ExampleAdded>), ApiError> {
     only(viewer.role, &[Role::Admin, Role::Dispatcher])?;
     let mut c = Checker::default();
-    let category = c.required_text("category", body.category.as_deref(), 40).and_then(|code| {
-        let category = Category::parse(&code);
-        if category.is_none() {
-            c.push(FieldError::not_one_of("category", &Category::codes()));
-        }
-        category
-    });
+    let category = c.code::<Category>("category", body.category.as_deref(), true);
     let text = c.required_text("text", body.text.as_deref(), 2000);
     c.into_result().map_err(ApiError::invalid)?;
     let (Some(category), Some(text)) = (category, text) else { return Err(ApiError::invalid(Vec::new())) };
