@@ -16,7 +16,7 @@ use tantivy::query::{BooleanQuery, Occur, Query, QueryParser, TermQuery};
 use tantivy::schema::{
     FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value,
 };
-use tantivy::tokenizer::{LowerCaser, RemoveLongFilter, TextAnalyzer};
+use tantivy::tokenizer::{LowerCaser, RemoveLongFilter, TextAnalyzer, Token, TokenStream, Tokenizer};
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term, doc};
 
 /// Cases read from the feed at a time.
@@ -47,6 +47,52 @@ struct Fields {
     status: Field,
     region: Field,
     units: Field,
+}
+
+/// Segments Chinese text with the process's jieba and its dispute dictionary, so that the index
+/// and the classifier see the same words (外卖骑手, 逾期交房 …) and share one dictionary in memory.
+#[derive(Clone)]
+struct DisputeTokenizer;
+
+struct Tokens {
+    tokens: Vec<Token>,
+    next: usize,
+}
+
+impl Tokenizer for DisputeTokenizer {
+    type TokenStream<'a> = Tokens;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> Tokens {
+        let tokens = triage::classifier::jieba()
+            .cut(text, true)
+            .into_iter()
+            .filter(|t| !t.word.trim().is_empty())
+            .enumerate()
+            .map(|(position, t)| Token {
+                offset_from: t.byte_start,
+                offset_to: t.byte_end,
+                position,
+                text: t.word.to_owned(),
+                position_length: 1,
+            })
+            .collect();
+        Tokens { tokens, next: 0 }
+    }
+}
+
+impl TokenStream for Tokens {
+    fn advance(&mut self) -> bool {
+        self.next += 1;
+        self.next <= self.tokens.len()
+    }
+
+    fn token(&self) -> &Token {
+        &self.tokens[self.next - 1]
+    }
+
+    fn token_mut(&mut self) -> &mut Token {
+        &mut self.tokens[self.next - 1]
+    }
 }
 
 /// The index of one node.
@@ -117,10 +163,8 @@ impl SearchIndex {
                 Index::open_or_create(open()?, schema)?
             }
         };
-        let analyzer = TextAnalyzer::builder(tantivy_jieba::JiebaTokenizer::new())
-            .filter(RemoveLongFilter::limit(40))
-            .filter(LowerCaser)
-            .build();
+        let analyzer =
+            TextAnalyzer::builder(DisputeTokenizer).filter(RemoveLongFilter::limit(40)).filter(LowerCaser).build();
         index.tokenizers().register("jieba", analyzer);
         let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
         let writer = index.writer_with_num_threads(1, WRITER_MEMORY)?;

@@ -83,7 +83,9 @@ pub const LEXICON: &[(Category, &[&str])] = &[
     (Category::Other, &["宠物", "丢失", "殡葬", "寄养"]),
 ];
 
-fn jieba() -> &'static Jieba {
+/// The one segmenter of the process, with the dispute dictionary: the classifier and the
+/// search index share it (a jieba instance holds its whole dictionary in memory).
+pub fn jieba() -> &'static Jieba {
     static JIEBA: OnceLock<Jieba> = OnceLock::new();
     JIEBA.get_or_init(|| {
         let mut jieba = Jieba::new();
