@@ -69,6 +69,7 @@ pub fn app(state: AppState) -> Router {
     let (api, openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi()).merge(api::routes()).split_for_parts();
     let openapi = Arc::new(openapi);
     Router::new()
+        .route("/", get(index))
         .route("/healthz", get(healthz))
         .route("/api/openapi.json", get(move || async move { Json(openapi.as_ref().clone()) }))
         .merge(api)
@@ -77,6 +78,17 @@ pub fn app(state: AppState) -> Router {
         .layer(middleware::from_fn(language))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// Where to start: the API, its document, the health check.
+async fn index() -> Json<serde_json::Value> {
+    Json(serde_json::json!({
+        "name": "Fengqiao 枫桥",
+        "api": "/api/v1",
+        "openapi": "/api/openapi.json",
+        "health": "/healthz",
+        "version": env!("CARGO_PKG_VERSION"),
+    }))
 }
 
 async fn healthz(State(state): State<AppState>) -> Response {
