@@ -180,6 +180,7 @@ impl SearchIndex {
     }
 
     /// Indexes every case changed since the last catch-up; returns how many were (re)indexed.
+    /// Runs on a multi-threaded tokio runtime.
     pub async fn catch_up(&self, store: &Store) -> Result<usize, SearchError> {
         let mut watermark = self.watermark.lock().await;
         let window = (watermark.at - FEED_OVERLAP_MS).max(0);
@@ -197,7 +198,9 @@ impl SearchIndex {
                 docs.into_iter().filter(|d| watermark.recent.get(&d.id) != Some(&d.updated_at)).collect();
             if !fresh.is_empty() {
                 let at = last.0.max(watermark.at);
-                self.write(&fresh, at)?;
+                // Segmenting and committing is CPU and disk work: the runtime moves its other
+                // tasks off this thread meanwhile (needs the multi-threaded runtime, as served).
+                tokio::task::block_in_place(|| self.write(&fresh, at))?;
                 total += fresh.len();
                 watermark.at = at;
                 for d in &fresh {
