@@ -15,7 +15,7 @@ use utoipa::ToSchema;
 
 use crate::calendar::ClockContext;
 use crate::sql::{Arg, Tx, args};
-use crate::stats::{conclusion_counts, day_of, rollup_add, rollup_breakdown_add};
+use crate::stats::{conclusion_counts, day_of, rollup_add, rollup_received};
 use crate::{Result, Store, StoreError, Viewer, from_ms, rfc3339, to_ms};
 
 /// Largest page of a list.
@@ -370,6 +370,10 @@ impl Store {
             .and_then(|c| RegionCode::parse(&c.region_code).ok())
             .map_or(unit_region.level(), |r| r.level());
         let now_ms = to_ms(now);
+        // A new case's clocks follow from its registration alone: computed here, written with
+        // the row, so the write transaction stays short.
+        let clocks = crate::supervision::ClockRow::registered(now_ms, category, new.channel, risk, owner)
+            .deadline_columns(&context, now);
         let year = now.with_timezone(&domain::china_time()).year();
         let mut tx = self.begin().await?;
         let (serial,): (i64,) = tx
@@ -386,8 +390,10 @@ impl Store {
             .fetch_one(
                 "INSERT INTO cases (category_suggestion, emergency, number, version, status, channel, category, category_source, risk, risk_reasons, title, description,
                     amount_fen, people_count, occurred_at, address, address_key, region_code, grid_id, level, routing,
-                    registering_unit_id, registered_by, external_ref, owner_unit_id, created_at, updated_at, event_seq, event_hash)
-                 VALUES ($24, $25, $1, 1, 'registered', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $22, 0, $23)
+                    registering_unit_id, registered_by, external_ref, owner_unit_id, created_at, updated_at, event_seq, event_hash,
+                    respond_by, dispatch_by, next_due_at, next_notice_at, deadlines_provisional)
+                 VALUES ($24, $25, $1, 1, 'registered', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $22, 0, $23,
+                    $26, $27, $28, $29, $30)
                  RETURNING id",
                 args![
                     number.clone(),
@@ -415,6 +421,11 @@ impl Store {
                     GENESIS,
                     json!(triage.suggestion).to_string(),
                     triage.emergency.clone(),
+                    clocks.respond_by,
+                    clocks.dispatch_by,
+                    clocks.next_due_at,
+                    clocks.next_notice_at,
+                    clocks.provisional,
                 ],
             )
             .await?;
@@ -440,15 +451,11 @@ impl Store {
             })).collect::<Vec<_>>(),
         });
         append_event(&mut tx, case_id, (0, GENESIS.to_owned()), now_ms, &viewer.username, "registered", &data).await?;
-        self.deadlines_refresh(&mut tx, case_id, &context, now).await?;
         let day = day_of(now);
         let received = Counts { received: 1, amount_fen: new.amount.map_or(0, |a| a.fen()), ..Counts::default() };
         rollup_add(&mut tx, day, region.as_str(), &received).await?;
-        for (dimension, value) in
-            [("category", category.as_str()), ("channel", new.channel.as_str()), ("risk", risk.as_str())]
-        {
-            rollup_breakdown_add(&mut tx, day, region.as_str(), dimension, value, 1).await?;
-        }
+        rollup_received(&mut tx, day, region.as_str(), [category.as_str(), new.channel.as_str(), risk.as_str()])
+            .await?;
         tx.commit().await?;
 
         let related_cases = self.related_cases(viewer, case_id, &new).await?;

@@ -35,19 +35,18 @@ pub(crate) async fn rollup_add(tx: &mut Tx, day: i64, region: &str, counts: &Cou
     Ok(())
 }
 
-/// Counts cases received under one category, channel or risk colour.
-pub(crate) async fn rollup_breakdown_add(
+/// Counts one case received under its category, channel and risk colour, in one statement.
+pub(crate) async fn rollup_received(
     tx: &mut Tx,
     day: i64,
     region: &str,
-    dimension: &str,
-    value: &str,
-    received: i64,
+    [category, channel, risk]: [&str; 3],
 ) -> Result<()> {
     tx.execute(
-        "INSERT INTO rollup_breakdowns (day, region_code, dimension, value, received) VALUES ($1, $2, $3, $4, $5)
+        "INSERT INTO rollup_breakdowns (day, region_code, dimension, value, received)
+         VALUES ($1, $2, 'category', $3, 1), ($1, $2, 'channel', $4, 1), ($1, $2, 'risk', $5, 1)
          ON CONFLICT (day, region_code, dimension, value) DO UPDATE SET received = rollup_breakdowns.received + excluded.received",
-        args![day, region, dimension, value, received],
+        args![day, region, category, channel, risk],
     )
     .await?;
     Ok(())
