@@ -103,6 +103,8 @@ pub struct SearchIndex {
     fields: Fields,
     /// Serialises catch-ups; holds the feed's watermark.
     watermark: tokio::sync::Mutex<Watermark>,
+    /// Rankings running at once: one per core, the rest wait (instead of each taking a thread).
+    ranking: tokio::sync::Semaphore,
 }
 
 /// How far the index has followed the feed.
@@ -176,6 +178,7 @@ impl SearchIndex {
             writer: Mutex::new(writer),
             fields: Fields { id, number, title, description, category, status, region, units },
             watermark: tokio::sync::Mutex::new(watermark),
+            ranking: tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get())),
         })
     }
 
@@ -249,6 +252,21 @@ impl SearchIndex {
         commit.set_payload(&watermark.to_string());
         commit.commit()?;
         Ok(())
+    }
+
+    /// `search` on the blocking pool, at most one ranking per core at a time.
+    pub async fn search_blocking(
+        self: &std::sync::Arc<Self>,
+        text: String,
+        scope: SearchScope,
+        limit: usize,
+        offset: usize,
+    ) -> Result<(Vec<i64>, usize, bool), SearchError> {
+        let _permit = self.ranking.acquire().await.map_err(|e| SearchError::Directory(e.to_string()))?;
+        let index = self.clone();
+        tokio::task::spawn_blocking(move || index.search(&text, &scope, limit, offset))
+            .await
+            .map_err(|e| SearchError::Directory(format!("search task failed: {e}")))?
     }
 
     /// How many cases the index holds.

@@ -55,11 +55,8 @@ pub async fn cases(
     state.search.catch_up(&state.store).await.map_err(search_failed)?;
     let scope = SearchScope { region_prefix: viewer.scope.region.significant().to_owned(), unit_id: viewer.unit_id };
     // Ranking is CPU work: it runs on the blocking pool, not on the threads that serve requests.
-    let index = state.search.clone();
-    let ranked = tokio::task::spawn_blocking(move || index.search(&q, &scope, limit, offset))
-        .await
-        .map_err(|e| store::StoreError::Setup(format!("search task failed: {e}")))?;
-    let (ids, total, total_capped) = ranked.map_err(search_failed)?;
+    let (ids, total, total_capped) =
+        state.search.search_blocking(q, scope, limit, offset).await.map_err(search_failed)?;
     let items = state.store.case_rows_by_ids(&viewer, &ids).await?;
     Ok(Json(CaseList { items, total: total as i64, total_capped }))
 }
