@@ -364,11 +364,9 @@ impl Store {
         // The centre that owns the case until it is dispatched: the registering unit's own
         // centre (the registering unit itself when it is one).
         let owner_centre = self.centre_for(&unit_region, unit_region.level()).await?;
-        let owner = owner_centre.as_ref().map_or(viewer.unit_id, |c| c.id);
+        let owner = owner_centre.as_ref().map_or(viewer.unit_id, |c| c.unit_id);
         // The case's level is its owner's: the level of the centre responsible for it now.
-        let owner_level = owner_centre
-            .and_then(|c| RegionCode::parse(&c.region_code).ok())
-            .map_or(unit_region.level(), |r| r.level());
+        let owner_level = owner_centre.map_or(unit_region.level(), |c| c.region.level());
         let now_ms = to_ms(now);
         // A new case's clocks follow from its registration alone: computed here, written with
         // the row, so the write transaction stays short.
@@ -515,25 +513,11 @@ impl Store {
         Ok((region, grid.map(|g| g.id)))
     }
 
-    /// The centre that should lead at `level` for a case in `region`: the centre of the
-    /// region's ancestor at that level (or of the region itself when it is higher).
-    async fn centre_for(&self, region: &RegionCode, level: RegionLevel) -> Result<Option<crate::org::UnitView>> {
-        let mut code = region.clone();
-        while code.level() > level {
-            match code.parent() {
-                Some(parent) => code = parent,
-                None => break,
-            }
-        }
-        loop {
-            if let Some(centre) = self.centre_of(&code).await? {
-                return Ok(Some(centre));
-            }
-            match code.parent() {
-                Some(parent) => code = parent,
-                None => return Ok(None),
-            }
-        }
+    /// The centre responsible at `level` for a case in `region` (the territorial rule of
+    /// routing, on the cached organisation).
+    async fn centre_for(&self, region: &RegionCode, level: RegionLevel) -> Result<Option<triage::routing::Centre>> {
+        let context = self.triage_context().await?;
+        Ok(triage::routing::territorial_centre(region, level, context.centres()).cloned())
     }
 
     async fn party_insert(&self, tx: &mut Tx, case_id: i64, position: i64, party: &NewParty) -> Result<()> {
@@ -1005,7 +989,7 @@ impl Store {
         let owner = match (&command, t.level != row.level()) {
             (Command::Escalate { .. }, true) => {
                 let region = RegionCode::parse(&row.region_code).map_err(|e| StoreError::Setup(e.to_string()))?;
-                self.centre_for(&region, t.level).await?.map(|u| u.id)
+                self.centre_for(&region, t.level).await?.map(|c| c.unit_id)
             }
             _ => None,
         };

@@ -74,7 +74,7 @@ impl Store {
             args![region.code.as_str(), region.name, region.short_name, level.as_str().unwrap_or_default(), parent],
         )
         .await?;
-        Ok(())
+        self.bump_triage_version().await
     }
 
     pub async fn regions(&self) -> Result<Vec<RegionView>> {
@@ -90,6 +90,7 @@ impl Store {
     pub async fn grid_create(&self, code: &str, name: &str, community: &RegionCode) -> Result<i64> {
         let sql = "INSERT INTO grids (code, name, community_code) VALUES ($1, $2, $3) RETURNING id";
         let (id,): (i64,) = self.fetch_one(sql, args![code, name, community.as_str()]).await?;
+        self.bump_triage_version().await?;
         Ok(id)
     }
 
@@ -119,6 +120,7 @@ impl Store {
                 ],
             )
             .await?;
+        self.bump_triage_version().await?;
         Ok(id)
     }
 

@@ -348,6 +348,7 @@ impl Store {
     async fn sweep_due_cases(&self, now: DateTime<Utc>) -> Result<SweepReport> {
         let context = self.clock_context().await?;
         let units: HashMap<i64, UnitView> = self.units().await?.into_iter().map(|u| (u.id, u)).collect();
+        let organisation = self.triage_context().await?;
         let mut report = SweepReport::default();
         let mut after = 0_i64;
         loop {
@@ -364,7 +365,7 @@ impl Store {
                 let due = clocks::notices_due(&deadlines, &policy, &context.calendar, now);
                 let mut tx = self.begin().await?;
                 for notice in &due {
-                    if self.notice_issue_scheduled(&mut tx, &row, notice, &units, now).await? {
+                    if self.notice_issue_scheduled(&mut tx, &row, notice, &units, organisation.centres(), now).await? {
                         report.notices_issued += 1;
                     }
                 }
@@ -387,6 +388,7 @@ impl Store {
         case: &ClockRow,
         notice: &NoticeDue,
         units: &HashMap<i64, UnitView>,
+        centres: &[triage::routing::Centre],
         now: DateTime<Utc>,
     ) -> Result<bool> {
         let key = format!("{}:{}:{}:{}", case.id, notice.clock, notice.kind, to_ms(notice.due_at));
@@ -396,11 +398,11 @@ impl Store {
             return Ok(false);
         }
         let recipient = case.responsible_unit(notice.clock);
-        let supervisor = supervisor_of(recipient, units);
+        let supervisor = supervisor_of(recipient, units, centres);
         let (cc, issuer) = match notice.kind {
             NoticeKind::Reminder => (None, supervisor),
             NoticeKind::Warning => (supervisor, supervisor),
-            NoticeKind::Order => (None, supervisor.and_then(|s| supervisor_of(s, units)).or(supervisor)),
+            NoticeKind::Order => (None, supervisor.and_then(|s| supervisor_of(s, units, centres)).or(supervisor)),
         };
         let name = |id: Option<i64>| id.and_then(|id| units.get(&id)).map(|u| u.name.clone()).unwrap_or_default();
         let text = scheduled_text(case, notice, &name(Some(recipient)), &name(cc), &name(issuer));
@@ -655,20 +657,15 @@ struct NewNotice {
 
 /// The centre that supervises a unit: for a centre, the centre one level up; for any other
 /// unit, the centre of its own region (or the nearest one above).
-pub(crate) fn supervisor_of(unit_id: i64, units: &HashMap<i64, UnitView>) -> Option<i64> {
+pub(crate) fn supervisor_of(
+    unit_id: i64,
+    units: &HashMap<i64, UnitView>,
+    centres: &[triage::routing::Centre],
+) -> Option<i64> {
     let unit = units.get(&unit_id)?;
     let region = RegionCode::parse(&unit.region_code).ok()?;
-    let mut code = if unit.kind == UnitKind::Centre.as_str() { region.parent()? } else { region };
-    loop {
-        if let Some(centre) = units
-            .values()
-            .filter(|u| u.kind == UnitKind::Centre.as_str() && u.region_code == code.as_str() && u.id != unit_id)
-            .min_by_key(|u| u.id)
-        {
-            return Some(centre.id);
-        }
-        code = code.parent()?;
-    }
+    let start = if unit.kind == UnitKind::Centre.as_str() { region.parent()? } else { region };
+    triage::routing::territorial_centre(&start, start.level(), centres).map(|c| c.unit_id).filter(|id| *id != unit_id)
 }
 
 fn scheduled_text(case: &ClockRow, notice: &NoticeDue, recipient: &str, cc: &str, issuer: &str) -> String {

@@ -32,6 +32,13 @@ pub struct TriageContext {
     home: String,
 }
 
+impl TriageContext {
+    /// The governance centres of the deployment.
+    pub fn centres(&self) -> &[Centre] {
+        &self.centres
+    }
+}
+
 /// The cache of a store: the version it was loaded at and the context.
 pub(crate) type TriageCache = Arc<Mutex<Option<(i64, Arc<TriageContext>)>>>;
 
@@ -146,7 +153,8 @@ impl Store {
         })
     }
 
-    async fn bump_triage_version(&self) -> Result<()> {
+    /// Tells every node to reload the triage context (rules, catalogue, examples, organisation).
+    pub(crate) async fn bump_triage_version(&self) -> Result<()> {
         self.execute("INSERT INTO versions (name, version) VALUES ($1, 1) ON CONFLICT (name) DO UPDATE SET version = versions.version + 1", args![VERSION]).await?;
         Ok(())
     }

@@ -80,3 +80,8 @@ impl FromRequestParts<AppState> for Auth {
         Ok(Auth(state.store.viewer(user.id).await?))
     }
 }
+
+/// An id from the path; anything that is not one names nothing, so it is 404.
+pub fn path_id(raw: &str, what: &str) -> Result<i64, ApiError> {
+    raw.parse().map_err(|_| ApiError::not_found(what))
+}

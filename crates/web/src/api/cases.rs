@@ -13,7 +13,7 @@ use utoipa::IntoParams;
 
 use crate::AppState;
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::{Auth, JsonBody};
+use crate::extract::{Auth, JsonBody, path_id};
 
 /// Register a case from any channel. Category, risk and route are suggested with reasons;
 /// earlier cases of the same person, organisation or place are listed in `related_cases`.
@@ -125,10 +125,6 @@ pub struct GetQuery {
     reason: Option<String>,
 }
 
-fn case_id(raw: &str) -> Result<i64, ApiError> {
-    raw.parse().map_err(|_| ApiError::not_found("case"))
-}
-
 /// One case in the caller's scope (404 outside it).
 #[utoipa::path(get, path = "/api/v1/cases/{id}", tag = "cases", security(("bearer" = [])), params(("id" = i64, Path), GetQuery),
     responses((status = 200, body = CaseView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
@@ -138,7 +134,7 @@ pub async fn get_one(
     Path(id): Path<String>,
     Query(query): Query<GetQuery>,
 ) -> Result<Json<CaseView>, ApiError> {
-    let id = case_id(&id)?;
+    let id = path_id(&id, "case")?;
     let reveal = match query.reveal {
         Some(true) => {
             let mut c = Checker::default();
@@ -159,7 +155,7 @@ pub async fn events(
     Auth(viewer): Auth,
     Path(id): Path<String>,
 ) -> Result<Json<Vec<EventView>>, ApiError> {
-    Ok(Json(state.store.case_events(&viewer, case_id(&id)?).await?))
+    Ok(Json(state.store.case_events(&viewer, path_id(&id, "case")?).await?))
 }
 
 /// A workflow step `{action, version, …}`. 409 when `version` is stale or the step is not
@@ -173,7 +169,7 @@ pub async fn act(
     Path(id): Path<String>,
     JsonBody(body): JsonBody<ActionRequest>,
 ) -> Result<Json<CaseView>, ApiError> {
-    let id = case_id(&id)?;
+    let id = path_id(&id, "case")?;
     let (command, version) = body.parse().map_err(ApiError::invalid)?;
     Ok(Json(state.store.case_act(&viewer, id, command, version, state.now()).await?))
 }

@@ -13,11 +13,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::AppState;
 use crate::error::{ApiError, ErrorBody, current_lang};
-use crate::extract::{Auth, JsonBody};
-
-fn id(raw: &str, what: &str) -> Result<i64, ApiError> {
-    raw.parse().map_err(|_| ApiError::not_found(what))
-}
+use crate::extract::{Auth, JsonBody, path_id};
 
 /// The four clocks of a case, each with "why this date".
 #[utoipa::path(get, path = "/api/v1/cases/{id}/deadlines", tag = "supervision", security(("bearer" = [])), params(("id" = i64, Path)),
@@ -27,7 +23,7 @@ pub async fn deadlines(
     Auth(viewer): Auth,
     Path(case): Path<String>,
 ) -> Result<Json<Vec<DeadlineView>>, ApiError> {
-    Ok(Json(state.store.case_deadlines(&viewer, id(&case, "case")?, current_lang(), state.now()).await?))
+    Ok(Json(state.store.case_deadlines(&viewer, path_id(&case, "case")?, current_lang(), state.now()).await?))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -69,7 +65,7 @@ pub async fn acknowledge(
     Auth(viewer): Auth,
     Path(notice): Path<String>,
 ) -> Result<Json<NoticeView>, ApiError> {
-    Ok(Json(state.store.notice_acknowledge(&viewer, id(&notice, "notice")?, state.now()).await?))
+    Ok(Json(state.store.notice_acknowledge(&viewer, path_id(&notice, "notice")?, state.now()).await?))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -87,7 +83,7 @@ pub async fn reply(
     Path(notice): Path<String>,
     JsonBody(body): JsonBody<ReplyRequest>,
 ) -> Result<Json<NoticeView>, ApiError> {
-    let notice = id(&notice, "notice")?;
+    let notice = path_id(&notice, "notice")?;
     let mut c = Checker::default();
     let text = c.required_text("text", body.text.as_deref(), 5000);
     c.into_result().map_err(ApiError::invalid)?;
@@ -121,7 +117,7 @@ pub async fn issue(
     Path(case): Path<String>,
     JsonBody(body): JsonBody<IssueRequest>,
 ) -> Result<(StatusCode, Json<NoticeView>), ApiError> {
-    let case = id(&case, "case")?;
+    let case = path_id(&case, "case")?;
     let mut c = Checker::default();
     let kind = c.code::<NoticeKind>("kind", body.kind.as_deref(), true);
     let text = c.required_text("text", body.text.as_deref(), 5000);
