@@ -32,6 +32,7 @@ fn ci() -> Result<(), String> {
 
 /// Every test: unit, property and integration tests on SQLite and on the PostgreSQL server.
 fn test() -> Result<(), String> {
+    ensure_system_packages()?;
     let postgres = std::env::var("FENGQIAO_TEST_POSTGRES").unwrap_or_else(|_| DEFAULT_POSTGRES.to_owned());
     if postgres_reachable(&postgres) {
         drop_leftover_test_databases(&postgres);
@@ -50,7 +51,61 @@ fn test() -> Result<(), String> {
         eprintln!("xtask: cargo-nextest not found, using cargo test");
         run("cargo", &["test", "--workspace", "--no-fail-fast"])?;
     }
-    bench_smoke()
+    bench_smoke()?;
+    browser_tests()
+}
+
+/// Debian packages the tests need beyond the Rust toolchain: Chromium for the browser tests,
+/// a CJK font for the agreement PDFs and screenshots, pdftotext to read a PDF back.
+const SYSTEM_PACKAGES: &[(&str, &str)] = &[
+    ("/usr/bin/chromium", "chromium"),
+    ("/usr/bin/chromedriver", "chromium-driver"),
+    ("/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc", "fonts-noto-cjk"),
+    ("/usr/bin/pdftotext", "poppler-utils"),
+];
+
+/// Installs the missing system packages with apt (the CI machine runs as root).
+fn ensure_system_packages() -> Result<(), String> {
+    let missing: Vec<&str> = SYSTEM_PACKAGES
+        .iter()
+        .filter(|(path, _)| !std::path::Path::new(path).exists())
+        .map(|(_, package)| *package)
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    eprintln!("xtask: installing {}", missing.join(" "));
+    run("apt-get", &["update", "-qq"])?;
+    let mut args = vec!["install", "-y", "-qq", "--no-install-recommends"];
+    args.extend(missing);
+    run("apt-get", &args)
+}
+
+/// The browser tests (`e2e/`): the UI driven in Debian's headless Chromium against the debug
+/// binary serving the demo data; screenshots land in `target/screenshots`.
+fn browser_tests() -> Result<(), String> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).parent().ok_or("xtask has no parent directory")?;
+    run("cargo", &["build", "--quiet", "-p", "fengqiao"])?;
+    let e2e = root.join("e2e");
+    let status = Command::new("npm")
+        .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
+        .current_dir(&e2e)
+        .status()
+        .map_err(|e| format!("cannot run npm: {e}"))?;
+    if !status.success() {
+        return Err("npm ci in e2e/ failed".into());
+    }
+    let status = Command::new("node")
+        .args(["--test", "--test-concurrency=1"])
+        .current_dir(&e2e)
+        .env("FENGQIAO_BIN", root.join("target/debug/fengqiao"))
+        .status()
+        .map_err(|e| format!("cannot run node: {e}"))?;
+    if !status.success() {
+        return Err("the browser tests failed".into());
+    }
+    eprintln!("xtask: browser tests passed; screenshots in target/screenshots");
+    Ok(())
 }
 
 /// `fengqiao bench --cases 20000` on a fresh SQLite database, and a check that the report has

@@ -9,6 +9,7 @@ pub mod clocks;
 pub mod contact;
 pub mod history;
 pub mod identity;
+pub mod mediation;
 pub mod org;
 pub mod stats;
 pub mod validation;

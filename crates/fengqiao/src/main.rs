@@ -223,7 +223,7 @@ async fn serve(config: &Config, store: Store) -> anyhow::Result<()> {
             Err(e) => tracing::error!(error = %e, "search index catch-up failed"),
         }
     });
-    let state = web::AppState { store, clock: Arc::new(chrono::Utc::now), node_id, search };
+    let state = web::AppState::new(store, Arc::new(chrono::Utc::now), node_id, search, &config.data_dir);
     println!(
         "Fengqiao is serving on http://{}/ (API under /api/v1, document at /api/openapi.json)",
         listener.local_addr()?

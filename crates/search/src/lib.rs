@@ -51,6 +51,7 @@ struct Fields {
 
 /// Segments Chinese text with the process's jieba and its dispute dictionary, so that the index
 /// and the classifier see the same words (外卖骑手, 逾期交房 …) and share one dictionary in memory.
+/// Search mode adds the parts of each compound (外卖, 骑手), so a query for a part finds it.
 #[derive(Clone)]
 struct DisputeTokenizer;
 
@@ -64,7 +65,7 @@ impl Tokenizer for DisputeTokenizer {
 
     fn token_stream<'a>(&'a mut self, text: &'a str) -> Tokens {
         let tokens = triage::classifier::jieba()
-            .cut(text, true)
+            .cut_for_search(text, true)
             .into_iter()
             .filter(|t| !t.word.trim().is_empty())
             .enumerate()
@@ -126,6 +127,9 @@ pub struct SearchScope {
     pub unit_id: i64,
 }
 
+/// The index's layout: changes when the tokenizer or the schema does.
+const LAYOUT: &str = "v2";
+
 /// Matches are counted up to this many.
 pub const COUNT_LIMIT: usize = 1_000;
 
@@ -135,8 +139,16 @@ fn region_prefixes(code: &str) -> Vec<String> {
 }
 
 impl SearchIndex {
-    /// Opens the index in `dir`, creating it on first use.
-    pub fn open(dir: &Path) -> Result<Self, SearchError> {
+    /// Opens the index in `dir`, creating it on first use. An index of an earlier layout
+    /// (another tokenizer) is dropped: the index is derived data, rebuilt from the store.
+    pub fn open(base: &Path) -> Result<Self, SearchError> {
+        let dir = &base.join(LAYOUT);
+        if let Ok(entries) = std::fs::read_dir(base) {
+            for entry in entries.flatten().filter(|e| e.file_name() != LAYOUT) {
+                let path = entry.path();
+                let _ = if path.is_dir() { std::fs::remove_dir_all(&path) } else { std::fs::remove_file(&path) };
+            }
+        }
         std::fs::create_dir_all(dir).map_err(|e| SearchError::Directory(format!("{}: {e}", dir.display())))?;
         let mut builder = Schema::builder();
         let text = TextOptions::default().set_indexing_options(

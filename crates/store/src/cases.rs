@@ -39,6 +39,8 @@ pub struct CaseView {
     pub risk: Risk,
     pub risk_reasons: Vec<String>,
     pub routing: Routing,
+    /// The level handling the case now (it rises with each escalation).
+    pub level: RegionLevel,
     /// An emergency in progress at intake: the instruction to call 110/120 that was given.
     pub emergency: Option<String>,
     pub lead_unit_id: Option<i64>,
@@ -170,6 +172,8 @@ pub struct CaseListRow {
     pub region_code: String,
     pub lead_unit_id: Option<i64>,
     pub deadlines: Deadlines,
+    /// The earliest deadline of a running clock (RFC 3339), null when none runs.
+    pub next_due_at: Option<String>,
     pub created_at: String,
 }
 
@@ -200,6 +204,7 @@ impl From<CaseRow> for CaseListRow {
             description: r.description,
             region_code: r.region_code,
             lead_unit_id: r.lead_unit_id,
+            next_due_at: r.next_due_at.map(rfc3339),
             created_at: rfc3339(r.created_at),
         }
     }
@@ -229,7 +234,7 @@ pub struct RevealRequest {
     pub reason: String,
 }
 
-const CASE_COLUMNS: &str = "id, number, version, status, channel, category, category_source, risk, risk_reasons, routing, lead_unit_id, title, description, amount_fen, people_count, occurred_at, address, region_code, grid_id, outcome, summary, satisfaction, external_ref, respond_by, dispatch_by, conclude_by, follow_up_by, created_at, updated_at, level, contacted_at, first_dispatched_at, dispatched_at, category_suggestion, emergency";
+const CASE_COLUMNS: &str = "id, number, version, status, channel, category, category_source, risk, risk_reasons, routing, lead_unit_id, title, description, amount_fen, people_count, occurred_at, address, region_code, grid_id, outcome, summary, satisfaction, external_ref, respond_by, dispatch_by, conclude_by, follow_up_by, created_at, updated_at, level, contacted_at, first_dispatched_at, dispatched_at, category_suggestion, emergency, next_due_at";
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub(crate) struct CaseRow {
@@ -268,6 +273,7 @@ pub(crate) struct CaseRow {
     dispatched_at: Option<i64>,
     category_suggestion: Option<String>,
     emergency: Option<String>,
+    next_due_at: Option<i64>,
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -284,8 +290,24 @@ struct PartyRow {
 }
 
 impl CaseRow {
-    fn status(&self) -> Status {
+    pub(crate) fn status(&self) -> Status {
         Status::parse(&self.status).unwrap_or(Status::Registered)
+    }
+
+    pub(crate) fn lead_unit_id(&self) -> Option<i64> {
+        self.lead_unit_id
+    }
+
+    pub(crate) fn category(&self) -> &str {
+        &self.category
+    }
+
+    pub(crate) fn region_code_str(&self) -> String {
+        self.region_code.clone()
+    }
+
+    pub(crate) fn number_str(&self) -> &str {
+        &self.number
     }
 
     fn level(&self) -> RegionLevel {
@@ -752,6 +774,7 @@ impl Store {
                 reasons: Vec::new(),
                 rules: Vec::new(),
             }),
+            level: row.level(),
             category_suggestion: row.category_suggestion.as_deref().and_then(|s| serde_json::from_str(s).ok()),
             emergency: row.emergency.clone(),
             lead_unit_id: row.lead_unit_id,

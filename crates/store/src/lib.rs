@@ -9,12 +9,15 @@
 
 pub mod audit;
 pub mod auth;
+pub mod blobs;
 pub mod calendar;
 pub mod cases;
 pub mod crypto;
 pub mod demo;
 pub mod generate;
+pub mod mediation;
 pub mod org;
+pub mod queue;
 pub mod schema;
 pub(crate) mod sql;
 pub mod stats;

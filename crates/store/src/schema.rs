@@ -12,6 +12,8 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (2, "supervision", include_str!("../migrations/0002_supervision.sql")),
     (3, "rollups", include_str!("../migrations/0003_rollups.sql")),
     (4, "triage", include_str!("../migrations/0004_triage.sql")),
+    (5, "queue", include_str!("../migrations/0005_queue.sql")),
+    (6, "mediation", include_str!("../migrations/0006_mediation.sql")),
 ];
 
 /// What differs between SQLite and PostgreSQL. Everything else is shared.

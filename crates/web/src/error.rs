@@ -82,6 +82,12 @@ fn what_zh(what: &str) -> &str {
         "unit" => "单位",
         "user" => "用户",
         "region" => "行政区划",
+        "agreement" => "调解协议",
+        "signing link" => "签署链接（链接无效）",
+        "service link" => "送达链接（链接无效）",
+        "file" => "文件",
+        "evidence" => "证据",
+        "notice" => "函单令",
         _ => "资源",
     }
 }

@@ -38,26 +38,31 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
                 )
             }
         })?;
-        let deserializer = &mut serde_json::Deserializer::from_slice(&bytes);
-        serde_path_to_error::deserialize(deserializer).map(JsonBody).map_err(|error| {
-            let inner = error.inner();
-            if inner.is_syntax() || inner.is_eof() {
-                return ApiError::new(
-                    StatusCode::BAD_REQUEST,
-                    "invalid_json",
-                    format!("请求内容不是有效的 JSON：{inner}"),
-                    format!("the body is not valid JSON: {inner}"),
-                );
-            }
-            let path = error.path().to_string();
-            let field = if path == "." { "body".to_owned() } else { path };
-            ApiError::field(FieldError::new(
-                field.clone(),
-                "wrong_type",
-                Message::new(format!("{field} 的类型不正确：{inner}"), format!("{field} has the wrong type: {inner}")),
-            ))
-        })
+        parse_json(&bytes).map(JsonBody)
     }
+}
+
+/// Parses JSON: a syntax error is 400; a value of the wrong type is 422 naming its field.
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let deserializer = &mut serde_json::Deserializer::from_slice(bytes);
+    serde_path_to_error::deserialize(deserializer).map_err(|error| {
+        let inner = error.inner();
+        if inner.is_syntax() || inner.is_eof() {
+            return ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_json",
+                format!("请求内容不是有效的 JSON：{inner}"),
+                format!("the body is not valid JSON: {inner}"),
+            );
+        }
+        let path = error.path().to_string();
+        let field = if path == "." { "body".to_owned() } else { path };
+        ApiError::field(FieldError::new(
+            field.clone(),
+            "wrong_type",
+            Message::new(format!("{field} 的类型不正确：{inner}"), format!("{field} has the wrong type: {inner}")),
+        ))
+    })
 }
 
 /// The bearer token of a request, if any.

@@ -3,8 +3,10 @@
 //! into the store, respond.
 
 pub mod api;
+pub mod documents;
 pub mod error;
 pub mod extract;
+pub mod ui;
 
 use std::sync::Arc;
 
@@ -35,9 +37,22 @@ pub struct AppState {
     pub node_id: String,
     /// This node's full-text index.
     pub search: Arc<search::SearchIndex>,
+    /// Evidence, signatures and agreement copies, by content, in the data directory.
+    pub blobs: Arc<store::blobs::Blobs>,
+    pub documents: Arc<documents::Documents>,
 }
 
 impl AppState {
+    pub fn new(
+        store: Store,
+        clock: Clock,
+        node_id: String,
+        search: Arc<search::SearchIndex>,
+        data_dir: &std::path::Path,
+    ) -> Self {
+        AppState { store, clock, node_id, search, blobs: documents::blobs(data_dir), documents: Default::default() }
+    }
+
     pub fn now(&self) -> DateTime<Utc> {
         (self.clock)()
     }
@@ -69,8 +84,10 @@ pub fn app(state: AppState) -> Router {
     let (api, openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi()).merge(api::routes()).split_for_parts();
     let openapi = Arc::new(openapi);
     Router::new()
-        .route("/", get(index))
+        .route("/api", get(index))
         .route("/healthz", get(healthz))
+        .route("/served/{token}", get(api::mediation::served))
+        .merge(ui::routes())
         .route("/api/openapi.json", get(move || async move { Json(openapi.as_ref().clone()) }))
         .merge(api)
         .fallback(not_found)
@@ -103,13 +120,14 @@ async fn not_found() -> error::ApiError {
     error::ApiError::new(StatusCode::NOT_FOUND, "not_found", "没有这个地址", "no such route")
 }
 
-/// Serves each request in the language its `Accept-Language` prefers.
+/// Serves each request in the language its `Accept-Language` prefers (the API), and the UI
+/// in the language chosen in its cookie, else the header's.
 async fn language(request: Request, next: Next) -> Response {
-    let lang = request
-        .headers()
-        .get(header::ACCEPT_LANGUAGE)
-        .and_then(|v| v.to_str().ok())
-        .map(Lang::from_accept_language)
+    let accept = request.headers().get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok());
+    let lang = accept.map(Lang::from_accept_language).unwrap_or_default();
+    let ui_lang = ui::session::cookie(request.headers(), ui::session::LANG_COOKIE)
+        .and_then(ui::i18n::UiLang::parse)
+        .or_else(|| accept.map(ui::i18n::UiLang::from_accept_language))
         .unwrap_or_default();
-    error::LANG.scope(lang, next.run(request)).await
+    error::LANG.scope(lang, ui::UI_LANG.scope(ui_lang, next.run(request))).await
 }

@@ -497,7 +497,7 @@ async fn organisation_and_openapi(app: TestApp) {
 
     let (status, _) = app.call(Method::GET, "/healthz", None, None).await;
     assert_eq!(status, StatusCode::OK);
-    let (status, root) = app.call(Method::GET, "/", None, None).await;
+    let (status, root) = app.call(Method::GET, "/api", None, None).await;
     assert_eq!((status, root["openapi"].as_str()), (StatusCode::OK, Some("/api/openapi.json")));
     let (status, doc) = app.call(Method::GET, "/api/openapi.json", None, None).await;
     assert_eq!(status, StatusCode::OK);

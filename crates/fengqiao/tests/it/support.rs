@@ -78,7 +78,7 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
         })
     };
     let search = Arc::new(search::SearchIndex::open(&data_dir.join("search")).unwrap());
-    let state = web::AppState { store: store.clone(), clock, node_id: format!("test-{n}"), search };
+    let state = web::AppState::new(store.clone(), clock, format!("test-{n}"), search, &data_dir);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, web::app(state)).await.unwrap() });

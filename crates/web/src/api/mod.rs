@@ -3,8 +3,9 @@
 mod auth;
 mod calendar;
 mod cases;
+pub mod mediation;
 mod org;
-mod search;
+pub mod search;
 mod stats;
 mod supervision;
 mod triage;
@@ -47,4 +48,18 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(triage::add_example))
         .routes(routes!(triage::address))
         .routes(routes!(triage::preview))
+        .routes(routes!(mediation::create, mediation::of_case))
+        .routes(routes!(mediation::get_one, mediation::update))
+        .routes(routes!(mediation::start_signing))
+        .routes(routes!(mediation::mediator_sign))
+        .routes(routes!(mediation::seal))
+        .routes(routes!(mediation::pdf))
+        .routes(routes!(mediation::serve))
+        .routes(routes!(mediation::apply_confirmation))
+        .routes(routes!(mediation::ruling))
+        .routes(routes!(mediation::performance))
+        .routes(routes!(mediation::signing_view, mediation::sign))
+        .routes(routes!(mediation::evidence_upload, mediation::evidence_list))
+        .routes(routes!(mediation::mediators))
+        .routes(routes!(mediation::outbox))
 }

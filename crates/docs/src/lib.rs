@@ -1,0 +1,26 @@
+//! Renders People's Mediation agreements (人民调解协议书) to PDF with typst.
+//!
+//! ```no_run
+//! use docs::{Agreement, Fonts, agreement_pdf};
+//!
+//! let fonts = Fonts::discover()?; // once per process; cheap to clone and share between threads
+//! let agreement = Agreement { title: "人民调解协议书".into(), ..Agreement::default() };
+//! let pdf: Vec<u8> = agreement_pdf(&fonts, &agreement)?;
+//! # Ok::<(), docs::DocError>(())
+//! ```
+//!
+//! Client data is only ever embedded in the generated typst source as escaped string literals, so it is
+//! printed verbatim and cannot inject markup or code.
+
+mod error;
+mod escape;
+mod fonts;
+mod model;
+mod render;
+mod source;
+mod world;
+
+pub use error::DocError;
+pub use fonts::{DEFAULT_FONT_DIR, FONT_DIR_ENV, Fonts};
+pub use model::{Agreement, Party, Signature, Term};
+pub use render::{MAX_SIGNATURES, agreement_pdf};

@@ -1,0 +1,264 @@
+//! Mediation to agreement through the API, on SQLite and on PostgreSQL: drafting, signing by
+//! one-time link and SMS code, the mediator's signature and the seal, the PDF read back with
+//! pdftotext, electronic service receipts, the joint confirmation and the court's ruling,
+//! performance, evidence — and every refusal the issue names, each changing nothing.
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::on_both_backends;
+use crate::support::{TestApp, id_number};
+
+on_both_backends!(an_agreement_from_draft_to_confirmation_and_performance, evidence_uploads_are_checked);
+
+/// A 1×1 PNG: a handwritten signature as the signing pad sends it.
+const SIGNATURE: &str = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAACklEQVR4nGMAAQAABQABDQottAAAAABJRU5ErkJggg==";
+
+/// A neighbour dispute between two people, dispatched to street A1's mediation committee and
+/// signed for by its mediator.
+async fn case_with_the_mediator(app: &TestApp) -> (Value, String) {
+    let intake = app.login("intake").await;
+    let case = app
+        .register(
+            &intake,
+            json!({
+                "channel": "window",
+                "description": "楼上住户装修漏水导致楼下住户房屋受损，双方就赔偿数额协商未果。",
+                "title": "漏水赔偿",
+                "location": {"address": "兰州市城关区张掖路街道中山林社区8号", "region_code": "620102002001"},
+                "parties": [
+                    {"role": "applicant", "kind": "person", "name": "王建国", "id_number": id_number("620102", "19800101", 11), "phone": "13912345678", "address": "中山林社区8号楼201"},
+                    {"role": "respondent", "kind": "person", "name": "李明", "id_number": id_number("620102", "19850505", 22), "phone": "13987654321", "address": "中山林社区8号楼301"}
+                ]
+            }),
+        )
+        .await;
+    let district = app.login("district").await;
+    let committee = app.unit_id("张掖路街道人民调解委员会").await;
+    let (status, case) = app.act(&district, &case, json!({"action": "dispatch", "unit_id": committee})).await;
+    assert_eq!(status, StatusCode::OK, "{case}");
+    let mediator = app.login("mediator").await;
+    let (status, case) = app.act(&mediator, &case, json!({"action": "sign"})).await;
+    assert_eq!(status, StatusCode::OK, "{case}");
+    (case, mediator)
+}
+
+/// The links and codes the SMS outbox holds for `path` (`/sign/` or `/served/`), newest first.
+async fn links(app: &TestApp, path: &str) -> Vec<(String, Option<String>)> {
+    let admin = app.login("admin").await;
+    let (status, outbox) = app.get("/api/v1/outbox", &admin).await;
+    assert_eq!(status, StatusCode::OK, "{outbox}");
+    outbox
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|m| {
+            let body = m["body"].as_str().unwrap();
+            let token = body.split(path).nth(1)?.split(|c: char| c.is_whitespace() || c == '，').next()?.to_owned();
+            let code = body.split("验证码 ").nth(1).map(|c| c.chars().take(6).collect());
+            assert!(m["recipient"].as_str().unwrap().contains("****"), "phones are masked in the outbox");
+            Some((token, code))
+        })
+        .collect()
+}
+
+async fn an_agreement_from_draft_to_confirmation_and_performance(app: TestApp) {
+    app.set_now("2026-11-02T09:00:00+08:00");
+    let (case, mediator) = case_with_the_mediator(&app).await;
+    let agreements = format!("/api/v1/cases/{}/agreements", case["id"]);
+
+    // Drafting: every fault named; then a draft, edited once, a stale edit refused.
+    let (status, body) = app.post(&agreements, &mediator, json!({"terms": [{"text": "", "due": "2026-02-30"}]})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let fields: Vec<&str> =
+        body["error"]["fields"].as_array().unwrap().iter().map(|f| f["field"].as_str().unwrap()).collect();
+    assert_eq!(fields, ["matters", "terms[0].text", "terms[0].due"]);
+    let intake = app.login("intake").await;
+    let draft = json!({
+        "matters": "漏水造成的房屋损失赔偿数额",
+        "responsibilities": "被申请人装修不当，应承担赔偿责任",
+        "terms": [
+            {"text": "被申请人李明向申请人王建国赔偿房屋修复费用人民币八千元", "due": "2026-11-30"},
+            {"text": "被申请人于十日内修复自家卫生间防水层", "due": "2026-11-12"}
+        ],
+        "performance": "银行转账至申请人账户；修复由物业见证"
+    });
+    let (status, _) = app.post(&agreements, &intake, draft.clone()).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "only the handling unit's mediator drafts");
+    let (status, agreement) = app.post(&agreements, &mediator, draft.clone()).await;
+    assert_eq!(status, StatusCode::CREATED, "{agreement}");
+    assert_eq!((agreement["status"].as_str(), agreement["revision"].as_i64()), (Some("draft"), Some(1)));
+    assert_eq!(agreement["content"]["facts"], case["description"], "the facts default to the case's");
+    assert!(agreement["paper_required"].is_null());
+    let path = format!("/api/v1/agreements/{}", agreement["id"]);
+    let mut edit = draft.clone();
+    edit["revision"] = json!(1);
+    edit["performance"] = json!("银行转账至申请人账户；防水修复由物业见证验收");
+    let (status, agreement) = app.call(Method::PUT, &path, Some(&mediator), Some(edit.clone())).await;
+    assert_eq!((status, agreement["revision"].as_i64()), (StatusCode::OK, Some(2)), "{agreement}");
+    let (status, _) = app.call(Method::PUT, &path, Some(&mediator), Some(edit)).await;
+    assert_eq!(status, StatusCode::CONFLICT, "a stale revision is refused");
+
+    // Signing: a link and a code for each party by SMS.
+    let (status, agreement) = app.post(&format!("{path}/signing"), &mediator, json!({})).await;
+    assert_eq!((status, agreement["status"].as_str()), (StatusCode::OK, Some("signing")), "{agreement}");
+    let signing = links(&app, "/sign/").await;
+    assert_eq!(signing.len(), 2);
+    let (second, first) = (&signing[0], &signing[1]);
+    let sign = |token: &str, code: &str| {
+        let body = json!({"code": code, "signature": SIGNATURE});
+        let path = format!("/api/v1/sign/{token}");
+        let app = &app;
+        async move { app.call(Method::POST, &path, None, Some(body)).await }
+    };
+    let first_code = first.1.clone().unwrap();
+    let wrong = if first_code == "000000" { "111111" } else { "000000" };
+    let (status, body) = sign(&first.0, wrong).await;
+    assert_eq!((status, body["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("code")), "{body}");
+    let (status, body) = sign("not-a-link", &first_code).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+    app.set_now("2026-11-05T09:00:01+08:00");
+    let (status, body) = sign(&first.0, &first_code).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("link_expired")), "{body}");
+    app.set_now("2026-11-02T10:00:00+08:00");
+    let (_, agreement) = app.get(&path, &mediator).await;
+    assert!(agreement["parties"][0]["signed_at"].is_null(), "refusals change nothing");
+    let (status, view) = sign(&first.0, &first_code).await;
+    assert_eq!(status, StatusCode::OK, "{view}");
+    assert_eq!(view["party_name"], "王建国");
+    let (status, body) = sign(&first.0, &first_code).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("already_signed")));
+    let (status, body) = app.post(&format!("{path}/seal"), &mediator, json!({})).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("not_all_signed")));
+
+    app.set_now("2026-11-02T10:30:00+08:00");
+    let (status, _) = sign(&second.0, second.1.as_deref().unwrap()).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = app
+        .post(&format!("{path}/mediator-signature"), &mediator, json!({"signature": "data:text/plain;base64,aGk="}))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "a signature is a PNG");
+    let (status, _) = app.post(&format!("{path}/mediator-signature"), &mediator, json!({"signature": SIGNATURE})).await;
+    assert_eq!(status, StatusCode::OK);
+    app.set_now("2026-11-02T11:00:00+08:00");
+    let (status, agreement) = app.post(&format!("{path}/seal"), &mediator, json!({})).await;
+    assert_eq!((status, agreement["status"].as_str()), (StatusCode::OK, Some("effective")), "{agreement}");
+    assert_eq!(agreement["effective_at"], "2026-11-02T11:00:00+08:00", "effective at the last act: the seal");
+    assert!(agreement["confirm_by"].as_str().unwrap().starts_with("2026-12-02"), "{}", agreement["confirm_by"]);
+    let documents = agreement["documents"].as_object().unwrap();
+    assert_eq!(documents.len(), 3, "the archive copy and one per party: {documents:?}");
+
+    // The PDF: Chinese text extractable, the signed copy's hash in the history.
+    let response = app.client.get(format!("{}{path}/pdf", app.base)).bearer_auth(&mediator).send().await.unwrap();
+    assert_eq!(response.headers()["content-type"], "application/pdf");
+    let pdf = response.bytes().await.unwrap();
+    assert_eq!(store::blobs::sha256_hex(&pdf), documents["archive"].as_str().unwrap());
+    let file = app.data_dir.join("agreement.pdf");
+    std::fs::write(&file, &pdf).unwrap();
+    let text = std::process::Command::new("pdftotext").arg(&file).arg("-").output().expect("pdftotext (poppler-utils)");
+    let text = String::from_utf8(text.stdout).unwrap();
+    for expected in ["人民调解协议书", "王建国", "李明", "赔偿房屋修复费用人民币八千元", "张掖路街道人民调解委员会"]
+    {
+        assert!(text.contains(expected), "{expected} not in the PDF text:\n{text}");
+    }
+    let (_, events) = app.get(&format!("/api/v1/cases/{}/events", case["id"]), &mediator).await;
+    let fixed = events.as_array().unwrap().iter().find(|e| e["action"] == "agreement_documents").unwrap();
+    assert_eq!(fixed["data"]["documents"]["archive"], documents["archive"]);
+
+    // Electronic service: a link per party; opening it is the receipt.
+    let (status, agreement) = app.post(&format!("{path}/service"), &mediator, json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{agreement}");
+    assert!(agreement["deliveries"].as_array().unwrap().iter().all(|d| d["opened_at"].is_null()));
+    let served = links(&app, "/served/").await;
+    assert_eq!(served.len(), 2);
+    for (token, _) in &served {
+        let response = app.client.get(format!("{}/served/{token}", app.base)).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        assert!(response.bytes().await.unwrap().starts_with(b"%PDF"));
+    }
+    let (_, agreement) = app.get(&path, &mediator).await;
+    assert!(agreement["deliveries"].as_array().unwrap().iter().all(|d| d["opened_at"].is_string()), "{agreement}");
+    let (status, _) = app.post(&format!("{path}/service"), &mediator, json!({})).await;
+    assert_eq!(status, StatusCode::CONFLICT, "served once");
+
+    // Judicial confirmation: joint, within 30 days; the court rules.
+    let confirmation = format!("{path}/confirmation");
+    let (status, body) = app.post(&confirmation, &mediator, json!({"applicants": [0]})).await;
+    assert_eq!(
+        (status, body["error"]["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("applicants")),
+        "{body}"
+    );
+    app.set_now("2026-12-03T09:00:00+08:00");
+    let mediator = app.login("mediator").await;
+    let (status, body) = app.post(&confirmation, &mediator, json!({"applicants": [0, 1]})).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("too_late")), "{body}");
+    let (_, agreement) = app.get(&path, &mediator).await;
+    assert!(agreement["confirmation"].is_null(), "refusals change nothing");
+    app.set_now("2026-11-20T09:00:00+08:00");
+    let mediator = app.login("mediator").await;
+    let (status, agreement) = app.post(&confirmation, &mediator, json!({"applicants": [0, 1]})).await;
+    assert_eq!(status, StatusCode::OK, "{agreement}");
+    let package = &agreement["confirmation"]["package"];
+    assert_eq!(package["identities"].as_array().unwrap().len(), 2);
+    assert!(package["service_addresses"][0]["address"].as_str().unwrap().contains("201"));
+    let (status, _) = app.post(&format!("{path}/ruling"), &mediator, json!({"decision": "confirmed"})).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let court = app.login("court").await;
+    let (status, body) = app.post(&format!("{path}/ruling"), &court, json!({"decision": "maybe"})).await;
+    assert_eq!((status, body["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("decision")));
+    let (status, agreement) = app.post(&format!("{path}/ruling"), &court, json!({"decision": "confirmed"})).await;
+    assert_eq!(
+        (status, agreement["confirmation"]["decision"].as_str()),
+        (StatusCode::OK, Some("confirmed")),
+        "{agreement}"
+    );
+
+    // Performance: one term performed, one breached, with the route to enforcement.
+    let performance = format!("{path}/performance");
+    let (status, _) = app.post(&performance, &mediator, json!({"term": 5, "status": "performed"})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    app.post(&performance, &mediator, json!({"term": 0, "status": "performed", "note": "已转账"})).await;
+    let (status, agreement) = app.post(&performance, &mediator, json!({"term": 1, "status": "breached"})).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(agreement["terms"][0]["status"], "performed");
+    assert!(agreement["terms"][1]["remedy"].as_str().unwrap().contains("强制执行"));
+
+    let output = app.cli(&["audit", "verify"], None);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stdout));
+}
+
+async fn evidence_uploads_are_checked(app: TestApp) {
+    let (case, mediator) = case_with_the_mediator(&app).await;
+    let path = format!("{}/api/v1/cases/{}/evidence", app.base, case["id"]);
+    let upload = |content_type: &'static str, body: Vec<u8>| {
+        app.client
+            .post(format!("{path}?name=%E7%85%A7%E7%89%87.png"))
+            .bearer_auth(&mediator)
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+    };
+    let png = b"\x89PNG\r\n\x1a\n-evidence".to_vec();
+    let response = upload("image/png", png.clone()).await.unwrap();
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let evidence: Value = response.json().await.unwrap();
+    assert_eq!(evidence["sha256"], store::blobs::sha256_hex(&png));
+    assert_eq!(evidence["name"], "照片.png");
+
+    let too_big = upload("image/png", [png.clone(), vec![0; 10 * 1024 * 1024]].concat()).await.unwrap();
+    assert_eq!(too_big.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    let forbidden = upload("application/x-msdownload", b"MZ...".to_vec()).await.unwrap();
+    assert_eq!(forbidden.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body: Value = forbidden.json().await.unwrap();
+    assert_eq!(body["error"]["field"], "content_type");
+    let disguised = upload("image/png", b"MZ not a png".to_vec()).await.unwrap();
+    assert_eq!(disguised.status(), StatusCode::UNPROCESSABLE_ENTITY);
+
+    let (_, list) = app.get(&format!("/api/v1/cases/{}/evidence", case["id"]), &mediator).await;
+    assert_eq!(list.as_array().unwrap().len(), 1, "refused uploads leave nothing: {list}");
+    let (_, events) = app.get(&format!("/api/v1/cases/{}/events", case["id"]), &mediator).await;
+    let added: Vec<&Value> = events.as_array().unwrap().iter().filter(|e| e["action"] == "evidence_added").collect();
+    assert_eq!(added.len(), 1);
+    assert_eq!(added[0]["data"]["sha256"], evidence["sha256"]);
+}

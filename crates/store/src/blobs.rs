@@ -1,0 +1,81 @@
+//! Files kept in the data directory by content: evidence uploads, handwritten signatures and
+//! the signed agreements. A file's name is its SHA-256, so the hash recorded in a case's
+//! history names exactly one content, and a changed file no longer matches its name.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+
+use crate::{Result, StoreError};
+
+pub struct Blobs {
+    root: PathBuf,
+}
+
+/// The SHA-256 of `bytes`, hex.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    domain::history::hex(&Sha256::digest(bytes))
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> StoreError + '_ {
+    move |source| StoreError::Io { path: path.display().to_string(), source }
+}
+
+impl Blobs {
+    /// Blobs under `data_dir/blobs`.
+    pub fn new(data_dir: &Path) -> Self {
+        Blobs { root: data_dir.join("blobs") }
+    }
+
+    fn path(&self, sha256: &str) -> Option<PathBuf> {
+        let valid = sha256.len() == 64 && sha256.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase());
+        valid.then(|| self.root.join(&sha256[..2]).join(sha256))
+    }
+
+    /// Stores `bytes` (once: the same content is the same file) and returns its SHA-256.
+    pub fn put(&self, bytes: &[u8]) -> Result<String> {
+        let sha = sha256_hex(bytes);
+        let path = self.path(&sha).ok_or_else(|| StoreError::Setup("bad digest".into()))?;
+        if path.exists() {
+            return Ok(sha);
+        }
+        let dir = path.parent().unwrap_or(&self.root);
+        std::fs::create_dir_all(dir).map_err(io(dir))?;
+        // Written under a temporary name and renamed, so a reader never sees half a file.
+        let temporary = dir.join(format!(".{sha}.{}", std::process::id()));
+        let mut file = std::fs::File::create(&temporary).map_err(io(&temporary))?;
+        file.write_all(bytes).and_then(|()| file.sync_all()).map_err(io(&temporary))?;
+        std::fs::rename(&temporary, &path).map_err(io(&path))?;
+        Ok(sha)
+    }
+
+    /// The content stored under `sha256`, checked against its name.
+    pub fn get(&self, sha256: &str) -> Result<Vec<u8>> {
+        let path = self.path(sha256).ok_or(StoreError::NotFound { what: "file" })?;
+        let bytes = std::fs::read(&path).map_err(|_| StoreError::NotFound { what: "file" })?;
+        if sha256_hex(&bytes) != sha256 {
+            return Err(StoreError::Setup(format!("{} does not match its digest: altered on disk", path.display())));
+        }
+        Ok(bytes)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn content_is_stored_once_under_its_digest_and_checked_when_read() {
+        let dir = std::env::temp_dir().join(format!("fq-blobs-{}", std::process::id()));
+        let blobs = Blobs::new(&dir);
+        let sha = blobs.put(b"agreement").unwrap();
+        assert_eq!(sha, sha256_hex(b"agreement"));
+        assert_eq!(blobs.put(b"agreement").unwrap(), sha);
+        assert_eq!(blobs.get(&sha).unwrap(), b"agreement");
+        std::fs::write(blobs.path(&sha).unwrap(), b"tampered").unwrap();
+        assert!(blobs.get(&sha).is_err());
+        assert!(matches!(blobs.get("../../etc/passwd"), Err(StoreError::NotFound { .. })));
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+}

@@ -1,0 +1,1399 @@
+//! Mediation to agreement, as stored: the agreement (draft → signing → effective) with its
+//! one-time signing links and verification codes, the mediator's signature and the
+//! committee's seal, electronic service with receipts, the judicial confirmation and the
+//! court's ruling, performance of each term, evidence, sessions, mediator suggestions, and the
+//! SMS outbox the links and codes leave through.
+//!
+//! Every act is an event in the case's hash-chained history, in the same transaction. Links
+//! and codes are stored as SHA-256 only; a code is tried at most [`MAX_CODE_ATTEMPTS`] times.
+
+use chrono::{DateTime, Duration, Utc};
+use domain::case::{Category, Status};
+use domain::mediation::{
+    self, AgreementContent, AgreementForm, MediatorCandidate, confirmation_deadline, confirmation_warnings,
+    paper_required,
+};
+use domain::org::Role;
+use domain::validation::{FieldError, Message};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use utoipa::ToSchema;
+
+use crate::cases::append_event_locked;
+use crate::sql::{Tx, args};
+use crate::{Result, Store, StoreError, Viewer, from_ms, rfc3339, to_ms};
+
+/// How long a signing or service link stays valid.
+pub const LINK_LIFETIME_HOURS: i64 = 72;
+/// Wrong codes allowed on one signing link.
+pub const MAX_CODE_ATTEMPTS: i64 = 5;
+
+/// A party as the agreement prints it (snapshot at drafting).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct AgreementParty {
+    pub index: usize,
+    /// applicant | respondent | third_party
+    pub role: String,
+    pub name: String,
+    /// Masked ID number or the organisation's credit code.
+    pub id_number: String,
+    pub phone_masked: Option<String>,
+    #[serde(skip_serializing, default)]
+    #[schema(ignore)]
+    pub phone_cipher: Option<String>,
+    #[serde(skip_serializing, default)]
+    #[schema(ignore)]
+    pub address_cipher: Option<String>,
+    /// When this party signed (RFC 3339).
+    pub signed_at: Option<String>,
+    /// SHA-256 of the handwritten signature.
+    pub signature: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct DeliveryView {
+    pub party_index: usize,
+    /// SHA-256 of the copy delivered.
+    pub document: String,
+    pub sent_at: String,
+    /// The receipt: when the party opened the link.
+    pub opened_at: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ConfirmationView {
+    pub court_unit_id: i64,
+    pub applicants: Vec<usize>,
+    pub applied_at: String,
+    /// What was sent to the court: the agreement, proof of mediation, identities, service addresses.
+    pub package: serde_json::Value,
+    /// confirmed | rejected, null while pending
+    pub decision: Option<String>,
+    pub reasons: Option<String>,
+    pub decided_at: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct TermView {
+    pub index: usize,
+    pub text: String,
+    pub due: Option<String>,
+    /// pending | performed | breached
+    pub status: String,
+    pub note: Option<String>,
+    /// The route when a term is breached: enforcement for a confirmed agreement, a lawsuit otherwise.
+    pub remedy: Option<String>,
+}
+
+/// An agreement with its signatures, service, confirmation and performance.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct AgreementView {
+    pub id: i64,
+    pub case_id: i64,
+    pub case_number: String,
+    /// written | oral
+    pub form: AgreementForm,
+    /// draft | signing | effective
+    pub status: String,
+    /// Changes with every edit of a draft; send it back with the next edit.
+    pub revision: i64,
+    pub content: AgreementContent,
+    pub parties: Vec<AgreementParty>,
+    /// Why it must be signed on paper (Electronic Signature Law art. 3), when it must.
+    pub paper_required: Option<String>,
+    /// Why a court may not confirm it.
+    pub warnings: Vec<String>,
+    pub mediator: String,
+    pub mediator_name: String,
+    pub committee: String,
+    pub mediator_signed_at: Option<String>,
+    pub sealed_at: Option<String>,
+    /// The last of the parties' signatures, the mediator's and the seal (art. 29); for an oral
+    /// agreement, when it was reached (art. 30).
+    pub effective_at: Option<String>,
+    /// The last moment to apply for judicial confirmation (30 days, art. 33).
+    pub confirm_by: Option<String>,
+    /// Copies fixed when it took effect: `archive`, `party-0` … → SHA-256 of the PDF.
+    pub documents: serde_json::Map<String, serde_json::Value>,
+    pub deliveries: Vec<DeliveryView>,
+    pub confirmation: Option<ConfirmationView>,
+    pub terms: Vec<TermView>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+struct AgreementRow {
+    id: i64,
+    case_id: i64,
+    form: String,
+    status: String,
+    revision: i64,
+    content: String,
+    parties: String,
+    paper_required: Option<String>,
+    warnings: String,
+    mediator: String,
+    mediator_name: String,
+    committee: String,
+    mediator_signed_at: Option<i64>,
+    sealed_at: Option<i64>,
+    effective_at: Option<i64>,
+    confirm_by: Option<i64>,
+    documents: Option<String>,
+    created_at: i64,
+    updated_at: i64,
+}
+
+const AGREEMENT_COLUMNS: &str = "id, case_id, form, status, revision, content, parties, paper_required, warnings, mediator, mediator_name, committee, mediator_signed_at, sealed_at, effective_at, confirm_by, documents, created_at, updated_at";
+
+impl AgreementRow {
+    fn form(&self) -> AgreementForm {
+        if self.form == "oral" { AgreementForm::Oral } else { AgreementForm::Written }
+    }
+
+    fn content(&self) -> Result<AgreementContent> {
+        serde_json::from_str(&self.content).map_err(|e| StoreError::Setup(format!("agreement content: {e}")))
+    }
+
+    fn parties(&self) -> Result<Vec<AgreementParty>> {
+        serde_json::from_str(&self.parties).map_err(|e| StoreError::Setup(format!("agreement parties: {e}")))
+    }
+}
+
+/// role, name, masked ID, credit code, phone cipher, masked phone, address cipher
+type CasePartyRow = (String, String, Option<String>, Option<String>, Option<String>, Option<String>, Option<String>);
+/// user id, name, unit id, unit region, unit categories, specialities, rating sum, rating count
+type MediatorRow = (i64, String, i64, String, String, Option<String>, Option<i64>, Option<i64>);
+
+/// An evidence file, stored by its SHA-256.
+pub struct NewEvidence<'a> {
+    pub name: &'a str,
+    pub content_type: &'a str,
+    pub size: i64,
+    pub sha256: &'a str,
+}
+
+/// A one-time link handed out: the token goes in the URL, the code by SMS.
+#[derive(Debug, Clone)]
+pub struct IssuedLink {
+    pub party_index: usize,
+    pub token: String,
+}
+
+/// The text of an SMS and whom it goes to.
+pub struct Sms {
+    pub phone_cipher: String,
+    pub phone_masked: String,
+    pub body: String,
+    pub dedupe_key: Option<String>,
+}
+
+/// What a signing link shows its party.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SigningView {
+    pub agreement: AgreementView,
+    pub party_index: usize,
+    pub party_name: String,
+    pub expires_at: String,
+    pub signed_at: Option<String>,
+}
+
+fn hash(text: &str) -> String {
+    domain::history::hex(&Sha256::digest(text.as_bytes()))
+}
+
+fn new_token() -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(crate::crypto::random_bytes::<24>())
+}
+
+fn new_code() -> String {
+    let n = u32::from_le_bytes(crate::crypto::random_bytes::<4>()) % 1_000_000;
+    format!("{n:06}")
+}
+
+fn not_found() -> StoreError {
+    StoreError::NotFound { what: "agreement" }
+}
+
+/// What may act on an agreement: mediators and handlers of a unit handling the case.
+fn may_mediate(viewer: &Viewer) -> Result<()> {
+    if matches!(viewer.role, Role::Mediator | Role::Handler) {
+        return Ok(());
+    }
+    Err(StoreError::forbidden(
+        "只有承办单位的调解员或承办人可以办理调解协议",
+        "only a mediator or handler of the handling unit may do this",
+    ))
+}
+
+fn conflict(code: &'static str, zh: &str, en: &str) -> StoreError {
+    StoreError::conflict(code, zh, en)
+}
+
+/// The remedy for a breached term (人民调解法 arts. 32, 33).
+fn remedy(confirmed: bool) -> String {
+    if confirmed {
+        "协议已经司法确认：一方拒绝履行的，对方可以向人民法院申请强制执行（人民调解法第三十三条）".to_owned()
+    } else {
+        "当事人可以就调解协议的履行或者内容向人民法院提起诉讼（人民调解法第三十二条）".to_owned()
+    }
+}
+
+impl Store {
+    async fn agreement_row(&self, viewer: &Viewer, id: i64) -> Result<AgreementRow> {
+        let sql = format!("SELECT {AGREEMENT_COLUMNS} FROM agreements WHERE id = $1");
+        let row: AgreementRow = self.fetch_optional(&sql, args![id]).await?.ok_or_else(not_found)?;
+        // The agreement is seen by whoever sees its case.
+        self.case_row(viewer, row.case_id).await.map_err(|_| not_found())?;
+        Ok(row)
+    }
+
+    async fn agreement_view(&self, row: AgreementRow) -> Result<AgreementView> {
+        let (case_number,): (String,) =
+            self.fetch_one("SELECT number FROM cases WHERE id = $1", args![row.case_id]).await?;
+        let deliveries: Vec<(i64, String, i64, Option<i64>)> = self
+            .fetch_all(
+                "SELECT party_index, document, sent_at, opened_at FROM deliveries WHERE agreement_id = $1 ORDER BY party_index",
+                args![row.id],
+            )
+            .await?;
+        type ConfirmationRow = (i64, String, String, i64, Option<String>, Option<String>, Option<i64>);
+        let confirmation: Option<ConfirmationRow> = self
+            .fetch_optional(
+                "SELECT court_unit_id, applicants, package, applied_at, decision, reasons, decided_at FROM confirmations WHERE agreement_id = $1",
+                args![row.id],
+            )
+            .await?;
+        let performances: Vec<(i64, String, Option<String>)> = self
+            .fetch_all(
+                "SELECT term_index, status, note FROM performances WHERE agreement_id = $1 ORDER BY id",
+                args![row.id],
+            )
+            .await?;
+        let content = row.content()?;
+        let confirmed = confirmation.as_ref().is_some_and(|c| c.4.as_deref() == Some("confirmed"));
+        let terms = content
+            .terms
+            .iter()
+            .enumerate()
+            .map(|(index, term)| {
+                let last = performances.iter().rev().find(|p| p.0 == index as i64);
+                let status = last.map_or("pending".to_owned(), |p| p.1.clone());
+                TermView {
+                    index,
+                    text: term.text.clone(),
+                    due: term.due.map(|d| d.to_string()),
+                    remedy: (status == "breached").then(|| remedy(confirmed)),
+                    note: last.and_then(|p| p.2.clone()),
+                    status,
+                }
+            })
+            .collect();
+        Ok(AgreementView {
+            id: row.id,
+            case_id: row.case_id,
+            case_number,
+            form: row.form(),
+            status: row.status.clone(),
+            revision: row.revision,
+            parties: row.parties()?,
+            paper_required: row.paper_required.clone(),
+            warnings: serde_json::from_str(&row.warnings).unwrap_or_default(),
+            mediator: row.mediator.clone(),
+            mediator_name: row.mediator_name.clone(),
+            committee: row.committee.clone(),
+            mediator_signed_at: row.mediator_signed_at.map(rfc3339),
+            sealed_at: row.sealed_at.map(rfc3339),
+            effective_at: row.effective_at.map(rfc3339),
+            confirm_by: row.confirm_by.map(rfc3339),
+            documents: row.documents.as_deref().and_then(|d| serde_json::from_str(d).ok()).unwrap_or_default(),
+            deliveries: deliveries
+                .into_iter()
+                .map(|(party_index, document, sent_at, opened_at)| DeliveryView {
+                    party_index: party_index as usize,
+                    document,
+                    sent_at: rfc3339(sent_at),
+                    opened_at: opened_at.map(rfc3339),
+                })
+                .collect(),
+            confirmation: confirmation.map(
+                |(court_unit_id, applicants, package, applied_at, decision, reasons, decided_at)| ConfirmationView {
+                    court_unit_id,
+                    applicants: serde_json::from_str(&applicants).unwrap_or_default(),
+                    applied_at: rfc3339(applied_at),
+                    package: serde_json::from_str(&package).unwrap_or_default(),
+                    decision,
+                    reasons,
+                    decided_at: decided_at.map(rfc3339),
+                },
+            ),
+            terms,
+            content,
+            created_at: rfc3339(row.created_at),
+            updated_at: rfc3339(row.updated_at),
+        })
+    }
+
+    /// One agreement, if the viewer sees its case.
+    pub async fn agreement_get(&self, viewer: &Viewer, id: i64) -> Result<AgreementView> {
+        let row = self.agreement_row(viewer, id).await?;
+        self.agreement_view(row).await
+    }
+
+    /// The agreements of a case.
+    pub async fn agreements_of_case(&self, viewer: &Viewer, case_id: i64) -> Result<Vec<AgreementView>> {
+        self.case_row(viewer, case_id).await?;
+        let sql = format!("SELECT {AGREEMENT_COLUMNS} FROM agreements WHERE case_id = $1 ORDER BY id");
+        let rows: Vec<AgreementRow> = self.fetch_all(&sql, args![case_id]).await?;
+        let mut views = Vec::with_capacity(rows.len());
+        for row in rows {
+            views.push(self.agreement_view(row).await?);
+        }
+        Ok(views)
+    }
+
+    /// Checks that the viewer's unit handles the case and that it is being handled.
+    async fn handling_case(&self, viewer: &Viewer, case_id: i64) -> Result<crate::cases::CaseRow> {
+        may_mediate(viewer)?;
+        let row = self.case_row(viewer, case_id).await?;
+        let (assigned,): (i64,) = self
+            .fetch_one(
+                "SELECT COUNT(*) FROM case_units WHERE case_id = $1 AND unit_id = $2",
+                args![case_id, viewer.unit_id],
+            )
+            .await?;
+        if assigned == 0 && row.lead_unit_id() != Some(viewer.unit_id) {
+            return Err(StoreError::forbidden(
+                "只有承办此案的单位可以办理调解协议",
+                "only a unit handling the case may do this",
+            ));
+        }
+        Ok(row)
+    }
+
+    /// Drafts an agreement (art. 29) from the case's parties; an oral one is recorded as
+    /// reached and takes effect at once (arts. 28, 30).
+    pub async fn agreement_create(
+        &self,
+        viewer: &Viewer,
+        case_id: i64,
+        content: AgreementContent,
+        form: AgreementForm,
+        now: DateTime<Utc>,
+    ) -> Result<AgreementView> {
+        let case = self.handling_case(viewer, case_id).await?;
+        if case.status() != Status::InProgress {
+            return Err(conflict(
+                "not_in_progress",
+                "案件签收办理后才能起草调解协议",
+                "draft an agreement once the case is being handled",
+            ));
+        }
+        let category = Category::parse(case.category()).unwrap_or(Category::Other);
+        let parties: Vec<CasePartyRow> = self
+            .fetch_all(
+                "SELECT role, name, id_number_masked, credit_code, phone_cipher, phone_masked, address_cipher FROM parties WHERE case_id = $1 ORDER BY position",
+                args![case_id],
+            )
+            .await?;
+        let parties: Vec<AgreementParty> = parties
+            .into_iter()
+            .enumerate()
+            .map(|(index, (role, name, id_masked, credit_code, phone_cipher, phone_masked, address_cipher))| {
+                AgreementParty {
+                    index,
+                    role,
+                    name,
+                    id_number: id_masked.or(credit_code).unwrap_or_default(),
+                    phone_masked,
+                    phone_cipher,
+                    address_cipher,
+                    signed_at: None,
+                    signature: None,
+                }
+            })
+            .collect();
+        let stored_parties = serde_json::to_string(&parties.iter().map(stored_party).collect::<Vec<_>>())
+            .map_err(|e| StoreError::Setup(e.to_string()))?;
+        let paper = paper_required(category, &content).map(|m| m.zh);
+        let warnings: Vec<String> = confirmation_warnings(category, &content).into_iter().map(|m| m.zh).collect();
+        let (mediator_name,): (String,) =
+            self.fetch_one("SELECT display_name FROM users WHERE id = $1", args![viewer.user_id]).await?;
+        let (committee,): (String,) =
+            self.fetch_one("SELECT name FROM units WHERE id = $1", args![viewer.unit_id]).await?;
+        let now_ms = to_ms(now);
+        let (status, effective, confirm_by) = match form {
+            AgreementForm::Written => ("draft", None, None),
+            AgreementForm::Oral => ("effective", Some(now_ms), Some(self.confirm_by(now).await?)),
+        };
+        let content_json = serde_json::to_string(&content).map_err(|e| StoreError::Setup(e.to_string()))?;
+        let mut tx = self.begin().await?;
+        let (id,): (i64,) = tx
+            .fetch_one(
+                "INSERT INTO agreements (case_id, form, status, revision, content, parties, paper_required, warnings, mediator, mediator_name, committee, effective_at, confirm_by, created_at, updated_at)
+                 VALUES ($1, $2, $3, 1, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13) RETURNING id",
+                args![
+                    case_id,
+                    if form == AgreementForm::Oral { "oral" } else { "written" },
+                    status,
+                    content_json,
+                    stored_parties,
+                    paper.clone(),
+                    serde_json::to_string(&warnings).unwrap_or_else(|_| "[]".into()),
+                    viewer.username.as_str(),
+                    mediator_name,
+                    committee,
+                    effective,
+                    confirm_by,
+                    now_ms
+                ],
+            )
+            .await?;
+        let data = json!({ "agreement_id": id, "form": form, "revision": 1, "paper_required": paper.is_some(), "warnings": warnings });
+        append_event_locked(&mut tx, case_id, now_ms, &viewer.username, "agreement_drafted", &data).await?;
+        if form == AgreementForm::Oral {
+            append_event_locked(
+                &mut tx,
+                case_id,
+                now_ms,
+                &viewer.username,
+                "agreement_effective",
+                &json!({ "agreement_id": id, "oral": true }),
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        self.agreement_get(viewer, id).await
+    }
+
+    async fn confirm_by(&self, effective: DateTime<Utc>) -> Result<i64> {
+        let context = self.clock_context().await?;
+        let day = effective.with_timezone(&domain::china_time()).date_naive();
+        let last = confirmation_deadline(&context.calendar, day).date;
+        let end = last.and_hms_opt(23, 59, 59).and_then(|t| t.and_local_timezone(domain::china_time()).single());
+        Ok(end.map_or(to_ms(effective) + Duration::days(30).num_milliseconds(), |t| to_ms(t.with_timezone(&Utc))))
+    }
+
+    /// Replaces a draft's contents; `revision` must be the one last seen.
+    pub async fn agreement_update(
+        &self,
+        viewer: &Viewer,
+        id: i64,
+        content: AgreementContent,
+        revision: i64,
+        now: DateTime<Utc>,
+    ) -> Result<AgreementView> {
+        let row = self.agreement_row(viewer, id).await?;
+        let case = self.handling_case(viewer, row.case_id).await?;
+        if row.status != "draft" {
+            return Err(conflict(
+                "not_draft",
+                "协议已进入签署，不能再修改",
+                "the agreement is being signed and can no longer be edited",
+            ));
+        }
+        let category = Category::parse(case.category()).unwrap_or(Category::Other);
+        let paper = paper_required(category, &content).map(|m| m.zh);
+        let warnings: Vec<String> = confirmation_warnings(category, &content).into_iter().map(|m| m.zh).collect();
+        let content_json = serde_json::to_string(&content).map_err(|e| StoreError::Setup(e.to_string()))?;
+        let mut tx = self.begin().await?;
+        let changed = tx
+            .execute(
+                "UPDATE agreements SET content = $1, paper_required = $2, warnings = $3, revision = revision + 1, updated_at = $4 WHERE id = $5 AND revision = $6 AND status = 'draft'",
+                args![content_json, paper, serde_json::to_string(&warnings).unwrap_or_default(), to_ms(now), id, revision],
+            )
+            .await?;
+        if changed == 0 {
+            return Err(conflict(
+                "stale_revision",
+                "协议已被他人修改，请刷新后重试",
+                "the agreement changed since you read it; reload and retry",
+            ));
+        }
+        let data = json!({ "agreement_id": id, "revision": revision + 1 });
+        append_event_locked(&mut tx, row.case_id, to_ms(now), &viewer.username, "agreement_revised", &data).await?;
+        tx.commit().await?;
+        self.agreement_get(viewer, id).await
+    }
+
+    /// Freezes the draft and sends each party a one-time signing link with a verification
+    /// code by SMS. `link` makes the URL from the token.
+    pub async fn agreement_start_signing(
+        &self,
+        viewer: &Viewer,
+        id: i64,
+        link: impl Fn(&str) -> String,
+        now: DateTime<Utc>,
+    ) -> Result<AgreementView> {
+        let row = self.agreement_row(viewer, id).await?;
+        self.handling_case(viewer, row.case_id).await?;
+        if row.status != "draft" {
+            return Err(conflict(
+                "not_draft",
+                "协议不在草稿状态，不能发起签署",
+                "only a draft can be sent for signing",
+            ));
+        }
+        if let Some(why) = &row.paper_required {
+            return Err(StoreError::Conflict {
+                code: "paper_required",
+                message: Message::new(
+                    why.clone(),
+                    "this agreement must be signed on paper (Electronic Signature Law art. 3)",
+                ),
+            });
+        }
+        let parties = row.parties()?;
+        let mut errors = Vec::new();
+        for p in &parties {
+            if p.phone_cipher.is_none() {
+                errors.push(FieldError::new(
+                    format!("parties[{}].phone", p.index),
+                    "required",
+                    Message::new(
+                        format!("当事人{}没有手机号码，无法发送签署验证码", p.name),
+                        format!("party {} has no phone for the verification code", p.index),
+                    ),
+                ));
+            }
+        }
+        if !errors.is_empty() {
+            return Err(StoreError::Invalid(errors));
+        }
+        let now_ms = to_ms(now);
+        let expires = now_ms + Duration::hours(LINK_LIFETIME_HOURS).num_milliseconds();
+        let mut tx = self.begin().await?;
+        let changed = tx
+            .execute(
+                "UPDATE agreements SET status = 'signing', updated_at = $1 WHERE id = $2 AND status = 'draft'",
+                args![now_ms, id],
+            )
+            .await?;
+        if changed == 0 {
+            return Err(conflict(
+                "not_draft",
+                "协议不在草稿状态，不能发起签署",
+                "only a draft can be sent for signing",
+            ));
+        }
+        for p in &parties {
+            let token = new_token();
+            let code = new_code();
+            tx.execute(
+                "INSERT INTO agreement_signers (agreement_id, party_index, link_hash, code_hash, expires_at, attempts) VALUES ($1, $2, $3, $4, $5, 0)",
+                args![id, p.index as i64, hash(&token), hash(&format!("{token}:{code}")), expires],
+            )
+            .await?;
+            let body = format!(
+                "【枫桥】{}，请在 {} 小时内打开链接签署调解协议：{} 验证码 {}（请勿告知他人）",
+                p.name,
+                LINK_LIFETIME_HOURS,
+                link(&token),
+                code
+            );
+            self.outbox_push(&mut tx, p, body, None, now).await?;
+        }
+        let data = json!({ "agreement_id": id, "links_sent": parties.len(), "expires_at": rfc3339(expires) });
+        append_event_locked(&mut tx, row.case_id, now_ms, &viewer.username, "agreement_sent_for_signing", &data)
+            .await?;
+        tx.commit().await?;
+        self.agreement_get(viewer, id).await
+    }
+
+    async fn outbox_push(
+        &self,
+        tx: &mut Tx,
+        party: &AgreementParty,
+        body: String,
+        dedupe: Option<String>,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let (Some(cipher), Some(masked)) = (&party.phone_cipher, &party.phone_masked) else { return Ok(()) };
+        tx.execute(
+            "INSERT INTO outbox (channel, recipient, recipient_cipher, body, dedupe_key, created_at, status) VALUES ('sms', $1, $2, $3, $4, $5, 'pending')",
+            args![masked.as_str(), cipher.as_str(), body, dedupe, to_ms(now)],
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// The signer row of a link, refusing unknown and expired links.
+    async fn signer_by_link(&self, token: &str, now: DateTime<Utc>) -> Result<(i64, i64, i64, i64, Option<i64>)> {
+        let row: Option<(i64, i64, i64, i64, Option<i64>)> = self
+            .fetch_optional(
+                "SELECT agreement_id, party_index, expires_at, attempts, signed_at FROM agreement_signers WHERE link_hash = $1",
+                args![hash(token)],
+            )
+            .await?;
+        let row = row.ok_or(StoreError::NotFound { what: "signing link" })?;
+        if row.4.is_none() && row.2 <= to_ms(now) {
+            return Err(conflict(
+                "link_expired",
+                "签署链接已过期，请联系调解员重新发送",
+                "this signing link has expired; ask the mediator for a new one",
+            ));
+        }
+        Ok(row)
+    }
+
+    /// What a signing link shows (no session: the link is the credential, the code the second factor).
+    pub async fn signing_view(&self, token: &str, now: DateTime<Utc>) -> Result<SigningView> {
+        let (agreement_id, party_index, expires_at, _, signed_at) = self.signer_by_link(token, now).await?;
+        let sql = format!("SELECT {AGREEMENT_COLUMNS} FROM agreements WHERE id = $1");
+        let row: AgreementRow = self.fetch_one(&sql, args![agreement_id]).await?;
+        let agreement = self.agreement_view(row).await?;
+        let party_name = agreement.parties.get(party_index as usize).map(|p| p.name.clone()).unwrap_or_default();
+        Ok(SigningView {
+            agreement,
+            party_index: party_index as usize,
+            party_name,
+            expires_at: rfc3339(expires_at),
+            signed_at: signed_at.map(rfc3339),
+        })
+    }
+
+    /// A party signs through their link with the code from the SMS; `signature` is the
+    /// SHA-256 of the stored handwritten signature image.
+    pub async fn sign_by_link(
+        &self,
+        token: &str,
+        code: &str,
+        signature: &str,
+        now: DateTime<Utc>,
+    ) -> Result<SigningView> {
+        let (agreement_id, party_index, _, attempts, signed_at) = self.signer_by_link(token, now).await?;
+        if signed_at.is_some() {
+            return Err(conflict(
+                "already_signed",
+                "您已签署过该协议，不能重复签署",
+                "you have already signed this agreement",
+            ));
+        }
+        if attempts >= MAX_CODE_ATTEMPTS {
+            return Err(conflict(
+                "too_many_attempts",
+                "验证码错误次数过多，链接已锁定，请联系调解员重新发送",
+                "too many wrong codes: the link is locked; ask the mediator for a new one",
+            ));
+        }
+        let code_hash = hash(&format!("{token}:{}", code.trim()));
+        let (expected,): (String,) =
+            self.fetch_one("SELECT code_hash FROM agreement_signers WHERE link_hash = $1", args![hash(token)]).await?;
+        if code_hash != expected {
+            self.execute(
+                "UPDATE agreement_signers SET attempts = attempts + 1 WHERE link_hash = $1",
+                args![hash(token)],
+            )
+            .await?;
+            let left = MAX_CODE_ATTEMPTS - attempts - 1;
+            return Err(StoreError::invalid(FieldError::new(
+                "code",
+                "wrong_code",
+                Message::new(
+                    format!("验证码不正确，还可尝试 {left} 次"),
+                    format!("wrong verification code; {left} attempts left"),
+                ),
+            )));
+        }
+        let now_ms = to_ms(now);
+        let mut tx = self.begin().await?;
+        let changed = tx
+            .execute(
+                "UPDATE agreement_signers SET signed_at = $1, signature = $2 WHERE link_hash = $3 AND signed_at IS NULL",
+                args![now_ms, signature, hash(token)],
+            )
+            .await?;
+        if changed == 0 {
+            return Err(conflict(
+                "already_signed",
+                "您已签署过该协议，不能重复签署",
+                "you have already signed this agreement",
+            ));
+        }
+        let sql = format!("SELECT {AGREEMENT_COLUMNS} FROM agreements WHERE id = $1");
+        let row: AgreementRow = tx.fetch_one(&sql, args![agreement_id]).await?;
+        let mut parties = row.parties()?;
+        let name = match parties.get_mut(party_index as usize) {
+            Some(p) => {
+                p.signed_at = Some(rfc3339(now_ms));
+                p.signature = Some(signature.to_owned());
+                p.name.clone()
+            }
+            None => String::new(),
+        };
+        let stored = serde_json::to_string(&parties.iter().map(stored_party).collect::<Vec<_>>()).unwrap_or_default();
+        tx.execute(
+            "UPDATE agreements SET parties = $1, updated_at = $2 WHERE id = $3",
+            args![stored, now_ms, agreement_id],
+        )
+        .await?;
+        let data = json!({ "agreement_id": agreement_id, "party_index": party_index, "signature_sha256": signature });
+        append_event_locked(&mut tx, row.case_id, now_ms, &format!("当事人 {name}"), "agreement_signed", &data).await?;
+        tx.commit().await?;
+        self.signing_view(token, now).await
+    }
+
+    /// The mediator signs, with the SHA-256 of their handwritten signature.
+    pub async fn agreement_mediator_sign(
+        &self,
+        viewer: &Viewer,
+        id: i64,
+        signature: &str,
+        now: DateTime<Utc>,
+    ) -> Result<AgreementView> {
+        let row = self.agreement_row(viewer, id).await?;
+        if viewer.role != Role::Mediator {
+            return Err(StoreError::forbidden("只有调解员可以作为调解员签名", "only a mediator signs as the mediator"));
+        }
+        self.handling_case(viewer, row.case_id).await?;
+        if row.status != "signing" {
+            return Err(conflict("not_signing", "协议不在签署阶段", "the agreement is not being signed"));
+        }
+        if row.mediator_signed_at.is_some() {
+            return Err(conflict("already_signed", "调解员已签名", "the mediator has already signed"));
+        }
+        let now_ms = to_ms(now);
+        let mut tx = self.begin().await?;
+        tx.execute(
+            "UPDATE agreements SET mediator_signed_at = $1, mediator_signature = $2, mediator = $3, updated_at = $1 WHERE id = $4 AND mediator_signed_at IS NULL",
+            args![now_ms, signature, viewer.username.as_str(), id],
+        )
+        .await?;
+        let data = json!({ "agreement_id": id, "signature_sha256": signature });
+        append_event_locked(&mut tx, row.case_id, now_ms, &viewer.username, "agreement_mediator_signed", &data).await?;
+        tx.commit().await?;
+        self.agreement_get(viewer, id).await
+    }
+
+    /// Applies the committee's electronic seal once every party and the mediator have signed;
+    /// the agreement then takes effect at the last of these acts.
+    pub async fn agreement_seal(&self, viewer: &Viewer, id: i64, now: DateTime<Utc>) -> Result<AgreementView> {
+        let row = self.agreement_row(viewer, id).await?;
+        self.handling_case(viewer, row.case_id).await?;
+        if row.status != "signing" {
+            return Err(conflict("not_signing", "协议不在签署阶段", "the agreement is not being signed"));
+        }
+        let parties = row.parties()?;
+        let signed: Vec<Option<DateTime<Utc>>> = parties
+            .iter()
+            .map(|p| {
+                p.signed_at.as_deref().and_then(|s| DateTime::parse_from_rfc3339(s).ok()).map(|t| t.with_timezone(&Utc))
+            })
+            .collect();
+        let unsigned: Vec<&str> = parties.iter().filter(|p| p.signed_at.is_none()).map(|p| p.name.as_str()).collect();
+        if !unsigned.is_empty() || row.mediator_signed_at.is_none() {
+            let who = if unsigned.is_empty() { "调解员".to_owned() } else { unsigned.join("、") };
+            return Err(StoreError::Conflict {
+                code: "not_all_signed",
+                message: Message::new(
+                    format!("尚未签名：{who}；全部签名后才能加盖印章"),
+                    "everyone must sign before the seal is applied",
+                ),
+            });
+        }
+        let effective = mediation::effective_at(
+            AgreementForm::Written,
+            now,
+            &signed,
+            row.mediator_signed_at.map(from_ms),
+            Some(now),
+        )
+        .unwrap_or(now);
+        let confirm_by = self.confirm_by(effective).await?;
+        let now_ms = to_ms(now);
+        let mut tx = self.begin().await?;
+        let changed = tx
+            .execute(
+                "UPDATE agreements SET sealed_at = $1, effective_at = $2, confirm_by = $3, status = 'effective', updated_at = $1 WHERE id = $4 AND status = 'signing'",
+                args![now_ms, to_ms(effective), confirm_by, id],
+            )
+            .await?;
+        if changed == 0 {
+            return Err(conflict("not_signing", "协议不在签署阶段", "the agreement is not being signed"));
+        }
+        let data = json!({ "agreement_id": id, "sealed_by": row.committee, "effective_at": rfc3339(to_ms(effective)), "confirm_by": rfc3339(confirm_by) });
+        append_event_locked(&mut tx, row.case_id, now_ms, &viewer.username, "agreement_effective", &data).await?;
+        tx.commit().await?;
+        self.agreement_get(viewer, id).await
+    }
+
+    /// Records the PDF copies fixed at effect (`copy` → SHA-256), once; their hashes go into the history.
+    pub async fn agreement_documents_fix(
+        &self,
+        id: i64,
+        documents: &serde_json::Map<String, serde_json::Value>,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        let (case_id,): (i64,) = self.fetch_one("SELECT case_id FROM agreements WHERE id = $1", args![id]).await?;
+        let mut tx = self.begin().await?;
+        let text = serde_json::to_string(documents).unwrap_or_default();
+        let changed = tx
+            .execute(
+                "UPDATE agreements SET documents = $1 WHERE id = $2 AND documents IS NULL AND status = 'effective'",
+                args![text, id],
+            )
+            .await?;
+        if changed == 1 {
+            let data = json!({ "agreement_id": id, "documents": documents });
+            append_event_locked(&mut tx, case_id, to_ms(now), "system", "agreement_documents", &data).await?;
+        }
+        tx.commit().await?;
+        Ok(changed == 1)
+    }
+
+    /// The party's signature images and the mediator's, by SHA-256, for the PDF.
+    pub async fn agreement_signature_digests(&self, id: i64) -> Result<(Vec<Option<String>>, Option<String>)> {
+        let rows: Vec<(i64, Option<String>)> = self
+            .fetch_all(
+                "SELECT party_index, signature FROM agreement_signers WHERE agreement_id = $1 ORDER BY party_index",
+                args![id],
+            )
+            .await?;
+        let (mediator,): (Option<String>,) =
+            self.fetch_one("SELECT mediator_signature FROM agreements WHERE id = $1", args![id]).await?;
+        let mut parties = Vec::new();
+        for (index, signature) in rows {
+            let index = index as usize;
+            if parties.len() <= index {
+                parties.resize(index + 1, None);
+            }
+            parties[index] = signature;
+        }
+        Ok((parties, mediator))
+    }
+
+    /// The parties' decrypted addresses, for the printed agreement (personal data stays
+    /// encrypted at rest; the PDF is the legal document the parties keep).
+    pub fn agreement_party_address(&self, party: &AgreementParty) -> String {
+        party.address_cipher.as_deref().and_then(|c| self.crypto.decrypt(c).ok()).unwrap_or_default()
+    }
+
+    /// Serves the effective agreement on each party electronically (电子送达): a link by SMS
+    /// to their copy; opening it records the receipt.
+    pub async fn agreement_serve(
+        &self,
+        viewer: &Viewer,
+        id: i64,
+        link: impl Fn(&str) -> String,
+        now: DateTime<Utc>,
+    ) -> Result<AgreementView> {
+        let row = self.agreement_row(viewer, id).await?;
+        self.handling_case(viewer, row.case_id).await?;
+        let documents: serde_json::Map<String, serde_json::Value> =
+            row.documents.as_deref().and_then(|d| serde_json::from_str(d).ok()).unwrap_or_default();
+        if row.status != "effective" || documents.is_empty() {
+            return Err(conflict(
+                "not_effective",
+                "协议生效后才能送达",
+                "serve the agreement once it has taken effect",
+            ));
+        }
+        let parties = row.parties()?;
+        let now_ms = to_ms(now);
+        let mut tx = self.begin().await?;
+        let mut served = Vec::new();
+        for p in &parties {
+            let Some(document) = documents.get(&format!("party-{}", p.index)).and_then(|d| d.as_str()) else {
+                continue;
+            };
+            let token = new_token();
+            let inserted = tx
+                .execute(
+                    "INSERT INTO deliveries (agreement_id, party_index, link_hash, document, sent_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (agreement_id, party_index) DO NOTHING",
+                    args![id, p.index as i64, hash(&token), document, now_ms],
+                )
+                .await?;
+            if inserted == 1 {
+                let body = format!("【枫桥】{}，您的人民调解协议书已送达，请打开链接查收：{}", p.name, link(&token));
+                self.outbox_push(&mut tx, p, body, None, now).await?;
+                served.push(p.index);
+            }
+        }
+        if served.is_empty() {
+            return Err(conflict(
+                "already_served",
+                "协议已送达各方当事人",
+                "the agreement has already been served on every party",
+            ));
+        }
+        let data = json!({ "agreement_id": id, "served": served });
+        append_event_locked(&mut tx, row.case_id, now_ms, &viewer.username, "agreement_served", &data).await?;
+        tx.commit().await?;
+        self.agreement_get(viewer, id).await
+    }
+
+    /// Opens a service link: records the receipt the first time; returns the SHA-256 of the copy.
+    pub async fn service_open(&self, token: &str, now: DateTime<Utc>) -> Result<(String, String)> {
+        let row: Option<(i64, i64, i64, String, Option<i64>)> = self
+            .fetch_optional(
+                "SELECT d.agreement_id, a.case_id, d.party_index, d.document, d.opened_at FROM deliveries d JOIN agreements a ON a.id = d.agreement_id WHERE d.link_hash = $1",
+                args![hash(token)],
+            )
+            .await?;
+        let (agreement_id, case_id, party_index, document, opened_at) =
+            row.ok_or(StoreError::NotFound { what: "service link" })?;
+        let (number,): (String,) = self.fetch_one("SELECT number FROM cases WHERE id = $1", args![case_id]).await?;
+        if opened_at.is_none() {
+            let now_ms = to_ms(now);
+            let mut tx = self.begin().await?;
+            let changed = tx
+                .execute(
+                    "UPDATE deliveries SET opened_at = $1 WHERE link_hash = $2 AND opened_at IS NULL",
+                    args![now_ms, hash(token)],
+                )
+                .await?;
+            if changed == 1 {
+                let data = json!({ "agreement_id": agreement_id, "party_index": party_index, "document": document });
+                append_event_locked(&mut tx, case_id, now_ms, "送达回执", "service_receipt", &data).await?;
+            }
+            tx.commit().await?;
+        }
+        Ok((document, number))
+    }
+
+    /// The parties jointly apply for judicial confirmation within 30 days of the agreement
+    /// taking effect (人民调解法 art. 33); the package goes to the court.
+    pub async fn confirmation_apply(
+        &self,
+        viewer: &Viewer,
+        id: i64,
+        applicants: &[usize],
+        court_unit_id: Option<i64>,
+        now: DateTime<Utc>,
+    ) -> Result<AgreementView> {
+        let row = self.agreement_row(viewer, id).await?;
+        let case = self.handling_case(viewer, row.case_id).await?;
+        if row.status != "effective" {
+            return Err(conflict(
+                "not_effective",
+                "协议生效后才能申请司法确认",
+                "apply once the agreement has taken effect",
+            ));
+        }
+        let parties = row.parties()?;
+        let required: Vec<&AgreementParty> = parties.iter().filter(|p| p.role != "third_party").collect();
+        let missing: Vec<&str> =
+            required.iter().filter(|p| !applicants.contains(&p.index)).map(|p| p.name.as_str()).collect();
+        if !missing.is_empty() {
+            return Err(StoreError::invalid(FieldError::new(
+                "applicants",
+                "not_joint",
+                Message::new(
+                    format!("司法确认须由双方当事人共同申请（人民调解法第三十三条），尚缺：{}", missing.join("、")),
+                    "judicial confirmation is applied for jointly by both parties (People's Mediation Law art. 33)",
+                ),
+            )));
+        }
+        if let Some(bad) = applicants.iter().find(|i| **i >= parties.len()) {
+            return Err(StoreError::invalid(FieldError::new(
+                "applicants",
+                "unknown_party",
+                Message::new(format!("没有第 {bad} 号当事人"), format!("there is no party {bad}")),
+            )));
+        }
+        if row.confirm_by.is_some_and(|by| to_ms(now) > by) {
+            return Err(conflict(
+                "too_late",
+                "已超过协议生效之日起三十日的申请期限，不能申请司法确认（人民调解法第三十三条）",
+                "the 30 days after the agreement took effect have passed (People's Mediation Law art. 33)",
+            ));
+        }
+        let court = match court_unit_id {
+            Some(court) => court,
+            None => self.court_for(&case.region_code_str()).await?,
+        };
+        let (court_kind,): (String,) =
+            self.fetch_optional("SELECT kind FROM units WHERE id = $1", args![court]).await?.ok_or_else(|| {
+                StoreError::invalid(FieldError::new(
+                    "court_unit_id",
+                    "unknown_unit",
+                    Message::new("没有这个法院", "no such court"),
+                ))
+            })?;
+        if court_kind != "court" {
+            return Err(StoreError::invalid(FieldError::new(
+                "court_unit_id",
+                "not_a_court",
+                Message::new("所选单位不是人民法院", "the unit is not a court"),
+            )));
+        }
+        let documents: serde_json::Value =
+            row.documents.as_deref().and_then(|d| serde_json::from_str(d).ok()).unwrap_or_default();
+        let package = json!({
+            "application": "司法确认申请书（双方共同申请）",
+            "agreement": { "id": id, "documents": documents, "effective_at": row.effective_at.map(rfc3339) },
+            "proof_of_mediation": { "case_number": case.number_str(), "committee": row.committee, "mediator": row.mediator_name },
+            "identities": parties.iter().map(|p| json!({ "index": p.index, "role": p.role, "name": p.name, "id_number": p.id_number })).collect::<Vec<_>>(),
+            "service_addresses": parties.iter().map(|p| json!({ "index": p.index, "address": self.agreement_party_address(p), "phone": p.phone_masked })).collect::<Vec<_>>(),
+            "warnings": serde_json::from_str::<serde_json::Value>(&row.warnings).unwrap_or_default(),
+        });
+        let now_ms = to_ms(now);
+        let mut tx = self.begin().await?;
+        let inserted = tx
+            .execute(
+                "INSERT INTO confirmations (agreement_id, court_unit_id, applicants, package, applied_at, applied_by) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (agreement_id) DO NOTHING",
+                args![id, court, serde_json::to_string(applicants).unwrap_or_default(), package.to_string(), now_ms, viewer.username.as_str()],
+            )
+            .await?;
+        if inserted == 0 {
+            return Err(conflict("already_applied", "已经申请过司法确认", "confirmation has already been applied for"));
+        }
+        // The court sees the case from now on.
+        tx.execute(
+            "INSERT INTO case_units (case_id, unit_id, role) VALUES ($1, $2, 'court') ON CONFLICT (case_id, unit_id) DO NOTHING",
+            args![row.case_id, court],
+        )
+        .await?;
+        let data = json!({ "agreement_id": id, "court_unit_id": court, "applicants": applicants });
+        append_event_locked(&mut tx, row.case_id, now_ms, &viewer.username, "confirmation_applied", &data).await?;
+        tx.commit().await?;
+        self.agreement_get(viewer, id).await
+    }
+
+    /// The basic-level court whose area covers the region (nearest first).
+    async fn court_for(&self, region: &str) -> Result<i64> {
+        let courts: Vec<(i64, String)> =
+            self.fetch_all("SELECT id, region_code FROM units WHERE kind = 'court'", args![]).await?;
+        courts
+            .into_iter()
+            .filter(|(_, code)| region.starts_with(code.trim_end_matches('0')))
+            .max_by_key(|(_, code)| code.trim_end_matches('0').len())
+            .map(|(id, _)| id)
+            .ok_or_else(|| {
+                StoreError::invalid(FieldError::new(
+                    "court_unit_id",
+                    "no_court",
+                    Message::new(
+                        "未找到管辖法院，请指定 court_unit_id",
+                        "no court covers the case's region: name court_unit_id",
+                    ),
+                ))
+            })
+    }
+
+    /// The court rules on the application: confirmed, or rejected with reasons.
+    pub async fn confirmation_rule(
+        &self,
+        viewer: &Viewer,
+        id: i64,
+        confirmed: bool,
+        reasons: Option<String>,
+        now: DateTime<Utc>,
+    ) -> Result<AgreementView> {
+        if viewer.role != Role::Court {
+            return Err(StoreError::forbidden("只有人民法院可以作出确认裁定", "only the court rules on confirmation"));
+        }
+        let row = self.agreement_row(viewer, id).await?;
+        let application: Option<(i64, Option<String>)> = self
+            .fetch_optional("SELECT court_unit_id, decision FROM confirmations WHERE agreement_id = $1", args![id])
+            .await?;
+        let (court, decision) = application
+            .ok_or_else(|| conflict("not_applied", "尚未申请司法确认", "confirmation has not been applied for"))?;
+        if court != viewer.unit_id {
+            return Err(StoreError::forbidden("申请不是向本院提出的", "the application was made to another court"));
+        }
+        if decision.is_some() {
+            return Err(conflict("already_ruled", "已经作出裁定", "the court has already ruled"));
+        }
+        if !confirmed && reasons.is_none() {
+            return Err(StoreError::invalid(FieldError::required("reasons")));
+        }
+        let decision = if confirmed { "confirmed" } else { "rejected" };
+        let now_ms = to_ms(now);
+        let mut tx = self.begin().await?;
+        tx.execute(
+            "UPDATE confirmations SET decision = $1, reasons = $2, decided_at = $3, decided_by = $4 WHERE agreement_id = $5 AND decision IS NULL",
+            args![decision, reasons.clone(), now_ms, viewer.username.as_str(), id],
+        )
+        .await?;
+        let data = json!({ "agreement_id": id, "decision": decision, "reasons": reasons });
+        append_event_locked(&mut tx, row.case_id, now_ms, &viewer.username, "confirmation_ruled", &data).await?;
+        tx.commit().await?;
+        self.agreement_get(viewer, id).await
+    }
+
+    /// Records performance of a term: performed, or breached (履行 / 违约).
+    pub async fn performance_record(
+        &self,
+        viewer: &Viewer,
+        id: i64,
+        term: usize,
+        performed: bool,
+        note: Option<String>,
+        now: DateTime<Utc>,
+    ) -> Result<AgreementView> {
+        let row = self.agreement_row(viewer, id).await?;
+        self.handling_case(viewer, row.case_id).await?;
+        if row.status != "effective" {
+            return Err(conflict(
+                "not_effective",
+                "协议生效后才能记录履行情况",
+                "record performance once the agreement has taken effect",
+            ));
+        }
+        if term >= row.content()?.terms.len() {
+            return Err(StoreError::invalid(FieldError::new(
+                "term",
+                "unknown_term",
+                Message::new(format!("没有第 {term} 条协议内容"), format!("there is no term {term}")),
+            )));
+        }
+        let status = if performed { "performed" } else { "breached" };
+        let now_ms = to_ms(now);
+        let mut tx = self.begin().await?;
+        tx.execute(
+            "INSERT INTO performances (agreement_id, term_index, status, note, recorded_at, recorded_by) VALUES ($1, $2, $3, $4, $5, $6)",
+            args![id, term as i64, status, note.clone(), now_ms, viewer.username.as_str()],
+        )
+        .await?;
+        let data = json!({ "agreement_id": id, "term": term, "status": status, "note": note });
+        append_event_locked(&mut tx, row.case_id, now_ms, &viewer.username, "performance_recorded", &data).await?;
+        tx.commit().await?;
+        self.agreement_get(viewer, id).await
+    }
+
+    /// Reminders the sweep sends: the confirmation window closing within 7 days, a term due
+    /// within 3 days and not yet performed. Each goes out once (a dedupe key per message).
+    pub async fn agreement_reminders(&self, now: DateTime<Utc>) -> Result<u64> {
+        let now_ms = to_ms(now);
+        let week = now_ms + Duration::days(7).num_milliseconds();
+        let sql = format!(
+            "SELECT {AGREEMENT_COLUMNS} FROM agreements a WHERE status = 'effective' AND ((confirm_by BETWEEN $1 AND $2 AND NOT EXISTS (SELECT 1 FROM confirmations c WHERE c.agreement_id = a.id)) OR content LIKE '%\"due\":\"2%')"
+        );
+        let rows: Vec<AgreementRow> = self.fetch_all(&sql, args![now_ms, week]).await?;
+        let today = now.with_timezone(&domain::china_time()).date_naive();
+        let mut sent = 0;
+        for row in rows {
+            let parties = row.parties()?;
+            let content = row.content()?;
+            let performed: Vec<(i64,)> = self
+                .fetch_all(
+                    "SELECT term_index FROM performances WHERE agreement_id = $1 AND status = 'performed'",
+                    args![row.id],
+                )
+                .await?;
+            let mut messages = Vec::new();
+            let open_window = row.confirm_by.is_some_and(|by| by >= now_ms && by <= week);
+            if open_window {
+                let applied: Option<(i64,)> =
+                    self.fetch_optional("SELECT 1 FROM confirmations WHERE agreement_id = $1", args![row.id]).await?;
+                if applied.is_none() {
+                    let by = row.confirm_by.map(rfc3339).unwrap_or_default();
+                    messages.push((
+                        format!("confirm:{}", row.id),
+                        format!("如需申请司法确认，请于 {} 前由双方共同提出（人民调解法第三十三条）", &by[..10]),
+                    ));
+                }
+            }
+            for (index, term) in content.terms.iter().enumerate() {
+                let due_soon = term.due.is_some_and(|due| due >= today && (due - today).num_days() <= 3);
+                if due_soon && !performed.iter().any(|(t,)| *t == index as i64) {
+                    let due = term.due.map(|d| d.to_string()).unwrap_or_default();
+                    messages.push((
+                        format!("term:{}:{index}", row.id),
+                        format!("调解协议第 {} 条应于 {due} 前履行：{}", index + 1, term.text),
+                    ));
+                }
+            }
+            if messages.is_empty() {
+                continue;
+            }
+            let mut tx = self.begin().await?;
+            for (key, text) in &messages {
+                for p in &parties {
+                    let dedupe = format!("{key}:{}", p.index);
+                    let exists: Option<(i64,)> = tx
+                        .fetch_optional("SELECT id FROM outbox WHERE dedupe_key = $1", args![dedupe.as_str()])
+                        .await?;
+                    if exists.is_none() {
+                        self.outbox_push(&mut tx, p, format!("【枫桥】{}，{text}", p.name), Some(dedupe), now).await?;
+                        sent += 1;
+                    }
+                }
+            }
+            tx.commit().await?;
+        }
+        Ok(sent)
+    }
+
+    /// The SMS outbox, newest first (administrators).
+    pub async fn outbox(&self, viewer: &Viewer, limit: i64) -> Result<Vec<OutboxMessage>> {
+        if viewer.role != Role::Admin {
+            return Err(StoreError::forbidden(
+                "只有系统管理员可以查看短信发件箱",
+                "only administrators read the outbox",
+            ));
+        }
+        let rows: Vec<(i64, String, String, String, i64, Option<i64>)> = self
+            .fetch_all(
+                "SELECT id, recipient, body, status, created_at, sent_at FROM outbox ORDER BY id DESC LIMIT $1",
+                args![limit.clamp(1, 500)],
+            )
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, recipient, body, status, created_at, sent_at)| OutboxMessage {
+                id,
+                recipient,
+                body,
+                status,
+                created_at: rfc3339(created_at),
+                sent_at: sent_at.map(rfc3339),
+            })
+            .collect())
+    }
+
+    /// Pending messages for an external gateway: (id, decrypted phone, body).
+    pub async fn outbox_pending(&self, limit: i64) -> Result<Vec<(i64, String, String)>> {
+        let rows: Vec<(i64, String, String)> = self
+            .fetch_all(
+                "SELECT id, recipient_cipher, body FROM outbox WHERE status = 'pending' ORDER BY id LIMIT $1",
+                args![limit],
+            )
+            .await?;
+        rows.into_iter().map(|(id, cipher, body)| Ok((id, self.crypto.decrypt(&cipher)?, body))).collect()
+    }
+
+    /// Marks a message as handed to the gateway (`sent`, `failed`, or `kept` in the outbox).
+    pub async fn outbox_mark(&self, id: i64, status: &str, now: DateTime<Utc>) -> Result<()> {
+        self.execute("UPDATE outbox SET status = $1, sent_at = $2 WHERE id = $3", args![status, to_ms(now), id])
+            .await?;
+        Ok(())
+    }
+
+    /// Records an evidence file (already stored under `sha256`) in the case and its history.
+    pub async fn evidence_add(
+        &self,
+        viewer: &Viewer,
+        case_id: i64,
+        file: NewEvidence<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<EvidenceView> {
+        let NewEvidence { name, content_type, size, sha256 } = file;
+        let row = self.case_row(viewer, case_id).await?;
+        if matches!(row.status(), Status::Archived) {
+            return Err(conflict("archived", "案件已归档，不能再上传证据", "the case is archived"));
+        }
+        let now_ms = to_ms(now);
+        let mut tx = self.begin().await?;
+        let (id,): (i64,) = tx
+            .fetch_one(
+                "INSERT INTO evidence (case_id, sha256, name, content_type, size, uploaded_by, uploaded_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+                args![case_id, sha256, name, content_type, size, viewer.username.as_str(), now_ms],
+            )
+            .await?;
+        let data =
+            json!({ "evidence_id": id, "name": name, "content_type": content_type, "size": size, "sha256": sha256 });
+        append_event_locked(&mut tx, case_id, now_ms, &viewer.username, "evidence_added", &data).await?;
+        tx.commit().await?;
+        Ok(EvidenceView {
+            id,
+            name: name.to_owned(),
+            content_type: content_type.to_owned(),
+            size,
+            sha256: sha256.to_owned(),
+            uploaded_by: viewer.username.clone(),
+            uploaded_at: rfc3339(now_ms),
+        })
+    }
+
+    /// A case's evidence.
+    pub async fn evidence_list(&self, viewer: &Viewer, case_id: i64) -> Result<Vec<EvidenceView>> {
+        self.case_row(viewer, case_id).await?;
+        let rows: Vec<(i64, String, String, i64, String, String, i64)> = self
+            .fetch_all(
+                "SELECT id, name, content_type, size, sha256, uploaded_by, uploaded_at FROM evidence WHERE case_id = $1 ORDER BY id",
+                args![case_id],
+            )
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, name, content_type, size, sha256, uploaded_by, uploaded_at)| EvidenceView {
+                id,
+                name,
+                content_type,
+                size,
+                sha256,
+                uploaded_by,
+                uploaded_at: rfc3339(uploaded_at),
+            })
+            .collect())
+    }
+
+    /// Mediators who might take the case, best first, each with its reasons.
+    pub async fn mediator_suggestions(&self, viewer: &Viewer, case_id: i64) -> Result<Vec<MediatorCandidate>> {
+        let case = self.case_row(viewer, case_id).await?;
+        let rows: Vec<MediatorRow> = self
+            .fetch_all(
+                "SELECT u.id, u.display_name, u.unit_id, n.region_code, n.categories, p.specialities, p.rating_sum, p.rating_count
+                 FROM users u JOIN units n ON n.id = u.unit_id LEFT JOIN mediator_profiles p ON p.user_id = u.id
+                 WHERE u.role = 'mediator' AND u.active",
+                args![],
+            )
+            .await?;
+        let mut candidates = Vec::new();
+        for (user_id, name, unit_id, region_code, categories, specialities, rating_sum, rating_count) in rows {
+            let (load,): (i64,) = self
+                .fetch_one(
+                    "SELECT COUNT(*) FROM case_units cu JOIN cases c ON c.id = cu.case_id WHERE cu.unit_id = $1 AND c.status IN ('dispatched', 'in_progress')",
+                    args![unit_id],
+                )
+                .await?;
+            let specialities = specialities.unwrap_or(categories).split_whitespace().map(str::to_owned).collect();
+            let rating = match (rating_sum, rating_count) {
+                (Some(sum), Some(count)) if count > 0 => Some(sum as f64 / count as f64),
+                _ => None,
+            };
+            candidates.push(MediatorCandidate {
+                user_id,
+                name,
+                unit_id,
+                specialities,
+                region_code,
+                load,
+                rating,
+                score: 0.0,
+                reasons: Vec::new(),
+            });
+        }
+        let category = Category::parse(case.category()).unwrap_or(Category::Other);
+        Ok(mediation::rank_mediators(category, &case.region_code_str(), candidates))
+    }
+}
+
+/// A message in the outbox.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct OutboxMessage {
+    pub id: i64,
+    /// Masked phone number.
+    pub recipient: String,
+    pub body: String,
+    /// pending | sent | failed | kept
+    pub status: String,
+    pub created_at: String,
+    pub sent_at: Option<String>,
+}
+
+/// An evidence file of a case.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct EvidenceView {
+    pub id: i64,
+    pub name: String,
+    pub content_type: String,
+    pub size: i64,
+    pub sha256: String,
+    pub uploaded_by: String,
+    pub uploaded_at: String,
+}
+
+/// A party as stored in the agreement row: with the ciphers, which the API never shows.
+fn stored_party(p: &AgreementParty) -> serde_json::Value {
+    json!({
+        "index": p.index, "role": p.role, "name": p.name, "id_number": p.id_number,
+        "phone_masked": p.phone_masked, "phone_cipher": p.phone_cipher, "address_cipher": p.address_cipher,
+        "signed_at": p.signed_at, "signature": p.signature,
+    })
+}

@@ -1,0 +1,124 @@
+//! The window queue (取号/叫号): a visitor takes a numbered ticket at a centre, a clerk calls
+//! the next one to a window, the wall screen shows who is called and who waits.
+//!
+//! Numbers restart each day (China time) per centre. Taking a number and calling one are
+//! single conditional statements, so two clerks never call the same ticket and two kiosks
+//! never print the same number, on either backend and across nodes.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::sql::args;
+use crate::{Result, Store, StoreError, Viewer, rfc3339, to_ms};
+
+/// How many times a racing insert is retried before giving up.
+const RETRIES: usize = 8;
+
+/// A queue ticket.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Ticket {
+    pub id: i64,
+    pub number: i64,
+    /// waiting | called | done
+    pub status: String,
+    pub taken_at: String,
+    pub called_at: Option<String>,
+    /// The window it was called to.
+    pub counter: Option<String>,
+}
+
+/// The state of one centre's queue today.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct QueueBoard {
+    /// Tickets called, most recent first.
+    pub called: Vec<Ticket>,
+    /// Tickets waiting, in order.
+    pub waiting: Vec<Ticket>,
+}
+
+type TicketRow = (i64, i64, String, i64, Option<i64>, Option<String>);
+
+fn ticket((id, number, status, taken_at, called_at, counter): TicketRow) -> Ticket {
+    Ticket { id, number, status, taken_at: rfc3339(taken_at), called_at: called_at.map(rfc3339), counter }
+}
+
+fn day(now: DateTime<Utc>) -> String {
+    now.with_timezone(&domain::china_time()).format("%Y-%m-%d").to_string()
+}
+
+const TICKET_COLUMNS: &str = "id, number, status, taken_at, called_at, counter";
+
+impl Store {
+    /// Takes the next number at the viewer's centre.
+    pub async fn queue_take(&self, viewer: &Viewer, now: DateTime<Utc>) -> Result<Ticket> {
+        let day = day(now);
+        for _ in 0..RETRIES {
+            let inserted = self
+                .execute(
+                    "INSERT INTO queue_tickets (unit_id, day, number, status, taken_at)
+                     SELECT $1, $2, COALESCE(MAX(number), 0) + 1, 'waiting', $3 FROM queue_tickets WHERE unit_id = $1 AND day = $2",
+                    args![viewer.unit_id, day.as_str(), to_ms(now)],
+                )
+                .await;
+            match inserted {
+                Ok(_) => {
+                    let sql = format!(
+                        "SELECT {TICKET_COLUMNS} FROM queue_tickets WHERE unit_id = $1 AND day = $2 ORDER BY number DESC LIMIT 1"
+                    );
+                    let row: TicketRow = self.fetch_one(&sql, args![viewer.unit_id, day.as_str()]).await?;
+                    return Ok(ticket(row));
+                }
+                Err(StoreError::Database(sqlx::Error::Database(e))) if e.is_unique_violation() => continue,
+                Err(e) => return Err(e),
+            }
+        }
+        Err(StoreError::conflict("busy", "取号繁忙，请重试", "the queue is busy; try again"))
+    }
+
+    /// Calls the lowest waiting number to `counter`; the ticket this clerk called before is
+    /// done. `None` when nobody waits.
+    pub async fn queue_call_next(&self, viewer: &Viewer, counter: &str, now: DateTime<Utc>) -> Result<Option<Ticket>> {
+        let day = day(now);
+        self.execute(
+            "UPDATE queue_tickets SET status = 'done' WHERE unit_id = $1 AND day = $2 AND status = 'called' AND called_by = $3",
+            args![viewer.unit_id, day.as_str(), viewer.user_id],
+        )
+        .await?;
+        for _ in 0..RETRIES {
+            let sql = "SELECT id FROM queue_tickets WHERE unit_id = $1 AND day = $2 AND status = 'waiting' ORDER BY number LIMIT 1";
+            let Some((id,)): Option<(i64,)> = self.fetch_optional(sql, args![viewer.unit_id, day.as_str()]).await?
+            else {
+                return Ok(None);
+            };
+            let claimed = self
+                .execute(
+                    "UPDATE queue_tickets SET status = 'called', called_at = $1, called_by = $2, counter = $3 WHERE id = $4 AND status = 'waiting'",
+                    args![to_ms(now), viewer.user_id, counter, id],
+                )
+                .await?;
+            if claimed == 1 {
+                let sql = format!("SELECT {TICKET_COLUMNS} FROM queue_tickets WHERE id = $1");
+                return Ok(Some(ticket(self.fetch_one(&sql, args![id]).await?)));
+            }
+        }
+        Err(StoreError::conflict("busy", "叫号繁忙，请重试", "the queue is busy; try again"))
+    }
+
+    /// Today's queue at the viewer's centre.
+    pub async fn queue_board(&self, viewer: &Viewer, now: DateTime<Utc>) -> Result<QueueBoard> {
+        let day = day(now);
+        let called_sql = format!(
+            "SELECT {TICKET_COLUMNS} FROM queue_tickets WHERE unit_id = $1 AND day = $2 AND status <> 'waiting' ORDER BY called_at DESC LIMIT 8"
+        );
+        let waiting_sql = format!(
+            "SELECT {TICKET_COLUMNS} FROM queue_tickets WHERE unit_id = $1 AND day = $2 AND status = 'waiting' ORDER BY number LIMIT 50"
+        );
+        let called: Vec<TicketRow> = self.fetch_all(&called_sql, args![viewer.unit_id, day.as_str()]).await?;
+        let waiting: Vec<TicketRow> = self.fetch_all(&waiting_sql, args![viewer.unit_id, day.as_str()]).await?;
+        Ok(QueueBoard {
+            called: called.into_iter().map(ticket).collect(),
+            waiting: waiting.into_iter().map(ticket).collect(),
+        })
+    }
+}

@@ -1,0 +1,99 @@
+// Fengqiao UI: small progressive enhancements. Every page works without this script.
+"use strict";
+
+// Registration: check the draft as it is typed (the server validates exactly as it will on
+// submit) and show each error beside its field once the field has been touched; show the
+// triage suggestion once the draft is complete.
+function enhanceRegistration(form) {
+  const touched = new Set();
+  const triage = document.getElementById("triage");
+  let timer = null;
+  let sequence = 0;
+  async function check() {
+    const mine = ++sequence;
+    const body = new URLSearchParams(new FormData(form));
+    let answer;
+    try {
+      const response = await fetch(form.dataset.check, { method: "POST", body, credentials: "same-origin" });
+      if (!response.ok) return;
+      answer = await response.json();
+    } catch (e) {
+      return;
+    }
+    if (mine !== sequence) return;
+    const errors = new Map(answer.errors.map((e) => [e.field, e.message]));
+    form.querySelectorAll("p.error[data-for]").forEach((p) => {
+      const field = p.dataset.for;
+      const show = touched.has(field) && errors.has(field);
+      p.textContent = show ? errors.get(field) : "";
+      const wrapper = p.closest(".field");
+      if (wrapper) wrapper.classList.toggle("invalid", show);
+    });
+    if (triage && answer.preview) triage.innerHTML = answer.preview;
+  }
+  form.addEventListener("input", (event) => {
+    if (event.target.name) touched.add(event.target.name);
+    clearTimeout(timer);
+    timer = setTimeout(check, 300);
+  });
+  form.addEventListener("focusout", (event) => {
+    if (event.target.name && event.target.value !== "") {
+      touched.add(event.target.name);
+      clearTimeout(timer);
+      timer = setTimeout(check, 50);
+    }
+  });
+}
+
+// Signature pad: draw with mouse, pen or finger; the drawing goes into a hidden field as a PNG.
+function enhanceSignaturePad(pad) {
+  const canvas = pad.querySelector("canvas");
+  const field = pad.querySelector("input[type=hidden]");
+  const clear = pad.querySelector("[data-clear]");
+  const context = canvas.getContext("2d");
+  const ratio = window.devicePixelRatio || 1;
+  canvas.width = canvas.clientWidth * ratio;
+  canvas.height = canvas.clientHeight * ratio;
+  context.scale(ratio, ratio);
+  context.lineWidth = 2.5;
+  context.lineCap = "round";
+  context.strokeStyle = "#111";
+  let drawing = false;
+  let drawn = false;
+  const point = (e) => {
+    const r = canvas.getBoundingClientRect();
+    return [e.clientX - r.left, e.clientY - r.top];
+  };
+  canvas.addEventListener("pointerdown", (e) => {
+    drawing = true;
+    canvas.setPointerCapture(e.pointerId);
+    context.beginPath();
+    context.moveTo(...point(e));
+  });
+  canvas.addEventListener("pointermove", (e) => {
+    if (!drawing) return;
+    context.lineTo(...point(e));
+    context.stroke();
+    drawn = true;
+  });
+  const finish = () => {
+    if (!drawing) return;
+    drawing = false;
+    if (drawn) field.value = canvas.toDataURL("image/png");
+  };
+  canvas.addEventListener("pointerup", finish);
+  canvas.addEventListener("pointercancel", finish);
+  if (clear) {
+    clear.addEventListener("click", () => {
+      context.clearRect(0, 0, canvas.width, canvas.height);
+      field.value = "";
+      drawn = false;
+    });
+  }
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  const registration = document.querySelector("form[data-check]");
+  if (registration) enhanceRegistration(registration);
+  document.querySelectorAll(".sigpad").forEach(enhanceSignaturePad);
+});

@@ -1,0 +1,150 @@
+//! Turning agreements into PDF copies: the fonts are found once, on first use; rendering runs
+//! on the blocking pool; the copies fixed when an agreement takes effect are stored by their
+//! hash and served as stored, so the hash recorded in the history matches what is delivered.
+
+use std::sync::{Arc, OnceLock};
+
+use axum::http::StatusCode;
+use store::blobs::Blobs;
+use store::mediation::AgreementView;
+
+use crate::AppState;
+use crate::error::ApiError;
+
+/// The fonts, found on first use (a font search reads every file once).
+#[derive(Default)]
+pub struct Documents {
+    fonts: OnceLock<Result<docs::Fonts, String>>,
+}
+
+fn unavailable(why: String) -> ApiError {
+    tracing::error!(%why, "PDF rendering unavailable");
+    ApiError::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "pdf_unavailable",
+        format!("暂时无法生成 PDF：{why}"),
+        format!("the PDF cannot be produced: {why}"),
+    )
+}
+
+impl Documents {
+    fn fonts(&self) -> Result<docs::Fonts, ApiError> {
+        self.fonts.get_or_init(|| docs::Fonts::discover().map_err(|e| e.to_string())).clone().map_err(unavailable)
+    }
+}
+
+/// Which copy: `archive` (the committee's), `party-N`, or a draft.
+fn copy_label(view: &AgreementView, copy: &str) -> String {
+    if view.status != "effective" {
+        return "草稿（未生效，仅供核对）".to_owned();
+    }
+    match copy.strip_prefix("party-").and_then(|i| i.parse::<usize>().ok()).and_then(|i| view.parties.get(i)) {
+        Some(p) => format!("{} {} 收执", role_zh(&p.role), p.name),
+        None => format!("{} 存档", view.committee),
+    }
+}
+
+fn role_zh(role: &str) -> &'static str {
+    match role {
+        "applicant" => "申请人",
+        "respondent" => "被申请人",
+        _ => "第三人",
+    }
+}
+
+fn date_zh(rfc3339: &str) -> String {
+    chrono::DateTime::parse_from_rfc3339(rfc3339)
+        .map(|t| t.with_timezone(&domain::china_time()).format("%Y年%-m月%-d日").to_string())
+        .unwrap_or_default()
+}
+
+/// Lays out one copy of the agreement.
+pub async fn render(state: &AppState, view: &AgreementView, copy: &str) -> Result<Vec<u8>, ApiError> {
+    let fonts = state.documents.fonts()?;
+    let (party_signatures, mediator_signature) = state.store.agreement_signature_digests(view.id).await?;
+    let image = |digest: Option<&String>| digest.and_then(|d| state.blobs.get(d).ok());
+    let mut signatures: Vec<docs::Signature> = view
+        .parties
+        .iter()
+        .map(|p| docs::Signature {
+            label: format!("{}：{}", role_zh(&p.role), p.name),
+            signed_at: p.signed_at.as_deref().map(date_zh),
+            image: image(party_signatures.get(p.index).and_then(Option::as_ref)),
+        })
+        .collect();
+    signatures.push(docs::Signature {
+        label: format!("人民调解员：{}", view.mediator_name),
+        signed_at: view.mediator_signed_at.as_deref().map(date_zh),
+        image: image(mediator_signature.as_ref()),
+    });
+    let agreement = docs::Agreement {
+        title: "人民调解协议书".to_owned(),
+        number: format!("{}-{}", view.case_number, view.id),
+        committee: view.committee.clone(),
+        parties: view
+            .parties
+            .iter()
+            .map(|p| docs::Party {
+                role: role_zh(&p.role).to_owned(),
+                name: p.name.clone(),
+                id_number: p.id_number.clone(),
+                address: state.store.agreement_party_address(p),
+                phone: p.phone_masked.clone(),
+            })
+            .collect(),
+        facts: view.content.facts.clone(),
+        matters: view.content.matters.clone(),
+        responsibilities: view.content.responsibilities.clone(),
+        terms: view
+            .content
+            .terms
+            .iter()
+            .map(|t| docs::Term {
+                text: t.text.clone(),
+                due: t.due.map(|d| format!("{}前", d.format("%Y年%-m月%-d日"))),
+            })
+            .collect(),
+        performance: view.content.performance.clone(),
+        mediator: view.mediator_name.clone(),
+        copy_label: copy_label(view, copy),
+        signatures,
+        seal: view.sealed_at.as_ref().map(|_| view.committee.clone()),
+        effective_at: view.effective_at.as_deref().map(date_zh),
+        footer: format!("案件 {} · 协议 {} · 第 {} 稿", view.case_number, view.id, view.revision),
+    };
+    tokio::task::spawn_blocking(move || docs::agreement_pdf(&fonts, &agreement))
+        .await
+        .map_err(|e| unavailable(e.to_string()))?
+        .map_err(|e| unavailable(e.to_string()))
+}
+
+/// Fixes the copies of an effective agreement (archive + one per party): rendered once,
+/// stored by hash, their hashes recorded in the case history.
+pub async fn fix_copies(state: &AppState, view: &AgreementView) -> Result<(), ApiError> {
+    if view.status != "effective" || !view.documents.is_empty() {
+        return Ok(());
+    }
+    let mut documents = serde_json::Map::new();
+    let copies = std::iter::once("archive".to_owned()).chain(view.parties.iter().map(|p| format!("party-{}", p.index)));
+    for copy in copies {
+        let pdf = render(state, view, &copy).await?;
+        let sha = state.blobs.put(&pdf)?;
+        documents.insert(copy, serde_json::Value::String(sha));
+    }
+    state.store.agreement_documents_fix(view.id, &documents, state.now()).await?;
+    Ok(())
+}
+
+/// The PDF of a copy: the stored one once fixed, else a draft rendered now.
+pub async fn pdf(state: &AppState, view: &AgreementView, copy: &str) -> Result<Vec<u8>, ApiError> {
+    match view.documents.get(copy).and_then(|d| d.as_str()) {
+        Some(sha) => Ok(state.blobs.get(sha)?),
+        None if view.status == "effective" && !view.documents.is_empty() => Err(ApiError::not_found("file")),
+        None => render(state, view, copy).await,
+    }
+}
+
+/// Shared handles for the documents of a node.
+pub fn blobs(data_dir: &std::path::Path) -> Arc<Blobs> {
+    Arc::new(Blobs::new(data_dir))
+}

@@ -1,0 +1,184 @@
+//! Administration: regions and grids, units, users, calendar years, clock policies, the
+//! routing catalogue and the risk rules. The structured settings are edited as the JSON the
+//! API takes, checked by the same parsers, with the fault named.
+
+use askama::Template;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use domain::calendar::YearCalendar;
+use domain::clocks::PolicyRule;
+use domain::org::{RegionCode, Role, UnitKind};
+use serde::Serialize;
+use store::calendar::CalendarYearView;
+use store::org::{GridView, NewRegion, NewUnit, RegionView, UnitView, UserView};
+use store::triage::TriageRules;
+use triage::routing::CatalogueEntry;
+
+use super::cases::options;
+use super::{Page, Posted, Session, UiError, redirect_with, render};
+use crate::AppState;
+use crate::error::ApiError;
+use crate::extract::parse_json;
+
+#[derive(Template)]
+#[template(path = "admin.html")]
+struct AdminPage {
+    page: Page,
+    regions: Vec<RegionView>,
+    grids: Vec<GridView>,
+    units: Vec<UnitView>,
+    users: Vec<UserView>,
+    years: Vec<CalendarYearView>,
+    policies: String,
+    catalogue: String,
+    rules: String,
+    unit_kinds: Vec<(&'static str, String)>,
+    roles: Vec<(&'static str, String)>,
+}
+
+fn admin_only(session: &Session) -> Result<(), UiError> {
+    if session.viewer.role == Role::Admin {
+        return Ok(());
+    }
+    Err(ApiError::new(StatusCode::FORBIDDEN, "forbidden", "仅系统管理员可以管理系统设置", "administrators only").into())
+}
+
+fn pretty<T: Serialize>(value: &T) -> String {
+    serde_json::to_string_pretty(value).unwrap_or_default()
+}
+
+pub async fn page(State(state): State<AppState>, session: Session) -> Result<Response, UiError> {
+    admin_only(&session)?;
+    let t = session.t;
+    let store = &state.store;
+    let page = Page::new(&state, &session, "系统管理", "/admin").await?;
+    let shown_flash = page.flash.is_some();
+    let admin = AdminPage {
+        regions: store.regions().await?,
+        grids: store.grids().await?,
+        units: store.units().await?,
+        users: store.users().await?,
+        years: store.calendar_years().await?,
+        policies: pretty(&store.clock_policies().await?),
+        catalogue: pretty(&store.routing_catalogue().await?),
+        rules: pretty(&store.triage_rules().await?),
+        unit_kinds: options(t, "unit_kind", UnitKind::ALL, UnitKind::as_str),
+        roles: options(t, "role", Role::ALL, Role::as_str),
+        page,
+    };
+    Ok(render(StatusCode::OK, &admin, shown_flash))
+}
+
+fn region_field(form: &super::session::FormData, field: &'static str) -> Result<RegionCode, UiError> {
+    RegionCode::parse(form.get(field).unwrap_or_default()).map_err(|e| {
+        ApiError::field(domain::validation::FieldError::new(
+            field,
+            "invalid_region",
+            domain::validation::Message::new(format!("区划代码无效：{e}"), format!("invalid region code: {e}")),
+        ))
+        .into()
+    })
+}
+
+fn required<'a>(form: &'a super::session::FormData, field: &'static str) -> Result<&'a str, UiError> {
+    form.get(field).ok_or_else(|| ApiError::field(domain::validation::FieldError::required(field)).into())
+}
+
+fn id_field(form: &super::session::FormData, field: &'static str) -> Result<Option<i64>, UiError> {
+    form.get(field)
+        .map(|v| v.parse::<i64>().map_err(|_| ApiError::field(domain::validation::FieldError::required(field)).into()))
+        .transpose()
+}
+
+pub async fn region_create(State(state): State<AppState>, posted: Posted) -> Result<Response, UiError> {
+    admin_only(&posted.session)?;
+    let form = &posted.form;
+    let code = region_field(form, "code")?;
+    let name = required(form, "name")?;
+    state.store.region_create(NewRegion { code: &code, name, short_name: form.get("short_name") }).await?;
+    Ok(redirect_with("/admin", "ok", &format!("{} {name}", posted.session.t.s("已添加区划"))))
+}
+
+pub async fn grid_create(State(state): State<AppState>, posted: Posted) -> Result<Response, UiError> {
+    admin_only(&posted.session)?;
+    let form = &posted.form;
+    let community = region_field(form, "community")?;
+    let code = required(form, "code")?;
+    let name = required(form, "name")?;
+    state.store.grid_create(code, name, &community).await?;
+    Ok(redirect_with("/admin", "ok", &format!("{} {name}", posted.session.t.s("已添加网格"))))
+}
+
+pub async fn unit_create(State(state): State<AppState>, posted: Posted) -> Result<Response, UiError> {
+    admin_only(&posted.session)?;
+    let form = &posted.form;
+    let name = required(form, "name")?;
+    let kind = UnitKind::parse(form.get("kind").unwrap_or_default())
+        .ok_or_else(|| ApiError::field(domain::validation::FieldError::required("kind")))?;
+    let region = region_field(form, "region_code")?;
+    let categories: Vec<&str> = form.get("categories").unwrap_or_default().split_whitespace().collect();
+    let unit = NewUnit {
+        name,
+        kind,
+        region_code: &region,
+        parent_id: id_field(form, "parent_id")?,
+        categories: &categories,
+        grid_id: id_field(form, "grid_id")?,
+    };
+    state.store.unit_create(unit).await?;
+    Ok(redirect_with("/admin", "ok", &format!("{} {name}", posted.session.t.s("已添加单位"))))
+}
+
+pub async fn user_create(State(state): State<AppState>, posted: Posted) -> Result<Response, UiError> {
+    admin_only(&posted.session)?;
+    let form = &posted.form;
+    let username = required(form, "username")?;
+    let display_name = form.get("display_name").unwrap_or(username);
+    let role = Role::parse(form.get("role").unwrap_or_default())
+        .ok_or_else(|| ApiError::field(domain::validation::FieldError::required("role")))?;
+    let unit = id_field(form, "unit_id")?
+        .ok_or_else(|| ApiError::field(domain::validation::FieldError::required("unit_id")))?;
+    let password = required(form, "password")?;
+    if password.chars().count() < 10 {
+        return Err(ApiError::field(domain::validation::FieldError::new(
+            "password",
+            "too_short",
+            domain::validation::Message::new("密码至少 10 个字符", "the password needs at least 10 characters"),
+        ))
+        .into());
+    }
+    state.store.user_create(username, display_name, role, unit, password, state.now()).await?;
+    Ok(redirect_with("/admin", "ok", &format!("{} {username}", posted.session.t.s("已添加用户"))))
+}
+
+pub async fn calendar_put(State(state): State<AppState>, posted: Posted) -> Result<Response, UiError> {
+    admin_only(&posted.session)?;
+    let year: YearCalendar = parse_json(required(&posted.form, "calendar")?.as_bytes())?;
+    let number = year.year;
+    let recomputed = state.store.calendar_put(year, &posted.session.viewer.username, state.now()).await?;
+    let t = posted.session.t;
+    Ok(redirect_with("/admin", "ok", &format!("{number} {}：{recomputed}", t.s("年日历已载入，重算案件数"))))
+}
+
+pub async fn policies_put(State(state): State<AppState>, posted: Posted) -> Result<Response, UiError> {
+    admin_only(&posted.session)?;
+    let rules: Vec<PolicyRule> = parse_json(required(&posted.form, "policies")?.as_bytes())?;
+    let recomputed = state.store.clock_policies_replace(rules, state.now()).await?;
+    let t = posted.session.t;
+    Ok(redirect_with("/admin", "ok", &format!("{}：{recomputed}", t.s("时限规则已保存，重算案件数"))))
+}
+
+pub async fn catalogue_put(State(state): State<AppState>, posted: Posted) -> Result<Response, UiError> {
+    admin_only(&posted.session)?;
+    let entries: Vec<CatalogueEntry> = parse_json(required(&posted.form, "catalogue")?.as_bytes())?;
+    state.store.routing_catalogue_put(entries).await?;
+    Ok(redirect_with("/admin", "ok", &posted.session.t.s("分流目录已保存")))
+}
+
+pub async fn rules_put(State(state): State<AppState>, posted: Posted) -> Result<Response, UiError> {
+    admin_only(&posted.session)?;
+    let rules: TriageRules = parse_json(required(&posted.form, "rules")?.as_bytes())?;
+    state.store.triage_rules_put(rules, &posted.session.viewer.username, state.now()).await?;
+    Ok(redirect_with("/admin", "ok", &posted.session.t.s("风险规则已保存")))
+}

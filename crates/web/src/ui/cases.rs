@@ -1,0 +1,454 @@
+//! Case pages: the filtered list and search, one case with its parties, timeline, deadlines,
+//! notices and the actions the user may take now, and the forms that take them.
+
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use chrono::{DateTime, Duration, Utc};
+use domain::case::{Category, Risk, Status};
+use domain::clocks::ClockState;
+use domain::org::RegionCode;
+use domain::workflow::ActionRequest;
+use serde::Deserialize;
+use store::cases::{CaseFilter, CaseListRow, CaseView, EventView, RevealRequest};
+use store::org::UnitView;
+use store::supervision::{DeadlineView, NoticeFilter, NoticeView};
+
+use super::i18n::T;
+use super::{Page, Posted, Session, UiError, redirect_with, render};
+use crate::AppState;
+use crate::extract::path_id;
+
+/// A case as a row of a UI table.
+pub struct CaseLine {
+    pub id: i64,
+    pub number: String,
+    pub title: String,
+    pub status: String,
+    pub status_label: String,
+    pub risk: String,
+    pub risk_label: String,
+    pub category_label: String,
+    pub unit: String,
+    pub created: String,
+    pub due: String,
+    pub overdue: bool,
+}
+
+/// `2026-11-23 17:05` in China time, from RFC 3339; the input when it is not a time.
+pub fn short_time(rfc3339: &str) -> String {
+    DateTime::parse_from_rfc3339(rfc3339)
+        .map(|t| t.with_timezone(&domain::china_time()).format("%Y-%m-%d %H:%M").to_string())
+        .unwrap_or_else(|_| rfc3339.to_owned())
+}
+
+fn is_past(rfc3339: &str, now: DateTime<Utc>) -> bool {
+    DateTime::parse_from_rfc3339(rfc3339).is_ok_and(|t| t < now)
+}
+
+/// Unit names by id, for tables and forms.
+pub struct UnitNames(HashMap<i64, String>);
+
+impl UnitNames {
+    pub fn new(units: &[UnitView]) -> Self {
+        UnitNames(units.iter().map(|u| (u.id, u.name.clone())).collect())
+    }
+
+    pub fn name(&self, id: Option<i64>) -> String {
+        id.and_then(|id| self.0.get(&id).cloned()).unwrap_or_else(|| "—".to_owned())
+    }
+}
+
+pub fn case_lines(t: T, rows: Vec<CaseListRow>, units: &UnitNames, now: DateTime<Utc>) -> Vec<CaseLine> {
+    rows.into_iter()
+        .map(|r| {
+            let title = r.title.clone().unwrap_or_else(|| r.description.chars().take(40).collect());
+            CaseLine {
+                id: r.id,
+                number: r.number,
+                title,
+                status_label: t.code("status", &r.status),
+                status: r.status,
+                risk_label: t.code("risk", &r.risk),
+                risk: r.risk,
+                category_label: t.code("category", &r.category),
+                unit: units.name(r.lead_unit_id),
+                created: short_time(&r.created_at),
+                overdue: r.next_due_at.as_deref().is_some_and(|d| is_past(d, now)),
+                due: r.next_due_at.as_deref().map(short_time).unwrap_or_default(),
+            }
+        })
+        .collect()
+}
+
+#[derive(Template)]
+#[template(path = "cases.html")]
+struct ListPage {
+    page: Page,
+    lines: Vec<CaseLine>,
+    total: i64,
+    total_capped: bool,
+    query: ListQuery,
+    statuses: Vec<(&'static str, String)>,
+    categories: Vec<(&'static str, String)>,
+    risks: Vec<(&'static str, String)>,
+    units: Vec<UnitView>,
+    searched: bool,
+    prev: Option<String>,
+    next: Option<String>,
+    error: Option<String>,
+}
+
+/// The list's filters as the form sends them (all optional text).
+#[derive(Debug, Default, Clone, Deserialize)]
+pub struct ListQuery {
+    #[serde(default)]
+    pub q: String,
+    #[serde(default)]
+    pub status: String,
+    #[serde(default)]
+    pub category: String,
+    #[serde(default)]
+    pub risk: String,
+    #[serde(default)]
+    pub region: String,
+    #[serde(default)]
+    pub unit: String,
+    #[serde(default)]
+    pub overdue: String,
+    #[serde(default)]
+    pub page: Option<i64>,
+}
+
+impl ListQuery {
+    fn href(&self, page: i64) -> String {
+        let e = super::session::encode_component;
+        format!(
+            "/cases?q={}&status={}&category={}&risk={}&region={}&unit={}&overdue={}&page={page}",
+            e(&self.q),
+            e(&self.status),
+            e(&self.category),
+            e(&self.risk),
+            e(&self.region),
+            e(&self.unit),
+            e(&self.overdue)
+        )
+    }
+}
+
+pub fn options<C: Copy>(t: T, kind: &str, all: &[C], code: impl Fn(C) -> &'static str) -> Vec<(&'static str, String)> {
+    all.iter().map(|&c| (code(c), t.code(kind, code(c)))).collect()
+}
+
+const PAGE_SIZE: i64 = 25;
+
+/// Cases in scope: full-text search when `q` is given, the filtered list otherwise.
+pub async fn list(
+    State(state): State<AppState>,
+    session: Session,
+    Query(query): Query<ListQuery>,
+) -> Result<Response, UiError> {
+    let t = session.t;
+    let now = state.now();
+    let page_number = query.page.unwrap_or(1).max(1);
+    let mut filter = CaseFilter { limit: PAGE_SIZE, offset: (page_number - 1) * PAGE_SIZE, ..CaseFilter::default() };
+    filter.status = Status::parse(&query.status);
+    filter.category = Category::parse(&query.category);
+    filter.risk = Risk::parse(&query.risk);
+    filter.unit = query.unit.parse().ok();
+    filter.overdue = match query.overdue.as_str() {
+        "true" => Some(true),
+        "false" => Some(false),
+        _ => None,
+    };
+    let mut error = None;
+    if !query.region.trim().is_empty() {
+        match RegionCode::parse(query.region.trim()) {
+            Ok(region) => filter.region = Some(region),
+            Err(e) => error = Some(format!("{}：{e}", t.s("区划代码无效"))),
+        }
+    }
+    let units_all = state.store.units().await?;
+    let units = UnitNames::new(&units_all);
+    let searched = !query.q.trim().is_empty();
+    let (rows, total, total_capped) = if searched {
+        let hits =
+            crate::api::search::search_cases(&state, &session.viewer, query.q.trim(), filter.limit, filter.offset)
+                .await?;
+        (hits.items, hits.total, hits.total_capped)
+    } else {
+        let list = state.store.case_list(&session.viewer, &filter, now).await?;
+        (list.items, list.total, list.total_capped)
+    };
+    let shown = filter.offset + rows.len() as i64;
+    let lines = case_lines(t, rows, &units, now);
+    let page = Page::new(&state, &session, "案件查询", &query.href(page_number)).await?;
+    let shown_flash = page.flash.is_some();
+    let list_page = ListPage {
+        page,
+        lines,
+        total,
+        total_capped,
+        statuses: options(t, "status", Status::ALL, Status::as_str),
+        categories: options(t, "category", Category::ALL, Category::as_str),
+        risks: options(t, "risk", Risk::ALL, Risk::as_str),
+        units: units_all,
+        searched,
+        prev: (page_number > 1).then(|| query.href(page_number - 1)),
+        next: (shown < total).then(|| query.href(page_number + 1)),
+        query,
+        error,
+    };
+    Ok(render(StatusCode::OK, &list_page, shown_flash))
+}
+
+/// A party as the case page shows it.
+pub struct PartyLine {
+    pub role: String,
+    pub kind: String,
+    pub name: String,
+    pub id_number: String,
+    pub phone: String,
+    pub address: String,
+}
+
+/// An event of the timeline.
+pub struct TimelineEntry {
+    pub at: String,
+    pub actor: String,
+    pub action: String,
+    pub detail: String,
+}
+
+#[derive(Template)]
+#[template(path = "case.html")]
+struct CasePage {
+    page: Page,
+    case: CaseView,
+    status_label: String,
+    risk_label: String,
+    category_label: String,
+    channel_label: String,
+    lead_unit: String,
+    assist_units: Vec<String>,
+    suggested_unit: String,
+    parties: Vec<PartyLine>,
+    timeline: Vec<TimelineEntry>,
+    deadlines: Vec<DeadlineView>,
+    notices: Vec<NoticeView>,
+    may_reveal: bool,
+    /// Units a case may be dispatched or transferred to.
+    units: Vec<UnitView>,
+    actions: Vec<ActionForm>,
+    outcomes: Vec<(&'static str, String)>,
+    satisfactions: Vec<(&'static str, String)>,
+    now: DateTime<Utc>,
+}
+
+impl CasePage {
+    fn deadline_class(&self, d: &DeadlineView) -> &'static str {
+        match d.state {
+            ClockState::Overdue | ClockState::Missed => "overdue",
+            ClockState::Met => "stopped",
+            ClockState::Running
+                if d.due_at.as_deref().is_some_and(|due| is_past(due, self.now + Duration::hours(24))) =>
+            {
+                "soon"
+            }
+            _ => "",
+        }
+    }
+
+    fn time(&self, rfc3339: &str) -> String {
+        short_time(rfc3339)
+    }
+
+    fn suggested(&self, unit: &i64) -> bool {
+        self.case.routing.unit_id == Some(*unit)
+    }
+
+    fn suggested_assist(&self, unit: &i64) -> bool {
+        self.case.routing.assist_unit_ids.contains(unit)
+    }
+
+    fn clock_label(&self, d: &DeadlineView) -> String {
+        self.page.t.code("clock", d.clock.as_str())
+    }
+}
+
+/// The form of one workflow step the user may take now: which fields it asks for.
+pub struct ActionForm {
+    pub action: &'static str,
+    pub label: String,
+    pub reason: bool,
+    pub unit: bool,
+    pub assist: bool,
+    pub working_days: bool,
+    pub text: bool,
+    pub note: bool,
+    pub outcome: bool,
+    pub satisfaction: bool,
+    pub danger: bool,
+}
+
+impl ActionForm {
+    fn new(t: T, action: &'static str) -> Self {
+        let mut form = ActionForm {
+            action,
+            label: t.code("event", action),
+            reason: matches!(action, "reject" | "return" | "escalate" | "transfer" | "extend" | "reopen" | "dispatch"),
+            unit: matches!(action, "dispatch" | "transfer"),
+            assist: action == "dispatch",
+            working_days: action == "extend",
+            text: action == "note",
+            note: matches!(action, "contact" | "follow_up"),
+            outcome: action == "conclude",
+            satisfaction: action == "follow_up",
+            danger: matches!(action, "reject" | "return"),
+        };
+        if action == "conclude" {
+            form.text = false;
+        }
+        form
+    }
+}
+
+pub async fn page(
+    State(state): State<AppState>,
+    session: Session,
+    Path(id): Path<String>,
+) -> Result<Response, UiError> {
+    let id = path_id(&id, "case")?;
+    show(&state, &session, id, None).await
+}
+
+/// Shows the full personal data of the parties, recording why.
+pub async fn reveal(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    posted: Posted,
+) -> Result<Response, UiError> {
+    let id = path_id(&id, "case")?;
+    let reason = posted.form.get("reason").unwrap_or_default().to_owned();
+    show(&state, &posted.session, id, Some(RevealRequest { reason })).await
+}
+
+async fn show(
+    state: &AppState,
+    session: &Session,
+    id: i64,
+    reveal: Option<RevealRequest>,
+) -> Result<Response, UiError> {
+    let t = session.t;
+    let now = state.now();
+    let case = state.store.case_get(&session.viewer, id, reveal, now).await?;
+    let events = state.store.case_events(&session.viewer, id).await?;
+    let deadlines = state.store.case_deadlines(&session.viewer, id, t.lang.domain(), now).await?;
+    let notices =
+        state.store.notices(&session.viewer, &NoticeFilter { case_id: Some(id), ..NoticeFilter::default() }).await?;
+    let units_all = state.store.units().await?;
+    let units = UnitNames::new(&units_all);
+    let parties = case
+        .parties
+        .iter()
+        .map(|p| PartyLine {
+            role: t.code("party_role", &p.role),
+            kind: t.code("party_kind", &p.kind),
+            name: p.name.clone(),
+            id_number: p.id_number.clone().or_else(|| p.credit_code.clone()).unwrap_or_default(),
+            phone: p.phone.clone().unwrap_or_default(),
+            address: p.address.clone().unwrap_or_default(),
+        })
+        .collect();
+    let timeline = events.iter().rev().map(|e| timeline_entry(t, e, &units)).collect();
+    let page = Page::new(state, session, "案件详情", &format!("/cases/{id}")).await?;
+    let shown_flash = page.flash.is_some();
+    let case_page = CasePage {
+        status_label: t.code("status", case.status.as_str()),
+        risk_label: t.code("risk", case.risk.as_str()),
+        category_label: t.code("category", case.category.as_str()),
+        channel_label: t.code("channel", &case.channel),
+        lead_unit: units.name(case.lead_unit_id),
+        assist_units: case.assist_unit_ids.iter().map(|u| units.name(Some(*u))).collect(),
+        suggested_unit: units.name(case.routing.unit_id),
+        may_reveal: session.viewer.role.may_reveal_personal_data() && !case.personal_data_revealed,
+        parties,
+        timeline,
+        deadlines,
+        notices,
+        units: units_all.into_iter().filter(|u| u.kind != "centre" || u.id != session.viewer.unit_id).collect(),
+        actions: case.available_actions.iter().map(|a| ActionForm::new(t, a)).collect(),
+        outcomes: options(t, "outcome", domain::case::Outcome::ALL, domain::case::Outcome::as_str),
+        satisfactions: options(
+            t,
+            "satisfaction",
+            domain::workflow::Satisfaction::ALL,
+            domain::workflow::Satisfaction::as_str,
+        ),
+        case,
+        page,
+        now,
+    };
+    Ok(render(StatusCode::OK, &case_page, shown_flash))
+}
+
+fn timeline_entry(t: T, e: &EventView, units: &UnitNames) -> TimelineEntry {
+    let mut detail = Vec::new();
+    if let Some(map) = e.data.as_object() {
+        for (key, value) in map {
+            let text = match (key.as_str(), value) {
+                (_, serde_json::Value::Null) => continue,
+                ("unit_id" | "suggested_unit_id", v) => units.name(v.as_i64()),
+                ("assist_unit_ids", serde_json::Value::Array(ids)) if ids.is_empty() => continue,
+                ("assist_unit_ids", serde_json::Value::Array(ids)) => {
+                    ids.iter().map(|v| units.name(v.as_i64())).collect::<Vec<_>>().join("、")
+                }
+                (_, serde_json::Value::String(s)) => s.clone(),
+                (_, v) => v.to_string(),
+            };
+            detail.push(format!("{}：{text}", t.code("field", key)));
+        }
+    }
+    TimelineEntry {
+        at: short_time(&e.at),
+        actor: e.actor.clone(),
+        action: t.code("event", &e.action),
+        detail: detail.join("\n"),
+    }
+}
+
+/// Takes a workflow step from the case page's forms: the same request the API parses.
+pub async fn act(State(state): State<AppState>, Path(id): Path<String>, posted: Posted) -> Result<Response, UiError> {
+    let id = path_id(&id, "case")?;
+    let Posted { session, form } = posted;
+    let t = session.t;
+    let text = |name: &str| form.get(name).map(str::to_owned);
+    let request = ActionRequest {
+        action: text("action"),
+        version: form.get("version").and_then(|v| v.parse().ok()),
+        unit_id: form.get("unit_id").map(|u| serde_json::Value::String(u.to_owned())),
+        assist_unit_ids: Some(form.all("assist_unit_ids").into_iter().map(|u| serde_json::json!(u)).collect()),
+        reason: text("reason"),
+        working_days: form.get("working_days").and_then(|v| v.parse().ok()),
+        text: text("text"),
+        note: text("note"),
+        outcome: text("outcome"),
+        summary: text("summary"),
+        satisfaction: text("satisfaction"),
+    };
+    let back = form.get("back").filter(|b| b.starts_with('/') && !b.starts_with("//")).unwrap_or_default();
+    let back = if back.is_empty() { format!("/cases/{id}") } else { back.to_owned() };
+    let (command, version) = request.parse().map_err(crate::error::ApiError::invalid)?;
+    let action = command.name();
+    let case = state.store.case_act(&session.viewer, id, command, version, state.now()).await?;
+    let done = format!("{} {}：{}", case.number, t.s("已完成"), t.code("event", action));
+    // A step such as a return can take the case out of the actor's scope: back to the workbench.
+    let back = match state.store.case_get(&session.viewer, id, None, state.now()).await {
+        Err(store::StoreError::NotFound { .. }) => "/workbench".to_owned(),
+        _ => back,
+    };
+    Ok(redirect_with(&back, "ok", &done))
+}

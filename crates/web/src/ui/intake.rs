@@ -1,0 +1,343 @@
+//! The intake window: queue tickets (取号/叫号), real-name registration with every field
+//! checked as it is typed, the triage suggestion with its reasons, emergency diversion, and
+//! the related cases found at registration.
+
+use askama::Template;
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use domain::case::{CaseRegistration, Category, Channel, LocationInput, PartyInput, PartyKind, PartyRole};
+use domain::org::RegionCode;
+use domain::validation::{FieldError, Message};
+use serde::Serialize;
+use store::cases::RegisteredCase;
+use store::queue::QueueBoard;
+use store::triage::Triage;
+
+use super::cases::{UnitNames, options};
+use super::i18n::T;
+use super::session::FormData;
+use super::{Page, Posted, Session, UiError, redirect_with, render};
+use crate::AppState;
+use crate::error::ApiError;
+
+/// Party blocks on the form.
+const PARTY_BLOCKS: usize = 4;
+
+/// The registration as the form sent it, to show again with its errors.
+#[derive(Debug, Default)]
+pub struct Draft(FormData);
+
+impl Draft {
+    pub fn value(&self, name: &str) -> &str {
+        self.0.get(name).unwrap_or_default()
+    }
+
+    pub fn party(&self, index: &usize, field: &str) -> &str {
+        self.value(&format!("parties[{index}].{field}"))
+    }
+}
+
+/// Builds the same registration the API takes from the form's fields, which are named by
+/// the API's paths (`parties[0].id_number`), so its errors land next to their fields.
+fn registration(form: &FormData) -> Result<CaseRegistration, FieldError> {
+    let text = |name: &str| form.get(name).map(str::to_owned);
+    let people_count = match form.get("people_count") {
+        None => None,
+        Some(n) => Some(n.parse::<i64>().map_err(|_| {
+            FieldError::new(
+                "people_count",
+                "wrong_type",
+                Message::new("涉及人数应为整数", "people_count must be a whole number"),
+            )
+        })?),
+    };
+    let mut parties: Vec<PartyInput> = (0..PARTY_BLOCKS)
+        .map(|i| {
+            let field = |f: &str| text(&format!("parties[{i}].{f}"));
+            PartyInput {
+                role: field("role"),
+                kind: field("kind"),
+                name: field("name"),
+                id_number: field("id_number"),
+                credit_code: field("credit_code"),
+                phone: field("phone"),
+                address: field("address"),
+            }
+        })
+        .collect();
+    // Blocks left blank at the end are not parties; role and kind alone are the form's defaults.
+    while parties.last().is_some_and(|p| {
+        p.name.is_none() && p.id_number.is_none() && p.credit_code.is_none() && p.phone.is_none() && p.address.is_none()
+    }) {
+        parties.pop();
+    }
+    Ok(CaseRegistration {
+        channel: text("channel"),
+        description: text("description"),
+        title: text("title"),
+        category: text("category"),
+        amount: text("amount").map(serde_json::Value::String),
+        people_count,
+        // `datetime-local` gives China time without an offset.
+        occurred_at: text("occurred_at").map(|t| if t.len() == 16 { format!("{t}:00+08:00") } else { t }),
+        location: Some(LocationInput {
+            address: text("location.address"),
+            region_code: text("location.region_code"),
+            grid_id: text("location.grid_id").map(serde_json::Value::String),
+            lat: None,
+            lng: None,
+        }),
+        parties: Some(parties),
+        external_ref: text("external_ref"),
+    })
+}
+
+#[derive(Template)]
+#[template(path = "intake.html")]
+struct IntakePage {
+    page: Page,
+    draft: Draft,
+    errors: Vec<(String, String)>,
+    channels: Vec<(&'static str, String)>,
+    categories: Vec<(&'static str, String)>,
+    roles: Vec<(&'static str, String)>,
+    kinds: Vec<(&'static str, String)>,
+    blocks: Vec<usize>,
+    queue: QueueBoard,
+}
+
+impl IntakePage {
+    fn error(&self, field: &str) -> Option<&str> {
+        self.errors.iter().find(|(f, _)| f == field).map(|(_, m)| m.as_str())
+    }
+
+    fn party_error(&self, index: &usize, field: &str) -> Option<&str> {
+        self.error(&format!("parties[{index}].{field}"))
+    }
+
+    /// The default of a party block: first the applicant, then the respondent.
+    fn default_role(&self, index: &usize) -> &'static str {
+        if *index == 0 { "applicant" } else { "respondent" }
+    }
+}
+
+async fn intake_page(
+    state: &AppState,
+    session: &Session,
+    draft: Draft,
+    errors: Vec<(String, String)>,
+    status: StatusCode,
+) -> Result<Response, UiError> {
+    let t = session.t;
+    let queue = state.store.queue_board(&session.viewer, state.now()).await?;
+    let page = Page::new(state, session, "窗口登记", "/intake").await?;
+    let shown_flash = page.flash.is_some();
+    let intake = IntakePage {
+        page,
+        draft,
+        errors,
+        channels: options(t, "channel", Channel::ALL, Channel::as_str),
+        categories: options(t, "category", Category::ALL, Category::as_str),
+        roles: options(t, "party_role", PartyRole::ALL, PartyRole::as_str),
+        kinds: options(t, "party_kind", PartyKind::ALL, PartyKind::as_str),
+        blocks: (0..PARTY_BLOCKS).collect(),
+        queue,
+    };
+    Ok(render(status, &intake, shown_flash))
+}
+
+fn may_register(session: &Session) -> Result<(), UiError> {
+    if session.viewer.role.may_register_cases() {
+        return Ok(());
+    }
+    Err(ApiError::new(StatusCode::FORBIDDEN, "forbidden", "当前角色无权登记案件", "your role may not register cases")
+        .into())
+}
+
+pub async fn page(State(state): State<AppState>, session: Session) -> Result<Response, UiError> {
+    may_register(&session)?;
+    intake_page(&state, &session, Draft::default(), Vec::new(), StatusCode::OK).await
+}
+
+fn localised(t: T, errors: Vec<FieldError>) -> Vec<(String, String)> {
+    errors.into_iter().map(|e| (e.field.clone(), t.msg(&e.message))).collect()
+}
+
+#[derive(Template)]
+#[template(path = "registered.html")]
+struct RegisteredPage {
+    page: Page,
+    registered: RegisteredCase,
+    category_label: String,
+    risk_label: String,
+    lead: String,
+}
+
+/// Registers the case; on a fault the form comes back with each error beside its field.
+pub async fn register(State(state): State<AppState>, posted: Posted) -> Result<Response, UiError> {
+    let Posted { session, form } = posted;
+    may_register(&session)?;
+    let t = session.t;
+    let now = state.now();
+    let new = registration(&form).map_err(|e| vec![e]).and_then(|r| r.validate(now));
+    let new = match new {
+        Ok(new) => new,
+        Err(errors) => {
+            let errors = localised(t, errors);
+            return intake_page(&state, &session, Draft(form), errors, StatusCode::UNPROCESSABLE_ENTITY).await;
+        }
+    };
+    let registered = match state.store.case_register(&session.viewer, new, now).await {
+        Ok(registered) => registered,
+        Err(store::StoreError::Invalid(errors)) => {
+            let errors = localised(t, errors);
+            return intake_page(&state, &session, Draft(form), errors, StatusCode::UNPROCESSABLE_ENTITY).await;
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let units = UnitNames::new(&state.store.units().await?);
+    let page = Page::new(&state, &session, "登记完成", "/intake").await?;
+    let case = &registered.case;
+    let result = RegisteredPage {
+        category_label: t.code("category", case.category.as_str()),
+        risk_label: t.code("risk", case.risk.as_str()),
+        lead: units.name(case.routing.unit_id),
+        page,
+        registered,
+    };
+    Ok(render(StatusCode::CREATED, &result, false))
+}
+
+/// What the form looks like so far: every field error, and, once it would register, the
+/// triage the case would get.
+#[derive(Serialize)]
+pub struct Check {
+    errors: Vec<CheckError>,
+    /// The triage suggestion as HTML, when the draft is complete.
+    preview: Option<String>,
+}
+
+#[derive(Serialize)]
+struct CheckError {
+    field: String,
+    message: String,
+}
+
+#[derive(Template)]
+#[template(path = "triage.html")]
+struct TriagePanel {
+    t: T,
+    triage: Triage,
+    lead: String,
+    assists: Vec<String>,
+}
+
+/// Checks the draft exactly as registration will (instant validation of ID numbers, phones
+/// and the rest) and previews its triage.
+pub async fn check(State(state): State<AppState>, posted: Posted) -> Result<Response, UiError> {
+    let Posted { session, form } = posted;
+    may_register(&session)?;
+    let t = session.t;
+    let now = state.now();
+    let new = registration(&form).map_err(|e| vec![e]).and_then(|r| r.validate(now));
+    let (errors, preview) = match new {
+        Err(errors) => (errors, None),
+        Ok(new) => {
+            let unit = state.store.unit(session.viewer.unit_id).await?.ok_or_else(|| ApiError::not_found("unit"))?;
+            let region = RegionCode::parse(&unit.region_code).map_err(|e| store::StoreError::Setup(e.to_string()))?;
+            match state.store.triage_preview(&new, &region, now).await {
+                Ok(triage) => {
+                    let units = UnitNames::new(&state.store.units().await?);
+                    let panel = TriagePanel {
+                        t,
+                        lead: units.name(triage.route.unit_id),
+                        assists: triage.route.assist_unit_ids.iter().map(|u| units.name(Some(*u))).collect(),
+                        triage,
+                    };
+                    (Vec::new(), panel.render().ok())
+                }
+                Err(store::StoreError::Invalid(errors)) => (errors, None),
+                Err(e) => return Err(e.into()),
+            }
+        }
+    };
+    let errors = errors.into_iter().map(|e| CheckError { message: t.msg(&e.message), field: e.field }).collect();
+    Ok(Json(Check { errors, preview }).into_response())
+}
+
+/// Prints the next number at this centre.
+pub async fn queue_take(State(state): State<AppState>, posted: Posted) -> Result<Response, UiError> {
+    let ticket = state.store.queue_take(&posted.session.viewer, state.now()).await?;
+    let text = format!("{} {:03}", posted.session.t.s("已取号"), ticket.number);
+    Ok(redirect_with("/intake", "ok", &text))
+}
+
+/// Calls the next waiting number to this clerk's window.
+pub async fn queue_call(State(state): State<AppState>, posted: Posted) -> Result<Response, UiError> {
+    let t = posted.session.t;
+    let counter = posted.form.get("counter").unwrap_or("1").chars().take(16).collect::<String>();
+    match state.store.queue_call_next(&posted.session.viewer, &counter, state.now()).await? {
+        Some(ticket) => {
+            let text = format!("{:03} → {} {counter}", ticket.number, t.s("窗口"));
+            Ok(redirect_with("/intake", "ok", &text))
+        }
+        None => Ok(redirect_with("/intake", "warn", &t.s("没有等候的号码。"))),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "queue_screen.html")]
+struct QueueScreen {
+    t: T,
+    unit: String,
+    queue: QueueBoard,
+}
+
+/// The wall screen of the hall: who is called to which window, who waits. It refreshes
+/// itself every few seconds.
+pub async fn queue_screen(State(state): State<AppState>, session: Session) -> Result<Response, UiError> {
+    let queue = state.store.queue_board(&session.viewer, state.now()).await?;
+    let unit = state.store.unit(session.viewer.unit_id).await?.map(|u| u.name).unwrap_or_default();
+    Ok(render(StatusCode::OK, &QueueScreen { t: session.t, unit, queue }, false))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PARTY_FIELDS: [&str; 7] = ["role", "kind", "name", "id_number", "credit_code", "phone", "address"];
+
+    fn form(pairs: &[(&str, &str)]) -> FormData {
+        FormData(pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect())
+    }
+
+    #[test]
+    fn blank_trailing_party_blocks_are_dropped_and_fields_keep_their_paths() {
+        let f = form(&[
+            ("channel", "window"),
+            ("parties[0].role", "applicant"),
+            ("parties[0].name", "张三"),
+            ("parties[1].role", "respondent"),
+            ("parties[1].kind", "person"),
+            ("people_count", "3"),
+            ("occurred_at", "2026-11-01T09:30"),
+        ]);
+        let r = registration(&f).unwrap();
+        assert_eq!(r.parties.as_ref().map(Vec::len), Some(1));
+        assert_eq!(r.people_count, Some(3));
+        assert_eq!(r.occurred_at.as_deref(), Some("2026-11-01T09:30:00+08:00"));
+        assert_eq!(registration(&form(&[("people_count", "many")])).unwrap_err().field, "people_count");
+    }
+
+    #[test]
+    fn every_party_field_is_read() {
+        let pairs: Vec<(String, String)> =
+            PARTY_FIELDS.iter().map(|f| (format!("parties[0].{f}"), format!("v-{f}"))).collect();
+        let r = registration(&FormData(pairs)).unwrap();
+        let p = &r.parties.unwrap()[0];
+        assert_eq!(p.credit_code.as_deref(), Some("v-credit_code"));
+        assert_eq!(p.address.as_deref(), Some("v-address"));
+    }
+}

@@ -1,0 +1,226 @@
+//! The staff web UI: server-rendered pages (askama, checked at compile time) over the same
+//! store calls as the API, with small scripts only where they earn their place.
+//!
+//! Sessions are cookies holding an opaque token of kind `session` (HttpOnly, SameSite=Lax);
+//! every form carries a CSRF token derived from the session token, and every POST handler
+//! takes a [`Posted`] form, which refuses a missing or wrong one, so no handler can forget.
+//! All assets are served by the binary itself (`/assets/…`): no page loads anything from
+//! another host.
+
+mod admin;
+mod assets;
+mod cases;
+pub mod i18n;
+mod intake;
+pub mod session;
+mod work;
+
+use askama::Template;
+use axum::Router;
+use axum::http::{StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use domain::org::Role;
+
+pub use session::{Posted, Session};
+
+use crate::AppState;
+use crate::error::ApiError;
+use i18n::{T, UiLang};
+
+tokio::task_local! {
+    /// The UI language of the request being served (cookie, else `Accept-Language`).
+    pub static UI_LANG: UiLang;
+}
+
+/// The UI language of the current request.
+pub fn current_ui_lang() -> UiLang {
+    UI_LANG.try_with(|l| *l).unwrap_or_default()
+}
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(|| async { Redirect::to("/workbench") }))
+        .route("/login", get(session::login_page).post(session::login))
+        .route("/logout", post(session::logout))
+        .route("/lang/{tag}", get(session::switch_language))
+        .route("/assets/{file}", get(assets::serve))
+        .route("/workbench", get(work::workbench))
+        .route("/dispatch", get(work::dispatch_board))
+        .route("/inbox", get(work::inbox))
+        .route("/notices", get(work::notices))
+        .route("/notices/{id}/ack", post(work::notice_acknowledge))
+        .route("/notices/{id}/reply", post(work::notice_reply))
+        .route("/intake", get(intake::page).post(intake::register))
+        .route("/intake/check", post(intake::check))
+        .route("/queue/take", post(intake::queue_take))
+        .route("/queue/call", post(intake::queue_call))
+        .route("/queue/screen", get(intake::queue_screen))
+        .route("/cases", get(cases::list))
+        .route("/cases/{id}", get(cases::page))
+        .route("/cases/{id}/act", post(cases::act))
+        .route("/cases/{id}/reveal", post(cases::reveal))
+        .route("/admin", get(admin::page))
+        .route("/admin/regions", post(admin::region_create))
+        .route("/admin/grids", post(admin::grid_create))
+        .route("/admin/units", post(admin::unit_create))
+        .route("/admin/users", post(admin::user_create))
+        .route("/admin/calendar", post(admin::calendar_put))
+        .route("/admin/policies", post(admin::policies_put))
+        .route("/admin/catalogue", post(admin::catalogue_put))
+        .route("/admin/rules", post(admin::rules_put))
+}
+
+/// A link of the main navigation.
+pub struct NavLink {
+    pub href: &'static str,
+    pub label: &'static str,
+    pub current: bool,
+    /// A number worth the user's attention (notices awaiting a reply).
+    pub count: i64,
+}
+
+/// A message shown once at the top of the next page.
+pub struct Flash {
+    /// ok | error | warn
+    pub kind: &'static str,
+    pub text: String,
+}
+
+/// What every page's frame needs: language, user, navigation, CSRF token, a flash message.
+pub struct Page {
+    pub t: T,
+    pub title: String,
+    pub csrf: String,
+    pub username: String,
+    pub display_name: String,
+    pub role: String,
+    pub unit_name: String,
+    pub nav: Vec<NavLink>,
+    pub flash: Option<Flash>,
+    /// The current path with its query, for the language switcher to come back to.
+    pub here: String,
+}
+
+impl Page {
+    pub async fn new(state: &AppState, session: &Session, title: &str, here: &str) -> Result<Page, UiError> {
+        let t = session.t;
+        let role = session.viewer.role;
+        let awaiting = state
+            .store
+            .notices(&session.viewer, &store::supervision::NoticeFilter { awaiting_reply: true, ..Default::default() })
+            .await?
+            .len() as i64;
+        let unit_name = state.store.unit(session.viewer.unit_id).await?.map(|u| u.name).unwrap_or_default();
+        let section = here.split(['/', '?']).nth(1).unwrap_or_default();
+        let mut nav = vec![("/workbench", "工作台")];
+        if role.may_register_cases() {
+            nav.push(("/intake", "窗口登记"));
+        }
+        if matches!(role, Role::Dispatcher | Role::Leader | Role::Admin) {
+            nav.push(("/dispatch", "分流调度"));
+        }
+        if matches!(role, Role::Handler | Role::Mediator | Role::Court | Role::GridWorker) {
+            nav.push(("/inbox", "本单位收件"));
+        }
+        nav.push(("/cases", "案件查询"));
+        nav.push(("/notices", "函单令"));
+        if role == Role::Admin {
+            nav.push(("/admin", "系统管理"));
+        }
+        let nav = nav
+            .into_iter()
+            .map(|(href, label)| NavLink {
+                href,
+                label,
+                current: href.trim_start_matches('/') == section,
+                count: if href == "/notices" { awaiting } else { 0 },
+            })
+            .collect();
+        Ok(Page {
+            t,
+            title: t.s(title).into_owned(),
+            csrf: session.csrf.clone(),
+            username: session.user.username.clone(),
+            display_name: session.user.display_name.clone(),
+            role: t.code("role", role.as_str()),
+            unit_name,
+            nav,
+            flash: session.flash.as_ref().map(|(kind, text)| Flash { kind, text: text.clone() }),
+            here: here.to_owned(),
+        })
+    }
+}
+
+/// Renders a template as a page with `status`; clears the flash message it showed.
+pub fn render(status: StatusCode, template: &impl Template, shown_flash: bool) -> Response {
+    match template.render() {
+        Ok(html) => {
+            let mut response = (status, Html(html)).into_response();
+            if shown_flash {
+                response.headers_mut().append(header::SET_COOKIE, session::clear_cookie(session::FLASH_COOKIE));
+            }
+            response
+        }
+        Err(error) => {
+            tracing::error!(%error, "template failed");
+            (StatusCode::INTERNAL_SERVER_ERROR, "template error").into_response()
+        }
+    }
+}
+
+/// Redirects after a successful POST, with a message for the next page.
+pub fn redirect_with(to: &str, kind: &'static str, text: &str) -> Response {
+    let mut response = Redirect::to(to).into_response();
+    response.headers_mut().append(header::SET_COOKIE, session::flash_cookie(kind, text));
+    response
+}
+
+/// Why a page could not be shown.
+#[derive(Debug)]
+pub enum UiError {
+    /// Not signed in: to the login page, then back to `next`.
+    SignIn { next: String },
+    /// A POST without the form's CSRF token.
+    Csrf,
+    /// Anything the API would answer with an error.
+    Failed(ApiError),
+}
+
+impl From<store::StoreError> for UiError {
+    fn from(error: store::StoreError) -> Self {
+        UiError::Failed(error.into())
+    }
+}
+
+impl From<ApiError> for UiError {
+    fn from(error: ApiError) -> Self {
+        UiError::Failed(error)
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    t: T,
+    status: u16,
+    message: String,
+}
+
+impl IntoResponse for UiError {
+    fn into_response(self) -> Response {
+        let t = T { lang: current_ui_lang() };
+        let (status, message) = match self {
+            UiError::SignIn { next } => {
+                return Redirect::to(&format!("/login?next={}", session::encode_component(&next))).into_response();
+            }
+            UiError::Csrf => (StatusCode::FORBIDDEN, t.s("表单已失效或来源不明，请刷新页面后重试。").into_owned()),
+            UiError::Failed(error) => {
+                let fields: Vec<String> = error.fields.iter().map(|f| t.msg(&f.message)).collect();
+                let message = if fields.len() > 1 { fields.join("；") } else { t.msg(&error.message) };
+                (error.status, message)
+            }
+        };
+        render(status, &ErrorPage { t, status: status.as_u16(), message }, false)
+    }
+}

@@ -1,0 +1,272 @@
+//! Where the day's work is: the workbench per role, the dispatch board, the unit inbox and the
+//! notices of the supervision ladder.
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use domain::case::{Risk, Status};
+use domain::org::Role;
+use store::Viewer;
+use store::cases::{CaseFilter, CaseListRow, CaseView};
+use store::org::UnitView;
+use store::supervision::{NoticeFilter, NoticeView};
+
+use super::cases::{CaseLine, UnitNames, case_lines, short_time};
+use super::i18n::T;
+use super::{Page, Posted, Session, UiError, redirect_with, render};
+use crate::AppState;
+use crate::extract::path_id;
+
+/// How many rows a workbench list shows.
+const SHORT_LIST: i64 = 10;
+
+async fn rows(state: &AppState, viewer: &Viewer, filter: CaseFilter) -> Result<(Vec<CaseListRow>, i64), UiError> {
+    let list = state.store.case_list(viewer, &CaseFilter { limit: SHORT_LIST, ..filter }, state.now()).await?;
+    Ok((list.items, list.total))
+}
+
+/// A list on the workbench with its count.
+pub struct WorkList {
+    pub title: &'static str,
+    pub empty: &'static str,
+    pub more: Option<String>,
+    pub total: i64,
+    pub lines: Vec<CaseLine>,
+}
+
+#[derive(Template)]
+#[template(path = "workbench.html")]
+struct Workbench {
+    page: Page,
+    lists: Vec<WorkList>,
+    notices: Vec<NoticeLine>,
+}
+
+/// A notice as the UI lists it.
+pub struct NoticeLine {
+    pub id: i64,
+    pub number: String,
+    pub kind: String,
+    pub kind_label: String,
+    pub case_id: i64,
+    pub case_number: String,
+    pub issued: String,
+    pub due: String,
+    pub text: String,
+    pub acknowledged: bool,
+    pub reply: Option<String>,
+    /// Addressed to the viewer's unit: they acknowledge and reply.
+    pub mine: bool,
+}
+
+fn notice_lines(t: T, notices: Vec<NoticeView>, viewer: &Viewer) -> Vec<NoticeLine> {
+    notices
+        .into_iter()
+        .map(|n| NoticeLine {
+            kind_label: t.code("notice", &n.kind),
+            mine: n.unit_id == viewer.unit_id,
+            id: n.id,
+            number: n.number,
+            kind: n.kind,
+            case_id: n.case_id,
+            case_number: n.case_number,
+            issued: short_time(&n.issued_at),
+            due: n.due_at.as_deref().map(short_time).unwrap_or_default(),
+            text: n.text,
+            acknowledged: n.acknowledged_at.is_some(),
+            reply: n.reply,
+        })
+        .collect()
+}
+
+/// The viewer's queue: what their role acts on first.
+fn queue_filter(viewer: &Viewer) -> (&'static str, CaseFilter) {
+    match viewer.role {
+        Role::Intake => ("待受理", CaseFilter { status: Some(Status::Registered), ..CaseFilter::default() }),
+        Role::Dispatcher | Role::Leader => {
+            ("待分流", CaseFilter { status: Some(Status::Accepted), ..CaseFilter::default() })
+        }
+        Role::Admin | Role::Citizen => ("最新案件", CaseFilter::default()),
+        _ => ("本单位在办", CaseFilter { mine: Some(viewer.unit_id), ..CaseFilter::default() }),
+    }
+}
+
+pub async fn workbench(State(state): State<AppState>, session: Session) -> Result<Response, UiError> {
+    let t = session.t;
+    let viewer = &session.viewer;
+    let now = state.now();
+    let units = UnitNames::new(&state.store.units().await?);
+    let mine = matches!(viewer.role, Role::Handler | Role::Mediator | Role::Court | Role::GridWorker);
+    let unit = mine.then_some(viewer.unit_id);
+    let (queue_title, queue) = queue_filter(viewer);
+    let specs: Vec<(&'static str, &'static str, CaseFilter, Option<String>)> = vec![
+        (queue_title, "没有待办案件。", queue, Some("/cases".to_owned())),
+        (
+            "24 小时内到期",
+            "没有即将到期的案件。",
+            CaseFilter { mine: unit, due_within_hours: Some(24), ..CaseFilter::default() },
+            None,
+        ),
+        (
+            "已超期",
+            "没有超期案件。",
+            CaseFilter { mine: unit, overdue: Some(true), ..CaseFilter::default() },
+            Some("/cases?overdue=true".to_owned()),
+        ),
+        (
+            "红色预警",
+            "没有红色预警案件。",
+            CaseFilter { mine: unit, risk: Some(Risk::Red), ..CaseFilter::default() },
+            Some("/cases?risk=red".to_owned()),
+        ),
+        (
+            "橙色预警",
+            "没有橙色预警案件。",
+            CaseFilter { mine: unit, risk: Some(Risk::Orange), ..CaseFilter::default() },
+            Some("/cases?risk=orange".to_owned()),
+        ),
+    ];
+    let mut lists = Vec::new();
+    for (title, empty, filter, more) in specs {
+        let (items, total) = rows(&state, viewer, filter).await?;
+        lists.push(WorkList { title, empty, more, total, lines: case_lines(t, items, &units, now) });
+    }
+    let awaiting =
+        state.store.notices(viewer, &NoticeFilter { awaiting_reply: true, ..NoticeFilter::default() }).await?;
+    let page = Page::new(&state, &session, "工作台", "/workbench").await?;
+    let shown_flash = page.flash.is_some();
+    let notices = notice_lines(t, awaiting, viewer);
+    Ok(render(StatusCode::OK, &Workbench { page, lists, notices }, shown_flash))
+}
+
+/// A case on the dispatch board, with its suggested route.
+pub struct BoardCase {
+    pub case: CaseView,
+    pub status_label: String,
+    pub risk_label: String,
+    pub category_label: String,
+    pub suggested: String,
+    /// Came up from a lower level (上报).
+    pub escalated: bool,
+    pub may_dispatch: bool,
+}
+
+#[derive(Template)]
+#[template(path = "dispatch.html")]
+struct DispatchBoard {
+    page: Page,
+    cases: Vec<BoardCase>,
+    units: Vec<UnitView>,
+}
+
+impl DispatchBoard {
+    fn suggested(&self, case: &CaseView, unit: &i64) -> bool {
+        case.routing.unit_id == Some(*unit)
+    }
+
+    fn suggested_assist(&self, case: &CaseView, unit: &i64) -> bool {
+        case.routing.assist_unit_ids.contains(unit)
+    }
+}
+
+/// New and accepted cases awaiting dispatch, each with its suggested route to confirm or
+/// override; escalations from below are marked.
+pub async fn dispatch_board(State(state): State<AppState>, session: Session) -> Result<Response, UiError> {
+    let t = session.t;
+    let viewer = &session.viewer;
+    let now = state.now();
+    let mut ids = Vec::new();
+    for status in [Status::Registered, Status::Accepted] {
+        let filter = CaseFilter { status: Some(status), limit: 20, ..CaseFilter::default() };
+        ids.extend(state.store.case_list(viewer, &filter, now).await?.items.into_iter().map(|r| r.id));
+    }
+    let units_all = state.store.units().await?;
+    let units = UnitNames::new(&units_all);
+    let mut cases = Vec::new();
+    for id in ids {
+        let case = state.store.case_get(viewer, id, None, now).await?;
+        cases.push(BoardCase {
+            status_label: t.code("status", case.status.as_str()),
+            risk_label: t.code("risk", case.risk.as_str()),
+            category_label: t.code("category", case.category.as_str()),
+            suggested: units.name(case.routing.unit_id),
+            escalated: case.level != case.routing.level,
+            may_dispatch: case.available_actions.contains(&"dispatch"),
+            case,
+        });
+    }
+    cases.sort_by_key(|c| {
+        (!c.escalated, std::cmp::Reverse(Risk::ALL.iter().position(|r| *r == c.case.risk)), c.case.id)
+    });
+    let page = Page::new(&state, &session, "分流调度", "/dispatch").await?;
+    let shown_flash = page.flash.is_some();
+    Ok(render(StatusCode::OK, &DispatchBoard { page, cases, units: units_all }, shown_flash))
+}
+
+#[derive(Template)]
+#[template(path = "inbox.html")]
+struct Inbox {
+    page: Page,
+    to_sign: Vec<CaseLine>,
+    handling: Vec<CaseLine>,
+    concluded: Vec<CaseLine>,
+}
+
+/// The unit's inbox: cases to sign for (or return), cases being handled, recently concluded.
+pub async fn inbox(State(state): State<AppState>, session: Session) -> Result<Response, UiError> {
+    let t = session.t;
+    let viewer = &session.viewer;
+    let now = state.now();
+    let units = UnitNames::new(&state.store.units().await?);
+    let mut lists = Vec::new();
+    for status in [Status::Dispatched, Status::InProgress, Status::Concluded] {
+        let filter =
+            CaseFilter { status: Some(status), mine: Some(viewer.unit_id), limit: 50, ..CaseFilter::default() };
+        let list = state.store.case_list(viewer, &filter, now).await?;
+        lists.push(case_lines(t, list.items, &units, now));
+    }
+    let concluded = lists.pop().unwrap_or_default();
+    let handling = lists.pop().unwrap_or_default();
+    let to_sign = lists.pop().unwrap_or_default();
+    let page = Page::new(&state, &session, "本单位收件", "/inbox").await?;
+    let shown_flash = page.flash.is_some();
+    Ok(render(StatusCode::OK, &Inbox { page, to_sign, handling, concluded }, shown_flash))
+}
+
+#[derive(Template)]
+#[template(path = "notices.html")]
+struct NoticesPage {
+    page: Page,
+    notices: Vec<NoticeLine>,
+}
+
+/// Reminder letters, warning notices and supervision orders the viewer may see.
+pub async fn notices(State(state): State<AppState>, session: Session) -> Result<Response, UiError> {
+    let all = state.store.notices(&session.viewer, &NoticeFilter::default()).await?;
+    let notices = notice_lines(session.t, all, &session.viewer);
+    let page = Page::new(&state, &session, "函单令", "/notices").await?;
+    let shown_flash = page.flash.is_some();
+    Ok(render(StatusCode::OK, &NoticesPage { page, notices }, shown_flash))
+}
+
+pub async fn notice_acknowledge(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    posted: Posted,
+) -> Result<Response, UiError> {
+    let id = path_id(&id, "notice")?;
+    let notice = state.store.notice_acknowledge(&posted.session.viewer, id, state.now()).await?;
+    Ok(redirect_with("/notices", "ok", &format!("{} {}", notice.number, posted.session.t.s("已签收"))))
+}
+
+pub async fn notice_reply(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    posted: Posted,
+) -> Result<Response, UiError> {
+    let id = path_id(&id, "notice")?;
+    let text = posted.form.get("text").unwrap_or_default().to_owned();
+    let notice = state.store.notice_reply(&posted.session.viewer, id, text, state.now()).await?;
+    Ok(redirect_with("/notices", "ok", &format!("{} {}", notice.number, posted.session.t.s("已回复"))))
+}

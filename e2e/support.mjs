@@ -1,0 +1,121 @@
+// Shared by the browser tests: a real `fengqiao demo` server on a fresh SQLite database, a
+// headless Debian Chromium, sign-in helpers, and a guard that no page talks to another host.
+import { spawn } from "node:child_process";
+import { mkdtempSync, mkdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import net from "node:net";
+import { chromium } from "playwright-core";
+
+export const ROOT = resolve(import.meta.dirname, "..");
+export const PASSWORD = "fengqiao-demo";
+export const SCREENSHOTS = process.env.FENGQIAO_SCREENSHOTS || join(ROOT, "target", "screenshots");
+const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
+
+async function freePort() {
+  return new Promise((ok, fail) => {
+    const server = net.createServer();
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address();
+      server.close(() => ok(port));
+    });
+    server.on("error", fail);
+  });
+}
+
+/** Starts `fengqiao demo` (the binary cargo built) and waits until it serves. */
+export async function startServer() {
+  const dir = mkdtempSync(join(tmpdir(), "fengqiao-e2e-"));
+  const port = await freePort();
+  const binary = process.env.FENGQIAO_BIN || join(ROOT, "target", "debug", "fengqiao");
+  const child = spawn(binary, ["demo"], {
+    env: {
+      ...process.env,
+      FENGQIAO_DB: `sqlite://${dir}/fengqiao.db`,
+      FENGQIAO_DATA_DIR: dir,
+      FENGQIAO_LISTEN: `127.0.0.1:${port}`,
+      RUST_LOG: "warn",
+    },
+    stdio: ["ignore", "inherit", "inherit"],
+  });
+  const base = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 600; i++) {
+    if (child.exitCode !== null) throw new Error(`fengqiao demo exited with ${child.exitCode}`);
+    try {
+      if ((await fetch(`${base}/healthz`)).ok) break;
+    } catch {}
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return {
+    base,
+    host: `127.0.0.1:${port}`,
+    async stop() {
+      child.kill("SIGTERM");
+      await new Promise((r) => (child.exitCode !== null ? r() : child.once("exit", r)));
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function launchBrowser() {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--no-first-run",
+    ],
+  });
+}
+
+/**
+ * A signed-in browser context for a demo user. Every request any of its pages makes is
+ * recorded in `requests`, so a test can assert that none went to another host.
+ */
+export async function signIn(browser, server, username, options = {}) {
+  const context = await browser.newContext({ locale: "zh-CN", ...options });
+  const requests = [];
+  context.on("request", (request) => requests.push(request.url()));
+  const page = await context.newPage();
+  await page.goto(`${server.base}/login`);
+  await page.fill("#username", username);
+  await page.fill("#password", PASSWORD);
+  await Promise.all([page.waitForURL(/\/workbench$/), page.click("button[type=submit]")]);
+  return { context, page, requests };
+}
+
+export async function screenshot(page, name) {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
+}
+
+/** A bearer token and user for the JSON API. */
+export async function apiLogin(server, username) {
+  const response = await fetch(`${server.base}/api/v1/auth/login`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ username, password: PASSWORD }),
+  });
+  if (!response.ok) throw new Error(`API login of ${username}: ${response.status}`);
+  return response.json();
+}
+
+export async function api(server, token, path, init = {}) {
+  const response = await fetch(`${server.base}${path}`, {
+    ...init,
+    headers: { authorization: `Bearer ${token}`, "content-type": "application/json", ...(init.headers || {}) },
+  });
+  return { status: response.status, body: await response.json().catch(() => null) };
+}
+
+/** Hosts other than the server's that any recorded request went to. */
+export function foreignRequests(requests, server) {
+  return requests.filter((url) => {
+    if (url.startsWith("data:") || url.startsWith("blob:")) return false;
+    return new URL(url).host !== server.host;
+  });
+}
