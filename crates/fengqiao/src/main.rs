@@ -2,6 +2,7 @@
 //! lives in `domain`, every query in `store`, every route in `web`.
 
 mod bench;
+mod sms;
 
 use std::io::BufRead;
 use std::net::SocketAddr;
@@ -43,6 +44,10 @@ struct Config {
     /// Master key for personal data (64 hex digits); by default kept in DATA_DIR/keys/master.key.
     #[arg(long, env = store::crypto::MASTER_KEY_ENV, hide_env_values = true, global = true)]
     master_key: Option<String>,
+    /// SMS gateway: a program called with the phone number, the text on stdin. Without it,
+    /// messages stay in the outbox for the administrator (the built-in gateway).
+    #[arg(long, env = "FENGQIAO_SMS_COMMAND", global = true)]
+    sms_command: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -213,7 +218,7 @@ async fn serve(config: &Config, store: Store) -> anyhow::Result<()> {
         .with_context(|| format!("--listen {:?} is not an address such as 127.0.0.1:8080", config.listen))?;
     let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr}"))?;
     let node_id = format!("{}-{:08x}", std::process::id(), u32::from_le_bytes(store::crypto::random_bytes::<4>()));
-    spawn_scheduler(store.clone(), node_id.clone());
+    spawn_scheduler(store.clone(), node_id.clone(), config.sms_command.clone());
     let search = Arc::new(search::SearchIndex::open(&config.data_dir.join("search"))?);
     let warm = (search.clone(), store.clone());
     tokio::spawn(async move {
@@ -232,10 +237,11 @@ async fn serve(config: &Config, store: Store) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Every minute, one sweep of the supervision ladder. Several nodes may run this: the lease
-/// lets one sweep at a time, and each notice is issued once. The first sweep runs at start,
-/// which catches up after downtime.
-fn spawn_scheduler(store: Store, node_id: String) {
+/// Every minute, one sweep of the supervision ladder, the agreements' reminders, and the SMS
+/// outbox. Several nodes may run this: the lease lets one sweep at a time, each notice and
+/// reminder is issued once, each message is claimed by one node. The first pass runs at
+/// start, which catches up after downtime.
+fn spawn_scheduler(store: Store, node_id: String, sms_command: Option<String>) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
         loop {
@@ -246,6 +252,12 @@ fn spawn_scheduler(store: Store, node_id: String) {
                 }
                 Ok(_) => {}
                 Err(e) => tracing::error!(error = %e, "supervision sweep failed"),
+            }
+            if let Err(e) = store.agreement_reminders(chrono::Utc::now()).await {
+                tracing::error!(error = %e, "agreement reminders failed");
+            }
+            if let Err(e) = sms::deliver(&store, sms_command.as_deref()).await {
+                tracing::error!(error = %e, "SMS delivery failed");
             }
         }
     });

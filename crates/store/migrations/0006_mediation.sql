@@ -125,5 +125,5 @@ CREATE TABLE outbox (
     dedupe_key TEXT UNIQUE,
     created_at BIGINT NOT NULL,
     sent_at BIGINT,
-    status TEXT NOT NULL              -- pending | sent | failed | kept (the built-in gateway keeps it here)
+    status TEXT NOT NULL              -- pending | sending | sent | failed | kept (the built-in gateway keeps it here)
 );

@@ -603,6 +603,7 @@ impl Store {
         self.agreement_get(viewer, id).await
     }
 
+    /// Queues an SMS to a party; a message with a `dedupe` key is queued once. Returns whether it was.
     async fn outbox_push(
         &self,
         tx: &mut Tx,
@@ -610,14 +611,15 @@ impl Store {
         body: String,
         dedupe: Option<String>,
         now: DateTime<Utc>,
-    ) -> Result<()> {
-        let (Some(cipher), Some(masked)) = (&party.phone_cipher, &party.phone_masked) else { return Ok(()) };
-        tx.execute(
-            "INSERT INTO outbox (channel, recipient, recipient_cipher, body, dedupe_key, created_at, status) VALUES ('sms', $1, $2, $3, $4, $5, 'pending')",
-            args![masked.as_str(), cipher.as_str(), body, dedupe, to_ms(now)],
-        )
-        .await?;
-        Ok(())
+    ) -> Result<bool> {
+        let (Some(cipher), Some(masked)) = (&party.phone_cipher, &party.phone_masked) else { return Ok(false) };
+        let queued = tx
+            .execute(
+                "INSERT INTO outbox (channel, recipient, recipient_cipher, body, dedupe_key, created_at, status) VALUES ('sms', $1, $2, $3, $4, $5, 'pending') ON CONFLICT (dedupe_key) DO NOTHING",
+                args![masked.as_str(), cipher.as_str(), body, dedupe, to_ms(now)],
+            )
+            .await?;
+        Ok(queued == 1)
     }
 
     /// The signer row of a link, refusing unknown and expired links.
@@ -1205,13 +1207,8 @@ impl Store {
             for (key, text) in &messages {
                 for p in &parties {
                     let dedupe = format!("{key}:{}", p.index);
-                    let exists: Option<(i64,)> = tx
-                        .fetch_optional("SELECT id FROM outbox WHERE dedupe_key = $1", args![dedupe.as_str()])
-                        .await?;
-                    if exists.is_none() {
-                        self.outbox_push(&mut tx, p, format!("【枫桥】{}，{text}", p.name), Some(dedupe), now).await?;
-                        sent += 1;
-                    }
+                    let body = format!("【枫桥】{}，{text}", p.name);
+                    sent += u64::from(self.outbox_push(&mut tx, p, body, Some(dedupe), now).await?);
                 }
             }
             tx.commit().await?;
@@ -1255,6 +1252,12 @@ impl Store {
             )
             .await?;
         rows.into_iter().map(|(id, cipher, body)| Ok((id, self.crypto.decrypt(&cipher)?, body))).collect()
+    }
+
+    /// Claims a pending message for this node's gateway; false when another node has.
+    pub async fn outbox_claim(&self, id: i64) -> Result<bool> {
+        Ok(self.execute("UPDATE outbox SET status = 'sending' WHERE id = $1 AND status = 'pending'", args![id]).await?
+            == 1)
     }
 
     /// Marks a message as handed to the gateway (`sent`, `failed`, or `kept` in the outbox).
@@ -1371,7 +1374,7 @@ pub struct OutboxMessage {
     /// Masked phone number.
     pub recipient: String,
     pub body: String,
-    /// pending | sent | failed | kept
+    /// pending | sending | sent | failed | kept
     pub status: String,
     pub created_at: String,
     pub sent_at: Option<String>,

@@ -92,7 +92,31 @@ function enhanceSignaturePad(pad) {
   }
 }
 
+// Evidence upload: the file goes as the request body, the CSRF token as a header.
+function enhanceUpload(form) {
+  const message = form.querySelector("[data-upload-message]");
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const file = form.querySelector("input[type=file]").files[0];
+    if (!file) return;
+    const url = `${form.dataset.upload}?name=${encodeURIComponent(file.name)}`;
+    const response = await fetch(url, {
+      method: "POST",
+      body: file,
+      credentials: "same-origin",
+      headers: { "content-type": file.type || "application/octet-stream", "x-csrf-token": form.dataset.csrf },
+    });
+    const answer = await response.json().catch(() => ({ message: response.statusText }));
+    if (response.ok) {
+      window.location.reload();
+    } else if (message) {
+      message.textContent = answer.message;
+    }
+  });
+}
+
 document.addEventListener("DOMContentLoaded", () => {
+  document.querySelectorAll("form[data-upload]").forEach(enhanceUpload);
   const registration = document.querySelector("form[data-check]");
   if (registration) enhanceRegistration(registration);
   document.querySelectorAll(".sigpad").forEach(enhanceSignaturePad);

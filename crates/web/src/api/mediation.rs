@@ -11,6 +11,7 @@ use base64::Engine;
 use domain::mediation::{AgreementInput, MediatorCandidate};
 use domain::validation::{Checker, FieldError, Message};
 use serde::Deserialize;
+use store::Viewer;
 use store::mediation::{AgreementView, EvidenceView, NewEvidence, OutboxMessage, SigningView};
 use utoipa::{IntoParams, ToSchema};
 
@@ -74,11 +75,21 @@ pub async fn create(
     JsonBody(body): JsonBody<AgreementInput>,
 ) -> Result<(StatusCode, Json<AgreementView>), ApiError> {
     let case = path_id(&case, "case")?;
-    let description = state.store.case_get(&viewer, case, None, state.now()).await?.description;
+    Ok((StatusCode::CREATED, Json(draft(&state, &viewer, case, body).await?)))
+}
+
+/// Drafts an agreement (shared by the API and the UI).
+pub async fn draft(
+    state: &AppState,
+    viewer: &Viewer,
+    case: i64,
+    body: AgreementInput,
+) -> Result<AgreementView, ApiError> {
+    let description = state.store.case_get(viewer, case, None, state.now()).await?.description;
     let (content, form) = body.validate(&description).map_err(ApiError::invalid)?;
-    let view = state.store.agreement_create(&viewer, case, content, form, state.now()).await?;
-    documents::fix_copies(&state, &view).await?;
-    Ok((StatusCode::CREATED, Json(state.store.agreement_get(&viewer, view.id).await?)))
+    let view = state.store.agreement_create(viewer, case, content, form, state.now()).await?;
+    documents::fix_copies(state, &view).await?;
+    Ok(state.store.agreement_get(viewer, view.id).await?)
 }
 
 /// The agreements of a case.
@@ -123,10 +134,20 @@ pub async fn update(
     JsonBody(body): JsonBody<RevisionRequest>,
 ) -> Result<Json<AgreementView>, ApiError> {
     let id = path_id(&id, "agreement")?;
-    let current = state.store.agreement_get(&viewer, id).await?;
+    Ok(Json(revise(&state, &viewer, id, body).await?))
+}
+
+/// Edits a draft (shared by the API and the UI).
+pub async fn revise(
+    state: &AppState,
+    viewer: &Viewer,
+    id: i64,
+    body: RevisionRequest,
+) -> Result<AgreementView, ApiError> {
+    let current = state.store.agreement_get(viewer, id).await?;
     let revision = body.revision.ok_or_else(|| ApiError::field(FieldError::required("revision")))?;
     let (content, _) = body.agreement.validate(&current.content.facts).map_err(ApiError::invalid)?;
-    Ok(Json(state.store.agreement_update(&viewer, id, content, revision, state.now()).await?))
+    Ok(state.store.agreement_update(viewer, id, content, revision, state.now()).await?)
 }
 
 /// Send the draft for signing: each party gets a one-time link and a verification code by SMS.
@@ -163,9 +184,19 @@ pub async fn mediator_sign(
     JsonBody(body): JsonBody<SignatureRequest>,
 ) -> Result<Json<AgreementView>, ApiError> {
     let id = path_id(&id, "agreement")?;
-    state.store.agreement_get(&viewer, id).await?;
-    let signature = signature_image(&state, body.signature.as_deref())?;
-    Ok(Json(state.store.agreement_mediator_sign(&viewer, id, &signature, state.now()).await?))
+    Ok(Json(mediator_signature(&state, &viewer, id, body.signature.as_deref()).await?))
+}
+
+/// The mediator's signature (shared by the API and the UI).
+pub async fn mediator_signature(
+    state: &AppState,
+    viewer: &Viewer,
+    id: i64,
+    signature: Option<&str>,
+) -> Result<AgreementView, ApiError> {
+    state.store.agreement_get(viewer, id).await?;
+    let signature = signature_image(state, signature)?;
+    Ok(state.store.agreement_mediator_sign(viewer, id, &signature, state.now()).await?)
 }
 
 /// Apply the committee's electronic seal: the agreement takes effect at the last signature or
@@ -178,9 +209,14 @@ pub async fn seal(
     Path(id): Path<String>,
 ) -> Result<Json<AgreementView>, ApiError> {
     let id = path_id(&id, "agreement")?;
-    let view = state.store.agreement_seal(&viewer, id, state.now()).await?;
-    documents::fix_copies(&state, &view).await?;
-    Ok(Json(state.store.agreement_get(&viewer, id).await?))
+    Ok(Json(apply_seal(&state, &viewer, id).await?))
+}
+
+/// Seals, then fixes the copies (shared by the API and the UI).
+pub async fn apply_seal(state: &AppState, viewer: &Viewer, id: i64) -> Result<AgreementView, ApiError> {
+    let view = state.store.agreement_seal(viewer, id, state.now()).await?;
+    documents::fix_copies(state, &view).await?;
+    Ok(state.store.agreement_get(viewer, id).await?)
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -240,8 +276,18 @@ pub async fn apply_confirmation(
     JsonBody(body): JsonBody<ConfirmationRequest>,
 ) -> Result<Json<AgreementView>, ApiError> {
     let id = path_id(&id, "agreement")?;
+    Ok(Json(apply(&state, &viewer, id, body).await?))
+}
+
+/// The joint application (shared by the API and the UI).
+pub async fn apply(
+    state: &AppState,
+    viewer: &Viewer,
+    id: i64,
+    body: ConfirmationRequest,
+) -> Result<AgreementView, ApiError> {
     let applicants = body.applicants.ok_or_else(|| ApiError::field(FieldError::required("applicants")))?;
-    Ok(Json(state.store.confirmation_apply(&viewer, id, &applicants, body.court_unit_id, state.now()).await?))
+    Ok(state.store.confirmation_apply(viewer, id, &applicants, body.court_unit_id, state.now()).await?)
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -262,6 +308,11 @@ pub async fn ruling(
     JsonBody(body): JsonBody<RulingRequest>,
 ) -> Result<Json<AgreementView>, ApiError> {
     let id = path_id(&id, "agreement")?;
+    Ok(Json(rule(&state, &viewer, id, body).await?))
+}
+
+/// The court's ruling (shared by the API and the UI).
+pub async fn rule(state: &AppState, viewer: &Viewer, id: i64, body: RulingRequest) -> Result<AgreementView, ApiError> {
     let mut c = Checker::default();
     let decision = c.required_text("decision", body.decision.as_deref(), 16);
     let reasons = c.optional_text("reasons", body.reasons.as_deref(), 5000);
@@ -276,7 +327,7 @@ pub async fn ruling(
     };
     c.into_result().map_err(ApiError::invalid)?;
     let confirmed = confirmed.ok_or_else(|| ApiError::invalid(Vec::new()))?;
-    Ok(Json(state.store.confirmation_rule(&viewer, id, confirmed, reasons, state.now()).await?))
+    Ok(state.store.confirmation_rule(viewer, id, confirmed, reasons, state.now()).await?)
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -298,6 +349,16 @@ pub async fn performance(
     JsonBody(body): JsonBody<PerformanceRequest>,
 ) -> Result<Json<AgreementView>, ApiError> {
     let id = path_id(&id, "agreement")?;
+    Ok(Json(record_performance(&state, &viewer, id, body).await?))
+}
+
+/// Performance of a term (shared by the API and the UI).
+pub async fn record_performance(
+    state: &AppState,
+    viewer: &Viewer,
+    id: i64,
+    body: PerformanceRequest,
+) -> Result<AgreementView, ApiError> {
     let mut c = Checker::default();
     if body.term.is_none() {
         c.push(FieldError::required("term"));
@@ -317,7 +378,7 @@ pub async fn performance(
     let note = c.optional_text("note", body.note.as_deref(), 2000);
     c.into_result().map_err(ApiError::invalid)?;
     let (Some(term), Some(performed)) = (body.term, performed) else { return Err(ApiError::invalid(Vec::new())) };
-    Ok(Json(state.store.performance_record(&viewer, id, term, performed, note, state.now()).await?))
+    Ok(state.store.performance_record(viewer, id, term, performed, note, state.now()).await?)
 }
 
 /// What a signing link shows its party (no sign-in: the link is the credential).
@@ -375,7 +436,7 @@ pub async fn served(State(state): State<AppState>, Path(token): Path<String>) ->
 #[into_params(parameter_in = Query)]
 pub struct EvidenceQuery {
     /// The file's name.
-    name: Option<String>,
+    pub name: Option<String>,
 }
 
 /// Upload evidence: the request body is the file (PDF, PNG or JPEG, at most 10 MiB),
@@ -392,7 +453,20 @@ pub async fn evidence_upload(
     body: Body,
 ) -> Result<(StatusCode, Json<EvidenceView>), ApiError> {
     let case = path_id(&case, "case")?;
-    state.store.case_get(&viewer, case, None, state.now()).await?;
+    Ok((StatusCode::CREATED, Json(store_evidence(&state, &viewer, case, query, &headers, body).await?)))
+}
+
+/// Checks an evidence file's type, content and size, stores it by hash and records it
+/// (shared by the API and the UI).
+pub async fn store_evidence(
+    state: &AppState,
+    viewer: &Viewer,
+    case: i64,
+    query: EvidenceQuery,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<EvidenceView, ApiError> {
+    state.store.case_get(viewer, case, None, state.now()).await?;
     let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
     let content_type = content_type.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
     let Some((_, magic)) = EVIDENCE_TYPES.iter().find(|(t, _)| *t == content_type) else {
@@ -427,8 +501,7 @@ pub async fn evidence_upload(
     }
     let sha = state.blobs.put(&bytes)?;
     let file = NewEvidence { name, content_type: &content_type, size: bytes.len() as i64, sha256: &sha };
-    let view = state.store.evidence_add(&viewer, case, file, state.now()).await?;
-    Ok((StatusCode::CREATED, Json(view)))
+    Ok(state.store.evidence_add(viewer, case, file, state.now()).await?)
 }
 
 /// A case's evidence files.

@@ -10,10 +10,13 @@ use axum::response::Response;
 use chrono::{DateTime, Duration, Utc};
 use domain::case::{Category, Risk, Status};
 use domain::clocks::ClockState;
+use domain::mediation::MediatorCandidate;
 use domain::org::RegionCode;
+use domain::org::Role;
 use domain::workflow::ActionRequest;
 use serde::Deserialize;
 use store::cases::{CaseFilter, CaseListRow, CaseView, EventView, RevealRequest};
+use store::mediation::{AgreementView, EvidenceView};
 use store::org::UnitView;
 use store::supervision::{DeadlineView, NoticeFilter, NoticeView};
 
@@ -243,6 +246,14 @@ struct CasePage {
     /// Units a case may be dispatched or transferred to.
     units: Vec<UnitView>,
     actions: Vec<ActionForm>,
+    agreements: Vec<AgreementView>,
+    evidence: Vec<EvidenceView>,
+    mediators: Vec<MediatorCandidate>,
+    courts: Vec<UnitView>,
+    /// The viewer's unit handles the case and their role mediates.
+    may_mediate: bool,
+    is_mediator: bool,
+    is_court: bool,
     outcomes: Vec<(&'static str, String)>,
     satisfactions: Vec<(&'static str, String)>,
     now: DateTime<Utc>,
@@ -264,6 +275,15 @@ impl CasePage {
 
     fn time(&self, rfc3339: &str) -> String {
         short_time(rfc3339)
+    }
+
+    /// The terms as the edit form writes them.
+    fn terms_text(&self, agreement: &AgreementView) -> String {
+        let line = |t: &domain::mediation::Term| match t.due {
+            Some(due) => format!("{} | {due}", t.text),
+            None => t.text.clone(),
+        };
+        agreement.content.terms.iter().map(line).collect::<Vec<_>>().join("\n")
     }
 
     fn suggested(&self, unit: &i64) -> bool {
@@ -364,6 +384,16 @@ async fn show(
         })
         .collect();
     let timeline = events.iter().rev().map(|e| timeline_entry(t, e, &units)).collect();
+    let viewer = &session.viewer;
+    let handles = case.lead_unit_id == Some(viewer.unit_id) || case.assist_unit_ids.contains(&viewer.unit_id);
+    let may_mediate = handles && matches!(viewer.role, Role::Mediator | Role::Handler);
+    let agreements = state.store.agreements_of_case(viewer, id).await?;
+    let evidence = state.store.evidence_list(viewer, id).await?;
+    let mediators = if may_mediate || matches!(viewer.role, Role::Dispatcher | Role::Leader) {
+        state.store.mediator_suggestions(viewer, id).await?.into_iter().take(3).collect()
+    } else {
+        Vec::new()
+    };
     let page = Page::new(state, session, "案件详情", &format!("/cases/{id}")).await?;
     let shown_flash = page.flash.is_some();
     let case_page = CasePage {
@@ -379,8 +409,15 @@ async fn show(
         timeline,
         deadlines,
         notices,
+        courts: units_all.iter().filter(|u| u.kind == "court").cloned().collect(),
         units: units_all.into_iter().filter(|u| u.kind != "centre" || u.id != session.viewer.unit_id).collect(),
         actions: case.available_actions.iter().map(|a| ActionForm::new(t, a)).collect(),
+        agreements,
+        evidence,
+        mediators,
+        may_mediate,
+        is_mediator: viewer.role == Role::Mediator,
+        is_court: viewer.role == Role::Court,
         outcomes: options(t, "outcome", domain::case::Outcome::ALL, domain::case::Outcome::as_str),
         satisfactions: options(
             t,

@@ -12,6 +12,7 @@ mod assets;
 mod cases;
 pub mod i18n;
 mod intake;
+mod mediation;
 pub mod session;
 mod work;
 
@@ -60,6 +61,11 @@ pub fn routes() -> Router<AppState> {
         .route("/cases/{id}", get(cases::page))
         .route("/cases/{id}/act", post(cases::act))
         .route("/cases/{id}/reveal", post(cases::reveal))
+        .route("/cases/{id}/agreements", post(mediation::draft))
+        .route("/cases/{id}/evidence", post(mediation::evidence))
+        .route("/agreements/{id}/pdf", get(mediation::pdf))
+        .route("/agreements/{id}/{action}", post(mediation::act))
+        .route("/sign/{token}", get(mediation::sign_form).post(mediation::sign))
         .route("/admin", get(admin::page))
         .route("/admin/regions", post(admin::region_create))
         .route("/admin/grids", post(admin::grid_create))

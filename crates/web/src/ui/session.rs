@@ -27,7 +27,8 @@ use crate::AppState;
 pub const SESSION_COOKIE: &str = "fq_session";
 pub const LANG_COOKIE: &str = "fq_lang";
 pub const FLASH_COOKIE: &str = "fq_flash";
-const LOGIN_COOKIE: &str = "fq_login";
+/// The double-submit cookie of forms shown without a session (login, signing by link).
+pub const LOGIN_COOKIE: &str = "fq_login";
 /// The form field that carries the CSRF token.
 pub const CSRF_FIELD: &str = "_csrf";
 /// The largest form accepted.
@@ -150,7 +151,7 @@ impl FromRequestParts<AppState> for Session {
 pub struct FormData(pub Vec<(String, String)>);
 
 impl FormData {
-    fn parse(body: &[u8]) -> Option<Self> {
+    pub fn parse(body: &[u8]) -> Option<Self> {
         let text = std::str::from_utf8(body).ok()?;
         let mut pairs = Vec::new();
         for pair in text.split('&').filter(|p| !p.is_empty()) {
@@ -234,11 +235,18 @@ fn safe_next(next: Option<&str>) -> String {
     }
 }
 
+/// A CSRF token for a form shown without a session, and the cookie that must come back with it.
+pub fn public_form_token() -> (String, HeaderValue) {
+    let token = hex(&crypto::random_bytes::<16>());
+    let cookie = set_cookie(LOGIN_COOKIE, &token, Some(3600));
+    (token, cookie)
+}
+
 fn login_response(status: StatusCode, next: String, username: String, error: Option<String>) -> Response {
-    let csrf = hex(&crypto::random_bytes::<16>());
-    let page = LoginPage { t: T { lang: current_ui_lang() }, csrf: csrf.clone(), next, username, error };
+    let (csrf, cookie) = public_form_token();
+    let page = LoginPage { t: T { lang: current_ui_lang() }, csrf, next, username, error };
     let mut response = render(status, &page, false);
-    response.headers_mut().append(header::SET_COOKIE, set_cookie(LOGIN_COOKIE, &csrf, Some(3600)));
+    response.headers_mut().append(header::SET_COOKIE, cookie);
     response
 }
 

@@ -1,0 +1,257 @@
+//! Mediation in the UI: the agreement's forms on the case page (draft, edit, send for
+//! signing, the mediator's signature, the seal, service, confirmation, the court's ruling,
+//! performance), evidence uploads, the PDF copies, and the public page where a party signs
+//! through their one-time link. Every form goes through the same functions as the API.
+
+use askama::Template;
+use axum::body::Body;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use domain::mediation::{AgreementInput, TermInput};
+use serde::Deserialize;
+use store::mediation::SigningView;
+
+use super::i18n::T;
+use super::session::{CSRF_FIELD, FormData, LOGIN_COOKIE, cookie, public_form_token};
+use super::{Posted, Session, UiError, current_ui_lang, redirect_with, render};
+use crate::AppState;
+use crate::api::mediation::{
+    self as api, ConfirmationRequest, PerformanceRequest, RevisionRequest, RulingRequest, site,
+};
+use crate::error::ApiError;
+use crate::extract::path_id;
+
+/// The terms as the form writes them: one per line, `text | YYYY-MM-DD` when due by a date.
+fn terms(form: &FormData) -> Option<Vec<TermInput>> {
+    let text = form.get("terms")?;
+    Some(
+        text.lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(|line| match line.rsplit_once(['|', '｜']) {
+                Some((text, due)) => TermInput { text: Some(text.trim().to_owned()), due: Some(due.trim().to_owned()) },
+                None => TermInput { text: Some(line.to_owned()), due: None },
+            })
+            .collect(),
+    )
+}
+
+fn agreement_input(form: &FormData) -> AgreementInput {
+    let text = |name: &str| form.get(name).map(str::to_owned);
+    AgreementInput {
+        facts: text("facts"),
+        matters: text("matters"),
+        responsibilities: text("responsibilities"),
+        terms: terms(form),
+        performance: text("performance"),
+        form: text("form"),
+    }
+}
+
+/// Back to the case's agreement section with what happened, or what went wrong.
+fn back(t: T, case: i64, done: Result<&str, ApiError>) -> Response {
+    let to = format!("/cases/{case}#agreements");
+    match done {
+        Ok(what) => redirect_with(&to, "ok", &t.s(what)),
+        Err(error) => {
+            let fields: Vec<String> = error.fields.iter().map(|f| t.msg(&f.message)).collect();
+            let message = if fields.is_empty() { t.msg(&error.message) } else { fields.join("；") };
+            redirect_with(&to, "error", &message)
+        }
+    }
+}
+
+async fn case_of(state: &AppState, session: &Session, agreement: i64) -> Result<i64, UiError> {
+    Ok(state.store.agreement_get(&session.viewer, agreement).await?.case_id)
+}
+
+pub async fn draft(
+    State(state): State<AppState>,
+    Path(case): Path<String>,
+    posted: Posted,
+) -> Result<Response, UiError> {
+    let case = path_id(&case, "case")?;
+    let Posted { session, form } = posted;
+    let done = api::draft(&state, &session.viewer, case, agreement_input(&form)).await.map(|_| "调解协议已起草");
+    Ok(back(session.t, case, done))
+}
+
+/// One form action on an agreement.
+pub async fn act(
+    State(state): State<AppState>,
+    Path((id, action)): Path<(String, String)>,
+    headers: HeaderMap,
+    posted: Posted,
+) -> Result<Response, UiError> {
+    let id = path_id(&id, "agreement")?;
+    let Posted { session, form } = posted;
+    let case = case_of(&state, &session, id).await?;
+    let viewer = &session.viewer;
+    let site = site(&headers);
+    let done = match action.as_str() {
+        "edit" => {
+            let revision = RevisionRequest {
+                revision: form.get("revision").and_then(|r| r.parse().ok()),
+                agreement: agreement_input(&form),
+            };
+            api::revise(&state, viewer, id, revision).await.map(|_| "协议已修改")
+        }
+        "signing" => {
+            let link = |token: &str| format!("{site}/sign/{token}");
+            state
+                .store
+                .agreement_start_signing(viewer, id, link, state.now())
+                .await
+                .map(|_| "已向各方当事人发送签署链接和验证码")
+                .map_err(ApiError::from)
+        }
+        "mediator-signature" => {
+            api::mediator_signature(&state, viewer, id, form.get("signature")).await.map(|_| "调解员已签名")
+        }
+        "seal" => api::apply_seal(&state, viewer, id).await.map(|_| "已加盖电子印章，协议生效"),
+        "service" => {
+            let link = |token: &str| format!("{site}/served/{token}");
+            state
+                .store
+                .agreement_serve(viewer, id, link, state.now())
+                .await
+                .map(|_| "已向各方当事人电子送达")
+                .map_err(ApiError::from)
+        }
+        "confirmation" => {
+            let request = ConfirmationRequest {
+                applicants: Some(form.all("applicants").iter().filter_map(|a| a.parse().ok()).collect()),
+                court_unit_id: form.get("court_unit_id").and_then(|c| c.parse().ok()),
+            };
+            api::apply(&state, viewer, id, request).await.map(|_| "已提交司法确认申请")
+        }
+        "ruling" => {
+            let request = RulingRequest {
+                decision: form.get("decision").map(str::to_owned),
+                reasons: form.get("reasons").map(str::to_owned),
+            };
+            api::rule(&state, viewer, id, request).await.map(|_| "已作出裁定")
+        }
+        "performance" => {
+            let request = PerformanceRequest {
+                term: form.get("term").and_then(|t| t.parse().ok()),
+                status: form.get("status").map(str::to_owned),
+                note: form.get("note").map(str::to_owned),
+            };
+            api::record_performance(&state, viewer, id, request).await.map(|_| "已记录履行情况")
+        }
+        _ => return Err(ApiError::not_found("agreement").into()),
+    };
+    Ok(back(session.t, case, done))
+}
+
+#[derive(Deserialize)]
+pub struct CopyQuery {
+    copy: Option<String>,
+}
+
+/// A copy of the agreement as PDF, for staff.
+pub async fn pdf(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Query(query): Query<CopyQuery>,
+    session: Session,
+) -> Result<Response, UiError> {
+    let id = path_id(&id, "agreement")?;
+    let view = state.store.agreement_get(&session.viewer, id).await?;
+    let copy = query.copy.unwrap_or_else(|| "archive".to_owned());
+    let bytes = crate::documents::pdf(&state, &view, &copy).await?;
+    Ok(([(header::CONTENT_TYPE, "application/pdf")], bytes).into_response())
+}
+
+/// Evidence from the case page: the file is the body (sent by the page's script), the CSRF
+/// token a header.
+pub async fn evidence(
+    State(state): State<AppState>,
+    Path(case): Path<String>,
+    Query(query): Query<api::EvidenceQuery>,
+    session: Session,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, UiError> {
+    let token = headers.get("x-csrf-token").and_then(|v| v.to_str().ok()).unwrap_or_default();
+    if token != session.csrf {
+        return Err(UiError::Csrf);
+    }
+    let case = path_id(&case, "case")?;
+    let t = session.t;
+    match api::store_evidence(&state, &session.viewer, case, query, &headers, body).await {
+        Ok(view) => Ok((
+            StatusCode::CREATED,
+            axum::Json(serde_json::json!({ "message": format!("{} {}", t.s("已上传证据"), view.name) })),
+        )
+            .into_response()),
+        Err(error) => {
+            let message = error.fields.first().map(|f| t.msg(&f.message)).unwrap_or_else(|| t.msg(&error.message));
+            Ok((error.status, axum::Json(serde_json::json!({ "message": message }))).into_response())
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "sign.html")]
+struct SignPage {
+    t: T,
+    token: String,
+    csrf: String,
+    view: Option<SigningView>,
+    error: Option<String>,
+    done: bool,
+}
+
+fn sign_page(
+    status: StatusCode,
+    token: String,
+    view: Option<SigningView>,
+    error: Option<String>,
+    done: bool,
+) -> Response {
+    let csrf = public_form_token();
+    let page = SignPage { t: T { lang: current_ui_lang() }, token, csrf: csrf.0.clone(), view, error, done };
+    let mut response = render(status, &page, false);
+    response.headers_mut().append(header::SET_COOKIE, csrf.1);
+    response
+}
+
+/// The page a party opens from the SMS: the agreement, the code, a signature pad.
+pub async fn sign_form(State(state): State<AppState>, Path(token): Path<String>) -> Response {
+    let t = T { lang: current_ui_lang() };
+    match state.store.signing_view(&token, state.now()).await {
+        Ok(view) => {
+            let done = view.signed_at.is_some();
+            sign_page(StatusCode::OK, token, Some(view), None, done)
+        }
+        Err(error) => {
+            let error = ApiError::from(error);
+            sign_page(error.status, token, None, Some(t.msg(&error.message)), false)
+        }
+    }
+}
+
+pub async fn sign(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    let t = T { lang: current_ui_lang() };
+    let form = FormData::parse(&body).unwrap_or_default();
+    let double_submit = matches!((cookie(&headers, LOGIN_COOKIE), form.get(CSRF_FIELD)), (Some(c), Some(f)) if c == f);
+    if !double_submit {
+        return UiError::Csrf.into_response();
+    }
+    match api::sign_with(&state, &token, form.get("code"), form.get("signature")).await {
+        Ok(view) => sign_page(StatusCode::OK, token, Some(view), None, true),
+        Err(error) => {
+            let message = error.fields.first().map(|f| t.msg(&f.message)).unwrap_or_else(|| t.msg(&error.message));
+            let view = state.store.signing_view(&token, state.now()).await.ok();
+            sign_page(error.status, token, view, Some(message), false)
+        }
+    }
+}

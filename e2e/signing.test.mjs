@@ -1,0 +1,129 @@
+// A party signs a mediation agreement in the browser through the one-time link from the SMS
+// outbox (no account, the code as second factor); the mediator then signs and seals in the
+// case page, and the agreement takes effect.
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { api, apiLogin, foreignRequests, launchBrowser, screenshot, signIn, startServer } from "./support.mjs";
+
+let server;
+let browser;
+
+before(async () => {
+  server = await startServer();
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+/** A case with the street A1 mediator, an agreement drafted and sent for signing. */
+async function agreementSentForSigning() {
+  const intake = (await apiLogin(server, "intake")).token;
+  const district = (await apiLogin(server, "district")).token;
+  const mediator = await apiLogin(server, "mediator");
+  const registered = await api(server, intake, "/api/v1/cases", {
+    method: "POST",
+    body: JSON.stringify({
+      channel: "window",
+      description: "相邻两户因共用楼道堆放杂物发生争执，申请调解。",
+      location: { address: "兰州市城关区张掖路街道中山林社区9号", region_code: "620102002001" },
+      parties: [
+        { role: "applicant", kind: "person", name: "赵敏", phone: "13911112222" },
+        { role: "respondent", kind: "person", name: "钱峰", phone: "13933334444" },
+      ],
+    }),
+  });
+  assert.equal(registered.status, 201, JSON.stringify(registered.body));
+  let kase = registered.body;
+  const act = async (token, step) => {
+    const r = await api(server, token, `/api/v1/cases/${kase.id}/actions`, {
+      method: "POST",
+      body: JSON.stringify({ ...step, version: kase.version }),
+    });
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    kase = r.body;
+  };
+  await act(district, { action: "dispatch", unit_id: mediator.user.unit_id });
+  await act(mediator.token, { action: "sign" });
+  const drafted = await api(server, mediator.token, `/api/v1/cases/${kase.id}/agreements`, {
+    method: "POST",
+    body: JSON.stringify({
+      matters: "共用楼道堆放杂物",
+      terms: [{ text: "钱峰于三日内清理楼道内个人物品", due: "2026-12-31" }, { text: "双方今后共同保持楼道畅通" }],
+    }),
+  });
+  assert.equal(drafted.status, 201, JSON.stringify(drafted.body));
+  const sent = await api(server, mediator.token, `/api/v1/agreements/${drafted.body.id}/signing`, { method: "POST" });
+  assert.equal(sent.status, 200, JSON.stringify(sent.body));
+  const admin = (await apiLogin(server, "admin")).token;
+  const outbox = (await api(server, admin, "/api/v1/outbox")).body;
+  const links = outbox
+    .filter((m) => m.body.includes("/sign/"))
+    .map((m) => ({ url: m.body.match(/(http\S+?\/sign\/[A-Za-z0-9_-]+)/)[1], code: m.body.match(/验证码 (\d{6})/)[1], body: m.body }));
+  return { kase, agreement: drafted.body, links, mediator };
+}
+
+async function drawSignature(page) {
+  const canvas = page.locator(".sigpad canvas").first();
+  await canvas.scrollIntoViewIfNeeded();
+  const box = await canvas.boundingBox();
+  await page.mouse.move(box.x + 20, box.y + 60);
+  await page.mouse.down();
+  for (let i = 1; i <= 12; i++) await page.mouse.move(box.x + 20 + i * 15, box.y + 60 + (i % 2 ? 25 : -15));
+  await page.mouse.up();
+}
+
+test("a party signs through the one-time link, the mediator signs and seals in the UI", async () => {
+  const { kase, agreement, links } = await agreementSentForSigning();
+  const zhao = links.find((l) => l.body.includes("赵敏"));
+  const qian = links.find((l) => l.body.includes("钱峰"));
+  assert.ok(zhao && qian, "a link for each party");
+
+  const context = await browser.newContext({ locale: "zh-CN", viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+  const requests = [];
+  context.on("request", (r) => requests.push(r.url()));
+  const page = await context.newPage();
+  await page.goto(zhao.url);
+  assert.match(await page.locator("main").innerText(), /钱峰于三日内清理楼道内个人物品/);
+
+  // A wrong code is refused beside the form and nothing is signed.
+  await page.fill("#code", zhao.code === "000000" ? "111111" : "000000");
+  await drawSignature(page);
+  await Promise.all([page.waitForLoadState("load"), page.click("#sign-form button[type=submit]")]);
+  assert.match(await page.locator("#sign-error").innerText(), /验证码不正确/);
+
+  await page.fill("#code", zhao.code);
+  await drawSignature(page);
+  await screenshot(page, "sign");
+  await Promise.all([page.waitForLoadState("load"), page.click("#sign-form button[type=submit]")]);
+  await page.locator("#signed").waitFor();
+  // Opening the link again shows it signed: a second signature is not offered.
+  await page.goto(zhao.url);
+  assert.equal(await page.locator("#sign-form").count(), 0);
+  assert.deepEqual(foreignRequests(requests, server), []);
+  await context.close();
+
+  // The other party signs through the API; the mediator signs and seals in the case page.
+  const other = await fetch(`${server.base}/api/v1/sign/${qian.url.split("/sign/")[1]}`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ code: qian.code, signature: "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAACklEQVR4nGMAAQAABQABDQottAAAAABJRU5ErkJggg==" }),
+  });
+  assert.equal(other.status, 200);
+  const staff = await signIn(browser, server, "mediator");
+  await staff.page.goto(`${server.base}/cases/${kase.id}`);
+  const section = staff.page.locator(`[data-agreement="${agreement.id}"]`);
+  await drawSignature(staff.page);
+  await Promise.all([staff.page.waitForLoadState("load"), section.locator('form[action$="/mediator-signature"] button[type=submit]').click()]);
+  await staff.page.waitForSelector(".flash.ok");
+  await Promise.all([staff.page.waitForLoadState("load"), staff.page.locator(`form[action="/agreements/${agreement.id}/seal"] button`).click()]);
+  await staff.page.waitForSelector(".flash.ok");
+  assert.equal(await staff.page.locator(`[data-agreement="${agreement.id}"]`).getAttribute("data-agreement-status"), "effective");
+  await staff.page.locator("#agreements").screenshot({ path: `${process.env.FENGQIAO_SCREENSHOTS || "../target/screenshots"}/agreement.png` });
+  const pdf = await staff.context.request.get(`${server.base}/agreements/${agreement.id}/pdf`);
+  assert.equal(pdf.headers()["content-type"], "application/pdf");
+  assert.deepEqual(foreignRequests(staff.requests, server), []);
+  await staff.context.close();
+});
