@@ -114,6 +114,16 @@ test("a party signs through the one-time link, the mediator signs and seals in t
   assert.equal(other.status, 200);
   const staff = await signIn(browser, server, "mediator");
   await staff.page.goto(`${server.base}/cases/${kase.id}`);
+  // A session scheduled from the case page, a party's acknowledgement recorded.
+  const plan = staff.page.locator('details.action[data-action="session"]');
+  await plan.locator("summary").click();
+  await plan.locator('input[name="scheduled_at"]').fill("2026-12-01T09:30");
+  await plan.locator('input[name="place"]').fill("张掖路街道人民调解室");
+  await Promise.all([staff.page.waitForLoadState("load"), plan.locator("button[type=submit]").click()]);
+  await staff.page.waitForSelector(".flash.ok");
+  const held = staff.page.locator("[data-session]").first();
+  await Promise.all([staff.page.waitForLoadState("load"), held.locator('form[action$="/parties/0/rights"] button').click()]);
+  await staff.page.waitForSelector(".flash.ok");
   const section = staff.page.locator(`[data-agreement="${agreement.id}"]`);
   await drawSignature(staff.page);
   await Promise.all([staff.page.waitForLoadState("load"), section.locator('form[action$="/mediator-signature"] button[type=submit]').click()]);
@@ -121,6 +131,7 @@ test("a party signs through the one-time link, the mediator signs and seals in t
   await Promise.all([staff.page.waitForLoadState("load"), staff.page.locator(`form[action="/agreements/${agreement.id}/seal"] button`).click()]);
   await staff.page.waitForSelector(".flash.ok");
   assert.equal(await staff.page.locator(`[data-agreement="${agreement.id}"]`).getAttribute("data-agreement-status"), "effective");
+  await screenshot(staff.page, "case-mediation");
   await staff.page.locator("#agreements").screenshot({ path: `${process.env.FENGQIAO_SCREENSHOTS || "../target/screenshots"}/agreement.png` });
   const pdf = await staff.context.request.get(`${server.base}/agreements/${agreement.id}/pdf`);
   assert.equal(pdf.headers()["content-type"], "application/pdf");

@@ -294,6 +294,10 @@ impl CaseRow {
         Status::parse(&self.status).unwrap_or(Status::Registered)
     }
 
+    pub(crate) fn version(&self) -> i64 {
+        self.version
+    }
+
     pub(crate) fn lead_unit_id(&self) -> Option<i64> {
         self.lead_unit_id
     }

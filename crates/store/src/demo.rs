@@ -79,7 +79,17 @@ pub async fn load_organisation(store: &Store, now: DateTime<Utc>) -> Result<Unit
     catalogue(store).await?;
     for (username, display, role, unit_key) in USERS {
         let unit_id = units.id(unit_key)?;
-        store.user_create(username, display, *role, unit_id, DEMO_PASSWORD, now).await?;
+        let user = store.user_create(username, display, *role, unit_id, DEMO_PASSWORD, now).await?;
+        if *role == Role::Mediator {
+            // The registry: what the mediator is known for beyond the committee's fields.
+            store
+                .mediator_profile_put(
+                    user,
+                    &["neighbor", "marriage_family", "land_housing", "damages"],
+                    "普通话 兰州话",
+                )
+                .await?;
+        }
     }
     Ok(units)
 }

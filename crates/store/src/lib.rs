@@ -19,6 +19,7 @@ pub mod mediation;
 pub mod org;
 pub mod queue;
 pub mod schema;
+pub mod sessions;
 pub(crate) mod sql;
 pub mod stats;
 pub mod supervision;

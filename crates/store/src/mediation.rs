@@ -356,7 +356,7 @@ impl Store {
     }
 
     /// Checks that the viewer's unit handles the case and that it is being handled.
-    async fn handling_case(&self, viewer: &Viewer, case_id: i64) -> Result<crate::cases::CaseRow> {
+    pub(crate) async fn handling_case(&self, viewer: &Viewer, case_id: i64) -> Result<crate::cases::CaseRow> {
         may_mediate(viewer)?;
         let row = self.case_row(viewer, case_id).await?;
         let (assigned,): (i64,) = self

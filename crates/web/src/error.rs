@@ -88,6 +88,9 @@ fn what_zh(what: &str) -> &str {
         "file" => "文件",
         "evidence" => "证据",
         "notice" => "函单令",
+        "session" => "调解安排",
+        "party" => "当事人",
+        "mediator" => "调解员",
         _ => "资源",
     }
 }

@@ -9,7 +9,11 @@ use serde_json::{Value, json};
 use crate::on_both_backends;
 use crate::support::{TestApp, id_number};
 
-on_both_backends!(an_agreement_from_draft_to_confirmation_and_performance, evidence_uploads_are_checked);
+on_both_backends!(
+    an_agreement_from_draft_to_confirmation_and_performance,
+    evidence_uploads_are_checked,
+    sessions_refusal_and_the_choice_of_mediator,
+);
 
 /// A 1×1 PNG: a handwritten signature as the signing pad sends it.
 const SIGNATURE: &str = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAACklEQVR4nGMAAQAABQABDQottAAAAABJRU5ErkJggg==";
@@ -261,4 +265,71 @@ async fn evidence_uploads_are_checked(app: TestApp) {
     let added: Vec<&Value> = events.as_array().unwrap().iter().filter(|e| e["action"] == "evidence_added").collect();
     assert_eq!(added.len(), 1);
     assert_eq!(added[0]["data"]["sha256"], evidence["sha256"]);
+}
+
+async fn sessions_refusal_and_the_choice_of_mediator(app: TestApp) {
+    let (case, mediator) = case_with_the_mediator(&app).await;
+    let case_path = format!("/api/v1/cases/{}", case["id"]);
+
+    // The registry suggests with reasons; a party's own choice is recorded, a change needs a reason.
+    let (status, suggestions) = app.get(&format!("{case_path}/mediators"), &mediator).await;
+    assert_eq!(status, StatusCode::OK);
+    let first = &suggestions[0];
+    assert!(first["reasons"].as_array().unwrap().iter().any(|r| r.as_str().unwrap().contains("擅长")), "{first}");
+    let choose = json!({"user_id": first["user_id"], "chosen_by": "party"});
+    let (status, chosen) =
+        app.call(Method::PUT, &format!("{case_path}/mediator"), Some(&mediator), Some(choose.clone())).await;
+    assert_eq!((status, chosen["chosen_by"].as_str()), (StatusCode::OK, Some("party")), "{chosen}");
+    let (status, body) = app.call(Method::PUT, &format!("{case_path}/mediator"), Some(&mediator), Some(choose)).await;
+    assert_eq!((status, body["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("reason")));
+
+    // Sessions: a video session needs its link; the minutes wait for every party's
+    // acknowledgement of the rights notice and consent to the mediator.
+    let sessions = format!("{case_path}/sessions");
+    let (status, body) =
+        app.post(&sessions, &mediator, json!({"mode": "video", "scheduled_at": "2026-12-01T09:30:00+08:00"})).await;
+    assert_eq!((status, body["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("link")));
+    let (status, session) = app
+        .post(&sessions, &mediator, json!({"mode": "in_person", "scheduled_at": "2026-12-01T09:30:00+08:00", "place": "张掖路街道调解室", "disclosure": "无利害关系"}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{session}");
+    assert_eq!(session["acknowledgements"].as_array().unwrap().len(), 2);
+    let session_path = format!("/api/v1/sessions/{}", session["id"]);
+    let (status, body) =
+        app.post(&format!("{session_path}/minutes"), &mediator, json!({"minutes": "双方陈述意见"})).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("not_acknowledged")));
+    for party in 0..2 {
+        for act in ["rights", "consent"] {
+            let (status, body) = app.post(&format!("{session_path}/parties/{party}/{act}"), &mediator, json!({})).await;
+            assert_eq!(status, StatusCode::OK, "{body}");
+        }
+    }
+    let (status, held) =
+        app.post(&format!("{session_path}/minutes"), &mediator, json!({"minutes": "双方陈述意见，同意继续协商"})).await;
+    assert_eq!((status, held["status"].as_str()), (StatusCode::OK, Some("held")), "{held}");
+    let (status, _) = app.post(&format!("{session_path}/parties/0/minutes"), &mediator, json!({})).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = app.post(&format!("{session_path}/parties/0/minutes"), &mediator, json!({})).await;
+    assert_eq!(status, StatusCode::CONFLICT, "confirmed once");
+    app.post(&sessions, &mediator, json!({"mode": "video", "scheduled_at": "2026-12-08T09:30:00+08:00", "link": "https://meet.example.invalid/room/1"})).await;
+
+    // A refusal: the reason is required; then the case is concluded `refused`, sessions cancelled.
+    let (status, body) = app.post(&format!("{case_path}/refusal"), &mediator, json!({"party_index": 1})).await;
+    assert_eq!((status, body["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("reason")));
+    let (status, concluded) = app
+        .post(&format!("{case_path}/refusal"), &mediator, json!({"party_index": 1, "reason": "不愿调解，要求直接起诉"}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{concluded}");
+    assert_eq!((concluded["status"].as_str(), concluded["outcome"].as_str()), (Some("concluded"), Some("refused")));
+    assert!(concluded["summary"].as_str().unwrap().contains("第二十六条"));
+    let (_, list) = app.get(&sessions, &mediator).await;
+    assert_eq!(list[1]["status"], "cancelled");
+    let (status, _) = app
+        .post(
+            &sessions,
+            &mediator,
+            json!({"mode": "in_person", "scheduled_at": "2026-12-09T09:30:00+08:00", "place": "调解室"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "no more sessions after a refusal");
 }

@@ -6,6 +6,7 @@ mod cases;
 pub mod mediation;
 mod org;
 pub mod search;
+pub mod sessions;
 mod stats;
 mod supervision;
 mod triage;
@@ -62,4 +63,9 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(mediation::evidence_upload, mediation::evidence_list))
         .routes(routes!(mediation::mediators))
         .routes(routes!(mediation::outbox))
+        .routes(routes!(sessions::list, sessions::schedule))
+        .routes(routes!(sessions::party_act))
+        .routes(routes!(sessions::minutes))
+        .routes(routes!(sessions::refusal))
+        .routes(routes!(sessions::mediator, sessions::assign))
 }

@@ -18,6 +18,7 @@ use serde::Deserialize;
 use store::cases::{CaseFilter, CaseListRow, CaseView, EventView, RevealRequest};
 use store::mediation::{AgreementView, EvidenceView};
 use store::org::UnitView;
+use store::sessions::{CaseMediator, SessionView};
 use store::supervision::{DeadlineView, NoticeFilter, NoticeView};
 
 use super::i18n::T;
@@ -249,11 +250,15 @@ struct CasePage {
     agreements: Vec<AgreementView>,
     evidence: Vec<EvidenceView>,
     mediators: Vec<MediatorCandidate>,
+    mediator: Option<CaseMediator>,
+    sessions: Vec<SessionView>,
     courts: Vec<UnitView>,
     /// The viewer's unit handles the case and their role mediates.
     may_mediate: bool,
     is_mediator: bool,
     is_court: bool,
+    /// The case is open and the viewer mediates it or runs a centre: may choose the mediator.
+    may_choose_mediator: bool,
     outcomes: Vec<(&'static str, String)>,
     satisfactions: Vec<(&'static str, String)>,
     now: DateTime<Utc>,
@@ -275,6 +280,19 @@ impl CasePage {
 
     fn time(&self, rfc3339: &str) -> String {
         short_time(rfc3339)
+    }
+
+    /// What each party has done at a session: (act, done).
+    fn acts(&self, a: &store::sessions::Acknowledgement) -> Vec<(&'static str, bool)> {
+        vec![
+            ("rights", a.rights_acknowledged_at.is_some()),
+            ("consent", a.consented_at.is_some()),
+            ("minutes", a.minutes_confirmed_at.is_some()),
+        ]
+    }
+
+    fn party_name(&self, index: &usize) -> &str {
+        self.case.parties.get(*index).map_or("", |p| p.name.as_str())
     }
 
     /// The terms as the edit form writes them.
@@ -415,9 +433,13 @@ async fn show(
         agreements,
         evidence,
         mediators,
+        mediator: state.store.case_mediator(viewer, id).await?,
+        sessions: state.store.sessions(viewer, id).await?,
         may_mediate,
         is_mediator: viewer.role == Role::Mediator,
         is_court: viewer.role == Role::Court,
+        may_choose_mediator: (may_mediate || matches!(viewer.role, Role::Dispatcher | Role::Leader))
+            && matches!(case.status, Status::Registered | Status::Accepted | Status::Dispatched | Status::InProgress),
         outcomes: options(t, "outcome", domain::case::Outcome::ALL, domain::case::Outcome::as_str),
         satisfactions: options(
             t,

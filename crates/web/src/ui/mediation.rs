@@ -11,6 +11,7 @@ use axum::response::{IntoResponse, Response};
 use domain::mediation::{AgreementInput, TermInput};
 use serde::Deserialize;
 use store::mediation::SigningView;
+use store::sessions::SessionInput;
 
 use super::i18n::T;
 use super::session::{CSRF_FIELD, FormData, LOGIN_COOKIE, cookie, public_form_token};
@@ -19,6 +20,7 @@ use crate::AppState;
 use crate::api::mediation::{
     self as api, ConfirmationRequest, PerformanceRequest, RevisionRequest, RulingRequest, site,
 };
+use crate::api::sessions::RefusalRequest;
 use crate::error::ApiError;
 use crate::extract::path_id;
 
@@ -143,6 +145,90 @@ pub async fn act(
         }
         _ => return Err(ApiError::not_found("agreement").into()),
     };
+    Ok(back(session.t, case, done))
+}
+
+/// Schedules a session; `scheduled_at` comes from a `datetime-local` field in China time.
+pub async fn session_schedule(
+    State(state): State<AppState>,
+    Path(case): Path<String>,
+    posted: Posted,
+) -> Result<Response, UiError> {
+    let case = path_id(&case, "case")?;
+    let Posted { session, form } = posted;
+    let text = |name: &str| form.get(name).map(str::to_owned);
+    let input = SessionInput {
+        mode: text("mode"),
+        scheduled_at: text("scheduled_at").map(|t| if t.len() == 16 { format!("{t}:00+08:00") } else { t }),
+        place: text("place"),
+        link: text("link"),
+        disclosure: text("disclosure"),
+    };
+    let done = state
+        .store
+        .session_schedule(&session.viewer, case, input, state.now())
+        .await
+        .map(|_| "已安排调解")
+        .map_err(ApiError::from);
+    Ok(back(session.t, case, done))
+}
+
+pub async fn session_party_act(
+    State(state): State<AppState>,
+    Path((id, index, act)): Path<(String, String, String)>,
+    posted: Posted,
+) -> Result<Response, UiError> {
+    let session = posted.session;
+    let done = crate::api::sessions::record_party_act(&state, &session.viewer, &id, &index, &act).await;
+    let case = done.as_ref().map(|s| s.case_id).unwrap_or_default();
+    Ok(back(session.t, case, done.map(|_| "已记录")))
+}
+
+pub async fn session_minutes(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    posted: Posted,
+) -> Result<Response, UiError> {
+    let id = path_id(&id, "session")?;
+    let Posted { session, form } = posted;
+    let done =
+        state.store.session_minutes(&session.viewer, id, form.get("minutes").unwrap_or_default(), state.now()).await;
+    let case = done.as_ref().map(|s| s.case_id).unwrap_or_default();
+    Ok(back(session.t, case, done.map(|_| "已记录调解笔录").map_err(ApiError::from)))
+}
+
+pub async fn refusal(
+    State(state): State<AppState>,
+    Path(case): Path<String>,
+    posted: Posted,
+) -> Result<Response, UiError> {
+    let case = path_id(&case, "case")?;
+    let Posted { session, form } = posted;
+    let request = RefusalRequest {
+        party_index: form.get("party_index").and_then(|p| p.parse().ok()),
+        reason: form.get("reason").map(str::to_owned),
+    };
+    let done =
+        crate::api::sessions::refuse(&state, &session.viewer, case, request).await.map(|_| "已记录拒绝调解，案件办结");
+    Ok(back(session.t, case, done))
+}
+
+pub async fn mediator_assign(
+    State(state): State<AppState>,
+    Path(case): Path<String>,
+    posted: Posted,
+) -> Result<Response, UiError> {
+    let case = path_id(&case, "case")?;
+    let Posted { session, form } = posted;
+    let user = form.get("user_id").and_then(|u| u.parse().ok()).unwrap_or_default();
+    let chosen_by = form.get("chosen_by").unwrap_or("centre");
+    let reason = form.get("reason").map(str::to_owned);
+    let done = state
+        .store
+        .case_mediator_assign(&session.viewer, case, user, chosen_by, reason, state.now())
+        .await
+        .map(|_| "已指定调解员")
+        .map_err(ApiError::from);
     Ok(back(session.t, case, done))
 }
 

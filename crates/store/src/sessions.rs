@@ -1,0 +1,420 @@
+//! Mediation sessions and the mediator of a case: scheduling in person or by video, each
+//! party's acknowledgement of the rights-and-duties notice (权利义务告知书) and consent after the
+//! mediator's conflict-of-interest disclosure, the minutes (调解笔录) confirmed by the parties, a
+//! party's refusal (人民调解法 art. 17: no mediation; the case is concluded `refused` with the
+//! other routes explained, art. 26), and the choice or change of mediator (art. 19: the parties
+//! may choose; 群众点单).
+
+use chrono::{DateTime, Utc};
+use domain::case::{Outcome, Status};
+use domain::org::Role;
+use domain::validation::{FieldError, Message};
+use domain::workflow::Command;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use utoipa::ToSchema;
+
+use crate::cases::{CaseView, append_event_locked};
+use crate::sql::args;
+use crate::{Result, Store, StoreError, Viewer, rfc3339, to_ms};
+
+/// A session to schedule.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct SessionInput {
+    /// in_person | video
+    pub mode: Option<String>,
+    /// RFC 3339
+    pub scheduled_at: Option<String>,
+    /// Where, for a session in person.
+    pub place: Option<String>,
+    /// The video room's link, for a session by video.
+    pub link: Option<String>,
+    /// The mediator's conflict-of-interest disclosure (none: "无").
+    pub disclosure: Option<String>,
+}
+
+/// A party's acknowledgement at a session.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+pub struct Acknowledgement {
+    pub party_index: usize,
+    /// The rights-and-duties notice was given and acknowledged.
+    pub rights_acknowledged_at: Option<String>,
+    /// Consent to the mediator after the disclosure.
+    pub consented_at: Option<String>,
+    /// Confirmed the minutes.
+    pub minutes_confirmed_at: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SessionView {
+    pub id: i64,
+    pub case_id: i64,
+    /// in_person | video
+    pub mode: String,
+    pub scheduled_at: String,
+    pub place: Option<String>,
+    pub link: Option<String>,
+    pub mediator: String,
+    pub disclosure: Option<String>,
+    pub acknowledgements: Vec<Acknowledgement>,
+    pub minutes: Option<String>,
+    /// scheduled | held | cancelled
+    pub status: String,
+    pub created_at: String,
+}
+
+/// The mediator chosen for a case.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CaseMediator {
+    pub user_id: i64,
+    pub name: String,
+    /// centre | party (群众点单)
+    pub chosen_by: String,
+    pub reason: Option<String>,
+    pub assigned_at: String,
+}
+
+type SessionRow = (
+    i64,
+    i64,
+    String,
+    i64,
+    Option<String>,
+    Option<String>,
+    String,
+    Option<String>,
+    String,
+    Option<String>,
+    String,
+    i64,
+);
+
+const SESSION_COLUMNS: &str =
+    "id, case_id, mode, scheduled_at, place, link, mediator, disclosure, acknowledgements, minutes, status, created_at";
+
+fn session_view(row: SessionRow) -> SessionView {
+    let (id, case_id, mode, scheduled_at, place, link, mediator, disclosure, acks, minutes, status, created_at) = row;
+    SessionView {
+        id,
+        case_id,
+        mode,
+        scheduled_at: rfc3339(scheduled_at),
+        place,
+        link,
+        mediator,
+        disclosure,
+        acknowledgements: serde_json::from_str(&acks).unwrap_or_default(),
+        minutes,
+        status,
+        created_at: rfc3339(created_at),
+    }
+}
+
+fn invalid(field: &str, zh: &str, en: &str) -> StoreError {
+    StoreError::invalid(FieldError::new(field, "invalid", Message::new(zh, en)))
+}
+
+/// What a party does at a session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PartyAct {
+    AcknowledgeRights,
+    Consent,
+    ConfirmMinutes,
+}
+
+impl Store {
+    /// A case's sessions, in order.
+    pub async fn sessions(&self, viewer: &Viewer, case_id: i64) -> Result<Vec<SessionView>> {
+        self.case_row(viewer, case_id).await?;
+        let sql =
+            format!("SELECT {SESSION_COLUMNS} FROM mediation_sessions WHERE case_id = $1 ORDER BY scheduled_at, id");
+        let rows: Vec<SessionRow> = self.fetch_all(&sql, args![case_id]).await?;
+        Ok(rows.into_iter().map(session_view).collect())
+    }
+
+    async fn session_row(&self, viewer: &Viewer, id: i64) -> Result<SessionRow> {
+        let sql = format!("SELECT {SESSION_COLUMNS} FROM mediation_sessions WHERE id = $1");
+        let row: SessionRow =
+            self.fetch_optional(&sql, args![id]).await?.ok_or(StoreError::NotFound { what: "session" })?;
+        self.case_row(viewer, row.1).await.map_err(|_| StoreError::NotFound { what: "session" })?;
+        Ok(row)
+    }
+
+    /// Schedules a session of a case being handled by the viewer's unit.
+    pub async fn session_schedule(
+        &self,
+        viewer: &Viewer,
+        case_id: i64,
+        input: SessionInput,
+        now: DateTime<Utc>,
+    ) -> Result<SessionView> {
+        let case = self.handling_case(viewer, case_id).await?;
+        if case.status() != Status::InProgress {
+            return Err(StoreError::conflict(
+                "not_in_progress",
+                "案件签收办理后才能安排调解",
+                "schedule sessions once the case is being handled",
+            ));
+        }
+        let mut errors = Vec::new();
+        let mode = input.mode.as_deref().map(str::trim).unwrap_or_default();
+        if !matches!(mode, "in_person" | "video") {
+            errors.push(FieldError::not_one_of("mode", "in_person | video"));
+        }
+        let at = input.scheduled_at.as_deref().and_then(|t| DateTime::parse_from_rfc3339(t.trim()).ok());
+        if at.is_none() {
+            errors.push(FieldError::new(
+                "scheduled_at",
+                "invalid_time",
+                Message::new("调解时间应为 RFC 3339 格式的时间", "scheduled_at must be an RFC 3339 time"),
+            ));
+        }
+        let text =
+            |value: &Option<String>| value.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned);
+        let (place, link) = (text(&input.place), text(&input.link));
+        if mode == "video" && link.is_none() {
+            errors.push(FieldError::new(
+                "link",
+                "required",
+                Message::new("视频调解须填写视频会议链接", "a video session needs its link"),
+            ));
+        }
+        if mode == "in_person" && place.is_none() {
+            errors.push(FieldError::new(
+                "place",
+                "required",
+                Message::new("现场调解须填写地点", "a session in person needs a place"),
+            ));
+        }
+        for (field, value) in [("place", &place), ("link", &link), ("disclosure", &text(&input.disclosure))] {
+            if value.as_ref().is_some_and(|v| v.chars().count() > 1000) {
+                errors.push(FieldError::too_long(field, 1000));
+            }
+        }
+        let Some(at) = at.filter(|_| errors.is_empty()) else { return Err(StoreError::Invalid(errors)) };
+        let (parties,): (i64,) =
+            self.fetch_one("SELECT COUNT(*) FROM parties WHERE case_id = $1", args![case_id]).await?;
+        let acks: Vec<Acknowledgement> = (0..parties as usize)
+            .map(|party_index| Acknowledgement { party_index, ..Acknowledgement::default() })
+            .collect();
+        let now_ms = to_ms(now);
+        let mut tx = self.begin().await?;
+        let (id,): (i64,) = tx
+            .fetch_one(
+                "INSERT INTO mediation_sessions (case_id, mode, scheduled_at, place, link, mediator, disclosure, acknowledgements, minutes_confirmed, status, created_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, '[]', 'scheduled', $9) RETURNING id",
+                args![case_id, mode, to_ms(at.with_timezone(&Utc)), place, link.clone(), viewer.username.as_str(), text(&input.disclosure), serde_json::to_string(&acks).unwrap_or_default(), now_ms],
+            )
+            .await?;
+        let data = json!({ "session_id": id, "mode": mode, "scheduled_at": rfc3339(to_ms(at.with_timezone(&Utc))), "link": link });
+        append_event_locked(&mut tx, case_id, now_ms, &viewer.username, "session_scheduled", &data).await?;
+        tx.commit().await?;
+        let sql = format!("SELECT {SESSION_COLUMNS} FROM mediation_sessions WHERE id = $1");
+        Ok(session_view(self.fetch_one(&sql, args![id]).await?))
+    }
+
+    /// Records what a party did at a session: acknowledged the rights notice, consented to
+    /// the mediator after the disclosure, or confirmed the minutes.
+    pub async fn session_party_act(
+        &self,
+        viewer: &Viewer,
+        id: i64,
+        party_index: usize,
+        act: PartyAct,
+        now: DateTime<Utc>,
+    ) -> Result<SessionView> {
+        let row = self.session_row(viewer, id).await?;
+        self.handling_case(viewer, row.1).await?;
+        let mut acks: Vec<Acknowledgement> = serde_json::from_str(&row.8).unwrap_or_default();
+        let Some(ack) = acks.iter_mut().find(|a| a.party_index == party_index) else {
+            return Err(invalid("party_index", "没有这个当事人", "no such party"));
+        };
+        let stamp = Some(rfc3339(to_ms(now)));
+        let (slot, action) = match act {
+            PartyAct::AcknowledgeRights => (&mut ack.rights_acknowledged_at, "rights_acknowledged"),
+            PartyAct::Consent => (&mut ack.consented_at, "mediator_consented"),
+            PartyAct::ConfirmMinutes => (&mut ack.minutes_confirmed_at, "minutes_confirmed"),
+        };
+        if act == PartyAct::ConfirmMinutes && row.9.is_none() {
+            return Err(StoreError::conflict("no_minutes", "尚无调解笔录可供确认", "there are no minutes to confirm"));
+        }
+        if slot.is_some() {
+            return Err(StoreError::conflict("already_recorded", "已经记录过", "already recorded"));
+        }
+        *slot = stamp;
+        let now_ms = to_ms(now);
+        let mut tx = self.begin().await?;
+        tx.execute(
+            "UPDATE mediation_sessions SET acknowledgements = $1 WHERE id = $2",
+            args![serde_json::to_string(&acks).unwrap_or_default(), id],
+        )
+        .await?;
+        let data = json!({ "session_id": id, "party_index": party_index });
+        append_event_locked(&mut tx, row.1, now_ms, &viewer.username, action, &data).await?;
+        tx.commit().await?;
+        self.session_view_of(viewer, id).await
+    }
+
+    async fn session_view_of(&self, viewer: &Viewer, id: i64) -> Result<SessionView> {
+        Ok(session_view(self.session_row(viewer, id).await?))
+    }
+
+    /// Records the minutes (调解笔录) of a session; the session is then held. Every party must
+    /// have acknowledged the rights notice and consented to the mediator first.
+    pub async fn session_minutes(
+        &self,
+        viewer: &Viewer,
+        id: i64,
+        minutes: &str,
+        now: DateTime<Utc>,
+    ) -> Result<SessionView> {
+        let row = self.session_row(viewer, id).await?;
+        self.handling_case(viewer, row.1).await?;
+        let minutes = minutes.trim();
+        if minutes.is_empty() {
+            return Err(StoreError::invalid(FieldError::required("minutes")));
+        }
+        if minutes.chars().count() > 20_000 {
+            return Err(StoreError::invalid(FieldError::too_long("minutes", 20_000)));
+        }
+        let acks: Vec<Acknowledgement> = serde_json::from_str(&row.8).unwrap_or_default();
+        if acks.iter().any(|a| a.rights_acknowledged_at.is_none() || a.consented_at.is_none()) {
+            return Err(StoreError::conflict(
+                "not_acknowledged",
+                "各方当事人确认权利义务告知并同意由该调解员调解后，才能记录调解笔录",
+                "every party must acknowledge the rights notice and consent to the mediator first",
+            ));
+        }
+        let now_ms = to_ms(now);
+        let mut tx = self.begin().await?;
+        tx.execute("UPDATE mediation_sessions SET minutes = $1, status = 'held' WHERE id = $2", args![minutes, id])
+            .await?;
+        append_event_locked(
+            &mut tx,
+            row.1,
+            now_ms,
+            &viewer.username,
+            "minutes_recorded",
+            &json!({ "session_id": id, "minutes": minutes }),
+        )
+        .await?;
+        tx.commit().await?;
+        self.session_view_of(viewer, id).await
+    }
+
+    /// A party refuses mediation (art. 17): no more sessions; the case is concluded `refused`,
+    /// the summary telling the other routes (arbitration, administrative, judicial; art. 26).
+    pub async fn mediation_refused(
+        &self,
+        viewer: &Viewer,
+        case_id: i64,
+        party_index: usize,
+        reason: &str,
+        now: DateTime<Utc>,
+    ) -> Result<CaseView> {
+        let case = self.handling_case(viewer, case_id).await?;
+        let parties: Vec<(String,)> =
+            self.fetch_all("SELECT name FROM parties WHERE case_id = $1 ORDER BY position", args![case_id]).await?;
+        let Some((name,)) = parties.get(party_index) else {
+            return Err(invalid("party_index", "没有这个当事人", "no such party"));
+        };
+        let reason = reason.trim();
+        if reason.is_empty() {
+            return Err(StoreError::invalid(FieldError::required("reason")));
+        }
+        let summary = format!(
+            "当事人{name}明确拒绝调解（人民调解法第十七条），不再调解。已告知当事人可以依法通过仲裁、行政、司法等途径维护自己的权利（第二十六条）。拒绝理由：{reason}"
+        );
+        // The conclusion checks the step (status, role, version) before anything is recorded.
+        let conclude = Command::Conclude { outcome: Outcome::Refused, summary };
+        let concluded = self.case_act(viewer, case_id, conclude, case.version(), now).await?;
+        let mut tx = self.begin().await?;
+        tx.execute(
+            "UPDATE mediation_sessions SET status = 'cancelled' WHERE case_id = $1 AND status = 'scheduled'",
+            args![case_id],
+        )
+        .await?;
+        let data = json!({ "party_index": party_index, "reason": reason });
+        append_event_locked(&mut tx, case_id, to_ms(now), &viewer.username, "mediation_refused", &data).await?;
+        tx.commit().await?;
+        Ok(concluded)
+    }
+
+    /// The mediator chosen for a case, if any.
+    pub async fn case_mediator(&self, viewer: &Viewer, case_id: i64) -> Result<Option<CaseMediator>> {
+        self.case_row(viewer, case_id).await?;
+        let row: Option<(i64, String, String, Option<String>, i64)> = self
+            .fetch_optional(
+                "SELECT m.user_id, u.display_name, m.chosen_by, m.reason, m.assigned_at FROM case_mediators m JOIN users u ON u.id = m.user_id WHERE m.case_id = $1",
+                args![case_id],
+            )
+            .await?;
+        Ok(row.map(|(user_id, name, chosen_by, reason, at)| CaseMediator {
+            user_id,
+            name,
+            chosen_by,
+            reason,
+            assigned_at: rfc3339(at),
+        }))
+    }
+
+    /// Assigns the case's mediator: the centre's pick or the party's own choice (群众点单);
+    /// a change on request needs a reason. The handling unit and the centres may assign.
+    pub async fn case_mediator_assign(
+        &self,
+        viewer: &Viewer,
+        case_id: i64,
+        user_id: i64,
+        chosen_by: &str,
+        reason: Option<String>,
+        now: DateTime<Utc>,
+    ) -> Result<CaseMediator> {
+        if !matches!(viewer.role, Role::Mediator | Role::Handler | Role::Dispatcher | Role::Leader) {
+            return Err(StoreError::forbidden("无权指定调解员", "your role may not assign a mediator"));
+        }
+        let case = self.case_row(viewer, case_id).await?;
+        if !matches!(case.status(), Status::Registered | Status::Accepted | Status::Dispatched | Status::InProgress) {
+            return Err(StoreError::conflict("case_closed", "案件已办结，不能再指定调解员", "the case is closed"));
+        }
+        if !matches!(chosen_by, "centre" | "party") {
+            return Err(StoreError::invalid(FieldError::not_one_of("chosen_by", "centre | party")));
+        }
+        let mediator: Option<(String,)> =
+            self.fetch_optional("SELECT role FROM users WHERE id = $1 AND active", args![user_id]).await?;
+        if mediator.is_none_or(|(role,)| role != "mediator") {
+            return Err(invalid("user_id", "所选用户不是调解员", "the user is not a mediator"));
+        }
+        let current = self.case_mediator(viewer, case_id).await?;
+        if current.is_some() && reason.as_deref().is_none_or(|r| r.trim().is_empty()) {
+            return Err(StoreError::invalid(FieldError::new(
+                "reason",
+                "required",
+                Message::new("更换调解员须说明理由", "changing the mediator needs a reason"),
+            )));
+        }
+        let now_ms = to_ms(now);
+        let mut tx = self.begin().await?;
+        tx.execute("DELETE FROM case_mediators WHERE case_id = $1", args![case_id]).await?;
+        tx.execute(
+            "INSERT INTO case_mediators (case_id, user_id, chosen_by, reason, assigned_at) VALUES ($1, $2, $3, $4, $5)",
+            args![case_id, user_id, chosen_by, reason.clone(), now_ms],
+        )
+        .await?;
+        let action = if current.is_some() { "mediator_changed" } else { "mediator_assigned" };
+        let data = json!({ "user_id": user_id, "chosen_by": chosen_by, "reason": reason, "previous": current.map(|c| c.user_id) });
+        append_event_locked(&mut tx, case_id, now_ms, &viewer.username, action, &data).await?;
+        tx.commit().await?;
+        self.case_mediator(viewer, case_id).await?.ok_or(StoreError::NotFound { what: "mediator" })
+    }
+
+    /// Sets a mediator's profile (the registry: specialities, languages).
+    pub async fn mediator_profile_put(&self, user_id: i64, specialities: &[&str], languages: &str) -> Result<()> {
+        self.execute("DELETE FROM mediator_profiles WHERE user_id = $1", args![user_id]).await?;
+        self.execute(
+            "INSERT INTO mediator_profiles (user_id, specialities, languages, rating_sum, rating_count) VALUES ($1, $2, $3, 0, 0)",
+            args![user_id, specialities.join(" "), languages],
+        )
+        .await?;
+        Ok(())
+    }
+}

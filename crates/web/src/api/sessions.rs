@@ -1,0 +1,159 @@
+//! Mediation sessions, a party's refusal, and the choice of mediator.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use domain::validation::{Checker, FieldError};
+use serde::Deserialize;
+use store::Viewer;
+use store::cases::CaseView;
+use store::sessions::{CaseMediator, PartyAct, SessionInput, SessionView};
+use utoipa::ToSchema;
+
+use crate::AppState;
+use crate::error::{ApiError, ErrorBody};
+use crate::extract::{Auth, JsonBody, path_id};
+
+/// A case's mediation sessions.
+#[utoipa::path(get, path = "/api/v1/cases/{id}/sessions", tag = "mediation", security(("bearer" = [])), params(("id" = i64, Path)),
+    responses((status = 200, body = Vec<SessionView>), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn list(
+    State(state): State<AppState>,
+    Auth(viewer): Auth,
+    Path(case): Path<String>,
+) -> Result<Json<Vec<SessionView>>, ApiError> {
+    let case = path_id(&case, "case")?;
+    Ok(Json(state.store.sessions(&viewer, case).await?))
+}
+
+/// Schedule a session in person (`place`) or by video (`link`), with the mediator's
+/// conflict-of-interest disclosure.
+#[utoipa::path(post, path = "/api/v1/cases/{id}/sessions", tag = "mediation", security(("bearer" = [])), params(("id" = i64, Path)), request_body = SessionInput,
+    responses((status = 201, body = SessionView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn schedule(
+    State(state): State<AppState>,
+    Auth(viewer): Auth,
+    Path(case): Path<String>,
+    JsonBody(body): JsonBody<SessionInput>,
+) -> Result<(StatusCode, Json<SessionView>), ApiError> {
+    let case = path_id(&case, "case")?;
+    Ok((StatusCode::CREATED, Json(state.store.session_schedule(&viewer, case, body, state.now()).await?)))
+}
+
+/// What a party does at a session, by path: `rights` (acknowledged the rights-and-duties
+/// notice), `consent` (to the mediator after the disclosure), `minutes` (confirmed them).
+#[utoipa::path(post, path = "/api/v1/sessions/{id}/parties/{index}/{act}", tag = "mediation", security(("bearer" = [])),
+    params(("id" = i64, Path), ("index" = usize, Path), ("act" = String, Path, description = "rights | consent | minutes")),
+    responses((status = 200, body = SessionView), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn party_act(
+    State(state): State<AppState>,
+    Auth(viewer): Auth,
+    Path((id, index, act)): Path<(String, String, String)>,
+) -> Result<Json<SessionView>, ApiError> {
+    Ok(Json(record_party_act(&state, &viewer, &id, &index, &act).await?))
+}
+
+/// A party's act at a session (shared by the API and the UI).
+pub async fn record_party_act(
+    state: &AppState,
+    viewer: &Viewer,
+    id: &str,
+    index: &str,
+    act: &str,
+) -> Result<SessionView, ApiError> {
+    let id = path_id(id, "session")?;
+    let index = index.parse().map_err(|_| ApiError::not_found("party"))?;
+    let act = match act {
+        "rights" => PartyAct::AcknowledgeRights,
+        "consent" => PartyAct::Consent,
+        "minutes" => PartyAct::ConfirmMinutes,
+        _ => return Err(ApiError::not_found("act")),
+    };
+    Ok(state.store.session_party_act(viewer, id, index, act, state.now()).await?)
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct MinutesRequest {
+    pub minutes: Option<String>,
+}
+
+/// Record the minutes (调解笔录); the parties then confirm them.
+#[utoipa::path(post, path = "/api/v1/sessions/{id}/minutes", tag = "mediation", security(("bearer" = [])), params(("id" = i64, Path)), request_body = MinutesRequest,
+    responses((status = 200, body = SessionView), (status = 401, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn minutes(
+    State(state): State<AppState>,
+    Auth(viewer): Auth,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<MinutesRequest>,
+) -> Result<Json<SessionView>, ApiError> {
+    let id = path_id(&id, "session")?;
+    Ok(Json(state.store.session_minutes(&viewer, id, body.minutes.as_deref().unwrap_or_default(), state.now()).await?))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct RefusalRequest {
+    pub party_index: Option<usize>,
+    pub reason: Option<String>,
+}
+
+/// A party refuses mediation (人民调解法 art. 17): the case is concluded `refused`, scheduled
+/// sessions are cancelled, and the summary tells the other routes (art. 26).
+#[utoipa::path(post, path = "/api/v1/cases/{id}/refusal", tag = "mediation", security(("bearer" = [])), params(("id" = i64, Path)), request_body = RefusalRequest,
+    responses((status = 200, body = CaseView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn refusal(
+    State(state): State<AppState>,
+    Auth(viewer): Auth,
+    Path(case): Path<String>,
+    JsonBody(body): JsonBody<RefusalRequest>,
+) -> Result<Json<CaseView>, ApiError> {
+    let case = path_id(&case, "case")?;
+    Ok(Json(refuse(&state, &viewer, case, body).await?))
+}
+
+/// A refusal (shared by the API and the UI).
+pub async fn refuse(state: &AppState, viewer: &Viewer, case: i64, body: RefusalRequest) -> Result<CaseView, ApiError> {
+    let mut c = Checker::default();
+    if body.party_index.is_none() {
+        c.push(FieldError::required("party_index"));
+    }
+    let reason = c.required_text("reason", body.reason.as_deref(), 2000);
+    c.into_result().map_err(ApiError::invalid)?;
+    let (Some(party), Some(reason)) = (body.party_index, reason) else { return Err(ApiError::invalid(Vec::new())) };
+    Ok(state.store.mediation_refused(viewer, case, party, &reason, state.now()).await?)
+}
+
+/// The case's mediator, if one was chosen.
+#[utoipa::path(get, path = "/api/v1/cases/{id}/mediator", tag = "mediation", security(("bearer" = [])), params(("id" = i64, Path)),
+    responses((status = 200, body = Option<CaseMediator>), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn mediator(
+    State(state): State<AppState>,
+    Auth(viewer): Auth,
+    Path(case): Path<String>,
+) -> Result<Json<Option<CaseMediator>>, ApiError> {
+    let case = path_id(&case, "case")?;
+    Ok(Json(state.store.case_mediator(&viewer, case).await?))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct AssignRequest {
+    pub user_id: Option<i64>,
+    /// centre | party (the party's own choice, 群众点单)
+    pub chosen_by: Option<String>,
+    /// Required when the mediator is changed.
+    pub reason: Option<String>,
+}
+
+/// Choose the case's mediator, or change them on request (with a reason).
+#[utoipa::path(put, path = "/api/v1/cases/{id}/mediator", tag = "mediation", security(("bearer" = [])), params(("id" = i64, Path)), request_body = AssignRequest,
+    responses((status = 200, body = CaseMediator), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn assign(
+    State(state): State<AppState>,
+    Auth(viewer): Auth,
+    Path(case): Path<String>,
+    JsonBody(body): JsonBody<AssignRequest>,
+) -> Result<Json<CaseMediator>, ApiError> {
+    let case = path_id(&case, "case")?;
+    let user = body.user_id.ok_or_else(|| ApiError::field(FieldError::required("user_id")))?;
+    let chosen_by = body.chosen_by.as_deref().unwrap_or("centre");
+    Ok(Json(state.store.case_mediator_assign(&viewer, case, user, chosen_by, body.reason, state.now()).await?))
+}
