@@ -18,9 +18,8 @@ pub enum DocError {
     /// No font covering Chinese characters was found.
     #[error(
         "no CJK font found in {} ({files} font files scanned; wanted Noto Serif CJK SC, Noto Sans CJK SC, \
-         WenQuanYi or any face covering Chinese; set {env} to a directory containing one)",
-        searched.display(),
-        env = crate::fonts::FONT_DIR_ENV
+         WenQuanYi or any face covering Chinese; install fonts-noto-cjk or point --font-dir at a directory holding one)",
+        searched.display()
     )]
     NoCjkFont {
         /// The directory that was searched recursively.

@@ -4,7 +4,6 @@
 //! the font data itself is read lazily the first time a document needs a face and then kept for
 //! later renders.
 
-use std::env;
 use std::fmt;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -16,10 +15,7 @@ use typst::utils::LazyHash;
 
 use crate::DocError;
 
-/// Environment variable naming the font directory to search instead of [`DEFAULT_FONT_DIR`].
-pub const FONT_DIR_ENV: &str = "FENGQIAO_FONT_DIR";
-
-/// Where fonts are searched when [`FONT_DIR_ENV`] is not set.
+/// Where Debian keeps fonts (`fonts-noto-cjk` installs into it): the default font directory.
 pub const DEFAULT_FONT_DIR: &str = "/usr/share/fonts";
 
 /// A character every usable face must cover: 中 (U+4E2D).
@@ -52,29 +48,15 @@ struct FontFile {
 }
 
 impl Fonts {
-    /// Finds a CJK font offline.
-    ///
-    /// Searches the directory in the `FENGQIAO_FONT_DIR` environment variable if set, else
-    /// `/usr/share/fonts`, recursively for `.ttf`, `.otf` and `.ttc` files. Text is set in Noto Serif CJK SC
-    /// when present (a Song-style serif, 宋体), else Noto Sans CJK SC, else WenQuanYi, else any face
-    /// covering Chinese; all other faces found remain available as fallbacks.
+    /// Finds the fonts under `dir` (offline), recursively: `.ttf`, `.otf` and `.ttc` files. Text is
+    /// set in Noto Serif CJK SC when present (a Song-style serif, 宋体), else Noto Sans CJK SC, else
+    /// WenQuanYi, else any face covering Chinese; all other faces found remain available as
+    /// fallbacks.
     ///
     /// # Errors
     ///
     /// [`DocError::FontDir`] if the directory cannot be read, [`DocError::NoCjkFont`] (naming the
     /// directory) if it holds no face covering Chinese.
-    pub fn discover() -> Result<Fonts, DocError> {
-        let dir = env::var_os(FONT_DIR_ENV)
-            .filter(|dir| !dir.is_empty())
-            .map_or_else(|| PathBuf::from(DEFAULT_FONT_DIR), PathBuf::from);
-        Self::from_dir(&dir)
-    }
-
-    /// Like [`Fonts::discover`], but searches `dir` regardless of the environment.
-    ///
-    /// # Errors
-    ///
-    /// As for [`Fonts::discover`].
     pub fn from_dir(dir: &Path) -> Result<Fonts, DocError> {
         let paths = font_paths(dir)?;
         let mut book = FontBook::new();
@@ -229,7 +211,7 @@ mod tests {
 
     #[test]
     fn directory_without_cjk_font_names_what_was_searched() {
-        let dir = env::temp_dir().join(format!("fq-docs-empty-fonts-{}", std::process::id()));
+        let dir = std::env::temp_dir().join(format!("fq-docs-empty-fonts-{}", std::process::id()));
         fs::create_dir_all(&dir).expect("create temp dir");
         let err = Fonts::from_dir(&dir).err().map(|err| err.to_string()).unwrap_or_default();
         fs::remove_dir_all(&dir).ok();

@@ -1,9 +1,10 @@
 //! Renders People's Mediation agreements (人民调解协议书) to PDF with typst.
 //!
 //! ```no_run
-//! use docs::{Agreement, Fonts, agreement_pdf};
+//! use docs::{Agreement, DEFAULT_FONT_DIR, Fonts, agreement_pdf};
 //!
-//! let fonts = Fonts::discover()?; // once per process; cheap to clone and share between threads
+//! // Once per process; cheap to clone and share between threads.
+//! let fonts = Fonts::from_dir(std::path::Path::new(DEFAULT_FONT_DIR))?;
 //! let agreement = Agreement { title: "人民调解协议书".into(), ..Agreement::default() };
 //! let pdf: Vec<u8> = agreement_pdf(&fonts, &agreement)?;
 //! # Ok::<(), docs::DocError>(())
@@ -21,6 +22,6 @@ mod source;
 mod world;
 
 pub use error::DocError;
-pub use fonts::{DEFAULT_FONT_DIR, FONT_DIR_ENV, Fonts};
+pub use fonts::{DEFAULT_FONT_DIR, Fonts};
 pub use model::{Agreement, Party, Signature, Term};
 pub use render::{MAX_SIGNATURES, agreement_pdf};

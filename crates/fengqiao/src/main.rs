@@ -48,6 +48,9 @@ struct Config {
     /// messages stay in the outbox for the administrator (the built-in gateway).
     #[arg(long, env = "FENGQIAO_SMS_COMMAND", global = true)]
     sms_command: Option<String>,
+    /// Where to find a CJK font for the agreements' PDF (searched recursively).
+    #[arg(long, env = "FENGQIAO_FONT_DIR", default_value = "/usr/share/fonts", global = true)]
+    font_dir: PathBuf,
 }
 
 #[derive(Debug, Subcommand)]
@@ -228,7 +231,8 @@ async fn serve(config: &Config, store: Store) -> anyhow::Result<()> {
             Err(e) => tracing::error!(error = %e, "search index catch-up failed"),
         }
     });
-    let state = web::AppState::new(store, Arc::new(chrono::Utc::now), node_id, search, &config.data_dir);
+    let mut state = web::AppState::new(store, Arc::new(chrono::Utc::now), node_id, search, &config.data_dir);
+    state.documents = Arc::new(web::documents::Documents::new(config.font_dir.clone()));
     println!(
         "Fengqiao is serving on http://{}/ (API under /api/v1, document at /api/openapi.json)",
         listener.local_addr()?

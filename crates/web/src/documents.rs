@@ -12,9 +12,15 @@ use crate::AppState;
 use crate::error::ApiError;
 
 /// The fonts, found on first use (a font search reads every file once).
-#[derive(Default)]
 pub struct Documents {
+    font_dir: std::path::PathBuf,
     fonts: OnceLock<Result<docs::Fonts, String>>,
+}
+
+impl Default for Documents {
+    fn default() -> Self {
+        Documents::new(docs::DEFAULT_FONT_DIR.into())
+    }
 }
 
 fn unavailable(why: String) -> ApiError {
@@ -28,8 +34,14 @@ fn unavailable(why: String) -> ApiError {
 }
 
 impl Documents {
+    /// Fonts will be looked for under `font_dir`.
+    pub fn new(font_dir: std::path::PathBuf) -> Self {
+        Documents { font_dir, fonts: OnceLock::new() }
+    }
+
     fn fonts(&self) -> Result<docs::Fonts, ApiError> {
-        self.fonts.get_or_init(|| docs::Fonts::discover().map_err(|e| e.to_string())).clone().map_err(unavailable)
+        let find = || docs::Fonts::from_dir(&self.font_dir).map_err(|e| e.to_string());
+        self.fonts.get_or_init(find).clone().map_err(unavailable)
     }
 }
 
