@@ -40,7 +40,9 @@ pub struct WorkList {
 struct Workbench {
     page: Page,
     lists: Vec<WorkList>,
+    /// The first of the notices awaiting a reply.
     notices: Vec<NoticeLine>,
+    awaiting_count: usize,
 }
 
 /// A notice as the UI lists it.
@@ -136,8 +138,9 @@ pub async fn workbench(State(state): State<AppState>, session: Session) -> Resul
         state.store.notices(viewer, &NoticeFilter { awaiting_reply: true, ..NoticeFilter::default() }).await?;
     let page = Page::new(&state, &session, "工作台", "/workbench").await?;
     let shown_flash = page.flash.is_some();
-    let notices = notice_lines(t, awaiting, viewer);
-    Ok(render(StatusCode::OK, &Workbench { page, lists, notices }, shown_flash))
+    let awaiting_count = awaiting.len();
+    let notices = notice_lines(t, awaiting.into_iter().take(SHORT_LIST as usize).collect(), viewer);
+    Ok(render(StatusCode::OK, &Workbench { page, lists, notices, awaiting_count }, shown_flash))
 }
 
 /// A case on the dispatch board, with its suggested route.
@@ -239,15 +242,27 @@ pub async fn inbox(State(state): State<AppState>, session: Session) -> Result<Re
 struct NoticesPage {
     page: Page,
     notices: Vec<NoticeLine>,
+    /// How many there are (up to the store's bound of 500).
+    total: usize,
 }
+
+/// Notices shown on one page.
+const NOTICES_PAGE: usize = 50;
 
 /// Reminder letters, warning notices and supervision orders the viewer may see.
 pub async fn notices(State(state): State<AppState>, session: Session) -> Result<Response, UiError> {
-    let all = state.store.notices(&session.viewer, &NoticeFilter::default()).await?;
+    // Those awaiting the viewer's reply first, then the latest of the rest.
+    let awaiting_filter = NoticeFilter { awaiting_reply: true, ..NoticeFilter::default() };
+    let mut all = state.store.notices(&session.viewer, &awaiting_filter).await?;
+    let awaiting: std::collections::HashSet<i64> = all.iter().map(|n| n.id).collect();
+    let rest = state.store.notices(&session.viewer, &NoticeFilter::default()).await?;
+    all.extend(rest.into_iter().filter(|n| !awaiting.contains(&n.id)));
+    let total = all.len();
+    all.truncate(NOTICES_PAGE);
     let notices = notice_lines(session.t, all, &session.viewer);
     let page = Page::new(&state, &session, "函单令", "/notices").await?;
     let shown_flash = page.flash.is_some();
-    Ok(render(StatusCode::OK, &NoticesPage { page, notices }, shown_flash))
+    Ok(render(StatusCode::OK, &NoticesPage { page, notices, total }, shown_flash))
 }
 
 pub async fn notice_acknowledge(
