@@ -18,6 +18,17 @@ coded_enum! {
     }
 }
 
+impl Satisfaction {
+    /// The rating a follow-up gives the case's mediator, 1–5.
+    pub fn rating(self) -> i64 {
+        match self {
+            Satisfaction::Satisfied => 5,
+            Satisfaction::BasicallySatisfied => 4,
+            Satisfaction::Dissatisfied => 2,
+        }
+    }
+}
+
 /// The most working days one extension may add.
 pub const MAX_EXTENSION_DAYS: i64 = 30;
 /// The most assisting units in joint handling (联合调处).

@@ -1103,6 +1103,15 @@ impl Store {
             .await?;
         }
         append_event(&mut tx, id, head, now_ms, &viewer.username, command.name(), &data).await?;
+        if let Command::FollowUp { satisfaction, .. } = &command {
+            // The follow-up rates the case's mediator too (the registry's ratings).
+            tx.execute(
+                "UPDATE mediator_profiles SET rating_sum = rating_sum + $1, rating_count = rating_count + 1
+                 WHERE user_id = (SELECT user_id FROM case_mediators WHERE case_id = $2)",
+                args![satisfaction.rating(), id],
+            )
+            .await?;
+        }
         self.deadlines_refresh(&mut tx, id, &context, now).await?;
         for (day, counts) in rollups {
             rollup_add(&mut tx, day, &row.region_code, &counts).await?;

@@ -332,4 +332,13 @@ async fn sessions_refusal_and_the_choice_of_mediator(app: TestApp) {
         )
         .await;
     assert_eq!(status, StatusCode::CONFLICT, "no more sessions after a refusal");
+
+    // The follow-up rates the mediator in the registry.
+    let district = app.login("district").await;
+    let step = json!({"action": "follow_up", "satisfaction": "basically_satisfied"});
+    let (status, _) = app.act(&district, &concluded, step).await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, suggestions) = app.get(&format!("{case_path}/mediators"), &district).await;
+    let rated = suggestions.as_array().unwrap().iter().find(|m| m["user_id"] == chosen["user_id"]).unwrap();
+    assert_eq!(rated["rating"], 4.0, "{rated}");
 }

@@ -465,7 +465,24 @@ fn timeline_entry(t: T, e: &EventView, units: &UnitNames) -> TimelineEntry {
                 ("assist_unit_ids", serde_json::Value::Array(ids)) => {
                     ids.iter().map(|v| units.name(v.as_i64())).collect::<Vec<_>>().join("、")
                 }
+                // Codes read as their labels.
+                (
+                    kind @ ("outcome" | "satisfaction" | "category" | "risk" | "channel" | "level" | "decision"
+                    | "status" | "mode" | "chosen_by"),
+                    serde_json::Value::String(code),
+                ) => {
+                    let kind = if kind == "decision" { "ruling" } else { kind };
+                    t.code(kind, code)
+                }
                 (_, serde_json::Value::String(s)) => s.clone(),
+                (_, serde_json::Value::Bool(b)) => t.s(if *b { "是" } else { "否" }).into_owned(),
+                // What the case page shows in full (parties, the route) is not repeated here.
+                ("parties" | "routing" | "risk_reasons", _) => continue,
+                (_, serde_json::Value::Object(fields)) => fields
+                    .iter()
+                    .map(|(k, v)| format!("{k} {}", v.as_str().map_or_else(|| v.to_string(), str::to_owned)))
+                    .collect::<Vec<_>>()
+                    .join("；"),
                 (_, v) => v.to_string(),
             };
             detail.push(format!("{}：{text}", t.code("field", key)));

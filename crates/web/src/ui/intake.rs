@@ -81,7 +81,7 @@ fn registration(form: &FormData) -> Result<CaseRegistration, FieldError> {
         amount: text("amount").map(serde_json::Value::String),
         people_count,
         // `datetime-local` gives China time without an offset.
-        occurred_at: text("occurred_at").map(|t| if t.len() == 16 { format!("{t}:00+08:00") } else { t }),
+        occurred_at: text("occurred_at").map(super::china_local_time),
         location: Some(LocationInput {
             address: text("location.address"),
             region_code: text("location.region_code"),

@@ -15,7 +15,7 @@ use store::sessions::SessionInput;
 
 use super::i18n::T;
 use super::session::{CSRF_FIELD, FormData, LOGIN_COOKIE, cookie, public_form_token};
-use super::{Posted, Session, UiError, current_ui_lang, redirect_with, render};
+use super::{Posted, Session, UiError, china_local_time, current_ui_lang, error_text, redirect_with, render};
 use crate::AppState;
 use crate::api::mediation::{
     self as api, ConfirmationRequest, PerformanceRequest, RevisionRequest, RulingRequest, site,
@@ -56,11 +56,7 @@ fn back(t: T, case: i64, done: Result<&str, ApiError>) -> Response {
     let to = format!("/cases/{case}#agreements");
     match done {
         Ok(what) => redirect_with(&to, "ok", &t.s(what)),
-        Err(error) => {
-            let fields: Vec<String> = error.fields.iter().map(|f| t.msg(&f.message)).collect();
-            let message = if fields.is_empty() { t.msg(&error.message) } else { fields.join("；") };
-            redirect_with(&to, "error", &message)
-        }
+        Err(error) => redirect_with(&to, "error", &error_text(t, &error)),
     }
 }
 
@@ -159,7 +155,7 @@ pub async fn session_schedule(
     let text = |name: &str| form.get(name).map(str::to_owned);
     let input = SessionInput {
         mode: text("mode"),
-        scheduled_at: text("scheduled_at").map(|t| if t.len() == 16 { format!("{t}:00+08:00") } else { t }),
+        scheduled_at: text("scheduled_at").map(china_local_time),
         place: text("place"),
         link: text("link"),
         disclosure: text("disclosure"),
@@ -274,7 +270,7 @@ pub async fn evidence(
         )
             .into_response()),
         Err(error) => {
-            let message = error.fields.first().map(|f| t.msg(&f.message)).unwrap_or_else(|| t.msg(&error.message));
+            let message = error_text(t, &error);
             Ok((error.status, axum::Json(serde_json::json!({ "message": message }))).into_response())
         }
     }
@@ -335,7 +331,7 @@ pub async fn sign(
     match api::sign_with(&state, &token, form.get("code"), form.get("signature")).await {
         Ok(view) => sign_page(StatusCode::OK, token, Some(view), None, true),
         Err(error) => {
-            let message = error.fields.first().map(|f| t.msg(&f.message)).unwrap_or_else(|| t.msg(&error.message));
+            let message = error_text(t, &error);
             let view = state.store.signing_view(&token, state.now()).await.ok();
             sign_page(error.status, token, view, Some(message), false)
         }

@@ -187,6 +187,17 @@ pub fn redirect_with(to: &str, kind: &'static str, text: &str) -> Response {
     response
 }
 
+/// What went wrong, for a person: every field at fault, else the error's message.
+pub fn error_text(t: T, error: &ApiError) -> String {
+    let fields: Vec<String> = error.fields.iter().map(|f| t.msg(&f.message)).collect();
+    if fields.is_empty() { t.msg(&error.message) } else { fields.join("；") }
+}
+
+/// A `datetime-local` value (China time, no offset) as RFC 3339; anything else as given.
+pub fn china_local_time(value: String) -> String {
+    if value.len() == 16 { format!("{value}:00+08:00") } else { value }
+}
+
 /// Why a page could not be shown.
 #[derive(Debug)]
 pub enum UiError {
@@ -226,11 +237,7 @@ impl IntoResponse for UiError {
                 return Redirect::to(&format!("/login?next={}", session::encode_component(&next))).into_response();
             }
             UiError::Csrf => (StatusCode::FORBIDDEN, t.s("表单已失效或来源不明，请刷新页面后重试。").into_owned()),
-            UiError::Failed(error) => {
-                let fields: Vec<String> = error.fields.iter().map(|f| t.msg(&f.message)).collect();
-                let message = if fields.len() > 1 { fields.join("；") } else { t.msg(&error.message) };
-                (error.status, message)
-            }
+            UiError::Failed(error) => (error.status, error_text(t, &error)),
         };
         render(status, &ErrorPage { t, status: status.as_u16(), message }, false)
     }
