@@ -770,6 +770,47 @@ impl Store {
         self.agreement_get(viewer, id).await
     }
 
+    /// Records a written agreement signed on paper — required for personal relations
+    /// (Electronic Signature Law art. 3), open to any written draft: every party and the
+    /// mediator signed, the committee sealed, now. The paper original is the committee's; the
+    /// fixed copies show blank signature lines.
+    pub async fn agreement_paper_signed(&self, viewer: &Viewer, id: i64, now: DateTime<Utc>) -> Result<AgreementView> {
+        let row = self.agreement_row(viewer, id).await?;
+        self.handling_case(viewer, row.case_id).await?;
+        if row.status != "draft" || row.form() != AgreementForm::Written {
+            return Err(conflict(
+                "not_draft",
+                "只有书面协议的草稿可以登记为书面签署",
+                "only a written draft can be recorded as signed on paper",
+            ));
+        }
+        let now_ms = to_ms(now);
+        let mut parties = row.parties()?;
+        for p in &mut parties {
+            p.signed_at = Some(rfc3339(now_ms));
+        }
+        let stored = serde_json::to_string(&parties.iter().map(stored_party).collect::<Vec<_>>()).unwrap_or_default();
+        let confirm_by = self.confirm_by(now).await?;
+        let mut tx = self.begin().await?;
+        let changed = tx
+            .execute(
+                "UPDATE agreements SET parties = $1, mediator_signed_at = $2, sealed_at = $2, effective_at = $2, confirm_by = $3, status = 'effective', updated_at = $2 WHERE id = $4 AND status = 'draft'",
+                args![stored, now_ms, confirm_by, id],
+            )
+            .await?;
+        if changed == 0 {
+            return Err(conflict(
+                "not_draft",
+                "只有书面协议的草稿可以登记为书面签署",
+                "only a written draft can be recorded as signed on paper",
+            ));
+        }
+        let data = json!({ "agreement_id": id, "on_paper": true, "effective_at": rfc3339(now_ms), "confirm_by": rfc3339(confirm_by) });
+        append_event_locked(&mut tx, row.case_id, now_ms, &viewer.username, "agreement_effective", &data).await?;
+        tx.commit().await?;
+        self.agreement_get(viewer, id).await
+    }
+
     /// Applies the committee's electronic seal once every party and the mediator have signed;
     /// the agreement then takes effect at the last of these acts.
     pub async fn agreement_seal(&self, viewer: &Viewer, id: i64, now: DateTime<Utc>) -> Result<AgreementView> {

@@ -13,6 +13,7 @@ on_both_backends!(
     an_agreement_from_draft_to_confirmation_and_performance,
     evidence_uploads_are_checked,
     sessions_refusal_and_the_choice_of_mediator,
+    personal_status_is_signed_on_paper_and_oral_agreements_take_effect_at_once,
 );
 
 /// A 1×1 PNG: a handwritten signature as the signing pad sends it.
@@ -341,4 +342,32 @@ async fn sessions_refusal_and_the_choice_of_mediator(app: TestApp) {
     let (_, suggestions) = app.get(&format!("{case_path}/mediators"), &district).await;
     let rated = suggestions.as_array().unwrap().iter().find(|m| m["user_id"] == chosen["user_id"]).unwrap();
     assert_eq!(rated["rating"], 4.0, "{rated}");
+}
+
+async fn personal_status_is_signed_on_paper_and_oral_agreements_take_effect_at_once(app: TestApp) {
+    let (case, mediator) = case_with_the_mediator(&app).await;
+    let agreements = format!("/api/v1/cases/{}/agreements", case["id"]);
+    let inheritance = json!({
+        "matters": "父亲遗产房屋的继承分配",
+        "terms": [{"text": "房屋由长子王建国继承，王建国补偿李明人民币五万元", "due": "2026-12-31"}]
+    });
+    let (status, agreement) = app.post(&agreements, &mediator, inheritance).await;
+    assert_eq!(status, StatusCode::CREATED, "{agreement}");
+    assert!(agreement["paper_required"].as_str().unwrap().contains("电子签名法"), "{agreement}");
+    let path = format!("/api/v1/agreements/{}", agreement["id"]);
+    let (status, body) = app.post(&format!("{path}/signing"), &mediator, json!({})).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("paper_required")), "{body}");
+    let (status, signed) = app.post(&format!("{path}/paper-signed"), &mediator, json!({})).await;
+    assert_eq!((status, signed["status"].as_str()), (StatusCode::OK, Some("effective")), "{signed}");
+    assert_eq!(signed["documents"].as_object().unwrap().len(), 3);
+    let (status, _) = app.post(&format!("{path}/paper-signed"), &mediator, json!({})).await;
+    assert_eq!(status, StatusCode::CONFLICT, "recorded once");
+
+    let oral = json!({"form": "oral", "matters": "楼道堆物", "terms": [{"text": "双方当日清理楼道杂物"}]});
+    let (status, oral) = app.post(&agreements, &mediator, oral).await;
+    assert_eq!(
+        (status, oral["status"].as_str(), oral["form"].as_str()),
+        (StatusCode::CREATED, Some("effective"), Some("oral"))
+    );
+    assert!(oral["effective_at"].is_string() && oral["confirm_by"].is_string(), "{oral}");
 }

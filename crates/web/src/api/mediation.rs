@@ -219,6 +219,26 @@ pub async fn apply_seal(state: &AppState, viewer: &Viewer, id: i64) -> Result<Ag
     Ok(state.store.agreement_get(viewer, id).await?)
 }
 
+/// Record a written agreement signed on paper (required for personal relations, Electronic
+/// Signature Law art. 3): it takes effect now; its copies are fixed.
+#[utoipa::path(post, path = "/api/v1/agreements/{id}/paper-signed", tag = "mediation", security(("bearer" = [])), params(("id" = i64, Path)),
+    responses((status = 200, body = AgreementView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn paper_signed(
+    State(state): State<AppState>,
+    Auth(viewer): Auth,
+    Path(id): Path<String>,
+) -> Result<Json<AgreementView>, ApiError> {
+    let id = path_id(&id, "agreement")?;
+    Ok(Json(record_paper_signing(&state, &viewer, id).await?))
+}
+
+/// Paper signing, then the copies (shared by the API and the UI).
+pub async fn record_paper_signing(state: &AppState, viewer: &Viewer, id: i64) -> Result<AgreementView, ApiError> {
+    let view = state.store.agreement_paper_signed(viewer, id, state.now()).await?;
+    documents::fix_copies(state, &view).await?;
+    Ok(state.store.agreement_get(viewer, id).await?)
+}
+
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct CopyQuery {

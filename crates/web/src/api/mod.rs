@@ -54,6 +54,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(mediation::start_signing))
         .routes(routes!(mediation::mediator_sign))
         .routes(routes!(mediation::seal))
+        .routes(routes!(mediation::paper_signed))
         .routes(routes!(mediation::pdf))
         .routes(routes!(mediation::serve))
         .routes(routes!(mediation::apply_confirmation))

@@ -35,6 +35,8 @@ struct AdminPage {
     rules: String,
     unit_kinds: Vec<(&'static str, String)>,
     roles: Vec<(&'static str, String)>,
+    /// The SMS outbox, newest first.
+    outbox: Vec<store::mediation::OutboxMessage>,
 }
 
 fn admin_only(session: &Session) -> Result<(), UiError> {
@@ -65,6 +67,7 @@ pub async fn page(State(state): State<AppState>, session: Session) -> Result<Res
         rules: pretty(&store.triage_rules().await?),
         unit_kinds: options(t, "unit_kind", UnitKind::ALL, UnitKind::as_str),
         roles: options(t, "role", Role::ALL, Role::as_str),
+        outbox: store.outbox(&session.viewer, 50).await?,
         page,
     };
     Ok(render(StatusCode::OK, &admin, shown_flash))

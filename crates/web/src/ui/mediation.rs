@@ -108,6 +108,7 @@ pub async fn act(
             api::mediator_signature(&state, viewer, id, form.get("signature")).await.map(|_| "调解员已签名")
         }
         "seal" => api::apply_seal(&state, viewer, id).await.map(|_| "已加盖电子印章，协议生效"),
+        "paper-signed" => api::record_paper_signing(&state, viewer, id).await.map(|_| "已登记书面签署，协议生效"),
         "service" => {
             let link = |token: &str| format!("{site}/served/{token}");
             state
