@@ -1344,6 +1344,15 @@ impl Store {
         })
     }
 
+    /// One evidence file of a case, if the viewer sees the case.
+    pub async fn evidence_get(&self, viewer: &Viewer, case_id: i64, id: i64) -> Result<EvidenceView> {
+        self.evidence_list(viewer, case_id)
+            .await?
+            .into_iter()
+            .find(|e| e.id == id)
+            .ok_or(StoreError::NotFound { what: "evidence" })
+    }
+
     /// A case's evidence.
     pub async fn evidence_list(&self, viewer: &Viewer, case_id: i64) -> Result<Vec<EvidenceView>> {
         self.case_row(viewer, case_id).await?;

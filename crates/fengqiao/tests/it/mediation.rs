@@ -250,6 +250,9 @@ async fn evidence_uploads_are_checked(app: TestApp) {
     let evidence: Value = response.json().await.unwrap();
     assert_eq!(evidence["sha256"], store::blobs::sha256_hex(&png));
     assert_eq!(evidence["name"], "照片.png");
+    let file = app.client.get(format!("{path}/{}", evidence["id"])).bearer_auth(&mediator).send().await.unwrap();
+    assert_eq!(file.headers()["content-type"], "image/png");
+    assert_eq!(file.bytes().await.unwrap().to_vec(), png, "the file comes back as uploaded");
 
     let too_big = upload("image/png", [png.clone(), vec![0; 10 * 1024 * 1024]].concat()).await.unwrap();
     assert_eq!(too_big.status(), StatusCode::PAYLOAD_TOO_LARGE);

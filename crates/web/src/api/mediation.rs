@@ -536,6 +536,31 @@ pub async fn evidence_list(
     Ok(Json(state.store.evidence_list(&viewer, case).await?))
 }
 
+/// One evidence file, as uploaded (its content checked against its SHA-256).
+#[utoipa::path(get, path = "/api/v1/cases/{id}/evidence/{evidence_id}", tag = "mediation", security(("bearer" = [])), params(("id" = i64, Path), ("evidence_id" = i64, Path)),
+    responses((status = 200, body = Vec<u8>), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn evidence_file(
+    State(state): State<AppState>,
+    Auth(viewer): Auth,
+    Path((case, evidence)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    evidence_download(&state, &viewer, &case, &evidence).await
+}
+
+/// The evidence file's bytes with its type (shared by the API and the UI).
+pub async fn evidence_download(
+    state: &AppState,
+    viewer: &Viewer,
+    case: &str,
+    evidence: &str,
+) -> Result<Response, ApiError> {
+    let case = path_id(case, "case")?;
+    let evidence = path_id(evidence, "evidence")?;
+    let file = state.store.evidence_get(viewer, case, evidence).await?;
+    let bytes = state.blobs.get(&file.sha256)?;
+    Ok(([(header::CONTENT_TYPE, file.content_type)], bytes).into_response())
+}
+
 /// Mediators for the case, best first, each with the reasons (speciality, region, load, rating).
 #[utoipa::path(get, path = "/api/v1/cases/{id}/mediators", tag = "mediation", security(("bearer" = [])), params(("id" = i64, Path)),
     responses((status = 200, body = Vec<MediatorCandidate>), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]

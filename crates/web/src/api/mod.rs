@@ -62,6 +62,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(mediation::performance))
         .routes(routes!(mediation::signing_view, mediation::sign))
         .routes(routes!(mediation::evidence_upload, mediation::evidence_list))
+        .routes(routes!(mediation::evidence_file))
         .routes(routes!(mediation::mediators))
         .routes(routes!(mediation::outbox))
         .routes(routes!(sessions::list, sessions::schedule))

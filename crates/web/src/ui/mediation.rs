@@ -277,6 +277,15 @@ pub async fn evidence(
     }
 }
 
+/// An evidence file, for staff who see the case.
+pub async fn evidence_file(
+    State(state): State<AppState>,
+    Path((case, evidence)): Path<(String, String)>,
+    session: Session,
+) -> Result<Response, UiError> {
+    Ok(api::evidence_download(&state, &session.viewer, &case, &evidence).await?)
+}
+
 #[derive(Template)]
 #[template(path = "sign.html")]
 struct SignPage {
