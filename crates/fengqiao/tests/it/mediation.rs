@@ -153,6 +153,20 @@ async fn an_agreement_from_draft_to_confirmation_and_performance(app: TestApp) {
     let documents = agreement["documents"].as_object().unwrap();
     assert_eq!(documents.len(), 3, "the archive copy and one per party: {documents:?}");
 
+    // Reminders (the scheduler's pass): a term due within 3 days, the confirmation window's
+    // last week; each message once.
+    let at = |t: &str| chrono::DateTime::parse_from_rfc3339(t).unwrap().with_timezone(&chrono::Utc);
+    let term_due = app.store.agreement_reminders(at("2026-11-10T09:00:00+08:00")).await.unwrap();
+    assert_eq!(term_due, 2, "term 2 (due 11-12) to both parties; term 1 is due 11-30");
+    assert_eq!(app.store.agreement_reminders(at("2026-11-10T10:00:00+08:00")).await.unwrap(), 0, "sent once");
+    let window = app.store.agreement_reminders(at("2026-11-26T09:00:00+08:00")).await.unwrap();
+    assert_eq!(window, 2, "the confirmation window closes 12-02");
+    let admin = app.login("admin").await;
+    let (_, outbox) = app.get("/api/v1/outbox", &admin).await;
+    let bodies: Vec<&str> = outbox.as_array().unwrap().iter().map(|m| m["body"].as_str().unwrap()).collect();
+    assert!(bodies.iter().any(|b| b.contains("第 2 条应于 2026-11-12 前履行")), "{bodies:?}");
+    assert!(bodies.iter().any(|b| b.contains("司法确认")), "{bodies:?}");
+
     // The PDF: Chinese text extractable, the signed copy's hash in the history.
     let response = app.client.get(format!("{}{path}/pdf", app.base)).bearer_auth(&mediator).send().await.unwrap();
     assert_eq!(response.headers()["content-type"], "application/pdf");
