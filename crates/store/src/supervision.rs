@@ -111,6 +111,8 @@ pub struct NoticeFilter {
     pub kind: Option<NoticeKind>,
     pub case_id: Option<i64>,
     pub awaiting_reply: bool,
+    /// At most this many, newest first (default and ceiling 500).
+    pub limit: Option<i64>,
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -548,9 +550,21 @@ impl Store {
             args.push(case_id.into());
             sql.push_str(&format!(" AND n.case_id = ${}", args.len()));
         }
-        sql.push_str(" ORDER BY n.issued_at DESC, n.id DESC LIMIT 500");
+        sql.push_str(&format!(
+            " ORDER BY n.issued_at DESC, n.id DESC LIMIT {}",
+            filter.limit.unwrap_or(500).clamp(1, 500)
+        ));
         let rows: Vec<NoticeView> = self.fetch_all(&sql, args).await?;
         Ok(rows.into_iter().map(NoticeView::finish).collect())
+    }
+
+    /// How many notices to the viewer's unit await a written reply: the number beside
+    /// 函单令 on every page, so one count, not a list.
+    pub async fn notices_awaiting_count(&self, viewer: &Viewer) -> Result<i64> {
+        let (count,): (i64,) = self
+            .fetch_one("SELECT COUNT(*) FROM notices WHERE unit_id = $1 AND reply IS NULL", args![viewer.unit_id])
+            .await?;
+        Ok(count)
     }
 
     /// 签收: the recipient unit acknowledges a notice.

@@ -2,10 +2,9 @@
 //! on the blocking pool; the copies fixed when an agreement takes effect are stored by their
 //! hash and served as stored, so the hash recorded in the history matches what is delivered.
 
-use std::sync::{Arc, OnceLock};
+use std::sync::OnceLock;
 
 use axum::http::StatusCode;
-use store::blobs::Blobs;
 use store::mediation::AgreementView;
 
 use crate::AppState;
@@ -56,12 +55,9 @@ fn copy_label(view: &AgreementView, copy: &str) -> String {
     }
 }
 
-fn role_zh(role: &str) -> &'static str {
-    match role {
-        "applicant" => "申请人",
-        "respondent" => "被申请人",
-        _ => "第三人",
-    }
+/// A party role as the (Chinese) agreement prints it: the UI's own label.
+fn role_zh(role: &str) -> String {
+    crate::ui::i18n::T::default().code("party_role", role)
 }
 
 fn date_zh(rfc3339: &str) -> String {
@@ -97,7 +93,7 @@ pub async fn render(state: &AppState, view: &AgreementView, copy: &str) -> Resul
             .parties
             .iter()
             .map(|p| docs::Party {
-                role: role_zh(&p.role).to_owned(),
+                role: role_zh(&p.role),
                 name: p.name.clone(),
                 id_number: p.id_number.clone(),
                 address: state.store.agreement_party_address(p),
@@ -154,9 +150,4 @@ pub async fn pdf(state: &AppState, view: &AgreementView, copy: &str) -> Result<V
         None if view.status == "effective" && !view.documents.is_empty() => Err(ApiError::not_found("file")),
         None => render(state, view, copy).await,
     }
-}
-
-/// Shared handles for the documents of a node.
-pub fn blobs(data_dir: &std::path::Path) -> Arc<Blobs> {
-    Arc::new(Blobs::new(data_dir))
 }

@@ -50,7 +50,14 @@ impl AppState {
         search: Arc<search::SearchIndex>,
         data_dir: &std::path::Path,
     ) -> Self {
-        AppState { store, clock, node_id, search, blobs: documents::blobs(data_dir), documents: Default::default() }
+        AppState {
+            store,
+            clock,
+            node_id,
+            search,
+            blobs: Arc::new(store::blobs::Blobs::new(data_dir)),
+            documents: Default::default(),
+        }
     }
 
     pub fn now(&self) -> DateTime<Utc> {

@@ -14,7 +14,7 @@ use store::mediation::SigningView;
 use store::sessions::SessionInput;
 
 use super::i18n::T;
-use super::session::{CSRF_FIELD, FormData, LOGIN_COOKIE, cookie, public_form_token};
+use super::session::{FormData, public_form_ok, public_form_token};
 use super::{Posted, Session, UiError, china_local_time, current_ui_lang, error_text, redirect_with, render};
 use crate::AppState;
 use crate::api::mediation::{
@@ -334,8 +334,7 @@ pub async fn sign(
 ) -> Response {
     let t = T { lang: current_ui_lang() };
     let form = FormData::parse(&body).unwrap_or_default();
-    let double_submit = matches!((cookie(&headers, LOGIN_COOKIE), form.get(CSRF_FIELD)), (Some(c), Some(f)) if c == f);
-    if !double_submit {
+    if !public_form_ok(&headers, &form) {
         return UiError::Csrf.into_response();
     }
     match api::sign_with(&state, &token, form.get("code"), form.get("signature")).await {

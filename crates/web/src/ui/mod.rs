@@ -110,6 +110,8 @@ pub struct Page {
     pub unit_name: String,
     pub nav: Vec<NavLink>,
     pub flash: Option<Flash>,
+    /// Notices to the user's unit awaiting a written reply.
+    pub awaiting: i64,
     /// The current path with its query, for the language switcher to come back to.
     pub here: String,
 }
@@ -118,11 +120,7 @@ impl Page {
     pub async fn new(state: &AppState, session: &Session, title: &str, here: &str) -> Result<Page, UiError> {
         let t = session.t;
         let role = session.viewer.role;
-        let awaiting = state
-            .store
-            .notices(&session.viewer, &store::supervision::NoticeFilter { awaiting_reply: true, ..Default::default() })
-            .await?
-            .len() as i64;
+        let awaiting = state.store.notices_awaiting_count(&session.viewer).await?;
         let unit_name = state.store.unit(session.viewer.unit_id).await?.map(|u| u.name).unwrap_or_default();
         let section = here.split(['/', '?']).nth(1).unwrap_or_default();
         let mut nav = vec![("/workbench", "工作台")];
@@ -159,6 +157,7 @@ impl Page {
             unit_name,
             nav,
             flash: session.flash.as_ref().map(|(kind, text)| Flash { kind, text: text.clone() }),
+            awaiting,
             here: here.to_owned(),
         })
     }

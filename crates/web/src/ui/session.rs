@@ -235,6 +235,11 @@ fn safe_next(next: Option<&str>) -> String {
     }
 }
 
+/// Whether a form shown without a session came back with the token of its cookie.
+pub fn public_form_ok(headers: &HeaderMap, form: &FormData) -> bool {
+    matches!((cookie(headers, LOGIN_COOKIE), form.get(CSRF_FIELD)), (Some(c), Some(f)) if same(c, f))
+}
+
 /// A CSRF token for a form shown without a session, and the cookie that must come back with it.
 pub fn public_form_token() -> (String, HeaderValue) {
     let token = hex(&crypto::random_bytes::<16>());
@@ -259,9 +264,7 @@ pub async fn login(State(state): State<AppState>, headers: HeaderMap, body: Byte
     let form = FormData::parse(&body).unwrap_or_default();
     let next = safe_next(form.get("next"));
     let username = form.get("username").unwrap_or_default().to_owned();
-    let double_submit =
-        matches!((cookie(&headers, LOGIN_COOKIE), form.get(CSRF_FIELD)), (Some(c), Some(f)) if same(c, f));
-    if !double_submit {
+    if !public_form_ok(&headers, &form) {
         return UiError::Csrf.into_response();
     }
     let password = form.get("password").unwrap_or_default();

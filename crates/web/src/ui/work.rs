@@ -40,9 +40,8 @@ pub struct WorkList {
 struct Workbench {
     page: Page,
     lists: Vec<WorkList>,
-    /// The first of the notices awaiting a reply.
+    /// The first of the notices awaiting a reply (their number is `page.awaiting`).
     notices: Vec<NoticeLine>,
-    awaiting_count: usize,
 }
 
 /// A notice as the UI lists it.
@@ -134,13 +133,11 @@ pub async fn workbench(State(state): State<AppState>, session: Session) -> Resul
         let (items, total) = rows(&state, viewer, filter).await?;
         lists.push(WorkList { title, empty, more, total, lines: case_lines(t, items, &units, now) });
     }
-    let awaiting =
-        state.store.notices(viewer, &NoticeFilter { awaiting_reply: true, ..NoticeFilter::default() }).await?;
+    let first = NoticeFilter { awaiting_reply: true, limit: Some(SHORT_LIST), ..NoticeFilter::default() };
+    let notices = notice_lines(t, state.store.notices(viewer, &first).await?, viewer);
     let page = Page::new(&state, &session, "工作台", "/workbench").await?;
     let shown_flash = page.flash.is_some();
-    let awaiting_count = awaiting.len();
-    let notices = notice_lines(t, awaiting.into_iter().take(SHORT_LIST as usize).collect(), viewer);
-    Ok(render(StatusCode::OK, &Workbench { page, lists, notices, awaiting_count }, shown_flash))
+    Ok(render(StatusCode::OK, &Workbench { page, lists, notices }, shown_flash))
 }
 
 /// A case on the dispatch board, with its suggested route.
@@ -242,8 +239,6 @@ pub async fn inbox(State(state): State<AppState>, session: Session) -> Result<Re
 struct NoticesPage {
     page: Page,
     notices: Vec<NoticeLine>,
-    /// How many there are (up to the store's bound of 500).
-    total: usize,
 }
 
 /// Notices shown on one page.
@@ -252,17 +247,17 @@ const NOTICES_PAGE: usize = 50;
 /// Reminder letters, warning notices and supervision orders the viewer may see.
 pub async fn notices(State(state): State<AppState>, session: Session) -> Result<Response, UiError> {
     // Those awaiting the viewer's reply first, then the latest of the rest.
-    let awaiting_filter = NoticeFilter { awaiting_reply: true, ..NoticeFilter::default() };
+    let limit = Some(NOTICES_PAGE as i64);
+    let awaiting_filter = NoticeFilter { awaiting_reply: true, limit, ..NoticeFilter::default() };
     let mut all = state.store.notices(&session.viewer, &awaiting_filter).await?;
     let awaiting: std::collections::HashSet<i64> = all.iter().map(|n| n.id).collect();
-    let rest = state.store.notices(&session.viewer, &NoticeFilter::default()).await?;
+    let rest = state.store.notices(&session.viewer, &NoticeFilter { limit, ..NoticeFilter::default() }).await?;
     all.extend(rest.into_iter().filter(|n| !awaiting.contains(&n.id)));
-    let total = all.len();
     all.truncate(NOTICES_PAGE);
     let notices = notice_lines(session.t, all, &session.viewer);
     let page = Page::new(&state, &session, "函单令", "/notices").await?;
     let shown_flash = page.flash.is_some();
-    Ok(render(StatusCode::OK, &NoticesPage { page, notices, total }, shown_flash))
+    Ok(render(StatusCode::OK, &NoticesPage { page, notices }, shown_flash))
 }
 
 pub async fn notice_acknowledge(
