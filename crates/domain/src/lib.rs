@@ -2,6 +2,7 @@
 //! no clock reads — `now` is always a parameter — so that every rule is tested with plain unit
 //! and property tests.
 
+pub mod authz;
 pub mod calendar;
 pub mod case;
 pub mod case_number;

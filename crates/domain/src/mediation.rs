@@ -10,6 +10,7 @@ use utoipa::ToSchema;
 
 use crate::calendar::{Calendar, Reckoning};
 use crate::case::Category;
+use crate::org::coded_enum;
 use crate::validation::{Checker, FieldError, Message};
 
 /// Days after the agreement takes effect within which the parties jointly apply for judicial
@@ -62,6 +63,102 @@ pub struct Term {
     pub text: String,
     #[schema(value_type = Option<String>)]
     pub due: Option<NaiveDate>,
+}
+
+coded_enum! {
+    /// The state of a mediation agreement: 草稿 → 签署中 → 已生效. An oral agreement, and a
+    /// written one signed on paper, take effect without the signing stage.
+    AgreementStatus {
+        Draft = "draft",
+        Signing = "signing",
+        Effective = "effective",
+    }
+}
+
+/// A step in an agreement's life; each is allowed in exactly one status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AgreementStep {
+    Edit,
+    SendForSigning,
+    /// Record a written draft as signed and sealed on paper.
+    RecordPaperSigning,
+    PartySign,
+    MediatorSign,
+    Seal,
+    /// 送达: serve the effective agreement on the parties.
+    Serve,
+    ApplyForConfirmation,
+    RecordPerformance,
+}
+
+/// A step refused because of the agreement's status (409).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotNow {
+    /// `not_draft` | `not_signing` | `not_effective`
+    pub code: &'static str,
+    pub message: Message,
+}
+
+impl AgreementStep {
+    pub const ALL: &'static [AgreementStep] = &[
+        AgreementStep::Edit,
+        AgreementStep::SendForSigning,
+        AgreementStep::RecordPaperSigning,
+        AgreementStep::PartySign,
+        AgreementStep::MediatorSign,
+        AgreementStep::Seal,
+        AgreementStep::Serve,
+        AgreementStep::ApplyForConfirmation,
+        AgreementStep::RecordPerformance,
+    ];
+
+    /// The status the step is taken in: the whole state machine.
+    pub fn requires(self) -> AgreementStatus {
+        use AgreementStep::*;
+        match self {
+            Edit | SendForSigning | RecordPaperSigning => AgreementStatus::Draft,
+            PartySign | MediatorSign | Seal => AgreementStatus::Signing,
+            Serve | ApplyForConfirmation | RecordPerformance => AgreementStatus::Effective,
+        }
+    }
+
+    /// The status after the step.
+    pub fn leads_to(self) -> AgreementStatus {
+        match self {
+            AgreementStep::SendForSigning => AgreementStatus::Signing,
+            AgreementStep::RecordPaperSigning | AgreementStep::Seal => AgreementStatus::Effective,
+            step => step.requires(),
+        }
+    }
+
+    /// Whether the step may be taken in `status`, and if not, why in words.
+    pub fn check(self, status: AgreementStatus) -> Result<(), NotNow> {
+        if status == self.requires() { Ok(()) } else { Err(self.refusal()) }
+    }
+
+    /// Why the step cannot be taken now: the agreement is not in the status it requires.
+    pub fn refusal(self) -> NotNow {
+        use AgreementStep::*;
+        let (zh, en) = match self {
+            Edit => ("协议已进入签署，不能再修改", "the agreement is being signed and can no longer be edited"),
+            SendForSigning => ("协议不在草稿状态，不能发起签署", "only a draft can be sent for signing"),
+            RecordPaperSigning => {
+                ("只有书面协议的草稿可以登记为书面签署", "only a written draft can be recorded as signed on paper")
+            }
+            PartySign | MediatorSign | Seal => ("协议不在签署阶段", "the agreement is not being signed"),
+            Serve => ("协议生效后才能送达", "serve the agreement once it has taken effect"),
+            ApplyForConfirmation => ("协议生效后才能申请司法确认", "apply once the agreement has taken effect"),
+            RecordPerformance => {
+                ("协议生效后才能记录履行情况", "record performance once the agreement has taken effect")
+            }
+        };
+        let code = match self.requires() {
+            AgreementStatus::Draft => "not_draft",
+            AgreementStatus::Signing => "not_signing",
+            AgreementStatus::Effective => "not_effective",
+        };
+        NotNow { code, message: Message::new(zh, en) }
+    }
 }
 
 /// written | oral
@@ -377,5 +474,23 @@ mod tests {
         );
         assert_eq!(ranked.iter().map(|m| m.user_id).collect::<Vec<_>>(), [2, 3, 1]);
         assert!(ranked[0].reasons.iter().any(|r| r.contains("擅长")));
+    }
+    /// The state machine as a table: each step in each status.
+    #[test]
+    fn each_agreement_step_is_allowed_in_exactly_one_status() {
+        for &step in AgreementStep::ALL {
+            let allowed: Vec<AgreementStatus> =
+                AgreementStatus::ALL.iter().copied().filter(|&s| step.check(s).is_ok()).collect();
+            assert_eq!(allowed, [step.requires()], "{step:?}");
+            for &status in AgreementStatus::ALL.iter().filter(|&&s| s != step.requires()) {
+                let refusal = step.check(status).unwrap_err();
+                assert_eq!(refusal.code, format!("not_{}", step.requires().as_str()), "{step:?} in {status}");
+                assert!(!refusal.message.zh.is_empty());
+            }
+        }
+        assert_eq!(AgreementStep::SendForSigning.leads_to(), AgreementStatus::Signing);
+        assert_eq!(AgreementStep::Seal.leads_to(), AgreementStatus::Effective);
+        assert_eq!(AgreementStep::RecordPaperSigning.leads_to(), AgreementStatus::Effective);
+        assert_eq!(AgreementStep::PartySign.leads_to(), AgreementStatus::Signing);
     }
 }

@@ -196,30 +196,6 @@ coded_enum! {
     }
 }
 
-impl Role {
-    /// Roles whose work needs a party's full ID number and phone (to verify identity, to make
-    /// contact, to file with the court). They still see masked values unless they ask, and
-    /// every full view is recorded. Leaders read dashboards; admins run the system; grid
-    /// workers report: none of them needs the full values.
-    pub fn may_reveal_personal_data(self) -> bool {
-        matches!(self, Role::Intake | Role::Dispatcher | Role::Handler | Role::Mediator | Role::Court)
-    }
-
-    /// Roles that may register a case (every staff role that meets disputes at first hand).
-    pub fn may_register_cases(self) -> bool {
-        matches!(
-            self,
-            Role::Intake
-                | Role::Dispatcher
-                | Role::Handler
-                | Role::Mediator
-                | Role::GridWorker
-                | Role::Court
-                | Role::Leader
-        )
-    }
-}
-
 coded_enum! {
     /// The kind of a unit (PRODUCT.md "The organisation model").
     UnitKind {

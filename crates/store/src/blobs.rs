@@ -42,11 +42,17 @@ impl Blobs {
         }
         let dir = path.parent().unwrap_or(&self.root);
         std::fs::create_dir_all(dir).map_err(io(dir))?;
-        // Written under a temporary name and renamed, so a reader never sees half a file.
-        let temporary = dir.join(format!(".{sha}.{}", std::process::id()));
-        let mut file = std::fs::File::create(&temporary).map_err(io(&temporary))?;
-        file.write_all(bytes).and_then(|()| file.sync_all()).map_err(io(&temporary))?;
-        std::fs::rename(&temporary, &path).map_err(io(&path))?;
+        // Written under a temporary name of its own and renamed, so a reader never sees half a
+        // file, and writers of the same content at the same moment do not share one (the last
+        // rename wins with the same bytes).
+        let nonce = domain::history::hex(&crate::crypto::random_bytes::<8>());
+        let temporary = dir.join(format!(".{sha}.{nonce}"));
+        let mut file = crate::crypto::create_private(&temporary).map_err(io(&temporary))?;
+        let written = file.write_all(bytes).and_then(|()| file.sync_all()).and_then(|()| std::fs::rename(&temporary, &path));
+        if let Err(source) = written {
+            let _ = std::fs::remove_file(&temporary);
+            return Err(StoreError::Io { path: path.display().to_string(), source });
+        }
         Ok(sha)
     }
 
@@ -76,6 +82,25 @@ mod tests {
         std::fs::write(blobs.path(&sha).unwrap(), b"tampered").unwrap();
         assert!(blobs.get(&sha).is_err());
         assert!(matches!(blobs.get("../../etc/passwd"), Err(StoreError::NotFound { .. })));
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    /// Two parties' signature pads send the same image at the same moment: every write succeeds.
+    #[test]
+    fn the_same_content_written_at_once_by_many_writers_is_stored_once() {
+        let dir = std::env::temp_dir().join(format!("fq-blobs-race-{}", std::process::id()));
+        let blobs = std::sync::Arc::new(Blobs::new(&dir));
+        let writers: Vec<_> = (0..16)
+            .map(|_| {
+                let blobs = blobs.clone();
+                std::thread::spawn(move || blobs.put(&[42u8; 100_000]).map_err(|e| e.to_string()))
+            })
+            .collect();
+        for writer in writers {
+            assert_eq!(writer.join().unwrap(), Ok(sha256_hex(&[42u8; 100_000])));
+        }
+        let files = std::fs::read_dir(blobs.root.join(&sha256_hex(&[42u8; 100_000])[..2])).unwrap().count();
+        assert_eq!(files, 1, "one file, no temporary left behind");
         std::fs::remove_dir_all(dir).unwrap();
     }
 }

@@ -2,6 +2,7 @@
 //! concurrency, and the hash-chained history every change appends to.
 
 use chrono::{DateTime, Datelike, Duration, Utc};
+use domain::authz::{self, Permission, Resource};
 use domain::case::{Category, NewCase, NewParty, Outcome, PartyKind, Risk, Status};
 use domain::history::{EventFields, GENESIS, event_hash};
 use domain::identity::mask_middle;
@@ -372,12 +373,7 @@ fn mask_address(address: &str) -> String {
 impl Store {
     /// 登记: registers a case, suggests category, risk and route, and appends the first event.
     pub async fn case_register(&self, viewer: &Viewer, new: NewCase, now: DateTime<Utc>) -> Result<RegisteredCase> {
-        if !viewer.role.may_register_cases() {
-            return Err(StoreError::forbidden(
-                "当前角色无权登记案件",
-                format!("the role {} may not register cases", viewer.role),
-            ));
-        }
+        authz::may(viewer.role, Permission::CaseRegister, Resource::ANY)?;
         let unit = self.unit(viewer.unit_id).await?.ok_or(StoreError::NotFound { what: "unit" })?;
         let unit_region = RegionCode::parse(&unit.region_code).map_err(|e| StoreError::Setup(e.to_string()))?;
         let context = self.clock_context().await?;
@@ -716,12 +712,7 @@ impl Store {
         let row = self.case_row(viewer, id).await?;
         let revealed = match reveal {
             Some(request) => {
-                if !viewer.role.may_reveal_personal_data() {
-                    return Err(StoreError::forbidden(
-                        format!("{} 角色无权查看完整个人信息", workflow::role_zh(viewer.role)),
-                        format!("the role {} may not see full personal data", viewer.role),
-                    ));
-                }
+                authz::may(viewer.role, Permission::PersonalDataReveal, Resource::ANY)?;
                 let mut tx = self.begin().await?;
                 let head = lock_head(&mut tx, id).await?;
                 append_event(

@@ -100,6 +100,18 @@ impl StoreError {
     }
 }
 
+impl From<domain::mediation::NotNow> for StoreError {
+    fn from(refusal: domain::mediation::NotNow) -> Self {
+        StoreError::Conflict { code: refusal.code, message: refusal.message }
+    }
+}
+
+impl From<domain::authz::Denial> for StoreError {
+    fn from(denial: domain::authz::Denial) -> Self {
+        StoreError::Forbidden { message: denial.message() }
+    }
+}
+
 /// The signed-in user a request acts for: who they are and what they may see.
 #[derive(Debug, Clone)]
 pub struct Viewer {

@@ -8,12 +8,12 @@
 //! and codes are stored as SHA-256 only; a code is tried at most [`MAX_CODE_ATTEMPTS`] times.
 
 use chrono::{DateTime, Duration, Utc};
+use domain::authz::{self, Permission, Resource};
 use domain::case::{Category, Status};
 use domain::mediation::{
-    self, AgreementContent, AgreementForm, MediatorCandidate, confirmation_deadline, confirmation_warnings,
-    paper_required,
+    self, AgreementContent, AgreementForm, AgreementStatus, AgreementStep, MediatorCandidate, confirmation_deadline,
+    confirmation_warnings, paper_required,
 };
-use domain::org::Role;
 use domain::validation::{FieldError, Message};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -94,8 +94,7 @@ pub struct AgreementView {
     pub case_number: String,
     /// written | oral
     pub form: AgreementForm,
-    /// draft | signing | effective
-    pub status: String,
+    pub status: AgreementStatus,
     /// Changes with every edit of a draft; send it back with the next edit.
     pub revision: i64,
     pub content: AgreementContent,
@@ -151,6 +150,11 @@ const AGREEMENT_COLUMNS: &str = "id, case_id, form, status, revision, content, p
 impl AgreementRow {
     fn form(&self) -> AgreementForm {
         if self.form == "oral" { AgreementForm::Oral } else { AgreementForm::Written }
+    }
+
+    fn status(&self) -> Result<AgreementStatus> {
+        AgreementStatus::parse(&self.status)
+            .ok_or_else(|| StoreError::Setup(format!("agreement {} has an unknown status {}", self.id, self.status)))
     }
 
     fn content(&self) -> Result<AgreementContent> {
@@ -218,17 +222,6 @@ fn not_found() -> StoreError {
     StoreError::NotFound { what: "agreement" }
 }
 
-/// What may act on an agreement: mediators and handlers of a unit handling the case.
-fn may_mediate(viewer: &Viewer) -> Result<()> {
-    if matches!(viewer.role, Role::Mediator | Role::Handler) {
-        return Ok(());
-    }
-    Err(StoreError::forbidden(
-        "只有承办单位的调解员或承办人可以办理调解协议",
-        "only a mediator or handler of the handling unit may do this",
-    ))
-}
-
 fn conflict(code: &'static str, zh: &str, en: &str) -> StoreError {
     StoreError::conflict(code, zh, en)
 }
@@ -273,6 +266,7 @@ impl Store {
                 args![row.id],
             )
             .await?;
+        let parties = self.agreement_parties(&row).await?;
         let content = row.content()?;
         let confirmed = confirmation.as_ref().is_some_and(|c| c.4.as_deref() == Some("confirmed"));
         let terms = content
@@ -297,9 +291,9 @@ impl Store {
             case_id: row.case_id,
             case_number,
             form: row.form(),
-            status: row.status.clone(),
+            status: row.status()?,
             revision: row.revision,
-            parties: row.parties()?,
+            parties,
             paper_required: row.paper_required.clone(),
             warnings: serde_json::from_str(&row.warnings).unwrap_or_default(),
             mediator: row.mediator.clone(),
@@ -355,23 +349,57 @@ impl Store {
         Ok(views)
     }
 
-    /// Checks that the viewer's unit handles the case and that it is being handled.
-    pub(crate) async fn handling_case(&self, viewer: &Viewer, case_id: i64) -> Result<crate::cases::CaseRow> {
-        may_mediate(viewer)?;
-        let row = self.case_row(viewer, case_id).await?;
-        let (assigned,): (i64,) = self
-            .fetch_one(
-                "SELECT COUNT(*) FROM case_units WHERE case_id = $1 AND unit_id = $2",
-                args![case_id, viewer.unit_id],
+    /// The agreement's parties with their signatures. `agreement_signers` is the one record of
+    /// a party's signature: the row's party list is the snapshot taken at drafting and never
+    /// changes. A written agreement that took effect without signing links was signed on paper,
+    /// by every party, when it took effect.
+    async fn agreement_parties(&self, row: &AgreementRow) -> Result<Vec<AgreementParty>> {
+        let signatures: Vec<(i64, Option<i64>, Option<String>)> = self
+            .fetch_all(
+                "SELECT party_index, signed_at, signature FROM agreement_signers WHERE agreement_id = $1",
+                args![row.id],
             )
             .await?;
-        if assigned == 0 && row.lead_unit_id() != Some(viewer.unit_id) {
-            return Err(StoreError::forbidden(
-                "只有承办此案的单位可以办理调解协议",
-                "only a unit handling the case may do this",
-            ));
+        let on_paper = signatures.is_empty()
+            && row.status()? == AgreementStatus::Effective
+            && row.form() == AgreementForm::Written;
+        let mut parties = row.parties()?;
+        for party in &mut parties {
+            let signed = signatures.iter().find(|(index, _, _)| *index == party.index as i64);
+            (party.signed_at, party.signature) = match signed {
+                Some((_, at, signature)) => (at.map(rfc3339), signature.clone()),
+                None if on_paper => (row.effective_at.map(rfc3339), None),
+                None => (None, None),
+            };
         }
+        Ok(parties)
+    }
+
+    /// The case, if the viewer sees it and the policy grants `permission` on it — knowing
+    /// whether the viewer's unit handles it (lead or assisting).
+    pub(crate) async fn case_for(
+        &self,
+        viewer: &Viewer,
+        case_id: i64,
+        permission: Permission,
+    ) -> Result<crate::cases::CaseRow> {
+        let row = self.case_row(viewer, case_id).await?;
+        let handling = row.lead_unit_id() == Some(viewer.unit_id) || {
+            let (assigned,): (i64,) = self
+                .fetch_one(
+                    "SELECT COUNT(*) FROM case_units WHERE case_id = $1 AND unit_id = $2",
+                    args![case_id, viewer.unit_id],
+                )
+                .await?;
+            assigned > 0
+        };
+        authz::may(viewer.role, permission, Resource { handling, addressed: false })?;
         Ok(row)
+    }
+
+    /// The case, if the viewer's unit handles it and the viewer may mediate.
+    pub(crate) async fn handling_case(&self, viewer: &Viewer, case_id: i64) -> Result<crate::cases::CaseRow> {
+        self.case_for(viewer, case_id, Permission::Mediate).await
     }
 
     /// Drafts an agreement (art. 29) from the case's parties; an oral one is recorded as
@@ -488,13 +516,7 @@ impl Store {
     ) -> Result<AgreementView> {
         let row = self.agreement_row(viewer, id).await?;
         let case = self.handling_case(viewer, row.case_id).await?;
-        if row.status != "draft" {
-            return Err(conflict(
-                "not_draft",
-                "协议已进入签署，不能再修改",
-                "the agreement is being signed and can no longer be edited",
-            ));
-        }
+        AgreementStep::Edit.check(row.status()?)?;
         let category = Category::parse(case.category()).unwrap_or(Category::Other);
         let paper = paper_required(category, &content).map(|m| m.zh);
         let warnings: Vec<String> = confirmation_warnings(category, &content).into_iter().map(|m| m.zh).collect();
@@ -530,13 +552,7 @@ impl Store {
     ) -> Result<AgreementView> {
         let row = self.agreement_row(viewer, id).await?;
         self.handling_case(viewer, row.case_id).await?;
-        if row.status != "draft" {
-            return Err(conflict(
-                "not_draft",
-                "协议不在草稿状态，不能发起签署",
-                "only a draft can be sent for signing",
-            ));
-        }
+        AgreementStep::SendForSigning.check(row.status()?)?;
         if let Some(why) = &row.paper_required {
             return Err(StoreError::Conflict {
                 code: "paper_required",
@@ -573,11 +589,7 @@ impl Store {
             )
             .await?;
         if changed == 0 {
-            return Err(conflict(
-                "not_draft",
-                "协议不在草稿状态，不能发起签署",
-                "only a draft can be sent for signing",
-            ));
+            return Err(AgreementStep::SendForSigning.refusal().into());
         }
         for p in &parties {
             let token = new_token();
@@ -717,21 +729,16 @@ impl Store {
         }
         let sql = format!("SELECT {AGREEMENT_COLUMNS} FROM agreements WHERE id = $1");
         let row: AgreementRow = tx.fetch_one(&sql, args![agreement_id]).await?;
-        let mut parties = row.parties()?;
-        let name = match parties.get_mut(party_index as usize) {
-            Some(p) => {
-                p.signed_at = Some(rfc3339(now_ms));
-                p.signature = Some(signature.to_owned());
-                p.name.clone()
-            }
-            None => String::new(),
-        };
-        let stored = serde_json::to_string(&parties.iter().map(stored_party).collect::<Vec<_>>()).unwrap_or_default();
-        tx.execute(
-            "UPDATE agreements SET parties = $1, updated_at = $2 WHERE id = $3",
-            args![stored, now_ms, agreement_id],
-        )
-        .await?;
+        let name = row.parties()?.get(party_index as usize).map(|p| p.name.clone()).unwrap_or_default();
+        let still_signing = tx
+            .execute(
+                "UPDATE agreements SET updated_at = $1 WHERE id = $2 AND status = 'signing'",
+                args![now_ms, agreement_id],
+            )
+            .await?;
+        if still_signing == 0 {
+            return Err(AgreementStep::PartySign.refusal().into());
+        }
         let data = json!({ "agreement_id": agreement_id, "party_index": party_index, "signature_sha256": signature });
         append_event_locked(&mut tx, row.case_id, now_ms, &format!("当事人 {name}"), "agreement_signed", &data).await?;
         tx.commit().await?;
@@ -747,13 +754,8 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<AgreementView> {
         let row = self.agreement_row(viewer, id).await?;
-        if viewer.role != Role::Mediator {
-            return Err(StoreError::forbidden("只有调解员可以作为调解员签名", "only a mediator signs as the mediator"));
-        }
-        self.handling_case(viewer, row.case_id).await?;
-        if row.status != "signing" {
-            return Err(conflict("not_signing", "协议不在签署阶段", "the agreement is not being signed"));
-        }
+        self.case_for(viewer, row.case_id, Permission::AgreementMediatorSign).await?;
+        AgreementStep::MediatorSign.check(row.status()?)?;
         if row.mediator_signed_at.is_some() {
             return Err(conflict("already_signed", "调解员已签名", "the mediator has already signed"));
         }
@@ -777,33 +779,21 @@ impl Store {
     pub async fn agreement_paper_signed(&self, viewer: &Viewer, id: i64, now: DateTime<Utc>) -> Result<AgreementView> {
         let row = self.agreement_row(viewer, id).await?;
         self.handling_case(viewer, row.case_id).await?;
-        if row.status != "draft" || row.form() != AgreementForm::Written {
-            return Err(conflict(
-                "not_draft",
-                "只有书面协议的草稿可以登记为书面签署",
-                "only a written draft can be recorded as signed on paper",
-            ));
+        AgreementStep::RecordPaperSigning.check(row.status()?)?;
+        if row.form() != AgreementForm::Written {
+            return Err(AgreementStep::RecordPaperSigning.refusal().into());
         }
         let now_ms = to_ms(now);
-        let mut parties = row.parties()?;
-        for p in &mut parties {
-            p.signed_at = Some(rfc3339(now_ms));
-        }
-        let stored = serde_json::to_string(&parties.iter().map(stored_party).collect::<Vec<_>>()).unwrap_or_default();
         let confirm_by = self.confirm_by(now).await?;
         let mut tx = self.begin().await?;
         let changed = tx
             .execute(
-                "UPDATE agreements SET parties = $1, mediator_signed_at = $2, sealed_at = $2, effective_at = $2, confirm_by = $3, status = 'effective', updated_at = $2 WHERE id = $4 AND status = 'draft'",
-                args![stored, now_ms, confirm_by, id],
+                "UPDATE agreements SET mediator_signed_at = $1, sealed_at = $1, effective_at = $1, confirm_by = $2, status = 'effective', updated_at = $1 WHERE id = $3 AND status = 'draft'",
+                args![now_ms, confirm_by, id],
             )
             .await?;
         if changed == 0 {
-            return Err(conflict(
-                "not_draft",
-                "只有书面协议的草稿可以登记为书面签署",
-                "only a written draft can be recorded as signed on paper",
-            ));
+            return Err(AgreementStep::RecordPaperSigning.refusal().into());
         }
         let data = json!({ "agreement_id": id, "on_paper": true, "effective_at": rfc3339(now_ms), "confirm_by": rfc3339(confirm_by) });
         append_event_locked(&mut tx, row.case_id, now_ms, &viewer.username, "agreement_effective", &data).await?;
@@ -816,17 +806,30 @@ impl Store {
     pub async fn agreement_seal(&self, viewer: &Viewer, id: i64, now: DateTime<Utc>) -> Result<AgreementView> {
         let row = self.agreement_row(viewer, id).await?;
         self.handling_case(viewer, row.case_id).await?;
-        if row.status != "signing" {
-            return Err(conflict("not_signing", "协议不在签署阶段", "the agreement is not being signed"));
+        AgreementStep::Seal.check(row.status()?)?;
+        let not_signing = || StoreError::from(AgreementStep::Seal.refusal());
+        let now_ms = to_ms(now);
+        let mut tx = self.begin().await?;
+        // The agreement row is the lock: a party signing touches it in the same transaction as
+        // their signature, so the seal reads every committed signature and none lands after it.
+        let locked = tx
+            .execute("UPDATE agreements SET updated_at = $1 WHERE id = $2 AND status = 'signing'", args![now_ms, id])
+            .await?;
+        if locked == 0 {
+            return Err(not_signing());
         }
+        let sql = format!("SELECT {AGREEMENT_COLUMNS} FROM agreements WHERE id = $1");
+        let row: AgreementRow = tx.fetch_one(&sql, args![id]).await?;
+        let signatures: Vec<(i64, Option<i64>)> = tx
+            .fetch_all("SELECT party_index, signed_at FROM agreement_signers WHERE agreement_id = $1", args![id])
+            .await?;
         let parties = row.parties()?;
         let signed: Vec<Option<DateTime<Utc>>> = parties
             .iter()
-            .map(|p| {
-                p.signed_at.as_deref().and_then(|s| DateTime::parse_from_rfc3339(s).ok()).map(|t| t.with_timezone(&Utc))
-            })
+            .map(|p| signatures.iter().find(|(index, _)| *index == p.index as i64).and_then(|(_, at)| at.map(from_ms)))
             .collect();
-        let unsigned: Vec<&str> = parties.iter().filter(|p| p.signed_at.is_none()).map(|p| p.name.as_str()).collect();
+        let unsigned: Vec<&str> =
+            parties.iter().zip(&signed).filter(|(_, at)| at.is_none()).map(|(p, _)| p.name.as_str()).collect();
         if !unsigned.is_empty() || row.mediator_signed_at.is_none() {
             let who = if unsigned.is_empty() { "调解员".to_owned() } else { unsigned.join("、") };
             return Err(StoreError::Conflict {
@@ -846,8 +849,6 @@ impl Store {
         )
         .unwrap_or(now);
         let confirm_by = self.confirm_by(effective).await?;
-        let now_ms = to_ms(now);
-        let mut tx = self.begin().await?;
         let changed = tx
             .execute(
                 "UPDATE agreements SET sealed_at = $1, effective_at = $2, confirm_by = $3, status = 'effective', updated_at = $1 WHERE id = $4 AND status = 'signing'",
@@ -855,7 +856,7 @@ impl Store {
             )
             .await?;
         if changed == 0 {
-            return Err(conflict("not_signing", "协议不在签署阶段", "the agreement is not being signed"));
+            return Err(not_signing());
         }
         let data = json!({ "agreement_id": id, "sealed_by": row.committee, "effective_at": rfc3339(to_ms(effective)), "confirm_by": rfc3339(confirm_by) });
         append_event_locked(&mut tx, row.case_id, now_ms, &viewer.username, "agreement_effective", &data).await?;
@@ -927,12 +928,9 @@ impl Store {
         self.handling_case(viewer, row.case_id).await?;
         let documents: serde_json::Map<String, serde_json::Value> =
             row.documents.as_deref().and_then(|d| serde_json::from_str(d).ok()).unwrap_or_default();
-        if row.status != "effective" || documents.is_empty() {
-            return Err(conflict(
-                "not_effective",
-                "协议生效后才能送达",
-                "serve the agreement once it has taken effect",
-            ));
+        AgreementStep::Serve.check(row.status()?)?;
+        if documents.is_empty() {
+            return Err(AgreementStep::Serve.refusal().into());
         }
         let parties = row.parties()?;
         let now_ms = to_ms(now);
@@ -1009,13 +1007,7 @@ impl Store {
     ) -> Result<AgreementView> {
         let row = self.agreement_row(viewer, id).await?;
         let case = self.handling_case(viewer, row.case_id).await?;
-        if row.status != "effective" {
-            return Err(conflict(
-                "not_effective",
-                "协议生效后才能申请司法确认",
-                "apply once the agreement has taken effect",
-            ));
-        }
+        AgreementStep::ApplyForConfirmation.check(row.status()?)?;
         let parties = row.parties()?;
         let required: Vec<&AgreementParty> = parties.iter().filter(|p| p.role != "third_party").collect();
         let missing: Vec<&str> =
@@ -1126,18 +1118,16 @@ impl Store {
         reasons: Option<String>,
         now: DateTime<Utc>,
     ) -> Result<AgreementView> {
-        if viewer.role != Role::Court {
-            return Err(StoreError::forbidden("只有人民法院可以作出确认裁定", "only the court rules on confirmation"));
-        }
         let row = self.agreement_row(viewer, id).await?;
         let application: Option<(i64, Option<String>)> = self
             .fetch_optional("SELECT court_unit_id, decision FROM confirmations WHERE agreement_id = $1", args![id])
             .await?;
+        // A role that never rules is refused first; a court, once there is an application to it.
+        authz::may(viewer.role, Permission::ConfirmationRule, Resource::ADDRESSED)?;
         let (court, decision) = application
             .ok_or_else(|| conflict("not_applied", "尚未申请司法确认", "confirmation has not been applied for"))?;
-        if court != viewer.unit_id {
-            return Err(StoreError::forbidden("申请不是向本院提出的", "the application was made to another court"));
-        }
+        let addressed = court == viewer.unit_id;
+        authz::may(viewer.role, Permission::ConfirmationRule, Resource { addressed, handling: false })?;
         if decision.is_some() {
             return Err(conflict("already_ruled", "已经作出裁定", "the court has already ruled"));
         }
@@ -1170,13 +1160,7 @@ impl Store {
     ) -> Result<AgreementView> {
         let row = self.agreement_row(viewer, id).await?;
         self.handling_case(viewer, row.case_id).await?;
-        if row.status != "effective" {
-            return Err(conflict(
-                "not_effective",
-                "协议生效后才能记录履行情况",
-                "record performance once the agreement has taken effect",
-            ));
-        }
+        AgreementStep::RecordPerformance.check(row.status()?)?;
         if term >= row.content()?.terms.len() {
             return Err(StoreError::invalid(FieldError::new(
                 "term",
@@ -1259,12 +1243,7 @@ impl Store {
 
     /// The SMS outbox, newest first (administrators).
     pub async fn outbox(&self, viewer: &Viewer, limit: i64) -> Result<Vec<OutboxMessage>> {
-        if viewer.role != Role::Admin {
-            return Err(StoreError::forbidden(
-                "只有系统管理员可以查看短信发件箱",
-                "only administrators read the outbox",
-            ));
-        }
+        authz::may(viewer.role, Permission::OutboxRead, Resource::ANY)?;
         let rows: Vec<(i64, String, String, String, i64, Option<i64>)> = self
             .fetch_all(
                 "SELECT id, recipient, body, status, created_at, sent_at FROM outbox ORDER BY id DESC LIMIT $1",
@@ -1442,11 +1421,11 @@ pub struct EvidenceView {
     pub uploaded_at: String,
 }
 
-/// A party as stored in the agreement row: with the ciphers, which the API never shows.
+/// A party as stored in the agreement row: with the ciphers, which the API never shows, and
+/// without signatures, which live in `agreement_signers` only.
 fn stored_party(p: &AgreementParty) -> serde_json::Value {
     json!({
         "index": p.index, "role": p.role, "name": p.name, "id_number": p.id_number,
         "phone_masked": p.phone_masked, "phone_cipher": p.phone_cipher, "address_cipher": p.address_cipher,
-        "signed_at": p.signed_at, "signature": p.signature,
     })
 }

@@ -6,8 +6,8 @@
 //! may choose; 群众点单).
 
 use chrono::{DateTime, Utc};
+use domain::authz::Permission;
 use domain::case::{Outcome, Status};
-use domain::org::Role;
 use domain::validation::{FieldError, Message};
 use domain::workflow::Command;
 use serde::{Deserialize, Serialize};
@@ -359,7 +359,8 @@ impl Store {
     }
 
     /// Assigns the case's mediator: the centre's pick or the party's own choice (群众点单);
-    /// a change on request needs a reason. The handling unit and the centres may assign.
+    /// a change on request needs a reason. The centres may assign, and the handling unit's own
+    /// staff for its cases (`authz::POLICY`).
     pub async fn case_mediator_assign(
         &self,
         viewer: &Viewer,
@@ -369,10 +370,7 @@ impl Store {
         reason: Option<String>,
         now: DateTime<Utc>,
     ) -> Result<CaseMediator> {
-        if !matches!(viewer.role, Role::Mediator | Role::Handler | Role::Dispatcher | Role::Leader) {
-            return Err(StoreError::forbidden("无权指定调解员", "your role may not assign a mediator"));
-        }
-        let case = self.case_row(viewer, case_id).await?;
+        let case = self.case_for(viewer, case_id, Permission::MediatorChoose).await?;
         if !matches!(case.status(), Status::Registered | Status::Accepted | Status::Dispatched | Status::InProgress) {
             return Err(StoreError::conflict("case_closed", "案件已办结，不能再指定调解员", "the case is closed"));
         }

@@ -154,6 +154,10 @@ impl Tx {
             .rows_affected()))
     }
 
+    pub(crate) async fn fetch_all<T: Row>(&mut self, sql: &str, args: Vec<Arg>) -> Result<Vec<T>> {
+        on_tx!(self, |conn| Ok(bind_all!(sqlx::query_as(AssertSqlSafe(sql)), args).fetch_all(conn).await?))
+    }
+
     pub(crate) async fn fetch_optional<T: Row>(&mut self, sql: &str, args: Vec<Arg>) -> Result<Option<T>> {
         on_tx!(self, |conn| Ok(bind_all!(sqlx::query_as(AssertSqlSafe(sql)), args).fetch_optional(conn).await?))
     }

@@ -2,12 +2,13 @@
 //! recomputes its four clocks; a sweep — an idempotent reconciler that any node may run at any
 //! time — issues each notice that is due, exactly once; recipients acknowledge and reply.
 
+use domain::authz::{self, Permission, Resource};
 use std::collections::HashMap;
 
 use chrono::{DateTime, Datelike, Duration, Utc};
 use domain::case::{Category, Channel, Risk, Status};
 use domain::clocks::{self, ClockFacts, ClockKind, ClockState, Deadline, NoticeDue, NoticeKind};
-use domain::org::{RegionCode, Role, UnitKind};
+use domain::org::{RegionCode, UnitKind};
 use domain::validation::{FieldError, Lang, Message};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -474,12 +475,7 @@ impl Store {
         unit_id: Option<i64>,
         now: DateTime<Utc>,
     ) -> Result<NoticeView> {
-        if viewer.role != Role::Leader {
-            return Err(StoreError::forbidden(
-                "只有领导可以手动签发提醒函、预警单和督办令",
-                "only leaders issue notices by hand",
-            ));
-        }
+        authz::may(viewer.role, Permission::NoticeIssue, Resource::ANY)?;
         self.case_row(viewer, case_id).await?;
         let row: ClockRow =
             self.fetch_one(&format!("SELECT {CLOCK_COLUMNS} FROM cases c WHERE c.id = $1"), args![case_id]).await?;
@@ -618,11 +614,9 @@ impl Store {
             if !visible {
                 return Err(StoreError::NotFound { what: "notice" });
             }
-            return Err(StoreError::forbidden(
-                "只有收文单位可以签收和回复",
-                "only the recipient unit acknowledges and replies",
-            ));
         }
+        let addressed = notice.unit_id == viewer.unit_id;
+        authz::may(viewer.role, Permission::NoticeReply, Resource { addressed, handling: false })?;
         Ok(notice)
     }
 

@@ -2,6 +2,7 @@
 //! on the blocking pool; the copies fixed when an agreement takes effect are stored by their
 //! hash and served as stored, so the hash recorded in the history matches what is delivered.
 
+use domain::mediation::AgreementStatus;
 use std::sync::OnceLock;
 
 use axum::http::StatusCode;
@@ -46,7 +47,7 @@ impl Documents {
 
 /// Which copy: `archive` (the committee's), `party-N`, or a draft.
 fn copy_label(view: &AgreementView, copy: &str) -> String {
-    if view.status != "effective" {
+    if view.status != AgreementStatus::Effective {
         return "草稿（未生效，仅供核对）".to_owned();
     }
     match copy.strip_prefix("party-").and_then(|i| i.parse::<usize>().ok()).and_then(|i| view.parties.get(i)) {
@@ -129,7 +130,7 @@ pub async fn render(state: &AppState, view: &AgreementView, copy: &str) -> Resul
 /// Fixes the copies of an effective agreement (archive + one per party): rendered once,
 /// stored by hash, their hashes recorded in the case history.
 pub async fn fix_copies(state: &AppState, view: &AgreementView) -> Result<(), ApiError> {
-    if view.status != "effective" || !view.documents.is_empty() {
+    if view.status != AgreementStatus::Effective || !view.documents.is_empty() {
         return Ok(());
     }
     let mut documents = serde_json::Map::new();
@@ -147,7 +148,9 @@ pub async fn fix_copies(state: &AppState, view: &AgreementView) -> Result<(), Ap
 pub async fn pdf(state: &AppState, view: &AgreementView, copy: &str) -> Result<Vec<u8>, ApiError> {
     match view.documents.get(copy).and_then(|d| d.as_str()) {
         Some(sha) => Ok(state.blobs.get(sha)?),
-        None if view.status == "effective" && !view.documents.is_empty() => Err(ApiError::not_found("file")),
+        None if view.status == AgreementStatus::Effective && !view.documents.is_empty() => {
+            Err(ApiError::not_found("file"))
+        }
         None => render(state, view, copy).await,
     }
 }

@@ -95,6 +95,12 @@ fn what_zh(what: &str) -> &str {
     }
 }
 
+impl From<domain::authz::Denial> for ApiError {
+    fn from(denial: domain::authz::Denial) -> Self {
+        StoreError::from(denial).into()
+    }
+}
+
 impl From<StoreError> for ApiError {
     fn from(error: StoreError) -> Self {
         match error {

@@ -14,6 +14,7 @@ on_both_backends!(
     evidence_uploads_are_checked,
     sessions_refusal_and_the_choice_of_mediator,
     personal_status_is_signed_on_paper_and_oral_agreements_take_effect_at_once,
+    parties_signing_at_the_same_moment_are_all_recorded_and_sealed,
 );
 
 /// A 1×1 PNG: a handwritten signature as the signing pad sends it.
@@ -387,4 +388,69 @@ async fn personal_status_is_signed_on_paper_and_oral_agreements_take_effect_at_o
         (StatusCode::CREATED, Some("effective"), Some("oral"))
     );
     assert!(oral["effective_at"].is_string() && oral["confirm_by"].is_string(), "{oral}");
+}
+
+/// The parties sign one agreement at the same moment, through two connections, round after
+/// round: every signature is kept (one record of each, in `agreement_signers`), and a seal
+/// racing the last signature either waits for it or is refused — never an effective agreement
+/// with a party unsigned.
+async fn parties_signing_at_the_same_moment_are_all_recorded_and_sealed(app: TestApp) {
+    app.set_now("2026-11-02T09:00:00+08:00");
+    let (case, mediator) = case_with_the_mediator(&app).await;
+    let agreements = format!("/api/v1/cases/{}/agreements", case["id"]);
+    let draft = json!({
+        "matters": "漏水造成的房屋损失赔偿数额",
+        "terms": [{"text": "被申请人李明向申请人王建国赔偿房屋修复费用人民币八千元", "due": "2026-11-30"}]
+    });
+    let sign = |token: String, code: String| {
+        let app = &app;
+        async move {
+            let body = json!({"code": code, "signature": SIGNATURE});
+            app.call(Method::POST, &format!("/api/v1/sign/{token}"), None, Some(body)).await
+        }
+    };
+    for round in 0..8 {
+        let (status, agreement) = app.post(&agreements, &mediator, draft.clone()).await;
+        assert_eq!(status, StatusCode::CREATED, "{agreement}");
+        let path = format!("/api/v1/agreements/{}", agreement["id"]);
+        let (status, _) = app.post(&format!("{path}/signing"), &mediator, json!({})).await;
+        assert_eq!(status, StatusCode::OK);
+        let signing = links(&app, "/sign/").await;
+        let (second, first) = (signing[0].clone(), signing[1].clone());
+        if round % 2 == 0 {
+            // Both parties at once, then the mediator and the seal.
+            let (a, b) = tokio::join!(sign(first.0, first.1.unwrap()), sign(second.0, second.1.unwrap()));
+            assert_eq!((a.0, b.0), (StatusCode::OK, StatusCode::OK), "round {round}: {} {}", a.1, b.1);
+            let (_, agreement) = app.get(&path, &mediator).await;
+            let signed = agreement["parties"].as_array().unwrap().iter().filter(|p| p["signed_at"].is_string());
+            assert_eq!(signed.count(), 2, "round {round}: both signatures kept: {}", agreement["parties"]);
+            let (status, _) =
+                app.post(&format!("{path}/mediator-signature"), &mediator, json!({"signature": SIGNATURE})).await;
+            assert_eq!(status, StatusCode::OK);
+            let (status, agreement) = app.post(&format!("{path}/seal"), &mediator, json!({})).await;
+            assert_eq!((status, agreement["status"].as_str()), (StatusCode::OK, Some("effective")), "{agreement}");
+        } else {
+            // The seal races the last party's signature.
+            let (status, _) = sign(first.0, first.1.unwrap()).await;
+            assert_eq!(status, StatusCode::OK);
+            let (status, _) =
+                app.post(&format!("{path}/mediator-signature"), &mediator, json!({"signature": SIGNATURE})).await;
+            assert_eq!(status, StatusCode::OK);
+            let seal_path = format!("{path}/seal");
+            let seal = app.post(&seal_path, &mediator, json!({}));
+            let (signed, sealed) = tokio::join!(sign(second.0, second.1.unwrap()), seal);
+            let (_, agreement) = app.get(&path, &mediator).await;
+            let unsigned = agreement["parties"].as_array().unwrap().iter().filter(|p| p["signed_at"].is_null()).count();
+            match agreement["status"].as_str() {
+                Some("effective") => {
+                    assert_eq!(unsigned, 0, "round {round}: sealed with a party unsigned: {agreement}");
+                    assert_eq!(signed.0, StatusCode::OK, "round {round}: the seal waited for the signature");
+                }
+                _ => {
+                    assert_eq!(sealed.0, StatusCode::CONFLICT, "round {round}: {}", sealed.1);
+                    assert_eq!((signed.0, unsigned), (StatusCode::OK, 0), "round {round}: {}", signed.1);
+                }
+            }
+        }
+    }
 }

@@ -3,9 +3,9 @@
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use chrono::{Duration, NaiveDate};
+use domain::authz::{self, Permission, Resource};
 use domain::calendar::{Day, YearCalendar};
 use domain::clocks::PolicyRule;
-use domain::org::Role;
 use domain::validation::{FieldError, Message};
 use serde::{Deserialize, Serialize};
 use store::calendar::CalendarYearView;
@@ -124,19 +124,6 @@ pub struct Recomputed {
     pub recomputed_cases: u64,
 }
 
-fn admin_only(role: Role) -> Result<(), ApiError> {
-    if role == Role::Admin {
-        Ok(())
-    } else {
-        Err(ApiError::new(
-            axum::http::StatusCode::FORBIDDEN,
-            "forbidden",
-            "只有系统管理员可以维护日历和时限",
-            "only administrators maintain calendars and time limits",
-        ))
-    }
-}
-
 /// Load or correct a year's calendar (administrators); every open deadline is recomputed.
 #[utoipa::path(put, path = "/api/v1/calendar/years/{year}", tag = "calendar", security(("bearer" = [])), params(("year" = i32, Path)), request_body = YearCalendar,
     responses((status = 200, body = Recomputed), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
@@ -146,7 +133,7 @@ pub async fn put_year(
     Path(year): Path<String>,
     JsonBody(body): JsonBody<YearCalendar>,
 ) -> Result<Json<Recomputed>, ApiError> {
-    admin_only(viewer.role)?;
+    authz::may(viewer.role, Permission::CalendarManage, Resource::ANY)?;
     if year.parse::<i32>().ok() != Some(body.year) {
         return Err(ApiError::field(FieldError::new(
             "year",
@@ -173,7 +160,7 @@ pub async fn put_policies(
     Auth(viewer): Auth,
     JsonBody(body): JsonBody<Vec<PolicyRule>>,
 ) -> Result<Json<Recomputed>, ApiError> {
-    admin_only(viewer.role)?;
+    authz::may(viewer.role, Permission::CalendarManage, Resource::ANY)?;
     let recomputed_cases = state.store.clock_policies_replace(body, state.now()).await?;
     Ok(Json(Recomputed { recomputed_cases }))
 }

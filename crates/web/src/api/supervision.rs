@@ -3,8 +3,8 @@
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
+use domain::authz::{self, Permission, Resource};
 use domain::clocks::NoticeKind;
-use domain::org::Role;
 use domain::validation::Checker;
 use serde::Deserialize;
 use store::cases::{CaseFilter, CaseList};
@@ -132,14 +132,7 @@ pub async fn issue(
 #[utoipa::path(post, path = "/api/v1/supervision/sweep", tag = "supervision", security(("bearer" = [])),
     responses((status = 200, body = SweepReport), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
 pub async fn sweep(State(state): State<AppState>, Auth(viewer): Auth) -> Result<Json<SweepReport>, ApiError> {
-    if !matches!(viewer.role, Role::Admin | Role::Leader | Role::Dispatcher) {
-        return Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "forbidden",
-            "无权执行督办扫描",
-            "only administrators, leaders and dispatchers run a sweep",
-        ));
-    }
+    authz::may(viewer.role, Permission::SweepRun, Resource::ANY)?;
     Ok(Json(state.store.supervision_sweep(&state.node_id, state.now()).await?))
 }
 

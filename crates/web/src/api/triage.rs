@@ -4,8 +4,9 @@
 use axum::Json;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
+use domain::authz::{self, Permission, Resource};
 use domain::case::{CaseRegistration, Category};
-use domain::org::{RegionCode, Role};
+use domain::org::RegionCode;
 use domain::validation::Checker;
 use serde::{Deserialize, Serialize};
 use store::triage::{Triage, TriageRules};
@@ -16,14 +17,6 @@ use utoipa::{IntoParams, ToSchema};
 use crate::AppState;
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{Auth, JsonBody};
-
-fn only(role: Role, allowed: &[Role]) -> Result<(), ApiError> {
-    if allowed.contains(&role) {
-        Ok(())
-    } else {
-        Err(ApiError::new(StatusCode::FORBIDDEN, "forbidden", "当前角色无权执行此操作", "your role may not do this"))
-    }
-}
 
 /// The risk rules (word lists, thresholds) and the level rules of routing.
 #[utoipa::path(get, path = "/api/v1/triage/rules", tag = "triage", security(("bearer" = [])),
@@ -40,7 +33,7 @@ pub async fn put_rules(
     Auth(viewer): Auth,
     JsonBody(body): JsonBody<TriageRules>,
 ) -> Result<Json<TriageRules>, ApiError> {
-    only(viewer.role, &[Role::Admin])?;
+    authz::may(viewer.role, Permission::TriageManage, Resource::ANY)?;
     state.store.triage_rules_put(body, &viewer.username, state.now()).await?;
     Ok(Json(state.store.triage_rules().await?))
 }
@@ -63,7 +56,7 @@ pub async fn put_catalogue(
     Auth(viewer): Auth,
     JsonBody(body): JsonBody<Vec<CatalogueEntry>>,
 ) -> Result<Json<Vec<CatalogueEntry>>, ApiError> {
-    only(viewer.role, &[Role::Admin])?;
+    authz::may(viewer.role, Permission::TriageManage, Resource::ANY)?;
     state.store.routing_catalogue_put(body).await?;
     Ok(Json(state.store.routing_catalogue().await?))
 }
@@ -89,7 +82,7 @@ pub async fn add_example(
     Auth(viewer): Auth,
     JsonBody(body): JsonBody<ExampleRequest>,
 ) -> Result<(StatusCode, Json<ExampleAdded>), ApiError> {
-    only(viewer.role, &[Role::Admin, Role::Dispatcher])?;
+    authz::may(viewer.role, Permission::TriageExampleAdd, Resource::ANY)?;
     let mut c = Checker::default();
     let category = c.code::<Category>("category", body.category.as_deref(), true);
     let text = c.required_text("text", body.text.as_deref(), 2000);
@@ -129,14 +122,7 @@ pub async fn preview(
     Auth(viewer): Auth,
     JsonBody(body): JsonBody<CaseRegistration>,
 ) -> Result<Json<Triage>, ApiError> {
-    if !viewer.role.may_register_cases() {
-        return Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "forbidden",
-            "当前角色无权登记案件",
-            "your role may not register cases",
-        ));
-    }
+    authz::may(viewer.role, Permission::CaseRegister, Resource::ANY)?;
     let now = state.now();
     let new = body.validate(now).map_err(ApiError::invalid)?;
     let unit = state.store.unit(viewer.unit_id).await?.ok_or_else(|| ApiError::not_found("unit"))?;

@@ -6,6 +6,7 @@ use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
+use domain::authz::{self, Permission, Resource};
 use domain::calendar::YearCalendar;
 use domain::clocks::PolicyRule;
 use domain::org::{RegionCode, Role, UnitKind};
@@ -39,11 +40,8 @@ struct AdminPage {
     outbox: Vec<store::mediation::OutboxMessage>,
 }
 
-fn admin_only(session: &Session) -> Result<(), UiError> {
-    if session.viewer.role == Role::Admin {
-        return Ok(());
-    }
-    Err(ApiError::new(StatusCode::FORBIDDEN, "forbidden", "仅系统管理员可以管理系统设置", "administrators only").into())
+fn may(session: &Session, permission: Permission) -> Result<(), UiError> {
+    Ok(authz::may(session.viewer.role, permission, Resource::ANY)?)
 }
 
 fn pretty<T: Serialize>(value: &T) -> String {
@@ -51,7 +49,7 @@ fn pretty<T: Serialize>(value: &T) -> String {
 }
 
 pub async fn page(State(state): State<AppState>, session: Session) -> Result<Response, UiError> {
-    admin_only(&session)?;
+    may(&session, Permission::OrganisationManage)?;
     let t = session.t;
     let store = &state.store;
     let page = Page::new(&state, &session, "系统管理", "/admin").await?;
@@ -95,7 +93,7 @@ fn id_field(form: &super::session::FormData, field: &'static str) -> Result<Opti
 }
 
 pub async fn region_create(State(state): State<AppState>, posted: Posted) -> Result<Response, UiError> {
-    admin_only(&posted.session)?;
+    may(&posted.session, Permission::OrganisationManage)?;
     let form = &posted.form;
     let code = region_field(form, "code")?;
     let name = required(form, "name")?;
@@ -104,7 +102,7 @@ pub async fn region_create(State(state): State<AppState>, posted: Posted) -> Res
 }
 
 pub async fn grid_create(State(state): State<AppState>, posted: Posted) -> Result<Response, UiError> {
-    admin_only(&posted.session)?;
+    may(&posted.session, Permission::OrganisationManage)?;
     let form = &posted.form;
     let community = region_field(form, "community")?;
     let code = required(form, "code")?;
@@ -114,7 +112,7 @@ pub async fn grid_create(State(state): State<AppState>, posted: Posted) -> Resul
 }
 
 pub async fn unit_create(State(state): State<AppState>, posted: Posted) -> Result<Response, UiError> {
-    admin_only(&posted.session)?;
+    may(&posted.session, Permission::OrganisationManage)?;
     let form = &posted.form;
     let name = required(form, "name")?;
     let kind = UnitKind::parse(form.get("kind").unwrap_or_default())
@@ -134,7 +132,7 @@ pub async fn unit_create(State(state): State<AppState>, posted: Posted) -> Resul
 }
 
 pub async fn user_create(State(state): State<AppState>, posted: Posted) -> Result<Response, UiError> {
-    admin_only(&posted.session)?;
+    may(&posted.session, Permission::OrganisationManage)?;
     let form = &posted.form;
     let username = required(form, "username")?;
     let display_name = form.get("display_name").unwrap_or(username);
@@ -156,7 +154,7 @@ pub async fn user_create(State(state): State<AppState>, posted: Posted) -> Resul
 }
 
 pub async fn calendar_put(State(state): State<AppState>, posted: Posted) -> Result<Response, UiError> {
-    admin_only(&posted.session)?;
+    may(&posted.session, Permission::CalendarManage)?;
     let year: YearCalendar = parse_json(required(&posted.form, "calendar")?.as_bytes())?;
     let number = year.year;
     let recomputed = state.store.calendar_put(year, &posted.session.viewer.username, state.now()).await?;
@@ -165,7 +163,7 @@ pub async fn calendar_put(State(state): State<AppState>, posted: Posted) -> Resu
 }
 
 pub async fn policies_put(State(state): State<AppState>, posted: Posted) -> Result<Response, UiError> {
-    admin_only(&posted.session)?;
+    may(&posted.session, Permission::CalendarManage)?;
     let rules: Vec<PolicyRule> = parse_json(required(&posted.form, "policies")?.as_bytes())?;
     let recomputed = state.store.clock_policies_replace(rules, state.now()).await?;
     let t = posted.session.t;
@@ -173,14 +171,14 @@ pub async fn policies_put(State(state): State<AppState>, posted: Posted) -> Resu
 }
 
 pub async fn catalogue_put(State(state): State<AppState>, posted: Posted) -> Result<Response, UiError> {
-    admin_only(&posted.session)?;
+    may(&posted.session, Permission::TriageManage)?;
     let entries: Vec<CatalogueEntry> = parse_json(required(&posted.form, "catalogue")?.as_bytes())?;
     state.store.routing_catalogue_put(entries).await?;
     Ok(redirect_with("/admin", "ok", &posted.session.t.s("分流目录已保存")))
 }
 
 pub async fn rules_put(State(state): State<AppState>, posted: Posted) -> Result<Response, UiError> {
-    admin_only(&posted.session)?;
+    may(&posted.session, Permission::TriageManage)?;
     let rules: TriageRules = parse_json(required(&posted.form, "rules")?.as_bytes())?;
     state.store.triage_rules_put(rules, &posted.session.viewer.username, state.now()).await?;
     Ok(redirect_with("/admin", "ok", &posted.session.t.s("风险规则已保存")))

@@ -1,6 +1,8 @@
 //! Case pages: the filtered list and search, one case with its parties, timeline, deadlines,
 //! notices and the actions the user may take now, and the forms that take them.
 
+use domain::authz::{self, Permission, Resource};
+use domain::mediation::AgreementStatus;
 use std::collections::HashMap;
 
 use askama::Template;
@@ -12,7 +14,6 @@ use domain::case::{Category, Risk, Status};
 use domain::clocks::ClockState;
 use domain::mediation::MediatorCandidate;
 use domain::org::RegionCode;
-use domain::org::Role;
 use domain::workflow::ActionRequest;
 use serde::Deserialize;
 use store::cases::{CaseFilter, CaseListRow, CaseView, EventView, RevealRequest};
@@ -255,8 +256,8 @@ struct CasePage {
     courts: Vec<UnitView>,
     /// The viewer's unit handles the case and their role mediates.
     may_mediate: bool,
-    is_mediator: bool,
-    is_court: bool,
+    may_sign_as_mediator: bool,
+    may_rule: bool,
     /// The case is open and the viewer mediates it or runs a centre: may choose the mediator.
     may_choose_mediator: bool,
     outcomes: Vec<(&'static str, String)>,
@@ -403,11 +404,14 @@ async fn show(
         .collect();
     let timeline = events.iter().rev().map(|e| timeline_entry(t, e, &units)).collect();
     let viewer = &session.viewer;
-    let handles = case.lead_unit_id == Some(viewer.unit_id) || case.assist_unit_ids.contains(&viewer.unit_id);
-    let may_mediate = handles && matches!(viewer.role, Role::Mediator | Role::Handler);
+    let handling = case.lead_unit_id == Some(viewer.unit_id) || case.assist_unit_ids.contains(&viewer.unit_id);
+    let on_this_case =
+        |permission| authz::may(viewer.role, permission, Resource { handling, addressed: false }).is_ok();
+    let may_mediate = on_this_case(Permission::Mediate);
+    let may_choose_mediator = on_this_case(Permission::MediatorChoose);
     let agreements = state.store.agreements_of_case(viewer, id).await?;
     let evidence = state.store.evidence_list(viewer, id).await?;
-    let mediators = if may_mediate || matches!(viewer.role, Role::Dispatcher | Role::Leader) {
+    let mediators = if may_mediate || may_choose_mediator {
         state.store.mediator_suggestions(viewer, id).await?.into_iter().take(3).collect()
     } else {
         Vec::new()
@@ -422,7 +426,7 @@ async fn show(
         lead_unit: units.name(case.lead_unit_id),
         assist_units: case.assist_unit_ids.iter().map(|u| units.name(Some(*u))).collect(),
         suggested_unit: units.name(case.routing.unit_id),
-        may_reveal: session.viewer.role.may_reveal_personal_data() && !case.personal_data_revealed,
+        may_reveal: authz::has(viewer.role, Permission::PersonalDataReveal) && !case.personal_data_revealed,
         parties,
         timeline,
         deadlines,
@@ -436,9 +440,9 @@ async fn show(
         mediator: state.store.case_mediator(viewer, id).await?,
         sessions: state.store.sessions(viewer, id).await?,
         may_mediate,
-        is_mediator: viewer.role == Role::Mediator,
-        is_court: viewer.role == Role::Court,
-        may_choose_mediator: (may_mediate || matches!(viewer.role, Role::Dispatcher | Role::Leader))
+        may_sign_as_mediator: on_this_case(Permission::AgreementMediatorSign),
+        may_rule: authz::has(viewer.role, Permission::ConfirmationRule),
+        may_choose_mediator: may_choose_mediator
             && matches!(case.status, Status::Registered | Status::Accepted | Status::Dispatched | Status::InProgress),
         outcomes: options(t, "outcome", domain::case::Outcome::ALL, domain::case::Outcome::as_str),
         satisfactions: options(

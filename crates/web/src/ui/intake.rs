@@ -7,6 +7,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use domain::authz::{self, Permission, Resource};
 use domain::case::{CaseRegistration, Category, Channel, LocationInput, PartyInput, PartyKind, PartyRole};
 use domain::org::RegionCode;
 use domain::validation::{FieldError, Message};
@@ -149,11 +150,7 @@ async fn intake_page(
 }
 
 fn may_register(session: &Session) -> Result<(), UiError> {
-    if session.viewer.role.may_register_cases() {
-        return Ok(());
-    }
-    Err(ApiError::new(StatusCode::FORBIDDEN, "forbidden", "当前角色无权登记案件", "your role may not register cases")
-        .into())
+    Ok(authz::may(session.viewer.role, Permission::CaseRegister, Resource::ANY)?)
 }
 
 pub async fn page(State(state): State<AppState>, session: Session) -> Result<Response, UiError> {

@@ -21,6 +21,7 @@ use axum::Router;
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
+use domain::authz::{self, Permission};
 use domain::org::Role;
 
 pub use session::{Posted, Session};
@@ -124,7 +125,7 @@ impl Page {
         let unit_name = state.store.unit(session.viewer.unit_id).await?.map(|u| u.name).unwrap_or_default();
         let section = here.split(['/', '?']).nth(1).unwrap_or_default();
         let mut nav = vec![("/workbench", "工作台")];
-        if role.may_register_cases() {
+        if authz::has(role, Permission::CaseRegister) {
             nav.push(("/intake", "窗口登记"));
         }
         if matches!(role, Role::Dispatcher | Role::Leader | Role::Admin) {
@@ -135,7 +136,7 @@ impl Page {
         }
         nav.push(("/cases", "案件查询"));
         nav.push(("/notices", "函单令"));
-        if role == Role::Admin {
+        if authz::has(role, Permission::OrganisationManage) {
             nav.push(("/admin", "系统管理"));
         }
         let nav = nav
@@ -212,6 +213,12 @@ pub enum UiError {
 impl From<store::StoreError> for UiError {
     fn from(error: store::StoreError) -> Self {
         UiError::Failed(error.into())
+    }
+}
+
+impl From<domain::authz::Denial> for UiError {
+    fn from(denial: domain::authz::Denial) -> Self {
+        UiError::Failed(denial.into())
     }
 }
 

@@ -1,0 +1,297 @@
+//! 权限: who may do what — the one policy. Every authorisation decision outside the case
+//! workflow (whose table is [`crate::workflow`]) asks [`may`]; the policy is data
+//! ([`POLICY`]), so a test can enumerate every role × permission × resource and derive the
+//! expected answer from the same table the server uses.
+//!
+//! Whether a resource is visible at all is the data scope's question, answered by the store
+//! (a case outside the scope is "not found"); this module answers what a viewer may *do* with
+//! what they see.
+
+use crate::org::Role;
+use crate::validation::Message;
+
+/// Something a staff member may be allowed to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Permission {
+    /// 登记: register a case (and preview its triage).
+    CaseRegister,
+    /// See a party's full ID number and phone (every view recorded).
+    PersonalDataReveal,
+    /// 调解: draft, edit, send and seal agreements, schedule sessions and record minutes,
+    /// serve agreements, record performance, add evidence, record a refusal.
+    Mediate,
+    /// Sign an agreement as its mediator.
+    AgreementMediatorSign,
+    /// 司法确认裁定: rule on an application for judicial confirmation.
+    ConfirmationRule,
+    /// 指定调解员: choose or change a case's mediator.
+    MediatorChoose,
+    /// Issue a reminder, warning or supervision order by hand.
+    NoticeIssue,
+    /// 签收/回复: acknowledge and reply to a notice.
+    NoticeReply,
+    /// Run a sweep of the supervision ladder now.
+    SweepRun,
+    /// Read the SMS outbox.
+    OutboxRead,
+    /// Maintain calendar years and clock policies.
+    CalendarManage,
+    /// Maintain the triage rules and the routing catalogue.
+    TriageManage,
+    /// Add a labelled example to the classifier's corpus.
+    TriageExampleAdd,
+    /// Maintain regions, grids, units and users.
+    OrganisationManage,
+}
+
+impl Permission {
+    pub const ALL: &'static [Permission] = &[
+        Permission::CaseRegister,
+        Permission::PersonalDataReveal,
+        Permission::Mediate,
+        Permission::AgreementMediatorSign,
+        Permission::ConfirmationRule,
+        Permission::MediatorChoose,
+        Permission::NoticeIssue,
+        Permission::NoticeReply,
+        Permission::SweepRun,
+        Permission::OutboxRead,
+        Permission::CalendarManage,
+        Permission::TriageManage,
+        Permission::TriageExampleAdd,
+        Permission::OrganisationManage,
+    ];
+
+    fn zh(self) -> &'static str {
+        match self {
+            Permission::CaseRegister => "登记案件",
+            Permission::PersonalDataReveal => "查看完整个人信息",
+            Permission::Mediate => "办理调解",
+            Permission::AgreementMediatorSign => "作为调解员签名",
+            Permission::ConfirmationRule => "作出司法确认裁定",
+            Permission::MediatorChoose => "指定调解员",
+            Permission::NoticeIssue => "签发提醒函、预警单和督办令",
+            Permission::NoticeReply => "签收和回复督办文书",
+            Permission::SweepRun => "执行督办扫描",
+            Permission::OutboxRead => "查看短信发件箱",
+            Permission::CalendarManage => "维护日历和时限",
+            Permission::TriageManage => "维护分流规则和事项清单",
+            Permission::TriageExampleAdd => "补充分类样本",
+            Permission::OrganisationManage => "维护区划、单位和用户",
+        }
+    }
+
+    fn en(self) -> &'static str {
+        match self {
+            Permission::CaseRegister => "register cases",
+            Permission::PersonalDataReveal => "see full personal data",
+            Permission::Mediate => "handle the mediation",
+            Permission::AgreementMediatorSign => "sign as the mediator",
+            Permission::ConfirmationRule => "rule on judicial confirmation",
+            Permission::MediatorChoose => "choose the mediator",
+            Permission::NoticeIssue => "issue notices by hand",
+            Permission::NoticeReply => "acknowledge and reply to notices",
+            Permission::SweepRun => "run a supervision sweep",
+            Permission::OutboxRead => "read the SMS outbox",
+            Permission::CalendarManage => "maintain calendars and time limits",
+            Permission::TriageManage => "maintain triage rules and the catalogue",
+            Permission::TriageExampleAdd => "add classifier examples",
+            Permission::OrganisationManage => "maintain regions, units and users",
+        }
+    }
+}
+
+/// How far a grant reaches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reach {
+    /// Anything the viewer sees (the data scope decides that).
+    Scope,
+    /// Only a case the viewer's unit handles (lead or assisting).
+    Handling,
+    /// Only what is addressed to the viewer's unit (a notice, an application to a court).
+    Addressed,
+}
+
+/// What the policy needs to know of the resource acted on, relative to the viewer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Resource {
+    /// The viewer's unit handles the case (lead or assisting).
+    pub handling: bool,
+    /// The resource is addressed to the viewer's unit.
+    pub addressed: bool,
+}
+
+impl Resource {
+    /// A resource with no relation to the viewer's unit (a system setting, a case seen by scope).
+    pub const ANY: Resource = Resource { handling: false, addressed: false };
+    pub const HANDLED: Resource = Resource { handling: true, addressed: false };
+    pub const ADDRESSED: Resource = Resource { handling: false, addressed: true };
+}
+
+use Permission as P;
+use Reach::{Addressed, Handling, Scope};
+use Role::*;
+
+/// The policy: each permission with the roles it is granted to and how far. A role absent
+/// from a permission's list never has it.
+pub const POLICY: &[(Permission, &[(Role, Reach)])] = &[
+    (
+        P::CaseRegister,
+        &[
+            (Intake, Scope),
+            (Dispatcher, Scope),
+            (Handler, Scope),
+            (Mediator, Scope),
+            (GridWorker, Scope),
+            (Court, Scope),
+            (Leader, Scope),
+        ],
+    ),
+    // Roles whose work needs a party's full ID number and phone (to verify identity, to make
+    // contact, to file with the court). Leaders read dashboards; admins run the system; grid
+    // workers report: none of them needs the full values.
+    (
+        P::PersonalDataReveal,
+        &[(Intake, Scope), (Dispatcher, Scope), (Handler, Scope), (Mediator, Scope), (Court, Scope)],
+    ),
+    (P::Mediate, &[(Handler, Handling), (Mediator, Handling)]),
+    (P::AgreementMediatorSign, &[(Mediator, Handling)]),
+    (P::ConfirmationRule, &[(Court, Addressed)]),
+    // The centres choose for any case they see; the handling unit's own staff for its cases.
+    (P::MediatorChoose, &[(Dispatcher, Scope), (Leader, Scope), (Handler, Handling), (Mediator, Handling)]),
+    (P::NoticeIssue, &[(Leader, Scope)]),
+    (
+        P::NoticeReply,
+        &[
+            (Intake, Addressed),
+            (Dispatcher, Addressed),
+            (Handler, Addressed),
+            (Mediator, Addressed),
+            (GridWorker, Addressed),
+            (Court, Addressed),
+            (Leader, Addressed),
+            (Admin, Addressed),
+        ],
+    ),
+    (P::SweepRun, &[(Admin, Scope), (Leader, Scope), (Dispatcher, Scope)]),
+    (P::OutboxRead, &[(Admin, Scope)]),
+    (P::CalendarManage, &[(Admin, Scope)]),
+    (P::TriageManage, &[(Admin, Scope)]),
+    (P::TriageExampleAdd, &[(Admin, Scope), (Dispatcher, Scope)]),
+    (P::OrganisationManage, &[(Admin, Scope)]),
+];
+
+/// Why the policy says no.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum Denial {
+    /// The role never has the permission.
+    #[error("the role {role} may not {}", permission.en())]
+    Role { role: Role, permission: Permission },
+    /// The permission reaches only cases the viewer's unit handles.
+    #[error("only a unit handling the case may {}", permission.en())]
+    NotHandling { permission: Permission },
+    /// The permission reaches only what is addressed to the viewer's unit.
+    #[error("only the unit it is addressed to may {}", permission.en())]
+    NotAddressed { permission: Permission },
+}
+
+impl Denial {
+    pub fn message(&self) -> Message {
+        let zh = match *self {
+            Denial::Role { role, permission } => {
+                format!("{}无权{}", crate::workflow::role_zh(role), permission.zh())
+            }
+            Denial::NotHandling { permission } => format!("只有承办此案的单位可以{}", permission.zh()),
+            Denial::NotAddressed { permission } => format!("只有收文单位可以{}", permission.zh()),
+        };
+        Message::new(zh, self.to_string())
+    }
+}
+
+/// The grant of `permission` to `role`, if any.
+pub fn grant(role: Role, permission: Permission) -> Option<Reach> {
+    POLICY
+        .iter()
+        .find(|(p, _)| *p == permission)
+        .and_then(|(_, grants)| grants.iter().find(|(r, _)| *r == role))
+        .map(|(_, reach)| *reach)
+}
+
+/// Whether `role` may do `permission` to `resource`: the one authorisation decision.
+pub fn may(role: Role, permission: Permission, resource: Resource) -> Result<(), Denial> {
+    match grant(role, permission) {
+        None => Err(Denial::Role { role, permission }),
+        Some(Reach::Scope) => Ok(()),
+        Some(Reach::Handling) if resource.handling => Ok(()),
+        Some(Reach::Handling) => Err(Denial::NotHandling { permission }),
+        Some(Reach::Addressed) if resource.addressed => Ok(()),
+        Some(Reach::Addressed) => Err(Denial::NotAddressed { permission }),
+    }
+}
+
+/// Whether `role` has `permission` for some resource: what a menu or a button offers before
+/// a resource is at hand.
+pub fn has(role: Role, permission: Permission) -> bool {
+    grant(role, permission).is_some()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const RESOURCES: [Resource; 4] =
+        [Resource::ANY, Resource::HANDLED, Resource::ADDRESSED, Resource { handling: true, addressed: true }];
+
+    #[test]
+    fn every_permission_appears_once_in_the_policy() {
+        for permission in Permission::ALL {
+            let rows = POLICY.iter().filter(|(p, _)| p == permission).count();
+            assert_eq!(rows, 1, "{permission:?}");
+        }
+        assert_eq!(POLICY.len(), Permission::ALL.len());
+        for (permission, grants) in POLICY {
+            for role in Role::ALL {
+                assert!(grants.iter().filter(|(r, _)| r == role).count() <= 1, "{permission:?} {role}");
+            }
+        }
+    }
+
+    /// The whole table: every role × permission × kind of resource, against the reach.
+    #[test]
+    fn the_decision_follows_the_reach_for_every_role_permission_and_resource() {
+        for &role in Role::ALL {
+            for &permission in Permission::ALL {
+                for resource in RESOURCES {
+                    let expected = match grant(role, permission) {
+                        None => false,
+                        Some(Reach::Scope) => true,
+                        Some(Reach::Handling) => resource.handling,
+                        Some(Reach::Addressed) => resource.addressed,
+                    };
+                    let decided = may(role, permission, resource);
+                    assert_eq!(decided.is_ok(), expected, "{role} {permission:?} {resource:?}");
+                    if let Err(denial) = decided {
+                        assert!(!denial.message().zh.is_empty() && !denial.message().en.is_empty());
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn citizens_have_no_staff_permission_and_admins_no_casework() {
+        assert!(Permission::ALL.iter().all(|&p| !has(Role::Citizen, p)));
+        for p in [P::CaseRegister, P::PersonalDataReveal, P::Mediate, P::MediatorChoose, P::ConfirmationRule] {
+            assert!(!has(Role::Admin, p), "{p:?}");
+        }
+    }
+
+    #[test]
+    fn denials_say_who_and_what() {
+        let denial = may(Role::Intake, P::Mediate, Resource::ANY).unwrap_err();
+        assert_eq!(denial.message().zh, "窗口受理员无权办理调解");
+        let denial = may(Role::Mediator, P::Mediate, Resource::ANY).unwrap_err();
+        assert_eq!(denial, Denial::NotHandling { permission: P::Mediate });
+        assert_eq!(denial.message().zh, "只有承办此案的单位可以办理调解");
+    }
+}
