@@ -7,8 +7,19 @@
 //! (a case outside the scope is "not found"); this module answers what a viewer may *do* with
 //! what they see.
 
-use crate::org::Role;
+use crate::org::{self, Role};
 use crate::validation::Message;
+
+/// The signed-in user a request acts for: who they are, their role and unit, and what they
+/// may see (the data scope the store applies to every read).
+#[derive(Debug, Clone)]
+pub struct Viewer {
+    pub user_id: i64,
+    pub username: String,
+    pub role: Role,
+    pub unit_id: i64,
+    pub scope: org::Scope,
+}
 
 /// Something a staff member may be allowed to do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -9,6 +9,7 @@ pub mod case_number;
 pub mod clocks;
 pub mod contact;
 pub mod history;
+pub mod i18n;
 pub mod identity;
 pub mod mediation;
 pub mod org;

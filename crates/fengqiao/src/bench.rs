@@ -36,7 +36,8 @@ pub async fn run(store: Store, data_dir: &Path, cases: usize, report: &Path) -> 
 
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr: SocketAddr = listener.local_addr()?;
-    let state = web::AppState::new(store.clone(), Arc::new(chrono::Utc::now), "bench".into(), search, data_dir);
+    let app = app::App::new(store.clone(), Arc::new(chrono::Utc::now), "bench", search, data_dir);
+    let state = web::AppState::new(app);
     tokio::spawn(async move { axum::serve(listener, web::app(state)).await });
     let base = format!("http://{addr}");
     let client = reqwest::Client::builder().pool_max_idle_per_host(CLIENTS).build()?;

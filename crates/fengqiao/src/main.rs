@@ -1,8 +1,8 @@
 //! The `fengqiao` binary: command line, configuration and wiring. Nothing else — every rule
-//! lives in `domain`, every query in `store`, every route in `web`.
+//! lives in `domain`, every use case in `app`, every query in `store`, every route in `web`,
+//! every scheduled pass in `jobs`.
 
 mod bench;
-mod sms;
 
 use std::io::BufRead;
 use std::net::SocketAddr;
@@ -221,50 +221,16 @@ async fn serve(config: &Config, store: Store) -> anyhow::Result<()> {
         .with_context(|| format!("--listen {:?} is not an address such as 127.0.0.1:8080", config.listen))?;
     let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr}"))?;
     let node_id = format!("{}-{:08x}", std::process::id(), u32::from_le_bytes(store::crypto::random_bytes::<4>()));
-    spawn_scheduler(store.clone(), node_id.clone(), config.sms_command.clone());
     let search = Arc::new(search::SearchIndex::open(&config.data_dir.join("search"))?);
-    let warm = (search.clone(), store.clone());
-    tokio::spawn(async move {
-        match warm.0.catch_up(&warm.1).await {
-            Ok(indexed) if indexed > 0 => tracing::info!(indexed, "search index caught up"),
-            Ok(_) => {}
-            Err(e) => tracing::error!(error = %e, "search index catch-up failed"),
-        }
-    });
-    let mut state = web::AppState::new(store, Arc::new(chrono::Utc::now), node_id, search, &config.data_dir);
-    state.documents = Arc::new(web::documents::Documents::new(config.font_dir.clone()));
+    let app = app::App::new(store, Arc::new(chrono::Utc::now), &node_id, search, &config.data_dir)
+        .with_font_dir(config.font_dir.clone());
+    jobs::spawn(app.clone(), config.sms_command.clone());
     println!(
         "Fengqiao is serving on http://{}/ (API under /api/v1, document at /api/openapi.json)",
         listener.local_addr()?
     );
-    axum::serve(listener, web::app(state)).with_graceful_shutdown(shutdown()).await?;
+    axum::serve(listener, web::app(web::AppState::new(app))).with_graceful_shutdown(shutdown()).await?;
     Ok(())
-}
-
-/// Every minute, one sweep of the supervision ladder, the agreements' reminders, and the SMS
-/// outbox. Several nodes may run this: the lease lets one sweep at a time, each notice and
-/// reminder is issued once, each message is claimed by one node. The first pass runs at
-/// start, which catches up after downtime.
-fn spawn_scheduler(store: Store, node_id: String, sms_command: Option<String>) {
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
-        loop {
-            tick.tick().await;
-            match store.supervision_sweep(&node_id, chrono::Utc::now()).await {
-                Ok(report) if report.notices_issued > 0 => {
-                    tracing::info!(cases = report.cases_checked, notices = report.notices_issued, "supervision sweep")
-                }
-                Ok(_) => {}
-                Err(e) => tracing::error!(error = %e, "supervision sweep failed"),
-            }
-            if let Err(e) = store.agreement_reminders(chrono::Utc::now()).await {
-                tracing::error!(error = %e, "agreement reminders failed");
-            }
-            if let Err(e) = sms::deliver(&store, sms_command.as_deref()).await {
-                tracing::error!(error = %e, "SMS delivery failed");
-            }
-        }
-    });
 }
 
 async fn shutdown() {

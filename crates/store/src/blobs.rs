@@ -48,7 +48,8 @@ impl Blobs {
         let nonce = domain::history::hex(&crate::crypto::random_bytes::<8>());
         let temporary = dir.join(format!(".{sha}.{nonce}"));
         let mut file = crate::crypto::create_private(&temporary).map_err(io(&temporary))?;
-        let written = file.write_all(bytes).and_then(|()| file.sync_all()).and_then(|()| std::fs::rename(&temporary, &path));
+        let written =
+            file.write_all(bytes).and_then(|()| file.sync_all()).and_then(|()| std::fs::rename(&temporary, &path));
         if let Err(source) = written {
             let _ = std::fs::remove_file(&temporary);
             return Err(StoreError::Io { path: path.display().to_string(), source });

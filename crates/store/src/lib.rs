@@ -31,13 +31,13 @@ use std::time::Duration;
 
 use chrono::{DateTime, TimeZone, Utc};
 use domain::case_number::CaseNumberFormat;
-use domain::org::{Role, Scope};
 use domain::validation::{FieldError, Message};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{PgPool, SqlitePool};
 
 pub use crypto::Crypto;
+pub use domain::authz::Viewer;
 
 /// Runs the same code against whichever pool the store holds. Inside `$body`, `$pool` is a
 /// `&SqlitePool` or a `&PgPool`; the body is written once and compiled for each.
@@ -110,16 +110,6 @@ impl From<domain::authz::Denial> for StoreError {
     fn from(denial: domain::authz::Denial) -> Self {
         StoreError::Forbidden { message: denial.message() }
     }
-}
-
-/// The signed-in user a request acts for: who they are and what they may see.
-#[derive(Debug, Clone)]
-pub struct Viewer {
-    pub user_id: i64,
-    pub username: String,
-    pub role: Role,
-    pub unit_id: i64,
-    pub scope: Scope,
 }
 
 /// Settings the store needs from the configuration.

@@ -888,6 +888,29 @@ impl Store {
         Ok(changed == 1)
     }
 
+    /// The copies fixed for an agreement (`copy` → SHA-256); empty until they are.
+    pub async fn agreement_documents(&self, id: i64) -> Result<serde_json::Map<String, serde_json::Value>> {
+        let (documents,): (Option<String>,) = self
+            .fetch_optional("SELECT documents FROM agreements WHERE id = $1", args![id])
+            .await?
+            .ok_or_else(not_found)?;
+        Ok(documents.as_deref().and_then(|d| serde_json::from_str(d).ok()).unwrap_or_default())
+    }
+
+    /// Effective agreements whose copies are not fixed yet (rendering failed when they took
+    /// effect), oldest first; for the scheduler, which fixes them.
+    pub async fn agreements_without_copies(&self, limit: i64) -> Result<Vec<AgreementView>> {
+        let sql = format!(
+            "SELECT {AGREEMENT_COLUMNS} FROM agreements WHERE status = 'effective' AND documents IS NULL ORDER BY id LIMIT $1"
+        );
+        let rows: Vec<AgreementRow> = self.fetch_all(&sql, args![limit]).await?;
+        let mut views = Vec::with_capacity(rows.len());
+        for row in rows {
+            views.push(self.agreement_view(row).await?);
+        }
+        Ok(views)
+    }
+
     /// The party's signature images and the mediator's, by SHA-256, for the PDF.
     pub async fn agreement_signature_digests(&self, id: i64) -> Result<(Vec<Option<String>>, Option<String>)> {
         let rows: Vec<(i64, Option<String>)> = self

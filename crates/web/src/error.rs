@@ -1,11 +1,11 @@
 //! One error type for the whole HTTP surface, mapped in one place to the contract's JSON
 //! error and status, in the client's language.
 
+use app::AppError;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use domain::validation::{FieldError, FieldErrorView, Lang, Message};
 use serde::Serialize;
-use store::StoreError;
 use utoipa::ToSchema;
 
 tokio::task_local! {
@@ -97,32 +97,27 @@ fn what_zh(what: &str) -> &str {
 
 impl From<domain::authz::Denial> for ApiError {
     fn from(denial: domain::authz::Denial) -> Self {
-        StoreError::from(denial).into()
+        AppError::from(denial).into()
     }
 }
 
-impl From<StoreError> for ApiError {
-    fn from(error: StoreError) -> Self {
+/// The one place an application error becomes a status.
+impl From<AppError> for ApiError {
+    fn from(error: AppError) -> Self {
+        let with = |status, code, message| Self { status, code, message, fields: Vec::new(), retry_after_secs: None };
         match error {
-            StoreError::NotFound { what } => ApiError::not_found(what),
-            StoreError::Conflict { code, message } => {
-                Self { status: StatusCode::CONFLICT, code, message, fields: Vec::new(), retry_after_secs: None }
-            }
-            StoreError::Forbidden { message } => Self {
-                status: StatusCode::FORBIDDEN,
-                code: "forbidden",
-                message,
-                fields: Vec::new(),
-                retry_after_secs: None,
-            },
-            StoreError::Invalid(fields) => ApiError::invalid(fields),
-            StoreError::BadCredentials => ApiError::new(
+            AppError::NotFound { what } => ApiError::not_found(what),
+            AppError::Forbidden { message } => with(StatusCode::FORBIDDEN, "forbidden", message),
+            AppError::Conflict { code, message } => with(StatusCode::CONFLICT, code, message),
+            AppError::Invalid(fields) => ApiError::invalid(fields),
+            AppError::TooLarge { message } => with(StatusCode::PAYLOAD_TOO_LARGE, "too_large", message),
+            AppError::BadCredentials => ApiError::new(
                 StatusCode::UNAUTHORIZED,
                 "bad_credentials",
                 "用户名或密码错误",
                 "wrong username or password",
             ),
-            StoreError::TooManyAttempts { retry_after_secs } => Self {
+            AppError::TooManyAttempts { retry_after_secs } => Self {
                 retry_after_secs: Some(retry_after_secs),
                 ..ApiError::new(
                     StatusCode::TOO_MANY_REQUESTS,
@@ -131,9 +126,10 @@ impl From<StoreError> for ApiError {
                     format!("too many failed logins; try again in {retry_after_secs} s"),
                 )
             },
-            other => {
+            AppError::Unavailable { code, message } => with(StatusCode::SERVICE_UNAVAILABLE, code, message),
+            AppError::Internal(error) => {
                 // Logged once, here; the client learns only that it was our fault.
-                tracing::error!(error = %other, source = ?std::error::Error::source(&other), "internal error");
+                tracing::error!(%error, "internal error");
                 ApiError::new(
                     StatusCode::INTERNAL_SERVER_ERROR,
                     "internal",

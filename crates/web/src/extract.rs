@@ -1,14 +1,14 @@
 //! Extractors: the JSON body (every fault named, in the client's language) and the signed-in
 //! viewer from the bearer token.
 
+use app::Viewer;
+use app::auth::TokenKind;
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
 use domain::validation::{FieldError, Message};
 use serde::de::DeserializeOwned;
-use store::Viewer;
-use store::auth::TokenKind;
 
 use crate::AppState;
 use crate::error::ApiError;
@@ -80,9 +80,9 @@ impl FromRequestParts<AppState> for Auth {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let token = bearer(&parts.headers).ok_or_else(ApiError::unauthorized)?;
-        let user =
-            state.store.token_user(token, TokenKind::Bearer, state.now()).await?.ok_or_else(ApiError::unauthorized)?;
-        Ok(Auth(state.store.viewer(user.id).await?))
+        let (_, viewer) =
+            state.app.viewer_of_token(token, TokenKind::Bearer).await?.ok_or_else(ApiError::unauthorized)?;
+        Ok(Auth(viewer))
     }
 }
 

@@ -1,15 +1,15 @@
 //! Fengqiao's HTTP surface: the JSON API under `/api/v1`, its OpenAPI document, and the
-//! middleware around it (language, body limit, tracing). Handlers are thin: extract, one call
-//! into the store, respond.
+//! middleware around it (language, body limit, tracing), and the staff UI. Handlers are thin:
+//! extract, one use case of the `app` crate, respond.
 
 pub mod api;
-pub mod documents;
 pub mod error;
 pub mod extract;
 pub mod ui;
 
 use std::sync::Arc;
 
+use app::App;
 use axum::extract::{Request, State};
 use axum::http::{StatusCode, header};
 use axum::middleware::{self, Next};
@@ -18,7 +18,6 @@ use axum::routing::get;
 use axum::{Json, Router};
 use chrono::{DateTime, Utc};
 use domain::validation::Lang;
-use store::Store;
 use tower_http::trace::TraceLayer;
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
@@ -26,42 +25,20 @@ use utoipa_axum::router::OpenApiRouter;
 /// The largest request body accepted (413 beyond).
 pub const BODY_LIMIT: usize = 256 * 1024;
 
-/// Where the current time comes from: the system clock in production, a fixed one in tests.
-pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
-
+/// What every handler holds: the application.
 #[derive(Clone)]
 pub struct AppState {
-    pub store: Store,
-    pub clock: Clock,
-    /// This server process, as it holds job leases.
-    pub node_id: String,
-    /// This node's full-text index.
-    pub search: Arc<search::SearchIndex>,
-    /// Evidence, signatures and agreement copies, by content, in the data directory.
-    pub blobs: Arc<store::blobs::Blobs>,
-    pub documents: Arc<documents::Documents>,
+    pub app: App,
 }
 
 impl AppState {
-    pub fn new(
-        store: Store,
-        clock: Clock,
-        node_id: String,
-        search: Arc<search::SearchIndex>,
-        data_dir: &std::path::Path,
-    ) -> Self {
-        AppState {
-            store,
-            clock,
-            node_id,
-            search,
-            blobs: Arc::new(store::blobs::Blobs::new(data_dir)),
-            documents: Default::default(),
-        }
+    pub fn new(app: App) -> Self {
+        AppState { app }
     }
 
+    /// The application's clock, for what a page shows relative to now.
     pub fn now(&self) -> DateTime<Utc> {
-        (self.clock)()
+        self.app.now()
     }
 }
 
@@ -116,7 +93,7 @@ async fn index() -> Json<serde_json::Value> {
 }
 
 async fn healthz(State(state): State<AppState>) -> Response {
-    if state.store.ping().await {
+    if state.app.healthy().await {
         (StatusCode::OK, "ok").into_response()
     } else {
         (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response()

@@ -28,6 +28,8 @@ pub struct TestApp {
     pub db_url: String,
     pub data_dir: PathBuf,
     pub store: Store,
+    /// The application the server runs: for the scheduler's passes (`jobs::run_once`).
+    pub app: app::App,
     pub client: reqwest::Client,
     pub backend: Backend,
     /// The server's clock in milliseconds; 0 follows the system clock.
@@ -78,11 +80,12 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
         })
     };
     let search = Arc::new(search::SearchIndex::open(&data_dir.join("search")).unwrap());
-    let state = web::AppState::new(store.clone(), clock, format!("test-{n}"), search, &data_dir);
+    let app = app::App::new(store.clone(), clock, &format!("test-{n}"), search, &data_dir);
+    let state = web::AppState::new(app.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, web::app(state)).await.unwrap() });
-    Some(TestApp { base, db_url, data_dir, store, client: reqwest::Client::new(), backend, clock_ms })
+    Some(TestApp { base, db_url, data_dir, store, app, client: reqwest::Client::new(), backend, clock_ms })
 }
 
 /// Runs one test body on SQLite and on PostgreSQL, as two tests.

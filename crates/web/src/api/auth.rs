@@ -1,13 +1,13 @@
 //! Sign in, who am I, sign out.
 
+use app::auth::TokenKind;
+use app::org::UserView;
 use axum::Json;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::http::StatusCode;
 use domain::validation::Checker;
 use serde::{Deserialize, Serialize};
-use store::auth::TokenKind;
-use store::org::UserView;
 use utoipa::ToSchema;
 
 use crate::AppState;
@@ -41,7 +41,7 @@ pub async fn login(
     let (Some(username), Some(password)) = (username, password) else {
         return Err(ApiError::unauthorized());
     };
-    let (token, user) = state.store.login(&username, &password, TokenKind::Bearer, state.now()).await?;
+    let (token, user) = state.app.login(&username, &password, TokenKind::Bearer).await?;
     Ok(Json(LoginResponse { token, user }))
 }
 
@@ -49,7 +49,7 @@ pub async fn login(
 #[utoipa::path(get, path = "/api/v1/auth/me", tag = "auth", security(("bearer" = [])),
     responses((status = 200, body = UserView), (status = 401, body = ErrorBody)))]
 pub async fn me(State(state): State<AppState>, Auth(viewer): Auth) -> Result<Json<UserView>, ApiError> {
-    let users = state.store.users().await?;
+    let users = state.app.users().await?;
     users.into_iter().find(|u| u.id == viewer.user_id).map(Json).ok_or_else(ApiError::unauthorized)
 }
 
@@ -62,6 +62,6 @@ pub async fn logout(
     headers: HeaderMap,
 ) -> Result<StatusCode, ApiError> {
     let token = bearer(&headers).ok_or_else(ApiError::unauthorized)?;
-    state.store.logout(token, state.now()).await?;
+    state.app.logout(token).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -1,5 +1,6 @@
 //! Cases: register, list, read, history, workflow steps.
 
+use app::cases::{CaseFilter, CaseList, CaseView, EventView, RegisteredCase, RevealRequest};
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -8,7 +9,6 @@ use domain::org::RegionCode;
 use domain::validation::{Checker, FieldError, Message};
 use domain::workflow::ActionRequest;
 use serde::Deserialize;
-use store::cases::{CaseFilter, CaseList, CaseView, EventView, RegisteredCase, RevealRequest};
 use utoipa::IntoParams;
 
 use crate::AppState;
@@ -25,9 +25,7 @@ pub async fn register(
     Auth(viewer): Auth,
     JsonBody(body): JsonBody<CaseRegistration>,
 ) -> Result<(StatusCode, Json<RegisteredCase>), ApiError> {
-    let now = state.now();
-    let new = body.validate(now).map_err(ApiError::invalid)?;
-    let case = state.store.case_register(&viewer, new, now).await?;
+    let case = state.app.case_register(&viewer, body).await?;
     Ok((StatusCode::CREATED, Json(case)))
 }
 
@@ -84,8 +82,8 @@ impl ListQuery {
                 }))
             })
         };
-        let limit = number("limit", self.limit, 1, store::cases::MAX_PAGE_SIZE)
-            .or(number("page_size", self.page_size, 1, store::cases::MAX_PAGE_SIZE))
+        let limit = number("limit", self.limit, 1, app::cases::MAX_PAGE_SIZE)
+            .or(number("page_size", self.page_size, 1, app::cases::MAX_PAGE_SIZE))
             .unwrap_or(20);
         let page = number("page", self.page, 1, 1_000_000);
         let offset = number("offset", self.offset, 0, i64::MAX / 2).or(page.map(|p| (p - 1) * limit)).unwrap_or(0);
@@ -112,7 +110,7 @@ pub async fn list(
     Query(query): Query<ListQuery>,
 ) -> Result<Json<CaseList>, ApiError> {
     let filter = query.parse().map_err(ApiError::invalid)?;
-    Ok(Json(state.store.case_list(&viewer, &filter, state.now()).await?))
+    Ok(Json(state.app.case_list(&viewer, &filter).await?))
 }
 
 /// Asking for full personal data.
@@ -144,7 +142,7 @@ pub async fn get_one(
         }
         _ => None,
     };
-    Ok(Json(state.store.case_get(&viewer, id, reveal, state.now()).await?))
+    Ok(Json(state.app.case_get(&viewer, id, reveal).await?))
 }
 
 /// The case's hash-chained history, oldest first.
@@ -155,7 +153,7 @@ pub async fn events(
     Auth(viewer): Auth,
     Path(id): Path<String>,
 ) -> Result<Json<Vec<EventView>>, ApiError> {
-    Ok(Json(state.store.case_events(&viewer, path_id(&id, "case")?).await?))
+    Ok(Json(state.app.case_events(&viewer, path_id(&id, "case")?).await?))
 }
 
 /// A workflow step `{action, version, …}`. 409 when `version` is stale or the step is not
@@ -171,5 +169,5 @@ pub async fn act(
 ) -> Result<Json<CaseView>, ApiError> {
     let id = path_id(&id, "case")?;
     let (command, version) = body.parse().map_err(ApiError::invalid)?;
-    Ok(Json(state.store.case_act(&viewer, id, command, version, state.now()).await?))
+    Ok(Json(state.app.case_act(&viewer, id, command, version).await?))
 }

@@ -2,31 +2,19 @@
 //! signature and the seal, the PDF, electronic service, judicial confirmation, performance,
 //! evidence, mediator suggestions and the SMS outbox.
 
+use app::Viewer;
+use app::mediation::{AgreementInput, AgreementView, EvidenceView, MediatorCandidate, OutboxMessage, SigningView};
 use axum::Json;
 use axum::body::Body;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use base64::Engine;
-use domain::mediation::{AgreementInput, MediatorCandidate};
-use domain::validation::{Checker, FieldError, Message};
 use serde::Deserialize;
-use store::Viewer;
-use store::mediation::{AgreementView, EvidenceView, NewEvidence, OutboxMessage, SigningView};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::AppState;
-use crate::documents;
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{Auth, JsonBody, path_id};
-
-/// The largest evidence file accepted.
-pub const EVIDENCE_MAX_BYTES: usize = 10 * 1024 * 1024;
-/// The largest handwritten signature image accepted.
-pub const SIGNATURE_MAX_BYTES: usize = 512 * 1024;
-/// Evidence types accepted, with the first bytes each must start with.
-const EVIDENCE_TYPES: &[(&str, &[u8])] =
-    &[("application/pdf", b"%PDF-"), ("image/png", b"\x89PNG\r\n\x1a\n"), ("image/jpeg", b"\xff\xd8\xff")];
 
 /// The site's own address as the client reached it, for links sent by SMS.
 pub fn site(headers: &HeaderMap) -> String {
@@ -35,33 +23,22 @@ pub fn site(headers: &HeaderMap) -> String {
     format!("{scheme}://{host}")
 }
 
-fn pdf_response(bytes: Vec<u8>, name: &str) -> Response {
+/// A signing link as the SMS carries it.
+pub fn signing_link(headers: &HeaderMap) -> impl Fn(&str) -> String {
+    let site = site(headers);
+    move |token: &str| format!("{site}/sign/{token}")
+}
+
+/// A service link (电子送达) as the SMS carries it.
+pub fn service_link(headers: &HeaderMap) -> impl Fn(&str) -> String {
+    let site = site(headers);
+    move |token: &str| format!("{site}/served/{token}")
+}
+
+pub fn pdf_response(bytes: Vec<u8>, name: &str) -> Response {
     let disposition = format!("inline; filename=\"{name}.pdf\"");
     ([(header::CONTENT_TYPE, "application/pdf".to_owned()), (header::CONTENT_DISPOSITION, disposition)], bytes)
         .into_response()
-}
-
-/// A handwritten signature sent as a PNG data URL; stored by its hash.
-pub fn signature_image(state: &AppState, data_url: Option<&str>) -> Result<String, ApiError> {
-    let bad =
-        |zh: &str, en: &str| ApiError::field(FieldError::new("signature", "invalid_signature", Message::new(zh, en)));
-    let data_url = data_url
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .ok_or_else(|| ApiError::field(FieldError::required("signature")))?;
-    let encoded = data_url
-        .strip_prefix("data:image/png;base64,")
-        .ok_or_else(|| bad("签名应为手写签名图片（PNG）", "signature must be a PNG data URL"))?;
-    if encoded.len() > SIGNATURE_MAX_BYTES * 4 / 3 + 4 {
-        return Err(bad("签名图片过大", "the signature image is too large"));
-    }
-    let bytes = base64::engine::general_purpose::STANDARD
-        .decode(encoded)
-        .map_err(|_| bad("签名图片无法读取", "the signature image cannot be read"))?;
-    if !bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
-        return Err(bad("签名应为 PNG 图片", "the signature must be a PNG image"));
-    }
-    Ok(state.blobs.put(&bytes)?)
 }
 
 /// Draft the mediation agreement of a case (人民调解法 art. 29). An oral agreement (`form:
@@ -75,21 +52,7 @@ pub async fn create(
     JsonBody(body): JsonBody<AgreementInput>,
 ) -> Result<(StatusCode, Json<AgreementView>), ApiError> {
     let case = path_id(&case, "case")?;
-    Ok((StatusCode::CREATED, Json(draft(&state, &viewer, case, body).await?)))
-}
-
-/// Drafts an agreement (shared by the API and the UI).
-pub async fn draft(
-    state: &AppState,
-    viewer: &Viewer,
-    case: i64,
-    body: AgreementInput,
-) -> Result<AgreementView, ApiError> {
-    let description = state.store.case_get(viewer, case, None, state.now()).await?.description;
-    let (content, form) = body.validate(&description).map_err(ApiError::invalid)?;
-    let view = state.store.agreement_create(viewer, case, content, form, state.now()).await?;
-    documents::fix_copies(state, &view).await?;
-    Ok(state.store.agreement_get(viewer, view.id).await?)
+    Ok((StatusCode::CREATED, Json(state.app.agreement_draft(&viewer, case, body).await?)))
 }
 
 /// The agreements of a case.
@@ -101,7 +64,7 @@ pub async fn of_case(
     Path(case): Path<String>,
 ) -> Result<Json<Vec<AgreementView>>, ApiError> {
     let case = path_id(&case, "case")?;
-    Ok(Json(state.store.agreements_of_case(&viewer, case).await?))
+    Ok(Json(state.app.agreements_of_case(&viewer, case).await?))
 }
 
 /// The agreement, its signatures and `effective_at`, its service, confirmation and performance.
@@ -113,7 +76,7 @@ pub async fn get_one(
     Path(id): Path<String>,
 ) -> Result<Json<AgreementView>, ApiError> {
     let id = path_id(&id, "agreement")?;
-    Ok(Json(state.store.agreement_get(&viewer, id).await?))
+    Ok(Json(state.app.agreement_get(&viewer, id).await?))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -134,20 +97,7 @@ pub async fn update(
     JsonBody(body): JsonBody<RevisionRequest>,
 ) -> Result<Json<AgreementView>, ApiError> {
     let id = path_id(&id, "agreement")?;
-    Ok(Json(revise(&state, &viewer, id, body).await?))
-}
-
-/// Edits a draft (shared by the API and the UI).
-pub async fn revise(
-    state: &AppState,
-    viewer: &Viewer,
-    id: i64,
-    body: RevisionRequest,
-) -> Result<AgreementView, ApiError> {
-    let current = state.store.agreement_get(viewer, id).await?;
-    let revision = body.revision.ok_or_else(|| ApiError::field(FieldError::required("revision")))?;
-    let (content, _) = body.agreement.validate(&current.content.facts).map_err(ApiError::invalid)?;
-    Ok(state.store.agreement_update(viewer, id, content, revision, state.now()).await?)
+    Ok(Json(state.app.agreement_revise(&viewer, id, body.revision, body.agreement).await?))
 }
 
 /// Send the draft for signing: each party gets a one-time link and a verification code by SMS.
@@ -161,9 +111,7 @@ pub async fn start_signing(
     headers: HeaderMap,
 ) -> Result<Json<AgreementView>, ApiError> {
     let id = path_id(&id, "agreement")?;
-    let site = site(&headers);
-    let link = |token: &str| format!("{site}/sign/{token}");
-    Ok(Json(state.store.agreement_start_signing(&viewer, id, link, state.now()).await?))
+    Ok(Json(state.app.agreement_signing_start(&viewer, id, signing_link(&headers)).await?))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -184,19 +132,7 @@ pub async fn mediator_sign(
     JsonBody(body): JsonBody<SignatureRequest>,
 ) -> Result<Json<AgreementView>, ApiError> {
     let id = path_id(&id, "agreement")?;
-    Ok(Json(mediator_signature(&state, &viewer, id, body.signature.as_deref()).await?))
-}
-
-/// The mediator's signature (shared by the API and the UI).
-pub async fn mediator_signature(
-    state: &AppState,
-    viewer: &Viewer,
-    id: i64,
-    signature: Option<&str>,
-) -> Result<AgreementView, ApiError> {
-    state.store.agreement_get(viewer, id).await?;
-    let signature = signature_image(state, signature)?;
-    Ok(state.store.agreement_mediator_sign(viewer, id, &signature, state.now()).await?)
+    Ok(Json(state.app.agreement_mediator_sign(&viewer, id, body.signature.as_deref()).await?))
 }
 
 /// Apply the committee's electronic seal: the agreement takes effect at the last signature or
@@ -209,14 +145,7 @@ pub async fn seal(
     Path(id): Path<String>,
 ) -> Result<Json<AgreementView>, ApiError> {
     let id = path_id(&id, "agreement")?;
-    Ok(Json(apply_seal(&state, &viewer, id).await?))
-}
-
-/// Seals, then fixes the copies (shared by the API and the UI).
-pub async fn apply_seal(state: &AppState, viewer: &Viewer, id: i64) -> Result<AgreementView, ApiError> {
-    let view = state.store.agreement_seal(viewer, id, state.now()).await?;
-    documents::fix_copies(state, &view).await?;
-    Ok(state.store.agreement_get(viewer, id).await?)
+    Ok(Json(state.app.agreement_seal(&viewer, id).await?))
 }
 
 /// Record a written agreement signed on paper (required for personal relations, Electronic
@@ -229,14 +158,7 @@ pub async fn paper_signed(
     Path(id): Path<String>,
 ) -> Result<Json<AgreementView>, ApiError> {
     let id = path_id(&id, "agreement")?;
-    Ok(Json(record_paper_signing(&state, &viewer, id).await?))
-}
-
-/// Paper signing, then the copies (shared by the API and the UI).
-pub async fn record_paper_signing(state: &AppState, viewer: &Viewer, id: i64) -> Result<AgreementView, ApiError> {
-    let view = state.store.agreement_paper_signed(viewer, id, state.now()).await?;
-    documents::fix_copies(state, &view).await?;
-    Ok(state.store.agreement_get(viewer, id).await?)
+    Ok(Json(state.app.agreement_paper_signed(&viewer, id).await?))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -256,10 +178,9 @@ pub async fn pdf(
     Query(query): Query<CopyQuery>,
 ) -> Result<Response, ApiError> {
     let id = path_id(&id, "agreement")?;
-    let view = state.store.agreement_get(&viewer, id).await?;
     let copy = query.copy.unwrap_or_else(|| "archive".to_owned());
-    let bytes = documents::pdf(&state, &view, &copy).await?;
-    Ok(pdf_response(bytes, &format!("{}-{copy}", view.case_number)))
+    let (bytes, name) = state.app.agreement_pdf(&viewer, id, &copy).await?;
+    Ok(pdf_response(bytes, &name))
 }
 
 /// Serve the effective agreement on every party (电子送达): a link to their copy by SMS;
@@ -273,9 +194,7 @@ pub async fn serve(
     headers: HeaderMap,
 ) -> Result<Json<AgreementView>, ApiError> {
     let id = path_id(&id, "agreement")?;
-    let site = site(&headers);
-    let link = |token: &str| format!("{site}/served/{token}");
-    Ok(Json(state.store.agreement_serve(&viewer, id, link, state.now()).await?))
+    Ok(Json(state.app.agreement_serve(&viewer, id, service_link(&headers)).await?))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -296,18 +215,7 @@ pub async fn apply_confirmation(
     JsonBody(body): JsonBody<ConfirmationRequest>,
 ) -> Result<Json<AgreementView>, ApiError> {
     let id = path_id(&id, "agreement")?;
-    Ok(Json(apply(&state, &viewer, id, body).await?))
-}
-
-/// The joint application (shared by the API and the UI).
-pub async fn apply(
-    state: &AppState,
-    viewer: &Viewer,
-    id: i64,
-    body: ConfirmationRequest,
-) -> Result<AgreementView, ApiError> {
-    let applicants = body.applicants.ok_or_else(|| ApiError::field(FieldError::required("applicants")))?;
-    Ok(state.store.confirmation_apply(viewer, id, &applicants, body.court_unit_id, state.now()).await?)
+    Ok(Json(state.app.confirmation_apply(&viewer, id, body.applicants, body.court_unit_id).await?))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -328,26 +236,7 @@ pub async fn ruling(
     JsonBody(body): JsonBody<RulingRequest>,
 ) -> Result<Json<AgreementView>, ApiError> {
     let id = path_id(&id, "agreement")?;
-    Ok(Json(rule(&state, &viewer, id, body).await?))
-}
-
-/// The court's ruling (shared by the API and the UI).
-pub async fn rule(state: &AppState, viewer: &Viewer, id: i64, body: RulingRequest) -> Result<AgreementView, ApiError> {
-    let mut c = Checker::default();
-    let decision = c.required_text("decision", body.decision.as_deref(), 16);
-    let reasons = c.optional_text("reasons", body.reasons.as_deref(), 5000);
-    let confirmed = match decision.as_deref() {
-        Some("confirmed") => Some(true),
-        Some("rejected") => Some(false),
-        Some(_) => {
-            c.push(FieldError::not_one_of("decision", "confirmed | rejected"));
-            None
-        }
-        None => None,
-    };
-    c.into_result().map_err(ApiError::invalid)?;
-    let confirmed = confirmed.ok_or_else(|| ApiError::invalid(Vec::new()))?;
-    Ok(state.store.confirmation_rule(viewer, id, confirmed, reasons, state.now()).await?)
+    Ok(Json(state.app.confirmation_rule(&viewer, id, body.decision.as_deref(), body.reasons.as_deref()).await?))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -369,36 +258,8 @@ pub async fn performance(
     JsonBody(body): JsonBody<PerformanceRequest>,
 ) -> Result<Json<AgreementView>, ApiError> {
     let id = path_id(&id, "agreement")?;
-    Ok(Json(record_performance(&state, &viewer, id, body).await?))
-}
-
-/// Performance of a term (shared by the API and the UI).
-pub async fn record_performance(
-    state: &AppState,
-    viewer: &Viewer,
-    id: i64,
-    body: PerformanceRequest,
-) -> Result<AgreementView, ApiError> {
-    let mut c = Checker::default();
-    if body.term.is_none() {
-        c.push(FieldError::required("term"));
-    }
-    let performed = match body.status.as_deref().map(str::trim) {
-        Some("performed") => Some(true),
-        Some("breached") => Some(false),
-        Some(_) => {
-            c.push(FieldError::not_one_of("status", "performed | breached"));
-            None
-        }
-        None => {
-            c.push(FieldError::required("status"));
-            None
-        }
-    };
-    let note = c.optional_text("note", body.note.as_deref(), 2000);
-    c.into_result().map_err(ApiError::invalid)?;
-    let (Some(term), Some(performed)) = (body.term, performed) else { return Err(ApiError::invalid(Vec::new())) };
-    Ok(state.store.performance_record(viewer, id, term, performed, note, state.now()).await?)
+    let (status, note) = (body.status.as_deref(), body.note.as_deref());
+    Ok(Json(state.app.performance_record(&viewer, id, body.term, status, note).await?))
 }
 
 /// What a signing link shows its party (no sign-in: the link is the credential).
@@ -408,7 +269,7 @@ pub async fn signing_view(
     State(state): State<AppState>,
     Path(token): Path<String>,
 ) -> Result<Json<SigningView>, ApiError> {
-    Ok(Json(state.store.signing_view(&token, state.now()).await?))
+    Ok(Json(state.app.signing_view(&token).await?))
 }
 
 /// A party signs through their one-time link with the code from the SMS and a handwritten
@@ -420,36 +281,13 @@ pub async fn sign(
     Path(token): Path<String>,
     JsonBody(body): JsonBody<SignatureRequest>,
 ) -> Result<Json<SigningView>, ApiError> {
-    Ok(Json(sign_with(&state, &token, body.code.as_deref(), body.signature.as_deref()).await?))
-}
-
-/// Signing by link, shared by the API and the signing page.
-pub async fn sign_with(
-    state: &AppState,
-    token: &str,
-    code: Option<&str>,
-    signature: Option<&str>,
-) -> Result<SigningView, ApiError> {
-    let view = state.store.signing_view(token, state.now()).await?;
-    if view.signed_at.is_some() {
-        return Err(store::StoreError::conflict(
-            "already_signed",
-            "您已签署过该协议，不能重复签署",
-            "you have already signed this agreement",
-        )
-        .into());
-    }
-    let mut c = Checker::default();
-    let code = c.required_text("code", code, 12);
-    c.into_result().map_err(ApiError::invalid)?;
-    let signature = signature_image(state, signature)?;
-    Ok(state.store.sign_by_link(token, code.as_deref().unwrap_or_default(), &signature, state.now()).await?)
+    Ok(Json(state.app.agreement_sign_by_link(&token, body.code.as_deref(), body.signature.as_deref()).await?))
 }
 
 /// A party opens their delivered copy: the receipt is recorded, the PDF shown.
 pub async fn served(State(state): State<AppState>, Path(token): Path<String>) -> Result<Response, ApiError> {
-    let (document, number) = state.store.service_open(&token, state.now()).await?;
-    Ok(pdf_response(state.blobs.get(&document)?, &number))
+    let (bytes, number) = state.app.service_open(&token).await?;
+    Ok(pdf_response(bytes, &number))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -473,12 +311,12 @@ pub async fn evidence_upload(
     body: Body,
 ) -> Result<(StatusCode, Json<EvidenceView>), ApiError> {
     let case = path_id(&case, "case")?;
-    Ok((StatusCode::CREATED, Json(store_evidence(&state, &viewer, case, query, &headers, body).await?)))
+    Ok((StatusCode::CREATED, Json(evidence_add(&state, &viewer, case, query, &headers, body).await?)))
 }
 
-/// Checks an evidence file's type, content and size, stores it by hash and records it
-/// (shared by the API and the UI).
-pub async fn store_evidence(
+/// Reads an uploaded evidence file (at most [`app::mediation::EVIDENCE_MAX_BYTES`]) and adds
+/// it to the case (shared by the API and the UI).
+pub async fn evidence_add(
     state: &AppState,
     viewer: &Viewer,
     case: i64,
@@ -486,42 +324,11 @@ pub async fn store_evidence(
     headers: &HeaderMap,
     body: Body,
 ) -> Result<EvidenceView, ApiError> {
-    state.store.case_get(viewer, case, None, state.now()).await?;
     let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
-    let content_type = content_type.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
-    let Some((_, magic)) = EVIDENCE_TYPES.iter().find(|(t, _)| *t == content_type) else {
-        let accepted: Vec<&str> = EVIDENCE_TYPES.iter().map(|(t, _)| *t).collect();
-        return Err(ApiError::field(FieldError::new(
-            "content_type",
-            "forbidden_type",
-            Message::new(
-                format!("不接受此类文件（{content_type}），可上传：{}", accepted.join("、")),
-                format!("files of type {content_type:?} are not accepted; accepted: {}", accepted.join(", ")),
-            ),
-        )));
-    };
-    let bytes = axum::body::to_bytes(body, EVIDENCE_MAX_BYTES).await.map_err(|_| {
-        ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "too_large",
-            format!("证据文件超过 {} MB 的上限", EVIDENCE_MAX_BYTES / 1024 / 1024),
-            format!("the evidence file exceeds {} MB", EVIDENCE_MAX_BYTES / 1024 / 1024),
-        )
-    })?;
-    if bytes.is_empty() || !bytes.starts_with(magic) {
-        return Err(ApiError::field(FieldError::new(
-            "content_type",
-            "content_mismatch",
-            Message::new("文件内容与声明的类型不符", "the file's content does not match its declared type"),
-        )));
-    }
-    let name = query.name.as_deref().map(str::trim).filter(|n| !n.is_empty()).unwrap_or("evidence");
-    if name.chars().count() > 200 {
-        return Err(ApiError::field(FieldError::too_long("name", 200)));
-    }
-    let sha = state.blobs.put(&bytes)?;
-    let file = NewEvidence { name, content_type: &content_type, size: bytes.len() as i64, sha256: &sha };
-    Ok(state.store.evidence_add(viewer, case, file, state.now()).await?)
+    let bytes = axum::body::to_bytes(body, app::mediation::EVIDENCE_MAX_BYTES)
+        .await
+        .map_err(|_| app::mediation::evidence_too_large())?;
+    Ok(state.app.evidence_add(viewer, case, query.name.as_deref(), content_type, &bytes).await?)
 }
 
 /// A case's evidence files.
@@ -533,7 +340,7 @@ pub async fn evidence_list(
     Path(case): Path<String>,
 ) -> Result<Json<Vec<EvidenceView>>, ApiError> {
     let case = path_id(&case, "case")?;
-    Ok(Json(state.store.evidence_list(&viewer, case).await?))
+    Ok(Json(state.app.evidence_list(&viewer, case).await?))
 }
 
 /// One evidence file, as uploaded (its content checked against its SHA-256).
@@ -556,8 +363,7 @@ pub async fn evidence_download(
 ) -> Result<Response, ApiError> {
     let case = path_id(case, "case")?;
     let evidence = path_id(evidence, "evidence")?;
-    let file = state.store.evidence_get(viewer, case, evidence).await?;
-    let bytes = state.blobs.get(&file.sha256)?;
+    let (file, bytes) = state.app.evidence_file(viewer, case, evidence).await?;
     Ok(([(header::CONTENT_TYPE, file.content_type)], bytes).into_response())
 }
 
@@ -570,12 +376,12 @@ pub async fn mediators(
     Path(case): Path<String>,
 ) -> Result<Json<Vec<MediatorCandidate>>, ApiError> {
     let case = path_id(&case, "case")?;
-    Ok(Json(state.store.mediator_suggestions(&viewer, case).await?))
+    Ok(Json(state.app.mediator_suggestions(&viewer, case).await?))
 }
 
 /// The SMS outbox (administrators): what the built-in gateway kept, or what a real one sent.
 #[utoipa::path(get, path = "/api/v1/outbox", tag = "mediation", security(("bearer" = [])),
     responses((status = 200, body = Vec<OutboxMessage>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
 pub async fn outbox(State(state): State<AppState>, Auth(viewer): Auth) -> Result<Json<Vec<OutboxMessage>>, ApiError> {
-    Ok(Json(state.store.outbox(&viewer, 200).await?))
+    Ok(Json(state.app.outbox(&viewer, 200).await?))
 }

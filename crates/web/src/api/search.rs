@@ -1,12 +1,10 @@
 //! Full-text search over the cases in the caller's scope.
 
+use app::cases::CaseList;
 use axum::Json;
 use axum::extract::{Query, State};
 use domain::validation::{Checker, FieldError, Message};
-use search::SearchScope;
 use serde::Deserialize;
-use store::Viewer;
-use store::cases::CaseList;
 use utoipa::IntoParams;
 
 use crate::AppState;
@@ -50,35 +48,8 @@ pub async fn cases(
         }),
     };
     let limit = c.check(number("limit", query.limit.as_deref(), 20, 100));
-    let offset = c.check(number("offset", query.offset.as_deref(), 0, search::COUNT_LIMIT));
+    let offset = c.check(number("offset", query.offset.as_deref(), 0, app::cases::SEARCH_COUNT_LIMIT));
     c.into_result().map_err(ApiError::invalid)?;
     let (Some(q), Some(limit), Some(offset)) = (q, limit, offset) else { return Err(ApiError::invalid(Vec::new())) };
-    Ok(Json(search_cases(&state, &viewer, &q, limit as i64, offset as i64).await?))
-}
-
-/// The cases in the viewer's scope matching `q`, best first (shared by the API and the UI).
-pub async fn search_cases(
-    state: &AppState,
-    viewer: &Viewer,
-    q: &str,
-    limit: i64,
-    offset: i64,
-) -> Result<CaseList, ApiError> {
-    state.search.catch_up(&state.store).await.map_err(search_failed)?;
-    let scope = SearchScope { region_prefix: viewer.scope.region.significant().to_owned(), unit_id: viewer.unit_id };
-    // Ranking is CPU work: it runs on the blocking pool, not on the threads that serve requests.
-    let (ids, total, total_capped) = state
-        .search
-        .search_blocking(q.to_owned(), scope, limit.max(0) as usize, offset.max(0) as usize)
-        .await
-        .map_err(search_failed)?;
-    let items = state.store.case_rows_by_ids(viewer, &ids).await?;
-    Ok(CaseList { items, total: total as i64, total_capped })
-}
-
-fn search_failed(error: search::SearchError) -> ApiError {
-    match error {
-        search::SearchError::Store(e) => e.into(),
-        other => store::StoreError::Setup(other.to_string()).into(),
-    }
+    Ok(Json(state.app.cases_search(&viewer, &q, limit, offset).await?))
 }

@@ -1,13 +1,13 @@
 //! Mediation sessions, a party's refusal, and the choice of mediator.
 
+use app::Viewer;
+use app::cases::CaseView;
+use app::sessions::{CaseMediator, PartyAct, SessionInput, SessionView};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use domain::validation::{Checker, FieldError};
+use domain::validation::FieldError;
 use serde::Deserialize;
-use store::Viewer;
-use store::cases::CaseView;
-use store::sessions::{CaseMediator, PartyAct, SessionInput, SessionView};
 use utoipa::ToSchema;
 
 use crate::AppState;
@@ -23,7 +23,7 @@ pub async fn list(
     Path(case): Path<String>,
 ) -> Result<Json<Vec<SessionView>>, ApiError> {
     let case = path_id(&case, "case")?;
-    Ok(Json(state.store.sessions(&viewer, case).await?))
+    Ok(Json(state.app.sessions(&viewer, case).await?))
 }
 
 /// Schedule a session in person (`place`) or by video (`link`), with the mediator's
@@ -37,7 +37,7 @@ pub async fn schedule(
     JsonBody(body): JsonBody<SessionInput>,
 ) -> Result<(StatusCode, Json<SessionView>), ApiError> {
     let case = path_id(&case, "case")?;
-    Ok((StatusCode::CREATED, Json(state.store.session_schedule(&viewer, case, body, state.now()).await?)))
+    Ok((StatusCode::CREATED, Json(state.app.session_schedule(&viewer, case, body).await?)))
 }
 
 /// What a party does at a session, by path: `rights` (acknowledged the rights-and-duties
@@ -69,7 +69,7 @@ pub async fn record_party_act(
         "minutes" => PartyAct::ConfirmMinutes,
         _ => return Err(ApiError::not_found("act")),
     };
-    Ok(state.store.session_party_act(viewer, id, index, act, state.now()).await?)
+    Ok(state.app.session_party_act(viewer, id, index, act).await?)
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -87,7 +87,7 @@ pub async fn minutes(
     JsonBody(body): JsonBody<MinutesRequest>,
 ) -> Result<Json<SessionView>, ApiError> {
     let id = path_id(&id, "session")?;
-    Ok(Json(state.store.session_minutes(&viewer, id, body.minutes.as_deref().unwrap_or_default(), state.now()).await?))
+    Ok(Json(state.app.session_minutes(&viewer, id, body.minutes.as_deref().unwrap_or_default()).await?))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -112,14 +112,7 @@ pub async fn refusal(
 
 /// A refusal (shared by the API and the UI).
 pub async fn refuse(state: &AppState, viewer: &Viewer, case: i64, body: RefusalRequest) -> Result<CaseView, ApiError> {
-    let mut c = Checker::default();
-    if body.party_index.is_none() {
-        c.push(FieldError::required("party_index"));
-    }
-    let reason = c.required_text("reason", body.reason.as_deref(), 2000);
-    c.into_result().map_err(ApiError::invalid)?;
-    let (Some(party), Some(reason)) = (body.party_index, reason) else { return Err(ApiError::invalid(Vec::new())) };
-    Ok(state.store.mediation_refused(viewer, case, party, &reason, state.now()).await?)
+    Ok(state.app.mediation_refuse(viewer, case, body.party_index, body.reason.as_deref()).await?)
 }
 
 /// The case's mediator, if one was chosen.
@@ -131,7 +124,7 @@ pub async fn mediator(
     Path(case): Path<String>,
 ) -> Result<Json<Option<CaseMediator>>, ApiError> {
     let case = path_id(&case, "case")?;
-    Ok(Json(state.store.case_mediator(&viewer, case).await?))
+    Ok(Json(state.app.case_mediator(&viewer, case).await?))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -155,5 +148,5 @@ pub async fn assign(
     let case = path_id(&case, "case")?;
     let user = body.user_id.ok_or_else(|| ApiError::field(FieldError::required("user_id")))?;
     let chosen_by = body.chosen_by.as_deref().unwrap_or("centre");
-    Ok(Json(state.store.case_mediator_assign(&viewer, case, user, chosen_by, body.reason, state.now()).await?))
+    Ok(Json(state.app.case_mediator_assign(&viewer, case, user, chosen_by, body.reason).await?))
 }

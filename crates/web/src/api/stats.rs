@@ -75,5 +75,5 @@ pub async fn summary(
         })?),
         None => None,
     };
-    Ok(Json(state.store.stats_summary(&viewer, region, from, to).await?))
+    Ok(Json(state.app.stats_summary(&viewer, region, from, to).await?))
 }

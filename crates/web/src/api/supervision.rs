@@ -1,14 +1,13 @@
 //! Deadlines, the supervision ladder's notices, and the work lists of a unit.
 
+use app::cases::{CaseFilter, CaseList};
+use app::supervision::{DeadlineView, NoticeCount, NoticeFilter, NoticeView, SweepReport};
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use domain::authz::{self, Permission, Resource};
 use domain::clocks::NoticeKind;
 use domain::validation::Checker;
 use serde::Deserialize;
-use store::cases::{CaseFilter, CaseList};
-use store::supervision::{DeadlineView, NoticeCount, NoticeFilter, NoticeView, SweepReport};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::AppState;
@@ -23,7 +22,7 @@ pub async fn deadlines(
     Auth(viewer): Auth,
     Path(case): Path<String>,
 ) -> Result<Json<Vec<DeadlineView>>, ApiError> {
-    Ok(Json(state.store.case_deadlines(&viewer, path_id(&case, "case")?, current_lang(), state.now()).await?))
+    Ok(Json(state.app.case_deadlines(&viewer, path_id(&case, "case")?, current_lang()).await?))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -54,7 +53,7 @@ pub async fn notices(
         .and_then(|v| c.check(domain::case::parse_id("case_id", &serde_json::json!(v))));
     c.into_result().map_err(ApiError::invalid)?;
     let filter = NoticeFilter { kind, case_id, awaiting_reply: query.awaiting_reply.unwrap_or(false), limit: None };
-    Ok(Json(state.store.notices(&viewer, &filter).await?))
+    Ok(Json(state.app.notices(&viewer, &filter).await?))
 }
 
 /// 签收: acknowledge a notice to my unit.
@@ -65,7 +64,7 @@ pub async fn acknowledge(
     Auth(viewer): Auth,
     Path(notice): Path<String>,
 ) -> Result<Json<NoticeView>, ApiError> {
-    Ok(Json(state.store.notice_acknowledge(&viewer, path_id(&notice, "notice")?, state.now()).await?))
+    Ok(Json(state.app.notice_acknowledge(&viewer, path_id(&notice, "notice")?).await?))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -88,14 +87,14 @@ pub async fn reply(
     let text = c.required_text("text", body.text.as_deref(), 5000);
     c.into_result().map_err(ApiError::invalid)?;
     let text = text.unwrap_or_default();
-    Ok(Json(state.store.notice_reply(&viewer, notice, text, state.now()).await?))
+    Ok(Json(state.app.notice_reply(&viewer, notice, text).await?))
 }
 
 /// Notices per unit in my region, by kind, with those awaiting a reply.
 #[utoipa::path(get, path = "/api/v1/notices/counts", tag = "supervision", security(("bearer" = [])),
     responses((status = 200, body = Vec<NoticeCount>), (status = 401, body = ErrorBody)))]
 pub async fn counts(State(state): State<AppState>, Auth(viewer): Auth) -> Result<Json<Vec<NoticeCount>>, ApiError> {
-    Ok(Json(state.store.notice_counts(&viewer).await?))
+    Ok(Json(state.app.notice_counts(&viewer).await?))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -124,7 +123,7 @@ pub async fn issue(
     let unit = body.unit_id.as_ref().and_then(|v| c.check(domain::case::parse_id("unit_id", v)));
     c.into_result().map_err(ApiError::invalid)?;
     let (Some(kind), Some(text)) = (kind, text) else { return Err(ApiError::invalid(Vec::new())) };
-    let notice = state.store.notice_issue_manual(&viewer, case, kind, text, unit, state.now()).await?;
+    let notice = state.app.notice_issue(&viewer, case, kind, text, unit).await?;
     Ok((StatusCode::CREATED, Json(notice)))
 }
 
@@ -132,8 +131,7 @@ pub async fn issue(
 #[utoipa::path(post, path = "/api/v1/supervision/sweep", tag = "supervision", security(("bearer" = [])),
     responses((status = 200, body = SweepReport), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
 pub async fn sweep(State(state): State<AppState>, Auth(viewer): Auth) -> Result<Json<SweepReport>, ApiError> {
-    authz::may(viewer.role, Permission::SweepRun, Resource::ANY)?;
-    Ok(Json(state.store.supervision_sweep(&state.node_id, state.now()).await?))
+    Ok(Json(state.app.supervision_sweep(&viewer).await?))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -157,7 +155,7 @@ pub async fn work(
 ) -> Result<Json<CaseList>, ApiError> {
     let mut filter = CaseFilter {
         mine: Some(viewer.unit_id),
-        limit: query.limit.unwrap_or(50).clamp(1, store::cases::MAX_PAGE_SIZE),
+        limit: query.limit.unwrap_or(50).clamp(1, app::cases::MAX_PAGE_SIZE),
         offset: query.offset.unwrap_or(0).max(0),
         ..CaseFilter::default()
     };
@@ -167,7 +165,7 @@ pub async fn work(
         "overdue" => filter.overdue = Some(true),
         _ => return Err(ApiError::not_found("work list")),
     }
-    Ok(Json(state.store.case_list(&viewer, &filter, state.now()).await?))
+    Ok(Json(state.app.case_list(&viewer, &filter).await?))
 }
 
 /// Notices to my unit awaiting a written reply.
@@ -177,5 +175,5 @@ pub async fn work_notices(
     State(state): State<AppState>,
     Auth(viewer): Auth,
 ) -> Result<Json<Vec<NoticeView>>, ApiError> {
-    Ok(Json(state.store.notices(&viewer, &NoticeFilter { awaiting_reply: true, ..NoticeFilter::default() }).await?))
+    Ok(Json(state.app.notices(&viewer, &NoticeFilter { awaiting_reply: true, ..NoticeFilter::default() }).await?))
 }

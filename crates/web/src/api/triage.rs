@@ -1,15 +1,13 @@
 //! Triage administration and previews: risk and level rules, the routing catalogue, training
 //! examples, address lookup, and the whole triage of a draft registration.
 
+use app::triage::{Triage, TriageRules};
 use axum::Json;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
-use domain::authz::{self, Permission, Resource};
 use domain::case::{CaseRegistration, Category};
-use domain::org::RegionCode;
 use domain::validation::Checker;
 use serde::{Deserialize, Serialize};
-use store::triage::{Triage, TriageRules};
 use triage::address::ParsedAddress;
 use triage::routing::CatalogueEntry;
 use utoipa::{IntoParams, ToSchema};
@@ -22,7 +20,7 @@ use crate::extract::{Auth, JsonBody};
 #[utoipa::path(get, path = "/api/v1/triage/rules", tag = "triage", security(("bearer" = [])),
     responses((status = 200, body = TriageRules), (status = 401, body = ErrorBody)))]
 pub async fn rules(State(state): State<AppState>, Auth(_viewer): Auth) -> Result<Json<TriageRules>, ApiError> {
-    Ok(Json(state.store.triage_rules().await?))
+    Ok(Json(state.app.triage_rules().await?))
 }
 
 /// Replace the rules (administrators). Every node picks them up at its next registration.
@@ -33,9 +31,7 @@ pub async fn put_rules(
     Auth(viewer): Auth,
     JsonBody(body): JsonBody<TriageRules>,
 ) -> Result<Json<TriageRules>, ApiError> {
-    authz::may(viewer.role, Permission::TriageManage, Resource::ANY)?;
-    state.store.triage_rules_put(body, &viewer.username, state.now()).await?;
-    Ok(Json(state.store.triage_rules().await?))
+    Ok(Json(state.app.triage_rules_put(&viewer, body).await?))
 }
 
 /// The responsibility catalogue (派单目录): which unit leads or assists for which category where.
@@ -45,7 +41,7 @@ pub async fn catalogue(
     State(state): State<AppState>,
     Auth(_viewer): Auth,
 ) -> Result<Json<Vec<CatalogueEntry>>, ApiError> {
-    Ok(Json(state.store.routing_catalogue().await?))
+    Ok(Json(state.app.routing_catalogue().await?))
 }
 
 /// Replace the catalogue (administrators).
@@ -56,9 +52,7 @@ pub async fn put_catalogue(
     Auth(viewer): Auth,
     JsonBody(body): JsonBody<Vec<CatalogueEntry>>,
 ) -> Result<Json<Vec<CatalogueEntry>>, ApiError> {
-    authz::may(viewer.role, Permission::TriageManage, Resource::ANY)?;
-    state.store.routing_catalogue_put(body).await?;
-    Ok(Json(state.store.routing_catalogue().await?))
+    Ok(Json(state.app.routing_catalogue_put(&viewer, body).await?))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -82,13 +76,12 @@ pub async fn add_example(
     Auth(viewer): Auth,
     JsonBody(body): JsonBody<ExampleRequest>,
 ) -> Result<(StatusCode, Json<ExampleAdded>), ApiError> {
-    authz::may(viewer.role, Permission::TriageExampleAdd, Resource::ANY)?;
     let mut c = Checker::default();
     let category = c.code::<Category>("category", body.category.as_deref(), true);
     let text = c.required_text("text", body.text.as_deref(), 2000);
     c.into_result().map_err(ApiError::invalid)?;
     let (Some(category), Some(text)) = (category, text) else { return Err(ApiError::invalid(Vec::new())) };
-    let id = state.store.triage_example_add(category, &text, &viewer.username, state.now()).await?;
+    let id = state.app.triage_example_add(&viewer, category, &text).await?;
     Ok((StatusCode::CREATED, Json(ExampleAdded { id })))
 }
 
@@ -110,7 +103,7 @@ pub async fn address(
     let mut c = Checker::default();
     let q = c.required_text("q", query.q.as_deref(), 300);
     c.into_result().map_err(ApiError::invalid)?;
-    Ok(Json(state.store.address_parse(&q.unwrap_or_default()).await?))
+    Ok(Json(state.app.address_parse(&q.unwrap_or_default()).await?))
 }
 
 /// The triage of a draft registration — category, risk, place, route, emergency — without
@@ -122,10 +115,5 @@ pub async fn preview(
     Auth(viewer): Auth,
     JsonBody(body): JsonBody<CaseRegistration>,
 ) -> Result<Json<Triage>, ApiError> {
-    authz::may(viewer.role, Permission::CaseRegister, Resource::ANY)?;
-    let now = state.now();
-    let new = body.validate(now).map_err(ApiError::invalid)?;
-    let unit = state.store.unit(viewer.unit_id).await?.ok_or_else(|| ApiError::not_found("unit"))?;
-    let region = RegionCode::parse(&unit.region_code).map_err(|e| store::StoreError::Setup(e.to_string()))?;
-    Ok(Json(state.store.triage_preview(&new, &region, now).await?))
+    Ok(Json(state.app.triage_preview(&viewer, body).await?))
 }

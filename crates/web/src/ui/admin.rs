@@ -2,6 +2,9 @@
 //! routing catalogue and the risk rules. The structured settings are edited as the JSON the
 //! API takes, checked by the same parsers, with the fault named.
 
+use app::calendar::CalendarYearView;
+use app::org::{GridView, NewRegion, NewUnit, RegionView, UnitView, UserView};
+use app::triage::TriageRules;
 use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -11,9 +14,6 @@ use domain::calendar::YearCalendar;
 use domain::clocks::PolicyRule;
 use domain::org::{RegionCode, Role, UnitKind};
 use serde::Serialize;
-use store::calendar::CalendarYearView;
-use store::org::{GridView, NewRegion, NewUnit, RegionView, UnitView, UserView};
-use store::triage::TriageRules;
 use triage::routing::CatalogueEntry;
 
 use super::cases::options;
@@ -37,7 +37,7 @@ struct AdminPage {
     unit_kinds: Vec<(&'static str, String)>,
     roles: Vec<(&'static str, String)>,
     /// The SMS outbox, newest first.
-    outbox: Vec<store::mediation::OutboxMessage>,
+    outbox: Vec<app::mediation::OutboxMessage>,
 }
 
 fn may(session: &Session, permission: Permission) -> Result<(), UiError> {
@@ -51,21 +51,21 @@ fn pretty<T: Serialize>(value: &T) -> String {
 pub async fn page(State(state): State<AppState>, session: Session) -> Result<Response, UiError> {
     may(&session, Permission::OrganisationManage)?;
     let t = session.t;
-    let store = &state.store;
+    let app = &state.app;
     let page = Page::new(&state, &session, "系统管理", "/admin").await?;
     let shown_flash = page.flash.is_some();
     let admin = AdminPage {
-        regions: store.regions().await?,
-        grids: store.grids().await?,
-        units: store.units().await?,
-        users: store.users().await?,
-        years: store.calendar_years().await?,
-        policies: pretty(&store.clock_policies().await?),
-        catalogue: pretty(&store.routing_catalogue().await?),
-        rules: pretty(&store.triage_rules().await?),
+        regions: app.regions().await?,
+        grids: app.grids().await?,
+        units: app.units().await?,
+        users: app.users().await?,
+        years: app.calendar_years().await?,
+        policies: pretty(&app.clock_policies().await?),
+        catalogue: pretty(&app.routing_catalogue().await?),
+        rules: pretty(&app.triage_rules().await?),
         unit_kinds: options(t, "unit_kind", UnitKind::ALL, UnitKind::as_str),
         roles: options(t, "role", Role::ALL, Role::as_str),
-        outbox: store.outbox(&session.viewer, 50).await?,
+        outbox: app.outbox(&session.viewer, 50).await?,
         page,
     };
     Ok(render(StatusCode::OK, &admin, shown_flash))
@@ -97,7 +97,10 @@ pub async fn region_create(State(state): State<AppState>, posted: Posted) -> Res
     let form = &posted.form;
     let code = region_field(form, "code")?;
     let name = required(form, "name")?;
-    state.store.region_create(NewRegion { code: &code, name, short_name: form.get("short_name") }).await?;
+    state
+        .app
+        .region_create(&posted.session.viewer, NewRegion { code: &code, name, short_name: form.get("short_name") })
+        .await?;
     Ok(redirect_with("/admin", "ok", &format!("{} {name}", posted.session.t.s("已添加区划"))))
 }
 
@@ -107,7 +110,7 @@ pub async fn grid_create(State(state): State<AppState>, posted: Posted) -> Resul
     let community = region_field(form, "community")?;
     let code = required(form, "code")?;
     let name = required(form, "name")?;
-    state.store.grid_create(code, name, &community).await?;
+    state.app.grid_create(&posted.session.viewer, code, name, &community).await?;
     Ok(redirect_with("/admin", "ok", &format!("{} {name}", posted.session.t.s("已添加网格"))))
 }
 
@@ -127,7 +130,7 @@ pub async fn unit_create(State(state): State<AppState>, posted: Posted) -> Resul
         categories: &categories,
         grid_id: id_field(form, "grid_id")?,
     };
-    state.store.unit_create(unit).await?;
+    state.app.unit_create(&posted.session.viewer, unit).await?;
     Ok(redirect_with("/admin", "ok", &format!("{} {name}", posted.session.t.s("已添加单位"))))
 }
 
@@ -149,7 +152,7 @@ pub async fn user_create(State(state): State<AppState>, posted: Posted) -> Resul
         ))
         .into());
     }
-    state.store.user_create(username, display_name, role, unit, password, state.now()).await?;
+    state.app.user_create(&posted.session.viewer, username, display_name, role, unit, password).await?;
     Ok(redirect_with("/admin", "ok", &format!("{} {username}", posted.session.t.s("已添加用户"))))
 }
 
@@ -157,7 +160,7 @@ pub async fn calendar_put(State(state): State<AppState>, posted: Posted) -> Resu
     may(&posted.session, Permission::CalendarManage)?;
     let year: YearCalendar = parse_json(required(&posted.form, "calendar")?.as_bytes())?;
     let number = year.year;
-    let recomputed = state.store.calendar_put(year, &posted.session.viewer.username, state.now()).await?;
+    let recomputed = state.app.calendar_put(&posted.session.viewer, year).await?;
     let t = posted.session.t;
     Ok(redirect_with("/admin", "ok", &format!("{number} {}：{recomputed}", t.s("年日历已载入，重算案件数"))))
 }
@@ -165,7 +168,7 @@ pub async fn calendar_put(State(state): State<AppState>, posted: Posted) -> Resu
 pub async fn policies_put(State(state): State<AppState>, posted: Posted) -> Result<Response, UiError> {
     may(&posted.session, Permission::CalendarManage)?;
     let rules: Vec<PolicyRule> = parse_json(required(&posted.form, "policies")?.as_bytes())?;
-    let recomputed = state.store.clock_policies_replace(rules, state.now()).await?;
+    let recomputed = state.app.clock_policies_replace(&posted.session.viewer, rules).await?;
     let t = posted.session.t;
     Ok(redirect_with("/admin", "ok", &format!("{}：{recomputed}", t.s("时限规则已保存，重算案件数"))))
 }
@@ -173,13 +176,13 @@ pub async fn policies_put(State(state): State<AppState>, posted: Posted) -> Resu
 pub async fn catalogue_put(State(state): State<AppState>, posted: Posted) -> Result<Response, UiError> {
     may(&posted.session, Permission::TriageManage)?;
     let entries: Vec<CatalogueEntry> = parse_json(required(&posted.form, "catalogue")?.as_bytes())?;
-    state.store.routing_catalogue_put(entries).await?;
+    state.app.routing_catalogue_put(&posted.session.viewer, entries).await?;
     Ok(redirect_with("/admin", "ok", &posted.session.t.s("分流目录已保存")))
 }
 
 pub async fn rules_put(State(state): State<AppState>, posted: Posted) -> Result<Response, UiError> {
     may(&posted.session, Permission::TriageManage)?;
     let rules: TriageRules = parse_json(required(&posted.form, "rules")?.as_bytes())?;
-    state.store.triage_rules_put(rules, &posted.session.viewer.username, state.now()).await?;
+    state.app.triage_rules_put(&posted.session.viewer, rules).await?;
     Ok(redirect_with("/admin", "ok", &posted.session.t.s("风险规则已保存")))
 }

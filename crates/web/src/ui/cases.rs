@@ -5,6 +5,11 @@ use domain::authz::{self, Permission, Resource};
 use domain::mediation::AgreementStatus;
 use std::collections::HashMap;
 
+use app::cases::{CaseFilter, CaseListRow, CaseView, EventView, RevealRequest};
+use app::mediation::{AgreementView, EvidenceView};
+use app::org::UnitView;
+use app::sessions::{CaseMediator, SessionView};
+use app::supervision::{DeadlineView, NoticeFilter, NoticeView};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -16,11 +21,6 @@ use domain::mediation::MediatorCandidate;
 use domain::org::RegionCode;
 use domain::workflow::ActionRequest;
 use serde::Deserialize;
-use store::cases::{CaseFilter, CaseListRow, CaseView, EventView, RevealRequest};
-use store::mediation::{AgreementView, EvidenceView};
-use store::org::UnitView;
-use store::sessions::{CaseMediator, SessionView};
-use store::supervision::{DeadlineView, NoticeFilter, NoticeView};
 
 use super::i18n::T;
 use super::{Page, Posted, Session, UiError, redirect_with, render};
@@ -176,16 +176,17 @@ pub async fn list(
             Err(e) => error = Some(format!("{}：{e}", t.s("区划代码无效"))),
         }
     }
-    let units_all = state.store.units().await?;
+    let units_all = state.app.units().await?;
     let units = UnitNames::new(&units_all);
     let searched = !query.q.trim().is_empty();
     let (rows, total, total_capped) = if searched {
-        let hits =
-            crate::api::search::search_cases(&state, &session.viewer, query.q.trim(), filter.limit, filter.offset)
-                .await?;
+        let hits = state
+            .app
+            .cases_search(&session.viewer, query.q.trim(), filter.limit.max(0) as usize, filter.offset.max(0) as usize)
+            .await?;
         (hits.items, hits.total, hits.total_capped)
     } else {
-        let list = state.store.case_list(&session.viewer, &filter, now).await?;
+        let list = state.app.case_list(&session.viewer, &filter).await?;
         (list.items, list.total, list.total_capped)
     };
     let shown = filter.offset + rows.len() as i64;
@@ -284,7 +285,7 @@ impl CasePage {
     }
 
     /// What each party has done at a session: (act, done).
-    fn acts(&self, a: &store::sessions::Acknowledgement) -> Vec<(&'static str, bool)> {
+    fn acts(&self, a: &app::sessions::Acknowledgement) -> Vec<(&'static str, bool)> {
         vec![
             ("rights", a.rights_acknowledged_at.is_some()),
             ("consent", a.consented_at.is_some()),
@@ -383,12 +384,12 @@ async fn show(
 ) -> Result<Response, UiError> {
     let t = session.t;
     let now = state.now();
-    let case = state.store.case_get(&session.viewer, id, reveal, now).await?;
-    let events = state.store.case_events(&session.viewer, id).await?;
-    let deadlines = state.store.case_deadlines(&session.viewer, id, t.lang.domain(), now).await?;
+    let case = state.app.case_get(&session.viewer, id, reveal).await?;
+    let events = state.app.case_events(&session.viewer, id).await?;
+    let deadlines = state.app.case_deadlines(&session.viewer, id, t.lang.domain()).await?;
     let notices =
-        state.store.notices(&session.viewer, &NoticeFilter { case_id: Some(id), ..NoticeFilter::default() }).await?;
-    let units_all = state.store.units().await?;
+        state.app.notices(&session.viewer, &NoticeFilter { case_id: Some(id), ..NoticeFilter::default() }).await?;
+    let units_all = state.app.units().await?;
     let units = UnitNames::new(&units_all);
     let parties = case
         .parties
@@ -409,10 +410,10 @@ async fn show(
         |permission| authz::may(viewer.role, permission, Resource { handling, addressed: false }).is_ok();
     let may_mediate = on_this_case(Permission::Mediate);
     let may_choose_mediator = on_this_case(Permission::MediatorChoose);
-    let agreements = state.store.agreements_of_case(viewer, id).await?;
-    let evidence = state.store.evidence_list(viewer, id).await?;
+    let agreements = state.app.agreements_of_case(viewer, id).await?;
+    let evidence = state.app.evidence_list(viewer, id).await?;
     let mediators = if may_mediate || may_choose_mediator {
-        state.store.mediator_suggestions(viewer, id).await?.into_iter().take(3).collect()
+        state.app.mediator_suggestions(viewer, id).await?.into_iter().take(3).collect()
     } else {
         Vec::new()
     };
@@ -437,8 +438,8 @@ async fn show(
         agreements,
         evidence,
         mediators,
-        mediator: state.store.case_mediator(viewer, id).await?,
-        sessions: state.store.sessions(viewer, id).await?,
+        mediator: state.app.case_mediator(viewer, id).await?,
+        sessions: state.app.sessions(viewer, id).await?,
         may_mediate,
         may_sign_as_mediator: on_this_case(Permission::AgreementMediatorSign),
         may_rule: authz::has(viewer.role, Permission::ConfirmationRule),
@@ -523,11 +524,11 @@ pub async fn act(State(state): State<AppState>, Path(id): Path<String>, posted: 
     let back = if back.is_empty() { format!("/cases/{id}") } else { back.to_owned() };
     let (command, version) = request.parse().map_err(crate::error::ApiError::invalid)?;
     let action = command.name();
-    let case = state.store.case_act(&session.viewer, id, command, version, state.now()).await?;
+    let case = state.app.case_act(&session.viewer, id, command, version).await?;
     let done = format!("{} {}：{}", case.number, t.s("已完成"), t.code("event", action));
     // A step such as a return can take the case out of the actor's scope: back to the workbench.
-    let back = match state.store.case_get(&session.viewer, id, None, state.now()).await {
-        Err(store::StoreError::NotFound { .. }) => "/workbench".to_owned(),
+    let back = match state.app.case_get(&session.viewer, id, None).await {
+        Err(app::AppError::NotFound { .. }) => "/workbench".to_owned(),
         _ => back,
     };
     Ok(redirect_with(&back, "ok", &done))

@@ -2,6 +2,10 @@
 //! checked as it is typed, the triage suggestion with its reasons, emergency diversion, and
 //! the related cases found at registration.
 
+use app::AppError;
+use app::cases::RegisteredCase;
+use app::queue::QueueBoard;
+use app::triage::Triage;
 use askama::Template;
 use axum::Json;
 use axum::extract::State;
@@ -9,19 +13,14 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use domain::authz::{self, Permission, Resource};
 use domain::case::{CaseRegistration, Category, Channel, LocationInput, PartyInput, PartyKind, PartyRole};
-use domain::org::RegionCode;
 use domain::validation::{FieldError, Message};
 use serde::Serialize;
-use store::cases::RegisteredCase;
-use store::queue::QueueBoard;
-use store::triage::Triage;
 
 use super::cases::{UnitNames, options};
 use super::i18n::T;
 use super::session::FormData;
 use super::{Page, Posted, Session, UiError, redirect_with, render};
 use crate::AppState;
-use crate::error::ApiError;
 
 /// Party blocks on the form.
 const PARTY_BLOCKS: usize = 4;
@@ -132,7 +131,7 @@ async fn intake_page(
     status: StatusCode,
 ) -> Result<Response, UiError> {
     let t = session.t;
-    let queue = state.store.queue_board(&session.viewer, state.now()).await?;
+    let queue = state.app.queue_board(&session.viewer).await?;
     let page = Page::new(state, session, "窗口登记", "/intake").await?;
     let shown_flash = page.flash.is_some();
     let intake = IntakePage {
@@ -177,24 +176,19 @@ pub async fn register(State(state): State<AppState>, posted: Posted) -> Result<R
     let Posted { session, form } = posted;
     may_register(&session)?;
     let t = session.t;
-    let now = state.now();
-    let new = registration(&form).map_err(|e| vec![e]).and_then(|r| r.validate(now));
-    let new = match new {
-        Ok(new) => new,
-        Err(errors) => {
-            let errors = localised(t, errors);
-            return intake_page(&state, &session, Draft(form), errors, StatusCode::UNPROCESSABLE_ENTITY).await;
-        }
+    let registered = match registration(&form) {
+        Ok(registration) => state.app.case_register(&session.viewer, registration).await,
+        Err(error) => Err(AppError::field(error)),
     };
-    let registered = match state.store.case_register(&session.viewer, new, now).await {
+    let registered = match registered {
         Ok(registered) => registered,
-        Err(store::StoreError::Invalid(errors)) => {
+        Err(AppError::Invalid(errors)) => {
             let errors = localised(t, errors);
             return intake_page(&state, &session, Draft(form), errors, StatusCode::UNPROCESSABLE_ENTITY).await;
         }
         Err(e) => return Err(e.into()),
     };
-    let units = UnitNames::new(&state.store.units().await?);
+    let units = UnitNames::new(&state.app.units().await?);
     let page = Page::new(&state, &session, "登记完成", "/intake").await?;
     let case = &registered.case;
     let result = RegisteredPage {
@@ -237,27 +231,22 @@ pub async fn check(State(state): State<AppState>, posted: Posted) -> Result<Resp
     let Posted { session, form } = posted;
     may_register(&session)?;
     let t = session.t;
-    let now = state.now();
-    let new = registration(&form).map_err(|e| vec![e]).and_then(|r| r.validate(now));
-    let (errors, preview) = match new {
-        Err(errors) => (errors, None),
-        Ok(new) => {
-            let unit = state.store.unit(session.viewer.unit_id).await?.ok_or_else(|| ApiError::not_found("unit"))?;
-            let region = RegionCode::parse(&unit.region_code).map_err(|e| store::StoreError::Setup(e.to_string()))?;
-            match state.store.triage_preview(&new, &region, now).await {
-                Ok(triage) => {
-                    let units = UnitNames::new(&state.store.units().await?);
-                    let panel = TriagePanel {
-                        t,
-                        lead: units.name(triage.route.unit_id),
-                        assists: triage.route.assist_unit_ids.iter().map(|u| units.name(Some(*u))).collect(),
-                        triage,
-                    };
-                    (Vec::new(), panel.render().ok())
-                }
-                Err(store::StoreError::Invalid(errors)) => (errors, None),
-                Err(e) => return Err(e.into()),
-            }
+    let preview = match registration(&form) {
+        Ok(registration) => state.app.triage_preview(&session.viewer, registration).await,
+        Err(error) => Err(AppError::field(error)),
+    };
+    let (errors, preview) = match preview {
+        Err(AppError::Invalid(errors)) => (errors, None),
+        Err(error) => return Err(error.into()),
+        Ok(triage) => {
+            let units = UnitNames::new(&state.app.units().await?);
+            let panel = TriagePanel {
+                t,
+                lead: units.name(triage.route.unit_id),
+                assists: triage.route.assist_unit_ids.iter().map(|u| units.name(Some(*u))).collect(),
+                triage,
+            };
+            (Vec::new(), panel.render().ok())
         }
     };
     let errors = errors.into_iter().map(|e| CheckError { message: t.msg(&e.message), field: e.field }).collect();
@@ -266,7 +255,7 @@ pub async fn check(State(state): State<AppState>, posted: Posted) -> Result<Resp
 
 /// Prints the next number at this centre.
 pub async fn queue_take(State(state): State<AppState>, posted: Posted) -> Result<Response, UiError> {
-    let ticket = state.store.queue_take(&posted.session.viewer, state.now()).await?;
+    let ticket = state.app.queue_take(&posted.session.viewer).await?;
     let text = format!("{} {:03}", posted.session.t.s("已取号"), ticket.number);
     Ok(redirect_with("/intake", "ok", &text))
 }
@@ -275,7 +264,7 @@ pub async fn queue_take(State(state): State<AppState>, posted: Posted) -> Result
 pub async fn queue_call(State(state): State<AppState>, posted: Posted) -> Result<Response, UiError> {
     let t = posted.session.t;
     let counter = posted.form.get("counter").unwrap_or("1").chars().take(16).collect::<String>();
-    match state.store.queue_call_next(&posted.session.viewer, &counter, state.now()).await? {
+    match state.app.queue_call_next(&posted.session.viewer, &counter).await? {
         Some(ticket) => {
             let text = format!("{:03} → {} {counter}", ticket.number, t.s("窗口"));
             Ok(redirect_with("/intake", "ok", &text))
@@ -295,8 +284,8 @@ struct QueueScreen {
 /// The wall screen of the hall: who is called to which window, who waits. It refreshes
 /// itself every few seconds.
 pub async fn queue_screen(State(state): State<AppState>, session: Session) -> Result<Response, UiError> {
-    let queue = state.store.queue_board(&session.viewer, state.now()).await?;
-    let unit = state.store.unit(session.viewer.unit_id).await?.map(|u| u.name).unwrap_or_default();
+    let queue = state.app.queue_board(&session.viewer).await?;
+    let unit = state.app.unit(session.viewer.unit_id).await?.name;
     Ok(render(StatusCode::OK, &QueueScreen { t: session.t, unit, queue }, false))
 }
 

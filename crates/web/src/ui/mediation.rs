@@ -3,6 +3,8 @@
 //! performance), evidence uploads, the PDF copies, and the public page where a party signs
 //! through their one-time link. Every form goes through the same functions as the API.
 
+use app::mediation::SigningView;
+use app::sessions::SessionInput;
 use askama::Template;
 use axum::body::Body;
 use axum::extract::{Path, Query, State};
@@ -10,16 +12,12 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use domain::mediation::{AgreementInput, TermInput};
 use serde::Deserialize;
-use store::mediation::SigningView;
-use store::sessions::SessionInput;
 
 use super::i18n::T;
 use super::session::{FormData, public_form_ok, public_form_token};
 use super::{Posted, Session, UiError, china_local_time, current_ui_lang, error_text, redirect_with, render};
 use crate::AppState;
-use crate::api::mediation::{
-    self as api, ConfirmationRequest, PerformanceRequest, RevisionRequest, RulingRequest, site,
-};
+use crate::api::mediation::{self as api, service_link, signing_link};
 use crate::api::sessions::RefusalRequest;
 use crate::error::ApiError;
 use crate::extract::path_id;
@@ -52,16 +50,16 @@ fn agreement_input(form: &FormData) -> AgreementInput {
 }
 
 /// Back to the case's agreement section with what happened, or what went wrong.
-fn back(t: T, case: i64, done: Result<&str, ApiError>) -> Response {
+fn back(t: T, case: i64, done: Result<&str, impl Into<ApiError>>) -> Response {
     let to = format!("/cases/{case}#agreements");
     match done {
         Ok(what) => redirect_with(&to, "ok", &t.s(what)),
-        Err(error) => redirect_with(&to, "error", &error_text(t, &error)),
+        Err(error) => redirect_with(&to, "error", &error_text(t, &error.into())),
     }
 }
 
 async fn case_of(state: &AppState, session: &Session, agreement: i64) -> Result<i64, UiError> {
-    Ok(state.store.agreement_get(&session.viewer, agreement).await?.case_id)
+    Ok(state.app.agreement_get(&session.viewer, agreement).await?.case_id)
 }
 
 pub async fn draft(
@@ -71,7 +69,7 @@ pub async fn draft(
 ) -> Result<Response, UiError> {
     let case = path_id(&case, "case")?;
     let Posted { session, form } = posted;
-    let done = api::draft(&state, &session.viewer, case, agreement_input(&form)).await.map(|_| "调解协议已起草");
+    let done = state.app.agreement_draft(&session.viewer, case, agreement_input(&form)).await.map(|_| "调解协议已起草");
     Ok(back(session.t, case, done))
 }
 
@@ -86,59 +84,35 @@ pub async fn act(
     let Posted { session, form } = posted;
     let case = case_of(&state, &session, id).await?;
     let viewer = &session.viewer;
-    let site = site(&headers);
+    let app = &state.app;
     let done = match action.as_str() {
         "edit" => {
-            let revision = RevisionRequest {
-                revision: form.get("revision").and_then(|r| r.parse().ok()),
-                agreement: agreement_input(&form),
-            };
-            api::revise(&state, viewer, id, revision).await.map(|_| "协议已修改")
+            let revision = form.get("revision").and_then(|r| r.parse().ok());
+            app.agreement_revise(viewer, id, revision, agreement_input(&form)).await.map(|_| "协议已修改")
         }
-        "signing" => {
-            let link = |token: &str| format!("{site}/sign/{token}");
-            state
-                .store
-                .agreement_start_signing(viewer, id, link, state.now())
-                .await
-                .map(|_| "已向各方当事人发送签署链接和验证码")
-                .map_err(ApiError::from)
-        }
+        "signing" => app
+            .agreement_signing_start(viewer, id, signing_link(&headers))
+            .await
+            .map(|_| "已向各方当事人发送签署链接和验证码"),
         "mediator-signature" => {
-            api::mediator_signature(&state, viewer, id, form.get("signature")).await.map(|_| "调解员已签名")
+            app.agreement_mediator_sign(viewer, id, form.get("signature")).await.map(|_| "调解员已签名")
         }
-        "seal" => api::apply_seal(&state, viewer, id).await.map(|_| "已加盖电子印章，协议生效"),
-        "paper-signed" => api::record_paper_signing(&state, viewer, id).await.map(|_| "已登记书面签署，协议生效"),
-        "service" => {
-            let link = |token: &str| format!("{site}/served/{token}");
-            state
-                .store
-                .agreement_serve(viewer, id, link, state.now())
-                .await
-                .map(|_| "已向各方当事人电子送达")
-                .map_err(ApiError::from)
-        }
+        "seal" => app.agreement_seal(viewer, id).await.map(|_| "已加盖电子印章，协议生效"),
+        "paper-signed" => app.agreement_paper_signed(viewer, id).await.map(|_| "已登记书面签署，协议生效"),
+        "service" => app.agreement_serve(viewer, id, service_link(&headers)).await.map(|_| "已向各方当事人电子送达"),
         "confirmation" => {
-            let request = ConfirmationRequest {
-                applicants: Some(form.all("applicants").iter().filter_map(|a| a.parse().ok()).collect()),
-                court_unit_id: form.get("court_unit_id").and_then(|c| c.parse().ok()),
-            };
-            api::apply(&state, viewer, id, request).await.map(|_| "已提交司法确认申请")
+            let applicants = form.all("applicants").iter().filter_map(|a| a.parse().ok()).collect();
+            let court = form.get("court_unit_id").and_then(|c| c.parse().ok());
+            app.confirmation_apply(viewer, id, Some(applicants), court).await.map(|_| "已提交司法确认申请")
         }
         "ruling" => {
-            let request = RulingRequest {
-                decision: form.get("decision").map(str::to_owned),
-                reasons: form.get("reasons").map(str::to_owned),
-            };
-            api::rule(&state, viewer, id, request).await.map(|_| "已作出裁定")
+            app.confirmation_rule(viewer, id, form.get("decision"), form.get("reasons")).await.map(|_| "已作出裁定")
         }
         "performance" => {
-            let request = PerformanceRequest {
-                term: form.get("term").and_then(|t| t.parse().ok()),
-                status: form.get("status").map(str::to_owned),
-                note: form.get("note").map(str::to_owned),
-            };
-            api::record_performance(&state, viewer, id, request).await.map(|_| "已记录履行情况")
+            let term = form.get("term").and_then(|t| t.parse().ok());
+            app.performance_record(viewer, id, term, form.get("status"), form.get("note"))
+                .await
+                .map(|_| "已记录履行情况")
         }
         _ => return Err(ApiError::not_found("agreement").into()),
     };
@@ -161,12 +135,7 @@ pub async fn session_schedule(
         link: text("link"),
         disclosure: text("disclosure"),
     };
-    let done = state
-        .store
-        .session_schedule(&session.viewer, case, input, state.now())
-        .await
-        .map(|_| "已安排调解")
-        .map_err(ApiError::from);
+    let done = state.app.session_schedule(&session.viewer, case, input).await.map(|_| "已安排调解");
     Ok(back(session.t, case, done))
 }
 
@@ -188,10 +157,9 @@ pub async fn session_minutes(
 ) -> Result<Response, UiError> {
     let id = path_id(&id, "session")?;
     let Posted { session, form } = posted;
-    let done =
-        state.store.session_minutes(&session.viewer, id, form.get("minutes").unwrap_or_default(), state.now()).await;
+    let done = state.app.session_minutes(&session.viewer, id, form.get("minutes").unwrap_or_default()).await;
     let case = done.as_ref().map(|s| s.case_id).unwrap_or_default();
-    Ok(back(session.t, case, done.map(|_| "已记录调解笔录").map_err(ApiError::from)))
+    Ok(back(session.t, case, done.map(|_| "已记录调解笔录")))
 }
 
 pub async fn refusal(
@@ -220,12 +188,8 @@ pub async fn mediator_assign(
     let user = form.get("user_id").and_then(|u| u.parse().ok()).unwrap_or_default();
     let chosen_by = form.get("chosen_by").unwrap_or("centre");
     let reason = form.get("reason").map(str::to_owned);
-    let done = state
-        .store
-        .case_mediator_assign(&session.viewer, case, user, chosen_by, reason, state.now())
-        .await
-        .map(|_| "已指定调解员")
-        .map_err(ApiError::from);
+    let done =
+        state.app.case_mediator_assign(&session.viewer, case, user, chosen_by, reason).await.map(|_| "已指定调解员");
     Ok(back(session.t, case, done))
 }
 
@@ -242,10 +206,9 @@ pub async fn pdf(
     session: Session,
 ) -> Result<Response, UiError> {
     let id = path_id(&id, "agreement")?;
-    let view = state.store.agreement_get(&session.viewer, id).await?;
     let copy = query.copy.unwrap_or_else(|| "archive".to_owned());
-    let bytes = crate::documents::pdf(&state, &view, &copy).await?;
-    Ok(([(header::CONTENT_TYPE, "application/pdf")], bytes).into_response())
+    let (bytes, name) = state.app.agreement_pdf(&session.viewer, id, &copy).await?;
+    Ok(api::pdf_response(bytes, &name))
 }
 
 /// Evidence from the case page: the file is the body (sent by the page's script), the CSRF
@@ -264,7 +227,7 @@ pub async fn evidence(
     }
     let case = path_id(&case, "case")?;
     let t = session.t;
-    match api::store_evidence(&state, &session.viewer, case, query, &headers, body).await {
+    match api::evidence_add(&state, &session.viewer, case, query, &headers, body).await {
         Ok(view) => Ok((
             StatusCode::CREATED,
             axum::Json(serde_json::json!({ "message": format!("{} {}", t.s("已上传证据"), view.name) })),
@@ -314,7 +277,7 @@ fn sign_page(
 /// The page a party opens from the SMS: the agreement, the code, a signature pad.
 pub async fn sign_form(State(state): State<AppState>, Path(token): Path<String>) -> Response {
     let t = T { lang: current_ui_lang() };
-    match state.store.signing_view(&token, state.now()).await {
+    match state.app.signing_view(&token).await {
         Ok(view) => {
             let done = view.signed_at.is_some();
             sign_page(StatusCode::OK, token, Some(view), None, done)
@@ -337,11 +300,12 @@ pub async fn sign(
     if !public_form_ok(&headers, &form) {
         return UiError::Csrf.into_response();
     }
-    match api::sign_with(&state, &token, form.get("code"), form.get("signature")).await {
+    match state.app.agreement_sign_by_link(&token, form.get("code"), form.get("signature")).await {
         Ok(view) => sign_page(StatusCode::OK, token, Some(view), None, true),
         Err(error) => {
+            let error = ApiError::from(error);
             let message = error_text(t, &error);
-            let view = state.store.signing_view(&token, state.now()).await.ok();
+            let view = state.app.signing_view(&token).await.ok();
             sign_page(error.status, token, view, Some(message), false)
         }
     }

@@ -121,8 +121,8 @@ impl Page {
     pub async fn new(state: &AppState, session: &Session, title: &str, here: &str) -> Result<Page, UiError> {
         let t = session.t;
         let role = session.viewer.role;
-        let awaiting = state.store.notices_awaiting_count(&session.viewer).await?;
-        let unit_name = state.store.unit(session.viewer.unit_id).await?.map(|u| u.name).unwrap_or_default();
+        let awaiting = state.app.notices_awaiting_count(&session.viewer).await?;
+        let unit_name = state.app.unit(session.viewer.unit_id).await?.name;
         let section = here.split(['/', '?']).nth(1).unwrap_or_default();
         let mut nav = vec![("/workbench", "工作台")];
         if authz::has(role, Permission::CaseRegister) {
@@ -210,8 +210,8 @@ pub enum UiError {
     Failed(ApiError),
 }
 
-impl From<store::StoreError> for UiError {
-    fn from(error: store::StoreError) -> Self {
+impl From<app::AppError> for UiError {
+    fn from(error: app::AppError) -> Self {
         UiError::Failed(error.into())
     }
 }

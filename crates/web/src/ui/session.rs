@@ -6,6 +6,10 @@
 //! forged cross-site form cannot know it. The login form, which has no session yet, uses a
 //! double-submit cookie instead.
 
+use app::AppError;
+use app::Viewer;
+use app::auth::TokenKind;
+use app::org::UserView;
 use askama::Template;
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request, State};
@@ -15,10 +19,6 @@ use axum::response::{IntoResponse, Redirect, Response};
 use domain::history::hex;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
-use store::StoreError;
-use store::auth::TokenKind;
-use store::org::UserView;
-use store::{Viewer, crypto};
 
 use super::i18n::{T, UiLang};
 use super::{UiError, current_ui_lang, render};
@@ -133,8 +133,7 @@ impl FromRequestParts<AppState> for Session {
         let next = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/").to_owned();
         let sign_in = || UiError::SignIn { next: next.clone() };
         let token = cookie(&parts.headers, SESSION_COOKIE).ok_or_else(sign_in)?.to_owned();
-        let user = state.store.token_user(&token, TokenKind::Session, state.now()).await?.ok_or_else(sign_in)?;
-        let viewer = state.store.viewer(user.id).await?;
+        let (user, viewer) = state.app.viewer_of_token(&token, TokenKind::Session).await?.ok_or_else(sign_in)?;
         Ok(Session {
             viewer,
             user,
@@ -242,7 +241,9 @@ pub fn public_form_ok(headers: &HeaderMap, form: &FormData) -> bool {
 
 /// A CSRF token for a form shown without a session, and the cookie that must come back with it.
 pub fn public_form_token() -> (String, HeaderValue) {
-    let token = hex(&crypto::random_bytes::<16>());
+    let mut random = [0u8; 16];
+    getrandom::fill(&mut random).expect("the operating system provides randomness");
+    let token = hex(&random);
     let cookie = set_cookie(LOGIN_COOKIE, &token, Some(3600));
     (token, cookie)
 }
@@ -272,7 +273,7 @@ pub async fn login(State(state): State<AppState>, headers: HeaderMap, body: Byte
         let error = t.s("请输入用户名和密码。").into_owned();
         return login_response(StatusCode::UNPROCESSABLE_ENTITY, next, username, Some(error));
     }
-    match state.store.login(&username, password, TokenKind::Session, state.now()).await {
+    match state.app.login(&username, password, TokenKind::Session).await {
         Ok((token, _)) => {
             let mut response = Redirect::to(&next).into_response();
             let headers = response.headers_mut();
@@ -280,11 +281,11 @@ pub async fn login(State(state): State<AppState>, headers: HeaderMap, body: Byte
             headers.append(header::SET_COOKIE, clear_cookie(LOGIN_COOKIE));
             response
         }
-        Err(StoreError::BadCredentials) => {
+        Err(AppError::BadCredentials) => {
             let error = t.s("用户名或密码不正确。").into_owned();
             login_response(StatusCode::UNAUTHORIZED, next, username, Some(error))
         }
-        Err(StoreError::TooManyAttempts { retry_after_secs }) => {
+        Err(AppError::TooManyAttempts { retry_after_secs }) => {
             let error = format!("{} {retry_after_secs} s", t.s("失败次数过多，请稍后再试："));
             login_response(StatusCode::TOO_MANY_REQUESTS, next, username, Some(error))
         }
@@ -293,7 +294,7 @@ pub async fn login(State(state): State<AppState>, headers: HeaderMap, body: Byte
 }
 
 pub async fn logout(State(state): State<AppState>, posted: Posted) -> Result<Response, UiError> {
-    state.store.logout(&posted.session.token, state.now()).await?;
+    state.app.logout(&posted.session.token).await?;
     let mut response = Redirect::to("/login").into_response();
     response.headers_mut().append(header::SET_COOKIE, clear_cookie(SESSION_COOKIE));
     Ok(response)

@@ -1,16 +1,16 @@
 //! Where the day's work is: the workbench per role, the dispatch board, the unit inbox and the
 //! notices of the supervision ladder.
 
+use app::Viewer;
+use app::cases::{CaseFilter, CaseListRow, CaseView};
+use app::org::UnitView;
+use app::supervision::{NoticeFilter, NoticeView};
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use domain::case::{Risk, Status};
 use domain::org::Role;
-use store::Viewer;
-use store::cases::{CaseFilter, CaseListRow, CaseView};
-use store::org::UnitView;
-use store::supervision::{NoticeFilter, NoticeView};
 
 use super::cases::{CaseLine, UnitNames, case_lines, short_time};
 use super::i18n::T;
@@ -22,7 +22,7 @@ use crate::extract::path_id;
 const SHORT_LIST: i64 = 10;
 
 async fn rows(state: &AppState, viewer: &Viewer, filter: CaseFilter) -> Result<(Vec<CaseListRow>, i64), UiError> {
-    let list = state.store.case_list(viewer, &CaseFilter { limit: SHORT_LIST, ..filter }, state.now()).await?;
+    let list = state.app.case_list(viewer, &CaseFilter { limit: SHORT_LIST, ..filter }).await?;
     Ok((list.items, list.total))
 }
 
@@ -97,7 +97,7 @@ pub async fn workbench(State(state): State<AppState>, session: Session) -> Resul
     let t = session.t;
     let viewer = &session.viewer;
     let now = state.now();
-    let units = UnitNames::new(&state.store.units().await?);
+    let units = UnitNames::new(&state.app.units().await?);
     let mine = matches!(viewer.role, Role::Handler | Role::Mediator | Role::Court | Role::GridWorker);
     let unit = mine.then_some(viewer.unit_id);
     let (queue_title, queue) = queue_filter(viewer);
@@ -134,7 +134,7 @@ pub async fn workbench(State(state): State<AppState>, session: Session) -> Resul
         lists.push(WorkList { title, empty, more, total, lines: case_lines(t, items, &units, now) });
     }
     let first = NoticeFilter { awaiting_reply: true, limit: Some(SHORT_LIST), ..NoticeFilter::default() };
-    let notices = notice_lines(t, state.store.notices(viewer, &first).await?, viewer);
+    let notices = notice_lines(t, state.app.notices(viewer, &first).await?, viewer);
     let page = Page::new(&state, &session, "工作台", "/workbench").await?;
     let shown_flash = page.flash.is_some();
     Ok(render(StatusCode::OK, &Workbench { page, lists, notices }, shown_flash))
@@ -175,17 +175,16 @@ impl DispatchBoard {
 pub async fn dispatch_board(State(state): State<AppState>, session: Session) -> Result<Response, UiError> {
     let t = session.t;
     let viewer = &session.viewer;
-    let now = state.now();
     let mut ids = Vec::new();
     for status in [Status::Registered, Status::Accepted] {
         let filter = CaseFilter { status: Some(status), limit: 20, ..CaseFilter::default() };
-        ids.extend(state.store.case_list(viewer, &filter, now).await?.items.into_iter().map(|r| r.id));
+        ids.extend(state.app.case_list(viewer, &filter).await?.items.into_iter().map(|r| r.id));
     }
-    let units_all = state.store.units().await?;
+    let units_all = state.app.units().await?;
     let units = UnitNames::new(&units_all);
     let mut cases = Vec::new();
     for id in ids {
-        let case = state.store.case_get(viewer, id, None, now).await?;
+        let case = state.app.case_get(viewer, id, None).await?;
         cases.push(BoardCase {
             status_label: t.code("status", case.status.as_str()),
             risk_label: t.code("risk", case.risk.as_str()),
@@ -218,12 +217,12 @@ pub async fn inbox(State(state): State<AppState>, session: Session) -> Result<Re
     let t = session.t;
     let viewer = &session.viewer;
     let now = state.now();
-    let units = UnitNames::new(&state.store.units().await?);
+    let units = UnitNames::new(&state.app.units().await?);
     let mut lists = Vec::new();
     for status in [Status::Dispatched, Status::InProgress, Status::Concluded] {
         let filter =
             CaseFilter { status: Some(status), mine: Some(viewer.unit_id), limit: 50, ..CaseFilter::default() };
-        let list = state.store.case_list(viewer, &filter, now).await?;
+        let list = state.app.case_list(viewer, &filter).await?;
         lists.push(case_lines(t, list.items, &units, now));
     }
     let concluded = lists.pop().unwrap_or_default();
@@ -249,9 +248,9 @@ pub async fn notices(State(state): State<AppState>, session: Session) -> Result<
     // Those awaiting the viewer's reply first, then the latest of the rest.
     let limit = Some(NOTICES_PAGE as i64);
     let awaiting_filter = NoticeFilter { awaiting_reply: true, limit, ..NoticeFilter::default() };
-    let mut all = state.store.notices(&session.viewer, &awaiting_filter).await?;
+    let mut all = state.app.notices(&session.viewer, &awaiting_filter).await?;
     let awaiting: std::collections::HashSet<i64> = all.iter().map(|n| n.id).collect();
-    let rest = state.store.notices(&session.viewer, &NoticeFilter { limit, ..NoticeFilter::default() }).await?;
+    let rest = state.app.notices(&session.viewer, &NoticeFilter { limit, ..NoticeFilter::default() }).await?;
     all.extend(rest.into_iter().filter(|n| !awaiting.contains(&n.id)));
     all.truncate(NOTICES_PAGE);
     let notices = notice_lines(session.t, all, &session.viewer);
@@ -266,7 +265,7 @@ pub async fn notice_acknowledge(
     posted: Posted,
 ) -> Result<Response, UiError> {
     let id = path_id(&id, "notice")?;
-    let notice = state.store.notice_acknowledge(&posted.session.viewer, id, state.now()).await?;
+    let notice = state.app.notice_acknowledge(&posted.session.viewer, id).await?;
     Ok(redirect_with("/notices", "ok", &format!("{} {}", notice.number, posted.session.t.s("已签收"))))
 }
 
@@ -277,6 +276,6 @@ pub async fn notice_reply(
 ) -> Result<Response, UiError> {
     let id = path_id(&id, "notice")?;
     let text = posted.form.get("text").unwrap_or_default().to_owned();
-    let notice = state.store.notice_reply(&posted.session.viewer, id, text, state.now()).await?;
+    let notice = state.app.notice_reply(&posted.session.viewer, id, text).await?;
     Ok(redirect_with("/notices", "ok", &format!("{} {}", notice.number, posted.session.t.s("已回复"))))
 }

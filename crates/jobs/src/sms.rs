@@ -5,17 +5,17 @@
 
 use std::process::Stdio;
 
-use store::Store;
+use app::App;
 use tokio::io::AsyncWriteExt;
 
 /// Messages handed over per pass.
 const BATCH: i64 = 100;
 
 /// Sends what is pending; returns how many messages were handled.
-pub async fn deliver(store: &Store, command: Option<&str>) -> anyhow::Result<usize> {
-    let pending = store.outbox_pending(BATCH).await?;
+pub async fn deliver(app: &App, command: Option<&str>) -> anyhow::Result<usize> {
+    let pending = app.outbox_pending(BATCH).await?;
     for (id, phone, body) in &pending {
-        if !store.outbox_claim(*id).await? {
+        if !app.outbox_claim(*id).await? {
             continue;
         }
         let status = match command {
@@ -28,7 +28,7 @@ pub async fn deliver(store: &Store, command: Option<&str>) -> anyhow::Result<usi
                 }
             },
         };
-        store.outbox_mark(*id, status, chrono::Utc::now()).await?;
+        app.outbox_mark(*id, status).await?;
     }
     Ok(pending.len())
 }

@@ -1,0 +1,25 @@
+//! Signing in and out: bearer tokens for the API, sessions for the UI.
+
+pub use store::auth::TokenKind;
+pub use store::org::UserView;
+
+use crate::{App, Result, Viewer};
+
+impl App {
+    /// Checks the password (with the store's throttle) and issues a token of `kind`.
+    pub async fn login(&self, username: &str, password: &str, kind: TokenKind) -> Result<(String, UserView)> {
+        Ok(self.store.login(username, password, kind, self.now()).await?)
+    }
+
+    /// The signed-in user a token of `kind` stands for, if it is valid now.
+    pub async fn viewer_of_token(&self, token: &str, kind: TokenKind) -> Result<Option<(UserView, Viewer)>> {
+        let Some(user) = self.store.token_user(token, kind, self.now()).await? else { return Ok(None) };
+        let viewer = self.store.viewer(user.id).await?;
+        Ok(Some((user, viewer)))
+    }
+
+    /// Ends a token: it never works again.
+    pub async fn logout(&self, token: &str) -> Result<()> {
+        Ok(self.store.logout(token, self.now()).await?)
+    }
+}

@@ -1,0 +1,72 @@
+//! Cases: registration from every channel, reading within scope, the list, full-text search,
+//! the history and the workflow's steps.
+
+use domain::authz::{self, Permission, Resource};
+use domain::case::CaseRegistration;
+use domain::workflow::Command;
+pub use search::COUNT_LIMIT as SEARCH_COUNT_LIMIT;
+use search::SearchScope;
+pub use store::cases::{
+    CaseFilter, CaseList, CaseListRow, CaseView, Deadlines, EventView, MAX_PAGE_SIZE, PartyView, RegisteredCase,
+    RevealRequest,
+};
+
+use crate::{App, AppError, Result, Viewer};
+
+impl App {
+    /// 登记: validates the registration, triages it (category, risk, route with reasons) and
+    /// registers the case with its parties and first event.
+    pub async fn case_register(&self, viewer: &Viewer, registration: CaseRegistration) -> Result<RegisteredCase> {
+        authz::may(viewer.role, Permission::CaseRegister, Resource::ANY)?;
+        let now = self.now();
+        let new = registration.validate(now)?;
+        Ok(self.store.case_register(viewer, new, now).await?)
+    }
+
+    /// One case in the viewer's scope; with `reveal`, the parties' full ID numbers and phones
+    /// (for roles whose work needs them; every view recorded in the history).
+    pub async fn case_get(&self, viewer: &Viewer, id: i64, reveal: Option<RevealRequest>) -> Result<CaseView> {
+        if reveal.is_some() {
+            authz::may(viewer.role, Permission::PersonalDataReveal, Resource::ANY)?;
+        }
+        Ok(self.store.case_get(viewer, id, reveal, self.now()).await?)
+    }
+
+    /// The case's hash-chained history, oldest first.
+    pub async fn case_events(&self, viewer: &Viewer, id: i64) -> Result<Vec<EventView>> {
+        Ok(self.store.case_events(viewer, id).await?)
+    }
+
+    pub async fn case_list(&self, viewer: &Viewer, filter: &CaseFilter) -> Result<CaseList> {
+        Ok(self.store.case_list(viewer, filter, self.now()).await?)
+    }
+
+    /// A workflow step; the state machine (`domain::workflow`) decides who and when.
+    pub async fn case_act(&self, viewer: &Viewer, id: i64, command: Command, version: i64) -> Result<CaseView> {
+        Ok(self.store.case_act(viewer, id, command, version, self.now()).await?)
+    }
+
+    /// The cases in the viewer's scope matching `q`, best first. The index first catches up
+    /// with the store; ranking runs on the blocking pool, not on the threads serving requests.
+    pub async fn cases_search(&self, viewer: &Viewer, q: &str, limit: usize, offset: usize) -> Result<CaseList> {
+        self.search.catch_up(&self.store).await.map_err(search_failed)?;
+        let scope =
+            SearchScope { region_prefix: viewer.scope.region.significant().to_owned(), unit_id: viewer.unit_id };
+        let (ids, total, total_capped) =
+            self.search.search_blocking(q.to_owned(), scope, limit, offset).await.map_err(search_failed)?;
+        let items = self.store.case_rows_by_ids(viewer, &ids).await?;
+        Ok(CaseList { items, total: total as i64, total_capped })
+    }
+
+    /// Brings this node's search index up to date with the store; returns how many cases it indexed.
+    pub async fn search_catch_up(&self) -> Result<usize> {
+        self.search.catch_up(&self.store).await.map_err(search_failed)
+    }
+}
+
+fn search_failed(error: search::SearchError) -> AppError {
+    match error {
+        search::SearchError::Store(e) => e.into(),
+        other => AppError::Internal(other.to_string()),
+    }
+}

@@ -1,0 +1,81 @@
+//! Fengqiao's application layer: every operation the API and the staff UI offer, as one use
+//! case named `resource_verb` (`case_register`, `agreement_seal`, `evidence_add` …), in one
+//! module per resource.
+//!
+//! A use case reads the clock, decides authorisation through [`domain::authz`], validates
+//! what the domain validates, orchestrates the store, triage, search and the documents, and
+//! answers with an [`AppError`] that says what the client needs to know. The HTTP crate calls
+//! only this crate; the store below only persists.
+
+pub mod auth;
+pub mod calendar;
+pub mod cases;
+pub mod documents;
+mod error;
+pub mod mediation;
+pub mod org;
+pub mod queue;
+pub mod sessions;
+pub mod stats;
+pub mod supervision;
+pub mod system;
+pub mod triage;
+
+use std::path::Path;
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+pub use domain::authz::Viewer;
+pub use error::{AppError, Result};
+use store::Store;
+use store::blobs::Blobs;
+
+use crate::documents::Documents;
+
+/// Where the current time comes from: the system clock in production, a settable one in tests.
+pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
+
+/// The application: the store, this node's search index, the files, the documents, the clock.
+#[derive(Clone)]
+pub struct App {
+    store: Store,
+    clock: Clock,
+    /// This server process, as it holds job leases.
+    node_id: Arc<str>,
+    search: Arc<search::SearchIndex>,
+    /// Evidence, signatures and agreement copies, by content, in the data directory.
+    blobs: Arc<Blobs>,
+    documents: Arc<Documents>,
+}
+
+impl App {
+    pub fn new(store: Store, clock: Clock, node_id: &str, search: Arc<search::SearchIndex>, data_dir: &Path) -> Self {
+        App {
+            store,
+            clock,
+            node_id: node_id.into(),
+            search,
+            blobs: Arc::new(Blobs::new(data_dir)),
+            documents: Arc::new(Documents::default()),
+        }
+    }
+
+    /// Fonts for the agreements' PDFs are looked for under `font_dir`.
+    pub fn with_font_dir(mut self, font_dir: std::path::PathBuf) -> Self {
+        self.documents = Arc::new(Documents::new(font_dir));
+        self
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        (self.clock)()
+    }
+
+    pub fn node_id(&self) -> &str {
+        &self.node_id
+    }
+
+    /// Whether the database answers; for `/healthz`.
+    pub async fn healthy(&self) -> bool {
+        self.store.ping().await
+    }
+}

@@ -1,0 +1,336 @@
+//! Mediation to agreement: drafting, signing by one-time link and code, the mediator's
+//! signature and the seal with the fixed PDF copies, electronic service, judicial
+//! confirmation, performance, evidence, mediator suggestions and the SMS outbox.
+
+use base64::Engine;
+pub use domain::mediation::{AgreementInput, MediatorCandidate};
+use domain::validation::{Checker, FieldError, Message};
+use store::mediation::NewEvidence;
+pub use store::mediation::{
+    AgreementParty, AgreementView, ConfirmationView, DeliveryView, EvidenceView, OutboxMessage, SigningView, TermView,
+};
+
+use crate::{App, AppError, Result, Viewer};
+
+/// The largest evidence file accepted.
+pub const EVIDENCE_MAX_BYTES: usize = 10 * 1024 * 1024;
+/// The largest handwritten signature image accepted.
+pub const SIGNATURE_MAX_BYTES: usize = 512 * 1024;
+/// Evidence types accepted, with the first bytes each must start with.
+const EVIDENCE_TYPES: &[(&str, &[u8])] =
+    &[("application/pdf", b"%PDF-"), ("image/png", b"\x89PNG\r\n\x1a\n"), ("image/jpeg", b"\xff\xd8\xff")];
+/// Agreements whose copies one pass of the scheduler fixes at most.
+const COPIES_BATCH: i64 = 20;
+
+/// 413: an evidence file over [`EVIDENCE_MAX_BYTES`].
+pub fn evidence_too_large() -> AppError {
+    let mb = EVIDENCE_MAX_BYTES / 1024 / 1024;
+    AppError::TooLarge {
+        message: Message::new(format!("证据文件超过 {mb} MB 的上限"), format!("the evidence file exceeds {mb} MB")),
+    }
+}
+
+impl App {
+    /// One agreement, if the viewer sees its case.
+    pub async fn agreement_get(&self, viewer: &Viewer, id: i64) -> Result<AgreementView> {
+        Ok(self.store.agreement_get(viewer, id).await?)
+    }
+
+    pub async fn agreements_of_case(&self, viewer: &Viewer, case_id: i64) -> Result<Vec<AgreementView>> {
+        Ok(self.store.agreements_of_case(viewer, case_id).await?)
+    }
+
+    /// Drafts the mediation agreement of a case (人民调解法 art. 29); the facts default to the
+    /// case's description. An oral agreement takes effect at once (arts. 28, 30).
+    pub async fn agreement_draft(&self, viewer: &Viewer, case_id: i64, input: AgreementInput) -> Result<AgreementView> {
+        let description = self.store.case_get(viewer, case_id, None, self.now()).await?.description;
+        let (content, form) = input.validate(&description)?;
+        let view = self.store.agreement_create(viewer, case_id, content, form, self.now()).await?;
+        self.agreement_in_effect(viewer, view).await
+    }
+
+    /// Edits a draft; `revision` is the one last read (a stale one is refused).
+    pub async fn agreement_revise(
+        &self,
+        viewer: &Viewer,
+        id: i64,
+        revision: Option<i64>,
+        input: AgreementInput,
+    ) -> Result<AgreementView> {
+        let current = self.store.agreement_get(viewer, id).await?;
+        let revision = revision.ok_or_else(|| AppError::field(FieldError::required("revision")))?;
+        let (content, _) = input.validate(&current.content.facts)?;
+        Ok(self.store.agreement_update(viewer, id, content, revision, self.now()).await?)
+    }
+
+    /// Sends the draft for signing: each party gets a one-time link (`link(token)`) and a
+    /// verification code by SMS.
+    pub async fn agreement_signing_start(
+        &self,
+        viewer: &Viewer,
+        id: i64,
+        link: impl Fn(&str) -> String,
+    ) -> Result<AgreementView> {
+        Ok(self.store.agreement_start_signing(viewer, id, link, self.now()).await?)
+    }
+
+    /// The mediator signs with a handwritten signature (a PNG data URL).
+    pub async fn agreement_mediator_sign(
+        &self,
+        viewer: &Viewer,
+        id: i64,
+        signature: Option<&str>,
+    ) -> Result<AgreementView> {
+        self.store.agreement_get(viewer, id).await?;
+        let signature = self.signature_image(signature)?;
+        Ok(self.store.agreement_mediator_sign(viewer, id, &signature, self.now()).await?)
+    }
+
+    /// Applies the committee's seal: the agreement takes effect at the last signature or the
+    /// seal, and its PDF copies are fixed.
+    pub async fn agreement_seal(&self, viewer: &Viewer, id: i64) -> Result<AgreementView> {
+        let view = self.store.agreement_seal(viewer, id, self.now()).await?;
+        self.agreement_in_effect(viewer, view).await
+    }
+
+    /// Records a written agreement signed on paper (required for personal relations,
+    /// Electronic Signature Law art. 3): it takes effect now; its copies are fixed.
+    pub async fn agreement_paper_signed(&self, viewer: &Viewer, id: i64) -> Result<AgreementView> {
+        let view = self.store.agreement_paper_signed(viewer, id, self.now()).await?;
+        self.agreement_in_effect(viewer, view).await
+    }
+
+    /// What was signed is what is served: once an agreement is in effect (its transaction has
+    /// committed), its copies are rendered and fixed. If rendering fails now (no fonts, say),
+    /// the agreement is in effect all the same: the scheduler's next pass, or the first
+    /// download, fixes the copies.
+    async fn agreement_in_effect(&self, viewer: &Viewer, view: AgreementView) -> Result<AgreementView> {
+        match self.agreement_copies_fix(&view).await {
+            Ok(false) => Ok(view),
+            Ok(true) => Ok(self.store.agreement_get(viewer, view.id).await?),
+            Err(error) => {
+                tracing::error!(agreement = view.id, %error, "the agreement's copies are not fixed yet; the scheduler retries");
+                Ok(view)
+            }
+        }
+    }
+
+    /// Fixes the copies of effective agreements that have none yet; returns how many it fixed.
+    pub async fn agreements_copies_catch_up(&self) -> Result<usize> {
+        let mut fixed = 0;
+        for view in self.store.agreements_without_copies(COPIES_BATCH).await? {
+            if self.agreement_copies_fix(&view).await? {
+                fixed += 1;
+            }
+        }
+        Ok(fixed)
+    }
+
+    /// A copy of the agreement as PDF (`archive`, `party-0` …) and a file name for it: the
+    /// copy fixed when it took effect, or the draft.
+    pub async fn agreement_pdf(&self, viewer: &Viewer, id: i64, copy: &str) -> Result<(Vec<u8>, String)> {
+        let view = self.store.agreement_get(viewer, id).await?;
+        let bytes = self.agreement_copy(&view, copy).await?;
+        Ok((bytes, format!("{}-{copy}", view.case_number)))
+    }
+
+    /// Serves the effective agreement on every party (电子送达): a link (`link(token)`) to
+    /// their copy by SMS; opening it records the receipt.
+    pub async fn agreement_serve(
+        &self,
+        viewer: &Viewer,
+        id: i64,
+        link: impl Fn(&str) -> String,
+    ) -> Result<AgreementView> {
+        Ok(self.store.agreement_serve(viewer, id, link, self.now()).await?)
+    }
+
+    /// A party opens their delivered copy: the receipt is recorded; the copy and a file name.
+    pub async fn service_open(&self, token: &str) -> Result<(Vec<u8>, String)> {
+        let (document, number) = self.store.service_open(token, self.now()).await?;
+        Ok((self.blobs.get(&document)?, number))
+    }
+
+    /// The parties' joint application for judicial confirmation (art. 33).
+    pub async fn confirmation_apply(
+        &self,
+        viewer: &Viewer,
+        id: i64,
+        applicants: Option<Vec<usize>>,
+        court_unit_id: Option<i64>,
+    ) -> Result<AgreementView> {
+        let applicants = applicants.ok_or_else(|| AppError::field(FieldError::required("applicants")))?;
+        Ok(self.store.confirmation_apply(viewer, id, &applicants, court_unit_id, self.now()).await?)
+    }
+
+    /// The court rules: `confirmed` (enforceable) or `rejected` with reasons.
+    pub async fn confirmation_rule(
+        &self,
+        viewer: &Viewer,
+        id: i64,
+        decision: Option<&str>,
+        reasons: Option<&str>,
+    ) -> Result<AgreementView> {
+        let mut c = Checker::default();
+        let decision = c.required_text("decision", decision, 16);
+        let reasons = c.optional_text("reasons", reasons, 5000);
+        let confirmed = match decision.as_deref() {
+            Some("confirmed") => Some(true),
+            Some("rejected") => Some(false),
+            Some(_) => {
+                c.push(FieldError::not_one_of("decision", "confirmed | rejected"));
+                None
+            }
+            None => None,
+        };
+        c.into_result()?;
+        let confirmed = confirmed.ok_or(AppError::Invalid(Vec::new()))?;
+        Ok(self.store.confirmation_rule(viewer, id, confirmed, reasons, self.now()).await?)
+    }
+
+    /// Performance of a term (履行): `performed` or `breached`.
+    pub async fn performance_record(
+        &self,
+        viewer: &Viewer,
+        id: i64,
+        term: Option<usize>,
+        status: Option<&str>,
+        note: Option<&str>,
+    ) -> Result<AgreementView> {
+        let mut c = Checker::default();
+        if term.is_none() {
+            c.push(FieldError::required("term"));
+        }
+        let performed = match status.map(str::trim) {
+            Some("performed") => Some(true),
+            Some("breached") => Some(false),
+            Some(_) => {
+                c.push(FieldError::not_one_of("status", "performed | breached"));
+                None
+            }
+            None => {
+                c.push(FieldError::required("status"));
+                None
+            }
+        };
+        let note = c.optional_text("note", note, 2000);
+        c.into_result()?;
+        let (Some(term), Some(performed)) = (term, performed) else { return Err(AppError::Invalid(Vec::new())) };
+        Ok(self.store.performance_record(viewer, id, term, performed, note, self.now()).await?)
+    }
+
+    /// What a signing link shows its party (no sign-in: the link is the credential).
+    pub async fn signing_view(&self, token: &str) -> Result<SigningView> {
+        Ok(self.store.signing_view(token, self.now()).await?)
+    }
+
+    /// A party signs through their link with the code from the SMS and a handwritten
+    /// signature. An unknown or expired link, a second signature, a wrong code are refused.
+    pub async fn agreement_sign_by_link(
+        &self,
+        token: &str,
+        code: Option<&str>,
+        signature: Option<&str>,
+    ) -> Result<SigningView> {
+        let view = self.store.signing_view(token, self.now()).await?;
+        if view.signed_at.is_some() {
+            return Err(AppError::conflict(
+                "already_signed",
+                "您已签署过该协议，不能重复签署",
+                "you have already signed this agreement",
+            ));
+        }
+        let mut c = Checker::default();
+        let code = c.required_text("code", code, 12);
+        c.into_result()?;
+        let signature = self.signature_image(signature)?;
+        Ok(self.store.sign_by_link(token, code.as_deref().unwrap_or_default(), &signature, self.now()).await?)
+    }
+
+    /// A handwritten signature sent as a PNG data URL, stored by its hash.
+    fn signature_image(&self, data_url: Option<&str>) -> Result<String> {
+        let bad = |zh: &str, en: &str| {
+            AppError::field(FieldError::new("signature", "invalid_signature", Message::new(zh, en)))
+        };
+        let data_url = data_url
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .ok_or_else(|| AppError::field(FieldError::required("signature")))?;
+        let encoded = data_url
+            .strip_prefix("data:image/png;base64,")
+            .ok_or_else(|| bad("签名应为手写签名图片（PNG）", "signature must be a PNG data URL"))?;
+        if encoded.len() > SIGNATURE_MAX_BYTES * 4 / 3 + 4 {
+            return Err(bad("签名图片过大", "the signature image is too large"));
+        }
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(encoded)
+            .map_err(|_| bad("签名图片无法读取", "the signature image cannot be read"))?;
+        if !bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+            return Err(bad("签名应为 PNG 图片", "the signature must be a PNG image"));
+        }
+        Ok(self.blobs.put(&bytes)?)
+    }
+
+    /// Adds an evidence file to a case: its type checked against its first bytes, stored by
+    /// hash, its SHA-256 written into the case history.
+    pub async fn evidence_add(
+        &self,
+        viewer: &Viewer,
+        case_id: i64,
+        name: Option<&str>,
+        content_type: &str,
+        bytes: &[u8],
+    ) -> Result<EvidenceView> {
+        self.store.case_get(viewer, case_id, None, self.now()).await?;
+        let content_type = content_type.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+        let Some((_, magic)) = EVIDENCE_TYPES.iter().find(|(t, _)| *t == content_type) else {
+            let accepted: Vec<&str> = EVIDENCE_TYPES.iter().map(|(t, _)| *t).collect();
+            return Err(AppError::field(FieldError::new(
+                "content_type",
+                "forbidden_type",
+                Message::new(
+                    format!("不接受此类文件（{content_type}），可上传：{}", accepted.join("、")),
+                    format!("files of type {content_type:?} are not accepted; accepted: {}", accepted.join(", ")),
+                ),
+            )));
+        };
+        if bytes.len() > EVIDENCE_MAX_BYTES {
+            return Err(evidence_too_large());
+        }
+        if bytes.is_empty() || !bytes.starts_with(magic) {
+            return Err(AppError::field(FieldError::new(
+                "content_type",
+                "content_mismatch",
+                Message::new("文件内容与声明的类型不符", "the file's content does not match its declared type"),
+            )));
+        }
+        let name = name.map(str::trim).filter(|n| !n.is_empty()).unwrap_or("evidence");
+        if name.chars().count() > 200 {
+            return Err(AppError::field(FieldError::too_long("name", 200)));
+        }
+        let sha = self.blobs.put(bytes)?;
+        let file = NewEvidence { name, content_type: &content_type, size: bytes.len() as i64, sha256: &sha };
+        Ok(self.store.evidence_add(viewer, case_id, file, self.now()).await?)
+    }
+
+    pub async fn evidence_list(&self, viewer: &Viewer, case_id: i64) -> Result<Vec<EvidenceView>> {
+        Ok(self.store.evidence_list(viewer, case_id).await?)
+    }
+
+    /// One evidence file with its content, checked against its SHA-256.
+    pub async fn evidence_file(&self, viewer: &Viewer, case_id: i64, id: i64) -> Result<(EvidenceView, Vec<u8>)> {
+        let file = self.store.evidence_get(viewer, case_id, id).await?;
+        let bytes = self.blobs.get(&file.sha256)?;
+        Ok((file, bytes))
+    }
+
+    /// Mediators for the case, best first, each with the reasons.
+    pub async fn mediator_suggestions(&self, viewer: &Viewer, case_id: i64) -> Result<Vec<MediatorCandidate>> {
+        Ok(self.store.mediator_suggestions(viewer, case_id).await?)
+    }
+
+    /// The SMS outbox, newest first (administrators).
+    pub async fn outbox(&self, viewer: &Viewer, limit: i64) -> Result<Vec<OutboxMessage>> {
+        Ok(self.store.outbox(viewer, limit).await?)
+    }
+}

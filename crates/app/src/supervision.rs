@@ -1,0 +1,58 @@
+//! Deadlines and the supervision ladder: each case's clocks, the notices (提醒函, 预警单,
+//! 督办令) with their acknowledgements and replies, and the sweep that issues them.
+
+use domain::authz::{self, Permission, Resource};
+use domain::clocks::NoticeKind;
+use domain::validation::Lang;
+pub use store::supervision::{DeadlineView, NoticeCount, NoticeFilter, NoticeView, SweepReport};
+
+use crate::{App, Result, Viewer};
+
+impl App {
+    /// The case's clocks with their due times and how each was reckoned, in `lang`.
+    pub async fn case_deadlines(&self, viewer: &Viewer, case_id: i64, lang: Lang) -> Result<Vec<DeadlineView>> {
+        Ok(self.store.case_deadlines(viewer, case_id, lang, self.now()).await?)
+    }
+
+    pub async fn notices(&self, viewer: &Viewer, filter: &NoticeFilter) -> Result<Vec<NoticeView>> {
+        Ok(self.store.notices(viewer, filter).await?)
+    }
+
+    /// How many notices to the viewer's unit await a reply.
+    pub async fn notices_awaiting_count(&self, viewer: &Viewer) -> Result<i64> {
+        Ok(self.store.notices_awaiting_count(viewer).await?)
+    }
+
+    pub async fn notice_counts(&self, viewer: &Viewer) -> Result<Vec<NoticeCount>> {
+        Ok(self.store.notice_counts(viewer).await?)
+    }
+
+    /// 签收: the recipient unit acknowledges a notice.
+    pub async fn notice_acknowledge(&self, viewer: &Viewer, id: i64) -> Result<NoticeView> {
+        Ok(self.store.notice_acknowledge(viewer, id, self.now()).await?)
+    }
+
+    /// 回复: the recipient unit replies.
+    pub async fn notice_reply(&self, viewer: &Viewer, id: i64, text: String) -> Result<NoticeView> {
+        Ok(self.store.notice_reply(viewer, id, text, self.now()).await?)
+    }
+
+    /// A leader issues a notice by hand; the recipient defaults to the unit responsible now.
+    pub async fn notice_issue(
+        &self,
+        viewer: &Viewer,
+        case_id: i64,
+        kind: NoticeKind,
+        text: String,
+        unit_id: Option<i64>,
+    ) -> Result<NoticeView> {
+        authz::may(viewer.role, Permission::NoticeIssue, Resource::ANY)?;
+        Ok(self.store.notice_issue_manual(viewer, case_id, kind, text, unit_id, self.now()).await?)
+    }
+
+    /// One sweep of the ladder now (it also runs every minute on its own).
+    pub async fn supervision_sweep(&self, viewer: &Viewer) -> Result<SweepReport> {
+        authz::may(viewer.role, Permission::SweepRun, Resource::ANY)?;
+        self.supervision_sweep_due().await
+    }
+}

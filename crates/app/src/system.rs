@@ -1,0 +1,34 @@
+//! What runs with no one signed in: the scheduler's passes (the supervision ladder, the
+//! agreements' reminders, the SMS outbox), each taking only `now`, safe to run twice and on
+//! several nodes at once.
+
+pub use store::supervision::SweepReport;
+
+use crate::{App, Result};
+
+impl App {
+    /// One pass of the supervision ladder, holding the sweep's lease as this node.
+    pub async fn supervision_sweep_due(&self) -> Result<SweepReport> {
+        Ok(self.store.supervision_sweep(&self.node_id, self.now()).await?)
+    }
+
+    /// The reminders due now (terms falling due, the confirmation window's last week), each once.
+    pub async fn agreement_reminders_due(&self) -> Result<u64> {
+        Ok(self.store.agreement_reminders(self.now()).await?)
+    }
+
+    /// Messages waiting for the gateway: id, phone, text.
+    pub async fn outbox_pending(&self, limit: i64) -> Result<Vec<(i64, String, String)>> {
+        Ok(self.store.outbox_pending(limit).await?)
+    }
+
+    /// Claims a message for this node (`pending → sending`); false if another node has it.
+    pub async fn outbox_claim(&self, id: i64) -> Result<bool> {
+        Ok(self.store.outbox_claim(id).await?)
+    }
+
+    /// Records what the gateway did with a message: `sent`, `kept` or `failed`.
+    pub async fn outbox_mark(&self, id: i64, status: &str) -> Result<()> {
+        Ok(self.store.outbox_mark(id, status, self.now()).await?)
+    }
+}

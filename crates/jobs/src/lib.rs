@@ -1,0 +1,57 @@
+//! Fengqiao's scheduled work. Every pass takes no input but the application's clock and is
+//! safe to run twice and on several nodes: the sweep holds a lease, each notice and reminder
+//! is issued once, each message is claimed by one node.
+
+pub mod sms;
+
+use std::time::Duration;
+
+use app::App;
+
+/// How often the scheduler runs its passes.
+pub const PERIOD: Duration = Duration::from_secs(60);
+
+/// Starts this node's background work: a search catch-up at once (so the first search after
+/// a restart is fast), then every [`PERIOD`] one [`run_once`]. The first pass runs at start,
+/// which catches up after downtime.
+pub fn spawn(app: App, sms_command: Option<String>) {
+    let warm = app.clone();
+    tokio::spawn(async move {
+        match warm.search_catch_up().await {
+            Ok(indexed) if indexed > 0 => tracing::info!(indexed, "search index caught up"),
+            Ok(_) => {}
+            Err(e) => tracing::error!(error = %e, "search index catch-up failed"),
+        }
+    });
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(PERIOD);
+        loop {
+            tick.tick().await;
+            run_once(&app, sms_command.as_deref()).await;
+        }
+    });
+}
+
+/// One pass of everything scheduled: the supervision ladder, the agreements' reminders, the
+/// copies of agreements that could not be fixed when they took effect, the SMS outbox. A
+/// failure is logged and the next pass tries again.
+pub async fn run_once(app: &App, sms_command: Option<&str>) {
+    match app.supervision_sweep_due().await {
+        Ok(report) if report.notices_issued > 0 => {
+            tracing::info!(cases = report.cases_checked, notices = report.notices_issued, "supervision sweep")
+        }
+        Ok(_) => {}
+        Err(e) => tracing::error!(error = %e, "supervision sweep failed"),
+    }
+    if let Err(e) = app.agreement_reminders_due().await {
+        tracing::error!(error = %e, "agreement reminders failed");
+    }
+    match app.agreements_copies_catch_up().await {
+        Ok(fixed) if fixed > 0 => tracing::info!(fixed, "agreement copies fixed"),
+        Ok(_) => {}
+        Err(e) => tracing::error!(error = %e, "fixing agreement copies failed"),
+    }
+    if let Err(e) = sms::deliver(app, sms_command).await {
+        tracing::error!(error = %e, "SMS delivery failed");
+    }
+}
