@@ -3,6 +3,7 @@
 //! confirmation, performance, evidence, mediator suggestions and the SMS outbox.
 
 use base64::Engine;
+use domain::authz::{self, Permission};
 pub use domain::mediation::{AgreementInput, MediatorCandidate};
 use domain::validation::{Checker, FieldError, Message};
 use store::mediation::NewEvidence;
@@ -81,6 +82,7 @@ impl App {
         id: i64,
         signature: Option<&str>,
     ) -> Result<AgreementView> {
+        authz::may_at_all(viewer.role, Permission::AgreementMediatorSign)?;
         self.store.agreement_get(viewer, id).await?;
         let signature = self.signature_image(signature)?;
         Ok(self.store.agreement_mediator_sign(viewer, id, &signature, self.now()).await?)

@@ -246,6 +246,13 @@ pub fn has(role: Role, permission: Permission) -> bool {
     grant(role, permission).is_some()
 }
 
+/// The role's half of the decision, asked before the resource is read: a role that never has
+/// the permission is refused (403) before the data scope is asked whether the resource exists
+/// (404) — so the order is the same for every operation: role, scope, reach.
+pub fn may_at_all(role: Role, permission: Permission) -> Result<(), Denial> {
+    if has(role, permission) { Ok(()) } else { Err(Denial::Role { role, permission }) }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -285,6 +292,19 @@ mod tests {
                         assert!(!denial.message().zh.is_empty() && !denial.message().en.is_empty());
                     }
                 }
+            }
+        }
+    }
+
+    #[test]
+    fn the_role_half_refuses_exactly_the_roles_without_a_grant() {
+        for &role in Role::ALL {
+            for &permission in Permission::ALL {
+                assert_eq!(
+                    may_at_all(role, permission).is_ok(),
+                    grant(role, permission).is_some(),
+                    "{role} {permission:?}"
+                );
             }
         }
     }

@@ -383,6 +383,7 @@ impl Store {
         case_id: i64,
         permission: Permission,
     ) -> Result<crate::cases::CaseRow> {
+        authz::may_at_all(viewer.role, permission)?;
         let row = self.case_row(viewer, case_id).await?;
         let handling = row.lead_unit_id() == Some(viewer.unit_id) || {
             let (assigned,): (i64,) = self
@@ -1141,12 +1142,11 @@ impl Store {
         reasons: Option<String>,
         now: DateTime<Utc>,
     ) -> Result<AgreementView> {
+        authz::may_at_all(viewer.role, Permission::ConfirmationRule)?;
         let row = self.agreement_row(viewer, id).await?;
         let application: Option<(i64, Option<String>)> = self
             .fetch_optional("SELECT court_unit_id, decision FROM confirmations WHERE agreement_id = $1", args![id])
             .await?;
-        // A role that never rules is refused first; a court, once there is an application to it.
-        authz::may(viewer.role, Permission::ConfirmationRule, Resource::ADDRESSED)?;
         let (court, decision) = application
             .ok_or_else(|| conflict("not_applied", "尚未申请司法确认", "confirmation has not been applied for"))?;
         let addressed = court == viewer.unit_id;

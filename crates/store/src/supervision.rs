@@ -604,6 +604,7 @@ impl Store {
     }
 
     async fn notice_for_recipient(&self, viewer: &Viewer, id: i64) -> Result<NoticeView> {
+        authz::may_at_all(viewer.role, Permission::NoticeReply)?;
         let notice = self.notice(id).await?;
         if notice.unit_id != viewer.unit_id {
             let visible = self

@@ -15,6 +15,7 @@ on_both_backends!(
     sessions_refusal_and_the_choice_of_mediator,
     personal_status_is_signed_on_paper_and_oral_agreements_take_effect_at_once,
     parties_signing_at_the_same_moment_are_all_recorded_and_sealed,
+    an_agreement_takes_effect_when_its_copies_cannot_be_rendered_and_the_scheduler_fixes_them,
 );
 
 /// A 1×1 PNG: a handwritten signature as the signing pad sends it.
@@ -453,4 +454,54 @@ async fn parties_signing_at_the_same_moment_are_all_recorded_and_sealed(app: Tes
             }
         }
     }
+}
+
+/// What was signed is what is served, and a renderer that fails at that moment (no fonts) does
+/// not make the client believe the agreement failed: it is in effect, and the scheduler's next
+/// pass fixes its copies and records their hashes.
+async fn an_agreement_takes_effect_when_its_copies_cannot_be_rendered_and_the_scheduler_fixes_them(app: TestApp) {
+    app.set_now("2026-11-02T09:00:00+08:00");
+    let (case, mediator) = case_with_the_mediator(&app).await;
+    let no_fonts = app.data_dir.join("no-fonts");
+    std::fs::create_dir_all(&no_fonts).unwrap();
+    let clock_ms = app.clock_ms.clone();
+    let clock = std::sync::Arc::new(move || {
+        chrono::DateTime::from_timestamp_millis(clock_ms.load(std::sync::atomic::Ordering::SeqCst)).unwrap()
+    });
+    let search = std::sync::Arc::new(search::SearchIndex::open(&app.data_dir.join("search-fontless")).unwrap());
+    let fontless =
+        app::App::new(app.store.clone(), clock, "fontless", search, &app.data_dir).with_font_dir(no_fonts.clone());
+    let (_, me) = app.get("/api/v1/auth/me", &mediator).await;
+    let viewer = app.store.viewer(me["id"].as_i64().unwrap()).await.unwrap();
+    let oral = domain::mediation::AgreementInput {
+        matters: Some("漏水赔偿".into()),
+        terms: Some(vec![domain::mediation::TermInput { text: Some("当场赔偿两千元".into()), due: None }]),
+        form: Some("oral".into()),
+        ..Default::default()
+    };
+    let view = fontless.agreement_draft(&viewer, case["id"].as_i64().unwrap(), oral).await.unwrap();
+    assert_eq!(view.status, domain::mediation::AgreementStatus::Effective, "reached orally: in effect at once");
+    assert!(view.documents.is_empty(), "no copies without fonts");
+    let path = format!("/api/v1/agreements/{}", view.id);
+    let (status, body) = app.get(&format!("{path}/pdf"), &mediator).await;
+    assert_eq!(status, StatusCode::OK, "the first download fixes the copies: {body}");
+    let (_, agreement) = app.get(&path, &mediator).await;
+    assert_eq!(agreement["documents"].as_object().unwrap().len(), 3, "{agreement}");
+
+    // The same through the scheduler: a second oral agreement, then one pass.
+    let oral = domain::mediation::AgreementInput {
+        matters: Some("修复费用".into()),
+        terms: Some(vec![domain::mediation::TermInput { text: Some("三日内修复".into()), due: None }]),
+        form: Some("oral".into()),
+        ..Default::default()
+    };
+    let view = fontless.agreement_draft(&viewer, case["id"].as_i64().unwrap(), oral).await.unwrap();
+    assert!(view.documents.is_empty());
+    jobs::run_once(&app.app, None).await;
+    let (_, agreement) = app.get(&format!("/api/v1/agreements/{}", view.id), &mediator).await;
+    let documents = agreement["documents"].as_object().unwrap();
+    assert_eq!(documents.len(), 3, "fixed by the scheduler: {agreement}");
+    let (_, events) = app.get(&format!("/api/v1/cases/{}/events", case["id"]), &mediator).await;
+    let recorded = events.as_array().unwrap().iter().filter(|e| e["action"] == "agreement_documents").count();
+    assert_eq!(recorded, 2, "each agreement's copies recorded once in the history");
 }

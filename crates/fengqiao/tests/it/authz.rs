@@ -1,0 +1,265 @@
+//! Authorisation as a table: every role × every permission, on a case in the viewer's scope
+//! (handled by their unit or not) and outside it. The expected answer is derived from
+//! `domain::authz` — the policy the server uses — and checked through HTTP: the API, and the
+//! staff UI's pages and the forms they offer.
+
+use std::collections::HashSet;
+
+use domain::authz::{self, Permission, Resource};
+use domain::org::Role;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::on_both_backends;
+use crate::support::{TestApp, id_number, registration};
+
+on_both_backends!(every_role_gets_what_the_policy_grants_through_the_api_and_the_ui);
+
+/// A 1×1 PNG, as the signing pad sends it.
+const SIGNATURE: &str = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAACklEQVR4nGMAAQAABQABDQottAAAAABJRU5ErkJggg==";
+
+/// The demo users (one or more of each staff role) and a citizen account.
+const USERS: &[&str] = &[
+    "admin", "city", "district", "leader", "intake", "street_a", "street_b", "mediator", "labor", "grid", "court",
+    "citizen",
+];
+
+struct User {
+    name: &'static str,
+    token: String,
+    /// The UI's session cookie and the CSRF token of its forms.
+    session: String,
+    role: Role,
+    unit_id: i64,
+    /// Whether the case lies in the user's scope (the store's answer, not the policy's).
+    sees_case: bool,
+    /// Whether the user's unit handles the case (lead or assisting).
+    handling: bool,
+}
+
+/// What the probe of a permission answers when the policy grants it: the request is built so
+/// that the next check after authorisation refuses it (an invalid field, a step not allowed
+/// now), so that probing changes nothing — except where the grant's effect is the point.
+fn granted_status(permission: Permission) -> StatusCode {
+    match permission {
+        Permission::Mediate | Permission::MediatorChoose => StatusCode::UNPROCESSABLE_ENTITY,
+        Permission::AgreementMediatorSign | Permission::ConfirmationRule => StatusCode::CONFLICT,
+        Permission::NoticeIssue | Permission::TriageExampleAdd => StatusCode::CREATED,
+        _ => StatusCode::OK,
+    }
+}
+
+/// A client that shows redirects instead of following them.
+fn browser() -> reqwest::Client {
+    reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap()
+}
+
+async fn ui_session(app: &TestApp, username: &str) -> String {
+    let form = format!("username={username}&password=fengqiao-demo&_csrf=t0k3n&next=%2Fworkbench");
+    let response = browser()
+        .post(format!("{}/login", app.base))
+        .header("cookie", "fq_login=t0k3n")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::SEE_OTHER, "{username} signs in to the UI");
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|c| c.to_str().ok()?.strip_prefix("fq_session=")?.split(';').next().map(str::to_owned))
+        .next()
+        .expect("a session cookie")
+}
+
+async fn ui_get(app: &TestApp, session: &str, path: &str) -> (StatusCode, String) {
+    let response = browser()
+        .get(format!("{}{path}", app.base))
+        .header("cookie", format!("fq_session={session}"))
+        .send()
+        .await
+        .unwrap();
+    (response.status(), response.text().await.unwrap())
+}
+
+async fn every_role_gets_what_the_policy_grants_through_the_api_and_the_ui(app: TestApp) {
+    app.set_now("2026-11-02T09:00:00+08:00");
+    let committee = app.unit_id("张掖路街道人民调解委员会").await;
+    let street_centre = app.unit_id("张掖路街道综治中心").await;
+    app.store
+        .user_create("citizen", "群众甲", Role::Citizen, committee, "fengqiao-demo", chrono::Utc::now())
+        .await
+        .unwrap();
+
+    // A case dispatched to the committee (lead) with street A1's centre assisting, signed
+    // for by the committee's mediator, with a draft agreement.
+    let intake = app.login("intake").await;
+    let case = app.register(&intake, registration(&id_number("620102", "19800101", 11), "13912345678")).await;
+    let district = app.login("district").await;
+    let step = json!({"action": "dispatch", "unit_id": committee, "assist_unit_ids": [street_centre]});
+    let (status, case) = app.act(&district, &case, step).await;
+    assert_eq!(status, StatusCode::OK, "{case}");
+    let mediator = app.login("mediator").await;
+    let (status, case) = app.act(&mediator, &case, json!({"action": "sign"})).await;
+    assert_eq!(status, StatusCode::OK, "{case}");
+    let case_path = format!("/api/v1/cases/{}", case["id"]);
+    let draft = json!({"matters": "工资数额", "terms": [{"text": "支付工资22800元"}]});
+    let (status, agreement) = app.post(&format!("{case_path}/agreements"), &mediator, draft).await;
+    assert_eq!(status, StatusCode::CREATED, "{agreement}");
+    let agreement_path = format!("/api/v1/agreements/{}", agreement["id"]);
+    let (_, me) = app.get("/api/v1/auth/me", &mediator).await;
+    let mediator_id = me["id"].clone();
+    let handling_units: Vec<i64> = [&case["lead_unit_id"]]
+        .into_iter()
+        .chain(case["assist_unit_ids"].as_array().unwrap())
+        .filter_map(Value::as_i64)
+        .collect();
+    assert_eq!(handling_units, [committee, street_centre]);
+
+    let mut users = Vec::new();
+    for &name in USERS {
+        let token = app.login(name).await;
+        let (_, me) = app.get("/api/v1/auth/me", &token).await;
+        let (seen, _) = app.get(&case_path, &token).await;
+        let unit_id = me["unit_id"].as_i64().unwrap();
+        users.push(User {
+            name,
+            session: ui_session(&app, name).await,
+            role: Role::parse(me["role"].as_str().unwrap()).unwrap(),
+            unit_id,
+            sees_case: seen == StatusCode::OK,
+            handling: handling_units.contains(&unit_id),
+            token,
+        });
+    }
+    let roles: HashSet<Role> = users.iter().map(|u| u.role).collect();
+    assert_eq!(roles.len(), Role::ALL.len(), "every role is tried");
+    assert!(users.iter().any(|u| !u.sees_case), "a case outside someone's scope is tried");
+
+    let mut tried = HashSet::new();
+    let mut wrong = Vec::new();
+    let mut notice_path = None;
+    // The notice a leader issues (NoticeIssue) is the one the others acknowledge (NoticeReply).
+    let order = Permission::ALL.iter().filter(|p| **p != Permission::NoticeReply).chain([&Permission::NoticeReply]);
+    for &permission in order {
+        tried.insert(permission);
+        for user in &users {
+            // What the probe asks the policy about, and whether it is about the case.
+            let (resource, about_case) = match permission {
+                Permission::Mediate | Permission::MediatorChoose | Permission::AgreementMediatorSign => {
+                    (Resource { handling: user.handling, addressed: false }, true)
+                }
+                Permission::PersonalDataReveal | Permission::NoticeIssue => (Resource::ANY, true),
+                // No application has been made yet: a court that may rule is told so (409).
+                Permission::ConfirmationRule => (Resource::ADDRESSED, true),
+                Permission::NoticeReply => {
+                    (Resource { handling: false, addressed: user.unit_id == handling_units[0] }, true)
+                }
+                _ => (Resource::ANY, false),
+            };
+            // Role first (403), then scope (404), then the grant's reach (403).
+            let expected = if !authz::has(user.role, permission) {
+                StatusCode::FORBIDDEN
+            } else if about_case && !user.sees_case {
+                StatusCode::NOT_FOUND
+            } else if authz::may(user.role, permission, resource).is_ok() {
+                granted_status(permission)
+            } else {
+                StatusCode::FORBIDDEN
+            };
+            let token = &user.token;
+            let (status, body) = match permission {
+                Permission::CaseRegister => {
+                    let body = registration(&id_number("620102", "19900101", 33), "13900001111");
+                    app.post("/api/v1/triage/preview", token, body).await
+                }
+                Permission::PersonalDataReveal => {
+                    app.get(&format!("{case_path}?reveal=true&reason=%E6%A0%B8%E5%AE%9E"), token).await
+                }
+                Permission::Mediate => app.post(&format!("{case_path}/sessions"), token, json!({})).await,
+                Permission::AgreementMediatorSign => {
+                    let body = json!({"signature": SIGNATURE});
+                    app.post(&format!("{agreement_path}/mediator-signature"), token, body).await
+                }
+                Permission::ConfirmationRule => {
+                    app.post(&format!("{agreement_path}/ruling"), token, json!({"decision": "confirmed"})).await
+                }
+                Permission::MediatorChoose => {
+                    let body = json!({"user_id": mediator_id, "chosen_by": "nobody"});
+                    app.call(Method::PUT, &format!("{case_path}/mediator"), Some(token), Some(body)).await
+                }
+                Permission::NoticeIssue => {
+                    let body = json!({"kind": "reminder", "text": "请加快办理"});
+                    let (status, notice) = app.post(&format!("{case_path}/notices"), token, body).await;
+                    if status == StatusCode::CREATED {
+                        notice_path = Some(format!("/api/v1/notices/{}", notice["id"]));
+                    }
+                    (status, notice)
+                }
+                Permission::NoticeReply => {
+                    let path = notice_path.as_ref().expect("a leader issued a notice");
+                    app.post(&format!("{path}/acknowledge"), token, json!({})).await
+                }
+                Permission::SweepRun => app.post("/api/v1/supervision/sweep", token, json!({})).await,
+                Permission::OutboxRead => app.get("/api/v1/outbox", token).await,
+                Permission::CalendarManage => {
+                    let (_, policies) = app.get("/api/v1/clock-policies", token).await;
+                    app.call(Method::PUT, "/api/v1/clock-policies", Some(token), Some(policies)).await
+                }
+                Permission::TriageManage => {
+                    let (_, rules) = app.get("/api/v1/triage/rules", token).await;
+                    app.call(Method::PUT, "/api/v1/triage/rules", Some(token), Some(rules)).await
+                }
+                Permission::TriageExampleAdd => {
+                    let body = json!({"category": "labor", "text": "工地老板拖欠三个月工资不给"});
+                    app.post("/api/v1/triage/examples", token, body).await
+                }
+                Permission::OrganisationManage => {
+                    let (status, _) = ui_get(&app, &user.session, "/admin").await;
+                    (status, Value::Null)
+                }
+            };
+            if status != expected {
+                wrong.push(format!(
+                    "{} ({}) {permission:?}: expected {expected}, got {status} {body}",
+                    user.name, user.role
+                ));
+            }
+        }
+    }
+    assert_eq!(tried.len(), Permission::ALL.len(), "every permission is probed");
+
+    // The UI offers what the policy grants and nothing else.
+    let case_page = format!("/cases/{}", case["id"]);
+    for user in &users {
+        let (status, _) = ui_get(&app, &user.session, "/intake").await;
+        let expected =
+            if authz::has(user.role, Permission::CaseRegister) { StatusCode::OK } else { StatusCode::FORBIDDEN };
+        if status != expected {
+            wrong.push(format!("{} UI /intake: expected {expected}, got {status}", user.name));
+        }
+        let (status, html) = ui_get(&app, &user.session, &case_page).await;
+        if !user.sees_case {
+            if status != StatusCode::NOT_FOUND {
+                wrong.push(format!("{} UI case page outside the scope: {status}", user.name));
+            }
+            continue;
+        }
+        let handled = Resource { handling: user.handling, addressed: false };
+        let offers = [
+            (Permission::Mediate, handled, r#"data-action="session""#),
+            (Permission::Mediate, handled, r#"data-action="draft""#),
+            (Permission::MediatorChoose, handled, r#"data-action="mediator""#),
+            (Permission::PersonalDataReveal, Resource::ANY, "/reveal\""),
+        ];
+        for (permission, resource, marker) in offers {
+            let expected = authz::may(user.role, permission, resource).is_ok();
+            if html.contains(marker) != expected {
+                wrong.push(format!("{} UI case page: {marker} shown {} (policy: {expected})", user.name, !expected));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{} disagreements with the policy:\n{}", wrong.len(), wrong.join("\n"));
+}
