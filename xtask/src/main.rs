@@ -1,6 +1,10 @@
 //! Development chores, so that a developer and CI never disagree:
-//! `cargo xtask test` runs every test (the README's test command);
+//! `cargo xtask test` checks the crate boundaries and runs every test (the README's test command);
+//! `cargo xtask boundaries` checks only the boundaries (from `cargo metadata`);
 //! `cargo xtask ci` runs the format and lint checks first, then every test.
+
+// A developer tool: it reads CI's environment (CI, FENGQIAO_TEST_POSTGRES) itself.
+#![allow(clippy::disallowed_methods)]
 
 use std::net::{TcpStream, ToSocketAddrs};
 use std::process::{Command, ExitCode};
@@ -13,7 +17,8 @@ fn main() -> ExitCode {
     let result = match task.as_str() {
         "test" => test(),
         "ci" => ci(),
-        _ => Err("usage: cargo xtask <test|ci>".to_owned()),
+        "boundaries" => boundaries(),
+        _ => Err("usage: cargo xtask <test|ci|boundaries>".to_owned()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -32,6 +37,7 @@ fn ci() -> Result<(), String> {
 
 /// Every test: unit, property and integration tests on SQLite and on the PostgreSQL server.
 fn test() -> Result<(), String> {
+    boundaries()?;
     ensure_system_packages()?;
     let postgres = std::env::var("FENGQIAO_TEST_POSTGRES").unwrap_or_else(|_| DEFAULT_POSTGRES.to_owned());
     if postgres_reachable(&postgres) {
@@ -53,6 +59,89 @@ fn test() -> Result<(), String> {
     }
     bench_smoke()?;
     browser_tests()
+}
+
+/// Crates a crate must not depend on directly, and why: the layers of ARCHITECTURE.md.
+const DIRECT_BOUNDARIES: &[(&str, &[&str], &str)] = &[
+    (
+        "fengqiao-web",
+        &["fengqiao-store", "sqlx", "fengqiao-docs", "fengqiao-search"],
+        "web reaches storage, search and documents only through the use cases of app",
+    ),
+    (
+        "fengqiao-store",
+        &["axum", "fengqiao-app", "fengqiao-web", "fengqiao-jobs"],
+        "the store persists; it knows nothing of HTTP or of the layers above",
+    ),
+    ("fengqiao-app", &["axum", "tower-http", "fengqiao-web", "fengqiao-jobs"], "use cases know nothing of HTTP"),
+    ("fengqiao-jobs", &["axum", "fengqiao-store", "fengqiao-web"], "scheduled work goes through the use cases of app"),
+    ("fengqiao-triage", &["fengqiao-store", "sqlx", "tokio"], "triage is pure: rules, classifier, addresses, routes"),
+    ("fengqiao-docs", &["fengqiao-store", "sqlx", "tokio", "axum"], "documents are laid out from plain data"),
+];
+
+/// Crates the pure domain must not reach even indirectly: it does no I/O and runs on no runtime.
+const DOMAIN_FORBIDS: &[&str] = &["tokio", "sqlx", "axum", "hyper", "reqwest", "mio", "async-std"];
+
+/// Checks the dependency directions from `cargo metadata`, so that a layer cannot be crossed
+/// by adding one line to a Cargo.toml.
+fn boundaries() -> Result<(), String> {
+    // The host's platform only: other platforms' crates are neither built nor fetched.
+    let rustc = Command::new("rustc").arg("-vV").output().map_err(|e| format!("cannot run rustc: {e}"))?;
+    let rustc = String::from_utf8_lossy(&rustc.stdout).into_owned();
+    let host = rustc.lines().find_map(|l| l.strip_prefix("host: ")).ok_or("rustc -vV names no host")?;
+    let output = Command::new("cargo")
+        .args(["metadata", "--format-version", "1", "--quiet", "--filter-platform", host])
+        .output()
+        .map_err(|e| format!("cannot run cargo metadata: {e}"))?;
+    if !output.status.success() {
+        return Err(format!("cargo metadata failed: {}", String::from_utf8_lossy(&output.stderr)));
+    }
+    let metadata: serde_json::Value =
+        serde_json::from_slice(&output.stdout).map_err(|e| format!("cargo metadata is not JSON: {e}"))?;
+    let mut broken = Vec::new();
+    let packages = metadata["packages"].as_array().cloned().unwrap_or_default();
+    for (crate_name, forbidden, why) in DIRECT_BOUNDARIES {
+        let package = packages
+            .iter()
+            .find(|p| p["name"] == *crate_name)
+            .ok_or_else(|| format!("boundaries: no crate {crate_name} in the workspace"))?;
+        for dependency in package["dependencies"].as_array().into_iter().flatten() {
+            let (name, kind) = (dependency["name"].as_str().unwrap_or_default(), &dependency["kind"]);
+            if kind.is_null() && forbidden.contains(&name) {
+                broken.push(format!("{crate_name} depends on {name}: {why}"));
+            }
+        }
+    }
+    // The domain, transitively over normal dependencies.
+    let id_of =
+        |name: &str| packages.iter().find(|p| p["name"] == name).and_then(|p| p["id"].as_str()).map(str::to_owned);
+    let nodes = metadata["resolve"]["nodes"].as_array().cloned().unwrap_or_default();
+    let name_of =
+        |id: &str| packages.iter().find(|p| p["id"] == id).and_then(|p| p["name"].as_str()).unwrap_or(id).to_owned();
+    let mut stack = vec![id_of("fengqiao-domain").ok_or("boundaries: no crate fengqiao-domain")?];
+    let mut seen = std::collections::HashSet::new();
+    while let Some(id) = stack.pop() {
+        if !seen.insert(id.clone()) {
+            continue;
+        }
+        let name = name_of(&id);
+        if DOMAIN_FORBIDS.contains(&name.as_str()) {
+            broken.push(format!("fengqiao-domain reaches {name}: the domain does no I/O and runs on no async runtime"));
+        }
+        let node = nodes.iter().find(|n| n["id"] == id.as_str());
+        for dep in node.and_then(|n| n["deps"].as_array()).into_iter().flatten() {
+            let normal = dep["dep_kinds"].as_array().into_iter().flatten().any(|k| k["kind"].is_null());
+            if let (true, Some(pkg)) = (normal, dep["pkg"].as_str()) {
+                stack.push(pkg.to_owned());
+            }
+        }
+    }
+    if broken.is_empty() {
+        eprintln!("xtask: crate boundaries hold");
+        Ok(())
+    } else {
+        Err(format!("crate boundaries broken:\n  {}", broken.join("\n  ")))
+    }
 }
 
 /// Debian packages the tests need beyond the Rust toolchain: Chromium for the browser tests,

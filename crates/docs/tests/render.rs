@@ -194,6 +194,7 @@ fn minimal_agreement_renders() {
 
 /// Writes the sample to `$FQ_DOCS_SAMPLE` for eyeballing, when set.
 #[test]
+#[allow(clippy::disallowed_methods, reason = "a developer's switch for this test, not configuration")]
 fn write_sample_when_asked() {
     if let Some(path) = std::env::var_os("FQ_DOCS_SAMPLE") {
         let mut a = sample();

@@ -63,9 +63,19 @@ impl utoipa::Modify for BearerAuth {
     }
 }
 
+/// The API's routes and their OpenAPI document, generated from the handlers' annotations.
+fn api_and_document() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    OpenApiRouter::with_openapi(ApiDoc::openapi()).merge(api::routes()).split_for_parts()
+}
+
+/// The OpenAPI document served at `/api/openapi.json`.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    api_and_document().1
+}
+
 /// The whole application: API, OpenAPI document, health check.
 pub fn app(state: AppState) -> Router {
-    let (api, openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi()).merge(api::routes()).split_for_parts();
+    let (api, openapi) = api_and_document();
     let openapi = Arc::new(openapi);
     Router::new()
         .route("/api", get(index))
@@ -114,4 +124,15 @@ async fn language(request: Request, next: Next) -> Response {
         .or_else(|| accept.map(ui::i18n::UiLang::from_accept_language))
         .unwrap_or_default();
     error::LANG.scope(lang, ui::UI_LANG.scope(ui_lang, next.run(request))).await
+}
+
+#[cfg(test)]
+mod tests {
+    /// The contract as the server documents it: any change to a route, a field or a status
+    /// shows in review as a change to `snapshots/` (`cargo insta review`, or
+    /// `INSTA_UPDATE=always` to accept).
+    #[test]
+    fn the_openapi_document_is_the_reviewed_one() {
+        insta::assert_json_snapshot!("openapi", super::openapi());
+    }
 }

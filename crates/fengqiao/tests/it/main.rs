@@ -1,6 +1,9 @@
 //! The integration suite: the real server on a real database, through HTTP and the command
 //! line, every test on SQLite and on PostgreSQL.
 
+// The tests set the server's clock from the real one and read the test database's address.
+#![allow(clippy::disallowed_methods)]
+
 mod authz;
 mod mediation;
 mod scale;
