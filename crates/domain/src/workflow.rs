@@ -29,6 +29,40 @@ impl Satisfaction {
     }
 }
 
+coded_enum! {
+    /// A workflow step: the `action` of `POST /api/v1/cases/{id}/actions`, the name of its event.
+    Action {
+        /// 响应联系 — first contact with the applicant.
+        Contact = "contact",
+        /// 受理.
+        Accept = "accept",
+        /// 不予受理.
+        Reject = "reject",
+        /// 分流交办.
+        Dispatch = "dispatch",
+        /// 签收.
+        Sign = "sign",
+        /// 退回.
+        Return = "return",
+        /// 上报.
+        Escalate = "escalate",
+        /// 转办.
+        Transfer = "transfer",
+        /// 延期.
+        Extend = "extend",
+        /// 记录.
+        Note = "note",
+        /// 办结.
+        Conclude = "conclude",
+        /// 回访.
+        FollowUp = "follow_up",
+        /// 重办.
+        Reopen = "reopen",
+        /// 归档.
+        Archive = "archive",
+    }
+}
+
 /// The most working days one extension may add.
 pub const MAX_EXTENSION_DAYS: i64 = 30;
 /// The most assisting units in joint handling (联合调处).
@@ -120,22 +154,22 @@ pub enum Command {
 }
 
 impl Command {
-    pub fn name(&self) -> &'static str {
+    pub fn action(&self) -> Action {
         match self {
-            Command::Contact { .. } => "contact",
-            Command::Accept => "accept",
-            Command::Reject { .. } => "reject",
-            Command::Dispatch { .. } => "dispatch",
-            Command::Sign => "sign",
-            Command::Return { .. } => "return",
-            Command::Escalate { .. } => "escalate",
-            Command::Transfer { .. } => "transfer",
-            Command::Extend { .. } => "extend",
-            Command::Note { .. } => "note",
-            Command::Conclude { .. } => "conclude",
-            Command::FollowUp { .. } => "follow_up",
-            Command::Reopen { .. } => "reopen",
-            Command::Archive => "archive",
+            Command::Contact { .. } => Action::Contact,
+            Command::Accept => Action::Accept,
+            Command::Reject { .. } => Action::Reject,
+            Command::Dispatch { .. } => Action::Dispatch,
+            Command::Sign => Action::Sign,
+            Command::Return { .. } => Action::Return,
+            Command::Escalate { .. } => Action::Escalate,
+            Command::Transfer { .. } => Action::Transfer,
+            Command::Extend { .. } => Action::Extend,
+            Command::Note { .. } => Action::Note,
+            Command::Conclude { .. } => Action::Conclude,
+            Command::FollowUp { .. } => Action::FollowUp,
+            Command::Reopen { .. } => Action::Reopen,
+            Command::Archive => Action::Archive,
         }
     }
 
@@ -169,8 +203,6 @@ impl Command {
     }
 }
 
-const ACTIONS: &str = "contact | accept | reject | dispatch | sign | return | escalate | transfer | extend | note | conclude | follow_up | reopen | archive";
-
 impl ActionRequest {
     /// Parses the command and the version; every missing or bad field is named.
     pub fn parse(self) -> Result<(Command, i64), Vec<FieldError>> {
@@ -178,7 +210,7 @@ impl ActionRequest {
         if self.version.is_none() {
             c.push(FieldError::required("version"));
         }
-        let action = c.required_text("action", self.action.as_deref(), 32);
+        let action = c.code::<Action>("action", self.action.as_deref(), true);
         let reason = |c: &mut Checker| c.required_text("reason", self.reason.as_deref(), REASON_MAX);
         let unit = |c: &mut Checker| match &self.unit_id {
             Some(v) => c.check(parse_id("unit_id", v)),
@@ -187,12 +219,14 @@ impl ActionRequest {
                 None
             }
         };
-        let command = match action.as_deref() {
+        let command = match action {
             None => None,
-            Some("contact") => Some(Command::Contact { note: c.optional_text("note", self.note.as_deref(), TEXT_MAX) }),
-            Some("accept") => Some(Command::Accept),
-            Some("reject") => reason(&mut c).map(|reason| Command::Reject { reason }),
-            Some("dispatch") => {
+            Some(Action::Contact) => {
+                Some(Command::Contact { note: c.optional_text("note", self.note.as_deref(), TEXT_MAX) })
+            }
+            Some(Action::Accept) => Some(Command::Accept),
+            Some(Action::Reject) => reason(&mut c).map(|reason| Command::Reject { reason }),
+            Some(Action::Dispatch) => {
                 let unit_id = unit(&mut c);
                 let assists = self.assist_unit_ids.as_deref().unwrap_or_default();
                 let assist_unit_ids: Vec<i64> = assists
@@ -220,15 +254,15 @@ impl ActionRequest {
                 let reason = c.optional_text("reason", self.reason.as_deref(), REASON_MAX);
                 unit_id.map(|unit_id| Command::Dispatch { unit_id, assist_unit_ids, reason })
             }
-            Some("sign") => Some(Command::Sign),
-            Some("return") => reason(&mut c).map(|reason| Command::Return { reason }),
-            Some("escalate") => reason(&mut c).map(|reason| Command::Escalate { reason }),
-            Some("transfer") => {
+            Some(Action::Sign) => Some(Command::Sign),
+            Some(Action::Return) => reason(&mut c).map(|reason| Command::Return { reason }),
+            Some(Action::Escalate) => reason(&mut c).map(|reason| Command::Escalate { reason }),
+            Some(Action::Transfer) => {
                 let unit_id = unit(&mut c);
                 let reason = reason(&mut c);
                 unit_id.zip(reason).map(|(unit_id, reason)| Command::Transfer { unit_id, reason })
             }
-            Some("extend") => {
+            Some(Action::Extend) => {
                 let days = self.working_days.filter(|d| (1..=MAX_EXTENSION_DAYS).contains(d));
                 if days.is_none() {
                     c.push(FieldError::new(
@@ -243,23 +277,21 @@ impl ActionRequest {
                 let reason = reason(&mut c);
                 days.zip(reason).map(|(working_days, reason)| Command::Extend { working_days, reason })
             }
-            Some("note") => c.required_text("text", self.text.as_deref(), TEXT_MAX).map(|text| Command::Note { text }),
-            Some("conclude") => {
+            Some(Action::Note) => {
+                c.required_text("text", self.text.as_deref(), TEXT_MAX).map(|text| Command::Note { text })
+            }
+            Some(Action::Conclude) => {
                 let outcome = c.code::<Outcome>("outcome", self.outcome.as_deref(), true);
                 let summary = c.required_text("summary", self.summary.as_deref(), TEXT_MAX);
                 outcome.zip(summary).map(|(outcome, summary)| Command::Conclude { outcome, summary })
             }
-            Some("follow_up") => {
+            Some(Action::FollowUp) => {
                 let satisfaction = c.code::<Satisfaction>("satisfaction", self.satisfaction.as_deref(), true);
                 let note = c.optional_text("note", self.note.as_deref(), TEXT_MAX);
                 satisfaction.map(|satisfaction| Command::FollowUp { satisfaction, note })
             }
-            Some("reopen") => reason(&mut c).map(|reason| Command::Reopen { reason }),
-            Some("archive") => Some(Command::Archive),
-            Some(_) => {
-                c.push(FieldError::not_one_of("action", ACTIONS));
-                None
-            }
+            Some(Action::Reopen) => reason(&mut c).map(|reason| Command::Reopen { reason }),
+            Some(Action::Archive) => Some(Command::Archive),
         };
         c.into_result()?;
         match (command, self.version) {
@@ -327,13 +359,13 @@ pub struct Transition {
 pub enum Refusal {
     /// 403: the role never takes this step.
     #[error("role {role} may not {action}")]
-    RoleMayNot { role: Role, action: &'static str },
+    RoleMayNot { role: Role, action: Action },
     /// 403: the step belongs to the unit the case is dispatched to.
     #[error("only the unit handling the case may {action}")]
-    NotTheHandlingUnit { action: &'static str },
+    NotTheHandlingUnit { action: Action },
     /// 409: not in this status.
     #[error("cannot {action} a case that is {status}")]
-    NotNow { action: &'static str, status: Status },
+    NotNow { action: Action, status: Status },
     /// 409: no centre above.
     #[error("the case is already at the top level")]
     TopLevel,
@@ -343,13 +375,13 @@ impl Refusal {
     pub fn message(&self) -> Message {
         match self {
             Refusal::RoleMayNot { role, action } => {
-                Message::new(format!("{} 角色无权执行“{}”", role_zh(*role), action_zh(action)), self.to_string())
+                Message::new(format!("{} 角色无权执行“{}”", role_zh(*role), action_zh(*action)), self.to_string())
             }
             Refusal::NotTheHandlingUnit { action } => {
-                Message::new(format!("只有承办单位可以执行“{}”", action_zh(action)), self.to_string())
+                Message::new(format!("只有承办单位可以执行“{}”", action_zh(*action)), self.to_string())
             }
             Refusal::NotNow { action, status } => Message::new(
-                format!("案件当前状态为“{}”，不能执行“{}”", status_zh(*status), action_zh(action)),
+                format!("案件当前状态为“{}”，不能执行“{}”", status_zh(*status), action_zh(*action)),
                 self.to_string(),
             ),
             Refusal::TopLevel => Message::new("案件已在最高层级，无法继续上报", self.to_string()),
@@ -363,73 +395,56 @@ impl Refusal {
 }
 
 /// The roles that may take each step.
-pub fn roles_for(action: &str) -> &'static [Role] {
+pub fn roles_for(action: Action) -> &'static [Role] {
     use Role::*;
     match action {
-        "contact" => &[Intake, Dispatcher, Handler, Mediator, GridWorker, Leader],
-        "accept" | "reject" => &[Intake, Dispatcher, Leader],
-        "dispatch" | "transfer" | "extend" | "reopen" | "archive" => &[Dispatcher, Leader],
-        "sign" | "return" => &[Handler, Mediator],
-        "escalate" => &[Dispatcher, Leader, Handler, Mediator],
-        "note" => &[Intake, Dispatcher, Handler, Mediator, GridWorker, Court, Leader],
-        "conclude" => &[Handler, Mediator, Leader],
-        "follow_up" => &[Intake, Dispatcher, GridWorker, Leader],
-        _ => &[],
+        Action::Contact => &[Intake, Dispatcher, Handler, Mediator, GridWorker, Leader],
+        Action::Accept | Action::Reject => &[Intake, Dispatcher, Leader],
+        Action::Dispatch | Action::Transfer | Action::Extend | Action::Reopen | Action::Archive => {
+            &[Dispatcher, Leader]
+        }
+        Action::Sign | Action::Return => &[Handler, Mediator],
+        Action::Escalate => &[Dispatcher, Leader, Handler, Mediator],
+        Action::Note => &[Intake, Dispatcher, Handler, Mediator, GridWorker, Court, Leader],
+        Action::Conclude => &[Handler, Mediator, Leader],
+        Action::FollowUp => &[Intake, Dispatcher, GridWorker, Leader],
     }
 }
 
 /// The statuses in which each step may be taken.
-pub fn statuses_for(action: &str, outcome: Option<Outcome>) -> &'static [Status] {
+pub fn statuses_for(action: Action, outcome: Option<Outcome>) -> &'static [Status] {
     use Status::*;
     match action {
-        "contact" => &[Registered, Accepted, Dispatched, InProgress],
-        "accept" => &[Registered],
-        "reject" | "dispatch" => &[Registered, Accepted],
-        "sign" | "return" => &[Dispatched],
-        "escalate" => &[Registered, Accepted, Dispatched, InProgress],
-        "transfer" | "extend" => &[Dispatched, InProgress],
-        "note" => &[Registered, Accepted, Rejected, Dispatched, InProgress, Concluded, FollowedUp],
-        "conclude" => &[InProgress],
-        "follow_up" => &[Concluded],
-        "reopen" => &[Concluded, FollowedUp],
+        Action::Contact => &[Registered, Accepted, Dispatched, InProgress],
+        Action::Accept => &[Registered],
+        Action::Reject | Action::Dispatch => &[Registered, Accepted],
+        Action::Sign | Action::Return => &[Dispatched],
+        Action::Escalate => &[Registered, Accepted, Dispatched, InProgress],
+        Action::Transfer | Action::Extend => &[Dispatched, InProgress],
+        Action::Note => &[Registered, Accepted, Rejected, Dispatched, InProgress, Concluded, FollowedUp],
+        Action::Conclude => &[InProgress],
+        Action::FollowUp => &[Concluded],
+        Action::Reopen => &[Concluded, FollowedUp],
         // A withdrawn or refused case has nobody to visit: it may be archived at once.
-        "archive" if matches!(outcome, Some(Outcome::Withdrawn | Outcome::Refused)) => {
+        Action::Archive if matches!(outcome, Some(Outcome::Withdrawn | Outcome::Refused)) => {
             &[Concluded, FollowedUp, Rejected]
         }
-        "archive" => &[FollowedUp, Rejected],
-        _ => &[],
+        Action::Archive => &[FollowedUp, Rejected],
     }
 }
 
 /// Steps a handling unit's own staff take only on cases dispatched to their unit.
-fn belongs_to_handling_unit(action: &str, role: Role) -> bool {
-    matches!(role, Role::Handler | Role::Mediator) && matches!(action, "sign" | "return" | "conclude" | "escalate")
+fn belongs_to_handling_unit(action: Action, role: Role) -> bool {
+    matches!(role, Role::Handler | Role::Mediator)
+        && matches!(action, Action::Sign | Action::Return | Action::Conclude | Action::Escalate)
 }
 
 /// The steps this actor may take on this case now — what a screen offers, and nothing else.
-pub fn available(state: &CaseState, actor: Actor) -> Vec<&'static str> {
-    [
-        "contact",
-        "accept",
-        "reject",
-        "dispatch",
-        "sign",
-        "return",
-        "escalate",
-        "transfer",
-        "extend",
-        "note",
-        "conclude",
-        "follow_up",
-        "reopen",
-        "archive",
-    ]
-    .into_iter()
-    .filter(|action| permitted(state, actor, action).is_ok())
-    .collect()
+pub fn available(state: &CaseState, actor: Actor) -> Vec<Action> {
+    Action::ALL.iter().copied().filter(|&action| permitted(state, actor, action).is_ok()).collect()
 }
 
-fn permitted(state: &CaseState, actor: Actor, action: &'static str) -> Result<(), Refusal> {
+fn permitted(state: &CaseState, actor: Actor, action: Action) -> Result<(), Refusal> {
     if !roles_for(action).contains(&actor.role) {
         return Err(Refusal::RoleMayNot { role: actor.role, action });
     }
@@ -439,7 +454,7 @@ fn permitted(state: &CaseState, actor: Actor, action: &'static str) -> Result<()
     if !statuses_for(action, state.outcome).contains(&state.status) {
         return Err(Refusal::NotNow { action, status: state.status });
     }
-    if action == "escalate" && next_level_up(state.level).is_none() {
+    if action == Action::Escalate && next_level_up(state.level).is_none() {
         return Err(Refusal::TopLevel);
     }
     Ok(())
@@ -458,7 +473,7 @@ pub fn next_level_up(level: RegionLevel) -> Option<RegionLevel> {
 
 /// Applies a command to a case: the whole transition table in one function.
 pub fn decide(state: &CaseState, actor: Actor, command: &Command) -> Result<Transition, Refusal> {
-    permitted(state, actor, command.name())?;
+    permitted(state, actor, command.action())?;
     let mut t = Transition {
         status: state.status,
         lead_unit_id: state.lead_unit_id,
@@ -542,23 +557,22 @@ pub fn status_zh(status: Status) -> &'static str {
     }
 }
 
-pub fn action_zh(action: &str) -> &'static str {
+pub fn action_zh(action: Action) -> &'static str {
     match action {
-        "contact" => "响应联系",
-        "accept" => "受理",
-        "reject" => "不予受理",
-        "dispatch" => "分流交办",
-        "sign" => "签收",
-        "return" => "退回",
-        "escalate" => "上报",
-        "transfer" => "转办",
-        "extend" => "延期",
-        "note" => "记录",
-        "conclude" => "办结",
-        "follow_up" => "回访",
-        "reopen" => "重办",
-        "archive" => "归档",
-        _ => "未知操作",
+        Action::Contact => "响应联系",
+        Action::Accept => "受理",
+        Action::Reject => "不予受理",
+        Action::Dispatch => "分流交办",
+        Action::Sign => "签收",
+        Action::Return => "退回",
+        Action::Escalate => "上报",
+        Action::Transfer => "转办",
+        Action::Extend => "延期",
+        Action::Note => "记录",
+        Action::Conclude => "办结",
+        Action::FollowUp => "回访",
+        Action::Reopen => "重办",
+        Action::Archive => "归档",
     }
 }
 
@@ -607,23 +621,8 @@ mod tests {
     fn the_transition_table_is_exhaustive() {
         for &status in Status::ALL {
             for &role in Role::ALL {
-                for action in [
-                    "contact",
-                    "accept",
-                    "reject",
-                    "dispatch",
-                    "sign",
-                    "return",
-                    "escalate",
-                    "transfer",
-                    "extend",
-                    "note",
-                    "conclude",
-                    "follow_up",
-                    "reopen",
-                    "archive",
-                ] {
-                    let result = decide(&state(status), actor(role), &command(action));
+                for &action in Action::ALL {
+                    let result = decide(&state(status), actor(role), &command(action.as_str()));
                     let role_ok = roles_for(action).contains(&role);
                     let unit_ok = !belongs_to_handling_unit(action, role)
                         || state(status).lead_unit_id == Some(actor(role).unit_id);
@@ -679,7 +678,7 @@ mod tests {
         let stranger = Actor { role: Role::Handler, unit_id: OTHER };
         assert_eq!(
             decide(&state(Status::Dispatched), stranger, &Command::Sign),
-            Err(Refusal::NotTheHandlingUnit { action: "sign" })
+            Err(Refusal::NotTheHandlingUnit { action: Action::Sign })
         );
     }
 

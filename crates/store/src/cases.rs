@@ -59,7 +59,7 @@ pub struct CaseView {
     pub external_ref: Option<String>,
     pub deadlines: Deadlines,
     /// The workflow steps the viewer may take now.
-    pub available_actions: Vec<&'static str>,
+    pub available_actions: Vec<workflow::Action>,
     /// Whether full personal data is shown (asked for, allowed, and recorded).
     pub personal_data_revealed: bool,
     pub created_at: String,
@@ -1091,7 +1091,7 @@ impl Store {
             )
             .await?;
         }
-        append_event(&mut tx, id, head, now_ms, &viewer.username, command.name(), &data).await?;
+        append_event(&mut tx, id, head, now_ms, &viewer.username, command.action().as_str(), &data).await?;
         if let Command::FollowUp { satisfaction, .. } = &command {
             // The follow-up rates the case's mediator too (the registry's ratings).
             tx.execute(

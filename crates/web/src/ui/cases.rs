@@ -3,6 +3,7 @@
 
 use domain::authz::{self, Permission, Resource};
 use domain::mediation::AgreementStatus;
+use domain::workflow::Action;
 use std::collections::HashMap;
 
 use app::cases::{CaseFilter, CaseListRow, CaseView, EventView, RevealRequest};
@@ -335,24 +336,21 @@ pub struct ActionForm {
 }
 
 impl ActionForm {
-    fn new(t: T, action: &'static str) -> Self {
-        let mut form = ActionForm {
-            action,
-            label: t.code("event", action),
-            reason: matches!(action, "reject" | "return" | "escalate" | "transfer" | "extend" | "reopen" | "dispatch"),
-            unit: matches!(action, "dispatch" | "transfer"),
-            assist: action == "dispatch",
-            working_days: action == "extend",
-            text: action == "note",
-            note: matches!(action, "contact" | "follow_up"),
-            outcome: action == "conclude",
-            satisfaction: action == "follow_up",
-            danger: matches!(action, "reject" | "return"),
-        };
-        if action == "conclude" {
-            form.text = false;
+    fn new(t: T, action: Action) -> Self {
+        use Action::*;
+        ActionForm {
+            action: action.as_str(),
+            label: t.code("event", action.as_str()),
+            reason: matches!(action, Reject | Return | Escalate | Transfer | Extend | Reopen | Dispatch),
+            unit: matches!(action, Dispatch | Transfer),
+            assist: action == Dispatch,
+            working_days: action == Extend,
+            text: action == Note,
+            note: matches!(action, Contact | FollowUp),
+            outcome: action == Conclude,
+            satisfaction: action == FollowUp,
+            danger: matches!(action, Reject | Return),
         }
-        form
     }
 }
 
@@ -434,7 +432,7 @@ async fn show(
         notices,
         courts: units_all.iter().filter(|u| u.kind == "court").cloned().collect(),
         units: units_all.into_iter().filter(|u| u.kind != "centre" || u.id != session.viewer.unit_id).collect(),
-        actions: case.available_actions.iter().map(|a| ActionForm::new(t, a)).collect(),
+        actions: case.available_actions.iter().map(|&a| ActionForm::new(t, a)).collect(),
         agreements,
         evidence,
         mediators,
@@ -523,7 +521,7 @@ pub async fn act(State(state): State<AppState>, Path(id): Path<String>, posted: 
     let back = form.get("back").filter(|b| b.starts_with('/') && !b.starts_with("//")).unwrap_or_default();
     let back = if back.is_empty() { format!("/cases/{id}") } else { back.to_owned() };
     let (command, version) = request.parse().map_err(crate::error::ApiError::invalid)?;
-    let action = command.name();
+    let action = command.action().as_str();
     let case = state.app.case_act(&session.viewer, id, command, version).await?;
     let done = format!("{} {}：{}", case.number, t.s("已完成"), t.code("event", action));
     // A step such as a return can take the case out of the actor's scope: back to the workbench.

@@ -191,7 +191,7 @@ pub async fn dispatch_board(State(state): State<AppState>, session: Session) -> 
             category_label: t.code("category", case.category.as_str()),
             suggested: units.name(case.routing.unit_id),
             escalated: case.level != case.routing.level,
-            may_dispatch: case.available_actions.contains(&"dispatch"),
+            may_dispatch: case.available_actions.contains(&domain::workflow::Action::Dispatch),
             case,
         });
     }
