@@ -4,18 +4,25 @@
 use app::AppError;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use domain::validation::{FieldError, FieldErrorView, Lang, Message};
+use domain::i18n::{T, UiLang, to_traditional};
+use domain::validation::{FieldError, FieldErrorView, Message};
 use serde::Serialize;
 use utoipa::ToSchema;
 
 tokio::task_local! {
-    /// The language of the request being served, set by the `language` middleware.
-    pub static LANG: Lang;
+    /// The language the API answers the current request in, from its `Accept-Language`
+    /// (Simplified Chinese, Traditional Chinese or English), set by the `language` middleware.
+    pub static LANG: UiLang;
 }
 
-/// The language of the current request (Chinese outside a request).
-pub fn current_lang() -> Lang {
+/// The language of the current request (Simplified Chinese outside a request).
+pub fn current_lang() -> UiLang {
     LANG.try_with(|l| *l).unwrap_or_default()
+}
+
+/// A message in the current request's language.
+pub fn localise(message: &Message) -> String {
+    T { lang: current_lang() }.msg(message)
 }
 
 /// A failure to answer, as the client sees it.
@@ -144,12 +151,19 @@ impl From<AppError> for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let lang = current_lang();
+        let field_view = |f: &FieldError| {
+            let mut view = f.view(lang.domain());
+            if lang == UiLang::Hant {
+                view.message = to_traditional(&view.message);
+            }
+            view
+        };
         let body = ErrorBody {
             error: ErrorDetail {
                 code: self.code.to_owned(),
-                message: self.message.in_lang(lang).to_owned(),
+                message: localise(&self.message),
                 field: self.fields.first().map(|f| f.field.clone()),
-                fields: self.fields.iter().map(|f| f.view(lang)).collect(),
+                fields: self.fields.iter().map(field_view).collect(),
             },
         };
         let mut response = (self.status, axum::Json(body)).into_response();

@@ -17,7 +17,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use chrono::{DateTime, Utc};
-use domain::validation::Lang;
 use tower_http::trace::TraceLayer;
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
@@ -118,7 +117,7 @@ async fn not_found() -> error::ApiError {
 /// in the language chosen in its cookie, else the header's.
 async fn language(request: Request, next: Next) -> Response {
     let accept = request.headers().get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok());
-    let lang = accept.map(Lang::from_accept_language).unwrap_or_default();
+    let lang = accept.map(ui::i18n::UiLang::from_accept_language).unwrap_or_default();
     let ui_lang = ui::session::cookie(request.headers(), ui::session::LANG_COOKIE)
         .and_then(ui::i18n::UiLang::parse)
         .or_else(|| accept.map(ui::i18n::UiLang::from_accept_language))

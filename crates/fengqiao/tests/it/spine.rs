@@ -150,6 +150,20 @@ async fn every_validation_failure_names_its_field(app: TestApp) {
         .unwrap();
     let error: Value = response.json().await.unwrap();
     assert_eq!(error["error"]["message"], "description is required");
+    // Traditional Chinese when asked for, for every message (the catalogue's s2t table).
+    let response = app
+        .client
+        .post(format!("{}/api/v1/cases", app.base))
+        .bearer_auth(&intake)
+        .header("Accept-Language", "zh-TW,zh;q=0.9")
+        .json(&json!({"channel": "window", "description": "邻居噪音纠纷"}))
+        .send()
+        .await
+        .unwrap();
+    let error: Value = response.json().await.unwrap();
+    let message = error["error"]["message"].as_str().unwrap();
+    assert!(message.contains("當事人") || message.contains("為必填"), "{error}");
+    assert!(!message.contains("当事人") && !message.contains("为必填"), "{error}");
 
     // Not JSON: 400. Too large: 413.
     let response = app

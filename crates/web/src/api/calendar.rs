@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::AppState;
-use crate::error::{ApiError, ErrorBody, current_lang};
+use crate::error::{ApiError, ErrorBody, localise};
 use crate::extract::{Auth, JsonBody};
 
 /// The longest span `days` answers at once.
@@ -106,7 +106,7 @@ pub async fn add_working_days(
         date: r.date.to_string(),
         provisional: r.provisional,
         missing_years: r.missing_years,
-        explanation: r.explanation.in_lang(current_lang()).to_owned(),
+        explanation: localise(&r.explanation),
     }))
 }
 
