@@ -160,7 +160,8 @@ pub enum CreditCodeError {
     CheckCharacter,
 }
 
-const CREDIT_CHARSET: &[u8; 31] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
+/// The 31 characters of a unified social credit code, in the order of their values.
+pub const CREDIT_CHARSET: &[u8; 31] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
 const CREDIT_WEIGHTS: [usize; 17] = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
 
 impl CreditCode {

@@ -14,6 +14,7 @@ use serde_json::json;
 use utoipa::ToSchema;
 
 use crate::calendar::ClockContext;
+use crate::sql::from_row;
 use crate::sql::{Arg, Tx, args};
 use crate::stats::{conclusion_counts, day_of, rollup_add, rollup_received};
 use crate::{Result, Store, StoreError, Viewer, from_ms, rfc3339, to_ms};
@@ -122,22 +123,21 @@ pub struct RegisteredCase {
 }
 
 /// One event of a case's history.
-#[derive(Debug, Clone, Serialize, ToSchema, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct EventView {
     pub seq: i64,
-    #[sqlx(skip)]
     pub at: String,
     #[serde(skip)]
     pub at_ms: i64,
     pub actor: String,
     pub action: String,
     #[schema(value_type = Object)]
-    #[sqlx(skip)]
     pub data: serde_json::Value,
     #[serde(skip)]
     pub data_text: String,
     pub hash: String,
 }
+from_row!(EventView { seq, at_ms, actor, action, data_text, hash }, default { at, data });
 
 /// Filters of the case list (CONTRACT.md).
 #[derive(Debug, Clone, Default)]
@@ -211,7 +211,7 @@ impl From<CaseRow> for CaseListRow {
 }
 
 /// A case as the search index takes it.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct SearchDoc {
     pub id: i64,
     pub number: String,
@@ -222,11 +222,14 @@ pub struct SearchDoc {
     pub region_code: String,
     pub owner_unit_id: Option<i64>,
     /// The units that see the case wherever it is: its owner and the units assigned to it.
-    #[sqlx(skip)]
     pub unit_ids: Vec<i64>,
     /// Milliseconds; the feed's watermark.
     pub updated_at: i64,
 }
+from_row!(
+    SearchDoc { id, number, title, description, category, status, region_code, owner_unit_id, updated_at },
+    default { unit_ids }
+);
 
 /// Who asks for full personal data, and why.
 #[derive(Debug, Clone)]
@@ -236,7 +239,7 @@ pub struct RevealRequest {
 
 const CASE_COLUMNS: &str = "id, number, version, status, channel, category, category_source, risk, risk_reasons, routing, lead_unit_id, title, description, amount_fen, people_count, occurred_at, address, region_code, grid_id, outcome, summary, satisfaction, external_ref, respond_by, dispatch_by, conclude_by, follow_up_by, created_at, updated_at, level, contacted_at, first_dispatched_at, dispatched_at, category_suggestion, emergency, next_due_at";
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub(crate) struct CaseRow {
     id: i64,
     number: String,
@@ -275,8 +278,46 @@ pub(crate) struct CaseRow {
     emergency: Option<String>,
     next_due_at: Option<i64>,
 }
+from_row!(CaseRow {
+    id,
+    number,
+    version,
+    status,
+    channel,
+    category,
+    category_source,
+    risk,
+    risk_reasons,
+    routing,
+    lead_unit_id,
+    title,
+    description,
+    amount_fen,
+    people_count,
+    occurred_at,
+    address,
+    region_code,
+    grid_id,
+    outcome,
+    summary,
+    satisfaction,
+    external_ref,
+    respond_by,
+    dispatch_by,
+    conclude_by,
+    follow_up_by,
+    created_at,
+    updated_at,
+    level,
+    contacted_at,
+    first_dispatched_at,
+    dispatched_at,
+    category_suggestion,
+    emergency,
+    next_due_at
+});
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 struct PartyRow {
     role: String,
     kind: String,
@@ -288,6 +329,17 @@ struct PartyRow {
     phone_masked: Option<String>,
     address_cipher: Option<String>,
 }
+from_row!(PartyRow {
+    role,
+    kind,
+    name,
+    id_number_cipher,
+    id_number_masked,
+    credit_code,
+    phone_cipher,
+    phone_masked,
+    address_cipher
+});
 
 impl CaseRow {
     pub(crate) fn status(&self) -> Status {

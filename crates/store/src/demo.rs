@@ -5,13 +5,13 @@
 
 use chrono::{DateTime, Duration, Utc};
 use domain::case::{CaseRegistration, Category, Outcome};
-use domain::identity::id_check_character;
 use domain::org::{RegionCode, Role, UnitKind};
 use domain::workflow::{Command, Satisfaction};
 use serde_json::json;
 
 use crate::org::{NewRegion, NewUnit};
 use crate::sql::args;
+use crate::synthetic::{self, Dice};
 use crate::{Result, Store, StoreError, Viewer};
 use triage::routing::{CatalogueEntry, CatalogueRole};
 
@@ -240,26 +240,6 @@ fn region(code: &str) -> RegionCode {
     RegionCode::parse(code).expect("demo region codes are valid")
 }
 
-/// A small deterministic generator (xorshift), so the demo is the same on every machine.
-struct Dice(u64);
-
-impl Dice {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[self.below(items.len())]
-    }
-}
-
 /// Dispute stories: category, description with `{a}` (applicant) and `{r}` (respondent),
 /// whether the respondent is an organisation, amount in yuan, people involved.
 const STORIES: &[(&str, &str, bool, u32, i64)] = &[
@@ -291,8 +271,6 @@ const STORIES: &[(&str, &str, bool, u32, i64)] = &[
     ("other", "{a}反映与{r}之间的其他民间纠纷，请求中心协调处理。", false, 0, 2),
 ];
 
-const SURNAMES: &[&str] = &["张", "王", "李", "赵", "刘", "陈", "杨", "马", "周", "吴", "徐", "孙"];
-const GIVEN: &[&str] = &["建国", "秀英", "伟", "芳", "军", "丽", "强", "敏", "海燕", "志刚", "玉兰", "明"];
 const COMPANIES: &[&str] = &[
     "甘肃某建筑工程有限公司",
     "兰州某物业管理有限公司",
@@ -346,12 +324,8 @@ async fn cases(store: &Store, units: &Units, now: DateTime<Utc>) -> Result<()> {
             + Duration::minutes(dice.below(300) as i64);
         let in_b = i % 5 == 4;
         let (category, story, organisation, amount, people) = *dice.pick(STORIES);
-        let applicant = format!("{}{}", dice.pick(SURNAMES), dice.pick(GIVEN));
-        let respondent = if organisation {
-            dice.pick(COMPANIES).to_string()
-        } else {
-            format!("{}{}", dice.pick(SURNAMES), dice.pick(GIVEN))
-        };
+        let applicant = dice.name();
+        let respondent = if organisation { dice.pick(COMPANIES).to_string() } else { dice.name() };
         let description = story.replace("{a}", &applicant).replace("{r}", &respondent);
         // Every seventh case comes back: the same applicant as an earlier one (repeat visits).
         let person_seed = if i % 7 == 6 { i as u64 - 6 } else { i as u64 };
@@ -373,7 +347,7 @@ async fn cases(store: &Store, units: &Units, now: DateTime<Utc>) -> Result<()> {
         let region_code = if std::ptr::eq(registrar, &grid) { "620102002001" } else { community };
         let mut parties = vec![json!({
             "role": "applicant", "kind": "person", "name": applicant,
-            "id_number": demo_id_number(person_seed), "phone": format!("139{:08}", 10_000_000 + person_seed * 7919 % 89_999_999),
+            "id_number": synthetic::id_number(person_seed).as_str(), "phone": format!("139{:08}", 10_000_000 + person_seed * 7919 % 89_999_999),
             "address": address,
         })];
         parties.push(if organisation {
@@ -472,12 +446,4 @@ async fn cases(store: &Store, units: &Units, now: DateTime<Utc>) -> Result<()> {
 
 fn registrar_or<'a>(dispatcher: &'a Viewer, registrar: &'a Viewer) -> &'a Viewer {
     if registrar.role == Role::Handler { dispatcher } else { registrar }
-}
-
-/// A valid, obviously synthetic ID number: Chengguan district, a birth date from the seed.
-fn demo_id_number(seed: u64) -> String {
-    let birth =
-        chrono::NaiveDate::from_ymd_opt(1950, 1, 1).expect("valid date") + Duration::days((seed * 397 % 20_000) as i64);
-    let body = format!("620102{}{:03}", birth.format("%Y%m%d"), seed % 1000);
-    format!("{body}{}", id_check_character(&body))
 }

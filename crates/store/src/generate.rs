@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Datelike, Duration, Utc};
 use domain::case::{Category, Channel, Risk};
 use domain::history::{EventFields, GENESIS, event_hash};
-use domain::identity::{IdNumber, credit_check_character, id_check_character};
+use domain::identity::IdNumber;
 use domain::stats::Counts;
 use serde_json::json;
 
@@ -17,6 +17,7 @@ use crate::calendar::ClockContext;
 use crate::sql::{Arg, Tx, args};
 use crate::stats::{conclusion_counts, day_of};
 use crate::supervision::ClockRow;
+use crate::synthetic::{self, Dice};
 use crate::{Result, Store, StoreError, to_ms};
 
 /// Cases written per transaction.
@@ -30,37 +31,6 @@ pub struct Generated {
     pub cases: u64,
     pub events: u64,
     pub first_id: i64,
-}
-
-/// A small deterministic generator (PCG-style LCG).
-struct Dice(u64);
-
-impl Dice {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
-        self.0 >> 33
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
-    fn chance(&mut self, percent: u64) -> bool {
-        self.below(100) < percent
-    }
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[self.below(items.len() as u64) as usize]
-    }
-    /// Picks by weight.
-    fn weighted<'a, T>(&mut self, items: &'a [(T, u64)]) -> &'a T {
-        let total: u64 = items.iter().map(|(_, w)| w).sum();
-        let mut roll = self.below(total);
-        for (item, weight) in items {
-            if roll < *weight {
-                return item;
-            }
-            roll -= weight;
-        }
-        &items[0].0
-    }
 }
 
 const CATEGORIES: &[(Category, u64)] = &[
@@ -145,10 +115,6 @@ fn story(category: Category, dice: &mut Dice) -> (&'static str, &'static str) {
     };
     *dice.pick(stories)
 }
-
-const SURNAMES: &[&str] = &["张", "王", "李", "赵", "刘", "陈", "杨", "马", "周", "吴", "徐", "孙", "何", "郭", "罗"];
-const GIVEN: &[&str] =
-    &["建国", "秀英", "伟", "芳", "军", "丽", "强", "敏", "海燕", "志刚", "玉兰", "明", "静", "磊", "娟"];
 
 /// One generated case and its history before it is written.
 struct Plan {
@@ -330,7 +296,7 @@ impl Store {
         };
         let created = now - Duration::minutes(age_minutes as i64 + 30);
         let (title, text) = story(category, dice);
-        let applicant = format!("{}{}", dice.pick(SURNAMES), dice.pick(GIVEN));
+        let applicant = dice.name();
         let people = if dice.chance(8) { 5 + dice.below(40) as i64 } else { 1 + dice.below(3) as i64 };
         let amount_fen = dice.chance(70).then(|| (200 + dice.below(200_000) as i64) * 100);
         let threat = dice.chance(2);
@@ -374,7 +340,7 @@ impl Store {
             role: "applicant",
             kind: "person",
             name: applicant,
-            id_number: Some(synthetic_id(person_seed)),
+            id_number: Some(synthetic::id_number(person_seed)),
             phone: Some(format!("1{}{:09}", 3 + person_seed % 7, person_seed * 7919 % 1_000_000_000)),
             credit_code: None,
         };
@@ -395,15 +361,15 @@ impl Store {
                 name: format!("兰州某{}有限公司{company}", category.as_str()),
                 id_number: None,
                 phone: None,
-                credit_code: Some(synthetic_credit_code(company)),
+                credit_code: Some(synthetic::credit_code(company)),
             }
         } else {
             let seed = id as u64 + 5_000_000;
             PartyPlan {
                 role: "respondent",
                 kind: "person",
-                name: format!("{}{}", dice.pick(SURNAMES), dice.pick(GIVEN)),
-                id_number: Some(synthetic_id(seed)),
+                name: dice.name(),
+                id_number: Some(synthetic::id_number(seed)),
                 phone: None,
                 credit_code: None,
             }
@@ -796,23 +762,4 @@ pub(crate) async fn insert_rows(
             .await?;
     }
     Ok(())
-}
-
-/// A valid ID number for a seed: Chengguan district, a birth date from the seed.
-fn synthetic_id(seed: u64) -> IdNumber {
-    let birth =
-        chrono::NaiveDate::from_ymd_opt(1950, 1, 1).expect("valid date") + Duration::days((seed * 397 % 20_000) as i64);
-    let body = format!("620102{}{:03}", birth.format("%Y%m%d"), seed % 1000);
-    let text = format!("{body}{}", id_check_character(&body));
-    IdNumber::parse(&text, chrono::NaiveDate::from_ymd_opt(2100, 1, 1).expect("valid date"))
-        .expect("generated ID numbers are valid")
-}
-
-/// A valid unified social credit code for a company number.
-fn synthetic_credit_code(company: u64) -> String {
-    const CHARSET: &[u8] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
-    let mut code = format!("91620102{:09}", company * 7_919 % 1_000_000_000);
-    let values: Vec<usize> = code.bytes().map(|b| CHARSET.iter().position(|c| *c == b).unwrap_or(0)).collect();
-    code.push(credit_check_character(&values));
-    code
 }

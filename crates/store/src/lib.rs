@@ -23,6 +23,7 @@ pub mod sessions;
 pub(crate) mod sql;
 pub mod stats;
 pub mod supervision;
+mod synthetic;
 pub mod triage;
 
 use std::path::Path;

@@ -21,6 +21,7 @@ use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
 use crate::cases::append_event_locked;
+use crate::sql::from_row;
 use crate::sql::{Tx, args};
 use crate::{Result, Store, StoreError, Viewer, from_ms, rfc3339, to_ms};
 
@@ -122,7 +123,7 @@ pub struct AgreementView {
     pub updated_at: String,
 }
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 struct AgreementRow {
     id: i64,
     case_id: i64,
@@ -144,6 +145,27 @@ struct AgreementRow {
     created_at: i64,
     updated_at: i64,
 }
+from_row!(AgreementRow {
+    id,
+    case_id,
+    form,
+    status,
+    revision,
+    content,
+    parties,
+    paper_required,
+    warnings,
+    mediator,
+    mediator_name,
+    committee,
+    mediator_signed_at,
+    sealed_at,
+    effective_at,
+    confirm_by,
+    documents,
+    created_at,
+    updated_at
+});
 
 const AGREEMENT_COLUMNS: &str = "id, case_id, form, status, revision, content, parties, paper_required, warnings, mediator, mediator_name, committee, mediator_signed_at, sealed_at, effective_at, confirm_by, documents, created_at, updated_at";
 

@@ -5,9 +5,10 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::sql::args;
+use crate::sql::from_row;
 use crate::{Result, Store, StoreError};
 
-#[derive(Debug, Clone, Serialize, ToSchema, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct RegionView {
     /// 12-digit division code.
     pub code: String,
@@ -17,16 +18,18 @@ pub struct RegionView {
     pub level: String,
     pub parent_code: Option<String>,
 }
+from_row!(RegionView { code, name, short_name, level, parent_code });
 
-#[derive(Debug, Clone, Serialize, ToSchema, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct GridView {
     pub id: i64,
     pub code: String,
     pub name: String,
     pub community_code: String,
 }
+from_row!(GridView { id, code, name, community_code });
 
-#[derive(Debug, Clone, Serialize, ToSchema, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct UnitView {
     pub id: i64,
     pub name: String,
@@ -37,6 +40,7 @@ pub struct UnitView {
     /// Space-separated category codes the unit handles as a sector unit (条).
     pub categories: String,
 }
+from_row!(UnitView { id, name, kind, region_code, parent_id, categories });
 
 /// A region to create.
 pub struct NewRegion<'a> {

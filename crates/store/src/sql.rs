@@ -63,6 +63,26 @@ macro_rules! args {
 }
 pub(crate) use args;
 
+/// Decodes rows into a struct on both backends, column by field name — what
+/// `#[derive(sqlx::FromRow)]` does, without building sqlx's macros (and with them a second
+/// SQLite and PostgreSQL driver for the build host). `default { … }` lists the fields that are
+/// not columns; the compiler checks that every field is listed once.
+macro_rules! from_row {
+    ($name:ident { $($field:ident),* $(,)? } $(, default { $($computed:ident),* $(,)? })?) => {
+        $crate::sql::from_row!(@backend $name, sqlx::sqlite::SqliteRow, { $($field),* } { $($($computed),*)? });
+        $crate::sql::from_row!(@backend $name, sqlx::postgres::PgRow, { $($field),* } { $($($computed),*)? });
+    };
+    (@backend $name:ident, $row:ty, { $($field:ident),* } { $($computed:ident),* }) => {
+        impl<'r> sqlx::FromRow<'r, $row> for $name {
+            fn from_row(row: &'r $row) -> Result<Self, sqlx::Error> {
+                use sqlx::Row as _;
+                Ok($name { $($field: row.try_get(stringify!($field))?,)* $($computed: Default::default(),)* })
+            }
+        }
+    };
+}
+pub(crate) use from_row;
+
 /// A row type both backends can decode.
 pub trait Row: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin {}
 impl<T> Row for T where T: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin {}

@@ -15,6 +15,7 @@ use utoipa::ToSchema;
 
 use crate::calendar::ClockContext;
 use crate::org::UnitView;
+use crate::sql::from_row;
 use crate::sql::{Tx, args};
 use crate::{Result, Store, StoreError, Viewer, from_ms, rfc3339, to_ms};
 
@@ -38,7 +39,7 @@ pub struct DeadlineView {
 }
 
 /// A notice of the supervision ladder.
-#[derive(Debug, Clone, Serialize, ToSchema, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct NoticeView {
     pub id: i64,
     /// 督办令〔2026〕12号
@@ -52,16 +53,12 @@ pub struct NoticeView {
     pub unit_id: i64,
     pub cc_unit_id: Option<i64>,
     pub issuer_unit_id: Option<i64>,
-    #[sqlx(skip)]
     pub due_at: Option<String>,
-    #[sqlx(skip)]
     pub issued_at: String,
     pub text: String,
     pub manual: bool,
-    #[sqlx(skip)]
     pub acknowledged_at: Option<String>,
     pub reply: Option<String>,
-    #[sqlx(skip)]
     pub replied_at: Option<String>,
     #[serde(skip)]
     due_ms: Option<i64>,
@@ -72,6 +69,27 @@ pub struct NoticeView {
     #[serde(skip)]
     replied_ms: Option<i64>,
 }
+from_row!(
+    NoticeView {
+        id,
+        number,
+        kind,
+        case_id,
+        case_number,
+        clock,
+        unit_id,
+        cc_unit_id,
+        issuer_unit_id,
+        text,
+        manual,
+        reply,
+        due_ms,
+        issued_ms,
+        acknowledged_ms,
+        replied_ms
+    },
+    default { due_at, issued_at, acknowledged_at, replied_at }
+);
 
 impl NoticeView {
     fn finish(mut self) -> Self {
@@ -116,7 +134,7 @@ pub struct NoticeFilter {
     pub limit: Option<i64>,
 }
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub(crate) struct ClockRow {
     pub(crate) id: i64,
     pub(crate) number: String,
@@ -137,6 +155,26 @@ pub(crate) struct ClockRow {
     pub(crate) owner_unit_id: Option<i64>,
     pub(crate) registering_unit_id: i64,
 }
+from_row!(ClockRow {
+    id,
+    number,
+    status,
+    category,
+    channel,
+    risk,
+    description,
+    created_at,
+    contacted_at,
+    first_dispatched_at,
+    dispatched_at,
+    concluded_at,
+    followed_up_at,
+    rejected_at,
+    extension_days,
+    lead_unit_id,
+    owner_unit_id,
+    registering_unit_id
+});
 
 const CLOCK_COLUMNS: &str = "c.id, c.number, c.status, c.category, c.channel, c.risk, c.description, c.created_at, c.contacted_at, c.first_dispatched_at,
     c.dispatched_at, c.concluded_at, c.followed_up_at, c.rejected_at, c.lead_unit_id, c.owner_unit_id, c.registering_unit_id,
