@@ -14,8 +14,7 @@ use serde_json::json;
 use utoipa::ToSchema;
 
 use crate::calendar::ClockContext;
-use crate::sql::from_row;
-use crate::sql::{Arg, Tx, args};
+use crate::sql::{Arg, Tx, args, from_row, in_list};
 use crate::stats::{conclusion_counts, day_of, rollup_add, rollup_received};
 use crate::{Result, Store, StoreError, Viewer, from_ms, rfc3339, to_ms};
 
@@ -459,12 +458,12 @@ impl Store {
         let level_code = json!(owner_level).as_str().unwrap_or("district").to_owned();
         let (case_id,): (i64,) = tx
             .fetch_one(
-                "INSERT INTO cases (category_suggestion, emergency, number, version, status, channel, category, category_source, risk, risk_reasons, title, description,
+                "INSERT INTO cases (number, version, status, channel, category, category_source, risk, risk_reasons, title, description,
                     amount_fen, people_count, occurred_at, address, address_key, region_code, grid_id, level, routing,
                     registering_unit_id, registered_by, external_ref, owner_unit_id, created_at, updated_at, event_seq, event_hash,
-                    respond_by, dispatch_by, next_due_at, next_notice_at, deadlines_provisional)
-                 VALUES ($24, $25, $1, 1, 'registered', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $22, 0, $23,
-                    $26, $27, $28, $29, $30)
+                    category_suggestion, emergency, respond_by, dispatch_by, next_due_at, next_notice_at, deadlines_provisional)
+                 VALUES ($1, 1, 'registered', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $22, 0, $23,
+                    $24, $25, $26, $27, $28, $29, $30)
                  RETURNING id",
                 args![
                     number.clone(),
@@ -690,20 +689,21 @@ impl Store {
         if relations.is_empty() {
             return Ok(Vec::new());
         }
-        // Integer ids from the database itself: inlined, so that two queries serve the lot.
-        let ids: Vec<String> = relations.iter().map(|(id, _)| id.to_string()).collect();
+        let ids: Vec<i64> = relations.iter().map(|(id, _)| *id).collect();
         let mut scope_args = Vec::new();
         let scope = scope_condition(viewer, 1, &mut scope_args);
+        let listed = in_list(&mut scope_args, &ids);
         let visible: Vec<(i64,)> = self
-            .fetch_all(&format!("SELECT c.id FROM cases c WHERE c.id IN ({}) AND {scope}", ids.join(", ")), scope_args)
+            .fetch_all(&format!("SELECT c.id FROM cases c WHERE {scope} AND c.id IN ({listed})"), scope_args)
             .await?;
+        let mut args = Vec::new();
+        let listed = in_list(&mut args, &ids);
         let rows: Vec<(i64, String, String, String, String, i64)> = self
             .fetch_all(
                 &format!(
-                    "SELECT id, number, status, category, region_code, created_at FROM cases WHERE id IN ({})",
-                    ids.join(", ")
+                    "SELECT id, number, status, category, region_code, created_at FROM cases WHERE id IN ({listed})"
                 ),
-                args![],
+                args,
             )
             .await?;
         let mut related: Vec<RelatedCase> = rows
@@ -951,14 +951,8 @@ impl Store {
         }
         let mut args = Vec::new();
         let scope = scope_condition(viewer, 1, &mut args);
-        let placeholders: Vec<String> = ids
-            .iter()
-            .map(|id| {
-                args.push((*id).into());
-                format!("${}", args.len())
-            })
-            .collect();
-        let sql = format!("SELECT {CASE_COLUMNS} FROM cases c WHERE {scope} AND c.id IN ({})", placeholders.join(", "));
+        let listed = in_list(&mut args, ids);
+        let sql = format!("SELECT {CASE_COLUMNS} FROM cases c WHERE {scope} AND c.id IN ({listed})");
         let rows: Vec<CaseRow> = self.fetch_all(&sql, args).await?;
         let mut rows: Vec<CaseListRow> = rows.into_iter().map(CaseListRow::from).collect();
         rows.sort_by_key(|r| ids.iter().position(|id| *id == r.id));
@@ -986,10 +980,11 @@ impl Store {
             )
             .await?;
         if !docs.is_empty() {
-            let ids: Vec<String> = docs.iter().map(|d| d.id.to_string()).collect();
-            // Ids are integers from the database itself: safe to inline, and one query per batch.
-            let sql = format!("SELECT case_id, unit_id FROM case_units WHERE case_id IN ({})", ids.join(", "));
-            let units: Vec<(i64, i64)> = self.fetch_all(&sql, args![]).await?;
+            let ids: Vec<i64> = docs.iter().map(|d| d.id).collect();
+            let mut args = Vec::new();
+            let sql =
+                format!("SELECT case_id, unit_id FROM case_units WHERE case_id IN ({})", in_list(&mut args, &ids));
+            let units: Vec<(i64, i64)> = self.fetch_all(&sql, args).await?;
             let mut by_case: std::collections::HashMap<i64, Vec<i64>> = std::collections::HashMap::new();
             for (case, unit) in units {
                 by_case.entry(case).or_default().push(unit);
@@ -1279,11 +1274,9 @@ fn stale(current: i64) -> StoreError {
 /// PostgreSQL so that two writers append one after the other (SQLite's `BEGIN IMMEDIATE`
 /// already serialises writers).
 async fn lock_head(tx: &mut Tx, case_id: i64) -> Result<(i64, String)> {
-    let sql = match tx {
-        Tx::Sqlite(..) => "SELECT event_seq, event_hash FROM cases WHERE id = $1",
-        Tx::Postgres(_) => "SELECT event_seq, event_hash FROM cases WHERE id = $1 FOR UPDATE",
-    };
-    tx.fetch_optional(sql, args![case_id]).await?.ok_or(StoreError::NotFound { what: "case" })
+    tx.fetch_optional_for_update("SELECT event_seq, event_hash FROM cases WHERE id = $1", args![case_id])
+        .await?
+        .ok_or(StoreError::NotFound { what: "case" })
 }
 
 /// Locks the case's history head and appends one event after it.

@@ -14,7 +14,7 @@ use domain::stats::Counts;
 use serde_json::json;
 
 use crate::calendar::ClockContext;
-use crate::sql::{Arg, Tx, args};
+use crate::sql::args;
 use crate::stats::{conclusion_counts, day_of};
 use crate::supervision::ClockRow;
 use crate::synthetic::{self, Dice};
@@ -22,8 +22,6 @@ use crate::{Result, Store, StoreError, to_ms};
 
 /// Cases written per transaction.
 const BATCH: usize = 500;
-/// Most parameters in one statement (SQLite allows 32 766, PostgreSQL 65 535).
-const MAX_PARAMS: usize = 30_000;
 
 /// What a generation run wrote.
 #[derive(Debug, Clone, Default)]
@@ -214,9 +212,7 @@ impl Store {
             .await?;
         }
         for table in ["cases", "parties", "hops"] {
-            if let Some(sql) = crate::schema::Dialect::of(&self.db).sequence_reset(table) {
-                tx.execute(&sql, args![]).await?;
-            }
+            tx.sequence_reset(table).await?;
         }
         tx.commit().await?;
         Ok(generated)
@@ -686,11 +682,11 @@ impl Store {
             }
         }
         let mut tx = self.begin().await?;
-        insert_rows(&mut tx, "cases", CASE_INSERT_COLUMNS, cases, "").await?;
-        insert_rows(&mut tx, "parties", "case_id, position, role, kind, name, name_key, id_number_cipher, id_number_index, id_number_masked, credit_code, phone_cipher, phone_index, phone_masked", parties, "").await?;
-        insert_rows(&mut tx, "case_events", "case_id, seq, at, actor, action, data, hash", events, "").await?;
-        insert_rows(&mut tx, "hops", "case_id, unit_id, assist_unit_ids, dispatched_by, dispatched_at, signed_at, returned_at, return_reason, ended_at", hops, "").await?;
-        insert_rows(&mut tx, "case_units", "case_id, unit_id, role", units, "").await?;
+        tx.insert_rows("cases", CASE_INSERT_COLUMNS, cases, "").await?;
+        tx.insert_rows("parties", "case_id, position, role, kind, name, name_key, id_number_cipher, id_number_index, id_number_masked, credit_code, phone_cipher, phone_index, phone_masked", parties, "").await?;
+        tx.insert_rows("case_events", "case_id, seq, at, actor, action, data, hash", events, "").await?;
+        tx.insert_rows("hops", "case_id, unit_id, assist_unit_ids, dispatched_by, dispatched_at, signed_at, returned_at, return_reason, ended_at", hops, "").await?;
+        tx.insert_rows("case_units", "case_id, unit_id, role", units, "").await?;
         let columns = Counts::COLUMNS.join(", ");
         let updates: Vec<String> =
             Counts::COLUMNS.iter().map(|c| format!("{c} = rollup_days.{c} + excluded.{c}")).collect();
@@ -703,13 +699,13 @@ impl Store {
             })
             .collect();
         let upsert = format!("ON CONFLICT (day, region_code) DO UPDATE SET {}", updates.join(", "));
-        insert_rows(&mut tx, "rollup_days", &format!("day, region_code, {columns}"), rows, &upsert).await?;
+        tx.insert_rows("rollup_days", &format!("day, region_code, {columns}"), rows, &upsert).await?;
         let rows = breakdowns
             .into_iter()
             .map(|((day, region, dimension, value), received)| args![day, region, dimension, value, received])
             .collect();
         let upsert = "ON CONFLICT (day, region_code, dimension, value) DO UPDATE SET received = rollup_breakdowns.received + excluded.received";
-        insert_rows(&mut tx, "rollup_breakdowns", "day, region_code, dimension, value, received", rows, upsert).await?;
+        tx.insert_rows("rollup_breakdowns", "day, region_code, dimension, value, received", rows, upsert).await?;
         tx.commit().await
     }
 }
@@ -728,38 +724,4 @@ fn finish(mut plan: Plan) -> Plan {
         hop.ended = None;
     }
     plan
-}
-
-/// `INSERT INTO table (columns) VALUES (…), (…) suffix` in as few statements as the parameter
-/// limit allows. `suffix` may hold an `ON CONFLICT` clause (the rows' keys must be distinct).
-pub(crate) async fn insert_rows(
-    tx: &mut Tx,
-    table: &str,
-    columns: &str,
-    rows: Vec<Vec<Arg>>,
-    suffix: &str,
-) -> Result<()> {
-    let Some(width) = rows.first().map(Vec::len) else { return Ok(()) };
-    let dialect = match tx {
-        Tx::Sqlite(..) => crate::schema::Dialect::Sqlite,
-        Tx::Postgres(_) => crate::schema::Dialect::Postgres,
-    };
-    let per_statement = (MAX_PARAMS / width).max(1);
-    let mut rows = rows.into_iter().peekable();
-    while rows.peek().is_some() {
-        let chunk: Vec<Vec<Arg>> = rows.by_ref().take(per_statement).collect();
-        let mut values = Vec::with_capacity(chunk.len());
-        let mut args = Vec::with_capacity(chunk.len() * width);
-        for row in chunk {
-            let start = args.len();
-            values.push(format!(
-                "({})",
-                (1..=width).map(|i| dialect.bulk_placeholder(start + i)).collect::<Vec<_>>().join(", ")
-            ));
-            args.extend(row);
-        }
-        tx.execute_once(&format!("INSERT INTO {table} ({columns}) VALUES {} {suffix}", values.join(", ")), args)
-            .await?;
-    }
-    Ok(())
 }

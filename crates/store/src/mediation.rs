@@ -21,8 +21,7 @@ use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
 use crate::cases::append_event_locked;
-use crate::sql::from_row;
-use crate::sql::{Tx, args};
+use crate::sql::{Tx, args, from_row};
 use crate::{Result, Store, StoreError, Viewer, from_ms, rfc3339, to_ms};
 
 /// How long a signing or service link stays valid.

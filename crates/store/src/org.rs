@@ -4,8 +4,7 @@ use domain::org::{RegionCode, Role, Scope, UnitKind};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::sql::args;
-use crate::sql::from_row;
+use crate::sql::{args, from_row};
 use crate::{Result, Store, StoreError};
 
 #[derive(Debug, Clone, Serialize, ToSchema)]

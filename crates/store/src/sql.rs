@@ -6,6 +6,7 @@ use sqlx::postgres::PgRow;
 use sqlx::sqlite::SqliteRow;
 use sqlx::{AssertSqlSafe, FromRow, Postgres, Sqlite, Transaction};
 
+use crate::schema::Dialect;
 use crate::{Db, Result, Store, on_db};
 
 /// One argument of a query. Both backends accept each of these types.
@@ -82,6 +83,20 @@ macro_rules! from_row {
     };
 }
 pub(crate) use from_row;
+
+/// The most parameters in one bulk statement (SQLite allows 32 766).
+const MAX_PARAMS: usize = 30_000;
+
+/// The placeholders of an `IN (…)` list: each value is appended to `args`, and its `$n` returned
+/// in a comma-separated list.
+pub(crate) fn in_list(args: &mut Vec<Arg>, values: &[i64]) -> String {
+    let mut placeholders = Vec::with_capacity(values.len());
+    for value in values {
+        args.push((*value).into());
+        placeholders.push(format!("${}", args.len()));
+    }
+    placeholders.join(", ")
+}
 
 /// A row type both backends can decode.
 pub trait Row: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin {}
@@ -184,6 +199,62 @@ impl Tx {
 
     pub(crate) async fn fetch_one<T: Row>(&mut self, sql: &str, args: Vec<Arg>) -> Result<T> {
         on_tx!(self, |conn| Ok(bind_all!(sqlx::query_as(AssertSqlSafe(sql)), args).fetch_one(conn).await?))
+    }
+
+    /// The SQL dialect of the transaction's database.
+    fn dialect(&self) -> Dialect {
+        match self {
+            Tx::Sqlite(..) => Dialect::Sqlite,
+            Tx::Postgres(_) => Dialect::Postgres,
+        }
+    }
+
+    /// Reads a row and locks it until the transaction ends: `FOR UPDATE` on PostgreSQL; a SQLite
+    /// write transaction (`BEGIN IMMEDIATE`) holds the whole database already.
+    pub(crate) async fn fetch_optional_for_update<T: Row>(&mut self, sql: &str, args: Vec<Arg>) -> Result<Option<T>> {
+        match self.dialect() {
+            Dialect::Sqlite => self.fetch_optional(sql, args).await,
+            Dialect::Postgres => self.fetch_optional(&format!("{sql} FOR UPDATE"), args).await,
+        }
+    }
+
+    /// `INSERT INTO table (columns) VALUES (…), (…) suffix` in as few statements as the parameter
+    /// limit allows. `suffix` may hold an `ON CONFLICT` clause (the rows' keys must be distinct).
+    pub(crate) async fn insert_rows(
+        &mut self,
+        table: &str,
+        columns: &str,
+        rows: Vec<Vec<Arg>>,
+        suffix: &str,
+    ) -> Result<()> {
+        let Some(width) = rows.first().map(Vec::len) else { return Ok(()) };
+        let dialect = self.dialect();
+        let per_statement = (MAX_PARAMS / width).max(1);
+        let mut rows = rows.into_iter().peekable();
+        while rows.peek().is_some() {
+            let chunk: Vec<Vec<Arg>> = rows.by_ref().take(per_statement).collect();
+            let mut values = Vec::with_capacity(chunk.len());
+            let mut args = Vec::with_capacity(chunk.len() * width);
+            for row in chunk {
+                let start = args.len();
+                values.push(format!(
+                    "({})",
+                    (1..=width).map(|i| dialect.bulk_placeholder(start + i)).collect::<Vec<_>>().join(", ")
+                ));
+                args.extend(row);
+            }
+            self.execute_once(&format!("INSERT INTO {table} ({columns}) VALUES {} {suffix}", values.join(", ")), args)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// After rows were inserted with explicit ids: PostgreSQL's identity sequence moves past them.
+    pub(crate) async fn sequence_reset(&mut self, table: &str) -> Result<()> {
+        match self.dialect().sequence_reset(table) {
+            Some(sql) => self.execute(&sql, Vec::new()).await.map(drop),
+            None => Ok(()),
+        }
     }
 
     pub(crate) async fn commit(self) -> Result<()> {

@@ -15,8 +15,7 @@ use utoipa::ToSchema;
 
 use crate::calendar::ClockContext;
 use crate::org::UnitView;
-use crate::sql::from_row;
-use crate::sql::{Tx, args};
+use crate::sql::{Tx, args, from_row};
 use crate::{Result, Store, StoreError, Viewer, from_ms, rfc3339, to_ms};
 
 /// How long a node holds the sweep lease before another may take over.
