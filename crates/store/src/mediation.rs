@@ -419,6 +419,22 @@ impl Store {
         Ok(row)
     }
 
+    /// The agreement for a step: visible to the viewer (404), the step permitted to them on its
+    /// case (403), the agreement in the status the step requires (409); with its case.
+    async fn agreement_for(
+        &self,
+        viewer: &Viewer,
+        id: i64,
+        permission: Permission,
+        step: AgreementStep,
+    ) -> Result<(AgreementRow, crate::cases::CaseRow)> {
+        authz::may_at_all(viewer.role, permission)?;
+        let row = self.agreement_row(viewer, id).await?;
+        let case = self.case_for(viewer, row.case_id, permission).await?;
+        step.check(row.status()?)?;
+        Ok((row, case))
+    }
+
     /// The case, if the viewer's unit handles it and the viewer may mediate.
     pub(crate) async fn handling_case(&self, viewer: &Viewer, case_id: i64) -> Result<crate::cases::CaseRow> {
         self.case_for(viewer, case_id, Permission::Mediate).await
@@ -536,9 +552,7 @@ impl Store {
         revision: i64,
         now: DateTime<Utc>,
     ) -> Result<AgreementView> {
-        let row = self.agreement_row(viewer, id).await?;
-        let case = self.handling_case(viewer, row.case_id).await?;
-        AgreementStep::Edit.check(row.status()?)?;
+        let (row, case) = self.agreement_for(viewer, id, Permission::Mediate, AgreementStep::Edit).await?;
         let category = Category::parse(case.category()).unwrap_or(Category::Other);
         let paper = paper_required(category, &content).map(|m| m.zh);
         let warnings: Vec<String> = confirmation_warnings(category, &content).into_iter().map(|m| m.zh).collect();
@@ -572,9 +586,7 @@ impl Store {
         link: impl Fn(&str) -> String,
         now: DateTime<Utc>,
     ) -> Result<AgreementView> {
-        let row = self.agreement_row(viewer, id).await?;
-        self.handling_case(viewer, row.case_id).await?;
-        AgreementStep::SendForSigning.check(row.status()?)?;
+        let (row, _) = self.agreement_for(viewer, id, Permission::Mediate, AgreementStep::SendForSigning).await?;
         if let Some(why) = &row.paper_required {
             return Err(StoreError::Conflict {
                 code: "paper_required",
@@ -775,19 +787,22 @@ impl Store {
         signature: &str,
         now: DateTime<Utc>,
     ) -> Result<AgreementView> {
-        let row = self.agreement_row(viewer, id).await?;
-        self.case_for(viewer, row.case_id, Permission::AgreementMediatorSign).await?;
-        AgreementStep::MediatorSign.check(row.status()?)?;
+        let (row, _) =
+            self.agreement_for(viewer, id, Permission::AgreementMediatorSign, AgreementStep::MediatorSign).await?;
         if row.mediator_signed_at.is_some() {
             return Err(conflict("already_signed", "调解员已签名", "the mediator has already signed"));
         }
         let now_ms = to_ms(now);
         let mut tx = self.begin().await?;
-        tx.execute(
-            "UPDATE agreements SET mediator_signed_at = $1, mediator_signature = $2, mediator = $3, updated_at = $1 WHERE id = $4 AND mediator_signed_at IS NULL",
-            args![now_ms, signature, viewer.username.as_str(), id],
-        )
-        .await?;
+        let signed = tx
+            .execute(
+                "UPDATE agreements SET mediator_signed_at = $1, mediator_signature = $2, mediator = $3, updated_at = $1 WHERE id = $4 AND mediator_signed_at IS NULL AND status = 'signing'",
+                args![now_ms, signature, viewer.username.as_str(), id],
+            )
+            .await?;
+        if signed == 0 {
+            return Err(conflict("already_signed", "调解员已签名", "the mediator has already signed"));
+        }
         let data = json!({ "agreement_id": id, "signature_sha256": signature });
         append_event_locked(&mut tx, row.case_id, now_ms, &viewer.username, "agreement_mediator_signed", &data).await?;
         tx.commit().await?;
@@ -799,9 +814,7 @@ impl Store {
     /// mediator signed, the committee sealed, now. The paper original is the committee's; the
     /// fixed copies show blank signature lines.
     pub async fn agreement_paper_signed(&self, viewer: &Viewer, id: i64, now: DateTime<Utc>) -> Result<AgreementView> {
-        let row = self.agreement_row(viewer, id).await?;
-        self.handling_case(viewer, row.case_id).await?;
-        AgreementStep::RecordPaperSigning.check(row.status()?)?;
+        let (row, _) = self.agreement_for(viewer, id, Permission::Mediate, AgreementStep::RecordPaperSigning).await?;
         if row.form() != AgreementForm::Written {
             return Err(AgreementStep::RecordPaperSigning.refusal().into());
         }
@@ -826,9 +839,7 @@ impl Store {
     /// Applies the committee's electronic seal once every party and the mediator have signed;
     /// the agreement then takes effect at the last of these acts.
     pub async fn agreement_seal(&self, viewer: &Viewer, id: i64, now: DateTime<Utc>) -> Result<AgreementView> {
-        let row = self.agreement_row(viewer, id).await?;
-        self.handling_case(viewer, row.case_id).await?;
-        AgreementStep::Seal.check(row.status()?)?;
+        self.agreement_for(viewer, id, Permission::Mediate, AgreementStep::Seal).await?;
         let not_signing = || StoreError::from(AgreementStep::Seal.refusal());
         let now_ms = to_ms(now);
         let mut tx = self.begin().await?;
@@ -969,11 +980,9 @@ impl Store {
         link: impl Fn(&str) -> String,
         now: DateTime<Utc>,
     ) -> Result<AgreementView> {
-        let row = self.agreement_row(viewer, id).await?;
-        self.handling_case(viewer, row.case_id).await?;
+        let (row, _) = self.agreement_for(viewer, id, Permission::Mediate, AgreementStep::Serve).await?;
         let documents: serde_json::Map<String, serde_json::Value> =
             row.documents.as_deref().and_then(|d| serde_json::from_str(d).ok()).unwrap_or_default();
-        AgreementStep::Serve.check(row.status()?)?;
         if documents.is_empty() {
             return Err(AgreementStep::Serve.refusal().into());
         }
@@ -1050,9 +1059,8 @@ impl Store {
         court_unit_id: Option<i64>,
         now: DateTime<Utc>,
     ) -> Result<AgreementView> {
-        let row = self.agreement_row(viewer, id).await?;
-        let case = self.handling_case(viewer, row.case_id).await?;
-        AgreementStep::ApplyForConfirmation.check(row.status()?)?;
+        let (row, case) =
+            self.agreement_for(viewer, id, Permission::Mediate, AgreementStep::ApplyForConfirmation).await?;
         let parties = row.parties()?;
         let required: Vec<&AgreementParty> = parties.iter().filter(|p| p.role != "third_party").collect();
         let missing: Vec<&str> =
@@ -1202,9 +1210,7 @@ impl Store {
         note: Option<String>,
         now: DateTime<Utc>,
     ) -> Result<AgreementView> {
-        let row = self.agreement_row(viewer, id).await?;
-        self.handling_case(viewer, row.case_id).await?;
-        AgreementStep::RecordPerformance.check(row.status()?)?;
+        let (row, _) = self.agreement_for(viewer, id, Permission::Mediate, AgreementStep::RecordPerformance).await?;
         if term >= row.content()?.terms.len() {
             return Err(StoreError::invalid(FieldError::new(
                 "term",
