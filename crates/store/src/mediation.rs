@@ -5,7 +5,8 @@
 //! SMS outbox the links and codes leave through.
 //!
 //! Every act is an event in the case's hash-chained history, in the same transaction. Links
-//! and codes are stored as SHA-256 only; a code is tried at most [`MAX_CODE_ATTEMPTS`] times.
+//! and codes are stored as SHA-256 only; a link's code is tried at most [`MAX_CODE_ATTEMPTS`]
+//! times, each try counted by one conditional statement before the code is compared.
 
 use chrono::{DateTime, Duration, Utc};
 use domain::authz::{self, Permission, Resource};
@@ -712,7 +713,7 @@ impl Store {
         signature: &str,
         now: DateTime<Utc>,
     ) -> Result<SigningView> {
-        let (agreement_id, party_index, _, attempts, signed_at) = self.signer_by_link(token, now).await?;
+        let (agreement_id, party_index, _, _, signed_at) = self.signer_by_link(token, now).await?;
         if signed_at.is_some() {
             return Err(conflict(
                 "already_signed",
@@ -720,23 +721,26 @@ impl Store {
                 "you have already signed this agreement",
             ));
         }
-        if attempts >= MAX_CODE_ATTEMPTS {
+        // Each try takes one of the link's attempts in a single conditional statement, before
+        // the code is compared: parallel tries cannot all see the same count.
+        let attempt: Option<(i64,)> = self
+            .fetch_optional(
+                "UPDATE agreement_signers SET attempts = attempts + 1 WHERE link_hash = $1 AND attempts < $2 RETURNING attempts",
+                args![hash(token), MAX_CODE_ATTEMPTS],
+            )
+            .await?;
+        let Some((attempts,)) = attempt else {
             return Err(conflict(
                 "too_many_attempts",
                 "验证码错误次数过多，链接已锁定，请联系调解员重新发送",
                 "too many wrong codes: the link is locked; ask the mediator for a new one",
             ));
-        }
+        };
         let code_hash = hash(&format!("{token}:{}", code.trim()));
         let (expected,): (String,) =
             self.fetch_one("SELECT code_hash FROM agreement_signers WHERE link_hash = $1", args![hash(token)]).await?;
         if code_hash != expected {
-            self.execute(
-                "UPDATE agreement_signers SET attempts = attempts + 1 WHERE link_hash = $1",
-                args![hash(token)],
-            )
-            .await?;
-            let left = MAX_CODE_ATTEMPTS - attempts - 1;
+            let left = MAX_CODE_ATTEMPTS - attempts;
             return Err(StoreError::invalid(FieldError::new(
                 "code",
                 "wrong_code",

@@ -16,6 +16,7 @@ on_both_backends!(
     personal_status_is_signed_on_paper_and_oral_agreements_take_effect_at_once,
     parties_signing_at_the_same_moment_are_all_recorded_and_sealed,
     an_agreement_takes_effect_when_its_copies_cannot_be_rendered_and_the_scheduler_fixes_them,
+    fifty_parallel_wrong_codes_are_checked_at_most_five_times,
 );
 
 /// A 1×1 PNG: a handwritten signature as the signing pad sends it.
@@ -504,4 +505,39 @@ async fn an_agreement_takes_effect_when_its_copies_cannot_be_rendered_and_the_sc
     let (_, events) = app.get(&format!("/api/v1/cases/{}/events", case["id"]), &mediator).await;
     let recorded = events.as_array().unwrap().iter().filter(|e| e["action"] == "agreement_documents").count();
     assert_eq!(recorded, 2, "each agreement's copies recorded once in the history");
+}
+
+/// The signing code's limit holds under concurrency (issue 12, defect 4): fifty wrong codes sent
+/// at once are compared at most five times; the rest, and then the right code, find the link
+/// locked.
+async fn fifty_parallel_wrong_codes_are_checked_at_most_five_times(app: TestApp) {
+    app.set_now("2026-11-02T09:00:00+08:00");
+    let (case, mediator) = case_with_the_mediator(&app).await;
+    let draft = json!({"matters": "漏水赔偿", "terms": [{"text": "赔偿两千元"}]});
+    let (status, agreement) = app.post(&format!("/api/v1/cases/{}/agreements", case["id"]), &mediator, draft).await;
+    assert_eq!(status, StatusCode::CREATED, "{agreement}");
+    let path = format!("/api/v1/agreements/{}", agreement["id"]);
+    let (status, _) = app.post(&format!("{path}/signing"), &mediator, json!({})).await;
+    assert_eq!(status, StatusCode::OK);
+    let (token, code) = links(&app, "/sign/").await.remove(0);
+    let code = code.unwrap();
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    let url = format!("/api/v1/sign/{token}");
+    let mut tries = tokio::task::JoinSet::new();
+    for _ in 0..50 {
+        let (client, url) = (app.client.clone(), format!("{}{url}", app.base));
+        let body = json!({"code": wrong, "signature": SIGNATURE});
+        tries.spawn(async move {
+            let response = client.post(url).json(&body).send().await.unwrap();
+            (response.status(), response.json::<Value>().await.unwrap_or(Value::Null))
+        });
+    }
+    let answers = tries.join_all().await;
+    let checked =
+        answers.iter().filter(|(s, b)| *s == StatusCode::UNPROCESSABLE_ENTITY && b["error"]["field"] == "code").count();
+    let locked =
+        answers.iter().filter(|(s, b)| *s == StatusCode::CONFLICT && b["error"]["code"] == "too_many_attempts").count();
+    assert_eq!((checked, locked), (5, 45), "{answers:?}");
+    let (status, body) = app.call(Method::POST, &url, None, Some(json!({"code": code, "signature": SIGNATURE}))).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("too_many_attempts")), "{body}");
 }
