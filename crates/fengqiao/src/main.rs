@@ -214,7 +214,18 @@ async fn open(config: &Config) -> anyhow::Result<Store> {
     let store = Store::connect(&config.db, crypto, options)
         .await
         .with_context(|| format!("connecting to {}", mask_url(&config.db)))?;
-    tracing::info!(db = %mask_url(&config.db), backend = store.backend(), data_dir = %config.data_dir.display(), listen = %config.listen, case_number_format = %config.case_number_format, "configuration");
+    let master_key = if config.master_key.is_some() { "given (redacted)" } else { "DATA_DIR/keys/master.key" };
+    tracing::info!(
+        db = %mask_url(&config.db),
+        backend = store.backend(),
+        data_dir = %config.data_dir.display(),
+        listen = %config.listen,
+        case_number_format = %config.case_number_format,
+        master_key,
+        sms_command = config.sms_command.as_deref().unwrap_or("built-in outbox"),
+        font_dir = %config.font_dir.display(),
+        "configuration"
+    );
     Ok(store)
 }
 
