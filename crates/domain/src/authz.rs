@@ -210,7 +210,7 @@ impl Denial {
     pub fn message(&self) -> Message {
         let zh = match *self {
             Denial::Role { role, permission } => {
-                format!("{}无权{}", crate::workflow::role_zh(role), permission.zh())
+                format!("{}无权{}", crate::i18n::label("role", role.as_str()), permission.zh())
             }
             Denial::NotHandling { permission } => format!("只有承办此案的单位可以{}", permission.zh()),
             Denial::NotAddressed { permission } => format!("只有收文单位可以{}", permission.zh()),

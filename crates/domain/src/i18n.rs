@@ -150,6 +150,12 @@ impl T {
     }
 }
 
+/// The Simplified Chinese label of a code (`kind` is `status`, `role`, `event` …): the one place
+/// a code's words are written, for the domain's and the store's messages as for the UI.
+pub fn label(kind: &str, code: &str) -> String {
+    T::default().code(kind, code)
+}
+
 /// `kind.code` → (Simplified label, unused): the Simplified label is then translated as a phrase.
 static CODE_LABELS: LazyLock<HashMap<&'static str, (&'static str, ())>> = LazyLock::new(|| {
     include_str!("../i18n/codes.tsv")

@@ -6,6 +6,7 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use crate::case::{Outcome, Status, parse_id};
+use crate::i18n::label;
 use crate::org::{RegionLevel, Role, coded_enum};
 use crate::validation::{Checker, FieldError, Message};
 
@@ -374,14 +375,19 @@ pub enum Refusal {
 impl Refusal {
     pub fn message(&self) -> Message {
         match self {
-            Refusal::RoleMayNot { role, action } => {
-                Message::new(format!("{} 角色无权执行“{}”", role_zh(*role), action_zh(*action)), self.to_string())
-            }
+            Refusal::RoleMayNot { role, action } => Message::new(
+                format!("{}无权执行“{}”", label("role", role.as_str()), label("event", action.as_str())),
+                self.to_string(),
+            ),
             Refusal::NotTheHandlingUnit { action } => {
-                Message::new(format!("只有承办单位可以执行“{}”", action_zh(*action)), self.to_string())
+                Message::new(format!("只有承办单位可以执行“{}”", label("event", action.as_str())), self.to_string())
             }
             Refusal::NotNow { action, status } => Message::new(
-                format!("案件当前状态为“{}”，不能执行“{}”", status_zh(*status), action_zh(*action)),
+                format!(
+                    "案件当前状态为“{}”，不能执行“{}”",
+                    label("status", status.as_str()),
+                    label("event", action.as_str())
+                ),
                 self.to_string(),
             ),
             Refusal::TopLevel => Message::new("案件已在最高层级，无法继续上报", self.to_string()),
@@ -542,52 +548,6 @@ fn reopen(state: &CaseState, t: &mut Transition) {
     t.reopened = true;
     t.outcome = None;
     t.status = if state.lead_unit_id.is_some() { Status::InProgress } else { Status::Accepted };
-}
-
-pub fn status_zh(status: Status) -> &'static str {
-    match status {
-        Status::Registered => "已登记",
-        Status::Accepted => "已受理",
-        Status::Rejected => "不予受理",
-        Status::Dispatched => "已分流",
-        Status::InProgress => "办理中",
-        Status::Concluded => "已办结",
-        Status::FollowedUp => "已回访",
-        Status::Archived => "已归档",
-    }
-}
-
-pub fn action_zh(action: Action) -> &'static str {
-    match action {
-        Action::Contact => "响应联系",
-        Action::Accept => "受理",
-        Action::Reject => "不予受理",
-        Action::Dispatch => "分流交办",
-        Action::Sign => "签收",
-        Action::Return => "退回",
-        Action::Escalate => "上报",
-        Action::Transfer => "转办",
-        Action::Extend => "延期",
-        Action::Note => "记录",
-        Action::Conclude => "办结",
-        Action::FollowUp => "回访",
-        Action::Reopen => "重办",
-        Action::Archive => "归档",
-    }
-}
-
-pub fn role_zh(role: Role) -> &'static str {
-    match role {
-        Role::Citizen => "群众",
-        Role::Intake => "窗口受理员",
-        Role::Dispatcher => "指挥调度员",
-        Role::Handler => "承办人",
-        Role::Mediator => "调解员",
-        Role::GridWorker => "网格员",
-        Role::Court => "法院联络员",
-        Role::Leader => "领导",
-        Role::Admin => "系统管理员",
-    }
 }
 
 #[cfg(test)]
