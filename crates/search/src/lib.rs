@@ -299,7 +299,10 @@ impl SearchIndex {
         let mut parser = QueryParser::for_index(&self.index, vec![f.title, f.description]);
         parser.set_conjunction_by_default();
         parser.set_field_boost(f.title, 2.0);
-        let (text_query, _) = parser.parse_query_lenient(text);
+        // The words are words: tantivy's query syntax (fields, wildcards, ranges, boosts) is
+        // not offered to the public, and some of it fails on our schema (`title:*`).
+        let words: String = text.chars().map(|c| if QUERY_SYNTAX.contains(c) { ' ' } else { c }).collect();
+        let (text_query, _) = parser.parse_query_lenient(&words);
         let by_number: Box<dyn Query> =
             Box::new(TermQuery::new(Term::from_field_text(f.number, text.trim()), IndexRecordOption::Basic));
         let matches = BooleanQuery::new(vec![(Occur::Should, text_query), (Occur::Should, by_number)]);
@@ -328,6 +331,9 @@ impl SearchIndex {
         Ok((ids, matched.min(COUNT_LIMIT), matched > COUNT_LIMIT))
     }
 }
+
+/// Characters of tantivy's query language, read as spaces in a search.
+const QUERY_SYNTAX: &str = "+-&|!(){}[]^\"~*?:\\/'";
 
 #[cfg(test)]
 mod tests {
@@ -367,6 +373,10 @@ mod tests {
         assert_eq!(index.search("拖欠", &unit_7, 10, 0).unwrap().0, vec![2], "assigned to the unit");
         assert_eq!(index.search("2026-620102-000003", &district_a, 10, 0).unwrap().0, vec![3], "by case number");
         assert_eq!(index.search("(((", &district_a, 10, 0).unwrap().1, 0, "syntax never fails");
+        for syntax in ["title:*", "x:*", "*", "description:[a TO z]", "漏水^3", "\"漏水"] {
+            assert!(index.search(syntax, &district_a, 10, 0).is_ok(), "{syntax} is read as words");
+        }
+        assert_eq!(index.search("漏水*", &district_a, 10, 0).unwrap().0, vec![3], "a wildcard is a space");
         assert_eq!(
             index.search("拖欠", &SearchScope { region_prefix: "62".into(), unit_id: 0 }, 10, 0).unwrap().1,
             2,
