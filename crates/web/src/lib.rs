@@ -84,6 +84,7 @@ pub fn app(state: AppState) -> Router {
         .route("/api/openapi.json", get(move || async move { Json(openapi.as_ref().clone()) }))
         .merge(api)
         .fallback(not_found)
+        .layer(middleware::from_fn(security_headers))
         .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT))
         .layer(middleware::from_fn(language))
         .layer(TraceLayer::new_for_http())
@@ -111,6 +112,26 @@ async fn healthz(State(state): State<AppState>) -> Response {
 
 async fn not_found() -> error::ApiError {
     error::ApiError::new(StatusCode::NOT_FOUND, "not_found", "没有这个地址", "no such route")
+}
+
+/// What every page may load: only this server's own scripts, styles and images (the signature
+/// pad's drawing is a `data:` image), no frames around it, no plugins.
+const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+/// Headers that protect every answer: the content security policy, no framing, no type
+/// sniffing, no referrer (links carry signing tokens), and no caching of anything but the
+/// binary's own assets — pages and answers show personal data.
+async fn security_headers(request: Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_SECURITY_POLICY, header::HeaderValue::from_static(CONTENT_SECURITY_POLICY));
+    headers.insert(header::X_FRAME_OPTIONS, header::HeaderValue::from_static("DENY"));
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, header::HeaderValue::from_static("nosniff"));
+    headers.insert(header::REFERRER_POLICY, header::HeaderValue::from_static("no-referrer"));
+    if !headers.contains_key(header::CACHE_CONTROL) {
+        headers.insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
+    }
+    response
 }
 
 /// Serves each request in the language its `Accept-Language` prefers (the API), and the UI

@@ -269,7 +269,25 @@ async fn evidence_uploads_are_checked(app: TestApp) {
     assert_eq!(evidence["name"], "照片.png");
     let file = app.client.get(format!("{path}/{}", evidence["id"])).bearer_auth(&mediator).send().await.unwrap();
     assert_eq!(file.headers()["content-type"], "image/png");
+    assert_eq!(
+        file.headers()["content-disposition"],
+        "attachment; filename=\"evidence.png\"; filename*=UTF-8''%E7%85%A7%E7%89%87.png",
+        "saved, never shown in our origin; the uploader's name only percent-encoded"
+    );
+    for (name, value) in [
+        ("x-content-type-options", "nosniff"),
+        ("x-frame-options", "DENY"),
+        ("referrer-policy", "no-referrer"),
+        ("cache-control", "no-store"),
+    ] {
+        assert_eq!(file.headers()[name], value, "{name}");
+    }
+    assert!(file.headers()["content-security-policy"].to_str().unwrap().contains("default-src 'self'"));
     assert_eq!(file.bytes().await.unwrap().to_vec(), png, "the file comes back as uploaded");
+    let page = app.client.get(format!("{}/login", app.base)).send().await.unwrap();
+    assert!(page.headers()["content-security-policy"].to_str().unwrap().contains("frame-ancestors 'none'"));
+    let asset = app.client.get(format!("{}/assets/app.css", app.base)).send().await.unwrap();
+    assert_eq!(asset.headers()["cache-control"], "public, max-age=3600", "the binary's own assets may be cached");
 
     let too_big = upload("image/png", [png.clone(), vec![0; 10 * 1024 * 1024]].concat()).await.unwrap();
     assert_eq!(too_big.status(), StatusCode::PAYLOAD_TOO_LARGE);

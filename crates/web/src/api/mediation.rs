@@ -364,7 +364,28 @@ pub async fn evidence_download(
     let case = path_id(case, "case")?;
     let evidence = path_id(evidence, "evidence")?;
     let (file, bytes) = state.app.evidence_file(viewer, case, evidence).await?;
-    Ok(([(header::CONTENT_TYPE, file.content_type)], bytes).into_response())
+    let disposition = attachment(&file.name, &file.content_type);
+    Ok(([(header::CONTENT_TYPE, file.content_type), (header::CONTENT_DISPOSITION, disposition)], bytes).into_response())
+}
+
+/// `Content-Disposition: attachment` for an uploaded file: the browser saves it rather than
+/// showing it in our origin. The name the uploader gave travels only percent-encoded
+/// (RFC 6266 `filename*`); the plain `filename` is a safe ASCII stand-in.
+fn attachment(name: &str, content_type: &str) -> String {
+    let extension = match content_type {
+        "application/pdf" => "pdf",
+        "image/png" => "png",
+        "image/jpeg" => "jpg",
+        _ => "bin",
+    };
+    let encoded: String = name
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect();
+    format!("attachment; filename=\"evidence.{extension}\"; filename*=UTF-8''{encoded}")
 }
 
 /// Mediators for the case, best first, each with the reasons (speciality, region, load, rating).
