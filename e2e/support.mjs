@@ -74,12 +74,19 @@ export async function launchBrowser() {
 
 /**
  * A signed-in browser context for a demo user. Every request any of its pages makes is
- * recorded in `requests`, so a test can assert that none went to another host.
+ * recorded in `requests`, so a test can assert that none went to another host — and so is
+ * anything the content security policy refused, as a `csp-violation:` entry.
  */
 export async function signIn(browser, server, username, options = {}) {
   const context = await browser.newContext({ locale: "zh-CN", ...options });
   const requests = [];
   context.on("request", (request) => requests.push(request.url()));
+  // Anything the content security policy refused counts as a failure like a foreign request.
+  context.on("console", (message) => {
+    if (message.type() === "error" && /Content Security Policy/.test(message.text())) {
+      requests.push(`csp-violation:${message.text()}`);
+    }
+  });
   const page = await context.newPage();
   await page.goto(`${server.base}/login`);
   await page.fill("#username", username);
