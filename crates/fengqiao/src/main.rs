@@ -207,6 +207,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 }
 
 async fn open(config: &Config) -> anyhow::Result<Store> {
+    store::crypto::create_private_dir(&config.data_dir)
+        .with_context(|| format!("creating the data directory {}", config.data_dir.display()))?;
     let crypto = Crypto::load_or_create(&config.data_dir, config.master_key.as_deref())?;
     let format = CaseNumberFormat::parse(&config.case_number_format)
         .map_err(|e| anyhow::anyhow!("--case-number-format: {e}"))?;

@@ -41,7 +41,7 @@ impl Blobs {
             return Ok(sha);
         }
         let dir = path.parent().unwrap_or(&self.root);
-        std::fs::create_dir_all(dir).map_err(io(dir))?;
+        crate::crypto::create_private_dir(dir).map_err(io(dir))?;
         // Written under a temporary name of its own and renamed, so a reader never sees half a
         // file, and writers of the same content at the same moment do not share one (the last
         // rename wins with the same bytes).

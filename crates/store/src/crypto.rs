@@ -56,7 +56,7 @@ impl Crypto {
         }
         let key = random_bytes::<32>();
         if let Some(dir) = path.parent() {
-            fs::create_dir_all(dir).map_err(io)?;
+            create_private_dir(dir).map_err(io)?;
         }
         let mut file = create_private(&path).map_err(io)?;
         file.write_all(domain::history::hex(&key).as_bytes()).map_err(io)?;
@@ -119,6 +119,29 @@ pub fn random_bytes<const N: usize>() -> [u8; N] {
     let mut bytes = [0u8; N];
     getrandom::fill(&mut bytes).expect("the operating system provides randomness");
     bytes
+}
+
+/// Creates a directory (and its parents) that only its owner may enter (0700 on Unix): the
+/// data directory holds the database, the key and the files.
+pub fn create_private_dir(path: &Path) -> std::io::Result<()> {
+    fs::create_dir_all(path)?;
+    restrict(path, 0o700)
+}
+
+/// Lets only the owner read and write an existing file (0600 on Unix).
+pub fn make_private(path: &Path) -> std::io::Result<()> {
+    restrict(path, 0o600)
+}
+
+#[cfg(unix)]
+fn restrict(path: &Path, mode: u32) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    fs::set_permissions(path, fs::Permissions::from_mode(mode))
+}
+
+#[cfg(not(unix))]
+fn restrict(_: &Path, _: u32) -> std::io::Result<()> {
+    Ok(())
 }
 
 /// Creates a new file only its owner may read (0600 on Unix).

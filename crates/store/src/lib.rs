@@ -153,11 +153,20 @@ impl Store {
                 .synchronous(SqliteSynchronous::Normal)
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(10));
-            if let Some(parent) = Path::new(connect.get_filename()).parent() {
-                std::fs::create_dir_all(parent)
-                    .map_err(|source| StoreError::Io { path: parent.display().to_string(), source })?;
+            let file = connect.get_filename().to_owned();
+            let io = |path: &Path| {
+                let path = path.display().to_string();
+                move |source| StoreError::Io { path, source }
+            };
+            if let Some(parent) = file.parent().filter(|p| !p.as_os_str().is_empty() && !p.exists()) {
+                crypto::create_private_dir(parent).map_err(io(parent))?;
             }
             let pool = SqlitePoolOptions::new().max_connections(8).connect_with(connect).await?;
+            // Only the owner reads the database (SQLite gives its WAL and shared-memory files
+            // the database file's permissions).
+            if file.exists() {
+                crypto::make_private(&file).map_err(io(&file))?;
+            }
             Db::Sqlite(pool)
         } else {
             return Err(StoreError::Setup(format!(

@@ -445,6 +445,20 @@ async fn audit_verify_names_altered_and_cut_histories(app: TestApp) {
         app.act(&intake, &case, json!({"action": "note", "text": "记录"})).await;
         numbers.push(case["number"].as_str().unwrap().to_owned());
     }
+    // The data stays its owner's (issue 12, defect 10): the directory 0700, the key and the
+    // SQLite files 0600.
+    #[cfg(unix)]
+    if app.backend == crate::support::Backend::Sqlite {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |path: &std::path::Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&app.data_dir.join("keys")), 0o700);
+        assert_eq!(mode(&app.data_dir.join("keys/master.key")), 0o600);
+        let db = app.db_url.strip_prefix("sqlite://").unwrap();
+        assert_eq!(mode(std::path::Path::new(db)), 0o600, "{db}");
+        for blob_dir in std::fs::read_dir(app.data_dir.join("blobs")).into_iter().flatten().flatten() {
+            assert_eq!(mode(&blob_dir.path()), 0o700);
+        }
+    }
     let clean = app.cli(&["audit", "verify"], None);
     assert!(clean.status.success(), "{}", String::from_utf8_lossy(&clean.stdout));
     assert!(String::from_utf8_lossy(&clean.stdout).contains("checked 3 case(s), 6 event(s)"));
