@@ -6,6 +6,7 @@
 // environment is read (clap's `env`): the one crate allowed both (clippy.toml).
 #![allow(clippy::disallowed_methods)]
 
+mod backup;
 mod bench;
 
 use std::io::BufRead;
@@ -14,7 +15,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 use domain::case_number::CaseNumberFormat;
 use domain::org::Role;
@@ -81,10 +82,16 @@ enum Command {
         #[arg(long)]
         report: PathBuf,
     },
-    /// Write a consistent online backup.
+    /// Write a consistent online backup: one archive with the database and every stored file
+    /// (never the master key).
     Backup {
         #[arg(long)]
         out: PathBuf,
+    },
+    /// Restore a backup archive into an empty data directory and a new (or empty) database.
+    Restore {
+        #[arg(long)]
+        from: PathBuf,
     },
 }
 
@@ -142,6 +149,16 @@ fn main() -> ExitCode {
 
 async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let config = cli.config;
+    if let Command::Restore { from } = &cli.command {
+        // Before the store opens: opening would create the database being restored.
+        let files = backup::restore(&config.db, &config.data_dir, from).await?;
+        println!(
+            "restored the database and {files} file(s) from {}; start it with the master key of the backed-up installation (copy it to {}/keys/master.key or pass --master-key)",
+            from.display(),
+            config.data_dir.display()
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
     let store = open(&config).await?;
     match cli.command {
         Command::Migrate => {
@@ -199,7 +216,15 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let recomputed = store.calendar_put(year, "cli", chrono::Utc::now()).await.map_err(describe)?;
             println!("calendar {number} loaded; deadlines of {recomputed} open case(s) recomputed");
         }
-        Command::Backup { out } => backup(&config, &store, &out).await?,
+        Command::Backup { out } => {
+            let files = backup::backup(&store, &config.db, &config.data_dir, &out).await?;
+            println!(
+                "backup written to {} (the database and {files} file(s)). The master key is not in it: keep {}/keys/master.key (or your --master-key) apart, safely — without it the personal data in the backup cannot be read",
+                out.display(),
+                config.data_dir.display()
+            );
+        }
+        Command::Restore { .. } => unreachable!("restored before the store opened"),
         Command::Bench { cases, report } => bench::run(store.clone(), &config.data_dir, cases, &report).await?,
     }
     store.close().await;
@@ -263,25 +288,6 @@ async fn shutdown() {
     #[cfg(not(unix))]
     let terminate = std::future::pending::<()>();
     tokio::select! { () = ctrl_c => {}, () = terminate => {} }
-}
-
-async fn backup(config: &Config, store: &Store, out: &std::path::Path) -> anyhow::Result<()> {
-    if store.backend() == "sqlite" {
-        store.backup_sqlite(out).await?;
-    } else {
-        let status = tokio::process::Command::new("pg_dump")
-            .args(["--format=custom", "--file"])
-            .arg(out)
-            .arg(&config.db)
-            .status()
-            .await
-            .context("running pg_dump (install the PostgreSQL client tools)")?;
-        if !status.success() {
-            bail!("pg_dump failed ({status})");
-        }
-    }
-    println!("backup written to {}", out.display());
-    Ok(())
 }
 
 fn describe(error: store::StoreError) -> anyhow::Error {

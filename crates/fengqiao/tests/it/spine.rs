@@ -582,15 +582,75 @@ async fn command_line_user_create_migrate_backup(app: TestApp) {
         .cli(&["user", "create", "--username", "x_user", "--role", "king", "--unit", &unit], Some("a-long-password\n"));
     assert!(String::from_utf8_lossy(&bad_role.stderr).contains("unknown role"));
 
-    if app.backend == Backend::Sqlite {
+    {
+        // A backup holds the database and every file (issue 12, defect 3): a restore into a new
+        // data directory serves the evidence again.
         let token = app.login("intake").await;
-        app.register(&token, registration(&id_number("620102", "19800101", 9), "13912345678")).await;
-        let out = app.data_dir.join("backup.db");
+        let case = app.register(&token, registration(&id_number("620102", "19800101", 9), "13912345678")).await;
+        let png = b"\x89PNG\r\n\x1a\n-backed-up".to_vec();
+        let upload = app
+            .client
+            .post(format!("{}/api/v1/cases/{}/evidence?name=scan.png", app.base, case["id"]))
+            .bearer_auth(&token)
+            .header("content-type", "image/png")
+            .body(png.clone())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(upload.status(), StatusCode::CREATED);
+        let out = app.data_dir.join("backup.tar");
         let backup = app.cli(&["backup", "--out", out.to_str().unwrap()], None);
         assert!(backup.status.success(), "{}", String::from_utf8_lossy(&backup.stderr));
-        let copy = sqlx::SqlitePool::connect(&format!("sqlite://{}", out.display())).await.unwrap();
-        let (cases,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM cases").fetch_one(&copy).await.unwrap();
-        assert_eq!(cases, 1);
+        assert!(String::from_utf8_lossy(&backup.stdout).contains("master key is not in it"));
+        let again = app.cli(&["backup", "--out", out.to_str().unwrap()], None);
+        assert!(!again.status.success(), "an existing file is never overwritten");
+
+        let restored = app.data_dir.join("restored");
+        let db = match app.backend {
+            Backend::Sqlite => format!("sqlite://{}/fengqiao.db", restored.display()),
+            Backend::Postgres => {
+                let name = format!("{}_restored", app.db_url.rsplit('/').next().unwrap());
+                let admin =
+                    sqlx::PgPool::connect(&format!("{}/postgres", crate::support::postgres_url())).await.unwrap();
+                sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&admin).await.unwrap();
+                format!("{}/{name}", crate::support::postgres_url())
+            }
+        };
+        let restore = |args: &[&str]| {
+            std::process::Command::new(env!("CARGO_BIN_EXE_fengqiao"))
+                .args(["--db", &db, "--data-dir", restored.to_str().unwrap()])
+                .args(args)
+                .output()
+                .unwrap()
+        };
+        let done = restore(&["restore", "--from", out.to_str().unwrap()]);
+        assert!(done.status.success(), "{}", String::from_utf8_lossy(&done.stderr));
+        assert!(
+            String::from_utf8_lossy(&done.stdout).contains("1 file(s)"),
+            "{}",
+            String::from_utf8_lossy(&done.stdout)
+        );
+        let cases: (i64,) = match app.backend {
+            Backend::Sqlite => {
+                let copy = sqlx::SqlitePool::connect(&db).await.unwrap();
+                sqlx::query_as("SELECT COUNT(*) FROM cases").fetch_one(&copy).await.unwrap()
+            }
+            Backend::Postgres => {
+                let copy = sqlx::PgPool::connect(&db).await.unwrap();
+                sqlx::query_as("SELECT COUNT(*) FROM cases").fetch_one(&copy).await.unwrap()
+            }
+        };
+        assert_eq!(cases.0, 1);
+        let sha = store::blobs::sha256_hex(&png);
+        let file = std::fs::read(restored.join("blobs").join(&sha[..2]).join(&sha)).unwrap();
+        assert_eq!(file, png, "the evidence came back");
+        let twice = restore(&["restore", "--from", out.to_str().unwrap()]);
+        assert!(!twice.status.success(), "a restore never overwrites: {}", String::from_utf8_lossy(&twice.stdout));
+        // With the key kept apart and copied back, the restored installation reads its history.
+        std::fs::create_dir_all(restored.join("keys")).unwrap();
+        std::fs::copy(app.data_dir.join("keys/master.key"), restored.join("keys/master.key")).unwrap();
+        let audit = restore(&["audit", "verify"]);
+        assert!(audit.status.success(), "{}", String::from_utf8_lossy(&audit.stdout));
     }
 }
 
