@@ -198,14 +198,26 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Audit(AuditCommand::Verify) => {
             let report = store.audit_verify().await?;
             println!("checked {} case(s), {} event(s)", report.cases, report.events);
-            if !report.broken.is_empty() {
+            // Every file the records name must exist and hash to its name.
+            let blobs = store::blobs::Blobs::new(&config.data_dir);
+            let files = store.referenced_files().await?;
+            let missing: Vec<&(String, String)> = files.iter().filter(|(sha, _)| blobs.get(sha).is_err()).collect();
+            println!("checked {} stored file(s)", files.len());
+            for (sha, what) in &missing {
+                println!("BROKEN file {sha} ({what}): missing or altered");
+            }
+            if !report.broken.is_empty() || !missing.is_empty() {
                 for broken in &report.broken {
                     println!("BROKEN case {} (id {}): {}", broken.number, broken.case_id, broken.problem);
                 }
-                println!("{} case(s) with a broken history", report.broken.len());
+                println!(
+                    "{} case(s) with a broken history, {} file(s) missing or altered",
+                    report.broken.len(),
+                    missing.len()
+                );
                 return Ok(ExitCode::FAILURE);
             }
-            println!("every history verifies");
+            println!("every history and every file verifies");
         }
         Command::Calendar(CalendarCommand::Import { file }) => {
             store.migrate(chrono::Utc::now()).await?;

@@ -28,6 +28,38 @@ pub struct AuditReport {
 type EventRow = (i64, i64, i64, String, String, String, String);
 
 impl Store {
+    /// Every stored file the database refers to — evidence, signatures, the fixed agreement
+    /// copies — as (SHA-256, what it is), for `audit verify` to check that each exists and
+    /// still hashes right.
+    pub async fn referenced_files(&self) -> Result<Vec<(String, String)>> {
+        let mut files: Vec<(String, String)> = self
+            .fetch_all::<(String, String, String)>(
+                "SELECT e.sha256, c.number, e.name FROM evidence e JOIN cases c ON c.id = e.case_id ORDER BY e.id",
+                args![],
+            )
+            .await?
+            .into_iter()
+            .map(|(sha, number, name)| (sha, format!("evidence {name:?} of case {number}")))
+            .collect();
+        let signatures: Vec<(i64, String)> = self
+            .fetch_all(
+                "SELECT agreement_id, signature FROM agreement_signers WHERE signature IS NOT NULL
+                 UNION ALL SELECT id, mediator_signature FROM agreements WHERE mediator_signature IS NOT NULL",
+                args![],
+            )
+            .await?;
+        files.extend(signatures.into_iter().map(|(id, sha)| (sha, format!("a signature on agreement {id}"))));
+        let documents: Vec<(i64, String)> =
+            self.fetch_all("SELECT id, documents FROM agreements WHERE documents IS NOT NULL", args![]).await?;
+        for (id, text) in documents {
+            let copies: serde_json::Map<String, serde_json::Value> = serde_json::from_str(&text).unwrap_or_default();
+            files.extend(copies.into_iter().filter_map(|(copy, sha)| {
+                sha.as_str().map(|sha| (sha.to_owned(), format!("copy {copy} of agreement {id}")))
+            }));
+        }
+        Ok(files)
+    }
+
     pub async fn audit_verify(&self) -> Result<AuditReport> {
         let mut report = AuditReport::default();
         let mut after = 0_i64;

@@ -471,6 +471,25 @@ async fn audit_verify_names_altered_and_cut_histories(app: TestApp) {
     assert!(out.contains(&numbers[0]) && out.contains("altered"), "{out}");
     assert!(out.contains(&numbers[2]) && out.contains("cut"), "{out}");
     assert!(!out.contains(&numbers[1]), "the intact case is not named: {out}");
+
+    // A file the records name must exist and hash right (issue 12, defect 3).
+    let png = b"\x89PNG\r\n\x1a\n-audited".to_vec();
+    let upload = app
+        .client
+        .post(format!("{}/api/v1/cases/2/evidence?name=photo.png", app.base))
+        .bearer_auth(&intake)
+        .header("content-type", "image/png")
+        .body(png.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(upload.status(), reqwest::StatusCode::CREATED);
+    let sha = store::blobs::sha256_hex(&png);
+    std::fs::remove_file(app.data_dir.join("blobs").join(&sha[..2]).join(&sha)).unwrap();
+    let broken = app.cli(&["audit", "verify"], None);
+    let out = String::from_utf8_lossy(&broken.stdout);
+    assert_eq!(broken.status.code(), Some(1), "{out}");
+    assert!(out.contains(&format!("BROKEN file {sha}")) && out.contains("photo.png"), "{out}");
 }
 
 async fn repeated_failed_logins_are_slowed_down(app: TestApp) {
