@@ -12,14 +12,6 @@ pub enum Lang {
     En,
 }
 
-impl Lang {
-    /// Picks English only when the client prefers it over Chinese.
-    pub fn from_accept_language(header: &str) -> Lang {
-        let first = header.split(',').next().unwrap_or("").trim().to_ascii_lowercase();
-        if first.starts_with("en") { Lang::En } else { Lang::Zh }
-    }
-}
-
 /// One message in both languages.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Message {
@@ -158,13 +150,6 @@ impl Checker {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn english_only_when_preferred() {
-        assert_eq!(Lang::from_accept_language("en-US,en;q=0.9"), Lang::En);
-        assert_eq!(Lang::from_accept_language("zh-CN,zh;q=0.9,en;q=0.8"), Lang::Zh);
-        assert_eq!(Lang::from_accept_language(""), Lang::Zh);
-    }
 
     #[test]
     fn checker_collects_every_error() {

@@ -80,6 +80,11 @@ pub async fn backup(store: &Store, db_url: &str, data_dir: &Path, out: &Path) ->
 pub async fn restore(db_url: &str, data_dir: &Path, from: &Path) -> anyhow::Result<usize> {
     let blobs = data_dir.join("blobs");
     ensure!(count_files(&blobs)? == 0, "{} holds files already: restore into an empty data directory", blobs.display());
+    // Everything that would refuse the restore is checked before anything is written.
+    let sqlite_file = Store::sqlite_file(db_url)?;
+    if let Some(target) = &sqlite_file {
+        ensure!(!target.exists(), "{} exists already: restore into a new database file", target.display());
+    }
     store::crypto::create_private_dir(data_dir)?;
     let parts = scratch(data_dir, "fengqiao-restore")?;
     let file = File::open(from).with_context(|| format!("opening {}", from.display()))?;
@@ -89,8 +94,10 @@ pub async fn restore(db_url: &str, data_dir: &Path, from: &Path) -> anyhow::Resu
     )?;
     ensure!(manifest["format"] == FORMAT, "unknown backup format {}", manifest["format"]);
     let backend = manifest["backend"].as_str().unwrap_or_default();
-    let sqlite = db_url.starts_with("sqlite:");
-    ensure!((backend == "sqlite") == sqlite, "the archive holds a {backend} database; give --db of the same kind");
+    ensure!(
+        (backend == "sqlite") == sqlite_file.is_some(),
+        "the archive holds a {backend} database; give --db of the same kind"
+    );
     // The files first, each checked: a restore that cannot serve what the history names fails.
     let restored = parts.0.join("blobs");
     let mut files = 0;
@@ -112,9 +119,7 @@ pub async fn restore(db_url: &str, data_dir: &Path, from: &Path) -> anyhow::Resu
         std::fs::rename(&restored, &blobs).with_context(|| format!("moving the files into {}", blobs.display()))?;
     }
     ensure!(manifest["files"] == files, "the archive lists {} files, holds {files}", manifest["files"]);
-    if sqlite {
-        let target = PathBuf::from(db_url.trim_start_matches("sqlite://").trim_start_matches("sqlite:"));
-        ensure!(!target.exists(), "{} exists already: restore into a new database file", target.display());
+    if let Some(target) = sqlite_file {
         if let Some(dir) = target.parent().filter(|p| !p.as_os_str().is_empty()) {
             store::crypto::create_private_dir(dir)?;
         }

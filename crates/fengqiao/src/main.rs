@@ -236,7 +236,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 config.data_dir.display()
             );
         }
-        Command::Restore { .. } => unreachable!("restored before the store opened"),
+        Command::Restore { .. } => anyhow::bail!("a restore runs before the store opens"),
         Command::Bench { cases, report } => bench::run(store.clone(), &config.data_dir, cases, &report).await?,
     }
     store.close().await;

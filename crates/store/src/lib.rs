@@ -140,6 +140,14 @@ pub struct Store {
 }
 
 impl Store {
+    /// The database file of a `sqlite:` URL, as `connect` reads it; `None` for PostgreSQL.
+    pub fn sqlite_file(url: &str) -> Result<Option<std::path::PathBuf>> {
+        if !url.starts_with("sqlite:") {
+            return Ok(None);
+        }
+        Ok(Some(SqliteConnectOptions::from_str(url)?.get_filename().to_owned()))
+    }
+
     /// Connects to `url` (`sqlite://…` creates the file; `postgres://…`). Does not migrate.
     pub async fn connect(url: &str, crypto: Crypto, options: StoreOptions) -> Result<Self> {
         let db = if url.starts_with("postgres://") || url.starts_with("postgresql://") {

@@ -2,10 +2,10 @@
 //! recomputes its four clocks; a sweep — an idempotent reconciler that any node may run at any
 //! time — issues each notice that is due, exactly once; recipients acknowledge and reply.
 
-use domain::authz::{self, Permission, Resource};
 use std::collections::HashMap;
 
 use chrono::{DateTime, Datelike, Duration, Utc};
+use domain::authz::{self, Permission, Resource};
 use domain::case::{Category, Channel, Risk, Status};
 use domain::clocks::{self, ClockFacts, ClockKind, ClockState, Deadline, NoticeDue, NoticeKind};
 use domain::org::{RegionCode, UnitKind};

@@ -141,8 +141,7 @@ async fn language(request: Request, next: Next) -> Response {
     let lang = accept.map(ui::i18n::UiLang::from_accept_language).unwrap_or_default();
     let ui_lang = ui::session::cookie(request.headers(), ui::session::LANG_COOKIE)
         .and_then(ui::i18n::UiLang::parse)
-        .or_else(|| accept.map(ui::i18n::UiLang::from_accept_language))
-        .unwrap_or_default();
+        .unwrap_or(lang);
     error::LANG.scope(lang, ui::UI_LANG.scope(ui_lang, next.run(request))).await
 }
 

@@ -1,9 +1,6 @@
 //! Case pages: the filtered list and search, one case with its parties, timeline, deadlines,
 //! notices and the actions the user may take now, and the forms that take them.
 
-use domain::authz::{self, Permission, Resource};
-use domain::mediation::AgreementStatus;
-use domain::workflow::Action;
 use std::collections::HashMap;
 
 use app::cases::{CaseFilter, CaseListRow, CaseView, EventView, RevealRequest};
@@ -16,11 +13,13 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::{DateTime, Duration, Utc};
+use domain::authz::{self, Permission, Resource};
 use domain::case::{Category, Risk, Status};
 use domain::clocks::ClockState;
+use domain::mediation::AgreementStatus;
 use domain::mediation::MediatorCandidate;
 use domain::org::RegionCode;
-use domain::workflow::ActionRequest;
+use domain::workflow::{Action, ActionRequest};
 use serde::Deserialize;
 
 use super::i18n::T;
