@@ -22,7 +22,7 @@ use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
 use crate::cases::append_event_locked;
-use crate::sql::{Tx, args, from_row};
+use crate::sql::{Arg, Tx, args, from_row};
 use crate::{Result, Store, StoreError, Viewer, from_ms, rfc3339, to_ms};
 
 /// How long a signing or service link stays valid.
@@ -246,6 +246,21 @@ fn not_found() -> StoreError {
 
 fn conflict(code: &'static str, zh: &str, en: &str) -> StoreError {
     StoreError::conflict(code, zh, en)
+}
+
+/// Takes `step` on agreement `id` within `tx`: applies `set` (its parameters numbered from
+/// `$1`) and moves the status to where the step leads — if, and only if, the agreement is still
+/// in the status the step requires. The guard, the transition and (on PostgreSQL) the row's
+/// lock for the rest of the transaction are one statement, so two steps taken at the same
+/// moment cannot both pass.
+async fn step_update(tx: &mut Tx, id: i64, step: AgreementStep, set: &str, mut args: Vec<Arg>) -> Result<()> {
+    let n = args.len();
+    args.extend([Arg::from(step.leads_to().as_str()), Arg::from(id), Arg::from(step.requires().as_str())]);
+    let sql = format!("UPDATE agreements SET {set}, status = ${} WHERE id = ${} AND status = ${}", n + 1, n + 2, n + 3);
+    if tx.execute(&sql, args).await? == 0 {
+        return Err(step.refusal().into());
+    }
+    Ok(())
 }
 
 /// The remedy for a breached term (人民调解法 arts. 32, 33).
@@ -617,15 +632,7 @@ impl Store {
         let now_ms = to_ms(now);
         let expires = now_ms + Duration::hours(LINK_LIFETIME_HOURS).num_milliseconds();
         let mut tx = self.begin().await?;
-        let changed = tx
-            .execute(
-                "UPDATE agreements SET status = 'signing', updated_at = $1 WHERE id = $2 AND status = 'draft'",
-                args![now_ms, id],
-            )
-            .await?;
-        if changed == 0 {
-            return Err(AgreementStep::SendForSigning.refusal().into());
-        }
+        step_update(&mut tx, id, AgreementStep::SendForSigning, "updated_at = $1", args![now_ms]).await?;
         for p in &parties {
             let token = new_token();
             let code = new_code();
@@ -768,15 +775,7 @@ impl Store {
         let sql = format!("SELECT {AGREEMENT_COLUMNS} FROM agreements WHERE id = $1");
         let row: AgreementRow = tx.fetch_one(&sql, args![agreement_id]).await?;
         let name = row.parties()?.get(party_index as usize).map(|p| p.name.clone()).unwrap_or_default();
-        let still_signing = tx
-            .execute(
-                "UPDATE agreements SET updated_at = $1 WHERE id = $2 AND status = 'signing'",
-                args![now_ms, agreement_id],
-            )
-            .await?;
-        if still_signing == 0 {
-            return Err(AgreementStep::PartySign.refusal().into());
-        }
+        step_update(&mut tx, agreement_id, AgreementStep::PartySign, "updated_at = $1", args![now_ms]).await?;
         let data = json!({ "agreement_id": agreement_id, "party_index": party_index, "signature_sha256": signature });
         append_event_locked(&mut tx, row.case_id, now_ms, &format!("当事人 {name}"), "agreement_signed", &data).await?;
         tx.commit().await?;
@@ -823,15 +822,8 @@ impl Store {
         let now_ms = to_ms(now);
         let confirm_by = self.confirm_by(now).await?;
         let mut tx = self.begin().await?;
-        let changed = tx
-            .execute(
-                "UPDATE agreements SET mediator_signed_at = $1, sealed_at = $1, effective_at = $1, confirm_by = $2, status = 'effective', updated_at = $1 WHERE id = $3 AND status = 'draft'",
-                args![now_ms, confirm_by, id],
-            )
-            .await?;
-        if changed == 0 {
-            return Err(AgreementStep::RecordPaperSigning.refusal().into());
-        }
+        let set = "mediator_signed_at = $1, sealed_at = $1, effective_at = $1, confirm_by = $2, updated_at = $1";
+        step_update(&mut tx, id, AgreementStep::RecordPaperSigning, set, args![now_ms, confirm_by]).await?;
         let data = json!({ "agreement_id": id, "on_paper": true, "effective_at": rfc3339(now_ms), "confirm_by": rfc3339(confirm_by) });
         append_event_locked(&mut tx, row.case_id, now_ms, &viewer.username, "agreement_effective", &data).await?;
         tx.commit().await?;
@@ -842,17 +834,12 @@ impl Store {
     /// the agreement then takes effect at the last of these acts.
     pub async fn agreement_seal(&self, viewer: &Viewer, id: i64, now: DateTime<Utc>) -> Result<AgreementView> {
         self.agreement_for(viewer, id, Permission::Mediate, AgreementStep::Seal).await?;
-        let not_signing = || StoreError::from(AgreementStep::Seal.refusal());
         let now_ms = to_ms(now);
         let mut tx = self.begin().await?;
-        // The agreement row is the lock: a party signing touches it in the same transaction as
-        // their signature, so the seal reads every committed signature and none lands after it.
-        let locked = tx
-            .execute("UPDATE agreements SET updated_at = $1 WHERE id = $2 AND status = 'signing'", args![now_ms, id])
-            .await?;
-        if locked == 0 {
-            return Err(not_signing());
-        }
+        // The seal's transition comes first and holds the agreement row: a party signing takes
+        // its own step on the same row in the transaction of their signature, so the seal reads
+        // every committed signature and none lands after it. A missing one rolls it all back.
+        step_update(&mut tx, id, AgreementStep::Seal, "updated_at = $1", args![now_ms]).await?;
         let sql = format!("SELECT {AGREEMENT_COLUMNS} FROM agreements WHERE id = $1");
         let row: AgreementRow = tx.fetch_one(&sql, args![id]).await?;
         let signatures: Vec<(i64, Option<i64>)> = tx
@@ -884,15 +871,11 @@ impl Store {
         )
         .unwrap_or(now);
         let confirm_by = self.confirm_by(effective).await?;
-        let changed = tx
-            .execute(
-                "UPDATE agreements SET sealed_at = $1, effective_at = $2, confirm_by = $3, status = 'effective', updated_at = $1 WHERE id = $4 AND status = 'signing'",
-                args![now_ms, to_ms(effective), confirm_by, id],
-            )
-            .await?;
-        if changed == 0 {
-            return Err(not_signing());
-        }
+        tx.execute(
+            "UPDATE agreements SET sealed_at = $1, effective_at = $2, confirm_by = $3 WHERE id = $4",
+            args![now_ms, to_ms(effective), confirm_by, id],
+        )
+        .await?;
         let data = json!({ "agreement_id": id, "sealed_by": row.committee, "effective_at": rfc3339(to_ms(effective)), "confirm_by": rfc3339(confirm_by) });
         append_event_locked(&mut tx, row.case_id, now_ms, &viewer.username, "agreement_effective", &data).await?;
         tx.commit().await?;
