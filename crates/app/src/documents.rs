@@ -6,7 +6,7 @@ use std::sync::OnceLock;
 
 use domain::i18n::T;
 use domain::mediation::AgreementStatus;
-use domain::validation::Message;
+use domain::msg;
 use store::mediation::AgreementView;
 
 use crate::{App, AppError, Result};
@@ -25,10 +25,7 @@ impl Default for Documents {
 
 fn unavailable(why: String) -> AppError {
     tracing::error!(%why, "PDF rendering unavailable");
-    AppError::Unavailable {
-        code: "pdf_unavailable",
-        message: Message::new(format!("暂时无法生成 PDF：{why}"), format!("the PDF cannot be produced: {why}")),
-    }
+    AppError::Unavailable { code: "pdf_unavailable", message: msg!("documents.pdf_unavailable", why = why) }
 }
 
 impl Documents {

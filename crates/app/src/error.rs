@@ -12,23 +12,23 @@ pub enum AppError {
     #[error("{what} not found")]
     NotFound { what: &'static str },
     /// The policy refuses the viewer.
-    #[error("forbidden: {}", message.en)]
+    #[error("forbidden: {}", message.key)]
     Forbidden { message: Message },
     /// The request conflicts with the current state (a stale version, a step not allowed now).
-    #[error("conflict: {}", message.en)]
+    #[error("conflict: {}", message.key)]
     Conflict { code: &'static str, message: Message },
     /// Fields at fault, every one of them.
     #[error("invalid input")]
     Invalid(Vec<FieldError>),
     /// A body larger than the operation accepts.
-    #[error("too large: {}", message.en)]
+    #[error("too large: {}", message.key)]
     TooLarge { message: Message },
     #[error("wrong username or password")]
     BadCredentials,
     #[error("too many failed attempts; retry in {retry_after_secs} s")]
     TooManyAttempts { retry_after_secs: i64 },
     /// A part of the system is not available now (fonts for the PDF, the search index).
-    #[error("unavailable: {}", message.en)]
+    #[error("unavailable: {}", message.key)]
     Unavailable { code: &'static str, message: Message },
     /// Our fault: the database, the disk, a broken invariant. Logged where it is answered.
     #[error("internal error: {0}")]
@@ -43,8 +43,8 @@ impl AppError {
         AppError::Invalid(vec![error])
     }
 
-    pub fn conflict(code: &'static str, zh: impl Into<String>, en: impl Into<String>) -> Self {
-        AppError::Conflict { code, message: Message::new(zh, en) }
+    pub fn conflict(code: &'static str, message: Message) -> Self {
+        AppError::Conflict { code, message }
     }
 }
 

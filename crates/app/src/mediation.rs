@@ -5,7 +5,8 @@
 use base64::Engine;
 use domain::authz::{self, Permission};
 pub use domain::mediation::{AgreementInput, MediatorCandidate};
-use domain::validation::{Checker, FieldError, Message};
+use domain::msg;
+use domain::validation::{Checker, FieldError};
 use store::mediation::NewEvidence;
 pub use store::mediation::{
     AgreementParty, AgreementView, ConfirmationView, DeliveryView, EvidenceView, OutboxMessage, SigningView, TermView,
@@ -26,9 +27,7 @@ const COPIES_BATCH: i64 = 20;
 /// 413: an evidence file over [`EVIDENCE_MAX_BYTES`].
 pub fn evidence_too_large() -> AppError {
     let mb = EVIDENCE_MAX_BYTES / 1024 / 1024;
-    AppError::TooLarge {
-        message: Message::new(format!("证据文件超过 {mb} MB 的上限"), format!("the evidence file exceeds {mb} MB")),
-    }
+    AppError::TooLarge { message: msg!("evidence.too_large", mb = mb) }
 }
 
 impl App {
@@ -236,11 +235,7 @@ impl App {
     ) -> Result<SigningView> {
         let view = self.store.signing_view(token, self.now()).await?;
         if view.signed_at.is_some() {
-            return Err(AppError::conflict(
-                "already_signed",
-                "您已签署过该协议，不能重复签署",
-                "you have already signed this agreement",
-            ));
+            return Err(AppError::conflict("already_signed", msg!("agreement.already_signed")));
         }
         let mut c = Checker::default();
         let code = c.required_text("code", code, 12);
@@ -251,24 +246,20 @@ impl App {
 
     /// A handwritten signature sent as a PNG data URL, stored by its hash.
     fn signature_image(&self, data_url: Option<&str>) -> Result<String> {
-        let bad = |zh: &str, en: &str| {
-            AppError::field(FieldError::new("signature", "invalid_signature", Message::new(zh, en)))
-        };
+        let bad = |message| AppError::field(FieldError::new("signature", "invalid_signature", message));
         let data_url = data_url
             .map(str::trim)
             .filter(|s| !s.is_empty())
             .ok_or_else(|| AppError::field(FieldError::required("signature")))?;
-        let encoded = data_url
-            .strip_prefix("data:image/png;base64,")
-            .ok_or_else(|| bad("签名应为手写签名图片（PNG）", "signature must be a PNG data URL"))?;
+        let encoded =
+            data_url.strip_prefix("data:image/png;base64,").ok_or_else(|| bad(msg!("signature.not_a_data_url")))?;
         if encoded.len() > SIGNATURE_MAX_BYTES * 4 / 3 + 4 {
-            return Err(bad("签名图片过大", "the signature image is too large"));
+            return Err(bad(msg!("signature.too_large")));
         }
-        let bytes = base64::engine::general_purpose::STANDARD
-            .decode(encoded)
-            .map_err(|_| bad("签名图片无法读取", "the signature image cannot be read"))?;
+        let bytes =
+            base64::engine::general_purpose::STANDARD.decode(encoded).map_err(|_| bad(msg!("signature.unreadable")))?;
         if !bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
-            return Err(bad("签名应为 PNG 图片", "the signature must be a PNG image"));
+            return Err(bad(msg!("signature.not_png")));
         }
         Ok(self.blobs.put(&bytes)?)
     }
@@ -290,10 +281,7 @@ impl App {
             return Err(AppError::field(FieldError::new(
                 "content_type",
                 "forbidden_type",
-                Message::new(
-                    format!("不接受此类文件（{content_type}），可上传：{}", accepted.join("、")),
-                    format!("files of type {content_type:?} are not accepted; accepted: {}", accepted.join(", ")),
-                ),
+                msg!("evidence.type_refused", content_type = content_type, accepted = accepted.join(", ")),
             )));
         };
         if bytes.len() > EVIDENCE_MAX_BYTES {
@@ -303,7 +291,7 @@ impl App {
             return Err(AppError::field(FieldError::new(
                 "content_type",
                 "content_mismatch",
-                Message::new("文件内容与声明的类型不符", "the file's content does not match its declared type"),
+                msg!("evidence.content_mismatch"),
             )));
         }
         let name = name.map(str::trim).filter(|n| !n.is_empty()).unwrap_or("evidence");

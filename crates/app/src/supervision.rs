@@ -3,15 +3,28 @@
 
 use domain::authz::{self, Permission, Resource};
 use domain::clocks::NoticeKind;
-use domain::validation::Lang;
+use domain::i18n::{T, UiLang};
 pub use store::supervision::{DeadlineView, NoticeCount, NoticeFilter, NoticeView, SweepReport};
 
 use crate::{App, Result, Viewer};
 
 impl App {
     /// The case's clocks with their due times and how each was reckoned, in `lang`.
-    pub async fn case_deadlines(&self, viewer: &Viewer, case_id: i64, lang: Lang) -> Result<Vec<DeadlineView>> {
-        Ok(self.store.case_deadlines(viewer, case_id, lang, self.now()).await?)
+    pub async fn case_deadlines(&self, viewer: &Viewer, case_id: i64, lang: UiLang) -> Result<Vec<DeadlineView>> {
+        let time = |t: chrono::DateTime<chrono::Utc>| store::rfc3339(store::to_ms(t));
+        let deadlines = self.store.case_deadlines(viewer, case_id, self.now()).await?;
+        Ok(deadlines
+            .into_iter()
+            .map(|d| DeadlineView {
+                clock: d.clock,
+                started_at: d.started_at.map(time),
+                due_at: d.due_at.map(time),
+                stopped_at: d.stopped_at.map(time),
+                state: d.state,
+                provisional: d.provisional,
+                explanation: T { lang }.msg(&d.explanation),
+            })
+            .collect())
     }
 
     pub async fn notices(&self, viewer: &Viewer, filter: &NoticeFilter) -> Result<Vec<NoticeView>> {

@@ -7,8 +7,9 @@
 //! (a case outside the scope is "not found"); this module answers what a viewer may *do* with
 //! what they see.
 
+use crate::msg;
 use crate::org::{self, Role};
-use crate::validation::Message;
+use crate::validation::{Arg, Message};
 
 /// The signed-in user a request acts for: who they are, their role and unit, and what they
 /// may see (the data scope the store applies to every read).
@@ -73,25 +74,27 @@ impl Permission {
         Permission::OrganisationManage,
     ];
 
-    fn zh(self) -> &'static str {
-        match self {
-            Permission::CaseRegister => "登记案件",
-            Permission::PersonalDataReveal => "查看完整个人信息",
-            Permission::Mediate => "办理调解",
-            Permission::AgreementMediatorSign => "作为调解员签名",
-            Permission::ConfirmationRule => "作出司法确认裁定",
-            Permission::MediatorChoose => "指定调解员",
-            Permission::NoticeIssue => "签发提醒函、预警单和督办令",
-            Permission::NoticeReply => "签收和回复督办文书",
-            Permission::SweepRun => "执行督办扫描",
-            Permission::OutboxRead => "查看短信发件箱",
-            Permission::CalendarManage => "维护日历和时限",
-            Permission::TriageManage => "维护分流规则和事项清单",
-            Permission::TriageExampleAdd => "补充分类样本",
-            Permission::OrganisationManage => "维护区划、单位和用户",
-        }
+    /// The permission as words (a catalogue key: "登记案件" / "register cases").
+    pub fn message(self) -> Message {
+        Message::new(match self {
+            Permission::CaseRegister => "permission.case_register",
+            Permission::PersonalDataReveal => "permission.personal_data_reveal",
+            Permission::Mediate => "permission.mediate",
+            Permission::AgreementMediatorSign => "permission.agreement_mediator_sign",
+            Permission::ConfirmationRule => "permission.confirmation_rule",
+            Permission::MediatorChoose => "permission.mediator_choose",
+            Permission::NoticeIssue => "permission.notice_issue",
+            Permission::NoticeReply => "permission.notice_reply",
+            Permission::SweepRun => "permission.sweep_run",
+            Permission::OutboxRead => "permission.outbox_read",
+            Permission::CalendarManage => "permission.calendar_manage",
+            Permission::TriageManage => "permission.triage_manage",
+            Permission::TriageExampleAdd => "permission.triage_example_add",
+            Permission::OrganisationManage => "permission.organisation_manage",
+        })
     }
 
+    /// For logs and `Display`: English words.
     fn en(self) -> &'static str {
         match self {
             Permission::CaseRegister => "register cases",
@@ -208,14 +211,13 @@ pub enum Denial {
 
 impl Denial {
     pub fn message(&self) -> Message {
-        let zh = match *self {
+        match *self {
             Denial::Role { role, permission } => {
-                format!("{}无权{}", crate::i18n::label("role", role.as_str()), permission.zh())
+                msg!("denied.role", role = Arg::code("role", role.as_str()), permission = permission.message())
             }
-            Denial::NotHandling { permission } => format!("只有承办此案的单位可以{}", permission.zh()),
-            Denial::NotAddressed { permission } => format!("只有收文单位可以{}", permission.zh()),
-        };
-        Message::new(zh, self.to_string())
+            Denial::NotHandling { permission } => msg!("denied.not_handling", permission = permission.message()),
+            Denial::NotAddressed { permission } => msg!("denied.not_addressed", permission = permission.message()),
+        }
     }
 }
 
@@ -256,6 +258,7 @@ pub fn may_at_all(role: Role, permission: Permission) -> Result<(), Denial> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::i18n::{T, UiLang};
 
     const RESOURCES: [Resource; 4] =
         [Resource::ANY, Resource::HANDLED, Resource::ADDRESSED, Resource { handling: true, addressed: true }];
@@ -289,7 +292,10 @@ mod tests {
                     let decided = may(role, permission, resource);
                     assert_eq!(decided.is_ok(), expected, "{role} {permission:?} {resource:?}");
                     if let Err(denial) = decided {
-                        assert!(!denial.message().zh.is_empty() && !denial.message().en.is_empty());
+                        for lang in UiLang::ALL {
+                            let text = T { lang }.msg(&denial.message());
+                            assert!(!text.is_empty() && !text.contains("permission."), "{text}");
+                        }
                     }
                 }
             }
@@ -320,9 +326,9 @@ mod tests {
     #[test]
     fn denials_say_who_and_what() {
         let denial = may(Role::Intake, P::Mediate, Resource::ANY).unwrap_err();
-        assert_eq!(denial.message().zh, "窗口受理员无权办理调解");
+        assert_eq!(T::default().msg(&denial.message()), "窗口受理员无权办理调解");
         let denial = may(Role::Mediator, P::Mediate, Resource::ANY).unwrap_err();
         assert_eq!(denial, Denial::NotHandling { permission: P::Mediate });
-        assert_eq!(denial.message().zh, "只有承办此案的单位可以办理调解");
+        assert_eq!(T::default().msg(&denial.message()), "只有承办此案的单位可以办理调解");
     }
 }

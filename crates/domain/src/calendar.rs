@@ -12,7 +12,8 @@ use chrono::{Datelike, Duration, NaiveDate, Weekday};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::validation::{FieldError, Message};
+use crate::msg;
+use crate::validation::{Arg, FieldError, Message};
 
 /// One year's calendar as the State Council notice gives it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -44,24 +45,13 @@ impl YearCalendar {
     pub fn validate(&self) -> Result<(), Vec<FieldError>> {
         let mut errors = Vec::new();
         if !(2000..=2100).contains(&self.year) {
-            errors.push(FieldError::new(
-                "year",
-                "out_of_range",
-                Message::new("year 应在 2000 到 2100 之间", "year must lie between 2000 and 2100"),
-            ));
+            errors.push(FieldError::new("year", "out_of_range", msg!("field.between", min = 2000, max = 2100)));
         }
         let near = |d: NaiveDate| (self.year - 1..=self.year + 1).contains(&d.year());
         for (i, h) in self.holidays.iter().enumerate() {
             let field = |name: &str| format!("holidays[{i}].{name}");
             if h.name.trim().is_empty() || h.name.chars().count() > 50 {
-                errors.push(FieldError::new(
-                    field("name"),
-                    "required",
-                    Message::new(
-                        format!("{} 为必填项（不超过 50 字）", field("name")),
-                        format!("{} is required (at most 50 characters)", field("name")),
-                    ),
-                ));
+                errors.push(FieldError::new(field("name"), "required", msg!("holiday.name_required", max = 50)));
             }
             let [first, last] = h.rest;
             if first > last
@@ -70,14 +60,7 @@ impl YearCalendar {
                 || !near(last)
                 || (first.year() != self.year && last.year() != self.year)
             {
-                errors.push(FieldError::new(
-                    field("rest"),
-                    "invalid_range",
-                    Message::new(
-                        format!("{} 应为本年度内不超过 16 天的起止日期", field("rest")),
-                        format!("{} must be a first and last day in this year, at most 16 days apart", field("rest")),
-                    ),
-                ));
+                errors.push(FieldError::new(field("rest"), "invalid_range", msg!("holiday.rest_invalid", days = 16)));
             }
             for (j, w) in h.work.iter().enumerate() {
                 let inside = self.holidays.iter().any(|o| (o.rest[0]..=o.rest[1]).contains(w));
@@ -85,10 +68,7 @@ impl YearCalendar {
                     errors.push(FieldError::new(
                         format!("holidays[{i}].work[{j}]"),
                         "invalid_work_day",
-                        Message::new(
-                            format!("调休上班日 {w} 不能在放假期间或其他年份"),
-                            format!("the adjusted working day {w} cannot be a rest day or lie in another year"),
-                        ),
+                        msg!("holiday.work_day_invalid", day = *w),
                     ));
                 }
             }
@@ -203,11 +183,7 @@ impl Calendar {
                 counted += 1;
             }
         }
-        let (zh, en) = (
-            format!("{n} 个工作日，自 {from} 起算（当日不计）"),
-            format!("{n} working days after {from} (the start day not counted)"),
-        );
-        notes.finish(day, zh, en)
+        notes.finish(day, vec![msg!("deadline.working_days", n = n, from = from)])
     }
 
     /// How many working days lie after `from` up to and including `to` (0 when `to` is not
@@ -243,17 +219,11 @@ impl Calendar {
             }
             moved = Some(last);
         }
-        let (mut zh, mut en) = (
-            format!("{n} 日，自 {from} 起算（当日不计）"),
-            format!("{n} days after {from} (the start day not counted)"),
-        );
+        let mut parts = vec![msg!("deadline.days", n = n, from = from)];
         if let Some(last) = moved {
-            zh.push_str(&format!("；期满日 {last} 为休息日，顺延至 {end}（民法典第二百零三条）"));
-            en.push_str(&format!(
-                "; the last day {last} is a rest day, so the period ends on {end} (Civil Code art. 203)"
-            ));
+            parts.push(msg!("deadline.moved_past_rest", last = last, end = end));
         }
-        notes.finish(end, zh, en)
+        notes.finish(end, parts)
     }
 }
 
@@ -284,30 +254,25 @@ impl Notes {
         }
     }
 
-    fn finish(self, date: NaiveDate, mut zh: String, mut en: String) -> Reckoning {
+    /// The reckoning, explained: `parts` (how it was counted) and then what it passed over.
+    fn finish(self, date: NaiveDate, mut parts: Vec<Message>) -> Reckoning {
         let short = |d: &NaiveDate| d.format("%m-%d").to_string();
         for (name, first, last) in &self.holidays {
             let span = if first == last { short(first) } else { format!("{}…{}", short(first), short(last)) };
-            zh.push_str(&format!("；{span} {name}放假"));
-            en.push_str(&format!("; {span} {name} holiday"));
+            parts.push(msg!("deadline.holiday", span = span, name = name));
         }
         for day in &self.adjusted {
-            zh.push_str(&format!("；{} 调休上班", short(day)));
-            en.push_str(&format!("; {} adjusted working day", short(day)));
+            parts.push(msg!("deadline.adjusted_working_day", day = short(day)));
         }
         if !self.missing_years.is_empty() {
             let years: Vec<String> = self.missing_years.iter().map(i32::to_string).collect();
-            zh.push_str(&format!("；注意：{} 年的节假日安排尚未载入，仅按周末计算，结果为暂定", years.join("、")));
-            en.push_str(&format!(
-                "; warning: no official calendar is loaded for {}, only weekends were counted: provisional",
-                years.join(", ")
-            ));
+            parts.push(msg!("deadline.calendar_missing", years = years.join(", ")));
         }
         Reckoning {
             date,
             provisional: !self.missing_years.is_empty(),
             missing_years: self.missing_years,
-            explanation: Message::new(zh, en),
+            explanation: msg!("deadline.explained", parts = Arg::List(parts)),
         }
     }
 }
@@ -327,6 +292,7 @@ pub fn shipped_years() -> Vec<YearCalendar> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::i18n::{T, UiLang};
     use proptest::prelude::*;
 
     fn d(s: &str) -> NaiveDate {
@@ -396,14 +362,15 @@ mod tests {
         let r = c.add_working_days(d("2025-09-26"), 5);
         assert_eq!(r.date, d("2025-10-10"));
         assert!(!r.provisional);
-        assert!(r.explanation.zh.contains("10-01…10-08 国庆节、中秋节放假"), "{}", r.explanation.zh);
-        assert!(r.explanation.zh.contains("09-28 调休上班"));
+        let zh = T::default().msg(&r.explanation);
+        assert!(zh.contains("10-01…10-08 国庆节、中秋节放假"), "{zh}");
+        assert!(zh.contains("09-28 调休上班"));
         assert_eq!(c.add_days(d("2025-09-20"), 15).date, d("2025-10-09"));
         assert_eq!(c.add_days(d("2026-01-30"), 15).date, d("2026-02-14"));
         let r = c.add_working_days(d("2026-09-30"), 5);
         assert_eq!(r.date, d("2026-10-13"));
         assert_eq!(
-            r.explanation.en,
+            T { lang: UiLang::En }.msg(&r.explanation),
             "5 working days after 2026-09-30 (the start day not counted); 10-01…10-07 国庆节 holiday; 10-10 adjusted working day"
         );
     }
@@ -420,7 +387,7 @@ mod tests {
         let r = calendar().add_working_days(d("2026-12-28"), 10);
         assert!(r.provisional);
         assert_eq!(r.missing_years, [2027]);
-        assert!(r.explanation.zh.contains("2027 年的节假日安排尚未载入"));
+        assert!(T::default().msg(&r.explanation).contains("2027 年的节假日安排尚未载入"));
         assert!(!calendar().day(d("2027-03-01")).official);
     }
 

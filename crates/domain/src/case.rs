@@ -7,6 +7,7 @@ use utoipa::ToSchema;
 
 use crate::contact::{Money, Phone};
 use crate::identity::{CreditCode, IdNumber};
+use crate::msg;
 use crate::org::{RegionCode, coded_enum};
 use crate::validation::{Checker, FieldError, Message};
 
@@ -228,10 +229,7 @@ impl CaseRegistration {
             c.push(FieldError::new(
                 "people_count",
                 "out_of_range",
-                Message::new(
-                    format!("people_count 必须在 1 到 {} 之间", limits::PEOPLE),
-                    format!("people_count must be between 1 and {}", limits::PEOPLE),
-                ),
+                msg!("field.between", min = 1, max = limits::PEOPLE),
             ));
         }
         let occurred_at = self
@@ -247,10 +245,7 @@ impl CaseRegistration {
                 FieldError::new(
                     "location.region_code",
                     "invalid_region_code",
-                    Message::new(
-                        format!("location.region_code 不是有效的行政区划代码（6 位或 12 位）: {e}"),
-                        format!("location.region_code is not a valid division code: {e}"),
-                    ),
+                    msg!("region_code.invalid", reason = e.message()),
                 )
             }))
         });
@@ -261,14 +256,7 @@ impl CaseRegistration {
             }
             (None, None) => None,
             _ => {
-                c.push(FieldError::new(
-                    "location.lat",
-                    "invalid_point",
-                    Message::new(
-                        "location.lat 与 location.lng 须同时给出，纬度在 -90 到 90、经度在 -180 到 180 之间",
-                        "give location.lat and location.lng together, latitude within ±90 and longitude within ±180",
-                    ),
-                ));
+                c.push(FieldError::new("location.lat", "invalid_point", msg!("location.point_invalid")));
                 None
             }
         };
@@ -277,21 +265,10 @@ impl CaseRegistration {
         let inputs = self.parties.unwrap_or_default();
         let channel_needs_parties = !matches!(channel, Some(Channel::Grid | Channel::Screening));
         if inputs.is_empty() && channel.is_some() && channel_needs_parties {
-            c.push(FieldError::new(
-                "parties",
-                "required",
-                Message::new("parties 至少需要一名当事人", "parties must name at least one party"),
-            ));
+            c.push(FieldError::new("parties", "required", msg!("parties.required")));
         }
         if inputs.len() > limits::PARTIES {
-            c.push(FieldError::new(
-                "parties",
-                "too_many",
-                Message::new(
-                    format!("parties 最多 {} 名", limits::PARTIES),
-                    format!("parties may list at most {}", limits::PARTIES),
-                ),
-            ));
+            c.push(FieldError::new("parties", "too_many", msg!("parties.too_many", max = limits::PARTIES)));
         }
         let today = now.with_timezone(&crate::china_time()).date_naive();
         let parties: Vec<Option<NewParty>> =
@@ -327,98 +304,72 @@ fn validate_party(c: &mut Checker, index: usize, p: PartyInput, today: NaiveDate
     let present = |v: &Option<String>| v.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned);
     let id_number = present(&p.id_number).and_then(|s| {
         if kind == PartyKind::Organization {
-            c.push(wrong_kind(&f("id_number"), "组织当事人请填写 credit_code", "organizations give a credit_code"));
+            c.push(wrong_kind(&f("id_number"), msg!("party.organization_needs_credit_code")));
             return None;
         }
         c.check(IdNumber::parse(&s, today).map_err(|e| {
             FieldError::new(
                 f("id_number"),
                 "invalid_id_number",
-                Message::new(
-                    format!("{} 不是有效的公民身份号码: {}", f("id_number"), id_number_reason_zh(e)),
-                    format!("{} is not a valid ID number: {e}", f("id_number")),
-                ),
+                msg!("party.id_number_invalid", reason = id_number_reason(e)),
             )
         }))
     });
     let credit_code = present(&p.credit_code).and_then(|s| {
         if kind == PartyKind::Person {
-            c.push(wrong_kind(&f("credit_code"), "自然人当事人请填写 id_number", "persons give an id_number"));
+            c.push(wrong_kind(&f("credit_code"), msg!("party.person_needs_id_number")));
             return None;
         }
         c.check(CreditCode::parse(&s).map_err(|e| {
             FieldError::new(
                 f("credit_code"),
                 "invalid_credit_code",
-                Message::new(
-                    format!("{} 不是有效的统一社会信用代码: {}", f("credit_code"), credit_code_reason_zh(e)),
-                    format!("{} is not a valid unified social credit code: {e}", f("credit_code")),
-                ),
+                msg!("party.credit_code_invalid", reason = credit_code_reason(e)),
             )
         }))
     });
     let phone = present(&p.phone).and_then(|s| {
-        c.check(Phone::parse(&s).map_err(|_| {
-            FieldError::new(
-                f("phone"),
-                "invalid_phone",
-                Message::new(
-                    format!("{} 不是有效的电话号码（手机号为 1 开头的 11 位数字）", f("phone")),
-                    format!(
-                        "{} is not a valid phone number (a mobile number has 11 digits starting 13–19)",
-                        f("phone")
-                    ),
-                ),
-            )
-        }))
+        c.check(Phone::parse(&s).map_err(|_| FieldError::new(f("phone"), "invalid_phone", msg!("party.phone_invalid"))))
     });
     let address = c.optional_text(&f("address"), p.address.as_deref(), limits::ADDRESS);
     Some(NewParty { role: role?, kind, name: name?, id_number, credit_code, phone, address })
 }
 
-fn wrong_kind(field: &str, zh: &str, en: &str) -> FieldError {
-    FieldError::new(field, "wrong_party_kind", Message::new(format!("{field}: {zh}"), format!("{field}: {en}")))
+fn wrong_kind(field: &str, message: Message) -> FieldError {
+    FieldError::new(field, "wrong_party_kind", message)
 }
 
-fn id_number_reason_zh(e: crate::identity::IdNumberError) -> &'static str {
+fn id_number_reason(e: crate::identity::IdNumberError) -> Message {
     use crate::identity::IdNumberError::*;
     match e {
-        Length => "应为 18 位（或旧版 15 位）",
-        Characters => "前 17 位应为数字，最后一位为数字或 X",
-        Province => "前两位不是省级行政区划代码",
-        BirthDate => "出生日期无效或晚于今天",
-        CheckCharacter => "校验码不符",
+        Length => msg!("id_number.length"),
+        Characters => msg!("id_number.characters"),
+        Province => msg!("id_number.province"),
+        BirthDate => msg!("id_number.birth_date"),
+        CheckCharacter => msg!("id_number.checksum"),
     }
 }
 
-fn credit_code_reason_zh(e: crate::identity::CreditCodeError) -> &'static str {
+fn credit_code_reason(e: crate::identity::CreditCodeError) -> Message {
     use crate::identity::CreditCodeError::*;
     match e {
-        Length => "应为 18 位",
-        Characters => "含有不允许的字符（不使用 I、O、S、V、Z）",
-        AreaCode => "第 3 至 8 位应为登记管理机关行政区划码",
-        CheckCharacter => "校验码不符",
+        Length => msg!("credit_code.length"),
+        Characters => msg!("credit_code.characters"),
+        AreaCode => msg!("credit_code.area_code"),
+        CheckCharacter => msg!("credit_code.checksum"),
     }
 }
 
 fn parse_amount(value: &serde_json::Value) -> Result<Money, FieldError> {
-    let fault = |zh: String, en: String| FieldError::new("amount", "invalid_amount", Message::new(zh, en));
+    let fault = |message| FieldError::new("amount", "invalid_amount", message);
     let text = match value {
         serde_json::Value::String(s) => s.clone(),
         serde_json::Value::Number(n) if n.is_u64() || n.is_i64() => n.to_string(),
         _ => {
-            return Err(fault(
-                "amount 应为字符串形式的金额，如 \"22800.00\"".into(),
-                "amount must be a decimal string such as \"22800.00\"".into(),
-            ));
+            return Err(fault(msg!("amount.not_text")));
         }
     };
-    Money::parse(&text).map_err(|e| {
-        fault(
-            format!("amount 无效：应为不超过两位小数的非负金额（元），如 \"22800.00\"（{e}）"),
-            format!("amount is invalid: {e}"),
-        )
-    })
+    Money::parse(&text).map_err(|e| fault(msg!("amount.invalid", reason = e.message())))
 }
 
 /// An id sent as a number or a string of digits.
@@ -428,32 +379,14 @@ pub fn parse_id(field: &str, value: &serde_json::Value) -> Result<i64, FieldErro
         serde_json::Value::String(s) => s.trim().parse().ok(),
         _ => None,
     };
-    parsed.filter(|id| *id > 0).ok_or_else(|| {
-        FieldError::new(
-            field,
-            "invalid_id",
-            Message::new(format!("{field} 应为正整数编号"), format!("{field} must be a positive integer id")),
-        )
-    })
+    parsed.filter(|id| *id > 0).ok_or_else(|| FieldError::new(field, "invalid_id", msg!("field.not_an_id")))
 }
 
 fn parse_occurred_at(text: &str, now: DateTime<Utc>) -> Result<DateTime<FixedOffset>, FieldError> {
-    let at = DateTime::parse_from_rfc3339(text).map_err(|_| {
-        FieldError::new(
-            "occurred_at",
-            "invalid_time",
-            Message::new(
-                "occurred_at 应为 RFC 3339 时间，如 2026-10-10T09:00:00+08:00",
-                "occurred_at must be an RFC 3339 time such as 2026-10-10T09:00:00+08:00",
-            ),
-        )
-    })?;
+    let at = DateTime::parse_from_rfc3339(text)
+        .map_err(|_| FieldError::new("occurred_at", "invalid_time", msg!("field.not_a_time")))?;
     if at.with_timezone(&Utc) > now + CLOCK_SKEW {
-        return Err(FieldError::new(
-            "occurred_at",
-            "in_future",
-            Message::new("occurred_at 不能晚于当前时间", "occurred_at cannot lie in the future"),
-        ));
+        return Err(FieldError::new("occurred_at", "in_future", msg!("field.in_future")));
     }
     Ok(at)
 }

@@ -17,6 +17,7 @@ use utoipa::ToSchema;
 use crate::calendar::Calendar;
 use crate::case::{Category, Channel, Risk, Status};
 use crate::china_time;
+use crate::msg;
 use crate::org::coded_enum;
 use crate::validation::{FieldError, Message};
 
@@ -95,14 +96,7 @@ impl ClockPolicy {
         let mut errors = Vec::new();
         let mut check = |field: &str, value: i64, min: i64, max: i64| {
             if !(min..=max).contains(&value) {
-                errors.push(FieldError::new(
-                    field,
-                    "out_of_range",
-                    Message::new(
-                        format!("{field} 必须在 {min} 到 {max} 之间"),
-                        format!("{field} must lie between {min} and {max}"),
-                    ),
-                ));
+                errors.push(FieldError::new(field, "out_of_range", msg!("field.between", min = min, max = max)));
             }
         };
         check("respond_minutes", self.respond_minutes, 1, 7 * 24 * 60);
@@ -220,10 +214,7 @@ pub fn deadlines(facts: &ClockFacts, policy: &ClockPolicy, calendar: &Calendar, 
         Some(respond_due),
         facts.contacted_at,
         open,
-        Message::new(
-            format!("登记后 {} 分钟内响应联系", policy.respond_minutes),
-            format!("contact within {} minutes of registration", policy.respond_minutes),
-        ),
+        msg!("clock.respond", minutes = policy.respond_minutes),
         false,
         now,
     );
@@ -234,10 +225,7 @@ pub fn deadlines(facts: &ClockFacts, policy: &ClockPolicy, calendar: &Calendar, 
         Some(dispatch_due),
         facts.first_dispatched_at.or(facts.rejected_at),
         matches!(facts.status, Registered | Accepted) && facts.first_dispatched_at.is_none(),
-        Message::new(
-            format!("登记后 {} 小时内分类交办", policy.dispatch_hours),
-            format!("classify and dispatch within {} hours of registration", policy.dispatch_hours),
-        ),
+        msg!("clock.dispatch", hours = policy.dispatch_hours),
         false,
         now,
     );
@@ -245,15 +233,16 @@ pub fn deadlines(facts: &ClockFacts, policy: &ClockPolicy, calendar: &Calendar, 
         Some(start) => {
             let days = policy.conclude_working_days + facts.extension_days;
             let r = calendar.add_working_days(china_date(start), days as u32);
-            let mut explanation = r.explanation.clone();
-            if facts.extension_days > 0 {
-                explanation.zh =
-                    format!("交办后 {} 个工作日（含延期 {} 个工作日）：{}", days, facts.extension_days, explanation.zh);
-                explanation.en = format!(
-                    "{} working days after dispatch (including an extension of {}): {}",
-                    days, facts.extension_days, explanation.en
-                );
-            }
+            let explanation = if facts.extension_days > 0 {
+                msg!(
+                    "clock.conclude_extended",
+                    days = days,
+                    extension = facts.extension_days,
+                    reckoning = r.explanation.clone()
+                )
+            } else {
+                r.explanation.clone()
+            };
             clock(
                 ClockKind::Conclude,
                 Some(start),
@@ -265,7 +254,7 @@ pub fn deadlines(facts: &ClockFacts, policy: &ClockPolicy, calendar: &Calendar, 
                 now,
             )
         }
-        None => not_started(ClockKind::Conclude, "交办后开始计时", "starts at dispatch"),
+        None => not_started(ClockKind::Conclude, msg!("clock.starts_at_dispatch")),
     };
     let follow_up = match facts.concluded_at {
         Some(start) => {
@@ -281,7 +270,7 @@ pub fn deadlines(facts: &ClockFacts, policy: &ClockPolicy, calendar: &Calendar, 
                 now,
             )
         }
-        None => not_started(ClockKind::FollowUp, "办结后开始计时", "starts at conclusion"),
+        None => not_started(ClockKind::FollowUp, msg!("clock.starts_at_conclusion")),
     };
     vec![respond, dispatch, conclude, follow_up]
 }
@@ -317,7 +306,7 @@ fn clock(
     Deadline { clock: kind, started_at, due_at, stopped_at, state, provisional, explanation }
 }
 
-fn not_started(kind: ClockKind, zh: &str, en: &str) -> Deadline {
+fn not_started(kind: ClockKind, explanation: Message) -> Deadline {
     Deadline {
         clock: kind,
         started_at: None,
@@ -325,7 +314,7 @@ fn not_started(kind: ClockKind, zh: &str, en: &str) -> Deadline {
         stopped_at: None,
         state: ClockState::NotStarted,
         provisional: false,
-        explanation: Message::new(zh, en),
+        explanation,
     }
 }
 
@@ -408,6 +397,7 @@ pub fn notices_due(
 mod tests {
     use super::*;
     use crate::calendar::shipped_years;
+    use crate::i18n::T;
 
     fn at(s: &str) -> DateTime<Utc> {
         DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
@@ -456,12 +446,13 @@ mod tests {
         assert_eq!(d[0].state, ClockState::Met);
         assert_eq!(d[1].state, ClockState::Met);
         assert_eq!(d[2].due_at, Some(at("2026-10-13T23:59:59+08:00")));
-        assert!(d[2].explanation.zh.contains("10-01…10-07 国庆节放假"), "{}", d[2].explanation.zh);
-        assert!(d[2].explanation.zh.contains("10-10 调休上班"));
+        let zh = T::default().msg(&d[2].explanation);
+        assert!(zh.contains("10-01…10-07 国庆节放假"), "{zh}");
+        assert!(zh.contains("10-10 调休上班"));
         f.extension_days = 3;
         let d = deadlines(&f, &ClockPolicy::default(), &calendar(), at("2026-10-09T10:00:00+08:00"));
         assert_eq!(d[2].due_at, Some(at("2026-10-16T23:59:59+08:00")));
-        assert!(d[2].explanation.zh.contains("含延期 3 个工作日"));
+        assert!(T::default().msg(&d[2].explanation).contains("含延期 3 个工作日"));
     }
 
     #[test]

@@ -69,6 +69,16 @@ pub enum MoneyError {
     TooLarge,
 }
 
+impl MoneyError {
+    pub fn message(self) -> crate::validation::Message {
+        match self {
+            MoneyError::Format => crate::msg!("amount.format"),
+            MoneyError::Negative => crate::msg!("amount.negative"),
+            MoneyError::TooLarge => crate::msg!("amount.too_large"),
+        }
+    }
+}
+
 /// The largest amount accepted: one trillion yuan, far beyond any dispute.
 const MAX_FEN: i64 = 100_000_000_000_000;
 

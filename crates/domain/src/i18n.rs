@@ -1,18 +1,24 @@
 //! The message catalogue: Simplified Chinese first, Traditional Chinese and English.
 //!
-//! Every phrase is written in Simplified Chinese and passed through [`T::s`]; the phrase is
-//! its own key in `i18n/ui.tsv` (columns: Simplified, Traditional, English). Codes (statuses,
-//! categories, party roles …) are looked up as `kind.code` in `i18n/codes.tsv`, the one place
-//! their labels are written (the UI, the agreement's PDF). Text that comes from elsewhere
-//! (validation messages) is converted to Traditional character by character with
-//! `i18n/s2t.tsv`. Both tables were generated with OpenCC (see `i18n/README.md`). The tables
-//! are compiled in: reading them is no I/O.
+//! - **Messages** (errors, field errors, refusals, explanations): the domain, the store and the
+//!   use cases return a [`Message`] — a key and its parameters — and `i18n/messages.tsv` holds
+//!   each key's text in zh-CN, zh-TW and English, with `{name}` for a parameter. Field paths
+//!   (`parties[0].id_number`) are shown as words through the `field.*` keys.
+//! - **Phrases of the UI's templates** are written in Simplified Chinese and passed through
+//!   [`T::s`]; the phrase is its own key in `i18n/ui.tsv` (Simplified, Traditional, English).
+//! - **Codes** (statuses, categories, party roles …) are looked up as `kind.code` in
+//!   `i18n/codes.tsv`, the one place their labels are written (the UI, the agreement's PDF).
+//!
+//! Text that comes from elsewhere (a person's own words) is converted to Traditional character
+//! by character with `i18n/s2t.tsv`. The Traditional columns were generated with OpenCC (see
+//! `i18n/README.md`). The tables are compiled in: reading them is no I/O. Unit tests fail when
+//! a key lacks a language or a language's text lacks a parameter the others name.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::LazyLock;
 
-use crate::validation::{Lang, Message};
+use crate::validation::{Arg, FieldError, FieldErrorView, Message};
 
 /// A language Fengqiao speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -61,14 +67,6 @@ impl UiLang {
             .filter_map(|part| Self::parse(part.split(';').next().unwrap_or_default()))
             .next()
             .unwrap_or_default()
-    }
-
-    /// The language the domain's messages are written in for this UI language.
-    pub fn domain(self) -> Lang {
-        match self {
-            UiLang::En => Lang::En,
-            UiLang::Hans | UiLang::Hant => Lang::Zh,
-        }
     }
 }
 
@@ -140,14 +138,102 @@ impl T {
         self.s(hans).into_owned()
     }
 
-    /// A message from the domain or the store, in this language.
+    /// A message of the catalogue, in this language, its parameters filled in (in English the
+    /// first letter capitalised, as a sentence).
     pub fn msg(&self, message: &Message) -> String {
-        let text = message.in_lang(self.lang.domain());
-        match self.lang {
-            UiLang::Hant => to_traditional(text),
-            _ => text.to_owned(),
+        let text = self.render(message);
+        let mut chars = text.chars();
+        match (self.lang, chars.next()) {
+            (UiLang::En, Some(first)) if first.is_lowercase() => first.to_uppercase().chain(chars).collect(),
+            _ => text,
         }
     }
+
+    fn render(&self, message: &Message) -> String {
+        let Some(texts) = MESSAGES.get(message.key) else { return message.key.to_owned() };
+        let template = match self.lang {
+            UiLang::Hans => texts[0],
+            UiLang::Hant => texts[1],
+            UiLang::En => texts[2],
+        };
+        let mut out = String::with_capacity(template.len() + 16);
+        let mut rest = template;
+        while let Some(open) = rest.find('{') {
+            out.push_str(&rest[..open]);
+            let Some(close) = rest[open..].find('}') else { break };
+            let name = &rest[open + 1..open + close];
+            match message.arg(name) {
+                Some(arg) => out.push_str(&self.arg(arg)),
+                None => out.push_str(&rest[open..=open + close]),
+            }
+            rest = &rest[open + close + 1..];
+        }
+        out.push_str(rest);
+        out
+    }
+
+    fn arg(&self, arg: &Arg) -> String {
+        match arg {
+            Arg::Text(text) => text.clone(),
+            Arg::Field(path) => self.field(path),
+            Arg::Code(kind, code) => self.code(kind, code),
+            Arg::Message(message) => self.render(message),
+            Arg::List(messages) => {
+                let separator = if self.lang == UiLang::En { "; " } else { "；" };
+                messages.iter().map(|m| self.render(m)).collect::<Vec<_>>().join(separator)
+            }
+        }
+    }
+
+    /// A field path in words: `parties[0].id_number` → "第 1 位当事人的公民身份号码" / "ID number of
+    /// party 1". A segment the catalogue does not name is shown as it is.
+    pub fn field(&self, path: &str) -> String {
+        let words: Vec<String> = path
+            .split('.')
+            .map(|segment| match segment.split_once('[') {
+                Some((name, index)) => {
+                    let n = index.trim_end_matches(']').parse::<usize>().map_or(0, |i| i + 1);
+                    self.field_word(&format!("{name}[]"), name).replace("{n}", &n.to_string())
+                }
+                None => self.field_word(segment, segment),
+            })
+            .collect();
+        match self.lang {
+            UiLang::En => words.into_iter().rev().collect::<Vec<_>>().join(" of "),
+            UiLang::Hans | UiLang::Hant => words.join("的"),
+        }
+    }
+
+    fn field_word(&self, key: &str, fallback: &str) -> String {
+        let Some(texts) = MESSAGES.get(format!("field.{key}").as_str()) else { return fallback.to_owned() };
+        match self.lang {
+            UiLang::Hans => texts[0].to_owned(),
+            UiLang::Hant => texts[1].to_owned(),
+            UiLang::En => texts[2].to_owned(),
+        }
+    }
+
+    /// A field error as the API returns it: the path for programs, the message in words.
+    pub fn field_error(&self, error: &FieldError) -> FieldErrorView {
+        FieldErrorView { field: error.field.clone(), code: error.code.to_owned(), message: self.msg(&error.message()) }
+    }
+}
+
+/// `key` → its text in zh-CN, zh-TW and English.
+static MESSAGES: LazyLock<HashMap<&'static str, [&'static str; 3]>> = LazyLock::new(|| {
+    include_str!("../i18n/messages.tsv")
+        .lines()
+        .filter(|line| !line.is_empty() && !line.starts_with('#'))
+        .filter_map(|line| {
+            let mut columns = line.split('\t');
+            Some((columns.next()?, [columns.next()?, columns.next()?, columns.next()?]))
+        })
+        .collect()
+});
+
+/// Whether the catalogue has a key, for the test that every key the code uses is there.
+pub fn has_message(key: &str) -> bool {
+    MESSAGES.contains_key(key)
 }
 
 /// The Simplified Chinese label of a code (`kind` is `status`, `role`, `event` …): the one place
@@ -191,6 +277,42 @@ mod tests {
         assert_eq!(to_traditional("纠纷调解"), "糾紛調解");
         assert_eq!(en.code("status", "in_progress"), "In progress");
         assert_eq!(en.code("nonsense", "x"), "x");
+    }
+
+    #[test]
+    fn every_message_is_in_every_language_with_the_same_parameters() {
+        let lines = include_str!("../i18n/messages.tsv").lines().filter(|l| !l.is_empty() && !l.starts_with('#'));
+        let mut keys = std::collections::HashSet::new();
+        for line in lines {
+            let columns: Vec<&str> = line.split('\t').collect();
+            assert_eq!(columns.len(), 4, "key, zh-CN, zh-TW, en: {line}");
+            assert!(keys.insert(columns[0]), "{} twice", columns[0]);
+            assert!(columns.iter().all(|c| !c.trim().is_empty()), "a language is missing: {line}");
+            let params = |text: &str| {
+                let mut names: Vec<String> =
+                    text.split('{').skip(1).filter_map(|p| p.split_once('}').map(|(n, _)| n.to_owned())).collect();
+                names.sort();
+                names
+            };
+            assert_eq!(params(columns[1]), params(columns[2]), "zh-TW parameters of {}", columns[0]);
+            assert_eq!(params(columns[1]), params(columns[3]), "en parameters of {}", columns[0]);
+        }
+    }
+
+    #[test]
+    fn messages_fill_parameters_and_name_fields_in_words() {
+        let error = FieldError::new(
+            "parties[0].id_number",
+            "invalid_id_number",
+            crate::msg!("party.id_number_invalid", reason = crate::msg!("id_number.checksum")),
+        );
+        let hans = T { lang: UiLang::Hans }.field_error(&error);
+        let en = T { lang: UiLang::En }.field_error(&error);
+        assert_eq!(hans.field, "parties[0].id_number");
+        assert!(hans.message.starts_with("第 1 位当事人的公民身份号码"), "{}", hans.message);
+        assert!(!hans.message.contains("id_number"), "{}", hans.message);
+        assert!(en.message.starts_with("ID number of party 1"), "{}", en.message);
+        assert!(T { lang: UiLang::Hant }.msg(&FieldError::required("description").message()).contains("糾紛"));
     }
 
     #[test]

@@ -10,6 +10,7 @@ use utoipa::ToSchema;
 
 use crate::calendar::{Calendar, Reckoning};
 use crate::case::Category;
+use crate::msg;
 use crate::org::coded_enum;
 use crate::validation::{Checker, FieldError, Message};
 
@@ -139,25 +140,21 @@ impl AgreementStep {
     /// Why the step cannot be taken now: the agreement is not in the status it requires.
     pub fn refusal(self) -> NotNow {
         use AgreementStep::*;
-        let (zh, en) = match self {
-            Edit => ("协议已进入签署，不能再修改", "the agreement is being signed and can no longer be edited"),
-            SendForSigning => ("协议不在草稿状态，不能发起签署", "only a draft can be sent for signing"),
-            RecordPaperSigning => {
-                ("只有书面协议的草稿可以登记为书面签署", "only a written draft can be recorded as signed on paper")
-            }
-            PartySign | MediatorSign | Seal => ("协议不在签署阶段", "the agreement is not being signed"),
-            Serve => ("协议生效后才能送达", "serve the agreement once it has taken effect"),
-            ApplyForConfirmation => ("协议生效后才能申请司法确认", "apply once the agreement has taken effect"),
-            RecordPerformance => {
-                ("协议生效后才能记录履行情况", "record performance once the agreement has taken effect")
-            }
+        let message = match self {
+            Edit => msg!("agreement.not_editable"),
+            SendForSigning => msg!("agreement.not_a_draft"),
+            RecordPaperSigning => msg!("agreement.not_a_written_draft"),
+            PartySign | MediatorSign | Seal => msg!("agreement.not_signing"),
+            Serve => msg!("agreement.serve_not_effective"),
+            ApplyForConfirmation => msg!("agreement.apply_not_effective"),
+            RecordPerformance => msg!("agreement.performance_not_effective"),
         };
         let code = match self.requires() {
             AgreementStatus::Draft => "not_draft",
             AgreementStatus::Signing => "not_signing",
             AgreementStatus::Effective => "not_effective",
         };
-        NotNow { code, message: Message::new(zh, en) }
+        NotNow { code, message }
     }
 }
 
@@ -192,18 +189,10 @@ impl AgreementInput {
         };
         let inputs = self.terms.unwrap_or_default();
         if inputs.is_empty() {
-            c.push(FieldError::new(
-                "terms",
-                "required",
-                Message::new("协议内容至少一条", "terms needs at least one term"),
-            ));
+            c.push(FieldError::new("terms", "required", msg!("terms.required")));
         }
         if inputs.len() > MAX_TERMS {
-            c.push(FieldError::new(
-                "terms",
-                "too_many",
-                Message::new(format!("协议内容最多 {MAX_TERMS} 条"), format!("at most {MAX_TERMS} terms")),
-            ));
+            c.push(FieldError::new("terms", "too_many", msg!("terms.too_many", max = MAX_TERMS)));
         }
         let terms: Vec<Option<Term>> = inputs
             .iter()
@@ -213,11 +202,7 @@ impl AgreementInput {
                 let due = match t.due.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
                     None => Some(None),
                     Some(d) => c.check(NaiveDate::parse_from_str(d, "%Y-%m-%d").map(Some).map_err(|_| {
-                        FieldError::new(
-                            format!("terms[{i}].due"),
-                            "invalid_date",
-                            Message::new("履行期限应为 YYYY-MM-DD 格式的日期", "due must be a date (YYYY-MM-DD)"),
-                        )
+                        FieldError::new(format!("terms[{i}].due"), "invalid_date", msg!("field.not_a_date"))
                     })),
                 };
                 Some(Term { text: text?, due: due? })
@@ -256,10 +241,7 @@ pub fn paper_required(category: Category, content: &AgreementContent) -> Option<
     let text = content.text();
     let word = PERSONAL_STATUS.iter().find(|w| text.contains(**w));
     if category == Category::MarriageFamily || word.is_some() {
-        return Some(Message::new(
-            "协议涉及婚姻、收养、继承等人身关系，依《电子签名法》第三条不适用电子签名，须由当事人书面签字",
-            "the agreement touches marriage, adoption, inheritance or other personal relations: electronic signatures do not apply (Electronic Signature Law art. 3); the parties sign on paper",
-        ));
+        return Some(msg!("agreement.paper_required"));
     }
     None
 }
@@ -270,23 +252,14 @@ pub fn confirmation_warnings(category: Category, content: &AgreementContent) -> 
     let mut warnings = Vec::new();
     let status_words = ["离婚", "解除婚姻", "收养", "亲子", "解除收养", "身份"];
     if status_words.iter().any(|w| text.contains(w)) {
-        warnings.push(Message::new(
-            "涉及婚姻关系、亲子关系、收养关系等身份关系的协议，人民法院不予确认（民诉解释第三百五十五条）",
-            "a court does not confirm an agreement on marriage, parentage, adoption or other status relations (SPC Interpretation art. 355)",
-        ));
+        warnings.push(msg!("confirmation.status_relations"));
     }
     let property = matches!(category, Category::LandHousing | Category::ForestLand | Category::RealEstate);
     if OWNERSHIP.iter().any(|w| text.contains(w)) || (property && text.contains("确认")) {
-        warnings.push(Message::new(
-            "涉及物权、知识产权确权的协议，人民法院不予确认（民诉解释第三百五十五条）",
-            "a court does not confirm an agreement that settles ownership of real rights or intellectual property (SPC Interpretation art. 355)",
-        ));
+        warnings.push(msg!("confirmation.ownership"));
     }
     if content.terms.iter().any(|t| t.text.chars().count() < 6) {
-        warnings.push(Message::new(
-            "协议条款过于简略，内容不明确的协议人民法院可能不予确认",
-            "a term is very short: a court may reject an agreement whose content is unclear",
-        ));
+        warnings.push(msg!("confirmation.unclear_terms"));
     }
     warnings
 }
@@ -373,6 +346,7 @@ pub fn rank_mediators(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::i18n::T;
     use chrono::TimeZone;
 
     fn input(matters: &str, terms: &[(&str, Option<&str>)]) -> AgreementInput {
@@ -423,7 +397,7 @@ mod tests {
         let (divorce, _) = input("离婚", &[("双方自愿解除婚姻关系", None)]).validate("x").unwrap();
         assert_eq!(confirmation_warnings(Category::MarriageFamily, &divorce).len(), 1);
         let (title, _) = input("宅基地", &[("确认争议宅基地使用权归甲方所有", None)]).validate("x").unwrap();
-        assert!(confirmation_warnings(Category::LandHousing, &title)[0].zh.contains("确权"));
+        assert!(T::default().msg(&confirmation_warnings(Category::LandHousing, &title)[0]).contains("确权"));
     }
 
     #[test]
@@ -444,7 +418,7 @@ mod tests {
         let calendar = Calendar::new(crate::calendar::shipped_years());
         // Effective 2026-09-01: day 30 is 2026-10-01, inside the National Day holiday.
         let d = confirmation_deadline(&calendar, NaiveDate::from_ymd_opt(2026, 9, 1).unwrap());
-        assert!(d.date > NaiveDate::from_ymd_opt(2026, 10, 7).unwrap(), "{}", d.explanation.zh);
+        assert!(d.date > NaiveDate::from_ymd_opt(2026, 10, 7).unwrap(), "{:?}", d.explanation);
         // Effective 2026-11-02: day 30 is Wednesday 2026-12-02, a working day.
         let d = confirmation_deadline(&calendar, NaiveDate::from_ymd_opt(2026, 11, 2).unwrap());
         assert_eq!(d.date, NaiveDate::from_ymd_opt(2026, 12, 2).unwrap());
@@ -485,7 +459,7 @@ mod tests {
             for &status in AgreementStatus::ALL.iter().filter(|&&s| s != step.requires()) {
                 let refusal = step.check(status).unwrap_err();
                 assert_eq!(refusal.code, format!("not_{}", step.requires().as_str()), "{step:?} in {status}");
-                assert!(!refusal.message.zh.is_empty());
+                assert!(crate::i18n::has_message(refusal.message.key));
             }
         }
         assert_eq!(AgreementStep::SendForSigning.leads_to(), AgreementStatus::Signing);

@@ -23,6 +23,15 @@ pub enum RegionCodeError {
     Province,
 }
 
+impl RegionCodeError {
+    pub fn message(self) -> crate::validation::Message {
+        match self {
+            RegionCodeError::Format => crate::msg!("region_code.format"),
+            RegionCodeError::Province => crate::msg!("id_number.province"),
+        }
+    }
+}
+
 /// The level of a region, from its code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]

@@ -1,43 +1,91 @@
-//! Field errors: every refusal of client input names the field and says why, in Chinese first
-//! and in English.
+//! Field errors: every refusal of client input names the field (in words, in the reader's
+//! language) and says why, through the message catalogue of [`crate::i18n`].
 
 use serde::Serialize;
 use utoipa::ToSchema;
 
-/// The language a person reads messages in, from `Accept-Language`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Lang {
-    #[default]
-    Zh,
-    En,
-}
-
-/// One message in both languages.
+/// 提示信息: a message for a person, as a key of the catalogue (`i18n/messages.tsv`) and its
+/// parameters. The domain, the store and the use cases say *what* happened; the catalogue says
+/// it in zh-CN, zh-TW or English ([`crate::i18n::T::msg`]). Build one with [`crate::msg!`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Message {
-    pub zh: String,
-    pub en: String,
+    pub key: &'static str,
+    pub args: Vec<(&'static str, Arg)>,
+}
+
+/// A parameter of a message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Arg {
+    /// Shown as it is (a number, a name, a date).
+    Text(String),
+    /// A field path (`parties[0].id_number`), shown as words ("第 1 位当事人的公民身份号码").
+    Field(String),
+    /// A code shown as its label: `kind.code` in `i18n/codes.tsv` (`category`, `marriage_family`).
+    Code(&'static str, String),
+    /// Another message, rendered in the same language (a reason inside a sentence).
+    Message(Box<Message>),
+    /// Messages one after the other, as clauses of one sentence ("；" / "; ").
+    List(Vec<Message>),
 }
 
 impl Message {
-    pub fn new(zh: impl Into<String>, en: impl Into<String>) -> Self {
-        Self { zh: zh.into(), en: en.into() }
+    pub fn new(key: &'static str) -> Self {
+        Self { key, args: Vec::new() }
     }
 
-    pub fn in_lang(&self, lang: Lang) -> &str {
-        match lang {
-            Lang::Zh => &self.zh,
-            Lang::En => &self.en,
-        }
+    pub fn with(mut self, name: &'static str, value: impl Into<Arg>) -> Self {
+        self.args.push((name, value.into()));
+        self
+    }
+
+    pub fn arg(&self, name: &str) -> Option<&Arg> {
+        self.args.iter().find(|(n, _)| *n == name).map(|(_, a)| a)
     }
 }
 
-/// One field at fault: `field` is a path into the request body (`parties[0].id_number`).
+impl Arg {
+    pub fn field(path: impl Into<String>) -> Self {
+        Arg::Field(path.into())
+    }
+
+    pub fn code(kind: &'static str, code: impl Into<String>) -> Self {
+        Arg::Code(kind, code.into())
+    }
+}
+
+impl From<Message> for Arg {
+    fn from(message: Message) -> Self {
+        Arg::Message(Box::new(message))
+    }
+}
+
+macro_rules! text_args {
+    ($($t:ty),*) => {$(
+        impl From<$t> for Arg {
+            fn from(value: $t) -> Self {
+                Arg::Text(value.to_string())
+            }
+        }
+    )*};
+}
+text_args!(String, &str, &String, i64, i32, u32, u64, usize, char, chrono::NaiveDate);
+
+/// A [`Message`]: `msg!("case.no_such_grid", id = grid_id)`; `{id}` in every language's text.
+#[macro_export]
+macro_rules! msg {
+    ($key:literal $(, $name:ident = $value:expr)* $(,)?) => {
+        $crate::validation::Message::new($key)$(.with(stringify!($name), $value))*
+    };
+}
+
+/// One field at fault: `field` is a path into the request body (`parties[0].id_number`); its
+/// message may say `{field}`, which is shown as the field's name in words.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FieldError {
     pub field: String,
     pub code: &'static str,
-    pub message: Message,
+    /// Read through [`FieldError::message`], which binds `{field}`.
+    message: Message,
 }
 
 /// A field error as the API returns it.
@@ -54,31 +102,24 @@ impl FieldError {
     }
 
     pub fn required(field: impl Into<String>) -> Self {
-        let field = field.into();
-        let message = Message::new(format!("{field} 为必填项"), format!("{field} is required"));
-        Self::new(field, "required", message)
+        Self::new(field, "required", msg!("field.required"))
     }
 
     pub fn too_long(field: impl Into<String>, max: usize) -> Self {
-        let field = field.into();
-        let message =
-            Message::new(format!("{field} 不能超过 {max} 个字符"), format!("{field} must be at most {max} characters"));
-        Self::new(field, "too_long", message)
+        Self::new(field, "too_long", msg!("field.too_long", max = max))
     }
 
     pub fn not_one_of(field: impl Into<String>, codes: &str) -> Self {
-        let field = field.into();
-        let message =
-            Message::new(format!("{field} 的取值必须是: {codes}"), format!("{field} must be one of: {codes}"));
-        Self::new(field, "invalid_code", message)
+        Self::new(field, "invalid_code", msg!("field.not_one_of", codes = codes))
     }
 
-    pub fn view(&self, lang: Lang) -> FieldErrorView {
-        FieldErrorView {
-            field: self.field.clone(),
-            code: self.code.to_owned(),
-            message: self.message.in_lang(lang).to_owned(),
+    /// The message with `{field}` bound to this error's field.
+    pub fn message(&self) -> Message {
+        let mut message = self.message.clone();
+        if message.arg("field").is_none() {
+            message.args.push(("field", Arg::field(&self.field)));
         }
+        message
     }
 }
 

@@ -6,9 +6,9 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use crate::case::{Outcome, Status, parse_id};
-use crate::i18n::label;
+use crate::msg;
 use crate::org::{RegionLevel, Role, coded_enum};
-use crate::validation::{Checker, FieldError, Message};
+use crate::validation::{Arg, Checker, FieldError, Message};
 
 coded_enum! {
     /// 满意度 — the party's rating at follow-up.
@@ -239,18 +239,11 @@ impl ActionRequest {
                     c.push(FieldError::new(
                         "assist_unit_ids",
                         "too_many",
-                        Message::new(
-                            format!("assist_unit_ids 最多 {MAX_ASSIST_UNITS} 个"),
-                            format!("assist_unit_ids may list at most {MAX_ASSIST_UNITS}"),
-                        ),
+                        msg!("field.too_many", max = MAX_ASSIST_UNITS),
                     ));
                 }
                 if unit_id.is_some_and(|u| assist_unit_ids.contains(&u)) {
-                    c.push(FieldError::new(
-                        "assist_unit_ids",
-                        "lead_in_assists",
-                        Message::new("牵头单位不能同时是协办单位", "the lead unit cannot also assist"),
-                    ));
+                    c.push(FieldError::new("assist_unit_ids", "lead_in_assists", msg!("dispatch.lead_in_assists")));
                 }
                 let reason = c.optional_text("reason", self.reason.as_deref(), REASON_MAX);
                 unit_id.map(|unit_id| Command::Dispatch { unit_id, assist_unit_ids, reason })
@@ -269,10 +262,7 @@ impl ActionRequest {
                     c.push(FieldError::new(
                         "working_days",
                         "out_of_range",
-                        Message::new(
-                            format!("working_days 必须是 1 到 {MAX_EXTENSION_DAYS} 之间的整数"),
-                            format!("working_days must be a whole number from 1 to {MAX_EXTENSION_DAYS}"),
-                        ),
+                        msg!("field.whole_number_between", min = 1, max = MAX_EXTENSION_DAYS),
                     ));
                 }
                 let reason = reason(&mut c);
@@ -375,22 +365,20 @@ pub enum Refusal {
 impl Refusal {
     pub fn message(&self) -> Message {
         match self {
-            Refusal::RoleMayNot { role, action } => Message::new(
-                format!("{}无权执行“{}”", label("role", role.as_str()), label("event", action.as_str())),
-                self.to_string(),
+            Refusal::RoleMayNot { role, action } => msg!(
+                "workflow.role_may_not",
+                role = Arg::code("role", role.as_str()),
+                action = Arg::code("event", action.as_str())
             ),
             Refusal::NotTheHandlingUnit { action } => {
-                Message::new(format!("只有承办单位可以执行“{}”", label("event", action.as_str())), self.to_string())
+                msg!("workflow.not_handling_unit", action = Arg::code("event", action.as_str()))
             }
-            Refusal::NotNow { action, status } => Message::new(
-                format!(
-                    "案件当前状态为“{}”，不能执行“{}”",
-                    label("status", status.as_str()),
-                    label("event", action.as_str())
-                ),
-                self.to_string(),
+            Refusal::NotNow { action, status } => msg!(
+                "workflow.not_now",
+                status = Arg::code("status", status.as_str()),
+                action = Arg::code("event", action.as_str())
             ),
-            Refusal::TopLevel => Message::new("案件已在最高层级，无法继续上报", self.to_string()),
+            Refusal::TopLevel => msg!("workflow.top_level"),
         }
     }
 

@@ -303,12 +303,13 @@ async fn shutdown() {
 }
 
 fn describe(error: store::StoreError) -> anyhow::Error {
+    let english = domain::i18n::T { lang: domain::i18n::UiLang::En };
     match error {
         store::StoreError::Invalid(fields) => {
-            anyhow::anyhow!(fields.iter().map(|f| f.message.en.clone()).collect::<Vec<_>>().join("; "))
+            anyhow::anyhow!(fields.iter().map(|f| english.msg(&f.message())).collect::<Vec<_>>().join("; "))
         }
         store::StoreError::Conflict { message, .. } | store::StoreError::Forbidden { message } => {
-            anyhow::anyhow!(message.en)
+            anyhow::anyhow!(english.msg(&message))
         }
         other => other.into(),
     }

@@ -5,9 +5,10 @@ use chrono::{DateTime, Datelike, Duration, Utc};
 use domain::case::{Category, NewCase, NewParty, Outcome, PartyKind, Risk, Status};
 use domain::history::{EventFields, GENESIS, event_hash};
 use domain::identity::mask_middle;
+use domain::msg;
 use domain::org::{RegionCode, RegionLevel};
 use domain::stats::Counts;
-use domain::validation::{FieldError, Message};
+use domain::validation::FieldError;
 use domain::workflow::{self, Actor, CaseState, Command, HopChange, Satisfaction};
 use serde::Serialize;
 use serde_json::json;
@@ -545,7 +546,7 @@ impl Store {
                 StoreError::invalid(FieldError::new(
                     "location.grid_id",
                     "unknown_grid",
-                    Message::new(format!("网格 {id} 不存在"), format!("there is no grid {id}")),
+                    msg!("case.no_such_grid", id = id),
                 ))
             })?),
             None => None,
@@ -556,10 +557,7 @@ impl Store {
                     return Err(StoreError::invalid(FieldError::new(
                         "location.region_code",
                         "unknown_region",
-                        Message::new(
-                            format!("行政区划 {code} 不在本系统的辖区内"),
-                            format!("the region {code} is not part of this deployment"),
-                        ),
+                        msg!("case.region_not_here", code = code.as_str()),
                     )));
                 }
                 code.clone()
@@ -575,10 +573,7 @@ impl Store {
                 return Err(StoreError::invalid(FieldError::new(
                     "location.grid_id",
                     "grid_outside_region",
-                    Message::new(
-                        format!("网格 {} 不在行政区划 {region} 内", grid.name),
-                        format!("grid {} lies outside region {region}", grid.name),
-                    ),
+                    msg!("case.grid_outside_region", grid = grid.name.as_str(), region = region.as_str()),
                 )));
             }
         }
@@ -1028,10 +1023,7 @@ impl Store {
                         return Err(StoreError::invalid(FieldError::new(
                             field.clone(),
                             "unknown_unit",
-                            Message::new(
-                                format!("{field}: 单位 {unit} 不存在"),
-                                format!("{field}: there is no unit {unit}"),
-                            ),
+                            msg!("field.no_such_unit", id = *unit),
                         )));
                     }
                 }
@@ -1042,7 +1034,7 @@ impl Store {
                     return Err(StoreError::invalid(FieldError::new(
                         "unit_id",
                         "unknown_unit",
-                        Message::new(format!("单位 {unit_id} 不存在"), format!("there is no unit {unit_id}")),
+                        msg!("field.no_such_unit", id = *unit_id),
                     )));
                 }
                 Some(*unit_id)
@@ -1263,11 +1255,7 @@ fn spring_festival(calendar: &domain::calendar::Calendar, today: chrono::NaiveDa
 }
 
 fn stale(current: i64) -> StoreError {
-    StoreError::conflict(
-        "stale_version",
-        format!("案件已被他人修改（当前版本 {current}），请刷新后重试"),
-        format!("the case has changed meanwhile (current version {current}); reload and try again"),
-    )
+    StoreError::conflict("stale_version", msg!("case.stale_version", current = current))
 }
 
 /// Reads the head of a case's history inside a write transaction, locking the row on

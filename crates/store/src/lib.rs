@@ -65,9 +65,9 @@ pub enum StoreError {
     #[error("{what} not found")]
     NotFound { what: &'static str },
     /// The request conflicts with the current state (stale version, step not allowed now).
-    #[error("conflict: {}", message.en)]
+    #[error("conflict: {}", message.key)]
     Conflict { code: &'static str, message: Message },
-    #[error("forbidden: {}", message.en)]
+    #[error("forbidden: {}", message.key)]
     Forbidden { message: Message },
     #[error("invalid input")]
     Invalid(Vec<FieldError>),
@@ -92,12 +92,12 @@ impl StoreError {
         StoreError::Invalid(vec![error])
     }
 
-    pub fn conflict(code: &'static str, zh: impl Into<String>, en: impl Into<String>) -> Self {
-        StoreError::Conflict { code, message: Message::new(zh, en) }
+    pub fn conflict(code: &'static str, message: Message) -> Self {
+        StoreError::Conflict { code, message }
     }
 
-    pub fn forbidden(zh: impl Into<String>, en: impl Into<String>) -> Self {
-        StoreError::Forbidden { message: Message::new(zh, en) }
+    pub fn forbidden(message: Message) -> Self {
+        StoreError::Forbidden { message }
     }
 }
 

@@ -11,10 +11,12 @@
 use chrono::{DateTime, Duration, Utc};
 use domain::authz::{self, Permission, Resource};
 use domain::case::{Category, Status};
+use domain::i18n::T;
 use domain::mediation::{
     self, AgreementContent, AgreementForm, AgreementStatus, AgreementStep, MediatorCandidate, confirmation_deadline,
     confirmation_warnings, paper_required,
 };
+use domain::msg;
 use domain::validation::{FieldError, Message};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -244,8 +246,8 @@ fn not_found() -> StoreError {
     StoreError::NotFound { what: "agreement" }
 }
 
-fn conflict(code: &'static str, zh: &str, en: &str) -> StoreError {
-    StoreError::conflict(code, zh, en)
+fn conflict(code: &'static str, message: Message) -> StoreError {
+    StoreError::conflict(code, message)
 }
 
 /// Takes `step` on agreement `id` within `tx`: applies `set` (its parameters numbered from
@@ -468,11 +470,7 @@ impl Store {
     ) -> Result<AgreementView> {
         let case = self.handling_case(viewer, case_id).await?;
         if case.status() != Status::InProgress {
-            return Err(conflict(
-                "not_in_progress",
-                "案件签收办理后才能起草调解协议",
-                "draft an agreement once the case is being handled",
-            ));
+            return Err(conflict("not_in_progress", msg!("agreement.not_in_progress")));
         }
         let category = Category::parse(case.category()).unwrap_or(Category::Other);
         let parties: Vec<CasePartyRow> = self
@@ -500,8 +498,9 @@ impl Store {
             .collect();
         let stored_parties = serde_json::to_string(&parties.iter().map(stored_party).collect::<Vec<_>>())
             .map_err(|e| StoreError::Setup(e.to_string()))?;
-        let paper = paper_required(category, &content).map(|m| m.zh);
-        let warnings: Vec<String> = confirmation_warnings(category, &content).into_iter().map(|m| m.zh).collect();
+        let paper = paper_required(category, &content).map(|m| T::default().msg(&m));
+        let warnings: Vec<String> =
+            confirmation_warnings(category, &content).iter().map(|m| T::default().msg(m)).collect();
         let (mediator_name,): (String,) =
             self.fetch_one("SELECT display_name FROM users WHERE id = $1", args![viewer.user_id]).await?;
         let (committee,): (String,) =
@@ -570,8 +569,9 @@ impl Store {
     ) -> Result<AgreementView> {
         let (row, case) = self.agreement_for(viewer, id, Permission::Mediate, AgreementStep::Edit).await?;
         let category = Category::parse(case.category()).unwrap_or(Category::Other);
-        let paper = paper_required(category, &content).map(|m| m.zh);
-        let warnings: Vec<String> = confirmation_warnings(category, &content).into_iter().map(|m| m.zh).collect();
+        let paper = paper_required(category, &content).map(|m| T::default().msg(&m));
+        let warnings: Vec<String> =
+            confirmation_warnings(category, &content).iter().map(|m| T::default().msg(m)).collect();
         let content_json = serde_json::to_string(&content).map_err(|e| StoreError::Setup(e.to_string()))?;
         let mut tx = self.begin().await?;
         let changed = tx
@@ -581,11 +581,7 @@ impl Store {
             )
             .await?;
         if changed == 0 {
-            return Err(conflict(
-                "stale_revision",
-                "协议已被他人修改，请刷新后重试",
-                "the agreement changed since you read it; reload and retry",
-            ));
+            return Err(conflict("stale_revision", msg!("agreement.stale_revision")));
         }
         let data = json!({ "agreement_id": id, "revision": revision + 1 });
         append_event_locked(&mut tx, row.case_id, to_ms(now), &viewer.username, "agreement_revised", &data).await?;
@@ -603,14 +599,8 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<AgreementView> {
         let (row, _) = self.agreement_for(viewer, id, Permission::Mediate, AgreementStep::SendForSigning).await?;
-        if let Some(why) = &row.paper_required {
-            return Err(StoreError::Conflict {
-                code: "paper_required",
-                message: Message::new(
-                    why.clone(),
-                    "this agreement must be signed on paper (Electronic Signature Law art. 3)",
-                ),
-            });
+        if row.paper_required.is_some() {
+            return Err(StoreError::Conflict { code: "paper_required", message: msg!("agreement.paper_required") });
         }
         let parties = row.parties()?;
         let mut errors = Vec::new();
@@ -619,10 +609,7 @@ impl Store {
                 errors.push(FieldError::new(
                     format!("parties[{}].phone", p.index),
                     "required",
-                    Message::new(
-                        format!("当事人{}没有手机号码，无法发送签署验证码", p.name),
-                        format!("party {} has no phone for the verification code", p.index),
-                    ),
+                    msg!("agreement.party_without_phone", name = p.name.as_str()),
                 ));
             }
         }
@@ -686,11 +673,7 @@ impl Store {
             .await?;
         let row = row.ok_or(StoreError::NotFound { what: "signing link" })?;
         if row.4.is_none() && row.2 <= to_ms(now) {
-            return Err(conflict(
-                "link_expired",
-                "签署链接已过期，请联系调解员重新发送",
-                "this signing link has expired; ask the mediator for a new one",
-            ));
+            return Err(conflict("link_expired", msg!("agreement.link_expired")));
         }
         Ok(row)
     }
@@ -722,11 +705,7 @@ impl Store {
     ) -> Result<SigningView> {
         let (agreement_id, party_index, _, _, signed_at) = self.signer_by_link(token, now).await?;
         if signed_at.is_some() {
-            return Err(conflict(
-                "already_signed",
-                "您已签署过该协议，不能重复签署",
-                "you have already signed this agreement",
-            ));
+            return Err(conflict("already_signed", msg!("agreement.already_signed")));
         }
         // Each try takes one of the link's attempts in a single conditional statement, before
         // the code is compared: parallel tries cannot all see the same count.
@@ -737,11 +716,7 @@ impl Store {
             )
             .await?;
         let Some((attempts,)) = attempt else {
-            return Err(conflict(
-                "too_many_attempts",
-                "验证码错误次数过多，链接已锁定，请联系调解员重新发送",
-                "too many wrong codes: the link is locked; ask the mediator for a new one",
-            ));
+            return Err(conflict("too_many_attempts", msg!("agreement.too_many_attempts")));
         };
         let code_hash = hash(&format!("{token}:{}", code.trim()));
         let (expected,): (String,) =
@@ -751,10 +726,7 @@ impl Store {
             return Err(StoreError::invalid(FieldError::new(
                 "code",
                 "wrong_code",
-                Message::new(
-                    format!("验证码不正确，还可尝试 {left} 次"),
-                    format!("wrong verification code; {left} attempts left"),
-                ),
+                msg!("agreement.wrong_code", left = left),
             )));
         }
         let now_ms = to_ms(now);
@@ -766,11 +738,7 @@ impl Store {
             )
             .await?;
         if changed == 0 {
-            return Err(conflict(
-                "already_signed",
-                "您已签署过该协议，不能重复签署",
-                "you have already signed this agreement",
-            ));
+            return Err(conflict("already_signed", msg!("agreement.already_signed")));
         }
         let sql = format!("SELECT {AGREEMENT_COLUMNS} FROM agreements WHERE id = $1");
         let row: AgreementRow = tx.fetch_one(&sql, args![agreement_id]).await?;
@@ -802,7 +770,7 @@ impl Store {
             .await?;
         // The one guard: a second signature, now or at the same moment, changes nothing.
         if signed == 0 {
-            return Err(conflict("already_signed", "调解员已签名", "the mediator has already signed"));
+            return Err(conflict("already_signed", msg!("agreement.mediator_already_signed")));
         }
         let data = json!({ "agreement_id": id, "signature_sha256": signature });
         append_event_locked(&mut tx, row.case_id, now_ms, &viewer.username, "agreement_mediator_signed", &data).await?;
@@ -856,10 +824,7 @@ impl Store {
             let who = if unsigned.is_empty() { "调解员".to_owned() } else { unsigned.join("、") };
             return Err(StoreError::Conflict {
                 code: "not_all_signed",
-                message: Message::new(
-                    format!("尚未签名：{who}；全部签名后才能加盖印章"),
-                    "everyone must sign before the seal is applied",
-                ),
+                message: msg!("agreement.not_all_signed", who = who),
             });
         }
         let effective = mediation::effective_at(
@@ -993,11 +958,7 @@ impl Store {
             }
         }
         if served.is_empty() {
-            return Err(conflict(
-                "already_served",
-                "协议已送达各方当事人",
-                "the agreement has already been served on every party",
-            ));
+            return Err(conflict("already_served", msg!("agreement.already_served")));
         }
         let data = json!({ "agreement_id": id, "served": served });
         append_event_locked(&mut tx, row.case_id, now_ms, &viewer.username, "agreement_served", &data).await?;
@@ -1054,25 +1015,18 @@ impl Store {
             return Err(StoreError::invalid(FieldError::new(
                 "applicants",
                 "not_joint",
-                Message::new(
-                    format!("司法确认须由双方当事人共同申请（人民调解法第三十三条），尚缺：{}", missing.join("、")),
-                    "judicial confirmation is applied for jointly by both parties (People's Mediation Law art. 33)",
-                ),
+                msg!("confirmation.not_joint", missing = missing.join("、")),
             )));
         }
         if let Some(bad) = applicants.iter().find(|i| **i >= parties.len()) {
             return Err(StoreError::invalid(FieldError::new(
                 "applicants",
                 "unknown_party",
-                Message::new(format!("没有第 {bad} 号当事人"), format!("there is no party {bad}")),
+                msg!("agreement.no_such_party", index = *bad),
             )));
         }
         if row.confirm_by.is_some_and(|by| to_ms(now) > by) {
-            return Err(conflict(
-                "too_late",
-                "已超过协议生效之日起三十日的申请期限，不能申请司法确认（人民调解法第三十三条）",
-                "the 30 days after the agreement took effect have passed (People's Mediation Law art. 33)",
-            ));
+            return Err(conflict("too_late", msg!("agreement.too_late")));
         }
         let court = match court_unit_id {
             Some(court) => court,
@@ -1080,17 +1034,13 @@ impl Store {
         };
         let (court_kind,): (String,) =
             self.fetch_optional("SELECT kind FROM units WHERE id = $1", args![court]).await?.ok_or_else(|| {
-                StoreError::invalid(FieldError::new(
-                    "court_unit_id",
-                    "unknown_unit",
-                    Message::new("没有这个法院", "no such court"),
-                ))
+                StoreError::invalid(FieldError::new("court_unit_id", "unknown_unit", msg!("mediation.no_such_court")))
             })?;
         if court_kind != "court" {
             return Err(StoreError::invalid(FieldError::new(
                 "court_unit_id",
                 "not_a_court",
-                Message::new("所选单位不是人民法院", "the unit is not a court"),
+                msg!("mediation.unit_not_court"),
             )));
         }
         let documents: serde_json::Value =
@@ -1112,7 +1062,7 @@ impl Store {
             )
             .await?;
         if inserted == 0 {
-            return Err(conflict("already_applied", "已经申请过司法确认", "confirmation has already been applied for"));
+            return Err(conflict("already_applied", msg!("agreement.already_applied")));
         }
         // The court sees the case from now on.
         tx.execute(
@@ -1139,10 +1089,7 @@ impl Store {
                 StoreError::invalid(FieldError::new(
                     "court_unit_id",
                     "no_court",
-                    Message::new(
-                        "未找到管辖法院，请指定 court_unit_id",
-                        "no court covers the case's region: name court_unit_id",
-                    ),
+                    msg!("mediation.no_court_covers_case"),
                 ))
             })
     }
@@ -1161,12 +1108,11 @@ impl Store {
         let application: Option<(i64, Option<String>)> = self
             .fetch_optional("SELECT court_unit_id, decision FROM confirmations WHERE agreement_id = $1", args![id])
             .await?;
-        let (court, decision) = application
-            .ok_or_else(|| conflict("not_applied", "尚未申请司法确认", "confirmation has not been applied for"))?;
+        let (court, decision) = application.ok_or_else(|| conflict("not_applied", msg!("agreement.not_applied")))?;
         let addressed = court == viewer.unit_id;
         authz::may(viewer.role, Permission::ConfirmationRule, Resource { addressed, handling: false })?;
         if decision.is_some() {
-            return Err(conflict("already_ruled", "已经作出裁定", "the court has already ruled"));
+            return Err(conflict("already_ruled", msg!("agreement.already_ruled")));
         }
         if !confirmed && reasons.is_none() {
             return Err(StoreError::invalid(FieldError::required("reasons")));
@@ -1200,7 +1146,7 @@ impl Store {
             return Err(StoreError::invalid(FieldError::new(
                 "term",
                 "unknown_term",
-                Message::new(format!("没有第 {term} 条协议内容"), format!("there is no term {term}")),
+                msg!("agreement.no_such_term", index = term),
             )));
         }
         let status = if performed { "performed" } else { "breached" };
@@ -1333,7 +1279,7 @@ impl Store {
         let NewEvidence { name, content_type, size, sha256 } = file;
         let row = self.case_row(viewer, case_id).await?;
         if matches!(row.status(), Status::Archived) {
-            return Err(conflict("archived", "案件已归档，不能再上传证据", "the case is archived"));
+            return Err(conflict("archived", msg!("evidence.case_archived")));
         }
         let now_ms = to_ms(now);
         let mut tx = self.begin().await?;

@@ -1,5 +1,6 @@
 //! The organisation: regions, grids, units and users.
 
+use domain::msg;
 use domain::org::{RegionCode, Role, Scope, UnitKind};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -160,17 +161,14 @@ impl Store {
             return Err(StoreError::invalid(domain::validation::FieldError::new(
                 "username",
                 "invalid_username",
-                domain::validation::Message::new(
-                    "username 应为 3 到 32 个字母、数字、下划线、连字符或点",
-                    "username must be 3 to 32 letters, digits, _, - or .",
-                ),
+                msg!("org.username_format"),
             )));
         }
         if password.chars().count() < 8 {
             return Err(StoreError::invalid(domain::validation::FieldError::new(
                 "password",
                 "too_short",
-                domain::validation::Message::new("password 至少 8 个字符", "password must have at least 8 characters"),
+                msg!("field.password_too_short", min = 8),
             )));
         }
         if self.unit(unit_id).await?.is_none() {
@@ -183,11 +181,7 @@ impl Store {
         match inserted {
             Ok((id,)) => Ok(id),
             Err(StoreError::Database(sqlx::Error::Database(e))) if e.is_unique_violation() => {
-                Err(StoreError::conflict(
-                    "username_taken",
-                    format!("用户名 {username} 已存在"),
-                    format!("the username {username} is taken"),
-                ))
+                Err(StoreError::conflict("username_taken", msg!("org.username_taken", username = username)))
             }
             Err(e) => Err(e),
         }

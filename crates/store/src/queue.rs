@@ -6,6 +6,7 @@
 //! never print the same number, on either backend and across nodes.
 
 use chrono::{DateTime, Utc};
+use domain::msg;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -73,7 +74,7 @@ impl Store {
                 Err(e) => return Err(e),
             }
         }
-        Err(StoreError::conflict("busy", "取号繁忙，请重试", "the queue is busy; try again"))
+        Err(StoreError::conflict("busy", msg!("queue.busy_taking")))
     }
 
     /// Calls the lowest waiting number to `counter`; the ticket this clerk called before is
@@ -102,7 +103,7 @@ impl Store {
                 return Ok(Some(ticket(self.fetch_one(&sql, args![id]).await?)));
             }
         }
-        Err(StoreError::conflict("busy", "叫号繁忙，请重试", "the queue is busy; try again"))
+        Err(StoreError::conflict("busy", msg!("queue.busy_calling")))
     }
 
     /// Today's queue at the viewer's centre.

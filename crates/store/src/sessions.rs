@@ -8,6 +8,7 @@
 use chrono::{DateTime, Utc};
 use domain::authz::Permission;
 use domain::case::{Outcome, Status};
+use domain::msg;
 use domain::validation::{FieldError, Message};
 use domain::workflow::Command;
 use serde::{Deserialize, Serialize};
@@ -110,8 +111,8 @@ fn session_view(row: SessionRow) -> SessionView {
     }
 }
 
-fn invalid(field: &str, zh: &str, en: &str) -> StoreError {
-    StoreError::invalid(FieldError::new(field, "invalid", Message::new(zh, en)))
+fn invalid(field: &str, message: Message) -> StoreError {
+    StoreError::invalid(FieldError::new(field, "invalid", message))
 }
 
 /// What a party does at a session.
@@ -150,11 +151,7 @@ impl Store {
     ) -> Result<SessionView> {
         let case = self.handling_case(viewer, case_id).await?;
         if case.status() != Status::InProgress {
-            return Err(StoreError::conflict(
-                "not_in_progress",
-                "案件签收办理后才能安排调解",
-                "schedule sessions once the case is being handled",
-            ));
+            return Err(StoreError::conflict("not_in_progress", msg!("sessions.not_in_progress")));
         }
         let mut errors = Vec::new();
         let mode = input.mode.as_deref().map(str::trim).unwrap_or_default();
@@ -163,28 +160,16 @@ impl Store {
         }
         let at = input.scheduled_at.as_deref().and_then(|t| DateTime::parse_from_rfc3339(t.trim()).ok());
         if at.is_none() {
-            errors.push(FieldError::new(
-                "scheduled_at",
-                "invalid_time",
-                Message::new("调解时间应为 RFC 3339 格式的时间", "scheduled_at must be an RFC 3339 time"),
-            ));
+            errors.push(FieldError::new("scheduled_at", "invalid_time", msg!("field.not_a_time")));
         }
         let text =
             |value: &Option<String>| value.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned);
         let (place, link) = (text(&input.place), text(&input.link));
         if mode == "video" && link.is_none() {
-            errors.push(FieldError::new(
-                "link",
-                "required",
-                Message::new("视频调解须填写视频会议链接", "a video session needs its link"),
-            ));
+            errors.push(FieldError::new("link", "required", msg!("sessions.video_needs_link")));
         }
         if mode == "in_person" && place.is_none() {
-            errors.push(FieldError::new(
-                "place",
-                "required",
-                Message::new("现场调解须填写地点", "a session in person needs a place"),
-            ));
+            errors.push(FieldError::new("place", "required", msg!("sessions.in_person_needs_place")));
         }
         for (field, value) in [("place", &place), ("link", &link), ("disclosure", &text(&input.disclosure))] {
             if value.as_ref().is_some_and(|v| v.chars().count() > 1000) {
@@ -227,7 +212,7 @@ impl Store {
         self.handling_case(viewer, row.1).await?;
         let mut acks: Vec<Acknowledgement> = serde_json::from_str(&row.8).unwrap_or_default();
         let Some(ack) = acks.iter_mut().find(|a| a.party_index == party_index) else {
-            return Err(invalid("party_index", "没有这个当事人", "no such party"));
+            return Err(invalid("party_index", msg!("session.no_such_party")));
         };
         let stamp = Some(rfc3339(to_ms(now)));
         let (slot, action) = match act {
@@ -236,10 +221,10 @@ impl Store {
             PartyAct::ConfirmMinutes => (&mut ack.minutes_confirmed_at, "minutes_confirmed"),
         };
         if act == PartyAct::ConfirmMinutes && row.9.is_none() {
-            return Err(StoreError::conflict("no_minutes", "尚无调解笔录可供确认", "there are no minutes to confirm"));
+            return Err(StoreError::conflict("no_minutes", msg!("sessions.no_minutes")));
         }
         if slot.is_some() {
-            return Err(StoreError::conflict("already_recorded", "已经记录过", "already recorded"));
+            return Err(StoreError::conflict("already_recorded", msg!("sessions.already_recorded")));
         }
         *slot = stamp;
         let now_ms = to_ms(now);
@@ -279,11 +264,7 @@ impl Store {
         }
         let acks: Vec<Acknowledgement> = serde_json::from_str(&row.8).unwrap_or_default();
         if acks.iter().any(|a| a.rights_acknowledged_at.is_none() || a.consented_at.is_none()) {
-            return Err(StoreError::conflict(
-                "not_acknowledged",
-                "各方当事人确认权利义务告知并同意由该调解员调解后，才能记录调解笔录",
-                "every party must acknowledge the rights notice and consent to the mediator first",
-            ));
+            return Err(StoreError::conflict("not_acknowledged", msg!("sessions.not_acknowledged")));
         }
         let now_ms = to_ms(now);
         let mut tx = self.begin().await?;
@@ -316,7 +297,7 @@ impl Store {
         let parties: Vec<(String,)> =
             self.fetch_all("SELECT name FROM parties WHERE case_id = $1 ORDER BY position", args![case_id]).await?;
         let Some((name,)) = parties.get(party_index) else {
-            return Err(invalid("party_index", "没有这个当事人", "no such party"));
+            return Err(invalid("party_index", msg!("session.no_such_party")));
         };
         let reason = reason.trim();
         if reason.is_empty() {
@@ -372,7 +353,7 @@ impl Store {
     ) -> Result<CaseMediator> {
         let case = self.case_for(viewer, case_id, Permission::MediatorChoose).await?;
         if !matches!(case.status(), Status::Registered | Status::Accepted | Status::Dispatched | Status::InProgress) {
-            return Err(StoreError::conflict("case_closed", "案件已办结，不能再指定调解员", "the case is closed"));
+            return Err(StoreError::conflict("case_closed", msg!("sessions.case_closed")));
         }
         if !matches!(chosen_by, "centre" | "party") {
             return Err(StoreError::invalid(FieldError::not_one_of("chosen_by", "centre | party")));
@@ -380,14 +361,14 @@ impl Store {
         let mediator: Option<(String,)> =
             self.fetch_optional("SELECT role FROM users WHERE id = $1 AND active", args![user_id]).await?;
         if mediator.is_none_or(|(role,)| role != "mediator") {
-            return Err(invalid("user_id", "所选用户不是调解员", "the user is not a mediator"));
+            return Err(invalid("user_id", msg!("session.not_a_mediator")));
         }
         let current = self.case_mediator(viewer, case_id).await?;
         if current.is_some() && reason.as_deref().is_none_or(|r| r.trim().is_empty()) {
             return Err(StoreError::invalid(FieldError::new(
                 "reason",
                 "required",
-                Message::new("更换调解员须说明理由", "changing the mediator needs a reason"),
+                msg!("sessions.mediator_change_needs_reason"),
             )));
         }
         let now_ms = to_ms(now);

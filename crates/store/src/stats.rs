@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
+use domain::msg;
 use domain::org::RegionCode;
 use domain::stats::{Counts, Summary, day_key};
 
@@ -68,10 +69,7 @@ impl Store {
     ) -> Result<Summary> {
         let region = region.unwrap_or_else(|| viewer.scope.region.clone());
         if !viewer.scope.region.contains(&region) {
-            return Err(StoreError::forbidden(
-                format!("无权查看 {region} 的统计"),
-                format!("the region {region} lies outside your scope"),
-            ));
+            return Err(StoreError::forbidden(msg!("stats.region_out_of_scope", region = region.as_str())));
         }
         let (low, high) = region.subtree_range();
         let (from, to) = (day_key(from), day_key(to));

@@ -8,8 +8,9 @@ use chrono::{DateTime, Datelike, Duration, Utc};
 use domain::authz::{self, Permission, Resource};
 use domain::case::{Category, Channel, Risk, Status};
 use domain::clocks::{self, ClockFacts, ClockKind, ClockState, Deadline, NoticeDue, NoticeKind};
+use domain::msg;
 use domain::org::{RegionCode, UnitKind};
-use domain::validation::{FieldError, Lang, Message};
+use domain::validation::FieldError;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -321,31 +322,12 @@ impl Store {
     }
 
     /// Each clock of a case with its reasons.
-    pub async fn case_deadlines(
-        &self,
-        viewer: &Viewer,
-        case_id: i64,
-        lang: Lang,
-        now: DateTime<Utc>,
-    ) -> Result<Vec<DeadlineView>> {
+    pub async fn case_deadlines(&self, viewer: &Viewer, case_id: i64, now: DateTime<Utc>) -> Result<Vec<Deadline>> {
         self.case_row(viewer, case_id).await?;
         let context = self.clock_context().await?;
         let row: ClockRow =
             self.fetch_one(&format!("SELECT {CLOCK_COLUMNS} FROM cases c WHERE c.id = $1"), args![case_id]).await?;
-        Ok(row
-            .deadlines(&context, now)
-            .0
-            .into_iter()
-            .map(|d| DeadlineView {
-                clock: d.clock,
-                started_at: d.started_at.map(|t| rfc3339(to_ms(t))),
-                due_at: d.due_at.map(|t| rfc3339(to_ms(t))),
-                stopped_at: d.stopped_at.map(|t| rfc3339(to_ms(t))),
-                state: d.state,
-                provisional: d.provisional,
-                explanation: d.explanation.in_lang(lang).to_owned(),
-            })
-            .collect())
+        Ok(row.deadlines(&context, now).0)
     }
 
     /// How many cases are open (a clock may run on them).
@@ -519,11 +501,7 @@ impl Store {
         let recipient = match unit_id {
             Some(id) => {
                 self.unit(id).await?.ok_or_else(|| {
-                    StoreError::invalid(FieldError::new(
-                        "unit_id",
-                        "unknown_unit",
-                        Message::new(format!("单位 {id} 不存在"), format!("there is no unit {id}")),
-                    ))
+                    StoreError::invalid(FieldError::new("unit_id", "unknown_unit", msg!("field.no_such_unit", id = id)))
                 })?;
                 id
             }
@@ -613,7 +591,7 @@ impl Store {
     pub async fn notice_reply(&self, viewer: &Viewer, id: i64, text: String, now: DateTime<Utc>) -> Result<NoticeView> {
         let notice = self.notice_for_recipient(viewer, id).await?;
         if notice.reply.is_some() {
-            return Err(StoreError::conflict("already_replied", "该通知已书面回复", "this notice has been replied to"));
+            return Err(StoreError::conflict("already_replied", msg!("supervision.already_replied")));
         }
         let mut tx = self.begin().await?;
         let changed = tx
@@ -624,7 +602,7 @@ impl Store {
             )
             .await?;
         if changed == 0 {
-            return Err(StoreError::conflict("already_replied", "该通知已书面回复", "this notice has been replied to"));
+            return Err(StoreError::conflict("already_replied", msg!("supervision.already_replied")));
         }
         let data = serde_json::json!({"notice_id": id, "number": notice.number});
         crate::cases::append_event_locked(

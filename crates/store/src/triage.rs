@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::case::{Category, NewCase, PartyKind, PartyRole};
+use domain::msg;
 use domain::org::RegionCode;
 use serde::{Deserialize, Serialize};
 use triage::address::{self, GridShape, LocalRegion, ParsedAddress};
@@ -215,10 +216,7 @@ impl Store {
                 errors.push(domain::validation::FieldError::new(
                     format!("[{i}].unit_id"),
                     "unknown_unit",
-                    domain::validation::Message::new(
-                        format!("[{i}].unit_id: 单位 {} 不存在", entry.unit_id),
-                        format!("[{i}].unit_id: there is no unit {}", entry.unit_id),
-                    ),
+                    msg!("field.no_such_unit", id = entry.unit_id),
                 ));
             }
             if entry
@@ -229,10 +227,7 @@ impl Store {
                 errors.push(domain::validation::FieldError::new(
                     format!("[{i}].region_prefix"),
                     "invalid_region_prefix",
-                    domain::validation::Message::new(
-                        format!("[{i}].region_prefix 应为 1 到 12 位数字"),
-                        format!("[{i}].region_prefix must be 1 to 12 digits"),
-                    ),
+                    msg!("triage.region_prefix_format"),
                 ));
             }
         }

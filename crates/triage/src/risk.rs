@@ -3,6 +3,7 @@
 
 use chrono::NaiveDate;
 use domain::case::{Category, Risk};
+use domain::msg;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -101,7 +102,7 @@ impl Default for RiskRules {
 
 impl RiskRules {
     pub fn validate(&self) -> Result<(), Vec<domain::validation::FieldError>> {
-        use domain::validation::{FieldError, Message};
+        use domain::validation::FieldError;
         let mut errors = Vec::new();
         for (field, value) in [
             ("group_orange_people", self.group_orange_people),
@@ -116,22 +117,11 @@ impl RiskRules {
             ("cluster_orange", self.cluster_orange),
         ] {
             if value < 1 {
-                errors.push(FieldError::new(
-                    field,
-                    "out_of_range",
-                    Message::new(format!("{field} 必须是正整数"), format!("{field} must be a positive whole number")),
-                ));
+                errors.push(FieldError::new(field, "out_of_range", msg!("field.positive_whole_number")));
             }
         }
         if self.group_red_people < self.group_orange_people {
-            errors.push(FieldError::new(
-                "group_red_people",
-                "out_of_range",
-                Message::new(
-                    "group_red_people 不能小于 group_orange_people",
-                    "group_red_people must not be below group_orange_people",
-                ),
-            ));
+            errors.push(FieldError::new("group_red_people", "out_of_range", msg!("risk.group_thresholds")));
         }
         for (field, list) in [
             ("violence_words", &self.violence_words),
@@ -139,14 +129,7 @@ impl RiskRules {
             ("wage_words", &self.wage_words),
         ] {
             if list.iter().any(|w| w.trim().is_empty() || w.chars().count() > 20) {
-                errors.push(FieldError::new(
-                    field,
-                    "invalid_word",
-                    Message::new(
-                        format!("{field} 中的词不能为空或超过 20 字"),
-                        format!("{field} holds an empty word or one over 20 characters"),
-                    ),
-                ));
+                errors.push(FieldError::new(field, "invalid_word", msg!("risk.word_invalid", max = 20)));
             }
         }
         if errors.is_empty() { Ok(()) } else { Err(errors) }

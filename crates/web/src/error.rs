@@ -4,7 +4,8 @@
 use app::AppError;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use domain::i18n::{T, UiLang, to_traditional};
+use domain::i18n::{T, UiLang};
+use domain::msg;
 use domain::validation::{FieldError, FieldErrorView, Message};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -54,27 +55,21 @@ pub struct ErrorDetail {
 }
 
 impl ApiError {
-    pub fn new(status: StatusCode, code: &'static str, zh: impl Into<String>, en: impl Into<String>) -> Self {
-        Self { status, code, message: Message::new(zh, en), fields: Vec::new(), retry_after_secs: None }
+    pub fn new(status: StatusCode, code: &'static str, message: Message) -> Self {
+        Self { status, code, message, fields: Vec::new(), retry_after_secs: None }
     }
 
     pub fn unauthorized() -> Self {
-        Self::new(
-            StatusCode::UNAUTHORIZED,
-            "unauthorized",
-            "请先登录（缺少或无效的访问令牌）",
-            "sign in first: the bearer token is missing, expired or revoked",
-        )
+        Self::new(StatusCode::UNAUTHORIZED, "unauthorized", msg!("error.unauthorized"))
     }
 
     pub fn not_found(what: &str) -> Self {
-        Self::new(StatusCode::NOT_FOUND, "not_found", format!("未找到{}", what_zh(what)), format!("{what} not found"))
+        Self::new(StatusCode::NOT_FOUND, "not_found", msg!("error.not_found", what = what_message(what)))
     }
 
     /// 422 with every field at fault; the first is named in `field`.
     pub fn invalid(fields: Vec<FieldError>) -> Self {
-        let message =
-            fields.first().map(|f| f.message.clone()).unwrap_or_else(|| Message::new("请求无效", "invalid request"));
+        let message = fields.first().map(FieldError::message).unwrap_or_else(|| msg!("error.invalid_request"));
         Self { status: StatusCode::UNPROCESSABLE_ENTITY, code: "invalid", message, fields, retry_after_secs: None }
     }
 
@@ -83,22 +78,22 @@ impl ApiError {
     }
 }
 
-fn what_zh(what: &str) -> &str {
+fn what_message(what: &str) -> Message {
     match what {
-        "case" => "案件",
-        "unit" => "单位",
-        "user" => "用户",
-        "region" => "行政区划",
-        "agreement" => "调解协议",
-        "signing link" => "签署链接（链接无效）",
-        "service link" => "送达链接（链接无效）",
-        "file" => "文件",
-        "evidence" => "证据",
-        "notice" => "函单令",
-        "session" => "调解安排",
-        "party" => "当事人",
-        "mediator" => "调解员",
-        _ => "资源",
+        "case" => msg!("what.case"),
+        "unit" => msg!("what.unit"),
+        "user" => msg!("what.user"),
+        "region" => msg!("what.region"),
+        "agreement" => msg!("what.agreement"),
+        "signing link" => msg!("what.signing_link"),
+        "service link" => msg!("what.service_link"),
+        "file" => msg!("what.file"),
+        "evidence" => msg!("what.evidence"),
+        "notice" => msg!("what.notice"),
+        "session" => msg!("what.session"),
+        "party" => msg!("what.party"),
+        "mediator" => msg!("what.mediator"),
+        _ => msg!("what.resource"),
     }
 }
 
@@ -118,31 +113,22 @@ impl From<AppError> for ApiError {
             AppError::Conflict { code, message } => with(StatusCode::CONFLICT, code, message),
             AppError::Invalid(fields) => ApiError::invalid(fields),
             AppError::TooLarge { message } => with(StatusCode::PAYLOAD_TOO_LARGE, "too_large", message),
-            AppError::BadCredentials => ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                "bad_credentials",
-                "用户名或密码错误",
-                "wrong username or password",
-            ),
+            AppError::BadCredentials => {
+                ApiError::new(StatusCode::UNAUTHORIZED, "bad_credentials", msg!("error.bad_credentials"))
+            }
             AppError::TooManyAttempts { retry_after_secs } => Self {
                 retry_after_secs: Some(retry_after_secs),
                 ..ApiError::new(
                     StatusCode::TOO_MANY_REQUESTS,
                     "too_many_attempts",
-                    format!("登录失败次数过多，请 {retry_after_secs} 秒后再试"),
-                    format!("too many failed logins; try again in {retry_after_secs} s"),
+                    msg!("error.too_many_attempts", seconds = retry_after_secs),
                 )
             },
             AppError::Unavailable { code, message } => with(StatusCode::SERVICE_UNAVAILABLE, code, message),
             AppError::Internal(error) => {
                 // Logged once, here; the client learns only that it was our fault.
                 tracing::error!(%error, "internal error");
-                ApiError::new(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "internal",
-                    "服务器内部错误，请稍后再试",
-                    "internal error; please try again later",
-                )
+                ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", msg!("error.internal"))
             }
         }
     }
@@ -150,20 +136,13 @@ impl From<AppError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let lang = current_lang();
-        let field_view = |f: &FieldError| {
-            let mut view = f.view(lang.domain());
-            if lang == UiLang::Hant {
-                view.message = to_traditional(&view.message);
-            }
-            view
-        };
+        let t = T { lang: current_lang() };
         let body = ErrorBody {
             error: ErrorDetail {
                 code: self.code.to_owned(),
-                message: localise(&self.message),
+                message: t.msg(&self.message),
                 field: self.fields.first().map(|f| f.field.clone()),
-                fields: self.fields.iter().map(field_view).collect(),
+                fields: self.fields.iter().map(|f| t.field_error(f)).collect(),
             },
         };
         let mut response = (self.status, axum::Json(body)).into_response();

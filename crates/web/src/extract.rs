@@ -7,7 +7,8 @@ use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
-use domain::validation::{FieldError, Message};
+use domain::msg;
+use domain::validation::FieldError;
 use serde::de::DeserializeOwned;
 
 use crate::AppState;
@@ -23,19 +24,9 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
             if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                ApiError::new(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    "too_large",
-                    "请求内容过大",
-                    "the request body is too large",
-                )
+                ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", msg!("error.too_large"))
             } else {
-                ApiError::new(
-                    StatusCode::BAD_REQUEST,
-                    "unreadable_body",
-                    "无法读取请求内容",
-                    "the request body could not be read",
-                )
+                ApiError::new(StatusCode::BAD_REQUEST, "unreadable_body", msg!("error.unreadable_body"))
             }
         })?;
         parse_json(&bytes).map(JsonBody)
@@ -51,8 +42,7 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             return ApiError::new(
                 StatusCode::BAD_REQUEST,
                 "invalid_json",
-                format!("请求内容不是有效的 JSON：{inner}"),
-                format!("the body is not valid JSON: {inner}"),
+                msg!("error.invalid_json", reason = inner.to_string()),
             );
         }
         let path = error.path().to_string();
@@ -60,7 +50,7 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         ApiError::field(FieldError::new(
             field.clone(),
             "wrong_type",
-            Message::new(format!("{field} 的类型不正确：{inner}"), format!("{field} has the wrong type: {inner}")),
+            msg!("field.wrong_type", reason = inner.to_string()),
         ))
     })
 }

@@ -7,6 +7,7 @@ pub mod error;
 pub mod extract;
 pub mod ui;
 
+use domain::msg;
 use std::sync::Arc;
 
 use app::App;
@@ -111,7 +112,7 @@ async fn healthz(State(state): State<AppState>) -> Response {
 }
 
 async fn not_found() -> error::ApiError {
-    error::ApiError::new(StatusCode::NOT_FOUND, "not_found", "没有这个地址", "no such route")
+    error::ApiError::new(StatusCode::NOT_FOUND, "not_found", msg!("error.not_found"))
 }
 
 /// What every page may load: only this server's own scripts, styles and images (the signature

@@ -135,8 +135,15 @@ async fn every_validation_failure_names_its_field(app: TestApp) {
         let (status, error) = app.post("/api/v1/cases", &intake, body).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{field}: {error}");
         assert_eq!(error["error"]["field"], field, "{error}");
-        assert!(!error["error"]["message"].as_str().unwrap().is_empty());
+        // The message names the field in words, never by its path.
+        let message = error["error"]["message"].as_str().unwrap();
+        let name = field.rsplit('.').next().unwrap();
+        assert!(!message.is_empty() && !message.contains(name) && !message.contains('['), "{error}");
     }
+    let (_, error) = app.post("/api/v1/cases", &intake, json!({"channel": "window", "parties": [{"role": "applicant", "name": "王建国", "id_number": "620102198001010010"}]})).await;
+    let id_error =
+        error["error"]["fields"].as_array().unwrap().iter().find(|f| f["field"] == "parties[0].id_number").unwrap();
+    assert!(id_error["message"].as_str().unwrap().starts_with("第 1 位当事人的公民身份号码无效："), "{error}");
 
     // English when asked for.
     let response = app
@@ -149,7 +156,7 @@ async fn every_validation_failure_names_its_field(app: TestApp) {
         .await
         .unwrap();
     let error: Value = response.json().await.unwrap();
-    assert_eq!(error["error"]["message"], "description is required");
+    assert_eq!(error["error"]["message"], "Description is required");
     // Traditional Chinese when asked for, for every message (the catalogue's s2t table).
     let response = app
         .client

@@ -66,3 +66,44 @@ fn only_the_binary_reads_the_environment() {
         );
     }
 }
+
+/// Every message the code names is in the catalogue (`crates/domain/i18n/messages.tsv`), and
+/// every field a refusal names literally has words there (`field.*`), so no key or field path
+/// ever reaches a person. The catalogue's own test checks that each key has all three languages.
+#[test]
+fn every_message_and_field_the_code_names_is_in_the_catalogue() {
+    let mut files = Vec::new();
+    rust_files(&workspace().join("crates"), &mut files);
+    let mut missing = Vec::new();
+    let literal_after = |text: &str, marker: &str| -> Vec<String> {
+        text.match_indices(marker)
+            .filter_map(|(at, _)| {
+                let rest = &text[at + marker.len()..];
+                let rest = rest.trim_start().strip_prefix('"')?;
+                Some(rest[..rest.find('"')?].to_owned())
+            })
+            .collect()
+    };
+    for file in files.iter().filter(|f| !f.ends_with("tests/it/tidy.rs")) {
+        let text = std::fs::read_to_string(file).unwrap();
+        for key in literal_after(&text, "msg!(") {
+            if !domain::i18n::has_message(&key) {
+                missing.push(format!("{}: message {key}", file.display()));
+            }
+        }
+        let field_markers =
+            ["FieldError::new(", "FieldError::required(", "required_text(", "optional_text(", "too_long(", "parse_id("];
+        for marker in field_markers {
+            for path in literal_after(&text, marker) {
+                for segment in path.split('.') {
+                    let name = segment.split('[').next().unwrap_or_default();
+                    let key = format!("field.{name}");
+                    if !name.is_empty() && !name.contains('{') && !domain::i18n::has_message(&key) {
+                        missing.push(format!("{}: {key} (for {path})", file.display()));
+                    }
+                }
+            }
+        }
+    }
+    assert!(missing.is_empty(), "add to crates/domain/i18n (see its README):\n{}", missing.join("\n"));
+}

@@ -6,7 +6,8 @@ use axum::extract::{Path, Query, State};
 use chrono::{Duration, NaiveDate};
 use domain::calendar::{Day, YearCalendar};
 use domain::clocks::PolicyRule;
-use domain::validation::{FieldError, Message};
+use domain::msg;
+use domain::validation::FieldError;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -31,13 +32,8 @@ fn date(field: &str, value: Option<&str>) -> Result<NaiveDate, FieldError> {
     if text.is_empty() {
         return Err(FieldError::required(field));
     }
-    NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| {
-        FieldError::new(
-            field,
-            "invalid_date",
-            Message::new(format!("{field} 应为 YYYY-MM-DD 格式的日期"), format!("{field} must be a date YYYY-MM-DD")),
-        )
-    })
+    NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .map_err(|_| FieldError::new(field, "invalid_date", msg!("field.not_a_date")))
 }
 
 /// Every day from `from` to `to`: working day or not, and the festival's name on holiday rest days.
@@ -50,10 +46,7 @@ pub async fn days(State(state): State<AppState>, Query(query): Query<DaysQuery>)
         return Err(ApiError::field(FieldError::new(
             "to",
             "invalid_range",
-            Message::new(
-                format!("to 不能早于 from，且跨度不超过 {MAX_SPAN_DAYS} 天"),
-                format!("to must not precede from, and the span is at most {MAX_SPAN_DAYS} days"),
-            ),
+            msg!("calendar.span_invalid", days = MAX_SPAN_DAYS),
         )));
     }
     let context = state.app.clock_context().await?;
@@ -95,7 +88,7 @@ pub async fn add_working_days(
                 ApiError::field(FieldError::new(
                     "days",
                     "out_of_range",
-                    Message::new("days 应为 0 到 3650 之间的整数", "days must be a whole number from 0 to 3650"),
+                    msg!("field.whole_number_between", min = 0, max = 3650),
                 ))
             },
         )?;
@@ -133,11 +126,7 @@ pub async fn put_year(
     JsonBody(body): JsonBody<YearCalendar>,
 ) -> Result<Json<Recomputed>, ApiError> {
     if year.parse::<i32>().ok() != Some(body.year) {
-        return Err(ApiError::field(FieldError::new(
-            "year",
-            "mismatch",
-            Message::new("请求体中的 year 与地址中的年份不一致", "the body's year differs from the year in the path"),
-        )));
+        return Err(ApiError::field(FieldError::new("year", "mismatch", msg!("calendar.year_mismatch"))));
     }
     let recomputed_cases = state.app.calendar_put(&viewer, body).await?;
     Ok(Json(Recomputed { recomputed_cases }))

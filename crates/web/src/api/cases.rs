@@ -5,6 +5,7 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use domain::case::{CaseRegistration, Category, Risk, Status};
+use domain::msg;
 use domain::org::RegionCode;
 use domain::validation::{Checker, FieldError, Message};
 use domain::workflow::ActionRequest;
@@ -63,23 +64,25 @@ impl ListQuery {
         let status = c.code::<Status>("status", self.status.as_deref(), false);
         let category = c.code::<Category>("category", self.category.as_deref(), false);
         let risk = c.code::<Risk>("risk", self.risk.as_deref(), false);
-        let region = present(self.region).and_then(|r| {
-            c.check(RegionCode::parse(&r).map_err(|e| bad("region", "一个 6 位或 12 位行政区划代码", &e.to_string())))
-        });
-        let unit = present(self.unit)
-            .and_then(|u| c.check(u.parse::<i64>().map_err(|_| bad("unit", "单位编号（整数）", "a unit id"))));
+        let region =
+            present(self.region).and_then(|r| c.check(RegionCode::parse(&r).map_err(|e| bad("region", e.message()))));
+        let unit =
+            present(self.unit).and_then(|u| c.check(u.parse::<i64>().map_err(|_| bad("unit", msg!("filter.unit_id")))));
         let overdue = present(self.overdue).and_then(|o| {
             c.check(match o.as_str() {
                 "true" | "1" => Ok(true),
                 "false" | "0" => Ok(false),
-                _ => Err(bad("overdue", "true 或 false", "true or false")),
+                _ => Err(bad("overdue", msg!("filter.true_or_false"))),
             })
         });
         let mut number = |field: &'static str, value: Option<String>, min: i64, max: i64| {
             present(value).and_then(|v| {
-                c.check(v.parse::<i64>().ok().filter(|n| (min..=max).contains(n)).ok_or_else(|| {
-                    bad(field, &format!("{min} 到 {max} 之间的整数"), &format!("a whole number from {min} to {max}"))
-                }))
+                c.check(
+                    v.parse::<i64>()
+                        .ok()
+                        .filter(|n| (min..=max).contains(n))
+                        .ok_or_else(|| bad(field, msg!("filter.whole_number_between", min = min, max = max))),
+                )
             })
         };
         let limit = number("limit", self.limit, 1, app::cases::MAX_PAGE_SIZE)
@@ -97,8 +100,8 @@ fn present(value: Option<String>) -> Option<String> {
     value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
 }
 
-fn bad(field: &str, zh: &str, en: &str) -> FieldError {
-    FieldError::new(field, "invalid_filter", Message::new(format!("{field} 应为{zh}"), format!("{field} must be {en}")))
+fn bad(field: &str, expected: Message) -> FieldError {
+    FieldError::new(field, "invalid_filter", msg!("filter.expected", expected = expected))
 }
 
 /// The cases in the caller's scope, filtered and paged, newest first.

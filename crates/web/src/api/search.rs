@@ -3,7 +3,8 @@
 use app::cases::CaseList;
 use axum::Json;
 use axum::extract::{Query, State};
-use domain::validation::{Checker, FieldError, Message};
+use domain::msg;
+use domain::validation::{Checker, FieldError};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -37,14 +38,7 @@ pub async fn cases(
     {
         None => Ok(default),
         Some(v) => v.parse::<usize>().ok().filter(|n| *n <= max).ok_or_else(|| {
-            FieldError::new(
-                field,
-                "out_of_range",
-                Message::new(
-                    format!("{field} 应为 0 到 {max} 之间的整数"),
-                    format!("{field} must be a whole number from 0 to {max}"),
-                ),
-            )
+            FieldError::new(field, "out_of_range", msg!("field.whole_number_between", min = 0, max = max))
         }),
     };
     let limit = c.check(number("limit", query.limit.as_deref(), 20, 100));

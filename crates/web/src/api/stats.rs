@@ -3,9 +3,10 @@
 use axum::Json;
 use axum::extract::{Query, State};
 use chrono::{Datelike, NaiveDate};
+use domain::msg;
 use domain::org::RegionCode;
 use domain::stats::Summary;
-use domain::validation::{FieldError, Message};
+use domain::validation::FieldError;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -27,16 +28,8 @@ pub struct SummaryQuery {
 fn day(field: &str, value: Option<&str>, default: NaiveDate) -> Result<NaiveDate, ApiError> {
     match value.map(str::trim).filter(|v| !v.is_empty()) {
         None => Ok(default),
-        Some(text) => NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| {
-            ApiError::field(FieldError::new(
-                field,
-                "invalid_date",
-                Message::new(
-                    format!("{field} 应为 YYYY-MM-DD 格式的日期"),
-                    format!("{field} must be a date YYYY-MM-DD"),
-                ),
-            ))
-        }),
+        Some(text) => NaiveDate::parse_from_str(text, "%Y-%m-%d")
+            .map_err(|_| ApiError::field(FieldError::new(field, "invalid_date", msg!("field.not_a_date")))),
     }
 }
 
@@ -56,21 +49,14 @@ pub async fn summary(
     let from = day("from", query.from.as_deref(), new_year)?;
     let to = day("to", query.to.as_deref(), today)?;
     if to < from {
-        return Err(ApiError::field(FieldError::new(
-            "to",
-            "invalid_range",
-            Message::new("to 不能早于 from", "to must not precede from"),
-        )));
+        return Err(ApiError::field(FieldError::new("to", "invalid_range", msg!("stats.to_before_from"))));
     }
     let region = match query.region.as_deref().map(str::trim).filter(|r| !r.is_empty()) {
         Some(code) => Some(RegionCode::parse(code).map_err(|e| {
             ApiError::field(FieldError::new(
                 "region",
                 "invalid_region_code",
-                Message::new(
-                    format!("region 不是有效的行政区划代码: {e}"),
-                    format!("region is not a valid division code: {e}"),
-                ),
+                msg!("region_code.invalid", reason = e.message()),
             ))
         })?),
         None => None,

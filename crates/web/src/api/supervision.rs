@@ -22,7 +22,7 @@ pub async fn deadlines(
     Auth(viewer): Auth,
     Path(case): Path<String>,
 ) -> Result<Json<Vec<DeadlineView>>, ApiError> {
-    Ok(Json(state.app.case_deadlines(&viewer, path_id(&case, "case")?, current_lang().domain()).await?))
+    Ok(Json(state.app.case_deadlines(&viewer, path_id(&case, "case")?, current_lang()).await?))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

@@ -12,6 +12,7 @@ use axum::response::Response;
 use domain::authz::{self, Permission, Resource};
 use domain::calendar::YearCalendar;
 use domain::clocks::PolicyRule;
+use domain::msg;
 use domain::org::{RegionCode, Role, UnitKind};
 use serde::Serialize;
 use triage::routing::CatalogueEntry;
@@ -76,7 +77,7 @@ fn region_field(form: &super::session::FormData, field: &'static str) -> Result<
         ApiError::field(domain::validation::FieldError::new(
             field,
             "invalid_region",
-            domain::validation::Message::new(format!("区划代码无效：{e}"), format!("invalid region code: {e}")),
+            msg!("region_code.invalid", reason = e.message()),
         ))
         .into()
     })
@@ -148,7 +149,7 @@ pub async fn user_create(State(state): State<AppState>, posted: Posted) -> Resul
         return Err(ApiError::field(domain::validation::FieldError::new(
             "password",
             "too_short",
-            domain::validation::Message::new("密码至少 10 个字符", "the password needs at least 10 characters"),
+            msg!("field.password_too_short", min = 10),
         ))
         .into());
     }

@@ -383,7 +383,7 @@ async fn show(
     let now = state.now();
     let case = state.app.case_get(&session.viewer, id, reveal).await?;
     let events = state.app.case_events(&session.viewer, id).await?;
-    let deadlines = state.app.case_deadlines(&session.viewer, id, t.lang.domain()).await?;
+    let deadlines = state.app.case_deadlines(&session.viewer, id, t.lang).await?;
     let notices =
         state.app.notices(&session.viewer, &NoticeFilter { case_id: Some(id), ..NoticeFilter::default() }).await?;
     let units_all = state.app.units().await?;

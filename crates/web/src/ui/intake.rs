@@ -13,7 +13,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use domain::authz::{self, Permission, Resource};
 use domain::case::{CaseRegistration, Category, Channel, LocationInput, PartyInput, PartyKind, PartyRole};
-use domain::validation::{FieldError, Message};
+use domain::msg;
+use domain::validation::FieldError;
 use serde::Serialize;
 
 use super::cases::{UnitNames, options};
@@ -45,13 +46,10 @@ fn registration(form: &FormData) -> Result<CaseRegistration, FieldError> {
     let text = |name: &str| form.get(name).map(str::to_owned);
     let people_count = match form.get("people_count") {
         None => None,
-        Some(n) => Some(n.parse::<i64>().map_err(|_| {
-            FieldError::new(
-                "people_count",
-                "wrong_type",
-                Message::new("涉及人数应为整数", "people_count must be a whole number"),
-            )
-        })?),
+        Some(n) => Some(
+            n.parse::<i64>()
+                .map_err(|_| FieldError::new("people_count", "wrong_type", msg!("field.not_a_whole_number")))?,
+        ),
     };
     let mut parties: Vec<PartyInput> = (0..PARTY_BLOCKS)
         .map(|i| {
@@ -158,7 +156,7 @@ pub async fn page(State(state): State<AppState>, session: Session) -> Result<Res
 }
 
 fn localised(t: T, errors: Vec<FieldError>) -> Vec<(String, String)> {
-    errors.into_iter().map(|e| (e.field.clone(), t.msg(&e.message))).collect()
+    errors.into_iter().map(|e| (e.field.clone(), t.msg(&e.message()))).collect()
 }
 
 #[derive(Template)]
@@ -249,7 +247,7 @@ pub async fn check(State(state): State<AppState>, posted: Posted) -> Result<Resp
             (Vec::new(), panel.render().ok())
         }
     };
-    let errors = errors.into_iter().map(|e| CheckError { message: t.msg(&e.message), field: e.field }).collect();
+    let errors = errors.into_iter().map(|e| CheckError { message: t.msg(&e.message()), field: e.field }).collect();
     Ok(Json(Check { errors, preview }).into_response())
 }
 

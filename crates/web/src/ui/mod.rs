@@ -190,7 +190,7 @@ pub fn redirect_with(to: &str, kind: &'static str, text: &str) -> Response {
 
 /// What went wrong, for a person: every field at fault, else the error's message.
 pub fn error_text(t: T, error: &ApiError) -> String {
-    let fields: Vec<String> = error.fields.iter().map(|f| t.msg(&f.message)).collect();
+    let fields: Vec<String> = error.fields.iter().map(|f| t.msg(&f.message())).collect();
     if fields.is_empty() { t.msg(&error.message) } else { fields.join("；") }
 }
 

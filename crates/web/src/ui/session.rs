@@ -17,6 +17,7 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use domain::history::hex;
+use domain::msg;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
@@ -197,16 +198,14 @@ async fn read_form(request: Request) -> Result<FormData, UiError> {
         UiError::Failed(crate::error::ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
             "too_large",
-            "提交的内容过大",
-            "the form is too large",
+            msg!("error.too_large"),
         ))
     })?;
     FormData::parse(&bytes).ok_or_else(|| {
         UiError::Failed(crate::error::ApiError::new(
             StatusCode::BAD_REQUEST,
             "unreadable_form",
-            "无法读取提交的表单",
-            "the form could not be read",
+            msg!("error.unreadable_form"),
         ))
     })
 }
