@@ -6,9 +6,16 @@ pub use store::org::UserView;
 use crate::{App, Result, Viewer};
 
 impl App {
-    /// Checks the password (with the store's throttle) and issues a token of `kind`.
-    pub async fn login(&self, username: &str, password: &str, kind: TokenKind) -> Result<(String, UserView)> {
-        Ok(self.store.login(username, password, kind, self.now()).await?)
+    /// Checks the password from the client at address `client` (within the limits of
+    /// `store::auth::limits`) and issues a token of `kind`.
+    pub async fn login(
+        &self,
+        username: &str,
+        password: &str,
+        client: &str,
+        kind: TokenKind,
+    ) -> Result<(String, UserView)> {
+        Ok(self.store.login(username, password, client, kind, self.now()).await?)
     }
 
     /// The signed-in user a token of `kind` stands for, if it is valid now.

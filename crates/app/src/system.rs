@@ -17,6 +17,11 @@ impl App {
         Ok(self.store.agreement_reminders(self.now()).await?)
     }
 
+    /// Forgets login attempts whose window has passed.
+    pub async fn login_attempts_prune(&self) -> Result<u64> {
+        Ok(self.store.login_attempts_prune(self.now()).await?)
+    }
+
     /// Messages waiting for the gateway: id, phone, text.
     pub async fn outbox_pending(&self, limit: i64) -> Result<Vec<(i64, String, String)>> {
         Ok(self.store.outbox_pending(limit).await?)

@@ -38,7 +38,7 @@ pub async fn run(store: Store, data_dir: &Path, cases: usize, report: &Path) -> 
     let addr: SocketAddr = listener.local_addr()?;
     let app = app::App::new(store.clone(), Arc::new(chrono::Utc::now), "bench", search, data_dir);
     let state = web::AppState::new(app);
-    tokio::spawn(async move { axum::serve(listener, web::app(state)).await });
+    tokio::spawn(async move { axum::serve(listener, web::service(state)).await });
     let base = format!("http://{addr}");
     let client = reqwest::Client::builder().pool_max_idle_per_host(CLIENTS).build()?;
 

@@ -283,7 +283,7 @@ async fn serve(config: &Config, store: Store) -> anyhow::Result<()> {
         "Fengqiao is serving on http://{}/ (API under /api/v1, document at /api/openapi.json)",
         listener.local_addr()?
     );
-    axum::serve(listener, web::app(web::AppState::new(app))).with_graceful_shutdown(shutdown()).await?;
+    axum::serve(listener, web::service(web::AppState::new(app))).with_graceful_shutdown(shutdown()).await?;
     Ok(())
 }
 

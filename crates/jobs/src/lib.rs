@@ -51,6 +51,9 @@ pub async fn run_once(app: &App, sms_command: Option<&str>) {
         Ok(_) => {}
         Err(e) => tracing::error!(error = %e, "fixing agreement copies failed"),
     }
+    if let Err(e) = app.login_attempts_prune().await {
+        tracing::error!(error = %e, "pruning login attempts failed");
+    }
     if let Err(e) = sms::deliver(app, sms_command).await {
         tracing::error!(error = %e, "SMS delivery failed");
     }

@@ -17,10 +17,21 @@ use crate::org::{UserView, user_view};
 use crate::sql::args;
 use crate::{Result, Store, StoreError, to_ms};
 
-/// Failed logins allowed before the account is slowed down.
-pub const FREE_ATTEMPTS: i64 = 5;
-/// The longest wait imposed after repeated failures.
-const MAX_LOCK_SECS: i64 = 15 * 60;
+/// 限流: how many password checks a window allows, per key. A check is counted before the
+/// password is compared (one conditional upsert, so parallel attempts cannot overrun it), and a
+/// successful check gives its count back to the account and the address.
+pub mod limits {
+    /// The window every count is kept for.
+    pub const WINDOW_SECS: i64 = 15 * 60;
+    /// Checks of one account from one address.
+    pub const PAIR: i64 = 5;
+    /// Failed checks from one address, over all accounts.
+    pub const ADDRESS: i64 = 20;
+    /// Failed checks of one account, over all addresses. Past it, the account is still open
+    /// to an address that has not failed on it in the window (one check each), so that a
+    /// stranger's failures never lock the owner out.
+    pub const ACCOUNT: i64 = 20;
+}
 
 /// What kind of credential a token is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,57 +64,61 @@ fn token_hash(token: &str) -> String {
     domain::history::hex(&Sha256::digest(token.as_bytes()))
 }
 
-/// How long to wait after `failures` consecutive failures: nothing for the first five, then
-/// 30 s doubling up to 15 minutes.
-pub fn lock_seconds(failures: i64) -> i64 {
-    if failures < FREE_ATTEMPTS {
-        return 0;
-    }
-    let doublings = (failures - FREE_ATTEMPTS).min(10) as u32;
-    (30_i64 << doublings).min(MAX_LOCK_SECS)
+type UserRow = (i64, String, String, String, i64, String);
+
+/// The counts one login attempt is weighed against.
+struct AttemptKeys {
+    pair: String,
+    address: String,
+    account: String,
 }
 
-type UserRow = (i64, String, String, String, i64, String, i64, Option<i64>);
+impl AttemptKeys {
+    fn new(username: &str, client: &str) -> Self {
+        let username = username.trim().to_lowercase();
+        AttemptKeys {
+            pair: format!("pair:{username}@{client}"),
+            address: format!("address:{client}"),
+            account: format!("account:{username}"),
+        }
+    }
+}
 
 impl Store {
-    /// Checks a username and password; on success issues a token of `kind`.
+    /// Checks a username and password from the client at `client` (its address), within the
+    /// limits of [`limits`]; on success issues a token of `kind`.
     pub async fn login(
         &self,
         username: &str,
         password: &str,
+        client: &str,
         kind: TokenKind,
         now: DateTime<Utc>,
     ) -> Result<(String, UserView)> {
-        let sql = "SELECT id, username, display_name, role, unit_id, password_hash, failed_logins, locked_until FROM users WHERE username = $1 AND active";
+        let now_ms = to_ms(now);
+        let keys = AttemptKeys::new(username, client);
+        self.attempt_take(&keys, now_ms).await?;
+        let sql =
+            "SELECT id, username, display_name, role, unit_id, password_hash FROM users WHERE username = $1 AND active";
         let row: Option<UserRow> = self.fetch_optional(sql, args![username.trim()]).await?;
-        let Some((id, username, display_name, role, unit_id, stored, failures, locked_until)) = row else {
+        let Some((id, username, display_name, role, unit_id, stored)) = row else {
             // Spend the same time as for a real user, so timing does not reveal who exists.
             password_matches(password, DUMMY_HASH);
             return Err(StoreError::BadCredentials);
         };
-        let now_ms = to_ms(now);
-        if let Some(until) = locked_until.filter(|&until| until > now_ms) {
-            return Err(StoreError::TooManyAttempts { retry_after_secs: (until - now_ms + 999) / 1000 });
-        }
         if !password_matches(password, &stored) {
-            let failures = failures + 1;
-            let lock = lock_seconds(failures);
-            let until = (lock > 0).then_some(now_ms + lock * 1000);
-            self.execute(
-                "UPDATE users SET failed_logins = $1, locked_until = $2 WHERE id = $3",
-                args![failures, until, id],
-            )
-            .await?;
-            tracing::warn!(%username, failures, "failed login");
-            return match until {
-                Some(_) => Err(StoreError::TooManyAttempts { retry_after_secs: lock }),
-                None => Err(StoreError::BadCredentials),
-            };
+            tracing::warn!(%username, %client, "failed login");
+            return Err(StoreError::BadCredentials);
         }
         let token = URL_SAFE_NO_PAD.encode(crate::crypto::random_bytes::<32>());
         let expires = now_ms + self.options.token_lifetime.as_millis() as i64;
         let mut tx = self.begin().await?;
-        tx.execute("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1", args![id]).await?;
+        tx.execute("DELETE FROM login_attempts WHERE key = $1", args![keys.pair]).await?;
+        tx.execute(
+            "UPDATE login_attempts SET attempts = attempts - 1 WHERE key IN ($1, $2) AND attempts > 0",
+            args![keys.address, keys.account],
+        )
+        .await?;
         tx.execute(
             "INSERT INTO auth_tokens (token_hash, kind, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
             args![token_hash(&token), kind.as_str(), id, now_ms, expires],
@@ -112,6 +127,51 @@ impl Store {
         tx.commit().await?;
         let user = user_view((id, username, display_name, role, unit_id)).ok_or(StoreError::BadCredentials)?;
         Ok((token, user))
+    }
+
+    /// Counts one attempt against each of its keys in turn — the pair, the address, the
+    /// account — and refuses it (429) at the first limit spent, leaving the later counts alone
+    /// (so a burst refused for the pair does not spend the address's allowance).
+    async fn attempt_take(&self, keys: &AttemptKeys, now_ms: i64) -> Result<()> {
+        let window_until = now_ms + limits::WINDOW_SECS * 1000;
+        let refuse = |until: i64| {
+            tracing::warn!(key = %keys.pair, "login refused: too many attempts");
+            Err(StoreError::TooManyAttempts { retry_after_secs: (until - now_ms + 999) / 1000 })
+        };
+        let (pair, until) = self.attempt_count(&keys.pair, now_ms, window_until).await?;
+        if pair > limits::PAIR {
+            return refuse(until);
+        }
+        let (address, until) = self.attempt_count(&keys.address, now_ms, window_until).await?;
+        if address > limits::ADDRESS {
+            return refuse(until);
+        }
+        let (account, until) = self.attempt_count(&keys.account, now_ms, window_until).await?;
+        let first_from_here = pair == 1;
+        if account > limits::ACCOUNT && !first_from_here {
+            return refuse(until);
+        }
+        Ok(())
+    }
+
+    /// Adds one attempt to `key` in its current window (a new window once the last has
+    /// passed): one statement, so parallel attempts are each counted. Returns the count and
+    /// when the window ends.
+    async fn attempt_count(&self, key: &str, now_ms: i64, window_until: i64) -> Result<(i64, i64)> {
+        self.fetch_one(
+            "INSERT INTO login_attempts (key, attempts, window_until) VALUES ($1, 1, $2)
+             ON CONFLICT (key) DO UPDATE SET
+                 attempts = CASE WHEN login_attempts.window_until <= $3 THEN 1 ELSE login_attempts.attempts + 1 END,
+                 window_until = CASE WHEN login_attempts.window_until <= $3 THEN $2 ELSE login_attempts.window_until END
+             RETURNING attempts, window_until",
+            args![key, window_until, now_ms],
+        )
+        .await
+    }
+
+    /// Forgets the counts whose window has passed.
+    pub async fn login_attempts_prune(&self, now: DateTime<Utc>) -> Result<u64> {
+        self.execute("DELETE FROM login_attempts WHERE window_until <= $1", args![to_ms(now)]).await
     }
 
     /// The user a live token of `kind` belongs to.
@@ -141,14 +201,6 @@ const DUMMY_HASH: &str =
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn lock_grows_then_caps() {
-        assert_eq!(lock_seconds(4), 0);
-        assert_eq!(lock_seconds(5), 30);
-        assert_eq!(lock_seconds(6), 60);
-        assert_eq!(lock_seconds(100), MAX_LOCK_SECS);
-    }
 
     #[test]
     fn passwords_verify() {

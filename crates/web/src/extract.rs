@@ -76,6 +76,19 @@ impl FromRequestParts<AppState> for Auth {
     }
 }
 
+/// The client's address, as the TCP peer (the server is run with connect info); "unknown"
+/// where there is none (a router called without a socket).
+pub struct ClientAddr(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let peer = parts.extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>();
+        Ok(ClientAddr(peer.map_or_else(|| "unknown".to_owned(), |info| info.0.ip().to_string())))
+    }
+}
+
 /// An id from the path; anything that is not one names nothing, so it is 404.
 pub fn path_id(raw: &str, what: &str) -> Result<i64, ApiError> {
     raw.parse().map_err(|_| ApiError::not_found(what))

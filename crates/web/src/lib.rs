@@ -92,6 +92,13 @@ pub fn app(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// The service to serve: the router, told each connection's peer address (for the login limits).
+pub fn service(
+    state: AppState,
+) -> axum::extract::connect_info::IntoMakeServiceWithConnectInfo<Router, std::net::SocketAddr> {
+    app(state).into_make_service_with_connect_info::<std::net::SocketAddr>()
+}
+
 /// Where to start: the API, its document, the health check.
 async fn index() -> Json<serde_json::Value> {
     Json(serde_json::json!({

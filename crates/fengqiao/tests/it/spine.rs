@@ -499,29 +499,56 @@ async fn audit_verify_names_altered_and_cut_histories(app: TestApp) {
     assert!(out.contains(&format!("BROKEN file {sha}")) && out.contains("photo.png"), "{out}");
 }
 
+/// 50 parallel wrong passwords from one address: only the pair's limit is checked, every other
+/// attempt is refused with `Retry-After`; the owner, from another address, still gets in; one
+/// address cannot guess across many accounts beyond its own limit.
 async fn repeated_failed_logins_are_slowed_down(app: TestApp) {
-    for _ in 0..4 {
-        let (status, _) = app
-            .call(Method::POST, "/api/v1/auth/login", None, Some(json!({"username": "court", "password": "guess"})))
-            .await;
-        assert_eq!(status, StatusCode::UNAUTHORIZED);
-    }
-    let response = app
-        .client
-        .post(format!("{}/api/v1/auth/login", app.base))
-        .json(&json!({"username": "court", "password": "guess"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
-    assert!(response.headers().get("retry-after").is_some());
-    // Locked: even the right password waits.
-    let (status, _) = app
-        .call(Method::POST, "/api/v1/auth/login", None, Some(json!({"username": "court", "password": "fengqiao-demo"})))
-        .await;
-    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
-    // Another user is not affected.
+    use store::auth::limits;
+    let from = |last_octet: u8| {
+        let address = std::net::IpAddr::from([127, 0, 0, last_octet]);
+        reqwest::Client::builder().local_address(address).build().unwrap()
+    };
+    let url = format!("{}/api/v1/auth/login", app.base);
+    let attempt = |client: reqwest::Client, username: &'static str, password: &'static str| {
+        let url = url.clone();
+        async move {
+            let response =
+                client.post(url).json(&json!({"username": username, "password": password})).send().await.unwrap();
+            (response.status(), response.headers().get("retry-after").is_some())
+        }
+    };
+    let burst = |client: &reqwest::Client, users: &[&'static str], n: usize| {
+        let mut tries = tokio::task::JoinSet::new();
+        for username in users.iter().cycle().take(n) {
+            tries.spawn(attempt(client.clone(), username, "guess"));
+        }
+        tries.join_all()
+    };
+    let stranger = from(2);
+    let answers = burst(&stranger, &["court"], 50).await;
+    let checked = answers.iter().filter(|(status, _)| *status == StatusCode::UNAUTHORIZED).count();
+    let refused = answers.iter().filter(|(status, retry)| *status == StatusCode::TOO_MANY_REQUESTS && *retry).count();
+    assert_eq!(checked as i64, limits::PAIR, "{answers:?}");
+    assert_eq!(checked + refused, 50, "{answers:?}");
+    // The stranger waits even with the right password; the owner, elsewhere, signs in.
+    assert_eq!(attempt(stranger.clone(), "court", "fengqiao-demo").await.0, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(attempt(from(3), "court", "fengqiao-demo").await.0, StatusCode::OK);
+    // One address guessing across accounts: its own limit, however many accounts it tries.
+    let sprayer = from(4);
+    let users = ["grid", "intake", "street_a", "street_b", "district", "city", "mediator", "admin", "labor"];
+    let answers = burst(&sprayer, &users, 45).await;
+    let checked = answers.iter().filter(|(status, _)| *status == StatusCode::UNAUTHORIZED).count();
+    assert!(checked as i64 <= limits::ADDRESS, "{checked} checked: {answers:?}");
+    // Their accounts are not locked for their owners.
     app.login("grid").await;
+    // Many addresses spending one account's allowance: the owner, from an address that has not
+    // failed on it, still gets in; an address that has failed waits.
+    // (Two failures from each address: under the pair's limit, over the account's in all.)
+    for octet in 10..(10 + limits::ACCOUNT as u8 / 2 + 1) {
+        burst(&from(octet), &["mediator"], 2).await;
+    }
+    assert_eq!(attempt(from(10), "mediator", "fengqiao-demo").await.0, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(attempt(from(99), "mediator", "fengqiao-demo").await.0, StatusCode::OK);
 }
 
 async fn organisation_and_openapi(app: TestApp) {

@@ -84,7 +84,7 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
     let state = web::AppState::new(app.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, web::app(state)).await.unwrap() });
+    tokio::spawn(async move { axum::serve(listener, web::service(state)).await.unwrap() });
     Some(TestApp { base, db_url, data_dir, store, app, client: reqwest::Client::new(), backend, clock_ms })
 }
 

@@ -12,7 +12,7 @@ use utoipa::ToSchema;
 
 use crate::AppState;
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::{Auth, JsonBody, bearer};
+use crate::extract::{Auth, ClientAddr, JsonBody, bearer};
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct LoginRequest {
@@ -32,6 +32,7 @@ pub struct LoginResponse {
     responses((status = 200, body = LoginResponse), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
 pub async fn login(
     State(state): State<AppState>,
+    ClientAddr(client): ClientAddr,
     JsonBody(body): JsonBody<LoginRequest>,
 ) -> Result<Json<LoginResponse>, ApiError> {
     let mut c = Checker::default();
@@ -41,7 +42,7 @@ pub async fn login(
     let (Some(username), Some(password)) = (username, password) else {
         return Err(ApiError::unauthorized());
     };
-    let (token, user) = state.app.login(&username, &password, TokenKind::Bearer).await?;
+    let (token, user) = state.app.login(&username, &password, &client, TokenKind::Bearer).await?;
     Ok(Json(LoginResponse { token, user }))
 }
 

@@ -24,6 +24,7 @@ use sha2::{Digest, Sha256};
 use super::i18n::{T, UiLang};
 use super::{UiError, current_ui_lang, render};
 use crate::AppState;
+use crate::extract::ClientAddr;
 
 pub const SESSION_COOKIE: &str = "fq_session";
 pub const LANG_COOKIE: &str = "fq_lang";
@@ -259,7 +260,12 @@ pub async fn login_page(Query(query): Query<NextQuery>) -> Response {
     login_response(StatusCode::OK, safe_next(query.next.as_deref()), String::new(), None)
 }
 
-pub async fn login(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+pub async fn login(
+    State(state): State<AppState>,
+    ClientAddr(client): ClientAddr,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let t = T { lang: current_ui_lang() };
     let form = FormData::parse(&body).unwrap_or_default();
     let next = safe_next(form.get("next"));
@@ -272,7 +278,7 @@ pub async fn login(State(state): State<AppState>, headers: HeaderMap, body: Byte
         let error = t.s("请输入用户名和密码。").into_owned();
         return login_response(StatusCode::UNPROCESSABLE_ENTITY, next, username, Some(error));
     }
-    match state.app.login(&username, password, TokenKind::Session).await {
+    match state.app.login(&username, password, &client, TokenKind::Session).await {
         Ok((token, _)) => {
             let mut response = Redirect::to(&next).into_response();
             let headers = response.headers_mut();
@@ -286,7 +292,9 @@ pub async fn login(State(state): State<AppState>, headers: HeaderMap, body: Byte
         }
         Err(AppError::TooManyAttempts { retry_after_secs }) => {
             let error = format!("{} {retry_after_secs} s", t.s("失败次数过多，请稍后再试："));
-            login_response(StatusCode::TOO_MANY_REQUESTS, next, username, Some(error))
+            let mut response = login_response(StatusCode::TOO_MANY_REQUESTS, next, username, Some(error));
+            response.headers_mut().insert(header::RETRY_AFTER, header::HeaderValue::from(retry_after_secs));
+            response
         }
         Err(error) => UiError::from(error).into_response(),
     }
