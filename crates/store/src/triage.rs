@@ -12,8 +12,9 @@ use domain::org::RegionCode;
 use serde::{Deserialize, Serialize};
 use triage::address::{self, GridShape, LocalRegion, ParsedAddress};
 use triage::classifier::{Classifier, Example};
-use triage::risk::{self, PartyHistory, RiskAssessment, RiskFacts, RiskRules};
-use triage::routing::{self, CatalogueEntry, CatalogueRole, Centre, LevelRules, Route, RouteFacts, UnitName};
+use triage::TriageRules;
+use triage::risk::{self, PartyHistory, RiskAssessment, RiskFacts};
+use triage::routing::{self, CatalogueEntry, CatalogueRole, Centre, Route, RouteFacts, UnitName};
 use utoipa::ToSchema;
 
 use crate::sql::args;
@@ -41,14 +42,6 @@ impl TriageContext {
 
 /// The cache of a store: the version it was loaded at and the context.
 pub(crate) type TriageCache = Arc<Mutex<Option<(i64, Arc<TriageContext>)>>>;
-
-/// The rules an administrator edits as one document.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(default)]
-pub struct TriageRules {
-    pub risk: RiskRules,
-    pub levels: LevelRules,
-}
 
 /// The category suggestion as stored on the case.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
