@@ -1,13 +1,11 @@
 //! The organisation: regions, grids, units and users.
 
 use domain::org::{RegionCode, Role, Scope, UnitKind};
-use serde::Serialize;
-use utoipa::ToSchema;
 
 use crate::sql::{args, from_row};
 use crate::{Result, Store, StoreError};
 
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone)]
 pub struct RegionView {
     /// 12-digit division code.
     pub code: String,
@@ -19,7 +17,7 @@ pub struct RegionView {
 }
 from_row!(RegionView { code, name, short_name, level, parent_code });
 
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone)]
 pub struct GridView {
     pub id: i64,
     pub code: String,
@@ -28,7 +26,7 @@ pub struct GridView {
 }
 from_row!(GridView { id, code, name, community_code });
 
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone)]
 pub struct UnitView {
     pub id: i64,
     pub name: String,
@@ -59,7 +57,7 @@ pub struct NewUnit<'a> {
 }
 
 /// A user as stored, without the password hash.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone)]
 pub struct UserView {
     pub id: i64,
     pub username: String,

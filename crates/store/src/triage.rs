@@ -10,12 +10,11 @@ use chrono::{DateTime, NaiveDate, Utc};
 use domain::case::{Category, NewCase, PartyKind, PartyRole};
 use domain::org::RegionCode;
 use serde::{Deserialize, Serialize};
+use triage::TriageRules;
 use triage::address::{self, GridShape, LocalRegion, ParsedAddress};
 use triage::classifier::{Classifier, Example};
-use triage::TriageRules;
 use triage::risk::{self, PartyHistory, RiskAssessment, RiskFacts};
 use triage::routing::{self, CatalogueEntry, CatalogueRole, Centre, Route, RouteFacts, UnitName};
-use utoipa::ToSchema;
 
 use crate::sql::args;
 use crate::{Result, Store, StoreError, to_ms};
@@ -44,7 +43,7 @@ impl TriageContext {
 pub(crate) type TriageCache = Arc<Mutex<Option<(i64, Arc<TriageContext>)>>>;
 
 /// The category suggestion as stored on the case.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CategorySuggestion {
     pub category: Category,
     pub confidence: f64,
@@ -53,9 +52,8 @@ pub struct CategorySuggestion {
 }
 
 /// The whole triage of a registration.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone)]
 pub struct Triage {
-    #[schema(value_type = String)]
     pub region: RegionCode,
     pub grid_id: Option<i64>,
     /// The address as parsed, when one was given.

@@ -1,6 +1,6 @@
 //! Cases: register, list, read, history, workflow steps.
 
-use app::cases::{CaseFilter, CaseList, CaseView, EventView, RegisteredCase, RevealRequest};
+use app::cases::{CaseFilter, RevealRequest};
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -11,6 +11,7 @@ use domain::workflow::ActionRequest;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
+use super::dto::{CaseList, CaseView, EventView, IntoApi, RegisteredCase};
 use crate::AppState;
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{Auth, JsonBody, path_id};
@@ -26,7 +27,7 @@ pub async fn register(
     JsonBody(body): JsonBody<CaseRegistration>,
 ) -> Result<(StatusCode, Json<RegisteredCase>), ApiError> {
     let case = state.app.case_register(&viewer, body).await?;
-    Ok((StatusCode::CREATED, Json(case)))
+    Ok((StatusCode::CREATED, Json(case.into_api())))
 }
 
 /// Filters and paging of the case list.
@@ -110,7 +111,7 @@ pub async fn list(
     Query(query): Query<ListQuery>,
 ) -> Result<Json<CaseList>, ApiError> {
     let filter = query.parse().map_err(ApiError::invalid)?;
-    Ok(Json(state.app.case_list(&viewer, &filter).await?))
+    Ok(Json(state.app.case_list(&viewer, &filter).await?.into_api()))
 }
 
 /// Asking for full personal data.
@@ -142,7 +143,7 @@ pub async fn get_one(
         }
         _ => None,
     };
-    Ok(Json(state.app.case_get(&viewer, id, reveal).await?))
+    Ok(Json(state.app.case_get(&viewer, id, reveal).await?.into_api()))
 }
 
 /// The case's hash-chained history, oldest first.
@@ -153,7 +154,7 @@ pub async fn events(
     Auth(viewer): Auth,
     Path(id): Path<String>,
 ) -> Result<Json<Vec<EventView>>, ApiError> {
-    Ok(Json(state.app.case_events(&viewer, path_id(&id, "case")?).await?))
+    Ok(Json(state.app.case_events(&viewer, path_id(&id, "case")?).await?.into_api()))
 }
 
 /// A workflow step `{action, version, …}`. 409 when `version` is stale or the step is not
@@ -169,5 +170,5 @@ pub async fn act(
 ) -> Result<Json<CaseView>, ApiError> {
     let id = path_id(&id, "case")?;
     let (command, version) = body.parse().map_err(ApiError::invalid)?;
-    Ok(Json(state.app.case_act(&viewer, id, command, version).await?))
+    Ok(Json(state.app.case_act(&viewer, id, command, version).await?.into_api()))
 }
