@@ -1,7 +1,7 @@
 //! What the API answers, with its OpenAPI schemas: each type mirrors a read model of `app`
 //! field for field and is made from it ([`IntoApi`]), times becoming RFC 3339 text in China
 //! time. The read models stay plain (typed times, no schema); the contract's shape is decided
-//! here — and the one input that `app` takes as a plain struct, [`SessionInput`].
+//! here. [`SessionInput`] is the one request body that `app` takes as a plain struct.
 
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use domain::calendar::YearCalendar;
