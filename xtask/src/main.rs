@@ -70,8 +70,8 @@ const DIRECT_BOUNDARIES: &[(&str, &[&str], &str)] = &[
     ),
     (
         "fengqiao-store",
-        &["axum", "fengqiao-app", "fengqiao-web", "fengqiao-jobs"],
-        "the store persists; it knows nothing of HTTP or of the layers above",
+        &["axum", "utoipa", "fengqiao-app", "fengqiao-web", "fengqiao-jobs"],
+        "the store persists; it knows nothing of HTTP, the API's schemas or the layers above",
     ),
     ("fengqiao-app", &["axum", "tower-http", "fengqiao-web", "fengqiao-jobs"], "use cases know nothing of HTTP"),
     ("fengqiao-jobs", &["axum", "fengqiao-store", "fengqiao-web"], "scheduled work goes through the use cases of app"),

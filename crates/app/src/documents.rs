@@ -4,6 +4,7 @@
 
 use std::sync::OnceLock;
 
+use chrono::{DateTime, Utc};
 use domain::i18n::T;
 use domain::mediation::AgreementStatus;
 use domain::msg;
@@ -56,10 +57,8 @@ fn role_zh(role: &str) -> String {
     T::default().code("party_role", role)
 }
 
-fn date_zh(rfc3339: &str) -> String {
-    chrono::DateTime::parse_from_rfc3339(rfc3339)
-        .map(|t| t.with_timezone(&domain::china_time()).format("%Y年%-m月%-d日").to_string())
-        .unwrap_or_default()
+fn date_zh(at: DateTime<Utc>) -> String {
+    at.with_timezone(&domain::china_time()).format("%Y年%-m月%-d日").to_string()
 }
 
 impl App {
@@ -73,13 +72,13 @@ impl App {
             .iter()
             .map(|p| docs::Signature {
                 label: format!("{}：{}", role_zh(&p.role), p.name),
-                signed_at: p.signed_at.as_deref().map(date_zh),
+                signed_at: p.signed_at.map(date_zh),
                 image: image(party_signatures.get(p.index).and_then(Option::as_ref)),
             })
             .collect();
         signatures.push(docs::Signature {
             label: format!("人民调解员：{}", view.mediator_name),
-            signed_at: view.mediator_signed_at.as_deref().map(date_zh),
+            signed_at: view.mediator_signed_at.map(date_zh),
             image: image(mediator_signature.as_ref()),
         });
         let agreement = docs::Agreement {
@@ -114,7 +113,7 @@ impl App {
             copy_label: copy_label(view, copy),
             signatures,
             seal: view.sealed_at.as_ref().map(|_| view.committee.clone()),
-            effective_at: view.effective_at.as_deref().map(date_zh),
+            effective_at: view.effective_at.map(date_zh),
             footer: format!("案件 {} · 协议 {} · 第 {} 稿", view.case_number, view.id, view.revision),
         };
         tokio::task::spawn_blocking(move || docs::agreement_pdf(&fonts, &agreement))

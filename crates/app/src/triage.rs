@@ -1,12 +1,13 @@
 //! Triage at intake: the preview while a clerk types, and the rules, catalogue and examples
 //! that administrators (and, for examples, dispatchers) maintain.
 
+pub use ::triage::TriageRules;
 pub use ::triage::address::ParsedAddress;
 pub use ::triage::routing::CatalogueEntry;
 use domain::authz::{self, Permission, Resource};
 use domain::case::{CaseRegistration, Category};
 use domain::org::RegionCode;
-pub use store::triage::{CategorySuggestion, Triage, TriageRules};
+pub use store::triage::{CategorySuggestion, Triage};
 
 use crate::{App, AppError, Result, Viewer};
 

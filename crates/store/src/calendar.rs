@@ -9,14 +9,13 @@ use domain::case::{Category, Channel, Risk};
 use domain::clocks::{ClockPolicy, PolicyRule};
 
 use crate::sql::args;
-use crate::{Result, Store, StoreError, to_ms};
+use crate::{Result, Store, StoreError, from_ms, to_ms};
 
 /// A loaded year, with who loaded it.
-#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone)]
 pub struct CalendarYearView {
-    #[serde(flatten)]
     pub calendar: YearCalendar,
-    pub loaded_at: String,
+    pub loaded_at: DateTime<Utc>,
     pub loaded_by: String,
 }
 
@@ -68,7 +67,7 @@ impl Store {
             .map(|(data, loaded_at, loaded_by)| {
                 let calendar = serde_json::from_str(&data)
                     .map_err(|e| StoreError::Setup(format!("a stored calendar is not valid: {e}")))?;
-                Ok(CalendarYearView { calendar, loaded_at: crate::rfc3339(loaded_at), loaded_by })
+                Ok(CalendarYearView { calendar, loaded_at: from_ms(loaded_at), loaded_by })
             })
             .collect()
     }

@@ -10,20 +10,18 @@ use domain::org::{RegionCode, RegionLevel};
 use domain::stats::Counts;
 use domain::validation::FieldError;
 use domain::workflow::{self, Actor, CaseState, Command, HopChange, Satisfaction};
-use serde::Serialize;
 use serde_json::json;
-use utoipa::ToSchema;
 
 use crate::calendar::ClockContext;
 use crate::sql::{Arg, Tx, args, from_row, in_list};
 use crate::stats::{conclusion_counts, day_of, rollup_add, rollup_received};
-use crate::{Result, Store, StoreError, Viewer, from_ms, rfc3339, to_ms};
+use crate::{Result, Store, StoreError, Viewer, from_ms, to_ms};
 
 /// Largest page of a list.
 pub const MAX_PAGE_SIZE: i64 = 200;
 
-/// A case as the API returns it.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+/// A case as the viewer may see it.
+#[derive(Debug, Clone)]
 pub struct CaseView {
     pub id: i64,
     /// Human case number, unique: a per-region yearly serial.
@@ -51,7 +49,7 @@ pub struct CaseView {
     /// Decimal yuan, e.g. "22800.00".
     pub amount: Option<String>,
     pub people_count: i64,
-    pub occurred_at: Option<String>,
+    pub occurred_at: Option<DateTime<Utc>>,
     pub location: LocationView,
     pub parties: Vec<PartyView>,
     pub outcome: Option<Outcome>,
@@ -63,32 +61,32 @@ pub struct CaseView {
     pub available_actions: Vec<workflow::Action>,
     /// Whether full personal data is shown (asked for, allowed, and recorded).
     pub personal_data_revealed: bool,
-    pub created_at: String,
-    pub updated_at: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
 }
 
 /// The suggested route: the unit that should lead, the assisting units, at which level, and
 /// every rule that fired.
 pub use triage::routing::Route as Routing;
 
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone)]
 pub struct LocationView {
     pub address: Option<String>,
     pub region_code: String,
     pub grid_id: Option<i64>,
 }
 
-/// The four clocks' due times (RFC 3339), null while a clock has not started.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+/// The four clocks' due times, none while a clock has not started.
+#[derive(Debug, Clone)]
 pub struct Deadlines {
-    pub respond_by: Option<String>,
-    pub dispatch_by: Option<String>,
-    pub conclude_by: Option<String>,
-    pub follow_up_by: Option<String>,
+    pub respond_by: Option<DateTime<Utc>>,
+    pub dispatch_by: Option<DateTime<Utc>>,
+    pub conclude_by: Option<DateTime<Utc>>,
+    pub follow_up_by: Option<DateTime<Utc>>,
 }
 
 /// A party; ID number, phone and address masked unless revealed.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone)]
 pub struct PartyView {
     pub role: String,
     pub kind: String,
@@ -100,14 +98,14 @@ pub struct PartyView {
 }
 
 /// An earlier case linked to a new one at intake, and why.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone)]
 pub struct RelatedCase {
     pub id: i64,
     pub number: String,
     pub status: String,
     pub category: String,
     pub region_code: String,
-    pub created_at: String,
+    pub created_at: DateTime<Utc>,
     /// same_person | same_organization | same_address
     pub relations: Vec<String>,
     /// Whether the viewer may open it; outside the scope only the number and status show.
@@ -115,29 +113,22 @@ pub struct RelatedCase {
 }
 
 /// The answer to a registration: the case and the related cases found at intake.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone)]
 pub struct RegisteredCase {
-    #[serde(flatten)]
     pub case: CaseView,
     pub related_cases: Vec<RelatedCase>,
 }
 
 /// One event of a case's history.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone)]
 pub struct EventView {
     pub seq: i64,
-    pub at: String,
-    #[serde(skip)]
-    pub at_ms: i64,
+    pub at: DateTime<Utc>,
     pub actor: String,
     pub action: String,
-    #[schema(value_type = Object)]
     pub data: serde_json::Value,
-    #[serde(skip)]
-    pub data_text: String,
     pub hash: String,
 }
-from_row!(EventView { seq, at_ms, actor, action, data_text, hash }, default { at, data });
 
 /// Filters of the case list (CONTRACT.md).
 #[derive(Debug, Clone, Default)]
@@ -158,7 +149,7 @@ pub struct CaseFilter {
 }
 
 /// A row of the case list.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone)]
 pub struct CaseListRow {
     pub id: i64,
     pub number: String,
@@ -172,12 +163,12 @@ pub struct CaseListRow {
     pub region_code: String,
     pub lead_unit_id: Option<i64>,
     pub deadlines: Deadlines,
-    /// The earliest deadline of a running clock (RFC 3339), null when none runs.
-    pub next_due_at: Option<String>,
-    pub created_at: String,
+    /// The earliest deadline of a running clock, none when none runs.
+    pub next_due_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
 }
 
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone)]
 pub struct CaseList {
     pub items: Vec<CaseListRow>,
     /// How many cases match, counted up to 1 000.
@@ -204,8 +195,8 @@ impl From<CaseRow> for CaseListRow {
             description: r.description,
             region_code: r.region_code,
             lead_unit_id: r.lead_unit_id,
-            next_due_at: r.next_due_at.map(rfc3339),
-            created_at: rfc3339(r.created_at),
+            next_due_at: r.next_due_at.map(from_ms),
+            created_at: from_ms(r.created_at),
         }
     }
 }
@@ -382,10 +373,10 @@ impl CaseRow {
 
     fn deadlines(&self) -> Deadlines {
         Deadlines {
-            respond_by: self.respond_by.map(rfc3339),
-            dispatch_by: self.dispatch_by.map(rfc3339),
-            conclude_by: self.conclude_by.map(rfc3339),
-            follow_up_by: self.follow_up_by.map(rfc3339),
+            respond_by: self.respond_by.map(from_ms),
+            dispatch_by: self.dispatch_by.map(from_ms),
+            conclude_by: self.conclude_by.map(from_ms),
+            follow_up_by: self.follow_up_by.map(from_ms),
         }
     }
 }
@@ -711,7 +702,7 @@ impl Store {
                     status,
                     category: if in_scope { category } else { String::new() },
                     region_code,
-                    created_at: rfc3339(created_at),
+                    created_at: from_ms(created_at),
                     relations: relations.iter().find(|(r, _)| *r == id).map(|(_, r)| r.clone()).unwrap_or_default(),
                     in_scope,
                 }
@@ -823,7 +814,7 @@ impl Store {
             description: row.description.clone(),
             amount: row.amount_fen.map(|f| domain::contact::Money::from_fen(f).to_string()),
             people_count: row.people_count,
-            occurred_at: row.occurred_at.map(rfc3339),
+            occurred_at: row.occurred_at.map(from_ms),
             location: LocationView {
                 address: row.address.clone(),
                 region_code: row.region_code.clone(),
@@ -837,8 +828,8 @@ impl Store {
             deadlines: row.deadlines(),
             available_actions: workflow::available(&row.state(), actor),
             personal_data_revealed: revealed,
-            created_at: rfc3339(row.created_at),
-            updated_at: rfc3339(row.updated_at),
+            created_at: from_ms(row.created_at),
+            updated_at: from_ms(row.updated_at),
         })
     }
 
@@ -859,14 +850,23 @@ impl Store {
     /// The case's history, oldest first.
     pub async fn case_events(&self, viewer: &Viewer, id: i64) -> Result<Vec<EventView>> {
         self.case_row(viewer, id).await?;
-        let mut events: Vec<EventView> = self
-            .fetch_all("SELECT seq, at AS at_ms, actor, action, data AS data_text, hash FROM case_events WHERE case_id = $1 ORDER BY seq", args![id])
+        let rows: Vec<(i64, i64, String, String, String, String)> = self
+            .fetch_all(
+                "SELECT seq, at, actor, action, data, hash FROM case_events WHERE case_id = $1 ORDER BY seq",
+                args![id],
+            )
             .await?;
-        for e in &mut events {
-            e.at = rfc3339(e.at_ms);
-            e.data = serde_json::from_str(&e.data_text).unwrap_or(serde_json::Value::Null);
-        }
-        Ok(events)
+        Ok(rows
+            .into_iter()
+            .map(|(seq, at, actor, action, data, hash)| EventView {
+                seq,
+                at: from_ms(at),
+                actor,
+                action,
+                data: serde_json::from_str(&data).unwrap_or(serde_json::Value::Null),
+                hash,
+            })
+            .collect())
     }
 
     /// The filtered, paged list of cases in the viewer's scope, newest first.

@@ -235,7 +235,9 @@ pub fn from_ms(ms: i64) -> DateTime<Utc> {
     Utc.timestamp_millis_opt(ms).single().unwrap_or_default()
 }
 
-/// RFC 3339 in China time, as the API shows every time.
-pub fn rfc3339(ms: i64) -> String {
+/// RFC 3339 in China time, to the second: how the store writes a time into text it keeps — the
+/// history's event data, the stored acknowledgements, notices and messages. (The API formats
+/// its times itself.)
+pub(crate) fn rfc3339(ms: i64) -> String {
     from_ms(ms).with_timezone(&domain::china_time()).to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
 }

@@ -8,7 +8,7 @@
 //! and codes are stored as SHA-256 only; a link's code is tried at most [`MAX_CODE_ATTEMPTS`]
 //! times, each try counted by one conditional statement before the code is compared.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use domain::authz::{self, Permission, Resource};
 use domain::case::{Category, Status};
 use domain::i18n::T;
@@ -18,10 +18,9 @@ use domain::mediation::{
 };
 use domain::msg;
 use domain::validation::{FieldError, Message};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::json;
 use sha2::{Digest, Sha256};
-use utoipa::ToSchema;
 
 use crate::cases::append_event_locked;
 use crate::sql::{Arg, Tx, args, from_row};
@@ -32,8 +31,9 @@ pub const LINK_LIFETIME_HOURS: i64 = 72;
 /// Wrong codes allowed on one signing link.
 pub const MAX_CODE_ATTEMPTS: i64 = 5;
 
-/// A party as the agreement prints it (snapshot at drafting).
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+/// A party as the agreement prints it (snapshot at drafting, stored with the agreement as
+/// JSON), with their signature.
+#[derive(Debug, Clone, Deserialize)]
 pub struct AgreementParty {
     pub index: usize,
     /// applicant | respondent | third_party
@@ -42,46 +42,42 @@ pub struct AgreementParty {
     /// Masked ID number or the organisation's credit code.
     pub id_number: String,
     pub phone_masked: Option<String>,
-    #[serde(skip_serializing, default)]
-    #[schema(ignore)]
     pub phone_cipher: Option<String>,
-    #[serde(skip_serializing, default)]
-    #[schema(ignore)]
     pub address_cipher: Option<String>,
-    /// When this party signed (RFC 3339).
-    pub signed_at: Option<String>,
+    /// When this party signed.
+    pub signed_at: Option<DateTime<Utc>>,
     /// SHA-256 of the handwritten signature.
     pub signature: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone)]
 pub struct DeliveryView {
     pub party_index: usize,
     /// SHA-256 of the copy delivered.
     pub document: String,
-    pub sent_at: String,
+    pub sent_at: DateTime<Utc>,
     /// The receipt: when the party opened the link.
-    pub opened_at: Option<String>,
+    pub opened_at: Option<DateTime<Utc>>,
 }
 
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone)]
 pub struct ConfirmationView {
     pub court_unit_id: i64,
     pub applicants: Vec<usize>,
-    pub applied_at: String,
+    pub applied_at: DateTime<Utc>,
     /// What was sent to the court: the agreement, proof of mediation, identities, service addresses.
     pub package: serde_json::Value,
     /// confirmed | rejected, null while pending
     pub decision: Option<String>,
     pub reasons: Option<String>,
-    pub decided_at: Option<String>,
+    pub decided_at: Option<DateTime<Utc>>,
 }
 
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone)]
 pub struct TermView {
     pub index: usize,
     pub text: String,
-    pub due: Option<String>,
+    pub due: Option<NaiveDate>,
     /// pending | performed | breached
     pub status: String,
     pub note: Option<String>,
@@ -90,7 +86,7 @@ pub struct TermView {
 }
 
 /// An agreement with its signatures, service, confirmation and performance.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone)]
 pub struct AgreementView {
     pub id: i64,
     pub case_id: i64,
@@ -109,20 +105,20 @@ pub struct AgreementView {
     pub mediator: String,
     pub mediator_name: String,
     pub committee: String,
-    pub mediator_signed_at: Option<String>,
-    pub sealed_at: Option<String>,
+    pub mediator_signed_at: Option<DateTime<Utc>>,
+    pub sealed_at: Option<DateTime<Utc>>,
     /// The last of the parties' signatures, the mediator's and the seal (art. 29); for an oral
     /// agreement, when it was reached (art. 30).
-    pub effective_at: Option<String>,
+    pub effective_at: Option<DateTime<Utc>>,
     /// The last moment to apply for judicial confirmation (30 days, art. 33).
-    pub confirm_by: Option<String>,
+    pub confirm_by: Option<DateTime<Utc>>,
     /// Copies fixed when it took effect: `archive`, `party-0` … → SHA-256 of the PDF.
     pub documents: serde_json::Map<String, serde_json::Value>,
     pub deliveries: Vec<DeliveryView>,
     pub confirmation: Option<ConfirmationView>,
     pub terms: Vec<TermView>,
-    pub created_at: String,
-    pub updated_at: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
 }
 
 #[derive(Debug, Clone)]
@@ -219,13 +215,13 @@ pub struct Sms {
 }
 
 /// What a signing link shows its party.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone)]
 pub struct SigningView {
     pub agreement: AgreementView,
     pub party_index: usize,
     pub party_name: String,
-    pub expires_at: String,
-    pub signed_at: Option<String>,
+    pub expires_at: DateTime<Utc>,
+    pub signed_at: Option<DateTime<Utc>>,
 }
 
 fn hash(text: &str) -> String {
@@ -318,7 +314,7 @@ impl Store {
                 TermView {
                     index,
                     text: term.text.clone(),
-                    due: term.due.map(|d| d.to_string()),
+                    due: term.due,
                     remedy: (status == "breached").then(|| remedy(confirmed)),
                     note: last.and_then(|p| p.2.clone()),
                     status,
@@ -338,35 +334,35 @@ impl Store {
             mediator: row.mediator.clone(),
             mediator_name: row.mediator_name.clone(),
             committee: row.committee.clone(),
-            mediator_signed_at: row.mediator_signed_at.map(rfc3339),
-            sealed_at: row.sealed_at.map(rfc3339),
-            effective_at: row.effective_at.map(rfc3339),
-            confirm_by: row.confirm_by.map(rfc3339),
+            mediator_signed_at: row.mediator_signed_at.map(from_ms),
+            sealed_at: row.sealed_at.map(from_ms),
+            effective_at: row.effective_at.map(from_ms),
+            confirm_by: row.confirm_by.map(from_ms),
             documents: row.documents.as_deref().and_then(|d| serde_json::from_str(d).ok()).unwrap_or_default(),
             deliveries: deliveries
                 .into_iter()
                 .map(|(party_index, document, sent_at, opened_at)| DeliveryView {
                     party_index: party_index as usize,
                     document,
-                    sent_at: rfc3339(sent_at),
-                    opened_at: opened_at.map(rfc3339),
+                    sent_at: from_ms(sent_at),
+                    opened_at: opened_at.map(from_ms),
                 })
                 .collect(),
             confirmation: confirmation.map(
                 |(court_unit_id, applicants, package, applied_at, decision, reasons, decided_at)| ConfirmationView {
                     court_unit_id,
                     applicants: serde_json::from_str(&applicants).unwrap_or_default(),
-                    applied_at: rfc3339(applied_at),
+                    applied_at: from_ms(applied_at),
                     package: serde_json::from_str(&package).unwrap_or_default(),
                     decision,
                     reasons,
-                    decided_at: decided_at.map(rfc3339),
+                    decided_at: decided_at.map(from_ms),
                 },
             ),
             terms,
             content,
-            created_at: rfc3339(row.created_at),
-            updated_at: rfc3339(row.updated_at),
+            created_at: from_ms(row.created_at),
+            updated_at: from_ms(row.updated_at),
         })
     }
 
@@ -406,8 +402,8 @@ impl Store {
         for party in &mut parties {
             let signed = signatures.iter().find(|(index, _, _)| *index == party.index as i64);
             (party.signed_at, party.signature) = match signed {
-                Some((_, at, signature)) => (at.map(rfc3339), signature.clone()),
-                None if on_paper => (row.effective_at.map(rfc3339), None),
+                Some((_, at, signature)) => (at.map(from_ms), signature.clone()),
+                None if on_paper => (row.effective_at.map(from_ms), None),
                 None => (None, None),
             };
         }
@@ -689,8 +685,8 @@ impl Store {
             agreement,
             party_index: party_index as usize,
             party_name,
-            expires_at: rfc3339(expires_at),
-            signed_at: signed_at.map(rfc3339),
+            expires_at: from_ms(expires_at),
+            signed_at: signed_at.map(from_ms),
         })
     }
 
@@ -1238,8 +1234,8 @@ impl Store {
                 recipient,
                 body,
                 status,
-                created_at: rfc3339(created_at),
-                sent_at: sent_at.map(rfc3339),
+                created_at: from_ms(created_at),
+                sent_at: sent_at.map(from_ms),
             })
             .collect())
     }
@@ -1300,7 +1296,7 @@ impl Store {
             size,
             sha256: sha256.to_owned(),
             uploaded_by: viewer.username.clone(),
-            uploaded_at: rfc3339(now_ms),
+            uploaded_at: from_ms(now_ms),
         })
     }
 
@@ -1331,7 +1327,7 @@ impl Store {
                 size,
                 sha256,
                 uploaded_by,
-                uploaded_at: rfc3339(uploaded_at),
+                uploaded_at: from_ms(uploaded_at),
             })
             .collect())
     }
@@ -1378,7 +1374,7 @@ impl Store {
 }
 
 /// A message in the outbox.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone)]
 pub struct OutboxMessage {
     pub id: i64,
     /// Masked phone number.
@@ -1386,12 +1382,12 @@ pub struct OutboxMessage {
     pub body: String,
     /// pending | sending | sent | failed | kept
     pub status: String,
-    pub created_at: String,
-    pub sent_at: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub sent_at: Option<DateTime<Utc>>,
 }
 
 /// An evidence file of a case.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone)]
 pub struct EvidenceView {
     pub id: i64,
     pub name: String,
@@ -1399,7 +1395,7 @@ pub struct EvidenceView {
     pub size: i64,
     pub sha256: String,
     pub uploaded_by: String,
-    pub uploaded_at: String,
+    pub uploaded_at: DateTime<Utc>,
 }
 
 /// A party as stored in the agreement row: with the ciphers, which the API never shows, and

@@ -2,13 +2,11 @@
 
 use domain::msg;
 use domain::org::{RegionCode, Role, Scope, UnitKind};
-use serde::Serialize;
-use utoipa::ToSchema;
 
 use crate::sql::{args, from_row};
 use crate::{Result, Store, StoreError};
 
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone)]
 pub struct RegionView {
     /// 12-digit division code.
     pub code: String,
@@ -20,7 +18,7 @@ pub struct RegionView {
 }
 from_row!(RegionView { code, name, short_name, level, parent_code });
 
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone)]
 pub struct GridView {
     pub id: i64,
     pub code: String,
@@ -29,7 +27,7 @@ pub struct GridView {
 }
 from_row!(GridView { id, code, name, community_code });
 
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone)]
 pub struct UnitView {
     pub id: i64,
     pub name: String,
@@ -60,7 +58,7 @@ pub struct NewUnit<'a> {
 }
 
 /// A user as stored, without the password hash.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone)]
 pub struct UserView {
     pub id: i64,
     pub username: String,

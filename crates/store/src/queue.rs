@@ -7,30 +7,28 @@
 
 use chrono::{DateTime, Utc};
 use domain::msg;
-use serde::Serialize;
-use utoipa::ToSchema;
 
 use crate::sql::args;
-use crate::{Result, Store, StoreError, Viewer, rfc3339, to_ms};
+use crate::{Result, Store, StoreError, Viewer, from_ms, to_ms};
 
 /// How many times a racing insert is retried before giving up.
 const RETRIES: usize = 8;
 
 /// A queue ticket.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone)]
 pub struct Ticket {
     pub id: i64,
     pub number: i64,
     /// waiting | called | done
     pub status: String,
-    pub taken_at: String,
-    pub called_at: Option<String>,
+    pub taken_at: DateTime<Utc>,
+    pub called_at: Option<DateTime<Utc>>,
     /// The window it was called to.
     pub counter: Option<String>,
 }
 
 /// The state of one centre's queue today.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone)]
 pub struct QueueBoard {
     /// Tickets called, most recent first.
     pub called: Vec<Ticket>,
@@ -41,7 +39,7 @@ pub struct QueueBoard {
 type TicketRow = (i64, i64, String, i64, Option<i64>, Option<String>);
 
 fn ticket((id, number, status, taken_at, called_at, counter): TicketRow) -> Ticket {
-    Ticket { id, number, status, taken_at: rfc3339(taken_at), called_at: called_at.map(rfc3339), counter }
+    Ticket { id, number, status, taken_at: from_ms(taken_at), called_at: called_at.map(from_ms), counter }
 }
 
 fn day(now: DateTime<Utc>) -> String {

@@ -13,14 +13,13 @@ use domain::validation::{FieldError, Message};
 use domain::workflow::Command;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use utoipa::ToSchema;
 
 use crate::cases::{CaseView, append_event_locked};
 use crate::sql::args;
-use crate::{Result, Store, StoreError, Viewer, rfc3339, to_ms};
+use crate::{Result, Store, StoreError, Viewer, from_ms, rfc3339, to_ms};
 
 /// A session to schedule.
-#[derive(Debug, Default, Deserialize, ToSchema)]
+#[derive(Debug, Default)]
 pub struct SessionInput {
     /// in_person | video
     pub mode: Option<String>,
@@ -34,25 +33,36 @@ pub struct SessionInput {
     pub disclosure: Option<String>,
 }
 
-/// A party's acknowledgement at a session.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+/// A party's acknowledgement at a session, stored with the session as JSON.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Acknowledgement {
     pub party_index: usize,
     /// The rights-and-duties notice was given and acknowledged.
-    pub rights_acknowledged_at: Option<String>,
+    #[serde(serialize_with = "stored_time")]
+    pub rights_acknowledged_at: Option<DateTime<Utc>>,
     /// Consent to the mediator after the disclosure.
-    pub consented_at: Option<String>,
+    #[serde(serialize_with = "stored_time")]
+    pub consented_at: Option<DateTime<Utc>>,
     /// Confirmed the minutes.
-    pub minutes_confirmed_at: Option<String>,
+    #[serde(serialize_with = "stored_time")]
+    pub minutes_confirmed_at: Option<DateTime<Utc>>,
 }
 
-#[derive(Debug, Clone, Serialize, ToSchema)]
+/// A time in the stored acknowledgements, written as it always was (RFC 3339 in China time).
+fn stored_time<S: serde::Serializer>(
+    at: &Option<DateTime<Utc>>,
+    serializer: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    at.map(|at| rfc3339(to_ms(at))).serialize(serializer)
+}
+
+#[derive(Debug, Clone)]
 pub struct SessionView {
     pub id: i64,
     pub case_id: i64,
     /// in_person | video
     pub mode: String,
-    pub scheduled_at: String,
+    pub scheduled_at: DateTime<Utc>,
     pub place: Option<String>,
     pub link: Option<String>,
     pub mediator: String,
@@ -61,18 +71,18 @@ pub struct SessionView {
     pub minutes: Option<String>,
     /// scheduled | held | cancelled
     pub status: String,
-    pub created_at: String,
+    pub created_at: DateTime<Utc>,
 }
 
 /// The mediator chosen for a case.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone)]
 pub struct CaseMediator {
     pub user_id: i64,
     pub name: String,
     /// centre | party (群众点单)
     pub chosen_by: String,
     pub reason: Option<String>,
-    pub assigned_at: String,
+    pub assigned_at: DateTime<Utc>,
 }
 
 type SessionRow = (
@@ -99,7 +109,7 @@ fn session_view(row: SessionRow) -> SessionView {
         id,
         case_id,
         mode,
-        scheduled_at: rfc3339(scheduled_at),
+        scheduled_at: from_ms(scheduled_at),
         place,
         link,
         mediator,
@@ -107,7 +117,7 @@ fn session_view(row: SessionRow) -> SessionView {
         acknowledgements: serde_json::from_str(&acks).unwrap_or_default(),
         minutes,
         status,
-        created_at: rfc3339(created_at),
+        created_at: from_ms(created_at),
     }
 }
 
@@ -214,7 +224,7 @@ impl Store {
         let Some(ack) = acks.iter_mut().find(|a| a.party_index == party_index) else {
             return Err(invalid("party_index", msg!("session.no_such_party")));
         };
-        let stamp = Some(rfc3339(to_ms(now)));
+        let stamp = Some(now);
         let (slot, action) = match act {
             PartyAct::AcknowledgeRights => (&mut ack.rights_acknowledged_at, "rights_acknowledged"),
             PartyAct::Consent => (&mut ack.consented_at, "mediator_consented"),
@@ -335,7 +345,7 @@ impl Store {
             name,
             chosen_by,
             reason,
-            assigned_at: rfc3339(at),
+            assigned_at: from_ms(at),
         }))
     }
 
@@ -395,5 +405,20 @@ impl Store {
         )
         .await?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+
+    #[test]
+    fn acknowledgements_read_and_write_the_stored_format() {
+        let stored = r#"[{"party_index":0,"rights_acknowledged_at":"2026-11-23T17:05:00+08:00","consented_at":null,"minutes_confirmed_at":null}]"#;
+        let acks: Vec<Acknowledgement> = serde_json::from_str(stored).unwrap();
+        assert_eq!(acks[0].rights_acknowledged_at, Some(Utc.with_ymd_and_hms(2026, 11, 23, 9, 5, 0).unwrap()));
+        assert_eq!(serde_json::to_string(&acks).unwrap(), stored);
     }
 }

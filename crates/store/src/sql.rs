@@ -2,6 +2,7 @@
 //! store holds, inside or outside a transaction. Every query in the store goes through here,
 //! so no SQL is written twice.
 
+use chrono::{DateTime, Utc};
 use sqlx::postgres::PgRow;
 use sqlx::sqlite::SqliteRow;
 use sqlx::{AssertSqlSafe, FromRow, Postgres, Sqlite, Transaction};
@@ -66,23 +67,52 @@ pub(crate) use args;
 
 /// Decodes rows into a struct on both backends, column by field name — what
 /// `#[derive(sqlx::FromRow)]` does, without building sqlx's macros (and with them a second
-/// SQLite and PostgreSQL driver for the build host). `default { … }` lists the fields that are
-/// not columns; the compiler checks that every field is listed once.
+/// SQLite and PostgreSQL driver for the build host). `time { … }` lists the fields holding a
+/// time column (milliseconds) as a `DateTime<Utc>` or an option of one, `default { … }` the
+/// fields that are not columns; the compiler checks that every field is listed once.
 macro_rules! from_row {
-    ($name:ident { $($field:ident),* $(,)? } $(, default { $($computed:ident),* $(,)? })?) => {
-        $crate::sql::from_row!(@backend $name, sqlx::sqlite::SqliteRow, { $($field),* } { $($($computed),*)? });
-        $crate::sql::from_row!(@backend $name, sqlx::postgres::PgRow, { $($field),* } { $($($computed),*)? });
+    (
+        $name:ident { $($field:ident),* $(,)? }
+        $(, time { $($time:ident),* $(,)? })?
+        $(, default { $($computed:ident),* $(,)? })?
+    ) => {
+        $crate::sql::from_row!(@backend $name, sqlx::sqlite::SqliteRow, { $($field),* } { $($($time),*)? } { $($($computed),*)? });
+        $crate::sql::from_row!(@backend $name, sqlx::postgres::PgRow, { $($field),* } { $($($time),*)? } { $($($computed),*)? });
     };
-    (@backend $name:ident, $row:ty, { $($field:ident),* } { $($computed:ident),* }) => {
+    (@backend $name:ident, $row:ty, { $($field:ident),* } { $($time:ident),* } { $($computed:ident),* }) => {
         impl<'r> sqlx::FromRow<'r, $row> for $name {
             fn from_row(row: &'r $row) -> Result<Self, sqlx::Error> {
                 use sqlx::Row as _;
-                Ok($name { $($field: row.try_get(stringify!($field))?,)* $($computed: Default::default(),)* })
+                Ok($name {
+                    $($field: row.try_get(stringify!($field))?,)*
+                    $($time: $crate::sql::TimeColumn::from_ms(row.try_get(stringify!($time))?),)*
+                    $($computed: Default::default(),)*
+                })
             }
         }
     };
 }
 pub(crate) use from_row;
+
+/// A read model's time decoded from its column, stored as milliseconds ([`crate::to_ms`]).
+pub(crate) trait TimeColumn {
+    type Ms;
+    fn from_ms(ms: Self::Ms) -> Self;
+}
+
+impl TimeColumn for DateTime<Utc> {
+    type Ms = i64;
+    fn from_ms(ms: i64) -> Self {
+        crate::from_ms(ms)
+    }
+}
+
+impl TimeColumn for Option<DateTime<Utc>> {
+    type Ms = Option<i64>;
+    fn from_ms(ms: Option<i64>) -> Self {
+        ms.map(crate::from_ms)
+    }
+}
 
 /// The most parameters in one bulk statement (SQLite allows 32 766).
 const MAX_PARAMS: usize = 30_000;

@@ -7,12 +7,10 @@ use std::collections::HashMap;
 use chrono::{DateTime, Datelike, Duration, Utc};
 use domain::authz::{self, Permission, Resource};
 use domain::case::{Category, Channel, Risk, Status};
-use domain::clocks::{self, ClockFacts, ClockKind, ClockState, Deadline, NoticeDue, NoticeKind};
+use domain::clocks::{self, ClockFacts, ClockKind, Deadline, NoticeDue, NoticeKind};
 use domain::msg;
 use domain::org::{RegionCode, UnitKind};
 use domain::validation::FieldError;
-use serde::Serialize;
-use utoipa::ToSchema;
 
 use crate::calendar::ClockContext;
 use crate::org::UnitView;
@@ -23,23 +21,8 @@ use crate::{Result, Store, StoreError, Viewer, from_ms, rfc3339, to_ms};
 const LEASE: Duration = Duration::minutes(5);
 const SWEEP_BATCH: i64 = 500;
 
-/// One clock as the API explains it.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct DeadlineView {
-    /// respond | dispatch | conclude | follow_up
-    pub clock: ClockKind,
-    pub started_at: Option<String>,
-    pub due_at: Option<String>,
-    pub stopped_at: Option<String>,
-    pub state: ClockState,
-    /// Computed across a year with no official calendar loaded.
-    pub provisional: bool,
-    /// Why this date: "5 个工作日，自 2026-09-30 起算（当日不计）；10-01…10-07 国庆节放假；10-10 调休上班".
-    pub explanation: String,
-}
-
 /// A notice of the supervision ladder.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone)]
 pub struct NoticeView {
     pub id: i64,
     /// 督办令〔2026〕12号
@@ -53,21 +36,13 @@ pub struct NoticeView {
     pub unit_id: i64,
     pub cc_unit_id: Option<i64>,
     pub issuer_unit_id: Option<i64>,
-    pub due_at: Option<String>,
-    pub issued_at: String,
+    pub due_at: Option<DateTime<Utc>>,
+    pub issued_at: DateTime<Utc>,
     pub text: String,
     pub manual: bool,
-    pub acknowledged_at: Option<String>,
+    pub acknowledged_at: Option<DateTime<Utc>>,
     pub reply: Option<String>,
-    pub replied_at: Option<String>,
-    #[serde(skip)]
-    due_ms: Option<i64>,
-    #[serde(skip)]
-    issued_ms: i64,
-    #[serde(skip)]
-    acknowledged_ms: Option<i64>,
-    #[serde(skip)]
-    replied_ms: Option<i64>,
+    pub replied_at: Option<DateTime<Utc>>,
 }
 from_row!(
     NoticeView {
@@ -82,30 +57,16 @@ from_row!(
         issuer_unit_id,
         text,
         manual,
-        reply,
-        due_ms,
-        issued_ms,
-        acknowledged_ms,
-        replied_ms
+        reply
     },
-    default { due_at, issued_at, acknowledged_at, replied_at }
+    time { due_at, issued_at, acknowledged_at, replied_at }
 );
 
-impl NoticeView {
-    fn finish(mut self) -> Self {
-        self.due_at = self.due_ms.map(rfc3339);
-        self.issued_at = rfc3339(self.issued_ms);
-        self.acknowledged_at = self.acknowledged_ms.map(rfc3339);
-        self.replied_at = self.replied_ms.map(rfc3339);
-        self
-    }
-}
-
 const NOTICE_COLUMNS: &str = "n.id, n.number, n.kind, n.case_id, c.number AS case_number, n.clock, n.unit_id, n.cc_unit_id, n.issuer_unit_id, n.text,
-    n.issued_by IS NOT NULL AS manual, n.reply, n.due_at AS due_ms, n.issued_at AS issued_ms, n.acknowledged_at AS acknowledged_ms, n.replied_at AS replied_ms";
+    n.issued_by IS NOT NULL AS manual, n.reply, n.due_at, n.issued_at, n.acknowledged_at, n.replied_at";
 
 /// Notices counted for one unit (they count in its evaluation).
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone)]
 pub struct NoticeCount {
     pub unit_id: i64,
     pub unit_name: String,
@@ -116,7 +77,7 @@ pub struct NoticeCount {
 }
 
 /// What one sweep did.
-#[derive(Debug, Clone, Default, Serialize, ToSchema)]
+#[derive(Debug, Clone, Default)]
 pub struct SweepReport {
     /// Another node holds the lease: this one did nothing.
     pub skipped: bool,
@@ -538,7 +499,7 @@ impl Store {
                 args![id],
             )
             .await?;
-        row.map(NoticeView::finish).ok_or(StoreError::NotFound { what: "notice" })
+        row.ok_or(StoreError::NotFound { what: "notice" })
     }
 
     /// Notices to, copied to or issued by the viewer's unit; for centre staff also those on
@@ -565,8 +526,7 @@ impl Store {
             " ORDER BY n.issued_at DESC, n.id DESC LIMIT {}",
             filter.limit.unwrap_or(500).clamp(1, 500)
         ));
-        let rows: Vec<NoticeView> = self.fetch_all(&sql, args).await?;
-        Ok(rows.into_iter().map(NoticeView::finish).collect())
+        self.fetch_all(&sql, args).await
     }
 
     /// How many notices to the viewer's unit await a written reply: the number beside

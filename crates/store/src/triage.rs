@@ -11,11 +11,11 @@ use domain::case::{Category, NewCase, PartyKind, PartyRole};
 use domain::msg;
 use domain::org::RegionCode;
 use serde::{Deserialize, Serialize};
+use triage::TriageRules;
 use triage::address::{self, GridShape, LocalRegion, ParsedAddress};
 use triage::classifier::{Classifier, Example};
-use triage::risk::{self, PartyHistory, RiskAssessment, RiskFacts, RiskRules};
-use triage::routing::{self, CatalogueEntry, CatalogueRole, Centre, LevelRules, Route, RouteFacts, UnitName};
-use utoipa::ToSchema;
+use triage::risk::{self, PartyHistory, RiskAssessment, RiskFacts};
+use triage::routing::{self, CatalogueEntry, CatalogueRole, Centre, Route, RouteFacts, UnitName};
 
 use crate::sql::args;
 use crate::{Result, Store, StoreError, to_ms};
@@ -43,16 +43,8 @@ impl TriageContext {
 /// The cache of a store: the version it was loaded at and the context.
 pub(crate) type TriageCache = Arc<Mutex<Option<(i64, Arc<TriageContext>)>>>;
 
-/// The rules an administrator edits as one document.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(default)]
-pub struct TriageRules {
-    pub risk: RiskRules,
-    pub levels: LevelRules,
-}
-
 /// The category suggestion as stored on the case.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CategorySuggestion {
     pub category: Category,
     pub confidence: f64,
@@ -61,9 +53,8 @@ pub struct CategorySuggestion {
 }
 
 /// The whole triage of a registration.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone)]
 pub struct Triage {
-    #[schema(value_type = String)]
     pub region: RegionCode,
     pub grid_id: Option<i64>,
     /// The address as parsed, when one was given.

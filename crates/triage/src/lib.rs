@@ -6,3 +6,14 @@ pub mod address;
 pub mod classifier;
 pub mod risk;
 pub mod routing;
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// The rules an administrator edits as one document.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(default)]
+pub struct TriageRules {
+    pub risk: risk::RiskRules,
+    pub levels: routing::LevelRules,
+}

@@ -1,7 +1,6 @@
 //! Sign in, who am I, sign out.
 
 use app::auth::TokenKind;
-use app::org::UserView;
 use axum::Json;
 use axum::extract::State;
 use axum::http::HeaderMap;
@@ -10,6 +9,7 @@ use domain::validation::Checker;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::dto::{IntoApi, UserView};
 use crate::AppState;
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{Auth, ClientAddr, JsonBody, bearer};
@@ -43,7 +43,7 @@ pub async fn login(
         return Err(ApiError::unauthorized());
     };
     let (token, user) = state.app.login(&username, &password, &client, TokenKind::Bearer).await?;
-    Ok(Json(LoginResponse { token, user }))
+    Ok(Json(LoginResponse { token, user: user.into_api() }))
 }
 
 /// The signed-in user.
@@ -51,7 +51,7 @@ pub async fn login(
     responses((status = 200, body = UserView), (status = 401, body = ErrorBody)))]
 pub async fn me(State(state): State<AppState>, Auth(viewer): Auth) -> Result<Json<UserView>, ApiError> {
     let users = state.app.users().await?;
-    users.into_iter().find(|u| u.id == viewer.user_id).map(Json).ok_or_else(ApiError::unauthorized)
+    users.into_iter().find(|u| u.id == viewer.user_id).map(|u| Json(u.into_api())).ok_or_else(ApiError::unauthorized)
 }
 
 /// End the token: it never works again.

@@ -1,6 +1,5 @@
 //! The official calendar and the clock policies.
 
-use app::calendar::CalendarYearView;
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use chrono::{Duration, NaiveDate};
@@ -11,6 +10,7 @@ use domain::validation::FieldError;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use super::dto::{CalendarYearView, IntoApi};
 use crate::AppState;
 use crate::error::{ApiError, ErrorBody, localise};
 use crate::extract::{Auth, JsonBody};
@@ -106,7 +106,7 @@ pub async fn add_working_days(
 /// The loaded years.
 #[utoipa::path(get, path = "/api/v1/calendar/years", tag = "calendar", responses((status = 200, body = Vec<CalendarYearView>)))]
 pub async fn years(State(state): State<AppState>) -> Result<Json<Vec<CalendarYearView>>, ApiError> {
-    Ok(Json(state.app.calendar_years().await?))
+    Ok(Json(state.app.calendar_years().await?.into_api()))
 }
 
 /// The answer to loading a year or replacing the policies.

@@ -1,6 +1,6 @@
 //! Cases: register, list, read, history, workflow steps.
 
-use app::cases::{CaseFilter, CaseList, CaseView, EventView, RegisteredCase, RevealRequest};
+use app::cases::{CaseFilter, RevealRequest};
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -12,6 +12,7 @@ use domain::workflow::ActionRequest;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
+use super::dto::{CaseList, CaseView, EventView, IntoApi, RegisteredCase};
 use crate::AppState;
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{Auth, JsonBody, path_id};
@@ -27,7 +28,7 @@ pub async fn register(
     JsonBody(body): JsonBody<CaseRegistration>,
 ) -> Result<(StatusCode, Json<RegisteredCase>), ApiError> {
     let case = state.app.case_register(&viewer, body).await?;
-    Ok((StatusCode::CREATED, Json(case)))
+    Ok((StatusCode::CREATED, Json(case.into_api())))
 }
 
 /// Filters and paging of the case list.
@@ -113,7 +114,7 @@ pub async fn list(
     Query(query): Query<ListQuery>,
 ) -> Result<Json<CaseList>, ApiError> {
     let filter = query.parse().map_err(ApiError::invalid)?;
-    Ok(Json(state.app.case_list(&viewer, &filter).await?))
+    Ok(Json(state.app.case_list(&viewer, &filter).await?.into_api()))
 }
 
 /// Asking for full personal data.
@@ -145,7 +146,7 @@ pub async fn get_one(
         }
         _ => None,
     };
-    Ok(Json(state.app.case_get(&viewer, id, reveal).await?))
+    Ok(Json(state.app.case_get(&viewer, id, reveal).await?.into_api()))
 }
 
 /// The case's hash-chained history, oldest first.
@@ -156,7 +157,7 @@ pub async fn events(
     Auth(viewer): Auth,
     Path(id): Path<String>,
 ) -> Result<Json<Vec<EventView>>, ApiError> {
-    Ok(Json(state.app.case_events(&viewer, path_id(&id, "case")?).await?))
+    Ok(Json(state.app.case_events(&viewer, path_id(&id, "case")?).await?.into_api()))
 }
 
 /// A workflow step `{action, version, …}`. 409 when `version` is stale or the step is not
@@ -172,5 +173,5 @@ pub async fn act(
 ) -> Result<Json<CaseView>, ApiError> {
     let id = path_id(&id, "case")?;
     let (command, version) = body.parse().map_err(ApiError::invalid)?;
-    Ok(Json(state.app.case_act(&viewer, id, command, version).await?))
+    Ok(Json(state.app.case_act(&viewer, id, command, version).await?.into_api()))
 }

@@ -3,7 +3,7 @@
 //! evidence, mediator suggestions and the SMS outbox.
 
 use app::Viewer;
-use app::mediation::{AgreementInput, AgreementView, EvidenceView, MediatorCandidate, OutboxMessage, SigningView};
+use app::mediation::{AgreementInput, MediatorCandidate};
 use axum::Json;
 use axum::body::Body;
 use axum::extract::{Path, Query, State};
@@ -12,6 +12,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
+use super::dto::{AgreementView, EvidenceView, IntoApi, OutboxMessage, SigningView};
 use crate::AppState;
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{Auth, JsonBody, path_id};
@@ -52,7 +53,7 @@ pub async fn create(
     JsonBody(body): JsonBody<AgreementInput>,
 ) -> Result<(StatusCode, Json<AgreementView>), ApiError> {
     let case = path_id(&case, "case")?;
-    Ok((StatusCode::CREATED, Json(state.app.agreement_draft(&viewer, case, body).await?)))
+    Ok((StatusCode::CREATED, Json(state.app.agreement_draft(&viewer, case, body).await?.into_api())))
 }
 
 /// The agreements of a case.
@@ -64,7 +65,7 @@ pub async fn of_case(
     Path(case): Path<String>,
 ) -> Result<Json<Vec<AgreementView>>, ApiError> {
     let case = path_id(&case, "case")?;
-    Ok(Json(state.app.agreements_of_case(&viewer, case).await?))
+    Ok(Json(state.app.agreements_of_case(&viewer, case).await?.into_api()))
 }
 
 /// The agreement, its signatures and `effective_at`, its service, confirmation and performance.
@@ -76,7 +77,7 @@ pub async fn get_one(
     Path(id): Path<String>,
 ) -> Result<Json<AgreementView>, ApiError> {
     let id = path_id(&id, "agreement")?;
-    Ok(Json(state.app.agreement_get(&viewer, id).await?))
+    Ok(Json(state.app.agreement_get(&viewer, id).await?.into_api()))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -97,7 +98,7 @@ pub async fn update(
     JsonBody(body): JsonBody<RevisionRequest>,
 ) -> Result<Json<AgreementView>, ApiError> {
     let id = path_id(&id, "agreement")?;
-    Ok(Json(state.app.agreement_revise(&viewer, id, body.revision, body.agreement).await?))
+    Ok(Json(state.app.agreement_revise(&viewer, id, body.revision, body.agreement).await?.into_api()))
 }
 
 /// Send the draft for signing: each party gets a one-time link and a verification code by SMS.
@@ -111,7 +112,7 @@ pub async fn start_signing(
     headers: HeaderMap,
 ) -> Result<Json<AgreementView>, ApiError> {
     let id = path_id(&id, "agreement")?;
-    Ok(Json(state.app.agreement_signing_start(&viewer, id, signing_link(&headers)).await?))
+    Ok(Json(state.app.agreement_signing_start(&viewer, id, signing_link(&headers)).await?.into_api()))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -132,7 +133,7 @@ pub async fn mediator_sign(
     JsonBody(body): JsonBody<SignatureRequest>,
 ) -> Result<Json<AgreementView>, ApiError> {
     let id = path_id(&id, "agreement")?;
-    Ok(Json(state.app.agreement_mediator_sign(&viewer, id, body.signature.as_deref()).await?))
+    Ok(Json(state.app.agreement_mediator_sign(&viewer, id, body.signature.as_deref()).await?.into_api()))
 }
 
 /// Apply the committee's electronic seal: the agreement takes effect at the last signature or
@@ -145,7 +146,7 @@ pub async fn seal(
     Path(id): Path<String>,
 ) -> Result<Json<AgreementView>, ApiError> {
     let id = path_id(&id, "agreement")?;
-    Ok(Json(state.app.agreement_seal(&viewer, id).await?))
+    Ok(Json(state.app.agreement_seal(&viewer, id).await?.into_api()))
 }
 
 /// Record a written agreement signed on paper (required for personal relations, Electronic
@@ -158,7 +159,7 @@ pub async fn paper_signed(
     Path(id): Path<String>,
 ) -> Result<Json<AgreementView>, ApiError> {
     let id = path_id(&id, "agreement")?;
-    Ok(Json(state.app.agreement_paper_signed(&viewer, id).await?))
+    Ok(Json(state.app.agreement_paper_signed(&viewer, id).await?.into_api()))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -194,7 +195,7 @@ pub async fn serve(
     headers: HeaderMap,
 ) -> Result<Json<AgreementView>, ApiError> {
     let id = path_id(&id, "agreement")?;
-    Ok(Json(state.app.agreement_serve(&viewer, id, service_link(&headers)).await?))
+    Ok(Json(state.app.agreement_serve(&viewer, id, service_link(&headers)).await?.into_api()))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -215,7 +216,7 @@ pub async fn apply_confirmation(
     JsonBody(body): JsonBody<ConfirmationRequest>,
 ) -> Result<Json<AgreementView>, ApiError> {
     let id = path_id(&id, "agreement")?;
-    Ok(Json(state.app.confirmation_apply(&viewer, id, body.applicants, body.court_unit_id).await?))
+    Ok(Json(state.app.confirmation_apply(&viewer, id, body.applicants, body.court_unit_id).await?.into_api()))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -236,7 +237,9 @@ pub async fn ruling(
     JsonBody(body): JsonBody<RulingRequest>,
 ) -> Result<Json<AgreementView>, ApiError> {
     let id = path_id(&id, "agreement")?;
-    Ok(Json(state.app.confirmation_rule(&viewer, id, body.decision.as_deref(), body.reasons.as_deref()).await?))
+    Ok(Json(
+        state.app.confirmation_rule(&viewer, id, body.decision.as_deref(), body.reasons.as_deref()).await?.into_api(),
+    ))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -259,7 +262,7 @@ pub async fn performance(
 ) -> Result<Json<AgreementView>, ApiError> {
     let id = path_id(&id, "agreement")?;
     let (status, note) = (body.status.as_deref(), body.note.as_deref());
-    Ok(Json(state.app.performance_record(&viewer, id, body.term, status, note).await?))
+    Ok(Json(state.app.performance_record(&viewer, id, body.term, status, note).await?.into_api()))
 }
 
 /// What a signing link shows its party (no sign-in: the link is the credential).
@@ -269,7 +272,7 @@ pub async fn signing_view(
     State(state): State<AppState>,
     Path(token): Path<String>,
 ) -> Result<Json<SigningView>, ApiError> {
-    Ok(Json(state.app.signing_view(&token).await?))
+    Ok(Json(state.app.signing_view(&token).await?.into_api()))
 }
 
 /// A party signs through their one-time link with the code from the SMS and a handwritten
@@ -281,7 +284,9 @@ pub async fn sign(
     Path(token): Path<String>,
     JsonBody(body): JsonBody<SignatureRequest>,
 ) -> Result<Json<SigningView>, ApiError> {
-    Ok(Json(state.app.agreement_sign_by_link(&token, body.code.as_deref(), body.signature.as_deref()).await?))
+    Ok(Json(
+        state.app.agreement_sign_by_link(&token, body.code.as_deref(), body.signature.as_deref()).await?.into_api(),
+    ))
 }
 
 /// A party opens their delivered copy: the receipt is recorded, the PDF shown.
@@ -311,7 +316,7 @@ pub async fn evidence_upload(
     body: Body,
 ) -> Result<(StatusCode, Json<EvidenceView>), ApiError> {
     let case = path_id(&case, "case")?;
-    Ok((StatusCode::CREATED, Json(evidence_add(&state, &viewer, case, query, &headers, body).await?)))
+    Ok((StatusCode::CREATED, Json(evidence_add(&state, &viewer, case, query, &headers, body).await?.into_api())))
 }
 
 /// Reads an uploaded evidence file (at most [`app::mediation::EVIDENCE_MAX_BYTES`]) and adds
@@ -323,7 +328,7 @@ pub async fn evidence_add(
     query: EvidenceQuery,
     headers: &HeaderMap,
     body: Body,
-) -> Result<EvidenceView, ApiError> {
+) -> Result<app::mediation::EvidenceView, ApiError> {
     let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
     let bytes = axum::body::to_bytes(body, app::mediation::EVIDENCE_MAX_BYTES)
         .await
@@ -340,7 +345,7 @@ pub async fn evidence_list(
     Path(case): Path<String>,
 ) -> Result<Json<Vec<EvidenceView>>, ApiError> {
     let case = path_id(&case, "case")?;
-    Ok(Json(state.app.evidence_list(&viewer, case).await?))
+    Ok(Json(state.app.evidence_list(&viewer, case).await?.into_api()))
 }
 
 /// One evidence file, as uploaded (its content checked against its SHA-256).
@@ -404,5 +409,5 @@ pub async fn mediators(
 #[utoipa::path(get, path = "/api/v1/outbox", tag = "mediation", security(("bearer" = [])),
     responses((status = 200, body = Vec<OutboxMessage>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
 pub async fn outbox(State(state): State<AppState>, Auth(viewer): Auth) -> Result<Json<Vec<OutboxMessage>>, ApiError> {
-    Ok(Json(state.app.outbox(&viewer, 200).await?))
+    Ok(Json(state.app.outbox(&viewer, 200).await?.into_api()))
 }

@@ -3,6 +3,7 @@
 mod auth;
 mod calendar;
 mod cases;
+mod dto;
 pub mod mediation;
 mod org;
 pub mod search;

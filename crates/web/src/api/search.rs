@@ -1,6 +1,5 @@
 //! Full-text search over the cases in the caller's scope.
 
-use app::cases::CaseList;
 use axum::Json;
 use axum::extract::{Query, State};
 use domain::msg;
@@ -8,6 +7,7 @@ use domain::validation::{Checker, FieldError};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
+use super::dto::{CaseList, IntoApi};
 use crate::AppState;
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::Auth;
@@ -45,5 +45,5 @@ pub async fn cases(
     let offset = c.check(number("offset", query.offset.as_deref(), 0, app::cases::SEARCH_COUNT_LIMIT));
     c.into_result().map_err(ApiError::invalid)?;
     let (Some(q), Some(limit), Some(offset)) = (q, limit, offset) else { return Err(ApiError::invalid(Vec::new())) };
-    Ok(Json(state.app.cases_search(&viewer, &q, limit, offset).await?))
+    Ok(Json(state.app.cases_search(&viewer, &q, limit, offset).await?.into_api()))
 }

@@ -1,8 +1,7 @@
 //! Mediation sessions, a party's refusal, and the choice of mediator.
 
 use app::Viewer;
-use app::cases::CaseView;
-use app::sessions::{CaseMediator, PartyAct, SessionInput, SessionView};
+use app::sessions::PartyAct;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -10,6 +9,7 @@ use domain::validation::FieldError;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
+use super::dto::{CaseMediator, CaseView, IntoApi, SessionInput, SessionView};
 use crate::AppState;
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{Auth, JsonBody, path_id};
@@ -23,7 +23,7 @@ pub async fn list(
     Path(case): Path<String>,
 ) -> Result<Json<Vec<SessionView>>, ApiError> {
     let case = path_id(&case, "case")?;
-    Ok(Json(state.app.sessions(&viewer, case).await?))
+    Ok(Json(state.app.sessions(&viewer, case).await?.into_api()))
 }
 
 /// Schedule a session in person (`place`) or by video (`link`), with the mediator's
@@ -37,7 +37,7 @@ pub async fn schedule(
     JsonBody(body): JsonBody<SessionInput>,
 ) -> Result<(StatusCode, Json<SessionView>), ApiError> {
     let case = path_id(&case, "case")?;
-    Ok((StatusCode::CREATED, Json(state.app.session_schedule(&viewer, case, body).await?)))
+    Ok((StatusCode::CREATED, Json(state.app.session_schedule(&viewer, case, body.into()).await?.into_api())))
 }
 
 /// What a party does at a session, by path: `rights` (acknowledged the rights-and-duties
@@ -50,7 +50,7 @@ pub async fn party_act(
     Auth(viewer): Auth,
     Path((id, index, act)): Path<(String, String, String)>,
 ) -> Result<Json<SessionView>, ApiError> {
-    Ok(Json(record_party_act(&state, &viewer, &id, &index, &act).await?))
+    Ok(Json(record_party_act(&state, &viewer, &id, &index, &act).await?.into_api()))
 }
 
 /// A party's act at a session (shared by the API and the UI).
@@ -60,7 +60,7 @@ pub async fn record_party_act(
     id: &str,
     index: &str,
     act: &str,
-) -> Result<SessionView, ApiError> {
+) -> Result<app::sessions::SessionView, ApiError> {
     let id = path_id(id, "session")?;
     let index = index.parse().map_err(|_| ApiError::not_found("party"))?;
     let act = match act {
@@ -87,7 +87,7 @@ pub async fn minutes(
     JsonBody(body): JsonBody<MinutesRequest>,
 ) -> Result<Json<SessionView>, ApiError> {
     let id = path_id(&id, "session")?;
-    Ok(Json(state.app.session_minutes(&viewer, id, body.minutes.as_deref().unwrap_or_default()).await?))
+    Ok(Json(state.app.session_minutes(&viewer, id, body.minutes.as_deref().unwrap_or_default()).await?.into_api()))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -107,11 +107,16 @@ pub async fn refusal(
     JsonBody(body): JsonBody<RefusalRequest>,
 ) -> Result<Json<CaseView>, ApiError> {
     let case = path_id(&case, "case")?;
-    Ok(Json(refuse(&state, &viewer, case, body).await?))
+    Ok(Json(refuse(&state, &viewer, case, body).await?.into_api()))
 }
 
 /// A refusal (shared by the API and the UI).
-pub async fn refuse(state: &AppState, viewer: &Viewer, case: i64, body: RefusalRequest) -> Result<CaseView, ApiError> {
+pub async fn refuse(
+    state: &AppState,
+    viewer: &Viewer,
+    case: i64,
+    body: RefusalRequest,
+) -> Result<app::cases::CaseView, ApiError> {
     Ok(state.app.mediation_refuse(viewer, case, body.party_index, body.reason.as_deref()).await?)
 }
 
@@ -124,7 +129,7 @@ pub async fn mediator(
     Path(case): Path<String>,
 ) -> Result<Json<Option<CaseMediator>>, ApiError> {
     let case = path_id(&case, "case")?;
-    Ok(Json(state.app.case_mediator(&viewer, case).await?))
+    Ok(Json(state.app.case_mediator(&viewer, case).await?.into_api()))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -148,5 +153,5 @@ pub async fn assign(
     let case = path_id(&case, "case")?;
     let user = body.user_id.ok_or_else(|| ApiError::field(FieldError::required("user_id")))?;
     let chosen_by = body.chosen_by.as_deref().unwrap_or("centre");
-    Ok(Json(state.app.case_mediator_assign(&viewer, case, user, chosen_by, body.reason).await?))
+    Ok(Json(state.app.case_mediator_assign(&viewer, case, user, chosen_by, body.reason).await?.into_api()))
 }

@@ -1,7 +1,7 @@
 //! Deadlines, the supervision ladder's notices, and the work lists of a unit.
 
-use app::cases::{CaseFilter, CaseList};
-use app::supervision::{DeadlineView, NoticeCount, NoticeFilter, NoticeView, SweepReport};
+use app::cases::CaseFilter;
+use app::supervision::NoticeFilter;
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -10,6 +10,7 @@ use domain::validation::Checker;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
+use super::dto::{CaseList, DeadlineView, IntoApi, NoticeCount, NoticeView, SweepReport};
 use crate::AppState;
 use crate::error::{ApiError, ErrorBody, current_lang};
 use crate::extract::{Auth, JsonBody, path_id};
@@ -22,7 +23,7 @@ pub async fn deadlines(
     Auth(viewer): Auth,
     Path(case): Path<String>,
 ) -> Result<Json<Vec<DeadlineView>>, ApiError> {
-    Ok(Json(state.app.case_deadlines(&viewer, path_id(&case, "case")?, current_lang()).await?))
+    Ok(Json(state.app.case_deadlines(&viewer, path_id(&case, "case")?, current_lang()).await?.into_api()))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -53,7 +54,7 @@ pub async fn notices(
         .and_then(|v| c.check(domain::case::parse_id("case_id", &serde_json::json!(v))));
     c.into_result().map_err(ApiError::invalid)?;
     let filter = NoticeFilter { kind, case_id, awaiting_reply: query.awaiting_reply.unwrap_or(false), limit: None };
-    Ok(Json(state.app.notices(&viewer, &filter).await?))
+    Ok(Json(state.app.notices(&viewer, &filter).await?.into_api()))
 }
 
 /// 签收: acknowledge a notice to my unit.
@@ -64,7 +65,7 @@ pub async fn acknowledge(
     Auth(viewer): Auth,
     Path(notice): Path<String>,
 ) -> Result<Json<NoticeView>, ApiError> {
-    Ok(Json(state.app.notice_acknowledge(&viewer, path_id(&notice, "notice")?).await?))
+    Ok(Json(state.app.notice_acknowledge(&viewer, path_id(&notice, "notice")?).await?.into_api()))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -87,14 +88,14 @@ pub async fn reply(
     let text = c.required_text("text", body.text.as_deref(), 5000);
     c.into_result().map_err(ApiError::invalid)?;
     let text = text.unwrap_or_default();
-    Ok(Json(state.app.notice_reply(&viewer, notice, text).await?))
+    Ok(Json(state.app.notice_reply(&viewer, notice, text).await?.into_api()))
 }
 
 /// Notices per unit in my region, by kind, with those awaiting a reply.
 #[utoipa::path(get, path = "/api/v1/notices/counts", tag = "supervision", security(("bearer" = [])),
     responses((status = 200, body = Vec<NoticeCount>), (status = 401, body = ErrorBody)))]
 pub async fn counts(State(state): State<AppState>, Auth(viewer): Auth) -> Result<Json<Vec<NoticeCount>>, ApiError> {
-    Ok(Json(state.app.notice_counts(&viewer).await?))
+    Ok(Json(state.app.notice_counts(&viewer).await?.into_api()))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -124,14 +125,14 @@ pub async fn issue(
     c.into_result().map_err(ApiError::invalid)?;
     let (Some(kind), Some(text)) = (kind, text) else { return Err(ApiError::invalid(Vec::new())) };
     let notice = state.app.notice_issue(&viewer, case, kind, text, unit).await?;
-    Ok((StatusCode::CREATED, Json(notice)))
+    Ok((StatusCode::CREATED, Json(notice.into_api())))
 }
 
 /// Run one sweep of the supervision ladder now (it also runs every minute on its own).
 #[utoipa::path(post, path = "/api/v1/supervision/sweep", tag = "supervision", security(("bearer" = [])),
     responses((status = 200, body = SweepReport), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
 pub async fn sweep(State(state): State<AppState>, Auth(viewer): Auth) -> Result<Json<SweepReport>, ApiError> {
-    Ok(Json(state.app.supervision_sweep(&viewer).await?))
+    Ok(Json(state.app.supervision_sweep(&viewer).await?.into_api()))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -165,7 +166,7 @@ pub async fn work(
         "overdue" => filter.overdue = Some(true),
         _ => return Err(ApiError::not_found("work list")),
     }
-    Ok(Json(state.app.case_list(&viewer, &filter).await?))
+    Ok(Json(state.app.case_list(&viewer, &filter).await?.into_api()))
 }
 
 /// Notices to my unit awaiting a written reply.
@@ -175,5 +176,7 @@ pub async fn work_notices(
     State(state): State<AppState>,
     Auth(viewer): Auth,
 ) -> Result<Json<Vec<NoticeView>>, ApiError> {
-    Ok(Json(state.app.notices(&viewer, &NoticeFilter { awaiting_reply: true, ..NoticeFilter::default() }).await?))
+    Ok(Json(
+        state.app.notices(&viewer, &NoticeFilter { awaiting_reply: true, ..NoticeFilter::default() }).await?.into_api(),
+    ))
 }

@@ -1,7 +1,7 @@
 //! Triage administration and previews: risk and level rules, the routing catalogue, training
 //! examples, address lookup, and the whole triage of a draft registration.
 
-use app::triage::{Triage, TriageRules};
+use app::triage::TriageRules;
 use axum::Json;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
@@ -12,6 +12,7 @@ use triage::address::ParsedAddress;
 use triage::routing::CatalogueEntry;
 use utoipa::{IntoParams, ToSchema};
 
+use super::dto::{IntoApi, Triage};
 use crate::AppState;
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{Auth, JsonBody};
@@ -115,5 +116,5 @@ pub async fn preview(
     Auth(viewer): Auth,
     JsonBody(body): JsonBody<CaseRegistration>,
 ) -> Result<Json<Triage>, ApiError> {
-    Ok(Json(state.app.triage_preview(&viewer, body).await?))
+    Ok(Json(state.app.triage_preview(&viewer, body).await?.into_api()))
 }

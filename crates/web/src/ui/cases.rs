@@ -43,15 +43,9 @@ pub struct CaseLine {
     pub overdue: bool,
 }
 
-/// `2026-11-23 17:05` in China time, from RFC 3339; the input when it is not a time.
-pub fn short_time(rfc3339: &str) -> String {
-    DateTime::parse_from_rfc3339(rfc3339)
-        .map(|t| t.with_timezone(&domain::china_time()).format("%Y-%m-%d %H:%M").to_string())
-        .unwrap_or_else(|_| rfc3339.to_owned())
-}
-
-fn is_past(rfc3339: &str, now: DateTime<Utc>) -> bool {
-    DateTime::parse_from_rfc3339(rfc3339).is_ok_and(|t| t < now)
+/// `2026-11-23 17:05` in China time: how a page shows a time.
+pub fn short_time(at: &DateTime<Utc>) -> String {
+    at.with_timezone(&domain::china_time()).format("%Y-%m-%d %H:%M").to_string()
 }
 
 /// Unit names by id, for tables and forms.
@@ -82,8 +76,8 @@ pub fn case_lines(t: T, rows: Vec<CaseListRow>, units: &UnitNames, now: DateTime
                 category_label: t.code("category", &r.category),
                 unit: units.name(r.lead_unit_id),
                 created: short_time(&r.created_at),
-                overdue: r.next_due_at.as_deref().is_some_and(|d| is_past(d, now)),
-                due: r.next_due_at.as_deref().map(short_time).unwrap_or_default(),
+                overdue: r.next_due_at.is_some_and(|due| due < now),
+                due: r.next_due_at.as_ref().map(short_time).unwrap_or_default(),
             }
         })
         .collect()
@@ -271,17 +265,13 @@ impl CasePage {
         match d.state {
             ClockState::Overdue | ClockState::Missed => "overdue",
             ClockState::Met => "stopped",
-            ClockState::Running
-                if d.due_at.as_deref().is_some_and(|due| is_past(due, self.now + Duration::hours(24))) =>
-            {
-                "soon"
-            }
+            ClockState::Running if d.due_at.is_some_and(|due| due < self.now + Duration::hours(24)) => "soon",
             _ => "",
         }
     }
 
-    fn time(&self, rfc3339: &str) -> String {
-        short_time(rfc3339)
+    fn time(&self, at: &DateTime<Utc>) -> String {
+        short_time(at)
     }
 
     /// What each party has done at a session: (act, done).

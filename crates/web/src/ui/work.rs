@@ -73,7 +73,7 @@ fn notice_lines(t: T, notices: Vec<NoticeView>, viewer: &Viewer) -> Vec<NoticeLi
             case_id: n.case_id,
             case_number: n.case_number,
             issued: short_time(&n.issued_at),
-            due: n.due_at.as_deref().map(short_time).unwrap_or_default(),
+            due: n.due_at.as_ref().map(short_time).unwrap_or_default(),
             text: n.text,
             acknowledged: n.acknowledged_at.is_some(),
             reply: n.reply,

@@ -1,0 +1,545 @@
+//! What the API answers, with its OpenAPI schemas: each type mirrors a read model of `app`
+//! field for field and is made from it ([`IntoApi`]), times becoming RFC 3339 text in China
+//! time. The read models stay plain (typed times, no schema); the contract's shape is decided
+//! here. [`SessionInput`] is the one request body that `app` takes as a plain struct.
+
+use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
+use domain::calendar::YearCalendar;
+use domain::case::{Category, Outcome, Risk, Status};
+use domain::clocks::{ClockKind, ClockState};
+use domain::mediation::{AgreementContent, AgreementForm, AgreementStatus};
+use domain::org::{RegionCode, RegionLevel, Role};
+use domain::workflow::Action;
+use serde::{Deserialize, Serialize};
+use triage::address::ParsedAddress;
+use triage::routing::Route;
+use utoipa::ToSchema;
+
+/// A time as the API shows it: RFC 3339 in China time, to the second
+/// (`2026-11-23T17:05:00+08:00`).
+pub fn rfc3339(at: DateTime<Utc>) -> String {
+    at.with_timezone(&domain::china_time()).to_rfc3339_opts(SecondsFormat::Secs, false)
+}
+
+/// A field of a read model as the API shows it: a time as [`rfc3339`], a date as
+/// `2026-11-23`, a read model as its DTO, and so for options and lists of them.
+pub trait IntoApi {
+    type Api;
+    fn into_api(self) -> Self::Api;
+}
+
+impl IntoApi for DateTime<Utc> {
+    type Api = String;
+    fn into_api(self) -> String {
+        rfc3339(self)
+    }
+}
+
+impl IntoApi for NaiveDate {
+    type Api = String;
+    fn into_api(self) -> String {
+        self.to_string()
+    }
+}
+
+impl<T: IntoApi> IntoApi for Option<T> {
+    type Api = Option<T::Api>;
+    fn into_api(self) -> Self::Api {
+        self.map(T::into_api)
+    }
+}
+
+impl<T: IntoApi> IntoApi for Vec<T> {
+    type Api = Vec<T::Api>;
+    fn into_api(self) -> Self::Api {
+        self.into_iter().map(T::into_api).collect()
+    }
+}
+
+/// Declares DTOs: each struct as written, serialised and with its schema, made from the read
+/// model after `from` by moving every field — or, for a field marked `= into_api`, through
+/// [`IntoApi`].
+macro_rules! dto {
+    ($(
+        $(#[$meta:meta])*
+        pub struct $name:ident from $model:path {
+            $($(#[$field_meta:meta])* pub $field:ident: $ty:ty $(= $convert:ident)?,)*
+        }
+    )*) => {$(
+        $(#[$meta])*
+        #[derive(Debug, Serialize, ToSchema)]
+        pub struct $name {
+            $($(#[$field_meta])* pub $field: $ty,)*
+        }
+
+        impl IntoApi for $model {
+            type Api = $name;
+            fn into_api(self) -> $name {
+                $name { $($field: self.$field $(.$convert())?,)* }
+            }
+        }
+    )*};
+}
+
+// Cases.
+dto! {
+    /// A case as the API returns it.
+    pub struct CaseView from app::cases::CaseView {
+        pub id: i64,
+        /// Human case number, unique: a per-region yearly serial.
+        pub number: String,
+        /// Changes with every step; send it back with the next action.
+        pub version: i64,
+        pub status: Status,
+        pub channel: String,
+        pub category: Category,
+        /// client | suggested
+        pub category_source: String,
+        /// What the classifier suggested, and why, even when the client chose the category.
+        pub category_suggestion: Option<CategorySuggestion> = into_api,
+        pub risk: Risk,
+        pub risk_reasons: Vec<String>,
+        pub routing: Route,
+        /// The level handling the case now (it rises with each escalation).
+        pub level: RegionLevel,
+        /// An emergency in progress at intake: the instruction to call 110/120 that was given.
+        pub emergency: Option<String>,
+        pub lead_unit_id: Option<i64>,
+        pub assist_unit_ids: Vec<i64>,
+        pub title: Option<String>,
+        pub description: String,
+        /// Decimal yuan, e.g. "22800.00".
+        pub amount: Option<String>,
+        pub people_count: i64,
+        pub occurred_at: Option<String> = into_api,
+        pub location: LocationView = into_api,
+        pub parties: Vec<PartyView> = into_api,
+        pub outcome: Option<Outcome>,
+        pub summary: Option<String>,
+        pub satisfaction: Option<String>,
+        pub external_ref: Option<String>,
+        pub deadlines: Deadlines = into_api,
+        /// The workflow steps the viewer may take now.
+        pub available_actions: Vec<Action>,
+        /// Whether full personal data is shown (asked for, allowed, and recorded).
+        pub personal_data_revealed: bool,
+        pub created_at: String = into_api,
+        pub updated_at: String = into_api,
+    }
+
+    pub struct LocationView from app::cases::LocationView {
+        pub address: Option<String>,
+        pub region_code: String,
+        pub grid_id: Option<i64>,
+    }
+
+    /// The four clocks' due times (RFC 3339), null while a clock has not started.
+    pub struct Deadlines from app::cases::Deadlines {
+        pub respond_by: Option<String> = into_api,
+        pub dispatch_by: Option<String> = into_api,
+        pub conclude_by: Option<String> = into_api,
+        pub follow_up_by: Option<String> = into_api,
+    }
+
+    /// A party; ID number, phone and address masked unless revealed.
+    pub struct PartyView from app::cases::PartyView {
+        pub role: String,
+        pub kind: String,
+        pub name: String,
+        pub id_number: Option<String>,
+        pub credit_code: Option<String>,
+        pub phone: Option<String>,
+        pub address: Option<String>,
+    }
+
+    /// An earlier case linked to a new one at intake, and why.
+    pub struct RelatedCase from app::cases::RelatedCase {
+        pub id: i64,
+        pub number: String,
+        pub status: String,
+        pub category: String,
+        pub region_code: String,
+        pub created_at: String = into_api,
+        /// same_person | same_organization | same_address
+        pub relations: Vec<String>,
+        /// Whether the viewer may open it; outside the scope only the number and status show.
+        pub in_scope: bool,
+    }
+
+    /// The answer to a registration: the case and the related cases found at intake.
+    pub struct RegisteredCase from app::cases::RegisteredCase {
+        #[serde(flatten)]
+        pub case: CaseView = into_api,
+        pub related_cases: Vec<RelatedCase> = into_api,
+    }
+
+    /// One event of a case's history.
+    pub struct EventView from app::cases::EventView {
+        pub seq: i64,
+        pub at: String = into_api,
+        pub actor: String,
+        pub action: String,
+        #[schema(value_type = Object)]
+        pub data: serde_json::Value,
+        pub hash: String,
+    }
+
+    /// A row of the case list.
+    pub struct CaseListRow from app::cases::CaseListRow {
+        pub id: i64,
+        pub number: String,
+        pub version: i64,
+        pub status: String,
+        pub channel: String,
+        pub category: String,
+        pub risk: String,
+        pub title: Option<String>,
+        pub description: String,
+        pub region_code: String,
+        pub lead_unit_id: Option<i64>,
+        pub deadlines: Deadlines = into_api,
+        /// The earliest deadline of a running clock (RFC 3339), null when none runs.
+        pub next_due_at: Option<String> = into_api,
+        pub created_at: String = into_api,
+    }
+
+    pub struct CaseList from app::cases::CaseList {
+        pub items: Vec<CaseListRow> = into_api,
+        /// How many cases match, counted up to 1 000.
+        pub total: i64,
+        /// More than 1 000 match: narrow the filters to count them exactly.
+        pub total_capped: bool,
+    }
+}
+
+// Triage.
+dto! {
+    /// The category suggestion as stored on the case.
+    pub struct CategorySuggestion from app::triage::CategorySuggestion {
+        pub category: Category,
+        pub confidence: f64,
+        /// The words that drove it.
+        pub words: Vec<String>,
+    }
+
+    /// The whole triage of a registration.
+    pub struct Triage from app::triage::Triage {
+        #[schema(value_type = String)]
+        pub region: RegionCode,
+        pub grid_id: Option<i64>,
+        /// The address as parsed, when one was given.
+        pub address: Option<ParsedAddress>,
+        /// How the place was found.
+        pub place_reason: String,
+        pub category: Category,
+        /// client | suggested
+        pub category_source: String,
+        pub suggestion: CategorySuggestion = into_api,
+        pub risk: Risk,
+        pub risk_reasons: Vec<String>,
+        pub refer_to_police: bool,
+        /// Call 110/120 now: the instruction, recorded on the case.
+        pub emergency: Option<String>,
+        pub route: Route,
+    }
+}
+
+// The organisation.
+dto! {
+    pub struct RegionView from app::org::RegionView {
+        /// 12-digit division code.
+        pub code: String,
+        pub name: String,
+        pub short_name: Option<String>,
+        /// province | city | district | street | community
+        pub level: String,
+        pub parent_code: Option<String>,
+    }
+
+    pub struct GridView from app::org::GridView {
+        pub id: i64,
+        pub code: String,
+        pub name: String,
+        pub community_code: String,
+    }
+
+    pub struct UnitView from app::org::UnitView {
+        pub id: i64,
+        pub name: String,
+        /// centre | department | police | petition_office | court | mediation_committee | industry_mediation | brand_room
+        pub kind: String,
+        pub region_code: String,
+        pub parent_id: Option<i64>,
+        /// Space-separated category codes the unit handles as a sector unit (条).
+        pub categories: String,
+    }
+
+    /// A user as stored, without the password hash.
+    pub struct UserView from app::org::UserView {
+        pub id: i64,
+        pub username: String,
+        pub display_name: String,
+        pub role: Role,
+        pub unit_id: i64,
+    }
+}
+
+// The calendar.
+dto! {
+    /// A loaded year, with who loaded it.
+    pub struct CalendarYearView from app::calendar::CalendarYearView {
+        #[serde(flatten)]
+        pub calendar: YearCalendar,
+        pub loaded_at: String = into_api,
+        pub loaded_by: String,
+    }
+}
+
+// Supervision.
+dto! {
+    /// One clock as the API explains it.
+    pub struct DeadlineView from app::supervision::DeadlineView {
+        /// respond | dispatch | conclude | follow_up
+        pub clock: ClockKind,
+        pub started_at: Option<String> = into_api,
+        pub due_at: Option<String> = into_api,
+        pub stopped_at: Option<String> = into_api,
+        pub state: ClockState,
+        /// Computed across a year with no official calendar loaded.
+        pub provisional: bool,
+        /// Why this date: "5 个工作日，自 2026-09-30 起算（当日不计）；10-01…10-07 国庆节放假；10-10 调休上班".
+        pub explanation: String,
+    }
+
+    /// A notice of the supervision ladder.
+    pub struct NoticeView from app::supervision::NoticeView {
+        pub id: i64,
+        /// 督办令〔2026〕12号
+        pub number: String,
+        /// reminder | warning | order
+        pub kind: String,
+        pub case_id: i64,
+        pub case_number: String,
+        pub clock: Option<String>,
+        /// The recipient.
+        pub unit_id: i64,
+        pub cc_unit_id: Option<i64>,
+        pub issuer_unit_id: Option<i64>,
+        pub due_at: Option<String> = into_api,
+        pub issued_at: String = into_api,
+        pub text: String,
+        pub manual: bool,
+        pub acknowledged_at: Option<String> = into_api,
+        pub reply: Option<String>,
+        pub replied_at: Option<String> = into_api,
+    }
+
+    /// Notices counted for one unit (they count in its evaluation).
+    pub struct NoticeCount from app::supervision::NoticeCount {
+        pub unit_id: i64,
+        pub unit_name: String,
+        pub reminder: i64,
+        pub warning: i64,
+        pub order: i64,
+        pub awaiting_reply: i64,
+    }
+
+    /// What one sweep did.
+    pub struct SweepReport from app::supervision::SweepReport {
+        /// Another node holds the lease: this one did nothing.
+        pub skipped: bool,
+        pub cases_checked: u64,
+        pub notices_issued: u64,
+    }
+}
+
+// Mediation: agreements, signing, evidence, the outbox.
+dto! {
+    /// A party as the agreement prints it (snapshot at drafting).
+    pub struct AgreementParty from app::mediation::AgreementParty {
+        pub index: usize,
+        /// applicant | respondent | third_party
+        pub role: String,
+        pub name: String,
+        /// Masked ID number or the organisation's credit code.
+        pub id_number: String,
+        pub phone_masked: Option<String>,
+        /// When this party signed (RFC 3339).
+        pub signed_at: Option<String> = into_api,
+        /// SHA-256 of the handwritten signature.
+        pub signature: Option<String>,
+    }
+
+    pub struct DeliveryView from app::mediation::DeliveryView {
+        pub party_index: usize,
+        /// SHA-256 of the copy delivered.
+        pub document: String,
+        pub sent_at: String = into_api,
+        /// The receipt: when the party opened the link.
+        pub opened_at: Option<String> = into_api,
+    }
+
+    pub struct ConfirmationView from app::mediation::ConfirmationView {
+        pub court_unit_id: i64,
+        pub applicants: Vec<usize>,
+        pub applied_at: String = into_api,
+        /// What was sent to the court: the agreement, proof of mediation, identities, service addresses.
+        pub package: serde_json::Value,
+        /// confirmed | rejected, null while pending
+        pub decision: Option<String>,
+        pub reasons: Option<String>,
+        pub decided_at: Option<String> = into_api,
+    }
+
+    pub struct TermView from app::mediation::TermView {
+        pub index: usize,
+        pub text: String,
+        pub due: Option<String> = into_api,
+        /// pending | performed | breached
+        pub status: String,
+        pub note: Option<String>,
+        /// The route when a term is breached: enforcement for a confirmed agreement, a lawsuit otherwise.
+        pub remedy: Option<String>,
+    }
+
+    /// An agreement with its signatures, service, confirmation and performance.
+    pub struct AgreementView from app::mediation::AgreementView {
+        pub id: i64,
+        pub case_id: i64,
+        pub case_number: String,
+        /// written | oral
+        pub form: AgreementForm,
+        pub status: AgreementStatus,
+        /// Changes with every edit of a draft; send it back with the next edit.
+        pub revision: i64,
+        pub content: AgreementContent,
+        pub parties: Vec<AgreementParty> = into_api,
+        /// Why it must be signed on paper (Electronic Signature Law art. 3), when it must.
+        pub paper_required: Option<String>,
+        /// Why a court may not confirm it.
+        pub warnings: Vec<String>,
+        pub mediator: String,
+        pub mediator_name: String,
+        pub committee: String,
+        pub mediator_signed_at: Option<String> = into_api,
+        pub sealed_at: Option<String> = into_api,
+        /// The last of the parties' signatures, the mediator's and the seal (art. 29); for an oral
+        /// agreement, when it was reached (art. 30).
+        pub effective_at: Option<String> = into_api,
+        /// The last moment to apply for judicial confirmation (30 days, art. 33).
+        pub confirm_by: Option<String> = into_api,
+        /// Copies fixed when it took effect: `archive`, `party-0` … → SHA-256 of the PDF.
+        pub documents: serde_json::Map<String, serde_json::Value>,
+        pub deliveries: Vec<DeliveryView> = into_api,
+        pub confirmation: Option<ConfirmationView> = into_api,
+        pub terms: Vec<TermView> = into_api,
+        pub created_at: String = into_api,
+        pub updated_at: String = into_api,
+    }
+
+    /// What a signing link shows its party.
+    pub struct SigningView from app::mediation::SigningView {
+        pub agreement: AgreementView = into_api,
+        pub party_index: usize,
+        pub party_name: String,
+        pub expires_at: String = into_api,
+        pub signed_at: Option<String> = into_api,
+    }
+
+    /// A message in the outbox.
+    pub struct OutboxMessage from app::mediation::OutboxMessage {
+        pub id: i64,
+        /// Masked phone number.
+        pub recipient: String,
+        pub body: String,
+        /// pending | sending | sent | failed | kept
+        pub status: String,
+        pub created_at: String = into_api,
+        pub sent_at: Option<String> = into_api,
+    }
+
+    /// An evidence file of a case.
+    pub struct EvidenceView from app::mediation::EvidenceView {
+        pub id: i64,
+        pub name: String,
+        pub content_type: String,
+        pub size: i64,
+        pub sha256: String,
+        pub uploaded_by: String,
+        pub uploaded_at: String = into_api,
+    }
+}
+
+// Mediation sessions.
+dto! {
+    /// A party's acknowledgement at a session.
+    pub struct Acknowledgement from app::sessions::Acknowledgement {
+        pub party_index: usize,
+        /// The rights-and-duties notice was given and acknowledged.
+        pub rights_acknowledged_at: Option<String> = into_api,
+        /// Consent to the mediator after the disclosure.
+        pub consented_at: Option<String> = into_api,
+        /// Confirmed the minutes.
+        pub minutes_confirmed_at: Option<String> = into_api,
+    }
+
+    pub struct SessionView from app::sessions::SessionView {
+        pub id: i64,
+        pub case_id: i64,
+        /// in_person | video
+        pub mode: String,
+        pub scheduled_at: String = into_api,
+        pub place: Option<String>,
+        pub link: Option<String>,
+        pub mediator: String,
+        pub disclosure: Option<String>,
+        pub acknowledgements: Vec<Acknowledgement> = into_api,
+        pub minutes: Option<String>,
+        /// scheduled | held | cancelled
+        pub status: String,
+        pub created_at: String = into_api,
+    }
+
+    /// The mediator chosen for a case.
+    pub struct CaseMediator from app::sessions::CaseMediator {
+        pub user_id: i64,
+        pub name: String,
+        /// centre | party (群众点单)
+        pub chosen_by: String,
+        pub reason: Option<String>,
+        pub assigned_at: String = into_api,
+    }
+}
+
+/// A session to schedule.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct SessionInput {
+    /// in_person | video
+    pub mode: Option<String>,
+    /// RFC 3339
+    pub scheduled_at: Option<String>,
+    /// Where, for a session in person.
+    pub place: Option<String>,
+    /// The video room's link, for a session by video.
+    pub link: Option<String>,
+    /// The mediator's conflict-of-interest disclosure (none: "无").
+    pub disclosure: Option<String>,
+}
+
+impl From<SessionInput> for app::sessions::SessionInput {
+    fn from(input: SessionInput) -> Self {
+        let SessionInput { mode, scheduled_at, place, link, disclosure } = input;
+        app::sessions::SessionInput { mode, scheduled_at, place, link, disclosure }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_are_rfc3339_in_china_time_to_the_second() {
+        let at = DateTime::parse_from_rfc3339("2026-11-23T09:05:07.250Z").unwrap().with_timezone(&Utc);
+        assert_eq!(rfc3339(at), "2026-11-23T17:05:07+08:00");
+    }
+}
