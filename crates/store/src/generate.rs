@@ -7,18 +7,17 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Datelike, Duration, Utc};
-use domain::case::{Category, Channel, Risk};
-use domain::history::{EventFields, GENESIS, event_hash};
-use domain::identity::IdNumber;
-use domain::stats::Counts;
+use domain::case::{Category, Channel, NewParty, Outcome, PartyKind, PartyRole, Risk, Status};
+use domain::contact::Phone;
+use domain::identity::CreditCode;
+use domain::org::RegionLevel;
+use domain::workflow::Satisfaction;
 use serde_json::json;
 
 use crate::calendar::ClockContext;
-use crate::sql::args;
-use crate::stats::{conclusion_counts, day_of};
-use crate::supervision::ClockRow;
+use crate::cases::{CaseHistory, CaseRecord, EventRecord, HopRecord};
 use crate::synthetic::{self, Dice};
-use crate::{Result, Store, StoreError, to_ms};
+use crate::{Result, Store, StoreError};
 
 /// Cases written per transaction.
 const BATCH: usize = 500;
@@ -114,60 +113,6 @@ fn story(category: Category, dice: &mut Dice) -> (&'static str, &'static str) {
     *dice.pick(stories)
 }
 
-/// One generated case and its history before it is written.
-struct Plan {
-    id: i64,
-    number: String,
-    status: &'static str,
-    channel: Channel,
-    category: Category,
-    risk: Risk,
-    risk_reasons: Vec<String>,
-    title: &'static str,
-    description: String,
-    amount_fen: Option<i64>,
-    people: i64,
-    region: String,
-    level: &'static str,
-    owner: i64,
-    registering_unit: i64,
-    registered_by: i64,
-    lead: Option<i64>,
-    outcome: Option<&'static str>,
-    satisfaction: Option<&'static str>,
-    created: DateTime<Utc>,
-    contacted: Option<DateTime<Utc>>,
-    first_dispatched: Option<DateTime<Utc>>,
-    dispatched: Option<DateTime<Utc>>,
-    concluded: Option<DateTime<Utc>>,
-    followed_up: Option<DateTime<Utc>>,
-    rejected: Option<DateTime<Utc>>,
-    updated: DateTime<Utc>,
-    /// (unit, dispatched, signed, returned, return reason, ended)
-    hops: Vec<HopPlan>,
-    events: Vec<(DateTime<Utc>, &'static str, &'static str, serde_json::Value)>,
-    parties: Vec<PartyPlan>,
-    rollups: Vec<(i64, Counts)>,
-}
-
-struct HopPlan {
-    unit: i64,
-    dispatched: DateTime<Utc>,
-    signed: Option<DateTime<Utc>>,
-    returned: Option<DateTime<Utc>>,
-    reason: Option<String>,
-    ended: Option<DateTime<Utc>>,
-}
-
-struct PartyPlan {
-    role: &'static str,
-    kind: &'static str,
-    name: String,
-    id_number: Option<IdNumber>,
-    phone: Option<String>,
-    credit_code: Option<String>,
-}
-
 /// The organisation the generator draws on.
 struct Org {
     communities: Vec<String>,
@@ -183,8 +128,7 @@ impl Store {
     pub async fn generate_cases(&self, count: usize, seed: u64, now: DateTime<Utc>) -> Result<Generated> {
         let org = self.generator_org().await?;
         let context = self.clock_context().await?;
-        let (max_id,): (i64,) =
-            self.fetch_one("SELECT CAST(COALESCE(MAX(id), 0) AS BIGINT) FROM cases", args![]).await?;
+        let max_id = self.case_id_max().await?;
         let mut dice = Dice(seed ^ 0x9e37_79b9_7f4a_7c15);
         let mut generated = Generated { first_id: max_id + 1, ..Generated::default() };
         let mut serials: HashMap<(String, i32), i64> = HashMap::new();
@@ -192,29 +136,19 @@ impl Store {
         let mut remaining = count;
         while remaining > 0 {
             let n = remaining.min(BATCH);
-            let mut plans = Vec::with_capacity(n);
+            let mut cases = Vec::with_capacity(n);
             for _ in 0..n {
-                plans.push(self.plan_case(next_id, &org, &context, &mut dice, &mut serials, now).await?);
+                cases.push(self.plan_case(next_id, &org, &context, &mut dice, &mut serials, now).await?);
                 next_id += 1;
             }
-            generated.events += plans.iter().map(|p| p.events.len() as u64).sum::<u64>();
+            generated.events += cases.iter().map(|c| c.events.len() as u64).sum::<u64>();
             generated.cases += n as u64;
-            self.write_plans(&plans, &context, now).await?;
+            self.cases_write(&cases, now).await?;
             remaining -= n;
         }
-        let mut tx = self.begin().await?;
-        for ((region, year), last) in serials {
-            tx.execute(
-                "INSERT INTO case_number_serials (region, year, last_serial) VALUES ($1, $2, $3)
-                 ON CONFLICT (region, year) DO UPDATE SET last_serial = CASE WHEN case_number_serials.last_serial > $3 THEN case_number_serials.last_serial ELSE $3 END",
-                args![region, i64::from(year), last],
-            )
-            .await?;
-        }
-        for table in ["cases", "parties", "hops"] {
-            tx.sequence_reset(table).await?;
-        }
-        tx.commit().await?;
+        let serials: Vec<(String, i32, i64)> =
+            serials.into_iter().map(|((county, year), last)| (county, year, last)).collect();
+        self.cases_write_finish(&serials).await?;
         Ok(generated)
     }
 
@@ -280,7 +214,7 @@ impl Store {
         dice: &mut Dice,
         serials: &mut HashMap<(String, i32), i64>,
         now: DateTime<Utc>,
-    ) -> Result<Plan> {
+    ) -> Result<CaseHistory> {
         let category = *dice.weighted(CATEGORIES);
         let channel = *dice.weighted(CHANNELS);
         let target = *dice.weighted(TARGETS);
@@ -313,32 +247,26 @@ impl Store {
             risk_reasons.push("涉及金额较大".to_owned());
         }
         let region = dice.pick(&org.communities).clone();
-        let by_grid = channel == Channel::Grid;
-        let (registering_unit, registrar) =
-            if by_grid { (org.district_centre, "grid") } else { (org.district_centre, "intake") };
+        let registrar = if channel == Channel::Grid { "grid" } else { "intake" };
         let year = created.with_timezone(&domain::china_time()).year();
-        let serial = serials.entry(("620102".to_owned(), year)).or_insert_with(|| 0);
+        let serial = serials.entry(("620102".to_owned(), year)).or_insert(0);
         if *serial == 0 {
-            let existing: Option<(i64,)> = self
-                .fetch_optional(
-                    "SELECT last_serial FROM case_number_serials WHERE region = '620102' AND year = $1",
-                    args![i64::from(year)],
-                )
-                .await?;
-            *serial = existing.map_or(0, |(s,)| s);
+            *serial = self.case_number_serial("620102", year).await?;
         }
         *serial += 1;
-        let number = self.options.case_number_format.render(year, "620102", *serial);
+        let number = self.case_number_format().render(year, "620102", *serial);
 
         // Repeat parties (the same person again) and clusters against the same employer.
         let person_seed = 1_000_000 + if dice.chance(10) { dice.below(id.max(1) as u64) } else { id as u64 };
-        let applicant_party = PartyPlan {
-            role: "applicant",
-            kind: "person",
+        let phone = format!("1{}{:09}", 3 + person_seed % 7, person_seed * 7919 % 1_000_000_000);
+        let applicant_party = NewParty {
+            role: PartyRole::Applicant,
+            kind: PartyKind::Person,
             name: applicant,
             id_number: Some(synthetic::id_number(person_seed)),
-            phone: Some(format!("1{}{:09}", 3 + person_seed % 7, person_seed * 7919 % 1_000_000_000)),
             credit_code: None,
+            phone: Some(Phone::parse(&phone).expect("synthetic phone numbers are valid")),
+            address: None,
         };
         let respondent = if matches!(
             category,
@@ -351,62 +279,83 @@ impl Store {
         ) {
             let companies = if dice.chance(30) { 5 } else { 400 };
             let company = dice.below(companies);
-            PartyPlan {
-                role: "respondent",
-                kind: "organization",
+            NewParty {
+                role: PartyRole::Respondent,
+                kind: PartyKind::Organization,
                 name: format!("兰州某{}有限公司{company}", category.as_str()),
                 id_number: None,
+                credit_code: Some(
+                    CreditCode::parse(&synthetic::credit_code(company)).expect("synthetic credit codes are valid"),
+                ),
                 phone: None,
-                credit_code: Some(synthetic::credit_code(company)),
+                address: None,
             }
         } else {
             let seed = id as u64 + 5_000_000;
-            PartyPlan {
-                role: "respondent",
-                kind: "person",
+            NewParty {
+                role: PartyRole::Respondent,
+                kind: PartyKind::Person,
                 name: dice.name(),
                 id_number: Some(synthetic::id_number(seed)),
-                phone: None,
                 credit_code: None,
+                phone: None,
+                address: None,
             }
         };
 
-        let mut plan = Plan {
-            id,
-            number: number.clone(),
-            status: "registered",
-            channel,
-            category,
-            risk,
-            risk_reasons: risk_reasons.clone(),
-            title,
-            description,
-            amount_fen,
-            people,
-            region: region.clone(),
-            level: "district",
-            owner: org.district_centre,
-            registering_unit,
-            registered_by: org.users[registrar],
-            lead: None,
-            outcome: None,
-            satisfaction: None,
+        let registered = event(
             created,
-            contacted: None,
-            first_dispatched: None,
-            dispatched: None,
-            concluded: None,
-            followed_up: None,
-            rejected: None,
-            updated: created,
-            hops: Vec::new(),
-            events: Vec::new(),
+            registrar,
+            "registered",
+            json!({"number": number, "channel": channel, "category": category, "category_source": "client", "risk": risk, "risk_reasons": risk_reasons, "region_code": region}),
+        );
+        let mut plan = CaseHistory {
+            id,
+            case: CaseRecord {
+                number,
+                version: 1,
+                status: Status::Registered,
+                channel,
+                category,
+                category_source: "client".to_owned(),
+                category_suggestion: None,
+                risk,
+                risk_reasons,
+                emergency: None,
+                title: Some(title.to_owned()),
+                description,
+                amount_fen,
+                people_count: people,
+                occurred_at: None,
+                address: None,
+                region_code: region,
+                grid_id: None,
+                level: RegionLevel::District,
+                routing: json!({"unit_id": org.district_centre, "level": "district", "reasons": ["属地：由登记单位所在层级（区县）受理"]}),
+                registering_unit_id: org.district_centre,
+                registered_by: org.users[registrar],
+                owner_unit_id: org.district_centre,
+                external_ref: None,
+                lead_unit_id: None,
+                outcome: None,
+                summary: None,
+                satisfaction: None,
+                created_at: created,
+                contacted_at: None,
+                first_dispatched_at: None,
+                dispatched_at: None,
+                rejected_at: None,
+                concluded_at: None,
+                followed_up_at: None,
+            },
             parties: vec![applicant_party, respondent],
-            rollups: Vec::new(),
+            events: vec![registered],
+            hops: Vec::new(),
+            assigned: Vec::new(),
         };
-        plan.events.push((created, registrar, "registered", json!({"number": number, "channel": channel, "category": category, "category_source": "client", "risk": risk, "risk_reasons": risk_reasons, "region_code": region})));
-        plan.rollups
-            .push((day_of(created), Counts { received: 1, amount_fen: amount_fen.unwrap_or(0), ..Counts::default() }));
+        let case = &mut plan.case;
+        let events = &mut plan.events;
+        let hops = &mut plan.hops;
 
         let mut at = created;
         let mut step = |dice: &mut Dice, minutes: u64| {
@@ -414,26 +363,25 @@ impl Store {
             at.min(now - Duration::minutes(1))
         };
         let contact = step(dice, 40);
-        plan.contacted = Some(contact);
-        plan.events.push((contact, registrar, "contact", json!({"note": "已电话联系申请人"})));
+        case.contacted_at = Some(contact);
+        events.push(event(contact, registrar, "contact", json!({"note": "已电话联系申请人"})));
         if target == "registered" {
             return Ok(finish(plan));
         }
         let accepted = step(dice, 300);
-        plan.events.push((accepted, "district", "accept", json!({})));
-        plan.status = "accepted";
         if target == "rejected" {
-            plan.status = "rejected";
-            plan.rejected = Some(accepted);
-            plan.events.pop();
-            plan.events.push((accepted, "district", "reject", json!({"reason": "不属于矛盾纠纷调处范围"})));
+            case.status = Status::Rejected;
+            case.rejected_at = Some(accepted);
+            events.push(event(accepted, "district", "reject", json!({"reason": "不属于矛盾纠纷调处范围"})));
             if dice.chance(50) {
                 let archived = step(dice, 600);
-                plan.status = "archived";
-                plan.events.push((archived, "district", "archive", json!({})));
+                case.status = Status::Archived;
+                events.push(event(archived, "district", "archive", json!({})));
             }
             return Ok(finish(plan));
         }
+        events.push(event(accepted, "district", "accept", json!({})));
+        case.status = Status::Accepted;
         if target == "accepted" {
             return Ok(finish(plan));
         }
@@ -445,283 +393,130 @@ impl Store {
         if dice.chance(12) {
             let wrong = *dice.pick(&org.street_centres);
             let sent = step(dice, 600);
-            plan.events.push((
+            events.push(event(
                 sent,
                 "district",
                 "dispatch",
                 json!({"unit_id": wrong, "assist_unit_ids": [], "first": true}),
             ));
-            plan.rollups.push((day_of(sent), Counts { first_dispatched: 1, ..Counts::default() }));
-            plan.first_dispatched = Some(sent);
+            case.first_dispatched_at = Some(sent);
             let back = step(dice, 600);
-            plan.events.push((back, "street_a", "return", json!({"reason": "不属于本单位职责范围"})));
-            plan.hops.push(HopPlan {
-                unit: wrong,
-                dispatched: sent,
-                signed: None,
-                returned: Some(back),
-                reason: Some("不属于本单位职责范围".into()),
-                ended: Some(back),
+            events.push(event(back, "street_a", "return", json!({"reason": "不属于本单位职责范围"})));
+            hops.push(HopRecord {
+                unit_id: wrong,
+                assist_unit_ids: Vec::new(),
+                dispatched_by: case.registered_by,
+                dispatched_at: sent,
+                signed_at: None,
+                returned_at: Some(back),
+                return_reason: Some("不属于本单位职责范围".into()),
+                ended_at: Some(back),
             });
         }
         let sent = step(dice, 600);
-        let first = plan.first_dispatched.is_none();
-        plan.events.push((
+        let first = case.first_dispatched_at.is_none();
+        events.push(event(
             sent,
             "district",
             "dispatch",
             json!({"unit_id": lead, "assist_unit_ids": [], "first": first}),
         ));
-        if first {
-            plan.rollups.push((day_of(sent), Counts { first_dispatched: 1, ..Counts::default() }));
-            plan.first_dispatched = Some(sent);
-        }
-        plan.dispatched = Some(sent);
-        plan.lead = Some(lead);
-        plan.status = "dispatched";
-        plan.updated = sent;
-        plan.hops.push(HopPlan {
-            unit: lead,
-            dispatched: sent,
-            signed: None,
-            returned: None,
-            reason: None,
-            ended: None,
+        case.first_dispatched_at.get_or_insert(sent);
+        case.dispatched_at = Some(sent);
+        case.lead_unit_id = Some(lead);
+        case.status = Status::Dispatched;
+        hops.push(HopRecord {
+            unit_id: lead,
+            assist_unit_ids: Vec::new(),
+            dispatched_by: case.registered_by,
+            dispatched_at: sent,
+            signed_at: None,
+            returned_at: None,
+            return_reason: None,
+            ended_at: None,
         });
         if target == "dispatched" {
             return Ok(finish(plan));
         }
         let signed = step(dice, 300);
-        let first_time_right = plan.hops.len() == 1;
-        plan.events.push((signed, handler, "sign", json!({"first_time_right": first_time_right})));
-        if first_time_right && let Some(at) = plan.first_dispatched {
-            plan.rollups.push((day_of(at), Counts { first_time_right: 1, ..Counts::default() }));
-        }
-        plan.hops.last_mut().expect("a hop was opened").signed = Some(signed);
-        plan.status = "in_progress";
+        let first_time_right = hops.len() == 1;
+        events.push(event(signed, handler, "sign", json!({"first_time_right": first_time_right})));
+        hops.last_mut().expect("a hop was opened").signed_at = Some(signed);
+        case.status = Status::InProgress;
         if target == "in_progress" {
             return Ok(finish(plan));
         }
         let concluded = step(dice, 9 * 24 * 60);
-        let outcome = *dice.weighted(&[("resolved", 82), ("unresolved", 10), ("withdrawn", 5), ("refused", 3)]);
+        let outcome = *dice.weighted(&[
+            (Outcome::Resolved, 82),
+            (Outcome::Unresolved, 10),
+            (Outcome::Withdrawn, 5),
+            (Outcome::Refused, 3),
+        ]);
         let policy = context.policy(category, channel, risk);
         let china = |t: DateTime<Utc>| t.with_timezone(&domain::china_time()).date_naive();
         let due = context.calendar.add_working_days(china(sent), policy.conclude_working_days as u32).date;
-        let data = json!({
-            "outcome": outcome, "summary": "经调解，双方达成一致。",
-            "on_time": china(concluded) <= due,
-            "handling_working_days": context.calendar.working_days_between(china(sent), china(concluded)),
-        });
-        plan.rollups.push((day_of(concluded), conclusion_counts(&data)));
-        plan.events.push((concluded, handler, "conclude", data));
-        plan.hops.last_mut().expect("a hop was opened").ended = Some(concluded);
-        plan.concluded = Some(concluded);
-        plan.outcome = Some(outcome);
-        plan.status = "concluded";
+        let summary = "经调解，双方达成一致。";
+        events.push(event(
+            concluded,
+            handler,
+            "conclude",
+            json!({
+                "outcome": outcome, "summary": summary,
+                "on_time": china(concluded) <= due,
+                "handling_working_days": context.calendar.working_days_between(china(sent), china(concluded)),
+            }),
+        ));
+        hops.last_mut().expect("a hop was opened").ended_at = Some(concluded);
+        case.concluded_at = Some(concluded);
+        case.outcome = Some(outcome);
+        case.summary = Some(summary.to_owned());
+        case.status = Status::Concluded;
         if target == "concluded" {
             return Ok(finish(plan));
         }
         let visited = step(dice, 8 * 24 * 60);
         let satisfaction = if target == "reopened" {
-            "dissatisfied"
+            Satisfaction::Dissatisfied
         } else {
-            *dice.weighted(&[("satisfied", 80), ("basically_satisfied", 15), ("dissatisfied", 5)])
+            *dice.weighted(&[
+                (Satisfaction::Satisfied, 80),
+                (Satisfaction::BasicallySatisfied, 15),
+                (Satisfaction::Dissatisfied, 5),
+            ])
         };
         let mut data = json!({"satisfaction": satisfaction, "note": "回访当事人"});
-        let satisfied = i64::from(satisfaction != "dissatisfied");
-        plan.rollups.push((day_of(visited), Counts { rated: 1, satisfied, ..Counts::default() }));
-        plan.satisfaction = Some(satisfaction);
-        if satisfaction == "dissatisfied" {
+        case.satisfaction = Some(satisfaction);
+        if satisfaction == Satisfaction::Dissatisfied {
+            // Reopened after a dissatisfied follow-up: the hop goes on.
             data["reopened"] = json!(true);
-            plan.events.push((visited, "district", "follow_up", data));
-            plan.status = "in_progress";
-            plan.outcome = None;
-            plan.concluded = None;
+            events.push(event(visited, "district", "follow_up", data));
+            case.status = Status::InProgress;
+            case.outcome = None;
+            case.summary = None;
+            case.concluded_at = None;
+            hops.last_mut().expect("a hop was opened").ended_at = None;
             return Ok(finish(plan));
         }
-        plan.events.push((visited, "district", "follow_up", data));
-        plan.followed_up = Some(visited);
-        plan.status = "followed_up";
+        events.push(event(visited, "district", "follow_up", data));
+        case.followed_up_at = Some(visited);
+        case.status = Status::FollowedUp;
         if target == "archived" {
             let archived = step(dice, 24 * 60);
-            plan.events.push((archived, "district", "archive", json!({})));
-            plan.status = "archived";
+            events.push(event(archived, "district", "archive", json!({})));
+            case.status = Status::Archived;
         }
         Ok(finish(plan))
     }
-
-    /// Writes one batch of plans in one transaction with multi-row inserts.
-    async fn write_plans(&self, plans: &[Plan], context: &ClockContext, now: DateTime<Utc>) -> Result<()> {
-        let mut cases = Vec::with_capacity(plans.len());
-        let mut parties = Vec::new();
-        let mut events = Vec::new();
-        let mut hops = Vec::new();
-        let mut units = Vec::new();
-        let mut rollups: HashMap<(i64, String), Counts> = HashMap::new();
-        let mut breakdowns: HashMap<(i64, String, &str, &str), i64> = HashMap::new();
-        for p in plans {
-            let mut previous = GENESIS.to_owned();
-            for (seq, (at, actor, action, data)) in p.events.iter().enumerate() {
-                let data = data.to_string();
-                let at_ms = to_ms(*at);
-                let hash = event_hash(
-                    &previous,
-                    EventFields { case_id: p.id, seq: seq as i64 + 1, at_ms, actor, action, data: &data },
-                );
-                events.push(args![p.id, seq as i64 + 1, at_ms, *actor, *action, data, hash.clone()]);
-                previous = hash;
-            }
-            let clock = ClockRow {
-                id: p.id,
-                number: p.number.clone(),
-                status: p.status.to_owned(),
-                category: p.category.as_str().to_owned(),
-                channel: p.channel.as_str().to_owned(),
-                risk: p.risk.as_str().to_owned(),
-                description: String::new(),
-                created_at: to_ms(p.created),
-                contacted_at: p.contacted.map(to_ms),
-                first_dispatched_at: p.first_dispatched.map(to_ms),
-                dispatched_at: p.dispatched.map(to_ms),
-                concluded_at: p.concluded.map(to_ms),
-                followed_up_at: p.followed_up.map(to_ms),
-                rejected_at: p.rejected.map(to_ms),
-                extension_days: Some(0),
-                lead_unit_id: p.lead,
-                owner_unit_id: Some(p.owner),
-                registering_unit_id: p.registering_unit,
-            };
-            let d = clock.deadline_columns(context, now);
-            let updated = p.events.last().map_or(p.created, |e| e.0);
-            cases.push(args![
-                p.id,
-                p.number.clone(),
-                p.events.len() as i64,
-                p.status,
-                p.channel.as_str(),
-                p.category.as_str(),
-                "client",
-                p.risk.as_str(),
-                json!(p.risk_reasons).to_string(),
-                Some(p.title),
-                p.description.clone(),
-                p.amount_fen,
-                p.people,
-                None::<String>,
-                p.region.clone(),
-                p.level,
-                json!({"unit_id": p.owner, "level": p.level, "reasons": ["属地：由登记单位所在层级（区县）受理"]})
-                    .to_string(),
-                p.lead,
-                p.owner,
-                p.registering_unit,
-                p.registered_by,
-                p.outcome,
-                p.outcome.map(|_| "经调解，双方达成一致。"),
-                p.satisfaction,
-                p.contacted.map(to_ms),
-                p.first_dispatched.map(to_ms),
-                p.dispatched.map(to_ms),
-                p.rejected.map(to_ms),
-                p.concluded.map(to_ms),
-                p.followed_up.map(to_ms),
-                d.respond_by,
-                d.dispatch_by,
-                d.conclude_by,
-                d.follow_up_by,
-                d.next_due_at,
-                d.next_notice_at,
-                d.provisional,
-                to_ms(p.created),
-                to_ms(updated),
-                p.events.len() as i64,
-                previous,
-            ]);
-            for (position, party) in p.parties.iter().enumerate() {
-                let id = party.id_number.as_ref();
-                parties.push(args![
-                    p.id,
-                    position as i64,
-                    party.role,
-                    party.kind,
-                    party.name.clone(),
-                    if party.kind == "organization" { crate::cases::address_key(&party.name) } else { String::new() },
-                    id.map(|i| self.crypto.encrypt(i.as_str())),
-                    id.map(|i| self.crypto.blind_index(i.as_str())),
-                    id.map(|i| i.masked()),
-                    party.credit_code.clone(),
-                    party.phone.as_deref().map(|x| self.crypto.encrypt(x)),
-                    party.phone.as_deref().map(|x| self.crypto.blind_index(x)),
-                    party.phone.as_deref().map(domain::contact::mask_phone),
-                ]);
-            }
-            for hop in &p.hops {
-                let times = [Some(hop.dispatched), hop.signed, hop.returned].map(|t| t.map(to_ms));
-                hops.push(args![
-                    p.id,
-                    hop.unit,
-                    "[]",
-                    p.registered_by,
-                    times[0],
-                    times[1],
-                    times[2],
-                    hop.reason.clone(),
-                    hop.ended.map(to_ms)
-                ]);
-            }
-            if let Some(lead) = p.lead.filter(|_| !matches!(p.status, "accepted" | "registered" | "rejected")) {
-                units.push(args![p.id, lead, "lead"]);
-            }
-            for (day, counts) in &p.rollups {
-                rollups.entry((*day, p.region.clone())).or_default().add(counts);
-            }
-            for (dimension, value) in
-                [("category", p.category.as_str()), ("channel", p.channel.as_str()), ("risk", p.risk.as_str())]
-            {
-                *breakdowns.entry((day_of(p.created), p.region.clone(), dimension, value)).or_default() += 1;
-            }
-        }
-        let mut tx = self.begin().await?;
-        tx.insert_rows("cases", CASE_INSERT_COLUMNS, cases, "").await?;
-        tx.insert_rows("parties", "case_id, position, role, kind, name, name_key, id_number_cipher, id_number_index, id_number_masked, credit_code, phone_cipher, phone_index, phone_masked", parties, "").await?;
-        tx.insert_rows("case_events", "case_id, seq, at, actor, action, data, hash", events, "").await?;
-        tx.insert_rows("hops", "case_id, unit_id, assist_unit_ids, dispatched_by, dispatched_at, signed_at, returned_at, return_reason, ended_at", hops, "").await?;
-        tx.insert_rows("case_units", "case_id, unit_id, role", units, "").await?;
-        let columns = Counts::COLUMNS.join(", ");
-        let updates: Vec<String> =
-            Counts::COLUMNS.iter().map(|c| format!("{c} = rollup_days.{c} + excluded.{c}")).collect();
-        let rows = rollups
-            .into_iter()
-            .map(|((day, region), counts)| {
-                let mut row = args![day, region];
-                row.extend(counts.values().into_iter().map(Into::into));
-                row
-            })
-            .collect();
-        let upsert = format!("ON CONFLICT (day, region_code) DO UPDATE SET {}", updates.join(", "));
-        tx.insert_rows("rollup_days", &format!("day, region_code, {columns}"), rows, &upsert).await?;
-        let rows = breakdowns
-            .into_iter()
-            .map(|((day, region, dimension, value), received)| args![day, region, dimension, value, received])
-            .collect();
-        let upsert = "ON CONFLICT (day, region_code, dimension, value) DO UPDATE SET received = rollup_breakdowns.received + excluded.received";
-        tx.insert_rows("rollup_breakdowns", "day, region_code, dimension, value, received", rows, upsert).await?;
-        tx.commit().await
-    }
 }
 
-const CASE_INSERT_COLUMNS: &str = "id, number, version, status, channel, category, category_source, risk, risk_reasons, title, description, amount_fen,
-    people_count, address, region_code, level, routing, lead_unit_id, owner_unit_id, registering_unit_id, registered_by, outcome, summary, satisfaction,
-    contacted_at, first_dispatched_at, dispatched_at, rejected_at, concluded_at, followed_up_at, respond_by, dispatch_by, conclude_by, follow_up_by,
-    next_due_at, next_notice_at, deadlines_provisional, created_at, updated_at, event_seq, event_hash";
+fn event(at: DateTime<Utc>, actor: &str, action: &str, data: serde_json::Value) -> EventRecord {
+    EventRecord { at, actor: actor.to_owned(), action: action.to_owned(), data }
+}
 
-fn finish(mut plan: Plan) -> Plan {
-    plan.updated = plan.events.last().map_or(plan.created, |e| e.0);
-    if plan.status == "in_progress"
-        && let Some(hop) = plan.hops.last_mut()
-    {
-        // Reopened after a dissatisfied follow-up: the hop goes on.
-        hop.ended = None;
-    }
+/// Every event is a state change of a generated case; the lead unit, once dispatched, is assigned.
+fn finish(mut plan: CaseHistory) -> CaseHistory {
+    plan.case.version = plan.events.len() as i64;
+    plan.assigned = plan.case.lead_unit_id.map(|lead| (lead, "lead")).into_iter().collect();
     plan
 }
