@@ -65,18 +65,31 @@ fn test() -> Result<(), String> {
 const DIRECT_BOUNDARIES: &[(&str, &[&str], &str)] = &[
     (
         "fengqiao-web",
-        &["fengqiao-store", "sqlx", "fengqiao-docs", "fengqiao-search"],
+        &["fengqiao-store", "sqlx", "fengqiao-docs", "fengqiao-search", "fengqiao-fixtures"],
         "web reaches storage, search and documents only through the use cases of app",
     ),
     (
         "fengqiao-store",
-        &["axum", "utoipa", "fengqiao-app", "fengqiao-web", "fengqiao-jobs"],
+        &["axum", "utoipa", "fengqiao-app", "fengqiao-web", "fengqiao-jobs", "fengqiao-fixtures"],
         "the store persists; it knows nothing of HTTP, the API's schemas or the layers above",
     ),
-    ("fengqiao-app", &["axum", "tower-http", "fengqiao-web", "fengqiao-jobs"], "use cases know nothing of HTTP"),
-    ("fengqiao-jobs", &["axum", "fengqiao-store", "fengqiao-web"], "scheduled work goes through the use cases of app"),
+    (
+        "fengqiao-app",
+        &["axum", "tower-http", "fengqiao-web", "fengqiao-jobs", "fengqiao-fixtures"],
+        "use cases know nothing of HTTP, nor of development data",
+    ),
+    (
+        "fengqiao-jobs",
+        &["axum", "fengqiao-store", "fengqiao-web", "fengqiao-fixtures"],
+        "scheduled work goes through the use cases of app",
+    ),
     ("fengqiao-triage", &["fengqiao-store", "sqlx", "tokio"], "triage is pure: rules, classifier, addresses, routes"),
     ("fengqiao-docs", &["fengqiao-store", "sqlx", "tokio", "axum"], "documents are laid out from plain data"),
+    (
+        "fengqiao-fixtures",
+        &["axum", "tower-http", "fengqiao-web", "fengqiao-jobs"],
+        "fixtures are data for development and bench, written below HTTP and the scheduler",
+    ),
 ];
 
 /// Crates the pure domain must not reach even indirectly: it does no I/O and runs on no runtime.

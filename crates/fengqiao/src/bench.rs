@@ -20,11 +20,11 @@ pub async fn run(store: Store, data_dir: &Path, cases: usize, report: &Path) -> 
     let now = chrono::Utc::now();
     store.migrate(now).await?;
     if store.users().await?.is_empty() {
-        store::demo::load_organisation(&store, now).await?;
+        fixtures::demo::load_organisation(&store, now).await?;
     }
     eprintln!("bench: generating {cases} cases …");
     let started = Instant::now();
-    let generated = store.generate_cases(cases, 20261123, now).await?;
+    let generated = fixtures::generate_cases(&store, cases, 20261123, now).await?;
     let generate_s = started.elapsed().as_secs_f64();
     eprintln!("bench: {} cases, {} events in {generate_s:.1} s", generated.cases, generated.events);
 
@@ -62,7 +62,7 @@ pub async fn run(store: Store, data_dir: &Path, cases: usize, report: &Path) -> 
     .await?;
     let intake_per_s = registrations as f64 / started.elapsed().as_secs_f64();
     let started = Instant::now();
-    store.generate_cases(registrations, 7, chrono::Utc::now()).await?;
+    fixtures::generate_cases(&store, registrations, 7, chrono::Utc::now()).await?;
     let limit_per_s = registrations as f64 / started.elapsed().as_secs_f64();
     let (intake_p50, intake_p99) = (percentile(&latencies, 50.0), percentile(&latencies, 99.0));
 
@@ -153,7 +153,7 @@ pub async fn run(store: Store, data_dir: &Path, cases: usize, report: &Path) -> 
 async fn login(client: &reqwest::Client, base: &str, username: &str) -> anyhow::Result<String> {
     let response: Value = client
         .post(format!("{base}/api/v1/auth/login"))
-        .json(&json!({"username": username, "password": store::demo::DEMO_PASSWORD}))
+        .json(&json!({"username": username, "password": fixtures::demo::DEMO_PASSWORD}))
         .send()
         .await?
         .json()

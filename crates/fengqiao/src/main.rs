@@ -171,14 +171,14 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Demo => {
             store.migrate(chrono::Utc::now()).await?;
-            let loaded = store::demo::load_if_empty(&store, chrono::Utc::now()).await?;
+            let loaded = fixtures::demo::load_if_empty(&store, chrono::Utc::now()).await?;
             println!(
                 "{}",
                 if loaded { "demo data loaded" } else { "the database has data already; demo data not loaded" }
             );
             println!(
                 "demo users (password {}): admin city district leader intake street_a street_b mediator labor grid court",
-                store::demo::DEMO_PASSWORD
+                fixtures::demo::DEMO_PASSWORD
             );
             serve(&config, store.clone()).await?;
         }

@@ -2,8 +2,7 @@
 //! concurrency, and the hash-chained history every change appends to.
 
 use chrono::{DateTime, Datelike, Duration, Utc};
-use domain::case::{Category, NewCase, NewParty, Outcome, PartyKind, Risk, Status};
-use domain::history::{EventFields, GENESIS, event_hash};
+use domain::case::{Category, NewCase, Outcome, PartyKind, Risk, Status};
 use domain::identity::mask_middle;
 use domain::msg;
 use domain::org::{RegionCode, RegionLevel};
@@ -14,8 +13,12 @@ use serde_json::json;
 
 use crate::calendar::ClockContext;
 use crate::sql::{Arg, Tx, args, from_row, in_list};
-use crate::stats::{conclusion_counts, day_of, rollup_add, rollup_received};
+use crate::stats::{conclusion_counts, day_of, rollup_add};
 use crate::{Result, Store, StoreError, Viewer, from_ms, to_ms};
+
+pub mod write;
+
+pub use write::{CaseHistory, CaseRecord, EventRecord, HopRecord};
 
 /// Largest page of a list.
 pub const MAX_PAGE_SIZE: i64 = 200;
@@ -431,11 +434,46 @@ impl Store {
         let owner = owner_centre.as_ref().map_or(viewer.unit_id, |c| c.unit_id);
         // The case's level is its owner's: the level of the centre responsible for it now.
         let owner_level = owner_centre.map_or(unit_region.level(), |c| c.region.level());
-        let now_ms = to_ms(now);
-        // A new case's clocks follow from its registration alone: computed here, written with
+        let mut record = CaseRecord {
+            number: String::new(),
+            version: 1,
+            status: Status::Registered,
+            channel: new.channel,
+            category,
+            category_source: category_source.to_owned(),
+            category_suggestion: Some(json!(triage.suggestion)),
+            risk,
+            risk_reasons: risk_reasons.clone(),
+            emergency: triage.emergency.clone(),
+            title: new.title.clone(),
+            description: new.description.clone(),
+            amount_fen: new.amount.map(|a| a.fen()),
+            people_count: new.people_count,
+            occurred_at: new.occurred_at.map(|t| t.with_timezone(&Utc)),
+            address: new.address.clone(),
+            region_code: region.as_str().to_owned(),
+            grid_id,
+            level: owner_level,
+            routing: json!(routing),
+            registering_unit_id: viewer.unit_id,
+            registered_by: viewer.user_id,
+            owner_unit_id: owner,
+            external_ref: new.external_ref.clone(),
+            lead_unit_id: None,
+            outcome: None,
+            summary: None,
+            satisfaction: None,
+            created_at: now,
+            contacted_at: None,
+            first_dispatched_at: None,
+            dispatched_at: None,
+            rejected_at: None,
+            concluded_at: None,
+            followed_up_at: None,
+        };
+        // A new case's clocks follow from its registration alone: derived here, written with
         // the row, so the write transaction stays short.
-        let clocks = crate::supervision::ClockRow::registered(now_ms, category, new.channel, risk, owner)
-            .deadline_columns(&context, now);
+        let deadlines = record.deadlines(&context, now);
         let year = now.with_timezone(&domain::china_time()).year();
         let mut tx = self.begin().await?;
         let (serial,): (i64,) = tx
@@ -446,56 +484,9 @@ impl Store {
                 args![unit_region.county(), i64::from(year)],
             )
             .await?;
-        let number = self.options.case_number_format.render(year, unit_region.county(), serial);
-        let level_code = json!(owner_level).as_str().unwrap_or("district").to_owned();
-        let (case_id,): (i64,) = tx
-            .fetch_one(
-                "INSERT INTO cases (number, version, status, channel, category, category_source, risk, risk_reasons, title, description,
-                    amount_fen, people_count, occurred_at, address, address_key, region_code, grid_id, level, routing,
-                    registering_unit_id, registered_by, external_ref, owner_unit_id, created_at, updated_at, event_seq, event_hash,
-                    category_suggestion, emergency, respond_by, dispatch_by, next_due_at, next_notice_at, deadlines_provisional)
-                 VALUES ($1, 1, 'registered', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $22, 0, $23,
-                    $24, $25, $26, $27, $28, $29, $30)
-                 RETURNING id",
-                args![
-                    number.clone(),
-                    new.channel.as_str(),
-                    category.as_str(),
-                    category_source,
-                    risk.as_str(),
-                    json!(risk_reasons).to_string(),
-                    new.title.clone(),
-                    new.description.clone(),
-                    new.amount.map(|a| a.fen()),
-                    new.people_count,
-                    new.occurred_at.map(|t| to_ms(t.with_timezone(&Utc))),
-                    new.address.clone(),
-                    new.address.as_deref().map(address_key),
-                    region.as_str(),
-                    grid_id,
-                    level_code,
-                    json!(routing).to_string(),
-                    viewer.unit_id,
-                    viewer.user_id,
-                    new.external_ref.clone(),
-                    owner,
-                    now_ms,
-                    GENESIS,
-                    json!(triage.suggestion).to_string(),
-                    triage.emergency.clone(),
-                    clocks.respond_by,
-                    clocks.dispatch_by,
-                    clocks.next_due_at,
-                    clocks.next_notice_at,
-                    clocks.provisional,
-                ],
-            )
-            .await?;
-        for (position, party) in new.parties.iter().enumerate() {
-            self.party_insert(&mut tx, case_id, position as i64, party).await?;
-        }
+        record.number = self.options.case_number_format.render(year, unit_region.county(), serial);
         let data = json!({
-            "number": number,
+            "number": record.number,
             "channel": new.channel,
             "category": category,
             "category_source": category_source,
@@ -512,12 +503,8 @@ impl Store {
                 "phone": p.phone.as_ref().map(|p| p.masked()),
             })).collect::<Vec<_>>(),
         });
-        append_event(&mut tx, case_id, (0, GENESIS.to_owned()), now_ms, &viewer.username, "registered", &data).await?;
-        let day = day_of(now);
-        let received = Counts { received: 1, amount_fen: new.amount.map_or(0, |a| a.fen()), ..Counts::default() };
-        rollup_add(&mut tx, day, region.as_str(), &received).await?;
-        rollup_received(&mut tx, day, region.as_str(), [category.as_str(), new.channel.as_str(), risk.as_str()])
-            .await?;
+        let registered = EventRecord { at: now, actor: viewer.username.clone(), action: "registered".into(), data };
+        let case_id = self.case_insert(&mut tx, &record, &deadlines, &new.parties, &[registered]).await?;
         tx.commit().await?;
 
         let related_cases = self.related_cases(viewer, case_id, &new).await?;
@@ -576,38 +563,6 @@ impl Store {
     async fn centre_for(&self, region: &RegionCode, level: RegionLevel) -> Result<Option<triage::routing::Centre>> {
         let context = self.triage_context().await?;
         Ok(triage::routing::territorial_centre(region, level, context.centres()).cloned())
-    }
-
-    async fn party_insert(&self, tx: &mut Tx, case_id: i64, position: i64, party: &NewParty) -> Result<()> {
-        let crypto = &self.crypto;
-        let id_number = party.id_number.as_ref();
-        let phone = party.phone.as_ref();
-        let address = party.address.as_deref();
-        let name_key = if party.kind == PartyKind::Organization { name_key(&party.name) } else { String::new() };
-        tx.execute(
-            "INSERT INTO parties (case_id, position, role, kind, name, name_key, id_number_cipher, id_number_index, id_number_masked,
-                credit_code, phone_cipher, phone_index, phone_masked, address_cipher, address_index)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
-            args![
-                case_id,
-                position,
-                party.role.as_str(),
-                party.kind.as_str(),
-                party.name.clone(),
-                name_key,
-                id_number.map(|i| crypto.encrypt(i.as_str())),
-                id_number.map(|i| crypto.blind_index(i.as_str())),
-                id_number.map(|i| i.masked()),
-                party.credit_code.as_ref().map(|c| c.as_str().to_owned()),
-                phone.map(|p| crypto.encrypt(p.as_str())),
-                phone.map(|p| crypto.blind_index(p.as_str())),
-                phone.map(|p| p.masked()),
-                address.map(|a| crypto.encrypt(a)),
-                address.map(|a| crypto.blind_index(&address_key(a))),
-            ],
-        )
-        .await?;
-        Ok(())
     }
 
     /// 关联案件: earlier cases of the same person (blind index of ID number or phone), the same
@@ -1277,10 +1232,10 @@ pub(crate) async fn append_event_locked(
     data: &serde_json::Value,
 ) -> Result<()> {
     let head = lock_head(tx, case_id).await?;
-    append_event(tx, case_id, head, at_ms, actor, action, data).await
+    append_event(tx, case_id, head, at_ms, actor, action, data).await.map(drop)
 }
 
-/// Appends one event after `head` and moves the case's recorded head to it.
+/// Appends one event after `head` and moves the case's recorded head to it; returns the new head.
 async fn append_event(
     tx: &mut Tx,
     case_id: i64,
@@ -1289,16 +1244,11 @@ async fn append_event(
     actor: &str,
     action: &str,
     data: &serde_json::Value,
-) -> Result<()> {
-    let (previous_seq, previous_hash) = head;
-    let seq = previous_seq + 1;
-    let data = data.to_string();
-    let hash = event_hash(&previous_hash, EventFields { case_id, seq, at_ms, actor, action, data: &data });
-    tx.execute(
-        "INSERT INTO case_events (case_id, seq, at, actor, action, data, hash) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        args![case_id, seq, at_ms, actor, action, data, hash.clone()],
-    )
-    .await?;
-    tx.execute("UPDATE cases SET event_seq = $1, event_hash = $2 WHERE id = $3", args![seq, hash, case_id]).await?;
-    Ok(())
+) -> Result<(i64, String)> {
+    let (row, (seq, hash)) = write::event_values(case_id, &head, at_ms, actor, action, data);
+    tx.execute(&format!("INSERT INTO case_events ({}) VALUES ($1, $2, $3, $4, $5, $6, $7)", write::EVENT_COLUMNS), row)
+        .await?;
+    tx.execute("UPDATE cases SET event_seq = $1, event_hash = $2 WHERE id = $3", args![seq, hash.clone(), case_id])
+        .await?;
+    Ok((seq, hash))
 }

@@ -13,8 +13,6 @@ pub mod blobs;
 pub mod calendar;
 pub mod cases;
 pub mod crypto;
-pub mod demo;
-pub mod generate;
 pub mod mediation;
 pub mod org;
 pub mod queue;
@@ -23,7 +21,6 @@ pub mod sessions;
 pub(crate) mod sql;
 pub mod stats;
 pub mod supervision;
-mod synthetic;
 pub mod triage;
 
 use std::path::Path;

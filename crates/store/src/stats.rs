@@ -36,23 +36,6 @@ pub(crate) async fn rollup_add(tx: &mut Tx, day: i64, region: &str, counts: &Cou
     Ok(())
 }
 
-/// Counts one case received under its category, channel and risk colour, in one statement.
-pub(crate) async fn rollup_received(
-    tx: &mut Tx,
-    day: i64,
-    region: &str,
-    [category, channel, risk]: [&str; 3],
-) -> Result<()> {
-    tx.execute(
-        "INSERT INTO rollup_breakdowns (day, region_code, dimension, value, received)
-         VALUES ($1, $2, 'category', $3, 1), ($1, $2, 'channel', $4, 1), ($1, $2, 'risk', $5, 1)
-         ON CONFLICT (day, region_code, dimension, value) DO UPDATE SET received = rollup_breakdowns.received + excluded.received",
-        args![day, region, category, channel, risk],
-    )
-    .await?;
-    Ok(())
-}
-
 /// action, at, data, the case's amount and first dispatch.
 type EventRow = (String, i64, String, Option<i64>, Option<i64>);
 
@@ -108,43 +91,48 @@ impl Store {
         let mut breakdown: Vec<(String, String, i64)> = Vec::new();
         for (action, at, data, amount, first_dispatched_at) in rows {
             let data: serde_json::Value = serde_json::from_str(&data).unwrap_or_default();
-            let flag = |key: &str| data[key].as_bool().unwrap_or(false);
-            let day = if action == "sign" {
-                first_dispatched_at.map(|t| day_of(from_ms(t))).unwrap_or(0)
-            } else {
-                day_of(from_ms(at))
-            };
-            if !(from..=to).contains(&day) {
-                continue;
-            }
-            let mut delta = Counts::default();
-            match action.as_str() {
-                "registered" => {
-                    delta.received = 1;
-                    delta.amount_fen = amount.unwrap_or(0);
-                    for dimension in ["category", "channel", "risk"] {
-                        breakdown.push((
-                            dimension.to_owned(),
-                            data[dimension].as_str().unwrap_or_default().to_owned(),
-                            1,
-                        ));
-                    }
+            let counted = event_counts(&action, from_ms(at), &data, amount, first_dispatched_at.map(from_ms));
+            let Some((_, delta)) = counted.filter(|(day, _)| (from..=to).contains(day)) else { continue };
+            if action == "registered" {
+                for dimension in ["category", "channel", "risk"] {
+                    breakdown.push((dimension.to_owned(), data[dimension].as_str().unwrap_or_default().to_owned(), 1));
                 }
-                "dispatch" => delta.first_dispatched = i64::from(flag("first")),
-                "sign" => delta.first_time_right = i64::from(flag("first_time_right")),
-                "conclude" => delta = conclusion_counts(&data),
-                "follow_up" => {
-                    delta.rated = 1;
-                    delta.satisfied =
-                        i64::from(matches!(data["satisfaction"].as_str(), Some("satisfied" | "basically_satisfied")));
-                }
-                _ => {}
             }
             counts.add(&delta);
         }
         let (by_category, by_channel, by_risk) = split_breakdowns(breakdown);
         Ok(Summary::from_counts(counts, by_category, by_channel, by_risk))
     }
+}
+
+/// What one event of a case's history adds to the statistics, and on which day: the
+/// definitions of `domain::stats` read from the history. `None` for events that count nothing.
+/// The recount and the case writer both count with it.
+pub(crate) fn event_counts(
+    action: &str,
+    at: DateTime<Utc>,
+    data: &serde_json::Value,
+    amount_fen: Option<i64>,
+    first_dispatched_at: Option<DateTime<Utc>>,
+) -> Option<(i64, Counts)> {
+    let flag = |key: &str| data[key].as_bool().unwrap_or(false);
+    let counts = match action {
+        "registered" => Counts { received: 1, amount_fen: amount_fen.unwrap_or(0), ..Counts::default() },
+        "dispatch" => Counts { first_dispatched: i64::from(flag("first")), ..Counts::default() },
+        // First-time-right counts on the day of the first dispatch.
+        "sign" => {
+            let counts = Counts { first_time_right: i64::from(flag("first_time_right")), ..Counts::default() };
+            return Some((first_dispatched_at.map_or(0, day_of), counts));
+        }
+        "conclude" => conclusion_counts(data),
+        "follow_up" => Counts {
+            rated: 1,
+            satisfied: i64::from(matches!(data["satisfaction"].as_str(), Some("satisfied" | "basically_satisfied"))),
+            ..Counts::default()
+        },
+        _ => return None,
+    };
+    Some((day_of(at), counts))
 }
 
 /// What a conclusion adds, from the data its event records.

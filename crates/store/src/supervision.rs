@@ -153,30 +153,6 @@ pub(crate) struct DeadlineColumns {
 }
 
 impl ClockRow {
-    /// The clock facts of a case registered now, before it has a row.
-    pub(crate) fn registered(now_ms: i64, category: Category, channel: Channel, risk: Risk, owner: i64) -> Self {
-        ClockRow {
-            id: 0,
-            number: String::new(),
-            status: "registered".to_owned(),
-            category: category.as_str().to_owned(),
-            channel: channel.as_str().to_owned(),
-            risk: risk.as_str().to_owned(),
-            description: String::new(),
-            created_at: now_ms,
-            contacted_at: None,
-            first_dispatched_at: None,
-            dispatched_at: None,
-            concluded_at: None,
-            followed_up_at: None,
-            rejected_at: None,
-            extension_days: None,
-            lead_unit_id: None,
-            owner_unit_id: Some(owner),
-            registering_unit_id: owner,
-        }
-    }
-
     /// What the case row stores of its clocks.
     pub(crate) fn deadline_columns(&self, context: &ClockContext, now: DateTime<Utc>) -> DeadlineColumns {
         let (deadlines, policy) = self.deadlines(context, now);

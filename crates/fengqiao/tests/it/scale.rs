@@ -11,7 +11,7 @@ on_both_backends!(generated_cases_are_consistent, two_nodes_race_on_one_case);
 
 async fn generated_cases_are_consistent(app: TestApp) {
     let now = chrono::Utc::now();
-    let generated = app.store.generate_cases(2600, 42, now).await.unwrap();
+    let generated = fixtures::generate_cases(&app.store, 2600, 42, now).await.unwrap();
     assert_eq!(generated.cases, 2600);
     assert!(generated.events > 2000, "histories: {generated:?}");
 

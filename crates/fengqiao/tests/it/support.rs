@@ -70,7 +70,7 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
     let crypto = Crypto::load_or_create(&data_dir, None).unwrap();
     let store = Store::connect(&db_url, crypto, StoreOptions::default()).await.unwrap();
     store.migrate(chrono::Utc::now()).await.unwrap();
-    store::demo::load_organisation(&store, chrono::Utc::now()).await.unwrap();
+    fixtures::demo::load_organisation(&store, chrono::Utc::now()).await.unwrap();
     let clock_ms = Arc::new(AtomicI64::new(0));
     let clock = {
         let clock_ms = clock_ms.clone();

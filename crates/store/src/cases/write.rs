@@ -1,0 +1,430 @@
+//! The one case writer: a case row, its parties and its history from values already decided.
+//!
+//! Registration writes one new case inside its transaction ([`Store::case_insert`]); the
+//! fixtures' generator writes whole histories in batches ([`Store::cases_write`], for fixtures
+//! and bench only). Both go through the same column list, the same encryption of the parties'
+//! personal data, the same event hashing and the same derivations: the deadlines from the
+//! case's facts (never written by the caller) and the statistics rollups from its events
+//! (the definitions the recount applies).
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use domain::case::{Category, Channel, NewParty, Outcome, PartyKind, Risk, Status};
+use domain::case_number::CaseNumberFormat;
+use domain::history::{EventFields, GENESIS, event_hash};
+use domain::org::RegionLevel;
+use domain::stats::Counts;
+use domain::workflow::Satisfaction;
+use serde_json::json;
+
+use super::{address_key, name_key};
+use crate::calendar::ClockContext;
+use crate::sql::{Arg, Tx, args};
+use crate::stats::{day_of, event_counts};
+use crate::supervision::{ClockRow, DeadlineColumns};
+use crate::{Crypto, Result, Store, to_ms};
+
+/// A case row as written: every value decided by the caller (registration's triage, or a
+/// generator's plan). The deadlines, `updated_at` and the history's head are the writer's.
+#[derive(Debug, Clone)]
+pub struct CaseRecord {
+    pub number: String,
+    /// Counts state changes.
+    pub version: i64,
+    pub status: Status,
+    pub channel: Channel,
+    pub category: Category,
+    /// client | suggested
+    pub category_source: String,
+    pub category_suggestion: Option<serde_json::Value>,
+    pub risk: Risk,
+    pub risk_reasons: Vec<String>,
+    /// The 110/120 instruction given at intake, if any.
+    pub emergency: Option<String>,
+    pub title: Option<String>,
+    pub description: String,
+    pub amount_fen: Option<i64>,
+    pub people_count: i64,
+    pub occurred_at: Option<DateTime<Utc>>,
+    pub address: Option<String>,
+    pub region_code: String,
+    pub grid_id: Option<i64>,
+    /// The level handling the case now.
+    pub level: RegionLevel,
+    pub routing: serde_json::Value,
+    pub registering_unit_id: i64,
+    pub registered_by: i64,
+    /// The centre responsible now.
+    pub owner_unit_id: i64,
+    pub external_ref: Option<String>,
+    pub lead_unit_id: Option<i64>,
+    pub outcome: Option<Outcome>,
+    pub summary: Option<String>,
+    pub satisfaction: Option<Satisfaction>,
+    pub created_at: DateTime<Utc>,
+    pub contacted_at: Option<DateTime<Utc>>,
+    pub first_dispatched_at: Option<DateTime<Utc>>,
+    /// Of the current hop.
+    pub dispatched_at: Option<DateTime<Utc>>,
+    pub rejected_at: Option<DateTime<Utc>>,
+    pub concluded_at: Option<DateTime<Utc>>,
+    pub followed_up_at: Option<DateTime<Utc>>,
+}
+
+/// One event of a case's history, before it is chained.
+#[derive(Debug, Clone)]
+pub struct EventRecord {
+    pub at: DateTime<Utc>,
+    /// The username of who acted.
+    pub actor: String,
+    pub action: String,
+    pub data: serde_json::Value,
+}
+
+/// One hop: a dispatch to a lead unit, and how it ended.
+#[derive(Debug, Clone)]
+pub struct HopRecord {
+    pub unit_id: i64,
+    pub assist_unit_ids: Vec<i64>,
+    pub dispatched_by: i64,
+    pub dispatched_at: DateTime<Utc>,
+    pub signed_at: Option<DateTime<Utc>>,
+    pub returned_at: Option<DateTime<Utc>>,
+    pub return_reason: Option<String>,
+    pub ended_at: Option<DateTime<Utc>>,
+}
+
+/// A whole case with its id, as [`Store::cases_write`] takes it: the row, the parties, the
+/// history from the registration on, the hops and the units assigned now.
+#[derive(Debug, Clone)]
+pub struct CaseHistory {
+    pub id: i64,
+    pub case: CaseRecord,
+    pub parties: Vec<NewParty>,
+    pub events: Vec<EventRecord>,
+    pub hops: Vec<HopRecord>,
+    /// (unit, role): lead | assist | court.
+    pub assigned: Vec<(i64, &'static str)>,
+}
+
+/// The columns of a case row the writer sets, in the order of [`case_values`].
+const CASE_COLUMNS: &str = "number, version, status, channel, category, category_source, category_suggestion, risk, risk_reasons,
+    emergency, title, description, amount_fen, people_count, occurred_at, address, address_key, region_code, grid_id, level, routing,
+    registering_unit_id, registered_by, owner_unit_id, external_ref, lead_unit_id, outcome, summary, satisfaction,
+    contacted_at, first_dispatched_at, dispatched_at, rejected_at, concluded_at, followed_up_at,
+    respond_by, dispatch_by, conclude_by, follow_up_by, next_due_at, next_notice_at, deadlines_provisional,
+    created_at, updated_at, event_seq, event_hash";
+
+const PARTY_COLUMNS: &str =
+    "case_id, position, role, kind, name, name_key, id_number_cipher, id_number_index, id_number_masked,
+    credit_code, phone_cipher, phone_index, phone_masked, address_cipher, address_index";
+
+pub(crate) const EVENT_COLUMNS: &str = "case_id, seq, at, actor, action, data, hash";
+
+const HOP_COLUMNS: &str =
+    "case_id, unit_id, assist_unit_ids, dispatched_by, dispatched_at, signed_at, returned_at, return_reason, ended_at";
+
+/// A case row's values, in the order of [`CASE_COLUMNS`].
+fn case_values(case: &CaseRecord, deadlines: &DeadlineColumns, updated_at: i64, head: (i64, String)) -> Vec<Arg> {
+    let ms = |at: Option<DateTime<Utc>>| at.map(to_ms);
+    args![
+        case.number.clone(),
+        case.version,
+        case.status.as_str(),
+        case.channel.as_str(),
+        case.category.as_str(),
+        case.category_source.clone(),
+        case.category_suggestion.as_ref().map(|s| s.to_string()),
+        case.risk.as_str(),
+        json!(case.risk_reasons).to_string(),
+        case.emergency.clone(),
+        case.title.clone(),
+        case.description.clone(),
+        case.amount_fen,
+        case.people_count,
+        ms(case.occurred_at),
+        case.address.clone(),
+        case.address.as_deref().map(address_key),
+        case.region_code.clone(),
+        case.grid_id,
+        json!(case.level).as_str().unwrap_or("district"),
+        case.routing.to_string(),
+        case.registering_unit_id,
+        case.registered_by,
+        case.owner_unit_id,
+        case.external_ref.clone(),
+        case.lead_unit_id,
+        case.outcome.map(Outcome::as_str),
+        case.summary.clone(),
+        case.satisfaction.map(Satisfaction::as_str),
+        ms(case.contacted_at),
+        ms(case.first_dispatched_at),
+        ms(case.dispatched_at),
+        ms(case.rejected_at),
+        ms(case.concluded_at),
+        ms(case.followed_up_at),
+        deadlines.respond_by,
+        deadlines.dispatch_by,
+        deadlines.conclude_by,
+        deadlines.follow_up_by,
+        deadlines.next_due_at,
+        deadlines.next_notice_at,
+        deadlines.provisional,
+        to_ms(case.created_at),
+        updated_at,
+        head.0,
+        head.1,
+    ]
+}
+
+impl CaseRecord {
+    /// The case's clocks, derived from its facts (never decided by the caller).
+    pub(crate) fn deadlines(&self, context: &ClockContext, now: DateTime<Utc>) -> DeadlineColumns {
+        clock_facts(self).deadline_columns(context, now)
+    }
+}
+
+/// The clock facts of a case row.
+fn clock_facts(case: &CaseRecord) -> ClockRow {
+    let ms = |at: Option<DateTime<Utc>>| at.map(to_ms);
+    ClockRow {
+        id: 0,
+        number: String::new(),
+        status: case.status.as_str().to_owned(),
+        category: case.category.as_str().to_owned(),
+        channel: case.channel.as_str().to_owned(),
+        risk: case.risk.as_str().to_owned(),
+        description: String::new(),
+        created_at: to_ms(case.created_at),
+        contacted_at: ms(case.contacted_at),
+        first_dispatched_at: ms(case.first_dispatched_at),
+        dispatched_at: ms(case.dispatched_at),
+        concluded_at: ms(case.concluded_at),
+        followed_up_at: ms(case.followed_up_at),
+        rejected_at: ms(case.rejected_at),
+        extension_days: None,
+        lead_unit_id: case.lead_unit_id,
+        owner_unit_id: Some(case.owner_unit_id),
+        registering_unit_id: case.registering_unit_id,
+    }
+}
+
+/// A party's row: personal data encrypted, masked and blind-indexed (keys from `crypto`).
+fn party_values(crypto: &Crypto, case_id: i64, position: i64, party: &NewParty) -> Vec<Arg> {
+    let id_number = party.id_number.as_ref();
+    let phone = party.phone.as_ref();
+    let address = party.address.as_deref();
+    let name_key = if party.kind == PartyKind::Organization { name_key(&party.name) } else { String::new() };
+    args![
+        case_id,
+        position,
+        party.role.as_str(),
+        party.kind.as_str(),
+        party.name.clone(),
+        name_key,
+        id_number.map(|i| crypto.encrypt(i.as_str())),
+        id_number.map(|i| crypto.blind_index(i.as_str())),
+        id_number.map(|i| i.masked()),
+        party.credit_code.as_ref().map(|c| c.as_str().to_owned()),
+        phone.map(|p| crypto.encrypt(p.as_str())),
+        phone.map(|p| crypto.blind_index(p.as_str())),
+        phone.map(|p| p.masked()),
+        address.map(|a| crypto.encrypt(a)),
+        address.map(|a| crypto.blind_index(&address_key(a))),
+    ]
+}
+
+/// The row of the event after `head` in a case's hash chain, and the new head.
+pub(crate) fn event_values(
+    case_id: i64,
+    head: &(i64, String),
+    at_ms: i64,
+    actor: &str,
+    action: &str,
+    data: &serde_json::Value,
+) -> (Vec<Arg>, (i64, String)) {
+    let seq = head.0 + 1;
+    let data = data.to_string();
+    let hash = event_hash(&head.1, EventFields { case_id, seq, at_ms, actor, action, data: &data });
+    (args![case_id, seq, at_ms, actor, action, data, hash.clone()], (seq, hash))
+}
+
+/// What cases add to the statistics rollups, summed per day and region before writing.
+#[derive(Default)]
+struct Rollups {
+    days: HashMap<(i64, String), Counts>,
+    breakdowns: HashMap<(i64, String, &'static str, &'static str), i64>,
+}
+
+impl Rollups {
+    /// A case's events counted as the recount counts them; its registration under its
+    /// category, channel and risk colour.
+    fn add(&mut self, case: &CaseRecord, events: &[EventRecord]) {
+        for event in events {
+            let counted = event_counts(&event.action, event.at, &event.data, case.amount_fen, case.first_dispatched_at);
+            if let Some((day, counts)) = counted.filter(|(_, counts)| !counts.is_empty()) {
+                self.days.entry((day, case.region_code.clone())).or_default().add(&counts);
+            }
+        }
+        let day = day_of(case.created_at);
+        for (dimension, value) in
+            [("category", case.category.as_str()), ("channel", case.channel.as_str()), ("risk", case.risk.as_str())]
+        {
+            *self.breakdowns.entry((day, case.region_code.clone(), dimension, value)).or_default() += 1;
+        }
+    }
+
+    async fn write(self, tx: &mut Tx) -> Result<()> {
+        let columns = Counts::COLUMNS.join(", ");
+        let updates: Vec<String> =
+            Counts::COLUMNS.iter().map(|c| format!("{c} = rollup_days.{c} + excluded.{c}")).collect();
+        let rows = self
+            .days
+            .into_iter()
+            .map(|((day, region), counts)| {
+                let mut row = args![day, region];
+                row.extend(counts.values().into_iter().map(Into::into));
+                row
+            })
+            .collect();
+        let upsert = format!("ON CONFLICT (day, region_code) DO UPDATE SET {}", updates.join(", "));
+        tx.insert_rows("rollup_days", &format!("day, region_code, {columns}"), rows, &upsert).await?;
+        let rows = self
+            .breakdowns
+            .into_iter()
+            .map(|((day, region, dimension, value), received)| args![day, region, dimension, value, received])
+            .collect();
+        let upsert = "ON CONFLICT (day, region_code, dimension, value) DO UPDATE SET received = rollup_breakdowns.received + excluded.received";
+        tx.insert_rows("rollup_breakdowns", "day, region_code, dimension, value, received", rows, upsert).await
+    }
+}
+
+impl Store {
+    /// Writes a new case — its row with the `deadlines` of [`CaseRecord::deadlines`], its
+    /// parties and its history — inside the caller's transaction, and adds it to the rollups.
+    /// Returns the case's id.
+    pub(crate) async fn case_insert(
+        &self,
+        tx: &mut Tx,
+        case: &CaseRecord,
+        deadlines: &DeadlineColumns,
+        parties: &[NewParty],
+        events: &[EventRecord],
+    ) -> Result<i64> {
+        let updated_at = to_ms(events.last().map_or(case.created_at, |e| e.at));
+        let values = case_values(case, deadlines, updated_at, (0, GENESIS.to_owned()));
+        let placeholders: Vec<String> = (1..=values.len()).map(|i| format!("${i}")).collect();
+        let (case_id,): (i64,) = tx
+            .fetch_one(
+                &format!("INSERT INTO cases ({CASE_COLUMNS}) VALUES ({}) RETURNING id", placeholders.join(", ")),
+                values,
+            )
+            .await?;
+        let parties = parties.iter().enumerate();
+        let rows = parties.map(|(position, party)| party_values(&self.crypto, case_id, position as i64, party));
+        tx.insert_rows("parties", PARTY_COLUMNS, rows.collect(), "").await?;
+        let mut head = (0, GENESIS.to_owned());
+        for event in events {
+            head = super::append_event(tx, case_id, head, to_ms(event.at), &event.actor, &event.action, &event.data)
+                .await?;
+        }
+        let mut rollups = Rollups::default();
+        rollups.add(case, events);
+        rollups.write(tx).await?;
+        Ok(case_id)
+    }
+
+    /// For fixtures and bench: writes whole case histories with the ids they carry, in one
+    /// transaction and a few multi-row statements. After the last batch,
+    /// [`Store::cases_write_finish`] moves the case-number serials and the id sequences on.
+    pub async fn cases_write(&self, cases: &[CaseHistory], now: DateTime<Utc>) -> Result<()> {
+        let context = self.clock_context().await?;
+        let (mut rows, mut parties, mut events, mut hops, mut units) =
+            (Vec::with_capacity(cases.len()), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        let mut rollups = Rollups::default();
+        for history in cases {
+            let (id, case) = (history.id, &history.case);
+            let mut head = (0, GENESIS.to_owned());
+            for event in &history.events {
+                let (row, next) = event_values(id, &head, to_ms(event.at), &event.actor, &event.action, &event.data);
+                events.push(row);
+                head = next;
+            }
+            let deadlines = case.deadlines(&context, now);
+            let updated_at = to_ms(history.events.last().map_or(case.created_at, |e| e.at));
+            let mut row = args![id];
+            row.extend(case_values(case, &deadlines, updated_at, head));
+            rows.push(row);
+            for (position, party) in history.parties.iter().enumerate() {
+                parties.push(party_values(&self.crypto, id, position as i64, party));
+            }
+            for hop in &history.hops {
+                let ms = |at: Option<DateTime<Utc>>| at.map(to_ms);
+                hops.push(args![
+                    id,
+                    hop.unit_id,
+                    json!(hop.assist_unit_ids).to_string(),
+                    hop.dispatched_by,
+                    to_ms(hop.dispatched_at),
+                    ms(hop.signed_at),
+                    ms(hop.returned_at),
+                    hop.return_reason.clone(),
+                    ms(hop.ended_at),
+                ]);
+            }
+            units.extend(history.assigned.iter().map(|(unit, role)| args![id, *unit, *role]));
+            rollups.add(case, &history.events);
+        }
+        let mut tx = self.begin().await?;
+        tx.insert_rows("cases", &format!("id, {CASE_COLUMNS}"), rows, "").await?;
+        tx.insert_rows("parties", PARTY_COLUMNS, parties, "").await?;
+        tx.insert_rows("case_events", EVENT_COLUMNS, events, "").await?;
+        tx.insert_rows("hops", HOP_COLUMNS, hops, "").await?;
+        tx.insert_rows("case_units", "case_id, unit_id, role", units, "").await?;
+        rollups.write(&mut tx).await?;
+        tx.commit().await
+    }
+
+    /// For fixtures and bench: after [`Store::cases_write`], raises each case-number serial
+    /// `(county, year, last)` to the last one used (never lowers it) and moves the id sequences
+    /// past the written ids, so that registration goes on without collisions.
+    pub async fn cases_write_finish(&self, serials: &[(String, i32, i64)]) -> Result<()> {
+        let mut tx = self.begin().await?;
+        for (county, year, last) in serials {
+            tx.execute(
+                "INSERT INTO case_number_serials (region, year, last_serial) VALUES ($1, $2, $3)
+                 ON CONFLICT (region, year) DO UPDATE SET last_serial = CASE WHEN case_number_serials.last_serial > $3 THEN case_number_serials.last_serial ELSE $3 END",
+                args![county.as_str(), i64::from(*year), *last],
+            )
+            .await?;
+        }
+        for table in ["cases", "parties", "hops"] {
+            tx.sequence_reset(table).await?;
+        }
+        tx.commit().await
+    }
+
+    /// For fixtures and bench: the highest case id (0 without cases), so that written
+    /// histories can carry the ids that follow.
+    pub async fn case_id_max(&self) -> Result<i64> {
+        let (max,): (i64,) = self.fetch_one("SELECT CAST(COALESCE(MAX(id), 0) AS BIGINT) FROM cases", args![]).await?;
+        Ok(max)
+    }
+
+    /// For fixtures and bench: the last case-number serial of a county and year (0 if none).
+    pub async fn case_number_serial(&self, county: &str, year: i32) -> Result<i64> {
+        let last: Option<(i64,)> = self
+            .fetch_optional(
+                "SELECT last_serial FROM case_number_serials WHERE region = $1 AND year = $2",
+                args![county, i64::from(year)],
+            )
+            .await?;
+        Ok(last.map_or(0, |(s,)| s))
+    }
+
+    /// The configured format of case numbers.
+    pub fn case_number_format(&self) -> &CaseNumberFormat {
+        &self.options.case_number_format
+    }
+}
