@@ -199,21 +199,6 @@ pub struct NewEvidence<'a> {
     pub sha256: &'a str,
 }
 
-/// A one-time link handed out: the token goes in the URL, the code by SMS.
-#[derive(Debug, Clone)]
-pub struct IssuedLink {
-    pub party_index: usize,
-    pub token: String,
-}
-
-/// The text of an SMS and whom it goes to.
-pub struct Sms {
-    pub phone_cipher: String,
-    pub phone_masked: String,
-    pub body: String,
-    pub dedupe_key: Option<String>,
-}
-
 /// What a signing link shows its party.
 #[derive(Debug, Clone)]
 pub struct SigningView {
@@ -631,7 +616,7 @@ impl Store {
                 link(&token),
                 code
             );
-            self.outbox_push(&mut tx, p, body, None, now).await?;
+            self.outbox_push(&mut tx, p, Sms::sealed(body, &[&token, &code]), None, now).await?;
         }
         let data = json!({ "agreement_id": id, "links_sent": parties.len(), "expires_at": rfc3339(expires) });
         append_event_locked(&mut tx, row.case_id, now_ms, &viewer.username, "agreement_sent_for_signing", &data)
@@ -640,20 +625,21 @@ impl Store {
         self.agreement_get(viewer, id).await
     }
 
-    /// Queues an SMS to a party; a message with a `dedupe` key is queued once. Returns whether it was.
+    /// Queues an SMS to a party; a message with a `dedupe` key is queued once. Returns whether
+    /// it was. The whole text is stored encrypted, the plain column holds it with its secrets masked.
     async fn outbox_push(
         &self,
         tx: &mut Tx,
         party: &AgreementParty,
-        body: String,
+        sms: Sms,
         dedupe: Option<String>,
         now: DateTime<Utc>,
     ) -> Result<bool> {
         let (Some(cipher), Some(masked)) = (&party.phone_cipher, &party.phone_masked) else { return Ok(false) };
         let queued = tx
             .execute(
-                "INSERT INTO outbox (channel, recipient, recipient_cipher, body, dedupe_key, created_at, status) VALUES ('sms', $1, $2, $3, $4, $5, 'pending') ON CONFLICT (dedupe_key) DO NOTHING",
-                args![masked.as_str(), cipher.as_str(), body, dedupe, to_ms(now)],
+                "INSERT INTO outbox (channel, recipient, recipient_cipher, body, body_cipher, dedupe_key, created_at, status) VALUES ('sms', $1, $2, $3, $4, $5, $6, 'pending') ON CONFLICT (dedupe_key) DO NOTHING",
+                args![masked.as_str(), cipher.as_str(), sms.masked, self.crypto.encrypt(&sms.text), dedupe, to_ms(now)],
             )
             .await?;
         Ok(queued == 1)
@@ -949,7 +935,7 @@ impl Store {
                 .await?;
             if inserted == 1 {
                 let body = format!("【枫桥】{}，您的人民调解协议书已送达，请打开链接查收：{}", p.name, link(&token));
-                self.outbox_push(&mut tx, p, body, None, now).await?;
+                self.outbox_push(&mut tx, p, Sms::sealed(body, &[&token]), None, now).await?;
                 served.push(p.index);
             }
         }
@@ -1209,7 +1195,7 @@ impl Store {
             for (key, text) in &messages {
                 for p in &parties {
                     let dedupe = format!("{key}:{}", p.index);
-                    let body = format!("【枫桥】{}，{text}", p.name);
+                    let body = Sms::plain(format!("【枫桥】{}，{text}", p.name));
                     sent += u64::from(self.outbox_push(&mut tx, p, body, Some(dedupe), now).await?);
                 }
             }
@@ -1218,37 +1204,51 @@ impl Store {
         Ok(sent)
     }
 
-    /// The SMS outbox, newest first (administrators).
+    /// The SMS outbox, newest first (administrators). A message the built-in gateway keeps for
+    /// the administrator to deliver (`kept`, or `pending` until the gateway has run) is shown
+    /// whole: the administrator is its gateway. One handed to an external gateway is shown with
+    /// its links and codes masked.
     pub async fn outbox(&self, viewer: &Viewer, limit: i64) -> Result<Vec<OutboxMessage>> {
         authz::may(viewer.role, Permission::OutboxRead, Resource::ANY)?;
-        let rows: Vec<(i64, String, String, String, i64, Option<i64>)> = self
+        let rows: Vec<OutboxRow> = self
             .fetch_all(
-                "SELECT id, recipient, body, status, created_at, sent_at FROM outbox ORDER BY id DESC LIMIT $1",
+                "SELECT id, recipient, body, body_cipher, status, created_at, sent_at FROM outbox ORDER BY id DESC LIMIT $1",
                 args![limit.clamp(1, 500)],
             )
             .await?;
-        Ok(rows
-            .into_iter()
-            .map(|(id, recipient, body, status, created_at, sent_at)| OutboxMessage {
-                id,
-                recipient,
-                body,
-                status,
-                created_at: from_ms(created_at),
-                sent_at: sent_at.map(from_ms),
+        rows.into_iter()
+            .map(|(id, recipient, masked, cipher, status, created_at, sent_at)| {
+                let for_the_administrator = matches!(status.as_str(), "kept" | "pending");
+                let body = match cipher {
+                    Some(cipher) if for_the_administrator => self.crypto.decrypt(&cipher)?,
+                    _ => masked,
+                };
+                Ok(OutboxMessage {
+                    id,
+                    recipient,
+                    body,
+                    status,
+                    created_at: from_ms(created_at),
+                    sent_at: sent_at.map(from_ms),
+                })
             })
-            .collect())
+            .collect()
     }
 
-    /// Pending messages for an external gateway: (id, decrypted phone, body).
+    /// Pending messages for the gateway: (id, decrypted phone, whole text).
     pub async fn outbox_pending(&self, limit: i64) -> Result<Vec<(i64, String, String)>> {
-        let rows: Vec<(i64, String, String)> = self
+        let rows: Vec<(i64, String, String, Option<String>)> = self
             .fetch_all(
-                "SELECT id, recipient_cipher, body FROM outbox WHERE status = 'pending' ORDER BY id LIMIT $1",
+                "SELECT id, recipient_cipher, body, body_cipher FROM outbox WHERE status = 'pending' ORDER BY id LIMIT $1",
                 args![limit],
             )
             .await?;
-        rows.into_iter().map(|(id, cipher, body)| Ok((id, self.crypto.decrypt(&cipher)?, body))).collect()
+        rows.into_iter()
+            .map(|(id, phone, masked, cipher)| {
+                let text = cipher.map_or(Ok(masked), |cipher| self.crypto.decrypt(&cipher))?;
+                Ok((id, self.crypto.decrypt(&phone)?, text))
+            })
+            .collect()
     }
 
     /// Claims a pending message for this node's gateway; false when another node has.
@@ -1370,6 +1370,28 @@ impl Store {
         }
         let category = Category::parse(case.category()).unwrap_or(Category::Other);
         Ok(mediation::rank_mediators(category, &case.region_code_str(), candidates))
+    }
+}
+
+/// id, masked recipient, masked body, encrypted body, status, created, sent.
+type OutboxRow = (i64, String, String, Option<String>, String, i64, Option<i64>);
+
+/// An SMS to queue: its whole text, and the same with its secrets (link tokens, codes) masked.
+struct Sms {
+    text: String,
+    masked: String,
+}
+
+impl Sms {
+    /// A message with no secret in it.
+    fn plain(text: String) -> Self {
+        Sms { masked: text.clone(), text }
+    }
+
+    /// A message whose `secrets` must not rest in plain text.
+    fn sealed(text: String, secrets: &[&str]) -> Self {
+        let masked = secrets.iter().fold(text.clone(), |masked, secret| masked.replace(secret, "••••••"));
+        Sms { text, masked }
     }
 }
 

@@ -15,6 +15,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (5, "queue", include_str!("../migrations/0005_queue.sql")),
     (6, "mediation", include_str!("../migrations/0006_mediation.sql")),
     (7, "login_attempts", include_str!("../migrations/0007_login_attempts.sql")),
+    (8, "outbox_sealed", include_str!("../migrations/0008_outbox_sealed.sql")),
 ];
 
 /// What differs between SQLite and PostgreSQL. Everything else is shared.

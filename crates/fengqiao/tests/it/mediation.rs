@@ -113,6 +113,21 @@ async fn an_agreement_from_draft_to_confirmation_and_performance(app: TestApp) {
     let signing = links(&app, "/sign/").await;
     assert_eq!(signing.len(), 2);
     let (second, first) = (&signing[0], &signing[1]);
+    // No link or code rests in plain text; handed to an external gateway, the administrator
+    // sees them masked.
+    let plain = app.sql_texts("SELECT body FROM outbox").await.join("\n");
+    let sealed = app.sql_texts("SELECT body_cipher FROM outbox").await.join("\n");
+    for (token, code) in &signing {
+        let code = code.as_deref().unwrap();
+        assert!(
+            !plain.contains(token.as_str()) && !plain.contains(code) && !sealed.contains(token.as_str()),
+            "{plain}"
+        );
+    }
+    app.sql("UPDATE outbox SET status = 'sent'").await;
+    let masked = links(&app, "/sign/").await;
+    assert!(masked.iter().all(|(token, code)| token == "••••••" && code.as_deref() == Some("••••••")), "{masked:?}");
+    app.sql("UPDATE outbox SET status = 'kept'").await;
     let sign = |token: &str, code: &str| {
         let body = json!({"code": code, "signature": SIGNATURE});
         let path = format!("/api/v1/sign/{token}");

@@ -217,6 +217,16 @@ impl TestApp {
         .unwrap();
     }
 
+    /// The first column of a raw query, as text: what lies in the database behind the API.
+    pub async fn sql_texts(&self, sql: &str) -> Vec<String> {
+        let sql = || sqlx::AssertSqlSafe(sql.to_owned());
+        match self.store.db() {
+            Db::Sqlite(pool) => sqlx::query_scalar(sql()).fetch_all(pool).await,
+            Db::Postgres(pool) => sqlx::query_scalar(sql()).fetch_all(pool).await,
+        }
+        .unwrap()
+    }
+
     /// Runs the real binary against this app's database.
     pub fn cli(&self, args: &[&str], stdin: Option<&str>) -> std::process::Output {
         use std::io::Write;
