@@ -231,9 +231,11 @@ static MESSAGES: LazyLock<HashMap<&'static str, [&'static str; 3]>> = LazyLock::
         .collect()
 });
 
-/// Whether the catalogue has a key, for the test that every key the code uses is there.
-pub fn has_message(key: &str) -> bool {
-    MESSAGES.contains_key(key)
+/// The parameters a message's text names (`{name}`), or `None` when the catalogue lacks the
+/// key: for the test that every key the code uses is there, with its parameters.
+pub fn message_parameters(key: &str) -> Option<Vec<&'static str>> {
+    let text = MESSAGES.get(key)?[0];
+    Some(text.split('{').skip(1).filter_map(|part| part.split_once('}').map(|(name, _)| name)).collect())
 }
 
 /// The Simplified Chinese label of a code (`kind` is `status`, `role`, `event` …): the one place

@@ -65,7 +65,69 @@ impl utoipa::Modify for BearerAuth {
 
 /// The API's routes and their OpenAPI document, generated from the handlers' annotations.
 fn api_and_document() -> (Router<AppState>, utoipa::openapi::OpenApi) {
-    OpenApiRouter::with_openapi(ApiDoc::openapi()).merge(api::routes()).split_for_parts()
+    let (router, mut document) = OpenApiRouter::with_openapi(ApiDoc::openapi()).merge(api::routes()).split_for_parts();
+    document_common_errors(&mut document);
+    (router.layer(middleware::from_fn(json_errors)), document)
+}
+
+/// Every error the API answers is the contract's JSON: what an extractor of axum refuses (a
+/// query string, a path that is not UTF-8, a method, a content type) comes as plain text, and
+/// is answered again here in the request's language.
+async fn json_errors(request: Request, next: Next) -> Response {
+    let response = next.run(request).await;
+    let status = response.status();
+    let json =
+        response.headers().get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    if json || !(status.is_client_error() || status.is_server_error()) {
+        return response;
+    }
+    let (code, message) = match status {
+        StatusCode::BAD_REQUEST => ("bad_request", msg!("error.bad_request")),
+        StatusCode::NOT_FOUND => ("not_found", msg!("error.no_such_route")),
+        StatusCode::METHOD_NOT_ALLOWED => ("method_not_allowed", msg!("error.method_not_allowed")),
+        StatusCode::PAYLOAD_TOO_LARGE => ("too_large", msg!("error.too_large")),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => ("unsupported_media_type", msg!("error.unsupported_media_type")),
+        _ => ("error", msg!("error.status", status = status.as_u16() as i64)),
+    };
+    let allow = response.headers().get(header::ALLOW).cloned();
+    let mut answer = error::ApiError::new(status, code, message).into_response();
+    if let Some(allow) = allow {
+        answer.headers_mut().insert(header::ALLOW, allow);
+    }
+    answer
+}
+
+/// Documents, on every operation, the errors any operation of its shape can answer, where its
+/// annotation does not already: 400 (a query or path the server cannot read), 401 (with a
+/// bearer), 404 (with a path parameter), 413 and 422 (with a body).
+fn document_common_errors(document: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+    let error = |description: &str| {
+        let content = ContentBuilder::new().schema(Some(Ref::from_schema_name("ErrorBody"))).build();
+        ResponseBuilder::new().description(description).content("application/json", content).build()
+    };
+    for (path, item) in document.paths.paths.iter_mut() {
+        let operations = [&mut item.get, &mut item.put, &mut item.post, &mut item.delete, &mut item.patch];
+        for operation in operations.into_iter().flatten() {
+            let secured = operation.security.as_ref().is_some_and(|s| !s.is_empty());
+            let with_body = operation.request_body.is_some();
+            let responses = &mut operation.responses.responses;
+            let mut add = |status: &str, description: &str| {
+                responses.entry(status.to_owned()).or_insert_with(|| error(description).into());
+            };
+            add("400", "The query string or the path cannot be read");
+            if secured {
+                add("401", "Not signed in");
+            }
+            if path.contains('{') {
+                add("404", "Nothing there, or outside the caller's scope");
+            }
+            if with_body {
+                add("413", "The body is too large");
+                add("422", "A field is at fault");
+            }
+        }
+    }
 }
 
 /// The OpenAPI document served at `/api/openapi.json`.
@@ -119,7 +181,7 @@ async fn healthz(State(state): State<AppState>) -> Response {
 }
 
 async fn not_found() -> error::ApiError {
-    error::ApiError::new(StatusCode::NOT_FOUND, "not_found", msg!("error.not_found"))
+    error::ApiError::new(StatusCode::NOT_FOUND, "not_found", msg!("error.no_such_route"))
 }
 
 /// What every page may load: only this server's own scripts, styles and images (the signature

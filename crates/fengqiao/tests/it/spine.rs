@@ -19,7 +19,44 @@ on_both_backends!(
     organisation_and_openapi,
     command_line_user_create_migrate_backup,
     full_text_search_within_the_scope,
+    errors_are_always_the_contracts_json,
 );
+
+/// What axum's extractors refuse is answered in the contract's JSON too, and a role that may
+/// never make a request is refused as such before its body is read.
+async fn errors_are_always_the_contracts_json(app: TestApp) {
+    let intake = app.login("intake").await;
+    let (status, error) = app.call(Method::DELETE, "/api/v1/cases", Some(&intake), None).await;
+    assert_eq!((status, error["error"]["code"].as_str()), (StatusCode::METHOD_NOT_ALLOWED, Some("method_not_allowed")));
+    let (status, error) = app.get("/api/v1/cases/%FF%FE", &intake).await;
+    assert!(status == StatusCode::BAD_REQUEST || status == StatusCode::NOT_FOUND, "{status}");
+    assert!(error["error"]["message"].is_string(), "{error}");
+    let response = app
+        .client
+        .get(format!("{}/api/v1/calendar/days?from=2026-01-01&to=2026-01-05&from=x", app.base))
+        .header("Accept-Language", "en")
+        .send()
+        .await
+        .unwrap();
+    let status = response.status();
+    let error: Value = response.json().await.expect("JSON, whatever the status");
+    assert!(status.is_client_error(), "{status}: {error}");
+    // An intake clerk may never load a calendar: 403, not 422 about the body's fields.
+    let (status, error) =
+        app.call(Method::PUT, "/api/v1/calendar/years/2026", Some(&intake), Some(json!({"nonsense": 1}))).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{error}");
+    // Every operation documents the errors of its shape.
+    let (_, document) = app.call(Method::GET, "/api/openapi.json", None, None).await;
+    for (path, item) in document["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            let responses = operation["responses"].as_object().unwrap();
+            assert!(responses.contains_key("400"), "{method} {path}");
+            if path.contains('{') {
+                assert!(responses.contains_key("404"), "{method} {path}");
+            }
+        }
+    }
+}
 
 async fn registration_masks_and_links_related_cases(app: TestApp) {
     let intake = app.login("intake").await;

@@ -67,38 +67,55 @@ fn only_the_binary_reads_the_environment() {
     }
 }
 
-/// Every message the code names is in the catalogue (`crates/domain/i18n/messages.tsv`), and
-/// every field a refusal names literally has words there (`field.*`), so no key or field path
-/// ever reaches a person. The catalogue's own test checks that each key has all three languages.
+/// Every message the code names is in the catalogue (`crates/domain/i18n/messages.tsv`) and is
+/// given every parameter its text names (but `{field}`, which a field error binds), and every
+/// field a refusal names literally has words there (`field.*`), so no key, placeholder or field
+/// path ever reaches a person. The catalogue's own test checks each key's three languages.
 #[test]
 fn every_message_and_field_the_code_names_is_in_the_catalogue() {
     let mut files = Vec::new();
     rust_files(&workspace().join("crates"), &mut files);
     let mut missing = Vec::new();
-    let literal_after = |text: &str, marker: &str| -> Vec<String> {
+    let literal_after = |text: &str, marker: &str| -> Vec<(String, String)> {
         text.match_indices(marker)
             .filter_map(|(at, _)| {
-                let rest = &text[at + marker.len()..];
-                let rest = rest.trim_start().strip_prefix('"')?;
-                Some(rest[..rest.find('"')?].to_owned())
+                let rest = text[at + marker.len()..].trim_start().strip_prefix('"')?;
+                let literal = &rest[..rest.find('"')?];
+                // The call's arguments: up to the parenthesis that closes it.
+                let mut depth = 1;
+                let end = rest.char_indices().find_map(|(i, c)| {
+                    depth += match c {
+                        '(' => 1,
+                        ')' => -1,
+                        _ => 0,
+                    };
+                    (depth == 0).then_some(i)
+                })?;
+                Some((literal.to_owned(), rest[literal.len() + 1..end].to_owned()))
             })
             .collect()
     };
     for file in files.iter().filter(|f| !f.ends_with("tests/it/tidy.rs")) {
         let text = std::fs::read_to_string(file).unwrap();
-        for key in literal_after(&text, "msg!(") {
-            if !domain::i18n::has_message(&key) {
+        for (key, arguments) in literal_after(&text, "msg!(") {
+            let Some(parameters) = domain::i18n::message_parameters(&key) else {
                 missing.push(format!("{}: message {key}", file.display()));
+                continue;
+            };
+            for parameter in parameters.iter().filter(|p| **p != "field") {
+                if !arguments.contains(&format!("{parameter} =")) {
+                    missing.push(format!("{}: message {key} is not given {{{parameter}}}", file.display()));
+                }
             }
         }
         let field_markers =
             ["FieldError::new(", "FieldError::required(", "required_text(", "optional_text(", "too_long(", "parse_id("];
         for marker in field_markers {
-            for path in literal_after(&text, marker) {
+            for (path, _) in literal_after(&text, marker) {
                 for segment in path.split('.') {
                     let name = segment.split('[').next().unwrap_or_default();
                     let key = format!("field.{name}");
-                    if !name.is_empty() && !name.contains('{') && !domain::i18n::has_message(&key) {
+                    if !name.is_empty() && !name.contains('{') && domain::i18n::message_parameters(&key).is_none() {
                         missing.push(format!("{}: {key} (for {path})", file.display()));
                     }
                 }

@@ -13,7 +13,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::dto::{CalendarYearView, IntoApi};
 use crate::AppState;
 use crate::error::{ApiError, ErrorBody, localise};
-use crate::extract::{Auth, JsonBody};
+use crate::extract::{Auth, JsonBody, Permitted, gate};
 
 /// The longest span `days` answers at once.
 const MAX_SPAN_DAYS: i64 = 3 * 366;
@@ -121,7 +121,7 @@ pub struct Recomputed {
     responses((status = 200, body = Recomputed), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn put_year(
     State(state): State<AppState>,
-    Auth(viewer): Auth,
+    Permitted(viewer, _): Permitted<gate::CalendarManage>,
     Path(year): Path<String>,
     JsonBody(body): JsonBody<YearCalendar>,
 ) -> Result<Json<Recomputed>, ApiError> {
@@ -144,7 +144,7 @@ pub async fn policies(State(state): State<AppState>, Auth(_viewer): Auth) -> Res
     responses((status = 200, body = Recomputed), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn put_policies(
     State(state): State<AppState>,
-    Auth(viewer): Auth,
+    Permitted(viewer, _): Permitted<gate::CalendarManage>,
     JsonBody(body): JsonBody<Vec<PolicyRule>>,
 ) -> Result<Json<Recomputed>, ApiError> {
     let recomputed_cases = state.app.clock_policies_replace(&viewer, body).await?;

@@ -15,7 +15,7 @@ use utoipa::IntoParams;
 use super::dto::{CaseList, CaseView, EventView, IntoApi, RegisteredCase};
 use crate::AppState;
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::{Auth, JsonBody, path_id};
+use crate::extract::{Auth, JsonBody, Permitted, gate, path_id};
 
 /// Register a case from any channel. Category, risk and route are suggested with reasons;
 /// earlier cases of the same person, organisation or place are listed in `related_cases`.
@@ -24,7 +24,7 @@ use crate::extract::{Auth, JsonBody, path_id};
         (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn register(
     State(state): State<AppState>,
-    Auth(viewer): Auth,
+    Permitted(viewer, _): Permitted<gate::CaseRegister>,
     JsonBody(body): JsonBody<CaseRegistration>,
 ) -> Result<(StatusCode, Json<RegisteredCase>), ApiError> {
     let case = state.app.case_register(&viewer, body).await?;

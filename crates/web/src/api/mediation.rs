@@ -15,7 +15,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::dto::{AgreementView, EvidenceView, IntoApi, OutboxMessage, SigningView};
 use crate::AppState;
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::{Auth, JsonBody, path_id};
+use crate::extract::{Auth, JsonBody, Permitted, gate, path_id};
 
 /// The site's own address as the client reached it, for links sent by SMS.
 pub fn site(headers: &HeaderMap) -> String {
@@ -48,7 +48,7 @@ pub fn pdf_response(bytes: Vec<u8>, name: &str) -> Response {
     responses((status = 201, body = AgreementView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn create(
     State(state): State<AppState>,
-    Auth(viewer): Auth,
+    Permitted(viewer, _): Permitted<gate::Mediate>,
     Path(case): Path<String>,
     JsonBody(body): JsonBody<AgreementInput>,
 ) -> Result<(StatusCode, Json<AgreementView>), ApiError> {
@@ -93,7 +93,7 @@ pub struct RevisionRequest {
     responses((status = 200, body = AgreementView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn update(
     State(state): State<AppState>,
-    Auth(viewer): Auth,
+    Permitted(viewer, _): Permitted<gate::Mediate>,
     Path(id): Path<String>,
     JsonBody(body): JsonBody<RevisionRequest>,
 ) -> Result<Json<AgreementView>, ApiError> {
@@ -128,7 +128,7 @@ pub struct SignatureRequest {
     responses((status = 200, body = AgreementView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn mediator_sign(
     State(state): State<AppState>,
-    Auth(viewer): Auth,
+    Permitted(viewer, _): Permitted<gate::AgreementMediatorSign>,
     Path(id): Path<String>,
     JsonBody(body): JsonBody<SignatureRequest>,
 ) -> Result<Json<AgreementView>, ApiError> {
@@ -211,7 +211,7 @@ pub struct ConfirmationRequest {
     responses((status = 200, body = AgreementView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn apply_confirmation(
     State(state): State<AppState>,
-    Auth(viewer): Auth,
+    Permitted(viewer, _): Permitted<gate::Mediate>,
     Path(id): Path<String>,
     JsonBody(body): JsonBody<ConfirmationRequest>,
 ) -> Result<Json<AgreementView>, ApiError> {
@@ -232,7 +232,7 @@ pub struct RulingRequest {
     responses((status = 200, body = AgreementView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn ruling(
     State(state): State<AppState>,
-    Auth(viewer): Auth,
+    Permitted(viewer, _): Permitted<gate::ConfirmationRule>,
     Path(id): Path<String>,
     JsonBody(body): JsonBody<RulingRequest>,
 ) -> Result<Json<AgreementView>, ApiError> {
@@ -256,7 +256,7 @@ pub struct PerformanceRequest {
     responses((status = 200, body = AgreementView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn performance(
     State(state): State<AppState>,
-    Auth(viewer): Auth,
+    Permitted(viewer, _): Permitted<gate::Mediate>,
     Path(id): Path<String>,
     JsonBody(body): JsonBody<PerformanceRequest>,
 ) -> Result<Json<AgreementView>, ApiError> {

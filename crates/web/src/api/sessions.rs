@@ -12,7 +12,7 @@ use utoipa::ToSchema;
 use super::dto::{CaseMediator, CaseView, IntoApi, SessionInput, SessionView};
 use crate::AppState;
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::{Auth, JsonBody, path_id};
+use crate::extract::{Auth, JsonBody, Permitted, gate, path_id};
 
 /// A case's mediation sessions.
 #[utoipa::path(get, path = "/api/v1/cases/{id}/sessions", tag = "mediation", security(("bearer" = [])), params(("id" = i64, Path)),
@@ -146,7 +146,7 @@ pub struct AssignRequest {
     responses((status = 200, body = CaseMediator), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn assign(
     State(state): State<AppState>,
-    Auth(viewer): Auth,
+    Permitted(viewer, _): Permitted<gate::MediatorChoose>,
     Path(case): Path<String>,
     JsonBody(body): JsonBody<AssignRequest>,
 ) -> Result<Json<CaseMediator>, ApiError> {

@@ -13,7 +13,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::dto::{CaseList, DeadlineView, IntoApi, NoticeCount, NoticeView, SweepReport};
 use crate::AppState;
 use crate::error::{ApiError, ErrorBody, current_lang};
-use crate::extract::{Auth, JsonBody, path_id};
+use crate::extract::{Auth, JsonBody, Permitted, gate, path_id};
 
 /// The four clocks of a case, each with "why this date".
 #[utoipa::path(get, path = "/api/v1/cases/{id}/deadlines", tag = "supervision", security(("bearer" = [])), params(("id" = i64, Path)),
@@ -79,7 +79,7 @@ pub struct ReplyRequest {
     responses((status = 200, body = NoticeView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn reply(
     State(state): State<AppState>,
-    Auth(viewer): Auth,
+    Permitted(viewer, _): Permitted<gate::NoticeReply>,
     Path(notice): Path<String>,
     JsonBody(body): JsonBody<ReplyRequest>,
 ) -> Result<Json<NoticeView>, ApiError> {
@@ -113,7 +113,7 @@ pub struct IssueRequest {
     responses((status = 201, body = NoticeView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn issue(
     State(state): State<AppState>,
-    Auth(viewer): Auth,
+    Permitted(viewer, _): Permitted<gate::NoticeIssue>,
     Path(case): Path<String>,
     JsonBody(body): JsonBody<IssueRequest>,
 ) -> Result<(StatusCode, Json<NoticeView>), ApiError> {

@@ -15,7 +15,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::dto::{IntoApi, Triage};
 use crate::AppState;
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::{Auth, JsonBody};
+use crate::extract::{Auth, JsonBody, Permitted, gate};
 
 /// The risk rules (word lists, thresholds) and the level rules of routing.
 #[utoipa::path(get, path = "/api/v1/triage/rules", tag = "triage", security(("bearer" = [])),
@@ -29,7 +29,7 @@ pub async fn rules(State(state): State<AppState>, Auth(_viewer): Auth) -> Result
     responses((status = 200, body = TriageRules), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn put_rules(
     State(state): State<AppState>,
-    Auth(viewer): Auth,
+    Permitted(viewer, _): Permitted<gate::TriageManage>,
     JsonBody(body): JsonBody<TriageRules>,
 ) -> Result<Json<TriageRules>, ApiError> {
     Ok(Json(state.app.triage_rules_put(&viewer, body).await?))
@@ -50,7 +50,7 @@ pub async fn catalogue(
     responses((status = 200, body = Vec<CatalogueEntry>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn put_catalogue(
     State(state): State<AppState>,
-    Auth(viewer): Auth,
+    Permitted(viewer, _): Permitted<gate::TriageManage>,
     JsonBody(body): JsonBody<Vec<CatalogueEntry>>,
 ) -> Result<Json<Vec<CatalogueEntry>>, ApiError> {
     Ok(Json(state.app.routing_catalogue_put(&viewer, body).await?))
@@ -74,7 +74,7 @@ pub struct ExampleAdded {
     responses((status = 201, body = ExampleAdded), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn add_example(
     State(state): State<AppState>,
-    Auth(viewer): Auth,
+    Permitted(viewer, _): Permitted<gate::TriageExampleAdd>,
     JsonBody(body): JsonBody<ExampleRequest>,
 ) -> Result<(StatusCode, Json<ExampleAdded>), ApiError> {
     let mut c = Checker::default();
@@ -113,7 +113,7 @@ pub async fn address(
     responses((status = 200, body = Triage), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn preview(
     State(state): State<AppState>,
-    Auth(viewer): Auth,
+    Permitted(viewer, _): Permitted<gate::CaseRegister>,
     JsonBody(body): JsonBody<CaseRegistration>,
 ) -> Result<Json<Triage>, ApiError> {
     Ok(Json(state.app.triage_preview(&viewer, body).await?.into_api()))
