@@ -1,6 +1,7 @@
 //! Development chores, so that a developer and CI never disagree:
 //! `cargo xtask test` checks the crate boundaries and runs every test (the README's test command);
 //! `cargo xtask boundaries` checks only the boundaries (from `cargo metadata`);
+//! `cargo xtask schemathesis` runs only the API fuzzing against the demo;
 //! `cargo xtask ci` runs the format and lint checks first, then every test.
 
 // A developer tool: it reads CI's environment (CI, FENGQIAO_TEST_POSTGRES) itself.
@@ -18,7 +19,8 @@ fn main() -> ExitCode {
         "test" => test(),
         "ci" => ci(),
         "boundaries" => boundaries(),
-        _ => Err("usage: cargo xtask <test|ci|boundaries>".to_owned()),
+        "schemathesis" => schemathesis(),
+        _ => Err("usage: cargo xtask <test|ci|boundaries|schemathesis>".to_owned()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -58,6 +60,7 @@ fn test() -> Result<(), String> {
         run("cargo", &["test", "--workspace", "--no-fail-fast"])?;
     }
     bench_smoke()?;
+    schemathesis()?;
     browser_tests()
 }
 
@@ -181,6 +184,47 @@ fn ensure_system_packages() -> Result<(), String> {
     let mut args = vec!["install", "-y", "-qq", "--no-install-recommends"];
     args.extend(missing);
     run("apt-get", &args)
+}
+
+/// Schemathesis (PyPI, pinned) against the demo served by the debug binary, as two roles:
+/// no 5xx, no undocumented status, no response outside its schema (`xtask/schemathesis.py`).
+fn schemathesis() -> Result<(), String> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).parent().ok_or("xtask has no parent directory")?;
+    let target = root.join("target");
+    let venv = target.join("schemathesis-venv");
+    let python = venv.join("bin/python3");
+    if !python.exists() {
+        run("python3", &["-m", "venv", &venv.display().to_string()])?;
+    }
+    let python = python.display().to_string();
+    run(&python, &["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "schemathesis==4.32.5"])?;
+    run("cargo", &["build", "--quiet", "-p", "fengqiao"])?;
+    let dir = std::env::temp_dir().join(format!("fengqiao-schemathesis-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    let port =
+        std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map_err(|e| e.to_string())?.port();
+    let mut server = Command::new(target.join("debug/fengqiao"))
+        .args(["--db", &format!("sqlite://{}/demo.db", dir.display()), "--data-dir", &dir.display().to_string()])
+        .args(["--listen", &format!("127.0.0.1:{port}"), "demo"])
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .map_err(|e| format!("cannot start the demo: {e}"))?;
+    let base = format!("http://127.0.0.1:{port}");
+    let ready = (0..120).any(|_| {
+        std::thread::sleep(std::time::Duration::from_millis(500));
+        std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
+    });
+    let result = if ready {
+        let script = root.join("xtask/schemathesis.py").display().to_string();
+        run(&python, &[&script, &base, "admin", "mediator"])
+    } else {
+        Err("the demo did not start listening within a minute".into())
+    };
+    let _ = server.kill();
+    let _ = server.wait();
+    let _ = std::fs::remove_dir_all(&dir);
+    result
 }
 
 /// The browser tests (`e2e/`): the UI driven in Debian's headless Chromium against the debug
