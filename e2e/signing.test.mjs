@@ -138,3 +138,45 @@ test("a party signs through the one-time link, the mediator signs and seals in t
   assert.deepEqual(foreignRequests(staff.requests, server), []);
   await staff.context.close();
 });
+
+test("a refused agreement draft keeps what was typed and says why, in the form; the form's own date hint is understood", async () => {
+  const intake = (await apiLogin(server, "intake")).token;
+  const district = (await apiLogin(server, "district")).token;
+  const mediator = await apiLogin(server, "mediator");
+  const registered = await api(server, intake, "/api/v1/cases", {
+    method: "POST",
+    body: JSON.stringify({
+      channel: "window",
+      description: "两户因空调外机噪音发生争执，申请调解。",
+      location: { region_code: "620102002001" },
+      parties: [
+        { role: "applicant", kind: "person", name: "孙丽", phone: "13911113333" },
+        { role: "respondent", kind: "person", name: "周强", phone: "13933335555" },
+      ],
+    }),
+  });
+  let kase = registered.body;
+  for (const [token, step] of [[district, { action: "dispatch", unit_id: mediator.user.unit_id }], [mediator.token, { action: "sign" }]]) {
+    const r = await api(server, token, `/api/v1/cases/${kase.id}/actions`, { method: "POST", body: JSON.stringify({ ...step, version: kase.version }) });
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    kase = r.body;
+  }
+  const staff = await signIn(browser, server, "mediator");
+  await staff.page.goto(`${server.base}/cases/${kase.id}`);
+  const draft = staff.page.locator('details[data-action="draft"]');
+  await draft.locator("textarea[name=matters]").fill("空调外机噪音");
+  // A date the calendar lacks: refused, with everything typed kept.
+  await draft.locator("textarea[name=terms]").fill("周强于十日内移装空调外机 | 履行期限 2026-02-30\n双方今后互相谅解");
+  await Promise.all([staff.page.waitForLoadState("load"), draft.locator("button[type=submit]").click()]);
+  const refused = staff.page.locator('details[data-action="draft"]');
+  assert.ok(await refused.evaluate((d) => d.open), "the form is open");
+  assert.match(await refused.locator(".flash.error").innerText(), /履行期限/);
+  assert.equal(await refused.locator("textarea[name=matters]").inputValue(), "空调外机噪音");
+  assert.match(await refused.locator("textarea[name=terms]").inputValue(), /2026-02-30/);
+  // The hint's own wording with a real date is taken.
+  await refused.locator("textarea[name=terms]").fill("周强于十日内移装空调外机 | 履行期限 2026年12月31日\n双方今后互相谅解");
+  await Promise.all([staff.page.waitForLoadState("load"), refused.locator("button[type=submit]").click()]);
+  assert.match(await staff.page.locator(".flash.ok").innerText(), /调解协议已起草/);
+  assert.match(await staff.page.locator("#agreements").innerText(), /2026-12-31/);
+  await staff.context.close();
+});

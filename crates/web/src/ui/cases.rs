@@ -23,6 +23,7 @@ use domain::workflow::{Action, ActionRequest};
 use serde::Deserialize;
 
 use super::i18n::T;
+use super::mediation::DraftForm;
 use super::{Page, Posted, Session, UiError, redirect_with, render};
 use crate::AppState;
 use crate::extract::path_id;
@@ -257,6 +258,8 @@ struct CasePage {
     may_choose_mediator: bool,
     outcomes: Vec<(&'static str, String)>,
     satisfactions: Vec<(&'static str, String)>,
+    /// The agreement draft as typed, when it was refused.
+    draft: DraftForm,
     now: DateTime<Utc>,
 }
 
@@ -349,7 +352,17 @@ pub async fn page(
     Path(id): Path<String>,
 ) -> Result<Response, UiError> {
     let id = path_id(&id, "case")?;
-    show(&state, &session, id, None).await
+    show(&state, &session, id, None, None).await
+}
+
+/// The case page with the agreement draft as it was typed and why it was refused (422).
+pub async fn show_with_draft(
+    state: &AppState,
+    session: &Session,
+    id: i64,
+    draft: DraftForm,
+) -> Result<Response, UiError> {
+    show(state, session, id, None, Some(draft)).await
 }
 
 /// Shows the full personal data of the parties, recording why.
@@ -360,7 +373,7 @@ pub async fn reveal(
 ) -> Result<Response, UiError> {
     let id = path_id(&id, "case")?;
     let reason = posted.form.get("reason").unwrap_or_default().to_owned();
-    show(&state, &posted.session, id, Some(RevealRequest { reason })).await
+    show(&state, &posted.session, id, Some(RevealRequest { reason }), None).await
 }
 
 async fn show(
@@ -368,6 +381,7 @@ async fn show(
     session: &Session,
     id: i64,
     reveal: Option<RevealRequest>,
+    draft: Option<DraftForm>,
 ) -> Result<Response, UiError> {
     let t = session.t;
     let now = state.now();
@@ -442,8 +456,10 @@ async fn show(
         case,
         page,
         now,
+        draft: draft.unwrap_or_default(),
     };
-    Ok(render(StatusCode::OK, &case_page, shown_flash))
+    let status = if case_page.draft.errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    Ok(render(status, &case_page, shown_flash))
 }
 
 fn timeline_entry(t: T, e: &EventView, units: &UnitNames) -> TimelineEntry {

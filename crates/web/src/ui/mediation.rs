@@ -3,6 +3,7 @@
 //! performance), evidence uploads, the PDF copies, and the public page where a party signs
 //! through their one-time link. Every form goes through the same functions as the API.
 
+use app::AppError;
 use app::mediation::SigningView;
 use app::sessions::SessionInput;
 use askama::Template;
@@ -22,7 +23,10 @@ use crate::api::sessions::RefusalRequest;
 use crate::error::ApiError;
 use crate::extract::path_id;
 
-/// The terms as the form writes them: one per line, `text | YYYY-MM-DD` when due by a date.
+/// The terms as the form writes them: one per line, `text | 2026-12-31` when due by a date.
+/// What follows the bar may say more than the date ("履行期限 2026年12月31日"): the date in it is
+/// taken, written `2026-12-31`, `2026/12/31`, `2026.12.31` or `2026年12月31日`; the API's
+/// validation judges the rest.
 fn terms(form: &FormData) -> Option<Vec<TermInput>> {
     let text = form.get("terms")?;
     Some(
@@ -30,11 +34,49 @@ fn terms(form: &FormData) -> Option<Vec<TermInput>> {
             .map(str::trim)
             .filter(|l| !l.is_empty())
             .map(|line| match line.rsplit_once(['|', '｜']) {
-                Some((text, due)) => TermInput { text: Some(text.trim().to_owned()), due: Some(due.trim().to_owned()) },
+                Some((text, due)) => TermInput {
+                    text: Some(text.trim().to_owned()),
+                    due: Some(date_in(due).unwrap_or_else(|| due.trim().to_owned())),
+                },
                 None => TermInput { text: Some(line.to_owned()), due: None },
             })
             .collect(),
     )
+}
+
+/// The first date written in `text`, as `YYYY-MM-DD`.
+fn date_in(text: &str) -> Option<String> {
+    let numbers: Vec<&str> = text.split(|c: char| !c.is_ascii_digit()).filter(|n| !n.is_empty()).collect();
+    numbers.windows(3).find_map(|w| {
+        let (year, month, day) = (w[0].parse().ok()?, w[1].parse().ok()?, w[2].parse().ok()?);
+        (w[0].len() == 4).then(|| chrono::NaiveDate::from_ymd_opt(year, month, day)).flatten().map(|d| d.to_string())
+    })
+}
+
+/// What was typed into the draft form, kept to show again when it is refused.
+#[derive(Debug, Clone, Default)]
+pub struct DraftForm {
+    pub matters: String,
+    pub responsibilities: String,
+    pub terms: String,
+    pub performance: String,
+    pub form: String,
+    /// Why it was refused, each in words.
+    pub errors: Vec<String>,
+}
+
+impl DraftForm {
+    fn refused(form: &FormData, errors: Vec<String>) -> Self {
+        let text = |name: &str| form.get(name).unwrap_or_default().to_owned();
+        DraftForm {
+            matters: text("matters"),
+            responsibilities: text("responsibilities"),
+            terms: text("terms"),
+            performance: text("performance"),
+            form: text("form"),
+            errors,
+        }
+    }
 }
 
 fn agreement_input(form: &FormData) -> AgreementInput {
@@ -69,8 +111,14 @@ pub async fn draft(
 ) -> Result<Response, UiError> {
     let case = path_id(&case, "case")?;
     let Posted { session, form } = posted;
-    let done = state.app.agreement_draft(&session.viewer, case, agreement_input(&form)).await.map(|_| "调解协议已起草");
-    Ok(back(session.t, case, done))
+    match state.app.agreement_draft(&session.viewer, case, agreement_input(&form)).await {
+        // Refused for its fields: the case page again, the form as it was typed, the errors in it.
+        Err(AppError::Invalid(fields)) => {
+            let errors = fields.iter().map(|f| session.t.msg(&f.message())).collect();
+            super::cases::show_with_draft(&state, &session, case, DraftForm::refused(&form, errors)).await
+        }
+        done => Ok(back(session.t, case, done.map(|_| "调解协议已起草"))),
+    }
 }
 
 /// One form action on an agreement.
