@@ -69,11 +69,14 @@ test("a dispute goes round the whole loop in the UI", async () => {
   await page.fill('[name="parties[1].phone"]', "13987654321");
   await page.locator("#triage .suggest").waitFor({ timeout: 10000 });
   await screenshot(page, "intake");
-  await Promise.all([page.waitForURL(/\/intake$/), page.click('#register button[type=submit]')]);
+  await Promise.all([page.waitForURL(/\/intake\/registered\/\d+$/), page.click('#register button[type=submit]')]);
   const number = (await page.locator("#registered-number").innerText()).trim();
   const caseUrl = await page.locator("#registered-number").getAttribute("href");
   assert.match(number, /^\d{4}-/);
   await screenshot(page, "registered");
+  // Post/redirect/get: reloading the result shows the same case; nothing is registered again.
+  await page.reload();
+  assert.equal((await page.locator("#registered-number").innerText()).trim(), number);
 
   // Dispatch from the board to street A1, overriding the suggestion with a reason.
   const district = await as("district");

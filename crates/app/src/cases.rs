@@ -16,6 +16,12 @@ use crate::{App, AppError, Result, Viewer};
 impl App {
     /// 登记: validates the registration, triages it (category, risk, route with reasons) and
     /// registers the case with its parties and first event.
+    /// A registered case as its registration answered it (with the related cases found for it),
+    /// for the page a registration redirects to.
+    pub async fn case_registered(&self, viewer: &Viewer, id: i64) -> Result<RegisteredCase> {
+        Ok(self.store.case_registered(viewer, id, self.now()).await?)
+    }
+
     pub async fn case_register(&self, viewer: &Viewer, registration: CaseRegistration) -> Result<RegisteredCase> {
         authz::may(viewer.role, Permission::CaseRegister, Resource::ANY)?;
         let now = self.now();

@@ -397,6 +397,9 @@ fn scope_condition(viewer: &Viewer, first: usize, args: &mut Vec<Arg>) -> String
     )
 }
 
+/// What related cases are found by: (relation, the parties' column, its value).
+type RelationKey = (&'static str, &'static str, String);
+
 /// The most related cases shown at intake (the most recent).
 const RELATED_LIMIT: usize = 20;
 
@@ -507,7 +510,8 @@ impl Store {
         let case_id = self.case_insert(&mut tx, &record, &deadlines, &new.parties, &[registered]).await?;
         tx.commit().await?;
 
-        let related_cases = self.related_cases(viewer, case_id, &new).await?;
+        let (keys, address) = self.relation_keys(&new);
+        let related_cases = self.related_cases(viewer, case_id, keys, address).await?;
         let case = self.case_get(viewer, case_id, None, now).await?;
         Ok(RegisteredCase { case, related_cases })
     }
@@ -565,53 +569,79 @@ impl Store {
         Ok(triage::routing::territorial_centre(region, level, context.centres()).cloned())
     }
 
-    /// 关联案件: earlier cases of the same person (blind index of ID number or phone), the same
-    /// organisation (credit code or name) or the same place.
-    async fn related_cases(&self, viewer: &Viewer, case_id: i64, new: &NewCase) -> Result<Vec<RelatedCase>> {
-        let mut found: Vec<(i64, &'static str)> = Vec::new();
+    /// The keys a new case's related cases are found by.
+    fn relation_keys(&self, new: &NewCase) -> (Vec<RelationKey>, Option<String>) {
+        let mut keys = Vec::new();
         for party in &new.parties {
             if let Some(id) = &party.id_number {
-                self.related_by(
-                    &mut found,
-                    "same_person",
-                    "id_number_index",
-                    self.crypto.blind_index(id.as_str()),
-                    case_id,
-                )
-                .await?;
+                keys.push(("same_person", "id_number_index", self.crypto.blind_index(id.as_str())));
             }
             if let Some(phone) = &party.phone {
-                self.related_by(
-                    &mut found,
-                    "same_person",
-                    "phone_index",
-                    self.crypto.blind_index(phone.as_str()),
-                    case_id,
-                )
-                .await?;
+                keys.push(("same_person", "phone_index", self.crypto.blind_index(phone.as_str())));
             }
             if let Some(code) = &party.credit_code {
-                self.related_by(&mut found, "same_organization", "credit_code", code.as_str().to_owned(), case_id)
-                    .await?;
+                keys.push(("same_organization", "credit_code", code.as_str().to_owned()));
             } else if party.kind == PartyKind::Organization {
-                self.related_by(&mut found, "same_organization", "name_key", name_key(&party.name), case_id).await?;
+                keys.push(("same_organization", "name_key", name_key(&party.name)));
             }
             if let Some(address) = &party.address {
-                self.related_by(
-                    &mut found,
-                    "same_address",
-                    "address_index",
-                    self.crypto.blind_index(&address_key(address)),
-                    case_id,
-                )
-                .await?;
+                keys.push(("same_address", "address_index", self.crypto.blind_index(&address_key(address))));
             }
         }
-        if let Some(address) = &new.address {
+        (keys, new.address.as_deref().map(address_key))
+    }
+
+    /// The same keys, read back from a registered case's rows.
+    async fn stored_relation_keys(&self, case_id: i64) -> Result<(Vec<RelationKey>, Option<String>)> {
+        type PartyKeys = (Option<String>, Option<String>, Option<String>, String, String, Option<String>);
+        let parties: Vec<PartyKeys> = self
+            .fetch_all(
+                "SELECT id_number_index, phone_index, credit_code, kind, name_key, address_index FROM parties WHERE case_id = $1 ORDER BY id",
+                args![case_id],
+            )
+            .await?;
+        let mut keys = Vec::new();
+        for (id_number, phone, credit_code, kind, name, address) in parties {
+            keys.extend(id_number.map(|k| ("same_person", "id_number_index", k)));
+            keys.extend(phone.map(|k| ("same_person", "phone_index", k)));
+            match credit_code {
+                Some(code) => keys.push(("same_organization", "credit_code", code)),
+                None if kind == PartyKind::Organization.as_str() => keys.push(("same_organization", "name_key", name)),
+                None => {}
+            }
+            keys.extend(address.map(|k| ("same_address", "address_index", k)));
+        }
+        let (address,): (Option<String>,) =
+            self.fetch_one("SELECT address_key FROM cases WHERE id = $1", args![case_id]).await?;
+        Ok((keys, address))
+    }
+
+    /// A registered case as its registration answered it: the case and its related cases.
+    pub async fn case_registered(&self, viewer: &Viewer, case_id: i64, now: DateTime<Utc>) -> Result<RegisteredCase> {
+        let case = self.case_get(viewer, case_id, None, now).await?;
+        let (keys, address) = self.stored_relation_keys(case_id).await?;
+        let related_cases = self.related_cases(viewer, case_id, keys, address).await?;
+        Ok(RegisteredCase { case, related_cases })
+    }
+
+    /// 关联案件: earlier cases of the same person (blind index of ID number or phone), the same
+    /// organisation (credit code or name) or the same place.
+    async fn related_cases(
+        &self,
+        viewer: &Viewer,
+        case_id: i64,
+        keys: Vec<RelationKey>,
+        address: Option<String>,
+    ) -> Result<Vec<RelatedCase>> {
+        let mut found: Vec<(i64, &'static str)> = Vec::new();
+        for (relation, column, key) in keys {
+            self.related_by(&mut found, relation, column, key, case_id).await?;
+        }
+        if let Some(address) = address {
             let rows: Vec<(i64,)> = self
                 .fetch_all(
                     "SELECT id FROM cases WHERE address_key = $1 AND id < $2 ORDER BY id DESC LIMIT 20",
-                    args![address_key(address), case_id],
+                    args![address, case_id],
                 )
                 .await?;
             found.extend(rows.into_iter().map(|(id,)| (id, "same_address")));

@@ -8,9 +8,9 @@ use app::queue::QueueBoard;
 use app::triage::Triage;
 use askama::Template;
 use axum::Json;
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use domain::authz::{self, Permission, Resource};
 use domain::case::{CaseRegistration, Category, Channel, LocationInput, PartyInput, PartyKind, PartyRole};
 use domain::msg;
@@ -22,6 +22,7 @@ use super::i18n::T;
 use super::session::FormData;
 use super::{Page, Posted, Session, UiError, redirect_with, render};
 use crate::AppState;
+use crate::extract::path_id;
 
 /// Party blocks on the form.
 const PARTY_BLOCKS: usize = 4;
@@ -178,14 +179,26 @@ pub async fn register(State(state): State<AppState>, posted: Posted) -> Result<R
         Ok(registration) => state.app.case_register(&session.viewer, registration).await,
         Err(error) => Err(AppError::field(error)),
     };
-    let registered = match registered {
-        Ok(registered) => registered,
+    match registered {
+        // Post/redirect/get: reloading the result shows it again, it does not register again.
+        Ok(registered) => Ok(Redirect::to(&format!("/intake/registered/{}", registered.case.id)).into_response()),
         Err(AppError::Invalid(errors)) => {
             let errors = localised(t, errors);
-            return intake_page(&state, &session, Draft(form), errors, StatusCode::UNPROCESSABLE_ENTITY).await;
+            intake_page(&state, &session, Draft(form), errors, StatusCode::UNPROCESSABLE_ENTITY).await
         }
-        Err(e) => return Err(e.into()),
-    };
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The result of a registration: the case's number, its triage, the related cases.
+pub async fn registered(
+    State(state): State<AppState>,
+    session: Session,
+    Path(id): Path<String>,
+) -> Result<Response, UiError> {
+    may_register(&session)?;
+    let t = session.t;
+    let registered = state.app.case_registered(&session.viewer, path_id(&id, "case")?).await?;
     let units = UnitNames::new(&state.app.units().await?);
     let page = Page::new(&state, &session, "登记完成", "/intake").await?;
     let case = &registered.case;
@@ -196,7 +209,7 @@ pub async fn register(State(state): State<AppState>, posted: Posted) -> Result<R
         page,
         registered,
     };
-    Ok(render(StatusCode::CREATED, &result, false))
+    Ok(render(StatusCode::OK, &result, false))
 }
 
 /// What the form looks like so far: every field error, and, once it would register, the

@@ -55,6 +55,7 @@ pub fn routes() -> Router<AppState> {
         .route("/notices/{id}/reply", post(work::notice_reply))
         .route("/intake", get(intake::page).post(intake::register))
         .route("/intake/check", post(intake::check))
+        .route("/intake/registered/{id}", get(intake::registered))
         .route("/queue/take", post(intake::queue_take))
         .route("/queue/call", post(intake::queue_call))
         .route("/queue/screen", get(intake::queue_screen))
