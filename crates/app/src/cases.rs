@@ -8,7 +8,7 @@ pub use search::COUNT_LIMIT as SEARCH_COUNT_LIMIT;
 use search::SearchScope;
 pub use store::cases::{
     CaseFilter, CaseList, CaseListRow, CaseView, Deadlines, EventView, LocationView, MAX_PAGE_SIZE, PartyView,
-    RegisteredCase, RelatedCase, RevealRequest,
+    RegisteredCase, RelatedCase, RevealRequest, Routing,
 };
 
 use crate::{App, AppError, Result, Viewer};

@@ -150,7 +150,7 @@ impl T {
     }
 
     fn render(&self, message: &Message) -> String {
-        let Some(texts) = MESSAGES.get(message.key) else { return message.key.to_owned() };
+        let Some(texts) = MESSAGES.get(message.key.as_ref()) else { return message.key.clone().into_owned() };
         let template = match self.lang {
             UiLang::Hans => texts[0],
             UiLang::Hant => texts[1],

@@ -459,7 +459,7 @@ mod tests {
             for &status in AgreementStatus::ALL.iter().filter(|&&s| s != step.requires()) {
                 let refusal = step.check(status).unwrap_err();
                 assert_eq!(refusal.code, format!("not_{}", step.requires().as_str()), "{step:?} in {status}");
-                assert!(crate::i18n::message_parameters(refusal.message.key).is_some());
+                assert!(crate::i18n::message_parameters(&refusal.message.key).is_some());
             }
         }
         assert_eq!(AgreementStep::SendForSigning.leads_to(), AgreementStatus::Signing);

@@ -43,6 +43,19 @@ pub enum RegionLevel {
     Community,
 }
 
+impl RegionLevel {
+    /// The code, as serialised (`district`): `level.district` in `i18n/codes.tsv`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RegionLevel::Province => "province",
+            RegionLevel::City => "city",
+            RegionLevel::District => "district",
+            RegionLevel::Street => "street",
+            RegionLevel::Community => "community",
+        }
+    }
+}
+
 impl RegionCode {
     pub fn parse(input: &str) -> Result<Self, RegionCodeError> {
         let code = input.trim();
@@ -247,6 +260,14 @@ impl Scope {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn levels_read_as_their_serialised_codes() {
+        use RegionLevel::*;
+        for level in [Province, City, District, Street, Community] {
+            assert_eq!(serde_json::json!(level), level.as_str());
+        }
+    }
 
     fn code(s: &str) -> RegionCode {
         RegionCode::parse(s).unwrap()

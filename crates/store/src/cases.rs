@@ -7,7 +7,7 @@ use domain::identity::mask_middle;
 use domain::msg;
 use domain::org::{RegionCode, RegionLevel};
 use domain::stats::Counts;
-use domain::validation::FieldError;
+use domain::validation::{FieldError, Message};
 use domain::workflow::{self, Actor, CaseState, Command, HopChange, Satisfaction};
 use serde_json::json;
 
@@ -39,12 +39,12 @@ pub struct CaseView {
     /// What the classifier suggested, and why, even when the client chose the category.
     pub category_suggestion: Option<crate::triage::CategorySuggestion>,
     pub risk: Risk,
-    pub risk_reasons: Vec<String>,
+    pub risk_reasons: Vec<Message>,
     pub routing: Routing,
     /// The level handling the case now (it rises with each escalation).
     pub level: RegionLevel,
     /// An emergency in progress at intake: the instruction to call 110/120 that was given.
-    pub emergency: Option<String>,
+    pub emergency: Option<Message>,
     pub lead_unit_id: Option<i64>,
     pub assist_unit_ids: Vec<i64>,
     pub title: Option<String>,
@@ -792,7 +792,7 @@ impl Store {
             }),
             level: row.level(),
             category_suggestion: row.category_suggestion.as_deref().and_then(|s| serde_json::from_str(s).ok()),
-            emergency: row.emergency.clone(),
+            emergency: row.emergency.as_deref().map(Message::from_stored),
             lead_unit_id: row.lead_unit_id,
             assist_unit_ids: assists.into_iter().map(|(u,)| u).collect(),
             title: row.title.clone(),

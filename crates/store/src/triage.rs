@@ -10,6 +10,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use domain::case::{Category, NewCase, PartyKind, PartyRole};
 use domain::msg;
 use domain::org::RegionCode;
+use domain::validation::{Arg, Message};
 use serde::{Deserialize, Serialize};
 use triage::TriageRules;
 use triage::address::{self, GridShape, LocalRegion, ParsedAddress};
@@ -60,16 +61,16 @@ pub struct Triage {
     /// The address as parsed, when one was given.
     pub address: Option<ParsedAddress>,
     /// How the place was found.
-    pub place_reason: String,
+    pub place_reason: Message,
     pub category: Category,
     /// client | suggested
     pub category_source: String,
     pub suggestion: CategorySuggestion,
     pub risk: domain::case::Risk,
-    pub risk_reasons: Vec<String>,
+    pub risk_reasons: Vec<Message>,
     pub refer_to_police: bool,
     /// Call 110/120 now: the instruction, recorded on the case.
-    pub emergency: Option<String>,
+    pub emergency: Option<Message>,
     pub route: Route,
 }
 
@@ -322,7 +323,11 @@ impl Store {
         let names: Vec<UnitName<'_>> = context.names.iter().map(|(id, name)| UnitName { unit_id: *id, name }).collect();
         let mut route = routing::suggest(&route_facts, &rules.levels, &context.catalogue, &context.centres, &names);
         if category_source == "suggested" && !suggestion.words.is_empty() {
-            route.reasons.push(format!("类型建议（{}）依据：{}", category.as_str(), suggestion.words.join("、")));
+            route.reasons.push(msg!(
+                "route.category_suggested",
+                category = Arg::code("category", category.as_str()),
+                words = suggestion.words.join("、"),
+            ));
         }
         Ok(Triage {
             region,
@@ -347,25 +352,26 @@ impl Store {
         new: &NewCase,
         registering_region: &RegionCode,
         context: &TriageContext,
-    ) -> Result<(RegionCode, Option<i64>, Option<ParsedAddress>, String)> {
+    ) -> Result<(RegionCode, Option<i64>, Option<ParsedAddress>, Message)> {
         let parsed = new.address.as_deref().map(|a| address::parse(a, &context.home, &context.local));
         if new.region_code.is_some() || new.grid_id.is_some() {
             let (region, grid) = self.case_place(new, registering_region).await?;
-            return Ok((region, grid, parsed, "登记时指定的行政区划或网格".to_owned()));
+            return Ok((region, grid, parsed, msg!("place.given")));
         }
         if let Some((lng, lat)) = new.point
             && let Some(grid) = address::grid_at(lng, lat, &context.grids)
             && let Ok(region) = RegionCode::parse(&grid.community_code)
         {
-            return Ok((region, Some(grid.id), parsed, format!("坐标 ({lng:.5}, {lat:.5}) 位于网格 {}", grid.id)));
+            let (lng, lat) = (format!("{lng:.5}"), format!("{lat:.5}"));
+            return Ok((region, Some(grid.id), parsed, msg!("place.grid_point", lng = lng, lat = lat, grid = grid.id)));
         }
         if let Some(p) = &parsed
             && let Some(code) = p.region_code.as_deref().and_then(|c| RegionCode::parse(c).ok())
             && context.local.iter().any(|r| r.code == code.as_str())
         {
-            return Ok((code, None, parsed.clone(), format!("地址解析：{}", p.matched.join(" › "))));
+            return Ok((code, None, parsed.clone(), msg!("place.address", matched = p.matched.join(" › "))));
         }
-        Ok((registering_region.clone(), None, parsed, "未能从地址确定属地，按登记单位所在地".to_owned()))
+        Ok((registering_region.clone(), None, parsed, msg!("place.registering_unit")))
     }
 
     /// Earlier cases of the same person and against the same respondent within the windows.

@@ -4,6 +4,7 @@
 use chrono::NaiveDate;
 use domain::case::{Category, Risk};
 use domain::msg;
+use domain::validation::Message;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -157,15 +158,16 @@ pub struct RiskFacts<'a> {
     pub today: NaiveDate,
 }
 
-/// The colour, each reason, and what to do now.
+/// The colour, each reason, and what to do now: messages of the catalogue (`risk.reason.*`,
+/// `emergency.*`), rendered in the reader's language.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RiskAssessment {
     pub risk: Risk,
-    pub reasons: Vec<String>,
+    pub reasons: Vec<Message>,
     /// Violence words: suggest referring to the police (People's Mediation Law art. 25).
     pub refer_to_police: bool,
     /// An emergency in progress: the instruction to give now.
-    pub emergency: Option<String>,
+    pub emergency: Option<Message>,
 }
 
 fn rank(risk: Risk) -> u8 {
@@ -181,7 +183,7 @@ fn rank(risk: Risk) -> u8 {
 pub fn assess(facts: &RiskFacts<'_>, rules: &RiskRules) -> RiskAssessment {
     let mut risk = Risk::None;
     let mut reasons = Vec::new();
-    let mut raise = |to: Risk, reason: String| {
+    let mut raise = |to: Risk, reason: Message| {
         if rank(to) > rank(risk) {
             risk = to;
         }
@@ -189,24 +191,22 @@ pub fn assess(facts: &RiskFacts<'_>, rules: &RiskRules) -> RiskAssessment {
     };
     let violence = violence_words(facts.text, rules);
     if !violence.is_empty() {
-        raise(
-            Risk::Red,
-            format!(
-                "事实中出现暴力、报复或自伤言辞“{}”，有民转刑风险，建议同步告知公安机关（人民调解法第二十五条）",
-                violence.join("、")
-            ),
-        );
+        raise(Risk::Red, msg!("risk.reason.violence", words = violence.join("、")));
     }
     if facts.people >= rules.group_red_people {
-        raise(Risk::Red, format!("涉及 {} 人，达到群体性事件预警线（≥{} 人）", facts.people, rules.group_red_people));
+        raise(Risk::Red, msg!("risk.reason.group_red", people = facts.people, threshold = rules.group_red_people));
     } else if facts.people >= rules.group_orange_people {
-        raise(Risk::Orange, format!("涉及 {} 人，属群体性纠纷（≥{} 人）", facts.people, rules.group_orange_people));
+        raise(
+            Risk::Orange,
+            msg!("risk.reason.group_orange", people = facts.people, threshold = rules.group_orange_people),
+        );
     }
     if let Some(amount) = facts.amount_fen {
+        let reason = |threshold: i64| msg!("risk.reason.amount", amount = amount / 100, threshold = threshold / 100);
         if amount >= rules.amount_orange_fen {
-            raise(Risk::Orange, format!("涉及金额 {} 元，达到 {} 元", amount / 100, rules.amount_orange_fen / 100));
+            raise(Risk::Orange, reason(rules.amount_orange_fen));
         } else if amount >= rules.amount_yellow_fen {
-            raise(Risk::Yellow, format!("涉及金额 {} 元，达到 {} 元", amount / 100, rules.amount_yellow_fen / 100));
+            raise(Risk::Yellow, reason(rules.amount_yellow_fen));
         }
     }
     let wages = facts.category == Category::Labor && rules.wage_words.iter().any(|w| facts.text.contains(w.as_str()));
@@ -215,29 +215,23 @@ pub fn assess(facts: &RiskFacts<'_>, rules: &RiskRules) -> RiskAssessment {
             .spring_festival
             .is_some_and(|f| f >= facts.today && (f - facts.today).num_days() <= rules.festival_days);
         if before_festival {
-            raise(Risk::Orange, format!("拖欠劳动报酬（讨薪），距春节不足 {} 天", rules.festival_days));
+            raise(Risk::Orange, msg!("risk.reason.wages_before_festival", days = rules.festival_days));
         } else {
-            raise(Risk::Yellow, "拖欠劳动报酬（讨薪）纠纷".to_owned());
+            raise(Risk::Yellow, msg!("risk.reason.wages"));
         }
     }
     let h = facts.history;
     if h.same_person >= rules.repeat_orange {
-        raise(
-            Risk::Orange,
-            format!("同一当事人 {} 天内已登记 {} 次（重复来访）", rules.repeat_window_days, h.same_person),
-        );
+        raise(Risk::Orange, msg!("risk.reason.repeat_orange", days = rules.repeat_window_days, times = h.same_person));
     } else if h.same_person >= rules.repeat_yellow {
-        raise(Risk::Yellow, format!("同一当事人 {} 天内已登记 {} 次", rules.repeat_window_days, h.same_person));
+        raise(Risk::Yellow, msg!("risk.reason.repeat", days = rules.repeat_window_days, times = h.same_person));
     }
     if h.same_respondent >= rules.cluster_orange {
-        raise(
-            Risk::Orange,
-            format!("同一被申请人 {} 天内已有 {} 件纠纷（集中涉诉）", rules.cluster_window_days, h.same_respondent),
-        );
+        raise(Risk::Orange, msg!("risk.reason.cluster", days = rules.cluster_window_days, cases = h.same_respondent));
     }
     let emergency = emergency(facts.text, rules);
     if let Some(instruction) = &emergency {
-        raise(Risk::Red, format!("紧急情况：{instruction}"));
+        raise(Risk::Red, msg!("risk.reason.emergency", instruction = instruction.clone()));
     }
     RiskAssessment { risk, reasons, refer_to_police: !violence.is_empty() || emergency.is_some(), emergency }
 }
@@ -263,16 +257,17 @@ pub fn violence_words(text: &str, rules: &RiskRules) -> Vec<String> {
 }
 
 /// An emergency in progress, and what to tell the person now.
-pub fn emergency(text: &str, rules: &RiskRules) -> Option<String> {
+pub fn emergency(text: &str, rules: &RiskRules) -> Option<Message> {
     let hit = rules.emergency_words.iter().find(|w| text.contains(w.as_str()))?;
     let medical = ["喝了农药", "流血不止", "已经昏迷"].iter().any(|w| text.contains(w));
-    let number = if medical { "120（急救）和 110（报警）" } else { "110（报警）" };
-    Some(format!("事实描述“{hit}”为正在发生的紧急情况，请立即拨打 {number}，并同步报告综治中心值班领导"))
+    let number = if medical { msg!("emergency.call_120_110") } else { msg!("emergency.call_110") };
+    Some(msg!("emergency.instruction", word = hit, number = number))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use domain::i18n::{T, UiLang};
 
     fn facts(text: &str) -> RiskFacts<'_> {
         RiskFacts {
@@ -286,9 +281,14 @@ mod tests {
         }
     }
 
+    /// The colour and the reasons in Simplified Chinese.
     fn colour(f: &RiskFacts<'_>) -> (Risk, Vec<String>) {
         let a = assess(f, &RiskRules::default());
-        (a.risk, a.reasons)
+        (a.risk, a.reasons.iter().map(|r| T::default().msg(r)).collect())
+    }
+
+    fn emergency_text(text: &str) -> Option<String> {
+        assess(&facts(text), &RiskRules::default()).emergency.map(|e| T::default().msg(&e))
     }
 
     #[test]
@@ -296,7 +296,8 @@ mod tests {
         let a = assess(&facts("对方扬言要同归于尽"), &RiskRules::default());
         assert_eq!(a.risk, Risk::Red);
         assert!(a.refer_to_police);
-        assert!(a.reasons[0].contains("同归于尽") && a.reasons[0].contains("第二十五条"));
+        let reason = T::default().msg(&a.reasons[0]);
+        assert!(reason.contains("同归于尽") && reason.contains("第二十五条"), "{reason}");
     }
 
     #[test]
@@ -336,6 +337,21 @@ mod tests {
     }
 
     #[test]
+    fn reasons_read_in_every_language() {
+        let mut f = facts("讨要工程款");
+        f.people = 6;
+        f.amount_fen = Some(20_000_000);
+        let a = assess(&f, &RiskRules::default());
+        let read = |lang| a.reasons.iter().map(|r| T { lang }.msg(r)).collect::<Vec<_>>();
+        assert_eq!(read(UiLang::Hans), ["涉及 6 人，属群体性纠纷（≥5 人）", "涉及金额 200000 元，达到 100000 元"]);
+        assert_eq!(read(UiLang::Hant)[0], "涉及 6 人，屬群體性糾紛（≥5 人）");
+        assert_eq!(
+            read(UiLang::En),
+            ["6 people involved: a group dispute (≥ 5 people)", "200000 yuan at stake, at least 100000 yuan"]
+        );
+    }
+
+    #[test]
     fn repeat_parties_and_clusters() {
         let mut f = facts("邻里纠纷");
         f.history.same_person = 1;
@@ -351,12 +367,11 @@ mod tests {
 
     #[test]
     fn emergencies_divert_to_110_and_120() {
-        let a = assess(&facts("双方正在打架，有人拿着刀"), &RiskRules::default());
-        assert_eq!(a.risk, Risk::Red);
-        assert!(a.emergency.as_deref().unwrap().contains("110"));
-        let a = assess(&facts("老人喝了农药，家属在争吵"), &RiskRules::default());
-        assert!(a.emergency.as_deref().unwrap().contains("120"));
-        assert_eq!(assess(&facts("上月曾有争吵"), &RiskRules::default()).emergency, None);
+        assert_eq!(assess(&facts("双方正在打架，有人拿着刀"), &RiskRules::default()).risk, Risk::Red);
+        let police = emergency_text("双方正在打架，有人拿着刀").unwrap();
+        assert!(police.contains("请立即拨打 110（报警）") && !police.contains("120"), "{police}");
+        assert!(emergency_text("老人喝了农药，家属在争吵").unwrap().contains("120（急救）和 110（报警）"));
+        assert_eq!(emergency_text("上月曾有争吵"), None);
     }
 
     #[test]

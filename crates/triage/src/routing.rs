@@ -3,7 +3,9 @@
 //! joint handling (联合调处) — with every rule that fired named.
 
 use domain::case::{Category, Risk};
+use domain::msg;
 use domain::org::{RegionCode, RegionLevel};
+use domain::validation::{Arg, Message};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -82,8 +84,9 @@ pub struct RouteFacts<'a> {
     pub cross_jurisdiction: bool,
 }
 
-/// The suggested route.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+/// The suggested route. Kept with the case as JSON; its reasons are messages of the catalogue
+/// (`route.*`), read back from older rows as plain text (see [`Message`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Route {
     /// The lead unit.
     pub unit_id: Option<i64>,
@@ -93,34 +96,24 @@ pub struct Route {
     /// Lead plus assisting units: 联合调处.
     #[serde(default)]
     pub joint: bool,
-    pub reasons: Vec<String>,
+    pub reasons: Vec<Message>,
     #[serde(default)]
     /// The rules that fired: territory, level:amount, level:people, level:risk, level:cross_jurisdiction, sector:lead, sector:assist.
     pub rules: Vec<String>,
-}
-
-fn level_zh(level: RegionLevel) -> &'static str {
-    match level {
-        RegionLevel::Province => "省",
-        RegionLevel::City => "市",
-        RegionLevel::District => "区县",
-        RegionLevel::Street => "街道乡镇",
-        RegionLevel::Community => "社区村",
-    }
 }
 
 /// The level a case belongs at: as low as its place allows, raised by the level rules.
 pub fn level(
     facts: &RouteFacts<'_>,
     rules: &LevelRules,
-    reasons: &mut Vec<String>,
+    reasons: &mut Vec<Message>,
     fired: &mut Vec<String>,
 ) -> RegionLevel {
     let mut level = match facts.region.level() {
         RegionLevel::Province | RegionLevel::City => RegionLevel::City,
         other => other,
     };
-    let mut raise = |to: RegionLevel, rule: &str, why: String| {
+    let mut raise = |to: RegionLevel, rule: &str, why: Message| {
         if to < level {
             level = to;
         }
@@ -132,37 +125,33 @@ pub fn level(
         raise(
             RegionLevel::City,
             "level:amount",
-            format!("分级负责：金额 {} 元 ≥ {} 元，由市级调处", amount / 100, rules.city_amount_fen / 100),
+            msg!("route.level.amount_city", amount = amount / 100, threshold = rules.city_amount_fen / 100),
         );
     } else if amount >= rules.district_amount_fen {
         raise(
             RegionLevel::District,
             "level:amount",
-            format!("分级负责：金额 {} 元 ≥ {} 元，由区县调处", amount / 100, rules.district_amount_fen / 100),
+            msg!("route.level.amount_district", amount = amount / 100, threshold = rules.district_amount_fen / 100),
         );
     }
     if facts.people >= rules.city_people {
         raise(
             RegionLevel::City,
             "level:people",
-            format!("分级负责：涉及 {} 人 ≥ {} 人，由市级调处", facts.people, rules.city_people),
+            msg!("route.level.people_city", people = facts.people, threshold = rules.city_people),
         );
     } else if facts.people >= rules.district_people {
         raise(
             RegionLevel::District,
             "level:people",
-            format!("分级负责：涉及 {} 人 ≥ {} 人，由区县调处", facts.people, rules.district_people),
+            msg!("route.level.people_district", people = facts.people, threshold = rules.district_people),
         );
     }
     if rules.red_to_district && facts.risk == Risk::Red {
-        raise(RegionLevel::District, "level:risk", "分级负责：红色风险，由区县调处".to_owned());
+        raise(RegionLevel::District, "level:risk", msg!("route.level.risk"));
     }
     if facts.cross_jurisdiction {
-        raise(
-            RegionLevel::District,
-            "level:cross_jurisdiction",
-            "分级负责：当事人分属不同区县（跨区域），由区县以上调处".to_owned(),
-        );
+        raise(RegionLevel::District, "level:cross_jurisdiction", msg!("route.level.cross_jurisdiction"));
     }
     level
 }
@@ -192,23 +181,24 @@ pub fn suggest(
     let mut reasons = Vec::new();
     let mut fired = Vec::new();
     let level = level(facts, rules, &mut reasons, &mut fired);
-    let name =
-        |id: i64| names.iter().find(|n| n.unit_id == id).map_or_else(|| format!("单位 {id}"), |n| n.name.to_owned());
+    let name = |id: i64| -> Arg {
+        names.iter().find(|n| n.unit_id == id).map_or_else(|| msg!("route.unit", id = id).into(), |n| n.name.into())
+    };
     let territory = territorial_centre(facts.region, level, centres);
     match territory {
         Some(centre) => {
             fired.insert(0, "territory".to_owned());
             reasons.insert(
                 0,
-                format!(
-                    "属地管理：纠纷发生地 {} 属 {}（{}级）",
-                    facts.region,
-                    centre.name,
-                    level_zh(centre.region.level())
+                msg!(
+                    "route.territory",
+                    region = facts.region.as_str(),
+                    centre = &centre.name,
+                    level = Arg::code("level", centre.region.level().as_str()),
                 ),
             );
         }
-        None => reasons.insert(0, "属地管理：本部署中没有该地的综治中心，请人工指定".to_owned()),
+        None => reasons.insert(0, msg!("route.territory_missing")),
     }
     let applies = |e: &&CatalogueEntry| {
         e.category == facts.category && e.region_prefix.as_deref().is_none_or(|p| facts.region.as_str().starts_with(p))
@@ -219,14 +209,14 @@ pub fn suggest(
     let lead = match (sector_lead, territory) {
         (Some(entry), territory) => {
             fired.push("sector:lead".to_owned());
-            reasons.push(format!(
-                "条块结合：{}类纠纷由专业调解组织 {} 牵头",
-                facts.category.as_str(),
-                name(entry.unit_id)
+            reasons.push(msg!(
+                "route.sector_lead",
+                category = Arg::code("category", facts.category.as_str()),
+                unit = name(entry.unit_id),
             ));
             if let Some(centre) = territory {
                 assists.push(centre.unit_id);
-                reasons.push(format!("属地 {} 协同配合", centre.name));
+                reasons.push(msg!("route.territory_assists", centre = &centre.name));
             }
             Some(entry.unit_id)
         }
@@ -237,19 +227,13 @@ pub fn suggest(
         if Some(entry.unit_id) != lead && !assists.contains(&entry.unit_id) {
             assists.push(entry.unit_id);
             fired.push("sector:assist".to_owned());
-            reasons.push(format!(
-                "条块结合：{} 协办（{}）",
-                name(entry.unit_id),
-                entry.note.clone().unwrap_or_else(|| facts.category.as_str().to_owned())
-            ));
+            let note = entry.note.as_deref().map_or_else(|| Arg::code("category", facts.category.as_str()), Arg::from);
+            reasons.push(msg!("route.sector_assist", unit = name(entry.unit_id), note = note));
         }
     }
     if !assists.is_empty() {
-        reasons.push(format!(
-            "联合调处：牵头单位 {}，协办单位 {} 个",
-            lead.map(name).unwrap_or_default(),
-            assists.len()
-        ));
+        let lead = lead.map_or_else(|| Arg::from(""), name);
+        reasons.push(msg!("route.joint", lead = lead, assists = assists.len()));
     }
     Route { unit_id: lead, level, joint: !assists.is_empty(), assist_unit_ids: assists, reasons, rules: fired }
 }
@@ -257,6 +241,7 @@ pub fn suggest(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use domain::i18n::{T, UiLang};
 
     fn code(s: &str) -> RegionCode {
         RegionCode::parse(s).unwrap()
@@ -311,7 +296,12 @@ mod tests {
         let r = suggest(&facts(&region, Category::Neighbor), &LevelRules::default(), &catalogue(), &centres(), &[]);
         assert_eq!((r.unit_id, r.level, r.joint), (Some(4), RegionLevel::Community, false));
         assert_eq!(r.rules, ["territory"]);
-        assert!(r.reasons[0].contains("属地管理"));
+        assert_eq!(
+            T::default().msg(&r.reasons[0]),
+            "属地管理：纠纷发生地 620102002001 属 中山林社区综治中心（村社区级）"
+        );
+        let english = T { lang: UiLang::En }.msg(&r.reasons[0]);
+        assert!(english.starts_with("Territorial management"), "{english}");
     }
 
     #[test]
@@ -340,7 +330,11 @@ mod tests {
         let names = [UnitName { unit_id: LABOUR, name: "城关区劳动人事争议调解中心" }];
         let r = suggest(&facts(&region, Category::Labor), &LevelRules::default(), &catalogue(), &centres(), &names);
         assert_eq!((r.unit_id, r.assist_unit_ids.clone(), r.joint), (Some(LABOUR), vec![4], true));
-        assert!(r.reasons.iter().any(|x| x.contains("城关区劳动人事争议调解中心 牵头")), "{:?}", r.reasons);
+        let reasons: Vec<String> = r.reasons.iter().map(|m| T::default().msg(m)).collect();
+        assert!(
+            reasons.contains(&"条块结合：劳动争议类纠纷由专业调解组织 城关区劳动人事争议调解中心 牵头".to_owned()),
+            "{reasons:?}"
+        );
         let r =
             suggest(&facts(&region, Category::MarriageFamily), &LevelRules::default(), &catalogue(), &centres(), &[]);
         assert_eq!((r.unit_id, r.assist_unit_ids.clone()), (Some(4), vec![WOMEN]));

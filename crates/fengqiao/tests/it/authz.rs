@@ -11,7 +11,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::on_both_backends;
-use crate::support::{TestApp, id_number, registration};
+use crate::support::{TestApp, browser, id_number, registration, ui_session};
 
 on_both_backends!(every_role_gets_what_the_policy_grants_through_the_api_and_the_ui);
 
@@ -47,31 +47,6 @@ fn granted_status(permission: Permission) -> StatusCode {
         Permission::NoticeIssue | Permission::TriageExampleAdd => StatusCode::CREATED,
         _ => StatusCode::OK,
     }
-}
-
-/// A client that shows redirects instead of following them.
-fn browser() -> reqwest::Client {
-    reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap()
-}
-
-async fn ui_session(app: &TestApp, username: &str) -> String {
-    let form = format!("username={username}&password=fengqiao-demo&_csrf=t0k3n&next=%2Fworkbench");
-    let response = browser()
-        .post(format!("{}/login", app.base))
-        .header("cookie", "fq_login=t0k3n")
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(form)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::SEE_OTHER, "{username} signs in to the UI");
-    response
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|c| c.to_str().ok()?.strip_prefix("fq_session=")?.split(';').next().map(str::to_owned))
-        .next()
-        .expect("a session cookie")
 }
 
 async fn ui_get(app: &TestApp, session: &str, path: &str) -> (StatusCode, String) {

@@ -261,6 +261,32 @@ pub fn id_number(area: &str, birth: &str, seq: u32) -> String {
     format!("{body}{}", domain::identity::id_check_character(&body))
 }
 
+/// A client that shows redirects instead of following them.
+pub fn browser() -> reqwest::Client {
+    reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap()
+}
+
+/// Signs in to the UI: the session cookie's value.
+pub async fn ui_session(app: &TestApp, username: &str) -> String {
+    let form = format!("username={username}&password=fengqiao-demo&_csrf=t0k3n&next=%2Fworkbench");
+    let response = browser()
+        .post(format!("{}/login", app.base))
+        .header("cookie", "fq_login=t0k3n")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::SEE_OTHER, "{username} signs in to the UI");
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|c| c.to_str().ok()?.strip_prefix("fq_session=")?.split(';').next().map(str::to_owned))
+        .next()
+        .expect("a session cookie")
+}
+
 /// A complete, valid registration in Zhangye Road street (street A1, district A).
 pub fn registration(id_number: &str, phone: &str) -> Value {
     json!({

@@ -1,17 +1,19 @@
 //! Triage on the real database: repeat parties and respondent clusters, places from addresses
-//! and points, routes with their rules, overrides, emergencies, and the rules as data.
+//! and points, routes with their rules, overrides, emergencies, the rules as data, and the
+//! reasons in the reader's language (older rows' prose still read).
 
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::on_both_backends;
-use crate::support::{TestApp, id_number, registration};
+use crate::support::{TestApp, browser, id_number, registration, ui_session};
 
 on_both_backends!(
     repeat_parties_and_respondent_clusters_raise_the_colour,
     places_come_from_addresses_and_points,
     routes_name_their_rules_and_overrides_are_kept,
     emergencies_are_diverted_and_rules_are_data,
+    reasons_are_read_in_the_readers_language,
 );
 
 fn neighbour_case(id: &str, phone: &str) -> Value {
@@ -59,7 +61,7 @@ async fn places_come_from_addresses_and_points(app: TestApp) {
     let case = app.register(&intake, body).await;
     assert_eq!(case["location"]["region_code"], "620103001002", "parsed down to the community");
     let (_, events) = app.get(&format!("/api/v1/cases/{}/events", case["id"]), &app.login("city").await).await;
-    assert!(events[0]["data"]["place"].as_str().unwrap().contains("地址解析"), "{}", events[0]["data"]);
+    assert_eq!(events[0]["data"]["place"]["key"], "place.address", "{}", events[0]["data"]);
 
     // A point inside a grid's polygon places the case in that grid.
     let grid = app.store.grids().await.unwrap().into_iter().find(|g| g.community_code == "620102002002").unwrap();
@@ -179,7 +181,8 @@ async fn emergencies_are_diverted_and_rules_are_data(app: TestApp) {
     assert_eq!(case["risk"], "red");
     assert!(case["emergency"].as_str().unwrap().contains("110"), "{}", case["emergency"]);
     let (_, events) = app.get(&format!("/api/v1/cases/{}/events", case["id"]), &intake).await;
-    assert!(events[0]["data"]["emergency"].as_str().unwrap().contains("110"));
+    // The history keeps the instruction as a message of the catalogue.
+    assert_eq!(events[0]["data"]["emergency"]["key"], "emergency.instruction", "{}", events[0]["data"]);
     // Negation does not trip the rule.
     let mut body = neighbour_case(&id_number("620102", "19700101", 9), "13900000016");
     body["description"] = json!("双方因停车位发生口角，但没有动手，要求调解。");
@@ -233,4 +236,103 @@ async fn emergencies_are_diverted_and_rules_are_data(app: TestApp) {
     assert_eq!(status, StatusCode::CREATED);
     let (status, error) = app.post("/api/v1/triage/examples", &admin, json!({"category": "bees", "text": "x"})).await;
     assert_eq!((status, error["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("category")));
+}
+
+/// A case as read with `Accept-Language: lang`.
+async fn case_in(app: &TestApp, token: &str, id: &Value, lang: &str) -> Value {
+    let response = app
+        .client
+        .get(format!("{}/api/v1/cases/{id}", app.base))
+        .bearer_auth(token)
+        .header("Accept-Language", lang)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    response.json().await.unwrap()
+}
+
+fn texts(reasons: &Value) -> Vec<&str> {
+    reasons.as_array().unwrap().iter().map(|r| r.as_str().unwrap()).collect()
+}
+
+fn has_cjk(text: &str) -> bool {
+    text.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))
+}
+
+async fn reasons_are_read_in_the_readers_language(app: TestApp) {
+    let intake = app.login("intake").await;
+    // 40 people: a mass incident (red), which the district handles.
+    let mut body = neighbour_case(&id_number("620102", "19700101", 20), "13900000020");
+    body["category"] = json!("contract");
+    body["people_count"] = json!(40);
+    let case = app.register(&intake, body).await;
+    assert_eq!(texts(&case["risk_reasons"]), ["涉及 40 人，达到群体性事件预警线（≥30 人）"]);
+    assert!(
+        texts(&case["routing"]["reasons"]).contains(&"分级负责：涉及 40 人 ≥ 30 人，由区县调处"),
+        "{}",
+        case["routing"]
+    );
+
+    let english = case_in(&app, &intake, &case["id"], "en-US,en;q=0.9").await;
+    assert_eq!(
+        texts(&english["risk_reasons"]),
+        ["40 people involved: at the alert line for a mass incident (≥ 30 people)"]
+    );
+    let route = texts(&english["routing"]["reasons"]);
+    assert!(route[0].starts_with("Territorial management: "), "{route:?}");
+    let levels: Vec<&str> = route.iter().copied().filter(|r| r.starts_with("Level of handling")).collect();
+    assert_eq!(levels.len(), 2, "people and red risk: {route:?}");
+    assert!(levels.iter().all(|r| !has_cjk(r)), "{levels:?}");
+    assert!(levels.contains(&"Level of handling: 40 people involved ≥ 30, handled by the district"), "{levels:?}");
+
+    let traditional = case_in(&app, &intake, &case["id"], "zh-TW").await;
+    assert_eq!(texts(&traditional["risk_reasons"]), ["涉及 40 人，達到群體性事件預警線（≥30 人）"]);
+    assert!(texts(&traditional["routing"]["reasons"]).contains(&"分級負責：涉及 40 人 ≥ 30 人，由區縣調處"));
+
+    // The UI shows them in the language chosen, the history's messages included.
+    let session = ui_session(&app, "intake").await;
+    let page = browser()
+        .get(format!("{}/cases/{}", app.base, case["id"]))
+        .header("cookie", format!("fq_session={session}; fq_lang=en"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("40 people involved: at the alert line for a mass incident"), "{page}");
+    assert!(page.contains("Level of handling: 40 people involved"), "{page}");
+    assert!(!page.contains("place.") && !page.contains("risk.reason"), "no key shown as it is: {page}");
+
+    // The preview speaks the same language.
+    let mut draft = neighbour_case(&id_number("620102", "19700101", 21), "13900000021");
+    draft["people_count"] = json!(6);
+    let response = app
+        .client
+        .post(format!("{}/api/v1/triage/preview", app.base))
+        .bearer_auth(&intake)
+        .header("Accept-Language", "en")
+        .json(&draft)
+        .send()
+        .await
+        .unwrap();
+    let preview: Value = response.json().await.unwrap();
+    assert_eq!(texts(&preview["risk_reasons"]), ["6 people involved: a group dispute (≥ 5 people)"]);
+    assert!(!has_cjk(preview["place_reason"].as_str().unwrap()), "{}", preview["place_reason"]);
+
+    // A row written before reasons were messages holds prose: it reads as it is, in every language.
+    let id = case["id"].as_i64().unwrap();
+    app.sql(&format!(
+        r#"UPDATE cases SET risk_reasons = '["涉及 40 人，达到群体性事件预警线"]',
+           routing = '{{"unit_id": null, "level": "district", "reasons": ["属地：由登记单位所在层级（区县）受理"]}}',
+           emergency = '事实描述“持刀”为正在发生的紧急情况，请立即拨打 110（报警）' WHERE id = {id}"#
+    ))
+    .await;
+    for lang in ["en", "zh-TW", "zh-CN"] {
+        let old = case_in(&app, &intake, &case["id"], lang).await;
+        assert_eq!(texts(&old["risk_reasons"]), ["涉及 40 人，达到群体性事件预警线"], "{lang}");
+        assert_eq!(texts(&old["routing"]["reasons"]), ["属地：由登记单位所在层级（区县）受理"], "{lang}");
+        assert_eq!(old["emergency"], "事实描述“持刀”为正在发生的紧急情况，请立即拨打 110（报警）", "{lang}");
+    }
 }

@@ -15,6 +15,7 @@ use domain::case_number::CaseNumberFormat;
 use domain::history::{EventFields, GENESIS, event_hash};
 use domain::org::RegionLevel;
 use domain::stats::Counts;
+use domain::validation::Message;
 use domain::workflow::Satisfaction;
 use serde_json::json;
 
@@ -39,9 +40,10 @@ pub struct CaseRecord {
     pub category_source: String,
     pub category_suggestion: Option<serde_json::Value>,
     pub risk: Risk,
-    pub risk_reasons: Vec<String>,
-    /// The 110/120 instruction given at intake, if any.
-    pub emergency: Option<String>,
+    /// Kept as a JSON array of messages.
+    pub risk_reasons: Vec<Message>,
+    /// The 110/120 instruction given at intake, if any: kept as the message's JSON.
+    pub emergency: Option<Message>,
     pub title: Option<String>,
     pub description: String,
     pub amount_fen: Option<i64>,
@@ -138,7 +140,7 @@ fn case_values(case: &CaseRecord, deadlines: &DeadlineColumns, updated_at: i64, 
         case.category_suggestion.as_ref().map(|s| s.to_string()),
         case.risk.as_str(),
         json!(case.risk_reasons).to_string(),
-        case.emergency.clone(),
+        case.emergency.as_ref().map(Message::to_stored),
         case.title.clone(),
         case.description.clone(),
         case.amount_fen,

@@ -9,11 +9,13 @@ use domain::case::{Category, Outcome, Risk, Status};
 use domain::clocks::{ClockKind, ClockState};
 use domain::mediation::{AgreementContent, AgreementForm, AgreementStatus};
 use domain::org::{RegionCode, RegionLevel, Role};
+use domain::validation::Message;
 use domain::workflow::Action;
 use serde::{Deserialize, Serialize};
 use triage::address::ParsedAddress;
-use triage::routing::Route;
 use utoipa::ToSchema;
+
+use crate::error::localise;
 
 /// A time as the API shows it: RFC 3339 in China time, to the second
 /// (`2026-11-23T17:05:00+08:00`).
@@ -39,6 +41,15 @@ impl IntoApi for NaiveDate {
     type Api = String;
     fn into_api(self) -> String {
         self.to_string()
+    }
+}
+
+/// A message of the catalogue (a triage reason) as text in the request's language
+/// (`Accept-Language`).
+impl IntoApi for Message {
+    type Api = String;
+    fn into_api(self) -> String {
+        localise(&self)
     }
 }
 
@@ -98,12 +109,12 @@ dto! {
         /// What the classifier suggested, and why, even when the client chose the category.
         pub category_suggestion: Option<CategorySuggestion> = into_api,
         pub risk: Risk,
-        pub risk_reasons: Vec<String>,
-        pub routing: Route,
+        pub risk_reasons: Vec<String> = into_api,
+        pub routing: Route = into_api,
         /// The level handling the case now (it rises with each escalation).
         pub level: RegionLevel,
         /// An emergency in progress at intake: the instruction to call 110/120 that was given.
-        pub emergency: Option<String>,
+        pub emergency: Option<String> = into_api,
         pub lead_unit_id: Option<i64>,
         pub assist_unit_ids: Vec<i64>,
         pub title: Option<String>,
@@ -230,17 +241,33 @@ dto! {
         /// The address as parsed, when one was given.
         pub address: Option<ParsedAddress>,
         /// How the place was found.
-        pub place_reason: String,
+        pub place_reason: String = into_api,
         pub category: Category,
         /// client | suggested
         pub category_source: String,
         pub suggestion: CategorySuggestion = into_api,
         pub risk: Risk,
-        pub risk_reasons: Vec<String>,
+        pub risk_reasons: Vec<String> = into_api,
         pub refer_to_police: bool,
         /// Call 110/120 now: the instruction, recorded on the case.
-        pub emergency: Option<String>,
-        pub route: Route,
+        pub emergency: Option<String> = into_api,
+        pub route: Route = into_api,
+    }
+
+    /// The suggested route.
+    pub struct Route from app::cases::Routing {
+        /// The lead unit.
+        pub unit_id: Option<i64>,
+        pub level: RegionLevel,
+        #[serde(default)]
+        pub assist_unit_ids: Vec<i64>,
+        /// Lead plus assisting units: 联合调处.
+        #[serde(default)]
+        pub joint: bool,
+        pub reasons: Vec<String> = into_api,
+        #[serde(default)]
+        /// The rules that fired: territory, level:amount, level:people, level:risk, level:cross_jurisdiction, sector:lead, sector:assist.
+        pub rules: Vec<String>,
     }
 }
 

@@ -19,6 +19,7 @@ use domain::clocks::ClockState;
 use domain::mediation::AgreementStatus;
 use domain::mediation::MediatorCandidate;
 use domain::org::RegionCode;
+use domain::validation::Message;
 use domain::workflow::{Action, ActionRequest};
 use serde::Deserialize;
 
@@ -486,6 +487,13 @@ fn timeline_entry(t: T, e: &EventView, units: &UnitNames) -> TimelineEntry {
                 (_, serde_json::Value::Bool(b)) => t.s(if *b { "是" } else { "否" }).into_owned(),
                 // What the case page shows in full (parties, the route) is not repeated here.
                 ("parties" | "routing" | "risk_reasons", _) => continue,
+                // A message of the catalogue (how the place was found, the emergency instruction).
+                (_, serde_json::Value::Object(fields)) if fields.contains_key("key") => {
+                    match serde_json::from_value::<Message>(value.clone()) {
+                        Ok(message) => t.msg(&message),
+                        Err(_) => value.to_string(),
+                    }
+                }
                 (_, serde_json::Value::Object(fields)) => fields
                     .iter()
                     .map(|(k, v)| format!("{k} {}", v.as_str().map_or_else(|| v.to_string(), str::to_owned)))
