@@ -1,45 +1,18 @@
 //! Deadlines and the supervision ladder: each case's clocks, the notices (提醒函, 预警单,
 //! 督办令) with their acknowledgements and replies, and the sweep that issues them.
 
-use chrono::{DateTime, Utc};
 use domain::authz::{self, Permission, Resource};
-use domain::clocks::{ClockKind, ClockState, NoticeKind};
-use domain::i18n::{T, UiLang};
+pub use domain::clocks::Deadline;
+use domain::clocks::NoticeKind;
 pub use store::supervision::{NoticeCount, NoticeFilter, NoticeView, SweepReport};
 
 use crate::{App, Result, Viewer};
 
-/// One clock of a case, its explanation in the reader's language.
-#[derive(Debug, Clone)]
-pub struct DeadlineView {
-    /// respond | dispatch | conclude | follow_up
-    pub clock: ClockKind,
-    pub started_at: Option<DateTime<Utc>>,
-    pub due_at: Option<DateTime<Utc>>,
-    pub stopped_at: Option<DateTime<Utc>>,
-    pub state: ClockState,
-    /// Computed across a year with no official calendar loaded.
-    pub provisional: bool,
-    /// Why this date: "5 个工作日，自 2026-09-30 起算（当日不计）；10-01…10-07 国庆节放假；10-10 调休上班".
-    pub explanation: String,
-}
-
 impl App {
-    /// The case's clocks with their due times and how each was reckoned, in `lang`.
-    pub async fn case_deadlines(&self, viewer: &Viewer, case_id: i64, lang: UiLang) -> Result<Vec<DeadlineView>> {
-        let deadlines = self.store.case_deadlines(viewer, case_id, self.now()).await?;
-        Ok(deadlines
-            .into_iter()
-            .map(|d| DeadlineView {
-                clock: d.clock,
-                started_at: d.started_at,
-                due_at: d.due_at,
-                stopped_at: d.stopped_at,
-                state: d.state,
-                provisional: d.provisional,
-                explanation: T { lang }.msg(&d.explanation),
-            })
-            .collect())
+    /// The case's clocks with their due times and how each was reckoned (a message, for the
+    /// reader's language).
+    pub async fn case_deadlines(&self, viewer: &Viewer, case_id: i64) -> Result<Vec<Deadline>> {
+        Ok(self.store.case_deadlines(viewer, case_id, self.now()).await?)
     }
 
     pub async fn notices(&self, viewer: &Viewer, filter: &NoticeFilter) -> Result<Vec<NoticeView>> {

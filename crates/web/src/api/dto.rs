@@ -325,7 +325,7 @@ dto! {
 // Supervision.
 dto! {
     /// One clock as the API explains it.
-    pub struct DeadlineView from app::supervision::DeadlineView {
+    pub struct DeadlineView from app::supervision::Deadline {
         /// respond | dispatch | conclude | follow_up
         pub clock: ClockKind,
         pub started_at: Option<String> = into_api,
@@ -335,7 +335,7 @@ dto! {
         /// Computed across a year with no official calendar loaded.
         pub provisional: bool,
         /// Why this date: "5 个工作日，自 2026-09-30 起算（当日不计）；10-01…10-07 国庆节放假；10-10 调休上班".
-        pub explanation: String,
+        pub explanation: String = into_api,
     }
 
     /// A notice of the supervision ladder.

@@ -12,7 +12,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::dto::{CaseList, DeadlineView, IntoApi, NoticeCount, NoticeView, SweepReport};
 use crate::AppState;
-use crate::error::{ApiError, ErrorBody, current_lang};
+use crate::error::{ApiError, ErrorBody};
 use crate::extract::{Auth, JsonBody, Permitted, gate, path_id};
 
 /// The four clocks of a case, each with "why this date".
@@ -23,7 +23,7 @@ pub async fn deadlines(
     Auth(viewer): Auth,
     Path(case): Path<String>,
 ) -> Result<Json<Vec<DeadlineView>>, ApiError> {
-    Ok(Json(state.app.case_deadlines(&viewer, path_id(&case, "case")?, current_lang()).await?.into_api()))
+    Ok(Json(state.app.case_deadlines(&viewer, path_id(&case, "case")?).await?.into_api()))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

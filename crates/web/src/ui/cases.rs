@@ -7,7 +7,7 @@ use app::cases::{CaseFilter, CaseListRow, CaseView, EventView, RevealRequest};
 use app::mediation::{AgreementView, EvidenceView};
 use app::org::UnitView;
 use app::sessions::{CaseMediator, SessionView};
-use app::supervision::{DeadlineView, NoticeFilter, NoticeView};
+use app::supervision::{Deadline, NoticeFilter, NoticeView};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -239,7 +239,7 @@ struct CasePage {
     suggested_unit: String,
     parties: Vec<PartyLine>,
     timeline: Vec<TimelineEntry>,
-    deadlines: Vec<DeadlineView>,
+    deadlines: Vec<Deadline>,
     notices: Vec<NoticeView>,
     may_reveal: bool,
     /// Units a case may be dispatched or transferred to.
@@ -265,7 +265,7 @@ struct CasePage {
 }
 
 impl CasePage {
-    fn deadline_class(&self, d: &DeadlineView) -> &'static str {
+    fn deadline_class(&self, d: &Deadline) -> &'static str {
         match d.state {
             ClockState::Overdue | ClockState::Missed => "overdue",
             ClockState::Met => "stopped",
@@ -308,7 +308,7 @@ impl CasePage {
         self.case.routing.assist_unit_ids.contains(unit)
     }
 
-    fn clock_label(&self, d: &DeadlineView) -> String {
+    fn clock_label(&self, d: &Deadline) -> String {
         self.page.t.code("clock", d.clock.as_str())
     }
 }
@@ -388,7 +388,7 @@ async fn show(
     let now = state.now();
     let case = state.app.case_get(&session.viewer, id, reveal).await?;
     let events = state.app.case_events(&session.viewer, id).await?;
-    let deadlines = state.app.case_deadlines(&session.viewer, id, t.lang).await?;
+    let deadlines = state.app.case_deadlines(&session.viewer, id).await?;
     let notices =
         state.app.notices(&session.viewer, &NoticeFilter { case_id: Some(id), ..NoticeFilter::default() }).await?;
     let units_all = state.app.units().await?;
