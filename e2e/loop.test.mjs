@@ -44,6 +44,7 @@ async function status(page) {
 
 test("a dispute goes round the whole loop in the UI", async () => {
   const streetA = (await apiLogin(server, "street_a")).user.unit_id;
+  const streetB = (await apiLogin(server, "street_b")).user.unit_id;
 
   // Register at the window: an error appears beside its field as it is typed, and the
   // server refuses a bad phone number beside the field too.
@@ -85,6 +86,11 @@ test("a dispute goes round the whole loop in the UI", async () => {
   const card = page.locator(`article[data-case="${number}"]`);
   await card.waitFor();
   await screenshot(page, "dispatch");
+  // The board says how many wait, pages them, and offers only units within the district.
+  assert.match(await page.locator("#board-count").innerText(), /\d+ · 1\/\d+/);
+  assert.ok((await page.locator("article.card").count()) <= 20);
+  const offered = await card.locator('select[name="unit_id"] option').evaluateAll((os) => os.map((o) => o.value));
+  assert.ok(offered.includes(String(streetA)) && !offered.includes(String(streetB)), offered.join(","));
   await card.locator('select[name="unit_id"]').selectOption(String(streetA));
   await card.locator('input[name="reason"]').fill("属地街道先行化解");
   await Promise.all([page.waitForLoadState("load"), card.locator("button[type=submit]").click()]);

@@ -137,6 +137,8 @@ pub struct EventView {
 #[derive(Debug, Clone, Default)]
 pub struct CaseFilter {
     pub status: Option<Status>,
+    /// Any of these statuses (when not empty), e.g. the cases awaiting dispatch.
+    pub status_in: Vec<Status>,
     pub category: Option<Category>,
     pub risk: Option<Risk>,
     pub region: Option<RegionCode>,
@@ -858,6 +860,11 @@ impl Store {
     pub async fn case_list(&self, viewer: &Viewer, filter: &CaseFilter, now: DateTime<Utc>) -> Result<CaseList> {
         let mut args = Vec::new();
         let mut conditions = vec![scope_condition(viewer, 1, &mut args)];
+        if !filter.status_in.is_empty() {
+            let statuses: Vec<&str> = filter.status_in.iter().map(|s| s.as_str()).collect();
+            let listed = in_list(&mut args, &statuses);
+            conditions.push(format!("c.status IN ({listed})"));
+        }
         let mut push = |condition: &str, value: Arg, args: &mut Vec<Arg>| {
             args.push(value);
             conditions.push(condition.replace('?', &format!("${}", args.len())));

@@ -119,10 +119,10 @@ const MAX_PARAMS: usize = 30_000;
 
 /// The placeholders of an `IN (…)` list: each value is appended to `args`, and its `$n` returned
 /// in a comma-separated list.
-pub(crate) fn in_list(args: &mut Vec<Arg>, values: &[i64]) -> String {
+pub(crate) fn in_list<T: Clone + Into<Arg>>(args: &mut Vec<Arg>, values: &[T]) -> String {
     let mut placeholders = Vec::with_capacity(values.len());
     for value in values {
-        args.push((*value).into());
+        args.push(value.clone().into());
         placeholders.push(format!("${}", args.len()));
     }
     placeholders.join(", ")

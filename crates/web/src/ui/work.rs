@@ -6,11 +6,12 @@ use app::cases::{CaseFilter, CaseListRow, CaseView};
 use app::org::UnitView;
 use app::supervision::{NoticeFilter, NoticeView};
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use domain::case::{Risk, Status};
-use domain::org::Role;
+use domain::org::{RegionCode, Role};
+use serde::Deserialize;
 
 use super::cases::{CaseLine, UnitNames, case_lines, short_time};
 use super::i18n::T;
@@ -140,16 +141,21 @@ pub async fn workbench(State(state): State<AppState>, session: Session) -> Resul
     Ok(render(StatusCode::OK, &Workbench { page, lists, notices }, shown_flash))
 }
 
-/// A case on the dispatch board, with its suggested route.
 pub struct BoardCase {
     pub case: CaseView,
     pub status_label: String,
     pub risk_label: String,
     pub category_label: String,
     pub suggested: String,
-    /// Came up from a lower level (上报).
-    pub escalated: bool,
+    /// The level the rules suggest, when it is not the level the case is at now.
+    pub suggested_level: Option<String>,
     pub may_dispatch: bool,
+}
+
+/// Units of one kind, for a grouped picker.
+pub struct UnitGroup {
+    pub label: String,
+    pub units: Vec<UnitView>,
 }
 
 #[derive(Template)]
@@ -157,7 +163,11 @@ pub struct BoardCase {
 struct DispatchBoard {
     page: Page,
     cases: Vec<BoardCase>,
-    units: Vec<UnitView>,
+    /// The units the viewer may dispatch to: those within their scope, by kind.
+    groups: Vec<UnitGroup>,
+    total: i64,
+    page_number: i64,
+    pages: i64,
 }
 
 impl DispatchBoard {
@@ -170,37 +180,64 @@ impl DispatchBoard {
     }
 }
 
-/// New and accepted cases awaiting dispatch, each with its suggested route to confirm or
-/// override; escalations from below are marked.
-pub async fn dispatch_board(State(state): State<AppState>, session: Session) -> Result<Response, UiError> {
+/// Cases shown per page of the board.
+const BOARD_PAGE: i64 = 20;
+
+#[derive(Debug, Deserialize)]
+pub struct BoardQuery {
+    page: Option<String>,
+}
+
+/// New and accepted cases awaiting dispatch, newest first, a page at a time with their count,
+/// each with its suggested route to confirm or override.
+pub async fn dispatch_board(
+    State(state): State<AppState>,
+    session: Session,
+    Query(query): Query<BoardQuery>,
+) -> Result<Response, UiError> {
     let t = session.t;
     let viewer = &session.viewer;
-    let mut ids = Vec::new();
-    for status in [Status::Registered, Status::Accepted] {
-        let filter = CaseFilter { status: Some(status), limit: 20, ..CaseFilter::default() };
-        ids.extend(state.app.case_list(viewer, &filter).await?.items.into_iter().map(|r| r.id));
-    }
+    let page_number = query.page.and_then(|p| p.parse::<i64>().ok()).unwrap_or(1).clamp(1, 10_000);
+    let filter = CaseFilter {
+        status_in: vec![Status::Registered, Status::Accepted],
+        limit: BOARD_PAGE,
+        offset: (page_number - 1) * BOARD_PAGE,
+        ..CaseFilter::default()
+    };
+    let list = state.app.case_list(viewer, &filter).await?;
     let units_all = state.app.units().await?;
     let units = UnitNames::new(&units_all);
     let mut cases = Vec::new();
-    for id in ids {
-        let case = state.app.case_get(viewer, id, None).await?;
+    for row in list.items {
+        let case = state.app.case_get(viewer, row.id, None).await?;
         cases.push(BoardCase {
             status_label: t.code("status", case.status.as_str()),
             risk_label: t.code("risk", case.risk.as_str()),
             category_label: t.code("category", case.category.as_str()),
             suggested: units.name(case.routing.unit_id),
-            escalated: case.level != case.routing.level,
+            suggested_level: (case.level != case.routing.level).then(|| t.code("level", case.routing.level.as_str())),
             may_dispatch: case.available_actions.contains(&domain::workflow::Action::Dispatch),
             case,
         });
     }
+    // Within the page, the highest risk first.
     cases.sort_by_key(|c| {
-        (!c.escalated, std::cmp::Reverse(Risk::ALL.iter().position(|r| *r == c.case.risk)), c.case.id)
+        (std::cmp::Reverse(Risk::ALL.iter().position(|r| *r == c.case.risk)), std::cmp::Reverse(c.case.id))
     });
+    let within_scope = |u: &UnitView| RegionCode::parse(&u.region_code).is_ok_and(|r| viewer.scope.covers_region(&r));
+    let mut groups: Vec<UnitGroup> = Vec::new();
+    for unit in units_all.into_iter().filter(within_scope) {
+        let label = t.code("unit_kind", &unit.kind);
+        match groups.iter_mut().find(|g| g.label == label) {
+            Some(group) => group.units.push(unit),
+            None => groups.push(UnitGroup { label, units: vec![unit] }),
+        }
+    }
     let page = Page::new(&state, &session, "分流调度", "/dispatch").await?;
     let shown_flash = page.flash.is_some();
-    Ok(render(StatusCode::OK, &DispatchBoard { page, cases, units: units_all }, shown_flash))
+    let pages = (list.total + BOARD_PAGE - 1) / BOARD_PAGE;
+    let board = DispatchBoard { page, cases, groups, total: list.total, page_number, pages: pages.max(1) };
+    Ok(render(StatusCode::OK, &board, shown_flash))
 }
 
 #[derive(Template)]
