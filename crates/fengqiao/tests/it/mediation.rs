@@ -261,6 +261,24 @@ async fn an_agreement_from_draft_to_confirmation_and_performance(app: TestApp) {
     assert_eq!(agreement["terms"][0]["status"], "performed");
     assert!(agreement["terms"][1]["remedy"].as_str().unwrap().contains("强制执行"));
 
+    // The case page's timeline names what its events hold: labels, names and times, no codes,
+    // ids or raw RFC 3339.
+    let session = crate::support::ui_session(&app, "mediator").await;
+    let page = crate::support::browser()
+        .get(format!("{}/cases/{}", app.base, case["id"]))
+        .header("cookie", format!("fq_session={session}"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for raw in ["情况：performed", "情况：breached", "送达对象：[", "T09:", "+08:00", "类型来源：suggested"]
+    {
+        assert!(!page.contains(raw), "{raw} on the case page");
+    }
+    assert!(page.contains("情况：已履行") && page.contains("送达对象：王建国、李明"), "labels and names");
+
     let output = app.cli(&["audit", "verify"], None);
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stdout));
 }

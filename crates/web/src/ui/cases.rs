@@ -405,7 +405,12 @@ async fn show(
             address: p.address.clone().unwrap_or_default(),
         })
         .collect();
-    let timeline = events.iter().rev().map(|e| timeline_entry(t, e, &units)).collect();
+    let names = TimelineNames {
+        units: &units,
+        users: state.app.users().await?.into_iter().map(|u| (u.id, u.display_name)).collect(),
+        parties: case.parties.iter().map(|p| p.name.clone()).collect(),
+    };
+    let timeline = events.iter().rev().map(|e| timeline_entry(t, e, &names)).collect();
     let viewer = &session.viewer;
     let handling = case.lead_unit_id == Some(viewer.unit_id) || case.assist_unit_ids.contains(&viewer.unit_id);
     let on_this_case =
@@ -463,21 +468,53 @@ async fn show(
     Ok(render(status, &case_page, shown_flash))
 }
 
-fn timeline_entry(t: T, e: &EventView, units: &UnitNames) -> TimelineEntry {
+/// What the timeline names by id: units, users, the case's parties (by their index).
+struct TimelineNames<'a> {
+    units: &'a UnitNames,
+    users: HashMap<i64, String>,
+    parties: Vec<String>,
+}
+
+impl TimelineNames<'_> {
+    fn party(&self, index: &serde_json::Value) -> String {
+        let name = index.as_u64().and_then(|i| self.parties.get(i as usize));
+        name.cloned().unwrap_or_else(|| index.to_string())
+    }
+}
+
+fn timeline_entry(t: T, e: &EventView, names: &TimelineNames) -> TimelineEntry {
+    let units = names.units;
     let mut detail = Vec::new();
     if let Some(map) = e.data.as_object() {
         for (key, value) in map {
             let text = match (key.as_str(), value) {
                 (_, serde_json::Value::Null) => continue,
-                ("unit_id" | "suggested_unit_id", v) => units.name(v.as_i64()),
+                ("unit_id" | "suggested_unit_id" | "court_unit_id", v) => units.name(v.as_i64()),
                 ("assist_unit_ids", serde_json::Value::Array(ids)) if ids.is_empty() => continue,
                 ("assist_unit_ids", serde_json::Value::Array(ids)) => {
                     ids.iter().map(|v| units.name(v.as_i64())).collect::<Vec<_>>().join("、")
                 }
+                ("user_id" | "previous", v) => {
+                    v.as_i64().and_then(|id| names.users.get(&id).cloned()).unwrap_or_else(|| v.to_string())
+                }
+                // Parties by their index: one, or a list.
+                ("party_index", v) => names.party(v),
+                ("served" | "applicants", serde_json::Value::Array(indexes)) => {
+                    indexes.iter().map(|i| names.party(i)).collect::<Vec<_>>().join("、")
+                }
+                // Times as the rest of the page shows them.
+                ("effective_at" | "confirm_by" | "expires_at" | "scheduled_at", serde_json::Value::String(at)) => {
+                    DateTime::parse_from_rfc3339(at)
+                        .map_or_else(|_| at.clone(), |at| short_time(&at.with_timezone(&Utc)))
+                }
+                // A term's performance, not the case's status.
+                ("status", serde_json::Value::String(code)) if e.action == "performance_recorded" => {
+                    t.code("performance", code)
+                }
                 // Codes read as their labels.
                 (
                     kind @ ("outcome" | "satisfaction" | "category" | "risk" | "channel" | "level" | "decision"
-                    | "status" | "mode" | "chosen_by"),
+                    | "status" | "mode" | "chosen_by" | "category_source"),
                     serde_json::Value::String(code),
                 ) => {
                     let kind = if kind == "decision" { "ruling" } else { kind };
