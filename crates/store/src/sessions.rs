@@ -368,11 +368,11 @@ impl Store {
         if !matches!(chosen_by, "centre" | "party") {
             return Err(StoreError::invalid(FieldError::not_one_of("chosen_by", "centre | party")));
         }
-        let mediator: Option<(String,)> =
-            self.fetch_optional("SELECT role FROM users WHERE id = $1 AND active", args![user_id]).await?;
-        if mediator.is_none_or(|(role,)| role != "mediator") {
+        let mediator: Option<(String, i64)> =
+            self.fetch_optional("SELECT role, unit_id FROM users WHERE id = $1 AND active", args![user_id]).await?;
+        let Some((_, mediator_unit)) = mediator.filter(|(role, _)| role == "mediator") else {
             return Err(invalid("user_id", msg!("session.not_a_mediator")));
-        }
+        };
         let current = self.case_mediator(viewer, case_id).await?;
         if current.is_some() && reason.as_deref().is_none_or(|r| r.trim().is_empty()) {
             return Err(StoreError::invalid(FieldError::new(
@@ -389,8 +389,42 @@ impl Store {
             args![case_id, user_id, chosen_by, reason.clone(), now_ms],
         )
         .await?;
+        // The mediator's unit joins the case as an assisting unit, so that the case is in its
+        // inbox and the mediator may mediate it; a unit that joined only for the mediator it
+        // replaces leaves.
+        let joined_before: Option<(String,)> = tx
+            .fetch_optional(
+                "SELECT data FROM case_events WHERE case_id = $1 AND action IN ('mediator_assigned', 'mediator_changed') ORDER BY seq DESC LIMIT 1",
+                args![case_id],
+            )
+            .await?;
+        let joined_before = joined_before
+            .and_then(|(data,)| serde_json::from_str::<serde_json::Value>(&data).ok())
+            .and_then(|data| data["joined_unit_id"].as_i64());
+        if let Some(unit) = joined_before.filter(|unit| *unit != mediator_unit) {
+            tx.execute(
+                "DELETE FROM case_units WHERE case_id = $1 AND unit_id = $2 AND role = 'assist'",
+                args![case_id, unit],
+            )
+            .await?;
+        }
+        let (units_of_case,): (i64,) = tx
+            .fetch_one(
+                "SELECT COUNT(*) FROM case_units WHERE case_id = $1 AND unit_id = $2",
+                args![case_id, mediator_unit],
+            )
+            .await?;
+        let joined = units_of_case == 0 && case.lead_unit_id() != Some(mediator_unit);
+        if joined {
+            tx.execute(
+                "INSERT INTO case_units (case_id, unit_id, role) VALUES ($1, $2, 'assist')",
+                args![case_id, mediator_unit],
+            )
+            .await?;
+        }
+        let joined_unit = if joined { Some(mediator_unit) } else { joined_before.filter(|u| *u == mediator_unit) };
         let action = if current.is_some() { "mediator_changed" } else { "mediator_assigned" };
-        let data = json!({ "user_id": user_id, "chosen_by": chosen_by, "reason": reason, "previous": current.map(|c| c.user_id) });
+        let data = json!({ "user_id": user_id, "chosen_by": chosen_by, "reason": reason, "previous": current.map(|c| c.user_id), "joined_unit_id": joined_unit });
         append_event_locked(&mut tx, case_id, now_ms, &viewer.username, action, &data).await?;
         tx.commit().await?;
         self.case_mediator(viewer, case_id).await?.ok_or(StoreError::NotFound { what: "mediator" })

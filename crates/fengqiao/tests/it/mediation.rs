@@ -17,7 +17,48 @@ on_both_backends!(
     parties_signing_at_the_same_moment_are_all_recorded_and_sealed,
     an_agreement_takes_effect_when_its_copies_cannot_be_rendered_and_the_scheduler_fixes_them,
     fifty_parallel_wrong_codes_are_checked_at_most_five_times,
+    a_mediator_chosen_by_the_street_centre_gets_the_case,
 );
+
+/// The street centre handles the case and chooses the committee's mediator: the committee
+/// joins as an assisting unit, so the case is in its work list and the mediator may mediate;
+/// a mediator of another unit chosen instead takes the committee's place.
+async fn a_mediator_chosen_by_the_street_centre_gets_the_case(app: TestApp) {
+    let intake = app.login("intake").await;
+    let case =
+        app.register(&intake, crate::support::registration(&id_number("620102", "19800101", 31), "13911223344")).await;
+    let district = app.login("district").await;
+    let street = app.login("street_a").await;
+    let street_unit = app.unit_id("张掖路街道综治中心").await;
+    let (status, case) = app.act(&district, &case, json!({"action": "dispatch", "unit_id": street_unit})).await;
+    assert_eq!(status, StatusCode::OK, "{case}");
+    let (status, case) = app.act(&street, &case, json!({"action": "sign"})).await;
+    assert_eq!(status, StatusCode::OK, "{case}");
+    let mediator = app.login("mediator").await;
+    let (_, me) = app.get("/api/v1/auth/me", &mediator).await;
+    let id = case["id"].as_i64().unwrap();
+    let sessions = format!("/api/v1/cases/{id}/sessions");
+    let session =
+        json!({"mode": "in_person", "scheduled_at": "2026-12-01T09:30:00+08:00", "place": "张掖路街道调解室"});
+    let (status, _) = app.post(&sessions, &mediator, session.clone()).await;
+    assert!(status == StatusCode::FORBIDDEN || status == StatusCode::NOT_FOUND, "not yet the mediator's: {status}");
+
+    let (status, body) = app
+        .call(
+            reqwest::Method::PUT,
+            &format!("/api/v1/cases/{id}/mediator"),
+            Some(&street),
+            Some(json!({"user_id": me["id"], "chosen_by": "centre"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (_, case) = app.get(&format!("/api/v1/cases/{id}"), &mediator).await;
+    assert!(case["assist_unit_ids"].as_array().unwrap().contains(&me["unit_id"]), "{case}");
+    let (_, open) = app.get("/api/v1/work/open", &mediator).await;
+    assert!(open["items"].as_array().unwrap().iter().any(|c| c["id"] == id), "in the committee's work list: {open}");
+    let (status, body) = app.post(&sessions, &mediator, session).await;
+    assert_eq!(status, StatusCode::CREATED, "the mediator mediates: {body}");
+}
 
 /// A 1×1 PNG: a handwritten signature as the signing pad sends it.
 const SIGNATURE: &str = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAACklEQVR4nGMAAQAABQABDQottAAAAABJRU5ErkJggg==";

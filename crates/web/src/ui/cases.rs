@@ -489,7 +489,7 @@ fn timeline_entry(t: T, e: &EventView, names: &TimelineNames) -> TimelineEntry {
         for (key, value) in map {
             let text = match (key.as_str(), value) {
                 (_, serde_json::Value::Null) => continue,
-                ("unit_id" | "suggested_unit_id" | "court_unit_id", v) => units.name(v.as_i64()),
+                ("unit_id" | "suggested_unit_id" | "court_unit_id" | "joined_unit_id", v) => units.name(v.as_i64()),
                 ("assist_unit_ids", serde_json::Value::Array(ids)) if ids.is_empty() => continue,
                 ("assist_unit_ids", serde_json::Value::Array(ids)) => {
                     ids.iter().map(|v| units.name(v.as_i64())).collect::<Vec<_>>().join("、")
