@@ -189,6 +189,17 @@ test("the main pages render, switch language, and fit a phone", async () => {
   const width = await grid.page.evaluate(() => document.documentElement.scrollWidth);
   assert.ok(width <= 390, `the workbench fits a phone (scroll width ${width})`);
   await screenshot(grid.page, "workbench-phone");
+  // On a phone, a case page shows what can be done before the case's long history; a UI path
+  // that names nothing is a page, not JSON.
+  const phone = await as("admin", { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+  await phone.page.goto(`${server.base}/cases?status=in_progress`);
+  await Promise.all([phone.page.waitForLoadState("load"), phone.page.locator("table.cases tbody tr a").first().click()]);
+  const top = async (selector) => (await phone.page.locator(selector).first().boundingBox()).y;
+  assert.ok((await top("#actions")) < (await top("ol.timeline")), "actions above the timeline on a phone");
+  await screenshot(phone.page, "case-phone");
+  const missing = await phone.page.goto(`${server.base}/no-such-page`);
+  assert.equal(missing.status(), 404);
+  assert.match(missing.headers()["content-type"], /text\/html/);
 
   const handler = await as("street_a");
   await handler.page.goto(`${server.base}/inbox`);

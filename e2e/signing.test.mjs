@@ -89,10 +89,12 @@ test("a party signs through the one-time link, the mediator signs and seals in t
   assert.match(await page.locator("main").innerText(), /钱峰于三日内清理楼道内个人物品/);
 
   // A wrong code is refused beside the form and nothing is signed.
-  await page.fill("#code", zhao.code === "000000" ? "111111" : "000000");
+  const wrong = zhao.code === "000000" ? "111111" : "000000";
+  await page.fill("#code", wrong);
   await drawSignature(page);
   await Promise.all([page.waitForLoadState("load"), page.click("#sign-form button[type=submit]")]);
   assert.match(await page.locator("#sign-error").innerText(), /验证码不正确/);
+  assert.equal(await page.inputValue("#code"), wrong, "the code stays to be corrected");
 
   await page.fill("#code", zhao.code);
   await drawSignature(page);
@@ -129,6 +131,7 @@ test("a party signs through the one-time link, the mediator signs and seals in t
   await Promise.all([staff.page.waitForLoadState("load"), section.locator('form[action$="/mediator-signature"] button[type=submit]').click()]);
   await staff.page.waitForSelector(".flash.ok");
   await Promise.all([staff.page.waitForLoadState("load"), staff.page.locator(`form[action="/agreements/${agreement.id}/seal"] button`).click()]);
+  assert.ok(staff.dialogs.some((q) => /盖章/.test(q)), "sealing asks first");
   await staff.page.waitForSelector(".flash.ok");
   assert.equal(await staff.page.locator(`[data-agreement="${agreement.id}"]`).getAttribute("data-agreement-status"), "effective");
   await screenshot(staff.page, "case-mediation");

@@ -88,11 +88,17 @@ export async function signIn(browser, server, username, options = {}) {
     }
   });
   const page = await context.newPage();
+  // A step that cannot be undone asks first; the tests answer yes and keep the questions.
+  const dialogs = [];
+  page.on("dialog", (dialog) => {
+    dialogs.push(dialog.message());
+    dialog.accept();
+  });
   await page.goto(`${server.base}/login`);
   await page.fill("#username", username);
   await page.fill("#password", PASSWORD);
   await Promise.all([page.waitForURL(/\/workbench$/), page.click("button[type=submit]")]);
-  return { context, page, requests };
+  return { context, page, requests, dialogs };
 }
 
 export async function screenshot(page, name) {

@@ -115,6 +115,12 @@ function enhanceUpload(form) {
   });
 }
 
+// A step that cannot be undone (sealing an agreement, archiving or rejecting a case) asks first.
+document.addEventListener("submit", (event) => {
+  const question = event.target.dataset && event.target.dataset.confirm;
+  if (question && !window.confirm(question)) event.preventDefault();
+});
+
 document.addEventListener("DOMContentLoaded", () => {
   document.querySelectorAll("form[data-upload]").forEach(enhanceUpload);
   const registration = document.querySelector("form[data-check]");

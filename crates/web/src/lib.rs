@@ -180,8 +180,10 @@ async fn healthz(State(state): State<AppState>) -> Response {
     }
 }
 
-async fn not_found() -> error::ApiError {
-    error::ApiError::new(StatusCode::NOT_FOUND, "not_found", msg!("error.no_such_route"))
+/// No such route: the contract's JSON under `/api`, a page of the UI elsewhere.
+async fn not_found(uri: axum::http::Uri) -> Response {
+    let error = error::ApiError::new(StatusCode::NOT_FOUND, "not_found", msg!("error.no_such_route"));
+    if uri.path().starts_with("/api") { error.into_response() } else { ui::UiError::Failed(error).into_response() }
 }
 
 /// What every page may load: only this server's own scripts, styles and images (the signature

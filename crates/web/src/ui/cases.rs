@@ -326,6 +326,8 @@ pub struct ActionForm {
     pub outcome: bool,
     pub satisfaction: bool,
     pub danger: bool,
+    /// A step that cannot be undone: the browser asks before sending it.
+    pub irreversible: bool,
 }
 
 impl ActionForm {
@@ -343,6 +345,7 @@ impl ActionForm {
             outcome: action == Conclude,
             satisfaction: action == FollowUp,
             danger: matches!(action, Reject | Return),
+            irreversible: matches!(action, Reject | Archive | Conclude),
         }
     }
 }

@@ -306,17 +306,21 @@ struct SignPage {
     view: Option<SigningView>,
     error: Option<String>,
     done: bool,
+    /// The code as the party typed it, kept after a refusal so that one digit can be corrected.
+    code: String,
 }
 
-fn sign_page(
-    status: StatusCode,
-    token: String,
-    view: Option<SigningView>,
+/// What the signing page shows besides the agreement: a refusal and the code as typed.
+#[derive(Default)]
+struct SignAnswer {
     error: Option<String>,
-    done: bool,
-) -> Response {
+    code: String,
+}
+
+fn sign_page(status: StatusCode, token: String, view: Option<SigningView>, answer: SignAnswer, done: bool) -> Response {
     let csrf = public_form_token();
-    let page = SignPage { t: T { lang: current_ui_lang() }, token, csrf: csrf.0.clone(), view, error, done };
+    let SignAnswer { error, code } = answer;
+    let page = SignPage { t: T { lang: current_ui_lang() }, token, csrf: csrf.0.clone(), view, error, done, code };
     let mut response = render(status, &page, false);
     response.headers_mut().append(header::SET_COOKIE, csrf.1);
     response
@@ -328,11 +332,12 @@ pub async fn sign_form(State(state): State<AppState>, Path(token): Path<String>)
     match state.app.signing_view(&token).await {
         Ok(view) => {
             let done = view.signed_at.is_some();
-            sign_page(StatusCode::OK, token, Some(view), None, done)
+            sign_page(StatusCode::OK, token, Some(view), SignAnswer::default(), done)
         }
         Err(error) => {
             let error = ApiError::from(error);
-            sign_page(error.status, token, None, Some(t.msg(&error.message)), false)
+            let answer = SignAnswer { error: Some(t.msg(&error.message)), code: String::new() };
+            sign_page(error.status, token, None, answer, false)
         }
     }
 }
@@ -349,12 +354,13 @@ pub async fn sign(
         return UiError::Csrf.into_response();
     }
     match state.app.agreement_sign_by_link(&token, form.get("code"), form.get("signature")).await {
-        Ok(view) => sign_page(StatusCode::OK, token, Some(view), None, true),
+        Ok(view) => sign_page(StatusCode::OK, token, Some(view), SignAnswer::default(), true),
         Err(error) => {
             let error = ApiError::from(error);
             let message = error_text(t, &error);
             let view = state.app.signing_view(&token).await.ok();
-            sign_page(error.status, token, view, Some(message), false)
+            let answer = SignAnswer { error: Some(message), code: form.get("code").unwrap_or_default().to_owned() };
+            sign_page(error.status, token, view, answer, false)
         }
     }
 }
