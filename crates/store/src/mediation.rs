@@ -592,6 +592,13 @@ impl Store {
                     "required",
                     msg!("agreement.party_without_phone", name = p.name.as_str()),
                 ));
+            } else if !p.phone_masked.as_deref().is_some_and(|masked| masked.starts_with('1')) {
+                // A landline (it starts with 0) receives no SMS: the code would never arrive.
+                errors.push(FieldError::new(
+                    format!("parties[{}].phone", p.index),
+                    "not_mobile",
+                    msg!("agreement.party_phone_not_mobile", name = p.name.as_str()),
+                ));
             }
         }
         if !errors.is_empty() {

@@ -18,7 +18,29 @@ on_both_backends!(
     an_agreement_takes_effect_when_its_copies_cannot_be_rendered_and_the_scheduler_fixes_them,
     fifty_parallel_wrong_codes_are_checked_at_most_five_times,
     a_mediator_chosen_by_the_street_centre_gets_the_case,
+    no_signing_code_is_sent_to_a_landline,
 );
+
+/// A landline receives no SMS: sending for signing is refused, naming the party, and nothing
+/// is sent.
+async fn no_signing_code_is_sent_to_a_landline(app: TestApp) {
+    let (case, mediator) = case_with_the_mediator_and_phone(&app, "0931-8888888").await;
+    let agreements = format!("/api/v1/cases/{}/agreements", case["id"]);
+    let (status, agreement) = app
+        .post(
+            &agreements,
+            &mediator,
+            json!({"matters": "漏水赔偿", "terms": [{"text": "李明赔偿王建国房屋修复费用八千元"}]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{agreement}");
+    let (status, error) =
+        app.post(&format!("/api/v1/agreements/{}/signing", agreement["id"]), &mediator, json!({})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{error}");
+    assert_eq!(error["error"]["field"], "parties[1].phone");
+    assert!(error["error"]["message"].as_str().unwrap().contains("李明"), "{error}");
+    assert!(links(&app, "/sign/").await.is_empty(), "nothing sent");
+}
 
 /// The street centre handles the case and chooses the committee's mediator: the committee
 /// joins as an assisting unit, so the case is in its work list and the mediator may mediate;
@@ -66,6 +88,11 @@ const SIGNATURE: &str = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABC
 /// A neighbour dispute between two people, dispatched to street A1's mediation committee and
 /// signed for by its mediator.
 async fn case_with_the_mediator(app: &TestApp) -> (Value, String) {
+    case_with_the_mediator_and_phone(app, "13987654321").await
+}
+
+/// The same, the respondent reached at `respondent_phone`.
+async fn case_with_the_mediator_and_phone(app: &TestApp, respondent_phone: &str) -> (Value, String) {
     let intake = app.login("intake").await;
     let case = app
         .register(
@@ -77,7 +104,7 @@ async fn case_with_the_mediator(app: &TestApp) -> (Value, String) {
                 "location": {"address": "兰州市城关区张掖路街道中山林社区8号", "region_code": "620102002001"},
                 "parties": [
                     {"role": "applicant", "kind": "person", "name": "王建国", "id_number": id_number("620102", "19800101", 11), "phone": "13912345678", "address": "中山林社区8号楼201"},
-                    {"role": "respondent", "kind": "person", "name": "李明", "id_number": id_number("620102", "19850505", 22), "phone": "13987654321", "address": "中山林社区8号楼301"}
+                    {"role": "respondent", "kind": "person", "name": "李明", "id_number": id_number("620102", "19850505", 22), "phone": respondent_phone, "address": "中山林社区8号楼301"}
                 ]
             }),
         )
