@@ -53,6 +53,10 @@ struct Config {
     /// messages stay in the outbox for the administrator (the built-in gateway).
     #[arg(long, env = "FENGQIAO_SMS_COMMAND", global = true)]
     sms_command: Option<String>,
+    /// Mark cookies `Secure` (the server is reached over TLS, e.g. behind a proxy). On by
+    /// default when listening on an address other than loopback.
+    #[arg(long, env = "FENGQIAO_SECURE_COOKIES", global = true)]
+    secure_cookies: Option<bool>,
     /// Where to find a CJK font for the agreements' PDF (searched recursively).
     #[arg(long, env = "FENGQIAO_FONT_DIR", default_value = "/usr/share/fonts", global = true)]
     font_dir: PathBuf,
@@ -283,7 +287,10 @@ async fn serve(config: &Config, store: Store) -> anyhow::Result<()> {
         "Fengqiao is serving on http://{}/ (API under /api/v1, document at /api/openapi.json)",
         listener.local_addr()?
     );
-    axum::serve(listener, web::service(web::AppState::new(app))).with_graceful_shutdown(shutdown()).await?;
+    let secure_cookies = config.secure_cookies.unwrap_or(!addr.ip().is_loopback());
+    tracing::info!(secure_cookies, "cookies are marked Secure when the server is reached over TLS");
+    let state = web::AppState::new(app).with_secure_cookies(secure_cookies);
+    axum::serve(listener, web::service(state)).with_graceful_shutdown(shutdown()).await?;
     Ok(())
 }
 

@@ -29,11 +29,18 @@ pub const BODY_LIMIT: usize = 256 * 1024;
 #[derive(Clone)]
 pub struct AppState {
     pub app: App,
+    /// Cookies carry `Secure` (the deployment is reached over TLS).
+    pub secure_cookies: bool,
 }
 
 impl AppState {
     pub fn new(app: App) -> Self {
-        AppState { app }
+        AppState { app, secure_cookies: false }
+    }
+
+    /// Marks every cookie `Secure`: browsers then send them over TLS only.
+    pub fn with_secure_cookies(self, secure_cookies: bool) -> Self {
+        AppState { secure_cookies, ..self }
     }
 
     /// The application's clock, for what a page shows relative to now.
@@ -148,6 +155,7 @@ pub fn app(state: AppState) -> Router {
         .merge(api)
         .fallback(not_found)
         .layer(middleware::from_fn(security_headers))
+        .layer(middleware::from_fn_with_state(state.clone(), secure_cookies))
         .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT))
         .layer(middleware::from_fn(language))
         .layer(TraceLayer::new_for_http())
@@ -184,6 +192,28 @@ async fn healthz(State(state): State<AppState>) -> Response {
 async fn not_found(uri: axum::http::Uri) -> Response {
     let error = error::ApiError::new(StatusCode::NOT_FOUND, "not_found", msg!("error.no_such_route"));
     if uri.path().starts_with("/api") { error.into_response() } else { ui::UiError::Failed(error).into_response() }
+}
+
+/// With `--secure-cookies`, every cookie the server sets is marked `Secure`.
+async fn secure_cookies(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    if state.secure_cookies {
+        mark_cookies_secure(response.headers_mut());
+    }
+    response
+}
+
+/// Adds `Secure` to every `Set-Cookie` that lacks it.
+fn mark_cookies_secure(headers: &mut axum::http::HeaderMap) {
+    let cookies: Vec<header::HeaderValue> = headers.get_all(header::SET_COOKIE).iter().cloned().collect();
+    headers.remove(header::SET_COOKIE);
+    for cookie in cookies {
+        let secure = match cookie.to_str() {
+            Ok(text) if !text.contains("; Secure") => header::HeaderValue::from_str(&format!("{text}; Secure")).ok(),
+            _ => None,
+        };
+        headers.append(header::SET_COOKIE, secure.unwrap_or(cookie));
+    }
 }
 
 /// What every page may load: only this server's own scripts, styles and images (the signature
@@ -225,5 +255,16 @@ mod tests {
     #[test]
     fn the_openapi_document_is_the_reviewed_one() {
         insta::assert_json_snapshot!("openapi", super::openapi());
+    }
+
+    #[test]
+    fn secure_cookies_mark_every_cookie_once() {
+        use axum::http::{HeaderMap, HeaderValue, header};
+        let mut headers = HeaderMap::new();
+        headers.append(header::SET_COOKIE, HeaderValue::from_static("fq_session=a; Path=/; HttpOnly"));
+        headers.append(header::SET_COOKIE, HeaderValue::from_static("fq_lang=en; Path=/; Secure"));
+        super::mark_cookies_secure(&mut headers);
+        let cookies: Vec<&str> = headers.get_all(header::SET_COOKIE).iter().map(|c| c.to_str().unwrap()).collect();
+        assert_eq!(cookies, ["fq_session=a; Path=/; HttpOnly; Secure", "fq_lang=en; Path=/; Secure"]);
     }
 }
