@@ -18,35 +18,34 @@ after(async () => {
   await server?.stop();
 });
 
-/** A case with the street A1 mediator, an agreement drafted and sent for signing. */
-async function agreementSentForSigning() {
+/** A case in street A1 between two parties, dispatched to the mediator's committee and signed
+ * for: the case and the mediator's sign-in. */
+async function caseWithTheMediator(description, [applicant, respondent]) {
   const intake = (await apiLogin(server, "intake")).token;
   const district = (await apiLogin(server, "district")).token;
   const mediator = await apiLogin(server, "mediator");
-  const registered = await api(server, intake, "/api/v1/cases", {
-    method: "POST",
-    body: JSON.stringify({
-      channel: "window",
-      description: "相邻两户因共用楼道堆放杂物发生争执，申请调解。",
-      location: { address: "兰州市城关区张掖路街道中山林社区9号", region_code: "620102002001" },
-      parties: [
-        { role: "applicant", kind: "person", name: "赵敏", phone: "13911112222" },
-        { role: "respondent", kind: "person", name: "钱峰", phone: "13933334444" },
-      ],
-    }),
-  });
+  const parties = [
+    { role: "applicant", kind: "person", ...applicant },
+    { role: "respondent", kind: "person", ...respondent },
+  ];
+  const body = { channel: "window", description, location: { region_code: "620102002001" }, parties };
+  const registered = await api(server, intake, "/api/v1/cases", { method: "POST", body: JSON.stringify(body) });
   assert.equal(registered.status, 201, JSON.stringify(registered.body));
   let kase = registered.body;
-  const act = async (token, step) => {
-    const r = await api(server, token, `/api/v1/cases/${kase.id}/actions`, {
-      method: "POST",
-      body: JSON.stringify({ ...step, version: kase.version }),
-    });
+  for (const [token, step] of [[district, { action: "dispatch", unit_id: mediator.user.unit_id }], [mediator.token, { action: "sign" }]]) {
+    const r = await api(server, token, `/api/v1/cases/${kase.id}/actions`, { method: "POST", body: JSON.stringify({ ...step, version: kase.version }) });
     assert.equal(r.status, 200, JSON.stringify(r.body));
     kase = r.body;
-  };
-  await act(district, { action: "dispatch", unit_id: mediator.user.unit_id });
-  await act(mediator.token, { action: "sign" });
+  }
+  return { kase, mediator };
+}
+
+/** A case with the street A1 mediator, an agreement drafted and sent for signing. */
+async function agreementSentForSigning() {
+  const { kase, mediator } = await caseWithTheMediator("相邻两户因共用楼道堆放杂物发生争执，申请调解。", [
+    { name: "赵敏", phone: "13911112222" },
+    { name: "钱峰", phone: "13933334444" },
+  ]);
   const drafted = await api(server, mediator.token, `/api/v1/cases/${kase.id}/agreements`, {
     method: "POST",
     body: JSON.stringify({
@@ -143,27 +142,10 @@ test("a party signs through the one-time link, the mediator signs and seals in t
 });
 
 test("a refused agreement draft keeps what was typed and says why, in the form; the form's own date hint is understood", async () => {
-  const intake = (await apiLogin(server, "intake")).token;
-  const district = (await apiLogin(server, "district")).token;
-  const mediator = await apiLogin(server, "mediator");
-  const registered = await api(server, intake, "/api/v1/cases", {
-    method: "POST",
-    body: JSON.stringify({
-      channel: "window",
-      description: "两户因空调外机噪音发生争执，申请调解。",
-      location: { region_code: "620102002001" },
-      parties: [
-        { role: "applicant", kind: "person", name: "孙丽", phone: "13911113333" },
-        { role: "respondent", kind: "person", name: "周强", phone: "13933335555" },
-      ],
-    }),
-  });
-  let kase = registered.body;
-  for (const [token, step] of [[district, { action: "dispatch", unit_id: mediator.user.unit_id }], [mediator.token, { action: "sign" }]]) {
-    const r = await api(server, token, `/api/v1/cases/${kase.id}/actions`, { method: "POST", body: JSON.stringify({ ...step, version: kase.version }) });
-    assert.equal(r.status, 200, JSON.stringify(r.body));
-    kase = r.body;
-  }
+  const { kase } = await caseWithTheMediator("两户因空调外机噪音发生争执，申请调解。", [
+    { name: "孙丽", phone: "13911113333" },
+    { name: "周强", phone: "13933335555" },
+  ]);
   const staff = await signIn(browser, server, "mediator");
   await staff.page.goto(`${server.base}/cases/${kase.id}`);
   const draft = staff.page.locator('details[data-action="draft"]');

@@ -11,7 +11,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::on_both_backends;
-use crate::support::{TestApp, browser, id_number, registration, ui_session};
+use crate::support::{TestApp, id_number, registration, ui_session};
 
 on_both_backends!(every_role_gets_what_the_policy_grants_through_the_api_and_the_ui);
 
@@ -50,13 +50,7 @@ fn granted_status(permission: Permission) -> StatusCode {
 }
 
 async fn ui_get(app: &TestApp, session: &str, path: &str) -> (StatusCode, String) {
-    let response = browser()
-        .get(format!("{}{path}", app.base))
-        .header("cookie", format!("fq_session={session}"))
-        .send()
-        .await
-        .unwrap();
-    (response.status(), response.text().await.unwrap())
+    crate::support::ui_get(app, &format!("fq_session={session}"), path).await
 }
 
 async fn every_role_gets_what_the_policy_grants_through_the_api_and_the_ui(app: TestApp) {

@@ -332,15 +332,8 @@ async fn an_agreement_from_draft_to_confirmation_and_performance(app: TestApp) {
     // The case page's timeline names what its events hold: labels, names and times, no codes,
     // ids or raw RFC 3339.
     let session = crate::support::ui_session(&app, "mediator").await;
-    let page = crate::support::browser()
-        .get(format!("{}/cases/{}", app.base, case["id"]))
-        .header("cookie", format!("fq_session={session}"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let (_, page) =
+        crate::support::ui_get(&app, &format!("fq_session={session}"), &format!("/cases/{}", case["id"])).await;
     for raw in ["情况：performed", "情况：breached", "送达对象：[", "T09:", "+08:00", "类型来源：suggested"]
     {
         assert!(!page.contains(raw), "{raw} on the case page");

@@ -266,6 +266,12 @@ pub fn browser() -> reqwest::Client {
     reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap()
 }
 
+/// A page of the UI with these cookies (`fq_session=…; fq_lang=en`): its status and HTML.
+pub async fn ui_get(app: &TestApp, cookies: &str, path: &str) -> (StatusCode, String) {
+    let response = browser().get(format!("{}{path}", app.base)).header("cookie", cookies).send().await.unwrap();
+    (response.status(), response.text().await.unwrap())
+}
+
 /// Signs in to the UI: the session cookie's value.
 pub async fn ui_session(app: &TestApp, username: &str) -> String {
     let form = format!("username={username}&password=fengqiao-demo&_csrf=t0k3n&next=%2Fworkbench");

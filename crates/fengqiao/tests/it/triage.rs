@@ -6,7 +6,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::on_both_backends;
-use crate::support::{TestApp, browser, id_number, registration, ui_session};
+use crate::support::{TestApp, id_number, registration, ui_get, ui_session};
 
 on_both_backends!(
     repeat_parties_and_respondent_clusters_raise_the_colour,
@@ -292,15 +292,7 @@ async fn reasons_are_read_in_the_readers_language(app: TestApp) {
 
     // The UI shows them in the language chosen, the history's messages included.
     let session = ui_session(&app, "intake").await;
-    let page = browser()
-        .get(format!("{}/cases/{}", app.base, case["id"]))
-        .header("cookie", format!("fq_session={session}; fq_lang=en"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let (_, page) = ui_get(&app, &format!("fq_session={session}; fq_lang=en"), &format!("/cases/{}", case["id"])).await;
     assert!(page.contains("40 people involved: at the alert line for a mass incident"), "{page}");
     assert!(page.contains("Level of handling: 40 people involved"), "{page}");
     assert!(!page.contains("place.") && !page.contains("risk.reason"), "no key shown as it is: {page}");
