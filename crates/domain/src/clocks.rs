@@ -357,6 +357,9 @@ pub struct NoticeDue {
     pub reached_at: DateTime<Utc>,
     /// When it is delivered (office hours).
     pub deliver_at: DateTime<Utc>,
+    /// The lower rungs of the same clock that have come too: after downtime only the highest
+    /// rung is issued, and it says which it stands for when they were never issued.
+    pub passed_over: Vec<NoticeKind>,
 }
 
 /// The three rungs of a running clock, reached or not.
@@ -377,20 +380,30 @@ pub fn ladder(deadline: &Deadline, policy: &ClockPolicy, calendar: &Calendar) ->
             due_at: due,
             reached_at,
             deliver_at: delivery_time(reached_at, calendar),
+            passed_over: Vec::new(),
         })
         .collect()
 }
 
-/// Every notice whose delivery time has come, over all running clocks of a case: what one
-/// sweep of the scheduler must have issued by `now`. Idempotent: the store issues each at
-/// most once.
+/// For each running clock of a case, the highest rung whose delivery time has come: one rung
+/// at a time, so that a sweep after downtime issues an order, not a reminder, a warning and an
+/// order in the same minute. Idempotent: the store issues each at most once.
 pub fn notices_due(
     deadlines: &[Deadline],
     policy: &ClockPolicy,
     calendar: &Calendar,
     now: DateTime<Utc>,
 ) -> Vec<NoticeDue> {
-    deadlines.iter().flat_map(|d| ladder(d, policy, calendar)).filter(|n| n.deliver_at <= now).collect()
+    deadlines
+        .iter()
+        .filter_map(|d| {
+            let mut due: Vec<NoticeDue> =
+                ladder(d, policy, calendar).into_iter().filter(|n| n.deliver_at <= now).collect();
+            let mut highest = due.pop()?;
+            highest.passed_over = due.into_iter().map(|n| n.kind).collect();
+            Some(highest)
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -505,12 +518,12 @@ mod tests {
         assert_eq!(rungs[1].deliver_at, at("2026-11-24T09:00:00+08:00"), "warning: the deadline passes at night");
         assert_eq!(rungs[2].reached_at, at("2026-11-25T23:59:59+08:00"), "order: two working days overdue");
         assert_eq!(rungs[2].deliver_at, at("2026-11-26T09:00:00+08:00"));
-        let due: Vec<NoticeKind> = notices_due(&d, &policy, &c, at("2026-11-24T09:00:00+08:00"))
+        let due: Vec<(NoticeKind, Vec<NoticeKind>)> = notices_due(&d, &policy, &c, at("2026-11-24T09:00:00+08:00"))
             .into_iter()
             .filter(|n| n.clock == ClockKind::Conclude)
-            .map(|n| n.kind)
+            .map(|n| (n.kind, n.passed_over))
             .collect();
-        assert_eq!(due, [NoticeKind::Reminder, NoticeKind::Warning]);
+        assert_eq!(due, [(NoticeKind::Warning, vec![NoticeKind::Reminder])], "one rung at a time, the highest");
         // A stopped clock raises nothing.
         f.status = Status::Concluded;
         f.concluded_at = Some(at("2026-11-20T10:00:00+08:00"));

@@ -364,7 +364,20 @@ impl Store {
             NoticeKind::Order => (None, supervisor.and_then(|s| supervisor_of(s, units, centres)).or(supervisor)),
         };
         let name = |id: Option<i64>| id.and_then(|id| units.get(&id)).map(|u| u.name.clone()).unwrap_or_default();
-        let text = scheduled_text(case, notice, &name(Some(recipient)), &name(cc), &name(issuer));
+        let mut text = scheduled_text(case, notice, &name(Some(recipient)), &name(cc), &name(issuer));
+        // A catch-up after downtime issues the highest rung only, and says which it stands for.
+        let mut missed = Vec::new();
+        for kind in &notice.passed_over {
+            let key = format!("{}:{}:{}:{}", case.id, notice.clock, kind, to_ms(notice.due_at));
+            let issued: Option<(i64,)> =
+                tx.fetch_optional("SELECT id FROM notices WHERE dedupe_key = $1", args![key]).await?;
+            if issued.is_none() {
+                missed.push(kind.name_zh());
+            }
+        }
+        if !missed.is_empty() {
+            text.push_str(&format!("（系统未能按时发出的{}已并入本文书。）", missed.join("、")));
+        }
         self.notice_insert(
             tx,
             NewNotice {
