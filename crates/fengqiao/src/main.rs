@@ -198,6 +198,12 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Audit(AuditCommand::Verify) => {
             let report = store.audit_verify().await?;
             println!("checked {} case(s), {} event(s)", report.cases, report.events);
+            if report.legacy > 0 {
+                println!(
+                    "legacy: {} case(s) written before events recorded the rows (chains checked, rows not)",
+                    report.legacy
+                );
+            }
             // Every file the records name must exist and hash to its name.
             let blobs = store::blobs::Blobs::new(&config.data_dir);
             let files = store.referenced_files().await?;

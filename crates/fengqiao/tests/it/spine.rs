@@ -15,6 +15,7 @@ on_both_backends!(
     the_whole_loop_through_the_api,
     personal_data_is_never_stored_in_plaintext,
     audit_verify_names_altered_and_cut_histories,
+    audit_verify_names_altered_case_and_party_rows,
     repeated_failed_logins_are_slowed_down,
     organisation_and_openapi,
     command_line_user_create_migrate_backup,
@@ -534,6 +535,48 @@ async fn audit_verify_names_altered_and_cut_histories(app: TestApp) {
     let out = String::from_utf8_lossy(&broken.stdout);
     assert_eq!(broken.status.code(), Some(1), "{out}");
     assert!(out.contains(&format!("BROKEN file {sha}")) && out.contains("photo.png"), "{out}");
+}
+
+/// A case row or a party row changed outside the workflow (issue 12, defect 2) differs from
+/// what the last step recorded of it, and `audit verify` names the case and what was altered.
+async fn audit_verify_names_altered_case_and_party_rows(app: TestApp) {
+    let intake = app.login("intake").await;
+    let mut numbers = Vec::new();
+    for seq in 1..=4 {
+        let case = app.register(&intake, registration(&id_number("620102", "19800101", seq), "13912345678")).await;
+        if seq % 2 == 0 {
+            app.act(&intake, &case, json!({"action": "note", "text": "记录"})).await;
+        }
+        numbers.push(case["number"].as_str().unwrap().to_owned());
+    }
+    let clean = app.cli(&["audit", "verify"], None);
+    let out = String::from_utf8_lossy(&clean.stdout);
+    assert!(clean.status.success(), "{out}");
+    assert!(!out.contains("legacy"), "{out}");
+
+    app.sql("UPDATE cases SET description = '改过的描述' WHERE id = 1").await;
+    app.sql("UPDATE cases SET status = 'archived', outcome = 'resolved' WHERE id = 2").await;
+    app.sql("UPDATE parties SET name = '改过的名字' WHERE case_id = 3 AND position = 0").await;
+    let broken = app.cli(&["audit", "verify"], None);
+    let out = String::from_utf8_lossy(&broken.stdout);
+    assert_eq!(broken.status.code(), Some(1), "{out}");
+    let line = |number: &str| line_of(&out, number);
+    assert!(line(&numbers[0]).contains("case row differs from what event 1 recorded"), "{out}");
+    assert!(line(&numbers[1]).contains("case row differs from what event 2 recorded"), "{out}");
+    assert!(line(&numbers[2]).contains("parties differ from what event 1 recorded"), "{out}");
+    assert!(!out.contains(&numbers[3]), "the intact case is not named: {out}");
+
+    // Cutting the last step and fixing the head leaves the row ahead of what the history recorded.
+    app.sql("DELETE FROM case_events WHERE case_id = 4 AND seq = 2").await;
+    let head = app.sql_texts("SELECT hash FROM case_events WHERE case_id = 4 AND seq = 1").await;
+    app.sql(&format!("UPDATE cases SET event_seq = 1, event_hash = '{}' WHERE id = 4", head[0])).await;
+    let broken = app.cli(&["audit", "verify"], None);
+    let out = String::from_utf8_lossy(&broken.stdout);
+    assert!(line_of(&out, &numbers[3]).contains("case row differs from what event 1 recorded"), "{out}");
+}
+
+fn line_of<'a>(out: &'a str, number: &str) -> &'a str {
+    out.lines().find(|l| l.contains(number)).unwrap_or_default()
 }
 
 /// 50 parallel wrong passwords from one address: only the pair's limit is checked, every other
