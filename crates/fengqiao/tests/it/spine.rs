@@ -554,6 +554,19 @@ async fn audit_verify_names_altered_case_and_party_rows(app: TestApp) {
     let out = String::from_utf8_lossy(&clean.stdout);
     assert!(clean.status.success(), "{out}");
     assert!(!out.contains("legacy"), "{out}");
+    // The digests are for the audit, not for the case page's timeline.
+    let digest = app.sql_texts("SELECT data FROM case_events WHERE case_id = 2 AND seq = 2").await;
+    let digest: Value = serde_json::from_str(&digest[0]).unwrap();
+    let digest = digest["recorded"]["case"].as_str().unwrap().to_owned();
+    let session = crate::support::ui_session(&app, "intake").await;
+    let page = crate::support::browser()
+        .get(format!("{}/cases/2", app.base))
+        .header("cookie", format!("fq_session={session}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    assert!(!page.text().await.unwrap().contains(&digest));
 
     app.sql("UPDATE cases SET description = '改过的描述' WHERE id = 1").await;
     app.sql("UPDATE cases SET status = 'archived', outcome = 'resolved' WHERE id = 2").await;
