@@ -199,11 +199,16 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 .map_err(describe)?;
             println!("created user {username} (id {id}, role {role}, unit {unit})");
         }
-        Command::Audit(AuditCommand::Checkpoint) => match store.audit_checkpoint(chrono::Utc::now()).await? {
-            Some(c) => println!("checkpoint {} taken: {} case(s), root {}", c.day, c.cases, c.root),
-            None => println!("yesterday's checkpoint (or a later one) is taken already"),
-        },
+        Command::Audit(AuditCommand::Checkpoint) => {
+            store.migrate(chrono::Utc::now()).await?;
+            match store.audit_checkpoint(chrono::Utc::now()).await? {
+                Some(c) => println!("checkpoint {} taken: {} case(s), root {}", c.day, c.cases, c.root),
+                None => println!("yesterday's checkpoint (or a later one) is taken already"),
+            }
+        }
         Command::Audit(AuditCommand::Verify) => {
+            // A database restored from an older archive has no checkpoint table yet.
+            store.migrate(chrono::Utc::now()).await?;
             let report = store.audit_verify().await?;
             println!("checked {} case(s), {} event(s)", report.cases, report.events);
             if report.legacy > 0 {
