@@ -1,7 +1,8 @@
 //! What runs with no one signed in: the scheduler's passes (the supervision ladder, the
-//! agreements' reminders, the SMS outbox), each taking only `now`, safe to run twice and on
+//! agreements' reminders, the SMS outbox, the daily audit checkpoint), each taking only `now`, safe to run twice and on
 //! several nodes at once.
 
+pub use store::audit::Checkpoint;
 pub use store::supervision::SweepReport;
 
 use crate::{App, Result};
@@ -15,6 +16,12 @@ impl App {
     /// The reminders due now (terms falling due, the confirmation window's last week), each once.
     pub async fn agreement_reminders_due(&self) -> Result<u64> {
         Ok(self.store.agreement_reminders(self.now()).await?)
+    }
+
+    /// The daily checkpoint of every case's history (`store::audit`): yesterday's (China
+    /// time) once it has settled, unless taken already.
+    pub async fn audit_checkpoint_due(&self) -> Result<Option<Checkpoint>> {
+        Ok(self.store.audit_checkpoint(self.now()).await?)
     }
 
     /// Forgets login attempts whose window has passed.

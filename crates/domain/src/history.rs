@@ -91,6 +91,40 @@ pub fn verify_chain<'a>(
     Ok(())
 }
 
+/// The head of a chain as of a cut-off: the last event (in `seq` order) written before
+/// `cutoff_ms`, as (seq, hash); `None` when the chain starts after it. Events come in `seq`
+/// order as (seq, at in milliseconds, hash).
+pub fn head_as_of<'a>(events: impl IntoIterator<Item = (i64, i64, &'a str)>, cutoff_ms: i64) -> Option<(i64, &'a str)> {
+    events.into_iter().filter(|(_, at, _)| *at < cutoff_ms).last().map(|(seq, _, hash)| (seq, hash))
+}
+
+/// The root of a daily checkpoint: SHA-256 over the previous checkpoint's root and every
+/// case's head as of the cut-off ([`head_as_of`]), in case id order. Each head's hash covers its
+/// whole chain, so a history cut or rewritten before the cut-off changes the root, even when
+/// the case row's recorded head was fixed to match.
+pub struct CheckpointRoot {
+    hasher: Sha256,
+    pub cases: u64,
+}
+
+impl CheckpointRoot {
+    pub fn new(previous_root: &str) -> Self {
+        let mut hasher = Sha256::new();
+        hasher.update(previous_root.as_bytes());
+        CheckpointRoot { hasher, cases: 0 }
+    }
+
+    /// Adds one case's head; cases come in id order.
+    pub fn add(&mut self, case_id: i64, seq: i64, hash: &str) {
+        self.hasher.update(format!("\n{case_id}:{seq}:{hash}").as_bytes());
+        self.cases += 1;
+    }
+
+    pub fn finish(self) -> String {
+        hex(&self.hasher.finalize())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -134,6 +168,21 @@ mod tests {
         let gap = [events[0].clone(), events[2].clone()];
         assert_eq!(verify(&gap, 3, &head), Err(ChainBreak::Gap { expected: 2, found: 3 }));
         assert_eq!(verify(&events, 3, GENESIS), Err(ChainBreak::HeadMismatch));
+    }
+
+    #[test]
+    fn the_head_as_of_a_cut_off_is_the_last_event_before_it() {
+        let events = chain(3);
+        let rows = || events.iter().map(|(fields, hash)| (fields.seq, fields.at_ms, hash.as_str()));
+        assert_eq!(head_as_of(rows(), 1_700_000_000_000), None);
+        assert_eq!(head_as_of(rows(), 1_700_000_000_003), Some((2, events[1].1.as_str())));
+        assert_eq!(head_as_of(rows(), i64::MAX), Some((3, events[2].1.as_str())));
+        let root = |heads: &[(i64, i64, &str)]| {
+            let mut root = CheckpointRoot::new(GENESIS);
+            heads.iter().for_each(|(case, seq, hash)| root.add(*case, *seq, hash));
+            root.finish()
+        };
+        assert_ne!(root(&[(7, 3, &events[2].1)]), root(&[(7, 2, &events[1].1)]));
     }
 
     #[test]

@@ -122,8 +122,12 @@ enum CalendarCommand {
 
 #[derive(Debug, Subcommand)]
 enum AuditCommand {
-    /// Recompute every case's hash chain; exit 1 naming each broken case.
+    /// Recompute every case's hash chain, the rows it recorded and the latest daily checkpoint;
+    /// exit 1 naming each broken case or checkpoint.
     Verify,
+    /// Take yesterday's checkpoint (China time) now if it is not taken yet (the scheduler takes
+    /// it daily).
+    Checkpoint,
 }
 
 fn main() -> ExitCode {
@@ -199,9 +203,24 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 .map_err(describe)?;
             println!("created user {username} (id {id}, role {role}, unit {unit})");
         }
+        Command::Audit(AuditCommand::Checkpoint) => {
+            store.migrate(chrono::Utc::now()).await?;
+            match store.audit_checkpoint(chrono::Utc::now()).await? {
+                Some(c) => println!("checkpoint {} taken: {} case(s), root {}", c.day, c.cases, c.root),
+                None => println!("yesterday's checkpoint (or a later one) is taken already"),
+            }
+        }
         Command::Audit(AuditCommand::Verify) => {
+            // A database restored from an older archive has no checkpoint table yet.
+            store.migrate(chrono::Utc::now()).await?;
             let report = store.audit_verify().await?;
             println!("checked {} case(s), {} event(s)", report.cases, report.events);
+            if report.legacy > 0 {
+                println!(
+                    "legacy: {} case(s) written before events recorded the rows (chains checked, rows not)",
+                    report.legacy
+                );
+            }
             // Every file the records name must exist and hash to its name.
             let blobs = store::blobs::Blobs::new(&config.data_dir);
             let files = store.referenced_files().await?;
@@ -210,9 +229,13 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             for (sha, what) in &missing {
                 println!("BROKEN file {sha} ({what}): missing or altered");
             }
-            if !report.broken.is_empty() || !missing.is_empty() {
+            println!("checked {} checkpoint(s)", report.checkpoints);
+            if !report.broken.is_empty() || !missing.is_empty() || !report.broken_checkpoints.is_empty() {
                 for broken in &report.broken {
                     println!("BROKEN case {} (id {}): {}", broken.number, broken.case_id, broken.problem);
+                }
+                for broken in &report.broken_checkpoints {
+                    println!("BROKEN {broken}");
                 }
                 println!(
                     "{} case(s) with a broken history, {} file(s) missing or altered",

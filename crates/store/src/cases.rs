@@ -1122,6 +1122,7 @@ impl Store {
             )
             .await?;
         }
+        data["recorded"] = write::recorded_now(&mut tx, id).await?;
         append_event(&mut tx, id, head, now_ms, &viewer.username, command.action().as_str(), &data).await?;
         if let Command::FollowUp { satisfaction, .. } = &command {
             // The follow-up rates the case's mediator too (the registry's ratings).

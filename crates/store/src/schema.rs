@@ -16,6 +16,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (6, "mediation", include_str!("../migrations/0006_mediation.sql")),
     (7, "login_attempts", include_str!("../migrations/0007_login_attempts.sql")),
     (8, "outbox_sealed", include_str!("../migrations/0008_outbox_sealed.sql")),
+    (9, "audit_checkpoints", include_str!("../migrations/0009_audit_checkpoints.sql")),
 ];
 
 /// What differs between SQLite and PostgreSQL. Everything else is shared.

@@ -15,6 +15,8 @@ on_both_backends!(
     the_whole_loop_through_the_api,
     personal_data_is_never_stored_in_plaintext,
     audit_verify_names_altered_and_cut_histories,
+    audit_verify_names_altered_case_and_party_rows,
+    audit_verify_finds_a_history_cut_before_a_checkpoint,
     repeated_failed_logins_are_slowed_down,
     organisation_and_openapi,
     command_line_user_create_migrate_backup,
@@ -534,6 +536,110 @@ async fn audit_verify_names_altered_and_cut_histories(app: TestApp) {
     let out = String::from_utf8_lossy(&broken.stdout);
     assert_eq!(broken.status.code(), Some(1), "{out}");
     assert!(out.contains(&format!("BROKEN file {sha}")) && out.contains("photo.png"), "{out}");
+}
+
+/// A case row or a party row changed outside the workflow (issue 12, defect 2) differs from
+/// what the last step recorded of it, and `audit verify` names the case and what was altered.
+async fn audit_verify_names_altered_case_and_party_rows(app: TestApp) {
+    let intake = app.login("intake").await;
+    let mut numbers = Vec::new();
+    for seq in 1..=4 {
+        let case = app.register(&intake, registration(&id_number("620102", "19800101", seq), "13912345678")).await;
+        if seq % 2 == 0 {
+            app.act(&intake, &case, json!({"action": "note", "text": "记录"})).await;
+        }
+        numbers.push(case["number"].as_str().unwrap().to_owned());
+    }
+    let clean = app.cli(&["audit", "verify"], None);
+    let out = String::from_utf8_lossy(&clean.stdout);
+    assert!(clean.status.success(), "{out}");
+    assert!(!out.contains("legacy"), "{out}");
+    // The digests are for the audit, not for the case page's timeline.
+    let digest = app.sql_texts("SELECT data FROM case_events WHERE case_id = 2 AND seq = 2").await;
+    let digest: Value = serde_json::from_str(&digest[0]).unwrap();
+    let digest = digest["recorded"]["case"].as_str().unwrap().to_owned();
+    let session = crate::support::ui_session(&app, "intake").await;
+    let page = crate::support::browser()
+        .get(format!("{}/cases/2", app.base))
+        .header("cookie", format!("fq_session={session}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    assert!(!page.text().await.unwrap().contains(&digest));
+
+    app.sql("UPDATE cases SET description = '改过的描述' WHERE id = 1").await;
+    app.sql("UPDATE cases SET status = 'archived', outcome = 'resolved' WHERE id = 2").await;
+    app.sql("UPDATE parties SET name = '改过的名字' WHERE case_id = 3 AND position = 0").await;
+    let broken = app.cli(&["audit", "verify"], None);
+    let out = String::from_utf8_lossy(&broken.stdout);
+    assert_eq!(broken.status.code(), Some(1), "{out}");
+    let line = |number: &str| line_of(&out, number);
+    assert!(line(&numbers[0]).contains("case row differs from what event 1 recorded"), "{out}");
+    assert!(line(&numbers[1]).contains("case row differs from what event 2 recorded"), "{out}");
+    assert!(line(&numbers[2]).contains("parties differ from what event 1 recorded"), "{out}");
+    assert!(!out.contains(&numbers[3]), "the intact case is not named: {out}");
+
+    // A case written before events recorded the rows (its one event rewritten here as it
+    // would have been, the chain recomputed) verifies by its chain and is counted as legacy.
+    let event = app.sql_texts("SELECT data FROM case_events WHERE case_id = 1 AND seq = 1").await;
+    let mut data: Value = serde_json::from_str(&event[0]).unwrap();
+    data.as_object_mut().unwrap().remove("recorded");
+    let data = data.to_string();
+    let fields = app.sql_texts("SELECT at || ' ' || actor || ' ' || action FROM case_events WHERE case_id = 1").await;
+    let fields: Vec<&str> = fields[0].split(' ').collect();
+    let at_ms = fields[0].parse().unwrap();
+    let event =
+        domain::history::EventFields { case_id: 1, seq: 1, at_ms, actor: fields[1], action: fields[2], data: &data };
+    let hash = domain::history::event_hash(domain::history::GENESIS, event);
+    app.sql(&format!(
+        "UPDATE case_events SET data = '{data}', hash = '{hash}' WHERE case_id = 1; UPDATE cases SET event_hash = '{hash}' WHERE id = 1"
+    ))
+    .await;
+    let out = String::from_utf8_lossy(&app.cli(&["audit", "verify"], None).stdout).into_owned();
+    assert!(out.contains("legacy: 1 case(s)") && !line_of(&out, &numbers[0]).contains("BROKEN"), "{out}");
+
+    // Cutting the last step and fixing the head leaves the row ahead of what the history recorded.
+    app.sql("DELETE FROM case_events WHERE case_id = 4 AND seq = 2").await;
+    let head = app.sql_texts("SELECT hash FROM case_events WHERE case_id = 4 AND seq = 1").await;
+    app.sql(&format!("UPDATE cases SET event_seq = 1, event_hash = '{}' WHERE id = 4", head[0])).await;
+    let broken = app.cli(&["audit", "verify"], None);
+    let out = String::from_utf8_lossy(&broken.stdout);
+    assert!(line_of(&out, &numbers[3]).contains("case row differs from what event 1 recorded"), "{out}");
+}
+
+/// The scheduler takes yesterday's checkpoint once; a history cut before it, its case row's
+/// head fixed to match, no longer hashes to the checkpoint's root.
+async fn audit_verify_finds_a_history_cut_before_a_checkpoint(app: TestApp) {
+    let intake = app.login("intake").await;
+    let case = app.register(&intake, registration(&id_number("620102", "19800101", 5), "13912345678")).await;
+    app.act(&intake, &case, json!({"action": "note", "text": "记录"})).await;
+    app.set_now(&(chrono::Utc::now() + chrono::Duration::days(2)).to_rfc3339());
+    jobs::run_once(&app.app, None).await;
+    jobs::run_once(&app.app, None).await;
+    let days = app.sql_texts("SELECT day FROM audit_checkpoints").await;
+    assert_eq!(days.len(), 1, "one checkpoint a day, however often the pass runs: {days:?}");
+    let clean = app.cli(&["audit", "verify"], None);
+    let out = String::from_utf8_lossy(&clean.stdout);
+    assert!(clean.status.success() && out.contains("checked 1 checkpoint(s)"), "{out}");
+    let again = app.cli(&["audit", "checkpoint"], None);
+    assert!(String::from_utf8_lossy(&again.stdout).contains("taken already"));
+
+    app.sql("DELETE FROM case_events WHERE case_id = 1 AND seq = 2").await;
+    let head = app.sql_texts("SELECT hash FROM case_events WHERE case_id = 1 AND seq = 1").await;
+    app.sql(&format!("UPDATE cases SET event_seq = 1, event_hash = '{}' WHERE id = 1", head[0])).await;
+    let broken = app.cli(&["audit", "verify"], None);
+    let out = String::from_utf8_lossy(&broken.stdout);
+    assert_eq!(broken.status.code(), Some(1), "{out}");
+    assert!(out.contains(&format!("BROKEN checkpoint {} does not match", days[0])), "{out}");
+
+    app.sql("DELETE FROM audit_checkpoints").await;
+    let out = String::from_utf8_lossy(&app.cli(&["audit", "verify"], None).stdout).into_owned();
+    assert!(!out.contains("BROKEN checkpoint"), "{out}");
+}
+
+fn line_of<'a>(out: &'a str, number: &str) -> &'a str {
+    out.lines().find(|l| l.contains(number)).unwrap_or_default()
 }
 
 /// 50 parallel wrong passwords from one address: only the pair's limit is checked, every other

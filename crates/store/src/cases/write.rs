@@ -12,12 +12,13 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use domain::case::{Category, Channel, NewParty, Outcome, PartyKind, Risk, Status};
 use domain::case_number::CaseNumberFormat;
-use domain::history::{EventFields, GENESIS, event_hash};
+use domain::history::{EventFields, GENESIS, event_hash, hex};
 use domain::org::RegionLevel;
 use domain::stats::Counts;
 use domain::validation::Message;
 use domain::workflow::Satisfaction;
 use serde_json::json;
+use sha2::{Digest, Sha256};
 
 use super::{address_key, name_key};
 use crate::calendar::ClockContext;
@@ -126,6 +127,130 @@ pub(crate) const EVENT_COLUMNS: &str = "case_id, seq, at, actor, action, data, h
 
 const HOP_COLUMNS: &str =
     "case_id, unit_id, assist_unit_ids, dispatched_by, dispatched_at, signed_at, returned_at, return_reason, ended_at";
+
+/// The columns of a case row that its history does not vouch for: the deadlines (derived from
+/// the facts, the calendar and the clock policy, and recomputed whenever those change, so no
+/// event writes them), `updated_at` (the search feed's marker) and the head (the chain itself
+/// checks it). Every other column is recorded by the event that last wrote the row.
+const UNRECORDED_CASE_COLUMNS: [&str; 10] = [
+    "respond_by",
+    "dispatch_by",
+    "conclude_by",
+    "follow_up_by",
+    "next_due_at",
+    "next_notice_at",
+    "deadlines_provisional",
+    "updated_at",
+    "event_seq",
+    "event_hash",
+];
+
+fn column_names(list: &str) -> impl Iterator<Item = &str> {
+    list.split(',').map(str::trim)
+}
+
+/// The case-row columns an event records, in the order of [`CASE_COLUMNS`].
+fn recorded_case_columns() -> impl Iterator<Item = &'static str> {
+    column_names(CASE_COLUMNS).filter(|c| !UNRECORDED_CASE_COLUMNS.contains(c))
+}
+
+/// One stored value in the canonical form both databases produce with [`canonical_sql`]:
+/// its length in characters, a colon and its text; `-` for NULL. (The recorded columns hold
+/// integers and text, never booleans.)
+fn canonical_value(value: &Arg) -> String {
+    let text = match value {
+        Arg::Int(v) => v.map(|v| v.to_string()),
+        Arg::Text(v) => v.clone(),
+        Arg::Bool(b) => Some(i64::from(*b).to_string()),
+    };
+    text.map_or_else(|| "-".to_owned(), |t| format!("{}:{t}", t.chars().count()))
+}
+
+/// The SQL expression that renders `columns` of a row as [`canonical_value`]s joined by commas,
+/// so that `audit verify` reads one text per row on either database.
+fn canonical_sql<'a>(columns: impl Iterator<Item = &'a str>) -> String {
+    columns
+        .map(|c| format!("COALESCE(CAST(LENGTH(CAST({c} AS TEXT)) AS TEXT) || ':' || CAST({c} AS TEXT), '-')"))
+        .collect::<Vec<_>>()
+        .join(" || ',' || ")
+}
+
+/// The canonical text of a case row's recorded columns, as SQL over `cases`.
+pub(crate) fn case_canonical_sql() -> String {
+    canonical_sql(recorded_case_columns())
+}
+
+/// The canonical text of a party row (every column), as SQL over `parties`.
+pub(crate) fn party_canonical_sql() -> String {
+    canonical_sql(column_names(PARTY_COLUMNS))
+}
+
+/// SHA-256 (hex) of a case row's canonical text.
+pub(crate) fn case_digest(canonical: &str) -> String {
+    hex(&Sha256::digest(canonical.as_bytes()))
+}
+
+/// SHA-256 (hex) over a case's party rows' canonical texts, in `position` order.
+pub(crate) fn parties_digest<'a>(canonical_rows: impl IntoIterator<Item = &'a str>) -> String {
+    let mut hasher = Sha256::new();
+    for row in canonical_rows {
+        hasher.update(row.as_bytes());
+        hasher.update(b"\n");
+    }
+    hex(&hasher.finalize())
+}
+
+/// What an event that writes a case row records of it: the digests of the row's recorded
+/// columns and of its party rows as they stand after the event (`"recorded"` in its data).
+/// `audit verify` recomputes both from the rows and names the case if they differ from what
+/// the last recording event holds. The first event thereby holds the facts as registered —
+/// the description, the title, every party's name, role, kind and encrypted and blind-indexed
+/// personal data — as digests, never as plaintext.
+pub(crate) fn recorded(case_canonical: &str, party_canonicals: &[String]) -> serde_json::Value {
+    json!({
+        "case": case_digest(case_canonical),
+        "parties": parties_digest(party_canonicals.iter().map(String::as_str)),
+    })
+}
+
+/// The canonical text of a case row's values as [`case_values`] lists them.
+fn case_canonical(values: &[Arg]) -> String {
+    column_names(CASE_COLUMNS)
+        .zip(values)
+        .filter(|(c, _)| !UNRECORDED_CASE_COLUMNS.contains(c))
+        .map(|(_, v)| canonical_value(v))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// The canonical text of a party row's values as [`party_values`] lists them.
+fn party_canonical(values: &[Arg]) -> String {
+    values.iter().map(canonical_value).collect::<Vec<_>>().join(",")
+}
+
+/// What the rows of a case hold now, for the event about to be appended in `tx` (see
+/// [`recorded`]): read back, as the step's SQL left them.
+pub(crate) async fn recorded_now(tx: &mut Tx, case_id: i64) -> Result<serde_json::Value> {
+    let (case,): (String,) =
+        tx.fetch_one(&format!("SELECT {} FROM cases WHERE id = $1", case_canonical_sql()), args![case_id]).await?;
+    let parties: Vec<(String,)> = tx
+        .fetch_all(
+            &format!("SELECT {} FROM parties WHERE case_id = $1 ORDER BY position", party_canonical_sql()),
+            args![case_id],
+        )
+        .await?;
+    Ok(recorded(&case, &parties.into_iter().map(|(row,)| row).collect::<Vec<_>>()))
+}
+
+/// `events` with the last one recording the rows it leaves behind: the writer's histories end
+/// in the state their case row holds.
+fn with_recorded(events: &[EventRecord], recorded: serde_json::Value) -> Vec<EventRecord> {
+    let mut events = events.to_vec();
+    if let Some(last) = events.last_mut() {
+        last.data["recorded"] = recorded;
+    }
+    events
+}
 
 /// A case row's values, in the order of [`CASE_COLUMNS`].
 fn case_values(case: &CaseRecord, deadlines: &DeadlineColumns, updated_at: i64, head: (i64, String)) -> Vec<Arg> {
@@ -316,6 +441,7 @@ impl Store {
     ) -> Result<i64> {
         let updated_at = to_ms(events.last().map_or(case.created_at, |e| e.at));
         let values = case_values(case, deadlines, updated_at, (0, GENESIS.to_owned()));
+        let values_for_digest = values.clone();
         let placeholders: Vec<String> = (1..=values.len()).map(|i| format!("${i}")).collect();
         let (case_id,): (i64,) = tx
             .fetch_one(
@@ -323,16 +449,20 @@ impl Store {
                 values,
             )
             .await?;
+        let case_canonical = case_canonical(&values_for_digest);
         let parties = parties.iter().enumerate();
-        let rows = parties.map(|(position, party)| party_values(&self.crypto, case_id, position as i64, party));
-        tx.insert_rows("parties", PARTY_COLUMNS, rows.collect(), "").await?;
+        let rows: Vec<Vec<Arg>> =
+            parties.map(|(position, party)| party_values(&self.crypto, case_id, position as i64, party)).collect();
+        let party_canonicals: Vec<String> = rows.iter().map(|row| party_canonical(row)).collect();
+        tx.insert_rows("parties", PARTY_COLUMNS, rows, "").await?;
+        let events = with_recorded(events, recorded(&case_canonical, &party_canonicals));
         let mut head = (0, GENESIS.to_owned());
-        for event in events {
+        for event in &events {
             head = super::append_event(tx, case_id, head, to_ms(event.at), &event.actor, &event.action, &event.data)
                 .await?;
         }
         let mut rollups = Rollups::default();
-        rollups.add(case, events);
+        rollups.add(case, &events);
         rollups.write(tx).await?;
         Ok(case_id)
     }
@@ -347,20 +477,27 @@ impl Store {
         let mut rollups = Rollups::default();
         for history in cases {
             let (id, case) = (history.id, &history.case);
+            let deadlines = case.deadlines(&context, now);
+            let updated_at = to_ms(history.events.last().map_or(case.created_at, |e| e.at));
+            let values = case_values(case, &deadlines, updated_at, (0, GENESIS.to_owned()));
+            let case_canonical = case_canonical(&values);
+            let party_rows: Vec<Vec<Arg>> = (history.parties.iter().enumerate())
+                .map(|(position, party)| party_values(&self.crypto, id, position as i64, party))
+                .collect();
+            let party_canonicals: Vec<String> = party_rows.iter().map(|row| party_canonical(row)).collect();
+            parties.extend(party_rows);
             let mut head = (0, GENESIS.to_owned());
-            for event in &history.events {
+            for event in with_recorded(&history.events, recorded(&case_canonical, &party_canonicals)) {
                 let (row, next) = event_values(id, &head, to_ms(event.at), &event.actor, &event.action, &event.data);
                 events.push(row);
                 head = next;
             }
-            let deadlines = case.deadlines(&context, now);
-            let updated_at = to_ms(history.events.last().map_or(case.created_at, |e| e.at));
             let mut row = args![id];
-            row.extend(case_values(case, &deadlines, updated_at, head));
+            row.extend(values);
+            let len = row.len();
+            row[len - 2] = head.0.into();
+            row[len - 1] = head.1.into();
             rows.push(row);
-            for (position, party) in history.parties.iter().enumerate() {
-                parties.push(party_values(&self.crypto, id, position as i64, party));
-            }
             for hop in &history.hops {
                 let ms = |at: Option<DateTime<Utc>>| at.map(to_ms);
                 hops.push(args![
