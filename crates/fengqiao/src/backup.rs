@@ -54,9 +54,10 @@ pub async fn backup(store: &Store, db_url: &str, data_dir: &Path, out: &Path) ->
         ensure!(status.success(), "pg_dump failed ({status})");
         path
     };
-    let blobs = data_dir.join("blobs");
-    let files = count_files(&blobs)?;
-    let manifest = serde_json::json!({ "format": FORMAT, "backend": store.backend(), "files": files });
+    // The files after the database: every file its snapshot names was written before the row
+    // that names it, so it is here; files written since are taken too, harmlessly.
+    let blobs = stored_files(&data_dir.join("blobs"))?;
+    let manifest = serde_json::json!({ "format": FORMAT, "backend": store.backend(), "files": blobs.len() });
     let file = File::create(out).with_context(|| format!("creating {}", out.display()))?;
     store::crypto::make_private(out)?;
     let mut archive = tar::Builder::new(file);
@@ -68,10 +69,37 @@ pub async fn backup(store: &Store, db_url: &str, data_dir: &Path, out: &Path) ->
     archive.append_data(&mut header, "manifest.json", manifest.as_slice())?;
     let name = database.file_name().and_then(|n| n.to_str()).unwrap_or(SQLITE_FILE);
     archive.append_path_with_name(&database, name)?;
-    if blobs.is_dir() {
-        archive.append_dir_all("blobs", &blobs)?;
+    for (path, name) in &blobs {
+        archive.append_path_with_name(path, name)?;
     }
     archive.into_inner()?.sync_all()?;
+    Ok(blobs.len())
+}
+
+/// The stored files (`blobs/xx/<sha256>`) as (path, name in the archive). Files being written
+/// (a dot-name, renamed when complete) are left out: taking one could fail as it is renamed.
+fn stored_files(blobs: &Path) -> anyhow::Result<Vec<(std::path::PathBuf, String)>> {
+    let mut files = Vec::new();
+    if !blobs.is_dir() {
+        return Ok(files);
+    }
+    for shard in std::fs::read_dir(blobs)? {
+        let shard = shard?.path();
+        if !shard.is_dir() || is_temporary(&shard) {
+            continue;
+        }
+        for entry in std::fs::read_dir(&shard)? {
+            let path = entry?.path();
+            let (Some(shard_name), Some(name)) =
+                (shard.file_name().and_then(|n| n.to_str()), path.file_name().and_then(|n| n.to_str()))
+            else {
+                continue;
+            };
+            if !is_temporary(&path) {
+                files.push((path.clone(), format!("blobs/{shard_name}/{name}")));
+            }
+        }
+    }
     Ok(files)
 }
 
