@@ -177,6 +177,10 @@ test("the main pages render, switch language, and fit a phone", async () => {
   }
   await admin.page.goto(`${server.base}/cases?q=${encodeURIComponent("外卖")}`);
   assert.ok((await admin.page.locator("table.cases tbody tr").count()) > 0, "search finds demo cases");
+  // Words and a filter together: the filter holds.
+  await admin.page.goto(`${server.base}/cases?q=${encodeURIComponent("外卖")}&status=archived`);
+  const statuses = await admin.page.locator("table.cases tbody tr .badge.status").evaluateAll((b) => b.map((e) => e.className));
+  assert.ok(statuses.every((c) => c.includes("status-archived")), statuses.join(","));
 
   await admin.page.goto(`${server.base}/workbench`);
   await admin.page.click('.langs a[href^="/lang/en"]');

@@ -174,7 +174,19 @@ pub async fn list(
     }
     let units_all = state.app.units().await?;
     let units = UnitNames::new(&units_all);
-    let searched = !query.q.trim().is_empty();
+    // Words alone: the full-text index, best match first. Words with other filters: every
+    // filter holds, the words matched as written in the number, title or description.
+    let words = query.q.trim();
+    let filtered = filter.status.is_some()
+        || filter.category.is_some()
+        || filter.risk.is_some()
+        || filter.unit.is_some()
+        || filter.overdue.is_some()
+        || filter.region.is_some();
+    let searched = !words.is_empty() && !filtered;
+    if filtered && !words.is_empty() {
+        filter.q = Some(words.to_owned());
+    }
     let (rows, total, total_capped) = if searched {
         let hits = state
             .app
