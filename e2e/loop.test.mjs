@@ -175,6 +175,11 @@ test("the main pages render, switch language, and fit a phone", async () => {
     assert.equal(response.status(), 200, path);
     await screenshot(admin.page, name);
   }
+  // Notices are counted and paged, 50 a page.
+  await admin.page.goto(`${server.base}/notices`);
+  const [, total, pages] = (await admin.page.locator("#notice-count").innerText()).match(/(\d+) · 1\/(\d+)/);
+  assert.equal(Number(pages), Math.max(1, Math.ceil(Number(total) / 50)));
+  assert.ok((await admin.page.locator("article[data-notice]").count()) === Math.min(50, Number(total)));
   await admin.page.goto(`${server.base}/cases?q=${encodeURIComponent("外卖")}`);
   assert.ok((await admin.page.locator("table.cases tbody tr").count()) > 0, "search finds demo cases");
   // Words and a filter together: the filter holds.

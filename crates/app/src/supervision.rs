@@ -19,6 +19,11 @@ impl App {
         Ok(self.store.notices(viewer, filter).await?)
     }
 
+    /// How many notices the filter finds, for a list's count and paging.
+    pub async fn notices_count(&self, viewer: &Viewer, filter: &NoticeFilter) -> Result<i64> {
+        Ok(self.store.notices_count(viewer, filter).await?)
+    }
+
     /// How many notices to the viewer's unit await a reply.
     pub async fn notices_awaiting_count(&self, viewer: &Viewer) -> Result<i64> {
         Ok(self.store.notices_awaiting_count(viewer).await?)

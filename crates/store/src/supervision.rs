@@ -93,6 +93,10 @@ pub struct NoticeFilter {
     pub awaiting_reply: bool,
     /// At most this many, newest first (default and ceiling 500).
     pub limit: Option<i64>,
+    /// Skip this many (paging).
+    pub offset: i64,
+    /// Those awaiting the viewer's unit's reply before the rest.
+    pub awaiting_first: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -494,28 +498,24 @@ impl Store {
     /// Notices to, copied to or issued by the viewer's unit; for centre staff also those on
     /// cases in their region.
     pub async fn notices(&self, viewer: &Viewer, filter: &NoticeFilter) -> Result<Vec<NoticeView>> {
-        let (low, high) = viewer.scope.region.subtree_range();
-        let mut args = args![viewer.unit_id, low, high];
-        let mut sql = format!(
-            "SELECT {NOTICE_COLUMNS} FROM notices n JOIN cases c ON c.id = n.case_id
-             WHERE (n.unit_id = $1 OR n.cc_unit_id = $1 OR n.issuer_unit_id = $1 OR c.region_code BETWEEN $2 AND $3)"
+        let (condition, args) = notice_condition(viewer, filter);
+        let first =
+            if filter.awaiting_first { "CASE WHEN n.unit_id = $1 AND n.reply IS NULL THEN 0 ELSE 1 END, " } else { "" };
+        let sql = format!(
+            "SELECT {NOTICE_COLUMNS} FROM notices n JOIN cases c ON c.id = n.case_id WHERE {condition}
+             ORDER BY {first}n.issued_at DESC, n.id DESC LIMIT {} OFFSET {}",
+            filter.limit.unwrap_or(500).clamp(1, 500),
+            filter.offset.max(0)
         );
-        if filter.awaiting_reply {
-            sql.push_str(" AND n.unit_id = $1 AND n.reply IS NULL");
-        }
-        if let Some(kind) = filter.kind {
-            args.push(kind.as_str().into());
-            sql.push_str(&format!(" AND n.kind = ${}", args.len()));
-        }
-        if let Some(case_id) = filter.case_id {
-            args.push(case_id.into());
-            sql.push_str(&format!(" AND n.case_id = ${}", args.len()));
-        }
-        sql.push_str(&format!(
-            " ORDER BY n.issued_at DESC, n.id DESC LIMIT {}",
-            filter.limit.unwrap_or(500).clamp(1, 500)
-        ));
         self.fetch_all(&sql, args).await
+    }
+
+    /// How many notices the filter finds (its limit and offset aside).
+    pub async fn notices_count(&self, viewer: &Viewer, filter: &NoticeFilter) -> Result<i64> {
+        let (condition, args) = notice_condition(viewer, filter);
+        let sql = format!("SELECT COUNT(*) FROM notices n JOIN cases c ON c.id = n.case_id WHERE {condition}");
+        let (count,): (i64,) = self.fetch_one(&sql, args).await?;
+        Ok(count)
     }
 
     /// How many notices to the viewer's unit await a written reply: the number beside
@@ -639,6 +639,28 @@ pub(crate) fn supervisor_of(
     let region = RegionCode::parse(&unit.region_code).ok()?;
     let start = if unit.kind == UnitKind::Centre.as_str() { region.parent()? } else { region };
     triage::routing::territorial_centre(&start, start.level(), centres).map(|c| c.unit_id).filter(|id| *id != unit_id)
+}
+
+/// The notices a viewer sees — addressed to, copied to or issued by their unit, or on a case in
+/// their region — narrowed by the filter: the condition and its arguments (`$1` is the unit).
+fn notice_condition(viewer: &Viewer, filter: &NoticeFilter) -> (String, Vec<crate::sql::Arg>) {
+    let (low, high) = viewer.scope.region.subtree_range();
+    let mut args = args![viewer.unit_id, low, high];
+    let mut condition = String::from(
+        "(n.unit_id = $1 OR n.cc_unit_id = $1 OR n.issuer_unit_id = $1 OR c.region_code BETWEEN $2 AND $3)",
+    );
+    if filter.awaiting_reply {
+        condition.push_str(" AND n.unit_id = $1 AND n.reply IS NULL");
+    }
+    if let Some(kind) = filter.kind {
+        args.push(kind.as_str().into());
+        condition.push_str(&format!(" AND n.kind = ${}", args.len()));
+    }
+    if let Some(case_id) = filter.case_id {
+        args.push(case_id.into());
+        condition.push_str(&format!(" AND n.case_id = ${}", args.len()));
+    }
+    (condition, args)
 }
 
 fn scheduled_text(case: &ClockRow, notice: &NoticeDue, recipient: &str, cc: &str, issuer: &str) -> String {

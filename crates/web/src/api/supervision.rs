@@ -53,7 +53,13 @@ pub async fn notices(
         .filter(|v| !v.is_empty())
         .and_then(|v| c.check(domain::case::parse_id("case_id", &serde_json::json!(v))));
     c.into_result().map_err(ApiError::invalid)?;
-    let filter = NoticeFilter { kind, case_id, awaiting_reply: query.awaiting_reply.unwrap_or(false), limit: None };
+    let filter = NoticeFilter {
+        kind,
+        case_id,
+        awaiting_reply: query.awaiting_reply.unwrap_or(false),
+        limit: None,
+        ..NoticeFilter::default()
+    };
     Ok(Json(state.app.notices(&viewer, &filter).await?.into_api()))
 }
 

@@ -183,6 +183,7 @@ impl DispatchBoard {
 /// Cases shown per page of the board.
 const BOARD_PAGE: i64 = 20;
 
+/// A page of a list: `?page=2`.
 #[derive(Debug, Deserialize)]
 pub struct BoardQuery {
     page: Option<String>,
@@ -275,25 +276,34 @@ pub async fn inbox(State(state): State<AppState>, session: Session) -> Result<Re
 struct NoticesPage {
     page: Page,
     notices: Vec<NoticeLine>,
+    total: i64,
+    page_number: i64,
+    pages: i64,
 }
 
 /// Notices shown on one page.
-const NOTICES_PAGE: usize = 50;
+const NOTICES_PAGE: i64 = 50;
 
 /// Reminder letters, warning notices and supervision orders the viewer may see.
-pub async fn notices(State(state): State<AppState>, session: Session) -> Result<Response, UiError> {
-    // Those awaiting the viewer's reply first, then the latest of the rest.
-    let limit = Some(NOTICES_PAGE as i64);
-    let awaiting_filter = NoticeFilter { awaiting_reply: true, limit, ..NoticeFilter::default() };
-    let mut all = state.app.notices(&session.viewer, &awaiting_filter).await?;
-    let awaiting: std::collections::HashSet<i64> = all.iter().map(|n| n.id).collect();
-    let rest = state.app.notices(&session.viewer, &NoticeFilter { limit, ..NoticeFilter::default() }).await?;
-    all.extend(rest.into_iter().filter(|n| !awaiting.contains(&n.id)));
-    all.truncate(NOTICES_PAGE);
-    let notices = notice_lines(session.t, all, &session.viewer);
+/// Those awaiting the viewer's reply first, then the latest of the rest, a page at a time.
+pub async fn notices(
+    State(state): State<AppState>,
+    session: Session,
+    Query(query): Query<BoardQuery>,
+) -> Result<Response, UiError> {
+    let page_number = query.page.and_then(|p| p.parse::<i64>().ok()).unwrap_or(1).clamp(1, 100_000);
+    let filter = NoticeFilter {
+        awaiting_first: true,
+        limit: Some(NOTICES_PAGE),
+        offset: (page_number - 1) * NOTICES_PAGE,
+        ..NoticeFilter::default()
+    };
+    let total = state.app.notices_count(&session.viewer, &filter).await?;
+    let notices = notice_lines(session.t, state.app.notices(&session.viewer, &filter).await?, &session.viewer);
     let page = Page::new(&state, &session, "函单令", "/notices").await?;
     let shown_flash = page.flash.is_some();
-    Ok(render(StatusCode::OK, &NoticesPage { page, notices }, shown_flash))
+    let pages = ((total + NOTICES_PAGE - 1) / NOTICES_PAGE).max(1);
+    Ok(render(StatusCode::OK, &NoticesPage { page, notices, total, page_number, pages }, shown_flash))
 }
 
 pub async fn notice_acknowledge(
