@@ -40,6 +40,9 @@ pub struct UnitView {
 }
 from_row!(UnitView { id, name, kind, region_code, parent_id, categories });
 
+/// The shortest password a user may be given, wherever the user is created.
+pub const MIN_PASSWORD_CHARS: usize = 8;
+
 /// A region to create.
 pub struct NewRegion<'a> {
     pub code: &'a RegionCode,
@@ -162,11 +165,11 @@ impl Store {
                 msg!("org.username_format"),
             )));
         }
-        if password.chars().count() < 8 {
+        if password.chars().count() < MIN_PASSWORD_CHARS {
             return Err(StoreError::invalid(domain::validation::FieldError::new(
                 "password",
                 "too_short",
-                msg!("field.password_too_short", min = 8),
+                msg!("field.password_too_short", min = MIN_PASSWORD_CHARS),
             )));
         }
         if self.unit(unit_id).await?.is_none() {

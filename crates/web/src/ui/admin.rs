@@ -144,15 +144,8 @@ pub async fn user_create(State(state): State<AppState>, posted: Posted) -> Resul
         .ok_or_else(|| ApiError::field(domain::validation::FieldError::required("role")))?;
     let unit = id_field(form, "unit_id")?
         .ok_or_else(|| ApiError::field(domain::validation::FieldError::required("unit_id")))?;
+    // The password's rule is the use case's (the same as the API's and the command line's).
     let password = required(form, "password")?;
-    if password.chars().count() < 10 {
-        return Err(ApiError::field(domain::validation::FieldError::new(
-            "password",
-            "too_short",
-            msg!("field.password_too_short", min = 10),
-        ))
-        .into());
-    }
     state.app.user_create(&posted.session.viewer, username, display_name, role, unit, password).await?;
     Ok(redirect_with("/admin", "ok", &format!("{} {username}", posted.session.t.s("已添加用户"))))
 }
