@@ -8,6 +8,7 @@ use chrono::{DateTime, Datelike, Duration, Utc};
 use domain::authz::{self, Permission, Resource};
 use domain::case::{Category, Channel, Risk, Status};
 use domain::clocks::{self, ClockFacts, ClockKind, Deadline, NoticeDue, NoticeKind};
+use domain::i18n::T;
 use domain::msg;
 use domain::org::{RegionCode, UnitKind};
 use domain::validation::FieldError;
@@ -370,17 +371,19 @@ impl Store {
         let name = |id: Option<i64>| id.and_then(|id| units.get(&id)).map(|u| u.name.clone()).unwrap_or_default();
         let mut text = scheduled_text(case, notice, &name(Some(recipient)), &name(cc), &name(issuer));
         // A catch-up after downtime issues the highest rung only, and says which it stands for.
+        // The notice is an official text, kept as issued: in Simplified Chinese, from the catalogue.
+        let simplified = T::default();
         let mut missed = Vec::new();
         for kind in &notice.passed_over {
             let key = format!("{}:{}:{}:{}", case.id, notice.clock, kind, to_ms(notice.due_at));
             let issued: Option<(i64,)> =
                 tx.fetch_optional("SELECT id FROM notices WHERE dedupe_key = $1", args![key]).await?;
             if issued.is_none() {
-                missed.push(kind.name_zh());
+                missed.push(simplified.code("notice", kind.as_str()));
             }
         }
         if !missed.is_empty() {
-            text.push_str(&format!("（系统未能按时发出的{}已并入本文书。）", missed.join("、")));
+            text.push_str(&simplified.msg(&msg!("notice.stands_for", kinds = missed.join("、"))));
         }
         self.notice_insert(
             tx,

@@ -420,9 +420,12 @@ async fn show(
             address: p.address.clone().unwrap_or_default(),
         })
         .collect();
+    // The users are read only for a history that names one (a mediator chosen or replaced).
+    let names_users = events.iter().any(|e| e.data.get("user_id").is_some() || e.data.get("previous").is_some());
+    let users = if names_users { state.app.users().await? } else { Vec::new() };
     let names = TimelineNames {
         units: &units,
-        users: state.app.users().await?.into_iter().map(|u| (u.id, u.display_name)).collect(),
+        users: users.into_iter().map(|u| (u.id, u.display_name)).collect(),
         parties: case.parties.iter().map(|p| p.name.clone()).collect(),
     };
     let timeline = events.iter().rev().map(|e| timeline_entry(t, e, &names)).collect();
