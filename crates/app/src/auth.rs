@@ -4,6 +4,7 @@ pub use store::auth::TokenKind;
 pub use store::org::UserView;
 
 use crate::{App, Result, Viewer};
+use domain::ids::UserId;
 
 impl App {
     /// Checks the password from the client at address `client` (within the limits of
@@ -21,7 +22,7 @@ impl App {
     /// The signed-in user a token of `kind` stands for, if it is valid now.
     pub async fn viewer_of_token(&self, token: &str, kind: TokenKind) -> Result<Option<(UserView, Viewer)>> {
         let Some(user) = self.store.token_user(token, kind, self.now()).await? else { return Ok(None) };
-        let viewer = self.store.viewer(user.id).await?;
+        let viewer = self.store.viewer(UserId(user.id)).await?;
         Ok(Some((user, viewer)))
     }
 

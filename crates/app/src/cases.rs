@@ -3,6 +3,7 @@
 
 use domain::authz::{self, Permission, Resource};
 use domain::case::CaseRegistration;
+use domain::ids::CaseId;
 use domain::workflow::Command;
 pub use search::COUNT_LIMIT as SEARCH_COUNT_LIMIT;
 use search::SearchScope;
@@ -18,7 +19,7 @@ impl App {
     /// registers the case with its parties and first event.
     /// A registered case as its registration answered it (with the related cases found for it),
     /// for the page a registration redirects to.
-    pub async fn case_registered(&self, viewer: &Viewer, id: i64) -> Result<RegisteredCase> {
+    pub async fn case_registered(&self, viewer: &Viewer, id: CaseId) -> Result<RegisteredCase> {
         Ok(self.store.case_registered(viewer, id, self.now()).await?)
     }
 
@@ -31,7 +32,7 @@ impl App {
 
     /// One case in the viewer's scope; with `reveal`, the parties' full ID numbers and phones
     /// (for roles whose work needs them; every view recorded in the history).
-    pub async fn case_get(&self, viewer: &Viewer, id: i64, reveal: Option<RevealRequest>) -> Result<CaseView> {
+    pub async fn case_get(&self, viewer: &Viewer, id: CaseId, reveal: Option<RevealRequest>) -> Result<CaseView> {
         if reveal.is_some() {
             authz::may(viewer.role, Permission::PersonalDataReveal, Resource::ANY)?;
         }
@@ -39,7 +40,7 @@ impl App {
     }
 
     /// The case's hash-chained history, oldest first.
-    pub async fn case_events(&self, viewer: &Viewer, id: i64) -> Result<Vec<EventView>> {
+    pub async fn case_events(&self, viewer: &Viewer, id: CaseId) -> Result<Vec<EventView>> {
         Ok(self.store.case_events(viewer, id).await?)
     }
 
@@ -48,7 +49,7 @@ impl App {
     }
 
     /// A workflow step; the state machine (`domain::workflow`) decides who and when.
-    pub async fn case_act(&self, viewer: &Viewer, id: i64, command: Command, version: i64) -> Result<CaseView> {
+    pub async fn case_act(&self, viewer: &Viewer, id: CaseId, command: Command, version: i64) -> Result<CaseView> {
         Ok(self.store.case_act(viewer, id, command, version, self.now()).await?)
     }
 

@@ -6,6 +6,7 @@ use std::sync::OnceLock;
 
 use chrono::{DateTime, Utc};
 use domain::i18n::T;
+use domain::ids::AgreementId;
 use domain::mediation::AgreementStatus;
 use domain::msg;
 use store::mediation::AgreementView;
@@ -65,7 +66,8 @@ impl App {
     /// Lays out one copy of the agreement.
     async fn agreement_render(&self, view: &AgreementView, copy: &str) -> Result<Vec<u8>> {
         let fonts = self.documents.fonts()?;
-        let (party_signatures, mediator_signature) = self.store.agreement_signature_digests(view.id).await?;
+        let (party_signatures, mediator_signature) =
+            self.store.agreement_signature_digests(AgreementId(view.id)).await?;
         let image = |digest: Option<&String>| digest.and_then(|d| self.blobs.get(d).ok());
         let mut signatures: Vec<docs::Signature> = view
             .parties
@@ -137,7 +139,7 @@ impl App {
             let sha = self.blobs.put(&pdf)?;
             documents.insert(copy, serde_json::Value::String(sha));
         }
-        Ok(self.store.agreement_documents_fix(view.id, &documents, self.now()).await?)
+        Ok(self.store.agreement_documents_fix(AgreementId(view.id), &documents, self.now()).await?)
     }
 
     /// The PDF of a copy: the stored one once fixed; for an effective agreement whose copies
@@ -145,7 +147,7 @@ impl App {
     pub(crate) async fn agreement_copy(&self, view: &AgreementView, copy: &str) -> Result<Vec<u8>> {
         let documents = if view.status == AgreementStatus::Effective && view.documents.is_empty() {
             self.agreement_copies_fix(view).await?;
-            self.store.agreement_documents(view.id).await?
+            self.store.agreement_documents(AgreementId(view.id)).await?
         } else {
             view.documents.clone()
         };

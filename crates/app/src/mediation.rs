@@ -4,6 +4,7 @@
 
 use base64::Engine;
 use domain::authz::{self, Permission};
+use domain::ids::{AgreementId, CaseId, EvidenceId, UnitId};
 pub use domain::mediation::{AgreementInput, MediatorCandidate};
 use domain::msg;
 use domain::validation::{Checker, FieldError};
@@ -32,17 +33,22 @@ pub fn evidence_too_large() -> AppError {
 
 impl App {
     /// One agreement, if the viewer sees its case.
-    pub async fn agreement_get(&self, viewer: &Viewer, id: i64) -> Result<AgreementView> {
+    pub async fn agreement_get(&self, viewer: &Viewer, id: AgreementId) -> Result<AgreementView> {
         Ok(self.store.agreement_get(viewer, id).await?)
     }
 
-    pub async fn agreements_of_case(&self, viewer: &Viewer, case_id: i64) -> Result<Vec<AgreementView>> {
+    pub async fn agreements_of_case(&self, viewer: &Viewer, case_id: CaseId) -> Result<Vec<AgreementView>> {
         Ok(self.store.agreements_of_case(viewer, case_id).await?)
     }
 
     /// Drafts the mediation agreement of a case (人民调解法 art. 29); the facts default to the
     /// case's description. An oral agreement takes effect at once (arts. 28, 30).
-    pub async fn agreement_draft(&self, viewer: &Viewer, case_id: i64, input: AgreementInput) -> Result<AgreementView> {
+    pub async fn agreement_draft(
+        &self,
+        viewer: &Viewer,
+        case_id: CaseId,
+        input: AgreementInput,
+    ) -> Result<AgreementView> {
         let description = self.store.case_get(viewer, case_id, None, self.now()).await?.description;
         let (content, form) = input.validate(&description)?;
         let view = self.store.agreement_create(viewer, case_id, content, form, self.now()).await?;
@@ -53,7 +59,7 @@ impl App {
     pub async fn agreement_revise(
         &self,
         viewer: &Viewer,
-        id: i64,
+        id: AgreementId,
         revision: Option<i64>,
         input: AgreementInput,
     ) -> Result<AgreementView> {
@@ -68,7 +74,7 @@ impl App {
     pub async fn agreement_signing_start(
         &self,
         viewer: &Viewer,
-        id: i64,
+        id: AgreementId,
         link: impl Fn(&str) -> String,
     ) -> Result<AgreementView> {
         Ok(self.store.agreement_start_signing(viewer, id, link, self.now()).await?)
@@ -78,7 +84,7 @@ impl App {
     pub async fn agreement_mediator_sign(
         &self,
         viewer: &Viewer,
-        id: i64,
+        id: AgreementId,
         signature: Option<&str>,
     ) -> Result<AgreementView> {
         authz::may_at_all(viewer.role, Permission::AgreementMediatorSign)?;
@@ -89,14 +95,14 @@ impl App {
 
     /// Applies the committee's seal: the agreement takes effect at the last signature or the
     /// seal, and its PDF copies are fixed.
-    pub async fn agreement_seal(&self, viewer: &Viewer, id: i64) -> Result<AgreementView> {
+    pub async fn agreement_seal(&self, viewer: &Viewer, id: AgreementId) -> Result<AgreementView> {
         let view = self.store.agreement_seal(viewer, id, self.now()).await?;
         self.agreement_in_effect(viewer, view).await
     }
 
     /// Records a written agreement signed on paper (required for personal relations,
     /// Electronic Signature Law art. 3): it takes effect now; its copies are fixed.
-    pub async fn agreement_paper_signed(&self, viewer: &Viewer, id: i64) -> Result<AgreementView> {
+    pub async fn agreement_paper_signed(&self, viewer: &Viewer, id: AgreementId) -> Result<AgreementView> {
         let view = self.store.agreement_paper_signed(viewer, id, self.now()).await?;
         self.agreement_in_effect(viewer, view).await
     }
@@ -108,7 +114,7 @@ impl App {
     async fn agreement_in_effect(&self, viewer: &Viewer, view: AgreementView) -> Result<AgreementView> {
         match self.agreement_copies_fix(&view).await {
             Ok(false) => Ok(view),
-            Ok(true) => Ok(self.store.agreement_get(viewer, view.id).await?),
+            Ok(true) => Ok(self.store.agreement_get(viewer, AgreementId(view.id)).await?),
             Err(error) => {
                 tracing::error!(agreement = view.id, %error, "the agreement's copies are not fixed yet; the scheduler retries");
                 Ok(view)
@@ -129,7 +135,7 @@ impl App {
 
     /// A copy of the agreement as PDF (`archive`, `party-0` …) and a file name for it: the
     /// copy fixed when it took effect, or the draft.
-    pub async fn agreement_pdf(&self, viewer: &Viewer, id: i64, copy: &str) -> Result<(Vec<u8>, String)> {
+    pub async fn agreement_pdf(&self, viewer: &Viewer, id: AgreementId, copy: &str) -> Result<(Vec<u8>, String)> {
         let view = self.store.agreement_get(viewer, id).await?;
         let bytes = self.agreement_copy(&view, copy).await?;
         Ok((bytes, format!("{}-{copy}", view.case_number)))
@@ -140,7 +146,7 @@ impl App {
     pub async fn agreement_serve(
         &self,
         viewer: &Viewer,
-        id: i64,
+        id: AgreementId,
         link: impl Fn(&str) -> String,
     ) -> Result<AgreementView> {
         Ok(self.store.agreement_serve(viewer, id, link, self.now()).await?)
@@ -156,9 +162,9 @@ impl App {
     pub async fn confirmation_apply(
         &self,
         viewer: &Viewer,
-        id: i64,
+        id: AgreementId,
         applicants: Option<Vec<usize>>,
-        court_unit_id: Option<i64>,
+        court_unit_id: Option<UnitId>,
     ) -> Result<AgreementView> {
         let applicants = applicants.ok_or_else(|| AppError::field(FieldError::required("applicants")))?;
         Ok(self.store.confirmation_apply(viewer, id, &applicants, court_unit_id, self.now()).await?)
@@ -168,7 +174,7 @@ impl App {
     pub async fn confirmation_rule(
         &self,
         viewer: &Viewer,
-        id: i64,
+        id: AgreementId,
         decision: Option<&str>,
         reasons: Option<&str>,
     ) -> Result<AgreementView> {
@@ -193,7 +199,7 @@ impl App {
     pub async fn performance_record(
         &self,
         viewer: &Viewer,
-        id: i64,
+        id: AgreementId,
         term: Option<usize>,
         status: Option<&str>,
         note: Option<&str>,
@@ -269,7 +275,7 @@ impl App {
     pub async fn evidence_add(
         &self,
         viewer: &Viewer,
-        case_id: i64,
+        case_id: CaseId,
         name: Option<&str>,
         content_type: &str,
         bytes: &[u8],
@@ -303,19 +309,24 @@ impl App {
         Ok(self.store.evidence_add(viewer, case_id, file, self.now()).await?)
     }
 
-    pub async fn evidence_list(&self, viewer: &Viewer, case_id: i64) -> Result<Vec<EvidenceView>> {
+    pub async fn evidence_list(&self, viewer: &Viewer, case_id: CaseId) -> Result<Vec<EvidenceView>> {
         Ok(self.store.evidence_list(viewer, case_id).await?)
     }
 
     /// One evidence file with its content, checked against its SHA-256.
-    pub async fn evidence_file(&self, viewer: &Viewer, case_id: i64, id: i64) -> Result<(EvidenceView, Vec<u8>)> {
+    pub async fn evidence_file(
+        &self,
+        viewer: &Viewer,
+        case_id: CaseId,
+        id: EvidenceId,
+    ) -> Result<(EvidenceView, Vec<u8>)> {
         let file = self.store.evidence_get(viewer, case_id, id).await?;
         let bytes = self.blobs.get(&file.sha256)?;
         Ok((file, bytes))
     }
 
     /// Mediators for the case, best first, each with the reasons.
-    pub async fn mediator_suggestions(&self, viewer: &Viewer, case_id: i64) -> Result<Vec<MediatorCandidate>> {
+    pub async fn mediator_suggestions(&self, viewer: &Viewer, case_id: CaseId) -> Result<Vec<MediatorCandidate>> {
         Ok(self.store.mediator_suggestions(viewer, case_id).await?)
     }
 

@@ -1,6 +1,7 @@
 //! The organisation: regions, grids, units and users; maintained by administrators.
 
 use domain::authz::{self, Permission, Resource};
+use domain::ids::UnitId;
 use domain::org::{RegionCode, Role};
 pub use store::org::{GridView, NewRegion, NewUnit, RegionView, UnitView, UserView};
 
@@ -54,7 +55,7 @@ impl App {
         username: &str,
         display_name: &str,
         role: Role,
-        unit_id: i64,
+        unit_id: UnitId,
         password: &str,
     ) -> Result<i64> {
         authz::may(viewer.role, Permission::OrganisationManage, Resource::ANY)?;

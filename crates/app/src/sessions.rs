@@ -3,24 +3,25 @@
 
 pub use store::sessions::{Acknowledgement, CaseMediator, PartyAct, SessionInput, SessionView};
 
+use domain::ids::{CaseId, SessionId, UserId};
 use domain::validation::{Checker, FieldError};
 
 use crate::cases::CaseView;
 use crate::{App, AppError, Result, Viewer};
 
 impl App {
-    pub async fn sessions(&self, viewer: &Viewer, case_id: i64) -> Result<Vec<SessionView>> {
+    pub async fn sessions(&self, viewer: &Viewer, case_id: CaseId) -> Result<Vec<SessionView>> {
         Ok(self.store.sessions(viewer, case_id).await?)
     }
 
-    pub async fn session_schedule(&self, viewer: &Viewer, case_id: i64, input: SessionInput) -> Result<SessionView> {
+    pub async fn session_schedule(&self, viewer: &Viewer, case_id: CaseId, input: SessionInput) -> Result<SessionView> {
         Ok(self.store.session_schedule(viewer, case_id, input, self.now()).await?)
     }
 
     pub async fn session_party_act(
         &self,
         viewer: &Viewer,
-        id: i64,
+        id: SessionId,
         party_index: usize,
         act: PartyAct,
     ) -> Result<SessionView> {
@@ -28,7 +29,7 @@ impl App {
     }
 
     /// 调解笔录: the session's minutes; the session is then held.
-    pub async fn session_minutes(&self, viewer: &Viewer, id: i64, minutes: &str) -> Result<SessionView> {
+    pub async fn session_minutes(&self, viewer: &Viewer, id: SessionId, minutes: &str) -> Result<SessionView> {
         Ok(self.store.session_minutes(viewer, id, minutes, self.now()).await?)
     }
 
@@ -36,7 +37,7 @@ impl App {
     pub async fn mediation_refuse(
         &self,
         viewer: &Viewer,
-        case_id: i64,
+        case_id: CaseId,
         party_index: Option<usize>,
         reason: Option<&str>,
     ) -> Result<CaseView> {
@@ -50,15 +51,15 @@ impl App {
         Ok(self.store.mediation_refused(viewer, case_id, party, &reason, self.now()).await?)
     }
 
-    pub async fn case_mediator(&self, viewer: &Viewer, case_id: i64) -> Result<Option<CaseMediator>> {
+    pub async fn case_mediator(&self, viewer: &Viewer, case_id: CaseId) -> Result<Option<CaseMediator>> {
         Ok(self.store.case_mediator(viewer, case_id).await?)
     }
 
     pub async fn case_mediator_assign(
         &self,
         viewer: &Viewer,
-        case_id: i64,
-        user_id: i64,
+        case_id: CaseId,
+        user_id: UserId,
         chosen_by: &str,
         reason: Option<String>,
     ) -> Result<CaseMediator> {

@@ -4,6 +4,7 @@
 use domain::authz::{self, Permission, Resource};
 pub use domain::clocks::Deadline;
 use domain::clocks::NoticeKind;
+use domain::ids::{CaseId, NoticeId, UnitId};
 pub use store::supervision::{NoticeCount, NoticeFilter, NoticeView, SweepReport};
 
 use crate::{App, Result, Viewer};
@@ -11,7 +12,7 @@ use crate::{App, Result, Viewer};
 impl App {
     /// The case's clocks with their due times and how each was reckoned (a message, for the
     /// reader's language).
-    pub async fn case_deadlines(&self, viewer: &Viewer, case_id: i64) -> Result<Vec<Deadline>> {
+    pub async fn case_deadlines(&self, viewer: &Viewer, case_id: CaseId) -> Result<Vec<Deadline>> {
         Ok(self.store.case_deadlines(viewer, case_id, self.now()).await?)
     }
 
@@ -34,12 +35,12 @@ impl App {
     }
 
     /// 签收: the recipient unit acknowledges a notice.
-    pub async fn notice_acknowledge(&self, viewer: &Viewer, id: i64) -> Result<NoticeView> {
+    pub async fn notice_acknowledge(&self, viewer: &Viewer, id: NoticeId) -> Result<NoticeView> {
         Ok(self.store.notice_acknowledge(viewer, id, self.now()).await?)
     }
 
     /// 回复: the recipient unit replies.
-    pub async fn notice_reply(&self, viewer: &Viewer, id: i64, text: String) -> Result<NoticeView> {
+    pub async fn notice_reply(&self, viewer: &Viewer, id: NoticeId, text: String) -> Result<NoticeView> {
         Ok(self.store.notice_reply(viewer, id, text, self.now()).await?)
     }
 
@@ -47,10 +48,10 @@ impl App {
     pub async fn notice_issue(
         &self,
         viewer: &Viewer,
-        case_id: i64,
+        case_id: CaseId,
         kind: NoticeKind,
         text: String,
-        unit_id: Option<i64>,
+        unit_id: Option<UnitId>,
     ) -> Result<NoticeView> {
         authz::may(viewer.role, Permission::NoticeIssue, Resource::ANY)?;
         Ok(self.store.notice_issue_manual(viewer, case_id, kind, text, unit_id, self.now()).await?)

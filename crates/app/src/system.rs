@@ -6,6 +6,7 @@ pub use store::audit::Checkpoint;
 pub use store::supervision::SweepReport;
 
 use crate::{App, Result};
+use domain::ids::MessageId;
 
 impl App {
     /// One pass of the supervision ladder, holding the sweep's lease as this node.
@@ -30,17 +31,18 @@ impl App {
     }
 
     /// Messages waiting for the gateway: id, phone, text.
-    pub async fn outbox_pending(&self, limit: i64) -> Result<Vec<(i64, String, String)>> {
-        Ok(self.store.outbox_pending(limit).await?)
+    pub async fn outbox_pending(&self, limit: i64) -> Result<Vec<(MessageId, String, String)>> {
+        let pending = self.store.outbox_pending(limit).await?;
+        Ok(pending.into_iter().map(|(id, phone, text)| (MessageId(id), phone, text)).collect())
     }
 
     /// Claims a message for this node (`pending → sending`); false if another node has it.
-    pub async fn outbox_claim(&self, id: i64) -> Result<bool> {
+    pub async fn outbox_claim(&self, id: MessageId) -> Result<bool> {
         Ok(self.store.outbox_claim(id).await?)
     }
 
     /// Records what the gateway did with a message: `sent`, `kept` or `failed`.
-    pub async fn outbox_mark(&self, id: i64, status: &str) -> Result<()> {
+    pub async fn outbox_mark(&self, id: MessageId, status: &str) -> Result<()> {
         Ok(self.store.outbox_mark(id, status, self.now()).await?)
     }
 }

@@ -11,6 +11,7 @@ pub mod contact;
 pub mod history;
 pub mod i18n;
 pub mod identity;
+pub mod ids;
 pub mod mediation;
 pub mod org;
 pub mod stats;

@@ -18,6 +18,7 @@ use std::sync::Arc;
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 use domain::case_number::CaseNumberFormat;
+use domain::ids::UnitId;
 use domain::org::Role;
 use store::{Crypto, Store, StoreOptions};
 
@@ -198,7 +199,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let password = password.trim_end_matches(['\r', '\n']);
             let display = display_name.unwrap_or_else(|| username.clone());
             let id = store
-                .user_create(&username, &display, role, unit, password, chrono::Utc::now())
+                .user_create(&username, &display, role, UnitId(unit), password, chrono::Utc::now())
                 .await
                 .map_err(describe)?;
             println!("created user {username} (id {id}, role {role}, unit {unit})");

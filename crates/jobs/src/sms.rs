@@ -23,7 +23,7 @@ pub async fn deliver(app: &App, command: Option<&str>) -> anyhow::Result<usize> 
             Some(command) => match send(command, phone, body).await {
                 Ok(()) => "sent",
                 Err(e) => {
-                    tracing::warn!(id, error = %e, "SMS gateway refused a message");
+                    tracing::warn!(id = %id, error = %e, "SMS gateway refused a message");
                     "failed"
                 }
             },

@@ -4,6 +4,7 @@
 use chrono::{DateTime, Datelike, Duration, Utc};
 use domain::case::{Category, NewCase, Outcome, PartyKind, Risk, Status};
 use domain::identity::mask_middle;
+use domain::ids::CaseId;
 use domain::msg;
 use domain::org::{RegionCode, RegionLevel};
 use domain::stats::Counts;
@@ -514,7 +515,7 @@ impl Store {
 
         let (keys, address) = self.relation_keys(&new);
         let related_cases = self.related_cases(viewer, case_id, keys, address).await?;
-        let case = self.case_get(viewer, case_id, None, now).await?;
+        let case = self.case_get(viewer, CaseId(case_id), None, now).await?;
         Ok(RegisteredCase { case, related_cases })
     }
 
@@ -619,8 +620,14 @@ impl Store {
     }
 
     /// A registered case as its registration answered it: the case and its related cases.
-    pub async fn case_registered(&self, viewer: &Viewer, case_id: i64, now: DateTime<Utc>) -> Result<RegisteredCase> {
-        let case = self.case_get(viewer, case_id, None, now).await?;
+    pub async fn case_registered(
+        &self,
+        viewer: &Viewer,
+        case_id: CaseId,
+        now: DateTime<Utc>,
+    ) -> Result<RegisteredCase> {
+        let case_id = case_id.get();
+        let case = self.case_get(viewer, CaseId(case_id), None, now).await?;
         let (keys, address) = self.stored_relation_keys(case_id).await?;
         let related_cases = self.related_cases(viewer, case_id, keys, address).await?;
         Ok(RegisteredCase { case, related_cases })
@@ -729,10 +736,11 @@ impl Store {
     pub async fn case_get(
         &self,
         viewer: &Viewer,
-        id: i64,
+        id: CaseId,
         reveal: Option<RevealRequest>,
         now: DateTime<Utc>,
     ) -> Result<CaseView> {
+        let id = id.get();
         let row = self.case_row(viewer, id).await?;
         let revealed = match reveal {
             Some(request) => {
@@ -835,7 +843,8 @@ impl Store {
     }
 
     /// The case's history, oldest first.
-    pub async fn case_events(&self, viewer: &Viewer, id: i64) -> Result<Vec<EventView>> {
+    pub async fn case_events(&self, viewer: &Viewer, id: CaseId) -> Result<Vec<EventView>> {
+        let id = id.get();
         self.case_row(viewer, id).await?;
         let rows: Vec<(i64, i64, String, String, String, String)> = self
             .fetch_all(
@@ -989,11 +998,12 @@ impl Store {
     pub async fn case_act(
         &self,
         viewer: &Viewer,
-        id: i64,
+        id: CaseId,
         command: Command,
         version: i64,
         now: DateTime<Utc>,
     ) -> Result<CaseView> {
+        let id = id.get();
         let row = self.case_row(viewer, id).await?;
         if row.version != version {
             return Err(stale(row.version));

@@ -12,6 +12,7 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use domain::authz::{self, Permission, Resource};
 use domain::case::{Category, Status};
 use domain::i18n::T;
+use domain::ids::{AgreementId, CaseId, EvidenceId, MessageId, UnitId};
 use domain::mediation::{
     self, AgreementContent, AgreementForm, AgreementStatus, AgreementStep, MediatorCandidate, confirmation_deadline,
     confirmation_warnings, paper_required,
@@ -352,13 +353,15 @@ impl Store {
     }
 
     /// One agreement, if the viewer sees its case.
-    pub async fn agreement_get(&self, viewer: &Viewer, id: i64) -> Result<AgreementView> {
+    pub async fn agreement_get(&self, viewer: &Viewer, id: AgreementId) -> Result<AgreementView> {
+        let id = id.get();
         let row = self.agreement_row(viewer, id).await?;
         self.agreement_view(row).await
     }
 
     /// The agreements of a case.
-    pub async fn agreements_of_case(&self, viewer: &Viewer, case_id: i64) -> Result<Vec<AgreementView>> {
+    pub async fn agreements_of_case(&self, viewer: &Viewer, case_id: CaseId) -> Result<Vec<AgreementView>> {
+        let case_id = case_id.get();
         self.case_row(viewer, case_id).await?;
         let sql = format!("SELECT {AGREEMENT_COLUMNS} FROM agreements WHERE case_id = $1 ORDER BY id");
         let rows: Vec<AgreementRow> = self.fetch_all(&sql, args![case_id]).await?;
@@ -444,11 +447,12 @@ impl Store {
     pub async fn agreement_create(
         &self,
         viewer: &Viewer,
-        case_id: i64,
+        case_id: CaseId,
         content: AgreementContent,
         form: AgreementForm,
         now: DateTime<Utc>,
     ) -> Result<AgreementView> {
+        let case_id = case_id.get();
         let case = self.handling_case(viewer, case_id).await?;
         if case.status() != Status::InProgress {
             return Err(conflict("not_in_progress", msg!("agreement.not_in_progress")));
@@ -528,7 +532,7 @@ impl Store {
             .await?;
         }
         tx.commit().await?;
-        self.agreement_get(viewer, id).await
+        self.agreement_get(viewer, AgreementId(id)).await
     }
 
     async fn confirm_by(&self, effective: DateTime<Utc>) -> Result<i64> {
@@ -543,11 +547,12 @@ impl Store {
     pub async fn agreement_update(
         &self,
         viewer: &Viewer,
-        id: i64,
+        id: AgreementId,
         content: AgreementContent,
         revision: i64,
         now: DateTime<Utc>,
     ) -> Result<AgreementView> {
+        let id = id.get();
         let (row, case) = self.agreement_for(viewer, id, Permission::Mediate, AgreementStep::Edit).await?;
         let category = Category::parse(case.category()).unwrap_or(Category::Other);
         let paper = paper_required(category, &content).map(|m| T::default().msg(&m));
@@ -567,7 +572,7 @@ impl Store {
         let data = json!({ "agreement_id": id, "revision": revision + 1 });
         append_event_locked(&mut tx, row.case_id, to_ms(now), &viewer.username, "agreement_revised", &data).await?;
         tx.commit().await?;
-        self.agreement_get(viewer, id).await
+        self.agreement_get(viewer, AgreementId(id)).await
     }
 
     /// Freezes the draft and sends each party a one-time signing link with a verification
@@ -575,10 +580,11 @@ impl Store {
     pub async fn agreement_start_signing(
         &self,
         viewer: &Viewer,
-        id: i64,
+        id: AgreementId,
         link: impl Fn(&str) -> String,
         now: DateTime<Utc>,
     ) -> Result<AgreementView> {
+        let id = id.get();
         let (row, _) = self.agreement_for(viewer, id, Permission::Mediate, AgreementStep::SendForSigning).await?;
         if row.paper_required.is_some() {
             return Err(StoreError::Conflict { code: "paper_required", message: msg!("agreement.paper_required") });
@@ -629,7 +635,7 @@ impl Store {
         append_event_locked(&mut tx, row.case_id, now_ms, &viewer.username, "agreement_sent_for_signing", &data)
             .await?;
         tx.commit().await?;
-        self.agreement_get(viewer, id).await
+        self.agreement_get(viewer, AgreementId(id)).await
     }
 
     /// Queues an SMS to a party; a message with a `dedupe` key is queued once. Returns whether
@@ -743,10 +749,11 @@ impl Store {
     pub async fn agreement_mediator_sign(
         &self,
         viewer: &Viewer,
-        id: i64,
+        id: AgreementId,
         signature: &str,
         now: DateTime<Utc>,
     ) -> Result<AgreementView> {
+        let id = id.get();
         let (row, _) =
             self.agreement_for(viewer, id, Permission::AgreementMediatorSign, AgreementStep::MediatorSign).await?;
         let now_ms = to_ms(now);
@@ -764,14 +771,20 @@ impl Store {
         let data = json!({ "agreement_id": id, "signature_sha256": signature });
         append_event_locked(&mut tx, row.case_id, now_ms, &viewer.username, "agreement_mediator_signed", &data).await?;
         tx.commit().await?;
-        self.agreement_get(viewer, id).await
+        self.agreement_get(viewer, AgreementId(id)).await
     }
 
     /// Records a written agreement signed on paper — required for personal relations
     /// (Electronic Signature Law art. 3), open to any written draft: every party and the
     /// mediator signed, the committee sealed, now. The paper original is the committee's; the
     /// fixed copies show blank signature lines.
-    pub async fn agreement_paper_signed(&self, viewer: &Viewer, id: i64, now: DateTime<Utc>) -> Result<AgreementView> {
+    pub async fn agreement_paper_signed(
+        &self,
+        viewer: &Viewer,
+        id: AgreementId,
+        now: DateTime<Utc>,
+    ) -> Result<AgreementView> {
+        let id = id.get();
         let (row, _) = self.agreement_for(viewer, id, Permission::Mediate, AgreementStep::RecordPaperSigning).await?;
         if row.form() != AgreementForm::Written {
             return Err(AgreementStep::RecordPaperSigning.refusal().into());
@@ -784,12 +797,13 @@ impl Store {
         let data = json!({ "agreement_id": id, "on_paper": true, "effective_at": rfc3339(now_ms), "confirm_by": rfc3339(confirm_by) });
         append_event_locked(&mut tx, row.case_id, now_ms, &viewer.username, "agreement_effective", &data).await?;
         tx.commit().await?;
-        self.agreement_get(viewer, id).await
+        self.agreement_get(viewer, AgreementId(id)).await
     }
 
     /// Applies the committee's electronic seal once every party and the mediator have signed;
     /// the agreement then takes effect at the last of these acts.
-    pub async fn agreement_seal(&self, viewer: &Viewer, id: i64, now: DateTime<Utc>) -> Result<AgreementView> {
+    pub async fn agreement_seal(&self, viewer: &Viewer, id: AgreementId, now: DateTime<Utc>) -> Result<AgreementView> {
+        let id = id.get();
         self.agreement_for(viewer, id, Permission::Mediate, AgreementStep::Seal).await?;
         let now_ms = to_ms(now);
         let mut tx = self.begin().await?;
@@ -833,16 +847,17 @@ impl Store {
         let data = json!({ "agreement_id": id, "sealed_by": row.committee, "effective_at": rfc3339(to_ms(effective)), "confirm_by": rfc3339(confirm_by) });
         append_event_locked(&mut tx, row.case_id, now_ms, &viewer.username, "agreement_effective", &data).await?;
         tx.commit().await?;
-        self.agreement_get(viewer, id).await
+        self.agreement_get(viewer, AgreementId(id)).await
     }
 
     /// Records the PDF copies fixed at effect (`copy` → SHA-256), once; their hashes go into the history.
     pub async fn agreement_documents_fix(
         &self,
-        id: i64,
+        id: AgreementId,
         documents: &serde_json::Map<String, serde_json::Value>,
         now: DateTime<Utc>,
     ) -> Result<bool> {
+        let id = id.get();
         let (case_id,): (i64,) = self.fetch_one("SELECT case_id FROM agreements WHERE id = $1", args![id]).await?;
         let mut tx = self.begin().await?;
         let text = serde_json::to_string(documents).unwrap_or_default();
@@ -861,7 +876,8 @@ impl Store {
     }
 
     /// The copies fixed for an agreement (`copy` → SHA-256); empty until they are.
-    pub async fn agreement_documents(&self, id: i64) -> Result<serde_json::Map<String, serde_json::Value>> {
+    pub async fn agreement_documents(&self, id: AgreementId) -> Result<serde_json::Map<String, serde_json::Value>> {
+        let id = id.get();
         let (documents,): (Option<String>,) = self
             .fetch_optional("SELECT documents FROM agreements WHERE id = $1", args![id])
             .await?
@@ -884,7 +900,8 @@ impl Store {
     }
 
     /// The party's signature images and the mediator's, by SHA-256, for the PDF.
-    pub async fn agreement_signature_digests(&self, id: i64) -> Result<(Vec<Option<String>>, Option<String>)> {
+    pub async fn agreement_signature_digests(&self, id: AgreementId) -> Result<(Vec<Option<String>>, Option<String>)> {
+        let id = id.get();
         let rows: Vec<(i64, Option<String>)> = self
             .fetch_all(
                 "SELECT party_index, signature FROM agreement_signers WHERE agreement_id = $1 ORDER BY party_index",
@@ -915,10 +932,11 @@ impl Store {
     pub async fn agreement_serve(
         &self,
         viewer: &Viewer,
-        id: i64,
+        id: AgreementId,
         link: impl Fn(&str) -> String,
         now: DateTime<Utc>,
     ) -> Result<AgreementView> {
+        let id = id.get();
         let (row, _) = self.agreement_for(viewer, id, Permission::Mediate, AgreementStep::Serve).await?;
         let documents: serde_json::Map<String, serde_json::Value> =
             row.documents.as_deref().and_then(|d| serde_json::from_str(d).ok()).unwrap_or_default();
@@ -952,7 +970,7 @@ impl Store {
         let data = json!({ "agreement_id": id, "served": served });
         append_event_locked(&mut tx, row.case_id, now_ms, &viewer.username, "agreement_served", &data).await?;
         tx.commit().await?;
-        self.agreement_get(viewer, id).await
+        self.agreement_get(viewer, AgreementId(id)).await
     }
 
     /// Opens a service link: records the receipt the first time; returns the SHA-256 of the copy.
@@ -989,11 +1007,13 @@ impl Store {
     pub async fn confirmation_apply(
         &self,
         viewer: &Viewer,
-        id: i64,
+        id: AgreementId,
         applicants: &[usize],
-        court_unit_id: Option<i64>,
+        court_unit_id: Option<UnitId>,
         now: DateTime<Utc>,
     ) -> Result<AgreementView> {
+        let id = id.get();
+        let court_unit_id = court_unit_id.map(UnitId::get);
         let (row, case) =
             self.agreement_for(viewer, id, Permission::Mediate, AgreementStep::ApplyForConfirmation).await?;
         let parties = row.parties()?;
@@ -1062,7 +1082,7 @@ impl Store {
         let data = json!({ "agreement_id": id, "court_unit_id": court, "applicants": applicants });
         append_event_locked(&mut tx, row.case_id, now_ms, &viewer.username, "confirmation_applied", &data).await?;
         tx.commit().await?;
-        self.agreement_get(viewer, id).await
+        self.agreement_get(viewer, AgreementId(id)).await
     }
 
     /// The basic-level court whose area covers the region (nearest first).
@@ -1087,11 +1107,12 @@ impl Store {
     pub async fn confirmation_rule(
         &self,
         viewer: &Viewer,
-        id: i64,
+        id: AgreementId,
         confirmed: bool,
         reasons: Option<String>,
         now: DateTime<Utc>,
     ) -> Result<AgreementView> {
+        let id = id.get();
         authz::may_at_all(viewer.role, Permission::ConfirmationRule)?;
         let row = self.agreement_row(viewer, id).await?;
         let application: Option<(i64, Option<String>)> = self
@@ -1117,19 +1138,20 @@ impl Store {
         let data = json!({ "agreement_id": id, "decision": decision, "reasons": reasons });
         append_event_locked(&mut tx, row.case_id, now_ms, &viewer.username, "confirmation_ruled", &data).await?;
         tx.commit().await?;
-        self.agreement_get(viewer, id).await
+        self.agreement_get(viewer, AgreementId(id)).await
     }
 
     /// Records performance of a term: performed, or breached (履行 / 违约).
     pub async fn performance_record(
         &self,
         viewer: &Viewer,
-        id: i64,
+        id: AgreementId,
         term: usize,
         performed: bool,
         note: Option<String>,
         now: DateTime<Utc>,
     ) -> Result<AgreementView> {
+        let id = id.get();
         let (row, _) = self.agreement_for(viewer, id, Permission::Mediate, AgreementStep::RecordPerformance).await?;
         if term >= row.content()?.terms.len() {
             return Err(StoreError::invalid(FieldError::new(
@@ -1149,7 +1171,7 @@ impl Store {
         let data = json!({ "agreement_id": id, "term": term, "status": status, "note": note });
         append_event_locked(&mut tx, row.case_id, now_ms, &viewer.username, "performance_recorded", &data).await?;
         tx.commit().await?;
-        self.agreement_get(viewer, id).await
+        self.agreement_get(viewer, AgreementId(id)).await
     }
 
     /// Reminders the sweep sends: the confirmation window closing within 7 days, a term due
@@ -1259,13 +1281,15 @@ impl Store {
     }
 
     /// Claims a pending message for this node's gateway; false when another node has.
-    pub async fn outbox_claim(&self, id: i64) -> Result<bool> {
+    pub async fn outbox_claim(&self, id: MessageId) -> Result<bool> {
+        let id = id.get();
         Ok(self.execute("UPDATE outbox SET status = 'sending' WHERE id = $1 AND status = 'pending'", args![id]).await?
             == 1)
     }
 
     /// Marks a message as handed to the gateway (`sent`, `failed`, or `kept` in the outbox).
-    pub async fn outbox_mark(&self, id: i64, status: &str, now: DateTime<Utc>) -> Result<()> {
+    pub async fn outbox_mark(&self, id: MessageId, status: &str, now: DateTime<Utc>) -> Result<()> {
+        let id = id.get();
         self.execute("UPDATE outbox SET status = $1, sent_at = $2 WHERE id = $3", args![status, to_ms(now), id])
             .await?;
         Ok(())
@@ -1275,10 +1299,11 @@ impl Store {
     pub async fn evidence_add(
         &self,
         viewer: &Viewer,
-        case_id: i64,
+        case_id: CaseId,
         file: NewEvidence<'_>,
         now: DateTime<Utc>,
     ) -> Result<EvidenceView> {
+        let case_id = case_id.get();
         let NewEvidence { name, content_type, size, sha256 } = file;
         let row = self.case_row(viewer, case_id).await?;
         if matches!(row.status(), Status::Archived) {
@@ -1308,8 +1333,10 @@ impl Store {
     }
 
     /// One evidence file of a case, if the viewer sees the case.
-    pub async fn evidence_get(&self, viewer: &Viewer, case_id: i64, id: i64) -> Result<EvidenceView> {
-        self.evidence_list(viewer, case_id)
+    pub async fn evidence_get(&self, viewer: &Viewer, case_id: CaseId, id: EvidenceId) -> Result<EvidenceView> {
+        let case_id = case_id.get();
+        let id = id.get();
+        self.evidence_list(viewer, CaseId(case_id))
             .await?
             .into_iter()
             .find(|e| e.id == id)
@@ -1317,7 +1344,8 @@ impl Store {
     }
 
     /// A case's evidence.
-    pub async fn evidence_list(&self, viewer: &Viewer, case_id: i64) -> Result<Vec<EvidenceView>> {
+    pub async fn evidence_list(&self, viewer: &Viewer, case_id: CaseId) -> Result<Vec<EvidenceView>> {
+        let case_id = case_id.get();
         self.case_row(viewer, case_id).await?;
         let rows: Vec<(i64, String, String, i64, String, String, i64)> = self
             .fetch_all(
@@ -1340,7 +1368,8 @@ impl Store {
     }
 
     /// Mediators who might take the case, best first, each with its reasons.
-    pub async fn mediator_suggestions(&self, viewer: &Viewer, case_id: i64) -> Result<Vec<MediatorCandidate>> {
+    pub async fn mediator_suggestions(&self, viewer: &Viewer, case_id: CaseId) -> Result<Vec<MediatorCandidate>> {
+        let case_id = case_id.get();
         let case = self.case_row(viewer, case_id).await?;
         let rows: Vec<MediatorRow> = self
             .fetch_all(

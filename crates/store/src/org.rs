@@ -1,5 +1,6 @@
 //! The organisation: regions, grids, units and users.
 
+use domain::ids::{UnitId, UserId};
 use domain::msg;
 use domain::org::{RegionCode, Role, Scope, UnitKind};
 
@@ -151,10 +152,11 @@ impl Store {
         username: &str,
         display_name: &str,
         role: Role,
-        unit_id: i64,
+        unit_id: UnitId,
         password: &str,
         now: chrono::DateTime<chrono::Utc>,
     ) -> Result<i64> {
+        let unit_id = unit_id.get();
         let username = username.trim();
         let valid_name = (3..=32).contains(&username.len())
             && username.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'));
@@ -195,7 +197,8 @@ impl Store {
     }
 
     /// The viewer for a user: their role and the scope their unit's region gives.
-    pub async fn viewer(&self, user_id: i64) -> Result<crate::Viewer> {
+    pub async fn viewer(&self, user_id: UserId) -> Result<crate::Viewer> {
+        let user_id = user_id.get();
         let sql = "SELECT u.username, u.role, u.unit_id, n.region_code FROM users u JOIN units n ON n.id = u.unit_id WHERE u.id = $1 AND u.active";
         let row: Option<(String, String, i64, String)> = self.fetch_optional(sql, args![user_id]).await?;
         let (username, role, unit_id, region) = row.ok_or(StoreError::NotFound { what: "user" })?;

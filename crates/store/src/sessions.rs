@@ -8,6 +8,7 @@
 use chrono::{DateTime, Utc};
 use domain::authz::Permission;
 use domain::case::{Outcome, Status};
+use domain::ids::{CaseId, SessionId, UserId};
 use domain::msg;
 use domain::validation::{FieldError, Message};
 use domain::workflow::Command;
@@ -135,7 +136,8 @@ pub enum PartyAct {
 
 impl Store {
     /// A case's sessions, in order.
-    pub async fn sessions(&self, viewer: &Viewer, case_id: i64) -> Result<Vec<SessionView>> {
+    pub async fn sessions(&self, viewer: &Viewer, case_id: CaseId) -> Result<Vec<SessionView>> {
+        let case_id = case_id.get();
         self.case_row(viewer, case_id).await?;
         let sql =
             format!("SELECT {SESSION_COLUMNS} FROM mediation_sessions WHERE case_id = $1 ORDER BY scheduled_at, id");
@@ -155,10 +157,11 @@ impl Store {
     pub async fn session_schedule(
         &self,
         viewer: &Viewer,
-        case_id: i64,
+        case_id: CaseId,
         input: SessionInput,
         now: DateTime<Utc>,
     ) -> Result<SessionView> {
+        let case_id = case_id.get();
         let case = self.handling_case(viewer, case_id).await?;
         if case.status() != Status::InProgress {
             return Err(StoreError::conflict("not_in_progress", msg!("sessions.not_in_progress")));
@@ -213,11 +216,12 @@ impl Store {
     pub async fn session_party_act(
         &self,
         viewer: &Viewer,
-        id: i64,
+        id: SessionId,
         party_index: usize,
         act: PartyAct,
         now: DateTime<Utc>,
     ) -> Result<SessionView> {
+        let id = id.get();
         let row = self.session_row(viewer, id).await?;
         self.handling_case(viewer, row.1).await?;
         let mut acks: Vec<Acknowledgement> = serde_json::from_str(&row.8).unwrap_or_default();
@@ -259,10 +263,11 @@ impl Store {
     pub async fn session_minutes(
         &self,
         viewer: &Viewer,
-        id: i64,
+        id: SessionId,
         minutes: &str,
         now: DateTime<Utc>,
     ) -> Result<SessionView> {
+        let id = id.get();
         let row = self.session_row(viewer, id).await?;
         self.handling_case(viewer, row.1).await?;
         let minutes = minutes.trim();
@@ -298,11 +303,12 @@ impl Store {
     pub async fn mediation_refused(
         &self,
         viewer: &Viewer,
-        case_id: i64,
+        case_id: CaseId,
         party_index: usize,
         reason: &str,
         now: DateTime<Utc>,
     ) -> Result<CaseView> {
+        let case_id = case_id.get();
         let case = self.handling_case(viewer, case_id).await?;
         let parties: Vec<(String,)> =
             self.fetch_all("SELECT name FROM parties WHERE case_id = $1 ORDER BY position", args![case_id]).await?;
@@ -318,7 +324,7 @@ impl Store {
         );
         // The conclusion checks the step (status, role, version) before anything is recorded.
         let conclude = Command::Conclude { outcome: Outcome::Refused, summary };
-        let concluded = self.case_act(viewer, case_id, conclude, case.version(), now).await?;
+        let concluded = self.case_act(viewer, CaseId(case_id), conclude, case.version(), now).await?;
         let mut tx = self.begin().await?;
         tx.execute(
             "UPDATE mediation_sessions SET status = 'cancelled' WHERE case_id = $1 AND status = 'scheduled'",
@@ -332,7 +338,8 @@ impl Store {
     }
 
     /// The mediator chosen for a case, if any.
-    pub async fn case_mediator(&self, viewer: &Viewer, case_id: i64) -> Result<Option<CaseMediator>> {
+    pub async fn case_mediator(&self, viewer: &Viewer, case_id: CaseId) -> Result<Option<CaseMediator>> {
+        let case_id = case_id.get();
         self.case_row(viewer, case_id).await?;
         let row: Option<(i64, String, String, Option<String>, i64)> = self
             .fetch_optional(
@@ -355,12 +362,14 @@ impl Store {
     pub async fn case_mediator_assign(
         &self,
         viewer: &Viewer,
-        case_id: i64,
-        user_id: i64,
+        case_id: CaseId,
+        user_id: UserId,
         chosen_by: &str,
         reason: Option<String>,
         now: DateTime<Utc>,
     ) -> Result<CaseMediator> {
+        let case_id = case_id.get();
+        let user_id = user_id.get();
         let case = self.case_for(viewer, case_id, Permission::MediatorChoose).await?;
         if !matches!(case.status(), Status::Registered | Status::Accepted | Status::Dispatched | Status::InProgress) {
             return Err(StoreError::conflict("case_closed", msg!("sessions.case_closed")));
@@ -373,7 +382,7 @@ impl Store {
         let Some((_, mediator_unit)) = mediator.filter(|(role, _)| role == "mediator") else {
             return Err(invalid("user_id", msg!("session.not_a_mediator")));
         };
-        let current = self.case_mediator(viewer, case_id).await?;
+        let current = self.case_mediator(viewer, CaseId(case_id)).await?;
         if current.is_some() && reason.as_deref().is_none_or(|r| r.trim().is_empty()) {
             return Err(StoreError::invalid(FieldError::new(
                 "reason",
@@ -427,11 +436,12 @@ impl Store {
         let data = json!({ "user_id": user_id, "chosen_by": chosen_by, "reason": reason, "previous": current.map(|c| c.user_id), "joined_unit_id": joined_unit });
         append_event_locked(&mut tx, case_id, now_ms, &viewer.username, action, &data).await?;
         tx.commit().await?;
-        self.case_mediator(viewer, case_id).await?.ok_or(StoreError::NotFound { what: "mediator" })
+        self.case_mediator(viewer, CaseId(case_id)).await?.ok_or(StoreError::NotFound { what: "mediator" })
     }
 
     /// Sets a mediator's profile (the registry: specialities, languages).
-    pub async fn mediator_profile_put(&self, user_id: i64, specialities: &[&str], languages: &str) -> Result<()> {
+    pub async fn mediator_profile_put(&self, user_id: UserId, specialities: &[&str], languages: &str) -> Result<()> {
+        let user_id = user_id.get();
         self.execute("DELETE FROM mediator_profiles WHERE user_id = $1", args![user_id]).await?;
         self.execute(
             "INSERT INTO mediator_profiles (user_id, specialities, languages, rating_sum, rating_count) VALUES ($1, $2, $3, 0, 0)",

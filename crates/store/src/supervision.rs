@@ -9,6 +9,7 @@ use domain::authz::{self, Permission, Resource};
 use domain::case::{Category, Channel, Risk, Status};
 use domain::clocks::{self, ClockFacts, ClockKind, Deadline, NoticeDue, NoticeKind};
 use domain::i18n::T;
+use domain::ids::{CaseId, NoticeId, UnitId};
 use domain::msg;
 use domain::org::{RegionCode, UnitKind};
 use domain::validation::FieldError;
@@ -264,7 +265,8 @@ impl Store {
     }
 
     /// Each clock of a case with its reasons.
-    pub async fn case_deadlines(&self, viewer: &Viewer, case_id: i64, now: DateTime<Utc>) -> Result<Vec<Deadline>> {
+    pub async fn case_deadlines(&self, viewer: &Viewer, case_id: CaseId, now: DateTime<Utc>) -> Result<Vec<Deadline>> {
+        let case_id = case_id.get();
         self.case_row(viewer, case_id).await?;
         let context = self.clock_context().await?;
         let row: ClockRow =
@@ -446,12 +448,14 @@ impl Store {
     pub async fn notice_issue_manual(
         &self,
         viewer: &Viewer,
-        case_id: i64,
+        case_id: CaseId,
         kind: NoticeKind,
         text: String,
-        unit_id: Option<i64>,
+        unit_id: Option<UnitId>,
         now: DateTime<Utc>,
     ) -> Result<NoticeView> {
+        let case_id = case_id.get();
+        let unit_id = unit_id.map(UnitId::get);
         self.case_row(viewer, case_id).await?;
         let row: ClockRow =
             self.fetch_one(&format!("SELECT {CLOCK_COLUMNS} FROM cases c WHERE c.id = $1"), args![case_id]).await?;
@@ -531,7 +535,8 @@ impl Store {
     }
 
     /// 签收: the recipient unit acknowledges a notice.
-    pub async fn notice_acknowledge(&self, viewer: &Viewer, id: i64, now: DateTime<Utc>) -> Result<NoticeView> {
+    pub async fn notice_acknowledge(&self, viewer: &Viewer, id: NoticeId, now: DateTime<Utc>) -> Result<NoticeView> {
+        let id = id.get();
         let notice = self.notice_for_recipient(viewer, id).await?;
         if notice.acknowledged_at.is_none() {
             self.execute("UPDATE notices SET acknowledged_at = $1, acknowledged_by = $2 WHERE id = $3 AND acknowledged_at IS NULL", args![to_ms(now), viewer.user_id, id]).await?;
@@ -540,7 +545,14 @@ impl Store {
     }
 
     /// 书面回复: the recipient unit replies in writing (which acknowledges it too). Once.
-    pub async fn notice_reply(&self, viewer: &Viewer, id: i64, text: String, now: DateTime<Utc>) -> Result<NoticeView> {
+    pub async fn notice_reply(
+        &self,
+        viewer: &Viewer,
+        id: NoticeId,
+        text: String,
+        now: DateTime<Utc>,
+    ) -> Result<NoticeView> {
+        let id = id.get();
         let notice = self.notice_for_recipient(viewer, id).await?;
         if notice.reply.is_some() {
             return Err(StoreError::conflict("already_replied", msg!("supervision.already_replied")));

@@ -6,10 +6,12 @@ use std::marker::PhantomData;
 use app::Viewer;
 use app::auth::TokenKind;
 use axum::body::Bytes;
-use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::extract::{FromRequest, FromRequestParts, RawPathParams, Request};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::IntoResponse;
 use domain::authz::{self, Permission};
+use domain::ids::{AgreementId, CaseId, EvidenceId, NoticeId, SessionId, UnitId, UserId};
 use domain::msg;
 use domain::validation::FieldError;
 use serde::de::DeserializeOwned;
@@ -139,7 +141,72 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
     }
 }
 
-/// An id from the path; anything that is not one names nothing, so it is 404.
-pub fn path_id(raw: &str, what: &str) -> Result<i64, ApiError> {
-    raw.parse().map_err(|_| ApiError::not_found(what))
+/// What the path holds, typed: `InPath(id, _): InPath<CaseId>`, `InPath((id, action), _):
+/// InPath<(AgreementId, String)>`. A segment that is not an id names nothing, so it is 404 —
+/// as `R`, the API's JSON error by default, the UI's page with `InPath<T, UiError>`.
+pub struct InPath<T, R = ApiError>(pub T, pub PhantomData<R>);
+
+impl<T: FromPath, R: From<ApiError> + IntoResponse, S: Send + Sync> FromRequestParts<S> for InPath<T, R> {
+    type Rejection = R;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let params = RawPathParams::from_request_parts(parts, state).await.map_err(|_| ApiError::not_found("path"))?;
+        let segments: Vec<&str> = params.iter().map(|(_, value)| value).collect();
+        Ok(InPath(T::from_path(&segments)?, PhantomData))
+    }
+}
+
+/// One segment of a path.
+pub trait Segment: Sized {
+    fn segment(raw: &str) -> Result<Self, ApiError>;
+}
+
+impl Segment for String {
+    fn segment(raw: &str) -> Result<Self, ApiError> {
+        Ok(raw.to_owned())
+    }
+}
+
+macro_rules! id_segments {
+    ($($id:ty),*) => {$(
+        impl Segment for $id {
+            fn segment(raw: &str) -> Result<Self, ApiError> {
+                raw.parse().map_err(|_| ApiError::not_found(<$id>::WHAT))
+            }
+        }
+    )*};
+}
+
+id_segments!(CaseId, AgreementId, SessionId, NoticeId, EvidenceId, UnitId, UserId);
+
+/// The whole path: one segment, or a tuple of them in the route's order.
+pub trait FromPath: Sized {
+    fn from_path(segments: &[&str]) -> Result<Self, ApiError>;
+}
+
+impl<A: Segment> FromPath for A {
+    fn from_path(segments: &[&str]) -> Result<Self, ApiError> {
+        match segments {
+            [a] => A::segment(a),
+            _ => Err(ApiError::not_found("path")),
+        }
+    }
+}
+
+impl<A: Segment, B: Segment> FromPath for (A, B) {
+    fn from_path(segments: &[&str]) -> Result<Self, ApiError> {
+        match segments {
+            [a, b] => Ok((A::segment(a)?, B::segment(b)?)),
+            _ => Err(ApiError::not_found("path")),
+        }
+    }
+}
+
+impl<A: Segment, B: Segment, C: Segment> FromPath for (A, B, C) {
+    fn from_path(segments: &[&str]) -> Result<Self, ApiError> {
+        match segments {
+            [a, b, c] => Ok((A::segment(a)?, B::segment(b)?, C::segment(c)?)),
+            _ => Err(ApiError::not_found("path")),
+        }
+    }
 }

@@ -6,6 +6,7 @@
 use std::collections::HashSet;
 
 use domain::authz::{self, Permission, Resource};
+use domain::ids::UnitId;
 use domain::org::Role;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -58,7 +59,7 @@ async fn every_role_gets_what_the_policy_grants_through_the_api_and_the_ui(app: 
     let committee = app.unit_id("张掖路街道人民调解委员会").await;
     let street_centre = app.unit_id("张掖路街道综治中心").await;
     app.store
-        .user_create("citizen", "群众甲", Role::Citizen, committee, "fengqiao-demo", chrono::Utc::now())
+        .user_create("citizen", "群众甲", Role::Citizen, UnitId(committee), "fengqiao-demo", chrono::Utc::now())
         .await
         .unwrap();
 

@@ -3,6 +3,7 @@
 //! pdftotext, electronic service receipts, the joint confirmation and the court's ruling,
 //! performance, evidence — and every refusal the issue names, each changing nothing.
 
+use domain::ids::{CaseId, UserId};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -585,14 +586,14 @@ async fn an_agreement_takes_effect_when_its_copies_cannot_be_rendered_and_the_sc
     let fontless =
         app::App::new(app.store.clone(), clock, "fontless", search, &app.data_dir).with_font_dir(no_fonts.clone());
     let (_, me) = app.get("/api/v1/auth/me", &mediator).await;
-    let viewer = app.store.viewer(me["id"].as_i64().unwrap()).await.unwrap();
+    let viewer = app.store.viewer(UserId(me["id"].as_i64().unwrap())).await.unwrap();
     let oral = domain::mediation::AgreementInput {
         matters: Some("漏水赔偿".into()),
         terms: Some(vec![domain::mediation::TermInput { text: Some("当场赔偿两千元".into()), due: None }]),
         form: Some("oral".into()),
         ..Default::default()
     };
-    let view = fontless.agreement_draft(&viewer, case["id"].as_i64().unwrap(), oral).await.unwrap();
+    let view = fontless.agreement_draft(&viewer, CaseId(case["id"].as_i64().unwrap()), oral).await.unwrap();
     assert_eq!(view.status, domain::mediation::AgreementStatus::Effective, "reached orally: in effect at once");
     assert!(view.documents.is_empty(), "no copies without fonts");
     let path = format!("/api/v1/agreements/{}", view.id);
@@ -608,7 +609,7 @@ async fn an_agreement_takes_effect_when_its_copies_cannot_be_rendered_and_the_sc
         form: Some("oral".into()),
         ..Default::default()
     };
-    let view = fontless.agreement_draft(&viewer, case["id"].as_i64().unwrap(), oral).await.unwrap();
+    let view = fontless.agreement_draft(&viewer, CaseId(case["id"].as_i64().unwrap()), oral).await.unwrap();
     assert!(view.documents.is_empty());
     jobs::run_once(&app.app, None).await;
     let (_, agreement) = app.get(&format!("/api/v1/agreements/{}", view.id), &mediator).await;

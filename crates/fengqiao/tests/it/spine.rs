@@ -22,6 +22,7 @@ on_both_backends!(
     command_line_user_create_migrate_backup,
     full_text_search_within_the_scope,
     errors_are_always_the_contracts_json,
+    a_path_that_is_not_an_id_names_what_was_not_found,
 );
 
 /// What axum's extractors refuse is answered in the contract's JSON too, and a role that may
@@ -903,4 +904,28 @@ async fn full_text_search_within_the_scope(app: TestApp) {
     assert_eq!((status, error["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("q")));
     let (status, error) = app.get("/api/v1/search/cases?q=x&limit=1000", &intake).await;
     assert_eq!((status, error["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("limit")));
+}
+
+/// The typed-id extractor: a segment that is not an id is 404 naming what the route expected,
+/// as the API's JSON and as the UI's page, and the id of one record never reaches another's.
+async fn a_path_that_is_not_an_id_names_what_was_not_found(app: TestApp) {
+    let mediator = app.login("mediator").await;
+    for (path, what) in [
+        ("/api/v1/cases/x1", "案件"),
+        ("/api/v1/agreements/seven", "调解协议"),
+        ("/api/v1/cases/1/evidence/abc", "证据"),
+        ("/api/v1/sessions/s/parties/0/rights", "调解安排"),
+    ] {
+        let (status, error) = app.call(Method::GET, path, Some(&mediator), None).await;
+        let (status, message) = (status, error["error"]["message"].as_str().unwrap_or_default().to_owned());
+        assert!(status == StatusCode::NOT_FOUND || status == StatusCode::METHOD_NOT_ALLOWED, "{path}: {status}");
+        if status == StatusCode::NOT_FOUND {
+            assert_eq!(error["error"]["code"], "not_found", "{path}");
+            assert!(message.contains(what), "{path}: {message}");
+        }
+    }
+    let session = crate::support::ui_session(&app, "mediator").await;
+    let (status, page) = crate::support::ui_get(&app, &format!("fq_session={session}"), "/cases/not-a-case").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(page.contains("<html") && page.contains("案件"), "the UI answers with its page: {page}");
 }

@@ -2,9 +2,10 @@
 
 use app::cases::{CaseFilter, RevealRequest};
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use domain::case::{CaseRegistration, Category, Risk, Status};
+use domain::ids::CaseId;
 use domain::msg;
 use domain::org::RegionCode;
 use domain::validation::{Checker, FieldError, Message};
@@ -15,7 +16,7 @@ use utoipa::IntoParams;
 use super::dto::{CaseList, CaseView, EventView, IntoApi, RegisteredCase};
 use crate::AppState;
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::{Auth, JsonBody, Permitted, gate, path_id};
+use crate::extract::{Auth, InPath, JsonBody, Permitted, gate};
 
 /// Register a case from any channel. Category, risk and route are suggested with reasons;
 /// earlier cases of the same person, organisation or place are listed in `related_cases`.
@@ -133,10 +134,9 @@ pub struct GetQuery {
 pub async fn get_one(
     State(state): State<AppState>,
     Auth(viewer): Auth,
-    Path(id): Path<String>,
+    InPath(id, _): InPath<CaseId>,
     Query(query): Query<GetQuery>,
 ) -> Result<Json<CaseView>, ApiError> {
-    let id = path_id(&id, "case")?;
     let reveal = match query.reveal {
         Some(true) => {
             let mut c = Checker::default();
@@ -155,9 +155,9 @@ pub async fn get_one(
 pub async fn events(
     State(state): State<AppState>,
     Auth(viewer): Auth,
-    Path(id): Path<String>,
+    InPath(id, _): InPath<CaseId>,
 ) -> Result<Json<Vec<EventView>>, ApiError> {
-    Ok(Json(state.app.case_events(&viewer, path_id(&id, "case")?).await?.into_api()))
+    Ok(Json(state.app.case_events(&viewer, id).await?.into_api()))
 }
 
 /// A workflow step `{action, version, …}`. 409 when `version` is stale or the step is not
@@ -168,10 +168,9 @@ pub async fn events(
 pub async fn act(
     State(state): State<AppState>,
     Auth(viewer): Auth,
-    Path(id): Path<String>,
+    InPath(id, _): InPath<CaseId>,
     JsonBody(body): JsonBody<ActionRequest>,
 ) -> Result<Json<CaseView>, ApiError> {
-    let id = path_id(&id, "case")?;
     let (command, version) = body.parse().map_err(ApiError::invalid)?;
     Ok(Json(state.app.case_act(&viewer, id, command, version).await?.into_api()))
 }

@@ -9,13 +9,14 @@ use axum::body::Body;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use domain::ids::{AgreementId, CaseId, EvidenceId, UnitId};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
 use super::dto::{AgreementView, EvidenceView, IntoApi, OutboxMessage, SigningView};
 use crate::AppState;
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::{Auth, JsonBody, Permitted, gate, path_id};
+use crate::extract::{Auth, InPath, JsonBody, Permitted, gate};
 
 /// The site's own address as the client reached it, for links sent by SMS.
 pub fn site(headers: &HeaderMap) -> String {
@@ -49,10 +50,9 @@ pub fn pdf_response(bytes: Vec<u8>, name: &str) -> Response {
 pub async fn create(
     State(state): State<AppState>,
     Permitted(viewer, _): Permitted<gate::Mediate>,
-    Path(case): Path<String>,
+    InPath(case, _): InPath<CaseId>,
     JsonBody(body): JsonBody<AgreementInput>,
 ) -> Result<(StatusCode, Json<AgreementView>), ApiError> {
-    let case = path_id(&case, "case")?;
     Ok((StatusCode::CREATED, Json(state.app.agreement_draft(&viewer, case, body).await?.into_api())))
 }
 
@@ -62,9 +62,8 @@ pub async fn create(
 pub async fn of_case(
     State(state): State<AppState>,
     Auth(viewer): Auth,
-    Path(case): Path<String>,
+    InPath(case, _): InPath<CaseId>,
 ) -> Result<Json<Vec<AgreementView>>, ApiError> {
-    let case = path_id(&case, "case")?;
     Ok(Json(state.app.agreements_of_case(&viewer, case).await?.into_api()))
 }
 
@@ -74,9 +73,8 @@ pub async fn of_case(
 pub async fn get_one(
     State(state): State<AppState>,
     Auth(viewer): Auth,
-    Path(id): Path<String>,
+    InPath(id, _): InPath<AgreementId>,
 ) -> Result<Json<AgreementView>, ApiError> {
-    let id = path_id(&id, "agreement")?;
     Ok(Json(state.app.agreement_get(&viewer, id).await?.into_api()))
 }
 
@@ -94,10 +92,9 @@ pub struct RevisionRequest {
 pub async fn update(
     State(state): State<AppState>,
     Permitted(viewer, _): Permitted<gate::Mediate>,
-    Path(id): Path<String>,
+    InPath(id, _): InPath<AgreementId>,
     JsonBody(body): JsonBody<RevisionRequest>,
 ) -> Result<Json<AgreementView>, ApiError> {
-    let id = path_id(&id, "agreement")?;
     Ok(Json(state.app.agreement_revise(&viewer, id, body.revision, body.agreement).await?.into_api()))
 }
 
@@ -108,10 +105,9 @@ pub async fn update(
 pub async fn start_signing(
     State(state): State<AppState>,
     Auth(viewer): Auth,
-    Path(id): Path<String>,
+    InPath(id, _): InPath<AgreementId>,
     headers: HeaderMap,
 ) -> Result<Json<AgreementView>, ApiError> {
-    let id = path_id(&id, "agreement")?;
     Ok(Json(state.app.agreement_signing_start(&viewer, id, signing_link(&headers)).await?.into_api()))
 }
 
@@ -129,10 +125,9 @@ pub struct SignatureRequest {
 pub async fn mediator_sign(
     State(state): State<AppState>,
     Permitted(viewer, _): Permitted<gate::AgreementMediatorSign>,
-    Path(id): Path<String>,
+    InPath(id, _): InPath<AgreementId>,
     JsonBody(body): JsonBody<SignatureRequest>,
 ) -> Result<Json<AgreementView>, ApiError> {
-    let id = path_id(&id, "agreement")?;
     Ok(Json(state.app.agreement_mediator_sign(&viewer, id, body.signature.as_deref()).await?.into_api()))
 }
 
@@ -143,9 +138,8 @@ pub async fn mediator_sign(
 pub async fn seal(
     State(state): State<AppState>,
     Auth(viewer): Auth,
-    Path(id): Path<String>,
+    InPath(id, _): InPath<AgreementId>,
 ) -> Result<Json<AgreementView>, ApiError> {
-    let id = path_id(&id, "agreement")?;
     Ok(Json(state.app.agreement_seal(&viewer, id).await?.into_api()))
 }
 
@@ -156,9 +150,8 @@ pub async fn seal(
 pub async fn paper_signed(
     State(state): State<AppState>,
     Auth(viewer): Auth,
-    Path(id): Path<String>,
+    InPath(id, _): InPath<AgreementId>,
 ) -> Result<Json<AgreementView>, ApiError> {
-    let id = path_id(&id, "agreement")?;
     Ok(Json(state.app.agreement_paper_signed(&viewer, id).await?.into_api()))
 }
 
@@ -175,10 +168,9 @@ pub struct CopyQuery {
 pub async fn pdf(
     State(state): State<AppState>,
     Auth(viewer): Auth,
-    Path(id): Path<String>,
+    InPath(id, _): InPath<AgreementId>,
     Query(query): Query<CopyQuery>,
 ) -> Result<Response, ApiError> {
-    let id = path_id(&id, "agreement")?;
     let copy = query.copy.unwrap_or_else(|| "archive".to_owned());
     let (bytes, name) = state.app.agreement_pdf(&viewer, id, &copy).await?;
     Ok(pdf_response(bytes, &name))
@@ -191,10 +183,9 @@ pub async fn pdf(
 pub async fn serve(
     State(state): State<AppState>,
     Auth(viewer): Auth,
-    Path(id): Path<String>,
+    InPath(id, _): InPath<AgreementId>,
     headers: HeaderMap,
 ) -> Result<Json<AgreementView>, ApiError> {
-    let id = path_id(&id, "agreement")?;
     Ok(Json(state.app.agreement_serve(&viewer, id, service_link(&headers)).await?.into_api()))
 }
 
@@ -212,11 +203,12 @@ pub struct ConfirmationRequest {
 pub async fn apply_confirmation(
     State(state): State<AppState>,
     Permitted(viewer, _): Permitted<gate::Mediate>,
-    Path(id): Path<String>,
+    InPath(id, _): InPath<AgreementId>,
     JsonBody(body): JsonBody<ConfirmationRequest>,
 ) -> Result<Json<AgreementView>, ApiError> {
-    let id = path_id(&id, "agreement")?;
-    Ok(Json(state.app.confirmation_apply(&viewer, id, body.applicants, body.court_unit_id).await?.into_api()))
+    Ok(Json(
+        state.app.confirmation_apply(&viewer, id, body.applicants, body.court_unit_id.map(UnitId)).await?.into_api(),
+    ))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -233,10 +225,9 @@ pub struct RulingRequest {
 pub async fn ruling(
     State(state): State<AppState>,
     Permitted(viewer, _): Permitted<gate::ConfirmationRule>,
-    Path(id): Path<String>,
+    InPath(id, _): InPath<AgreementId>,
     JsonBody(body): JsonBody<RulingRequest>,
 ) -> Result<Json<AgreementView>, ApiError> {
-    let id = path_id(&id, "agreement")?;
     Ok(Json(
         state.app.confirmation_rule(&viewer, id, body.decision.as_deref(), body.reasons.as_deref()).await?.into_api(),
     ))
@@ -257,10 +248,9 @@ pub struct PerformanceRequest {
 pub async fn performance(
     State(state): State<AppState>,
     Permitted(viewer, _): Permitted<gate::Mediate>,
-    Path(id): Path<String>,
+    InPath(id, _): InPath<AgreementId>,
     JsonBody(body): JsonBody<PerformanceRequest>,
 ) -> Result<Json<AgreementView>, ApiError> {
-    let id = path_id(&id, "agreement")?;
     let (status, note) = (body.status.as_deref(), body.note.as_deref());
     Ok(Json(state.app.performance_record(&viewer, id, body.term, status, note).await?.into_api()))
 }
@@ -310,12 +300,11 @@ pub struct EvidenceQuery {
 pub async fn evidence_upload(
     State(state): State<AppState>,
     Auth(viewer): Auth,
-    Path(case): Path<String>,
+    InPath(case, _): InPath<CaseId>,
     Query(query): Query<EvidenceQuery>,
     headers: HeaderMap,
     body: Body,
 ) -> Result<(StatusCode, Json<EvidenceView>), ApiError> {
-    let case = path_id(&case, "case")?;
     Ok((StatusCode::CREATED, Json(evidence_add(&state, &viewer, case, query, &headers, body).await?.into_api())))
 }
 
@@ -324,7 +313,7 @@ pub async fn evidence_upload(
 pub async fn evidence_add(
     state: &AppState,
     viewer: &Viewer,
-    case: i64,
+    case: CaseId,
     query: EvidenceQuery,
     headers: &HeaderMap,
     body: Body,
@@ -342,9 +331,8 @@ pub async fn evidence_add(
 pub async fn evidence_list(
     State(state): State<AppState>,
     Auth(viewer): Auth,
-    Path(case): Path<String>,
+    InPath(case, _): InPath<CaseId>,
 ) -> Result<Json<Vec<EvidenceView>>, ApiError> {
-    let case = path_id(&case, "case")?;
     Ok(Json(state.app.evidence_list(&viewer, case).await?.into_api()))
 }
 
@@ -354,20 +342,18 @@ pub async fn evidence_list(
 pub async fn evidence_file(
     State(state): State<AppState>,
     Auth(viewer): Auth,
-    Path((case, evidence)): Path<(String, String)>,
+    InPath((case, evidence), _): InPath<(CaseId, EvidenceId)>,
 ) -> Result<Response, ApiError> {
-    evidence_download(&state, &viewer, &case, &evidence).await
+    evidence_download(&state, &viewer, case, evidence).await
 }
 
 /// The evidence file's bytes with its type (shared by the API and the UI).
 pub async fn evidence_download(
     state: &AppState,
     viewer: &Viewer,
-    case: &str,
-    evidence: &str,
+    case: CaseId,
+    evidence: EvidenceId,
 ) -> Result<Response, ApiError> {
-    let case = path_id(case, "case")?;
-    let evidence = path_id(evidence, "evidence")?;
     let (file, bytes) = state.app.evidence_file(viewer, case, evidence).await?;
     let disposition = attachment(&file.name, &file.content_type);
     Ok(([(header::CONTENT_TYPE, file.content_type), (header::CONTENT_DISPOSITION, disposition)], bytes).into_response())
@@ -399,9 +385,8 @@ fn attachment(name: &str, content_type: &str) -> String {
 pub async fn mediators(
     State(state): State<AppState>,
     Auth(viewer): Auth,
-    Path(case): Path<String>,
+    InPath(case, _): InPath<CaseId>,
 ) -> Result<Json<Vec<MediatorCandidate>>, ApiError> {
-    let case = path_id(&case, "case")?;
     Ok(Json(state.app.mediator_suggestions(&viewer, case).await?))
 }
 

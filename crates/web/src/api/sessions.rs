@@ -3,8 +3,9 @@
 use app::Viewer;
 use app::sessions::PartyAct;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
+use domain::ids::{CaseId, SessionId, UserId};
 use domain::validation::FieldError;
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -12,7 +13,7 @@ use utoipa::ToSchema;
 use super::dto::{CaseMediator, CaseView, IntoApi, SessionInput, SessionView};
 use crate::AppState;
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::{Auth, JsonBody, Permitted, gate, path_id};
+use crate::extract::{Auth, InPath, JsonBody, Permitted, gate};
 
 /// A case's mediation sessions.
 #[utoipa::path(get, path = "/api/v1/cases/{id}/sessions", tag = "mediation", security(("bearer" = [])), params(("id" = i64, Path)),
@@ -20,9 +21,8 @@ use crate::extract::{Auth, JsonBody, Permitted, gate, path_id};
 pub async fn list(
     State(state): State<AppState>,
     Auth(viewer): Auth,
-    Path(case): Path<String>,
+    InPath(case, _): InPath<CaseId>,
 ) -> Result<Json<Vec<SessionView>>, ApiError> {
-    let case = path_id(&case, "case")?;
     Ok(Json(state.app.sessions(&viewer, case).await?.into_api()))
 }
 
@@ -33,10 +33,9 @@ pub async fn list(
 pub async fn schedule(
     State(state): State<AppState>,
     Auth(viewer): Auth,
-    Path(case): Path<String>,
+    InPath(case, _): InPath<CaseId>,
     JsonBody(body): JsonBody<SessionInput>,
 ) -> Result<(StatusCode, Json<SessionView>), ApiError> {
-    let case = path_id(&case, "case")?;
     Ok((StatusCode::CREATED, Json(state.app.session_schedule(&viewer, case, body.into()).await?.into_api())))
 }
 
@@ -48,20 +47,19 @@ pub async fn schedule(
 pub async fn party_act(
     State(state): State<AppState>,
     Auth(viewer): Auth,
-    Path((id, index, act)): Path<(String, String, String)>,
+    InPath((id, index, act), _): InPath<(SessionId, String, String)>,
 ) -> Result<Json<SessionView>, ApiError> {
-    Ok(Json(record_party_act(&state, &viewer, &id, &index, &act).await?.into_api()))
+    Ok(Json(record_party_act(&state, &viewer, id, &index, &act).await?.into_api()))
 }
 
 /// A party's act at a session (shared by the API and the UI).
 pub async fn record_party_act(
     state: &AppState,
     viewer: &Viewer,
-    id: &str,
+    id: SessionId,
     index: &str,
     act: &str,
 ) -> Result<app::sessions::SessionView, ApiError> {
-    let id = path_id(id, "session")?;
     let index = index.parse().map_err(|_| ApiError::not_found("party"))?;
     let act = match act {
         "rights" => PartyAct::AcknowledgeRights,
@@ -83,10 +81,9 @@ pub struct MinutesRequest {
 pub async fn minutes(
     State(state): State<AppState>,
     Auth(viewer): Auth,
-    Path(id): Path<String>,
+    InPath(id, _): InPath<SessionId>,
     JsonBody(body): JsonBody<MinutesRequest>,
 ) -> Result<Json<SessionView>, ApiError> {
-    let id = path_id(&id, "session")?;
     Ok(Json(state.app.session_minutes(&viewer, id, body.minutes.as_deref().unwrap_or_default()).await?.into_api()))
 }
 
@@ -103,10 +100,9 @@ pub struct RefusalRequest {
 pub async fn refusal(
     State(state): State<AppState>,
     Auth(viewer): Auth,
-    Path(case): Path<String>,
+    InPath(case, _): InPath<CaseId>,
     JsonBody(body): JsonBody<RefusalRequest>,
 ) -> Result<Json<CaseView>, ApiError> {
-    let case = path_id(&case, "case")?;
     Ok(Json(refuse(&state, &viewer, case, body).await?.into_api()))
 }
 
@@ -114,7 +110,7 @@ pub async fn refusal(
 pub async fn refuse(
     state: &AppState,
     viewer: &Viewer,
-    case: i64,
+    case: CaseId,
     body: RefusalRequest,
 ) -> Result<app::cases::CaseView, ApiError> {
     Ok(state.app.mediation_refuse(viewer, case, body.party_index, body.reason.as_deref()).await?)
@@ -126,9 +122,8 @@ pub async fn refuse(
 pub async fn mediator(
     State(state): State<AppState>,
     Auth(viewer): Auth,
-    Path(case): Path<String>,
+    InPath(case, _): InPath<CaseId>,
 ) -> Result<Json<Option<CaseMediator>>, ApiError> {
-    let case = path_id(&case, "case")?;
     Ok(Json(state.app.case_mediator(&viewer, case).await?.into_api()))
 }
 
@@ -147,11 +142,10 @@ pub struct AssignRequest {
 pub async fn assign(
     State(state): State<AppState>,
     Permitted(viewer, _): Permitted<gate::MediatorChoose>,
-    Path(case): Path<String>,
+    InPath(case, _): InPath<CaseId>,
     JsonBody(body): JsonBody<AssignRequest>,
 ) -> Result<Json<CaseMediator>, ApiError> {
-    let case = path_id(&case, "case")?;
     let user = body.user_id.ok_or_else(|| ApiError::field(FieldError::required("user_id")))?;
     let chosen_by = body.chosen_by.as_deref().unwrap_or("centre");
-    Ok(Json(state.app.case_mediator_assign(&viewer, case, user, chosen_by, body.reason).await?.into_api()))
+    Ok(Json(state.app.case_mediator_assign(&viewer, case, UserId(user), chosen_by, body.reason).await?.into_api()))
 }

@@ -6,6 +6,7 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use domain::clocks::NoticeKind;
+use domain::ids::{CaseId, NoticeId, UnitId};
 use domain::validation::Checker;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
@@ -13,7 +14,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::dto::{CaseList, DeadlineView, IntoApi, NoticeCount, NoticeView, SweepReport};
 use crate::AppState;
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::{Auth, JsonBody, Permitted, gate, path_id};
+use crate::extract::{Auth, InPath, JsonBody, Permitted, gate};
 
 /// The four clocks of a case, each with "why this date".
 #[utoipa::path(get, path = "/api/v1/cases/{id}/deadlines", tag = "supervision", security(("bearer" = [])), params(("id" = i64, Path)),
@@ -21,9 +22,9 @@ use crate::extract::{Auth, JsonBody, Permitted, gate, path_id};
 pub async fn deadlines(
     State(state): State<AppState>,
     Auth(viewer): Auth,
-    Path(case): Path<String>,
+    InPath(case, _): InPath<CaseId>,
 ) -> Result<Json<Vec<DeadlineView>>, ApiError> {
-    Ok(Json(state.app.case_deadlines(&viewer, path_id(&case, "case")?).await?.into_api()))
+    Ok(Json(state.app.case_deadlines(&viewer, case).await?.into_api()))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -69,9 +70,9 @@ pub async fn notices(
 pub async fn acknowledge(
     State(state): State<AppState>,
     Auth(viewer): Auth,
-    Path(notice): Path<String>,
+    InPath(notice, _): InPath<NoticeId>,
 ) -> Result<Json<NoticeView>, ApiError> {
-    Ok(Json(state.app.notice_acknowledge(&viewer, path_id(&notice, "notice")?).await?.into_api()))
+    Ok(Json(state.app.notice_acknowledge(&viewer, notice).await?.into_api()))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -86,10 +87,9 @@ pub struct ReplyRequest {
 pub async fn reply(
     State(state): State<AppState>,
     Permitted(viewer, _): Permitted<gate::NoticeReply>,
-    Path(notice): Path<String>,
+    InPath(notice, _): InPath<NoticeId>,
     JsonBody(body): JsonBody<ReplyRequest>,
 ) -> Result<Json<NoticeView>, ApiError> {
-    let notice = path_id(&notice, "notice")?;
     let mut c = Checker::default();
     let text = c.required_text("text", body.text.as_deref(), 5000);
     c.into_result().map_err(ApiError::invalid)?;
@@ -120,17 +120,16 @@ pub struct IssueRequest {
 pub async fn issue(
     State(state): State<AppState>,
     Permitted(viewer, _): Permitted<gate::NoticeIssue>,
-    Path(case): Path<String>,
+    InPath(case, _): InPath<CaseId>,
     JsonBody(body): JsonBody<IssueRequest>,
 ) -> Result<(StatusCode, Json<NoticeView>), ApiError> {
-    let case = path_id(&case, "case")?;
     let mut c = Checker::default();
     let kind = c.code::<NoticeKind>("kind", body.kind.as_deref(), true);
     let text = c.required_text("text", body.text.as_deref(), 5000);
     let unit = body.unit_id.as_ref().and_then(|v| c.check(domain::case::parse_id("unit_id", v)));
     c.into_result().map_err(ApiError::invalid)?;
     let (Some(kind), Some(text)) = (kind, text) else { return Err(ApiError::invalid(Vec::new())) };
-    let notice = state.app.notice_issue(&viewer, case, kind, text, unit).await?;
+    let notice = state.app.notice_issue(&viewer, case, kind, text, unit.map(UnitId)).await?;
     Ok((StatusCode::CREATED, Json(notice.into_api())))
 }
 

@@ -12,6 +12,7 @@ use axum::response::Response;
 use domain::authz::{self, Permission, Resource};
 use domain::calendar::YearCalendar;
 use domain::clocks::PolicyRule;
+use domain::ids::UnitId;
 use domain::msg;
 use domain::org::{RegionCode, Role, UnitKind};
 use serde::Serialize;
@@ -146,7 +147,7 @@ pub async fn user_create(State(state): State<AppState>, posted: Posted) -> Resul
         .ok_or_else(|| ApiError::field(domain::validation::FieldError::required("unit_id")))?;
     // The password's rule is the use case's (the same as the API's and the command line's).
     let password = required(form, "password")?;
-    state.app.user_create(&posted.session.viewer, username, display_name, role, unit, password).await?;
+    state.app.user_create(&posted.session.viewer, username, display_name, role, UnitId(unit), password).await?;
     Ok(redirect_with("/admin", "ok", &format!("{} {username}", posted.session.t.s("已添加用户"))))
 }
 

@@ -9,13 +9,14 @@ use app::org::UnitView;
 use app::sessions::{CaseMediator, SessionView};
 use app::supervision::{Deadline, NoticeFilter, NoticeView};
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::{DateTime, Duration, Utc};
 use domain::authz::{self, Permission, Resource};
 use domain::case::{Category, Risk, Status};
 use domain::clocks::ClockState;
+use domain::ids::CaseId;
 use domain::mediation::AgreementStatus;
 use domain::mediation::MediatorCandidate;
 use domain::org::RegionCode;
@@ -27,7 +28,7 @@ use super::i18n::T;
 use super::mediation::DraftForm;
 use super::{Page, Posted, Session, UiError, redirect_with, render};
 use crate::AppState;
-use crate::extract::path_id;
+use crate::extract::InPath;
 
 /// A case as a row of a UI table.
 pub struct CaseLine {
@@ -365,9 +366,8 @@ impl ActionForm {
 pub async fn page(
     State(state): State<AppState>,
     session: Session,
-    Path(id): Path<String>,
+    InPath(id, _): InPath<CaseId, UiError>,
 ) -> Result<Response, UiError> {
-    let id = path_id(&id, "case")?;
     show(&state, &session, id, None, None).await
 }
 
@@ -375,7 +375,7 @@ pub async fn page(
 pub async fn show_with_draft(
     state: &AppState,
     session: &Session,
-    id: i64,
+    id: CaseId,
     draft: DraftForm,
 ) -> Result<Response, UiError> {
     show(state, session, id, None, Some(draft)).await
@@ -384,10 +384,9 @@ pub async fn show_with_draft(
 /// Shows the full personal data of the parties, recording why.
 pub async fn reveal(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    InPath(id, _): InPath<CaseId, UiError>,
     posted: Posted,
 ) -> Result<Response, UiError> {
-    let id = path_id(&id, "case")?;
     let reason = posted.form.get("reason").unwrap_or_default().to_owned();
     show(&state, &posted.session, id, Some(RevealRequest { reason }), None).await
 }
@@ -395,7 +394,7 @@ pub async fn reveal(
 async fn show(
     state: &AppState,
     session: &Session,
-    id: i64,
+    id: CaseId,
     reveal: Option<RevealRequest>,
     draft: Option<DraftForm>,
 ) -> Result<Response, UiError> {
@@ -404,8 +403,10 @@ async fn show(
     let case = state.app.case_get(&session.viewer, id, reveal).await?;
     let events = state.app.case_events(&session.viewer, id).await?;
     let deadlines = state.app.case_deadlines(&session.viewer, id).await?;
-    let notices =
-        state.app.notices(&session.viewer, &NoticeFilter { case_id: Some(id), ..NoticeFilter::default() }).await?;
+    let notices = state
+        .app
+        .notices(&session.viewer, &NoticeFilter { case_id: Some(id.get()), ..NoticeFilter::default() })
+        .await?;
     let units_all = state.app.units().await?;
     let units = UnitNames::new(&units_all);
     let parties = case
@@ -569,8 +570,11 @@ fn timeline_entry(t: T, e: &EventView, names: &TimelineNames) -> TimelineEntry {
 }
 
 /// Takes a workflow step from the case page's forms: the same request the API parses.
-pub async fn act(State(state): State<AppState>, Path(id): Path<String>, posted: Posted) -> Result<Response, UiError> {
-    let id = path_id(&id, "case")?;
+pub async fn act(
+    State(state): State<AppState>,
+    InPath(id, _): InPath<CaseId, UiError>,
+    posted: Posted,
+) -> Result<Response, UiError> {
     let Posted { session, form } = posted;
     let t = session.t;
     let text = |name: &str| form.get(name).map(str::to_owned);

@@ -8,11 +8,12 @@ use app::queue::QueueBoard;
 use app::triage::Triage;
 use askama::Template;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use domain::authz::{self, Permission, Resource};
 use domain::case::{CaseRegistration, Category, Channel, LocationInput, PartyInput, PartyKind, PartyRole};
+use domain::ids::CaseId;
 use domain::msg;
 use domain::validation::FieldError;
 use serde::Serialize;
@@ -22,7 +23,7 @@ use super::i18n::T;
 use super::session::FormData;
 use super::{Page, Posted, Session, UiError, redirect_with, render};
 use crate::AppState;
-use crate::extract::path_id;
+use crate::extract::InPath;
 
 /// Party blocks on the form.
 const PARTY_BLOCKS: usize = 4;
@@ -194,11 +195,11 @@ pub async fn register(State(state): State<AppState>, posted: Posted) -> Result<R
 pub async fn registered(
     State(state): State<AppState>,
     session: Session,
-    Path(id): Path<String>,
+    InPath(id, _): InPath<CaseId, UiError>,
 ) -> Result<Response, UiError> {
     may_register(&session)?;
     let t = session.t;
-    let registered = state.app.case_registered(&session.viewer, path_id(&id, "case")?).await?;
+    let registered = state.app.case_registered(&session.viewer, id).await?;
     let units = UnitNames::new(&state.app.units().await?);
     let page = Page::new(&state, &session, "登记完成", "/intake").await?;
     let case = &registered.case;

@@ -11,6 +11,7 @@ use axum::body::Body;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use domain::ids::{AgreementId, CaseId, EvidenceId, SessionId, UserId};
 use domain::mediation::{AgreementInput, TermInput};
 use serde::Deserialize;
 
@@ -21,7 +22,7 @@ use crate::AppState;
 use crate::api::mediation::{self as api, service_link, signing_link};
 use crate::api::sessions::RefusalRequest;
 use crate::error::ApiError;
-use crate::extract::path_id;
+use crate::extract::InPath;
 
 /// The terms as the form writes them: one per line, `text | 2026-12-31` when due by a date.
 /// What follows the bar may say more than the date ("履行期限 2026年12月31日"): the date in it is
@@ -92,7 +93,7 @@ fn agreement_input(form: &FormData) -> AgreementInput {
 }
 
 /// Back to the case's agreement section with what happened, or what went wrong.
-fn back(t: T, case: i64, done: Result<&str, impl Into<ApiError>>) -> Response {
+fn back(t: T, case: CaseId, done: Result<&str, impl Into<ApiError>>) -> Response {
     let to = format!("/cases/{case}#agreements");
     match done {
         Ok(what) => redirect_with(&to, "ok", &t.s(what)),
@@ -100,16 +101,15 @@ fn back(t: T, case: i64, done: Result<&str, impl Into<ApiError>>) -> Response {
     }
 }
 
-async fn case_of(state: &AppState, session: &Session, agreement: i64) -> Result<i64, UiError> {
-    Ok(state.app.agreement_get(&session.viewer, agreement).await?.case_id)
+async fn case_of(state: &AppState, session: &Session, agreement: AgreementId) -> Result<CaseId, UiError> {
+    Ok(CaseId(state.app.agreement_get(&session.viewer, agreement).await?.case_id))
 }
 
 pub async fn draft(
     State(state): State<AppState>,
-    Path(case): Path<String>,
+    InPath(case, _): InPath<CaseId, UiError>,
     posted: Posted,
 ) -> Result<Response, UiError> {
-    let case = path_id(&case, "case")?;
     let Posted { session, form } = posted;
     match state.app.agreement_draft(&session.viewer, case, agreement_input(&form)).await {
         // Refused for its fields: the case page again, the form as it was typed, the errors in it.
@@ -124,11 +124,10 @@ pub async fn draft(
 /// One form action on an agreement.
 pub async fn act(
     State(state): State<AppState>,
-    Path((id, action)): Path<(String, String)>,
+    InPath((id, action), _): InPath<(AgreementId, String), UiError>,
     headers: HeaderMap,
     posted: Posted,
 ) -> Result<Response, UiError> {
-    let id = path_id(&id, "agreement")?;
     let Posted { session, form } = posted;
     let case = case_of(&state, &session, id).await?;
     let viewer = &session.viewer;
@@ -170,10 +169,9 @@ pub async fn act(
 /// Schedules a session; `scheduled_at` comes from a `datetime-local` field in China time.
 pub async fn session_schedule(
     State(state): State<AppState>,
-    Path(case): Path<String>,
+    InPath(case, _): InPath<CaseId, UiError>,
     posted: Posted,
 ) -> Result<Response, UiError> {
-    let case = path_id(&case, "case")?;
     let Posted { session, form } = posted;
     let text = |name: &str| form.get(name).map(str::to_owned);
     let input = SessionInput {
@@ -189,33 +187,31 @@ pub async fn session_schedule(
 
 pub async fn session_party_act(
     State(state): State<AppState>,
-    Path((id, index, act)): Path<(String, String, String)>,
+    InPath((id, index, act), _): InPath<(SessionId, String, String), UiError>,
     posted: Posted,
 ) -> Result<Response, UiError> {
     let session = posted.session;
-    let done = crate::api::sessions::record_party_act(&state, &session.viewer, &id, &index, &act).await;
+    let done = crate::api::sessions::record_party_act(&state, &session.viewer, id, &index, &act).await;
     let case = done.as_ref().map(|s| s.case_id).unwrap_or_default();
-    Ok(back(session.t, case, done.map(|_| "已记录")))
+    Ok(back(session.t, CaseId(case), done.map(|_| "已记录")))
 }
 
 pub async fn session_minutes(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    InPath(id, _): InPath<SessionId, UiError>,
     posted: Posted,
 ) -> Result<Response, UiError> {
-    let id = path_id(&id, "session")?;
     let Posted { session, form } = posted;
     let done = state.app.session_minutes(&session.viewer, id, form.get("minutes").unwrap_or_default()).await;
     let case = done.as_ref().map(|s| s.case_id).unwrap_or_default();
-    Ok(back(session.t, case, done.map(|_| "已记录调解笔录")))
+    Ok(back(session.t, CaseId(case), done.map(|_| "已记录调解笔录")))
 }
 
 pub async fn refusal(
     State(state): State<AppState>,
-    Path(case): Path<String>,
+    InPath(case, _): InPath<CaseId, UiError>,
     posted: Posted,
 ) -> Result<Response, UiError> {
-    let case = path_id(&case, "case")?;
     let Posted { session, form } = posted;
     let request = RefusalRequest {
         party_index: form.get("party_index").and_then(|p| p.parse().ok()),
@@ -228,12 +224,12 @@ pub async fn refusal(
 
 pub async fn mediator_assign(
     State(state): State<AppState>,
-    Path(case): Path<String>,
+    InPath(case, _): InPath<CaseId, UiError>,
     posted: Posted,
 ) -> Result<Response, UiError> {
-    let case = path_id(&case, "case")?;
     let Posted { session, form } = posted;
-    let user = form.get("user_id").and_then(|u| u.parse().ok()).unwrap_or_default();
+    // No choice names no user, which the use case refuses as an unknown mediator.
+    let user = form.get("user_id").and_then(|u| u.parse().ok()).unwrap_or(UserId(0));
     let chosen_by = form.get("chosen_by").unwrap_or("centre");
     let reason = form.get("reason").map(str::to_owned);
     let done =
@@ -249,11 +245,10 @@ pub struct CopyQuery {
 /// A copy of the agreement as PDF, for staff.
 pub async fn pdf(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    InPath(id, _): InPath<AgreementId, UiError>,
     Query(query): Query<CopyQuery>,
     session: Session,
 ) -> Result<Response, UiError> {
-    let id = path_id(&id, "agreement")?;
     let copy = query.copy.unwrap_or_else(|| "archive".to_owned());
     let (bytes, name) = state.app.agreement_pdf(&session.viewer, id, &copy).await?;
     Ok(api::pdf_response(bytes, &name))
@@ -263,7 +258,7 @@ pub async fn pdf(
 /// token a header.
 pub async fn evidence(
     State(state): State<AppState>,
-    Path(case): Path<String>,
+    InPath(case, _): InPath<CaseId, UiError>,
     Query(query): Query<api::EvidenceQuery>,
     session: Session,
     headers: HeaderMap,
@@ -273,7 +268,6 @@ pub async fn evidence(
     if token != session.csrf {
         return Err(UiError::Csrf);
     }
-    let case = path_id(&case, "case")?;
     let t = session.t;
     match api::evidence_add(&state, &session.viewer, case, query, &headers, body).await {
         Ok(view) => Ok((
@@ -291,10 +285,10 @@ pub async fn evidence(
 /// An evidence file, for staff who see the case.
 pub async fn evidence_file(
     State(state): State<AppState>,
-    Path((case, evidence)): Path<(String, String)>,
+    InPath((case, evidence), _): InPath<(CaseId, EvidenceId), UiError>,
     session: Session,
 ) -> Result<Response, UiError> {
-    Ok(api::evidence_download(&state, &session.viewer, &case, &evidence).await?)
+    Ok(api::evidence_download(&state, &session.viewer, case, evidence).await?)
 }
 
 #[derive(Template)]

@@ -6,10 +6,11 @@ use app::cases::{CaseFilter, CaseListRow, CaseView};
 use app::org::UnitView;
 use app::supervision::{NoticeFilter, NoticeView};
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use domain::case::{Risk, Status};
+use domain::ids::{CaseId, NoticeId};
 use domain::org::{RegionCode, Role};
 use serde::Deserialize;
 
@@ -17,7 +18,7 @@ use super::cases::{CaseLine, UnitNames, case_lines, short_time};
 use super::i18n::T;
 use super::{Page, Posted, Session, UiError, redirect_with, render};
 use crate::AppState;
-use crate::extract::path_id;
+use crate::extract::InPath;
 
 /// How many rows a workbench list shows.
 const SHORT_LIST: i64 = 10;
@@ -210,7 +211,7 @@ pub async fn dispatch_board(
     let units = UnitNames::new(&units_all);
     let mut cases = Vec::new();
     for row in list.items {
-        let case = state.app.case_get(viewer, row.id, None).await?;
+        let case = state.app.case_get(viewer, CaseId(row.id), None).await?;
         cases.push(BoardCase {
             status_label: t.code("status", case.status.as_str()),
             risk_label: t.code("risk", case.risk.as_str()),
@@ -308,20 +309,18 @@ pub async fn notices(
 
 pub async fn notice_acknowledge(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    InPath(id, _): InPath<NoticeId, UiError>,
     posted: Posted,
 ) -> Result<Response, UiError> {
-    let id = path_id(&id, "notice")?;
     let notice = state.app.notice_acknowledge(&posted.session.viewer, id).await?;
     Ok(redirect_with("/notices", "ok", &format!("{} {}", notice.number, posted.session.t.s("已签收"))))
 }
 
 pub async fn notice_reply(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    InPath(id, _): InPath<NoticeId, UiError>,
     posted: Posted,
 ) -> Result<Response, UiError> {
-    let id = path_id(&id, "notice")?;
     let text = posted.form.get("text").unwrap_or_default().to_owned();
     let notice = state.app.notice_reply(&posted.session.viewer, id, text).await?;
     Ok(redirect_with("/notices", "ok", &format!("{} {}", notice.number, posted.session.t.s("已回复"))))
