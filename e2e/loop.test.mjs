@@ -227,6 +227,26 @@ test("the main pages render, switch language, and fit a phone", async () => {
   await screenshot(clerk.page, "queue-screen");
 });
 
+test("the window asks for the type when triage cannot tell it", async () => {
+  const { page } = await as("intake");
+  await page.goto(`${server.base}/intake`);
+  // A quarrel the classifier reads as marriage and family at 12 %, on a road named after a city.
+  await page.fill("#description", "王建国与李明因停车位问题多次争吵，李明扬言要报复。");
+  await page.fill("#address", "兰州市城关区庆阳路25号");
+  await page.fill('[name="parties[0].name"]', "王建国");
+  await page.fill('[name="parties[0].phone"]', "13912340001");
+  const question = page.locator("#triage [data-category-question]");
+  await question.waitFor({ timeout: 10000 });
+  assert.match(await question.innerText(), /请选择类型/);
+  assert.doesNotMatch(await page.locator("#triage").innerText(), /婚姻家庭|妇女联合会|庆阳市/);
+  await screenshot(page, "intake-type-question");
+  // Registering without a type brings the question beside the field; choosing one registers.
+  await Promise.all([page.waitForLoadState("load"), page.click("#register button[type=submit]")]);
+  assert.match(await page.locator('p.error[data-for="category"]').innerText(), /请选择类型/);
+  await page.selectOption("#category", "neighbor");
+  await Promise.all([page.waitForURL(/\/intake\/registered\/\d+$/), page.click("#register button[type=submit]")]);
+});
+
 test("signing in refuses a wrong password and an unknown session goes to the login page", async () => {
   const context = await browser.newContext({ locale: "zh-CN" });
   const page = await context.newPage();

@@ -12,22 +12,30 @@ pub use store::cases::{
     RegisteredCase, RelatedCase, RevealRequest, Routing,
 };
 
+use crate::triage::WhenUnsure;
 use crate::{App, AppError, Result, Viewer};
 
 impl App {
-    /// 登记: validates the registration, triages it (category, risk, route with reasons) and
-    /// registers the case with its parties and first event.
     /// A registered case as its registration answered it (with the related cases found for it),
     /// for the page a registration redirects to.
     pub async fn case_registered(&self, viewer: &Viewer, id: CaseId) -> Result<RegisteredCase> {
         Ok(self.store.case_registered(viewer, id, self.now()).await?)
     }
 
-    pub async fn case_register(&self, viewer: &Viewer, registration: CaseRegistration) -> Result<RegisteredCase> {
+    /// 登记: validates the registration, triages it (category, risk, route with reasons) and
+    /// registers the case with its parties and first event. `when_unsure` says whether the
+    /// person registering is there to be asked for the type when triage cannot tell it (the
+    /// window) or not (the API's clients).
+    pub async fn case_register(
+        &self,
+        viewer: &Viewer,
+        registration: CaseRegistration,
+        when_unsure: WhenUnsure,
+    ) -> Result<RegisteredCase> {
         authz::may(viewer.role, Permission::CaseRegister, Resource::ANY)?;
         let now = self.now();
         let new = registration.validate(now)?;
-        Ok(self.store.case_register(viewer, new, now).await?)
+        Ok(self.store.case_register(viewer, new, when_unsure, now).await?)
     }
 
     /// One case in the viewer's scope; with `reveal`, the parties' full ID numbers and phones

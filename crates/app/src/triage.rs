@@ -7,7 +7,7 @@ pub use ::triage::routing::CatalogueEntry;
 use domain::authz::{self, Permission, Resource};
 use domain::case::{CaseRegistration, Category};
 use domain::org::RegionCode;
-pub use store::triage::{CategorySuggestion, Triage};
+pub use store::triage::{CategorySuggestion, Triage, WhenUnsure};
 
 use crate::{App, AppError, Result, Viewer};
 

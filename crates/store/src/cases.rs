@@ -15,6 +15,7 @@ use serde_json::json;
 use crate::calendar::ClockContext;
 use crate::sql::{Arg, Tx, args, from_row, in_list};
 use crate::stats::{conclusion_counts, day_of, rollup_add};
+use crate::triage::WhenUnsure;
 use crate::{Result, Store, StoreError, Viewer, from_ms, to_ms};
 
 pub mod write;
@@ -424,12 +425,23 @@ fn mask_address(address: &str) -> String {
 impl Store {
     /// 登记: registers a case, suggests category, risk and route, and appends the first event.
     /// The caller (the application layer) has checked that the viewer may register.
-    pub async fn case_register(&self, viewer: &Viewer, new: NewCase, now: DateTime<Utc>) -> Result<RegisteredCase> {
+    pub async fn case_register(
+        &self,
+        viewer: &Viewer,
+        new: NewCase,
+        when_unsure: WhenUnsure,
+        now: DateTime<Utc>,
+    ) -> Result<RegisteredCase> {
         let unit = self.unit(viewer.unit_id).await?.ok_or(StoreError::NotFound { what: "unit" })?;
         let unit_region = RegionCode::parse(&unit.region_code).map_err(|e| StoreError::Setup(e.to_string()))?;
         let context = self.clock_context().await?;
         let today = now.with_timezone(&domain::china_time()).date_naive();
         let triage = self.triage(&new, &unit_region, spring_festival(&context.calendar, today), now).await?;
+        if when_unsure == WhenUnsure::Ask
+            && let Some(question) = triage.category_question()
+        {
+            return Err(StoreError::invalid(question));
+        }
         let (region, grid_id, category, category_source, risk) =
             (triage.region.clone(), triage.grid_id, triage.category, triage.category_source.as_str(), triage.risk);
         let risk_reasons = triage.risk_reasons.clone();

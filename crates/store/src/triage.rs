@@ -10,11 +10,11 @@ use chrono::{DateTime, NaiveDate, Utc};
 use domain::case::{Category, NewCase, PartyKind, PartyRole};
 use domain::msg;
 use domain::org::RegionCode;
-use domain::validation::{Arg, Message};
+use domain::validation::{Arg, FieldError, Message};
 use serde::{Deserialize, Serialize};
 use triage::TriageRules;
 use triage::address::{self, GridShape, LocalRegion, ParsedAddress};
-use triage::classifier::{Classifier, Example};
+use triage::classifier::{CONFIDENCE_THRESHOLD, Classifier, Example};
 use triage::risk::{self, PartyHistory, RiskAssessment, RiskFacts};
 use triage::routing::{self, CatalogueEntry, CatalogueRole, Centre, Route, RouteFacts, UnitName};
 
@@ -63,7 +63,8 @@ pub struct Triage {
     /// How the place was found.
     pub place_reason: Message,
     pub category: Category,
-    /// client | suggested
+    /// client | suggested | unsure (the classifier was below its threshold and no category
+    /// was given: recorded as other, routed by territory alone)
     pub category_source: String,
     pub suggestion: CategorySuggestion,
     pub risk: domain::case::Risk,
@@ -72,6 +73,37 @@ pub struct Triage {
     /// Call 110/120 now: the instruction, recorded on the case.
     pub emergency: Option<Message>,
     pub route: Route,
+}
+
+impl Triage {
+    /// Whether the type was left to triage and the classifier was unsure: a question, not a
+    /// suggestion (请选择类型).
+    pub fn category_unsure(&self) -> bool {
+        self.category_source == "unsure"
+    }
+
+    /// The question to the person registering, as an error beside the category field, when the
+    /// type was left to triage and the classifier was unsure.
+    pub fn category_question(&self) -> Option<FieldError> {
+        self.category_unsure().then(|| {
+            FieldError::new(
+                "category",
+                "unsure",
+                msg!("category.choose", confidence = percent(self.suggestion.confidence)),
+            )
+        })
+    }
+}
+
+/// What registration does when the type was left to triage and the classifier is unsure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WhenUnsure {
+    /// Someone is there to answer (the intake window): the registration is refused with the
+    /// question beside the category field ([`Triage::category_question`]).
+    Ask,
+    /// No one to ask (a system sending cases through the API, which may leave the category
+    /// out): the case is recorded as other, source `unsure`, and routed by territory alone.
+    RecordOther,
 }
 
 const VERSION: &str = "triage";
@@ -205,7 +237,7 @@ impl Store {
         let mut errors = Vec::new();
         for (i, entry) in entries.iter().enumerate() {
             if self.unit(entry.unit_id).await?.is_none() {
-                errors.push(domain::validation::FieldError::new(
+                errors.push(FieldError::new(
                     format!("[{i}].unit_id"),
                     "unknown_unit",
                     msg!("field.no_such_unit", id = entry.unit_id),
@@ -216,7 +248,7 @@ impl Store {
                 .as_deref()
                 .is_some_and(|p| p.is_empty() || p.len() > 12 || !p.bytes().all(|b| b.is_ascii_digit()))
             {
-                errors.push(domain::validation::FieldError::new(
+                errors.push(FieldError::new(
                     format!("[{i}].region_prefix"),
                     "invalid_region_prefix",
                     msg!("triage.region_prefix_format"),
@@ -280,6 +312,7 @@ impl Store {
 
         let text = format!("{} {}", new.title.as_deref().unwrap_or(""), new.description);
         let prediction = context.classifier.predict(&text);
+        let confident = prediction.is_confident();
         let suggestion = CategorySuggestion {
             category: prediction.category,
             confidence: prediction.confidence,
@@ -287,7 +320,8 @@ impl Store {
         };
         let (category, category_source) = match new.category {
             Some(category) => (category, "client"),
-            None => (suggestion.category, "suggested"),
+            None if confident => (suggestion.category, "suggested"),
+            None => (Category::Other, "unsure"),
         };
 
         let rules = &context.rules;
@@ -313,7 +347,7 @@ impl Store {
             .chain(std::iter::once(region.county().to_owned()))
             .collect();
         let route_facts = RouteFacts {
-            category,
+            category: (category_source != "unsure").then_some(category),
             risk,
             people: new.people_count,
             amount_fen: new.amount.map(|a| a.fen()),
@@ -327,6 +361,13 @@ impl Store {
                 "route.category_suggested",
                 category = Arg::code("category", category.as_str()),
                 words = suggestion.words.join("、"),
+            ));
+        }
+        if category_source == "unsure" {
+            route.reasons.push(msg!(
+                "route.category_unsure",
+                confidence = percent(suggestion.confidence),
+                threshold = percent(CONFIDENCE_THRESHOLD),
             ));
         }
         Ok(Triage {
@@ -414,6 +455,11 @@ impl Store {
         }
         Ok(history)
     }
+}
+
+/// A probability as a whole percentage, as people read it.
+fn percent(p: f64) -> i64 {
+    (p * 100.0).round() as i64
 }
 
 /// The model trained on the shipped corpus, once per process.

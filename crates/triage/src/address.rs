@@ -162,6 +162,31 @@ fn find(text: &str, forms: &[String]) -> Option<(usize, usize)> {
         .max_by_key(|(start, end)| (end - start, usize::MAX - start))
 }
 
+/// Like [`find`] for a division of the national list (`forms`: the full name first, then its
+/// short forms), where a short form that begins a road's name is not the division: Lanzhou's
+/// 张掖路, 庆阳路 and 皋兰路 are roads, not 张掖市, 庆阳市 and 皋兰县. A full name carries its
+/// level and is the division wherever it stands ("城关区街道办").
+fn find_division(text: &str, forms: &[String]) -> Option<(usize, usize)> {
+    forms
+        .iter()
+        .enumerate()
+        .flat_map(|(i, f)| {
+            text.match_indices(f.as_str())
+                .map(|(at, _)| (at, at + f.len()))
+                .filter(move |(_, end)| i == 0 || !names_road(&text[*end..]))
+        })
+        .max_by_key(|(start, end)| (end - start, usize::MAX - start))
+}
+
+/// Whether the text following a place's short name makes it a road's name: a road suffix
+/// (路, 街, 大道, 大街, 巷, 道, 胡同, 弄), after at most one direction (天水南路, 西藏中路).
+/// 道路 is the word "road", and "兰州道路交通" is still 兰州.
+fn names_road(rest: &str) -> bool {
+    const SUFFIXES: &[&str] = &["大道", "大街", "胡同", "路", "街", "巷", "道", "弄"];
+    let rest = rest.strip_prefix(['东', '西', '南', '北', '中']).unwrap_or(rest);
+    !rest.starts_with("道路") && SUFFIXES.iter().any(|s| rest.starts_with(s))
+}
+
 /// Parses an address. `home` is the deployment's city or province code prefix (e.g. "6201"):
 /// an ambiguous district name ("城关区" is in Lanzhou and in Lhasa) is read as the one at home
 /// unless a province or city in the text says otherwise.
@@ -174,7 +199,7 @@ pub fn parse(text: &str, home: &str, local: &[LocalRegion]) -> ParsedAddress {
 
     let (provinces, cities) = divisions();
     if let Some((division, _)) =
-        provinces.iter().filter_map(|d| find(&text, &d.forms).map(|m| (d, m))).max_by_key(|(_, (s, e))| e - s)
+        provinces.iter().filter_map(|d| find_division(&text, &d.forms).map(|m| (d, m))).max_by_key(|(_, (s, e))| e - s)
     {
         province_code = Some(division.code.as_str());
         parsed.province = Some(division.name.clone());
@@ -182,7 +207,7 @@ pub fn parse(text: &str, home: &str, local: &[LocalRegion]) -> ParsedAddress {
     }
     if let Some((_, division)) = cities
         .iter()
-        .filter(|(province, d)| province_code.is_none_or(|p| province == p) && find(&text, &d.forms).is_some())
+        .filter(|(province, d)| province_code.is_none_or(|p| province == p) && find_division(&text, &d.forms).is_some())
         .max_by_key(|(_, d)| d.name.chars().count())
     {
         city_code = Some(division.code.as_str());
@@ -196,7 +221,7 @@ pub fn parse(text: &str, home: &str, local: &[LocalRegion]) -> ParsedAddress {
                 && city_code.is_none_or(|p| c.city_code == p)
                 && c.code != c.city_code
         })
-        .filter_map(|c| find(&text, &c.forms).map(|(s, e)| (c, e - s)))
+        .filter_map(|c| find_division(&text, &c.forms).map(|(s, e)| (c, e - s)))
         .collect();
     let longest = candidates.iter().map(|(_, len)| *len).max().unwrap_or(0);
     let best: Vec<&County> = candidates.iter().filter(|(_, len)| *len == longest).map(|(c, _)| *c).collect();
@@ -332,6 +357,79 @@ mod tests {
         let p = parse("江苏苏州姑苏区", "6201", &local());
         assert_eq!(p.district_code.as_deref(), Some("320508"));
         assert_eq!(parse("不知道在哪里", "6201", &local()).region_code, None);
+    }
+
+    /// Roads of Lanzhou named after other divisions of Gansu: prefectures (庆阳路 …), counties
+    /// (皋兰路, 靖远路 …), with a direction (天水南路) or a 巷 (金塔巷, a demo community).
+    const LANZHOU_ROADS: &[&str] = &[
+        "庆阳路",
+        "张掖路",
+        "武威路",
+        "酒泉路",
+        "天水路",
+        "天水南路",
+        "定西路",
+        "白银路",
+        "平凉路",
+        "金昌路",
+        "金昌南路",
+        "嘉峪关路",
+        "嘉峪关西路",
+        "临夏路",
+        "甘南路",
+        "武都路",
+        "皋兰路",
+        "靖远路",
+        "渭源路",
+        "静宁路",
+        "秦安路",
+        "通渭路",
+        "永昌路",
+        "金塔巷",
+    ];
+
+    #[test]
+    fn a_road_named_after_a_division_is_not_that_division() {
+        for road in LANZHOU_ROADS {
+            let p = parse(&format!("兰州市城关区{road}25号"), "6201", &local());
+            assert_eq!(
+                (p.city.as_deref(), p.district_code.as_deref()),
+                (Some("兰州市"), Some("620102")),
+                "{road}: {:?}",
+                p.matched
+            );
+            let p = parse(&format!("{road}25号"), "6201", &local());
+            assert!(p.city.is_none() || p.city.as_deref() == Some("兰州市"), "{road} alone: {:?}", p.matched);
+            assert!(p.district_code.is_none_or(|d| d.starts_with("6201")), "{road} alone: {:?}", p.matched);
+        }
+        let p = parse("兰州市城关区张掖路街道中山林社区", "6201", &local());
+        assert_eq!(p.matched, ["兰州市", "城关区", "张掖路街道", "中山林社区"], "the words that go into the history");
+        let p = parse("城关区庆阳路与酒泉路交叉口", "6201", &local());
+        assert_eq!((p.city.as_deref(), p.street.as_deref()), (Some("兰州市"), Some("酒泉路街道")));
+        let p = parse("上海市黄浦区西藏中路18号", "6201", &local());
+        assert_eq!((p.province.as_deref(), p.district_code.as_deref()), (Some("上海市"), Some("310101")), "西藏中路");
+        let p = parse("南京市鼓楼区北京西路", "6201", &local());
+        assert_eq!(p.district_code.as_deref(), Some("320106"), "北京西路");
+    }
+
+    #[test]
+    fn the_divisions_themselves_still_parse() {
+        let district = |text: &str| parse(text, "6201", &local()).district_code;
+        let city = |text: &str| parse(text, "6201", &local()).city;
+        assert_eq!(district("甘肃省庆阳市西峰区南大街").as_deref(), Some("621002"));
+        assert_eq!(district("庆阳西峰区").as_deref(), Some("621002"));
+        assert_eq!(district("张掖甘州区").as_deref(), Some("620702"));
+        assert_eq!(district("天水秦州区").as_deref(), Some("620502"));
+        assert_eq!(district("天水市秦安县兴国镇").as_deref(), Some("620522"));
+        assert_eq!(district("皋兰县石洞镇").as_deref(), Some("620122"));
+        assert_eq!(district("白银区").as_deref(), Some("620402"));
+        assert_eq!(district("临夏市").as_deref(), Some("622901"));
+        assert_eq!(district("定西安定区").as_deref(), Some("621102"));
+        assert_eq!(city("武威市凉州区").as_deref(), Some("武威市"));
+        assert_eq!(city("嘉峪关市").as_deref(), Some("嘉峪关市"));
+        assert_eq!(city("平凉").as_deref(), Some("平凉市"));
+        assert_eq!(city("兰州道路交通").as_deref(), Some("兰州市"), "道路 is the word road");
+        assert_eq!(city("城关区街道办").as_deref(), Some("兰州市"), "a full name stands wherever it is");
     }
 
     #[test]

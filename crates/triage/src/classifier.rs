@@ -147,6 +147,25 @@ pub struct Prediction {
     pub words: Vec<String>,
 }
 
+/// The posterior below which the model's category is a question for the person registering
+/// (请选择类型), not a suggestion: nothing is recorded, routed or raised on the strength of it.
+///
+/// 40 %, from the model's behaviour: on the held-out fifth of the corpus its guesses below 40 %
+/// are wrong about one time in three (8 of 25), those above it one time in eighteen (13 of
+/// 229), and `held_out_accuracy_meets_the_target` keeps that gap. On the demo stories every
+/// right category scores 48 % or more, while the doubtful texts fall below: a barbecue's noise
+/// as pollution (31 %), a quarrel over a parking space as marriage and family (12 %), and the
+/// texts of issue 13 — a knife threat as business (8 %), a short noise complaint (5–11 %).
+/// A question costs the clerk one choice; a wrong suggestion sends a case to the wrong units.
+pub const CONFIDENCE_THRESHOLD: f64 = 0.4;
+
+impl Prediction {
+    /// Whether the category is sure enough to suggest ([`CONFIDENCE_THRESHOLD`]).
+    pub fn is_confident(&self) -> bool {
+        self.confidence >= CONFIDENCE_THRESHOLD
+    }
+}
+
 /// Multinomial logistic regression (softmax) over binary features: the words and character
 /// bigrams of the text, plus one feature per category for each lexicon word present. Trained
 /// by full-batch gradient descent with L2 regularisation; deterministic.
@@ -344,6 +363,50 @@ mod tests {
             println!("{:<24} {:>9.2} {:>7.2} {:>8}", s.category.as_str(), s.precision, s.recall, s.support);
         }
         assert!(accuracy >= 0.90, "held-out accuracy {accuracy:.3} is below the 90 % target");
+    }
+
+    /// Below the threshold the model is wrong far more often than above it: that is what makes
+    /// a guess below it a question ([`CONFIDENCE_THRESHOLD`]).
+    #[test]
+    fn guesses_below_the_threshold_are_often_wrong() {
+        let examples = parse_corpus(CORPUS);
+        let train: Vec<Example> =
+            examples.iter().enumerate().filter(|(i, _)| i % 5 != 0).map(|(_, e)| e.clone()).collect();
+        let model = Classifier::train(&train);
+        let (mut below, mut above) = ((0, 0), (0, 0));
+        for example in examples.iter().step_by(5) {
+            let p = model.predict(&example.text);
+            let side = if p.is_confident() { &mut above } else { &mut below };
+            side.0 += usize::from(p.category != example.category);
+            side.1 += 1;
+        }
+        let rate = |(wrong, all): (usize, usize)| wrong as f64 / all.max(1) as f64;
+        println!("wrong below the threshold: {below:?}, above: {above:?}");
+        assert!(rate(below) >= 3.0 * rate(above), "below {below:?}, above {above:?}");
+        assert!(below.1 * 5 <= above.1, "at most one text in six is a question: {below:?} {above:?}");
+    }
+
+    #[test]
+    fn doubtful_texts_are_questions_and_clear_ones_suggestions() {
+        let model = Classifier::shipped(&[]);
+        for text in [
+            "对方持刀威胁申请人，扬言要砍死他",
+            "噪音扰民",
+            "王建国与李明因停车位问题多次争吵，李明扬言要报复。",
+            "申请人与被申请人发生纠纷",
+            "测试",
+        ] {
+            let p = model.predict(text);
+            assert!(!p.is_confident(), "{text}: {p:?}");
+        }
+        for (text, category) in [
+            ("楼上邻居每天深夜噪音很大，影响休息", Category::Neighbor),
+            ("王建国在李明购买的冰箱出现质量问题，商家拒绝退换。", Category::Consumer),
+            ("邻居装修噪音扰民，多次协商未果，双方发生口角，申请调解。", Category::Neighbor),
+        ] {
+            let p = model.predict(text);
+            assert!(p.is_confident() && p.category == category, "{text}: {p:?}");
+        }
     }
 
     #[test]

@@ -75,7 +75,9 @@ pub struct UnitName<'a> {
 
 /// What the route depends on.
 pub struct RouteFacts<'a> {
-    pub category: Category,
+    /// None when the type is not known (the classifier was unsure and no one chose it): the
+    /// territory alone decides, and no sector unit is drawn in on a guess.
+    pub category: Option<Category>,
     pub risk: Risk,
     pub people: i64,
     pub amount_fen: Option<i64>,
@@ -201,7 +203,8 @@ pub fn suggest(
         None => reasons.insert(0, msg!("route.territory_missing")),
     }
     let applies = |e: &&CatalogueEntry| {
-        e.category == facts.category && e.region_prefix.as_deref().is_none_or(|p| facts.region.as_str().starts_with(p))
+        Some(e.category) == facts.category
+            && e.region_prefix.as_deref().is_none_or(|p| facts.region.as_str().starts_with(p))
     };
     let sector: Vec<&CatalogueEntry> = catalogue.iter().filter(applies).collect();
     let sector_lead = sector.iter().find(|e| e.role == CatalogueRole::Lead);
@@ -211,7 +214,7 @@ pub fn suggest(
             fired.push("sector:lead".to_owned());
             reasons.push(msg!(
                 "route.sector_lead",
-                category = Arg::code("category", facts.category.as_str()),
+                category = Arg::code("category", entry.category.as_str()),
                 unit = name(entry.unit_id),
             ));
             if let Some(centre) = territory {
@@ -227,7 +230,7 @@ pub fn suggest(
         if Some(entry.unit_id) != lead && !assists.contains(&entry.unit_id) {
             assists.push(entry.unit_id);
             fired.push("sector:assist".to_owned());
-            let note = entry.note.as_deref().map_or_else(|| Arg::code("category", facts.category.as_str()), Arg::from);
+            let note = entry.note.as_deref().map_or_else(|| Arg::code("category", entry.category.as_str()), Arg::from);
             reasons.push(msg!("route.sector_assist", unit = name(entry.unit_id), note = note));
         }
     }
@@ -259,7 +262,7 @@ mod tests {
 
     fn facts<'a>(region: &'a RegionCode, category: Category) -> RouteFacts<'a> {
         RouteFacts {
-            category,
+            category: Some(category),
             risk: Risk::None,
             people: 1,
             amount_fen: Some(100_000),
@@ -343,5 +346,15 @@ mod tests {
         let elsewhere = code("620103001001");
         let r = suggest(&facts(&elsewhere, Category::Labor), &LevelRules::default(), &catalogue(), &centres(), &[]);
         assert_eq!(r.unit_id, Some(1), "no centre in 七里河 in this fixture: the nearest above");
+    }
+
+    #[test]
+    fn an_unknown_type_draws_in_no_sector_unit() {
+        let region = code("620102002001");
+        let mut f = facts(&region, Category::MarriageFamily);
+        f.category = None;
+        let r = suggest(&f, &LevelRules::default(), &catalogue(), &centres(), &[]);
+        assert_eq!((r.unit_id, r.assist_unit_ids, r.joint), (Some(4), vec![], false));
+        assert_eq!(r.rules, ["territory"]);
     }
 }

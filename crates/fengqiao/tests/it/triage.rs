@@ -1,6 +1,7 @@
 //! Triage on the real database: repeat parties and respondent clusters, places from addresses
-//! and points, routes with their rules, overrides, emergencies, the rules as data, and the
-//! reasons in the reader's language (older rows' prose still read).
+//! and points, routes with their rules, overrides, emergencies, the rules as data, the
+//! reasons in the reader's language (older rows' prose still read), and a type the classifier
+//! cannot tell asked for rather than guessed.
 
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -14,6 +15,7 @@ on_both_backends!(
     routes_name_their_rules_and_overrides_are_kept,
     emergencies_are_diverted_and_rules_are_data,
     reasons_are_read_in_the_readers_language,
+    a_type_triage_cannot_tell_is_asked_for_not_suggested,
 );
 
 fn neighbour_case(id: &str, phone: &str) -> Value {
@@ -327,4 +329,87 @@ async fn reasons_are_read_in_the_readers_language(app: TestApp) {
         assert_eq!(texts(&old["routing"]["reasons"]), ["属地：由登记单位所在层级（区县）受理"], "{lang}");
         assert_eq!(old["emergency"], "事实描述“持刀”为正在发生的紧急情况，请立即拨打 110（报警）", "{lang}");
     }
+}
+
+/// A UI form posted with the session's CSRF token (read from the page that holds the form).
+async fn ui_post(
+    app: &TestApp,
+    session: &str,
+    page: &str,
+    action: &str,
+    fields: &[(&str, &str)],
+) -> (StatusCode, String) {
+    let cookies = format!("fq_session={session}");
+    let (_, html) = ui_get(app, &cookies, page).await;
+    let csrf = html.split("name=\"_csrf\" value=\"").nth(1).and_then(|rest| rest.split('"').next()).unwrap();
+    let mut form = vec![("_csrf", csrf)];
+    form.extend_from_slice(fields);
+    let response = crate::support::browser()
+        .post(format!("{}{action}", app.base))
+        .header("cookie", cookies)
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    (response.status(), response.text().await.unwrap())
+}
+
+async fn a_type_triage_cannot_tell_is_asked_for_not_suggested(app: TestApp) {
+    let intake = app.login("intake").await;
+    // A demo story the classifier reads as marriage and family at 12 %: no women's federation.
+    let quarrel = "王建国与李明因停车位问题多次争吵，李明扬言要报复。";
+    let mut body = neighbour_case(&id_number("620102", "19700101", 30), "13900000030");
+    body["description"] = json!(quarrel);
+    let (status, preview) = app.post("/api/v1/triage/preview", &intake, body.clone()).await;
+    assert_eq!(status, StatusCode::OK, "{preview}");
+    assert_eq!((preview["category"].as_str(), preview["category_source"].as_str()), (Some("other"), Some("unsure")));
+    assert!(preview["suggestion"]["confidence"].as_f64().unwrap() < 0.4, "{}", preview["suggestion"]);
+    let women = app.unit_id("城关区妇女联合会").await;
+    assert_eq!(preview["route"]["assist_unit_ids"], json!([]), "{}", preview["route"]);
+    assert_eq!(preview["route"]["joint"], false);
+    assert!(!preview["route"]["rules"].as_array().unwrap().iter().any(|r| r.as_str().unwrap().starts_with("sector:")));
+    let reasons = texts(&preview["route"]["reasons"]);
+    assert!(reasons.iter().any(|r| r.starts_with("类型待定") && r.contains("低于 40%")), "{reasons:?}");
+
+    // Through the API (no one to ask), the case is recorded as other and routed by territory.
+    let case = app.register(&intake, body.clone()).await;
+    assert_eq!((case["category"].as_str(), case["category_source"].as_str()), (Some("other"), Some("unsure")));
+    assert!(!case["routing"]["assist_unit_ids"].as_array().unwrap().contains(&json!(women)));
+    let (_, events) = app.get(&format!("/api/v1/cases/{}/events", case["id"]), &intake).await;
+    assert_eq!(events[0]["data"]["category_source"], "unsure");
+    // A category the clerk chose is taken as it is.
+    body["category"] = json!("neighbor");
+    body["parties"][0]["phone"] = json!("13900000031");
+    let chosen = app.register(&intake, body).await;
+    assert_eq!((chosen["category"].as_str(), chosen["category_source"].as_str()), (Some("neighbor"), Some("client")));
+
+    // At the window, the preview asks, and registering without a type comes back with the
+    // question beside the type, the draft kept.
+    let session = ui_session(&app, "intake").await;
+    let fields = |category: &'static str| {
+        vec![
+            ("channel", "window"),
+            ("category", category),
+            ("description", quarrel),
+            ("location.address", "兰州市城关区庆阳路25号"),
+            ("parties[0].role", "applicant"),
+            ("parties[0].kind", "person"),
+            ("parties[0].name", "王建国"),
+            ("parties[0].phone", "13900000032"),
+        ]
+    };
+    let (status, check) = ui_post(&app, &session, "/intake", "/intake/check", &fields("")).await;
+    assert_eq!(status, StatusCode::OK);
+    let check: Value = serde_json::from_str(&check).unwrap();
+    let panel = check["preview"].as_str().unwrap();
+    assert!(panel.contains("data-category-question") && panel.contains("请选择类型"), "{panel}");
+    assert!(!panel.contains("婚姻家庭") && !panel.contains("城关区妇女联合会"), "no guess asserted: {panel}");
+    assert!(!panel.contains("庆阳市"), "庆阳路 is a road of Lanzhou: {panel}");
+    let (status, page) = ui_post(&app, &session, "/intake", "/intake", &fields("")).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let beside = page.split("data-for=\"category\">").nth(1).unwrap().split("</p>").next().unwrap();
+    assert!(beside.contains("请选择类型"), "{beside}");
+    assert!(page.contains(quarrel), "the draft is kept");
+    let (status, _) = ui_post(&app, &session, "/intake", "/intake", &fields("neighbor")).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "with the type chosen, it registers");
 }

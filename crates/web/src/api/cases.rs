@@ -1,6 +1,7 @@
 //! Cases: register, list, read, history, workflow steps.
 
 use app::cases::{CaseFilter, RevealRequest};
+use app::triage::WhenUnsure;
 use axum::Json;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
@@ -20,6 +21,10 @@ use crate::extract::{Auth, InPath, JsonBody, Permitted, gate};
 
 /// Register a case from any channel. Category, risk and route are suggested with reasons;
 /// earlier cases of the same person, organisation or place are listed in `related_cases`.
+///
+/// A category left out is suggested; when the classifier is unsure (below its confidence
+/// threshold), the case is recorded as `other` with `category_source` `unsure` and routed by
+/// territory alone.
 #[utoipa::path(post, path = "/api/v1/cases", tag = "cases", security(("bearer" = [])), request_body = CaseRegistration,
     responses((status = 201, body = RegisteredCase), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
@@ -28,7 +33,7 @@ pub async fn register(
     Permitted(viewer, _): Permitted<gate::CaseRegister>,
     JsonBody(body): JsonBody<CaseRegistration>,
 ) -> Result<(StatusCode, Json<RegisteredCase>), ApiError> {
-    let case = state.app.case_register(&viewer, body).await?;
+    let case = state.app.case_register(&viewer, body, WhenUnsure::RecordOther).await?;
     Ok((StatusCode::CREATED, Json(case.into_api())))
 }
 

@@ -104,7 +104,8 @@ dto! {
         pub status: Status,
         pub channel: String,
         pub category: Category,
-        /// client | suggested
+        /// client | suggested | unsure (no category was given and the classifier was below its
+        /// confidence threshold: recorded as `other`, routed by territory alone)
         pub category_source: String,
         /// What the classifier suggested, and why, even when the client chose the category.
         pub category_suggestion: Option<CategorySuggestion> = into_api,
@@ -243,8 +244,11 @@ dto! {
         /// How the place was found.
         pub place_reason: String = into_api,
         pub category: Category,
-        /// client | suggested
+        /// client | suggested | unsure (no category was given and the classifier was below its
+        /// confidence threshold: a registration through the API records `other`, routed by
+        /// territory alone; the intake window asks for the type)
         pub category_source: String,
+        /// The classifier's best guess with its confidence, whether or not it was taken.
         pub suggestion: CategorySuggestion = into_api,
         pub risk: Risk,
         pub risk_reasons: Vec<String> = into_api,

@@ -5,7 +5,7 @@
 use app::AppError;
 use app::cases::RegisteredCase;
 use app::queue::QueueBoard;
-use app::triage::Triage;
+use app::triage::{Triage, WhenUnsure};
 use askama::Template;
 use axum::Json;
 use axum::extract::State;
@@ -177,7 +177,7 @@ pub async fn register(State(state): State<AppState>, posted: Posted) -> Result<R
     may_register(&session)?;
     let t = session.t;
     let registered = match registration(&form) {
-        Ok(registration) => state.app.case_register(&session.viewer, registration).await,
+        Ok(registration) => state.app.case_register(&session.viewer, registration, WhenUnsure::Ask).await,
         Err(error) => Err(AppError::field(error)),
     };
     match registered {
