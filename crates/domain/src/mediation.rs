@@ -12,7 +12,7 @@ use crate::calendar::{Calendar, Reckoning};
 use crate::case::Category;
 use crate::msg;
 use crate::org::coded_enum;
-use crate::validation::{Checker, FieldError, Message};
+use crate::validation::{Arg, Checker, FieldError, Message};
 
 /// Days after the agreement takes effect within which the parties jointly apply for judicial
 /// confirmation (司法确认): "自调解协议生效之日起三十日内" (人民调解法 art. 33).
@@ -294,7 +294,7 @@ pub fn effective_at(
 }
 
 /// A mediator who might take a case, with what speaks for them.
-#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct MediatorCandidate {
     pub user_id: i64,
     pub name: String,
@@ -307,7 +307,8 @@ pub struct MediatorCandidate {
     /// Average rating 1–5, when rated.
     pub rating: Option<f64>,
     pub score: f64,
-    pub reasons: Vec<String>,
+    /// What speaks for the mediator, as messages of the catalogue.
+    pub reasons: Vec<Message>,
 }
 
 /// Ranks mediators for a case: speciality first, then nearness of region, light load and
@@ -322,19 +323,19 @@ pub fn rank_mediators(
         let mut reasons = Vec::new();
         if m.specialities.iter().any(|s| s == category.as_str()) {
             score += 50.0;
-            reasons.push(format!("擅长 {} 类纠纷", category.as_str()));
+            reasons.push(msg!("mediator.reason.speciality", category = Arg::code("category", category.as_str())));
         }
         let shared = m.region_code.bytes().zip(case_region.bytes()).take_while(|(a, b)| a == b).count();
         let region = m.region_code.trim_end_matches('0');
         if case_region.starts_with(region) {
             score += 10.0 + shared as f64;
-            reasons.push(format!("所在区划 {} 覆盖纠纷发生地", m.region_code));
+            reasons.push(msg!("mediator.reason.region"));
         }
         score -= m.load as f64 * 2.0;
-        reasons.push(format!("所在单位在办 {} 件", m.load));
+        reasons.push(msg!("mediator.reason.load", count = m.load));
         if let Some(rating) = m.rating {
             score += rating * 3.0;
-            reasons.push(format!("当事人评价 {rating:.1} 分"));
+            reasons.push(msg!("mediator.reason.rating", rating = format!("{rating:.1}")));
         }
         m.score = score;
         m.reasons = reasons;
@@ -447,7 +448,7 @@ mod tests {
             ],
         );
         assert_eq!(ranked.iter().map(|m| m.user_id).collect::<Vec<_>>(), [2, 3, 1]);
-        assert!(ranked[0].reasons.iter().any(|r| r.contains("擅长")));
+        assert!(ranked[0].reasons.iter().any(|r| r.key == "mediator.reason.speciality"));
     }
     /// The state machine as a table: each step in each status.
     #[test]

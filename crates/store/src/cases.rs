@@ -20,7 +20,7 @@ use crate::{Result, Store, StoreError, Viewer, from_ms, to_ms};
 
 pub mod write;
 
-pub use write::{CaseHistory, CaseRecord, EventRecord, HopRecord};
+pub use write::{CaseHistory, CaseRecord, EventRecord, HopRecord, Progress};
 
 /// Largest page of a list.
 pub const MAX_PAGE_SIZE: i64 = 200;
@@ -477,17 +477,8 @@ impl Store {
             registered_by: viewer.user_id,
             owner_unit_id: owner,
             external_ref: new.external_ref.clone(),
-            lead_unit_id: None,
-            outcome: None,
-            summary: None,
-            satisfaction: None,
             created_at: now,
-            contacted_at: None,
-            first_dispatched_at: None,
-            dispatched_at: None,
-            rejected_at: None,
-            concluded_at: None,
-            followed_up_at: None,
+            progress: Progress::default(),
         };
         // A new case's clocks follow from its registration alone: derived here, written with
         // the row, so the write transaction stays short.

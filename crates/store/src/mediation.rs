@@ -257,6 +257,22 @@ fn remedy(confirmed: bool) -> String {
 }
 
 impl Store {
+    /// The end of every step on an agreement: the step's event in the case's history, the
+    /// transaction committed, the agreement read again as the viewer sees it.
+    async fn agreement_recorded(
+        &self,
+        mut tx: Tx,
+        viewer: &Viewer,
+        row: &AgreementRow,
+        at_ms: i64,
+        action: &str,
+        data: &serde_json::Value,
+    ) -> Result<AgreementView> {
+        append_event_locked(&mut tx, row.case_id, at_ms, &viewer.username, action, data).await?;
+        tx.commit().await?;
+        self.agreement_get(viewer, AgreementId(row.id)).await
+    }
+
     async fn agreement_row(&self, viewer: &Viewer, id: i64) -> Result<AgreementRow> {
         let sql = format!("SELECT {AGREEMENT_COLUMNS} FROM agreements WHERE id = $1");
         let row: AgreementRow = self.fetch_optional(&sql, args![id]).await?.ok_or_else(not_found)?;
@@ -570,9 +586,7 @@ impl Store {
             return Err(conflict("stale_revision", msg!("agreement.stale_revision")));
         }
         let data = json!({ "agreement_id": id, "revision": revision + 1 });
-        append_event_locked(&mut tx, row.case_id, to_ms(now), &viewer.username, "agreement_revised", &data).await?;
-        tx.commit().await?;
-        self.agreement_get(viewer, AgreementId(id)).await
+        self.agreement_recorded(tx, viewer, &row, to_ms(now), "agreement_revised", &data).await
     }
 
     /// Freezes the draft and sends each party a one-time signing link with a verification
@@ -632,10 +646,7 @@ impl Store {
             self.outbox_push(&mut tx, p, Sms::sealed(body, &[&token, &code]), None, now).await?;
         }
         let data = json!({ "agreement_id": id, "links_sent": parties.len(), "expires_at": rfc3339(expires) });
-        append_event_locked(&mut tx, row.case_id, now_ms, &viewer.username, "agreement_sent_for_signing", &data)
-            .await?;
-        tx.commit().await?;
-        self.agreement_get(viewer, AgreementId(id)).await
+        self.agreement_recorded(tx, viewer, &row, now_ms, "agreement_sent_for_signing", &data).await
     }
 
     /// Queues an SMS to a party; a message with a `dedupe` key is queued once. Returns whether
@@ -769,9 +780,7 @@ impl Store {
             return Err(conflict("already_signed", msg!("agreement.mediator_already_signed")));
         }
         let data = json!({ "agreement_id": id, "signature_sha256": signature });
-        append_event_locked(&mut tx, row.case_id, now_ms, &viewer.username, "agreement_mediator_signed", &data).await?;
-        tx.commit().await?;
-        self.agreement_get(viewer, AgreementId(id)).await
+        self.agreement_recorded(tx, viewer, &row, now_ms, "agreement_mediator_signed", &data).await
     }
 
     /// Records a written agreement signed on paper — required for personal relations
@@ -795,9 +804,7 @@ impl Store {
         let set = "mediator_signed_at = $1, sealed_at = $1, effective_at = $1, confirm_by = $2, updated_at = $1";
         step_update(&mut tx, id, AgreementStep::RecordPaperSigning, set, args![now_ms, confirm_by]).await?;
         let data = json!({ "agreement_id": id, "on_paper": true, "effective_at": rfc3339(now_ms), "confirm_by": rfc3339(confirm_by) });
-        append_event_locked(&mut tx, row.case_id, now_ms, &viewer.username, "agreement_effective", &data).await?;
-        tx.commit().await?;
-        self.agreement_get(viewer, AgreementId(id)).await
+        self.agreement_recorded(tx, viewer, &row, now_ms, "agreement_effective", &data).await
     }
 
     /// Applies the committee's electronic seal once every party and the mediator have signed;
@@ -845,9 +852,7 @@ impl Store {
         )
         .await?;
         let data = json!({ "agreement_id": id, "sealed_by": row.committee, "effective_at": rfc3339(to_ms(effective)), "confirm_by": rfc3339(confirm_by) });
-        append_event_locked(&mut tx, row.case_id, now_ms, &viewer.username, "agreement_effective", &data).await?;
-        tx.commit().await?;
-        self.agreement_get(viewer, AgreementId(id)).await
+        self.agreement_recorded(tx, viewer, &row, now_ms, "agreement_effective", &data).await
     }
 
     /// Records the PDF copies fixed at effect (`copy` → SHA-256), once; their hashes go into the history.
@@ -968,9 +973,7 @@ impl Store {
             return Err(conflict("already_served", msg!("agreement.already_served")));
         }
         let data = json!({ "agreement_id": id, "served": served });
-        append_event_locked(&mut tx, row.case_id, now_ms, &viewer.username, "agreement_served", &data).await?;
-        tx.commit().await?;
-        self.agreement_get(viewer, AgreementId(id)).await
+        self.agreement_recorded(tx, viewer, &row, now_ms, "agreement_served", &data).await
     }
 
     /// Opens a service link: records the receipt the first time; returns the SHA-256 of the copy.
@@ -1080,9 +1083,7 @@ impl Store {
         )
         .await?;
         let data = json!({ "agreement_id": id, "court_unit_id": court, "applicants": applicants });
-        append_event_locked(&mut tx, row.case_id, now_ms, &viewer.username, "confirmation_applied", &data).await?;
-        tx.commit().await?;
-        self.agreement_get(viewer, AgreementId(id)).await
+        self.agreement_recorded(tx, viewer, &row, now_ms, "confirmation_applied", &data).await
     }
 
     /// The basic-level court whose area covers the region (nearest first).
@@ -1136,9 +1137,7 @@ impl Store {
         )
         .await?;
         let data = json!({ "agreement_id": id, "decision": decision, "reasons": reasons });
-        append_event_locked(&mut tx, row.case_id, now_ms, &viewer.username, "confirmation_ruled", &data).await?;
-        tx.commit().await?;
-        self.agreement_get(viewer, AgreementId(id)).await
+        self.agreement_recorded(tx, viewer, &row, now_ms, "confirmation_ruled", &data).await
     }
 
     /// Records performance of a term: performed, or breached (履行 / 违约).
@@ -1169,9 +1168,7 @@ impl Store {
         )
         .await?;
         let data = json!({ "agreement_id": id, "term": term, "status": status, "note": note });
-        append_event_locked(&mut tx, row.case_id, now_ms, &viewer.username, "performance_recorded", &data).await?;
-        tx.commit().await?;
-        self.agreement_get(viewer, AgreementId(id)).await
+        self.agreement_recorded(tx, viewer, &row, now_ms, "performance_recorded", &data).await
     }
 
     /// Reminders the sweep sends: the confirmation window closing within 7 days, a term due

@@ -30,10 +30,5 @@ async fn demo_and_generated_cases_share_one_writer(app: TestApp) {
     let out = String::from_utf8_lossy(&audit.stdout);
     assert!(audit.status.success() && !out.contains("legacy"), "every row is recorded by its history: {out}");
 
-    let today = now.with_timezone(&domain::china_time()).date_naive();
-    let from = today - chrono::Duration::days(400);
-    let (_, summary) = app.get(&format!("/api/v1/stats/summary?region=620100&from={from}&to={today}"), &city).await;
-    let recount =
-        app.store.stats_recount(&domain::org::RegionCode::parse("620100").unwrap(), from, today).await.unwrap();
-    assert_eq!(summary, serde_json::to_value(&recount).unwrap());
+    crate::support::summary_equal_to_recount(&app, &city, now).await;
 }

@@ -410,6 +410,8 @@ async fn sessions_refusal_and_the_choice_of_mediator(app: TestApp) {
     assert_eq!(status, StatusCode::OK);
     let first = &suggestions[0];
     assert!(first["reasons"].as_array().unwrap().iter().any(|r| r.as_str().unwrap().contains("擅长")), "{first}");
+    // Reasons are words in the reader's language: the category's label, not its code.
+    assert!(!first["reasons"].to_string().chars().any(|c| c.is_ascii_lowercase()), "{first}");
     let choose = json!({"user_id": first["user_id"], "chosen_by": "party"});
     let (status, chosen) =
         app.call(Method::PUT, &format!("{case_path}/mediator"), Some(&mediator), Some(choose.clone())).await;

@@ -40,12 +40,7 @@ async fn generated_cases_are_consistent(app: TestApp) {
 
     // Rollups equal the recount; the search index takes them all.
     let city = app.login("city").await;
-    let today = now.with_timezone(&domain::china_time()).date_naive();
-    let from = today - chrono::Duration::days(400);
-    let (_, summary) = app.get(&format!("/api/v1/stats/summary?region=620100&from={from}&to={today}"), &city).await;
-    let recount =
-        app.store.stats_recount(&domain::org::RegionCode::parse("620100").unwrap(), from, today).await.unwrap();
-    assert_eq!(summary, serde_json::to_value(&recount).unwrap());
+    let summary = crate::support::summary_equal_to_recount(&app, &city, now).await;
     assert_eq!(summary["received"], 2600);
     // Every case reaches the index, even thousands changed in one millisecond.
     app.sql("UPDATE cases SET updated_at = 1790000000000").await;

@@ -309,3 +309,15 @@ pub fn registration(id_number: &str, phone: &str) -> Value {
         ]
     })
 }
+
+/// The city's summary over the last 400 days through the API, checked against a recount from
+/// the cases themselves (the rollups hold): the summary.
+pub async fn summary_equal_to_recount(app: &TestApp, city: &str, now: chrono::DateTime<chrono::Utc>) -> Value {
+    let today = now.with_timezone(&domain::china_time()).date_naive();
+    let from = today - chrono::Duration::days(400);
+    let (_, summary) = app.get(&format!("/api/v1/stats/summary?region=620100&from={from}&to={today}"), city).await;
+    let recount =
+        app.store.stats_recount(&domain::org::RegionCode::parse("620100").unwrap(), from, today).await.unwrap();
+    assert_eq!(summary, serde_json::to_value(&recount).unwrap());
+    summary
+}

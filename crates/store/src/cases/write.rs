@@ -61,11 +61,18 @@ pub struct CaseRecord {
     /// The centre responsible now.
     pub owner_unit_id: i64,
     pub external_ref: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub progress: Progress,
+}
+
+/// What has happened to a case since its registration: nothing yet for a new one
+/// (`Progress::default()`).
+#[derive(Debug, Clone, Default)]
+pub struct Progress {
     pub lead_unit_id: Option<i64>,
     pub outcome: Option<Outcome>,
     pub summary: Option<String>,
     pub satisfaction: Option<Satisfaction>,
-    pub created_at: DateTime<Utc>,
     pub contacted_at: Option<DateTime<Utc>>,
     pub first_dispatched_at: Option<DateTime<Utc>>,
     /// Of the current hop.
@@ -281,16 +288,16 @@ fn case_values(case: &CaseRecord, deadlines: &DeadlineColumns, updated_at: i64, 
         case.registered_by,
         case.owner_unit_id,
         case.external_ref.clone(),
-        case.lead_unit_id,
-        case.outcome.map(Outcome::as_str),
-        case.summary.clone(),
-        case.satisfaction.map(Satisfaction::as_str),
-        ms(case.contacted_at),
-        ms(case.first_dispatched_at),
-        ms(case.dispatched_at),
-        ms(case.rejected_at),
-        ms(case.concluded_at),
-        ms(case.followed_up_at),
+        case.progress.lead_unit_id,
+        case.progress.outcome.map(Outcome::as_str),
+        case.progress.summary.clone(),
+        case.progress.satisfaction.map(Satisfaction::as_str),
+        ms(case.progress.contacted_at),
+        ms(case.progress.first_dispatched_at),
+        ms(case.progress.dispatched_at),
+        ms(case.progress.rejected_at),
+        ms(case.progress.concluded_at),
+        ms(case.progress.followed_up_at),
         deadlines.respond_by,
         deadlines.dispatch_by,
         deadlines.conclude_by,
@@ -324,14 +331,14 @@ fn clock_facts(case: &CaseRecord) -> ClockRow {
         risk: case.risk.as_str().to_owned(),
         description: String::new(),
         created_at: to_ms(case.created_at),
-        contacted_at: ms(case.contacted_at),
-        first_dispatched_at: ms(case.first_dispatched_at),
-        dispatched_at: ms(case.dispatched_at),
-        concluded_at: ms(case.concluded_at),
-        followed_up_at: ms(case.followed_up_at),
-        rejected_at: ms(case.rejected_at),
+        contacted_at: ms(case.progress.contacted_at),
+        first_dispatched_at: ms(case.progress.first_dispatched_at),
+        dispatched_at: ms(case.progress.dispatched_at),
+        concluded_at: ms(case.progress.concluded_at),
+        followed_up_at: ms(case.progress.followed_up_at),
+        rejected_at: ms(case.progress.rejected_at),
         extension_days: None,
-        lead_unit_id: case.lead_unit_id,
+        lead_unit_id: case.progress.lead_unit_id,
         owner_unit_id: Some(case.owner_unit_id),
         registering_unit_id: case.registering_unit_id,
     }
@@ -389,7 +396,8 @@ impl Rollups {
     /// category, channel and risk colour.
     fn add(&mut self, case: &CaseRecord, events: &[EventRecord]) {
         for event in events {
-            let counted = event_counts(&event.action, event.at, &event.data, case.amount_fen, case.first_dispatched_at);
+            let counted =
+                event_counts(&event.action, event.at, &event.data, case.amount_fen, case.progress.first_dispatched_at);
             if let Some((day, counts)) = counted.filter(|(_, counts)| !counts.is_empty()) {
                 self.days.entry((day, case.region_code.clone())).or_default().add(&counts);
             }

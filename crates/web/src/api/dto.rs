@@ -499,6 +499,23 @@ dto! {
         pub uploaded_by: String,
         pub uploaded_at: String = into_api,
     }
+
+    /// A mediator who might take a case, with what speaks for them.
+    pub struct MediatorCandidate from app::mediation::MediatorCandidate {
+        pub user_id: i64,
+        pub name: String,
+        pub unit_id: i64,
+        /// Category codes the mediator specialises in.
+        pub specialities: Vec<String>,
+        pub region_code: String,
+        /// Open cases the mediator's unit handles now.
+        pub load: i64,
+        /// Average rating 1–5, when rated.
+        pub rating: Option<f64>,
+        pub score: f64,
+        /// What speaks for the mediator, in the request's language.
+        pub reasons: Vec<String> = into_api,
+    }
 }
 
 // Mediation sessions.

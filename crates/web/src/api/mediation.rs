@@ -3,7 +3,7 @@
 //! evidence, mediator suggestions and the SMS outbox.
 
 use app::Viewer;
-use app::mediation::{AgreementInput, MediatorCandidate};
+use app::mediation::AgreementInput;
 use axum::Json;
 use axum::body::Body;
 use axum::extract::{Path, Query, State};
@@ -13,7 +13,7 @@ use domain::ids::{AgreementId, CaseId, EvidenceId, UnitId};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
-use super::dto::{AgreementView, EvidenceView, IntoApi, OutboxMessage, SigningView};
+use super::dto::{AgreementView, EvidenceView, IntoApi, MediatorCandidate, OutboxMessage, SigningView};
 use crate::AppState;
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{Auth, InPath, JsonBody, Permitted, gate};
@@ -387,7 +387,7 @@ pub async fn mediators(
     Auth(viewer): Auth,
     InPath(case, _): InPath<CaseId>,
 ) -> Result<Json<Vec<MediatorCandidate>>, ApiError> {
-    Ok(Json(state.app.mediator_suggestions(&viewer, case).await?))
+    Ok(Json(state.app.mediator_suggestions(&viewer, case).await?.into_api()))
 }
 
 /// The SMS outbox (administrators): what the built-in gateway kept, or what a real one sent.
