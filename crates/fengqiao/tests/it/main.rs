@@ -5,6 +5,7 @@
 #![allow(clippy::disallowed_methods)]
 
 mod authz;
+mod delivery;
 mod demo;
 mod mediation;
 mod scale;

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use app::cases::{CaseFilter, CaseListRow, CaseView, EventView, RevealRequest};
-use app::mediation::{AgreementView, EvidenceView};
+use app::mediation::{AgreementView, EvidenceView, SigningSmsView};
 use app::org::UnitView;
 use app::sessions::{CaseMediator, SessionView};
 use app::supervision::{Deadline, NoticeFilter, NoticeView};
@@ -27,6 +27,7 @@ use super::i18n::T;
 use super::mediation::DraftForm;
 use super::{Page, Posted, Session, UiError, redirect_with, render};
 use crate::AppState;
+use crate::api::mediation::signing_link_on;
 use crate::extract::path_id;
 
 /// A case as a row of a UI table.
@@ -258,6 +259,8 @@ struct CasePage {
     units: Vec<UnitView>,
     actions: Vec<ActionForm>,
     agreements: Vec<AgreementView>,
+    /// The current signing links, for the mediator to copy: (agreement, party index, link).
+    signing_links: Vec<(i64, usize, String)>,
     evidence: Vec<EvidenceView>,
     mediators: Vec<MediatorCandidate>,
     mediator: Option<CaseMediator>,
@@ -297,6 +300,19 @@ impl CasePage {
             ("consent", a.consented_at.is_some()),
             ("minutes", a.minutes_confirmed_at.is_some()),
         ]
+    }
+
+    /// How the signing SMS to one party fared.
+    fn signing_sms<'a>(&self, agreement: &'a AgreementView, party: &usize) -> Option<&'a SigningSmsView> {
+        agreement.signing_sms.iter().find(|s| s.party_index == *party)
+    }
+
+    fn resends_left(&self, left: &i64) -> String {
+        self.page.t.msg(&domain::msg!("agreement.resends_left", left = *left))
+    }
+
+    fn signing_link(&self, agreement: &i64, party: &usize) -> Option<&str> {
+        self.signing_links.iter().find(|(a, p, _)| a == agreement && p == party).map(|(_, _, link)| link.as_str())
     }
 
     fn party_name(&self, index: &usize) -> &str {
@@ -436,6 +452,11 @@ async fn show(
     let may_mediate = on_this_case(Permission::Mediate);
     let may_choose_mediator = on_this_case(Permission::MediatorChoose);
     let agreements = state.app.agreements_of_case(viewer, id).await?;
+    let mut signing_links = Vec::new();
+    for a in agreements.iter().filter(|a| may_mediate && a.status == AgreementStatus::Signing) {
+        let links = state.app.agreement_signing_links(viewer, a.id, signing_link_on(session.site.clone())).await?;
+        signing_links.extend(links.into_iter().map(|(party, link)| (a.id, party, link)));
+    }
     let evidence = state.app.evidence_list(viewer, id).await?;
     let mediators = if may_mediate || may_choose_mediator {
         state.app.mediator_suggestions(viewer, id).await?.into_iter().take(3).collect()
@@ -461,6 +482,7 @@ async fn show(
         units: units_all.into_iter().filter(|u| u.kind != "centre" || u.id != session.viewer.unit_id).collect(),
         actions: case.available_actions.iter().map(|&a| ActionForm::new(t, a)).collect(),
         agreements,
+        signing_links,
         evidence,
         mediators,
         mediator: state.app.case_mediator(viewer, id).await?,
