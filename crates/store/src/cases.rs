@@ -16,6 +16,7 @@ use crate::sql::{Arg, Tx, args, from_row, in_list};
 use crate::stats::{conclusion_counts, day_of, rollup_add};
 use crate::{Result, Store, StoreError, Viewer, from_ms, to_ms};
 
+mod applicant_sms;
 pub mod write;
 
 pub use write::{CaseHistory, CaseRecord, EventRecord, HopRecord};
@@ -437,6 +438,7 @@ impl Store {
         // centre (the registering unit itself when it is one).
         let owner_centre = self.centre_for(&unit_region, unit_region.level()).await?;
         let owner = owner_centre.as_ref().map_or(viewer.unit_id, |c| c.unit_id);
+        let owner_name = self.unit(owner).await?.map(|u| u.name).unwrap_or_default();
         // The case's level is its owner's: the level of the centre responsible for it now.
         let owner_level = owner_centre.map_or(unit_region.level(), |c| c.region.level());
         let mut record = CaseRecord {
@@ -510,6 +512,7 @@ impl Store {
         });
         let registered = EventRecord { at: now, actor: viewer.username.clone(), action: "registered".into(), data };
         let case_id = self.case_insert(&mut tx, &record, &deadlines, &new.parties, &[registered]).await?;
+        self.sms_registered(&mut tx, case_id, &record.number, &owner_name, &deadlines, now).await?;
         tx.commit().await?;
 
         let (keys, address) = self.relation_keys(&new);
@@ -1136,6 +1139,9 @@ impl Store {
         self.deadlines_refresh(&mut tx, id, &context, now).await?;
         for (day, counts) in rollups {
             rollup_add(&mut tx, day, &row.region_code, &counts).await?;
+        }
+        if let Some(outcome) = outcome.filter(|_| matches!(command, Command::Conclude { .. })) {
+            self.sms_concluded(&mut tx, id, row.number_str(), outcome, now).await?;
         }
         tx.commit().await?;
         // The actor sees the result of their own step even when it took the case out of their

@@ -1,15 +1,28 @@
 //! What reaches the parties, on SQLite and on PostgreSQL: the signing SMS's delivery state per
 //! party as the mediator sees it, resending to one party (the old link and code refused, the
-//! new ones accepted, the limits), the link to copy.
+//! new ones accepted, the limits), the link to copy; and the applicant's SMS at registration
+//! and at conclusion.
 
 use reqwest::{Method, StatusCode};
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::mediation::{SIGNATURE, case_with_the_mediator, links};
 use crate::on_both_backends;
-use crate::support::{TestApp, ui_get, ui_post, ui_session};
+use crate::support::{TestApp, id_number, ui_get, ui_post, ui_session};
 
-on_both_backends!(the_mediator_follows_and_resends_the_signing_sms,);
+on_both_backends!(
+    the_mediator_follows_and_resends_the_signing_sms,
+    applicants_are_told_by_sms_at_registration_and_at_conclusion,
+);
+
+/// The messages in the outbox as the administrator reads them, newest first: (recipient, body).
+async fn outbox(app: &TestApp) -> Vec<(String, String)> {
+    let admin = app.login("admin").await;
+    let (status, outbox) = app.get("/api/v1/outbox", &admin).await;
+    assert_eq!(status, StatusCode::OK, "{outbox}");
+    let messages = outbox.as_array().unwrap().iter();
+    messages.map(|m| (m["recipient"].as_str().unwrap().to_owned(), m["body"].as_str().unwrap().to_owned())).collect()
+}
 
 /// The delivery states the case page shows, party by party.
 fn sms_states(html: &str) -> Vec<&str> {
@@ -43,7 +56,7 @@ async fn the_mediator_follows_and_resends_the_signing_sms(app: TestApp) {
     assert!(html.contains(&format!("/sign/{}\"", respondent.0)), "the respondent's link to copy");
     assert!(!html.contains(respondent.1.as_deref().unwrap()), "no code on the page");
     let handed = jobs::sms::deliver(&app.app, Some("false")).await.unwrap();
-    assert_eq!(handed, 2, "two signing SMS");
+    assert_eq!(handed, 3, "the registration SMS and two signing SMS");
     let (_, html) = ui_get(&app, &cookies, &case_page).await;
     assert_eq!(sms_states(&html), ["failed", "failed"]);
     // Nobody outside the handling unit sees a link.
@@ -110,4 +123,41 @@ async fn the_mediator_follows_and_resends_the_signing_sms(app: TestApp) {
     assert_ne!(links(&app, "/sign/").await[0].0, applicant.0);
     let events = app.sql_texts(&format!("SELECT action FROM case_events WHERE case_id = {}", case["id"])).await;
     assert_eq!(events.iter().filter(|a| *a == "agreement_link_resent").count(), 4, "each resend in the history");
+}
+
+/// At registration the applicant learns the case's number and what happens next, at conclusion
+/// the outcome; only applicants with a mobile number are sent anything.
+async fn applicants_are_told_by_sms_at_registration_and_at_conclusion(app: TestApp) {
+    app.set_now("2026-11-02T09:00:00+08:00");
+    let intake = app.login("intake").await;
+    let mut registration = crate::support::registration(&id_number("620102", "19800101", 41), "13911112222");
+    let parties = registration["parties"].as_array_mut().unwrap();
+    parties[1]["phone"] = json!("13800001111");
+    parties.push(json!({"role": "applicant", "kind": "person", "name": "赵六", "phone": "0931-8888888"}));
+    let case = app.register(&intake, registration).await;
+    let number = case["number"].as_str().unwrap();
+    let sent = outbox(&app).await;
+    assert_eq!(sent.len(), 1, "only the applicant with a mobile: {sent:?}");
+    let (to, body) = &sent[0];
+    assert_eq!(to, "139****2222");
+    assert!(body.starts_with("【枫桥】李四，") && body.contains(number), "{body}");
+    assert!(body.contains("城关区社会治安综合治理中心将于 2026-11-02 09:30 前与您联系"), "{body}");
+
+    let district = app.login("district").await;
+    let street = app.login("street_a").await;
+    let street_unit = app.unit_id("张掖路街道综治中心").await;
+    let (status, case) = app.act(&district, &case, json!({"action": "dispatch", "unit_id": street_unit})).await;
+    assert_eq!(status, StatusCode::OK, "{case}");
+    let (_, case) = app.act(&street, &case, json!({"action": "sign"})).await;
+    assert_eq!(outbox(&app).await.len(), 1, "no SMS for the steps between");
+    let conclude = json!({"action": "conclude", "outcome": "resolved", "summary": "公司同意分两期支付"});
+    let (status, case) = app.act(&street, &case, conclude).await;
+    assert_eq!((status, case["status"].as_str()), (StatusCode::OK, Some("concluded")), "{case}");
+    let sent: Vec<(String, String)> = outbox(&app).await;
+    assert_eq!(sent.len(), 2, "{sent:?}");
+    let (to, body) = &sent[0];
+    assert_eq!(to, "139****2222");
+    assert!(body.contains(number) && body.contains("已办结，结果：调解成功"), "{body}");
+    let stored: Vec<Value> = app.sql_texts("SELECT body FROM outbox").await.into_iter().map(Value::from).collect();
+    assert!(stored.iter().all(|b| !b.as_str().unwrap().contains("13911112222")), "no phone number in the text");
 }
