@@ -15,3 +15,4 @@ mod supervision;
 mod support;
 mod tidy;
 mod triage;
+mod workbench;

@@ -121,6 +121,12 @@ pub struct ListQuery {
     pub unit: String,
     #[serde(default)]
     pub overdue: String,
+    /// `1`: only the open cases of the viewer's unit (its work list).
+    #[serde(default)]
+    pub mine: String,
+    /// Only cases whose next deadline falls within this many hours (`24`).
+    #[serde(default)]
+    pub due: String,
     #[serde(default)]
     pub page: Option<i64>,
 }
@@ -129,14 +135,16 @@ impl ListQuery {
     fn href(&self, page: i64) -> String {
         let e = super::session::encode_component;
         format!(
-            "/cases?q={}&status={}&category={}&risk={}&region={}&unit={}&overdue={}&page={page}",
+            "/cases?q={}&status={}&category={}&risk={}&region={}&unit={}&overdue={}&mine={}&due={}&page={page}",
             e(&self.q),
             e(&self.status),
             e(&self.category),
             e(&self.risk),
             e(&self.region),
             e(&self.unit),
-            e(&self.overdue)
+            e(&self.overdue),
+            e(&self.mine),
+            e(&self.due)
         )
     }
 }
@@ -166,6 +174,8 @@ pub async fn list(
         "false" => Some(false),
         _ => None,
     };
+    filter.mine = (query.mine == "1").then_some(session.viewer.unit_id);
+    filter.due_within_hours = query.due.parse().ok().filter(|hours| (1..=24 * 30).contains(hours));
     let mut error = None;
     if !query.region.trim().is_empty() {
         match RegionCode::parse(query.region.trim()) {
@@ -183,6 +193,8 @@ pub async fn list(
         || filter.risk.is_some()
         || filter.unit.is_some()
         || filter.overdue.is_some()
+        || filter.mine.is_some()
+        || filter.due_within_hours.is_some()
         || filter.region.is_some();
     let searched = !words.is_empty() && !filtered;
     if filtered && !words.is_empty() {
