@@ -6,3 +6,6 @@ ALTER TABLE agreement_signers ADD COLUMN outbox_id BIGINT;
 ALTER TABLE agreement_signers ADD COLUMN link_cipher TEXT;
 ALTER TABLE agreement_signers ADD COLUMN resends BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE agreement_signers ADD COLUMN sent_at BIGINT;
+
+-- The telephone a centre prints on its receipts (受理回执) for applicants to call.
+ALTER TABLE units ADD COLUMN phone TEXT;

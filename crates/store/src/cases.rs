@@ -101,6 +101,16 @@ pub struct PartyView {
     pub address: Option<String>,
 }
 
+/// 受理回执 — what the applicant takes home after registration.
+#[derive(Debug, Clone)]
+pub struct CaseReceipt {
+    pub case: CaseView,
+    /// The centre responsible for the case now: it contacts the applicant and dispatches.
+    pub centre: String,
+    pub centre_phone: Option<String>,
+    pub registering_unit: String,
+}
+
 /// An earlier case linked to a new one at intake, and why.
 #[derive(Debug, Clone)]
 pub struct RelatedCase {
@@ -627,6 +637,19 @@ impl Store {
         let (keys, address) = self.stored_relation_keys(case_id).await?;
         let related_cases = self.related_cases(viewer, case_id, keys, address).await?;
         Ok(RegisteredCase { case, related_cases })
+    }
+
+    /// 受理回执: the case as registered, with the centre responsible for it now (who the
+    /// applicant calls, and its telephone when one is recorded) and the unit that registered it.
+    pub async fn case_receipt(&self, viewer: &Viewer, case_id: i64, now: DateTime<Utc>) -> Result<CaseReceipt> {
+        let case = self.case_get(viewer, case_id, None, now).await?;
+        let (centre, centre_phone, registering_unit): (String, Option<String>, String) = self
+            .fetch_one(
+                "SELECT o.name, o.phone, r.name FROM cases c JOIN units o ON o.id = c.owner_unit_id JOIN units r ON r.id = c.registering_unit_id WHERE c.id = $1",
+                args![case_id],
+            )
+            .await?;
+        Ok(CaseReceipt { case, centre, centre_phone, registering_unit })
     }
 
     /// 关联案件: earlier cases of the same person (blind index of ID number or phone), the same

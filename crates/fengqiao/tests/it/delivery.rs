@@ -1,7 +1,7 @@
 //! What reaches the parties, on SQLite and on PostgreSQL: the signing SMS's delivery state per
 //! party as the mediator sees it, resending to one party (the old link and code refused, the
-//! new ones accepted, the limits), the link to copy; and the applicant's SMS at registration
-//! and at conclusion.
+//! new ones accepted, the limits), the link to copy; the applicant's SMS at registration and
+//! at conclusion, and the receipt (受理回执) they take home.
 
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -13,6 +13,7 @@ use crate::support::{TestApp, id_number, ui_get, ui_post, ui_session};
 on_both_backends!(
     the_mediator_follows_and_resends_the_signing_sms,
     applicants_are_told_by_sms_at_registration_and_at_conclusion,
+    the_receipt_says_who_handles_the_case_and_what_happens_next,
 );
 
 /// The messages in the outbox as the administrator reads them, newest first: (recipient, body).
@@ -160,4 +161,31 @@ async fn applicants_are_told_by_sms_at_registration_and_at_conclusion(app: TestA
     assert!(body.contains(number) && body.contains("已办结，结果：调解成功"), "{body}");
     let stored: Vec<Value> = app.sql_texts("SELECT body FROM outbox").await.into_iter().map(Value::from).collect();
     assert!(stored.iter().all(|b| !b.as_str().unwrap().contains("13911112222")), "no phone number in the text");
+}
+
+/// 受理回执: the number, the date, the centre with its telephone, and what happens next by
+/// when — from the registration's result and from the case page.
+async fn the_receipt_says_who_handles_the_case_and_what_happens_next(app: TestApp) {
+    app.set_now("2026-11-02T09:00:00+08:00");
+    let intake = app.login("intake").await;
+    let case =
+        app.register(&intake, crate::support::registration(&id_number("620102", "19800101", 51), "13911112222")).await;
+    let cookies = format!("fq_session={}", ui_session(&app, "intake").await);
+    let receipt = format!("/cases/{}/receipt", case["id"]);
+    for from in [format!("/intake/registered/{}", case["id"]), format!("/cases/{}", case["id"])] {
+        let (_, html) = ui_get(&app, &cookies, &from).await;
+        assert!(html.contains(&format!("href=\"{receipt}\"")), "the receipt is reachable from {from}");
+    }
+    let (status, html) = ui_get(&app, &cookies, &receipt).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains(&format!("id=\"receipt-number\">{}<", case["number"].as_str().unwrap())), "{html}");
+    assert!(html.contains("<dd id=\"receipt-centre\">城关区社会治安综合治理中心</dd>"), "{html}");
+    assert!(html.contains("<dd id=\"receipt-phone\">0931-86"), "the centre's telephone: {html}");
+    assert!(html.contains("2026-11-02 09:00"), "registered at");
+    assert!(html.contains("2026-11-02 09:30 前"), "contact within 30 minutes: {html}");
+    assert!(html.contains("data-print"), "a print button");
+    // Only within the scope, like the case.
+    let other = format!("fq_session={}", ui_session(&app, "street_b").await);
+    let (status, _) = ui_get(&app, &other, &receipt).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
 }
