@@ -8,8 +8,8 @@ use domain::workflow::Command;
 pub use search::COUNT_LIMIT as SEARCH_COUNT_LIMIT;
 use search::SearchScope;
 pub use store::cases::{
-    CaseFilter, CaseList, CaseListRow, CaseView, Deadlines, EventView, LocationView, MAX_PAGE_SIZE, PartyView,
-    RegisteredCase, RelatedCase, RevealRequest, Routing,
+    CaseFilter, CaseList, CaseListRow, CaseReceipt, CaseView, Deadlines, EventView, LocationView, MAX_PAGE_SIZE,
+    PartyView, RegisteredCase, RelatedCase, RevealRequest, Routing,
 };
 
 use crate::triage::WhenUnsure;
@@ -20,6 +20,11 @@ impl App {
     /// for the page a registration redirects to.
     pub async fn case_registered(&self, viewer: &Viewer, id: CaseId) -> Result<RegisteredCase> {
         Ok(self.store.case_registered(viewer, id, self.now()).await?)
+    }
+
+    /// 受理回执: the receipt the applicant takes home, for any case the viewer sees.
+    pub async fn case_receipt(&self, viewer: &Viewer, id: CaseId) -> Result<CaseReceipt> {
+        Ok(self.store.case_receipt(viewer, id, self.now()).await?)
     }
 
     /// 登记: validates the registration, triages it (category, risk, route with reasons) and

@@ -10,7 +10,8 @@ use domain::msg;
 use domain::validation::{Checker, FieldError};
 use store::mediation::NewEvidence;
 pub use store::mediation::{
-    AgreementParty, AgreementView, ConfirmationView, DeliveryView, EvidenceView, OutboxMessage, SigningView, TermView,
+    AgreementParty, AgreementView, ConfirmationView, DeliveryView, EvidenceView, MAX_SIGNING_RESENDS, OutboxMessage,
+    SIGNING_RESEND_INTERVAL_SECS, SigningSmsView, SigningView, TermView,
 };
 
 use crate::{App, AppError, Result, Viewer};
@@ -78,6 +79,30 @@ impl App {
         link: impl Fn(&str) -> String,
     ) -> Result<AgreementView> {
         Ok(self.store.agreement_start_signing(viewer, id, link, self.now()).await?)
+    }
+
+    /// Sends one party a new signing link and code (the old ones stop working), within the
+    /// limits of [`MAX_SIGNING_RESENDS`] and [`SIGNING_RESEND_INTERVAL_SECS`].
+    pub async fn agreement_signing_resend(
+        &self,
+        viewer: &Viewer,
+        id: AgreementId,
+        party_index: usize,
+        link: impl Fn(&str) -> String,
+    ) -> Result<AgreementView> {
+        Ok(self.store.agreement_signing_resend(viewer, id, party_index, link, self.now()).await?)
+    }
+
+    /// The signing links of the parties yet to sign, for the mediator to pass on another way:
+    /// (party index, link). The codes still go only by SMS.
+    pub async fn agreement_signing_links(
+        &self,
+        viewer: &Viewer,
+        id: AgreementId,
+        link: impl Fn(&str) -> String,
+    ) -> Result<Vec<(usize, String)>> {
+        let tokens = self.store.agreement_signing_tokens(viewer, id, self.now()).await?;
+        Ok(tokens.into_iter().map(|(index, token)| (index, link(&token))).collect())
     }
 
     /// The mediator signs with a handwritten signature (a PNG data URL).

@@ -5,7 +5,7 @@ use domain::authz::{self, Permission, Resource};
 pub use domain::clocks::Deadline;
 use domain::clocks::NoticeKind;
 use domain::ids::{CaseId, NoticeId, UnitId};
-pub use store::supervision::{NoticeCount, NoticeFilter, NoticeView, SweepReport};
+pub use store::supervision::{AwaitingCase, NoticeCount, NoticeFilter, NoticeView, SweepReport};
 
 use crate::{App, Result, Viewer};
 
@@ -28,6 +28,12 @@ impl App {
     /// How many notices to the viewer's unit await a reply.
     pub async fn notices_awaiting_count(&self, viewer: &Viewer) -> Result<i64> {
         Ok(self.store.notices_awaiting_count(viewer).await?)
+    }
+
+    /// The notices awaiting the viewer's unit's reply, one line per case (at most `limit`),
+    /// with the number of cases.
+    pub async fn notices_awaiting_by_case(&self, viewer: &Viewer, limit: i64) -> Result<(Vec<AwaitingCase>, i64)> {
+        Ok(self.store.notices_awaiting_by_case(viewer, limit).await?)
     }
 
     pub async fn notice_counts(&self, viewer: &Viewer) -> Result<Vec<NoticeCount>> {

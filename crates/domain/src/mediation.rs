@@ -84,6 +84,8 @@ pub enum AgreementStep {
     /// Record a written draft as signed and sealed on paper.
     RecordPaperSigning,
     PartySign,
+    /// Send one party a new signing link and code.
+    ResendSigningLink,
     MediatorSign,
     Seal,
     /// 送达: serve the effective agreement on the parties.
@@ -106,6 +108,7 @@ impl AgreementStep {
         AgreementStep::SendForSigning,
         AgreementStep::RecordPaperSigning,
         AgreementStep::PartySign,
+        AgreementStep::ResendSigningLink,
         AgreementStep::MediatorSign,
         AgreementStep::Seal,
         AgreementStep::Serve,
@@ -118,7 +121,7 @@ impl AgreementStep {
         use AgreementStep::*;
         match self {
             Edit | SendForSigning | RecordPaperSigning => AgreementStatus::Draft,
-            PartySign | MediatorSign | Seal => AgreementStatus::Signing,
+            PartySign | ResendSigningLink | MediatorSign | Seal => AgreementStatus::Signing,
             Serve | ApplyForConfirmation | RecordPerformance => AgreementStatus::Effective,
         }
     }
@@ -144,7 +147,7 @@ impl AgreementStep {
             Edit => msg!("agreement.not_editable"),
             SendForSigning => msg!("agreement.not_a_draft"),
             RecordPaperSigning => msg!("agreement.not_a_written_draft"),
-            PartySign | MediatorSign | Seal => msg!("agreement.not_signing"),
+            PartySign | ResendSigningLink | MediatorSign | Seal => msg!("agreement.not_signing"),
             Serve => msg!("agreement.serve_not_effective"),
             ApplyForConfirmation => msg!("agreement.apply_not_effective"),
             RecordPerformance => msg!("agreement.performance_not_effective"),

@@ -18,6 +18,7 @@ use crate::stats::{conclusion_counts, day_of, rollup_add};
 use crate::triage::WhenUnsure;
 use crate::{Result, Store, StoreError, Viewer, from_ms, to_ms};
 
+mod applicant_sms;
 pub mod write;
 
 pub use write::{CaseHistory, CaseRecord, EventRecord, HopRecord, Progress};
@@ -100,6 +101,16 @@ pub struct PartyView {
     pub credit_code: Option<String>,
     pub phone: Option<String>,
     pub address: Option<String>,
+}
+
+/// 受理回执 — what the applicant takes home after registration.
+#[derive(Debug, Clone)]
+pub struct CaseReceipt {
+    pub case: CaseView,
+    /// The centre responsible for the case now: it contacts the applicant and dispatches.
+    pub centre: String,
+    pub centre_phone: Option<String>,
+    pub registering_unit: String,
 }
 
 /// An earlier case linked to a new one at intake, and why.
@@ -450,6 +461,7 @@ impl Store {
         // centre (the registering unit itself when it is one).
         let owner_centre = self.centre_for(&unit_region, unit_region.level()).await?;
         let owner = owner_centre.as_ref().map_or(viewer.unit_id, |c| c.unit_id);
+        let owner_name = self.unit(owner).await?.map(|u| u.name).unwrap_or_default();
         // The case's level is its owner's: the level of the centre responsible for it now.
         let owner_level = owner_centre.map_or(unit_region.level(), |c| c.region.level());
         let mut record = CaseRecord {
@@ -514,6 +526,7 @@ impl Store {
         });
         let registered = EventRecord { at: now, actor: viewer.username.clone(), action: "registered".into(), data };
         let case_id = self.case_insert(&mut tx, &record, &deadlines, &new.parties, &[registered]).await?;
+        self.sms_registered(&mut tx, case_id, &record.number, &owner_name, &deadlines, now).await?;
         tx.commit().await?;
 
         let (keys, address) = self.relation_keys(&new);
@@ -634,6 +647,20 @@ impl Store {
         let (keys, address) = self.stored_relation_keys(case_id).await?;
         let related_cases = self.related_cases(viewer, case_id, keys, address).await?;
         Ok(RegisteredCase { case, related_cases })
+    }
+
+    /// 受理回执: the case as registered, with the centre responsible for it now (who the
+    /// applicant calls, and its telephone when one is recorded) and the unit that registered it.
+    pub async fn case_receipt(&self, viewer: &Viewer, case_id: CaseId, now: DateTime<Utc>) -> Result<CaseReceipt> {
+        let case = self.case_get(viewer, case_id, None, now).await?;
+        let case_id = case_id.get();
+        let (centre, centre_phone, registering_unit): (String, Option<String>, String) = self
+            .fetch_one(
+                "SELECT o.name, o.phone, r.name FROM cases c JOIN units o ON o.id = c.owner_unit_id JOIN units r ON r.id = c.registering_unit_id WHERE c.id = $1",
+                args![case_id],
+            )
+            .await?;
+        Ok(CaseReceipt { case, centre, centre_phone, registering_unit })
     }
 
     /// 关联案件: earlier cases of the same person (blind index of ID number or phone), the same
@@ -1149,6 +1176,9 @@ impl Store {
         self.deadlines_refresh(&mut tx, id, &context, now).await?;
         for (day, counts) in rollups {
             rollup_add(&mut tx, day, &row.region_code, &counts).await?;
+        }
+        if let Some(outcome) = outcome.filter(|_| matches!(command, Command::Conclude { .. })) {
+            self.sms_concluded(&mut tx, id, row.number_str(), outcome, now).await?;
         }
         tx.commit().await?;
         // The actor sees the result of their own step even when it took the case out of their

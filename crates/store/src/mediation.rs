@@ -31,6 +31,11 @@ use crate::{Result, Store, StoreError, Viewer, from_ms, rfc3339, to_ms};
 pub const LINK_LIFETIME_HOURS: i64 = 72;
 /// Wrong codes allowed on one signing link.
 pub const MAX_CODE_ATTEMPTS: i64 = 5;
+/// Signing SMS a mediator may resend to one party of an agreement: enough for a lost or
+/// mistyped code, too few to flood a phone.
+pub const MAX_SIGNING_RESENDS: i64 = 3;
+/// The least time between two signing SMS to one party.
+pub const SIGNING_RESEND_INTERVAL_SECS: i64 = 60;
 
 /// A party as the agreement prints it (snapshot at drafting, stored with the agreement as
 /// JSON), with their signature.
@@ -49,6 +54,20 @@ pub struct AgreementParty {
     pub signed_at: Option<DateTime<Utc>>,
     /// SHA-256 of the handwritten signature.
     pub signature: Option<String>,
+}
+
+/// The signing SMS of one party as the mediator follows it: how the outbox's message fared
+/// (`queued` | `sent` | `failed` | `kept`: the built-in gateway keeps it in the outbox), how
+/// many resends are left, and until when the current link works.
+#[derive(Debug, Clone)]
+pub struct SigningSmsView {
+    pub party_index: usize,
+    /// None for links sent before deliveries were followed.
+    pub delivery: Option<&'static str>,
+    pub sent_at: Option<DateTime<Utc>>,
+    pub resends_left: i64,
+    pub expires_at: DateTime<Utc>,
+    pub signed: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -116,6 +135,8 @@ pub struct AgreementView {
     /// Copies fixed when it took effect: `archive`, `party-0` … → SHA-256 of the PDF.
     pub documents: serde_json::Map<String, serde_json::Value>,
     pub deliveries: Vec<DeliveryView>,
+    /// The signing SMS per party, once the agreement was sent for signing.
+    pub signing_sms: Vec<SigningSmsView>,
     pub confirmation: Option<ConfirmationView>,
     pub terms: Vec<TermView>,
     pub created_at: DateTime<Utc>,
@@ -303,6 +324,13 @@ impl Store {
                 args![row.id],
             )
             .await?;
+        type SignerRow = (i64, Option<String>, Option<i64>, i64, i64, Option<i64>);
+        let signing_sms: Vec<SignerRow> = self
+            .fetch_all(
+                "SELECT s.party_index, o.status, s.sent_at, s.resends, s.expires_at, s.signed_at FROM agreement_signers s LEFT JOIN outbox o ON o.id = s.outbox_id WHERE s.agreement_id = $1 ORDER BY s.party_index",
+                args![row.id],
+            )
+            .await?;
         let parties = self.agreement_parties(&row).await?;
         let content = row.content()?;
         let confirmed = confirmation.as_ref().is_some_and(|c| c.4.as_deref() == Some("confirmed"));
@@ -348,6 +376,17 @@ impl Store {
                     document,
                     sent_at: from_ms(sent_at),
                     opened_at: opened_at.map(from_ms),
+                })
+                .collect(),
+            signing_sms: signing_sms
+                .into_iter()
+                .map(|(party_index, status, sent_at, resends, expires_at, signed_at)| SigningSmsView {
+                    party_index: party_index as usize,
+                    delivery: status.as_deref().map(delivery_state),
+                    sent_at: sent_at.map(from_ms),
+                    resends_left: (MAX_SIGNING_RESENDS - resends).max(0),
+                    expires_at: from_ms(expires_at),
+                    signed: signed_at.is_some(),
                 })
                 .collect(),
             confirmation: confirmation.map(
@@ -612,7 +651,7 @@ impl Store {
                     "required",
                     msg!("agreement.party_without_phone", name = p.name.as_str()),
                 ));
-            } else if !p.phone_masked.as_deref().is_some_and(|masked| masked.starts_with('1')) {
+            } else if !p.phone_masked.as_deref().is_some_and(receives_sms) {
                 // A landline (it starts with 0) receives no SMS: the code would never arrive.
                 errors.push(FieldError::new(
                     format!("parties[{}].phone", p.index),
@@ -631,26 +670,29 @@ impl Store {
         for p in &parties {
             let token = new_token();
             let code = new_code();
+            let outbox_id =
+                self.outbox_push(&mut tx, p, signing_sms(p, &link(&token), &token, &code), None, now).await?;
             tx.execute(
-                "INSERT INTO agreement_signers (agreement_id, party_index, link_hash, code_hash, expires_at, attempts) VALUES ($1, $2, $3, $4, $5, 0)",
-                args![id, p.index as i64, hash(&token), hash(&format!("{token}:{code}")), expires],
+                "INSERT INTO agreement_signers (agreement_id, party_index, link_hash, code_hash, expires_at, attempts, link_cipher, sent_at, outbox_id, resends) VALUES ($1, $2, $3, $4, $5, 0, $6, $7, $8, 0)",
+                args![
+                    id,
+                    p.index as i64,
+                    hash(&token),
+                    hash(&format!("{token}:{code}")),
+                    expires,
+                    self.crypto.encrypt(&token),
+                    now_ms,
+                    outbox_id
+                ],
             )
             .await?;
-            let body = format!(
-                "【枫桥】{}，请在 {} 小时内打开链接签署调解协议：{} 验证码 {}（请勿告知他人）",
-                p.name,
-                LINK_LIFETIME_HOURS,
-                link(&token),
-                code
-            );
-            self.outbox_push(&mut tx, p, Sms::sealed(body, &[&token, &code]), None, now).await?;
         }
         let data = json!({ "agreement_id": id, "links_sent": parties.len(), "expires_at": rfc3339(expires) });
         self.agreement_recorded(tx, viewer, &row, now_ms, "agreement_sent_for_signing", &data).await
     }
 
-    /// Queues an SMS to a party; a message with a `dedupe` key is queued once. Returns whether
-    /// it was. The whole text is stored encrypted, the plain column holds it with its secrets masked.
+    /// Queues an SMS to a party; a message with a `dedupe` key is queued once. Returns the
+    /// message's id when it was queued.
     async fn outbox_push(
         &self,
         tx: &mut Tx,
@@ -658,15 +700,115 @@ impl Store {
         sms: Sms,
         dedupe: Option<String>,
         now: DateTime<Utc>,
-    ) -> Result<bool> {
-        let (Some(cipher), Some(masked)) = (&party.phone_cipher, &party.phone_masked) else { return Ok(false) };
-        let queued = tx
-            .execute(
-                "INSERT INTO outbox (channel, recipient, recipient_cipher, body, body_cipher, dedupe_key, created_at, status) VALUES ('sms', $1, $2, $3, $4, $5, $6, 'pending') ON CONFLICT (dedupe_key) DO NOTHING",
-                args![masked.as_str(), cipher.as_str(), sms.masked, self.crypto.encrypt(&sms.text), dedupe, to_ms(now)],
+    ) -> Result<Option<i64>> {
+        let (Some(cipher), Some(masked)) = (&party.phone_cipher, &party.phone_masked) else { return Ok(None) };
+        self.outbox_queue(tx, Recipient { cipher, masked }, sms, dedupe, now).await
+    }
+
+    /// Queues an SMS; a message with a `dedupe` key is queued once. Returns its id when it was.
+    /// The whole text is stored encrypted, the plain column holds it with its secrets masked.
+    pub(crate) async fn outbox_queue(
+        &self,
+        tx: &mut Tx,
+        to: Recipient<'_>,
+        sms: Sms,
+        dedupe: Option<String>,
+        now: DateTime<Utc>,
+    ) -> Result<Option<i64>> {
+        let queued: Option<(i64,)> = tx
+            .fetch_optional(
+                "INSERT INTO outbox (channel, recipient, recipient_cipher, body, body_cipher, dedupe_key, created_at, status) VALUES ('sms', $1, $2, $3, $4, $5, $6, 'pending') ON CONFLICT (dedupe_key) DO NOTHING RETURNING id",
+                args![to.masked, to.cipher, sms.masked, self.crypto.encrypt(&sms.text), dedupe, to_ms(now)],
             )
             .await?;
-        Ok(queued == 1)
+        Ok(queued.map(|(id,)| id))
+    }
+
+    /// Sends one party a new signing link and code by SMS (a lost or mistyped code, a failed
+    /// message): the old link and code stop working, the code's tries start again. At most
+    /// [`MAX_SIGNING_RESENDS`] per party, [`SIGNING_RESEND_INTERVAL_SECS`] apart, counted by the
+    /// statement that replaces the link, before anything is sent.
+    pub async fn agreement_signing_resend(
+        &self,
+        viewer: &Viewer,
+        id: AgreementId,
+        party_index: usize,
+        link: impl Fn(&str) -> String,
+        now: DateTime<Utc>,
+    ) -> Result<AgreementView> {
+        let id = id.get();
+        let (row, _) = self.agreement_for(viewer, id, Permission::Mediate, AgreementStep::ResendSigningLink).await?;
+        let parties = row.parties()?;
+        let party = parties.get(party_index).ok_or(StoreError::NotFound { what: "party" })?;
+        let now_ms = to_ms(now);
+        let (token, code) = (new_token(), new_code());
+        let mut tx = self.begin().await?;
+        let replaced = tx
+            .execute(
+                "UPDATE agreement_signers SET link_hash = $1, code_hash = $2, link_cipher = $3, expires_at = $4, attempts = 0, resends = resends + 1, sent_at = $5
+                 WHERE agreement_id = $6 AND party_index = $7 AND signed_at IS NULL AND resends < $8 AND (sent_at IS NULL OR sent_at <= $9)",
+                args![
+                    hash(&token),
+                    hash(&format!("{token}:{code}")),
+                    self.crypto.encrypt(&token),
+                    now_ms + Duration::hours(LINK_LIFETIME_HOURS).num_milliseconds(),
+                    now_ms,
+                    id,
+                    party_index as i64,
+                    MAX_SIGNING_RESENDS,
+                    now_ms - SIGNING_RESEND_INTERVAL_SECS * 1000
+                ],
+            )
+            .await?;
+        if replaced == 0 {
+            let signer: Option<(Option<i64>, i64, Option<i64>)> = tx
+                .fetch_optional(
+                    "SELECT signed_at, resends, sent_at FROM agreement_signers WHERE agreement_id = $1 AND party_index = $2",
+                    args![id, party_index as i64],
+                )
+                .await?;
+            return Err(match signer {
+                None => StoreError::NotFound { what: "party" },
+                Some((Some(_), _, _)) => conflict("already_signed", msg!("agreement.already_signed")),
+                Some((None, resends, _)) if resends >= MAX_SIGNING_RESENDS => {
+                    conflict("resend_limit", msg!("agreement.resend_limit", times = MAX_SIGNING_RESENDS))
+                }
+                Some((None, _, sent_at)) => {
+                    let wait_ms = sent_at.unwrap_or(now_ms) + SIGNING_RESEND_INTERVAL_SECS * 1000 - now_ms;
+                    StoreError::TooManyAttempts { retry_after_secs: (wait_ms + 999) / 1000 }
+                }
+            });
+        }
+        let outbox_id =
+            self.outbox_push(&mut tx, party, signing_sms(party, &link(&token), &token, &code), None, now).await?;
+        tx.execute(
+            "UPDATE agreement_signers SET outbox_id = $1 WHERE agreement_id = $2 AND party_index = $3",
+            args![outbox_id, id, party_index as i64],
+        )
+        .await?;
+        let data = json!({ "agreement_id": id, "party_index": party_index });
+        append_event_locked(&mut tx, row.case_id, now_ms, &viewer.username, "agreement_link_resent", &data).await?;
+        tx.commit().await?;
+        self.agreement_get(viewer, AgreementId(id)).await
+    }
+
+    /// The current signing links' tokens of the parties yet to sign, for the mediator to copy
+    /// (the codes are never kept: they leave only by SMS).
+    pub async fn agreement_signing_tokens(
+        &self,
+        viewer: &Viewer,
+        id: AgreementId,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<(usize, String)>> {
+        let id = id.get();
+        let (row, _) = self.agreement_for(viewer, id, Permission::Mediate, AgreementStep::ResendSigningLink).await?;
+        let rows: Vec<(i64, String)> = self
+            .fetch_all(
+                "SELECT party_index, link_cipher FROM agreement_signers WHERE agreement_id = $1 AND signed_at IS NULL AND link_cipher IS NOT NULL AND expires_at > $2 ORDER BY party_index",
+                args![row.id, to_ms(now)],
+            )
+            .await?;
+        rows.into_iter().map(|(index, cipher)| Ok((index as usize, self.crypto.decrypt(&cipher)?))).collect()
     }
 
     /// The signer row of a link, refusing unknown and expired links.
@@ -1222,7 +1364,7 @@ impl Store {
                 for p in &parties {
                     let dedupe = format!("{key}:{}", p.index);
                     let body = Sms::plain(format!("【枫桥】{}，{text}", p.name));
-                    sent += u64::from(self.outbox_push(&mut tx, p, body, Some(dedupe), now).await?);
+                    sent += u64::from(self.outbox_push(&mut tx, p, body, Some(dedupe), now).await?.is_some());
                 }
             }
             tx.commit().await?;
@@ -1410,14 +1552,14 @@ impl Store {
 type OutboxRow = (i64, String, String, Option<String>, String, i64, Option<i64>);
 
 /// An SMS to queue: its whole text, and the same with its secrets (link tokens, codes) masked.
-struct Sms {
+pub(crate) struct Sms {
     text: String,
     masked: String,
 }
 
 impl Sms {
     /// A message with no secret in it.
-    fn plain(text: String) -> Self {
+    pub(crate) fn plain(text: String) -> Self {
         Sms { masked: text.clone(), text }
     }
 
@@ -1425,6 +1567,37 @@ impl Sms {
     fn sealed(text: String, secrets: &[&str]) -> Self {
         let masked = secrets.iter().fold(text.clone(), |masked, secret| masked.replace(secret, "••••••"));
         Sms { text, masked }
+    }
+}
+
+/// Where an SMS goes: the phone number encrypted (for the gateway) and masked (for people).
+pub(crate) struct Recipient<'a> {
+    pub cipher: &'a str,
+    pub masked: &'a str,
+}
+
+/// Whether a phone number receives SMS, from its masked form: mobile numbers start with 1, a
+/// landline with 0 (its code would never arrive).
+pub(crate) fn receives_sms(masked: &str) -> bool {
+    masked.starts_with('1')
+}
+
+/// The signing link and code as the party receives them.
+fn signing_sms(party: &AgreementParty, link: &str, token: &str, code: &str) -> Sms {
+    let body = format!(
+        "【枫桥】{}，请在 {} 小时内打开链接签署调解协议：{} 验证码 {}（请勿告知他人）",
+        party.name, LINK_LIFETIME_HOURS, link, code
+    );
+    Sms::sealed(body, &[token, code])
+}
+
+/// What the mediator is told of a message, from the outbox's status.
+fn delivery_state(outbox_status: &str) -> &'static str {
+    match outbox_status {
+        "sent" => "sent",
+        "failed" => "failed",
+        "kept" => "kept",
+        _ => "queued",
     }
 }
 

@@ -146,6 +146,13 @@ impl Store {
         self.fetch_optional(sql, args![region.as_str()]).await
     }
 
+    /// Sets the telephone a centre prints on its receipts (受理回执).
+    pub async fn unit_phone_set(&self, id: UnitId, phone: &str) -> Result<()> {
+        let id = id.get();
+        self.execute("UPDATE units SET phone = $1 WHERE id = $2", args![phone, id]).await?;
+        Ok(())
+    }
+
     /// Creates a staff user; the password is hashed with argon2id.
     pub async fn user_create(
         &self,

@@ -67,6 +67,18 @@ from_row!(
 const NOTICE_COLUMNS: &str = "n.id, n.number, n.kind, n.case_id, c.number AS case_number, n.clock, n.unit_id, n.cc_unit_id, n.issuer_unit_id, n.text,
     n.issued_by IS NOT NULL AS manual, n.reply, n.due_at, n.issued_at, n.acknowledged_at, n.replied_at";
 
+/// The notices awaiting the viewer's unit's reply on one case: what the workbench lists, one
+/// line per case however many notices a catch-up issued.
+#[derive(Debug, Clone)]
+pub struct AwaitingCase {
+    pub case_id: i64,
+    pub case_number: String,
+    pub notices: i64,
+    /// The weightiest kind among them: order | warning | reminder.
+    pub kind: &'static str,
+    pub last_issued_at: DateTime<Utc>,
+}
+
 /// Notices counted for one unit (they count in its evaluation).
 #[derive(Debug, Clone)]
 pub struct NoticeCount {
@@ -532,6 +544,36 @@ impl Store {
             .fetch_one("SELECT COUNT(*) FROM notices WHERE unit_id = $1 AND reply IS NULL", args![viewer.unit_id])
             .await?;
         Ok(count)
+    }
+
+    /// The notices awaiting the viewer's unit's reply, one line per case, the latest first, at
+    /// most `limit` lines; with the number of cases they concern.
+    pub async fn notices_awaiting_by_case(&self, viewer: &Viewer, limit: i64) -> Result<(Vec<AwaitingCase>, i64)> {
+        let rows: Vec<(i64, String, i64, i64, i64)> = self
+            .fetch_all(
+                "SELECT n.case_id, c.number, COUNT(*), CAST(MAX(CASE n.kind WHEN 'order' THEN 2 WHEN 'warning' THEN 1 ELSE 0 END) AS BIGINT), MAX(n.issued_at)
+                 FROM notices n JOIN cases c ON c.id = n.case_id WHERE n.unit_id = $1 AND n.reply IS NULL
+                 GROUP BY n.case_id, c.number ORDER BY MAX(n.issued_at) DESC, n.case_id DESC LIMIT $2",
+                args![viewer.unit_id, limit.clamp(1, 500)],
+            )
+            .await?;
+        let (cases,): (i64,) = self
+            .fetch_one(
+                "SELECT COUNT(DISTINCT case_id) FROM notices WHERE unit_id = $1 AND reply IS NULL",
+                args![viewer.unit_id],
+            )
+            .await?;
+        let lines = rows
+            .into_iter()
+            .map(|(case_id, case_number, notices, weight, last_issued_at)| AwaitingCase {
+                case_id,
+                case_number,
+                notices,
+                kind: ["reminder", "warning", "order"][weight.clamp(0, 2) as usize],
+                last_issued_at: from_ms(last_issued_at),
+            })
+            .collect();
+        Ok((lines, cases))
     }
 
     /// 签收: the recipient unit acknowledges a notice.

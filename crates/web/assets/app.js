@@ -121,6 +121,26 @@ document.addEventListener("submit", (event) => {
   if (question && !window.confirm(question)) event.preventDefault();
 });
 
+// A page made to be printed (the receipt) has its print button.
+document.addEventListener("click", (event) => {
+  if (event.target.closest("[data-print]")) window.print();
+});
+
+// Copy a link: the button puts the field beside it on the clipboard. Without the clipboard API
+// (a page served over plain http on an intranet) the field is selected and copied the old way.
+document.addEventListener("click", async (event) => {
+  const button = event.target.closest("[data-copy]");
+  if (!button) return;
+  const source = button.parentElement.querySelector("[data-copy-source]");
+  try {
+    await navigator.clipboard.writeText(source.value);
+  } catch (e) {
+    source.select();
+    document.execCommand("copy");
+  }
+  button.textContent = button.dataset.copied;
+});
+
 document.addEventListener("DOMContentLoaded", () => {
   document.querySelectorAll("form[data-upload]").forEach(enhanceUpload);
   const registration = document.querySelector("form[data-check]");

@@ -5,6 +5,7 @@
 #![allow(clippy::disallowed_methods)]
 
 mod authz;
+mod delivery;
 mod demo;
 mod mediation;
 mod scale;
@@ -14,3 +15,4 @@ mod supervision;
 mod support;
 mod tidy;
 mod triage;
+mod workbench;

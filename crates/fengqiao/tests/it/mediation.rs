@@ -84,11 +84,11 @@ async fn a_mediator_chosen_by_the_street_centre_gets_the_case(app: TestApp) {
 }
 
 /// A 1×1 PNG: a handwritten signature as the signing pad sends it.
-const SIGNATURE: &str = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAACklEQVR4nGMAAQAABQABDQottAAAAABJRU5ErkJggg==";
+pub(crate) const SIGNATURE: &str = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAACklEQVR4nGMAAQAABQABDQottAAAAABJRU5ErkJggg==";
 
 /// A neighbour dispute between two people, dispatched to street A1's mediation committee and
 /// signed for by its mediator.
-async fn case_with_the_mediator(app: &TestApp) -> (Value, String) {
+pub(crate) async fn case_with_the_mediator(app: &TestApp) -> (Value, String) {
     case_with_the_mediator_and_phone(app, "13987654321").await
 }
 
@@ -121,7 +121,7 @@ async fn case_with_the_mediator_and_phone(app: &TestApp, respondent_phone: &str)
 }
 
 /// The links and codes the SMS outbox holds for `path` (`/sign/` or `/served/`), newest first.
-async fn links(app: &TestApp, path: &str) -> Vec<(String, Option<String>)> {
+pub(crate) async fn links(app: &TestApp, path: &str) -> Vec<(String, Option<String>)> {
     let admin = app.login("admin").await;
     let (status, outbox) = app.get("/api/v1/outbox", &admin).await;
     assert_eq!(status, StatusCode::OK, "{outbox}");

@@ -293,6 +293,32 @@ pub async fn ui_session(app: &TestApp, username: &str) -> String {
         .expect("a session cookie")
 }
 
+/// Posts a form of the UI as a signed-in user, with the CSRF token of the page at `from`:
+/// the status and the kind of flash message the answer carries (`ok` or `error`).
+pub async fn ui_post(
+    app: &TestApp,
+    session: &str,
+    from: &str,
+    path: &str,
+    form: &[(&str, &str)],
+) -> (StatusCode, String) {
+    let cookies = format!("fq_session={session}");
+    let (_, page) = ui_get(app, &cookies, from).await;
+    let csrf = page.split("name=\"_csrf\" value=\"").nth(1).and_then(|rest| rest.split('"').next()).expect("a form");
+    let mut fields = vec![("_csrf", csrf)];
+    fields.extend_from_slice(form);
+    let response =
+        browser().post(format!("{}{path}", app.base)).header("cookie", cookies).form(&fields).send().await.unwrap();
+    let flash = response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|c| c.to_str().ok()?.strip_prefix("fq_flash=")?.split("%7C").next().map(str::to_owned))
+        .next()
+        .unwrap_or_default();
+    (response.status(), flash)
+}
+
 /// A complete, valid registration in Zhangye Road street (street A1, district A).
 pub fn registration(id_number: &str, phone: &str) -> Value {
     json!({

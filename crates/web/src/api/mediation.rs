@@ -27,7 +27,11 @@ pub fn site(headers: &HeaderMap) -> String {
 
 /// A signing link as the SMS carries it.
 pub fn signing_link(headers: &HeaderMap) -> impl Fn(&str) -> String {
-    let site = site(headers);
+    signing_link_on(site(headers))
+}
+
+/// A signing link on `site` (the address the browser reached the site at).
+pub fn signing_link_on(site: String) -> impl Fn(&str) -> String {
     move |token: &str| format!("{site}/sign/{token}")
 }
 

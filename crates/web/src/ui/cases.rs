@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use app::cases::{CaseFilter, CaseListRow, CaseView, EventView, RevealRequest};
-use app::mediation::{AgreementView, EvidenceView};
+use app::mediation::{AgreementView, EvidenceView, SigningSmsView};
 use app::org::UnitView;
 use app::sessions::{CaseMediator, SessionView};
 use app::supervision::{Deadline, NoticeFilter, NoticeView};
@@ -16,7 +16,7 @@ use chrono::{DateTime, Duration, Utc};
 use domain::authz::{self, Permission, Resource};
 use domain::case::{Category, Risk, Status};
 use domain::clocks::ClockState;
-use domain::ids::CaseId;
+use domain::ids::{AgreementId, CaseId};
 use domain::mediation::AgreementStatus;
 use domain::mediation::MediatorCandidate;
 use domain::org::RegionCode;
@@ -28,6 +28,7 @@ use super::i18n::T;
 use super::mediation::DraftForm;
 use super::{Page, Posted, Session, UiError, redirect_with, render};
 use crate::AppState;
+use crate::api::mediation::signing_link_on;
 use crate::extract::InPath;
 
 /// A case as a row of a UI table.
@@ -121,6 +122,12 @@ pub struct ListQuery {
     pub unit: String,
     #[serde(default)]
     pub overdue: String,
+    /// `1`: only the open cases of the viewer's unit (its work list).
+    #[serde(default)]
+    pub mine: String,
+    /// Only cases whose next deadline falls within this many hours (`24`).
+    #[serde(default)]
+    pub due: String,
     #[serde(default)]
     pub page: Option<i64>,
 }
@@ -129,14 +136,16 @@ impl ListQuery {
     fn href(&self, page: i64) -> String {
         let e = super::session::encode_component;
         format!(
-            "/cases?q={}&status={}&category={}&risk={}&region={}&unit={}&overdue={}&page={page}",
+            "/cases?q={}&status={}&category={}&risk={}&region={}&unit={}&overdue={}&mine={}&due={}&page={page}",
             e(&self.q),
             e(&self.status),
             e(&self.category),
             e(&self.risk),
             e(&self.region),
             e(&self.unit),
-            e(&self.overdue)
+            e(&self.overdue),
+            e(&self.mine),
+            e(&self.due)
         )
     }
 }
@@ -166,6 +175,8 @@ pub async fn list(
         "false" => Some(false),
         _ => None,
     };
+    filter.mine = (query.mine == "1").then_some(session.viewer.unit_id);
+    filter.due_within_hours = query.due.parse().ok().filter(|hours| (1..=24 * 30).contains(hours));
     let mut error = None;
     if !query.region.trim().is_empty() {
         match RegionCode::parse(query.region.trim()) {
@@ -183,6 +194,8 @@ pub async fn list(
         || filter.risk.is_some()
         || filter.unit.is_some()
         || filter.overdue.is_some()
+        || filter.mine.is_some()
+        || filter.due_within_hours.is_some()
         || filter.region.is_some();
     let searched = !words.is_empty() && !filtered;
     if filtered && !words.is_empty() {
@@ -259,6 +272,8 @@ struct CasePage {
     units: Vec<UnitView>,
     actions: Vec<ActionForm>,
     agreements: Vec<AgreementView>,
+    /// The current signing links, for the mediator to copy: (agreement, party index, link).
+    signing_links: Vec<(i64, usize, String)>,
     evidence: Vec<EvidenceView>,
     mediators: Vec<MediatorCandidate>,
     mediator: Option<CaseMediator>,
@@ -298,6 +313,19 @@ impl CasePage {
             ("consent", a.consented_at.is_some()),
             ("minutes", a.minutes_confirmed_at.is_some()),
         ]
+    }
+
+    /// How the signing SMS to one party fared.
+    fn signing_sms<'a>(&self, agreement: &'a AgreementView, party: &usize) -> Option<&'a SigningSmsView> {
+        agreement.signing_sms.iter().find(|s| s.party_index == *party)
+    }
+
+    fn resends_left(&self, left: &i64) -> String {
+        self.page.t.msg(&domain::msg!("agreement.resends_left", left = *left))
+    }
+
+    fn signing_link(&self, agreement: &i64, party: &usize) -> Option<&str> {
+        self.signing_links.iter().find(|(a, p, _)| a == agreement && p == party).map(|(_, _, link)| link.as_str())
     }
 
     fn party_name(&self, index: &usize) -> &str {
@@ -437,6 +465,12 @@ async fn show(
     let may_mediate = on_this_case(Permission::Mediate);
     let may_choose_mediator = on_this_case(Permission::MediatorChoose);
     let agreements = state.app.agreements_of_case(viewer, id).await?;
+    let mut signing_links = Vec::new();
+    for a in agreements.iter().filter(|a| may_mediate && a.status == AgreementStatus::Signing) {
+        let links =
+            state.app.agreement_signing_links(viewer, AgreementId(a.id), signing_link_on(session.site.clone())).await?;
+        signing_links.extend(links.into_iter().map(|(party, link)| (a.id, party, link)));
+    }
     let evidence = state.app.evidence_list(viewer, id).await?;
     let mediators = if may_mediate || may_choose_mediator {
         state.app.mediator_suggestions(viewer, id).await?.into_iter().take(3).collect()
@@ -462,6 +496,7 @@ async fn show(
         units: units_all.into_iter().filter(|u| u.kind != "centre" || u.id != session.viewer.unit_id).collect(),
         actions: case.available_actions.iter().map(|&a| ActionForm::new(t, a)).collect(),
         agreements,
+        signing_links,
         evidence,
         mediators,
         mediator: state.app.case_mediator(viewer, id).await?,

@@ -141,6 +141,13 @@ pub async fn act(
             .agreement_signing_start(viewer, id, signing_link(&headers))
             .await
             .map(|_| "已向各方当事人发送签署链接和验证码"),
+        "resend" => match form.get("party").and_then(|p| p.parse().ok()) {
+            Some(party) => app
+                .agreement_signing_resend(viewer, id, party, signing_link(&headers))
+                .await
+                .map(|_| "已重新发送签署短信，原链接和验证码已作废"),
+            None => Err(AppError::NotFound { what: "party" }),
+        },
         "mediator-signature" => {
             app.agreement_mediator_sign(viewer, id, form.get("signature")).await.map(|_| "调解员已签名")
         }

@@ -13,6 +13,7 @@ mod cases;
 pub mod i18n;
 mod intake;
 mod mediation;
+mod receipt;
 pub mod session;
 mod work;
 
@@ -63,6 +64,7 @@ pub fn routes() -> Router<AppState> {
         .route("/cases/{id}", get(cases::page))
         .route("/cases/{id}/act", post(cases::act))
         .route("/cases/{id}/reveal", post(cases::reveal))
+        .route("/cases/{id}/receipt", get(receipt::page))
         .route("/cases/{id}/agreements", post(mediation::draft))
         .route("/cases/{id}/evidence", post(mediation::evidence))
         .route("/cases/{id}/evidence/{evidence}", get(mediation::evidence_file))

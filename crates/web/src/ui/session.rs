@@ -125,6 +125,8 @@ pub struct Session {
     pub csrf: String,
     pub t: T,
     pub flash: Option<(&'static str, String)>,
+    /// The site's address as the browser reached it, for links a page shows to be copied.
+    pub site: String,
     token: String,
 }
 
@@ -142,6 +144,7 @@ impl FromRequestParts<AppState> for Session {
             csrf: csrf_of(&token),
             t: T { lang: current_ui_lang() },
             flash: read_flash(&parts.headers),
+            site: crate::api::mediation::site(&parts.headers),
             token,
         })
     }

@@ -28,11 +28,12 @@ async fn rows(state: &AppState, viewer: &Viewer, filter: CaseFilter) -> Result<(
     Ok((list.items, list.total))
 }
 
-/// A list on the workbench with its count.
+/// A list on the workbench with its count: the head of the case list at `href`, which counts
+/// the same cases.
 pub struct WorkList {
     pub title: &'static str,
     pub empty: &'static str,
-    pub more: Option<String>,
+    pub href: String,
     pub total: i64,
     pub lines: Vec<CaseLine>,
 }
@@ -42,8 +43,33 @@ pub struct WorkList {
 struct Workbench {
     page: Page,
     lists: Vec<WorkList>,
-    /// The first of the notices awaiting a reply (their number is `page.awaiting`).
-    notices: Vec<NoticeLine>,
+    /// The notices awaiting a reply (their number is `page.awaiting`), one line per case.
+    awaiting: Vec<AwaitingLine>,
+    /// How many cases those notices concern.
+    awaiting_cases: i64,
+}
+
+impl Workbench {
+    /// "12 份函单令待回复，涉及 5 件案件".
+    fn awaiting_summary(&self) -> String {
+        let message =
+            domain::msg!("notice.awaiting_summary", notices = self.page.awaiting, cases = self.awaiting_cases);
+        self.page.t.msg(&message)
+    }
+
+    fn notices_on_case(&self, notices: &i64) -> String {
+        self.page.t.msg(&domain::msg!("notice.on_case", notices = *notices))
+    }
+}
+
+/// The notices awaiting a reply on one case, as the workbench lists them.
+pub struct AwaitingLine {
+    pub case_id: i64,
+    pub case_number: String,
+    pub notices: i64,
+    pub kind: &'static str,
+    pub kind_label: String,
+    pub last_issued: String,
 }
 
 /// A notice as the UI lists it.
@@ -83,15 +109,19 @@ fn notice_lines(t: T, notices: Vec<NoticeView>, viewer: &Viewer) -> Vec<NoticeLi
         .collect()
 }
 
-/// The viewer's queue: what their role acts on first.
-fn queue_filter(viewer: &Viewer) -> (&'static str, CaseFilter) {
+/// The viewer's queue: what their role acts on first, and the case list that shows it whole.
+fn queue_filter(viewer: &Viewer) -> (&'static str, CaseFilter, &'static str) {
     match viewer.role {
-        Role::Intake => ("待受理", CaseFilter { status: Some(Status::Registered), ..CaseFilter::default() }),
+        Role::Intake => (
+            "待受理",
+            CaseFilter { status: Some(Status::Registered), ..CaseFilter::default() },
+            "/cases?status=registered",
+        ),
         Role::Dispatcher | Role::Leader => {
-            ("待分流", CaseFilter { status: Some(Status::Accepted), ..CaseFilter::default() })
+            ("待分流", CaseFilter { status: Some(Status::Accepted), ..CaseFilter::default() }, "/cases?status=accepted")
         }
-        Role::Admin | Role::Citizen => ("最新案件", CaseFilter::default()),
-        _ => ("本单位在办", CaseFilter { mine: Some(viewer.unit_id), ..CaseFilter::default() }),
+        Role::Admin | Role::Citizen => ("最新案件", CaseFilter::default(), "/cases"),
+        _ => ("本单位在办", CaseFilter { mine: Some(viewer.unit_id), ..CaseFilter::default() }, "/cases?mine=1"),
     }
 }
 
@@ -102,44 +132,56 @@ pub async fn workbench(State(state): State<AppState>, session: Session) -> Resul
     let units = UnitNames::new(&state.app.units().await?);
     let mine = matches!(viewer.role, Role::Handler | Role::Mediator | Role::Court | Role::GridWorker);
     let unit = mine.then_some(viewer.unit_id);
-    let (queue_title, queue) = queue_filter(viewer);
-    let specs: Vec<(&'static str, &'static str, CaseFilter, Option<String>)> = vec![
-        (queue_title, "没有待办案件。", queue, Some("/cases".to_owned())),
+    // Each list links to the case list with the same filters: its count is the list's count.
+    let mine_too = if mine { "&mine=1" } else { "" };
+    let (queue_title, queue, queue_href) = queue_filter(viewer);
+    let specs: Vec<(&'static str, &'static str, CaseFilter, String)> = vec![
+        (queue_title, "没有待办案件。", queue, queue_href.to_owned()),
         (
             "24 小时内到期",
             "没有即将到期的案件。",
             CaseFilter { mine: unit, due_within_hours: Some(24), ..CaseFilter::default() },
-            None,
+            format!("/cases?due=24{mine_too}"),
         ),
         (
             "已超期",
             "没有超期案件。",
             CaseFilter { mine: unit, overdue: Some(true), ..CaseFilter::default() },
-            Some("/cases?overdue=true".to_owned()),
+            format!("/cases?overdue=true{mine_too}"),
         ),
         (
             "红色预警",
             "没有红色预警案件。",
             CaseFilter { mine: unit, risk: Some(Risk::Red), ..CaseFilter::default() },
-            Some("/cases?risk=red".to_owned()),
+            format!("/cases?risk=red{mine_too}"),
         ),
         (
             "橙色预警",
             "没有橙色预警案件。",
             CaseFilter { mine: unit, risk: Some(Risk::Orange), ..CaseFilter::default() },
-            Some("/cases?risk=orange".to_owned()),
+            format!("/cases?risk=orange{mine_too}"),
         ),
     ];
     let mut lists = Vec::new();
-    for (title, empty, filter, more) in specs {
+    for (title, empty, filter, href) in specs {
         let (items, total) = rows(&state, viewer, filter).await?;
-        lists.push(WorkList { title, empty, more, total, lines: case_lines(t, items, &units, now) });
+        lists.push(WorkList { title, empty, href, total, lines: case_lines(t, items, &units, now) });
     }
-    let first = NoticeFilter { awaiting_reply: true, limit: Some(SHORT_LIST), ..NoticeFilter::default() };
-    let notices = notice_lines(t, state.app.notices(viewer, &first).await?, viewer);
+    let (awaiting, awaiting_cases) = state.app.notices_awaiting_by_case(viewer, SHORT_LIST).await?;
+    let awaiting = awaiting
+        .into_iter()
+        .map(|a| AwaitingLine {
+            kind_label: t.code("notice", a.kind),
+            last_issued: short_time(&a.last_issued_at),
+            case_id: a.case_id,
+            case_number: a.case_number,
+            notices: a.notices,
+            kind: a.kind,
+        })
+        .collect();
     let page = Page::new(&state, &session, "工作台", "/workbench").await?;
     let shown_flash = page.flash.is_some();
-    Ok(render(StatusCode::OK, &Workbench { page, lists, notices }, shown_flash))
+    Ok(render(StatusCode::OK, &Workbench { page, lists, awaiting, awaiting_cases }, shown_flash))
 }
 
 pub struct BoardCase {
@@ -280,6 +322,21 @@ struct NoticesPage {
     total: i64,
     page_number: i64,
     pages: i64,
+    /// Only those awaiting the unit's reply (`?awaiting=1`, the workbench's tile).
+    awaiting_only: bool,
+}
+
+impl NoticesPage {
+    /// What a paging link keeps of the filter.
+    fn paging_filter(&self) -> &'static str {
+        if self.awaiting_only { "&awaiting=1" } else { "" }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct NoticesQuery {
+    page: Option<String>,
+    awaiting: Option<String>,
 }
 
 /// Notices shown on one page.
@@ -290,10 +347,12 @@ const NOTICES_PAGE: i64 = 50;
 pub async fn notices(
     State(state): State<AppState>,
     session: Session,
-    Query(query): Query<BoardQuery>,
+    Query(query): Query<NoticesQuery>,
 ) -> Result<Response, UiError> {
     let page_number = query.page.and_then(|p| p.parse::<i64>().ok()).unwrap_or(1).clamp(1, 100_000);
+    let awaiting_only = query.awaiting.as_deref() == Some("1");
     let filter = NoticeFilter {
+        awaiting_reply: awaiting_only,
         awaiting_first: true,
         limit: Some(NOTICES_PAGE),
         offset: (page_number - 1) * NOTICES_PAGE,
@@ -304,7 +363,7 @@ pub async fn notices(
     let page = Page::new(&state, &session, "函单令", "/notices").await?;
     let shown_flash = page.flash.is_some();
     let pages = ((total + NOTICES_PAGE - 1) / NOTICES_PAGE).max(1);
-    Ok(render(StatusCode::OK, &NoticesPage { page, notices, total, page_number, pages }, shown_flash))
+    Ok(render(StatusCode::OK, &NoticesPage { page, notices, total, page_number, pages, awaiting_only }, shown_flash))
 }
 
 pub async fn notice_acknowledge(

@@ -1,0 +1,84 @@
+//! The SMS an applicant receives about their own case: at registration its number and what
+//! happens next, at conclusion the outcome. Queued in the outbox in the case's transaction, so
+//! a message exists exactly when the step does; only to mobile numbers (a landline receives no
+//! SMS); the texts come from the catalogue, in Simplified Chinese like every SMS.
+
+use chrono::{DateTime, Utc};
+use domain::i18n::T;
+use domain::msg;
+use domain::validation::Message;
+
+use crate::mediation::{Recipient, Sms, receives_sms};
+use crate::sql::{Tx, args};
+use crate::supervision::DeadlineColumns;
+use crate::{Result, Store, from_ms};
+
+/// `2026-11-23 17:05`, China time: how an SMS writes a time.
+fn sms_time(ms: Option<i64>) -> String {
+    ms.map(|ms| from_ms(ms).with_timezone(&domain::china_time()).format("%Y-%m-%d %H:%M").to_string())
+        .unwrap_or_default()
+}
+
+impl Store {
+    /// 受理告知: the case's number, the centre that will contact the applicant and by when, and
+    /// by when the case goes to the unit that will handle it.
+    pub(crate) async fn sms_registered(
+        &self,
+        tx: &mut Tx,
+        case_id: i64,
+        number: &str,
+        centre: &str,
+        deadlines: &DeadlineColumns,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let (contact_by, dispatch_by) = (sms_time(deadlines.respond_by), sms_time(deadlines.dispatch_by));
+        let text = |name: &str| {
+            msg!(
+                "sms.registered",
+                name = name,
+                number = number,
+                centre = centre,
+                contact_by = contact_by.as_str(),
+                dispatch_by = dispatch_by.as_str()
+            )
+        };
+        self.sms_to_applicants(tx, case_id, text, now).await
+    }
+
+    /// 办结告知: the outcome of the case.
+    pub(crate) async fn sms_concluded(
+        &self,
+        tx: &mut Tx,
+        case_id: i64,
+        number: &str,
+        outcome: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let outcome = T::default().code("outcome", outcome);
+        let text = |name: &str| msg!("sms.concluded", name = name, number = number, outcome = outcome.as_str());
+        self.sms_to_applicants(tx, case_id, text, now).await
+    }
+
+    async fn sms_to_applicants(
+        &self,
+        tx: &mut Tx,
+        case_id: i64,
+        text: impl Fn(&str) -> Message,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let applicants: Vec<(String, Option<String>, Option<String>)> = tx
+            .fetch_all(
+                "SELECT name, phone_cipher, phone_masked FROM parties WHERE case_id = $1 AND role = 'applicant' ORDER BY id",
+                args![case_id],
+            )
+            .await?;
+        for (name, cipher, masked) in applicants {
+            let (Some(cipher), Some(masked)) = (cipher, masked) else { continue };
+            if receives_sms(&masked) {
+                let sms = Sms::plain(T::default().msg(&text(&name)));
+                self.outbox_queue(tx, Recipient { cipher: &cipher, masked: &masked }, sms, None, now).await?;
+            }
+        }
+        Ok(())
+    }
+}

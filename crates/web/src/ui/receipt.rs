@@ -1,0 +1,46 @@
+//! 受理回执: the receipt an applicant takes home after registration — the case's number and
+//! date, the centre that handles it and how to reach it, and what happens next by when (the
+//! deadlines the clocks computed). A page made to be printed, reachable from the registration's
+//! result and from the case page.
+
+use app::cases::CaseReceipt;
+use askama::Template;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use chrono::{DateTime, Utc};
+use domain::ids::CaseId;
+
+use super::cases::short_time;
+use super::{Page, Session, UiError, render};
+use crate::AppState;
+use crate::extract::InPath;
+
+#[derive(Template)]
+#[template(path = "receipt.html")]
+struct ReceiptPage {
+    page: Page,
+    receipt: CaseReceipt,
+    category_label: String,
+    applicants: Vec<String>,
+}
+
+impl ReceiptPage {
+    fn time(&self, at: &DateTime<Utc>) -> String {
+        short_time(at)
+    }
+}
+
+pub async fn page(
+    State(state): State<AppState>,
+    session: Session,
+    InPath(id, _): InPath<CaseId, UiError>,
+) -> Result<Response, UiError> {
+    let receipt = state.app.case_receipt(&session.viewer, id).await?;
+    let t = session.t;
+    let case = &receipt.case;
+    let applicants = case.parties.iter().filter(|p| p.role == "applicant").map(|p| p.name.clone()).collect();
+    let category_label = t.code("category", case.category.as_str());
+    let page = Page::new(&state, &session, "受理回执", &format!("/cases/{id}/receipt")).await?;
+    Ok(render(StatusCode::OK, &ReceiptPage { page, receipt, category_label, applicants }, false))
+}
