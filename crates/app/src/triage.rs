@@ -53,6 +53,17 @@ impl App {
         self.routing_catalogue().await
     }
 
+    /// Replaces the catalogue's lines for one category (the admin page's table of it).
+    pub async fn routing_catalogue_category_put(
+        &self,
+        viewer: &Viewer,
+        category: Category,
+        entries: Vec<CatalogueEntry>,
+    ) -> Result<()> {
+        authz::may(viewer.role, Permission::TriageManage, Resource::ANY)?;
+        Ok(self.store.routing_catalogue_category_put(category, entries).await?)
+    }
+
     /// Adds a labelled example; the classifier retrains with it.
     pub async fn triage_example_add(&self, viewer: &Viewer, category: Category, text: &str) -> Result<i64> {
         authz::may(viewer.role, Permission::TriageExampleAdd, Resource::ANY)?;

@@ -17,6 +17,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (7, "login_attempts", include_str!("../migrations/0007_login_attempts.sql")),
     (8, "outbox_sealed", include_str!("../migrations/0008_outbox_sealed.sql")),
     (9, "audit_checkpoints", include_str!("../migrations/0009_audit_checkpoints.sql")),
+    (10, "units_active", include_str!("../migrations/0010_units_active.sql")),
 ];
 
 /// What differs between SQLite and PostgreSQL. Everything else is shared.

@@ -167,6 +167,11 @@ impl FormData {
         self.0.iter().find(|(k, _)| k == name).map(|(_, v)| v.trim()).filter(|v| !v.is_empty())
     }
 
+    /// The first value of `name` exactly as typed (a password: spaces count), else empty.
+    pub fn raw(&self, name: &str) -> &str {
+        self.0.iter().find(|(k, _)| k == name).map_or("", |(_, v)| v.as_str())
+    }
+
     /// Every non-blank value of `name`.
     pub fn all(&self, name: &str) -> Vec<&str> {
         self.0.iter().filter(|(k, _)| k == name).map(|(_, v)| v.trim()).filter(|v| !v.is_empty()).collect()
