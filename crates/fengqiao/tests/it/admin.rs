@@ -1,7 +1,7 @@
 //! The administrator's screens and use cases (issue 13, defect 9): users created, edited,
 //! given a new password, disabled (and then refused everywhere) and enabled; units edited and
-//! disabled; the routing catalogue, the clocks' policies and the calendar as forms. Only an
-//! administrator may administer.
+//! disabled; the routing catalogue, the clocks' policies and the calendar as forms; and every
+//! signed-in user changing their own password. Only an administrator may administer.
 
 use reqwest::{Method, StatusCode};
 use serde_json::json;
@@ -17,6 +17,7 @@ on_both_backends!(
     the_routing_catalogue_is_edited_one_category_at_a_time,
     policies_and_calendar_are_forms,
     regions_and_grids_refused_come_back_as_typed,
+    every_user_changes_their_own_password,
 );
 
 /// Percent-encodes a form's fields.
@@ -514,4 +515,44 @@ async fn regions_and_grids_refused_come_back_as_typed(app: TestApp) {
     .await;
     assert_eq!((status, location.as_str()), (StatusCode::SEE_OTHER, "/admin#regions"));
     assert!(app.store.grids().await.unwrap().iter().any(|g| g.name == "第九网格"));
+}
+
+async fn every_user_changes_their_own_password(app: TestApp) {
+    let session = ui_session(&app, "street_a").await;
+    let other = app.login("street_a").await;
+    let (_, page) = ui_get(&app, &format!("fq_session={session}"), "/workbench").await;
+    assert!(page.contains("href=\"/account/password\""), "reachable from the header");
+
+    let change = |current: &'static str, new: &'static str, again: &'static str| {
+        let (app, session) = (&app, session.clone());
+        async move {
+            ui_post(
+                app,
+                &session,
+                "/account/password",
+                &[("current_password", current), ("new_password", new), ("new_password_again", again)],
+            )
+            .await
+        }
+    };
+    let (status, _, page) = change("fengqiao-demo", "a-new-password", "a-new-passwort").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(error_beside(&page, "new_password_again"), "两次输入的新密码不一致");
+    let (status, _, page) = change("wrong-password", "a-new-password", "a-new-password").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(error_beside(&page, "current_password"), "当前密码不正确");
+    let (status, _, page) = change("fengqiao-demo", "short", "short").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(error_beside(&page, "new_password"), "新密码至少 8 个字符");
+
+    let (status, location, _) = change("fengqiao-demo", "a-new-password", "a-new-password").await;
+    assert_eq!((status, location.as_str()), (StatusCode::SEE_OTHER, "/account/password"));
+    assert_eq!(
+        ui_get(&app, &format!("fq_session={session}"), "/workbench").await.0,
+        StatusCode::OK,
+        "this session goes on"
+    );
+    assert_eq!(app.get("/api/v1/auth/me", &other).await.0, StatusCode::UNAUTHORIZED, "the others end");
+    assert_eq!(api_login(&app, "street_a", "fengqiao-demo").await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(api_login(&app, "street_a", "a-new-password").await.0, StatusCode::OK);
 }

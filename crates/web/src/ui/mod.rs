@@ -7,6 +7,7 @@
 //! All assets are served by the binary itself (`/assets/…`): no page loads anything from
 //! another host.
 
+mod account;
 mod admin;
 mod assets;
 mod cases;
@@ -74,6 +75,7 @@ pub fn routes() -> Router<AppState> {
         .route("/agreements/{id}/pdf", get(mediation::pdf))
         .route("/agreements/{id}/{action}", post(mediation::act))
         .route("/sign/{token}", get(mediation::sign_form).post(mediation::sign))
+        .route("/account/password", get(account::password_form).post(account::password_change))
         .route("/admin", get(admin::page))
         .route("/admin/regions", post(admin::region_create))
         .route("/admin/grids", post(admin::grid_create))

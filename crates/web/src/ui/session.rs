@@ -147,6 +147,13 @@ impl FromRequestParts<AppState> for Session {
     }
 }
 
+impl Session {
+    /// The session's own token: what changing one's password leaves signed in.
+    pub fn token(&self) -> &str {
+        &self.token
+    }
+}
+
 /// A submitted form: its fields in order (a name may repeat).
 #[derive(Debug, Default)]
 pub struct FormData(pub Vec<(String, String)>);
