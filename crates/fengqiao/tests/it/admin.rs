@@ -17,6 +17,7 @@ on_both_backends!(
     the_routing_catalogue_is_edited_one_category_at_a_time,
     policies_and_calendar_are_forms,
     regions_and_grids_refused_come_back_as_typed,
+    risk_rules_are_a_form,
     every_user_changes_their_own_password,
 );
 
@@ -515,6 +516,54 @@ async fn regions_and_grids_refused_come_back_as_typed(app: TestApp) {
     .await;
     assert_eq!((status, location.as_str()), (StatusCode::SEE_OTHER, "/admin#regions"));
     assert!(app.store.grids().await.unwrap().iter().any(|g| g.name == "第九网格"));
+}
+
+async fn risk_rules_are_a_form(app: TestApp) {
+    let admin = ui_session(&app, "admin").await;
+    let (status, page) = ui_get(&app, &format!("fq_session={admin}"), "/admin/rules").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("同归于尽\n") && !page.contains("violence_words\":"), "words a line, no JSON");
+    // The form as shown, saved with one word more and one threshold changed.
+    let mut fields: Vec<(String, String)> = Vec::new();
+    let shown = app.app.triage_rules().await.unwrap();
+    let json = serde_json::to_value(&shown).unwrap();
+    for (group, values) in json.as_object().unwrap() {
+        for (key, value) in values.as_object().unwrap() {
+            let text = match value {
+                serde_json::Value::Array(words) => {
+                    words.iter().map(|w| w.as_str().unwrap()).collect::<Vec<_>>().join("\n")
+                }
+                serde_json::Value::Bool(true) => "true".to_owned(),
+                serde_json::Value::Bool(false) => continue,
+                other => other.to_string(),
+            };
+            fields.push((format!("{group}.{key}"), text));
+        }
+    }
+    let set = |fields: &mut Vec<(String, String)>, name: &str, value: &str| {
+        fields.iter_mut().find(|(k, _)| k == name).unwrap().1 = value.to_owned();
+    };
+    set(&mut fields, "risk.group_red_people", "1");
+    let form = |fields: &[(String, String)]| fields.iter().map(|(k, v)| (k.clone(), v.clone())).collect::<Vec<_>>();
+    let post = |fields: Vec<(String, String)>| {
+        let (app, admin) = (&app, admin.clone());
+        async move {
+            let borrowed: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+            ui_post(app, &admin, "/admin/rules", &borrowed).await
+        }
+    };
+    let (status, _, page) = post(form(&fields)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(!error_beside(&page, "risk.group_red_people").is_empty(), "beside the field");
+    set(&mut fields, "risk.group_red_people", "40");
+    let words = format!("{}\n掀桌子", shown.risk.violence_words.join("\n"));
+    set(&mut fields, "risk.violence_words", &words);
+    let (status, location, _) = post(form(&fields)).await;
+    assert_eq!((status, location.as_str()), (StatusCode::SEE_OTHER, "/admin/rules"));
+    let saved = app.app.triage_rules().await.unwrap();
+    assert_eq!(saved.risk.group_red_people, 40);
+    assert!(saved.risk.violence_words.contains(&"掀桌子".to_owned()));
+    assert_eq!(saved.levels, shown.levels, "what was not changed stays");
 }
 
 async fn every_user_changes_their_own_password(app: TestApp) {

@@ -12,7 +12,6 @@ use std::collections::HashMap;
 
 use app::AppError;
 use app::org::{GridView, NewRegion, RegionView, UnitView};
-use app::triage::TriageRules;
 use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -21,14 +20,11 @@ use domain::authz::{self, Permission, Resource};
 use domain::msg;
 use domain::org::{RegionCode, RegionLevel, UnitKind};
 use domain::validation::FieldError;
-use serde::Serialize;
 
 use super::i18n::T;
 use super::session::FormData;
 use super::{Page, Posted, Session, UiError, redirect_with, render};
 use crate::AppState;
-use crate::error::ApiError;
-use crate::extract::parse_json;
 
 #[derive(Template)]
 #[template(path = "admin.html")]
@@ -40,7 +36,6 @@ struct AdminPage {
     communities: Vec<(String, String)>,
     region_form: Typed,
     grid_form: Typed,
-    rules: String,
     /// The SMS outbox, newest first.
     outbox: Vec<app::mediation::OutboxMessage>,
 }
@@ -53,10 +48,6 @@ impl AdminPage {
 
 fn may(session: &Session, permission: Permission) -> Result<(), UiError> {
     Ok(authz::may(session.viewer.role, permission, Resource::ANY)?)
-}
-
-fn pretty<T: Serialize>(value: &T) -> String {
-    serde_json::to_string_pretty(value).unwrap_or_default()
 }
 
 pub async fn page(State(state): State<AppState>, session: Session) -> Result<Response, UiError> {
@@ -90,7 +81,6 @@ async fn overview(
         grids: app.grids().await?,
         region_form,
         grid_form,
-        rules: pretty(&app.triage_rules().await?),
         outbox: app.outbox(&session.viewer, 50).await?,
         page,
     };
@@ -226,10 +216,6 @@ fn region_field(form: &FormData, field: &'static str) -> Result<RegionCode, Fiel
         .map_err(|e| FieldError::new(field, "invalid_region", msg!("region_code.invalid", reason = e.message())))
 }
 
-fn required<'a>(form: &'a FormData, field: &'static str) -> Result<&'a str, UiError> {
-    form.get(field).ok_or_else(|| ApiError::field(FieldError::required(field)).into())
-}
-
 pub async fn region_create(State(state): State<AppState>, posted: Posted) -> Result<Response, UiError> {
     let Posted { session, form } = posted;
     may(&session, Permission::OrganisationManage)?;
@@ -265,11 +251,4 @@ pub async fn grid_create(State(state): State<AppState>, posted: Posted) -> Resul
         }
         Err(e) => Err(e.into()),
     }
-}
-
-pub async fn rules_put(State(state): State<AppState>, posted: Posted) -> Result<Response, UiError> {
-    may(&posted.session, Permission::TriageManage)?;
-    let rules: TriageRules = parse_json(required(&posted.form, "rules")?.as_bytes())?;
-    state.app.triage_rules_put(&posted.session.viewer, rules).await?;
-    Ok(redirect_with("/admin", "ok", &posted.session.t.s("风险规则已保存")))
 }

@@ -92,7 +92,7 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/routing/{category}", get(admin::routing::category_form).post(admin::routing::category_put))
         .route("/admin/calendar", get(admin::settings::calendar_form).post(admin::settings::calendar_put))
         .route("/admin/policies", get(admin::settings::policies_form).post(admin::settings::policies_put))
-        .route("/admin/rules", post(admin::rules_put))
+        .route("/admin/rules", get(admin::settings::rules_form).post(admin::settings::rules_put))
 }
 
 /// A link of the main navigation.

@@ -1,8 +1,10 @@
-//! The clocks' policies (a row per rule: which cases, which limits) and the official calendar
-//! (a row per holiday: its rest days and its adjusted working days), as forms.
+//! The clocks' policies (a row per rule: which cases, which limits), the official calendar (a
+//! row per holiday: its rest days and its adjusted working days) and the risk and level rules
+//! (word lists a word a line, thresholds as numbers), as forms.
 
 use app::AppError;
 use app::calendar::CalendarYearView;
+use app::triage::TriageRules;
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
@@ -324,4 +326,116 @@ fn holidays_by_row(errors: Vec<FieldError>, from_row: &[usize]) -> Vec<FieldErro
             e
         })
         .collect()
+}
+
+/// The risk rules' word lists: the form's field (one word a line).
+const WORD_LISTS: [&str; 5] =
+    ["risk.violence_words", "risk.negations", "risk.hearsay_markers", "risk.emergency_words", "risk.wage_words"];
+/// The risk and level rules' numbers: the form's field.
+const RULE_NUMBERS: [&str; 14] = [
+    "risk.group_orange_people",
+    "risk.group_red_people",
+    "risk.amount_yellow_fen",
+    "risk.amount_orange_fen",
+    "risk.festival_days",
+    "risk.repeat_window_days",
+    "risk.repeat_yellow",
+    "risk.repeat_orange",
+    "risk.cluster_window_days",
+    "risk.cluster_orange",
+    "levels.district_amount_fen",
+    "levels.district_people",
+    "levels.city_amount_fen",
+    "levels.city_people",
+];
+
+#[derive(Template)]
+#[template(path = "admin_rules.html")]
+struct RulesPage {
+    page: Page,
+    form: Typed,
+    word_lists: Vec<&'static str>,
+    numbers: Vec<&'static str>,
+}
+
+impl RulesPage {
+    /// A field's name in words (`risk.amount_yellow_fen` → its label).
+    fn label(&self, field: &str) -> String {
+        self.page.t.field(field.rsplit('.').next().unwrap_or(field))
+    }
+}
+
+async fn rules_page(state: &AppState, session: &Session, form: Typed) -> Result<Response, UiError> {
+    let status = if form.has_errors() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    let page = Page::new(state, session, "风险规则", "/admin/rules").await?;
+    let shown_flash = page.flash.is_some();
+    let shown = RulesPage { page, form, word_lists: WORD_LISTS.to_vec(), numbers: RULE_NUMBERS.to_vec() };
+    Ok(render(status, &shown, shown_flash))
+}
+
+/// The rules as the form shows them: their JSON's fields by path.
+fn rules_values(rules: &TriageRules) -> Vec<(String, String)> {
+    let json = serde_json::to_value(rules).unwrap_or_default();
+    let at = |path: &str| path.split('.').fold(&json, |v, key| &v[key]);
+    let mut values: Vec<(String, String)> = WORD_LISTS
+        .iter()
+        .map(|field| {
+            let words: Vec<&str> = at(field).as_array().into_iter().flatten().filter_map(|w| w.as_str()).collect();
+            ((*field).to_owned(), words.join("\n"))
+        })
+        .collect();
+    values.extend(RULE_NUMBERS.iter().map(|field| ((*field).to_owned(), at(field).to_string())));
+    if rules.levels.red_to_district {
+        values.push(("levels.red_to_district".to_owned(), "true".to_owned()));
+    }
+    values
+}
+
+pub async fn rules_form(State(state): State<AppState>, session: Session) -> Result<Response, UiError> {
+    may(&session, Permission::TriageManage)?;
+    let values = rules_values(&state.app.triage_rules().await?);
+    let form = Typed::of(values.iter().map(|(k, v)| (k.as_str(), v.clone())).collect());
+    rules_page(&state, &session, form).await
+}
+
+/// The rules the form gives, or every number that is not one.
+fn rules_of(form: &FormData) -> Result<TriageRules, AppError> {
+    let mut rules = serde_json::to_value(TriageRules::default()).unwrap_or_default();
+    let mut errors = Vec::new();
+    let mut set = |path: &str, value: serde_json::Value| {
+        if let Some((group, key)) = path.split_once('.') {
+            rules[group][key] = value;
+        }
+    };
+    for field in WORD_LISTS {
+        let words: Vec<&str> = form.raw(field).lines().map(str::trim).filter(|w| !w.is_empty()).collect();
+        set(field, words.into());
+    }
+    for field in RULE_NUMBERS {
+        match form.get(field).map(str::parse::<i64>) {
+            Some(Ok(n)) => set(field, n.into()),
+            Some(Err(_)) => errors.push(FieldError::new(field, "wrong_type", msg!("field.not_a_whole_number"))),
+            None => errors.push(FieldError::required(field)),
+        }
+    }
+    set("levels.red_to_district", form.get("levels.red_to_district").is_some().into());
+    if !errors.is_empty() {
+        return Err(AppError::Invalid(errors));
+    }
+    serde_json::from_value(rules).map_err(|e| AppError::Internal(format!("the rules' form made no rules: {e}")))
+}
+
+/// Replaces the risk and level rules; triage uses them from the next case on.
+pub async fn rules_put(State(state): State<AppState>, posted: Posted) -> Result<Response, UiError> {
+    let Posted { session, form } = posted;
+    may(&session, Permission::TriageManage)?;
+    let saved = match rules_of(&form) {
+        Ok(rules) => state.app.triage_rules_put(&session.viewer, rules).await.map(|_| ()),
+        Err(e) => Err(e),
+    };
+    match saved {
+        Ok(()) => Ok(redirect_with("/admin/rules", "ok", &session.t.s("风险规则已保存"))),
+        Err(AppError::Invalid(errors)) => rules_page(&state, &session, Typed::refused(session.t, form, &errors)).await,
+        Err(e) => Err(e.into()),
+    }
 }
