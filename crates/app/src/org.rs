@@ -69,8 +69,10 @@ impl App {
         authz::may(viewer.role, Permission::OrganisationManage, Resource::ANY)?;
         let mut errors = new_user_faults(user.username, user.display_name, user.password);
         let role = user.role.filter(|r| *r != Role::Citizen);
-        if role.is_none() {
-            errors.push(FieldError::required("role"));
+        match (user.role, role) {
+            (None, _) => errors.push(FieldError::required("role")),
+            (Some(_), None) => errors.push(FieldError::not_one_of("role", &staff_roles())),
+            _ => {}
         }
         if user.unit_id.is_none() {
             errors.push(FieldError::required("unit_id"));
@@ -100,6 +102,9 @@ impl App {
         authz::may(viewer.role, Permission::OrganisationManage, Resource::ANY)?;
         if id == viewer.user_id && update.role != viewer.role {
             return Err(AppError::conflict("own_account", msg!("org.own_role")));
+        }
+        if update.role == Role::Citizen {
+            return Err(AppError::field(FieldError::not_one_of("role", &staff_roles())));
         }
         Ok(self.store.user_update(viewer, id, update).await?)
     }
@@ -156,4 +161,10 @@ impl App {
         authz::may(viewer.role, Permission::OrganisationManage, Resource::ANY)?;
         Ok(self.store.unit_active_set(viewer, id, active).await?)
     }
+}
+
+/// The roles a staff user may have, `a | b | c`: every role but the citizen's, who signs in by
+/// phone and is never created here.
+fn staff_roles() -> String {
+    Role::ALL.iter().filter(|r| **r != Role::Citizen).map(|r| r.as_str()).collect::<Vec<_>>().join(" | ")
 }

@@ -194,6 +194,10 @@ async fn an_administrator_creates_edits_resets_and_disables_a_user(app: TestApp)
         )
         .await;
     assert!(matches!(demoted, Err(app::AppError::Conflict { .. })), "{demoted:?}");
+    // A citizen signs in by phone: no staff user is made one.
+    let update = app::org::UserUpdate { display_name: "李四", role: domain::org::Role::Citizen, unit_id: me.unit_id };
+    let citizen = app.app.user_update(&me, id, update).await;
+    assert!(matches!(citizen, Err(app::AppError::Invalid(_))), "{citizen:?}");
 }
 
 /// Signs in to the UI with a password: the session cookie's value.
