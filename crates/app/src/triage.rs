@@ -6,6 +6,7 @@ pub use ::triage::address::ParsedAddress;
 pub use ::triage::routing::CatalogueEntry;
 use domain::authz::{self, Permission, Resource};
 use domain::case::{CaseRegistration, Category};
+use domain::ids::UnitId;
 use domain::org::RegionCode;
 pub use store::triage::{CategorySuggestion, Triage, WhenUnsure};
 
@@ -24,7 +25,7 @@ impl App {
 
     /// The region of the viewer's unit: where a case registered by them is registered.
     pub(crate) async fn registering_region(&self, viewer: &Viewer) -> Result<RegionCode> {
-        let unit = self.unit(viewer.unit_id).await?;
+        let unit = self.unit(UnitId(viewer.unit_id)).await?;
         RegionCode::parse(&unit.region_code)
             .map_err(|e| AppError::Internal(format!("unit {} has a bad region code: {e}", unit.id)))
     }
@@ -51,6 +52,17 @@ impl App {
         authz::may(viewer.role, Permission::TriageManage, Resource::ANY)?;
         self.store.routing_catalogue_put(entries).await?;
         self.routing_catalogue().await
+    }
+
+    /// Replaces the catalogue's lines for one category (the admin page's table of it).
+    pub async fn routing_catalogue_category_put(
+        &self,
+        viewer: &Viewer,
+        category: Category,
+        entries: Vec<CatalogueEntry>,
+    ) -> Result<()> {
+        authz::may(viewer.role, Permission::TriageManage, Resource::ANY)?;
+        Ok(self.store.routing_catalogue_category_put(category, entries).await?)
     }
 
     /// Adds a labelled example; the classifier retrains with it.

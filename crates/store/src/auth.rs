@@ -56,11 +56,11 @@ pub fn hash_password(password: &str) -> Result<String> {
         .map_err(|e| StoreError::Setup(format!("password hashing failed: {e}")))
 }
 
-fn password_matches(password: &str, stored: &str) -> bool {
+pub(crate) fn password_matches(password: &str, stored: &str) -> bool {
     PasswordHash::new(stored).is_ok_and(|hash| Argon2::default().verify_password(password.as_bytes(), &hash).is_ok())
 }
 
-fn token_hash(token: &str) -> String {
+pub(crate) fn token_hash(token: &str) -> String {
     domain::history::hex(&Sha256::digest(token.as_bytes()))
 }
 

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Datelike, Duration, Utc};
 use domain::case::{Category, NewCase, Outcome, PartyKind, Risk, Status};
 use domain::identity::mask_middle;
-use domain::ids::CaseId;
+use domain::ids::{CaseId, UnitId};
 use domain::msg;
 use domain::org::{RegionCode, RegionLevel};
 use domain::stats::Counts;
@@ -443,7 +443,7 @@ impl Store {
         when_unsure: WhenUnsure,
         now: DateTime<Utc>,
     ) -> Result<RegisteredCase> {
-        let unit = self.unit(viewer.unit_id).await?.ok_or(StoreError::NotFound { what: "unit" })?;
+        let unit = self.unit(UnitId(viewer.unit_id)).await?.ok_or(StoreError::NotFound { what: "unit" })?;
         let unit_region = RegionCode::parse(&unit.region_code).map_err(|e| StoreError::Setup(e.to_string()))?;
         let context = self.clock_context().await?;
         let today = now.with_timezone(&domain::china_time()).date_naive();
@@ -461,7 +461,7 @@ impl Store {
         // centre (the registering unit itself when it is one).
         let owner_centre = self.centre_for(&unit_region, unit_region.level()).await?;
         let owner = owner_centre.as_ref().map_or(viewer.unit_id, |c| c.unit_id);
-        let owner_name = self.unit(owner).await?.map(|u| u.name).unwrap_or_default();
+        let owner_name = self.unit(UnitId(owner)).await?.map(|u| u.name).unwrap_or_default();
         // The case's level is its owner's: the level of the centre responsible for it now.
         let owner_level = owner_centre.map_or(unit_region.level(), |c| c.region.level());
         let mut record = CaseRecord {
@@ -1050,7 +1050,7 @@ impl Store {
         let target_unit = match &command {
             Command::Dispatch { unit_id, assist_unit_ids, .. } => {
                 for (i, unit) in std::iter::once(unit_id).chain(assist_unit_ids).enumerate() {
-                    if self.unit(*unit).await?.is_none() {
+                    if self.unit(UnitId(*unit)).await?.is_none() {
                         let field = if i == 0 { "unit_id".to_owned() } else { format!("assist_unit_ids[{}]", i - 1) };
                         return Err(StoreError::invalid(FieldError::new(
                             field.clone(),
@@ -1062,7 +1062,7 @@ impl Store {
                 Some(*unit_id)
             }
             Command::Transfer { unit_id, .. } => {
-                if self.unit(*unit_id).await?.is_none() {
+                if self.unit(UnitId(*unit_id)).await?.is_none() {
                     return Err(StoreError::invalid(FieldError::new(
                         "unit_id",
                         "unknown_unit",

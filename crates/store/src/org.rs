@@ -1,11 +1,15 @@
 //! The organisation: regions, grids, units and users.
 
+use chrono::{DateTime, Utc};
+use domain::authz::{self, Permission, Resource};
+use domain::case::Category;
 use domain::ids::{UnitId, UserId};
 use domain::msg;
 use domain::org::{RegionCode, Role, Scope, UnitKind};
+use domain::validation::FieldError;
 
 use crate::sql::{args, from_row};
-use crate::{Result, Store, StoreError};
+use crate::{Result, Store, StoreError, Viewer, to_ms};
 
 #[derive(Debug, Clone)]
 pub struct RegionView {
@@ -38,8 +42,16 @@ pub struct UnitView {
     pub parent_id: Option<i64>,
     /// Space-separated category codes the unit handles as a sector unit (条).
     pub categories: String,
+    /// A disabled unit keeps its cases and its name in every history, but is offered in no
+    /// picker, takes no users and is routed nothing new.
+    pub active: bool,
+    /// For a grid station: its grid.
+    pub grid_id: Option<i64>,
 }
-from_row!(UnitView { id, name, kind, region_code, parent_id, categories });
+from_row!(UnitView { id, name, kind, region_code, parent_id, categories, active, grid_id });
+
+/// The columns of [`UnitView`].
+const UNIT_COLUMNS: &str = "id, name, kind, region_code, parent_id, categories, active, grid_id";
 
 /// The shortest password a user may be given, wherever the user is created.
 pub const MIN_PASSWORD_CHARS: usize = 8;
@@ -71,8 +83,104 @@ pub struct UserView {
     pub unit_id: i64,
 }
 
+/// A user as administrators see it: with whether the account may sign in.
+#[derive(Debug, Clone)]
+pub struct UserAccount {
+    pub user: UserView,
+    pub active: bool,
+}
+
+/// Which users a page of the user list shows.
+#[derive(Debug, Clone, Default)]
+pub struct UserFilter {
+    pub unit_id: Option<i64>,
+    pub role: Option<Role>,
+    /// Part of the name or the username, in any case.
+    pub words: Option<String>,
+    pub offset: i64,
+    pub limit: i64,
+}
+
+/// A page of users and how many match in all.
+#[derive(Debug, Clone)]
+pub struct UserPage {
+    pub items: Vec<UserAccount>,
+    pub total: i64,
+}
+
+/// What an administrator may change of a user; the username stays.
+pub struct UserUpdate<'a> {
+    pub display_name: &'a str,
+    pub role: Role,
+    pub unit_id: i64,
+}
+
+/// The longest display name of a user or name of a unit.
+const NAME_MAX_CHARS: usize = 100;
+
+/// The one password rule, wherever a password is set.
+fn password_check(field: &str, password: &str) -> Result<()> {
+    match password_fault(field, password) {
+        Some(fault) => Err(StoreError::invalid(fault)),
+        None => Ok(()),
+    }
+}
+
+fn password_fault(field: &str, password: &str) -> Option<FieldError> {
+    (password.chars().count() < MIN_PASSWORD_CHARS)
+        .then(|| FieldError::new(field, "too_short", msg!("field.password_too_short", min = MIN_PASSWORD_CHARS)))
+}
+
+/// Every fault of a new user's own fields at once: username, name and password (the unit is
+/// checked against the database when the user is written).
+pub fn new_user_faults(username: &str, display_name: &str, password: &str) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    let username = username.trim();
+    let valid_username = (3..=32).contains(&username.len())
+        && username.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'));
+    if !valid_username {
+        errors.push(FieldError::new("username", "invalid_username", msg!("org.username_format")));
+    }
+    name_check(&mut errors, "display_name", display_name);
+    errors.extend(password_fault("password", password));
+    errors
+}
+
+/// A name that is given and not too long.
+fn name_check(errors: &mut Vec<FieldError>, field: &str, name: &str) {
+    if name.trim().is_empty() {
+        errors.push(FieldError::required(field));
+    } else if name.chars().count() > NAME_MAX_CHARS {
+        errors.push(FieldError::too_long(field, NAME_MAX_CHARS));
+    }
+}
+
+/// `LIKE` pattern for text containing `words` (their own `%` and `_` taken literally).
+fn containing(words: &str) -> String {
+    let escaped = words.trim().to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
 impl Store {
     pub async fn region_create(&self, region: NewRegion<'_>) -> Result<()> {
+        let mut errors = Vec::new();
+        name_check(&mut errors, "name", region.name);
+        if self.region(region.code).await?.is_some() {
+            errors.push(FieldError::new("region_code", "taken", msg!("org.region_taken")));
+        }
+        if let Some(parent) = region.code.parent()
+            && self.region(&parent).await?.is_none()
+        {
+            let parent = parent.significant().to_owned();
+            errors.push(FieldError::new(
+                "region_code",
+                "no_parent",
+                msg!("org.region_without_parent", parent = parent),
+            ));
+        }
+        if !errors.is_empty() {
+            return Err(StoreError::Invalid(errors));
+        }
         let level = serde_json::to_value(region.code.level()).unwrap_or_default();
         let parent = region.code.parent().map(|p| p.to_string());
         self.execute(
@@ -94,6 +202,19 @@ impl Store {
     }
 
     pub async fn grid_create(&self, code: &str, name: &str, community: &RegionCode) -> Result<i64> {
+        let mut errors = Vec::new();
+        name_check(&mut errors, "grid_code", code);
+        name_check(&mut errors, "name", name);
+        if self.region(community).await?.is_none_or(|r| r.level != "community") {
+            errors.push(FieldError::new("community", "unknown_region", msg!("org.no_such_region")));
+        }
+        let taken: Option<(i64,)> = self.fetch_optional("SELECT id FROM grids WHERE code = $1", args![code]).await?;
+        if taken.is_some() {
+            errors.push(FieldError::new("grid_code", "taken", msg!("org.grid_taken")));
+        }
+        if !errors.is_empty() {
+            return Err(StoreError::Invalid(errors));
+        }
         let sql = "INSERT INTO grids (code, name, community_code) VALUES ($1, $2, $3) RETURNING id";
         let (id,): (i64,) = self.fetch_one(sql, args![code, name, community.as_str()]).await?;
         self.bump_triage_version().await?;
@@ -111,6 +232,7 @@ impl Store {
     }
 
     pub async fn unit_create(&self, unit: NewUnit<'_>) -> Result<i64> {
+        self.unit_check(&unit, None).await?;
         let sql = "INSERT INTO units (name, kind, region_code, parent_id, categories, grid_id) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id";
         let categories = unit.categories.join(" ");
         let (id,): (i64,) = self
@@ -131,19 +253,22 @@ impl Store {
     }
 
     pub async fn units(&self) -> Result<Vec<UnitView>> {
-        let sql = "SELECT id, name, kind, region_code, parent_id, categories FROM units ORDER BY region_code, id";
-        self.fetch_all(sql, args![]).await
+        let sql = format!("SELECT {UNIT_COLUMNS} FROM units ORDER BY region_code, id");
+        self.fetch_all(&sql, args![]).await
     }
 
-    pub async fn unit(&self, id: i64) -> Result<Option<UnitView>> {
-        let sql = "SELECT id, name, kind, region_code, parent_id, categories FROM units WHERE id = $1";
-        self.fetch_optional(sql, args![id]).await
+    pub async fn unit(&self, id: UnitId) -> Result<Option<UnitView>> {
+        let id = id.get();
+        let sql = format!("SELECT {UNIT_COLUMNS} FROM units WHERE id = $1");
+        self.fetch_optional(&sql, args![id]).await
     }
 
     /// The governance centre (综治中心) of exactly this region, if there is one.
     pub async fn centre_of(&self, region: &RegionCode) -> Result<Option<UnitView>> {
-        let sql = "SELECT id, name, kind, region_code, parent_id, categories FROM units WHERE kind = 'centre' AND region_code = $1 ORDER BY id LIMIT 1";
-        self.fetch_optional(sql, args![region.as_str()]).await
+        let sql = format!(
+            "SELECT {UNIT_COLUMNS} FROM units WHERE kind = 'centre' AND active AND region_code = $1 ORDER BY id LIMIT 1"
+        );
+        self.fetch_optional(&sql, args![region.as_str()]).await
     }
 
     /// Sets the telephone a centre prints on its receipts (受理回执).
@@ -164,26 +289,12 @@ impl Store {
         now: chrono::DateTime<chrono::Utc>,
     ) -> Result<i64> {
         let unit_id = unit_id.get();
-        let username = username.trim();
-        let valid_name = (3..=32).contains(&username.len())
-            && username.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'));
-        if !valid_name {
-            return Err(StoreError::invalid(domain::validation::FieldError::new(
-                "username",
-                "invalid_username",
-                msg!("org.username_format"),
-            )));
+        let errors = new_user_faults(username, display_name, password);
+        if !errors.is_empty() {
+            return Err(StoreError::Invalid(errors));
         }
-        if password.chars().count() < MIN_PASSWORD_CHARS {
-            return Err(StoreError::invalid(domain::validation::FieldError::new(
-                "password",
-                "too_short",
-                msg!("field.password_too_short", min = MIN_PASSWORD_CHARS),
-            )));
-        }
-        if self.unit(unit_id).await?.is_none() {
-            return Err(StoreError::NotFound { what: "unit" });
-        }
+        let (username, display_name) = (username.trim(), display_name.trim());
+        self.unit_open_for_users(unit_id).await?;
         let hash = crate::auth::hash_password(password)?;
         let sql = "INSERT INTO users (username, display_name, role, unit_id, password_hash, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id";
         let inserted: Result<(i64,)> =
@@ -194,6 +305,216 @@ impl Store {
                 Err(StoreError::conflict("username_taken", msg!("org.username_taken", username = username)))
             }
             Err(e) => Err(e),
+        }
+    }
+
+    /// A page of users matching `filter`, the active first, by username.
+    pub async fn users_page(&self, filter: &UserFilter) -> Result<UserPage> {
+        let conditions = "($1 IS NULL OR unit_id = $1) AND ($2 IS NULL OR role = $2)
+             AND ($3 IS NULL OR LOWER(display_name) LIKE $3 ESCAPE '\\' OR LOWER(username) LIKE $3 ESCAPE '\\')";
+        let role = filter.role.map(Role::as_str);
+        let words = filter.words.as_deref().map(str::trim).filter(|w| !w.is_empty()).map(containing);
+        let (total,): (i64,) = self
+            .fetch_one(
+                &format!("SELECT COUNT(*) FROM users WHERE {conditions}"),
+                args![filter.unit_id, role, words.clone()],
+            )
+            .await?;
+        let rows: Vec<AccountRow> = self
+            .fetch_all(
+                &format!(
+                    "SELECT id, username, display_name, role, unit_id, active FROM users WHERE {conditions}
+                     ORDER BY active DESC, username LIMIT $4 OFFSET $5"
+                ),
+                args![filter.unit_id, role, words, filter.limit, filter.offset],
+            )
+            .await?;
+        Ok(UserPage { items: rows.into_iter().filter_map(account).collect(), total })
+    }
+
+    /// One user as administrators see it.
+    pub async fn user_account(&self, id: UserId) -> Result<Option<UserAccount>> {
+        let id = id.get();
+        let sql = "SELECT id, username, display_name, role, unit_id, active FROM users WHERE id = $1";
+        let row: Option<AccountRow> = self.fetch_optional(sql, args![id]).await?;
+        Ok(row.and_then(account))
+    }
+
+    /// Changes a user's name, role and unit (administrators only).
+    pub async fn user_update(&self, viewer: &Viewer, id: UserId, update: UserUpdate<'_>) -> Result<()> {
+        let id = id.get();
+        authz::may(viewer.role, Permission::OrganisationManage, Resource::ANY)?;
+        let mut errors = Vec::new();
+        name_check(&mut errors, "display_name", update.display_name);
+        if !errors.is_empty() {
+            return Err(StoreError::Invalid(errors));
+        }
+        let current = self.user_account(UserId(id)).await?.ok_or(StoreError::NotFound { what: "user" })?;
+        if current.user.unit_id != update.unit_id {
+            self.unit_open_for_users(update.unit_id).await?;
+        }
+        self.execute(
+            "UPDATE users SET display_name = $1, role = $2, unit_id = $3 WHERE id = $4",
+            args![update.display_name.trim(), update.role.as_str(), update.unit_id, id],
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Enables or disables a user (administrators only). A disabled user cannot sign in, and
+    /// every session and token they hold ends now.
+    pub async fn user_active_set(&self, viewer: &Viewer, id: UserId, active: bool, now: DateTime<Utc>) -> Result<()> {
+        let id = id.get();
+        authz::may(viewer.role, Permission::OrganisationManage, Resource::ANY)?;
+        let mut tx = self.begin().await?;
+        let changed = tx.execute("UPDATE users SET active = $1 WHERE id = $2", args![active, id]).await?;
+        if changed == 0 {
+            return Err(StoreError::NotFound { what: "user" });
+        }
+        if !active {
+            tx.execute(
+                "UPDATE auth_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL",
+                args![to_ms(now), id],
+            )
+            .await?;
+        }
+        tx.commit().await
+    }
+
+    /// Gives a user a new password (administrators only); the user's sessions and tokens end,
+    /// so whoever knew the old one is signed out.
+    pub async fn user_password_reset(
+        &self,
+        viewer: &Viewer,
+        id: i64,
+        password: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        authz::may(viewer.role, Permission::OrganisationManage, Resource::ANY)?;
+        password_check("password", password)?;
+        self.password_set(id, password, None, now).await
+    }
+
+    /// The viewer changes their own password, proving the current one; their other sessions
+    /// and tokens end, the one they use (`keep_token`) goes on.
+    pub async fn user_password_change(
+        &self,
+        viewer: &Viewer,
+        current: &str,
+        new: &str,
+        keep_token: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let (stored,): (String,) = self
+            .fetch_optional("SELECT password_hash FROM users WHERE id = $1 AND active", args![viewer.user_id])
+            .await?
+            .ok_or(StoreError::NotFound { what: "user" })?;
+        if !crate::auth::password_matches(current, &stored) {
+            return Err(StoreError::invalid(FieldError::new(
+                "current_password",
+                "wrong_password",
+                msg!("org.password_wrong"),
+            )));
+        }
+        password_check("new_password", new)?;
+        self.password_set(viewer.user_id, new, Some(keep_token), now).await
+    }
+
+    async fn password_set(&self, id: i64, password: &str, keep_token: Option<&str>, now: DateTime<Utc>) -> Result<()> {
+        let hash = crate::auth::hash_password(password)?;
+        let kept = keep_token.map(crate::auth::token_hash);
+        let mut tx = self.begin().await?;
+        let changed = tx.execute("UPDATE users SET password_hash = $1 WHERE id = $2", args![hash, id]).await?;
+        if changed == 0 {
+            return Err(StoreError::NotFound { what: "user" });
+        }
+        tx.execute(
+            "UPDATE auth_tokens SET revoked_at = $1
+             WHERE user_id = $2 AND revoked_at IS NULL AND ($3 IS NULL OR token_hash <> $3)",
+            args![to_ms(now), id, kept],
+        )
+        .await?;
+        tx.commit().await
+    }
+
+    /// Changes a unit's fields (administrators only).
+    pub async fn unit_update(&self, viewer: &Viewer, id: UnitId, unit: NewUnit<'_>) -> Result<()> {
+        let id = id.get();
+        authz::may(viewer.role, Permission::OrganisationManage, Resource::ANY)?;
+        if self.unit(UnitId(id)).await?.is_none() {
+            return Err(StoreError::NotFound { what: "unit" });
+        }
+        self.unit_check(&unit, Some(id)).await?;
+        self.execute(
+            "UPDATE units SET name = $1, kind = $2, region_code = $3, parent_id = $4, categories = $5, grid_id = $6 WHERE id = $7",
+            args![
+                unit.name.trim(),
+                unit.kind.as_str(),
+                unit.region_code.as_str(),
+                unit.parent_id,
+                unit.categories.join(" "),
+                unit.grid_id,
+                id
+            ],
+        )
+        .await?;
+        self.bump_triage_version().await
+    }
+
+    /// Enables or disables a unit (administrators only). A unit is disabled only once no active
+    /// user belongs to it, so that nobody works for a unit that takes no cases.
+    pub async fn unit_active_set(&self, viewer: &Viewer, id: UnitId, active: bool) -> Result<()> {
+        let id = id.get();
+        authz::may(viewer.role, Permission::OrganisationManage, Resource::ANY)?;
+        if !active {
+            let (users,): (i64,) =
+                self.fetch_one("SELECT COUNT(*) FROM users WHERE unit_id = $1 AND active", args![id]).await?;
+            if users > 0 {
+                return Err(StoreError::conflict("unit_has_users", msg!("org.unit_has_users", count = users)));
+            }
+        }
+        let changed = self.execute("UPDATE units SET active = $1 WHERE id = $2", args![active, id]).await?;
+        if changed == 0 {
+            return Err(StoreError::NotFound { what: "unit" });
+        }
+        self.bump_triage_version().await
+    }
+
+    /// Every fault of a unit's fields at once: name, region, parent, categories, grid.
+    async fn unit_check(&self, unit: &NewUnit<'_>, id: Option<i64>) -> Result<()> {
+        let mut errors = Vec::new();
+        name_check(&mut errors, "name", unit.name);
+        if self.region(unit.region_code).await?.is_none() {
+            errors.push(FieldError::new("region_code", "unknown_region", msg!("org.no_such_region")));
+        }
+        if let Some(parent) = unit.parent_id {
+            if Some(parent) == id {
+                errors.push(FieldError::new("parent_id", "own_parent", msg!("org.own_parent")));
+            } else if self.unit(UnitId(parent)).await?.is_none() {
+                errors.push(FieldError::new("parent_id", "unknown_unit", msg!("field.no_such_unit", id = parent)));
+            }
+        }
+        if let Some(code) = unit.categories.iter().find(|c| Category::parse(c).is_none()) {
+            errors.push(FieldError::new("categories", "invalid_code", msg!("org.no_such_category", code = *code)));
+        }
+        if let Some(grid) = unit.grid_id
+            && self.grid(grid).await?.is_none()
+        {
+            errors.push(FieldError::new("grid_id", "unknown_grid", msg!("org.no_such_grid")));
+        }
+        if errors.is_empty() { Ok(()) } else { Err(StoreError::Invalid(errors)) }
+    }
+
+    /// A unit a user may be put in: one that exists and is not disabled.
+    async fn unit_open_for_users(&self, unit_id: i64) -> Result<()> {
+        match self.unit(UnitId(unit_id)).await? {
+            Some(unit) if unit.active => Ok(()),
+            Some(_) => Err(StoreError::invalid(FieldError::new("unit_id", "unit_disabled", msg!("org.unit_disabled")))),
+            None => Err(StoreError::invalid(FieldError::new(
+                "unit_id",
+                "unknown_unit",
+                msg!("field.no_such_unit", id = unit_id),
+            ))),
         }
     }
 
@@ -215,6 +536,12 @@ impl Store {
             .map_err(|e| StoreError::Setup(format!("unit {unit_id} has a bad region: {e}")))?;
         Ok(crate::Viewer { user_id, username, role, unit_id, scope: Scope { region, unit_id } })
     }
+}
+
+type AccountRow = (i64, String, String, String, i64, bool);
+
+fn account((id, username, display_name, role, unit_id, active): AccountRow) -> Option<UserAccount> {
+    Some(UserAccount { user: user_view((id, username, display_name, role, unit_id))?, active })
 }
 
 pub(crate) fn user_view(

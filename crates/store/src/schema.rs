@@ -18,6 +18,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (8, "outbox_sealed", include_str!("../migrations/0008_outbox_sealed.sql")),
     (9, "audit_checkpoints", include_str!("../migrations/0009_audit_checkpoints.sql")),
     (10, "delivery", include_str!("../migrations/0010_delivery.sql")),
+    (11, "units_active", include_str!("../migrations/0011_units_active.sql")),
 ];
 
 /// What differs between SQLite and PostgreSQL. Everything else is shared.

@@ -473,7 +473,7 @@ impl Store {
             self.fetch_one(&format!("SELECT {CLOCK_COLUMNS} FROM cases c WHERE c.id = $1"), args![case_id]).await?;
         let recipient = match unit_id {
             Some(id) => {
-                self.unit(id).await?.ok_or_else(|| {
+                self.unit(UnitId(id)).await?.ok_or_else(|| {
                     StoreError::invalid(FieldError::new("unit_id", "unknown_unit", msg!("field.no_such_unit", id = id)))
                 })?;
                 id

@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::case::{Category, NewCase, PartyKind, PartyRole};
+use domain::ids::UnitId;
 use domain::msg;
 use domain::org::RegionCode;
 use domain::validation::{Arg, FieldError, Message};
@@ -146,7 +147,7 @@ impl Store {
         let units = self.units().await?;
         let centres = units
             .iter()
-            .filter(|u| u.kind == "centre")
+            .filter(|u| u.kind == "centre" && u.active)
             .filter_map(|u| {
                 Some(Centre { unit_id: u.id, name: u.name.clone(), region: RegionCode::parse(&u.region_code).ok()? })
             })
@@ -169,7 +170,13 @@ impl Store {
         Ok(TriageContext {
             classifier,
             rules: self.triage_rules().await?,
-            catalogue: self.routing_catalogue().await?,
+            // A disabled unit is routed nothing new.
+            catalogue: self
+                .routing_catalogue()
+                .await?
+                .into_iter()
+                .filter(|e| units.iter().any(|u| u.id == e.unit_id && u.active))
+                .collect(),
             centres,
             names: units.into_iter().map(|u| (u.id, u.name)).collect(),
             local,
@@ -234,14 +241,40 @@ impl Store {
 
     /// Replaces the routing catalogue (派单目录).
     pub async fn routing_catalogue_put(&self, entries: Vec<CatalogueEntry>) -> Result<()> {
+        self.catalogue_replace(None, &entries).await
+    }
+
+    /// Replaces the catalogue's lines for one category, leaving the others as they are.
+    pub async fn routing_catalogue_category_put(&self, category: Category, entries: Vec<CatalogueEntry>) -> Result<()> {
         let mut errors = Vec::new();
         for (i, entry) in entries.iter().enumerate() {
-            if self.unit(entry.unit_id).await?.is_none() {
-                errors.push(FieldError::new(
+            if entry.category != category {
+                errors.push(domain::validation::FieldError::not_one_of(format!("[{i}].category"), category.as_str()));
+            }
+        }
+        if !errors.is_empty() {
+            return Err(StoreError::Invalid(errors));
+        }
+        self.catalogue_replace(Some(category), &entries).await
+    }
+
+    /// Checks every line (each unit exists and is active, each prefix is digits), then
+    /// replaces the lines of `category` (all of them when `None`) in one transaction.
+    async fn catalogue_replace(&self, category: Option<Category>, entries: &[CatalogueEntry]) -> Result<()> {
+        let mut errors = Vec::new();
+        for (i, entry) in entries.iter().enumerate() {
+            match self.unit(UnitId(entry.unit_id)).await? {
+                None => errors.push(domain::validation::FieldError::new(
                     format!("[{i}].unit_id"),
                     "unknown_unit",
                     msg!("field.no_such_unit", id = entry.unit_id),
-                ));
+                )),
+                Some(unit) if !unit.active => errors.push(domain::validation::FieldError::new(
+                    format!("[{i}].unit_id"),
+                    "unit_disabled",
+                    msg!("org.unit_disabled"),
+                )),
+                Some(_) => {}
             }
             if entry
                 .region_prefix
@@ -259,8 +292,13 @@ impl Store {
             return Err(StoreError::Invalid(errors));
         }
         let mut tx = self.begin().await?;
-        tx.execute("DELETE FROM routing_catalogue", args![]).await?;
-        for e in &entries {
+        match category {
+            Some(category) => {
+                tx.execute("DELETE FROM routing_catalogue WHERE category = $1", args![category.as_str()]).await?
+            }
+            None => tx.execute("DELETE FROM routing_catalogue", args![]).await?,
+        };
+        for e in entries {
             let role = match e.role {
                 CatalogueRole::Lead => "lead",
                 CatalogueRole::Assist => "assist",

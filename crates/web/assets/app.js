@@ -115,6 +115,33 @@ function enhanceUpload(form) {
   });
 }
 
+// A long select (units, regions) gets a box above it that narrows its options to those whose
+// name contains what is typed; headings with nothing left are hidden. The select stays the
+// form's field, so without the script it works as it is.
+function enhanceSearchableSelect(select) {
+  const box = document.createElement("input");
+  box.type = "search";
+  box.className = "select-search";
+  box.placeholder = select.dataset.search;
+  box.setAttribute("aria-label", select.dataset.search);
+  select.before(box);
+  box.addEventListener("input", () => {
+    const words = box.value.trim().toLowerCase();
+    let first = null;
+    select.querySelectorAll("option").forEach((option) => {
+      const shown = !words || option.value === "" || option.textContent.toLowerCase().includes(words);
+      option.hidden = !shown;
+      if (shown && option.value !== "" && !first) first = option;
+    });
+    select.querySelectorAll("optgroup").forEach((group) => {
+      group.hidden = !group.querySelector("option:not([hidden])");
+    });
+    // The first match is chosen, so that typing a name and saving picks it.
+    const chosen = select.selectedOptions[0];
+    if (words && first && (!select.value || !chosen || chosen.hidden)) first.selected = true;
+  });
+}
+
 // A step that cannot be undone (sealing an agreement, archiving or rejecting a case) asks first.
 document.addEventListener("submit", (event) => {
   const question = event.target.dataset && event.target.dataset.confirm;
@@ -146,4 +173,5 @@ document.addEventListener("DOMContentLoaded", () => {
   const registration = document.querySelector("form[data-check]");
   if (registration) enhanceRegistration(registration);
   document.querySelectorAll(".sigpad").forEach(enhanceSignaturePad);
+  document.querySelectorAll("select[data-search]").forEach(enhanceSearchableSelect);
 });

@@ -4,6 +4,7 @@
 // The tests set the server's clock from the real one and read the test database's address.
 #![allow(clippy::disallowed_methods)]
 
+mod admin;
 mod authz;
 mod delivery;
 mod demo;

@@ -1,28 +1,30 @@
-//! Administration: regions and grids, units, users, calendar years, clock policies, the
-//! routing catalogue and the risk rules. The structured settings are edited as the JSON the
-//! API takes, checked by the same parsers, with the fault named.
+//! Administration: the overview (regions and grids, the risk rules, the SMS outbox) and, one
+//! page each, users, units, the routing catalogue, the clocks' policies and the calendar — as
+//! forms and tables with names, never ids or JSON. A refused form comes back as it was typed
+//! with each error beside its field (422); a saved one redirects with a message.
 
-use app::calendar::CalendarYearView;
-use app::org::{GridView, NewRegion, NewUnit, RegionView, UnitView, UserView};
-use app::triage::TriageRules;
+pub mod routing;
+pub mod settings;
+pub mod units;
+pub mod users;
+
+use std::collections::HashMap;
+
+use app::AppError;
+use app::org::{GridView, NewRegion, RegionView, UnitView};
 use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use domain::authz::{self, Permission, Resource};
-use domain::calendar::YearCalendar;
-use domain::clocks::PolicyRule;
-use domain::ids::UnitId;
 use domain::msg;
-use domain::org::{RegionCode, Role, UnitKind};
-use serde::Serialize;
-use triage::routing::CatalogueEntry;
+use domain::org::{RegionCode, RegionLevel, UnitKind};
+use domain::validation::FieldError;
 
-use super::cases::options;
+use super::i18n::T;
+use super::session::FormData;
 use super::{Page, Posted, Session, UiError, redirect_with, render};
 use crate::AppState;
-use crate::error::ApiError;
-use crate::extract::parse_json;
 
 #[derive(Template)]
 #[template(path = "admin.html")]
@@ -30,154 +32,223 @@ struct AdminPage {
     page: Page,
     regions: Vec<RegionView>,
     grids: Vec<GridView>,
-    units: Vec<UnitView>,
-    users: Vec<UserView>,
-    years: Vec<CalendarYearView>,
-    policies: String,
-    catalogue: String,
-    rules: String,
-    unit_kinds: Vec<(&'static str, String)>,
-    roles: Vec<(&'static str, String)>,
+    /// The communities a grid may be drawn in: code and name.
+    communities: Vec<(String, String)>,
+    region_form: Typed,
+    grid_form: Typed,
     /// The SMS outbox, newest first.
     outbox: Vec<app::mediation::OutboxMessage>,
+}
+
+impl AdminPage {
+    fn region_name(&self, code: &str) -> String {
+        self.regions.iter().find(|r| r.code == code).map_or_else(|| code.to_owned(), |r| r.name.clone())
+    }
 }
 
 fn may(session: &Session, permission: Permission) -> Result<(), UiError> {
     Ok(authz::may(session.viewer.role, permission, Resource::ANY)?)
 }
 
-fn pretty<T: Serialize>(value: &T) -> String {
-    serde_json::to_string_pretty(value).unwrap_or_default()
-}
-
 pub async fn page(State(state): State<AppState>, session: Session) -> Result<Response, UiError> {
     may(&session, Permission::OrganisationManage)?;
-    let t = session.t;
+    overview(&state, &session, Typed::default(), Typed::default()).await
+}
+
+/// The overview, with the region's or the grid's form as typed when it was refused.
+async fn overview(
+    state: &AppState,
+    session: &Session,
+    region_form: Typed,
+    grid_form: Typed,
+) -> Result<Response, UiError> {
     let app = &state.app;
-    let page = Page::new(&state, &session, "系统管理", "/admin").await?;
+    let status = if region_form.has_errors() || grid_form.has_errors() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    let page = Page::new(state, session, "系统管理", "/admin").await?;
     let shown_flash = page.flash.is_some();
+    let regions = app.regions().await?;
     let admin = AdminPage {
-        regions: app.regions().await?,
+        communities: regions
+            .iter()
+            .filter(|r| r.level == "community")
+            .map(|r| (r.code.clone(), r.name.clone()))
+            .collect(),
+        regions,
         grids: app.grids().await?,
-        units: app.units().await?,
-        users: app.users().await?,
-        years: app.calendar_years().await?,
-        policies: pretty(&app.clock_policies().await?),
-        catalogue: pretty(&app.routing_catalogue().await?),
-        rules: pretty(&app.triage_rules().await?),
-        unit_kinds: options(t, "unit_kind", UnitKind::ALL, UnitKind::as_str),
-        roles: options(t, "role", Role::ALL, Role::as_str),
+        region_form,
+        grid_form,
         outbox: app.outbox(&session.viewer, 50).await?,
         page,
     };
-    Ok(render(StatusCode::OK, &admin, shown_flash))
+    Ok(render(status, &admin, shown_flash))
 }
 
-fn region_field(form: &super::session::FormData, field: &'static str) -> Result<RegionCode, UiError> {
-    RegionCode::parse(form.get(field).unwrap_or_default()).map_err(|e| {
-        ApiError::field(domain::validation::FieldError::new(
-            field,
-            "invalid_region",
-            msg!("region_code.invalid", reason = e.message()),
-        ))
-        .into()
-    })
+/// A form as it was sent (or as the record stands), to show with each error beside its field.
+#[derive(Debug, Default)]
+pub struct Typed {
+    form: FormData,
+    errors: Vec<(String, String)>,
 }
 
-fn required<'a>(form: &'a super::session::FormData, field: &'static str) -> Result<&'a str, UiError> {
-    form.get(field).ok_or_else(|| ApiError::field(domain::validation::FieldError::required(field)).into())
+impl Typed {
+    /// A form filled in from a record.
+    pub fn of(values: Vec<(&str, String)>) -> Self {
+        Typed { form: FormData(values.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()), errors: Vec::new() }
+    }
+
+    /// The form as typed, refused for these fields, each error in the reader's language.
+    pub fn refused(t: T, form: FormData, errors: &[FieldError]) -> Self {
+        Typed { form, errors: errors.iter().map(|e| (e.field.clone(), t.msg(&e.message()))).collect() }
+    }
+
+    pub fn value(&self, name: &str) -> &str {
+        self.form.get(name).unwrap_or_default()
+    }
+
+    /// Whether a checkbox or a repeated field holds `value`.
+    pub fn holds(&self, name: &str, value: &str) -> bool {
+        self.form.all(name).contains(&value)
+    }
+
+    pub fn error(&self, name: &str) -> Option<&str> {
+        self.errors.iter().find(|(f, _)| f == name).map(|(_, m)| m.as_str())
+    }
+
+    pub fn has_errors(&self) -> bool {
+        !self.errors.is_empty()
+    }
 }
 
-fn id_field(form: &super::session::FormData, field: &'static str) -> Result<Option<i64>, UiError> {
-    form.get(field)
-        .map(|v| v.parse::<i64>().map_err(|_| ApiError::field(domain::validation::FieldError::required(field)).into()))
-        .transpose()
+/// The use case names a line by its place among the lines it was given (`[2].unit_id`); the
+/// form names it by its row (`rows[5].unit_id`), blank rows being no lines.
+pub fn by_row(errors: Vec<FieldError>, rows: &str, from_row: &[usize]) -> Vec<FieldError> {
+    errors
+        .into_iter()
+        .map(|mut e| {
+            let row = e
+                .field
+                .strip_prefix('[')
+                .and_then(|rest| rest.split_once(']'))
+                .and_then(|(i, name)| Some(format!("{rows}[{}]{name}", from_row.get(i.parse::<usize>().ok()?)?)));
+            if let Some(field) = row {
+                e.field = field;
+            }
+            e
+        })
+        .collect()
+}
+
+/// The units a picker offers, under one heading: a level and a kind (条块: level and sector).
+pub struct UnitChoices {
+    pub label: String,
+    pub units: Vec<(i64, String)>,
+}
+
+/// The active units grouped by the level of their region, then by kind; within a group by
+/// name. A picker shows names only.
+pub fn unit_choices(t: T, units: &[UnitView]) -> Vec<UnitChoices> {
+    let mut active: Vec<(RegionLevel, usize, &UnitView)> = units
+        .iter()
+        .filter(|u| u.active)
+        .filter_map(|u| {
+            let level = RegionCode::parse(&u.region_code).ok()?.level();
+            let kind = UnitKind::ALL.iter().position(|k| k.as_str() == u.kind).unwrap_or(usize::MAX);
+            Some((level, kind, u))
+        })
+        .collect();
+    active.sort_by(|a, b| (a.0, a.1, &a.2.name).cmp(&(b.0, b.1, &b.2.name)));
+    let mut groups: Vec<UnitChoices> = Vec::new();
+    for (level, _, unit) in active {
+        let label = format!("{} · {}", t.code("level", level.as_str()), t.code("unit_kind", &unit.kind));
+        match groups.last_mut() {
+            Some(group) if group.label == label => group.units.push((unit.id, unit.name.clone())),
+            _ => groups.push(UnitChoices { label, units: vec![(unit.id, unit.name.clone())] }),
+        }
+    }
+    groups
+}
+
+/// Regions under headings by level, for a picker.
+pub struct RegionChoices {
+    pub label: String,
+    /// Code and name.
+    pub regions: Vec<(String, String)>,
+}
+
+pub fn region_choices(t: T, regions: &[RegionView]) -> Vec<RegionChoices> {
+    let mut groups: Vec<RegionChoices> = Vec::new();
+    for level in ["province", "city", "district", "street", "community"] {
+        let regions: Vec<(String, String)> =
+            regions.iter().filter(|r| r.level == level).map(|r| (r.code.clone(), r.name.clone())).collect();
+        if !regions.is_empty() {
+            groups.push(RegionChoices { label: t.code("level", level), regions });
+        }
+    }
+    groups
+}
+
+/// Names by id or code, for the tables.
+pub struct Names(HashMap<String, String>);
+
+impl Names {
+    pub fn of_units(units: &[UnitView]) -> Self {
+        Names(units.iter().map(|u| (u.id.to_string(), u.name.clone())).collect())
+    }
+
+    pub fn of_regions(regions: &[RegionView]) -> Self {
+        Names(regions.iter().map(|r| (r.code.clone(), r.name.clone())).collect())
+    }
+
+    /// The name, or the key itself when it names nothing known.
+    pub fn get(&self, key: impl ToString) -> String {
+        let key = key.to_string();
+        self.0.get(&key).cloned().unwrap_or(key)
+    }
+}
+
+fn region_field(form: &FormData, field: &'static str) -> Result<RegionCode, FieldError> {
+    let code = form.get(field).ok_or_else(|| FieldError::required(field))?;
+    RegionCode::parse(code)
+        .map_err(|e| FieldError::new(field, "invalid_region", msg!("region_code.invalid", reason = e.message())))
 }
 
 pub async fn region_create(State(state): State<AppState>, posted: Posted) -> Result<Response, UiError> {
-    may(&posted.session, Permission::OrganisationManage)?;
-    let form = &posted.form;
-    let code = region_field(form, "code")?;
-    let name = required(form, "name")?;
-    state
-        .app
-        .region_create(&posted.session.viewer, NewRegion { code: &code, name, short_name: form.get("short_name") })
-        .await?;
-    Ok(redirect_with("/admin", "ok", &format!("{} {name}", posted.session.t.s("已添加区划"))))
+    let Posted { session, form } = posted;
+    may(&session, Permission::OrganisationManage)?;
+    let name = form.get("name").unwrap_or_default();
+    let created = match region_field(&form, "region_code") {
+        Ok(code) => {
+            let region = NewRegion { code: &code, name, short_name: form.get("short_name") };
+            state.app.region_create(&session.viewer, region).await
+        }
+        Err(fault) => Err(AppError::field(fault)),
+    };
+    match created {
+        Ok(()) => Ok(redirect_with("/admin#regions", "ok", &format!("{} {name}", session.t.s("已添加区划")))),
+        Err(AppError::Invalid(errors)) => {
+            overview(&state, &session, Typed::refused(session.t, form, &errors), Typed::default()).await
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 pub async fn grid_create(State(state): State<AppState>, posted: Posted) -> Result<Response, UiError> {
-    may(&posted.session, Permission::OrganisationManage)?;
-    let form = &posted.form;
-    let community = region_field(form, "community")?;
-    let code = required(form, "code")?;
-    let name = required(form, "name")?;
-    state.app.grid_create(&posted.session.viewer, code, name, &community).await?;
-    Ok(redirect_with("/admin", "ok", &format!("{} {name}", posted.session.t.s("已添加网格"))))
-}
-
-pub async fn unit_create(State(state): State<AppState>, posted: Posted) -> Result<Response, UiError> {
-    may(&posted.session, Permission::OrganisationManage)?;
-    let form = &posted.form;
-    let name = required(form, "name")?;
-    let kind = UnitKind::parse(form.get("kind").unwrap_or_default())
-        .ok_or_else(|| ApiError::field(domain::validation::FieldError::required("kind")))?;
-    let region = region_field(form, "region_code")?;
-    let categories: Vec<&str> = form.get("categories").unwrap_or_default().split_whitespace().collect();
-    let unit = NewUnit {
-        name,
-        kind,
-        region_code: &region,
-        parent_id: id_field(form, "parent_id")?,
-        categories: &categories,
-        grid_id: id_field(form, "grid_id")?,
+    let Posted { session, form } = posted;
+    may(&session, Permission::OrganisationManage)?;
+    let (code, name) = (form.get("grid_code").unwrap_or_default(), form.get("name").unwrap_or_default());
+    let created = match region_field(&form, "community") {
+        Ok(community) => state.app.grid_create(&session.viewer, code, name, &community).await.map(|_| ()),
+        Err(fault) => Err(AppError::field(fault)),
     };
-    state.app.unit_create(&posted.session.viewer, unit).await?;
-    Ok(redirect_with("/admin", "ok", &format!("{} {name}", posted.session.t.s("已添加单位"))))
-}
-
-pub async fn user_create(State(state): State<AppState>, posted: Posted) -> Result<Response, UiError> {
-    may(&posted.session, Permission::OrganisationManage)?;
-    let form = &posted.form;
-    let username = required(form, "username")?;
-    let display_name = form.get("display_name").unwrap_or(username);
-    let role = Role::parse(form.get("role").unwrap_or_default())
-        .ok_or_else(|| ApiError::field(domain::validation::FieldError::required("role")))?;
-    let unit = id_field(form, "unit_id")?
-        .ok_or_else(|| ApiError::field(domain::validation::FieldError::required("unit_id")))?;
-    // The password's rule is the use case's (the same as the API's and the command line's).
-    let password = required(form, "password")?;
-    state.app.user_create(&posted.session.viewer, username, display_name, role, UnitId(unit), password).await?;
-    Ok(redirect_with("/admin", "ok", &format!("{} {username}", posted.session.t.s("已添加用户"))))
-}
-
-pub async fn calendar_put(State(state): State<AppState>, posted: Posted) -> Result<Response, UiError> {
-    may(&posted.session, Permission::CalendarManage)?;
-    let year: YearCalendar = parse_json(required(&posted.form, "calendar")?.as_bytes())?;
-    let number = year.year;
-    let recomputed = state.app.calendar_put(&posted.session.viewer, year).await?;
-    let t = posted.session.t;
-    Ok(redirect_with("/admin", "ok", &format!("{number} {}：{recomputed}", t.s("年日历已载入，重算案件数"))))
-}
-
-pub async fn policies_put(State(state): State<AppState>, posted: Posted) -> Result<Response, UiError> {
-    may(&posted.session, Permission::CalendarManage)?;
-    let rules: Vec<PolicyRule> = parse_json(required(&posted.form, "policies")?.as_bytes())?;
-    let recomputed = state.app.clock_policies_replace(&posted.session.viewer, rules).await?;
-    let t = posted.session.t;
-    Ok(redirect_with("/admin", "ok", &format!("{}：{recomputed}", t.s("时限规则已保存，重算案件数"))))
-}
-
-pub async fn catalogue_put(State(state): State<AppState>, posted: Posted) -> Result<Response, UiError> {
-    may(&posted.session, Permission::TriageManage)?;
-    let entries: Vec<CatalogueEntry> = parse_json(required(&posted.form, "catalogue")?.as_bytes())?;
-    state.app.routing_catalogue_put(&posted.session.viewer, entries).await?;
-    Ok(redirect_with("/admin", "ok", &posted.session.t.s("分流目录已保存")))
-}
-
-pub async fn rules_put(State(state): State<AppState>, posted: Posted) -> Result<Response, UiError> {
-    may(&posted.session, Permission::TriageManage)?;
-    let rules: TriageRules = parse_json(required(&posted.form, "rules")?.as_bytes())?;
-    state.app.triage_rules_put(&posted.session.viewer, rules).await?;
-    Ok(redirect_with("/admin", "ok", &posted.session.t.s("风险规则已保存")))
+    match created {
+        Ok(()) => Ok(redirect_with("/admin#regions", "ok", &format!("{} {name}", session.t.s("已添加网格")))),
+        Err(AppError::Invalid(errors)) => {
+            overview(&state, &session, Typed::default(), Typed::refused(session.t, form, &errors)).await
+        }
+        Err(e) => Err(e.into()),
+    }
 }

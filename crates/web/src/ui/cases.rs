@@ -492,8 +492,11 @@ async fn show(
         timeline,
         deadlines,
         notices,
-        courts: units_all.iter().filter(|u| u.kind == "court").cloned().collect(),
-        units: units_all.into_iter().filter(|u| u.kind != "centre" || u.id != session.viewer.unit_id).collect(),
+        courts: units_all.iter().filter(|u| u.active && u.kind == "court").cloned().collect(),
+        units: units_all
+            .into_iter()
+            .filter(|u| u.active && (u.kind != "centre" || u.id != session.viewer.unit_id))
+            .collect(),
         actions: case.available_actions.iter().map(|&a| ActionForm::new(t, a)).collect(),
         agreements,
         signing_links,

@@ -13,7 +13,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use domain::authz::{self, Permission, Resource};
 use domain::case::{CaseRegistration, Category, Channel, LocationInput, PartyInput, PartyKind, PartyRole};
-use domain::ids::CaseId;
+use domain::ids::{CaseId, UnitId};
 use domain::msg;
 use domain::validation::FieldError;
 use serde::Serialize;
@@ -297,7 +297,7 @@ struct QueueScreen {
 /// itself every few seconds.
 pub async fn queue_screen(State(state): State<AppState>, session: Session) -> Result<Response, UiError> {
     let queue = state.app.queue_board(&session.viewer).await?;
-    let unit = state.app.unit(session.viewer.unit_id).await?.name;
+    let unit = state.app.unit(UnitId(session.viewer.unit_id)).await?.name;
     Ok(render(StatusCode::OK, &QueueScreen { t: session.t, unit, queue }, false))
 }
 

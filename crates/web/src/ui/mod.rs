@@ -7,6 +7,7 @@
 //! All assets are served by the binary itself (`/assets/…`): no page loads anything from
 //! another host.
 
+mod account;
 mod admin;
 mod assets;
 mod cases;
@@ -23,6 +24,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use domain::authz::{self, Permission};
+use domain::ids::UnitId;
 use domain::org::Role;
 
 pub use session::{Posted, Session};
@@ -76,15 +78,24 @@ pub fn routes() -> Router<AppState> {
         .route("/agreements/{id}/pdf", get(mediation::pdf))
         .route("/agreements/{id}/{action}", post(mediation::act))
         .route("/sign/{token}", get(mediation::sign_form).post(mediation::sign))
+        .route("/account/password", get(account::password_form).post(account::password_change))
         .route("/admin", get(admin::page))
         .route("/admin/regions", post(admin::region_create))
         .route("/admin/grids", post(admin::grid_create))
-        .route("/admin/units", post(admin::unit_create))
-        .route("/admin/users", post(admin::user_create))
-        .route("/admin/calendar", post(admin::calendar_put))
-        .route("/admin/policies", post(admin::policies_put))
-        .route("/admin/catalogue", post(admin::catalogue_put))
-        .route("/admin/rules", post(admin::rules_put))
+        .route("/admin/users", get(admin::users::list).post(admin::users::create))
+        .route("/admin/users/new", get(admin::users::new_form))
+        .route("/admin/users/{id}", get(admin::users::show).post(admin::users::update))
+        .route("/admin/users/{id}/password", post(admin::users::password_reset))
+        .route("/admin/users/{id}/active", post(admin::users::active_set))
+        .route("/admin/units", get(admin::units::list).post(admin::units::create))
+        .route("/admin/units/new", get(admin::units::new_form))
+        .route("/admin/units/{id}", get(admin::units::show).post(admin::units::update))
+        .route("/admin/units/{id}/active", post(admin::units::active_set))
+        .route("/admin/routing", get(admin::routing::page))
+        .route("/admin/routing/{category}", get(admin::routing::category_form).post(admin::routing::category_put))
+        .route("/admin/calendar", get(admin::settings::calendar_form).post(admin::settings::calendar_put))
+        .route("/admin/policies", get(admin::settings::policies_form).post(admin::settings::policies_put))
+        .route("/admin/rules", get(admin::settings::rules_form).post(admin::settings::rules_put))
 }
 
 /// A link of the main navigation.
@@ -125,7 +136,7 @@ impl Page {
         let t = session.t;
         let role = session.viewer.role;
         let awaiting = state.app.notices_awaiting_count(&session.viewer).await?;
-        let unit_name = state.app.unit(session.viewer.unit_id).await?.name;
+        let unit_name = state.app.unit(UnitId(session.viewer.unit_id)).await?.name;
         let section = here.split(['/', '?']).nth(1).unwrap_or_default();
         let mut nav = vec![("/workbench", "工作台")];
         if authz::has(role, Permission::CaseRegister) {

@@ -150,6 +150,13 @@ impl FromRequestParts<AppState> for Session {
     }
 }
 
+impl Session {
+    /// The session's own token: what changing one's password leaves signed in.
+    pub fn token(&self) -> &str {
+        &self.token
+    }
+}
+
 /// A submitted form: its fields in order (a name may repeat).
 #[derive(Debug, Default)]
 pub struct FormData(pub Vec<(String, String)>);
@@ -168,6 +175,11 @@ impl FormData {
     /// The first value of `name`, trimmed; `None` when absent or blank.
     pub fn get(&self, name: &str) -> Option<&str> {
         self.0.iter().find(|(k, _)| k == name).map(|(_, v)| v.trim()).filter(|v| !v.is_empty())
+    }
+
+    /// The first value of `name` exactly as typed (a password: spaces count), else empty.
+    pub fn raw(&self, name: &str) -> &str {
+        self.0.iter().find(|(k, _)| k == name).map_or("", |(_, v)| v.as_str())
     }
 
     /// Every non-blank value of `name`.

@@ -270,7 +270,7 @@ pub async fn dispatch_board(
     });
     let within_scope = |u: &UnitView| RegionCode::parse(&u.region_code).is_ok_and(|r| viewer.scope.covers_region(&r));
     let mut groups: Vec<UnitGroup> = Vec::new();
-    for unit in units_all.into_iter().filter(within_scope) {
+    for unit in units_all.into_iter().filter(|u| u.active).filter(within_scope) {
         let label = t.code("unit_kind", &unit.kind);
         match groups.iter_mut().find(|g| g.label == label) {
             Some(group) => group.units.push(unit),
