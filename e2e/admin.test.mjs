@@ -2,33 +2,11 @@
 // typed and says what is wrong beside the field), edit them, give them a new password, disable
 // them — and they cannot sign in; create a unit; change the routing of a category. All with
 // names, never ids or JSON; on a desktop, and one look on a 390 px phone.
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { PASSWORD, foreignRequests, launchBrowser, screenshot, signIn, startServer } from "./support.mjs";
+import { PASSWORD, screenshot, sharedServer } from "./support.mjs";
 
-let server;
-let browser;
-const contexts = [];
-
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  for (const c of contexts) {
-    assert.deepEqual(foreignRequests(c.requests, server), [], "a page made a request to another host");
-    await c.context.close();
-  }
-  await browser?.close();
-  await server?.stop();
-});
-
-async function as(username, options) {
-  const session = await signIn(browser, server, username, options);
-  contexts.push(session);
-  return session;
-}
+const day = sharedServer();
 
 /** Submits the form holding `button` and waits for the next page. */
 async function submit(page, button) {
@@ -37,9 +15,9 @@ async function submit(page, button) {
 
 /** Tries to sign in on a fresh page; returns the page. */
 async function tryLogin(username, password) {
-  const context = await browser.newContext({ locale: "zh-CN" });
+  const context = await day.browser.newContext({ locale: "zh-CN" });
   const page = await context.newPage();
-  await page.goto(`${server.base}/login`);
+  await page.goto(`${day.server.base}/login`);
   await page.fill("#username", username);
   await page.fill("#password", password);
   await submit(page, "button[type=submit]");
@@ -47,11 +25,11 @@ async function tryLogin(username, password) {
 }
 
 test("an administrator creates, edits, resets and disables a user, adds a unit and routes a category", async () => {
-  const admin = await as("admin");
+  const admin = await day.as("admin");
   const page = admin.page;
 
   // Users: a list with its count, and the new user's form.
-  await page.goto(`${server.base}/admin/users`);
+  await page.goto(`${day.server.base}/admin/users`);
   assert.match(await page.locator("#user-count").innerText(), /共 \d+ · 1\/1/);
   await submit(page, 'a[href="/admin/users/new"]');
   await page.fill("#username", "zhao_wen");
@@ -80,13 +58,13 @@ test("an administrator creates, edits, resets and disables a user, adds a unit a
   await submit(page, `form[action='${userPage}'] button[type=submit]`);
   assert.match(await page.locator(".flash.ok").innerText(), /用户信息已保存/);
   assert.equal(await page.inputValue("#display_name"), "赵文（调解）");
-  await page.goto(`${server.base}/admin/users?q=${encodeURIComponent("赵文")}`);
+  await page.goto(`${day.server.base}/admin/users?q=${encodeURIComponent("赵文")}`);
   const row = page.locator('tr[data-username="zhao_wen"]');
   assert.match(await row.innerText(), /调解员/);
   assert.match(await row.innerText(), /张掖路街道人民调解委员会/);
 
   // A new password; the user signs in with it.
-  await page.goto(`${server.base}${userPage}`);
+  await page.goto(`${day.server.base}${userPage}`);
   await page.fill("#new-password", "second-password");
   await submit(page, `form[action='${userPage}/password'] button`);
   assert.match(await page.locator(".flash.ok").innerText(), /已重置密码/);
@@ -97,7 +75,7 @@ test("an administrator creates, edits, resets and disables a user, adds a unit a
   await submit(page, `form[action='${userPage}/active'] button`);
   assert.equal(admin.dialogs.length, 1, "disabling asks first");
   assert.match(await page.locator(".flash.ok").innerText(), /用户已停用/);
-  await zhao.page.goto(`${server.base}/workbench`);
+  await zhao.page.goto(`${day.server.base}/workbench`);
   assert.match(zhao.page.url(), /\/login/);
   await zhao.context.close();
   const refused = await tryLogin("zhao_wen", "second-password");
@@ -105,7 +83,7 @@ test("an administrator creates, edits, resets and disables a user, adds a unit a
   await refused.context.close();
 
   // A unit: kind and region by name, categories as boxes; then in the list under its group.
-  await page.goto(`${server.base}/admin/units`);
+  await page.goto(`${day.server.base}/admin/units`);
   await submit(page, 'a[href="/admin/units/new"]');
   await page.fill("#name", "城关区退役军人事务局");
   await page.selectOption("#kind", { label: "职能部门" });
@@ -113,12 +91,12 @@ test("an administrator creates, edits, resets and disables a user, adds a unit a
   await page.check('input[name="categories"][value="labor"]');
   await submit(page, "form[action='/admin/units'] button[type=submit]");
   assert.match(await page.locator(".flash.ok").innerText(), /已添加单位 城关区退役军人事务局/);
-  await page.goto(`${server.base}/admin/units`);
+  await page.goto(`${day.server.base}/admin/units`);
   const group = page.locator("section.card", { hasText: "县区级 · 职能部门" });
   assert.match(await group.innerText(), /城关区退役军人事务局\s+城关区/);
 
   // The routing of a category: the new unit assists with labour disputes.
-  await page.goto(`${server.base}/admin/routing`);
+  await page.goto(`${day.server.base}/admin/routing`);
   await submit(page, 'tr[data-category="labor"] a');
   const blank = page.locator(".catalogue-row").last();
   await blank.locator("select[name$='.unit_id']").selectOption({ label: "城关区退役军人事务局" });
@@ -129,8 +107,8 @@ test("an administrator creates, edits, resets and disables a user, adds a unit a
   await screenshot(page, "admin-routing");
 
   // On a phone: the list fits and the next action comes first.
-  const phone = await as("admin", { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
-  await phone.page.goto(`${server.base}/admin/users`);
+  const phone = await day.as("admin", { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+  await phone.page.goto(`${day.server.base}/admin/users`);
   const width = await phone.page.evaluate(() => document.documentElement.scrollWidth);
   assert.ok(width <= 390, `the user list fits a phone (scroll width ${width})`);
   const button = await phone.page.locator('a[href="/admin/users/new"]').boundingBox();
@@ -139,7 +117,7 @@ test("an administrator creates, edits, resets and disables a user, adds a unit a
 });
 
 test("every signed-in user changes their own password from the header", async () => {
-  const handler = await as("street_b");
+  const handler = await day.as("street_b");
   const page = handler.page;
   await submit(page, 'div.user a[href="/account/password"]');
   await page.fill("#current_password", PASSWORD);

@@ -1,33 +1,11 @@
 // The whole closed loop in the UI, with the demo users: register at the window, dispatch,
 // return, re-dispatch, sign, conclude, follow up, archive — plus a validation error beside its
 // field, a POST without the CSRF token refused, and a user who may not act seeing no button.
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { api, apiLogin, foreignRequests, launchBrowser, screenshot, signIn, startServer } from "./support.mjs";
+import { api, apiLogin, screenshot, sharedServer } from "./support.mjs";
 
-let server;
-let browser;
-const contexts = [];
-
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  for (const c of contexts) {
-    assert.deepEqual(foreignRequests(c.requests, server), [], "a page made a request to another host");
-    await c.context.close();
-  }
-  await browser?.close();
-  await server?.stop();
-});
-
-async function as(username, options) {
-  const session = await signIn(browser, server, username, options);
-  contexts.push(session);
-  return session;
-}
+const day = sharedServer();
 
 /** Opens the action's panel on the case page, fills it and submits. */
 async function act(page, action, fill = async () => {}) {
@@ -43,15 +21,15 @@ async function status(page) {
 }
 
 test("a dispute goes round the whole loop in the UI", async () => {
-  const streetA = (await apiLogin(server, "street_a")).user.unit_id;
-  const streetB = (await apiLogin(server, "street_b")).user.unit_id;
+  const streetA = (await apiLogin(day.server, "street_a")).user.unit_id;
+  const streetB = (await apiLogin(day.server, "street_b")).user.unit_id;
 
   // Register at the window: an error appears beside its field as it is typed, and the
-  // server refuses a bad phone number beside the field too.
-  const intake = await as("intake");
+  // The server refuses a bad phone number beside the field too.
+  const intake = await day.as("intake");
   let page = intake.page;
   await screenshot(page, "workbench-intake");
-  await page.goto(`${server.base}/intake`);
+  await page.goto(`${day.server.base}/intake`);
   await page.fill("#description", "邻居装修噪音扰民，多次协商未果，双方发生口角，申请调解。");
   await page.fill('[name="parties[0].name"]', "王建国");
   await page.fill('[name="parties[0].id_number"]', "620102198507150018");
@@ -80,9 +58,9 @@ test("a dispute goes round the whole loop in the UI", async () => {
   assert.equal((await page.locator("#registered-number").innerText()).trim(), number);
 
   // Dispatch from the board to street A1, overriding the suggestion with a reason.
-  const district = await as("district");
+  const district = await day.as("district");
   page = district.page;
-  await page.goto(`${server.base}/dispatch`);
+  await page.goto(`${day.server.base}/dispatch`);
   const card = page.locator(`article[data-case="${number}"]`);
   await card.waitFor();
   await screenshot(page, "dispatch");
@@ -97,26 +75,26 @@ test("a dispute goes round the whole loop in the UI", async () => {
   await page.waitForSelector(".flash.ok");
 
   // The intake clerk may not sign: no button for it.
-  await intake.page.goto(`${server.base}${caseUrl}`);
+  await intake.page.goto(`${day.server.base}${caseUrl}`);
   assert.equal(await status(intake.page), "dispatched");
   assert.equal(await intake.page.locator('details.action[data-action="sign"]').count(), 0);
   assert.equal(await intake.page.locator('details.action[data-action="dispatch"]').count(), 0);
 
   // Street A1 returns it with a reason.
-  const street = await as("street_a");
+  const street = await day.as("street_a");
   page = street.page;
-  await page.goto(`${server.base}/inbox`);
+  await page.goto(`${day.server.base}/inbox`);
   await page.locator(`tr[data-case="${number}"] a`).click();
   await screenshot(page, "case-dispatched");
   await act(page, "return", (p) => p.locator('textarea[name="reason"]').fill("涉及物业管理，请改派"));
   assert.match(page.url(), /\/workbench$/, "a returned case leaves the unit's scope");
-  const { token } = await apiLogin(server, "district");
-  const returned = await api(server, token, `/api/v1/cases${caseUrl.slice("/cases".length)}`);
+  const { token } = await apiLogin(day.server, "district");
+  const returned = await api(day.server, token, `/api/v1/cases${caseUrl.slice("/cases".length)}`);
   assert.equal(returned.body.status, "accepted");
 
   // Re-dispatched from the case page.
   page = district.page;
-  await page.goto(`${server.base}${caseUrl}`);
+  await page.goto(`${day.server.base}${caseUrl}`);
   await act(page, "dispatch", async (p) => {
     await p.locator('select[name="unit_id"]').selectOption(String(streetA));
     await p.locator('textarea[name="reason"]').fill("经核实仍由街道牵头");
@@ -125,7 +103,7 @@ test("a dispute goes round the whole loop in the UI", async () => {
 
   // Signed and concluded by street A1.
   page = street.page;
-  await page.goto(`${server.base}${caseUrl}`);
+  await page.goto(`${day.server.base}${caseUrl}`);
   await act(page, "sign");
   assert.equal(await status(page), "in_progress");
   await act(page, "conclude", async (p) => {
@@ -136,7 +114,7 @@ test("a dispute goes round the whole loop in the UI", async () => {
 
   // Followed up and archived by the district centre.
   page = district.page;
-  await page.goto(`${server.base}${caseUrl}`);
+  await page.goto(`${day.server.base}${caseUrl}`);
   await act(page, "follow_up", (p) => p.locator('select[name="satisfaction"]').selectOption("satisfied"));
   assert.equal(await status(page), "followed_up");
   await act(page, "archive");
@@ -148,88 +126,88 @@ test("a dispute goes round the whole loop in the UI", async () => {
 });
 
 test("a POST without the form's CSRF token is refused and changes nothing", async () => {
-  const { token } = await apiLogin(server, "district");
-  const list = await api(server, token, "/api/v1/cases?status=accepted&limit=1");
+  const { token } = await apiLogin(day.server, "district");
+  const list = await api(day.server, token, "/api/v1/cases?status=accepted&limit=1");
   const target = list.body.items[0];
-  const { context } = await as("district");
-  const forged = await context.request.post(`${server.base}/cases/${target.id}/act`, {
+  const { context } = await day.as("district");
+  const forged = await context.request.post(`${day.server.base}/cases/${target.id}/act`, {
     form: { action: "note", version: String(target.version), text: "伪造的请求" },
     maxRedirects: 0,
   });
   assert.equal(forged.status(), 403);
-  const wrong = await context.request.post(`${server.base}/cases/${target.id}/act`, {
+  const wrong = await context.request.post(`${day.server.base}/cases/${target.id}/act`, {
     form: { _csrf: "0".repeat(64), action: "note", version: String(target.version), text: "伪造的请求" },
     maxRedirects: 0,
   });
   assert.equal(wrong.status(), 403);
-  const after = await api(server, token, `/api/v1/cases/${target.id}`);
+  const after = await api(day.server, token, `/api/v1/cases/${target.id}`);
   assert.equal(after.body.version, target.version);
-  const events = await api(server, token, `/api/v1/cases/${target.id}/events`);
+  const events = await api(day.server, token, `/api/v1/cases/${target.id}/events`);
   assert.ok(!JSON.stringify(events.body).includes("伪造的请求"));
 });
 
 test("the main pages render, switch language, and fit a phone", async () => {
-  const admin = await as("admin");
+  const admin = await day.as("admin");
   for (const [path, name] of [["/admin", "admin"], ["/cases?status=in_progress", "cases"], ["/notices", "notices"]]) {
-    const response = await admin.page.goto(`${server.base}${path}`);
+    const response = await admin.page.goto(`${day.server.base}${path}`);
     assert.equal(response.status(), 200, path);
     await screenshot(admin.page, name);
   }
   // Notices are counted and paged, 50 a page.
-  await admin.page.goto(`${server.base}/notices`);
+  await admin.page.goto(`${day.server.base}/notices`);
   const [, total, pages] = (await admin.page.locator("#notice-count").innerText()).match(/(\d+) · 1\/(\d+)/);
   assert.equal(Number(pages), Math.max(1, Math.ceil(Number(total) / 50)));
   assert.ok((await admin.page.locator("article[data-notice]").count()) === Math.min(50, Number(total)));
-  await admin.page.goto(`${server.base}/cases?q=${encodeURIComponent("外卖")}`);
+  await admin.page.goto(`${day.server.base}/cases?q=${encodeURIComponent("外卖")}`);
   assert.ok((await admin.page.locator("table.cases tbody tr").count()) > 0, "search finds demo cases");
   // Words and a filter together: the filter holds.
-  await admin.page.goto(`${server.base}/cases?q=${encodeURIComponent("外卖")}&status=archived`);
+  await admin.page.goto(`${day.server.base}/cases?q=${encodeURIComponent("外卖")}&status=archived`);
   const statuses = await admin.page.locator("table.cases tbody tr .badge.status").evaluateAll((b) => b.map((e) => e.className));
   assert.ok(statuses.every((c) => c.includes("status-archived")), statuses.join(","));
 
-  await admin.page.goto(`${server.base}/workbench`);
+  await admin.page.goto(`${day.server.base}/workbench`);
   await admin.page.click('.langs a[href^="/lang/en"]');
   assert.match(await admin.page.locator("nav.main").innerText(), /Workbench/);
   await admin.page.click('.langs a[href^="/lang/zh-TW"]');
   assert.match(await admin.page.locator("nav.main").innerText(), /工作臺|工作台/);
   await admin.page.click('.langs a[href^="/lang/zh-CN"]');
 
-  const grid = await as("grid", { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+  const grid = await day.as("grid", { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
   const width = await grid.page.evaluate(() => document.documentElement.scrollWidth);
   assert.ok(width <= 390, `the workbench fits a phone (scroll width ${width})`);
   await screenshot(grid.page, "workbench-phone");
   // On a phone, a case page shows what can be done before the case's long history; a UI path
   // that names nothing is a page, not JSON.
-  const phone = await as("admin", { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
-  await phone.page.goto(`${server.base}/cases?status=in_progress`);
+  const phone = await day.as("admin", { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+  await phone.page.goto(`${day.server.base}/cases?status=in_progress`);
   await Promise.all([phone.page.waitForLoadState("load"), phone.page.locator("table.cases tbody tr a").first().click()]);
   const top = async (selector) => (await phone.page.locator(selector).first().boundingBox()).y;
   assert.ok((await top("#actions")) < (await top("ol.timeline")), "actions above the timeline on a phone");
   await screenshot(phone.page, "case-phone");
-  const missing = await phone.page.goto(`${server.base}/no-such-page`);
+  const missing = await phone.page.goto(`${day.server.base}/no-such-page`);
   assert.equal(missing.status(), 404);
   assert.match(missing.headers()["content-type"], /text\/html/);
 
-  const handler = await as("street_a");
-  await handler.page.goto(`${server.base}/inbox`);
+  const handler = await day.as("street_a");
+  await handler.page.goto(`${day.server.base}/inbox`);
   await screenshot(handler.page, "inbox");
 
-  const clerk = await as("intake");
-  await clerk.page.goto(`${server.base}/intake`);
+  const clerk = await day.as("intake");
+  await clerk.page.goto(`${day.server.base}/intake`);
   for (let i = 0; i < 3; i++) {
     await Promise.all([clerk.page.waitForLoadState("load"), clerk.page.click('form[action="/queue/take"] button')]);
   }
   await Promise.all([clerk.page.waitForLoadState("load"), clerk.page.click('form[action="/queue/call"] button')]);
   assert.equal((await clerk.page.locator("#now-serving").innerText()).trim(), "001");
-  await clerk.page.goto(`${server.base}/queue/screen`);
+  await clerk.page.goto(`${day.server.base}/queue/screen`);
   assert.equal((await clerk.page.locator(".big-number").innerText()).trim(), "001");
   assert.equal(await clerk.page.locator("ol.waiting li").count(), 2);
   await screenshot(clerk.page, "queue-screen");
 });
 
 test("the window asks for the type when triage cannot tell it", async () => {
-  const { page } = await as("intake");
-  await page.goto(`${server.base}/intake`);
+  const { page } = await day.as("intake");
+  await page.goto(`${day.server.base}/intake`);
   // A quarrel the classifier reads as marriage and family at 12 %, on a road named after a city.
   await page.fill("#description", "王建国与李明因停车位问题多次争吵，李明扬言要报复。");
   await page.fill("#address", "兰州市城关区庆阳路25号");
@@ -248,12 +226,12 @@ test("the window asks for the type when triage cannot tell it", async () => {
 });
 
 test("signing in refuses a wrong password and an unknown session goes to the login page", async () => {
-  const context = await browser.newContext({ locale: "zh-CN" });
+  const context = await day.browser.newContext({ locale: "zh-CN" });
   const page = await context.newPage();
   const requests = [];
   context.on("request", (r) => requests.push(r.url()));
   contexts.push({ context, requests });
-  await page.goto(`${server.base}/cases`);
+  await page.goto(`${day.server.base}/cases`);
   assert.match(page.url(), /\/login\?next=%2Fcases/);
   await screenshot(page, "login");
   await page.fill("#username", "intake");

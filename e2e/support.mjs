@@ -5,6 +5,8 @@ import { mkdtempSync, mkdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import net from "node:net";
+import assert from "node:assert/strict";
+import { after, before } from "node:test";
 import { chromium } from "playwright-core";
 
 export const ROOT = resolve(import.meta.dirname, "..");
@@ -131,4 +133,32 @@ export function foreignRequests(requests, server) {
     if (url.startsWith("data:") || url.startsWith("blob:")) return false;
     return new URL(url).host !== server.host;
   });
+}
+
+/**
+ * The hooks a test file shares: one demo server and one browser for the file, closed after it,
+ * and `as(username, options)`, a signed-in session whose pages must have made no request to
+ * another host by the end of the file. `server` is set once the file's first test starts.
+ */
+export function sharedServer() {
+  const shared = { server: undefined, browser: undefined };
+  const contexts = [];
+  before(async () => {
+    shared.server = await startServer();
+    shared.browser = await launchBrowser();
+  });
+  after(async () => {
+    for (const c of contexts) {
+      assert.deepEqual(foreignRequests(c.requests, shared.server), [], "a page made a request to another host");
+      await c.context.close();
+    }
+    await shared.browser?.close();
+    await shared.server?.stop();
+  });
+  shared.as = async (username, options) => {
+    const session = await signIn(shared.browser, shared.server, username, options);
+    contexts.push(session);
+    return session;
+  };
+  return shared;
 }

@@ -8,7 +8,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::json;
 
 use crate::on_both_backends;
-use crate::support::{TestApp, browser, ui_get, ui_session};
+use crate::support::{TestApp, browser, encode, ui_get, ui_login, ui_session, ui_session_with};
 
 on_both_backends!(
     an_administrator_creates_edits_resets_and_disables_a_user,
@@ -21,22 +21,6 @@ on_both_backends!(
     risk_rules_are_a_form,
     every_user_changes_their_own_password,
 );
-
-/// Percent-encodes a form's fields.
-fn encode(fields: &[(&str, &str)]) -> String {
-    let part = |s: &str| {
-        s.bytes()
-            .map(|b| {
-                if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-                    (b as char).to_string()
-                } else {
-                    format!("%{b:02X}")
-                }
-            })
-            .collect::<String>()
-    };
-    fields.iter().map(|(k, v)| format!("{}={}", part(k), part(v))).collect::<Vec<_>>().join("&")
-}
 
 /// The CSRF token of the forms on a page of this session.
 async fn csrf(app: &TestApp, session: &str, path: &str) -> String {
@@ -173,7 +157,7 @@ async fn an_administrator_creates_edits_resets_and_disables_a_user(app: TestApp)
     assert_eq!(app.get("/api/v1/auth/me", &token).await.0, StatusCode::UNAUTHORIZED);
     assert_eq!(ui_get(&app, &format!("fq_session={lisi_ui}"), "/workbench").await.0, StatusCode::SEE_OTHER);
     assert_eq!(api_login(&app, "lisi", "second-password").await.0, StatusCode::UNAUTHORIZED);
-    assert_eq!(ui_login_status(&app, "lisi", "second-password").await, StatusCode::UNAUTHORIZED);
+    assert_eq!(ui_login(&app, "lisi", "second-password").await.status(), StatusCode::UNAUTHORIZED);
     let (_, page) = ui_get(&app, &format!("fq_session={admin}"), "/admin/users?q=lisi").await;
     assert!(page.contains("已停用"), "the list says so");
 
@@ -199,34 +183,6 @@ async fn an_administrator_creates_edits_resets_and_disables_a_user(app: TestApp)
     let update = app::org::UserUpdate { display_name: "李四", role: domain::org::Role::Citizen, unit_id: me.unit_id };
     let citizen = app.app.user_update(&me, UserId(id), update).await;
     assert!(matches!(citizen, Err(app::AppError::Invalid(_))), "{citizen:?}");
-}
-
-/// Signs in to the UI with a password: the session cookie's value.
-async fn ui_session_with(app: &TestApp, username: &str, password: &str) -> String {
-    let response = ui_login(app, username, password).await;
-    assert_eq!(response.status(), StatusCode::SEE_OTHER, "{username} signs in");
-    response
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|c| c.to_str().ok()?.strip_prefix("fq_session=")?.split(';').next().map(str::to_owned))
-        .next()
-        .expect("a session cookie")
-}
-
-async fn ui_login_status(app: &TestApp, username: &str, password: &str) -> StatusCode {
-    ui_login(app, username, password).await.status()
-}
-
-async fn ui_login(app: &TestApp, username: &str, password: &str) -> reqwest::Response {
-    browser()
-        .post(format!("{}/login", app.base))
-        .header("cookie", "fq_login=t0k3n")
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(encode(&[("username", username), ("password", password), ("_csrf", "t0k3n"), ("next", "/workbench")]))
-        .send()
-        .await
-        .unwrap()
 }
 
 async fn only_an_administrator_administers(app: TestApp) {

@@ -274,15 +274,12 @@ pub async fn ui_get(app: &TestApp, cookies: &str, path: &str) -> (StatusCode, St
 
 /// Signs in to the UI: the session cookie's value.
 pub async fn ui_session(app: &TestApp, username: &str) -> String {
-    let form = format!("username={username}&password=fengqiao-demo&_csrf=t0k3n&next=%2Fworkbench");
-    let response = browser()
-        .post(format!("{}/login", app.base))
-        .header("cookie", "fq_login=t0k3n")
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(form)
-        .send()
-        .await
-        .unwrap();
+    ui_session_with(app, username, "fengqiao-demo").await
+}
+
+/// Signs in to the UI with a password: the session cookie's value.
+pub async fn ui_session_with(app: &TestApp, username: &str, password: &str) -> String {
+    let response = ui_login(app, username, password).await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER, "{username} signs in to the UI");
     response
         .headers()
@@ -291,6 +288,34 @@ pub async fn ui_session(app: &TestApp, username: &str) -> String {
         .filter_map(|c| c.to_str().ok()?.strip_prefix("fq_session=")?.split(';').next().map(str::to_owned))
         .next()
         .expect("a session cookie")
+}
+
+/// The UI's sign-in form, posted: the response as it is.
+pub async fn ui_login(app: &TestApp, username: &str, password: &str) -> reqwest::Response {
+    browser()
+        .post(format!("{}/login", app.base))
+        .header("cookie", "fq_login=t0k3n")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(encode(&[("username", username), ("password", password), ("_csrf", "t0k3n"), ("next", "/workbench")]))
+        .send()
+        .await
+        .unwrap()
+}
+
+/// Percent-encodes a form's fields.
+pub fn encode(fields: &[(&str, &str)]) -> String {
+    let part = |s: &str| {
+        s.bytes()
+            .map(|b| {
+                if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                    (b as char).to_string()
+                } else {
+                    format!("%{b:02X}")
+                }
+            })
+            .collect::<String>()
+    };
+    fields.iter().map(|(k, v)| format!("{}={}", part(k), part(v))).collect::<Vec<_>>().join("&")
 }
 
 /// Posts a form of the UI as a signed-in user, with the CSRF token of the page at `from`:

@@ -123,6 +123,11 @@ impl Typed {
     }
 }
 
+/// How many rows a table form posted (its `rows` field), at most `max`.
+pub fn posted_rows(form: &FormData, max: usize) -> usize {
+    form.get("rows").and_then(|r| r.parse::<usize>().ok()).unwrap_or(0).min(max)
+}
+
 /// The use case names a line by its place among the lines it was given (`[2].unit_id`); the
 /// form names it by its row (`rows[5].unit_id`), blank rows being no lines.
 pub fn by_row(errors: Vec<FieldError>, rows: &str, from_row: &[usize]) -> Vec<FieldError> {

@@ -199,7 +199,7 @@ pub async fn category_put(
     let Posted { session, form } = posted;
     may(&session, Permission::TriageManage)?;
     let category = category_of(&code)?;
-    let rows = form.get("rows").and_then(|r| r.parse::<usize>().ok()).unwrap_or(0).min(200);
+    let rows = super::posted_rows(&form, 200);
     let (entries, from_row, mut errors) = lines(category, &form, rows);
     let saved = if errors.is_empty() {
         state.app.routing_catalogue_category_put(&session.viewer, category, entries).await

@@ -148,7 +148,7 @@ fn policy_rules(form: &FormData, rows: usize) -> (Vec<PolicyRule>, Vec<usize>, V
 pub async fn policies_put(State(state): State<AppState>, posted: Posted) -> Result<Response, UiError> {
     let Posted { session, form } = posted;
     may(&session, Permission::CalendarManage)?;
-    let rows = form.get("rows").and_then(|r| r.parse::<usize>().ok()).unwrap_or(0).min(200);
+    let rows = super::posted_rows(&form, 200);
     let (rules, from_row, errors) = policy_rules(&form, rows);
     let saved = if errors.is_empty() {
         state.app.clock_policies_replace(&session.viewer, rules).await
@@ -285,7 +285,7 @@ fn year_calendar(form: &FormData, rows: usize) -> (Option<YearCalendar>, Vec<usi
 pub async fn calendar_put(State(state): State<AppState>, posted: Posted) -> Result<Response, UiError> {
     let Posted { session, form } = posted;
     may(&session, Permission::CalendarManage)?;
-    let rows = form.get("rows").and_then(|r| r.parse::<usize>().ok()).unwrap_or(0).min(60);
+    let rows = super::posted_rows(&form, 60);
     let (calendar, from_row, errors) = year_calendar(&form, rows);
     let loaded = match calendar {
         Some(calendar) if errors.is_empty() => {
