@@ -1050,24 +1050,16 @@ impl Store {
         let target_unit = match &command {
             Command::Dispatch { unit_id, assist_unit_ids, .. } => {
                 for (i, unit) in std::iter::once(unit_id).chain(assist_unit_ids).enumerate() {
-                    if self.unit(UnitId(*unit)).await?.is_none() {
-                        let field = if i == 0 { "unit_id".to_owned() } else { format!("assist_unit_ids[{}]", i - 1) };
-                        return Err(StoreError::invalid(FieldError::new(
-                            field.clone(),
-                            "unknown_unit",
-                            msg!("field.no_such_unit", id = *unit),
-                        )));
+                    let field = if i == 0 { "unit_id".to_owned() } else { format!("assist_unit_ids[{}]", i - 1) };
+                    if let Some(fault) = self.unit_choosable(*unit, field).await? {
+                        return Err(StoreError::invalid(fault));
                     }
                 }
                 Some(*unit_id)
             }
             Command::Transfer { unit_id, .. } => {
-                if self.unit(UnitId(*unit_id)).await?.is_none() {
-                    return Err(StoreError::invalid(FieldError::new(
-                        "unit_id",
-                        "unknown_unit",
-                        msg!("field.no_such_unit", id = *unit_id),
-                    )));
+                if let Some(fault) = self.unit_choosable(*unit_id, "unit_id".to_owned()).await? {
+                    return Err(StoreError::invalid(fault));
                 }
                 Some(*unit_id)
             }

@@ -505,16 +505,21 @@ impl Store {
         if errors.is_empty() { Ok(()) } else { Err(StoreError::Invalid(errors)) }
     }
 
-    /// A unit a user may be put in: one that exists and is not disabled.
+    /// A unit that may be chosen — to hold a user, to receive a case, in the routing
+    /// catalogue: one that exists and is not disabled. Otherwise the fault, named as `field`.
+    pub(crate) async fn unit_choosable(&self, unit_id: i64, field: String) -> Result<Option<FieldError>> {
+        Ok(match self.unit(UnitId(unit_id)).await? {
+            Some(unit) if unit.active => None,
+            Some(_) => Some(FieldError::new(field, "unit_disabled", msg!("org.unit_disabled"))),
+            None => Some(FieldError::new(field, "unknown_unit", msg!("field.no_such_unit", id = unit_id))),
+        })
+    }
+
+    /// A unit a user may be put in.
     async fn unit_open_for_users(&self, unit_id: i64) -> Result<()> {
-        match self.unit(UnitId(unit_id)).await? {
-            Some(unit) if unit.active => Ok(()),
-            Some(_) => Err(StoreError::invalid(FieldError::new("unit_id", "unit_disabled", msg!("org.unit_disabled")))),
-            None => Err(StoreError::invalid(FieldError::new(
-                "unit_id",
-                "unknown_unit",
-                msg!("field.no_such_unit", id = unit_id),
-            ))),
+        match self.unit_choosable(unit_id, "unit_id".to_owned()).await? {
+            Some(fault) => Err(StoreError::invalid(fault)),
+            None => Ok(()),
         }
     }
 

@@ -8,7 +8,6 @@ use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::case::{Category, NewCase, PartyKind, PartyRole};
-use domain::ids::UnitId;
 use domain::msg;
 use domain::org::RegionCode;
 use domain::validation::{Arg, FieldError, Message};
@@ -263,19 +262,7 @@ impl Store {
     async fn catalogue_replace(&self, category: Option<Category>, entries: &[CatalogueEntry]) -> Result<()> {
         let mut errors = Vec::new();
         for (i, entry) in entries.iter().enumerate() {
-            match self.unit(UnitId(entry.unit_id)).await? {
-                None => errors.push(domain::validation::FieldError::new(
-                    format!("[{i}].unit_id"),
-                    "unknown_unit",
-                    msg!("field.no_such_unit", id = entry.unit_id),
-                )),
-                Some(unit) if !unit.active => errors.push(domain::validation::FieldError::new(
-                    format!("[{i}].unit_id"),
-                    "unit_disabled",
-                    msg!("org.unit_disabled"),
-                )),
-                Some(_) => {}
-            }
+            errors.extend(self.unit_choosable(entry.unit_id, format!("[{i}].unit_id")).await?);
             if entry
                 .region_prefix
                 .as_deref()

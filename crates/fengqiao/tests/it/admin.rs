@@ -326,6 +326,21 @@ async fn units_are_edited_and_a_unit_without_users_disabled(app: TestApp) {
         )
         .await;
     assert!(matches!(&refused, Err(app::AppError::Invalid(f)) if f[0].field == "unit_id"), "{refused:?}");
+    // Nor may a case be dispatched to it through the API, and the refusal changes nothing.
+    let (intake, district) = (app.login("intake").await, app.login("district").await);
+    let (_, case) = app
+        .post(
+            "/api/v1/cases",
+            &intake,
+            crate::support::registration(&crate::support::id_number("620102", "19800101", 123), "13900001111"),
+        )
+        .await;
+    let (_, case) = app.act(&district, &case, json!({"action": "accept"})).await;
+    let (status, error) = app.act(&district, &case, json!({"action": "dispatch", "unit_id": id})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{error}");
+    assert!(error.to_string().contains("已停用"), "{error}");
+    let (_, unchanged) = app.get(&format!("/api/v1/cases/{}", case["id"]), &district).await;
+    assert_eq!(unchanged["version"], case["version"]);
 }
 
 async fn the_routing_catalogue_is_edited_one_category_at_a_time(app: TestApp) {
