@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use domain::authz::{self, Permission, Resource};
 use domain::case::Category;
+use domain::contact::Phone;
 use domain::ids::{UnitId, UserId};
 use domain::msg;
 use domain::org::{RegionCode, Role, Scope, UnitKind};
@@ -47,11 +48,13 @@ pub struct UnitView {
     pub active: bool,
     /// For a grid station: its grid.
     pub grid_id: Option<i64>,
+    /// The telephone the public calls, printed on the receipts of the cases it handles.
+    pub phone: Option<String>,
 }
-from_row!(UnitView { id, name, kind, region_code, parent_id, categories, active, grid_id });
+from_row!(UnitView { id, name, kind, region_code, parent_id, categories, active, grid_id, phone });
 
 /// The columns of [`UnitView`].
-const UNIT_COLUMNS: &str = "id, name, kind, region_code, parent_id, categories, active, grid_id";
+const UNIT_COLUMNS: &str = "id, name, kind, region_code, parent_id, categories, active, grid_id, phone";
 
 /// The shortest password a user may be given, wherever the user is created.
 pub const MIN_PASSWORD_CHARS: usize = 8;
@@ -71,6 +74,15 @@ pub struct NewUnit<'a> {
     pub categories: &'a [&'a str],
     /// For a grid station: its grid.
     pub grid_id: Option<i64>,
+    /// The telephone the public calls (a landline or a mobile), as written.
+    pub phone: Option<&'a str>,
+}
+
+impl NewUnit<'_> {
+    /// The telephone as written, none when left blank.
+    fn phone(&self) -> Option<&str> {
+        self.phone.map(str::trim).filter(|p| !p.is_empty())
+    }
 }
 
 /// A user as stored, without the password hash.
@@ -233,7 +245,7 @@ impl Store {
 
     pub async fn unit_create(&self, unit: NewUnit<'_>) -> Result<i64> {
         self.unit_check(&unit, None).await?;
-        let sql = "INSERT INTO units (name, kind, region_code, parent_id, categories, grid_id) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id";
+        let sql = "INSERT INTO units (name, kind, region_code, parent_id, categories, grid_id, phone) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id";
         let categories = unit.categories.join(" ");
         let (id,): (i64,) = self
             .fetch_one(
@@ -244,7 +256,8 @@ impl Store {
                     unit.region_code.as_str(),
                     unit.parent_id,
                     categories,
-                    unit.grid_id
+                    unit.grid_id,
+                    unit.phone()
                 ],
             )
             .await?;
@@ -269,13 +282,6 @@ impl Store {
             "SELECT {UNIT_COLUMNS} FROM units WHERE kind = 'centre' AND active AND region_code = $1 ORDER BY id LIMIT 1"
         );
         self.fetch_optional(&sql, args![region.as_str()]).await
-    }
-
-    /// Sets the telephone a centre prints on its receipts (受理回执).
-    pub async fn unit_phone_set(&self, id: UnitId, phone: &str) -> Result<()> {
-        let id = id.get();
-        self.execute("UPDATE units SET phone = $1 WHERE id = $2", args![phone, id]).await?;
-        Ok(())
     }
 
     /// Creates a staff user; the password is hashed with argon2id.
@@ -446,7 +452,7 @@ impl Store {
         }
         self.unit_check(&unit, Some(id)).await?;
         self.execute(
-            "UPDATE units SET name = $1, kind = $2, region_code = $3, parent_id = $4, categories = $5, grid_id = $6 WHERE id = $7",
+            "UPDATE units SET name = $1, kind = $2, region_code = $3, parent_id = $4, categories = $5, grid_id = $6, phone = $7 WHERE id = $8",
             args![
                 unit.name.trim(),
                 unit.kind.as_str(),
@@ -454,6 +460,7 @@ impl Store {
                 unit.parent_id,
                 unit.categories.join(" "),
                 unit.grid_id,
+                unit.phone(),
                 id
             ],
         )
@@ -501,6 +508,9 @@ impl Store {
             && self.grid(grid).await?.is_none()
         {
             errors.push(FieldError::new("grid_id", "unknown_grid", msg!("org.no_such_grid")));
+        }
+        if unit.phone().is_some_and(|phone| Phone::parse(phone).is_err()) {
+            errors.push(FieldError::new("phone", "invalid_phone", msg!("org.phone_invalid")));
         }
         if errors.is_empty() { Ok(()) } else { Err(StoreError::Invalid(errors)) }
     }

@@ -254,11 +254,19 @@ async fn units_are_edited_and_a_unit_without_users_disabled(app: TestApp) {
         &app,
         &admin,
         "/admin/units",
-        &[("name", ""), ("kind", "department"), ("region_code", "620102000000"), ("categories", "labor")],
+        &[
+            ("name", ""),
+            ("kind", "department"),
+            ("region_code", "620102000000"),
+            ("categories", "labor"),
+            ("phone", "12345"),
+        ],
     )
     .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(error_beside(&page, "name"), "名称为必填项");
+    assert!(error_beside(&page, "phone").starts_with("电话号码格式不正确"), "{page}");
+    assert!(page.contains("value=\"12345\""), "the form keeps the number as typed");
 
     let (status, location, _) = ui_post(
         &app,
@@ -271,6 +279,7 @@ async fn units_are_edited_and_a_unit_without_users_disabled(app: TestApp) {
             ("parent_id", &city_centre),
             ("categories", "labor"),
             ("categories", "other"),
+            ("phone", "0931-8612345"),
         ],
     )
     .await;
@@ -278,8 +287,8 @@ async fn units_are_edited_and_a_unit_without_users_disabled(app: TestApp) {
     let id: i64 = location.strip_prefix("/admin/units/").unwrap().parse().unwrap();
     let unit = app.store.unit(UnitId(id)).await.unwrap().unwrap();
     assert_eq!(
-        (unit.categories.as_str(), unit.parent_id, unit.active),
-        ("labor other", Some(city_centre.parse().unwrap()), true)
+        (unit.categories.as_str(), unit.parent_id, unit.active, unit.phone.as_deref()),
+        ("labor other", Some(city_centre.parse().unwrap()), true, Some("0931-8612345"))
     );
 
     let (status, _, _) = ui_post(
@@ -388,6 +397,7 @@ async fn the_routing_catalogue_is_edited_one_category_at_a_time(app: TestApp) {
         parent_id: None,
         categories: &[],
         grid_id: None,
+        phone: None,
     };
     let spare = app.store.unit_create(spare).await.unwrap();
     app.app.unit_active_set(&viewer(&app, "admin").await, UnitId(spare), false).await.unwrap();

@@ -147,6 +147,7 @@ fn filled(unit: &UnitView) -> Typed {
         ("region_code", unit.region_code.clone()),
         ("parent_id", unit.parent_id.map(|p| p.to_string()).unwrap_or_default()),
         ("grid_id", unit.grid_id.map(|g| g.to_string()).unwrap_or_default()),
+        ("phone", unit.phone.clone().unwrap_or_default()),
     ];
     values.extend(unit.categories.split_whitespace().map(|c| ("categories", c.to_owned())));
     Typed::of(values)
@@ -186,6 +187,7 @@ async fn save(state: &AppState, session: &Session, id: Option<i64>, form: &FormD
         parent_id: id_of("parent_id"),
         categories: &categories,
         grid_id: id_of("grid_id"),
+        phone: form.get("phone"),
     };
     match id {
         Some(id) => state.app.unit_update(&session.viewer, UnitId(id), unit).await.map(|()| id),
