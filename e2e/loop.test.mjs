@@ -230,7 +230,7 @@ test("signing in refuses a wrong password and an unknown session goes to the log
   const page = await context.newPage();
   const requests = [];
   context.on("request", (r) => requests.push(r.url()));
-  contexts.push({ context, requests });
+  day.watch({ context, requests });
   await page.goto(`${day.server.base}/cases`);
   assert.match(page.url(), /\/login\?next=%2Fcases/);
   await screenshot(page, "login");

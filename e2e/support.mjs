@@ -155,9 +155,11 @@ export function sharedServer() {
     await shared.browser?.close();
     await shared.server?.stop();
   });
+  /** Checks a context the test made itself (`{ context, requests }`) like the signed-in ones. */
+  shared.watch = (session) => contexts.push(session);
   shared.as = async (username, options) => {
     const session = await signIn(shared.browser, shared.server, username, options);
-    contexts.push(session);
+    shared.watch(session);
     return session;
   };
   return shared;
