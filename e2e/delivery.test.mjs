@@ -3,7 +3,7 @@
 // mediator following the signing SMS per party, copying a party's link and resending.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { api, apiLogin, foreignRequests, launchBrowser, screenshot, signIn, startServer } from "./support.mjs";
+import { api, apiLogin, caseWithTheMediator, foreignRequests, launchBrowser, screenshot, signIn, startServer } from "./support.mjs";
 
 let server;
 let browser;
@@ -32,22 +32,10 @@ async function signingLinks() {
 
 /** A case of the street A1 mediator with an agreement sent for signing to two parties. */
 async function agreementSentForSigning() {
-  const intake = (await apiLogin(server, "intake")).token;
-  const district = (await apiLogin(server, "district")).token;
-  const mediator = await apiLogin(server, "mediator");
-  const parties = [
-    { role: "applicant", kind: "person", name: "孙丽", phone: "13955556666" },
-    { role: "respondent", kind: "person", name: "周强", phone: "13977778888" },
-  ];
-  const body = { channel: "window", description: "楼上住户夜间噪音扰民，双方多次争吵，申请调解。", location: { region_code: "620102002001" }, parties };
-  const registered = await api(server, intake, "/api/v1/cases", { method: "POST", body: JSON.stringify(body) });
-  assert.equal(registered.status, 201, JSON.stringify(registered.body));
-  let kase = registered.body;
-  for (const [token, step] of [[district, { action: "dispatch", unit_id: mediator.user.unit_id }], [mediator.token, { action: "sign" }]]) {
-    const r = await api(server, token, `/api/v1/cases/${kase.id}/actions`, { method: "POST", body: JSON.stringify({ ...step, version: kase.version }) });
-    assert.equal(r.status, 200, JSON.stringify(r.body));
-    kase = r.body;
-  }
+  const { kase, mediator } = await caseWithTheMediator(server, "楼上住户夜间噪音扰民，双方多次争吵，申请调解。", [
+    { name: "孙丽", phone: "13955556666" },
+    { name: "周强", phone: "13977778888" },
+  ]);
   const drafted = await api(server, mediator.token, `/api/v1/cases/${kase.id}/agreements`, {
     method: "POST",
     body: JSON.stringify({ matters: "夜间噪音", terms: [{ text: "周强每晚十点后不再发出噪音" }] }),

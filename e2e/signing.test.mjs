@@ -3,7 +3,7 @@
 // case page, and the agreement takes effect.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { api, apiLogin, foreignRequests, launchBrowser, screenshot, signIn, startServer } from "./support.mjs";
+import { api, apiLogin, caseWithTheMediator, foreignRequests, launchBrowser, screenshot, signIn, startServer } from "./support.mjs";
 
 let server;
 let browser;
@@ -18,31 +18,9 @@ after(async () => {
   await server?.stop();
 });
 
-/** A case in street A1 between two parties, dispatched to the mediator's committee and signed
- * for: the case and the mediator's sign-in. */
-async function caseWithTheMediator(description, [applicant, respondent]) {
-  const intake = (await apiLogin(server, "intake")).token;
-  const district = (await apiLogin(server, "district")).token;
-  const mediator = await apiLogin(server, "mediator");
-  const parties = [
-    { role: "applicant", kind: "person", ...applicant },
-    { role: "respondent", kind: "person", ...respondent },
-  ];
-  const body = { channel: "window", description, location: { region_code: "620102002001" }, parties };
-  const registered = await api(server, intake, "/api/v1/cases", { method: "POST", body: JSON.stringify(body) });
-  assert.equal(registered.status, 201, JSON.stringify(registered.body));
-  let kase = registered.body;
-  for (const [token, step] of [[district, { action: "dispatch", unit_id: mediator.user.unit_id }], [mediator.token, { action: "sign" }]]) {
-    const r = await api(server, token, `/api/v1/cases/${kase.id}/actions`, { method: "POST", body: JSON.stringify({ ...step, version: kase.version }) });
-    assert.equal(r.status, 200, JSON.stringify(r.body));
-    kase = r.body;
-  }
-  return { kase, mediator };
-}
-
 /** A case with the street A1 mediator, an agreement drafted and sent for signing. */
 async function agreementSentForSigning() {
-  const { kase, mediator } = await caseWithTheMediator("相邻两户因共用楼道堆放杂物发生争执，申请调解。", [
+  const { kase, mediator } = await caseWithTheMediator(server, "相邻两户因共用楼道堆放杂物发生争执，申请调解。", [
     { name: "赵敏", phone: "13911112222" },
     { name: "钱峰", phone: "13933334444" },
   ]);
@@ -142,7 +120,7 @@ test("a party signs through the one-time link, the mediator signs and seals in t
 });
 
 test("a refused agreement draft keeps what was typed and says why, in the form; the form's own date hint is understood", async () => {
-  const { kase } = await caseWithTheMediator("两户因空调外机噪音发生争执，申请调解。", [
+  const { kase } = await caseWithTheMediator(server, "两户因空调外机噪音发生争执，申请调解。", [
     { name: "孙丽", phone: "13911113333" },
     { name: "周强", phone: "13933335555" },
   ]);

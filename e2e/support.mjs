@@ -164,3 +164,25 @@ export function sharedServer() {
   };
   return shared;
 }
+
+/** A case in street A1 between two parties, dispatched to the mediator's committee and signed
+ * for: the case and the mediator's sign-in. */
+export async function caseWithTheMediator(server, description, [applicant, respondent]) {
+  const intake = (await apiLogin(server, "intake")).token;
+  const district = (await apiLogin(server, "district")).token;
+  const mediator = await apiLogin(server, "mediator");
+  const parties = [
+    { role: "applicant", kind: "person", ...applicant },
+    { role: "respondent", kind: "person", ...respondent },
+  ];
+  const body = { channel: "window", description, location: { region_code: "620102002001" }, parties };
+  const registered = await api(server, intake, "/api/v1/cases", { method: "POST", body: JSON.stringify(body) });
+  assert.equal(registered.status, 201, JSON.stringify(registered.body));
+  let kase = registered.body;
+  for (const [token, step] of [[district, { action: "dispatch", unit_id: mediator.user.unit_id }], [mediator.token, { action: "sign" }]]) {
+    const r = await api(server, token, `/api/v1/cases/${kase.id}/actions`, { method: "POST", body: JSON.stringify({ ...step, version: kase.version }) });
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    kase = r.body;
+  }
+  return { kase, mediator };
+}
