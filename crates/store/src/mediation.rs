@@ -1584,10 +1584,8 @@ pub(crate) fn receives_sms(masked: &str) -> bool {
 
 /// The signing link and code as the party receives them.
 fn signing_sms(party: &AgreementParty, link: &str, token: &str, code: &str) -> Sms {
-    let body = format!(
-        "【枫桥】{}，请在 {} 小时内打开链接签署调解协议：{} 验证码 {}（请勿告知他人）",
-        party.name, LINK_LIFETIME_HOURS, link, code
-    );
+    let text = msg!("sms.signing", name = party.name.as_str(), hours = LINK_LIFETIME_HOURS, link = link, code = code);
+    let body = T::default().msg(&text);
     Sms::sealed(body, &[token, code])
 }
 
