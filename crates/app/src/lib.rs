@@ -12,6 +12,7 @@ pub mod calendar;
 pub mod cases;
 pub mod documents;
 mod error;
+pub mod import;
 pub mod mediation;
 pub mod org;
 pub mod queue;

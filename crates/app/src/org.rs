@@ -1,14 +1,14 @@
 //! The organisation: regions, grids, units and users; maintained by administrators.
 
 use domain::authz::{self, Permission, Resource};
-use domain::ids::{UnitId, UserId};
+use domain::ids::{GridId, UnitId, UserId};
 use domain::msg;
 use domain::org::{RegionCode, Role};
 use domain::validation::FieldError;
 use store::org::new_user_faults;
 pub use store::org::{
-    GridView, MIN_PASSWORD_CHARS, NewRegion, NewUnit, RegionView, UnitView, UserAccount, UserFilter, UserPage,
-    UserUpdate, UserView,
+    GridFilter, GridPage, GridView, MIN_PASSWORD_CHARS, NewRegion, NewUnit, RegionFilter, RegionPage, RegionView,
+    UnitView, UserAccount, UserFilter, UserPage, UserUpdate, UserView,
 };
 
 /// A staff user to create, as the form gives it: what is missing is named, with every other
@@ -53,6 +53,58 @@ impl App {
     pub async fn region_create(&self, viewer: &Viewer, region: NewRegion<'_>) -> Result<()> {
         authz::may(viewer.role, Permission::OrganisationManage, Resource::ANY)?;
         Ok(self.store.region_create(region).await?)
+    }
+
+    /// A page of regions, filtered (administrators).
+    pub async fn regions_page(&self, viewer: &Viewer, filter: &RegionFilter) -> Result<RegionPage> {
+        authz::may(viewer.role, Permission::OrganisationManage, Resource::ANY)?;
+        Ok(self.store.regions_page(filter).await?)
+    }
+
+    pub async fn region(&self, viewer: &Viewer, code: &RegionCode) -> Result<RegionView> {
+        authz::may(viewer.role, Permission::OrganisationManage, Resource::ANY)?;
+        self.store.region(code).await?.ok_or(AppError::NotFound { what: "region" })
+    }
+
+    /// Renames a region; its code (and so its parent) stays.
+    pub async fn region_update(
+        &self,
+        viewer: &Viewer,
+        code: &RegionCode,
+        name: &str,
+        short_name: Option<&str>,
+    ) -> Result<()> {
+        authz::may(viewer.role, Permission::OrganisationManage, Resource::ANY)?;
+        Ok(self.store.region_update(code, name, short_name).await?)
+    }
+
+    /// Enables or disables a region; one that anything open depends on is not disabled.
+    pub async fn region_active_set(&self, viewer: &Viewer, code: &RegionCode, active: bool) -> Result<()> {
+        authz::may(viewer.role, Permission::OrganisationManage, Resource::ANY)?;
+        Ok(self.store.region_active_set(code, active).await?)
+    }
+
+    /// A page of grids, filtered (administrators).
+    pub async fn grids_page(&self, viewer: &Viewer, filter: &GridFilter) -> Result<GridPage> {
+        authz::may(viewer.role, Permission::OrganisationManage, Resource::ANY)?;
+        Ok(self.store.grids_page(filter).await?)
+    }
+
+    pub async fn grid(&self, viewer: &Viewer, id: GridId) -> Result<GridView> {
+        authz::may(viewer.role, Permission::OrganisationManage, Resource::ANY)?;
+        self.store.grid(id.get()).await?.ok_or(AppError::NotFound { what: "grid" })
+    }
+
+    /// Renames a grid; its code and community stay.
+    pub async fn grid_update(&self, viewer: &Viewer, id: GridId, name: &str) -> Result<()> {
+        authz::may(viewer.role, Permission::OrganisationManage, Resource::ANY)?;
+        Ok(self.store.grid_update(id.get(), name).await?)
+    }
+
+    /// Enables or disables a grid; one with open cases or an active unit is not disabled.
+    pub async fn grid_active_set(&self, viewer: &Viewer, id: GridId, active: bool) -> Result<()> {
+        authz::may(viewer.role, Permission::OrganisationManage, Resource::ANY)?;
+        Ok(self.store.grid_active_set(id.get(), active).await?)
     }
 
     pub async fn grid_create(&self, viewer: &Viewer, code: &str, name: &str, community: &RegionCode) -> Result<i64> {

@@ -53,6 +53,8 @@ ids! {
     EvidenceId => "evidence";
     /// An organisational unit.
     UnitId => "unit";
+    /// A grid (网格) of a community.
+    GridId => "grid";
     /// A user of the system.
     UserId => "user";
     /// A message of the SMS outbox.

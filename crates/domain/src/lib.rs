@@ -12,6 +12,7 @@ pub mod history;
 pub mod i18n;
 pub mod identity;
 pub mod ids;
+pub mod import;
 pub mod mediation;
 pub mod org;
 pub mod stats;

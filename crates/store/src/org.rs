@@ -6,7 +6,7 @@ use domain::case::Category;
 use domain::contact::Phone;
 use domain::ids::{UnitId, UserId};
 use domain::msg;
-use domain::org::{RegionCode, Role, Scope, UnitKind};
+use domain::org::{RegionCode, RegionLevel, Role, Scope, UnitKind};
 use domain::validation::FieldError;
 
 use crate::sql::{args, from_row};
@@ -21,8 +21,13 @@ pub struct RegionView {
     /// province | city | district | street | community
     pub level: String,
     pub parent_code: Option<String>,
+    /// A disabled region stays in every history, but is offered in no picker.
+    pub active: bool,
 }
-from_row!(RegionView { code, name, short_name, level, parent_code });
+from_row!(RegionView { code, name, short_name, level, parent_code, active });
+
+/// The columns of [`RegionView`].
+const REGION_COLUMNS: &str = "code, name, short_name, level, parent_code, active";
 
 #[derive(Debug, Clone)]
 pub struct GridView {
@@ -30,12 +35,19 @@ pub struct GridView {
     pub code: String,
     pub name: String,
     pub community_code: String,
+    /// A disabled grid stays in every history, but is offered in no picker.
+    pub active: bool,
 }
-from_row!(GridView { id, code, name, community_code });
+from_row!(GridView { id, code, name, community_code, active });
+
+/// The columns of [`GridView`].
+const GRID_COLUMNS: &str = "id, code, name, community_code, active";
 
 #[derive(Debug, Clone)]
 pub struct UnitView {
     pub id: i64,
+    /// 单位代码: the deployment's own code for the unit, by which an import file names it.
+    pub code: Option<String>,
     pub name: String,
     /// centre | department | police | petition_office | court | mediation_committee | industry_mediation | brand_room
     pub kind: String,
@@ -51,10 +63,10 @@ pub struct UnitView {
     /// The telephone the public calls, printed on the receipts of the cases it handles.
     pub phone: Option<String>,
 }
-from_row!(UnitView { id, name, kind, region_code, parent_id, categories, active, grid_id, phone });
+from_row!(UnitView { id, code, name, kind, region_code, parent_id, categories, active, grid_id, phone });
 
 /// The columns of [`UnitView`].
-const UNIT_COLUMNS: &str = "id, name, kind, region_code, parent_id, categories, active, grid_id, phone";
+const UNIT_COLUMNS: &str = "id, code, name, kind, region_code, parent_id, categories, active, grid_id, phone";
 
 /// The shortest password a user may be given, wherever the user is created.
 pub const MIN_PASSWORD_CHARS: usize = 8;
@@ -67,6 +79,8 @@ pub struct NewRegion<'a> {
 }
 
 pub struct NewUnit<'a> {
+    /// The unit's code, if it is given one.
+    pub code: Option<&'a str>,
     pub name: &'a str,
     pub kind: UnitKind,
     pub region_code: &'a RegionCode,
@@ -82,6 +96,11 @@ impl NewUnit<'_> {
     /// The telephone as written, none when left blank.
     fn phone(&self) -> Option<&str> {
         self.phone.map(str::trim).filter(|p| !p.is_empty())
+    }
+
+    /// The code as written, none when left blank.
+    fn code(&self) -> Option<&str> {
+        self.code.map(str::trim).filter(|c| !c.is_empty())
     }
 }
 
@@ -127,6 +146,55 @@ pub struct UserUpdate<'a> {
     pub unit_id: i64,
 }
 
+/// Which regions a page of the region list shows.
+#[derive(Debug, Clone, Default)]
+pub struct RegionFilter {
+    pub level: Option<RegionLevel>,
+    /// Part of the name or the code.
+    pub words: Option<String>,
+    pub offset: i64,
+    pub limit: i64,
+}
+
+/// A page of regions and how many match in all.
+#[derive(Debug, Clone)]
+pub struct RegionPage {
+    pub items: Vec<RegionView>,
+    pub total: i64,
+}
+
+/// Which grids a page of the grid list shows.
+#[derive(Debug, Clone, Default)]
+pub struct GridFilter {
+    pub community: Option<RegionCode>,
+    /// Part of the name or the code.
+    pub words: Option<String>,
+    pub offset: i64,
+    pub limit: i64,
+}
+
+/// A page of grids and how many match in all.
+#[derive(Debug, Clone)]
+pub struct GridPage {
+    pub items: Vec<GridView>,
+    pub total: i64,
+}
+
+/// A case still being worked on (a concluded one awaits its follow-up).
+const OPEN_CASE: &str = "status IN ('registered', 'accepted', 'dispatched', 'in_progress', 'concluded')";
+
+/// Refuses to disable what open cases, active units, regions or grids still depend on, saying
+/// how many of each.
+fn in_use(cases: i64, units: i64, regions: i64, grids: i64) -> Result<()> {
+    if cases + units + regions + grids == 0 {
+        return Ok(());
+    }
+    Err(StoreError::conflict(
+        "in_use",
+        msg!("org.in_use", cases = cases, units = units, regions = regions, grids = grids),
+    ))
+}
+
 /// The longest display name of a user or name of a unit.
 const NAME_MAX_CHARS: usize = 100;
 
@@ -147,24 +215,38 @@ fn password_fault(field: &str, password: &str) -> Option<FieldError> {
 /// checked against the database when the user is written).
 pub fn new_user_faults(username: &str, display_name: &str, password: &str) -> Vec<FieldError> {
     let mut errors = Vec::new();
-    let username = username.trim();
-    let valid_username = (3..=32).contains(&username.len())
-        && username.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'));
-    if !valid_username {
-        errors.push(FieldError::new("username", "invalid_username", msg!("org.username_format")));
-    }
+    errors.extend(username_fault("username", username));
     name_check(&mut errors, "display_name", display_name);
     errors.extend(password_fault("password", password));
     errors
 }
 
+/// A username is 3 to 32 letters, digits, `_`, `-` or `.`.
+pub(crate) fn username_fault(field: &str, username: &str) -> Option<FieldError> {
+    let username = username.trim();
+    let valid = (3..=32).contains(&username.len())
+        && username.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'));
+    (!valid).then(|| FieldError::new(field, "invalid_username", msg!("org.username_format")))
+}
+
 /// A name that is given and not too long.
 fn name_check(errors: &mut Vec<FieldError>, field: &str, name: &str) {
+    errors.extend(name_fault(field, name));
+}
+
+pub(crate) fn name_fault(field: &str, name: &str) -> Option<FieldError> {
     if name.trim().is_empty() {
-        errors.push(FieldError::required(field));
+        Some(FieldError::required(field))
     } else if name.chars().count() > NAME_MAX_CHARS {
-        errors.push(FieldError::too_long(field, NAME_MAX_CHARS));
+        Some(FieldError::too_long(field, NAME_MAX_CHARS))
+    } else {
+        None
     }
+}
+
+/// A telephone the public calls: a mobile or a landline.
+pub(crate) fn phone_fault(field: &str, phone: &str) -> Option<FieldError> {
+    Phone::parse(phone).is_err().then(|| FieldError::new(field, "invalid_phone", msg!("org.phone_invalid")))
 }
 
 /// `LIKE` pattern for text containing `words` (their own `%` and `_` taken literally).
@@ -204,13 +286,64 @@ impl Store {
     }
 
     pub async fn regions(&self) -> Result<Vec<RegionView>> {
-        let sql = "SELECT code, name, short_name, level, parent_code FROM regions ORDER BY code";
-        self.fetch_all(sql, args![]).await
+        let sql = format!("SELECT {REGION_COLUMNS} FROM regions ORDER BY code");
+        self.fetch_all(&sql, args![]).await
     }
 
     pub async fn region(&self, code: &RegionCode) -> Result<Option<RegionView>> {
-        let sql = "SELECT code, name, short_name, level, parent_code FROM regions WHERE code = $1";
-        self.fetch_optional(sql, args![code.as_str()]).await
+        let sql = format!("SELECT {REGION_COLUMNS} FROM regions WHERE code = $1");
+        self.fetch_optional(&sql, args![code.as_str()]).await
+    }
+
+    /// A page of regions matching `filter`, by code, with how many match in all.
+    pub async fn regions_page(&self, filter: &RegionFilter) -> Result<RegionPage> {
+        let conditions = "($1 IS NULL OR level = $1) AND ($2 IS NULL OR LOWER(name) LIKE $2 ESCAPE '\\' OR code LIKE $2 ESCAPE '\\')";
+        let level = filter.level.map(RegionLevel::as_str);
+        let words = filter.words.as_deref().map(str::trim).filter(|w| !w.is_empty()).map(containing);
+        let count = format!("SELECT COUNT(*) FROM regions WHERE {conditions}");
+        let (total,): (i64,) = self.fetch_one(&count, args![level, words.clone()]).await?;
+        let sql = format!("SELECT {REGION_COLUMNS} FROM regions WHERE {conditions} ORDER BY code LIMIT $3 OFFSET $4");
+        let items = self.fetch_all(&sql, args![level, words, filter.limit, filter.offset]).await?;
+        Ok(RegionPage { items, total })
+    }
+
+    /// Renames a region. Its code, and so its parent, never changes: the code is the region's
+    /// place in the national division (GB/T 2260 and the statistical codes beneath), which
+    /// cases, units, grids and the codes of the regions below it carry.
+    pub async fn region_update(&self, code: &RegionCode, name: &str, short_name: Option<&str>) -> Result<()> {
+        let mut errors = Vec::new();
+        name_check(&mut errors, "name", name);
+        if !errors.is_empty() {
+            return Err(StoreError::Invalid(errors));
+        }
+        let short_name = short_name.map(str::trim).filter(|s| !s.is_empty());
+        let sql = "UPDATE regions SET name = $1, short_name = $2 WHERE code = $3";
+        if self.execute(sql, args![name.trim(), short_name, code.as_str()]).await? == 0 {
+            return Err(StoreError::NotFound { what: "region" });
+        }
+        self.bump_triage_version().await
+    }
+
+    /// Enables or disables a region. It is disabled only when nothing open depends on it:
+    /// no open case in it or below it, no active unit, region below or grid in it.
+    pub async fn region_active_set(&self, code: &RegionCode, active: bool) -> Result<()> {
+        if !active {
+            let (low, high) = code.subtree_range();
+            let sql = format!(
+                "SELECT (SELECT COUNT(*) FROM cases WHERE region_code BETWEEN $1 AND $2 AND {OPEN_CASE}),
+                        (SELECT COUNT(*) FROM units WHERE region_code BETWEEN $1 AND $2 AND active),
+                        (SELECT COUNT(*) FROM regions WHERE parent_code = $3 AND active),
+                        (SELECT COUNT(*) FROM grids WHERE community_code = $3 AND active)"
+            );
+            let (cases, units, regions, grids): (i64, i64, i64, i64) =
+                self.fetch_one(&sql, args![low, high, code.as_str()]).await?;
+            in_use(cases, units, regions, grids)?;
+        }
+        let sql = "UPDATE regions SET active = $1 WHERE code = $2";
+        if self.execute(sql, args![active, code.as_str()]).await? == 0 {
+            return Err(StoreError::NotFound { what: "region" });
+        }
+        self.bump_triage_version().await
     }
 
     pub async fn grid_create(&self, code: &str, name: &str, community: &RegionCode) -> Result<i64> {
@@ -234,30 +367,74 @@ impl Store {
     }
 
     pub async fn grids(&self) -> Result<Vec<GridView>> {
-        let sql = "SELECT id, code, name, community_code FROM grids ORDER BY code";
-        self.fetch_all(sql, args![]).await
+        let sql = format!("SELECT {GRID_COLUMNS} FROM grids ORDER BY code");
+        self.fetch_all(&sql, args![]).await
     }
 
     pub async fn grid(&self, id: i64) -> Result<Option<GridView>> {
-        let sql = "SELECT id, code, name, community_code FROM grids WHERE id = $1";
-        self.fetch_optional(sql, args![id]).await
+        let sql = format!("SELECT {GRID_COLUMNS} FROM grids WHERE id = $1");
+        self.fetch_optional(&sql, args![id]).await
+    }
+
+    /// A page of grids matching `filter`, by code, with how many match in all.
+    pub async fn grids_page(&self, filter: &GridFilter) -> Result<GridPage> {
+        let conditions = "($1 IS NULL OR community_code = $1) AND ($2 IS NULL OR LOWER(name) LIKE $2 ESCAPE '\\' OR code LIKE $2 ESCAPE '\\')";
+        let community = filter.community.as_ref().map(|c| c.as_str().to_owned());
+        let words = filter.words.as_deref().map(str::trim).filter(|w| !w.is_empty()).map(containing);
+        let count = format!("SELECT COUNT(*) FROM grids WHERE {conditions}");
+        let (total,): (i64,) = self.fetch_one(&count, args![community.clone(), words.clone()]).await?;
+        let sql = format!("SELECT {GRID_COLUMNS} FROM grids WHERE {conditions} ORDER BY code LIMIT $3 OFFSET $4");
+        let items = self.fetch_all(&sql, args![community, words, filter.limit, filter.offset]).await?;
+        Ok(GridPage { items, total })
+    }
+
+    /// Renames a grid. Its code and community never change: the code is the community's code
+    /// and a serial, and cases located in the grid keep pointing at it.
+    pub async fn grid_update(&self, id: i64, name: &str) -> Result<()> {
+        let mut errors = Vec::new();
+        name_check(&mut errors, "name", name);
+        if !errors.is_empty() {
+            return Err(StoreError::Invalid(errors));
+        }
+        if self.execute("UPDATE grids SET name = $1 WHERE id = $2", args![name.trim(), id]).await? == 0 {
+            return Err(StoreError::NotFound { what: "grid" });
+        }
+        Ok(())
+    }
+
+    /// Enables or disables a grid; disabled only when no open case lies in it and no active
+    /// unit (a grid station) serves it.
+    pub async fn grid_active_set(&self, id: i64, active: bool) -> Result<()> {
+        if !active {
+            let sql = format!(
+                "SELECT (SELECT COUNT(*) FROM cases WHERE grid_id = $1 AND {OPEN_CASE}),
+                        (SELECT COUNT(*) FROM units WHERE grid_id = $1 AND active)"
+            );
+            let (cases, units): (i64, i64) = self.fetch_one(&sql, args![id]).await?;
+            in_use(cases, units, 0, 0)?;
+        }
+        if self.execute("UPDATE grids SET active = $1 WHERE id = $2", args![active, id]).await? == 0 {
+            return Err(StoreError::NotFound { what: "grid" });
+        }
+        self.bump_triage_version().await
     }
 
     pub async fn unit_create(&self, unit: NewUnit<'_>) -> Result<i64> {
         self.unit_check(&unit, None).await?;
-        let sql = "INSERT INTO units (name, kind, region_code, parent_id, categories, grid_id, phone) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id";
+        let sql = "INSERT INTO units (name, kind, region_code, parent_id, categories, grid_id, phone, code) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id";
         let categories = unit.categories.join(" ");
         let (id,): (i64,) = self
             .fetch_one(
                 sql,
                 args![
-                    unit.name,
+                    unit.name.trim(),
                     unit.kind.as_str(),
                     unit.region_code.as_str(),
                     unit.parent_id,
                     categories,
                     unit.grid_id,
-                    unit.phone()
+                    unit.phone(),
+                    unit.code()
                 ],
             )
             .await?;
@@ -452,7 +629,7 @@ impl Store {
         }
         self.unit_check(&unit, Some(id)).await?;
         self.execute(
-            "UPDATE units SET name = $1, kind = $2, region_code = $3, parent_id = $4, categories = $5, grid_id = $6, phone = $7 WHERE id = $8",
+            "UPDATE units SET name = $1, kind = $2, region_code = $3, parent_id = $4, categories = $5, grid_id = $6, phone = $7, code = $8 WHERE id = $9",
             args![
                 unit.name.trim(),
                 unit.kind.as_str(),
@@ -461,6 +638,7 @@ impl Store {
                 unit.categories.join(" "),
                 unit.grid_id,
                 unit.phone(),
+                unit.code(),
                 id
             ],
         )
@@ -509,8 +687,18 @@ impl Store {
         {
             errors.push(FieldError::new("grid_id", "unknown_grid", msg!("org.no_such_grid")));
         }
-        if unit.phone().is_some_and(|phone| Phone::parse(phone).is_err()) {
-            errors.push(FieldError::new("phone", "invalid_phone", msg!("org.phone_invalid")));
+        errors.extend(unit.phone().and_then(|phone| phone_fault("phone", phone)));
+        if let Some(code) = unit.code() {
+            match domain::import::unit_code_fault("unit_code", code) {
+                Some(fault) => errors.push(fault),
+                None => {
+                    let sql = "SELECT id FROM units WHERE code = $1";
+                    let holder: Option<(i64,)> = self.fetch_optional(sql, args![code]).await?;
+                    if holder.is_some_and(|(holder,)| Some(holder) != id) {
+                        errors.push(FieldError::new("unit_code", "taken", msg!("org.unit_code_taken", code = code)));
+                    }
+                }
+            }
         }
         if errors.is_empty() { Ok(()) } else { Err(StoreError::Invalid(errors)) }
     }

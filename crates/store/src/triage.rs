@@ -154,12 +154,15 @@ impl Store {
         let regions = self.regions().await?;
         let home =
             regions.iter().filter(|r| r.level == "city").map(|r| r.code[..4].to_owned()).next().unwrap_or_default();
+        // A disabled region or grid is placed nothing new.
         let local = regions
             .iter()
+            .filter(|r| r.active)
             .map(|r| LocalRegion { code: r.code.clone(), name: r.name.clone(), short_name: r.short_name.clone() })
             .collect();
-        let polygons: Vec<(i64, String, Option<String>)> =
-            self.fetch_all("SELECT id, community_code, polygon FROM grids WHERE polygon IS NOT NULL", args![]).await?;
+        let polygons: Vec<(i64, String, Option<String>)> = self
+            .fetch_all("SELECT id, community_code, polygon FROM grids WHERE polygon IS NOT NULL AND active", args![])
+            .await?;
         let grids = polygons
             .into_iter()
             .filter_map(|(id, community_code, polygon)| {

@@ -11,8 +11,9 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::IntoResponse;
 use domain::authz::{self, Permission};
-use domain::ids::{AgreementId, CaseId, EvidenceId, NoticeId, SessionId, UnitId, UserId};
+use domain::ids::{AgreementId, CaseId, EvidenceId, GridId, NoticeId, SessionId, UnitId, UserId};
 use domain::msg;
+use domain::org::RegionCode;
 use domain::validation::FieldError;
 use serde::de::DeserializeOwned;
 
@@ -177,7 +178,13 @@ macro_rules! id_segments {
     )*};
 }
 
-id_segments!(CaseId, AgreementId, SessionId, NoticeId, EvidenceId, UnitId, UserId);
+id_segments!(CaseId, AgreementId, SessionId, NoticeId, EvidenceId, UnitId, UserId, GridId);
+
+impl Segment for RegionCode {
+    fn segment(raw: &str) -> Result<Self, ApiError> {
+        RegionCode::parse(raw).map_err(|_| ApiError::not_found("region"))
+    }
+}
 
 /// The whole path: one segment, or a tuple of them in the route's order.
 pub trait FromPath: Sized {

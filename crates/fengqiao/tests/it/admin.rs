@@ -8,7 +8,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::json;
 
 use crate::on_both_backends;
-use crate::support::{TestApp, browser, encode, ui_get, ui_login, ui_session, ui_session_with};
+use crate::support::{TestApp, browser, encode, ui_answer, ui_get, ui_login, ui_session, ui_session_with};
 
 on_both_backends!(
     an_administrator_creates_edits_resets_and_disables_a_user,
@@ -43,9 +43,7 @@ async fn ui_post(app: &TestApp, session: &str, path: &str, fields: &[(&str, &str
         .send()
         .await
         .unwrap();
-    let status = response.status();
-    let location = response.headers().get("location").map(|l| l.to_str().unwrap().to_owned()).unwrap_or_default();
-    (status, location, response.text().await.unwrap())
+    ui_answer(response).await
 }
 
 async fn api_login(app: &TestApp, username: &str, password: &str) -> (StatusCode, serde_json::Value) {
@@ -265,7 +263,7 @@ async fn units_are_edited_and_a_unit_without_users_disabled(app: TestApp) {
     .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(error_beside(&page, "name"), "名称为必填项");
-    assert!(error_beside(&page, "phone").starts_with("电话号码格式不正确"), "{page}");
+    assert!(error_beside(&page, "phone").starts_with("联系电话格式不正确"), "{page}");
     assert!(page.contains("value=\"12345\""), "the form keeps the number as typed");
 
     let (status, location, _) = ui_post(
@@ -391,6 +389,7 @@ async fn the_routing_catalogue_is_edited_one_category_at_a_time(app: TestApp) {
     // A disabled unit is refused, beside its row, and the form keeps what was typed.
     let region = domain::org::RegionCode::parse("620102").unwrap();
     let spare = app::org::NewUnit {
+        code: None,
         name: "停用的单位",
         kind: domain::org::UnitKind::Department,
         region_code: &region,
@@ -500,7 +499,7 @@ async fn regions_and_grids_refused_come_back_as_typed(app: TestApp) {
         &[("grid_code", "620102002001999"), ("name", "第九网格"), ("community", &community[0])],
     )
     .await;
-    assert_eq!((status, location.as_str()), (StatusCode::SEE_OTHER, "/admin#regions"));
+    assert_eq!((status, location.as_str()), (StatusCode::SEE_OTHER, "/admin/grids"));
     assert!(app.store.grids().await.unwrap().iter().any(|g| g.name == "第九网格"));
 }
 

@@ -9,6 +9,7 @@ mod authz;
 mod delivery;
 mod demo;
 mod mediation;
+mod org_import;
 mod scale;
 mod spine;
 mod stats;

@@ -344,6 +344,13 @@ pub async fn ui_post(
     (response.status(), flash)
 }
 
+/// An answer of the UI as a test reads it: the status, where it redirects and the page.
+pub async fn ui_answer(response: reqwest::Response) -> (StatusCode, String, String) {
+    let status = response.status();
+    let location = response.headers().get("location").map(|l| l.to_str().unwrap().to_owned()).unwrap_or_default();
+    (status, location, response.text().await.unwrap())
+}
+
 /// A complete, valid registration in Zhangye Road street (street A1, district A).
 pub fn registration(id_number: &str, phone: &str) -> Value {
     json!({

@@ -1,8 +1,10 @@
-//! Administration: the overview (regions and grids, the risk rules, the SMS outbox) and, one
-//! page each, users, units, the routing catalogue, the clocks' policies and the calendar — as
-//! forms and tables with names, never ids or JSON. A refused form comes back as it was typed
+//! Administration: the overview (the SMS outbox) and, one page each, users, units, regions
+//! and grids, the bulk import, the routing catalogue, the clocks' policies and the calendar —
+//! as forms and tables with names, never ids or JSON. A refused form comes back as it was typed
 //! with each error beside its field (422); a saved one redirects with a message.
 
+pub mod import;
+pub mod regions;
 pub mod routing;
 pub mod settings;
 pub mod units;
@@ -10,8 +12,7 @@ pub mod users;
 
 use std::collections::HashMap;
 
-use app::AppError;
-use app::org::{GridView, NewRegion, RegionView, UnitView};
+use app::org::{RegionView, UnitView};
 use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -23,68 +24,38 @@ use domain::validation::FieldError;
 
 use super::i18n::T;
 use super::session::FormData;
-use super::{Page, Posted, Session, UiError, redirect_with, render};
+use super::{Page, Session, UiError, render};
 use crate::AppState;
 
 #[derive(Template)]
 #[template(path = "admin.html")]
 struct AdminPage {
     page: Page,
-    regions: Vec<RegionView>,
-    grids: Vec<GridView>,
-    /// The communities a grid may be drawn in: code and name.
-    communities: Vec<(String, String)>,
-    region_form: Typed,
-    grid_form: Typed,
     /// The SMS outbox, newest first.
     outbox: Vec<app::mediation::OutboxMessage>,
-}
-
-impl AdminPage {
-    fn region_name(&self, code: &str) -> String {
-        self.regions.iter().find(|r| r.code == code).map_or_else(|| code.to_owned(), |r| r.name.clone())
-    }
 }
 
 fn may(session: &Session, permission: Permission) -> Result<(), UiError> {
     Ok(authz::may(session.viewer.role, permission, Resource::ANY)?)
 }
 
+/// The overview: where each part of the administration is, and the SMS outbox.
 pub async fn page(State(state): State<AppState>, session: Session) -> Result<Response, UiError> {
     may(&session, Permission::OrganisationManage)?;
-    overview(&state, &session, Typed::default(), Typed::default()).await
+    let page = Page::new(&state, &session, "系统管理", "/admin").await?;
+    let shown_flash = page.flash.is_some();
+    let admin = AdminPage { outbox: state.app.outbox(&session.viewer, 50).await?, page };
+    Ok(render(StatusCode::OK, &admin, shown_flash))
 }
 
-/// The overview, with the region's or the grid's form as typed when it was refused.
-async fn overview(
-    state: &AppState,
-    session: &Session,
-    region_form: Typed,
-    grid_form: Typed,
-) -> Result<Response, UiError> {
-    let app = &state.app;
-    let status = if region_form.has_errors() || grid_form.has_errors() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
-    let page = Page::new(state, session, "系统管理", "/admin").await?;
-    let shown_flash = page.flash.is_some();
-    let regions = app.regions().await?;
-    let admin = AdminPage {
-        communities: regions
-            .iter()
-            .filter(|r| r.level == "community")
-            .map(|r| (r.code.clone(), r.name.clone()))
-            .collect(),
-        regions,
-        grids: app.grids().await?,
-        region_form,
-        grid_form,
-        outbox: app.outbox(&session.viewer, 50).await?,
-        page,
-    };
-    Ok(render(status, &admin, shown_flash))
+/// The page of a list asked for (`?page=2`), from 1.
+pub fn page_number(raw: Option<&str>) -> i64 {
+    raw.and_then(|p| p.parse::<i64>().ok()).unwrap_or(1).clamp(1, 10_000)
+}
+
+/// How many pages `total` rows fill, at least one.
+pub fn page_count(total: i64, size: i64) -> i64 {
+    ((total + size - 1) / size).max(1)
 }
 
 /// A form as it was sent (or as the record stands), to show with each error beside its field.
@@ -188,7 +159,7 @@ pub fn region_choices(t: T, regions: &[RegionView]) -> Vec<RegionChoices> {
     let mut groups: Vec<RegionChoices> = Vec::new();
     for level in ["province", "city", "district", "street", "community"] {
         let regions: Vec<(String, String)> =
-            regions.iter().filter(|r| r.level == level).map(|r| (r.code.clone(), r.name.clone())).collect();
+            regions.iter().filter(|r| r.level == level && r.active).map(|r| (r.code.clone(), r.name.clone())).collect();
         if !regions.is_empty() {
             groups.push(RegionChoices { label: t.code("level", level), regions });
         }
@@ -219,41 +190,4 @@ fn region_field(form: &FormData, field: &'static str) -> Result<RegionCode, Fiel
     let code = form.get(field).ok_or_else(|| FieldError::required(field))?;
     RegionCode::parse(code)
         .map_err(|e| FieldError::new(field, "invalid_region", msg!("region_code.invalid", reason = e.message())))
-}
-
-pub async fn region_create(State(state): State<AppState>, posted: Posted) -> Result<Response, UiError> {
-    let Posted { session, form } = posted;
-    may(&session, Permission::OrganisationManage)?;
-    let name = form.get("name").unwrap_or_default();
-    let created = match region_field(&form, "region_code") {
-        Ok(code) => {
-            let region = NewRegion { code: &code, name, short_name: form.get("short_name") };
-            state.app.region_create(&session.viewer, region).await
-        }
-        Err(fault) => Err(AppError::field(fault)),
-    };
-    match created {
-        Ok(()) => Ok(redirect_with("/admin#regions", "ok", &format!("{} {name}", session.t.s("已添加区划")))),
-        Err(AppError::Invalid(errors)) => {
-            overview(&state, &session, Typed::refused(session.t, form, &errors), Typed::default()).await
-        }
-        Err(e) => Err(e.into()),
-    }
-}
-
-pub async fn grid_create(State(state): State<AppState>, posted: Posted) -> Result<Response, UiError> {
-    let Posted { session, form } = posted;
-    may(&session, Permission::OrganisationManage)?;
-    let (code, name) = (form.get("grid_code").unwrap_or_default(), form.get("name").unwrap_or_default());
-    let created = match region_field(&form, "community") {
-        Ok(community) => state.app.grid_create(&session.viewer, code, name, &community).await.map(|_| ()),
-        Err(fault) => Err(AppError::field(fault)),
-    };
-    match created {
-        Ok(()) => Ok(redirect_with("/admin#regions", "ok", &format!("{} {name}", session.t.s("已添加网格")))),
-        Err(AppError::Invalid(errors)) => {
-            overview(&state, &session, Typed::default(), Typed::refused(session.t, form, &errors)).await
-        }
-        Err(e) => Err(e.into()),
-    }
 }

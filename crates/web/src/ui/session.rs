@@ -151,6 +151,12 @@ impl FromRequestParts<AppState> for Session {
 }
 
 impl Session {
+    /// Whether a form's CSRF token is this session's (a form read without [`Posted`]: an
+    /// upload).
+    pub fn csrf_matches(&self, token: Option<&str>) -> bool {
+        token.is_some_and(|token| same(token, &self.csrf))
+    }
+
     /// The session's own token: what changing one's password leaves signed in.
     pub fn token(&self) -> &str {
         &self.token
@@ -202,10 +208,7 @@ impl FromRequest<AppState> for Posted {
         let (mut parts, body) = request.into_parts();
         let session = Session::from_request_parts(&mut parts, state).await?;
         let form = read_form(Request::from_parts(parts, body)).await?;
-        match form.get(CSRF_FIELD) {
-            Some(token) if same(token, &session.csrf) => Ok(Posted { session, form }),
-            _ => Err(UiError::Csrf),
-        }
+        if session.csrf_matches(form.get(CSRF_FIELD)) { Ok(Posted { session, form }) } else { Err(UiError::Csrf) }
     }
 }
 

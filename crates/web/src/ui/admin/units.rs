@@ -133,7 +133,7 @@ async fn unit_page(
             &units.iter().filter(|u| unit.as_ref().is_none_or(|s| s.id != u.id)).cloned().collect::<Vec<_>>(),
         ),
         categories: options(t, "category", Category::ALL, Category::as_str),
-        grids: app.grids().await?,
+        grids: app.grids().await?.into_iter().filter(|g| g.active).collect(),
         users,
         unit,
     };
@@ -142,6 +142,7 @@ async fn unit_page(
 
 fn filled(unit: &UnitView) -> Typed {
     let mut values = vec![
+        ("unit_code", unit.code.clone().unwrap_or_default()),
         ("name", unit.name.clone()),
         ("kind", unit.kind.clone()),
         ("region_code", unit.region_code.clone()),
@@ -181,6 +182,7 @@ async fn save(state: &AppState, session: &Session, id: Option<i64>, form: &FormD
     let categories = form.all("categories");
     let id_of = |field: &str| form.get(field).and_then(|v| v.parse::<i64>().ok());
     let unit = NewUnit {
+        code: form.get("unit_code"),
         name: form.get("name").unwrap_or_default(),
         kind,
         region_code: &region,

@@ -13,7 +13,7 @@ use domain::org::Role;
 use domain::validation::FieldError;
 use serde::Deserialize;
 
-use super::{Names, Typed, UnitChoices, may, unit_choices};
+use super::{Names, Typed, UnitChoices, may, page_count, page_number, unit_choices};
 use crate::AppState;
 use crate::error::ApiError;
 use crate::extract::InPath;
@@ -92,7 +92,7 @@ pub async fn list(
 ) -> Result<Response, UiError> {
     may(&session, Permission::OrganisationManage)?;
     let t = session.t;
-    let page_number = query.page.as_deref().and_then(|p| p.parse::<i64>().ok()).unwrap_or(1).clamp(1, 10_000);
+    let page_number = page_number(query.page.as_deref());
     let filter = UserFilter {
         unit_id: query.unit.as_deref().and_then(|u| u.parse().ok()),
         role: query.role.as_deref().and_then(Role::parse),
@@ -122,7 +122,7 @@ pub async fn list(
         lines,
         total: found.total,
         page_number,
-        pages: ((found.total + PAGE_SIZE - 1) / PAGE_SIZE).max(1),
+        pages: page_count(found.total, PAGE_SIZE),
         filter: query,
         units: unit_choices(t, &units),
         roles: staff_roles(session.t),
