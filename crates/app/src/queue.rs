@@ -1,5 +1,6 @@
 //! The window queue (取号/叫号) of a centre's hall.
 
+use domain::authz::{self, Permission, Resource};
 pub use store::queue::{QueueBoard, Ticket};
 
 use crate::{App, Result, Viewer};
@@ -14,8 +15,17 @@ impl App {
         Ok(self.store.queue_take(viewer, self.now()).await?)
     }
 
-    /// 叫号: calls the next waiting ticket to `counter`, if any.
+    /// 叫号: calls the next waiting ticket to `counter`, if any (the window's clerk, who
+    /// registers what the visitor brings).
     pub async fn queue_call_next(&self, viewer: &Viewer, counter: &str) -> Result<Option<Ticket>> {
+        authz::may(viewer.role, Permission::CaseRegister, Resource::ANY)?;
         Ok(self.store.queue_call_next(viewer, counter, self.now()).await?)
+    }
+
+    /// 重复叫号: calls again the ticket the clerk called last, so that the hall screen says it
+    /// once more; `None` when the clerk has none called.
+    pub async fn queue_recall(&self, viewer: &Viewer) -> Result<Option<Ticket>> {
+        authz::may(viewer.role, Permission::CaseRegister, Resource::ANY)?;
+        Ok(self.store.queue_recall(viewer, self.now()).await?)
     }
 }

@@ -104,6 +104,23 @@ impl Store {
         Err(StoreError::conflict("busy", msg!("queue.busy_calling")))
     }
 
+    /// 重复叫号: calls again the ticket this clerk called last (the hall screen says it once
+    /// more: a call is told apart by its time). `None` when the clerk has none called.
+    pub async fn queue_recall(&self, viewer: &Viewer, now: DateTime<Utc>) -> Result<Option<Ticket>> {
+        let day = day(now);
+        self.execute(
+            "UPDATE queue_tickets SET called_at = $1 WHERE unit_id = $2 AND day = $3 AND status = 'called' AND called_by = $4",
+            args![to_ms(now), viewer.unit_id, day.as_str(), viewer.user_id],
+        )
+        .await?;
+        let sql = format!(
+            "SELECT {TICKET_COLUMNS} FROM queue_tickets WHERE unit_id = $1 AND day = $2 AND status = 'called' AND called_by = $3 ORDER BY called_at DESC LIMIT 1"
+        );
+        let row: Option<TicketRow> =
+            self.fetch_optional(&sql, args![viewer.unit_id, day.as_str(), viewer.user_id]).await?;
+        Ok(row.map(ticket))
+    }
+
     /// Today's queue at the viewer's centre.
     pub async fn queue_board(&self, viewer: &Viewer, now: DateTime<Utc>) -> Result<QueueBoard> {
         let day = day(now);

@@ -142,6 +142,66 @@ function enhanceSearchableSelect(select) {
   });
 }
 
+// The hall screen: asks for the calls every two seconds; a new call — or one repeated from
+// the window, which is called anew — is highlighted and said aloud once, with the browser's
+// own voices (speechSynthesis: the operating system's, nothing from the network). Browsers
+// speak only once the page has been clicked: the "enable" button is that click, remembered on
+// this screen, and after a reload any touch of the page (or a kiosk browser started with
+// --autoplay-policy=no-user-gesture-required) does it again.
+function enhanceQueueScreen(screen) {
+  const REMEMBERED = "fq_queue_voice";
+  const said = new Set(JSON.parse(screen.dataset.said || "[]"));
+  const button = screen.querySelector("[data-enable-voice]");
+  const now = screen.querySelector("[data-now]");
+  const speech = window.speechSynthesis;
+  let highlight = null;
+  function enable() {
+    localStorage.setItem(REMEMBERED, "on");
+    button.hidden = true;
+    // An empty utterance inside the click unlocks speech where a browser asks for that.
+    if (speech) speech.speak(new SpeechSynthesisUtterance(""));
+  }
+  function say(text) {
+    if (!speech || localStorage.getItem(REMEMBERED) !== "on") return;
+    const utterance = new SpeechSynthesisUtterance(text);
+    utterance.lang = document.documentElement.lang || "zh-CN";
+    utterance.onerror = (event) => {
+      if (event.error === "not-allowed") button.hidden = false;
+    };
+    speech.speak(utterance);
+  }
+  function show(state) {
+    const call = state.calls[0];
+    now.querySelector("[data-number]").textContent = call ? call.number : "";
+    now.querySelector("[data-counter]").textContent = call ? call.counter : "";
+    now.querySelector("[data-text]").textContent = call ? call.text : "";
+    now.querySelector("[data-where]").hidden = !call;
+    now.querySelector("[data-none]").hidden = !!call;
+    const waiting = screen.querySelector("ol.waiting");
+    waiting.replaceChildren(...state.waiting.map((number) => Object.assign(document.createElement("li"), { textContent: number })));
+    // The oldest new call first, so that two calls in one interval are said in their order.
+    for (const fresh of state.calls.filter((c) => !said.has(c.key)).reverse()) {
+      said.add(fresh.key);
+      say(fresh.text);
+      now.classList.add("calling");
+      clearTimeout(highlight);
+      highlight = setTimeout(() => now.classList.remove("calling"), 8000);
+    }
+  }
+  async function poll() {
+    try {
+      const response = await fetch(screen.dataset.queueScreen, { credentials: "same-origin" });
+      if (response.ok) show(await response.json());
+    } catch (e) {
+      // The next poll tries again.
+    }
+    setTimeout(poll, 2000);
+  }
+  button.hidden = localStorage.getItem(REMEMBERED) === "on";
+  button.addEventListener("click", enable);
+  setTimeout(poll, 2000);
+}
+
 // A step that cannot be undone (sealing an agreement, archiving or rejecting a case) asks first.
 document.addEventListener("submit", (event) => {
   const question = event.target.dataset && event.target.dataset.confirm;
@@ -174,4 +234,6 @@ document.addEventListener("DOMContentLoaded", () => {
   if (registration) enhanceRegistration(registration);
   document.querySelectorAll(".sigpad").forEach(enhanceSignaturePad);
   document.querySelectorAll("select[data-search]").forEach(enhanceSearchableSelect);
+  const screen = document.querySelector("[data-queue-screen]");
+  if (screen) enhanceQueueScreen(screen);
 });

@@ -1,8 +1,10 @@
 //! The administrator's missing pieces (issue 13): the bulk import of units and users from a CSV
 //! file (preview with every fault named by its line, then all or nothing, never twice), the
-//! region and grid screens (lists, renaming, disabling only what nothing open depends on).
+//! region and grid screens (lists, renaming, disabling only what nothing open depends on), and
+//! the hall screen's calls (said once, said again when the window calls again).
 
 use reqwest::StatusCode;
+use serde_json::Value;
 
 use crate::on_both_backends;
 use crate::support::{TestApp, browser, registration, ui_answer, ui_get, ui_post, ui_session};
@@ -10,6 +12,7 @@ use crate::support::{TestApp, browser, registration, ui_answer, ui_get, ui_post,
 on_both_backends!(
     units_and_users_are_imported_from_a_file_all_or_nothing_and_never_twice,
     regions_and_grids_are_listed_renamed_and_disabled_only_when_nothing_open_depends_on_them,
+    a_call_reaches_the_hall_screen_once_and_again_when_the_window_repeats_it,
 );
 
 /// Uploads a file to the import page as this session: the status and the page.
@@ -59,6 +62,13 @@ async fn confirm(app: &TestApp, session: &str, preview: &str) -> (StatusCode, St
         .await
         .unwrap();
     ui_answer(response).await
+}
+
+/// What the hall screen's script reads.
+async fn screen(app: &TestApp, cookies: &str) -> Value {
+    let (status, body) = ui_get(app, cookies, "/queue/screen/calls").await;
+    assert_eq!(status, StatusCode::OK);
+    serde_json::from_str(&body).unwrap()
 }
 
 async fn count(app: &TestApp, sql: &str) -> usize {
@@ -210,4 +220,35 @@ async fn regions_and_grids_are_listed_renamed_and_disabled_only_when_nothing_ope
     assert!(!page.contains("已停用"));
     let (_, page) = ui_get(&app, &cookies, "/admin/grids?q=%E5%A4%A7%E4%BC%97%E5%B7%B7").await;
     assert!(page.contains("共 2 · 1/1") && page.contains("已停用"), "the grids list, searched");
+}
+
+async fn a_call_reaches_the_hall_screen_once_and_again_when_the_window_repeats_it(app: TestApp) {
+    let clerk = ui_session(&app, "intake").await;
+    let cookies = format!("fq_session={clerk}");
+    for _ in 0..2 {
+        ui_post(&app, &clerk, "/intake", "/queue/take", &[]).await;
+    }
+    let (_, flash) = ui_post(&app, &clerk, "/intake", "/queue/recall", &[]).await;
+    assert_eq!(flash, "warn", "nothing called yet");
+    ui_post(&app, &clerk, "/intake", "/queue/call", &[("counter", "3")]).await;
+    let first = screen(&app, &cookies).await;
+    assert_eq!(first["calls"][0]["text"], "请 001 号到 3 号窗口");
+    assert_eq!(first["waiting"], serde_json::json!(["002"]));
+    let (_, page) = ui_get(&app, &cookies, "/queue/screen").await;
+    assert!(page.contains(first["calls"][0]["key"].as_str().unwrap()), "what the page shows is not said again");
+
+    // Repeated from the window: the same words, as a new call.
+    app.set_now(&chrono::Utc::now().checked_add_signed(chrono::Duration::seconds(5)).unwrap().to_rfc3339());
+    let (_, flash) = ui_post(&app, &clerk, "/intake", "/queue/recall", &[]).await;
+    assert_eq!(flash, "ok");
+    let again = screen(&app, &cookies).await;
+    assert_eq!(again["calls"][0]["text"], first["calls"][0]["text"]);
+    assert_ne!(again["calls"][0]["key"], first["calls"][0]["key"]);
+    let (_, english) = ui_get(&app, &format!("{cookies}; fq_lang=en"), "/queue/screen/calls").await;
+    assert!(english.contains("Number 001, please go to window 3"), "{english}");
+
+    // Only who registers cases calls (not the administrator).
+    let admin = ui_session(&app, "admin").await;
+    let (status, _) = ui_post(&app, &admin, "/workbench", "/queue/recall", &[]).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
 }

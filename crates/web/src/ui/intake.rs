@@ -285,20 +285,90 @@ pub async fn queue_call(State(state): State<AppState>, posted: Posted) -> Result
     }
 }
 
+/// Calls again the number this clerk called last: the hall screen says it once more.
+pub async fn queue_recall(State(state): State<AppState>, posted: Posted) -> Result<Response, UiError> {
+    let t = posted.session.t;
+    match state.app.queue_recall(&posted.session.viewer).await? {
+        Some(ticket) => {
+            let text = format!("{} {:03}", t.s("已重复叫号"), ticket.number);
+            Ok(redirect_with("/intake", "ok", &text))
+        }
+        None => Ok(redirect_with("/intake", "warn", &t.s("还没有叫过号。"))),
+    }
+}
+
+/// A call as the hall screen shows and says it.
+#[derive(Serialize)]
+pub struct ScreenCall {
+    /// Tells one call from another: the ticket and the time it was (last) called, so that a
+    /// call repeated from the window is a new call.
+    key: String,
+    number: String,
+    counter: String,
+    /// What the screen says aloud: "请 012 号到 3 号窗口".
+    text: String,
+}
+
+/// What the hall screen shows: the calls, the most recent first, and the numbers waiting.
+#[derive(Serialize)]
+pub struct ScreenState {
+    calls: Vec<ScreenCall>,
+    waiting: Vec<String>,
+}
+
+impl ScreenState {
+    fn of(t: T, queue: &QueueBoard) -> Self {
+        let calls = queue
+            .called
+            .iter()
+            .map(|ticket| {
+                let number = format!("{:03}", ticket.number);
+                let counter = ticket.counter.clone().unwrap_or_default();
+                let called_at = ticket.called_at.map_or(0, |at| at.timestamp_millis());
+                ScreenCall {
+                    key: format!("{}:{called_at}", ticket.id),
+                    text: t.msg(&msg!("queue.call_text", number = number.as_str(), counter = counter.as_str())),
+                    number,
+                    counter,
+                }
+            })
+            .collect();
+        ScreenState { calls, waiting: queue.waiting.iter().map(|w| format!("{:03}", w.number)).collect() }
+    }
+
+    /// The latest call's number, window and words; blank before the first call.
+    fn now(&self) -> (&str, &str, &str) {
+        self.calls.first().map_or(("", "", ""), |c| (c.number.as_str(), c.counter.as_str(), c.text.as_str()))
+    }
+
+    /// The calls already made, as the screen's script reads them when the page is drawn: these
+    /// are not said again.
+    fn said(&self) -> String {
+        serde_json::to_string(&self.calls.iter().map(|c| c.key.as_str()).collect::<Vec<_>>()).unwrap_or_default()
+    }
+}
+
 #[derive(Template)]
 #[template(path = "queue_screen.html")]
 struct QueueScreen {
     t: T,
     unit: String,
-    queue: QueueBoard,
+    screen: ScreenState,
 }
 
-/// The wall screen of the hall: who is called to which window, who waits. It refreshes
-/// itself every few seconds.
+/// The wall screen of the hall: who is called to which window, who waits. Its script asks for
+/// the calls every two seconds and says each new one aloud; without the script it reloads.
 pub async fn queue_screen(State(state): State<AppState>, session: Session) -> Result<Response, UiError> {
     let queue = state.app.queue_board(&session.viewer).await?;
     let unit = state.app.unit(UnitId(session.viewer.unit_id)).await?.name;
-    Ok(render(StatusCode::OK, &QueueScreen { t: session.t, unit, queue }, false))
+    let screen = ScreenState::of(session.t, &queue);
+    Ok(render(StatusCode::OK, &QueueScreen { t: session.t, unit, screen }, false))
+}
+
+/// The hall screen's state as JSON, for its script.
+pub async fn queue_screen_calls(State(state): State<AppState>, session: Session) -> Result<Response, UiError> {
+    let queue = state.app.queue_board(&session.viewer).await?;
+    Ok(Json(ScreenState::of(session.t, &queue)).into_response())
 }
 
 #[cfg(test)]
