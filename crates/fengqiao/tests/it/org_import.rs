@@ -126,6 +126,17 @@ async fn units_and_users_are_imported_from_a_file_all_or_nothing_and_never_twice
     let (status, _, _) = confirm(&app, &admin, &preview).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "confirming the old preview again creates nothing");
     assert_eq!(count(&app, "SELECT name FROM units WHERE code LIKE 'GL-%'").await, 2);
+    // An existing unit is given a code on its form, never one another unit holds.
+    let centre = app.unit_id("张掖路街道综治中心").await;
+    let path = format!("/admin/units/{centre}");
+    let form = |code| {
+        vec![("name", "张掖路街道综治中心"), ("kind", "centre"), ("region_code", "620102002000"), ("unit_code", code)]
+    };
+    let (status, _) = ui_post(&app, &admin, &path, &path, &form("GL-01")).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "GL-01 is taken");
+    let (status, _) = ui_post(&app, &admin, &path, &path, &form("ZY-00")).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(app.sql_texts(&format!("SELECT code FROM units WHERE id = {centre}")).await, ["ZY-00"]);
 
     // Users, by the units' codes and roles as labels: each given a password shown once.
     let users = "用户名,姓名,角色,单位代码\nglz_wang,王芳,调解员,GL-02\nglz_li,李强,intake,GL-01\n";
