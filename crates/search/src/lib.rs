@@ -6,7 +6,7 @@
 //! ancestors' code prefixes, so a viewer's subtree is one term, as is a unit the case is
 //! assigned to — and checked again by the store when the rows are read.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use store::Store;
@@ -34,6 +34,10 @@ pub enum SearchError {
     Index(#[from] tantivy::TantivyError),
     #[error("search index directory: {0}")]
     Directory(String),
+    /// The disk holding the index is full: the changes were not indexed (the writer is back at
+    /// its last commit) and are indexed at the next catch-up once space returns.
+    #[error("no space left on device for the search index in {path}")]
+    StorageFull { path: String },
     #[error(transparent)]
     Store(#[from] store::StoreError),
 }
@@ -98,6 +102,8 @@ impl TokenStream for Tokens {
 
 /// The index of one node.
 pub struct SearchIndex {
+    /// The index's directory.
+    dir: PathBuf,
     index: Index,
     reader: IndexReader,
     writer: Mutex<IndexWriter>,
@@ -185,6 +191,7 @@ impl SearchIndex {
         let at = index.load_metas()?.payload.and_then(|p| p.parse().ok()).unwrap_or(0);
         let watermark = Watermark { at, recent: Default::default(), seen: None };
         Ok(Self {
+            dir: dir.clone(),
             index,
             reader,
             writer: Mutex::new(writer),
@@ -241,6 +248,27 @@ impl SearchIndex {
 
     fn write(&self, docs: &[SearchDoc], watermark: i64) -> Result<(), SearchError> {
         let mut writer = self.writer.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let written = self.write_with(&mut writer, docs, watermark);
+        if let Err(error) = written {
+            // The writer goes back to its last commit, ready for the next catch-up.
+            if let Err(e) = writer.rollback() {
+                tracing::warn!(error = %e, "search index: rollback after a failed write failed");
+            }
+            return Err(match error {
+                tantivy::TantivyError::IoError(io)
+                | tantivy::TantivyError::OpenWriteError(tantivy::directory::error::OpenWriteError::IoError {
+                    io_error: io,
+                    ..
+                }) if io.kind() == std::io::ErrorKind::StorageFull => {
+                    SearchError::StorageFull { path: self.dir.display().to_string() }
+                }
+                other => other.into(),
+            });
+        }
+        Ok(())
+    }
+
+    fn write_with(&self, writer: &mut IndexWriter, docs: &[SearchDoc], watermark: i64) -> tantivy::Result<()> {
         let f = &self.fields;
         for d in docs {
             writer.delete_term(Term::from_field_u64(f.id, d.id as u64));
