@@ -68,11 +68,12 @@ impl App {
 
     /// The cases in the viewer's scope matching `q`, best first. The index first catches up
     /// with the store; ranking runs on the blocking pool, not on the threads serving requests.
-    /// On a full disk the search still answers, from the index as it stands.
+    /// When the index cannot be written (a full disk) the search still answers, from the index
+    /// as it stands.
     pub async fn cases_search(&self, viewer: &Viewer, q: &str, limit: usize, offset: usize) -> Result<CaseList> {
         match self.search.catch_up(&self.store).await {
-            Err(search::SearchError::StorageFull { path }) => {
-                tracing::warn!(%path, "no space left on device: searching without the latest changes");
+            Err(search::SearchError::Unwritable { path, source }) => {
+                tracing::error!(%path, error = %source, "search index not written: searching without the latest changes");
             }
             caught_up => {
                 caught_up.map_err(search_failed)?;
@@ -95,7 +96,6 @@ impl App {
 fn search_failed(error: search::SearchError) -> AppError {
     match error {
         search::SearchError::Store(e) => e.into(),
-        search::SearchError::StorageFull { path } => AppError::StorageFull { path },
         other => AppError::Internal(other.to_string()),
     }
 }

@@ -34,10 +34,11 @@ pub enum SearchError {
     Index(#[from] tantivy::TantivyError),
     #[error("search index directory: {0}")]
     Directory(String),
-    /// The disk holding the index is full: the changes were not indexed (the writer is back at
-    /// its last commit) and are indexed at the next catch-up once space returns.
-    #[error("no space left on device for the search index in {path}")]
-    StorageFull { path: String },
+    /// Writing the index failed — a full disk, most likely (tantivy's indexing thread reports
+    /// only that it stopped): the writer is back at its last commit, and the changes are
+    /// indexed at the next catch-up. What the index holds can still be searched.
+    #[error("the search index in {path} could not be written: {source}")]
+    Unwritable { path: String, source: tantivy::TantivyError },
     #[error(transparent)]
     Store(#[from] store::StoreError),
 }
@@ -248,24 +249,13 @@ impl SearchIndex {
 
     fn write(&self, docs: &[SearchDoc], watermark: i64) -> Result<(), SearchError> {
         let mut writer = self.writer.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        let written = self.write_with(&mut writer, docs, watermark);
-        if let Err(error) = written {
-            // The writer goes back to its last commit, ready for the next catch-up.
+        self.write_with(&mut writer, docs, watermark).map_err(|source| {
+            // A new writer at the last commit, ready for the next catch-up.
             if let Err(e) = writer.rollback() {
                 tracing::warn!(error = %e, "search index: rollback after a failed write failed");
             }
-            return Err(match error {
-                tantivy::TantivyError::IoError(io)
-                | tantivy::TantivyError::OpenWriteError(tantivy::directory::error::OpenWriteError::IoError {
-                    io_error: io,
-                    ..
-                }) if io.kind() == std::io::ErrorKind::StorageFull => {
-                    SearchError::StorageFull { path: self.dir.display().to_string() }
-                }
-                other => other.into(),
-            });
-        }
-        Ok(())
+            SearchError::Unwritable { path: self.dir.display().to_string(), source }
+        })
     }
 
     fn write_with(&self, writer: &mut IndexWriter, docs: &[SearchDoc], watermark: i64) -> tantivy::Result<()> {
