@@ -37,7 +37,9 @@ fn ci() -> Result<(), String> {
     test()
 }
 
-/// Every test: unit, property and integration tests on SQLite and on the PostgreSQL server.
+/// Every test: unit, property and integration tests on SQLite and on the PostgreSQL server —
+/// among them the fault tests (kill -9 under load, a full disk, PostgreSQL restarting), one at a
+/// time by `.config/nextest.toml` —, the bench smoke run, schemathesis and the browser tests.
 fn test() -> Result<(), String> {
     boundaries()?;
     ensure_system_packages()?;

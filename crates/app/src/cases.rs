@@ -68,8 +68,17 @@ impl App {
 
     /// The cases in the viewer's scope matching `q`, best first. The index first catches up
     /// with the store; ranking runs on the blocking pool, not on the threads serving requests.
+    /// When the index cannot be written (a full disk) the search still answers, from the index
+    /// as it stands.
     pub async fn cases_search(&self, viewer: &Viewer, q: &str, limit: usize, offset: usize) -> Result<CaseList> {
-        self.search.catch_up(&self.store).await.map_err(search_failed)?;
+        match self.search.catch_up(&self.store).await {
+            Err(search::SearchError::Unwritable { path, source }) => {
+                tracing::error!(%path, error = %source, "search index not written: searching without the latest changes");
+            }
+            caught_up => {
+                caught_up.map_err(search_failed)?;
+            }
+        }
         let scope =
             SearchScope { region_prefix: viewer.scope.region.significant().to_owned(), unit_id: viewer.unit_id };
         let (ids, total, total_capped) =

@@ -30,6 +30,14 @@ pub enum AppError {
     /// A part of the system is not available now (fonts for the PDF, the search index).
     #[error("unavailable: {}", message.key)]
     Unavailable { code: &'static str, message: Message },
+    /// The disk holding `path` is full: nothing was written; writes succeed again once space
+    /// returns. `path` is for the operator's log, never for the client.
+    #[error("no space left on device for {path}")]
+    StorageFull { path: String },
+    /// The database is out of reach for the moment (restarting, connections lost); the
+    /// request changed nothing.
+    #[error("database unavailable: {0}")]
+    DatabaseUnavailable(String),
     /// Our fault: the database, the disk, a broken invariant. Logged where it is answered.
     #[error("internal error: {0}")]
     Internal(String),
@@ -57,6 +65,8 @@ impl From<StoreError> for AppError {
             StoreError::Invalid(fields) => AppError::Invalid(fields),
             StoreError::BadCredentials => AppError::BadCredentials,
             StoreError::TooManyAttempts { retry_after_secs } => AppError::TooManyAttempts { retry_after_secs },
+            StoreError::StorageFull { path } => AppError::StorageFull { path },
+            StoreError::DatabaseUnavailable(source) => AppError::DatabaseUnavailable(source.to_string()),
             other => {
                 let source = std::error::Error::source(&other).map(ToString::to_string);
                 AppError::Internal(match source {

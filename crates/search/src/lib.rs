@@ -6,7 +6,7 @@
 //! ancestors' code prefixes, so a viewer's subtree is one term, as is a unit the case is
 //! assigned to — and checked again by the store when the rows are read.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use store::Store;
@@ -34,6 +34,11 @@ pub enum SearchError {
     Index(#[from] tantivy::TantivyError),
     #[error("search index directory: {0}")]
     Directory(String),
+    /// Writing the index failed — a full disk, most likely (tantivy's indexing thread reports
+    /// only that it stopped): the writer is back at its last commit, and the changes are
+    /// indexed at the next catch-up. What the index holds can still be searched.
+    #[error("the search index in {path} could not be written: {source}")]
+    Unwritable { path: String, source: tantivy::TantivyError },
     #[error(transparent)]
     Store(#[from] store::StoreError),
 }
@@ -98,6 +103,8 @@ impl TokenStream for Tokens {
 
 /// The index of one node.
 pub struct SearchIndex {
+    /// The index's directory.
+    dir: PathBuf,
     index: Index,
     reader: IndexReader,
     writer: Mutex<IndexWriter>,
@@ -185,6 +192,7 @@ impl SearchIndex {
         let at = index.load_metas()?.payload.and_then(|p| p.parse().ok()).unwrap_or(0);
         let watermark = Watermark { at, recent: Default::default(), seen: None };
         Ok(Self {
+            dir: dir.clone(),
             index,
             reader,
             writer: Mutex::new(writer),
@@ -241,6 +249,16 @@ impl SearchIndex {
 
     fn write(&self, docs: &[SearchDoc], watermark: i64) -> Result<(), SearchError> {
         let mut writer = self.writer.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        self.write_with(&mut writer, docs, watermark).map_err(|source| {
+            // A new writer at the last commit, ready for the next catch-up.
+            if let Err(e) = writer.rollback() {
+                tracing::warn!(error = %e, "search index: rollback after a failed write failed");
+            }
+            SearchError::Unwritable { path: self.dir.display().to_string(), source }
+        })
+    }
+
+    fn write_with(&self, writer: &mut IndexWriter, docs: &[SearchDoc], watermark: i64) -> tantivy::Result<()> {
         let f = &self.fields;
         for d in docs {
             writer.delete_term(Term::from_field_u64(f.id, d.id as u64));

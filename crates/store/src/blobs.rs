@@ -19,7 +19,7 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> StoreError + '_ {
-    move |source| StoreError::Io { path: path.display().to_string(), source }
+    move |source| StoreError::io(path, source)
 }
 
 impl Blobs {
@@ -52,7 +52,7 @@ impl Blobs {
             file.write_all(bytes).and_then(|()| file.sync_all()).and_then(|()| std::fs::rename(&temporary, &path));
         if let Err(source) = written {
             let _ = std::fs::remove_file(&temporary);
-            return Err(StoreError::Io { path: path.display().to_string(), source });
+            return Err(StoreError::io(&path, source));
         }
         Ok(sha)
     }

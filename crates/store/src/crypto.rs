@@ -49,7 +49,7 @@ impl Crypto {
             return Ok(Self::from_master_key(&parse_key(text)?));
         }
         let path = data_dir.join(KEY_FILE);
-        let io = |source| StoreError::Io { path: path.display().to_string(), source };
+        let io = |source| StoreError::io(&path, source);
         if path.exists() {
             let text = fs::read_to_string(&path).map_err(io)?;
             return Ok(Self::from_master_key(&parse_key(&text)?));

@@ -33,7 +33,7 @@ use domain::case_number::CaseNumberFormat;
 use domain::validation::{FieldError, Message};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{PgPool, SqlitePool};
+use sqlx::{Connection, PgPool, SqlitePool};
 
 pub use crypto::Crypto;
 pub use domain::authz::Viewer;
@@ -74,7 +74,16 @@ pub enum StoreError {
     #[error("too many failed attempts; retry in {retry_after_secs} s")]
     TooManyAttempts { retry_after_secs: i64 },
     #[error("database error")]
-    Database(#[from] sqlx::Error),
+    Database(#[source] sqlx::Error),
+    /// 存储空间已满 — the disk holding `path` has no space left: the write was refused whole
+    /// (the transaction rolled back, the file not renamed into place), and writes succeed again
+    /// as soon as space returns.
+    #[error("no space left on device for {path}")]
+    StorageFull { path: String },
+    /// The database cannot be reached now: PostgreSQL restarting, the connection lost, no
+    /// connection free within the pool's acquire timeout. The pool reconnects by itself.
+    #[error("the database is unavailable")]
+    DatabaseUnavailable(#[source] sqlx::Error),
     #[error("personal data could not be decrypted: wrong key?")]
     Decrypt,
     #[error("i/o error on {path}")]
@@ -97,6 +106,49 @@ impl StoreError {
     pub fn forbidden(message: Message) -> Self {
         StoreError::Forbidden { message }
     }
+
+    /// A file operation on `path` that failed: a full disk is told apart from other failures.
+    pub fn io(path: &Path, source: std::io::Error) -> Self {
+        let path = path.display().to_string();
+        if source.kind() == std::io::ErrorKind::StorageFull {
+            return StoreError::StorageFull { path };
+        }
+        StoreError::Io { path, source }
+    }
+
+    /// A database error, classified: a full disk (SQLite's `SQLITE_FULL`, PostgreSQL's
+    /// `disk_full`, `ENOSPC`) and a database out of reach (connection lost, the server shutting
+    /// down or starting, no connection within the acquire timeout) are conditions of the moment,
+    /// answered 503; anything else is a fault. `location` names where the database keeps its
+    /// data (`Store::location`).
+    pub(crate) fn database(error: sqlx::Error, location: &str) -> Self {
+        let full = || StoreError::StorageFull { path: location.to_owned() };
+        match &error {
+            sqlx::Error::Database(e) => match e.code().as_deref() {
+                // SQLITE_FULL (13; it has no extended codes) and PostgreSQL's disk_full.
+                Some("13" | "53100") => full(),
+                // PostgreSQL: a connection exception (08…), the operator shutting the server
+                // down or a server still starting (57P…), too many connections.
+                Some(code) if code.starts_with("08") || code.starts_with("57P") || code == "53300" => {
+                    StoreError::DatabaseUnavailable(error)
+                }
+                _ => StoreError::Database(error),
+            },
+            sqlx::Error::Io(e) if e.kind() == std::io::ErrorKind::StorageFull => full(),
+            sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::WorkerCrashed => {
+                StoreError::DatabaseUnavailable(error)
+            }
+            _ => StoreError::Database(error),
+        }
+    }
+}
+
+/// A database error outside the query layer (migrations, backups): classified like any other,
+/// the location named in general terms.
+impl From<sqlx::Error> for StoreError {
+    fn from(error: sqlx::Error) -> Self {
+        StoreError::database(error, "the database")
+    }
 }
 
 impl From<domain::mediation::NotNow> for StoreError {
@@ -110,6 +162,9 @@ impl From<domain::authz::Denial> for StoreError {
         StoreError::Forbidden { message: denial.message() }
     }
 }
+
+/// How long a request waits for a database connection before it is refused as unavailable.
+pub const DATABASE_WAIT: Duration = Duration::from_secs(5);
 
 /// Settings the store needs from the configuration.
 #[derive(Debug, Clone)]
@@ -129,6 +184,9 @@ impl Default for StoreOptions {
 #[derive(Clone)]
 pub struct Store {
     pub(crate) db: Db,
+    /// Where the data lies, for the operator: the SQLite file, or the PostgreSQL server and
+    /// database (no credentials).
+    pub(crate) location: std::sync::Arc<str>,
     pub(crate) crypto: Crypto,
     pub(crate) options: StoreOptions,
     pub(crate) triage_cache: triage::TriageCache,
@@ -148,10 +206,24 @@ impl Store {
 
     /// Connects to `url` (`sqlite://…` creates the file; `postgres://…`). Does not migrate.
     pub async fn connect(url: &str, crypto: Crypto, options: StoreOptions) -> Result<Self> {
-        let db = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        let (db, location) = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let connect = PgConnectOptions::from_str(url)?;
-            let pool = PgPoolOptions::new().max_connections(16).connect_with(connect).await?;
-            Db::Postgres(pool)
+            let location = format!(
+                "PostgreSQL {}:{}/{}",
+                connect.get_host(),
+                connect.get_port(),
+                connect.get_database().unwrap_or_default()
+            );
+            // While the server restarts, a request waits for a connection at most
+            // `DATABASE_WAIT` and is then refused (503) instead of hanging; a connection the
+            // restart broke is found by the test before it is handed out, and replaced.
+            let pool = PgPoolOptions::new()
+                .max_connections(16)
+                .acquire_timeout(DATABASE_WAIT)
+                .test_before_acquire(true)
+                .connect_with(connect)
+                .await?;
+            (Db::Postgres(pool), location)
         } else if url.starts_with("sqlite:") {
             let connect = SqliteConnectOptions::from_str(url)?
                 .create_if_missing(true)
@@ -160,20 +232,29 @@ impl Store {
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(10));
             let file = connect.get_filename().to_owned();
-            let io = |path: &Path| {
-                let path = path.display().to_string();
-                move |source| StoreError::Io { path, source }
-            };
             if let Some(parent) = file.parent().filter(|p| !p.as_os_str().is_empty() && !p.exists()) {
-                crypto::create_private_dir(parent).map_err(io(parent))?;
+                crypto::create_private_dir(parent).map_err(|e| StoreError::io(parent, e))?;
             }
-            let pool = SqlitePoolOptions::new().max_connections(8).connect_with(connect).await?;
+            let pool = SqlitePoolOptions::new()
+                .max_connections(8)
+                .after_release(|connection, _| {
+                    Box::pin(async move {
+                        // A failed write (a full disk) can make SQLite roll the transaction back
+                        // itself; sqlx's rollback then fails and the connection would count
+                        // itself inside a transaction forever, refusing every later `BEGIN`.
+                        // The ping waits for that rollback; such a connection is closed.
+                        connection.ping().await?;
+                        Ok(!connection.is_in_transaction())
+                    })
+                })
+                .connect_with(connect)
+                .await?;
             // Only the owner reads the database (SQLite gives its WAL and shared-memory files
             // the database file's permissions).
             if file.exists() {
-                crypto::make_private(&file).map_err(io(&file))?;
+                crypto::make_private(&file).map_err(|e| StoreError::io(&file, e))?;
             }
-            Db::Sqlite(pool)
+            (Db::Sqlite(pool), file.display().to_string())
         } else {
             return Err(StoreError::Setup(format!(
                 "unsupported database URL {url:?}: use sqlite://FILE or postgres://…"
@@ -181,6 +262,7 @@ impl Store {
         };
         Ok(Self {
             db,
+            location: location.into(),
             crypto,
             options,
             triage_cache: Default::default(),

@@ -2,13 +2,15 @@
 //! store holds, inside or outside a transaction. Every query in the store goes through here,
 //! so no SQL is written twice.
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
 use sqlx::postgres::PgRow;
 use sqlx::sqlite::SqliteRow;
 use sqlx::{AssertSqlSafe, FromRow, Postgres, Sqlite, Transaction};
 
 use crate::schema::Dialect;
-use crate::{Db, Result, Store, on_db};
+use crate::{Db, Result, Store, StoreError, on_db};
 
 /// One argument of a query. Both backends accept each of these types.
 #[derive(Debug, Clone)]
@@ -149,7 +151,13 @@ macro_rules! bind_all {
 
 /// A transaction on either backend. A SQLite transaction also holds the store's writer
 /// permit (see `Store::begin`).
-pub enum Tx {
+pub struct Tx {
+    conn: TxConn,
+    /// The store's `location`, named when a write finds the disk full.
+    location: Arc<str>,
+}
+
+enum TxConn {
     Sqlite(Transaction<'static, Sqlite>, tokio::sync::OwnedMutexGuard<()>),
     Postgres(Transaction<'static, Postgres>),
 }
@@ -157,12 +165,12 @@ pub enum Tx {
 /// Expands `$body` once per backend with `$conn` bound to the open connection of a `Tx`.
 macro_rules! on_tx {
     ($tx:expr, |$conn:ident| $body:expr) => {
-        match $tx {
-            Tx::Sqlite(t, _) => {
+        match &mut $tx.conn {
+            TxConn::Sqlite(t, _) => {
                 let $conn = &mut **t;
                 $body
             }
-            Tx::Postgres(t) => {
+            TxConn::Postgres(t) => {
                 let $conn = &mut **t;
                 $body
             }
@@ -176,66 +184,89 @@ impl Store {
     /// busy handler would make them sleep and retry — and then take the write lock at once
     /// (`BEGIN IMMEDIATE`), so that no writer deadlocks upgrading a read lock.
     pub(crate) async fn begin(&self) -> Result<Tx> {
-        Ok(match &self.db {
+        let conn = match &self.db {
             Db::Sqlite(pool) => {
                 let permit = self.sqlite_writer.clone().lock_owned().await;
-                Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?, permit)
+                TxConn::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await.map_err(self.fault())?, permit)
             }
-            Db::Postgres(pool) => Tx::Postgres(pool.begin().await?),
-        })
+            Db::Postgres(pool) => TxConn::Postgres(pool.begin().await.map_err(self.fault())?),
+        };
+        Ok(Tx { conn, location: self.location.clone() })
+    }
+
+    /// Classifies a database error of this store (`StoreError::database`).
+    fn fault(&self) -> impl Fn(sqlx::Error) -> StoreError + '_ {
+        |error| StoreError::database(error, &self.location)
     }
 
     pub(crate) async fn execute(&self, sql: &str, args: Vec<Arg>) -> Result<u64> {
-        on_db!(&self.db, |pool| Ok(bind_all!(sqlx::query(AssertSqlSafe(sql)), args)
+        on_db!(&self.db, |pool| bind_all!(sqlx::query(AssertSqlSafe(sql)), args)
             .execute(pool)
-            .await?
-            .rows_affected()))
+            .await
+            .map(|done| done.rows_affected()))
+        .map_err(self.fault())
     }
 
     pub(crate) async fn fetch_all<T: Row>(&self, sql: &str, args: Vec<Arg>) -> Result<Vec<T>> {
-        on_db!(&self.db, |pool| Ok(bind_all!(sqlx::query_as(AssertSqlSafe(sql)), args).fetch_all(pool).await?))
+        on_db!(&self.db, |pool| bind_all!(sqlx::query_as(AssertSqlSafe(sql)), args).fetch_all(pool).await)
+            .map_err(self.fault())
     }
 
     pub(crate) async fn fetch_optional<T: Row>(&self, sql: &str, args: Vec<Arg>) -> Result<Option<T>> {
-        on_db!(&self.db, |pool| Ok(bind_all!(sqlx::query_as(AssertSqlSafe(sql)), args).fetch_optional(pool).await?))
+        on_db!(&self.db, |pool| bind_all!(sqlx::query_as(AssertSqlSafe(sql)), args).fetch_optional(pool).await)
+            .map_err(self.fault())
     }
 
     pub(crate) async fn fetch_one<T: Row>(&self, sql: &str, args: Vec<Arg>) -> Result<T> {
-        on_db!(&self.db, |pool| Ok(bind_all!(sqlx::query_as(AssertSqlSafe(sql)), args).fetch_one(pool).await?))
+        on_db!(&self.db, |pool| bind_all!(sqlx::query_as(AssertSqlSafe(sql)), args).fetch_one(pool).await)
+            .map_err(self.fault())
     }
 }
 
 impl Tx {
+    /// Classifies a database error of this transaction (`StoreError::database`).
+    fn fault(&self) -> impl Fn(sqlx::Error) -> StoreError + '_ {
+        |error| StoreError::database(error, &self.location)
+    }
+
     pub(crate) async fn execute(&mut self, sql: &str, args: Vec<Arg>) -> Result<u64> {
-        on_tx!(self, |conn| Ok(bind_all!(sqlx::query(AssertSqlSafe(sql)), args).execute(conn).await?.rows_affected()))
+        on_tx!(self, |conn| bind_all!(sqlx::query(AssertSqlSafe(sql)), args)
+            .execute(conn)
+            .await
+            .map(|done| done.rows_affected()))
+        .map_err(self.fault())
     }
 
     /// Runs a statement that will not recur (a bulk insert of a particular size) without
     /// keeping it in the connection's statement cache, where large ones would hold memory.
     pub(crate) async fn execute_once(&mut self, sql: &str, args: Vec<Arg>) -> Result<u64> {
-        on_tx!(self, |conn| Ok(bind_all!(sqlx::query(AssertSqlSafe(sql)).persistent(false), args)
+        on_tx!(self, |conn| bind_all!(sqlx::query(AssertSqlSafe(sql)).persistent(false), args)
             .execute(conn)
-            .await?
-            .rows_affected()))
+            .await
+            .map(|done| done.rows_affected()))
+        .map_err(self.fault())
     }
 
     pub(crate) async fn fetch_all<T: Row>(&mut self, sql: &str, args: Vec<Arg>) -> Result<Vec<T>> {
-        on_tx!(self, |conn| Ok(bind_all!(sqlx::query_as(AssertSqlSafe(sql)), args).fetch_all(conn).await?))
+        on_tx!(self, |conn| bind_all!(sqlx::query_as(AssertSqlSafe(sql)), args).fetch_all(conn).await)
+            .map_err(self.fault())
     }
 
     pub(crate) async fn fetch_optional<T: Row>(&mut self, sql: &str, args: Vec<Arg>) -> Result<Option<T>> {
-        on_tx!(self, |conn| Ok(bind_all!(sqlx::query_as(AssertSqlSafe(sql)), args).fetch_optional(conn).await?))
+        on_tx!(self, |conn| bind_all!(sqlx::query_as(AssertSqlSafe(sql)), args).fetch_optional(conn).await)
+            .map_err(self.fault())
     }
 
     pub(crate) async fn fetch_one<T: Row>(&mut self, sql: &str, args: Vec<Arg>) -> Result<T> {
-        on_tx!(self, |conn| Ok(bind_all!(sqlx::query_as(AssertSqlSafe(sql)), args).fetch_one(conn).await?))
+        on_tx!(self, |conn| bind_all!(sqlx::query_as(AssertSqlSafe(sql)), args).fetch_one(conn).await)
+            .map_err(self.fault())
     }
 
     /// The SQL dialect of the transaction's database.
     fn dialect(&self) -> Dialect {
-        match self {
-            Tx::Sqlite(..) => Dialect::Sqlite,
-            Tx::Postgres(_) => Dialect::Postgres,
+        match self.conn {
+            TxConn::Sqlite(..) => Dialect::Sqlite,
+            TxConn::Postgres(_) => Dialect::Postgres,
         }
     }
 
@@ -288,10 +319,10 @@ impl Tx {
     }
 
     pub(crate) async fn commit(self) -> Result<()> {
-        match self {
-            Tx::Sqlite(t, _permit) => t.commit().await?,
-            Tx::Postgres(t) => t.commit().await?,
+        let fault = |error| StoreError::database(error, &self.location);
+        match self.conn {
+            TxConn::Sqlite(t, _permit) => t.commit().await.map_err(fault),
+            TxConn::Postgres(t) => t.commit().await.map_err(fault),
         }
-        Ok(())
     }
 }

@@ -26,6 +26,11 @@ pub fn localise(message: &Message) -> String {
     T { lang: current_lang() }.msg(message)
 }
 
+/// `Retry-After` when the disk is full: an operator has to free space.
+const STORAGE_FULL_RETRY_SECS: i64 = 60;
+/// `Retry-After` when the database is out of reach: a restart takes seconds.
+const DATABASE_RETRY_SECS: i64 = 5;
+
 /// A failure to answer, as the client sees it.
 #[derive(Debug)]
 pub struct ApiError {
@@ -125,6 +130,21 @@ impl From<AppError> for ApiError {
                 )
             },
             AppError::Unavailable { code, message } => with(StatusCode::SERVICE_UNAVAILABLE, code, message),
+            AppError::StorageFull { path } => {
+                // Logged at each refusal, so the log says for as long as it lasts what to free.
+                tracing::error!(%path, "no space left on device: writes are refused (503) until space is freed");
+                Self {
+                    retry_after_secs: Some(STORAGE_FULL_RETRY_SECS),
+                    ..with(StatusCode::SERVICE_UNAVAILABLE, "storage_full", msg!("error.storage_full"))
+                }
+            }
+            AppError::DatabaseUnavailable(error) => {
+                tracing::warn!(%error, "database unavailable: the request is refused (503); the pool reconnects");
+                Self {
+                    retry_after_secs: Some(DATABASE_RETRY_SECS),
+                    ..with(StatusCode::SERVICE_UNAVAILABLE, "database_unavailable", msg!("error.database_unavailable"))
+                }
+            }
             AppError::Internal(error) => {
                 // Logged once, here; the client learns only that it was our fault.
                 tracing::error!(%error, "internal error");

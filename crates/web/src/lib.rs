@@ -106,7 +106,8 @@ async fn json_errors(request: Request, next: Next) -> Response {
 
 /// Documents, on every operation, the errors any operation of its shape can answer, where its
 /// annotation does not already: 400 (a query or path the server cannot read), 401 (with a
-/// bearer), 404 (with a path parameter), 413 and 422 (with a body).
+/// bearer), 404 (with a path parameter), 413 and 422 (with a body), and 503 (a full disk or a
+/// database out of reach: any operation, nothing changed).
 fn document_common_errors(document: &mut utoipa::openapi::OpenApi) {
     use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
     let error = |description: &str| {
@@ -133,6 +134,11 @@ fn document_common_errors(document: &mut utoipa::openapi::OpenApi) {
                 add("413", "The body is too large");
                 add("422", "A field is at fault");
             }
+            add(
+                "503",
+                "Nothing was changed: the server's storage is full (`storage_full`) or the database is \
+                 out of reach (`database_unavailable`); retry after `Retry-After` seconds",
+            );
         }
     }
 }

@@ -8,6 +8,7 @@ mod admin;
 mod authz;
 mod delivery;
 mod demo;
+mod faults;
 mod mediation;
 mod org_import;
 mod scale;

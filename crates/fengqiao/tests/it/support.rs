@@ -41,15 +41,21 @@ static COUNTER: AtomicU32 = AtomicU32::new(0);
 /// Starts the app on a fresh database, or returns `None` (loudly) when PostgreSQL is not
 /// reachable outside CI. Under `CI=true` an unreachable server fails the test.
 pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
+    spawn_app_on(backend, &std::env::temp_dir(), &postgres_url()).await
+}
+
+/// `spawn_app` with the data directory (and the SQLite database) under `root` and the
+/// PostgreSQL server at `postgres` (`postgres://user@host:port`).
+pub async fn spawn_app_on(backend: Backend, root: &std::path::Path, postgres: &str) -> Option<TestApp> {
     let _ = tracing_subscriber::fmt().with_env_filter("warn,fengqiao=info").with_test_writer().try_init();
     let n = COUNTER.fetch_add(1, Ordering::SeqCst);
     let name = format!("fq_test_{}_{}_{}", std::process::id(), n, chrono::Utc::now().timestamp_micros() % 1_000_000);
-    let data_dir = std::env::temp_dir().join(&name);
+    let data_dir = root.join(&name);
     std::fs::create_dir_all(&data_dir).unwrap();
     let db_url = match backend {
         Backend::Sqlite => format!("sqlite://{}/fengqiao.db", data_dir.display()),
         Backend::Postgres => {
-            let admin = format!("{}/postgres", postgres_url());
+            let admin = format!("{postgres}/postgres");
             let pool = match sqlx::PgPool::connect(&admin).await {
                 Ok(pool) => pool,
                 Err(e) => {
@@ -64,7 +70,7 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
             };
             sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&pool).await.unwrap();
             pool.close().await;
-            format!("{}/{name}", postgres_url())
+            format!("{postgres}/{name}")
         }
     };
     let crypto = Crypto::load_or_create(&data_dir, None).unwrap();
@@ -120,26 +126,42 @@ impl TestApp {
     /// Another `fengqiao serve` process on the same database (its own data directory for the
     /// search index, the same master key). Returns its base URL and the process, killed on drop.
     pub fn serve_process(&self) -> (String, ServeProcess) {
-        use std::io::BufRead;
+        self.serve_process_in(&self.data_dir.join("node-2"))
+    }
+
+    /// A `fengqiao serve` process on the same database with `dir` as its data directory (files,
+    /// search index) and the same master key; started again on the same `dir`, it finds what
+    /// the last one left. Returns its base URL and the process, killed on drop.
+    pub fn serve_process_in(&self, dir: &std::path::Path) -> (String, ServeProcess) {
+        use std::io::{BufRead, Read};
         let key = std::fs::read_to_string(self.data_dir.join("keys/master.key")).unwrap();
-        let dir = self.data_dir.join("node-2");
         let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_fengqiao"))
             .args(["--db", &self.db_url, "--listen", "127.0.0.1:0", "--master-key", key.trim(), "--data-dir"])
-            .arg(&dir)
+            .arg(dir)
             .arg("serve")
+            .env("NO_COLOR", "1")
             .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
             .spawn()
             .unwrap();
+        let log = Arc::new(std::sync::Mutex::new(String::new()));
+        let mut stderr = child.stderr.take().unwrap();
+        let collected = log.clone();
+        std::thread::spawn(move || {
+            let mut chunk = [0_u8; 4096];
+            while let Ok(n @ 1..) = stderr.read(&mut chunk) {
+                collected.lock().unwrap().push_str(&String::from_utf8_lossy(&chunk[..n]));
+            }
+        });
         let stdout = child.stdout.take().unwrap();
         let mut lines = std::io::BufReader::new(stdout).lines();
         let base = loop {
-            let line = lines.next().expect("the second server printed its address").unwrap();
+            let line = lines.next().expect("the server printed its address").unwrap();
             if let Some(rest) = line.split("http://").nth(1) {
                 break format!("http://{}", rest.split('/').next().unwrap());
             }
         };
-        (base, ServeProcess(child))
+        (base, ServeProcess { child, log })
     }
 
     /// A second connection pool on the same database: another node.
@@ -245,13 +267,24 @@ impl TestApp {
     }
 }
 
-/// A child `fengqiao serve` process, stopped when dropped.
-pub struct ServeProcess(std::process::Child);
+/// A child `fengqiao serve` process, stopped when dropped (`SIGKILL`, as `kill -9`).
+pub struct ServeProcess {
+    child: std::process::Child,
+    /// What it has logged so far (standard error).
+    log: Arc<std::sync::Mutex<String>>,
+}
+
+impl ServeProcess {
+    /// What the server has logged so far.
+    pub fn log(&self) -> String {
+        self.log.lock().unwrap().clone()
+    }
+}
 
 impl Drop for ServeProcess {
     fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
 
