@@ -108,6 +108,7 @@ gates!(
     MediatorChoose,
     NoticeIssue,
     NoticeReply,
+    SessionsRead,
     CalendarManage,
     TriageManage,
     TriageExampleAdd,
