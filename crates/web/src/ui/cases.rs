@@ -619,6 +619,8 @@ fn timeline_entry(t: T, e: &EventView, names: &TimelineNames) -> TimelineEntry {
                 // What the case page shows in full (parties, the route) is not repeated here, nor
                 // the digests of the rows that `audit verify` checks.
                 ("parties" | "routing" | "risk_reasons" | "recorded", _) => continue,
+                // A record's own id says nothing to a reader (its number, where it has one, does).
+                ("session_id" | "notice_id" | "agreement_id" | "evidence_id", _) => continue,
                 // A message of the catalogue (how the place was found, the emergency instruction).
                 (_, serde_json::Value::Object(fields)) if fields.contains_key("key") => {
                     match serde_json::from_value::<Message>(value.clone()) {
