@@ -31,9 +31,11 @@ fn sms_states(html: &str) -> Vec<&str> {
     html.split("data-sms-state=\"").skip(1).filter_map(|rest| rest.split('"').next()).collect()
 }
 
-async fn the_mediator_follows_and_resends_the_signing_sms(app: TestApp) {
+/// At 09:00 on 2026-11-02, a case of the committee's mediator with an agreement sent for
+/// signing to its two parties: the case, the mediator's token, the agreement as answered.
+async fn sent_for_signing(app: &TestApp) -> (Value, String, Value) {
     app.set_now("2026-11-02T09:00:00+08:00");
-    let (case, mediator) = case_with_the_mediator(&app).await;
+    let (case, mediator) = case_with_the_mediator(app).await;
     let (status, agreement) = app
         .post(
             &format!("/api/v1/cases/{}/agreements", case["id"]),
@@ -42,9 +44,15 @@ async fn the_mediator_follows_and_resends_the_signing_sms(app: TestApp) {
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{agreement}");
+    let (status, agreement) =
+        app.post(&format!("/api/v1/agreements/{}/signing", agreement["id"]), &mediator, json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{agreement}");
+    (case, mediator, agreement)
+}
+
+async fn the_mediator_follows_and_resends_the_signing_sms(app: TestApp) {
+    let (case, _, agreement) = sent_for_signing(&app).await;
     let id = agreement["id"].as_i64().unwrap();
-    let (status, _) = app.post(&format!("/api/v1/agreements/{id}/signing"), &mediator, json!({})).await;
-    assert_eq!(status, StatusCode::OK);
     let signing = links(&app, "/sign/").await;
     let (respondent, applicant) = (signing[0].clone(), signing[1].clone());
 
@@ -195,18 +203,8 @@ async fn the_receipt_says_who_handles_the_case_and_what_happens_next(app: TestAp
 /// agreement (`signing_sms`), a resend with the use case's limits (429 with `Retry-After`
 /// within 60 s, 409 past the third), the links to copy, and the receipt as JSON.
 async fn the_delivery_state_resend_links_and_receipt_through_the_api(app: TestApp) {
-    app.set_now("2026-11-02T09:00:00+08:00");
-    let (case, mediator) = case_with_the_mediator(&app).await;
-    let (status, agreement) = app
-        .post(
-            &format!("/api/v1/cases/{}/agreements", case["id"]),
-            &mediator,
-            json!({"matters": "漏水赔偿", "terms": [{"text": "李明赔偿王建国房屋修复费用八千元"}]}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{agreement}");
+    let (case, mediator, agreement) = sent_for_signing(&app).await;
     let path = format!("/api/v1/agreements/{}", agreement["id"]);
-    let (_, agreement) = app.post(&format!("{path}/signing"), &mediator, json!({})).await;
     let sms = agreement["signing_sms"].as_array().unwrap();
     assert_eq!(sms.len(), 2, "{agreement}");
     assert_eq!((sms[1]["delivery"].as_str(), sms[1]["resends_left"].as_i64()), (Some("queued"), Some(3)));
