@@ -64,6 +64,14 @@ impl App {
         Ok(self.store.notice_issue_manual(viewer, case_id, notice, unit_id, self.now()).await?)
     }
 
+    /// Whether the viewer may issue a notice by hand on the case now: what the case page offers.
+    pub async fn notice_issue_allowed(&self, viewer: &Viewer, case_id: CaseId) -> Result<bool> {
+        if !authz::has(viewer.role, Permission::NoticeIssue) {
+            return Ok(false);
+        }
+        Ok(self.store.notice_issue_allowed(viewer, case_id).await?)
+    }
+
     /// One sweep of the ladder now (it also runs every minute on its own).
     pub async fn supervision_sweep(&self, viewer: &Viewer) -> Result<SweepReport> {
         authz::may(viewer.role, Permission::SweepRun, Resource::ANY)?;

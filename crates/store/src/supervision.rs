@@ -478,22 +478,7 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<NoticeView> {
         let case_id = case_id.get();
-        self.case_row(viewer, case_id).await?;
-        let row: ClockRow =
-            self.fetch_one(&format!("SELECT {CLOCK_COLUMNS} FROM cases c WHERE c.id = $1"), args![case_id]).await?;
-        let recipient_id = unit_id.map_or_else(|| row.responsible_unit(ClockKind::Conclude), UnitId::get);
-        let recipient = self.unit(UnitId(recipient_id)).await?.ok_or_else(|| {
-            StoreError::invalid(FieldError::new(
-                "unit_id",
-                "unknown_unit",
-                msg!("field.no_such_unit", id = recipient_id),
-            ))
-        })?;
-        let issuer = self.unit(UnitId(viewer.unit_id)).await?;
-        let supervising = issuer.is_some_and(|u| u.kind == UnitKind::Centre.as_str())
-            && recipient.id != viewer.unit_id
-            && RegionCode::parse(&recipient.region_code).is_ok_and(|r| viewer.scope.covers_region(&r));
-        authz::may(viewer.role, Permission::NoticeIssue, Resource { supervising, ..Resource::ANY })?;
+        let (row, recipient) = self.notice_recipient(viewer, case_id, unit_id).await?;
         if matches!(row.status.as_str(), "rejected" | "archived") {
             return Err(StoreError::conflict("case_closed", msg!("notice.case_closed")));
         }
@@ -520,6 +505,44 @@ impl Store {
             .await?;
         tx.commit().await?;
         self.notice(id).await
+    }
+
+    /// Whether the viewer may issue a notice by hand on the case now (to the unit responsible):
+    /// what the case page offers.
+    pub async fn notice_issue_allowed(&self, viewer: &Viewer, case_id: CaseId) -> Result<bool> {
+        match self.notice_recipient(viewer, case_id.get(), None).await {
+            Ok((row, _)) => Ok(!matches!(row.status.as_str(), "rejected" | "archived")),
+            Err(StoreError::Forbidden { .. }) => Ok(false),
+            Err(error) => Err(error),
+        }
+    }
+
+    /// The case (in scope) and the recipient of a notice by hand — the unit named, else the
+    /// one responsible now — once the policy allows the viewer to issue it to that unit: a
+    /// dispatcher's grant reaches only a unit below their centre.
+    async fn notice_recipient(
+        &self,
+        viewer: &Viewer,
+        case_id: i64,
+        unit_id: Option<UnitId>,
+    ) -> Result<(ClockRow, UnitView)> {
+        self.case_row(viewer, case_id).await?;
+        let row: ClockRow =
+            self.fetch_one(&format!("SELECT {CLOCK_COLUMNS} FROM cases c WHERE c.id = $1"), args![case_id]).await?;
+        let recipient_id = unit_id.map_or_else(|| row.responsible_unit(ClockKind::Conclude), UnitId::get);
+        let recipient = self.unit(UnitId(recipient_id)).await?.ok_or_else(|| {
+            StoreError::invalid(FieldError::new(
+                "unit_id",
+                "unknown_unit",
+                msg!("field.no_such_unit", id = recipient_id),
+            ))
+        })?;
+        let issuer = self.unit(UnitId(viewer.unit_id)).await?;
+        let supervising = issuer.is_some_and(|u| u.kind == UnitKind::Centre.as_str())
+            && recipient.id != viewer.unit_id
+            && RegionCode::parse(&recipient.region_code).is_ok_and(|r| viewer.scope.covers_region(&r));
+        authz::may(viewer.role, Permission::NoticeIssue, Resource { supervising, ..Resource::ANY })?;
+        Ok((row, recipient))
     }
 
     async fn notice(&self, id: i64) -> Result<NoticeView> {

@@ -235,6 +235,11 @@ async fn every_role_gets_what_the_policy_grants_through_the_api_and_the_ui(app: 
             (Permission::Mediate, handled, r#"data-action="draft""#),
             (Permission::MediatorChoose, handled, r#"data-action="mediator""#),
             (Permission::PersonalDataReveal, Resource::ANY, "/reveal\""),
+            (
+                Permission::NoticeIssue,
+                Resource { supervising: user.supervising, ..Resource::ANY },
+                r#"data-action="order""#,
+            ),
         ];
         for (permission, resource, marker) in offers {
             let expected = authz::may(user.role, permission, resource).is_ok();

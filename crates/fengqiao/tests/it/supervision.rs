@@ -520,4 +520,17 @@ async fn an_order_by_hand_comes_from_a_leader_or_a_centre_above_and_awaits_a_rep
     )
     .await;
     assert!(html.contains("请于周五前办结") && html.contains("人工督办"), "the unit's notices show it");
+    // The form is offered only where the policy allows it: the district's dispatcher on the
+    // case street A1 handles, not on the one their own centre holds; the unit never.
+    let offered = |user: &'static str, case: Value| {
+        let app = &app;
+        async move {
+            let cookies = format!("fq_session={}", crate::support::ui_session(app, user).await);
+            let (_, html) = crate::support::ui_get(app, &cookies, &format!("/cases/{}", case["id"])).await;
+            html.contains(r#"data-action="order""#)
+        }
+    };
+    assert!(offered("district", case.clone()).await);
+    assert!(!offered("district", held.clone()).await);
+    assert!(!offered("street_a", case.clone()).await);
 }

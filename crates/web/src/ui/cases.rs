@@ -290,7 +290,8 @@ struct CasePage {
     satisfactions: Vec<(&'static str, String)>,
     /// The agreement draft as typed, when it was refused.
     draft: DraftForm,
-    /// The viewer may issue a 督办令 by hand (a leader, a centre's dispatcher), and the case is open.
+    /// The viewer may issue a 督办令 by hand (a leader, a dispatcher of a centre above the unit
+    /// responsible), and the case is open.
     may_issue_notice: bool,
     /// The 督办令 as typed, when it was refused.
     order: Typed,
@@ -514,8 +515,7 @@ async fn show(
             domain::workflow::Satisfaction::ALL,
             domain::workflow::Satisfaction::as_str,
         ),
-        may_issue_notice: authz::has(viewer.role, Permission::NoticeIssue)
-            && !matches!(case.status, Status::Rejected | Status::Archived),
+        may_issue_notice: state.app.notice_issue_allowed(viewer, id).await?,
         case,
         page,
         now,
