@@ -8,8 +8,8 @@ use domain::workflow::Command;
 pub use search::COUNT_LIMIT as SEARCH_COUNT_LIMIT;
 use search::SearchScope;
 pub use store::cases::{
-    CaseFilter, CaseList, CaseListRow, CaseReceipt, CaseView, Deadlines, EventView, LocationView, MAX_PAGE_SIZE,
-    PartyView, RegisteredCase, RelatedCase, RevealRequest, Routing,
+    CaseFilter, CaseList, CaseListRow, CaseReceipt, CaseView, Deadlines, EventView, HopView, LocationView,
+    MAX_PAGE_SIZE, PartyView, RegisteredCase, RelatedCase, RevealRequest, Routing,
 };
 
 use crate::triage::WhenUnsure;
@@ -50,6 +50,11 @@ impl App {
             authz::may(viewer.role, Permission::PersonalDataReveal, Resource::ANY)?;
         }
         Ok(self.store.case_get(viewer, id, reveal, self.now()).await?)
+    }
+
+    /// 流转: the units the case was dispatched or transferred to, the first first.
+    pub async fn case_hops(&self, viewer: &Viewer, id: CaseId) -> Result<Vec<HopView>> {
+        Ok(self.store.case_hops(viewer, id).await?)
     }
 
     /// The case's hash-chained history, oldest first.

@@ -3,7 +3,7 @@
 
 use domain::authz::{self, Permission, Resource};
 pub use domain::clocks::Deadline;
-use domain::clocks::NoticeKind;
+pub use domain::clocks::ManualNotice;
 use domain::ids::{CaseId, NoticeId, UnitId};
 pub use store::supervision::{AwaitingCase, NoticeCount, NoticeFilter, NoticeView, SweepReport};
 
@@ -50,17 +50,26 @@ impl App {
         Ok(self.store.notice_reply(viewer, id, text, self.now()).await?)
     }
 
-    /// A leader issues a notice by hand; the recipient defaults to the unit responsible now.
+    /// 人工督办: a leader, or a dispatcher of a centre above the unit, issues a notice by hand;
+    /// the recipient defaults to the unit responsible now, and must reply in writing by the
+    /// end of the notice's working days.
     pub async fn notice_issue(
         &self,
         viewer: &Viewer,
         case_id: CaseId,
-        kind: NoticeKind,
-        text: String,
+        notice: ManualNotice,
         unit_id: Option<UnitId>,
     ) -> Result<NoticeView> {
-        authz::may(viewer.role, Permission::NoticeIssue, Resource::ANY)?;
-        Ok(self.store.notice_issue_manual(viewer, case_id, kind, text, unit_id, self.now()).await?)
+        authz::may_at_all(viewer.role, Permission::NoticeIssue)?;
+        Ok(self.store.notice_issue_manual(viewer, case_id, notice, unit_id, self.now()).await?)
+    }
+
+    /// Whether the viewer may issue a notice by hand on the case now: what the case page offers.
+    pub async fn notice_issue_allowed(&self, viewer: &Viewer, case_id: CaseId) -> Result<bool> {
+        if !authz::has(viewer.role, Permission::NoticeIssue) {
+            return Ok(false);
+        }
+        Ok(self.store.notice_issue_allowed(viewer, case_id).await?)
     }
 
     /// One sweep of the ladder now (it also runs every minute on its own).

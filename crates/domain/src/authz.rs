@@ -38,12 +38,14 @@ pub enum Permission {
     ConfirmationRule,
     /// 指定调解员: choose or change a case's mediator.
     MediatorChoose,
-    /// Issue a reminder, warning or supervision order by hand.
+    /// 督办: issue a reminder, warning or supervision order by hand.
     NoticeIssue,
     /// 签收/回复: acknowledge and reply to a notice.
     NoticeReply,
     /// Run a sweep of the supervision ladder now.
     SweepRun,
+    /// 调解日程: see the calendar of mediation sessions.
+    SessionsRead,
     /// Read the SMS outbox.
     OutboxRead,
     /// Maintain calendar years and clock policies.
@@ -67,6 +69,7 @@ impl Permission {
         Permission::NoticeIssue,
         Permission::NoticeReply,
         Permission::SweepRun,
+        Permission::SessionsRead,
         Permission::OutboxRead,
         Permission::CalendarManage,
         Permission::TriageManage,
@@ -86,6 +89,7 @@ impl Permission {
             Permission::NoticeIssue => "permission.notice_issue",
             Permission::NoticeReply => "permission.notice_reply",
             Permission::SweepRun => "permission.sweep_run",
+            Permission::SessionsRead => "permission.sessions_read",
             Permission::OutboxRead => "permission.outbox_read",
             Permission::CalendarManage => "permission.calendar_manage",
             Permission::TriageManage => "permission.triage_manage",
@@ -106,6 +110,7 @@ impl Permission {
             Permission::NoticeIssue => "issue notices by hand",
             Permission::NoticeReply => "acknowledge and reply to notices",
             Permission::SweepRun => "run a supervision sweep",
+            Permission::SessionsRead => "see the mediation sessions",
             Permission::OutboxRead => "read the SMS outbox",
             Permission::CalendarManage => "maintain calendars and time limits",
             Permission::TriageManage => "maintain triage rules and the catalogue",
@@ -124,6 +129,10 @@ pub enum Reach {
     Handling,
     /// Only what is addressed to the viewer's unit (a notice, an application to a court).
     Addressed,
+    /// Only a case whose responsible unit lies below the viewer's centre (督办 comes from above).
+    Supervising,
+    /// Only what is the viewer's own (a mediator's own sessions).
+    Own,
 }
 
 /// What the policy needs to know of the resource acted on, relative to the viewer.
@@ -133,17 +142,23 @@ pub struct Resource {
     pub handling: bool,
     /// The resource is addressed to the viewer's unit.
     pub addressed: bool,
+    /// The viewer's unit is a centre above the unit responsible for the case.
+    pub supervising: bool,
+    /// The resource is the viewer's own.
+    pub own: bool,
 }
 
 impl Resource {
     /// A resource with no relation to the viewer's unit (a system setting, a case seen by scope).
-    pub const ANY: Resource = Resource { handling: false, addressed: false };
-    pub const HANDLED: Resource = Resource { handling: true, addressed: false };
-    pub const ADDRESSED: Resource = Resource { handling: false, addressed: true };
+    pub const ANY: Resource = Resource { handling: false, addressed: false, supervising: false, own: false };
+    pub const HANDLED: Resource = Resource { handling: true, ..Resource::ANY };
+    pub const ADDRESSED: Resource = Resource { addressed: true, ..Resource::ANY };
+    pub const SUPERVISED: Resource = Resource { supervising: true, ..Resource::ANY };
+    pub const OWN: Resource = Resource { own: true, ..Resource::ANY };
 }
 
 use Permission as P;
-use Reach::{Addressed, Handling, Scope};
+use Reach::{Addressed, Handling, Own, Scope, Supervising};
 use Role::*;
 
 /// The policy: each permission with the roles it is granted to and how far. A role absent
@@ -173,7 +188,9 @@ pub const POLICY: &[(Permission, &[(Role, Reach)])] = &[
     (P::ConfirmationRule, &[(Court, Addressed)]),
     // The centres choose for any case they see; the handling unit's own staff for its cases.
     (P::MediatorChoose, &[(Dispatcher, Scope), (Leader, Scope), (Handler, Handling), (Mediator, Handling)]),
-    (P::NoticeIssue, &[(Leader, Scope)]),
+    // Leaders supervise whatever they see; a dispatcher only a unit below their centre (the
+    // ladder's 督办令 comes from the centre above the unit that is late).
+    (P::NoticeIssue, &[(Leader, Scope), (Dispatcher, Supervising)]),
     (
         P::NoticeReply,
         &[
@@ -188,6 +205,9 @@ pub const POLICY: &[(Permission, &[(Role, Reach)])] = &[
         ],
     ),
     (P::SweepRun, &[(Admin, Scope), (Leader, Scope), (Dispatcher, Scope)]),
+    // A mediator sees their own sessions; a handling unit its cases' (its mediators'); the
+    // centres every session in their scope.
+    (P::SessionsRead, &[(Mediator, Own), (Handler, Handling), (Dispatcher, Scope), (Leader, Scope)]),
     (P::OutboxRead, &[(Admin, Scope)]),
     (P::CalendarManage, &[(Admin, Scope)]),
     (P::TriageManage, &[(Admin, Scope)]),
@@ -207,6 +227,12 @@ pub enum Denial {
     /// The permission reaches only what is addressed to the viewer's unit.
     #[error("only the unit it is addressed to may {}", permission.en())]
     NotAddressed { permission: Permission },
+    /// The permission reaches only units below the viewer's centre.
+    #[error("only a centre above the responsible unit may {}", permission.en())]
+    NotSupervising { permission: Permission },
+    /// The permission reaches only the viewer's own.
+    #[error("only for one's own may one {}", permission.en())]
+    NotOwn { permission: Permission },
 }
 
 impl Denial {
@@ -217,6 +243,8 @@ impl Denial {
             }
             Denial::NotHandling { permission } => msg!("denied.not_handling", permission = permission.message()),
             Denial::NotAddressed { permission } => msg!("denied.not_addressed", permission = permission.message()),
+            Denial::NotSupervising { permission } => msg!("denied.not_supervising", permission = permission.message()),
+            Denial::NotOwn { permission } => msg!("denied.not_own", permission = permission.message()),
         }
     }
 }
@@ -239,6 +267,10 @@ pub fn may(role: Role, permission: Permission, resource: Resource) -> Result<(),
         Some(Reach::Handling) => Err(Denial::NotHandling { permission }),
         Some(Reach::Addressed) if resource.addressed => Ok(()),
         Some(Reach::Addressed) => Err(Denial::NotAddressed { permission }),
+        Some(Reach::Supervising) if resource.supervising => Ok(()),
+        Some(Reach::Supervising) => Err(Denial::NotSupervising { permission }),
+        Some(Reach::Own) if resource.own => Ok(()),
+        Some(Reach::Own) => Err(Denial::NotOwn { permission }),
     }
 }
 
@@ -260,8 +292,14 @@ mod tests {
     use super::*;
     use crate::i18n::{T, UiLang};
 
-    const RESOURCES: [Resource; 4] =
-        [Resource::ANY, Resource::HANDLED, Resource::ADDRESSED, Resource { handling: true, addressed: true }];
+    const RESOURCES: [Resource; 6] = [
+        Resource::ANY,
+        Resource::HANDLED,
+        Resource::ADDRESSED,
+        Resource::SUPERVISED,
+        Resource::OWN,
+        Resource { handling: true, addressed: true, supervising: true, own: true },
+    ];
 
     #[test]
     fn every_permission_appears_once_in_the_policy() {
@@ -288,6 +326,8 @@ mod tests {
                         Some(Reach::Scope) => true,
                         Some(Reach::Handling) => resource.handling,
                         Some(Reach::Addressed) => resource.addressed,
+                        Some(Reach::Supervising) => resource.supervising,
+                        Some(Reach::Own) => resource.own,
                     };
                     let decided = may(role, permission, resource);
                     assert_eq!(decided.is_ok(), expected, "{role} {permission:?} {resource:?}");

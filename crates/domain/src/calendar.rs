@@ -277,6 +277,17 @@ impl Notes {
     }
 }
 
+/// A day as a form or a query writes it (YYYY-MM-DD); the field named in words when it is
+/// missing or not a date.
+pub fn parse_date(field: &str, value: Option<&str>) -> Result<NaiveDate, FieldError> {
+    let text = value.map(str::trim).unwrap_or_default();
+    if text.is_empty() {
+        return Err(FieldError::required(field));
+    }
+    NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .map_err(|_| FieldError::new(field, "invalid_date", msg!("field.not_a_date")))
+}
+
 /// The calendars the product ships (data/calendar/), parsed.
 pub fn shipped_years() -> Vec<YearCalendar> {
     [

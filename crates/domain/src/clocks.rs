@@ -406,6 +406,52 @@ pub fn notices_due(
         .collect()
 }
 
+/// The working days a unit has, by default, to answer a notice issued by hand in writing (the
+/// ladder's 督办令 asks for 3).
+pub const MANUAL_REPLY_WORKING_DAYS: i64 = 3;
+/// The most working days a notice issued by hand may allow for its reply.
+pub const MANUAL_REPLY_WORKING_DAYS_MAX: i64 = 30;
+const MANUAL_TEXT_MAX: usize = 2000;
+
+/// 人工督办 — a notice issued by hand by a leader or a centre above the unit responsible, not
+/// by the ladder: why, and by when the unit must reply in writing (信访工作条例 arts. 39–40,
+/// DOMAIN.md §5.3).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ManualNotice {
+    pub kind: NoticeKind,
+    /// The reason and what is asked (督办事由), as the issuer wrote it.
+    pub text: String,
+    /// The written reply is due at the end of this many working days after issue.
+    pub reply_working_days: u32,
+}
+
+impl ManualNotice {
+    /// Parses what the issuer sent: the kind (a 督办令 unless said otherwise), the reason, and the
+    /// working days for the reply ([`MANUAL_REPLY_WORKING_DAYS`] unless said otherwise).
+    pub fn parse(kind: Option<&str>, text: Option<&str>, working_days: Option<i64>) -> Result<Self, Vec<FieldError>> {
+        let mut c = crate::validation::Checker::default();
+        let kind = c.code::<NoticeKind>("kind", kind, false).unwrap_or(NoticeKind::Order);
+        let text = c.required_text("text", text, MANUAL_TEXT_MAX);
+        let days = working_days.unwrap_or(MANUAL_REPLY_WORKING_DAYS);
+        if !(1..=MANUAL_REPLY_WORKING_DAYS_MAX).contains(&days) {
+            c.push(FieldError::new(
+                "working_days",
+                "out_of_range",
+                msg!("field.whole_number_between", min = 1, max = MANUAL_REPLY_WORKING_DAYS_MAX),
+            ));
+        }
+        c.into_result()?;
+        let text = text.unwrap_or_default();
+        Ok(ManualNotice { kind, text, reply_working_days: days as u32 })
+    }
+
+    /// When the written reply is due: the end of the last of the working days after the day of
+    /// issue (the day itself not counted).
+    pub fn reply_by(&self, issued_at: DateTime<Utc>, calendar: &Calendar) -> DateTime<Utc> {
+        end_of_day(calendar.add_working_days(china_date(issued_at), self.reply_working_days).date)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -537,5 +583,25 @@ mod tests {
         let p = ClockPolicy { reminder_percent: 100, conclude_working_days: 0, ..ClockPolicy::default() };
         let fields: Vec<String> = p.validate().unwrap_err().into_iter().map(|e| e.field).collect();
         assert_eq!(fields, ["conclude_working_days", "reminder_percent"]);
+    }
+
+    #[test]
+    fn a_notice_by_hand_is_an_order_with_a_reason_and_a_reply_in_working_days() {
+        let notice = ManualNotice::parse(None, Some(" 群众反映强烈，请加快办理 "), None).unwrap();
+        assert_eq!(
+            (notice.kind, notice.text.as_str(), notice.reply_working_days),
+            (NoticeKind::Order, "群众反映强烈，请加快办理", 3)
+        );
+        // Issued on the Wednesday before the National Day holiday (10-01…10-07 rest; the day of
+        // issue not counted): the three working days are 10-08, 10-09 and Saturday 10-10, worked
+        // in exchange.
+        let due = notice.reply_by(at("2026-09-30T15:00:00+08:00"), &calendar());
+        assert_eq!(due, at("2026-10-10T23:59:59+08:00"));
+        let fields = |e: Vec<FieldError>| e.into_iter().map(|e| e.field).collect::<Vec<_>>();
+        assert_eq!(
+            fields(ManualNotice::parse(Some("summons"), Some(""), Some(0)).unwrap_err()),
+            ["kind", "text", "working_days"]
+        );
+        assert_eq!(fields(ManualNotice::parse(None, Some("x"), Some(31)).unwrap_err()), ["working_days"]);
     }
 }

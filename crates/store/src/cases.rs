@@ -146,6 +146,23 @@ pub struct EventView {
     pub hash: String,
 }
 
+/// 流转: one hop of a case — a unit it was dispatched or transferred to, and what became of it.
+#[derive(Debug, Clone)]
+pub struct HopView {
+    pub unit_id: i64,
+    pub assist_unit_ids: Vec<i64>,
+    /// Who dispatched it (their name).
+    pub dispatched_by: String,
+    pub dispatched_at: DateTime<Utc>,
+    /// When the unit signed for it.
+    pub signed_at: Option<DateTime<Utc>>,
+    pub returned_at: Option<DateTime<Utc>>,
+    pub return_reason: Option<String>,
+    /// Working days added to its time limit.
+    pub extension_days: i64,
+    pub ended_at: Option<DateTime<Utc>>,
+}
+
 /// Filters of the case list (CONTRACT.md).
 #[derive(Debug, Clone, Default)]
 pub struct CaseFilter {
@@ -401,7 +418,7 @@ impl CaseRow {
 
 /// The scope condition on `cases` (alias `c`) for a viewer: the region subtree, plus the
 /// cases their unit owns (the centre responsible) or is assigned to. Arguments start at `$first`.
-fn scope_condition(viewer: &Viewer, first: usize, args: &mut Vec<Arg>) -> String {
+pub(crate) fn scope_condition(viewer: &Viewer, first: usize, args: &mut Vec<Arg>) -> String {
     let (low, high) = viewer.scope.region.subtree_range();
     args.extend(args![low, high, viewer.scope.unit_id]);
     format!(
@@ -750,6 +767,46 @@ impl Store {
         let rows: Vec<(i64,)> = self.fetch_all(&sql, args![key, case_id]).await?;
         found.extend(rows.into_iter().map(|(id,)| (id, relation)));
         Ok(())
+    }
+
+    /// The hops of a case in the viewer's scope, the first first.
+    pub async fn case_hops(&self, viewer: &Viewer, id: CaseId) -> Result<Vec<HopView>> {
+        let id = id.get();
+        self.case_row(viewer, id).await?;
+        type HopRow = (i64, String, String, i64, Option<i64>, Option<i64>, Option<String>, i64, Option<i64>);
+        let rows: Vec<HopRow> = self
+            .fetch_all(
+                "SELECT h.unit_id, h.assist_unit_ids, u.display_name, h.dispatched_at, h.signed_at, h.returned_at, h.return_reason, h.extension_days, h.ended_at
+                 FROM hops h JOIN users u ON u.id = h.dispatched_by WHERE h.case_id = $1 ORDER BY h.dispatched_at, h.id",
+                args![id],
+            )
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(
+                |(
+                    unit_id,
+                    assist,
+                    dispatched_by,
+                    dispatched_at,
+                    signed_at,
+                    returned_at,
+                    return_reason,
+                    extension_days,
+                    ended_at,
+                )| HopView {
+                    unit_id,
+                    assist_unit_ids: serde_json::from_str(&assist).unwrap_or_default(),
+                    dispatched_by,
+                    dispatched_at: from_ms(dispatched_at),
+                    signed_at: signed_at.map(from_ms),
+                    returned_at: returned_at.map(from_ms),
+                    return_reason,
+                    extension_days,
+                    ended_at: ended_at.map(from_ms),
+                },
+            )
+            .collect())
     }
 
     /// The case row if the viewer's scope covers it; `NotFound` otherwise, so that a case

@@ -472,7 +472,7 @@ impl Store {
                 .await?;
             assigned > 0
         };
-        authz::may(viewer.role, permission, Resource { handling, addressed: false })?;
+        authz::may(viewer.role, permission, Resource { handling, ..Resource::ANY })?;
         Ok(row)
     }
 
@@ -1263,7 +1263,7 @@ impl Store {
             .await?;
         let (court, decision) = application.ok_or_else(|| conflict("not_applied", msg!("agreement.not_applied")))?;
         let addressed = court == viewer.unit_id;
-        authz::may(viewer.role, Permission::ConfirmationRule, Resource { addressed, handling: false })?;
+        authz::may(viewer.role, Permission::ConfirmationRule, Resource { addressed, ..Resource::ANY })?;
         if decision.is_some() {
             return Err(conflict("already_ruled", msg!("agreement.already_ruled")));
         }

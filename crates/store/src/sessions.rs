@@ -6,7 +6,7 @@
 //! may choose; 群众点单).
 
 use chrono::{DateTime, Utc};
-use domain::authz::Permission;
+use domain::authz::{Permission, Reach};
 use domain::case::{Outcome, Status};
 use domain::ids::{CaseId, SessionId, UserId};
 use domain::msg;
@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::cases::{CaseView, append_event_locked};
-use crate::sql::args;
+use crate::sql::{args, from_row};
 use crate::{Result, Store, StoreError, Viewer, from_ms, rfc3339, to_ms};
 
 /// A session to schedule.
@@ -74,6 +74,55 @@ pub struct SessionView {
     pub status: String,
     pub created_at: DateTime<Utc>,
 }
+
+/// A session on the calendar (调解日程): when and how, whose, and the case it belongs to.
+#[derive(Debug, Clone)]
+pub struct CalendarSession {
+    pub id: i64,
+    pub case_id: i64,
+    pub case_number: String,
+    /// in_person | video
+    pub mode: String,
+    pub scheduled_at: DateTime<Utc>,
+    pub place: Option<String>,
+    /// scheduled | held | cancelled
+    pub status: String,
+    /// The mediator's username, name and unit (none for an account since removed).
+    pub mediator: String,
+    pub mediator_name: Option<String>,
+    pub mediator_id: Option<i64>,
+    pub unit_id: Option<i64>,
+    pub unit_name: Option<String>,
+}
+from_row!(
+    CalendarSession {
+        id,
+        case_id,
+        case_number,
+        mode,
+        place,
+        status,
+        mediator,
+        mediator_name,
+        mediator_id,
+        unit_id,
+        unit_name
+    },
+    time { scheduled_at }
+);
+
+/// Which sessions the calendar shows: a period, narrowed to a mediator's unit or a mediator.
+#[derive(Debug, Clone)]
+pub struct CalendarFilter {
+    pub from: DateTime<Utc>,
+    /// Exclusive.
+    pub until: DateTime<Utc>,
+    pub unit_id: Option<i64>,
+    pub mediator_id: Option<i64>,
+}
+
+/// The most sessions one calendar answer holds.
+pub const CALENDAR_LIMIT: i64 = 2000;
 
 /// The mediator chosen for a case.
 #[derive(Debug, Clone)]
@@ -135,6 +184,51 @@ pub enum PartyAct {
 }
 
 impl Store {
+    /// The sessions of a period that the viewer may see, in time order: as far as `reach` goes
+    /// (the grant of `Permission::SessionsRead`, asked by the caller) — every session in the
+    /// scope, those of cases the viewer's unit handles, or the viewer's own.
+    pub async fn sessions_calendar(
+        &self,
+        viewer: &Viewer,
+        reach: Reach,
+        filter: &CalendarFilter,
+    ) -> Result<Vec<CalendarSession>> {
+        let mut args = args![to_ms(filter.from), to_ms(filter.until)];
+        let mut conditions = vec![crate::cases::scope_condition(viewer, 3, &mut args)];
+        match reach {
+            Reach::Scope => {}
+            Reach::Own => {
+                args.push(viewer.username.clone().into());
+                conditions.push(format!("s.mediator = ${}", args.len()));
+            }
+            Reach::Handling | Reach::Addressed | Reach::Supervising => {
+                args.push(viewer.unit_id.into());
+                let unit = args.len();
+                conditions.push(format!(
+                    "(c.lead_unit_id = ${unit} OR EXISTS (SELECT 1 FROM case_units cu WHERE cu.case_id = c.id AND cu.unit_id = ${unit}))"
+                ));
+            }
+        }
+        if let Some(unit_id) = filter.unit_id {
+            args.push(unit_id.into());
+            conditions.push(format!("u.unit_id = ${}", args.len()));
+        }
+        if let Some(mediator_id) = filter.mediator_id {
+            args.push(mediator_id.into());
+            conditions.push(format!("u.id = ${}", args.len()));
+        }
+        let sql = format!(
+            "SELECT s.id, s.case_id, c.number AS case_number, s.mode, s.scheduled_at, s.place, s.status, s.mediator,
+                u.display_name AS mediator_name, u.id AS mediator_id, u.unit_id, n.name AS unit_name
+             FROM mediation_sessions s JOIN cases c ON c.id = s.case_id
+             LEFT JOIN users u ON u.username = s.mediator LEFT JOIN units n ON n.id = u.unit_id
+             WHERE s.scheduled_at >= $1 AND s.scheduled_at < $2 AND {}
+             ORDER BY s.scheduled_at, s.id LIMIT {CALENDAR_LIMIT}",
+            conditions.join(" AND ")
+        );
+        self.fetch_all(&sql, args).await
+    }
+
     /// A case's sessions, in order.
     pub async fn sessions(&self, viewer: &Viewer, case_id: CaseId) -> Result<Vec<SessionView>> {
         let case_id = case_id.get();

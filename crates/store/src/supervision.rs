@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Datelike, Duration, Utc};
 use domain::authz::{self, Permission, Resource};
 use domain::case::{Category, Channel, Risk, Status};
-use domain::clocks::{self, ClockFacts, ClockKind, Deadline, NoticeDue, NoticeKind};
+use domain::clocks::{self, ClockFacts, ClockKind, Deadline, ManualNotice, NoticeDue, NoticeKind};
 use domain::i18n::T;
 use domain::ids::{CaseId, NoticeId, UnitId};
 use domain::msg;
@@ -38,10 +38,14 @@ pub struct NoticeView {
     pub unit_id: i64,
     pub cc_unit_id: Option<i64>,
     pub issuer_unit_id: Option<i64>,
+    /// The ladder's: the clock's due time that was missed; by hand: when the reply is due.
     pub due_at: Option<DateTime<Utc>>,
     pub issued_at: DateTime<Utc>,
     pub text: String,
+    /// Issued by hand, not by the ladder.
     pub manual: bool,
+    /// Who issued it by hand (their name).
+    pub issued_by_name: Option<String>,
     pub acknowledged_at: Option<DateTime<Utc>>,
     pub reply: Option<String>,
     pub replied_at: Option<DateTime<Utc>>,
@@ -59,13 +63,14 @@ from_row!(
         issuer_unit_id,
         text,
         manual,
+        issued_by_name,
         reply
     },
     time { due_at, issued_at, acknowledged_at, replied_at }
 );
 
 const NOTICE_COLUMNS: &str = "n.id, n.number, n.kind, n.case_id, c.number AS case_number, n.clock, n.unit_id, n.cc_unit_id, n.issuer_unit_id, n.text,
-    n.issued_by IS NOT NULL AS manual, n.reply, n.due_at, n.issued_at, n.acknowledged_at, n.replied_at";
+    n.issued_by IS NOT NULL AS manual, (SELECT u.display_name FROM users u WHERE u.id = n.issued_by) AS issued_by_name, n.reply, n.due_at, n.issued_at, n.acknowledged_at, n.replied_at";
 
 /// The notices awaiting the viewer's unit's reply on one case: what the workbench lists, one
 /// line per case however many notices a catch-up issued.
@@ -444,55 +449,53 @@ impl Store {
                     notice.issuer_unit_id,
                     notice.due_at.map(to_ms),
                     to_ms(now),
-                    notice.text,
+                    notice.text.clone(),
                     notice.dedupe_key,
                     notice.issued_by,
                 ],
             )
             .await?;
-        let data = serde_json::json!({"notice_id": id, "number": number, "kind": notice.kind, "clock": notice.clock, "unit_id": notice.unit_id});
+        let mut data = serde_json::json!({"notice_id": id, "number": number, "kind": notice.kind, "clock": notice.clock, "unit_id": notice.unit_id});
+        if notice.issued_by.is_some() {
+            // By hand: the issuer's reason and when the reply is due belong to the record.
+            data["manual"] = true.into();
+            data["reason"] = notice.text.clone().into();
+            data["reply_by"] = notice.due_at.map(|at| rfc3339(to_ms(at))).into();
+        }
         crate::cases::append_event_locked(tx, notice.case_id, to_ms(now), actor, "notice_issued", &data).await?;
         Ok(id)
     }
 
-    /// A notice issued by hand (the caller has checked that the viewer may); the recipient
-    /// defaults to the unit responsible now.
+    /// A notice issued by hand (人工督办): to the unit responsible now unless another is named,
+    /// with the reply due after the notice's working days. A dispatcher reaches only a unit
+    /// below their centre (`domain::authz`, asked here with the recipient the store reads).
     pub async fn notice_issue_manual(
         &self,
         viewer: &Viewer,
         case_id: CaseId,
-        kind: NoticeKind,
-        text: String,
+        notice: ManualNotice,
         unit_id: Option<UnitId>,
         now: DateTime<Utc>,
     ) -> Result<NoticeView> {
         let case_id = case_id.get();
-        let unit_id = unit_id.map(UnitId::get);
-        self.case_row(viewer, case_id).await?;
-        let row: ClockRow =
-            self.fetch_one(&format!("SELECT {CLOCK_COLUMNS} FROM cases c WHERE c.id = $1"), args![case_id]).await?;
-        let recipient = match unit_id {
-            Some(id) => {
-                self.unit(UnitId(id)).await?.ok_or_else(|| {
-                    StoreError::invalid(FieldError::new("unit_id", "unknown_unit", msg!("field.no_such_unit", id = id)))
-                })?;
-                id
-            }
-            None => row.responsible_unit(ClockKind::Conclude),
-        };
+        let (row, recipient) = self.notice_recipient(viewer, case_id, unit_id).await?;
+        if matches!(row.status.as_str(), "rejected" | "archived") {
+            return Err(StoreError::conflict("case_closed", msg!("notice.case_closed")));
+        }
+        let reply_by = notice.reply_by(now, &self.clock_context().await?.calendar);
         let mut tx = self.begin().await?;
         let id = self
             .notice_insert(
                 &mut tx,
                 NewNotice {
-                    kind,
+                    kind: notice.kind,
                     case_id,
                     clock: None,
-                    unit_id: recipient,
+                    unit_id: recipient.id,
                     cc_unit_id: None,
                     issuer_unit_id: Some(viewer.unit_id),
-                    due_at: None,
-                    text,
+                    due_at: Some(reply_by),
+                    text: notice.text,
                     dedupe_key: None,
                     issued_by: Some(viewer.user_id),
                 },
@@ -502,6 +505,44 @@ impl Store {
             .await?;
         tx.commit().await?;
         self.notice(id).await
+    }
+
+    /// Whether the viewer may issue a notice by hand on the case now (to the unit responsible):
+    /// what the case page offers.
+    pub async fn notice_issue_allowed(&self, viewer: &Viewer, case_id: CaseId) -> Result<bool> {
+        match self.notice_recipient(viewer, case_id.get(), None).await {
+            Ok((row, _)) => Ok(!matches!(row.status.as_str(), "rejected" | "archived")),
+            Err(StoreError::Forbidden { .. }) => Ok(false),
+            Err(error) => Err(error),
+        }
+    }
+
+    /// The case (in scope) and the recipient of a notice by hand — the unit named, else the
+    /// one responsible now — once the policy allows the viewer to issue it to that unit: a
+    /// dispatcher's grant reaches only a unit below their centre.
+    async fn notice_recipient(
+        &self,
+        viewer: &Viewer,
+        case_id: i64,
+        unit_id: Option<UnitId>,
+    ) -> Result<(ClockRow, UnitView)> {
+        self.case_row(viewer, case_id).await?;
+        let row: ClockRow =
+            self.fetch_one(&format!("SELECT {CLOCK_COLUMNS} FROM cases c WHERE c.id = $1"), args![case_id]).await?;
+        let recipient_id = unit_id.map_or_else(|| row.responsible_unit(ClockKind::Conclude), UnitId::get);
+        let recipient = self.unit(UnitId(recipient_id)).await?.ok_or_else(|| {
+            StoreError::invalid(FieldError::new(
+                "unit_id",
+                "unknown_unit",
+                msg!("field.no_such_unit", id = recipient_id),
+            ))
+        })?;
+        let issuer = self.unit(UnitId(viewer.unit_id)).await?;
+        let supervising = issuer.is_some_and(|u| u.kind == UnitKind::Centre.as_str())
+            && recipient.id != viewer.unit_id
+            && RegionCode::parse(&recipient.region_code).is_ok_and(|r| viewer.scope.covers_region(&r));
+        authz::may(viewer.role, Permission::NoticeIssue, Resource { supervising, ..Resource::ANY })?;
+        Ok((row, recipient))
     }
 
     async fn notice(&self, id: i64) -> Result<NoticeView> {
@@ -638,7 +679,7 @@ impl Store {
             }
         }
         let addressed = notice.unit_id == viewer.unit_id;
-        authz::may(viewer.role, Permission::NoticeReply, Resource { addressed, handling: false })?;
+        authz::may(viewer.role, Permission::NoticeReply, Resource { addressed, ..Resource::ANY })?;
         Ok(notice)
     }
 

@@ -109,6 +109,7 @@ gates!(
     MediatorChoose,
     NoticeIssue,
     NoticeReply,
+    SessionsRead,
     CalendarManage,
     TriageManage,
     TriageExampleAdd,

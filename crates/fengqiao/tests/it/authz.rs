@@ -36,6 +36,8 @@ struct User {
     sees_case: bool,
     /// Whether the user's unit handles the case (lead or assisting).
     handling: bool,
+    /// Whether the user's unit is a centre above the unit leading the case.
+    supervising: bool,
 }
 
 /// What the probe of a permission answers when the policy grants it: the request is built so
@@ -88,6 +90,9 @@ async fn every_role_gets_what_the_policy_grants_through_the_api_and_the_ui(app: 
         .collect();
     assert_eq!(handling_units, [committee, street_centre]);
 
+    let (_, units) = app.get("/api/v1/units", &intake).await;
+    let centres: HashSet<i64> =
+        units.as_array().unwrap().iter().filter(|u| u["kind"] == "centre").filter_map(|u| u["id"].as_i64()).collect();
     let mut users = Vec::new();
     for &name in USERS {
         let token = app.login(name).await;
@@ -101,6 +106,7 @@ async fn every_role_gets_what_the_policy_grants_through_the_api_and_the_ui(app: 
             unit_id,
             sees_case: seen == StatusCode::OK,
             handling: handling_units.contains(&unit_id),
+            supervising: seen == StatusCode::OK && centres.contains(&unit_id) && unit_id != handling_units[0],
             token,
         });
     }
@@ -119,13 +125,18 @@ async fn every_role_gets_what_the_policy_grants_through_the_api_and_the_ui(app: 
             // What the probe asks the policy about, and whether it is about the case.
             let (resource, about_case) = match permission {
                 Permission::Mediate | Permission::MediatorChoose | Permission::AgreementMediatorSign => {
-                    (Resource { handling: user.handling, addressed: false }, true)
+                    (Resource { handling: user.handling, ..Resource::ANY }, true)
                 }
-                Permission::PersonalDataReveal | Permission::NoticeIssue => (Resource::ANY, true),
+                Permission::PersonalDataReveal => (Resource::ANY, true),
+                Permission::NoticeIssue => (Resource { supervising: user.supervising, ..Resource::ANY }, true),
+                // A list: every grant sees some of it (its reach narrows what it holds).
+                Permission::SessionsRead => {
+                    (Resource { handling: true, addressed: true, supervising: true, own: true }, false)
+                }
                 // No application has been made yet: a court that may rule is told so (409).
                 Permission::ConfirmationRule => (Resource::ADDRESSED, true),
                 Permission::NoticeReply => {
-                    (Resource { handling: false, addressed: user.unit_id == handling_units[0] }, true)
+                    (Resource { addressed: user.unit_id == handling_units[0], ..Resource::ANY }, true)
                 }
                 _ => (Resource::ANY, false),
             };
@@ -173,6 +184,7 @@ async fn every_role_gets_what_the_policy_grants_through_the_api_and_the_ui(app: 
                     app.post(&format!("{path}/acknowledge"), token, json!({})).await
                 }
                 Permission::SweepRun => app.post("/api/v1/supervision/sweep", token, json!({})).await,
+                Permission::SessionsRead => app.get("/api/v1/sessions?from=2026-11-02&to=2026-11-08", token).await,
                 Permission::OutboxRead => app.get("/api/v1/outbox", token).await,
                 Permission::CalendarManage => {
                     let (_, policies) = app.get("/api/v1/clock-policies", token).await;
@@ -217,12 +229,17 @@ async fn every_role_gets_what_the_policy_grants_through_the_api_and_the_ui(app: 
             }
             continue;
         }
-        let handled = Resource { handling: user.handling, addressed: false };
+        let handled = Resource { handling: user.handling, ..Resource::ANY };
         let offers = [
             (Permission::Mediate, handled, r#"data-action="session""#),
             (Permission::Mediate, handled, r#"data-action="draft""#),
             (Permission::MediatorChoose, handled, r#"data-action="mediator""#),
             (Permission::PersonalDataReveal, Resource::ANY, "/reveal\""),
+            (
+                Permission::NoticeIssue,
+                Resource { supervising: user.supervising, ..Resource::ANY },
+                r#"data-action="order""#,
+            ),
         ];
         for (permission, resource, marker) in offers {
             let expected = authz::may(user.role, permission, resource).is_ok();

@@ -1,7 +1,7 @@
 //! What reaches the parties, on SQLite and on PostgreSQL: the signing SMS's delivery state per
 //! party as the mediator sees it, resending to one party (the old link and code refused, the
 //! new ones accepted, the limits), the link to copy; the applicant's SMS at registration and
-//! at conclusion, and the receipt (受理回执) they take home.
+//! at conclusion, and the receipt (受理回执) they take home — in the UI and through the API.
 
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -14,6 +14,7 @@ on_both_backends!(
     the_mediator_follows_and_resends_the_signing_sms,
     applicants_are_told_by_sms_at_registration_and_at_conclusion,
     the_receipt_says_who_handles_the_case_and_what_happens_next,
+    the_delivery_state_resend_links_and_receipt_through_the_api,
 );
 
 /// The messages in the outbox as the administrator reads them, newest first: (recipient, body).
@@ -30,9 +31,11 @@ fn sms_states(html: &str) -> Vec<&str> {
     html.split("data-sms-state=\"").skip(1).filter_map(|rest| rest.split('"').next()).collect()
 }
 
-async fn the_mediator_follows_and_resends_the_signing_sms(app: TestApp) {
+/// At 09:00 on 2026-11-02, a case of the committee's mediator with an agreement sent for
+/// signing to its two parties: the case, the mediator's token, the agreement as answered.
+async fn sent_for_signing(app: &TestApp) -> (Value, String, Value) {
     app.set_now("2026-11-02T09:00:00+08:00");
-    let (case, mediator) = case_with_the_mediator(&app).await;
+    let (case, mediator) = case_with_the_mediator(app).await;
     let (status, agreement) = app
         .post(
             &format!("/api/v1/cases/{}/agreements", case["id"]),
@@ -41,9 +44,15 @@ async fn the_mediator_follows_and_resends_the_signing_sms(app: TestApp) {
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{agreement}");
+    let (status, agreement) =
+        app.post(&format!("/api/v1/agreements/{}/signing", agreement["id"]), &mediator, json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{agreement}");
+    (case, mediator, agreement)
+}
+
+async fn the_mediator_follows_and_resends_the_signing_sms(app: TestApp) {
+    let (case, _, agreement) = sent_for_signing(&app).await;
     let id = agreement["id"].as_i64().unwrap();
-    let (status, _) = app.post(&format!("/api/v1/agreements/{id}/signing"), &mediator, json!({})).await;
-    assert_eq!(status, StatusCode::OK);
     let signing = links(&app, "/sign/").await;
     let (respondent, applicant) = (signing[0].clone(), signing[1].clone());
 
@@ -187,5 +196,65 @@ async fn the_receipt_says_who_handles_the_case_and_what_happens_next(app: TestAp
     // Only within the scope, like the case.
     let other = format!("fq_session={}", ui_session(&app, "street_b").await);
     let (status, _) = ui_get(&app, &other, &receipt).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+/// What the UI shows the mediator is in the API too: each party's signing SMS on the
+/// agreement (`signing_sms`), a resend with the use case's limits (429 with `Retry-After`
+/// within 60 s, 409 past the third), the links to copy, and the receipt as JSON.
+async fn the_delivery_state_resend_links_and_receipt_through_the_api(app: TestApp) {
+    let (case, mediator, agreement) = sent_for_signing(&app).await;
+    let path = format!("/api/v1/agreements/{}", agreement["id"]);
+    let sms = agreement["signing_sms"].as_array().unwrap();
+    assert_eq!(sms.len(), 2, "{agreement}");
+    assert_eq!((sms[1]["delivery"].as_str(), sms[1]["resends_left"].as_i64()), (Some("queued"), Some(3)));
+    let sent: Vec<String> = links(&app, "/sign/").await.into_iter().map(|(token, _)| token).collect();
+    jobs::sms::deliver(&app.app, Some("false")).await.unwrap();
+    let (_, agreement) = app.get(&path, &mediator).await;
+    assert_eq!(agreement["signing_sms"][1]["delivery"], "failed", "what the gateway answered");
+
+    // The links to copy: the parties yet to sign, for the handling unit only.
+    let (status, copied) = app.get(&format!("{path}/signing-links"), &mediator).await;
+    assert_eq!(status, StatusCode::OK, "{copied}");
+    let copied: Vec<&str> =
+        copied.as_array().unwrap().iter().map(|l| l["url"].as_str().unwrap().rsplit('/').next().unwrap()).collect();
+    assert!(
+        copied.len() == 2 && copied.iter().all(|token| sent.iter().any(|s| s == token)),
+        "the SMS's links: {copied:?} {sent:?}"
+    );
+    let intake = app.login("intake").await;
+    let (status, _) = app.get(&format!("{path}/signing-links"), &intake).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    // Resend: not within a minute (429, Retry-After), then three times, then no more (409).
+    let resend = format!("{path}/parties/1/resend");
+    let early = app.client.post(format!("{}{resend}", app.base)).bearer_auth(&mediator).send().await.unwrap();
+    assert_eq!(early.status(), StatusCode::TOO_MANY_REQUESTS);
+    let wait: i64 = early.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=60).contains(&wait), "{wait}");
+    let (status, _) = app.post(&resend, &intake, json!({})).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "the intake clerk does not mediate");
+    let (status, _) = app.post(&format!("{path}/parties/x/resend"), &mediator, json!({})).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    for (minute, left) in [("09:02", 2), ("09:04", 1), ("09:06", 0)] {
+        app.set_now(&format!("2026-11-02T{minute}:00+08:00"));
+        let (status, agreement) = app.post(&resend, &mediator, json!({})).await;
+        assert_eq!(status, StatusCode::OK, "{agreement}");
+        assert_eq!(agreement["signing_sms"][1]["resends_left"], left);
+        assert_eq!(agreement["signing_sms"][1]["delivery"], "queued");
+    }
+    app.set_now("2026-11-02T09:08:00+08:00");
+    let (status, error) = app.post(&resend, &mediator, json!({})).await;
+    assert_eq!((status, error["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("resend_limit")), "{error}");
+
+    // The receipt as JSON, within the scope like the case.
+    let receipt = format!("/api/v1/cases/{}/receipt", case["id"]);
+    let (status, body) = app.get(&receipt, &intake).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["case"]["number"], case["number"]);
+    assert_eq!(body["centre"], "城关区社会治安综合治理中心");
+    assert!(body["centre_phone"].as_str().unwrap().starts_with("0931-86"), "{body}");
+    assert!(body["case"]["deadlines"]["respond_by"].is_string(), "what happens next by when");
+    let (status, _) = app.get(&receipt, &app.login("street_b").await).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }

@@ -6,6 +6,7 @@
 
 mod admin;
 mod authz;
+mod calendar;
 mod delivery;
 mod demo;
 mod faults;

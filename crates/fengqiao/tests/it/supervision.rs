@@ -13,6 +13,7 @@ on_both_backends!(
     deadlines_follow_the_calendar_and_explain_themselves,
     each_notice_is_issued_once_at_its_time_on_two_nodes,
     notices_are_acknowledged_replied_and_counted,
+    an_order_by_hand_comes_from_a_leader_or_a_centre_above_and_awaits_a_reply,
 );
 
 /// Runs steps `(user, step, expected status code, expected case status)` on one case.
@@ -375,11 +376,11 @@ async fn notices_are_acknowledged_replied_and_counted(app: TestApp) {
     let case = app.register(&intake, registration(&id_number("620102", "19800101", 41), "13912345678")).await;
     let (_, case) = app.act(&district, &case, json!({"action": "dispatch", "unit_id": a1})).await;
 
-    // By hand: leaders only.
+    // By hand: leaders and the centres above the unit, not the unit itself.
     let (status, _) = app
         .post(
             &format!("/api/v1/cases/{}/notices", case["id"]),
-            &district,
+            &street_a,
             json!({"kind": "order", "text": "请立即办理"}),
         )
         .await;
@@ -426,4 +427,110 @@ async fn notices_are_acknowledged_replied_and_counted(app: TestApp) {
     assert_eq!(open["total"], 1);
     let (status, _) = app.get("/api/v1/work/nonsense", &street_a).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+/// 人工督办: a leader, or a dispatcher of a centre above the unit responsible, issues an order
+/// with a reason and the working days for the reply, from the API and from the case page; it
+/// reaches the unit's notices marked as issued by hand, enters the history, and awaits a reply.
+/// The unit itself, a dispatcher of the centre holding the case and bad input are refused.
+async fn an_order_by_hand_comes_from_a_leader_or_a_centre_above_and_awaits_a_reply(app: TestApp) {
+    app.set_now("2026-09-30T15:00:00+08:00");
+    let intake = app.login("intake").await;
+    let district = app.login("district").await;
+    let street_a = app.login("street_a").await;
+    let leader = app.login("leader").await;
+    let a1 = app.unit_id("张掖路街道综治中心").await;
+    let held = app.register(&intake, registration(&id_number("620102", "19800101", 42), "13912345678")).await;
+    let case = app.register(&intake, registration(&id_number("620102", "19800101", 43), "13912345679")).await;
+    let (_, case) = app.act(&district, &case, json!({"action": "dispatch", "unit_id": a1})).await;
+    let path = format!("/api/v1/cases/{}/notices", case["id"]);
+
+    // Bad input changes nothing, and names each field in words.
+    let (status, error) = app.post(&path, &leader, json!({"text": " ", "working_days": 0})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{error}");
+    let fields = error["error"]["fields"].to_string();
+    assert!(fields.contains("内容") && fields.contains("工作日"), "each field in words: {fields}");
+    // The unit itself may not; nor the district's dispatcher on a case their own centre holds.
+    let (status, error) = app.post(&path, &street_a, json!({"text": "请立即办理"})).await;
+    assert_eq!((status, error["error"]["code"].as_str()), (StatusCode::FORBIDDEN, Some("forbidden")), "{error}");
+    let held_path = format!("/api/v1/cases/{}/notices", held["id"]);
+    let (status, error) = app.post(&held_path, &district, json!({"text": "请立即办理"})).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{error}");
+    assert!(error["error"]["message"].as_str().unwrap().contains("上级中心"), "{error}");
+    let (status, _) = app.post(&path, &app.login("street_b").await, json!({"text": "请立即办理"})).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "a handler of another district: the role");
+    let (_, events) = app.get(&format!("/api/v1/cases/{}/events", case["id"]), &leader).await;
+    assert!(events.as_array().unwrap().iter().all(|e| e["action"] != "notice_issued"), "nothing changed");
+
+    // The district's dispatcher: the centre above street A1. A 督办令 by default, due after
+    // three working days across the National Day holiday (10-08, 10-09, Saturday 10-10).
+    let (status, order) = app.post(&path, &district, json!({"text": "群众多次来电，请于三个工作日内书面回复。"})).await;
+    assert_eq!(status, StatusCode::CREATED, "{order}");
+    assert_eq!(
+        (order["kind"].as_str(), order["unit_id"].as_i64(), order["manual"].as_bool()),
+        (Some("order"), Some(a1), Some(true))
+    );
+    assert_eq!(order["due_at"], "2026-10-10T23:59:59+08:00");
+    assert_eq!(order["issued_by_name"].as_str().map(|n| !n.is_empty()), Some(true), "{order}");
+    let (status, by_leader) = app.post(&path, &leader, json!({"text": "请加快办理", "working_days": 5})).await;
+    assert_eq!(status, StatusCode::CREATED, "{by_leader}");
+    assert_eq!(by_leader["due_at"], "2026-10-13T23:59:59+08:00");
+
+    // It reaches the unit like the ladder's, awaiting a written reply; it is in the history.
+    let (_, waiting) = app.get("/api/v1/work/notices", &street_a).await;
+    assert_eq!(waiting.as_array().unwrap().len(), 2, "{waiting}");
+    let (_, events) = app.get(&format!("/api/v1/cases/{}/events", case["id"]), &leader).await;
+    let issued: Vec<&Value> = events.as_array().unwrap().iter().filter(|e| e["action"] == "notice_issued").collect();
+    assert_eq!(issued.len(), 2);
+    assert_eq!((issued[0]["data"]["manual"].as_bool(), issued[0]["actor"].as_str()), (Some(true), Some("district")));
+    assert_eq!(issued[0]["data"]["reason"], "群众多次来电，请于三个工作日内书面回复。");
+    let (status, replied) =
+        app.post(&format!("/api/v1/notices/{}/reply", order["id"]), &street_a, json!({"text": "已约谈双方。"})).await;
+    assert_eq!(status, StatusCode::OK, "{replied}");
+
+    // From the case page: a refused form comes back as typed, with the error beside its field.
+    let session = crate::support::ui_session(&app, "leader").await;
+    let cookies = format!("fq_session={session}");
+    let page = format!("/cases/{}", case["id"]);
+    let (_, html) = crate::support::ui_get(&app, &cookies, &page).await;
+    assert!(html.contains(r#"data-action="order""#) && html.contains("人工督办"), "the form and the marks");
+    let csrf = html.split("name=\"_csrf\" value=\"").nth(1).and_then(|r| r.split('"').next()).unwrap().to_owned();
+    let post = |fields: Vec<(&'static str, String)>| {
+        let mut form = vec![("_csrf", csrf.clone())];
+        form.extend(fields);
+        crate::support::browser()
+            .post(format!("{}{page}/notices", app.base))
+            .header("cookie", cookies.clone())
+            .form(&form)
+            .send()
+    };
+    let refused = post(vec![("text", "请尽快".into()), ("working_days", "99".into())]).await.unwrap();
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = refused.text().await.unwrap();
+    assert!(html.contains(">请尽快</textarea>") && html.contains(r#"value="99""#), "kept as typed");
+    assert!(html.contains("必须是 1 到 30 之间的整数"), "the error in words");
+    let issued = post(vec![("text", "请于周五前办结".into()), ("working_days", "2".into())]).await.unwrap();
+    assert_eq!(issued.status(), StatusCode::SEE_OTHER);
+    let (_, waiting) = app.get("/api/v1/work/notices", &street_a).await;
+    assert_eq!(waiting.as_array().unwrap().len(), 2, "one replied, two awaiting");
+    let (_, html) = crate::support::ui_get(
+        &app,
+        &format!("fq_session={}", crate::support::ui_session(&app, "street_a").await),
+        "/notices",
+    )
+    .await;
+    assert!(html.contains("请于周五前办结") && html.contains("人工督办"), "the unit's notices show it");
+    // The form is offered only where the policy allows it: the district's dispatcher on the
+    // case street A1 handles, not on the one their own centre holds; the unit never.
+    let offered = |user: &'static str, case: Value| {
+        let app = &app;
+        async move {
+            let cookies = format!("fq_session={}", crate::support::ui_session(app, user).await);
+            let (_, html) = crate::support::ui_get(app, &cookies, &format!("/cases/{}", case["id"])).await;
+            html.contains(r#"data-action="order""#)
+        }
+    };
+    assert!(offered("district", case.clone()).await);
+    assert!(!offered("district", held.clone()).await);
+    assert!(!offered("street_a", case.clone()).await);
 }

@@ -2,8 +2,8 @@
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
-use chrono::{Duration, NaiveDate};
-use domain::calendar::{Day, YearCalendar};
+use chrono::Duration;
+use domain::calendar::{Day, YearCalendar, parse_date as date};
 use domain::clocks::PolicyRule;
 use domain::msg;
 use domain::validation::FieldError;
@@ -25,15 +25,6 @@ pub struct DaysQuery {
     from: Option<String>,
     /// Last day, YYYY-MM-DD (inclusive).
     to: Option<String>,
-}
-
-fn date(field: &str, value: Option<&str>) -> Result<NaiveDate, FieldError> {
-    let text = value.map(str::trim).unwrap_or_default();
-    if text.is_empty() {
-        return Err(FieldError::required(field));
-    }
-    NaiveDate::parse_from_str(text, "%Y-%m-%d")
-        .map_err(|_| FieldError::new(field, "invalid_date", msg!("field.not_a_date")))
 }
 
 /// Every day from `from` to `to`: working day or not, and the festival's name on holiday rest days.

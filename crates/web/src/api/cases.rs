@@ -14,7 +14,7 @@ use domain::workflow::ActionRequest;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::dto::{CaseList, CaseView, EventView, IntoApi, RegisteredCase};
+use super::dto::{CaseList, CaseReceipt, CaseView, EventView, IntoApi, RegisteredCase};
 use crate::AppState;
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{Auth, InPath, JsonBody, Permitted, gate};
@@ -152,6 +152,17 @@ pub async fn get_one(
         _ => None,
     };
     Ok(Json(state.app.case_get(&viewer, id, reveal).await?.into_api()))
+}
+
+/// 受理回执: the receipt of a case as JSON (the staff UI prints it at `/cases/{id}/receipt`).
+#[utoipa::path(get, path = "/api/v1/cases/{id}/receipt", tag = "cases", security(("bearer" = [])), params(("id" = i64, Path)),
+    responses((status = 200, body = CaseReceipt), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn receipt(
+    State(state): State<AppState>,
+    Auth(viewer): Auth,
+    InPath(id, _): InPath<CaseId>,
+) -> Result<Json<CaseReceipt>, ApiError> {
+    Ok(Json(state.app.case_receipt(&viewer, id).await?.into_api()))
 }
 
 /// The case's hash-chained history, oldest first.

@@ -53,6 +53,14 @@ impl IntoApi for Message {
     }
 }
 
+/// A code of a fixed set (a delivery state) as text.
+impl IntoApi for &'static str {
+    type Api = String;
+    fn into_api(self) -> String {
+        self.to_owned()
+    }
+}
+
 impl<T: IntoApi> IntoApi for Option<T> {
     type Api = Option<T::Api>;
     fn into_api(self) -> Self::Api {
@@ -222,6 +230,18 @@ dto! {
         /// More than 1 000 match: narrow the filters to count them exactly.
         pub total_capped: bool,
     }
+
+    /// 受理回执: what the applicant takes home — the case as registered (its number, date and
+    /// deadlines: what happens next by when), the centre responsible for it now and its
+    /// telephone, and the unit that registered it.
+    pub struct CaseReceipt from app::cases::CaseReceipt {
+        pub case: CaseView = into_api,
+        /// The centre responsible for the case now: it contacts the applicant and dispatches.
+        pub centre: String,
+        /// Its telephone, when one is recorded.
+        pub centre_phone: Option<String>,
+        pub registering_unit: String,
+    }
 }
 
 // Triage.
@@ -356,10 +376,14 @@ dto! {
         pub unit_id: i64,
         pub cc_unit_id: Option<i64>,
         pub issuer_unit_id: Option<i64>,
+        /// The ladder's: the clock's due time that was missed; by hand: when the reply is due.
         pub due_at: Option<String> = into_api,
         pub issued_at: String = into_api,
         pub text: String,
+        /// Issued by hand, not by the ladder.
         pub manual: bool,
+        /// Who issued it by hand (their name).
+        pub issued_by_name: Option<String>,
         pub acknowledged_at: Option<String> = into_api,
         pub reply: Option<String>,
         pub replied_at: Option<String> = into_api,
@@ -399,6 +423,20 @@ dto! {
         pub signed_at: Option<String> = into_api,
         /// SHA-256 of the handwritten signature.
         pub signature: Option<String>,
+    }
+
+    /// The signing SMS of one party, as the mediator follows it.
+    pub struct SigningSmsView from app::mediation::SigningSmsView {
+        pub party_index: usize,
+        /// queued | sent | failed | kept (the built-in gateway keeps it in the outbox); null for
+        /// links sent before deliveries were followed.
+        pub delivery: Option<String> = into_api,
+        pub sent_at: Option<String> = into_api,
+        /// Resends left to this party (3 in all, 60 s apart).
+        pub resends_left: i64,
+        /// Until when the current link works.
+        pub expires_at: String = into_api,
+        pub signed: bool,
     }
 
     pub struct DeliveryView from app::mediation::DeliveryView {
@@ -462,6 +500,8 @@ dto! {
         /// Copies fixed when it took effect: `archive`, `party-0` … → SHA-256 of the PDF.
         pub documents: serde_json::Map<String, serde_json::Value>,
         pub deliveries: Vec<DeliveryView> = into_api,
+        /// The signing SMS per party, once the agreement was sent for signing.
+        pub signing_sms: Vec<SigningSmsView> = into_api,
         pub confirmation: Option<ConfirmationView> = into_api,
         pub terms: Vec<TermView> = into_api,
         pub created_at: String = into_api,
@@ -546,6 +586,33 @@ dto! {
         /// scheduled | held | cancelled
         pub status: String,
         pub created_at: String = into_api,
+    }
+
+    /// A session on the calendar: when and how, whose, and the case it belongs to.
+    pub struct CalendarSession from app::sessions::CalendarSession {
+        pub id: i64,
+        pub case_id: i64,
+        pub case_number: String,
+        /// in_person | video
+        pub mode: String,
+        pub scheduled_at: String = into_api,
+        pub place: Option<String>,
+        /// scheduled | held | cancelled
+        pub status: String,
+        /// The mediator's username.
+        pub mediator: String,
+        pub mediator_name: Option<String>,
+        pub mediator_id: Option<i64>,
+        /// The mediator's unit.
+        pub unit_id: Option<i64>,
+        pub unit_name: Option<String>,
+    }
+
+    /// 调解日程: the period's days (working day or not, the festival, weekends worked in
+    /// exchange) and the sessions the viewer may see, in time order.
+    pub struct SessionCalendar from app::sessions::SessionCalendar {
+        pub days: Vec<domain::calendar::Day>,
+        pub sessions: Vec<CalendarSession> = into_api,
     }
 
     /// The mediator chosen for a case.

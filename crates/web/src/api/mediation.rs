@@ -10,7 +10,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use domain::ids::{AgreementId, CaseId, EvidenceId, UnitId};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::dto::{AgreementView, EvidenceView, IntoApi, MediatorCandidate, OutboxMessage, SigningView};
@@ -113,6 +113,43 @@ pub async fn start_signing(
     headers: HeaderMap,
 ) -> Result<Json<AgreementView>, ApiError> {
     Ok(Json(state.app.agreement_signing_start(&viewer, id, signing_link(&headers)).await?.into_api()))
+}
+
+/// Send one party a new signing link and code by SMS (the old ones stop working): at most 3
+/// times per party, 60 s apart — sooner is 429 with `Retry-After`, past the third 409. The
+/// delivery of each party's SMS is the agreement's `signing_sms`.
+#[utoipa::path(post, path = "/api/v1/agreements/{id}/parties/{index}/resend", tag = "mediation", security(("bearer" = [])),
+    params(("id" = i64, Path), ("index" = usize, Path, description = "the party's place among the agreement's parties, from 0")),
+    responses((status = 200, body = AgreementView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 429, body = ErrorBody, headers(("Retry-After" = i64, description = "seconds until a resend is allowed")))))]
+pub async fn resend(
+    State(state): State<AppState>,
+    Permitted(viewer, _): Permitted<gate::Mediate>,
+    InPath((id, index), _): InPath<(AgreementId, String)>,
+    headers: HeaderMap,
+) -> Result<Json<AgreementView>, ApiError> {
+    let index = index.parse().map_err(|_| ApiError::not_found("party"))?;
+    Ok(Json(state.app.agreement_signing_resend(&viewer, id, index, signing_link(&headers)).await?.into_api()))
+}
+
+/// The links of the parties yet to sign, to pass on another way than SMS (the codes still go
+/// only by SMS).
+#[utoipa::path(get, path = "/api/v1/agreements/{id}/signing-links", tag = "mediation", security(("bearer" = [])), params(("id" = i64, Path)),
+    responses((status = 200, body = Vec<SigningLink>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn signing_links(
+    State(state): State<AppState>,
+    Permitted(viewer, _): Permitted<gate::Mediate>,
+    InPath(id, _): InPath<AgreementId>,
+    headers: HeaderMap,
+) -> Result<Json<Vec<SigningLink>>, ApiError> {
+    let links = state.app.agreement_signing_links(&viewer, id, signing_link(&headers)).await?;
+    Ok(Json(links.into_iter().map(|(party_index, url)| SigningLink { party_index, url }).collect()))
+}
+
+/// A party's current signing link.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SigningLink {
+    pub party_index: usize,
+    pub url: String,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

@@ -1,19 +1,52 @@
 //! Mediation sessions, a party's refusal, and the choice of mediator.
 
 use app::Viewer;
-use app::sessions::PartyAct;
+use app::sessions::{CalendarQuery, PartyAct};
 use axum::Json;
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use domain::ids::{CaseId, SessionId, UserId};
 use domain::validation::FieldError;
 use serde::Deserialize;
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 
-use super::dto::{CaseMediator, CaseView, IntoApi, SessionInput, SessionView};
+use super::dto::{CaseMediator, CaseView, IntoApi, SessionCalendar, SessionInput, SessionView};
 use crate::AppState;
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{Auth, InPath, JsonBody, Permitted, gate};
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CalendarParams {
+    /// First day, YYYY-MM-DD.
+    from: Option<String>,
+    /// Last day, YYYY-MM-DD (inclusive; at most 62 days in all).
+    to: Option<String>,
+    /// Only the mediators of this unit.
+    unit: Option<String>,
+    /// Only this mediator (a user id).
+    mediator: Option<String>,
+}
+
+/// 调解日程: the sessions of a period the viewer may see — a mediator their own, a handling
+/// unit those of its cases, a centre every one in its scope — with the period's days as the
+/// official calendar has them.
+#[utoipa::path(get, path = "/api/v1/sessions", tag = "mediation", security(("bearer" = [])), params(CalendarParams),
+    responses((status = 200, body = SessionCalendar), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn calendar(
+    State(state): State<AppState>,
+    Permitted(viewer, _): Permitted<gate::SessionsRead>,
+    Query(query): Query<CalendarParams>,
+) -> Result<Json<SessionCalendar>, ApiError> {
+    let query = CalendarQuery::parse(
+        query.from.as_deref(),
+        query.to.as_deref(),
+        query.unit.as_deref(),
+        query.mediator.as_deref(),
+    )
+    .map_err(ApiError::invalid)?;
+    Ok(Json(state.app.sessions_calendar(&viewer, &query).await?.into_api()))
+}
 
 /// A case's mediation sessions.
 #[utoipa::path(get, path = "/api/v1/cases/{id}/sessions", tag = "mediation", security(("bearer" = [])), params(("id" = i64, Path)),

@@ -1,7 +1,7 @@
 //! Deadlines, the supervision ladder's notices, and the work lists of a unit.
 
 use app::cases::CaseFilter;
-use app::supervision::NoticeFilter;
+use app::supervision::{ManualNotice, NoticeFilter};
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -106,30 +106,39 @@ pub async fn counts(State(state): State<AppState>, Auth(viewer): Auth) -> Result
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct IssueRequest {
-    /// reminder | warning | order
+    /// reminder | warning | order (the default: a 督办令)
     pub kind: Option<String>,
+    /// The reason and what is asked (督办事由).
     pub text: Option<String>,
+    /// Working days the unit has to reply in writing (1–30, default 3), counted on the
+    /// official calendar after the day of issue.
+    pub working_days: Option<i64>,
     /// The recipient; by default the unit handling the case.
     #[schema(value_type = Option<String>)]
     pub unit_id: Option<serde_json::Value>,
 }
 
-/// A leader issues a notice by hand.
+/// 人工督办: a leader, or a dispatcher of a centre above the unit responsible, issues a notice
+/// by hand. It reaches the unit like the ladder's (marked `manual`, with the issuer), enters
+/// the case's history, and awaits the unit's written reply by `due_at`.
 #[utoipa::path(post, path = "/api/v1/cases/{id}/notices", tag = "supervision", security(("bearer" = [])), params(("id" = i64, Path)), request_body = IssueRequest,
-    responses((status = 201, body = NoticeView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 201, body = NoticeView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn issue(
     State(state): State<AppState>,
     Permitted(viewer, _): Permitted<gate::NoticeIssue>,
     InPath(case, _): InPath<CaseId>,
     JsonBody(body): JsonBody<IssueRequest>,
 ) -> Result<(StatusCode, Json<NoticeView>), ApiError> {
+    let notice = ManualNotice::parse(body.kind.as_deref(), body.text.as_deref(), body.working_days);
     let mut c = Checker::default();
-    let kind = c.code::<NoticeKind>("kind", body.kind.as_deref(), true);
-    let text = c.required_text("text", body.text.as_deref(), 5000);
     let unit = body.unit_id.as_ref().and_then(|v| c.check(domain::case::parse_id("unit_id", v)));
-    c.into_result().map_err(ApiError::invalid)?;
-    let (Some(kind), Some(text)) = (kind, text) else { return Err(ApiError::invalid(Vec::new())) };
-    let notice = state.app.notice_issue(&viewer, case, kind, text, unit.map(UnitId)).await?;
+    let notice = match (notice, c.into_result()) {
+        (Ok(notice), Ok(())) => notice,
+        (notice, unit) => {
+            return Err(ApiError::invalid(notice.err().into_iter().chain(unit.err()).flatten().collect()));
+        }
+    };
+    let notice = state.app.notice_issue(&viewer, case, notice, unit.map(UnitId)).await?;
     Ok((StatusCode::CREATED, Json(notice.into_api())))
 }
 

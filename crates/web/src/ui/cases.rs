@@ -7,7 +7,7 @@ use app::cases::{CaseFilter, CaseListRow, CaseView, EventView, RevealRequest};
 use app::mediation::{AgreementView, EvidenceView, SigningSmsView};
 use app::org::UnitView;
 use app::sessions::{CaseMediator, SessionView};
-use app::supervision::{Deadline, NoticeFilter, NoticeView};
+use app::supervision::{Deadline, ManualNotice, NoticeFilter, NoticeView};
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
@@ -15,7 +15,7 @@ use axum::response::Response;
 use chrono::{DateTime, Duration, Utc};
 use domain::authz::{self, Permission, Resource};
 use domain::case::{Category, Risk, Status};
-use domain::clocks::ClockState;
+use domain::clocks::{ClockState, NoticeKind};
 use domain::ids::{AgreementId, CaseId};
 use domain::mediation::AgreementStatus;
 use domain::mediation::MediatorCandidate;
@@ -24,6 +24,7 @@ use domain::validation::Message;
 use domain::workflow::{Action, ActionRequest};
 use serde::Deserialize;
 
+use super::admin::Typed;
 use super::i18n::T;
 use super::mediation::DraftForm;
 use super::{Page, Posted, Session, UiError, redirect_with, render};
@@ -289,6 +290,11 @@ struct CasePage {
     satisfactions: Vec<(&'static str, String)>,
     /// The agreement draft as typed, when it was refused.
     draft: DraftForm,
+    /// The viewer may issue a 督办令 by hand (a leader, a dispatcher of a centre above the unit
+    /// responsible), and the case is open.
+    may_issue_notice: bool,
+    /// The 督办令 as typed, when it was refused.
+    order: Typed,
     now: DateTime<Utc>,
 }
 
@@ -396,7 +402,14 @@ pub async fn page(
     session: Session,
     InPath(id, _): InPath<CaseId, UiError>,
 ) -> Result<Response, UiError> {
-    show(&state, &session, id, None, None).await
+    show(&state, &session, id, None, Refused::Nothing).await
+}
+
+/// A form of the case page that was refused for its fields, to show again as it was typed.
+enum Refused {
+    Nothing,
+    Draft(DraftForm),
+    Order(Typed),
 }
 
 /// The case page with the agreement draft as it was typed and why it was refused (422).
@@ -406,7 +419,7 @@ pub async fn show_with_draft(
     id: CaseId,
     draft: DraftForm,
 ) -> Result<Response, UiError> {
-    show(state, session, id, None, Some(draft)).await
+    show(state, session, id, None, Refused::Draft(draft)).await
 }
 
 /// Shows the full personal data of the parties, recording why.
@@ -416,7 +429,7 @@ pub async fn reveal(
     posted: Posted,
 ) -> Result<Response, UiError> {
     let reason = posted.form.get("reason").unwrap_or_default().to_owned();
-    show(&state, &posted.session, id, Some(RevealRequest { reason }), None).await
+    show(&state, &posted.session, id, Some(RevealRequest { reason }), Refused::Nothing).await
 }
 
 async fn show(
@@ -424,7 +437,7 @@ async fn show(
     session: &Session,
     id: CaseId,
     reveal: Option<RevealRequest>,
-    draft: Option<DraftForm>,
+    refused: Refused,
 ) -> Result<Response, UiError> {
     let t = session.t;
     let now = state.now();
@@ -437,31 +450,12 @@ async fn show(
         .await?;
     let units_all = state.app.units().await?;
     let units = UnitNames::new(&units_all);
-    let parties = case
-        .parties
-        .iter()
-        .map(|p| PartyLine {
-            role: t.code("party_role", &p.role),
-            kind: t.code("party_kind", &p.kind),
-            name: p.name.clone(),
-            id_number: p.id_number.clone().or_else(|| p.credit_code.clone()).unwrap_or_default(),
-            phone: p.phone.clone().unwrap_or_default(),
-            address: p.address.clone().unwrap_or_default(),
-        })
-        .collect();
-    // The users are read only for a history that names one (a mediator chosen or replaced).
-    let names_users = events.iter().any(|e| e.data.get("user_id").is_some() || e.data.get("previous").is_some());
-    let users = if names_users { state.app.users().await? } else { Vec::new() };
-    let names = TimelineNames {
-        units: &units,
-        users: users.into_iter().map(|u| (u.id, u.display_name)).collect(),
-        parties: case.parties.iter().map(|p| p.name.clone()).collect(),
-    };
-    let timeline = events.iter().rev().map(|e| timeline_entry(t, e, &names)).collect();
+    let parties = party_lines(t, &case);
+    let mut timeline = timeline_of(state, t, &case, &events, &units).await?;
+    timeline.reverse();
     let viewer = &session.viewer;
     let handling = case.lead_unit_id == Some(viewer.unit_id) || case.assist_unit_ids.contains(&viewer.unit_id);
-    let on_this_case =
-        |permission| authz::may(viewer.role, permission, Resource { handling, addressed: false }).is_ok();
+    let on_this_case = |permission| authz::may(viewer.role, permission, Resource { handling, ..Resource::ANY }).is_ok();
     let may_mediate = on_this_case(Permission::Mediate);
     let may_choose_mediator = on_this_case(Permission::MediatorChoose);
     let agreements = state.app.agreements_of_case(viewer, id).await?;
@@ -479,6 +473,11 @@ async fn show(
     };
     let page = Page::new(state, session, "案件详情", &format!("/cases/{id}")).await?;
     let shown_flash = page.flash.is_some();
+    let (draft, order) = match refused {
+        Refused::Nothing => (DraftForm::default(), Typed::default()),
+        Refused::Draft(draft) => (draft, Typed::default()),
+        Refused::Order(order) => (DraftForm::default(), order),
+    };
     let case_page = CasePage {
         status_label: t.code("status", case.status.as_str()),
         risk_label: t.code("risk", case.risk.as_str()),
@@ -516,13 +515,50 @@ async fn show(
             domain::workflow::Satisfaction::ALL,
             domain::workflow::Satisfaction::as_str,
         ),
+        may_issue_notice: state.app.notice_issue_allowed(viewer, id).await?,
         case,
         page,
         now,
-        draft: draft.unwrap_or_default(),
+        draft,
+        order,
     };
-    let status = if case_page.draft.errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let refused = !case_page.draft.errors.is_empty() || case_page.order.has_errors();
+    let status = if refused { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     Ok(render(status, &case_page, shown_flash))
+}
+
+/// The parties as a page shows them: codes as labels, personal data as the viewer may see it.
+pub fn party_lines(t: T, case: &CaseView) -> Vec<PartyLine> {
+    case.parties
+        .iter()
+        .map(|p| PartyLine {
+            role: t.code("party_role", &p.role),
+            kind: t.code("party_kind", &p.kind),
+            name: p.name.clone(),
+            id_number: p.id_number.clone().or_else(|| p.credit_code.clone()).unwrap_or_default(),
+            phone: p.phone.clone().unwrap_or_default(),
+            address: p.address.clone().unwrap_or_default(),
+        })
+        .collect()
+}
+
+/// The history as a timeline, oldest first: actions, codes and ids as words.
+pub async fn timeline_of(
+    state: &AppState,
+    t: T,
+    case: &CaseView,
+    events: &[EventView],
+    units: &UnitNames,
+) -> Result<Vec<TimelineEntry>, UiError> {
+    // The users are read only for a history that names one (a mediator chosen or replaced).
+    let names_users = events.iter().any(|e| e.data.get("user_id").is_some() || e.data.get("previous").is_some());
+    let users = if names_users { state.app.users().await? } else { Vec::new() };
+    let names = TimelineNames {
+        units,
+        users: users.into_iter().map(|u| (u.id, u.display_name)).collect(),
+        parties: case.parties.iter().map(|p| p.name.clone()).collect(),
+    };
+    Ok(events.iter().map(|e| timeline_entry(t, e, &names)).collect())
 }
 
 /// What the timeline names by id: units, users, the case's parties (by their index).
@@ -560,10 +596,11 @@ fn timeline_entry(t: T, e: &EventView, names: &TimelineNames) -> TimelineEntry {
                     indexes.iter().map(|i| names.party(i)).collect::<Vec<_>>().join("、")
                 }
                 // Times as the rest of the page shows them.
-                ("effective_at" | "confirm_by" | "expires_at" | "scheduled_at", serde_json::Value::String(at)) => {
-                    DateTime::parse_from_rfc3339(at)
-                        .map_or_else(|_| at.clone(), |at| short_time(&at.with_timezone(&Utc)))
-                }
+                (
+                    "effective_at" | "confirm_by" | "expires_at" | "scheduled_at" | "reply_by",
+                    serde_json::Value::String(at),
+                ) => DateTime::parse_from_rfc3339(at)
+                    .map_or_else(|_| at.clone(), |at| short_time(&at.with_timezone(&Utc))),
                 // A term's performance, not the case's status.
                 ("status", serde_json::Value::String(code)) if e.action == "performance_recorded" => {
                     t.code("performance", code)
@@ -582,6 +619,8 @@ fn timeline_entry(t: T, e: &EventView, names: &TimelineNames) -> TimelineEntry {
                 // What the case page shows in full (parties, the route) is not repeated here, nor
                 // the digests of the rows that `audit verify` checks.
                 ("parties" | "routing" | "risk_reasons" | "recorded", _) => continue,
+                // A record's own id says nothing to a reader (its number, where it has one, does).
+                ("session_id" | "notice_id" | "agreement_id" | "evidence_id", _) => continue,
                 // A message of the catalogue (how the place was found, the emergency instruction).
                 (_, serde_json::Value::Object(fields)) if fields.contains_key("key") => {
                     match serde_json::from_value::<Message>(value.clone()) {
@@ -604,6 +643,34 @@ fn timeline_entry(t: T, e: &EventView, names: &TimelineNames) -> TimelineEntry {
         actor: e.actor.clone(),
         action: t.code("event", &e.action),
         detail: detail.join("\n"),
+    }
+}
+
+/// 人工督办 from the case page: a 督办令 with its reason and the working days the unit has to
+/// reply; refused for its fields, the page again with the form as typed.
+pub async fn notice_issue(
+    State(state): State<AppState>,
+    InPath(id, _): InPath<CaseId, UiError>,
+    posted: Posted,
+) -> Result<Response, UiError> {
+    let Posted { session, form } = posted;
+    let t = session.t;
+    let working_days =
+        form.get("working_days").map(str::trim).filter(|d| !d.is_empty()).map(|d| d.parse().unwrap_or(0));
+    let issued = match ManualNotice::parse(Some(NoticeKind::Order.as_str()), form.get("text"), working_days) {
+        Ok(notice) => state.app.notice_issue(&session.viewer, id, notice, None).await,
+        Err(fields) => Err(app::AppError::Invalid(fields)),
+    };
+    match issued {
+        Ok(notice) => {
+            let done = format!("{} {}", notice.number, t.s("已发出"));
+            Ok(redirect_with(&format!("/cases/{id}#notices"), "ok", &done))
+        }
+        Err(app::AppError::Invalid(fields)) => {
+            let order = Typed::refused(t, form, &fields);
+            show(&state, &session, id, None, Refused::Order(order)).await
+        }
+        Err(error) => Err(error.into()),
     }
 }
 

@@ -10,6 +10,8 @@
 mod account;
 mod admin;
 mod assets;
+mod calendar;
+mod casefile;
 mod cases;
 pub mod i18n;
 mod intake;
@@ -67,14 +69,17 @@ pub fn routes() -> Router<AppState> {
         .route("/cases", get(cases::list))
         .route("/cases/{id}", get(cases::page))
         .route("/cases/{id}/act", post(cases::act))
+        .route("/cases/{id}/notices", post(cases::notice_issue))
         .route("/cases/{id}/reveal", post(cases::reveal))
         .route("/cases/{id}/receipt", get(receipt::page))
+        .route("/cases/{id}/print", get(casefile::print))
         .route("/cases/{id}/agreements", post(mediation::draft))
         .route("/cases/{id}/evidence", post(mediation::evidence))
         .route("/cases/{id}/evidence/{evidence}", get(mediation::evidence_file))
         .route("/cases/{id}/sessions", post(mediation::session_schedule))
         .route("/cases/{id}/refusal", post(mediation::refusal))
         .route("/cases/{id}/mediator", post(mediation::mediator_assign))
+        .route("/sessions", get(calendar::week))
         .route("/sessions/{id}/minutes", post(mediation::session_minutes))
         .route("/sessions/{id}/parties/{index}/{act}", post(mediation::session_party_act))
         .route("/agreements/{id}/pdf", get(mediation::pdf))
@@ -158,6 +163,9 @@ impl Page {
             nav.push(("/inbox", "本单位收件"));
         }
         nav.push(("/cases", "案件查询"));
+        if authz::has(role, Permission::SessionsRead) {
+            nav.push(("/sessions", "调解日程"));
+        }
         nav.push(("/notices", "函单令"));
         if authz::has(role, Permission::OrganisationManage) {
             nav.push(("/admin", "系统管理"));

@@ -87,6 +87,8 @@ pub struct NoticeLine {
     pub reply: Option<String>,
     /// Addressed to the viewer's unit: they acknowledge and reply.
     pub mine: bool,
+    /// Issued by hand: by whom (the ladder's notices have none).
+    pub issued_by: Option<String>,
 }
 
 fn notice_lines(t: T, notices: Vec<NoticeView>, viewer: &Viewer) -> Vec<NoticeLine> {
@@ -103,6 +105,7 @@ fn notice_lines(t: T, notices: Vec<NoticeView>, viewer: &Viewer) -> Vec<NoticeLi
             issued: short_time(&n.issued_at),
             due: n.due_at.as_ref().map(short_time).unwrap_or_default(),
             text: n.text,
+            issued_by: n.manual.then(|| n.issued_by_name.unwrap_or_default()),
             acknowledged: n.acknowledged_at.is_some(),
             reply: n.reply,
         })
