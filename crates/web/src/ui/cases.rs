@@ -26,9 +26,10 @@ use serde::Deserialize;
 
 use super::i18n::T;
 use super::mediation::DraftForm;
-use super::{Page, Posted, Session, UiError, redirect_with, render};
+use super::{Page, Posted, Session, UiError, error_text, redirect_with, render};
 use crate::AppState;
 use crate::api::mediation::signing_link_on;
+use crate::error::ApiError;
 use crate::extract::InPath;
 
 /// A case as a row of a UI table.
@@ -449,11 +450,11 @@ async fn show(
             address: p.address.clone().unwrap_or_default(),
         })
         .collect();
-    // The users are read only for a history that names one (a mediator chosen or replaced).
-    let names_users = events.iter().any(|e| e.data.get("user_id").is_some() || e.data.get("previous").is_some());
-    let users = if names_users { state.app.users().await? } else { Vec::new() };
+    // Every event names who took it, some a user by id (a mediator chosen or replaced).
+    let users = state.app.users().await?;
     let names = TimelineNames {
         units: &units,
+        actors: users.iter().map(|u| (u.username.clone(), u.display_name.clone())).collect(),
         users: users.into_iter().map(|u| (u.id, u.display_name)).collect(),
         parties: case.parties.iter().map(|p| p.name.clone()).collect(),
     };
@@ -525,14 +526,26 @@ async fn show(
     Ok(render(status, &case_page, shown_flash))
 }
 
-/// What the timeline names by id: units, users, the case's parties (by their index).
+/// What the timeline names by id: units, users, the case's parties (by their index), and who
+/// took each step (by username).
 struct TimelineNames<'a> {
     units: &'a UnitNames,
     users: HashMap<i64, String>,
+    actors: HashMap<String, String>,
     parties: Vec<String>,
 }
 
 impl TimelineNames<'_> {
+    /// The one who took a step, by name: a user's display name, the scheduler as 系统; an actor
+    /// that is no user (a system account) by the name it was given.
+    fn actor(&self, t: T, actor: &str) -> String {
+        match self.actors.get(actor) {
+            Some(name) => name.clone(),
+            None if actor == "system" => t.s("系统").into_owned(),
+            None => actor.to_owned(),
+        }
+    }
+
     fn party(&self, index: &serde_json::Value) -> String {
         let name = index.as_u64().and_then(|i| self.parties.get(i as usize));
         name.cloned().unwrap_or_else(|| index.to_string())
@@ -564,6 +577,13 @@ fn timeline_entry(t: T, e: &EventView, names: &TimelineNames) -> TimelineEntry {
                     DateTime::parse_from_rfc3339(at)
                         .map_or_else(|_| at.clone(), |at| short_time(&at.with_timezone(&Utc)))
                 }
+                // The notice's rung and clock by their labels; the notice itself is listed
+                // beside the timeline.
+                ("kind", serde_json::Value::String(code)) if e.action == "notice_issued" => t.code("notice", code),
+                ("clock", serde_json::Value::String(code)) => t.code("clock", code),
+                ("notice_id", _) => continue,
+                ("form", serde_json::Value::String(code)) => t.code("agreement_form", code),
+                (_, serde_json::Value::Array(items)) if items.is_empty() => continue,
                 // A term's performance, not the case's status.
                 ("status", serde_json::Value::String(code)) if e.action == "performance_recorded" => {
                     t.code("performance", code)
@@ -580,8 +600,8 @@ fn timeline_entry(t: T, e: &EventView, names: &TimelineNames) -> TimelineEntry {
                 (_, serde_json::Value::String(s)) => s.clone(),
                 (_, serde_json::Value::Bool(b)) => t.s(if *b { "是" } else { "否" }).into_owned(),
                 // What the case page shows in full (parties, the route) is not repeated here, nor
-                // the digests of the rows that `audit verify` checks.
-                ("parties" | "routing" | "risk_reasons" | "recorded", _) => continue,
+                // the digests of the rows that `audit verify` checks and of the fixed documents.
+                ("parties" | "routing" | "risk_reasons" | "recorded" | "documents", _) => continue,
                 // A message of the catalogue (how the place was found, the emergency instruction).
                 (_, serde_json::Value::Object(fields)) if fields.contains_key("key") => {
                     match serde_json::from_value::<Message>(value.clone()) {
@@ -601,7 +621,7 @@ fn timeline_entry(t: T, e: &EventView, names: &TimelineNames) -> TimelineEntry {
     }
     TimelineEntry {
         at: short_time(&e.at),
-        actor: e.actor.clone(),
+        actor: names.actor(t, &e.actor),
         action: t.code("event", &e.action),
         detail: detail.join("\n"),
     }
@@ -616,11 +636,14 @@ pub async fn act(
     let Posted { session, form } = posted;
     let t = session.t;
     let text = |name: &str| form.get(name).map(str::to_owned);
+    let lead = form.get("unit_id");
+    // The suggested assisting units come ticked: choosing one of them to lead means it leads.
+    let assist_unit_ids = form.all("assist_unit_ids").into_iter().filter(|u| Some(*u) != lead);
     let request = ActionRequest {
         action: text("action"),
         version: form.get("version").and_then(|v| v.parse().ok()),
-        unit_id: form.get("unit_id").map(|u| serde_json::Value::String(u.to_owned())),
-        assist_unit_ids: Some(form.all("assist_unit_ids").into_iter().map(|u| serde_json::json!(u)).collect()),
+        unit_id: lead.map(|u| serde_json::Value::String(u.to_owned())),
+        assist_unit_ids: Some(assist_unit_ids.map(|u| serde_json::json!(u)).collect()),
         reason: text("reason"),
         working_days: form.get("working_days").and_then(|v| v.parse().ok()),
         text: text("text"),
@@ -631,9 +654,17 @@ pub async fn act(
     };
     let back = form.get("back").filter(|b| b.starts_with('/') && !b.starts_with("//")).unwrap_or_default();
     let back = if back.is_empty() { format!("/cases/{id}") } else { back.to_owned() };
-    let (command, version) = request.parse().map_err(crate::error::ApiError::invalid)?;
+    // A refused step goes back to the page it was taken from, saying why: never a dead end.
+    let refused = |error: ApiError| redirect_with(&back, "error", &error_text(t, &error));
+    let (command, version) = match request.parse() {
+        Ok(parsed) => parsed,
+        Err(errors) => return Ok(refused(ApiError::invalid(errors))),
+    };
     let action = command.action().as_str();
-    let case = state.app.case_act(&session.viewer, id, command, version).await?;
+    let case = match state.app.case_act(&session.viewer, id, command, version).await {
+        Ok(case) => case,
+        Err(error) => return Ok(refused(error.into())),
+    };
     let done = format!("{} {}：{}", case.number, t.s("已完成"), t.code("event", action));
     // A step such as a return can take the case out of the actor's scope: back to the workbench.
     let back = match state.app.case_get(&session.viewer, id, None).await {

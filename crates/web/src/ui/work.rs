@@ -20,7 +20,7 @@ use super::{Page, Posted, Session, UiError, redirect_with, render};
 use crate::AppState;
 use crate::extract::InPath;
 
-/// How many rows a workbench list shows.
+/// How many rows a list of the workbench or the inbox shows.
 const SHORT_LIST: i64 = 10;
 
 async fn rows(state: &AppState, viewer: &Viewer, filter: CaseFilter) -> Result<(Vec<CaseListRow>, i64), UiError> {
@@ -288,30 +288,30 @@ pub async fn dispatch_board(
 #[template(path = "inbox.html")]
 struct Inbox {
     page: Page,
-    to_sign: Vec<CaseLine>,
-    handling: Vec<CaseLine>,
-    concluded: Vec<CaseLine>,
+    lists: Vec<WorkList>,
 }
 
-/// The unit's inbox: cases to sign for (or return), cases being handled, recently concluded.
+/// The unit's inbox: cases to sign for (or return), being handled, concluded — each list with
+/// its count and a link to the whole of it in the case list when it holds more than it shows.
 pub async fn inbox(State(state): State<AppState>, session: Session) -> Result<Response, UiError> {
     let t = session.t;
     let viewer = &session.viewer;
     let now = state.now();
     let units = UnitNames::new(&state.app.units().await?);
     let mut lists = Vec::new();
-    for status in [Status::Dispatched, Status::InProgress, Status::Concluded] {
-        let filter =
-            CaseFilter { status: Some(status), mine: Some(viewer.unit_id), limit: 50, ..CaseFilter::default() };
-        let list = state.app.case_list(viewer, &filter).await?;
-        lists.push(case_lines(t, list.items, &units, now));
+    for (status, title, empty) in [
+        (Status::Dispatched, "待签收", "没有待签收的案件。"),
+        (Status::InProgress, "办理中", "没有办理中的案件。"),
+        (Status::Concluded, "已办结", "没有已办结的案件。"),
+    ] {
+        let filter = CaseFilter { status: Some(status), mine: Some(viewer.unit_id), ..CaseFilter::default() };
+        let (items, total) = rows(&state, viewer, filter).await?;
+        let href = format!("/cases?status={}&mine=1", status.as_str());
+        lists.push(WorkList { title, empty, href, total, lines: case_lines(t, items, &units, now) });
     }
-    let concluded = lists.pop().unwrap_or_default();
-    let handling = lists.pop().unwrap_or_default();
-    let to_sign = lists.pop().unwrap_or_default();
     let page = Page::new(&state, &session, "本单位收件", "/inbox").await?;
     let shown_flash = page.flash.is_some();
-    Ok(render(StatusCode::OK, &Inbox { page, to_sign, handling, concluded }, shown_flash))
+    Ok(render(StatusCode::OK, &Inbox { page, lists }, shown_flash))
 }
 
 #[derive(Template)]
