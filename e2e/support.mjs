@@ -288,6 +288,26 @@ export async function caseWithTheMediator(server, description, parties) {
   return { kase: signed.body, mediator };
 }
 
+/** An agreement of a new case of the mediator's, signed by both parties and the mediator,
+ * sealed, and sent to the court for judicial confirmation: the case and the agreement. */
+export async function agreementAwaitingConfirmation(server, description, [applicant, respondent]) {
+  const { kase, mediator } = await caseWithTheMediator(server, description, [applicant, respondent]);
+  const post = async (path, body = {}) => {
+    const r = await api(server, mediator.token, path, { method: "POST", body: JSON.stringify(body) });
+    assert.ok(r.status < 300, `${path}: ${JSON.stringify(r.body)}`);
+    return r.body;
+  };
+  const terms = [{ text: `${respondent.name}分三期归还借款五万元`, due: "2027-03-31" }];
+  const agreement = await post(`/api/v1/cases/${kase.id}/agreements`, { matters: "借款归还", terms });
+  const path = `/api/v1/agreements/${agreement.id}`;
+  await post(`${path}/signing`);
+  await partiesSign(server, [applicant.name, respondent.name]);
+  await post(`${path}/mediator-signature`, { signature: SIGNATURE });
+  await post(`${path}/seal`);
+  await post(`${path}/confirmation`, { applicants: [0, 1] });
+  return { kase, agreement };
+}
+
 /** The signing links in the SMS outbox, newest first: `{url, code, body}`. */
 export async function signingLinks(server) {
   const admin = (await apiLogin(server, "admin")).token;

@@ -8,15 +8,14 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
   DEVICES,
+  agreementAwaitingConfirmation,
   api,
   apiLogin,
   caseDispatchedTo,
-  caseWithTheMediator,
   checkPage,
   drawSignature,
   follow,
   partiesSign,
-  SIGNATURE,
   sharedServer,
   submit,
   visit,
@@ -141,7 +140,7 @@ for (const [device, screen] of DEVICES) {
 
   test(`leader (${device}): the workbench, the overdue list page by page, notices acknowledged and answered`, async () => {
     const { page } = await day.as("leader", screen);
-    await checkPage(page, device === "phone" ? { next: "a.stat" } : {});
+    await checkPage(page, device === "phone" ? { next: "#awaiting, section[data-list]" } : {});
     await Promise.all([page.waitForURL(/overdue=true/), page.locator("a.stat", { hasText: "已超期" }).click()]);
     await checkPage(page);
     const total = Number(await page.locator("#case-count").getAttribute("data-total"));
@@ -243,25 +242,14 @@ for (const [device, screen] of DEVICES) {
       { ...applicant, phone: applicant.phone.replace(/^138/, "136") },
       { ...respondent, phone: respondent.phone.replace(/^138/, "136") },
     ];
-    const { kase, mediator } = await caseWithTheMediator(day.server, "借款五万元到期未还，双方就还款期限发生争议，申请调解。", parties);
-    const post = (path, body = {}) => api(day.server, mediator.token, path, { method: "POST", body: JSON.stringify(body) });
-    const drafted = await post(`/api/v1/cases/${kase.id}/agreements`, { matters: "借款归还", terms: [{ text: `${respondent.name}分三期归还借款五万元`, due: "2027-03-31" }] });
-    assert.equal(drafted.status, 201, JSON.stringify(drafted.body));
-    const agreement = `/api/v1/agreements/${drafted.body.id}`;
-    assert.equal((await post(`${agreement}/signing`)).status, 200);
-    await partiesSign(day.server, [applicant.name, respondent.name]);
-    assert.equal((await post(`${agreement}/mediator-signature`, { signature: SIGNATURE })).status, 200);
-    assert.equal((await post(`${agreement}/seal`)).status, 200);
-    const applied = await post(`${agreement}/confirmation`, { applicants: [0, 1] });
-    assert.equal(applied.status, 200, JSON.stringify(applied.body));
-
+    const { kase, agreement } = await agreementAwaitingConfirmation(day.server, "借款五万元到期未还，双方就还款期限发生争议，申请调解。", parties);
     const { page } = await day.as("court", screen);
     await checkPage(page, device === "phone" ? { next: `tr[data-case="${kase.number}"] a` } : {});
     await Promise.all([page.waitForURL(/\/cases\/\d+$/), page.locator(`tr[data-case="${kase.number}"] a`).first().click()]);
     await checkPage(page);
-    assert.match(await page.locator(`[data-agreement="${drafted.body.id}"]`).innerText(), /待法院裁定/);
-    await submit(page, `form[action="/agreements/${drafted.body.id}/ruling"] button[type=submit]`);
-    assert.match(await page.locator(`[data-agreement="${drafted.body.id}"]`).innerText(), /确认/);
+    assert.match(await page.locator(`[data-agreement="${agreement.id}"]`).innerText(), /待法院裁定/);
+    await submit(page, `form[action="/agreements/${agreement.id}/ruling"] button[type=submit]`);
+    assert.match(await page.locator(`[data-agreement="${agreement.id}"]`).innerText(), /确认/);
   });
 
   test(`administrator (${device}): finds a user, edits them, and an unknown page answers as a page`, async () => {
