@@ -142,7 +142,7 @@ function pageKey(url) {
 export async function timePages(context) {
   await context.exposeBinding("__fengqiaoLoaded", ({ page }, { url, ms, server_ms, redirected }) => {
     const key = pageKey(url);
-    timings.push({ page: redirected ? `POST → ${key}` : key, url, ms, server_ms, width: page.viewportSize()?.width });
+    timings.push({ page: redirected ? `redirect → ${key}` : key, url, ms, server_ms, width: page.viewportSize()?.width });
   });
   await context.addInitScript(() => {
     addEventListener("load", () =>
@@ -344,9 +344,9 @@ export async function drawSignature(page) {
 
 /**
  * What every page owes a person (issue 13), checked on the page as it is now:
- * - no code or field path in its text (`labor`, `in_progress`, `parties[0].id_number`): the
- *   interface is in Chinese, so a lower-case Latin word is a code that reached a person —
- *   except in `.mono`, which marks what is literally an identifier (a username, a link, a number);
+ * - no code or field path in its text (`labor`, `in_progress`, `parties[0].id_number`): in a
+ *   Chinese interface a lower-case Latin word is a code that reached a person — except in
+ *   `.mono`, which marks what is literally an identifier (a username, a link, a number);
  * - no raw RFC 3339 time (`2026-11-27T09:00:00+08:00`);
  * - nothing wider than the screen (no sideways scrolling on a phone);
  * - the header's brand, navigation, user and languages not overlapping one another;
@@ -372,7 +372,8 @@ export async function checkPage(page, { next } = {}) {
     }
     const action = nextSelector && document.querySelector(nextSelector);
     return {
-      codes: [...new Set(text.match(/[a-z_]+\[\d+\]\.[a-z_]+|(?<![A-Za-z0-9])[a-z][a-z_]{2,}(?![A-Za-z0-9])/g) || [])],
+      // In English the words are English: only a Chinese page can be searched for Latin codes.
+      codes: !document.documentElement.lang.startsWith("zh") ? [] : [...new Set(text.match(/[a-z_]+\[\d+\]\.[a-z_]+|(?<![A-Za-z0-9])[a-z][a-z_]{2,}(?![A-Za-z0-9])/g) || [])],
       times: [...new Set(text.match(/\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?([+-]\d{2}:\d{2}|Z)?/g) || [])],
       width: document.documentElement.scrollWidth,
       screen: innerWidth,

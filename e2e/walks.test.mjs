@@ -274,6 +274,19 @@ for (const [device, screen] of DEVICES) {
   });
 }
 
+for (const [device, screen] of DEVICES) {
+  test(`every role's header fits in every language (${device})`, async () => {
+    for (const username of ["admin", "leader", "street_a", "mediator"]) {
+      const { page, context } = await day.as(username, screen);
+      for (const lang of ["en", "zh-TW", "zh-CN"]) {
+        await follow(page, `.langs a[href^="/lang/${lang}"]`);
+        for (const path of ["/workbench", "/cases", "/notices"]) await visit(page, day.server, path);
+      }
+      await context.close();
+    }
+  });
+}
+
 /** The inbox's three lists each say how many they hold, and link to all of them when they show fewer. */
 async function inboxCounts(page) {
   for (const section of await page.locator("section.card").all()) {
