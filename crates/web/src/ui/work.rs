@@ -16,7 +16,7 @@ use serde::Deserialize;
 
 use super::cases::{CaseLine, UnitNames, case_lines, short_time};
 use super::i18n::T;
-use super::{Page, Posted, Session, UiError, redirect_with, render};
+use super::{Page, Posted, Session, UiError, error_text, redirect_with, render};
 use crate::AppState;
 use crate::extract::InPath;
 
@@ -371,8 +371,8 @@ pub async fn notice_acknowledge(
     InPath(id, _): InPath<NoticeId, UiError>,
     posted: Posted,
 ) -> Result<Response, UiError> {
-    let notice = state.app.notice_acknowledge(&posted.session.viewer, id).await?;
-    Ok(redirect_with("/notices", "ok", &format!("{} {}", notice.number, posted.session.t.s("已签收"))))
+    let done = state.app.notice_acknowledge(&posted.session.viewer, id).await;
+    Ok(back_to_notices(posted.session.t, done, "已签收"))
 }
 
 pub async fn notice_reply(
@@ -380,7 +380,14 @@ pub async fn notice_reply(
     InPath(id, _): InPath<NoticeId, UiError>,
     posted: Posted,
 ) -> Result<Response, UiError> {
-    let text = posted.form.get("text").unwrap_or_default().to_owned();
-    let notice = state.app.notice_reply(&posted.session.viewer, id, text).await?;
-    Ok(redirect_with("/notices", "ok", &format!("{} {}", notice.number, posted.session.t.s("已回复"))))
+    let done = state.app.notice_reply(&posted.session.viewer, id, posted.form.get("text")).await;
+    Ok(back_to_notices(posted.session.t, done, "已回复"))
+}
+
+/// Back to the notices after acknowledging or replying: "number done", or why it was refused.
+fn back_to_notices(t: T, done: Result<NoticeView, app::AppError>, what: &str) -> Response {
+    match done {
+        Ok(notice) => redirect_with("/notices", "ok", &format!("{} {}", notice.number, t.s(what))),
+        Err(error) => redirect_with("/notices", "error", &error_text(t, &error.into())),
+    }
 }
