@@ -175,6 +175,16 @@ for (const [device, screen] of DEVICES) {
     await checkPage(page, first);
     await act(page, "sign");
     assert.equal(await page.locator("[data-status]").first().getAttribute("data-status"), "in_progress");
+    // The parties' full data only for a reason that goes into the history: spaces are none.
+    await page.fill("#reveal-reason", "   ");
+    await submit(page, 'form[action$="/reveal"] button');
+    assert.match(await page.locator(".flash.error").innerText(), /必填/);
+    assert.doesNotMatch(await page.locator("body").innerText(), /已查看完整信息（已记录）/, "nothing revealed");
+    // Shown in this answer only, not in a page a reload or a link would bring back.
+    await page.fill("#reveal-reason", "核实当事人身份，准备调解");
+    await submit(page, 'form[action$="/reveal"] button', { refused: true });
+    assert.match(await page.locator("body").innerText(), /已查看完整信息（已记录）/);
+    await page.goto(`${day.server.base}/cases/${kase.id}`);
     await act(page, "mediator", (p) => p.locator('select[name="chosen_by"]').selectOption("centre"));
     assert.match(await page.locator("#sessions").innerText(), /调解员：\S+/);
     // The mediator finds it in the committee's inbox.

@@ -417,7 +417,13 @@ pub async fn reveal(
     posted: Posted,
 ) -> Result<Response, UiError> {
     let reason = posted.form.get("reason").unwrap_or_default().to_owned();
-    show(&state, &posted.session, id, Some(RevealRequest { reason }), None).await
+    match show(&state, &posted.session, id, Some(RevealRequest { reason }), None).await {
+        // No reason given: back to the case, saying so.
+        Err(UiError::Failed(error)) if error.status == StatusCode::UNPROCESSABLE_ENTITY => {
+            Ok(redirect_with(&format!("/cases/{id}"), "error", &error_text(posted.session.t, &error)))
+        }
+        shown => shown,
+    }
 }
 
 async fn show(
