@@ -160,7 +160,7 @@ export async function timePages(context) {
 
 /** The slowest pages first: each page's samples, worst and median time, and the median of the
  * server's share (until the page's last byte arrived; the rest is the browser's). */
-export function timingSummary(samples) {
+function timingSummary(samples) {
   const byPage = new Map();
   for (const s of samples) byPage.set(s.page, [...(byPage.get(s.page) || []), s]);
   return [...byPage]

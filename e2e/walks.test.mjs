@@ -44,11 +44,6 @@ async function act(page, action, fill = async () => {}) {
   await page.waitForSelector(".flash.ok");
 }
 
-/** The count a list's heading gives, and the rows it shows. */
-async function counted(page, selector) {
-  return Number((await page.locator(selector).innerText()).match(/\d+/)[0]);
-}
-
 for (const [device, screen] of DEVICES) {
   const first = device === "phone" ? { next: "#actions" } : {};
 
