@@ -3,7 +3,7 @@
 // mediator following the signing SMS per party, copying a party's link and resending.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { api, apiLogin, caseWithTheMediator, foreignRequests, launchBrowser, screenshot, signIn, startServer } from "./support.mjs";
+import { api, apiLogin, caseWithTheMediator, foreignRequests, launchBrowser, screenshot, signIn, signingLinks, startServer } from "./support.mjs";
 
 let server;
 let browser;
@@ -20,15 +20,6 @@ after(async () => {
   await browser?.close();
   await server?.stop();
 });
-
-/** The signing links in the SMS outbox, newest first. */
-async function signingLinks() {
-  const admin = (await apiLogin(server, "admin")).token;
-  const outbox = (await api(server, admin, "/api/v1/outbox")).body;
-  return outbox
-    .filter((m) => m.body.includes("/sign/"))
-    .map((m) => ({ url: m.body.match(/(http\S+?\/sign\/[A-Za-z0-9_-]+)/)[1], body: m.body }));
-}
 
 /** A case of the street A1 mediator with an agreement sent for signing to two parties. */
 async function agreementSentForSigning() {
@@ -110,7 +101,7 @@ test("the mediator sees each party's signing SMS, copies a link and resends", as
   }
 
   // Copy the respondent's link: the one the SMS carries.
-  const [respondentLink] = (await signingLinks()).filter((l) => l.body.includes("周强"));
+  const [respondentLink] = (await signingLinks(server)).filter((l) => l.body.includes("周强"));
   await party(1).locator("[data-copy]").click();
   assert.equal(await page.evaluate(() => navigator.clipboard.readText()), respondentLink.url);
   assert.equal(await party(1).locator("[data-copy]").innerText(), "已复制");
@@ -119,7 +110,7 @@ test("the mediator sees each party's signing SMS, copies a link and resends", as
   await Promise.all([page.waitForLoadState("load"), party(1).locator("[data-action=resend]").click()]);
   await page.waitForSelector(".flash.error");
   assert.match(await page.locator(".flash.error").innerText(), /秒/);
-  assert.equal((await signingLinks()).length, 2, "nothing sent");
+  assert.equal((await signingLinks(server)).length, 2, "nothing sent");
 
   // A minute after: a new link and code; the old link no longer opens.
   const wait = signing.sentAt + 61_000 - Date.now();
@@ -128,7 +119,7 @@ test("the mediator sees each party's signing SMS, copies a link and resends", as
   await Promise.all([page.waitForLoadState("load"), party(1).locator("[data-action=resend]").click()]);
   await page.waitForSelector(".flash.ok");
   assert.ok(dialogs.some((d) => d.includes("作废")), "the browser asked first");
-  const links = await signingLinks();
+  const links = await signingLinks(server);
   assert.equal(links.length, 3);
   assert.ok(links[0].body.includes("周强") && links[0].url !== respondentLink.url, "a new link for the respondent");
   assert.equal(await party(1).locator("input[data-copy-source]").inputValue(), links[0].url, "the new link to copy");

@@ -241,6 +241,9 @@ fn browser_tests() -> Result<(), String> {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).parent().ok_or("xtask has no parent directory")?;
     run("cargo", &["build", "--quiet", "-p", "fengqiao"])?;
     let e2e = root.join("e2e");
+    // Each test file writes its pages' load times here; a run starts from none.
+    let timings = root.join("target/page-timings");
+    let _ = std::fs::remove_dir_all(&timings);
     let status = Command::new("npm")
         .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
         .current_dir(&e2e)
@@ -255,11 +258,39 @@ fn browser_tests() -> Result<(), String> {
         .env("FENGQIAO_BIN", root.join("target/debug/fengqiao"))
         .status()
         .map_err(|e| format!("cannot run node: {e}"))?;
+    page_timings_summary(&timings);
     if !status.success() {
         return Err("the browser tests failed".into());
     }
     eprintln!("xtask: browser tests passed; screenshots in target/screenshots");
     Ok(())
+}
+
+/// The slowest pages of every browser test file against the 300 ms budget (issue 13): a figure
+/// reported, not a test — page times on a shared machine are too noisy to fail on.
+fn page_timings_summary(dir: &std::path::Path) {
+    let mut pages: Vec<(u64, String)> = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let Ok(text) = std::fs::read_to_string(entry.path()) else { continue };
+        let Ok(report) = serde_json::from_str::<serde_json::Value>(&text) else { continue };
+        let file = report["file"].as_str().unwrap_or_default().to_owned();
+        for page in report["pages"].as_array().into_iter().flatten() {
+            let ms = page["max_ms"].as_u64().unwrap_or_default();
+            let (median, server) = (&page["median_ms"], &page["median_server_ms"]);
+            let name = page["page"].as_str().unwrap_or_default();
+            pages.push((ms, format!("{name} ({file}; median {median} ms, of which the server {server} ms)")));
+        }
+    }
+    pages.sort_by_key(|(ms, _)| std::cmp::Reverse(*ms));
+    let over = pages.iter().filter(|(ms, _)| *ms > 300).count();
+    eprintln!(
+        "xtask: page load times in {} — {over} of {} pages over 300 ms at worst; slowest:",
+        dir.display(),
+        pages.len()
+    );
+    for (ms, page) in pages.iter().take(10) {
+        eprintln!("  {ms:>5} ms  {page}");
+    }
 }
 
 /// `fengqiao bench --cases 20000` on a fresh SQLite database, and a check that the report has

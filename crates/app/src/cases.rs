@@ -4,6 +4,7 @@
 use domain::authz::{self, Permission, Resource};
 use domain::case::CaseRegistration;
 use domain::ids::CaseId;
+use domain::validation::Checker;
 use domain::workflow::Command;
 pub use search::COUNT_LIMIT as SEARCH_COUNT_LIMIT;
 use search::SearchScope;
@@ -45,10 +46,19 @@ impl App {
 
     /// One case in the viewer's scope; with `reveal`, the parties' full ID numbers and phones
     /// (for roles whose work needs them; every view recorded in the history).
+    /// The case; with `reveal`, its personal data in full, for a reason that goes into the
+    /// history — some words, at most 500 characters, from the API and the page alike.
     pub async fn case_get(&self, viewer: &Viewer, id: CaseId, reveal: Option<RevealRequest>) -> Result<CaseView> {
-        if reveal.is_some() {
-            authz::may(viewer.role, Permission::PersonalDataReveal, Resource::ANY)?;
-        }
+        let reveal = match reveal {
+            Some(request) => {
+                authz::may(viewer.role, Permission::PersonalDataReveal, Resource::ANY)?;
+                let mut c = Checker::default();
+                let reason = c.required_text("reason", Some(&request.reason), 500);
+                c.into_result()?;
+                reason.map(|reason| RevealRequest { reason })
+            }
+            None => None,
+        };
         Ok(self.store.case_get(viewer, id, reveal, self.now()).await?)
     }
 

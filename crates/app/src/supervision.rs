@@ -5,6 +5,7 @@ use domain::authz::{self, Permission, Resource};
 pub use domain::clocks::Deadline;
 pub use domain::clocks::ManualNotice;
 use domain::ids::{CaseId, NoticeId, UnitId};
+use domain::validation::Checker;
 pub use store::supervision::{AwaitingCase, NoticeCount, NoticeFilter, NoticeView, SweepReport};
 
 use crate::{App, Result, Viewer};
@@ -45,9 +46,13 @@ impl App {
         Ok(self.store.notice_acknowledge(viewer, id, self.now()).await?)
     }
 
-    /// 回复: the recipient unit replies.
-    pub async fn notice_reply(&self, viewer: &Viewer, id: NoticeId, text: String) -> Result<NoticeView> {
-        Ok(self.store.notice_reply(viewer, id, text, self.now()).await?)
+    /// 回复: the recipient unit replies in writing — some words, at most 5 000 characters,
+    /// whether they come from the API or a form.
+    pub async fn notice_reply(&self, viewer: &Viewer, id: NoticeId, text: Option<&str>) -> Result<NoticeView> {
+        let mut c = Checker::default();
+        let text = c.required_text("text", text, 5000);
+        c.into_result()?;
+        Ok(self.store.notice_reply(viewer, id, text.unwrap_or_default(), self.now()).await?)
     }
 
     /// 人工督办: a leader, or a dispatcher of a centre above the unit, issues a notice by hand;

@@ -90,11 +90,7 @@ pub async fn reply(
     InPath(notice, _): InPath<NoticeId>,
     JsonBody(body): JsonBody<ReplyRequest>,
 ) -> Result<Json<NoticeView>, ApiError> {
-    let mut c = Checker::default();
-    let text = c.required_text("text", body.text.as_deref(), 5000);
-    c.into_result().map_err(ApiError::invalid)?;
-    let text = text.unwrap_or_default();
-    Ok(Json(state.app.notice_reply(&viewer, notice, text).await?.into_api()))
+    Ok(Json(state.app.notice_reply(&viewer, notice, body.text.as_deref()).await?.into_api()))
 }
 
 /// Notices per unit in my region, by kind, with those awaiting a reply.

@@ -27,9 +27,10 @@ use serde::Deserialize;
 use super::admin::Typed;
 use super::i18n::T;
 use super::mediation::DraftForm;
-use super::{Page, Posted, Session, UiError, redirect_with, render};
+use super::{Page, Posted, Session, UiError, error_text, redirect_with, render};
 use crate::AppState;
 use crate::api::mediation::signing_link_on;
+use crate::error::ApiError;
 use crate::extract::InPath;
 
 /// A case as a row of a UI table.
@@ -429,7 +430,13 @@ pub async fn reveal(
     posted: Posted,
 ) -> Result<Response, UiError> {
     let reason = posted.form.get("reason").unwrap_or_default().to_owned();
-    show(&state, &posted.session, id, Some(RevealRequest { reason }), Refused::Nothing).await
+    match show(&state, &posted.session, id, Some(RevealRequest { reason }), Refused::Nothing).await {
+        // No reason given: back to the case, saying so.
+        Err(UiError::Failed(error)) if error.status == StatusCode::UNPROCESSABLE_ENTITY => {
+            Ok(redirect_with(&format!("/cases/{id}"), "error", &error_text(posted.session.t, &error)))
+        }
+        shown => shown,
+    }
 }
 
 async fn show(
@@ -550,25 +557,37 @@ pub async fn timeline_of(
     events: &[EventView],
     units: &UnitNames,
 ) -> Result<Vec<TimelineEntry>, UiError> {
-    // The users are read only for a history that names one (a mediator chosen or replaced).
-    let names_users = events.iter().any(|e| e.data.get("user_id").is_some() || e.data.get("previous").is_some());
-    let users = if names_users { state.app.users().await? } else { Vec::new() };
+    // Every event names who took it, some a user by id (a mediator chosen or replaced).
+    let users = state.app.users().await?;
     let names = TimelineNames {
         units,
+        actors: users.iter().map(|u| (u.username.clone(), u.display_name.clone())).collect(),
         users: users.into_iter().map(|u| (u.id, u.display_name)).collect(),
         parties: case.parties.iter().map(|p| p.name.clone()).collect(),
     };
     Ok(events.iter().map(|e| timeline_entry(t, e, &names)).collect())
 }
 
-/// What the timeline names by id: units, users, the case's parties (by their index).
+/// What the timeline names by id: units, users, the case's parties (by their index), and who
+/// took each step (by username).
 struct TimelineNames<'a> {
     units: &'a UnitNames,
     users: HashMap<i64, String>,
+    actors: HashMap<String, String>,
     parties: Vec<String>,
 }
 
 impl TimelineNames<'_> {
+    /// The one who took a step, by name: a user's display name, the scheduler as 系统; an actor
+    /// that is no user (a system account) by the name it was given.
+    fn actor(&self, t: T, actor: &str) -> String {
+        match self.actors.get(actor) {
+            Some(name) => name.clone(),
+            None if actor == "system" => t.s("系统").into_owned(),
+            None => actor.to_owned(),
+        }
+    }
+
     fn party(&self, index: &serde_json::Value) -> String {
         let name = index.as_u64().and_then(|i| self.parties.get(i as usize));
         name.cloned().unwrap_or_else(|| index.to_string())
@@ -601,6 +620,12 @@ fn timeline_entry(t: T, e: &EventView, names: &TimelineNames) -> TimelineEntry {
                     serde_json::Value::String(at),
                 ) => DateTime::parse_from_rfc3339(at)
                     .map_or_else(|_| at.clone(), |at| short_time(&at.with_timezone(&Utc))),
+                // The notice's rung and clock by their labels; the notice itself is listed
+                // beside the timeline.
+                ("kind", serde_json::Value::String(code)) if e.action == "notice_issued" => t.code("notice", code),
+                ("clock", serde_json::Value::String(code)) => t.code("clock", code),
+                ("form", serde_json::Value::String(code)) => t.code("agreement_form", code),
+                (_, serde_json::Value::Array(items)) if items.is_empty() => continue,
                 // A term's performance, not the case's status.
                 ("status", serde_json::Value::String(code)) if e.action == "performance_recorded" => {
                     t.code("performance", code)
@@ -617,8 +642,8 @@ fn timeline_entry(t: T, e: &EventView, names: &TimelineNames) -> TimelineEntry {
                 (_, serde_json::Value::String(s)) => s.clone(),
                 (_, serde_json::Value::Bool(b)) => t.s(if *b { "是" } else { "否" }).into_owned(),
                 // What the case page shows in full (parties, the route) is not repeated here, nor
-                // the digests of the rows that `audit verify` checks.
-                ("parties" | "routing" | "risk_reasons" | "recorded", _) => continue,
+                // the digests of the rows that `audit verify` checks and of the fixed documents.
+                ("parties" | "routing" | "risk_reasons" | "recorded" | "documents", _) => continue,
                 // A record's own id says nothing to a reader (its number, where it has one, does).
                 ("session_id" | "notice_id" | "agreement_id" | "evidence_id", _) => continue,
                 // A message of the catalogue (how the place was found, the emergency instruction).
@@ -640,7 +665,7 @@ fn timeline_entry(t: T, e: &EventView, names: &TimelineNames) -> TimelineEntry {
     }
     TimelineEntry {
         at: short_time(&e.at),
-        actor: e.actor.clone(),
+        actor: names.actor(t, &e.actor),
         action: t.code("event", &e.action),
         detail: detail.join("\n"),
     }
@@ -683,11 +708,14 @@ pub async fn act(
     let Posted { session, form } = posted;
     let t = session.t;
     let text = |name: &str| form.get(name).map(str::to_owned);
+    let lead = form.get("unit_id");
+    // The suggested assisting units come ticked: choosing one of them to lead means it leads.
+    let assist_unit_ids = form.all("assist_unit_ids").into_iter().filter(|u| Some(*u) != lead);
     let request = ActionRequest {
         action: text("action"),
         version: form.get("version").and_then(|v| v.parse().ok()),
-        unit_id: form.get("unit_id").map(|u| serde_json::Value::String(u.to_owned())),
-        assist_unit_ids: Some(form.all("assist_unit_ids").into_iter().map(|u| serde_json::json!(u)).collect()),
+        unit_id: lead.map(|u| serde_json::Value::String(u.to_owned())),
+        assist_unit_ids: Some(assist_unit_ids.map(|u| serde_json::json!(u)).collect()),
         reason: text("reason"),
         working_days: form.get("working_days").and_then(|v| v.parse().ok()),
         text: text("text"),
@@ -698,9 +726,17 @@ pub async fn act(
     };
     let back = form.get("back").filter(|b| b.starts_with('/') && !b.starts_with("//")).unwrap_or_default();
     let back = if back.is_empty() { format!("/cases/{id}") } else { back.to_owned() };
-    let (command, version) = request.parse().map_err(crate::error::ApiError::invalid)?;
+    // A refused step goes back to the page it was taken from, saying why: never a dead end.
+    let refused = |error: ApiError| redirect_with(&back, "error", &error_text(t, &error));
+    let (command, version) = match request.parse() {
+        Ok(parsed) => parsed,
+        Err(errors) => return Ok(refused(ApiError::invalid(errors))),
+    };
     let action = command.action().as_str();
-    let case = state.app.case_act(&session.viewer, id, command, version).await?;
+    let case = match state.app.case_act(&session.viewer, id, command, version).await {
+        Ok(case) => case,
+        Err(error) => return Ok(refused(error.into())),
+    };
     let done = format!("{} {}：{}", case.number, t.s("已完成"), t.code("event", action));
     // A step such as a return can take the case out of the actor's scope: back to the workbench.
     let back = match state.app.case_get(&session.viewer, id, None).await {

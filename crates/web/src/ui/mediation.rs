@@ -192,15 +192,24 @@ pub async fn session_schedule(
     Ok(back(session.t, case, done))
 }
 
+/// The case a session's form was posted from: the session's own when the step was taken, else
+/// the form's `case` field, so that a refusal goes back to the case page saying why.
+fn session_case(done: &Result<app::sessions::SessionView, impl Sized>, form: &FormData) -> CaseId {
+    match done {
+        Ok(session) => CaseId(session.case_id),
+        Err(_) => CaseId(form.get("case").and_then(|c| c.parse().ok()).unwrap_or_default()),
+    }
+}
+
 pub async fn session_party_act(
     State(state): State<AppState>,
     InPath((id, index, act), _): InPath<(SessionId, String, String), UiError>,
     posted: Posted,
 ) -> Result<Response, UiError> {
-    let session = posted.session;
+    let Posted { session, form } = posted;
     let done = crate::api::sessions::record_party_act(&state, &session.viewer, id, &index, &act).await;
-    let case = done.as_ref().map(|s| s.case_id).unwrap_or_default();
-    Ok(back(session.t, CaseId(case), done.map(|_| "已记录")))
+    let case = session_case(&done, &form);
+    Ok(back(session.t, case, done.map(|_| "已记录")))
 }
 
 pub async fn session_minutes(
@@ -210,8 +219,8 @@ pub async fn session_minutes(
 ) -> Result<Response, UiError> {
     let Posted { session, form } = posted;
     let done = state.app.session_minutes(&session.viewer, id, form.get("minutes").unwrap_or_default()).await;
-    let case = done.as_ref().map(|s| s.case_id).unwrap_or_default();
-    Ok(back(session.t, CaseId(case), done.map(|_| "已记录调解笔录")))
+    let case = session_case(&done, &form);
+    Ok(back(session.t, case, done.map(|_| "已记录调解笔录")))
 }
 
 pub async fn refusal(

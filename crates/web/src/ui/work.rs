@@ -16,11 +16,11 @@ use serde::Deserialize;
 
 use super::cases::{CaseLine, UnitNames, case_lines, short_time};
 use super::i18n::T;
-use super::{Page, Posted, Session, UiError, redirect_with, render};
+use super::{Page, Posted, Session, UiError, error_text, redirect_with, render};
 use crate::AppState;
 use crate::extract::InPath;
 
-/// How many rows a workbench list shows.
+/// How many rows a list of the workbench or the inbox shows.
 const SHORT_LIST: i64 = 10;
 
 async fn rows(state: &AppState, viewer: &Viewer, filter: CaseFilter) -> Result<(Vec<CaseListRow>, i64), UiError> {
@@ -291,30 +291,30 @@ pub async fn dispatch_board(
 #[template(path = "inbox.html")]
 struct Inbox {
     page: Page,
-    to_sign: Vec<CaseLine>,
-    handling: Vec<CaseLine>,
-    concluded: Vec<CaseLine>,
+    lists: Vec<WorkList>,
 }
 
-/// The unit's inbox: cases to sign for (or return), cases being handled, recently concluded.
+/// The unit's inbox: cases to sign for (or return), being handled, concluded — each list with
+/// its count and a link to the whole of it in the case list when it holds more than it shows.
 pub async fn inbox(State(state): State<AppState>, session: Session) -> Result<Response, UiError> {
     let t = session.t;
     let viewer = &session.viewer;
     let now = state.now();
     let units = UnitNames::new(&state.app.units().await?);
     let mut lists = Vec::new();
-    for status in [Status::Dispatched, Status::InProgress, Status::Concluded] {
-        let filter =
-            CaseFilter { status: Some(status), mine: Some(viewer.unit_id), limit: 50, ..CaseFilter::default() };
-        let list = state.app.case_list(viewer, &filter).await?;
-        lists.push(case_lines(t, list.items, &units, now));
+    for (status, title, empty) in [
+        (Status::Dispatched, "待签收", "没有待签收的案件。"),
+        (Status::InProgress, "办理中", "没有办理中的案件。"),
+        (Status::Concluded, "已办结", "没有已办结的案件。"),
+    ] {
+        let filter = CaseFilter { status: Some(status), mine: Some(viewer.unit_id), ..CaseFilter::default() };
+        let (items, total) = rows(&state, viewer, filter).await?;
+        let href = format!("/cases?status={}&mine=1", status.as_str());
+        lists.push(WorkList { title, empty, href, total, lines: case_lines(t, items, &units, now) });
     }
-    let concluded = lists.pop().unwrap_or_default();
-    let handling = lists.pop().unwrap_or_default();
-    let to_sign = lists.pop().unwrap_or_default();
     let page = Page::new(&state, &session, "本单位收件", "/inbox").await?;
     let shown_flash = page.flash.is_some();
-    Ok(render(StatusCode::OK, &Inbox { page, to_sign, handling, concluded }, shown_flash))
+    Ok(render(StatusCode::OK, &Inbox { page, lists }, shown_flash))
 }
 
 #[derive(Template)]
@@ -374,8 +374,8 @@ pub async fn notice_acknowledge(
     InPath(id, _): InPath<NoticeId, UiError>,
     posted: Posted,
 ) -> Result<Response, UiError> {
-    let notice = state.app.notice_acknowledge(&posted.session.viewer, id).await?;
-    Ok(redirect_with("/notices", "ok", &format!("{} {}", notice.number, posted.session.t.s("已签收"))))
+    let done = state.app.notice_acknowledge(&posted.session.viewer, id).await;
+    Ok(back_to_notices(posted.session.t, done, "已签收"))
 }
 
 pub async fn notice_reply(
@@ -383,7 +383,14 @@ pub async fn notice_reply(
     InPath(id, _): InPath<NoticeId, UiError>,
     posted: Posted,
 ) -> Result<Response, UiError> {
-    let text = posted.form.get("text").unwrap_or_default().to_owned();
-    let notice = state.app.notice_reply(&posted.session.viewer, id, text).await?;
-    Ok(redirect_with("/notices", "ok", &format!("{} {}", notice.number, posted.session.t.s("已回复"))))
+    let done = state.app.notice_reply(&posted.session.viewer, id, posted.form.get("text")).await;
+    Ok(back_to_notices(posted.session.t, done, "已回复"))
+}
+
+/// Back to the notices after acknowledging or replying: "number done", or why it was refused.
+fn back_to_notices(t: T, done: Result<NoticeView, app::AppError>, what: &str) -> Response {
+    match done {
+        Ok(notice) => redirect_with("/notices", "ok", &format!("{} {}", notice.number, t.s(what))),
+        Err(error) => redirect_with("/notices", "error", &error_text(t, &error.into())),
+    }
 }
