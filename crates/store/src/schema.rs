@@ -19,6 +19,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (9, "audit_checkpoints", include_str!("../migrations/0009_audit_checkpoints.sql")),
     (10, "delivery", include_str!("../migrations/0010_delivery.sql")),
     (11, "units_active", include_str!("../migrations/0011_units_active.sql")),
+    (12, "audit_keyed", include_str!("../migrations/0012_audit_keyed.sql")),
 ];
 
 /// What differs between SQLite and PostgreSQL. Everything else is shared.
