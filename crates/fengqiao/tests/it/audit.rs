@@ -9,7 +9,12 @@ use crate::mediation::{SIGNATURE, case_with_the_mediator, links};
 use crate::on_both_backends;
 use crate::support::{TestApp, id_number, registration};
 
-on_both_backends!(every_row_a_case_owns_is_vouched_for_by_its_history, checkpoints_are_keyed_and_published);
+on_both_backends!(
+    every_row_a_case_owns_is_vouched_for_by_its_history,
+    a_history_from_before_rows_were_recorded_is_legacy_until_its_next_step,
+    checkpoints_are_keyed_and_published,
+    checkpoints_taken_before_roots_were_keyed_verify_as_taken,
+);
 
 /// A case with a row in every table a case owns — hop, assigned units, mediator, session,
 /// evidence, an agreement with its signers, service, confirmation and performance, a notice —
@@ -132,6 +137,61 @@ async fn every_row_a_case_owns_is_vouched_for_by_its_history(app: TestApp) {
     assert!(out.contains("1 case(s) with a broken history"), "{out}");
 }
 
+/// A case whose history was written before events recorded `rows` (its events rewritten here as
+/// they were, the chain recomputed) verifies, counted as legacy; its next step records every row
+/// it owns, from which on they are checked.
+async fn a_history_from_before_rows_were_recorded_is_legacy_until_its_next_step(app: TestApp) {
+    let intake = app.login("intake").await;
+    let case = app.register(&intake, registration(&id_number("620102", "19800101", 7), "13912345678")).await;
+    let a1 = app.unit_id("张掖路街道综治中心").await;
+    let (status, case) =
+        app.act(&app.login("district").await, &case, json!({"action": "dispatch", "unit_id": a1})).await;
+    assert_eq!(status, StatusCode::OK, "{case}");
+    let id = case["id"].as_i64().unwrap();
+    let fields = app
+        .sql_texts(&format!(
+            "SELECT CAST(seq AS TEXT) || '|' || CAST(at AS TEXT) || '|' || actor || '|' || action FROM case_events WHERE case_id = {id} ORDER BY seq"
+        ))
+        .await;
+    let data = app.sql_texts(&format!("SELECT data FROM case_events WHERE case_id = {id} ORDER BY seq")).await;
+    let mut previous = domain::history::GENESIS.to_owned();
+    let mut rewrite = String::new();
+    for (fields, data) in fields.iter().zip(&data) {
+        let fields: Vec<&str> = fields.splitn(4, '|').collect();
+        let mut data: Value = serde_json::from_str(data).unwrap();
+        data.as_object_mut().unwrap().remove("rows");
+        let data = data.to_string();
+        let seq: i64 = fields[0].parse().unwrap();
+        let event = domain::history::EventFields {
+            case_id: id,
+            seq,
+            at_ms: fields[1].parse().unwrap(),
+            actor: fields[2],
+            action: fields[3],
+            data: &data,
+        };
+        previous = domain::history::event_hash(&previous, event);
+        rewrite += &format!(
+            "UPDATE case_events SET data = '{}', hash = '{previous}' WHERE case_id = {id} AND seq = {seq};",
+            data.replace('\'', "''")
+        );
+    }
+    app.sql(&format!("{rewrite} UPDATE cases SET event_hash = '{previous}' WHERE id = {id}")).await;
+    let legacy = app.cli(&["audit", "verify"], None);
+    let out = String::from_utf8_lossy(&legacy.stdout);
+    assert!(legacy.status.success() && out.contains("legacy: 1 case(s) whose hops"), "{out}");
+
+    let (status, case) = app.act(&app.login("street_a").await, &case, json!({"action": "sign"})).await;
+    assert_eq!(status, StatusCode::OK, "{case}");
+    let recorded = app.cli(&["audit", "verify"], None);
+    let out = String::from_utf8_lossy(&recorded.stdout);
+    assert!(recorded.status.success() && !out.contains("legacy"), "{out}");
+    app.sql(&format!("UPDATE case_units SET role = 'assist' WHERE case_id = {id} AND unit_id = {a1}")).await;
+    let broken = app.cli(&["audit", "verify"], None);
+    let out = String::from_utf8_lossy(&broken.stdout);
+    assert!(out.contains(&format!("assigned unit {a1} differs from what event")), "{out}");
+}
+
 /// The scheduler takes each day's checkpoint once, keyed, and publishes its root in
 /// `audit-roots.log`; `audit verify` finds a history cut before the latest checkpoint even
 /// with the case's head fixed, a root recomputed without the key (keyed or marked unkeyed), a
@@ -215,4 +275,36 @@ async fn checkpoints_are_keyed_and_published(app: TestApp) {
     for day in [day1, day2] {
         assert!(out.contains(&format!("BROKEN checkpoint {day} is published in audit-roots.log but not in the table")));
     }
+}
+
+/// A checkpoint taken before roots were keyed (its root the plain SHA-256, `version` 1, cut off
+/// before the upgrade, with no published line) verifies as it was taken, and the keyed ones
+/// after it chain on from it.
+async fn checkpoints_taken_before_roots_were_keyed_verify_as_taken(app: TestApp) {
+    let intake = app.login("intake").await;
+    let case = app.register(&intake, registration(&id_number("620102", "19800101", 9), "13912345678")).await;
+    app.act(&intake, &case, json!({"action": "note", "text": "记录"})).await;
+    app.set_now(&(chrono::Utc::now() + chrono::Duration::days(2)).to_rfc3339());
+    jobs::run_once(&app.app, None).await;
+    let head = app.sql_texts("SELECT hash FROM case_events WHERE case_id = 1 AND seq = 2").await.remove(0);
+    let mut unkeyed = domain::history::CheckpointRoot::new(domain::history::GENESIS);
+    unkeyed.add(1, 2, &head);
+    let unkeyed = unkeyed.finish();
+    app.sql(&format!(
+        "UPDATE audit_checkpoints SET root = '{unkeyed}', version = 1;
+         UPDATE fengqiao_migrations SET applied_at = (SELECT cutoff + 1 FROM audit_checkpoints) WHERE version = 12"
+    ))
+    .await;
+    std::fs::remove_file(app.data_dir.join("audit-roots.log")).unwrap();
+    let taken = app.cli(&["audit", "verify"], None);
+    let out = String::from_utf8_lossy(&taken.stdout);
+    assert!(taken.status.success() && out.contains("checked 1 checkpoint(s)"), "{out}");
+
+    app.set_now(&(chrono::Utc::now() + chrono::Duration::days(3)).to_rfc3339());
+    jobs::run_once(&app.app, None).await;
+    let versions = app.sql_texts("SELECT CAST(version AS TEXT) FROM audit_checkpoints ORDER BY day").await;
+    assert_eq!(versions, ["1", "2"]);
+    let keyed = app.cli(&["audit", "verify"], None);
+    let out = String::from_utf8_lossy(&keyed.stdout);
+    assert!(keyed.status.success() && out.contains("compared 1 published root(s)"), "{out}");
 }
