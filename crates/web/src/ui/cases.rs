@@ -581,7 +581,7 @@ fn timeline_entry(t: T, e: &EventView, names: &TimelineNames) -> TimelineEntry {
                 (_, serde_json::Value::Bool(b)) => t.s(if *b { "是" } else { "否" }).into_owned(),
                 // What the case page shows in full (parties, the route) is not repeated here, nor
                 // the digests of the rows that `audit verify` checks.
-                ("parties" | "routing" | "risk_reasons" | "recorded", _) => continue,
+                ("parties" | "routing" | "risk_reasons" | "recorded" | "rows", _) => continue,
                 // A message of the catalogue (how the place was found, the emergency instruction).
                 (_, serde_json::Value::Object(fields)) if fields.contains_key("key") => {
                     match serde_json::from_value::<Message>(value.clone()) {
