@@ -71,6 +71,8 @@ pub enum Problem {
     RowAdded { row: String },
     #[error("{row}, recorded by event {seq}, is gone: it was removed")]
     RowRemoved { row: String, seq: i64 },
+    #[error("{row} changed before event {seq} ({action}), which does not write it: it was altered outside the history")]
+    RowUnexplained { row: String, seq: i64, action: String },
 }
 
 impl From<RowFinding> for Problem {
@@ -79,6 +81,7 @@ impl From<RowFinding> for Problem {
             RowFinding::Altered { row, seq } => Problem::RowAltered { row, seq },
             RowFinding::Added { row } => Problem::RowAdded { row },
             RowFinding::Removed { row, seq } => Problem::RowRemoved { row, seq },
+            RowFinding::Unexplained { row, seq, action } => Problem::RowUnexplained { row, seq, action },
         }
     }
 }
@@ -440,7 +443,7 @@ impl Store {
                         }
                         let mut expected = Expected::default();
                         for event in mine {
-                            expected.fold(event.1, &event.5);
+                            expected.fold(event.1, &event.4, &event.5);
                         }
                         if expected.covered {
                             let actual = my_owned.iter().map(|(_, key, canonical)| (key.as_str(), canonical.as_str()));

@@ -13,6 +13,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Value, json};
 
+use domain::workflow::Action;
+
 use super::write::{canonical_digest, canonical_sql};
 use crate::Result;
 use crate::sql::{Tx, args};
@@ -30,6 +32,17 @@ struct OwnedTable {
     key: &'static str,
     /// The recorded columns: every column but the keys and what changes without an event.
     columns: &'static [&'static str],
+    /// Whether workflow steps (`case_act`, the case writer's histories) write its rows.
+    by_workflow: bool,
+    /// The other events whose steps write its rows.
+    written_by: &'static [&'static str],
+}
+
+impl OwnedTable {
+    /// Whether the step of an event named `action` writes rows of this table.
+    fn written_by(&self, action: &str) -> bool {
+        (self.by_workflow && Action::parse(action).is_some()) || self.written_by.contains(&action)
+    }
 }
 
 const BY_AGREEMENT: &str = "JOIN agreements a ON a.id = t.agreement_id";
@@ -53,6 +66,8 @@ const OWNED: &[OwnedTable] = &[
             "ended_at",
             "extension_days",
         ],
+        by_workflow: true,
+        written_by: &[],
     },
     OwnedTable {
         table: "case_units",
@@ -61,6 +76,8 @@ const OWNED: &[OwnedTable] = &[
         case_id: "t.case_id",
         key: "t.unit_id",
         columns: &["role"],
+        by_workflow: true,
+        written_by: &["mediator_assigned", "mediator_changed", "confirmation_applied"],
     },
     OwnedTable {
         table: "case_mediators",
@@ -69,6 +86,8 @@ const OWNED: &[OwnedTable] = &[
         case_id: "t.case_id",
         key: "t.user_id",
         columns: &["chosen_by", "reason", "assigned_at"],
+        by_workflow: false,
+        written_by: &["mediator_assigned", "mediator_changed"],
     },
     OwnedTable {
         table: "mediation_sessions",
@@ -89,6 +108,15 @@ const OWNED: &[OwnedTable] = &[
             "status",
             "created_at",
         ],
+        by_workflow: false,
+        written_by: &[
+            "session_scheduled",
+            "rights_acknowledged",
+            "mediator_consented",
+            "minutes_confirmed",
+            "minutes_recorded",
+            "mediation_refused",
+        ],
     },
     OwnedTable {
         table: "evidence",
@@ -97,6 +125,8 @@ const OWNED: &[OwnedTable] = &[
         case_id: "t.case_id",
         key: "t.id",
         columns: &["sha256", "name", "content_type", "size", "uploaded_by", "uploaded_at"],
+        by_workflow: false,
+        written_by: &["evidence_added"],
     },
     OwnedTable {
         table: "agreements",
@@ -124,6 +154,16 @@ const OWNED: &[OwnedTable] = &[
             "created_at",
             "updated_at",
         ],
+        by_workflow: false,
+        written_by: &[
+            "agreement_drafted",
+            "agreement_revised",
+            "agreement_sent_for_signing",
+            "agreement_signed",
+            "agreement_mediator_signed",
+            "agreement_effective",
+            "agreement_documents",
+        ],
     },
     OwnedTable {
         table: "agreement_signers",
@@ -143,6 +183,8 @@ const OWNED: &[OwnedTable] = &[
             "resends",
             "sent_at",
         ],
+        by_workflow: false,
+        written_by: &["agreement_sent_for_signing", "agreement_link_resent", "agreement_signed"],
     },
     OwnedTable {
         table: "deliveries",
@@ -151,6 +193,8 @@ const OWNED: &[OwnedTable] = &[
         case_id: "a.case_id",
         key: "CAST(t.agreement_id AS TEXT) || '/' || CAST(t.party_index AS TEXT)",
         columns: &["link_hash", "document", "sent_at", "opened_at"],
+        by_workflow: false,
+        written_by: &["agreement_served", "service_receipt"],
     },
     OwnedTable {
         table: "confirmations",
@@ -169,6 +213,8 @@ const OWNED: &[OwnedTable] = &[
             "decided_at",
             "decided_by",
         ],
+        by_workflow: false,
+        written_by: &["confirmation_applied", "confirmation_ruled"],
     },
     OwnedTable {
         table: "performances",
@@ -177,6 +223,8 @@ const OWNED: &[OwnedTable] = &[
         case_id: "a.case_id",
         key: "t.id",
         columns: &["agreement_id", "term_index", "status", "note", "recorded_at", "recorded_by"],
+        by_workflow: false,
+        written_by: &["performance_recorded"],
     },
     OwnedTable {
         table: "notices",
@@ -201,6 +249,8 @@ const OWNED: &[OwnedTable] = &[
             "replied_at",
             "replied_by",
         ],
+        by_workflow: false,
+        written_by: &["notice_issued", "notice_replied"],
     },
 ];
 
@@ -238,10 +288,18 @@ pub(crate) fn row_key(table: &str, key: impl std::fmt::Display) -> String {
     format!("{table}/{key}")
 }
 
+/// The table of a row key, and the row's key within it.
+fn table_of(row_key: &str) -> (Option<&'static OwnedTable>, &str) {
+    let (table, key) = row_key.split_once('/').unwrap_or((row_key, ""));
+    (OWNED.iter().find(|t| t.table == table), key)
+}
+
 /// How a finding names a row: `agreement 3`, `hop 2`.
 pub(crate) fn row_name(row_key: &str) -> String {
-    let (table, key) = row_key.split_once('/').unwrap_or((row_key, ""));
-    OWNED.iter().find(|t| t.table == table).map_or_else(|| row_key.to_owned(), |t| t.noun.replace("{}", key))
+    match table_of(row_key) {
+        (Some(table), key) => table.noun.replace("{}", key),
+        (None, _) => row_key.to_owned(),
+    }
 }
 
 /// What a history says each owned row holds now: its digest and the event that recorded it.
@@ -250,11 +308,15 @@ pub(crate) struct Expected {
     rows: BTreeMap<String, (String, i64)>,
     /// Whether any event recorded rows: histories written before they did vouch for none.
     pub covered: bool,
+    /// Rows an event recorded as changed although its step writes no row of their table: they
+    /// were changed outside the application before it, and it recorded them as it found them.
+    unexplained: Vec<RowFinding>,
 }
 
 impl Expected {
-    /// Applies one event's data (its stored JSON text), if it carries `rows`.
-    pub(crate) fn fold(&mut self, seq: i64, data: &str) {
+    /// Applies one event (its action and stored JSON text), if it carries `rows`. The first
+    /// event that does records every row as it stands; each later one only what its step wrote.
+    pub(crate) fn fold(&mut self, seq: i64, action: &str, data: &str) {
         if !data.contains("\"rows\":") {
             return;
         }
@@ -263,8 +325,10 @@ impl Expected {
             return;
         };
         let Value::Object(rows) = rows else { return };
-        self.covered = true;
         for (key, digest) in rows {
+            if self.covered && !table_of(&key).0.is_some_and(|t| t.written_by(action)) {
+                self.unexplained.push(RowFinding::Unexplained { row: row_name(&key), seq, action: action.to_owned() });
+            }
             match digest {
                 Value::String(digest) => {
                     self.rows.insert(key, (digest, seq));
@@ -274,6 +338,7 @@ impl Expected {
                 }
             }
         }
+        self.covered = true;
     }
 
     /// The rows that differ from the history, by key: each changed or new row's digest,
@@ -299,16 +364,15 @@ impl Expected {
         Value::Object(self.changes(actual).into_iter().map(|(key, digest)| (key, json!(digest))).collect())
     }
 
-    /// What differs between the history and the rows of one case, in key order.
+    /// What differs between the history and the rows of one case, in key order, after the
+    /// rows the history recorded as changed by a step that does not write them.
     pub(crate) fn findings<'a>(&self, actual: impl IntoIterator<Item = (&'a str, &'a str)>) -> Vec<RowFinding> {
-        self.changes(actual)
-            .into_iter()
-            .map(|(key, digest)| match (self.rows.get(&key), digest) {
-                (Some((_, seq)), None) => RowFinding::Removed { row: row_name(&key), seq: *seq },
-                (Some((_, seq)), Some(_)) => RowFinding::Altered { row: row_name(&key), seq: *seq },
-                (None, _) => RowFinding::Added { row: row_name(&key) },
-            })
-            .collect()
+        let differences = self.changes(actual).into_iter().map(|(key, digest)| match (self.rows.get(&key), digest) {
+            (Some((_, seq)), None) => RowFinding::Removed { row: row_name(&key), seq: *seq },
+            (Some((_, seq)), Some(_)) => RowFinding::Altered { row: row_name(&key), seq: *seq },
+            (None, _) => RowFinding::Added { row: row_name(&key) },
+        });
+        self.unexplained.iter().cloned().chain(differences).collect()
     }
 }
 
@@ -318,21 +382,22 @@ pub(crate) enum RowFinding {
     Altered { row: String, seq: i64 },
     Added { row: String },
     Removed { row: String, seq: i64 },
+    Unexplained { row: String, seq: i64, action: String },
 }
 
 /// `rows` for a new event of `case_id` in `tx`: what changed in its owned rows since its
 /// history last recorded them (everything, the first time).
 pub(crate) async fn rows_changed(tx: &mut Tx, case_id: i64) -> Result<Value> {
     let actual: Vec<OwnedRow> = tx.fetch_all(&owned_rows_sql("{case} = $1"), args![case_id]).await?;
-    let recorded: Vec<(i64, String)> = tx
+    let recorded: Vec<(i64, String, String)> = tx
         .fetch_all(
-            "SELECT seq, data FROM case_events WHERE case_id = $1 AND data LIKE '%\"rows\":{\"%' ORDER BY seq",
+            "SELECT seq, action, data FROM case_events WHERE case_id = $1 AND data LIKE '%\"rows\":{\"%' ORDER BY seq",
             args![case_id],
         )
         .await?;
     let mut expected = Expected::default();
-    for (seq, data) in &recorded {
-        expected.fold(*seq, data);
+    for (seq, action, data) in &recorded {
+        expected.fold(*seq, action, data);
     }
     Ok(expected.changes_json(actual.iter().map(|(_, key, canonical)| (key.as_str(), canonical.as_str()))))
 }
@@ -350,20 +415,31 @@ mod tests {
     fn a_history_of_rows_folds_into_what_each_row_must_hold() {
         let mut expected = Expected::default();
         let first = rows_written([("hops/1", "a"), ("case_units/7", "lead")]);
-        expected.fold(1, &json!({ "rows": first }).to_string());
+        expected.fold(1, "registered", &json!({ "rows": first }).to_string());
         assert!(expected.changes([("hops/1", "a"), ("case_units/7", "lead")]).is_empty());
-        let next = expected.changes_json([("hops/1", "b"), ("evidence/3", "x")]);
+        let next = expected.changes_json([("hops/1", "b"), ("case_units/8", "assist")]);
         assert_eq!(next["case_units/7"], Value::Null);
-        expected.fold(2, &json!({ "rows": next, "text": "\"rows\": in a note" }).to_string());
-        assert!(expected.changes([("hops/1", "b"), ("evidence/3", "x")]).is_empty());
+        expected.fold(2, "dispatch", &json!({ "rows": next, "text": "\"rows\": in a note" }).to_string());
+        assert!(expected.changes([("hops/1", "b"), ("case_units/8", "assist")]).is_empty());
         assert_eq!(
-            expected.findings([("hops/1", "c"), ("evidence/4", "x")]),
+            expected.findings([("case_units/9", "assist"), ("hops/1", "c")]),
             vec![
-                RowFinding::Removed { row: "evidence 3".into(), seq: 2 },
-                RowFinding::Added { row: "evidence 4".into() },
+                RowFinding::Removed { row: "assigned unit 8".into(), seq: 2 },
+                RowFinding::Added { row: "assigned unit 9".into() },
                 RowFinding::Altered { row: "hop 1".into(), seq: 2 },
             ]
         );
+    }
+
+    #[test]
+    fn a_row_recorded_by_a_step_that_does_not_write_it_is_named() {
+        let mut expected = Expected::default();
+        expected.fold(1, "registered", &json!({ "rows": rows_written([("agreements/3", "a")]) }).to_string());
+        expected.fold(2, "agreement_signed", &json!({ "rows": { "agreements/3": "b" } }).to_string());
+        assert!(expected.unexplained.is_empty());
+        expected.fold(3, "note", &json!({ "rows": { "agreements/3": "c" } }).to_string());
+        let unexplained = RowFinding::Unexplained { row: "agreement 3".into(), seq: 3, action: "note".into() };
+        assert_eq!(expected.findings([]), vec![unexplained, RowFinding::Removed { row: "agreement 3".into(), seq: 3 }]);
     }
 
     #[test]
