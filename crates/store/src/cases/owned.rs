@@ -7,7 +7,9 @@
 //! rows as the step left them. Folding a history's `rows` in order gives what each owned row
 //! must hold now; `audit verify` compares that with the tables and names each row altered,
 //! added or removed outside the history. A row is recorded without the columns that change
-//! with no event (a signer's code attempts, a notice's acknowledgement), listed below.
+//! with no event (a signer's code attempts, a notice's acknowledgement), listed below. Each
+//! table names the steps that write it, so that a row changed outside the application and then
+//! recorded as found by a step that does not write it is named too.
 
 use std::collections::{BTreeMap, BTreeSet};
 
