@@ -29,6 +29,7 @@ use chrono::{DateTime, Utc};
 pub use domain::authz::Viewer;
 pub use error::{AppError, Result};
 use store::Store;
+use store::audit::RootLog;
 use store::blobs::Blobs;
 
 use crate::documents::Documents;
@@ -46,6 +47,8 @@ pub struct App {
     search: Arc<search::SearchIndex>,
     /// Evidence, signatures and agreement copies, by content, in the data directory.
     blobs: Arc<Blobs>,
+    /// Where this node publishes the daily checkpoint roots, in the data directory.
+    root_log: Arc<RootLog>,
     documents: Arc<Documents>,
 }
 
@@ -57,6 +60,7 @@ impl App {
             node_id: node_id.into(),
             search,
             blobs: Arc::new(Blobs::new(data_dir)),
+            root_log: Arc::new(RootLog::in_dir(data_dir)),
             documents: Arc::new(Documents::default()),
         }
     }

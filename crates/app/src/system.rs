@@ -20,9 +20,9 @@ impl App {
     }
 
     /// The daily checkpoint of every case's history (`store::audit`): yesterday's (China
-    /// time) once it has settled, unless taken already.
+    /// time) once it has settled, unless taken and published by this node already.
     pub async fn audit_checkpoint_due(&self) -> Result<Option<Checkpoint>> {
-        Ok(self.store.audit_checkpoint(self.now()).await?)
+        Ok(self.store.audit_checkpoint(self.now(), &self.root_log).await?)
     }
 
     /// Forgets login attempts whose window has passed.

@@ -98,10 +98,11 @@ pub fn head_as_of<'a>(events: impl IntoIterator<Item = (i64, i64, &'a str)>, cut
     events.into_iter().filter(|(_, at, _)| *at < cutoff_ms).last().map(|(seq, _, hash)| (seq, hash))
 }
 
-/// The root of a daily checkpoint: SHA-256 over the previous checkpoint's root and every
+/// The digest of a daily checkpoint: SHA-256 over the previous checkpoint's root and every
 /// case's head as of the cut-off ([`head_as_of`]), in case id order. Each head's hash covers its
-/// whole chain, so a history cut or rewritten before the cut-off changes the root, even when
-/// the case row's recorded head was fixed to match.
+/// whole chain, so a history cut or rewritten before the cut-off changes it, even when the case
+/// row's recorded head was fixed to match. The store keys it into the checkpoint's root (HMAC
+/// under a key only the server holds); checkpoints taken before that used it as their root.
 pub struct CheckpointRoot {
     hasher: Sha256,
     pub cases: u64,

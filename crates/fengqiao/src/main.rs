@@ -206,7 +206,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Audit(AuditCommand::Checkpoint) => {
             store.migrate(chrono::Utc::now()).await?;
-            match store.audit_checkpoint(chrono::Utc::now()).await? {
+            let published = store::audit::RootLog::in_dir(&config.data_dir);
+            match store.audit_checkpoint(chrono::Utc::now(), &published).await? {
                 Some(c) => println!("checkpoint {} taken: {} case(s), root {}", c.day, c.cases, c.root),
                 None => println!("yesterday's checkpoint (or a later one) is taken already"),
             }
@@ -214,12 +215,18 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Audit(AuditCommand::Verify) => {
             // A database restored from an older archive has no checkpoint table yet.
             store.migrate(chrono::Utc::now()).await?;
-            let report = store.audit_verify().await?;
+            let report = store.audit_verify(&store::audit::RootLog::in_dir(&config.data_dir)).await?;
             println!("checked {} case(s), {} event(s)", report.cases, report.events);
             if report.legacy > 0 {
                 println!(
                     "legacy: {} case(s) written before events recorded the rows (chains checked, rows not)",
                     report.legacy
+                );
+            }
+            if report.legacy_owned > 0 {
+                println!(
+                    "legacy: {} case(s) whose hops, agreements, evidence … no event has recorded yet (not checked)",
+                    report.legacy_owned
                 );
             }
             // Every file the records name must exist and hash to its name.
@@ -231,6 +238,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 println!("BROKEN file {sha} ({what}): missing or altered");
             }
             println!("checked {} checkpoint(s)", report.checkpoints);
+            match report.published {
+                Some(lines) => println!("compared {lines} published root(s) in {}", store::audit::ROOT_LOG_FILE),
+                None => println!("no {} in the data directory: checkpoints not compared", store::audit::ROOT_LOG_FILE),
+            }
             if !report.broken.is_empty() || !missing.is_empty() || !report.broken_checkpoints.is_empty() {
                 for broken in &report.broken {
                     println!("BROKEN case {} (id {}): {}", broken.number, broken.case_id, broken.problem);
@@ -239,9 +250,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     println!("BROKEN {broken}");
                 }
                 println!(
-                    "{} case(s) with a broken history, {} file(s) missing or altered",
-                    report.broken.len(),
-                    missing.len()
+                    "{} case(s) with a broken history, {} file(s) missing or altered, {} checkpoint problem(s)",
+                    report.broken_cases(),
+                    missing.len(),
+                    report.broken_checkpoints.len()
                 );
                 return Ok(ExitCode::FAILURE);
             }

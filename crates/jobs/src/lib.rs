@@ -51,12 +51,9 @@ pub async fn run_once(app: &App, sms_command: Option<&str>) {
         Ok(_) => {}
         Err(e) => tracing::error!(error = %e, "fixing agreement copies failed"),
     }
-    match app.audit_checkpoint_due().await {
-        Ok(Some(checkpoint)) => {
-            tracing::info!(day = %checkpoint.day, cases = checkpoint.cases, "audit checkpoint taken")
-        }
-        Ok(None) => {}
-        Err(e) => tracing::error!(error = %e, "audit checkpoint failed"),
+    // A checkpoint taken is published (logged with its root) by the store.
+    if let Err(e) = app.audit_checkpoint_due().await {
+        tracing::error!(error = %e, "audit checkpoint failed");
     }
     if let Err(e) = app.login_attempts_prune().await {
         tracing::error!(error = %e, "pruning login attempts failed");

@@ -1,7 +1,15 @@
 //! `fengqiao audit verify`: recomputes every case's hash chain and names each case whose
-//! history was altered, reordered or cut, or whose case row or party rows differ from what
-//! its history recorded of them; and recomputes the latest daily checkpoint, which finds a
-//! history cut before it even when the case row was fixed to match.
+//! history was altered, reordered or cut, whose case row or party rows differ from what its
+//! history recorded of them, or one of whose other rows (`cases::owned`: hops, agreements,
+//! evidence …) was altered, added or removed outside it; and recomputes the latest daily
+//! checkpoint, which finds a history cut before it even when the case row was fixed to match.
+//!
+//! Checkpoint roots are keyed (HMAC under a key derived from the master key, version 2), so
+//! that whoever can write to the database but lacks the key cannot recompute one after cutting
+//! a chain, and each is published outside the database: a log line, and a line in
+//! `audit-roots.log` in the data directory ([`RootLog`]), which `audit verify` compares with
+//! the table. The checkpoints taken before roots were keyed (version 1) are verified as they
+//! were taken; one taken after the upgrade, or after a keyed one, is named.
 //!
 //! The checkpoint (`audit_checkpoints`, one row per China day) hashes every case's head as of
 //! the day's end — the last event whose `at` is before the cut-off — rather than recording
@@ -12,15 +20,30 @@
 //! little apart), and histories written back-dated (the fixtures) must be written before the
 //! first checkpoint — which they are, on a fresh database.
 
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
 use chrono::{DateTime, Duration, NaiveTime, TimeZone, Utc};
 use domain::history::{ChainBreak, CheckpointRoot, EventFields, GENESIS, StoredEvent, head_as_of, verify_chain};
 
-use crate::cases::write::{case_canonical_sql, case_digest, parties_digest, party_canonical_sql};
+use crate::cases::owned::{Expected, OwnedRow, RowFinding, owned_rows_sql};
+use crate::cases::write::{canonical_digest, case_canonical_sql, parties_digest, party_canonical_sql};
 use crate::sql::args;
-use crate::{Result, Store, to_ms};
+use crate::{Result, Store, StoreError, to_ms};
 
 /// How long after a China day ends its checkpoint is taken.
 pub const CHECKPOINT_MARGIN_MINUTES: i64 = 10;
+
+/// A checkpoint root that is the plain SHA-256 of the heads: taken before roots were keyed.
+pub const UNKEYED: i64 = 1;
+/// A checkpoint root keyed from the master key ([`crate::Crypto::checkpoint_root`]).
+pub const KEYED: i64 = 2;
+
+/// The migration from which checkpoints are keyed.
+const KEYED_SINCE_MIGRATION: i64 = 12;
+
+/// The file in the data directory that checkpoint roots are published to.
+pub const ROOT_LOG_FILE: &str = "audit-roots.log";
 
 /// Cases are checked this many at a time, so memory stays flat on millions of cases.
 const BATCH: i64 = 500;
@@ -42,6 +65,25 @@ pub enum Problem {
     CaseRowAltered { seq: i64 },
     #[error("the parties differ from what event {seq} recorded: they were altered")]
     PartiesAltered { seq: i64 },
+    #[error("{row} differs from what event {seq} recorded: it was altered")]
+    RowAltered { row: String, seq: i64 },
+    #[error("{row} is in no event of the history: it was added")]
+    RowAdded { row: String },
+    #[error("{row}, recorded by event {seq}, is gone: it was removed")]
+    RowRemoved { row: String, seq: i64 },
+    #[error("{row} changed before event {seq} ({action}), which does not write it: it was altered outside the history")]
+    RowUnexplained { row: String, seq: i64, action: String },
+}
+
+impl From<RowFinding> for Problem {
+    fn from(finding: RowFinding) -> Self {
+        match finding {
+            RowFinding::Altered { row, seq } => Problem::RowAltered { row, seq },
+            RowFinding::Added { row } => Problem::RowAdded { row },
+            RowFinding::Removed { row, seq } => Problem::RowRemoved { row, seq },
+            RowFinding::Unexplained { row, seq, action } => Problem::RowUnexplained { row, seq, action },
+        }
+    }
 }
 
 /// One day's checkpoint.
@@ -54,6 +96,8 @@ pub struct Checkpoint {
     pub cases: u64,
     pub root: String,
     pub previous_root: String,
+    /// [`UNKEYED`] or [`KEYED`].
+    pub version: i64,
 }
 
 /// A checkpoint that does not verify.
@@ -63,6 +107,16 @@ pub enum CheckpointBreak {
     RootMismatch { day: String },
     #[error("checkpoint {day} does not follow the one before it: a checkpoint was removed or rewritten")]
     Unlinked { day: String },
+    #[error("checkpoint {day} is unkeyed although taken after roots were keyed: it was recomputed without the key")]
+    Unkeyed { day: String },
+    #[error("checkpoint {day} is published in {ROOT_LOG_FILE} but not in the table: it was deleted")]
+    Deleted { day: String },
+    #[error("checkpoint {day} differs from the root published in {ROOT_LOG_FILE}: it was rewritten")]
+    DiffersFromPublished { day: String },
+    #[error("checkpoint {day} is not in {ROOT_LOG_FILE}: its line was deleted, or this node was not running that day")]
+    Unpublished { day: String },
+    #[error("line {line} of {ROOT_LOG_FILE} is not a checkpoint: it was altered")]
+    Unreadable { line: usize },
 }
 
 /// The outcome of a full verification.
@@ -73,13 +127,96 @@ pub struct AuditReport {
     /// Cases written before events recorded the rows (no event holds `recorded`): their chains
     /// are verified, their rows cannot be.
     pub legacy: u64,
+    /// Cases no event of which has recorded the rows they own (written before events did, and
+    /// not changed since): their hops, agreements, evidence … cannot be verified.
+    pub legacy_owned: u64,
     pub broken: Vec<BrokenCase>,
     /// The checkpoints whose links were checked; the latest is recomputed.
     pub checkpoints: u64,
     pub broken_checkpoints: Vec<CheckpointBreak>,
+    /// The lines of [`ROOT_LOG_FILE`] compared with the table; `None` without the file.
+    pub published: Option<u64>,
+}
+
+impl AuditReport {
+    /// How many cases have at least one problem.
+    pub fn broken_cases(&self) -> usize {
+        let mut ids: Vec<i64> = self.broken.iter().map(|b| b.case_id).collect();
+        ids.dedup();
+        ids.len()
+    }
 }
 
 type EventRow = (i64, i64, i64, String, String, String, String);
+
+/// `audit-roots.log` in the data directory: the root of each day's checkpoint this node took or
+/// recomputed, one line a day (`day cutoff cases version root`), published outside the database
+/// so that rewriting the table does not rewrite it (ship it off the machine to keep it so).
+#[derive(Debug, Clone)]
+pub struct RootLog {
+    path: PathBuf,
+}
+
+/// One line of the [`RootLog`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Published {
+    day: String,
+    cutoff: i64,
+    cases: u64,
+    version: i64,
+    root: String,
+}
+
+impl RootLog {
+    pub fn in_dir(data_dir: &Path) -> Self {
+        RootLog { path: data_dir.join(ROOT_LOG_FILE) }
+    }
+
+    fn io(&self, source: std::io::Error) -> StoreError {
+        StoreError::Io { path: self.path.display().to_string(), source }
+    }
+
+    /// The published lines, each parsed or the number of a line that is not one; `None` when
+    /// the file does not exist.
+    fn read(&self) -> Result<Option<Vec<std::result::Result<Published, usize>>>> {
+        let text = match std::fs::read_to_string(&self.path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(self.io(e)),
+        };
+        let parse = |line: &str| -> Option<Published> {
+            let mut fields = line.split(' ');
+            let published = Published {
+                day: fields.next()?.to_owned(),
+                cutoff: fields.next()?.parse().ok()?,
+                cases: fields.next()?.parse().ok()?,
+                version: fields.next()?.strip_prefix('v')?.parse().ok()?,
+                root: fields.next()?.to_owned(),
+            };
+            fields.next().is_none().then_some(published)
+        };
+        Ok(Some(text.lines().enumerate().map(|(i, line)| parse(line).ok_or(i + 1)).collect()))
+    }
+
+    /// Whether a line for `day` is published.
+    fn has(&self, day: &str) -> Result<bool> {
+        Ok(self.read()?.unwrap_or_default().iter().any(|line| line.as_ref().is_ok_and(|p| p.day == day)))
+    }
+
+    /// Appends a checkpoint's line (creating the file, 0600) and writes it to the log.
+    fn publish(&self, checkpoint: &Checkpoint) -> Result<()> {
+        let Checkpoint { day, cutoff, cases, root, version, .. } = checkpoint;
+        tracing::info!(%day, cutoff, cases, version, %root, "audit checkpoint root");
+        let mut options = std::fs::OpenOptions::new();
+        options.append(true).create(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let mut file = options.open(&self.path).map_err(|e| self.io(e))?;
+        // One write per line: appends from several processes do not interleave.
+        file.write_all(format!("{day} {cutoff} {cases} v{version} {root}\n").as_bytes()).map_err(|e| self.io(e))?;
+        file.sync_all().map_err(|e| self.io(e))
+    }
+}
 
 impl Store {
     /// Every stored file the database refers to — evidence, signatures, the fixed agreement
@@ -115,23 +252,30 @@ impl Store {
     }
 
     /// Takes the checkpoint of the last China day that ended at least
-    /// [`CHECKPOINT_MARGIN_MINUTES`] before `now`, unless it or a later one exists (the roots
-    /// chain in day order): the scheduler's daily pass,
-    /// safe to run every minute and on several nodes (they compute the same root; the first
-    /// insert wins). Returns the checkpoint taken, if any. Reads every event before the cut-off
-    /// once a day.
-    pub async fn audit_checkpoint(&self, now: DateTime<Utc>) -> Result<Option<Checkpoint>> {
+    /// [`CHECKPOINT_MARGIN_MINUTES`] before `now`, unless a later one exists (the roots chain in
+    /// day order) or it exists and `published` has it: the scheduler's daily pass, safe to run
+    /// every minute and on several nodes (they compute the same root; the first insert wins, and
+    /// each node publishes the root it computed, so its `published` witnesses the table).
+    /// Returns the checkpoint computed, if any. Reads every event before the cut-off once a day.
+    pub async fn audit_checkpoint(&self, now: DateTime<Utc>, published: &RootLog) -> Result<Option<Checkpoint>> {
         let china = domain::china_time();
         let settled = (now - Duration::minutes(CHECKPOINT_MARGIN_MINUTES)).with_timezone(&china).date_naive();
         let Some(day) = settled.pred_opt() else {
             return Ok(None);
         };
         let day_text = day.format("%Y-%m-%d").to_string();
-        let exists: Option<(String,)> = self
-            .fetch_optional("SELECT day FROM audit_checkpoints WHERE day >= $1 LIMIT 1", args![day_text.clone()])
+        let taken: Option<(String, i64)> = self
+            .fetch_optional(
+                "SELECT day, version FROM audit_checkpoints WHERE day >= $1 ORDER BY day DESC LIMIT 1",
+                args![day_text.clone()],
+            )
             .await?;
-        if exists.is_some() {
-            return Ok(None);
+        match taken {
+            Some((later, _)) if later != day_text => return Ok(None),
+            // Taken before roots were keyed, on the day of the upgrade: there is no keyed root to publish.
+            Some((_, UNKEYED)) => return Ok(None),
+            Some(_) if published.has(&day_text)? => return Ok(None),
+            _ => {}
         }
         let cutoff = china
             .from_local_datetime(&settled.and_time(NaiveTime::MIN))
@@ -144,7 +288,7 @@ impl Store {
             )
             .await?;
         let previous_root = previous.map_or_else(|| GENESIS.to_owned(), |(root,)| root);
-        let mut root = CheckpointRoot::new(&previous_root);
+        let mut heads = CheckpointRoot::new(&previous_root);
         let mut after = 0_i64;
         loop {
             let ids: Vec<(i64,)> =
@@ -161,47 +305,78 @@ impl Store {
             for chain in events.chunk_by(|a, b| a.0 == b.0) {
                 let head = head_as_of(chain.iter().map(|e| (e.1, e.2, e.3.as_str())), cutoff);
                 if let Some((seq, hash)) = head {
-                    root.add(chain[0].0, seq, hash);
+                    heads.add(chain[0].0, seq, hash);
                 }
             }
             after = last;
         }
-        let checkpoint = Checkpoint { day: day_text, cutoff, cases: root.cases, root: root.finish(), previous_root };
+        let cases = heads.cases;
+        let root = self.crypto.checkpoint_root(&day_text, cutoff, cases, &heads.finish());
+        let checkpoint = Checkpoint { day: day_text, cutoff, cases, root, previous_root, version: KEYED };
         let inserted = self
             .execute(
-                "INSERT INTO audit_checkpoints (day, cutoff, created_at, cases, root, previous_root) VALUES ($1, $2, $3, $4, $5, $6)
+                "INSERT INTO audit_checkpoints (day, cutoff, created_at, cases, root, previous_root, version) VALUES ($1, $2, $3, $4, $5, $6, $7)
                  ON CONFLICT (day) DO NOTHING",
                 args![
                     checkpoint.day.clone(),
                     cutoff,
                     to_ms(now),
-                    checkpoint.cases as i64,
+                    cases as i64,
                     checkpoint.root.clone(),
-                    checkpoint.previous_root.clone()
+                    checkpoint.previous_root.clone(),
+                    KEYED
                 ],
             )
             .await?;
-        Ok((inserted > 0).then_some(checkpoint))
+        if inserted == 0 {
+            let (stored,): (String,) = self
+                .fetch_one("SELECT root FROM audit_checkpoints WHERE day = $1", args![checkpoint.day.clone()])
+                .await?;
+            if stored != checkpoint.root {
+                tracing::error!(day = %checkpoint.day, "the checkpoint in the table differs from the root this node computed");
+            }
+        }
+        published.publish(&checkpoint)?;
+        Ok(Some(checkpoint))
     }
 
-    pub async fn audit_verify(&self) -> Result<AuditReport> {
+    pub async fn audit_verify(&self, published: &RootLog) -> Result<AuditReport> {
         let mut report = AuditReport::default();
-        let checkpoints: Vec<(String, i64, String, String)> = self
-            .fetch_all("SELECT day, cutoff, root, previous_root FROM audit_checkpoints ORDER BY day", args![])
+        let checkpoints: Vec<(String, i64, i64, String, String, i64)> = self
+            .fetch_all(
+                "SELECT day, cutoff, cases, root, previous_root, version FROM audit_checkpoints ORDER BY day",
+                args![],
+            )
             .await?;
+        let keyed_since: Option<(i64,)> = self
+            .fetch_optional(
+                "SELECT applied_at FROM fengqiao_migrations WHERE version = $1",
+                args![KEYED_SINCE_MIGRATION],
+            )
+            .await?;
+        let keyed_since = keyed_since.map_or(i64::MIN, |(at,)| at);
         let mut previous_root = GENESIS;
-        for (day, _, root, previous) in &checkpoints {
+        let mut keyed_before = false;
+        for (day, cutoff, _, root, previous, version) in &checkpoints {
             if previous != previous_root {
                 report.broken_checkpoints.push(CheckpointBreak::Unlinked { day: day.clone() });
             }
+            if *version != KEYED && (keyed_before || *cutoff > keyed_since) {
+                report.broken_checkpoints.push(CheckpointBreak::Unkeyed { day: day.clone() });
+            }
+            keyed_before |= *version == KEYED;
             previous_root = root;
         }
         report.checkpoints = checkpoints.len() as u64;
+        if let Some(lines) = published.read()? {
+            report.published = Some(lines.len() as u64);
+            report.broken_checkpoints.extend(compare_published(&checkpoints, &lines));
+        }
         // The latest checkpoint is recomputed in the same pass: a cut before an earlier one
         // changes the head as of every later one too (or breaks the chain).
-        let mut latest = checkpoints
-            .last()
-            .map(|(day, cutoff, root, previous)| (day.clone(), *cutoff, root.clone(), CheckpointRoot::new(previous)));
+        let mut latest = checkpoints.last().map(|(day, cutoff, _, root, previous, version)| {
+            (day.clone(), *cutoff, root.clone(), *version, CheckpointRoot::new(previous))
+        });
         let mut after = 0_i64;
         loop {
             let cases: Vec<(i64, String, i64, String, String)> = self
@@ -231,17 +406,17 @@ impl Store {
                     args![after, last],
                 )
                 .await?;
+            let owned: Vec<OwnedRow> =
+                self.fetch_all(&owned_rows_sql("{case} > $1 AND {case} <= $2"), args![after, last]).await?;
             report.events += events.len() as u64;
-            let (mut rest, mut rest_parties) = (events.as_slice(), parties.as_slice());
+            let (mut rest, mut rest_parties, mut rest_owned) =
+                (events.as_slice(), parties.as_slice(), owned.as_slice());
             for (case_id, number, head_seq, head_hash, case_canonical) in cases {
-                let split = rest.iter().position(|e| e.0 != case_id).unwrap_or(rest.len());
-                let (mine, others) = rest.split_at(split);
-                rest = others;
-                let split = rest_parties.iter().position(|p| p.0 != case_id).unwrap_or(rest_parties.len());
-                let (my_parties, others) = rest_parties.split_at(split);
-                rest_parties = others;
+                let mine = take_case(&mut rest, case_id, |e| e.0);
+                let my_parties = take_case(&mut rest_parties, case_id, |p| p.0);
+                let my_owned = take_case(&mut rest_owned, case_id, |r| r.0);
                 report.cases += 1;
-                if let Some((_, cutoff, _, root)) = latest.as_mut()
+                if let Some((_, cutoff, _, _, root)) = latest.as_mut()
                     && let Some((seq, hash)) = head_as_of(mine.iter().map(|e| (e.1, e.2, e.6.as_str())), *cutoff)
                 {
                     root.add(case_id, seq, hash);
@@ -250,39 +425,97 @@ impl Store {
                     fields: EventFields { case_id: *case_id, seq: *seq, at_ms: *at, actor, action, data },
                     hash,
                 });
-                let problem = match verify_chain(stored, head_seq, &head_hash) {
-                    Err(chain) => Some(Problem::Chain(chain)),
-                    Ok(()) => match last_recorded(mine) {
-                        None => {
-                            report.legacy += 1;
-                            None
-                        }
-                        Some((seq, recorded)) => {
-                            if recorded["case"].as_str() != Some(&case_digest(&case_canonical)) {
-                                Some(Problem::CaseRowAltered { seq })
-                            } else if recorded["parties"].as_str()
-                                != Some(&parties_digest(my_parties.iter().map(|(_, row)| row.as_str())))
-                            {
-                                Some(Problem::PartiesAltered { seq })
-                            } else {
-                                None
+                let mut problems = Vec::new();
+                match verify_chain(stored, head_seq, &head_hash) {
+                    Err(chain) => problems.push(Problem::Chain(chain)),
+                    Ok(()) => {
+                        match last_recorded(mine) {
+                            None => report.legacy += 1,
+                            Some((seq, recorded)) => {
+                                if recorded["case"].as_str() != Some(&canonical_digest(&case_canonical)) {
+                                    problems.push(Problem::CaseRowAltered { seq });
+                                } else if recorded["parties"].as_str()
+                                    != Some(&parties_digest(my_parties.iter().map(|(_, row)| row.as_str())))
+                                {
+                                    problems.push(Problem::PartiesAltered { seq });
+                                }
                             }
                         }
-                    },
-                };
-                if let Some(problem) = problem {
-                    report.broken.push(BrokenCase { case_id, number, problem });
+                        let mut expected = Expected::default();
+                        for event in mine {
+                            expected.fold(event.1, &event.4, &event.5);
+                        }
+                        if expected.covered {
+                            let actual = my_owned.iter().map(|(_, key, canonical)| (key.as_str(), canonical.as_str()));
+                            problems.extend(expected.findings(actual).into_iter().map(Problem::from));
+                        } else {
+                            report.legacy_owned += 1;
+                        }
+                    }
                 }
+                report.broken.extend(problems.into_iter().map(|problem| BrokenCase {
+                    case_id,
+                    number: number.clone(),
+                    problem,
+                }));
             }
             after = last;
         }
-        if let Some((day, _, stored, root)) = latest
-            && root.finish() != stored
-        {
-            report.broken_checkpoints.push(CheckpointBreak::RootMismatch { day });
+        if let Some((day, cutoff, stored, version, heads)) = latest {
+            let cases = heads.cases;
+            let digest = heads.finish();
+            let root =
+                if version == KEYED { self.crypto.checkpoint_root(&day, cutoff, cases, &digest) } else { digest };
+            if root != stored {
+                report.broken_checkpoints.push(CheckpointBreak::RootMismatch { day });
+            }
         }
         Ok(report)
     }
+}
+
+/// The rows of one case at the front of `rest` (rows come in case order), taken off it.
+fn take_case<'a, T>(rest: &mut &'a [T], case_id: i64, case_of: impl Fn(&T) -> i64) -> &'a [T] {
+    let split = rest.iter().position(|row| case_of(row) != case_id).unwrap_or(rest.len());
+    let (mine, others) = rest.split_at(split);
+    *rest = others;
+    mine
+}
+
+/// The table's checkpoints, (day, cutoff, cases, root, previous root, version) in day order,
+/// against the published lines: each line's checkpoint must be in the table as published, and
+/// each keyed checkpoint from the first line's day on must be published.
+fn compare_published(
+    checkpoints: &[(String, i64, i64, String, String, i64)],
+    lines: &[std::result::Result<Published, usize>],
+) -> Vec<CheckpointBreak> {
+    let mut breaks = Vec::new();
+    let published: Vec<&Published> = lines.iter().filter_map(|line| line.as_ref().ok()).collect();
+    for line in lines {
+        match line {
+            Err(line) => breaks.push(CheckpointBreak::Unreadable { line: *line }),
+            Ok(line) => match checkpoints.iter().find(|c| c.0 == line.day) {
+                None => breaks.push(CheckpointBreak::Deleted { day: line.day.clone() }),
+                Some((_, cutoff, _, root, _, version))
+                    if (*cutoff, root, *version) != (line.cutoff, &line.root, line.version) =>
+                {
+                    breaks.push(CheckpointBreak::DiffersFromPublished { day: line.day.clone() })
+                }
+                Some(_) => {}
+            },
+        }
+    }
+    if let Some(first) = published.iter().map(|p| p.day.as_str()).min() {
+        breaks.extend(
+            checkpoints
+                .iter()
+                .filter(|(day, _, _, _, _, version)| {
+                    *version == KEYED && day.as_str() >= first && !published.iter().any(|p| p.day == *day)
+                })
+                .map(|(day, ..)| CheckpointBreak::Unpublished { day: day.clone() }),
+        );
+    }
+    breaks
 }
 
 /// The last event of a (verified) chain that recorded the case's rows, with what it recorded.

@@ -19,6 +19,7 @@ use crate::triage::WhenUnsure;
 use crate::{Result, Store, StoreError, Viewer, from_ms, to_ms};
 
 mod applicant_sms;
+pub(crate) mod owned;
 pub mod write;
 
 pub use write::{CaseHistory, CaseRecord, EventRecord, HopRecord, Progress};
@@ -1366,6 +1367,8 @@ pub(crate) async fn append_event_locked(
 }
 
 /// Appends one event after `head` and moves the case's recorded head to it; returns the new head.
+/// The event records, as `rows`, what changed in the rows the case owns ([`owned`]): every
+/// step appends its event after its writes, in the same transaction.
 async fn append_event(
     tx: &mut Tx,
     case_id: i64,
@@ -1375,7 +1378,9 @@ async fn append_event(
     action: &str,
     data: &serde_json::Value,
 ) -> Result<(i64, String)> {
-    let (row, (seq, hash)) = write::event_values(case_id, &head, at_ms, actor, action, data);
+    let mut data = data.clone();
+    data["rows"] = owned::rows_changed(tx, case_id).await?;
+    let (row, (seq, hash)) = write::event_values(case_id, &head, at_ms, actor, action, &data);
     tx.execute(&format!("INSERT INTO case_events ({}) VALUES ($1, $2, $3, $4, $5, $6, $7)", write::EVENT_COLUMNS), row)
         .await?;
     tx.execute("UPDATE cases SET event_seq = $1, event_hash = $2 WHERE id = $3", args![seq, hash.clone(), case_id])

@@ -22,11 +22,12 @@ pub const MASTER_KEY_ENV: &str = "FENGQIAO_MASTER_KEY";
 const KEY_FILE: &str = "keys/master.key";
 const CIPHER_PREFIX: &str = "v1:";
 
-/// Encryption and blind-index keys, both derived from one 32-byte master key.
+/// Encryption, blind-index and checkpoint keys, all derived from one 32-byte master key.
 #[derive(Clone)]
 pub struct Crypto {
     cipher: Aes256Gcm,
     index_key: [u8; 32],
+    checkpoint_key: [u8; 32],
 }
 
 impl std::fmt::Debug for Crypto {
@@ -37,9 +38,10 @@ impl std::fmt::Debug for Crypto {
 
 impl Crypto {
     pub fn from_master_key(master: &[u8; 32]) -> Self {
-        let encryption_key = derive(master, b"fengqiao/encryption/v1");
-        let index_key = derive(master, b"fengqiao/blind-index/v1");
-        Self { cipher: Aes256Gcm::new(&Key::<Aes256Gcm>::from(encryption_key)), index_key }
+        let encryption_key = mac(master, b"fengqiao/encryption/v1");
+        let index_key = mac(master, b"fengqiao/blind-index/v1");
+        let checkpoint_key = mac(master, b"fengqiao/audit-checkpoint/v1");
+        Self { cipher: Aes256Gcm::new(&Key::<Aes256Gcm>::from(encryption_key)), index_key, checkpoint_key }
     }
 
     /// Uses the key given (from the environment) or the one in `data_dir`, creating the latter
@@ -88,16 +90,22 @@ impl Crypto {
     /// The blind index of a value already in canonical form (a parsed ID number or phone, a
     /// normalised address).
     pub fn blind_index(&self, canonical: &str) -> String {
-        let mut mac =
-            <Hmac<Sha256> as hmac::KeyInit>::new_from_slice(&self.index_key).expect("HMAC takes any key length");
-        mac.update(canonical.as_bytes());
-        domain::history::hex(&mac.finalize().into_bytes()[..20])
+        domain::history::hex(&mac(&self.index_key, canonical.as_bytes())[..20])
+    }
+
+    /// The keyed root of a daily checkpoint (`store::audit`): HMAC-SHA-256 over the day, its
+    /// cut-off, the number of cases and the SHA-256 of their heads, so that whoever may write
+    /// to the database but lacks the master key cannot compute a root for a history they cut.
+    pub fn checkpoint_root(&self, day: &str, cutoff: i64, cases: u64, heads_digest: &str) -> String {
+        let text = format!("{day}\n{cutoff}\n{cases}\n{heads_digest}");
+        domain::history::hex(&mac(&self.checkpoint_key, text.as_bytes()))
     }
 }
 
-fn derive(master: &[u8; 32], label: &[u8]) -> [u8; 32] {
-    let mut mac = <Hmac<Sha256> as hmac::KeyInit>::new_from_slice(master).expect("HMAC takes any key length");
-    mac.update(label);
+/// HMAC-SHA-256 of `bytes` under `key` (also how each key is derived from the master key).
+fn mac(key: &[u8], bytes: &[u8]) -> [u8; 32] {
+    let mut mac = <Hmac<Sha256> as hmac::KeyInit>::new_from_slice(key).expect("HMAC takes any key length");
+    mac.update(bytes);
     mac.finalize().into_bytes().into()
 }
 
@@ -177,6 +185,15 @@ mod tests {
         let crypto = Crypto::from_master_key(&[7; 32]);
         assert_eq!(crypto.blind_index("x"), crypto.blind_index("x"));
         assert_ne!(crypto.blind_index("x"), Crypto::from_master_key(&[8; 32]).blind_index("x"));
+    }
+
+    #[test]
+    fn checkpoint_roots_need_the_key() {
+        let crypto = Crypto::from_master_key(&[7; 32]);
+        let root = crypto.checkpoint_root("2026-11-26", 1, 2, "ab");
+        assert_eq!(root, crypto.checkpoint_root("2026-11-26", 1, 2, "ab"));
+        assert_ne!(root, Crypto::from_master_key(&[8; 32]).checkpoint_root("2026-11-26", 1, 2, "ab"));
+        assert_ne!(root, crypto.checkpoint_root("2026-11-27", 1, 2, "ab"));
     }
 
     #[test]

@@ -5,6 +5,7 @@
 #![allow(clippy::disallowed_methods)]
 
 mod admin;
+mod audit;
 mod authz;
 mod calendar;
 mod delivery;

@@ -20,7 +20,7 @@ use domain::workflow::Satisfaction;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
-use super::{address_key, name_key};
+use super::{address_key, name_key, owned};
 use crate::calendar::ClockContext;
 use crate::sql::{Arg, Tx, args};
 use crate::stats::{day_of, event_counts};
@@ -132,9 +132,6 @@ const PARTY_COLUMNS: &str =
 
 pub(crate) const EVENT_COLUMNS: &str = "case_id, seq, at, actor, action, data, hash";
 
-const HOP_COLUMNS: &str =
-    "case_id, unit_id, assist_unit_ids, dispatched_by, dispatched_at, signed_at, returned_at, return_reason, ended_at";
-
 /// The columns of a case row that its history does not vouch for: the deadlines (derived from
 /// the facts, the calendar and the clock policy, and recomputed whenever those change, so no
 /// event writes them), `updated_at` (the search feed's marker) and the head (the chain itself
@@ -175,7 +172,7 @@ fn canonical_value(value: &Arg) -> String {
 
 /// The SQL expression that renders `columns` of a row as [`canonical_value`]s joined by commas,
 /// so that `audit verify` reads one text per row on either database.
-fn canonical_sql<'a>(columns: impl Iterator<Item = &'a str>) -> String {
+pub(crate) fn canonical_sql(columns: impl Iterator<Item = impl std::fmt::Display>) -> String {
     columns
         .map(|c| format!("COALESCE(CAST(LENGTH(CAST({c} AS TEXT)) AS TEXT) || ':' || CAST({c} AS TEXT), '-')"))
         .collect::<Vec<_>>()
@@ -192,8 +189,8 @@ pub(crate) fn party_canonical_sql() -> String {
     canonical_sql(column_names(PARTY_COLUMNS))
 }
 
-/// SHA-256 (hex) of a case row's canonical text.
-pub(crate) fn case_digest(canonical: &str) -> String {
+/// SHA-256 (hex) of a row's canonical text.
+pub(crate) fn canonical_digest(canonical: &str) -> String {
     hex(&Sha256::digest(canonical.as_bytes()))
 }
 
@@ -215,7 +212,7 @@ pub(crate) fn parties_digest<'a>(canonical_rows: impl IntoIterator<Item = &'a st
 /// personal data — as digests, never as plaintext.
 pub(crate) fn recorded(case_canonical: &str, party_canonicals: &[String]) -> serde_json::Value {
     json!({
-        "case": case_digest(case_canonical),
+        "case": canonical_digest(case_canonical),
         "parties": parties_digest(party_canonicals.iter().map(String::as_str)),
     })
 }
@@ -230,8 +227,9 @@ fn case_canonical(values: &[Arg]) -> String {
         .join(",")
 }
 
-/// The canonical text of a party row's values as [`party_values`] lists them.
-fn party_canonical(values: &[Arg]) -> String {
+/// The canonical text of a row's values in the order they are listed (a party row's as
+/// [`party_values`] lists them).
+fn canonical_of(values: &[Arg]) -> String {
     values.iter().map(canonical_value).collect::<Vec<_>>().join(",")
 }
 
@@ -342,6 +340,23 @@ fn clock_facts(case: &CaseRecord) -> ClockRow {
         owner_unit_id: Some(case.owner_unit_id),
         registering_unit_id: case.registering_unit_id,
     }
+}
+
+/// A hop's row: the case, then [`owned::HOP_RECORDED`]'s columns in their order.
+fn hop_values(case_id: i64, hop: &HopRecord) -> Vec<Arg> {
+    let ms = |at: Option<DateTime<Utc>>| at.map(to_ms);
+    args![
+        case_id,
+        hop.unit_id,
+        json!(hop.assist_unit_ids).to_string(),
+        hop.dispatched_by,
+        to_ms(hop.dispatched_at),
+        ms(hop.signed_at),
+        ms(hop.returned_at),
+        hop.return_reason.clone(),
+        ms(hop.ended_at),
+        0_i64,
+    ]
 }
 
 /// A party's row: personal data encrypted, masked and blind-indexed (keys from `crypto`).
@@ -461,7 +476,7 @@ impl Store {
         let parties = parties.iter().enumerate();
         let rows: Vec<Vec<Arg>> =
             parties.map(|(position, party)| party_values(&self.crypto, case_id, position as i64, party)).collect();
-        let party_canonicals: Vec<String> = rows.iter().map(|row| party_canonical(row)).collect();
+        let party_canonicals: Vec<String> = rows.iter().map(|row| canonical_of(row)).collect();
         tx.insert_rows("parties", PARTY_COLUMNS, rows, "").await?;
         let events = with_recorded(events, recorded(&case_canonical, &party_canonicals));
         let mut head = (0, GENESIS.to_owned());
@@ -492,10 +507,28 @@ impl Store {
             let party_rows: Vec<Vec<Arg>> = (history.parties.iter().enumerate())
                 .map(|(position, party)| party_values(&self.crypto, id, position as i64, party))
                 .collect();
-            let party_canonicals: Vec<String> = party_rows.iter().map(|row| party_canonical(row)).collect();
+            let party_canonicals: Vec<String> = party_rows.iter().map(|row| canonical_of(row)).collect();
             parties.extend(party_rows);
+            // The rows the case owns, recorded by the last event as the history's `rows`.
+            let hop_rows: Vec<Vec<Arg>> = history.hops.iter().map(|hop| hop_values(id, hop)).collect();
+            let unit_rows: Vec<Vec<Arg>> =
+                history.assigned.iter().map(|(unit, role)| args![id, *unit, *role]).collect();
+            let owned_rows: Vec<(String, String)> = (hop_rows.iter().enumerate())
+                .map(|(i, row)| (owned::row_key("hops", i + 1), canonical_of(&row[1..])))
+                .chain(
+                    history
+                        .assigned
+                        .iter()
+                        .zip(&unit_rows)
+                        .map(|((unit, _), row)| (owned::row_key("case_units", unit), canonical_of(&row[2..]))),
+                )
+                .collect();
+            let mut history_events = with_recorded(&history.events, recorded(&case_canonical, &party_canonicals));
+            if let Some(last) = history_events.last_mut() {
+                last.data["rows"] = owned::rows_written(owned_rows.iter().map(|(k, c)| (k.as_str(), c.as_str())));
+            }
             let mut head = (0, GENESIS.to_owned());
-            for event in with_recorded(&history.events, recorded(&case_canonical, &party_canonicals)) {
+            for event in history_events {
                 let (row, next) = event_values(id, &head, to_ms(event.at), &event.actor, &event.action, &event.data);
                 events.push(row);
                 head = next;
@@ -506,29 +539,18 @@ impl Store {
             row[len - 2] = head.0.into();
             row[len - 1] = head.1.into();
             rows.push(row);
-            for hop in &history.hops {
-                let ms = |at: Option<DateTime<Utc>>| at.map(to_ms);
-                hops.push(args![
-                    id,
-                    hop.unit_id,
-                    json!(hop.assist_unit_ids).to_string(),
-                    hop.dispatched_by,
-                    to_ms(hop.dispatched_at),
-                    ms(hop.signed_at),
-                    ms(hop.returned_at),
-                    hop.return_reason.clone(),
-                    ms(hop.ended_at),
-                ]);
-            }
-            units.extend(history.assigned.iter().map(|(unit, role)| args![id, *unit, *role]));
+            hops.extend(hop_rows);
+            units.extend(unit_rows);
             rollups.add(case, &history.events);
         }
         let mut tx = self.begin().await?;
         tx.insert_rows("cases", &format!("id, {CASE_COLUMNS}"), rows, "").await?;
         tx.insert_rows("parties", PARTY_COLUMNS, parties, "").await?;
         tx.insert_rows("case_events", EVENT_COLUMNS, events, "").await?;
-        tx.insert_rows("hops", HOP_COLUMNS, hops, "").await?;
-        tx.insert_rows("case_units", "case_id, unit_id, role", units, "").await?;
+        let hop_columns = format!("case_id, {}", owned::HOP_RECORDED.join(", "));
+        tx.insert_rows("hops", &hop_columns, hops, "").await?;
+        let unit_columns = format!("case_id, unit_id, {}", owned::CASE_UNIT_RECORDED.join(", "));
+        tx.insert_rows("case_units", &unit_columns, units, "").await?;
         rollups.write(&mut tx).await?;
         tx.commit().await
     }

@@ -643,7 +643,7 @@ fn timeline_entry(t: T, e: &EventView, names: &TimelineNames) -> TimelineEntry {
                 (_, serde_json::Value::Bool(b)) => t.s(if *b { "是" } else { "否" }).into_owned(),
                 // What the case page shows in full (parties, the route) is not repeated here, nor
                 // the digests of the rows that `audit verify` checks and of the fixed documents.
-                ("parties" | "routing" | "risk_reasons" | "recorded" | "documents", _) => continue,
+                ("parties" | "routing" | "risk_reasons" | "recorded" | "rows" | "documents", _) => continue,
                 // A record's own id says nothing to a reader (its number, where it has one, does).
                 ("session_id" | "notice_id" | "agreement_id" | "evidence_id", _) => continue,
                 // A message of the catalogue (how the place was found, the emergency instruction).
