@@ -3,7 +3,7 @@
 
 pub use store::sessions::{Acknowledgement, CalendarSession, CaseMediator, PartyAct, SessionInput, SessionView};
 
-use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
 use domain::authz::{self, Denial, Permission};
 use domain::calendar::{Day, parse_date};
 use domain::ids::{CaseId, SessionId, UnitId, UserId};
@@ -68,8 +68,7 @@ pub struct SessionCalendar {
 
 /// The first moment of a day in China time.
 fn start_of(day: NaiveDate) -> DateTime<Utc> {
-    let midnight = day.and_hms_opt(0, 0, 0).expect("a valid time");
-    domain::china_time().from_local_datetime(&midnight).single().expect("a fixed offset").with_timezone(&Utc)
+    domain::china_instant(day, NaiveTime::MIN)
 }
 
 impl App {

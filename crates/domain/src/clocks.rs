@@ -10,7 +10,7 @@
 //!
 //! Working-day clocks fall due at the end (24:00) of their last day (民法典 art. 203).
 
-use chrono::{DateTime, Duration, NaiveTime, TimeZone, Utc};
+use chrono::{DateTime, Duration, NaiveTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -194,8 +194,7 @@ impl Deadline {
 
 /// The end (24:00, shown as 23:59:59) of a day in China time.
 fn end_of_day(date: chrono::NaiveDate) -> DateTime<Utc> {
-    let end = date.and_hms_opt(23, 59, 59).expect("a valid time");
-    china_time().from_local_datetime(&end).single().expect("a fixed offset is unambiguous").with_timezone(&Utc)
+    crate::china_instant(date, NaiveTime::from_hms_opt(23, 59, 59).expect("a valid time"))
 }
 
 fn china_date(at: DateTime<Utc>) -> chrono::NaiveDate {
@@ -332,9 +331,7 @@ pub const OFFICE_CLOSES: NaiveTime = NaiveTime::from_hms_opt(18, 0, 0).expect("a
 pub fn delivery_time(at: DateTime<Utc>, calendar: &Calendar) -> DateTime<Utc> {
     let local = at.with_timezone(&china_time());
     let date = local.date_naive();
-    let opening = |d: chrono::NaiveDate| {
-        china_time().from_local_datetime(&d.and_time(OFFICE_OPENS)).single().expect("fixed offset").with_timezone(&Utc)
-    };
+    let opening = |d: chrono::NaiveDate| crate::china_instant(d, OFFICE_OPENS);
     if calendar.is_workday(date) {
         if local.time() < OFFICE_OPENS {
             return opening(date);
@@ -460,6 +457,13 @@ mod tests {
 
     fn at(s: &str) -> DateTime<Utc> {
         DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    #[test]
+    fn a_china_time_of_day_is_eight_hours_ahead_of_utc_across_a_year_end() {
+        let date = chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
+        assert_eq!(crate::china_instant(date, NaiveTime::MIN), at("2025-12-31T16:00:00Z"));
+        assert_eq!(crate::china_instant(date, OFFICE_OPENS), at("2026-01-01T09:00:00+08:00"));
     }
 
     fn calendar() -> Calendar {

@@ -19,9 +19,14 @@ pub mod stats;
 pub mod validation;
 pub mod workflow;
 
-use chrono::FixedOffset;
+use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime, Utc};
 
 /// Asia/Shanghai: China observes no daylight saving time, so a fixed +08:00 offset is exact.
 pub fn china_time() -> FixedOffset {
     FixedOffset::east_opt(8 * 3600).expect("+08:00 is a valid offset")
+}
+
+/// The instant at which it is `time` on `date` in China time (a fixed offset: never ambiguous).
+pub fn china_instant(date: NaiveDate, time: NaiveTime) -> DateTime<Utc> {
+    (date.and_time(time) - chrono::Duration::hours(8)).and_utc()
 }

@@ -23,7 +23,7 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use chrono::{DateTime, Duration, NaiveTime, TimeZone, Utc};
+use chrono::{DateTime, Duration, NaiveTime, Utc};
 use domain::history::{ChainBreak, CheckpointRoot, EventFields, GENESIS, StoredEvent, head_as_of, verify_chain};
 
 use crate::cases::owned::{Expected, OwnedRow, RowFinding, owned_rows_sql};
@@ -277,10 +277,7 @@ impl Store {
             Some(_) if published.has(&day_text)? => return Ok(None),
             _ => {}
         }
-        let cutoff = china
-            .from_local_datetime(&settled.and_time(NaiveTime::MIN))
-            .single()
-            .map_or(0, |at| to_ms(at.with_timezone(&Utc)));
+        let cutoff = to_ms(domain::china_instant(settled, NaiveTime::MIN));
         let previous: Option<(String,)> = self
             .fetch_optional(
                 "SELECT root FROM audit_checkpoints WHERE day < $1 ORDER BY day DESC LIMIT 1",
