@@ -38,11 +38,6 @@ pub struct HopLine {
 struct CaseFilePage {
     page: Page,
     case: CaseView,
-    status_label: String,
-    risk_label: String,
-    category_label: String,
-    channel_label: String,
-    level_label: String,
     lead_unit: String,
     suggested_unit: String,
     suggested_assist: Vec<String>,
@@ -89,11 +84,6 @@ pub async fn print(
     let notices = app.notices(viewer, &NoticeFilter { case_id: Some(id.get()), ..NoticeFilter::default() }).await?;
     let page = Page::new(&state, &session, "案卷", &format!("/cases/{id}/print")).await?;
     let file = CaseFilePage {
-        status_label: t.code("status", case.status.as_str()),
-        risk_label: t.code("risk", case.risk.as_str()),
-        category_label: t.code("category", case.category.as_str()),
-        channel_label: t.code("channel", &case.channel),
-        level_label: t.code("level", case.level.as_str()),
         lead_unit: units.name(case.lead_unit_id),
         suggested_unit: units.name(case.routing.unit_id),
         suggested_assist: case.routing.assist_unit_ids.iter().map(|u| units.name(Some(*u))).collect(),

@@ -258,10 +258,6 @@ pub struct TimelineEntry {
 struct CasePage {
     page: Page,
     case: CaseView,
-    status_label: String,
-    risk_label: String,
-    category_label: String,
-    channel_label: String,
     lead_unit: String,
     assist_units: Vec<String>,
     suggested_unit: String,
@@ -486,10 +482,6 @@ async fn show(
         Refused::Order(order) => (DraftForm::default(), order),
     };
     let case_page = CasePage {
-        status_label: t.code("status", case.status.as_str()),
-        risk_label: t.code("risk", case.risk.as_str()),
-        category_label: t.code("category", case.category.as_str()),
-        channel_label: t.code("channel", &case.channel),
         lead_unit: units.name(case.lead_unit_id),
         assist_units: case.assist_unit_ids.iter().map(|u| units.name(Some(*u))).collect(),
         suggested_unit: units.name(case.routing.unit_id),
