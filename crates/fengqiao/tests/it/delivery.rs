@@ -6,7 +6,7 @@
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::mediation::{SIGNATURE, case_with_the_mediator, links};
+use crate::mediation::{SIGNATURE, case_with_the_mediator, links, repairs_drafted};
 use crate::on_both_backends;
 use crate::support::{TestApp, id_number, ui_get, ui_post, ui_session};
 
@@ -36,14 +36,7 @@ fn sms_states(html: &str) -> Vec<&str> {
 async fn sent_for_signing(app: &TestApp) -> (Value, String, Value) {
     app.set_now("2026-11-02T09:00:00+08:00");
     let (case, mediator) = case_with_the_mediator(app).await;
-    let (status, agreement) = app
-        .post(
-            &format!("/api/v1/cases/{}/agreements", case["id"]),
-            &mediator,
-            json!({"matters": "漏水赔偿", "terms": [{"text": "李明赔偿王建国房屋修复费用八千元"}]}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{agreement}");
+    let agreement = repairs_drafted(app, &case, &mediator).await;
     let (status, agreement) =
         app.post(&format!("/api/v1/agreements/{}/signing", agreement["id"]), &mediator, json!({})).await;
     assert_eq!(status, StatusCode::OK, "{agreement}");

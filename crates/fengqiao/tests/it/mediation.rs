@@ -26,15 +26,7 @@ on_both_backends!(
 /// is sent.
 async fn no_signing_code_is_sent_to_a_landline(app: TestApp) {
     let (case, mediator) = case_with_the_mediator_and_phone(&app, "0931-8888888").await;
-    let agreements = format!("/api/v1/cases/{}/agreements", case["id"]);
-    let (status, agreement) = app
-        .post(
-            &agreements,
-            &mediator,
-            json!({"matters": "漏水赔偿", "terms": [{"text": "李明赔偿王建国房屋修复费用八千元"}]}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{agreement}");
+    let agreement = repairs_drafted(&app, &case, &mediator).await;
     let (status, error) =
         app.post(&format!("/api/v1/agreements/{}/signing", agreement["id"]), &mediator, json!({})).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{error}");
@@ -90,6 +82,15 @@ pub(crate) const SIGNATURE: &str = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUg
 /// signed for by its mediator.
 pub(crate) async fn case_with_the_mediator(app: &TestApp) -> (Value, String) {
     case_with_the_mediator_and_phone(app, "13987654321").await
+}
+
+/// The mediator drafts an agreement for the case of [`case_with_the_mediator`]: 李明 pays for
+/// the repairs. The draft as answered.
+pub(crate) async fn repairs_drafted(app: &TestApp, case: &Value, mediator: &str) -> Value {
+    let draft = json!({"matters": "漏水赔偿", "terms": [{"text": "李明赔偿王建国房屋修复费用八千元"}]});
+    let (status, agreement) = app.post(&format!("/api/v1/cases/{}/agreements", case["id"]), mediator, draft).await;
+    assert_eq!(status, StatusCode::CREATED, "{agreement}");
+    agreement
 }
 
 /// The same, the respondent reached at `respondent_phone`.

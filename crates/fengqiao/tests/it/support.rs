@@ -351,8 +351,24 @@ pub fn encode(fields: &[(&str, &str)]) -> String {
     fields.iter().map(|(k, v)| format!("{}={}", part(k), part(v))).collect::<Vec<_>>().join("&")
 }
 
-/// Posts a form of the UI as a signed-in user, with the CSRF token of the page at `from`:
-/// the status and the kind of flash message the answer carries (`ok` or `error`).
+/// Submits a form of the UI as a signed-in user, with the CSRF token of the page at `from`.
+pub async fn ui_submit(
+    app: &TestApp,
+    session: &str,
+    from: &str,
+    path: &str,
+    form: &[(&str, &str)],
+) -> reqwest::Response {
+    let cookies = format!("fq_session={session}");
+    let (_, page) = ui_get(app, &cookies, from).await;
+    let csrf = page.split("name=\"_csrf\" value=\"").nth(1).and_then(|rest| rest.split('"').next()).expect("a form");
+    let mut fields = vec![("_csrf", csrf)];
+    fields.extend_from_slice(form);
+    browser().post(format!("{}{path}", app.base)).header("cookie", cookies).form(&fields).send().await.unwrap()
+}
+
+/// Posts a form of the UI as [`ui_submit`] does: the status and the kind of flash message the
+/// answer carries (`ok` or `error`).
 pub async fn ui_post(
     app: &TestApp,
     session: &str,
@@ -360,13 +376,7 @@ pub async fn ui_post(
     path: &str,
     form: &[(&str, &str)],
 ) -> (StatusCode, String) {
-    let cookies = format!("fq_session={session}");
-    let (_, page) = ui_get(app, &cookies, from).await;
-    let csrf = page.split("name=\"_csrf\" value=\"").nth(1).and_then(|rest| rest.split('"').next()).expect("a form");
-    let mut fields = vec![("_csrf", csrf)];
-    fields.extend_from_slice(form);
-    let response =
-        browser().post(format!("{}{path}", app.base)).header("cookie", cookies).form(&fields).send().await.unwrap();
+    let response = ui_submit(app, session, from, path, form).await;
     let flash = response
         .headers()
         .get_all("set-cookie")

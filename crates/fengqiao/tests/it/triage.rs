@@ -7,7 +7,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::on_both_backends;
-use crate::support::{TestApp, id_number, registration, ui_get, ui_session};
+use crate::support::{TestApp, id_number, registration, ui_answer, ui_get, ui_session, ui_submit};
 
 on_both_backends!(
     repeat_parties_and_respondent_clusters_raise_the_colour,
@@ -331,29 +331,6 @@ async fn reasons_are_read_in_the_readers_language(app: TestApp) {
     }
 }
 
-/// A UI form posted with the session's CSRF token (read from the page that holds the form).
-async fn ui_post(
-    app: &TestApp,
-    session: &str,
-    page: &str,
-    action: &str,
-    fields: &[(&str, &str)],
-) -> (StatusCode, String) {
-    let cookies = format!("fq_session={session}");
-    let (_, html) = ui_get(app, &cookies, page).await;
-    let csrf = html.split("name=\"_csrf\" value=\"").nth(1).and_then(|rest| rest.split('"').next()).unwrap();
-    let mut form = vec![("_csrf", csrf)];
-    form.extend_from_slice(fields);
-    let response = crate::support::browser()
-        .post(format!("{}{action}", app.base))
-        .header("cookie", cookies)
-        .form(&form)
-        .send()
-        .await
-        .unwrap();
-    (response.status(), response.text().await.unwrap())
-}
-
 async fn a_type_triage_cannot_tell_is_asked_for_not_suggested(app: TestApp) {
     let intake = app.login("intake").await;
     // A demo story the classifier reads as marriage and family at 12 %: no women's federation.
@@ -398,18 +375,18 @@ async fn a_type_triage_cannot_tell_is_asked_for_not_suggested(app: TestApp) {
             ("parties[0].phone", "13900000032"),
         ]
     };
-    let (status, check) = ui_post(&app, &session, "/intake", "/intake/check", &fields("")).await;
+    let (status, _, check) = ui_answer(ui_submit(&app, &session, "/intake", "/intake/check", &fields("")).await).await;
     assert_eq!(status, StatusCode::OK);
     let check: Value = serde_json::from_str(&check).unwrap();
     let panel = check["preview"].as_str().unwrap();
     assert!(panel.contains("data-category-question") && panel.contains("请选择类型"), "{panel}");
     assert!(!panel.contains("婚姻家庭") && !panel.contains("城关区妇女联合会"), "no guess asserted: {panel}");
     assert!(!panel.contains("庆阳市"), "庆阳路 is a road of Lanzhou: {panel}");
-    let (status, page) = ui_post(&app, &session, "/intake", "/intake", &fields("")).await;
+    let (status, _, page) = ui_answer(ui_submit(&app, &session, "/intake", "/intake", &fields("")).await).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     let beside = page.split("data-for=\"category\">").nth(1).unwrap().split("</p>").next().unwrap();
     assert!(beside.contains("请选择类型"), "{beside}");
     assert!(page.contains(quarrel), "the draft is kept");
-    let (status, _) = ui_post(&app, &session, "/intake", "/intake", &fields("neighbor")).await;
+    let status = ui_submit(&app, &session, "/intake", "/intake", &fields("neighbor")).await.status();
     assert_eq!(status, StatusCode::SEE_OTHER, "with the type chosen, it registers");
 }
