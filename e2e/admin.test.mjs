@@ -4,7 +4,7 @@
 // names, never ids or JSON; on a desktop, and one look on a 390 px phone.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { PASSWORD, screenshot, sharedServer } from "./support.mjs";
+import { PASSWORD, PHONE, screenshot, sharedServer } from "./support.mjs";
 
 const day = sharedServer();
 
@@ -107,7 +107,7 @@ test("an administrator creates, edits, resets and disables a user, adds a unit a
   await screenshot(page, "admin-routing");
 
   // On a phone: the list fits and the next action comes first.
-  const phone = await day.as("admin", { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+  const phone = await day.as("admin", PHONE);
   await phone.page.goto(`${day.server.base}/admin/users`);
   const width = await phone.page.evaluate(() => document.documentElement.scrollWidth);
   assert.ok(width <= 390, `the user list fits a phone (scroll width ${width})`);

@@ -4,10 +4,9 @@
 // file laid out for print.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { api, caseWithTheMediator, screenshot, sharedServer } from "./support.mjs";
+import { PHONE, api, caseWithTheMediator, screenshot, sharedServer } from "./support.mjs";
 
 const shared = sharedServer();
-const PHONE = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true };
 
 /** Today in China time, YYYY-MM-DD. */
 function chinaToday() {

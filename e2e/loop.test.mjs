@@ -3,7 +3,7 @@
 // field, a POST without the CSRF token refused, and a user who may not act seeing no button.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { api, apiLogin, screenshot, sharedServer } from "./support.mjs";
+import { PHONE, api, apiLogin, screenshot, sharedServer } from "./support.mjs";
 
 const day = sharedServer();
 
@@ -172,13 +172,13 @@ test("the main pages render, switch language, and fit a phone", async () => {
   assert.match(await admin.page.locator("nav.main").innerText(), /工作臺|工作台/);
   await admin.page.click('.langs a[href^="/lang/zh-CN"]');
 
-  const grid = await day.as("grid", { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+  const grid = await day.as("grid", PHONE);
   const width = await grid.page.evaluate(() => document.documentElement.scrollWidth);
   assert.ok(width <= 390, `the workbench fits a phone (scroll width ${width})`);
   await screenshot(grid.page, "workbench-phone");
   // On a phone, a case page shows what can be done before the case's long history; a UI path
   // that names nothing is a page, not JSON.
-  const phone = await day.as("admin", { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+  const phone = await day.as("admin", PHONE);
   await phone.page.goto(`${day.server.base}/cases?status=in_progress`);
   await Promise.all([phone.page.waitForLoadState("load"), phone.page.locator("table.cases tbody tr a").first().click()]);
   const top = async (selector) => (await phone.page.locator(selector).first().boundingBox()).y;

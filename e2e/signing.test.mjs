@@ -1,49 +1,37 @@
 // A party signs a mediation agreement in the browser through the one-time link from the SMS
 // outbox (no account, the code as second factor); the mediator then signs and seals in the
 // case page, and the agreement takes effect.
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { SIGNATURE, api, caseWithTheMediator, drawSignature, foreignRequests, launchBrowser, screenshot, signIn, signingLinks, startServer } from "./support.mjs";
+import { PHONE, SIGNATURE, agreementSentForSigning, caseWithTheMediator, drawSignature, foreignRequests, screenshot, signIn, signingLinks, sharedServer } from "./support.mjs";
 
-let server;
-let browser;
+const shared = sharedServer();
 
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
-
-/** A case with the street A1 mediator, an agreement drafted and sent for signing. */
-async function agreementSentForSigning() {
-  const { kase, mediator } = await caseWithTheMediator(server, "相邻两户因共用楼道堆放杂物发生争执，申请调解。", [
-    { name: "赵敏", phone: "13911112222" },
-    { name: "钱峰", phone: "13933334444" },
-  ]);
-  const drafted = await api(server, mediator.token, `/api/v1/cases/${kase.id}/agreements`, {
-    method: "POST",
-    body: JSON.stringify({
+/** A case with the street A1 mediator, an agreement drafted and sent for signing, and the
+ * links of the SMS outbox. */
+async function agreementSentToTwo() {
+  const sent = await agreementSentForSigning(
+    shared.server,
+    "相邻两户因共用楼道堆放杂物发生争执，申请调解。",
+    [
+      { name: "赵敏", phone: "13911112222" },
+      { name: "钱峰", phone: "13933334444" },
+    ],
+    {
       matters: "共用楼道堆放杂物",
       terms: [{ text: "钱峰于三日内清理楼道内个人物品", due: "2026-12-31" }, { text: "双方今后共同保持楼道畅通" }],
-    }),
-  });
-  assert.equal(drafted.status, 201, JSON.stringify(drafted.body));
-  const sent = await api(server, mediator.token, `/api/v1/agreements/${drafted.body.id}/signing`, { method: "POST" });
-  assert.equal(sent.status, 200, JSON.stringify(sent.body));
-  return { kase, agreement: drafted.body, links: await signingLinks(server), mediator };
+    },
+  );
+  return { ...sent, links: await signingLinks(shared.server) };
 }
 
 test("a party signs through the one-time link, the mediator signs and seals in the UI", async () => {
-  const { kase, agreement, links } = await agreementSentForSigning();
+  const { kase, agreement, links } = await agreementSentToTwo();
   const zhao = links.find((l) => l.body.includes("赵敏"));
   const qian = links.find((l) => l.body.includes("钱峰"));
   assert.ok(zhao && qian, "a link for each party");
 
-  const context = await browser.newContext({ locale: "zh-CN", viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+  const context = await shared.browser.newContext({ locale: "zh-CN", ...PHONE });
   const requests = [];
   context.on("request", (r) => requests.push(r.url()));
   const page = await context.newPage();
@@ -66,18 +54,18 @@ test("a party signs through the one-time link, the mediator signs and seals in t
   // Opening the link again shows it signed: a second signature is not offered.
   await page.goto(zhao.url);
   assert.equal(await page.locator("#sign-form").count(), 0);
-  assert.deepEqual(foreignRequests(requests, server), []);
+  assert.deepEqual(foreignRequests(requests, shared.server), []);
   await context.close();
 
   // The other party signs through the API; the mediator signs and seals in the case page.
-  const other = await fetch(`${server.base}/api/v1/sign/${qian.url.split("/sign/")[1]}`, {
+  const other = await fetch(`${shared.server.base}/api/v1/sign/${qian.url.split("/sign/")[1]}`, {
     method: "POST",
     headers: { "content-type": "application/json" },
     body: JSON.stringify({ code: qian.code, signature: SIGNATURE }),
   });
   assert.equal(other.status, 200);
-  const staff = await signIn(browser, server, "mediator");
-  await staff.page.goto(`${server.base}/cases/${kase.id}`);
+  const staff = await signIn(shared.browser, shared.server, "mediator");
+  await staff.page.goto(`${shared.server.base}/cases/${kase.id}`);
   // A session scheduled from the case page, a party's acknowledgement recorded.
   const plan = staff.page.locator('details.action[data-action="session"]');
   await plan.locator("summary").click();
@@ -98,19 +86,19 @@ test("a party signs through the one-time link, the mediator signs and seals in t
   assert.equal(await staff.page.locator(`[data-agreement="${agreement.id}"]`).getAttribute("data-agreement-status"), "effective");
   await screenshot(staff.page, "case-mediation");
   await staff.page.locator("#agreements").screenshot({ path: `${process.env.FENGQIAO_SCREENSHOTS || "../target/screenshots"}/agreement.png` });
-  const pdf = await staff.context.request.get(`${server.base}/agreements/${agreement.id}/pdf`);
+  const pdf = await staff.context.request.get(`${shared.server.base}/agreements/${agreement.id}/pdf`);
   assert.equal(pdf.headers()["content-type"], "application/pdf");
-  assert.deepEqual(foreignRequests(staff.requests, server), []);
+  assert.deepEqual(foreignRequests(staff.requests, shared.server), []);
   await staff.context.close();
 });
 
 test("a refused agreement draft keeps what was typed and says why, in the form; the form's own date hint is understood", async () => {
-  const { kase } = await caseWithTheMediator(server, "两户因空调外机噪音发生争执，申请调解。", [
+  const { kase } = await caseWithTheMediator(shared.server, "两户因空调外机噪音发生争执，申请调解。", [
     { name: "孙丽", phone: "13911113333" },
     { name: "周强", phone: "13933335555" },
   ]);
-  const staff = await signIn(browser, server, "mediator");
-  await staff.page.goto(`${server.base}/cases/${kase.id}`);
+  const staff = await signIn(shared.browser, shared.server, "mediator");
+  await staff.page.goto(`${shared.server.base}/cases/${kase.id}`);
   const draft = staff.page.locator('details[data-action="draft"]');
   await draft.locator("textarea[name=matters]").fill("空调外机噪音");
   // A date the calendar lacks: refused, with everything typed kept.

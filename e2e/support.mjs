@@ -219,14 +219,17 @@ export function foreignRequests(requests, server) {
 /**
  * The hooks a test file shares: one demo server and one browser for the file, closed after it,
  * and `as(username, options)`, a signed-in session whose pages must have made no request to
- * another host by the end of the file. `server` is set once the file's first test starts.
+ * another host by the end of the file. `server` is set when the file's first test starts;
+ * `setup(shared)`, what the file prepares for its tests, runs before that, once the server and
+ * the browser are up (a `before` hook of the file itself would run alongside this one).
  */
-export function sharedServer() {
+export function sharedServer(setup = async () => {}) {
   const shared = { server: undefined, browser: undefined };
   const contexts = [];
   before(async () => {
     shared.server = await startServer();
     shared.browser = await launchBrowser();
+    await setup(shared);
   });
   after(async () => {
     for (const c of contexts) {
@@ -288,19 +291,33 @@ export async function caseWithTheMediator(server, description, parties) {
   return { kase: signed.body, mediator };
 }
 
+/** A case of the street A1 mediator between `parties`, with an agreement drafted as
+ * `agreement` (`{ matters, terms }`) and sent for signing: the case, the agreement and the
+ * mediator's sign-in. */
+export async function agreementSentForSigning(server, description, parties, agreement) {
+  const { kase, mediator } = await caseWithTheMediator(server, description, parties);
+  const drafted = await api(server, mediator.token, `/api/v1/cases/${kase.id}/agreements`, {
+    method: "POST",
+    body: JSON.stringify(agreement),
+  });
+  assert.equal(drafted.status, 201, JSON.stringify(drafted.body));
+  const sent = await api(server, mediator.token, `/api/v1/agreements/${drafted.body.id}/signing`, { method: "POST" });
+  assert.equal(sent.status, 200, JSON.stringify(sent.body));
+  return { kase, agreement: drafted.body, mediator };
+}
+
 /** An agreement of a new case of the mediator's, signed by both parties and the mediator,
  * sealed, and sent to the court for judicial confirmation: the case and the agreement. */
 export async function agreementAwaitingConfirmation(server, description, [applicant, respondent]) {
-  const { kase, mediator } = await caseWithTheMediator(server, description, [applicant, respondent]);
+  const terms = [{ text: `${respondent.name}分三期归还借款五万元`, due: "2027-03-31" }];
+  const { kase, agreement, mediator } =
+    await agreementSentForSigning(server, description, [applicant, respondent], { matters: "借款归还", terms });
   const post = async (path, body = {}) => {
     const r = await api(server, mediator.token, path, { method: "POST", body: JSON.stringify(body) });
     assert.ok(r.status < 300, `${path}: ${JSON.stringify(r.body)}`);
     return r.body;
   };
-  const terms = [{ text: `${respondent.name}分三期归还借款五万元`, due: "2027-03-31" }];
-  const agreement = await post(`/api/v1/cases/${kase.id}/agreements`, { matters: "借款归还", terms });
   const path = `/api/v1/agreements/${agreement.id}`;
-  await post(`${path}/signing`);
   await partiesSign(server, [applicant.name, respondent.name]);
   await post(`${path}/mediator-signature`, { signature: SIGNATURE });
   await post(`${path}/seal`);
