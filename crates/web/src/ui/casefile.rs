@@ -16,7 +16,7 @@ use axum::response::Response;
 use chrono::{DateTime, Utc};
 use domain::ids::CaseId;
 
-use super::cases::{PartyLine, TimelineEntry, UnitNames, party_lines, short_time, timeline_of};
+use super::cases::{PartyLine, RegionNames, TimelineEntry, UnitNames, party_lines, short_time, timeline_of};
 use super::{Page, Session, UiError, render};
 use crate::AppState;
 use crate::extract::InPath;
@@ -42,6 +42,8 @@ struct CaseFilePage {
     risk_label: String,
     category_label: String,
     channel_label: String,
+    /// Where it happened, by the regions' names.
+    place: String,
     level_label: String,
     lead_unit: String,
     suggested_unit: String,
@@ -83,8 +85,9 @@ pub async fn print(
     let app = &state.app;
     let case = app.case_get(viewer, id, None).await?;
     let units = UnitNames::new(&app.units().await?);
+    let regions = RegionNames::new(&app.regions().await?);
     let events = app.case_events(viewer, id).await?;
-    let timeline = timeline_of(&state, t, &case, &events, &units).await?;
+    let timeline = timeline_of(&state, t, &case, &events, &units, &regions).await?;
     let hops = app.case_hops(viewer, id).await?.into_iter().map(|h| hop_line(h, &units)).collect();
     let notices = app.notices(viewer, &NoticeFilter { case_id: Some(id.get()), ..NoticeFilter::default() }).await?;
     let page = Page::new(&state, &session, "案卷", &format!("/cases/{id}/print")).await?;
@@ -93,6 +96,7 @@ pub async fn print(
         risk_label: t.code("risk", case.risk.as_str()),
         category_label: t.code("category", case.category.as_str()),
         channel_label: t.code("channel", &case.channel),
+        place: regions.place(&case.location.region_code),
         level_label: t.code("level", case.level.as_str()),
         lead_unit: units.name(case.lead_unit_id),
         suggested_unit: units.name(case.routing.unit_id),
