@@ -334,27 +334,21 @@ async function handlerDay(username, screen, device, description, extra = {}) {
   await checkPage(page, device === "phone" ? { next: "#actions" } : {});
   await act(page, "sign");
   await act(page, "contact", (p) => p.locator('textarea[name="note"]').fill("已电话联系双方，约定周三到场调解。"));
-  // A refused step (more working days than the rules allow) keeps what was typed, the error
-  // beside its field, the form open and focused.
-  const extend = page.locator('details.action[data-action="extend"]');
-  await extend.locator("summary").click();
-  await extend.locator('textarea[name="reason"]').fill("一方当事人外出务工，需延期调解。");
-  await extend.locator('input[name="working_days"]').evaluate((input) => {
-    input.removeAttribute("max");
-    input.value = "99";
-  });
-  await submit(page, 'details.action[data-action="extend"] button[type=submit]', { refused: true });
-  assert.ok(await extend.evaluate((d) => d.open), "the refused form is open");
-  assert.equal(await page.evaluate(() => document.activeElement?.name), "reason", "focused, so scrolled into view");
-  assert.equal(await extend.locator('textarea[name="reason"]').inputValue(), "一方当事人外出务工，需延期调解。");
-  assert.match(await extend.locator('p.error[data-for="working_days"]').innerText(), /延长工作日|工作日/);
-  await extend.locator('input[name="working_days"]').fill("5");
-  await submit(page, 'details.action[data-action="extend"] button[type=submit]');
+  // A refused step (a summary over its 5 000 characters) keeps what was typed, the error beside
+  // its field, the form open and focused.
+  const conclude = page.locator('details.action[data-action="conclude"]');
+  await conclude.locator("summary").click();
+  const long = "双方当场达成一致。".repeat(600);
+  await conclude.locator('textarea[name="summary"]').fill(long);
+  await submit(page, 'details.action[data-action="conclude"] button[type=submit]', { refused: true });
+  assert.ok(await conclude.evaluate((d) => d.open), "the refused form is open");
+  assert.equal(await page.evaluate(() => document.activeElement?.name), "summary", "focused, so scrolled into view");
+  assert.equal(await conclude.locator('textarea[name="summary"]').inputValue(), long, "what was typed is kept");
+  assert.match(await conclude.locator('p.error[data-for="summary"]').innerText(), /办理情况|5000/);
+  await conclude.locator('textarea[name="summary"]').fill("双方当场达成一致，已履行完毕。");
+  await conclude.locator('select[name="outcome"]').selectOption("resolved");
+  await submit(page, 'details.action[data-action="conclude"] button[type=submit]');
   await page.waitForSelector(".flash.ok");
-  await act(page, "conclude", async (p) => {
-    await p.locator('select[name="outcome"]').selectOption("resolved");
-    await p.locator('textarea[name="summary"]').fill("双方当场达成一致，已履行完毕。");
-  });
   assert.equal(await page.locator("[data-status]").first().getAttribute("data-status"), "concluded");
   assert.match(await page.locator("ol.timeline").innerText(), /已电话联系双方/);
 }
