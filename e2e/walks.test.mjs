@@ -56,6 +56,7 @@ for (const [device, screen] of DEVICES) {
     assert.match(await page.locator("#now-serving").innerText(), /^\d{3}$/);
     const [applicant, respondent] = PEOPLE[device];
     await page.fill("#description", "楼上住户装修漏水，浸坏楼下天花板，协商赔偿未果，申请调解。");
+    assert.equal(await page.locator("#description-count").innerText(), "29 / 5000", "the description's length beside it");
     await page.fill("#address", "兰州市城关区张掖路街道中山林社区 12 号楼");
     await page.fill('[name="parties[0].name"]', applicant.name);
     await page.fill('[name="parties[0].id_number"]', "62010219850715001X");
@@ -78,6 +79,8 @@ for (const [device, screen] of DEVICES) {
     await Promise.all([page.waitForURL(/\/receipt$/), page.click("#receipt-link")]);
     await checkPage(page, device === "phone" ? { next: "[data-print]" } : {});
     assert.equal(await page.locator("#receipt-number").innerText(), number);
+    // The hall screen, as a phone or a small screen in the hall shows it.
+    await visit(page, day.server, "/queue/screen", { next: ".big-number" });
   });
 
   test(`grid worker (${device}): registers a dispute found on the patrol`, async () => {
@@ -129,6 +132,8 @@ for (const [device, screen] of DEVICES) {
     assert.ok(total > 0 && (await page.locator("table.cases tbody tr").count()) <= Math.min(total, 25));
     await Promise.all([page.waitForURL(/\/cases\/\d+$/), page.locator("table.cases tbody tr a").first().click()]);
     await checkPage(page, first);
+    // The place and the routing's reasons name regions, never by their 12-digit codes.
+    assert.doesNotMatch(await page.locator("dl.kv").first().innerText(), /\d{12}/);
     await act(page, "dispatch", (p) => p.locator('textarea[name="reason"]').fill("由属地综治中心牵头"));
     assert.equal(await page.locator("[data-status]").first().getAttribute("data-status"), "dispatched");
   });
@@ -170,10 +175,11 @@ for (const [device, screen] of DEVICES) {
     await checkPage(page, first);
     await act(page, "sign");
     assert.equal(await page.locator("[data-status]").first().getAttribute("data-status"), "in_progress");
-    // The parties' full data only for a reason that goes into the history: spaces are none.
+    // The parties' full data only for a reason that goes into the history: spaces are none,
+    // said beside the field.
     await page.fill("#reveal-reason", "   ");
-    await submit(page, 'form[action$="/reveal"] button');
-    assert.match(await page.locator(".flash.error").innerText(), /必填/);
+    await submit(page, 'form[action$="/reveal"] button', { refused: true });
+    assert.match(await page.locator('form[data-form="reveal"] p.error[data-for="reason"]').innerText(), /必填/);
     assert.doesNotMatch(await page.locator("body").innerText(), /已查看完整信息（已记录）/, "nothing revealed");
     // Shown in this answer only, not in a page a reload or a link would bring back.
     await page.fill("#reveal-reason", "核实当事人身份，准备调解");
@@ -204,11 +210,12 @@ for (const [device, screen] of DEVICES) {
     });
     const session = page.locator("[data-session]").first();
     for (const index of [0, 1]) await submit(page, `[data-session] form[action$="/parties/${index}/rights"] button`);
-    // Minutes before both parties consented to the mediator: refused, back on the case page.
+    // Minutes before both parties consented to the mediator: refused, the case page again with
+    // the minutes as typed and why above them.
     await session.locator('textarea[name="minutes"]').fill("双方陈述事实，同意移装空调外机。");
-    await submit(page, "[data-session] form:has(textarea[name=minutes]) button");
-    assert.equal(new URL(page.url()).pathname, `/cases/${kase.id}`, "a refusal goes back to the case");
-    assert.match(await page.locator(".flash.error").innerText(), /.+/);
+    await submit(page, "[data-session] form:has(textarea[name=minutes]) button", { refused: true });
+    assert.match(await page.locator("[data-session] [data-refused]").innerText(), /.+/);
+    assert.equal(await session.locator('textarea[name="minutes"]').inputValue(), "双方陈述事实，同意移装空调外机。", "the minutes kept");
     for (const index of [0, 1]) await submit(page, `[data-session] form[action$="/parties/${index}/consent"] button`);
     await session.locator('textarea[name="minutes"]').fill("双方陈述事实，同意移装空调外机。");
     await submit(page, "[data-session] form:has(textarea[name=minutes]) button");
@@ -227,6 +234,11 @@ for (const [device, screen] of DEVICES) {
     await submit(page, 'form[action$="/seal"] button');
     assert.ok(dialogs.some((q) => /盖章/.test(q)), "sealing asks first");
     assert.equal(await page.locator("[data-agreement]").first().getAttribute("data-agreement-status"), "effective");
+    // The week's sessions and the case file to print, on this screen too.
+    await visit(page, day.server, "/sessions?week=2026-12-02", device === "phone" ? { next: "#week-range" } : {});
+    assert.match(await page.locator(`li.session[data-case="${kase.number}"]`).innerText(), /张掖路街道人民调解室/, "the session in its week");
+    await visit(page, day.server, `/cases/${kase.id}/print`, device === "phone" ? { next: "[data-print]" } : {});
+    assert.doesNotMatch(await page.locator("#case-place").innerText(), /\d{6}/, "the place by name, not by code");
   });
 
   test(`street B1 handler (${device}): signs for a case of their own district, records the contact and concludes`, async () => {
@@ -275,7 +287,12 @@ for (const [device, screen] of DEVICES) {
     await submit(page, `form[action='${userPage}'] button[type=submit]`);
     assert.match(await page.locator(".flash.ok").innerText(), /已保存/);
     assert.equal(await page.inputValue("#display_name"), name);
-    for (const path of ["/admin", "/admin/units", "/admin/routing", "/admin/calendar", "/admin/policies", "/admin/rules"]) await visit(page, day.server, path);
+    for (const path of ["/admin", "/admin/units", "/admin/routing", "/admin/calendar", "/admin/policies", "/admin/rules", "/admin/import"]) await visit(page, day.server, path);
+    // Regions and grids: the lists, then one of each.
+    await visit(page, day.server, "/admin/regions", device === "phone" ? { next: "#region-count" } : {});
+    await follow(page, "table tbody tr[data-code] a");
+    await visit(page, day.server, "/admin/grids");
+    await follow(page, 'table tbody a[href^="/admin/grids/"]');
     const missing = await page.goto(`${day.server.base}/cases/99999999`);
     assert.equal(missing.status(), 404);
     assert.match(missing.headers()["content-type"], /text\/html/);
@@ -317,10 +334,21 @@ async function handlerDay(username, screen, device, description, extra = {}) {
   await checkPage(page, device === "phone" ? { next: "#actions" } : {});
   await act(page, "sign");
   await act(page, "contact", (p) => p.locator('textarea[name="note"]').fill("已电话联系双方，约定周三到场调解。"));
-  await act(page, "conclude", async (p) => {
-    await p.locator('select[name="outcome"]').selectOption("resolved");
-    await p.locator('textarea[name="summary"]').fill("双方当场达成一致，已履行完毕。");
-  });
+  // A refused step (a summary over its 5 000 characters) keeps what was typed, the error beside
+  // its field, the form open and focused.
+  const conclude = page.locator('details.action[data-action="conclude"]');
+  await conclude.locator("summary").click();
+  const long = "双方当场达成一致。".repeat(600);
+  await conclude.locator('textarea[name="summary"]').fill(long);
+  await submit(page, 'details.action[data-action="conclude"] button[type=submit]', { refused: true });
+  assert.ok(await conclude.evaluate((d) => d.open), "the refused form is open");
+  assert.equal(await page.evaluate(() => document.activeElement?.name), "summary", "focused, so scrolled into view");
+  assert.equal(await conclude.locator('textarea[name="summary"]').inputValue(), long, "what was typed is kept");
+  assert.match(await conclude.locator('p.error[data-for="summary"]').innerText(), /办理情况|5000/);
+  await conclude.locator('textarea[name="summary"]').fill("双方当场达成一致，已履行完毕。");
+  await conclude.locator('select[name="outcome"]').selectOption("resolved");
+  await submit(page, 'details.action[data-action="conclude"] button[type=submit]');
+  await page.waitForSelector(".flash.ok");
   assert.equal(await page.locator("[data-status]").first().getAttribute("data-status"), "concluded");
   assert.match(await page.locator("ol.timeline").innerText(), /已电话联系双方/);
 }

@@ -1,6 +1,8 @@
 //! Turning agreements into PDF copies: the fonts are found once, on first use; rendering runs
 //! on the blocking pool; the copies fixed when an agreement takes effect are stored by their
 //! hash and served as stored, so the hash recorded in the history matches what is delivered.
+//! A node fixes one agreement's copies at a time: a download that needs copies being fixed
+//! waits for them rather than typesetting them a second time.
 
 use std::sync::OnceLock;
 
@@ -17,6 +19,8 @@ use crate::{App, AppError, Result};
 pub struct Documents {
     font_dir: std::path::PathBuf,
     fonts: OnceLock<Result<docs::Fonts, String>>,
+    /// Held while copies are fixed on this node.
+    fixing: tokio::sync::Mutex<()>,
 }
 
 impl Default for Documents {
@@ -33,7 +37,7 @@ fn unavailable(why: String) -> AppError {
 impl Documents {
     /// Fonts will be looked for under `font_dir`.
     pub fn new(font_dir: std::path::PathBuf) -> Self {
-        Documents { font_dir, fonts: OnceLock::new() }
+        Documents { font_dir, fonts: OnceLock::new(), fixing: tokio::sync::Mutex::new(()) }
     }
 
     fn fonts(&self) -> Result<docs::Fonts> {
@@ -126,9 +130,14 @@ impl App {
 
     /// Fixes the copies of an effective agreement (archive + one per party): rendered once,
     /// stored by hash, their hashes recorded in the case history. Returns whether it fixed them
-    /// now (false: not effective, or fixed already).
+    /// now (false: not effective, or fixed already — by this node while the caller waited, or by
+    /// another node, whose commit the store's conditional update keeps).
     pub(crate) async fn agreement_copies_fix(&self, view: &AgreementView) -> Result<bool> {
         if view.status != AgreementStatus::Effective || !view.documents.is_empty() {
+            return Ok(false);
+        }
+        let _fixing = self.documents.fixing.lock().await;
+        if !self.store.agreement_documents(AgreementId(view.id)).await?.is_empty() {
             return Ok(false);
         }
         let mut documents = serde_json::Map::new();

@@ -5,6 +5,7 @@
 use base64::Engine;
 use domain::authz::{self, Permission};
 use domain::ids::{AgreementId, CaseId, EvidenceId, UnitId};
+use domain::mediation::AgreementStatus;
 pub use domain::mediation::{AgreementInput, MediatorCandidate};
 use domain::msg;
 use domain::validation::{Checker, FieldError};
@@ -53,7 +54,7 @@ impl App {
         let description = self.store.case_get(viewer, case_id, None, self.now()).await?.description;
         let (content, form) = input.validate(&description)?;
         let view = self.store.agreement_create(viewer, case_id, content, form, self.now()).await?;
-        self.agreement_in_effect(viewer, view).await
+        Ok(self.agreement_in_effect(view))
     }
 
     /// Edits a draft; `revision` is the one last read (a stale one is refused).
@@ -119,32 +120,36 @@ impl App {
     }
 
     /// Applies the committee's seal: the agreement takes effect at the last signature or the
-    /// seal, and its PDF copies are fixed.
+    /// seal; its PDF copies are fixed right after the answer.
     pub async fn agreement_seal(&self, viewer: &Viewer, id: AgreementId) -> Result<AgreementView> {
         let view = self.store.agreement_seal(viewer, id, self.now()).await?;
-        self.agreement_in_effect(viewer, view).await
+        Ok(self.agreement_in_effect(view))
     }
 
     /// Records a written agreement signed on paper (required for personal relations,
-    /// Electronic Signature Law art. 3): it takes effect now; its copies are fixed.
+    /// Electronic Signature Law art. 3): it takes effect now; its copies are fixed right after.
     pub async fn agreement_paper_signed(&self, viewer: &Viewer, id: AgreementId) -> Result<AgreementView> {
         let view = self.store.agreement_paper_signed(viewer, id, self.now()).await?;
-        self.agreement_in_effect(viewer, view).await
+        Ok(self.agreement_in_effect(view))
     }
 
     /// What was signed is what is served: once an agreement is in effect (its transaction has
-    /// committed), its copies are rendered and fixed. If rendering fails now (no fonts, say),
-    /// the agreement is in effect all the same: the scheduler's next pass, or the first
-    /// download, fixes the copies.
-    async fn agreement_in_effect(&self, viewer: &Viewer, view: AgreementView) -> Result<AgreementView> {
-        match self.agreement_copies_fix(&view).await {
-            Ok(false) => Ok(view),
-            Ok(true) => Ok(self.store.agreement_get(viewer, AgreementId(view.id)).await?),
-            Err(error) => {
-                tracing::error!(agreement = view.id, %error, "the agreement's copies are not fixed yet; the scheduler retries");
-                Ok(view)
-            }
+    /// committed), its copies are rendered and fixed — after the answer, since typesetting three
+    /// copies takes longer than a person should wait for a button. The answer says the
+    /// agreement is in effect, with no copies yet; a download before they are fixed waits for
+    /// them (`agreement_copy`). If rendering fails (no fonts, say), the agreement is in effect
+    /// all the same: the scheduler's next pass, or the first download, fixes the copies.
+    pub(crate) fn agreement_in_effect(&self, view: AgreementView) -> AgreementView {
+        if view.status == AgreementStatus::Effective && view.documents.is_empty() {
+            let app = self.clone();
+            let fixing = view.clone();
+            tokio::spawn(async move {
+                if let Err(error) = app.agreement_copies_fix(&fixing).await {
+                    tracing::error!(agreement = fixing.id, %error, "the agreement's copies are not fixed yet; the scheduler retries");
+                }
+            });
         }
+        view
     }
 
     /// Fixes the copies of effective agreements that have none yet; returns how many it fixed.

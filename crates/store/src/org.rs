@@ -592,7 +592,7 @@ impl Store {
             .fetch_optional("SELECT password_hash FROM users WHERE id = $1 AND active", args![viewer.user_id])
             .await?
             .ok_or(StoreError::NotFound { what: "user" })?;
-        if !crate::auth::password_matches(current, &stored) {
+        if !crate::auth::password_matches(current, &stored).await {
             return Err(StoreError::invalid(FieldError::new(
                 "current_password",
                 "wrong_password",

@@ -39,6 +39,12 @@ impl TriageContext {
     pub fn centres(&self) -> &[Centre] {
         &self.centres
     }
+
+    /// A region's name, as a reason names the place to a person: the deployment's own; its
+    /// code only for a region the deployment no longer holds active.
+    fn region_name<'a>(&'a self, region: &'a RegionCode) -> &'a str {
+        self.local.iter().find(|r| r.code == region.as_str()).map_or(region.as_str(), |r| r.name.as_str())
+    }
 }
 
 /// The cache of a store: the version it was loaded at and the context.
@@ -160,13 +166,16 @@ impl Store {
             .filter(|r| r.active)
             .map(|r| LocalRegion { code: r.code.clone(), name: r.name.clone(), short_name: r.short_name.clone() })
             .collect();
-        let polygons: Vec<(i64, String, Option<String>)> = self
-            .fetch_all("SELECT id, community_code, polygon FROM grids WHERE polygon IS NOT NULL AND active", args![])
+        let polygons: Vec<(i64, String, String, Option<String>)> = self
+            .fetch_all(
+                "SELECT id, name, community_code, polygon FROM grids WHERE polygon IS NOT NULL AND active",
+                args![],
+            )
             .await?;
         let grids = polygons
             .into_iter()
-            .filter_map(|(id, community_code, polygon)| {
-                Some(GridShape { id, community_code, ring: serde_json::from_str(&polygon?).ok()? })
+            .filter_map(|(id, name, community_code, polygon)| {
+                Some(GridShape { id, name, community_code, ring: serde_json::from_str(&polygon?).ok()? })
             })
             .collect();
         Ok(TriageContext {
@@ -380,6 +389,7 @@ impl Store {
             people: new.people_count,
             amount_fen: new.amount.map(|a| a.fen()),
             region: &region,
+            region_name: context.region_name(&region),
             cross_jurisdiction: districts.len() > 1,
         };
         let names: Vec<UnitName<'_>> = context.names.iter().map(|(id, name)| UnitName { unit_id: *id, name }).collect();
@@ -432,7 +442,12 @@ impl Store {
             && let Ok(region) = RegionCode::parse(&grid.community_code)
         {
             let (lng, lat) = (format!("{lng:.5}"), format!("{lat:.5}"));
-            return Ok((region, Some(grid.id), parsed, msg!("place.grid_point", lng = lng, lat = lat, grid = grid.id)));
+            return Ok((
+                region,
+                Some(grid.id),
+                parsed,
+                msg!("place.grid_point", lng = lng, lat = lat, grid = &grid.name),
+            ));
         }
         if let Some(p) = &parsed
             && let Some(code) = p.region_code.as_deref().and_then(|c| RegionCode::parse(c).ok())

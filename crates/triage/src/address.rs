@@ -97,6 +97,8 @@ pub struct LocalRegion {
 #[derive(Debug, Clone)]
 pub struct GridShape {
     pub id: i64,
+    /// Its name, as a reason names it to a person.
+    pub name: String,
     pub community_code: String,
     pub ring: Vec<[f64; 2]>,
 }
@@ -435,6 +437,7 @@ mod tests {
     #[test]
     fn points_fall_in_grids() {
         let square = GridShape {
+            name: "第一网格".into(),
             id: 7,
             community_code: "620102002001".into(),
             ring: vec![[103.80, 36.05], [103.82, 36.05], [103.82, 36.07], [103.80, 36.07]],

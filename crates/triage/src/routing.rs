@@ -82,6 +82,8 @@ pub struct RouteFacts<'a> {
     pub people: i64,
     pub amount_fen: Option<i64>,
     pub region: &'a RegionCode,
+    /// The region's name, as the reasons name the place to a person (never its code).
+    pub region_name: &'a str,
     /// The parties live in different districts (跨区域).
     pub cross_jurisdiction: bool,
 }
@@ -194,7 +196,7 @@ pub fn suggest(
                 0,
                 msg!(
                     "route.territory",
-                    region = facts.region.as_str(),
+                    region = facts.region_name,
                     centre = &centre.name,
                     level = Arg::code("level", centre.region.level().as_str()),
                 ),
@@ -267,6 +269,7 @@ mod tests {
             people: 1,
             amount_fen: Some(100_000),
             region,
+            region_name: "中山林社区",
             cross_jurisdiction: false,
         }
     }
@@ -301,7 +304,7 @@ mod tests {
         assert_eq!(r.rules, ["territory"]);
         assert_eq!(
             T::default().msg(&r.reasons[0]),
-            "属地管理：纠纷发生地 620102002001 属 中山林社区综治中心（村社区级）"
+            "属地管理：纠纷发生地 中山林社区 属 中山林社区综治中心（村社区级）"
         );
         let english = T { lang: UiLang::En }.msg(&r.reasons[0]);
         assert!(english.starts_with("Territorial management"), "{english}");

@@ -228,6 +228,14 @@ document.addEventListener("click", async (event) => {
   button.textContent = button.dataset.copied;
 });
 
+// A long text's length beside it as it is typed (`data-count` names the counter), counted in
+// characters as the server counts them.
+document.addEventListener("input", (event) => {
+  const field = event.target.closest("[data-count]");
+  const counter = field && document.getElementById(field.dataset.count);
+  if (counter) counter.textContent = `${[...field.value].length} / ${field.maxLength}`;
+});
+
 document.addEventListener("DOMContentLoaded", () => {
   document.querySelectorAll("form[data-upload]").forEach(enhanceUpload);
   const registration = document.querySelector("form[data-check]");

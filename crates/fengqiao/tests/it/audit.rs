@@ -68,6 +68,8 @@ async fn every_row_a_case_owns_is_vouched_for_by_its_history(app: TestApp) {
     app.post(&format!("{path}/mediator-signature"), &mediator, json!({"signature": SIGNATURE})).await;
     let (status, sealed) = app.post(&format!("{path}/seal"), &mediator, json!({})).await;
     assert_eq!((status, sealed["status"].as_str()), (StatusCode::OK, Some("effective")), "{sealed}");
+    // The copies are fixed after the seal's answer; the first download waits for them.
+    assert_eq!(app.get(&format!("{path}/pdf"), &mediator).await.0, StatusCode::OK);
     let (status, served) = app.post(&format!("{path}/service"), &mediator, json!({})).await;
     assert_eq!(status, StatusCode::OK, "{served}");
     let (token, _) = links(&app, "/served/").await.remove(0);

@@ -238,8 +238,14 @@ async fn an_agreement_from_draft_to_confirmation_and_performance(app: TestApp) {
     assert_eq!((status, agreement["status"].as_str()), (StatusCode::OK, Some("effective")), "{agreement}");
     assert_eq!(agreement["effective_at"], "2026-11-02T11:00:00+08:00", "effective at the last act: the seal");
     assert!(agreement["confirm_by"].as_str().unwrap().starts_with("2026-12-02"), "{}", agreement["confirm_by"]);
+    assert_eq!(agreement["documents"], json!({}), "the seal answers before the copies are typeset");
+    // The first download waits for the copies being fixed (or fixes them itself).
+    let response = app.client.get(format!("{}{path}/pdf", app.base)).bearer_auth(&mediator).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let (_, agreement) = app.get(&path, &mediator).await;
     let documents = agreement["documents"].as_object().unwrap();
     assert_eq!(documents.len(), 3, "the archive copy and one per party: {documents:?}");
+    assert_eq!(store::blobs::sha256_hex(&response.bytes().await.unwrap()), documents["archive"].as_str().unwrap());
 
     // Reminders (the scheduler's pass): a term due within 3 days, the confirmation window's
     // last week; each message once.
@@ -495,7 +501,9 @@ async fn personal_status_is_signed_on_paper_and_oral_agreements_take_effect_at_o
     assert_eq!((status, body["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("paper_required")), "{body}");
     let (status, signed) = app.post(&format!("{path}/paper-signed"), &mediator, json!({})).await;
     assert_eq!((status, signed["status"].as_str()), (StatusCode::OK, Some("effective")), "{signed}");
-    assert_eq!(signed["documents"].as_object().unwrap().len(), 3);
+    assert_eq!(app.get(&format!("{path}/pdf"), &mediator).await.0, StatusCode::OK);
+    let (_, signed) = app.get(&path, &mediator).await;
+    assert_eq!(signed["documents"].as_object().unwrap().len(), 3, "{signed}");
     let (status, _) = app.post(&format!("{path}/paper-signed"), &mediator, json!({})).await;
     assert_eq!(status, StatusCode::CONFLICT, "recorded once");
 

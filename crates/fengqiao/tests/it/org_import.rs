@@ -4,7 +4,7 @@
 //! the hall screen's calls (said once, said again when the window calls again).
 
 use reqwest::StatusCode;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::on_both_backends;
 use crate::support::{TestApp, browser, registration, ui_answer, ui_get, ui_post, ui_session};
@@ -137,6 +137,11 @@ async fn units_and_users_are_imported_from_a_file_all_or_nothing_and_never_twice
     let (status, _) = ui_post(&app, &admin, &path, &path, &form("ZY-00")).await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     assert_eq!(app.sql_texts(&format!("SELECT code FROM units WHERE id = {centre}")).await, ["ZY-00"]);
+    // The API's units carry their codes, so that another system can match its own lists.
+    let (_, units) = app.get("/api/v1/units", &app.login("admin").await).await;
+    let by_code = |code: &str| units.as_array().unwrap().iter().find(|u| u["code"] == code).map(|u| u["id"].clone());
+    assert_eq!(by_code("ZY-00"), Some(json!(centre)), "{units}");
+    assert!(by_code("GL-02").is_some(), "{units}");
 
     // Users, by the units' codes and roles as labels: each given a password shown once.
     let users = "用户名,姓名,角色,单位代码\nglz_wang,王芳,调解员,GL-02\nglz_li,李强,intake,GL-01\n";

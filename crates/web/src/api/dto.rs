@@ -316,6 +316,9 @@ dto! {
 
     pub struct UnitView from app::org::UnitView {
         pub id: i64,
+        /// 单位代码: the deployment's own code for the unit (import files name units by it);
+        /// null for a unit given none.
+        pub code: Option<String>,
         pub name: String,
         /// centre | department | police | petition_office | court | mediation_committee | industry_mediation | brand_room
         pub kind: String,
@@ -497,7 +500,9 @@ dto! {
         pub effective_at: Option<String> = into_api,
         /// The last moment to apply for judicial confirmation (30 days, art. 33).
         pub confirm_by: Option<String> = into_api,
-        /// Copies fixed when it took effect: `archive`, `party-0` … → SHA-256 of the PDF.
+        /// Copies fixed when it took effect: `archive`, `party-0` … → SHA-256 of the PDF. Empty
+        /// in the answer that puts it in effect: they are typeset right after (a download waits
+        /// for them).
         pub documents: serde_json::Map<String, serde_json::Value>,
         pub deliveries: Vec<DeliveryView> = into_api,
         /// The signing SMS per party, once the agreement was sent for signing.

@@ -17,7 +17,7 @@ use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use domain::authz::{self, Permission, Resource};
+use domain::authz::{self, Permission, Resource, Viewer};
 use domain::msg;
 use domain::org::{RegionCode, RegionLevel, UnitKind};
 use domain::validation::FieldError;
@@ -165,6 +165,17 @@ pub fn region_choices(t: T, regions: &[RegionView]) -> Vec<RegionChoices> {
         }
     }
     groups
+}
+
+/// The regions a viewer's scope covers, under headings by level: where a case can be placed or
+/// looked for.
+pub fn regions_in_scope(t: T, viewer: &Viewer, regions: &[RegionView]) -> Vec<RegionChoices> {
+    let covered: Vec<RegionView> = regions
+        .iter()
+        .filter(|r| RegionCode::parse(&r.code).is_ok_and(|code| viewer.scope.covers_region(&code)))
+        .cloned()
+        .collect();
+    region_choices(t, &covered)
 }
 
 /// Names by id or code, for the tables.

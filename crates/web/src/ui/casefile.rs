@@ -16,7 +16,7 @@ use axum::response::Response;
 use chrono::{DateTime, Utc};
 use domain::ids::CaseId;
 
-use super::cases::{PartyLine, TimelineEntry, UnitNames, party_lines, short_time, timeline_of};
+use super::cases::{PartyLine, RegionNames, TimelineEntry, UnitNames, party_lines, short_time, timeline_of};
 use super::{Page, Session, UiError, render};
 use crate::AppState;
 use crate::extract::InPath;
@@ -38,6 +38,8 @@ pub struct HopLine {
 struct CaseFilePage {
     page: Page,
     case: CaseView,
+    /// Where it happened, by the regions' names.
+    place: String,
     lead_unit: String,
     suggested_unit: String,
     suggested_assist: Vec<String>,
@@ -78,12 +80,14 @@ pub async fn print(
     let app = &state.app;
     let case = app.case_get(viewer, id, None).await?;
     let units = UnitNames::new(&app.units().await?);
+    let regions = RegionNames::new(&app.regions().await?);
     let events = app.case_events(viewer, id).await?;
-    let timeline = timeline_of(&state, t, &case, &events, &units).await?;
+    let timeline = timeline_of(&state, t, &case, &events, &units, &regions).await?;
     let hops = app.case_hops(viewer, id).await?.into_iter().map(|h| hop_line(h, &units)).collect();
     let notices = app.notices(viewer, &NoticeFilter { case_id: Some(id.get()), ..NoticeFilter::default() }).await?;
     let page = Page::new(&state, &session, "案卷", &format!("/cases/{id}/print")).await?;
     let file = CaseFilePage {
+        place: regions.place(&case.location.region_code),
         lead_unit: units.name(case.lead_unit_id),
         suggested_unit: units.name(case.routing.unit_id),
         suggested_assist: case.routing.assist_unit_ids.iter().map(|u| units.name(Some(*u))).collect(),

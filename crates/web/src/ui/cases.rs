@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use app::cases::{CaseFilter, CaseListRow, CaseView, EventView, RevealRequest};
 use app::mediation::{AgreementView, EvidenceView, SigningSmsView};
-use app::org::UnitView;
+use app::org::{RegionView, UnitView};
 use app::sessions::{CaseMediator, SessionView};
 use app::supervision::{Deadline, ManualNotice, NoticeFilter, NoticeView};
 use askama::Template;
@@ -20,13 +20,14 @@ use domain::ids::{AgreementId, CaseId};
 use domain::mediation::AgreementStatus;
 use domain::mediation::MediatorCandidate;
 use domain::org::RegionCode;
-use domain::validation::Message;
+use domain::validation::{FieldError, Message};
 use domain::workflow::{Action, ActionRequest};
 use serde::Deserialize;
 
-use super::admin::Typed;
+use super::admin::{RegionChoices, Typed, regions_in_scope};
 use super::i18n::T;
 use super::mediation::DraftForm;
+use super::session::FormData;
 use super::{Page, Posted, Session, UiError, error_text, redirect_with, render};
 use crate::AppState;
 use crate::api::mediation::signing_link_on;
@@ -67,6 +68,39 @@ impl UnitNames {
     }
 }
 
+/// Region names by code: a place as a person reads it, never its 12-digit code.
+pub struct RegionNames(HashMap<String, (String, Option<String>, String)>);
+
+impl RegionNames {
+    pub fn new(regions: &[RegionView]) -> Self {
+        RegionNames(
+            regions
+                .iter()
+                .map(|r| (r.code.clone(), (r.name.clone(), r.parent_code.clone(), r.level.clone())))
+                .collect(),
+        )
+    }
+
+    /// Where a case happened, from the district down: `城关区 › 张掖路街道 › 中山林社区`; the
+    /// code only for a region the deployment does not know.
+    pub fn place(&self, code: &str) -> String {
+        let mut names = Vec::new();
+        let mut at = Some(code.to_owned());
+        while let Some((name, parent, level)) = at.as_deref().and_then(|c| self.0.get(c)) {
+            names.push(name.clone());
+            if matches!(level.as_str(), "district" | "city" | "province") {
+                break;
+            }
+            at = parent.clone();
+        }
+        if names.is_empty() {
+            return code.to_owned();
+        }
+        names.reverse();
+        names.join(" › ")
+    }
+}
+
 pub fn case_lines(t: T, rows: Vec<CaseListRow>, units: &UnitNames, now: DateTime<Utc>) -> Vec<CaseLine> {
     rows.into_iter()
         .map(|r| {
@@ -101,6 +135,7 @@ struct ListPage {
     categories: Vec<(&'static str, String)>,
     risks: Vec<(&'static str, String)>,
     units: Vec<UnitView>,
+    regions: Vec<RegionChoices>,
     searched: bool,
     prev: Option<String>,
     next: Option<String>,
@@ -226,6 +261,7 @@ pub async fn list(
         categories: options(t, "category", Category::ALL, Category::as_str),
         risks: options(t, "risk", Risk::ALL, Risk::as_str),
         units: units_all,
+        regions: regions_in_scope(t, &session.viewer, &state.app.regions().await?),
         searched,
         prev: (page_number > 1).then(|| query.href(page_number - 1)),
         next: (shown < total).then(|| query.href(page_number + 1)),
@@ -258,6 +294,8 @@ pub struct TimelineEntry {
 struct CasePage {
     page: Page,
     case: CaseView,
+    /// Where it happened, by the regions' names.
+    place: String,
     lead_unit: String,
     assist_units: Vec<String>,
     suggested_unit: String,
@@ -290,8 +328,8 @@ struct CasePage {
     /// The viewer may issue a 督办令 by hand (a leader, a dispatcher of a centre above the unit
     /// responsible), and the case is open.
     may_issue_notice: bool,
-    /// The 督办令 as typed, when it was refused.
-    order: Typed,
+    /// A form of the page refused, as it was typed, with why.
+    refusal: Refusal,
     now: DateTime<Utc>,
 }
 
@@ -355,6 +393,69 @@ impl CasePage {
     fn clock_label(&self, d: &Deadline) -> String {
         self.page.t.code("clock", d.clock.as_str())
     }
+
+    /// Whether `form` is the one refused: it is shown open, its first field focused.
+    fn refused(&self, form: &str) -> bool {
+        self.refusal.form == form
+    }
+
+    /// What was typed into `form`'s field `name` when it was refused; empty otherwise.
+    fn typed(&self, form: &str, name: &str) -> &str {
+        if self.refused(form) { self.refusal.typed.value(name) } else { "" }
+    }
+
+    /// Whether `form`'s select or checkbox `name` held `value` when it was refused; `default`
+    /// when the form was not refused.
+    fn chose(&self, form: &str, name: &str, value: &str, default: bool) -> bool {
+        if self.refused(form) { self.refusal.typed.holds(name, value) } else { default }
+    }
+
+    /// Why `form`'s field `name` was refused.
+    fn refused_error(&self, form: &str, name: &str) -> Option<&str> {
+        self.refused(form).then(|| self.refusal.typed.error(name)).flatten()
+    }
+
+    /// Why `form` was refused, when no one of its fields was at fault.
+    fn refused_message(&self, form: &str) -> Option<&str> {
+        self.refused(form).then_some(self.refusal.message.as_deref()).flatten()
+    }
+
+    /// A unit picker's choice: as typed after a refusal, else the suggestion.
+    fn unit_chosen(&self, form: &str, unit: &i64) -> bool {
+        self.chose(form, "unit_id", &unit.to_string(), self.suggested(unit))
+    }
+
+    fn assist_chosen(&self, form: &str, unit: &i64) -> bool {
+        self.chose(form, "assist_unit_ids", &unit.to_string(), self.suggested_assist(unit))
+    }
+}
+
+/// A form of the case page that was refused: the page comes back with the form open, as it
+/// was typed, each error beside its field — or above the form when no one of its fields is at
+/// fault (a stale version, a step no longer allowed) — never a page that lost what was typed.
+#[derive(Debug, Default)]
+pub struct Refusal {
+    /// Which form: a workflow step's code, `order`, `reveal`, `mediator`, `session`,
+    /// `refusal`, `minutes-{session}`, `{step}-{agreement}` for an agreement's forms.
+    form: String,
+    typed: Typed,
+    message: Option<String>,
+    status: StatusCode,
+}
+
+impl Refusal {
+    /// `form`, refused with `error`: the errors of the fields it shows (`fields`) beside them,
+    /// anything else above it.
+    pub fn new(t: T, form: impl Into<String>, typed: FormData, error: ApiError, fields: &[&str]) -> Self {
+        let (beside, above): (Vec<FieldError>, Vec<FieldError>) =
+            error.fields.iter().cloned().partition(|f| fields.contains(&f.field.as_str()));
+        let message = match (beside.is_empty(), above.is_empty()) {
+            (_, false) => Some(above.iter().map(|f| t.msg(&f.message())).collect::<Vec<_>>().join("；")),
+            (true, true) => Some(t.msg(&error.message)),
+            (false, true) => None,
+        };
+        Refusal { form: form.into(), typed: Typed::refused(t, typed, &beside), message, status: error.status }
+    }
 }
 
 /// The form of one workflow step the user may take now: which fields it asks for.
@@ -402,11 +503,11 @@ pub async fn page(
     show(&state, &session, id, None, Refused::Nothing).await
 }
 
-/// A form of the case page that was refused for its fields, to show again as it was typed.
+/// A form of the case page that was refused, to show again as it was typed.
 enum Refused {
     Nothing,
     Draft(DraftForm),
-    Order(Typed),
+    Form(Refusal),
 }
 
 /// The case page with the agreement draft as it was typed and why it was refused (422).
@@ -419,17 +520,28 @@ pub async fn show_with_draft(
     show(state, session, id, None, Refused::Draft(draft)).await
 }
 
+/// The case page with a refused form as it was typed, and why.
+pub async fn show_refused(
+    state: &AppState,
+    session: &Session,
+    id: CaseId,
+    refusal: Refusal,
+) -> Result<Response, UiError> {
+    show(state, session, id, None, Refused::Form(refusal)).await
+}
+
 /// Shows the full personal data of the parties, recording why.
 pub async fn reveal(
     State(state): State<AppState>,
     InPath(id, _): InPath<CaseId, UiError>,
     posted: Posted,
 ) -> Result<Response, UiError> {
-    let reason = posted.form.get("reason").unwrap_or_default().to_owned();
-    match show(&state, &posted.session, id, Some(RevealRequest { reason }), Refused::Nothing).await {
-        // No reason given: back to the case, saying so.
+    let Posted { session, form } = posted;
+    let reason = form.get("reason").unwrap_or_default().to_owned();
+    match show(&state, &session, id, Some(RevealRequest { reason }), Refused::Nothing).await {
+        // No reason given: the case again, the form saying so.
         Err(UiError::Failed(error)) if error.status == StatusCode::UNPROCESSABLE_ENTITY => {
-            Ok(redirect_with(&format!("/cases/{id}"), "error", &error_text(posted.session.t, &error)))
+            show_refused(&state, &session, id, Refusal::new(session.t, "reveal", form, error, &["reason"])).await
         }
         shown => shown,
     }
@@ -453,8 +565,9 @@ async fn show(
         .await?;
     let units_all = state.app.units().await?;
     let units = UnitNames::new(&units_all);
+    let regions = RegionNames::new(&state.app.regions().await?);
     let parties = party_lines(t, &case);
-    let mut timeline = timeline_of(state, t, &case, &events, &units).await?;
+    let mut timeline = timeline_of(state, t, &case, &events, &units, &regions).await?;
     timeline.reverse();
     let viewer = &session.viewer;
     let handling = case.lead_unit_id == Some(viewer.unit_id) || case.assist_unit_ids.contains(&viewer.unit_id);
@@ -476,12 +589,13 @@ async fn show(
     };
     let page = Page::new(state, session, "案件详情", &format!("/cases/{id}")).await?;
     let shown_flash = page.flash.is_some();
-    let (draft, order) = match refused {
-        Refused::Nothing => (DraftForm::default(), Typed::default()),
-        Refused::Draft(draft) => (draft, Typed::default()),
-        Refused::Order(order) => (DraftForm::default(), order),
+    let (draft, refusal) = match refused {
+        Refused::Nothing => (DraftForm::default(), Refusal::default()),
+        Refused::Draft(draft) => (draft, Refusal::default()),
+        Refused::Form(refusal) => (DraftForm::default(), refusal),
     };
     let case_page = CasePage {
+        place: regions.place(&case.location.region_code),
         lead_unit: units.name(case.lead_unit_id),
         assist_units: case.assist_unit_ids.iter().map(|u| units.name(Some(*u))).collect(),
         suggested_unit: units.name(case.routing.unit_id),
@@ -519,10 +633,15 @@ async fn show(
         page,
         now,
         draft,
-        order,
+        refusal,
     };
-    let refused = !case_page.draft.errors.is_empty() || case_page.order.has_errors();
-    let status = if refused { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    let status = if !case_page.draft.errors.is_empty() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else if !case_page.refusal.form.is_empty() {
+        case_page.refusal.status
+    } else {
+        StatusCode::OK
+    };
     Ok(render(status, &case_page, shown_flash))
 }
 
@@ -548,11 +667,13 @@ pub async fn timeline_of(
     case: &CaseView,
     events: &[EventView],
     units: &UnitNames,
+    regions: &RegionNames,
 ) -> Result<Vec<TimelineEntry>, UiError> {
     // Every event names who took it, some a user by id (a mediator chosen or replaced).
     let users = state.app.users().await?;
     let names = TimelineNames {
         units,
+        regions,
         actors: users.iter().map(|u| (u.username.clone(), u.display_name.clone())).collect(),
         users: users.into_iter().map(|u| (u.id, u.display_name)).collect(),
         parties: case.parties.iter().map(|p| p.name.clone()).collect(),
@@ -564,6 +685,7 @@ pub async fn timeline_of(
 /// took each step (by username).
 struct TimelineNames<'a> {
     units: &'a UnitNames,
+    regions: &'a RegionNames,
     users: HashMap<i64, String>,
     actors: HashMap<String, String>,
     parties: Vec<String>,
@@ -598,6 +720,7 @@ fn timeline_entry(t: T, e: &EventView, names: &TimelineNames) -> TimelineEntry {
                 ("assist_unit_ids", serde_json::Value::Array(ids)) => {
                     ids.iter().map(|v| units.name(v.as_i64())).collect::<Vec<_>>().join("、")
                 }
+                ("region_code", serde_json::Value::String(code)) => names.regions.place(code),
                 ("user_id" | "previous", v) => {
                     v.as_i64().and_then(|id| names.users.get(&id).cloned()).unwrap_or_else(|| v.to_string())
                 }
@@ -683,13 +806,16 @@ pub async fn notice_issue(
             let done = format!("{} {}", notice.number, t.s("已发出"));
             Ok(redirect_with(&format!("/cases/{id}#notices"), "ok", &done))
         }
-        Err(app::AppError::Invalid(fields)) => {
-            let order = Typed::refused(t, form, &fields);
-            show(&state, &session, id, None, Refused::Order(order)).await
+        Err(error) => {
+            let refusal = Refusal::new(t, "order", form, error.into(), &["text", "working_days"]);
+            show_refused(&state, &session, id, refusal).await
         }
-        Err(error) => Err(error.into()),
     }
 }
+
+/// The fields of a workflow step's form, whose errors are shown beside them.
+const STEP_FIELDS: &[&str] =
+    &["unit_id", "assist_unit_ids", "working_days", "outcome", "summary", "satisfaction", "text", "note", "reason"];
 
 /// Takes a workflow step from the case page's forms: the same request the API parses.
 pub async fn act(
@@ -718,18 +844,24 @@ pub async fn act(
     };
     let back = form.get("back").filter(|b| b.starts_with('/') && !b.starts_with("//")).unwrap_or_default();
     let back = if back.is_empty() { format!("/cases/{id}") } else { back.to_owned() };
-    // A refused step goes back to the page it was taken from, saying why: never a dead end.
-    let refused = |error: ApiError| redirect_with(&back, "error", &error_text(t, &error));
-    let (command, version) = match request.parse() {
-        Ok(parsed) => parsed,
-        Err(errors) => return Ok(refused(ApiError::invalid(errors))),
+    let step = form.get("action").and_then(Action::parse).map_or("", Action::as_str);
+    let done = match request.parse() {
+        Ok((command, version)) => {
+            state.app.case_act(&session.viewer, id, command, version).await.map_err(ApiError::from)
+        }
+        Err(errors) => Err(ApiError::invalid(errors)),
     };
-    let action = command.action().as_str();
-    let case = match state.app.case_act(&session.viewer, id, command, version).await {
+    let case = match done {
         Ok(case) => case,
-        Err(error) => return Ok(refused(error.into())),
+        // Refused on the case page: the page again, the step's form as it was typed; from
+        // another page (the dispatch board), back to it, saying why. Never a dead end.
+        Err(error) if back == format!("/cases/{id}") => {
+            let refusal = Refusal::new(t, step, form, error, STEP_FIELDS);
+            return show_refused(&state, &session, id, refusal).await;
+        }
+        Err(error) => return Ok(redirect_with(&back, "error", &error_text(t, &error))),
     };
-    let done = format!("{} {}：{}", case.number, t.s("已完成"), t.code("event", action));
+    let done = format!("{} {}：{}", case.number, t.s("已完成"), t.code("event", step));
     // A step such as a return can take the case out of the actor's scope: back to the workbench.
     let back = match state.app.case_get(&session.viewer, id, None).await {
         Err(app::AppError::NotFound { .. }) => "/workbench".to_owned(),

@@ -18,6 +18,7 @@ use domain::msg;
 use domain::validation::FieldError;
 use serde::Serialize;
 
+use super::admin::{RegionChoices, regions_in_scope};
 use super::cases::{UnitNames, options};
 use super::i18n::T;
 use super::session::FormData;
@@ -106,6 +107,10 @@ struct IntakePage {
     kinds: Vec<(&'static str, String)>,
     blocks: Vec<usize>,
     queue: QueueBoard,
+    /// Where the case happened, by name, within the clerk's scope.
+    regions: Vec<RegionChoices>,
+    /// The description's limit, counted beside it as it is typed.
+    description_max: usize,
 }
 
 impl IntakePage {
@@ -144,6 +149,8 @@ async fn intake_page(
         kinds: options(t, "party_kind", PartyKind::ALL, PartyKind::as_str),
         blocks: (0..PARTY_BLOCKS).collect(),
         queue,
+        regions: regions_in_scope(t, &session.viewer, &state.app.regions().await?),
+        description_max: domain::case::limits::DESCRIPTION,
     };
     Ok(render(status, &intake, shown_flash))
 }

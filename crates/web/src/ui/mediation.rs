@@ -15,6 +15,7 @@ use domain::ids::{AgreementId, CaseId, EvidenceId, SessionId, UserId};
 use domain::mediation::{AgreementInput, TermInput};
 use serde::Deserialize;
 
+use super::cases::Refusal;
 use super::i18n::T;
 use super::session::{FormData, public_form_ok, public_form_token};
 use super::{Posted, Session, UiError, china_local_time, current_ui_lang, error_text, redirect_with, render};
@@ -101,6 +102,25 @@ fn back(t: T, case: CaseId, done: Result<&str, impl Into<ApiError>>) -> Response
     }
 }
 
+/// After a form with fields of its own: done, back to the case's section saying so; refused,
+/// the case page again with the form as it was typed and why ([`Refusal`]).
+async fn answer(
+    state: &AppState,
+    session: &Session,
+    case: CaseId,
+    form: (&str, FormData, &[&str]),
+    done: Result<&str, impl Into<ApiError>>,
+) -> Result<Response, UiError> {
+    let (name, typed, fields) = form;
+    match done {
+        Ok(what) => Ok(back(session.t, case, Ok::<_, ApiError>(what))),
+        Err(error) => {
+            let refusal = Refusal::new(session.t, name, typed, error.into(), fields);
+            super::cases::show_refused(state, session, case, refusal).await
+        }
+    }
+}
+
 async fn case_of(state: &AppState, session: &Session, agreement: AgreementId) -> Result<CaseId, UiError> {
     Ok(CaseId(state.app.agreement_get(&session.viewer, agreement).await?.case_id))
 }
@@ -132,6 +152,14 @@ pub async fn act(
     let case = case_of(&state, &session, id).await?;
     let viewer = &session.viewer;
     let app = &state.app;
+    // The forms with fields of their own come back as typed when refused.
+    let fields: &[&str] = match action.as_str() {
+        "edit" => &["matters", "responsibilities", "terms", "performance"],
+        "confirmation" => &["applicants", "court_unit_id"],
+        "ruling" => &["decision", "reasons"],
+        "performance" => &["term", "status", "note"],
+        _ => &[],
+    };
     let done = match action.as_str() {
         "edit" => {
             let revision = form.get("revision").and_then(|r| r.parse().ok());
@@ -170,7 +198,11 @@ pub async fn act(
         }
         _ => return Err(ApiError::not_found("agreement").into()),
     };
-    Ok(back(session.t, case, done))
+    if fields.is_empty() {
+        return Ok(back(session.t, case, done));
+    }
+    let name = format!("{action}-{id}");
+    answer(&state, &session, case, (&name, form, fields), done).await
 }
 
 /// Schedules a session; `scheduled_at` comes from a `datetime-local` field in China time.
@@ -189,7 +221,8 @@ pub async fn session_schedule(
         disclosure: text("disclosure"),
     };
     let done = state.app.session_schedule(&session.viewer, case, input).await.map(|_| "已安排调解");
-    Ok(back(session.t, case, done))
+    answer(&state, &session, case, ("session", form, &["mode", "scheduled_at", "place", "link", "disclosure"]), done)
+        .await
 }
 
 /// The case a session's form was posted from: the session's own when the step was taken, else
@@ -220,7 +253,8 @@ pub async fn session_minutes(
     let Posted { session, form } = posted;
     let done = state.app.session_minutes(&session.viewer, id, form.get("minutes").unwrap_or_default()).await;
     let case = session_case(&done, &form);
-    Ok(back(session.t, case, done.map(|_| "已记录调解笔录")))
+    let name = format!("minutes-{id}");
+    answer(&state, &session, case, (&name, form, &["minutes"]), done.map(|_| "已记录调解笔录")).await
 }
 
 pub async fn refusal(
@@ -235,7 +269,7 @@ pub async fn refusal(
     };
     let done =
         crate::api::sessions::refuse(&state, &session.viewer, case, request).await.map(|_| "已记录拒绝调解，案件办结");
-    Ok(back(session.t, case, done))
+    answer(&state, &session, case, ("refusal", form, &["party_index", "reason"]), done).await
 }
 
 pub async fn mediator_assign(
@@ -250,7 +284,7 @@ pub async fn mediator_assign(
     let reason = form.get("reason").map(str::to_owned);
     let done =
         state.app.case_mediator_assign(&session.viewer, case, user, chosen_by, reason).await.map(|_| "已指定调解员");
-    Ok(back(session.t, case, done))
+    answer(&state, &session, case, ("mediator", form, &["user_id", "chosen_by", "reason"]), done).await
 }
 
 #[derive(Deserialize)]
