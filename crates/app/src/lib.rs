@@ -7,6 +7,7 @@
 //! answers with an [`AppError`] that says what the client needs to know. The HTTP crate calls
 //! only this crate; the store below only persists.
 
+pub mod alerts;
 pub mod auth;
 pub mod calendar;
 pub mod cases;

@@ -48,6 +48,8 @@ pub enum Permission {
     SessionsRead,
     /// Read the SMS outbox.
     OutboxRead,
+    /// 预警: see the early-warning alerts of the scope (DOMAIN.md §5.2).
+    AlertsRead,
     /// Maintain calendar years and clock policies.
     CalendarManage,
     /// Maintain the triage rules and the routing catalogue.
@@ -71,6 +73,7 @@ impl Permission {
         Permission::SweepRun,
         Permission::SessionsRead,
         Permission::OutboxRead,
+        Permission::AlertsRead,
         Permission::CalendarManage,
         Permission::TriageManage,
         Permission::TriageExampleAdd,
@@ -91,6 +94,7 @@ impl Permission {
             Permission::SweepRun => "permission.sweep_run",
             Permission::SessionsRead => "permission.sessions_read",
             Permission::OutboxRead => "permission.outbox_read",
+            Permission::AlertsRead => "permission.alerts_read",
             Permission::CalendarManage => "permission.calendar_manage",
             Permission::TriageManage => "permission.triage_manage",
             Permission::TriageExampleAdd => "permission.triage_example_add",
@@ -112,6 +116,7 @@ impl Permission {
             Permission::SweepRun => "run a supervision sweep",
             Permission::SessionsRead => "see the mediation sessions",
             Permission::OutboxRead => "read the SMS outbox",
+            Permission::AlertsRead => "see the early-warning alerts",
             Permission::CalendarManage => "maintain calendars and time limits",
             Permission::TriageManage => "maintain triage rules and the catalogue",
             Permission::TriageExampleAdd => "add classifier examples",
@@ -209,6 +214,8 @@ pub const POLICY: &[(Permission, &[(Role, Reach)])] = &[
     // centres every session in their scope.
     (P::SessionsRead, &[(Mediator, Own), (Handler, Handling), (Dispatcher, Scope), (Leader, Scope)]),
     (P::OutboxRead, &[(Admin, Scope)]),
+    // The centres watch the alerts of their territory (中心吹哨).
+    (P::AlertsRead, &[(Dispatcher, Scope), (Leader, Scope), (Admin, Scope)]),
     (P::CalendarManage, &[(Admin, Scope)]),
     (P::TriageManage, &[(Admin, Scope)]),
     (P::TriageExampleAdd, &[(Admin, Scope), (Dispatcher, Scope)]),

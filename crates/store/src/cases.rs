@@ -546,6 +546,7 @@ impl Store {
         let case_id = self.case_insert(&mut tx, &record, &deadlines, &new.parties, &[registered]).await?;
         self.sms_registered(&mut tx, case_id, &record.number, &owner_name, &deadlines, now).await?;
         tx.commit().await?;
+        self.alerts_evaluate_case(case_id, now).await?;
 
         let (keys, address) = self.relation_keys(&new);
         let related_cases = self.related_cases(viewer, case_id, keys, address).await?;

@@ -7,6 +7,7 @@
 //! Data scope is applied here: every function that reads cases takes the [`Viewer`], so that no
 //! handler can forget whose cases it may show.
 
+pub mod alerts;
 pub mod audit;
 pub mod auth;
 pub mod blobs;

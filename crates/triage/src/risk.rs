@@ -41,6 +41,21 @@ pub struct RiskRules {
     pub cluster_window_days: i64,
     /// … this many earlier cases → orange.
     pub cluster_orange: i64,
+    /// Threats of self-harm (跳楼, 喝农药, 自焚, 割腕 …) → red, with the advice to inform the police
+    /// (People's Mediation Law art. 25: a dispute that may lead to a criminal case).
+    pub self_harm_words: Vec<String>,
+    /// A death or a serious injury (死亡, 身亡, 重伤 …) → orange; red together with a group, a
+    /// threat to go to someone or agitation (命案 risk, DOMAIN.md §5.4).
+    pub casualty_words: Vec<String>,
+    /// Threats to go to the other side's home or to higher authorities (堵门, 去他家, 进京, 上访 …)
+    /// → orange; red with a group or a death (Luohe's 红色预警: a group visit, a petition to
+    /// Beijing, DOMAIN.md §5.2).
+    pub escalation_words: Vec<String>,
+    /// Agitation (情绪激动, 扬言 …) → yellow; it raises a death or a threat to red.
+    pub agitation_words: Vec<String>,
+    /// Phrases in which a signal word means something harmless (跳舞 is not 跳, 死机 is not a death,
+    /// 砍价 is not 砍, 上门服务 is not 上门): a word inside one of them does not count.
+    pub innocent_phrases: Vec<String>,
 }
 
 fn strings(words: &[&str]) -> Vec<String> {
@@ -58,13 +73,22 @@ impl Default for RiskRules {
                 "砍",
                 "动刀",
                 "报复",
-                "跳楼",
-                "自杀",
-                "喝农药",
                 "放火",
                 "炸",
                 "打死",
                 "弄死",
+                "砍死",
+                "捅死",
+                "捅了",
+                "宰了",
+                "偿命",
+                "血债血偿",
+                "要他的命",
+                "要了他的命",
+                "废了他",
+                "泼硫酸",
+                "泼汽油",
+                "投毒",
                 "动手",
                 "殴打",
                 "打架",
@@ -97,6 +121,139 @@ impl Default for RiskRules {
             repeat_orange: 3,
             cluster_window_days: 90,
             cluster_orange: 2,
+            self_harm_words: strings(&[
+                "跳楼",
+                "跳下去",
+                "跳河",
+                "跳江",
+                "跳桥",
+                "跳湖",
+                "卧轨",
+                "喝农药",
+                "喝敌敌畏",
+                "服毒",
+                "吃安眠药",
+                "自焚",
+                "浇汽油",
+                "割腕",
+                "上吊",
+                "自杀",
+                "自尽",
+                "轻生",
+                "寻短见",
+                "不想活",
+                "以死相逼",
+                "死给",
+                "一死了之",
+            ]),
+            casualty_words: strings(&[
+                "死亡",
+                "去世",
+                "身亡",
+                "过世",
+                "丧生",
+                "遇难",
+                "丧命",
+                "致死",
+                "坠亡",
+                "溺亡",
+                "猝死",
+                "撞死",
+                "被打死",
+                "抢救无效",
+                "重伤",
+                "伤势严重",
+                "重度伤残",
+                "致残",
+                "生命危险",
+                "重症监护",
+                "植物人",
+            ]),
+            escalation_words: strings(&[
+                "找上门",
+                "闹上门",
+                "打上门",
+                "上门闹",
+                "上门讨说法",
+                "上门算账",
+                "堵门",
+                "堵在门口",
+                "家门口闹",
+                "去他家",
+                "到他家",
+                "去她家",
+                "到她家",
+                "去其家",
+                "到其家",
+                "去对方家",
+                "到对方家",
+                "上对方家",
+                "去你家",
+                "到你家",
+                "肇事者家",
+                "肇事司机家",
+                "去老板家",
+                "到老板家",
+                "进京",
+                "去北京",
+                "上访",
+                "越级",
+                "去省里",
+                "到省里",
+                "去省政府",
+                "去市政府",
+                "到市政府",
+                "去区政府",
+                "去县政府",
+                "到县政府",
+                "去政府",
+                "到政府",
+                "拉横幅",
+                "堵路",
+                "堵政府",
+            ]),
+            agitation_words: strings(&[
+                "情绪激动",
+                "情绪失控",
+                "情绪激烈",
+                "扬言",
+                "放狠话",
+                "聚集",
+                "围攻",
+                "闹事",
+                "讨说法",
+            ]),
+            innocent_phrases: strings(&[
+                "跳舞",
+                "跳绳",
+                "跳广场舞",
+                "砍价",
+                "砍树",
+                "砍伐",
+                "砍掉",
+                "炸鸡",
+                "炸酱",
+                "油炸",
+                "炸串",
+                "杀价",
+                "杀毒",
+                "拼命工作",
+                "拼命干活",
+                "拼命赚钱",
+                "拼命挣钱",
+                "拼命学习",
+                "动手术",
+                "上门服务",
+                "上门维修",
+                "上门安装",
+                "上门调解",
+                "上门走访",
+                "上门回访",
+                "去世后",
+                "过世后",
+                "去世前",
+                "去世多年",
+            ]),
         }
     }
 }
@@ -128,6 +285,11 @@ impl RiskRules {
             ("violence_words", &self.violence_words),
             ("emergency_words", &self.emergency_words),
             ("wage_words", &self.wage_words),
+            ("self_harm_words", &self.self_harm_words),
+            ("casualty_words", &self.casualty_words),
+            ("escalation_words", &self.escalation_words),
+            ("agitation_words", &self.agitation_words),
+            ("innocent_phrases", &self.innocent_phrases),
         ] {
             if list.iter().any(|w| w.trim().is_empty() || w.chars().count() > 20) {
                 errors.push(FieldError::new(field, "invalid_word", msg!("risk.word_invalid", max = 20)));
@@ -193,13 +355,40 @@ pub fn assess(facts: &RiskFacts<'_>, rules: &RiskRules) -> RiskAssessment {
     if !violence.is_empty() {
         raise(Risk::Red, msg!("risk.reason.violence", words = violence.join("、")));
     }
-    if facts.people >= rules.group_red_people {
-        raise(Risk::Red, msg!("risk.reason.group_red", people = facts.people, threshold = rules.group_red_people));
-    } else if facts.people >= rules.group_orange_people {
-        raise(
-            Risk::Orange,
-            msg!("risk.reason.group_orange", people = facts.people, threshold = rules.group_orange_people),
-        );
+    let self_harm = signal_words(facts.text, &rules.self_harm_words, rules);
+    if !self_harm.is_empty() {
+        raise(Risk::Red, msg!("risk.reason.self_harm", words = self_harm.join("、")));
+    }
+    let stated = people_in_words(facts.text, rules);
+    let people = match &stated {
+        Some((people, phrase)) if *people > facts.people => {
+            raise(Risk::None, msg!("risk.reason.group_words", phrase = phrase.as_str(), people = *people));
+            *people
+        }
+        _ => facts.people,
+    };
+    let group = people >= rules.group_orange_people;
+    if people >= rules.group_red_people {
+        raise(Risk::Red, msg!("risk.reason.group_red", people = people, threshold = rules.group_red_people));
+    } else if group {
+        raise(Risk::Orange, msg!("risk.reason.group_orange", people = people, threshold = rules.group_orange_people));
+    }
+    let casualty = signal_words(facts.text, &rules.casualty_words, rules);
+    if !casualty.is_empty() {
+        raise(Risk::Orange, msg!("risk.reason.casualty", words = casualty.join("、")));
+    }
+    let escalation = signal_words(facts.text, &rules.escalation_words, rules);
+    if !escalation.is_empty() {
+        raise(Risk::Orange, msg!("risk.reason.escalation", words = escalation.join("、")));
+    }
+    let agitation = signal_words(facts.text, &rules.agitation_words, rules);
+    if !agitation.is_empty() {
+        raise(Risk::Yellow, msg!("risk.reason.agitation", words = agitation.join("、")));
+    }
+    let combined = (!casualty.is_empty() && (group || !escalation.is_empty() || !agitation.is_empty()))
+        || (group && !escalation.is_empty());
+    if combined {
+        raise(Risk::Red, msg!("risk.reason.combined"));
     }
     if let Some(amount) = facts.amount_fen {
         let reason = |threshold: i64| msg!("risk.reason.amount", amount = amount / 100, threshold = threshold / 100);
@@ -233,20 +422,36 @@ pub fn assess(facts: &RiskFacts<'_>, rules: &RiskRules) -> RiskAssessment {
     if let Some(instruction) = &emergency {
         raise(Risk::Red, msg!("risk.reason.emergency", instruction = instruction.clone()));
     }
-    RiskAssessment { risk, reasons, refer_to_police: !violence.is_empty() || emergency.is_some(), emergency }
+    let refer_to_police = !violence.is_empty() || !self_harm.is_empty() || combined || emergency.is_some();
+    RiskAssessment { risk, reasons, refer_to_police, emergency }
 }
 
 /// The violence words that count: not negated just before, not in a clause of hearsay.
 pub fn violence_words(text: &str, rules: &RiskRules) -> Vec<String> {
+    signal_words(text, &rules.violence_words, rules)
+}
+
+/// Phrases that deny an outcome for the rest of the clause ("未造成人员死亡", "没有发生打架"),
+/// further than the few characters a plain negation reaches.
+const OUTCOME_NEGATIONS: [&str; 10] =
+    ["未造成", "没有造成", "没造成", "未导致", "没有导致", "无人员", "没有人员", "未发生", "没有发生", "并无"];
+
+/// The words of a list that count in the text, each once: not negated just before (a negation
+/// within four characters, or a denied outcome earlier in the clause), not in a clause of
+/// hearsay, not inside a harmless phrase.
+pub fn signal_words(text: &str, words: &[String], rules: &RiskRules) -> Vec<String> {
     let mut found: Vec<String> = Vec::new();
-    for clause in text.split(['，', '。', '；', '！', '？', ',', '.', ';', '!', '?', '\n']) {
+    for clause in clauses(text) {
         if rules.hearsay_markers.iter().any(|m| clause.contains(m.as_str())) {
             continue;
         }
-        for word in &rules.violence_words {
+        for word in words.iter().filter(|w| !w.is_empty()) {
             let counts = clause.match_indices(word.as_str()).any(|(at, _)| {
-                let before: String = clause[..at].chars().rev().take(4).collect::<Vec<_>>().into_iter().rev().collect();
+                let earlier = &clause[..at];
+                let before: String = earlier.chars().rev().take(4).collect::<Vec<_>>().into_iter().rev().collect();
                 !rules.negations.iter().any(|n| before.contains(n.as_str()))
+                    && !OUTCOME_NEGATIONS.iter().any(|n| earlier.contains(n))
+                    && !innocent(clause, at, word, &rules.innocent_phrases)
             });
             if counts && !found.contains(word) {
                 found.push(word.clone());
@@ -254,6 +459,159 @@ pub fn violence_words(text: &str, rules: &RiskRules) -> Vec<String> {
         }
     }
     found
+}
+
+fn clauses(text: &str) -> impl Iterator<Item = &str> {
+    text.split(['，', '。', '；', '！', '？', ',', '.', ';', '!', '?', '\n'])
+}
+
+/// Whether the word found at byte `at` of the clause is part of a harmless phrase around it.
+fn innocent(clause: &str, at: usize, word: &str, phrases: &[String]) -> bool {
+    phrases.iter().any(|phrase| {
+        phrase.match_indices(word).any(|(offset, _)| {
+            at >= offset && clause.get(at - offset..).is_some_and(|rest| rest.starts_with(phrase.as_str()))
+        })
+    })
+}
+
+/// Whole groups named without a number, and the people each stands for at least.
+const WHOLE_GROUPS: [(&str, i64); 10] = [
+    ("全村", 100),
+    ("全体村民", 100),
+    ("整个村", 100),
+    ("全组村民", 30),
+    ("全体业主", 30),
+    ("全小区", 30),
+    ("整栋楼", 30),
+    ("全厂", 30),
+    ("全体工人", 30),
+    ("全体员工", 30),
+];
+
+/// A group stated in words (十余人, 几十名, 上百人, 30多人, 十几个家属, 全村): the most people a
+/// clause names, and the phrase, outside clauses of hearsay. An estimate counts the least the
+/// words say (几十 is 20, 十几 is 11, 上百 is 100).
+pub fn people_in_words(text: &str, rules: &RiskRules) -> Option<(i64, String)> {
+    let mut best: Option<(i64, String)> = None;
+    let mut consider = |people: i64, phrase: &str| {
+        if best.as_ref().is_none_or(|(most, _)| people > *most) {
+            best = Some((people, phrase.to_owned()));
+        }
+    };
+    for clause in clauses(text) {
+        if rules.hearsay_markers.iter().any(|m| clause.contains(m.as_str())) {
+            continue;
+        }
+        for (words, people) in WHOLE_GROUPS {
+            if clause.contains(words) {
+                consider(people, words);
+            }
+        }
+        let chars: Vec<char> = clause.chars().collect();
+        let mut i = 0;
+        while i < chars.len() {
+            match counted_people(&chars, i) {
+                Some((people, end)) => {
+                    let phrase: String = chars[i..end].iter().collect();
+                    consider(people, &phrase);
+                    i = end;
+                }
+                None => i += 1,
+            }
+        }
+    }
+    best
+}
+
+/// The number of people stated from `start`: a numeral (digits or Chinese, with 余/多/来/几),
+/// then 人, 名, 位, 户, or 个 before a word for people; and where the phrase ends.
+fn counted_people(chars: &[char], start: usize) -> Option<(i64, usize)> {
+    if start > 0 && chars[start - 1] == '第' {
+        return None;
+    }
+    let numeral_end = (start..chars.len()).find(|&j| !is_numeral(chars[j])).unwrap_or(chars.len());
+    if numeral_end == start {
+        return None;
+    }
+    let numeral: String = chars[start..numeral_end].iter().collect();
+    let value = numeral_value(&numeral)?;
+    let classifier = *chars.get(numeral_end)?;
+    let after: String = chars[numeral_end + 1..].iter().take(2).collect();
+    let people = match classifier {
+        // 人民币 is money, not people.
+        '人' => !after.starts_with('民'),
+        '名' | '位' | '户' => true,
+        '个' => PEOPLE_NOUNS.iter().any(|noun| after.starts_with(noun)),
+        _ => false,
+    };
+    people.then_some((value, numeral_end + 1))
+}
+
+/// Words for people after 个 (十几个家属, 二十多个工人) — not 个月, 个工作日.
+const PEOPLE_NOUNS: [&str; 21] = [
+    "人", "家属", "亲属", "亲戚", "村民", "工人", "农民", "民工", "业主", "居民", "员工", "兄弟", "子女", "老人",
+    "男子", "女子", "青年", "学生", "妇女", "职工", "群众",
+];
+
+fn is_numeral(c: char) -> bool {
+    c.is_ascii_digit() || "〇零一二两三四五六七八九十百千万几数上近余多来".contains(c)
+}
+
+/// The least value of a numeral phrase: "30多" 30, "十几" 11, "几十" 20, "上百" 100. None for
+/// what is no number ("多", "上", "万" alone).
+fn numeral_value(numeral: &str) -> Option<i64> {
+    let core = numeral.trim_end_matches(['余', '多', '来']);
+    if core.is_empty() {
+        return None;
+    }
+    if core.chars().all(|c| c.is_ascii_digit()) {
+        return core.parse().ok();
+    }
+    if core.chars().any(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    let has_digit = core.chars().any(|c| "〇零一二两三四五六七八九几数上近十".contains(c));
+    if !has_digit {
+        return None;
+    }
+    let (mut total, mut section, mut digit) = (0i64, 0i64, None::<i64>);
+    let chars: Vec<char> = core.chars().collect();
+    for (i, c) in chars.iter().enumerate() {
+        let unit = match c {
+            '十' => 10,
+            '百' => 100,
+            '千' => 1000,
+            '万' => {
+                total = (total + section + digit.take().unwrap_or(0)) * 10_000;
+                section = 0;
+                continue;
+            }
+            _ => {
+                let trailing = i + 1 == chars.len();
+                digit = Some(match c {
+                    '〇' | '零' => 0,
+                    '一' => 1,
+                    '二' | '两' => 2,
+                    '三' => 3,
+                    '四' => 4,
+                    '五' => 5,
+                    '六' => 6,
+                    '七' => 7,
+                    '八' => 8,
+                    '九' => 9,
+                    // 几/数 before a unit is "a few of them" (几十 ≥ 20); after one, "and some" (十几 ≥ 11).
+                    '几' | '数' if trailing => 1,
+                    '几' | '数' => 2,
+                    // 上百, 近百: about one of the unit.
+                    _ if trailing => return None,
+                    _ => 1,
+                });
+                continue;
+            }
+        };
+        section += digit.take().unwrap_or(1) * unit;
+    }
+    Some(total + section + digit.unwrap_or(0))
 }
 
 /// An emergency in progress, and what to tell the person now.
@@ -372,6 +730,137 @@ mod tests {
         assert!(police.contains("请立即拨打 110（报警）") && !police.contains("120"), "{police}");
         assert!(emergency_text("老人喝了农药，家属在争吵").unwrap().contains("120（急救）和 110（报警）"));
         assert_eq!(emergency_text("上月曾有争吵"), None);
+    }
+
+    fn labor(text: &str) -> RiskFacts<'_> {
+        RiskFacts { category: Category::Labor, ..facts(text) }
+    }
+
+    #[test]
+    fn self_harm_threats_are_red_and_refer_to_the_police() {
+        for text in [
+            "老板拖欠工资半年，工人扬言拿不到钱就从工地楼顶跳下去",
+            "讨薪无果，他说再不给钱就去跳楼",
+            "丈夫要离婚，妻子说要喝农药",
+            "他说要在政府门口自焚",
+            "女方多次以死相逼，说不给彩礼就割腕",
+            "老人说宅基地被占就上吊给他们看",
+            "申请人情绪低落，称不想活了",
+            "他扬言要跳河",
+        ] {
+            let a = assess(&labor(text), &RiskRules::default());
+            assert_eq!(a.risk, Risk::Red, "{text}");
+            assert!(a.refer_to_police, "{text}");
+        }
+        let (_, reasons) = colour(&labor("老板拖欠工资半年，工人扬言拿不到钱就从工地楼顶跳下去"));
+        assert!(reasons.iter().any(|r| r.contains("跳下去")), "{reasons:?}");
+    }
+
+    #[test]
+    fn self_harm_negated_reported_or_harmless_does_not_count() {
+        for text in [
+            "他说不会跳楼的，只想要回工资",
+            "听说隔壁厂有工人跳楼了",
+            "新闻里有人喝农药",
+            "广场舞音乐太吵，每晚跳舞到十点",
+            "孩子在楼道里跳绳，楼下有意见",
+            "电脑死机，网店订单丢失",
+            "他说这事笑死了，根本不当回事",
+            "累死了也没拿到钱",
+            "双方在菜市场砍价时发生口角",
+            "邻居砍树影响了采光",
+            "他每天拼命工作，公司却不发奖金",
+            "物业上门维修后漏水更严重",
+        ] {
+            let a = assess(&facts(text), &RiskRules::default());
+            assert_eq!(a.risk, Risk::None, "{text}: {:?}", colour(&facts(text)).1);
+            assert!(!a.refer_to_police, "{text}");
+        }
+    }
+
+    #[test]
+    fn deaths_and_serious_injuries_are_orange_alone() {
+        for text in [
+            "交通事故致一人死亡，双方对赔偿有争议",
+            "工人在工地坠落身亡，家属要求赔偿",
+            "被打成重伤，医药费无人承担",
+            "患者术后抢救无效，家属质疑医院",
+        ] {
+            assert_eq!(colour(&facts(text)).0, Risk::Orange, "{text}");
+        }
+        for text in [
+            "车辆剐蹭，未造成人员伤亡，也没有造成人员死亡",
+            "父亲去世后兄弟三人争房产",
+            "所幸没有重伤，只是皮外伤",
+            "听说那个路口去年有人撞死了",
+        ] {
+            assert_eq!(colour(&facts(text)).0, Risk::None, "{text}");
+        }
+    }
+
+    #[test]
+    fn a_road_death_with_agitated_relatives_threatening_to_go_to_the_home_is_red() {
+        let text = "一起交通事故造成一人死亡，十几个家属情绪激动，扬言要去对方家里讨说法";
+        let a = assess(&facts(text), &RiskRules::default());
+        assert_eq!(a.risk, Risk::Red);
+        assert!(a.refer_to_police);
+        let reasons: Vec<String> = a.reasons.iter().map(|r| T::default().msg(r)).collect();
+        assert!(reasons.iter().any(|r| r.contains("十几个")), "{reasons:?}");
+        assert!(reasons.iter().any(|r| r.contains("死亡")), "{reasons:?}");
+        assert!(reasons.iter().any(|r| r.contains("去对方家")), "{reasons:?}");
+        for text in [
+            "父亲车祸去世后，二十多名亲属扬言要堵门",
+            "工人坠亡，家属情绪激动",
+            "数十名业主扬言要去市政府拉横幅",
+            "十余名农民工讨薪无果，称要进京上访",
+        ] {
+            assert_eq!(colour(&facts(text)).0, Risk::Red, "{text}: {:?}", colour(&facts(text)).1);
+        }
+    }
+
+    #[test]
+    fn threats_to_go_to_a_home_or_higher_up_are_orange() {
+        for text in ["他说再不还钱就去他家堵门", "申请人称不解决就去北京上访", "对方扬言要找上门算账"]
+        {
+            assert_eq!(colour(&facts(text)).0, Risk::Orange, "{text}");
+        }
+        for text in ["他说不会去上访", "听说有人去省里上访了", "社区民警上门调解", "快递员上门服务时与业主争执"]
+        {
+            assert_eq!(colour(&facts(text)).0, Risk::None, "{text}");
+        }
+    }
+
+    #[test]
+    fn groups_stated_in_words_count_as_people() {
+        let people = |text: &str| people_in_words(text, &RiskRules::default()).map(|(n, _)| n);
+        assert_eq!(people("十余人聚集在公司门口"), Some(10));
+        assert_eq!(people("十几个工人"), Some(11));
+        assert_eq!(people("几十名村民"), Some(20));
+        assert_eq!(people("数十人围在门口"), Some(20));
+        assert_eq!(people("上百人"), Some(100));
+        assert_eq!(people("近百名业主联名"), Some(100));
+        assert_eq!(people("30多人讨要工钱"), Some(30));
+        assert_eq!(people("一百二十名员工"), Some(120));
+        assert_eq!(people("两位老人"), Some(2));
+        assert_eq!(people("全村都来了"), Some(100));
+        assert_eq!(people("欠款3000人民币，已拖欠3个月"), None);
+        assert_eq!(people("追加第三人参加调解"), None);
+        assert_eq!(people("等了十几个工作日"), None);
+        assert_eq!(people("听说上百人去闹过"), None);
+        assert_eq!(colour(&facts("十余名工人讨要工程款")).0, Risk::Orange);
+        assert_eq!(colour(&facts("上百名村民对征地补偿不满")).0, Risk::Red);
+        assert_eq!(colour(&facts("全村人反对养殖场建设")).0, Risk::Red);
+        assert_eq!(colour(&facts("两户邻居因排水沟争执")).0, Risk::None);
+        let (_, reasons) = colour(&facts("几十名村民对补偿不满"));
+        assert!(reasons[0].contains("几十名") && reasons[1].contains("20"), "{reasons:?}");
+    }
+
+    #[test]
+    fn threats_of_crime_are_red() {
+        for text in ["他说要和对方同归于尽", "扬言要弄死对方", "说要让他偿命", "酒后说要去砍死他", "要跟他拼命"]
+        {
+            assert_eq!(colour(&facts(text)).0, Risk::Red, "{text}");
+        }
     }
 
     #[test]

@@ -186,6 +186,7 @@ async fn every_role_gets_what_the_policy_grants_through_the_api_and_the_ui(app: 
                 Permission::SweepRun => app.post("/api/v1/supervision/sweep", token, json!({})).await,
                 Permission::SessionsRead => app.get("/api/v1/sessions?from=2026-11-02&to=2026-11-08", token).await,
                 Permission::OutboxRead => app.get("/api/v1/outbox", token).await,
+                Permission::AlertsRead => app.get("/api/v1/alerts?status=open", token).await,
                 Permission::CalendarManage => {
                     let (_, policies) = app.get("/api/v1/clock-policies", token).await;
                     app.call(Method::PUT, "/api/v1/clock-policies", Some(token), Some(policies)).await

@@ -20,4 +20,5 @@ mod supervision;
 mod support;
 mod tidy;
 mod triage;
+mod warning;
 mod workbench;

@@ -663,3 +663,26 @@ mod tests {
         assert_eq!(rfc3339(at), "2026-11-23T17:05:07+08:00");
     }
 }
+
+// Early warning.
+dto! {
+    /// 预警: an alert a correlation rule opened, naming the cases behind it.
+    pub struct AlertView from app::alerts::AlertView {
+        pub id: i64,
+        /// same_respondent | same_person
+        pub rule: String,
+        pub colour: Risk,
+        pub reasons: Vec<String> = into_api,
+        /// The cases behind it, oldest first.
+        pub case_ids: Vec<i64>,
+        /// open | closed
+        pub status: String,
+        pub created_at: String = into_api,
+    }
+}
+
+/// The alerts of a status in the viewer's territory, newest first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AlertList {
+    pub items: Vec<AlertView>,
+}

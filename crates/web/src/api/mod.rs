@@ -1,5 +1,6 @@
 //! The `/api/v1` routes, one module per resource.
 
+mod alerts;
 mod auth;
 mod calendar;
 mod cases;
@@ -69,6 +70,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(mediation::evidence_file))
         .routes(routes!(mediation::mediators))
         .routes(routes!(mediation::outbox))
+        .routes(routes!(alerts::list))
         .routes(routes!(sessions::calendar))
         .routes(routes!(sessions::list, sessions::schedule))
         .routes(routes!(sessions::party_act))

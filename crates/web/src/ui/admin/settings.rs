@@ -329,8 +329,18 @@ fn holidays_by_row(errors: Vec<FieldError>, from_row: &[usize]) -> Vec<FieldErro
 }
 
 /// The risk rules' word lists: the form's field (one word a line).
-const WORD_LISTS: [&str; 5] =
-    ["risk.violence_words", "risk.negations", "risk.hearsay_markers", "risk.emergency_words", "risk.wage_words"];
+const WORD_LISTS: [&str; 10] = [
+    "risk.violence_words",
+    "risk.self_harm_words",
+    "risk.casualty_words",
+    "risk.escalation_words",
+    "risk.agitation_words",
+    "risk.innocent_phrases",
+    "risk.negations",
+    "risk.hearsay_markers",
+    "risk.emergency_words",
+    "risk.wage_words",
+];
 /// The risk and level rules' numbers: the form's field.
 const RULE_NUMBERS: [&str; 14] = [
     "risk.group_orange_people",
