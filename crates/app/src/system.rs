@@ -10,6 +10,11 @@ use domain::ids::MessageId;
 
 impl App {
     /// One pass of the supervision ladder, holding the sweep's lease as this node.
+    /// Files the cases that have no marks for the figures yet (a database from before them).
+    pub async fn figures_catch_up(&self) -> Result<u64> {
+        Ok(self.store.figures_catch_up().await?)
+    }
+
     pub async fn supervision_sweep_due(&self) -> Result<SweepReport> {
         Ok(self.store.supervision_sweep(&self.node_id, self.now()).await?)
     }

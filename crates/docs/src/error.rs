@@ -41,4 +41,7 @@ pub enum DocError {
     /// Typst failed to export the laid-out document to PDF.
     #[error("PDF export failed: {0}")]
     Pdf(String),
+    /// rust_xlsxwriter refused the workbook (a bug in the caller's sheet).
+    #[error("workbook failed: {0}")]
+    Workbook(String),
 }

@@ -1,4 +1,5 @@
-//! Renders People's Mediation agreements (人民调解协议书) to PDF with typst.
+//! Renders People's Mediation agreements (人民调解协议书) to PDF with typst, and tables to
+//! .xlsx workbooks with rust_xlsxwriter.
 //!
 //! ```no_run
 //! use docs::{Agreement, DEFAULT_FONT_DIR, Fonts, agreement_pdf};
@@ -19,9 +20,11 @@ mod fonts;
 mod model;
 mod render;
 mod source;
+mod workbook;
 mod world;
 
 pub use error::DocError;
 pub use fonts::{DEFAULT_FONT_DIR, Fonts};
 pub use model::{Agreement, Party, Signature, Term};
 pub use render::{MAX_SIGNATURES, agreement_pdf};
+pub use workbook::{Cell, Sheet, workbook_xlsx};

@@ -129,6 +129,16 @@ impl RegionCode {
     pub fn contains(&self, other: &RegionCode) -> bool {
         other.0.starts_with(self.significant())
     }
+
+    /// The region one level below this one on the way down to `descendant`: `descendant`
+    /// itself when it is this region, one level below it, or not beneath it at all.
+    pub fn child_toward(&self, descendant: &RegionCode) -> RegionCode {
+        let mut child = descendant.clone();
+        while let Some(parent) = child.parent().filter(|parent| parent != self && self.contains(parent)) {
+            child = parent;
+        }
+        child
+    }
 }
 
 impl TryFrom<String> for RegionCode {
@@ -260,6 +270,17 @@ impl Scope {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_child_toward_a_region_is_one_level_down() {
+        let code = |c: &str| RegionCode::parse(c).unwrap();
+        let city = code("620100");
+        assert_eq!(city.child_toward(&code("620102001002")), code("620102"));
+        assert_eq!(city.child_toward(&code("620102")), code("620102"));
+        assert_eq!(city.child_toward(&city), city);
+        assert_eq!(code("620102").child_toward(&code("620102001002")), code("620102001000"));
+        assert_eq!(city.child_toward(&code("110101")), code("110101"));
+    }
 
     #[test]
     fn levels_read_as_their_serialised_codes() {

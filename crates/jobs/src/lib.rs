@@ -17,6 +17,11 @@ pub const PERIOD: Duration = Duration::from_secs(60);
 pub fn spawn(app: App, sms_command: Option<String>) {
     let warm = app.clone();
     tokio::spawn(async move {
+        match warm.figures_catch_up().await {
+            Ok(filed) if filed > 0 => tracing::info!(filed, "figures caught up"),
+            Ok(_) => {}
+            Err(e) => tracing::error!(error = %e, "figures catch-up failed"),
+        }
         match warm.search_catch_up().await {
             Ok(indexed) if indexed > 0 => tracing::info!(indexed, "search index caught up"),
             Ok(_) => {}

@@ -264,7 +264,7 @@ pub struct RevealRequest {
     pub reason: String,
 }
 
-const CASE_COLUMNS: &str = "id, number, version, status, channel, category, category_source, risk, risk_reasons, routing, lead_unit_id, title, description, amount_fen, people_count, occurred_at, address, region_code, grid_id, outcome, summary, satisfaction, external_ref, respond_by, dispatch_by, conclude_by, follow_up_by, created_at, updated_at, level, contacted_at, first_dispatched_at, dispatched_at, category_suggestion, emergency, next_due_at";
+pub(crate) const CASE_COLUMNS: &str = "id, number, version, status, channel, category, category_source, risk, risk_reasons, routing, lead_unit_id, title, description, amount_fen, people_count, occurred_at, address, region_code, grid_id, outcome, summary, satisfaction, external_ref, respond_by, dispatch_by, conclude_by, follow_up_by, created_at, updated_at, level, contacted_at, first_dispatched_at, dispatched_at, category_suggestion, emergency, next_due_at";
 
 #[derive(Debug, Clone)]
 pub(crate) struct CaseRow {
@@ -1225,6 +1225,7 @@ impl Store {
             .await?;
         }
         self.deadlines_refresh(&mut tx, id, &context, now).await?;
+        crate::figures::figures_refresh(&mut tx, &[id]).await?;
         for (day, counts) in rollups {
             rollup_add(&mut tx, day, &row.region_code, &counts).await?;
         }

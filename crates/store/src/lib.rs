@@ -14,6 +14,7 @@ pub mod blobs;
 pub mod calendar;
 pub mod cases;
 pub mod crypto;
+pub mod figures;
 pub mod import;
 pub mod mediation;
 pub mod org;

@@ -22,6 +22,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (12, "org_import", include_str!("../migrations/0012_org_import.sql")),
     (13, "audit_keyed", include_str!("../migrations/0013_audit_keyed.sql")),
     (14, "early_warning", include_str!("../migrations/0014_early_warning.sql")),
+    (15, "figures", include_str!("../migrations/0015_figures.sql")),
 ];
 
 /// What differs between SQLite and PostgreSQL. Everything else is shared.

@@ -274,6 +274,9 @@ impl Store {
             for (id,) in &ids {
                 self.deadlines_refresh(&mut tx, *id, &context, now).await?;
             }
+            // A concluded case's deadline moved: whether it was concluded on time may have too.
+            let ids: Vec<i64> = ids.iter().map(|(id,)| *id).collect();
+            crate::figures::figures_refresh(&mut tx, &ids).await?;
             tx.commit().await?;
             count += ids.len() as u64;
             after = last;

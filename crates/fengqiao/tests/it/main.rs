@@ -11,6 +11,7 @@ mod calendar;
 mod delivery;
 mod demo;
 mod faults;
+mod figures;
 mod mediation;
 mod org_import;
 mod scale;

@@ -22,6 +22,7 @@ use sha2::{Digest, Sha256};
 
 use super::{address_key, name_key, owned};
 use crate::calendar::ClockContext;
+use crate::figures::figures_refresh;
 use crate::sql::{Arg, Tx, args};
 use crate::stats::{day_of, event_counts};
 use crate::supervision::{ClockRow, DeadlineColumns};
@@ -487,6 +488,7 @@ impl Store {
         let mut rollups = Rollups::default();
         rollups.add(case, &events);
         rollups.write(tx).await?;
+        figures_refresh(tx, &[case_id]).await?;
         Ok(case_id)
     }
 
@@ -552,6 +554,8 @@ impl Store {
         let unit_columns = format!("case_id, unit_id, {}", owned::CASE_UNIT_RECORDED.join(", "));
         tx.insert_rows("case_units", &unit_columns, units, "").await?;
         rollups.write(&mut tx).await?;
+        let ids: Vec<i64> = cases.iter().map(|history| history.id).collect();
+        figures_refresh(&mut tx, &ids).await?;
         tx.commit().await
     }
 
