@@ -10,6 +10,7 @@
 pub mod auth;
 pub mod calendar;
 pub mod cases;
+pub mod citizens;
 pub mod documents;
 mod error;
 pub mod import;

@@ -21,6 +21,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (11, "units_active", include_str!("../migrations/0011_units_active.sql")),
     (12, "org_import", include_str!("../migrations/0012_org_import.sql")),
     (13, "audit_keyed", include_str!("../migrations/0013_audit_keyed.sql")),
+    (16, "citizen_portal", include_str!("../migrations/0016_citizen_portal.sql")),
 ];
 
 /// What differs between SQLite and PostgreSQL. Everything else is shared.

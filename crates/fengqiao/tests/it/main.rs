@@ -13,6 +13,7 @@ mod demo;
 mod faults;
 mod mediation;
 mod org_import;
+mod portal;
 mod scale;
 mod spine;
 mod stats;
