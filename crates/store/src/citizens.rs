@@ -323,8 +323,7 @@ impl Store {
 
     /// One of the citizen's cases; any other is not found.
     pub async fn citizen_case(&self, citizen: &Citizen, id: CaseId, now: DateTime<Utc>) -> Result<CitizenCase> {
-        self.citizen_party_of(citizen, id).await?;
-        let viewer = self.portal_viewer(citizen, now).await?;
+        let viewer = self.viewer_of_party(citizen, id, now).await?;
         let case = self.case_get(&viewer, id, None, now).await?;
         let (unit_name, phone): (String, Option<String>) = self
             .fetch_one(
@@ -368,8 +367,7 @@ impl Store {
         note: Option<String>,
         now: DateTime<Utc>,
     ) -> Result<CitizenCase> {
-        self.citizen_party_of(citizen, id).await?;
-        let viewer = self.portal_viewer(citizen, now).await?;
+        let viewer = self.viewer_of_party(citizen, id, now).await?;
         let version = self.case_get(&viewer, id, None, now).await?.version;
         self.case_act(&viewer, id, Command::FollowUp { satisfaction, note }, version, now).await?;
         self.citizen_case(citizen, id, now).await
@@ -382,15 +380,17 @@ impl Store {
         format!("JF{}", digest[..10].to_uppercase())
     }
 
-    /// Not found unless the citizen is a party to the case (by the phone's blind index).
-    async fn citizen_party_of(&self, citizen: &Citizen, id: CaseId) -> Result<()> {
+    /// The viewer the citizen acts through on case `id`; not found unless they are a party to
+    /// it (by the phone's blind index).
+    async fn viewer_of_party(&self, citizen: &Citizen, id: CaseId, now: DateTime<Utc>) -> Result<Viewer> {
         let party: Option<(i64,)> = self
             .fetch_optional(
                 "SELECT case_id FROM parties WHERE case_id = $1 AND phone_index = $2",
                 args![id.get(), citizen.phone_index.as_str()],
             )
             .await?;
-        party.map(|_| ()).ok_or(StoreError::NotFound { what: "case" })
+        party.ok_or(StoreError::NotFound { what: "case" })?;
+        self.portal_viewer(citizen, now).await
     }
 
     /// The viewer a citizen acts through: the portal's account at the deployment's top centre

@@ -109,6 +109,12 @@ fn field_errors(error: &ApiError, fallback: &str) -> FieldErrors {
     errors
 }
 
+/// The form of a portal POST, refused unless it carries the token of the page it came from.
+fn posted_form(headers: &HeaderMap, body: &Bytes) -> Result<FormData, UiError> {
+    let form = FormData::parse(body).unwrap_or_default();
+    if public_form_ok(headers, &form) { Ok(form) } else { Err(UiError::Csrf) }
+}
+
 async fn signed_in(state: &AppState, headers: &HeaderMap) -> Option<Citizen> {
     let token = cookie(headers, CITIZEN_COOKIE)?;
     state.app.citizen_of_token(token).await.ok().flatten()
@@ -133,17 +139,14 @@ pub async fn code(
     ClientAddr(client): ClientAddr,
     headers: HeaderMap,
     body: Bytes,
-) -> Response {
-    let form = FormData::parse(&body).unwrap_or_default();
-    if !public_form_ok(&headers, &form) {
-        return UiError::Csrf.into_response();
-    }
+) -> Result<Response, UiError> {
+    let form = posted_form(&headers, &body)?;
     let phone = form.get("phone").unwrap_or_default().to_owned();
     match state.app.citizen_code_send(Some(&phone), &client).await {
-        Ok(()) => sign_in_page(StatusCode::OK, phone, true, FieldErrors::new()),
+        Ok(()) => Ok(sign_in_page(StatusCode::OK, phone, true, FieldErrors::new())),
         Err(error) => {
             let error = ApiError::from(error);
-            sign_in_page(error.status, phone, false, field_errors(&error, "phone"))
+            Ok(sign_in_page(error.status, phone, false, field_errors(&error, "phone")))
         }
     }
 }
@@ -154,11 +157,8 @@ pub async fn login(
     ClientAddr(client): ClientAddr,
     headers: HeaderMap,
     body: Bytes,
-) -> Response {
-    let form = FormData::parse(&body).unwrap_or_default();
-    if !public_form_ok(&headers, &form) {
-        return UiError::Csrf.into_response();
-    }
+) -> Result<Response, UiError> {
+    let form = posted_form(&headers, &body)?;
     let phone = form.get("phone").unwrap_or_default().to_owned();
     match state.app.citizen_login(Some(&phone), form.get("code"), &client).await {
         Ok((token, _)) => {
@@ -167,20 +167,17 @@ pub async fn login(
             if let Ok(value) = header::HeaderValue::from_str(&value) {
                 response.headers_mut().append(header::SET_COOKIE, value);
             }
-            response
+            Ok(response)
         }
         Err(error) => {
             let error = ApiError::from(error);
-            sign_in_page(error.status, phone, true, field_errors(&error, "code"))
+            Ok(sign_in_page(error.status, phone, true, field_errors(&error, "code")))
         }
     }
 }
 
 pub async fn logout(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Result<Response, UiError> {
-    let form = FormData::parse(&body).unwrap_or_default();
-    if !public_form_ok(&headers, &form) {
-        return Err(UiError::Csrf);
-    }
+    posted_form(&headers, &body)?;
     if let Some(token) = cookie(&headers, CITIZEN_COOKIE) {
         state.app.citizen_logout(token).await?;
     }
@@ -224,10 +221,7 @@ pub async fn rate(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<Response, UiError> {
-    let form = FormData::parse(&body).unwrap_or_default();
-    if !public_form_ok(&headers, &form) {
-        return Err(UiError::Csrf);
-    }
+    let form = posted_form(&headers, &body)?;
     let Some(citizen) = signed_in(&state, &headers).await else { return Ok(Redirect::to("/portal").into_response()) };
     let id = id.parse::<CaseId>().map_err(|_| UiError::Failed(ApiError::not_found("case")))?;
     match state.app.citizen_case_rate(&citizen, id, form.get("satisfaction"), form.get("note")).await {
@@ -254,10 +248,7 @@ pub async fn new_form(State(state): State<AppState>, headers: HeaderMap) -> Resp
 
 /// Registers the dispute (channel `online`) and opens its page; a refusal comes back as typed.
 pub async fn new_submit(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Result<Response, UiError> {
-    let form = FormData::parse(&body).unwrap_or_default();
-    if !public_form_ok(&headers, &form) {
-        return Err(UiError::Csrf);
-    }
+    let form = posted_form(&headers, &body)?;
     let Some(citizen) = signed_in(&state, &headers).await else { return Ok(Redirect::to("/portal").into_response()) };
     let text = |name: &str| form.get(name).unwrap_or_default().trim().to_owned();
     let draft = Draft {
