@@ -25,6 +25,9 @@ pub enum AppError {
     TooLarge { message: Message },
     #[error("wrong username or password")]
     BadCredentials,
+    /// A citizen's one-time code was wrong, used or expired.
+    #[error("wrong or expired code")]
+    BadCode,
     #[error("too many failed attempts; retry in {retry_after_secs} s")]
     TooManyAttempts { retry_after_secs: i64 },
     /// A part of the system is not available now (fonts for the PDF, the search index).
@@ -64,6 +67,7 @@ impl From<StoreError> for AppError {
             StoreError::Forbidden { message } => AppError::Forbidden { message },
             StoreError::Invalid(fields) => AppError::Invalid(fields),
             StoreError::BadCredentials => AppError::BadCredentials,
+            StoreError::BadCode => AppError::BadCode,
             StoreError::TooManyAttempts { retry_after_secs } => AppError::TooManyAttempts { retry_after_secs },
             StoreError::StorageFull { path } => AppError::StorageFull { path },
             StoreError::DatabaseUnavailable(source) => AppError::DatabaseUnavailable(source.to_string()),

@@ -11,6 +11,7 @@ pub mod alerts;
 pub mod auth;
 pub mod calendar;
 pub mod cases;
+pub mod citizens;
 pub mod documents;
 mod error;
 pub mod import;

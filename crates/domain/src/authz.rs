@@ -58,6 +58,12 @@ pub enum Permission {
     TriageExampleAdd,
     /// Maintain regions, grids, units and users.
     OrganisationManage,
+    /// 网上登记: a citizen brings their own dispute through the portal.
+    CitizenCaseBring,
+    /// A citizen follows a case where they are a party (its progress, deadlines, 解纷码).
+    CitizenCaseFollow,
+    /// 评价: a party rates the result of their concluded case.
+    CitizenCaseRate,
 }
 
 impl Permission {
@@ -78,6 +84,9 @@ impl Permission {
         Permission::TriageManage,
         Permission::TriageExampleAdd,
         Permission::OrganisationManage,
+        Permission::CitizenCaseBring,
+        Permission::CitizenCaseFollow,
+        Permission::CitizenCaseRate,
     ];
 
     /// The permission as words (a catalogue key: "登记案件" / "register cases").
@@ -99,6 +108,9 @@ impl Permission {
             Permission::TriageManage => "permission.triage_manage",
             Permission::TriageExampleAdd => "permission.triage_example_add",
             Permission::OrganisationManage => "permission.organisation_manage",
+            Permission::CitizenCaseBring => "permission.citizen_case_bring",
+            Permission::CitizenCaseFollow => "permission.citizen_case_follow",
+            Permission::CitizenCaseRate => "permission.citizen_case_rate",
         })
     }
 
@@ -121,6 +133,9 @@ impl Permission {
             Permission::TriageManage => "maintain triage rules and the catalogue",
             Permission::TriageExampleAdd => "add classifier examples",
             Permission::OrganisationManage => "maintain regions, units and users",
+            Permission::CitizenCaseBring => "bring a dispute through the portal",
+            Permission::CitizenCaseFollow => "follow one's own case",
+            Permission::CitizenCaseRate => "rate one's own case",
         }
     }
 }
@@ -220,6 +235,11 @@ pub const POLICY: &[(Permission, &[(Role, Reach)])] = &[
     (P::TriageManage, &[(Admin, Scope)]),
     (P::TriageExampleAdd, &[(Admin, Scope), (Dispatcher, Scope)]),
     (P::OrganisationManage, &[(Admin, Scope)]),
+    // The portal's: a citizen brings a dispute where they are an applicant, and follows and
+    // rates only the cases where they are a party (their phone's blind index).
+    (P::CitizenCaseBring, &[(Citizen, Own)]),
+    (P::CitizenCaseFollow, &[(Citizen, Own)]),
+    (P::CitizenCaseRate, &[(Citizen, Own)]),
 ];
 
 /// Why the policy says no.
@@ -363,8 +383,14 @@ mod tests {
     }
 
     #[test]
-    fn citizens_have_no_staff_permission_and_admins_no_casework() {
-        assert!(Permission::ALL.iter().all(|&p| !has(Role::Citizen, p)));
+    fn citizens_have_only_the_portal_and_staff_never_it_and_admins_no_casework() {
+        let portal = [P::CitizenCaseBring, P::CitizenCaseFollow, P::CitizenCaseRate];
+        for &p in Permission::ALL {
+            assert_eq!(has(Role::Citizen, p), portal.contains(&p), "{p:?}");
+        }
+        for &role in Role::ALL.iter().filter(|r| **r != Role::Citizen) {
+            assert!(portal.iter().all(|&p| !has(role, p)), "{role}");
+        }
         for p in [P::CaseRegister, P::PersonalDataReveal, P::Mediate, P::MediatorChoose, P::ConfirmationRule] {
             assert!(!has(Role::Admin, p), "{p:?}");
         }

@@ -59,6 +59,8 @@ ids! {
     UserId => "user";
     /// A message of the SMS outbox.
     MessageId => "message";
+    /// A citizen signed in to the portal by phone (群众).
+    CitizenId => "citizen";
 }
 
 #[cfg(test)]

@@ -401,7 +401,8 @@ pub fn roles_for(action: Action) -> &'static [Role] {
         Action::Escalate => &[Dispatcher, Leader, Handler, Mediator],
         Action::Note => &[Intake, Dispatcher, Handler, Mediator, GridWorker, Court, Leader],
         Action::Conclude => &[Handler, Mediator, Leader],
-        Action::FollowUp => &[Intake, Dispatcher, GridWorker, Leader],
+        // A party rates the result from the portal (the citizen's follow-up).
+        Action::FollowUp => &[Intake, Dispatcher, GridWorker, Leader, Citizen],
     }
 }
 

@@ -177,6 +177,18 @@ impl Store {
         .await
     }
 
+    /// Counts one request against `key`'s `limit` in a window of `window_secs` and refuses it
+    /// (429) once the limit is spent: the count and the check are one statement, so parallel
+    /// requests cannot overrun it.
+    pub(crate) async fn limit_take(&self, key: &str, limit: i64, window_secs: i64, now_ms: i64) -> Result<()> {
+        let (count, until) = self.attempt_count(key, now_ms, now_ms + window_secs * 1000).await?;
+        if count > limit {
+            tracing::warn!(%key, "refused: too many requests");
+            return Err(StoreError::TooManyAttempts { retry_after_secs: (until - now_ms + 999) / 1000 });
+        }
+        Ok(())
+    }
+
     /// Forgets the counts whose window has passed.
     pub async fn login_attempts_prune(&self, now: DateTime<Utc>) -> Result<u64> {
         self.execute("DELETE FROM login_attempts WHERE window_until <= $1", args![to_ms(now)]).await

@@ -13,6 +13,7 @@ pub mod auth;
 pub mod blobs;
 pub mod calendar;
 pub mod cases;
+pub mod citizens;
 pub mod crypto;
 pub mod figures;
 pub mod import;
@@ -73,6 +74,9 @@ pub enum StoreError {
     Invalid(Vec<FieldError>),
     #[error("wrong username or password")]
     BadCredentials,
+    /// A citizen's one-time code was wrong, used or expired.
+    #[error("wrong or expired code")]
+    BadCode,
     #[error("too many failed attempts; retry in {retry_after_secs} s")]
     TooManyAttempts { retry_after_secs: i64 },
     #[error("database error")]

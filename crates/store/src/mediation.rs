@@ -240,7 +240,7 @@ fn new_token() -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(crate::crypto::random_bytes::<24>())
 }
 
-fn new_code() -> String {
+pub(crate) fn new_code() -> String {
     let n = u32::from_le_bytes(crate::crypto::random_bytes::<4>()) % 1_000_000;
     format!("{n:06}")
 }
@@ -1564,7 +1564,7 @@ impl Sms {
     }
 
     /// A message whose `secrets` must not rest in plain text.
-    fn sealed(text: String, secrets: &[&str]) -> Self {
+    pub(crate) fn sealed(text: String, secrets: &[&str]) -> Self {
         let masked = secrets.iter().fold(text.clone(), |masked, secret| masked.replace(secret, "••••••"));
         Sms { text, masked }
     }

@@ -121,6 +121,7 @@ impl From<AppError> for ApiError {
             AppError::BadCredentials => {
                 ApiError::new(StatusCode::UNAUTHORIZED, "bad_credentials", msg!("error.bad_credentials"))
             }
+            AppError::BadCode => ApiError::new(StatusCode::UNAUTHORIZED, "bad_code", msg!("error.bad_code")),
             AppError::TooManyAttempts { retry_after_secs } => Self {
                 retry_after_secs: Some(retry_after_secs),
                 ..ApiError::new(

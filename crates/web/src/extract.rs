@@ -82,6 +82,20 @@ impl FromRequestParts<AppState> for Auth {
     }
 }
 
+/// The signed-in citizen of the portal, from a citizen token: a staff token is no citizen's
+/// (401), as a citizen's token is no staff user's.
+pub struct CitizenAuth(pub app::citizens::Citizen);
+
+impl FromRequestParts<AppState> for CitizenAuth {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let token = bearer(&parts.headers).ok_or_else(ApiError::unauthorized)?;
+        let citizen = state.app.citizen_of_token(token).await?.ok_or_else(ApiError::unauthorized)?;
+        Ok(CitizenAuth(citizen))
+    }
+}
+
 /// A permission as a type, for [`Permitted`].
 pub trait Gate {
     const PERMISSION: Permission;

@@ -140,8 +140,13 @@ async fn every_role_gets_what_the_policy_grants_through_the_api_and_the_ui(app: 
                 }
                 _ => (Resource::ANY, false),
             };
-            // Role first (403), then scope (404), then the grant's reach (403).
-            let expected = if !authz::has(user.role, permission) {
+            // The portal's permissions are a citizen token's: a staff token — a user given the
+            // citizen role by hand included — is no citizen's (401). Otherwise: role first
+            // (403), then scope (404), then the grant's reach (403).
+            let portal = [Permission::CitizenCaseBring, Permission::CitizenCaseFollow, Permission::CitizenCaseRate];
+            let expected = if portal.contains(&permission) {
+                StatusCode::UNAUTHORIZED
+            } else if !authz::has(user.role, permission) {
                 StatusCode::FORBIDDEN
             } else if about_case && !user.sees_case {
                 StatusCode::NOT_FOUND
@@ -202,6 +207,15 @@ async fn every_role_gets_what_the_policy_grants_through_the_api_and_the_ui(app: 
                 Permission::OrganisationManage => {
                     let (status, _) = ui_get(&app, &user.session, "/admin").await;
                     (status, Value::Null)
+                }
+                Permission::CitizenCaseBring => {
+                    let body = registration(&id_number("620102", "19900101", 34), "13900001112");
+                    app.post("/api/v1/citizen/cases", token, body).await
+                }
+                Permission::CitizenCaseFollow => app.get("/api/v1/citizen/cases", token).await,
+                Permission::CitizenCaseRate => {
+                    let body = json!({"satisfaction": "satisfied"});
+                    app.post(&format!("/api/v1/citizen/cases/{}/rating", case["id"]), token, body).await
                 }
             };
             if status != expected {

@@ -14,6 +14,7 @@ mod faults;
 mod figures;
 mod mediation;
 mod org_import;
+mod portal;
 mod scale;
 mod spine;
 mod stats;

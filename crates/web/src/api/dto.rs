@@ -522,6 +522,43 @@ dto! {
         pub signed_at: Option<String> = into_api,
     }
 
+    /// One of a citizen's cases in their list.
+    pub struct CitizenCaseRow from app::citizens::CitizenCaseRow {
+        pub id: i64,
+        pub number: String,
+        pub status: String,
+        pub category: String,
+        pub outcome: Option<String>,
+        pub title: Option<String>,
+        /// 解纷码: the code on the receipt and in the QR code that opens the case in the portal.
+        pub tracking_code: String,
+        pub deadlines: Deadlines = into_api,
+        pub created_at: String = into_api,
+        pub updated_at: String = into_api,
+    }
+
+    /// A case as its party sees it in the portal: the case as staff see it (personal data
+    /// masked), its 解纷码, who handles it, and its history in plain words.
+    pub struct CitizenCase from app::citizens::CitizenCase {
+        #[serde(flatten)]
+        pub case: CaseView = into_api,
+        pub tracking_code: String,
+        pub handler: CaseHandler = into_api,
+        pub timeline: Vec<TimelineEntry> = into_api,
+    }
+
+    /// The unit handling the case now (until dispatch, the centre responsible) and its telephone.
+    pub struct CaseHandler from app::citizens::CaseHandler {
+        pub unit_name: String,
+        pub phone: Option<String>,
+    }
+
+    /// One step of the case in plain words, in the request's language.
+    pub struct TimelineEntry from app::citizens::TimelineEntry {
+        pub at: String = into_api,
+        pub text: String = into_api,
+    }
+
     /// A message in the outbox.
     pub struct OutboxMessage from app::mediation::OutboxMessage {
         pub id: i64,

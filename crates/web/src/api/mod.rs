@@ -4,6 +4,7 @@ mod alerts;
 mod auth;
 mod calendar;
 mod cases;
+mod citizen;
 mod dto;
 pub mod mediation;
 mod org;
@@ -23,6 +24,13 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(auth::login))
         .routes(routes!(auth::me))
         .routes(routes!(auth::logout))
+        .routes(routes!(citizen::code))
+        .routes(routes!(citizen::login))
+        .routes(routes!(citizen::logout))
+        .routes(routes!(citizen::register, citizen::list))
+        .routes(routes!(citizen::get_one))
+        .routes(routes!(citizen::by_tracking_code))
+        .routes(routes!(citizen::rate))
         .routes(routes!(org::units))
         .routes(routes!(org::regions))
         .routes(routes!(org::grids))

@@ -16,6 +16,7 @@ mod cases;
 pub mod i18n;
 mod intake;
 mod mediation;
+mod portal;
 mod receipt;
 pub mod session;
 mod work;
@@ -85,6 +86,14 @@ pub fn routes() -> Router<AppState> {
         .route("/agreements/{id}/pdf", get(mediation::pdf))
         .route("/agreements/{id}/{action}", post(mediation::act))
         .route("/sign/{token}", get(mediation::sign_form).post(mediation::sign))
+        .route("/portal", get(portal::home))
+        .route("/portal/code", post(portal::code))
+        .route("/portal/login", post(portal::login))
+        .route("/portal/logout", post(portal::logout))
+        .route("/portal/new", get(portal::new_form).post(portal::new_submit))
+        .route("/portal/cases/{id}", get(portal::case))
+        .route("/portal/cases/{id}/rating", post(portal::rate))
+        .route("/portal/t/{code}", get(portal::tracking))
         .route("/account/password", get(account::password_form).post(account::password_change))
         .route("/admin", get(admin::page))
         .route("/admin/regions", get(admin::regions::regions_list).post(admin::regions::region_create))

@@ -1,0 +1,114 @@
+//! 群众端: the citizen portal's use cases — a one-time code by SMS, sign-in, bringing a
+//! dispute, following and rating one's own cases. Every decision asks `domain::authz` for the
+//! citizen's role; the store narrows every read to the cases where the citizen is a party.
+
+pub use store::citizens::{CaseHandler, Citizen, CitizenCase, CitizenCaseRow, TimelineEntry, limits};
+
+use domain::authz::{self, Permission, Resource};
+use domain::case::CaseRegistration;
+use domain::contact::Phone;
+use domain::ids::{CaseId, CitizenId};
+use domain::msg;
+use domain::org::Role;
+use domain::validation::{Checker, FieldError};
+use domain::workflow::Satisfaction;
+
+use crate::{App, AppError, Result};
+
+fn parse_phone(phone: Option<&str>) -> Result<Phone> {
+    let mut c = Checker::default();
+    let text = c.required_text("phone", phone, 32);
+    c.into_result()?;
+    Phone::parse(text.as_deref().unwrap_or_default())
+        .map_err(|_| AppError::field(FieldError::new("phone", "invalid_phone", msg!("portal.not_mobile"))))
+}
+
+impl App {
+    /// Sends a sign-in code to the phone by SMS (the outbox), within the limits per phone and
+    /// per client address; the answer is the same whether the phone is known or not.
+    pub async fn citizen_code_send(&self, phone: Option<&str>, client: &str) -> Result<()> {
+        let phone = parse_phone(phone)?;
+        Ok(self.store.citizen_code_send(&phone, client, self.now()).await?)
+    }
+
+    /// Signs a citizen in with the code from the SMS; a citizen token.
+    pub async fn citizen_login(
+        &self,
+        phone: Option<&str>,
+        code: Option<&str>,
+        client: &str,
+    ) -> Result<(String, CitizenId)> {
+        let phone = parse_phone(phone)?;
+        let mut c = Checker::default();
+        let code = c.required_text("code", code, 16);
+        c.into_result()?;
+        Ok(self.store.citizen_login(&phone, code.as_deref().unwrap_or_default(), client, self.now()).await?)
+    }
+
+    /// The citizen a citizen token stands for, if it is valid now.
+    pub async fn citizen_of_token(&self, token: &str) -> Result<Option<Citizen>> {
+        Ok(self.store.citizen_of_token(token, self.now()).await?)
+    }
+
+    pub async fn citizen_logout(&self, token: &str) -> Result<()> {
+        Ok(self.store.citizen_logout(token, self.now()).await?)
+    }
+
+    /// 网上登记: the registration of any channel, as `online`, where the citizen's phone is an
+    /// applicant's.
+    pub async fn citizen_case_register(
+        &self,
+        citizen: &Citizen,
+        mut registration: CaseRegistration,
+    ) -> Result<CitizenCase> {
+        authz::may(Role::Citizen, Permission::CitizenCaseBring, Resource::OWN)?;
+        let now = self.now();
+        registration.channel = Some(domain::case::Channel::Online.as_str().to_owned());
+        let new = registration.validate(now)?;
+        Ok(self.store.citizen_case_register(citizen, new, now).await?)
+    }
+
+    /// The cases where the citizen is a party.
+    pub async fn citizen_cases(&self, citizen: &Citizen) -> Result<Vec<CitizenCaseRow>> {
+        authz::may(Role::Citizen, Permission::CitizenCaseFollow, Resource::OWN)?;
+        Ok(self.store.citizen_cases(citizen).await?)
+    }
+
+    /// One of them, with its timeline; any other case is not found.
+    pub async fn citizen_case(&self, citizen: &Citizen, id: CaseId) -> Result<CitizenCase> {
+        authz::may(Role::Citizen, Permission::CitizenCaseFollow, Resource::OWN)?;
+        Ok(self.store.citizen_case(citizen, id, self.now()).await?)
+    }
+
+    /// The citizen's case a 解纷码 names.
+    pub async fn citizen_case_by_tracking_code(&self, citizen: &Citizen, code: &str) -> Result<CaseId> {
+        authz::may(Role::Citizen, Permission::CitizenCaseFollow, Resource::OWN)?;
+        Ok(self.store.citizen_case_by_tracking_code(citizen, code).await?)
+    }
+
+    /// 评价: the party rates their concluded case; "dissatisfied" reopens it.
+    /// `satisfaction`: satisfied | basically_satisfied | dissatisfied; `note` at most 500
+    /// characters.
+    pub async fn citizen_case_rate(
+        &self,
+        citizen: &Citizen,
+        id: CaseId,
+        satisfaction: Option<&str>,
+        note: Option<&str>,
+    ) -> Result<CitizenCase> {
+        authz::may(Role::Citizen, Permission::CitizenCaseRate, Resource::OWN)?;
+        let mut c = Checker::default();
+        let satisfaction = c.code::<Satisfaction>("satisfaction", satisfaction, true);
+        let note = c.optional_text("note", note, 500);
+        c.into_result()?;
+        let Some(satisfaction) = satisfaction else {
+            return Err(AppError::field(FieldError::required("satisfaction")));
+        };
+        Ok(self.store.citizen_case_rate(citizen, id, satisfaction, note, self.now()).await?)
+    }
+
+    /// The 解纷码 of a case the viewer sees (printed on the window's receipt).
+    pub fn tracking_code(&self, id: CaseId) -> String {
+        self.store.tracking_code(id)
+    }
+}

@@ -1,0 +1,294 @@
+//! The citizen portal's API (issue 14): sign-in by a code from the outbox, limits, the
+//! separation of citizen and staff tokens, and a citizen's isolation from others' cases.
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::on_both_backends;
+use crate::support::{TestApp, browser, id_number, registration, ui_answer};
+
+on_both_backends!(
+    a_citizen_brings_follows_and_rates_only_their_own_cases,
+    codes_are_limited_per_phone_and_per_address_even_in_parallel,
+    a_wrong_used_or_expired_code_answers_401_and_changes_nothing,
+    the_portal_pages_sign_in_bring_follow_and_refuse_as_typed,
+);
+
+/// Asks for a code for `phone` and reads it from the outbox (the administrator's view, the
+/// newest first), checking the message's shape on the way.
+async fn code_for(app: &TestApp, phone: &str) -> String {
+    let (status, body) = app.call(Method::POST, "/api/v1/citizen/code", None, Some(json!({"phone": phone}))).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    let admin = app.login("admin").await;
+    let (status, outbox) = app.get("/api/v1/outbox", &admin).await;
+    assert_eq!(status, StatusCode::OK, "{outbox}");
+    let newest = &outbox[0];
+    let masked = format!("{}****{}", &phone[..3], &phone[7..]);
+    assert_eq!(newest["recipient"], masked.as_str(), "{newest}");
+    for field in ["id", "recipient", "body", "status", "created_at"] {
+        assert!(!newest[field].is_null(), "{field} in {newest}");
+    }
+    let body = newest["body"].as_str().unwrap();
+    let code: String = body.chars().filter(char::is_ascii_digit).take(6).collect();
+    assert_eq!(code.len(), 6, "{body}");
+    assert!(body.contains(&code));
+    code
+}
+
+async fn sign_in(app: &TestApp, phone: &str) -> String {
+    let code = code_for(app, phone).await;
+    let (status, body) =
+        app.call(Method::POST, "/api/v1/citizen/login", None, Some(json!({"phone": phone, "code": code}))).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(body["citizen"]["id"].is_i64(), "{body}");
+    body["token"].as_str().unwrap().to_owned()
+}
+
+/// The registration of CONTRACT.md without `channel`, with `phone` as the applicant's.
+fn brought(seq: u32, phone: &str) -> Value {
+    let mut body = registration(&id_number("620102", "19850101", seq), phone);
+    body.as_object_mut().unwrap().remove("channel");
+    body
+}
+
+async fn a_citizen_brings_follows_and_rates_only_their_own_cases(app: TestApp) {
+    app.set_now("2026-11-02T09:00:00+08:00");
+    let (phone_a, phone_b) = ("13912340001", "13912340002");
+    let a = sign_in(&app, phone_a).await;
+
+    // Bringing a dispute: online, masked, with its 解纷码; only for one's own phone.
+    let (status, refused) = app.post("/api/v1/citizen/cases", &a, brought(1, phone_b)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+    assert_eq!(refused["error"]["field"], "parties", "{refused}");
+    let (status, mine) = app.post("/api/v1/citizen/cases", &a, brought(2, phone_a)).await;
+    assert_eq!(status, StatusCode::CREATED, "{mine}");
+    assert_eq!(mine["channel"], "online");
+    assert_eq!(mine["status"], "registered");
+    assert_eq!(mine["parties"][0]["phone"], "139****0001", "masked as staff see it");
+    assert!(mine["parties"][0]["id_number"].as_str().unwrap().contains('*'));
+    let tracking = mine["tracking_code"].as_str().unwrap().to_owned();
+    assert!(tracking.starts_with("JF") && tracking.len() == 12, "{tracking}");
+    assert!(mine["timeline"][0]["text"].as_str().unwrap().contains("登记"), "{}", mine["timeline"]);
+    assert!(mine["deadlines"]["respond_by"].is_string(), "{}", mine["deadlines"]);
+
+    // Someone else's case, registered at the window, where A is no party.
+    let intake = app.login("intake").await;
+    let theirs = app.register(&intake, registration(&id_number("620102", "19850101", 3), phone_b)).await;
+    let b = sign_in(&app, phone_b).await;
+
+    // Isolation: by list, by id, by tracking code.
+    let (_, list_a) = app.get("/api/v1/citizen/cases", &a).await;
+    let ids =
+        |list: &Value| list["items"].as_array().unwrap().iter().map(|c| c["id"].as_i64().unwrap()).collect::<Vec<_>>();
+    assert_eq!(ids(&list_a), vec![mine["id"].as_i64().unwrap()], "{list_a}");
+    let (_, list_b) = app.get("/api/v1/citizen/cases", &b).await;
+    assert_eq!(ids(&list_b), vec![theirs["id"].as_i64().unwrap()], "{list_b}");
+    let (status, _) = app.get(&format!("/api/v1/citizen/cases/{}", theirs["id"]), &a).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let theirs_tracking = list_b["items"][0]["tracking_code"].as_str().unwrap();
+    let (status, _) = app.get(&format!("/api/v1/citizen/tracking/{theirs_tracking}"), &a).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, found) = app.get(&format!("/api/v1/citizen/tracking/{tracking}"), &a).await;
+    assert_eq!((status, &found["id"]), (StatusCode::OK, &mine["id"]));
+    let (status, _) = app
+        .post(&format!("/api/v1/citizen/cases/{}/rating", theirs["id"]), &a, json!({"satisfaction": "satisfied"}))
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // Token separation, both ways.
+    let (status, _) = app.get("/api/v1/citizen/cases", &intake).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "a staff token on a citizen route");
+    for path in ["/api/v1/cases".to_owned(), format!("/api/v1/cases/{}", mine["id"]), "/api/v1/auth/me".to_owned()] {
+        let (status, _) = app.get(&path, &a).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "a citizen token on {path}");
+    }
+
+    // Staff see the case and move it; the citizen follows in plain words.
+    let case = app.get(&format!("/api/v1/cases/{}", mine["id"]), &intake).await.1;
+    let (status, events) = app.get(&format!("/api/v1/cases/{}/events", mine["id"]), &intake).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(events[0]["actor"].as_str().unwrap().starts_with("citizen:"), "{events}");
+    let (status, early) = app
+        .post(&format!("/api/v1/citizen/cases/{}/rating", mine["id"]), &a, json!({"satisfaction": "satisfied"}))
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "not before conclusion: {early}");
+    let city = app.login("city").await;
+    let a1_centre = app.unit_id("张掖路街道综治中心").await;
+    let (status, case) = app.act(&city, &case, json!({"action": "dispatch", "unit_id": a1_centre})).await;
+    assert_eq!(status, StatusCode::OK, "{case}");
+    let street = app.login("street_a").await;
+    let (_, case) = app.act(&street, &case, json!({"action": "sign"})).await;
+    let (status, followed) = app.get(&format!("/api/v1/citizen/cases/{}", mine["id"]), &a).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(followed["status"], "in_progress");
+    assert_eq!(followed["handler"]["unit_name"], "张掖路街道综治中心", "{}", followed["handler"]);
+    let texts: Vec<&str> =
+        followed["timeline"].as_array().unwrap().iter().map(|t| t["text"].as_str().unwrap()).collect();
+    assert_eq!(texts, vec!["您反映的纠纷已登记", "已交由承办单位办理", "承办单位已签收"]);
+    let (status, case) =
+        app.act(&street, &case, json!({"action": "conclude", "outcome": "unresolved", "summary": "未达成一致"})).await;
+    assert_eq!(status, StatusCode::OK, "{case}");
+
+    // Rating "dissatisfied" reopens the case, as the follow-up does; a wrong value changes nothing.
+    let rating = format!("/api/v1/citizen/cases/{}/rating", mine["id"]);
+    let (status, wrong) = app.post(&rating, &a, json!({"satisfaction": "so-so"})).await;
+    assert_eq!((status, wrong["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("satisfaction")));
+    let (status, rated) = app.post(&rating, &a, json!({"satisfaction": "dissatisfied", "note": "没有解决"})).await;
+    assert_eq!(status, StatusCode::OK, "{rated}");
+    assert_eq!(rated["status"], "in_progress", "reopened to the unit that concluded it");
+    assert_eq!(rated["satisfaction"], "dissatisfied");
+    let (_, events) = app.get(&format!("/api/v1/cases/{}/events", mine["id"]), &intake).await;
+    let last = events.as_array().unwrap().last().unwrap();
+    assert_eq!(last["action"], "follow_up", "{last}");
+    assert!(last["actor"].as_str().unwrap().starts_with("citizen:"), "{last}");
+}
+
+async fn codes_are_limited_per_phone_and_per_address_even_in_parallel(app: TestApp) {
+    app.set_now("2026-11-02T09:00:00+08:00");
+    let ask = |phone: String| {
+        let request = app.client.post(format!("{}/api/v1/citizen/code", app.base)).json(&json!({"phone": phone}));
+        async move { request.send().await.unwrap() }
+    };
+    let all_at_once = |phones: Vec<String>| {
+        let mut set = tokio::task::JoinSet::new();
+        for phone in phones {
+            set.spawn(ask(phone));
+        }
+        set.join_all()
+    };
+    let answers = all_at_once(vec!["13800000001".to_owned(); 50]).await;
+    let accepted = answers.iter().filter(|r| r.status() == StatusCode::ACCEPTED).count();
+    assert_eq!(accepted, 5, "five codes per phone and hour, however many ask at once");
+    let refused = answers.iter().find(|r| r.status() == StatusCode::TOO_MANY_REQUESTS).expect("the rest are refused");
+    let retry: i64 = refused.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=3600).contains(&retry), "{retry}");
+
+    // Per address: 20 codes an hour over all phones (the five above included).
+    let answers = all_at_once((0..30).map(|i| format!("138000001{i:02}")).collect()).await;
+    let accepted = answers.iter().filter(|r| r.status() == StatusCode::ACCEPTED).count();
+    assert_eq!(accepted, 15);
+    // An hour later, codes flow again.
+    app.set_now("2026-11-02T10:00:01+08:00");
+    assert_eq!(ask("13800000001".into()).await.status(), StatusCode::ACCEPTED);
+
+    // Not a mobile number: no code can reach it.
+    let (status, body) =
+        app.call(Method::POST, "/api/v1/citizen/code", None, Some(json!({"phone": "0931-8888888"}))).await;
+    assert_eq!((status, body["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("phone")));
+}
+
+async fn a_wrong_used_or_expired_code_answers_401_and_changes_nothing(app: TestApp) {
+    app.set_now("2026-11-02T09:00:00+08:00");
+    let phone = "13700000007";
+    let login = |code: String| {
+        app.call(Method::POST, "/api/v1/citizen/login", None, Some(json!({"phone": phone, "code": code})))
+    };
+    let counts = || async {
+        app.sql_texts("SELECT CAST((SELECT COUNT(*) FROM citizens) AS TEXT) || '/' || CAST((SELECT COUNT(*) FROM citizen_tokens) AS TEXT)")
+            .await
+    };
+
+    // Expired: five minutes and a second later the right code is refused.
+    let code = code_for(&app, phone).await;
+    app.set_now("2026-11-02T09:05:01+08:00");
+    let (status, body) = login(code).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (StatusCode::UNAUTHORIZED, Some("bad_code")), "{body}");
+    assert_eq!(counts().await, vec!["0/0"]);
+
+    // Wrong codes count; the right one still works within the limit, once.
+    let code = code_for(&app, phone).await;
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    for _ in 0..3 {
+        assert_eq!(login(wrong.into()).await.0, StatusCode::UNAUTHORIZED);
+    }
+    assert_eq!(counts().await, vec!["0/0"], "a wrong code changes nothing");
+    let (status, body) = login(code.clone()).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(counts().await, vec!["1/1"]);
+    assert_eq!(login(code).await.0, StatusCode::UNAUTHORIZED, "a code works once");
+
+    // Past the limit (five tries an hour; the used code above was one): 429, even for what
+    // would be the right code.
+    let code = code_for(&app, phone).await;
+    let mut statuses = Vec::new();
+    for _ in 0..5 {
+        statuses.push(login(wrong.into()).await.0);
+    }
+    assert_eq!(statuses.iter().filter(|s| **s == StatusCode::UNAUTHORIZED).count(), 4, "{statuses:?}");
+    assert_eq!(statuses.last(), Some(&StatusCode::TOO_MANY_REQUESTS));
+    assert_eq!(login(code).await.0, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(counts().await, vec!["1/1"]);
+}
+
+/// A portal form posted with the token of the page it came from (the double-submit cookie)
+/// and the citizen's cookie, if any.
+async fn portal_post(
+    app: &TestApp,
+    citizen: &str,
+    from: &str,
+    path: &str,
+    form: &[(&str, &str)],
+) -> (StatusCode, String, String) {
+    let response = browser().get(format!("{}{from}", app.base)).header("cookie", citizen).send().await.unwrap();
+    let token_cookie = response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|c| c.to_str().ok()?.split(';').next().filter(|c| c.starts_with("fq_login=")).map(str::to_owned))
+        .next()
+        .expect("the page sets its form token");
+    let page = response.text().await.unwrap();
+    let csrf = page.split("name=\"_csrf\" value=\"").nth(1).and_then(|rest| rest.split('"').next()).expect("a form");
+    let mut fields = vec![("_csrf", csrf)];
+    fields.extend_from_slice(form);
+    let cookies = format!("{token_cookie}; {citizen}");
+    let response =
+        browser().post(format!("{}{path}", app.base)).header("cookie", cookies).form(&fields).send().await.unwrap();
+    let cookie = response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|c| c.to_str().ok()?.split(';').next().filter(|c| c.starts_with("fq_citizen=")).map(str::to_owned))
+        .next()
+        .unwrap_or_default();
+    let (status, location, page) = ui_answer(response).await;
+    (status, if cookie.is_empty() { location } else { cookie }, page)
+}
+
+async fn the_portal_pages_sign_in_bring_follow_and_refuse_as_typed(app: TestApp) {
+    app.set_now("2026-11-02T09:00:00+08:00");
+    let phone = "13612345678";
+    let (status, _, page) = portal_post(&app, "", "/portal", "/portal/code", &[("phone", "12345")]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("value=\"12345\"") && page.contains("role=\"alert\""), "refused as typed: {page}");
+    let (status, _, page) = portal_post(&app, "", "/portal", "/portal/code", &[("phone", phone)]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("one-time-code"), "asks for the code: {page}");
+    let admin = app.login("admin").await;
+    let (_, outbox) = app.get("/api/v1/outbox", &admin).await;
+    let code: String = outbox[0]["body"].as_str().unwrap().chars().filter(char::is_ascii_digit).take(6).collect();
+    let (status, cookie, _) =
+        portal_post(&app, "", "/portal", "/portal/login", &[("phone", phone), ("code", code.as_str())]).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert!(cookie.starts_with("fq_citizen="), "{cookie}");
+
+    // A form with a fault comes back as typed, the error beside its field.
+    let description = "邻居装修噪音扰民，多次沟通无果。";
+    let typed = [("description", description), ("name", "赵六"), ("phone", phone), ("people_count", "0")];
+    let (status, _, page) = portal_post(&app, &cookie, "/portal/new", "/portal/new", &typed).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{page}");
+    assert!(page.contains(description) && page.contains("role=\"alert\""), "{page}");
+    let mut form = typed.to_vec();
+    form[3] = ("people_count", "2");
+    form.push(("respondent", "钱七"));
+    let (status, location, _) = portal_post(&app, &cookie, "/portal/new", "/portal/new", &form).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert!(location.starts_with("/portal/cases/"), "{location}");
+    let response = browser().get(format!("{}{location}", app.base)).header("cookie", &cookie).send().await.unwrap();
+    let (status, _, page) = ui_answer(response).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("您反映的纠纷已登记") && page.contains("tracking-code"), "{page}");
+    let response = browser().get(format!("{}/portal", app.base)).header("cookie", &cookie).send().await.unwrap();
+    let page = response.text().await.unwrap();
+    assert!(page.contains(&location), "the list links the case: {page}");
+}

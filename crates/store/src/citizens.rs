@@ -1,0 +1,421 @@
+//! 群众端: citizens who sign in by phone and a one-time code (the codes, their limits, the
+//! citizens' own tokens) and what a citizen sees of the cases where they are a party.
+//!
+//! A citizen is known by the blind index of their phone — the HMAC that `parties.phone_index`
+//! holds too — so the cases they are a party to are found without plaintext. Their tokens live
+//! apart from staff tokens (`citizen_tokens`): a citizen's token names no staff user and a
+//! staff token no citizen. A citizen acts on cases through the portal's own account (`@portal`,
+//! role `citizen`, at the deployment's top centre), with `citizen:ID` as the actor in the
+//! history; what they may see is narrowed to their own cases before anything is read.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{DateTime, Utc};
+use domain::case::{NewCase, PartyRole};
+use domain::contact::Phone;
+use domain::i18n::T;
+use domain::ids::{CaseId, CitizenId};
+use domain::msg;
+use domain::org::{Role, Scope};
+use domain::validation::{FieldError, Message};
+use domain::workflow::{Command, Satisfaction};
+use sha2::{Digest, Sha256};
+
+use crate::cases::{CaseView, Deadlines};
+use crate::mediation::{Recipient, Sms, new_code, receives_sms};
+use crate::sql::args;
+use crate::{Result, Store, StoreError, Viewer, from_ms, to_ms};
+
+/// How often a code may be asked for and tried, and how long it lives.
+pub mod limits {
+    /// A code works this long after it is sent (and once).
+    pub const CODE_LIFETIME_SECS: i64 = 5 * 60;
+    /// The window every count below is kept for.
+    pub const WINDOW_SECS: i64 = 60 * 60;
+    /// Codes sent to one phone.
+    pub const CODES_PER_PHONE: i64 = 5;
+    /// Codes asked for from one client address, over all phones.
+    pub const CODES_PER_ADDRESS: i64 = 20;
+    /// Sign-ins tried for one phone (a wrong code counts; a right one gives the count back).
+    pub const LOGINS_PER_PHONE: i64 = 5;
+    /// Sign-ins tried from one client address, over all phones.
+    pub const LOGINS_PER_ADDRESS: i64 = 30;
+}
+
+/// A signed-in citizen.
+#[derive(Debug, Clone)]
+pub struct Citizen {
+    pub id: CitizenId,
+    phone_index: String,
+}
+
+/// A case as its party sees it: the case (personal data masked), its 解纷码, the unit handling
+/// it and how to reach it, and its history in plain words.
+#[derive(Debug, Clone)]
+pub struct CitizenCase {
+    pub case: CaseView,
+    pub tracking_code: String,
+    pub handler: CaseHandler,
+    pub timeline: Vec<TimelineEntry>,
+}
+
+/// Who handles a case now: the unit it was dispatched to, or until then the centre
+/// responsible for it.
+#[derive(Debug, Clone)]
+pub struct CaseHandler {
+    pub unit_name: String,
+    pub phone: Option<String>,
+}
+
+/// One step of a case told to its party.
+#[derive(Debug, Clone)]
+pub struct TimelineEntry {
+    pub at: DateTime<Utc>,
+    pub text: Message,
+}
+
+/// One of a citizen's cases in their list.
+#[derive(Debug, Clone)]
+pub struct CitizenCaseRow {
+    pub id: i64,
+    pub number: String,
+    pub status: String,
+    pub category: String,
+    pub outcome: Option<String>,
+    pub title: Option<String>,
+    pub tracking_code: String,
+    pub deadlines: Deadlines,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// The most cases a citizen's list shows (the newest).
+const LIST_LIMIT: i64 = 200;
+
+fn code_hash(phone_index: &str, code: &str) -> String {
+    domain::history::hex(&Sha256::digest(format!("{phone_index}:{code}").as_bytes()))
+}
+
+/// The history's steps a party is told of, each in plain words. Internal steps (notes, views
+/// of personal data, notices between units) are not.
+fn timeline_message(action: &str) -> Option<Message> {
+    let key = match action {
+        "registered" => "timeline.registered",
+        "contact" => "timeline.contact",
+        "accept" => "timeline.accept",
+        "reject" => "timeline.reject",
+        "dispatch" => "timeline.dispatch",
+        "sign" => "timeline.sign",
+        "return" => "timeline.return",
+        "escalate" => "timeline.escalate",
+        "transfer" => "timeline.transfer",
+        "extend" => "timeline.extend",
+        "conclude" => "timeline.conclude",
+        "follow_up" => "timeline.follow_up",
+        "reopen" => "timeline.reopen",
+        "archive" => "timeline.archive",
+        _ => return None,
+    };
+    Some(Message::new(key))
+}
+
+impl Store {
+    /// Sends a one-time code to `phone` by SMS (through the outbox), within the limits per
+    /// phone and per client address. Whether anyone with that phone is known changes nothing.
+    pub async fn citizen_code_send(&self, phone: &Phone, client: &str, now: DateTime<Utc>) -> Result<()> {
+        if !receives_sms(&phone.masked()) {
+            return Err(StoreError::invalid(FieldError::new("phone", "not_mobile", msg!("portal.not_mobile"))));
+        }
+        let now_ms = to_ms(now);
+        let index = self.crypto.blind_index(phone.as_str());
+        self.limit_take(&format!("citizen-code:phone:{index}"), limits::CODES_PER_PHONE, limits::WINDOW_SECS, now_ms)
+            .await?;
+        self.limit_take(
+            &format!("citizen-code:address:{client}"),
+            limits::CODES_PER_ADDRESS,
+            limits::WINDOW_SECS,
+            now_ms,
+        )
+        .await?;
+        let code = new_code();
+        let minutes = limits::CODE_LIFETIME_SECS / 60;
+        let text = T::default().msg(&msg!("sms.citizen_code", code = code.as_str(), minutes = minutes));
+        let mut tx = self.begin().await?;
+        tx.execute(
+            "INSERT INTO citizen_codes (phone_index, code_hash, expires_at, used_at) VALUES ($1, $2, $3, NULL)
+             ON CONFLICT (phone_index) DO UPDATE SET code_hash = excluded.code_hash, expires_at = excluded.expires_at, used_at = NULL",
+            args![index.as_str(), code_hash(&index, &code), now_ms + limits::CODE_LIFETIME_SECS * 1000],
+        )
+        .await?;
+        let (cipher, masked) = (self.crypto.encrypt(phone.as_str()), phone.masked());
+        self.outbox_queue(
+            &mut tx,
+            Recipient { cipher: &cipher, masked: &masked },
+            Sms::sealed(text, &[&code]),
+            None,
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Signs a citizen in with the code sent to their phone: every try counted first (per
+    /// phone and per address); a wrong, used or expired code is refused and changes nothing
+    /// else. The first sign-in of a phone makes its citizen. Returns a citizen token.
+    pub async fn citizen_login(
+        &self,
+        phone: &Phone,
+        code: &str,
+        client: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(String, CitizenId)> {
+        let now_ms = to_ms(now);
+        let index = self.crypto.blind_index(phone.as_str());
+        let phone_key = format!("citizen-login:phone:{index}");
+        self.limit_take(&phone_key, limits::LOGINS_PER_PHONE, limits::WINDOW_SECS, now_ms).await?;
+        self.limit_take(
+            &format!("citizen-login:address:{client}"),
+            limits::LOGINS_PER_ADDRESS,
+            limits::WINDOW_SECS,
+            now_ms,
+        )
+        .await?;
+        let mut tx = self.begin().await?;
+        let used = tx
+            .execute(
+                "UPDATE citizen_codes SET used_at = $1 WHERE phone_index = $2 AND code_hash = $3 AND used_at IS NULL AND expires_at > $1",
+                args![now_ms, index.as_str(), code_hash(&index, code.trim())],
+            )
+            .await?;
+        if used != 1 {
+            tracing::warn!(%client, "citizen sign-in refused: wrong or expired code");
+            return Err(StoreError::BadCode);
+        }
+        let (id,): (i64,) = tx
+            .fetch_one(
+                "INSERT INTO citizens (phone_index, phone_cipher, phone_masked, created_at) VALUES ($1, $2, $3, $4)
+                 ON CONFLICT (phone_index) DO UPDATE SET phone_masked = excluded.phone_masked RETURNING id",
+                args![index.as_str(), self.crypto.encrypt(phone.as_str()), phone.masked(), now_ms],
+            )
+            .await?;
+        let token = URL_SAFE_NO_PAD.encode(crate::crypto::random_bytes::<32>());
+        let expires = now_ms + self.options.token_lifetime.as_millis() as i64;
+        tx.execute(
+            "INSERT INTO citizen_tokens (token_hash, citizen_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
+            args![crate::auth::token_hash(&token), id, now_ms, expires],
+        )
+        .await?;
+        tx.execute("DELETE FROM login_attempts WHERE key = $1", args![phone_key]).await?;
+        tx.commit().await?;
+        Ok((token, CitizenId(id)))
+    }
+
+    /// The citizen a live citizen token belongs to.
+    pub async fn citizen_of_token(&self, token: &str, now: DateTime<Utc>) -> Result<Option<Citizen>> {
+        let row: Option<(i64, String)> = self
+            .fetch_optional(
+                "SELECT c.id, c.phone_index FROM citizen_tokens t JOIN citizens c ON c.id = t.citizen_id
+                 WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND t.expires_at > $2",
+                args![crate::auth::token_hash(token), to_ms(now)],
+            )
+            .await?;
+        Ok(row.map(|(id, phone_index)| Citizen { id: CitizenId(id), phone_index }))
+    }
+
+    /// Ends a citizen token.
+    pub async fn citizen_logout(&self, token: &str, now: DateTime<Utc>) -> Result<()> {
+        self.execute(
+            "UPDATE citizen_tokens SET revoked_at = $1 WHERE token_hash = $2 AND revoked_at IS NULL",
+            args![to_ms(now), crate::auth::token_hash(token)],
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// 网上登记: a citizen brings a dispute (channel `online`); their phone must be an
+    /// applicant's. The case is triaged, routed and registered as every other.
+    pub async fn citizen_case_register(
+        &self,
+        citizen: &Citizen,
+        new: NewCase,
+        now: DateTime<Utc>,
+    ) -> Result<CitizenCase> {
+        let theirs = new.parties.iter().any(|p| {
+            p.role == PartyRole::Applicant
+                && p.phone.as_ref().is_some_and(|phone| self.crypto.blind_index(phone.as_str()) == citizen.phone_index)
+        });
+        if !theirs {
+            return Err(StoreError::invalid(FieldError::new(
+                "parties",
+                "not_an_applicant",
+                msg!("portal.not_an_applicant"),
+            )));
+        }
+        let viewer = self.portal_viewer(citizen, now).await?;
+        let registered = self.case_register(&viewer, new, crate::triage::WhenUnsure::RecordOther, now).await?;
+        self.citizen_case(citizen, CaseId(registered.case.id), now).await
+    }
+
+    /// The cases where the citizen is a party, the newest first.
+    pub async fn citizen_cases(&self, citizen: &Citizen) -> Result<Vec<CitizenCaseRow>> {
+        type Row = (
+            i64,
+            String,
+            String,
+            String,
+            Option<String>,
+            Option<String>,
+            i64,
+            i64,
+            Option<i64>,
+            Option<i64>,
+            Option<i64>,
+            Option<i64>,
+        );
+        let rows: Vec<Row> = self
+            .fetch_all(
+                "SELECT c.id, c.number, c.status, c.category, c.outcome, c.title, c.created_at, c.updated_at,
+                        c.respond_by, c.dispatch_by, c.conclude_by, c.follow_up_by
+                 FROM cases c WHERE EXISTS (SELECT 1 FROM parties p WHERE p.case_id = c.id AND p.phone_index = $1)
+                 ORDER BY c.id DESC LIMIT $2",
+                args![citizen.phone_index.as_str(), LIST_LIMIT],
+            )
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(
+                |(
+                    id,
+                    number,
+                    status,
+                    category,
+                    outcome,
+                    title,
+                    created,
+                    updated,
+                    respond,
+                    dispatch,
+                    conclude,
+                    follow,
+                )| {
+                    CitizenCaseRow {
+                        id,
+                        number,
+                        status,
+                        category,
+                        outcome,
+                        title,
+                        tracking_code: self.tracking_code(CaseId(id)),
+                        deadlines: Deadlines {
+                            respond_by: respond.map(from_ms),
+                            dispatch_by: dispatch.map(from_ms),
+                            conclude_by: conclude.map(from_ms),
+                            follow_up_by: follow.map(from_ms),
+                        },
+                        created_at: from_ms(created),
+                        updated_at: from_ms(updated),
+                    }
+                },
+            )
+            .collect())
+    }
+
+    /// One of the citizen's cases; any other is not found.
+    pub async fn citizen_case(&self, citizen: &Citizen, id: CaseId, now: DateTime<Utc>) -> Result<CitizenCase> {
+        let viewer = self.viewer_of_party(citizen, id, now).await?;
+        let case = self.case_get(&viewer, id, None, now).await?;
+        let (unit_name, phone): (String, Option<String>) = self
+            .fetch_one(
+                "SELECT COALESCE(l.name, o.name), COALESCE(l.phone, o.phone) FROM cases c JOIN units o ON o.id = c.owner_unit_id
+                 LEFT JOIN units l ON l.id = c.lead_unit_id WHERE c.id = $1",
+                args![id.get()],
+            )
+            .await?;
+        let timeline = self
+            .case_events(&viewer, id)
+            .await?
+            .into_iter()
+            .filter_map(|event| timeline_message(&event.action).map(|text| TimelineEntry { at: event.at, text }))
+            .collect();
+        Ok(CitizenCase {
+            case,
+            tracking_code: self.tracking_code(id),
+            handler: CaseHandler { unit_name, phone },
+            timeline,
+        })
+    }
+
+    /// The citizen's case that a 解纷码 names; not found when it names none of theirs.
+    pub async fn citizen_case_by_tracking_code(&self, citizen: &Citizen, code: &str) -> Result<CaseId> {
+        let code = code.trim().to_uppercase();
+        self.citizen_cases(citizen)
+            .await?
+            .into_iter()
+            .find(|row| row.tracking_code == code)
+            .map(|row| CaseId(row.id))
+            .ok_or(StoreError::NotFound { what: "case" })
+    }
+
+    /// 评价: the party rates a concluded case — the follow-up of the workflow; "dissatisfied"
+    /// reopens it as a follow-up does.
+    pub async fn citizen_case_rate(
+        &self,
+        citizen: &Citizen,
+        id: CaseId,
+        satisfaction: Satisfaction,
+        note: Option<String>,
+        now: DateTime<Utc>,
+    ) -> Result<CitizenCase> {
+        let viewer = self.viewer_of_party(citizen, id, now).await?;
+        let version = self.case_get(&viewer, id, None, now).await?.version;
+        self.case_act(&viewer, id, Command::FollowUp { satisfaction, note }, version, now).await?;
+        self.citizen_case(citizen, id, now).await
+    }
+
+    /// The 解纷码 of a case: derived from its id under the blind-index key, so it is stable,
+    /// needs no table, and cannot be guessed from the case number.
+    pub fn tracking_code(&self, id: CaseId) -> String {
+        let digest = self.crypto.blind_index(&format!("tracking:{}", id.get()));
+        format!("JF{}", digest[..10].to_uppercase())
+    }
+
+    /// The viewer the citizen acts through on case `id`; not found unless they are a party to
+    /// it (by the phone's blind index).
+    async fn viewer_of_party(&self, citizen: &Citizen, id: CaseId, now: DateTime<Utc>) -> Result<Viewer> {
+        let party: Option<(i64,)> = self
+            .fetch_optional(
+                "SELECT case_id FROM parties WHERE case_id = $1 AND phone_index = $2",
+                args![id.get(), citizen.phone_index.as_str()],
+            )
+            .await?;
+        party.ok_or(StoreError::NotFound { what: "case" })?;
+        self.portal_viewer(citizen, now).await
+    }
+
+    /// The viewer a citizen acts through: the portal's account at the deployment's top centre
+    /// (made the first time it is needed), with the citizen as the actor.
+    async fn portal_viewer(&self, citizen: &Citizen, now: DateTime<Utc>) -> Result<Viewer> {
+        let context = self.triage_context().await?;
+        let centre = context
+            .centres()
+            .iter()
+            .min_by_key(|centre| centre.region.level())
+            .cloned()
+            .ok_or_else(|| StoreError::Setup("no centre: the portal has no unit to register cases with".into()))?;
+        self.execute(
+            "INSERT INTO users (username, display_name, role, unit_id, password_hash, active, created_at)
+             VALUES ('@portal', '群众（网上）', 'citizen', $1, '!', TRUE, $2) ON CONFLICT (username) DO NOTHING",
+            args![centre.unit_id, to_ms(now)],
+        )
+        .await?;
+        let (user_id,): (i64,) = self.fetch_one("SELECT id FROM users WHERE username = '@portal'", args![]).await?;
+        Ok(Viewer {
+            user_id,
+            username: format!("citizen:{}", citizen.id),
+            role: Role::Citizen,
+            unit_id: centre.unit_id,
+            scope: Scope { region: centre.region, unit_id: centre.unit_id },
+        })
+    }
+}
