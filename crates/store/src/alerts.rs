@@ -46,6 +46,8 @@ pub struct AlertView {
 }
 
 type AlertRow = (i64, String, String, String, String, String, i64);
+/// A party's matching keys: role, kind, credit code, name key, ID-number index, phone index.
+type PartyKeys = (String, String, Option<String>, String, Option<String>, Option<String>);
 
 /// A subject a case touches under a rule: the rule, the key, and the condition on `parties p`
 /// that finds the other cases of the same subject (`$2` is the key).
@@ -77,7 +79,7 @@ impl Store {
     /// opening or bringing up to date one alert per rule and subject.
     pub async fn alerts_evaluate_case(&self, case_id: i64, now: DateTime<Utc>) -> Result<()> {
         let rules = self.alert_rules().await?;
-        let parties: Vec<(String, String, Option<String>, String, Option<String>, Option<String>)> = self
+        let parties: Vec<PartyKeys> = self
             .fetch_all(
                 "SELECT role, kind, credit_code, name_key, id_number_index, phone_index FROM parties WHERE case_id = $1",
                 args![case_id],

@@ -132,7 +132,14 @@ async fn each_figure_counts_a_hand_counted_set(app: TestApp) {
     // By unit, category, channel and month.
     let (_, by_unit) =
         app.get("/api/v1/stats/figures?region=620102&from=2026-11-01&to=2026-11-30&by=unit", &city).await;
-    let a1_row = by_unit["rows"].as_array().unwrap().iter().find(|r| r["key"] == a1.to_string()).unwrap().clone();
+    let a1_key = a1.to_string();
+    let a1_row = by_unit["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["key"].as_str() == Some(a1_key.as_str()))
+        .unwrap()
+        .clone();
     assert_eq!(
         (a1_row["label"].as_str(), a1_row["figures"]["received"]["numerator"].as_i64()),
         (Some("张掖路街道综治中心"), Some(3))
