@@ -37,7 +37,7 @@ test("a leader issues a supervision order by hand, and the unit replies to it", 
   await page.locator("#order-days").evaluate((input) => input.removeAttribute("max"));
   await page.fill("#order-days", "99");
   await Promise.all([page.waitForLoadState("load"), page.click('details[data-action="order"] button[type=submit]')]);
-  assert.match(await page.locator('p.error[data-for="working_days"]').innerText(), /1 到 30/);
+  assert.match(await page.locator('details[data-action="order"] p.error[data-for="working_days"]').innerText(), /1 到 30/);
   assert.equal(await page.inputValue("#order-text"), "群众反映强烈，请于两个工作日内书面回复办理情况。");
   await page.fill("#order-days", "2");
   await Promise.all([page.waitForURL(/#notices$/), page.click('details[data-action="order"] button[type=submit]')]);
