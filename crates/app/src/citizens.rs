@@ -4,8 +4,10 @@
 
 pub use store::citizens::{CaseHandler, Citizen, CitizenCase, CitizenCaseRow, TimelineEntry, limits};
 
+use crate::triage::Triage;
 use domain::authz::{self, Permission, Resource};
 use domain::case::CaseRegistration;
+use domain::clocks::ClockPolicy;
 use domain::contact::Phone;
 use domain::ids::{CaseId, CitizenId};
 use domain::msg;
@@ -66,6 +68,27 @@ impl App {
         registration.channel = Some(domain::case::Channel::Online.as_str().to_owned());
         let new = registration.validate(now)?;
         Ok(self.store.citizen_case_register(citizen, new, now).await?)
+    }
+
+    /// 预判: what the dispute being typed would get — the emergency advice, its type, the unit
+    /// it would go to and the policy of its deadlines — without registering anything. Field
+    /// errors as registration would give them.
+    pub async fn citizen_triage_preview(
+        &self,
+        citizen: &Citizen,
+        mut registration: CaseRegistration,
+    ) -> Result<(Triage, ClockPolicy)> {
+        authz::may(Role::Citizen, Permission::CitizenCaseBring, Resource::OWN)?;
+        let now = self.now();
+        registration.channel = Some(domain::case::Channel::Online.as_str().to_owned());
+        let new = registration.validate(now)?;
+        Ok(self.store.citizen_triage_preview(citizen, &new, now).await?)
+    }
+
+    /// 紧急分流: the 110/120 advice the text alone calls for, while the rest of the form is
+    /// still being filled in.
+    pub async fn emergency_advice(&self, text: &str) -> Result<Option<domain::validation::Message>> {
+        Ok(triage::risk::emergency(text, &self.triage_rules().await?.risk))
     }
 
     /// The cases where the citizen is a party.

@@ -11,7 +11,8 @@
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
-use domain::case::{NewCase, PartyRole};
+use domain::case::{Channel, NewCase, PartyRole};
+use domain::clocks::ClockPolicy;
 use domain::contact::Phone;
 use domain::i18n::T;
 use domain::ids::{CaseId, CitizenId};
@@ -255,6 +256,20 @@ impl Store {
         let viewer = self.portal_viewer(citizen, now).await?;
         let registered = self.case_register(&viewer, new, crate::triage::WhenUnsure::RecordOther, now).await?;
         self.citizen_case(citizen, CaseId(registered.case.id), now).await
+    }
+
+    /// What registering `new` would give, before it is sent: the triage (emergency advice,
+    /// type, route) and the deadlines' policy of its type, for the portal's live preview.
+    pub async fn citizen_triage_preview(
+        &self,
+        citizen: &Citizen,
+        new: &NewCase,
+        now: DateTime<Utc>,
+    ) -> Result<(crate::triage::Triage, ClockPolicy)> {
+        let viewer = self.portal_viewer(citizen, now).await?;
+        let triage = self.triage_preview(new, &viewer.scope.region, now).await?;
+        let policy = self.clock_context().await?.policy(triage.category, Channel::Online, triage.risk);
+        Ok((triage, policy))
     }
 
     /// The cases where the citizen is a party, the newest first.

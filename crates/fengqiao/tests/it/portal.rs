@@ -5,13 +5,14 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::on_both_backends;
-use crate::support::{TestApp, browser, id_number, registration, ui_answer};
+use crate::support::{TestApp, browser, id_number, registration, ui_answer, ui_get, ui_session};
 
 on_both_backends!(
     a_citizen_brings_follows_and_rates_only_their_own_cases,
     codes_are_limited_per_phone_and_per_address_even_in_parallel,
     a_wrong_used_or_expired_code_answers_401_and_changes_nothing,
     the_portal_pages_sign_in_bring_follow_and_refuse_as_typed,
+    the_portal_installs_and_the_receipt_carries_the_tracking_code,
 );
 
 /// Asks for a code for `phone` and reads it from the outbox (the administrator's view, the
@@ -278,17 +279,80 @@ async fn the_portal_pages_sign_in_bring_follow_and_refuse_as_typed(app: TestApp)
     let (status, _, page) = portal_post(&app, &cookie, "/portal/new", "/portal/new", &typed).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{page}");
     assert!(page.contains(description) && page.contains("role=\"alert\""), "{page}");
+    assert!(page.contains(r#"data-for="people_count" aria-live="polite"><span role="alert">"#), "{page}");
+    assert!(!page.contains(r#"data-for="name" aria-live="polite"><span"#), "no error where none: {page}");
+
+    // The live check: the 110 advice as soon as the text calls for it, the fields still
+    // missing named; a complete form previews the type, the unit and the deadlines in words.
+    let threat = [("description", "他拿着刀说要砍死我，现在就在门口")];
+    let (status, _, answer) = portal_post(&app, &cookie, "/portal/new", "/portal/check", &threat).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    let answer: Value = serde_json::from_str(&answer).unwrap();
+    assert!(answer["emergency"].as_str().unwrap().contains("data-emergency"), "{answer}");
+    assert!(answer["emergency"].as_str().unwrap().contains("110"), "{answer}");
+    assert!(answer["preview"].is_null(), "no route before the form would register: {answer}");
+    let fields: Vec<&str> = answer["errors"].as_array().unwrap().iter().filter_map(|e| e["field"].as_str()).collect();
+    assert!(fields.contains(&"name"), "the missing name is named by its form field: {answer}");
     let mut form = typed.to_vec();
     form[3] = ("people_count", "2");
     form.push(("respondent", "钱七"));
+    let (status, _, answer) = portal_post(&app, &cookie, "/portal/new", "/portal/check", &form).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    let answer: Value = serde_json::from_str(&answer).unwrap();
+    assert_eq!(answer["errors"], json!([]), "{answer}");
+    let preview = answer["preview"].as_str().unwrap();
+    assert!(preview.contains("将交由") && preview.contains("分钟内会有工作人员与您联系"), "{preview}");
+    assert!(answer["emergency"].is_null(), "{answer}");
+    let (_, cases_before) = app.get("/api/v1/cases", &app.login("admin").await).await;
+
     let (status, location, _) = portal_post(&app, &cookie, "/portal/new", "/portal/new", &form).await;
     assert_eq!(status, StatusCode::SEE_OTHER);
-    assert!(location.starts_with("/portal/cases/"), "{location}");
+    let case_path = location.strip_suffix("?sent=1").expect("the draft is marked sent");
+    assert!(case_path.starts_with("/portal/cases/"), "{location}");
+    let (_, cases_after) = app.get("/api/v1/cases", &app.login("admin").await).await;
+    assert_eq!(
+        cases_after["total"].as_i64(),
+        cases_before["total"].as_i64().map(|n| n + 1),
+        "the check registered nothing"
+    );
     let response = browser().get(format!("{}{location}", app.base)).header("cookie", &cookie).send().await.unwrap();
     let (status, _, page) = ui_answer(response).await;
     assert_eq!(status, StatusCode::OK);
     assert!(page.contains("您反映的纠纷已登记") && page.contains("tracking-code"), "{page}");
+    assert!(page.contains("data-draft-sent"), "the phone forgets the draft: {page}");
+    let qr = page.split(r#"id="tracking-qr""#).nth(1).expect("the 解纷码's QR code");
+    assert!(qr.trim_start_matches(|c| c != '<').contains("<svg"), "{qr}");
     let response = browser().get(format!("{}/portal", app.base)).header("cookie", &cookie).send().await.unwrap();
     let page = response.text().await.unwrap();
-    assert!(page.contains(&location), "the list links the case: {page}");
+    assert!(page.contains(&format!("href=\"{case_path}\"")), "the list links the case: {page}");
+}
+
+async fn the_portal_installs_and_the_receipt_carries_the_tracking_code(app: TestApp) {
+    let response = browser().get(format!("{}/portal/manifest.webmanifest", app.base)).send().await.unwrap();
+    assert_eq!(response.headers()["content-type"], "application/manifest+json");
+    let manifest: Value = response.json().await.unwrap();
+    assert_eq!(manifest["start_url"], "/portal");
+    assert_eq!(manifest["display"], "standalone");
+    assert!(manifest["icons"][0]["src"].as_str().unwrap().starts_with("/assets/"), "served by us: {manifest}");
+    let response = browser().get(format!("{}/portal/sw.js", app.base)).send().await.unwrap();
+    assert_eq!(response.headers()["service-worker-allowed"], "/portal");
+    let worker = response.text().await.unwrap();
+    for shell in ["/assets/app.css", "/assets/portal.js", "/portal/offline"] {
+        assert!(worker.contains(shell), "{shell} kept on the phone");
+        let status = browser().get(format!("{}{shell}", app.base)).send().await.unwrap().status();
+        assert_eq!(status, StatusCode::OK, "{shell}");
+    }
+
+    // The window's receipt: the 解纷码 in letters and as a QR code of the portal's link.
+    let intake = app.login("intake").await;
+    let case = app.register(&intake, registration(&id_number("620102", "19850101", 9), "13712345678")).await;
+    let id = case["id"].as_i64().unwrap();
+    let session = ui_session(&app, "intake").await;
+    let (status, page) = ui_get(&app, &format!("fq_session={session}"), &format!("/cases/{id}/receipt")).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    let code = page.split(r#"id="receipt-tracking""#).nth(1).expect("the receipt's 解纷码");
+    let svg = &code[..code.find("</svg>").expect("a QR code")];
+    assert!(svg.contains("<svg"), "{svg}");
+    let tracking = &code[code.find("JF").expect("the code in letters")..][..12];
+    assert!(tracking[2..].chars().all(|c| c.is_ascii_hexdigit()), "{tracking}");
 }

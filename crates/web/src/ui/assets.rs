@@ -8,6 +8,7 @@ use axum::response::{IntoResponse, Response};
 const ASSETS: &[(&str, &str, &str)] = &[
     ("app.css", "text/css; charset=utf-8", include_str!("../../assets/app.css")),
     ("app.js", "text/javascript; charset=utf-8", include_str!("../../assets/app.js")),
+    ("portal.js", "text/javascript; charset=utf-8", include_str!("../../assets/portal.js")),
     ("logo.svg", "image/svg+xml", include_str!("../../assets/logo.svg")),
 ];
 

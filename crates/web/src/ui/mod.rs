@@ -17,6 +17,7 @@ pub mod i18n;
 mod intake;
 mod mediation;
 mod portal;
+mod qr;
 mod receipt;
 pub mod session;
 mod work;
@@ -91,6 +92,10 @@ pub fn routes() -> Router<AppState> {
         .route("/portal/login", post(portal::login))
         .route("/portal/logout", post(portal::logout))
         .route("/portal/new", get(portal::new_form).post(portal::new_submit))
+        .route("/portal/check", post(portal::check))
+        .route("/portal/manifest.webmanifest", get(portal::manifest))
+        .route("/portal/sw.js", get(portal::service_worker))
+        .route("/portal/offline", get(portal::offline))
         .route("/portal/cases/{id}", get(portal::case))
         .route("/portal/cases/{id}/rating", post(portal::rate))
         .route("/portal/t/{code}", get(portal::tracking))

@@ -5,19 +5,27 @@
 
 use std::collections::BTreeMap;
 
+use app::AppError;
 use app::citizens::{Citizen, CitizenCase, CitizenCaseRow};
 use askama::Template;
+use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use domain::case::{CaseRegistration, LocationInput, PartyInput};
 use domain::ids::CaseId;
+use domain::msg;
+use domain::validation::Message;
+use serde::{Deserialize, Serialize};
 
+use super::cases::UnitNames;
 use super::i18n::T;
+use super::qr;
 use super::session::{FormData, cookie, public_form_ok, public_form_token};
 use super::{UiError, current_ui_lang, render};
 use crate::AppState;
+use crate::api::mediation::site;
 use crate::error::ApiError;
 use crate::extract::ClientAddr;
 
@@ -50,6 +58,10 @@ struct CasePage {
     t: T,
     csrf: String,
     case: CitizenCase,
+    /// The 解纷码 as a QR code (inline SVG).
+    tracking_qr: String,
+    /// Just sent from the dispute form: the draft kept on the phone can go.
+    draft_sent: bool,
     errors: FieldErrors,
 }
 
@@ -63,6 +75,53 @@ struct Draft {
     address: String,
     amount: String,
     people_count: String,
+}
+
+impl Draft {
+    fn of(form: &FormData) -> Self {
+        let text = |name: &str| form.get(name).unwrap_or_default().trim().to_owned();
+        Draft {
+            name: text("name"),
+            phone: text("phone"),
+            respondent: text("respondent"),
+            description: text("description"),
+            address: text("address"),
+            amount: text("amount"),
+            people_count: text("people_count"),
+        }
+    }
+
+    /// The registration the form stands for: the citizen as applicant, the other side (when
+    /// named) as respondent.
+    fn registration(&self) -> CaseRegistration {
+        let some = |value: &str| Some(value.to_owned()).filter(|v| !v.is_empty());
+        let mut parties = vec![PartyInput {
+            role: Some("applicant".into()),
+            name: some(&self.name),
+            phone: some(&self.phone),
+            ..PartyInput::default()
+        }];
+        if !self.respondent.is_empty() {
+            parties.push(PartyInput {
+                role: Some("respondent".into()),
+                name: some(&self.respondent),
+                ..PartyInput::default()
+            });
+        }
+        let people_count = match self.people_count.parse::<i64>() {
+            Ok(n) => Some(n),
+            Err(_) if self.people_count.is_empty() => None,
+            Err(_) => Some(0),
+        };
+        CaseRegistration {
+            description: some(&self.description),
+            amount: some(&self.amount).map(serde_json::Value::String),
+            people_count,
+            location: Some(LocationInput { address: some(&self.address), ..LocationInput::default() }),
+            parties: Some(parties),
+            ..CaseRegistration::default()
+        }
+    }
 }
 
 #[derive(Template)]
@@ -93,20 +152,24 @@ fn field_errors(error: &ApiError, fallback: &str) -> FieldErrors {
     let t = t();
     let mut errors = FieldErrors::new();
     for field in &error.fields {
-        let name = match field.field.as_str() {
-            f if f.starts_with("parties[0].phone") => "phone",
-            f if f.starts_with("parties[0].name") => "name",
-            f if f.starts_with("parties[1]") => "respondent",
-            "location.address" => "address",
-            "parties" => "phone",
-            other => other,
-        };
-        errors.insert(name.to_owned(), t.msg(&field.message()));
+        errors.insert(form_field(&field.field).to_owned(), t.msg(&field.message()));
     }
     if errors.is_empty() {
         errors.insert(fallback.to_owned(), t.msg(&error.message));
     }
     errors
+}
+
+/// The dispute form's field that a registration error names.
+fn form_field(path: &str) -> &str {
+    match path {
+        f if f.starts_with("parties[0].phone") => "phone",
+        f if f.starts_with("parties[0].name") => "name",
+        f if f.starts_with("parties[1]") => "respondent",
+        "location.address" => "address",
+        "parties" => "phone",
+        other => other,
+    }
 }
 
 /// The form of a portal POST, refused unless it carries the token of the page it came from.
@@ -187,8 +250,22 @@ pub async fn logout(State(state): State<AppState>, headers: HeaderMap, body: Byt
     Ok(response)
 }
 
-fn case_page(status: StatusCode, case: CitizenCase, errors: FieldErrors) -> Response {
-    page(status, |csrf| render(StatusCode::OK, &CasePage { t: t(), csrf, case, errors }, false))
+fn case_page(
+    status: StatusCode,
+    headers: &HeaderMap,
+    case: CitizenCase,
+    draft_sent: bool,
+    errors: FieldErrors,
+) -> Response {
+    let tracking_qr = qr::svg(&qr::tracking_url(&site(headers), &case.tracking_code));
+    page(status, |csrf| {
+        render(StatusCode::OK, &CasePage { t: t(), csrf, case, tracking_qr, draft_sent, errors }, false)
+    })
+}
+
+#[derive(Deserialize)]
+pub struct CaseQuery {
+    sent: Option<String>,
 }
 
 /// A case's progress: where it is, who handles it, what is due, the 解纷码.
@@ -196,11 +273,12 @@ pub async fn case(
     State(state): State<AppState>,
     headers: HeaderMap,
     Path(id): Path<String>,
+    Query(query): Query<CaseQuery>,
 ) -> Result<Response, UiError> {
     let Some(citizen) = signed_in(&state, &headers).await else { return Ok(Redirect::to("/portal").into_response()) };
     let id = id.parse::<CaseId>().map_err(|_| UiError::Failed(ApiError::not_found("case")))?;
     let case = state.app.citizen_case(&citizen, id).await?;
-    Ok(case_page(StatusCode::OK, case, FieldErrors::new()))
+    Ok(case_page(StatusCode::OK, &headers, case, query.sent.is_some(), FieldErrors::new()))
 }
 
 /// What a 解纷码 opens (its QR code): the case's page, for one of its parties.
@@ -229,7 +307,7 @@ pub async fn rate(
         Err(error) => {
             let error = ApiError::from(error);
             let case = state.app.citizen_case(&citizen, id).await?;
-            Ok(case_page(error.status, case, field_errors(&error, "satisfaction")))
+            Ok(case_page(error.status, &headers, case, false, field_errors(&error, "satisfaction")))
         }
     }
 }
@@ -250,48 +328,127 @@ pub async fn new_form(State(state): State<AppState>, headers: HeaderMap) -> Resp
 pub async fn new_submit(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Result<Response, UiError> {
     let form = posted_form(&headers, &body)?;
     let Some(citizen) = signed_in(&state, &headers).await else { return Ok(Redirect::to("/portal").into_response()) };
-    let text = |name: &str| form.get(name).unwrap_or_default().trim().to_owned();
-    let draft = Draft {
-        name: text("name"),
-        phone: text("phone"),
-        respondent: text("respondent"),
-        description: text("description"),
-        address: text("address"),
-        amount: text("amount"),
-        people_count: text("people_count"),
-    };
-    let some = |value: &str| Some(value.to_owned()).filter(|v| !v.is_empty());
-    let mut parties = vec![PartyInput {
-        role: Some("applicant".into()),
-        name: some(&draft.name),
-        phone: some(&draft.phone),
-        ..PartyInput::default()
-    }];
-    if !draft.respondent.is_empty() {
-        parties.push(PartyInput {
-            role: Some("respondent".into()),
-            name: some(&draft.respondent),
-            ..PartyInput::default()
-        });
-    }
-    let people_count = match draft.people_count.parse::<i64>() {
-        Ok(n) => Some(n),
-        Err(_) if draft.people_count.is_empty() => None,
-        Err(_) => Some(0),
-    };
-    let registration = CaseRegistration {
-        description: some(&draft.description),
-        amount: some(&draft.amount).map(serde_json::Value::String),
-        people_count,
-        location: Some(LocationInput { address: some(&draft.address), ..LocationInput::default() }),
-        parties: Some(parties),
-        ..CaseRegistration::default()
-    };
-    match state.app.citizen_case_register(&citizen, registration).await {
-        Ok(case) => Ok(Redirect::to(&format!("/portal/cases/{}", case.case.id)).into_response()),
+    let draft = Draft::of(&form);
+    match state.app.citizen_case_register(&citizen, draft.registration()).await {
+        Ok(case) => Ok(Redirect::to(&format!("/portal/cases/{}?sent=1", case.case.id)).into_response()),
         Err(error) => {
             let error = ApiError::from(error);
             Ok(new_page(error.status, draft, field_errors(&error, "description")))
         }
     }
+}
+
+/// What the form looks like so far, checked as registration will check it: each field's
+/// error, and the preview in plain words — the 110/120 advice at once, then the type, the
+/// unit and the deadlines once the form would register.
+#[derive(Serialize)]
+pub struct Check {
+    errors: Vec<CheckError>,
+    /// The 110/120 advice, shown under the description as soon as its text calls for it.
+    emergency: Option<String>,
+    /// Where the case would go and by when, once the form would register.
+    preview: Option<String>,
+}
+
+#[derive(Serialize)]
+struct CheckError {
+    field: String,
+    message: String,
+}
+
+#[derive(Template)]
+#[template(path = "portal_preview.html")]
+struct PreviewPanel {
+    t: T,
+    lines: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "portal_emergency.html")]
+struct EmergencyPanel {
+    t: T,
+    advice: String,
+}
+
+pub async fn check(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Result<Response, UiError> {
+    let form = posted_form(&headers, &body)?;
+    let Some(citizen) = signed_in(&state, &headers).await else { return Ok(StatusCode::UNAUTHORIZED.into_response()) };
+    let t = t();
+    let draft = Draft::of(&form);
+    let (errors, emergency, preview) = match state.app.citizen_triage_preview(&citizen, draft.registration()).await {
+        Ok((triage, policy)) => {
+            let units = UnitNames::new(&state.app.units().await?);
+            let mut lines = vec![if triage.category_unsure() {
+                t.msg(&msg!("portal.preview_unsure"))
+            } else {
+                t.msg(&msg!("portal.preview_category", category = t.code("category", triage.category.as_str())))
+            }];
+            lines.push(t.msg(&msg!("portal.preview_route", unit = units.name(triage.route.unit_id))));
+            lines.push(t.msg(&contact_within(policy.respond_minutes)));
+            lines.push(t.msg(&msg!("portal.preview_conclude", days = policy.conclude_working_days)));
+            (Vec::new(), triage.emergency, Some(PreviewPanel { t, lines }))
+        }
+        Err(AppError::Invalid(errors)) => {
+            let emergency = state.app.emergency_advice(&draft.description).await?;
+            let errors = errors
+                .into_iter()
+                .map(|e| CheckError { field: form_field(&e.field).to_owned(), message: t.msg(&e.message()) })
+                .collect();
+            (errors, emergency, None)
+        }
+        Err(error) => return Err(error.into()),
+    };
+    let emergency = emergency.and_then(|advice| EmergencyPanel { t, advice: t.msg(&advice) }.render().ok());
+    let preview = preview.and_then(|panel| panel.render().ok());
+    Ok(Json(Check { errors, emergency, preview }).into_response())
+}
+
+/// "Someone must contact you within …", in hours when the policy is whole hours.
+fn contact_within(minutes: i64) -> Message {
+    if minutes >= 60 && minutes % 60 == 0 {
+        msg!("portal.preview_contact_hours", hours = minutes / 60)
+    } else {
+        msg!("portal.preview_contact_minutes", minutes = minutes)
+    }
+}
+
+/// The portal's installation: name, icon, colours and start page (a PWA's manifest).
+pub async fn manifest() -> Response {
+    let t = t();
+    let manifest = serde_json::json!({
+        "name": format!("{} · {}", t.s("枫桥"), t.s("群众服务")),
+        "short_name": t.s("枫桥"),
+        "lang": t.lang.tag(),
+        "start_url": "/portal",
+        "scope": "/portal",
+        "display": "standalone",
+        "background_color": "#ffffff",
+        "theme_color": "#9b2c1f",
+        "icons": [{"src": "/assets/logo.svg", "sizes": "any", "type": "image/svg+xml", "purpose": "any"}],
+    });
+    ([(header::CONTENT_TYPE, "application/manifest+json")], manifest.to_string()).into_response()
+}
+
+/// The service worker, served under `/portal` so that it may control the portal's pages.
+pub async fn service_worker() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-cache"),
+            (header::HeaderName::from_static("service-worker-allowed"), "/portal"),
+        ],
+        include_str!("../../assets/portal-sw.js"),
+    )
+        .into_response()
+}
+
+#[derive(Template)]
+#[template(path = "portal_offline.html")]
+struct OfflinePage {
+    t: T,
+}
+
+/// What the phone shows when the network is gone (kept by the service worker).
+pub async fn offline() -> Response {
+    render(StatusCode::OK, &OfflinePage { t: t() }, false)
 }

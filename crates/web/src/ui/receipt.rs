@@ -6,14 +6,16 @@
 use app::cases::CaseReceipt;
 use askama::Template;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use chrono::{DateTime, Utc};
 use domain::ids::CaseId;
 
 use super::cases::short_time;
+use super::qr;
 use super::{Page, Session, UiError, render};
 use crate::AppState;
+use crate::api::mediation::site;
 use crate::extract::InPath;
 
 #[derive(Template)]
@@ -23,6 +25,9 @@ struct ReceiptPage {
     receipt: CaseReceipt,
     category_label: String,
     applicants: Vec<String>,
+    /// 解纷码: the applicant signs in to the portal and scans it to follow the case.
+    tracking_code: String,
+    tracking_qr: String,
 }
 
 impl ReceiptPage {
@@ -34,6 +39,7 @@ impl ReceiptPage {
 pub async fn page(
     State(state): State<AppState>,
     session: Session,
+    headers: HeaderMap,
     InPath(id, _): InPath<CaseId, UiError>,
 ) -> Result<Response, UiError> {
     let receipt = state.app.case_receipt(&session.viewer, id).await?;
@@ -41,6 +47,9 @@ pub async fn page(
     let case = &receipt.case;
     let applicants = case.parties.iter().filter(|p| p.role == "applicant").map(|p| p.name.clone()).collect();
     let category_label = t.code("category", case.category.as_str());
+    let tracking_code = state.app.tracking_code(id);
+    let tracking_qr = qr::svg(&qr::tracking_url(&site(&headers), &tracking_code));
     let page = Page::new(&state, &session, "受理回执", &format!("/cases/{id}/receipt")).await?;
-    Ok(render(StatusCode::OK, &ReceiptPage { page, receipt, category_label, applicants }, false))
+    let receipt = ReceiptPage { page, receipt, category_label, applicants, tracking_code, tracking_qr };
+    Ok(render(StatusCode::OK, &receipt, false))
 }

@@ -1,0 +1,80 @@
+// The citizen portal on a phone (issue 14): sign in with a code from the SMS, bring a dispute —
+// the 110 advice appears while typing, the draft survives a reload, the preview says where the
+// case goes —, land on the case with its 解纷码 as a QR code, and find the draft forgotten.
+// Large text stays chosen; the portal installs (manifest, service worker) from our host only.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { PHONE, api, apiLogin, screenshot, sharedServer, timePages } from "./support.mjs";
+
+const day = sharedServer();
+
+/** A phone's browser context, watched for requests to other hosts like the staff ones. */
+async function citizenPhone() {
+  const context = await day.browser.newContext({ locale: "zh-CN", ...PHONE });
+  await timePages(context);
+  const requests = [];
+  context.on("request", (request) => requests.push(request.url()));
+  day.watch({ context, requests });
+  return { context, page: await context.newPage() };
+}
+
+/** The newest SMS code in the outbox (what the citizen reads on their phone). */
+async function newestCode() {
+  const { token } = await apiLogin(day.server, "admin");
+  const outbox = (await api(day.server, token, "/api/v1/outbox")).body;
+  return outbox[0].body.match(/\d{6}/)[0];
+}
+
+test("a citizen signs in on a phone, brings a dispute from a kept draft, and follows it by its 解纷码", async () => {
+  const { page } = await citizenPhone();
+  const phone = "13812349876";
+  await page.goto(`${day.server.base}/portal`);
+  await page.fill("#phone", phone);
+  await Promise.all([page.waitForLoadState("load"), page.click("#portal-signin button[type=submit]")]);
+  await page.fill("#code", await newestCode());
+  await Promise.all([page.waitForURL(/\/portal$/), page.click("#portal-signin button[type=submit]")]);
+  assert.equal(await page.locator("#bring").isVisible(), true, "the next action first");
+
+  // Large text: chosen once, kept on the phone across pages.
+  await page.click("[data-large-text]");
+  assert.ok(await page.evaluate(() => document.documentElement.classList.contains("large-text")));
+
+  await Promise.all([page.waitForURL(/\/portal\/new$/), page.click("#bring")]);
+  assert.ok(await page.evaluate(() => document.documentElement.classList.contains("large-text")), "still large");
+  await page.fill("#description", "对方拿着刀堵在我家门口，说要砍死我");
+  await page.locator("[data-emergency]").waitFor({ timeout: 5000 });
+  assert.match(await page.locator("[data-emergency]").innerText(), /110/);
+  assert.equal(await page.locator("[data-draft-note]").isVisible(), true, "the draft is kept");
+  await screenshot(page, "portal-emergency-phone");
+
+  // A lost connection (here: a reload) loses nothing typed.
+  const description = "楼上邻居装修噪音扰民，晚上十点后还在施工，多次沟通无果";
+  await page.fill("#description", description);
+  await page.fill("#respondent", "钱七");
+  await page.fill("#name", "孙八");
+  await page.fill("#phone", phone);
+  await page.fill("#people_count", "2");
+  await page.reload();
+  assert.equal(await page.inputValue("#description"), description, "restored from the phone");
+  assert.equal(await page.inputValue("#name"), "孙八");
+  const preview = page.locator("[data-preview-route]");
+  await preview.waitFor({ timeout: 5000 });
+  assert.match(await preview.innerText(), /将交由.+办理/);
+  assert.equal(await page.locator("[data-emergency]").count(), 0, "no emergency in a noise complaint");
+
+  await Promise.all([page.waitForURL(/\/portal\/cases\/\d+/), page.click("#portal-new button[type=submit]")]);
+  assert.match(await page.locator("#tracking-code").innerText(), /^JF[0-9A-F]{10}$/);
+  assert.equal(await page.locator("#tracking-qr svg").count(), 1, "the 解纷码 as a QR code");
+  assert.equal(await page.evaluate(() => localStorage.getItem("fq-portal-draft")), null, "the sent draft is forgotten");
+  await screenshot(page, "portal-case-phone");
+
+  // The form, opened again, is empty: nothing of the sent dispute comes back.
+  await page.goto(`${day.server.base}/portal/new`);
+  assert.equal(await page.inputValue("#description"), "");
+
+  // Installable: the manifest is linked and the service worker takes the portal.
+  const manifest = await page.getAttribute('link[rel="manifest"]', "href");
+  assert.equal(manifest, "/portal/manifest.webmanifest");
+  const scope = await page.evaluate(async () => (await navigator.serviceWorker.ready).scope);
+  assert.match(scope, /\/portal$/);
+});
