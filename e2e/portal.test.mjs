@@ -78,3 +78,29 @@ test("a citizen signs in on a phone, brings a dispute from a kept draft, and fol
   const scope = await page.evaluate(async () => (await navigator.serviceWorker.ready).scope);
   assert.match(scope, /\/portal$/);
 });
+
+test("the hall kiosk: a clerk starts it, a visitor takes a numbered ticket with big buttons, and it clears itself", async () => {
+  const clerk = await day.as("intake", { viewport: { width: 1080, height: 1920 } });
+  const page = clerk.page;
+  await page.goto(`${day.server.base}/kiosk`);
+  await Promise.all([page.waitForURL(/\/kiosk$/), page.click('form[action="/kiosk/start"] button')]);
+  assert.equal(await page.locator("#kiosk-ticket").isVisible(), true, "the kiosk's start");
+  // The clerk is signed out on the terminal: staff pages ask for a sign-in.
+  const staff = await page.context().request.get(`${day.server.base}/workbench`, { maxRedirects: 0 });
+  assert.equal(staff.status(), 303);
+
+  const take = page.locator('#kiosk-ticket button[type="submit"]');
+  assert.ok((await take.boundingBox()).height >= 56, "a big touch target");
+  await page.fill("#name", "吴十");
+  await page.fill("#phone", "13700001111");
+  await page.evaluate(() => localStorage.setItem("fq-portal-draft", JSON.stringify({ description: "私事" })));
+  await Promise.all([page.waitForURL(/\/kiosk\/ticket\/\d{3}$/), take.click()]);
+  assert.match(await page.locator("#ticket-number").innerText(), /^\d{3}$/);
+  assert.equal(await page.getByText("吴十").count(), 0, "nothing personal on the ticket");
+  await screenshot(page, "kiosk-ticket");
+
+  // Left alone, the kiosk forgets everything and starts again.
+  await page.waitForURL(/\/kiosk$/, { timeout: 30000 });
+  assert.equal(await page.evaluate(() => localStorage.getItem("fq-portal-draft")), null);
+  assert.equal(await page.inputValue("#name"), "");
+});

@@ -25,6 +25,19 @@ pub struct Ticket {
     pub called_at: Option<DateTime<Utc>>,
     /// The window it was called to.
     pub counter: Option<String>,
+    /// The visitor's name, when they gave it at the kiosk.
+    pub visitor_name: Option<String>,
+    /// Their phone, masked (`138****5678`), when they gave it.
+    pub phone_masked: Option<String>,
+    /// The case the window registered for this ticket.
+    pub case_id: Option<i64>,
+}
+
+/// Who takes a ticket at the kiosk, as far as they say: both optional.
+#[derive(Debug, Clone, Default)]
+pub struct Visitor {
+    pub name: Option<String>,
+    pub phone: Option<domain::contact::Phone>,
 }
 
 /// The state of one centre's queue today.
@@ -36,28 +49,50 @@ pub struct QueueBoard {
     pub waiting: Vec<Ticket>,
 }
 
-type TicketRow = (i64, i64, String, i64, Option<i64>, Option<String>);
+type TicketRow = (i64, i64, String, i64, Option<i64>, Option<String>, Option<String>, Option<String>, Option<i64>);
 
-fn ticket((id, number, status, taken_at, called_at, counter): TicketRow) -> Ticket {
-    Ticket { id, number, status, taken_at: from_ms(taken_at), called_at: called_at.map(from_ms), counter }
+fn ticket(
+    (id, number, status, taken_at, called_at, counter, visitor_name, phone_masked, case_id): TicketRow,
+) -> Ticket {
+    Ticket {
+        id,
+        number,
+        status,
+        taken_at: from_ms(taken_at),
+        called_at: called_at.map(from_ms),
+        counter,
+        visitor_name,
+        phone_masked,
+        case_id,
+    }
 }
 
 fn day(now: DateTime<Utc>) -> String {
     now.with_timezone(&domain::china_time()).format("%Y-%m-%d").to_string()
 }
 
-const TICKET_COLUMNS: &str = "id, number, status, taken_at, called_at, counter";
+const TICKET_COLUMNS: &str = "id, number, status, taken_at, called_at, counter, visitor_name, phone_masked, case_id";
 
 impl Store {
-    /// Takes the next number at the viewer's centre.
-    pub async fn queue_take(&self, viewer: &Viewer, now: DateTime<Utc>) -> Result<Ticket> {
+    /// Takes the next number at centre `unit_id` (the clerk's, or the kiosk's), with what the
+    /// visitor said of themselves (the phone encrypted).
+    pub async fn queue_take(&self, unit_id: i64, visitor: &Visitor, now: DateTime<Utc>) -> Result<Ticket> {
         let day = day(now);
+        let phone_cipher = visitor.phone.as_ref().map(|p| self.crypto.encrypt(p.as_str()));
+        let phone_masked = visitor.phone.as_ref().map(|p| p.masked());
         for _ in 0..RETRIES {
             let inserted = self
                 .execute(
-                    "INSERT INTO queue_tickets (unit_id, day, number, status, taken_at)
-                     SELECT $1, $2, COALESCE(MAX(number), 0) + 1, 'waiting', $3 FROM queue_tickets WHERE unit_id = $1 AND day = $2",
-                    args![viewer.unit_id, day.as_str(), to_ms(now)],
+                    "INSERT INTO queue_tickets (unit_id, day, number, status, taken_at, visitor_name, phone_cipher, phone_masked)
+                     SELECT $1, $2, COALESCE(MAX(number), 0) + 1, 'waiting', $3, $4, $5, $6 FROM queue_tickets WHERE unit_id = $1 AND day = $2",
+                    args![
+                        unit_id,
+                        day.as_str(),
+                        to_ms(now),
+                        visitor.name.as_deref(),
+                        phone_cipher.as_deref(),
+                        phone_masked.as_deref()
+                    ],
                 )
                 .await;
             match inserted {
@@ -65,7 +100,7 @@ impl Store {
                     let sql = format!(
                         "SELECT {TICKET_COLUMNS} FROM queue_tickets WHERE unit_id = $1 AND day = $2 ORDER BY number DESC LIMIT 1"
                     );
-                    let row: TicketRow = self.fetch_one(&sql, args![viewer.unit_id, day.as_str()]).await?;
+                    let row: TicketRow = self.fetch_one(&sql, args![unit_id, day.as_str()]).await?;
                     return Ok(ticket(row));
                 }
                 Err(StoreError::Database(sqlx::Error::Database(e))) if e.is_unique_violation() => continue,
@@ -136,5 +171,44 @@ impl Store {
             called: called.into_iter().map(ticket).collect(),
             waiting: waiting.into_iter().map(ticket).collect(),
         })
+    }
+
+    /// The visitor of the ticket this clerk has called, with the phone in full, while no case
+    /// is registered for it: what the registration form starts with. `None` otherwise.
+    pub async fn queue_called_visitor(
+        &self,
+        viewer: &Viewer,
+        now: DateTime<Utc>,
+    ) -> Result<Option<(i64, Option<String>, Option<String>)>> {
+        let row: Option<(i64, Option<String>, Option<String>)> = self
+            .fetch_optional(
+                "SELECT id, visitor_name, phone_cipher FROM queue_tickets
+                 WHERE unit_id = $1 AND day = $2 AND status = 'called' AND called_by = $3 AND case_id IS NULL
+                   AND (visitor_name IS NOT NULL OR phone_cipher IS NOT NULL)
+                 ORDER BY called_at DESC LIMIT 1",
+                args![viewer.unit_id, day(now).as_str(), viewer.user_id],
+            )
+            .await?;
+        let Some((id, name, cipher)) = row else { return Ok(None) };
+        let phone = cipher.map(|c| self.crypto.decrypt(&c)).transpose()?;
+        Ok(Some((id, name, phone)))
+    }
+
+    /// Records that the case was registered for the ticket this clerk called; a ticket of
+    /// another clerk, another centre or already linked is left as it is.
+    pub async fn queue_link(&self, viewer: &Viewer, ticket_id: i64, case_id: i64) -> Result<bool> {
+        let linked = self
+            .execute(
+                "UPDATE queue_tickets SET case_id = $1 WHERE id = $2 AND unit_id = $3 AND called_by = $4 AND case_id IS NULL",
+                args![case_id, ticket_id, viewer.unit_id, viewer.user_id],
+            )
+            .await?;
+        Ok(linked == 1)
+    }
+
+    /// The mark that makes a browser this centre's kiosk: keyed by the deployment's secret, so
+    /// that it cannot be made for another centre.
+    pub fn kiosk_mark(&self, unit_id: i64) -> String {
+        self.crypto.blind_index(&format!("kiosk:{unit_id}"))
     }
 }

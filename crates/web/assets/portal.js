@@ -8,6 +8,28 @@ if ("serviceWorker" in navigator) {
   navigator.serviceWorker.register("/portal/sw.js", { scope: "/portal" }).catch(() => {});
 }
 
+// The hall kiosk: after a while without a touch, everything is cleared — the citizen signed
+// out, what this browser keeps forgotten — and the kiosk starts again.
+if (document.cookie.split("; ").includes("fq_kiosk_ui=1")) {
+  document.documentElement.classList.add("kiosk");
+  const seconds = Number(document.body.dataset.idle || 90);
+  let timer = null;
+  const clearAll = async () => {
+    localStorage.clear();
+    sessionStorage.clear();
+    try {
+      await fetch("/kiosk/reset", { method: "POST", credentials: "same-origin" });
+    } catch (e) {}
+    location.replace("/kiosk");
+  };
+  const restart = () => {
+    clearTimeout(timer);
+    timer = setTimeout(clearAll, seconds * 1000);
+  };
+  ["pointerdown", "keydown", "input", "touchstart"].forEach((kind) => addEventListener(kind, restart, { passive: true }));
+  restart();
+}
+
 // Large text: a choice kept on this phone.
 function applyLargeText() {
   document.documentElement.classList.toggle("large-text", localStorage.getItem("fq-large-text") === "1");

@@ -5,7 +5,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::on_both_backends;
-use crate::support::{TestApp, browser, id_number, registration, ui_answer, ui_get, ui_session};
+use crate::support::{TestApp, browser, id_number, registration, ui_answer, ui_get, ui_session, ui_submit};
 
 on_both_backends!(
     a_citizen_brings_follows_and_rates_only_their_own_cases,
@@ -13,6 +13,7 @@ on_both_backends!(
     a_wrong_used_or_expired_code_answers_401_and_changes_nothing,
     the_portal_pages_sign_in_bring_follow_and_refuse_as_typed,
     the_portal_installs_and_the_receipt_carries_the_tracking_code,
+    a_kiosk_started_by_a_clerk_gives_tickets_that_bring_the_visitor_to_the_window,
 );
 
 /// Asks for a code for `phone` and reads it from the outbox (the administrator's view, the
@@ -355,4 +356,104 @@ async fn the_portal_installs_and_the_receipt_carries_the_tracking_code(app: Test
     assert!(svg.contains("<svg"), "{svg}");
     let tracking = &code[code.find("JF").expect("the code in letters")..][..12];
     assert!(tracking[2..].chars().all(|c| c.is_ascii_hexdigit()), "{tracking}");
+}
+
+/// The `name=value` pairs a response sets, as one `Cookie` header.
+fn set_cookies(response: &reqwest::Response) -> Vec<String> {
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|c| c.to_str().ok()?.split(';').next().map(str::to_owned))
+        .collect()
+}
+
+/// A form on a kiosk page, posted with the page's double-submit token.
+async fn kiosk_post(app: &TestApp, kiosk: &str, form: &[(&str, &str)]) -> (StatusCode, String, String) {
+    let response = browser().get(format!("{}/kiosk", app.base)).header("cookie", kiosk).send().await.unwrap();
+    let token = set_cookies(&response).into_iter().find(|c| c.starts_with("fq_login=")).expect("a form token");
+    let page = response.text().await.unwrap();
+    let csrf =
+        page.split("name=\"_csrf\" value=\"").nth(1).and_then(|r| r.split('"').next()).expect("a form").to_owned();
+    let mut fields = vec![("_csrf", csrf.as_str())];
+    fields.extend_from_slice(form);
+    let cookies = format!("{token}; {kiosk}");
+    ui_answer(
+        browser()
+            .post(format!("{}/kiosk/ticket", app.base))
+            .header("cookie", cookies)
+            .form(&fields)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await
+}
+
+async fn a_kiosk_started_by_a_clerk_gives_tickets_that_bring_the_visitor_to_the_window(app: TestApp) {
+    app.set_now("2026-11-02T09:00:00+08:00");
+    // A browser that is no kiosk: how to start one, and nothing else.
+    let (status, page) = ui_get(&app, "", "/kiosk").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("kiosk-setup") && page.contains("/login?next=/kiosk"), "{page}");
+    assert!(!page.contains("/kiosk/start"), "no start without a clerk: {page}");
+
+    // A clerk starts it and is signed out on that terminal at once.
+    let clerk = ui_session(&app, "intake").await;
+    let (_, page) = ui_get(&app, &format!("fq_session={clerk}"), "/kiosk").await;
+    assert!(page.contains("/kiosk/start") && page.contains("城关区社会治安综合治理中心"), "{page}");
+    let response = ui_submit(&app, &clerk, "/kiosk", "/kiosk/start", &[]).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let cookies = set_cookies(&response);
+    let kiosk = cookies.iter().find(|c| c.starts_with("fq_kiosk=")).expect("the kiosk's mark").clone();
+    assert!(cookies.iter().any(|c| c == "fq_session="), "the clerk's cookie cleared: {cookies:?}");
+    let (status, _) = ui_get(&app, &format!("fq_session={clerk}"), "/workbench").await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "the clerk's session on the terminal is over");
+
+    // A forged mark (another centre's number with this one's key) is no kiosk.
+    let forged = kiosk.replacen("fq_kiosk=", "fq_kiosk=9", 1);
+    let (_, page) = ui_get(&app, &forged, "/kiosk").await;
+    assert!(page.contains("kiosk-setup"), "{page}");
+
+    // A visitor: a bad phone comes back as typed; then a ticket with a name and a phone.
+    let (_, page) = ui_get(&app, &kiosk, "/kiosk").await;
+    assert!(page.contains("城关区社会治安综合治理中心") && page.contains("kiosk-ticket"), "{page}");
+    let (status, _, page) = kiosk_post(&app, &kiosk, &[("name", "周九"), ("phone", "1380000")]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{page}");
+    assert!(page.contains("value=\"周九\"") && page.contains("value=\"1380000\"") && page.contains("role=\"alert\""));
+    let (status, location, _) = kiosk_post(&app, &kiosk, &[("name", "周九"), ("phone", "13800001234")]).await;
+    assert_eq!((status, location.as_str()), (StatusCode::SEE_OTHER, "/kiosk/ticket/001"));
+    let (_, page) = ui_get(&app, &kiosk, &location).await;
+    assert!(page.contains(">001<") && !page.contains("周九"), "the number, nothing personal: {page}");
+
+    // The window calls it: the form starts with the visitor; registering links the ticket.
+    let clerk = ui_session(&app, "intake").await;
+    let response = ui_submit(&app, &clerk, "/intake", "/queue/call", &[("counter", "2")]).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let (_, page) = ui_get(&app, &format!("fq_session={clerk}"), "/intake").await;
+    assert!(
+        page.contains("from-kiosk") && page.contains("value=\"周九\"") && page.contains("value=\"13800001234\""),
+        "{page}"
+    );
+    let ticket = page.split("name=\"ticket\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
+    let form = [
+        ("ticket", ticket.as_str()),
+        ("channel", "window"),
+        ("category", "neighbor"),
+        ("description", "邻居在楼道堆放杂物，多次协商未果。"),
+        ("location.address", "兰州市城关区张掖路街道中山林社区"),
+        ("parties[0].role", "applicant"),
+        ("parties[0].kind", "person"),
+        ("parties[0].name", "周九"),
+        ("parties[0].phone", "13800001234"),
+    ];
+    let response = ui_submit(&app, &clerk, "/intake", "/intake", &form).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let (_, page) = ui_get(&app, &format!("fq_session={clerk}"), "/intake").await;
+    assert!(!page.contains("from-kiosk"), "the ticket has its case: the next form starts empty");
+
+    // The idle timeout's end signs a citizen out on the kiosk.
+    let response = browser().post(format!("{}/kiosk/reset", app.base)).header("cookie", &kiosk).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert!(set_cookies(&response).iter().any(|c| c == "fq_citizen="), "the citizen's cookie cleared");
 }

@@ -159,9 +159,17 @@ fn may_register(session: &Session) -> Result<(), UiError> {
     Ok(authz::may(session.viewer.role, Permission::CaseRegister, Resource::ANY)?)
 }
 
+/// The window's form; when the ticket this clerk called came from the kiosk with a name or a
+/// phone, the applicant starts with them and the case will be linked to the ticket.
 pub async fn page(State(state): State<AppState>, session: Session) -> Result<Response, UiError> {
     may_register(&session)?;
-    intake_page(&state, &session, Draft::default(), Vec::new(), StatusCode::OK).await
+    let mut draft = FormData::default();
+    if let Some(visitor) = state.app.queue_called_visitor(&session.viewer).await? {
+        draft.0.push(("ticket".into(), visitor.ticket_id.to_string()));
+        draft.0.extend(visitor.name.map(|name| ("parties[0].name".to_owned(), name)));
+        draft.0.extend(visitor.phone.map(|phone| ("parties[0].phone".to_owned(), phone)));
+    }
+    intake_page(&state, &session, Draft(draft), Vec::new(), StatusCode::OK).await
 }
 
 fn localised(t: T, errors: Vec<FieldError>) -> Vec<(String, String)> {
@@ -189,7 +197,13 @@ pub async fn register(State(state): State<AppState>, posted: Posted) -> Result<R
     };
     match registered {
         // Post/redirect/get: reloading the result shows it again, it does not register again.
-        Ok(registered) => Ok(Redirect::to(&format!("/intake/registered/{}", registered.case.id)).into_response()),
+        Ok(registered) => {
+            let case = CaseId(registered.case.id);
+            if let Some(ticket) = form.get("ticket").and_then(|t| t.parse::<i64>().ok()) {
+                state.app.queue_link(&session.viewer, ticket, case).await?;
+            }
+            Ok(Redirect::to(&format!("/intake/registered/{case}")).into_response())
+        }
         Err(AppError::Invalid(errors)) => {
             let errors = localised(t, errors);
             intake_page(&state, &session, Draft(form), errors, StatusCode::UNPROCESSABLE_ENTITY).await

@@ -15,6 +15,7 @@ mod casefile;
 mod cases;
 pub mod i18n;
 mod intake;
+mod kiosk;
 mod mediation;
 mod portal;
 mod qr;
@@ -96,6 +97,11 @@ pub fn routes() -> Router<AppState> {
         .route("/portal/manifest.webmanifest", get(portal::manifest))
         .route("/portal/sw.js", get(portal::service_worker))
         .route("/portal/offline", get(portal::offline))
+        .route("/kiosk", get(kiosk::home))
+        .route("/kiosk/start", post(kiosk::start))
+        .route("/kiosk/ticket", post(kiosk::take))
+        .route("/kiosk/ticket/{number}", get(kiosk::ticket))
+        .route("/kiosk/reset", post(kiosk::reset))
         .route("/portal/cases/{id}", get(portal::case))
         .route("/portal/cases/{id}/rating", post(portal::rate))
         .route("/portal/t/{code}", get(portal::tracking))

@@ -29,7 +29,7 @@ use crate::api::mediation::site;
 use crate::error::ApiError;
 use crate::extract::ClientAddr;
 
-const CITIZEN_COOKIE: &str = "fq_citizen";
+pub const CITIZEN_COOKIE: &str = "fq_citizen";
 
 /// Each field's error, in the page's language, by the field's name in the form.
 type FieldErrors = BTreeMap<String, String>;

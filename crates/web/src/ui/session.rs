@@ -12,7 +12,7 @@ use app::auth::TokenKind;
 use app::org::UserView;
 use askama::Template;
 use axum::body::Bytes;
-use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request, State};
+use axum::extract::{FromRequest, FromRequestParts, OptionalFromRequestParts, Path, Query, Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -150,6 +150,19 @@ impl FromRequestParts<AppState> for Session {
     }
 }
 
+/// A page that anyone may see and that changes with a staff session (the kiosk's start).
+impl OptionalFromRequestParts<AppState> for Session {
+    type Rejection = UiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Option<Self>, Self::Rejection> {
+        match <Session as FromRequestParts<AppState>>::from_request_parts(parts, state).await {
+            Ok(session) => Ok(Some(session)),
+            Err(UiError::SignIn { .. }) => Ok(None),
+            Err(error) => Err(error),
+        }
+    }
+}
+
 impl Session {
     /// Whether a form's CSRF token is this session's (a form read without [`Posted`]: an
     /// upload).
@@ -206,7 +219,7 @@ impl FromRequest<AppState> for Posted {
 
     async fn from_request(request: Request, state: &AppState) -> Result<Self, Self::Rejection> {
         let (mut parts, body) = request.into_parts();
-        let session = Session::from_request_parts(&mut parts, state).await?;
+        let session = <Session as FromRequestParts<AppState>>::from_request_parts(&mut parts, state).await?;
         let form = read_form(Request::from_parts(parts, body)).await?;
         if session.csrf_matches(form.get(CSRF_FIELD)) { Ok(Posted { session, form }) } else { Err(UiError::Csrf) }
     }
