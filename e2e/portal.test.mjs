@@ -66,6 +66,12 @@ test("a citizen signs in on a phone, brings a dispute from a kept draft, and fol
   assert.match(await page.locator("#tracking-code").innerText(), /^JF[0-9A-F]{10}$/);
   assert.equal(await page.locator("#tracking-qr svg").count(), 1, "the 解纷码 as a QR code");
   assert.equal(await page.evaluate(() => localStorage.getItem("fq-portal-draft")), null, "the sent draft is forgotten");
+
+  // A photo as evidence, from the phone: it shows under the case, hashed into its history.
+  const photo = Buffer.from("89504e470d0a1a0a0000000d49484452", "hex");
+  await page.setInputFiles("#file", { name: "墙面照片.png", mimeType: "image/png", buffer: photo });
+  await Promise.all([page.waitForURL(/#evidence$/), page.click('#evidence-upload button[type="submit"]')]);
+  assert.match(await page.locator("#evidence li").first().innerText(), /墙面照片\.png/);
   await screenshot(page, "portal-case-phone");
 
   // The form, opened again, is empty: nothing of the sent dispute comes back.

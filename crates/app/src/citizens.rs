@@ -2,14 +2,16 @@
 //! dispute, following and rating one's own cases. Every decision asks `domain::authz` for the
 //! citizen's role; the store narrows every read to the cases where the citizen is a party.
 
-pub use store::citizens::{CaseHandler, Citizen, CitizenCase, CitizenCaseRow, TimelineEntry, limits};
+pub use store::citizens::{
+    CaseHandler, Citizen, CitizenCase, CitizenCaseRow, CitizenEvidence, EvidenceComment, TimelineEntry, limits,
+};
 
 use crate::triage::Triage;
 use domain::authz::{self, Permission, Resource};
 use domain::case::CaseRegistration;
 use domain::clocks::ClockPolicy;
 use domain::contact::Phone;
-use domain::ids::{CaseId, CitizenId};
+use domain::ids::{CaseId, CitizenId, EvidenceId};
 use domain::msg;
 use domain::org::Role;
 use domain::validation::{Checker, FieldError};
@@ -128,6 +130,51 @@ impl App {
             return Err(AppError::field(FieldError::required("satisfaction")));
         };
         Ok(self.store.citizen_case_rate(citizen, id, satisfaction, note, self.now()).await?)
+    }
+
+    /// 提交证据: a party adds a photo or a document to their case, checked and hashed like
+    /// every evidence file.
+    pub async fn citizen_evidence_add(
+        &self,
+        citizen: &Citizen,
+        id: CaseId,
+        name: Option<&str>,
+        content_type: &str,
+        bytes: &[u8],
+    ) -> Result<crate::mediation::EvidenceView> {
+        authz::may(Role::Citizen, Permission::CitizenCaseBring, Resource::OWN)?;
+        let viewer = self.store.viewer_of_party(citizen, id, self.now()).await?;
+        self.evidence_add(&viewer, id, name, content_type, bytes).await
+    }
+
+    /// One evidence file of the citizen's case, with its content.
+    pub async fn citizen_evidence_file(
+        &self,
+        citizen: &Citizen,
+        id: CaseId,
+        evidence: EvidenceId,
+    ) -> Result<(crate::mediation::EvidenceView, Vec<u8>)> {
+        authz::may(Role::Citizen, Permission::CitizenCaseFollow, Resource::OWN)?;
+        let viewer = self.store.viewer_of_party(citizen, id, self.now()).await?;
+        self.evidence_file(&viewer, id, evidence).await
+    }
+
+    /// 质证: the party's comment on an evidence file of their case (at most 500 characters).
+    pub async fn citizen_evidence_comment(
+        &self,
+        citizen: &Citizen,
+        id: CaseId,
+        evidence: EvidenceId,
+        text: Option<&str>,
+    ) -> Result<CitizenCase> {
+        authz::may(Role::Citizen, Permission::CitizenCaseBring, Resource::OWN)?;
+        let mut c = Checker::default();
+        let text = c.required_text("text", text, 500);
+        c.into_result()?;
+        let now = self.now();
+        let viewer = self.store.viewer_of_party(citizen, id, now).await?;
+        self.store.evidence_comment(&viewer, id, evidence, text.as_deref().unwrap_or_default(), now).await?;
+        Ok(self.store.citizen_case(citizen, id, now).await?)
     }
 
     /// The 解纷码 of a case the viewer sees (printed on the window's receipt).

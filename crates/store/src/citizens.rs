@@ -58,6 +58,31 @@ pub struct CitizenCase {
     pub tracking_code: String,
     pub handler: CaseHandler,
     pub timeline: Vec<TimelineEntry>,
+    /// 证据: every file brought to the case, with the parties' comments (质证).
+    pub evidence: Vec<CitizenEvidence>,
+}
+
+/// An evidence file as a party sees it: whether they brought it, and what was said of it.
+#[derive(Debug, Clone)]
+pub struct CitizenEvidence {
+    pub id: i64,
+    pub name: String,
+    pub content_type: String,
+    pub size: i64,
+    pub sha256: String,
+    pub uploaded_at: DateTime<Utc>,
+    /// Brought by this citizen (else by the other side or by staff).
+    pub mine: bool,
+    pub comments: Vec<EvidenceComment>,
+}
+
+/// 质证意见: a party's comment on an evidence file, kept in the case's history.
+#[derive(Debug, Clone)]
+pub struct EvidenceComment {
+    pub at: DateTime<Utc>,
+    pub text: String,
+    /// Written by this citizen.
+    pub mine: bool,
 }
 
 /// Who handles a case now: the unit it was dispatched to, or until then the centre
@@ -347,17 +372,40 @@ impl Store {
                 args![id.get()],
             )
             .await?;
-        let timeline = self
-            .case_events(&viewer, id)
+        let events = self.case_events(&viewer, id).await?;
+        let timeline = events
+            .iter()
+            .filter_map(|event| timeline_message(&event.action).map(|text| TimelineEntry { at: event.at, text }))
+            .collect();
+        let evidence = self
+            .evidence_list(&viewer, id)
             .await?
             .into_iter()
-            .filter_map(|event| timeline_message(&event.action).map(|text| TimelineEntry { at: event.at, text }))
+            .map(|file| CitizenEvidence {
+                comments: events
+                    .iter()
+                    .filter(|e| e.action == "evidence_commented" && e.data["evidence_id"].as_i64() == Some(file.id))
+                    .map(|e| EvidenceComment {
+                        at: e.at,
+                        text: e.data["text"].as_str().unwrap_or_default().to_owned(),
+                        mine: e.actor == viewer.username,
+                    })
+                    .collect(),
+                mine: file.uploaded_by == viewer.username,
+                id: file.id,
+                name: file.name,
+                content_type: file.content_type,
+                size: file.size,
+                sha256: file.sha256,
+                uploaded_at: file.uploaded_at,
+            })
             .collect();
         Ok(CitizenCase {
             case,
             tracking_code: self.tracking_code(id),
             handler: CaseHandler { unit_name, phone },
             timeline,
+            evidence,
         })
     }
 
@@ -397,7 +445,7 @@ impl Store {
 
     /// The viewer the citizen acts through on case `id`; not found unless they are a party to
     /// it (by the phone's blind index).
-    async fn viewer_of_party(&self, citizen: &Citizen, id: CaseId, now: DateTime<Utc>) -> Result<Viewer> {
+    pub async fn viewer_of_party(&self, citizen: &Citizen, id: CaseId, now: DateTime<Utc>) -> Result<Viewer> {
         let party: Option<(i64,)> = self
             .fetch_optional(
                 "SELECT case_id FROM parties WHERE case_id = $1 AND phone_index = $2",

@@ -1471,6 +1471,23 @@ impl Store {
         })
     }
 
+    /// 质证: a comment on one of the case's evidence files, kept in the case's history.
+    pub async fn evidence_comment(
+        &self,
+        viewer: &Viewer,
+        case_id: CaseId,
+        evidence_id: EvidenceId,
+        text: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        self.evidence_get(viewer, case_id, evidence_id).await?;
+        let mut tx = self.begin().await?;
+        let data = json!({ "evidence_id": evidence_id.get(), "text": text });
+        append_event_locked(&mut tx, case_id.get(), to_ms(now), &viewer.username, "evidence_commented", &data).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// One evidence file of a case, if the viewer sees the case.
     pub async fn evidence_get(&self, viewer: &Viewer, case_id: CaseId, id: EvidenceId) -> Result<EvidenceView> {
         let case_id = case_id.get();

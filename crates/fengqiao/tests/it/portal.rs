@@ -14,6 +14,7 @@ on_both_backends!(
     the_portal_pages_sign_in_bring_follow_and_refuse_as_typed,
     the_portal_installs_and_the_receipt_carries_the_tracking_code,
     a_kiosk_started_by_a_clerk_gives_tickets_that_bring_the_visitor_to_the_window,
+    parties_bring_evidence_and_answer_each_others_in_the_history,
 );
 
 /// Asks for a code for `phone` and reads it from the outbox (the administrator's view, the
@@ -456,4 +457,69 @@ async fn a_kiosk_started_by_a_clerk_gives_tickets_that_bring_the_visitor_to_the_
     let response = browser().post(format!("{}/kiosk/reset", app.base)).header("cookie", &kiosk).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     assert!(set_cookies(&response).iter().any(|c| c == "fq_citizen="), "the citizen's cookie cleared");
+}
+
+/// Uploads `bytes` as evidence of case `id` for the citizen: status and answer.
+async fn upload(app: &TestApp, token: &str, id: i64, content_type: &str, bytes: &[u8]) -> (StatusCode, Value) {
+    let response = reqwest::Client::new()
+        .post(format!("{}/api/v1/citizen/cases/{id}/evidence?name=%E7%85%A7%E7%89%87.png", app.base))
+        .bearer_auth(token)
+        .header("content-type", content_type)
+        .body(bytes.to_vec())
+        .send()
+        .await
+        .unwrap();
+    let status = response.status();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+async fn parties_bring_evidence_and_answer_each_others_in_the_history(app: TestApp) {
+    app.set_now("2026-11-02T09:00:00+08:00");
+    let (phone_a, phone_b, phone_c) = ("13912350001", "13912350002", "13912350003");
+    let a = sign_in(&app, phone_a).await;
+    let mut body = brought(40, phone_a);
+    body["parties"][1] = json!({"role": "respondent", "kind": "person", "name": "钱七", "phone": phone_b});
+    let (status, case) = app.post("/api/v1/citizen/cases", &a, body).await;
+    assert_eq!(status, StatusCode::CREATED, "{case}");
+    let id = case["id"].as_i64().unwrap();
+
+    // A photo from A: checked by its first bytes, hashed; a file that lies about its type is refused.
+    let (status, refused) = upload(&app, &a, id, "image/png", b"GIF89a-not-a-png").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+    assert_eq!(refused["error"]["field"], "content_type", "{refused}");
+    let png = b"\x89PNG\r\n\x1a\n-a-photo-of-the-wall".to_vec();
+    let (status, file) = upload(&app, &a, id, "image/png", &png).await;
+    assert_eq!(status, StatusCode::CREATED, "{file}");
+    let evidence = file["id"].as_i64().unwrap();
+    assert_eq!(file["sha256"].as_str().unwrap().len(), 64);
+
+    // B, the other side, sees it as not theirs and answers it (质证); C, no party, sees nothing.
+    let b = sign_in(&app, phone_b).await;
+    let (_, seen) = app.get(&format!("/api/v1/citizen/cases/{id}"), &b).await;
+    assert_eq!(seen["evidence"][0]["id"], evidence, "{seen}");
+    assert_eq!(seen["evidence"][0]["mine"], false);
+    let path = format!("/api/v1/citizen/cases/{id}/evidence/{evidence}");
+    let response = reqwest::Client::new().get(format!("{}{path}", app.base)).bearer_auth(&b).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.bytes().await.unwrap().to_vec(), png, "the file as uploaded");
+    let comments = format!("{path}/comments");
+    let (status, refused) = app.post(&comments, &b, json!({"text": "  "})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+    assert_eq!(refused["error"]["field"], "text");
+    let (status, answered) = app.post(&comments, &b, json!({"text": "照片拍的不是我家的墙"})).await;
+    assert_eq!(status, StatusCode::OK, "{answered}");
+    assert_eq!(answered["evidence"][0]["comments"][0]["mine"], true, "{answered}");
+    let c = sign_in(&app, phone_c).await;
+    assert_eq!(app.get(&path, &c).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(app.post(&comments, &c, json!({"text": "路人"})).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(upload(&app, &c, id, "image/png", &png).await.0, StatusCode::NOT_FOUND);
+
+    // A reads B's answer; staff find the file and the answer in the case's history.
+    let (_, seen) = app.get(&format!("/api/v1/citizen/cases/{id}"), &a).await;
+    let comment = &seen["evidence"][0]["comments"][0];
+    assert_eq!((comment["text"].as_str(), comment["mine"].as_bool()), (Some("照片拍的不是我家的墙"), Some(false)));
+    let admin = app.login("admin").await;
+    let (_, events) = app.get(&format!("/api/v1/cases/{id}/events"), &admin).await;
+    let actions: Vec<&str> = events.as_array().unwrap().iter().filter_map(|e| e["action"].as_str()).collect();
+    assert!(actions.contains(&"evidence_added") && actions.contains(&"evidence_commented"), "{actions:?}");
 }

@@ -2,14 +2,17 @@
 //! following and rating one's own cases. Only a citizen token works here ([`CitizenAuth`]).
 
 use axum::Json;
-use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::body::Body;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::Response;
 use domain::case::CaseRegistration;
-use domain::ids::CaseId;
+use domain::ids::{CaseId, EvidenceId};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::dto::{CitizenCase, CitizenCaseRow, IntoApi};
+use super::dto::{CitizenCase, CitizenCaseRow, EvidenceView, IntoApi};
+use super::mediation::{EvidenceQuery, evidence_response};
 use crate::AppState;
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{CitizenAuth, ClientAddr, InPath, JsonBody, bearer};
@@ -152,5 +155,61 @@ pub async fn rate(
     JsonBody(body): JsonBody<RatingRequest>,
 ) -> Result<Json<CitizenCase>, ApiError> {
     let case = state.app.citizen_case_rate(&citizen, id, body.satisfaction.as_deref(), body.note.as_deref()).await?;
+    Ok(Json(case.into_api()))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct EvidenceCommentRequest {
+    /// 质证意见: at most 500 characters.
+    pub text: Option<String>,
+}
+
+/// Add a photo or a document (PDF, PNG, JPEG; at most 10 MB) to one's case: the file is the
+/// body, its type the `Content-Type`, its name `?name=`. Checked against its first bytes,
+/// stored by SHA-256, the hash written into the case's history.
+#[utoipa::path(post, path = "/api/v1/citizen/cases/{id}/evidence", tag = "citizen", security(("bearer" = [])),
+    params(("id" = i64, Path), ("name" = Option<String>, Query)), request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+    responses((status = 201, body = EvidenceView), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn evidence_add(
+    State(state): State<AppState>,
+    CitizenAuth(citizen): CitizenAuth,
+    InPath(id, _): InPath<CaseId>,
+    Query(query): Query<EvidenceQuery>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<(StatusCode, Json<EvidenceView>), ApiError> {
+    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let bytes = axum::body::to_bytes(body, app::mediation::EVIDENCE_MAX_BYTES)
+        .await
+        .map_err(|_| app::mediation::evidence_too_large())?;
+    let file = state.app.citizen_evidence_add(&citizen, id, query.name.as_deref(), content_type, &bytes).await?;
+    Ok((StatusCode::CREATED, Json(file.into_api())))
+}
+
+/// One evidence file of one's case, as uploaded.
+#[utoipa::path(get, path = "/api/v1/citizen/cases/{id}/evidence/{evidence_id}", tag = "citizen", security(("bearer" = [])),
+    params(("id" = i64, Path), ("evidence_id" = i64, Path)),
+    responses((status = 200, body = Vec<u8>), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn evidence_file(
+    State(state): State<AppState>,
+    CitizenAuth(citizen): CitizenAuth,
+    InPath((id, evidence), _): InPath<(CaseId, EvidenceId)>,
+) -> Result<Response, ApiError> {
+    let (file, bytes) = state.app.citizen_evidence_file(&citizen, id, evidence).await?;
+    Ok(evidence_response(file, bytes))
+}
+
+/// 质证: comment on an evidence file of one's case; the comment goes into the case's history
+/// and shows under the file for every party.
+#[utoipa::path(post, path = "/api/v1/citizen/cases/{id}/evidence/{evidence_id}/comments", tag = "citizen", security(("bearer" = [])),
+    params(("id" = i64, Path), ("evidence_id" = i64, Path)), request_body = EvidenceCommentRequest,
+    responses((status = 200, body = CitizenCase), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn evidence_comment(
+    State(state): State<AppState>,
+    CitizenAuth(citizen): CitizenAuth,
+    InPath((id, evidence), _): InPath<(CaseId, EvidenceId)>,
+    JsonBody(body): JsonBody<EvidenceCommentRequest>,
+) -> Result<Json<CitizenCase>, ApiError> {
+    let case = state.app.citizen_evidence_comment(&citizen, id, evidence, body.text.as_deref()).await?;
     Ok(Json(case.into_api()))
 }

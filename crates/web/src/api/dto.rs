@@ -545,6 +545,29 @@ dto! {
         pub tracking_code: String,
         pub handler: CaseHandler = into_api,
         pub timeline: Vec<TimelineEntry> = into_api,
+        /// Every evidence file of the case with the parties' comments (质证).
+        pub evidence: Vec<CitizenEvidence> = into_api,
+    }
+
+    /// An evidence file as a party sees it.
+    pub struct CitizenEvidence from app::citizens::CitizenEvidence {
+        pub id: i64,
+        pub name: String,
+        pub content_type: String,
+        pub size: i64,
+        pub sha256: String,
+        pub uploaded_at: String = into_api,
+        /// Brought by the signed-in citizen (else by the other side or by staff).
+        pub mine: bool,
+        pub comments: Vec<EvidenceComment> = into_api,
+    }
+
+    /// 质证意见: a party's comment on an evidence file.
+    pub struct EvidenceComment from app::citizens::EvidenceComment {
+        pub at: String = into_api,
+        pub text: String,
+        /// Written by the signed-in citizen.
+        pub mine: bool,
     }
 
     /// The unit handling the case now (until dispatch, the centre responsible) and its telephone.

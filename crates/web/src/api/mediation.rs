@@ -396,8 +396,13 @@ pub async fn evidence_download(
     evidence: EvidenceId,
 ) -> Result<Response, ApiError> {
     let (file, bytes) = state.app.evidence_file(viewer, case, evidence).await?;
+    Ok(evidence_response(file, bytes))
+}
+
+/// An evidence file as a download (never shown inside our origin).
+pub fn evidence_response(file: app::mediation::EvidenceView, bytes: Vec<u8>) -> Response {
     let disposition = attachment(&file.name, &file.content_type);
-    Ok(([(header::CONTENT_TYPE, file.content_type), (header::CONTENT_DISPOSITION, disposition)], bytes).into_response())
+    ([(header::CONTENT_TYPE, file.content_type), (header::CONTENT_DISPOSITION, disposition)], bytes).into_response()
 }
 
 /// `Content-Disposition: attachment` for an uploaded file: the browser saves it rather than

@@ -94,6 +94,13 @@ pub fn routes() -> Router<AppState> {
         .route("/portal/logout", post(portal::logout))
         .route("/portal/new", get(portal::new_form).post(portal::new_submit))
         .route("/portal/check", post(portal::check))
+        .route(
+            "/portal/cases/{id}/evidence",
+            post(portal::evidence_add)
+                .layer(axum::extract::DefaultBodyLimit::max(app::mediation::EVIDENCE_MAX_BYTES + 64 * 1024)),
+        )
+        .route("/portal/cases/{id}/evidence/{evidence}", get(portal::evidence_file))
+        .route("/portal/cases/{id}/evidence/{evidence}/comments", post(portal::evidence_comment))
         .route("/portal/manifest.webmanifest", get(portal::manifest))
         .route("/portal/sw.js", get(portal::service_worker))
         .route("/portal/offline", get(portal::offline))

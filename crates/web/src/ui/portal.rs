@@ -10,11 +10,11 @@ use app::citizens::{Citizen, CitizenCase, CitizenCaseRow};
 use askama::Template;
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use domain::case::{CaseRegistration, LocationInput, PartyInput};
-use domain::ids::CaseId;
+use domain::ids::{CaseId, EvidenceId};
 use domain::msg;
 use domain::validation::Message;
 use serde::{Deserialize, Serialize};
@@ -22,10 +22,10 @@ use serde::{Deserialize, Serialize};
 use super::cases::UnitNames;
 use super::i18n::T;
 use super::qr;
-use super::session::{FormData, cookie, public_form_ok, public_form_token};
+use super::session::{CSRF_FIELD, FormData, cookie, public_form_ok, public_form_token};
 use super::{UiError, current_ui_lang, render};
 use crate::AppState;
-use crate::api::mediation::site;
+use crate::api::mediation::{evidence_response, site};
 use crate::error::ApiError;
 use crate::extract::ClientAddr;
 
@@ -451,4 +451,94 @@ struct OfflinePage {
 /// What the phone shows when the network is gone (kept by the service worker).
 pub async fn offline() -> Response {
     render(StatusCode::OK, &OfflinePage { t: t() }, false)
+}
+
+/// The case page again, refused: the error beside the evidence form it came from.
+async fn refused_on_case(
+    state: &AppState,
+    headers: &HeaderMap,
+    citizen: &Citizen,
+    id: CaseId,
+    error: ApiError,
+    field: &str,
+) -> Result<Response, UiError> {
+    let case = state.app.citizen_case(citizen, id).await?;
+    Ok(case_page(error.status, headers, case, false, field_errors(&error, field)))
+}
+
+/// 提交证据 from the case page: a photo taken with the phone or a document (multipart form).
+pub async fn evidence_add(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    mut multipart: Multipart,
+) -> Result<Response, UiError> {
+    let (mut csrf, mut file) = (None, None);
+    while let Ok(Some(field)) = multipart.next_field().await {
+        match field.name().unwrap_or_default() {
+            CSRF_FIELD => csrf = field.text().await.ok(),
+            "file" => {
+                let name = field.file_name().map(str::to_owned);
+                let content_type = field.content_type().unwrap_or_default().to_owned();
+                match field.bytes().await {
+                    Ok(bytes) => file = Some(Ok((name, content_type, bytes))),
+                    Err(_) => file = Some(Err(ApiError::from(app::mediation::evidence_too_large()))),
+                }
+            }
+            _ => {}
+        }
+    }
+    let token = FormData(vec![(CSRF_FIELD.to_owned(), csrf.unwrap_or_default())]);
+    if !public_form_ok(&headers, &token) {
+        return Err(UiError::Csrf);
+    }
+    let Some(citizen) = signed_in(&state, &headers).await else { return Ok(Redirect::to("/portal").into_response()) };
+    let id = id.parse::<CaseId>().map_err(|_| UiError::Failed(ApiError::not_found("case")))?;
+    let added = match file {
+        Some(Ok((name, content_type, bytes))) if !bytes.is_empty() => state
+            .app
+            .citizen_evidence_add(&citizen, id, name.as_deref(), &content_type, &bytes)
+            .await
+            .map_err(ApiError::from),
+        Some(Err(error)) => Err(error),
+        _ => Err(ApiError::from(AppError::field(domain::validation::FieldError::required("file")))),
+    };
+    match added {
+        Ok(_) => Ok(Redirect::to(&format!("/portal/cases/{id}#evidence")).into_response()),
+        Err(error) => refused_on_case(&state, &headers, &citizen, id, error, "file").await,
+    }
+}
+
+/// An evidence file of the citizen's case.
+pub async fn evidence_file(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path((id, evidence)): Path<(String, String)>,
+) -> Result<Response, UiError> {
+    let Some(citizen) = signed_in(&state, &headers).await else { return Ok(Redirect::to("/portal").into_response()) };
+    let not_found = || UiError::Failed(ApiError::not_found("evidence"));
+    let id = id.parse::<CaseId>().map_err(|_| not_found())?;
+    let evidence = evidence.parse::<EvidenceId>().map_err(|_| not_found())?;
+    let (file, bytes) = state.app.citizen_evidence_file(&citizen, id, evidence).await?;
+    Ok(evidence_response(file, bytes))
+}
+
+/// 质证: a comment on an evidence file, then back to it.
+pub async fn evidence_comment(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path((id, evidence)): Path<(String, String)>,
+    body: Bytes,
+) -> Result<Response, UiError> {
+    let form = posted_form(&headers, &body)?;
+    let Some(citizen) = signed_in(&state, &headers).await else { return Ok(Redirect::to("/portal").into_response()) };
+    let not_found = || UiError::Failed(ApiError::not_found("evidence"));
+    let id = id.parse::<CaseId>().map_err(|_| not_found())?;
+    let evidence = evidence.parse::<EvidenceId>().map_err(|_| not_found())?;
+    match state.app.citizen_evidence_comment(&citizen, id, evidence, form.get("text")).await {
+        Ok(_) => Ok(Redirect::to(&format!("/portal/cases/{id}#evidence-{evidence}")).into_response()),
+        Err(error) => {
+            refused_on_case(&state, &headers, &citizen, id, ApiError::from(error), &format!("comment-{evidence}")).await
+        }
+    }
 }
