@@ -74,6 +74,25 @@ test("a citizen signs in on a phone, brings a dispute from a kept draft, and fol
   assert.match(await page.locator("#evidence li").first().innerText(), /墙面照片\.png/);
   await screenshot(page, "portal-case-phone");
 
+  // Staff dispatch it; the party then chooses the mediator from those offered (群众点单).
+  const caseId = Number(new URL(page.url()).pathname.split("/").pop());
+  const { token } = await apiLogin(day.server, "city");
+  const units = (await api(day.server, token, "/api/v1/units")).body;
+  const street = units.find((u) => u.name === "张掖路街道综治中心");
+  const current = (await api(day.server, token, `/api/v1/cases/${caseId}`)).body;
+  const dispatched = await api(day.server, token, `/api/v1/cases/${caseId}/actions`, {
+    method: "POST",
+    body: JSON.stringify({ action: "dispatch", unit_id: street.id, version: current.version }),
+  });
+  assert.equal(dispatched.status, 200, JSON.stringify(dispatched.body));
+  await page.reload();
+  const offer = page.locator("#mediator li[data-mediator]").first();
+  const name = (await offer.locator("strong").innerText()).trim();
+  await Promise.all([page.waitForURL(/#mediator$/), offer.locator("button").click()]);
+  assert.equal((await page.locator("#mediator p").innerText()).trim(), name, "the chosen mediator shows");
+  const mediator = (await api(day.server, token, `/api/v1/cases/${caseId}/mediator`)).body;
+  assert.equal(mediator.chosen_by, "party");
+
   // The form, opened again, is empty: nothing of the sent dispute comes back.
   await page.goto(`${day.server.base}/portal/new`);
   assert.equal(await page.inputValue("#description"), "");

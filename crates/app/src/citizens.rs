@@ -11,7 +11,8 @@ use domain::authz::{self, Permission, Resource};
 use domain::case::CaseRegistration;
 use domain::clocks::ClockPolicy;
 use domain::contact::Phone;
-use domain::ids::{CaseId, CitizenId, EvidenceId};
+use domain::ids::{CaseId, CitizenId, EvidenceId, UserId};
+use domain::mediation::MediatorCandidate;
 use domain::msg;
 use domain::org::Role;
 use domain::validation::{Checker, FieldError};
@@ -174,6 +175,34 @@ impl App {
         let now = self.now();
         let viewer = self.store.viewer_of_party(citizen, id, now).await?;
         self.store.evidence_comment(&viewer, id, evidence, text.as_deref().unwrap_or_default(), now).await?;
+        Ok(self.store.citizen_case(citizen, id, now).await?)
+    }
+
+    /// 群众点单: the mediators the party may choose from for their case, best suited first,
+    /// each with their profile and what speaks for them; empty once one is chosen.
+    pub async fn citizen_mediator_offers(&self, citizen: &Citizen, id: CaseId) -> Result<Vec<MediatorCandidate>> {
+        authz::may(Role::Citizen, Permission::CitizenMediatorChoose, Resource::OWN)?;
+        let now = self.now();
+        let viewer = self.store.viewer_of_party(citizen, id, now).await?;
+        if self.store.case_mediator(&viewer, id).await?.is_some() {
+            return Ok(Vec::new());
+        }
+        let mut offers = self.store.mediator_suggestions(&viewer, id).await?;
+        offers.truncate(store::sessions::PARTY_CHOICES);
+        Ok(offers)
+    }
+
+    /// 群众点单: the party chooses one of the mediators offered, while none is chosen.
+    pub async fn citizen_mediator_choose(
+        &self,
+        citizen: &Citizen,
+        id: CaseId,
+        user_id: Option<i64>,
+    ) -> Result<CitizenCase> {
+        authz::may(Role::Citizen, Permission::CitizenMediatorChoose, Resource::OWN)?;
+        let user_id = user_id.ok_or_else(|| AppError::field(FieldError::required("user_id")))?;
+        let now = self.now();
+        self.store.citizen_mediator_choose(citizen, id, UserId(user_id), now).await?;
         Ok(self.store.citizen_case(citizen, id, now).await?)
     }
 

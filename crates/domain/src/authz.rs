@@ -64,6 +64,8 @@ pub enum Permission {
     CitizenCaseFollow,
     /// 评价: a party rates the result of their concluded case.
     CitizenCaseRate,
+    /// 群众点单: a party chooses their case's mediator from those it is offered.
+    CitizenMediatorChoose,
 }
 
 impl Permission {
@@ -87,6 +89,7 @@ impl Permission {
         Permission::CitizenCaseBring,
         Permission::CitizenCaseFollow,
         Permission::CitizenCaseRate,
+        Permission::CitizenMediatorChoose,
     ];
 
     /// The permission as words (a catalogue key: "登记案件" / "register cases").
@@ -111,6 +114,7 @@ impl Permission {
             Permission::CitizenCaseBring => "permission.citizen_case_bring",
             Permission::CitizenCaseFollow => "permission.citizen_case_follow",
             Permission::CitizenCaseRate => "permission.citizen_case_rate",
+            Permission::CitizenMediatorChoose => "permission.citizen_mediator_choose",
         })
     }
 
@@ -136,6 +140,7 @@ impl Permission {
             Permission::CitizenCaseBring => "bring a dispute through the portal",
             Permission::CitizenCaseFollow => "follow one's own case",
             Permission::CitizenCaseRate => "rate one's own case",
+            Permission::CitizenMediatorChoose => "choose the mediator of one's own case",
         }
     }
 }
@@ -240,6 +245,7 @@ pub const POLICY: &[(Permission, &[(Role, Reach)])] = &[
     (P::CitizenCaseBring, &[(Citizen, Own)]),
     (P::CitizenCaseFollow, &[(Citizen, Own)]),
     (P::CitizenCaseRate, &[(Citizen, Own)]),
+    (P::CitizenMediatorChoose, &[(Citizen, Own)]),
 ];
 
 /// Why the policy says no.
@@ -384,7 +390,7 @@ mod tests {
 
     #[test]
     fn citizens_have_only_the_portal_and_staff_never_it_and_admins_no_casework() {
-        let portal = [P::CitizenCaseBring, P::CitizenCaseFollow, P::CitizenCaseRate];
+        let portal = [P::CitizenCaseBring, P::CitizenCaseFollow, P::CitizenCaseRate, P::CitizenMediatorChoose];
         for &p in Permission::ALL {
             assert_eq!(has(Role::Citizen, p), portal.contains(&p), "{p:?}");
         }

@@ -309,6 +309,11 @@ pub struct MediatorCandidate {
     pub load: i64,
     /// Average rating 1–5, when rated.
     pub rating: Option<f64>,
+    /// Languages the mediator works in (e.g. 普通话 藏语), as the registry gives them.
+    pub languages: String,
+    /// Concluded cases they mediated, and of those the resolved: the success rate's parts.
+    pub mediated: i64,
+    pub resolved: i64,
     pub score: f64,
     /// What speaks for the mediator, as messages of the catalogue.
     pub reasons: Vec<Message>,
@@ -438,6 +443,9 @@ mod tests {
             region_code: region.to_owned(),
             load,
             rating,
+            languages: String::new(),
+            mediated: 0,
+            resolved: 0,
             score: 0.0,
             reasons: Vec::new(),
         };

@@ -369,6 +369,10 @@ from_row!(PartyRow {
 });
 
 impl CaseRow {
+    pub(crate) fn id(&self) -> i64 {
+        self.id
+    }
+
     pub(crate) fn status(&self) -> Status {
         Status::parse(&self.status).unwrap_or(Status::Registered)
     }

@@ -60,6 +60,8 @@ pub struct CitizenCase {
     pub timeline: Vec<TimelineEntry>,
     /// 证据: every file brought to the case, with the parties' comments (质证).
     pub evidence: Vec<CitizenEvidence>,
+    /// The mediator's name once one is chosen (by the centre or by a party: 点单).
+    pub mediator: Option<String>,
 }
 
 /// An evidence file as a party sees it: whether they brought it, and what was said of it.
@@ -406,6 +408,7 @@ impl Store {
             handler: CaseHandler { unit_name, phone },
             timeline,
             evidence,
+            mediator: self.case_mediator(&viewer, id).await?.map(|m| m.name),
         })
     }
 

@@ -211,7 +211,7 @@ impl AgreementRow {
 /// role, name, masked ID, credit code, phone cipher, masked phone, address cipher
 type CasePartyRow = (String, String, Option<String>, Option<String>, Option<String>, Option<String>, Option<String>);
 /// user id, name, unit id, unit region, unit categories, specialities, rating sum, rating count
-type MediatorRow = (i64, String, i64, String, String, Option<String>, Option<i64>, Option<i64>);
+type MediatorRow = (i64, String, i64, String, String, Option<String>, Option<String>, Option<i64>, Option<i64>);
 
 /// An evidence file, stored by its SHA-256.
 pub struct NewEvidence<'a> {
@@ -1529,18 +1529,27 @@ impl Store {
         let case = self.case_row(viewer, case_id).await?;
         let rows: Vec<MediatorRow> = self
             .fetch_all(
-                "SELECT u.id, u.display_name, u.unit_id, n.region_code, n.categories, p.specialities, p.rating_sum, p.rating_count
+                "SELECT u.id, u.display_name, u.unit_id, n.region_code, n.categories, p.specialities, p.languages, p.rating_sum, p.rating_count
                  FROM users u JOIN units n ON n.id = u.unit_id LEFT JOIN mediator_profiles p ON p.user_id = u.id
                  WHERE u.role = 'mediator' AND u.active",
                 args![],
             )
             .await?;
         let mut candidates = Vec::new();
-        for (user_id, name, unit_id, region_code, categories, specialities, rating_sum, rating_count) in rows {
+        for (user_id, name, unit_id, region_code, categories, specialities, languages, rating_sum, rating_count) in rows
+        {
             let (load,): (i64,) = self
                 .fetch_one(
                     "SELECT COUNT(*) FROM case_units cu JOIN cases c ON c.id = cu.case_id WHERE cu.unit_id = $1 AND c.status IN ('dispatched', 'in_progress')",
                     args![unit_id],
+                )
+                .await?;
+            let (mediated, resolved): (i64, i64) = self
+                .fetch_one(
+                    "SELECT COUNT(*), COALESCE(SUM(CASE WHEN c.outcome = 'resolved' THEN 1 ELSE 0 END), 0)
+                     FROM case_mediators m JOIN cases c ON c.id = m.case_id
+                     WHERE m.user_id = $1 AND c.status IN ('concluded', 'archived')",
+                    args![user_id],
                 )
                 .await?;
             let specialities = specialities.unwrap_or(categories).split_whitespace().map(str::to_owned).collect();
@@ -1556,6 +1565,9 @@ impl Store {
                 region_code,
                 load,
                 rating,
+                languages: languages.unwrap_or_default(),
+                mediated,
+                resolved,
                 score: 0.0,
                 reasons: Vec::new(),
             });

@@ -183,6 +183,9 @@ pub enum PartyAct {
     ConfirmMinutes,
 }
 
+/// How many of the best-suited mediators a party chooses from (群众点单).
+pub const PARTY_CHOICES: usize = 5;
+
 impl Store {
     /// The sessions of a period that the viewer may see, in time order: as far as `reach` goes
     /// (the grant of `Permission::SessionsRead`, asked by the caller) — every session in the
@@ -462,9 +465,43 @@ impl Store {
         reason: Option<String>,
         now: DateTime<Utc>,
     ) -> Result<CaseMediator> {
-        let case_id = case_id.get();
+        let case = self.case_for(viewer, case_id.get(), Permission::MediatorChoose).await?;
+        self.mediator_assign_on(viewer, case, user_id, chosen_by, reason, now).await
+    }
+
+    /// 群众点单: the party chooses the case's mediator from those it is offered (the best
+    /// [`PARTY_CHOICES`] suggestions), while none has been chosen.
+    pub async fn citizen_mediator_choose(
+        &self,
+        citizen: &crate::citizens::Citizen,
+        case_id: CaseId,
+        user_id: UserId,
+        now: DateTime<Utc>,
+    ) -> Result<CaseMediator> {
+        let viewer = self.viewer_of_party(citizen, case_id, now).await?;
+        if self.case_mediator(&viewer, case_id).await?.is_some() {
+            return Err(StoreError::conflict("already_chosen", msg!("portal.mediator_already_chosen")));
+        }
+        let offered = self.mediator_suggestions(&viewer, case_id).await?;
+        if !offered.iter().take(PARTY_CHOICES).any(|m| m.user_id == user_id.get()) {
+            return Err(invalid("user_id", msg!("portal.mediator_not_offered")));
+        }
+        let case = self.case_row(&viewer, case_id.get()).await?;
+        self.mediator_assign_on(&viewer, case, user_id, "party", None, now).await
+    }
+
+    /// Assigns (or changes) the mediator of a case the caller may choose for.
+    async fn mediator_assign_on(
+        &self,
+        viewer: &Viewer,
+        case: crate::cases::CaseRow,
+        user_id: UserId,
+        chosen_by: &str,
+        reason: Option<String>,
+        now: DateTime<Utc>,
+    ) -> Result<CaseMediator> {
+        let case_id = case.id();
         let user_id = user_id.get();
-        let case = self.case_for(viewer, case_id, Permission::MediatorChoose).await?;
         if !matches!(case.status(), Status::Registered | Status::Accepted | Status::Dispatched | Status::InProgress) {
             return Err(StoreError::conflict("case_closed", msg!("sessions.case_closed")));
         }

@@ -143,7 +143,12 @@ async fn every_role_gets_what_the_policy_grants_through_the_api_and_the_ui(app: 
             // The portal's permissions are a citizen token's: a staff token — a user given the
             // citizen role by hand included — is no citizen's (401). Otherwise: role first
             // (403), then scope (404), then the grant's reach (403).
-            let portal = [Permission::CitizenCaseBring, Permission::CitizenCaseFollow, Permission::CitizenCaseRate];
+            let portal = [
+                Permission::CitizenCaseBring,
+                Permission::CitizenCaseFollow,
+                Permission::CitizenCaseRate,
+                Permission::CitizenMediatorChoose,
+            ];
             let expected = if portal.contains(&permission) {
                 StatusCode::UNAUTHORIZED
             } else if !authz::has(user.role, permission) {
@@ -216,6 +221,9 @@ async fn every_role_gets_what_the_policy_grants_through_the_api_and_the_ui(app: 
                 Permission::CitizenCaseRate => {
                     let body = json!({"satisfaction": "satisfied"});
                     app.post(&format!("/api/v1/citizen/cases/{}/rating", case["id"]), token, body).await
+                }
+                Permission::CitizenMediatorChoose => {
+                    app.get(&format!("/api/v1/citizen/cases/{}/mediators", case["id"]), token).await
                 }
             };
             if status != expected {

@@ -15,6 +15,7 @@ on_both_backends!(
     the_portal_installs_and_the_receipt_carries_the_tracking_code,
     a_kiosk_started_by_a_clerk_gives_tickets_that_bring_the_visitor_to_the_window,
     parties_bring_evidence_and_answer_each_others_in_the_history,
+    a_party_chooses_the_mediator_from_those_offered_once,
 );
 
 /// Asks for a code for `phone` and reads it from the outbox (the administrator's view, the
@@ -522,4 +523,55 @@ async fn parties_bring_evidence_and_answer_each_others_in_the_history(app: TestA
     let (_, events) = app.get(&format!("/api/v1/cases/{id}/events"), &admin).await;
     let actions: Vec<&str> = events.as_array().unwrap().iter().filter_map(|e| e["action"].as_str()).collect();
     assert!(actions.contains(&"evidence_added") && actions.contains(&"evidence_commented"), "{actions:?}");
+}
+
+async fn a_party_chooses_the_mediator_from_those_offered_once(app: TestApp) {
+    app.set_now("2026-11-02T09:00:00+08:00");
+    let a = sign_in(&app, "13912360001").await;
+    let (status, case) = app.post("/api/v1/citizen/cases", &a, brought(50, "13912360001")).await;
+    assert_eq!(status, StatusCode::CREATED, "{case}");
+    let id = case["id"].as_i64().unwrap();
+    let street = app.unit_id("张掖路街道综治中心").await;
+    let (status, dispatched) =
+        app.act(&app.login("city").await, &case, json!({"action": "dispatch", "unit_id": street})).await;
+    assert_eq!(status, StatusCode::OK, "{dispatched}");
+
+    // The offer: at most five, each with a profile and reasons.
+    let (status, offers) = app.get(&format!("/api/v1/citizen/cases/{id}/mediators"), &a).await;
+    assert_eq!(status, StatusCode::OK, "{offers}");
+    let items = offers["items"].as_array().unwrap();
+    assert!(!items.is_empty() && items.len() <= 5, "{offers}");
+    for field in ["user_id", "name", "specialities", "languages", "mediated", "resolved", "reasons"] {
+        assert!(!items[0][field].is_null(), "{field} in {}", items[0]);
+    }
+    let chosen = items[0]["user_id"].as_i64().unwrap();
+
+    // Someone not offered (the administrator) is refused, naming the field; nothing changes.
+    let admin_id: i64 =
+        app.sql_texts("SELECT CAST(id AS TEXT) FROM users WHERE username = 'admin'").await[0].parse().unwrap();
+    let path = format!("/api/v1/citizen/cases/{id}/mediator");
+    let (status, refused) = app.call(Method::PUT, &path, Some(&a), Some(json!({"user_id": admin_id}))).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+    assert_eq!(refused["error"]["field"], "user_id");
+    let (status, refused) = app.call(Method::PUT, &path, Some(&a), Some(json!({}))).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+
+    // Chosen: the case shows them, the offer closes, a second choice is refused.
+    let (status, case) = app.call(Method::PUT, &path, Some(&a), Some(json!({"user_id": chosen}))).await;
+    assert_eq!(status, StatusCode::OK, "{case}");
+    assert_eq!(case["mediator"], items[0]["name"], "{case}");
+    let (_, offers) = app.get(&format!("/api/v1/citizen/cases/{id}/mediators"), &a).await;
+    assert_eq!(offers["items"], json!([]));
+    let (status, _) = app.call(Method::PUT, &path, Some(&a), Some(json!({"user_id": chosen}))).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+
+    // Staff see the party's choice; another citizen may not choose on this case.
+    let (_, mediator) = app.get(&format!("/api/v1/cases/{id}/mediator"), &app.login("city").await).await;
+    assert_eq!(
+        (mediator["user_id"].as_i64(), mediator["chosen_by"].as_str()),
+        (Some(chosen), Some("party")),
+        "{mediator}"
+    );
+    let other = sign_in(&app, "13912360002").await;
+    assert_eq!(app.get(&format!("/api/v1/citizen/cases/{id}/mediators"), &other).await.0, StatusCode::NOT_FOUND);
 }

@@ -11,7 +11,7 @@ use domain::ids::{CaseId, EvidenceId};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::dto::{CitizenCase, CitizenCaseRow, EvidenceView, IntoApi};
+use super::dto::{CitizenCase, CitizenCaseRow, EvidenceView, IntoApi, MediatorCandidate};
 use super::mediation::{EvidenceQuery, evidence_response};
 use crate::AppState;
 use crate::error::{ApiError, ErrorBody};
@@ -212,4 +212,43 @@ pub async fn evidence_comment(
 ) -> Result<Json<CitizenCase>, ApiError> {
     let case = state.app.citizen_evidence_comment(&citizen, id, evidence, body.text.as_deref()).await?;
     Ok(Json(case.into_api()))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MediatorOffers {
+    /// The mediators the party may choose from, best suited first; empty once one is chosen.
+    pub items: Vec<MediatorCandidate>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct MediatorChoice {
+    /// One of the offered mediators' `user_id`.
+    pub user_id: Option<i64>,
+}
+
+/// 群众点单: the mediators offered for one's case, each with their profile (specialities,
+/// languages, cases mediated and resolved, rating) and what speaks for them.
+#[utoipa::path(get, path = "/api/v1/citizen/cases/{id}/mediators", tag = "citizen", security(("bearer" = [])),
+    params(("id" = i64, Path)),
+    responses((status = 200, body = MediatorOffers), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn mediators(
+    State(state): State<AppState>,
+    CitizenAuth(citizen): CitizenAuth,
+    InPath(id, _): InPath<CaseId>,
+) -> Result<Json<MediatorOffers>, ApiError> {
+    Ok(Json(MediatorOffers { items: state.app.citizen_mediator_offers(&citizen, id).await?.into_api() }))
+}
+
+/// 群众点单: choose the mediator of one's case from those offered; 409 once one is chosen,
+/// 422 for a mediator not offered.
+#[utoipa::path(put, path = "/api/v1/citizen/cases/{id}/mediator", tag = "citizen", security(("bearer" = [])),
+    params(("id" = i64, Path)), request_body = MediatorChoice,
+    responses((status = 200, body = CitizenCase), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn mediator_choose(
+    State(state): State<AppState>,
+    CitizenAuth(citizen): CitizenAuth,
+    InPath(id, _): InPath<CaseId>,
+    JsonBody(body): JsonBody<MediatorChoice>,
+) -> Result<Json<CitizenCase>, ApiError> {
+    Ok(Json(state.app.citizen_mediator_choose(&citizen, id, body.user_id).await?.into_api()))
 }

@@ -547,6 +547,8 @@ dto! {
         pub timeline: Vec<TimelineEntry> = into_api,
         /// Every evidence file of the case with the parties' comments (质证).
         pub evidence: Vec<CitizenEvidence> = into_api,
+        /// The mediator's name once one is chosen.
+        pub mediator: Option<String>,
     }
 
     /// An evidence file as a party sees it.
@@ -617,6 +619,11 @@ dto! {
         pub load: i64,
         /// Average rating 1–5, when rated.
         pub rating: Option<f64>,
+        /// Languages the mediator works in.
+        pub languages: String,
+        /// Concluded cases they mediated, and of those the resolved.
+        pub mediated: i64,
+        pub resolved: i64,
         pub score: f64,
         /// What speaks for the mediator, in the request's language.
         pub reasons: Vec<String> = into_api,

@@ -34,6 +34,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(citizen::evidence_add))
         .routes(routes!(citizen::evidence_file))
         .routes(routes!(citizen::evidence_comment))
+        .routes(routes!(citizen::mediators))
+        .routes(routes!(citizen::mediator_choose))
         .routes(routes!(org::units))
         .routes(routes!(org::regions))
         .routes(routes!(org::grids))

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 
 use app::AppError;
 use app::citizens::{Citizen, CitizenCase, CitizenCaseRow};
+use app::mediation::MediatorCandidate;
 use askama::Template;
 use axum::Json;
 use axum::body::Bytes;
@@ -58,6 +59,8 @@ struct CasePage {
     t: T,
     csrf: String,
     case: CitizenCase,
+    /// 点单: the mediators the party may choose from (none once one is chosen).
+    offers: Vec<MediatorCandidate>,
     /// The 解纷码 as a QR code (inline SVG).
     tracking_qr: String,
     /// Just sent from the dispute form: the draft kept on the phone can go.
@@ -250,17 +253,26 @@ pub async fn logout(State(state): State<AppState>, headers: HeaderMap, body: Byt
     Ok(response)
 }
 
-fn case_page(
+/// A case's page: the case, its 解纷码 as a QR code, and the mediators on offer (点单) while
+/// the case is being handled and none is chosen.
+async fn case_page(
+    state: &AppState,
+    citizen: &Citizen,
     status: StatusCode,
     headers: &HeaderMap,
     case: CitizenCase,
     draft_sent: bool,
     errors: FieldErrors,
-) -> Response {
+) -> Result<Response, UiError> {
+    let offers = if matches!(case.case.status.as_str(), "dispatched" | "in_progress") {
+        state.app.citizen_mediator_offers(citizen, CaseId(case.case.id)).await?
+    } else {
+        Vec::new()
+    };
     let tracking_qr = qr::svg(&qr::tracking_url(&site(headers), &case.tracking_code));
-    page(status, |csrf| {
-        render(StatusCode::OK, &CasePage { t: t(), csrf, case, tracking_qr, draft_sent, errors }, false)
-    })
+    Ok(page(status, |csrf| {
+        render(StatusCode::OK, &CasePage { t: t(), csrf, case, offers, tracking_qr, draft_sent, errors }, false)
+    }))
 }
 
 #[derive(Deserialize)]
@@ -278,7 +290,7 @@ pub async fn case(
     let Some(citizen) = signed_in(&state, &headers).await else { return Ok(Redirect::to("/portal").into_response()) };
     let id = id.parse::<CaseId>().map_err(|_| UiError::Failed(ApiError::not_found("case")))?;
     let case = state.app.citizen_case(&citizen, id).await?;
-    Ok(case_page(StatusCode::OK, &headers, case, query.sent.is_some(), FieldErrors::new()))
+    case_page(&state, &citizen, StatusCode::OK, &headers, case, query.sent.is_some(), FieldErrors::new()).await
 }
 
 /// What a 解纷码 opens (its QR code): the case's page, for one of its parties.
@@ -307,7 +319,7 @@ pub async fn rate(
         Err(error) => {
             let error = ApiError::from(error);
             let case = state.app.citizen_case(&citizen, id).await?;
-            Ok(case_page(error.status, &headers, case, false, field_errors(&error, "satisfaction")))
+            case_page(&state, &citizen, error.status, &headers, case, false, field_errors(&error, "satisfaction")).await
         }
     }
 }
@@ -463,7 +475,7 @@ async fn refused_on_case(
     field: &str,
 ) -> Result<Response, UiError> {
     let case = state.app.citizen_case(citizen, id).await?;
-    Ok(case_page(error.status, headers, case, false, field_errors(&error, field)))
+    case_page(state, citizen, error.status, headers, case, false, field_errors(&error, field)).await
 }
 
 /// 提交证据 from the case page: a photo taken with the phone or a document (multipart form).
@@ -540,5 +552,22 @@ pub async fn evidence_comment(
         Err(error) => {
             refused_on_case(&state, &headers, &citizen, id, ApiError::from(error), &format!("comment-{evidence}")).await
         }
+    }
+}
+
+/// 群众点单 from the case page: the chosen mediator, then back to the case.
+pub async fn mediator_choose(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, UiError> {
+    let form = posted_form(&headers, &body)?;
+    let Some(citizen) = signed_in(&state, &headers).await else { return Ok(Redirect::to("/portal").into_response()) };
+    let id = id.parse::<CaseId>().map_err(|_| UiError::Failed(ApiError::not_found("case")))?;
+    let user_id = form.get("user_id").and_then(|u| u.parse::<i64>().ok());
+    match state.app.citizen_mediator_choose(&citizen, id, user_id).await {
+        Ok(_) => Ok(Redirect::to(&format!("/portal/cases/{id}#mediator")).into_response()),
+        Err(error) => refused_on_case(&state, &headers, &citizen, id, ApiError::from(error), "user_id").await,
     }
 }
