@@ -3,7 +3,8 @@
 //! citizen's role; the store narrows every read to the cases where the citizen is a party.
 
 pub use store::citizens::{
-    CaseHandler, Citizen, CitizenCase, CitizenCaseRow, CitizenEvidence, EvidenceComment, TimelineEntry, limits,
+    CaseHandler, Citizen, CitizenCase, CitizenCaseRow, CitizenEvidence, CitizenSession, EvidenceComment, TimelineEntry,
+    limits,
 };
 
 use crate::triage::Triage;
@@ -11,12 +12,13 @@ use domain::authz::{self, Permission, Resource};
 use domain::case::CaseRegistration;
 use domain::clocks::ClockPolicy;
 use domain::contact::Phone;
-use domain::ids::{CaseId, CitizenId, EvidenceId, UserId};
+use domain::ids::{CaseId, CitizenId, EvidenceId, SessionId, UserId};
 use domain::mediation::MediatorCandidate;
 use domain::msg;
 use domain::org::Role;
 use domain::validation::{Checker, FieldError};
 use domain::workflow::Satisfaction;
+use store::sessions::PartyAct;
 
 use crate::{App, AppError, Result};
 
@@ -204,6 +206,22 @@ impl App {
         let now = self.now();
         self.store.citizen_mediator_choose(citizen, id, UserId(user_id), now).await?;
         Ok(self.store.citizen_case(citizen, id, now).await?)
+    }
+
+    /// A party's own step at a mediation session of their case: `rights` (the rights and
+    /// duties notice read), `consent` (to the mediator, after the disclosure), `minutes` (the
+    /// minutes confirmed). Each is recorded once, in the case's history.
+    pub async fn citizen_session_act(&self, citizen: &Citizen, id: SessionId, act: &str) -> Result<CitizenCase> {
+        authz::may(Role::Citizen, Permission::CitizenCaseFollow, Resource::OWN)?;
+        let act = match act {
+            "rights" => PartyAct::AcknowledgeRights,
+            "consent" => PartyAct::Consent,
+            "minutes" => PartyAct::ConfirmMinutes,
+            _ => return Err(AppError::field(FieldError::not_one_of("act", "rights | consent | minutes"))),
+        };
+        let now = self.now();
+        let session = self.store.citizen_session_act(citizen, id, act, now).await?;
+        Ok(self.store.citizen_case(citizen, CaseId(session.case_id), now).await?)
     }
 
     /// The 解纷码 of a case the viewer sees (printed on the window's receipt).

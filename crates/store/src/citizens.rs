@@ -47,7 +47,7 @@ pub mod limits {
 #[derive(Debug, Clone)]
 pub struct Citizen {
     pub id: CitizenId,
-    phone_index: String,
+    pub(crate) phone_index: String,
 }
 
 /// A case as its party sees it: the case (personal data masked), its 解纷码, the unit handling
@@ -62,6 +62,28 @@ pub struct CitizenCase {
     pub evidence: Vec<CitizenEvidence>,
     /// The mediator's name once one is chosen (by the centre or by a party: 点单).
     pub mediator: Option<String>,
+    /// 调解安排: the case's mediation sessions and what this party has done at each.
+    pub sessions: Vec<CitizenSession>,
+}
+
+/// A mediation session as a party sees it: when, where, with whom, and their own steps — the
+/// rights notice acknowledged, consent to the mediator, the minutes confirmed.
+#[derive(Debug, Clone)]
+pub struct CitizenSession {
+    pub id: i64,
+    /// in_person | video
+    pub mode: String,
+    pub scheduled_at: DateTime<Utc>,
+    pub place: Option<String>,
+    pub mediator: String,
+    /// The mediator's disclosure (关系披露) the party consents after.
+    pub disclosure: Option<String>,
+    pub minutes: Option<String>,
+    /// scheduled | held | cancelled
+    pub status: String,
+    pub rights_acknowledged: bool,
+    pub consented: bool,
+    pub minutes_confirmed: bool,
 }
 
 /// An evidence file as a party sees it: whether they brought it, and what was said of it.
@@ -409,7 +431,33 @@ impl Store {
             timeline,
             evidence,
             mediator: self.case_mediator(&viewer, id).await?.map(|m| m.name),
+            sessions: self.citizen_sessions(citizen, &viewer, id).await?,
         })
+    }
+
+    async fn citizen_sessions(&self, citizen: &Citizen, viewer: &Viewer, id: CaseId) -> Result<Vec<CitizenSession>> {
+        let index = self.citizen_party_index(citizen, id).await?;
+        Ok(self
+            .sessions(viewer, id)
+            .await?
+            .into_iter()
+            .map(|s| {
+                let mine = s.acknowledgements.iter().find(|a| a.party_index == index);
+                CitizenSession {
+                    rights_acknowledged: mine.is_some_and(|a| a.rights_acknowledged_at.is_some()),
+                    consented: mine.is_some_and(|a| a.consented_at.is_some()),
+                    minutes_confirmed: mine.is_some_and(|a| a.minutes_confirmed_at.is_some()),
+                    id: s.id,
+                    mode: s.mode,
+                    scheduled_at: s.scheduled_at,
+                    place: s.place,
+                    mediator: s.mediator,
+                    disclosure: s.disclosure,
+                    minutes: s.minutes,
+                    status: s.status,
+                }
+            })
+            .collect())
     }
 
     /// The citizen's case that a 解纷码 names; not found when it names none of theirs.

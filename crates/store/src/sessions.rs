@@ -321,6 +321,52 @@ impl Store {
         let id = id.get();
         let row = self.session_row(viewer, id).await?;
         self.handling_case(viewer, row.1).await?;
+        self.party_act_on(viewer, row, party_index, act, now).await
+    }
+
+    /// A party's own act at a session of their case, from the portal: acknowledging the
+    /// rights notice, consenting to the mediator, confirming the minutes — as the first party
+    /// of the case with the citizen's phone.
+    pub async fn citizen_session_act(
+        &self,
+        citizen: &crate::citizens::Citizen,
+        id: SessionId,
+        act: PartyAct,
+        now: DateTime<Utc>,
+    ) -> Result<SessionView> {
+        let case: Option<(i64,)> =
+            self.fetch_optional("SELECT case_id FROM mediation_sessions WHERE id = $1", args![id.get()]).await?;
+        let case_id = CaseId(case.ok_or(StoreError::NotFound { what: "session" })?.0);
+        let viewer = self.viewer_of_party(citizen, case_id, now).await?;
+        let party_index = self.citizen_party_index(citizen, case_id).await?;
+        let row = self.session_row(&viewer, id.get()).await?;
+        self.party_act_on(&viewer, row, party_index, act, now).await
+    }
+
+    /// The position among the case's parties of the first one with the citizen's phone.
+    pub async fn citizen_party_index(&self, citizen: &crate::citizens::Citizen, case_id: CaseId) -> Result<usize> {
+        let positions: Vec<(i64, Option<String>)> = self
+            .fetch_all(
+                "SELECT position, phone_index FROM parties WHERE case_id = $1 ORDER BY position",
+                args![case_id.get()],
+            )
+            .await?;
+        positions
+            .iter()
+            .position(|(_, phone)| phone.as_deref() == Some(citizen.phone_index.as_str()))
+            .ok_or(StoreError::NotFound { what: "case" })
+    }
+
+    /// Records a party's act on a session the caller may record it for.
+    async fn party_act_on(
+        &self,
+        viewer: &Viewer,
+        row: SessionRow,
+        party_index: usize,
+        act: PartyAct,
+        now: DateTime<Utc>,
+    ) -> Result<SessionView> {
+        let id = row.0;
         let mut acks: Vec<Acknowledgement> = serde_json::from_str(&row.8).unwrap_or_default();
         let Some(ack) = acks.iter_mut().find(|a| a.party_index == party_index) else {
             return Err(invalid("party_index", msg!("session.no_such_party")));

@@ -16,6 +16,7 @@ on_both_backends!(
     a_kiosk_started_by_a_clerk_gives_tickets_that_bring_the_visitor_to_the_window,
     parties_bring_evidence_and_answer_each_others_in_the_history,
     a_party_chooses_the_mediator_from_those_offered_once,
+    a_party_reads_the_notice_consents_and_confirms_the_minutes_of_a_session,
 );
 
 /// Asks for a code for `phone` and reads it from the outbox (the administrator's view, the
@@ -574,4 +575,58 @@ async fn a_party_chooses_the_mediator_from_those_offered_once(app: TestApp) {
     );
     let other = sign_in(&app, "13912360002").await;
     assert_eq!(app.get(&format!("/api/v1/citizen/cases/{id}/mediators"), &other).await.0, StatusCode::NOT_FOUND);
+}
+
+async fn a_party_reads_the_notice_consents_and_confirms_the_minutes_of_a_session(app: TestApp) {
+    app.set_now("2026-11-02T09:00:00+08:00");
+    let (case, mediator) = crate::mediation::case_with_the_mediator(&app).await;
+    let case_path = format!("/api/v1/cases/{}", case["id"]);
+    let (_, suggestions) = app.get(&format!("{case_path}/mediators"), &mediator).await;
+    let choose = json!({"user_id": suggestions[0]["user_id"], "chosen_by": "centre"});
+    assert_eq!(
+        app.call(Method::PUT, &format!("{case_path}/mediator"), Some(&mediator), Some(choose)).await.0,
+        StatusCode::OK
+    );
+    let body = json!({"mode": "in_person", "scheduled_at": "2026-11-03T09:30:00+08:00", "place": "张掖路街道调解室"});
+    let (status, session) = app.post(&format!("{case_path}/sessions"), &mediator, body).await;
+    assert_eq!(status, StatusCode::CREATED, "{session}");
+    let id = session["id"].as_i64().unwrap();
+
+    // 王建国 (the applicant, party 0) sees the session and takes his own steps, each once.
+    let applicant = sign_in(&app, "13912345678").await;
+    let (_, seen) = app.get(&format!("/api/v1/citizen/cases/{}", case["id"]), &applicant).await;
+    assert_eq!(seen["sessions"][0]["place"], "张掖路街道调解室", "{seen}");
+    assert_eq!(seen["sessions"][0]["rights_acknowledged"], false);
+    let act = |act: &str| format!("/api/v1/citizen/sessions/{id}/{act}");
+    assert_eq!(app.post(&act("minutes"), &applicant, json!({})).await.0, StatusCode::CONFLICT, "no minutes yet");
+    assert_eq!(app.post(&act("whistle"), &applicant, json!({})).await.0, StatusCode::UNPROCESSABLE_ENTITY);
+    let (status, seen) = app.post(&act("rights"), &applicant, json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{seen}");
+    assert_eq!(seen["sessions"][0]["rights_acknowledged"], true);
+    assert_eq!(app.post(&act("rights"), &applicant, json!({})).await.0, StatusCode::CONFLICT, "once");
+    assert_eq!(app.post(&act("consent"), &applicant, json!({})).await.0, StatusCode::OK);
+
+    // The staff view records them as party 0's; a stranger's phone reaches nothing.
+    let (_, sessions) = app.get(&format!("{case_path}/sessions"), &mediator).await;
+    let acks = &sessions[0]["acknowledgements"][0];
+    assert!(acks["rights_acknowledged_at"].is_string() && acks["consented_at"].is_string(), "{sessions}");
+    assert!(sessions[0]["acknowledgements"][1]["rights_acknowledged_at"].is_null(), "the respondent's are his own");
+    let stranger = sign_in(&app, "13912369999").await;
+    assert_eq!(app.post(&act("consent"), &stranger, json!({})).await.0, StatusCode::NOT_FOUND);
+
+    // The respondent's steps at the session, then the minutes, which the applicant confirms.
+    for step in ["rights", "consent"] {
+        let (status, body) = app.post(&format!("/api/v1/sessions/{id}/parties/1/{step}"), &mediator, json!({})).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+    }
+    let minutes = json!({"minutes": "双方陈述了漏水经过，同意按修复报价协商赔偿。"});
+    let (status, body) = app.post(&format!("/api/v1/sessions/{id}/minutes"), &mediator, minutes).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, seen) = app.post(&act("minutes"), &applicant, json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{seen}");
+    assert_eq!(seen["sessions"][0]["minutes_confirmed"], true);
+    let (_, events) = app.get(&format!("{case_path}/events"), &mediator).await;
+    let by_citizen =
+        events.as_array().unwrap().iter().filter(|e| e["actor"].as_str().unwrap_or_default().starts_with("citizen:"));
+    assert_eq!(by_citizen.count(), 3, "rights, consent and minutes, each by the citizen: {events}");
 }

@@ -7,7 +7,7 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::Response;
 use domain::case::CaseRegistration;
-use domain::ids::{CaseId, EvidenceId};
+use domain::ids::{CaseId, EvidenceId, SessionId};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -251,4 +251,19 @@ pub async fn mediator_choose(
     JsonBody(body): JsonBody<MediatorChoice>,
 ) -> Result<Json<CitizenCase>, ApiError> {
     Ok(Json(state.app.citizen_mediator_choose(&citizen, id, body.user_id).await?.into_api()))
+}
+
+/// A party's own step at a session of their case: `rights` (the rights and duties notice
+/// read), `consent` (to the mediator after the disclosure), `minutes` (the minutes
+/// confirmed); each once (409 again), each in the case's history. 404 for a session of a case
+/// that is not theirs.
+#[utoipa::path(post, path = "/api/v1/citizen/sessions/{id}/{act}", tag = "citizen", security(("bearer" = [])),
+    params(("id" = i64, Path), ("act" = String, Path, description = "rights | consent | minutes")),
+    responses((status = 200, body = CitizenCase), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn session_act(
+    State(state): State<AppState>,
+    CitizenAuth(citizen): CitizenAuth,
+    InPath((id, act), _): InPath<(SessionId, String)>,
+) -> Result<Json<CitizenCase>, ApiError> {
+    Ok(Json(state.app.citizen_session_act(&citizen, id, &act).await?.into_api()))
 }

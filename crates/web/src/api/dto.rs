@@ -549,6 +549,26 @@ dto! {
         pub evidence: Vec<CitizenEvidence> = into_api,
         /// The mediator's name once one is chosen.
         pub mediator: Option<String>,
+        /// 调解安排: the case's sessions and this party's steps at each.
+        pub sessions: Vec<CitizenSession> = into_api,
+    }
+
+    /// A mediation session as a party sees it, with their own steps.
+    pub struct CitizenSession from app::citizens::CitizenSession {
+        pub id: i64,
+        /// in_person | video
+        pub mode: String,
+        pub scheduled_at: String = into_api,
+        pub place: Option<String>,
+        pub mediator: String,
+        /// The mediator's disclosure (关系披露), which the party consents after.
+        pub disclosure: Option<String>,
+        pub minutes: Option<String>,
+        /// scheduled | held | cancelled
+        pub status: String,
+        pub rights_acknowledged: bool,
+        pub consented: bool,
+        pub minutes_confirmed: bool,
     }
 
     /// An evidence file as a party sees it.

@@ -36,6 +36,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(citizen::evidence_comment))
         .routes(routes!(citizen::mediators))
         .routes(routes!(citizen::mediator_choose))
+        .routes(routes!(citizen::session_act))
         .routes(routes!(org::units))
         .routes(routes!(org::regions))
         .routes(routes!(org::grids))

@@ -698,6 +698,8 @@ impl TimelineNames<'_> {
         match self.actors.get(actor) {
             Some(name) => name.clone(),
             None if actor == "system" => t.s("系统").into_owned(),
+            // A party acting in the portal: 当事人（网上）.
+            None if actor.starts_with("citizen:") => t.s("当事人（网上）").into_owned(),
             None => actor.to_owned(),
         }
     }

@@ -15,7 +15,7 @@ use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use domain::case::{CaseRegistration, LocationInput, PartyInput};
-use domain::ids::{CaseId, EvidenceId};
+use domain::ids::{CaseId, EvidenceId, SessionId};
 use domain::msg;
 use domain::validation::Message;
 use serde::{Deserialize, Serialize};
@@ -569,5 +569,21 @@ pub async fn mediator_choose(
     match state.app.citizen_mediator_choose(&citizen, id, user_id).await {
         Ok(_) => Ok(Redirect::to(&format!("/portal/cases/{id}#mediator")).into_response()),
         Err(error) => refused_on_case(&state, &headers, &citizen, id, ApiError::from(error), "user_id").await,
+    }
+}
+
+/// A party's step at a session, from the case page: then back to the session.
+pub async fn session_act(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path((id, act)): Path<(String, String)>,
+    body: Bytes,
+) -> Result<Response, UiError> {
+    posted_form(&headers, &body)?;
+    let Some(citizen) = signed_in(&state, &headers).await else { return Ok(Redirect::to("/portal").into_response()) };
+    let id = id.parse::<SessionId>().map_err(|_| UiError::Failed(ApiError::not_found("session")))?;
+    match state.app.citizen_session_act(&citizen, id, &act).await {
+        Ok(case) => Ok(Redirect::to(&format!("/portal/cases/{}#session-{id}", case.case.id)).into_response()),
+        Err(error) => Err(UiError::Failed(ApiError::from(error))),
     }
 }
