@@ -29,6 +29,14 @@ test("a citizen signs in on a phone, brings a dispute from a kept draft, and fol
   const { page } = await citizenPhone();
   const phone = "13812349876";
   await page.goto(`${day.server.base}/portal`);
+  // The first load — page, style, script, icon — stays small for a phone on a weak network.
+  const bytes = await page.evaluate(async () => {
+    await new Promise((r) => (document.readyState === "complete" ? r() : addEventListener("load", r)));
+    const entries = [...performance.getEntriesByType("navigation"), ...performance.getEntriesByType("resource")];
+    return entries.reduce((sum, e) => sum + (e.transferSize || e.encodedBodySize || 0), 0);
+  });
+  console.log(`portal first load: ${(bytes / 1024).toFixed(1)} KB (budget 150 KB)`);
+  assert.ok(bytes > 0 && bytes < 150 * 1024, `first load ${bytes} bytes`);
   await page.fill("#phone", phone);
   await Promise.all([page.waitForLoadState("load"), page.click("#portal-signin button[type=submit]")]);
   await page.fill("#code", await newestCode());
