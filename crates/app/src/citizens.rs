@@ -3,8 +3,8 @@
 //! citizen's role; the store narrows every read to the cases where the citizen is a party.
 
 pub use store::citizens::{
-    CaseHandler, Citizen, CitizenCase, CitizenCaseRow, CitizenEvidence, CitizenSession, EvidenceComment, TimelineEntry,
-    limits,
+    CaseHandler, Citizen, CitizenAgreement, CitizenCase, CitizenCaseRow, CitizenEvidence, CitizenSession,
+    EvidenceComment, TimelineEntry, limits,
 };
 
 use crate::triage::Triage;
@@ -12,7 +12,7 @@ use domain::authz::{self, Permission, Resource};
 use domain::case::CaseRegistration;
 use domain::clocks::ClockPolicy;
 use domain::contact::Phone;
-use domain::ids::{CaseId, CitizenId, EvidenceId, SessionId, UserId};
+use domain::ids::{AgreementId, CaseId, CitizenId, EvidenceId, SessionId, UserId};
 use domain::mediation::MediatorCandidate;
 use domain::msg;
 use domain::org::Role;
@@ -222,6 +222,21 @@ impl App {
         let now = self.now();
         let session = self.store.citizen_session_act(citizen, id, act, now).await?;
         Ok(self.store.citizen_case(citizen, CaseId(session.case_id), now).await?)
+    }
+
+    /// A party signs an agreement sent for signing, in the portal: their handwritten signature
+    /// (a PNG data URL); the sign-in by SMS code stands for the link's code.
+    pub async fn citizen_agreement_sign(
+        &self,
+        citizen: &Citizen,
+        id: AgreementId,
+        signature: Option<&str>,
+    ) -> Result<CitizenCase> {
+        authz::may(Role::Citizen, Permission::CitizenCaseFollow, Resource::OWN)?;
+        let signature = self.signature_image(signature)?;
+        let now = self.now();
+        let agreement = self.store.citizen_agreement_sign(citizen, id, &signature, now).await?;
+        Ok(self.store.citizen_case(citizen, CaseId(agreement.case_id), now).await?)
     }
 
     /// The 解纷码 of a case the viewer sees (printed on the window's receipt).

@@ -281,7 +281,7 @@ impl App {
     }
 
     /// A handwritten signature sent as a PNG data URL, stored by its hash.
-    fn signature_image(&self, data_url: Option<&str>) -> Result<String> {
+    pub(crate) fn signature_image(&self, data_url: Option<&str>) -> Result<String> {
         let bad = |message| AppError::field(FieldError::new("signature", "invalid_signature", message));
         let data_url = data_url
             .map(str::trim)

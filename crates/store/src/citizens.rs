@@ -64,6 +64,22 @@ pub struct CitizenCase {
     pub mediator: Option<String>,
     /// 调解安排: the case's mediation sessions and what this party has done at each.
     pub sessions: Vec<CitizenSession>,
+    /// 调解协议: the agreements of the case, as their party reads and signs them.
+    pub agreements: Vec<CitizenAgreement>,
+}
+
+/// An agreement as its party sees it: what it says, where it stands, and whether they may
+/// sign it now in the portal (sent for signing, their signature not yet given, in time).
+#[derive(Debug, Clone)]
+pub struct CitizenAgreement {
+    pub id: i64,
+    /// draft | signing | effective | …
+    pub status: String,
+    pub matters: String,
+    pub terms: Vec<String>,
+    pub effective_at: Option<DateTime<Utc>>,
+    pub signed_at: Option<DateTime<Utc>>,
+    pub may_sign: bool,
 }
 
 /// A mediation session as a party sees it: when, where, with whom, and their own steps — the
@@ -432,7 +448,41 @@ impl Store {
             evidence,
             mediator: self.case_mediator(&viewer, id).await?.map(|m| m.name),
             sessions: self.citizen_sessions(citizen, &viewer, id).await?,
+            agreements: self.citizen_agreements(citizen, &viewer, id, now).await?,
         })
+    }
+
+    async fn citizen_agreements(
+        &self,
+        citizen: &Citizen,
+        viewer: &Viewer,
+        id: CaseId,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<CitizenAgreement>> {
+        let index = self.citizen_party_index(citizen, id).await?;
+        let mut agreements = Vec::new();
+        for a in self.agreements_of_case(viewer, id).await? {
+            let signer: Option<(Option<i64>, i64)> = self
+                .fetch_optional(
+                    "SELECT signed_at, expires_at FROM agreement_signers WHERE agreement_id = $1 AND party_index = $2",
+                    args![a.id, index as i64],
+                )
+                .await?;
+            let status = a.status.as_str().to_owned();
+            let may_sign = status == "signing"
+                && a.paper_required.is_none()
+                && signer.is_some_and(|(signed, expires)| signed.is_none() && expires > to_ms(now));
+            agreements.push(CitizenAgreement {
+                id: a.id,
+                status,
+                matters: a.content.matters.clone(),
+                terms: a.content.terms.iter().map(|t| t.text.clone()).collect(),
+                effective_at: a.effective_at,
+                signed_at: signer.and_then(|(signed, _)| signed).map(from_ms),
+                may_sign,
+            });
+        }
+        Ok(agreements)
     }
 
     async fn citizen_sessions(&self, citizen: &Citizen, viewer: &Viewer, id: CaseId) -> Result<Vec<CitizenSession>> {

@@ -898,6 +898,54 @@ impl Store {
         self.signing_view(token, now).await
     }
 
+    /// A party signs in the portal: signed in with the code from their SMS already, they sign
+    /// as the first party of the case with their phone, within the same window as the link.
+    /// `signature` is the SHA-256 of the stored handwritten signature image.
+    pub async fn citizen_agreement_sign(
+        &self,
+        citizen: &crate::citizens::Citizen,
+        id: AgreementId,
+        signature: &str,
+        now: DateTime<Utc>,
+    ) -> Result<AgreementView> {
+        let id = id.get();
+        let case: Option<(i64,)> =
+            self.fetch_optional("SELECT case_id FROM agreements WHERE id = $1", args![id]).await?;
+        let case_id = CaseId(case.ok_or(StoreError::NotFound { what: "agreement" })?.0);
+        let viewer = self.viewer_of_party(citizen, case_id, now).await?;
+        let party_index = self.citizen_party_index(citizen, case_id).await? as i64;
+        let signer: Option<(Option<i64>, i64)> = self
+            .fetch_optional(
+                "SELECT signed_at, expires_at FROM agreement_signers WHERE agreement_id = $1 AND party_index = $2",
+                args![id, party_index],
+            )
+            .await?;
+        let now_ms = to_ms(now);
+        match signer {
+            None => return Err(conflict("not_for_signing", msg!("agreement.not_signing"))),
+            Some((Some(_), _)) => return Err(conflict("already_signed", msg!("agreement.already_signed"))),
+            Some((None, expires)) if expires <= now_ms => {
+                return Err(conflict("link_expired", msg!("agreement.link_expired")));
+            }
+            Some(_) => {}
+        }
+        let mut tx = self.begin().await?;
+        step_update(&mut tx, id, AgreementStep::PartySign, "updated_at = $1", args![now_ms]).await?;
+        let changed = tx
+            .execute(
+                "UPDATE agreement_signers SET signed_at = $1, signature = $2 WHERE agreement_id = $3 AND party_index = $4 AND signed_at IS NULL",
+                args![now_ms, signature, id, party_index],
+            )
+            .await?;
+        if changed == 0 {
+            return Err(conflict("already_signed", msg!("agreement.already_signed")));
+        }
+        let data = json!({ "agreement_id": id, "party_index": party_index, "signature_sha256": signature, "channel": "portal" });
+        append_event_locked(&mut tx, case_id.get(), now_ms, &viewer.username, "agreement_signed", &data).await?;
+        tx.commit().await?;
+        self.agreement_get(&viewer, AgreementId(id)).await
+    }
+
     /// The mediator signs, with the SHA-256 of their handwritten signature.
     pub async fn agreement_mediator_sign(
         &self,

@@ -17,6 +17,7 @@ on_both_backends!(
     parties_bring_evidence_and_answer_each_others_in_the_history,
     a_party_chooses_the_mediator_from_those_offered_once,
     a_party_reads_the_notice_consents_and_confirms_the_minutes_of_a_session,
+    a_party_signs_the_agreement_in_the_portal_once,
 );
 
 /// Asks for a code for `phone` and reads it from the outbox (the administrator's view, the
@@ -629,4 +630,36 @@ async fn a_party_reads_the_notice_consents_and_confirms_the_minutes_of_a_session
     let by_citizen =
         events.as_array().unwrap().iter().filter(|e| e["actor"].as_str().unwrap_or_default().starts_with("citizen:"));
     assert_eq!(by_citizen.count(), 3, "rights, consent and minutes, each by the citizen: {events}");
+}
+
+async fn a_party_signs_the_agreement_in_the_portal_once(app: TestApp) {
+    app.set_now("2026-11-02T09:00:00+08:00");
+    let (case, mediator) = crate::mediation::case_with_the_mediator(&app).await;
+    let agreement = crate::mediation::repairs_drafted(&app, &case, &mediator).await;
+    let id = agreement["id"].as_i64().unwrap();
+    let applicant = sign_in(&app, "13912345678").await;
+    let sign = format!("/api/v1/citizen/agreements/{id}/signature");
+    let signature = json!({"signature": crate::mediation::SIGNATURE});
+
+    // A draft is not signed; once sent for signing the party may, in the portal.
+    assert_eq!(app.post(&sign, &applicant, signature.clone()).await.0, StatusCode::CONFLICT);
+    let (status, sent) = app.post(&format!("/api/v1/agreements/{id}/signing"), &mediator, json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{sent}");
+    let (_, seen) = app.get(&format!("/api/v1/citizen/cases/{}", case["id"]), &applicant).await;
+    assert_eq!(seen["agreements"][0]["may_sign"], true, "{seen}");
+    assert!(seen["agreements"][0]["terms"][0].as_str().unwrap().contains("八千元"), "{seen}");
+    let (status, refused) = app.post(&sign, &applicant, json!({"signature": "not a picture"})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+    assert_eq!(refused["error"]["field"], "signature");
+    let (status, signed) = app.post(&sign, &applicant, signature.clone()).await;
+    assert_eq!(status, StatusCode::OK, "{signed}");
+    assert_eq!(signed["agreements"][0]["may_sign"], false);
+    assert!(signed["agreements"][0]["signed_at"].is_string(), "{signed}");
+    assert_eq!(app.post(&sign, &applicant, signature.clone()).await.0, StatusCode::CONFLICT, "once");
+
+    // Staff see party 0 signed (the seal counts it) and the other not; a stranger reaches nothing.
+    let (_, staff) = app.get(&format!("/api/v1/agreements/{id}"), &mediator).await;
+    assert!(staff["parties"][0]["signed_at"].is_string() && staff["parties"][1]["signed_at"].is_null(), "{staff}");
+    let stranger = sign_in(&app, "13912369998").await;
+    assert_eq!(app.post(&sign, &stranger, signature).await.0, StatusCode::NOT_FOUND);
 }

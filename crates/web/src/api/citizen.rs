@@ -7,7 +7,7 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::Response;
 use domain::case::CaseRegistration;
-use domain::ids::{CaseId, EvidenceId, SessionId};
+use domain::ids::{AgreementId, CaseId, EvidenceId, SessionId};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -266,4 +266,24 @@ pub async fn session_act(
     InPath((id, act), _): InPath<(SessionId, String)>,
 ) -> Result<Json<CitizenCase>, ApiError> {
     Ok(Json(state.app.citizen_session_act(&citizen, id, &act).await?.into_api()))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct CitizenSignatureRequest {
+    /// The handwritten signature as a PNG data URL (`data:image/png;base64,…`).
+    pub signature: Option<String>,
+}
+
+/// Sign an agreement of one's case that was sent for signing: the sign-in by SMS code stands
+/// for the link's code; 409 when it is not being signed, already signed or out of time.
+#[utoipa::path(post, path = "/api/v1/citizen/agreements/{id}/signature", tag = "citizen", security(("bearer" = [])),
+    params(("id" = i64, Path)), request_body = CitizenSignatureRequest,
+    responses((status = 200, body = CitizenCase), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn agreement_sign(
+    State(state): State<AppState>,
+    CitizenAuth(citizen): CitizenAuth,
+    InPath(id, _): InPath<AgreementId>,
+    JsonBody(body): JsonBody<CitizenSignatureRequest>,
+) -> Result<Json<CitizenCase>, ApiError> {
+    Ok(Json(state.app.citizen_agreement_sign(&citizen, id, body.signature.as_deref()).await?.into_api()))
 }

@@ -551,6 +551,23 @@ dto! {
         pub mediator: Option<String>,
         /// 调解安排: the case's sessions and this party's steps at each.
         pub sessions: Vec<CitizenSession> = into_api,
+        /// 调解协议: the case's agreements as their party reads and signs them.
+        pub agreements: Vec<CitizenAgreement> = into_api,
+    }
+
+    /// An agreement as its party sees it, and whether they may sign it now.
+    pub struct CitizenAgreement from app::citizens::CitizenAgreement {
+        pub id: i64,
+        /// draft | signing | effective | …
+        pub status: String,
+        pub matters: String,
+        pub terms: Vec<String>,
+        pub effective_at: Option<String> = into_api,
+        /// When this party signed.
+        pub signed_at: Option<String> = into_api,
+        /// Sent for signing, not yet signed by this party, in time: sign with `POST
+        /// /api/v1/citizen/agreements/{id}/signature`.
+        pub may_sign: bool,
     }
 
     /// A mediation session as a party sees it, with their own steps.

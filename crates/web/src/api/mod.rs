@@ -37,6 +37,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(citizen::mediators))
         .routes(routes!(citizen::mediator_choose))
         .routes(routes!(citizen::session_act))
+        .routes(routes!(citizen::agreement_sign))
         .routes(routes!(org::units))
         .routes(routes!(org::regions))
         .routes(routes!(org::grids))

@@ -103,6 +103,7 @@ pub fn routes() -> Router<AppState> {
         .route("/portal/cases/{id}/evidence/{evidence}/comments", post(portal::evidence_comment))
         .route("/portal/cases/{id}/mediator", post(portal::mediator_choose))
         .route("/portal/sessions/{id}/{act}", post(portal::session_act))
+        .route("/portal/agreements/{id}/signature", post(portal::agreement_sign))
         .route("/portal/manifest.webmanifest", get(portal::manifest))
         .route("/portal/sw.js", get(portal::service_worker))
         .route("/portal/offline", get(portal::offline))

@@ -15,7 +15,7 @@ use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use domain::case::{CaseRegistration, LocationInput, PartyInput};
-use domain::ids::{CaseId, EvidenceId, SessionId};
+use domain::ids::{AgreementId, CaseId, EvidenceId, SessionId};
 use domain::msg;
 use domain::validation::Message;
 use serde::{Deserialize, Serialize};
@@ -584,6 +584,22 @@ pub async fn session_act(
     let id = id.parse::<SessionId>().map_err(|_| UiError::Failed(ApiError::not_found("session")))?;
     match state.app.citizen_session_act(&citizen, id, &act).await {
         Ok(case) => Ok(Redirect::to(&format!("/portal/cases/{}#session-{id}", case.case.id)).into_response()),
+        Err(error) => Err(UiError::Failed(ApiError::from(error))),
+    }
+}
+
+/// 签署 in the portal: the handwritten signature from the pad, then back to the agreement.
+pub async fn agreement_sign(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, UiError> {
+    let form = posted_form(&headers, &body)?;
+    let Some(citizen) = signed_in(&state, &headers).await else { return Ok(Redirect::to("/portal").into_response()) };
+    let id = id.parse::<AgreementId>().map_err(|_| UiError::Failed(ApiError::not_found("agreement")))?;
+    match state.app.citizen_agreement_sign(&citizen, id, form.get("signature")).await {
+        Ok(case) => Ok(Redirect::to(&format!("/portal/cases/{}#agreement-{id}", case.case.id)).into_response()),
         Err(error) => Err(UiError::Failed(ApiError::from(error))),
     }
 }
