@@ -64,6 +64,8 @@ pub enum Permission {
     CitizenCaseFollow,
     /// 评价: a party rates the result of their concluded case.
     CitizenCaseRate,
+    /// Create, list and revoke the accounts and API keys of other systems.
+    SystemAccountManage,
 }
 
 impl Permission {
@@ -87,7 +89,22 @@ impl Permission {
         Permission::CitizenCaseBring,
         Permission::CitizenCaseFollow,
         Permission::CitizenCaseRate,
+        Permission::SystemAccountManage,
     ];
+
+    /// What a system account may be granted, by the code the API names it with. A system
+    /// account acts with its own grants only; the policy's table still decides each request.
+    pub const SYSTEM_GRANTABLE: &'static [(&'static str, Permission)] = &[("case_register", Permission::CaseRegister)];
+
+    /// The permission a system account's grant code names, if it is grantable.
+    pub fn system_grantable(code: &str) -> Option<Permission> {
+        Self::SYSTEM_GRANTABLE.iter().find(|(c, _)| *c == code).map(|(_, p)| *p)
+    }
+
+    /// The grant code of a permission grantable to system accounts.
+    pub fn system_code(self) -> Option<&'static str> {
+        Self::SYSTEM_GRANTABLE.iter().find(|(_, p)| *p == self).map(|(c, _)| *c)
+    }
 
     /// The permission as words (a catalogue key: "登记案件" / "register cases").
     pub fn message(self) -> Message {
@@ -111,6 +128,7 @@ impl Permission {
             Permission::CitizenCaseBring => "permission.citizen_case_bring",
             Permission::CitizenCaseFollow => "permission.citizen_case_follow",
             Permission::CitizenCaseRate => "permission.citizen_case_rate",
+            Permission::SystemAccountManage => "permission.system_account_manage",
         })
     }
 
@@ -136,6 +154,7 @@ impl Permission {
             Permission::CitizenCaseBring => "bring a dispute through the portal",
             Permission::CitizenCaseFollow => "follow one's own case",
             Permission::CitizenCaseRate => "rate one's own case",
+            Permission::SystemAccountManage => "maintain system accounts and API keys",
         }
     }
 }
@@ -240,7 +259,14 @@ pub const POLICY: &[(Permission, &[(Role, Reach)])] = &[
     (P::CitizenCaseBring, &[(Citizen, Own)]),
     (P::CitizenCaseFollow, &[(Citizen, Own)]),
     (P::CitizenCaseRate, &[(Citizen, Own)]),
+    (P::SystemAccountManage, &[(Admin, Scope)]),
 ];
+
+/// Whether a system account holding `grants` may ask for `permission`: only what it was
+/// granted, and — since it acts as its own user — the policy decides the rest.
+pub fn system_may(grants: &[Permission], permission: Permission) -> Result<(), Denial> {
+    if grants.contains(&permission) { Ok(()) } else { Err(Denial::Role { role: Role::Intake, permission }) }
+}
 
 /// Why the policy says no.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]

@@ -6,6 +6,7 @@ mod calendar;
 mod cases;
 mod citizen;
 mod dto;
+mod integration;
 pub mod mediation;
 mod org;
 pub mod search;
@@ -34,6 +35,9 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(citizen::evidence_add))
         .routes(routes!(citizen::evidence_file))
         .routes(routes!(citizen::evidence_comment))
+        .routes(routes!(integration::create, integration::list))
+        .routes(routes!(integration::calls))
+        .routes(routes!(integration::revoke))
         .routes(routes!(org::units))
         .routes(routes!(org::regions))
         .routes(routes!(org::grids))
