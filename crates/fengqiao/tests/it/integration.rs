@@ -6,11 +6,12 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::on_both_backends;
-use crate::support::{TestApp, id_number, registration};
+use crate::support::{TestApp, id_number, registration, ui_answer, ui_get, ui_session, ui_submit};
 
 on_both_backends!(
     system_accounts_are_bound_to_their_grants_audited_and_revocable,
     the_same_external_ref_from_the_same_system_is_one_case_even_in_parallel,
+    the_admin_page_creates_shows_the_key_once_and_revokes,
 );
 
 /// A request with an API key in `X-Api-Key`.
@@ -213,4 +214,50 @@ async fn the_same_external_ref_from_the_same_system_is_one_case_even_in_parallel
     let ids: std::collections::BTreeSet<String> = answers.iter().map(|(_, case)| case["id"].to_string()).collect();
     assert_eq!(ids.len(), 1, "{ids:?}");
     assert_eq!(case_count(&app).await, before + 1);
+}
+
+async fn the_admin_page_creates_shows_the_key_once_and_revokes(app: TestApp) {
+    app.set_now("2026-11-02T09:00:00+08:00");
+    let admin = ui_session(&app, "admin").await;
+    let intake = ui_session(&app, "intake").await;
+    let (status, _) = ui_get(&app, &format!("fq_session={intake}"), "/admin/systems").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let street = app.unit_id("张掖路街道综治中心").await.to_string();
+
+    // Refused: the errors beside their fields, the name as typed, nothing created.
+    let response =
+        ui_submit(&app, &admin, "/admin/systems", "/admin/systems", &[("name", "区法院"), ("unit_id", "")]).await;
+    let (status, _, page) = ui_answer(response).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{page}");
+    assert!(page.contains("data-for=\"unit_id\">单位为必填项"), "{page}");
+    assert!(page.contains("data-for=\"permissions\">至少授予一项权限"), "{page}");
+    assert!(page.contains("value=\"区法院\""));
+    assert_eq!(app.sql_texts("SELECT name FROM system_accounts").await.len(), 0);
+
+    // Created: the key on the answering page, once; it works; the list never shows it again.
+    let form = [("name", "区法院"), ("unit_id", street.as_str()), ("permissions", "case_register")];
+    let (status, _, page) = ui_answer(ui_submit(&app, &admin, "/admin/systems", "/admin/systems", &form).await).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    let key = page.split("id=\"created-key\"").nth(1).unwrap().split("<code class=\"mono\">").nth(1).unwrap();
+    let key = key.split('<').next().unwrap().to_owned();
+    assert!(key.starts_with("fq_"), "{key}");
+    let (status, case) = keyed(
+        &app,
+        Method::POST,
+        "/api/v1/cases",
+        &key,
+        Some(registration(&id_number("620102", "19850101", 9), "13912340009")),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{case}");
+    let (_, list) = ui_get(&app, &format!("fq_session={admin}"), "/admin/systems").await;
+    assert!(list.contains("区法院") && !list.contains(&key), "{list}");
+
+    // Revoked from the page: the key stops working.
+    let id = app.sql_texts("SELECT CAST(id AS TEXT) FROM system_accounts").await[0].clone();
+    let response = ui_submit(&app, &admin, "/admin/systems", &format!("/admin/systems/{id}/revoke"), &[]).await;
+    let (status, location, _) = ui_answer(response).await;
+    assert_eq!((status, location.as_str()), (StatusCode::SEE_OTHER, "/admin/systems"));
+    let (status, _) = keyed(&app, Method::POST, "/api/v1/cases", &key, Some(json!({}))).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
 }
