@@ -2,7 +2,8 @@
 //! record of every call they make) and idempotent intake by the sender's own reference.
 //!
 //! A system account acts through a user row of its own (`system:N`, role `intake`, at the
-//! account's unit, a random password no one knows), so the case history attributes what it
+//! account's unit, a random password no one knows — and `login` refuses it even if an
+//! administrator sets one), so the case history attributes what it
 //! does like anyone's and the data scope is its unit's. What it may ask for is its list of
 //! grant codes (`domain::authz::Permission::SYSTEM_GRANTABLE`).
 

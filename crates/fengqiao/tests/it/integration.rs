@@ -111,6 +111,18 @@ async fn system_accounts_are_bound_to_their_grants_audited_and_revocable(app: Te
     assert_eq!(status, StatusCode::FORBIDDEN, "not granted: {refused}");
     let (status, _) = keyed(&app, Method::POST, "/api/v1/cases", "fq_wrong", Some(json!({}))).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
+    // Its user cannot sign in with a password, even one an administrator set.
+    let hash = app.sql_texts("SELECT password_hash FROM users WHERE username = 'admin'").await[0].clone();
+    app.sql(&format!("UPDATE users SET password_hash = '{hash}' WHERE username = 'system:{id}'")).await;
+    let (status, _) = app
+        .call(
+            Method::POST,
+            "/api/v1/auth/login",
+            None,
+            Some(json!({"username": format!("system:{id}"), "password": "fengqiao-demo"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
 
     // Every call is recorded, the refused ones too.
     let (status, calls) = app.get(&format!("/api/v1/system-accounts/{id}/calls"), &admin).await;
