@@ -15,6 +15,7 @@ pub mod citizens;
 pub mod documents;
 mod error;
 pub mod import;
+pub mod integration;
 pub mod mediation;
 pub mod org;
 pub mod queue;

@@ -66,6 +66,8 @@ pub enum Permission {
     CitizenCaseRate,
     /// 群众点单: a party chooses their case's mediator from those it is offered.
     CitizenMediatorChoose,
+    /// Create, list and revoke the accounts and API keys of other systems.
+    SystemAccountManage,
 }
 
 impl Permission {
@@ -90,7 +92,22 @@ impl Permission {
         Permission::CitizenCaseFollow,
         Permission::CitizenCaseRate,
         Permission::CitizenMediatorChoose,
+        Permission::SystemAccountManage,
     ];
+
+    /// What a system account may be granted, by the code the API names it with. A system
+    /// account acts with its own grants only; the policy's table still decides each request.
+    pub const SYSTEM_GRANTABLE: &'static [(&'static str, Permission)] = &[("case_register", Permission::CaseRegister)];
+
+    /// The permission a system account's grant code names, if it is grantable.
+    pub fn system_grantable(code: &str) -> Option<Permission> {
+        Self::SYSTEM_GRANTABLE.iter().find(|(c, _)| *c == code).map(|(_, p)| *p)
+    }
+
+    /// The grant code of a permission grantable to system accounts.
+    pub fn system_code(self) -> Option<&'static str> {
+        Self::SYSTEM_GRANTABLE.iter().find(|(_, p)| *p == self).map(|(c, _)| *c)
+    }
 
     /// The permission as words (a catalogue key: "登记案件" / "register cases").
     pub fn message(self) -> Message {
@@ -115,6 +132,7 @@ impl Permission {
             Permission::CitizenCaseFollow => "permission.citizen_case_follow",
             Permission::CitizenCaseRate => "permission.citizen_case_rate",
             Permission::CitizenMediatorChoose => "permission.citizen_mediator_choose",
+            Permission::SystemAccountManage => "permission.system_account_manage",
         })
     }
 
@@ -141,6 +159,7 @@ impl Permission {
             Permission::CitizenCaseFollow => "follow one's own case",
             Permission::CitizenCaseRate => "rate one's own case",
             Permission::CitizenMediatorChoose => "choose the mediator of one's own case",
+            Permission::SystemAccountManage => "maintain system accounts and API keys",
         }
     }
 }
@@ -246,7 +265,14 @@ pub const POLICY: &[(Permission, &[(Role, Reach)])] = &[
     (P::CitizenCaseFollow, &[(Citizen, Own)]),
     (P::CitizenCaseRate, &[(Citizen, Own)]),
     (P::CitizenMediatorChoose, &[(Citizen, Own)]),
+    (P::SystemAccountManage, &[(Admin, Scope)]),
 ];
+
+/// Whether a system account holding `grants` may ask for `permission`: only what it was
+/// granted, and — since it acts as its own user — the policy decides the rest.
+pub fn system_may(grants: &[Permission], permission: Permission) -> Result<(), Denial> {
+    if grants.contains(&permission) { Ok(()) } else { Err(Denial::Role { role: Role::Intake, permission }) }
+}
 
 /// Why the policy says no.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]

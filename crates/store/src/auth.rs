@@ -107,7 +107,8 @@ impl Store {
         let keys = AttemptKeys::new(username, client);
         self.attempt_take(&keys, now_ms).await?;
         let sql =
-            "SELECT id, username, display_name, role, unit_id, password_hash FROM users WHERE username = $1 AND active";
+            "SELECT id, username, display_name, role, unit_id, password_hash FROM users WHERE username = $1 AND active
+             AND id NOT IN (SELECT user_id FROM system_accounts)";
         let row: Option<UserRow> = self.fetch_optional(sql, args![username.trim()]).await?;
         let Some((id, username, display_name, role, unit_id, stored)) = row else {
             // Spend the same time as for a real user, so timing does not reveal who exists.

@@ -17,6 +17,7 @@ pub mod citizens;
 pub mod crypto;
 pub mod figures;
 pub mod import;
+pub mod integration;
 pub mod mediation;
 pub mod org;
 pub mod queue;

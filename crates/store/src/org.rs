@@ -714,7 +714,7 @@ impl Store {
     }
 
     /// A unit a user may be put in.
-    async fn unit_open_for_users(&self, unit_id: i64) -> Result<()> {
+    pub(crate) async fn unit_open_for_users(&self, unit_id: i64) -> Result<()> {
         match self.unit_choosable(unit_id, "unit_id".to_owned()).await? {
             Some(fault) => Err(StoreError::invalid(fault)),
             None => Ok(()),

@@ -87,6 +87,7 @@ fn what_message(what: &str) -> Message {
     match what {
         "case" => msg!("what.case"),
         "unit" => msg!("what.unit"),
+        "system_account" => msg!("what.system_account"),
         "user" => msg!("what.user"),
         "region" => msg!("what.region"),
         "agreement" => msg!("what.agreement"),

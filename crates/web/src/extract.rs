@@ -39,6 +39,25 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
     }
 }
 
+/// A JSON body kept as bytes, for a handler that reads more than one shape from it; the
+/// same faults as [`JsonBody`] for what cannot be read.
+pub struct JsonBytes(pub Bytes);
+
+impl<S: Send + Sync> FromRequest<S> for JsonBytes {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
+            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", msg!("error.too_large"))
+            } else {
+                ApiError::new(StatusCode::BAD_REQUEST, "unreadable_body", msg!("error.unreadable_body"))
+            }
+        })?;
+        Ok(JsonBytes(bytes))
+    }
+}
+
 /// Parses JSON: a syntax error is 400; a value of the wrong type is 422 naming its field.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let deserializer = &mut serde_json::Deserializer::from_slice(bytes);
@@ -69,7 +88,31 @@ pub fn bearer(headers: &HeaderMap) -> Option<&str> {
 }
 
 /// The signed-in user: every protected handler takes one, so none can forget to check.
+/// Staff only: an API key (`X-Api-Key`) is accepted by [`Permitted`] and [`SystemAuth`].
 pub struct Auth(pub Viewer);
+
+/// The API key of a request, if any.
+pub fn api_key(headers: &HeaderMap) -> Option<&str> {
+    headers.get("x-api-key")?.to_str().ok().map(str::trim).filter(|key| !key.is_empty())
+}
+
+/// A request made by another system with its API key (`X-Api-Key`): the account, acting as
+/// its own user at its unit. The call is recorded before the handler runs.
+pub struct SystemAuth(pub app::integration::SystemCaller);
+
+impl FromRequestParts<AppState> for SystemAuth {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let key = api_key(&parts.headers).ok_or_else(ApiError::unauthorized)?;
+        let caller = state
+            .app
+            .system_caller(key, parts.method.as_str(), parts.uri.path())
+            .await?
+            .ok_or_else(ApiError::unauthorized)?;
+        Ok(SystemAuth(caller))
+    }
+}
 
 impl FromRequestParts<AppState> for Auth {
     type Rejection = ApiError;
@@ -138,6 +181,12 @@ impl<G: Gate> FromRequestParts<AppState> for Permitted<G> {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        if bearer(&parts.headers).is_none() && api_key(&parts.headers).is_some() {
+            let SystemAuth(caller) = SystemAuth::from_request_parts(parts, state).await?;
+            authz::system_may(&caller.grants, G::PERMISSION)?;
+            authz::may_at_all(caller.viewer.role, G::PERMISSION)?;
+            return Ok(Permitted(caller.viewer, PhantomData));
+        }
         let Auth(viewer) = Auth::from_request_parts(parts, state).await?;
         authz::may_at_all(viewer.role, G::PERMISSION)?;
         Ok(Permitted(viewer, PhantomData))
@@ -191,6 +240,12 @@ macro_rules! id_segments {
             }
         }
     )*};
+}
+
+impl Segment for i64 {
+    fn segment(raw: &str) -> Result<Self, ApiError> {
+        raw.parse().map_err(|_| ApiError::not_found("system_account"))
+    }
 }
 
 id_segments!(CaseId, AgreementId, SessionId, NoticeId, EvidenceId, UnitId, UserId, GridId);

@@ -218,6 +218,7 @@ async fn every_role_gets_what_the_policy_grants_through_the_api_and_the_ui(app: 
                     app.post("/api/v1/citizen/cases", token, body).await
                 }
                 Permission::CitizenCaseFollow => app.get("/api/v1/citizen/cases", token).await,
+                Permission::SystemAccountManage => app.get("/api/v1/system-accounts", token).await,
                 Permission::CitizenCaseRate => {
                     let body = json!({"satisfaction": "satisfied"});
                     app.post(&format!("/api/v1/citizen/cases/{}/rating", case["id"]), token, body).await

@@ -12,6 +12,7 @@ mod delivery;
 mod demo;
 mod faults;
 mod figures;
+mod integration;
 mod mediation;
 mod org_import;
 mod portal;

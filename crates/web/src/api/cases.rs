@@ -1,6 +1,7 @@
 //! Cases: register, list, read, history, workflow steps.
 
 use app::cases::{CaseFilter, RevealRequest};
+use app::integration::Intake;
 use app::triage::WhenUnsure;
 use axum::Json;
 use axum::extract::{Query, State};
@@ -17,7 +18,7 @@ use utoipa::IntoParams;
 use super::dto::{CaseList, CaseReceipt, CaseView, EventView, IntoApi, RegisteredCase};
 use crate::AppState;
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::{Auth, InPath, JsonBody, Permitted, gate};
+use crate::extract::{Auth, InPath, JsonBody, JsonBytes, Permitted, gate, parse_json};
 
 /// Register a case from any channel. Category, risk and route are suggested with reasons;
 /// earlier cases of the same person, organisation or place are listed in `related_cases`.
@@ -25,16 +26,40 @@ use crate::extract::{Auth, InPath, JsonBody, Permitted, gate};
 /// A category left out is suggested; when the classifier is unsure (below its confidence
 /// threshold), the case is recorded as `other` with `category_source` `unsure` and routed by
 /// territory alone.
-#[utoipa::path(post, path = "/api/v1/cases", tag = "cases", security(("bearer" = [])), request_body = CaseRegistration,
-    responses((status = 201, body = RegisteredCase), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
-        (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
+///
+/// Another system registers with its API key (`X-Api-Key`, an account granted
+/// `case_register`) and may send its own reference as `external_ref` (at most 100
+/// characters): the same reference from the same sender again — also many at once — answers
+/// 200 with the case the first registered, never a second case.
+#[utoipa::path(post, path = "/api/v1/cases", tag = "cases", security(("bearer" = []), ("api_key" = [])), request_body = CaseRegistration,
+    responses((status = 201, body = RegisteredCase), (status = 200, description = "the case already registered under this `external_ref`", body = RegisteredCase),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn register(
     State(state): State<AppState>,
     Permitted(viewer, _): Permitted<gate::CaseRegister>,
-    JsonBody(body): JsonBody<CaseRegistration>,
+    JsonBytes(bytes): JsonBytes,
 ) -> Result<(StatusCode, Json<RegisteredCase>), ApiError> {
-    let case = state.app.case_register(&viewer, body, WhenUnsure::RecordOther).await?;
-    Ok((StatusCode::CREATED, Json(case.into_api())))
+    let body: CaseRegistration = parse_json(&bytes)?;
+    let reference: ExternalRef = parse_json(&bytes)?;
+    match reference.external_ref {
+        Some(reference) => {
+            let (intake, case) =
+                state.app.case_register_external(&viewer, &reference, body, WhenUnsure::RecordOther).await?;
+            let status = if intake == Intake::Created { StatusCode::CREATED } else { StatusCode::OK };
+            Ok((status, Json(case.into_api())))
+        }
+        None => {
+            let case = state.app.case_register(&viewer, body, WhenUnsure::RecordOther).await?;
+            Ok((StatusCode::CREATED, Json(case.into_api())))
+        }
+    }
+}
+
+/// The sender's own reference, beside the registration's fields.
+#[derive(Debug, Deserialize)]
+struct ExternalRef {
+    external_ref: Option<String>,
 }
 
 /// Filters and paging of the case list.

@@ -6,6 +6,7 @@ mod calendar;
 mod cases;
 mod citizen;
 mod dto;
+mod integration;
 pub mod mediation;
 mod org;
 pub mod search;
@@ -38,6 +39,9 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(citizen::mediator_choose))
         .routes(routes!(citizen::session_act))
         .routes(routes!(citizen::agreement_sign))
+        .routes(routes!(integration::create, integration::list))
+        .routes(routes!(integration::calls))
+        .routes(routes!(integration::revoke))
         .routes(routes!(org::units))
         .routes(routes!(org::regions))
         .routes(routes!(org::grids))

@@ -7,6 +7,7 @@ pub mod import;
 pub mod regions;
 pub mod routing;
 pub mod settings;
+pub mod systems;
 pub mod units;
 pub mod users;
 

@@ -135,6 +135,8 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/units/new", get(admin::units::new_form))
         .route("/admin/units/{id}", get(admin::units::show).post(admin::units::update))
         .route("/admin/units/{id}/active", post(admin::units::active_set))
+        .route("/admin/systems", get(admin::systems::list).post(admin::systems::create))
+        .route("/admin/systems/{id}/revoke", post(admin::systems::revoke))
         .route("/admin/routing", get(admin::routing::page))
         .route("/admin/routing/{category}", get(admin::routing::category_form).post(admin::routing::category_put))
         .route("/admin/calendar", get(admin::settings::calendar_form).post(admin::settings::calendar_put))
