@@ -64,6 +64,10 @@ pub enum Permission {
     CitizenCaseFollow,
     /// 评价: a party rates the result of their concluded case.
     CitizenCaseRate,
+    /// 亮牌: see the units' monthly cards and their reasons.
+    EvaluationRead,
+    /// Maintain the rules of the unit evaluation.
+    EvaluationRulesManage,
 }
 
 impl Permission {
@@ -87,6 +91,8 @@ impl Permission {
         Permission::CitizenCaseBring,
         Permission::CitizenCaseFollow,
         Permission::CitizenCaseRate,
+        Permission::EvaluationRead,
+        Permission::EvaluationRulesManage,
     ];
 
     /// The permission as words (a catalogue key: "登记案件" / "register cases").
@@ -111,6 +117,8 @@ impl Permission {
             Permission::CitizenCaseBring => "permission.citizen_case_bring",
             Permission::CitizenCaseFollow => "permission.citizen_case_follow",
             Permission::CitizenCaseRate => "permission.citizen_case_rate",
+            Permission::EvaluationRead => "permission.evaluation_read",
+            Permission::EvaluationRulesManage => "permission.evaluation_rules_manage",
         })
     }
 
@@ -136,6 +144,8 @@ impl Permission {
             Permission::CitizenCaseBring => "bring a dispute through the portal",
             Permission::CitizenCaseFollow => "follow one's own case",
             Permission::CitizenCaseRate => "rate one's own case",
+            Permission::EvaluationRead => "see the unit evaluations",
+            Permission::EvaluationRulesManage => "maintain the evaluation rules",
         }
     }
 }
@@ -240,6 +250,9 @@ pub const POLICY: &[(Permission, &[(Role, Reach)])] = &[
     (P::CitizenCaseBring, &[(Citizen, Own)]),
     (P::CitizenCaseFollow, &[(Citizen, Own)]),
     (P::CitizenCaseRate, &[(Citizen, Own)]),
+    // 亮牌: the centres and their leaders read the cards of their territory; admins keep the rules.
+    (P::EvaluationRead, &[(Leader, Scope), (Dispatcher, Scope), (Admin, Scope)]),
+    (P::EvaluationRulesManage, &[(Admin, Scope)]),
 ];
 
 /// Why the policy says no.
