@@ -14,6 +14,7 @@ pub mod cases;
 pub mod citizens;
 pub mod documents;
 mod error;
+pub mod evaluations;
 pub mod import;
 pub mod integration;
 pub mod mediation;

@@ -68,6 +68,10 @@ pub enum Permission {
     CitizenMediatorChoose,
     /// Create, list and revoke the accounts and API keys of other systems.
     SystemAccountManage,
+    /// 亮牌: see the units' monthly cards and their reasons.
+    EvaluationRead,
+    /// Maintain the rules of the unit evaluation.
+    EvaluationRulesManage,
 }
 
 impl Permission {
@@ -93,6 +97,8 @@ impl Permission {
         Permission::CitizenCaseRate,
         Permission::CitizenMediatorChoose,
         Permission::SystemAccountManage,
+        Permission::EvaluationRead,
+        Permission::EvaluationRulesManage,
     ];
 
     /// What a system account may be granted, by the code the API names it with. A system
@@ -133,6 +139,8 @@ impl Permission {
             Permission::CitizenCaseRate => "permission.citizen_case_rate",
             Permission::CitizenMediatorChoose => "permission.citizen_mediator_choose",
             Permission::SystemAccountManage => "permission.system_account_manage",
+            Permission::EvaluationRead => "permission.evaluation_read",
+            Permission::EvaluationRulesManage => "permission.evaluation_rules_manage",
         })
     }
 
@@ -160,6 +168,8 @@ impl Permission {
             Permission::CitizenCaseRate => "rate one's own case",
             Permission::CitizenMediatorChoose => "choose the mediator of one's own case",
             Permission::SystemAccountManage => "maintain system accounts and API keys",
+            Permission::EvaluationRead => "see the unit evaluations",
+            Permission::EvaluationRulesManage => "maintain the evaluation rules",
         }
     }
 }
@@ -266,6 +276,9 @@ pub const POLICY: &[(Permission, &[(Role, Reach)])] = &[
     (P::CitizenCaseRate, &[(Citizen, Own)]),
     (P::CitizenMediatorChoose, &[(Citizen, Own)]),
     (P::SystemAccountManage, &[(Admin, Scope)]),
+    // 亮牌: the centres and their leaders read the cards of their territory; admins keep the rules.
+    (P::EvaluationRead, &[(Leader, Scope), (Dispatcher, Scope), (Admin, Scope)]),
+    (P::EvaluationRulesManage, &[(Admin, Scope)]),
 ];
 
 /// Whether a system account holding `grants` may ask for `permission`: only what it was

@@ -8,6 +8,7 @@ pub mod case;
 pub mod case_number;
 pub mod clocks;
 pub mod contact;
+pub mod evaluation;
 pub mod history;
 pub mod i18n;
 pub mod identity;

@@ -478,6 +478,17 @@ pub fn population_of(region: &RegionCode, year: i64, entries: &[(RegionCode, i64
     Some(latest.iter().filter(|(code, _)| code.level() == level).map(|(_, (_, p))| p).sum())
 }
 
+/// The first and last day of a month given as `YYYY-MM` (a table row's key, a report's or an
+/// evaluation's period); `None` when it is not one. The one place the month range is made.
+pub fn month_days(month: &str) -> Option<(chrono::NaiveDate, chrono::NaiveDate)> {
+    if month.len() != 7 {
+        return None;
+    }
+    let first = chrono::NaiveDate::parse_from_str(&format!("{month}-01"), "%Y-%m-%d").ok()?;
+    let last = first.checked_add_months(chrono::Months::new(1))?.pred_opt()?;
+    Some((first, last))
+}
+
 /// A rollup day: the China date as the number `yyyymmdd`.
 pub fn day_key(date: chrono::NaiveDate) -> i64 {
     use chrono::Datelike;
@@ -487,6 +498,16 @@ pub fn day_key(date: chrono::NaiveDate) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_month_is_its_first_to_its_last_day() {
+        let d = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        assert_eq!(month_days("2028-02"), Some((d("2028-02-01"), d("2028-02-29"))));
+        assert_eq!(month_days("2026-12"), Some((d("2026-12-01"), d("2026-12-31"))));
+        assert_eq!(month_days("2026-13"), None);
+        assert_eq!(month_days("2026-1"), None);
+        assert_eq!(month_days("x"), None);
+    }
 
     #[test]
     fn rates_follow_the_definitions() {

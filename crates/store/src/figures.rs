@@ -9,7 +9,9 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use domain::msg;
 use domain::org::RegionCode;
-use domain::stats::{Breakdown, CaseFacts, Figure, Litigation, Marks, china_day, day_date, day_number, population_of};
+use domain::stats::{
+    Breakdown, CaseFacts, Figure, Litigation, Marks, china_day, day_date, day_number, month_days, population_of,
+};
 use domain::validation::FieldError;
 
 use crate::cases::{CaseListRow, CaseRow};
@@ -434,10 +436,7 @@ impl Store {
                 conditions.push(format!("f.{} = ${}", query.by.code(), args.len()));
             }
             Breakdown::Month => {
-                let first = NaiveDate::parse_from_str(&format!("{key}-01"), "%Y-%m-%d").map_err(|_| bad_key())?;
-                let last = first
-                    .checked_add_months(chrono::Months::new(1))
-                    .map_or(first, |next| next.pred_opt().unwrap_or(next));
+                let (first, last) = month_days(key).ok_or_else(bad_key)?;
                 args.extend(args![day_number(first), day_number(last)]);
                 conditions.push(format!("f.day BETWEEN ${} AND ${}", args.len() - 1, args.len()));
             }
@@ -550,9 +549,8 @@ fn row_litigation(query: &FigureQuery, key: &str, data: &LitigationData) -> Opti
             Some(litigation_of(&code, query.from, query.to, data))
         }
         Breakdown::Month => {
-            let first = NaiveDate::parse_from_str(&format!("{key}-01"), "%Y-%m-%d").ok()?;
-            let first = first.max(query.from);
-            let last = first.checked_add_months(chrono::Months::new(1))?.pred_opt()?.min(query.to);
+            let (first, last) = month_days(key)?;
+            let (first, last) = (first.max(query.from), last.min(query.to));
             Some(litigation_of(&query.region, first, last, data))
         }
         _ => None,

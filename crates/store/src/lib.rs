@@ -15,6 +15,7 @@ pub mod calendar;
 pub mod cases;
 pub mod citizens;
 pub mod crypto;
+pub mod evaluations;
 pub mod figures;
 pub mod import;
 pub mod integration;

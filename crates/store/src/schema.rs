@@ -24,6 +24,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (14, "early_warning", include_str!("../migrations/0014_early_warning.sql")),
     (15, "figures", include_str!("../migrations/0015_figures.sql")),
     (16, "citizen_portal", include_str!("../migrations/0016_citizen_portal.sql")),
+    (17, "evaluations", include_str!("../migrations/0017_evaluations.sql")),
     (19, "integration", include_str!("../migrations/0019_integration.sql")),
     (22, "kiosk", include_str!("../migrations/0022_kiosk.sql")),
 ];

@@ -10,6 +10,7 @@ mod authz;
 mod calendar;
 mod delivery;
 mod demo;
+mod evaluations;
 mod faults;
 mod figures;
 mod integration;

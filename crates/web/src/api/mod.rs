@@ -6,6 +6,7 @@ mod calendar;
 mod cases;
 mod citizen;
 mod dto;
+mod evaluations;
 mod integration;
 pub mod mediation;
 mod org;
@@ -70,6 +71,9 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(stats::figure_cases))
         .routes(routes!(stats::put_population))
         .routes(routes!(stats::put_court_filings))
+        .routes(routes!(evaluations::evaluations))
+        .routes(routes!(evaluations::unit_history))
+        .routes(routes!(evaluations::get_rules, evaluations::put_rules))
         .routes(routes!(search::cases))
         .routes(routes!(triage::rules, triage::put_rules))
         .routes(routes!(triage::catalogue, triage::put_catalogue))

@@ -69,7 +69,7 @@ fn period(now: DateTime<Utc>, from: Option<&str>, to: Option<&str>) -> Result<(N
     Ok((from, to))
 }
 
-fn region(code: Option<&str>) -> Result<Option<RegionCode>, ApiError> {
+pub(super) fn region(code: Option<&str>) -> Result<Option<RegionCode>, ApiError> {
     match code.map(str::trim).filter(|r| !r.is_empty()) {
         Some(code) => Ok(Some(RegionCode::parse(code).map_err(|e| {
             ApiError::field(FieldError::new(
