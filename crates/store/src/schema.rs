@@ -24,6 +24,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (14, "early_warning", include_str!("../migrations/0014_early_warning.sql")),
     (15, "figures", include_str!("../migrations/0015_figures.sql")),
     (16, "citizen_portal", include_str!("../migrations/0016_citizen_portal.sql")),
+    (20, "video", include_str!("../migrations/0020_video.sql")),
     (22, "kiosk", include_str!("../migrations/0022_kiosk.sql")),
 ];
 

@@ -22,5 +22,6 @@ mod supervision;
 mod support;
 mod tidy;
 mod triage;
+mod video;
 mod warning;
 mod workbench;
