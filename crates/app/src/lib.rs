@@ -25,6 +25,7 @@ pub mod stats;
 pub mod supervision;
 pub mod system;
 pub mod triage;
+pub mod video;
 
 use std::path::Path;
 use std::sync::Arc;

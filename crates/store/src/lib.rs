@@ -28,6 +28,7 @@ pub(crate) mod sql;
 pub mod stats;
 pub mod supervision;
 pub mod triage;
+pub mod video;
 
 use std::path::Path;
 use std::str::FromStr;

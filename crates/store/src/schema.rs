@@ -26,6 +26,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (16, "citizen_portal", include_str!("../migrations/0016_citizen_portal.sql")),
     (17, "evaluations", include_str!("../migrations/0017_evaluations.sql")),
     (19, "integration", include_str!("../migrations/0019_integration.sql")),
+    (20, "video", include_str!("../migrations/0020_video.sql")),
     (22, "kiosk", include_str!("../migrations/0022_kiosk.sql")),
 ];
 

@@ -24,5 +24,6 @@ mod supervision;
 mod support;
 mod tidy;
 mod triage;
+mod video;
 mod warning;
 mod workbench;

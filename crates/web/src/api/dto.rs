@@ -790,3 +790,20 @@ dto! {
 pub struct AlertList {
     pub items: Vec<AlertView>,
 }
+
+// Video mediation.
+dto! {
+    /// A recording of one participant's track, kept as the case's evidence.
+    pub struct RecordingView from app::video::RecordingView {
+        pub id: i64,
+        /// Whose track: mediator | party-1 … | interpreter-1 …
+        pub participant: String,
+        /// video/webm or audio/webm
+        pub content_type: String,
+        pub bytes: i64,
+        /// SHA-256 of the file, as recorded in the case's history.
+        pub sha256: String,
+        pub started_at: String = into_api,
+        pub ended_at: String = into_api,
+    }
+}

@@ -15,6 +15,7 @@ pub mod sessions;
 mod stats;
 mod supervision;
 mod triage;
+pub mod video;
 
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -105,4 +106,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(sessions::minutes))
         .routes(routes!(sessions::refusal))
         .routes(routes!(sessions::mediator, sessions::assign))
+        .routes(routes!(video::invitations))
+        .routes(routes!(video::admit))
+        .routes(routes!(video::recordings))
+        .routes(routes!(video::recording_file))
 }

@@ -9,6 +9,7 @@ const ASSETS: &[(&str, &str, &str)] = &[
     ("app.css", "text/css; charset=utf-8", include_str!("../../assets/app.css")),
     ("app.js", "text/javascript; charset=utf-8", include_str!("../../assets/app.js")),
     ("portal.js", "text/javascript; charset=utf-8", include_str!("../../assets/portal.js")),
+    ("video.js", "text/javascript; charset=utf-8", include_str!("../../assets/video.js")),
     ("logo.svg", "image/svg+xml", include_str!("../../assets/logo.svg")),
 ];
 

@@ -21,6 +21,7 @@ mod portal;
 mod qr;
 mod receipt;
 pub mod session;
+mod video;
 mod work;
 
 use askama::Template;
@@ -88,6 +89,7 @@ pub fn routes() -> Router<AppState> {
         .route("/agreements/{id}/pdf", get(mediation::pdf))
         .route("/agreements/{id}/{action}", post(mediation::act))
         .route("/sign/{token}", get(mediation::sign_form).post(mediation::sign))
+        .route("/video/join/{token}", get(video::join))
         .route("/portal", get(portal::home))
         .route("/portal/code", post(portal::code))
         .route("/portal/login", post(portal::login))

@@ -1,0 +1,183 @@
+//! Video mediation (issue 17, first slice), on SQLite and on PostgreSQL: invitations to a
+//! video session's room (who may create them, one link per participant, the token opens the
+//! room's page without sign-in and stops working when the session ends or is re-invited),
+//! admission by the mediator, and the recordings' listing and file authorised like evidence.
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::mediation::case_with_the_mediator;
+use crate::on_both_backends;
+use crate::support::{TestApp, browser};
+
+on_both_backends!(invitations_admission_and_the_end_of_the_session, recordings_are_authorised_like_evidence);
+
+async fn video_session(app: &TestApp) -> (Value, Value, String) {
+    let (case, mediator) = case_with_the_mediator(app).await;
+    let (status, session) = app
+        .post(
+            &format!("/api/v1/cases/{}/sessions", case["id"]),
+            &mediator,
+            json!({"mode": "video", "scheduled_at": "2026-12-01T09:30:00+08:00", "link": "/video", "disclosure": "无"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{session}");
+    (case, session, mediator)
+}
+
+async fn events(app: &TestApp, case: &Value, token: &str, action: &str) -> Vec<Value> {
+    let (_, events) = app.get(&format!("/api/v1/cases/{}/events", case["id"]), token).await;
+    events.as_array().unwrap().iter().filter(|e| e["action"] == action).cloned().collect()
+}
+
+async fn page(app: &TestApp, url: &str) -> (StatusCode, String) {
+    let response = browser().get(format!("{}{url}", app.base)).send().await.unwrap();
+    (response.status(), response.text().await.unwrap())
+}
+
+async fn invitations_admission_and_the_end_of_the_session(app: TestApp) {
+    let (case, session, mediator) = video_session(&app).await;
+    let path = format!("/api/v1/sessions/{}/video/invitations", session["id"]);
+
+    // Who may not: a unit that does not handle the case (404 or 403), nothing recorded.
+    for other in ["street_b", "intake"] {
+        let token = app.login(other).await;
+        let (status, body) = app.post(&path, &token, json!({})).await;
+        assert!(status == StatusCode::FORBIDDEN || status == StatusCode::NOT_FOUND, "{other}: {status} {body}");
+    }
+    let (status, _) = app.post("/api/v1/sessions/999999/video/invitations", &mediator, json!({})).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) = app.post("/api/v1/sessions/nope/video/invitations", &mediator, json!({})).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    // Bad extras: 422 naming the field, nothing recorded.
+    let (status, body) = app.post(&path, &mediator, json!({"participants": [{"role": "judge"}]})).await;
+    assert_eq!(
+        (status, body["error"]["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("participants[0].role")),
+        "{body}"
+    );
+    assert!(body["error"]["message"].as_str().unwrap().contains("第 1 位其他参加人"), "the field in words: {body}");
+    assert!(events(&app, &case, &mediator, "video_invited").await.is_empty(), "refusals change nothing");
+
+    // The mediator invites: host, the two parties, an interpreter.
+    let (status, links) =
+        app.post(&path, &mediator, json!({"participants": [{"role": "interpreter", "name": "马翻译"}]})).await;
+    assert_eq!(status, StatusCode::CREATED, "{links}");
+    let links = links.as_array().unwrap().clone();
+    let who: Vec<(&str, &str)> =
+        links.iter().map(|l| (l["participant"].as_str().unwrap(), l["role"].as_str().unwrap())).collect();
+    assert_eq!(
+        who,
+        [("mediator", "host"), ("party-1", "party"), ("party-2", "party"), ("interpreter-1", "interpreter")]
+    );
+    let urls: Vec<&str> = links.iter().map(|l| l["url"].as_str().unwrap()).collect();
+    assert!(urls.iter().all(|u| u.starts_with("/video/join/") && u.len() > 40), "{urls:?}");
+    assert_eq!(urls.iter().collect::<std::collections::HashSet<_>>().len(), urls.len(), "one token each");
+    let invited = events(&app, &case, &mediator, "video_invited").await;
+    assert_eq!(invited.len(), 1);
+    assert_eq!(invited[0]["data"]["participants"].as_array().unwrap().len(), 4);
+    let token = urls[1].trim_start_matches("/video/join/");
+    assert!(!invited[0].to_string().contains(token), "the history never holds a token");
+
+    // The host's link goes in at once; a party waits; 加入 on both.
+    let (status, host) = page(&app, urls[0]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(host.contains("加入") && host.contains("data-admitted=\"true\"") && !host.contains("id=\"waiting\""));
+    let (status, party) = page(&app, urls[1]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(party.contains("data-admitted=\"false\"") && party.contains("id=\"waiting\""), "{party}");
+    let (status, _) = page(&app, "/video/join/not-a-token").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // Admission: only the handling side; an unknown participant is 404.
+    let admit = format!("/api/v1/sessions/{}/video/participants/party-1/admit", session["id"]);
+    let other = app.login("street_b").await;
+    let (status, _) = app.post(&admit, &other, json!({})).await;
+    assert!(status == StatusCode::FORBIDDEN || status == StatusCode::NOT_FOUND, "{status}");
+    let (status, _) = app
+        .post(&format!("/api/v1/sessions/{}/video/participants/party-9/admit", session["id"]), &mediator, json!({}))
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(events(&app, &case, &mediator, "video_admitted").await.is_empty());
+    let (status, admitted) = app.post(&admit, &mediator, json!({})).await;
+    assert_eq!((status, admitted["admitted"].as_bool()), (StatusCode::OK, Some(true)), "{admitted}");
+    let (_, party) = page(&app, urls[1]).await;
+    assert!(party.contains("data-admitted=\"true\""), "admitted now");
+    app.post(&admit, &mediator, json!({})).await;
+    let admitted = events(&app, &case, &mediator, "video_admitted").await;
+    assert_eq!(admitted.len(), 1, "admitted once, recorded once");
+    assert_eq!(admitted[0]["data"]["participant"], "party-1");
+
+    // New invitations replace the old links.
+    let (status, again) = app.post(&path, &mediator, json!({})).await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(again.as_array().unwrap().len(), 3);
+    let (status, _) = page(&app, urls[0]).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "replaced");
+    let fresh = again[1]["url"].as_str().unwrap().to_owned();
+    assert_eq!(page(&app, &fresh).await.0, StatusCode::OK);
+
+    // The session ends (minutes recorded): its links stop working, no more invitations.
+    let session_path = format!("/api/v1/sessions/{}", session["id"]);
+    for party in 0..2 {
+        for act in ["rights", "consent"] {
+            let (status, _) = app.post(&format!("{session_path}/parties/{party}/{act}"), &mediator, json!({})).await;
+            assert_eq!(status, StatusCode::OK);
+        }
+    }
+    let (status, _) = app.post(&format!("{session_path}/minutes"), &mediator, json!({"minutes": "双方陈述意见"})).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, body) = page(&app, &fresh).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "the session has ended");
+    assert!(body.contains("链接已失效"));
+    let (status, body) = app.post(&path, &mediator, json!({})).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("session_ended")), "{body}");
+    let (status, _) = app.post(&admit, &mediator, json!({})).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+
+    // An in-person session has no room.
+    let (status, in_person) = app
+        .post(
+            &format!("/api/v1/cases/{}/sessions", case["id"]),
+            &mediator,
+            json!({"mode": "in_person", "scheduled_at": "2026-12-02T09:30:00+08:00", "place": "调解室"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, body) =
+        app.post(&format!("/api/v1/sessions/{}/video/invitations", in_person["id"]), &mediator, json!({})).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("not_video")));
+}
+
+async fn recordings_are_authorised_like_evidence(app: TestApp) {
+    let (case, session, mediator) = video_session(&app).await;
+    let list = format!("/api/v1/sessions/{}/recordings", session["id"]);
+    let (status, body) = app.get(&list, &mediator).await;
+    assert_eq!((status, body.clone()), (StatusCode::OK, json!([])), "none before any recording");
+
+    // A recording as the media server keeps it (the SFU is not in this slice): its row points
+    // at the blob by hash.
+    app.sql(&format!(
+        "INSERT INTO video_recordings (session_id, case_id, participant, content_type, bytes, sha256, started_at, ended_at)
+         VALUES ({}, {}, 'party-1', 'video/webm', 12, 'abc123', 1796000000000, 1796000005000)",
+        session["id"], case["id"]
+    ))
+    .await;
+    let (status, body) = app.get(&list, &mediator).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let recording = &body[0];
+    for field in ["id", "participant", "content_type", "bytes", "sha256", "started_at", "ended_at"] {
+        assert!(!recording[field].is_null(), "{field} in {recording}");
+    }
+    assert_eq!((recording["participant"].as_str(), recording["bytes"].as_i64()), (Some("party-1"), Some(12)));
+
+    // Out of the viewer's scope: 404, as for evidence; unknown ids and junk: 404; no token: 401.
+    let other = app.login("street_b").await;
+    assert_eq!(app.get(&list, &other).await.0, StatusCode::NOT_FOUND);
+    let file = format!("/api/v1/recordings/{}", recording["id"]);
+    assert_eq!(app.get(&file, &other).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(app.get("/api/v1/recordings/999999", &mediator).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(app.get("/api/v1/recordings/x", &mediator).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(app.get("/api/v1/sessions/999999/recordings", &mediator).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(app.get(&list, "not-a-token").await.0, StatusCode::UNAUTHORIZED);
+}

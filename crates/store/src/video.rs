@@ -1,0 +1,260 @@
+//! Video mediation (issue 17, first slice): invitations to a video session's room, one per
+//! participant, each with a single-purpose token of which only the SHA-256 is kept; admission
+//! of waiting participants; and the recordings kept as the case's evidence.
+//!
+//! A token joins only its session's room, as its participant, and only while the session is
+//! `scheduled`: once the session is held or cancelled (or new invitations replace it) it no
+//! longer works.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{DateTime, Utc};
+use domain::ids::SessionId;
+use domain::msg;
+use domain::validation::FieldError;
+use serde_json::json;
+
+use crate::auth::token_hash;
+use crate::cases::append_event_locked;
+use crate::sql::args;
+use crate::{Result, Store, StoreError, Viewer, from_ms, to_ms};
+
+/// The roles an extra participant may have (the mediator is the host, the parties are parties).
+pub const EXTRA_ROLES: &[&str] = &["interpreter", "lawyer", "observer"];
+
+/// The most extra participants one call may invite.
+pub const MAX_EXTRAS: usize = 10;
+
+/// An extra participant asked for: a role and, optionally, a name.
+#[derive(Debug, Clone, Default)]
+pub struct ExtraParticipant {
+    pub role: Option<String>,
+    pub name: Option<String>,
+}
+
+/// One invitation as given to the inviter, once: the token is not kept.
+#[derive(Debug, Clone)]
+pub struct Invitation {
+    pub participant: String,
+    pub role: String,
+    pub token: String,
+}
+
+/// What a token opens: the session's room, as this participant.
+#[derive(Debug, Clone)]
+pub struct RoomPass {
+    pub session_id: i64,
+    pub case_id: i64,
+    pub participant: String,
+    pub role: String,
+    pub admitted: bool,
+}
+
+/// A recording of one track, kept as evidence.
+#[derive(Debug, Clone)]
+pub struct RecordingView {
+    pub id: i64,
+    pub session_id: i64,
+    pub case_id: i64,
+    pub participant: String,
+    pub content_type: String,
+    pub bytes: i64,
+    pub sha256: String,
+    pub started_at: DateTime<Utc>,
+    pub ended_at: DateTime<Utc>,
+}
+
+type RecordingRow = (i64, i64, i64, String, String, i64, String, i64, i64);
+
+const RECORDING_COLUMNS: &str =
+    "id, session_id, case_id, participant, content_type, bytes, sha256, started_at, ended_at";
+
+fn recording_view(row: RecordingRow) -> RecordingView {
+    let (id, session_id, case_id, participant, content_type, bytes, sha256, started_at, ended_at) = row;
+    RecordingView {
+        id,
+        session_id,
+        case_id,
+        participant,
+        content_type,
+        bytes,
+        sha256,
+        started_at: from_ms(started_at),
+        ended_at: from_ms(ended_at),
+    }
+}
+
+/// Checks the extra participants asked for: each a known role, a name of at most 50 characters.
+fn check_extras(extras: &[ExtraParticipant]) -> Result<Vec<(String, Option<String>)>> {
+    let mut errors = Vec::new();
+    if extras.len() > MAX_EXTRAS {
+        errors.push(FieldError::new("participants", "too_many", msg!("video.too_many_participants", max = MAX_EXTRAS)));
+    }
+    let mut checked = Vec::new();
+    for (i, extra) in extras.iter().enumerate() {
+        let role = extra.role.as_deref().map(str::trim).unwrap_or_default();
+        if !EXTRA_ROLES.contains(&role) {
+            errors.push(FieldError::not_one_of(format!("participants[{i}].role"), "interpreter | lawyer | observer"));
+        }
+        let name = extra.name.as_deref().map(str::trim).filter(|n| !n.is_empty()).map(str::to_owned);
+        if name.as_ref().is_some_and(|n| n.chars().count() > 50) {
+            errors.push(FieldError::too_long(format!("participants[{i}].name"), 50));
+        }
+        checked.push((role.to_owned(), name));
+    }
+    if errors.is_empty() { Ok(checked) } else { Err(StoreError::Invalid(errors)) }
+}
+
+impl Store {
+    /// The video session the viewer handles, ready for invitations: (case id, status).
+    async fn video_session_handled(&self, viewer: &Viewer, id: i64) -> Result<i64> {
+        let row: Option<(i64, String, String)> = self
+            .fetch_optional("SELECT case_id, mode, status FROM mediation_sessions WHERE id = $1", args![id])
+            .await?;
+        let (case_id, mode, status) = row.ok_or(StoreError::NotFound { what: "session" })?;
+        self.case_row(viewer, case_id).await.map_err(|_| StoreError::NotFound { what: "session" })?;
+        self.handling_case(viewer, case_id).await?;
+        if mode != "video" {
+            return Err(StoreError::conflict("not_video", msg!("video.not_video")));
+        }
+        if status != "scheduled" {
+            return Err(StoreError::conflict("session_ended", msg!("video.session_ended")));
+        }
+        Ok(case_id)
+    }
+
+    /// Invites the participants of a video session: the mediator (host), every party of the
+    /// case, and the extras asked for. Earlier invitations of the session stop working. The
+    /// tokens are returned once; the history records who was invited, never a token.
+    pub async fn video_invite(
+        &self,
+        viewer: &Viewer,
+        id: SessionId,
+        extras: &[ExtraParticipant],
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Invitation>> {
+        let id = id.get();
+        let extras = check_extras(extras)?;
+        let case_id = self.video_session_handled(viewer, id).await?;
+        let (parties,): (i64,) =
+            self.fetch_one("SELECT COUNT(*) FROM parties WHERE case_id = $1", args![case_id]).await?;
+        let mut wanted: Vec<(String, String, Option<String>)> = vec![("mediator".into(), "host".into(), None)];
+        wanted.extend((1..=parties).map(|n| (format!("party-{n}"), "party".to_owned(), None)));
+        let mut counts = std::collections::HashMap::<String, usize>::new();
+        for (role, name) in extras {
+            let n = counts.entry(role.clone()).or_default();
+            *n += 1;
+            wanted.push((format!("{role}-{n}"), role, name));
+        }
+        let now_ms = to_ms(now);
+        let mut tx = self.begin().await?;
+        tx.execute(
+            "UPDATE video_invitations SET revoked_at = $1 WHERE session_id = $2 AND revoked_at IS NULL",
+            args![now_ms, id],
+        )
+        .await?;
+        let mut invitations = Vec::new();
+        for (participant, role, name) in wanted {
+            let token = URL_SAFE_NO_PAD.encode(crate::crypto::random_bytes::<32>());
+            tx.execute(
+                "INSERT INTO video_invitations (session_id, participant, role, display_name, token_hash, created_at)
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+                args![id, participant.as_str(), role.as_str(), name, token_hash(&token), now_ms],
+            )
+            .await?;
+            invitations.push(Invitation { participant, role, token });
+        }
+        let invited: Vec<_> =
+            invitations.iter().map(|i| json!({ "participant": i.participant, "role": i.role })).collect();
+        append_event_locked(
+            &mut tx,
+            case_id,
+            now_ms,
+            &viewer.username,
+            "video_invited",
+            &json!({ "session_id": id, "participants": invited }),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(invitations)
+    }
+
+    /// What a token opens, if it still works: its session must be a scheduled video session
+    /// and the invitation not replaced.
+    pub async fn video_pass(&self, token: &str) -> Result<Option<RoomPass>> {
+        let row: Option<(i64, i64, String, String, Option<i64>)> = self
+            .fetch_optional(
+                "SELECT s.id, s.case_id, i.participant, i.role, i.admitted_at
+                 FROM video_invitations i JOIN mediation_sessions s ON s.id = i.session_id
+                 WHERE i.token_hash = $1 AND i.revoked_at IS NULL AND s.status = 'scheduled' AND s.mode = 'video'",
+                args![token_hash(token)],
+            )
+            .await?;
+        Ok(row.map(|(session_id, case_id, participant, role, admitted_at)| RoomPass {
+            session_id,
+            case_id,
+            admitted: role == "host" || admitted_at.is_some(),
+            participant,
+            role,
+        }))
+    }
+
+    /// The mediator admits a waiting participant to the room (an event in the history).
+    /// Admitting one already admitted changes nothing.
+    pub async fn video_admit(
+        &self,
+        viewer: &Viewer,
+        id: SessionId,
+        participant: &str,
+        now: DateTime<Utc>,
+    ) -> Result<RoomPass> {
+        let id = id.get();
+        let case_id = self.video_session_handled(viewer, id).await?;
+        let row: Option<(i64, String, Option<i64>)> = self
+            .fetch_optional(
+                "SELECT id, role, admitted_at FROM video_invitations
+                 WHERE session_id = $1 AND participant = $2 AND revoked_at IS NULL",
+                args![id, participant],
+            )
+            .await?;
+        let (invitation, role, admitted_at) = row.ok_or(StoreError::NotFound { what: "participant" })?;
+        if admitted_at.is_none() && role != "host" {
+            let now_ms = to_ms(now);
+            let mut tx = self.begin().await?;
+            tx.execute("UPDATE video_invitations SET admitted_at = $1 WHERE id = $2", args![now_ms, invitation])
+                .await?;
+            append_event_locked(
+                &mut tx,
+                case_id,
+                now_ms,
+                &viewer.username,
+                "video_admitted",
+                &json!({ "session_id": id, "participant": participant }),
+            )
+            .await?;
+            tx.commit().await?;
+        }
+        Ok(RoomPass { session_id: id, case_id, participant: participant.to_owned(), role, admitted: true })
+    }
+
+    /// The recordings of a session, for whoever may see its case.
+    pub async fn video_recordings(&self, viewer: &Viewer, id: SessionId) -> Result<Vec<RecordingView>> {
+        let id = id.get();
+        let row: Option<(i64,)> =
+            self.fetch_optional("SELECT case_id FROM mediation_sessions WHERE id = $1", args![id]).await?;
+        let (case_id,) = row.ok_or(StoreError::NotFound { what: "session" })?;
+        self.case_row(viewer, case_id).await.map_err(|_| StoreError::NotFound { what: "session" })?;
+        let sql = format!("SELECT {RECORDING_COLUMNS} FROM video_recordings WHERE session_id = $1 ORDER BY id");
+        let rows: Vec<RecordingRow> = self.fetch_all(&sql, args![id]).await?;
+        Ok(rows.into_iter().map(recording_view).collect())
+    }
+
+    /// One recording, for whoever may see its case (404 otherwise, as for evidence).
+    pub async fn video_recording(&self, viewer: &Viewer, id: i64) -> Result<RecordingView> {
+        let sql = format!("SELECT {RECORDING_COLUMNS} FROM video_recordings WHERE id = $1");
+        let row: Option<RecordingRow> = self.fetch_optional(&sql, args![id]).await?;
+        let row = row.ok_or(StoreError::NotFound { what: "recording" })?;
+        self.case_row(viewer, row.2).await.map_err(|_| StoreError::NotFound { what: "recording" })?;
+        Ok(recording_view(row))
+    }
+}

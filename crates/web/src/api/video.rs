@@ -1,0 +1,117 @@
+//! Video mediation (issue 17, first slice): invitations to a video session's room, admission
+//! of waiting participants, and the session's recordings.
+
+use app::video::ExtraParticipant;
+use axum::Json;
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use domain::ids::SessionId;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::dto::{IntoApi, RecordingView};
+use crate::AppState;
+use crate::error::{ApiError, ErrorBody};
+use crate::extract::{Auth, InPath, JsonBody};
+
+/// The path of a room link: the token is the pass, no sign-in needed.
+pub const JOIN_PATH: &str = "/video/join/";
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct ExtraParticipantInput {
+    /// interpreter | lawyer | observer
+    pub role: Option<String>,
+    /// How the others see them (at most 50 characters).
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct InvitationsRequest {
+    /// Participants beyond the mediator (host) and the case's parties, invited always.
+    #[serde(default)]
+    pub participants: Vec<ExtraParticipantInput>,
+}
+
+/// One participant's link to the room.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct InvitationView {
+    /// mediator | party-1, party-2 … | interpreter-1, lawyer-1, observer-1 …
+    pub participant: String,
+    /// host | party | interpreter | lawyer | observer
+    pub role: String,
+    /// Joins this session's room as this participant, without signing in, until the session
+    /// ends (or new invitations replace it). Shown once: only its hash is kept.
+    pub url: String,
+}
+
+/// Invite the participants of a video session (the case's mediator or handler): one link per
+/// participant — the mediator as host, every party, and the extras asked for. Earlier links
+/// of the session stop working.
+#[utoipa::path(post, path = "/api/v1/sessions/{id}/video/invitations", tag = "video", security(("bearer" = [])),
+    params(("id" = i64, Path)), request_body = InvitationsRequest,
+    responses((status = 201, body = Vec<InvitationView>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn invitations(
+    State(state): State<AppState>,
+    Auth(viewer): Auth,
+    InPath(id, _): InPath<SessionId>,
+    JsonBody(body): JsonBody<InvitationsRequest>,
+) -> Result<(StatusCode, Json<Vec<InvitationView>>), ApiError> {
+    let extras: Vec<ExtraParticipant> =
+        body.participants.into_iter().map(|p| ExtraParticipant { role: p.role, name: p.name }).collect();
+    let invitations = state.app.video_invite(&viewer, id, &extras).await?;
+    let views = invitations
+        .into_iter()
+        .map(|i| InvitationView { participant: i.participant, role: i.role, url: format!("{JOIN_PATH}{}", i.token) })
+        .collect();
+    Ok((StatusCode::CREATED, Json(views)))
+}
+
+/// A participant as admitted.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AdmittedView {
+    pub participant: String,
+    pub role: String,
+    pub admitted: bool,
+}
+
+/// The mediator admits a waiting participant to the room (recorded in the case's history).
+#[utoipa::path(post, path = "/api/v1/sessions/{id}/video/participants/{participant}/admit", tag = "video", security(("bearer" = [])),
+    params(("id" = i64, Path), ("participant" = String, Path)),
+    responses((status = 200, body = AdmittedView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn admit(
+    State(state): State<AppState>,
+    Auth(viewer): Auth,
+    InPath((id, participant), _): InPath<(SessionId, String)>,
+) -> Result<Json<AdmittedView>, ApiError> {
+    let pass = state.app.video_admit(&viewer, id, &participant).await?;
+    Ok(Json(AdmittedView { participant: pass.participant, role: pass.role, admitted: pass.admitted }))
+}
+
+/// The recordings of a session (one per participant's track), for whoever may see the case.
+#[utoipa::path(get, path = "/api/v1/sessions/{id}/recordings", tag = "video", security(("bearer" = [])), params(("id" = i64, Path)),
+    responses((status = 200, body = Vec<RecordingView>), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn recordings(
+    State(state): State<AppState>,
+    Auth(viewer): Auth,
+    InPath(id, _): InPath<SessionId>,
+) -> Result<Json<Vec<RecordingView>>, ApiError> {
+    Ok(Json(state.app.video_recordings(&viewer, id).await?.into_api()))
+}
+
+/// One recording's file (WebM), authorised like the case's evidence.
+#[utoipa::path(get, path = "/api/v1/recordings/{id}", tag = "video", security(("bearer" = [])), params(("id" = i64, Path)),
+    responses((status = 200, body = Vec<u8>), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn recording_file(
+    State(state): State<AppState>,
+    Auth(viewer): Auth,
+    InPath(id, _): InPath<String>,
+) -> Result<Response, ApiError> {
+    let id: i64 = id.parse().map_err(|_| ApiError::not_found("recording"))?;
+    let (recording, bytes) = state.app.video_recording_file(&viewer, id).await?;
+    let disposition = format!("attachment; filename=\"recording-{}.webm\"", recording.id);
+    Ok(([(header::CONTENT_TYPE, recording.content_type), (header::CONTENT_DISPOSITION, disposition)], bytes)
+        .into_response())
+}
