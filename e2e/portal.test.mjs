@@ -4,7 +4,7 @@
 // Large text stays chosen; the portal installs (manifest, service worker) from our host only.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { PHONE, api, apiLogin, screenshot, sharedServer, timePages } from "./support.mjs";
+import { PHONE, SIGNATURE, api, apiLogin, drawSignature, partiesSign, screenshot, sharedServer, timePages } from "./support.mjs";
 
 const day = sharedServer();
 
@@ -136,4 +136,118 @@ test("the hall kiosk: a clerk starts it, a visitor takes a numbered ticket with 
   await page.waitForURL(/\/kiosk$/, { timeout: 30000 });
   assert.equal(await page.evaluate(() => localStorage.getItem("fq-portal-draft")), null);
   assert.equal(await page.inputValue("#name"), "");
+});
+
+/** Signs a citizen in to the portal on `page` with the code from the outbox. */
+async function portalSignIn(page, phone) {
+  await page.goto(`${day.server.base}/portal`);
+  await page.fill("#phone", phone);
+  await Promise.all([page.waitForLoadState("load"), page.click("#portal-signin button[type=submit]")]);
+  await page.fill("#code", await newestCode());
+  await Promise.all([page.waitForURL(/\/portal$/), page.click("#portal-signin button[type=submit]")]);
+}
+
+test("a party's whole loop on a phone, through to the rating, each step in the staff's history", async () => {
+  const { page } = await citizenPhone();
+  const phone = "13812340001";
+  await portalSignIn(page, phone);
+  await page.goto(`${day.server.base}/portal/new`);
+  await page.fill("#description", "楼下饭店油烟直排，熏到我家窗户，协商多次无果，希望调解赔偿清洗费用");
+  await page.fill("#respondent", "钱十一");
+  await page.fill("#respondent_phone", "13812340002");
+  await page.fill("#name", "孙十二");
+  await page.fill("#phone", phone);
+  await page.locator("[data-preview-route]").waitFor({ timeout: 5000 });
+  await Promise.all([page.waitForURL(/\/portal\/cases\/\d+/), page.click("#portal-new button[type=submit]")]);
+  const caseId = Number(new URL(page.url()).pathname.split("/").pop());
+  const photo = Buffer.from("89504e470d0a1a0a0000000d49484452", "hex");
+  await page.setInputFiles("#file", { name: "窗户油污.png", mimeType: "image/png", buffer: photo });
+  await Promise.all([page.waitForURL(/#evidence$/), page.click('#evidence-upload button[type="submit"]')]);
+
+  // The centre dispatches it to the street's mediation committee, whose mediator takes it on;
+  // the party is told by SMS who handles it.
+  const city = (await apiLogin(day.server, "city")).token;
+  const mediator = await apiLogin(day.server, "mediator");
+  const call = async (token, path, body, method = "POST") => {
+    const r = await api(day.server, token, path, { method, body: body === undefined ? undefined : JSON.stringify(body) });
+    assert.ok(r.status < 300, `${path}: ${r.status} ${JSON.stringify(r.body)}`);
+    return r.body;
+  };
+  let kase = (await api(day.server, city, `/api/v1/cases/${caseId}`)).body;
+  kase = await call(city, `/api/v1/cases/${caseId}/actions`, { action: "dispatch", unit_id: mediator.user.unit_id, version: kase.version });
+  await call(mediator.token, `/api/v1/cases/${caseId}/actions`, { action: "sign", version: kase.version });
+  const admin = (await apiLogin(day.server, "admin")).token;
+  const told = (await api(day.server, admin, "/api/v1/outbox")).body.filter((m) => m.recipient === "138****0001");
+  assert.ok(told.some((m) => /已交由.+办理/.test(m.body)), JSON.stringify(told));
+
+  // The phone shows the next step first: choosing the mediator (群众点单).
+  await page.reload();
+  assert.match(await page.locator("#next-step").innerText(), /选择调解员/);
+  await page.locator("#mediator li[data-mediator] button").first().click();
+  await page.waitForURL(/#mediator$/);
+
+  // The mediator adds the other side's quote; the party answers it (质证).
+  const quote = await fetch(`${day.server.base}/api/v1/cases/${caseId}/evidence?name=${encodeURIComponent("清洗报价.png")}`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${mediator.token}`, "content-type": "image/png" },
+    body: photo,
+  });
+  assert.equal(quote.status, 201);
+  const evidenceId = (await quote.json()).id;
+  await page.reload();
+  await page.fill(`#comment-${evidenceId}`, "报价过高，市场价约三百元");
+  await Promise.all([
+    page.waitForURL(new RegExp(`#evidence-${evidenceId}$`)),
+    page.locator(`#evidence-${evidenceId} button[type="submit"]`).click(),
+  ]);
+  assert.match(await page.locator(`#evidence-${evidenceId}`).innerText(), /报价过高/);
+
+  // An agreement sent for signing: the party signs it on the phone.
+  const drafted = await call(mediator.token, `/api/v1/cases/${caseId}/agreements`, {
+    matters: "油烟污染赔偿",
+    terms: [{ text: "钱十一赔偿孙十二窗户清洗费用人民币三百元" }, { text: "钱十一加装油烟净化设备" }],
+  });
+  const path = `/api/v1/agreements/${drafted.id}`;
+  await call(mediator.token, `${path}/signing`, {});
+  await page.reload();
+  assert.match(await page.locator("#next-step").innerText(), /签署调解协议/);
+  await screenshot(page, "portal-next-step-phone");
+  await drawSignature(page);
+  await Promise.all([page.waitForURL(new RegExp(`#agreement-${drafted.id}$`)), page.click('#portal-sign button[type="submit"]')]);
+  assert.match(await page.locator(`#agreement-${drafted.id}`).innerText(), /您已签署/);
+
+  // The other side signs by SMS link; the mediator signs, seals and serves the copies.
+  await partiesSign(day.server, ["钱十一"]);
+  await call(mediator.token, `${path}/mediator-signature`, { signature: SIGNATURE });
+  await call(mediator.token, `${path}/seal`, {});
+  assert.equal((await fetch(`${day.server.base}${path}/pdf`, { headers: { authorization: `Bearer ${mediator.token}` } })).status, 200);
+  await call(mediator.token, `${path}/service`, {});
+
+  // The party receives the copy (the receipt) and consents to judicial confirmation.
+  await page.reload();
+  assert.match(await page.locator("#next-step").innerText(), /查收调解协议书/);
+  const copy = await page.context().request.get(`${day.server.base}/portal/agreements/${drafted.id}/served`);
+  assert.equal(copy.status(), 200);
+  assert.equal((await copy.body()).subarray(0, 4).toString(), "%PDF");
+  await page.reload();
+  assert.match(await page.locator(`#agreement-${drafted.id}`).innerText(), /已签收送达/);
+  await Promise.all([page.waitForURL(new RegExp(`#agreement-${drafted.id}$`)), page.click('#confirmation-consent button[type="submit"]')]);
+  assert.match(await page.locator(`#agreement-${drafted.id}`).innerText(), /已同意共同申请司法确认/);
+
+  // Concluded, the party rates it from the phone.
+  kase = (await api(day.server, mediator.token, `/api/v1/cases/${caseId}`)).body;
+  await call(mediator.token, `/api/v1/cases/${caseId}/actions`, { action: "conclude", outcome: "resolved", summary: "双方达成协议", version: kase.version });
+  await page.reload();
+  assert.match(await page.locator("#next-step").innerText(), /评价办理结果/);
+  await page.check('#rating input[value="satisfied"]');
+  await Promise.all([page.waitForURL(/#rating$/), page.click('#rating button[type="submit"]')]);
+  assert.equal(await page.locator("#rating").count(), 0, "rated once");
+  assert.match(await page.locator("#timeline").innerText(), /已回访评价/);
+
+  // Staff see each of the party's steps in the case's history, as the party's own.
+  const events = (await api(day.server, mediator.token, `/api/v1/cases/${caseId}/events`)).body;
+  const byParty = new Set(events.filter((e) => e.actor.startsWith("citizen:")).map((e) => e.action));
+  for (const step of ["registered", "evidence_added", "evidence_commented", "agreement_signed", "service_receipt", "confirmation_consented", "follow_up"]) {
+    assert.ok(byParty.has(step), `${step} by the party: ${[...byParty]}`);
+  }
 });

@@ -3,8 +3,8 @@
 //! citizen's role; the store narrows every read to the cases where the citizen is a party.
 
 pub use store::citizens::{
-    CaseHandler, Citizen, CitizenAgreement, CitizenCase, CitizenCaseRow, CitizenEvidence, CitizenSession,
-    EvidenceComment, TimelineEntry, limits,
+    CaseHandler, Citizen, CitizenAgreement, CitizenCase, CitizenCaseRow, CitizenEvidence, CitizenProfile,
+    CitizenSession, EvidenceComment, TimelineEntry, limits, refusal_in_force,
 };
 
 use crate::triage::Triage;
@@ -237,6 +237,68 @@ impl App {
         let now = self.now();
         let agreement = self.store.citizen_agreement_sign(citizen, id, &signature, now).await?;
         Ok(self.store.citizen_case(citizen, CaseId(agreement.case_id), now).await?)
+    }
+
+    /// What the citizen has told of themselves (phone, and name and ID number once given).
+    pub async fn citizen_profile(&self, citizen: &Citizen) -> Result<CitizenProfile> {
+        Ok(self.store.citizen_profile(citizen).await?)
+    }
+
+    /// 实名认证: the citizen's name and ID number (GB 11643), after which every case where a
+    /// party has both is theirs too. Both fields are checked at once; nothing changes on error.
+    pub async fn citizen_real_name(
+        &self,
+        citizen: &Citizen,
+        name: Option<&str>,
+        id_number: Option<&str>,
+    ) -> Result<CitizenProfile> {
+        authz::may(Role::Citizen, Permission::CitizenCaseFollow, Resource::OWN)?;
+        let now = self.now();
+        let mut c = Checker::default();
+        let name = c.required_text("name", name, domain::case::limits::NAME);
+        let id_number = c.required_text("id_number", id_number, 32).and_then(|text| {
+            c.check(domain::case::parse_id_number(
+                "id_number",
+                &text,
+                now.with_timezone(&domain::china_time()).date_naive(),
+            ))
+        });
+        c.into_result()?;
+        let (Some(name), Some(id_number)) = (name, id_number) else { return Err(AppError::Invalid(Vec::new())) };
+        Ok(self.store.citizen_real_name(citizen, &name, &id_number, now).await?)
+    }
+
+    /// 拒绝调解 (人民调解法 art. 17): the party expressly refuses mediation of their case, with a
+    /// reason; no session can then be scheduled, and the handling unit concludes it `refused`.
+    pub async fn citizen_mediation_refuse(
+        &self,
+        citizen: &Citizen,
+        id: CaseId,
+        reason: Option<&str>,
+    ) -> Result<CitizenCase> {
+        authz::may(Role::Citizen, Permission::CitizenCaseFollow, Resource::OWN)?;
+        let mut c = Checker::default();
+        let reason = c.required_text("reason", reason, 500);
+        c.into_result()?;
+        let reason = reason.unwrap_or_default();
+        Ok(self.store.citizen_mediation_refuse(citizen, id, &reason, self.now()).await?)
+    }
+
+    /// The party's consent to the joint application for judicial confirmation (art. 33) of an
+    /// agreement in effect.
+    pub async fn citizen_confirmation_consent(&self, citizen: &Citizen, id: AgreementId) -> Result<CitizenCase> {
+        authz::may(Role::Citizen, Permission::CitizenCaseFollow, Resource::OWN)?;
+        let now = self.now();
+        let agreement = self.store.citizen_confirmation_consent(citizen, id, now).await?;
+        Ok(self.store.citizen_case(citizen, CaseId(agreement.case_id), now).await?)
+    }
+
+    /// 送达: the party receives their served copy of an agreement in the portal (the receipt is
+    /// recorded the first time); the PDF and a file name.
+    pub async fn citizen_service_receive(&self, citizen: &Citizen, id: AgreementId) -> Result<(Vec<u8>, String)> {
+        authz::may(Role::Citizen, Permission::CitizenCaseFollow, Resource::OWN)?;
+        let (document, number) = self.store.citizen_service_receive(citizen, id, self.now()).await?;
+        Ok((self.blobs.get(&document)?, number))
     }
 
     /// The 解纷码 of a case the viewer sees (printed on the window's receipt).

@@ -1236,6 +1236,9 @@ impl Store {
         if let Some(outcome) = outcome.filter(|_| matches!(command, Command::Conclude { .. })) {
             self.sms_concluded(&mut tx, id, row.number_str(), outcome, now).await?;
         }
+        if let Command::Dispatch { unit_id, .. } | Command::Transfer { unit_id, .. } = &command {
+            self.sms_dispatched(&mut tx, id, row.number_str(), *unit_id, now).await?;
+        }
         tx.commit().await?;
         // The actor sees the result of their own step even when it took the case out of their
         // scope (a unit that returned a case).

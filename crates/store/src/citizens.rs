@@ -15,6 +15,7 @@ use domain::case::{Channel, NewCase, PartyRole};
 use domain::clocks::ClockPolicy;
 use domain::contact::Phone;
 use domain::i18n::T;
+use domain::identity::IdNumber;
 use domain::ids::{CaseId, CitizenId};
 use domain::msg;
 use domain::org::{Role, Scope};
@@ -22,7 +23,7 @@ use domain::validation::{FieldError, Message};
 use domain::workflow::{Command, Satisfaction};
 use sha2::{Digest, Sha256};
 
-use crate::cases::{CaseView, Deadlines};
+use crate::cases::{CaseView, Deadlines, EventView, append_event_locked};
 use crate::mediation::{Recipient, Sms, new_code, receives_sms};
 use crate::sql::args;
 use crate::{Result, Store, StoreError, Viewer, from_ms, to_ms};
@@ -48,6 +49,36 @@ pub mod limits {
 pub struct Citizen {
     pub id: CitizenId,
     pub(crate) phone_index: String,
+    /// 实名: the ID number's blind index and the name, once the citizen has given them.
+    pub(crate) real_name: Option<(String, String)>,
+}
+
+impl Citizen {
+    /// The SQL condition that party row `p` is this citizen — by phone, or (once real-named)
+    /// by ID number and name — binding `$first` and the two after it to [`Citizen::party_args`].
+    pub(crate) fn party_is_me(first: usize) -> String {
+        format!("(p.phone_index = ${first} OR (p.id_number_index = ${} AND p.name = ${}))", first + 1, first + 2)
+    }
+
+    pub(crate) fn party_args(&self) -> [crate::sql::Arg; 3] {
+        let (id_index, name) = self.real_name.clone().unzip();
+        [self.phone_index.as_str().into(), id_index.into(), name.into()]
+    }
+
+    /// Whether the citizen has given their name and ID number.
+    pub fn is_real_named(&self) -> bool {
+        self.real_name.is_some()
+    }
+}
+
+/// What a citizen has told of themselves: the phone they sign in with and, once given, their
+/// name and ID number (masked).
+#[derive(Debug, Clone)]
+pub struct CitizenProfile {
+    pub phone_masked: String,
+    pub name: Option<String>,
+    pub id_number_masked: Option<String>,
+    pub verified_at: Option<DateTime<Utc>>,
 }
 
 /// A case as its party sees it: the case (personal data masked), its 解纷码, the unit handling
@@ -66,6 +97,10 @@ pub struct CitizenCase {
     pub sessions: Vec<CitizenSession>,
     /// 调解协议: the agreements of the case, as their party reads and signs them.
     pub agreements: Vec<CitizenAgreement>,
+    /// 拒绝调解 (人民调解法 art. 17): when this party refused mediation, if they did.
+    pub refused_at: Option<DateTime<Utc>>,
+    /// Whether they may refuse now: the case is open and no party has refused.
+    pub may_refuse: bool,
 }
 
 /// An agreement as its party sees it: what it says, where it stands, and whether they may
@@ -80,6 +115,15 @@ pub struct CitizenAgreement {
     pub effective_at: Option<DateTime<Utc>>,
     pub signed_at: Option<DateTime<Utc>>,
     pub may_sign: bool,
+    /// 送达: when this party's copy was served, and when they received it (the receipt).
+    pub served_at: Option<DateTime<Utc>>,
+    pub received_at: Option<DateTime<Utc>>,
+    /// 司法确认: the party's consent to the joint application, given in the portal.
+    pub confirmation_consented_at: Option<DateTime<Utc>>,
+    /// Whether they may consent now: in effect, not yet applied for, within the 30 days.
+    pub may_consent_confirmation: bool,
+    /// applied | confirmed | rejected, once the application is made.
+    pub confirmation: Option<String>,
 }
 
 /// A mediation session as a party sees it: when, where, with whom, and their own steps — the
@@ -155,6 +199,14 @@ pub struct CitizenCaseRow {
     pub updated_at: DateTime<Utc>,
 }
 
+/// The refusal of mediation (art. 17) that holds for a case: the last `mediation_refused`
+/// with no reopening after it.
+pub fn refusal_in_force(events: &[EventView]) -> Option<&EventView> {
+    let reopened = events.iter().rposition(|e| e.action == "reopen");
+    let refused = events.iter().rposition(|e| e.action == "mediation_refused")?;
+    (reopened.is_none_or(|r| r < refused)).then(|| &events[refused])
+}
+
 /// The most cases a citizen's list shows (the newest).
 const LIST_LIMIT: i64 = 200;
 
@@ -180,6 +232,12 @@ fn timeline_message(action: &str) -> Option<Message> {
         "follow_up" => "timeline.follow_up",
         "reopen" => "timeline.reopen",
         "archive" => "timeline.archive",
+        "session_scheduled" => "timeline.session_scheduled",
+        "agreement_effective" => "timeline.agreement_effective",
+        "agreement_served" => "timeline.agreement_served",
+        "mediation_refused" => "timeline.mediation_refused",
+        "confirmation_applied" => "timeline.confirmation_applied",
+        "confirmation_ruled" => "timeline.confirmation_ruled",
         _ => return None,
     };
     Some(Message::new(key))
@@ -279,14 +337,19 @@ impl Store {
 
     /// The citizen a live citizen token belongs to.
     pub async fn citizen_of_token(&self, token: &str, now: DateTime<Utc>) -> Result<Option<Citizen>> {
-        let row: Option<(i64, String)> = self
+        let row: Option<(i64, String, Option<String>, Option<String>)> = self
             .fetch_optional(
-                "SELECT c.id, c.phone_index FROM citizen_tokens t JOIN citizens c ON c.id = t.citizen_id
+                "SELECT c.id, c.phone_index, c.id_number_index, c.name_cipher FROM citizen_tokens t JOIN citizens c ON c.id = t.citizen_id
                  WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND t.expires_at > $2",
                 args![crate::auth::token_hash(token), to_ms(now)],
             )
             .await?;
-        Ok(row.map(|(id, phone_index)| Citizen { id: CitizenId(id), phone_index }))
+        let Some((id, phone_index, id_index, name_cipher)) = row else { return Ok(None) };
+        let real_name = match (id_index, name_cipher) {
+            (Some(index), Some(cipher)) => Some((index, self.crypto.decrypt(&cipher)?)),
+            _ => None,
+        };
+        Ok(Some(Citizen { id: CitizenId(id), phone_index, real_name }))
     }
 
     /// Ends a citizen token.
@@ -308,8 +371,12 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<CitizenCase> {
         let theirs = new.parties.iter().any(|p| {
-            p.role == PartyRole::Applicant
-                && p.phone.as_ref().is_some_and(|phone| self.crypto.blind_index(phone.as_str()) == citizen.phone_index)
+            let by_phone =
+                p.phone.as_ref().is_some_and(|phone| self.crypto.blind_index(phone.as_str()) == citizen.phone_index);
+            let by_id = citizen.real_name.as_ref().is_some_and(|(index, name)| {
+                *name == p.name && p.id_number.as_ref().is_some_and(|id| self.crypto.blind_index(id.as_str()) == *index)
+            });
+            p.role == PartyRole::Applicant && (by_phone || by_id)
         });
         if !theirs {
             return Err(StoreError::invalid(FieldError::new(
@@ -353,15 +420,15 @@ impl Store {
             Option<i64>,
             Option<i64>,
         );
-        let rows: Vec<Row> = self
-            .fetch_all(
-                "SELECT c.id, c.number, c.status, c.category, c.outcome, c.title, c.created_at, c.updated_at,
+        let sql = format!(
+            "SELECT c.id, c.number, c.status, c.category, c.outcome, c.title, c.created_at, c.updated_at,
                         c.respond_by, c.dispatch_by, c.conclude_by, c.follow_up_by
-                 FROM cases c WHERE EXISTS (SELECT 1 FROM parties p WHERE p.case_id = c.id AND p.phone_index = $1)
-                 ORDER BY c.id DESC LIMIT $2",
-                args![citizen.phone_index.as_str(), LIST_LIMIT],
-            )
-            .await?;
+                 FROM cases c WHERE EXISTS (SELECT 1 FROM parties p WHERE p.case_id = c.id AND {})
+                 ORDER BY c.id DESC LIMIT $4",
+            Citizen::party_is_me(1)
+        );
+        let rows: Vec<Row> =
+            self.fetch_all(&sql, citizen.party_args().into_iter().chain(args![LIST_LIMIT]).collect()).await?;
         Ok(rows
             .into_iter()
             .map(
@@ -413,6 +480,11 @@ impl Store {
             )
             .await?;
         let events = self.case_events(&viewer, id).await?;
+        let party_index = self.citizen_party_index(citizen, id).await?;
+        let refusal = refusal_in_force(&events);
+        let refused_at = refusal.filter(|e| e.data["party_index"].as_u64() == Some(party_index as u64)).map(|e| e.at);
+        let open = matches!(case.status.as_str(), "registered" | "accepted" | "dispatched" | "in_progress");
+        let may_refuse = open && refusal.is_none();
         let timeline = events
             .iter()
             .filter_map(|event| timeline_message(&event.action).map(|text| TimelineEntry { at: event.at, text }))
@@ -447,19 +519,21 @@ impl Store {
             timeline,
             evidence,
             mediator: self.case_mediator(&viewer, id).await?.map(|m| m.name),
-            sessions: self.citizen_sessions(citizen, &viewer, id).await?,
-            agreements: self.citizen_agreements(citizen, &viewer, id, now).await?,
+            sessions: self.citizen_sessions(party_index, &viewer, id).await?,
+            agreements: self.citizen_agreements(party_index, &viewer, id, &events, now).await?,
+            refused_at,
+            may_refuse,
         })
     }
 
     async fn citizen_agreements(
         &self,
-        citizen: &Citizen,
+        index: usize,
         viewer: &Viewer,
         id: CaseId,
+        events: &[EventView],
         now: DateTime<Utc>,
     ) -> Result<Vec<CitizenAgreement>> {
-        let index = self.citizen_party_index(citizen, id).await?;
         let mut agreements = Vec::new();
         for a in self.agreements_of_case(viewer, id).await? {
             let signer: Option<(Option<i64>, i64)> = self
@@ -472,7 +546,28 @@ impl Store {
             let may_sign = status == "signing"
                 && a.paper_required.is_none()
                 && signer.is_some_and(|(signed, expires)| signed.is_none() && expires > to_ms(now));
+            let delivery = a.deliveries.iter().find(|d| d.party_index == index);
+            let consented_at = events
+                .iter()
+                .find(|e| {
+                    e.action == "confirmation_consented"
+                        && e.data["agreement_id"].as_i64() == Some(a.id)
+                        && e.data["party_index"].as_u64() == Some(index as u64)
+                })
+                .map(|e| e.at);
+            let third_party = a.parties.iter().any(|p| p.index == index && p.role == "third_party");
+            let may_consent_confirmation = status == "effective"
+                && a.confirmation.is_none()
+                && consented_at.is_none()
+                && !third_party
+                && a.confirm_by.is_none_or(|by| now <= by);
+            let confirmation = a.confirmation.as_ref().map(|c| c.decision.clone().unwrap_or_else(|| "applied".into()));
             agreements.push(CitizenAgreement {
+                served_at: delivery.map(|d| d.sent_at),
+                received_at: delivery.and_then(|d| d.opened_at),
+                confirmation_consented_at: consented_at,
+                may_consent_confirmation,
+                confirmation,
                 id: a.id,
                 status,
                 matters: a.content.matters.clone(),
@@ -485,8 +580,7 @@ impl Store {
         Ok(agreements)
     }
 
-    async fn citizen_sessions(&self, citizen: &Citizen, viewer: &Viewer, id: CaseId) -> Result<Vec<CitizenSession>> {
-        let index = self.citizen_party_index(citizen, id).await?;
+    async fn citizen_sessions(&self, index: usize, viewer: &Viewer, id: CaseId) -> Result<Vec<CitizenSession>> {
         Ok(self
             .sessions(viewer, id)
             .await?
@@ -537,6 +631,97 @@ impl Store {
         self.citizen_case(citizen, id, now).await
     }
 
+    /// What the citizen has told of themselves: their phone (masked) and, once given, their
+    /// name and ID number (masked).
+    pub async fn citizen_profile(&self, citizen: &Citizen) -> Result<CitizenProfile> {
+        let (phone_masked, name, id_number_masked, verified_at): (String, Option<String>, Option<String>, Option<i64>) =
+            self.fetch_one(
+                "SELECT phone_masked, name_cipher, id_number_masked, verified_at FROM citizens WHERE id = $1",
+                args![citizen.id.get()],
+            )
+            .await?;
+        Ok(CitizenProfile {
+            phone_masked,
+            name: name.map(|cipher| self.crypto.decrypt(&cipher)).transpose()?,
+            id_number_masked,
+            verified_at: verified_at.map(from_ms),
+        })
+    }
+
+    /// 实名认证: the citizen gives their name and ID number (already checked against GB 11643),
+    /// kept encrypted with the number's blind index and mask. From then on every case where a
+    /// party has that number and that name is theirs too. Once per citizen; one ID number
+    /// belongs to one citizen.
+    pub async fn citizen_real_name(
+        &self,
+        citizen: &Citizen,
+        name: &str,
+        id_number: &IdNumber,
+        now: DateTime<Utc>,
+    ) -> Result<CitizenProfile> {
+        let taken = || StoreError::conflict("id_number_taken", msg!("portal.id_number_taken"));
+        let written = self
+            .execute(
+                "UPDATE citizens SET name_cipher = $1, id_number_cipher = $2, id_number_index = $3, id_number_masked = $4, verified_at = $5
+                 WHERE id = $6 AND id_number_index IS NULL",
+                args![
+                    self.crypto.encrypt(name),
+                    self.crypto.encrypt(id_number.as_str()),
+                    self.crypto.blind_index(id_number.as_str()),
+                    id_number.masked(),
+                    to_ms(now),
+                    citizen.id.get()
+                ],
+            )
+            .await;
+        match written {
+            Ok(1) => {}
+            Ok(_) => return Err(StoreError::conflict("already_real_named", msg!("portal.already_real_named"))),
+            Err(StoreError::Database(sqlx::Error::Database(e))) if e.is_unique_violation() => return Err(taken()),
+            Err(e) => return Err(e),
+        }
+        let real_named = Citizen {
+            real_name: Some((self.crypto.blind_index(id_number.as_str()), name.to_owned())),
+            ..citizen.clone()
+        };
+        self.citizen_profile(&real_named).await
+    }
+
+    /// 拒绝调解 from the portal (人民调解法 art. 17: if one party expressly refuses, there is
+    /// no mediation): recorded in the history with the reason, every scheduled session is
+    /// cancelled and no other can be scheduled; the handling unit then concludes the case
+    /// `refused` (its case page says so), since only it may conclude.
+    pub async fn citizen_mediation_refuse(
+        &self,
+        citizen: &Citizen,
+        id: CaseId,
+        reason: &str,
+        now: DateTime<Utc>,
+    ) -> Result<CitizenCase> {
+        let viewer = self.viewer_of_party(citizen, id, now).await?;
+        let party_index = self.citizen_party_index(citizen, id).await?;
+        let case = self.citizen_case(citizen, id, now).await?;
+        if !case.may_refuse {
+            return Err(StoreError::conflict("not_open_to_refusal", msg!("portal.refusal_closed")));
+        }
+        let now_ms = to_ms(now);
+        let mut tx = self.begin().await?;
+        // The case's row is locked first, so that two refusals at once record one.
+        tx.execute("UPDATE cases SET updated_at = updated_at WHERE id = $1", args![id.get()]).await?;
+        if Store::mediation_refused_in(&mut tx, id.get()).await? {
+            return Err(StoreError::conflict("not_open_to_refusal", msg!("portal.refusal_closed")));
+        }
+        tx.execute(
+            "UPDATE mediation_sessions SET status = 'cancelled' WHERE case_id = $1 AND status = 'scheduled'",
+            args![id.get()],
+        )
+        .await?;
+        let data = serde_json::json!({ "party_index": party_index, "reason": reason, "channel": "portal" });
+        append_event_locked(&mut tx, id.get(), now_ms, &viewer.username, "mediation_refused", &data).await?;
+        tx.commit().await?;
+        self.citizen_case(citizen, id, now).await
+    }
+
     /// The 解纷码 of a case: derived from its id under the blind-index key, so it is stable,
     /// needs no table, and cannot be guessed from the case number.
     pub fn tracking_code(&self, id: CaseId) -> String {
@@ -547,12 +732,9 @@ impl Store {
     /// The viewer the citizen acts through on case `id`; not found unless they are a party to
     /// it (by the phone's blind index).
     pub async fn viewer_of_party(&self, citizen: &Citizen, id: CaseId, now: DateTime<Utc>) -> Result<Viewer> {
-        let party: Option<(i64,)> = self
-            .fetch_optional(
-                "SELECT case_id FROM parties WHERE case_id = $1 AND phone_index = $2",
-                args![id.get(), citizen.phone_index.as_str()],
-            )
-            .await?;
+        let sql = format!("SELECT p.case_id FROM parties p WHERE p.case_id = $1 AND {}", Citizen::party_is_me(2));
+        let party: Option<(i64,)> =
+            self.fetch_optional(&sql, args![id.get()].into_iter().chain(citizen.party_args()).collect()).await?;
         party.ok_or(StoreError::NotFound { what: "case" })?;
         self.portal_viewer(citizen, now).await
     }

@@ -901,6 +901,98 @@ impl Store {
     /// A party signs in the portal: signed in with the code from their SMS already, they sign
     /// as the first party of the case with their phone, within the same window as the link.
     /// `signature` is the SHA-256 of the stored handwritten signature image.
+    /// The agreement `id` and the party the citizen is on it, for an act of theirs in the
+    /// portal; not found unless they are a party to its case.
+    async fn citizen_agreement(
+        &self,
+        citizen: &crate::citizens::Citizen,
+        id: AgreementId,
+        now: DateTime<Utc>,
+    ) -> Result<(Viewer, AgreementView, usize)> {
+        let case: Option<(i64,)> =
+            self.fetch_optional("SELECT case_id FROM agreements WHERE id = $1", args![id.get()]).await?;
+        let case_id = CaseId(case.ok_or(StoreError::NotFound { what: "agreement" })?.0);
+        let viewer = self.viewer_of_party(citizen, case_id, now).await?;
+        let party_index = self.citizen_party_index(citizen, case_id).await?;
+        let agreement = self.agreement_get(&viewer, id).await?;
+        Ok((viewer, agreement, party_index))
+    }
+
+    /// 送达签收 in the portal: the party receives their served copy — the receipt is recorded
+    /// the first time, as when the SMS link is opened; the copy's SHA-256 and the case number.
+    pub async fn citizen_service_receive(
+        &self,
+        citizen: &crate::citizens::Citizen,
+        id: AgreementId,
+        now: DateTime<Utc>,
+    ) -> Result<(String, String)> {
+        let (viewer, agreement, party_index) = self.citizen_agreement(citizen, id, now).await?;
+        let delivery = agreement
+            .deliveries
+            .iter()
+            .find(|d| d.party_index == party_index)
+            .ok_or_else(|| conflict("not_served", msg!("agreement.not_served")))?;
+        if delivery.opened_at.is_none() {
+            let now_ms = to_ms(now);
+            let mut tx = self.begin().await?;
+            let changed = tx
+                .execute(
+                    "UPDATE deliveries SET opened_at = $1 WHERE agreement_id = $2 AND party_index = $3 AND opened_at IS NULL",
+                    args![now_ms, id.get(), party_index as i64],
+                )
+                .await?;
+            if changed == 1 {
+                let data = json!({ "agreement_id": id.get(), "party_index": party_index, "document": delivery.document, "channel": "portal" });
+                append_event_locked(&mut tx, agreement.case_id, now_ms, &viewer.username, "service_receipt", &data)
+                    .await?;
+            }
+            tx.commit().await?;
+        }
+        Ok((delivery.document.clone(), agreement.case_number))
+    }
+
+    /// A party's consent, in the portal, to the joint application for judicial confirmation
+    /// (人民调解法 art. 33): only for an agreement in effect, not yet sent to the court, within
+    /// the 30 days, and once. The mediator files the joint application with the consents.
+    pub async fn citizen_confirmation_consent(
+        &self,
+        citizen: &crate::citizens::Citizen,
+        id: AgreementId,
+        now: DateTime<Utc>,
+    ) -> Result<AgreementView> {
+        let (viewer, agreement, party_index) = self.citizen_agreement(citizen, id, now).await?;
+        if agreement.status != AgreementStatus::Effective || agreement.confirmation.is_some() {
+            return Err(conflict("not_for_confirmation", msg!("confirmation.not_open")));
+        }
+        if agreement.confirm_by.is_some_and(|by| now > by) {
+            return Err(conflict("too_late", msg!("agreement.too_late")));
+        }
+        if agreement.parties.iter().any(|p| p.index == party_index && p.role == "third_party") {
+            return Err(StoreError::forbidden(msg!("confirmation.third_party")));
+        }
+        let mut tx = self.begin().await?;
+        // The agreement's row is locked first, so that two consents at once record one.
+        tx.execute("UPDATE agreements SET updated_at = updated_at WHERE id = $1", args![id.get()]).await?;
+        let given: Vec<(String,)> = tx
+            .fetch_all(
+                "SELECT data FROM case_events WHERE case_id = $1 AND action = 'confirmation_consented'",
+                args![agreement.case_id],
+            )
+            .await?;
+        let mine = |data: &str| {
+            let data: serde_json::Value = serde_json::from_str(data).unwrap_or_default();
+            data["agreement_id"].as_i64() == Some(id.get()) && data["party_index"].as_u64() == Some(party_index as u64)
+        };
+        if given.iter().any(|(data,)| mine(data)) {
+            return Err(conflict("already_recorded", msg!("sessions.already_recorded")));
+        }
+        let data = json!({ "agreement_id": id.get(), "party_index": party_index });
+        append_event_locked(&mut tx, agreement.case_id, to_ms(now), &viewer.username, "confirmation_consented", &data)
+            .await?;
+        tx.commit().await?;
+        self.agreement_get(&viewer, id).await
+    }
+
     pub async fn citizen_agreement_sign(
         &self,
         citizen: &crate::citizens::Citizen,

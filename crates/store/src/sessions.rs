@@ -16,8 +16,12 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::cases::{CaseView, append_event_locked};
-use crate::sql::{args, from_row};
+use crate::sql::{Tx, args, from_row};
 use crate::{Result, Store, StoreError, Viewer, from_ms, rfc3339, to_ms};
+
+/// The refusals of mediation (art. 17) that hold for case `$1`: those with no reopening after.
+const REFUSALS_IN_FORCE: &str = "SELECT COUNT(*) FROM case_events r WHERE r.case_id = $1 AND r.action = 'mediation_refused'
+     AND NOT EXISTS (SELECT 1 FROM case_events o WHERE o.case_id = r.case_id AND o.action = 'reopen' AND o.seq > r.seq)";
 
 /// A session to schedule.
 #[derive(Debug, Default)]
@@ -263,6 +267,10 @@ impl Store {
         if case.status() != Status::InProgress {
             return Err(StoreError::conflict("not_in_progress", msg!("sessions.not_in_progress")));
         }
+        let (refusals,): (i64,) = self.fetch_one(REFUSALS_IN_FORCE, args![case_id]).await?;
+        if refusals > 0 {
+            return Err(StoreError::conflict("mediation_refused", msg!("sessions.refused")));
+        }
         let mut errors = Vec::new();
         let mode = input.mode.as_deref().map(str::trim).unwrap_or_default();
         if !matches!(mode, "in_person" | "video") {
@@ -298,11 +306,16 @@ impl Store {
             .fetch_one(
                 "INSERT INTO mediation_sessions (case_id, mode, scheduled_at, place, link, mediator, disclosure, acknowledgements, minutes_confirmed, status, created_at)
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, '[]', 'scheduled', $9) RETURNING id",
-                args![case_id, mode, to_ms(at.with_timezone(&Utc)), place, link.clone(), viewer.username.as_str(), text(&input.disclosure), serde_json::to_string(&acks).unwrap_or_default(), now_ms],
+                args![case_id, mode, to_ms(at.with_timezone(&Utc)), place.clone(), link.clone(), viewer.username.as_str(), text(&input.disclosure), serde_json::to_string(&acks).unwrap_or_default(), now_ms],
             )
             .await?;
         let data = json!({ "session_id": id, "mode": mode, "scheduled_at": rfc3339(to_ms(at.with_timezone(&Utc))), "link": link });
         append_event_locked(&mut tx, case_id, now_ms, &viewer.username, "session_scheduled", &data).await?;
+        let where_held = match &place {
+            Some(place) if mode == "in_person" => place.clone(),
+            _ => domain::i18n::T::default().msg(&msg!("sms.by_video")),
+        };
+        self.sms_session_scheduled(&mut tx, case_id, to_ms(at.with_timezone(&Utc)), &where_held, now).await?;
         tx.commit().await?;
         let sql = format!("SELECT {SESSION_COLUMNS} FROM mediation_sessions WHERE id = $1");
         Ok(session_view(self.fetch_one(&sql, args![id]).await?))
@@ -343,18 +356,18 @@ impl Store {
         self.party_act_on(&viewer, row, party_index, act, now).await
     }
 
-    /// The position among the case's parties of the first one with the citizen's phone.
+    /// The position among the case's parties of the first one who is the citizen (by phone,
+    /// or by ID number and name once real-named).
     pub async fn citizen_party_index(&self, citizen: &crate::citizens::Citizen, case_id: CaseId) -> Result<usize> {
-        let positions: Vec<(i64, Option<String>)> = self
-            .fetch_all(
-                "SELECT position, phone_index FROM parties WHERE case_id = $1 ORDER BY position",
-                args![case_id.get()],
-            )
-            .await?;
-        positions
-            .iter()
-            .position(|(_, phone)| phone.as_deref() == Some(citizen.phone_index.as_str()))
-            .ok_or(StoreError::NotFound { what: "case" })
+        let sql = format!(
+            "SELECT p.position FROM parties p WHERE p.case_id = $1 AND {} ORDER BY p.position LIMIT 1",
+            crate::citizens::Citizen::party_is_me(2)
+        );
+        let first: Option<(i64,)> =
+            self.fetch_optional(&sql, args![case_id.get()].into_iter().chain(citizen.party_args()).collect()).await?;
+        // Positions are the parties' indexes, counted from 0 (`cases::write`).
+        let (position,) = first.ok_or(StoreError::NotFound { what: "case" })?;
+        Ok(position as usize)
     }
 
     /// Records a party's act on a session the caller may record it for.
@@ -439,6 +452,12 @@ impl Store {
         .await?;
         tx.commit().await?;
         self.session_view_of(viewer, id).await
+    }
+
+    /// Whether a party has refused mediation of the case (art. 17) since it was last reopened.
+    pub(crate) async fn mediation_refused_in(tx: &mut Tx, case_id: i64) -> Result<bool> {
+        let (refusals,): (i64,) = tx.fetch_one(REFUSALS_IN_FORCE, args![case_id]).await?;
+        Ok(refusals > 0)
     }
 
     /// A party refuses mediation (art. 17): no more sessions; the case is concluded `refused`,

@@ -59,7 +59,7 @@ async fn the_mediator_follows_and_resends_the_signing_sms(app: TestApp) {
     assert!(html.contains(&format!("/sign/{}\"", respondent.0)), "the respondent's link to copy");
     assert!(!html.contains(respondent.1.as_deref().unwrap()), "no code on the page");
     let handed = jobs::sms::deliver(&app.app, Some("false")).await.unwrap();
-    assert_eq!(handed, 3, "the registration SMS and two signing SMS");
+    assert_eq!(handed, 4, "the registration and dispatch SMS and two signing SMS");
     let (_, html) = ui_get(&app, &cookies, &case_page).await;
     assert_eq!(sms_states(&html), ["failed", "failed"]);
     // Nobody outside the handling unit sees a link.
@@ -128,8 +128,9 @@ async fn the_mediator_follows_and_resends_the_signing_sms(app: TestApp) {
     assert_eq!(events.iter().filter(|a| *a == "agreement_link_resent").count(), 4, "each resend in the history");
 }
 
-/// At registration the applicant learns the case's number and what happens next, at conclusion
-/// the outcome; only applicants with a mobile number are sent anything.
+/// At registration the applicant learns the case's number and what happens next, at dispatch
+/// who handles it and by when, at conclusion the outcome; only applicants with a mobile number
+/// are sent anything.
 async fn applicants_are_told_by_sms_at_registration_and_at_conclusion(app: TestApp) {
     app.set_now("2026-11-02T09:00:00+08:00");
     let intake = app.login("intake").await;
@@ -151,13 +152,17 @@ async fn applicants_are_told_by_sms_at_registration_and_at_conclusion(app: TestA
     let street_unit = app.unit_id("张掖路街道综治中心").await;
     let (status, case) = app.act(&district, &case, json!({"action": "dispatch", "unit_id": street_unit})).await;
     assert_eq!(status, StatusCode::OK, "{case}");
+    let sent = outbox(&app).await;
+    assert_eq!(sent.len(), 2, "the dispatch is told: {sent:?}");
+    assert_eq!(sent[0].0, "139****2222");
+    assert!(sent[0].1.contains("已交由张掖路街道综治中心办理") && sent[0].1.contains("前办结"), "{sent:?}");
     let (_, case) = app.act(&street, &case, json!({"action": "sign"})).await;
-    assert_eq!(outbox(&app).await.len(), 1, "no SMS for the steps between");
+    assert_eq!(outbox(&app).await.len(), 2, "no SMS for the steps between");
     let conclude = json!({"action": "conclude", "outcome": "resolved", "summary": "公司同意分两期支付"});
     let (status, case) = app.act(&street, &case, conclude).await;
     assert_eq!((status, case["status"].as_str()), (StatusCode::OK, Some("concluded")), "{case}");
     let sent: Vec<(String, String)> = outbox(&app).await;
-    assert_eq!(sent.len(), 2, "{sent:?}");
+    assert_eq!(sent.len(), 3, "{sent:?}");
     let (to, body) = &sent[0];
     assert_eq!(to, "139****2222");
     assert!(body.contains(number) && body.contains("已办结，结果：调解成功"), "{body}");

@@ -18,6 +18,9 @@ on_both_backends!(
     a_party_chooses_the_mediator_from_those_offered_once,
     a_party_reads_the_notice_consents_and_confirms_the_minutes_of_a_session,
     a_party_signs_the_agreement_in_the_portal_once,
+    a_party_receives_service_and_consents_to_judicial_confirmation_in_the_portal,
+    a_party_refuses_mediation_in_the_portal_and_no_session_follows,
+    the_real_name_step_links_cases_registered_with_another_phone,
 );
 
 /// Asks for a code for `phone` and reads it from the outbox (the administrator's view, the
@@ -662,4 +665,193 @@ async fn a_party_signs_the_agreement_in_the_portal_once(app: TestApp) {
     assert!(staff["parties"][0]["signed_at"].is_string() && staff["parties"][1]["signed_at"].is_null(), "{staff}");
     let stranger = sign_in(&app, "13912369998").await;
     assert_eq!(app.post(&sign, &stranger, signature).await.0, StatusCode::NOT_FOUND);
+}
+
+/// The SMS bodies the outbox holds for `phone` (masked as the outbox shows it), newest first.
+async fn sms_to(app: &TestApp, phone: &str) -> Vec<String> {
+    let admin = app.login("admin").await;
+    let (_, outbox) = app.get("/api/v1/outbox", &admin).await;
+    let masked = format!("{}****{}", &phone[..3], &phone[7..]);
+    outbox
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["recipient"] == masked.as_str())
+        .map(|m| m["body"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+async fn a_party_receives_service_and_consents_to_judicial_confirmation_in_the_portal(app: TestApp) {
+    app.set_now("2026-11-02T09:00:00+08:00");
+    let (case, mediator) = crate::mediation::case_with_the_mediator(&app).await;
+    let id = crate::mediation::repairs_drafted(&app, &case, &mediator).await["id"].as_i64().unwrap();
+    let path = format!("/api/v1/agreements/{id}");
+    assert_eq!(app.post(&format!("{path}/signing"), &mediator, json!({})).await.0, StatusCode::OK);
+    let (applicant, respondent) = (sign_in(&app, "13912345678").await, sign_in(&app, "13987654321").await);
+    let signature = json!({"signature": crate::mediation::SIGNATURE});
+    let consent = format!("/api/v1/citizen/agreements/{id}/confirmation-consent");
+    let served = format!("/api/v1/citizen/agreements/{id}/served");
+    for party in [&applicant, &respondent] {
+        let (status, body) =
+            app.post(&format!("/api/v1/citizen/agreements/{id}/signature"), party, signature.clone()).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+    }
+    // Before the agreement is in effect there is nothing to consent to and nothing served.
+    let (status, body) = app.post(&consent, &applicant, json!({})).await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (StatusCode::CONFLICT, Some("not_for_confirmation")),
+        "{body}"
+    );
+    assert_eq!(app.get(&served, &applicant).await.0, StatusCode::CONFLICT);
+    assert_eq!(app.post(&format!("{path}/mediator-signature"), &mediator, signature.clone()).await.0, StatusCode::OK);
+    let (status, sealed) = app.post(&format!("{path}/seal"), &mediator, json!({})).await;
+    assert_eq!(sealed["status"], "effective", "{status} {sealed}");
+    let response = app.client.get(format!("{}{path}/pdf", app.base)).bearer_auth(&mediator).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK, "the copies are fixed");
+    assert_eq!(app.post(&format!("{path}/service"), &mediator, json!({})).await.0, StatusCode::OK);
+
+    // The applicant receives their copy in the portal: the receipt is theirs alone.
+    let case_path = format!("/api/v1/citizen/cases/{}", case["id"]);
+    let (_, seen) = app.get(&case_path, &applicant).await;
+    let agreement = &seen["agreements"][0];
+    assert!(agreement["served_at"].is_string() && agreement["received_at"].is_null(), "{agreement}");
+    assert_eq!(agreement["may_consent_confirmation"], true, "{agreement}");
+    let response = app.client.get(format!("{}{served}", app.base)).bearer_auth(&applicant).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(response.bytes().await.unwrap().starts_with(b"%PDF"));
+    let (_, staff) = app.get(&path, &mediator).await;
+    let deliveries = staff["deliveries"].as_array().unwrap();
+    let opened = |party: i64| deliveries.iter().find(|d| d["party_index"] == party).unwrap()["opened_at"].is_string();
+    assert!(opened(0) && !opened(1), "{deliveries:?}");
+    let (_, seen) = app.get(&case_path, &applicant).await;
+    assert!(seen["agreements"][0]["received_at"].is_string(), "{seen}");
+
+    // Each party consents once to the joint application; the mediator files it with both.
+    let (status, seen) = app.post(&consent, &applicant, json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{seen}");
+    assert!(seen["agreements"][0]["confirmation_consented_at"].is_string(), "{seen}");
+    assert_eq!(seen["agreements"][0]["may_consent_confirmation"], false);
+    assert_eq!(app.post(&consent, &applicant, json!({})).await.0, StatusCode::CONFLICT, "once");
+    let mut set = tokio::task::JoinSet::new();
+    for _ in 0..8 {
+        let request = app.client.post(format!("{}{consent}", app.base)).bearer_auth(&respondent).json(&json!({}));
+        set.spawn(async move { request.send().await.unwrap().status() });
+    }
+    let statuses = set.join_all().await;
+    assert_eq!(statuses.iter().filter(|s| **s == StatusCode::OK).count(), 1, "{statuses:?}");
+    assert!(statuses.iter().all(|s| *s == StatusCode::OK || *s == StatusCode::CONFLICT), "{statuses:?}");
+    let stranger = sign_in(&app, "13912369997").await;
+    assert_eq!(app.post(&consent, &stranger, json!({})).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(app.get(&served, &stranger).await.0, StatusCode::NOT_FOUND);
+
+    let (_, events) = app.get(&format!("/api/v1/cases/{}/events", case["id"]), &mediator).await;
+    let by_citizen = |action: &str| {
+        events
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["action"] == action && e["actor"].as_str().unwrap().starts_with("citizen:"))
+            .count()
+    };
+    assert_eq!((by_citizen("service_receipt"), by_citizen("confirmation_consented")), (1, 2), "{events}");
+    let (status, filed) = app.post(&format!("{path}/confirmation"), &mediator, json!({"applicants": [0, 1]})).await;
+    assert_eq!(status, StatusCode::OK, "{filed}");
+    let (_, seen) = app.get(&case_path, &applicant).await;
+    assert_eq!(seen["agreements"][0]["confirmation"], "applied", "{seen}");
+    assert!(
+        seen["timeline"].as_array().unwrap().iter().any(|e| e["text"].as_str().unwrap().contains("司法确认")),
+        "{seen}"
+    );
+}
+
+async fn a_party_refuses_mediation_in_the_portal_and_no_session_follows(app: TestApp) {
+    app.set_now("2026-11-02T09:00:00+08:00");
+    let (case, mediator) = crate::mediation::case_with_the_mediator(&app).await;
+    let case_path = format!("/api/v1/cases/{}", case["id"]);
+    // Dispatch told the applicant who handles the case and by when.
+    let applicant_sms = sms_to(&app, "13912345678").await;
+    assert!(
+        applicant_sms.iter().any(|b| b.contains("已交由张掖路街道人民调解委员会办理") && b.contains("前办结")),
+        "{applicant_sms:?}"
+    );
+    let body = json!({"mode": "in_person", "scheduled_at": "2026-11-03T09:30:00+08:00", "place": "张掖路街道调解室"});
+    let (status, session) = app.post(&format!("{case_path}/sessions"), &mediator, body.clone()).await;
+    assert_eq!(status, StatusCode::CREATED, "{session}");
+    for phone in ["13912345678", "13987654321"] {
+        let sms = sms_to(&app, phone).await;
+        assert!(
+            sms[0].contains("2026-11-03 09:30") && sms[0].contains("张掖路街道调解室"),
+            "each party is told: {sms:?}"
+        );
+    }
+
+    // The respondent refuses: a reason is required, then it holds once.
+    let respondent = sign_in(&app, "13987654321").await;
+    let refusal = format!("/api/v1/citizen/cases/{}/refusal", case["id"]);
+    let (status, refused) = app.post(&refusal, &respondent, json!({"reason": " "})).await;
+    assert_eq!(
+        (status, refused["error"]["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("reason")),
+        "{refused}"
+    );
+    let (_, before) = app.get(&format!("{case_path}/events"), &mediator).await;
+    let (status, seen) = app.post(&refusal, &respondent, json!({"reason": "不想和对方见面，准备起诉"})).await;
+    assert_eq!(status, StatusCode::OK, "{seen}");
+    assert!(seen["refused_at"].is_string() && seen["may_refuse"] == false, "{seen}");
+    assert_eq!(seen["sessions"][0]["status"], "cancelled", "{seen}");
+    let (_, after) = app.get(&format!("{case_path}/events"), &mediator).await;
+    assert_eq!(after.as_array().unwrap().len(), before.as_array().unwrap().len() + 1);
+    let applicant = sign_in(&app, "13912345678").await;
+    let (status, body) = app.post(&refusal, &applicant, json!({"reason": "也不想调解"})).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("not_open_to_refusal")), "{body}");
+    let (_, seen) = app.get(&format!("/api/v1/citizen/cases/{}", case["id"]), &applicant).await;
+    assert!(seen["refused_at"].is_null() && seen["may_refuse"] == false, "the refusal is the respondent's: {seen}");
+
+    // No session can be scheduled; the handling unit concludes the case `refused`.
+    let (status, body) = app.post(&format!("{case_path}/sessions"), &mediator, body).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("mediation_refused")), "{body}");
+    let staff = format!("fq_session={}", ui_session(&app, "mediator").await);
+    let (_, page) = ui_get(&app, &staff, &format!("/cases/{}", case["id"])).await;
+    assert!(page.contains("id=\"online-refusal\"") && page.contains("不想和对方见面"), "the staff page says so");
+}
+
+async fn the_real_name_step_links_cases_registered_with_another_phone(app: TestApp) {
+    // At the window 王建国's case was registered with his landline-free second phone.
+    let (case, _) = crate::mediation::case_with_the_mediator(&app).await;
+    let citizen = sign_in(&app, "13912360101").await;
+    let (_, mine) = app.get("/api/v1/citizen/cases", &citizen).await;
+    assert_eq!(mine["items"].as_array().unwrap().len(), 0, "{mine}");
+
+    // Each field is checked, in words, at once; nothing changes on error.
+    let real_name = "/api/v1/citizen/profile/real-name";
+    let (status, body) = app.post(real_name, &citizen, json!({"name": "", "id_number": "620102198001010000"})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let fields: Vec<&str> =
+        body["error"]["fields"].as_array().unwrap().iter().map(|f| f["field"].as_str().unwrap()).collect();
+    assert_eq!(fields, ["name", "id_number"], "{body}");
+    let (_, profile) = app.get("/api/v1/citizen/profile", &citizen).await;
+    assert!(profile["verified_at"].is_null() && profile["phone_masked"] == "139****0101", "{profile}");
+
+    // A matching ID number with another name links nothing; the right name links the case.
+    let id = crate::support::id_number("620102", "19800101", 11);
+    let other = sign_in(&app, "13912360102").await;
+    let (status, _) = app.post(real_name, &other, json!({"name": "王建军", "id_number": "620102199001010012"})).await;
+    assert!(status == StatusCode::OK || status == StatusCode::UNPROCESSABLE_ENTITY);
+    let (status, profile) = app.post(real_name, &citizen, json!({"name": "王建国", "id_number": id})).await;
+    assert_eq!(status, StatusCode::OK, "{profile}");
+    assert!(profile["id_number_masked"].as_str().unwrap().contains('*') && profile["name"] == "王建国", "{profile}");
+    let (_, mine) = app.get("/api/v1/citizen/cases", &citizen).await;
+    assert_eq!(mine["items"][0]["id"], case["id"], "{mine}");
+    let (status, seen) = app.get(&format!("/api/v1/citizen/cases/{}", case["id"]), &citizen).await;
+    assert_eq!(status, StatusCode::OK, "{seen}");
+
+    // Once per citizen; one ID number for one citizen.
+    let (status, body) = app.post(real_name, &citizen, json!({"name": "王建国", "id_number": id})).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("already_real_named")));
+    let third = sign_in(&app, "13912360103").await;
+    let (status, body) = app.post(real_name, &third, json!({"name": "王建国", "id_number": id})).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("id_number_taken")), "{body}");
+    let (_, theirs) = app.get("/api/v1/citizen/cases", &third).await;
+    assert_eq!(theirs["items"].as_array().unwrap().len(), 0, "{theirs}");
 }

@@ -1,5 +1,6 @@
-//! The SMS an applicant receives about their own case: at registration its number and what
-//! happens next, at conclusion the outcome. Queued in the outbox in the case's transaction, so
+//! The SMS a party receives about their own case: at registration its number and what happens
+//! next, when it goes to the unit that handles it who that is and by when, when a mediation
+//! session is scheduled its time and place, at conclusion the outcome. Queued in the outbox in the case's transaction, so
 //! a message exists exactly when the step does; only to mobile numbers (a landline receives no
 //! SMS); the texts come from the catalogue, in Simplified Chinese like every SMS.
 
@@ -59,6 +60,51 @@ impl Store {
         self.sms_to_applicants(tx, case_id, text, now).await
     }
 
+    /// 交办告知: the unit that now handles the case, how to reach it, and by when it concludes.
+    pub(crate) async fn sms_dispatched(
+        &self,
+        tx: &mut Tx,
+        case_id: i64,
+        number: &str,
+        unit_id: i64,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let (unit, phone, conclude_by): (String, Option<String>, Option<i64>) = tx
+            .fetch_one(
+                "SELECT u.name, u.phone, c.conclude_by FROM units u, cases c WHERE u.id = $1 AND c.id = $2",
+                args![unit_id, case_id],
+            )
+            .await?;
+        let (phone, conclude_by) = (phone.unwrap_or_default(), sms_time(conclude_by));
+        let text = |name: &str| {
+            msg!(
+                "sms.dispatched",
+                name = name,
+                number = number,
+                unit = unit.as_str(),
+                phone = phone.as_str(),
+                conclude_by = conclude_by.as_str()
+            )
+        };
+        self.sms_to_parties(tx, case_id, "applicant", text, now).await
+    }
+
+    /// 调解通知: a mediation session's time and place (or that it is by video), to every party.
+    pub(crate) async fn sms_session_scheduled(
+        &self,
+        tx: &mut Tx,
+        case_id: i64,
+        at_ms: i64,
+        place: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let (number,): (String,) = tx.fetch_one("SELECT number FROM cases WHERE id = $1", args![case_id]).await?;
+        let at = sms_time(Some(at_ms));
+        let text =
+            |name: &str| msg!("sms.session", name = name, number = number.as_str(), at = at.as_str(), place = place);
+        self.sms_to_parties(tx, case_id, "", text, now).await
+    }
+
     async fn sms_to_applicants(
         &self,
         tx: &mut Tx,
@@ -66,13 +112,25 @@ impl Store {
         text: impl Fn(&str) -> Message,
         now: DateTime<Utc>,
     ) -> Result<()> {
-        let applicants: Vec<(String, Option<String>, Option<String>)> = tx
+        self.sms_to_parties(tx, case_id, "applicant", text, now).await
+    }
+
+    /// To each party of `role` (every party when it is empty) with a mobile phone.
+    async fn sms_to_parties(
+        &self,
+        tx: &mut Tx,
+        case_id: i64,
+        role: &str,
+        text: impl Fn(&str) -> Message,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let parties: Vec<(String, Option<String>, Option<String>)> = tx
             .fetch_all(
-                "SELECT name, phone_cipher, phone_masked FROM parties WHERE case_id = $1 AND role = 'applicant' ORDER BY id",
-                args![case_id],
+                "SELECT name, phone_cipher, phone_masked FROM parties WHERE case_id = $1 AND ($2 = '' OR role = $2) ORDER BY id",
+                args![case_id, role],
             )
             .await?;
-        for (name, cipher, masked) in applicants {
+        for (name, cipher, masked) in parties {
             let (Some(cipher), Some(masked)) = (cipher, masked) else { continue };
             if receives_sms(&masked) {
                 let sms = Sms::plain(T::default().msg(&text(&name)));

@@ -11,7 +11,7 @@ use domain::ids::{AgreementId, CaseId, EvidenceId, SessionId};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::dto::{CitizenCase, CitizenCaseRow, EvidenceView, IntoApi, MediatorCandidate};
+use super::dto::{CitizenCase, CitizenCaseRow, CitizenProfile, EvidenceView, IntoApi, MediatorCandidate};
 use super::mediation::{EvidenceQuery, evidence_response};
 use crate::AppState;
 use crate::error::{ApiError, ErrorBody};
@@ -286,4 +286,87 @@ pub async fn agreement_sign(
     JsonBody(body): JsonBody<CitizenSignatureRequest>,
 ) -> Result<Json<CitizenCase>, ApiError> {
     Ok(Json(state.app.citizen_agreement_sign(&citizen, id, body.signature.as_deref()).await?.into_api()))
+}
+
+/// What the signed-in citizen has told of themselves: their phone (masked) and, after 实名认证,
+/// their name and ID number (masked).
+#[utoipa::path(get, path = "/api/v1/citizen/profile", tag = "citizen", security(("bearer" = [])),
+    responses((status = 200, body = CitizenProfile), (status = 401, body = ErrorBody)))]
+pub async fn profile(
+    State(state): State<AppState>,
+    CitizenAuth(citizen): CitizenAuth,
+) -> Result<Json<CitizenProfile>, ApiError> {
+    Ok(Json(state.app.citizen_profile(&citizen).await?.into_api()))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct RealNameRequest {
+    pub name: Option<String>,
+    /// 公民身份号码 (GB 11643, 18 characters, checked).
+    pub id_number: Option<String>,
+}
+
+/// 实名认证: give one's name and ID number, kept encrypted. From then on every case where a
+/// party has that ID number and that name is the citizen's too, whatever phone it was
+/// registered with. Once (409 again); one ID number belongs to one citizen (409).
+#[utoipa::path(post, path = "/api/v1/citizen/profile/real-name", tag = "citizen", security(("bearer" = [])),
+    request_body = RealNameRequest,
+    responses((status = 200, body = CitizenProfile), (status = 401, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn real_name(
+    State(state): State<AppState>,
+    CitizenAuth(citizen): CitizenAuth,
+    JsonBody(body): JsonBody<RealNameRequest>,
+) -> Result<Json<CitizenProfile>, ApiError> {
+    Ok(Json(state.app.citizen_real_name(&citizen, body.name.as_deref(), body.id_number.as_deref()).await?.into_api()))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct RefusalRequest {
+    /// Why mediation is refused (at most 500 characters).
+    pub reason: Option<String>,
+}
+
+/// 拒绝调解 (人民调解法 art. 17): the party expressly refuses mediation of their case. Recorded
+/// in the history; scheduled sessions are cancelled and no other can be scheduled; the
+/// handling unit concludes the case `refused`. 409 once the case is concluded or a party has
+/// refused.
+#[utoipa::path(post, path = "/api/v1/citizen/cases/{id}/refusal", tag = "citizen", security(("bearer" = [])),
+    params(("id" = i64, Path)), request_body = RefusalRequest,
+    responses((status = 200, body = CitizenCase), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn refuse(
+    State(state): State<AppState>,
+    CitizenAuth(citizen): CitizenAuth,
+    InPath(id, _): InPath<CaseId>,
+    JsonBody(body): JsonBody<RefusalRequest>,
+) -> Result<Json<CitizenCase>, ApiError> {
+    Ok(Json(state.app.citizen_mediation_refuse(&citizen, id, body.reason.as_deref()).await?.into_api()))
+}
+
+/// Consent to the joint application for judicial confirmation (人民调解法 art. 33) of an
+/// agreement in effect, within its 30 days; recorded once in the history, for the mediator to
+/// file with the court. 409 when the agreement is not in effect, already filed, out of time,
+/// or consented already; 403 for a third party.
+#[utoipa::path(post, path = "/api/v1/citizen/agreements/{id}/confirmation-consent", tag = "citizen", security(("bearer" = [])),
+    params(("id" = i64, Path)),
+    responses((status = 200, body = CitizenCase), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn confirmation_consent(
+    State(state): State<AppState>,
+    CitizenAuth(citizen): CitizenAuth,
+    InPath(id, _): InPath<AgreementId>,
+) -> Result<Json<CitizenCase>, ApiError> {
+    Ok(Json(state.app.citizen_confirmation_consent(&citizen, id).await?.into_api()))
+}
+
+/// 送达: the party's served copy of an agreement (PDF); the first download records the receipt
+/// (送达回执) in the history. 409 when no copy was served on them.
+#[utoipa::path(get, path = "/api/v1/citizen/agreements/{id}/served", tag = "citizen", security(("bearer" = [])),
+    params(("id" = i64, Path)),
+    responses((status = 200, content_type = "application/pdf", body = Vec<u8>), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn served(
+    State(state): State<AppState>,
+    CitizenAuth(citizen): CitizenAuth,
+    InPath(id, _): InPath<AgreementId>,
+) -> Result<Response, ApiError> {
+    let (bytes, number) = state.app.citizen_service_receive(&citizen, id).await?;
+    Ok(super::mediation::pdf_response(bytes, &number))
 }

@@ -553,6 +553,10 @@ dto! {
         pub sessions: Vec<CitizenSession> = into_api,
         /// 调解协议: the case's agreements as their party reads and signs them.
         pub agreements: Vec<CitizenAgreement> = into_api,
+        /// When this party refused mediation (人民调解法 art. 17), if they did.
+        pub refused_at: Option<String> = into_api,
+        /// Whether they may refuse mediation now (`POST /api/v1/citizen/cases/{id}/refusal`).
+        pub may_refuse: bool,
     }
 
     /// An agreement as its party sees it, and whether they may sign it now.
@@ -568,6 +572,24 @@ dto! {
         /// Sent for signing, not yet signed by this party, in time: sign with `POST
         /// /api/v1/citizen/agreements/{id}/signature`.
         pub may_sign: bool,
+        /// 送达: when this party's copy was served; when they received it (the receipt).
+        pub served_at: Option<String> = into_api,
+        pub received_at: Option<String> = into_api,
+        /// When this party consented to the joint application for judicial confirmation.
+        pub confirmation_consented_at: Option<String> = into_api,
+        /// Whether they may consent now (`POST /api/v1/citizen/agreements/{id}/confirmation-consent`).
+        pub may_consent_confirmation: bool,
+        /// applied | confirmed | rejected, once the application is made.
+        pub confirmation: Option<String>,
+    }
+
+    /// What a citizen has told of themselves: the phone they sign in with and, after 实名认证,
+    /// their name and ID number (masked).
+    pub struct CitizenProfile from app::citizens::CitizenProfile {
+        pub phone_masked: String,
+        pub name: Option<String>,
+        pub id_number_masked: Option<String>,
+        pub verified_at: Option<String> = into_api,
     }
 
     /// A mediation session as a party sees it, with their own steps.

@@ -330,6 +330,8 @@ struct CasePage {
     may_issue_notice: bool,
     /// A form of the page refused, as it was typed, with why.
     refusal: Refusal,
+    /// 拒绝调解 by a party in the portal, not yet concluded: (party index, reason, when).
+    online_refusal: Option<(usize, String, DateTime<Utc>)>,
     now: DateTime<Utc>,
 }
 
@@ -629,6 +631,7 @@ async fn show(
             domain::workflow::Satisfaction::as_str,
         ),
         may_issue_notice: state.app.notice_issue_allowed(viewer, id).await?,
+        online_refusal: online_refusal(&case, &events),
         case,
         page,
         now,
@@ -643,6 +646,17 @@ async fn show(
         StatusCode::OK
     };
     Ok(render(status, &case_page, shown_flash))
+}
+
+/// A refusal of mediation a party gave in the portal (art. 17) that the handling unit has yet
+/// to conclude the case on: (party index, reason, when).
+fn online_refusal(case: &CaseView, events: &[EventView]) -> Option<(usize, String, DateTime<Utc>)> {
+    if !matches!(case.status, Status::Registered | Status::Accepted | Status::Dispatched | Status::InProgress) {
+        return None;
+    }
+    let refusal = app::citizens::refusal_in_force(events).filter(|e| e.data["channel"] == "portal")?;
+    let party = refusal.data["party_index"].as_u64()? as usize;
+    Some((party, refusal.data["reason"].as_str().unwrap_or_default().to_owned(), refusal.at))
 }
 
 /// The parties as a page shows them: codes as labels, personal data as the viewer may see it.

@@ -6,12 +6,13 @@
 use std::collections::BTreeMap;
 
 use app::AppError;
-use app::citizens::{Citizen, CitizenCase, CitizenCaseRow};
+use app::citizens::{Citizen, CitizenCase, CitizenCaseRow, CitizenProfile};
 use app::mediation::MediatorCandidate;
 use askama::Template;
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Multipart, Path, Query, State};
+use axum::extract::{FromRequest, FromRequestParts, Multipart, Path, Query, Request, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use domain::case::{CaseRegistration, LocationInput, PartyInput};
@@ -23,7 +24,7 @@ use serde::{Deserialize, Serialize};
 use super::cases::UnitNames;
 use super::i18n::T;
 use super::qr;
-use super::session::{CSRF_FIELD, FormData, cookie, public_form_ok, public_form_token};
+use super::session::{CSRF_FIELD, FormData, cookie, public_form_ok, public_form_token, read_form};
 use super::{UiError, current_ui_lang, render};
 use crate::AppState;
 use crate::api::mediation::{evidence_response, site};
@@ -51,6 +52,7 @@ struct CasesPage {
     t: T,
     csrf: String,
     cases: Vec<CitizenCaseRow>,
+    real_named: bool,
 }
 
 #[derive(Template)]
@@ -68,12 +70,41 @@ struct CasePage {
     errors: FieldErrors,
 }
 
+impl CasePage {
+    /// The party's next step on this case, as a label and the part of the page it is in: the
+    /// phone shows it first.
+    fn next_step(&self) -> Option<(&'static str, String)> {
+        let case = &self.case;
+        if let Some(a) = case.agreements.iter().find(|a| a.may_sign) {
+            return Some(("签署调解协议", format!("agreement-{}", a.id)));
+        }
+        if let Some(a) = case.agreements.iter().find(|a| a.served_at.is_some() && a.received_at.is_none()) {
+            return Some(("查收调解协议书", format!("agreement-{}", a.id)));
+        }
+        let pending = |s: &&app::citizens::CitizenSession| {
+            s.status == "scheduled" && (!s.rights_acknowledged || !s.consented)
+                || s.minutes.is_some() && !s.minutes_confirmed
+        };
+        if let Some(s) = case.sessions.iter().find(pending) {
+            return Some(("确认调解安排", format!("session-{}", s.id)));
+        }
+        if !self.offers.is_empty() {
+            return Some(("选择调解员", "mediator".into()));
+        }
+        if let Some(a) = case.agreements.iter().find(|a| a.may_consent_confirmation) {
+            return Some(("是否申请司法确认", format!("agreement-{}", a.id)));
+        }
+        (case.case.status.as_str() == "concluded").then(|| ("评价办理结果", "rating".into()))
+    }
+}
+
 /// What the dispute form holds, as typed.
 #[derive(Default)]
 struct Draft {
     name: String,
     phone: String,
     respondent: String,
+    respondent_phone: String,
     description: String,
     address: String,
     amount: String,
@@ -87,6 +118,7 @@ impl Draft {
             name: text("name"),
             phone: text("phone"),
             respondent: text("respondent"),
+            respondent_phone: text("respondent_phone"),
             description: text("description"),
             address: text("address"),
             amount: text("amount"),
@@ -108,6 +140,7 @@ impl Draft {
             parties.push(PartyInput {
                 role: Some("respondent".into()),
                 name: some(&self.respondent),
+                phone: some(&self.respondent_phone),
                 ..PartyInput::default()
             });
         }
@@ -168,6 +201,7 @@ fn form_field(path: &str) -> &str {
     match path {
         f if f.starts_with("parties[0].phone") => "phone",
         f if f.starts_with("parties[0].name") => "name",
+        f if f.starts_with("parties[1].phone") => "respondent_phone",
         f if f.starts_with("parties[1]") => "respondent",
         "location.address" => "address",
         "parties" => "phone",
@@ -186,6 +220,44 @@ async fn signed_in(state: &AppState, headers: &HeaderMap) -> Option<Citizen> {
     state.app.citizen_of_token(token).await.ok().flatten()
 }
 
+/// The signed-in citizen of a portal page; anyone else is sent to the sign-in form.
+pub struct SignedIn(Citizen);
+
+impl FromRequestParts<AppState> for SignedIn {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        signed_in(state, &parts.headers).await.map(SignedIn).ok_or_else(|| Redirect::to("/portal").into_response())
+    }
+}
+
+/// A portal form posted by a signed-in citizen, refused (403) unless it carries the token of
+/// the page it came from; anyone not signed in is sent to the sign-in form.
+pub struct CitizenForm {
+    citizen: Citizen,
+    form: FormData,
+}
+
+impl FromRequest<AppState> for CitizenForm {
+    type Rejection = Response;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let (parts, body) = request.into_parts();
+        let headers = parts.headers.clone();
+        let form = read_form(Request::from_parts(parts, body)).await.map_err(IntoResponse::into_response)?;
+        if !public_form_ok(&headers, &form) {
+            return Err(UiError::Csrf.into_response());
+        }
+        let citizen = signed_in(state, &headers).await.ok_or_else(|| Redirect::to("/portal").into_response())?;
+        Ok(CitizenForm { citizen, form })
+    }
+}
+
+/// An id from the path; a malformed one is a page not found.
+fn path_id<I: std::str::FromStr>(text: &str, what: &'static str) -> Result<I, UiError> {
+    text.parse().map_err(|_| UiError::Failed(ApiError::not_found(what)))
+}
+
 fn sign_in_page(status: StatusCode, phone: String, code_sent: bool, errors: FieldErrors) -> Response {
     page(status, |csrf| render(StatusCode::OK, &SignInPage { t: t(), csrf, phone, code_sent, errors }, false))
 }
@@ -196,7 +268,8 @@ pub async fn home(State(state): State<AppState>, headers: HeaderMap) -> Result<R
         return Ok(sign_in_page(StatusCode::OK, String::new(), false, FieldErrors::new()));
     };
     let cases = state.app.citizen_cases(&citizen).await?;
-    Ok(page(StatusCode::OK, |csrf| render(StatusCode::OK, &CasesPage { t: t(), csrf, cases }, false)))
+    let real_named = citizen.is_real_named();
+    Ok(page(StatusCode::OK, |csrf| render(StatusCode::OK, &CasesPage { t: t(), csrf, cases, real_named }, false)))
 }
 
 /// Sends the code; the form comes back asking for it.
@@ -283,12 +356,12 @@ pub struct CaseQuery {
 /// A case's progress: where it is, who handles it, what is due, the 解纷码.
 pub async fn case(
     State(state): State<AppState>,
+    SignedIn(citizen): SignedIn,
     headers: HeaderMap,
     Path(id): Path<String>,
     Query(query): Query<CaseQuery>,
 ) -> Result<Response, UiError> {
-    let Some(citizen) = signed_in(&state, &headers).await else { return Ok(Redirect::to("/portal").into_response()) };
-    let id = id.parse::<CaseId>().map_err(|_| UiError::Failed(ApiError::not_found("case")))?;
+    let id: CaseId = path_id(&id, "case")?;
     let case = state.app.citizen_case(&citizen, id).await?;
     case_page(&state, &citizen, StatusCode::OK, &headers, case, query.sent.is_some(), FieldErrors::new()).await
 }
@@ -296,10 +369,9 @@ pub async fn case(
 /// What a 解纷码 opens (its QR code): the case's page, for one of its parties.
 pub async fn tracking(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    SignedIn(citizen): SignedIn,
     Path(code): Path<String>,
 ) -> Result<Response, UiError> {
-    let Some(citizen) = signed_in(&state, &headers).await else { return Ok(Redirect::to("/portal").into_response()) };
     let id = state.app.citizen_case_by_tracking_code(&citizen, &code).await?;
     Ok(Redirect::to(&format!("/portal/cases/{id}")).into_response())
 }
@@ -309,18 +381,27 @@ pub async fn rate(
     State(state): State<AppState>,
     headers: HeaderMap,
     Path(id): Path<String>,
-    body: Bytes,
+    CitizenForm { citizen, form }: CitizenForm,
 ) -> Result<Response, UiError> {
-    let form = posted_form(&headers, &body)?;
-    let Some(citizen) = signed_in(&state, &headers).await else { return Ok(Redirect::to("/portal").into_response()) };
-    let id = id.parse::<CaseId>().map_err(|_| UiError::Failed(ApiError::not_found("case")))?;
-    match state.app.citizen_case_rate(&citizen, id, form.get("satisfaction"), form.get("note")).await {
-        Ok(_) => Ok(Redirect::to(&format!("/portal/cases/{id}")).into_response()),
-        Err(error) => {
-            let error = ApiError::from(error);
-            let case = state.app.citizen_case(&citizen, id).await?;
-            case_page(&state, &citizen, error.status, &headers, case, false, field_errors(&error, "satisfaction")).await
-        }
+    let id: CaseId = path_id(&id, "case")?;
+    let rated = state.app.citizen_case_rate(&citizen, id, form.get("satisfaction"), form.get("note")).await;
+    back_to_case(&state, &headers, &citizen, id, rated.map(drop), "rating", "satisfaction").await
+}
+
+/// After a step taken on the case page: back to the part of the page it was taken in, or —
+/// refused — the page again with the error beside that part's form.
+async fn back_to_case(
+    state: &AppState,
+    headers: &HeaderMap,
+    citizen: &Citizen,
+    id: CaseId,
+    outcome: Result<(), AppError>,
+    anchor: &str,
+    field: &str,
+) -> Result<Response, UiError> {
+    match outcome {
+        Ok(()) => Ok(Redirect::to(&format!("/portal/cases/{id}#{anchor}")).into_response()),
+        Err(error) => refused_on_case(state, headers, citizen, id, ApiError::from(error), field).await,
     }
 }
 
@@ -329,17 +410,15 @@ fn new_page(status: StatusCode, draft: Draft, errors: FieldErrors) -> Response {
 }
 
 /// The short form to bring a dispute.
-pub async fn new_form(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    if signed_in(&state, &headers).await.is_none() {
-        return Redirect::to("/portal").into_response();
-    }
+pub async fn new_form(_: SignedIn) -> Response {
     new_page(StatusCode::OK, Draft::default(), FieldErrors::new())
 }
 
 /// Registers the dispute (channel `online`) and opens its page; a refusal comes back as typed.
-pub async fn new_submit(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Result<Response, UiError> {
-    let form = posted_form(&headers, &body)?;
-    let Some(citizen) = signed_in(&state, &headers).await else { return Ok(Redirect::to("/portal").into_response()) };
+pub async fn new_submit(
+    State(state): State<AppState>,
+    CitizenForm { citizen, form }: CitizenForm,
+) -> Result<Response, UiError> {
     let draft = Draft::of(&form);
     match state.app.citizen_case_register(&citizen, draft.registration()).await {
         Ok(case) => Ok(Redirect::to(&format!("/portal/cases/{}?sent=1", case.case.id)).into_response()),
@@ -382,9 +461,10 @@ struct EmergencyPanel {
     advice: String,
 }
 
-pub async fn check(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Result<Response, UiError> {
-    let form = posted_form(&headers, &body)?;
-    let Some(citizen) = signed_in(&state, &headers).await else { return Ok(StatusCode::UNAUTHORIZED.into_response()) };
+pub async fn check(
+    State(state): State<AppState>,
+    CitizenForm { citizen, form }: CitizenForm,
+) -> Result<Response, UiError> {
     let t = t();
     let draft = Draft::of(&form);
     let (errors, emergency, preview) = match state.app.citizen_triage_preview(&citizen, draft.registration()).await {
@@ -505,7 +585,7 @@ pub async fn evidence_add(
         return Err(UiError::Csrf);
     }
     let Some(citizen) = signed_in(&state, &headers).await else { return Ok(Redirect::to("/portal").into_response()) };
-    let id = id.parse::<CaseId>().map_err(|_| UiError::Failed(ApiError::not_found("case")))?;
+    let id: CaseId = path_id(&id, "case")?;
     let added = match file {
         Some(Ok((name, content_type, bytes))) if !bytes.is_empty() => state
             .app
@@ -524,13 +604,10 @@ pub async fn evidence_add(
 /// An evidence file of the citizen's case.
 pub async fn evidence_file(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    SignedIn(citizen): SignedIn,
     Path((id, evidence)): Path<(String, String)>,
 ) -> Result<Response, UiError> {
-    let Some(citizen) = signed_in(&state, &headers).await else { return Ok(Redirect::to("/portal").into_response()) };
-    let not_found = || UiError::Failed(ApiError::not_found("evidence"));
-    let id = id.parse::<CaseId>().map_err(|_| not_found())?;
-    let evidence = evidence.parse::<EvidenceId>().map_err(|_| not_found())?;
+    let (id, evidence) = (path_id(&id, "case")?, path_id(&evidence, "evidence")?);
     let (file, bytes) = state.app.citizen_evidence_file(&citizen, id, evidence).await?;
     Ok(evidence_response(file, bytes))
 }
@@ -540,19 +617,12 @@ pub async fn evidence_comment(
     State(state): State<AppState>,
     headers: HeaderMap,
     Path((id, evidence)): Path<(String, String)>,
-    body: Bytes,
+    CitizenForm { citizen, form }: CitizenForm,
 ) -> Result<Response, UiError> {
-    let form = posted_form(&headers, &body)?;
-    let Some(citizen) = signed_in(&state, &headers).await else { return Ok(Redirect::to("/portal").into_response()) };
-    let not_found = || UiError::Failed(ApiError::not_found("evidence"));
-    let id = id.parse::<CaseId>().map_err(|_| not_found())?;
-    let evidence = evidence.parse::<EvidenceId>().map_err(|_| not_found())?;
-    match state.app.citizen_evidence_comment(&citizen, id, evidence, form.get("text")).await {
-        Ok(_) => Ok(Redirect::to(&format!("/portal/cases/{id}#evidence-{evidence}")).into_response()),
-        Err(error) => {
-            refused_on_case(&state, &headers, &citizen, id, ApiError::from(error), &format!("comment-{evidence}")).await
-        }
-    }
+    let (id, evidence): (CaseId, EvidenceId) = (path_id(&id, "case")?, path_id(&evidence, "evidence")?);
+    let commented = state.app.citizen_evidence_comment(&citizen, id, evidence, form.get("text")).await;
+    let (anchor, field) = (format!("evidence-{evidence}"), format!("comment-{evidence}"));
+    back_to_case(&state, &headers, &citizen, id, commented.map(drop), &anchor, &field).await
 }
 
 /// 群众点单 from the case page: the chosen mediator, then back to the case.
@@ -560,16 +630,17 @@ pub async fn mediator_choose(
     State(state): State<AppState>,
     headers: HeaderMap,
     Path(id): Path<String>,
-    body: Bytes,
+    CitizenForm { citizen, form }: CitizenForm,
 ) -> Result<Response, UiError> {
-    let form = posted_form(&headers, &body)?;
-    let Some(citizen) = signed_in(&state, &headers).await else { return Ok(Redirect::to("/portal").into_response()) };
-    let id = id.parse::<CaseId>().map_err(|_| UiError::Failed(ApiError::not_found("case")))?;
+    let id: CaseId = path_id(&id, "case")?;
     let user_id = form.get("user_id").and_then(|u| u.parse::<i64>().ok());
-    match state.app.citizen_mediator_choose(&citizen, id, user_id).await {
-        Ok(_) => Ok(Redirect::to(&format!("/portal/cases/{id}#mediator")).into_response()),
-        Err(error) => refused_on_case(&state, &headers, &citizen, id, ApiError::from(error), "user_id").await,
-    }
+    let chosen = state.app.citizen_mediator_choose(&citizen, id, user_id).await;
+    back_to_case(&state, &headers, &citizen, id, chosen.map(drop), "mediator", "user_id").await
+}
+
+/// The case a form of the case page names (its hidden `case` field), for going back to it.
+fn form_case(form: &FormData) -> Result<CaseId, UiError> {
+    path_id(form.get("case").unwrap_or_default(), "case")
 }
 
 /// A party's step at a session, from the case page: then back to the session.
@@ -577,15 +648,12 @@ pub async fn session_act(
     State(state): State<AppState>,
     headers: HeaderMap,
     Path((id, act)): Path<(String, String)>,
-    body: Bytes,
+    CitizenForm { citizen, form }: CitizenForm,
 ) -> Result<Response, UiError> {
-    posted_form(&headers, &body)?;
-    let Some(citizen) = signed_in(&state, &headers).await else { return Ok(Redirect::to("/portal").into_response()) };
-    let id = id.parse::<SessionId>().map_err(|_| UiError::Failed(ApiError::not_found("session")))?;
-    match state.app.citizen_session_act(&citizen, id, &act).await {
-        Ok(case) => Ok(Redirect::to(&format!("/portal/cases/{}#session-{id}", case.case.id)).into_response()),
-        Err(error) => Err(UiError::Failed(ApiError::from(error))),
-    }
+    let (id, case): (SessionId, CaseId) = (path_id(&id, "session")?, form_case(&form)?);
+    let acted = state.app.citizen_session_act(&citizen, id, &act).await;
+    let place = format!("session-{id}");
+    back_to_case(&state, &headers, &citizen, case, acted.map(drop), &place, &place).await
 }
 
 /// 签署 in the portal: the handwritten signature from the pad, then back to the agreement.
@@ -593,13 +661,84 @@ pub async fn agreement_sign(
     State(state): State<AppState>,
     headers: HeaderMap,
     Path(id): Path<String>,
-    body: Bytes,
+    CitizenForm { citizen, form }: CitizenForm,
 ) -> Result<Response, UiError> {
-    let form = posted_form(&headers, &body)?;
-    let Some(citizen) = signed_in(&state, &headers).await else { return Ok(Redirect::to("/portal").into_response()) };
-    let id = id.parse::<AgreementId>().map_err(|_| UiError::Failed(ApiError::not_found("agreement")))?;
-    match state.app.citizen_agreement_sign(&citizen, id, form.get("signature")).await {
-        Ok(case) => Ok(Redirect::to(&format!("/portal/cases/{}#agreement-{id}", case.case.id)).into_response()),
-        Err(error) => Err(UiError::Failed(ApiError::from(error))),
+    let (id, case): (AgreementId, CaseId) = (path_id(&id, "agreement")?, form_case(&form)?);
+    let signed = state.app.citizen_agreement_sign(&citizen, id, form.get("signature")).await;
+    let place = format!("agreement-{id}");
+    back_to_case(&state, &headers, &citizen, case, signed.map(drop), &place, &place).await
+}
+
+/// 同意申请司法确认 in the portal, then back to the agreement.
+pub async fn confirmation_consent(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    CitizenForm { citizen, form }: CitizenForm,
+) -> Result<Response, UiError> {
+    let (id, case): (AgreementId, CaseId) = (path_id(&id, "agreement")?, form_case(&form)?);
+    let consented = state.app.citizen_confirmation_consent(&citizen, id).await;
+    let place = format!("agreement-{id}");
+    back_to_case(&state, &headers, &citizen, case, consented.map(drop), &place, &place).await
+}
+
+/// 送达签收: the party's served copy of an agreement; the first download is the receipt.
+pub async fn served(
+    State(state): State<AppState>,
+    SignedIn(citizen): SignedIn,
+    Path(id): Path<String>,
+) -> Result<Response, UiError> {
+    let (bytes, number) = state.app.citizen_service_receive(&citizen, path_id(&id, "agreement")?).await?;
+    Ok(crate::api::mediation::pdf_response(bytes, &number))
+}
+
+/// 拒绝调解 (art. 17) from the case page, with the reason; then back to the case.
+pub async fn refuse(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    CitizenForm { citizen, form }: CitizenForm,
+) -> Result<Response, UiError> {
+    let id: CaseId = path_id(&id, "case")?;
+    let refused = state.app.citizen_mediation_refuse(&citizen, id, form.get("reason")).await;
+    back_to_case(&state, &headers, &citizen, id, refused.map(drop), "refusal", "reason").await
+}
+
+#[derive(Template)]
+#[template(path = "portal_profile.html")]
+struct ProfilePage {
+    t: T,
+    csrf: String,
+    profile: CitizenProfile,
+    name: String,
+    id_number: String,
+    errors: FieldErrors,
+}
+
+fn profile_page(status: StatusCode, profile: CitizenProfile, typed: (String, String), errors: FieldErrors) -> Response {
+    let (name, id_number) = typed;
+    page(status, |csrf| render(StatusCode::OK, &ProfilePage { t: t(), csrf, profile, name, id_number, errors }, false))
+}
+
+/// 我的信息: the phone one signs in with and the real-name step.
+pub async fn profile(State(state): State<AppState>, SignedIn(citizen): SignedIn) -> Result<Response, UiError> {
+    let profile = state.app.citizen_profile(&citizen).await?;
+    Ok(profile_page(StatusCode::OK, profile, Default::default(), FieldErrors::new()))
+}
+
+/// 实名认证: name and ID number; refused, the form comes back as typed with each error.
+pub async fn real_name(
+    State(state): State<AppState>,
+    CitizenForm { citizen, form }: CitizenForm,
+) -> Result<Response, UiError> {
+    let (name, id_number) = (form.get("name"), form.get("id_number"));
+    match state.app.citizen_real_name(&citizen, name, id_number).await {
+        Ok(_) => Ok(Redirect::to("/portal/profile?verified=1").into_response()),
+        Err(error) => {
+            let error = ApiError::from(error);
+            let profile = state.app.citizen_profile(&citizen).await?;
+            let typed = (name.unwrap_or_default().to_owned(), id_number.unwrap_or_default().to_owned());
+            Ok(profile_page(error.status, profile, typed, field_errors(&error, "id_number")))
+        }
     }
 }

@@ -225,7 +225,7 @@ impl FromRequest<AppState> for Posted {
     }
 }
 
-async fn read_form(request: Request) -> Result<FormData, UiError> {
+pub(super) async fn read_form(request: Request) -> Result<FormData, UiError> {
     let bytes = axum::body::to_bytes(request.into_body(), FORM_LIMIT).await.map_err(|_| {
         UiError::Failed(crate::error::ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
