@@ -749,13 +749,20 @@ impl Store {
             .min_by_key(|centre| centre.region.level())
             .cloned()
             .ok_or_else(|| StoreError::Setup("no centre: the portal has no unit to register cases with".into()))?;
-        self.execute(
-            "INSERT INTO users (username, display_name, role, unit_id, password_hash, active, created_at)
-             VALUES ('@portal', '群众（网上）', 'citizen', $1, '!', TRUE, $2) ON CONFLICT (username) DO NOTHING",
-            args![centre.unit_id, to_ms(now)],
-        )
-        .await?;
-        let (user_id,): (i64,) = self.fetch_one("SELECT id FROM users WHERE username = '@portal'", args![]).await?;
+        const PORTAL_USER: &str = "SELECT id FROM users WHERE username = '@portal'";
+        let user_id = match self.fetch_optional::<(i64,)>(PORTAL_USER, args![]).await? {
+            Some((id,)) => id,
+            None => {
+                // The first time only (a read takes no write lock after that).
+                self.execute(
+                    "INSERT INTO users (username, display_name, role, unit_id, password_hash, active, created_at)
+                     VALUES ('@portal', '群众（网上）', 'citizen', $1, '!', TRUE, $2) ON CONFLICT (username) DO NOTHING",
+                    args![centre.unit_id, to_ms(now)],
+                )
+                .await?;
+                self.fetch_one::<(i64,)>(PORTAL_USER, args![]).await?.0
+            }
+        };
         Ok(Viewer {
             user_id,
             username: format!("citizen:{}", citizen.id),

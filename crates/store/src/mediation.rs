@@ -211,7 +211,9 @@ impl AgreementRow {
 /// role, name, masked ID, credit code, phone cipher, masked phone, address cipher
 type CasePartyRow = (String, String, Option<String>, Option<String>, Option<String>, Option<String>, Option<String>);
 /// user id, name, unit id, unit region, unit categories, specialities, rating sum, rating count
-type MediatorRow = (i64, String, i64, String, String, Option<String>, Option<String>, Option<i64>, Option<i64>);
+/// A mediator's profile, then their unit's open cases and the cases they mediated and resolved.
+type MediatorRow =
+    (i64, String, i64, String, String, Option<String>, Option<String>, Option<i64>, Option<i64>, i64, i64, i64);
 
 /// An evidence file, stored by its SHA-256.
 pub struct NewEvidence<'a> {
@@ -1667,31 +1669,39 @@ impl Store {
     pub async fn mediator_suggestions(&self, viewer: &Viewer, case_id: CaseId) -> Result<Vec<MediatorCandidate>> {
         let case_id = case_id.get();
         let case = self.case_row(viewer, case_id).await?;
+        // One query: each mediator with their unit's open cases (load) and their own record.
         let rows: Vec<MediatorRow> = self
             .fetch_all(
-                "SELECT u.id, u.display_name, u.unit_id, n.region_code, n.categories, p.specialities, p.languages, p.rating_sum, p.rating_count
+                "SELECT u.id, u.display_name, u.unit_id, n.region_code, n.categories, p.specialities, p.languages, p.rating_sum, p.rating_count,
+                        COALESCE(l.open_cases, 0), COALESCE(h.mediated, 0), COALESCE(h.resolved, 0)
                  FROM users u JOIN units n ON n.id = u.unit_id LEFT JOIN mediator_profiles p ON p.user_id = u.id
+                 LEFT JOIN (SELECT cu.unit_id, COUNT(*) AS open_cases FROM case_units cu JOIN cases c ON c.id = cu.case_id
+                            WHERE c.status IN ('dispatched', 'in_progress')
+                              AND cu.unit_id IN (SELECT unit_id FROM users WHERE role = 'mediator' AND active)
+                            GROUP BY cu.unit_id) l ON l.unit_id = u.unit_id
+                 LEFT JOIN (SELECT m.user_id, COUNT(*) AS mediated, SUM(CASE WHEN c.outcome = 'resolved' THEN 1 ELSE 0 END) AS resolved
+                            FROM case_mediators m JOIN cases c ON c.id = m.case_id
+                            WHERE c.status IN ('concluded', 'archived') GROUP BY m.user_id) h ON h.user_id = u.id
                  WHERE u.role = 'mediator' AND u.active",
                 args![],
             )
             .await?;
         let mut candidates = Vec::new();
-        for (user_id, name, unit_id, region_code, categories, specialities, languages, rating_sum, rating_count) in rows
+        for (
+            user_id,
+            name,
+            unit_id,
+            region_code,
+            categories,
+            specialities,
+            languages,
+            rating_sum,
+            rating_count,
+            load,
+            mediated,
+            resolved,
+        ) in rows
         {
-            let (load,): (i64,) = self
-                .fetch_one(
-                    "SELECT COUNT(*) FROM case_units cu JOIN cases c ON c.id = cu.case_id WHERE cu.unit_id = $1 AND c.status IN ('dispatched', 'in_progress')",
-                    args![unit_id],
-                )
-                .await?;
-            let (mediated, resolved): (i64, i64) = self
-                .fetch_one(
-                    "SELECT COUNT(*), COALESCE(SUM(CASE WHEN c.outcome = 'resolved' THEN 1 ELSE 0 END), 0)
-                     FROM case_mediators m JOIN cases c ON c.id = m.case_id
-                     WHERE m.user_id = $1 AND c.status IN ('concluded', 'archived')",
-                    args![user_id],
-                )
-                .await?;
             let specialities = specialities.unwrap_or(categories).split_whitespace().map(str::to_owned).collect();
             let rating = match (rating_sum, rating_count) {
                 (Some(sum), Some(count)) if count > 0 => Some(sum as f64 / count as f64),

@@ -493,7 +493,10 @@ impl Store {
 
     /// A page of users matching `filter`, the active first, by username.
     pub async fn users_page(&self, filter: &UserFilter) -> Result<UserPage> {
-        let conditions = "($1 IS NULL OR unit_id = $1) AND ($2 IS NULL OR role = $2)
+        // Staff only: the portal's account (`@portal`) and the system accounts' users
+        // (`system:N`, managed under /admin/systems) are no one to administer here.
+        let conditions = "username NOT LIKE '@%' AND username NOT LIKE 'system:%'
+             AND ($1 IS NULL OR unit_id = $1) AND ($2 IS NULL OR role = $2)
              AND ($3 IS NULL OR LOWER(display_name) LIKE $3 ESCAPE '\\' OR LOWER(username) LIKE $3 ESCAPE '\\')";
         let role = filter.role.map(Role::as_str);
         let words = filter.words.as_deref().map(str::trim).filter(|w| !w.is_empty()).map(containing);

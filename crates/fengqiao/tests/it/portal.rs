@@ -73,6 +73,11 @@ async fn a_citizen_brings_follows_and_rates_only_their_own_cases(app: TestApp) {
     assert_eq!(status, StatusCode::CREATED, "{mine}");
     assert_eq!(mine["channel"], "online");
     assert_eq!(mine["status"], "registered");
+    // The portal's own account acts for citizens; it is no staff member to administer.
+    let admin = format!("fq_session={}", ui_session(&app, "admin").await);
+    let (_, users) = ui_get(&app, &admin, "/admin/users?q=portal").await;
+    assert!(app.sql_texts("SELECT username FROM users").await.contains(&"@portal".to_owned()));
+    assert!(!users.contains("@portal"), "not among the staff");
     assert_eq!(mine["parties"][0]["phone"], "139****0001", "masked as staff see it");
     assert!(mine["parties"][0]["id_number"].as_str().unwrap().contains('*'));
     let tracking = mine["tracking_code"].as_str().unwrap().to_owned();
