@@ -127,6 +127,20 @@ pub async fn run(store: Store, data_dir: &Path, cases: usize, report: &Path) -> 
     let sweep = store.supervision_sweep("bench", chrono::Utc::now() + chrono::Duration::hours(1)).await?;
     let sweep_ms = started.elapsed().as_secs_f64() * 1000.0;
 
+    // The plans of the hot queries as the database runs them at this size, in the report
+    // (on PostgreSQL with sequential scans disabled: see `store::plans`).
+    let district = store.users().await?.into_iter().find(|u| u.username == "district");
+    let mut plans = serde_json::Map::new();
+    if let Some(district) = district {
+        let viewer = store.viewer(domain::ids::UserId(district.id)).await?;
+        for plan in store.hot_query_plans(&viewer, chrono::Utc::now()).await? {
+            if !plan.full_reads().is_empty() {
+                eprintln!("bench: {} reads a large table whole: {:?}", plan.name, plan.full_reads());
+            }
+            plans.insert(plan.name.to_owned(), json!(plan.lines));
+        }
+    }
+
     let rss_mb = peak_rss_mb();
     let report_json = json!({
         "cases": cases,
@@ -143,6 +157,7 @@ pub async fn run(store: Store, data_dir: &Path, cases: usize, report: &Path) -> 
             "first_pass_ms": round(first_pass_ms), "first_pass_cases_checked": first_pass.cases_checked, "first_pass_notices_issued": first_pass.notices_issued,
         },
         "rss_mb": rss_mb,
+        "plans": plans,
     });
     std::fs::write(report, serde_json::to_string_pretty(&report_json)?)
         .with_context(|| format!("writing {}", report.display()))?;

@@ -960,74 +960,9 @@ impl Store {
 
     /// The filtered, paged list of cases in the viewer's scope, newest first.
     pub async fn case_list(&self, viewer: &Viewer, filter: &CaseFilter, now: DateTime<Utc>) -> Result<CaseList> {
-        let mut args = Vec::new();
-        let mut conditions = vec![scope_condition(viewer, 1, &mut args)];
-        if !filter.status_in.is_empty() {
-            let statuses: Vec<&str> = filter.status_in.iter().map(|s| s.as_str()).collect();
-            let listed = in_list(&mut args, &statuses);
-            conditions.push(format!("c.status IN ({listed})"));
-        }
-        let mut push = |condition: &str, value: Arg, args: &mut Vec<Arg>| {
-            args.push(value);
-            conditions.push(condition.replace('?', &format!("${}", args.len())));
-        };
-        if let Some(status) = filter.status {
-            push("c.status = ?", status.as_str().into(), &mut args);
-        }
-        if let Some(category) = filter.category {
-            push("c.category = ?", category.as_str().into(), &mut args);
-        }
-        if let Some(risk) = filter.risk {
-            push("c.risk = ?", risk.as_str().into(), &mut args);
-        }
-        if let Some(region) = &filter.region {
-            let (low, high) = region.subtree_range();
-            push("c.region_code >= ?", low.into(), &mut args);
-            push("c.region_code <= ?", high.into(), &mut args);
-        }
-        if let Some(unit) = filter.unit {
-            push(
-                "EXISTS (SELECT 1 FROM case_units fu WHERE fu.case_id = c.id AND fu.unit_id = ?)",
-                unit.into(),
-                &mut args,
-            );
-        }
-        if let Some(overdue) = filter.overdue {
-            let condition = if overdue { "c.next_due_at < ?" } else { "(c.next_due_at IS NULL OR c.next_due_at >= ?)" };
-            push(condition, to_ms(now).into(), &mut args);
-        }
-        if let Some(hours) = filter.due_within_hours {
-            push("c.next_due_at >= ?", to_ms(now).into(), &mut args);
-            push("c.next_due_at <= ?", to_ms(now + Duration::hours(hours)).into(), &mut args);
-        }
-        if let Some(unit) = filter.mine {
-            push(
-                "c.status IN ('registered', 'accepted', 'dispatched', 'in_progress', 'concluded') AND (c.owner_unit_id = ? OR EXISTS (SELECT 1 FROM case_units mu WHERE mu.case_id = c.id AND mu.unit_id = ?))",
-                unit.into(),
-                &mut args,
-            );
-        }
-        if let Some(q) = filter.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
-            let pattern = format!("%{}%", q.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
-            args.push(pattern.into());
-            let n = args.len();
-            conditions.push(format!("(c.number LIKE ${n} ESCAPE '\\' OR c.title LIKE ${n} ESCAPE '\\' OR c.description LIKE ${n} ESCAPE '\\')"));
-        }
-        let where_clause = conditions.join(" AND ");
-        // Counting stops at a bound, so a list over millions of cases stays as fast as its page.
-        let count_sql = format!(
-            "SELECT COUNT(*) FROM (SELECT 1 FROM cases c WHERE {where_clause} LIMIT {}) counted",
-            COUNT_LIMIT + 1
-        );
-        let (counted,): (i64,) = self.fetch_one(&count_sql, args.clone()).await?;
-        let n = args.len();
-        args.extend(args![filter.limit.clamp(1, MAX_PAGE_SIZE), filter.offset.max(0)]);
-        let sql = format!(
-            "SELECT {CASE_COLUMNS} FROM cases c WHERE {where_clause} ORDER BY c.created_at DESC, c.id DESC LIMIT ${} OFFSET ${}",
-            n + 1,
-            n + 2
-        );
-        let rows: Vec<CaseRow> = self.fetch_all(&sql, args).await?;
+        let list = case_list_statements(viewer, filter, now);
+        let (counted,): (i64,) = self.fetch_one(&list.count_sql, list.count_args).await?;
+        let rows: Vec<CaseRow> = self.fetch_all(&list.page_sql, list.page_args).await?;
         let items = rows.into_iter().map(CaseListRow::from).collect();
         Ok(CaseList { items, total: counted.min(COUNT_LIMIT), total_capped: counted > COUNT_LIMIT })
     }
@@ -1395,4 +1330,80 @@ async fn append_event(
     tx.execute("UPDATE cases SET event_seq = $1, event_hash = $2 WHERE id = $3", args![seq, hash.clone(), case_id])
         .await?;
     Ok((seq, hash))
+}
+
+/// A list's two statements with their arguments: the bounded count and the page.
+pub(crate) struct ListStatements {
+    pub count_sql: String,
+    pub count_args: Vec<Arg>,
+    pub page_sql: String,
+    pub page_args: Vec<Arg>,
+}
+
+/// The statements of the case list for `viewer` and `filter` (also what `plans` explains).
+pub(crate) fn case_list_statements(viewer: &Viewer, filter: &CaseFilter, now: DateTime<Utc>) -> ListStatements {
+    let mut args = Vec::new();
+    let mut conditions = vec![scope_condition(viewer, 1, &mut args)];
+    if !filter.status_in.is_empty() {
+        let statuses: Vec<&str> = filter.status_in.iter().map(|s| s.as_str()).collect();
+        let listed = in_list(&mut args, &statuses);
+        conditions.push(format!("c.status IN ({listed})"));
+    }
+    let mut push = |condition: &str, value: Arg, args: &mut Vec<Arg>| {
+        args.push(value);
+        conditions.push(condition.replace('?', &format!("${}", args.len())));
+    };
+    if let Some(status) = filter.status {
+        push("c.status = ?", status.as_str().into(), &mut args);
+    }
+    if let Some(category) = filter.category {
+        push("c.category = ?", category.as_str().into(), &mut args);
+    }
+    if let Some(risk) = filter.risk {
+        push("c.risk = ?", risk.as_str().into(), &mut args);
+    }
+    if let Some(region) = &filter.region {
+        let (low, high) = region.subtree_range();
+        push("c.region_code >= ?", low.into(), &mut args);
+        push("c.region_code <= ?", high.into(), &mut args);
+    }
+    if let Some(unit) = filter.unit {
+        push("EXISTS (SELECT 1 FROM case_units fu WHERE fu.case_id = c.id AND fu.unit_id = ?)", unit.into(), &mut args);
+    }
+    if let Some(overdue) = filter.overdue {
+        let condition = if overdue { "c.next_due_at < ?" } else { "(c.next_due_at IS NULL OR c.next_due_at >= ?)" };
+        push(condition, to_ms(now).into(), &mut args);
+    }
+    if let Some(hours) = filter.due_within_hours {
+        push("c.next_due_at >= ?", to_ms(now).into(), &mut args);
+        push("c.next_due_at <= ?", to_ms(now + Duration::hours(hours)).into(), &mut args);
+    }
+    if let Some(unit) = filter.mine {
+        push(
+            "c.status IN ('registered', 'accepted', 'dispatched', 'in_progress', 'concluded') AND (c.owner_unit_id = ? OR EXISTS (SELECT 1 FROM case_units mu WHERE mu.case_id = c.id AND mu.unit_id = ?))",
+            unit.into(),
+            &mut args,
+        );
+    }
+    if let Some(q) = filter.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+        let pattern = format!("%{}%", q.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+        args.push(pattern.into());
+        let n = args.len();
+        conditions.push(format!(
+            "(c.number LIKE ${n} ESCAPE '\\' OR c.title LIKE ${n} ESCAPE '\\' OR c.description LIKE ${n} ESCAPE '\\')"
+        ));
+    }
+    let where_clause = conditions.join(" AND ");
+    // Counting stops at a bound, so a list over millions of cases stays as fast as its page.
+    let count_sql =
+        format!("SELECT COUNT(*) FROM (SELECT 1 FROM cases c WHERE {where_clause} LIMIT {}) counted", COUNT_LIMIT + 1);
+    let count_args = args.clone();
+    let n = args.len();
+    args.extend(args![filter.limit.clamp(1, MAX_PAGE_SIZE), filter.offset.max(0)]);
+    let page_sql = format!(
+        "SELECT {CASE_COLUMNS} FROM cases c WHERE {where_clause} ORDER BY c.created_at DESC, c.id DESC LIMIT ${} OFFSET ${}",
+        n + 1,
+        n + 2
+    );
+    ListStatements { count_sql, count_args, page_sql, page_args: args }
 }

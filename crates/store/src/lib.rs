@@ -21,6 +21,7 @@ pub mod import;
 pub mod integration;
 pub mod mediation;
 pub mod org;
+pub mod plans;
 pub mod queue;
 pub mod schema;
 pub mod sessions;

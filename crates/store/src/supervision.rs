@@ -164,6 +164,11 @@ const CLOCK_COLUMNS: &str = "c.id, c.number, c.status, c.category, c.channel, c.
     c.dispatched_at, c.concluded_at, c.followed_up_at, c.rejected_at, c.lead_unit_id, c.owner_unit_id, c.registering_unit_id,
     (SELECT h.extension_days FROM hops h WHERE h.case_id = c.id ORDER BY h.id DESC LIMIT 1) AS extension_days";
 
+/// The sweep's next batch: cases whose next notice may be due at `$1`, after id `$2`, `$3` at most.
+pub(crate) fn sweep_candidates_sql() -> String {
+    format!("SELECT {CLOCK_COLUMNS} FROM cases c WHERE c.next_notice_at <= $1 AND c.id > $2 ORDER BY c.id LIMIT $3")
+}
+
 /// The stored form of a case's clocks.
 pub(crate) struct DeadlineColumns {
     pub respond_by: Option<i64>,
@@ -338,12 +343,8 @@ impl Store {
         let mut report = SweepReport::default();
         let mut after = 0_i64;
         loop {
-            let rows: Vec<ClockRow> = self
-                .fetch_all(
-                    &format!("SELECT {CLOCK_COLUMNS} FROM cases c WHERE c.next_notice_at <= $1 AND c.id > $2 ORDER BY c.id LIMIT $3"),
-                    args![to_ms(now), after, SWEEP_BATCH],
-                )
-                .await?;
+            let rows: Vec<ClockRow> =
+                self.fetch_all(&sweep_candidates_sql(), args![to_ms(now), after, SWEEP_BATCH]).await?;
             let Some(last) = rows.last().map(|r| r.id) else { break };
             for row in rows {
                 report.cases_checked += 1;

@@ -575,7 +575,10 @@ impl Store {
         for table in ["cases", "parties", "hops"] {
             tx.sequence_reset(table).await?;
         }
-        tx.commit().await
+        tx.commit().await?;
+        // After a bulk load the planner's statistics are stale (PostgreSQL's autovacuum gathers
+        // them later, SQLite never): gather them now, on both.
+        self.execute("ANALYZE", args![]).await.map(drop)
     }
 
     /// For fixtures and bench: the highest case id (0 without cases), so that written
