@@ -1342,8 +1342,10 @@ pub(crate) struct ListStatements {
 
 /// The statements of the case list for `viewer` and `filter` (also what `plans` explains).
 pub(crate) fn case_list_statements(viewer: &Viewer, filter: &CaseFilter, now: DateTime<Utc>) -> ListStatements {
-    let mut args = Vec::new();
-    let mut conditions = vec![scope_condition(viewer, 1, &mut args)];
+    // $1, $2, $3: the scope (see `SCOPE_BRANCHES`); the filters follow.
+    let (low, high) = viewer.scope.region.subtree_range();
+    let mut args = args![low, high, viewer.scope.unit_id];
+    let mut conditions = Vec::new();
     if !filter.status_in.is_empty() {
         let statuses: Vec<&str> = filter.status_in.iter().map(|s| s.as_str()).collect();
         let listed = in_list(&mut args, &statuses);
@@ -1393,17 +1395,46 @@ pub(crate) fn case_list_statements(viewer: &Viewer, filter: &CaseFilter, now: Da
             "(c.number LIKE ${n} ESCAPE '\\' OR c.title LIKE ${n} ESCAPE '\\' OR c.description LIKE ${n} ESCAPE '\\')"
         ));
     }
-    let where_clause = conditions.join(" AND ");
+    let filters = if conditions.is_empty() { "TRUE".to_owned() } else { conditions.join(" AND ") };
+    // The scope is a union of three branches, each served by an index of its own (the region
+    // subtree, the owning unit, the unit's assignments): the database takes the newest of
+    // each, so a narrow scope is never found by reading every case.
+    let union = |inner: &dyn Fn(&str) -> String| {
+        SCOPE_BRANCHES
+            .iter()
+            .enumerate()
+            .map(|(i, scope)| format!("SELECT id FROM ({}) b{i}", inner(scope)))
+            .collect::<Vec<_>>()
+            .join(" UNION ")
+    };
     // Counting stops at a bound, so a list over millions of cases stays as fast as its page.
-    let count_sql =
-        format!("SELECT COUNT(*) FROM (SELECT 1 FROM cases c WHERE {where_clause} LIMIT {}) counted", COUNT_LIMIT + 1);
+    let count_sql = format!(
+        "SELECT COUNT(*) FROM ({}) counted",
+        union(&|scope| format!("SELECT c.id FROM cases c WHERE {scope} AND {filters} LIMIT {}", COUNT_LIMIT + 1))
+    );
     let count_args = args.clone();
+    let (limit, offset) = (filter.limit.clamp(1, MAX_PAGE_SIZE), filter.offset.max(0));
     let n = args.len();
-    args.extend(args![filter.limit.clamp(1, MAX_PAGE_SIZE), filter.offset.max(0)]);
+    args.extend(args![limit + offset, limit, offset]);
+    let newest = |scope: &str| {
+        format!(
+            "SELECT c.id FROM cases c WHERE {scope} AND {filters} ORDER BY c.created_at DESC, c.id DESC LIMIT ${}",
+            n + 1
+        )
+    };
     let page_sql = format!(
-        "SELECT {CASE_COLUMNS} FROM cases c WHERE {where_clause} ORDER BY c.created_at DESC, c.id DESC LIMIT ${} OFFSET ${}",
-        n + 1,
-        n + 2
+        "SELECT {CASE_COLUMNS} FROM cases c WHERE c.id IN ({}) ORDER BY c.created_at DESC, c.id DESC LIMIT ${} OFFSET ${}",
+        union(&newest),
+        n + 2,
+        n + 3
     );
     ListStatements { count_sql, count_args, page_sql, page_args: args }
 }
+
+/// A list's scope as three branches on `$1`–`$3` (the region subtree's bounds, the viewer's
+/// unit): what [`scope_condition`] says as one condition.
+const SCOPE_BRANCHES: [&str; 3] = [
+    "c.region_code BETWEEN $1 AND $2",
+    "c.owner_unit_id = $3",
+    "c.id IN (SELECT cu.case_id FROM case_units cu WHERE cu.unit_id = $3)",
+];

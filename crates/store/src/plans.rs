@@ -3,10 +3,10 @@
 //! read a large table from end to end (issue 19). The statements are the ones the store runs
 //! (the same builders and constants), with arguments taken from the data.
 //!
-//! On PostgreSQL each is explained with sequential scans disabled for the transaction, so that a
-//! small test database cannot hide a missing index behind a cheap sequential scan: a plan that
-//! still reads a large table sequentially (or walks its primary key backwards) has no index to
-//! use — [`QueryPlan::full_reads`] names those lines. On SQLite the plan is `EXPLAIN QUERY
+//! On PostgreSQL each is explained with sequential scans, hash joins and merge joins disabled
+//! for the transaction — what the planner does when the tables are large, and what a small
+//! test database would otherwise hide behind a cheap full read: a plan that still reads a large
+//! table sequentially (or walks its primary key backwards) has no index path to use — [`QueryPlan::full_reads`] names those lines. On SQLite the plan is `EXPLAIN QUERY
 //! PLAN`'s, reported as it is.
 
 use chrono::{DateTime, Utc};
@@ -91,7 +91,9 @@ impl Store {
         let mut tx = self.begin().await?;
         let lines = match Dialect::of(&self.db) {
             Dialect::Postgres => {
-                tx.execute("SET LOCAL enable_seqscan = off", args![]).await?;
+                for setting in ["enable_seqscan", "enable_hashjoin", "enable_mergejoin"] {
+                    tx.execute(&format!("SET LOCAL {setting} = off"), args![]).await?;
+                }
                 let rows: Vec<(String,)> = tx.fetch_all(&format!("EXPLAIN {sql}"), args).await?;
                 rows.into_iter().map(|(line,)| line).collect()
             }

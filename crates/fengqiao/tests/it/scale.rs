@@ -10,7 +10,8 @@ use crate::support::{TestApp, id_number, registration};
 on_both_backends!(generated_cases_are_consistent, two_nodes_race_on_one_case, hot_queries_read_no_large_table_whole);
 
 /// Issue 19: the hot queries have indexes to use on both databases; on PostgreSQL (sequential
-/// scans disabled, after the generator's ANALYZE) none reads a large table from end to end.
+/// scans and hash and merge joins disabled, after the generator's ANALYZE) none reads a large
+/// table from end to end.
 async fn hot_queries_read_no_large_table_whole(app: TestApp) {
     let now = chrono::Utc::now();
     fixtures::generate_cases(&app.store, 1500, 5, now).await.unwrap();
@@ -18,23 +19,12 @@ async fn hot_queries_read_no_large_table_whole(app: TestApp) {
     let viewer = app.store.viewer(domain::ids::UserId(district[0].parse().unwrap())).await.unwrap();
     let plans = app.store.hot_query_plans(&viewer, now).await.unwrap();
     assert_eq!(plans.len(), 7);
-    // Known and not yet fixed (issue 19, "lists that do not scope-check row by row"): the
-    // list's scope is an OR of the region subtree, the owning unit and the assigned units, so
-    // its bounded count (at most 1 001 rows) reads `cases` row by row. When it is fixed, this
-    // test says so: drop it from here.
-    let known = ["case list: count"];
     for plan in &plans {
         assert!(!plan.lines.is_empty(), "{}", plan.name);
         if app.store.backend() != "postgres" {
             continue;
         }
-        let whole = plan.full_reads();
-        let shown = plan.lines.join("\n");
-        if known.contains(&plan.name) {
-            assert!(!whole.is_empty(), "{} no longer reads a table whole: drop it from `known`\n{shown}", plan.name);
-        } else {
-            assert!(whole.is_empty(), "{} reads a large table whole:\n{shown}", plan.name);
-        }
+        assert!(plan.full_reads().is_empty(), "{} reads a large table whole:\n{}", plan.name, plan.lines.join("\n"));
     }
 }
 
