@@ -22,6 +22,7 @@ pub mod integration;
 pub mod mediation;
 pub mod org;
 pub mod queue;
+pub mod risk_lists;
 pub mod schema;
 pub mod sessions;
 pub(crate) mod sql;

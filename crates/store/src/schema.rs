@@ -28,6 +28,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (19, "integration", include_str!("../migrations/0019_integration.sql")),
     (20, "video", include_str!("../migrations/0020_video.sql")),
     (22, "kiosk", include_str!("../migrations/0022_kiosk.sql")),
+    (23, "risk_lists", include_str!("../migrations/0023_risk_lists.sql")),
 ];
 
 /// What differs between SQLite and PostgreSQL. Everything else is shared.
