@@ -497,10 +497,11 @@ impl Store {
                 }
             }
         };
+        // Reporting acknowledges too, if the unit had not.
+        let acknowledged =
+            if column == "acknowledged_at" { "" } else { ", acknowledged_at = COALESCE(acknowledged_at, $2)" };
         tx.execute(
-            &format!(
-                "UPDATE risk_items SET status = $1, {column} = $2, acknowledged_at = COALESCE(acknowledged_at, $2) WHERE id = $3"
-            ),
+            &format!("UPDATE risk_items SET status = $1, {column} = $2{acknowledged} WHERE id = $3"),
             args![to, to_ms(now), item_id],
         )
         .await?;
