@@ -458,6 +458,24 @@ mod tests {
     }
 
     #[test]
+    fn a_centre_closes_only_its_own_list_and_only_the_watchers_see_the_register() {
+        for role in [Role::Dispatcher, Role::Leader] {
+            assert!(may(role, P::RiskListManage, Resource::OWN).is_ok(), "{role}");
+            assert_eq!(
+                may(role, P::RiskListManage, Resource::ANY),
+                Err(Denial::NotOwn { permission: P::RiskListManage }),
+                "another centre's list: {role}"
+            );
+        }
+        for role in [Role::Handler, Role::Mediator, Role::GridWorker, Role::Intake, Role::Court, Role::Admin] {
+            assert!(!has(role, P::RiskListManage), "{role}");
+        }
+        let watchers: Vec<Role> = Role::ALL.iter().copied().filter(|r| has(*r, P::PeopleRiskRead)).collect();
+        assert_eq!(watchers.len(), 3);
+        assert!([Role::Leader, Role::Dispatcher, Role::Admin].iter().all(|r| watchers.contains(r)));
+    }
+
+    #[test]
     fn denials_say_who_and_what() {
         let denial = may(Role::Intake, P::Mediate, Resource::ANY).unwrap_err();
         assert_eq!(T::default().msg(&denial.message()), "窗口受理员无权办理调解");
