@@ -394,16 +394,14 @@ impl Store {
         let territory =
             authz::has(viewer.role, Permission::AlertsRead) || authz::has(viewer.role, Permission::RiskListManage);
         let (low, high) = viewer.scope.region.subtree_range();
-        let condition = if territory {
-            "l.region_code BETWEEN $1 AND $2"
-        } else {
-            "$1 = $2 AND EXISTS (SELECT 1 FROM risk_item_units iu JOIN risk_items i ON i.id = iu.item_id WHERE i.list_id = l.id AND iu.unit_id = $3)"
-        };
-        let (low, high) = if territory { (low, high) } else { (String::new(), String::new()) };
+        // $1: whether the viewer reads the territory's lists; else those assigning their unit ($4).
+        let condition = "(($1 = 1 AND l.region_code BETWEEN $2 AND $3) OR ($1 = 0 AND EXISTS (
+            SELECT 1 FROM risk_item_units iu JOIN risk_items i ON i.id = iu.item_id WHERE i.list_id = l.id AND iu.unit_id = $4)))";
+        let territory = i64::from(territory);
         let (total,): (i64,) = self
             .fetch_one(
-                &format!("SELECT COUNT(*) FROM risk_lists l WHERE {condition} AND $3 = $3"),
-                args![low.clone(), high.clone(), viewer.unit_id],
+                &format!("SELECT COUNT(*) FROM risk_lists l WHERE {condition}"),
+                args![territory, low.clone(), high.clone(), viewer.unit_id],
             )
             .await?;
         let rows: Vec<(i64, String, String, String, i64, i64, i64, i64)> = self
@@ -411,11 +409,11 @@ impl Store {
                 &format!(
                     "SELECT l.id, l.number, u.name, COALESCE(r.name, l.region_code), l.issued_at, l.items_count,
                         (SELECT COUNT(*) FROM risk_items i WHERE i.list_id = l.id AND i.status <> 'closed'),
-                        (SELECT COUNT(*) FROM risk_items i WHERE i.list_id = l.id AND i.status = 'issued' AND i.due_at < $4)
+                        (SELECT COUNT(*) FROM risk_items i WHERE i.list_id = l.id AND i.status = 'issued' AND i.due_at < $5)
                      FROM risk_lists l JOIN units u ON u.id = l.unit_id LEFT JOIN regions r ON r.code = l.region_code
-                     WHERE {condition} AND $3 = $3 ORDER BY l.id DESC LIMIT $5 OFFSET $6"
+                     WHERE {condition} ORDER BY l.id DESC LIMIT $6 OFFSET $7"
                 ),
-                args![low, high, viewer.unit_id, to_ms(now), limit, offset],
+                args![territory, low, high, viewer.unit_id, to_ms(now), limit, offset],
             )
             .await?;
         let lists = rows

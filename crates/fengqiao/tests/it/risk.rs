@@ -8,7 +8,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::on_both_backends;
-use crate::support::{TestApp, id_number, registration};
+use crate::support::{TestApp, id_number, registration, ui_get, ui_session};
 
 on_both_backends!(
     a_unit_acknowledges_and_reports_and_the_centre_closes,
@@ -108,6 +108,21 @@ async fn a_unit_acknowledges_and_reports_and_the_centre_closes(app: TestApp) {
     assert_eq!(actions, ["acknowledge", "report", "close"]);
     let (status, _) = app.post(&format!("{path}/close"), &leader, json!({"text": "再次"})).await;
     assert_eq!(status, StatusCode::CONFLICT);
+
+    // The pages: the centre and the assigned unit see the list, a unit with no item does not.
+    let number = list["number"].as_str().unwrap().to_owned();
+    for (name, sees) in [("district", true), ("mediator", true), ("labor", false)] {
+        let cookie = format!("fq_session={}", ui_session(&app, name).await);
+        let (status, html) = ui_get(&app, &cookie, "/risk-lists").await;
+        assert_eq!(status, StatusCode::OK, "{name}");
+        assert_eq!(html.contains(&format!("data-list=\"{number}\"")), sees, "{name}: {html}");
+        let (status, html) = ui_get(&app, &cookie, &format!("/risk-lists/{}", list["id"])).await;
+        let expected = if sees { StatusCode::OK } else { StatusCode::FORBIDDEN };
+        assert_eq!(status, expected, "{name}");
+        if sees {
+            assert!(html.contains("经核实已化解"), "{name}: the record shows");
+        }
+    }
 
     // An item not acknowledged by its deadline is flagged overdue.
     let other = app.register(&intake, red_case(2)).await;
