@@ -127,6 +127,10 @@ pub struct PersonRisk {
 
 type ItemRow = (i64, String, String, String, Option<i64>, i64, String);
 type ListRow = (i64, String, i64, String, Option<String>, i64, String, String);
+/// item, action, text, unit, unit's name, username, at.
+type EventRow = (i64, String, Option<String>, i64, String, String, i64);
+/// id, number, centre's name, region's name, issued at, items, open items, overdue items.
+type SummaryRow = (i64, String, String, String, i64, i64, i64, i64);
 
 struct Candidate {
     colour: Risk,
@@ -342,7 +346,7 @@ impl Store {
                 args![list_id],
             )
             .await?;
-        let events: Vec<(i64, String, Option<String>, i64, String, String, i64)> = self
+        let events: Vec<EventRow> = self
             .fetch_all(
                 "SELECT e.item_id, e.action, e.text, e.unit_id, u.name, us.username, e.at FROM risk_item_events e
                  JOIN risk_items i ON i.id = e.item_id JOIN units u ON u.id = e.unit_id JOIN users us ON us.id = e.user_id
@@ -404,7 +408,7 @@ impl Store {
                 args![territory, low.clone(), high.clone(), viewer.unit_id],
             )
             .await?;
-        let rows: Vec<(i64, String, String, String, i64, i64, i64, i64)> = self
+        let rows: Vec<SummaryRow> = self
             .fetch_all(
                 &format!(
                     "SELECT l.id, l.number, u.name, COALESCE(r.name, l.region_code), l.issued_at, l.items_count,
