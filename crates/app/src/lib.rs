@@ -20,6 +20,7 @@ pub mod integration;
 pub mod mediation;
 pub mod org;
 pub mod queue;
+pub mod risk_lists;
 pub mod sessions;
 pub mod stats;
 pub mod supervision;

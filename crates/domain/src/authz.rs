@@ -72,6 +72,10 @@ pub enum Permission {
     EvaluationRead,
     /// Maintain the rules of the unit evaluation.
     EvaluationRulesManage,
+    /// 三色三单: issue the risk list of one's own centre's territory and close (销号) its items.
+    RiskListManage,
+    /// 重点人员: see the register of people who need attention (every look recorded).
+    PeopleRiskRead,
 }
 
 impl Permission {
@@ -99,6 +103,8 @@ impl Permission {
         Permission::SystemAccountManage,
         Permission::EvaluationRead,
         Permission::EvaluationRulesManage,
+        Permission::RiskListManage,
+        Permission::PeopleRiskRead,
     ];
 
     /// What a system account may be granted, by the code the API names it with. A system
@@ -141,6 +147,8 @@ impl Permission {
             Permission::SystemAccountManage => "permission.system_account_manage",
             Permission::EvaluationRead => "permission.evaluation_read",
             Permission::EvaluationRulesManage => "permission.evaluation_rules_manage",
+            Permission::RiskListManage => "permission.risk_list_manage",
+            Permission::PeopleRiskRead => "permission.people_risk_read",
         })
     }
 
@@ -170,6 +178,8 @@ impl Permission {
             Permission::SystemAccountManage => "maintain system accounts and API keys",
             Permission::EvaluationRead => "see the unit evaluations",
             Permission::EvaluationRulesManage => "maintain the evaluation rules",
+            Permission::RiskListManage => "issue the centre's risk lists and close their items",
+            Permission::PeopleRiskRead => "see the register of people who need attention",
         }
     }
 }
@@ -279,6 +289,12 @@ pub const POLICY: &[(Permission, &[(Role, Reach)])] = &[
     // 亮牌: the centres and their leaders read the cards of their territory; admins keep the rules.
     (P::EvaluationRead, &[(Leader, Scope), (Dispatcher, Scope), (Admin, Scope)]),
     (P::EvaluationRulesManage, &[(Admin, Scope)]),
+    // 三色三单: a centre's dispatchers and leaders issue its own list and close its items (中心吹哨);
+    // the units an item is assigned to acknowledge and report under NoticeReply (a 交办单 is
+    // addressed to them like a notice).
+    (P::RiskListManage, &[(Dispatcher, Own), (Leader, Own)]),
+    // 重点人员: the centres that watch the territory and admins; no handling unit browses people.
+    (P::PeopleRiskRead, &[(Leader, Scope), (Dispatcher, Scope), (Admin, Scope)]),
 ];
 
 /// Whether a system account holding `grants` may ask for `permission`: only what it was
@@ -439,6 +455,24 @@ mod tests {
         for p in [P::CaseRegister, P::PersonalDataReveal, P::Mediate, P::MediatorChoose, P::ConfirmationRule] {
             assert!(!has(Role::Admin, p), "{p:?}");
         }
+    }
+
+    #[test]
+    fn a_centre_closes_only_its_own_list_and_only_the_watchers_see_the_register() {
+        for role in [Role::Dispatcher, Role::Leader] {
+            assert!(may(role, P::RiskListManage, Resource::OWN).is_ok(), "{role}");
+            assert_eq!(
+                may(role, P::RiskListManage, Resource::ANY),
+                Err(Denial::NotOwn { permission: P::RiskListManage }),
+                "another centre's list: {role}"
+            );
+        }
+        for role in [Role::Handler, Role::Mediator, Role::GridWorker, Role::Intake, Role::Court, Role::Admin] {
+            assert!(!has(role, P::RiskListManage), "{role}");
+        }
+        let watchers: Vec<Role> = Role::ALL.iter().copied().filter(|r| has(*r, P::PeopleRiskRead)).collect();
+        assert_eq!(watchers.len(), 3);
+        assert!([Role::Leader, Role::Dispatcher, Role::Admin].iter().all(|r| watchers.contains(r)));
     }
 
     #[test]

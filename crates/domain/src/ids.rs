@@ -49,6 +49,10 @@ ids! {
     SessionId => "session";
     /// A supervision notice of the ladder (提醒、预警、督办).
     NoticeId => "notice";
+    /// A centre's risk list (风险隐患清单, 三色三单).
+    RiskListId => "risk_list";
+    /// An item of a risk list (交办单).
+    RiskItemId => "risk_item";
     /// A piece of evidence (证据材料).
     EvidenceId => "evidence";
     /// An organisational unit.

@@ -38,7 +38,8 @@ pub fn spawn(app: App, sms_command: Option<String>) {
 }
 
 /// One pass of everything scheduled: the supervision ladder, the agreements' reminders, the
-/// copies of agreements that could not be fixed when they took effect, the SMS outbox. A
+/// copies of agreements that could not be fixed when they took effect, the weekly risk lists,
+/// the SMS outbox. A
 /// failure is logged and the next pass tries again.
 pub async fn run_once(app: &App, sms_command: Option<&str>) {
     match app.supervision_sweep_due().await {
@@ -59,6 +60,12 @@ pub async fn run_once(app: &App, sms_command: Option<&str>) {
     // A checkpoint taken is published (logged with its root) by the store.
     if let Err(e) = app.audit_checkpoint_due().await {
         tracing::error!(error = %e, "audit checkpoint failed");
+    }
+    // 三色三单: each centre's list of its territory, once a week (the first pass of the week).
+    match app.risk_lists_weekly().await {
+        Ok(issued) if issued > 0 => tracing::info!(issued, "weekly risk lists issued"),
+        Ok(_) => {}
+        Err(e) => tracing::error!(error = %e, "issuing the weekly risk lists failed"),
     }
     if let Err(e) = app.login_attempts_prune().await {
         tracing::error!(error = %e, "pruning login attempts failed");

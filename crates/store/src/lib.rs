@@ -23,6 +23,7 @@ pub mod mediation;
 pub mod org;
 pub mod plans;
 pub mod queue;
+pub mod risk_lists;
 pub mod schema;
 pub mod sessions;
 pub(crate) mod sql;

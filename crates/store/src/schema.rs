@@ -28,6 +28,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (19, "integration", include_str!("../migrations/0019_integration.sql")),
     (20, "video", include_str!("../migrations/0020_video.sql")),
     (22, "kiosk", include_str!("../migrations/0022_kiosk.sql")),
+    (23, "risk_lists", include_str!("../migrations/0023_risk_lists.sql")),
     (27, "citizen_real_name", include_str!("../migrations/0027_citizen_real_name.sql")),
     (28, "hops_by_case", include_str!("../migrations/0028_hops_by_case.sql")),
 ];

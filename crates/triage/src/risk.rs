@@ -93,7 +93,8 @@ impl Default for RiskRules {
                 "殴打",
                 "打架",
             ]),
-            negations: strings(&["没有", "没", "未", "不会", "并未", "不是", "无", "从未", "不曾"]),
+            // A bare 无 is no negation: 走投无路要跳楼, 无奈之下说要喝农药 are threats.
+            negations: strings(&["没有", "没", "未", "不会", "并未", "不是", "无意", "从未", "不曾", "绝不", "决不"]),
             hearsay_markers: strings(&["听说", "新闻", "电视上", "网上看到", "据传", "传言", "别的小区"]),
             emergency_words: strings(&[
                 "正在打架",
@@ -171,6 +172,8 @@ impl Default for RiskRules {
             ]),
             escalation_words: strings(&[
                 "找上门",
+                "要上门",
+                "上门去",
                 "闹上门",
                 "打上门",
                 "上门闹",
@@ -475,7 +478,11 @@ fn innocent(clause: &str, at: usize, word: &str, phrases: &[String]) -> bool {
 }
 
 /// Whole groups named without a number, and the people each stands for at least.
-const WHOLE_GROUPS: [(&str, i64); 10] = [
+const WHOLE_GROUPS: [(&str, i64); 14] = [
+    ("一大帮", 10),
+    ("一大群", 10),
+    ("一帮人", 5),
+    ("一伙人", 5),
     ("全村", 100),
     ("全体村民", 100),
     ("整个村", 100),
@@ -860,6 +867,61 @@ mod tests {
         for text in ["他说要和对方同归于尽", "扬言要弄死对方", "说要让他偿命", "酒后说要去砍死他", "要跟他拼命"]
         {
             assert_eq!(colour(&facts(text)).0, Risk::Red, "{text}");
+        }
+    }
+
+    #[test]
+    fn a_bare_wu_does_not_cancel_a_threat() {
+        for text in [
+            "走投无路要跳楼",
+            "讨薪无门扬言跳河",
+            "无奈之下说要喝农药",
+            "申请无果后他说要弄死对方",
+            "求助无门，他站在桥上说要跳下去",
+        ] {
+            let a = assess(&labor(text), &RiskRules::default());
+            assert_eq!(a.risk, Risk::Red, "{text}: {:?}", colour(&labor(text)).1);
+            assert!(a.refer_to_police, "{text}");
+        }
+        for text in ["他无意报复，只想要回钱", "他绝不会跳楼，只是说气话", "他决不动手"] {
+            assert_eq!(colour(&facts(text)).0, Risk::None, "{text}");
+        }
+    }
+
+    #[test]
+    fn more_varied_texts_colour_as_they_should() {
+        let red = [
+            "工地老板跑路，二十几个民工说要到北京上访",
+            "一大帮亲属情绪激动，扬言要去肇事司机家讨说法，死者家属不肯火化",
+            "矿上塌方致两人身亡，全村人堵路",
+            "儿子被打成重伤，父亲扬言要血债血偿",
+            "妻子说离婚就服毒",
+            "欠款三年未还，债主扬言要泼汽油",
+        ];
+        for text in red {
+            assert_eq!(colour(&facts(text)).0, Risk::Red, "{text}: {:?}", colour(&facts(text)).1);
+        }
+        let orange = [
+            "一大群业主在售楼处门口讨要说法",
+            "他说法院不管就越级上访",
+            "对方说今晚要上门去找他",
+            "家中老人坠亡，家属要求物业赔偿",
+            "数十人参与的土地承包纠纷",
+        ];
+        for text in orange {
+            assert_eq!(colour(&facts(text)).0, Risk::Orange, "{text}: {:?}", colour(&facts(text)).1);
+        }
+        let none = [
+            "维修工上门安装空调时划伤地板",
+            "网上看到有人到北京上访",
+            "传言全村要拆迁，申请人询问补偿",
+            "没有人员死亡，只是车损",
+            "他说绝不越级上访",
+            "欠款3000元，约定分期归还",
+            "孩子跳舞时摔倒，双方争执医药费",
+        ];
+        for text in none {
+            assert_eq!(colour(&facts(text)).0, Risk::None, "{text}: {:?}", colour(&facts(text)).1);
         }
     }
 

@@ -11,7 +11,9 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::IntoResponse;
 use domain::authz::{self, Permission};
-use domain::ids::{AgreementId, CaseId, EvidenceId, GridId, NoticeId, SessionId, UnitId, UserId};
+use domain::ids::{
+    AgreementId, CaseId, EvidenceId, GridId, NoticeId, RiskItemId, RiskListId, SessionId, UnitId, UserId,
+};
 use domain::msg;
 use domain::org::RegionCode;
 use domain::validation::FieldError;
@@ -170,6 +172,7 @@ gates!(
     CalendarManage,
     TriageManage,
     TriageExampleAdd,
+    RiskListManage,
 );
 
 /// The signed-in user, refused (403) unless their role holds `G`'s permission at all — asked
@@ -248,7 +251,7 @@ impl Segment for i64 {
     }
 }
 
-id_segments!(CaseId, AgreementId, SessionId, NoticeId, EvidenceId, UnitId, UserId, GridId);
+id_segments!(CaseId, AgreementId, SessionId, NoticeId, EvidenceId, UnitId, UserId, GridId, RiskListId, RiskItemId);
 
 impl Segment for RegionCode {
     fn segment(raw: &str) -> Result<Self, ApiError> {

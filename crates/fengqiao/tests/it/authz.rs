@@ -48,6 +48,7 @@ fn granted_status(permission: Permission) -> StatusCode {
         Permission::Mediate | Permission::MediatorChoose => StatusCode::UNPROCESSABLE_ENTITY,
         Permission::AgreementMediatorSign | Permission::ConfirmationRule => StatusCode::CONFLICT,
         Permission::NoticeIssue | Permission::TriageExampleAdd => StatusCode::CREATED,
+        Permission::RiskListManage => StatusCode::UNPROCESSABLE_ENTITY,
         _ => StatusCode::OK,
     }
 }
@@ -128,6 +129,8 @@ async fn every_role_gets_what_the_policy_grants_through_the_api_and_the_ui(app: 
                     (Resource { handling: user.handling, ..Resource::ANY }, true)
                 }
                 Permission::PersonalDataReveal => (Resource::ANY, true),
+                // A centre issues its own list (the probe's region is blank: 422 once allowed).
+                Permission::RiskListManage => (Resource::OWN, false),
                 Permission::NoticeIssue => (Resource { supervising: user.supervising, ..Resource::ANY }, true),
                 // A list: every grant sees some of it (its reach narrows what it holds).
                 Permission::SessionsRead => {
@@ -220,6 +223,8 @@ async fn every_role_gets_what_the_policy_grants_through_the_api_and_the_ui(app: 
                 Permission::CitizenCaseFollow => app.get("/api/v1/citizen/cases", token).await,
                 Permission::SystemAccountManage => app.get("/api/v1/system-accounts", token).await,
                 Permission::EvaluationRead => app.get("/api/v1/evaluations?period=2026-11", token).await,
+                Permission::RiskListManage => app.post("/api/v1/risk-lists", token, json!({"region": ""})).await,
+                Permission::PeopleRiskRead => app.get("/api/v1/people/risk", token).await,
                 Permission::EvaluationRulesManage => {
                     let rules = json!({"overdue_points": 1.0, "return_points": 2.0, "satisfaction_target": 90.0,
                         "satisfaction_points": 1.0, "order_points": 5.0, "unanswered_points": 3.0,

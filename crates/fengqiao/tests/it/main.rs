@@ -17,6 +17,7 @@ mod integration;
 mod mediation;
 mod org_import;
 mod portal;
+mod risk;
 mod scale;
 mod spine;
 mod stats;

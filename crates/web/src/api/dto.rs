@@ -813,6 +813,68 @@ pub struct AlertList {
     pub items: Vec<AlertView>,
 }
 
+// 三色三单: risk lists and the register of people who need attention.
+dto! {
+    /// One act on an item: the list's record of the units' feedback (反馈) and the centre's closing.
+    pub struct RiskItemEvent from app::risk_lists::RiskItemEvent {
+        /// acknowledge | report | close
+        pub action: String,
+        pub text: Option<String>,
+        pub unit_id: i64,
+        pub unit_name: String,
+        pub at: String = into_api,
+    }
+
+    /// An item of a risk list: a 交办单 to the units handling its cases.
+    pub struct RiskItemView from app::risk_lists::RiskItemView {
+        pub id: i64,
+        pub colour: Risk,
+        pub reasons: Vec<String> = into_api,
+        pub case_ids: Vec<i64>,
+        /// The open alert behind the item, if it comes from one.
+        pub alert_id: Option<i64>,
+        /// The units that acknowledge and report: those handling the cases.
+        pub assigned_unit_ids: Vec<i64>,
+        /// To be acknowledged by: red 1 working day, orange 3, yellow 5.
+        pub due_at: String = into_api,
+        /// issued | acknowledged | reported | closed
+        pub status: String,
+        /// Not acknowledged by `due_at`.
+        pub overdue: bool,
+        pub events: Vec<RiskItemEvent> = into_api,
+    }
+
+    /// A centre's 风险隐患清单 of its territory, numbered per centre and year.
+    pub struct RiskListView from app::risk_lists::RiskListView {
+        pub id: i64,
+        /// 2026-003: the year and the centre's serial.
+        pub number: String,
+        /// The issuing centre: it closes the items.
+        pub unit_id: i64,
+        pub region_code: String,
+        /// 2026-W48 when the weekly pass issued it; null on demand.
+        pub week: Option<String>,
+        pub issued_at: String = into_api,
+        pub items: Vec<RiskItemView> = into_api,
+    }
+
+    /// A person of the register (重点人员), known by blind index, never by plaintext.
+    pub struct PersonRisk from app::risk_lists::PersonRisk {
+        /// The blind index of the ID number (or of the phone when none was given).
+        pub person_key: String,
+        pub name_masked: String,
+        pub colour: Risk,
+        pub reasons: Vec<String> = into_api,
+        pub case_ids: Vec<i64>,
+    }
+}
+
+/// The register of people who need attention, reddest first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PeopleRiskList {
+    pub items: Vec<PersonRisk>,
+}
+
 // Video mediation.
 dto! {
     /// A recording of one participant's track, kept as the case's evidence.

@@ -10,6 +10,7 @@ mod evaluations;
 mod integration;
 pub mod mediation;
 mod org;
+mod risk_lists;
 pub mod search;
 pub mod sessions;
 mod stats;
@@ -105,6 +106,12 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(mediation::mediators))
         .routes(routes!(mediation::outbox))
         .routes(routes!(alerts::list))
+        .routes(routes!(risk_lists::issue))
+        .routes(routes!(risk_lists::get_one))
+        .routes(routes!(risk_lists::acknowledge))
+        .routes(routes!(risk_lists::report))
+        .routes(routes!(risk_lists::close))
+        .routes(routes!(risk_lists::people))
         .routes(routes!(sessions::calendar))
         .routes(routes!(sessions::list, sessions::schedule))
         .routes(routes!(sessions::party_act))

@@ -20,6 +20,7 @@ mod mediation;
 mod portal;
 mod qr;
 mod receipt;
+mod risk;
 pub mod session;
 mod video;
 mod work;
@@ -62,6 +63,9 @@ pub fn routes() -> Router<AppState> {
         .route("/notices", get(work::notices))
         .route("/notices/{id}/ack", post(work::notice_acknowledge))
         .route("/notices/{id}/reply", post(work::notice_reply))
+        .route("/risk-lists", get(risk::lists).post(risk::issue))
+        .route("/risk-lists/{id}", get(risk::list))
+        .route("/risk-lists/{id}/items/{item}/{action}", post(risk::item_act))
         .route("/intake", get(intake::page).post(intake::register))
         .route("/intake/check", post(intake::check))
         .route("/intake/registered/{id}", get(intake::registered))
@@ -206,6 +210,10 @@ impl Page {
             nav.push(("/sessions", "调解日程"));
         }
         nav.push(("/notices", "函单令"));
+        // 三色三单: the centres that watch the territory, and every unit that may be assigned an item.
+        if authz::has(role, Permission::AlertsRead) || authz::has(role, Permission::NoticeReply) {
+            nav.push(("/risk-lists", "风险清单"));
+        }
         if authz::has(role, Permission::OrganisationManage) {
             nav.push(("/admin", "系统管理"));
         }
