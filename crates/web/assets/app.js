@@ -1,9 +1,10 @@
 // Fengqiao UI: small progressive enhancements. Every page works without this script.
 "use strict";
 
-// Registration: check the draft as it is typed (the server validates exactly as it will on
-// submit) and show each error beside its field once the field has been touched; show the
-// triage suggestion once the draft is complete.
+// Registration (the staff's and the portal's): check the draft as it is typed (the server
+// validates exactly as it will on submit) and show each error beside its field once the field
+// has been touched; show the triage suggestion once the draft is complete, and whatever else the
+// answer carries in the elements that name it (`data-check-answer="emergency"`).
 function enhanceRegistration(form) {
   const touched = new Set();
   const triage = document.getElementById("triage");
@@ -30,6 +31,7 @@ function enhanceRegistration(form) {
       if (wrapper) wrapper.classList.toggle("invalid", show);
     });
     if (triage && answer.preview) triage.innerHTML = answer.preview;
+    document.querySelectorAll("[data-check-answer]").forEach((el) => (el.innerHTML = answer[el.dataset.checkAnswer] || ""));
   }
   form.addEventListener("input", (event) => {
     if (event.target.name) touched.add(event.target.name);

@@ -47,54 +47,24 @@ document.querySelectorAll("[data-large-text]").forEach((button) => {
 if (document.querySelector("[data-draft-sent]")) localStorage.removeItem(DRAFT_KEY);
 
 // The dispute form: what is typed is kept on the phone until it is sent (a lost connection
-// loses nothing), and checked as it is typed: errors beside their fields, the emergency
-// advice at once, and where the case would go.
-const form = document.querySelector("form[data-draft]");
-if (form) {
+// loses nothing). app.js checks it as it is typed (errors, the emergency advice, the preview);
+// a restored draft is announced as input, once app.js listens, so that it is checked too.
+document.addEventListener("DOMContentLoaded", () => {
+  const form = document.querySelector("form[data-draft]");
+  if (!form) return;
   const fields = Array.from(form.elements).filter((e) => e.name && e.name !== "_csrf" && e.type !== "file");
   const saved = JSON.parse(localStorage.getItem(DRAFT_KEY) || "{}");
-  const typedByServer = fields.some((e) => e.value !== "");
-  if (!typedByServer) {
+  if (!fields.some((e) => e.value !== "")) {
     fields.forEach((e) => {
       if (typeof saved[e.name] === "string") e.value = saved[e.name];
     });
   }
   const note = form.querySelector("[data-draft-note]");
-  const preview = document.getElementById("portal-preview");
-  const emergency = document.getElementById("portal-emergency");
-  let timer = null;
-  let sequence = 0;
-  const touched = new Set();
-  async function check() {
-    const mine = ++sequence;
-    let answer;
-    try {
-      const body = new URLSearchParams();
-      fields.forEach((e) => body.append(e.name, e.value));
-      body.append("_csrf", form.elements._csrf.value);
-      const response = await fetch(form.dataset.check, { method: "POST", body, credentials: "same-origin" });
-      if (!response.ok) return;
-      answer = await response.json();
-    } catch (e) {
-      return;
-    }
-    if (mine !== sequence) return;
-    const errors = new Map(answer.errors.map((e) => [e.field, e.message]));
-    form.querySelectorAll("p.error[data-for]").forEach((p) => {
-      const show = touched.has(p.dataset.for) && errors.has(p.dataset.for);
-      p.textContent = show ? errors.get(p.dataset.for) : "";
-    });
-    if (emergency) emergency.innerHTML = answer.emergency || "";
-    if (preview) preview.innerHTML = answer.preview || "";
-  }
-  form.addEventListener("input", (event) => {
+  form.addEventListener("input", () => {
     const draft = {};
     fields.forEach((e) => (draft[e.name] = e.value));
     localStorage.setItem(DRAFT_KEY, JSON.stringify(draft));
     if (note) note.hidden = false;
-    if (event.target.name) touched.add(event.target.name);
-    clearTimeout(timer);
-    timer = setTimeout(check, 300);
   });
-  if (fields.some((e) => e.value !== "")) check();
-}
+  if (fields.some((e) => e.value !== "")) form.dispatchEvent(new Event("input"));
+});
