@@ -26,6 +26,7 @@ pub mod supervision;
 pub mod system;
 pub mod triage;
 pub mod video;
+pub mod webhooks;
 
 use std::path::Path;
 use std::sync::Arc;

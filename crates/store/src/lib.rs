@@ -29,6 +29,7 @@ pub mod stats;
 pub mod supervision;
 pub mod triage;
 pub mod video;
+pub mod webhooks;
 
 use std::path::Path;
 use std::str::FromStr;

@@ -28,6 +28,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (19, "integration", include_str!("../migrations/0019_integration.sql")),
     (20, "video", include_str!("../migrations/0020_video.sql")),
     (22, "kiosk", include_str!("../migrations/0022_kiosk.sql")),
+    (25, "webhooks", include_str!("../migrations/0025_webhooks.sql")),
 ];
 
 /// What differs between SQLite and PostgreSQL. Everything else is shared.

@@ -26,4 +26,5 @@ mod tidy;
 mod triage;
 mod video;
 mod warning;
+mod webhooks;
 mod workbench;
