@@ -15,6 +15,7 @@ pub mod citizens;
 pub mod documents;
 mod error;
 pub mod evaluations;
+pub mod export;
 pub mod import;
 pub mod integration;
 pub mod mediation;

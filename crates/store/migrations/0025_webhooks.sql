@@ -40,3 +40,15 @@ CREATE INDEX webhook_deliveries_due ON webhook_deliveries (next_at);
 
 -- Case events in time order, for the scan that turns them into deliveries.
 CREATE INDEX case_events_at ON case_events (at, case_id, seq)
+;
+
+-- Case exports (issue 18): who exported which filters in which format, and how many cases;
+-- personal data in an export is always masked.
+CREATE TABLE case_exports (
+    id {id},
+    user_id BIGINT NOT NULL REFERENCES users (id),
+    at BIGINT NOT NULL,
+    format TEXT NOT NULL,
+    filters TEXT NOT NULL,
+    cases BIGINT NOT NULL
+)

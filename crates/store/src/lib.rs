@@ -16,6 +16,7 @@ pub mod cases;
 pub mod citizens;
 pub mod crypto;
 pub mod evaluations;
+pub mod export;
 pub mod figures;
 pub mod import;
 pub mod integration;

@@ -11,6 +11,7 @@ mod calendar;
 mod delivery;
 mod demo;
 mod evaluations;
+mod export;
 mod faults;
 mod figures;
 mod integration;

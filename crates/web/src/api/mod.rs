@@ -53,6 +53,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(org::regions))
         .routes(routes!(org::grids))
         .routes(routes!(cases::register, cases::list))
+        .routes(routes!(cases::export))
         .routes(routes!(cases::get_one))
         .routes(routes!(cases::events))
         .routes(routes!(cases::receipt))
