@@ -85,6 +85,43 @@ impl Store {
             .collect())
     }
 
+    /// The stored files of a case (its scope checked by the caller): a name in the archive and
+    /// the blob's SHA-256 — evidence, the agreements' fixed copies, the video recordings.
+    pub async fn case_file_blobs(&self, case_id: i64) -> Result<Vec<(String, String)>> {
+        let mut entries = Vec::new();
+        let evidence: Vec<(i64, String, String)> = self
+            .fetch_all("SELECT id, name, sha256 FROM evidence WHERE case_id = $1 ORDER BY id", args![case_id])
+            .await?;
+        for (id, name, sha256) in evidence {
+            let name: String =
+                name.chars().map(|c| if matches!(c, '/' | '\\') || c.is_control() { '_' } else { c }).collect();
+            entries.push((format!("evidence/{id}-{name}"), sha256));
+        }
+        let agreements: Vec<(i64, Option<String>)> = self
+            .fetch_all("SELECT id, documents FROM agreements WHERE case_id = $1 ORDER BY id", args![case_id])
+            .await?;
+        for (id, documents) in agreements {
+            let copies: serde_json::Map<String, serde_json::Value> =
+                documents.as_deref().and_then(|d| serde_json::from_str(d).ok()).unwrap_or_default();
+            for (copy, sha256) in copies {
+                if let Some(sha256) = sha256.as_str() {
+                    entries.push((format!("agreements/{id}-{copy}.pdf"), sha256.to_owned()));
+                }
+            }
+        }
+        let recordings: Vec<(i64, i64, String, String)> = self
+            .fetch_all(
+                "SELECT id, session_id, content_type, sha256 FROM video_recordings WHERE case_id = $1 ORDER BY id",
+                args![case_id],
+            )
+            .await?;
+        for (id, session, content_type, sha256) in recordings {
+            let extension = content_type.split('/').nth(1).and_then(|s| s.split(';').next()).unwrap_or("bin");
+            entries.push((format!("recordings/session-{session}-{id}.{extension}"), sha256));
+        }
+        Ok(entries)
+    }
+
     /// Records an export: who, when, the format, the filters as asked, how many cases.
     pub async fn case_export_record(
         &self,

@@ -217,6 +217,31 @@ pub async fn get_one(
     Ok(Json(state.app.case_get(&viewer, id, reveal).await?.into_api()))
 }
 
+/// 电子卷宗: the electronic case file as `application/zip` — `case.pdf` (the summary, the
+/// parties, the timeline), every stored file of the case (`evidence/…`, `agreements/…`,
+/// `recordings/…`) and `manifest.txt` with the SHA-256 of each entry (`sha256sum -c` form).
+/// Parties are masked unless `reveal=true` with a `reason` (recorded, as for the case itself).
+#[utoipa::path(get, path = "/api/v1/cases/{id}/file", tag = "cases", security(("bearer" = [])), params(("id" = i64, Path), GetQuery),
+    responses((status = 200, description = "the case file", body = Vec<u8>, content_type = "application/zip"),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn case_file(
+    State(state): State<AppState>,
+    Auth(viewer): Auth,
+    InPath(id, _): InPath<CaseId>,
+    Query(query): Query<GetQuery>,
+) -> Result<Response, ApiError> {
+    let reveal = (query.reveal == Some(true)).then(|| RevealRequest { reason: query.reason.unwrap_or_default() });
+    let (bytes, number) = state.app.case_file(&viewer, id, reveal).await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/zip".to_owned()),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{number}.zip\"")),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
 /// 受理回执: the receipt of a case as JSON (the staff UI prints it at `/cases/{id}/receipt`).
 #[utoipa::path(get, path = "/api/v1/cases/{id}/receipt", tag = "cases", security(("bearer" = [])), params(("id" = i64, Path)),
     responses((status = 200, body = CaseReceipt), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]

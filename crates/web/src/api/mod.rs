@@ -55,6 +55,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(cases::register, cases::list))
         .routes(routes!(cases::export))
         .routes(routes!(cases::get_one))
+        .routes(routes!(cases::case_file))
         .routes(routes!(cases::events))
         .routes(routes!(cases::receipt))
         .routes(routes!(cases::act))
