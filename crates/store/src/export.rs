@@ -13,6 +13,9 @@ use crate::{Result, Store, Viewer, to_ms};
 /// The most cases one export holds; a filter matching more is refused (narrow it).
 pub const EXPORT_LIMIT: i64 = 5_000;
 
+/// `(case_id, role, kind, name, id_number_masked, phone_masked)`.
+type PartyExportRow = (i64, String, String, String, Option<String>, Option<String>);
+
 /// A party as an export shows it: masked.
 #[derive(Debug, Clone)]
 pub struct MaskedParty {
@@ -62,7 +65,7 @@ impl Store {
             let ids: Vec<i64> = chunk.iter().map(|r| r.id).collect();
             let mut args = Vec::new();
             let listed = in_list(&mut args, &ids);
-            let found: Vec<(i64, String, String, String, Option<String>, Option<String>)> = self
+            let found: Vec<PartyExportRow> = self
                 .fetch_all(
                     &format!(
                         "SELECT case_id, role, kind, name, id_number_masked, phone_masked FROM parties

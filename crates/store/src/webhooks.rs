@@ -98,6 +98,9 @@ pub struct DueDelivery {
     pub attempts: i64,
 }
 
+/// `(at, case_id, seq, action, number, status, external_ref)` of a case event to deliver.
+type EventRow = (i64, i64, i64, String, String, String, Option<String>);
+
 type DeliveryRow = (i64, String, String, i64, i64, Option<i64>, Option<i64>, Option<i64>, Option<i64>, Option<String>);
 
 impl Store {
@@ -260,8 +263,7 @@ impl Store {
                     s = n + 3,
                     l = n + 4
                 );
-                let rows: Vec<(i64, i64, i64, String, String, String, Option<String>)> =
-                    self.fetch_all(&sql, args).await?;
+                let rows: Vec<EventRow> = self.fetch_all(&sql, args).await?;
                 let Some(last) = rows.last() else { break };
                 (at, case, seq) = (last.0, last.1, last.2);
                 let full = rows.len() as i64 == SCAN_BATCH;
