@@ -40,7 +40,7 @@ impl Documents {
         Documents { font_dir, fonts: OnceLock::new(), fixing: tokio::sync::Mutex::new(()) }
     }
 
-    fn fonts(&self) -> Result<docs::Fonts> {
+    pub(crate) fn fonts(&self) -> Result<docs::Fonts> {
         let find = || docs::Fonts::from_dir(&self.font_dir).map_err(|e| e.to_string());
         self.fonts.get_or_init(find).clone().map_err(unavailable)
     }

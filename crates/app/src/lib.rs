@@ -10,11 +10,13 @@
 pub mod alerts;
 pub mod auth;
 pub mod calendar;
+pub mod casefile;
 pub mod cases;
 pub mod citizens;
 pub mod documents;
 mod error;
 pub mod evaluations;
+pub mod export;
 pub mod import;
 pub mod integration;
 pub mod mediation;
@@ -27,6 +29,7 @@ pub mod supervision;
 pub mod system;
 pub mod triage;
 pub mod video;
+pub mod webhooks;
 
 use std::path::Path;
 use std::sync::Arc;

@@ -14,6 +14,7 @@
 //! Client data is only ever embedded in the generated typst source as escaped string literals, so it is
 //! printed verbatim and cannot inject markup or code.
 
+mod casefile;
 mod error;
 mod escape;
 mod fonts;
@@ -23,6 +24,7 @@ mod source;
 mod workbook;
 mod world;
 
+pub use casefile::{CaseFile, case_file_pdf};
 pub use error::DocError;
 pub use fonts::{DEFAULT_FONT_DIR, Fonts};
 pub use model::{Agreement, Party, Signature, Term};

@@ -79,7 +79,7 @@ fn signer_name(label: &str) -> &str {
 }
 
 /// All diagnostics as one line each, with hints.
-fn describe(diagnostics: &[SourceDiagnostic]) -> String {
+pub(crate) fn describe(diagnostics: &[SourceDiagnostic]) -> String {
     diagnostics
         .iter()
         .map(|diagnostic| {

@@ -8,6 +8,7 @@
 
 mod backup;
 mod bench;
+mod webhook_sender;
 
 use std::io::BufRead;
 use std::net::SocketAddr;
@@ -318,7 +319,7 @@ async fn serve(config: &Config, store: Store) -> anyhow::Result<()> {
     let search = Arc::new(search::SearchIndex::open(&config.data_dir.join("search"))?);
     let app = app::App::new(store, Arc::new(chrono::Utc::now), &node_id, search, &config.data_dir)
         .with_font_dir(config.font_dir.clone());
-    jobs::spawn(app.clone(), config.sms_command.clone());
+    jobs::spawn(app.clone(), config.sms_command.clone(), Arc::new(webhook_sender::ReqwestSender::new()?));
     println!(
         "Fengqiao is serving on http://{}/ (API under /api/v1, document at /api/openapi.json)",
         listener.local_addr()?

@@ -3,7 +3,9 @@
 //! is issued once, each message is claimed by one node.
 
 pub mod sms;
+pub mod webhooks;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use app::App;
@@ -13,8 +15,8 @@ pub const PERIOD: Duration = Duration::from_secs(60);
 
 /// Starts this node's background work: a search catch-up at once (so the first search after
 /// a restart is fast), then every [`PERIOD`] one [`run_once`]. The first pass runs at start,
-/// which catches up after downtime.
-pub fn spawn(app: App, sms_command: Option<String>) {
+/// which catches up after downtime. Webhook deliveries leave through `webhook_sender`.
+pub fn spawn(app: App, sms_command: Option<String>, webhook_sender: Arc<dyn webhooks::WebhookSender>) {
     let warm = app.clone();
     tokio::spawn(async move {
         match warm.figures_catch_up().await {
@@ -33,6 +35,9 @@ pub fn spawn(app: App, sms_command: Option<String>) {
         loop {
             tick.tick().await;
             run_once(&app, sms_command.as_deref()).await;
+            if let Err(e) = webhooks::deliver(&app, webhook_sender.as_ref()).await {
+                tracing::error!(error = %e, "webhook delivery failed");
+            }
         }
     });
 }

@@ -102,6 +102,12 @@ impl Crypto {
     }
 }
 
+/// The signature of a webhook delivery: `sha256=` and the HMAC-SHA-256 of the raw body under
+/// the subscription's secret, in lower-case hex (`X-Fengqiao-Signature`).
+pub fn webhook_signature(secret: &str, body: &[u8]) -> String {
+    format!("sha256={}", domain::history::hex(&mac(secret.as_bytes(), body)))
+}
+
 /// HMAC-SHA-256 of `bytes` under `key` (also how each key is derived from the master key).
 fn mac(key: &[u8], bytes: &[u8]) -> [u8; 32] {
     let mut mac = <Hmac<Sha256> as hmac::KeyInit>::new_from_slice(key).expect("HMAC takes any key length");

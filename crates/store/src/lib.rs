@@ -16,6 +16,7 @@ pub mod cases;
 pub mod citizens;
 pub mod crypto;
 pub mod evaluations;
+pub mod export;
 pub mod figures;
 pub mod import;
 pub mod integration;
@@ -31,6 +32,7 @@ pub mod stats;
 pub mod supervision;
 pub mod triage;
 pub mod video;
+pub mod webhooks;
 
 use std::path::Path;
 use std::str::FromStr;

@@ -29,6 +29,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (20, "video", include_str!("../migrations/0020_video.sql")),
     (22, "kiosk", include_str!("../migrations/0022_kiosk.sql")),
     (23, "risk_lists", include_str!("../migrations/0023_risk_lists.sql")),
+    (25, "webhooks", include_str!("../migrations/0025_webhooks.sql")),
     (27, "citizen_real_name", include_str!("../migrations/0027_citizen_real_name.sql")),
     (28, "hops_by_case", include_str!("../migrations/0028_hops_by_case.sql")),
 ];

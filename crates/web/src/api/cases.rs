@@ -4,8 +4,10 @@ use app::cases::{CaseFilter, RevealRequest};
 use app::integration::Intake;
 use app::triage::WhenUnsure;
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::{Query, RawQuery, State};
 use axum::http::StatusCode;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
 use domain::case::{CaseRegistration, Category, Risk, Status};
 use domain::ids::CaseId;
 use domain::msg;
@@ -148,6 +150,50 @@ pub async fn list(
     Ok(Json(state.app.case_list(&viewer, &filter).await?.into_api()))
 }
 
+/// The format of an export.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ExportQuery {
+    /// csv | xlsx | json
+    format: Option<String>,
+}
+
+/// 导出: the cases of the list's filters (the same parameters; paging is ignored) in the
+/// caller's scope as CSV (UTF-8 with a byte-order mark), Excel or JSON — at most 5 000 cases
+/// (more is 422: narrow the filters), parties masked (a person's name to its first character,
+/// ID numbers and phones as the list shows them), every export recorded.
+#[utoipa::path(get, path = "/api/v1/cases/export", tag = "cases", security(("bearer" = [])), params(ExportQuery, ListQuery),
+    responses((status = 200, description = "the file, as `attachment`: text/csv, .xlsx or application/json", body = Vec<u8>, content_type = "application/octet-stream"),
+        (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn export(
+    State(state): State<AppState>,
+    Auth(viewer): Auth,
+    Query(format): Query<ExportQuery>,
+    Query(query): Query<ListQuery>,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, ApiError> {
+    let format = app::export::ExportFormat::parse(format.format.as_deref());
+    let filter = query.parse();
+    let (format, filter) = match (format, filter) {
+        (Ok(format), Ok(filter)) => (format, filter),
+        (format, filter) => {
+            let mut errors = filter.err().unwrap_or_default();
+            errors.extend(format.err());
+            return Err(ApiError::invalid(errors));
+        }
+    };
+    let (bytes, _) = state.app.case_export(&viewer, &filter, format, raw.as_deref().unwrap_or_default()).await?;
+    let name = format!("cases.{}", format.as_str());
+    Ok((
+        [
+            (header::CONTENT_TYPE, format.content_type().to_owned()),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
 /// Asking for full personal data.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -169,6 +215,31 @@ pub async fn get_one(
 ) -> Result<Json<CaseView>, ApiError> {
     let reveal = (query.reveal == Some(true)).then(|| RevealRequest { reason: query.reason.unwrap_or_default() });
     Ok(Json(state.app.case_get(&viewer, id, reveal).await?.into_api()))
+}
+
+/// 电子卷宗: the electronic case file as `application/zip` — `case.pdf` (the summary, the
+/// parties, the timeline), every stored file of the case (`evidence/…`, `agreements/…`,
+/// `recordings/…`) and `manifest.txt` with the SHA-256 of each entry (`sha256sum -c` form).
+/// Parties are masked unless `reveal=true` with a `reason` (recorded, as for the case itself).
+#[utoipa::path(get, path = "/api/v1/cases/{id}/file", tag = "cases", security(("bearer" = [])), params(("id" = i64, Path), GetQuery),
+    responses((status = 200, description = "the case file", body = Vec<u8>, content_type = "application/zip"),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn case_file(
+    State(state): State<AppState>,
+    Auth(viewer): Auth,
+    InPath(id, _): InPath<CaseId>,
+    Query(query): Query<GetQuery>,
+) -> Result<Response, ApiError> {
+    let reveal = (query.reveal == Some(true)).then(|| RevealRequest { reason: query.reason.unwrap_or_default() });
+    let (bytes, number) = state.app.case_file(&viewer, id, reveal).await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/zip".to_owned()),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{number}.zip\"")),
+        ],
+        bytes,
+    )
+        .into_response())
 }
 
 /// 受理回执: the receipt of a case as JSON (the staff UI prints it at `/cases/{id}/receipt`).

@@ -17,6 +17,7 @@ mod stats;
 mod supervision;
 mod triage;
 pub mod video;
+mod webhooks;
 
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -50,11 +51,17 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(integration::create, integration::list))
         .routes(routes!(integration::calls))
         .routes(routes!(integration::revoke))
+        .routes(routes!(webhooks::create, webhooks::list))
+        .routes(routes!(webhooks::delete))
+        .routes(routes!(webhooks::deliveries))
+        .routes(routes!(webhooks::replay))
         .routes(routes!(org::units))
         .routes(routes!(org::regions))
         .routes(routes!(org::grids))
         .routes(routes!(cases::register, cases::list))
+        .routes(routes!(cases::export))
         .routes(routes!(cases::get_one))
+        .routes(routes!(cases::case_file))
         .routes(routes!(cases::events))
         .routes(routes!(cases::receipt))
         .routes(routes!(cases::act))

@@ -1,0 +1,244 @@
+//! Webhooks (issue 18): a system account subscribes a URL to case events; a small HTTP server
+//! in the test plays the other system — it checks each delivery's HMAC-SHA256 signature
+//! (computed here, not by the server's code), answers 500 the first time, and the delivery is
+//! retried after its backoff and arrives with the same idempotency key.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+
+use axum::body::Bytes;
+use axum::http::HeaderMap;
+use hmac::{Hmac, KeyInit, Mac};
+use jobs::webhooks::WebhookSender;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use sha2::Sha256;
+
+use crate::on_both_backends;
+use crate::support::{TestApp, id_number, registration};
+
+on_both_backends!(
+    deliveries_are_signed_retried_after_a_500_and_arrive,
+    only_system_accounts_subscribe_with_valid_fields,
+);
+
+/// Posts like the binary's sender does (the test cannot link the binary).
+struct Sender(reqwest::Client);
+
+impl WebhookSender for Sender {
+    fn post<'a>(
+        &'a self,
+        url: &'a str,
+        headers: &'a [(&'static str, String)],
+        body: &'a str,
+    ) -> Pin<Box<dyn Future<Output = Result<u16, String>> + Send + 'a>> {
+        Box::pin(async move {
+            let mut request = self.0.post(url).header("content-type", "application/json").body(body.to_owned());
+            for (name, value) in headers {
+                request = request.header(*name, value);
+            }
+            request.send().await.map(|r| r.status().as_u16()).map_err(|e| e.to_string())
+        })
+    }
+}
+
+/// What the receiver got: each request's headers and raw body.
+type Received = Arc<Mutex<Vec<(HeaderMap, Bytes)>>>;
+
+/// The other system: answers 500 to its first request, 200 after.
+async fn receiver() -> (String, Received) {
+    let received: Received = Arc::default();
+    let log = received.clone();
+    let router = axum::Router::new().route(
+        "/hooks",
+        axum::routing::post(move |headers: HeaderMap, body: Bytes| {
+            let log = log.clone();
+            async move {
+                let mut log = log.lock().unwrap();
+                log.push((headers, body));
+                if log.len() == 1 { axum::http::StatusCode::INTERNAL_SERVER_ERROR } else { axum::http::StatusCode::OK }
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hooks", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    (url, received)
+}
+
+fn signature(secret: &str, body: &[u8]) -> String {
+    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(secret.as_bytes()).unwrap();
+    mac.update(body);
+    let bytes = mac.finalize().into_bytes();
+    format!("sha256={}", bytes.iter().map(|b| format!("{b:02x}")).collect::<String>())
+}
+
+async fn keyed(app: &TestApp, method: Method, path: &str, key: &str, body: Option<Value>) -> (StatusCode, Value) {
+    let mut request = app.client.request(method, format!("{}{path}", app.base)).header("X-Api-Key", key);
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status();
+    let text = response.text().await.unwrap();
+    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+}
+
+async fn system_key(app: &TestApp) -> String {
+    let admin = app.login("admin").await;
+    let street = app.unit_id("张掖路街道综治中心").await;
+    let (status, body) = app
+        .post(
+            "/api/v1/system-accounts",
+            &admin,
+            json!({"name": "区法院调解平台", "unit_id": street, "permissions": ["case_register"]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    body["api_key"].as_str().unwrap().to_owned()
+}
+
+async fn deliveries_are_signed_retried_after_a_500_and_arrive(app: TestApp) {
+    app.set_now("2026-11-02T09:00:00+08:00");
+    let key = system_key(&app).await;
+    let (url, received) = receiver().await;
+    let (status, created) = keyed(
+        &app,
+        Method::POST,
+        "/api/v1/webhooks",
+        &key,
+        Some(json!({"url": url, "events": ["case.registered", "case.concluded"]})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let hook = created["id"].as_i64().unwrap();
+    let secret = created["secret"].as_str().unwrap().to_owned();
+    assert!(secret.len() >= 32, "{secret}");
+    let stored = app.sql_texts(&format!("SELECT secret FROM webhooks WHERE id = {hook}")).await;
+    assert!(!stored[0].contains(&secret), "the secret is kept encrypted");
+
+    let (status, case) = keyed(
+        &app,
+        Method::POST,
+        "/api/v1/cases",
+        &key,
+        Some(registration(&id_number("620102", "19850101", 1), "13912340001")),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{case}");
+    let sender = Sender(reqwest::Client::new());
+
+    // First attempt: the receiver answers 500; the delivery waits for its backoff.
+    assert_eq!(jobs::webhooks::deliver(&app.app, &sender).await.unwrap(), 1);
+    assert_eq!(received.lock().unwrap().len(), 1);
+    let (status, log) = keyed(&app, Method::GET, &format!("/api/v1/webhooks/{hook}/deliveries"), &key, None).await;
+    assert_eq!(status, StatusCode::OK, "{log}");
+    assert_eq!(log.as_array().unwrap().len(), 1, "{log}");
+    assert_eq!(log[0]["attempts"], 1);
+    assert_eq!(log[0]["last_status"], 500);
+    assert!(log[0]["delivered_at"].is_null() && log[0]["next_at"].is_string(), "{log}");
+    assert_eq!(jobs::webhooks::deliver(&app.app, &sender).await.unwrap(), 0, "not due before its backoff");
+    assert_eq!(received.lock().unwrap().len(), 1);
+
+    // After the backoff it is sent again, and arrives.
+    app.set_now("2026-11-02T09:01:00+08:00");
+    assert_eq!(jobs::webhooks::deliver(&app.app, &sender).await.unwrap(), 1);
+    let got = received.lock().unwrap().clone();
+    assert_eq!(got.len(), 2);
+    for (headers, body) in &got {
+        let signed = headers["x-fengqiao-signature"].to_str().unwrap();
+        assert_eq!(signed, signature(&secret, body), "the signature is HMAC-SHA256 of the raw body");
+        assert_ne!(signed, signature("another secret", body));
+        assert_eq!(headers["content-type"], "application/json");
+    }
+    assert_eq!(got[0].0["x-fengqiao-delivery"], got[1].0["x-fengqiao-delivery"], "one idempotency key");
+    assert_eq!(got[1].0["x-fengqiao-attempt"], "2");
+    let body: Value = serde_json::from_slice(&got[1].1).unwrap();
+    assert_eq!(body["event"], "case.registered", "{body}");
+    assert_eq!(body["case"]["id"], case["id"], "{body}");
+    assert_eq!(body["case"]["number"], case["number"], "{body}");
+    assert_eq!(body["id"], got[1].0["x-fengqiao-delivery"].to_str().unwrap());
+    let (_, log) = keyed(&app, Method::GET, &format!("/api/v1/webhooks/{hook}/deliveries"), &key, None).await;
+    assert_eq!(log[0]["attempts"], 2, "{log}");
+    assert!(log[0]["delivered_at"].is_string(), "{log}");
+    let (_, hooks) = keyed(&app, Method::GET, "/api/v1/webhooks", &key, None).await;
+    assert_eq!(hooks[0]["delivered"], 1, "{hooks}");
+    assert_eq!(hooks[0]["events"], json!(["case.concluded", "case.registered"]), "{hooks}");
+
+    // Queued once: another pass sends nothing more; a replay sends it again, same key.
+    assert_eq!(jobs::webhooks::deliver(&app.app, &sender).await.unwrap(), 0);
+    let delivery = log[0]["id"].as_i64().unwrap();
+    let (status, _) =
+        keyed(&app, Method::POST, &format!("/api/v1/webhooks/{hook}/deliveries/{delivery}/replay"), &key, None).await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    assert_eq!(jobs::webhooks::deliver(&app.app, &sender).await.unwrap(), 1);
+    let got = received.lock().unwrap().clone();
+    assert_eq!(got.len(), 3);
+    assert_eq!(got[2].0["x-fengqiao-delivery"], got[0].0["x-fengqiao-delivery"]);
+
+    // Ended: nothing more is queued for it, and it is gone from the list.
+    let (status, _) = keyed(&app, Method::DELETE, &format!("/api/v1/webhooks/{hook}"), &key, None).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, _) = keyed(&app, Method::DELETE, &format!("/api/v1/webhooks/{hook}"), &key, None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (_, hooks) = keyed(&app, Method::GET, "/api/v1/webhooks", &key, None).await;
+    assert_eq!(hooks, json!([]));
+    keyed(
+        &app,
+        Method::POST,
+        "/api/v1/cases",
+        &key,
+        Some(registration(&id_number("620102", "19850101", 2), "13912340002")),
+    )
+    .await;
+    assert_eq!(jobs::webhooks::deliver(&app.app, &sender).await.unwrap(), 0);
+    assert_eq!(received.lock().unwrap().len(), 3);
+}
+
+async fn only_system_accounts_subscribe_with_valid_fields(app: TestApp) {
+    app.set_now("2026-11-02T09:00:00+08:00");
+    let key = system_key(&app).await;
+    let admin = app.login("admin").await;
+    let good = json!({"url": "https://court.example/hooks", "events": ["case.registered"]});
+
+    let (status, _) = app.call(Method::POST, "/api/v1/webhooks", None, Some(good.clone())).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, refused) = app.post("/api/v1/webhooks", &admin, good.clone()).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{refused}");
+    assert!(refused["error"]["message"].as_str().unwrap().contains("X-Api-Key"), "{refused}");
+    let (status, _) = keyed(&app, Method::POST, "/api/v1/webhooks", "fq_wrong", Some(good.clone())).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+
+    let (status, refused) = keyed(
+        &app,
+        Method::POST,
+        "/api/v1/webhooks",
+        &key,
+        Some(json!({"url": "ftp://court.example/", "events": ["case.registered", "case.exploded"]})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+    let fields: Vec<&str> =
+        refused["error"]["fields"].as_array().unwrap().iter().map(|f| f["field"].as_str().unwrap()).collect();
+    assert_eq!(fields, ["url", "events[1]"], "{refused}");
+    let words = refused["error"]["fields"][1]["message"].as_str().unwrap();
+    assert!(words.contains("case.exploded") && words.contains("case.status_changed"), "{words}");
+    let (status, refused) =
+        keyed(&app, Method::POST, "/api/v1/webhooks", &key, Some(json!({"url": "https://x.example/", "events": []})))
+            .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+    assert_eq!(refused["error"]["field"], "events", "{refused}");
+    let (_, hooks) = keyed(&app, Method::GET, "/api/v1/webhooks", &key, None).await;
+    assert_eq!(hooks, json!([]), "a refused request creates nothing");
+    assert_eq!(app.sql_texts("SELECT CAST(COUNT(*) AS TEXT) FROM webhooks").await[0], "0");
+
+    // Another account neither sees nor ends this one's subscription.
+    let (status, created) = keyed(&app, Method::POST, "/api/v1/webhooks", &key, Some(good)).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let other = system_key(&app).await;
+    let (_, hooks) = keyed(&app, Method::GET, "/api/v1/webhooks", &other, None).await;
+    assert_eq!(hooks, json!([]));
+    let (status, _) = keyed(&app, Method::DELETE, &format!("/api/v1/webhooks/{}", created["id"]), &other, None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}

@@ -1,0 +1,389 @@
+//! Webhooks (issue 18): subscriptions of system accounts to case events and their durable
+//! outbox. A pass turns the case events a subscription has not seen yet — in its account's
+//! data scope, in the order `(at, case_id, seq)` — into deliveries (one per subscription and
+//! event, its idempotency key unique), then the sender claims the due ones one by one, so
+//! that several nodes never send one delivery at once, and records each answer.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{DateTime, Duration, Utc};
+use domain::ids::UserId;
+
+use crate::cases::scope_condition;
+use crate::sql::args;
+use crate::{Result, Store, StoreError, from_ms, to_ms};
+
+/// The event names a subscription may ask for.
+pub const EVENTS: &[&str] = &["case.registered", "case.status_changed", "case.concluded", "case.agreement_effective"];
+
+/// The workflow steps that change a case's status (every step but a contact, a note and an
+/// extension).
+const STATUS_STEPS: &[&str] = &[
+    "accept",
+    "reject",
+    "dispatch",
+    "sign",
+    "return",
+    "escalate",
+    "transfer",
+    "conclude",
+    "follow_up",
+    "reopen",
+    "archive",
+];
+
+/// The names a case event is delivered under, the most specific first; none for events no
+/// one subscribes to.
+pub fn event_names(action: &str) -> Vec<&'static str> {
+    match action {
+        "registered" => vec!["case.registered"],
+        "conclude" => vec!["case.concluded", "case.status_changed"],
+        "agreement_effective" => vec!["case.agreement_effective"],
+        a if STATUS_STEPS.contains(&a) => vec!["case.status_changed"],
+        _ => Vec::new(),
+    }
+}
+
+/// The most attempts of one delivery; after the last failure it is given up (and can be
+/// replayed).
+pub const MAX_ATTEMPTS: i64 = 10;
+/// How long a node holds a claimed delivery before another may send it.
+const CLAIM: Duration = Duration::seconds(120);
+/// How many case events one pass turns into deliveries per subscription.
+const SCAN_BATCH: i64 = 500;
+
+/// The wait before attempt `attempts + 1`: 30 s, 1 min, 2 min … doubling, at most 6 hours.
+pub fn backoff(attempts: i64) -> Duration {
+    let seconds = 30_i64.saturating_mul(1_i64 << attempts.clamp(0, 20).saturating_sub(1).max(0));
+    Duration::seconds(seconds.min(6 * 3600))
+}
+
+/// A subscription as its account sees it (never its secret).
+#[derive(Debug, Clone)]
+pub struct WebhookView {
+    pub id: i64,
+    pub url: String,
+    pub events: Vec<String>,
+    pub created_at: DateTime<Utc>,
+    /// Deliveries waiting to be sent or retried.
+    pub pending: i64,
+    pub delivered: i64,
+    pub failed: i64,
+}
+
+/// One delivery in the log.
+#[derive(Debug, Clone)]
+pub struct DeliveryView {
+    pub id: i64,
+    pub event_key: String,
+    pub event: String,
+    pub attempts: i64,
+    pub created_at: DateTime<Utc>,
+    pub next_at: Option<DateTime<Utc>>,
+    pub delivered_at: Option<DateTime<Utc>>,
+    pub failed_at: Option<DateTime<Utc>>,
+    pub last_status: Option<i64>,
+    pub last_error: Option<String>,
+}
+
+/// A delivery claimed for sending: where, what, and the secret to sign it with.
+#[derive(Debug, Clone)]
+pub struct DueDelivery {
+    pub id: i64,
+    pub url: String,
+    pub secret: String,
+    pub event_key: String,
+    pub event: String,
+    pub body: String,
+    pub attempts: i64,
+}
+
+/// `(at, case_id, seq, action, number, status, external_ref)` of a case event to deliver.
+type EventRow = (i64, i64, i64, String, String, String, Option<String>);
+
+type DeliveryRow = (i64, String, String, i64, i64, Option<i64>, Option<i64>, Option<i64>, Option<i64>, Option<String>);
+
+impl Store {
+    /// Subscribes `url` to `events` for the account `account_id`: its id and its secret, shown
+    /// this once. Only events from now on are delivered.
+    pub async fn webhook_create(
+        &self,
+        account_id: i64,
+        url: &str,
+        events: &[String],
+        now: DateTime<Utc>,
+    ) -> Result<(i64, String)> {
+        let secret = format!("whsec_{}", URL_SAFE_NO_PAD.encode(crate::crypto::random_bytes::<32>()));
+        let (id,): (i64,) = self
+            .fetch_one(
+                "INSERT INTO webhooks (account_id, url, events, secret, created_at, cursor_at, cursor_case, cursor_seq)
+                 VALUES ($1, $2, $3, $4, $5, $6, 0, 0) RETURNING id",
+                args![account_id, url, events.join(","), self.crypto.encrypt(&secret), to_ms(now), to_ms(now) - 1],
+            )
+            .await?;
+        Ok((id, secret))
+    }
+
+    /// The account's live subscriptions, the newest first, with their deliveries counted.
+    pub async fn webhooks(&self, account_id: i64) -> Result<Vec<WebhookView>> {
+        let rows: Vec<(i64, String, String, i64, i64, i64, i64)> = self
+            .fetch_all(
+                "SELECT w.id, w.url, w.events, w.created_at,
+                        (SELECT COUNT(*) FROM webhook_deliveries d WHERE d.webhook_id = w.id AND d.delivered_at IS NULL AND d.failed_at IS NULL),
+                        (SELECT COUNT(*) FROM webhook_deliveries d WHERE d.webhook_id = w.id AND d.delivered_at IS NOT NULL),
+                        (SELECT COUNT(*) FROM webhook_deliveries d WHERE d.webhook_id = w.id AND d.failed_at IS NOT NULL)
+                 FROM webhooks w WHERE w.account_id = $1 AND w.deleted_at IS NULL ORDER BY w.id DESC",
+                args![account_id],
+            )
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, url, events, created_at, pending, delivered, failed)| WebhookView {
+                id,
+                url,
+                events: events.split(',').filter(|e| !e.is_empty()).map(str::to_owned).collect(),
+                created_at: from_ms(created_at),
+                pending,
+                delivered,
+                failed,
+            })
+            .collect())
+    }
+
+    /// Ends a subscription of the account: nothing more is queued or sent for it.
+    pub async fn webhook_delete(&self, account_id: i64, id: i64, now: DateTime<Utc>) -> Result<()> {
+        let changed = self
+            .execute(
+                "UPDATE webhooks SET deleted_at = $1 WHERE id = $2 AND account_id = $3 AND deleted_at IS NULL",
+                args![to_ms(now), id, account_id],
+            )
+            .await?;
+        if changed == 0 {
+            return Err(StoreError::NotFound { what: "webhook" });
+        }
+        Ok(())
+    }
+
+    /// The latest deliveries of one of the account's subscriptions, the newest first.
+    pub async fn webhook_deliveries(&self, account_id: i64, id: i64, limit: i64) -> Result<Vec<DeliveryView>> {
+        self.webhook_owned(account_id, id).await?;
+        let rows: Vec<DeliveryRow> = self
+            .fetch_all(
+                "SELECT id, event_key, event, attempts, created_at, next_at, delivered_at, failed_at, last_status, last_error
+                 FROM webhook_deliveries WHERE webhook_id = $1 ORDER BY id DESC LIMIT $2",
+                args![id, limit],
+            )
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(
+                |(
+                    id,
+                    event_key,
+                    event,
+                    attempts,
+                    created_at,
+                    next_at,
+                    delivered_at,
+                    failed_at,
+                    last_status,
+                    last_error,
+                )| {
+                    DeliveryView {
+                        id,
+                        event_key,
+                        event,
+                        attempts,
+                        created_at: from_ms(created_at),
+                        next_at: next_at.map(from_ms),
+                        delivered_at: delivered_at.map(from_ms),
+                        failed_at: failed_at.map(from_ms),
+                        last_status,
+                        last_error,
+                    }
+                },
+            )
+            .collect())
+    }
+
+    /// Sends a delivery again (a replay): due now, with a fresh count of attempts.
+    pub async fn webhook_replay(&self, account_id: i64, id: i64, delivery: i64, now: DateTime<Utc>) -> Result<()> {
+        self.webhook_owned(account_id, id).await?;
+        let changed = self
+            .execute(
+                "UPDATE webhook_deliveries SET next_at = $1, attempts = 0, delivered_at = NULL, failed_at = NULL, claimed_until = NULL
+                 WHERE id = $2 AND webhook_id = $3",
+                args![to_ms(now), delivery, id],
+            )
+            .await?;
+        if changed == 0 {
+            return Err(StoreError::NotFound { what: "webhook_delivery" });
+        }
+        Ok(())
+    }
+
+    async fn webhook_owned(&self, account_id: i64, id: i64) -> Result<()> {
+        let row: Option<(i64,)> = self
+            .fetch_optional(
+                "SELECT id FROM webhooks WHERE id = $1 AND account_id = $2 AND deleted_at IS NULL",
+                args![id, account_id],
+            )
+            .await?;
+        row.map(|_| ()).ok_or(StoreError::NotFound { what: "webhook" })
+    }
+
+    /// Turns the case events each live subscription has not seen into deliveries: those in its
+    /// account's scope whose names it subscribed to. Safe to run at once on several nodes (an
+    /// event's delivery is inserted once; the cursor only moves forward). Answers how many
+    /// deliveries were queued.
+    pub async fn webhooks_enqueue(&self, now: DateTime<Utc>) -> Result<usize> {
+        let hooks: Vec<(i64, i64, String, i64, i64, i64)> = self
+            .fetch_all(
+                "SELECT w.id, a.user_id, w.events, w.cursor_at, w.cursor_case, w.cursor_seq
+                 FROM webhooks w JOIN system_accounts a ON a.id = w.account_id
+                 WHERE w.deleted_at IS NULL AND a.revoked_at IS NULL ORDER BY w.id",
+                args![],
+            )
+            .await?;
+        let mut queued = 0;
+        for (hook, user_id, events, mut at, mut case, mut seq) in hooks {
+            let viewer = self.viewer(UserId(user_id)).await?;
+            let wanted: Vec<&str> = events.split(',').collect();
+            loop {
+                let mut args = Vec::new();
+                let scope = scope_condition(&viewer, 1, &mut args);
+                let n = args.len();
+                args.extend(args![at, case, seq, SCAN_BATCH]);
+                let sql = format!(
+                    "SELECT e.at, e.case_id, e.seq, e.action, c.number, c.status, c.external_ref FROM case_events e JOIN cases c ON c.id = e.case_id
+                     WHERE (e.at > ${a} OR (e.at = ${a} AND (e.case_id > ${c} OR (e.case_id = ${c} AND e.seq > ${s})))) AND {scope}
+                     ORDER BY e.at, e.case_id, e.seq LIMIT ${l}",
+                    a = n + 1,
+                    c = n + 2,
+                    s = n + 3,
+                    l = n + 4
+                );
+                let rows: Vec<EventRow> = self.fetch_all(&sql, args).await?;
+                let Some(last) = rows.last() else { break };
+                (at, case, seq) = (last.0, last.1, last.2);
+                let full = rows.len() as i64 == SCAN_BATCH;
+                let mut tx = self.begin().await?;
+                for (event_at, case_id, event_seq, action, number, status, external_ref) in rows {
+                    let names = event_names(&action);
+                    let Some(name) = names.iter().find(|n| wanted.contains(n)) else { continue };
+                    let key = format!("case-{case_id}-{event_seq}");
+                    let body = serde_json::json!({
+                        "id": key,
+                        "event": name,
+                        "action": action,
+                        "at": crate::rfc3339(event_at),
+                        "case": {"id": case_id, "number": number, "status": status, "external_ref": external_ref},
+                    })
+                    .to_string();
+                    queued += tx
+                        .execute(
+                            "INSERT INTO webhook_deliveries (webhook_id, event_key, event, body, created_at, next_at)
+                             VALUES ($1, $2, $3, $4, $5, $5) ON CONFLICT DO NOTHING",
+                            args![hook, key, *name, body, to_ms(now)],
+                        )
+                        .await? as usize;
+                }
+                tx.execute(
+                    "UPDATE webhooks SET cursor_at = $1, cursor_case = $2, cursor_seq = $3
+                     WHERE id = $4 AND (cursor_at < $1 OR (cursor_at = $1 AND (cursor_case < $2 OR (cursor_case = $2 AND cursor_seq < $3))))",
+                    args![at, case, seq, hook],
+                )
+                .await?;
+                tx.commit().await?;
+                if !full {
+                    break;
+                }
+            }
+        }
+        Ok(queued)
+    }
+
+    /// Claims the next due delivery of a live subscription (one node sends it), if any.
+    pub async fn webhook_delivery_claim(&self, now: DateTime<Utc>) -> Result<Option<DueDelivery>> {
+        loop {
+            let row: Option<(i64, String, String, String, String, String, i64)> = self
+                .fetch_optional(
+                    "SELECT d.id, w.url, w.secret, d.event_key, d.event, d.body, d.attempts
+                     FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id
+                     WHERE d.next_at <= $1 AND d.delivered_at IS NULL AND d.failed_at IS NULL
+                       AND (d.claimed_until IS NULL OR d.claimed_until < $1) AND w.deleted_at IS NULL
+                     ORDER BY d.next_at, d.id LIMIT 1",
+                    args![to_ms(now)],
+                )
+                .await?;
+            let Some((id, url, secret, event_key, event, body, attempts)) = row else { return Ok(None) };
+            let claimed = self
+                .execute(
+                    "UPDATE webhook_deliveries SET claimed_until = $1
+                     WHERE id = $2 AND delivered_at IS NULL AND (claimed_until IS NULL OR claimed_until < $3)",
+                    args![to_ms(now + CLAIM), id, to_ms(now)],
+                )
+                .await?;
+            if claimed == 1 {
+                let secret = self.crypto.decrypt(&secret)?;
+                return Ok(Some(DueDelivery { id, url, secret, event_key, event, body, attempts }));
+            }
+        }
+    }
+
+    /// Records the answer to a delivery: delivered on 2xx; otherwise due again after the
+    /// backoff, or given up after [`MAX_ATTEMPTS`].
+    pub async fn webhook_delivery_done(
+        &self,
+        id: i64,
+        status: Option<u16>,
+        error: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let ok = status.is_some_and(|s| (200..300).contains(&s));
+        let (attempts,): (i64,) =
+            self.fetch_one("SELECT attempts + 1 FROM webhook_deliveries WHERE id = $1", args![id]).await?;
+        let status = status.map(i64::from);
+        let error = error.map(|e| e.chars().take(500).collect::<String>());
+        if ok {
+            self.execute(
+                "UPDATE webhook_deliveries SET attempts = $1, delivered_at = $2, claimed_until = NULL, last_status = $3, last_error = NULL WHERE id = $4",
+                args![attempts, to_ms(now), status, id],
+            )
+            .await?;
+        } else if attempts >= MAX_ATTEMPTS {
+            self.execute(
+                "UPDATE webhook_deliveries SET attempts = $1, failed_at = $2, claimed_until = NULL, last_status = $3, last_error = $4 WHERE id = $5",
+                args![attempts, to_ms(now), status, error, id],
+            )
+            .await?;
+        } else {
+            self.execute(
+                "UPDATE webhook_deliveries SET attempts = $1, next_at = $2, claimed_until = NULL, last_status = $3, last_error = $4 WHERE id = $5",
+                args![attempts, to_ms(now + backoff(attempts)), status, error, id],
+            )
+            .await?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_from_thirty_seconds_up_to_six_hours() {
+        assert_eq!(backoff(1), Duration::seconds(30));
+        assert_eq!(backoff(2), Duration::seconds(60));
+        assert_eq!(backoff(3), Duration::seconds(120));
+        assert_eq!(backoff(30), Duration::hours(6));
+    }
+
+    #[test]
+    fn a_conclusion_is_a_status_change_too_and_a_note_is_nothing() {
+        assert_eq!(event_names("conclude"), ["case.concluded", "case.status_changed"]);
+        assert_eq!(event_names("accept"), ["case.status_changed"]);
+        assert!(event_names("note").is_empty());
+    }
+}
