@@ -12,7 +12,7 @@ pub mod mediation;
 mod org;
 pub mod search;
 pub mod sessions;
-mod stats;
+pub(crate) mod stats;
 mod supervision;
 mod triage;
 pub mod video;

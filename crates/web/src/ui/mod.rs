@@ -21,6 +21,7 @@ mod portal;
 mod qr;
 mod receipt;
 pub mod session;
+mod stats;
 mod video;
 mod work;
 
@@ -60,6 +61,8 @@ pub fn routes() -> Router<AppState> {
         .route("/dispatch", get(work::dispatch_board))
         .route("/inbox", get(work::inbox))
         .route("/notices", get(work::notices))
+        .route("/stats", get(stats::page))
+        .route("/stats/cases/{code}", get(stats::cases))
         .route("/notices/{id}/ack", post(work::notice_acknowledge))
         .route("/notices/{id}/reply", post(work::notice_reply))
         .route("/intake", get(intake::page).post(intake::register))
@@ -206,6 +209,9 @@ impl Page {
             nav.push(("/sessions", "调解日程"));
         }
         nav.push(("/notices", "函单令"));
+        if matches!(role, Role::Dispatcher | Role::Leader | Role::Admin) {
+            nav.push(("/stats", "统计分析"));
+        }
         if authz::has(role, Permission::OrganisationManage) {
             nav.push(("/admin", "系统管理"));
         }
