@@ -10,7 +10,7 @@ use domain::org::RegionCode;
 use domain::stats::{Breakdown, Figure, FigureValue, Summary};
 use domain::validation::FieldError;
 use store::cases::CaseListRow;
-pub use store::figures::{FigureQuery, FigureRow, FigureTable, LitigationData};
+pub use store::figures::{FigureQuery, FigureRow, FigureTable, LitigationData, TOTAL_KEY};
 
 use crate::{App, AppError, Result, Viewer};
 

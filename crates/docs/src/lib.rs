@@ -1,5 +1,5 @@
-//! Renders People's Mediation agreements (人民调解协议书) to PDF with typst, and tables to
-//! .xlsx workbooks with rust_xlsxwriter.
+//! Renders People's Mediation agreements (人民调解协议书) and periodic reports to PDF with
+//! typst, and tables to .xlsx workbooks with rust_xlsxwriter.
 //!
 //! ```no_run
 //! use docs::{Agreement, DEFAULT_FONT_DIR, Fonts, agreement_pdf};
@@ -20,6 +20,7 @@ mod escape;
 mod fonts;
 mod model;
 mod render;
+mod report;
 mod source;
 mod workbook;
 mod world;
@@ -29,4 +30,5 @@ pub use error::DocError;
 pub use fonts::{DEFAULT_FONT_DIR, Fonts};
 pub use model::{Agreement, Party, Signature, Term};
 pub use render::{MAX_SIGNATURES, agreement_pdf};
+pub use report::{CardRow, ChartBar, Report, ReportCase, ReportFigure, report_pdf, report_xlsx};
 pub use workbook::{Cell, Sheet, workbook_xlsx};

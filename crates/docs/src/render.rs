@@ -19,7 +19,7 @@ const MAX_IMAGE_BYTES: usize = 4 * 1024 * 1024;
 const PNG_MAGIC: &[u8] = b"\x89PNG\r\n\x1a\n";
 
 /// Typst's memoisation cache is process-wide; results unused for this many renders are evicted.
-const CACHE_MAX_AGE: usize = 16;
+pub(crate) const CACHE_MAX_AGE: usize = 16;
 
 /// Renders a People's Mediation agreement (人民调解协议书) as an A4 PDF whose metadata title is `a.title`.
 ///

@@ -55,6 +55,9 @@ pub struct LitigationData {
     pub filings: Vec<(String, i64, i64)>,
 }
 
+/// The drill-through's key of the table's total: every case of the region and period.
+pub const TOTAL_KEY: &str = "all";
+
 /// The dimensions a case's marks are summed under, besides `all`.
 const DIMENSIONS: [&str; 4] = ["all", "unit", "category", "channel"];
 
@@ -416,6 +419,7 @@ impl Store {
             vec![format!("f.region_code BETWEEN $1 AND $2 AND f.day BETWEEN $3 AND $4 AND f.{column} = 1")];
         let bad_key = || StoreError::invalid(FieldError::new("key", "invalid_key", msg!("figures.bad_key")));
         match query.by {
+            _ if key == TOTAL_KEY => {}
             Breakdown::Region => {
                 let code = RegionCode::parse(key).map_err(|_| bad_key())?;
                 if code == query.region {

@@ -231,4 +231,27 @@ async fn drill_through_totals_equal_the_figures(app: TestApp) {
     assert!(checked > 60, "{checked}");
     let (_, total) = app.get(&format!("/api/v1/stats/figures?{filters}"), &city).await;
     assert_eq!(total["total"]["figures"]["received"]["numerator"], 600);
+    // `key=all`: the table's total, every case of the region and period.
+    for code in ["received", "resolved_rate", "on_time_rate"] {
+        let path = format!("/api/v1/stats/figures/{code}/cases?{filters}&key=all&limit=5");
+        let (status, list) = app.get(&path, &city).await;
+        assert_eq!(status, StatusCode::OK, "{list}");
+        assert_eq!(list["total"], total["total"]["figures"][code]["numerator"], "{path}");
+    }
+    // The statistics page links its total to that list, and the list shows the same count.
+    let cookies = format!("fq_session={}; fq_lang=zh-CN", crate::support::ui_session(&app, "city").await);
+    let (status, page) = crate::support::ui_get(&app, &cookies, &format!("/stats?{filters}")).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    let received = total["total"]["figures"]["received"]["numerator"].as_i64().unwrap();
+    assert!(page.contains(&format!("data-count=\"{received}\">{received}</a>")), "{page}");
+    let link = format!("/stats/cases/received?region=620100000000&from={from}&to={today}&by=region&key=all");
+    assert!(page.contains(&link.replace('&', "&#38;")), "{page}");
+    let (status, list) = crate::support::ui_get(&app, &cookies, &link).await;
+    assert_eq!(status, StatusCode::OK, "{list}");
+    assert!(list.contains(&format!("data-total=\"{received}\"")), "{list}");
+    // A bad date is refused on the page, naming the field, with the form as typed.
+    let (status, refused) = crate::support::ui_get(&app, &cookies, "/stats?from=2026-13-01").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+    assert!(refused.contains("value=\"2026-13-01\""), "{refused}");
+    assert!(refused.contains("开始日期应为 YYYY-MM-DD 格式的日期"), "{refused}");
 }

@@ -13,7 +13,7 @@ mod org;
 mod risk_lists;
 pub mod search;
 pub mod sessions;
-mod stats;
+pub(crate) mod stats;
 mod supervision;
 mod triage;
 pub mod video;

@@ -86,17 +86,17 @@ pub(super) fn region(code: Option<&str>) -> Result<Option<RegionCode>, ApiError>
 #[into_params(parameter_in = Query)]
 pub struct FiguresQuery {
     /// A region code (6 or 12 digits) in the caller's territory; default the caller's region.
-    region: Option<String>,
+    pub(crate) region: Option<String>,
     /// First day of registration, YYYY-MM-DD; default 1 January of the current year.
-    from: Option<String>,
+    pub(crate) from: Option<String>,
     /// Last day (inclusive), YYYY-MM-DD; default today.
-    to: Option<String>,
+    pub(crate) to: Option<String>,
     /// The rows: `region` (default: the regions one level down), `unit`, `category`, `channel`, `month`.
-    by: Option<String>,
+    pub(crate) by: Option<String>,
 }
 
 impl FiguresQuery {
-    fn parse(&self, state: &AppState, viewer: &app::Viewer) -> Result<FigureQuery, ApiError> {
+    pub(crate) fn parse(&self, state: &AppState, viewer: &app::Viewer) -> Result<FigureQuery, ApiError> {
         let (from, to) = period(state.now(), self.from.as_deref(), self.to.as_deref())?;
         let region = region(self.region.as_deref())?.unwrap_or_else(|| viewer.scope.region.clone());
         let by = match self.by.as_deref().map(str::trim).filter(|b| !b.is_empty()) {
@@ -202,7 +202,8 @@ pub struct FigureCasesQuery {
     from: Option<String>,
     to: Option<String>,
     by: Option<String>,
-    /// The row's `key`; default the region asked for (with `by=region`: its own cases only).
+    /// The row's `key`, or `all` for the table's total; default the region asked for (with
+    /// `by=region`: its own cases only).
     key: Option<String>,
     /// Page size, 1–200, default 50.
     limit: Option<i64>,

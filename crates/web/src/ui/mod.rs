@@ -22,6 +22,7 @@ mod qr;
 mod receipt;
 mod risk;
 pub mod session;
+mod stats;
 mod video;
 mod work;
 
@@ -61,6 +62,8 @@ pub fn routes() -> Router<AppState> {
         .route("/dispatch", get(work::dispatch_board))
         .route("/inbox", get(work::inbox))
         .route("/notices", get(work::notices))
+        .route("/stats", get(stats::page))
+        .route("/stats/cases/{code}", get(stats::cases))
         .route("/notices/{id}/ack", post(work::notice_acknowledge))
         .route("/notices/{id}/reply", post(work::notice_reply))
         .route("/risk-lists", get(risk::lists).post(risk::issue))
@@ -213,6 +216,9 @@ impl Page {
         // 三色三单: the centres that watch the territory, and every unit that may be assigned an item.
         if authz::has(role, Permission::AlertsRead) || authz::has(role, Permission::NoticeReply) {
             nav.push(("/risk-lists", "风险清单"));
+        }
+        if matches!(role, Role::Dispatcher | Role::Leader | Role::Admin) {
+            nav.push(("/stats", "统计分析"));
         }
         if authz::has(role, Permission::OrganisationManage) {
             nav.push(("/admin", "系统管理"));
