@@ -19,6 +19,7 @@ pub mod evaluations;
 pub mod figures;
 pub mod import;
 pub mod integration;
+pub mod live;
 pub mod mediation;
 pub mod org;
 pub mod queue;
