@@ -72,6 +72,8 @@ pub enum Permission {
     EvaluationRead,
     /// Maintain the rules of the unit evaluation.
     EvaluationRulesManage,
+    /// 指挥中心大屏: the command screen of the territory (counts, live feed, map, cards).
+    CommandScreenView,
 }
 
 impl Permission {
@@ -99,6 +101,7 @@ impl Permission {
         Permission::SystemAccountManage,
         Permission::EvaluationRead,
         Permission::EvaluationRulesManage,
+        Permission::CommandScreenView,
     ];
 
     /// What a system account may be granted, by the code the API names it with. A system
@@ -141,6 +144,7 @@ impl Permission {
             Permission::SystemAccountManage => "permission.system_account_manage",
             Permission::EvaluationRead => "permission.evaluation_read",
             Permission::EvaluationRulesManage => "permission.evaluation_rules_manage",
+            Permission::CommandScreenView => "permission.command_screen_view",
         })
     }
 
@@ -170,6 +174,7 @@ impl Permission {
             Permission::SystemAccountManage => "maintain system accounts and API keys",
             Permission::EvaluationRead => "see the unit evaluations",
             Permission::EvaluationRulesManage => "maintain the evaluation rules",
+            Permission::CommandScreenView => "watch the command screen",
         }
     }
 }
@@ -279,6 +284,8 @@ pub const POLICY: &[(Permission, &[(Role, Reach)])] = &[
     // 亮牌: the centres and their leaders read the cards of their territory; admins keep the rules.
     (P::EvaluationRead, &[(Leader, Scope), (Dispatcher, Scope), (Admin, Scope)]),
     (P::EvaluationRulesManage, &[(Admin, Scope)]),
+    // The command screen: the centres' leaders and dispatchers watch their territory; admins too.
+    (P::CommandScreenView, &[(Leader, Scope), (Dispatcher, Scope), (Admin, Scope)]),
 ];
 
 /// Whether a system account holding `grants` may ask for `permission`: only what it was

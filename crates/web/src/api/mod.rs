@@ -8,6 +8,7 @@ mod citizen;
 mod dto;
 mod evaluations;
 mod integration;
+mod live;
 pub mod mediation;
 mod org;
 pub mod search;
@@ -77,6 +78,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(stats::figure_cases))
         .routes(routes!(stats::put_population))
         .routes(routes!(stats::put_court_filings))
+        .routes(routes!(live::live))
         .routes(routes!(evaluations::evaluations))
         .routes(routes!(evaluations::unit_history))
         .routes(routes!(evaluations::get_rules, evaluations::put_rules))
