@@ -220,6 +220,7 @@ async fn every_role_gets_what_the_policy_grants_through_the_api_and_the_ui(app: 
                 Permission::CitizenCaseFollow => app.get("/api/v1/citizen/cases", token).await,
                 Permission::SystemAccountManage => app.get("/api/v1/system-accounts", token).await,
                 Permission::EvaluationRead => app.get("/api/v1/evaluations?period=2026-11", token).await,
+                Permission::CommandScreenView => app.get("/api/v1/command", token).await,
                 Permission::EvaluationRulesManage => {
                     let rules = json!({"overdue_points": 1.0, "return_points": 2.0, "satisfaction_target": 90.0,
                         "satisfaction_points": 1.0, "order_points": 5.0, "unanswered_points": 3.0,

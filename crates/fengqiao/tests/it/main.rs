@@ -14,6 +14,7 @@ mod evaluations;
 mod faults;
 mod figures;
 mod integration;
+mod live;
 mod mediation;
 mod org_import;
 mod portal;
