@@ -12,6 +12,7 @@ pub mod auth;
 pub mod calendar;
 pub mod cases;
 pub mod citizens;
+pub mod command;
 pub mod documents;
 mod error;
 pub mod evaluations;

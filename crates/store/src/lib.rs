@@ -14,6 +14,7 @@ pub mod blobs;
 pub mod calendar;
 pub mod cases;
 pub mod citizens;
+pub mod command;
 pub mod crypto;
 pub mod evaluations;
 pub mod figures;
