@@ -5,6 +5,7 @@ mod auth;
 mod calendar;
 mod cases;
 mod citizen;
+mod command;
 mod dto;
 mod evaluations;
 mod integration;
@@ -79,6 +80,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(stats::put_population))
         .routes(routes!(stats::put_court_filings))
         .routes(routes!(live::live))
+        .routes(routes!(command::command))
         .routes(routes!(evaluations::evaluations))
         .routes(routes!(evaluations::unit_history))
         .routes(routes!(evaluations::get_rules, evaluations::put_rules))

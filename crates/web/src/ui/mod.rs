@@ -13,6 +13,7 @@ mod assets;
 mod calendar;
 mod casefile;
 mod cases;
+mod command;
 pub mod i18n;
 mod intake;
 mod kiosk;
@@ -57,6 +58,7 @@ pub fn routes() -> Router<AppState> {
         .route("/lang/{tag}", get(session::switch_language))
         .route("/assets/{file}", get(assets::serve))
         .route("/workbench", get(work::workbench))
+        .route("/command", get(command::page))
         .route("/dispatch", get(work::dispatch_board))
         .route("/inbox", get(work::inbox))
         .route("/notices", get(work::notices))
