@@ -3,6 +3,7 @@
 //! on the server; the only script is the live feed (`EventSource` on `/api/v1/live`).
 
 use app::command::{CommandScreen, PeriodCounts, TREND_DAYS};
+use app::evaluations::StoredEvaluation;
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
@@ -70,7 +71,14 @@ struct CommandPage {
     categories: Vec<Bar>,
     tiles: Vec<Tile>,
     map_h: f64,
+    /// How many units hold a red, a yellow and a green card.
+    tally: [usize; 3],
+    /// The units with the lowest scores, at most [`CARDS_SHOWN`] (the wall has no room for all).
+    worst: Vec<StoredEvaluation>,
 }
+
+/// How many units' cards the screen lists.
+const CARDS_SHOWN: usize = 8;
 
 impl CommandPage {
     fn card_label(&self, card: &str) -> String {
@@ -120,7 +128,13 @@ pub async fn page(
         })
         .collect();
     let (tiles, map_h) = tiles(&screen, by_risk);
-    Ok(render(StatusCode::OK, &CommandPage { t, screen, by_risk, periods, trend, categories, tiles, map_h }, false))
+    let count = |card: &str| screen.cards.iter().filter(|c| c.card.as_str() == card).count();
+    let tally = [count("red"), count("yellow"), count("green")];
+    let mut worst = screen.cards.clone();
+    worst.sort_by(|a, b| a.score.total_cmp(&b.score).then_with(|| a.unit_id.cmp(&b.unit_id)));
+    worst.truncate(CARDS_SHOWN);
+    let page = CommandPage { t, screen, by_risk, periods, trend, categories, tiles, map_h, tally, worst };
+    Ok(render(StatusCode::OK, &page, false))
 }
 
 fn trend(screen: &CommandScreen) -> Trend {
