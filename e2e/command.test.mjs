@@ -3,7 +3,7 @@
 // territory's tiles drill down to a district and back up. No request leaves the server's host.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { api, apiLogin, checkPage, screenshot, sharedServer } from "./support.mjs";
+import { DESKTOP, api, apiLogin, checkPage, screenshot, sharedServer } from "./support.mjs";
 
 const shared = sharedServer();
 const WALL = { viewport: { width: 1920, height: 1080 } };
@@ -38,6 +38,14 @@ test("a case registered through the API appears in the command screen's live fee
   await checkPage(page);
   await Promise.all([page.waitForLoadState("load"), page.locator(".command-nav a").first().click()]);
   assert.equal(await page.locator("[data-region]").innerText(), "城关区");
+});
+
+test("the command screen is in the menu of an administrator on a desktop", async () => {
+  const { page } = await shared.as("admin", DESKTOP);
+  await page.goto(`${shared.server.base}/workbench`);
+  await checkPage(page);
+  await Promise.all([page.waitForURL(/\/command$/), page.locator('nav.main a[href="/command"]').click()]);
+  await checkPage(page);
 });
 
 test("a handler of a street has no command screen", async () => {

@@ -208,6 +208,9 @@ impl Page {
             nav.push(("/sessions", "调解日程"));
         }
         nav.push(("/notices", "函单令"));
+        if authz::has(role, Permission::CommandScreenView) {
+            nav.push(("/command", "指挥大屏"));
+        }
         if authz::has(role, Permission::OrganisationManage) {
             nav.push(("/admin", "系统管理"));
         }
