@@ -41,7 +41,9 @@ impl App {
         authz::may(viewer.role, Permission::CaseRegister, Resource::ANY)?;
         let now = self.now();
         let new = registration.validate(now)?;
-        Ok(self.store.case_register(viewer, new, when_unsure, now).await?)
+        let registered = self.store.case_register(viewer, new, when_unsure, now).await?;
+        self.live_case_registered(registered.case.id).await;
+        Ok(registered)
     }
 
     /// One case in the viewer's scope; with `reveal`, the parties' full ID numbers and phones

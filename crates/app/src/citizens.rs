@@ -72,7 +72,9 @@ impl App {
         let now = self.now();
         registration.channel = Some(domain::case::Channel::Online.as_str().to_owned());
         let new = registration.validate(now)?;
-        Ok(self.store.citizen_case_register(citizen, new, now).await?)
+        let registered = self.store.citizen_case_register(citizen, new, now).await?;
+        self.live_case_registered(registered.case.id).await;
+        Ok(registered)
     }
 
     /// 预判: what the dispute being typed would get — the emergency advice, its type, the unit

@@ -13,12 +13,14 @@ pub mod calendar;
 pub mod casefile;
 pub mod cases;
 pub mod citizens;
+pub mod command;
 pub mod documents;
 mod error;
 pub mod evaluations;
 pub mod export;
 pub mod import;
 pub mod integration;
+pub mod live;
 pub mod mediation;
 pub mod org;
 pub mod queue;
@@ -42,6 +44,7 @@ use store::audit::RootLog;
 use store::blobs::Blobs;
 
 use crate::documents::Documents;
+use crate::live::LiveFeed;
 
 /// Where the current time comes from: the system clock in production, a settable one in tests.
 pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
@@ -59,6 +62,8 @@ pub struct App {
     /// Where this node publishes the daily checkpoint roots, in the data directory.
     root_log: Arc<RootLog>,
     documents: Arc<Documents>,
+    /// This node's live feed (registrations, notices), for the command screen.
+    live: LiveFeed,
 }
 
 impl App {
@@ -71,6 +76,7 @@ impl App {
             blobs: Arc::new(Blobs::new(data_dir)),
             root_log: Arc::new(RootLog::in_dir(data_dir)),
             documents: Arc::new(Documents::default()),
+            live: LiveFeed::default(),
         }
     }
 

@@ -66,7 +66,9 @@ impl App {
         unit_id: Option<UnitId>,
     ) -> Result<NoticeView> {
         authz::may_at_all(viewer.role, Permission::NoticeIssue)?;
-        Ok(self.store.notice_issue_manual(viewer, case_id, notice, unit_id, self.now()).await?)
+        let issued = self.store.notice_issue_manual(viewer, case_id, notice, unit_id, self.now()).await?;
+        self.live_notices_issued(&[issued.id]).await;
+        Ok(issued)
     }
 
     /// Whether the viewer may issue a notice by hand on the case now: what the case page offers.

@@ -16,7 +16,9 @@ impl App {
     }
 
     pub async fn supervision_sweep_due(&self) -> Result<SweepReport> {
-        Ok(self.store.supervision_sweep(&self.node_id, self.now()).await?)
+        let report = self.store.supervision_sweep(&self.node_id, self.now()).await?;
+        self.live_notices_issued(&report.issued).await;
+        Ok(report)
     }
 
     /// The reminders due now (terms falling due, the confirmation window's last week), each once.

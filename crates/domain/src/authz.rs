@@ -76,6 +76,8 @@ pub enum Permission {
     RiskListManage,
     /// 重点人员: see the register of people who need attention (every look recorded).
     PeopleRiskRead,
+    /// 指挥中心大屏: the command screen of the territory (counts, live feed, map, cards).
+    CommandScreenView,
 }
 
 impl Permission {
@@ -105,6 +107,7 @@ impl Permission {
         Permission::EvaluationRulesManage,
         Permission::RiskListManage,
         Permission::PeopleRiskRead,
+        Permission::CommandScreenView,
     ];
 
     /// What a system account may be granted, by the code the API names it with. A system
@@ -149,6 +152,7 @@ impl Permission {
             Permission::EvaluationRulesManage => "permission.evaluation_rules_manage",
             Permission::RiskListManage => "permission.risk_list_manage",
             Permission::PeopleRiskRead => "permission.people_risk_read",
+            Permission::CommandScreenView => "permission.command_screen_view",
         })
     }
 
@@ -180,6 +184,7 @@ impl Permission {
             Permission::EvaluationRulesManage => "maintain the evaluation rules",
             Permission::RiskListManage => "issue the centre's risk lists and close their items",
             Permission::PeopleRiskRead => "see the register of people who need attention",
+            Permission::CommandScreenView => "watch the command screen",
         }
     }
 }
@@ -295,6 +300,8 @@ pub const POLICY: &[(Permission, &[(Role, Reach)])] = &[
     (P::RiskListManage, &[(Dispatcher, Own), (Leader, Own)]),
     // 重点人员: the centres that watch the territory and admins; no handling unit browses people.
     (P::PeopleRiskRead, &[(Leader, Scope), (Dispatcher, Scope), (Admin, Scope)]),
+    // The command screen: the centres' leaders and dispatchers watch their territory; admins too.
+    (P::CommandScreenView, &[(Leader, Scope), (Dispatcher, Scope), (Admin, Scope)]),
 ];
 
 /// Whether a system account holding `grants` may ask for `permission`: only what it was

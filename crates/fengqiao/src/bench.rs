@@ -117,6 +117,14 @@ pub async fn run(store: Store, data_dir: &Path, cases: usize, report: &Path) -> 
         stats.push(percentile(&timings, 50.0));
     }
 
+    // The command screen's data for the city (指挥大屏: counts, 30 days, regions, overdue, cards).
+    let (c, b, t) = (client.clone(), base.clone(), city_token.clone());
+    let command = drive(1, 5, move |_| {
+        let (client, url, token) = (c.clone(), format!("{b}/api/v1/command?region=620100000000"), t.clone());
+        async move { expect(client.get(url).bearer_auth(token).send().await?.status().as_u16(), 200) }
+    })
+    .await?;
+
     // The first pass catches up with every rung that fell due in the generated year; the pass
     // measured is the next tick, an hour later, as a running server would make it.
     let open_cases = store.count_open_cases().await?;
@@ -152,6 +160,7 @@ pub async fn run(store: Store, data_dir: &Path, cases: usize, report: &Path) -> 
         "list": {"p50_ms": percentile(&list, 50.0), "p99_ms": percentile(&list, 99.0), "requests": list.len(), "clients": CLIENTS},
         "search": {"p50_ms": percentile(&search_latencies, 50.0), "p95_ms": percentile(&search_latencies, 95.0), "requests": search_latencies.len(), "clients": CLIENTS},
         "stats": {"ms": stats.iter().cloned().fold(0.0, f64::max), "city_ms": stats[0], "district_ms": stats[1]},
+        "command": {"city_p50_ms": percentile(&command, 50.0), "requests": command.len()},
         "sweep": {
             "open_cases": open_cases, "ms": round(sweep_ms), "cases_checked": sweep.cases_checked, "notices_issued": sweep.notices_issued,
             "first_pass_ms": round(first_pass_ms), "first_pass_cases_checked": first_pass.cases_checked, "first_pass_notices_issued": first_pass.notices_issued,

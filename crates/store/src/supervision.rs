@@ -102,6 +102,8 @@ pub struct SweepReport {
     pub skipped: bool,
     pub cases_checked: u64,
     pub notices_issued: u64,
+    /// The notices this sweep issued, for the live feed.
+    pub issued: Vec<i64>,
 }
 
 /// Filters of the notice list.
@@ -352,8 +354,11 @@ impl Store {
                 let due = clocks::notices_due(&deadlines, &policy, &context.calendar, now);
                 let mut tx = self.begin().await?;
                 for notice in &due {
-                    if self.notice_issue_scheduled(&mut tx, &row, notice, &units, organisation.centres(), now).await? {
+                    if let Some(id) =
+                        self.notice_issue_scheduled(&mut tx, &row, notice, &units, organisation.centres(), now).await?
+                    {
                         report.notices_issued += 1;
+                        report.issued.push(id);
                     }
                 }
                 tx.execute(
@@ -368,7 +373,7 @@ impl Store {
         Ok(report)
     }
 
-    /// Issues one scheduled notice unless it exists; true when issued.
+    /// Issues one scheduled notice unless it exists; its id when issued.
     async fn notice_issue_scheduled(
         &self,
         tx: &mut Tx,
@@ -377,12 +382,12 @@ impl Store {
         units: &HashMap<i64, UnitView>,
         centres: &[triage::routing::Centre],
         now: DateTime<Utc>,
-    ) -> Result<bool> {
+    ) -> Result<Option<i64>> {
         let key = format!("{}:{}:{}:{}", case.id, notice.clock, notice.kind, to_ms(notice.due_at));
         let exists: Option<(i64,)> =
             tx.fetch_optional("SELECT id FROM notices WHERE dedupe_key = $1", args![key.clone()]).await?;
         if exists.is_some() {
-            return Ok(false);
+            return Ok(None);
         }
         let recipient = case.responsible_unit(notice.clock);
         let supervisor = supervisor_of(recipient, units, centres);
@@ -408,25 +413,26 @@ impl Store {
         if !missed.is_empty() {
             text.push_str(&simplified.msg(&msg!("notice.stands_for", kinds = missed.join("、"))));
         }
-        self.notice_insert(
-            tx,
-            NewNotice {
-                kind: notice.kind,
-                case_id: case.id,
-                clock: Some(notice.clock),
-                unit_id: recipient,
-                cc_unit_id: cc,
-                issuer_unit_id: issuer,
-                due_at: Some(notice.due_at),
-                text,
-                dedupe_key: Some(key),
-                issued_by: None,
-            },
-            "system",
-            now,
-        )
-        .await?;
-        Ok(true)
+        let id = self
+            .notice_insert(
+                tx,
+                NewNotice {
+                    kind: notice.kind,
+                    case_id: case.id,
+                    clock: Some(notice.clock),
+                    unit_id: recipient,
+                    cc_unit_id: cc,
+                    issuer_unit_id: issuer,
+                    due_at: Some(notice.due_at),
+                    text,
+                    dedupe_key: Some(key),
+                    issued_by: None,
+                },
+                "system",
+                now,
+            )
+            .await?;
+        Ok(Some(id))
     }
 
     async fn notice_insert(&self, tx: &mut Tx, notice: NewNotice, actor: &str, now: DateTime<Utc>) -> Result<i64> {

@@ -238,6 +238,30 @@ document.addEventListener("input", (event) => {
   if (counter) counter.textContent = `${[...field.value].length} / ${field.maxLength}`;
 });
 
+// 指挥大屏: the live feed. Each event of /api/v1/live is put at the top of the list (at most
+// 30 kept); the browser's EventSource reconnects by itself when the connection drops.
+function enhanceLiveFeed(feed) {
+  const source = new EventSource(feed.dataset.liveFeed);
+  const add = (kind, text, risk) => {
+    feed.querySelector("[data-feed-empty]")?.remove();
+    const item = document.createElement("li");
+    item.className = `feed-${kind}${risk ? ` risk-${risk}` : ""} feed-new`;
+    item.dataset.feedKind = kind;
+    item.textContent = text;
+    feed.prepend(item);
+    while (feed.children.length > 30) feed.lastElementChild.remove();
+  };
+  const time = (rfc3339) => rfc3339.slice(11, 16);
+  source.addEventListener("case", (event) => {
+    const c = JSON.parse(event.data);
+    add("case", `${time(c.created_at)}  ${c.number}  ${c.category_label} · ${c.risk_label} · ${c.region}`, c.risk);
+  });
+  source.addEventListener("notice", (event) => {
+    const n = JSON.parse(event.data);
+    add("notice", `${time(n.issued_at)}  ${n.kind_label} ${n.number} → ${n.unit_name}（${n.case_number}）`, n.kind === "order" ? "red" : "orange");
+  });
+}
+
 document.addEventListener("DOMContentLoaded", () => {
   document.querySelectorAll("form[data-upload]").forEach(enhanceUpload);
   const registration = document.querySelector("form[data-check]");
@@ -246,4 +270,6 @@ document.addEventListener("DOMContentLoaded", () => {
   document.querySelectorAll("select[data-search]").forEach(enhanceSearchableSelect);
   const screen = document.querySelector("[data-queue-screen]");
   if (screen) enhanceQueueScreen(screen);
+  const feed = document.querySelector("[data-live-feed]");
+  if (feed) enhanceLiveFeed(feed);
 });

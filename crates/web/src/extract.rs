@@ -127,6 +127,28 @@ impl FromRequestParts<AppState> for Auth {
     }
 }
 
+/// The signed-in user of a request that a page's script makes as well as an API client: the
+/// bearer token, or else the UI's session cookie (an `EventSource` sends no header). Only for
+/// reads: a cookie carries no CSRF proof.
+pub struct AuthOrSession(pub Viewer);
+
+impl FromRequestParts<AppState> for AuthOrSession {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let (token, kind) = match bearer(&parts.headers) {
+            Some(token) => (token, TokenKind::Bearer),
+            None => (
+                crate::ui::session::cookie(&parts.headers, crate::ui::session::SESSION_COOKIE)
+                    .ok_or_else(ApiError::unauthorized)?,
+                TokenKind::Session,
+            ),
+        };
+        let (_, viewer) = state.app.viewer_of_token(token, kind).await?.ok_or_else(ApiError::unauthorized)?;
+        Ok(AuthOrSession(viewer))
+    }
+}
+
 /// The signed-in citizen of the portal, from a citizen token: a staff token is no citizen's
 /// (401), as a citizen's token is no staff user's.
 pub struct CitizenAuth(pub app::citizens::Citizen);

@@ -225,6 +225,7 @@ async fn every_role_gets_what_the_policy_grants_through_the_api_and_the_ui(app: 
                 Permission::EvaluationRead => app.get("/api/v1/evaluations?period=2026-11", token).await,
                 Permission::RiskListManage => app.post("/api/v1/risk-lists", token, json!({"region": ""})).await,
                 Permission::PeopleRiskRead => app.get("/api/v1/people/risk", token).await,
+                Permission::CommandScreenView => app.get("/api/v1/command", token).await,
                 Permission::EvaluationRulesManage => {
                     let rules = json!({"overdue_points": 1.0, "return_points": 2.0, "satisfaction_target": 90.0,
                         "satisfaction_points": 1.0, "order_points": 5.0, "unanswered_points": 3.0,

@@ -5,9 +5,11 @@ mod auth;
 mod calendar;
 mod cases;
 mod citizen;
+mod command;
 mod dto;
 mod evaluations;
 mod integration;
+mod live;
 pub mod mediation;
 mod org;
 mod risk_lists;
@@ -85,6 +87,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(stats::figure_cases))
         .routes(routes!(stats::put_population))
         .routes(routes!(stats::put_court_filings))
+        .routes(routes!(live::live))
+        .routes(routes!(command::command))
         .routes(routes!(evaluations::evaluations))
         .routes(routes!(evaluations::unit_history))
         .routes(routes!(evaluations::get_rules, evaluations::put_rules))

@@ -13,6 +13,7 @@ mod assets;
 mod calendar;
 mod casefile;
 mod cases;
+mod command;
 pub mod i18n;
 mod intake;
 mod kiosk;
@@ -59,6 +60,7 @@ pub fn routes() -> Router<AppState> {
         .route("/lang/{tag}", get(session::switch_language))
         .route("/assets/{file}", get(assets::serve))
         .route("/workbench", get(work::workbench))
+        .route("/command", get(command::page))
         .route("/dispatch", get(work::dispatch_board))
         .route("/inbox", get(work::inbox))
         .route("/notices", get(work::notices))
@@ -219,6 +221,9 @@ impl Page {
         }
         if matches!(role, Role::Dispatcher | Role::Leader | Role::Admin) {
             nav.push(("/stats", "统计分析"));
+        }
+        if authz::has(role, Permission::CommandScreenView) {
+            nav.push(("/command", "指挥大屏"));
         }
         if authz::has(role, Permission::OrganisationManage) {
             nav.push(("/admin", "系统管理"));

@@ -1,0 +1,55 @@
+// The command screen (指挥大屏, issue 15): a leader opens /command on a 1920×1080 wall, a case
+// registered through the API appears at the top of the live feed within 2 seconds, and the
+// territory's tiles drill down to a district and back up. No request leaves the server's host.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { DESKTOP, api, apiLogin, checkPage, screenshot, sharedServer } from "./support.mjs";
+
+const shared = sharedServer();
+const WALL = { viewport: { width: 1920, height: 1080 } };
+
+test("a case registered through the API appears in the command screen's live feed", async () => {
+  const { page } = await shared.as("leader", WALL);
+  await page.goto(`${shared.server.base}/command`);
+  await checkPage(page);
+  await page.waitForFunction(() => document.querySelector("[data-live-feed]"));
+  // The stream is open before the registration: the page's EventSource has connected.
+  await page.waitForTimeout(300);
+
+  const intake = (await apiLogin(shared.server, "intake")).token;
+  const body = {
+    channel: "window",
+    description: "楼上邻居装修噪音持续到深夜，多次沟通无果。",
+    title: "装修噪音",
+    location: { region_code: "620102002001" },
+    parties: [{ role: "applicant", kind: "person", name: "赵敏", phone: "13922224444" }],
+  };
+  const registered = await api(shared.server, intake, "/api/v1/cases", { method: "POST", body: JSON.stringify(body) });
+  assert.equal(registered.status, 201, JSON.stringify(registered.body));
+  const first = page.locator("[data-live-feed] li[data-feed-kind=case]").first();
+  await first.waitFor({ timeout: 2000 });
+  assert.match(await first.innerText(), new RegExp(registered.body.number));
+  await screenshot(page, "command-screen");
+
+  // Drill down from the district to a street and back up.
+  const tile = page.locator("svg a").first();
+  const code = await tile.locator("[data-region-code]").getAttribute("data-region-code");
+  await Promise.all([page.waitForURL(new RegExp(`region=${code}`)), tile.click()]);
+  await checkPage(page);
+  await Promise.all([page.waitForLoadState("load"), page.locator(".command-nav a").first().click()]);
+  assert.equal(await page.locator("[data-region]").innerText(), "城关区");
+});
+
+test("the command screen is in the menu of an administrator on a desktop", async () => {
+  const { page } = await shared.as("admin", DESKTOP);
+  await page.goto(`${shared.server.base}/workbench`);
+  await checkPage(page);
+  await Promise.all([page.waitForURL(/\/command$/), page.locator('nav.main a[href="/command"]').click()]);
+  await checkPage(page);
+});
+
+test("a handler of a street has no command screen", async () => {
+  const { page } = await shared.as("street_a", WALL);
+  const response = await page.goto(`${shared.server.base}/command`);
+  assert.equal(response.status(), 403);
+});
