@@ -439,9 +439,24 @@ pub fn violence_words(text: &str, rules: &RiskRules) -> Vec<String> {
 const OUTCOME_NEGATIONS: [&str; 10] =
     ["未造成", "没有造成", "没造成", "未导致", "没有导致", "无人员", "没有人员", "未发生", "没有发生", "并无"];
 
+/// Denied going somewhere ("不会去北京上访"): the place may stand between the denial and the word,
+/// so these reach further back than a plain negation — unless the clause turns after them
+/// ("不去解决就去上访": a 就, 要, 但 … between them and the word starts a new intent).
+const MOTION_NEGATIONS: [&str; 6] = ["不会再去", "不会去", "不再去", "没有去", "没去", "不去"];
+const INTENT_TURNS: [char; 7] = ['就', '要', '但', '却', '还', '又', '再'];
+
+/// Whether a denied motion covers the word at the end of `earlier` (at most eight characters
+/// back, with no turn of intent after it).
+fn motion_denied(earlier: &str) -> bool {
+    let tail: String = earlier.chars().rev().take(8).collect::<Vec<_>>().into_iter().rev().collect();
+    MOTION_NEGATIONS
+        .iter()
+        .any(|n| tail.rfind(n).is_some_and(|at| !tail[at + n.len()..].chars().any(|c| INTENT_TURNS.contains(&c))))
+}
+
 /// The words of a list that count in the text, each once: not negated just before (a negation
-/// within four characters, or a denied outcome earlier in the clause), not in a clause of
-/// hearsay, not inside a harmless phrase.
+/// within four characters, a denied motion with its place, or a denied outcome earlier in the
+/// clause), not in a clause of hearsay, not inside a harmless phrase.
 pub fn signal_words(text: &str, words: &[String], rules: &RiskRules) -> Vec<String> {
     let mut found: Vec<String> = Vec::new();
     for clause in clauses(text) {
@@ -453,6 +468,7 @@ pub fn signal_words(text: &str, words: &[String], rules: &RiskRules) -> Vec<Stri
                 let earlier = &clause[..at];
                 let before: String = earlier.chars().rev().take(4).collect::<Vec<_>>().into_iter().rev().collect();
                 !rules.negations.iter().any(|n| before.contains(n.as_str()))
+                    && !motion_denied(earlier)
                     && !OUTCOME_NEGATIONS.iter().any(|n| earlier.contains(n))
                     && !innocent(clause, at, word, &rules.innocent_phrases)
             });
@@ -831,9 +847,24 @@ mod tests {
         {
             assert_eq!(colour(&facts(text)).0, Risk::Orange, "{text}");
         }
-        for text in ["他说不会去上访", "听说有人去省里上访了", "社区民警上门调解", "快递员上门服务时与业主争执"]
-        {
+        for text in [
+            "他说不会去上访",
+            "他说不会去北京上访",
+            "申请人表示没有去省里上访",
+            "听说有人去省里上访了",
+            "社区民警上门调解",
+            "快递员上门服务时与业主争执",
+        ] {
             assert_eq!(colour(&facts(text)).0, Risk::None, "{text}");
+        }
+        // A denial that the clause turns away from still leaves the threat.
+        for text in [
+            "如果单位不去解决他就去北京上访",
+            "你不去我就去北京上访",
+            "他不去法院，却扬言要去北京上访",
+            "讨不到工资就去北京上访",
+        ] {
+            assert_eq!(colour(&facts(text)).0, Risk::Orange, "{text}");
         }
     }
 
