@@ -1,10 +1,7 @@
 //! The electronic case file (电子卷宗) as PDF: everything worded by the caller (in the
 //! reader's language), only ever embedded as escaped string literals.
 
-use typst_layout::PagedDocument;
-use typst_pdf::PdfOptions;
-
-use crate::escape::str_lit;
+use crate::escape::{array, str_lit};
 use crate::world::DocWorld;
 use crate::{DocError, Fonts};
 
@@ -27,11 +24,6 @@ pub struct CaseFile {
     pub timeline: Vec<[String; 3]>,
     /// The files beside the PDF in the archive.
     pub files: Vec<String>,
-}
-
-fn array(items: impl IntoIterator<Item = String>) -> String {
-    let body: String = items.into_iter().map(|item| item + ", ").collect();
-    format!("({body})")
 }
 
 fn row<const N: usize>(cells: &[String; N]) -> String {
@@ -64,16 +56,7 @@ fn source(file: &CaseFile, families: &[String]) -> String {
 ///
 /// [`DocError::Compile`] or [`DocError::Pdf`] if typst fails (a bug here, not bad input).
 pub fn case_file_pdf(fonts: &Fonts, file: &CaseFile) -> Result<Vec<u8>, DocError> {
-    let world = DocWorld::new(fonts, source(file, fonts.families()), Vec::new())?;
-    let document = typst::compile::<PagedDocument>(&world)
-        .output
-        .map_err(|errors| DocError::Compile(crate::render::describe(&errors)));
-    let pdf = document.and_then(|document| {
-        typst_pdf::pdf(&document, &PdfOptions::default())
-            .map_err(|errors| DocError::Pdf(crate::render::describe(&errors)))
-    });
-    typst::comemo::evict(16);
-    pdf
+    crate::render::compile_pdf(&DocWorld::new(fonts, source(file, fonts.families()), Vec::new())?)
 }
 
 #[cfg(test)]

@@ -6,6 +6,13 @@
 
 use std::fmt::Write;
 
+/// A typst array literal of already-rendered items; the trailing comma keeps a one-element
+/// array from reading as parentheses.
+pub fn array(items: impl IntoIterator<Item = String>) -> String {
+    let body: String = items.into_iter().map(|item| item + ", ").collect();
+    format!("({body})")
+}
+
 /// Returns `s` as a typst string literal, quotes included, e.g. `a"b` → `"a\"b"`.
 pub fn str_lit(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);

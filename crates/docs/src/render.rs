@@ -19,7 +19,7 @@ const MAX_IMAGE_BYTES: usize = 4 * 1024 * 1024;
 const PNG_MAGIC: &[u8] = b"\x89PNG\r\n\x1a\n";
 
 /// Typst's memoisation cache is process-wide; results unused for this many renders are evicted.
-pub(crate) const CACHE_MAX_AGE: usize = 16;
+const CACHE_MAX_AGE: usize = 16;
 
 /// Renders a People's Mediation agreement (人民调解协议书) as an A4 PDF whose metadata title is `a.title`.
 ///
@@ -37,9 +37,13 @@ pub fn agreement_pdf(fonts: &Fonts, a: &Agreement) -> Result<Vec<u8>, DocError> 
     let mut files = Vec::new();
     let marks: Vec<Mark> =
         a.signatures.iter().enumerate().map(|(i, signature)| signature_mark(i, signature, &mut files)).collect();
-    let world = DocWorld::new(fonts, agreement_source(a, fonts.families(), &marks), files)?;
-    let document =
-        typst::compile::<PagedDocument>(&world).output.map_err(|errors| DocError::Compile(describe(&errors)));
+    compile_pdf(&DocWorld::new(fonts, agreement_source(a, fonts.families(), &marks), files)?)
+}
+
+/// Typesets a document's world as PDF, then evicts what typst's process-wide cache has not used
+/// lately. Every document of this crate goes through here.
+pub(crate) fn compile_pdf(world: &DocWorld) -> Result<Vec<u8>, DocError> {
+    let document = typst::compile::<PagedDocument>(world).output.map_err(|errors| DocError::Compile(describe(&errors)));
     let pdf = document.and_then(|document| {
         typst_pdf::pdf(&document, &PdfOptions::default()).map_err(|errors| DocError::Pdf(describe(&errors)))
     });
@@ -79,7 +83,7 @@ fn signer_name(label: &str) -> &str {
 }
 
 /// All diagnostics as one line each, with hints.
-pub(crate) fn describe(diagnostics: &[SourceDiagnostic]) -> String {
+fn describe(diagnostics: &[SourceDiagnostic]) -> String {
     diagnostics
         .iter()
         .map(|diagnostic| {

@@ -3,10 +3,7 @@
 //! cases and the overdue list — and the same content as an .xlsx workbook. The caller words
 //! every value; the headings are the document's own (Chinese, as the official text).
 
-use typst_layout::PagedDocument;
-use typst_pdf::PdfOptions;
-
-use crate::escape::str_lit;
+use crate::escape::{array, str_lit};
 use crate::workbook::{Cell, Sheet, workbook_xlsx};
 use crate::world::DocWorld;
 use crate::{DocError, Fonts};
@@ -130,12 +127,6 @@ fn dict(fields: &[(&str, String)]) -> String {
     format!("({})", body.join(", "))
 }
 
-/// A typst array literal; the trailing comma keeps one-element arrays from reading as parentheses.
-fn array(items: impl IntoIterator<Item = String>) -> String {
-    let body: String = items.into_iter().map(|item| item + ", ").collect();
-    format!("({body})")
-}
-
 /// The report as an A4 PDF whose metadata title is `r.title`, its text extractable.
 ///
 /// # Errors
@@ -143,16 +134,7 @@ fn array(items: impl IntoIterator<Item = String>) -> String {
 /// [`DocError::Compile`] or [`DocError::Pdf`] if typst fails, which indicates a bug here rather
 /// than bad input.
 pub fn report_pdf(fonts: &Fonts, r: &Report) -> Result<Vec<u8>, DocError> {
-    let world = DocWorld::new(fonts, report_source(r, fonts.families()), Vec::new())?;
-    let document = typst::compile::<PagedDocument>(&world)
-        .output
-        .map_err(|errors| DocError::Compile(crate::render::describe(&errors)));
-    let pdf = document.and_then(|document| {
-        typst_pdf::pdf(&document, &PdfOptions::default())
-            .map_err(|errors| DocError::Pdf(crate::render::describe(&errors)))
-    });
-    typst::comemo::evict(crate::render::CACHE_MAX_AGE);
-    pdf
+    crate::render::compile_pdf(&DocWorld::new(fonts, report_source(r, fonts.families()), Vec::new())?)
 }
 
 /// The report as a workbook: the figures (values as numbers), the 亮牌 table, the red cases
