@@ -424,14 +424,20 @@ impl CaseRow {
 /// The scope condition on `cases` (alias `c`) for a viewer: the region subtree, plus the
 /// cases their unit owns (the centre responsible) or is assigned to. Arguments start at `$first`.
 pub(crate) fn scope_condition(viewer: &Viewer, first: usize, args: &mut Vec<Arg>) -> String {
+    format!("({})", scope_branches(viewer, first, args).join(" OR "))
+}
+
+/// The scope as its three branches — the region subtree, the cases the viewer's unit owns, the
+/// cases it is assigned — each of which an index serves; arguments start at `$first`.
+fn scope_branches(viewer: &Viewer, first: usize, args: &mut Vec<Arg>) -> [String; 3] {
     let (low, high) = viewer.scope.region.subtree_range();
     args.extend(args![low, high, viewer.scope.unit_id]);
-    format!(
-        "((c.region_code BETWEEN ${} AND ${}) OR c.owner_unit_id = ${2} OR EXISTS (SELECT 1 FROM case_units cu WHERE cu.case_id = c.id AND cu.unit_id = ${2}))",
-        first,
-        first + 1,
-        first + 2
-    )
+    let unit = first + 2;
+    [
+        format!("c.region_code BETWEEN ${first} AND ${}", first + 1),
+        format!("c.owner_unit_id = ${unit}"),
+        format!("c.id IN (SELECT cu.case_id FROM case_units cu WHERE cu.unit_id = ${unit})"),
+    ]
 }
 
 /// What related cases are found by: (relation, the parties' column, its value).
@@ -1342,9 +1348,9 @@ pub(crate) struct ListStatements {
 
 /// The statements of the case list for `viewer` and `filter` (also what `plans` explains).
 pub(crate) fn case_list_statements(viewer: &Viewer, filter: &CaseFilter, now: DateTime<Utc>) -> ListStatements {
-    // $1, $2, $3: the scope (see `SCOPE_BRANCHES`); the filters follow.
-    let (low, high) = viewer.scope.region.subtree_range();
-    let mut args = args![low, high, viewer.scope.unit_id];
+    // $1, $2, $3: the scope; the filters follow.
+    let mut args = Vec::new();
+    let branches = scope_branches(viewer, 1, &mut args);
     let mut conditions = Vec::new();
     if !filter.status_in.is_empty() {
         let statuses: Vec<&str> = filter.status_in.iter().map(|s| s.as_str()).collect();
@@ -1400,7 +1406,7 @@ pub(crate) fn case_list_statements(viewer: &Viewer, filter: &CaseFilter, now: Da
     // subtree, the owning unit, the unit's assignments): the database takes the newest of
     // each, so a narrow scope is never found by reading every case.
     let union = |inner: &dyn Fn(&str) -> String| {
-        SCOPE_BRANCHES
+        branches
             .iter()
             .enumerate()
             .map(|(i, scope)| format!("SELECT id FROM ({}) b{i}", inner(scope)))
@@ -1430,11 +1436,3 @@ pub(crate) fn case_list_statements(viewer: &Viewer, filter: &CaseFilter, now: Da
     );
     ListStatements { count_sql, count_args, page_sql, page_args: args }
 }
-
-/// A list's scope as three branches on `$1`–`$3` (the region subtree's bounds, the viewer's
-/// unit): what [`scope_condition`] says as one condition.
-const SCOPE_BRANCHES: [&str; 3] = [
-    "c.region_code BETWEEN $1 AND $2",
-    "c.owner_unit_id = $3",
-    "c.id IN (SELECT cu.case_id FROM case_units cu WHERE cu.unit_id = $3)",
-];

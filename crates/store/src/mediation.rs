@@ -935,20 +935,9 @@ impl Store {
             .find(|d| d.party_index == party_index)
             .ok_or_else(|| conflict("not_served", msg!("agreement.not_served")))?;
         if delivery.opened_at.is_none() {
-            let now_ms = to_ms(now);
-            let mut tx = self.begin().await?;
-            let changed = tx
-                .execute(
-                    "UPDATE deliveries SET opened_at = $1 WHERE agreement_id = $2 AND party_index = $3 AND opened_at IS NULL",
-                    args![now_ms, id.get(), party_index as i64],
-                )
-                .await?;
-            if changed == 1 {
-                let data = json!({ "agreement_id": id.get(), "party_index": party_index, "document": delivery.document, "channel": "portal" });
-                append_event_locked(&mut tx, agreement.case_id, now_ms, &viewer.username, "service_receipt", &data)
-                    .await?;
-            }
-            tx.commit().await?;
+            let receipt =
+                Receipt { agreement_id: id.get(), case_id: agreement.case_id, party_index: party_index as i64 };
+            self.delivery_received(receipt, &delivery.document, &viewer.username, Some("portal"), now).await?;
         }
         Ok((delivery.document.clone(), agreement.case_number))
     }
@@ -1272,21 +1261,39 @@ impl Store {
             row.ok_or(StoreError::NotFound { what: "service link" })?;
         let (number,): (String,) = self.fetch_one("SELECT number FROM cases WHERE id = $1", args![case_id]).await?;
         if opened_at.is_none() {
-            let now_ms = to_ms(now);
-            let mut tx = self.begin().await?;
-            let changed = tx
-                .execute(
-                    "UPDATE deliveries SET opened_at = $1 WHERE link_hash = $2 AND opened_at IS NULL",
-                    args![now_ms, hash(token)],
-                )
-                .await?;
-            if changed == 1 {
-                let data = json!({ "agreement_id": agreement_id, "party_index": party_index, "document": document });
-                append_event_locked(&mut tx, case_id, now_ms, "送达回执", "service_receipt", &data).await?;
-            }
-            tx.commit().await?;
+            let receipt = Receipt { agreement_id, case_id, party_index };
+            self.delivery_received(receipt, &document, "送达回执", None, now).await?;
         }
         Ok((document, number))
+    }
+
+    /// 送达回执: records, the first time only, that a party received their served copy — from
+    /// the SMS link or in the portal (`channel`) — in the delivery and in the case's history.
+    async fn delivery_received(
+        &self,
+        receipt: Receipt,
+        document: &str,
+        actor: &str,
+        channel: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let Receipt { agreement_id, case_id, party_index } = receipt;
+        let now_ms = to_ms(now);
+        let mut tx = self.begin().await?;
+        let changed = tx
+            .execute(
+                "UPDATE deliveries SET opened_at = $1 WHERE agreement_id = $2 AND party_index = $3 AND opened_at IS NULL",
+                args![now_ms, agreement_id, party_index],
+            )
+            .await?;
+        if changed == 1 {
+            let mut data = json!({ "agreement_id": agreement_id, "party_index": party_index, "document": document });
+            if let Some(channel) = channel {
+                data["channel"] = json!(channel);
+            }
+            append_event_locked(&mut tx, case_id, now_ms, actor, "service_receipt", &data).await?;
+        }
+        tx.commit().await
     }
 
     /// The parties jointly apply for judicial confirmation within 30 days of the agreement
@@ -1725,6 +1732,13 @@ impl Store {
         let category = Category::parse(case.category()).unwrap_or(Category::Other);
         Ok(mediation::rank_mediators(category, &case.region_code_str(), candidates))
     }
+}
+
+/// Which delivery was received: its agreement, the agreement's case and the party.
+struct Receipt {
+    agreement_id: i64,
+    case_id: i64,
+    party_index: i64,
 }
 
 /// id, masked recipient, masked body, encrypted body, status, created, sent.

@@ -53,8 +53,7 @@ impl Store {
     /// sweep's candidates with their last hop, the case list in the viewer's scope (all, open
     /// and overdue), a case's history and the related cases of a person.
     pub async fn hot_query_plans(&self, viewer: &Viewer, now: DateTime<Utc>) -> Result<Vec<QueryPlan>> {
-        let (case_id,): (i64,) =
-            self.fetch_one("SELECT CAST(COALESCE(MAX(id), 0) AS BIGINT) FROM cases", args![]).await?;
+        let case_id = self.case_id_max().await?;
         let person: Option<(Option<String>,)> = self
             .fetch_optional("SELECT id_number_index FROM parties WHERE id_number_index IS NOT NULL LIMIT 1", args![])
             .await?;

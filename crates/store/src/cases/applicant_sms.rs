@@ -86,7 +86,7 @@ impl Store {
                 conclude_by = conclude_by.as_str()
             )
         };
-        self.sms_to_parties(tx, case_id, "applicant", text, now).await
+        self.sms_to_parties(tx, case_id, Some("applicant"), text, now).await
     }
 
     /// 调解通知: a mediation session's time and place (or that it is by video), to every party.
@@ -102,7 +102,7 @@ impl Store {
         let at = sms_time(Some(at_ms));
         let text =
             |name: &str| msg!("sms.session", name = name, number = number.as_str(), at = at.as_str(), place = place);
-        self.sms_to_parties(tx, case_id, "", text, now).await
+        self.sms_to_parties(tx, case_id, None, text, now).await
     }
 
     async fn sms_to_applicants(
@@ -112,21 +112,21 @@ impl Store {
         text: impl Fn(&str) -> Message,
         now: DateTime<Utc>,
     ) -> Result<()> {
-        self.sms_to_parties(tx, case_id, "applicant", text, now).await
+        self.sms_to_parties(tx, case_id, Some("applicant"), text, now).await
     }
 
-    /// To each party of `role` (every party when it is empty) with a mobile phone.
+    /// To each party of `role` (every party without one) with a mobile phone.
     async fn sms_to_parties(
         &self,
         tx: &mut Tx,
         case_id: i64,
-        role: &str,
+        role: Option<&str>,
         text: impl Fn(&str) -> Message,
         now: DateTime<Utc>,
     ) -> Result<()> {
         let parties: Vec<(String, Option<String>, Option<String>)> = tx
             .fetch_all(
-                "SELECT name, phone_cipher, phone_masked FROM parties WHERE case_id = $1 AND ($2 = '' OR role = $2) ORDER BY id",
+                "SELECT name, phone_cipher, phone_masked FROM parties WHERE case_id = $1 AND ($2 IS NULL OR role = $2) ORDER BY id",
                 args![case_id, role],
             )
             .await?;
