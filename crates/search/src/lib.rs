@@ -8,16 +8,19 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use store::Store;
 use store::cases::SearchDoc;
 use tantivy::collector::TopDocs;
-use tantivy::query::{BooleanQuery, Occur, Query, QueryParser, TermQuery};
+use tantivy::query::{BooleanQuery, EnableScoring, Occur, Query, QueryParser, TermQuery};
 use tantivy::schema::{
     FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value,
 };
 use tantivy::tokenizer::{LowerCaser, RemoveLongFilter, TextAnalyzer, Token, TokenStream, Tokenizer};
-use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term, doc};
+use tantivy::{
+    DocSet, Index, IndexReader, IndexWriter, ReloadPolicy, Searcher, TERMINATED, TantivyDocument, Term, doc,
+};
 
 /// Cases read from the feed at a time.
 const FEED_BATCH: i64 = 2000;
@@ -111,6 +114,9 @@ pub struct SearchIndex {
     fields: Fields,
     /// Serialises catch-ups; holds the feed's watermark.
     watermark: tokio::sync::Mutex<Watermark>,
+    /// Catch-ups asked for so far. A catch-up covers every ask made before it began reading
+    /// the store, so callers waiting behind it need none of their own.
+    asked: AtomicU64,
     /// Rankings running at once: one per core, the rest wait (instead of each taking a thread).
     ranking: tokio::sync::Semaphore,
 }
@@ -125,6 +131,19 @@ struct Watermark {
     /// What the feed looked like after the last catch-up (changes in the window, latest
     /// change): when it looks the same, nothing is read.
     seen: Option<(i64, (i64, i64))>,
+    /// The asks (`SearchIndex::asked`) the last finished catch-up covered.
+    covered: u64,
+}
+
+/// A page of search results and how many cases match.
+#[derive(Debug, PartialEq)]
+pub struct Hits {
+    /// The cases shown, best first.
+    pub ids: Vec<i64>,
+    /// Matches counted exactly, up to `COUNT_LIMIT`.
+    pub counted: usize,
+    /// More than `COUNT_LIMIT` match: an estimate of how many (`None`: `counted` is exact).
+    pub estimate: Option<u64>,
 }
 
 /// Whose cases a search may return.
@@ -190,7 +209,7 @@ impl SearchIndex {
         let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
         let writer = index.writer_with_num_threads(1, WRITER_MEMORY)?;
         let at = index.load_metas()?.payload.and_then(|p| p.parse().ok()).unwrap_or(0);
-        let watermark = Watermark { at, recent: Default::default(), seen: None };
+        let watermark = Watermark { at, ..Default::default() };
         Ok(Self {
             dir: dir.clone(),
             index,
@@ -198,14 +217,24 @@ impl SearchIndex {
             writer: Mutex::new(writer),
             fields: Fields { id, number, title, description, category, status, region, units },
             watermark: tokio::sync::Mutex::new(watermark),
+            asked: AtomicU64::new(0),
             ranking: tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get())),
         })
     }
 
     /// Indexes every case changed since the last catch-up; returns how many were (re)indexed.
     /// Runs on a multi-threaded tokio runtime.
+    ///
+    /// Everything committed before the call is indexed when it returns. Concurrent callers do
+    /// not each read the feed: one that waited for the lock while a catch-up begun after its
+    /// call ran returns at once, since that catch-up has read what it needs.
     pub async fn catch_up(&self, store: &Store) -> Result<usize, SearchError> {
+        let ask = self.asked.fetch_add(1, Ordering::SeqCst) + 1;
         let mut watermark = self.watermark.lock().await;
+        if watermark.covered >= ask {
+            return Ok(0);
+        }
+        let covers = self.asked.load(Ordering::SeqCst);
         let window = (watermark.at - FEED_OVERLAP_MS).max(0);
         let state = store.search_feed_state(window).await?;
         if watermark.seen == Some((window, state)) {
@@ -244,6 +273,7 @@ impl SearchIndex {
         // anything committed since then changes the count or the latest change.
         let unchanged_window = (watermark.at - FEED_OVERLAP_MS).max(0) == window;
         watermark.seen = unchanged_window.then_some((window, state));
+        watermark.covered = covers;
         Ok(total)
     }
 
@@ -291,7 +321,7 @@ impl SearchIndex {
         scope: SearchScope,
         limit: usize,
         offset: usize,
-    ) -> Result<(Vec<i64>, usize, bool), SearchError> {
+    ) -> Result<Hits, SearchError> {
         let _permit = self.ranking.acquire().await.map_err(|e| SearchError::Directory(e.to_string()))?;
         let index = self.clone();
         tokio::task::spawn_blocking(move || index.search(&text, &scope, limit, offset))
@@ -304,15 +334,9 @@ impl SearchIndex {
         self.reader.searcher().num_docs()
     }
 
-    /// The ids of the cases matching `text` in the scope, best first; how many match, counted
-    /// up to `COUNT_LIMIT`; and whether more than that match.
-    pub fn search(
-        &self,
-        text: &str,
-        scope: &SearchScope,
-        limit: usize,
-        offset: usize,
-    ) -> Result<(Vec<i64>, usize, bool), SearchError> {
+    /// The page `offset .. offset + limit` of the cases matching `text` in the scope, best
+    /// first, and how many match.
+    pub fn search(&self, text: &str, scope: &SearchScope, limit: usize, offset: usize) -> Result<Hits, SearchError> {
         let f = &self.fields;
         let mut parser = QueryParser::for_index(&self.index, vec![f.title, f.description]);
         parser.set_conjunction_by_default();
@@ -324,30 +348,91 @@ impl SearchIndex {
         let by_number: Box<dyn Query> =
             Box::new(TermQuery::new(Term::from_field_text(f.number, text.trim()), IndexRecordOption::Basic));
         let matches = BooleanQuery::new(vec![(Occur::Should, text_query), (Occur::Should, by_number)]);
-        let region: Box<dyn Query> =
-            Box::new(TermQuery::new(Term::from_field_text(f.region, &scope.region_prefix), IndexRecordOption::Basic));
-        let unit: Box<dyn Query> =
-            Box::new(TermQuery::new(Term::from_field_u64(f.units, scope.unit_id as u64), IndexRecordOption::Basic));
-        let in_scope = BooleanQuery::new(vec![(Occur::Should, region), (Occur::Should, unit)]);
+        let scope_terms = [
+            Term::from_field_text(f.region, &scope.region_prefix),
+            Term::from_field_u64(f.units, scope.unit_id as u64),
+        ];
+        let in_scope = || {
+            let terms = scope_terms.iter().map(|term| {
+                (Occur::Should, Box::new(TermQuery::new(term.clone(), IndexRecordOption::Basic)) as Box<dyn Query>)
+            });
+            BooleanQuery::new(terms.collect())
+        };
         let query = BooleanQuery::new(vec![
             (Occur::Must, Box::new(matches) as Box<dyn Query>),
-            (Occur::Must, Box::new(in_scope)),
+            (Occur::Must, Box::new(in_scope())),
         ]);
         let searcher = self.reader.searcher();
-        // The best `COUNT_LIMIT + 1` are ranked (pruned by block-max WAND) instead of counting
-        // every match, which on a million cases costs more than the search itself.
-        let wanted = (offset + limit).max(COUNT_LIMIT + 1);
-        let top = searcher.search(&query, &TopDocs::with_limit(wanted).order_by_score())?;
-        let matched = top.len();
+        // Only the page shown is ranked: block-max WAND skips whatever cannot reach it.
+        let top = searcher.search(&query, &TopDocs::with_limit(offset + limit.max(1)).order_by_score())?;
         let mut ids = Vec::with_capacity(limit);
-        for (_, address) in top.into_iter().skip(offset).take(limit.max(1)) {
+        for (_, address) in top.into_iter().skip(offset) {
             let document: TantivyDocument = searcher.doc(address)?;
             if let Some(id) = document.get_first(f.id).and_then(|v| v.as_u64()) {
                 ids.push(id as i64);
             }
         }
-        Ok((ids, matched.min(COUNT_LIMIT), matched > COUNT_LIMIT))
+        let mut in_scope_total = 0;
+        for term in &scope_terms {
+            in_scope_total += searcher.doc_freq(term)?;
+        }
+        let scope = Sample { query: &in_scope(), documents: in_scope_total };
+        let (counted, estimate) = count_matches(&searcher, &query, &scope, COUNT_LIMIT)?;
+        Ok(Hits { ids, counted, estimate })
     }
+}
+
+/// The documents a search draws from (the viewer's scope) and how many there are, counted
+/// from the index's document frequencies.
+struct Sample<'q> {
+    query: &'q dyn Query,
+    documents: u64,
+}
+
+/// Counts the documents `query` matches, unscored, up to `limit`. Past it, the share of
+/// matches among the scope's documents walked so far is applied to all the scope's documents:
+/// a document's place follows the order cases were indexed in, which has nothing to do with the
+/// words searched for, so the documents walked are a fair sample of the rest.
+fn count_matches(
+    searcher: &Searcher,
+    query: &dyn Query,
+    scope: &Sample,
+    limit: usize,
+) -> tantivy::Result<(usize, Option<u64>)> {
+    let weight = query.weight(EnableScoring::disabled_from_searcher(searcher))?;
+    let mut counted = 0_u64;
+    for (segment, reader) in searcher.segment_readers().iter().enumerate() {
+        let alive = reader.alive_bitset();
+        let mut matches = weight.scorer(reader, 1.0)?;
+        let mut doc = matches.doc();
+        while doc != TERMINATED {
+            if alive.is_none_or(|a| a.is_alive(doc)) {
+                counted += 1;
+                if counted > limit as u64 {
+                    let walked = scope_walked(searcher, scope.query, segment, doc)?.max(1);
+                    return Ok((limit, Some((counted * scope.documents / walked).max(counted))));
+                }
+            }
+            doc = matches.advance();
+        }
+    }
+    Ok((counted as usize, None))
+}
+
+/// How many of the scope's documents lie before segment `segment`'s document `doc`, that one
+/// included (deleted ones too, as document frequencies count them).
+fn scope_walked(searcher: &Searcher, scope: &dyn Query, segment: usize, doc: tantivy::DocId) -> tantivy::Result<u64> {
+    let weight = scope.weight(EnableScoring::disabled_from_searcher(searcher))?;
+    let mut walked = 0;
+    for reader in &searcher.segment_readers()[..segment] {
+        walked += u64::from(weight.count(reader)?);
+    }
+    let mut docs = weight.scorer(&searcher.segment_readers()[segment], 1.0)?;
+    while docs.doc() <= doc {
+        walked += 1;
+        docs.advance();
+    }
+    Ok(walked)
 }
 
 /// Characters of tantivy's query language, read as spaces in a search.
@@ -357,11 +442,8 @@ const QUERY_SYNTAX: &str = "+-&|!(){}[]^\"~*?:\\/'";
 mod tests {
     use super::*;
 
-    #[test]
-    fn chinese_words_are_found_and_scope_applies() {
-        let dir = std::env::temp_dir().join(format!("fq-search-{}", std::process::id()));
-        let index = SearchIndex::open(&dir).unwrap();
-        let doc = |id: i64, region: &str, description: &str, units: Vec<i64>| SearchDoc {
+    fn case(id: i64, region: &str, description: &str, units: Vec<i64>) -> SearchDoc {
+        SearchDoc {
             id,
             number: format!("2026-620102-{id:06}"),
             title: None,
@@ -372,7 +454,42 @@ mod tests {
             owner_unit_id: None,
             unit_ids: units,
             updated_at: id,
-        };
+        }
+    }
+
+    #[test]
+    fn only_the_page_is_ranked_and_a_large_count_is_estimated() {
+        let dir = std::env::temp_dir().join(format!("fq-search-count-{}", std::process::id()));
+        let index = SearchIndex::open(&dir).unwrap();
+        // 3 000 cases in district A, every other one about a leak; 600 leaks elsewhere.
+        let mut docs: Vec<SearchDoc> = (1..=3000)
+            .map(|id| case(id, "620102002001", if id % 2 == 0 { "楼上卫生间漏水" } else { "拖欠工资" }, vec![]))
+            .collect();
+        docs.extend((3001..=3600).map(|id| case(id, "620103001001", "楼上卫生间漏水", vec![])));
+        index.write(&docs, 3600).unwrap();
+        index.reader.reload().unwrap();
+        let district_a = SearchScope { region_prefix: "620102".into(), unit_id: 99 };
+
+        let page = index.search("漏水", &district_a, 20, 40).unwrap();
+        assert_eq!(page.ids.len(), 20, "the third page of twenty");
+        assert!(page.ids.iter().all(|id| id % 2 == 0 && *id <= 3000), "only matches in scope: {:?}", page.ids);
+        assert_eq!(page.counted, COUNT_LIMIT, "counted exactly up to the limit");
+        let estimate = page.estimate.expect("more than the limit match: estimated") as f64;
+        assert!((1350.0..=1650.0).contains(&estimate), "1 500 match, estimated {estimate}");
+
+        let few = index.search("漏水", &SearchScope { region_prefix: "620103".into(), unit_id: 0 }, 20, 0).unwrap();
+        assert_eq!((few.counted, few.estimate), (600, None), "under the limit the count is exact");
+        let past_the_end = index.search("漏水", &district_a, 20, 1500).unwrap();
+        assert!(past_the_end.ids.is_empty(), "nothing past the last match");
+        drop(index);
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn chinese_words_are_found_and_scope_applies() {
+        let dir = std::env::temp_dir().join(format!("fq-search-{}", std::process::id()));
+        let index = SearchIndex::open(&dir).unwrap();
+        let doc = case;
         index
             .write(
                 &[
@@ -385,18 +502,21 @@ mod tests {
             .unwrap();
         index.reader.reload().unwrap();
         let district_a = SearchScope { region_prefix: "620102".into(), unit_id: 99 };
-        assert_eq!(index.search("拖欠", &district_a, 10, 0).unwrap(), (vec![1], 1, false));
-        assert_eq!(index.search("漏水", &district_a, 10, 0).unwrap().0, vec![3]);
+        assert_eq!(
+            index.search("拖欠", &district_a, 10, 0).unwrap(),
+            Hits { ids: vec![1], counted: 1, estimate: None }
+        );
+        assert_eq!(index.search("漏水", &district_a, 10, 0).unwrap().ids, vec![3]);
         let unit_7 = SearchScope { region_prefix: "620105".into(), unit_id: 7 };
-        assert_eq!(index.search("拖欠", &unit_7, 10, 0).unwrap().0, vec![2], "assigned to the unit");
-        assert_eq!(index.search("2026-620102-000003", &district_a, 10, 0).unwrap().0, vec![3], "by case number");
-        assert_eq!(index.search("(((", &district_a, 10, 0).unwrap().1, 0, "syntax never fails");
+        assert_eq!(index.search("拖欠", &unit_7, 10, 0).unwrap().ids, vec![2], "assigned to the unit");
+        assert_eq!(index.search("2026-620102-000003", &district_a, 10, 0).unwrap().ids, vec![3], "by case number");
+        assert_eq!(index.search("(((", &district_a, 10, 0).unwrap().counted, 0, "syntax never fails");
         for syntax in ["title:*", "x:*", "*", "description:[a TO z]", "漏水^3", "\"漏水"] {
             assert!(index.search(syntax, &district_a, 10, 0).is_ok(), "{syntax} is read as words");
         }
-        assert_eq!(index.search("漏水*", &district_a, 10, 0).unwrap().0, vec![3], "a wildcard is a space");
+        assert_eq!(index.search("漏水*", &district_a, 10, 0).unwrap().ids, vec![3], "a wildcard is a space");
         assert_eq!(
-            index.search("拖欠", &SearchScope { region_prefix: "62".into(), unit_id: 0 }, 10, 0).unwrap().1,
+            index.search("拖欠", &SearchScope { region_prefix: "62".into(), unit_id: 0 }, 10, 0).unwrap().counted,
             2,
             "the province sees both"
         );

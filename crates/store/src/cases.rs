@@ -211,6 +211,9 @@ pub struct CaseList {
     pub total: i64,
     /// More than 1 000 match: narrow the filters to count them exactly.
     pub total_capped: bool,
+    /// More than 1 000 match a search: about how many (`None` for a list, or when `total` is
+    /// exact).
+    pub total_estimate: Option<i64>,
 }
 
 /// Lists count matches up to this many: counting is then bounded like the page itself.
@@ -970,7 +973,12 @@ impl Store {
         let (counted,): (i64,) = self.fetch_one(&list.count_sql, list.count_args).await?;
         let rows: Vec<CaseRow> = self.fetch_all(&list.page_sql, list.page_args).await?;
         let items = rows.into_iter().map(CaseListRow::from).collect();
-        Ok(CaseList { items, total: counted.min(COUNT_LIMIT), total_capped: counted > COUNT_LIMIT })
+        Ok(CaseList {
+            items,
+            total: counted.min(COUNT_LIMIT),
+            total_capped: counted > COUNT_LIMIT,
+            total_estimate: None,
+        })
     }
 
     /// The list rows of the given cases that the viewer may see, in the order given (search

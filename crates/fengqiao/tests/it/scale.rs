@@ -68,6 +68,12 @@ async fn generated_cases_are_consistent(app: TestApp) {
     assert_eq!(index.document_count(), 2600);
     let (_, found) = app.get("/api/v1/search/cases?q=%E6%BC%8F%E6%B0%B4&limit=5", &district).await;
     assert!(found["total"].as_i64().unwrap() > 0, "{found}");
+    // A word every case holds: 1 000 counted, the rest estimated; only the page is returned.
+    let (_, everything) = app.get("/api/v1/search/cases?q=%E5%8F%8D%E6%98%A0&limit=5&offset=10", &city).await;
+    assert_eq!((everything["total"].as_i64(), everything["total_capped"].as_bool()), (Some(1000), Some(true)));
+    let estimate = everything["total_estimate"].as_i64().unwrap();
+    assert!((2000..=3200).contains(&estimate), "2 600 cases hold the word, estimated {estimate}");
+    assert_eq!(everything["items"].as_array().unwrap().len(), 5);
 
     // The store goes on after the generator: ids and case numbers do not collide.
     let (status, registered) = app

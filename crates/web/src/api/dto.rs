@@ -229,6 +229,9 @@ dto! {
         pub total: i64,
         /// More than 1 000 match: narrow the filters to count them exactly.
         pub total_capped: bool,
+        /// More than 1 000 match a text search: about how many, estimated from the index.
+        /// Absent for a list and whenever `total` is exact.
+        pub total_estimate: Option<i64>,
     }
 
     /// 受理回执: what the applicant takes home — the case as registered (its number, date and

@@ -130,6 +130,7 @@ struct ListPage {
     lines: Vec<CaseLine>,
     total: i64,
     total_capped: bool,
+    total_estimate: Option<i64>,
     query: ListQuery,
     statuses: Vec<(&'static str, String)>,
     categories: Vec<(&'static str, String)>,
@@ -238,15 +239,15 @@ pub async fn list(
     if filtered && !words.is_empty() {
         filter.q = Some(words.to_owned());
     }
-    let (rows, total, total_capped) = if searched {
+    let (rows, total, total_capped, total_estimate) = if searched {
         let hits = state
             .app
             .cases_search(&session.viewer, query.q.trim(), filter.limit.max(0) as usize, filter.offset.max(0) as usize)
             .await?;
-        (hits.items, hits.total, hits.total_capped)
+        (hits.items, hits.total, hits.total_capped, hits.total_estimate)
     } else {
         let list = state.app.case_list(&session.viewer, &filter).await?;
-        (list.items, list.total, list.total_capped)
+        (list.items, list.total, list.total_capped, list.total_estimate)
     };
     let shown = filter.offset + rows.len() as i64;
     let lines = case_lines(t, rows, &units, now);
@@ -257,6 +258,7 @@ pub async fn list(
         lines,
         total,
         total_capped,
+        total_estimate,
         statuses: options(t, "status", Status::ALL, Status::as_str),
         categories: options(t, "category", Category::ALL, Category::as_str),
         risks: options(t, "risk", Risk::ALL, Risk::as_str),
