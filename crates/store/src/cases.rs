@@ -1,7 +1,7 @@
 //! Cases: registration, reading within the viewer's scope, workflow steps with optimistic
 //! concurrency, and the hash-chained history every change appends to.
 
-use chrono::{DateTime, Datelike, Duration, Utc};
+use chrono::{DateTime, Duration, Utc};
 use domain::case::{Category, NewCase, Outcome, PartyKind, Risk, Status};
 use domain::identity::mask_middle;
 use domain::ids::{CaseId, UnitId};
@@ -19,6 +19,7 @@ use crate::triage::WhenUnsure;
 use crate::{Result, Store, StoreError, Viewer, from_ms, to_ms};
 
 mod applicant_sms;
+pub(crate) mod intake;
 pub(crate) mod owned;
 pub mod write;
 
@@ -495,7 +496,7 @@ impl Store {
         let owner_name = self.unit(UnitId(owner)).await?.map(|u| u.name).unwrap_or_default();
         // The case's level is its owner's: the level of the centre responsible for it now.
         let owner_level = owner_centre.map_or(unit_region.level(), |c| c.region.level());
-        let mut record = CaseRecord {
+        let record = CaseRecord {
             number: String::new(),
             version: 1,
             status: Status::Registered,
@@ -526,19 +527,8 @@ impl Store {
         // A new case's clocks follow from its registration alone: derived here, written with
         // the row, so the write transaction stays short.
         let deadlines = record.deadlines(&context, now);
-        let year = now.with_timezone(&domain::china_time()).year();
-        let mut tx = self.begin().await?;
-        let (serial,): (i64,) = tx
-            .fetch_one(
-                "INSERT INTO case_number_serials (region, year, last_serial) VALUES ($1, $2, 1)
-                 ON CONFLICT (region, year) DO UPDATE SET last_serial = case_number_serials.last_serial + 1
-                 RETURNING last_serial",
-                args![unit_region.county(), i64::from(year)],
-            )
-            .await?;
-        record.number = self.options.case_number_format.render(year, unit_region.county(), serial);
         let data = json!({
-            "number": record.number,
+            "number": null,
             "channel": new.channel,
             "category": category,
             "category_source": category_source,
@@ -556,9 +546,16 @@ impl Store {
             })).collect::<Vec<_>>(),
         });
         let registered = EventRecord { at: now, actor: viewer.username.clone(), action: "registered".into(), data };
-        let case_id = self.case_insert(&mut tx, &record, &deadlines, &new.parties, &[registered]).await?;
-        self.sms_registered(&mut tx, case_id, &record.number, &owner_name, &deadlines, now).await?;
-        tx.commit().await?;
+        let ready = intake::ReadyCase {
+            record,
+            deadlines,
+            parties: new.parties.clone(),
+            county: unit_region.county().to_owned(),
+            registered,
+            centre: owner_name,
+            now,
+        };
+        let case_id = self.case_write_grouped(ready).await?;
         self.alerts_evaluate_case(case_id, now).await?;
 
         let (keys, address) = self.relation_keys(&new);

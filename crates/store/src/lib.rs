@@ -208,6 +208,8 @@ pub struct Store {
     pub(crate) clock_cache: calendar::ClockCache,
     /// The permit every SQLite write transaction of this process holds.
     pub(crate) sqlite_writer: std::sync::Arc<tokio::sync::Mutex<()>>,
+    /// Registrations waiting to be written together.
+    pub(crate) intake: std::sync::Arc<cases::intake::IntakeGroup>,
 }
 
 impl Store {
@@ -283,6 +285,7 @@ impl Store {
             triage_cache: Default::default(),
             clock_cache: Default::default(),
             sqlite_writer: Default::default(),
+            intake: Default::default(),
         })
     }
 

@@ -22,7 +22,43 @@ on_both_backends!(
     full_text_search_within_the_scope,
     errors_are_always_the_contracts_json,
     a_path_that_is_not_an_id_names_what_was_not_found,
+    fifty_parallel_registrations_are_each_written_once,
 );
+
+/// 50 registrations at once (written together in a few transactions): each answered 201 with
+/// its own case, the county's serials consecutive with no gap, every history verifies.
+async fn fifty_parallel_registrations_are_each_written_once(app: TestApp) {
+    let intake = app.login("intake").await;
+    let mut registrations = tokio::task::JoinSet::new();
+    for i in 0..50 {
+        let (client, url, token) = (app.client.clone(), format!("{}/api/v1/cases", app.base), intake.clone());
+        let body = registration(&id_number("620102", "19800101", 100 + i), "13912345678");
+        registrations.spawn(async move {
+            let response = client.post(url).bearer_auth(token).json(&body).send().await.unwrap();
+            (response.status(), response.json::<Value>().await.unwrap())
+        });
+    }
+    let answers = registrations.join_all().await;
+    assert!(answers.iter().all(|(status, _)| *status == StatusCode::CREATED), "{answers:?}");
+    let mut ids: Vec<i64> = answers.iter().map(|(_, case)| case["id"].as_i64().unwrap()).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), 50, "one case each");
+    let serial = |number: &str| -> i64 {
+        let digits: String =
+            number.chars().rev().skip_while(|c| !c.is_ascii_digit()).take_while(char::is_ascii_digit).collect();
+        digits.chars().rev().collect::<String>().parse().unwrap()
+    };
+    let mut serials: Vec<i64> = answers.iter().map(|(_, case)| serial(case["number"].as_str().unwrap())).collect();
+    serials.sort_unstable();
+    assert_eq!(serials, (serials[0]..serials[0] + 50).collect::<Vec<_>>(), "consecutive, none twice");
+    for (_, case) in &answers {
+        let (_, read) = app.get(&format!("/api/v1/cases/{}", case["id"]), &intake).await;
+        assert_eq!(read["number"], case["number"], "the number answered is the number stored");
+    }
+    let audit = app.cli(&["audit", "verify"], None);
+    assert!(audit.status.success(), "{}", String::from_utf8_lossy(&audit.stdout));
+}
 
 /// What axum's extractors refuse is answered in the contract's JSON too, and a role that may
 /// never make a request is refused as such before its body is read.
