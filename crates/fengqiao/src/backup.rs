@@ -13,6 +13,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, bail, ensure};
 use store::Store;
 
+use crate::progress::Progress;
+
 const FORMAT: u32 = 1;
 const SQLITE_FILE: &str = "database.sqlite";
 const PG_FILE: &str = "database.pgdump";
@@ -69,10 +71,13 @@ pub async fn backup(store: &Store, db_url: &str, data_dir: &Path, out: &Path) ->
     archive.append_data(&mut header, "manifest.json", manifest.as_slice())?;
     let name = database.file_name().and_then(|n| n.to_str()).unwrap_or(SQLITE_FILE);
     archive.append_path_with_name(&database, name)?;
+    let progress = Progress::new("backing up files", blobs.len() as u64);
     for (path, name) in &blobs {
         archive.append_path_with_name(path, name)?;
+        progress.advance(1);
     }
     archive.into_inner()?.sync_all()?;
+    progress.finish();
     Ok(blobs.len())
 }
 
@@ -129,6 +134,7 @@ pub async fn restore(db_url: &str, data_dir: &Path, from: &Path) -> anyhow::Resu
     // The files first, each checked: a restore that cannot serve what the history names fails.
     let restored = parts.0.join("blobs");
     let mut files = 0;
+    let progress = Progress::new("restoring files", manifest["files"].as_u64().unwrap_or(0));
     if restored.is_dir() {
         for shard in std::fs::read_dir(&restored)? {
             for entry in std::fs::read_dir(shard?.path())? {
@@ -141,11 +147,13 @@ pub async fn restore(db_url: &str, data_dir: &Path, from: &Path) -> anyhow::Resu
                 let bytes = std::fs::read(&path)?;
                 ensure!(store::blobs::sha256_hex(&bytes) == name, "{} does not match its digest", path.display());
                 files += 1;
+                progress.advance(1);
             }
         }
         let _ = std::fs::remove_dir(&blobs);
         std::fs::rename(&restored, &blobs).with_context(|| format!("moving the files into {}", blobs.display()))?;
     }
+    progress.finish();
     ensure!(manifest["files"] == files, "the archive lists {} files, holds {files}", manifest["files"]);
     if let Some(target) = sqlite_file {
         if let Some(dir) = target.parent().filter(|p| !p.as_os_str().is_empty()) {

@@ -22,9 +22,10 @@ pub async fn run(store: Store, data_dir: &Path, cases: usize, report: &Path) -> 
     if store.users().await?.is_empty() {
         fixtures::demo::load_organisation(&store, now).await?;
     }
-    eprintln!("bench: generating {cases} cases …");
     let started = Instant::now();
-    let generated = fixtures::generate_cases(&store, cases, 20261123, now).await?;
+    let progress = crate::progress::Progress::new("bench: generating cases", cases as u64);
+    let generated = fixtures::generate_cases_reporting(&store, cases, 20261123, now, &|n| progress.advance(n)).await?;
+    progress.finish();
     let generate_s = started.elapsed().as_secs_f64();
     eprintln!("bench: {} cases, {} events in {generate_s:.1} s", generated.cases, generated.events);
 

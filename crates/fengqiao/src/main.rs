@@ -8,6 +8,7 @@
 
 mod backup;
 mod bench;
+mod progress;
 mod webhook_sender;
 
 use std::io::BufRead;
@@ -21,6 +22,7 @@ use clap::{Args, Parser, Subcommand};
 use domain::case_number::CaseNumberFormat;
 use domain::ids::UnitId;
 use domain::org::Role;
+use progress::Progress;
 use store::{Crypto, Store, StoreOptions};
 
 /// Fengqiao 枫桥 — one-stop dispute resolution platform.
@@ -216,7 +218,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Audit(AuditCommand::Verify) => {
             // A database restored from an older archive has no checkpoint table yet.
             store.migrate(chrono::Utc::now()).await?;
-            let report = store.audit_verify(&store::audit::RootLog::in_dir(&config.data_dir)).await?;
+            let progress = Progress::new("verifying cases", store.case_id_max().await?.max(0) as u64);
+            let report =
+                store.audit_verify(&store::audit::RootLog::in_dir(&config.data_dir), &|n| progress.advance(n)).await?;
+            progress.finish();
             println!("checked {} case(s), {} event(s)", report.cases, report.events);
             if report.legacy > 0 {
                 println!(

@@ -337,7 +337,8 @@ impl Store {
         Ok(Some(checkpoint))
     }
 
-    pub async fn audit_verify(&self, published: &RootLog) -> Result<AuditReport> {
+    /// Checks every case's history, telling `progress` how many cases each batch checked.
+    pub async fn audit_verify(&self, published: &RootLog, progress: &(dyn Fn(u64) + Sync)) -> Result<AuditReport> {
         let mut report = AuditReport::default();
         let checkpoints: Vec<(String, i64, i64, String, String, i64)> = self
             .fetch_all(
@@ -408,6 +409,7 @@ impl Store {
             report.events += events.len() as u64;
             let (mut rest, mut rest_parties, mut rest_owned) =
                 (events.as_slice(), parties.as_slice(), owned.as_slice());
+            let checked = cases.len() as u64;
             for (case_id, number, head_seq, head_hash, case_canonical) in cases {
                 let mine = take_case(&mut rest, case_id, |e| e.0);
                 let my_parties = take_case(&mut rest_parties, case_id, |p| p.0);
@@ -457,6 +459,7 @@ impl Store {
                 }));
             }
             after = last;
+            progress(checked);
         }
         if let Some((day, cutoff, stored, version, heads)) = latest {
             let cases = heads.cases;

@@ -58,6 +58,9 @@ async fn fifty_parallel_registrations_are_each_written_once(app: TestApp) {
     }
     let audit = app.cli(&["audit", "verify"], None);
     assert!(audit.status.success(), "{}", String::from_utf8_lossy(&audit.stdout));
+    // Long work tells its progress; off a terminal, as plain lines.
+    let progress = String::from_utf8_lossy(&audit.stderr);
+    assert!(progress.lines().any(|l| l.starts_with("verifying cases: ") && l.ends_with("/s)")), "{progress}");
 }
 
 /// What axum's extractors refuse is answered in the contract's JSON too, and a role that may
