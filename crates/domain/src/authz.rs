@@ -78,6 +78,12 @@ pub enum Permission {
     PeopleRiskRead,
     /// 指挥中心大屏: the command screen of the territory (counts, live feed, map, cards).
     CommandScreenView,
+    /// 移送公安: refer a red case to the police unit of its territory (人民调解法 art. 25).
+    PoliceRefer,
+    /// 公安签收反馈: the police unit acknowledges a referral, answers it and records a criminal case that followed.
+    PoliceReferralAnswer,
+    /// 一案一专班 / 领导包案: form a case's task force, its leader, member units and plan.
+    TaskForceManage,
 }
 
 impl Permission {
@@ -108,6 +114,9 @@ impl Permission {
         Permission::RiskListManage,
         Permission::PeopleRiskRead,
         Permission::CommandScreenView,
+        Permission::PoliceRefer,
+        Permission::PoliceReferralAnswer,
+        Permission::TaskForceManage,
     ];
 
     /// What a system account may be granted, by the code the API names it with. A system
@@ -153,6 +162,9 @@ impl Permission {
             Permission::RiskListManage => "permission.risk_list_manage",
             Permission::PeopleRiskRead => "permission.people_risk_read",
             Permission::CommandScreenView => "permission.command_screen_view",
+            Permission::PoliceRefer => "permission.police_refer",
+            Permission::PoliceReferralAnswer => "permission.police_referral_answer",
+            Permission::TaskForceManage => "permission.task_force_manage",
         })
     }
 
@@ -185,6 +197,9 @@ impl Permission {
             Permission::RiskListManage => "issue the centre's risk lists and close their items",
             Permission::PeopleRiskRead => "see the register of people who need attention",
             Permission::CommandScreenView => "watch the command screen",
+            Permission::PoliceRefer => "refer a case to the police",
+            Permission::PoliceReferralAnswer => "answer a police referral",
+            Permission::TaskForceManage => "form a case's task force",
         }
     }
 }
@@ -302,6 +317,17 @@ pub const POLICY: &[(Permission, &[(Role, Reach)])] = &[
     (P::PeopleRiskRead, &[(Leader, Scope), (Dispatcher, Scope), (Admin, Scope)]),
     // The command screen: the centres' leaders and dispatchers watch their territory; admins too.
     (P::CommandScreenView, &[(Leader, Scope), (Dispatcher, Scope), (Admin, Scope)]),
+    // 移送公安: a unit handling the case (its mediators first of all, art. 25) or a centre that
+    // sees it; the police unit it is addressed to answers (its staff hold whatever role).
+    (P::PoliceRefer, &[(Handler, Handling), (Mediator, Handling), (Dispatcher, Scope), (Leader, Scope)]),
+    (
+        P::PoliceReferralAnswer,
+        &[(Handler, Addressed), (Intake, Addressed), (Dispatcher, Addressed), (Leader, Addressed)],
+    ),
+    // 领导包案: a centre's leader forms a task force for any case they pick; a dispatcher for a
+    // red case, with a leader at its head. Its milestones are addressed to units like a notice
+    // (NoticeReply).
+    (P::TaskForceManage, &[(Leader, Scope), (Dispatcher, Scope)]),
 ];
 
 /// Whether a system account holding `grants` may ask for `permission`: only what it was

@@ -367,8 +367,7 @@ pub fn ladder(deadline: &Deadline, policy: &ClockPolicy, calendar: &Calendar) ->
     }
     let span = due - start;
     let reminder = start + span * policy.reminder_percent as i32 / 100;
-    let order_day = calendar.add_working_days(china_date(due), policy.order_after_working_days as u32).date;
-    let order = if policy.order_after_working_days == 0 { due } else { end_of_day(order_day) };
+    let order = order_reached(due, policy, calendar);
     [(NoticeKind::Reminder, reminder), (NoticeKind::Warning, due), (NoticeKind::Order, order)]
         .into_iter()
         .map(|(kind, reached_at)| NoticeDue {
@@ -380,6 +379,31 @@ pub fn ladder(deadline: &Deadline, policy: &ClockPolicy, calendar: &Calendar) ->
             passed_over: Vec::new(),
         })
         .collect()
+}
+
+/// When the 督办令 of a deadline is reached: the end of the policy's working days after it.
+fn order_reached(due: DateTime<Utc>, policy: &ClockPolicy, calendar: &Calendar) -> DateTime<Utc> {
+    if policy.order_after_working_days == 0 {
+        return due;
+    }
+    end_of_day(calendar.add_working_days(china_date(due), policy.order_after_working_days as u32).date)
+}
+
+/// The ladder of a deadline that is not one of a case's clocks — a risk list's item not
+/// acknowledged or not closed, a task force's milestone not done (DOMAIN.md §5.2, §5.8): the
+/// 预警单 when it passes, the 督办令 after the policy's working days, each delivered in office
+/// hours. The highest rung delivered by `now`, with the lower one it stands for; None before.
+pub fn overdue_rung(
+    due: DateTime<Utc>,
+    policy: &ClockPolicy,
+    calendar: &Calendar,
+    now: DateTime<Utc>,
+) -> Option<(NoticeKind, Vec<NoticeKind>)> {
+    let order = order_reached(due, policy, calendar);
+    if delivery_time(order, calendar) <= now {
+        return Some((NoticeKind::Order, vec![NoticeKind::Warning]));
+    }
+    (delivery_time(due, calendar) <= now).then(|| (NoticeKind::Warning, Vec::new()))
 }
 
 /// For each running clock of a case, the highest rung whose delivery time has come: one rung
@@ -607,5 +631,22 @@ mod tests {
             ["kind", "text", "working_days"]
         );
         assert_eq!(fields(ManualNotice::parse(None, Some("x"), Some(31)).unwrap_err()), ["working_days"]);
+    }
+
+    #[test]
+    fn an_overdue_item_is_warned_when_it_passes_and_ordered_two_working_days_later() {
+        let policy = ClockPolicy::default();
+        // Due at the end of Friday 2026-11-27: the warning goes out at Monday's opening, the
+        // order at the end of Tuesday (two working days after), delivered Wednesday morning.
+        let due = at("2026-11-27T23:59:59+08:00");
+        let rung = |now: &str| overdue_rung(due, &policy, &calendar(), at(now));
+        assert_eq!(rung("2026-11-27T23:59:59+08:00"), None, "delivered in office hours");
+        assert_eq!(rung("2026-11-30T09:00:00+08:00"), Some((NoticeKind::Warning, vec![])));
+        assert_eq!(rung("2026-12-01T23:59:59+08:00"), Some((NoticeKind::Warning, vec![])));
+        assert_eq!(
+            rung("2026-12-02T09:00:00+08:00"),
+            Some((NoticeKind::Order, vec![NoticeKind::Warning])),
+            "the order stands for the warning when the sweep came late"
+        );
     }
 }

@@ -53,6 +53,12 @@ ids! {
     RiskListId => "risk_list";
     /// An item of a risk list (交办单).
     RiskItemId => "risk_item";
+    /// A referral of a case to the police (移送公安).
+    PoliceReferralId => "police_referral";
+    /// A case's task force (一案一专班).
+    TaskForceId => "task_force";
+    /// A milestone of a task force's plan (工作节点).
+    MilestoneId => "milestone";
     /// A piece of evidence (证据材料).
     EvidenceId => "evidence";
     /// An organisational unit.

@@ -385,6 +385,10 @@ impl CaseRow {
         self.version
     }
 
+    pub(crate) fn risk(&self) -> Risk {
+        Risk::parse(&self.risk).unwrap_or(Risk::None)
+    }
+
     pub(crate) fn lead_unit_id(&self) -> Option<i64> {
         self.lead_unit_id
     }

@@ -34,6 +34,16 @@ pub fn due_working_days(colour: Risk) -> u32 {
     }
 }
 
+/// Working days to close (销号) an item after it is issued, by colour: red 5, orange 10,
+/// yellow 15. Not closed by then, it climbs the supervision ladder like one not acknowledged.
+pub fn close_working_days(colour: Risk) -> u32 {
+    match colour {
+        Risk::Red => 5,
+        Risk::Orange => 10,
+        _ => 15,
+    }
+}
+
 /// What is done to an item.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ItemAction {
@@ -216,10 +226,12 @@ impl Store {
             .await?;
         for (position, item) in candidates.into_iter().enumerate() {
             let due = domain::china_instant(calendar.add_working_days(today, due_working_days(item.colour)).date, end);
+            let close_by =
+                domain::china_instant(calendar.add_working_days(today, close_working_days(item.colour)).date, end);
             let (item_id,): (i64,) = tx
                 .fetch_one(
-                    "INSERT INTO risk_items (list_id, position, colour, reasons, case_ids, alert_id, due_at, status)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, 'issued') RETURNING id",
+                    "INSERT INTO risk_items (list_id, position, colour, reasons, case_ids, alert_id, due_at, close_by, status)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'issued') RETURNING id",
                     args![
                         list_id,
                         i64::try_from(position).unwrap_or(i64::MAX),
@@ -227,7 +239,8 @@ impl Store {
                         serde_json::to_string(&item.reasons).unwrap_or_default(),
                         serde_json::to_string(&item.case_ids).unwrap_or_default(),
                         item.alert_id,
-                        to_ms(due)
+                        to_ms(due),
+                        to_ms(close_by)
                     ],
                 )
                 .await?;

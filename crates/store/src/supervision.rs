@@ -333,7 +333,12 @@ impl Store {
         if !self.lease_acquire("supervision", holder, now, LEASE).await? {
             return Ok(SweepReport { skipped: true, ..SweepReport::default() });
         }
-        let result = self.sweep_due_cases(now).await;
+        let mut result = self.sweep_due_cases(now).await;
+        if let Ok(report) = &mut result
+            && let Err(error) = self.sweep_late_work(now, report).await
+        {
+            result = Err(error);
+        }
         self.lease_release("supervision", holder).await?;
         result
     }
@@ -435,7 +440,13 @@ impl Store {
         Ok(Some(id))
     }
 
-    async fn notice_insert(&self, tx: &mut Tx, notice: NewNotice, actor: &str, now: DateTime<Utc>) -> Result<i64> {
+    pub(crate) async fn notice_insert(
+        &self,
+        tx: &mut Tx,
+        notice: NewNotice,
+        actor: &str,
+        now: DateTime<Utc>,
+    ) -> Result<i64> {
         let year = now.with_timezone(&domain::china_time()).year();
         let (serial,): (i64,) = tx
             .fetch_one(
@@ -723,17 +734,17 @@ impl Store {
     }
 }
 
-struct NewNotice {
-    kind: NoticeKind,
-    case_id: i64,
-    clock: Option<ClockKind>,
-    unit_id: i64,
-    cc_unit_id: Option<i64>,
-    issuer_unit_id: Option<i64>,
-    due_at: Option<DateTime<Utc>>,
-    text: String,
-    dedupe_key: Option<String>,
-    issued_by: Option<i64>,
+pub(crate) struct NewNotice {
+    pub(crate) kind: NoticeKind,
+    pub(crate) case_id: i64,
+    pub(crate) clock: Option<ClockKind>,
+    pub(crate) unit_id: i64,
+    pub(crate) cc_unit_id: Option<i64>,
+    pub(crate) issuer_unit_id: Option<i64>,
+    pub(crate) due_at: Option<DateTime<Utc>>,
+    pub(crate) text: String,
+    pub(crate) dedupe_key: Option<String>,
+    pub(crate) issued_by: Option<i64>,
 }
 
 /// The centre that supervises a unit: for a centre, the centre one level up; for any other

@@ -12,7 +12,8 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::IntoResponse;
 use domain::authz::{self, Permission};
 use domain::ids::{
-    AgreementId, CaseId, EvidenceId, GridId, NoticeId, RiskItemId, RiskListId, SessionId, UnitId, UserId,
+    AgreementId, CaseId, EvidenceId, GridId, MilestoneId, NoticeId, PoliceReferralId, RiskItemId, RiskListId,
+    SessionId, TaskForceId, UnitId, UserId,
 };
 use domain::msg;
 use domain::org::RegionCode;
@@ -273,7 +274,21 @@ impl Segment for i64 {
     }
 }
 
-id_segments!(CaseId, AgreementId, SessionId, NoticeId, EvidenceId, UnitId, UserId, GridId, RiskListId, RiskItemId);
+id_segments!(
+    CaseId,
+    AgreementId,
+    SessionId,
+    NoticeId,
+    EvidenceId,
+    UnitId,
+    UserId,
+    GridId,
+    RiskListId,
+    RiskItemId,
+    PoliceReferralId,
+    TaskForceId,
+    MilestoneId
+);
 
 impl Segment for RegionCode {
     fn segment(raw: &str) -> Result<Self, ApiError> {

@@ -22,7 +22,7 @@ const SIGNATURE: &str = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABC
 /// The demo users (one or more of each staff role) and a citizen account.
 const USERS: &[&str] = &[
     "admin", "city", "district", "leader", "intake", "street_a", "street_b", "mediator", "labor", "grid", "court",
-    "citizen",
+    "citizen", "police",
 ];
 
 struct User {
@@ -48,7 +48,10 @@ fn granted_status(permission: Permission) -> StatusCode {
         Permission::Mediate | Permission::MediatorChoose => StatusCode::UNPROCESSABLE_ENTITY,
         Permission::AgreementMediatorSign | Permission::ConfirmationRule => StatusCode::CONFLICT,
         Permission::NoticeIssue | Permission::TriageExampleAdd => StatusCode::CREATED,
-        Permission::RiskListManage => StatusCode::UNPROCESSABLE_ENTITY,
+        Permission::RiskListManage
+        | Permission::PoliceRefer
+        | Permission::PoliceReferralAnswer
+        | Permission::TaskForceManage => StatusCode::UNPROCESSABLE_ENTITY,
         _ => StatusCode::OK,
     }
 }
@@ -63,6 +66,18 @@ async fn every_role_gets_what_the_policy_grants_through_the_api_and_the_ui(app: 
     let street_centre = app.unit_id("张掖路街道综治中心").await;
     app.store
         .user_create("citizen", "群众甲", Role::Citizen, UnitId(committee), "fengqiao-demo", chrono::Utc::now())
+        .await
+        .unwrap();
+    let police_station = app.unit_id("兰州市公安局城关分局张掖路派出所").await;
+    app.store
+        .user_create(
+            "police",
+            "张掖路派出所民警",
+            Role::Handler,
+            UnitId(police_station),
+            "fengqiao-demo",
+            chrono::Utc::now(),
+        )
         .await
         .unwrap();
 
@@ -90,6 +105,14 @@ async fn every_role_gets_what_the_policy_grants_through_the_api_and_the_ui(app: 
         .filter_map(Value::as_i64)
         .collect();
     assert_eq!(handling_units, [committee, street_centre]);
+    // A red case referred to the police station of its street: what the police answer.
+    let mut red = registration(&id_number("620102", "19800101", 12), "13912345679");
+    red["description"] = json!("讨薪无门，他说再不给钱就从工地楼顶跳下去。");
+    let red = app.register(&intake, red).await;
+    let body = json!({"reason": "扬言跳楼"});
+    let (status, referral) = app.post(&format!("/api/v1/cases/{}/police-referrals", red["id"]), &district, body).await;
+    assert_eq!((status, referral["unit_id"].as_i64()), (StatusCode::CREATED, Some(police_station)), "{referral}");
+    let referral_path = format!("/api/v1/police-referrals/{}", referral["id"]);
 
     let (_, units) = app.get("/api/v1/units", &intake).await;
     let centres: HashSet<i64> =
@@ -140,6 +163,11 @@ async fn every_role_gets_what_the_policy_grants_through_the_api_and_the_ui(app: 
                 Permission::ConfirmationRule => (Resource::ADDRESSED, true),
                 Permission::NoticeReply => {
                     (Resource { addressed: user.unit_id == handling_units[0], ..Resource::ANY }, true)
+                }
+                Permission::PoliceRefer => (Resource { handling: user.handling, ..Resource::ANY }, true),
+                Permission::TaskForceManage => (Resource::ANY, true),
+                Permission::PoliceReferralAnswer => {
+                    (Resource { addressed: user.unit_id == police_station, ..Resource::ANY }, false)
                 }
                 _ => (Resource::ANY, false),
             };
@@ -226,6 +254,14 @@ async fn every_role_gets_what_the_policy_grants_through_the_api_and_the_ui(app: 
                 Permission::RiskListManage => app.post("/api/v1/risk-lists", token, json!({"region": ""})).await,
                 Permission::PeopleRiskRead => app.get("/api/v1/people/risk", token).await,
                 Permission::CommandScreenView => app.get("/api/v1/command", token).await,
+                // Each with its text blank: refused for the field once the viewer may.
+                Permission::PoliceRefer => {
+                    app.post(&format!("{case_path}/police-referrals"), token, json!({"reason": ""})).await
+                }
+                Permission::PoliceReferralAnswer => {
+                    app.post(&format!("{referral_path}/feedback"), token, json!({"text": ""})).await
+                }
+                Permission::TaskForceManage => app.post(&format!("{case_path}/task-force"), token, json!({})).await,
                 Permission::EvaluationRulesManage => {
                     let rules = json!({"overdue_points": 1.0, "return_points": 2.0, "satisfaction_target": 90.0,
                         "satisfaction_points": 1.0, "order_points": 5.0, "unanswered_points": 3.0,

@@ -878,6 +878,70 @@ pub struct PeopleRiskList {
     pub items: Vec<PersonRisk>,
 }
 
+// Police referral and task forces (issue 16).
+dto! {
+    /// A referral of a case to the police unit of its territory (人民调解法 art. 25).
+    pub struct PoliceReferralView from app::police::PoliceReferralView {
+        pub id: i64,
+        pub case_id: i64,
+        pub case_number: String,
+        /// The police unit it is addressed to.
+        pub unit_id: i64,
+        pub unit_name: String,
+        pub reason: String,
+        pub referred_by_name: String,
+        pub referred_at: String = into_api,
+        pub acknowledged_at: Option<String> = into_api,
+        pub feedback: Option<String>,
+        pub feedback_at: Option<String> = into_api,
+        /// The criminal case that followed, as the police recorded it (民转刑).
+        pub criminal_text: Option<String>,
+        pub criminal_at: Option<String> = into_api,
+        /// referred | acknowledged | answered | criminal
+        pub status: String,
+        /// 防止民转刑: the case was resolved and no criminal case followed.
+        pub prevented: bool,
+    }
+
+    /// A member unit of a task force with its duty (定人员, 定责任).
+    pub struct TaskForceMember from app::task_forces::TaskForceMember {
+        pub unit_id: i64,
+        pub unit_name: String,
+        pub duty: String,
+    }
+
+    /// A milestone of a task force's plan (定时限).
+    pub struct MilestoneView from app::task_forces::MilestoneView {
+        pub id: i64,
+        pub title: String,
+        /// The member unit responsible: it marks the milestone done.
+        pub unit_id: i64,
+        pub unit_name: String,
+        pub due_at: String = into_api,
+        pub done_at: Option<String> = into_api,
+        pub note: Option<String>,
+        /// Not done by `due_at`: the supervision ladder runs on it.
+        pub overdue: bool,
+    }
+
+    /// A case's task force (一案一专班 / 领导包案) with the 五定.
+    pub struct TaskForceView from app::task_forces::TaskForceView {
+        pub id: i64,
+        pub case_id: i64,
+        pub case_number: String,
+        pub case_status: String,
+        pub case_risk: String,
+        /// The leader at its head (定领导).
+        pub leader_id: i64,
+        pub leader_name: String,
+        /// 定方案
+        pub plan: String,
+        pub created_at: String = into_api,
+        pub members: Vec<TaskForceMember> = into_api,
+        pub milestones: Vec<MilestoneView> = into_api,
+    }
+}
+
 // Video mediation.
 dto! {
     /// A recording of one participant's track, kept as the case's evidence.

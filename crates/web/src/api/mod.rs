@@ -12,11 +12,13 @@ mod integration;
 mod live;
 pub mod mediation;
 mod org;
+mod police;
 mod risk_lists;
 pub mod search;
 pub mod sessions;
 pub(crate) mod stats;
 mod supervision;
+mod task_forces;
 mod triage;
 pub mod video;
 mod webhooks;
@@ -123,6 +125,14 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(risk_lists::report))
         .routes(routes!(risk_lists::close))
         .routes(routes!(risk_lists::people))
+        .routes(routes!(police::refer, police::of_case))
+        .routes(routes!(police::list))
+        .routes(routes!(police::acknowledge))
+        .routes(routes!(police::feedback))
+        .routes(routes!(police::criminal_case))
+        .routes(routes!(task_forces::form, task_forces::of_case))
+        .routes(routes!(task_forces::led))
+        .routes(routes!(task_forces::milestone_done))
         .routes(routes!(sessions::calendar))
         .routes(routes!(sessions::list, sessions::schedule))
         .routes(routes!(sessions::party_act))

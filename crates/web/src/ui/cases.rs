@@ -6,8 +6,10 @@ use std::collections::HashMap;
 use app::cases::{CaseFilter, CaseListRow, CaseView, EventView, RevealRequest};
 use app::mediation::{AgreementView, EvidenceView, SigningSmsView};
 use app::org::{RegionView, UnitView};
+use app::police::{PoliceReferralView, PoliceStep};
 use app::sessions::{CaseMediator, SessionView};
 use app::supervision::{Deadline, ManualNotice, NoticeFilter, NoticeView};
+use app::task_forces::{NewMember, NewMilestone, NewTaskForce, TaskForceView};
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
@@ -16,10 +18,10 @@ use chrono::{DateTime, Duration, Utc};
 use domain::authz::{self, Permission, Resource};
 use domain::case::{Category, Risk, Status};
 use domain::clocks::{ClockState, NoticeKind};
-use domain::ids::{AgreementId, CaseId};
+use domain::ids::{AgreementId, CaseId, MilestoneId, PoliceReferralId, TaskForceId};
 use domain::mediation::AgreementStatus;
 use domain::mediation::MediatorCandidate;
-use domain::org::RegionCode;
+use domain::org::{RegionCode, Role};
 use domain::validation::{FieldError, Message};
 use domain::workflow::{Action, ActionRequest};
 use serde::Deserialize;
@@ -334,6 +336,16 @@ struct CasePage {
     refusal: Refusal,
     /// 拒绝调解 by a party in the portal, not yet concluded: (party index, reason, when).
     online_refusal: Option<(usize, String, DateTime<Utc>)>,
+    /// 移送公安: the case's referrals, and whether the viewer may refer it now (a red case).
+    police_referrals: Vec<PoliceReferralView>,
+    may_refer_police: bool,
+    /// 一案一专班: the case's task force, or whether the viewer may form one (a red case, or
+    /// any case a leader picks), with the leaders who may head it.
+    task_force: Option<TaskForceView>,
+    may_form_task_force: bool,
+    leaders: Vec<(i64, String)>,
+    /// The viewer's unit: the police unit answers its referrals, a member unit its milestones.
+    viewer_unit: i64,
     now: DateTime<Utc>,
 }
 
@@ -349,6 +361,10 @@ impl CasePage {
 
     fn time(&self, at: &DateTime<Utc>) -> String {
         short_time(at)
+    }
+
+    fn task_force_rows(&self) -> [usize; 3] {
+        TASK_FORCE_ROWS
     }
 
     /// What each party has done at a session: (act, done).
@@ -591,6 +607,14 @@ async fn show(
     } else {
         Vec::new()
     };
+    let open = matches!(case.status, Status::Registered | Status::Accepted | Status::Dispatched | Status::InProgress);
+    let task_force = state.app.task_force_of_case(viewer, id).await?;
+    let leaders = if task_force.is_none() && authz::has(viewer.role, Permission::TaskForceManage) {
+        let users = state.app.users().await?;
+        users.into_iter().filter(|u| u.role == Role::Leader).map(|u| (u.id, u.display_name)).collect()
+    } else {
+        Vec::new()
+    };
     let page = Page::new(state, session, "案件详情", &format!("/cases/{id}")).await?;
     let shown_flash = page.flash.is_some();
     let (draft, refusal) = match refused {
@@ -634,6 +658,19 @@ async fn show(
         ),
         may_issue_notice: state.app.notice_issue_allowed(viewer, id).await?,
         online_refusal: online_refusal(&case, &events),
+        police_referrals: state.app.police_referrals_of_case(viewer, id).await?,
+        may_refer_police: open && case.risk == Risk::Red && on_this_case(Permission::PoliceRefer),
+        may_form_task_force: open
+            && task_force.is_none()
+            && authz::has(viewer.role, Permission::TaskForceManage)
+            && (case.risk == Risk::Red || viewer.role == Role::Leader),
+        task_force,
+        viewer_unit: viewer.unit_id,
+        leaders: if viewer.role == Role::Leader {
+            vec![(viewer.user_id, session.user.display_name.clone())]
+        } else {
+            leaders
+        },
         case,
         page,
         now,
@@ -828,6 +865,104 @@ pub async fn notice_issue(
             let refusal = Refusal::new(t, "order", form, error.into(), &["text", "working_days"]);
             show_refused(&state, &session, id, refusal).await
         }
+    }
+}
+
+/// 移送公安 from the case page: the reason; refused for it, the page again as typed.
+pub async fn police_refer(
+    State(state): State<AppState>,
+    InPath(id, _): InPath<CaseId, UiError>,
+    posted: Posted,
+) -> Result<Response, UiError> {
+    let Posted { session, form } = posted;
+    let t = session.t;
+    match state.app.police_refer(&session.viewer, id, form.get("reason")).await {
+        Ok(referral) => {
+            let done = format!("{} {}", t.s("已移送"), referral.unit_name);
+            Ok(redirect_with(&format!("/cases/{id}#police"), "ok", &done))
+        }
+        Err(error) => {
+            let refusal = Refusal::new(t, "police", form, error.into(), &["reason"]);
+            show_refused(&state, &session, id, refusal).await
+        }
+    }
+}
+
+/// The police unit's steps on a referral from the case page: 签收, 反馈 and 民转刑.
+pub async fn police_act(
+    State(state): State<AppState>,
+    InPath((id, referral, step), _): InPath<(CaseId, PoliceReferralId, String), UiError>,
+    posted: Posted,
+) -> Result<Response, UiError> {
+    let Posted { session, form } = posted;
+    let t = session.t;
+    let step = match step.as_str() {
+        "acknowledge" => PoliceStep::Acknowledge,
+        "feedback" => PoliceStep::Feedback,
+        "criminal-case" => PoliceStep::Criminal,
+        _ => return Err(app::AppError::NotFound { what: PoliceReferralId::WHAT }.into()),
+    };
+    match state.app.police_referral_act(&session.viewer, referral, step, form.get("text")).await {
+        Ok(_) => Ok(redirect_with(&format!("/cases/{id}#police"), "ok", &t.s("已保存"))),
+        Err(error) => Ok(redirect_with(&format!("/cases/{id}#police"), "error", &error_text(t, &error.into()))),
+    }
+}
+
+/// The rows of the task force's form: member units and milestones (blank rows left out).
+pub const TASK_FORCE_ROWS: [usize; 3] = [0, 1, 2];
+
+/// 组建专班 from the case page; refused, the page again with the form as typed.
+pub async fn task_force_form(
+    State(state): State<AppState>,
+    InPath(id, _): InPath<CaseId, UiError>,
+    posted: Posted,
+) -> Result<Response, UiError> {
+    let Posted { session, form } = posted;
+    let t = session.t;
+    let text = |name: String| form.get(&name).map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned);
+    let number = |name: String| text(name).map(|v| v.parse::<i64>().unwrap_or(0));
+    let new = NewTaskForce {
+        leader_id: number("leader_id".to_owned()),
+        plan: text("plan".to_owned()),
+        members: TASK_FORCE_ROWS
+            .iter()
+            .map(|i| NewMember { unit_id: number(format!("member_unit_{i}")), duty: text(format!("member_duty_{i}")) })
+            .filter(|m| m.unit_id.is_some() || m.duty.is_some())
+            .collect(),
+        milestones: TASK_FORCE_ROWS
+            .iter()
+            .map(|i| NewMilestone {
+                title: text(format!("milestone_title_{i}")),
+                unit_id: number(format!("milestone_unit_{i}")),
+                due_at: text(format!("milestone_due_{i}")),
+            })
+            .filter(|m| m.title.is_some() || m.unit_id.is_some() || m.due_at.is_some())
+            .collect(),
+    };
+    match state.app.task_force_form(&session.viewer, id, new).await {
+        Ok(_) => Ok(redirect_with(&format!("/cases/{id}#task-force"), "ok", &t.s("工作专班已组建"))),
+        Err(error) => {
+            let refusal = Refusal::new(t, "task-force", form, error.into(), &["plan", "leader_id"]);
+            show_refused(&state, &session, id, refusal).await
+        }
+    }
+}
+
+/// The unit responsible marks a milestone done, from the case page or the leader's page.
+pub async fn milestone_done(
+    State(state): State<AppState>,
+    InPath((id, milestone), _): InPath<(TaskForceId, MilestoneId), UiError>,
+    posted: Posted,
+) -> Result<Response, UiError> {
+    let Posted { session, form } = posted;
+    let t = session.t;
+    match state.app.milestone_done(&session.viewer, id, milestone, form.get("note")).await {
+        Ok(force) => Ok(redirect_with(&format!("/cases/{}#task-force", force.case_id), "ok", &t.s("已保存"))),
+        Err(error) => Ok(redirect_with(
+            form.get("back").filter(|b| b.starts_with('/')).unwrap_or("/task-forces"),
+            "error",
+            &error_text(t, &error.into()),
+        )),
     }
 }
 

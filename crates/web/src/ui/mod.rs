@@ -24,6 +24,7 @@ mod receipt;
 mod risk;
 pub mod session;
 mod stats;
+mod task_forces;
 mod video;
 mod work;
 
@@ -83,6 +84,11 @@ pub fn routes() -> Router<AppState> {
         .route("/cases/{id}", get(cases::page))
         .route("/cases/{id}/act", post(cases::act))
         .route("/cases/{id}/notices", post(cases::notice_issue))
+        .route("/cases/{id}/police-referrals", post(cases::police_refer))
+        .route("/cases/{id}/police-referrals/{referral}/{step}", post(cases::police_act))
+        .route("/cases/{id}/task-force", post(cases::task_force_form))
+        .route("/task-forces", get(task_forces::led))
+        .route("/task-forces/{id}/milestones/{milestone}/done", post(cases::milestone_done))
         .route("/cases/{id}/reveal", post(cases::reveal))
         .route("/cases/{id}/receipt", get(receipt::page))
         .route("/cases/{id}/print", get(casefile::print))
@@ -221,6 +227,10 @@ impl Page {
         }
         if matches!(role, Role::Dispatcher | Role::Leader | Role::Admin) {
             nav.push(("/stats", "统计分析"));
+        }
+        // 我包的案: a leader's own task forces.
+        if role == Role::Leader {
+            nav.push(("/task-forces", "我包的案"));
         }
         if authz::has(role, Permission::CommandScreenView) {
             nav.push(("/command", "指挥大屏"));

@@ -1,0 +1,200 @@
+//! The supervision ladder beyond a case's clocks (issue 16): a risk list's item not
+//! acknowledged by its deadline or not closed by its closing day, and a task force's milestone
+//! not done by its deadline, bring a 预警单 and then a 督办令 to each unit responsible — the same
+//! notices, numbering and history as the case sweep, issued in the same sweep under its lease.
+//! Each rung exists once per item, stage, unit and kind (`notices.dedupe_key`).
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use domain::case::{Category, Channel, Risk};
+use domain::clocks::{self, NoticeKind};
+use domain::i18n::T;
+use domain::msg;
+
+use crate::org::UnitView;
+use crate::sql::{Tx, args};
+use crate::supervision::{NewNotice, SweepReport, supervisor_of};
+use crate::{Result, Store, rfc3339, to_ms};
+
+/// Something late that is not a case's clock.
+struct Late {
+    /// The notices' key before the unit and the rung: `risk_item:12:acknowledge`.
+    key: String,
+    /// The case the notices are filed on (a list item's first case, a task force's case).
+    case_id: i64,
+    case_number: String,
+    colour: Risk,
+    due_at: i64,
+    units: Vec<i64>,
+    /// What is late, in the notice's words: 风险隐患清单 2026-003 第 2 项未签收.
+    what: String,
+}
+
+/// item, list number, position, colour, case ids (JSON), due, close by, status.
+type ItemRow = (i64, String, i64, String, String, i64, Option<i64>, String);
+
+impl Store {
+    /// Issues the ladder's notices due as of `now` on list items and milestones; part of the
+    /// supervision sweep, under its lease.
+    pub(crate) async fn sweep_late_work(&self, now: DateTime<Utc>, report: &mut SweepReport) -> Result<()> {
+        let late = self.late_work(now).await?;
+        if late.is_empty() {
+            return Ok(());
+        }
+        let context = self.clock_context().await?;
+        let units: HashMap<i64, UnitView> = self.units().await?.into_iter().map(|u| (u.id, u)).collect();
+        let organisation = self.triage_context().await?;
+        for item in late {
+            let policy = context.policy(Category::Other, Channel::Window, item.colour);
+            let Some((kind, _)) = clocks::overdue_rung(crate::from_ms(item.due_at), &policy, &context.calendar, now)
+            else {
+                continue;
+            };
+            let mut tx = self.begin().await?;
+            for unit in &item.units {
+                if let Some(id) =
+                    self.late_notice(&mut tx, &item, *unit, kind, &units, organisation.centres(), now).await?
+                {
+                    report.notices_issued += 1;
+                    report.issued.push(id);
+                }
+            }
+            tx.commit().await?;
+        }
+        Ok(())
+    }
+
+    /// The list items not acknowledged or not closed in time, and the milestones not done.
+    async fn late_work(&self, now: DateTime<Utc>) -> Result<Vec<Late>> {
+        let now = to_ms(now);
+        let items: Vec<ItemRow> = self
+            .fetch_all(
+                "SELECT i.id, l.number, i.position, i.colour, i.case_ids, i.due_at, i.close_by, i.status
+                 FROM risk_items i JOIN risk_lists l ON l.id = i.list_id
+                 WHERE i.status <> 'closed' AND (i.due_at <= $1 OR i.close_by <= $1)",
+                args![now],
+            )
+            .await?;
+        let mut late = Vec::new();
+        for (id, number, position, colour, case_ids, due_at, close_by, status) in items {
+            let case_ids: Vec<i64> = serde_json::from_str(&case_ids).unwrap_or_default();
+            let Some(&case_id) = case_ids.first() else { continue };
+            let (case_number,): (String,) =
+                self.fetch_one("SELECT number FROM cases WHERE id = $1", args![case_id]).await?;
+            let units: Vec<(i64,)> = self
+                .fetch_all("SELECT unit_id FROM risk_item_units WHERE item_id = $1 ORDER BY unit_id", args![id])
+                .await?;
+            let units: Vec<i64> = units.into_iter().map(|(u,)| u).collect();
+            let colour = Risk::parse(&colour).unwrap_or(Risk::Yellow);
+            let item = |stage: &str, due_at: i64, what: &str| Late {
+                key: format!("risk_item:{id}:{stage}"),
+                case_id,
+                case_number: case_number.clone(),
+                colour,
+                due_at,
+                units: units.clone(),
+                what: format!("风险隐患清单 {number} 第 {} 项{what}", position + 1),
+            };
+            if status == "issued" && due_at <= now {
+                late.push(item("acknowledge", due_at, "未签收"));
+            }
+            if let Some(close_by) = close_by.filter(|at| *at <= now) {
+                late.push(item("close", close_by, "未销号"));
+            }
+        }
+        let milestones: Vec<(i64, String, i64, String, i64, String, i64)> = self
+            .fetch_all(
+                "SELECT m.id, m.title, m.unit_id, c.number, c.id, c.risk, m.due_at FROM task_force_milestones m
+                 JOIN task_forces t ON t.id = m.task_force_id JOIN cases c ON c.id = t.case_id
+                 WHERE m.done_at IS NULL AND m.due_at <= $1 ORDER BY m.id",
+                args![now],
+            )
+            .await?;
+        late.extend(milestones.into_iter().map(|(id, title, unit, case_number, case_id, risk, due_at)| Late {
+            key: format!("milestone:{id}"),
+            case_id,
+            case_number,
+            colour: Risk::parse(&risk).unwrap_or(Risk::None),
+            due_at,
+            units: vec![unit],
+            what: format!("专班工作节点“{title}”未完成"),
+        }));
+        Ok(late)
+    }
+
+    /// Issues one rung to one unit unless it exists; its id when issued.
+    #[allow(clippy::too_many_arguments)]
+    async fn late_notice(
+        &self,
+        tx: &mut Tx,
+        item: &Late,
+        unit: i64,
+        kind: NoticeKind,
+        units: &HashMap<i64, UnitView>,
+        centres: &[triage::routing::Centre],
+        now: DateTime<Utc>,
+    ) -> Result<Option<i64>> {
+        let key = |kind: NoticeKind| format!("{}:{unit}:{kind}", item.key);
+        let exists: Option<(i64,)> =
+            tx.fetch_optional("SELECT id FROM notices WHERE dedupe_key = $1", args![key(kind)]).await?;
+        if exists.is_some() {
+            return Ok(None);
+        }
+        let supervisor = supervisor_of(unit, units, centres);
+        let (cc, issuer) = match kind {
+            NoticeKind::Order => (None, supervisor.and_then(|s| supervisor_of(s, units, centres)).or(supervisor)),
+            _ => (supervisor, supervisor),
+        };
+        let name = |id: Option<i64>| id.and_then(|id| units.get(&id)).map(|u| u.name.clone()).unwrap_or_default();
+        let due = rfc3339(item.due_at).replace('T', " ");
+        let due = &due[..16];
+        let recipient = name(Some(unit));
+        let text = match kind {
+            NoticeKind::Order => {
+                // A late sweep issues the order alone; it says so when the warning never went out.
+                let warned: Option<(i64,)> = tx
+                    .fetch_optional("SELECT id FROM notices WHERE dedupe_key = $1", args![key(NoticeKind::Warning)])
+                    .await?;
+                let stands = if warned.is_none() {
+                    T::default().msg(&msg!("notice.stands_for", kinds = NoticeKind::Warning.name_zh()))
+                } else {
+                    String::new()
+                };
+                format!(
+                    "{recipient}：{}（案件 {}），时限 {due} 已过，{}现予督办，请在收到本令后 3 个工作日内书面回复办理情况。{stands}",
+                    item.what,
+                    item.case_number,
+                    name(issuer)
+                )
+            }
+            _ => {
+                let copy = if cc.is_some() { format!("抄送：{}。", name(cc)) } else { String::new() };
+                format!(
+                    "{recipient}：{}（案件 {}），时限 {due} 已到，现予预警，请立即办理并书面说明情况。{copy}",
+                    item.what, item.case_number
+                )
+            }
+        };
+        let id = self
+            .notice_insert(
+                tx,
+                NewNotice {
+                    kind,
+                    case_id: item.case_id,
+                    clock: None,
+                    unit_id: unit,
+                    cc_unit_id: cc,
+                    issuer_unit_id: issuer,
+                    due_at: Some(crate::from_ms(item.due_at)),
+                    text,
+                    dedupe_key: Some(key(kind)),
+                    issued_by: None,
+                },
+                "system",
+                now,
+            )
+            .await?;
+        Ok(Some(id))
+    }
+}
