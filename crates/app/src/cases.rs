@@ -98,10 +98,14 @@ impl App {
         }
         let scope =
             SearchScope { region_prefix: viewer.scope.region.significant().to_owned(), unit_id: viewer.unit_id };
-        let (ids, total, total_capped) =
-            self.search.search_blocking(q.to_owned(), scope, limit, offset).await.map_err(search_failed)?;
-        let items = self.store.case_rows_by_ids(viewer, &ids).await?;
-        Ok(CaseList { items, total: total as i64, total_capped })
+        let hits = self.search.search_blocking(q.to_owned(), scope, limit, offset).await.map_err(search_failed)?;
+        let items = self.store.case_rows_by_ids(viewer, &hits.ids).await?;
+        Ok(CaseList {
+            items,
+            total: hits.counted as i64,
+            total_capped: hits.estimate.is_some(),
+            total_estimate: hits.estimate.map(|e| e as i64),
+        })
     }
 
     /// Brings this node's search index up to date with the store; returns how many cases it indexed.
