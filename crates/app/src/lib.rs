@@ -24,6 +24,7 @@ pub mod live;
 pub mod mediation;
 pub mod org;
 pub mod queue;
+pub mod reports;
 pub mod risk_lists;
 pub mod sessions;
 pub mod stats;

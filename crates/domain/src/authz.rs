@@ -78,6 +78,10 @@ pub enum Permission {
     PeopleRiskRead,
     /// 指挥中心大屏: the command screen of the territory (counts, live feed, map, cards).
     CommandScreenView,
+    /// 定期报告: read the periodic reports of the territory (日抽查 · 周分析 · 月通报 · 季问效).
+    ReportRead,
+    /// 定期报告: issue a periodic report of a region of the territory on demand.
+    ReportIssue,
 }
 
 impl Permission {
@@ -108,6 +112,8 @@ impl Permission {
         Permission::RiskListManage,
         Permission::PeopleRiskRead,
         Permission::CommandScreenView,
+        Permission::ReportRead,
+        Permission::ReportIssue,
     ];
 
     /// What a system account may be granted, by the code the API names it with. A system
@@ -153,6 +159,8 @@ impl Permission {
             Permission::RiskListManage => "permission.risk_list_manage",
             Permission::PeopleRiskRead => "permission.people_risk_read",
             Permission::CommandScreenView => "permission.command_screen_view",
+            Permission::ReportRead => "permission.report_read",
+            Permission::ReportIssue => "permission.report_issue",
         })
     }
 
@@ -185,6 +193,8 @@ impl Permission {
             Permission::RiskListManage => "issue the centre's risk lists and close their items",
             Permission::PeopleRiskRead => "see the register of people who need attention",
             Permission::CommandScreenView => "watch the command screen",
+            Permission::ReportRead => "read the periodic reports",
+            Permission::ReportIssue => "issue a periodic report",
         }
     }
 }
@@ -302,6 +312,23 @@ pub const POLICY: &[(Permission, &[(Role, Reach)])] = &[
     (P::PeopleRiskRead, &[(Leader, Scope), (Dispatcher, Scope), (Admin, Scope)]),
     // The command screen: the centres' leaders and dispatchers watch their territory; admins too.
     (P::CommandScreenView, &[(Leader, Scope), (Dispatcher, Scope), (Admin, Scope)]),
+    // 定期报告: those who read the statistics read the reports of their territory; every other
+    // unit reads the reports sent to it (the units a report names); the centres' leaders and
+    // dispatchers issue one on demand (the scheduler issues the rest).
+    (
+        P::ReportRead,
+        &[
+            (Leader, Scope),
+            (Dispatcher, Scope),
+            (Admin, Scope),
+            (Intake, Addressed),
+            (Handler, Addressed),
+            (Mediator, Addressed),
+            (GridWorker, Addressed),
+            (Court, Addressed),
+        ],
+    ),
+    (P::ReportIssue, &[(Leader, Scope), (Dispatcher, Scope)]),
 ];
 
 /// Whether a system account holding `grants` may ask for `permission`: only what it was

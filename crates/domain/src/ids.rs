@@ -53,6 +53,8 @@ ids! {
     RiskListId => "risk_list";
     /// An item of a risk list (交办单).
     RiskItemId => "risk_item";
+    /// A periodic report (定期报告: 日抽查, 周分析, 月通报, 季问效).
+    ReportId => "report";
     /// A piece of evidence (证据材料).
     EvidenceId => "evidence";
     /// An organisational unit.

@@ -26,6 +26,7 @@ pub mod mediation;
 pub mod org;
 pub mod plans;
 pub mod queue;
+pub mod reports;
 pub mod risk_lists;
 pub mod schema;
 pub mod sessions;

@@ -12,7 +12,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::IntoResponse;
 use domain::authz::{self, Permission};
 use domain::ids::{
-    AgreementId, CaseId, EvidenceId, GridId, NoticeId, RiskItemId, RiskListId, SessionId, UnitId, UserId,
+    AgreementId, CaseId, EvidenceId, GridId, NoticeId, ReportId, RiskItemId, RiskListId, SessionId, UnitId, UserId,
 };
 use domain::msg;
 use domain::org::RegionCode;
@@ -195,6 +195,7 @@ gates!(
     TriageManage,
     TriageExampleAdd,
     RiskListManage,
+    ReportIssue,
 );
 
 /// The signed-in user, refused (403) unless their role holds `G`'s permission at all — asked
@@ -273,7 +274,19 @@ impl Segment for i64 {
     }
 }
 
-id_segments!(CaseId, AgreementId, SessionId, NoticeId, EvidenceId, UnitId, UserId, GridId, RiskListId, RiskItemId);
+id_segments!(
+    CaseId,
+    AgreementId,
+    SessionId,
+    NoticeId,
+    EvidenceId,
+    UnitId,
+    UserId,
+    GridId,
+    RiskListId,
+    RiskItemId,
+    ReportId
+);
 
 impl Segment for RegionCode {
     fn segment(raw: &str) -> Result<Self, ApiError> {

@@ -20,6 +20,7 @@ mod live;
 mod mediation;
 mod org_import;
 mod portal;
+mod reports;
 mod risk;
 mod scale;
 mod spine;
