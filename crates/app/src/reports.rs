@@ -29,6 +29,11 @@ pub use store::reports::ReportRecord;
 
 use crate::{App, AppError, Result, Viewer};
 
+/// The most reports one pass of the scheduler typesets: after a first start (every centre's
+/// four reports at once) they are spread over the next minutes, and a report asked for on
+/// demand does not wait behind all of them.
+pub const REPORTS_PER_PASS: usize = 8;
+
 /// A figure's value in a report.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 pub struct ReportValue {
@@ -409,13 +414,17 @@ impl App {
 
     /// The scheduler's pass: for each centre's territory, the report of every kind whose last
     /// period has ended and has none yet (yesterday's, last week's, last month's, last
-    /// quarter's); the claims left unmade are made. Safe on several nodes: the claim is unique.
+    /// quarter's), at most [`REPORTS_PER_PASS`] (the next pass goes on); the claims left unmade
+    /// are made. Safe on several nodes: the claim is unique. Returns how many it issued.
     pub async fn reports_due(&self) -> Result<usize> {
         let today = self.now().with_timezone(&domain::china_time()).date_naive();
         let mut issued = 0;
-        for (unit_id, region) in self.store.risk_list_centres().await? {
+        'centres: for (unit_id, region) in self.store.risk_list_centres().await? {
             let Ok(code) = RegionCode::parse(&region) else { continue };
             for kind in ReportKind::ALL {
+                if issued >= REPORTS_PER_PASS {
+                    break 'centres;
+                }
                 let (_, created) = self.report_make(unit_id, &code, kind, kind.last_ended(today), None).await?;
                 issued += usize::from(created);
             }
