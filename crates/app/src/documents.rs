@@ -21,6 +21,8 @@ pub struct Documents {
     fonts: OnceLock<Result<docs::Fonts, String>>,
     /// Held while copies are fixed on this node.
     fixing: tokio::sync::Mutex<()>,
+    /// Held while a periodic report is made on this node (`reports`).
+    pub(crate) reports: tokio::sync::Mutex<()>,
 }
 
 impl Default for Documents {
@@ -37,7 +39,12 @@ fn unavailable(why: String) -> AppError {
 impl Documents {
     /// Fonts will be looked for under `font_dir`.
     pub fn new(font_dir: std::path::PathBuf) -> Self {
-        Documents { font_dir, fonts: OnceLock::new(), fixing: tokio::sync::Mutex::new(()) }
+        Documents {
+            font_dir,
+            fonts: OnceLock::new(),
+            fixing: tokio::sync::Mutex::new(()),
+            reports: tokio::sync::Mutex::new(()),
+        }
     }
 
     pub(crate) fn fonts(&self) -> Result<docs::Fonts> {

@@ -25,6 +25,7 @@ pub mod mediation;
 pub mod org;
 pub mod police;
 pub mod queue;
+pub mod reports;
 pub mod risk_lists;
 pub mod sessions;
 pub mod stats;

@@ -84,6 +84,10 @@ pub enum Permission {
     PoliceReferralAnswer,
     /// 一案一专班 / 领导包案: form a case's task force, its leader, member units and plan.
     TaskForceManage,
+    /// 定期报告: read the periodic reports of the territory (日抽查 · 周分析 · 月通报 · 季问效).
+    ReportRead,
+    /// 定期报告: issue a periodic report of a region of the territory on demand.
+    ReportIssue,
 }
 
 impl Permission {
@@ -117,6 +121,8 @@ impl Permission {
         Permission::PoliceRefer,
         Permission::PoliceReferralAnswer,
         Permission::TaskForceManage,
+        Permission::ReportRead,
+        Permission::ReportIssue,
     ];
 
     /// What a system account may be granted, by the code the API names it with. A system
@@ -165,6 +171,8 @@ impl Permission {
             Permission::PoliceRefer => "permission.police_refer",
             Permission::PoliceReferralAnswer => "permission.police_referral_answer",
             Permission::TaskForceManage => "permission.task_force_manage",
+            Permission::ReportRead => "permission.report_read",
+            Permission::ReportIssue => "permission.report_issue",
         })
     }
 
@@ -200,6 +208,8 @@ impl Permission {
             Permission::PoliceRefer => "refer a case to the police",
             Permission::PoliceReferralAnswer => "answer a police referral",
             Permission::TaskForceManage => "form a case's task force",
+            Permission::ReportRead => "read the periodic reports",
+            Permission::ReportIssue => "issue a periodic report",
         }
     }
 }
@@ -328,6 +338,23 @@ pub const POLICY: &[(Permission, &[(Role, Reach)])] = &[
     // red case, with a leader at its head. Its milestones are addressed to units like a notice
     // (NoticeReply).
     (P::TaskForceManage, &[(Leader, Scope), (Dispatcher, Scope)]),
+    // 定期报告: those who read the statistics read the reports of their territory; every other
+    // unit reads the reports sent to it (the units a report names); the centres' leaders and
+    // dispatchers issue one on demand (the scheduler issues the rest).
+    (
+        P::ReportRead,
+        &[
+            (Leader, Scope),
+            (Dispatcher, Scope),
+            (Admin, Scope),
+            (Intake, Addressed),
+            (Handler, Addressed),
+            (Mediator, Addressed),
+            (GridWorker, Addressed),
+            (Court, Addressed),
+        ],
+    ),
+    (P::ReportIssue, &[(Leader, Scope), (Dispatcher, Scope)]),
 ];
 
 /// Whether a system account holding `grants` may ask for `permission`: only what it was

@@ -59,6 +59,8 @@ ids! {
     TaskForceId => "task_force";
     /// A milestone of a task force's plan (工作节点).
     MilestoneId => "milestone";
+    /// A periodic report (定期报告: 日抽查, 周分析, 月通报, 季问效).
+    ReportId => "report";
     /// A piece of evidence (证据材料).
     EvidenceId => "evidence";
     /// An organisational unit.

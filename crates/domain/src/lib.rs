@@ -16,6 +16,7 @@ pub mod ids;
 pub mod import;
 pub mod mediation;
 pub mod org;
+pub mod report;
 pub mod stats;
 pub mod validation;
 pub mod workflow;

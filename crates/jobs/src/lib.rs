@@ -35,11 +35,25 @@ pub fn spawn(app: App, sms_command: Option<String>, webhook_sender: Arc<dyn webh
         loop {
             tick.tick().await;
             run_once(&app, sms_command.as_deref()).await;
+            reports(&app).await;
             if let Err(e) = webhooks::deliver(&app, webhook_sender.as_ref()).await {
                 tracing::error!(error = %e, "webhook delivery failed");
             }
         }
     });
+}
+
+/// 定期报告: each centre's daily, weekly, monthly and quarterly report of its territory once its
+/// period is over, and any report claimed but not made yet. Its own pass (not part of
+/// [`run_once`]): typesetting a report per centre and kind takes longer than the other passes,
+/// and a test of another pass need not wait for it. Safe on several nodes: each report has a
+/// unique key (region, kind, period), so a second node finds it issued and does nothing.
+pub async fn reports(app: &App) {
+    match app.reports_due().await {
+        Ok(issued) if issued > 0 => tracing::info!(issued, "periodic reports issued"),
+        Ok(_) => {}
+        Err(e) => tracing::error!(error = %e, "issuing the periodic reports failed"),
+    }
 }
 
 /// One pass of everything scheduled: the supervision ladder, the agreements' reminders, the

@@ -28,6 +28,7 @@ pub mod org;
 pub mod plans;
 pub mod police;
 pub mod queue;
+pub mod reports;
 pub mod risk_lists;
 pub mod schema;
 pub mod sessions;

@@ -32,6 +32,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (25, "webhooks", include_str!("../migrations/0025_webhooks.sql")),
     (27, "citizen_real_name", include_str!("../migrations/0027_citizen_real_name.sql")),
     (28, "hops_by_case", include_str!("../migrations/0028_hops_by_case.sql")),
+    (29, "reports", include_str!("../migrations/0029_reports.sql")),
     (33, "risk_response", include_str!("../migrations/0033_risk_response.sql")),
 ];
 

@@ -12,8 +12,8 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::IntoResponse;
 use domain::authz::{self, Permission};
 use domain::ids::{
-    AgreementId, CaseId, EvidenceId, GridId, MilestoneId, NoticeId, PoliceReferralId, RiskItemId, RiskListId,
-    SessionId, TaskForceId, UnitId, UserId,
+    AgreementId, CaseId, EvidenceId, GridId, MilestoneId, NoticeId, PoliceReferralId, ReportId, RiskItemId,
+    RiskListId, SessionId, TaskForceId, UnitId, UserId,
 };
 use domain::msg;
 use domain::org::RegionCode;
@@ -196,6 +196,7 @@ gates!(
     TriageManage,
     TriageExampleAdd,
     RiskListManage,
+    ReportIssue,
 );
 
 /// The signed-in user, refused (403) unless their role holds `G`'s permission at all — asked
@@ -287,7 +288,8 @@ id_segments!(
     RiskItemId,
     PoliceReferralId,
     TaskForceId,
-    MilestoneId
+    MilestoneId,
+    ReportId
 );
 
 impl Segment for RegionCode {

@@ -51,7 +51,8 @@ fn granted_status(permission: Permission) -> StatusCode {
         Permission::RiskListManage
         | Permission::PoliceRefer
         | Permission::PoliceReferralAnswer
-        | Permission::TaskForceManage => StatusCode::UNPROCESSABLE_ENTITY,
+        | Permission::TaskForceManage
+        | Permission::ReportIssue => StatusCode::UNPROCESSABLE_ENTITY,
         _ => StatusCode::OK,
     }
 }
@@ -156,7 +157,7 @@ async fn every_role_gets_what_the_policy_grants_through_the_api_and_the_ui(app: 
                 Permission::RiskListManage => (Resource::OWN, false),
                 Permission::NoticeIssue => (Resource { supervising: user.supervising, ..Resource::ANY }, true),
                 // A list: every grant sees some of it (its reach narrows what it holds).
-                Permission::SessionsRead => {
+                Permission::SessionsRead | Permission::ReportRead => {
                     (Resource { handling: true, addressed: true, supervising: true, own: true }, false)
                 }
                 // No application has been made yet: a court that may rule is told so (409).
@@ -262,6 +263,12 @@ async fn every_role_gets_what_the_policy_grants_through_the_api_and_the_ui(app: 
                     app.post(&format!("{referral_path}/feedback"), token, json!({"text": ""})).await
                 }
                 Permission::TaskForceManage => app.post(&format!("{case_path}/task-force"), token, json!({})).await,
+                Permission::ReportRead => app.get("/api/v1/reports", token).await,
+                // An unknown kind: 422 once the role may issue reports.
+                Permission::ReportIssue => {
+                    let body = json!({"kind": "yearly", "region": "620102000000", "period_start": "2026-10-01"});
+                    app.post("/api/v1/reports", token, body).await
+                }
                 Permission::EvaluationRulesManage => {
                     let rules = json!({"overdue_points": 1.0, "return_points": 2.0, "satisfaction_target": 90.0,
                         "satisfaction_points": 1.0, "order_points": 5.0, "unanswered_points": 3.0,

@@ -21,6 +21,7 @@ mod mediation;
 mod org_import;
 mod portal;
 mod response;
+mod reports;
 mod risk;
 mod scale;
 mod spine;

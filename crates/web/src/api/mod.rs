@@ -13,6 +13,7 @@ mod live;
 pub mod mediation;
 mod org;
 mod police;
+pub(crate) mod reports;
 mod risk_lists;
 pub mod search;
 pub mod sessions;
@@ -119,6 +120,10 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(mediation::mediators))
         .routes(routes!(mediation::outbox))
         .routes(routes!(alerts::list))
+        .routes(routes!(reports::issue, reports::list))
+        .routes(routes!(reports::get_one))
+        .routes(routes!(reports::pdf))
+        .routes(routes!(reports::xlsx))
         .routes(routes!(risk_lists::issue))
         .routes(routes!(risk_lists::get_one))
         .routes(routes!(risk_lists::acknowledge))

@@ -21,6 +21,7 @@ mod mediation;
 mod portal;
 mod qr;
 mod receipt;
+mod reports;
 mod risk;
 pub mod session;
 mod stats;
@@ -69,6 +70,9 @@ pub fn routes() -> Router<AppState> {
         .route("/stats/cases/{code}", get(stats::cases))
         .route("/notices/{id}/ack", post(work::notice_acknowledge))
         .route("/notices/{id}/reply", post(work::notice_reply))
+        .route("/reports", get(reports::list).post(reports::issue))
+        .route("/reports/{id}", get(reports::page))
+        .route("/reports/{id}/{format}", get(reports::file))
         .route("/risk-lists", get(risk::lists).post(risk::issue))
         .route("/risk-lists/{id}", get(risk::list))
         .route("/risk-lists/{id}/items/{item}/{action}", post(risk::item_act))
@@ -234,6 +238,11 @@ impl Page {
         }
         if authz::has(role, Permission::CommandScreenView) {
             nav.push(("/command", "指挥大屏"));
+        }
+        // 定期报告: the territory's for those who read the statistics; the units a report is sent
+        // to read theirs there too.
+        if authz::has(role, Permission::ReportRead) {
+            nav.push(("/reports", "定期报告"));
         }
         if authz::has(role, Permission::OrganisationManage) {
             nav.push(("/admin", "系统管理"));
