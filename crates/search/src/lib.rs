@@ -6,6 +6,8 @@
 //! ancestors' code prefixes, so a viewer's subtree is one term, as is a unit the case is
 //! assigned to — and checked again by the store when the rows are read.
 
+pub mod law;
+
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -26,7 +28,7 @@ const FEED_BATCH: i64 = 2000;
 /// are recognised and skipped.
 const FEED_OVERLAP_MS: i64 = 2_000;
 /// One indexing thread with a small arena: the index serves searches, bulk loads are rare.
-const WRITER_MEMORY: usize = 20_000_000;
+pub(crate) const WRITER_MEMORY: usize = 20_000_000;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SearchError {
@@ -58,9 +60,9 @@ struct Fields {
 /// and the classifier see the same words (外卖骑手, 逾期交房 …) and share one dictionary in memory.
 /// Search mode adds the parts of each compound (外卖, 骑手), so a query for a part finds it.
 #[derive(Clone)]
-struct DisputeTokenizer;
+pub(crate) struct DisputeTokenizer;
 
-struct Tokens {
+pub(crate) struct Tokens {
     tokens: Vec<Token>,
     next: usize,
 }

@@ -21,6 +21,7 @@ pub mod export;
 pub mod figures;
 pub mod import;
 pub mod integration;
+pub mod law;
 pub mod live;
 pub mod mediation;
 pub mod org;

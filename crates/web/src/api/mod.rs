@@ -9,6 +9,7 @@ mod command;
 mod dto;
 mod evaluations;
 mod integration;
+mod law;
 mod live;
 pub mod mediation;
 mod org;
@@ -93,6 +94,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(evaluations::unit_history))
         .routes(routes!(evaluations::get_rules, evaluations::put_rules))
         .routes(routes!(search::cases))
+        .routes(routes!(law::search))
         .routes(routes!(triage::rules, triage::put_rules))
         .routes(routes!(triage::catalogue, triage::put_catalogue))
         .routes(routes!(triage::add_example))
