@@ -168,4 +168,75 @@ async fn the_question_is_required(app: TestApp) {
     assert!(page.text().await.unwrap().contains("q-error"));
 }
 
-on_both_backends!(import_finds_wages_first_and_reimport_replaces, the_question_is_required);
+/// 类似案例: concluded cases in scope most like the case, never itself, masked summaries.
+async fn similar_cases_are_concluded_in_scope_and_masked(app: TestApp) {
+    use serde_json::json;
+    let a1 = app.unit_id("张掖路街道综治中心").await;
+    let (intake, district, street_a) =
+        (app.login("intake").await, app.login("district").await, app.login("street_a").await);
+    let wages =
+        |n: u32| crate::support::registration(&crate::support::id_number("620102", "19800101", n), "13912345678");
+    let mut leak = wages(4);
+    leak["title"] = json!("楼上漏水");
+    leak["description"] = json!("楼上住户卫生间漏水，渗到楼下天花板，双方就维修费用协商不成。");
+    leak["amount"] = Value::Null;
+    let (concluded_wages, open_wages, concluded_leak, this) = (
+        app.register(&intake, wages(1)).await,
+        app.register(&intake, wages(2)).await,
+        app.register(&intake, leak).await,
+        app.register(&intake, wages(3)).await,
+    );
+    for (case, summary) in [
+        (
+            &concluded_wages,
+            "李四与甘肃某建筑工程有限公司达成协议，公司分两期支付拖欠工资22800元，李四电话13912345678。",
+        ),
+        (&concluded_leak, "楼上住户承担维修费用。"),
+    ] {
+        let (status, c) = app.act(&district, case, json!({"action": "dispatch", "unit_id": a1})).await;
+        assert_eq!(status, StatusCode::OK, "{c}");
+        let (status, c) = app.act(&street_a, &c, json!({"action": "sign"})).await;
+        assert_eq!(status, StatusCode::OK, "{c}");
+        let (status, c) =
+            app.act(&street_a, &c, json!({"action": "conclude", "outcome": "resolved", "summary": summary})).await;
+        assert_eq!(status, StatusCode::OK, "{c}");
+    }
+    let (status, body) = app.get(&format!("/api/v1/cases/{}/similar", this["id"]), &street_a).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let items = body["items"].as_array().unwrap();
+    assert_eq!(items[0]["id"], concluded_wages["id"], "{body}");
+    assert_eq!(items[0]["number"], concluded_wages["number"]);
+    assert_eq!(items[0]["category"], "labor");
+    assert_eq!(items[0]["outcome"], "resolved");
+    let summary = items[0]["summary"].as_str().unwrap();
+    assert!(summary.contains("李某") && !summary.contains("李四") && !summary.contains("13912345678"), "{summary}");
+    for other in [&open_wages, &this] {
+        assert!(items.iter().all(|i| i["id"] != other["id"]), "only concluded cases, never itself: {body}");
+    }
+    // Outside the scope: 404, and the other district sees none of these as similar.
+    let street_b = app.login("street_b").await;
+    assert_eq!(app.get(&format!("/api/v1/cases/{}/similar", this["id"]), &street_b).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(app.get("/api/v1/cases/999999/similar", &street_a).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.call(reqwest::Method::GET, &format!("/api/v1/cases/{}/similar", this["id"]), None, None).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+
+    // The case page shows them to the handler; /law shows staff the cases like the question.
+    let cookie = format!("fq_session={}", crate::support::ui_session(&app, "street_a").await);
+    let (status, html) = crate::support::ui_get(&app, &cookie, &format!("/cases/{}", this["id"])).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("类似案例") && html.contains(concluded_wages["number"].as_str().unwrap()), "{html}");
+    assert!(!html.contains("李四电话"), "masked on the page too");
+    let (status, html) = crate::support::ui_get(&app, &cookie, &format!("/law?q={}", urlencode("工地拖欠工资"))).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains(concluded_wages["number"].as_str().unwrap()), "{html}");
+    let (_, public) = crate::support::ui_get(&app, "", &format!("/law?q={}", urlencode("工地拖欠工资"))).await;
+    assert!(!public.contains(concluded_wages["number"].as_str().unwrap()), "no cases for the public");
+}
+
+on_both_backends!(
+    import_finds_wages_first_and_reimport_replaces,
+    the_question_is_required,
+    similar_cases_are_concluded_in_scope_and_masked
+);

@@ -911,3 +911,23 @@ dto! {
 pub struct LawSearchResult {
     pub items: Vec<LawArticle>,
 }
+
+// Similar cases.
+dto! {
+    /// A concluded case like another: its summary without personal data.
+    pub struct SimilarCase from app::cases::SimilarCase {
+        pub id: i64,
+        pub number: String,
+        pub category: Category,
+        pub outcome: Option<Outcome>,
+        /// The conclusion's summary (the description when there is none), names as 张某 and
+        /// phone and ID numbers masked.
+        pub summary: String,
+    }
+}
+
+/// Concluded cases like this one, most similar first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SimilarCases {
+    pub items: Vec<SimilarCase>,
+}

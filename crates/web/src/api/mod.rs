@@ -66,6 +66,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(cases::get_one))
         .routes(routes!(cases::case_file))
         .routes(routes!(cases::events))
+        .routes(routes!(cases::similar))
         .routes(routes!(cases::receipt))
         .routes(routes!(cases::act))
         .routes(routes!(calendar::days))

@@ -332,6 +332,8 @@ struct CasePage {
     refusal: Refusal,
     /// 拒绝调解 by a party in the portal, not yet concluded: (party index, reason, when).
     online_refusal: Option<(usize, String, DateTime<Utc>)>,
+    /// 类似案例, for those who mediate (handlers and mediators).
+    similar: Vec<app::cases::SimilarCase>,
     now: DateTime<Utc>,
 }
 
@@ -589,6 +591,11 @@ async fn show(
     } else {
         Vec::new()
     };
+    let similar = if authz::has(viewer.role, Permission::Mediate) {
+        state.app.cases_similar(viewer, id).await?
+    } else {
+        Vec::new()
+    };
     let page = Page::new(state, session, "案件详情", &format!("/cases/{id}")).await?;
     let shown_flash = page.flash.is_some();
     let (draft, refusal) = match refused {
@@ -632,6 +639,7 @@ async fn show(
         ),
         may_issue_notice: state.app.notice_issue_allowed(viewer, id).await?,
         online_refusal: online_refusal(&case, &events),
+        similar,
         case,
         page,
         now,

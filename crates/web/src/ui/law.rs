@@ -1,6 +1,7 @@
 //! `/law`: public legal help (法律帮助). Anyone asks in plain words — no sign-in: a citizen in
 //! the hall, on the kiosk or the portal — and sees the statute articles with their citations
-//! (《劳动合同法》第三十条).
+//! (《劳动合同法》第三十条); signed-in staff also see the concluded cases
+//! of their scope like the question.
 
 use askama::Template;
 use axum::extract::{Query, State};
@@ -29,6 +30,8 @@ struct LawPage {
     error: Option<String>,
     articles: Vec<Cited>,
     staff: bool,
+    /// For signed-in staff: concluded cases in their scope like the question.
+    similar: Vec<app::cases::SimilarCase>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -52,12 +55,16 @@ pub async fn page(
     let t = T { lang: current_ui_lang() };
     let asked = query.q.is_some();
     let q = query.q.unwrap_or_default();
-    let mut page = LawPage { t, q, asked, error: None, articles: Vec::new(), staff: session.is_some() };
+    let mut page =
+        LawPage { t, q, asked, error: None, articles: Vec::new(), staff: session.is_some(), similar: Vec::new() };
     if asked {
         match state.app.law_search(Some(&page.q), None).await {
             Ok(hits) => {
                 page.articles =
                     hits.into_iter().map(|h| Cited { citation: citation(&h.law, &h.article), text: h.text }).collect();
+                if let Some(session) = &session {
+                    page.similar = state.app.cases_similar_to_text(&session.viewer, &page.q, None).await?;
+                }
             }
             Err(error @ app::AppError::Invalid(_)) => {
                 let error = ApiError::from(error);
