@@ -32,7 +32,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (25, "webhooks", include_str!("../migrations/0025_webhooks.sql")),
     (27, "citizen_real_name", include_str!("../migrations/0027_citizen_real_name.sql")),
     (28, "hops_by_case", include_str!("../migrations/0028_hops_by_case.sql")),
-    (31, "law_grid", include_str!("../migrations/0031_law_grid.sql")),
+    (31, "law", include_str!("../migrations/0031_law.sql")),
 ];
 
 /// What differs between SQLite and PostgreSQL. Everything else is shared.
