@@ -108,10 +108,68 @@ impl App {
         })
     }
 
+    /// 类似案例: the concluded cases in the viewer's scope most like this one by their words,
+    /// never the case itself; 404 when the viewer does not see the case.
+    pub async fn cases_similar(&self, viewer: &Viewer, id: CaseId) -> Result<Vec<SimilarCase>> {
+        let case = self.store.case_get(viewer, id, None, self.now()).await?;
+        let text = format!("{} {}", case.title.as_deref().unwrap_or_default(), case.description);
+        self.cases_similar_to_text(viewer, &text, Some(case.id)).await
+    }
+
+    /// The concluded cases in the viewer's scope most like `text` (a question on /law), best
+    /// first, at most [`SIMILAR_MAX`], their summaries masked.
+    pub async fn cases_similar_to_text(
+        &self,
+        viewer: &Viewer,
+        text: &str,
+        except: Option<i64>,
+    ) -> Result<Vec<SimilarCase>> {
+        self.search.catch_up(&self.store).await.map_err(search_failed)?;
+        let scope =
+            SearchScope { region_prefix: viewer.scope.region.significant().to_owned(), unit_id: viewer.unit_id };
+        let (index, text) = (self.search.clone(), text.to_owned());
+        let ids = tokio::task::spawn_blocking(move || index.similar(&text, &scope, except.unwrap_or(0), SIMILAR_MAX))
+            .await
+            .map_err(|e| AppError::Internal(format!("similar cases: {e}")))?
+            .map_err(search_failed)?;
+        let mut similar = Vec::with_capacity(ids.len());
+        for id in ids {
+            // Read through the scope again: the index may be behind a transfer.
+            let Ok(case) = self.store.case_get(viewer, CaseId(id), None, self.now()).await else { continue };
+            let people: Vec<&str> =
+                case.parties.iter().filter(|p| p.kind == "person").map(|p| p.name.as_str()).collect();
+            let organisations: Vec<&str> =
+                case.parties.iter().filter(|p| p.kind != "person").map(|p| p.name.as_str()).collect();
+            let summary = case.summary.as_deref().filter(|s| !s.trim().is_empty()).unwrap_or(&case.description);
+            similar.push(SimilarCase {
+                id: case.id,
+                number: case.number.clone(),
+                category: case.category,
+                outcome: case.outcome,
+                summary: domain::identity::mask_text(summary, &people, &organisations),
+            });
+        }
+        Ok(similar)
+    }
+
     /// Brings this node's search index up to date with the store; returns how many cases it indexed.
     pub async fn search_catch_up(&self) -> Result<usize> {
         self.search.catch_up(&self.store).await.map_err(search_failed)
     }
+}
+
+/// The most similar cases shown.
+pub const SIMILAR_MAX: usize = 5;
+
+/// A concluded case like another, as shown beside it: its summary without personal data.
+#[derive(Debug, Clone)]
+pub struct SimilarCase {
+    pub id: i64,
+    pub number: String,
+    pub category: domain::case::Category,
+    pub outcome: Option<domain::case::Outcome>,
+    /// The conclusion's summary (the description when there is none), masked.
+    pub summary: String,
 }
 
 fn search_failed(error: search::SearchError) -> AppError {

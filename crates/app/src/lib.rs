@@ -20,6 +20,7 @@ pub mod evaluations;
 pub mod export;
 pub mod import;
 pub mod integration;
+pub mod law;
 pub mod live;
 pub mod mediation;
 pub mod org;
@@ -67,6 +68,8 @@ pub struct App {
     documents: Arc<Documents>,
     /// This node's live feed (registrations, notices), for the command screen.
     live: LiveFeed,
+    /// This node's index of the statutes in force (legal help).
+    law: Arc<search::law::LawIndex>,
 }
 
 impl App {
@@ -80,6 +83,7 @@ impl App {
             root_log: Arc::new(RootLog::in_dir(data_dir)),
             documents: Arc::new(Documents::default()),
             live: LiveFeed::default(),
+            law: Arc::default(),
         }
     }
 

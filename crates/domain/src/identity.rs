@@ -210,9 +210,59 @@ pub fn mask_middle(value: &str, head: usize, tail: usize) -> String {
     out
 }
 
+/// Free text (a case's summary) shown beyond its case, without the personal data it may hold:
+/// each named person becomes their surname and 某 (张某), an organisation keeps its first two
+/// characters (华某); every run of six or more digits or ID characters (a phone, an ID number,
+/// a bank account) keeps only its first three and last two.
+pub fn mask_text(text: &str, people: &[&str], organisations: &[&str]) -> String {
+    let mut out = text.to_owned();
+    let mut names: Vec<(&str, String)> = Vec::new();
+    for name in people.iter().filter(|n| n.chars().count() >= 2) {
+        names.push((name, format!("{}某", name.chars().next().unwrap_or('某'))));
+    }
+    for name in organisations.iter().filter(|n| n.chars().count() >= 3) {
+        names.push((name, format!("{}某", name.chars().take(2).collect::<String>())));
+    }
+    // The longest first, so a name inside another is not replaced before it.
+    names.sort_by_key(|(name, _)| std::cmp::Reverse(name.chars().count()));
+    for (name, masked) in names {
+        out = out.replace(name, &masked);
+    }
+    let mut masked = String::with_capacity(out.len());
+    let mut run = String::new();
+    let flush = |run: &mut String, masked: &mut String| {
+        if run.chars().count() >= 6 {
+            masked.push_str(&mask_middle(run, 3, 2));
+        } else {
+            masked.push_str(run);
+        }
+        run.clear();
+    };
+    for c in out.chars() {
+        if c.is_ascii_digit() || (c == 'X' || c == 'x') && !run.is_empty() {
+            run.push(c);
+        } else {
+            flush(&mut run, &mut masked);
+            masked.push(c);
+        }
+    }
+    flush(&mut run, &mut masked);
+    masked
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn text_beyond_its_case_is_masked() {
+        let text =
+            "张三与兰州华强建筑公司约定，公司于月底前支付工资22800元，联系电话13912345678，身份证620102199001011234。";
+        assert_eq!(
+            mask_text(text, &["张三"], &["兰州华强建筑公司"]),
+            "张某与兰州某约定，公司于月底前支付工资22800元，联系电话139******78，身份证620*************34。"
+        );
+    }
     use proptest::prelude::*;
 
     fn today() -> NaiveDate {

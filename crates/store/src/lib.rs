@@ -22,6 +22,7 @@ pub mod figures;
 pub mod import;
 pub mod integration;
 mod ladder;
+pub mod law;
 pub mod live;
 pub mod mediation;
 pub mod org;

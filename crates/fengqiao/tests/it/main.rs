@@ -16,6 +16,7 @@ mod export;
 mod faults;
 mod figures;
 mod integration;
+mod law;
 mod live;
 mod mediation;
 mod org_import;

@@ -17,7 +17,7 @@ use domain::workflow::ActionRequest;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::dto::{CaseList, CaseReceipt, CaseView, EventView, IntoApi, RegisteredCase};
+use super::dto::{CaseList, CaseReceipt, CaseView, EventView, IntoApi, RegisteredCase, SimilarCases};
 use crate::AppState;
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{Auth, InPath, JsonBody, JsonBytes, Permitted, gate, parse_json};
@@ -262,6 +262,19 @@ pub async fn events(
     InPath(id, _): InPath<CaseId>,
 ) -> Result<Json<Vec<EventView>>, ApiError> {
     Ok(Json(state.app.case_events(&viewer, id).await?.into_api()))
+}
+
+/// 类似案例: up to five concluded cases in the caller's scope most like this one by their
+/// words, best first, never the case itself; each summary without personal data (names as
+/// 张某, numbers masked). 404 when the case is not visible.
+#[utoipa::path(get, path = "/api/v1/cases/{id}/similar", tag = "cases", security(("bearer" = [])), params(("id" = i64, Path)),
+    responses((status = 200, body = SimilarCases), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn similar(
+    State(state): State<AppState>,
+    Auth(viewer): Auth,
+    InPath(id, _): InPath<CaseId>,
+) -> Result<Json<SimilarCases>, ApiError> {
+    Ok(Json(SimilarCases { items: state.app.cases_similar(&viewer, id).await?.into_api() }))
 }
 
 /// A workflow step `{action, version, …}`. 409 when `version` is stale or the step is not

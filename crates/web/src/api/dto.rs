@@ -958,3 +958,43 @@ dto! {
         pub ended_at: String = into_api,
     }
 }
+
+// Legal help.
+dto! {
+    /// A statute article that answers the question.
+    pub struct LawArticle from app::law::LawHit {
+        /// The law's title, as the source names it (中华人民共和国劳动合同法).
+        pub law: String,
+        /// The article, as the source numbers it (第三十条).
+        pub article: String,
+        pub text: String,
+        /// Relevance (BM25): higher is better; the items are sorted by it.
+        pub score: f32,
+    }
+}
+
+/// The articles that best answer a question, best first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LawSearchResult {
+    pub items: Vec<LawArticle>,
+}
+
+// Similar cases.
+dto! {
+    /// A concluded case like another: its summary without personal data.
+    pub struct SimilarCase from app::cases::SimilarCase {
+        pub id: i64,
+        pub number: String,
+        pub category: Category,
+        pub outcome: Option<Outcome>,
+        /// The conclusion's summary (the description when there is none), names as 张某 and
+        /// phone and ID numbers masked.
+        pub summary: String,
+    }
+}
+
+/// Concluded cases like this one, most similar first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SimilarCases {
+    pub items: Vec<SimilarCase>,
+}

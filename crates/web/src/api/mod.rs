@@ -9,6 +9,7 @@ mod command;
 mod dto;
 mod evaluations;
 mod integration;
+mod law;
 mod live;
 pub mod mediation;
 mod org;
@@ -68,6 +69,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(cases::get_one))
         .routes(routes!(cases::case_file))
         .routes(routes!(cases::events))
+        .routes(routes!(cases::similar))
         .routes(routes!(cases::receipt))
         .routes(routes!(cases::act))
         .routes(routes!(calendar::days))
@@ -96,6 +98,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(evaluations::unit_history))
         .routes(routes!(evaluations::get_rules, evaluations::put_rules))
         .routes(routes!(search::cases))
+        .routes(routes!(law::search))
         .routes(routes!(triage::rules, triage::put_rules))
         .routes(routes!(triage::catalogue, triage::put_catalogue))
         .routes(routes!(triage::add_example))

@@ -346,6 +346,8 @@ struct CasePage {
     leaders: Vec<(i64, String)>,
     /// The viewer's unit: the police unit answers its referrals, a member unit its milestones.
     viewer_unit: i64,
+    /// 类似案例, for those who mediate (handlers and mediators).
+    similar: Vec<app::cases::SimilarCase>,
     now: DateTime<Utc>,
 }
 
@@ -615,6 +617,11 @@ async fn show(
     } else {
         Vec::new()
     };
+    let similar = if authz::has(viewer.role, Permission::Mediate) {
+        state.app.cases_similar(viewer, id).await?
+    } else {
+        Vec::new()
+    };
     let page = Page::new(state, session, "案件详情", &format!("/cases/{id}")).await?;
     let shown_flash = page.flash.is_some();
     let (draft, refusal) = match refused {
@@ -671,6 +678,7 @@ async fn show(
         } else {
             leaders
         },
+        similar,
         case,
         page,
         now,

@@ -17,6 +17,7 @@ mod command;
 pub mod i18n;
 mod intake;
 mod kiosk;
+mod law;
 mod mediation;
 mod portal;
 mod qr;
@@ -133,6 +134,7 @@ pub fn routes() -> Router<AppState> {
         .route("/portal/manifest.webmanifest", get(portal::manifest))
         .route("/portal/sw.js", get(portal::service_worker))
         .route("/portal/offline", get(portal::offline))
+        .route("/law", get(law::page))
         .route("/kiosk", get(kiosk::home))
         .route("/kiosk/start", post(kiosk::start))
         .route("/kiosk/ticket", post(kiosk::take))
