@@ -91,6 +91,11 @@ const DIRECT_BOUNDARIES: &[(&str, &[&str], &str)] = &[
     ("fengqiao-triage", &["fengqiao-store", "sqlx", "tokio"], "triage is pure: rules, classifier, addresses, routes"),
     ("fengqiao-docs", &["fengqiao-store", "sqlx", "tokio", "axum"], "documents are laid out from plain data"),
     (
+        "fengqiao-sfu",
+        &["axum", "sqlx", "fengqiao-domain", "fengqiao-store", "fengqiao-app", "fengqiao-web", "fengqiao-jobs"],
+        "the media server is pure media: it knows nothing of storage, the rules or HTTP",
+    ),
+    (
         "fengqiao-fixtures",
         &["axum", "tower-http", "fengqiao-web", "fengqiao-jobs"],
         "fixtures are data for development and bench, written below HTTP and the scheduler",

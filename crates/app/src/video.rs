@@ -3,6 +3,9 @@
 
 pub use store::video::{ExtraParticipant, Invitation, RecordingView, RoomPass};
 
+use chrono::{DateTime, Utc};
+use store::video::NewRecording;
+
 use domain::ids::SessionId;
 
 use crate::{App, Result, Viewer};
@@ -38,5 +41,47 @@ impl App {
         let recording = self.store.video_recording(viewer, id).await?;
         let bytes = self.blobs.get(&recording.sha256)?;
         Ok((recording, bytes))
+    }
+
+    /// The host admits a waiting participant from inside the room.
+    pub async fn video_admit_by_host(&self, host: &RoomPass, participant: &str) -> Result<RoomPass> {
+        Ok(self.store.video_admit_by_host(host, participant, self.now()).await?)
+    }
+
+    /// A participant gives or withdraws consent to recording (an event in the case's history).
+    pub async fn video_consent(&self, pass: &RoomPass, given: bool) -> Result<()> {
+        Ok(self.store.video_consent(pass, given, self.now()).await?)
+    }
+
+    /// The host ends the room for all: the session's links stop working.
+    pub async fn video_end(&self, host: &RoomPass) -> Result<()> {
+        Ok(self.store.video_end(host, self.now()).await?)
+    }
+
+    /// Keeps one track's recording, made by this node's media server: the file stored by its
+    /// SHA-256, kept as the case's evidence, the hash in the history. Its times are wall-clock
+    /// times the caller derived from the media's own.
+    pub async fn video_recording_keep(
+        &self,
+        session_id: i64,
+        participant: &str,
+        track: &str,
+        webm: &[u8],
+        started_at: DateTime<Utc>,
+        ended_at: DateTime<Utc>,
+    ) -> Result<RecordingView> {
+        let sha256 = self.blobs.put(webm)?;
+        let content_type = if track == "audio" { "audio/webm" } else { "video/webm" };
+        let recording = NewRecording {
+            session_id,
+            participant,
+            track,
+            content_type,
+            bytes: webm.len() as i64,
+            sha256: &sha256,
+            started_at,
+            ended_at,
+        };
+        Ok(self.store.video_recording_add(recording, self.now()).await?)
     }
 }

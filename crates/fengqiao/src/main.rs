@@ -61,6 +61,24 @@ struct Config {
     /// default when listening on an address other than loopback.
     #[arg(long, env = "FENGQIAO_SECURE_COOKIES", global = true)]
     secure_cookies: Option<bool>,
+    /// The media server's UDP socket (video rooms): browsers send their camera and microphone
+    /// to it and receive the others'. By default the listen address's host, a free port.
+    #[arg(long, env = "FENGQIAO_MEDIA_LISTEN", global = true)]
+    media_listen: Option<String>,
+    /// The address browsers reach the media socket at, when it differs (a NAT that maps the
+    /// same port, a socket bound to 0.0.0.0): IP or IP:PORT, offered as a host candidate.
+    #[arg(long, env = "FENGQIAO_MEDIA_ANNOUNCE", global = true)]
+    media_announce: Option<String>,
+    /// The deployment's TURN server for browsers that cannot reach the media socket directly,
+    /// e.g. turn:turn.centre.example:3478 (none by default: no outside server is contacted).
+    #[arg(long, env = "FENGQIAO_TURN_URL", global = true)]
+    turn_url: Option<String>,
+    /// The TURN server's user name (coturn's static user, or a long-term credential).
+    #[arg(long, env = "FENGQIAO_TURN_USERNAME", global = true)]
+    turn_username: Option<String>,
+    /// The TURN server's password.
+    #[arg(long, env = "FENGQIAO_TURN_CREDENTIAL", hide_env_values = true, global = true)]
+    turn_credential: Option<String>,
     /// Where to find a CJK font for the agreements' PDF (searched recursively).
     #[arg(long, env = "FENGQIAO_FONT_DIR", default_value = "/usr/share/fonts", global = true)]
     font_dir: PathBuf,
@@ -355,9 +373,44 @@ async fn serve(config: &Config, store: Store) -> anyhow::Result<()> {
     );
     let secure_cookies = config.secure_cookies.unwrap_or(!addr.ip().is_loopback());
     tracing::info!(secure_cookies, "cookies are marked Secure when the server is reached over TLS");
-    let state = web::AppState::new(app).with_secure_cookies(secure_cookies);
+    let rooms = media(config, addr, &app).await?;
+    let state = web::AppState::new(app).with_secure_cookies(secure_cookies).with_rooms(rooms);
     axum::serve(listener, web::service(state)).with_graceful_shutdown(shutdown()).await?;
     Ok(())
+}
+
+/// The video rooms' media server: its UDP socket, the address it announces, the TURN server
+/// browsers may relay through.
+async fn media(config: &Config, listen: SocketAddr, app: &app::App) -> anyhow::Result<web::rooms::Rooms> {
+    let bind: SocketAddr = match &config.media_listen {
+        Some(addr) => {
+            addr.parse().with_context(|| format!("--media-listen {addr:?} is not an address such as 10.1.2.3:3478"))?
+        }
+        None => SocketAddr::new(listen.ip(), 0),
+    };
+    let announce = match &config.media_announce {
+        None => None,
+        Some(text) => Some(match text.parse::<SocketAddr>() {
+            Ok(addr) => addr,
+            Err(_) => SocketAddr::new(
+                text.parse().with_context(|| format!("--media-announce {text:?} is not an IP address or IP:PORT"))?,
+                0,
+            ),
+        }),
+    };
+    let (sfu, recordings) = sfu::Sfu::bind(sfu::Config { bind, announce })
+        .await
+        .with_context(|| format!("cannot open the media socket on {bind}"))?;
+    let ice_servers = match &config.turn_url {
+        Some(url) => vec![web::rooms::IceServer {
+            urls: vec![url.clone()],
+            username: config.turn_username.clone(),
+            credential: config.turn_credential.clone(),
+        }],
+        None => Vec::new(),
+    };
+    tracing::info!(media = %sfu.local_addr(), announce = ?announce, turn = ?config.turn_url, "video rooms' media server");
+    Ok(web::rooms::Rooms::new(app.clone(), sfu, recordings, ice_servers))
 }
 
 async fn shutdown() {

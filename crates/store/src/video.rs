@@ -210,6 +210,31 @@ impl Store {
     ) -> Result<RoomPass> {
         let id = id.get();
         let case_id = self.video_session_handled(viewer, id).await?;
+        self.video_admit_in(id, case_id, participant, &viewer.username, now).await
+    }
+
+    /// The host admits a waiting participant from inside the room (the host's pass is the
+    /// authority: the mediator's own link).
+    pub async fn video_admit_by_host(
+        &self,
+        host: &RoomPass,
+        participant: &str,
+        now: DateTime<Utc>,
+    ) -> Result<RoomPass> {
+        if host.role != "host" {
+            return Err(StoreError::forbidden(msg!("video.host_only")));
+        }
+        self.video_admit_in(host.session_id, host.case_id, participant, &room_actor(host), now).await
+    }
+
+    async fn video_admit_in(
+        &self,
+        id: i64,
+        case_id: i64,
+        participant: &str,
+        actor: &str,
+        now: DateTime<Utc>,
+    ) -> Result<RoomPass> {
         let row: Option<(i64, String, Option<i64>)> = self
             .fetch_optional(
                 "SELECT id, role, admitted_at FROM video_invitations
@@ -227,7 +252,7 @@ impl Store {
                 &mut tx,
                 case_id,
                 now_ms,
-                &viewer.username,
+                actor,
                 "video_admitted",
                 &json!({ "session_id": id, "participant": participant }),
             )
@@ -257,4 +282,96 @@ impl Store {
         self.case_row(viewer, row.2).await.map_err(|_| StoreError::NotFound { what: "recording" })?;
         Ok(recording_view(row))
     }
+
+    /// A participant gives (or withdraws) consent to recording, in the room: an event in the
+    /// case's history either way.
+    pub async fn video_consent(&self, pass: &RoomPass, given: bool, now: DateTime<Utc>) -> Result<()> {
+        let action = if given { "video_consent_given" } else { "video_consent_withdrawn" };
+        let data = json!({ "session_id": pass.session_id, "participant": pass.participant });
+        let mut tx = self.begin().await?;
+        append_event_locked(&mut tx, pass.case_id, to_ms(now), &room_actor(pass), action, &data).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The host ends the room for all: every link of the session stops working.
+    pub async fn video_end(&self, host: &RoomPass, now: DateTime<Utc>) -> Result<()> {
+        if host.role != "host" {
+            return Err(StoreError::forbidden(msg!("video.host_only")));
+        }
+        let now_ms = to_ms(now);
+        let mut tx = self.begin().await?;
+        tx.execute(
+            "UPDATE video_invitations SET revoked_at = $1 WHERE session_id = $2 AND revoked_at IS NULL",
+            args![now_ms, host.session_id],
+        )
+        .await?;
+        let data = json!({ "session_id": host.session_id });
+        append_event_locked(&mut tx, host.case_id, now_ms, &room_actor(host), "video_ended", &data).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Keeps one track's recording (already stored under its SHA-256) as the case's evidence
+    /// (音视频笔录) and as the session's recording, the hash in the history.
+    pub async fn video_recording_add(&self, recording: NewRecording<'_>, now: DateTime<Utc>) -> Result<RecordingView> {
+        let NewRecording { session_id, participant, track, content_type, bytes, sha256, started_at, ended_at } =
+            recording;
+        let row: Option<(i64,)> =
+            self.fetch_optional("SELECT case_id FROM mediation_sessions WHERE id = $1", args![session_id]).await?;
+        let (case_id,) = row.ok_or(StoreError::NotFound { what: "session" })?;
+        let now_ms = to_ms(now);
+        let actor = format!("video:{participant}");
+        let name = format!("音视频笔录-{session_id}-{participant}-{track}.webm");
+        let mut tx = self.begin().await?;
+        let (id,): (i64,) = tx
+            .fetch_one(
+                "INSERT INTO video_recordings (session_id, case_id, participant, content_type, bytes, sha256, started_at, ended_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+                args![session_id, case_id, participant, content_type, bytes, sha256, to_ms(started_at), to_ms(ended_at)],
+            )
+            .await?;
+        let (evidence_id,): (i64,) = tx
+            .fetch_one(
+                "INSERT INTO evidence (case_id, sha256, name, content_type, size, uploaded_by, uploaded_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+                args![case_id, sha256, name.as_str(), content_type, bytes, actor.as_str(), now_ms],
+            )
+            .await?;
+        let data = json!({
+            "session_id": session_id, "recording_id": id, "evidence_id": evidence_id, "participant": participant,
+            "track": track, "content_type": content_type, "bytes": bytes, "sha256": sha256,
+        });
+        append_event_locked(&mut tx, case_id, now_ms, &actor, "video_recorded", &data).await?;
+        tx.commit().await?;
+        Ok(RecordingView {
+            id,
+            session_id,
+            case_id,
+            participant: participant.to_owned(),
+            content_type: content_type.to_owned(),
+            bytes,
+            sha256: sha256.to_owned(),
+            started_at: from_ms(to_ms(started_at)),
+            ended_at: from_ms(to_ms(ended_at)),
+        })
+    }
+}
+
+/// Who acts in the room, in the history: the participant's name in the room.
+fn room_actor(pass: &RoomPass) -> String {
+    format!("video:{}", pass.participant)
+}
+
+/// One track's recording to keep.
+#[derive(Debug, Clone)]
+pub struct NewRecording<'a> {
+    pub session_id: i64,
+    pub participant: &'a str,
+    /// audio | video
+    pub track: &'a str,
+    pub content_type: &'a str,
+    pub bytes: i64,
+    pub sha256: &'a str,
+    pub started_at: DateTime<Utc>,
+    pub ended_at: DateTime<Utc>,
 }

@@ -5,6 +5,7 @@
 pub mod api;
 pub mod error;
 pub mod extract;
+pub mod rooms;
 pub mod ui;
 
 use domain::msg;
@@ -31,11 +32,18 @@ pub struct AppState {
     pub app: App,
     /// Cookies carry `Secure` (the deployment is reached over TLS).
     pub secure_cookies: bool,
+    /// The video rooms of this node (and its media server, when it runs one).
+    pub rooms: rooms::Rooms,
 }
 
 impl AppState {
     pub fn new(app: App) -> Self {
-        AppState { app, secure_cookies: false }
+        AppState { app, secure_cookies: false, rooms: rooms::Rooms::default() }
+    }
+
+    /// The video rooms, their media through this node's media server.
+    pub fn with_rooms(self, rooms: rooms::Rooms) -> Self {
+        AppState { rooms, ..self }
     }
 
     /// Marks every cookie `Secure`: browsers then send them over TLS only.

@@ -128,7 +128,17 @@ const OWNED: &[OwnedTable] = &[
         key: "t.id",
         columns: &["sha256", "name", "content_type", "size", "uploaded_by", "uploaded_at"],
         by_workflow: false,
-        written_by: &["evidence_added"],
+        written_by: &["evidence_added", "video_recorded"],
+    },
+    OwnedTable {
+        table: "video_recordings",
+        noun: "recording {}",
+        from: "video_recordings t",
+        case_id: "t.case_id",
+        key: "t.id",
+        columns: &["session_id", "participant", "content_type", "bytes", "sha256", "started_at", "ended_at"],
+        by_workflow: false,
+        written_by: &["video_recorded"],
     },
     OwnedTable {
         table: "agreements",

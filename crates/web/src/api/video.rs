@@ -87,6 +87,7 @@ pub async fn admit(
     InPath((id, participant), _): InPath<(SessionId, String)>,
 ) -> Result<Json<AdmittedView>, ApiError> {
     let pass = state.app.video_admit(&viewer, id, &participant).await?;
+    state.rooms.admitted(pass.session_id, &pass.participant);
     Ok(Json(AdmittedView { participant: pass.participant, role: pass.role, admitted: pass.admitted }))
 }
 

@@ -110,6 +110,7 @@ pub fn routes() -> Router<AppState> {
         .route("/agreements/{id}/{action}", post(mediation::act))
         .route("/sign/{token}", get(mediation::sign_form).post(mediation::sign))
         .route("/video/join/{token}", get(video::join))
+        .route("/video/join/{token}/ws", get(crate::rooms::socket))
         .route("/portal", get(portal::home))
         .route("/portal/code", post(portal::code))
         .route("/portal/login", post(portal::login))
