@@ -22,6 +22,7 @@ pub mod import;
 pub mod integration;
 pub mod live;
 pub mod mediation;
+pub mod open311;
 pub mod org;
 pub mod queue;
 pub mod risk_lists;

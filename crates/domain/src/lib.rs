@@ -15,6 +15,7 @@ pub mod identity;
 pub mod ids;
 pub mod import;
 pub mod mediation;
+pub mod open311;
 pub mod org;
 pub mod stats;
 pub mod validation;

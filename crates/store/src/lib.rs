@@ -23,6 +23,7 @@ pub mod import;
 pub mod integration;
 pub mod live;
 pub mod mediation;
+pub mod open311;
 pub mod org;
 pub mod plans;
 pub mod queue;

@@ -32,6 +32,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (25, "webhooks", include_str!("../migrations/0025_webhooks.sql")),
     (27, "citizen_real_name", include_str!("../migrations/0027_citizen_real_name.sql")),
     (28, "hops_by_case", include_str!("../migrations/0028_hops_by_case.sql")),
+    (30, "connectors", include_str!("../migrations/0030_connectors.sql")),
 ];
 
 /// What differs between SQLite and PostgreSQL. Everything else is shared.

@@ -18,6 +18,7 @@ mod figures;
 mod integration;
 mod live;
 mod mediation;
+mod open311;
 mod org_import;
 mod portal;
 mod risk;
