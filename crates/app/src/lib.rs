@@ -25,6 +25,7 @@ pub mod mediation;
 pub mod open311;
 pub mod org;
 pub mod queue;
+pub mod referrals;
 pub mod risk_lists;
 pub mod sessions;
 pub mod stats;

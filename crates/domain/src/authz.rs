@@ -78,6 +78,11 @@ pub enum Permission {
     PeopleRiskRead,
     /// 指挥中心大屏: the command screen of the territory (counts, live feed, map, cards).
     CommandScreenView,
+    /// 诉前委派: see the court's referrals and their clocks (a court its own, a centre those of
+    /// its scope).
+    ReferralsRead,
+    /// 诉前委派: confirm or decline a court's referral.
+    ReferralDecide,
 }
 
 impl Permission {
@@ -108,11 +113,14 @@ impl Permission {
         Permission::RiskListManage,
         Permission::PeopleRiskRead,
         Permission::CommandScreenView,
+        Permission::ReferralsRead,
+        Permission::ReferralDecide,
     ];
 
     /// What a system account may be granted, by the code the API names it with. A system
     /// account acts with its own grants only; the policy's table still decides each request.
-    pub const SYSTEM_GRANTABLE: &'static [(&'static str, Permission)] = &[("case_register", Permission::CaseRegister)];
+    pub const SYSTEM_GRANTABLE: &'static [(&'static str, Permission)] =
+        &[("case_register", Permission::CaseRegister), ("referrals_read", Permission::ReferralsRead)];
 
     /// The permission a system account's grant code names, if it is grantable.
     pub fn system_grantable(code: &str) -> Option<Permission> {
@@ -153,6 +161,8 @@ impl Permission {
             Permission::RiskListManage => "permission.risk_list_manage",
             Permission::PeopleRiskRead => "permission.people_risk_read",
             Permission::CommandScreenView => "permission.command_screen_view",
+            Permission::ReferralsRead => "permission.referrals_read",
+            Permission::ReferralDecide => "permission.referral_decide",
         })
     }
 
@@ -185,6 +195,8 @@ impl Permission {
             Permission::RiskListManage => "issue the centre's risk lists and close their items",
             Permission::PeopleRiskRead => "see the register of people who need attention",
             Permission::CommandScreenView => "watch the command screen",
+            Permission::ReferralsRead => "see the courts' referrals",
+            Permission::ReferralDecide => "confirm or decline a court's referral",
         }
     }
 }
@@ -298,6 +310,10 @@ pub const POLICY: &[(Permission, &[(Role, Reach)])] = &[
     // the units an item is assigned to acknowledge and report under NoticeReply (a 交办单 is
     // addressed to them like a notice).
     (P::RiskListManage, &[(Dispatcher, Own), (Leader, Own)]),
+    // 诉前委派: the court desk follows its referrals; the centre's intake and dispatchers confirm
+    // them (the list holds a court's own referrals and the cases of the viewer's scope).
+    (P::ReferralsRead, &[(Court, Scope), (Intake, Scope), (Dispatcher, Scope), (Leader, Scope)]),
+    (P::ReferralDecide, &[(Intake, Scope), (Dispatcher, Scope)]),
     // 重点人员: the centres that watch the territory and admins; no handling unit browses people.
     (P::PeopleRiskRead, &[(Leader, Scope), (Dispatcher, Scope), (Admin, Scope)]),
     // The command screen: the centres' leaders and dispatchers watch their territory; admins too.

@@ -17,6 +17,7 @@ pub mod import;
 pub mod mediation;
 pub mod open311;
 pub mod org;
+pub mod referral;
 pub mod stats;
 pub mod validation;
 pub mod workflow;

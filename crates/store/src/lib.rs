@@ -27,6 +27,7 @@ pub mod open311;
 pub mod org;
 pub mod plans;
 pub mod queue;
+pub mod referrals;
 pub mod risk_lists;
 pub mod schema;
 pub mod sessions;

@@ -195,6 +195,8 @@ gates!(
     TriageManage,
     TriageExampleAdd,
     RiskListManage,
+    ReferralsRead,
+    ReferralDecide,
 );
 
 /// The signed-in user, refused (403) unless their role holds `G`'s permission at all — asked

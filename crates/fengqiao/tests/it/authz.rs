@@ -48,7 +48,7 @@ fn granted_status(permission: Permission) -> StatusCode {
         Permission::Mediate | Permission::MediatorChoose => StatusCode::UNPROCESSABLE_ENTITY,
         Permission::AgreementMediatorSign | Permission::ConfirmationRule => StatusCode::CONFLICT,
         Permission::NoticeIssue | Permission::TriageExampleAdd => StatusCode::CREATED,
-        Permission::RiskListManage => StatusCode::UNPROCESSABLE_ENTITY,
+        Permission::RiskListManage | Permission::ReferralDecide => StatusCode::UNPROCESSABLE_ENTITY,
         _ => StatusCode::OK,
     }
 }
@@ -226,6 +226,9 @@ async fn every_role_gets_what_the_policy_grants_through_the_api_and_the_ui(app: 
                 Permission::RiskListManage => app.post("/api/v1/risk-lists", token, json!({"region": ""})).await,
                 Permission::PeopleRiskRead => app.get("/api/v1/people/risk", token).await,
                 Permission::CommandScreenView => app.get("/api/v1/command", token).await,
+                Permission::ReferralsRead => app.get("/api/v1/referrals", token).await,
+                // An empty answer: refused for its missing decision once allowed.
+                Permission::ReferralDecide => app.post("/api/v1/referrals/1/decision", token, json!({})).await,
                 Permission::EvaluationRulesManage => {
                     let rules = json!({"overdue_points": 1.0, "return_points": 2.0, "satisfaction_target": 90.0,
                         "satisfaction_points": 1.0, "order_points": 5.0, "unanswered_points": 3.0,

@@ -21,6 +21,7 @@ mod mediation;
 mod open311;
 mod org_import;
 mod portal;
+mod referrals;
 mod risk;
 mod scale;
 mod spine;

@@ -12,6 +12,7 @@ mod integration;
 mod live;
 pub mod mediation;
 mod org;
+mod referrals;
 mod risk_lists;
 pub mod search;
 pub mod sessions;
@@ -57,6 +58,9 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(webhooks::delete))
         .routes(routes!(webhooks::deliveries))
         .routes(routes!(webhooks::replay))
+        .routes(routes!(referrals::receive, referrals::list))
+        .routes(routes!(referrals::get_one))
+        .routes(routes!(referrals::decide))
         .routes(routes!(org::units))
         .routes(routes!(org::regions))
         .routes(routes!(org::grids))
