@@ -2,6 +2,7 @@
 //! `cargo xtask test` checks the crate boundaries and runs every test (the README's test command);
 //! `cargo xtask boundaries` checks only the boundaries (from `cargo metadata`);
 //! `cargo xtask schemathesis` runs only the API fuzzing against the demo;
+//! `cargo xtask open311` runs only the Open311 client (`georeport`) against the demo;
 //! `cargo xtask ci` runs the format and lint checks first, then every test.
 
 // A developer tool: it reads CI's environment (CI, FENGQIAO_TEST_POSTGRES) itself.
@@ -20,7 +21,8 @@ fn main() -> ExitCode {
         "ci" => ci(),
         "boundaries" => boundaries(),
         "schemathesis" => schemathesis(),
-        _ => Err("usage: cargo xtask <test|ci|boundaries|schemathesis>".to_owned()),
+        "open311" => open311(),
+        _ => Err("usage: cargo xtask <test|ci|boundaries|schemathesis|open311>".to_owned()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -39,7 +41,8 @@ fn ci() -> Result<(), String> {
 
 /// Every test: unit, property and integration tests on SQLite and on the PostgreSQL server —
 /// among them the fault tests (kill -9 under load, a full disk, PostgreSQL restarting), one at a
-/// time by `.config/nextest.toml` —, the bench smoke run, schemathesis and the browser tests.
+/// time by `.config/nextest.toml` —, the bench smoke run, schemathesis, the Open311 client and
+/// the browser tests.
 fn test() -> Result<(), String> {
     boundaries()?;
     ensure_system_packages()?;
@@ -63,6 +66,7 @@ fn test() -> Result<(), String> {
     }
     bench_smoke()?;
     schemathesis()?;
+    open311()?;
     browser_tests()
 }
 
@@ -196,17 +200,29 @@ fn ensure_system_packages() -> Result<(), String> {
 /// Schemathesis (PyPI, pinned) against the demo served by the debug binary, as two roles:
 /// no 5xx, no undocumented status, no response outside its schema (`xtask/schemathesis.py`).
 fn schemathesis() -> Result<(), String> {
+    python_against_demo("schemathesis", "schemathesis==4.32.5", "schemathesis.py", &["admin", "mediator"])
+}
+
+/// The Open311 GeoReport v2 endpoints driven by an outside client, `georeport` (PyPI, pinned),
+/// in JSON and XML against the demo (`xtask/open311.py`).
+fn open311() -> Result<(), String> {
+    python_against_demo("open311", "georeport==0.3.1", "open311.py", &[])
+}
+
+/// Runs `xtask/{script} BASE ARGS…` in a virtual environment with `package` installed against
+/// the demo served by the debug binary on a fresh SQLite database.
+fn python_against_demo(name: &str, package: &str, script: &str, args: &[&str]) -> Result<(), String> {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).parent().ok_or("xtask has no parent directory")?;
     let target = root.join("target");
-    let venv = target.join("schemathesis-venv");
+    let venv = target.join(format!("{name}-venv"));
     let python = venv.join("bin/python3");
     if !python.exists() {
         run("python3", &["-m", "venv", &venv.display().to_string()])?;
     }
     let python = python.display().to_string();
-    run(&python, &["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "schemathesis==4.32.5"])?;
+    run(&python, &["-m", "pip", "install", "--quiet", "--disable-pip-version-check", package])?;
     run("cargo", &["build", "--quiet", "-p", "fengqiao"])?;
-    let dir = std::env::temp_dir().join(format!("fengqiao-schemathesis-{}", std::process::id()));
+    let dir = std::env::temp_dir().join(format!("fengqiao-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
     let port =
@@ -224,12 +240,12 @@ fn schemathesis() -> Result<(), String> {
     });
     let result = if ready {
         // In the scratch directory: schemathesis keeps its own files where it runs.
-        let script = root.join("xtask/schemathesis.py");
-        let status = Command::new(&python).arg(script).args([&base, "admin", "mediator"]).current_dir(&dir).status();
+        let status =
+            Command::new(&python).arg(root.join("xtask").join(script)).arg(&base).args(args).current_dir(&dir).status();
         match status {
             Ok(status) if status.success() => Ok(()),
-            Ok(status) => Err(format!("schemathesis found faults ({status})")),
-            Err(e) => Err(format!("cannot run schemathesis: {e}")),
+            Ok(status) => Err(format!("{name} found faults ({status})")),
+            Err(e) => Err(format!("cannot run {name}: {e}")),
         }
     } else {
         Err("the demo did not start listening within a minute".into())

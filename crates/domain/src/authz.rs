@@ -88,6 +88,11 @@ pub enum Permission {
     ReportRead,
     /// 定期报告: issue a periodic report of a region of the territory on demand.
     ReportIssue,
+    /// 诉前委派: see the court's referrals and their clocks (a court its own, a centre those of
+    /// its scope).
+    ReferralsRead,
+    /// 诉前委派: confirm or decline a court's referral.
+    ReferralDecide,
 }
 
 impl Permission {
@@ -123,11 +128,14 @@ impl Permission {
         Permission::TaskForceManage,
         Permission::ReportRead,
         Permission::ReportIssue,
+        Permission::ReferralsRead,
+        Permission::ReferralDecide,
     ];
 
     /// What a system account may be granted, by the code the API names it with. A system
     /// account acts with its own grants only; the policy's table still decides each request.
-    pub const SYSTEM_GRANTABLE: &'static [(&'static str, Permission)] = &[("case_register", Permission::CaseRegister)];
+    pub const SYSTEM_GRANTABLE: &'static [(&'static str, Permission)] =
+        &[("case_register", Permission::CaseRegister), ("referrals_read", Permission::ReferralsRead)];
 
     /// The permission a system account's grant code names, if it is grantable.
     pub fn system_grantable(code: &str) -> Option<Permission> {
@@ -173,6 +181,8 @@ impl Permission {
             Permission::TaskForceManage => "permission.task_force_manage",
             Permission::ReportRead => "permission.report_read",
             Permission::ReportIssue => "permission.report_issue",
+            Permission::ReferralsRead => "permission.referrals_read",
+            Permission::ReferralDecide => "permission.referral_decide",
         })
     }
 
@@ -210,6 +220,8 @@ impl Permission {
             Permission::TaskForceManage => "form a case's task force",
             Permission::ReportRead => "read the periodic reports",
             Permission::ReportIssue => "issue a periodic report",
+            Permission::ReferralsRead => "see the courts' referrals",
+            Permission::ReferralDecide => "confirm or decline a court's referral",
         }
     }
 }
@@ -323,6 +335,10 @@ pub const POLICY: &[(Permission, &[(Role, Reach)])] = &[
     // the units an item is assigned to acknowledge and report under NoticeReply (a 交办单 is
     // addressed to them like a notice).
     (P::RiskListManage, &[(Dispatcher, Own), (Leader, Own)]),
+    // 诉前委派: the court desk follows its referrals; the centre's intake and dispatchers confirm
+    // them (the list holds a court's own referrals and the cases of the viewer's scope).
+    (P::ReferralsRead, &[(Court, Scope), (Intake, Scope), (Dispatcher, Scope), (Leader, Scope)]),
+    (P::ReferralDecide, &[(Intake, Scope), (Dispatcher, Scope)]),
     // 重点人员: the centres that watch the territory and admins; no handling unit browses people.
     (P::PeopleRiskRead, &[(Leader, Scope), (Dispatcher, Scope), (Admin, Scope)]),
     // The command screen: the centres' leaders and dispatchers watch their territory; admins too.

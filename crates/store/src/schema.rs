@@ -33,6 +33,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (27, "citizen_real_name", include_str!("../migrations/0027_citizen_real_name.sql")),
     (28, "hops_by_case", include_str!("../migrations/0028_hops_by_case.sql")),
     (29, "reports", include_str!("../migrations/0029_reports.sql")),
+    (30, "connectors", include_str!("../migrations/0030_connectors.sql")),
     (31, "law", include_str!("../migrations/0031_law.sql")),
     (33, "risk_response", include_str!("../migrations/0033_risk_response.sql")),
 ];

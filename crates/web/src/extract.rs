@@ -12,8 +12,8 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::IntoResponse;
 use domain::authz::{self, Permission};
 use domain::ids::{
-    AgreementId, CaseId, EvidenceId, GridId, MilestoneId, NoticeId, PoliceReferralId, ReportId, RiskItemId,
-    RiskListId, SessionId, TaskForceId, UnitId, UserId,
+    AgreementId, CaseId, EvidenceId, GridId, MilestoneId, NoticeId, PoliceReferralId, ReportId, RiskItemId, RiskListId,
+    SessionId, TaskForceId, UnitId, UserId,
 };
 use domain::msg;
 use domain::org::RegionCode;
@@ -197,6 +197,8 @@ gates!(
     TriageExampleAdd,
     RiskListManage,
     ReportIssue,
+    ReferralsRead,
+    ReferralDecide,
 );
 
 /// The signed-in user, refused (403) unless their role holds `G`'s permission at all — asked

@@ -5,6 +5,7 @@
 pub mod api;
 pub mod error;
 pub mod extract;
+mod open311;
 pub mod rooms;
 pub mod ui;
 
@@ -167,6 +168,7 @@ pub fn app(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/served/{token}", get(api::mediation::served))
         .merge(ui::routes())
+        .merge(open311::routes())
         .route("/api/openapi.json", get(move || async move { Json(openapi.as_ref().clone()) }))
         .merge(api)
         .fallback(not_found)

@@ -52,7 +52,8 @@ fn granted_status(permission: Permission) -> StatusCode {
         | Permission::PoliceRefer
         | Permission::PoliceReferralAnswer
         | Permission::TaskForceManage
-        | Permission::ReportIssue => StatusCode::UNPROCESSABLE_ENTITY,
+        | Permission::ReportIssue
+        | Permission::ReferralDecide => StatusCode::UNPROCESSABLE_ENTITY,
         _ => StatusCode::OK,
     }
 }
@@ -269,6 +270,9 @@ async fn every_role_gets_what_the_policy_grants_through_the_api_and_the_ui(app: 
                     let body = json!({"kind": "yearly", "region": "620102000000", "period_start": "2026-10-01"});
                     app.post("/api/v1/reports", token, body).await
                 }
+                Permission::ReferralsRead => app.get("/api/v1/referrals", token).await,
+                // An empty answer: refused for its missing decision once allowed.
+                Permission::ReferralDecide => app.post("/api/v1/referrals/1/decision", token, json!({})).await,
                 Permission::EvaluationRulesManage => {
                     let rules = json!({"overdue_points": 1.0, "return_points": 2.0, "satisfaction_target": 90.0,
                         "satisfaction_points": 1.0, "order_points": 5.0, "unanswered_points": 3.0,

@@ -14,6 +14,7 @@ mod live;
 pub mod mediation;
 mod org;
 mod police;
+mod referrals;
 pub(crate) mod reports;
 mod risk_lists;
 pub mod search;
@@ -61,6 +62,9 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(webhooks::delete))
         .routes(routes!(webhooks::deliveries))
         .routes(routes!(webhooks::replay))
+        .routes(routes!(referrals::receive, referrals::list))
+        .routes(routes!(referrals::get_one))
+        .routes(routes!(referrals::decide))
         .routes(routes!(org::units))
         .routes(routes!(org::regions))
         .routes(routes!(org::grids))
