@@ -210,48 +210,33 @@ impl Store {
             let in_force = !law.status.as_deref().is_some_and(|s| NOT_IN_FORCE.contains(&s.trim()));
             let existing: Option<(i64,)> =
                 tx.fetch_optional("SELECT id FROM laws WHERE source_id = $1", args![&law.source_id]).await?;
-            let id = match existing {
-                Some((id,)) => {
-                    tx.execute(
-                        "UPDATE laws SET title = $2, doc_type = $3, issuing_body = $4, effective_date = $5, status = $6,
-                             in_force = $7, imported_at = $8 WHERE id = $1",
-                        args![
-                            id,
-                            &law.title,
-                            law.doc_type.clone(),
-                            law.issuing_body.clone(),
-                            law.effective_date.clone(),
-                            law.status.clone(),
-                            in_force,
-                            to_ms(now)
-                        ],
-                    )
-                    .await?;
-                    tx.execute("DELETE FROM law_articles WHERE law_id = $1", args![id]).await?;
-                    report.laws_replaced += 1;
-                    id
-                }
-                None => {
-                    let (id,): (i64,) = tx
-                        .fetch_one(
-                            "INSERT INTO laws (source_id, title, doc_type, issuing_body, effective_date, status, in_force, imported_at)
-                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
-                            args![
-                                &law.source_id,
-                                &law.title,
-                                law.doc_type.clone(),
-                                law.issuing_body.clone(),
-                                law.effective_date.clone(),
-                                law.status.clone(),
-                                in_force,
-                                to_ms(now)
-                            ],
-                        )
-                        .await?;
-                    report.laws_added += 1;
-                    id
-                }
-            };
+            // One statement adds a new law or replaces one imported before (by the source's id).
+            let (id,): (i64,) = tx
+                .fetch_one(
+                    "INSERT INTO laws (source_id, title, doc_type, issuing_body, effective_date, status, in_force, imported_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+                     ON CONFLICT (source_id) DO UPDATE SET title = excluded.title, doc_type = excluded.doc_type,
+                         issuing_body = excluded.issuing_body, effective_date = excluded.effective_date,
+                         status = excluded.status, in_force = excluded.in_force, imported_at = excluded.imported_at
+                     RETURNING id",
+                    args![
+                        &law.source_id,
+                        &law.title,
+                        law.doc_type.clone(),
+                        law.issuing_body.clone(),
+                        law.effective_date.clone(),
+                        law.status.clone(),
+                        in_force,
+                        to_ms(now)
+                    ],
+                )
+                .await?;
+            if existing.is_some() {
+                tx.execute("DELETE FROM law_articles WHERE law_id = $1", args![id]).await?;
+                report.laws_replaced += 1;
+            } else {
+                report.laws_added += 1;
+            }
             let rows: Vec<Vec<Arg>> = law
                 .articles
                 .iter()
