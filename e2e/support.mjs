@@ -38,12 +38,13 @@ async function freePort() {
   });
 }
 
-/** Starts `fengqiao demo` (the binary cargo built) and waits until it serves. */
-export async function startServer() {
+/** Starts `fengqiao demo` (the binary cargo built) with `options` (e.g. `["--training"]`) and
+ * waits until it serves. */
+export async function startServer(options = []) {
   const dir = mkdtempSync(join(tmpdir(), "fengqiao-e2e-"));
   const port = await freePort();
   const binary = process.env.FENGQIAO_BIN || join(ROOT, "target", "debug", "fengqiao");
-  const child = spawn(binary, ["demo"], {
+  const child = spawn(binary, ["demo", ...options], {
     env: {
       ...process.env,
       FENGQIAO_DB: `sqlite://${dir}/fengqiao.db`,
@@ -222,12 +223,13 @@ export function foreignRequests(requests, server) {
  * another host by the end of the file. `server` is set when the file's first test starts;
  * `setup(shared)`, what the file prepares for its tests, runs before that, once the server and
  * the browser are up (a `before` hook of the file itself would run alongside this one).
+ * `options` go to `fengqiao demo`.
  */
-export function sharedServer(setup = async () => {}) {
+export function sharedServer(setup = async () => {}, options = []) {
   const shared = { server: undefined, browser: undefined };
   const contexts = [];
   before(async () => {
-    shared.server = await startServer();
+    shared.server = await startServer(options);
     shared.browser = await launchBrowser();
     await setup(shared);
   });

@@ -72,6 +72,9 @@ pub struct App {
     live: LiveFeed,
     /// This node's index of the statutes in force (legal help).
     law: Arc<search::law::LawIndex>,
+    /// 培训部署: a training deployment — every page says so and nothing leaves it (no SMS
+    /// handed to the gateway, no webhook posted).
+    training: bool,
 }
 
 impl App {
@@ -86,7 +89,21 @@ impl App {
             documents: Arc::new(Documents::default()),
             live: LiveFeed::default(),
             law: Arc::default(),
+            training: false,
         }
+    }
+
+    /// Makes this a training deployment (`--training`): see [`App::is_training`].
+    pub fn with_training(mut self) -> Self {
+        self.training = true;
+        self
+    }
+
+    /// A training deployment (培训): pages carry a banner, answers the header
+    /// `X-Fengqiao-Training`, and messages stay inside — the SMS outbox keeps every message for
+    /// the administrator to read, webhook deliveries stay queued in their log.
+    pub fn is_training(&self) -> bool {
+        self.training
     }
 
     /// Fonts for the agreements' PDFs are looked for under `font_dir`.

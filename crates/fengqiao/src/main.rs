@@ -79,6 +79,11 @@ struct Config {
     /// The TURN server's password.
     #[arg(long, env = "FENGQIAO_TURN_CREDENTIAL", hide_env_values = true, global = true)]
     turn_credential: Option<String>,
+    /// 培训: a training deployment. Every page shows a 培训 banner, every answer carries the
+    /// header `X-Fengqiao-Training: 1`, and nothing leaves: SMS stay in the outbox (the
+    /// `--sms-command` is not called), webhook deliveries stay queued in their log.
+    #[arg(long, env = "FENGQIAO_TRAINING", global = true)]
+    training: bool,
     /// Where to find a CJK font for the agreements' PDF (searched recursively).
     #[arg(long, env = "FENGQIAO_FONT_DIR", default_value = "/usr/share/fonts", global = true)]
     font_dir: PathBuf,
@@ -350,6 +355,7 @@ async fn open(config: &Config) -> anyhow::Result<Store> {
         case_number_format = %config.case_number_format,
         master_key,
         sms_command = config.sms_command.as_deref().unwrap_or("built-in outbox"),
+        training = config.training,
         font_dir = %config.font_dir.display(),
         "configuration"
     );
@@ -364,8 +370,15 @@ async fn serve(config: &Config, store: Store) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr}"))?;
     let node_id = format!("{}-{:08x}", std::process::id(), u32::from_le_bytes(store::crypto::random_bytes::<4>()));
     let search = Arc::new(search::SearchIndex::open(&config.data_dir.join("search"))?);
-    let app = app::App::new(store, Arc::new(chrono::Utc::now), &node_id, search, &config.data_dir)
+    let mut app = app::App::new(store, Arc::new(chrono::Utc::now), &node_id, search, &config.data_dir)
         .with_font_dir(config.font_dir.clone());
+    if config.training {
+        app = app.with_training();
+        println!(
+            "培训 training deployment: no SMS is handed to a gateway{}, no webhook is posted",
+            if config.sms_command.is_some() { " (--sms-command is ignored)" } else { "" }
+        );
+    }
     jobs::spawn(app.clone(), config.sms_command.clone(), Arc::new(webhook_sender::ReqwestSender::new()?));
     println!(
         "Fengqiao is serving on http://{}/ (API under /api/v1, document at /api/openapi.json)",

@@ -11,8 +11,10 @@ use tokio::io::AsyncWriteExt;
 /// Messages handed over per pass.
 const BATCH: i64 = 100;
 
-/// Sends what is pending; returns how many messages were handled.
+/// Sends what is pending; returns how many messages were handled. A training deployment
+/// hands nothing to the gateway: every message is kept in the outbox.
 pub async fn deliver(app: &App, command: Option<&str>) -> anyhow::Result<usize> {
+    let command = command.filter(|_| !app.is_training());
     let pending = app.outbox_pending(BATCH).await?;
     for (id, phone, body) in &pending {
         if !app.outbox_claim(*id).await? {

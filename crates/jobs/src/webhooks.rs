@@ -22,9 +22,13 @@ pub trait WebhookSender: Send + Sync {
     ) -> Pin<Box<dyn Future<Output = Result<u16, String>> + Send + 'a>>;
 }
 
-/// Queues and sends; answers how many deliveries were attempted.
+/// Queues and sends; answers how many deliveries were attempted. A training deployment only
+/// queues: its deliveries show in the log and never leave.
 pub async fn deliver(app: &App, sender: &dyn WebhookSender) -> anyhow::Result<usize> {
     app.webhooks_enqueue().await?;
+    if app.is_training() {
+        return Ok(0);
+    }
     let mut attempted = 0;
     while attempted < BATCH {
         let Some((delivery, signature)) = app.webhook_delivery_claim().await? else { break };

@@ -174,6 +174,7 @@ pub fn app(state: AppState) -> Router {
         .fallback(not_found)
         .layer(middleware::from_fn(security_headers))
         .layer(middleware::from_fn_with_state(state.clone(), secure_cookies))
+        .layer(middleware::from_fn_with_state(state.clone(), training_marks))
         .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT))
         .layer(middleware::from_fn(language))
         .layer(TraceLayer::new_for_http())
@@ -188,13 +189,14 @@ pub fn service(
 }
 
 /// Where to start: the API, its document, the health check.
-async fn index() -> Json<serde_json::Value> {
+async fn index(State(state): State<AppState>) -> Json<serde_json::Value> {
     Json(serde_json::json!({
         "name": "Fengqiao 枫桥",
         "api": "/api/v1",
         "openapi": "/api/openapi.json",
         "health": "/healthz",
         "version": env!("CARGO_PKG_VERSION"),
+        "training": state.app.is_training(),
     }))
 }
 
@@ -219,6 +221,51 @@ async fn secure_cookies(State(state): State<AppState>, request: Request, next: N
         mark_cookies_secure(response.headers_mut());
     }
     response
+}
+
+/// The header every answer of a training deployment carries.
+pub const TRAINING_HEADER: &str = "x-fengqiao-training";
+
+/// 培训: in a training deployment every answer says so — the header [`TRAINING_HEADER`], and
+/// every page (whichever template drew it, error pages included) a banner at the top of its
+/// body and 【培训】 before its title.
+async fn training_marks(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    if !state.app.is_training() {
+        return response;
+    }
+    response.headers_mut().insert(TRAINING_HEADER, header::HeaderValue::from_static("1"));
+    let is_page = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    if !is_page {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, usize::MAX).await else {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    let t = ui::i18n::T { lang: ui::current_ui_lang() };
+    let banner = format!(
+        r#"<div class="training-banner" role="note"><strong lang="zh-CN">培训</strong> {}</div>"#,
+        t.s("本系统为练习用部署：数据仅供练习，短信和推送不会发出。")
+    );
+    parts.headers.remove(header::CONTENT_LENGTH);
+    let page = mark_training_page(&String::from_utf8_lossy(&bytes), &banner);
+    Response::from_parts(parts, axum::body::Body::from(page))
+}
+
+/// The page with `banner` first in its body and 【培训】 before its title.
+fn mark_training_page(page: &str, banner: &str) -> String {
+    let mut marked = page.replacen("<title>", "<title>【培训】", 1);
+    if let Some(start) = marked.find("<body")
+        && let Some(end) = marked[start..].find('>')
+    {
+        marked.insert_str(start + end + 1, banner);
+    }
+    marked
 }
 
 /// Adds `Secure` to every `Set-Cookie` that lacks it.
@@ -273,6 +320,16 @@ mod tests {
     #[test]
     fn the_openapi_document_is_the_reviewed_one() {
         insta::assert_json_snapshot!("openapi", super::openapi());
+    }
+
+    #[test]
+    fn a_training_page_says_so_in_its_title_and_first_in_its_body() {
+        let page = "<html><head><title>工作台</title></head><body class=\"app\"><main>…</main></body></html>";
+        assert_eq!(
+            super::mark_training_page(page, "<div>培训</div>"),
+            "<html><head><title>【培训】工作台</title></head><body class=\"app\"><div>培训</div><main>…</main></body></html>"
+        );
+        assert_eq!(super::mark_training_page("<p>no body</p>", "<div>培训</div>"), "<p>no body</p>");
     }
 
     #[test]

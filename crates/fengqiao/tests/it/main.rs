@@ -32,6 +32,7 @@ mod stats;
 mod supervision;
 mod support;
 mod tidy;
+mod training;
 mod triage;
 mod video;
 mod warning;

@@ -133,11 +133,17 @@ impl TestApp {
     /// search index) and the same master key; started again on the same `dir`, it finds what
     /// the last one left. Returns its base URL and the process, killed on drop.
     pub fn serve_process_in(&self, dir: &std::path::Path) -> (String, ServeProcess) {
+        self.serve_process_with(dir, &[])
+    }
+
+    /// `serve_process_in` with more options before `serve` (e.g. `--training`).
+    pub fn serve_process_with(&self, dir: &std::path::Path, options: &[&str]) -> (String, ServeProcess) {
         use std::io::{BufRead, Read};
         let key = std::fs::read_to_string(self.data_dir.join("keys/master.key")).unwrap();
         let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_fengqiao"))
             .args(["--db", &self.db_url, "--listen", "127.0.0.1:0", "--master-key", key.trim(), "--data-dir"])
             .arg(dir)
+            .args(options)
             .arg("serve")
             .env("NO_COLOR", "1")
             .stdout(std::process::Stdio::piped())

@@ -24,7 +24,7 @@ on_both_backends!(
 );
 
 /// Posts like the binary's sender does (the test cannot link the binary).
-struct Sender(reqwest::Client);
+pub(crate) struct Sender(pub reqwest::Client);
 
 impl WebhookSender for Sender {
     fn post<'a>(
@@ -44,10 +44,10 @@ impl WebhookSender for Sender {
 }
 
 /// What the receiver got: each request's headers and raw body.
-type Received = Arc<Mutex<Vec<(HeaderMap, Bytes)>>>;
+pub(crate) type Received = Arc<Mutex<Vec<(HeaderMap, Bytes)>>>;
 
 /// The other system: answers 500 to its first request, 200 after.
-async fn receiver() -> (String, Received) {
+pub(crate) async fn receiver() -> (String, Received) {
     let received: Received = Arc::default();
     let log = received.clone();
     let router = axum::Router::new().route(
@@ -74,7 +74,13 @@ fn signature(secret: &str, body: &[u8]) -> String {
     format!("sha256={}", bytes.iter().map(|b| format!("{b:02x}")).collect::<String>())
 }
 
-async fn keyed(app: &TestApp, method: Method, path: &str, key: &str, body: Option<Value>) -> (StatusCode, Value) {
+pub(crate) async fn keyed(
+    app: &TestApp,
+    method: Method,
+    path: &str,
+    key: &str,
+    body: Option<Value>,
+) -> (StatusCode, Value) {
     let mut request = app.client.request(method, format!("{}{path}", app.base)).header("X-Api-Key", key);
     if let Some(body) = body {
         request = request.json(&body);
@@ -85,7 +91,7 @@ async fn keyed(app: &TestApp, method: Method, path: &str, key: &str, body: Optio
     (status, serde_json::from_str(&text).unwrap_or(Value::Null))
 }
 
-async fn system_key(app: &TestApp) -> String {
+pub(crate) async fn system_key(app: &TestApp) -> String {
     let admin = app.login("admin").await;
     let street = app.unit_id("张掖路街道综治中心").await;
     let (status, body) = app
