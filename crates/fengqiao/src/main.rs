@@ -82,7 +82,7 @@ struct Config {
     /// 培训: a training deployment. Every page shows a 培训 banner, every answer carries the
     /// header `X-Fengqiao-Training: 1`, and nothing leaves: SMS stay in the outbox (the
     /// `--sms-command` is not called), webhook deliveries stay queued in their log.
-    #[arg(long, env = "FENGQIAO_TRAINING", global = true)]
+    #[arg(long, env = "FENGQIAO_TRAINING", global = true, action = clap::ArgAction::SetTrue, value_parser = clap::builder::FalseyValueParser::new())]
     training: bool,
     /// Where to find a CJK font for the agreements' PDF (searched recursively).
     #[arg(long, env = "FENGQIAO_FONT_DIR", default_value = "/usr/share/fonts", global = true)]
