@@ -14,18 +14,6 @@ on_both_backends!(
     the_admin_page_creates_shows_the_key_once_and_revokes,
 );
 
-/// A request with an API key in `X-Api-Key`.
-async fn keyed(app: &TestApp, method: Method, path: &str, key: &str, body: Option<Value>) -> (StatusCode, Value) {
-    let mut request = app.client.request(method, format!("{}{path}", app.base)).header("X-Api-Key", key);
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    let response = request.send().await.unwrap();
-    let status = response.status();
-    let text = response.text().await.unwrap();
-    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
-}
-
 /// Creates a system account at the street centre granted `case_register`: `(id, api_key)`.
 async fn court_account(app: &TestApp, admin: &str, name: &str) -> (i64, String) {
     let street = app.unit_id("张掖路街道综治中心").await;
@@ -89,27 +77,18 @@ async fn system_accounts_are_bound_to_their_grants_audited_and_revocable(app: Te
     assert!(!listed.to_string().contains(&key));
 
     // The key registers a case at its unit, attributed to the account in the history.
-    let (status, case) = keyed(
-        &app,
-        Method::POST,
-        "/api/v1/cases",
-        &key,
-        Some(registration(&id_number("620102", "19850101", 1), "13912340001")),
-    )
-    .await;
-    assert_eq!(status, StatusCode::CREATED, "{case}");
+    let case = app.register_keyed(&key).await;
     let (_, events) = app.get(&format!("/api/v1/cases/{}/events", case["id"]), &admin).await;
     assert_eq!(events[0]["actor"], format!("system:{id}"), "{events}");
 
     // Separate from staff logins: not a bearer token, no password sign-in, nothing but its grants.
     let (status, _) = app.get("/api/v1/cases", &key).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED, "a key is no bearer token");
-    let (status, _) = keyed(&app, Method::GET, "/api/v1/cases", &key, None).await;
+    let (status, _) = app.keyed(Method::GET, "/api/v1/cases", &key, None).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED, "staff routes take no key");
-    let (status, refused) =
-        keyed(&app, Method::GET, "/api/v1/sessions?from=2026-11-01&to=2026-11-30", &key, None).await;
+    let (status, refused) = app.keyed(Method::GET, "/api/v1/sessions?from=2026-11-01&to=2026-11-30", &key, None).await;
     assert_eq!(status, StatusCode::FORBIDDEN, "not granted: {refused}");
-    let (status, _) = keyed(&app, Method::POST, "/api/v1/cases", "fq_wrong", Some(json!({}))).await;
+    let (status, _) = app.keyed(Method::POST, "/api/v1/cases", "fq_wrong", Some(json!({}))).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     // Its user cannot sign in with a password, even one an administrator set.
     let hash = app.sql_texts("SELECT password_hash FROM users WHERE username = 'admin'").await[0].clone();
@@ -141,14 +120,14 @@ async fn system_accounts_are_bound_to_their_grants_audited_and_revocable(app: Te
     assert_eq!(status, StatusCode::NOT_FOUND);
     let (status, _) = app.call(Method::POST, &format!("/api/v1/system-accounts/{id}/revoke"), Some(&admin), None).await;
     assert_eq!(status, StatusCode::NO_CONTENT);
-    let (status, _) = keyed(
-        &app,
-        Method::POST,
-        "/api/v1/cases",
-        &key,
-        Some(registration(&id_number("620102", "19850101", 2), "13912340002")),
-    )
-    .await;
+    let (status, _) = app
+        .keyed(
+            Method::POST,
+            "/api/v1/cases",
+            &key,
+            Some(registration(&id_number("620102", "19850101", 2), "13912340002")),
+        )
+        .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     let (_, listed) = app.get("/api/v1/system-accounts", &admin).await;
     assert!(listed[0]["revoked_at"].is_string(), "{listed}");
@@ -170,10 +149,10 @@ async fn the_same_external_ref_from_the_same_system_is_one_case_even_in_parallel
     // Twice in a row: 201, then 200 with the same case.
     let before = case_count(&app).await;
     let (status, first) =
-        keyed(&app, Method::POST, "/api/v1/cases", &key, Some(referred(1, "(2026)甘0102民诉前调1号"))).await;
+        app.keyed(Method::POST, "/api/v1/cases", &key, Some(referred(1, "(2026)甘0102民诉前调1号"))).await;
     assert_eq!(status, StatusCode::CREATED, "{first}");
     let (status, again) =
-        keyed(&app, Method::POST, "/api/v1/cases", &key, Some(referred(1, "(2026)甘0102民诉前调1号"))).await;
+        app.keyed(Method::POST, "/api/v1/cases", &key, Some(referred(1, "(2026)甘0102民诉前调1号"))).await;
     assert_eq!(status, StatusCode::OK, "{again}");
     assert_eq!(again["id"], first["id"]);
     assert_eq!(again["number"], first["number"]);
@@ -181,21 +160,21 @@ async fn the_same_external_ref_from_the_same_system_is_one_case_even_in_parallel
 
     // Another system's same reference is another case.
     let (status, theirs) =
-        keyed(&app, Method::POST, "/api/v1/cases", &other, Some(referred(1, "(2026)甘0102民诉前调1号"))).await;
+        app.keyed(Method::POST, "/api/v1/cases", &other, Some(referred(1, "(2026)甘0102民诉前调1号"))).await;
     assert_eq!(status, StatusCode::CREATED, "{theirs}");
     assert_ne!(theirs["id"], first["id"]);
 
     // A refused registration keeps no claim: the corrected retry registers.
     let mut broken = referred(2, "W-2");
     broken["description"] = json!("");
-    let (status, refused) = keyed(&app, Method::POST, "/api/v1/cases", &key, Some(broken)).await;
+    let (status, refused) = app.keyed(Method::POST, "/api/v1/cases", &key, Some(broken)).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
     let mut wrong_type = referred(2, "W-2");
     wrong_type["external_ref"] = json!(17);
-    let (status, refused) = keyed(&app, Method::POST, "/api/v1/cases", &key, Some(wrong_type)).await;
+    let (status, refused) = app.keyed(Method::POST, "/api/v1/cases", &key, Some(wrong_type)).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
     assert_eq!(refused["error"]["field"], "external_ref", "{refused}");
-    let (status, _) = keyed(&app, Method::POST, "/api/v1/cases", &key, Some(referred(2, "W-2"))).await;
+    let (status, _) = app.keyed(Method::POST, "/api/v1/cases", &key, Some(referred(2, "W-2"))).await;
     assert_eq!(status, StatusCode::CREATED);
 
     // Fifty identical requests at once: one case, one 201, forty-nine 200 with it.
@@ -253,14 +232,14 @@ async fn the_admin_page_creates_shows_the_key_once_and_revokes(app: TestApp) {
     let key = page.split("id=\"created-key\"").nth(1).unwrap().split("<code class=\"mono\">").nth(1).unwrap();
     let key = key.split('<').next().unwrap().to_owned();
     assert!(key.starts_with("fq_"), "{key}");
-    let (status, case) = keyed(
-        &app,
-        Method::POST,
-        "/api/v1/cases",
-        &key,
-        Some(registration(&id_number("620102", "19850101", 9), "13912340009")),
-    )
-    .await;
+    let (status, case) = app
+        .keyed(
+            Method::POST,
+            "/api/v1/cases",
+            &key,
+            Some(registration(&id_number("620102", "19850101", 9), "13912340009")),
+        )
+        .await;
     assert_eq!(status, StatusCode::CREATED, "{case}");
     let (_, list) = ui_get(&app, &format!("fq_session={admin}"), "/admin/systems").await;
     assert!(list.contains("区法院") && !list.contains(&key), "{list}");
@@ -270,6 +249,6 @@ async fn the_admin_page_creates_shows_the_key_once_and_revokes(app: TestApp) {
     let response = ui_submit(&app, &admin, "/admin/systems", &format!("/admin/systems/{id}/revoke"), &[]).await;
     let (status, location, _) = ui_answer(response).await;
     assert_eq!((status, location.as_str()), (StatusCode::SEE_OTHER, "/admin/systems"));
-    let (status, _) = keyed(&app, Method::POST, "/api/v1/cases", &key, Some(json!({}))).await;
+    let (status, _) = app.keyed(Method::POST, "/api/v1/cases", &key, Some(json!({}))).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 }

@@ -201,13 +201,20 @@ impl TestApp {
         if let Some(token) = token {
             request = request.bearer_auth(token);
         }
-        if let Some(body) = body {
-            request = request.json(&body);
-        }
-        let response = request.send().await.unwrap();
-        let status = response.status();
-        let text = response.text().await.unwrap();
-        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+        send(request, body).await
+    }
+
+    /// One request of another system, with its API key in `X-Api-Key`.
+    pub async fn keyed(&self, method: Method, path: &str, key: &str, body: Option<Value>) -> (StatusCode, Value) {
+        send(self.client.request(method, format!("{}{path}", self.base)).header("X-Api-Key", key), body).await
+    }
+
+    /// Registers a case with a system account's key and insists on 201.
+    pub async fn register_keyed(&self, key: &str) -> Value {
+        let body = registration(&id_number("620102", "19850101", 1), "13912340001");
+        let (status, case) = self.keyed(Method::POST, "/api/v1/cases", key, Some(body)).await;
+        assert_eq!(status, StatusCode::CREATED, "{case}");
+        case
     }
 
     pub async fn get(&self, path: &str, token: &str) -> (StatusCode, Value) {
@@ -427,4 +434,15 @@ pub async fn summary_equal_to_recount(app: &TestApp, city: &str, now: chrono::Da
         app.store.stats_recount(&domain::org::RegionCode::parse("620100").unwrap(), from, today).await.unwrap();
     assert_eq!(summary, serde_json::to_value(&recount).unwrap());
     summary
+}
+
+/// Sends `request` with `body` as JSON; returns the status and the JSON answer (Null when empty).
+async fn send(mut request: reqwest::RequestBuilder, body: Option<Value>) -> (StatusCode, Value) {
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status();
+    let text = response.text().await.unwrap();
+    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
 }

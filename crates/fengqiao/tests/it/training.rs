@@ -6,8 +6,8 @@ use reqwest::{Method, StatusCode};
 use serde_json::json;
 
 use crate::on_both_backends;
-use crate::support::{TestApp, id_number, registration};
-use crate::webhooks::{Sender, keyed, receiver, system_key};
+use crate::support::TestApp;
+use crate::webhooks::{Sender, receiver, system_key};
 
 on_both_backends!(a_training_deployment_marks_every_page_and_keeps_every_message,);
 
@@ -47,19 +47,11 @@ async fn a_training_deployment_marks_every_page_and_keeps_every_message(app: Tes
     // Nothing leaves a training deployment: a registration queues an SMS and a webhook delivery …
     let key = system_key(&app).await;
     let (url, received) = receiver().await;
-    let (status, hook) =
-        keyed(&app, Method::POST, "/api/v1/webhooks", &key, Some(json!({"url": url, "events": ["case.registered"]})))
-            .await;
+    let (status, hook) = app
+        .keyed(Method::POST, "/api/v1/webhooks", &key, Some(json!({"url": url, "events": ["case.registered"]})))
+        .await;
     assert_eq!(status, StatusCode::CREATED, "{hook}");
-    let (status, case) = keyed(
-        &app,
-        Method::POST,
-        "/api/v1/cases",
-        &key,
-        Some(registration(&id_number("620102", "19850101", 1), "13912340001")),
-    )
-    .await;
-    assert_eq!(status, StatusCode::CREATED, "{case}");
+    app.register_keyed(&key).await;
     let training = app.app.clone().with_training();
     let sender = Sender(reqwest::Client::new());
     // … the gateway command would fail every message it were handed: none is handed over.
@@ -71,7 +63,7 @@ async fn a_training_deployment_marks_every_page_and_keeps_every_message(app: Tes
     assert!(!statuses.is_empty() && statuses.iter().all(|s| *s == "kept"), "kept for the administrator: {statuses:?}");
     assert_eq!(jobs::webhooks::deliver(&training, &sender).await.unwrap(), 0);
     assert!(received.lock().unwrap().is_empty(), "no webhook posted");
-    let (_, log) = keyed(&app, Method::GET, &format!("/api/v1/webhooks/{}/deliveries", hook["id"]), &key, None).await;
+    let (_, log) = app.keyed(Method::GET, &format!("/api/v1/webhooks/{}/deliveries", hook["id"]), &key, None).await;
     assert_eq!(log.as_array().unwrap().len(), 1, "queued in the log: {log}");
     assert!(log[0]["delivered_at"].is_null(), "{log}");
 

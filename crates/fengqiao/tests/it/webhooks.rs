@@ -74,23 +74,6 @@ fn signature(secret: &str, body: &[u8]) -> String {
     format!("sha256={}", bytes.iter().map(|b| format!("{b:02x}")).collect::<String>())
 }
 
-pub(crate) async fn keyed(
-    app: &TestApp,
-    method: Method,
-    path: &str,
-    key: &str,
-    body: Option<Value>,
-) -> (StatusCode, Value) {
-    let mut request = app.client.request(method, format!("{}{path}", app.base)).header("X-Api-Key", key);
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    let response = request.send().await.unwrap();
-    let status = response.status();
-    let text = response.text().await.unwrap();
-    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
-}
-
 pub(crate) async fn system_key(app: &TestApp) -> String {
     let admin = app.login("admin").await;
     let street = app.unit_id("张掖路街道综治中心").await;
@@ -109,14 +92,14 @@ async fn deliveries_are_signed_retried_after_a_500_and_arrive(app: TestApp) {
     app.set_now("2026-11-02T09:00:00+08:00");
     let key = system_key(&app).await;
     let (url, received) = receiver().await;
-    let (status, created) = keyed(
-        &app,
-        Method::POST,
-        "/api/v1/webhooks",
-        &key,
-        Some(json!({"url": url, "events": ["case.registered", "case.concluded"]})),
-    )
-    .await;
+    let (status, created) = app
+        .keyed(
+            Method::POST,
+            "/api/v1/webhooks",
+            &key,
+            Some(json!({"url": url, "events": ["case.registered", "case.concluded"]})),
+        )
+        .await;
     assert_eq!(status, StatusCode::CREATED, "{created}");
     let hook = created["id"].as_i64().unwrap();
     let secret = created["secret"].as_str().unwrap().to_owned();
@@ -124,21 +107,13 @@ async fn deliveries_are_signed_retried_after_a_500_and_arrive(app: TestApp) {
     let stored = app.sql_texts(&format!("SELECT secret FROM webhooks WHERE id = {hook}")).await;
     assert!(!stored[0].contains(&secret), "the secret is kept encrypted");
 
-    let (status, case) = keyed(
-        &app,
-        Method::POST,
-        "/api/v1/cases",
-        &key,
-        Some(registration(&id_number("620102", "19850101", 1), "13912340001")),
-    )
-    .await;
-    assert_eq!(status, StatusCode::CREATED, "{case}");
+    let case = app.register_keyed(&key).await;
     let sender = Sender(reqwest::Client::new());
 
     // First attempt: the receiver answers 500; the delivery waits for its backoff.
     assert_eq!(jobs::webhooks::deliver(&app.app, &sender).await.unwrap(), 1);
     assert_eq!(received.lock().unwrap().len(), 1);
-    let (status, log) = keyed(&app, Method::GET, &format!("/api/v1/webhooks/{hook}/deliveries"), &key, None).await;
+    let (status, log) = app.keyed(Method::GET, &format!("/api/v1/webhooks/{hook}/deliveries"), &key, None).await;
     assert_eq!(status, StatusCode::OK, "{log}");
     assert_eq!(log.as_array().unwrap().len(), 1, "{log}");
     assert_eq!(log[0]["attempts"], 1);
@@ -165,10 +140,10 @@ async fn deliveries_are_signed_retried_after_a_500_and_arrive(app: TestApp) {
     assert_eq!(body["case"]["id"], case["id"], "{body}");
     assert_eq!(body["case"]["number"], case["number"], "{body}");
     assert_eq!(body["id"], got[1].0["x-fengqiao-delivery"].to_str().unwrap());
-    let (_, log) = keyed(&app, Method::GET, &format!("/api/v1/webhooks/{hook}/deliveries"), &key, None).await;
+    let (_, log) = app.keyed(Method::GET, &format!("/api/v1/webhooks/{hook}/deliveries"), &key, None).await;
     assert_eq!(log[0]["attempts"], 2, "{log}");
     assert!(log[0]["delivered_at"].is_string(), "{log}");
-    let (_, hooks) = keyed(&app, Method::GET, "/api/v1/webhooks", &key, None).await;
+    let (_, hooks) = app.keyed(Method::GET, "/api/v1/webhooks", &key, None).await;
     assert_eq!(hooks[0]["delivered"], 1, "{hooks}");
     assert_eq!(hooks[0]["events"], json!(["case.concluded", "case.registered"]), "{hooks}");
 
@@ -176,7 +151,7 @@ async fn deliveries_are_signed_retried_after_a_500_and_arrive(app: TestApp) {
     assert_eq!(jobs::webhooks::deliver(&app.app, &sender).await.unwrap(), 0);
     let delivery = log[0]["id"].as_i64().unwrap();
     let (status, _) =
-        keyed(&app, Method::POST, &format!("/api/v1/webhooks/{hook}/deliveries/{delivery}/replay"), &key, None).await;
+        app.keyed(Method::POST, &format!("/api/v1/webhooks/{hook}/deliveries/{delivery}/replay"), &key, None).await;
     assert_eq!(status, StatusCode::ACCEPTED);
     assert_eq!(jobs::webhooks::deliver(&app.app, &sender).await.unwrap(), 1);
     let got = received.lock().unwrap().clone();
@@ -184,14 +159,13 @@ async fn deliveries_are_signed_retried_after_a_500_and_arrive(app: TestApp) {
     assert_eq!(got[2].0["x-fengqiao-delivery"], got[0].0["x-fengqiao-delivery"]);
 
     // Ended: nothing more is queued for it, and it is gone from the list.
-    let (status, _) = keyed(&app, Method::DELETE, &format!("/api/v1/webhooks/{hook}"), &key, None).await;
+    let (status, _) = app.keyed(Method::DELETE, &format!("/api/v1/webhooks/{hook}"), &key, None).await;
     assert_eq!(status, StatusCode::NO_CONTENT);
-    let (status, _) = keyed(&app, Method::DELETE, &format!("/api/v1/webhooks/{hook}"), &key, None).await;
+    let (status, _) = app.keyed(Method::DELETE, &format!("/api/v1/webhooks/{hook}"), &key, None).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    let (_, hooks) = keyed(&app, Method::GET, "/api/v1/webhooks", &key, None).await;
+    let (_, hooks) = app.keyed(Method::GET, "/api/v1/webhooks", &key, None).await;
     assert_eq!(hooks, json!([]));
-    keyed(
-        &app,
+    app.keyed(
         Method::POST,
         "/api/v1/cases",
         &key,
@@ -213,38 +187,38 @@ async fn only_system_accounts_subscribe_with_valid_fields(app: TestApp) {
     let (status, refused) = app.post("/api/v1/webhooks", &admin, good.clone()).await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{refused}");
     assert!(refused["error"]["message"].as_str().unwrap().contains("X-Api-Key"), "{refused}");
-    let (status, _) = keyed(&app, Method::POST, "/api/v1/webhooks", "fq_wrong", Some(good.clone())).await;
+    let (status, _) = app.keyed(Method::POST, "/api/v1/webhooks", "fq_wrong", Some(good.clone())).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 
-    let (status, refused) = keyed(
-        &app,
-        Method::POST,
-        "/api/v1/webhooks",
-        &key,
-        Some(json!({"url": "ftp://court.example/", "events": ["case.registered", "case.exploded"]})),
-    )
-    .await;
+    let (status, refused) = app
+        .keyed(
+            Method::POST,
+            "/api/v1/webhooks",
+            &key,
+            Some(json!({"url": "ftp://court.example/", "events": ["case.registered", "case.exploded"]})),
+        )
+        .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
     let fields: Vec<&str> =
         refused["error"]["fields"].as_array().unwrap().iter().map(|f| f["field"].as_str().unwrap()).collect();
     assert_eq!(fields, ["url", "events[1]"], "{refused}");
     let words = refused["error"]["fields"][1]["message"].as_str().unwrap();
     assert!(words.contains("case.exploded") && words.contains("case.status_changed"), "{words}");
-    let (status, refused) =
-        keyed(&app, Method::POST, "/api/v1/webhooks", &key, Some(json!({"url": "https://x.example/", "events": []})))
-            .await;
+    let (status, refused) = app
+        .keyed(Method::POST, "/api/v1/webhooks", &key, Some(json!({"url": "https://x.example/", "events": []})))
+        .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
     assert_eq!(refused["error"]["field"], "events", "{refused}");
-    let (_, hooks) = keyed(&app, Method::GET, "/api/v1/webhooks", &key, None).await;
+    let (_, hooks) = app.keyed(Method::GET, "/api/v1/webhooks", &key, None).await;
     assert_eq!(hooks, json!([]), "a refused request creates nothing");
     assert_eq!(app.sql_texts("SELECT CAST(COUNT(*) AS TEXT) FROM webhooks").await[0], "0");
 
     // Another account neither sees nor ends this one's subscription.
-    let (status, created) = keyed(&app, Method::POST, "/api/v1/webhooks", &key, Some(good)).await;
+    let (status, created) = app.keyed(Method::POST, "/api/v1/webhooks", &key, Some(good)).await;
     assert_eq!(status, StatusCode::CREATED, "{created}");
     let other = system_key(&app).await;
-    let (_, hooks) = keyed(&app, Method::GET, "/api/v1/webhooks", &other, None).await;
+    let (_, hooks) = app.keyed(Method::GET, "/api/v1/webhooks", &other, None).await;
     assert_eq!(hooks, json!([]));
-    let (status, _) = keyed(&app, Method::DELETE, &format!("/api/v1/webhooks/{}", created["id"]), &other, None).await;
+    let (status, _) = app.keyed(Method::DELETE, &format!("/api/v1/webhooks/{}", created["id"]), &other, None).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
