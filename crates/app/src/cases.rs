@@ -9,7 +9,7 @@ use domain::workflow::Command;
 pub use search::COUNT_LIMIT as SEARCH_COUNT_LIMIT;
 use search::SearchScope;
 pub use store::cases::{
-    CaseFilter, CaseList, CaseListRow, CaseReceipt, CaseView, Deadlines, EventView, HopView, LocationView,
+    CaseFilter, CaseList, CaseListRow, CaseReceipt, CaseView, Deadlines, EventView, HopView, ListCursor, LocationView,
     MAX_PAGE_SIZE, PartyView, RegisteredCase, RelatedCase, RevealRequest, Routing,
 };
 
@@ -105,6 +105,7 @@ impl App {
             total: hits.counted as i64,
             total_capped: hits.estimate.is_some(),
             total_estimate: hits.estimate.map(|e| e as i64),
+            next: None,
         })
     }
 

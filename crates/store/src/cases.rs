@@ -183,6 +183,36 @@ pub struct CaseFilter {
     pub q: Option<String>,
     pub limit: i64,
     pub offset: i64,
+    /// Keyset paging: only cases after this one in the list's order (newest first), so that a
+    /// deep page costs what the first one does. `offset` then counts from the cursor.
+    pub after: Option<ListCursor>,
+}
+
+/// Where a page of the case list ended: the last case's registration time and id, written
+/// `MILLIS-ID` (the list's `next`, given back as `after`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ListCursor {
+    created_ms: i64,
+    id: i64,
+}
+
+impl ListCursor {
+    fn after(row: &CaseListRow) -> Self {
+        ListCursor { created_ms: row.created_at.timestamp_millis(), id: row.id }
+    }
+
+    /// A cursor as `next` wrote it; `None` for anything else.
+    pub fn parse(text: &str) -> Option<Self> {
+        let (created_ms, id) = text.split_once('-')?;
+        let cursor = ListCursor { created_ms: created_ms.parse().ok()?, id: id.parse().ok()? };
+        (cursor.created_ms >= 0 && cursor.id > 0).then_some(cursor)
+    }
+}
+
+impl std::fmt::Display for ListCursor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}-{}", self.created_ms, self.id)
+    }
 }
 
 /// A row of the case list.
@@ -215,6 +245,9 @@ pub struct CaseList {
     /// More than 1 000 match a search: about how many (`None` for a list, or when `total` is
     /// exact).
     pub total_estimate: Option<i64>,
+    /// A full page of a list: the cursor of the next one (`after`); `None` at the end and for
+    /// a search.
+    pub next: Option<ListCursor>,
 }
 
 /// Lists count matches up to this many: counting is then bounded like the page itself.
@@ -973,12 +1006,15 @@ impl Store {
         let list = case_list_statements(viewer, filter, now);
         let (counted,): (i64,) = self.fetch_one(&list.count_sql, list.count_args).await?;
         let rows: Vec<CaseRow> = self.fetch_all(&list.page_sql, list.page_args).await?;
-        let items = rows.into_iter().map(CaseListRow::from).collect();
+        let items: Vec<CaseListRow> = rows.into_iter().map(CaseListRow::from).collect();
+        let full = items.len() as i64 == filter.limit.clamp(1, MAX_PAGE_SIZE);
+        let next = items.last().filter(|_| full).map(ListCursor::after);
         Ok(CaseList {
             items,
             total: counted.min(COUNT_LIMIT),
             total_capped: counted > COUNT_LIMIT,
             total_estimate: None,
+            next,
         })
     }
 
@@ -1428,12 +1464,22 @@ pub(crate) fn case_list_statements(viewer: &Viewer, filter: &CaseFilter, now: Da
         union(&|scope| format!("SELECT c.id FROM cases c WHERE {scope} AND {filters} LIMIT {}", COUNT_LIMIT + 1))
     );
     let count_args = args.clone();
+    // The page: after the cursor (the total counts the whole list), in each branch as well,
+    // so that each index starts where the last page ended.
+    let page_filters = match filter.after {
+        Some(cursor) => {
+            args.extend(args![cursor.created_ms, cursor.id]);
+            let n = args.len();
+            format!("{filters} AND (c.created_at, c.id) < (${}, ${n})", n - 1)
+        }
+        None => filters.clone(),
+    };
     let (limit, offset) = (filter.limit.clamp(1, MAX_PAGE_SIZE), filter.offset.max(0));
     let n = args.len();
     args.extend(args![limit + offset, limit, offset]);
     let newest = |scope: &str| {
         format!(
-            "SELECT c.id FROM cases c WHERE {scope} AND {filters} ORDER BY c.created_at DESC, c.id DESC LIMIT ${}",
+            "SELECT c.id FROM cases c WHERE {scope} AND {page_filters} ORDER BY c.created_at DESC, c.id DESC LIMIT ${}",
             n + 1
         )
     };

@@ -49,15 +49,15 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<Vec<(CaseListRow, Vec<MaskedParty>)>> {
         let mut rows = Vec::new();
-        let mut page = CaseFilter { limit: MAX_PAGE_SIZE, offset: 0, ..filter.clone() };
+        // Page by page from the first, each after the last one's end (keyset paging).
+        let mut page = CaseFilter { limit: MAX_PAGE_SIZE, offset: 0, after: None, ..filter.clone() };
         loop {
             let list = self.case_list(viewer, &page, now).await?;
-            let got = list.items.len() as i64;
             rows.extend(list.items);
-            if got < MAX_PAGE_SIZE || rows.len() as i64 > EXPORT_LIMIT {
-                break;
+            match list.next {
+                Some(next) if rows.len() as i64 <= EXPORT_LIMIT => page.after = Some(next),
+                _ => break,
             }
-            page.offset += MAX_PAGE_SIZE;
         }
         rows.truncate(EXPORT_LIMIT as usize + 1);
         let mut parties: HashMap<i64, Vec<MaskedParty>> = HashMap::new();

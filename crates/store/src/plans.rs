@@ -11,7 +11,7 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::cases::{CaseFilter, case_list_statements};
+use crate::cases::{CaseFilter, ListCursor, case_list_statements};
 use crate::schema::Dialect;
 use crate::sql::{Arg, args};
 use crate::supervision::sweep_candidates_sql;
@@ -51,7 +51,7 @@ impl QueryPlan {
 impl Store {
     /// The plans of the hot queries for `viewer` (their scope) at `now`: the supervision
     /// sweep's candidates with their last hop, the case list in the viewer's scope (all, open
-    /// and overdue), a case's history and the related cases of a person.
+    /// and overdue, a deep page after a cursor), a case's history and the related cases of a person.
     pub async fn hot_query_plans(&self, viewer: &Viewer, now: DateTime<Utc>) -> Result<Vec<QueryPlan>> {
         let case_id = self.case_id_max().await?;
         let person: Option<(Option<String>,)> = self
@@ -62,12 +62,17 @@ impl Store {
         let everything = list(CaseFilter::default());
         let overdue = list(CaseFilter { overdue: Some(true), ..CaseFilter::default() });
         let mine = list(CaseFilter { mine: Some(viewer.unit_id), ..CaseFilter::default() });
+        let deep = list(CaseFilter {
+            after: ListCursor::parse(&format!("{}-{case_id}", to_ms(now))),
+            ..CaseFilter::default()
+        });
         let queries: Vec<(&'static str, String, Vec<Arg>)> = vec![
             ("sweep candidates", sweep_candidates_sql(), args![to_ms(now), 0_i64, 500_i64]),
             ("case list: page", everything.page_sql, everything.page_args),
             ("case list: count", everything.count_sql, everything.count_args),
             ("case list: overdue", overdue.page_sql, overdue.page_args),
             ("work list of a unit", mine.page_sql, mine.page_args),
+            ("case list: a deep page (keyset)", deep.page_sql, deep.page_args),
             (
                 "a case's history",
                 "SELECT seq, at, actor, action, data, hash FROM case_events WHERE case_id = $1 ORDER BY seq".into(),

@@ -18,7 +18,7 @@ async fn hot_queries_read_no_large_table_whole(app: TestApp) {
     let district = app.sql_texts("SELECT CAST(id AS TEXT) FROM users WHERE username = 'district'").await;
     let viewer = app.store.viewer(domain::ids::UserId(district[0].parse().unwrap())).await.unwrap();
     let plans = app.store.hot_query_plans(&viewer, now).await.unwrap();
-    assert_eq!(plans.len(), 7);
+    assert_eq!(plans.len(), 8);
     for plan in &plans {
         assert!(!plan.lines.is_empty(), "{}", plan.name);
         if app.store.backend() != "postgres" {
@@ -46,6 +46,30 @@ async fn generated_cases_are_consistent(app: TestApp) {
         let (_, list) = app.get(&format!("/api/v1/cases?status={status}&limit=1"), &district).await;
         assert!(list["total"].as_i64().unwrap() > 0, "no generated case is {status}");
     }
+    // Keyset paging walks the same list as offsets do, page after page, to its end.
+    let list = "/api/v1/cases?status=concluded&limit=100";
+    let (mut walked, mut after) = (Vec::new(), String::new());
+    loop {
+        let (status, page) = app.get(&format!("{list}{after}"), &district).await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+        walked.extend(page["items"].as_array().unwrap().iter().map(|c| c["id"].as_i64().unwrap()));
+        match page["next"].as_str() {
+            Some(next) => after = format!("&after={next}"),
+            None => break,
+        }
+    }
+    let total = app.get(list, &district).await.1["total"].as_i64().unwrap();
+    assert!(walked.len() > 100 && walked.len() as i64 == total, "{} of {total}", walked.len());
+    for (page, ids) in walked.chunks(100).enumerate() {
+        let (_, by_offset) = app.get(&format!("{list}&offset={}", page * 100), &district).await;
+        let offset_ids: Vec<i64> =
+            by_offset["items"].as_array().unwrap().iter().map(|c| c["id"].as_i64().unwrap()).collect();
+        assert_eq!(ids, offset_ids, "page {page}");
+    }
+    let (status, refused) = app.get(&format!("{list}&after=yesterday"), &district).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+    assert!(refused.to_string().contains("翻页位置"), "{refused}");
+
     // A generated case reads like a registered one: personal data decrypts on request.
     let (status, case) = app
         .get(&format!("/api/v1/cases/{}?reveal=true&reason=check", generated.first_id), &app.login("intake").await)

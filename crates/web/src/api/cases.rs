@@ -1,6 +1,6 @@
 //! Cases: register, list, read, history, workflow steps.
 
-use app::cases::{CaseFilter, RevealRequest};
+use app::cases::{CaseFilter, ListCursor, RevealRequest};
 use app::integration::Intake;
 use app::triage::WhenUnsure;
 use axum::Json;
@@ -90,6 +90,9 @@ pub struct ListQuery {
     page: Option<String>,
     /// Alias of `limit`.
     page_size: Option<String>,
+    /// Keyset paging: the `next` of the previous page; the page starts after it (a deep page
+    /// then costs what the first does).
+    after: Option<String>,
 }
 
 impl ListQuery {
@@ -124,9 +127,23 @@ impl ListQuery {
             .unwrap_or(20);
         let page = number("page", self.page, 1, 1_000_000);
         let offset = number("offset", self.offset, 0, i64::MAX / 2).or(page.map(|p| (p - 1) * limit)).unwrap_or(0);
+        let after = present(self.after)
+            .and_then(|a| c.check(ListCursor::parse(&a).ok_or_else(|| bad("after", msg!("filter.cursor")))));
         let q = present(self.q);
         c.into_result()?;
-        Ok(CaseFilter { status, category, risk, region, unit, overdue, q, limit, offset, ..CaseFilter::default() })
+        Ok(CaseFilter {
+            status,
+            category,
+            risk,
+            region,
+            unit,
+            overdue,
+            q,
+            limit,
+            offset,
+            after,
+            ..CaseFilter::default()
+        })
     }
 }
 

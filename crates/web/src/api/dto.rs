@@ -54,6 +54,13 @@ impl IntoApi for Message {
 }
 
 /// A code of a fixed set (a delivery state) as text.
+impl IntoApi for app::cases::ListCursor {
+    type Api = String;
+    fn into_api(self) -> String {
+        self.to_string()
+    }
+}
+
 impl IntoApi for &'static str {
     type Api = String;
     fn into_api(self) -> String {
@@ -232,6 +239,9 @@ dto! {
         /// More than 1 000 match a text search: about how many, estimated from the index.
         /// Absent for a list and whenever `total` is exact.
         pub total_estimate: Option<i64>,
+        /// A full page of a list: pass it as `after` for the next page (keyset paging).
+        /// Absent on the last page and for a text search.
+        pub next: Option<String> = into_api,
     }
 
     /// 受理回执: what the applicant takes home — the case as registered (its number, date and
