@@ -3,8 +3,10 @@
 //! agreements' fixed copies, recordings), and `manifest.txt` with the SHA-256 of each entry in
 //! `sha256sum` form (`sha256sum -c manifest.txt` checks an unpacked archive).
 
+use std::collections::HashMap;
 use std::io::Write;
 
+use domain::i18n::T;
 use domain::ids::CaseId;
 use store::blobs::sha256_hex;
 
@@ -32,17 +34,27 @@ impl App {
             entries.push((name, self.blobs.get(&sha256)?));
         }
         let text = |s: &str| s.to_owned();
+        // Codes as their labels, who acted by name: the file is read by people (a court, an archive).
+        let t = T::default();
+        let names: HashMap<String, String> =
+            self.users().await?.into_iter().map(|u| (u.username, u.display_name)).collect();
+        let actor = |actor: &str| match names.get(actor) {
+            Some(name) => name.clone(),
+            None if actor == "system" => text("系统"),
+            None if actor.starts_with("citizen:") => text("当事人（网上）"),
+            None => actor.to_owned(),
+        };
         let file = docs::CaseFile {
-            title: text("电子卷宗"),
+            title: self.training_marked("电子卷宗"),
             number: case.number.clone(),
             labels: [text("案件概况"), text("当事人"), text("办理经过"), text("卷内文件")],
             summary: vec![
                 (text("案件编号"), case.number.clone()),
                 (text("标题"), case.title.clone().unwrap_or_default()),
-                (text("状态"), case.status.as_str().to_owned()),
-                (text("来源渠道"), case.channel.clone()),
-                (text("类别"), case.category.as_str().to_owned()),
-                (text("风险"), case.risk.as_str().to_owned()),
+                (text("状态"), t.code("status", case.status.as_str())),
+                (text("来源渠道"), t.code("channel", &case.channel)),
+                (text("类别"), t.code("category", case.category.as_str())),
+                (text("风险"), t.code("risk", case.risk.as_str())),
                 (text("地点"), case.location.address.clone().unwrap_or_default()),
                 (text("登记时间"), china(case.created_at)),
                 (text("纠纷简况"), case.description.clone()),
@@ -54,11 +66,11 @@ impl App {
                 .iter()
                 .map(|p| {
                     let id = p.id_number.clone().or(p.credit_code.clone()).unwrap_or_default();
-                    [p.role.clone(), p.name.clone(), id, p.phone.clone().unwrap_or_default()]
+                    [t.code("party_role", &p.role), p.name.clone(), id, p.phone.clone().unwrap_or_default()]
                 })
                 .collect(),
             timeline_header: [text("时间"), text("经办"), text("事项")],
-            timeline: events.iter().map(|e| [china(e.at), e.actor.clone(), e.action.clone()]).collect(),
+            timeline: events.iter().map(|e| [china(e.at), actor(&e.actor), t.code("event", &e.action)]).collect(),
             files: entries.iter().map(|(name, _)| name.clone()).collect(),
         };
         let fonts = self.documents.fonts()?;

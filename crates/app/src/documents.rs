@@ -53,6 +53,16 @@ impl Documents {
     }
 }
 
+/// What a document of a training deployment says first: it is practice, not a document.
+const TRAINING_MARK: &str = "【培训】无法律效力 · ";
+
+impl App {
+    /// `text` as a document's title or copy label shows it: marked in a training deployment.
+    pub(crate) fn training_marked(&self, text: &str) -> String {
+        if self.is_training() { format!("{TRAINING_MARK}{text}") } else { text.to_owned() }
+    }
+}
+
 /// Which copy: `archive` (the committee's), `party-N`, or a draft.
 fn copy_label(view: &AgreementView, copy: &str) -> String {
     if view.status != AgreementStatus::Effective {
@@ -123,7 +133,7 @@ impl App {
                 .collect(),
             performance: view.content.performance.clone(),
             mediator: view.mediator_name.clone(),
-            copy_label: copy_label(view, copy),
+            copy_label: self.training_marked(&copy_label(view, copy)),
             signatures,
             seal: view.sealed_at.as_ref().map(|_| view.committee.clone()),
             effective_at: view.effective_at.map(date_zh),

@@ -11,7 +11,7 @@ use crate::support::TestApp;
 
 on_both_backends!(the_case_file_holds_the_pdf_the_files_and_a_manifest_that_verifies,);
 
-fn entries(bytes: &[u8]) -> Vec<(String, Vec<u8>)> {
+pub(crate) fn entries(bytes: &[u8]) -> Vec<(String, Vec<u8>)> {
     let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes.to_vec())).unwrap();
     (0..archive.len())
         .map(|i| {
@@ -63,6 +63,14 @@ async fn the_case_file_holds_the_pdf_the_files_and_a_manifest_that_verifies(app:
     let names: Vec<&str> = files.iter().map(|(n, _)| n.as_str()).collect();
     assert_eq!(names, ["case.pdf", &format!("evidence/{}-photo.png", evidence["id"]), "manifest.txt"]);
     assert!(files[0].1.starts_with(b"%PDF"), "the case as PDF");
+    // People read it: codes as their labels, who acted by name.
+    let text = crate::support::pdf_text(&app, &files[0].1);
+    for label in ["电子卷宗", "申请人", "登记"] {
+        assert!(text.contains(label), "{label} not in the case file:\n{text}");
+    }
+    for code in ["applicant", "in_progress", "walk_in", "registered", "user:"] {
+        assert!(!text.contains(code), "the code {code} in the case file:\n{text}");
+    }
     assert_eq!(files[1].1, png, "the evidence as uploaded");
     assert_eq!(verify(&files), Ok(2));
 

@@ -266,10 +266,7 @@ async fn an_agreement_from_draft_to_confirmation_and_performance(app: TestApp) {
     assert_eq!(response.headers()["content-type"], "application/pdf");
     let pdf = response.bytes().await.unwrap();
     assert_eq!(store::blobs::sha256_hex(&pdf), documents["archive"].as_str().unwrap());
-    let file = app.data_dir.join("agreement.pdf");
-    std::fs::write(&file, &pdf).unwrap();
-    let text = std::process::Command::new("pdftotext").arg(&file).arg("-").output().expect("pdftotext (poppler-utils)");
-    let text = String::from_utf8(text.stdout).unwrap();
+    let text = crate::support::pdf_text(&app, &pdf);
     for expected in ["人民调解协议书", "王建国", "李明", "赔偿房屋修复费用人民币八千元", "张掖路街道人民调解委员会"]
     {
         assert!(text.contains(expected), "{expected} not in the PDF text:\n{text}");

@@ -446,3 +446,11 @@ async fn send(mut request: reqwest::RequestBuilder, body: Option<Value>) -> (Sta
     let text = response.text().await.unwrap();
     (status, serde_json::from_str(&text).unwrap_or(Value::Null))
 }
+
+/// The text of a PDF, as `pdftotext` (poppler-utils) reads it.
+pub fn pdf_text(app: &TestApp, pdf: &[u8]) -> String {
+    let file = app.data_dir.join(format!("read-{}.pdf", COUNTER.fetch_add(1, Ordering::SeqCst)));
+    std::fs::write(&file, pdf).unwrap();
+    let text = std::process::Command::new("pdftotext").arg(&file).arg("-").output().expect("pdftotext (poppler-utils)");
+    String::from_utf8(text.stdout).unwrap()
+}

@@ -1,6 +1,7 @@
 //! `serve --training` (CONTRACT.md, second round): a training deployment says so on every page
 //! and in every answer, and nothing leaves it — the SMS gateway is never called, no webhook is
-//! posted — while a normal deployment, on the same database, shows no mark and delivers.
+//! posted —, and its documents say they are practice, while a normal deployment, on the same
+//! database, shows no mark and delivers.
 
 use reqwest::{Method, StatusCode};
 use serde_json::json;
@@ -36,6 +37,7 @@ async fn a_training_deployment_marks_every_page_and_keeps_every_message(app: Tes
         .unwrap();
     assert_eq!(login.status(), StatusCode::OK);
     assert_eq!(login.headers()["x-fengqiao-training"], "1", "the API's answers too");
+    let token = login.json::<serde_json::Value>().await.unwrap()["token"].as_str().unwrap().to_owned();
     let index: serde_json::Value = client.get(format!("{base}/api")).send().await.unwrap().json().await.unwrap();
     assert_eq!(index["training"], true, "{index}");
 
@@ -51,7 +53,7 @@ async fn a_training_deployment_marks_every_page_and_keeps_every_message(app: Tes
         .keyed(Method::POST, "/api/v1/webhooks", &key, Some(json!({"url": url, "events": ["case.registered"]})))
         .await;
     assert_eq!(status, StatusCode::CREATED, "{hook}");
-    app.register_keyed(&key).await;
+    let case = app.register_keyed(&key).await;
     let training = app.app.clone().with_training();
     let sender = Sender(reqwest::Client::new());
     // … the gateway command would fail every message it were handed: none is handed over.
@@ -66,6 +68,12 @@ async fn a_training_deployment_marks_every_page_and_keeps_every_message(app: Tes
     let (_, log) = app.keyed(Method::GET, &format!("/api/v1/webhooks/{}/deliveries", hook["id"]), &key, None).await;
     assert_eq!(log.as_array().unwrap().len(), 1, "queued in the log: {log}");
     assert!(log[0]["delivered_at"].is_null(), "{log}");
+
+    // A document it makes says it is practice: the case file's PDF, marked in its title.
+    let zip = client.get(format!("{base}/api/v1/cases/{}/file", case["id"])).bearer_auth(token).send().await.unwrap();
+    assert_eq!(zip.status(), StatusCode::OK);
+    let files = crate::casefile::entries(&zip.bytes().await.unwrap());
+    assert!(crate::support::pdf_text(&app, &files[0].1).contains("【培训】无法律效力"), "the case file is marked");
 
     // The same queue, served by a normal deployment, delivers.
     assert_eq!(jobs::webhooks::deliver(&app.app, &sender).await.unwrap(), 1);
