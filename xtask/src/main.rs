@@ -357,6 +357,9 @@ fn bench_smoke() -> Result<(), String> {
         ("stats", "ms"),
         ("sweep", "open_cases"),
         ("sweep", "ms"),
+        ("nodes", "intake_one_per_s"),
+        ("nodes", "intake_two_per_s"),
+        ("nodes", "server_rss_mb"),
     ];
     for (section, key) in required {
         if !json[section][key].is_number() {

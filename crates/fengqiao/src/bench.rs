@@ -16,7 +16,19 @@ const CLIENTS: usize = 64;
 /// Concurrent clients registering cases.
 const INTAKE_CLIENTS: usize = 32;
 
-pub async fn run(store: Store, data_dir: &Path, cases: usize, report: &Path) -> anyhow::Result<()> {
+/// Where the bench's database is, for the `serve` processes it starts beside itself.
+pub struct Deployment<'a> {
+    pub db: &'a str,
+    pub master_key: Option<&'a str>,
+}
+
+pub async fn run(
+    store: Store,
+    deployment: Deployment<'_>,
+    data_dir: &Path,
+    cases: usize,
+    report: &Path,
+) -> anyhow::Result<()> {
     let now = chrono::Utc::now();
     store.migrate(now).await?;
     if store.users().await?.is_empty() {
@@ -162,7 +174,9 @@ pub async fn run(store: Store, data_dir: &Path, cases: usize, report: &Path) -> 
         }
     }
 
-    let rss_mb = peak_rss_mb();
+    let rss_mb = peak_rss_mb("self");
+    // Last, once the sweep has caught up (a node's first pass would otherwise do it).
+    let nodes = nodes(&deployment, data_dir, &client, (registrations / 2).max(100)).await?;
     let report_json = json!({
         "cases": cases,
         "backend": store.backend(),
@@ -180,6 +194,7 @@ pub async fn run(store: Store, data_dir: &Path, cases: usize, report: &Path) -> 
             "first_pass_ms": round(first_pass_ms), "first_pass_cases_checked": first_pass.cases_checked, "first_pass_notices_issued": first_pass.notices_issued,
         },
         "rss_mb": rss_mb,
+        "nodes": nodes,
         "plans": plans,
     });
     std::fs::write(report, serde_json::to_string_pretty(&report_json)?)
@@ -271,13 +286,104 @@ fn round(value: f64) -> f64 {
     (value * 100.0).round() / 100.0
 }
 
-/// The process's peak resident memory (VmHWM), in MB.
-fn peak_rss_mb() -> f64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+/// A process's peak resident memory (VmHWM), in MB: `self`, or a process id.
+fn peak_rss_mb(process: &str) -> f64 {
+    let status = std::fs::read_to_string(format!("/proc/{process}/status")).unwrap_or_default();
     let kb: f64 = status
         .lines()
         .find_map(|l| l.strip_prefix("VmHWM:"))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
         .unwrap_or(0.0);
     round(kb / 1024.0)
+}
+
+/// Two `fengqiao serve` processes of this binary on the bench's database (issue 19), each with
+/// a copy of the caught-up search index: intake through one node, then the same number of
+/// registrations spread over both, from the same 32 clients; and the peak memory of a server
+/// process alone, its clients elsewhere.
+async fn nodes(
+    deployment: &Deployment<'_>,
+    data_dir: &Path,
+    client: &reqwest::Client,
+    registrations: usize,
+) -> anyhow::Result<Value> {
+    let key = match deployment.master_key {
+        Some(key) => key.to_owned(),
+        None => std::fs::read_to_string(data_dir.join("keys/master.key")).context("reading the master key")?,
+    };
+    let (first, second) =
+        (Node::start(deployment.db, &key, data_dir, 1).await?, Node::start(deployment.db, &key, data_dir, 2).await?);
+    let one = intake(client, &[first.base.as_str()], registrations, 1_000_000).await?;
+    let two = intake(client, &[first.base.as_str(), second.base.as_str()], registrations, 2_000_000).await?;
+    Ok(json!({
+        "intake_one_per_s": round(one),
+        "intake_two_per_s": round(two),
+        "ratio": round(two / one),
+        "requests": registrations,
+        "server_rss_mb": peak_rss_mb(&first.process.id().unwrap_or_default().to_string()),
+    }))
+}
+
+/// Registrations per second from [`INTAKE_CLIENTS`] clients, spread over `bases` in turn
+/// (each body numbered from `from`, so that every applicant is new).
+async fn intake(client: &reqwest::Client, bases: &[&str], registrations: usize, from: usize) -> anyhow::Result<f64> {
+    let mut tokens = Vec::new();
+    for base in bases {
+        tokens.push((format!("{base}/api/v1/cases"), login(client, base, "intake").await?));
+    }
+    let (client, tokens) = (client.clone(), Arc::new(tokens));
+    let started = Instant::now();
+    drive(INTAKE_CLIENTS, registrations, move |i| {
+        let (url, token) = tokens[i % tokens.len()].clone();
+        let request = client.post(url).bearer_auth(token).json(&registration_body(from + i));
+        async move { expect(request.send().await?.status().as_u16(), 201) }
+    })
+    .await?;
+    Ok(registrations as f64 / started.elapsed().as_secs_f64())
+}
+
+/// A `serve` process of this binary, killed when dropped.
+struct Node {
+    base: String,
+    process: tokio::process::Child,
+}
+
+impl Node {
+    async fn start(db: &str, master_key: &str, data_dir: &Path, n: usize) -> anyhow::Result<Node> {
+        use tokio::io::AsyncBufReadExt;
+        let dir = data_dir.join(format!("node-{n}"));
+        copy_dir(&data_dir.join("search"), &dir.join("search")).context("copying the search index for a node")?;
+        let mut process = tokio::process::Command::new(std::env::current_exe()?)
+            .args(["--db", db, "--listen", "127.0.0.1:0", "--data-dir"])
+            .arg(&dir)
+            .arg("serve")
+            .env(store::crypto::MASTER_KEY_ENV, master_key.trim())
+            .env("FENGQIAO_LOG", "warn")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .context("starting a serve process")?;
+        let mut lines = tokio::io::BufReader::new(process.stdout.take().context("the node's output")?).lines();
+        while let Some(line) = lines.next_line().await? {
+            if let Some(address) = line.split("http://").nth(1).and_then(|rest| rest.split('/').next()) {
+                return Ok(Node { base: format!("http://{address}"), process });
+            }
+        }
+        bail!("node {n} exited before serving")
+    }
+}
+
+/// Copies a directory's files (the search index: files, no subdirectories but its own).
+fn copy_dir(from: &Path, to: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(to)?;
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        if entry.file_type()?.is_dir() {
+            copy_dir(&entry.path(), &to.join(entry.file_name()))?;
+        } else {
+            std::fs::copy(entry.path(), to.join(entry.file_name()))?;
+        }
+    }
+    Ok(())
 }

@@ -330,7 +330,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             );
         }
         Command::Restore { .. } => anyhow::bail!("a restore runs before the store opens"),
-        Command::Bench { cases, report } => bench::run(store.clone(), &config.data_dir, cases, &report).await?,
+        Command::Bench { cases, report } => {
+            let deployment = bench::Deployment { db: &config.db, master_key: config.master_key.as_deref() };
+            bench::run(store.clone(), deployment, &config.data_dir, cases, &report).await?
+        }
     }
     store.close().await;
     Ok(ExitCode::SUCCESS)
