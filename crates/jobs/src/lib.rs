@@ -13,6 +13,11 @@ use app::App;
 /// How often the scheduler runs its passes.
 pub const PERIOD: Duration = Duration::from_secs(60);
 
+/// The periodic reports' pass waits this long after a start: a server just started (an
+/// upgrade, a restart, a test) serves its first people before it typesets a backlog of
+/// reports, which takes seconds each.
+pub const REPORTS_FIRST_AFTER: Duration = Duration::from_secs(10 * 60);
+
 /// Starts this node's background work: a search catch-up at once (so the first search after
 /// a restart is fast), then every [`PERIOD`] one [`run_once`]. The first pass runs at start,
 /// which catches up after downtime. Webhook deliveries leave through `webhook_sender`.
@@ -34,11 +39,14 @@ pub fn spawn(app: App, sms_command: Option<String>, webhook_sender: Arc<dyn webh
         }
     });
     tokio::spawn(async move {
+        let started = tokio::time::Instant::now();
         let mut tick = tokio::time::interval(PERIOD);
         loop {
             tick.tick().await;
             run_once(&app, sms_command.as_deref()).await;
-            reports(&app).await;
+            if started.elapsed() >= REPORTS_FIRST_AFTER {
+                reports(&app).await;
+            }
             if let Err(e) = webhooks::deliver(&app, webhook_sender.as_ref()).await {
                 tracing::error!(error = %e, "webhook delivery failed");
             }
@@ -47,7 +55,8 @@ pub fn spawn(app: App, sms_command: Option<String>, webhook_sender: Arc<dyn webh
 }
 
 /// 定期报告: each centre's daily, weekly, monthly and quarterly report of its territory once its
-/// period is over, and any report claimed but not made yet. Its own pass (not part of
+/// period is over, and any report claimed but not made yet; from [`REPORTS_FIRST_AFTER`] after
+/// a start. Its own pass (not part of
 /// [`run_once`]): typesetting a report per centre and kind takes longer than the other passes,
 /// and a test of another pass need not wait for it. Safe on several nodes: each report has a
 /// unique key (region, kind, period), so a second node finds it issued and does nothing.
