@@ -24,7 +24,7 @@ on_both_backends!(
 );
 
 /// Posts like the binary's sender does (the test cannot link the binary).
-struct Sender(reqwest::Client);
+pub(crate) struct Sender(pub(crate) reqwest::Client);
 
 impl WebhookSender for Sender {
     fn post<'a>(
@@ -44,10 +44,10 @@ impl WebhookSender for Sender {
 }
 
 /// What the receiver got: each request's headers and raw body.
-type Received = Arc<Mutex<Vec<(HeaderMap, Bytes)>>>;
+pub(crate) type Received = Arc<Mutex<Vec<(HeaderMap, Bytes)>>>;
 
 /// The other system: answers 500 to its first request, 200 after.
-async fn receiver() -> (String, Received) {
+pub(crate) async fn receiver() -> (String, Received) {
     let received: Received = Arc::default();
     let log = received.clone();
     let router = axum::Router::new().route(
@@ -67,14 +67,20 @@ async fn receiver() -> (String, Received) {
     (url, received)
 }
 
-fn signature(secret: &str, body: &[u8]) -> String {
+pub(crate) fn signature(secret: &str, body: &[u8]) -> String {
     let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(secret.as_bytes()).unwrap();
     mac.update(body);
     let bytes = mac.finalize().into_bytes();
     format!("sha256={}", bytes.iter().map(|b| format!("{b:02x}")).collect::<String>())
 }
 
-async fn keyed(app: &TestApp, method: Method, path: &str, key: &str, body: Option<Value>) -> (StatusCode, Value) {
+pub(crate) async fn keyed(
+    app: &TestApp,
+    method: Method,
+    path: &str,
+    key: &str,
+    body: Option<Value>,
+) -> (StatusCode, Value) {
     let mut request = app.client.request(method, format!("{}{path}", app.base)).header("X-Api-Key", key);
     if let Some(body) = body {
         request = request.json(&body);
