@@ -176,6 +176,28 @@ async fn limits_are_administrators_data_and_the_page_lists_and_answers(app: Test
     let (_, limits) = app.get("/api/v1/work-orders/limits", &admin).await;
     assert_eq!(limits, good);
 
+    // The admin form: what was typed stays, the error beside its field.
+    let admin_session = ui_session(&app, "admin").await;
+    let (status, html) =
+        crate::support::ui_get(&app, &format!("fq_session={admin_session}"), "/admin/work-orders").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains(r#"name="sign_working_days" inputmode="numeric" value="2""#), "{html}");
+    let typed = [("sign_working_days", "abc"), ("return_working_days", "3")];
+    let response =
+        crate::support::ui_submit(&app, &admin_session, "/admin/work-orders", "/admin/work-orders", &typed).await;
+    let (status, _, html) = crate::support::ui_answer(response).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains(r#"value="abc""#) && html.contains(r#"data-for="sign_working_days">"#), "{html}");
+    let (status, flash) = ui_post(
+        &app,
+        &admin_session,
+        "/admin/work-orders",
+        "/admin/work-orders",
+        &[("sign_working_days", "2"), ("return_working_days", "3")],
+    )
+    .await;
+    assert_eq!((status, flash.as_str()), (StatusCode::SEE_OTHER, "ok"));
+
     let (_, sent) = send(&app, &key, order("GD-LIMITS-1", 1)).await;
     assert_eq!(sent["sign_by"], "2026-11-04T23:59:59+08:00", "{sent}");
     assert_eq!(sent["return_by"], "2026-11-05T23:59:59+08:00", "{sent}");
