@@ -38,6 +38,7 @@ pub mod task_forces;
 pub mod triage;
 pub mod video;
 pub mod webhooks;
+pub mod work_orders;
 
 use std::path::Path;
 use std::sync::Arc;

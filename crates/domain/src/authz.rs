@@ -93,6 +93,8 @@ pub enum Permission {
     ReferralsRead,
     /// 诉前委派: confirm or decline a court's referral.
     ReferralDecide,
+    /// 12345 工单: see the hotline's work orders and acknowledge (签收) or return (退单) them.
+    WorkOrders,
 }
 
 impl Permission {
@@ -130,6 +132,7 @@ impl Permission {
         Permission::ReportIssue,
         Permission::ReferralsRead,
         Permission::ReferralDecide,
+        Permission::WorkOrders,
     ];
 
     /// What a system account may be granted, by the code the API names it with. A system
@@ -183,6 +186,7 @@ impl Permission {
             Permission::ReportIssue => "permission.report_issue",
             Permission::ReferralsRead => "permission.referrals_read",
             Permission::ReferralDecide => "permission.referral_decide",
+            Permission::WorkOrders => "permission.work_orders",
         })
     }
 
@@ -222,6 +226,7 @@ impl Permission {
             Permission::ReportIssue => "issue a periodic report",
             Permission::ReferralsRead => "see the courts' referrals",
             Permission::ReferralDecide => "confirm or decline a court's referral",
+            Permission::WorkOrders => "acknowledge or return the hotline's work orders",
         }
     }
 }
@@ -339,6 +344,8 @@ pub const POLICY: &[(Permission, &[(Role, Reach)])] = &[
     // them (the list holds a court's own referrals and the cases of the viewer's scope).
     (P::ReferralsRead, &[(Court, Scope), (Intake, Scope), (Dispatcher, Scope), (Leader, Scope)]),
     (P::ReferralDecide, &[(Intake, Scope), (Dispatcher, Scope)]),
+    // 12345 工单: the centre's intake and dispatchers take or return what the hotline sends.
+    (P::WorkOrders, &[(Intake, Scope), (Dispatcher, Scope)]),
     // 重点人员: the centres that watch the territory and admins; no handling unit browses people.
     (P::PeopleRiskRead, &[(Leader, Scope), (Dispatcher, Scope), (Admin, Scope)]),
     // The command screen: the centres' leaders and dispatchers watch their territory; admins too.

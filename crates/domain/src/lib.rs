@@ -21,6 +21,7 @@ pub mod referral;
 pub mod report;
 pub mod stats;
 pub mod validation;
+pub mod work_order;
 pub mod workflow;
 
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime, Utc};

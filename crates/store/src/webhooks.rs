@@ -14,7 +14,15 @@ use crate::sql::args;
 use crate::{Result, Store, StoreError, from_ms, to_ms};
 
 /// The event names a subscription may ask for.
-pub const EVENTS: &[&str] = &["case.registered", "case.status_changed", "case.concluded", "case.agreement_effective"];
+pub const EVENTS: &[&str] = &[
+    "case.registered",
+    "case.status_changed",
+    "case.concluded",
+    "case.followed_up",
+    "case.agreement_effective",
+    "work_order.signed",
+    "work_order.returned",
+];
 
 /// The workflow steps that change a case's status (every step but a contact, a note and an
 /// extension).
@@ -38,6 +46,9 @@ pub fn event_names(action: &str) -> Vec<&'static str> {
     match action {
         "registered" => vec!["case.registered"],
         "conclude" => vec!["case.concluded", "case.status_changed"],
+        "follow_up" => vec!["case.followed_up", "case.status_changed"],
+        "work_order_signed" => vec!["work_order.signed"],
+        "work_order_returned" => vec!["work_order.returned"],
         "agreement_effective" => vec!["case.agreement_effective"],
         a if STATUS_STEPS.contains(&a) => vec!["case.status_changed"],
         _ => Vec::new(),
@@ -98,8 +109,9 @@ pub struct DueDelivery {
     pub attempts: i64,
 }
 
-/// `(at, case_id, seq, action, number, status, external_ref)` of a case event to deliver.
-type EventRow = (i64, i64, i64, String, String, String, Option<String>);
+/// `(at, case_id, seq, action, number, status, external_ref, data)` of a case event to deliver;
+/// the reference is the case's own or, for a 12345 order, the hotline's.
+type EventRow = (i64, i64, i64, String, String, String, Option<String>, String);
 
 type DeliveryRow = (i64, String, String, i64, i64, Option<i64>, Option<i64>, Option<i64>, Option<i64>, Option<String>);
 
@@ -255,7 +267,8 @@ impl Store {
                 let n = args.len();
                 args.extend(args![at, case, seq, SCAN_BATCH]);
                 let sql = format!(
-                    "SELECT e.at, e.case_id, e.seq, e.action, c.number, c.status, c.external_ref FROM case_events e JOIN cases c ON c.id = e.case_id
+                    "SELECT e.at, e.case_id, e.seq, e.action, c.number, c.status, COALESCE(c.external_ref, wo.external_ref), e.data
+                     FROM case_events e JOIN cases c ON c.id = e.case_id LEFT JOIN work_orders wo ON wo.case_id = e.case_id
                      WHERE (e.at > ${a} OR (e.at = ${a} AND (e.case_id > ${c} OR (e.case_id = ${c} AND e.seq > ${s})))) AND {scope}
                      ORDER BY e.at, e.case_id, e.seq LIMIT ${l}",
                     a = n + 1,
@@ -268,18 +281,22 @@ impl Store {
                 (at, case, seq) = (last.0, last.1, last.2);
                 let full = rows.len() as i64 == SCAN_BATCH;
                 let mut tx = self.begin().await?;
-                for (event_at, case_id, event_seq, action, number, status, external_ref) in rows {
+                for (event_at, case_id, event_seq, action, number, status, external_ref, data) in rows {
                     let names = event_names(&action);
                     let Some(name) = names.iter().find(|n| wanted.contains(n)) else { continue };
                     let key = format!("case-{case_id}-{event_seq}");
-                    let body = serde_json::json!({
+                    let mut body = serde_json::json!({
                         "id": key,
                         "event": name,
                         "action": action,
                         "at": crate::rfc3339(event_at),
                         "case": {"id": case_id, "number": number, "status": status, "external_ref": external_ref},
-                    })
-                    .to_string();
+                    });
+                    if name.starts_with("work_order.") {
+                        let data: serde_json::Value = serde_json::from_str(&data).unwrap_or_default();
+                        body["reason"] = data["reason"].clone();
+                    }
+                    let body = body.to_string();
                     queued += tx
                         .execute(
                             "INSERT INTO webhook_deliveries (webhook_id, event_key, event, body, created_at, next_at)
@@ -385,5 +402,7 @@ mod tests {
         assert_eq!(event_names("conclude"), ["case.concluded", "case.status_changed"]);
         assert_eq!(event_names("accept"), ["case.status_changed"]);
         assert!(event_names("note").is_empty());
+        assert_eq!(event_names("follow_up"), ["case.followed_up", "case.status_changed"]);
+        assert_eq!(event_names("work_order_returned"), ["work_order.returned"]);
     }
 }

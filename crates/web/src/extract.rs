@@ -199,6 +199,7 @@ gates!(
     ReportIssue,
     ReferralsRead,
     ReferralDecide,
+    WorkOrders,
 );
 
 /// The signed-in user, refused (403) unless their role holds `G`'s permission at all — asked

@@ -37,4 +37,5 @@ mod triage;
 mod video;
 mod warning;
 mod webhooks;
+mod work_orders;
 mod workbench;

@@ -264,6 +264,25 @@ const OWNED: &[OwnedTable] = &[
         by_workflow: false,
         written_by: &["notice_issued", "notice_replied"],
     },
+    OwnedTable {
+        table: "work_orders",
+        noun: "12345 work order {}",
+        from: "work_orders t",
+        case_id: "t.case_id",
+        key: "t.external_ref",
+        columns: &[
+            "account_id",
+            "received_at",
+            "sign_by",
+            "return_by",
+            "status",
+            "answered_at",
+            "answered_by",
+            "reason",
+        ],
+        by_workflow: false,
+        written_by: &["work_order_received", "work_order_signed", "work_order_returned"],
+    },
 ];
 
 /// The recorded columns of `hops` and `case_units` as the case writer inserts them (after

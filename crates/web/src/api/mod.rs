@@ -25,6 +25,7 @@ mod task_forces;
 mod triage;
 pub mod video;
 mod webhooks;
+mod work_orders;
 
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -62,6 +63,11 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(webhooks::delete))
         .routes(routes!(webhooks::deliveries))
         .routes(routes!(webhooks::replay))
+        .routes(routes!(work_orders::receive, work_orders::list))
+        .routes(routes!(work_orders::get_limits, work_orders::put_limits))
+        .routes(routes!(work_orders::get_one))
+        .routes(routes!(work_orders::sign))
+        .routes(routes!(work_orders::give_back))
         .routes(routes!(referrals::receive, referrals::list))
         .routes(routes!(referrals::get_one))
         .routes(routes!(referrals::decide))

@@ -38,8 +38,9 @@ impl FromRequestParts<AppState> for Subscriber {
 pub struct WebhookRequest {
     /// Where deliveries are POSTed: an absolute http(s) URL.
     pub url: Option<String>,
-    /// Any of `case.registered`, `case.status_changed`, `case.concluded`,
-    /// `case.agreement_effective`.
+    /// Any of `case.registered`, `case.status_changed`, `case.concluded`, `case.followed_up`,
+    /// `case.agreement_effective`, `work_order.signed`, `work_order.returned` (these two carry
+    /// the `reason` of a return).
     pub events: Option<Vec<String>>,
 }
 

@@ -29,6 +29,7 @@ mod stats;
 mod task_forces;
 mod video;
 mod work;
+mod work_orders;
 
 use askama::Template;
 use axum::Router;
@@ -93,6 +94,8 @@ pub fn routes() -> Router<AppState> {
         .route("/cases/{id}/police-referrals/{referral}/{step}", post(cases::police_act))
         .route("/cases/{id}/task-force", post(cases::task_force_form))
         .route("/task-forces", get(task_forces::led))
+        .route("/work-orders", get(work_orders::list))
+        .route("/work-orders/{id}/{answer}", post(work_orders::answer))
         .route("/task-forces/{id}/milestones/{milestone}/done", post(cases::milestone_done))
         .route("/cases/{id}/reveal", post(cases::reveal))
         .route("/cases/{id}/receipt", get(receipt::page))
@@ -170,6 +173,7 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/routing/{category}", get(admin::routing::category_form).post(admin::routing::category_put))
         .route("/admin/calendar", get(admin::settings::calendar_form).post(admin::settings::calendar_put))
         .route("/admin/policies", get(admin::settings::policies_form).post(admin::settings::policies_put))
+        .route("/admin/work-orders", get(admin::work_orders::form).post(admin::work_orders::save))
         .route("/admin/rules", get(admin::settings::rules_form).post(admin::settings::rules_put))
 }
 
@@ -234,6 +238,10 @@ impl Page {
         }
         if matches!(role, Role::Dispatcher | Role::Leader | Role::Admin) {
             nav.push(("/stats", "统计分析"));
+        }
+        // 12345 工单: the centre's intake and dispatchers answer the hotline's orders.
+        if authz::has(role, Permission::WorkOrders) {
+            nav.push(("/work-orders", "12345 工单"));
         }
         // 我包的案: a leader's own task forces.
         if role == Role::Leader {

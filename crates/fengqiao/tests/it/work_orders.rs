@@ -1,0 +1,227 @@
+//! 12345 work orders (issue 18) end to end: a small HTTP server in the test plays the hotline —
+//! it sends orders with its API key, subscribes to webhooks, and receives the centre's 签收,
+//! 退单 (with the reason), the result and the follow-up, each signed (checked here) and retried
+//! after it answers 500.
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::on_both_backends;
+use crate::support::{TestApp, id_number, registration, ui_post, ui_session};
+use crate::webhooks::{Sender, receiver, signature};
+
+on_both_backends!(
+    orders_are_idempotent_answered_within_limits_and_told_back_by_webhook,
+    limits_are_administrators_data_and_the_page_lists_and_answers,
+);
+
+async fn hotline_key(app: &TestApp) -> String {
+    let admin = app.login("admin").await;
+    let street = app.unit_id("张掖路街道综治中心").await;
+    let body = json!({"name": "12345 热线平台", "unit_id": street, "permissions": ["case_register"]});
+    let (status, body) = app.post("/api/v1/system-accounts", &admin, body).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    body["api_key"].as_str().unwrap().to_owned()
+}
+
+fn order(reference: &str, seq: u32) -> Value {
+    let mut body = registration(&id_number("620102", "19850101", seq), "13912340001");
+    body["external_ref"] = json!(reference);
+    body
+}
+
+async fn send(app: &TestApp, key: &str, body: Value) -> (StatusCode, Value) {
+    app.keyed(Method::POST, "/api/v1/work-orders", key, Some(body)).await
+}
+
+async fn orders_are_idempotent_answered_within_limits_and_told_back_by_webhook(app: TestApp) {
+    // Monday 2 November 2026: 签收 by the end of Tuesday, 退单 by the end of Wednesday.
+    app.set_now("2026-11-02T09:00:00+08:00");
+    let key = hotline_key(&app).await;
+    let (url, received) = receiver().await;
+    let events = ["work_order.signed", "work_order.returned", "case.concluded", "case.followed_up"];
+    let (status, hook) =
+        app.keyed(Method::POST, "/api/v1/webhooks", &key, Some(json!({"url": url, "events": events}))).await;
+    assert_eq!(status, StatusCode::CREATED, "{hook}");
+    let secret = hook["secret"].as_str().unwrap().to_owned();
+
+    // In: 201, then the same reference again is 200 with the same order and case.
+    let (status, first) = send(&app, &key, order("GD20261102-0001", 1)).await;
+    assert_eq!(status, StatusCode::CREATED, "{first}");
+    assert_eq!(first["state"], "received", "{first}");
+    assert_eq!(first["sign_by"], "2026-11-03T23:59:59+08:00", "{first}");
+    assert_eq!(first["return_by"], "2026-11-04T23:59:59+08:00", "{first}");
+    let (status, again) = send(&app, &key, order("GD20261102-0001", 1)).await;
+    assert_eq!(status, StatusCode::OK, "{again}");
+    assert_eq!(again["case_id"], first["case_id"]);
+    let case_id = first["case_id"].as_i64().unwrap();
+    let channels = app.sql_texts(&format!("SELECT channel FROM cases WHERE id = {case_id}")).await;
+    assert_eq!(channels, ["hotline"]);
+
+    // Refused: no reference (the field named), a person's token, no key.
+    let mut bare = order("", 2);
+    bare.as_object_mut().unwrap().remove("external_ref");
+    let (status, refused) = send(&app, &key, bare).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+    assert_eq!(refused["error"]["field"], "external_ref", "{refused}");
+    let intake = app.login("intake").await;
+    let (status, refused) = app.post("/api/v1/work-orders", &intake, order("GD-X", 3)).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{refused}");
+    let (status, _) = app.call(Method::POST, "/api/v1/work-orders", None, Some(order("GD-X", 3))).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+
+    // The centre's list: counted, filtered by state.
+    let (status, list) = app.get("/api/v1/work-orders?state=received", &intake).await;
+    assert_eq!(status, StatusCode::OK, "{list}");
+    assert_eq!(list["total"], 1, "{list}");
+    let (status, refused) = app.get("/api/v1/work-orders?state=lost", &intake).await;
+    assert_eq!((status, refused["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("state")));
+
+    // 签收, once.
+    let (status, signed) = app.post(&format!("/api/v1/work-orders/{case_id}/sign"), &intake, json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{signed}");
+    assert_eq!((signed["state"].as_str(), signed["overdue"].as_bool()), (Some("signed"), Some(false)), "{signed}");
+    let (status, refused) = app.post(&format!("/api/v1/work-orders/{case_id}/sign"), &intake, json!({})).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{refused}");
+
+    // 退单 needs a reason; it rejects the case.
+    let (_, second) = send(&app, &key, order("GD20261102-0002", 4)).await;
+    let second_id = second["case_id"].as_i64().unwrap();
+    let path = format!("/api/v1/work-orders/{second_id}/return");
+    let (status, refused) = app.post(&path, &intake, json!({"reason": " "})).await;
+    assert_eq!((status, refused["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("reason")));
+    let (status, returned) =
+        app.post(&path, &intake, json!({"reason": "属于市场监管部门职责，非本中心受理范围"})).await;
+    assert_eq!(status, StatusCode::OK, "{returned}");
+    assert_eq!((returned["state"].as_str(), returned["case_status"].as_str()), (Some("returned"), Some("rejected")));
+
+    // Past the return limit a return is refused; the order is late to acknowledge.
+    let (_, third) = send(&app, &key, order("GD20261102-0003", 5)).await;
+    let third_id = third["case_id"].as_i64().unwrap();
+    app.set_now("2026-11-05T09:00:00+08:00");
+    let intake = app.login("intake").await;
+    let (status, refused) =
+        app.post(&format!("/api/v1/work-orders/{third_id}/return"), &intake, json!({"reason": "非本中心职责"})).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{refused}");
+    assert_eq!(refused["error"]["code"], "work_order_return_closed", "{refused}");
+    let (_, late) = app.get(&format!("/api/v1/work-orders/{third_id}"), &intake).await;
+    assert_eq!((late["state"].as_str(), late["overdue"].as_bool()), (Some("received"), Some(true)), "{late}");
+
+    // The result and the follow-up of the signed order.
+    let street = app.unit_id("张掖路街道综治中心").await;
+    let (district, street_a) = (app.login("district").await, app.login("street_a").await);
+    let (_, case) = app.get(&format!("/api/v1/cases/{case_id}"), &district).await;
+    let mut case = case;
+    for (token, step) in [
+        (&district, json!({"action": "dispatch", "unit_id": street})),
+        (&street_a, json!({"action": "sign"})),
+        (&street_a, json!({"action": "conclude", "outcome": "resolved", "summary": "用人单位已支付欠薪"})),
+        (&district, json!({"action": "follow_up", "satisfaction": "satisfied"})),
+    ] {
+        let (status, next) = app.act(token, &case, step).await;
+        assert_eq!(status, StatusCode::OK, "{next}");
+        case = next;
+    }
+
+    // The hotline hears of each: the first attempt answered 500 is retried after its backoff.
+    let sender = Sender(reqwest::Client::new());
+    jobs::webhooks::deliver(&app.app, &sender).await.unwrap();
+    app.set_now("2026-11-05T09:05:00+08:00");
+    jobs::webhooks::deliver(&app.app, &sender).await.unwrap();
+    let got = received.lock().unwrap().clone();
+    let mut arrived = Vec::new();
+    for (headers, body) in &got {
+        let signed = headers["x-fengqiao-signature"].to_str().unwrap();
+        assert_eq!(signed, signature(&secret, body), "signed with the subscription's secret");
+        let body: Value = serde_json::from_slice(body).unwrap();
+        arrived.push((
+            body["event"].as_str().unwrap().to_owned(),
+            body["case"]["external_ref"].clone(),
+            body["reason"].clone(),
+        ));
+    }
+    assert_eq!(got.len(), 5, "four events, the first sent twice: {arrived:?}");
+    assert_eq!(got[0].0["x-fengqiao-delivery"], got[4].0["x-fengqiao-delivery"], "the retry keeps its key");
+    let mut events: Vec<&str> = arrived[1..].iter().map(|(e, _, _)| e.as_str()).collect();
+    events.sort();
+    assert_eq!(events, ["case.concluded", "case.followed_up", "work_order.returned", "work_order.signed"]);
+    let returned = arrived.iter().find(|(e, _, _)| e == "work_order.returned").unwrap();
+    assert_eq!(returned.1, "GD20261102-0002");
+    assert_eq!(returned.2, "属于市场监管部门职责，非本中心受理范围");
+
+    // Every answer is in the case's history, and the history still verifies.
+    let actions =
+        app.sql_texts(&format!("SELECT action FROM case_events WHERE case_id = {second_id} ORDER BY seq")).await;
+    assert!(actions.ends_with(&["reject".to_owned(), "work_order_returned".to_owned()]), "{actions:?}");
+    let out = app.cli(&["audit", "verify"], None);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+async fn limits_are_administrators_data_and_the_page_lists_and_answers(app: TestApp) {
+    app.set_now("2026-11-02T09:00:00+08:00");
+    let key = hotline_key(&app).await;
+    let admin = app.login("admin").await;
+    let (status, limits) = app.get("/api/v1/work-orders/limits", &admin).await;
+    assert_eq!(status, StatusCode::OK, "{limits}");
+    assert_eq!(limits, json!({"sign_working_days": 1, "return_working_days": 2}));
+    let bad = json!({"sign_working_days": 0, "return_working_days": 31});
+    let (status, refused) = app.call(Method::PUT, "/api/v1/work-orders/limits", Some(&admin), Some(bad)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+    let fields: Vec<&str> =
+        refused["error"]["fields"].as_array().unwrap().iter().map(|f| f["field"].as_str().unwrap()).collect();
+    assert_eq!(fields, ["sign_working_days", "return_working_days"]);
+    let good = json!({"sign_working_days": 2, "return_working_days": 3});
+    let (status, _) = app.call(Method::PUT, "/api/v1/work-orders/limits", Some(&admin), Some(good.clone())).await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, limits) = app.get("/api/v1/work-orders/limits", &admin).await;
+    assert_eq!(limits, good);
+
+    // The admin form: what was typed stays, the error beside its field.
+    let admin_session = ui_session(&app, "admin").await;
+    let (status, html) =
+        crate::support::ui_get(&app, &format!("fq_session={admin_session}"), "/admin/work-orders").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains(r#"name="sign_working_days" inputmode="numeric" value="2""#), "{html}");
+    let typed = [("sign_working_days", "abc"), ("return_working_days", "3")];
+    let response =
+        crate::support::ui_submit(&app, &admin_session, "/admin/work-orders", "/admin/work-orders", &typed).await;
+    let (status, _, html) = crate::support::ui_answer(response).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains(r#"value="abc""#) && html.contains(r#"data-for="sign_working_days">"#), "{html}");
+    let (status, flash) = ui_post(
+        &app,
+        &admin_session,
+        "/admin/work-orders",
+        "/admin/work-orders",
+        &[("sign_working_days", "2"), ("return_working_days", "3")],
+    )
+    .await;
+    assert_eq!((status, flash.as_str()), (StatusCode::SEE_OTHER, "ok"));
+
+    let (_, sent) = send(&app, &key, order("GD-LIMITS-1", 1)).await;
+    assert_eq!(sent["sign_by"], "2026-11-04T23:59:59+08:00", "{sent}");
+    assert_eq!(sent["return_by"], "2026-11-05T23:59:59+08:00", "{sent}");
+    send(&app, &key, order("GD-LIMITS-2", 2)).await;
+
+    // The page: counted, the next action first; 签收 through the form.
+    let session = ui_session(&app, "intake").await;
+    let cookies = format!("fq_session={session}");
+    let (status, html) = crate::support::ui_get(&app, &cookies, "/work-orders").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains(r#"data-total="2""#), "{html}");
+    assert!(html.contains(r#"data-work-order="GD-LIMITS-1""#) && html.contains(r#"data-action="sign""#));
+    let id = sent["case_id"].as_i64().unwrap();
+    let (status, flash) = ui_post(&app, &session, "/work-orders", &format!("/work-orders/{id}/sign"), &[]).await;
+    assert_eq!((status, flash.as_str()), (StatusCode::SEE_OTHER, "ok"));
+    let (status, flash) =
+        ui_post(&app, &session, "/work-orders", &format!("/work-orders/{id}/return"), &[("reason", "非本中心职责")])
+            .await;
+    assert_eq!((status, flash.as_str()), (StatusCode::SEE_OTHER, "error"), "answered already");
+    let (_, html) = crate::support::ui_get(&app, &cookies, "/work-orders").await;
+    assert!(html.contains(r#"data-total="1""#), "{html}");
+    let (_, html) = crate::support::ui_get(&app, &cookies, "/work-orders?state=signed").await;
+    assert!(html.contains("GD-LIMITS-1"), "{html}");
+    let court = ui_session(&app, "court").await;
+    let (status, _) = crate::support::ui_get(&app, &format!("fq_session={court}"), "/work-orders").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}
