@@ -18,6 +18,7 @@ pub mod documents;
 mod error;
 pub mod evaluations;
 pub mod export;
+pub mod grid;
 pub mod import;
 pub mod integration;
 pub mod law;

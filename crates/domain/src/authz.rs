@@ -95,6 +95,14 @@ pub enum Permission {
     ReferralDecide,
     /// 12345 工单: see the hotline's work orders and acknowledge (签收) or return (退单) them.
     WorkOrders,
+    /// 日巡查: record a patrol of one's grid and finish it.
+    PatrolLog,
+    /// 网格巡查与隐患台账: see the patrols and hazards of one's grid or territory.
+    GridRead,
+    /// 隐患上报: report a hazard or a dispute clue found in one's grid.
+    HazardReport,
+    /// 隐患处置: resolve on the spot, escalate, register as a case or close a hazard.
+    HazardHandle,
 }
 
 impl Permission {
@@ -133,6 +141,10 @@ impl Permission {
         Permission::ReferralsRead,
         Permission::ReferralDecide,
         Permission::WorkOrders,
+        Permission::PatrolLog,
+        Permission::GridRead,
+        Permission::HazardReport,
+        Permission::HazardHandle,
     ];
 
     /// What a system account may be granted, by the code the API names it with. A system
@@ -187,6 +199,10 @@ impl Permission {
             Permission::ReferralsRead => "permission.referrals_read",
             Permission::ReferralDecide => "permission.referral_decide",
             Permission::WorkOrders => "permission.work_orders",
+            Permission::PatrolLog => "permission.patrol_log",
+            Permission::GridRead => "permission.grid_read",
+            Permission::HazardReport => "permission.hazard_report",
+            Permission::HazardHandle => "permission.hazard_handle",
         })
     }
 
@@ -227,6 +243,10 @@ impl Permission {
             Permission::ReferralsRead => "see the courts' referrals",
             Permission::ReferralDecide => "confirm or decline a court's referral",
             Permission::WorkOrders => "acknowledge or return the hotline's work orders",
+            Permission::PatrolLog => "log a patrol",
+            Permission::GridRead => "see the patrols and hazards",
+            Permission::HazardReport => "report a hazard",
+            Permission::HazardHandle => "handle a hazard",
         }
     }
 }
@@ -378,6 +398,14 @@ pub const POLICY: &[(Permission, &[(Role, Reach)])] = &[
         ],
     ),
     (P::ReportIssue, &[(Leader, Scope), (Dispatcher, Scope)]),
+    // 网格化: a grid worker patrols and reports in their own grid (their station's grid) and
+    // handles what they found there (就地化解, 上报, 转案件); the centres of the community, street
+    // and district above — their handlers, dispatchers and leaders — see and handle what their
+    // grids report, escalated items first of all.
+    (P::PatrolLog, &[(GridWorker, Own)]),
+    (P::GridRead, &[(GridWorker, Own), (Handler, Scope), (Dispatcher, Scope), (Leader, Scope)]),
+    (P::HazardReport, &[(GridWorker, Own)]),
+    (P::HazardHandle, &[(GridWorker, Own), (Handler, Scope), (Dispatcher, Scope), (Leader, Scope)]),
 ];
 
 /// Whether a system account holding `grants` may ask for `permission`: only what it was

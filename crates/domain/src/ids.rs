@@ -55,6 +55,10 @@ ids! {
     RiskItemId => "risk_item";
     /// A referral of a case to the police (移送公安).
     PoliceReferralId => "police_referral";
+    /// A grid worker's patrol (日巡查).
+    PatrolId => "patrol";
+    /// A hazard or dispute clue of the register (隐患台账).
+    HazardId => "hazard";
     /// A case's task force (一案一专班).
     TaskForceId => "task_force";
     /// A milestone of a task force's plan (工作节点).

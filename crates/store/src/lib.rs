@@ -19,6 +19,7 @@ pub mod crypto;
 pub mod evaluations;
 pub mod export;
 pub mod figures;
+pub mod grid;
 pub mod import;
 pub mod integration;
 mod ladder;

@@ -99,6 +99,9 @@ fn what_message(what: &str) -> Message {
         "session" => msg!("what.session"),
         "party" => msg!("what.party"),
         "mediator" => msg!("what.mediator"),
+        "patrol" => msg!("what.patrol"),
+        "hazard" => msg!("what.hazard"),
+        "hazard_action" => msg!("what.hazard_action"),
         _ => msg!("what.resource"),
     }
 }

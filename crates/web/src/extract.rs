@@ -12,8 +12,8 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::IntoResponse;
 use domain::authz::{self, Permission};
 use domain::ids::{
-    AgreementId, CaseId, EvidenceId, GridId, MilestoneId, NoticeId, PoliceReferralId, ReportId, RiskItemId, RiskListId,
-    SessionId, TaskForceId, UnitId, UserId,
+    AgreementId, CaseId, EvidenceId, GridId, HazardId, MilestoneId, NoticeId, PatrolId, PoliceReferralId, ReportId,
+    RiskItemId, RiskListId, SessionId, TaskForceId, UnitId, UserId,
 };
 use domain::msg;
 use domain::org::RegionCode;
@@ -280,6 +280,8 @@ impl Segment for i64 {
 
 id_segments!(
     CaseId,
+    PatrolId,
+    HazardId,
     AgreementId,
     SessionId,
     NoticeId,

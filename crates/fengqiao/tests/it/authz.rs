@@ -38,6 +38,8 @@ struct User {
     handling: bool,
     /// Whether the user's unit is a centre above the unit leading the case.
     supervising: bool,
+    /// Whether the grid worker's hazard lies in the user's territory.
+    sees_hazard: bool,
 }
 
 /// What the probe of a permission answers when the policy grants it: the request is built so
@@ -53,7 +55,10 @@ fn granted_status(permission: Permission) -> StatusCode {
         | Permission::PoliceReferralAnswer
         | Permission::TaskForceManage
         | Permission::ReportIssue
-        | Permission::ReferralDecide => StatusCode::UNPROCESSABLE_ENTITY,
+        | Permission::ReferralDecide
+        | Permission::PatrolLog
+        | Permission::HazardReport
+        | Permission::HazardHandle => StatusCode::UNPROCESSABLE_ENTITY,
         _ => StatusCode::OK,
     }
 }
@@ -116,6 +121,13 @@ async fn every_role_gets_what_the_policy_grants_through_the_api_and_the_ui(app: 
     assert_eq!((status, referral["unit_id"].as_i64()), (StatusCode::CREATED, Some(police_station)), "{referral}");
     let referral_path = format!("/api/v1/police-referrals/{}", referral["id"]);
 
+    // A hazard the grid worker reported in their grid: the centres above it see and handle it.
+    let grid = app.login("grid").await;
+    let body = json!({"kind": "dispute_clue", "description": "邻里因停车位争吵"});
+    let (status, hazard) = app.post("/api/v1/hazards", &grid, body).await;
+    assert_eq!(status, StatusCode::CREATED, "{hazard}");
+    let hazard_path = format!("/api/v1/hazards/{}", hazard["id"]);
+
     let (_, units) = app.get("/api/v1/units", &intake).await;
     let centres: HashSet<i64> =
         units.as_array().unwrap().iter().filter(|u| u["kind"] == "centre").filter_map(|u| u["id"].as_i64()).collect();
@@ -124,6 +136,7 @@ async fn every_role_gets_what_the_policy_grants_through_the_api_and_the_ui(app: 
         let token = app.login(name).await;
         let (_, me) = app.get("/api/v1/auth/me", &token).await;
         let (seen, _) = app.get(&case_path, &token).await;
+        let (hazard_seen, _) = app.get(&hazard_path, &token).await;
         let unit_id = me["unit_id"].as_i64().unwrap();
         users.push(User {
             name,
@@ -133,6 +146,7 @@ async fn every_role_gets_what_the_policy_grants_through_the_api_and_the_ui(app: 
             sees_case: seen == StatusCode::OK,
             handling: handling_units.contains(&unit_id),
             supervising: seen == StatusCode::OK && centres.contains(&unit_id) && unit_id != handling_units[0],
+            sees_hazard: hazard_seen == StatusCode::OK,
             token,
         });
     }
@@ -171,6 +185,10 @@ async fn every_role_gets_what_the_policy_grants_through_the_api_and_the_ui(app: 
                 Permission::PoliceReferralAnswer => {
                     (Resource { addressed: user.unit_id == police_station, ..Resource::ANY }, false)
                 }
+                // The grid worker's own grid (no grid named: their own); the hazard lies in it.
+                Permission::PatrolLog | Permission::HazardReport | Permission::HazardHandle => (Resource::OWN, false),
+                // A list: every grant sees some of it.
+                Permission::GridRead => (Resource::OWN, false),
                 _ => (Resource::ANY, false),
             };
             // The portal's permissions are a citizen token's: a staff token — a user given the
@@ -186,7 +204,7 @@ async fn every_role_gets_what_the_policy_grants_through_the_api_and_the_ui(app: 
                 StatusCode::UNAUTHORIZED
             } else if !authz::has(user.role, permission) {
                 StatusCode::FORBIDDEN
-            } else if about_case && !user.sees_case {
+            } else if (about_case && !user.sees_case) || (permission == Permission::HazardHandle && !user.sees_hazard) {
                 StatusCode::NOT_FOUND
             } else if authz::may(user.role, permission, resource).is_ok() {
                 granted_status(permission)
@@ -271,6 +289,11 @@ async fn every_role_gets_what_the_policy_grants_through_the_api_and_the_ui(app: 
                     app.post("/api/v1/reports", token, body).await
                 }
                 Permission::ReferralsRead => app.get("/api/v1/referrals", token).await,
+                // Each with a field at fault: refused for it once allowed.
+                Permission::PatrolLog => app.post("/api/v1/patrols", token, json!({"visited": -1})).await,
+                Permission::GridRead => app.get("/api/v1/hazards?status=open", token).await,
+                Permission::HazardReport => app.post("/api/v1/hazards", token, json!({"kind": "flood"})).await,
+                Permission::HazardHandle => app.post(&format!("{hazard_path}/resolve"), token, json!({})).await,
                 // An empty answer: refused for its missing decision once allowed.
                 Permission::ReferralDecide => app.post("/api/v1/referrals/1/decision", token, json!({})).await,
                 Permission::WorkOrders => app.get("/api/v1/work-orders", token).await,

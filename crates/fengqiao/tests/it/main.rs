@@ -15,6 +15,7 @@ mod evaluations;
 mod export;
 mod faults;
 mod figures;
+mod grid;
 mod integration;
 mod law;
 mod live;

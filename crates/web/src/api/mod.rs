@@ -8,6 +8,7 @@ mod citizen;
 mod command;
 mod dto;
 mod evaluations;
+mod grid;
 mod integration;
 mod law;
 mod live;
@@ -151,6 +152,13 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(task_forces::form, task_forces::of_case))
         .routes(routes!(task_forces::led))
         .routes(routes!(task_forces::milestone_done))
+        .routes(routes!(grid::patrol_record, grid::patrols))
+        .routes(routes!(grid::coverage))
+        .routes(routes!(grid::patrol))
+        .routes(routes!(grid::patrol_finish))
+        .routes(routes!(grid::hazard_report, grid::hazards))
+        .routes(routes!(grid::hazard))
+        .routes(routes!(grid::hazard_act))
         .routes(routes!(sessions::calendar))
         .routes(routes!(sessions::list, sessions::schedule))
         .routes(routes!(sessions::party_act))

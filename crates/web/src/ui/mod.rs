@@ -14,6 +14,7 @@ mod calendar;
 mod casefile;
 mod cases;
 mod command;
+mod grid;
 pub mod i18n;
 mod intake;
 mod kiosk;
@@ -75,6 +76,13 @@ pub fn routes() -> Router<AppState> {
         .route("/reports", get(reports::list).post(reports::issue))
         .route("/reports/{id}", get(reports::page))
         .route("/reports/{id}/{format}", get(reports::file))
+        .route("/patrol", get(grid::patrol))
+        .route("/patrol/start", post(grid::patrol_start))
+        .route("/patrol/hazards", post(grid::hazard_report))
+        .route("/patrol/{id}/finish", post(grid::patrol_finish))
+        .route("/hazards", get(grid::hazards))
+        .route("/hazards/{id}", get(grid::hazard))
+        .route("/hazards/{id}/{action}", post(grid::hazard_act))
         .route("/risk-lists", get(risk::lists).post(risk::issue))
         .route("/risk-lists/{id}", get(risk::list))
         .route("/risk-lists/{id}/items/{item}/{action}", post(risk::item_act))
@@ -218,6 +226,12 @@ impl Page {
         let unit_name = state.app.unit(UnitId(session.viewer.unit_id)).await?.name;
         let section = here.split(['/', '?']).nth(1).unwrap_or_default();
         let mut nav = vec![("/workbench", "工作台")];
+        if authz::has(role, Permission::PatrolLog) {
+            nav.push(("/patrol", "巡查"));
+        }
+        if authz::has(role, Permission::GridRead) {
+            nav.push(("/hazards", "隐患台账"));
+        }
         if authz::has(role, Permission::CaseRegister) {
             nav.push(("/intake", "窗口登记"));
         }

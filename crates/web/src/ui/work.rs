@@ -47,6 +47,8 @@ struct Workbench {
     awaiting: Vec<AwaitingLine>,
     /// How many cases those notices concern.
     awaiting_cases: i64,
+    /// Grid work first, for those who do it.
+    grid: Option<super::grid::GridNext>,
 }
 
 impl Workbench {
@@ -182,9 +184,10 @@ pub async fn workbench(State(state): State<AppState>, session: Session) -> Resul
             kind: a.kind,
         })
         .collect();
+    let grid = super::grid::grid_next(&state, viewer).await?;
     let page = Page::new(&state, &session, "工作台", "/workbench").await?;
     let shown_flash = page.flash.is_some();
-    Ok(render(StatusCode::OK, &Workbench { page, lists, awaiting, awaiting_cases }, shown_flash))
+    Ok(render(StatusCode::OK, &Workbench { page, lists, awaiting, awaiting_cases, grid }, shown_flash))
 }
 
 pub struct BoardCase {
