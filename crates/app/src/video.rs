@@ -6,7 +6,7 @@ pub use store::video::{ExtraParticipant, Invitation, RecordingView, RoomPass};
 use chrono::{DateTime, Utc};
 use store::video::NewRecording;
 
-use domain::ids::SessionId;
+use domain::ids::{CaseId, SessionId};
 
 use crate::{App, Result, Viewer};
 
@@ -36,10 +36,25 @@ impl App {
         Ok(self.store.video_recordings(viewer, id).await?)
     }
 
-    /// One recording and its bytes (authorised like the case's evidence).
-    pub async fn video_recording_file(&self, viewer: &Viewer, id: i64) -> Result<(RecordingView, Vec<u8>)> {
+    /// The recordings of a case, every session's, for its page.
+    pub async fn video_recordings_of_case(&self, viewer: &Viewer, case_id: CaseId) -> Result<Vec<RecordingView>> {
+        Ok(self.store.video_recordings_of_case(viewer, case_id.get()).await?)
+    }
+
+    /// One recording and its bytes (authorised like the case's evidence). A read `from_start`
+    /// (a download, or a player beginning a playback rather than seeking within one) is
+    /// recorded: who played which recording, when.
+    pub async fn video_recording_file(
+        &self,
+        viewer: &Viewer,
+        id: i64,
+        from_start: bool,
+    ) -> Result<(RecordingView, Vec<u8>)> {
         let recording = self.store.video_recording(viewer, id).await?;
         let bytes = self.blobs.get(&recording.sha256)?;
+        if from_start {
+            self.store.video_recording_played(viewer, id, self.now()).await?;
+        }
         Ok((recording, bytes))
     }
 

@@ -283,6 +283,25 @@ impl Store {
         Ok(recording_view(row))
     }
 
+    /// The recordings of a case, all its sessions', for whoever may see it.
+    pub async fn video_recordings_of_case(&self, viewer: &Viewer, case_id: i64) -> Result<Vec<RecordingView>> {
+        self.case_row(viewer, case_id).await?;
+        let sql =
+            format!("SELECT {RECORDING_COLUMNS} FROM video_recordings WHERE case_id = $1 ORDER BY session_id, id");
+        let rows: Vec<RecordingRow> = self.fetch_all(&sql, args![case_id]).await?;
+        Ok(rows.into_iter().map(recording_view).collect())
+    }
+
+    /// Records that `viewer` plays (or downloads) a recording.
+    pub async fn video_recording_played(&self, viewer: &Viewer, recording_id: i64, now: DateTime<Utc>) -> Result<()> {
+        self.execute(
+            "INSERT INTO video_recording_plays (recording_id, user_id, at) VALUES ($1, $2, $3)",
+            args![recording_id, viewer.user_id, to_ms(now)],
+        )
+        .await?;
+        Ok(())
+    }
+
     /// A participant gives (or withdraws) consent to recording, in the room: an event in the
     /// case's history either way.
     pub async fn video_consent(&self, pass: &RoomPass, given: bool, now: DateTime<Utc>) -> Result<()> {

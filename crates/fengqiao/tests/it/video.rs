@@ -8,9 +8,13 @@ use serde_json::{Value, json};
 
 use crate::mediation::case_with_the_mediator;
 use crate::on_both_backends;
-use crate::support::{TestApp, browser};
+use crate::support::{TestApp, browser, ui_get, ui_session};
 
-on_both_backends!(invitations_admission_and_the_end_of_the_session, recordings_are_authorised_like_evidence);
+on_both_backends!(
+    invitations_admission_and_the_end_of_the_session,
+    recordings_are_authorised_like_evidence,
+    recordings_play_on_the_case_page_seeking_by_range
+);
 
 async fn video_session(app: &TestApp) -> (Value, Value, String) {
     let (case, mediator) = case_with_the_mediator(app).await;
@@ -180,4 +184,74 @@ async fn recordings_are_authorised_like_evidence(app: TestApp) {
     assert_eq!(app.get("/api/v1/recordings/x", &mediator).await.0, StatusCode::NOT_FOUND);
     assert_eq!(app.get("/api/v1/sessions/999999/recordings", &mediator).await.0, StatusCode::NOT_FOUND);
     assert_eq!(app.get(&list, "not-a-token").await.0, StatusCode::UNAUTHORIZED);
+}
+
+/// The range of a recording's file as the server answers it: status, `Content-Range`, body.
+async fn ranged(app: &TestApp, path: &str, auth: (&str, &str), range: Option<&str>) -> (StatusCode, String, Vec<u8>) {
+    let mut request = browser().get(format!("{}{path}", app.base)).header(auth.0, auth.1);
+    if let Some(range) = range {
+        request = request.header("range", range);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status();
+    let content_range =
+        response.headers().get("content-range").map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default();
+    (status, content_range, response.bytes().await.unwrap().to_vec())
+}
+
+async fn recordings_play_on_the_case_page_seeking_by_range(app: TestApp) {
+    let (case, session, mediator) = video_session(&app).await;
+    let webm: Vec<u8> = (0..1000u32).map(|i| (i % 251) as u8).collect();
+    let started = chrono::Utc::now() - chrono::Duration::seconds(30);
+    let session_id = session["id"].as_i64().unwrap();
+    let kept =
+        app.app.video_recording_keep(session_id, "party-1", "video", &webm, started, chrono::Utc::now()).await.unwrap();
+    let plays = format!("SELECT CAST(user_id AS TEXT) FROM video_recording_plays WHERE recording_id = {}", kept.id);
+
+    // The API: a player's first request (from byte 0) is a playback, recorded; seeking is not.
+    let bearer = format!("Bearer {mediator}");
+    let file = format!("/api/v1/recordings/{}", kept.id);
+    let (status, range, body) = ranged(&app, &file, ("authorization", &bearer), Some("bytes=0-99")).await;
+    assert_eq!(
+        (status, range.as_str(), body.as_slice()),
+        (StatusCode::PARTIAL_CONTENT, "bytes 0-99/1000", &webm[..100])
+    );
+    let (status, range, body) = ranged(&app, &file, ("authorization", &bearer), Some("bytes=900-")).await;
+    assert_eq!(
+        (status, range.as_str(), body.as_slice()),
+        (StatusCode::PARTIAL_CONTENT, "bytes 900-999/1000", &webm[900..])
+    );
+    let (status, range, body) = ranged(&app, &file, ("authorization", &bearer), Some("bytes=-10")).await;
+    assert_eq!(
+        (status, range.as_str(), body.as_slice()),
+        (StatusCode::PARTIAL_CONTENT, "bytes 990-999/1000", &webm[990..])
+    );
+    let (status, range, _) = ranged(&app, &file, ("authorization", &bearer), Some("bytes=1000-")).await;
+    assert_eq!((status, range.as_str()), (StatusCode::RANGE_NOT_SATISFIABLE, "bytes */1000"));
+    assert_eq!(app.sql_texts(&plays).await.len(), 1, "one playback, the seeks not counted");
+    let (status, _, body) = ranged(&app, &file, ("authorization", &bearer), None).await;
+    assert_eq!((status, body.as_slice()), (StatusCode::OK, webm.as_slice()), "no range: the whole file");
+    assert_eq!(app.sql_texts(&plays).await.len(), 2, "a download is recorded too");
+
+    // The case page plays it, with the participant's label; its player reads with the session.
+    let cookies = format!("fq_session={}", ui_session(&app, "mediator").await);
+    let (status, html) = ui_get(&app, &cookies, &format!("/cases/{}", case["id"])).await;
+    assert_eq!(status, StatusCode::OK);
+    let src = format!("<video controls preload=\"metadata\" playsinline src=\"/recordings/{}\">", kept.id);
+    assert!(html.contains(&src), "a player on the case page: {html}");
+    assert!(html.contains("音视频笔录") && html.contains("当事人 1"), "labelled, not coded");
+    let (status, range, body) =
+        ranged(&app, &format!("/recordings/{}", kept.id), ("cookie", &cookies), Some("bytes=10-19")).await;
+    assert_eq!(
+        (status, range.as_str(), body.as_slice()),
+        (StatusCode::PARTIAL_CONTENT, "bytes 10-19/1000", &webm[10..20])
+    );
+
+    // Who may not see the case plays nothing, and nothing is recorded for them.
+    let other = format!("fq_session={}", ui_session(&app, "street_b").await);
+    let (status, _, _) = ranged(&app, &format!("/recordings/{}", kept.id), ("cookie", &other), Some("bytes=0-")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _, _) = ranged(&app, "/recordings/nope", ("cookie", &cookies), None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(app.sql_texts(&plays).await.len(), 2);
 }

@@ -4,9 +4,10 @@
 use app::video::ExtraParticipant;
 use axum::Json;
 use axum::extract::State;
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use domain::ids::SessionId;
+use domain::msg;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -102,17 +103,89 @@ pub async fn recordings(
     Ok(Json(state.app.video_recordings(&viewer, id).await?.into_api()))
 }
 
-/// One recording's file (WebM), authorised like the case's evidence.
+/// One recording's file (WebM), authorised like the case's evidence. A `Range` request gets
+/// that part (206), so that a player can seek; each read from the start is recorded.
 #[utoipa::path(get, path = "/api/v1/recordings/{id}", tag = "video", security(("bearer" = [])), params(("id" = i64, Path)),
-    responses((status = 200, body = Vec<u8>), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = Vec<u8>), (status = 206, body = Vec<u8>), (status = 401, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 416, body = ErrorBody)))]
 pub async fn recording_file(
     State(state): State<AppState>,
     Auth(viewer): Auth,
     InPath(id, _): InPath<String>,
+    headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let id: i64 = id.parse().map_err(|_| ApiError::not_found("recording"))?;
-    let (recording, bytes) = state.app.video_recording_file(&viewer, id).await?;
+    recording_download(&state, &viewer, id, &headers).await
+}
+
+/// A recording's file, or the part of it a `Range` header asks for, for the API and the case
+/// page's player alike.
+pub async fn recording_download(
+    state: &AppState,
+    viewer: &app::Viewer,
+    id: i64,
+    headers: &HeaderMap,
+) -> Result<Response, ApiError> {
+    let range = headers.get(header::RANGE).and_then(|v| v.to_str().ok());
+    let asked = |len| range.and_then(|r| byte_range(r, len)).flatten();
+    let from_start = asked(u64::MAX).is_none_or(|(first, _)| first == 0);
+    let (recording, bytes) = state.app.video_recording_file(viewer, id, from_start).await?;
     let disposition = format!("attachment; filename=\"recording-{}.webm\"", recording.id);
-    Ok(([(header::CONTENT_TYPE, recording.content_type), (header::CONTENT_DISPOSITION, disposition)], bytes)
-        .into_response())
+    let common = [
+        (header::CONTENT_TYPE, recording.content_type),
+        (header::CONTENT_DISPOSITION, disposition),
+        (header::ACCEPT_RANGES, "bytes".to_owned()),
+    ];
+    let len = bytes.len() as u64;
+    Ok(match asked(len) {
+        None => (common, bytes).into_response(),
+        Some((start, end)) if start < len => {
+            let part = bytes[start as usize..=end.min(len - 1) as usize].to_vec();
+            let content_range = format!("bytes {start}-{}/{len}", end.min(len - 1));
+            (StatusCode::PARTIAL_CONTENT, common, [(header::CONTENT_RANGE, content_range)], part).into_response()
+        }
+        Some(_) => {
+            let status = StatusCode::RANGE_NOT_SATISFIABLE;
+            let refusal = ApiError::new(status, "range_not_satisfiable", msg!("error.status", status = 416));
+            ([(header::CONTENT_RANGE, format!("bytes */{len}"))], refusal).into_response()
+        }
+    })
+}
+
+/// The one byte range (first, last, inclusive) a `Range` header asks of a file of `len` bytes:
+/// `None` when the header is not one range of bytes (the whole file is sent), `Some(None)`
+/// when it is but cannot be read as one, `Some(Some(..))` otherwise — its first byte may lie
+/// past the end (416).
+fn byte_range(header: &str, len: u64) -> Option<Option<(u64, u64)>> {
+    let spec = header.trim().strip_prefix("bytes=")?;
+    if spec.contains(',') {
+        return None;
+    }
+    let (first, last) = spec.split_once('-')?;
+    let (first, last) = (first.trim(), last.trim());
+    Some(match (first.parse::<u64>(), last.parse::<u64>()) {
+        (Ok(first), Ok(last)) if first <= last => Some((first, last)),
+        (Ok(first), Err(_)) if last.is_empty() => Some((first, u64::MAX)),
+        (Err(_), Ok(suffix)) if first.is_empty() && suffix > 0 => Some((len.saturating_sub(suffix), u64::MAX)),
+        _ => None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::byte_range;
+
+    #[test]
+    fn one_range_of_bytes_is_read_others_send_the_whole_file() {
+        assert_eq!(byte_range("bytes=0-99", 1000), Some(Some((0, 99))));
+        assert_eq!(byte_range("bytes=500-", 1000), Some(Some((500, u64::MAX))));
+        assert_eq!(byte_range("bytes=-100", 1000), Some(Some((900, u64::MAX))));
+        assert_eq!(byte_range("bytes=-2000", 1000), Some(Some((0, u64::MAX))));
+        assert_eq!(byte_range("bytes=2000-", 1000), Some(Some((2000, u64::MAX))));
+        assert_eq!(byte_range("bytes=9-1", 1000), Some(None));
+        assert_eq!(byte_range("bytes=-0", 1000), Some(None));
+        assert_eq!(byte_range("bytes=x-", 1000), Some(None));
+        assert_eq!(byte_range("bytes=0-1,5-6", 1000), None);
+        assert_eq!(byte_range("items=0-1", 1000), None);
+    }
 }

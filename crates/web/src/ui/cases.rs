@@ -315,6 +315,8 @@ struct CasePage {
     /// The current signing links, for the mediator to copy: (agreement, party index, link).
     signing_links: Vec<(i64, usize, String)>,
     evidence: Vec<EvidenceView>,
+    /// The video sessions' recordings (音视频笔录), each played on the page.
+    recordings: Vec<app::video::RecordingView>,
     mediators: Vec<MediatorCandidate>,
     mediator: Option<CaseMediator>,
     sessions: Vec<SessionView>,
@@ -363,6 +365,21 @@ impl CasePage {
 
     fn time(&self, at: &DateTime<Utc>) -> String {
         short_time(at)
+    }
+
+    /// A room participant by their part: 调解员, 当事人 2, 翻译 1 …
+    fn participant(&self, participant: &str) -> String {
+        let t = self.page.t;
+        let (part, number) = participant.rsplit_once('-').unwrap_or((participant, ""));
+        let label = match part {
+            "mediator" => t.s("调解员"),
+            "party" => t.s("当事人"),
+            "interpreter" => t.s("翻译"),
+            "lawyer" => t.s("律师"),
+            "observer" => t.s("旁听人员"),
+            _ => return participant.to_owned(),
+        };
+        if number.is_empty() { label.into_owned() } else { format!("{label} {number}") }
     }
 
     fn task_force_rows(&self) -> [usize; 3] {
@@ -648,6 +665,7 @@ async fn show(
         agreements,
         signing_links,
         evidence,
+        recordings: state.app.video_recordings_of_case(viewer, id).await?,
         mediators,
         mediator: state.app.case_mediator(viewer, id).await?,
         sessions: state.app.sessions(viewer, id).await?,

@@ -111,6 +111,7 @@ pub fn routes() -> Router<AppState> {
         .route("/cases/{id}/agreements", post(mediation::draft))
         .route("/cases/{id}/evidence", post(mediation::evidence))
         .route("/cases/{id}/evidence/{evidence}", get(mediation::evidence_file))
+        .route("/recordings/{id}", get(video::recording))
         .route("/cases/{id}/sessions", post(mediation::session_schedule))
         .route("/cases/{id}/refusal", post(mediation::refusal))
         .route("/cases/{id}/mediator", post(mediation::mediator_assign))

@@ -5,12 +5,14 @@
 
 use askama::Template;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 
 use super::i18n::T;
-use super::{current_ui_lang, render};
+use super::{Session, UiError, current_ui_lang, render};
 use crate::AppState;
+use crate::error::ApiError;
+use crate::extract::InPath;
 
 #[derive(Template)]
 #[template(path = "video_join.html")]
@@ -39,4 +41,16 @@ pub async fn join(State(state): State<AppState>, Path(token): Path<String>) -> R
         ),
         _ => render(StatusCode::NOT_FOUND, &JoinPage { t, pass: None }, false),
     }
+}
+
+/// A recording for the case page's player (staff who see the case): the file or the part a
+/// `Range` header asks for, so the player can seek.
+pub async fn recording(
+    State(state): State<AppState>,
+    InPath(id, _): InPath<String, UiError>,
+    session: Session,
+    headers: HeaderMap,
+) -> Result<Response, UiError> {
+    let id: i64 = id.parse().map_err(|_| ApiError::not_found("recording"))?;
+    Ok(crate::api::video::recording_download(&state, &session.viewer, id, &headers).await?)
 }
