@@ -103,6 +103,15 @@ async fn a_monthly_report_is_issued_numbered_and_served_as_issued(app: TestApp) 
     let pdf = response.bytes().await.unwrap().to_vec();
     assert!(pdf.starts_with(b"%PDF"));
     assert_eq!(store::blobs::sha256_hex(&pdf), report["pdf_sha256"].as_str().unwrap());
+    // What a reader sees in it: the number, the period, the figures by name with their values.
+    // (typst sets a thin space between Chinese and digits: compared without white space).
+    let text: String = crate::support::pdf_text(&app, &pdf).split_whitespace().collect();
+    for expected in ["〔2026〕月通报第1号", "2026-10-01至2026-10-31", "受理量20+2", "化解率"] {
+        assert!(text.contains(expected), "{expected} not in the report's text:\n{text}");
+    }
+    for code in ["received", "red_cases", "in_progress"] {
+        assert!(!text.contains(code), "the code {code} in the report's text:\n{text}");
+    }
 
     // The workbook as issued: the figures sheet holds the JSON's numbers.
     let response = app
