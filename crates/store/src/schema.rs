@@ -36,6 +36,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (30, "connectors", include_str!("../migrations/0030_connectors.sql")),
     (31, "law", include_str!("../migrations/0031_law.sql")),
     (33, "risk_response", include_str!("../migrations/0033_risk_response.sql")),
+    (36, "place_risk", include_str!("../migrations/0036_place_risk.sql")),
 ];
 
 /// What differs between SQLite and PostgreSQL. Everything else is shared.
