@@ -26,6 +26,7 @@ pub mod live;
 pub mod mediation;
 pub mod open311;
 pub mod org;
+pub mod place_risk;
 pub mod police;
 pub mod queue;
 pub mod referrals;

@@ -18,6 +18,7 @@ pub mod import;
 pub mod mediation;
 pub mod open311;
 pub mod org;
+pub mod place_risk;
 pub mod referral;
 pub mod report;
 pub mod stats;

@@ -70,7 +70,7 @@ pub async fn reports(app: &App) {
 
 /// One pass of everything scheduled: the supervision ladder, the agreements' reminders, the
 /// copies of agreements that could not be fixed when they took effect, the weekly risk lists,
-/// the SMS outbox. A
+/// the nightly colours of places, the SMS outbox. A
 /// failure is logged and the next pass tries again.
 pub async fn run_once(app: &App, sms_command: Option<&str>) {
     match app.supervision_sweep_due().await {
@@ -97,6 +97,12 @@ pub async fn run_once(app: &App, sms_command: Option<&str>) {
         Ok(issued) if issued > 0 => tracing::info!(issued, "weekly risk lists issued"),
         Ok(_) => {}
         Err(e) => tracing::error!(error = %e, "issuing the weekly risk lists failed"),
+    }
+    // 地点风险: every place re-evaluated once a night.
+    match app.place_risk_nightly_due().await {
+        Ok(places) if places > 0 => tracing::info!(places, "place risk re-evaluated"),
+        Ok(_) => {}
+        Err(e) => tracing::error!(error = %e, "re-evaluating the places' risk failed"),
     }
     if let Err(e) = app.login_attempts_prune().await {
         tracing::error!(error = %e, "pruning login attempts failed");

@@ -129,6 +129,38 @@ impl Store {
             let mut case_ids: Vec<i64> = found.into_iter().map(|(id,)| id).collect();
             case_ids.reverse();
             self.alert_open(&subject, colour, &[reason], &case_ids, &region.0, now).await?;
+            if colour == Risk::Red {
+                self.cases_raise_to_red(&case_ids, now).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Turns red the open cases of a red alert that are not red yet, each with an event
+    /// (`risk_raised`) recording the new colour and its reason.
+    async fn cases_raise_to_red(&self, case_ids: &[i64], now: DateTime<Utc>) -> Result<()> {
+        let reason = msg!("risk.reason.alert_red", cases = case_ids.len());
+        for &case_id in case_ids {
+            let mut tx = self.begin().await?;
+            let row: Option<(String,)> = tx
+                .fetch_optional(
+                    "SELECT risk_reasons FROM cases WHERE id = $1 AND risk <> 'red'
+                         AND status IN ('registered', 'accepted', 'dispatched', 'in_progress')",
+                    args![case_id],
+                )
+                .await?;
+            let Some((reasons,)) = row else { continue };
+            let mut reasons: Vec<Message> = serde_json::from_str(&reasons).unwrap_or_default();
+            reasons.push(reason.clone());
+            tx.execute(
+                "UPDATE cases SET risk = 'red', risk_reasons = $1 WHERE id = $2",
+                args![serde_json::to_string(&reasons).unwrap_or_default(), case_id],
+            )
+            .await?;
+            let mut data = serde_json::json!({"risk": Risk::Red.as_str(), "risk_reasons": [reason]});
+            data["recorded"] = crate::cases::write::recorded_now(&mut tx, case_id).await?;
+            crate::cases::append_event_locked(&mut tx, case_id, to_ms(now), "system", "risk_raised", &data).await?;
+            tx.commit().await?;
         }
         Ok(())
     }

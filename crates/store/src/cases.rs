@@ -594,6 +594,7 @@ impl Store {
         };
         let case_id = self.case_write_grouped(ready).await?;
         self.alerts_evaluate_case(case_id, now).await?;
+        self.place_risk_evaluate_case(case_id, now).await?;
 
         let (keys, address) = self.relation_keys(&new);
         let related_cases = self.related_cases(viewer, case_id, keys, address).await?;
@@ -1226,6 +1227,8 @@ impl Store {
             self.sms_dispatched(&mut tx, id, row.number_str(), *unit_id, now).await?;
         }
         tx.commit().await?;
+        // A step that opens or ends a case changes the colour of the places it lies in.
+        self.place_risk_evaluate_case(id, now).await?;
         // The actor sees the result of their own step even when it took the case out of their
         // scope (a unit that returned a case).
         let row: CaseRow =

@@ -281,7 +281,7 @@ impl Store {
                      WHERE c.region_code BETWEEN $1 AND $2 AND {OPEN} AND c.risk IN ('red', 'orange', 'yellow')
                      ORDER BY CASE c.risk WHEN 'red' THEN 0 WHEN 'orange' THEN 1 ELSE 2 END, c.id LIMIT $3"
                 ),
-                args![low, high, ITEMS_MAX],
+                args![low.clone(), high.clone(), ITEMS_MAX],
             )
             .await?;
         candidates.extend(cases.into_iter().map(|(id, risk, reasons)| Candidate {
@@ -289,6 +289,26 @@ impl Store {
             reasons: serde_json::from_str(&reasons).unwrap_or_default(),
             case_ids: vec![id],
             alert_id: None,
+        }));
+        let places: Vec<(String, String, String, String)> = self
+            .fetch_all(
+                "SELECT COALESCE(g.name, r.name, p.place_key), p.colour, p.reasons, p.case_ids FROM place_risks p
+                 LEFT JOIN grids g ON p.kind = 'grid' AND CAST(g.id AS TEXT) = p.place_key
+                 LEFT JOIN regions r ON p.kind <> 'grid' AND r.code = p.place_key
+                 WHERE p.region_code BETWEEN $1 AND $2 AND p.colour IN ('red', 'orange')
+                 ORDER BY p.kind, p.place_key LIMIT $3",
+                args![low, high, ITEMS_MAX],
+            )
+            .await?;
+        candidates.extend(places.into_iter().map(|(name, colour, reasons, case_ids)| {
+            let mut reasons: Vec<Message> = serde_json::from_str(&reasons).unwrap_or_default();
+            reasons.insert(0, domain::msg!("place_risk.place", name = name));
+            Candidate {
+                colour: Risk::parse(&colour).unwrap_or(Risk::Orange),
+                reasons,
+                case_ids: serde_json::from_str(&case_ids).unwrap_or_default(),
+                alert_id: None,
+            }
         }));
         candidates.sort_by_key(|c| rank(c.colour));
         candidates.truncate(usize::try_from(ITEMS_MAX).unwrap_or(usize::MAX));

@@ -38,6 +38,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (33, "risk_response", include_str!("../migrations/0033_risk_response.sql")),
     (34, "grid_work", include_str!("../migrations/0034_grid_work.sql")),
     (35, "work_orders", include_str!("../migrations/0035_work_orders.sql")),
+    (36, "place_risk", include_str!("../migrations/0036_place_risk.sql")),
     (37, "video_plays", include_str!("../migrations/0037_video_plays.sql")),
 ];
 

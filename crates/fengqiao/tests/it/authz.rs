@@ -317,6 +317,13 @@ async fn every_role_gets_what_the_policy_grants_through_the_api_and_the_ui(app: 
                     user.name, user.role
                 ));
             }
+            // The places' colours are read under the same grant as the alerts.
+            if permission == Permission::AlertsRead {
+                let (status, body) = app.get("/api/v1/places/risk?colour=red", token).await;
+                if status != expected {
+                    wrong.push(format!("{} /api/v1/places/risk: expected {expected}, got {status} {body}", user.name));
+                }
+            }
         }
     }
     assert_eq!(tried.len(), Permission::ALL.len(), "every permission is probed");

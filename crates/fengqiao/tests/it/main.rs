@@ -22,6 +22,7 @@ mod live;
 mod mediation;
 mod open311;
 mod org_import;
+mod places;
 mod portal;
 mod referrals;
 mod reports;

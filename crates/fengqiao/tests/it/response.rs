@@ -192,6 +192,16 @@ async fn a_red_case_goes_to_the_police_of_its_street_and_counts_as_prevented_or_
     }
     let (_, of_case) = app.get(&refer, &district).await;
     assert_eq!(of_case.as_array().unwrap().len(), 1, "{of_case}");
+
+    // The referral is the case's: its history vouches for it, and `audit verify` names it
+    // when it is changed outside the application.
+    let clean = app.cli(&["audit", "verify"], None);
+    assert!(clean.status.success(), "{}", String::from_utf8_lossy(&clean.stdout));
+    app.sql("UPDATE police_referrals SET feedback = '改过的反馈'").await;
+    let broken = app.cli(&["audit", "verify"], None);
+    let out = String::from_utf8_lossy(&broken.stdout);
+    assert_eq!(broken.status.code(), Some(1), "{out}");
+    assert!(out.contains("police referral"), "{out}");
 }
 
 async fn a_leader_forms_a_task_force_and_its_late_milestone_climbs_the_ladder(app: TestApp) {
@@ -278,4 +288,15 @@ async fn a_leader_forms_a_task_force_and_its_late_milestone_climbs_the_ladder(ap
         .filter_map(|e| e["action"].as_str())
         .collect();
     assert!(actions.contains(&"task_force_formed") && actions.contains(&"milestone_done"), "{actions:?}");
+
+    // The task force, its members and milestones are the case's: `audit verify` names each
+    // one changed outside the application.
+    let clean = app.cli(&["audit", "verify"], None);
+    assert!(clean.status.success(), "{}", String::from_utf8_lossy(&clean.stdout));
+    app.sql("UPDATE task_force_milestones SET note = '改过的说明' WHERE position = 0").await;
+    app.sql("UPDATE task_force_members SET duty = '改过的分工'").await;
+    let broken = app.cli(&["audit", "verify"], None);
+    let out = String::from_utf8_lossy(&broken.stdout);
+    assert_eq!(broken.status.code(), Some(1), "{out}");
+    assert!(out.contains("task force milestone") && out.contains("task force member"), "{out}");
 }

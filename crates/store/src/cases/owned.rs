@@ -1,6 +1,7 @@
 //! What a case owns beyond its row and its parties — hops, assigned units, its mediator,
 //! mediation sessions, evidence, agreements with their signers, deliveries, confirmation and
-//! performance, supervision notices — and how its history vouches for them.
+//! performance, supervision notices, police referrals, its task force with its members and
+//! milestones — and how its history vouches for them.
 //!
 //! Every event carries `rows`: the digest of each owned row that changed since the history
 //! last recorded it (`null` for a row removed), computed in the event's transaction from the
@@ -48,6 +49,7 @@ impl OwnedTable {
 }
 
 const BY_AGREEMENT: &str = "JOIN agreements a ON a.id = t.agreement_id";
+const BY_TASK_FORCE: &str = "JOIN task_forces f ON f.id = t.task_force_id";
 
 const OWNED: &[OwnedTable] = &[
     OwnedTable {
@@ -283,6 +285,59 @@ const OWNED: &[OwnedTable] = &[
         by_workflow: false,
         written_by: &["work_order_received", "work_order_signed", "work_order_returned"],
     },
+    OwnedTable {
+        table: "police_referrals",
+        noun: "police referral {}",
+        from: "police_referrals t",
+        case_id: "t.case_id",
+        key: "t.id",
+        columns: &[
+            "unit_id",
+            "reason",
+            "referred_by",
+            "referred_at",
+            "acknowledged_at",
+            "acknowledged_by",
+            "feedback",
+            "feedback_at",
+            "feedback_by",
+            "criminal_text",
+            "criminal_at",
+            "criminal_by",
+        ],
+        by_workflow: false,
+        written_by: &["police_referred", "police_referral_acknowledged", "police_feedback", "criminal_case_recorded"],
+    },
+    OwnedTable {
+        table: "task_forces",
+        noun: "task force {}",
+        from: "task_forces t",
+        case_id: "t.case_id",
+        key: "t.id",
+        columns: &["leader_id", "plan", "created_by", "created_at"],
+        by_workflow: false,
+        written_by: &["task_force_formed"],
+    },
+    OwnedTable {
+        table: "task_force_members",
+        noun: "task force member (task force/unit) {}",
+        from: "task_force_members t",
+        case_id: "f.case_id",
+        key: "CAST(t.task_force_id AS TEXT) || '/' || CAST(t.unit_id AS TEXT)",
+        columns: &["duty"],
+        by_workflow: false,
+        written_by: &["task_force_formed"],
+    },
+    OwnedTable {
+        table: "task_force_milestones",
+        noun: "task force milestone {}",
+        from: "task_force_milestones t",
+        case_id: "f.case_id",
+        key: "t.id",
+        columns: &["task_force_id", "position", "title", "unit_id", "due_at", "done_at", "done_by", "note"],
+        by_workflow: false,
+        written_by: &["task_force_formed", "milestone_done"],
+    },
 ];
 
 /// The recorded columns of `hops` and `case_units` as the case writer inserts them (after
@@ -299,7 +354,11 @@ pub(crate) fn owned_rows_sql(condition: &str) -> String {
     let selects: Vec<String> = OWNED
         .iter()
         .map(|t| {
-            let join = if t.case_id.starts_with("a.") { BY_AGREEMENT } else { "" };
+            let join = match &t.case_id[..2] {
+                "a." => BY_AGREEMENT,
+                "f." => BY_TASK_FORCE,
+                _ => "",
+            };
             let columns = canonical_sql(t.columns.iter().map(|c| format!("t.{c}")));
             format!(
                 "SELECT {case} AS case_id, '{table}/' || CAST({key} AS TEXT) AS row_key, {columns} AS canonical FROM {from} {join} WHERE {where_}",

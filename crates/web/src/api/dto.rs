@@ -826,6 +826,29 @@ pub struct AlertList {
     pub items: Vec<AlertView>,
 }
 
+dto! {
+    /// 地点风险: a grid, community or street with its colour and the reasons for it.
+    pub struct PlaceRiskView from app::place_risk::PlaceRiskView {
+        /// grid | community | street
+        pub kind: String,
+        /// The grid's id or the region's code.
+        pub key: String,
+        pub name: String,
+        pub region_code: String,
+        pub colour: Risk,
+        pub reasons: Vec<String> = into_api,
+        /// The open red and orange cases behind it, oldest first.
+        pub case_ids: Vec<i64>,
+        pub updated_at: String = into_api,
+    }
+}
+
+/// The coloured places of the viewer's territory, reddest first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PlaceRiskList {
+    pub items: Vec<PlaceRiskView>,
+}
+
 // 三色三单: risk lists and the register of people who need attention.
 dto! {
     /// One act on an item: the list's record of the units' feedback (反馈) and the centre's closing.

@@ -134,6 +134,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(mediation::mediators))
         .routes(routes!(mediation::outbox))
         .routes(routes!(alerts::list))
+        .routes(routes!(alerts::places))
         .routes(routes!(reports::issue, reports::list))
         .routes(routes!(reports::get_one))
         .routes(routes!(reports::pdf))

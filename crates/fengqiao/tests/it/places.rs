@@ -1,0 +1,113 @@
+//! 地点风险 on the real database: a community and a street carry a colour with its reasons,
+//! re-evaluated as cases are registered; yellow cases piling up turn a place orange at the
+//! threshold and not one case below; thirty disputes against one company in a day turn the
+//! company's alert, its cases and their places red at once, and the next risk list names them.
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::on_both_backends;
+use crate::support::{TestApp, id_number, registration};
+
+on_both_backends!(
+    thirty_disputes_against_one_company_turn_the_company_the_cases_and_the_place_red,
+    yellow_cases_piling_up_turn_the_place_orange_at_the_threshold,
+);
+
+const COMMUNITY: &str = "620102002001";
+const STREET: &str = "620102002000";
+
+async fn places(app: &TestApp, token: &str) -> Vec<Value> {
+    let (status, body) = app.get("/api/v1/places/risk", token).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    body["items"].as_array().unwrap().clone()
+}
+
+fn place<'a>(places: &'a [Value], kind: &str, key: &str) -> Option<&'a Value> {
+    places.iter().find(|p| p["kind"] == kind && p["key"] == key)
+}
+
+/// A deposit dispute of person `i` against the same company: no colour of its own.
+fn against_the_company(i: u32) -> Value {
+    let mut body = registration(&id_number("620102", "19800101", 200 + i), &format!("137000{i:05}"));
+    body["description"] = json!("某装修公司收取定金后迟迟不施工，要求退还定金。");
+    body["parties"][1] = json!({"role": "respondent", "kind": "organization", "name": "兰州某装饰工程有限公司", "credit_code": "91350200776049653A"});
+    body
+}
+
+async fn thirty_disputes_against_one_company_turn_the_company_the_cases_and_the_place_red(app: TestApp) {
+    let intake = app.login("intake").await;
+    let district = app.login("district").await;
+    let mut ids = Vec::new();
+    for i in 1..=29 {
+        ids.push(app.register(&intake, against_the_company(i)).await["id"].clone());
+    }
+    let before = places(&app, &district).await;
+    assert!(
+        place(&before, "community", COMMUNITY).is_none_or(|p| p["colour"] != "red"),
+        "29 disputes: the company is orange, not red: {before:?}"
+    );
+    let case = app.register(&intake, against_the_company(30)).await;
+    ids.push(case["id"].clone());
+
+    let (_, alerts) = app.get("/api/v1/alerts?status=open", &district).await;
+    let company = alerts["items"].as_array().unwrap().iter().find(|a| a["rule"] == "same_respondent").unwrap().clone();
+    assert_eq!(company["colour"], "red");
+    for id in [&ids[0], &ids[29]] {
+        let (status, case) = app.get(&format!("/api/v1/cases/{id}"), &district).await;
+        assert_eq!(status, StatusCode::OK, "{case}");
+        assert_eq!(case["risk"], "red", "{case}");
+    }
+    let (_, events) = app.get(&format!("/api/v1/cases/{}/events", ids[0]), &district).await;
+    assert!(events.to_string().contains("risk_raised"), "the change of colour is an event: {events}");
+
+    let after = places(&app, &district).await;
+    for (kind, key) in [("community", COMMUNITY), ("street", STREET)] {
+        let p = place(&after, kind, key).unwrap_or_else(|| panic!("no {kind}: {after:?}"));
+        assert_eq!(p["colour"], "red", "{p}");
+        assert!(p["reasons"][0].as_str().unwrap().contains("30 件红色"), "{p}");
+        assert_eq!(p["case_ids"].as_array().unwrap().len(), 30);
+    }
+    let (status, red) = app.get("/api/v1/places/risk?colour=red", &district).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(red["items"].as_array().unwrap().len(), 2, "{red}");
+
+    let (status, list) = app.post("/api/v1/risk-lists", &district, json!({"region": "620102000000"})).await;
+    assert_eq!(status, StatusCode::CREATED, "{list}");
+    let text = list.to_string();
+    assert!(text.contains("风险地点：中山林社区") || text.contains("风险地点："), "the list names the place: {text}");
+    let items = list["items"].as_array().unwrap();
+    assert!(items.iter().any(|i| i["reasons"][0].as_str().unwrap().contains("同一被申请人")), "and the company");
+    assert!(items.iter().any(|i| i["case_ids"] == json!([ids[29]])), "and each case");
+    assert!(items.iter().all(|i| i["colour"] == "red"), "all red");
+
+    let (status, _) = app.get("/api/v1/places/risk", &intake).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "intake does not watch the places");
+    let (status, _) = app.get("/api/v1/places/risk?colour=purple", &district).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+/// A wage dispute of person `i` against a company of its own: yellow.
+fn yellow(i: u32) -> Value {
+    let mut body = registration(&id_number("620102", "19900101", 300 + i), &format!("138000{i:05}"));
+    body["parties"][1] = json!({"role": "respondent", "kind": "organization", "name": format!("兰州某建筑公司{i}")});
+    body
+}
+
+async fn yellow_cases_piling_up_turn_the_place_orange_at_the_threshold(app: TestApp) {
+    let intake = app.login("intake").await;
+    let district = app.login("district").await;
+    for i in 1..=4 {
+        let case = app.register(&intake, yellow(i)).await;
+        assert_eq!(case["risk"], "yellow", "{case}");
+    }
+    let below = places(&app, &district).await;
+    let community = place(&below, "community", COMMUNITY).unwrap();
+    assert_eq!(community["colour"], "yellow", "four yellow cases: one below the threshold");
+    assert!(community["case_ids"].as_array().unwrap().is_empty(), "no red or orange case behind it");
+    app.register(&intake, yellow(5)).await;
+    let at = places(&app, &district).await;
+    let community = place(&at, "community", COMMUNITY).unwrap();
+    assert_eq!(community["colour"], "orange", "{community}");
+    assert!(community["reasons"][0].as_str().unwrap().contains("积压 5 件"), "{community}");
+}
