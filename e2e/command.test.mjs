@@ -40,6 +40,33 @@ test("a case registered through the API appears in the command screen's live fee
   assert.equal(await page.locator("[data-region]").innerText(), "城关区");
 });
 
+test("the city's districts are drawn on their real map, and a district drills down to its streets", async () => {
+  const { page } = await shared.as("admin", WALL);
+  await page.goto(`${shared.server.base}/command`);
+  await checkPage(page);
+  // ECharts, served from the binary, draws the eight districts from the imported boundaries.
+  const map = page.locator("[data-command-map]");
+  await page.waitForFunction(() => document.querySelector("[data-command-map]")?.dataset.mapDrawn === "8");
+  assert.equal(await map.locator("svg [data-region-code]").count(), 0, "every district has its shape: no tile is left");
+  assert.ok((await map.locator(".command-echarts svg path").count()) >= 8);
+  await page.waitForFunction(() => document.querySelector("[data-command-trend]")?.dataset.trendDrawn === "true");
+  await screenshot(page, "command-map");
+
+  // A click on 城关区 (at its centre on the drawn map) opens its screen; its streets have no
+  // boundary yet, so they stay the schematic's tiles.
+  const at = await page.evaluate(() => {
+    const box = document.querySelector("[data-command-map] .command-echarts");
+    const [x, y] = echarts.getInstanceByDom(box).convertToPixel({ seriesIndex: 0 }, [103.825307, 36.057464]);
+    const r = box.getBoundingClientRect();
+    return { x: r.left + x, y: r.top + y };
+  });
+  await Promise.all([page.waitForURL(/region=620102000000/), page.mouse.click(at.x, at.y)]);
+  await checkPage(page);
+  assert.equal(await page.locator("[data-region]").innerText(), "城关区");
+  assert.ok((await page.locator("[data-command-map] svg [data-region-code]").count()) >= 2, "the streets as tiles");
+  assert.equal(await page.locator("[data-command-map]").getAttribute("data-map-drawn"), null);
+});
+
 test("the command screen is in the menu of an administrator on a desktop", async () => {
   const { page } = await shared.as("admin", DESKTOP);
   await page.goto(`${shared.server.base}/workbench`);

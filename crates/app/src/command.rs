@@ -3,14 +3,19 @@
 //! cases handled and overdue now, the last 30 days, the top categories, the units with the most
 //! overdue cases, the supervision notices, the units' cards and the child regions' volumes.
 
-use chrono::{Datelike, Duration, NaiveDate};
+use chrono::{Datelike, Duration, NaiveDate, NaiveTime, Utc};
 use domain::authz::{self, Permission, Resource};
-use domain::org::RegionCode;
+use domain::geo::{self, Boundary, BoundaryImport, Candidate};
+use domain::org::{RegionCode, RegionLevel};
+use domain::validation::FieldError;
 pub use store::command::{OverdueUnit, RegionVolume};
 use store::evaluations::StoredEvaluation;
 use store::org::RegionView;
 
 use crate::{App, AppError, Result, Viewer};
+
+/// The largest boundary file an administrator may import: a province's districts drawn finely.
+pub const BOUNDARIES_MAX_BYTES: usize = 16 * 1024 * 1024;
 
 /// Days of the trend.
 pub const TREND_DAYS: i64 = 30;
@@ -24,7 +29,7 @@ pub struct PeriodCounts {
     pub orange: i64,
 }
 
-/// A child region of the one shown, for the territory's map.
+/// A child region of the one shown (a grid, under a community), for the territory's map.
 #[derive(Debug, Clone)]
 pub struct TerritoryRegion {
     pub code: String,
@@ -33,6 +38,23 @@ pub struct TerritoryRegion {
     pub volume: RegionVolume,
     /// Whether it has child regions to drill down to.
     pub has_children: bool,
+}
+
+/// An area of the command screen's map: a child region of the one shown (or a community's
+/// grid) with the boundary an administrator imported for it.
+#[derive(Debug, Clone)]
+pub struct MapArea {
+    /// The region's twelve-digit code, or the grid's code.
+    pub code: String,
+    pub name: String,
+    pub boundary: Boundary,
+}
+
+/// What a boundary import changed: the regions it drew, and the features it could not place.
+#[derive(Debug, Clone, Default)]
+pub struct BoundariesImported {
+    pub matched: Vec<String>,
+    pub unmatched: Vec<String>,
 }
 
 /// The supervision notices of the territory, by kind, and those awaiting a reply.
@@ -120,17 +142,35 @@ impl App {
             });
         let cards = self.evaluations(viewer, &today.format("%Y-%m").to_string(), Some(code.clone())).await?;
 
-        let volumes = self.store.command_regions(&code, month_start, today).await?;
-        let territory = regions
-            .iter()
-            .filter(|r| r.active && r.parent_code.as_deref() == Some(region.code.as_str()))
-            .map(|r| TerritoryRegion {
-                code: r.code.clone(),
-                name: r.short_name.clone().unwrap_or_else(|| r.name.clone()),
-                volume: volumes.get(&r.code).copied().unwrap_or_default(),
-                has_children: regions.iter().any(|c| c.parent_code.as_deref() == Some(r.code.as_str())),
-            })
-            .collect();
+        let territory = if code.level() == RegionLevel::Community {
+            let start = month_start.and_time(NaiveTime::MIN).and_local_timezone(domain::china_time()).single();
+            let start = start.map_or(now, |s| s.with_timezone(&Utc));
+            let volumes = self.store.command_grids(&code, start, now + Duration::seconds(1)).await?;
+            self.store
+                .grids()
+                .await?
+                .into_iter()
+                .filter(|g| g.active && g.community_code == region.code)
+                .map(|g| TerritoryRegion {
+                    volume: volumes.get(&g.code).copied().unwrap_or_default(),
+                    code: g.code,
+                    name: g.name,
+                    has_children: false,
+                })
+                .collect()
+        } else {
+            let volumes = self.store.command_regions(&code, month_start, today).await?;
+            regions
+                .iter()
+                .filter(|r| r.active && r.parent_code.as_deref() == Some(region.code.as_str()))
+                .map(|r| TerritoryRegion {
+                    code: r.code.clone(),
+                    name: r.short_name.clone().unwrap_or_else(|| r.name.clone()),
+                    volume: volumes.get(&r.code).copied().unwrap_or_default(),
+                    has_children: regions.iter().any(|c| c.parent_code.as_deref() == Some(r.code.as_str())),
+                })
+                .collect()
+        };
         Ok(CommandScreen {
             region,
             parent,
@@ -146,5 +186,92 @@ impl App {
             cards,
             territory,
         })
+    }
+
+    /// The map of `region` (in the viewer's territory): the boundaries of its child regions,
+    /// or of its grids when it is a community, where an administrator imported them. An area
+    /// without one is left to the schematic.
+    pub async fn command_map(&self, viewer: &Viewer, region: &RegionCode) -> Result<Vec<MapArea>> {
+        authz::may(viewer.role, Permission::CommandScreenView, Resource::ANY)?;
+        if !viewer.scope.region.contains(region) {
+            return Err(AppError::NotFound { what: "region" });
+        }
+        let areas = self.store.boundaries_under(region).await?;
+        Ok(areas
+            .into_iter()
+            .filter_map(|(code, name, stored, source)| {
+                let boundary = if source == "grid" {
+                    Boundary::from_ring(serde_json::from_str(&stored).ok()?)
+                } else {
+                    Boundary::from_json(&stored)
+                };
+                Some(MapArea { code, name, boundary: boundary? })
+            })
+            .collect())
+    }
+
+    /// Imports the boundaries of the child regions of `parent` (of its grids, for a community:
+    /// each grid's polygon, by which triage also finds a case's grid) from a GeoJSON file (as
+    /// `domain::geo` matches its features), replacing those it names; a file that is not one
+    /// is refused whole, naming the field `file`.
+    pub async fn region_boundaries_import(
+        &self,
+        viewer: &Viewer,
+        parent: &RegionCode,
+        geojson: &str,
+    ) -> Result<BoundariesImported> {
+        authz::may(viewer.role, Permission::OrganisationManage, Resource::ANY)?;
+        self.store.region(parent).await?.ok_or(AppError::NotFound { what: "region" })?;
+        if geojson.trim().is_empty() {
+            return Err(AppError::field(FieldError::required("file")));
+        }
+        let community = parent.level() == RegionLevel::Community;
+        let (regions, grids) =
+            if community { (Vec::new(), self.store.grids().await?) } else { (self.store.regions().await?, Vec::new()) };
+        let children: Vec<Candidate<'_>> = regions
+            .iter()
+            .filter(|r| r.parent_code.as_deref() == Some(parent.as_str()))
+            .map(|r| Candidate { code: &r.code, name: &r.name, short_name: r.short_name.as_deref() })
+            .chain(grids.iter().filter(|g| g.community_code == parent.as_str()).map(|g| Candidate {
+                code: &g.code,
+                name: &g.name,
+                short_name: None,
+            }))
+            .collect();
+        let BoundaryImport { matched, unmatched } =
+            geo::import_boundaries("file", geojson, &children).map_err(AppError::field)?;
+        if community {
+            let rings = matched.iter().map(|(code, b)| (code.clone(), serde_json::json!(b.outer_ring()).to_string()));
+            self.store.grid_polygons_set(&rings.collect::<Vec<_>>()).await?;
+        } else {
+            let rows: Vec<(String, String)> = matched.iter().map(|(code, b)| (code.clone(), b.to_json())).collect();
+            self.store.region_boundaries_set(&rows).await?;
+        }
+        Ok(BoundariesImported { matched: matched.into_iter().map(|(code, _)| code).collect(), unmatched })
+    }
+
+    /// Removes the boundaries of the child regions of `parent` (a community's grids keep theirs:
+    /// triage needs them); returns how many were removed.
+    pub async fn region_boundaries_clear(&self, viewer: &Viewer, parent: &RegionCode) -> Result<u64> {
+        authz::may(viewer.role, Permission::OrganisationManage, Resource::ANY)?;
+        Ok(self.store.region_boundaries_clear(parent).await?)
+    }
+
+    /// The child regions of `parent` (its grids, for a community), each with whether it has a
+    /// boundary on the map: for the administrator's region page.
+    pub async fn region_boundary_coverage(&self, viewer: &Viewer, parent: &RegionCode) -> Result<Vec<(String, bool)>> {
+        authz::may(viewer.role, Permission::OrganisationManage, Resource::ANY)?;
+        let drawn: Vec<String> =
+            self.store.boundaries_under(parent).await?.into_iter().map(|(code, ..)| code).collect();
+        let children: Vec<(String, String)> = if parent.level() == RegionLevel::Community {
+            let grids =
+                self.store.grids().await?.into_iter().filter(|g| g.active && g.community_code == parent.as_str());
+            grids.map(|g| (g.code, g.name)).collect()
+        } else {
+            let regions = self.store.regions().await?.into_iter();
+            let children = regions.filter(|r| r.active && r.parent_code.as_deref() == Some(parent.as_str()));
+            children.map(|r| (r.code, r.name)).collect()
+        };
+        Ok(children.into_iter().map(|(code, name)| (name, drawn.contains(&code))).collect())
     }
 }

@@ -9,6 +9,7 @@ pub mod case_number;
 pub mod clocks;
 pub mod contact;
 pub mod evaluation;
+pub mod geo;
 pub mod grid;
 pub mod history;
 pub mod i18n;

@@ -60,6 +60,31 @@ impl Store {
 
     /// Registrations (and red and orange ones) from `from` to `to` per child region of
     /// `region`, the cases registered at the region itself under its own code.
+    /// This month's registrations per grid of a community (by grid code), red and orange apart:
+    /// the grids are not regions of the rollups, so they are counted from the community's cases.
+    pub async fn command_grids(
+        &self,
+        community: &RegionCode,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<BTreeMap<String, RegionVolume>> {
+        let rows: Vec<(String, i64, i64, i64)> = self
+            .fetch_all(
+                "SELECT g.code, COUNT(*),
+                        CAST(COALESCE(SUM(CASE WHEN c.risk = 'red' THEN 1 ELSE 0 END), 0) AS BIGINT),
+                        CAST(COALESCE(SUM(CASE WHEN c.risk = 'orange' THEN 1 ELSE 0 END), 0) AS BIGINT)
+                   FROM cases c JOIN grids g ON g.id = c.grid_id
+                  WHERE c.region_code = $1 AND c.created_at >= $2 AND c.created_at < $3
+                  GROUP BY g.code",
+                args![community.as_str(), to_ms(from), to_ms(to)],
+            )
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(code, received, red, orange)| (code, RegionVolume { received, red, orange }))
+            .collect())
+    }
+
     pub async fn command_regions(
         &self,
         region: &RegionCode,

@@ -346,6 +346,49 @@ impl Store {
         self.bump_triage_version().await
     }
 
+    /// The boundaries drawn for the command screen's map under `parent`: of its active child
+    /// regions, or of a community's active grids (their polygons), each as (code, name, stored
+    /// GeoJSON geometry or ring) — only those that have one.
+    pub async fn boundaries_under(&self, parent: &RegionCode) -> Result<Vec<(String, String, String, String)>> {
+        let sql = "SELECT code, COALESCE(short_name, name), boundary, 'region' FROM regions
+                    WHERE parent_code = $1 AND active AND boundary IS NOT NULL
+                   UNION ALL
+                   SELECT code, name, polygon, 'grid' FROM grids
+                    WHERE community_code = $1 AND active AND polygon IS NOT NULL
+                   ORDER BY 1";
+        self.fetch_all(sql, args![parent.as_str()]).await
+    }
+
+    /// Records the boundaries of regions (code, GeoJSON geometry), all or none.
+    pub async fn region_boundaries_set(&self, boundaries: &[(String, String)]) -> Result<()> {
+        let mut tx = self.begin().await?;
+        for (code, boundary) in boundaries {
+            tx.execute("UPDATE regions SET boundary = $1 WHERE code = $2", args![boundary.as_str(), code.as_str()])
+                .await?;
+        }
+        tx.commit().await
+    }
+
+    /// Records the polygons of grids (code, ring as JSON), all or none: triage finds a case's
+    /// grid by them from now on.
+    pub async fn grid_polygons_set(&self, polygons: &[(String, String)]) -> Result<()> {
+        let mut tx = self.begin().await?;
+        for (code, ring) in polygons {
+            tx.execute("UPDATE grids SET polygon = $1 WHERE code = $2", args![ring.as_str(), code.as_str()]).await?;
+        }
+        tx.commit().await?;
+        self.bump_triage_version().await
+    }
+
+    /// Removes the boundaries of the regions under `parent`: the map falls back to the schematic.
+    pub async fn region_boundaries_clear(&self, parent: &RegionCode) -> Result<u64> {
+        self.execute(
+            "UPDATE regions SET boundary = NULL WHERE parent_code = $1 AND boundary IS NOT NULL",
+            args![parent.as_str()],
+        )
+        .await
+    }
+
     pub async fn grid_create(&self, code: &str, name: &str, community: &RegionCode) -> Result<i64> {
         let mut errors = Vec::new();
         name_check(&mut errors, "grid_code", code);

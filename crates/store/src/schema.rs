@@ -35,6 +35,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (29, "reports", include_str!("../migrations/0029_reports.sql")),
     (30, "connectors", include_str!("../migrations/0030_connectors.sql")),
     (31, "law", include_str!("../migrations/0031_law.sql")),
+    (32, "region_boundaries", include_str!("../migrations/0032_region_boundaries.sql")),
     (33, "risk_response", include_str!("../migrations/0033_risk_response.sql")),
     (34, "grid_work", include_str!("../migrations/0034_grid_work.sql")),
     (35, "work_orders", include_str!("../migrations/0035_work_orders.sql")),

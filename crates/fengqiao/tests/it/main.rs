@@ -19,6 +19,7 @@ mod grid;
 mod integration;
 mod law;
 mod live;
+mod map;
 mod mediation;
 mod open311;
 mod org_import;

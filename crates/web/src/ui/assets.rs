@@ -10,7 +10,9 @@ const ASSETS: &[(&str, &str, &str)] = &[
     ("app.js", "text/javascript; charset=utf-8", include_str!("../../assets/app.js")),
     ("portal.js", "text/javascript; charset=utf-8", include_str!("../../assets/portal.js")),
     ("video.js", "text/javascript; charset=utf-8", include_str!("../../assets/video.js")),
+    ("command.js", "text/javascript; charset=utf-8", include_str!("../../assets/command.js")),
     ("logo.svg", "image/svg+xml", include_str!("../../assets/logo.svg")),
+    ("echarts.min.js", "text/javascript; charset=utf-8", bundle::ECHARTS_JS),
 ];
 
 pub async fn serve(Path(file): Path<String>) -> Response {

@@ -1,6 +1,10 @@
 //! 指挥大屏 `/command`: the command screen of a region of the viewer's territory for a
-//! 1920×1080 wall (dark, large type), usable on a desktop too. Every chart is SVG drawn here,
-//! on the server; the only script is the live feed (`EventSource` on `/api/v1/live`).
+//! 1920×1080 wall (dark, large type), usable on a desktop too. Every chart is first SVG drawn
+//! here, on the server, so the screen reads without script; `assets/command.js` then draws the
+//! territory on its real map with Apache ECharts (served from the binary) where an
+//! administrator imported the boundaries (`GET /api/v1/command/map`), and the trend with
+//! tooltips, from the same figures, which the page carries as JSON. The live feed is an
+//! `EventSource` on `/api/v1/live`.
 
 use app::command::{CommandScreen, PeriodCounts, TREND_DAYS};
 use app::evaluations::StoredEvaluation;
@@ -71,6 +75,10 @@ struct CommandPage {
     categories: Vec<Bar>,
     tiles: Vec<Tile>,
     map_h: f64,
+    /// The tiles as the map script reads them: code, name, count, red, class, link.
+    areas_json: String,
+    /// The trend as the chart script reads them: days, registered, concluded.
+    trend_json: String,
     /// How many units hold a red, a yellow and a green card.
     tally: [usize; 3],
     /// The units with the lowest scores, at most [`CARDS_SHOWN`] (the wall has no room for all).
@@ -128,12 +136,35 @@ pub async fn page(
         })
         .collect();
     let (tiles, map_h) = tiles(&screen, by_risk);
+    let areas_json = serde_json::Value::from_iter(tiles.iter().map(|tile| {
+        serde_json::json!({"code": tile.code, "name": tile.name, "count": tile.count, "red": tile.red, "class": tile.class, "link": tile.link})
+    }))
+    .to_string();
+    let trend_json = serde_json::json!({
+        "days": screen.trend.iter().map(|(day, _, _)| day.format("%m-%d").to_string()).collect::<Vec<_>>(),
+        "registered": screen.trend.iter().map(|(_, registered, _)| registered).collect::<Vec<_>>(),
+        "concluded": screen.trend.iter().map(|(_, _, concluded)| concluded).collect::<Vec<_>>(),
+    })
+    .to_string();
     let count = |card: &str| screen.cards.iter().filter(|c| c.card.as_str() == card).count();
     let tally = [count("red"), count("yellow"), count("green")];
     let mut worst = screen.cards.clone();
     worst.sort_by(|a, b| a.score.total_cmp(&b.score).then_with(|| a.unit_id.cmp(&b.unit_id)));
     worst.truncate(CARDS_SHOWN);
-    let page = CommandPage { t, screen, by_risk, periods, trend, categories, tiles, map_h, tally, worst };
+    let page = CommandPage {
+        t,
+        screen,
+        by_risk,
+        periods,
+        trend,
+        categories,
+        tiles,
+        map_h,
+        areas_json,
+        trend_json,
+        tally,
+        worst,
+    };
     Ok(render(StatusCode::OK, &page, false))
 }
 

@@ -161,6 +161,12 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/regions", get(admin::regions::regions_list).post(admin::regions::region_create))
         .route("/admin/regions/{code}", get(admin::regions::region_show).post(admin::regions::region_update))
         .route("/admin/regions/{code}/active", post(admin::regions::region_active_set))
+        .route(
+            "/admin/regions/{code}/boundaries",
+            post(admin::regions::boundaries_import)
+                .layer(axum::extract::DefaultBodyLimit::max(app::command::BOUNDARIES_MAX_BYTES + 64 * 1024)),
+        )
+        .route("/admin/regions/{code}/boundaries/clear", post(admin::regions::boundaries_clear))
         .route("/admin/grids", get(admin::regions::grids_list).post(admin::regions::grid_create))
         .route("/admin/grids/{id}", get(admin::regions::grid_show).post(admin::regions::grid_update))
         .route("/admin/grids/{id}/active", post(admin::regions::grid_active_set))

@@ -6,18 +6,20 @@
 use app::AppError;
 use app::org::{GridFilter, GridView, NewRegion, RegionFilter, RegionView};
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::{Multipart, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use domain::authz::Permission;
 use domain::ids::GridId;
+use domain::msg;
 use domain::org::{RegionCode, RegionLevel};
+use domain::validation::FieldError;
 use serde::Deserialize;
 
 use super::{Names, Typed, may, page_count, page_number, region_field};
 use crate::AppState;
 use crate::extract::InPath;
-use crate::ui::session::encode_component;
+use crate::ui::session::{CSRF_FIELD, encode_component};
 use crate::ui::{Page, Posted, Session, UiError, redirect_with, render};
 
 /// Regions or grids shown per page of a list.
@@ -144,6 +146,17 @@ struct RegionPage {
     region: RegionView,
     parent: String,
     form: Typed,
+    /// The areas under the region (child regions, or a community's grids), each with whether
+    /// the command screen's map has its boundary.
+    areas: Vec<(String, bool)>,
+    /// What is wrong with the boundary file just uploaded.
+    boundary_error: Option<String>,
+}
+
+impl RegionPage {
+    fn drawn(&self) -> usize {
+        self.areas.iter().filter(|(_, drawn)| *drawn).count()
+    }
 }
 
 async fn region_page(
@@ -151,15 +164,19 @@ async fn region_page(
     session: &Session,
     region: RegionView,
     form: Typed,
+    boundary_error: Option<String>,
 ) -> Result<Response, UiError> {
-    let status = if form.has_errors() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    let status =
+        if form.has_errors() || boundary_error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     let page = Page::new(state, session, "区划", &format!("/admin/regions/{}", region.code)).await?;
     let shown_flash = page.flash.is_some();
     let parent = match &region.parent_code {
         Some(code) => Names::of_regions(&state.app.regions().await?).get(code),
         None => String::new(),
     };
-    Ok(render(status, &RegionPage { page, region, parent, form }, shown_flash))
+    let code = RegionCode::parse(&region.code).map_err(|_| AppError::NotFound { what: "region" })?;
+    let areas = state.app.region_boundary_coverage(&session.viewer, &code).await?;
+    Ok(render(status, &RegionPage { page, region, parent, form, areas, boundary_error }, shown_flash))
 }
 
 pub async fn region_show(
@@ -170,7 +187,7 @@ pub async fn region_show(
     let region = state.app.region(&session.viewer, &code).await?;
     let form =
         Typed::of(vec![("name", region.name.clone()), ("short_name", region.short_name.clone().unwrap_or_default())]);
-    region_page(&state, &session, region, form).await
+    region_page(&state, &session, region, form, None).await
 }
 
 pub async fn region_update(
@@ -185,10 +202,72 @@ pub async fn region_update(
         Ok(()) => Ok(redirect_with(&format!("/admin/regions/{code}"), "ok", &session.t.s("区划已保存"))),
         Err(AppError::Invalid(errors)) => {
             let typed = Typed::refused(session.t, form, &errors);
-            region_page(&state, &session, region, typed).await
+            region_page(&state, &session, region, typed, None).await
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// The boundaries of the region's child regions imported from a GeoJSON file (multipart: `file`),
+/// for the command screen's map; a file at fault is named beside its field (422).
+pub async fn boundaries_import(
+    State(state): State<AppState>,
+    session: Session,
+    InPath(code, _): InPath<RegionCode, UiError>,
+    mut multipart: Multipart,
+) -> Result<Response, UiError> {
+    may(&session, Permission::OrganisationManage)?;
+    let (mut csrf, mut file) = (None, None);
+    while let Ok(Some(field)) = multipart.next_field().await {
+        let name = field.name().unwrap_or_default().to_owned();
+        let Ok(bytes) = field.bytes().await else { break };
+        match name.as_str() {
+            CSRF_FIELD => csrf = String::from_utf8(bytes.to_vec()).ok(),
+            "file" => file = Some(bytes),
+            _ => {}
+        }
+    }
+    if !session.csrf_matches(csrf.as_deref()) {
+        return Err(UiError::Csrf);
+    }
+    let region = state.app.region(&session.viewer, &code).await?;
+    let t = session.t;
+    let bytes = file.unwrap_or_default();
+    let outcome = match std::str::from_utf8(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes)) {
+        Ok(text) => state.app.region_boundaries_import(&session.viewer, &code, text).await,
+        Err(_) => Err(AppError::field(FieldError::new("file", "encoding", msg!("geo.not_utf8")))),
+    };
+    match outcome {
+        Ok(done) => {
+            let mut said = format!("{} {}", t.s("已导入边界的区域："), done.matched.len());
+            if !done.unmatched.is_empty() {
+                said = format!("{said}；{}{}", t.s("未能对应到下级区域的要素："), done.unmatched.join("、"));
+            }
+            let kind = if done.matched.is_empty() { "error" } else { "ok" };
+            Ok(redirect_with(&format!("/admin/regions/{code}"), kind, &said))
+        }
+        Err(AppError::Invalid(errors)) => {
+            let said = errors.iter().map(|e| t.msg(&e.message())).collect::<Vec<_>>().join("；");
+            let form = Typed::of(vec![
+                ("name", region.name.clone()),
+                ("short_name", region.short_name.clone().unwrap_or_default()),
+            ]);
+            region_page(&state, &session, region, form, Some(said)).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Removes the boundaries of the region's child regions: the map draws them as tiles again.
+pub async fn boundaries_clear(
+    State(state): State<AppState>,
+    InPath(code, _): InPath<RegionCode, UiError>,
+    posted: Posted,
+) -> Result<Response, UiError> {
+    let Posted { session, .. } = posted;
+    let removed = state.app.region_boundaries_clear(&session.viewer, &code).await?;
+    let said = format!("{} {removed}", session.t.s("已清除边界的区域："));
+    Ok(redirect_with(&format!("/admin/regions/{code}"), "ok", &said))
 }
 
 /// Disables (`active=false`) or enables (`active=true`) the region.
