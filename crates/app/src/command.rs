@@ -5,6 +5,7 @@
 
 use chrono::{Datelike, Duration, NaiveDate, NaiveTime, Utc};
 use domain::authz::{self, Permission, Resource};
+use domain::case::Risk;
 use domain::geo::{self, Boundary, BoundaryImport, Candidate};
 use domain::org::{RegionCode, RegionLevel};
 use domain::validation::FieldError;
@@ -38,6 +39,8 @@ pub struct TerritoryRegion {
     pub volume: RegionVolume,
     /// Whether it has child regions to drill down to.
     pub has_children: bool,
+    /// 地点风险: the colour the place carries (a street, a community, a grid), if any.
+    pub place_colour: Option<Risk>,
 }
 
 /// An area of the command screen's map: a child region of the one shown (or a community's
@@ -142,6 +145,8 @@ impl App {
             });
         let cards = self.evaluations(viewer, &today.format("%Y-%m").to_string(), Some(code.clone())).await?;
 
+        let colours: std::collections::HashMap<String, Risk> =
+            self.store.place_risk_list(viewer, None).await?.into_iter().map(|p| (p.key, p.colour)).collect();
         let territory = if code.level() == RegionLevel::Community {
             let start = month_start.and_time(NaiveTime::MIN).and_local_timezone(domain::china_time()).single();
             let start = start.map_or(now, |s| s.with_timezone(&Utc));
@@ -153,6 +158,7 @@ impl App {
                 .filter(|g| g.active && g.community_code == region.code)
                 .map(|g| TerritoryRegion {
                     volume: volumes.get(&g.code).copied().unwrap_or_default(),
+                    place_colour: colours.get(&g.id.to_string()).copied(),
                     code: g.code,
                     name: g.name,
                     has_children: false,
@@ -168,6 +174,7 @@ impl App {
                     name: r.short_name.clone().unwrap_or_else(|| r.name.clone()),
                     volume: volumes.get(&r.code).copied().unwrap_or_default(),
                     has_children: regions.iter().any(|c| c.parent_code.as_deref() == Some(r.code.as_str())),
+                    place_colour: colours.get(&r.code).copied(),
                 })
                 .collect()
         };

@@ -8,7 +8,7 @@
 // The colours of the server's tiles (app.css), by their class.
 const AREA_COLOURS = {
   "level-0": "#123041", "level-1": "#15506a", "level-2": "#1a6f92", "level-3": "#2090bb", "level-4": "#2bb1e6",
-  "risk-calm": "#1d5b3f", "risk-orange": "#b4621b", "risk-red": "#b3262e",
+  "risk-calm": "#1d5b3f", "risk-yellow": "#8a7a12", "risk-orange": "#b4621b", "risk-red": "#b3262e",
 };
 const TEXT = "#e6f1f5";
 const QUIET = "#8aa7b3";

@@ -7,7 +7,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::on_both_backends;
-use crate::support::{TestApp, id_number, registration};
+use crate::support::{TestApp, id_number, registration, ui_get, ui_session};
 
 on_both_backends!(
     thirty_disputes_against_one_company_turn_the_company_the_cases_and_the_place_red,
@@ -85,6 +85,27 @@ async fn thirty_disputes_against_one_company_turn_the_company_the_cases_and_the_
     assert_eq!(status, StatusCode::FORBIDDEN, "intake does not watch the places");
     let (status, _) = app.get("/api/v1/places/risk?colour=purple", &district).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    // The same on the staff's pages: the places with their reasons, filters that combine, and
+    // the command screen of the street colouring the community by its own colour.
+    let cookies = format!("fq_session={}", ui_session(&app, "district").await);
+    let (status, page) = ui_get(&app, &cookies, "/risk-places?colour=red").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(page.matches("<tr data-colour=\"red\">").count(), 2, "{page}");
+    assert!(page.contains("30 件红色") && page.contains("中山林社区"), "reasons and names, not codes");
+    let (_, page) = ui_get(&app, &cookies, "/risk-places?colour=red&kind=community").await;
+    assert_eq!(page.matches("<tr data-colour=").count(), 1);
+    let (_, page) = ui_get(&app, &cookies, "/risk-places?colour=yellow&kind=community").await;
+    assert_eq!(page.matches("<tr data-colour=").count(), 0);
+    assert!(page.contains("id=\"place-count\">共 0"), "the count says so");
+    let (_, screen) = ui_get(&app, &cookies, &format!("/command?region={STREET}&by=risk")).await;
+    assert!(
+        screen.contains(&format!("<g class=\"tile risk-red\" data-region-code=\"{COMMUNITY}\">")),
+        "the community's tile is red on the street's screen"
+    );
+    let intake_cookies = format!("fq_session={}", ui_session(&app, "intake").await);
+    let (status, _) = ui_get(&app, &intake_cookies, "/risk-places").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
 }
 
 /// A wage dispute of person `i` against a company of its own: yellow.

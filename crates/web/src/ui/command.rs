@@ -194,7 +194,8 @@ fn trend(screen: &CommandScreen) -> Trend {
 }
 
 /// The child regions as a grid of tiles (a schematic: no boundaries are drawn), coloured by
-/// this month's volume in five steps of the largest, or by the worst risk registered.
+/// this month's volume in five steps of the largest, or by risk: the colour the place carries
+/// (地点风险), else the worst risk registered this month.
 fn tiles(screen: &CommandScreen, by_risk: bool) -> (Vec<Tile>, f64) {
     let n = screen.territory.len();
     if n == 0 {
@@ -210,9 +211,10 @@ fn tiles(screen: &CommandScreen, by_risk: bool) -> (Vec<Tile>, f64) {
         .enumerate()
         .map(|(i, r)| {
             let class = if by_risk {
-                match (r.volume.red, r.volume.orange) {
-                    (red, _) if red > 0 => "risk-red".to_owned(),
-                    (_, orange) if orange > 0 => "risk-orange".to_owned(),
+                match (r.place_colour, r.volume.red, r.volume.orange) {
+                    (Some(colour), _, _) => format!("risk-{}", colour.as_str()),
+                    (None, red, _) if red > 0 => "risk-red".to_owned(),
+                    (None, _, orange) if orange > 0 => "risk-orange".to_owned(),
                     _ => "risk-calm".to_owned(),
                 }
             } else {

@@ -84,6 +84,7 @@ pub fn routes() -> Router<AppState> {
         .route("/hazards/{id}", get(grid::hazard))
         .route("/hazards/{id}/{action}", post(grid::hazard_act))
         .route("/risk-lists", get(risk::lists).post(risk::issue))
+        .route("/risk-places", get(risk::places))
         .route("/risk-lists/{id}", get(risk::list))
         .route("/risk-lists/{id}/items/{item}/{action}", post(risk::item_act))
         .route("/intake", get(intake::page).post(intake::register))

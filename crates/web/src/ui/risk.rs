@@ -8,6 +8,7 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use domain::authz::{self, Permission};
+use domain::case::Risk;
 use domain::ids::{RiskItemId, RiskListId};
 use serde::Deserialize;
 
@@ -41,6 +42,8 @@ struct ListsPage {
     /// The viewer may issue a list: the region offered by default is their territory.
     may_issue: bool,
     region: String,
+    /// The viewer watches the territory: the places' colours are theirs to see.
+    may_see_places: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -73,7 +76,9 @@ pub async fn lists(
     let pages = ((total + LISTS_PAGE - 1) / LISTS_PAGE).max(1);
     let may_issue = authz::has(session.viewer.role, Permission::RiskListManage);
     let region = session.viewer.scope.region.as_str().to_owned();
-    Ok(render(StatusCode::OK, &ListsPage { page, lists, total, page_number, pages, may_issue, region }, shown_flash))
+    let may_see_places = authz::has(session.viewer.role, Permission::AlertsRead);
+    let shown = ListsPage { page, lists, total, page_number, pages, may_issue, region, may_see_places };
+    Ok(render(StatusCode::OK, &shown, shown_flash))
 }
 
 pub async fn issue(State(state): State<AppState>, posted: Posted) -> Result<Response, UiError> {
@@ -209,5 +214,98 @@ pub async fn item_act(
     match state.app.risk_item_act(&posted.session.viewer, id, item, action, posted.form.get("text")).await {
         Ok(_) => Ok(redirect_with(&back, "ok", t.s(done).as_ref())),
         Err(error) => Ok(redirect_with(&back, "error", &error_text(t, &error.into()))),
+    }
+}
+
+/// Places shown per page of `/risk-places`.
+const PLACES_PAGE: usize = 50;
+
+struct PlaceLine {
+    kind_label: String,
+    name: String,
+    colour: String,
+    colour_label: String,
+    reasons: Vec<String>,
+    case_ids: Vec<i64>,
+    updated: String,
+    /// The command screen of the place (a street or a community), where it drills down.
+    screen: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "risk_places.html")]
+struct PlacesPage {
+    page: Page,
+    places: Vec<PlaceLine>,
+    total: usize,
+    page_number: usize,
+    pages: usize,
+    colour: String,
+    kind: String,
+    /// Each colour's count in the territory (red, orange, yellow), whatever the filters.
+    tally: [usize; 3],
+}
+
+impl PlacesPage {
+    fn link(&self, page: usize) -> String {
+        format!("/risk-places?colour={}&kind={}&page={page}", self.colour, self.kind)
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PlacesQuery {
+    colour: Option<String>,
+    kind: Option<String>,
+    page: Option<String>,
+}
+
+/// 地点风险: the grids, communities and streets of the viewer's territory that carry a colour,
+/// reddest first, each with its reasons and the cases behind it; filters by colour and kind
+/// combine, with a count and paging.
+pub async fn places(
+    State(state): State<AppState>,
+    session: Session,
+    Query(query): Query<PlacesQuery>,
+) -> Result<Response, UiError> {
+    let t = session.t;
+    let all = state.app.place_risk_list(&session.viewer, None).await?;
+    let count = |colour: Risk| all.iter().filter(|p| p.colour == colour).count();
+    let tally = [count(Risk::Red), count(Risk::Orange), count(Risk::Yellow)];
+    let colour = query.colour.filter(|c| ["red", "orange", "yellow"].contains(&c.as_str())).unwrap_or_default();
+    let kind = query.kind.filter(|k| ["grid", "community", "street"].contains(&k.as_str())).unwrap_or_default();
+    let chosen: Vec<_> = all
+        .into_iter()
+        .filter(|p| colour.is_empty() || p.colour.as_str() == colour)
+        .filter(|p| kind.is_empty() || p.kind == kind)
+        .collect();
+    let total = chosen.len();
+    let pages = total.div_ceil(PLACES_PAGE).max(1);
+    let page_number = query.page.and_then(|p| p.parse::<usize>().ok()).unwrap_or(1).clamp(1, pages);
+    let places = chosen
+        .into_iter()
+        .skip((page_number - 1) * PLACES_PAGE)
+        .take(PLACES_PAGE)
+        .map(|p| PlaceLine {
+            kind_label: t.s(place_kind_phrase(&p.kind)).into_owned(),
+            screen: (p.kind != "grid").then(|| format!("/command?region={}&by=risk", p.key)),
+            name: p.name,
+            colour: p.colour.as_str().to_owned(),
+            colour_label: t.code("risk", p.colour.as_str()),
+            reasons: p.reasons.iter().map(|r| t.msg(r)).collect(),
+            case_ids: p.case_ids,
+            updated: short_time(&p.updated_at),
+        })
+        .collect();
+    let page = Page::new(&state, &session, "地点风险", "/risk-places").await?;
+    let shown_flash = page.flash.is_some();
+    let shown = PlacesPage { page, places, total, page_number, pages, colour, kind, tally };
+    Ok(render(StatusCode::OK, &shown, shown_flash))
+}
+
+fn place_kind_phrase(kind: &str) -> &'static str {
+    match kind {
+        "grid" => "网格",
+        "community" => "社区",
+        _ => "街道",
     }
 }
