@@ -10,6 +10,24 @@ use domain::ids::{CaseId, SessionId};
 
 use crate::{App, Result, Viewer};
 
+/// The one range of bytes a player asks for (HTTP `Range`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ByteRange {
+    /// From the first to the last byte, inclusive (`u64::MAX`: to the end).
+    Span(u64, u64),
+    /// The last `n` bytes.
+    Suffix(u64),
+}
+
+/// What a read of a recording returns: `bytes` from byte `first` of a file of `len` bytes
+/// (none when `first` lies at or past the end).
+#[derive(Debug)]
+pub struct RecordingBytes {
+    pub len: u64,
+    pub first: u64,
+    pub bytes: Vec<u8>,
+}
+
 impl App {
     /// Invites the mediator (host), the parties and the extras asked for to a video session's
     /// room: one link token per participant, earlier ones replaced.
@@ -41,20 +59,42 @@ impl App {
         Ok(self.store.video_recordings_of_case(viewer, case_id.get()).await?)
     }
 
-    /// One recording and its bytes (authorised like the case's evidence). A read `from_start`
-    /// (a download, or a player beginning a playback rather than seeking within one) is
-    /// recorded: who played which recording, when.
+    /// One recording, authorised like the case's evidence, and its bytes: all of them, or the
+    /// range `first..=last` a player asks for, with the file's length. A read from the start (a
+    /// download, or a player beginning a playback rather than seeking within one) reads the
+    /// whole file and checks it against its recorded hash, and is recorded: who played which
+    /// recording, when. A seek reads only its part. The range's first byte may lie past the
+    /// end: no bytes, and the caller answers 416.
     pub async fn video_recording_file(
         &self,
         viewer: &Viewer,
         id: i64,
-        from_start: bool,
-    ) -> Result<(RecordingView, Vec<u8>)> {
+        range: Option<ByteRange>,
+    ) -> Result<(RecordingView, RecordingBytes)> {
         let recording = self.store.video_recording(viewer, id).await?;
-        let bytes = self.blobs.get(&recording.sha256)?;
-        if from_start {
-            self.store.video_recording_played(viewer, id, self.now()).await?;
-        }
+        let range = match range {
+            None => None,
+            Some(ByteRange::Span(first, last)) => Some((first, last)),
+            Some(ByteRange::Suffix(count)) => {
+                Some((self.blobs.size(&recording.sha256)?.saturating_sub(count), u64::MAX))
+            }
+        };
+        let bytes = match range {
+            Some((first, last)) if first > 0 => {
+                let (len, bytes) = self.blobs.get_range(&recording.sha256, first, last)?;
+                RecordingBytes { len, first, bytes }
+            }
+            _ => {
+                let whole = self.blobs.get(&recording.sha256)?;
+                self.store.video_recording_played(viewer, id, self.now()).await?;
+                let len = whole.len() as u64;
+                let bytes = match range {
+                    Some((_, last)) if len > 0 => whole[..=usize::try_from(last.min(len - 1)).unwrap_or(0)].to_vec(),
+                    _ => whole,
+                };
+                RecordingBytes { len, first: 0, bytes }
+            }
+        };
         Ok((recording, bytes))
     }
 

@@ -1,6 +1,7 @@
 //! Video mediation (issue 17, first slice): invitations to a video session's room, admission
 //! of waiting participants, and the session's recordings.
 
+use app::video::ByteRange;
 use app::video::ExtraParticipant;
 use axum::Json;
 use axum::extract::State;
@@ -126,23 +127,22 @@ pub async fn recording_download(
     id: i64,
     headers: &HeaderMap,
 ) -> Result<Response, ApiError> {
-    let range = headers.get(header::RANGE).and_then(|v| v.to_str().ok());
-    let asked = |len| range.and_then(|r| byte_range(r, len)).flatten();
-    let from_start = asked(u64::MAX).is_none_or(|(first, _)| first == 0);
-    let (recording, bytes) = state.app.video_recording_file(viewer, id, from_start).await?;
+    let asked = headers.get(header::RANGE).and_then(|v| v.to_str().ok()).and_then(byte_range).flatten();
+    let (recording, part) = state.app.video_recording_file(viewer, id, asked).await?;
     let disposition = format!("attachment; filename=\"recording-{}.webm\"", recording.id);
     let common = [
         (header::CONTENT_TYPE, recording.content_type),
         (header::CONTENT_DISPOSITION, disposition),
         (header::ACCEPT_RANGES, "bytes".to_owned()),
     ];
-    let len = bytes.len() as u64;
-    Ok(match asked(len) {
-        None => (common, bytes).into_response(),
-        Some((start, end)) if start < len => {
-            let part = bytes[start as usize..=end.min(len - 1) as usize].to_vec();
-            let content_range = format!("bytes {start}-{}/{len}", end.min(len - 1));
-            (StatusCode::PARTIAL_CONTENT, common, [(header::CONTENT_RANGE, content_range)], part).into_response()
+    let len = part.len;
+    Ok(match asked {
+        None => (common, part.bytes).into_response(),
+        Some(_) if part.first < len => {
+            let first = part.first;
+            let last = first + (part.bytes.len() as u64).saturating_sub(1);
+            let content_range = format!("bytes {first}-{last}/{len}");
+            (StatusCode::PARTIAL_CONTENT, common, [(header::CONTENT_RANGE, content_range)], part.bytes).into_response()
         }
         Some(_) => {
             let status = StatusCode::RANGE_NOT_SATISFIABLE;
@@ -152,11 +152,9 @@ pub async fn recording_download(
     })
 }
 
-/// The one byte range (first, last, inclusive) a `Range` header asks of a file of `len` bytes:
-/// `None` when the header is not one range of bytes (the whole file is sent), `Some(None)`
-/// when it is but cannot be read as one, `Some(Some(..))` otherwise — its first byte may lie
-/// past the end (416).
-fn byte_range(header: &str, len: u64) -> Option<Option<(u64, u64)>> {
+/// The one byte range a `Range` header asks for: `None` when the header is not one range of
+/// bytes (the whole file is sent), `Some(None)` when it is but cannot be read as one.
+fn byte_range(header: &str) -> Option<Option<ByteRange>> {
     let spec = header.trim().strip_prefix("bytes=")?;
     if spec.contains(',') {
         return None;
@@ -164,9 +162,9 @@ fn byte_range(header: &str, len: u64) -> Option<Option<(u64, u64)>> {
     let (first, last) = spec.split_once('-')?;
     let (first, last) = (first.trim(), last.trim());
     Some(match (first.parse::<u64>(), last.parse::<u64>()) {
-        (Ok(first), Ok(last)) if first <= last => Some((first, last)),
-        (Ok(first), Err(_)) if last.is_empty() => Some((first, u64::MAX)),
-        (Err(_), Ok(suffix)) if first.is_empty() && suffix > 0 => Some((len.saturating_sub(suffix), u64::MAX)),
+        (Ok(first), Ok(last)) if first <= last => Some(ByteRange::Span(first, last)),
+        (Ok(first), Err(_)) if last.is_empty() => Some(ByteRange::Span(first, u64::MAX)),
+        (Err(_), Ok(suffix)) if first.is_empty() && suffix > 0 => Some(ByteRange::Suffix(suffix)),
         _ => None,
     })
 }
@@ -177,15 +175,14 @@ mod tests {
 
     #[test]
     fn one_range_of_bytes_is_read_others_send_the_whole_file() {
-        assert_eq!(byte_range("bytes=0-99", 1000), Some(Some((0, 99))));
-        assert_eq!(byte_range("bytes=500-", 1000), Some(Some((500, u64::MAX))));
-        assert_eq!(byte_range("bytes=-100", 1000), Some(Some((900, u64::MAX))));
-        assert_eq!(byte_range("bytes=-2000", 1000), Some(Some((0, u64::MAX))));
-        assert_eq!(byte_range("bytes=2000-", 1000), Some(Some((2000, u64::MAX))));
-        assert_eq!(byte_range("bytes=9-1", 1000), Some(None));
-        assert_eq!(byte_range("bytes=-0", 1000), Some(None));
-        assert_eq!(byte_range("bytes=x-", 1000), Some(None));
-        assert_eq!(byte_range("bytes=0-1,5-6", 1000), None);
-        assert_eq!(byte_range("items=0-1", 1000), None);
+        use app::video::ByteRange::{Span, Suffix};
+        assert_eq!(byte_range("bytes=0-99"), Some(Some(Span(0, 99))));
+        assert_eq!(byte_range("bytes=500-"), Some(Some(Span(500, u64::MAX))));
+        assert_eq!(byte_range("bytes=-100"), Some(Some(Suffix(100))));
+        assert_eq!(byte_range("bytes=9-1"), Some(None));
+        assert_eq!(byte_range("bytes=-0"), Some(None));
+        assert_eq!(byte_range("bytes=x-"), Some(None));
+        assert_eq!(byte_range("bytes=0-1,5-6"), None);
+        assert_eq!(byte_range("items=0-1"), None);
     }
 }
