@@ -7,7 +7,24 @@ use serde_json::json;
 use crate::on_both_backends;
 use crate::support::{TestApp, id_number, registration};
 
-on_both_backends!(generated_cases_are_consistent, two_nodes_race_on_one_case, hot_queries_read_no_large_table_whole);
+on_both_backends!(
+    generated_cases_are_consistent,
+    two_nodes_race_on_one_case,
+    hot_queries_read_no_large_table_whole,
+    the_sqlite_page_cache_is_budgeted,
+);
+
+/// Issue 19: every SQLite connection of the pool has the stated page cache (KiB), whichever
+/// the pool hands out; PostgreSQL's is the server's own (`shared_buffers`).
+async fn the_sqlite_page_cache_is_budgeted(app: TestApp) {
+    if app.backend != crate::support::Backend::Sqlite {
+        return;
+    }
+    for _ in 0..4 {
+        let size = app.sql_texts("SELECT CAST(cache_size AS TEXT) FROM pragma_cache_size()").await;
+        assert_eq!(size, [format!("-{}", store::SQLITE_CACHE_KIB)]);
+    }
+}
 
 /// Issue 19: the hot queries have indexes to use on both databases; on PostgreSQL (sequential
 /// scans and hash and merge joins disabled, after the generator's ANALYZE) none reads a large
