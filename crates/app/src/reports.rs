@@ -4,8 +4,9 @@
 //! 201), whichever node it reaches. A report is numbered when claimed (〔2026〕月通报第3号, per
 //! centre, kind and year), then made once: its figures from the figures' rollups against the
 //! period before, the 亮牌 of its months (monthly and quarterly), the red cases registered in
-//! the period and the cases overdue at its end; rendered to PDF and XLSX, stored by hash and
-//! served as stored. It is sent to the units it names — the issuing centre, the units handling
+//! the period and the cases overdue at its end — composed in the request that issues it, its PDF
+//! and XLSX typeset right after the answer (typst is slower than a person should wait), stored
+//! by hash and served as stored; a download that comes first waits for them. It is sent to the units it names — the issuing centre, the units handling
 //! its red and overdue cases, the units with a red or yellow card — who read it on `/reports`
 //! like a notice addressed to them.
 //!
@@ -228,8 +229,8 @@ impl App {
         Ok((self.report(viewer, ReportId(id)).await?, created))
     }
 
-    /// Claims the report (once across nodes) and makes it unless it is made; on this node one
-    /// report is made at a time, so parallel requests for the same one wait for the first.
+    /// Claims the report (once across nodes) and composes it unless it is composed; its files
+    /// are typeset after the answer ([`App::report_typeset_later`]).
     async fn report_make(
         &self,
         unit_id: i64,
@@ -238,20 +239,53 @@ impl App {
         start: NaiveDate,
         issued_by: Option<i64>,
     ) -> Result<(i64, bool)> {
-        let _making = self.documents.reports.lock().await;
         let (id, created) = self.store.report_claim(unit_id, region, kind, start, issued_by, self.now()).await?;
-        self.report_fix(id).await?;
+        self.report_compose(id).await?;
+        self.report_typeset_later(id);
         Ok((id, created))
     }
 
-    /// Makes a claimed report unless it is made: its content, its PDF and workbook stored by
-    /// hash, the units it is sent to. Whoever fixes it first wins; the others change nothing.
-    async fn report_fix(&self, id: i64) -> Result<()> {
+    /// Fixes what a claimed report says unless it is fixed: its content and the units it is
+    /// sent to (who see it at once). Whoever composes it first wins; the others change nothing.
+    async fn report_compose(&self, id: i64) -> Result<()> {
         let record = self.store.report_record(id).await?;
-        if record.fixed() {
+        if record.composed() {
             return Ok(());
         }
         let content = self.report_content(&record).await?;
+        let mut recipients: Vec<i64> = std::iter::once(record.unit_id)
+            .chain(content.red.iter().chain(&content.overdue).filter_map(|c| c.unit_id))
+            .chain(content.cards.iter().filter(|c| c.card != "green").map(|c| c.unit_id))
+            .collect();
+        recipients.sort_unstable();
+        recipients.dedup();
+        let json = serde_json::to_string(&content).map_err(internal)?;
+        self.store.report_content_fix(id, &json, &recipients).await?;
+        Ok(())
+    }
+
+    /// Typesets the report's PDF and workbook after the answer: typst takes longer than a person
+    /// should wait for a button. If it fails, the report reads all the same; the scheduler's
+    /// next pass ([`App::reports_due`]) or the first download typesets it.
+    fn report_typeset_later(&self, id: i64) {
+        let app = self.clone();
+        tokio::spawn(async move {
+            if let Err(error) = app.report_typeset(id).await {
+                tracing::error!(report = id, %error, "the report's files are not made yet; the scheduler retries");
+            }
+        });
+    }
+
+    /// Typesets a composed report's PDF and workbook unless they are made, stored by hash. On
+    /// this node one report is typeset at a time: a download waiting for the files waits here
+    /// for the background typesetting, then finds them made.
+    async fn report_typeset(&self, id: i64) -> Result<()> {
+        let _making = self.documents.reports.lock().await;
+        let record = self.store.report_record(id).await?;
+        if record.fixed() || !record.composed() {
+            return Ok(());
+        }
+        let content: ReportContent = serde_json::from_str(&record.content).map_err(internal)?;
         let document = report_document(&record, &content);
         let fonts = self.documents.fonts()?;
         let (pdf, xlsx) = tokio::task::spawn_blocking(move || {
@@ -262,14 +296,7 @@ impl App {
         .map_err(internal)?;
         let pdf_sha = self.blobs.put(&pdf)?;
         let xlsx_sha = self.blobs.put(&xlsx)?;
-        let mut recipients: Vec<i64> = std::iter::once(record.unit_id)
-            .chain(content.red.iter().chain(&content.overdue).filter_map(|c| c.unit_id))
-            .chain(content.cards.iter().filter(|c| c.card != "green").map(|c| c.unit_id))
-            .collect();
-        recipients.sort_unstable();
-        recipients.dedup();
-        let json = serde_json::to_string(&content).map_err(internal)?;
-        self.store.report_fix(id, &json, &pdf_sha, &xlsx_sha, &recipients).await?;
+        self.store.report_files_fix(id, &pdf_sha, &xlsx_sha).await?;
         Ok(())
     }
 
@@ -372,13 +399,14 @@ impl App {
     }
 
     /// A report with its content, for those who read the territory's reports and the units it
-    /// was sent to (made now if a claim was left unmade).
+    /// was sent to (composed now if a claim was left uncomposed); its files may still be being
+    /// typeset (`record.fixed()` says).
     pub async fn report(&self, viewer: &Viewer, id: ReportId) -> Result<ReportView> {
         let id = id.get();
         let mut record = self.store.report(viewer, id).await?;
-        if !record.fixed() {
-            let _making = self.documents.reports.lock().await;
-            self.report_fix(id).await?;
+        if !record.composed() {
+            self.report_compose(id).await?;
+            self.report_typeset_later(id);
             record = self.store.report_record(id).await?;
         }
         let content = serde_json::from_str(&record.content).map_err(internal)?;
@@ -404,9 +432,14 @@ impl App {
         Ok(self.store.reports(viewer, kind, limit, offset).await?)
     }
 
-    /// A report's file as issued: `pdf` or `xlsx`, checked against its recorded hash.
+    /// A report's file as issued: `pdf` or `xlsx`, checked against its recorded hash — typeset
+    /// now (or waited for) when the background has not made it yet.
     pub async fn report_file(&self, viewer: &Viewer, id: ReportId, pdf: bool) -> Result<(ReportRecord, Vec<u8>)> {
-        let view = self.report(viewer, id).await?;
+        let mut view = self.report(viewer, id).await?;
+        if !view.record.fixed() {
+            self.report_typeset(view.record.id).await?;
+            view.record = self.store.report_record(view.record.id).await?;
+        }
         let sha = if pdf { &view.record.pdf_sha256 } else { &view.record.xlsx_sha256 };
         let bytes = self.blobs.get(sha)?;
         Ok((view.record, bytes))
@@ -425,13 +458,16 @@ impl App {
                 if issued >= REPORTS_PER_PASS {
                     break 'centres;
                 }
-                let (_, created) = self.report_make(unit_id, &code, kind, kind.last_ended(today), None).await?;
+                let (id, created) =
+                    self.store.report_claim(unit_id, &code, kind, kind.last_ended(today), None, self.now()).await?;
+                self.report_compose(id).await?;
+                self.report_typeset(id).await?;
                 issued += usize::from(created);
             }
         }
         for id in self.store.reports_unfixed().await? {
-            let _making = self.documents.reports.lock().await;
-            self.report_fix(id).await?;
+            self.report_compose(id).await?;
+            self.report_typeset(id).await?;
         }
         Ok(issued)
     }

@@ -41,8 +41,14 @@ pub struct ReportRecord {
 }
 
 impl ReportRecord {
+    /// Its files are made (typeset after its content, in the background).
     pub fn fixed(&self) -> bool {
         !self.pdf_sha256.is_empty()
+    }
+
+    /// What it says is fixed: its figures, cases and recipients.
+    pub fn composed(&self) -> bool {
+        !self.content.is_empty()
     }
 }
 
@@ -221,8 +227,7 @@ impl Store {
     ) -> Result<(i64, Vec<ReportRecord>)> {
         let (low, high) = viewer.scope.region.subtree_range();
         // $1: whether the viewer reads the territory's reports; else those sent to their unit ($4).
-        let condition =
-            "r.pdf_sha256 <> '' AND ($5 = '' OR r.kind = $5) AND (($1 = 1 AND r.region_code BETWEEN $2 AND $3)
+        let condition = "r.content <> '' AND ($5 = '' OR r.kind = $5) AND (($1 = 1 AND r.region_code BETWEEN $2 AND $3)
             OR ($1 = 0 AND EXISTS (SELECT 1 FROM report_recipients p WHERE p.report_id = r.id AND p.unit_id = $4)))";
         let territory = i64::from(reads_territory(viewer));
         let kind = kind.map(ReportKind::as_str).unwrap_or_default();
@@ -251,23 +256,12 @@ impl Store {
         Ok(rows.into_iter().map(|(id,)| id).collect())
     }
 
-    /// Fixes a claimed report: its content, its files' hashes and the units it is sent to —
-    /// once (a second fixing, by another node, changes nothing and returns false).
-    pub async fn report_fix(
-        &self,
-        id: i64,
-        content: &str,
-        pdf_sha256: &str,
-        xlsx_sha256: &str,
-        recipients: &[i64],
-    ) -> Result<bool> {
+    /// Fixes what a claimed report says — its content and the units it is sent to — once (a
+    /// second fixing, by another node, changes nothing and returns false).
+    pub async fn report_content_fix(&self, id: i64, content: &str, recipients: &[i64]) -> Result<bool> {
         let mut tx = self.begin().await?;
-        let fixed = tx
-            .execute(
-                "UPDATE reports SET content = $1, pdf_sha256 = $2, xlsx_sha256 = $3 WHERE id = $4 AND pdf_sha256 = ''",
-                args![content, pdf_sha256, xlsx_sha256, id],
-            )
-            .await?;
+        let fixed =
+            tx.execute("UPDATE reports SET content = $1 WHERE id = $2 AND content = ''", args![content, id]).await?;
         if fixed == 0 {
             return Ok(false);
         }
@@ -280,6 +274,13 @@ impl Store {
         }
         tx.commit().await?;
         Ok(true)
+    }
+
+    /// Fixes a report's files by their hashes, once (a second fixing changes nothing).
+    pub async fn report_files_fix(&self, id: i64, pdf_sha256: &str, xlsx_sha256: &str) -> Result<bool> {
+        let sql =
+            "UPDATE reports SET pdf_sha256 = $1, xlsx_sha256 = $2 WHERE id = $3 AND pdf_sha256 = '' AND content <> ''";
+        Ok(self.execute(sql, args![pdf_sha256, xlsx_sha256, id]).await? > 0)
     }
 
     /// The units a report was sent to.

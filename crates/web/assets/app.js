@@ -210,6 +210,12 @@ document.addEventListener("submit", (event) => {
   if (question && !window.confirm(question)) event.preventDefault();
 });
 
+// A page waiting for something the server makes in the background (a report's files) shows
+// it made by reading itself again a moment later.
+function reloadLater(element) {
+  setTimeout(() => location.reload(), Number(element.dataset.reloadAfter) || 3000);
+}
+
 // A page made to be printed (the receipt) has its print button.
 document.addEventListener("click", (event) => {
   if (event.target.closest("[data-print]")) window.print();
@@ -272,4 +278,6 @@ document.addEventListener("DOMContentLoaded", () => {
   if (screen) enhanceQueueScreen(screen);
   const feed = document.querySelector("[data-live-feed]");
   if (feed) enhanceLiveFeed(feed);
+  const waiting = document.querySelector("[data-reload-after]");
+  if (waiting) reloadLater(waiting);
 });

@@ -14,7 +14,43 @@ on_both_backends!(
     bad_requests_are_refused_with_the_field_named,
     twenty_parallel_requests_issue_one_report,
     the_scheduler_issues_last_months_report_once,
+    files_left_untypeset_are_made_by_the_scheduler,
 );
+
+/// A report whose files were not typeset (the node stopped after the answer) reads all the
+/// same, says so on its page, and the scheduler's next pass makes its files.
+async fn files_left_untypeset_are_made_by_the_scheduler(app: TestApp) {
+    october(&app).await;
+    let leader = app.login("leader").await;
+    let body = json!({"kind": "weekly", "region": DISTRICT_A, "period_start": "2026-10-05"});
+    let (status, report) = app.post("/api/v1/reports", &leader, body).await;
+    assert_eq!(status, StatusCode::CREATED, "{report}");
+    let id = report["id"].as_i64().unwrap();
+    // Wait for the background typesetting, then undo it as a crash before it would have.
+    for _ in 0..200 {
+        let (_, now) = app.get(&format!("/api/v1/reports/{id}"), &leader).await;
+        if now["pdf_sha256"] != "" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    app.sql(&format!("UPDATE reports SET pdf_sha256 = '', xlsx_sha256 = '' WHERE id = {id}")).await;
+
+    let (_, unmade) = app.get(&format!("/api/v1/reports/{id}"), &leader).await;
+    assert_eq!(unmade["pdf_sha256"], "", "{unmade}");
+    assert_eq!(unmade["content"], report["content"], "what it says is there");
+    let cookies = format!("fq_session={}", crate::support::ui_session(&app, "leader").await);
+    let (status, page) = crate::support::ui_get(&app, &cookies, &format!("/reports/{id}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("id=\"report-typesetting\""), "the page says the files are being made");
+
+    app.app.reports_due().await.unwrap();
+    let (_, made) = app.get(&format!("/api/v1/reports/{id}"), &leader).await;
+    let sha = made["pdf_sha256"].as_str().unwrap().to_owned();
+    assert_eq!(sha.len(), 64, "{made}");
+    let (_, page) = crate::support::ui_get(&app, &cookies, &format!("/reports/{id}")).await;
+    assert!(page.contains(&format!("PDF SHA-256 {sha}")), "and then names the PDF's hash");
+}
 
 const DISTRICT_A: &str = "620102000000";
 
@@ -102,6 +138,9 @@ async fn a_monthly_report_is_issued_numbered_and_served_as_issued(app: TestApp) 
     assert_eq!(response.headers()["content-type"], "application/pdf");
     let pdf = response.bytes().await.unwrap().to_vec();
     assert!(pdf.starts_with(b"%PDF"));
+    // The files are typeset after the POST's answer; a download right after it waits for
+    // them, and the report then names their hashes.
+    let (_, report) = app.get(&format!("/api/v1/reports/{}", report["id"]), &leader).await;
     assert_eq!(store::blobs::sha256_hex(&pdf), report["pdf_sha256"].as_str().unwrap());
     // What a reader sees in it: the number, the period, the figures by name with their values.
     // (typst sets a thin space between Chinese and digits: compared without white space).

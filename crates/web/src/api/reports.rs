@@ -47,7 +47,8 @@ pub struct ReportSummary {
     pub created_at: String,
     /// Null when the scheduler issued it.
     pub issued_by: Option<i64>,
-    /// SHA-256 of the PDF and of the workbook as issued (and served).
+    /// SHA-256 of the PDF and of the workbook as issued (and served); empty for the moment
+    /// they are typeset after the report is issued (a download then waits for them).
     pub pdf_sha256: String,
     pub xlsx_sha256: String,
 }
