@@ -153,8 +153,9 @@ impl Store {
             let mut reasons: Vec<Message> = serde_json::from_str(&reasons).unwrap_or_default();
             reasons.push(reason.clone());
             tx.execute(
-                "UPDATE cases SET risk = 'red', risk_reasons = $1 WHERE id = $2",
-                args![serde_json::to_string(&reasons).unwrap_or_default(), case_id],
+                // A new version: a client holding the case as it was sees that it changed.
+                "UPDATE cases SET risk = 'red', risk_reasons = $1, version = version + 1, updated_at = $2 WHERE id = $3",
+                args![serde_json::to_string(&reasons).unwrap_or_default(), to_ms(now), case_id],
             )
             .await?;
             let mut data = serde_json::json!({"risk": Risk::Red.as_str(), "risk_reasons": [reason]});

@@ -39,8 +39,13 @@ async fn thirty_disputes_against_one_company_turn_the_company_the_cases_and_the_
     let intake = app.login("intake").await;
     let district = app.login("district").await;
     let mut ids = Vec::new();
+    let mut first_version = Value::Null;
     for i in 1..=29 {
-        ids.push(app.register(&intake, against_the_company(i)).await["id"].clone());
+        let case = app.register(&intake, against_the_company(i)).await;
+        if i == 1 {
+            first_version = case["version"].clone();
+        }
+        ids.push(case["id"].clone());
     }
     let before = places(&app, &district).await;
     assert!(
@@ -58,6 +63,12 @@ async fn thirty_disputes_against_one_company_turn_the_company_the_cases_and_the_
         assert_eq!(status, StatusCode::OK, "{case}");
         assert_eq!(case["risk"], "red", "{case}");
     }
+    let (_, first) = app.get(&format!("/api/v1/cases/{}", ids[0]), &district).await;
+    assert!(
+        first["version"].as_i64() > first_version.as_i64(),
+        "turning red is a new version of the case: {first_version} → {}",
+        first["version"]
+    );
     let (_, events) = app.get(&format!("/api/v1/cases/{}/events", ids[0]), &district).await;
     assert!(events.to_string().contains("risk_raised"), "the change of colour is an event: {events}");
 
