@@ -149,9 +149,9 @@ impl App {
         let decided = if accept == Some(true) {
             let calendar = self.clock_context().await?;
             let clocks = referral::after_confirming(&calendar.calendar, now);
-            self.store.referral_decide(id, "accepted", viewer.user_id, reason.as_deref(), Some(clocks), now).await?
+            self.store.referral_decide(viewer, id, "accepted", reason.as_deref(), Some(clocks), now).await?
         } else {
-            self.store.referral_decide(id, "declined", viewer.user_id, reason.as_deref(), None, now).await?
+            self.store.referral_decide(viewer, id, "declined", reason.as_deref(), None, now).await?
         };
         if !decided {
             return Err(AppError::conflict("referral_decided", msg!("referral.already_decided")));

@@ -141,21 +141,22 @@ impl Store {
     /// that start, or `declined` with the reason. False when it was answered already.
     pub async fn referral_decide(
         &self,
+        viewer: &Viewer,
         id: i64,
         status: &str,
-        by: i64,
         reason: Option<&str>,
         clocks: Option<(DateTime<Utc>, DateTime<Utc>)>,
         now: DateTime<Utc>,
     ) -> Result<bool> {
-        let changed = self
-            .execute(
+        let mut tx = self.begin().await?;
+        let decided: Option<(i64, String)> = tx
+            .fetch_optional(
                 "UPDATE referrals SET status = $1, decided_at = $2, decided_by = $3, reason = $4, contact_by = $5, mediate_by = $6
-                 WHERE id = $7 AND status = 'received'",
+                 WHERE id = $7 AND status = 'received' RETURNING case_id, court_case_number",
                 args![
                     status,
                     to_ms(now),
-                    by,
+                    viewer.user_id,
                     reason,
                     clocks.map(|c| to_ms(c.0)),
                     clocks.map(|c| to_ms(c.1)),
@@ -163,6 +164,18 @@ impl Store {
                 ],
             )
             .await?;
-        Ok(changed == 1)
+        let Some((case_id, court_case_number)) = decided else { return Ok(false) };
+        // The decision is a step of the case's history: accepted with its two clocks, or
+        // declined with the reason the court is given.
+        let action = if status == "accepted" { "referral_accepted" } else { "referral_declined" };
+        let data = serde_json::json!({
+            "court_case_number": court_case_number,
+            "reason": reason,
+            "contact_by": clocks.map(|c| crate::rfc3339(to_ms(c.0))),
+            "mediate_by": clocks.map(|c| crate::rfc3339(to_ms(c.1))),
+        });
+        crate::cases::append_event_locked(&mut tx, case_id, to_ms(now), &viewer.username, action, &data).await?;
+        tx.commit().await?;
+        Ok(true)
     }
 }

@@ -96,6 +96,28 @@ async fn a_courts_batch_is_confirmed_or_declined_on_its_clocks(app: TestApp) {
     let (_, seen) = app.get(&format!("/api/v1/referrals/{second}"), &court).await;
     assert_eq!((seen["state"].as_str(), seen["reason"].as_str()), (Some("declined"), Some("不属于本中心特邀调解范围")));
 
+    // Each decision is a step of its case's history, by whom, with the court's case number,
+    // and reads in words on the case page.
+    for (referral, action) in [(&first, "referral_accepted"), (&seen, "referral_declined")] {
+        let (_, events) = app.get(&format!("/api/v1/cases/{}/events", referral["case_id"]), &intake).await;
+        let event = events
+            .as_array()
+            .or_else(|| events["items"].as_array())
+            .unwrap()
+            .iter()
+            .find(|e| e["action"] == action)
+            .unwrap_or_else(|| panic!("no {action}: {events}"))
+            .clone();
+        assert_eq!(event["actor"], "intake", "{event}");
+        assert_eq!(event["data"]["court_case_number"], referral["court_case_number"], "{event}");
+    }
+    let cookies = format!("fq_session={}", crate::support::ui_session(&app, "intake").await);
+    let (_, page) = crate::support::ui_get(&app, &cookies, &format!("/cases/{}", seen["case_id"])).await;
+    assert!(page.contains("退回法院委派") && page.contains("不属于本中心特邀调解范围"), "the timeline in words");
+    let (_, page) = crate::support::ui_get(&app, &cookies, &format!("/cases/{}", first["case_id"])).await;
+    assert!(page.contains("受理法院委派") && page.contains("调解期限"), "with its clocks named");
+    assert!(!page.contains("mediate_by"), "no field codes");
+
     // A failed mediation goes back with its summary and the case file.
     app.sql(&format!(
         "UPDATE cases SET status = 'concluded', outcome = 'unresolved', summary = '双方对欠薪数额无争议，对支付期限分歧较大' WHERE id = {}",

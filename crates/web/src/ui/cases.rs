@@ -812,7 +812,8 @@ fn timeline_entry(t: T, e: &EventView, names: &TimelineNames) -> TimelineEntry {
                 }
                 // Times as the rest of the page shows them.
                 (
-                    "effective_at" | "confirm_by" | "expires_at" | "scheduled_at" | "reply_by",
+                    "effective_at" | "confirm_by" | "expires_at" | "scheduled_at" | "reply_by" | "contact_by"
+                    | "mediate_by",
                     serde_json::Value::String(at),
                 ) => DateTime::parse_from_rfc3339(at)
                     .map_or_else(|_| at.clone(), |at| short_time(&at.with_timezone(&Utc))),
