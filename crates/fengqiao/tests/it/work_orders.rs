@@ -221,6 +221,30 @@ async fn limits_are_administrators_data_and_the_page_lists_and_answers(app: Test
     assert!(html.contains(r#"data-total="1""#), "{html}");
     let (_, html) = crate::support::ui_get(&app, &cookies, "/work-orders?state=signed").await;
     assert!(html.contains("GD-LIMITS-1"), "{html}");
+
+    // 退单 without a reason: the list again, the error beside that order's reason, what was
+    // typed kept, nothing answered.
+    let second =
+        app.sql_texts("SELECT CAST(case_id AS TEXT) FROM work_orders WHERE external_ref = 'GD-LIMITS-2'").await;
+    let second = &second[0];
+    let blank = [("reason", "   "), ("page", "1")];
+    let response =
+        crate::support::ui_submit(&app, &session, "/work-orders", &format!("/work-orders/{second}/return"), &blank)
+            .await;
+    let (status, _, html) = crate::support::ui_answer(response).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains(&format!(r#"<p class="error" id="reason-{second}-error">"#)), "{html}");
+    assert!(html.contains("退单理由"), "the field named in words");
+    let long = "理".repeat(501);
+    let typed = [("reason", long.as_str()), ("page", "1")];
+    let response =
+        crate::support::ui_submit(&app, &session, "/work-orders", &format!("/work-orders/{second}/return"), &typed)
+            .await;
+    let (status, _, html) = crate::support::ui_answer(response).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains(&format!(">{long}</textarea>")), "what was typed is kept");
+    let (_, html) = crate::support::ui_get(&app, &cookies, "/work-orders").await;
+    assert!(html.contains(r#"data-total="1""#), "nothing answered: {html}");
     let court = ui_session(&app, "court").await;
     let (status, _) = crate::support::ui_get(&app, &format!("fq_session={court}"), "/work-orders").await;
     assert_eq!(status, StatusCode::FORBIDDEN);
