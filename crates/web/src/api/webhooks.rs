@@ -3,7 +3,7 @@
 //! the subscription's secret) and `X-Fengqiao-Delivery` (the idempotency key).
 
 use app::integration::SystemCaller;
-use app::webhooks::NewWebhook;
+use app::webhooks::{NewWebhook, Replay, Replayer};
 use axum::Json;
 use axum::extract::{FromRequestParts, State};
 use axum::http::StatusCode;
@@ -177,6 +177,6 @@ pub async fn replay(
     Subscriber(caller): Subscriber,
     InPath((id, delivery), _): InPath<(i64, i64)>,
 ) -> Result<StatusCode, ApiError> {
-    state.app.webhook_replay(&caller, id, delivery).await?;
+    state.app.webhook_replay(Replayer::System(&caller), id, Replay::One(delivery)).await?;
     Ok(StatusCode::ACCEPTED)
 }
