@@ -24,6 +24,7 @@ on_both_backends!(
     deliveries_are_signed_retried_after_a_500_and_arrive,
     only_system_accounts_subscribe_with_valid_fields,
     the_centre_sees_a_failing_delivery_and_replays_it_when_the_receiver_is_up,
+    administrators_look_after_the_webhooks_through_the_api,
 );
 
 /// Posts like the binary's sender does (the test cannot link the binary).
@@ -357,5 +358,78 @@ async fn the_centre_sees_a_failing_delivery_and_replays_it_when_the_receiver_is_
     }
     let (status, _) = ui_get(&app, "", "/admin/webhooks").await;
     assert_eq!(status, StatusCode::SEE_OTHER, "to the sign-in");
+    let leader = app.login("leader").await;
+    let (status, _) =
+        app.post(&format!("/api/v1/webhook-subscriptions/{hook}/replay-failing"), &leader, json!({})).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _) = app.keyed(Method::GET, "/api/v1/webhook-subscriptions", &key, None).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "a system account's key is no administrator");
     assert_eq!(app.sql_texts(&actions).await.len(), 4, "nothing more was done");
+}
+
+async fn administrators_look_after_the_webhooks_through_the_api(app: TestApp) {
+    app.set_now("2026-11-02T09:00:00+08:00");
+    let key = system_key(&app).await;
+    let (url, received, up) = switchable_receiver().await;
+    let body = json!({"url": url, "events": ["case.registered"]});
+    let (_, created) = app.keyed(Method::POST, "/api/v1/webhooks", &key, Some(body)).await;
+    let hook = created["id"].as_i64().unwrap();
+    app.register_keyed(&key).await;
+    let sender = Sender(reqwest::Client::new());
+    assert_eq!(jobs::webhooks::deliver(&app.app, &sender).await.unwrap(), 1);
+    let admin = app.login("admin").await;
+
+    let (status, page) = app.get("/api/v1/webhook-subscriptions?state=failing", &admin).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert_eq!(page["total"], 1, "{page}");
+    let listed = &page["items"][0];
+    assert_eq!((listed["id"].as_i64(), listed["state"].as_str()), (Some(hook), Some("failing")), "{page}");
+    assert_eq!((listed["failing"].as_i64(), listed["waiting"].as_i64()), (Some(1), Some(0)), "{page}");
+    assert_eq!(listed["last_error"], "HTTP 503", "{page}");
+    assert_eq!(listed["unit_name"], "张掖路街道综治中心", "{page}");
+    let account = listed["account_id"].as_i64().unwrap();
+    let (_, page) = app.get(&format!("/api/v1/webhook-subscriptions?account={account}&state=disabled"), &admin).await;
+    assert_eq!(page["total"], 0, "the filters combine: {page}");
+    let (status, refused) = app.get("/api/v1/webhook-subscriptions?state=broken", &admin).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+    assert_eq!(refused["error"]["field"], "state", "{refused}");
+
+    let (status, log) =
+        app.get(&format!("/api/v1/webhook-subscriptions/{hook}/deliveries?state=failing"), &admin).await;
+    assert_eq!(status, StatusCode::OK, "{log}");
+    assert_eq!((log["total"].as_i64(), log["items"][0]["last_status"].as_i64()), (Some(1), Some(503)), "{log}");
+    let delivery = log["items"][0]["id"].as_i64().unwrap();
+    let (status, _) = app.get("/api/v1/webhook-subscriptions/999999/deliveries", &admin).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    up.store(true, Ordering::SeqCst);
+    let replay = format!("/api/v1/webhook-subscriptions/{hook}/deliveries/{delivery}/replay");
+    let (status, replayed) = app.post(&replay, &admin, json!({})).await;
+    assert_eq!((status, replayed["replayed"].as_i64()), (StatusCode::ACCEPTED, Some(1)), "{replayed}");
+    assert_eq!(jobs::webhooks::deliver(&app.app, &sender).await.unwrap(), 1);
+    assert_eq!(keys(&received)[0], keys(&received)[1], "the same idempotency key");
+
+    let active = format!("/api/v1/webhook-subscriptions/{hook}/active");
+    let (status, refused) = app.call(Method::PUT, &active, Some(&admin), Some(json!({}))).await;
+    assert_eq!(
+        (status, refused["error"]["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("active")),
+        "{refused}"
+    );
+    let (status, _) = app.call(Method::PUT, &active, Some(&admin), Some(json!({"active": false}))).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (_, page) = app.get("/api/v1/webhook-subscriptions?state=disabled", &admin).await;
+    assert_eq!(page["items"][0]["id"].as_i64(), Some(hook), "{page}");
+
+    // Ended by its system: the log stays readable, nothing more can be replayed or switched.
+    let (status, _) = app.keyed(Method::DELETE, &format!("/api/v1/webhooks/{hook}"), &key, None).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (_, page) = app.get("/api/v1/webhook-subscriptions?state=ended", &admin).await;
+    assert_eq!(page["items"][0]["id"].as_i64(), Some(hook), "{page}");
+    let (status, refused) = app.post(&replay, &admin, json!({})).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{refused}");
+    let (status, _) = app.call(Method::PUT, &active, Some(&admin), Some(json!({"active": true}))).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    let (status, _) = app.get(&format!("/api/v1/webhook-subscriptions/{hook}/deliveries"), &admin).await;
+    assert_eq!(status, StatusCode::OK);
 }
