@@ -338,3 +338,44 @@ pub(crate) async fn admin_action_record(
     .await?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn delivery(attempts: i64, delivered: bool, given_up: bool) -> DeliveryView {
+        let at = crate::from_ms(0);
+        DeliveryView {
+            id: 1,
+            event_key: "case-1-1".into(),
+            event: "case.registered".into(),
+            attempts,
+            created_at: at,
+            next_at: Some(at),
+            delivered_at: delivered.then_some(at),
+            failed_at: given_up.then_some(at),
+            last_status: None,
+            last_error: None,
+        }
+    }
+
+    #[test]
+    fn a_delivery_tried_and_not_delivered_is_failing_whether_retried_or_given_up() {
+        assert_eq!(DeliveryState::of(&delivery(0, false, false)), DeliveryState::Waiting);
+        assert_eq!(DeliveryState::of(&delivery(1, false, false)), DeliveryState::Failing);
+        assert_eq!(DeliveryState::of(&delivery(10, false, true)), DeliveryState::Failing);
+        assert_eq!(DeliveryState::of(&delivery(2, true, false)), DeliveryState::Delivered);
+    }
+
+    #[test]
+    fn states_parse_from_their_codes_and_nothing_else() {
+        for state in DeliveryState::ALL {
+            assert_eq!(DeliveryState::parse(state.as_str()), Some(*state));
+        }
+        for state in WebhookState::ALL {
+            assert_eq!(WebhookState::parse(state.as_str()), Some(*state));
+        }
+        assert_eq!(DeliveryState::parse("given_up"), None);
+        assert_eq!(WebhookState::parse("deleted"), None);
+    }
+}
