@@ -81,6 +81,8 @@ pub struct WebhookView {
     pub pending: i64,
     pub delivered: i64,
     pub failed: i64,
+    /// False while the centre's administrators have it disabled: its deliveries queue and wait.
+    pub active: bool,
 }
 
 /// One delivery in the log.
@@ -113,6 +115,9 @@ pub struct DueDelivery {
 /// `(at, case_id, seq, action, number, status, external_ref, data)` of a case event to deliver;
 /// the reference is the case's own or, for a 12345 order, the hotline's.
 type EventRow = (i64, i64, i64, String, String, String, Option<String>, String);
+
+/// `(id, url, events, created_at, pending, delivered, failed, disabled_at)` of a subscription.
+type WebhookRow = (i64, String, String, i64, i64, i64, i64, Option<i64>);
 
 from_row!(
     DeliveryView { id, event_key, event, attempts, last_status, last_error },
@@ -164,19 +169,20 @@ impl Store {
 
     /// The account's live subscriptions, the newest first, with their deliveries counted.
     pub async fn webhooks(&self, account_id: i64) -> Result<Vec<WebhookView>> {
-        let rows: Vec<(i64, String, String, i64, i64, i64, i64)> = self
+        let rows: Vec<WebhookRow> = self
             .fetch_all(
                 "SELECT w.id, w.url, w.events, w.created_at,
                         (SELECT COUNT(*) FROM webhook_deliveries d WHERE d.webhook_id = w.id AND d.delivered_at IS NULL AND d.failed_at IS NULL),
                         (SELECT COUNT(*) FROM webhook_deliveries d WHERE d.webhook_id = w.id AND d.delivered_at IS NOT NULL),
-                        (SELECT COUNT(*) FROM webhook_deliveries d WHERE d.webhook_id = w.id AND d.failed_at IS NOT NULL)
+                        (SELECT COUNT(*) FROM webhook_deliveries d WHERE d.webhook_id = w.id AND d.failed_at IS NOT NULL),
+                        w.disabled_at
                  FROM webhooks w WHERE w.account_id = $1 AND w.deleted_at IS NULL ORDER BY w.id DESC",
                 args![account_id],
             )
             .await?;
         Ok(rows
             .into_iter()
-            .map(|(id, url, events, created_at, pending, delivered, failed)| WebhookView {
+            .map(|(id, url, events, created_at, pending, delivered, failed, disabled_at)| WebhookView {
                 id,
                 url,
                 events: events.split(',').filter(|e| !e.is_empty()).map(str::to_owned).collect(),
@@ -184,6 +190,7 @@ impl Store {
                 pending,
                 delivered,
                 failed,
+                active: disabled_at.is_none(),
             })
             .collect())
     }

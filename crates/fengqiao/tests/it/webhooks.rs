@@ -420,6 +420,8 @@ async fn administrators_look_after_the_webhooks_through_the_api(app: TestApp) {
     assert_eq!(status, StatusCode::NO_CONTENT);
     let (_, page) = app.get("/api/v1/webhook-subscriptions?state=disabled", &admin).await;
     assert_eq!(page["items"][0]["id"].as_i64(), Some(hook), "{page}");
+    let (_, hooks) = app.keyed(Method::GET, "/api/v1/webhooks", &key, None).await;
+    assert_eq!(hooks[0]["active"], false, "the system sees its subscription disabled: {hooks}");
 
     // Ended by its system: the log stays readable, nothing more can be replayed or switched.
     let (status, _) = app.keyed(Method::DELETE, &format!("/api/v1/webhooks/{hook}"), &key, None).await;

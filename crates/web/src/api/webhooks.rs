@@ -68,6 +68,9 @@ pub struct Webhook {
     pub delivered: i64,
     /// Deliveries given up after the last retry (they can be replayed).
     pub failed: i64,
+    /// False while the centre's administrators have disabled it: deliveries queue and wait
+    /// until it is enabled again.
+    pub active: bool,
 }
 
 /// One delivery of the log.
@@ -124,6 +127,7 @@ pub async fn list(
                 pending: w.pending,
                 delivered: w.delivered,
                 failed: w.failed,
+                active: w.active,
             })
             .collect(),
     ))
