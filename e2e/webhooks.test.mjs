@@ -4,7 +4,7 @@
 // question) and disables and enables the subscription — labels and local times, never codes.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { api, apiLogin, checkPage, follow, sharedServer, submit, visit } from "./support.mjs";
+import { api, apiLogin, checkPage, follow, screenshot, sharedServer, submit, visit } from "./support.mjs";
 
 const day = sharedServer(async (shared) => {
   const server = shared.server;
@@ -51,6 +51,7 @@ test("an administrator sees a receiver's failing delivery, replays it, disables 
   assert.equal(await row.locator('td[data-count="failing"]').innerText(), "1");
   assert.match(await row.locator("td").last().innerText(), /127\.0\.0\.1:9/, "the last error");
   await checkPage(page);
+  await screenshot(page, "admin-webhooks");
 
   // The filters combine: the account and a state.
   await page.selectOption("#account", { label: "区法院调解平台" });
@@ -73,6 +74,7 @@ test("an administrator sees a receiver's failing delivery, replays it, disables 
   assert.match(await page.locator(".flash.ok").innerText(), /已重新排队/);
   assert.equal(await page.locator("tr[data-delivery]").first().getAttribute("data-delivery"), key, "the same key");
   assert.match(await page.locator("#admin-actions").innerText(), /系统管理员\s+重新发送/);
+  await screenshot(page, "admin-webhook");
 
   // Disabled after a question, then enabled again.
   await submit(page, `form[action='/admin/webhooks/${day.hook}/active'] button`);

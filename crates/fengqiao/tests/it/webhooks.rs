@@ -280,7 +280,7 @@ async fn the_centre_sees_a_failing_delivery_and_replays_it_when_the_receiver_is_
     assert_eq!(status, StatusCode::OK, "{list}");
     assert!(list.contains(&format!(r#"data-webhook="{hook}" data-state="failing""#)), "{list}");
     assert!(list.contains("区法院调解平台") && list.contains("张掖路街道综治中心"), "{list}");
-    assert!(list.contains(r#"<td data-count="failing">1</td>"#), "{list}");
+    assert!(list.contains(r#"<td class="num" data-count="failing">1</td>"#), "{list}");
     assert!(list.contains("HTTP 503") && list.contains("案件登记") && list.contains("共 1 ·"), "{list}");
     let (_, list) = ui_get(&app, &cookies, "/admin/webhooks?state=disabled").await;
     assert!(!list.contains(&format!(r#"data-webhook="{hook}""#)) && list.contains("共 0 ·"), "{list}");
@@ -319,7 +319,7 @@ async fn the_centre_sees_a_failing_delivery_and_replays_it_when_the_receiver_is_
     assert_eq!(jobs::webhooks::deliver(&app.app, &sender).await.unwrap(), 0);
     let (_, list) = ui_get(&app, &cookies, "/admin/webhooks?state=disabled").await;
     assert!(list.contains(&format!(r#"data-webhook="{hook}" data-state="disabled""#)), "{list}");
-    assert!(list.contains(r#"<td data-count="waiting">1</td>"#), "{list}");
+    assert!(list.contains(r#"<td class="num" data-count="waiting">1</td>"#), "{list}");
     let (status, flash) = ui_post(&app, &admin, &page, &format!("{page}/active"), &[("active", "true")]).await;
     assert_eq!((status, flash.as_str()), (StatusCode::SEE_OTHER, "ok"));
     assert_eq!(jobs::webhooks::deliver(&app.app, &sender).await.unwrap(), 1);
