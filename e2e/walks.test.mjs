@@ -287,7 +287,7 @@ for (const [device, screen] of DEVICES) {
     await submit(page, `form[action='${userPage}'] button[type=submit]`);
     assert.match(await page.locator(".flash.ok").innerText(), /已保存/);
     assert.equal(await page.inputValue("#display_name"), name);
-    for (const path of ["/admin", "/admin/units", "/admin/routing", "/admin/calendar", "/admin/policies", "/admin/rules", "/admin/import"]) await visit(page, day.server, path);
+    for (const path of ["/admin", "/admin/units", "/admin/routing", "/admin/calendar", "/admin/policies", "/admin/rules", "/admin/import", "/admin/systems", "/admin/webhooks"]) await visit(page, day.server, path);
     // Regions and grids: the lists, then one of each.
     await visit(page, day.server, "/admin/regions", device === "phone" ? { next: "#region-count" } : {});
     await follow(page, "table tbody tr[data-code] a");

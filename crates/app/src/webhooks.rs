@@ -1,13 +1,25 @@
 //! Webhooks (issue 18): a system account subscribes a URL of its own to case events in its
 //! scope; the scheduler queues and sends the deliveries (`jobs::webhooks`), each signed with
-//! the subscription's secret.
+//! the subscription's secret. The centre's administrators see every subscription and its
+//! delivery log, replay deliveries and disable or enable a subscription (`WebhooksManage`).
 
+use domain::authz::{self, Permission, Resource};
 use domain::msg;
 use domain::validation::{Checker, FieldError};
-pub use store::webhooks::{DeliveryView, DueDelivery, EVENTS, WebhookView};
+pub use store::grid::Page;
+use store::webhooks::WebhookActor;
+pub use store::webhooks::{DeliveryView, DueDelivery, EVENTS, Replay, WebhookView};
+pub use store::webhooks_admin::{DeliveryState, WebhookAdminAction, WebhookAdminView, WebhookFilter, WebhookState};
 
 use crate::integration::SystemCaller;
-use crate::{App, AppError, Result};
+use crate::{App, AppError, Result, Viewer};
+
+/// Who asks for a replay: the subscription's own system, or an administrator of the centre.
+#[derive(Debug, Clone, Copy)]
+pub enum Replayer<'a> {
+    System(&'a SystemCaller),
+    Admin(&'a Viewer),
+}
 
 /// A subscription to create, as the client sends it.
 #[derive(Debug, Default)]
@@ -81,9 +93,58 @@ impl App {
         Ok(self.store.webhook_deliveries(caller.account_id, id, 200).await?)
     }
 
-    /// Sends a delivery again at the next pass (a replay).
-    pub async fn webhook_replay(&self, caller: &SystemCaller, id: i64, delivery: i64) -> Result<()> {
-        Ok(self.store.webhook_replay(caller.account_id, id, delivery, self.now()).await?)
+    /// Sends deliveries of a subscription again at the next pass (a replay), with the same
+    /// idempotency key: the system its own subscription's, an administrator any live one's
+    /// (recorded). Answers how many were queued again.
+    pub async fn webhook_replay(&self, by: Replayer<'_>, id: i64, which: Replay) -> Result<u64> {
+        let actor = match by {
+            Replayer::System(caller) => WebhookActor::Account(caller.account_id),
+            Replayer::Admin(viewer) => {
+                authz::may(viewer.role, Permission::WebhooksManage, Resource::ANY)?;
+                tracing::info!(webhook = id, ?which, by = %viewer.username, "webhook deliveries replayed by an administrator");
+                WebhookActor::Admin(viewer.user_id)
+            }
+        };
+        Ok(self.store.webhook_replay(actor, id, which, self.now()).await?)
+    }
+
+    /// Every system account's subscriptions (admin), the newest first, with their deliveries
+    /// counted.
+    pub async fn webhooks_all(&self, viewer: &Viewer, filter: &WebhookFilter) -> Result<Page<WebhookAdminView>> {
+        authz::may(viewer.role, Permission::WebhooksManage, Resource::ANY)?;
+        Ok(self.store.webhooks_all(filter).await?)
+    }
+
+    /// One subscription (admin).
+    pub async fn webhook_admin(&self, viewer: &Viewer, id: i64) -> Result<WebhookAdminView> {
+        authz::may(viewer.role, Permission::WebhooksManage, Resource::ANY)?;
+        Ok(self.store.webhook_admin(id).await?)
+    }
+
+    /// A page of a subscription's delivery log (admin), the newest first.
+    pub async fn webhook_log(
+        &self,
+        viewer: &Viewer,
+        id: i64,
+        state: Option<DeliveryState>,
+        limit: i64,
+        offset: i64,
+    ) -> Result<Page<DeliveryView>> {
+        authz::may(viewer.role, Permission::WebhooksManage, Resource::ANY)?;
+        Ok(self.store.webhook_log(id, state, limit, offset).await?)
+    }
+
+    /// What administrators did to a subscription, the newest first.
+    pub async fn webhook_admin_actions(&self, viewer: &Viewer, id: i64) -> Result<Vec<WebhookAdminAction>> {
+        authz::may(viewer.role, Permission::WebhooksManage, Resource::ANY)?;
+        Ok(self.store.webhook_admin_actions(id, 50).await?)
+    }
+
+    /// Disables a subscription (its deliveries queue and wait) or enables it again (admin).
+    pub async fn webhook_active_set(&self, viewer: &Viewer, id: i64, active: bool) -> Result<()> {
+        authz::may(viewer.role, Permission::WebhooksManage, Resource::ANY)?;
+        tracing::info!(webhook = id, active, by = %viewer.username, "webhook subscription switched by an administrator");
+        Ok(self.store.webhook_active_set(viewer.user_id, id, active, self.now()).await?)
     }
 
     /// Queues a delivery for each case event a subscription has not seen (the scheduler).

@@ -68,6 +68,9 @@ pub enum Permission {
     CitizenMediatorChoose,
     /// Create, list and revoke the accounts and API keys of other systems.
     SystemAccountManage,
+    /// 推送管理: see every system account's webhooks and their delivery logs, replay deliveries
+    /// and disable or enable a subscription (every act recorded).
+    WebhooksManage,
     /// 亮牌: see the units' monthly cards and their reasons.
     EvaluationRead,
     /// Maintain the rules of the unit evaluation.
@@ -128,6 +131,7 @@ impl Permission {
         Permission::CitizenCaseRate,
         Permission::CitizenMediatorChoose,
         Permission::SystemAccountManage,
+        Permission::WebhooksManage,
         Permission::EvaluationRead,
         Permission::EvaluationRulesManage,
         Permission::RiskListManage,
@@ -186,6 +190,7 @@ impl Permission {
             Permission::CitizenCaseRate => "permission.citizen_case_rate",
             Permission::CitizenMediatorChoose => "permission.citizen_mediator_choose",
             Permission::SystemAccountManage => "permission.system_account_manage",
+            Permission::WebhooksManage => "permission.webhooks_manage",
             Permission::EvaluationRead => "permission.evaluation_read",
             Permission::EvaluationRulesManage => "permission.evaluation_rules_manage",
             Permission::RiskListManage => "permission.risk_list_manage",
@@ -230,6 +235,7 @@ impl Permission {
             Permission::CitizenCaseRate => "rate one's own case",
             Permission::CitizenMediatorChoose => "choose the mediator of one's own case",
             Permission::SystemAccountManage => "maintain system accounts and API keys",
+            Permission::WebhooksManage => "look after the systems' webhooks and replay their deliveries",
             Permission::EvaluationRead => "see the unit evaluations",
             Permission::EvaluationRulesManage => "maintain the evaluation rules",
             Permission::RiskListManage => "issue the centre's risk lists and close their items",
@@ -353,6 +359,9 @@ pub const POLICY: &[(Permission, &[(Role, Reach)])] = &[
     (P::CitizenCaseRate, &[(Citizen, Own)]),
     (P::CitizenMediatorChoose, &[(Citizen, Own)]),
     (P::SystemAccountManage, &[(Admin, Scope)]),
+    // When a court's or a 12345 centre's receiver was down, the centre's administrators see
+    // what failed and send it again; no one else touches another system's outlet.
+    (P::WebhooksManage, &[(Admin, Scope)]),
     // 亮牌: the centres and their leaders read the cards of their territory; admins keep the rules.
     (P::EvaluationRead, &[(Leader, Scope), (Dispatcher, Scope), (Admin, Scope)]),
     (P::EvaluationRulesManage, &[(Admin, Scope)]),

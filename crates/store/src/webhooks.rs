@@ -10,7 +10,8 @@ use chrono::{DateTime, Duration, Utc};
 use domain::ids::UserId;
 
 use crate::cases::scope_condition;
-use crate::sql::args;
+use crate::sql::{args, from_row};
+use crate::webhooks_admin::{admin_action_record, webhook_live};
 use crate::{Result, Store, StoreError, from_ms, to_ms};
 
 /// The event names a subscription may ask for.
@@ -80,6 +81,8 @@ pub struct WebhookView {
     pub pending: i64,
     pub delivered: i64,
     pub failed: i64,
+    /// False while the centre's administrators have it disabled: its deliveries queue and wait.
+    pub active: bool,
 }
 
 /// One delivery in the log.
@@ -113,7 +116,35 @@ pub struct DueDelivery {
 /// the reference is the case's own or, for a 12345 order, the hotline's.
 type EventRow = (i64, i64, i64, String, String, String, Option<String>, String);
 
-type DeliveryRow = (i64, String, String, i64, i64, Option<i64>, Option<i64>, Option<i64>, Option<i64>, Option<String>);
+/// `(id, url, events, created_at, pending, delivered, failed, disabled_at)` of a subscription.
+type WebhookRow = (i64, String, String, i64, i64, i64, i64, Option<i64>);
+
+from_row!(
+    DeliveryView { id, event_key, event, attempts, last_status, last_error },
+    time { created_at, next_at, delivered_at, failed_at }
+);
+
+/// The columns of [`DeliveryView`], in a query of `webhook_deliveries`.
+pub(crate) const DELIVERY_COLUMNS: &str =
+    "id, event_key, event, attempts, created_at, next_at, delivered_at, failed_at, last_status, last_error";
+
+/// Who acts on a subscription.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WebhookActor {
+    /// The system account it belongs to (by the account's id).
+    Account(i64),
+    /// An administrator of the centre (by their user id): the act is recorded.
+    Admin(i64),
+}
+
+/// What a replay sends again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Replay {
+    /// One delivery, whatever became of it.
+    One(i64),
+    /// Every delivery of the subscription that failed and is not delivered.
+    Failing,
+}
 
 impl Store {
     /// Subscribes `url` to `events` for the account `account_id`: its id and its secret, shown
@@ -138,19 +169,20 @@ impl Store {
 
     /// The account's live subscriptions, the newest first, with their deliveries counted.
     pub async fn webhooks(&self, account_id: i64) -> Result<Vec<WebhookView>> {
-        let rows: Vec<(i64, String, String, i64, i64, i64, i64)> = self
+        let rows: Vec<WebhookRow> = self
             .fetch_all(
                 "SELECT w.id, w.url, w.events, w.created_at,
                         (SELECT COUNT(*) FROM webhook_deliveries d WHERE d.webhook_id = w.id AND d.delivered_at IS NULL AND d.failed_at IS NULL),
                         (SELECT COUNT(*) FROM webhook_deliveries d WHERE d.webhook_id = w.id AND d.delivered_at IS NOT NULL),
-                        (SELECT COUNT(*) FROM webhook_deliveries d WHERE d.webhook_id = w.id AND d.failed_at IS NOT NULL)
+                        (SELECT COUNT(*) FROM webhook_deliveries d WHERE d.webhook_id = w.id AND d.failed_at IS NOT NULL),
+                        w.disabled_at
                  FROM webhooks w WHERE w.account_id = $1 AND w.deleted_at IS NULL ORDER BY w.id DESC",
                 args![account_id],
             )
             .await?;
         Ok(rows
             .into_iter()
-            .map(|(id, url, events, created_at, pending, delivered, failed)| WebhookView {
+            .map(|(id, url, events, created_at, pending, delivered, failed, disabled_at)| WebhookView {
                 id,
                 url,
                 events: events.split(',').filter(|e| !e.is_empty()).map(str::to_owned).collect(),
@@ -158,6 +190,7 @@ impl Store {
                 pending,
                 delivered,
                 failed,
+                active: disabled_at.is_none(),
             })
             .collect())
     }
@@ -179,59 +212,50 @@ impl Store {
     /// The latest deliveries of one of the account's subscriptions, the newest first.
     pub async fn webhook_deliveries(&self, account_id: i64, id: i64, limit: i64) -> Result<Vec<DeliveryView>> {
         self.webhook_owned(account_id, id).await?;
-        let rows: Vec<DeliveryRow> = self
-            .fetch_all(
-                "SELECT id, event_key, event, attempts, created_at, next_at, delivered_at, failed_at, last_status, last_error
-                 FROM webhook_deliveries WHERE webhook_id = $1 ORDER BY id DESC LIMIT $2",
-                args![id, limit],
-            )
-            .await?;
-        Ok(rows
-            .into_iter()
-            .map(
-                |(
-                    id,
-                    event_key,
-                    event,
-                    attempts,
-                    created_at,
-                    next_at,
-                    delivered_at,
-                    failed_at,
-                    last_status,
-                    last_error,
-                )| {
-                    DeliveryView {
-                        id,
-                        event_key,
-                        event,
-                        attempts,
-                        created_at: from_ms(created_at),
-                        next_at: next_at.map(from_ms),
-                        delivered_at: delivered_at.map(from_ms),
-                        failed_at: failed_at.map(from_ms),
-                        last_status,
-                        last_error,
-                    }
-                },
-            )
-            .collect())
+        self.fetch_all(
+            &format!(
+                "SELECT {DELIVERY_COLUMNS} FROM webhook_deliveries WHERE webhook_id = $1 ORDER BY id DESC LIMIT $2"
+            ),
+            args![id, limit],
+        )
+        .await
     }
 
-    /// Sends a delivery again (a replay): due now, with a fresh count of attempts.
-    pub async fn webhook_replay(&self, account_id: i64, id: i64, delivery: i64, now: DateTime<Utc>) -> Result<()> {
-        self.webhook_owned(account_id, id).await?;
-        let changed = self
-            .execute(
-                "UPDATE webhook_deliveries SET next_at = $1, attempts = 0, delivered_at = NULL, failed_at = NULL, claimed_until = NULL
-                 WHERE id = $2 AND webhook_id = $3",
-                args![to_ms(now), delivery, id],
-            )
-            .await?;
-        if changed == 0 {
-            return Err(StoreError::NotFound { what: "webhook_delivery" });
+    /// Sends deliveries of a subscription again (a replay): due now, with a fresh count of
+    /// attempts and the same idempotency key. The account replays its own subscription's; an
+    /// administrator any live subscription's, and the act is recorded. Answers how many were
+    /// queued again.
+    pub async fn webhook_replay(&self, actor: WebhookActor, id: i64, which: Replay, now: DateTime<Utc>) -> Result<u64> {
+        let mut tx = self.begin().await?;
+        webhook_live(&mut tx, actor, id).await?;
+        let reset = "UPDATE webhook_deliveries SET next_at = $1, attempts = 0, delivered_at = NULL, failed_at = NULL, claimed_until = NULL";
+        let replayed = match which {
+            Replay::One(delivery) => {
+                let changed = tx
+                    .execute(&format!("{reset} WHERE id = $2 AND webhook_id = $3"), args![to_ms(now), delivery, id])
+                    .await?;
+                if changed == 0 {
+                    return Err(StoreError::NotFound { what: "webhook_delivery" });
+                }
+                changed
+            }
+            Replay::Failing => {
+                tx.execute(
+                    &format!("{reset} WHERE webhook_id = $2 AND delivered_at IS NULL AND attempts > 0"),
+                    args![to_ms(now), id],
+                )
+                .await?
+            }
+        };
+        if let WebhookActor::Admin(user_id) = actor {
+            let (action, delivery) = match which {
+                Replay::One(delivery) => ("replay", Some(delivery)),
+                Replay::Failing => ("replay_failing", None),
+            };
+            admin_action_record(&mut tx, id, user_id, action, delivery, replayed as i64, now).await?;
         }
-        Ok(())
+        tx.commit().await?;
+        Ok(replayed)
     }
 
     async fn webhook_owned(&self, account_id: i64, id: i64) -> Result<()> {
@@ -328,7 +352,7 @@ impl Store {
                     "SELECT d.id, w.url, w.secret, d.event_key, d.event, d.body, d.attempts
                      FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id
                      WHERE d.next_at <= $1 AND d.delivered_at IS NULL AND d.failed_at IS NULL
-                       AND (d.claimed_until IS NULL OR d.claimed_until < $1) AND w.deleted_at IS NULL
+                       AND (d.claimed_until IS NULL OR d.claimed_until < $1) AND w.deleted_at IS NULL AND w.disabled_at IS NULL
                      ORDER BY d.next_at, d.id LIMIT 1",
                     args![to_ms(now)],
                 )

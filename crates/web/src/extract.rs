@@ -200,6 +200,7 @@ gates!(
     ReferralsRead,
     ReferralDecide,
     WorkOrders,
+    WebhooksManage,
 );
 
 /// The signed-in user, refused (403) unless their role holds `G`'s permission at all — asked

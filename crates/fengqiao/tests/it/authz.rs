@@ -270,6 +270,7 @@ async fn every_role_gets_what_the_policy_grants_through_the_api_and_the_ui(app: 
                 }
                 Permission::CitizenCaseFollow => app.get("/api/v1/citizen/cases", token).await,
                 Permission::SystemAccountManage => app.get("/api/v1/system-accounts", token).await,
+                Permission::WebhooksManage => app.get("/api/v1/webhook-subscriptions", token).await,
                 Permission::EvaluationRead => app.get("/api/v1/evaluations?period=2026-11", token).await,
                 Permission::RiskListManage => app.post("/api/v1/risk-lists", token, json!({"region": ""})).await,
                 Permission::PeopleRiskRead => app.get("/api/v1/people/risk", token).await,

@@ -10,6 +10,7 @@ pub mod settings;
 pub mod systems;
 pub mod units;
 pub mod users;
+pub mod webhooks;
 pub mod work_orders;
 
 use std::collections::HashMap;
