@@ -107,6 +107,32 @@ macro_rules! dto {
     )*};
 }
 
+// Grid work.
+dto! {
+    /// A patrol of a grid (日巡查).
+    pub struct PatrolOut from app::grid::PatrolView {
+        pub id: i64,
+        pub grid_id: i64,
+        pub grid_name: String,
+        /// The grid's community.
+        pub region_code: String,
+        /// The grid worker.
+        pub user_id: i64,
+        pub worker_name: String,
+        /// The date it began, China time.
+        pub day: String,
+        pub started_at: String = into_api,
+        /// Absent while the patrol goes on.
+        pub ended_at: Option<String> = into_api,
+        /// Households and places visited.
+        pub visited: i64,
+        pub route: Option<String>,
+        pub findings: Option<String>,
+        /// Hazards reported on it.
+        pub hazards: i64,
+    }
+}
+
 // Cases.
 dto! {
     /// A case as the API returns it.

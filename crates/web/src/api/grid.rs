@@ -3,7 +3,7 @@
 //! a hazard reported and its steps: resolve (就地化解), escalate (上报), register (转为案件),
 //! close (关闭).
 
-use app::grid::{GridCoverage, Hazard, HazardFilter, HazardView, PatrolFilter, PatrolView};
+use app::grid::{GridCoverage, Hazard, HazardFilter, HazardView, PatrolFilter};
 use axum::Json;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
@@ -16,54 +16,10 @@ use domain::validation::{Checker, FieldError};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::dto::rfc3339;
+use super::dto::{IntoApi, PatrolOut, rfc3339};
 use crate::AppState;
 use crate::error::{ApiError, ErrorBody, current_lang};
 use crate::extract::{Auth, InPath, JsonBody};
-
-/// A patrol of a grid (日巡查).
-#[derive(Debug, Serialize, ToSchema)]
-pub struct PatrolOut {
-    pub id: i64,
-    pub grid_id: i64,
-    pub grid_name: String,
-    /// The grid's community.
-    pub region_code: String,
-    /// The grid worker.
-    pub user_id: i64,
-    pub worker_name: String,
-    /// The date it began, China time.
-    pub day: String,
-    pub started_at: String,
-    /// Absent while the patrol goes on.
-    pub ended_at: Option<String>,
-    /// Households and places visited.
-    pub visited: i64,
-    pub route: Option<String>,
-    pub findings: Option<String>,
-    /// Hazards reported on it.
-    pub hazards: i64,
-}
-
-impl From<PatrolView> for PatrolOut {
-    fn from(p: PatrolView) -> Self {
-        PatrolOut {
-            id: p.id,
-            grid_id: p.grid_id,
-            grid_name: p.grid_name,
-            region_code: p.region_code,
-            user_id: p.user_id,
-            worker_name: p.worker_name,
-            day: p.day,
-            started_at: rfc3339(p.started_at),
-            ended_at: p.ended_at.map(rfc3339),
-            visited: p.visited,
-            route: p.route,
-            findings: p.findings,
-            hazards: p.hazards,
-        }
-    }
-}
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PatrolList {
@@ -283,7 +239,7 @@ pub async fn patrol_record(
     Auth(viewer): Auth,
     JsonBody(body): JsonBody<PatrolInput>,
 ) -> Result<(StatusCode, Json<PatrolOut>), ApiError> {
-    Ok((StatusCode::CREATED, Json(state.app.patrol_record(&viewer, body).await?.into())))
+    Ok((StatusCode::CREATED, Json(state.app.patrol_record(&viewer, body).await?.into_api())))
 }
 
 /// The patrols of the caller's territory (a grid worker's grid, a centre's grids), newest first.
@@ -297,7 +253,7 @@ pub async fn patrols(
 ) -> Result<Json<PatrolList>, ApiError> {
     let filter = query.parse().map_err(ApiError::invalid)?;
     let page = state.app.patrols(&viewer, &filter).await?;
-    Ok(Json(PatrolList { items: page.items.into_iter().map(Into::into).collect(), total: page.total }))
+    Ok(Json(PatrolList { items: page.items.into_api(), total: page.total }))
 }
 
 /// Which grids of the caller's territory were patrolled on a day (today when absent).
@@ -336,7 +292,7 @@ pub async fn patrol(
     Auth(viewer): Auth,
     InPath(id, _): InPath<PatrolId>,
 ) -> Result<Json<PatrolOut>, ApiError> {
-    Ok(Json(state.app.patrol(&viewer, id).await?.into()))
+    Ok(Json(state.app.patrol(&viewer, id).await?.into_api()))
 }
 
 /// Finishes one's own patrol: when it ended (now when absent), what was found, how many
@@ -351,7 +307,7 @@ pub async fn patrol_finish(
     InPath(id, _): InPath<PatrolId>,
     JsonBody(body): JsonBody<PatrolFinish>,
 ) -> Result<Json<PatrolOut>, ApiError> {
-    Ok(Json(state.app.patrol_finish(&viewer, id, body).await?.into()))
+    Ok(Json(state.app.patrol_finish(&viewer, id, body).await?.into_api()))
 }
 
 /// 隐患上报: the grid worker reports a hazard or a dispute clue in their grid (status `open`).
