@@ -45,7 +45,7 @@ pub struct NewMilestone {
 }
 
 /// A deadline as sent: an RFC 3339 time, or a date meaning the end of that day in China.
-fn parse_due(text: &str) -> Option<DateTime<Utc>> {
+pub(crate) fn parse_due(text: &str) -> Option<DateTime<Utc>> {
     let text = text.trim();
     if let Ok(at) = DateTime::parse_from_rfc3339(text) {
         return Some(at.with_timezone(&Utc));
