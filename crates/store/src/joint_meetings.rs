@@ -19,8 +19,8 @@ use domain::org::RegionCode;
 use domain::validation::{Checker, FieldError, Message};
 
 use crate::police::{TEXT_MAX, required_text};
-use crate::sql::args;
-use crate::task_forces::parse_due;
+use crate::sql::{args, from_row};
+use crate::task_forces::due_ahead;
 use crate::{Result, Store, StoreError, Viewer, from_ms, to_ms};
 
 /// The most items an agenda holds: the reddest first.
@@ -96,6 +96,11 @@ pub struct JointDecisionView {
     /// Not done by its deadline.
     pub overdue: bool,
 }
+from_row!(
+    JointDecisionView { id, meeting_id, meeting_number, item_id, unit_id, unit_name, task, status, report },
+    time { due_at, decided_at, acknowledged_at, reported_at },
+    default { overdue }
+);
 
 /// An item of the agenda with its source, and the decisions on it.
 #[derive(Debug, Clone)]
@@ -121,6 +126,7 @@ pub struct JointParticipant {
     pub unit_id: i64,
     pub unit_name: String,
 }
+from_row!(JointParticipant { unit_id, unit_name });
 
 /// A meeting with its agenda.
 #[derive(Debug, Clone)]
@@ -157,6 +163,18 @@ pub struct JointMeetingSummary {
     /// Decisions not done by their deadline.
     pub overdue_decisions: i64,
 }
+from_row!(JointMeetingSummary {
+    id,
+    number,
+    unit_name,
+    region_name,
+    held_on,
+    status,
+    items,
+    decisions,
+    open_decisions,
+    overdue_decisions
+});
 
 struct Candidate {
     source: &'static str,
@@ -193,50 +211,18 @@ type ItemRow = (
     String,
     Option<String>,
 );
-/// id, meeting, number, item, unit, unit's name, task, due, status, decided, acknowledged, reported, report.
-type DecisionRow =
-    (i64, i64, String, i64, i64, String, String, i64, String, i64, Option<i64>, Option<i64>, Option<String>);
-/// id, number, centre's name, region's name, held on, status, items, decisions, open, overdue.
-type SummaryRow = (i64, String, String, String, String, String, i64, i64, i64, i64);
 
-const DECISIONS: &str = "SELECT d.id, d.meeting_id, m.number, d.item_id, d.unit_id, u.name, d.task, d.due_at, d.status,
-        d.decided_at, d.acknowledged_at, d.reported_at, d.report
+const DECISIONS: &str =
+    "SELECT d.id, d.meeting_id, m.number AS meeting_number, d.item_id, d.unit_id, u.name AS unit_name,
+        d.task, d.due_at, d.status, d.decided_at, d.acknowledged_at, d.reported_at, d.report
     FROM joint_decisions d JOIN joint_meetings m ON m.id = d.meeting_id JOIN units u ON u.id = d.unit_id";
 
-fn decision_view(
-    (
-        id,
-        meeting_id,
-        meeting_number,
-        item_id,
-        unit_id,
-        unit_name,
-        task,
-        due_at,
-        status,
-        decided_at,
-        acknowledged_at,
-        reported_at,
-        report,
-    ): DecisionRow,
-    now: i64,
-) -> JointDecisionView {
-    JointDecisionView {
-        id,
-        meeting_id,
-        meeting_number,
-        item_id,
-        unit_id,
-        unit_name,
-        task,
-        due_at: from_ms(due_at),
-        overdue: status != "done" && due_at < now,
-        status,
-        decided_at: from_ms(decided_at),
-        acknowledged_at: acknowledged_at.map(from_ms),
-        reported_at: reported_at.map(from_ms),
-        report,
+/// Flags the decisions not done by their deadline.
+fn flag_overdue(mut decisions: Vec<JointDecisionView>, now: DateTime<Utc>) -> Vec<JointDecisionView> {
+    for d in &mut decisions {
+        d.overdue = d.status != "done" && d.due_at < now;
     }
+    decisions
 }
 
 impl Store {
@@ -478,9 +464,9 @@ impl Store {
         else {
             return Err(StoreError::NotFound { what: "joint_meeting" });
         };
-        let participants: Vec<(i64, String)> = self
+        let participants: Vec<JointParticipant> = self
             .fetch_all(
-                "SELECT p.unit_id, u.name FROM joint_meeting_units p JOIN units u ON u.id = p.unit_id
+                "SELECT p.unit_id, u.name AS unit_name FROM joint_meeting_units p JOIN units u ON u.id = p.unit_id
                  WHERE p.meeting_id = $1 ORDER BY u.id",
                 args![id],
             )
@@ -493,10 +479,9 @@ impl Store {
                 args![id],
             )
             .await?;
-        let decisions: Vec<DecisionRow> =
+        let decisions =
             self.fetch_all(&format!("{DECISIONS} WHERE d.meeting_id = $1 ORDER BY d.id"), args![id]).await?;
-        let mut decisions: Vec<JointDecisionView> =
-            decisions.into_iter().map(|row| decision_view(row, to_ms(now))).collect();
+        let mut decisions = flag_overdue(decisions, now);
         let agenda = items
             .into_iter()
             .map(
@@ -544,10 +529,7 @@ impl Store {
             minutes,
             convened_at: from_ms(convened_at),
             held_at: held_at.map(from_ms),
-            participants: participants
-                .into_iter()
-                .map(|(unit_id, unit_name)| JointParticipant { unit_id, unit_name })
-                .collect(),
+            participants,
             agenda,
         })
     }
@@ -573,50 +555,21 @@ impl Store {
                 args![territory, low.clone(), high.clone(), viewer.unit_id],
             )
             .await?;
-        let rows: Vec<SummaryRow> = self
+        let meetings: Vec<JointMeetingSummary> = self
             .fetch_all(
                 &format!(
-                    "SELECT m.id, m.number, u.name, COALESCE(r.name, m.region_code), m.held_on, m.status,
-                        (SELECT COUNT(*) FROM joint_agenda_items a WHERE a.meeting_id = m.id),
-                        (SELECT COUNT(*) FROM joint_decisions d WHERE d.meeting_id = m.id),
-                        (SELECT COUNT(*) FROM joint_decisions d WHERE d.meeting_id = m.id AND d.status <> 'done'),
+                    "SELECT m.id, m.number, u.name AS unit_name, COALESCE(r.name, m.region_code) AS region_name, m.held_on, m.status,
+                        (SELECT COUNT(*) FROM joint_agenda_items a WHERE a.meeting_id = m.id) AS items,
+                        (SELECT COUNT(*) FROM joint_decisions d WHERE d.meeting_id = m.id) AS decisions,
+                        (SELECT COUNT(*) FROM joint_decisions d WHERE d.meeting_id = m.id AND d.status <> 'done') AS open_decisions,
                         (SELECT COUNT(*) FROM joint_decisions d WHERE d.meeting_id = m.id AND d.status <> 'done' AND d.due_at < $5)
+                            AS overdue_decisions
                      FROM joint_meetings m JOIN units u ON u.id = m.unit_id LEFT JOIN regions r ON r.code = m.region_code
                      WHERE {condition} ORDER BY m.id DESC LIMIT $6 OFFSET $7"
                 ),
                 args![territory, low, high, viewer.unit_id, to_ms(now), limit, offset],
             )
             .await?;
-        let meetings = rows
-            .into_iter()
-            .map(
-                |(
-                    id,
-                    number,
-                    unit_name,
-                    region_name,
-                    held_on,
-                    status,
-                    items,
-                    decisions,
-                    open_decisions,
-                    overdue_decisions,
-                )| {
-                    JointMeetingSummary {
-                        id,
-                        number,
-                        unit_name,
-                        region_name,
-                        held_on,
-                        status,
-                        items,
-                        decisions,
-                        open_decisions,
-                        overdue_decisions,
-                    }
-                },
-            )
-            .collect();
         Ok((total, meetings))
     }
 
@@ -722,23 +675,7 @@ impl Store {
             Some(_) => {}
         }
         let task = c.required_text("task", new.task.as_deref(), TEXT_MAX);
-        let due = match new.due_at.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-            None => {
-                c.push(FieldError::required("due_at"));
-                None
-            }
-            Some(text) => match parse_due(text) {
-                None => {
-                    c.push(FieldError::new("due_at", "invalid_time", msg!("field.not_a_time")));
-                    None
-                }
-                Some(at) if at <= now => {
-                    c.push(FieldError::new("due_at", "not_ahead", msg!("task_force.due_ahead")));
-                    None
-                }
-                at => at,
-            },
-        };
+        let due = due_ahead(&mut c, "due_at", new.due_at.as_deref(), now);
         c.into_result().map_err(StoreError::Invalid)?;
         let (Some(item), Some(unit), Some(task), Some(due)) = (new.item_id, new.unit_id, task, due) else {
             return Err(StoreError::Invalid(Vec::new()));
@@ -822,13 +759,13 @@ impl Store {
         viewer: &Viewer,
         now: DateTime<Utc>,
     ) -> Result<Vec<JointDecisionView>> {
-        let rows: Vec<DecisionRow> = self
+        let decisions = self
             .fetch_all(
                 &format!("{DECISIONS} WHERE d.unit_id = $1 AND d.status <> 'done' ORDER BY d.due_at, d.id LIMIT 50"),
                 args![viewer.unit_id],
             )
             .await?;
-        Ok(rows.into_iter().map(|row| decision_view(row, to_ms(now))).collect())
+        Ok(flag_overdue(decisions, now))
     }
 }
 
