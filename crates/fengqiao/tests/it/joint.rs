@@ -208,6 +208,10 @@ async fn a_meeting_assesses_the_week_and_its_decisions_become_tasks_for_units(ap
     // The page: a refused decision comes back with what was typed and the error beside it.
     let session = ui_session(&app, "district").await;
     let from = format!("/joint-meetings/{}", meeting["id"]);
+    let (status, html) = ui_get(&app, &format!("fq_session={session}"), &from).await;
+    assert_eq!(status, StatusCode::OK);
+    let summary = "交办事项 2 · 未办结 1 · 逾期 <span class=\"badge risk-red\">1</span>";
+    assert!(html.contains(summary), "the centre sees every decision's state: {html}");
     let form =
         [("item_id", &*item["id"].to_string()), ("unit_id", &*committee.to_string()), ("task", "复核"), ("due_at", "")];
     let (status, _, html) =

@@ -222,6 +222,8 @@ struct MeetingPage {
     participants: String,
     minutes: String,
     items: Vec<ItemLine>,
+    /// How many decisions, how many not done, how many of those overdue.
+    decisions: (usize, usize, usize),
     /// The viewer is of the convening centre and the meeting is a draft: the forms.
     writes: bool,
     minutes_form: Typed,
@@ -297,7 +299,7 @@ async fn meeting_page(
             Typed::of(values)
         }
     };
-    let items = meeting
+    let items: Vec<ItemLine> = meeting
         .agenda
         .into_iter()
         .enumerate()
@@ -327,6 +329,9 @@ async fn meeting_page(
             }
         })
         .collect();
+    let all: Vec<&DecisionLine> = items.iter().flat_map(|i: &ItemLine| &i.decisions).collect();
+    let decisions =
+        (all.len(), all.iter().filter(|d| d.status != "done").count(), all.iter().filter(|d| d.overdue).count());
     let units = if writes { territory_units(state, session).await? } else { Vec::new() };
     let page = Page::new(state, session, "联席研判", &format!("/joint-meetings/{}", meeting.id)).await?;
     let shown_flash = page.flash.is_some();
@@ -342,6 +347,7 @@ async fn meeting_page(
         participants: meeting.participants.into_iter().map(|p| p.unit_name).collect::<Vec<_>>().join("、"),
         minutes: meeting.minutes.unwrap_or_default(),
         items,
+        decisions,
         writes,
         minutes_form,
         units,
