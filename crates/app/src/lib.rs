@@ -21,6 +21,7 @@ pub mod export;
 pub mod grid;
 pub mod import;
 pub mod integration;
+pub mod joint_meetings;
 pub mod law;
 pub mod live;
 pub mod mediation;

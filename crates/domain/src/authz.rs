@@ -77,6 +77,9 @@ pub enum Permission {
     EvaluationRulesManage,
     /// 三色三单: issue the risk list of one's own centre's territory and close (销号) its items.
     RiskListManage,
+    /// 联席研判: convene one's own centre's joint assessment meeting, write its minutes and
+    /// decide who does what by when.
+    JointMeetingManage,
     /// 重点人员: see the register of people who need attention (every look recorded).
     PeopleRiskRead,
     /// 指挥中心大屏: the command screen of the territory (counts, live feed, map, cards).
@@ -135,6 +138,7 @@ impl Permission {
         Permission::EvaluationRead,
         Permission::EvaluationRulesManage,
         Permission::RiskListManage,
+        Permission::JointMeetingManage,
         Permission::PeopleRiskRead,
         Permission::CommandScreenView,
         Permission::PoliceRefer,
@@ -194,6 +198,7 @@ impl Permission {
             Permission::EvaluationRead => "permission.evaluation_read",
             Permission::EvaluationRulesManage => "permission.evaluation_rules_manage",
             Permission::RiskListManage => "permission.risk_list_manage",
+            Permission::JointMeetingManage => "permission.joint_meeting_manage",
             Permission::PeopleRiskRead => "permission.people_risk_read",
             Permission::CommandScreenView => "permission.command_screen_view",
             Permission::PoliceRefer => "permission.police_refer",
@@ -239,6 +244,7 @@ impl Permission {
             Permission::EvaluationRead => "see the unit evaluations",
             Permission::EvaluationRulesManage => "maintain the evaluation rules",
             Permission::RiskListManage => "issue the centre's risk lists and close their items",
+            Permission::JointMeetingManage => "convene the centre's joint assessment meetings",
             Permission::PeopleRiskRead => "see the register of people who need attention",
             Permission::CommandScreenView => "watch the command screen",
             Permission::PoliceRefer => "refer a case to the police",
@@ -369,6 +375,10 @@ pub const POLICY: &[(Permission, &[(Role, Reach)])] = &[
     // the units an item is assigned to acknowledge and report under NoticeReply (a 交办单 is
     // addressed to them like a notice).
     (P::RiskListManage, &[(Dispatcher, Own), (Leader, Own)]),
+    // 联席研判: a centre's dispatchers and leaders convene its own meetings, write the minutes and
+    // record the decisions; the units a decision is assigned to acknowledge it and report it done
+    // under NoticeReply (a task addressed to them like a notice).
+    (P::JointMeetingManage, &[(Dispatcher, Own), (Leader, Own)]),
     // 诉前委派: the court desk follows its referrals; the centre's intake and dispatchers confirm
     // them (the list holds a court's own referrals and the cases of the viewer's scope).
     (P::ReferralsRead, &[(Court, Scope), (Intake, Scope), (Dispatcher, Scope), (Leader, Scope)]),

@@ -53,6 +53,10 @@ ids! {
     RiskListId => "risk_list";
     /// An item of a risk list (交办单).
     RiskItemId => "risk_item";
+    /// A centre's joint assessment meeting (联席研判会).
+    JointMeetingId => "joint_meeting";
+    /// A joint meeting's decision: a task for a unit (交办事项).
+    JointDecisionId => "joint_decision";
     /// A referral of a case to the police (移送公安).
     PoliceReferralId => "police_referral";
     /// A grid worker's patrol (日巡查).

@@ -1,7 +1,8 @@
 //! The supervision ladder beyond a case's clocks (issue 16): a risk list's item not
-//! acknowledged by its deadline or not closed by its closing day, and a task force's milestone
-//! not done by its deadline, bring a 预警单 and then a 督办令 to each unit responsible — the same
-//! notices, numbering and history as the case sweep, issued in the same sweep under its lease.
+//! acknowledged by its deadline or not closed by its closing day, a task force's milestone
+//! not done by its deadline, and a joint meeting's decision not done by its deadline, bring a
+//! 预警单 and then a 督办令 to each unit responsible — the same notices, numbering and history
+//! as the case sweep, issued in the same sweep under its lease.
 //! Each rung exists once per item, stage, unit and kind (`notices.dedupe_key`).
 
 use std::collections::HashMap;
@@ -65,7 +66,8 @@ impl Store {
         Ok(())
     }
 
-    /// The list items not acknowledged or not closed in time, and the milestones not done.
+    /// The list items not acknowledged or not closed in time, the milestones and the joint
+    /// meetings' decisions not done.
     async fn late_work(&self, now: DateTime<Utc>) -> Result<Vec<Late>> {
         let now = to_ms(now);
         let items: Vec<ItemRow> = self
@@ -120,6 +122,31 @@ impl Store {
             units: vec![unit],
             what: format!("专班工作节点“{title}”未完成"),
         }));
+        // A joint meeting's decision on an item that names no case has no case to file a
+        // notice on: it only shows as overdue.
+        let decisions: Vec<(i64, String, i64, String, i64)> = self
+            .fetch_all(
+                "SELECT d.id, m.number, d.unit_id, a.case_ids, d.due_at FROM joint_decisions d
+                 JOIN joint_meetings m ON m.id = d.meeting_id JOIN joint_agenda_items a ON a.id = d.item_id
+                 WHERE d.status <> 'done' AND d.due_at <= $1 ORDER BY d.id",
+                args![now],
+            )
+            .await?;
+        for (id, number, unit, case_ids, due_at) in decisions {
+            let case_ids: Vec<i64> = serde_json::from_str(&case_ids).unwrap_or_default();
+            let Some(&case_id) = case_ids.first() else { continue };
+            let (case_number, risk): (String, String) =
+                self.fetch_one("SELECT number, risk FROM cases WHERE id = $1", args![case_id]).await?;
+            late.push(Late {
+                key: format!("joint_decision:{id}"),
+                case_id,
+                case_number,
+                colour: Risk::parse(&risk).unwrap_or(Risk::None),
+                due_at,
+                units: vec![unit],
+                what: format!("联席研判会 {number} 交办事项未办结"),
+            });
+        }
         Ok(late)
     }
 

@@ -22,6 +22,7 @@ pub mod figures;
 pub mod grid;
 pub mod import;
 pub mod integration;
+pub mod joint_meetings;
 mod ladder;
 pub mod law;
 pub mod live;

@@ -44,6 +44,25 @@ pub struct NewMilestone {
     pub due_at: Option<String>,
 }
 
+/// A deadline as sent, required and ahead of `now`: its fault, if any, named as `field`.
+pub(crate) fn due_ahead(c: &mut Checker, field: &str, text: Option<&str>, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    let Some(text) = text.map(str::trim).filter(|t| !t.is_empty()) else {
+        c.push(FieldError::required(field));
+        return None;
+    };
+    match parse_due(text) {
+        None => {
+            c.push(FieldError::new(field, "invalid_time", msg!("field.not_a_time")));
+            None
+        }
+        Some(at) if at <= now => {
+            c.push(FieldError::new(field, "not_ahead", msg!("task_force.due_ahead")));
+            None
+        }
+        at => at,
+    }
+}
+
 /// A deadline as sent: an RFC 3339 time, or a date meaning the end of that day in China.
 fn parse_due(text: &str) -> Option<DateTime<Utc>> {
     let text = text.trim();
@@ -156,24 +175,7 @@ impl Store {
                     msg!("task_force.milestone_unit"),
                 ));
             }
-            let field = format!("milestones[{i}].due_at");
-            let due = match milestone.due_at.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-                None => {
-                    c.push(FieldError::required(&field));
-                    None
-                }
-                Some(text) => match parse_due(text) {
-                    None => {
-                        c.push(FieldError::new(&field, "invalid_time", msg!("field.not_a_time")));
-                        None
-                    }
-                    Some(at) if at <= now => {
-                        c.push(FieldError::new(&field, "not_ahead", msg!("task_force.due_ahead")));
-                        None
-                    }
-                    at => at,
-                },
-            };
+            let due = due_ahead(&mut c, &format!("milestones[{i}].due_at"), milestone.due_at.as_deref(), now);
             if let (Some(title), Some(unit), Some(due)) = (title, unit, due) {
                 milestones.push((title, unit, due));
             }

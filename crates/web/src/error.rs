@@ -102,6 +102,8 @@ fn what_message(what: &str) -> Message {
         "patrol" => msg!("what.patrol"),
         "hazard" => msg!("what.hazard"),
         "hazard_action" => msg!("what.hazard_action"),
+        "joint_meeting" => msg!("what.joint_meeting"),
+        "joint_decision" => msg!("what.joint_decision"),
         _ => msg!("what.resource"),
     }
 }

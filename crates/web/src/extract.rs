@@ -12,8 +12,8 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::IntoResponse;
 use domain::authz::{self, Permission};
 use domain::ids::{
-    AgreementId, CaseId, EvidenceId, GridId, HazardId, MilestoneId, NoticeId, PatrolId, PoliceReferralId, ReportId,
-    RiskItemId, RiskListId, SessionId, TaskForceId, UnitId, UserId,
+    AgreementId, CaseId, EvidenceId, GridId, HazardId, JointDecisionId, JointMeetingId, MilestoneId, NoticeId,
+    PatrolId, PoliceReferralId, ReportId, RiskItemId, RiskListId, SessionId, TaskForceId, UnitId, UserId,
 };
 use domain::msg;
 use domain::org::RegionCode;
@@ -196,6 +196,7 @@ gates!(
     TriageManage,
     TriageExampleAdd,
     RiskListManage,
+    JointMeetingManage,
     ReportIssue,
     ReferralsRead,
     ReferralDecide,
@@ -292,6 +293,8 @@ id_segments!(
     GridId,
     RiskListId,
     RiskItemId,
+    JointMeetingId,
+    JointDecisionId,
     PoliceReferralId,
     TaskForceId,
     MilestoneId,

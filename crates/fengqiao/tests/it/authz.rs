@@ -51,6 +51,7 @@ fn granted_status(permission: Permission) -> StatusCode {
         Permission::AgreementMediatorSign | Permission::ConfirmationRule => StatusCode::CONFLICT,
         Permission::NoticeIssue | Permission::TriageExampleAdd => StatusCode::CREATED,
         Permission::RiskListManage
+        | Permission::JointMeetingManage
         | Permission::PoliceRefer
         | Permission::PoliceReferralAnswer
         | Permission::TaskForceManage
@@ -170,6 +171,8 @@ async fn every_role_gets_what_the_policy_grants_through_the_api_and_the_ui(app: 
                 Permission::PersonalDataReveal => (Resource::ANY, true),
                 // A centre issues its own list (the probe's region is blank: 422 once allowed).
                 Permission::RiskListManage => (Resource::OWN, false),
+                // A centre convenes its own meeting (the probe's region is blank: 422 once allowed).
+                Permission::JointMeetingManage => (Resource::OWN, false),
                 Permission::NoticeIssue => (Resource { supervising: user.supervising, ..Resource::ANY }, true),
                 // A list: every grant sees some of it (its reach narrows what it holds).
                 Permission::SessionsRead | Permission::ReportRead => {
@@ -273,6 +276,9 @@ async fn every_role_gets_what_the_policy_grants_through_the_api_and_the_ui(app: 
                 Permission::WebhooksManage => app.get("/api/v1/webhook-subscriptions", token).await,
                 Permission::EvaluationRead => app.get("/api/v1/evaluations?period=2026-11", token).await,
                 Permission::RiskListManage => app.post("/api/v1/risk-lists", token, json!({"region": ""})).await,
+                Permission::JointMeetingManage => {
+                    app.post("/api/v1/joint-meetings", token, json!({"region": ""})).await
+                }
                 Permission::PeopleRiskRead => app.get("/api/v1/people/risk", token).await,
                 Permission::CommandScreenView => app.get("/api/v1/command", token).await,
                 // Each with its text blank: refused for the field once the viewer may.

@@ -17,6 +17,7 @@ mod faults;
 mod figures;
 mod grid;
 mod integration;
+mod joint;
 mod law;
 mod live;
 mod map;

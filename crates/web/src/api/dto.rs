@@ -1001,6 +1001,103 @@ dto! {
     }
 }
 
+// 联席研判: the centres' joint assessment meetings (issue 16).
+dto! {
+    /// A decision of a joint meeting: a task (交办) for a unit with a deadline.
+    pub struct JointDecisionView from app::joint_meetings::JointDecisionView {
+        pub id: i64,
+        pub meeting_id: i64,
+        pub meeting_number: String,
+        /// The agenda item it was decided on.
+        pub item_id: i64,
+        /// The unit that acknowledges it and reports it done.
+        pub unit_id: i64,
+        pub unit_name: String,
+        pub task: String,
+        pub due_at: String = into_api,
+        /// assigned | acknowledged | done
+        pub status: String,
+        pub decided_at: String = into_api,
+        pub acknowledged_at: Option<String> = into_api,
+        pub reported_at: Option<String> = into_api,
+        /// What the unit reported when done.
+        pub report: Option<String>,
+        /// Not done by `due_at`: the supervision ladder runs on it.
+        pub overdue: bool,
+    }
+
+    /// An item of a meeting's agenda, with its source, and the decisions on it.
+    pub struct AgendaItemView from app::joint_meetings::AgendaItemView {
+        pub id: i64,
+        /// risk_item (an open item of the centre's latest risk list) | alert (an open alert) |
+        /// case (a red case registered since the last meeting)
+        pub source: String,
+        pub risk_list_id: Option<i64>,
+        pub risk_list_number: Option<String>,
+        pub risk_item_id: Option<i64>,
+        pub alert_id: Option<i64>,
+        pub case_id: Option<i64>,
+        pub colour: Risk,
+        /// The reasons as they stood when the agenda was generated.
+        pub reasons: Vec<String> = into_api,
+        pub case_ids: Vec<i64>,
+        /// What the meeting said of it.
+        pub minutes: Option<String>,
+        pub decisions: Vec<JointDecisionView> = into_api,
+    }
+
+    /// A unit taking part in a meeting.
+    pub struct JointParticipant from app::joint_meetings::JointParticipant {
+        pub unit_id: i64,
+        pub unit_name: String,
+    }
+
+    /// A centre's joint assessment meeting (联席研判会), numbered per centre and year.
+    pub struct JointMeetingView from app::joint_meetings::JointMeetingView {
+        pub id: i64,
+        /// 2026-003: the year and the centre's serial.
+        pub number: String,
+        /// The convening centre: it writes the minutes and decides.
+        pub unit_id: i64,
+        pub unit_name: String,
+        pub region_code: String,
+        pub region_name: String,
+        /// The meeting's date, YYYY-MM-DD.
+        pub held_on: String,
+        /// draft (minutes open) | held (minutes fixed)
+        pub status: String,
+        pub minutes: Option<String>,
+        pub convened_at: String = into_api,
+        pub held_at: Option<String> = into_api,
+        pub participants: Vec<JointParticipant> = into_api,
+        pub agenda: Vec<AgendaItemView> = into_api,
+    }
+
+    /// A meeting as the index lists it.
+    pub struct JointMeetingSummary from app::joint_meetings::JointMeetingSummary {
+        pub id: i64,
+        pub number: String,
+        pub unit_name: String,
+        pub region_name: String,
+        pub held_on: String,
+        /// draft | held
+        pub status: String,
+        pub items: i64,
+        pub decisions: i64,
+        /// Decisions not done yet.
+        pub open_decisions: i64,
+        /// Decisions not done by their deadline.
+        pub overdue_decisions: i64,
+    }
+}
+
+/// A page of meetings, newest first, with how many there are.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct JointMeetingPage {
+    pub total: i64,
+    pub items: Vec<JointMeetingSummary>,
+}
+
 // Video mediation.
 dto! {
     /// A recording of one participant's track, kept as the case's evidence.

@@ -10,6 +10,7 @@ mod dto;
 mod evaluations;
 mod grid;
 mod integration;
+mod joint_meetings;
 mod law;
 mod live;
 pub mod mediation;
@@ -155,6 +156,12 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(risk_lists::report))
         .routes(routes!(risk_lists::close))
         .routes(routes!(risk_lists::people))
+        .routes(routes!(joint_meetings::convene, joint_meetings::list))
+        .routes(routes!(joint_meetings::get_one))
+        .routes(routes!(joint_meetings::minutes))
+        .routes(routes!(joint_meetings::decide))
+        .routes(routes!(joint_meetings::acknowledge))
+        .routes(routes!(joint_meetings::report))
         .routes(routes!(police::refer, police::of_case))
         .routes(routes!(police::list))
         .routes(routes!(police::acknowledge))

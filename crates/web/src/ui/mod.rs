@@ -17,6 +17,7 @@ mod command;
 mod grid;
 pub mod i18n;
 mod intake;
+mod joint;
 mod kiosk;
 mod law;
 mod mediation;
@@ -83,6 +84,11 @@ pub fn routes() -> Router<AppState> {
         .route("/hazards", get(grid::hazards))
         .route("/hazards/{id}", get(grid::hazard))
         .route("/hazards/{id}/{action}", post(grid::hazard_act))
+        .route("/joint-meetings", get(joint::meetings).post(joint::convene))
+        .route("/joint-meetings/{id}", get(joint::meeting))
+        .route("/joint-meetings/{id}/minutes", post(joint::minutes))
+        .route("/joint-meetings/{id}/decisions", post(joint::decide))
+        .route("/joint-meetings/{id}/decisions/{decision}/{action}", post(joint::decision_act))
         .route("/risk-lists", get(risk::lists).post(risk::issue))
         .route("/risk-places", get(risk::places))
         .route("/risk-lists/{id}", get(risk::list))
@@ -262,6 +268,10 @@ impl Page {
         // 三色三单: the centres that watch the territory, and every unit that may be assigned an item.
         if authz::has(role, Permission::AlertsRead) || authz::has(role, Permission::NoticeReply) {
             nav.push(("/risk-lists", "风险清单"));
+        }
+        // 联席研判: the centres that convene it.
+        if authz::has(role, Permission::JointMeetingManage) {
+            nav.push(("/joint-meetings", "联席研判"));
         }
         if matches!(role, Role::Dispatcher | Role::Leader | Role::Admin) {
             nav.push(("/stats", "统计分析"));

@@ -49,6 +49,8 @@ struct Workbench {
     awaiting_cases: i64,
     /// Grid work first, for those who do it.
     grid: Option<super::grid::GridNext>,
+    /// 联席研判: the decisions assigned to the viewer's unit and not done yet.
+    joint: Vec<super::joint::AssignedLine>,
 }
 
 impl Workbench {
@@ -185,9 +187,10 @@ pub async fn workbench(State(state): State<AppState>, session: Session) -> Resul
         })
         .collect();
     let grid = super::grid::grid_next(&state, viewer).await?;
+    let joint = super::joint::assigned(&state, &session).await?;
     let page = Page::new(&state, &session, "工作台", "/workbench").await?;
     let shown_flash = page.flash.is_some();
-    Ok(render(StatusCode::OK, &Workbench { page, lists, awaiting, awaiting_cases, grid }, shown_flash))
+    Ok(render(StatusCode::OK, &Workbench { page, lists, awaiting, awaiting_cases, grid, joint }, shown_flash))
 }
 
 pub struct BoardCase {
