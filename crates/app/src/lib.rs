@@ -40,6 +40,7 @@ pub mod system;
 pub mod task_forces;
 pub mod triage;
 pub mod video;
+pub mod watch;
 pub mod webhooks;
 pub mod work_orders;
 

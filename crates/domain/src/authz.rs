@@ -82,6 +82,11 @@ pub enum Permission {
     JointMeetingManage,
     /// 重点人员: see the register of people who need attention (every look recorded).
     PeopleRiskRead,
+    /// 重点人员列管: put a person on the register, change their colour and visit schedule,
+    /// release them.
+    PeopleWatchManage,
+    /// 走访: see the people of the register one visits and record each visit.
+    PeopleVisit,
     /// 指挥中心大屏: the command screen of the territory (counts, live feed, map, cards).
     CommandScreenView,
     /// 移送公安: refer a red case to the police unit of its territory (人民调解法 art. 25).
@@ -140,6 +145,8 @@ impl Permission {
         Permission::RiskListManage,
         Permission::JointMeetingManage,
         Permission::PeopleRiskRead,
+        Permission::PeopleWatchManage,
+        Permission::PeopleVisit,
         Permission::CommandScreenView,
         Permission::PoliceRefer,
         Permission::PoliceReferralAnswer,
@@ -200,6 +207,8 @@ impl Permission {
             Permission::RiskListManage => "permission.risk_list_manage",
             Permission::JointMeetingManage => "permission.joint_meeting_manage",
             Permission::PeopleRiskRead => "permission.people_risk_read",
+            Permission::PeopleWatchManage => "permission.people_watch_manage",
+            Permission::PeopleVisit => "permission.people_visit",
             Permission::CommandScreenView => "permission.command_screen_view",
             Permission::PoliceRefer => "permission.police_refer",
             Permission::PoliceReferralAnswer => "permission.police_referral_answer",
@@ -246,6 +255,8 @@ impl Permission {
             Permission::RiskListManage => "issue the centre's risk lists and close their items",
             Permission::JointMeetingManage => "convene the centre's joint assessment meetings",
             Permission::PeopleRiskRead => "see the register of people who need attention",
+            Permission::PeopleWatchManage => "keep the register of people who need attention",
+            Permission::PeopleVisit => "visit the people of the register",
             Permission::CommandScreenView => "watch the command screen",
             Permission::PoliceRefer => "refer a case to the police",
             Permission::PoliceReferralAnswer => "answer a police referral",
@@ -387,6 +398,10 @@ pub const POLICY: &[(Permission, &[(Role, Reach)])] = &[
     (P::WorkOrders, &[(Intake, Scope), (Dispatcher, Scope)]),
     // 重点人员: the centres that watch the territory and admins; no handling unit browses people.
     (P::PeopleRiskRead, &[(Leader, Scope), (Dispatcher, Scope), (Admin, Scope)]),
+    // The centres keep the register of their territory; a grid worker visits the people of their
+    // own grid, and a centre's dispatchers and leaders may visit anyone of theirs.
+    (P::PeopleWatchManage, &[(Leader, Scope), (Dispatcher, Scope)]),
+    (P::PeopleVisit, &[(GridWorker, Own), (Dispatcher, Scope), (Leader, Scope)]),
     // The command screen: the centres' leaders and dispatchers watch their territory; admins too.
     (P::CommandScreenView, &[(Leader, Scope), (Dispatcher, Scope), (Admin, Scope)]),
     // 移送公安: a unit handling the case (its mediators first of all, art. 25) or a centre that
@@ -603,6 +618,21 @@ mod tests {
         let watchers: Vec<Role> = Role::ALL.iter().copied().filter(|r| has(*r, P::PeopleRiskRead)).collect();
         assert_eq!(watchers.len(), 3);
         assert!([Role::Leader, Role::Dispatcher, Role::Admin].iter().all(|r| watchers.contains(r)));
+    }
+
+    #[test]
+    fn the_centres_keep_the_register_and_a_grid_worker_visits_their_own_grid() {
+        for role in [Role::Dispatcher, Role::Leader] {
+            assert_eq!(grant(role, P::PeopleWatchManage), Some(Reach::Scope), "{role}");
+            assert_eq!(grant(role, P::PeopleVisit), Some(Reach::Scope), "{role}");
+        }
+        assert_eq!(grant(Role::GridWorker, P::PeopleVisit), Some(Reach::Own));
+        for role in [Role::Handler, Role::Mediator, Role::Intake, Role::Court, Role::Admin, Role::Citizen] {
+            assert!(!has(role, P::PeopleVisit), "{role}");
+        }
+        for role in [Role::GridWorker, Role::Handler, Role::Mediator, Role::Intake, Role::Court, Role::Admin] {
+            assert!(!has(role, P::PeopleWatchManage), "{role}");
+        }
     }
 
     #[test]

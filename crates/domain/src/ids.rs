@@ -63,6 +63,8 @@ ids! {
     PatrolId => "patrol";
     /// A hazard or dispute clue of the register (隐患台账).
     HazardId => "hazard";
+    /// A person on the register of people who need attention (重点人员).
+    WatchedPersonId => "watched_person";
     /// A case's task force (一案一专班).
     TaskForceId => "task_force";
     /// A milestone of a task force's plan (工作节点).

@@ -24,6 +24,7 @@ pub mod referral;
 pub mod report;
 pub mod stats;
 pub mod validation;
+pub mod watch;
 pub mod work_order;
 pub mod workflow;
 

@@ -128,7 +128,7 @@ impl Store {
             };
             let mut case_ids: Vec<i64> = found.into_iter().map(|(id,)| id).collect();
             case_ids.reverse();
-            self.alert_open(&subject, colour, &[reason], &case_ids, &region.0, now).await?;
+            self.alert_open((subject.rule, &subject.key), colour, &[reason], &case_ids, &region.0, now).await?;
             if colour == Risk::Red {
                 self.cases_raise_to_red(&case_ids, now).await?;
             }
@@ -166,10 +166,11 @@ impl Store {
         Ok(())
     }
 
-    /// Opens the alert of a rule and subject, or brings the open one up to date.
-    async fn alert_open(
+    /// Opens the alert of a rule and subject (`(rule, subject key)`), or brings the open one up
+    /// to date.
+    pub(crate) async fn alert_open(
         &self,
-        subject: &Subject,
+        (rule, key): (&str, &str),
         colour: Risk,
         reasons: &[Message],
         case_ids: &[i64],
@@ -184,7 +185,7 @@ impl Store {
              ON CONFLICT (rule, subject_key) WHERE status = 'open'
              DO UPDATE SET colour = excluded.colour, reasons = excluded.reasons, case_ids = excluded.case_ids,
                  region_code = excluded.region_code, updated_at = excluded.updated_at",
-            args![subject.rule, subject.key.clone(), colour.as_str(), reasons, cases, region, to_ms(now)],
+            args![rule, key, colour.as_str(), reasons, cases, region, to_ms(now)],
         )
         .await?;
         Ok(())

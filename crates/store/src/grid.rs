@@ -129,7 +129,7 @@ from_row!(GridCoverage { grid_id, code, name, community_code, patrols });
 
 /// How far a viewer reaches for a permission: their own grid, or a subtree of regions.
 #[derive(Debug, Clone)]
-enum Territory {
+pub(crate) enum Territory {
     Grid(i64),
     Region(String, String),
 }
@@ -137,7 +137,7 @@ enum Territory {
 impl Territory {
     /// The SQL condition on `{alias}.grid_id` / `{alias}.{region}`, its parameters numbered
     /// from `$first`.
-    fn condition(&self, grid: &str, region: &str, first: usize) -> (String, Vec<Arg>) {
+    pub(crate) fn condition(&self, grid: &str, region: &str, first: usize) -> (String, Vec<Arg>) {
         match self {
             Territory::Grid(id) => (format!("{grid} = ${first}"), args![*id]),
             Territory::Region(low, high) => {
@@ -146,7 +146,7 @@ impl Territory {
         }
     }
 
-    fn covers(&self, grid_id: i64, region_code: &str) -> bool {
+    pub(crate) fn covers(&self, grid_id: i64, region_code: &str) -> bool {
         match self {
             Territory::Grid(id) => *id == grid_id,
             Territory::Region(low, high) => low.as_str() <= region_code && region_code <= high.as_str(),
@@ -169,7 +169,7 @@ impl Store {
     /// The territory of `permission` for the viewer: a grid worker's own grid (their unit's
     /// grid; the scope's grids when their unit has none), a centre's scope. 403 for a role
     /// without the permission.
-    async fn territory(&self, viewer: &Viewer, permission: Permission) -> Result<Territory> {
+    pub(crate) async fn territory(&self, viewer: &Viewer, permission: Permission) -> Result<Territory> {
         authz::may_at_all(viewer.role, permission)?;
         if authz::grant(viewer.role, permission) == Some(Reach::Own) {
             let own: Option<(Option<i64>,)> =
@@ -184,7 +184,12 @@ impl Store {
 
     /// The grid a patrol or hazard is recorded in: the one named, or the viewer's own; 422 for
     /// no grid or an unknown one, 403 for one outside the viewer's territory.
-    async fn grid_for(&self, viewer: &Viewer, permission: Permission, grid_id: Option<i64>) -> Result<(i64, String)> {
+    pub(crate) async fn grid_for(
+        &self,
+        viewer: &Viewer,
+        permission: Permission,
+        grid_id: Option<i64>,
+    ) -> Result<(i64, String)> {
         let territory = self.territory(viewer, permission).await?;
         let id = match (grid_id, &territory) {
             (Some(id), _) => id,

@@ -44,6 +44,7 @@ pub mod supervision;
 pub mod task_forces;
 pub mod triage;
 pub mod video;
+pub mod watch;
 pub mod webhooks;
 pub mod webhooks_admin;
 pub mod work_orders;

@@ -43,6 +43,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (37, "video_plays", include_str!("../migrations/0037_video_plays.sql")),
     (38, "joint_meetings", include_str!("../migrations/0038_joint_meetings.sql")),
     (40, "webhook_admin", include_str!("../migrations/0040_webhook_admin.sql")),
+    (42, "people_watch", include_str!("../migrations/0042_people_watch.sql")),
 ];
 
 /// What differs between SQLite and PostgreSQL. Everything else is shared.

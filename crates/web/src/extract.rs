@@ -14,6 +14,7 @@ use domain::authz::{self, Permission};
 use domain::ids::{
     AgreementId, CaseId, EvidenceId, GridId, HazardId, JointDecisionId, JointMeetingId, MilestoneId, NoticeId,
     PatrolId, PoliceReferralId, ReportId, RiskItemId, RiskListId, SessionId, TaskForceId, UnitId, UserId,
+    WatchedPersonId,
 };
 use domain::msg;
 use domain::org::RegionCode;
@@ -284,6 +285,7 @@ id_segments!(
     CaseId,
     PatrolId,
     HazardId,
+    WatchedPersonId,
     AgreementId,
     SessionId,
     NoticeId,

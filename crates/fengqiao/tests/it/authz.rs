@@ -59,7 +59,9 @@ fn granted_status(permission: Permission) -> StatusCode {
         | Permission::ReferralDecide
         | Permission::PatrolLog
         | Permission::HazardReport
-        | Permission::HazardHandle => StatusCode::UNPROCESSABLE_ENTITY,
+        | Permission::HazardHandle
+        | Permission::PeopleWatchManage
+        | Permission::PeopleVisit => StatusCode::UNPROCESSABLE_ENTITY,
         _ => StatusCode::OK,
     }
 }
@@ -192,6 +194,9 @@ async fn every_role_gets_what_the_policy_grants_through_the_api_and_the_ui(app: 
                 Permission::PatrolLog | Permission::HazardReport | Permission::HazardHandle => (Resource::OWN, false),
                 // A list: every grant sees some of it.
                 Permission::GridRead => (Resource::OWN, false),
+                // The grid worker visits the people of their own grid (the probe's body is empty:
+                // 422 once allowed).
+                Permission::PeopleVisit => (Resource::OWN, false),
                 _ => (Resource::ANY, false),
             };
             // The portal's permissions are a citizen token's: a staff token — a user given the
@@ -280,6 +285,9 @@ async fn every_role_gets_what_the_policy_grants_through_the_api_and_the_ui(app: 
                     app.post("/api/v1/joint-meetings", token, json!({"region": ""})).await
                 }
                 Permission::PeopleRiskRead => app.get("/api/v1/people/risk", token).await,
+                // Each with nothing said: refused for its missing fields once allowed.
+                Permission::PeopleWatchManage => app.post("/api/v1/people/watch", token, json!({})).await,
+                Permission::PeopleVisit => app.post("/api/v1/people/watch/1/visits", token, json!({})).await,
                 Permission::CommandScreenView => app.get("/api/v1/command", token).await,
                 // Each with its text blank: refused for the field once the viewer may.
                 Permission::PoliceRefer => {

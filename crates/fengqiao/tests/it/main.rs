@@ -40,6 +40,7 @@ mod training;
 mod triage;
 mod video;
 mod warning;
+mod watch;
 mod webhooks;
 mod work_orders;
 mod workbench;

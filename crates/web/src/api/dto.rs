@@ -61,6 +61,14 @@ impl IntoApi for app::cases::ListCursor {
     }
 }
 
+/// Where a visit of the register stands, as its code.
+impl IntoApi for domain::watch::VisitDue {
+    type Api = String;
+    fn into_api(self) -> String {
+        self.as_str().to_owned()
+    }
+}
+
 impl IntoApi for &'static str {
     type Api = String;
     fn into_api(self) -> String {
@@ -1153,4 +1161,59 @@ dto! {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SimilarCases {
     pub items: Vec<SimilarCase>,
+}
+
+// 重点人员: the register of people who need attention.
+dto! {
+    /// A step of an entry's history.
+    pub struct WatchEventOut from app::watch::WatchEvent {
+        /// enter | visit | schedule | escalate | release
+        pub action: String,
+        /// A visit's finding (stable | changed | escalate | not_met); for an escalation, the
+        /// finding of the visit that caused it.
+        pub situation: Option<String>,
+        /// The colour after it.
+        pub colour: String,
+        /// The days between visits after it.
+        pub visit_every_days: i64,
+        /// A visit's note, an entry's details, a release's reason.
+        pub text: Option<String>,
+        pub user_name: Option<String>,
+        pub at: String = into_api,
+    }
+
+    /// A person on the register (重点人员), the grid whose workers visit them and when next.
+    pub struct WatchOut from app::watch::WatchView {
+        pub id: i64,
+        pub grid_id: i64,
+        pub grid_name: String,
+        /// The grid's community.
+        pub region_code: String,
+        pub name: String,
+        pub id_number_masked: Option<String>,
+        pub phone_masked: Option<String>,
+        /// repeated_petitions | threats | mental_illness | dispute_risk | other
+        pub reason: String,
+        pub detail: Option<String>,
+        /// The department that flagged a mental illness.
+        pub flagged_by: Option<String>,
+        /// red | orange | yellow
+        pub colour: String,
+        pub visit_every_days: i64,
+        /// active | released
+        pub status: String,
+        /// When the next visit falls due (absent once released).
+        pub next_visit_due: Option<String> = into_api,
+        /// overdue | soon | scheduled
+        pub visit_due: Option<String> = into_api,
+        pub entered_at: String = into_api,
+        pub last_visit_at: Option<String> = into_api,
+        /// What the last visit found.
+        pub last_situation: Option<String>,
+        /// The full phone and the address, on one entry only (every look recorded).
+        pub phone: Option<String>,
+        pub address: Option<String>,
+        /// The history, newest first, on one entry only.
+        pub events: Vec<WatchEventOut> = into_api,
+    }
 }

@@ -173,11 +173,11 @@ pub struct CoverageQuery {
     day: Option<String>,
 }
 
-fn present(value: Option<String>) -> Option<String> {
+pub(crate) fn present(value: Option<String>) -> Option<String> {
     value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
 }
 
-fn number(c: &mut Checker, field: &str, value: Option<String>, min: i64, max: i64) -> Option<i64> {
+pub(crate) fn number(c: &mut Checker, field: &str, value: Option<String>, min: i64, max: i64) -> Option<i64> {
     present(value).and_then(|v| {
         c.check(v.parse::<i64>().ok().filter(|n| (min..=max).contains(n)).ok_or_else(|| {
             FieldError::new(
@@ -199,7 +199,12 @@ fn day(c: &mut Checker, value: Option<String>) -> Option<NaiveDate> {
 }
 
 /// `(limit, offset)` of a page.
-fn paging(c: &mut Checker, limit: Option<String>, offset: Option<String>, page: Option<String>) -> (i64, i64) {
+pub(crate) fn paging(
+    c: &mut Checker,
+    limit: Option<String>,
+    offset: Option<String>,
+    page: Option<String>,
+) -> (i64, i64) {
     let limit = number(c, "limit", limit, 1, app::grid::MAX_PAGE_SIZE).unwrap_or(20);
     let page = number(c, "page", page, 1, 1_000_000);
     let offset = number(c, "offset", offset, 0, i64::MAX / 2).or(page.map(|p| (p - 1) * limit)).unwrap_or(0);

@@ -26,6 +26,7 @@ mod supervision;
 mod task_forces;
 mod triage;
 pub mod video;
+mod watch;
 mod webhooks;
 mod work_orders;
 
@@ -156,6 +157,11 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(risk_lists::report))
         .routes(routes!(risk_lists::close))
         .routes(routes!(risk_lists::people))
+        .routes(routes!(watch::enter, watch::list))
+        .routes(routes!(watch::get_one))
+        .routes(routes!(watch::visit))
+        .routes(routes!(watch::schedule))
+        .routes(routes!(watch::release))
         .routes(routes!(joint_meetings::convene, joint_meetings::list))
         .routes(routes!(joint_meetings::get_one))
         .routes(routes!(joint_meetings::minutes))
