@@ -30,6 +30,7 @@ pub mod session;
 mod stats;
 mod task_forces;
 mod video;
+mod watch;
 mod work;
 mod work_orders;
 
@@ -91,6 +92,9 @@ pub fn routes() -> Router<AppState> {
         .route("/joint-meetings/{id}/decisions/{decision}/{action}", post(joint::decision_act))
         .route("/risk-lists", get(risk::lists).post(risk::issue))
         .route("/risk-places", get(risk::places))
+        .route("/people-risk", get(watch::register).post(watch::enter))
+        .route("/people-risk/{id}", get(watch::person))
+        .route("/people-risk/{id}/{action}", post(watch::person_act))
         .route("/risk-lists/{id}", get(risk::list))
         .route("/risk-lists/{id}/items/{item}/{action}", post(risk::item_act))
         .route("/intake", get(intake::page).post(intake::register))
@@ -268,6 +272,10 @@ impl Page {
         // 三色三单: the centres that watch the territory, and every unit that may be assigned an item.
         if authz::has(role, Permission::AlertsRead) || authz::has(role, Permission::NoticeReply) {
             nav.push(("/risk-lists", "风险清单"));
+        }
+        // 重点人员: the centres that keep the register, the grid workers who visit.
+        if authz::has(role, Permission::PeopleRiskRead) || authz::has(role, Permission::PeopleVisit) {
+            nav.push(("/people-risk", "重点人员"));
         }
         // 联席研判: the centres that convene it.
         if authz::has(role, Permission::JointMeetingManage) {

@@ -51,6 +51,8 @@ struct Workbench {
     grid: Option<super::grid::GridNext>,
     /// 联席研判: the decisions assigned to the viewer's unit and not done yet.
     joint: Vec<super::joint::AssignedLine>,
+    /// 重点人员: the visits due, for those who read the register or visit.
+    watch: Option<super::watch::WatchNext>,
 }
 
 impl Workbench {
@@ -188,9 +190,11 @@ pub async fn workbench(State(state): State<AppState>, session: Session) -> Resul
         .collect();
     let grid = super::grid::grid_next(&state, viewer).await?;
     let joint = super::joint::assigned(&state, &session).await?;
+    let watch = super::watch::watch_next(&state, viewer).await?;
     let page = Page::new(&state, &session, "工作台", "/workbench").await?;
     let shown_flash = page.flash.is_some();
-    Ok(render(StatusCode::OK, &Workbench { page, lists, awaiting, awaiting_cases, grid, joint }, shown_flash))
+    let view = Workbench { page, lists, awaiting, awaiting_cases, grid, joint, watch };
+    Ok(render(StatusCode::OK, &view, shown_flash))
 }
 
 pub struct BoardCase {
