@@ -37,10 +37,12 @@ test("a centre lists a person, the grid worker visits, the centre releases", asy
   // The grid worker, on a phone: the visit on the workbench, the visit form first on the page.
   const worker = await day.as("grid", PHONE);
   await visit(worker.page, server, "/workbench");
-  assert.match(await worker.page.locator("#watch-next").innerText(), /在册 1/);
+  assert.match(await worker.page.locator("#watch-next").innerText(), /在册 4/, "the demo's three and the new one");
+  await follow(worker.page, "#watch-next-due");
+  assert.equal(await worker.page.locator("#watch-list tr[data-due=overdue]").count(), 1, "the demo's overdue visit");
   await visit(worker.page, server, "/people-risk");
-  assert.equal(await worker.page.locator("#watch-list tr[data-person]").count(), 1);
-  await follow(worker.page, "#watch-list a", { next: "#watch-visit" });
+  assert.equal(await worker.page.locator("#watch-list tr[data-person]").count(), 4);
+  await follow(worker.page, "#watch-list a:text('马建国')", { next: "#watch-visit" });
   assert.match(await worker.page.locator("#watch-details").innerText(), /13912345678/);
   await worker.page.selectOption("#situation", "changed");
   await submit(worker.page, "#watch-visit-submit", { refused: true, next: "#watch-visit" });

@@ -229,8 +229,8 @@ impl App {
         Ok((self.report(viewer, ReportId(id)).await?, created))
     }
 
-    /// Claims the report (once across nodes) and composes it unless it is composed; its files
-    /// are typeset after the answer ([`App::report_typeset_later`]).
+    /// Claims the report (once across nodes) and composes it unless it is composed; reading it
+    /// ([`App::report`]) has its files typeset after the answer.
     async fn report_make(
         &self,
         unit_id: i64,
@@ -241,7 +241,6 @@ impl App {
     ) -> Result<(i64, bool)> {
         let (id, created) = self.store.report_claim(unit_id, region, kind, start, issued_by, self.now()).await?;
         self.report_compose(id).await?;
-        self.report_typeset_later(id);
         Ok((id, created))
     }
 
@@ -406,8 +405,12 @@ impl App {
         let mut record = self.store.report(viewer, id).await?;
         if !record.composed() {
             self.report_compose(id).await?;
-            self.report_typeset_later(id);
             record = self.store.report_record(id).await?;
+        }
+        // Composed but not typeset (the typesetting failed, or the node stopped before it
+        // finished): typeset now, after the answer.
+        if !record.fixed() {
+            self.report_typeset_later(id);
         }
         let content = serde_json::from_str(&record.content).map_err(internal)?;
         let recipients = self.store.report_recipients(id).await?;
@@ -448,7 +451,9 @@ impl App {
     /// The scheduler's pass: for each centre's territory, the report of every kind whose last
     /// period has ended and has none yet (yesterday's, last week's, last month's, last
     /// quarter's), at most [`REPORTS_PER_PASS`] (the next pass goes on); the claims left unmade
-    /// are made. Safe on several nodes: the claim is unique. Returns how many it issued.
+    /// are made. A report that cannot be made is logged and left for the next pass; the others
+    /// are made all the same. Safe on several nodes: the claim is unique. Returns how many it
+    /// issued.
     pub async fn reports_due(&self) -> Result<usize> {
         let today = self.now().with_timezone(&domain::china_time()).date_naive();
         let mut issued = 0;
@@ -460,16 +465,25 @@ impl App {
                 }
                 let (id, created) =
                     self.store.report_claim(unit_id, &code, kind, kind.last_ended(today), None, self.now()).await?;
-                self.report_compose(id).await?;
-                self.report_typeset(id).await?;
+                self.report_complete(id).await;
                 issued += usize::from(created);
             }
         }
         for id in self.store.reports_unfixed().await? {
-            self.report_compose(id).await?;
-            self.report_typeset(id).await?;
+            self.report_complete(id).await;
         }
         Ok(issued)
+    }
+
+    /// Composes and typesets a claimed report, logging a failure for the next pass.
+    async fn report_complete(&self, id: i64) {
+        let made = async {
+            self.report_compose(id).await?;
+            self.report_typeset(id).await
+        };
+        if let Err(error) = made.await {
+            tracing::error!(report = id, %error, "a periodic report could not be made; the next pass retries");
+        }
     }
 }
 

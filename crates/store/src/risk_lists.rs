@@ -147,6 +147,9 @@ struct Candidate {
     reasons: Vec<Message>,
     case_ids: Vec<i64>,
     alert_id: Option<i64>,
+    /// A place's own office (its grid's station, its community's or street's centre): the unit
+    /// an item about the place as a whole goes to, rather than the units handling its cases.
+    office: Option<i64>,
 }
 
 fn rank(risk: Risk) -> u8 {
@@ -244,8 +247,10 @@ impl Store {
                     ],
                 )
                 .await?;
-            let assigned: BTreeSet<i64> =
-                item.case_ids.iter().filter_map(|c| units.get(c)).flatten().copied().collect();
+            let assigned: BTreeSet<i64> = match item.office {
+                Some(office) => BTreeSet::from([office]),
+                None => item.case_ids.iter().filter_map(|c| units.get(c)).flatten().copied().collect(),
+            };
             for unit in assigned {
                 tx.execute("INSERT INTO risk_item_units (item_id, unit_id) VALUES ($1, $2)", args![item_id, unit])
                     .await?;
@@ -272,6 +277,7 @@ impl Store {
                 reasons: serde_json::from_str(&reasons).unwrap_or_default(),
                 case_ids: serde_json::from_str(&case_ids).unwrap_or_default(),
                 alert_id: Some(id),
+                office: None,
             })
             .collect();
         let cases: Vec<(i64, String, String)> = self
@@ -289,10 +295,18 @@ impl Store {
             reasons: serde_json::from_str(&reasons).unwrap_or_default(),
             case_ids: vec![id],
             alert_id: None,
+            office: None,
         }));
-        let places: Vec<(String, String, String, String)> = self
+        // A place's office: the active station of a grid, the active centre of a community or
+        // street (the lowest unit id when there are several).
+        let places: Vec<(String, String, String, String, Option<i64>)> = self
             .fetch_all(
-                "SELECT COALESCE(g.name, r.name, p.place_key), p.colour, p.reasons, p.case_ids FROM place_risks p
+                "SELECT COALESCE(g.name, r.name, p.place_key), p.colour, p.reasons, p.case_ids,
+                    CASE WHEN p.kind = 'grid'
+                        THEN (SELECT MIN(u.id) FROM units u WHERE u.active AND CAST(u.grid_id AS TEXT) = p.place_key)
+                        ELSE (SELECT MIN(u.id) FROM units u WHERE u.active AND u.kind = 'centre' AND u.region_code = p.place_key)
+                    END
+                 FROM place_risks p
                  LEFT JOIN grids g ON p.kind = 'grid' AND CAST(g.id AS TEXT) = p.place_key
                  LEFT JOIN regions r ON p.kind <> 'grid' AND r.code = p.place_key
                  WHERE p.region_code BETWEEN $1 AND $2 AND p.colour IN ('red', 'orange')
@@ -300,7 +314,7 @@ impl Store {
                 args![low, high, ITEMS_MAX],
             )
             .await?;
-        candidates.extend(places.into_iter().map(|(name, colour, reasons, case_ids)| {
+        candidates.extend(places.into_iter().map(|(name, colour, reasons, case_ids, office)| {
             let mut reasons: Vec<Message> = serde_json::from_str(&reasons).unwrap_or_default();
             reasons.insert(0, domain::msg!("place_risk.place", name = name));
             Candidate {
@@ -308,6 +322,7 @@ impl Store {
                 reasons,
                 case_ids: serde_json::from_str(&case_ids).unwrap_or_default(),
                 alert_id: None,
+                office,
             }
         }));
         candidates.sort_by_key(|c| rank(c.colour));

@@ -91,6 +91,20 @@ async fn thirty_disputes_against_one_company_turn_the_company_the_cases_and_the_
     assert!(items.iter().any(|i| i["reasons"][0].as_str().unwrap().contains("同一被申请人")), "and the company");
     assert!(items.iter().any(|i| i["case_ids"] == json!([ids[29]])), "and each case");
     assert!(items.iter().all(|i| i["colour"] == "red"), "all red");
+    // An item about a place goes to the place's own office, not again to the cases' units.
+    let offices = [
+        app.unit_id("中山林社区综治中心").await,
+        app.unit_id("张掖路街道综治中心").await,
+        app.unit_id("中山林社区第1网格工作站").await,
+    ];
+    let place_items: Vec<&Value> =
+        items.iter().filter(|i| i["reasons"][0].as_str().unwrap().starts_with("风险地点")).collect();
+    assert_eq!(place_items.len(), 2, "{text}");
+    for item in place_items {
+        let units = item["assigned_unit_ids"].as_array().unwrap();
+        assert_eq!(units.len(), 1, "{item}");
+        assert!(offices.contains(&units[0].as_i64().unwrap()), "the place's office: {item}");
+    }
 
     let (status, _) = app.get("/api/v1/places/risk", &intake).await;
     assert_eq!(status, StatusCode::FORBIDDEN, "intake does not watch the places");

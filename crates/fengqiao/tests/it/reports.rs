@@ -17,8 +17,9 @@ on_both_backends!(
     files_left_untypeset_are_made_by_the_scheduler,
 );
 
-/// A report whose files were not typeset (the node stopped after the answer) reads all the
-/// same, says so on its page, and the scheduler's next pass makes its files.
+/// A report whose files were not typeset (the node stopped after the answer) is made by the
+/// scheduler's next pass; and when read before that, it reads all the same, says so on its
+/// page, and has its files made after the answer.
 async fn files_left_untypeset_are_made_by_the_scheduler(app: TestApp) {
     october(&app).await;
     let leader = app.login("leader").await;
@@ -34,8 +35,16 @@ async fn files_left_untypeset_are_made_by_the_scheduler(app: TestApp) {
         }
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
-    app.sql(&format!("UPDATE reports SET pdf_sha256 = '', xlsx_sha256 = '' WHERE id = {id}")).await;
+    let crash = format!("UPDATE reports SET pdf_sha256 = '', xlsx_sha256 = '' WHERE id = {id}");
+    app.sql(&crash).await;
 
+    // The scheduler's next pass makes them.
+    app.app.reports_due().await.unwrap();
+    let made = app.sql_texts(&format!("SELECT pdf_sha256 FROM reports WHERE id = {id}")).await;
+    assert_eq!(made[0].len(), 64, "{made:?}");
+
+    // Unmade again: the report reads all the same and says so; reading it has them made.
+    app.sql(&crash).await;
     let (_, unmade) = app.get(&format!("/api/v1/reports/{id}"), &leader).await;
     assert_eq!(unmade["pdf_sha256"], "", "{unmade}");
     assert_eq!(unmade["content"], report["content"], "what it says is there");
@@ -43,11 +52,16 @@ async fn files_left_untypeset_are_made_by_the_scheduler(app: TestApp) {
     let (status, page) = crate::support::ui_get(&app, &cookies, &format!("/reports/{id}")).await;
     assert_eq!(status, StatusCode::OK);
     assert!(page.contains("id=\"report-typesetting\""), "the page says the files are being made");
-
-    app.app.reports_due().await.unwrap();
-    let (_, made) = app.get(&format!("/api/v1/reports/{id}"), &leader).await;
-    let sha = made["pdf_sha256"].as_str().unwrap().to_owned();
-    assert_eq!(sha.len(), 64, "{made}");
+    let mut sha = String::new();
+    for _ in 0..400 {
+        let (_, now) = app.get(&format!("/api/v1/reports/{id}"), &leader).await;
+        sha = now["pdf_sha256"].as_str().unwrap().to_owned();
+        if !sha.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(sha.len(), 64, "made after the answer, without the scheduler");
     let (_, page) = crate::support::ui_get(&app, &cookies, &format!("/reports/{id}")).await;
     assert!(page.contains(&format!("PDF SHA-256 {sha}")), "and then names the PDF's hash");
 }

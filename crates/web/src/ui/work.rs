@@ -171,12 +171,30 @@ pub async fn workbench(State(state): State<AppState>, session: Session) -> Resul
             format!("/cases?risk=orange{mine_too}"),
         ),
     ];
-    let mut lists = Vec::new();
-    for (title, empty, filter, href) in specs {
-        let (items, total) = rows(&state, viewer, filter).await?;
-        lists.push(WorkList { title, empty, href, total, lines: case_lines(t, items, &units, now) });
-    }
-    let (awaiting, awaiting_cases) = state.app.notices_awaiting_by_case(viewer, SHORT_LIST).await?;
+    // The workbench's parts are independent reads: asked at once, the page waits for the
+    // slowest, not for their sum.
+    let lists =
+        futures_util::future::try_join_all(specs.iter().map(|(_, _, filter, _)| rows(&state, viewer, filter.clone())));
+    let awaiting = async { Ok::<_, UiError>(state.app.notices_awaiting_by_case(viewer, SHORT_LIST).await?) };
+    let (fetched, (awaiting, awaiting_cases), grid, joint, watch, page) = tokio::try_join!(
+        lists,
+        awaiting,
+        super::grid::grid_next(&state, viewer),
+        super::joint::assigned(&state, &session),
+        super::watch::watch_next(&state, viewer),
+        Page::new(&state, &session, "工作台", "/workbench"),
+    )?;
+    let lists = specs
+        .into_iter()
+        .zip(fetched)
+        .map(|((title, empty, _, href), (items, total))| WorkList {
+            title,
+            empty,
+            href,
+            total,
+            lines: case_lines(t, items, &units, now),
+        })
+        .collect();
     let awaiting = awaiting
         .into_iter()
         .map(|a| AwaitingLine {
@@ -188,10 +206,6 @@ pub async fn workbench(State(state): State<AppState>, session: Session) -> Resul
             kind: a.kind,
         })
         .collect();
-    let grid = super::grid::grid_next(&state, viewer).await?;
-    let joint = super::joint::assigned(&state, &session).await?;
-    let watch = super::watch::watch_next(&state, viewer).await?;
-    let page = Page::new(&state, &session, "工作台", "/workbench").await?;
     let shown_flash = page.flash.is_some();
     let view = Workbench { page, lists, awaiting, awaiting_cases, grid, joint, watch };
     Ok(render(StatusCode::OK, &view, shown_flash))
