@@ -117,6 +117,24 @@ pub struct Clock {
     pub state: ClockState,
 }
 
+impl Clock {
+    /// Whether it still runs (on time or overdue).
+    pub fn is_open(&self) -> bool {
+        matches!(self.state, ClockState::Running | ClockState::Overdue)
+    }
+
+    /// Its state's code (`clock_state.*` in the catalogue).
+    pub fn state_code(&self) -> &'static str {
+        match self.state {
+            ClockState::NotStarted => "not_started",
+            ClockState::Running => "running",
+            ClockState::Overdue => "overdue",
+            ClockState::Met => "met",
+            ClockState::Missed => "missed",
+        }
+    }
+}
+
 fn end_of_day(date: NaiveDate) -> DateTime<Utc> {
     crate::china_instant(date, NaiveTime::from_hms_opt(23, 59, 59).expect("a valid time"))
 }

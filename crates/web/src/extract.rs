@@ -201,6 +201,7 @@ gates!(
     ReferralsRead,
     ReferralDecide,
     WorkOrders,
+    Petitions,
     WebhooksManage,
 );
 
