@@ -33,6 +33,9 @@ struct Late {
     what: String,
 }
 
+/// case, reference, stage, case number, due, risk, owner unit, registering unit.
+type PetitionDuty = (i64, String, String, String, i64, String, Option<i64>, i64);
+
 /// item, list number, position, colour, case ids (JSON), due, close by, status.
 type ItemRow = (i64, String, i64, String, String, i64, Option<i64>, String);
 
@@ -151,7 +154,7 @@ impl Store {
         // 信访: what the centre owes on a petition (accept or transfer on, the 信访处理意见书,
         // the answer to a 复查 or 复核) climbs the ladder once its statutory day has passed, to
         // the centre responsible for the case.
-        let petitions: Vec<(i64, String, String, String, i64, String, Option<i64>, i64)> = self
+        let petitions: Vec<PetitionDuty> = self
             .fetch_all(
                 "SELECT p.case_id, p.reference, p.stage, c.number, p.duty_by, c.risk, c.owner_unit_id, c.registering_unit_id
                  FROM petitions p JOIN cases c ON c.id = p.case_id

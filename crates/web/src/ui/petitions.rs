@@ -202,10 +202,8 @@ pub async fn act(
 ) -> Result<Response, UiError> {
     let Posted { session, form } = posted;
     let t = session.t;
-    let days = match form.get("days") {
-        None => None,
-        Some(d) => Some(d.parse::<i64>().unwrap_or(0)),
-    };
+    // Not a whole number is refused as out of range, what was typed kept.
+    let days = form.get("days").map(|d| d.parse::<i64>().unwrap_or(0));
     let Some(command) =
         crate::api::petitions::command(&action, form.get("reason"), form.get("transfer_to"), days, form.get("text"))
     else {
