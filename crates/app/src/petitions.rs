@@ -16,7 +16,7 @@ use domain::petition::{self, Clock, Command, Facts, Refusal, Stage};
 use domain::validation::{Checker, FieldError};
 use domain::workflow::Command as CaseCommand;
 pub use store::petitions::PetitionRow;
-use store::petitions::{NewPetition, PetitionChange, Value};
+use store::petitions::{Extension, NewPetition, PetitionChange, Value};
 
 use crate::integration::{Intake, SystemCaller};
 use crate::triage::WhenUnsure;
@@ -224,6 +224,7 @@ impl App {
                     ],
                     action: "petition_accepted",
                     data: serde_json::json!({"handle_by": shown(due)}),
+                    extension: None,
                 }
             }
             Command::Object { reason } | Command::Transfer { reason, .. } => {
@@ -245,6 +246,7 @@ impl App {
                     ],
                     action,
                     data: serde_json::json!({"reason": reason, "transfer_to": to}),
+                    extension: None,
                 }
             }
             Command::Extend { days, reason } => {
@@ -261,6 +263,7 @@ impl App {
                     ],
                     action: "petition_extended",
                     data: serde_json::json!({"days": days, "reason": reason, "handle_by": shown(due)}),
+                    extension: Some(Extension { days: *days, reason: reason.clone(), handle_by: due }),
                 }
             }
             Command::Reply { text } => {
@@ -275,6 +278,7 @@ impl App {
                     set: vec![(at, ms(now)), (column, Value::Text(Some(text.clone()))), ("duty_by", Value::Time(None))],
                     action: "petition_replied",
                     data: serde_json::json!({"level": level, "text": text}),
+                    extension: None,
                 }
             }
             Command::RequestReview => {
@@ -289,6 +293,7 @@ impl App {
                     set: vec![(column, ms(now)), ("duty_by", ms(due))],
                     action: "petition_review_requested",
                     data: serde_json::json!({"level": level, "reply_by": shown(due)}),
+                    extension: None,
                 }
             }
         };

@@ -130,6 +130,16 @@ pub struct PetitionChange {
     /// The history's action (`petition_accepted` …) and its data.
     pub action: &'static str,
     pub data: serde_json::Value,
+    /// An extension, which the petitioner is told of by SMS.
+    pub extension: Option<Extension>,
+}
+
+/// The one extension of a petition: its days, its reason and the new limit.
+#[derive(Debug, Clone)]
+pub struct Extension {
+    pub days: i64,
+    pub reason: String,
+    pub handle_by: DateTime<Utc>,
 }
 
 impl Store {
@@ -240,6 +250,21 @@ impl Store {
         let changed = tx.execute(&sql, args).await?;
         if changed == 1 {
             append_event_locked(&mut tx, case_id, to_ms(now), actor, change.action, &change.data).await?;
+            if let Some(extension) = &change.extension {
+                // The petitioner is told the reason and the new limit (art. 34).
+                let (reference,): (String,) =
+                    tx.fetch_one("SELECT reference FROM petitions WHERE case_id = $1", args![case_id]).await?;
+                self.sms_petition_extended(
+                    &mut tx,
+                    case_id,
+                    &reference,
+                    extension.days,
+                    &extension.reason,
+                    to_ms(extension.handle_by),
+                    now,
+                )
+                .await?;
+            }
         }
         tx.commit().await?;
         Ok(changed == 1)

@@ -114,6 +114,9 @@ async fn a_petition_is_accepted_extended_once_replied_and_reviewed(app: TestApp)
     assert_eq!(status, StatusCode::OK, "{extended}");
     assert_eq!(extended["extension_days"], 30);
     assert_ne!(extended["handle_by"].as_str().unwrap(), handle_by, "the limit moved");
+    let told = app.sql_texts("SELECT body FROM outbox WHERE body LIKE '%延期理由%'").await;
+    assert_eq!(told.len(), 1, "the petitioner is told by SMS: {told:?}");
+    assert!(told[0].contains("城信转〔2026〕118号") && told[0].contains("需会同住建部门现场核查"), "{told:?}");
     let events_before =
         app.sql_texts(&format!("SELECT action FROM case_events WHERE case_id = {id} ORDER BY seq")).await;
     let (status, refused) = app.post(&path("extend"), &intake, json!({"days": 5, "reason": "再次核查"})).await;
