@@ -254,16 +254,7 @@ impl Store {
                 // The petitioner is told the reason and the new limit (art. 34).
                 let (reference,): (String,) =
                     tx.fetch_one("SELECT reference FROM petitions WHERE case_id = $1", args![case_id]).await?;
-                self.sms_petition_extended(
-                    &mut tx,
-                    case_id,
-                    &reference,
-                    extension.days,
-                    &extension.reason,
-                    to_ms(extension.handle_by),
-                    now,
-                )
-                .await?;
+                self.sms_petition_extended(&mut tx, case_id, &reference, extension, now).await?;
             }
         }
         tx.commit().await?;

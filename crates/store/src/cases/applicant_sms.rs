@@ -11,6 +11,7 @@ use domain::msg;
 use domain::validation::Message;
 
 use crate::mediation::{Recipient, Sms, receives_sms};
+use crate::petitions::Extension;
 use crate::sql::{Tx, args};
 use crate::supervision::DeadlineColumns;
 use crate::{Result, Store, from_ms};
@@ -112,12 +113,11 @@ impl Store {
         tx: &mut Tx,
         case_id: i64,
         reference: &str,
-        days: i64,
-        reason: &str,
-        handle_by_ms: i64,
+        extension: &Extension,
         now: DateTime<Utc>,
     ) -> Result<()> {
-        let by = sms_time(Some(handle_by_ms));
+        let (days, reason) = (extension.days, extension.reason.as_str());
+        let by = sms_time(Some(crate::to_ms(extension.handle_by)));
         let by = by.get(..10).unwrap_or_default().to_owned();
         let text = |name: &str| {
             msg!(
