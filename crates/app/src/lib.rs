@@ -27,6 +27,7 @@ pub mod live;
 pub mod mediation;
 pub mod open311;
 pub mod org;
+pub mod petitions;
 pub mod place_risk;
 pub mod police;
 pub mod queue;

@@ -106,6 +106,9 @@ pub enum Permission {
     ReferralDecide,
     /// 12345 工单: see the hotline's work orders and acknowledge (签收) or return (退单) them.
     WorkOrders,
+    /// 信访转办: see the petitions transferred to the centre, accept, object to, transfer on,
+    /// extend, reply to them and record the petitioner's 复查/复核 requests.
+    Petitions,
     /// 日巡查: record a patrol of one's grid and finish it.
     PatrolLog,
     /// 网格巡查与隐患台账: see the patrols and hazards of one's grid or territory.
@@ -156,6 +159,7 @@ impl Permission {
         Permission::ReferralsRead,
         Permission::ReferralDecide,
         Permission::WorkOrders,
+        Permission::Petitions,
         Permission::PatrolLog,
         Permission::GridRead,
         Permission::HazardReport,
@@ -218,6 +222,7 @@ impl Permission {
             Permission::ReferralsRead => "permission.referrals_read",
             Permission::ReferralDecide => "permission.referral_decide",
             Permission::WorkOrders => "permission.work_orders",
+            Permission::Petitions => "permission.petitions",
             Permission::PatrolLog => "permission.patrol_log",
             Permission::GridRead => "permission.grid_read",
             Permission::HazardReport => "permission.hazard_report",
@@ -266,6 +271,7 @@ impl Permission {
             Permission::ReferralsRead => "see the courts' referrals",
             Permission::ReferralDecide => "confirm or decline a court's referral",
             Permission::WorkOrders => "acknowledge or return the hotline's work orders",
+            Permission::Petitions => "handle the petitions transferred to the centre",
             Permission::PatrolLog => "log a patrol",
             Permission::GridRead => "see the patrols and hazards",
             Permission::HazardReport => "report a hazard",
@@ -396,6 +402,9 @@ pub const POLICY: &[(Permission, &[(Role, Reach)])] = &[
     (P::ReferralDecide, &[(Intake, Scope), (Dispatcher, Scope)]),
     // 12345 工单: the centre's intake and dispatchers take or return what the hotline sends.
     (P::WorkOrders, &[(Intake, Scope), (Dispatcher, Scope)]),
+    // 信访转办: the centre's intake and dispatchers take in what the petition office transfers
+    // and answer it; its leaders approve the extension and the replies (信访工作条例 art. 34).
+    (P::Petitions, &[(Intake, Scope), (Dispatcher, Scope), (Leader, Scope)]),
     // 重点人员: the centres that watch the territory and admins; no handling unit browses people.
     (P::PeopleRiskRead, &[(Leader, Scope), (Dispatcher, Scope), (Admin, Scope)]),
     // The centres keep the register of their territory; a grid worker visits the people of their

@@ -19,6 +19,7 @@ pub mod import;
 pub mod mediation;
 pub mod open311;
 pub mod org;
+pub mod petition;
 pub mod place_risk;
 pub mod referral;
 pub mod report;

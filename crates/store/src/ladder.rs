@@ -1,6 +1,7 @@
 //! The supervision ladder beyond a case's clocks (issue 16): a risk list's item not
 //! acknowledged by its deadline or not closed by its closing day, a task force's milestone
-//! not done by its deadline, and a joint meeting's decision not done by its deadline, bring a
+//! not done by its deadline, a joint meeting's decision not done by its deadline, and what a
+//! centre owes on a petition (信访) past its statutory day, bring a
 //! 预警单 and then a 督办令 to each unit responsible — the same notices, numbering and history
 //! as the case sweep, issued in the same sweep under its lease.
 //! Each rung exists once per item, stage, unit and kind (`notices.dedupe_key`).
@@ -31,6 +32,9 @@ struct Late {
     /// What is late, in the notice's words: 风险隐患清单 2026-003 第 2 项未签收.
     what: String,
 }
+
+/// case, reference, stage, case number, due, risk, owner unit, registering unit.
+type PetitionDuty = (i64, String, String, String, i64, String, Option<i64>, i64);
 
 /// item, list number, position, colour, case ids (JSON), due, close by, status.
 type ItemRow = (i64, String, i64, String, String, i64, Option<i64>, String);
@@ -145,6 +149,35 @@ impl Store {
                 due_at,
                 units: vec![unit],
                 what: format!("联席研判会 {number} 交办事项未办结"),
+            });
+        }
+        // 信访: what the centre owes on a petition (accept or transfer on, the 信访处理意见书,
+        // the answer to a 复查 or 复核) climbs the ladder once its statutory day has passed, to
+        // the centre responsible for the case.
+        let petitions: Vec<PetitionDuty> = self
+            .fetch_all(
+                "SELECT p.case_id, p.reference, p.stage, c.number, p.duty_by, c.risk, c.owner_unit_id, c.registering_unit_id
+                 FROM petitions p JOIN cases c ON c.id = p.case_id
+                 WHERE p.duty_by <= $1 ORDER BY p.case_id",
+                args![now],
+            )
+            .await?;
+        for (case_id, reference, stage, case_number, due_at, risk, owner, registering) in petitions {
+            let what = match stage.as_str() {
+                "received" => "未在 15 日内受理或转送",
+                "accepted" => "未在期限内出具信访处理意见书",
+                "reviewing" => "复查申请未在 30 日内答复",
+                "rechecking" => "复核申请未在 30 日内答复",
+                _ => continue,
+            };
+            late.push(Late {
+                key: format!("petition:{case_id}:{stage}:{due_at}"),
+                case_id,
+                case_number,
+                colour: Risk::parse(&risk).unwrap_or(Risk::None),
+                due_at,
+                units: vec![owner.unwrap_or(registering)],
+                what: format!("信访事项 {reference} {what}"),
             });
         }
         Ok(late)

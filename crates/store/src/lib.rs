@@ -29,6 +29,7 @@ pub mod live;
 pub mod mediation;
 pub mod open311;
 pub mod org;
+pub mod petitions;
 pub mod place_risk;
 pub mod plans;
 pub mod police;

@@ -42,6 +42,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (36, "place_risk", include_str!("../migrations/0036_place_risk.sql")),
     (37, "video_plays", include_str!("../migrations/0037_video_plays.sql")),
     (38, "joint_meetings", include_str!("../migrations/0038_joint_meetings.sql")),
+    (39, "petitions", include_str!("../migrations/0039_petitions.sql")),
     (40, "webhook_admin", include_str!("../migrations/0040_webhook_admin.sql")),
     (42, "people_watch", include_str!("../migrations/0042_people_watch.sql")),
 ];

@@ -23,6 +23,12 @@ pub const EVENTS: &[&str] = &[
     "case.agreement_effective",
     "work_order.signed",
     "work_order.returned",
+    "petition.accepted",
+    "petition.objected",
+    "petition.transferred",
+    "petition.extended",
+    "petition.replied",
+    "petition.review_requested",
 ];
 
 /// The workflow steps that change a case's status (every step but a contact, a note and an
@@ -51,6 +57,12 @@ pub fn event_names(action: &str) -> Vec<&'static str> {
         "work_order_signed" => vec!["work_order.signed"],
         "work_order_returned" => vec!["work_order.returned"],
         "agreement_effective" => vec!["case.agreement_effective"],
+        "petition_accepted" => vec!["petition.accepted"],
+        "petition_objected" => vec!["petition.objected"],
+        "petition_transferred" => vec!["petition.transferred"],
+        "petition_extended" => vec!["petition.extended"],
+        "petition_replied" => vec!["petition.replied"],
+        "petition_review_requested" => vec!["petition.review_requested"],
         a if STATUS_STEPS.contains(&a) => vec!["case.status_changed"],
         _ => Vec::new(),
     }
@@ -291,8 +303,9 @@ impl Store {
                 let n = args.len();
                 args.extend(args![at, case, seq, SCAN_BATCH]);
                 let sql = format!(
-                    "SELECT e.at, e.case_id, e.seq, e.action, c.number, c.status, COALESCE(c.external_ref, wo.external_ref), e.data
+                    "SELECT e.at, e.case_id, e.seq, e.action, c.number, c.status, COALESCE(c.external_ref, wo.external_ref, pe.reference), e.data
                      FROM case_events e JOIN cases c ON c.id = e.case_id LEFT JOIN work_orders wo ON wo.case_id = e.case_id
+                       LEFT JOIN petitions pe ON pe.case_id = e.case_id
                      WHERE (e.at > ${a} OR (e.at = ${a} AND (e.case_id > ${c} OR (e.case_id = ${c} AND e.seq > ${s})))) AND {scope}
                      ORDER BY e.at, e.case_id, e.seq LIMIT ${l}",
                     a = n + 1,
@@ -319,6 +332,11 @@ impl Store {
                     if name.starts_with("work_order.") {
                         let data: serde_json::Value = serde_json::from_str(&data).unwrap_or_default();
                         body["reason"] = data["reason"].clone();
+                    }
+                    if name.starts_with("petition.") {
+                        // What the petition office is told: the reason of an objection, a
+                        // transfer or the extension, the reply, the new limit.
+                        body["petition"] = serde_json::from_str(&data).unwrap_or_default();
                     }
                     let body = body.to_string();
                     queued += tx

@@ -202,6 +202,7 @@ gates!(
     ReferralsRead,
     ReferralDecide,
     WorkOrders,
+    Petitions,
     WebhooksManage,
 );
 

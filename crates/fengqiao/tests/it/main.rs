@@ -24,6 +24,7 @@ mod map;
 mod mediation;
 mod open311;
 mod org_import;
+mod petitions;
 mod places;
 mod portal;
 mod referrals;

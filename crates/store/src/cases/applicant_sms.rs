@@ -1,6 +1,7 @@
 //! The SMS a party receives about their own case: at registration its number and what happens
 //! next, when it goes to the unit that handles it who that is and by when, when a mediation
-//! session is scheduled its time and place, at conclusion the outcome. Queued in the outbox in the case's transaction, so
+//! session is scheduled its time and place, at conclusion the outcome, when a petition is extended
+//! the new limit and why. Queued in the outbox in the case's transaction, so
 //! a message exists exactly when the step does; only to mobile numbers (a landline receives no
 //! SMS); the texts come from the catalogue, in Simplified Chinese like every SMS.
 
@@ -10,6 +11,7 @@ use domain::msg;
 use domain::validation::Message;
 
 use crate::mediation::{Recipient, Sms, receives_sms};
+use crate::petitions::Extension;
 use crate::sql::{Tx, args};
 use crate::supervision::DeadlineColumns;
 use crate::{Result, Store, from_ms};
@@ -103,6 +105,31 @@ impl Store {
         let text =
             |name: &str| msg!("sms.session", name = name, number = number.as_str(), at = at.as_str(), place = place);
         self.sms_to_parties(tx, case_id, None, text, now).await
+    }
+
+    /// 延期告知 (信访工作条例 art. 34): the petition's new limit and the reason for it.
+    pub(crate) async fn sms_petition_extended(
+        &self,
+        tx: &mut Tx,
+        case_id: i64,
+        reference: &str,
+        extension: &Extension,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let (days, reason) = (extension.days, extension.reason.as_str());
+        let by = sms_time(Some(crate::to_ms(extension.handle_by)));
+        let by = by.get(..10).unwrap_or_default().to_owned();
+        let text = |name: &str| {
+            msg!(
+                "sms.petition_extended",
+                name = name,
+                reference = reference,
+                days = days,
+                by = by.as_str(),
+                reason = reason
+            )
+        };
+        self.sms_to_applicants(tx, case_id, text, now).await
     }
 
     async fn sms_to_applicants(

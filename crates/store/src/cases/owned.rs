@@ -1,6 +1,6 @@
 //! What a case owns beyond its row and its parties — hops, assigned units, its mediator,
 //! mediation sessions, evidence, agreements with their signers, deliveries, confirmation and
-//! performance, supervision notices, police referrals, its task force with its members and
+//! performance, supervision notices, a work order or a petition, police referrals, its task force with its members and
 //! milestones — and how its history vouches for them.
 //!
 //! Every event carries `rows`: the digest of each owned row that changed since the history
@@ -284,6 +284,51 @@ const OWNED: &[OwnedTable] = &[
         ],
         by_workflow: false,
         written_by: &["work_order_received", "work_order_signed", "work_order_returned"],
+    },
+    OwnedTable {
+        table: "petitions",
+        noun: "petition {}",
+        from: "petitions t",
+        case_id: "t.case_id",
+        key: "t.reference",
+        columns: &[
+            "sender",
+            "account_id",
+            "petitioner",
+            "request",
+            "office_received_on",
+            "received_at",
+            "accept_by",
+            "object_by",
+            "stage",
+            "decided_at",
+            "accepted_at",
+            "handle_by",
+            "transfer_to",
+            "reason",
+            "extension_days",
+            "extension_reason",
+            "replied_at",
+            "reply",
+            "review_requested_at",
+            "reviewed_at",
+            "review_reply",
+            "recheck_requested_at",
+            "rechecked_at",
+            "recheck_reply",
+            "duty_by",
+            "version",
+        ],
+        by_workflow: false,
+        written_by: &[
+            "petition_received",
+            "petition_accepted",
+            "petition_objected",
+            "petition_transferred",
+            "petition_extended",
+            "petition_replied",
+            "petition_review_requested",
+        ],
     },
     OwnedTable {
         table: "police_referrals",

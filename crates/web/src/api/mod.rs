@@ -15,6 +15,7 @@ mod law;
 mod live;
 pub mod mediation;
 mod org;
+pub(crate) mod petitions;
 mod police;
 mod referrals;
 pub(crate) mod reports;
@@ -76,6 +77,9 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(work_orders::get_one))
         .routes(routes!(work_orders::sign))
         .routes(routes!(work_orders::give_back))
+        .routes(routes!(petitions::receive, petitions::list))
+        .routes(routes!(petitions::get_one))
+        .routes(routes!(petitions::act))
         .routes(routes!(referrals::receive, referrals::list))
         .routes(routes!(referrals::get_one))
         .routes(routes!(referrals::decide))

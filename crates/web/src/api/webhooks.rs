@@ -44,7 +44,10 @@ pub struct WebhookRequest {
     pub url: Option<String>,
     /// Any of `case.registered`, `case.status_changed`, `case.concluded`, `case.followed_up`,
     /// `case.agreement_effective`, `work_order.signed`, `work_order.returned` (these two carry
-    /// the `reason` of a return).
+    /// the `reason` of a return), `petition.accepted`, `petition.objected`,
+    /// `petition.transferred`, `petition.extended`, `petition.replied`,
+    /// `petition.review_requested` (these carry the step's data as `petition`: the reason,
+    /// the organ, the days and the new limit, the reply).
     pub events: Option<Vec<String>>,
 }
 

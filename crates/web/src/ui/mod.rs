@@ -21,6 +21,7 @@ mod joint;
 mod kiosk;
 mod law;
 mod mediation;
+mod petitions;
 mod portal;
 mod qr;
 mod receipt;
@@ -115,6 +116,9 @@ pub fn routes() -> Router<AppState> {
         .route("/task-forces", get(task_forces::led))
         .route("/work-orders", get(work_orders::list))
         .route("/work-orders/{id}/{answer}", post(work_orders::answer))
+        .route("/petitions", get(petitions::list).post(petitions::enter))
+        .route("/petitions/{id}", get(petitions::page))
+        .route("/petitions/{id}/{action}", post(petitions::act))
         .route("/task-forces/{id}/milestones/{milestone}/done", post(cases::milestone_done))
         .route("/cases/{id}/reveal", post(cases::reveal))
         .route("/cases/{id}/receipt", get(receipt::page))
@@ -287,6 +291,10 @@ impl Page {
         // 12345 工单: the centre's intake and dispatchers answer the hotline's orders.
         if authz::has(role, Permission::WorkOrders) {
             nav.push(("/work-orders", "12345 工单"));
+        }
+        // 信访转办: the centre's intake, dispatchers and leaders answer the petition office.
+        if authz::has(role, Permission::Petitions) {
+            nav.push(("/petitions", "信访转办"));
         }
         // 我包的案: a leader's own task forces.
         if role == Role::Leader {
