@@ -135,15 +135,26 @@ impl App {
             },
             Claim::Taken(Some(id)) => Ok((Intake::Existing, self.case_registered(viewer, CaseId(id)).await?)),
             Claim::Taken(None) => {
-                let started = tokio::time::Instant::now();
-                while started.elapsed() < PENDING_WAIT {
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                    if let Some(id) = self.store.external_ref_case(viewer.user_id, &reference).await? {
-                        return Ok((Intake::Existing, self.case_registered(viewer, CaseId(id)).await?));
-                    }
-                }
-                Err(AppError::conflict("external_ref_pending", msg!("system.external_ref_pending")))
+                let id = pending(|| self.store.external_ref_case(viewer.user_id, &reference)).await?;
+                Ok((Intake::Existing, self.case_registered(viewer, CaseId(id)).await?))
             }
         }
     }
+}
+
+/// Waits for an identical request that holds the claim to finish its case: `found` answers the
+/// case's id once there is one. 409 when it takes longer than [`PENDING_WAIT`].
+pub(crate) async fn pending<F, Fut>(mut found: F) -> Result<i64>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = std::result::Result<Option<i64>, store::StoreError>>,
+{
+    let started = tokio::time::Instant::now();
+    while started.elapsed() < PENDING_WAIT {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        if let Some(id) = found().await? {
+            return Ok(id);
+        }
+    }
+    Err(AppError::conflict("external_ref_pending", msg!("system.external_ref_pending")))
 }

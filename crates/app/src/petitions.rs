@@ -18,9 +18,10 @@ use domain::workflow::Command as CaseCommand;
 pub use store::petitions::PetitionRow;
 use store::petitions::{Extension, NewPetition, PetitionChange, Value};
 
-use crate::integration::{Intake, SystemCaller};
+use crate::integration::{Intake, SystemCaller, pending};
 use crate::triage::WhenUnsure;
 use crate::{App, AppError, Result, Viewer};
+use store::integration::Claim;
 
 /// The most petitions one page shows.
 pub const PAGE_MAX: i64 = 100;
@@ -115,7 +116,7 @@ impl App {
         viewer: &Viewer,
         account_id: Option<i64>,
         transfer: Transfer,
-        mut registration: CaseRegistration,
+        registration: CaseRegistration,
     ) -> Result<(Intake, Petition)> {
         let now = self.now();
         let mut c = Checker::default();
@@ -139,6 +140,33 @@ impl App {
             let row = self.store.petition(viewer, case_id).await?;
             return Ok((Intake::Existing, self.petition_of(row).await?));
         }
+        // The reference is claimed before anything is registered, so that identical requests at
+        // once make one case: the others wait for its petition.
+        let key = format!("petition\u{1f}{sender}\u{1f}{reference}");
+        if let Claim::Taken(_) = self.store.external_ref_claim(viewer.user_id, &key, now).await? {
+            let case_id = pending(|| self.store.petition_by_reference(&sender, &reference)).await?;
+            let row = self.store.petition(viewer, case_id).await?;
+            return Ok((Intake::Existing, self.petition_of(row).await?));
+        }
+        let received = self.petition_register(viewer, account_id, &sender, &reference, received_on, registration).await;
+        match &received {
+            Ok((_, petition)) => self.store.external_ref_settle(viewer.user_id, &key, petition.row.case_id).await?,
+            Err(_) => self.store.external_ref_release(viewer.user_id, &key).await?,
+        }
+        received
+    }
+
+    /// Registers the petition's case and records the petition (the reference claimed).
+    async fn petition_register(
+        &self,
+        viewer: &Viewer,
+        account_id: Option<i64>,
+        sender: &str,
+        reference: &str,
+        received_on: Option<chrono::NaiveDate>,
+        mut registration: CaseRegistration,
+    ) -> Result<(Intake, Petition)> {
+        let now = self.now();
         registration.channel = Some("petition".to_owned());
         let case = self.case_register(viewer, registration, WhenUnsure::RecordOther).await?;
         let petitioner =
@@ -148,8 +176,8 @@ impl App {
         let received_on = received_on.map(|d| d.to_string()).unwrap_or_default();
         let new = NewPetition {
             case_id: case.case.id,
-            sender: &sender,
-            reference: &reference,
+            sender,
+            reference,
             account_id,
             petitioner: &petitioner,
             request: &case.case.description,

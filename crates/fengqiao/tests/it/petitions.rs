@@ -63,6 +63,29 @@ async fn a_petition_is_accepted_extended_once_replied_and_reviewed(app: TestApp)
     let channels = app.sql_texts(&format!("SELECT channel FROM cases WHERE id = {id}")).await;
     assert_eq!(channels, ["petition"]);
 
+    // Fifty identical transfers at once (a sender retrying): one case, one petition.
+    let cases_before = app.sql_texts("SELECT CAST(COUNT(*) AS TEXT) FROM cases").await;
+    let mut set = tokio::task::JoinSet::new();
+    for _ in 0..50 {
+        let request = app
+            .client
+            .post(format!("{}/api/v1/petitions", app.base))
+            .header("X-Api-Key", &key)
+            .json(&transfer("城信转〔2026〕119号", 3));
+        set.spawn(async move {
+            let response = request.send().await.unwrap();
+            let status = response.status();
+            (status, response.json::<Value>().await.unwrap()["case_id"].as_i64())
+        });
+    }
+    let answers = set.join_all().await;
+    assert_eq!(answers.iter().filter(|(s, _)| *s == StatusCode::CREATED).count(), 1, "{answers:?}");
+    assert!(answers.iter().all(|(s, _)| s.is_success()), "{answers:?}");
+    let cases: std::collections::BTreeSet<Option<i64>> = answers.iter().map(|(_, c)| *c).collect();
+    assert_eq!(cases.len(), 1, "the same case for all: {answers:?}");
+    let cases_after = app.sql_texts("SELECT CAST(COUNT(*) AS TEXT) FROM cases").await;
+    assert_eq!(cases_after[0].parse::<i64>().unwrap(), cases_before[0].parse::<i64>().unwrap() + 1);
+
     // Entered by staff for an office: the sender is required, the reference idempotent per sender.
     let intake = app.login("intake").await;
     let (status, refused) = app.post("/api/v1/petitions", &intake, transfer("城信转〔2026〕118号", 2)).await;
@@ -81,7 +104,7 @@ async fn a_petition_is_accepted_extended_once_replied_and_reviewed(app: TestApp)
     // The list within scope, counted and paged; refused outside the permission.
     let (status, list) = app.get("/api/v1/petitions?stage=received&limit=1", &intake).await;
     assert_eq!(status, StatusCode::OK, "{list}");
-    assert_eq!((list["total"].as_i64(), list["items"].as_array().unwrap().len()), (Some(2), 1), "{list}");
+    assert_eq!((list["total"].as_i64(), list["items"].as_array().unwrap().len()), (Some(3), 1), "{list}");
     let (status, refused) = app.get("/api/v1/petitions?stage=lost", &intake).await;
     assert_eq!((status, refused["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("stage")));
     let outsider = app.login("street_b").await;
