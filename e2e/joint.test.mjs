@@ -28,12 +28,12 @@ test("a centre convenes a joint meeting, assigns a task, and the unit reports it
   // The centre convenes the meeting: a blank region is refused beside its field, kept otherwise.
   const centre = await day.as("district");
   await visit(centre.page, server, "/joint-meetings");
-  await centre.page.fill("#region", "");
+  await centre.page.selectOption("#region", "");
   await centre.page.selectOption("#participant_unit_ids", [String(committee.id)]);
   await submit(centre.page, "#convene button[type=submit]", { refused: true });
   assert.match(await centre.page.locator('#convene [data-for="region"]').innerText(), /行政区划/);
   assert.deepEqual(await centre.page.locator("#participant_unit_ids").evaluate((s) => [...s.selectedOptions].map((o) => o.value)), [String(committee.id)]);
-  await centre.page.fill("#region", "620102000000");
+  await centre.page.selectOption("#region", "620102000000");
   await submit(centre.page, "#convene button[type=submit]");
   assert.match(await centre.page.locator(".flash.ok").innerText(), /已生成议程/);
   assert.equal(await centre.page.locator("#meeting-status").getAttribute("data-status"), "draft");

@@ -39,6 +39,13 @@ test("a unit acknowledges an item of the risk list, reports, and the centre clos
   const centre = await day.as("district");
   await centre.page.goto(`${server.base}/workbench`);
   await submit(centre.page, 'nav.main a[href="/risk-lists"]');
+  // The territory is picked by name, its own region chosen; none chosen is refused beside it.
+  assert.equal(await centre.page.inputValue("#region"), "620102000000");
+  assert.match(await centre.page.locator("#region option:checked").innerText(), /城关区/);
+  await centre.page.selectOption("#region", "");
+  await submit(centre.page, "#issue-list button", { refused: true });
+  assert.match(await centre.page.locator('#issue-list [data-for="region"]').innerText(), /行政区划/);
+  await centre.page.selectOption("#region", "620102000000");
   await submit(centre.page, "#issue-list button");
   assert.match(await centre.page.locator(".flash.ok").innerText(), /已签发/);
   const listUrl = centre.page.url();

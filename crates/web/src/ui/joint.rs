@@ -52,6 +52,8 @@ struct MeetingsPage {
     /// The viewer may convene a meeting: the form, as typed or with its defaults.
     may_convene: bool,
     convene: Typed,
+    /// The regions of the territory the form offers.
+    regions: Vec<(String, String)>,
     units: Vec<UnitChoices>,
 }
 
@@ -117,11 +119,15 @@ async fn meetings_page(
         let today = domain::grid::china_date(state.now()).to_string();
         Typed::of(vec![("region", viewer.scope.region.as_str().to_owned()), ("held_on", today)])
     });
-    let units = if may_convene { territory_units(state, session).await? } else { Vec::new() };
+    let (units, regions) = if may_convene {
+        (territory_units(state, session).await?, super::territory_regions(state, viewer).await?)
+    } else {
+        (Vec::new(), Vec::new())
+    };
     let page = Page::new(state, session, "联席研判", "/joint-meetings").await?;
     let shown_flash = page.flash.is_some();
     let pages = ((total + MEETINGS_PAGE - 1) / MEETINGS_PAGE).max(1);
-    let view = MeetingsPage { page, meetings, total, page_number, pages, may_convene, convene, units };
+    let view = MeetingsPage { page, meetings, total, page_number, pages, may_convene, convene, units, regions };
     Ok(render(status, &view, shown_flash))
 }
 

@@ -421,3 +421,28 @@ impl IntoResponse for UiError {
         render(status, &ErrorPage { t, status: status.as_u16(), message }, false)
     }
 }
+
+/// The regions of the viewer's territory for a picker, each after its parent and indented by
+/// its depth below the territory; communities only when the territory is a street or below (a
+/// district's picker would otherwise list hundreds).
+pub async fn territory_regions(state: &AppState, viewer: &app::Viewer) -> Result<Vec<(String, String)>, UiError> {
+    const LEVELS: [&str; 5] = ["province", "city", "district", "street", "community"];
+    let depth = |level: &str| LEVELS.iter().position(|l| *l == level).unwrap_or(0);
+    let own = &viewer.scope.region;
+    let own_depth = depth(own.level().as_str());
+    let (low, high) = own.subtree_range();
+    let deep = own.level() >= domain::org::RegionLevel::Street;
+    let mut regions: Vec<(String, String)> = state
+        .app
+        .regions()
+        .await?
+        .into_iter()
+        .filter(|r| r.active && low <= r.code && r.code <= high && (deep || r.level != "community"))
+        .map(|r| {
+            let indent = "　".repeat(depth(&r.level).saturating_sub(own_depth));
+            (r.code, format!("{indent}{}", r.name))
+        })
+        .collect();
+    regions.sort();
+    Ok(regions)
+}

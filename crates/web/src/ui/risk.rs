@@ -12,11 +12,13 @@ use domain::case::Risk;
 use domain::ids::{RiskItemId, RiskListId};
 use serde::Deserialize;
 
+use super::admin::Typed;
 use super::cases::short_time;
 use super::i18n::T;
-use super::{Page, Posted, Session, UiError, error_text, redirect_with, render};
+use super::{Page, Posted, Session, UiError, error_text, redirect_with, render, territory_regions};
 use crate::AppState;
 use crate::extract::InPath;
+use app::AppError;
 
 const LISTS_PAGE: i64 = 20;
 
@@ -41,7 +43,9 @@ struct ListsPage {
     pages: i64,
     /// The viewer may issue a list: the region offered by default is their territory.
     may_issue: bool,
-    region: String,
+    /// The issue form, as typed or with the viewer's territory, and the regions it offers.
+    issue: Typed,
+    regions: Vec<(String, String)>,
     /// The viewer watches the territory: the places' colours are theirs to see.
     may_see_places: bool,
 }
@@ -57,6 +61,15 @@ pub async fn lists(
     Query(query): Query<ListsQuery>,
 ) -> Result<Response, UiError> {
     let page_number = query.page.and_then(|p| p.parse::<i64>().ok()).unwrap_or(1).clamp(1, 100_000);
+    lists_page(&state, &session, page_number, None).await
+}
+
+async fn lists_page(
+    state: &AppState,
+    session: &Session,
+    page_number: i64,
+    refused: Option<Typed>,
+) -> Result<Response, UiError> {
     let (total, lists) = state.app.risk_lists(&session.viewer, LISTS_PAGE, (page_number - 1) * LISTS_PAGE).await?;
     let lists = lists
         .into_iter()
@@ -71,22 +84,28 @@ pub async fn lists(
             overdue_items: l.overdue_items,
         })
         .collect();
-    let page = Page::new(&state, &session, "风险隐患清单", "/risk-lists").await?;
+    let page = Page::new(state, session, "风险隐患清单", "/risk-lists").await?;
     let shown_flash = page.flash.is_some();
     let pages = ((total + LISTS_PAGE - 1) / LISTS_PAGE).max(1);
     let may_issue = authz::has(session.viewer.role, Permission::RiskListManage);
-    let region = session.viewer.scope.region.as_str().to_owned();
+    let status = if refused.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    let issue = refused.unwrap_or_else(|| Typed::of(vec![("region", session.viewer.scope.region.as_str().to_owned())]));
+    let regions = if may_issue { territory_regions(state, &session.viewer).await? } else { Vec::new() };
     let may_see_places = authz::has(session.viewer.role, Permission::AlertsRead);
-    let shown = ListsPage { page, lists, total, page_number, pages, may_issue, region, may_see_places };
-    Ok(render(StatusCode::OK, &shown, shown_flash))
+    let shown = ListsPage { page, lists, total, page_number, pages, may_issue, issue, regions, may_see_places };
+    Ok(render(status, &shown, shown_flash))
 }
 
+/// Issues the list of a region of the territory now: the list, or the form again with the
+/// region chosen and the error beside it.
 pub async fn issue(State(state): State<AppState>, posted: Posted) -> Result<Response, UiError> {
-    let t = posted.session.t;
-    match state.app.risk_list_issue(&posted.session.viewer, posted.form.get("region")).await {
+    let Posted { session, form } = posted;
+    let t = session.t;
+    match state.app.risk_list_issue(&session.viewer, form.get("region")).await {
         Ok(list) => {
             Ok(redirect_with(&format!("/risk-lists/{}", list.id), "ok", &format!("{} {}", list.number, t.s("已签发"))))
         }
+        Err(AppError::Invalid(errors)) => lists_page(&state, &session, 1, Some(Typed::refused(t, form, &errors))).await,
         Err(error) => Ok(redirect_with("/risk-lists", "error", &error_text(t, &error.into()))),
     }
 }
