@@ -357,6 +357,7 @@ fn bench_smoke() -> Result<(), String> {
         ("stats", "ms"),
         ("sweep", "open_cases"),
         ("sweep", "ms"),
+        ("nightly", "ms"),
         ("nodes", "intake_one_per_s"),
         ("nodes", "intake_two_per_s"),
         ("nodes", "server_rss_mb"),
