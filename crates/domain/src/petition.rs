@@ -298,7 +298,17 @@ pub fn decide(facts: &Facts, command: &Command, calendar: &Calendar, now: DateTi
             if !errors.is_empty() {
                 return Err(Refusal::Invalid(errors));
             }
-            if facts.stage == Accepted { Ok(Accepted) } else { wrong_stage() }
+            if facts.stage != Accepted {
+                return wrong_stage();
+            }
+            // An extension lengthens a period that still runs; once it has run out, the reply
+            // is late, and no extension hides it.
+            let Some(accepted_at) = facts.accepted_at else { return wrong_stage() };
+            let by = handle_by(calendar, accepted_at, 0);
+            if now > by {
+                return conflict("petition_extension_late", msg!("petition.extension_late", by = shown(by)));
+            }
+            Ok(Accepted)
         }
         Command::Reply { text } => {
             required("text", text)?;
@@ -481,6 +491,11 @@ mod tests {
         assert_eq!(code(decide(&extended, &extend(10, "再次核查"), &calendar(), now)), "days:extended_once");
         let received = received("2026-11-02T10:00:00+08:00");
         assert_eq!(code(decide(&received, &extend(10, "核查"), &calendar(), now)), "petition_stage");
+        // Within the 60 days only: accepted Thursday 1 October, the period ends Monday 30 November.
+        let late = accepted("2026-10-01T10:00:00+08:00");
+        let extend_at = |now: &str| code(decide(&late, &extend(10, "需要现场核查"), &calendar(), at(now)));
+        assert_eq!(extend_at("2026-11-30T23:00:00+08:00"), "accepted", "the last day");
+        assert_eq!(extend_at("2026-12-01T00:00:01+08:00"), "petition_extension_late", "the day after");
     }
 
     #[test]
