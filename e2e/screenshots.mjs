@@ -1,4 +1,4 @@
-// The README's screenshots, taken by hand (not in CI): `node screenshots.mjs` after
+// The README's screenshots, taken by hand (not in CI): `node screenshots.mjs [name …]` after
 // `cargo build -p fengqiao` starts the demo on a fresh database and writes the first screen of
 // each role's main pages, on a 1366×768 desktop and on a 390×844 phone, to docs/screenshots/.
 // With Debian's `pngquant` installed, each PNG is quantised (about a third of the size, the
@@ -61,9 +61,15 @@ try {
     ["admin-users", "admin", DESKTOP, "/admin/users"],
     ["sign", null, PHONE, link.url],
     ["queue-screen", "intake", DESKTOP, "/queue/screen"],
+    ["stats", "city", DESKTOP, "/stats"],
+    ["people-risk", "district", DESKTOP, "/people-risk"],
+    ["people-risk-phone", "grid", PHONE, "/people-risk?due=soon"],
+    ["petitions", "intake", DESKTOP, "/petitions"],
   ];
   mkdirSync(OUT, { recursive: true });
-  for (const [file, user, screen, path] of shots) {
+  // `node screenshots.mjs stats petitions` retakes only those.
+  const only = process.argv.slice(2);
+  for (const [file, user, screen, path] of shots.filter(([file]) => only.length === 0 || only.includes(file))) {
     const session = user ? await signIn(browser, server, user, screen) : { context: await browser.newContext({ locale: "zh-CN", ...screen }) };
     const page = session.page || (await session.context.newPage());
     await page.goto(path.startsWith("http") ? path : `${server.base}${path}`);
