@@ -93,8 +93,10 @@ fn cell(data: &Data) -> SheetCell {
         Data::Float(f) => SheetCell::Number(*f),
         Data::Int(i) => SheetCell::Number(*i as f64),
         Data::Bool(b) => SheetCell::Text(b.to_string()),
-        // A date cell is its serial number; the domain reads serials as dates.
-        Data::DateTime(dt) => SheetCell::Number(dt.as_f64()),
+        // A date cell holds its serial number, shown as the date it is.
+        Data::DateTime(dt) => {
+            domain::case_import::excel_serial(dt.as_f64()).map_or(SheetCell::Number(dt.as_f64()), SheetCell::Date)
+        }
     }
 }
 

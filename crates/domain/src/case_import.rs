@@ -340,7 +340,7 @@ impl RowCheck<'_> {
 }
 
 /// The date of an Excel serial number (days since 1899-12-30, as Excel counts them).
-fn excel_serial(serial: f64) -> Option<NaiveDate> {
+pub fn excel_serial(serial: f64) -> Option<NaiveDate> {
     if !(1.0..=2_958_465.0).contains(&serial) {
         return None;
     }
