@@ -8,7 +8,7 @@ use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
 use serde_json::Value;
 
 use crate::on_both_backends;
-use crate::support::{TestApp, id_number};
+use crate::support::{TestApp, browser, id_number, ui_session};
 
 on_both_backends!(historical_cases_import_from_excel_all_or_nothing_with_each_bad_row_named);
 
@@ -147,6 +147,18 @@ async fn historical_cases_import_from_excel_all_or_nothing_with_each_bad_row_nam
 
     let (status, _) = post(&app, &admin, false, b"not a workbook".to_vec()).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    let cookie = format!("fq_session={}", ui_session(&app, "admin").await);
+    let template = browser()
+        .get(format!("{}/admin/import/template/cases.xlsx", app.base))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(template.status(), StatusCode::OK);
+    let template = template.bytes().await.unwrap().to_vec();
+    let (status, report) = post(&app, &admin, true, template).await;
+    assert_eq!(status, StatusCode::OK, "the template's sample row reads back: {report}");
 
     let verify = app.cli(&["audit", "verify"], None);
     let out = String::from_utf8_lossy(&verify.stdout);
