@@ -10,6 +10,7 @@
 pub mod alerts;
 pub mod auth;
 pub mod calendar;
+pub mod case_import;
 pub mod casefile;
 pub mod cases;
 pub mod citizens;

@@ -5,6 +5,7 @@
 pub mod authz;
 pub mod calendar;
 pub mod case;
+pub mod case_import;
 pub mod case_number;
 pub mod clocks;
 pub mod contact;

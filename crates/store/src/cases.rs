@@ -19,6 +19,7 @@ use crate::triage::WhenUnsure;
 use crate::{Result, Store, StoreError, Viewer, from_ms, to_ms};
 
 mod applicant_sms;
+pub mod import;
 pub(crate) mod intake;
 pub(crate) mod owned;
 pub mod write;

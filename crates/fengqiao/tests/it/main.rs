@@ -8,6 +8,7 @@ mod admin;
 mod audit;
 mod authz;
 mod calendar;
+mod case_import;
 mod casefile;
 mod delivery;
 mod demo;

@@ -15,7 +15,7 @@ use tokio::sync::oneshot;
 use domain::case::NewParty;
 
 use super::write::{CaseRecord, EventRecord};
-use crate::sql::args;
+use crate::sql::{Tx, args};
 use crate::supervision::DeadlineColumns;
 use crate::{Result, Store, StoreError};
 
@@ -101,21 +101,32 @@ impl Store {
         }
     }
 
+    /// The next case number of `county` in the year (China time) of `registered_at`, its
+    /// serial taken inside the caller's transaction.
+    pub(crate) async fn case_number_next(
+        &self,
+        tx: &mut Tx,
+        county: &str,
+        registered_at: DateTime<Utc>,
+    ) -> Result<String> {
+        let year = registered_at.with_timezone(&domain::china_time()).year();
+        let (serial,): (i64,) = tx
+            .fetch_one(
+                "INSERT INTO case_number_serials (region, year, last_serial) VALUES ($1, $2, 1)
+                 ON CONFLICT (region, year) DO UPDATE SET last_serial = case_number_serials.last_serial + 1
+                 RETURNING last_serial",
+                args![county, i64::from(year)],
+            )
+            .await?;
+        Ok(self.options.case_number_format.render(year, county, serial))
+    }
+
     async fn cases_write_together(&self, cases: &[&ReadyCase]) -> Result<Vec<i64>> {
         let mut tx = self.begin().await?;
         let mut ids = Vec::with_capacity(cases.len());
         for case in cases {
-            let year = case.now.with_timezone(&domain::china_time()).year();
-            let (serial,): (i64,) = tx
-                .fetch_one(
-                    "INSERT INTO case_number_serials (region, year, last_serial) VALUES ($1, $2, 1)
-                     ON CONFLICT (region, year) DO UPDATE SET last_serial = case_number_serials.last_serial + 1
-                     RETURNING last_serial",
-                    args![case.county.as_str(), i64::from(year)],
-                )
-                .await?;
             let mut record = case.record.clone();
-            record.number = self.options.case_number_format.render(year, &case.county, serial);
+            record.number = self.case_number_next(&mut tx, &case.county, case.now).await?;
             let mut registered = case.registered.clone();
             registered.data["number"] = record.number.clone().into();
             let id = self.case_insert(&mut tx, &record, &case.deadlines, &case.parties, &[registered]).await?;

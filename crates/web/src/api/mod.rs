@@ -3,6 +3,7 @@
 mod alerts;
 mod auth;
 mod calendar;
+mod case_import;
 mod cases;
 mod citizen;
 mod command;
@@ -88,6 +89,10 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(org::grids))
         .routes(routes!(cases::register, cases::list))
         .routes(routes!(cases::export))
+        .routes({
+            let (schemas, paths, router) = routes!(case_import::import);
+            (schemas, paths, router.layer(axum::extract::DefaultBodyLimit::max(app::case_import::MAX_BYTES)))
+        })
         .routes(routes!(cases::get_one))
         .routes(routes!(cases::case_file))
         .routes(routes!(cases::events))

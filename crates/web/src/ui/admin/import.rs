@@ -105,9 +105,17 @@ pub async fn page(State(state): State<AppState>, session: Session) -> Result<Res
     import_page(&state, &session, StatusCode::OK, Shown::default()).await
 }
 
-/// The template of a file: its header row in the reader's language.
+/// The template of a file: its header row in the reader's language; `cases.xlsx`, the
+/// workbook of historical cases (`POST /api/v1/cases/import`) with a sample row.
 pub async fn template(session: Session, InPath(kind, _): InPath<String, UiError>) -> Result<Response, UiError> {
     may(&session, Permission::OrganisationManage)?;
+    if kind == "cases.xlsx" {
+        let headers = [
+            (header::CONTENT_TYPE, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_owned()),
+            (header::CONTENT_DISPOSITION, "attachment; filename=\"fengqiao-cases.xlsx\"".to_owned()),
+        ];
+        return Ok((headers, app::case_import::template(session.t)).into_response());
+    }
     let kind = ImportKind::parse(kind.trim_end_matches(".csv")).ok_or(crate::error::ApiError::not_found("file"))?;
     let disposition = format!("attachment; filename=\"fengqiao-{}.csv\"", kind.as_str());
     let headers =

@@ -1,0 +1,131 @@
+//! 历史案件导入 — an administrator's import of historical cases from an Excel workbook: a
+//! preview of every row with its faults (nothing written), then the import of every row in one
+//! transaction, or of none. The workbook is read here with calamine into cells; the rows are
+//! checked by `domain::case_import` and against the data by the store; the preview and the
+//! import check alike, so what the preview passes is imported.
+
+use std::io::Cursor;
+
+use calamine::{Data, Reader, Xlsx};
+use domain::authz::{self, Permission, Resource};
+pub use domain::case_import::{COLUMNS, MAX_BYTES, MAX_ROWS, Row, SheetCell, faulted_rows};
+use domain::i18n::T;
+use domain::import::fault_line;
+use domain::msg;
+use domain::validation::FieldError;
+use sha2::{Digest, Sha256};
+
+use crate::{App, AppError, Result, Viewer};
+
+/// What a workbook would create: its rows as written and the faults that stand in the way.
+#[derive(Debug, Clone)]
+pub struct CaseImportPreview {
+    pub rows: Vec<Row>,
+    pub faults: Vec<FieldError>,
+    /// The rows that would be imported (every row, when there is no fault).
+    pub importable: usize,
+}
+
+impl App {
+    /// Reads and checks a workbook without writing anything. `Invalid` (field `file`) when the
+    /// workbook as a whole cannot be read; the faults of single rows are in the preview.
+    pub async fn case_import_preview(&self, viewer: &Viewer, bytes: &[u8]) -> Result<CaseImportPreview> {
+        let (import, faults) = self.case_import_read(viewer, bytes).await?;
+        Ok(CaseImportPreview { importable: import.cases.len(), rows: import.rows, faults })
+    }
+
+    /// Imports every row of a workbook in one transaction, or nothing: `Invalid` with every
+    /// fault, each named by its row, when any row is at fault. How many cases were created.
+    pub async fn case_import(&self, viewer: &Viewer, bytes: &[u8]) -> Result<usize> {
+        let (import, faults) = self.case_import_read(viewer, bytes).await?;
+        if !faults.is_empty() {
+            return Err(AppError::Invalid(faults));
+        }
+        let sha256: String = Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect();
+        let ids = self.store.cases_import(viewer, &sha256, &import.cases, self.now()).await?;
+        Ok(ids.len())
+    }
+
+    async fn case_import_read(
+        &self,
+        viewer: &Viewer,
+        bytes: &[u8],
+    ) -> Result<(domain::case_import::CaseImport, Vec<FieldError>)> {
+        authz::may(viewer.role, Permission::OrganisationManage, Resource::ANY)?;
+        let sheet = sheet_cells(bytes).map_err(|fault| AppError::Invalid(vec![fault]))?;
+        let today = self.now().with_timezone(&domain::china_time()).date_naive();
+        let import = domain::case_import::read(&sheet, today).map_err(AppError::Invalid)?;
+        let checked = self.store.cases_import_check(&import.cases).await?;
+        let mut faults = [import.faults.clone(), checked].concat();
+        faults.sort_by_key(|f| fault_line(&f.field));
+        Ok((import, faults))
+    }
+}
+
+/// The fault of a workbook larger than [`MAX_BYTES`].
+pub fn too_large() -> FieldError {
+    FieldError::new("file", "too_large", msg!("case_import.too_large", max = MAX_BYTES / (1024 * 1024)))
+}
+
+/// The first worksheet's cells, row by row.
+fn sheet_cells(bytes: &[u8]) -> std::result::Result<Vec<Vec<SheetCell>>, FieldError> {
+    if bytes.len() > MAX_BYTES {
+        return Err(too_large());
+    }
+    let unreadable = || FieldError::new("file", "unreadable", msg!("case_import.unreadable"));
+    let mut workbook: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(|_| unreadable())?;
+    let range = workbook.worksheet_range_at(0).ok_or_else(unreadable)?.map_err(|_| unreadable())?;
+    // The range starts at its first used cell: rows before it are blank, and counted.
+    let (first_row, first_column) = range.start().unwrap_or((0, 0));
+    let mut sheet: Vec<Vec<SheetCell>> = vec![Vec::new(); first_row as usize];
+    for row in range.rows() {
+        let mut cells = vec![SheetCell::Empty; first_column as usize];
+        cells.extend(row.iter().map(cell));
+        sheet.push(cells);
+    }
+    Ok(sheet)
+}
+
+fn cell(data: &Data) -> SheetCell {
+    match data {
+        Data::Empty | Data::Error(_) => SheetCell::Empty,
+        Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => SheetCell::Text(s.clone()),
+        Data::Float(f) => SheetCell::Number(*f),
+        Data::Int(i) => SheetCell::Number(*i as f64),
+        Data::Bool(b) => SheetCell::Text(b.to_string()),
+        // A date cell holds its serial number, shown as the date it is.
+        Data::DateTime(dt) => {
+            domain::case_import::excel_serial(dt.as_f64()).map_or(SheetCell::Number(dt.as_f64()), SheetCell::Date)
+        }
+    }
+}
+
+/// The template workbook: the header row in `t`'s language, the required columns marked `*`,
+/// and a sample row.
+pub fn template(t: T) -> Vec<u8> {
+    let mut workbook = rust_xlsxwriter::Workbook::new();
+    let sheet = workbook.add_worksheet();
+    let header = domain::case_import::template_header(t);
+    let sample = [
+        "2023-05-01",
+        &t.code("category", "marriage_family"),
+        &t.code("channel", "window"),
+        "620102003000",
+        "张三",
+        "",
+        "13912345678",
+        "李四",
+        "离婚后子女抚养费纠纷（示例行，导入前请删除）",
+        &t.code("outcome", "resolved"),
+        "2023-05-20",
+    ];
+    for (column, ((name, (_, required, _)), example)) in header.iter().zip(COLUMNS.iter()).zip(sample).enumerate() {
+        let column = u16::try_from(column).unwrap_or(0);
+        let name = if *required { format!("{name}*") } else { name.clone() };
+        // Writing strings to a new sheet within its limits cannot fail.
+        let _ = sheet.write_string(0, column, name);
+        let _ = sheet.write_string(1, column, example);
+        let _ = sheet.set_column_width(column, 16);
+    }
+    workbook.save_to_buffer().unwrap_or_default()
+}
