@@ -55,7 +55,7 @@ pub struct Imported {
 /// 历史案件导入: an .xlsx body whose first row names the columns (see the template at
 /// `/admin/import/template/cases.xlsx`).
 #[utoipa::path(post, path = "/api/v1/cases/import", tag = "cases", security(("bearer" = [])), params(ImportQuery),
-    request_body(content = Vec<u8>, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    request_body(content = Vec<u8>, description = "the .xlsx workbook as it is (any content type)", content_type = "application/octet-stream"),
     responses((status = 200, description = "dry run: every row checked, none at fault", body = ImportReport),
         (status = 201, body = Imported),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 413, body = ErrorBody),
