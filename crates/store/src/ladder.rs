@@ -163,13 +163,15 @@ impl Store {
             )
             .await?;
         for (case_id, reference, stage, case_number, due_at, risk, owner, registering) in petitions {
-            let what = match stage.as_str() {
-                "received" => "未在 15 日内受理或转送",
-                "accepted" => "未在期限内出具信访处理意见书",
-                "reviewing" => "复查申请未在 30 日内答复",
-                "rechecking" => "复核申请未在 30 日内答复",
+            // What is late, in the catalogue's words (the notice is written in Chinese).
+            let key = match stage.as_str() {
+                "received" => "ladder.petition_received",
+                "accepted" => "ladder.petition_accepted",
+                "reviewing" => "ladder.petition_reviewing",
+                "rechecking" => "ladder.petition_rechecking",
                 _ => continue,
             };
+            let what = T::default().msg(&domain::validation::Message::new(key).with("reference", reference.as_str()));
             late.push(Late {
                 key: format!("petition:{case_id}:{stage}:{due_at}"),
                 case_id,
@@ -177,7 +179,7 @@ impl Store {
                 colour: Risk::parse(&risk).unwrap_or(Risk::None),
                 due_at,
                 units: vec![owner.unwrap_or(registering)],
-                what: format!("信访事项 {reference} {what}"),
+                what,
             });
         }
         Ok(late)

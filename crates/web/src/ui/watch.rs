@@ -197,12 +197,18 @@ fn text(form: &FormData, name: &str) -> Option<String> {
     form.get(name).map(str::to_owned)
 }
 
+/// The days between visits as typed: blank is none; anything not a number is 0, which the
+/// check refuses beside the field like any other value out of range.
+fn days_typed(form: &FormData) -> Option<i64> {
+    let typed = form.get("visit_every_days").map(str::trim).filter(|v| !v.is_empty())?;
+    Some(typed.parse::<i64>().unwrap_or(0))
+}
+
 /// Puts a person on the register: their page, or the form again with what was typed.
 pub async fn enter(State(state): State<AppState>, posted: Posted) -> Result<Response, UiError> {
     let Posted { session, form } = posted;
     let t = session.t;
     let grid_id = form.get("grid_id").map(str::trim).filter(|g| !g.is_empty()).map(|g| g.parse::<i64>().unwrap_or(0));
-    let visit_every_days = form.get("visit_every_days").map(str::trim).filter(|v| !v.is_empty());
     let input = WatchInput {
         person_key: text(&form, "person_key"),
         name: text(&form, "name"),
@@ -214,8 +220,7 @@ pub async fn enter(State(state): State<AppState>, posted: Posted) -> Result<Resp
         detail: text(&form, "detail"),
         flagged_by: text(&form, "flagged_by"),
         colour: text(&form, "colour"),
-        // Not a number: out of range, named beside the field like any other.
-        visit_every_days: visit_every_days.map(|v| v.parse::<i64>().unwrap_or(0)),
+        visit_every_days: days_typed(&form),
     };
     match state.app.watch_enter(&session.viewer, input).await {
         Ok(entry) => Ok(redirect_with(&format!("/people-risk/{}", entry.id), "ok", &t.s("已列入重点人员名册"))),
@@ -356,11 +361,7 @@ pub async fn person_act(
             (state.app.watch_visit(viewer, id, input).await, Refused::Visit)
         }
         "schedule" => {
-            let days = form.get("visit_every_days").map(str::trim).filter(|v| !v.is_empty());
-            let input = ScheduleInput {
-                colour: text(&form, "colour"),
-                visit_every_days: days.map(|v| v.parse::<i64>().unwrap_or(0)),
-            };
+            let input = ScheduleInput { colour: text(&form, "colour"), visit_every_days: days_typed(&form) };
             (state.app.watch_schedule(viewer, id, input).await, Refused::Schedule)
         }
         "release" => (
