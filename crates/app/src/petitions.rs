@@ -52,6 +52,16 @@ pub struct Transfer {
     pub office_received_on: Option<String>,
 }
 
+/// The petition with its clocks at `now` on the working-day calendar.
+fn petition_with_clocks(row: PetitionRow, calendar: &domain::calendar::Calendar, now: DateTime<Utc>) -> Petition {
+    let facts = facts(&row);
+    let clocks = petition::clocks(&facts, calendar, now);
+    let overdue = clocks.iter().any(|c| {
+        c.clock.is_duty() && matches!(c.state, domain::clocks::ClockState::Overdue | domain::clocks::ClockState::Missed)
+    });
+    Petition { row, stage: facts.stage, clocks, overdue }
+}
+
 fn facts(row: &PetitionRow) -> Facts {
     Facts {
         stage: Stage::parse(&row.stage).unwrap_or(Stage::Received),
@@ -70,13 +80,7 @@ fn facts(row: &PetitionRow) -> Facts {
 impl App {
     async fn petition_of(&self, row: PetitionRow) -> Result<Petition> {
         let context = self.clock_context().await?;
-        let facts = facts(&row);
-        let clocks = petition::clocks(&facts, &context.calendar, self.now());
-        let overdue = clocks.iter().any(|c| {
-            c.clock.is_duty()
-                && matches!(c.state, domain::clocks::ClockState::Overdue | domain::clocks::ClockState::Missed)
-        });
-        Ok(Petition { row, stage: facts.stage, clocks, overdue })
+        Ok(petition_with_clocks(row, &context.calendar, self.now()))
     }
 
     /// Receives a petition a petition office's system account sends (granted `case_register`);
@@ -210,10 +214,9 @@ impl App {
         };
         let (total, rows) =
             self.store.petitions(viewer, stage.map(Stage::as_str), limit.clamp(1, PAGE_MAX), offset.max(0)).await?;
-        let mut items = Vec::with_capacity(rows.len());
-        for row in rows {
-            items.push(self.petition_of(row).await?);
-        }
+        let context = self.clock_context().await?;
+        let now = self.now();
+        let items = rows.into_iter().map(|row| petition_with_clocks(row, &context.calendar, now)).collect();
         Ok(PetitionPage { total, items })
     }
 

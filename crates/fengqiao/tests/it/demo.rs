@@ -20,6 +20,10 @@ async fn demo_and_generated_cases_share_one_writer(app: TestApp) {
         let (_, list) = app.get(&format!("/api/v1/cases?status={status}&limit=1"), &city).await;
         assert!(list["total"].as_i64().unwrap() > 0, "no demo case is {status}");
     }
+    // Petitions transferred by the district's petition office, some still to be accepted.
+    let district = app.login("district").await;
+    let (_, petitions) = app.get("/api/v1/petitions?stage=received", &district).await;
+    assert!(petitions["total"].as_i64().unwrap() > 0, "the demo has petitions to accept: {petitions}");
 
     let generated = fixtures::generate_cases(&app.store, 300, 11, now).await.unwrap();
     assert_eq!(generated.cases, 300);
