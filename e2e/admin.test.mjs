@@ -134,3 +134,38 @@ test("every signed-in user changes their own password from the header", async ()
   assert.match(again.page.url(), /\/workbench$/);
   await again.context.close();
 });
+
+// 绘制边界 (issue 15): the administrator draws a street's boundary on its district's outline,
+// point by point; the drawing is saved as an import and the street is on the map.
+test("an administrator draws a street's boundary on the district's map", async () => {
+  const admin = await day.as("admin");
+  const page = admin.page;
+  await page.goto(`${day.server.base}/admin/regions/620102000000`);
+  const before = Number(await page.locator("[data-drawn]").innerText());
+  const street = await page.locator("#draw-area option").first().getAttribute("value");
+  const canvas = page.locator("#draw-canvas");
+  const box = await canvas.boundingBox();
+  const at = (fx, fy) => canvas.click({ position: { x: box.width * fx, y: box.height * fy } });
+  await at(0.45, 0.45);
+  await at(0.55, 0.45);
+  assert.equal(await page.locator("[data-draw-save]").isDisabled(), true, "two points are not a boundary");
+  await at(0.9, 0.9);
+  await page.locator("[data-draw-undo]").click();
+  await at(0.55, 0.55);
+  await at(0.45, 0.55);
+  assert.equal(await page.locator("[data-draw-points]").innerText(), "4");
+  await Promise.all([page.waitForURL(/\/admin\/regions\/620102000000$/), page.locator("[data-draw-save]").click()]);
+  assert.match(await page.locator(".flash.ok").innerText(), /已导入边界的区域： 1/);
+  assert.equal(Number(await page.locator("[data-drawn]").innerText()), before + 1);
+  assert.equal(await page.locator(`path.draw-area[data-area="${street}"]`).count(), 1);
+  // What was drawn lies inside the district's own outline, where it was clicked.
+  const drawing = JSON.parse(await page.locator("[data-drawing]").getAttribute("data-drawing"));
+  const ring = drawing.areas.find((a) => a.code === street).boundary.coordinates[0];
+  assert.equal(ring.length, 5, "four points and the closing one");
+  const own = drawing.own.coordinates.flat(Infinity);
+  const lngs = own.filter((_, i) => i % 2 === 0);
+  const lats = own.filter((_, i) => i % 2 === 1);
+  for (const [lng, lat] of ring) {
+    assert.ok(lng > Math.min(...lngs) && lng < Math.max(...lngs) && lat > Math.min(...lats) && lat < Math.max(...lats), `${lng},${lat}`);
+  }
+});

@@ -9,6 +9,7 @@ use domain::case::Risk;
 use domain::geo::{self, Boundary, BoundaryImport, Candidate};
 use domain::org::{RegionCode, RegionLevel};
 use domain::validation::FieldError;
+use serde::Serialize;
 pub use store::command::{OverdueUnit, RegionVolume};
 use store::evaluations::StoredEvaluation;
 use store::org::RegionView;
@@ -51,6 +52,37 @@ pub struct MapArea {
     pub code: String,
     pub name: String,
     pub boundary: Boundary,
+}
+
+/// A region's own boundary and its areas': what the administrator draws on.
+#[derive(Debug, Clone)]
+pub struct RegionAreas {
+    pub own: Option<Boundary>,
+    pub areas: Vec<AreaOutline>,
+}
+
+/// A child region (or a grid of a community) and its boundary, where it has one.
+#[derive(Debug, Clone, Serialize)]
+pub struct AreaOutline {
+    pub code: String,
+    pub name: String,
+    pub boundary: Option<Boundary>,
+}
+
+/// The stored boundaries under a region (`(code, name, stored, source)`; a grid's is its
+/// polygon's ring) as map areas; one that does not read as a boundary is left out.
+fn map_areas(stored: Vec<(String, String, String, String)>) -> Vec<MapArea> {
+    stored
+        .into_iter()
+        .filter_map(|(code, name, stored, source)| {
+            let boundary = if source == "grid" {
+                Boundary::from_ring(serde_json::from_str(&stored).ok()?)
+            } else {
+                Boundary::from_json(&stored)
+            };
+            Some(MapArea { code, name, boundary: boundary? })
+        })
+        .collect()
 }
 
 /// What a boundary import changed: the regions it drew, and the features it could not place.
@@ -203,18 +235,7 @@ impl App {
         if !viewer.scope.region.contains(region) {
             return Err(AppError::NotFound { what: "region" });
         }
-        let areas = self.store.boundaries_under(region).await?;
-        Ok(areas
-            .into_iter()
-            .filter_map(|(code, name, stored, source)| {
-                let boundary = if source == "grid" {
-                    Boundary::from_ring(serde_json::from_str(&stored).ok()?)
-                } else {
-                    Boundary::from_json(&stored)
-                };
-                Some(MapArea { code, name, boundary: boundary? })
-            })
-            .collect())
+        Ok(map_areas(self.store.boundaries_under(region).await?))
     }
 
     /// Imports the boundaries of the child regions of `parent` (of its grids, for a community:
@@ -264,12 +285,19 @@ impl App {
         Ok(self.store.region_boundaries_clear(parent).await?)
     }
 
-    /// The child regions of `parent` (its grids, for a community), each with whether it has a
-    /// boundary on the map: for the administrator's region page.
-    pub async fn region_boundary_coverage(&self, viewer: &Viewer, parent: &RegionCode) -> Result<Vec<(String, bool)>> {
+    /// What the administrator's region page shows and draws on: the region's own boundary (as
+    /// its parent's import or drawing gave it) and each of its active child regions (its grids,
+    /// for a community) with its boundary where it has one.
+    pub async fn region_areas(&self, viewer: &Viewer, parent: &RegionCode) -> Result<RegionAreas> {
         authz::may(viewer.role, Permission::OrganisationManage, Resource::ANY)?;
-        let drawn: Vec<String> =
-            self.store.boundaries_under(parent).await?.into_iter().map(|(code, ..)| code).collect();
+        let mut drawn = map_areas(self.store.boundaries_under(parent).await?);
+        let own = match parent.parent() {
+            Some(above) => map_areas(self.store.boundaries_under(&above).await?)
+                .into_iter()
+                .find(|a| a.code == parent.as_str())
+                .map(|a| a.boundary),
+            None => None,
+        };
         let children: Vec<(String, String)> = if parent.level() == RegionLevel::Community {
             let grids =
                 self.store.grids().await?.into_iter().filter(|g| g.active && g.community_code == parent.as_str());
@@ -279,6 +307,13 @@ impl App {
             let children = regions.filter(|r| r.active && r.parent_code.as_deref() == Some(parent.as_str()));
             children.map(|r| (r.code, r.name)).collect()
         };
-        Ok(children.into_iter().map(|(code, name)| (name, drawn.contains(&code))).collect())
+        let areas = children
+            .into_iter()
+            .map(|(code, name)| {
+                let boundary = drawn.iter().position(|a| a.code == code).map(|i| drawn.swap_remove(i).boundary);
+                AreaOutline { code, name, boundary }
+            })
+            .collect();
+        Ok(RegionAreas { own, areas })
     }
 }

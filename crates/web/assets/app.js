@@ -268,6 +268,95 @@ function enhanceLiveFeed(feed) {
   });
 }
 
+// 绘制边界: the administrator draws a child region's (or a grid's) boundary on the region's
+// own outline and its drawn areas, point by point; saving puts the polygon, as a one-feature
+// GeoJSON file named by the area's code, into the boundary import form and submits it — the
+// server reads a drawing exactly as an imported file.
+function enhanceDrawingBoard(board) {
+  const svg = board.querySelector("#draw-canvas");
+  const form = document.getElementById("boundary-form");
+  if (!svg || !form) return;
+  const data = JSON.parse(board.dataset.drawing);
+  const NS = "http://www.w3.org/2000/svg";
+  const rings = (boundary) => (boundary.type === "Polygon" ? boundary.coordinates : boundary.coordinates.flat());
+  const outlines = [data.own, ...data.areas.map((a) => a.boundary)].filter(Boolean);
+  const positions = outlines.flatMap((b) => rings(b).flat());
+  if (positions.length === 0) return;
+  const lngs = positions.map((p) => p[0]);
+  const lats = positions.map((p) => p[1]);
+  const [west, east, south, north] = [Math.min(...lngs), Math.max(...lngs), Math.min(...lats), Math.max(...lats)];
+  // An equirectangular projection scaled by the cosine of the middle latitude: true shapes at
+  // the scale of a district.
+  const squeeze = Math.cos((((south + north) / 2) * Math.PI) / 180);
+  const scale = 1000 / Math.max((east - west) * squeeze, north - south, 1e-6);
+  const margin = 0.08 * 1000;
+  const x = (lng) => (lng - west) * squeeze * scale + margin;
+  const y = (lat) => (north - lat) * scale + margin;
+  const lng = (px) => (px - margin) / scale / squeeze + west;
+  const lat = (py) => north - (py - margin) / scale;
+  svg.setAttribute("viewBox", `0 0 ${(east - west) * squeeze * scale + 2 * margin} ${(north - south) * scale + 2 * margin}`);
+  const path = (boundary) => rings(boundary).map((ring) => `M${ring.map((p) => `${x(p[0]).toFixed(1)},${y(p[1]).toFixed(1)}`).join("L")}Z`).join("");
+  const shape = (tag, attributes) => {
+    const element = document.createElementNS(NS, tag);
+    Object.entries(attributes).forEach(([name, value]) => element.setAttribute(name, value));
+    svg.appendChild(element);
+    return element;
+  };
+  const select = board.querySelector("#draw-area");
+  const drawn = new Map();
+  data.areas.forEach((area) => {
+    if (!area.boundary) return;
+    const element = shape("path", { d: path(area.boundary), class: "draw-area", "data-area": area.code });
+    const title = document.createElementNS(NS, "title");
+    title.textContent = area.name;
+    element.appendChild(title);
+    drawn.set(area.code, element);
+  });
+  if (data.own) shape("path", { d: path(data.own), class: "draw-frame" });
+  const line = shape("polygon", { class: "draw-line", points: "" });
+  let points = [];
+  const count = board.querySelector("[data-draw-points]");
+  const save = board.querySelector("[data-draw-save]");
+  const show = () => {
+    line.setAttribute("points", points.map((p) => `${x(p[0])},${y(p[1])}`).join(" "));
+    svg.querySelectorAll("circle").forEach((c) => c.remove());
+    points.forEach((p) => shape("circle", { cx: x(p[0]), cy: y(p[1]), r: 6, class: "draw-point" }));
+    count.textContent = String(points.length);
+    save.disabled = points.length < 3;
+    drawn.forEach((element, code) => element.classList.toggle("selected", code === select.value));
+  };
+  svg.addEventListener("click", (event) => {
+    const at = new DOMPoint(event.clientX, event.clientY).matrixTransform(svg.getScreenCTM().inverse());
+    const round = (v) => Math.round(v * 1e6) / 1e6;
+    points.push([round(lng(at.x)), round(lat(at.y))]);
+    show();
+  });
+  board.querySelector("[data-draw-undo]").addEventListener("click", () => {
+    points.pop();
+    show();
+  });
+  board.querySelector("[data-draw-reset]").addEventListener("click", () => {
+    points = [];
+    show();
+  });
+  select.addEventListener("change", show);
+  save.addEventListener("click", () => {
+    const area = data.areas.find((a) => a.code === select.value);
+    const feature = {
+      type: "Feature",
+      id: area.code,
+      properties: { code: area.code, name: area.name },
+      geometry: { type: "Polygon", coordinates: [[...points, points[0]]] },
+    };
+    const file = new File([JSON.stringify({ type: "FeatureCollection", features: [feature] })], `${area.code}.geojson`, { type: "application/geo+json" });
+    const transfer = new DataTransfer();
+    transfer.items.add(file);
+    form.querySelector("input[type=file]").files = transfer.files;
+    form.requestSubmit();
+  });
+  show();
+}
+
 document.addEventListener("DOMContentLoaded", () => {
   document.querySelectorAll("form[data-upload]").forEach(enhanceUpload);
   const registration = document.querySelector("form[data-check]");
@@ -280,4 +369,6 @@ document.addEventListener("DOMContentLoaded", () => {
   if (feed) enhanceLiveFeed(feed);
   const waiting = document.querySelector("[data-reload-after]");
   if (waiting) reloadLater(waiting);
+  const board = document.querySelector("[data-drawing]");
+  if (board) enhanceDrawingBoard(board);
 });

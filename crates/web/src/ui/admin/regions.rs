@@ -4,6 +4,7 @@
 //! code and a serial — to move one, add it anew and disable the old one.
 
 use app::AppError;
+use app::command::RegionAreas;
 use app::org::{GridFilter, GridView, NewRegion, RegionFilter, RegionView};
 use askama::Template;
 use axum::extract::{Multipart, Query, State};
@@ -146,16 +147,18 @@ struct RegionPage {
     region: RegionView,
     parent: String,
     form: Typed,
-    /// The areas under the region (child regions, or a community's grids), each with whether
-    /// the command screen's map has its boundary.
-    areas: Vec<(String, bool)>,
+    /// The areas under the region (child regions, or a community's grids), each with its
+    /// boundary on the command screen's map where it has one, and the region's own.
+    areas: RegionAreas,
+    /// The same for the drawing board's script, as JSON.
+    drawing: String,
     /// What is wrong with the boundary file just uploaded.
     boundary_error: Option<String>,
 }
 
 impl RegionPage {
     fn drawn(&self) -> usize {
-        self.areas.iter().filter(|(_, drawn)| *drawn).count()
+        self.areas.areas.iter().filter(|a| a.boundary.is_some()).count()
     }
 }
 
@@ -175,8 +178,9 @@ async fn region_page(
         None => String::new(),
     };
     let code = RegionCode::parse(&region.code).map_err(|_| AppError::NotFound { what: "region" })?;
-    let areas = state.app.region_boundary_coverage(&session.viewer, &code).await?;
-    Ok(render(status, &RegionPage { page, region, parent, form, areas, boundary_error }, shown_flash))
+    let areas = state.app.region_areas(&session.viewer, &code).await?;
+    let drawing = serde_json::json!({"own": areas.own, "areas": areas.areas}).to_string();
+    Ok(render(status, &RegionPage { page, region, parent, form, areas, drawing, boundary_error }, shown_flash))
 }
 
 pub async fn region_show(
