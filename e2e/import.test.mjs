@@ -80,7 +80,7 @@ function workbook(rows) {
 
 const HEADER = ["登记日期", "纠纷类型", "来源渠道", "所属区域", "申请人姓名", "申请人身份证号", "申请人电话", "被申请人姓名", "纠纷简要情况", "办理结果", "办结日期"];
 const concluded = ["2022-06-15", "婚姻家庭", "窗口", "620102003000", "王秀兰", "", "13912345678", "李建国", "离婚后子女抚养费纠纷（历史）", "调解成功", "2022-06-30"];
-const open = ["2023-03-01", "邻里纠纷", "来电", "620102003000", "赵德明", "", "", "", "楼上漏水（历史）", "", ""];
+const open = ["2023-03-01", "邻里", "12345 热线", "620102003000", "赵德明", "", "", "", "楼上漏水（历史）", "", ""];
 
 /** Chooses `rows` as the workbook of the case import's form and uploads it. */
 async function upload(page, rows, options) {
@@ -113,7 +113,7 @@ test("an administrator imports historical cases from Excel: faults by row, then 
   // Mended: the summary, the sample masked, then the import.
   await upload(page, [concluded, open], { refused: true });
   assert.equal(await page.locator("#cases-total").innerText(), "2");
-  assert.match(await page.locator("#cases-by-category").innerText(), /婚姻家庭\s+1[\s\S]*邻里纠纷\s+1/);
+  assert.match(await page.locator("#cases-by-category").innerText(), /婚姻家庭\s+1[\s\S]*邻里\s+1/);
   assert.match(await page.locator("#cases-by-year").innerText(), /2022\s+1[\s\S]*2023\s+1/);
   const sample = await page.locator("#cases-sample").innerText();
   assert.match(sample, /王\*\*/);
@@ -122,11 +122,11 @@ test("an administrator imports historical cases from Excel: faults by row, then 
   await screenshot(page, "admin-case-import-preview");
   await submit(page, "#confirm-cases");
   assert.match(page.url(), /\/admin\/import\/cases\/[0-9a-f]{64}$/);
-  assert.match(await page.locator(".flash.ok").innerText(), /已导入历史案件：2/);
+  assert.match(await page.locator(".flash.ok").innerText(), /已导入历史案件：\s*2/);
   assert.match(await page.locator("#imported-count").innerText(), /共 2/);
   const list = await page.locator("#imported-cases tbody").innerText();
   assert.match(list, /婚姻家庭\s+已办结/);
-  assert.match(list, /邻里纠纷/);
+  assert.match(list, /邻里/);
   await Promise.all([page.waitForNavigation(), page.locator("#imported-cases tbody a").first().click()]);
   assert.match(page.url(), /\/cases\/\d+$/);
   assert.match(await page.locator("body").innerText(), /离婚后子女抚养费纠纷（历史）/);
