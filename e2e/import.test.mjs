@@ -97,6 +97,12 @@ test("an administrator imports historical cases from Excel: faults by row, then 
   const template = await (await fetch(`${day.server.base}/admin/import/template/cases.xlsx`, { headers: { cookie: (await page.context().cookies()).map((c) => `${c.name}=${c.value}`).join("; ") } })).arrayBuffer();
   assert.equal(Buffer.from(template).subarray(0, 2).toString(), "PK", "the template is a workbook");
 
+  // Too large a file: said in words, before anything is read.
+  await page.setInputFiles("#cases-file", { name: "大.xlsx", mimeType: "application/octet-stream", buffer: Buffer.alloc(10 * 1024 * 1024 + 1024) });
+  const tooLarge = await submit(page, "#cases-upload", { refused: true });
+  assert.equal(tooLarge.status(), 413);
+  assert.match(await page.locator("#cases-errors").innerText(), /文件超过 10 MB/);
+
   // A bad row among good ones: every fault by row and column, in words; no import button.
   const bad = [...concluded];
   bad[1] = "吵架";
