@@ -3,19 +3,31 @@
 //! transaction, or of none. The workbook is read here with calamine into cells; the rows are
 //! checked by `domain::case_import` and against the data by the store; the preview and the
 //! import check alike, so what the preview passes is imported.
+//!
+//! The administrator's page stages a workbook whose preview passes: it is kept in the data
+//! directory under its SHA-256 (every node that shares the directory finds it), the
+//! confirmation names it by that digest, and it is removed once imported or after
+//! [`STAGED_FOR`]. A workbook of up to 10 MB is not sent back and forth through the browser,
+//! nor chosen again by hand, and the file imported is byte for byte the one previewed.
 
 use std::io::Cursor;
 
 use calamine::{Data, Reader, Xlsx};
 use domain::authz::{self, Permission, Resource};
-pub use domain::case_import::{COLUMNS, MAX_BYTES, MAX_ROWS, Row, SheetCell, faulted_rows};
+pub use domain::case_import::{
+    COLUMNS, HistoricalCase, MAX_BYTES, MAX_ROWS, Row, SheetCell, Tally, faulted_rows, tally,
+};
 use domain::i18n::T;
 use domain::import::fault_line;
 use domain::msg;
 use domain::validation::FieldError;
-use sha2::{Digest, Sha256};
+/// Names in a preview's sample rows are masked as the lists mask them.
+pub use store::export::mask_name;
 
 use crate::{App, AppError, Result, Viewer};
+
+/// How long a staged workbook waits for its confirmation.
+pub const STAGED_FOR: std::time::Duration = std::time::Duration::from_secs(60 * 60);
 
 /// What a workbook would create: its rows as written and the faults that stand in the way.
 #[derive(Debug, Clone)]
@@ -24,6 +36,17 @@ pub struct CaseImportPreview {
     pub faults: Vec<FieldError>,
     /// The rows that would be imported (every row, when there is no fault).
     pub importable: usize,
+    /// The cases of the faultless rows.
+    pub cases: Vec<HistoricalCase>,
+}
+
+/// A case a workbook created, for the page that lists them.
+#[derive(Debug, Clone)]
+pub struct ImportedCase {
+    pub id: i64,
+    pub number: String,
+    pub status: String,
+    pub category: String,
 }
 
 impl App {
@@ -31,17 +54,62 @@ impl App {
     /// workbook as a whole cannot be read; the faults of single rows are in the preview.
     pub async fn case_import_preview(&self, viewer: &Viewer, bytes: &[u8]) -> Result<CaseImportPreview> {
         let (import, faults) = self.case_import_read(viewer, bytes).await?;
-        Ok(CaseImportPreview { importable: import.cases.len(), rows: import.rows, faults })
+        Ok(CaseImportPreview { importable: import.cases.len(), rows: import.rows, faults, cases: import.cases })
+    }
+
+    /// The preview of a workbook and — when no row is at fault — the workbook staged for its
+    /// confirmation, named by its SHA-256. Workbooks staged longer than [`STAGED_FOR`] ago
+    /// are removed on the way.
+    pub async fn case_import_stage(
+        &self,
+        viewer: &Viewer,
+        bytes: &[u8],
+    ) -> Result<(CaseImportPreview, Option<String>)> {
+        let preview = self.case_import_preview(viewer, bytes).await?;
+        self.staged.remove_older_than(STAGED_FOR);
+        let staged = if preview.faults.is_empty() { Some(self.staged.put(bytes)?) } else { None };
+        Ok((preview, staged))
+    }
+
+    /// Imports a staged workbook (see [`App::case_import`]), then removes it. `Invalid` (field
+    /// `file`) when it is no longer staged.
+    pub async fn case_import_staged(&self, viewer: &Viewer, sha256: &str) -> Result<usize> {
+        authz::may(viewer.role, Permission::OrganisationManage, Resource::ANY)?;
+        let bytes = self.staged.get(sha256).map_err(|_| {
+            AppError::Invalid(vec![FieldError::new("file", "expired", msg!("case_import.staged_gone"))])
+        })?;
+        let imported = self.case_import(viewer, &bytes).await?;
+        self.staged.remove(sha256);
+        Ok(imported)
+    }
+
+    /// The cases the workbook `sha256` created, `limit` from `offset`, and how many there are.
+    pub async fn cases_of_import(
+        &self,
+        viewer: &Viewer,
+        sha256: &str,
+        limit: i64,
+        offset: i64,
+    ) -> Result<(i64, Vec<ImportedCase>)> {
+        authz::may(viewer.role, Permission::OrganisationManage, Resource::ANY)?;
+        if sha256.len() != 64 || !sha256.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
+            return Err(AppError::NotFound { what: "import" });
+        }
+        let (total, rows) = self.store.cases_of_import(sha256, limit, offset).await?;
+        let cases =
+            rows.into_iter().map(|(id, number, status, category)| ImportedCase { id, number, status, category });
+        Ok((total, cases.collect()))
     }
 
     /// Imports every row of a workbook in one transaction, or nothing: `Invalid` with every
-    /// fault, each named by its row, when any row is at fault. How many cases were created.
+    /// fault, each named by its row, when any row is at fault, or when this very workbook was
+    /// imported before. How many cases were created.
     pub async fn case_import(&self, viewer: &Viewer, bytes: &[u8]) -> Result<usize> {
         let (import, faults) = self.case_import_read(viewer, bytes).await?;
         if !faults.is_empty() {
             return Err(AppError::Invalid(faults));
         }
-        let sha256: String = Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect();
+        let sha256 = store::blobs::sha256_hex(bytes);
         let ids = self.store.cases_import(viewer, &sha256, &import.cases, self.now()).await?;
         Ok(ids.len())
     }
@@ -52,6 +120,12 @@ impl App {
         bytes: &[u8],
     ) -> Result<(domain::case_import::CaseImport, Vec<FieldError>)> {
         authz::may(viewer.role, Permission::OrganisationManage, Resource::ANY)?;
+        // A workbook is imported once: sent again (a second tab, a retry), it creates nothing.
+        let (done, _) = self.store.cases_of_import(&store::blobs::sha256_hex(bytes), 0, 0).await?;
+        if done > 0 {
+            let fault = msg!("case_import.already_imported", count = done);
+            return Err(AppError::Invalid(vec![FieldError::new("file", "already_imported", fault)]));
+        }
         let sheet = sheet_cells(bytes).map_err(|fault| AppError::Invalid(vec![fault]))?;
         let today = self.now().with_timezone(&domain::china_time()).date_naive();
         let import = domain::case_import::read(&sheet, today).map_err(AppError::Invalid)?;

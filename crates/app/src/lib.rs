@@ -72,6 +72,9 @@ pub struct App {
     search: Arc<search::SearchIndex>,
     /// Evidence, signatures and agreement copies, by content, in the data directory.
     blobs: Arc<Blobs>,
+    /// Uploads held between their preview and their confirmation (the historical cases'
+    /// workbooks), in the data directory.
+    staged: Arc<Blobs>,
     /// Where this node publishes the daily checkpoint roots, in the data directory.
     root_log: Arc<RootLog>,
     documents: Arc<Documents>,
@@ -92,6 +95,7 @@ impl App {
             node_id: node_id.into(),
             search,
             blobs: Arc::new(Blobs::new(data_dir)),
+            staged: Arc::new(Blobs::staging(data_dir)),
             root_log: Arc::new(RootLog::in_dir(data_dir)),
             documents: Arc::new(Documents::default()),
             live: LiveFeed::default(),

@@ -360,6 +360,33 @@ fn date_text(text: &str) -> Option<NaiveDate> {
     NaiveDate::from_ymd_opt(year.parse().ok()?, month.parse().ok()?, day.parse().ok()?).filter(|_| year.len() == 4)
 }
 
+/// What a workbook's cases add up to, for the preview before the import: how many were
+/// concluded and how many are still open, by category (in `Category::ALL`'s order) and by the
+/// year they were registered.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Tally {
+    pub concluded: usize,
+    pub open: usize,
+    pub by_category: Vec<(Category, usize)>,
+    pub by_year: Vec<(i32, usize)>,
+}
+
+/// The tally of `cases`.
+pub fn tally(cases: &[HistoricalCase]) -> Tally {
+    use chrono::Datelike;
+    let concluded = cases.iter().filter(|c| c.concluded_on.is_some()).count();
+    let by_category = Category::ALL
+        .iter()
+        .map(|&category| (category, cases.iter().filter(|c| c.category == category).count()))
+        .filter(|(_, n)| *n > 0)
+        .collect();
+    let mut years = std::collections::BTreeMap::new();
+    for case in cases {
+        *years.entry(case.registered_on.year()).or_insert(0) += 1;
+    }
+    Tally { concluded, open: cases.len() - concluded, by_category, by_year: years.into_iter().collect() }
+}
+
 /// The row numbers faults name, each once, in order.
 pub fn faulted_rows(faults: &[FieldError]) -> Vec<usize> {
     let mut rows: Vec<usize> = faults.iter().filter_map(|f| crate::import::fault_line(&f.field)).collect();
@@ -474,6 +501,19 @@ mod tests {
         assert!(said[4].starts_with("第 6 行的办结日期"), "{}", said[4]);
         assert_eq!(faulted_rows(&import.faults), [2, 5, 6]);
         assert!(import.faults.iter().all(|f| !f.field.contains("rows[")));
+    }
+
+    #[test]
+    fn the_tally_counts_by_status_category_and_year() {
+        let mut open = good();
+        open[0] = text("2020-02-03");
+        open[9] = SheetCell::Empty;
+        open[10] = SheetCell::Empty;
+        let import = read(&[header(), good(), open, good()], today()).unwrap();
+        let tally = tally(&import.cases);
+        assert_eq!((tally.concluded, tally.open), (2, 1));
+        assert_eq!(tally.by_category, [(import.cases[0].category, 3)]);
+        assert_eq!(tally.by_year, [(2020, 1), (2021, 2)]);
     }
 
     #[test]

@@ -14,7 +14,7 @@ use chrono::{DateTime, Duration, NaiveTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::calendar::Calendar;
+use crate::calendar::{Calendar, Reckoning};
 use crate::case::{Category, Channel, Risk, Status};
 use crate::china_time;
 use crate::msg;
@@ -201,6 +201,25 @@ fn china_date(at: DateTime<Utc>) -> chrono::NaiveDate {
     at.with_timezone(&china_time()).date_naive()
 }
 
+/// The deadline of the conclude clock (办结时限) for handling that started on `start`: the end
+/// of the day `days` working days later, with how it was reckoned.
+pub fn conclude_due(start: chrono::NaiveDate, days: i64, calendar: &Calendar) -> (DateTime<Utc>, Reckoning) {
+    let r = calendar.add_working_days(start, u32::try_from(days).unwrap_or(0));
+    (end_of_day(r.date), r)
+}
+
+/// What a conclusion (办结) adds to the statistics: whether it came by its deadline (`None`:
+/// no conclude clock ran, counted on time), and the handling time in working days from the
+/// day handling `started` to the day of `concluded_at`.
+pub fn conclusion_figures(
+    started: chrono::NaiveDate,
+    concluded_at: DateTime<Utc>,
+    due: Option<DateTime<Utc>>,
+    calendar: &Calendar,
+) -> (bool, i64) {
+    (due.is_none_or(|due| concluded_at <= due), calendar.working_days_between(started, china_date(concluded_at)))
+}
+
 /// All four clocks of a case at `now`.
 pub fn deadlines(facts: &ClockFacts, policy: &ClockPolicy, calendar: &Calendar, now: DateTime<Utc>) -> Vec<Deadline> {
     use Status::*;
@@ -231,7 +250,7 @@ pub fn deadlines(facts: &ClockFacts, policy: &ClockPolicy, calendar: &Calendar, 
     let conclude = match facts.dispatched_at {
         Some(start) => {
             let days = policy.conclude_working_days + facts.extension_days;
-            let r = calendar.add_working_days(china_date(start), days as u32);
+            let (due, r) = conclude_due(china_date(start), days, calendar);
             let explanation = if facts.extension_days > 0 {
                 msg!(
                     "clock.conclude_extended",
@@ -245,7 +264,7 @@ pub fn deadlines(facts: &ClockFacts, policy: &ClockPolicy, calendar: &Calendar, 
             clock(
                 ClockKind::Conclude,
                 Some(start),
-                Some(end_of_day(r.date)),
+                Some(due),
                 facts.concluded_at,
                 matches!(facts.status, Dispatched | InProgress),
                 explanation,

@@ -28,6 +28,30 @@ impl Blobs {
         Blobs { root: data_dir.join("blobs") }
     }
 
+    /// Uploads held between a preview and its confirmation, under `data_dir/staged`: removed
+    /// when used, or by [`Blobs::remove_older_than`].
+    pub fn staging(data_dir: &Path) -> Self {
+        Blobs { root: data_dir.join("staged") }
+    }
+
+    /// Removes the content stored under `sha256`, if any.
+    pub fn remove(&self, sha256: &str) {
+        if let Some(path) = self.path(sha256) {
+            let _ = std::fs::remove_file(path);
+        }
+    }
+
+    /// Removes every file last written `age` ago or longer.
+    pub fn remove_older_than(&self, age: std::time::Duration) {
+        let Ok(dirs) = std::fs::read_dir(&self.root) else { return };
+        for file in dirs.flatten().filter_map(|dir| std::fs::read_dir(dir.path()).ok()).flatten().flatten() {
+            let old = file.metadata().and_then(|m| m.modified()).is_ok_and(|at| at.elapsed().is_ok_and(|e| e >= age));
+            if old {
+                let _ = std::fs::remove_file(file.path());
+            }
+        }
+    }
+
     fn path(&self, sha256: &str) -> Option<PathBuf> {
         let valid = sha256.len() == 64 && sha256.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase());
         valid.then(|| self.root.join(&sha256[..2]).join(sha256))
@@ -114,6 +138,14 @@ mod tests {
         assert_eq!(blobs.get_range(&sha, 8, u64::MAX).unwrap(), (10, b"89".to_vec()));
         assert_eq!(blobs.get_range(&sha, 10, 20).unwrap(), (10, Vec::new()));
         assert_eq!(blobs.size(&sha).unwrap(), 10);
+        blobs.remove(&sha);
+        assert!(blobs.get(&sha).is_err());
+        let staged = Blobs::staging(&dir);
+        let sha = staged.put(b"workbook").unwrap();
+        staged.remove_older_than(std::time::Duration::from_secs(3600));
+        assert_eq!(staged.get(&sha).unwrap(), b"workbook");
+        staged.remove_older_than(std::time::Duration::ZERO);
+        assert!(staged.get(&sha).is_err());
         std::fs::remove_dir_all(dir).unwrap();
     }
 

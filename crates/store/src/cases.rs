@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 use domain::case::{Category, NewCase, Outcome, PartyKind, Risk, Status};
+use domain::clocks;
 use domain::identity::mask_middle;
 use domain::ids::{CaseId, UnitId};
 use domain::msg;
@@ -1265,11 +1266,11 @@ impl Store {
             }
             Command::Conclude { .. } => {
                 let china = |ms: i64| from_ms(ms).with_timezone(&domain::china_time()).date_naive();
-                let on_time = row.conclude_by.is_none_or(|due| to_ms(now) <= due);
                 let started = row.dispatched_at.map(china).unwrap_or_else(|| china(to_ms(now)));
+                let (on_time, working_days) =
+                    clocks::conclusion_figures(started, now, row.conclude_by.map(from_ms), &context.calendar);
                 data["on_time"] = json!(on_time);
-                data["handling_working_days"] =
-                    json!(context.calendar.working_days_between(started, china(to_ms(now))));
+                data["handling_working_days"] = json!(working_days);
                 vec![(today, conclusion_counts(data))]
             }
             Command::FollowUp { satisfaction, .. } => {

@@ -1,7 +1,8 @@
 //! 历史案件导入 (issue 18): historical cases from an Excel workbook built here with
 //! rust_xlsxwriter — a dry run answers every row; good rows are imported numbered, encrypted and
 //! with their history saying so; a workbook with bad rows among good ones is refused with each
-//! bad row's faults and imports nothing; `audit verify` still passes.
+//! bad row's faults and imports nothing; concluded history counts in the statistics; `audit
+//! verify` still passes.
 
 use reqwest::StatusCode;
 use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
@@ -91,7 +92,7 @@ async fn historical_cases_import_from_excel_all_or_nothing_with_each_bad_row_nam
     let good = workbook(&[
         row("excel-date", &id, "调解成功", "2022-06-30"),
         row("2021/3/4", "", "", ""),
-        row("2020年1月2日", "", "withdrawn", "2020-01-10"),
+        row("2020年1月2日", "", "withdrawn", "2020-01-08"),
     ]);
 
     let mediator = app.login("mediator").await;
@@ -105,10 +106,26 @@ async fn historical_cases_import_from_excel_all_or_nothing_with_each_bad_row_nam
     assert_eq!(report["rows"][0]["cells"][0], "2022-06-15");
     assert_eq!(cases(&app).await, before, "a dry run writes nothing");
 
-    let (status, done) = post(&app, &admin, false, good).await;
+    let city = app.login("city").await;
+    let year = |year: i32| {
+        let (app, city) = (&app, &city);
+        async move {
+            let url = format!("/api/v1/stats/summary?region=620100&from={year}-01-01&to={year}-12-31");
+            let (status, s) = app.get(&url, city).await;
+            assert_eq!(status, StatusCode::OK, "{s}");
+            (s["concluded"].as_i64(), s["on_time_rate"].as_f64(), s["average_handling_working_days"].as_f64())
+        }
+    };
+    assert_eq!(year(2020).await, (Some(0), None, None));
+
+    let (status, done) = post(&app, &admin, false, good.clone()).await;
     assert_eq!(status, StatusCode::CREATED, "{done}");
     assert_eq!(done["imported"], 3);
     assert_eq!(cases(&app).await, before + 3);
+    let (status, again) = post(&app, &admin, false, good).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{again}");
+    assert!(again.to_string().contains("已经导入过"), "{again}");
+    assert_eq!(cases(&app).await, before + 3, "a workbook is imported once");
     let statuses = app.sql_texts("SELECT status FROM cases ORDER BY id DESC LIMIT 3").await;
     assert_eq!(statuses, ["concluded", "registered", "concluded"]);
     let created = app.sql_texts("SELECT number FROM cases ORDER BY id DESC LIMIT 3").await;
@@ -117,6 +134,11 @@ async fn historical_cases_import_from_excel_all_or_nothing_with_each_bad_row_nam
     assert_eq!(imported.len(), 3);
     let data: Value = serde_json::from_str(&imported[0]).unwrap();
     assert_eq!(data["file_sha256"].as_str().unwrap().len(), 64);
+    // Concluded history counts in 按期办结率 and the average handling time, reckoned on the
+    // calendar from the registration against the conclude time limit (5 working days):
+    // 2020-01-02 → 01-08 is 4 working days, on time; 2022-06-15 → 06-30 is 11, late.
+    assert_eq!(year(2020).await, (Some(1), Some(1.0), Some(4.0)));
+    assert_eq!(year(2022).await, (Some(1), Some(0.0), Some(11.0)));
     let stored = app.sql_texts("SELECT id_number_masked FROM parties WHERE id_number_masked IS NOT NULL").await;
     assert!(stored.iter().all(|s| s != &id), "the ID number is stored masked and encrypted");
 

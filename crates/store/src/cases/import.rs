@@ -7,12 +7,14 @@
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use domain::case::{Risk, Status};
 use domain::case_import::HistoricalCase;
+use domain::clocks;
 use domain::import::line_field;
 use domain::msg;
 use domain::validation::FieldError;
 use serde_json::json;
 
 use super::write::{CaseRecord, EventRecord, Progress};
+use crate::sql::args;
 use crate::{Result, Store, Viewer};
 
 /// The time of day (China time) an imported case is taken as registered, and as concluded.
@@ -128,11 +130,21 @@ impl Store {
                 },
             ];
             if let (Some(concluded_at), Some(outcome)) = (concluded_at, case.outcome) {
+                // The statistics' figures, as a conclusion records them: the conclude clock
+                // is taken to have run from the registration (the history holds no dispatch).
+                let calendar = &context.calendar;
+                let policy = context.policy(case.category, case.channel, Risk::None);
+                let (due, _) = clocks::conclude_due(case.registered_on, policy.conclude_working_days, calendar);
+                let (on_time, working_days) =
+                    clocks::conclusion_figures(case.registered_on, concluded_at, Some(due), calendar);
                 events.push(EventRecord {
                     at: concluded_at,
                     actor: viewer.username.clone(),
                     action: "conclude".into(),
-                    data: json!({"outcome": outcome, "summary": null, "imported": true}),
+                    data: json!({
+                        "outcome": outcome, "summary": null, "imported": true,
+                        "on_time": on_time, "handling_working_days": working_days,
+                    }),
                 });
             }
             let county = region.county().to_owned();
@@ -147,5 +159,28 @@ impl Store {
         }
         tx.commit().await?;
         Ok(ids)
+    }
+
+    /// The cases a workbook created (named by its SHA-256, as their histories record it), in
+    /// the rows' order: how many there are, and `limit` of them from `offset` as (id, number,
+    /// status, category).
+    pub async fn cases_of_import(
+        &self,
+        file_sha256: &str,
+        limit: i64,
+        offset: i64,
+    ) -> Result<(i64, Vec<(i64, String, String, String)>)> {
+        // The digest is hex (checked by the caller), so the pattern holds no wildcard of its own.
+        let pattern = format!("%\"file_sha256\":\"{file_sha256}\"%");
+        const OF_FILE: &str = "FROM case_events e JOIN cases c ON c.id = e.case_id \
+                               WHERE e.action = 'imported' AND e.data LIKE $1";
+        let (total,): (i64,) = self.fetch_one(&format!("SELECT COUNT(*) {OF_FILE}"), args![pattern.clone()]).await?;
+        let rows = self
+            .fetch_all(
+                &format!("SELECT c.id, c.number, c.status, c.category {OF_FILE} ORDER BY c.id LIMIT $2 OFFSET $3"),
+                args![pattern, limit, offset],
+            )
+            .await?;
+        Ok((total, rows))
     }
 }

@@ -3,6 +3,7 @@
 //! as forms and tables with names, never ids or JSON. A refused form comes back as it was typed
 //! with each error beside its field (422); a saved one redirects with a message.
 
+pub mod case_import;
 pub mod import;
 pub mod regions;
 pub mod routing;

@@ -187,6 +187,13 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/grids/{id}/active", post(admin::regions::grid_active_set))
         .route("/admin/import", get(admin::import::page).post(admin::import::upload))
         .route("/admin/import/confirm", post(admin::import::confirm))
+        .route(
+            "/admin/import/cases",
+            post(admin::case_import::upload)
+                .layer(axum::extract::DefaultBodyLimit::max(app::case_import::MAX_BYTES + 64 * 1024)),
+        )
+        .route("/admin/import/cases/confirm", post(admin::case_import::confirm))
+        .route("/admin/import/cases/{digest}", get(admin::case_import::imported))
         .route("/admin/import/template/{kind}", get(admin::import::template))
         .route("/admin/users", get(admin::users::list).post(admin::users::create))
         .route("/admin/users/new", get(admin::users::new_form))

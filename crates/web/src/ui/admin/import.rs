@@ -21,6 +21,7 @@ use domain::authz::Permission;
 use domain::msg;
 use domain::validation::FieldError;
 
+use super::case_import::CasesPreview;
 use super::may;
 use crate::AppState;
 use crate::extract::InPath;
@@ -59,18 +60,25 @@ struct ImportPage {
     created: Vec<ImportedUser>,
     max_kb: usize,
     max_rows: usize,
+    /// What is wrong with the workbook of historical cases as a whole.
+    cases_errors: Vec<String>,
+    cases_preview: Option<CasesPreview>,
+    cases_max_mb: usize,
+    cases_max_rows: usize,
 }
 
 /// The import's page, in one of its states.
 #[derive(Default)]
-struct Shown {
-    kind: Option<ImportKind>,
-    file_errors: Vec<String>,
-    preview: Option<Preview>,
-    created: Vec<ImportedUser>,
+pub(super) struct Shown {
+    pub kind: Option<ImportKind>,
+    pub file_errors: Vec<String>,
+    pub preview: Option<Preview>,
+    pub created: Vec<ImportedUser>,
+    pub cases_errors: Vec<String>,
+    pub cases_preview: Option<CasesPreview>,
 }
 
-async fn import_page(
+pub(super) async fn import_page(
     state: &AppState,
     session: &Session,
     status: StatusCode,
@@ -88,6 +96,10 @@ async fn import_page(
         created: shown.created,
         max_kb: MAX_BYTES / 1024,
         max_rows: MAX_ROWS,
+        cases_errors: shown.cases_errors,
+        cases_preview: shown.cases_preview,
+        cases_max_mb: app::case_import::MAX_BYTES / (1024 * 1024),
+        cases_max_rows: app::case_import::MAX_ROWS,
     };
     Ok(render(status, &import, shown_flash))
 }
