@@ -139,7 +139,7 @@ test("minutes, confirmations, the agreement, a shared screen and the network qua
 
   // The host shares the screen: the parties decode a second video track from the host.
   await host.click("#share");
-  assert.equal((await host.locator("#share").innerText()).trim(), "停止共享");
+  await host.waitForSelector("#share:has-text('停止共享')");
   await one.waitForSelector('video[data-participant="mediator"][data-screen]');
   await until("the screen decoded", async () => {
     const frames = await framesFrom(one, "mediator");

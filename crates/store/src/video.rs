@@ -450,10 +450,14 @@ impl Store {
     }
 
     /// The host puts the minutes to the parties: the text and its SHA-256 recorded in the
-    /// history (`minutes_recorded`). Every party must have acknowledged the rights notice and
+    /// history (`minutes_recorded`; once, until an edit). Every party must have acknowledged the rights notice and
     /// consented to the mediator first, as for minutes recorded outside the room.
     pub async fn video_minutes_ask(&self, host: &RoomPass, now: DateTime<Utc>) -> Result<RoomMinutes> {
         host_only(host)?;
+        let current = self.video_minutes(host).await?;
+        if current.asked {
+            return Ok(current);
+        }
         let row = self.session_row_unchecked(host.session_id).await?;
         let Some(minutes) = row.9.clone() else {
             return Err(StoreError::invalid(FieldError::required("minutes")));

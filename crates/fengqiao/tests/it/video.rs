@@ -280,6 +280,14 @@ async fn minutes_are_written_put_and_confirmed_in_the_room(app: TestApp) {
     let (host, one, two) = (url(0), url(1), url(2));
     let minutes = |u: &str| format!("{u}/minutes");
 
+    // A party still waiting reads nothing; admitted, they do.
+    let (status, _) = room(&app, Method::GET, &minutes(&one), None).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    for party in ["party-1", "party-2"] {
+        let admit = format!("/api/v1/sessions/{}/video/participants/{party}/admit", session["id"]);
+        assert_eq!(app.post(&admit, &mediator, json!({})).await.0, StatusCode::OK);
+    }
+
     // Nothing written yet; only the host writes; too long is 422 naming the field.
     let (status, body) = room(&app, Method::GET, &minutes(&one), None).await;
     assert_eq!((status, &body["text"], &body["asked"]), (StatusCode::OK, &Value::Null, &json!(false)), "{body}");
@@ -322,8 +330,10 @@ async fn minutes_are_written_put_and_confirmed_in_the_room(app: TestApp) {
     }
     let (status, body) = room(&app, Method::POST, &ask, None).await;
     assert_eq!((status, &body["asked"]), (StatusCode::OK, &json!(true)), "{body}");
+    let (status, _) = room(&app, Method::POST, &ask, None).await;
+    assert_eq!(status, StatusCode::OK);
     let recorded = events(&app, &case, &mediator, "minutes_recorded").await;
-    assert_eq!(recorded.len(), 1);
+    assert_eq!(recorded.len(), 1, "put once");
     assert_eq!(
         (recorded[0]["data"]["minutes"].as_str(), recorded[0]["data"]["sha256"].as_str()),
         (Some(text), Some(sha256.as_str()))

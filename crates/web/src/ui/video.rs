@@ -73,9 +73,14 @@ pub async fn recording(
     Ok(crate::api::video::recording_download(&state, &session.viewer, id, &headers).await?)
 }
 
-/// The pass of a token that still works (404 otherwise, as for the page).
+/// The pass of a token that still works (404 otherwise, as for the page) of a participant
+/// admitted to the room (403 while waiting).
 async fn pass_of(state: &AppState, token: &str) -> Result<RoomPass, ApiError> {
-    state.app.video_pass(token).await?.ok_or_else(|| ApiError::not_found("room"))
+    let pass = state.app.video_pass(token).await?.ok_or_else(|| ApiError::not_found("room"))?;
+    if !pass.admitted {
+        return Err(ApiError::from(app::AppError::Forbidden { message: domain::msg!("video.not_admitted") }));
+    }
+    Ok(pass)
 }
 
 fn minutes_json(minutes: &RoomMinutes) -> Value {
