@@ -1,7 +1,8 @@
 //! Video mediation (issue 17, first slice): invitations to a video session's room, admission,
-//! and the session's recordings (case evidence).
+//! the session's recordings (case evidence), and the minutes (调解笔录) written, put to the
+//! parties and confirmed in the room.
 
-pub use store::video::{ExtraParticipant, Invitation, RecordingView, RoomPass};
+pub use store::video::{ExtraParticipant, Invitation, RecordingView, RoomMinutes, RoomPass};
 
 use chrono::{DateTime, Utc};
 use store::video::NewRecording;
@@ -111,6 +112,32 @@ impl App {
     /// The host ends the room for all: the session's links stop working.
     pub async fn video_end(&self, host: &RoomPass) -> Result<()> {
         Ok(self.store.video_end(host, self.now()).await?)
+    }
+
+    /// The session's minutes as the room shows them.
+    pub async fn video_minutes(&self, pass: &RoomPass) -> Result<RoomMinutes> {
+        Ok(self.store.video_minutes(pass).await?)
+    }
+
+    /// The host saves the minutes as typed (an edit withdraws a request for confirmation).
+    pub async fn video_minutes_save(&self, host: &RoomPass, text: &str) -> Result<RoomMinutes> {
+        Ok(self.store.video_minutes_save(host, text).await?)
+    }
+
+    /// The host puts the minutes to the parties for their confirmation.
+    pub async fn video_minutes_ask(&self, host: &RoomPass) -> Result<RoomMinutes> {
+        Ok(self.store.video_minutes_ask(host, self.now()).await?)
+    }
+
+    /// A party confirms the minutes whose SHA-256 they name.
+    pub async fn video_minutes_confirm(&self, pass: &RoomPass, sha256: &str) -> Result<RoomMinutes> {
+        Ok(self.store.video_minutes_confirm(pass, sha256, self.now()).await?)
+    }
+
+    /// The signing link (`link(token)`) of the case's agreement awaiting this party's
+    /// signature, if one does.
+    pub async fn video_signing_link(&self, pass: &RoomPass, link: impl Fn(&str) -> String) -> Result<Option<String>> {
+        Ok(self.store.video_signing_token(pass, self.now()).await?.map(|token| link(&token)))
     }
 
     /// Keeps one track's recording, made by this node's media server: the file stored by its

@@ -139,7 +139,7 @@ pub struct CaseMediator {
     pub assigned_at: DateTime<Utc>,
 }
 
-type SessionRow = (
+pub(crate) type SessionRow = (
     i64,
     i64,
     String,
@@ -156,6 +156,30 @@ type SessionRow = (
 
 const SESSION_COLUMNS: &str =
     "id, case_id, mode, scheduled_at, place, link, mediator, disclosure, acknowledgements, minutes, status, created_at";
+
+/// The minutes as kept: trimmed, none when empty, at most 20 000 characters.
+pub(crate) fn minutes_checked(minutes: &str) -> Result<Option<&str>> {
+    let minutes = minutes.trim();
+    if minutes.chars().count() > 20_000 {
+        return Err(StoreError::invalid(FieldError::too_long("minutes", 20_000)));
+    }
+    Ok(Some(minutes).filter(|m| !m.is_empty()))
+}
+
+/// The SHA-256 (hex) of the minutes' text, what a party's confirmation names.
+pub(crate) fn minutes_hash(minutes: &str) -> String {
+    crate::blobs::sha256_hex(minutes.as_bytes())
+}
+
+/// Minutes are recorded only once every party has acknowledged the rights notice and
+/// consented to the mediator.
+pub(crate) fn everyone_acknowledged(row: &SessionRow) -> Result<()> {
+    let acks: Vec<Acknowledgement> = serde_json::from_str(&row.8).unwrap_or_default();
+    if acks.iter().any(|a| a.rights_acknowledged_at.is_none() || a.consented_at.is_none()) {
+        return Err(StoreError::conflict("not_acknowledged", msg!("sessions.not_acknowledged")));
+    }
+    Ok(())
+}
 
 fn session_view(row: SessionRow) -> SessionView {
     let (id, case_id, mode, scheduled_at, place, link, mediator, disclosure, acks, minutes, status, created_at) = row;
@@ -247,9 +271,7 @@ impl Store {
     }
 
     async fn session_row(&self, viewer: &Viewer, id: i64) -> Result<SessionRow> {
-        let sql = format!("SELECT {SESSION_COLUMNS} FROM mediation_sessions WHERE id = $1");
-        let row: SessionRow =
-            self.fetch_optional(&sql, args![id]).await?.ok_or(StoreError::NotFound { what: "session" })?;
+        let row = self.session_row_unchecked(id).await?;
         self.case_row(viewer, row.1).await.map_err(|_| StoreError::NotFound { what: "session" })?;
         Ok(row)
     }
@@ -380,6 +402,21 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<SessionView> {
         let id = row.0;
+        self.record_party_act(row, party_index, act, &viewer.username, now).await?;
+        self.session_view_of(viewer, id).await
+    }
+
+    /// Records a party's act at a session in its acknowledgements and the case's history, by
+    /// `actor`; a confirmation of the minutes carries the SHA-256 of the text confirmed.
+    pub(crate) async fn record_party_act(
+        &self,
+        row: SessionRow,
+        party_index: usize,
+        act: PartyAct,
+        actor: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let id = row.0;
         let mut acks: Vec<Acknowledgement> = serde_json::from_str(&row.8).unwrap_or_default();
         let Some(ack) = acks.iter_mut().find(|a| a.party_index == party_index) else {
             return Err(invalid("party_index", msg!("session.no_such_party")));
@@ -390,8 +427,12 @@ impl Store {
             PartyAct::Consent => (&mut ack.consented_at, "mediator_consented"),
             PartyAct::ConfirmMinutes => (&mut ack.minutes_confirmed_at, "minutes_confirmed"),
         };
-        if act == PartyAct::ConfirmMinutes && row.9.is_none() {
-            return Err(StoreError::conflict("no_minutes", msg!("sessions.no_minutes")));
+        let mut data = json!({ "session_id": id, "party_index": party_index });
+        if act == PartyAct::ConfirmMinutes {
+            let Some(minutes) = &row.9 else {
+                return Err(StoreError::conflict("no_minutes", msg!("sessions.no_minutes")));
+            };
+            data["sha256"] = json!(minutes_hash(minutes));
         }
         if slot.is_some() {
             return Err(StoreError::conflict("already_recorded", msg!("sessions.already_recorded")));
@@ -404,10 +445,15 @@ impl Store {
             args![serde_json::to_string(&acks).unwrap_or_default(), id],
         )
         .await?;
-        let data = json!({ "session_id": id, "party_index": party_index });
-        append_event_locked(&mut tx, row.1, now_ms, &viewer.username, action, &data).await?;
+        append_event_locked(&mut tx, row.1, now_ms, actor, action, &data).await?;
         tx.commit().await?;
-        self.session_view_of(viewer, id).await
+        Ok(())
+    }
+
+    /// A session's row, with no check of who asks (the caller has: a room's pass).
+    pub(crate) async fn session_row_unchecked(&self, id: i64) -> Result<SessionRow> {
+        let sql = format!("SELECT {SESSION_COLUMNS} FROM mediation_sessions WHERE id = $1");
+        self.fetch_optional(&sql, args![id]).await?.ok_or(StoreError::NotFound { what: "session" })
     }
 
     async fn session_view_of(&self, viewer: &Viewer, id: i64) -> Result<SessionView> {
@@ -426,17 +472,8 @@ impl Store {
         let id = id.get();
         let row = self.session_row(viewer, id).await?;
         self.handling_case(viewer, row.1).await?;
-        let minutes = minutes.trim();
-        if minutes.is_empty() {
-            return Err(StoreError::invalid(FieldError::required("minutes")));
-        }
-        if minutes.chars().count() > 20_000 {
-            return Err(StoreError::invalid(FieldError::too_long("minutes", 20_000)));
-        }
-        let acks: Vec<Acknowledgement> = serde_json::from_str(&row.8).unwrap_or_default();
-        if acks.iter().any(|a| a.rights_acknowledged_at.is_none() || a.consented_at.is_none()) {
-            return Err(StoreError::conflict("not_acknowledged", msg!("sessions.not_acknowledged")));
-        }
+        let minutes = minutes_checked(minutes)?.ok_or_else(|| StoreError::invalid(FieldError::required("minutes")))?;
+        everyone_acknowledged(&row)?;
         let now_ms = to_ms(now);
         let mut tx = self.begin().await?;
         tx.execute("UPDATE mediation_sessions SET minutes = $1, status = 'held' WHERE id = $2", args![minutes, id])

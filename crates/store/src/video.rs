@@ -2,6 +2,11 @@
 //! participant, each with a single-purpose token of which only the SHA-256 is kept; admission
 //! of waiting participants; and the recordings kept as the case's evidence.
 //!
+//! In the room the mediator writes the session's minutes (调解笔录, the session's own
+//! `minutes`, saved as typed), puts them to the parties, and each party confirms them there
+//! (an event naming the SHA-256 of the text confirmed); a party is shown the signing link of
+//! the case's agreement awaiting their signature (the existing signing flow).
+//!
 //! A token joins only its session's room, as its participant, and only while the session is
 //! `scheduled`: once the session is held or cancelled (or new invitations replace it) it no
 //! longer works.
@@ -16,6 +21,7 @@ use serde_json::json;
 
 use crate::auth::token_hash;
 use crate::cases::append_event_locked;
+use crate::sessions::{PartyAct, everyone_acknowledged, minutes_checked, minutes_hash};
 use crate::sql::args;
 use crate::{Result, Store, StoreError, Viewer, from_ms, to_ms};
 
@@ -62,6 +68,31 @@ pub struct RecordingView {
     pub sha256: String,
     pub started_at: DateTime<Utc>,
     pub ended_at: DateTime<Utc>,
+}
+
+/// The minutes as the room shows them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoomMinutes {
+    pub text: Option<String>,
+    /// The SHA-256 of the text, what a confirmation names.
+    pub sha256: Option<String>,
+    /// The mediator has put the text to the parties for their confirmation.
+    pub asked: bool,
+    /// The parties who confirmed (their names in the room: `party-1` …).
+    pub confirmed: Vec<String>,
+}
+
+/// The position among the case's parties of a party's name in the room (`party-1` is 0).
+fn party_index(pass: &RoomPass) -> Option<usize> {
+    let n: usize = pass.participant.strip_prefix("party-")?.parse().ok()?;
+    (pass.role == "party").then_some(n.checked_sub(1)?)
+}
+
+fn host_only(pass: &RoomPass) -> Result<()> {
+    if pass.role != "host" {
+        return Err(StoreError::forbidden(msg!("video.host_only")));
+    }
+    Ok(())
 }
 
 type RecordingRow = (i64, i64, i64, String, String, i64, String, i64, i64);
@@ -373,6 +404,110 @@ impl Store {
             started_at: from_ms(to_ms(started_at)),
             ended_at: from_ms(to_ms(ended_at)),
         })
+    }
+}
+
+impl Store {
+    /// The session's minutes as the room shows them.
+    pub async fn video_minutes(&self, pass: &RoomPass) -> Result<RoomMinutes> {
+        let row = self.session_row_unchecked(pass.session_id).await?;
+        let (asked_at,): (Option<i64>,) = self
+            .fetch_one("SELECT minutes_asked_at FROM mediation_sessions WHERE id = $1", args![pass.session_id])
+            .await?;
+        let acks: Vec<crate::sessions::Acknowledgement> = serde_json::from_str(&row.8).unwrap_or_default();
+        let confirmed = acks
+            .iter()
+            .filter(|a| a.minutes_confirmed_at.is_some())
+            .map(|a| format!("party-{}", a.party_index + 1))
+            .collect();
+        Ok(RoomMinutes {
+            sha256: row.9.as_deref().map(minutes_hash),
+            text: row.9,
+            asked: asked_at.is_some(),
+            confirmed,
+        })
+    }
+
+    /// The host saves the minutes as typed (no event: the text put to the parties is the one
+    /// recorded). An edit withdraws the request for confirmation; once a party has confirmed,
+    /// the text no longer changes.
+    pub async fn video_minutes_save(&self, host: &RoomPass, text: &str) -> Result<RoomMinutes> {
+        host_only(host)?;
+        let text = minutes_checked(text)?;
+        let current = self.video_minutes(host).await?;
+        if current.text.as_deref() == text {
+            return Ok(current);
+        }
+        if !current.confirmed.is_empty() {
+            return Err(StoreError::conflict("minutes_confirmed", msg!("video.minutes_confirmed")));
+        }
+        self.execute(
+            "UPDATE mediation_sessions SET minutes = $1, minutes_asked_at = NULL WHERE id = $2",
+            args![text, host.session_id],
+        )
+        .await?;
+        self.video_minutes(host).await
+    }
+
+    /// The host puts the minutes to the parties: the text and its SHA-256 recorded in the
+    /// history (`minutes_recorded`; once, until an edit). Every party must have acknowledged the rights notice and
+    /// consented to the mediator first, as for minutes recorded outside the room.
+    pub async fn video_minutes_ask(&self, host: &RoomPass, now: DateTime<Utc>) -> Result<RoomMinutes> {
+        host_only(host)?;
+        let current = self.video_minutes(host).await?;
+        if current.asked {
+            return Ok(current);
+        }
+        let row = self.session_row_unchecked(host.session_id).await?;
+        let Some(minutes) = row.9.clone() else {
+            return Err(StoreError::invalid(FieldError::required("minutes")));
+        };
+        everyone_acknowledged(&row)?;
+        let now_ms = to_ms(now);
+        let mut tx = self.begin().await?;
+        tx.execute("UPDATE mediation_sessions SET minutes_asked_at = $1 WHERE id = $2", args![now_ms, host.session_id])
+            .await?;
+        let data = json!({ "session_id": host.session_id, "minutes": minutes, "sha256": minutes_hash(&minutes) });
+        append_event_locked(&mut tx, host.case_id, now_ms, &room_actor(host), "minutes_recorded", &data).await?;
+        tx.commit().await?;
+        self.video_minutes(host).await
+    }
+
+    /// A party confirms the minutes put to them, naming the SHA-256 of the text they read (a
+    /// text changed since is refused): an event in the history, who, when and the hash.
+    pub async fn video_minutes_confirm(
+        &self,
+        pass: &RoomPass,
+        sha256: &str,
+        now: DateTime<Utc>,
+    ) -> Result<RoomMinutes> {
+        let index = party_index(pass).ok_or_else(|| StoreError::forbidden(msg!("video.party_only")))?;
+        let current = self.video_minutes(pass).await?;
+        if !current.asked {
+            return Err(StoreError::conflict("minutes_not_asked", msg!("video.minutes_not_asked")));
+        }
+        if current.sha256.as_deref() != Some(sha256.trim()) {
+            return Err(StoreError::conflict("minutes_changed", msg!("video.minutes_changed")));
+        }
+        let row = self.session_row_unchecked(pass.session_id).await?;
+        self.record_party_act(row, index, PartyAct::ConfirmMinutes, &room_actor(pass), now).await?;
+        self.video_minutes(pass).await
+    }
+
+    /// The signing link's token of the case's agreement awaiting this party's signature, if
+    /// one does (the link sent by SMS; the code still comes only by SMS).
+    pub async fn video_signing_token(&self, pass: &RoomPass, now: DateTime<Utc>) -> Result<Option<String>> {
+        let Some(index) = party_index(pass) else { return Ok(None) };
+        let row: Option<(String,)> = self
+            .fetch_optional(
+                "SELECT s.link_cipher FROM agreement_signers s JOIN agreements a ON a.id = s.agreement_id
+                 WHERE a.case_id = $1 AND a.status = 'signing' AND s.party_index = $2 AND s.signed_at IS NULL
+                   AND s.link_cipher IS NOT NULL AND s.expires_at > $3
+                 ORDER BY a.id DESC LIMIT 1",
+                args![pass.case_id, index as i64, to_ms(now)],
+            )
+            .await?;
+        row.map(|(cipher,)| self.crypto.decrypt(&cipher)).transpose()
     }
 }
 

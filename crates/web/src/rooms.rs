@@ -15,7 +15,8 @@
 //!   `state {muted, camera}`, `admit {participant}` and `end` (the host), `leave`;
 //! - to the page: `welcome {participant, role, admitted, ice_servers}`, `admitted`,
 //!   `answer {sdp}`, `offer {sdp}`, `connected`, `roster {participants, recording}`,
-//!   `chat {from, text}`, `error {message}`, `ended`.
+//!   `chat {from, text}`, `error {message}`, `ended`, and (pushed when they change through the
+//!   room's HTTP routes, `ui::video`) `minutes {text, sha256, asked, confirmed}` and `agreement`.
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -108,6 +109,14 @@ impl Rooms {
         }
     }
 
+    /// Sends `message` to every admitted page of the session's room (the room's minutes and
+    /// agreement, changed through their HTTP routes).
+    pub fn push(&self, session_id: i64, message: &serde_json::Value) {
+        if let Some(room) = self.lock().get(&session_id) {
+            send_to_admitted(room, &message.to_string());
+        }
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, BTreeMap<i64, Room>> {
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
     }
@@ -146,9 +155,14 @@ fn broadcast_roster(room: &Room) {
         })
         .collect();
     let roster = json!({ "type": "roster", "participants": participants, "recording": room.recording }).to_string();
+    send_to_admitted(room, &roster);
+}
+
+/// Sends a message to every admitted page of the room.
+fn send_to_admitted(room: &Room, text: &str) {
     for member in room.members.values().filter(|m| m.admitted) {
         if let Some((_, page)) = &member.page {
-            let _ = page.send(roster.clone());
+            let _ = page.send(text.to_owned());
         }
     }
 }
@@ -322,13 +336,7 @@ async fn connection(state: AppState, pass: RoomPass, lang: UiLang, ws: WebSocket
                     continue;
                 }
                 let line = json!({ "type": "chat", "from": pass.participant, "text": text }).to_string();
-                rooms.update(pass.session_id, |room| {
-                    for member in room.members.values().filter(|m| m.admitted) {
-                        if let Some((_, page)) = &member.page {
-                            let _ = page.send(line.clone());
-                        }
-                    }
-                });
+                rooms.update(pass.session_id, |room| send_to_admitted(room, &line));
             }
             FromPage::Consent { given } => {
                 let changed = rooms

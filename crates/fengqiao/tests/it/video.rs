@@ -1,7 +1,9 @@
 //! Video mediation (issue 17, first slice), on SQLite and on PostgreSQL: invitations to a
 //! video session's room (who may create them, one link per participant, the token opens the
 //! room's page without sign-in and stops working when the session ends or is re-invited),
-//! admission by the mediator, and the recordings' listing and file authorised like evidence.
+//! admission by the mediator, the recordings' listing and file authorised like evidence, and
+//! the minutes written, put to the parties and confirmed in the room, with the agreement's
+//! signing link shown to each party there.
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -13,7 +15,8 @@ use crate::support::{TestApp, browser, ui_get, ui_session};
 on_both_backends!(
     invitations_admission_and_the_end_of_the_session,
     recordings_are_authorised_like_evidence,
-    recordings_play_on_the_case_page_seeking_by_range
+    recordings_play_on_the_case_page_seeking_by_range,
+    minutes_are_written_put_and_confirmed_in_the_room
 );
 
 async fn video_session(app: &TestApp) -> (Value, Value, String) {
@@ -254,4 +257,143 @@ async fn recordings_play_on_the_case_page_seeking_by_range(app: TestApp) {
     let (status, _, _) = ranged(&app, "/recordings/nope", ("cookie", &cookies), None).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert_eq!(app.sql_texts(&plays).await.len(), 2);
+}
+
+/// A call on a room's own route (the link is the pass): status and JSON body (null when none).
+async fn room(app: &TestApp, method: reqwest::Method, url: &str, body: Option<Value>) -> (StatusCode, Value) {
+    let mut request = browser().request(method, format!("{}{url}", app.base));
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status();
+    let text = response.text().await.unwrap();
+    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+}
+
+async fn minutes_are_written_put_and_confirmed_in_the_room(app: TestApp) {
+    use reqwest::Method;
+    let (case, session, mediator) = video_session(&app).await;
+    let path = format!("/api/v1/sessions/{}/video/invitations", session["id"]);
+    let (_, links) = app.post(&path, &mediator, json!({})).await;
+    let url = |i: usize| links[i]["url"].as_str().unwrap().to_owned();
+    let (host, one, two) = (url(0), url(1), url(2));
+    let minutes = |u: &str| format!("{u}/minutes");
+
+    // A party still waiting reads nothing; admitted, they do.
+    let (status, _) = room(&app, Method::GET, &minutes(&one), None).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    for party in ["party-1", "party-2"] {
+        let admit = format!("/api/v1/sessions/{}/video/participants/{party}/admit", session["id"]);
+        assert_eq!(app.post(&admit, &mediator, json!({})).await.0, StatusCode::OK);
+    }
+
+    // Nothing written yet; only the host writes; too long is 422 naming the field.
+    let (status, body) = room(&app, Method::GET, &minutes(&one), None).await;
+    assert_eq!((status, &body["text"], &body["asked"]), (StatusCode::OK, &Value::Null, &json!(false)), "{body}");
+    let (status, _) = room(&app, Method::PUT, &minutes(&one), Some(json!({"text": "我来写"}))).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, body) = room(&app, Method::PUT, &minutes(&host), Some(json!({"text": "长".repeat(20_001)}))).await;
+    assert_eq!(
+        (status, body["error"]["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("minutes")),
+        "{body}"
+    );
+    let (status, _) = room(&app, Method::GET, "/video/join/not-a-token/minutes", None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // Saved as typed (trimmed), read back by everyone; no event per keystroke.
+    let text = "双方确认噪音问题属实。\n约定晚十点后不再装修。";
+    let (status, body) = room(&app, Method::PUT, &minutes(&host), Some(json!({"text": format!("  {text}  ")}))).await;
+    assert_eq!((status, body["text"].as_str()), (StatusCode::OK, Some(text)), "{body}");
+    let sha256 = body["sha256"].as_str().unwrap().to_owned();
+    let (_, read) = room(&app, Method::GET, &minutes(&two), None).await;
+    assert_eq!((read["text"].as_str(), read["sha256"].as_str()), (Some(text), Some(sha256.as_str())));
+    assert!(events(&app, &case, &mediator, "minutes_recorded").await.is_empty());
+
+    // Not yet put to the parties: no confirmation. Putting them needs every party's
+    // acknowledgement of the rights notice and consent to the mediator.
+    let confirm = |u: &str| format!("{u}/minutes/confirm");
+    let (status, body) = room(&app, Method::POST, &confirm(&one), Some(json!({"sha256": sha256}))).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("minutes_not_asked")), "{body}");
+    let ask = format!("{host}/minutes/ask");
+    let (status, body) = room(&app, Method::POST, &ask, None).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("not_acknowledged")), "{body}");
+    let (status, _) = room(&app, Method::POST, &format!("{one}/minutes/ask"), None).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "only the host puts the minutes");
+    let session_path = format!("/api/v1/sessions/{}", session["id"]);
+    for party in 0..2 {
+        for act in ["rights", "consent"] {
+            let (status, _) = app.post(&format!("{session_path}/parties/{party}/{act}"), &mediator, json!({})).await;
+            assert_eq!(status, StatusCode::OK);
+        }
+    }
+    let (status, body) = room(&app, Method::POST, &ask, None).await;
+    assert_eq!((status, &body["asked"]), (StatusCode::OK, &json!(true)), "{body}");
+    let (status, _) = room(&app, Method::POST, &ask, None).await;
+    assert_eq!(status, StatusCode::OK);
+    let recorded = events(&app, &case, &mediator, "minutes_recorded").await;
+    assert_eq!(recorded.len(), 1, "put once");
+    assert_eq!(
+        (recorded[0]["data"]["minutes"].as_str(), recorded[0]["data"]["sha256"].as_str()),
+        (Some(text), Some(sha256.as_str()))
+    );
+
+    // A confirmation names the text read: a stale hash is refused; the host is no party.
+    let (status, body) = room(&app, Method::POST, &confirm(&one), Some(json!({"sha256": "0".repeat(64)}))).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("minutes_changed")), "{body}");
+    let (status, _) = room(&app, Method::POST, &confirm(&host), Some(json!({"sha256": sha256}))).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(events(&app, &case, &mediator, "minutes_confirmed").await.is_empty(), "refusals record nothing");
+    let (status, body) = room(&app, Method::POST, &confirm(&one), Some(json!({"sha256": sha256}))).await;
+    assert_eq!((status, &body["confirmed"]), (StatusCode::OK, &json!(["party-1"])), "{body}");
+    let (status, _) = room(&app, Method::POST, &confirm(&one), Some(json!({"sha256": sha256}))).await;
+    assert_eq!(status, StatusCode::CONFLICT, "confirmed once");
+    let confirmed = events(&app, &case, &mediator, "minutes_confirmed").await;
+    assert_eq!(confirmed.len(), 1);
+    assert_eq!(confirmed[0]["actor"], "video:party-1", "{}", confirmed[0]);
+    assert_eq!(
+        (confirmed[0]["data"]["party_index"].as_u64(), confirmed[0]["data"]["sha256"].as_str()),
+        (Some(0), Some(sha256.as_str()))
+    );
+    let (_, sessions) = app.get(&format!("/api/v1/cases/{}/sessions", case["id"]), &mediator).await;
+    assert!(sessions[0]["acknowledgements"][0]["minutes_confirmed_at"].is_string(), "{sessions}");
+
+    // Once a party has confirmed, the text stays as confirmed.
+    let (status, body) = room(&app, Method::PUT, &minutes(&host), Some(json!({"text": "改过的笔录"}))).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("minutes_confirmed")), "{body}");
+    let (status, body) = room(&app, Method::POST, &confirm(&two), Some(json!({"sha256": sha256}))).await;
+    assert_eq!((status, &body["confirmed"]), (StatusCode::OK, &json!(["party-1", "party-2"])), "{body}");
+
+    // The agreement: no link until one is sent for signing; then each party's own link.
+    let (status, body) = room(&app, Method::GET, &format!("{one}/agreement"), None).await;
+    assert_eq!((status, &body["url"]), (StatusCode::OK, &Value::Null), "{body}");
+    let (status, drafted) = app
+        .post(
+            &format!("/api/v1/cases/{}/agreements", case["id"]),
+            &mediator,
+            json!({"matters": "噪音纠纷", "terms": [{"text": "晚十点后不再装修"}]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{drafted}");
+    let (status, _) = app.post(&format!("/api/v1/agreements/{}/signing", drafted["id"]), &mediator, json!({})).await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, a1) = room(&app, Method::GET, &format!("{one}/agreement"), None).await;
+    let (_, a2) = room(&app, Method::GET, &format!("{two}/agreement"), None).await;
+    let (l1, l2) = (a1["url"].as_str().unwrap(), a2["url"].as_str().unwrap());
+    assert!(l1.contains("/sign/") && l2.contains("/sign/") && l1 != l2, "{a1} {a2}");
+    let (status, signing) = page(&app, &l1[l1.find("/sign/").unwrap()..]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(signing.contains("噪音纠纷"), "the party's signing page");
+    let (_, h) = room(&app, Method::GET, &format!("{host}/agreement"), None).await;
+    assert_eq!(h["url"], Value::Null, "the host signs on the case page");
+    let (status, _) = room(&app, Method::POST, &format!("{one}/agreement/ask"), None).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _) = room(&app, Method::POST, &format!("{host}/agreement/ask"), None).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+
+    // Replaced links open nothing.
+    app.post(&path, &mediator, json!({})).await;
+    let (status, _) = room(&app, Method::GET, &minutes(&host), None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
 }
