@@ -4,6 +4,7 @@
 //! with each error beside its field (422); a saved one redirects with a message.
 
 pub mod import;
+pub mod recordings;
 pub mod regions;
 pub mod routing;
 pub mod settings;
