@@ -7,9 +7,12 @@ pub use store::video::{ExtraParticipant, Invitation, RecordingView, RoomMinutes,
 use chrono::{DateTime, Utc};
 use store::video::NewRecording;
 
+use domain::authz::{self, Permission, Resource};
 use domain::ids::{CaseId, SessionId};
+use domain::msg;
+use domain::recording::Retention;
 
-use crate::{App, Result, Viewer};
+use crate::{App, AppError, Result, Viewer};
 
 /// The one range of bytes a player asks for (HTTP `Range`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -73,6 +76,9 @@ impl App {
         range: Option<ByteRange>,
     ) -> Result<(RecordingView, RecordingBytes)> {
         let recording = self.store.video_recording(viewer, id).await?;
+        if recording.purged_at.is_some() {
+            return Err(AppError::conflict("recording_purged", msg!("video.recording_purged")));
+        }
         let range = match range {
             None => None,
             Some(ByteRange::Span(first, last)) => Some((first, last)),
@@ -97,6 +103,29 @@ impl App {
             }
         };
         Ok((recording, bytes))
+    }
+
+    /// The retention period of recordings (the default until an administrator sets it).
+    pub async fn recording_retention(&self, viewer: &Viewer) -> Result<Retention> {
+        authz::may(viewer.role, Permission::CalendarManage, Resource::ANY)?;
+        Ok(self.store.recording_retention().await?)
+    }
+
+    /// Sets the retention period of recordings; the next scheduled pass applies it.
+    pub async fn recording_retention_put(&self, viewer: &Viewer, retention: Retention) -> Result<Retention> {
+        authz::may(viewer.role, Permission::CalendarManage, Resource::ANY)?;
+        self.store.recording_retention_put(retention, &viewer.username, self.now()).await?;
+        Ok(retention)
+    }
+
+    /// The scheduled purge: every recording past its retention period loses its file (its row,
+    /// hash and history stay; the purge is an event). Returns how many files were deleted.
+    pub async fn recordings_purge_due(&self) -> Result<usize> {
+        let unneeded = self.store.recordings_purge_due(self.now()).await?;
+        for sha256 in &unneeded {
+            self.blobs.remove(sha256)?;
+        }
+        Ok(unneeded.len())
     }
 
     /// The host admits a waiting participant from inside the room.

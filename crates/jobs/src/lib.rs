@@ -70,7 +70,7 @@ pub async fn reports(app: &App) {
 
 /// One pass of everything scheduled: the supervision ladder, the agreements' reminders, the
 /// copies of agreements that could not be fixed when they took effect, the weekly risk lists,
-/// the nightly colours of places, the SMS outbox. A
+/// the nightly colours of places, the recordings past their retention period, the SMS outbox. A
 /// failure is logged and the next pass tries again.
 pub async fn run_once(app: &App, sms_command: Option<&str>) {
     match app.supervision_sweep_due().await {
@@ -103,6 +103,12 @@ pub async fn run_once(app: &App, sms_command: Option<&str>) {
         Ok(places) if places > 0 => tracing::info!(places, "place risk re-evaluated"),
         Ok(_) => {}
         Err(e) => tracing::error!(error = %e, "re-evaluating the places' risk failed"),
+    }
+    // 音视频笔录: files past the retention period the administrator set, deleted.
+    match app.recordings_purge_due().await {
+        Ok(deleted) if deleted > 0 => tracing::info!(deleted, "recordings purged"),
+        Ok(_) => {}
+        Err(e) => tracing::error!(error = %e, "purging recordings failed"),
     }
     if let Err(e) = app.login_attempts_prune().await {
         tracing::error!(error = %e, "pruning login attempts failed");

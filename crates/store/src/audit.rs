@@ -221,11 +221,16 @@ impl RootLog {
 impl Store {
     /// Every stored file the database refers to — evidence, signatures, the fixed agreement
     /// copies — as (SHA-256, what it is), for `audit verify` to check that each exists and
-    /// still hashes right.
+    /// still hashes right. A recording's file purged at the end of its retention period is
+    /// no longer referred to (its hash stays in the row and the history).
     pub async fn referenced_files(&self) -> Result<Vec<(String, String)>> {
         let mut files: Vec<(String, String)> = self
             .fetch_all::<(String, String, String)>(
-                "SELECT e.sha256, c.number, e.name FROM evidence e JOIN cases c ON c.id = e.case_id ORDER BY e.id",
+                &format!(
+                    "SELECT e.sha256, c.number, e.name FROM evidence e JOIN cases c ON c.id = e.case_id
+                     WHERE NOT ({}) ORDER BY e.id",
+                    crate::video::PURGED_RECORDING_EVIDENCE
+                ),
                 args![],
             )
             .await?

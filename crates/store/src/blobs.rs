@@ -93,6 +93,16 @@ impl Blobs {
 }
 
 impl Blobs {
+    /// Deletes the content stored under `sha256` (a recording past its retention period); one
+    /// already gone is no error.
+    pub fn remove(&self, sha256: &str) -> Result<()> {
+        let path = self.path(sha256).ok_or(StoreError::NotFound { what: "file" })?;
+        match std::fs::remove_file(&path) {
+            Err(source) if source.kind() != std::io::ErrorKind::NotFound => Err(StoreError::io(&path, source)),
+            _ => Ok(()),
+        }
+    }
+
     /// The length of the content stored under `sha256`.
     pub fn size(&self, sha256: &str) -> Result<u64> {
         let path = self.path(sha256).ok_or(StoreError::NotFound { what: "file" })?;

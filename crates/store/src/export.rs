@@ -93,7 +93,13 @@ impl Store {
     pub async fn case_file_blobs(&self, case_id: i64) -> Result<Vec<(String, String)>> {
         let mut entries = Vec::new();
         let evidence: Vec<(i64, String, String)> = self
-            .fetch_all("SELECT id, name, sha256 FROM evidence WHERE case_id = $1 ORDER BY id", args![case_id])
+            .fetch_all(
+                &format!(
+                    "SELECT e.id, e.name, e.sha256 FROM evidence e WHERE e.case_id = $1 AND NOT ({}) ORDER BY e.id",
+                    crate::video::PURGED_RECORDING_EVIDENCE
+                ),
+                args![case_id],
+            )
             .await?;
         for (id, name, sha256) in evidence {
             let name: String =
@@ -114,7 +120,8 @@ impl Store {
         }
         let recordings: Vec<(i64, i64, String, String)> = self
             .fetch_all(
-                "SELECT id, session_id, content_type, sha256 FROM video_recordings WHERE case_id = $1 ORDER BY id",
+                "SELECT r.id, r.session_id, r.content_type, r.sha256 FROM video_recordings r WHERE r.case_id = $1
+                   AND NOT EXISTS (SELECT 1 FROM video_recording_purges p WHERE p.recording_id = r.id) ORDER BY r.id",
                 args![case_id],
             )
             .await?;

@@ -16,6 +16,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
 use domain::ids::SessionId;
 use domain::msg;
+use domain::recording::Retention;
 use domain::validation::FieldError;
 use serde_json::json;
 
@@ -68,6 +69,8 @@ pub struct RecordingView {
     pub sha256: String,
     pub started_at: DateTime<Utc>,
     pub ended_at: DateTime<Utc>,
+    /// When its file was deleted, its retention period over (已按保存期限删除); the row stays.
+    pub purged_at: Option<DateTime<Utc>>,
 }
 
 /// The minutes as the room shows them.
@@ -95,13 +98,26 @@ fn host_only(pass: &RoomPass) -> Result<()> {
     Ok(())
 }
 
-type RecordingRow = (i64, i64, i64, String, String, i64, String, i64, i64);
+type RecordingRow = (i64, i64, i64, String, String, i64, String, i64, i64, Option<i64>);
 
-const RECORDING_COLUMNS: &str =
-    "id, session_id, case_id, participant, content_type, bytes, sha256, started_at, ended_at";
+/// A recording's columns over [`RECORDINGS`] (`r`, its purge `p`).
+const RECORDING_COLUMNS: &str = "r.id, r.session_id, r.case_id, r.participant, r.content_type, r.bytes, r.sha256, \
+     r.started_at, r.ended_at, p.purged_at";
+
+/// The recordings, each with its purge if its file was deleted.
+const RECORDINGS: &str = "video_recordings r LEFT JOIN video_recording_purges p ON p.recording_id = r.id";
+
+/// Of an evidence row `e`: it is a recording's own (written by the media server) whose file
+/// was purged — no file to read, check or export.
+pub(crate) const PURGED_RECORDING_EVIDENCE: &str = "e.uploaded_by LIKE 'video:%' AND EXISTS (SELECT 1 \
+     FROM video_recordings r JOIN video_recording_purges p ON p.recording_id = r.id \
+     WHERE r.case_id = e.case_id AND r.sha256 = e.sha256)";
+
+/// The settings row holding the retention period of recordings.
+const RETENTION_SETTING: &str = "recording_retention";
 
 fn recording_view(row: RecordingRow) -> RecordingView {
-    let (id, session_id, case_id, participant, content_type, bytes, sha256, started_at, ended_at) = row;
+    let (id, session_id, case_id, participant, content_type, bytes, sha256, started_at, ended_at, purged_at) = row;
     RecordingView {
         id,
         session_id,
@@ -112,6 +128,7 @@ fn recording_view(row: RecordingRow) -> RecordingView {
         sha256,
         started_at: from_ms(started_at),
         ended_at: from_ms(ended_at),
+        purged_at: purged_at.map(from_ms),
     }
 }
 
@@ -300,14 +317,14 @@ impl Store {
             self.fetch_optional("SELECT case_id FROM mediation_sessions WHERE id = $1", args![id]).await?;
         let (case_id,) = row.ok_or(StoreError::NotFound { what: "session" })?;
         self.case_row(viewer, case_id).await.map_err(|_| StoreError::NotFound { what: "session" })?;
-        let sql = format!("SELECT {RECORDING_COLUMNS} FROM video_recordings WHERE session_id = $1 ORDER BY id");
+        let sql = format!("SELECT {RECORDING_COLUMNS} FROM {RECORDINGS} WHERE r.session_id = $1 ORDER BY r.id");
         let rows: Vec<RecordingRow> = self.fetch_all(&sql, args![id]).await?;
         Ok(rows.into_iter().map(recording_view).collect())
     }
 
     /// One recording, for whoever may see its case (404 otherwise, as for evidence).
     pub async fn video_recording(&self, viewer: &Viewer, id: i64) -> Result<RecordingView> {
-        let sql = format!("SELECT {RECORDING_COLUMNS} FROM video_recordings WHERE id = $1");
+        let sql = format!("SELECT {RECORDING_COLUMNS} FROM {RECORDINGS} WHERE r.id = $1");
         let row: Option<RecordingRow> = self.fetch_optional(&sql, args![id]).await?;
         let row = row.ok_or(StoreError::NotFound { what: "recording" })?;
         self.case_row(viewer, row.2).await.map_err(|_| StoreError::NotFound { what: "recording" })?;
@@ -318,7 +335,7 @@ impl Store {
     pub async fn video_recordings_of_case(&self, viewer: &Viewer, case_id: i64) -> Result<Vec<RecordingView>> {
         self.case_row(viewer, case_id).await?;
         let sql =
-            format!("SELECT {RECORDING_COLUMNS} FROM video_recordings WHERE case_id = $1 ORDER BY session_id, id");
+            format!("SELECT {RECORDING_COLUMNS} FROM {RECORDINGS} WHERE r.case_id = $1 ORDER BY r.session_id, r.id");
         let rows: Vec<RecordingRow> = self.fetch_all(&sql, args![case_id]).await?;
         Ok(rows.into_iter().map(recording_view).collect())
     }
@@ -403,6 +420,7 @@ impl Store {
             sha256: sha256.to_owned(),
             started_at: from_ms(to_ms(started_at)),
             ended_at: from_ms(to_ms(ended_at)),
+            purged_at: None,
         })
     }
 }
@@ -508,6 +526,93 @@ impl Store {
             )
             .await?;
         row.map(|(cipher,)| self.crypto.decrypt(&cipher)).transpose()
+    /// The retention period of recordings: the administrators' or, until they set it, the
+    /// default (10 years).
+    pub async fn recording_retention(&self) -> Result<Retention> {
+        let row: Option<(String,)> =
+            self.fetch_optional("SELECT value FROM settings WHERE name = $1", args![RETENTION_SETTING]).await?;
+        Ok(row.and_then(|(value,)| serde_json::from_str(&value).ok()).unwrap_or_default())
+    }
+
+    /// Sets the retention period of recordings (checked: whole years within bounds).
+    pub async fn recording_retention_put(&self, retention: Retention, by: &str, now: DateTime<Utc>) -> Result<()> {
+        retention.validate().map_err(StoreError::Invalid)?;
+        let value = serde_json::to_string(&retention).map_err(|e| StoreError::Setup(e.to_string()))?;
+        self.execute(
+            "INSERT INTO settings (name, value, updated_at, updated_by) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at,
+               updated_by = excluded.updated_by",
+            args![RETENTION_SETTING, value, to_ms(now), by],
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Marks as purged every recording past its retention period at `now`: its case archived
+    /// at or before the period's start, and no court confirmation of the case's agreements
+    /// pending (a legal hold). Each purge is one transaction with its event
+    /// (`recording_purged`, with the hash); a recording another node purged first is skipped.
+    /// Returns the purged recordings' hashes whose files no row needs any more — no recording
+    /// not purged, no evidence but the recordings' own — for the caller to delete.
+    pub async fn recordings_purge_due(&self, now: DateTime<Utc>) -> Result<Vec<String>> {
+        let retention = self.recording_retention().await?;
+        let archived_by = to_ms(retention.archived_by(now));
+        let due: Vec<(i64, i64, i64, String, String, Option<i64>)> = self
+            .fetch_all(
+                "SELECT r.id, r.case_id, r.session_id, r.participant, r.sha256,
+                   (SELECT MAX(e.at) FROM case_events e WHERE e.case_id = r.case_id AND e.action = 'archive')
+                 FROM video_recordings r JOIN cases c ON c.id = r.case_id
+                 WHERE c.status = 'archived'
+                   AND NOT EXISTS (SELECT 1 FROM video_recording_purges p WHERE p.recording_id = r.id)
+                   AND NOT EXISTS (SELECT 1 FROM confirmations f JOIN agreements g ON g.id = f.agreement_id
+                                   WHERE g.case_id = r.case_id AND f.decision IS NULL)
+                 ORDER BY r.id",
+                args![],
+            )
+            .await?;
+        let now_ms = to_ms(now);
+        let mut hashes = Vec::new();
+        for (id, case_id, session_id, participant, sha256, archived_at) in due {
+            // A case archived with no archive step in its history (imported as archived) is kept.
+            let Some(archived_at) = archived_at.filter(|at| *at <= archived_by) else {
+                continue;
+            };
+            let mut tx = self.begin().await?;
+            let purged = tx
+                .execute(
+                    "INSERT INTO video_recording_purges (recording_id, case_id, purged_at) VALUES ($1, $2, $3)
+                     ON CONFLICT (recording_id) DO NOTHING",
+                    args![id, case_id, now_ms],
+                )
+                .await?;
+            if purged == 0 {
+                continue;
+            }
+            let data = json!({
+                "recording_id": id, "session_id": session_id, "participant": participant, "sha256": sha256,
+                "archived_at": from_ms(archived_at).to_rfc3339(), "retention_years": retention.years,
+            });
+            append_event_locked(&mut tx, case_id, now_ms, "system", "recording_purged", &data).await?;
+            tx.commit().await?;
+            if !hashes.contains(&sha256) {
+                hashes.push(sha256);
+            }
+        }
+        let mut unneeded = Vec::new();
+        for sha256 in hashes {
+            let (needed,): (i64,) = self
+                .fetch_one(
+                    "SELECT (SELECT COUNT(*) FROM video_recordings r WHERE r.sha256 = $1
+                             AND NOT EXISTS (SELECT 1 FROM video_recording_purges p WHERE p.recording_id = r.id))
+                          + (SELECT COUNT(*) FROM evidence e WHERE e.sha256 = $1 AND e.uploaded_by NOT LIKE 'video:%')",
+                    args![sha256.as_str()],
+                )
+                .await?;
+            if needed == 0 {
+                unneeded.push(sha256);
+            }
+        }
+        Ok(unneeded)
     }
 }
 

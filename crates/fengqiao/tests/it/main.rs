@@ -33,6 +33,7 @@ mod reports;
 mod response;
 mod risk;
 mod scale;
+mod signalling;
 mod spine;
 mod stats;
 mod supervision;

@@ -3,12 +3,13 @@
 //! room's page without sign-in and stops working when the session ends or is re-invited),
 //! admission by the mediator, the recordings' listing and file authorised like evidence, and
 //! the minutes written, put to the parties and confirmed in the room, with the agreement's
-//! signing link shown to each party there.
+//! signing link shown to each party there, and
+//! their retention period: files deleted once the case has been archived longer, hashes kept.
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::mediation::case_with_the_mediator;
+use crate::mediation::{case_with_the_mediator, repairs_drafted};
 use crate::on_both_backends;
 use crate::support::{TestApp, browser, ui_get, ui_session};
 
@@ -16,10 +17,11 @@ on_both_backends!(
     invitations_admission_and_the_end_of_the_session,
     recordings_are_authorised_like_evidence,
     recordings_play_on_the_case_page_seeking_by_range,
-    minutes_are_written_put_and_confirmed_in_the_room
+    minutes_are_written_put_and_confirmed_in_the_room,
+    recordings_past_their_retention_lose_their_files_not_their_hashes
 );
 
-async fn video_session(app: &TestApp) -> (Value, Value, String) {
+pub(crate) async fn video_session(app: &TestApp) -> (Value, Value, String) {
     let (case, mediator) = case_with_the_mediator(app).await;
     let (status, session) = app
         .post(
@@ -396,4 +398,94 @@ async fn minutes_are_written_put_and_confirmed_in_the_room(app: TestApp) {
     app.post(&path, &mediator, json!({})).await;
     let (status, _) = room(&app, Method::GET, &minutes(&host), None).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+async fn recordings_past_their_retention_lose_their_files_not_their_hashes(app: TestApp) {
+    app.set_now("2026-11-20T09:00:00+08:00");
+    let (case, session, mediator) = video_session(&app).await;
+    let session_id = session["id"].as_i64().unwrap();
+    let started = chrono::Utc::now() - chrono::Duration::seconds(30);
+    let webm: Vec<u8> = (0..500u32).map(|i| (i % 13) as u8).collect();
+    let kept =
+        app.app.video_recording_keep(session_id, "party-1", "video", &webm, started, chrono::Utc::now()).await.unwrap();
+    let blob = app.data_dir.join("blobs").join(&kept.sha256[..2]).join(&kept.sha256);
+    assert!(blob.exists());
+
+    // The period: administrators only; 10 years until set; whole years from 1 to 100.
+    let admin = app.login("admin").await;
+    let path = "/api/v1/admin/recording-retention";
+    assert_eq!(app.get(path, &admin).await, (StatusCode::OK, json!({"years": 10})));
+    assert_eq!(app.get(path, &mediator).await.0, StatusCode::FORBIDDEN);
+    let (status, _) = app.call(reqwest::Method::PUT, path, Some(&mediator), Some(json!({"years": 1}))).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    for bad in [json!({"years": 0}), json!({"years": 101}), json!({})] {
+        let (status, body) = app.call(reqwest::Method::PUT, path, Some(&admin), Some(bad.clone())).await;
+        assert_eq!(
+            (status, body["error"]["field"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("years")),
+            "{bad}"
+        );
+    }
+    assert_eq!(app.get(path, &admin).await.1, json!({"years": 10}), "refusals change nothing");
+    let (status, body) = app.call(reqwest::Method::PUT, path, Some(&admin), Some(json!({"years": 1}))).await;
+    assert_eq!((status, body), (StatusCode::OK, json!({"years": 1})));
+
+    // The case is archived (concluded, followed up, archived) with a court confirmation pending.
+    let agreement = repairs_drafted(&app, &case, &mediator).await;
+    let mut now = case.clone();
+    for (user, step) in [
+        ("mediator", json!({"action": "conclude", "outcome": "resolved", "summary": "双方达成协议"})),
+        ("district", json!({"action": "follow_up", "satisfaction": "satisfied", "note": "已履行"})),
+        ("district", json!({"action": "archive"})),
+    ] {
+        let token = app.login(user).await;
+        let (status, body) = app.act(&token, &now, step).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        now = body;
+    }
+    let court = app.unit_id("兰州市城关区人民法院").await;
+    app.sql(&format!(
+        "INSERT INTO confirmations (agreement_id, court_unit_id, applicants, package, applied_at, applied_by)
+         VALUES ({}, {court}, '[0, 1]', '{{}}', 1796000000000, 'mediator')",
+        agreement["id"]
+    ))
+    .await;
+    let purged_sql =
+        format!("SELECT data FROM case_events WHERE case_id = {} AND action = 'recording_purged'", case["id"]);
+
+    // Within the period nothing goes; past it, a pending confirmation holds the recording.
+    app.set_now("2027-11-19T09:00:00+08:00");
+    assert_eq!(app.app.recordings_purge_due().await.unwrap(), 0);
+    app.set_now("2027-12-01T09:00:00+08:00");
+    assert_eq!(app.app.recordings_purge_due().await.unwrap(), 0, "held by the pending confirmation");
+    assert!(app.sql_texts(&purged_sql).await.is_empty() && blob.exists());
+
+    // Decided: the file goes, once; the row, its hash and the history stay.
+    app.sql(&format!("DELETE FROM confirmations WHERE agreement_id = {}", agreement["id"])).await;
+    assert_eq!(app.app.recordings_purge_due().await.unwrap(), 1);
+    assert_eq!(app.app.recordings_purge_due().await.unwrap(), 0, "a second pass finds nothing");
+    assert!(!blob.exists(), "the file is deleted");
+    let mediator = app.login("mediator").await;
+    let events = app.sql_texts(&purged_sql).await;
+    assert_eq!(events.len(), 1);
+    let event: Value = serde_json::from_str(&events[0]).unwrap();
+    assert_eq!((&event["sha256"], &event["recording_id"]), (&json!(kept.sha256), &json!(kept.id)), "{event}");
+    let (status, list) = app.get(&format!("/api/v1/sessions/{session_id}/recordings"), &mediator).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!((&list[0]["sha256"], list[0]["purged_at"].is_string()), (&json!(kept.sha256), true), "{list}");
+    let (status, body) = app.get(&format!("/api/v1/recordings/{}", kept.id), &mediator).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("recording_purged")), "{body}");
+    let cookies = format!("fq_session={}", ui_session(&app, "mediator").await);
+    let (status, html) = ui_get(&app, &cookies, &format!("/cases/{}", case["id"])).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("已按保存期限删除") && !html.contains(&format!("src=\"/recordings/{}\"", kept.id)), "{html}");
+    let (status, _) = app.get(&format!("/api/v1/cases/{}/file", case["id"]), &mediator).await;
+    assert_eq!(status, StatusCode::OK, "the case file leaves the deleted file out");
+
+    // The audit vouches for the purge, and names one made outside the application.
+    let clean = app.cli(&["audit", "verify"], None);
+    assert!(clean.status.success(), "{}", String::from_utf8_lossy(&clean.stdout));
+    app.sql("DELETE FROM video_recording_purges").await;
+    let broken = app.cli(&["audit", "verify"], None);
+    let out = String::from_utf8_lossy(&broken.stdout);
+    assert_eq!(broken.status.code(), Some(1), "{out}");
+    assert!(out.contains(&format!("purge of recording {}", kept.id)), "{out}");
 }

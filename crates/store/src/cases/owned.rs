@@ -143,6 +143,16 @@ const OWNED: &[OwnedTable] = &[
         written_by: &["video_recorded"],
     },
     OwnedTable {
+        table: "video_recording_purges",
+        noun: "purge of recording {}",
+        from: "video_recording_purges t",
+        case_id: "t.case_id",
+        key: "t.recording_id",
+        columns: &["purged_at"],
+        by_workflow: false,
+        written_by: &["recording_purged"],
+    },
+    OwnedTable {
         table: "agreements",
         noun: "agreement {}",
         from: "agreements t",

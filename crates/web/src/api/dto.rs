@@ -1120,6 +1120,9 @@ dto! {
         pub sha256: String,
         pub started_at: String = into_api,
         pub ended_at: String = into_api,
+        /// When its file was deleted, the retention period over (已按保存期限删除): the row, its
+        /// hash and its history stay; the file is gone.
+        pub purged_at: Option<String> = into_api,
     }
 }
 

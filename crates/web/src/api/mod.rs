@@ -202,4 +202,5 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(video::admit))
         .routes(routes!(video::recordings))
         .routes(routes!(video::recording_file))
+        .routes(routes!(video::get_retention, video::put_retention))
 }

@@ -9,13 +9,15 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use domain::ids::SessionId;
 use domain::msg;
+use domain::recording::Retention;
+use domain::validation::FieldError;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::dto::{IntoApi, RecordingView};
 use crate::AppState;
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::{Auth, InPath, JsonBody};
+use crate::extract::{Auth, InPath, JsonBody, Permitted, gate};
 
 /// The path of a room link: the token is the pass, no sign-in needed.
 pub const JOIN_PATH: &str = "/video/join/";
@@ -185,4 +187,39 @@ mod tests {
         assert_eq!(byte_range("bytes=0-1,5-6"), None);
         assert_eq!(byte_range("items=0-1"), None);
     }
+}
+
+/// The retention period of recordings (保管期限), in years after the case was archived.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct RetentionBody {
+    /// Whole years from 1 to 100; default 10 (the archives' short term).
+    pub years: Option<i64>,
+}
+
+/// The retention period of recordings (administrators): the default until set.
+#[utoipa::path(get, path = "/api/v1/admin/recording-retention", tag = "video", security(("bearer" = [])),
+    responses((status = 200, body = RetentionBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn get_retention(
+    State(state): State<AppState>,
+    Permitted(viewer, _): Permitted<gate::CalendarManage>,
+) -> Result<Json<RetentionBody>, ApiError> {
+    let retention = state.app.recording_retention(&viewer).await?;
+    Ok(Json(RetentionBody { years: Some(retention.years) }))
+}
+
+/// Set the retention period of recordings (administrators). The scheduled pass deletes the
+/// file of every recording whose case has been archived longer, unless a court confirmation
+/// of the case is pending; the recording's row, hash and history stay.
+#[utoipa::path(put, path = "/api/v1/admin/recording-retention", tag = "video", security(("bearer" = [])),
+    request_body = RetentionBody,
+    responses((status = 200, body = RetentionBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+pub async fn put_retention(
+    State(state): State<AppState>,
+    Permitted(viewer, _): Permitted<gate::CalendarManage>,
+    JsonBody(body): JsonBody<RetentionBody>,
+) -> Result<Json<RetentionBody>, ApiError> {
+    let years = body.years.ok_or_else(|| ApiError::invalid(vec![FieldError::required("years")]))?;
+    let retention = state.app.recording_retention_put(&viewer, Retention { years }).await?;
+    Ok(Json(RetentionBody { years: Some(retention.years) }))
 }

@@ -5,6 +5,7 @@
 
 pub mod case_import;
 pub mod import;
+pub mod recordings;
 pub mod regions;
 pub mod routing;
 pub mod settings;

@@ -221,6 +221,7 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/calendar", get(admin::settings::calendar_form).post(admin::settings::calendar_put))
         .route("/admin/policies", get(admin::settings::policies_form).post(admin::settings::policies_put))
         .route("/admin/work-orders", get(admin::work_orders::form).post(admin::work_orders::save))
+        .route("/admin/recordings", get(admin::recordings::form).post(admin::recordings::save))
         .route("/admin/rules", get(admin::settings::rules_form).post(admin::settings::rules_put))
 }
 
