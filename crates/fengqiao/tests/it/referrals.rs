@@ -14,6 +14,7 @@ on_both_backends!(
     a_courts_batch_is_confirmed_or_declined_on_its_clocks,
     the_court_desk_follows_its_referrals_and_the_centre_decides_on_the_page,
     the_result_goes_back_to_the_court_by_its_signed_webhook,
+    the_diversion_rate_counts_the_referrals_against_the_courts_filings,
 );
 
 fn item(number: &str, seq: u32) -> Value {
@@ -360,4 +361,47 @@ async fn the_result_goes_back_to_the_court_by_its_signed_webhook(app: TestApp) {
     assert!(page.contains("调解成功"), "the success");
     let (_, page) = ui_get(&app, &court, "/referrals?state=failed").await;
     assert!(page.contains("data-total=\"1\""), "counted by state");
+}
+
+/// 诉前分流率: the referred cases of the period ÷ (those + the courts' first-instance cases of
+/// its months), the referred cases listed behind the numerator, on the statistics page with its
+/// definition.
+async fn the_diversion_rate_counts_the_referrals_against_the_courts_filings(app: TestApp) {
+    app.set_now("2026-11-02T09:00:00+08:00");
+    let referred = refer(&app, &["(2026)甘0102民诉前调41号", "(2026)甘0102民诉前调42号"]).await;
+    let intake = app.login("intake").await;
+    app.register(&intake, registration(&id_number("620102", "19850101", 50), "13912340050")).await;
+    let city = app.login("city").await;
+    let query = "region=620100&from=2026-11-01&to=2026-11-30&by=region";
+    let (_, table) = app.get(&format!("/api/v1/stats/figures?{query}"), &city).await;
+    let diversion = &table["total"]["figures"]["diversion_rate"];
+    assert_eq!((diversion["numerator"].as_i64(), diversion["value"].as_f64()), (Some(2), None), "no filings yet");
+
+    let admin = app.login("admin").await;
+    let filings = json!({"region": "620102", "month": "2026-11", "first_instance": 6});
+    let (status, _) = app.call(Method::PUT, "/api/v1/stats/court-filings", Some(&admin), Some(filings)).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, table) = app.get(&format!("/api/v1/stats/figures?{query}"), &city).await;
+    assert_eq!(status, StatusCode::OK, "{table}");
+    let diversion = &table["rows"][0]["figures"]["diversion_rate"];
+    assert_eq!(
+        (diversion["numerator"].as_i64(), diversion["denominator"].as_i64(), diversion["value"].as_f64()),
+        (Some(2), Some(8), Some(0.25)),
+        "{table}"
+    );
+    assert!(table["definitions"]["diversion_rate"].as_str().unwrap().contains("诉前委派"), "{table}");
+    let (status, list) =
+        app.get(&format!("/api/v1/stats/figures/diversion_rate/cases?{query}&key=620102000000"), &city).await;
+    assert_eq!(status, StatusCode::OK, "{list}");
+    let mut listed: Vec<i64> = list["items"].as_array().unwrap().iter().map(|c| c["id"].as_i64().unwrap()).collect();
+    listed.sort();
+    let mut expected: Vec<i64> = referred.iter().map(|r| r["case_id"].as_i64().unwrap()).collect();
+    expected.sort();
+    assert_eq!(listed, expected, "the referred cases, not the window's");
+
+    let cookies = format!("fq_session={}; fq_lang=zh-CN", ui_session(&app, "city").await);
+    let (status, page) = ui_get(&app, &cookies, &format!("/stats?{query}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("诉前分流率") && page.contains("/stats/cases/diversion_rate?"), "named and linked");
+    assert!(page.contains("25.0%"), "the share");
 }
