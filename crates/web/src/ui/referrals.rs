@@ -136,13 +136,16 @@ pub async fn decide(
     }
 }
 
+/// A clock of the referral: its name, when it is due, and when it was met.
+type Clock = (&'static str, DateTime<Utc>, Option<DateTime<Utc>>);
+
 #[derive(Template)]
 #[template(path = "referral.html")]
 struct OnePage {
     page: Page,
     r: Referral,
     /// The clocks: name, due, and when it was met.
-    clocks: Vec<(&'static str, DateTime<Utc>, Option<DateTime<Utc>>)>,
+    clocks: Vec<Clock>,
     decides: bool,
 }
 
