@@ -5,6 +5,7 @@
 //! within 30 days. What goes back to the court follows from the case: the agreement when it
 //! succeeded, the reason and the case file when it failed.
 
+use chrono::{DateTime, Utc};
 use domain::authz::{self, Permission, Resource};
 use domain::case::{CaseRegistration, Outcome, Status};
 use domain::ids::{CaseId, UnitId};
@@ -19,8 +20,8 @@ use crate::{App, AppError, Result, Viewer};
 
 /// The most referrals one batch may carry.
 pub const BATCH_MAX: usize = 200;
-/// The most referrals a list shows.
-const LIST_MAX: i64 = 500;
+/// The most referrals one page shows.
+pub const PAGE_MAX: i64 = 500;
 
 /// One referral of a batch, as the court sends it.
 #[derive(Debug)]
@@ -29,11 +30,22 @@ pub struct Incoming {
     pub registration: CaseRegistration,
 }
 
-/// A referral and where it stands.
+/// A referral and where it stands: the clock due next while it is open, and whether it has
+/// passed.
 #[derive(Debug, Clone)]
 pub struct Referral {
     pub row: ReferralRow,
     pub state: State,
+    pub due: Option<DateTime<Utc>>,
+    pub overdue: bool,
+}
+
+/// A page of referrals, how many there are in the filter, and in each state.
+#[derive(Debug, Clone)]
+pub struct ReferralPage {
+    pub total: i64,
+    pub counts: Vec<(State, i64)>,
+    pub items: Vec<Referral>,
 }
 
 /// What became of one referral of a batch.
@@ -54,11 +66,13 @@ pub struct Decision {
     pub reason: Option<String>,
 }
 
-fn referral_of(row: ReferralRow) -> Referral {
+fn referral_of(row: ReferralRow, now: DateTime<Utc>) -> Referral {
     let status = Status::parse(&row.case_status).unwrap_or(Status::Registered);
     let outcome = row.outcome.as_deref().and_then(Outcome::parse);
-    let state = State::of(&row.status, status, outcome);
-    Referral { row, state }
+    let state = State::of(&row.status, status, outcome, row.contacted_at.is_some());
+    let due =
+        referral::due(state, row.confirm_by, row.contact_by.filter(|_| row.contacted_at.is_none()), row.mediate_by);
+    Referral { overdue: due.is_some_and(|d| d < now), row, state, due }
 }
 
 impl App {
@@ -103,22 +117,47 @@ impl App {
                 .store
                 .referral_record(CaseId(case.case.id), viewer.unit_id, &number, viewer.user_id, now, confirm_by)
                 .await?;
-            let referral = referral_of(self.store.referral(viewer, id).await?);
+            let referral = referral_of(self.store.referral(viewer, id).await?, now);
             received.push(if new { Received::Created(referral) } else { Received::Existing(referral) });
         }
         Ok(received)
     }
 
-    /// The referrals the viewer follows: a court's own, a centre's of its scope.
-    pub async fn referrals(&self, viewer: &Viewer) -> Result<Vec<Referral>> {
+    /// A page of the referrals the viewer follows — a court's own, a centre's of its scope —,
+    /// only those in `state` when given (`received | accepted | declined | mediating |
+    /// succeeded | failed`).
+    pub async fn referrals(
+        &self,
+        viewer: &Viewer,
+        state: Option<&str>,
+        limit: i64,
+        offset: i64,
+    ) -> Result<ReferralPage> {
         authz::may(viewer.role, Permission::ReferralsRead, Resource::ANY)?;
-        Ok(self.store.referrals(viewer, LIST_MAX).await?.into_iter().map(referral_of).collect())
+        let state = match state.map(str::trim).filter(|s| !s.is_empty()) {
+            None => None,
+            Some(s) => Some(State::parse(s).ok_or_else(|| {
+                AppError::Invalid(vec![FieldError::not_one_of(
+                    "state",
+                    "received | accepted | declined | mediating | succeeded | failed",
+                )])
+            })?),
+        };
+        let (counted, rows) =
+            self.store.referrals(viewer, state.map(State::as_str), limit.clamp(1, PAGE_MAX), offset.max(0)).await?;
+        let counts: Vec<(State, i64)> = State::ALL
+            .into_iter()
+            .map(|s| (s, counted.iter().find(|(c, _)| c == s.as_str()).map_or(0, |(_, n)| *n)))
+            .collect();
+        let total = counts.iter().filter(|(s, _)| state.is_none_or(|f| f == *s)).map(|(_, n)| n).sum();
+        let now = self.now();
+        Ok(ReferralPage { total, counts, items: rows.into_iter().map(|r| referral_of(r, now)).collect() })
     }
 
     /// One referral the viewer follows.
     pub async fn referral(&self, viewer: &Viewer, id: i64) -> Result<Referral> {
         authz::may(viewer.role, Permission::ReferralsRead, Resource::ANY)?;
-        Ok(referral_of(self.store.referral(viewer, id).await?))
+        Ok(referral_of(self.store.referral(viewer, id).await?, self.now()))
     }
 
     /// 确认 or 退回: the centre accepts a referral (the contact and mediation clocks start) or

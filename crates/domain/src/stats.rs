@@ -190,6 +190,11 @@ pub enum Figure {
     /// region in the months of the period ÷ its resident plus registered migrant population
     /// × 10 000 (both administrative data).
     LitigationPer10k,
+    /// 诉前分流率 (DOMAIN.md §5.6) — received cases a court referred before filing (诉前委派,
+    /// the `court` channel) ÷ (those + the first-instance civil and administrative cases the
+    /// courts of the region accepted in the months of the period): of the disputes brought to
+    /// the courts, the share diverted to mediation before filing.
+    DiversionRate,
 }
 
 /// Which numerators and denominators one case counts in: 0 or 1 each, summable.
@@ -204,6 +209,7 @@ pub struct Marks {
     pub satisfied: i64,
     pub dispatched: i64,
     pub first_time_right: i64,
+    pub referred: i64,
 }
 
 /// What a case has become, as far as the figures read it.
@@ -219,11 +225,13 @@ pub struct CaseFacts<'a> {
     pub hops: i64,
     /// Whether its first hop was signed for and not returned.
     pub first_hop_signed: bool,
+    /// How it came in (`court` for a court's referral).
+    pub channel: &'a str,
 }
 
 impl Marks {
     /// The column names, in the order `values` gives them.
-    pub const COLUMNS: [&'static str; 9] = [
+    pub const COLUMNS: [&'static str; 10] = [
         "received",
         "resolved",
         "mediated",
@@ -233,6 +241,7 @@ impl Marks {
         "satisfied",
         "dispatched",
         "first_time_right",
+        "referred",
     ];
 
     /// A received case's marks, by the definitions of [`Figure`].
@@ -253,10 +262,11 @@ impl Marks {
             satisfied: i64::from(matches!(case.satisfaction, Some("satisfied" | "basically_satisfied"))),
             dispatched: i64::from(case.hops > 0),
             first_time_right: i64::from(case.hops == 1 && case.first_hop_signed),
+            referred: i64::from(case.channel == "court"),
         }
     }
 
-    pub fn values(&self) -> [i64; 9] {
+    pub fn values(&self) -> [i64; 10] {
         [
             self.received,
             self.resolved,
@@ -267,10 +277,11 @@ impl Marks {
             self.satisfied,
             self.dispatched,
             self.first_time_right,
+            self.referred,
         ]
     }
 
-    pub fn from_values(v: [i64; 9]) -> Self {
+    pub fn from_values(v: [i64; 10]) -> Self {
         Marks {
             received: v[0],
             resolved: v[1],
@@ -281,6 +292,7 @@ impl Marks {
             satisfied: v[6],
             dispatched: v[7],
             first_time_right: v[8],
+            referred: v[9],
         }
     }
 
@@ -318,7 +330,7 @@ pub struct Litigation {
 }
 
 impl Figure {
-    pub const ALL: [Figure; 7] = [
+    pub const ALL: [Figure; 8] = [
         Figure::Received,
         Figure::ResolvedRate,
         Figure::MediationSuccessRate,
@@ -326,6 +338,7 @@ impl Figure {
         Figure::SatisfactionRate,
         Figure::FirstRoutingAccuracy,
         Figure::LitigationPer10k,
+        Figure::DiversionRate,
     ];
 
     /// The code of the API (`resolved_rate`).
@@ -338,6 +351,7 @@ impl Figure {
             Figure::SatisfactionRate => "satisfaction_rate",
             Figure::FirstRoutingAccuracy => "first_routing_accuracy",
             Figure::LitigationPer10k => "litigation_per_10k",
+            Figure::DiversionRate => "diversion_rate",
         }
     }
 
@@ -355,6 +369,7 @@ impl Figure {
             Figure::SatisfactionRate => msg!("figure.satisfaction_rate.name"),
             Figure::FirstRoutingAccuracy => msg!("figure.first_routing_accuracy.name"),
             Figure::LitigationPer10k => msg!("figure.litigation_per_10k.name"),
+            Figure::DiversionRate => msg!("figure.diversion_rate.name"),
         }
     }
 
@@ -368,6 +383,7 @@ impl Figure {
             Figure::SatisfactionRate => msg!("figure.satisfaction_rate.definition"),
             Figure::FirstRoutingAccuracy => msg!("figure.first_routing_accuracy.definition"),
             Figure::LitigationPer10k => msg!("figure.litigation_per_10k.definition"),
+            Figure::DiversionRate => msg!("figure.diversion_rate.definition"),
         }
     }
 
@@ -380,6 +396,7 @@ impl Figure {
             Figure::OnTimeRate => "concluded_on_time",
             Figure::SatisfactionRate => "satisfied",
             Figure::FirstRoutingAccuracy => "first_time_right",
+            Figure::DiversionRate => "referred",
             Figure::LitigationPer10k => return None,
         })
     }
@@ -407,6 +424,11 @@ impl Figure {
                     denominator: l.population,
                 },
                 None => FigureValue { value: None, numerator: None, denominator: None },
+            },
+            // Without the courts' count the share is unknown, but the referred cases still list.
+            Figure::DiversionRate => match litigation {
+                Some(l) if l.first_instance > 0 => rate(m.referred, m.referred + l.first_instance),
+                _ => FigureValue { value: None, numerator: Some(m.referred), denominator: None },
             },
         }
     }
@@ -546,6 +568,7 @@ mod tests {
             satisfaction,
             hops,
             first_hop_signed: signed,
+            channel: "window",
         })
     }
 
@@ -566,6 +589,7 @@ mod tests {
                 satisfied: 1,
                 dispatched: 1,
                 first_time_right: 1,
+                referred: 0,
             }
         );
         // A refusal of mediation (art. 17) and a withdrawal are concluded but not mediated.
@@ -588,6 +612,13 @@ mod tests {
         assert_eq!(v(Figure::SatisfactionRate), FigureValue { value: None, numerator: Some(0), denominator: Some(0) });
         let litigation = Litigation { first_instance: 30, population: Some(120_000) };
         assert_eq!(Figure::LitigationPer10k.evaluate(&m, Some(&litigation)).value, Some(2.5));
+        // 诉前分流率: 10 referred of the 10 + 30 disputes brought to the courts; unknown without
+        // the courts' count, its referred cases still counted.
+        let referred = Marks { referred: 10, ..m };
+        let diversion = Figure::DiversionRate.evaluate(&referred, Some(&litigation));
+        assert_eq!(diversion, FigureValue { value: Some(0.25), numerator: Some(10), denominator: Some(40) });
+        let unknown = Figure::DiversionRate.evaluate(&referred, None);
+        assert_eq!(unknown, FigureValue { value: None, numerator: Some(10), denominator: None });
         for figure in Figure::ALL {
             assert_eq!(Figure::parse(figure.code()), Some(figure));
         }

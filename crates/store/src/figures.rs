@@ -119,6 +119,7 @@ struct FiledRow {
     satisfied: i64,
     dispatched: i64,
     first_time_right: i64,
+    referred: i64,
 }
 from_row!(FiledRow {
     case_id,
@@ -135,7 +136,8 @@ from_row!(FiledRow {
     rated,
     satisfied,
     dispatched,
-    first_time_right
+    first_time_right,
+    referred
 });
 
 impl FiledRow {
@@ -150,6 +152,7 @@ impl FiledRow {
             satisfied: self.satisfied,
             dispatched: self.dispatched,
             first_time_right: self.first_time_right,
+            referred: self.referred,
         };
         let filed = Filed {
             day: self.day,
@@ -163,7 +166,7 @@ impl FiledRow {
     }
 }
 
-/// A row of the rollups summed under one group: the group's key and the nine sums.
+/// A row of the rollups summed under one group: the group's key and the sums.
 struct SumRow {
     key: String,
     received: i64,
@@ -175,6 +178,7 @@ struct SumRow {
     satisfied: i64,
     dispatched: i64,
     first_time_right: i64,
+    referred: i64,
 }
 from_row!(SumRow {
     key,
@@ -186,7 +190,8 @@ from_row!(SumRow {
     rated,
     satisfied,
     dispatched,
-    first_time_right
+    first_time_right,
+    referred
 });
 
 impl SumRow {
@@ -201,6 +206,7 @@ impl SumRow {
             satisfied: self.satisfied,
             dispatched: self.dispatched,
             first_time_right: self.first_time_right,
+            referred: self.referred,
         }
     }
 }
@@ -251,6 +257,7 @@ async fn refresh_batch(tx: &mut Tx, ids: &[i64]) -> Result<()> {
             satisfaction: fact.satisfaction.as_deref(),
             hops: fact.hops,
             first_hop_signed: fact.signed_hops > 0,
+            channel: &fact.channel,
         });
         let now = Filed {
             day: china_day(fact.created_at),

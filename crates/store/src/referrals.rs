@@ -53,6 +53,13 @@ const COLUMNS: &str = "r.id, r.case_id, c.number, c.status, c.outcome, c.summary
      r.received_at, r.confirm_by, r.decided_at, r.contact_by, r.mediate_by, c.contacted_at, r.reason,
      (SELECT MAX(a.id) FROM agreements a WHERE a.case_id = c.id AND a.status = 'effective')";
 
+/// A referral's state in SQL, as `domain::referral::State::of` reads it: recorded received or
+/// declined; once accepted, succeeded or failed when its case is concluded (or after), mediating
+/// once the other party was contacted, accepted before.
+const STATE: &str = "CASE WHEN r.status IN ('received', 'declined') THEN r.status
+     WHEN c.status IN ('concluded', 'followed_up', 'archived') THEN CASE WHEN c.outcome = 'resolved' THEN 'succeeded' ELSE 'failed' END
+     WHEN c.contacted_at IS NOT NULL THEN 'mediating' ELSE 'accepted' END";
+
 fn row_of(row: Row) -> ReferralRow {
     let (id, case_id, case_number, case_status, outcome, summary, number, status) =
         (row.0, row.1, row.2, row.3, row.4, row.5, row.6, row.7);
@@ -106,20 +113,39 @@ impl Store {
         Ok((id, inserted == 1))
     }
 
-    /// The referrals the viewer follows, the newest first: those its unit sent (a court) and
-    /// those of cases in its scope.
-    pub async fn referrals(&self, viewer: &Viewer, limit: i64) -> Result<Vec<ReferralRow>> {
+    /// A page of the referrals the viewer follows, the newest first — those its unit sent (a
+    /// court) and those of cases in its scope —, only those in `state` when given, with how
+    /// many the viewer follows in each state.
+    pub async fn referrals(
+        &self,
+        viewer: &Viewer,
+        state: Option<&str>,
+        limit: i64,
+        offset: i64,
+    ) -> Result<(Vec<(String, i64)>, Vec<ReferralRow>)> {
         let mut args = Vec::new();
         let scope = scope_condition(viewer, 1, &mut args);
-        args.extend(args![viewer.unit_id, limit]);
+        args.extend(args![viewer.unit_id]);
+        let followed = format!("(r.court_unit_id = ${} OR {scope})", args.len());
+        let counts: Vec<(String, i64)> = self
+            .fetch_all(
+                &format!(
+                    "SELECT {STATE}, COUNT(*) FROM referrals r JOIN cases c ON c.id = r.case_id WHERE {followed} GROUP BY 1"
+                ),
+                args.clone(),
+            )
+            .await?;
+        args.extend(args![state.map(str::to_owned), limit, offset]);
         let n = args.len();
         let sql = format!(
             "SELECT {COLUMNS} FROM referrals r JOIN cases c ON c.id = r.case_id
-             WHERE (r.court_unit_id = ${} OR {scope}) ORDER BY r.received_at DESC, r.id DESC LIMIT ${n}",
-            n - 1
+             WHERE {followed} AND (${s} IS NULL OR {STATE} = ${s})
+             ORDER BY r.received_at DESC, r.id DESC LIMIT ${l} OFFSET ${n}",
+            s = n - 2,
+            l = n - 1,
         );
         let rows: Vec<Row> = self.fetch_all(&sql, args).await?;
-        Ok(rows.into_iter().map(row_of).collect())
+        Ok((counts, rows.into_iter().map(row_of).collect()))
     }
 
     /// One referral the viewer follows.

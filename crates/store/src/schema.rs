@@ -45,6 +45,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (39, "petitions", include_str!("../migrations/0039_petitions.sql")),
     (40, "webhook_admin", include_str!("../migrations/0040_webhook_admin.sql")),
     (42, "people_watch", include_str!("../migrations/0042_people_watch.sql")),
+    (43, "diversion_rate", include_str!("../migrations/0043_diversion_rate.sql")),
     (46, "room_minutes", include_str!("../migrations/0046_room_minutes.sql")),
     (47, "recording_retention", include_str!("../migrations/0047_recording_retention.sql")),
 ];

@@ -29,6 +29,7 @@ pub const EVENTS: &[&str] = &[
     "petition.extended",
     "petition.replied",
     "petition.review_requested",
+    "referral.result",
 ];
 
 /// The workflow steps that change a case's status (every step but a contact, a note and an
@@ -48,11 +49,13 @@ const STATUS_STEPS: &[&str] = &[
 ];
 
 /// The names a case event is delivered under, the most specific first; none for events no
-/// one subscribes to.
+/// one subscribes to. `referral.result` — what goes back to a court (诉调对接) — is delivered
+/// only for the cases it referred.
 pub fn event_names(action: &str) -> Vec<&'static str> {
     match action {
         "registered" => vec!["case.registered"],
-        "conclude" => vec!["case.concluded", "case.status_changed"],
+        "conclude" => vec!["referral.result", "case.concluded", "case.status_changed"],
+        "referral_declined" => vec!["referral.result"],
         "follow_up" => vec!["case.followed_up", "case.status_changed"],
         "work_order_signed" => vec!["work_order.signed"],
         "work_order_returned" => vec!["work_order.returned"],
@@ -124,9 +127,10 @@ pub struct DueDelivery {
     pub attempts: i64,
 }
 
-/// `(at, case_id, seq, action, number, status, external_ref, data)` of a case event to deliver;
-/// the reference is the case's own or, for a 12345 order, the hotline's.
-type EventRow = (i64, i64, i64, String, String, String, Option<String>, String);
+/// `(at, case_id, seq, action, number, status, external_ref, data, referral)` of a case event to
+/// deliver; the reference is the case's own or, for a 12345 order, the hotline's; the referral
+/// `(id, court case number)` when a court referred the case.
+type EventRow = (i64, i64, i64, String, String, String, Option<String>, String, Option<i64>, Option<String>);
 
 /// `(id, url, events, created_at, pending, delivered, failed, disabled_at)` of a subscription.
 type WebhookRow = (i64, String, String, i64, i64, i64, i64, Option<i64>);
@@ -156,6 +160,50 @@ pub enum Replay {
     One(i64),
     /// Every delivery of the subscription that failed and is not delivered.
     Failing,
+}
+
+/// What goes back to the court that referred a case: declined with the centre's reason; on
+/// success the agreement in effect (its terms, its PDF, and the agreement with its judicial
+/// confirmation package); on failure the reason and undisputed facts (the conclusion's summary)
+/// with the electronic case file for filing.
+async fn referral_result(
+    tx: &mut crate::sql::Tx,
+    id: Option<i64>,
+    court_case_number: Option<String>,
+    case_id: i64,
+    action: &str,
+    data: &serde_json::Value,
+) -> Result<serde_json::Value> {
+    let mut result = serde_json::json!({"id": id, "court_case_number": court_case_number});
+    if action == "referral_declined" {
+        result["outcome"] = "declined".into();
+        result["reason"] = data["reason"].clone();
+        return Ok(result);
+    }
+    if data["outcome"] == "resolved" {
+        let agreement: Option<(i64, String)> = tx
+            .fetch_optional(
+                "SELECT id, content FROM agreements WHERE case_id = $1 AND status = 'effective' ORDER BY id DESC LIMIT 1",
+                args![case_id],
+            )
+            .await?;
+        result["outcome"] = "succeeded".into();
+        result["agreement"] = match agreement {
+            Some((id, content)) => serde_json::json!({
+                "id": id,
+                "content": serde_json::from_str::<serde_json::Value>(&content).unwrap_or_default(),
+                "pdf": format!("/api/v1/agreements/{id}/pdf"),
+                "confirmation": format!("/api/v1/agreements/{id}"),
+            }),
+            None => serde_json::Value::Null,
+        };
+    } else {
+        result["outcome"] = "failed".into();
+        result["reason"] = data["outcome"].clone();
+        result["undisputed_facts"] = data["summary"].clone();
+        result["case_file"] = format!("/api/v1/cases/{case_id}/file").into();
+    }
+    Ok(result)
 }
 
 impl Store {
@@ -301,26 +349,44 @@ impl Store {
                 let mut args = Vec::new();
                 let scope = scope_condition(&viewer, 1, &mut args);
                 let n = args.len();
-                args.extend(args![at, case, seq, SCAN_BATCH]);
+                args.extend(args![at, case, seq, SCAN_BATCH, viewer.unit_id]);
+                // A court follows the cases it referred, in its scope or not.
                 let sql = format!(
-                    "SELECT e.at, e.case_id, e.seq, e.action, c.number, c.status, COALESCE(c.external_ref, wo.external_ref, pe.reference), e.data
+                    "SELECT e.at, e.case_id, e.seq, e.action, c.number, c.status, COALESCE(c.external_ref, wo.external_ref, pe.reference), e.data,
+                       rf.id, rf.court_case_number
                      FROM case_events e JOIN cases c ON c.id = e.case_id LEFT JOIN work_orders wo ON wo.case_id = e.case_id
-                       LEFT JOIN petitions pe ON pe.case_id = e.case_id
-                     WHERE (e.at > ${a} OR (e.at = ${a} AND (e.case_id > ${c} OR (e.case_id = ${c} AND e.seq > ${s})))) AND {scope}
+                       LEFT JOIN petitions pe ON pe.case_id = e.case_id LEFT JOIN referrals rf ON rf.case_id = e.case_id
+                     WHERE (e.at > ${a} OR (e.at = ${a} AND (e.case_id > ${c} OR (e.case_id = ${c} AND e.seq > ${s}))))
+                       AND ({scope} OR rf.court_unit_id = ${u})
                      ORDER BY e.at, e.case_id, e.seq LIMIT ${l}",
                     a = n + 1,
                     c = n + 2,
                     s = n + 3,
-                    l = n + 4
+                    l = n + 4,
+                    u = n + 5
                 );
                 let rows: Vec<EventRow> = self.fetch_all(&sql, args).await?;
                 let Some(last) = rows.last() else { break };
                 (at, case, seq) = (last.0, last.1, last.2);
                 let full = rows.len() as i64 == SCAN_BATCH;
                 let mut tx = self.begin().await?;
-                for (event_at, case_id, event_seq, action, number, status, external_ref, data) in rows {
+                for (
+                    event_at,
+                    case_id,
+                    event_seq,
+                    action,
+                    number,
+                    status,
+                    external_ref,
+                    data,
+                    referral,
+                    court_number,
+                ) in rows
+                {
                     let names = event_names(&action);
-                    let Some(name) = names.iter().find(|n| wanted.contains(n)) else { continue };
+                    let deliverable =
+                        |n: &&&str| wanted.contains(n) && (**n != "referral.result" || referral.is_some());
+                    let Some(name) = names.iter().find(deliverable) else { continue };
                     let key = format!("case-{case_id}-{event_seq}");
                     let mut body = serde_json::json!({
                         "id": key,
@@ -337,6 +403,11 @@ impl Store {
                         // What the petition office is told: the reason of an objection, a
                         // transfer or the extension, the reply, the new limit.
                         body["petition"] = serde_json::from_str(&data).unwrap_or_default();
+                    }
+                    if *name == "referral.result" {
+                        let data: serde_json::Value = serde_json::from_str(&data).unwrap_or_default();
+                        body["referral"] =
+                            referral_result(&mut tx, referral, court_number, case_id, &action, &data).await?;
                     }
                     let body = body.to_string();
                     queued += tx
@@ -441,7 +512,7 @@ mod tests {
 
     #[test]
     fn a_conclusion_is_a_status_change_too_and_a_note_is_nothing() {
-        assert_eq!(event_names("conclude"), ["case.concluded", "case.status_changed"]);
+        assert_eq!(event_names("conclude"), ["referral.result", "case.concluded", "case.status_changed"]);
         assert_eq!(event_names("accept"), ["case.status_changed"]);
         assert!(event_names("note").is_empty());
         assert_eq!(event_names("follow_up"), ["case.followed_up", "case.status_changed"]);

@@ -7,9 +7,15 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::on_both_backends;
-use crate::support::{TestApp, id_number, registration};
+use crate::support::{TestApp, id_number, registration, ui_answer, ui_get, ui_post, ui_session, ui_submit};
+use crate::webhooks::{Sender, signature};
 
-on_both_backends!(a_courts_batch_is_confirmed_or_declined_on_its_clocks);
+on_both_backends!(
+    a_courts_batch_is_confirmed_or_declined_on_its_clocks,
+    the_court_desk_follows_its_referrals_and_the_centre_decides_on_the_page,
+    the_result_goes_back_to_the_court_by_its_signed_webhook,
+    the_diversion_rate_counts_the_referrals_against_the_courts_filings,
+);
 
 fn item(number: &str, seq: u32) -> Value {
     let mut item = registration(&id_number("620102", "19850101", seq), &format!("139123400{seq:02}"));
@@ -156,4 +162,246 @@ async fn a_courts_batch_is_confirmed_or_declined_on_its_clocks(app: TestApp) {
     let response = send(Method::GET, "/api/v1/referrals", None).await.unwrap();
     let pulled: Value = response.json().await.unwrap();
     assert!(pulled.as_array().unwrap().iter().any(|r| r["court_case_number"] == "(2026)甘0102民诉前调9号"), "{pulled}");
+}
+
+/// Refers the numbers from the court desk: the referrals as answered.
+async fn refer(app: &TestApp, numbers: &[&str]) -> Vec<Value> {
+    let court = app.login("court").await;
+    let batch: Vec<Value> = numbers.iter().enumerate().map(|(i, n)| item(n, 20 + i as u32)).collect();
+    let (status, answers) = app.post("/api/v1/referrals", &court, json!(batch)).await;
+    assert_eq!(status, StatusCode::OK, "{answers}");
+    answers.as_array().unwrap().iter().map(|a| a["referral"].clone()).collect()
+}
+
+async fn the_court_desk_follows_its_referrals_and_the_centre_decides_on_the_page(app: TestApp) {
+    app.set_now("2026-11-02T09:00:00+08:00");
+    let numbers: Vec<String> = (1..=23).map(|n| format!("(2026)甘0102民诉前调{n}号")).collect();
+    let referred = refer(&app, &numbers.iter().map(String::as_str).collect::<Vec<_>>()).await;
+
+    // The court desk: its referrals counted by state, 20 a page, the clock overdue marked.
+    app.set_now("2026-11-06T09:00:00+08:00");
+    let court = format!("fq_session={}", ui_session(&app, "court").await);
+    let (status, page) = ui_get(&app, &court, "/workbench").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("href=\"/referrals\""), "the court desk has it in its menu");
+    let (status, page) = ui_get(&app, &court, "/referrals").await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(page.contains("data-total=\"23\""), "counted");
+    assert_eq!(page.matches("data-referral=").count(), 20, "paged");
+    assert_eq!(page.matches("data-late").count(), 20, "past the 3 working days to confirm");
+    assert!(!page.contains("data-action=\"accept\""), "the court does not decide");
+    let (_, second) = ui_get(&app, &court, "/referrals?state=&page=2").await;
+    assert_eq!(second.matches("data-referral=").count(), 3);
+    let (status, _) = ui_get(&app, &court, "/referrals?state=nonsense").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    // The centre confirms one and declines another; a decline without a reason keeps the page
+    // and says so beside the field.
+    let intake = ui_session(&app, "intake").await;
+    // The newest come first: the last two of the batch are on the first page.
+    let (first, second) = (referred[22]["id"].as_i64().unwrap(), referred[21]["id"].as_i64().unwrap());
+    let (_, page) = ui_get(&app, &format!("fq_session={intake}"), "/referrals?state=received").await;
+    assert!(page.contains(&format!("action=\"/referrals/{first}/accept\"")), "the form to decide");
+    let (status, flash) = ui_post(
+        &app,
+        &intake,
+        "/referrals?state=received",
+        &format!("/referrals/{first}/accept"),
+        &[("state", "received")],
+    )
+    .await;
+    assert_eq!((status, flash.as_str()), (StatusCode::SEE_OTHER, "ok"));
+    let refused = ui_submit(
+        &app,
+        &intake,
+        "/referrals?state=received",
+        &format!("/referrals/{second}/decline"),
+        &[("reason", "  "), ("state", "received"), ("page", "1")],
+    )
+    .await;
+    let (status, _, page) = ui_answer(refused).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains(&format!("reason-{second}-error")), "the error beside the reason");
+    let typed = ui_submit(
+        &app,
+        &intake,
+        "/referrals?state=received",
+        &format!("/referrals/{second}/decline"),
+        &[("reason", "不属于本中心特邀调解范围".repeat(50).as_str()), ("state", "received"), ("page", "1")],
+    )
+    .await;
+    let (status, _, page) = ui_answer(typed).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "too long");
+    assert!(page.contains(&"不属于本中心特邀调解范围".repeat(50)), "what was typed is kept");
+    let (status, flash) = ui_post(
+        &app,
+        &intake,
+        "/referrals?state=received",
+        &format!("/referrals/{second}/decline"),
+        &[("reason", "不属于本中心特邀调解范围"), ("state", "received")],
+    )
+    .await;
+    assert_eq!((status, flash.as_str()), (StatusCode::SEE_OTHER, "ok"));
+
+    // The court desk sees them in their states, filtered.
+    let (_, page) = ui_get(&app, &court, "/referrals?state=accepted").await;
+    assert!(page.contains("data-total=\"1\"") && page.contains(&numbers[22]), "accepted");
+    let (_, page) = ui_get(&app, &court, "/referrals?state=declined").await;
+    assert!(page.contains("data-total=\"1\"") && page.contains("不属于本中心特邀调解范围"), "declined with the reason");
+    let (_, page) = ui_get(&app, &court, "/referrals?state=received").await;
+    assert!(page.contains("data-total=\"21\""));
+    let (_, api) = app.get(&format!("/api/v1/referrals/{first}"), &app.login("court").await).await;
+    assert_eq!(api["overdue"], false, "confirmed, its next clock is to contact: {api}");
+
+    // One referral: the court's number, the case, the clocks, nothing back yet.
+    let (status, page) = ui_get(&app, &court, &format!("/referrals/{first}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains(&numbers[22]) && page.contains(&format!("/cases/{}", referred[22]["case_id"])));
+    assert!(page.contains("确认受理期限") && page.contains("联系对方当事人期限") && page.contains("调解期限"));
+    assert!(page.contains("尚未办结"));
+    let street_b = format!("fq_session={}", ui_session(&app, "street_b").await);
+    let (status, _) = ui_get(&app, &street_b, &format!("/referrals/{first}")).await;
+    assert_ne!(status, StatusCode::OK, "not another unit's");
+}
+
+/// The court: its system account subscribes to `referral.result`; a small server plays the
+/// court's platform and keeps what it is sent.
+async fn the_result_goes_back_to_the_court_by_its_signed_webhook(app: TestApp) {
+    app.set_now("2026-11-02T09:00:00+08:00");
+    let court_unit = app.unit_id("兰州市城关区人民法院").await;
+    let admin = app.login("admin").await;
+    let (status, account) = app
+        .post(
+            "/api/v1/system-accounts",
+            &admin,
+            json!({"name": "区法院调解平台", "unit_id": court_unit, "permissions": ["case_register", "referrals_read"]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{account}");
+    let key = account["api_key"].as_str().unwrap().to_owned();
+    let received: crate::webhooks::Received = Default::default();
+    let log = received.clone();
+    let router = axum::Router::new().route(
+        "/court",
+        axum::routing::post(move |headers: axum::http::HeaderMap, body: axum::body::Bytes| {
+            let log = log.clone();
+            async move {
+                log.lock().unwrap().push((headers, body));
+                axum::http::StatusCode::OK
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/court", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    let (status, hook) = app
+        .keyed(Method::POST, "/api/v1/webhooks", &key, Some(json!({"url": url, "events": ["referral.result"]})))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{hook}");
+    let secret = hook["secret"].as_str().unwrap().to_owned();
+
+    let referred =
+        refer(&app, &["(2026)甘0102民诉前调31号", "(2026)甘0102民诉前调32号", "(2026)甘0102民诉前调33号"]).await;
+    let intake = app.login("intake").await;
+    for (r, decision) in referred.iter().zip([
+        json!({"decision": "accept"}),
+        json!({"decision": "accept"}),
+        json!({"decision": "decline", "reason": "超出特邀调解范围"}),
+    ]) {
+        let (status, body) = app.post(&format!("/api/v1/referrals/{}/decision", r["id"]), &intake, decision).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+    }
+    // The first succeeds, the second fails: each concluded through the workflow.
+    let city = app.login("city").await;
+    let street = app.login("street_a").await;
+    let a1 = app.unit_id("张掖路街道综治中心").await;
+    for (r, outcome, summary) in [
+        (&referred[0], "resolved", "双方达成还款协议"),
+        (&referred[1], "unresolved", "双方对借款事实无争议，对利息分歧较大"),
+    ] {
+        let (_, case) = app.get(&format!("/api/v1/cases/{}", r["case_id"]), &city).await;
+        let (status, case) = app.act(&city, &case, json!({"action": "dispatch", "unit_id": a1})).await;
+        assert_eq!(status, StatusCode::OK, "{case}");
+        let (_, case) = app.act(&street, &case, json!({"action": "sign"})).await;
+        let (status, case) =
+            app.act(&street, &case, json!({"action": "conclude", "outcome": outcome, "summary": summary})).await;
+        assert_eq!(status, StatusCode::OK, "{case}");
+    }
+
+    let sender = Sender(reqwest::Client::new());
+    assert_eq!(jobs::webhooks::deliver(&app.app, &sender).await.unwrap(), 3, "one result per referral, nothing else");
+    let got = received.lock().unwrap().clone();
+    let mut results = std::collections::BTreeMap::new();
+    for (headers, body) in &got {
+        assert_eq!(headers["x-fengqiao-signature"].to_str().unwrap(), signature(&secret, body), "signed");
+        let body: Value = serde_json::from_slice(body).unwrap();
+        assert_eq!(body["event"], "referral.result", "{body}");
+        results.insert(body["referral"]["court_case_number"].as_str().unwrap().to_owned(), body);
+    }
+    let succeeded = &results["(2026)甘0102民诉前调31号"]["referral"];
+    assert_eq!(succeeded["outcome"], "succeeded", "{succeeded}");
+    assert_eq!(succeeded["id"], referred[0]["id"]);
+    let failed = &results["(2026)甘0102民诉前调32号"]["referral"];
+    assert_eq!(failed["outcome"], "failed", "{failed}");
+    assert_eq!(failed["reason"], "unresolved");
+    assert_eq!(failed["undisputed_facts"], "双方对借款事实无争议，对利息分歧较大");
+    let file = failed["case_file"].as_str().unwrap();
+    assert_eq!(file, format!("/api/v1/cases/{}/file", referred[1]["case_id"]));
+    let declined = &results["(2026)甘0102民诉前调33号"]["referral"];
+    assert_eq!(
+        (declined["outcome"].as_str(), declined["reason"].as_str()),
+        (Some("declined"), Some("超出特邀调解范围"))
+    );
+
+    // The court desk page shows the same result.
+    let court = format!("fq_session={}", ui_session(&app, "court").await);
+    let (_, page) = ui_get(&app, &court, &format!("/referrals/{}", referred[1]["id"])).await;
+    assert!(page.contains("双方对借款事实无争议，对利息分歧较大") && page.contains("调解不成"), "the failure");
+    let (_, page) = ui_get(&app, &court, &format!("/referrals/{}", referred[0]["id"])).await;
+    assert!(page.contains("调解成功"), "the success");
+    let (_, page) = ui_get(&app, &court, "/referrals?state=failed").await;
+    assert!(page.contains("data-total=\"1\""), "counted by state");
+}
+
+/// 诉前分流率: the referred cases of the period ÷ (those + the courts' first-instance cases of
+/// its months), the referred cases listed behind the numerator, on the statistics page with its
+/// definition.
+async fn the_diversion_rate_counts_the_referrals_against_the_courts_filings(app: TestApp) {
+    app.set_now("2026-11-02T09:00:00+08:00");
+    let referred = refer(&app, &["(2026)甘0102民诉前调41号", "(2026)甘0102民诉前调42号"]).await;
+    let intake = app.login("intake").await;
+    app.register(&intake, registration(&id_number("620102", "19850101", 50), "13912340050")).await;
+    let city = app.login("city").await;
+    let query = "region=620100&from=2026-11-01&to=2026-11-30&by=region";
+    let (_, table) = app.get(&format!("/api/v1/stats/figures?{query}"), &city).await;
+    let diversion = &table["total"]["figures"]["diversion_rate"];
+    assert_eq!((diversion["numerator"].as_i64(), diversion["value"].as_f64()), (Some(2), None), "no filings yet");
+
+    let admin = app.login("admin").await;
+    let filings = json!({"region": "620102", "month": "2026-11", "first_instance": 6});
+    let (status, _) = app.call(Method::PUT, "/api/v1/stats/court-filings", Some(&admin), Some(filings)).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, table) = app.get(&format!("/api/v1/stats/figures?{query}"), &city).await;
+    assert_eq!(status, StatusCode::OK, "{table}");
+    let diversion = &table["rows"][0]["figures"]["diversion_rate"];
+    assert_eq!(
+        (diversion["numerator"].as_i64(), diversion["denominator"].as_i64(), diversion["value"].as_f64()),
+        (Some(2), Some(8), Some(0.25)),
+        "{table}"
+    );
+    assert!(table["definitions"]["diversion_rate"].as_str().unwrap().contains("诉前委派"), "{table}");
+    let (status, list) =
+        app.get(&format!("/api/v1/stats/figures/diversion_rate/cases?{query}&key=620102000000"), &city).await;
+    assert_eq!(status, StatusCode::OK, "{list}");
+    let mut listed: Vec<i64> = list["items"].as_array().unwrap().iter().map(|c| c["id"].as_i64().unwrap()).collect();
+    listed.sort();
+    let mut expected: Vec<i64> = referred.iter().map(|r| r["case_id"].as_i64().unwrap()).collect();
+    expected.sort();
+    assert_eq!(listed, expected, "the referred cases, not the window's");
+
+    let cookies = format!("fq_session={}; fq_lang=zh-CN", ui_session(&app, "city").await);
+    let (status, page) = ui_get(&app, &cookies, &format!("/stats?{query}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("诉前分流率") && page.contains("/stats/cases/diversion_rate?"), "named and linked");
+    assert!(page.contains("25.0%"), "the share");
 }

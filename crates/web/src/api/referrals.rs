@@ -45,8 +45,10 @@ pub struct ReferralView {
     pub case_id: i64,
     pub case_number: String,
     pub court_case_number: String,
-    /// received | accepted | declined | succeeded | failed
+    /// received | accepted | declined | mediating | succeeded | failed
     pub state: String,
+    /// Whether the clock due next (confirm, contact or mediate by) has passed.
+    pub overdue: bool,
     pub received_at: String,
     /// Confirm or decline by (3 working days).
     pub confirm_by: String,
@@ -96,6 +98,7 @@ fn view(referral: Referral) -> ReferralView {
         case_number: row.case_number,
         court_case_number: row.court_case_number,
         state: state.as_str().to_owned(),
+        overdue: referral.overdue,
         received_at: rfc3339(row.received_at),
         confirm_by: rfc3339(row.confirm_by),
         decided_at: row.decided_at.map(rfc3339),
@@ -166,14 +169,16 @@ pub async fn receive(
     Ok(Json(answers))
 }
 
-/// The referrals the viewer follows, the newest first: a court's own; a centre's of its scope.
+/// The referrals the viewer follows, the newest first (at most 500): a court's own; a
+/// centre's of its scope.
 #[utoipa::path(get, path = "/api/v1/referrals", tag = "referrals", security(("bearer" = []), ("api_key" = [])),
     responses((status = 200, body = Vec<ReferralView>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     Permitted(viewer, _): Permitted<gate::ReferralsRead>,
 ) -> Result<Json<Vec<ReferralView>>, ApiError> {
-    Ok(Json(state.app.referrals(&viewer).await?.into_iter().map(view).collect()))
+    let page = state.app.referrals(&viewer, None, app::referrals::PAGE_MAX, 0).await?;
+    Ok(Json(page.items.into_iter().map(view).collect()))
 }
 
 /// One referral, with what went back to the court once its case is concluded: the agreement in

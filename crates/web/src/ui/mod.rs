@@ -25,6 +25,7 @@ mod petitions;
 mod portal;
 mod qr;
 mod receipt;
+mod referrals;
 mod reports;
 mod risk;
 pub mod session;
@@ -116,6 +117,9 @@ pub fn routes() -> Router<AppState> {
         .route("/task-forces", get(task_forces::led))
         .route("/work-orders", get(work_orders::list))
         .route("/work-orders/{id}/{answer}", post(work_orders::answer))
+        .route("/referrals", get(referrals::list))
+        .route("/referrals/{id}", get(referrals::page))
+        .route("/referrals/{id}/{decision}", post(referrals::decide))
         .route("/petitions", get(petitions::list).post(petitions::enter))
         .route("/petitions/{id}", get(petitions::page))
         .route("/petitions/{id}/{action}", post(petitions::act))
@@ -304,6 +308,10 @@ impl Page {
         // 12345 工单: the centre's intake and dispatchers answer the hotline's orders.
         if authz::has(role, Permission::WorkOrders) {
             nav.push(("/work-orders", "12345 工单"));
+        }
+        // 诉调对接: the court desk follows its referrals; the centre confirms or declines them.
+        if authz::has(role, Permission::ReferralsRead) {
+            nav.push(("/referrals", "诉调对接"));
         }
         // 信访转办: the centre's intake, dispatchers and leaders answer the petition office.
         if authz::has(role, Permission::Petitions) {
