@@ -79,7 +79,10 @@ impl App {
             AppError::Invalid(vec![FieldError::new("file", "expired", msg!("case_import.staged_gone"))])
         })?;
         let imported = self.case_import(viewer, &bytes).await?;
-        self.staged.remove(sha256);
+        // The cases are in; a staged file left behind is removed with the stale ones later.
+        if let Err(error) = self.staged.remove(sha256) {
+            tracing::warn!(%error, "the imported workbook stays staged");
+        }
         Ok(imported)
     }
 

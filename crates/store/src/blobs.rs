@@ -34,13 +34,6 @@ impl Blobs {
         Blobs { root: data_dir.join("staged") }
     }
 
-    /// Removes the content stored under `sha256`, if any.
-    pub fn remove(&self, sha256: &str) {
-        if let Some(path) = self.path(sha256) {
-            let _ = std::fs::remove_file(path);
-        }
-    }
-
     /// Removes every file last written `age` ago or longer.
     pub fn remove_older_than(&self, age: std::time::Duration) {
         let Ok(dirs) = std::fs::read_dir(&self.root) else { return };
@@ -148,7 +141,7 @@ mod tests {
         assert_eq!(blobs.get_range(&sha, 8, u64::MAX).unwrap(), (10, b"89".to_vec()));
         assert_eq!(blobs.get_range(&sha, 10, 20).unwrap(), (10, Vec::new()));
         assert_eq!(blobs.size(&sha).unwrap(), 10);
-        blobs.remove(&sha);
+        blobs.remove(&sha).unwrap();
         assert!(blobs.get(&sha).is_err());
         let staged = Blobs::staging(&dir);
         let sha = staged.put(b"workbook").unwrap();

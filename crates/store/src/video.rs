@@ -526,6 +526,8 @@ impl Store {
             )
             .await?;
         row.map(|(cipher,)| self.crypto.decrypt(&cipher)).transpose()
+    }
+
     /// The retention period of recordings: the administrators' or, until they set it, the
     /// default (10 years).
     pub async fn recording_retention(&self) -> Result<Retention> {

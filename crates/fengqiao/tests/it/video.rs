@@ -398,6 +398,8 @@ async fn minutes_are_written_put_and_confirmed_in_the_room(app: TestApp) {
     app.post(&path, &mediator, json!({})).await;
     let (status, _) = room(&app, Method::GET, &minutes(&host), None).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
 async fn recordings_past_their_retention_lose_their_files_not_their_hashes(app: TestApp) {
     app.set_now("2026-11-20T09:00:00+08:00");
     let (case, session, mediator) = video_session(&app).await;
