@@ -45,6 +45,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (39, "petitions", include_str!("../migrations/0039_petitions.sql")),
     (40, "webhook_admin", include_str!("../migrations/0040_webhook_admin.sql")),
     (42, "people_watch", include_str!("../migrations/0042_people_watch.sql")),
+    (44, "police_incidents", include_str!("../migrations/0044_police_incidents.sql")),
 ];
 
 /// What differs between SQLite and PostgreSQL. Everything else is shared.

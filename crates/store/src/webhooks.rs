@@ -29,6 +29,7 @@ pub const EVENTS: &[&str] = &[
     "petition.extended",
     "petition.replied",
     "petition.review_requested",
+    "police_incident.result",
 ];
 
 /// The workflow steps that change a case's status (every step but a contact, a note and an
@@ -124,9 +125,10 @@ pub struct DueDelivery {
     pub attempts: i64,
 }
 
-/// `(at, case_id, seq, action, number, status, external_ref, data)` of a case event to deliver;
-/// the reference is the case's own or, for a 12345 order, the hotline's.
-type EventRow = (i64, i64, i64, String, String, String, Option<String>, String);
+/// `(at, case_id, seq, action, number, status, external_ref, data, incident_number)` of a case
+/// event to deliver; the reference is the case's own or, for a 12345 order, the hotline's, for a
+/// petition the office's, for a police hand-over its incident number (which is also the last).
+type EventRow = (i64, i64, i64, String, String, String, Option<String>, String, Option<String>);
 
 /// `(id, url, events, created_at, pending, delivered, failed, disabled_at)` of a subscription.
 type WebhookRow = (i64, String, String, i64, i64, i64, i64, Option<i64>);
@@ -301,25 +303,33 @@ impl Store {
                 let mut args = Vec::new();
                 let scope = scope_condition(&viewer, 1, &mut args);
                 let n = args.len();
-                args.extend(args![at, case, seq, SCAN_BATCH]);
+                args.extend(args![at, case, seq, SCAN_BATCH, viewer.unit_id]);
+                // A police unit hears of the disputes it handed over wherever they were routed.
                 let sql = format!(
-                    "SELECT e.at, e.case_id, e.seq, e.action, c.number, c.status, COALESCE(c.external_ref, wo.external_ref, pe.reference), e.data
+                    "SELECT e.at, e.case_id, e.seq, e.action, c.number, c.status,
+                       COALESCE(c.external_ref, wo.external_ref, pe.reference, pi.incident_number), e.data, pi.incident_number
                      FROM case_events e JOIN cases c ON c.id = e.case_id LEFT JOIN work_orders wo ON wo.case_id = e.case_id
-                       LEFT JOIN petitions pe ON pe.case_id = e.case_id
-                     WHERE (e.at > ${a} OR (e.at = ${a} AND (e.case_id > ${c} OR (e.case_id = ${c} AND e.seq > ${s})))) AND {scope}
+                       LEFT JOIN petitions pe ON pe.case_id = e.case_id LEFT JOIN police_incidents pi ON pi.case_id = e.case_id
+                     WHERE (e.at > ${a} OR (e.at = ${a} AND (e.case_id > ${c} OR (e.case_id = ${c} AND e.seq > ${s}))))
+                       AND ({scope} OR pi.unit_id = ${u})
                      ORDER BY e.at, e.case_id, e.seq LIMIT ${l}",
                     a = n + 1,
                     c = n + 2,
                     s = n + 3,
-                    l = n + 4
+                    l = n + 4,
+                    u = n + 5
                 );
                 let rows: Vec<EventRow> = self.fetch_all(&sql, args).await?;
                 let Some(last) = rows.last() else { break };
                 (at, case, seq) = (last.0, last.1, last.2);
                 let full = rows.len() as i64 == SCAN_BATCH;
                 let mut tx = self.begin().await?;
-                for (event_at, case_id, event_seq, action, number, status, external_ref, data) in rows {
-                    let names = event_names(&action);
+                for (event_at, case_id, event_seq, action, number, status, external_ref, data, incident) in rows {
+                    let data: serde_json::Value = serde_json::from_str(&data).unwrap_or_default();
+                    // The end of a police hand-over is its result, before any other name.
+                    let result = incident.as_ref().and_then(|_| domain::police_incident::result(&action, &data));
+                    let names: Vec<&str> =
+                        result.iter().map(|_| "police_incident.result").chain(event_names(&action)).collect();
                     let Some(name) = names.iter().find(|n| wanted.contains(n)) else { continue };
                     let key = format!("case-{case_id}-{event_seq}");
                     let mut body = serde_json::json!({
@@ -330,13 +340,18 @@ impl Store {
                         "case": {"id": case_id, "number": number, "status": status, "external_ref": external_ref},
                     });
                     if name.starts_with("work_order.") {
-                        let data: serde_json::Value = serde_json::from_str(&data).unwrap_or_default();
                         body["reason"] = data["reason"].clone();
                     }
                     if name.starts_with("petition.") {
                         // What the petition office is told: the reason of an objection, a
                         // transfer or the extension, the reply, the new limit.
-                        body["petition"] = serde_json::from_str(&data).unwrap_or_default();
+                        body["petition"] = data.clone();
+                    }
+                    if let (Some(mut result), true) = (result.clone(), *name == "police_incident.result") {
+                        // What the police are told: the incident, the outcome, the agreement
+                        // reached or the reason it was not.
+                        result["incident_number"] = incident.clone().into();
+                        body["police_incident"] = result;
                     }
                     let body = body.to_string();
                     queued += tx

@@ -22,6 +22,7 @@ mod kiosk;
 mod law;
 mod mediation;
 mod petitions;
+mod police_incidents;
 mod portal;
 mod qr;
 mod receipt;
@@ -116,6 +117,10 @@ pub fn routes() -> Router<AppState> {
         .route("/task-forces", get(task_forces::led))
         .route("/work-orders", get(work_orders::list))
         .route("/work-orders/{id}/{answer}", post(work_orders::answer))
+        .route("/work-orders/import", post(work_orders::upload))
+        .route("/work-orders/import/confirm", post(work_orders::confirm))
+        .route("/work-orders/template.xlsx", get(work_orders::template))
+        .route("/police-incidents", get(police_incidents::list))
         .route("/petitions", get(petitions::list).post(petitions::enter))
         .route("/petitions/{id}", get(petitions::page))
         .route("/petitions/{id}/{action}", post(petitions::act))
@@ -291,6 +296,10 @@ impl Page {
         // 12345 工单: the centre's intake and dispatchers answer the hotline's orders.
         if authz::has(role, Permission::WorkOrders) {
             nav.push(("/work-orders", "12345 工单"));
+        }
+        // 警调对接: a police desk follows its hand-overs; the centre those of its scope.
+        if authz::has(role, Permission::PoliceIncidents) {
+            nav.push(("/police-incidents", "警情移交"));
         }
         // 信访转办: the centre's intake, dispatchers and leaders answer the petition office.
         if authz::has(role, Permission::Petitions) {
