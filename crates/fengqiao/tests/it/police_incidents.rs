@@ -173,4 +173,8 @@ async fn police_hand_overs_are_one_case_per_number_and_their_results_go_back(app
     assert!(html.contains("data-incident=\"JQ20261102-0001\"") && html.contains("调解成功"), "{html}");
     assert!(html.contains("楼上住户修复管道并赔偿800元") && html.contains("已进入诉讼程序"), "{html}");
     assert!(!html.contains(">succeeded<"), "labels, not codes");
+
+    // The hand-overs are in their cases' histories, which still verify.
+    let out = app.cli(&["audit", "verify"], None);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 }
