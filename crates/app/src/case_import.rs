@@ -15,7 +15,7 @@ use std::io::Cursor;
 use calamine::{Data, Reader, Xlsx};
 use domain::authz::{self, Permission, Resource};
 pub use domain::case_import::{
-    COLUMNS, HistoricalCase, MAX_BYTES, MAX_ROWS, Row, SheetCell, Tally, faulted_rows, tally,
+    COLUMNS, Column, HistoricalCase, MAX_BYTES, MAX_ROWS, Row, SheetCell, Tally, faulted_rows, tally,
 };
 use domain::i18n::T;
 use domain::import::fault_line;
@@ -144,8 +144,9 @@ pub fn too_large() -> FieldError {
     FieldError::new("file", "too_large", msg!("case_import.too_large", max = MAX_BYTES / (1024 * 1024)))
 }
 
-/// The first worksheet's cells, row by row.
-fn sheet_cells(bytes: &[u8]) -> std::result::Result<Vec<Vec<SheetCell>>, FieldError> {
+/// The first worksheet's cells, row by row (any workbook uploaded: historical cases, work
+/// orders).
+pub(crate) fn sheet_cells(bytes: &[u8]) -> std::result::Result<Vec<Vec<SheetCell>>, FieldError> {
     if bytes.len() > MAX_BYTES {
         return Err(too_large());
     }
@@ -180,9 +181,6 @@ fn cell(data: &Data) -> SheetCell {
 /// The template workbook: the header row in `t`'s language, the required columns marked `*`,
 /// and a sample row.
 pub fn template(t: T) -> Vec<u8> {
-    let mut workbook = rust_xlsxwriter::Workbook::new();
-    let sheet = workbook.add_worksheet();
-    let header = domain::case_import::template_header(t);
     let sample = [
         "2023-05-01",
         &t.code("category", "marriage_family"),
@@ -196,12 +194,21 @@ pub fn template(t: T) -> Vec<u8> {
         &t.code("outcome", "resolved"),
         "2023-05-20",
     ];
-    for (column, ((name, (_, required, _)), example)) in header.iter().zip(COLUMNS.iter()).zip(sample).enumerate() {
+    template_of(t, &COLUMNS, &sample)
+}
+
+/// A template workbook of `columns`: the header row in `t`'s language, the required columns
+/// marked `*`, and the sample row.
+pub(crate) fn template_of(t: T, columns: &[Column], sample: &[&str]) -> Vec<u8> {
+    let mut workbook = rust_xlsxwriter::Workbook::new();
+    let sheet = workbook.add_worksheet();
+    let header = domain::case_import::template_header(t, columns);
+    for (column, ((name, (_, required, _)), example)) in header.iter().zip(columns).zip(sample).enumerate() {
         let column = u16::try_from(column).unwrap_or(0);
         let name = if *required { format!("{name}*") } else { name.clone() };
         // Writing strings to a new sheet within its limits cannot fail.
         let _ = sheet.write_string(0, column, name);
-        let _ = sheet.write_string(1, column, example);
+        let _ = sheet.write_string(1, column, *example);
         let _ = sheet.set_column_width(column, 16);
     }
     workbook.save_to_buffer().unwrap_or_default()

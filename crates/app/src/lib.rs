@@ -31,6 +31,7 @@ pub mod org;
 pub mod petitions;
 pub mod place_risk;
 pub mod police;
+pub mod police_incidents;
 pub mod queue;
 pub mod referrals;
 pub mod reports;

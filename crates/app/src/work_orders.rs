@@ -3,11 +3,14 @@
 //! acknowledges it (签收) within the sign limit or returns it (退单) with a reason within the
 //! return limit — a return also rejects the case, which the centre does not handle. The limits
 //! are administrators' data on the working-day calendar. The hotline hears of each answer, and
-//! of the result and follow-up, through its webhooks.
+//! of the result and follow-up, through its webhooks. Orders come one by one by API, or many
+//! at once as a workbook — by API from the hotline's account, or uploaded by the centre's staff
+//! for a hotline account — every row checked first and none received while any is at fault.
 
 use domain::authz::{self, Permission, Resource};
 use domain::case::CaseRegistration;
 use domain::ids::CaseId;
+use domain::import::fault_line;
 use domain::msg;
 use domain::validation::{Checker, FieldError};
 use domain::work_order::{Limits, REASON_MAX, State};
@@ -46,6 +49,20 @@ pub enum Answer {
 
 /// The most work orders one page shows.
 pub const PAGE_MAX: i64 = 100;
+
+/// A workbook of work orders checked and, unless it was a dry run, received.
+#[derive(Debug, Clone)]
+pub struct WorkOrderImport {
+    /// Every row as written (the cells in the template's column order).
+    pub rows: Vec<domain::case_import::Row>,
+    /// Every fault, each named by its row (then nothing was received).
+    pub faults: Vec<FieldError>,
+    /// The rows that would be received (every row, when there is no fault).
+    pub importable: usize,
+    /// Received now: new orders, and rows whose number was received before (the same order).
+    pub created: usize,
+    pub existing: usize,
+}
 
 impl App {
     fn work_order_of(&self, row: WorkOrderRow) -> WorkOrder {
@@ -91,6 +108,80 @@ impl App {
         self.store.work_order_record(&viewer.username, new).await?;
         let row = self.store.work_order(viewer, case.case.id).await?;
         Ok((intake, self.work_order_of(row)))
+    }
+
+    /// A workbook of work orders the hotline's account sends: checked row by row and, unless
+    /// `dry_run`, every row received as one order — or none when any row is at fault
+    /// (`Invalid` with every fault, each named by its row). A row whose number was received
+    /// before is that order again.
+    pub async fn work_orders_import(
+        &self,
+        caller: &SystemCaller,
+        bytes: &[u8],
+        dry_run: bool,
+    ) -> Result<WorkOrderImport> {
+        authz::system_may(&caller.grants, Permission::CaseRegister)?;
+        let sheet = crate::case_import::sheet_cells(bytes).map_err(|fault| AppError::Invalid(vec![fault]))?;
+        let read = domain::work_order::import(&sheet, self.now()).map_err(AppError::Invalid)?;
+        let mut faults = read.faults;
+        faults.sort_by_key(|f| fault_line(&f.field));
+        let mut report =
+            WorkOrderImport { rows: read.rows, importable: read.orders.len(), faults, created: 0, existing: 0 };
+        if dry_run {
+            return Ok(report);
+        }
+        if !report.faults.is_empty() {
+            return Err(AppError::Invalid(report.faults));
+        }
+        for order in read.orders {
+            let (intake, _) = self.work_order_receive(caller, Some(&order.external_ref), order.registration).await?;
+            match intake {
+                Intake::Created => report.created += 1,
+                Intake::Existing => report.existing += 1,
+            }
+        }
+        Ok(report)
+    }
+
+    /// A workbook of work orders the centre's staff upload for the hotline account `account_id`
+    /// (a live account granted `case_register`): received as that account sent it, so that a
+    /// number it sent by API is the same order.
+    pub async fn work_orders_upload(
+        &self,
+        viewer: &Viewer,
+        account_id: Option<i64>,
+        bytes: &[u8],
+        dry_run: bool,
+    ) -> Result<WorkOrderImport> {
+        authz::may(viewer.role, Permission::WorkOrders, Resource::ANY)?;
+        let account = self
+            .store
+            .system_accounts()
+            .await?
+            .into_iter()
+            .find(|a| Some(a.id) == account_id && a.revoked_at.is_none())
+            .ok_or_else(|| AppError::Invalid(vec![FieldError::required("account_id")]))?;
+        let caller = SystemCaller {
+            account_id: account.id,
+            viewer: self.store.viewer(domain::ids::UserId(account.user_id)).await?,
+            grants: account.permissions.iter().filter_map(|code| Permission::system_grantable(code)).collect(),
+        };
+        self.work_orders_import(&caller, bytes, dry_run).await
+    }
+
+    /// The system accounts staff may upload work orders for: the live ones granted
+    /// `case_register`, as `(id, name)`.
+    pub async fn work_order_senders(&self, viewer: &Viewer) -> Result<Vec<(i64, String)>> {
+        authz::may(viewer.role, Permission::WorkOrders, Resource::ANY)?;
+        let code = Permission::CaseRegister.system_code().unwrap_or_default();
+        Ok(self
+            .store
+            .system_accounts()
+            .await?
+            .into_iter()
+            .filter(|a| a.revoked_at.is_none() && a.permissions.iter().any(|p| p == code))
+            .map(|a| (a.id, a.name))
+            .collect())
     }
 
     /// The work orders of the viewer's scope, the newest first, optionally in one state.
@@ -168,4 +259,19 @@ impl App {
         self.store.work_order_limits_put(limits, &viewer.username, self.now()).await?;
         Ok(limits)
     }
+}
+
+/// The template workbook of work orders in `t`'s language.
+pub fn template(t: domain::i18n::T) -> Vec<u8> {
+    let sample = [
+        "12345-2026-000001",
+        &t.code("category", "neighbor"),
+        "620102003000",
+        "城关区张掖路街道某小区 3 号楼",
+        "张三",
+        "13912345678",
+        "李四",
+        "楼上漏水，协商未果（示例行，导入前请删除）",
+    ];
+    crate::case_import::template_of(t, &domain::work_order::IMPORT_COLUMNS, &sample)
 }

@@ -109,6 +109,8 @@ pub enum Permission {
     /// 信访转办: see the petitions transferred to the centre, accept, object to, transfer on,
     /// extend, reply to them and record the petitioner's 复查/复核 requests.
     Petitions,
+    /// 警调对接: see the 110 disputes a police unit handed over and what became of them.
+    PoliceIncidents,
     /// 日巡查: record a patrol of one's grid and finish it.
     PatrolLog,
     /// 网格巡查与隐患台账: see the patrols and hazards of one's grid or territory.
@@ -160,6 +162,7 @@ impl Permission {
         Permission::ReferralDecide,
         Permission::WorkOrders,
         Permission::Petitions,
+        Permission::PoliceIncidents,
         Permission::PatrolLog,
         Permission::GridRead,
         Permission::HazardReport,
@@ -168,8 +171,11 @@ impl Permission {
 
     /// What a system account may be granted, by the code the API names it with. A system
     /// account acts with its own grants only; the policy's table still decides each request.
-    pub const SYSTEM_GRANTABLE: &'static [(&'static str, Permission)] =
-        &[("case_register", Permission::CaseRegister), ("referrals_read", Permission::ReferralsRead)];
+    pub const SYSTEM_GRANTABLE: &'static [(&'static str, Permission)] = &[
+        ("case_register", Permission::CaseRegister),
+        ("referrals_read", Permission::ReferralsRead),
+        ("police_incidents", Permission::PoliceIncidents),
+    ];
 
     /// The permission a system account's grant code names, if it is grantable.
     pub fn system_grantable(code: &str) -> Option<Permission> {
@@ -223,6 +229,7 @@ impl Permission {
             Permission::ReferralDecide => "permission.referral_decide",
             Permission::WorkOrders => "permission.work_orders",
             Permission::Petitions => "permission.petitions",
+            Permission::PoliceIncidents => "permission.police_incidents",
             Permission::PatrolLog => "permission.patrol_log",
             Permission::GridRead => "permission.grid_read",
             Permission::HazardReport => "permission.hazard_report",
@@ -272,6 +279,7 @@ impl Permission {
             Permission::ReferralDecide => "confirm or decline a court's referral",
             Permission::WorkOrders => "acknowledge or return the hotline's work orders",
             Permission::Petitions => "handle the petitions transferred to the centre",
+            Permission::PoliceIncidents => "see the disputes the police handed over",
             Permission::PatrolLog => "log a patrol",
             Permission::GridRead => "see the patrols and hazards",
             Permission::HazardReport => "report a hazard",
@@ -405,6 +413,9 @@ pub const POLICY: &[(Permission, &[(Role, Reach)])] = &[
     // 信访转办: the centre's intake and dispatchers take in what the petition office transfers
     // and answer it; its leaders approve the extension and the replies (信访工作条例 art. 34).
     (P::Petitions, &[(Intake, Scope), (Dispatcher, Scope), (Leader, Scope)]),
+    // 警调对接: a police unit's desk (its staff hold whatever role) follows the disputes its unit
+    // handed over; the centre's intake, dispatchers and leaders those of their scope.
+    (P::PoliceIncidents, &[(Intake, Scope), (Handler, Scope), (Dispatcher, Scope), (Leader, Scope)]),
     // 重点人员: the centres that watch the territory and admins; no handling unit browses people.
     (P::PeopleRiskRead, &[(Leader, Scope), (Dispatcher, Scope), (Admin, Scope)]),
     // The centres keep the register of their territory; a grid worker visits the people of their

@@ -28,9 +28,12 @@ const DESCRIPTION_MAX: usize = 5000;
 /// The longest name, in characters.
 const NAME_MAX: usize = 100;
 
-/// The columns, in the template's order: the field, whether every row must fill it, and the
-/// other words a header may use for it.
-pub const COLUMNS: [(&str, bool, &[&str]); 11] = [
+/// A column of a workbook: the field, whether every row must fill it, and the other words a
+/// header may use for it.
+pub type Column = (&'static str, bool, &'static [&'static str]);
+
+/// The columns, in the template's order.
+pub const COLUMNS: [Column; 11] = [
     ("registered_on", true, &["登记时间", "受理日期"]),
     ("category", true, &["案件类别", "纠纷类别", "案件类型"]),
     ("channel", true, &["来源", "案件来源"]),
@@ -105,14 +108,36 @@ pub struct CaseImport {
     pub faults: Vec<FieldError>,
 }
 
-/// The template's header row in `t`'s language.
-pub fn template_header(t: T) -> Vec<String> {
-    COLUMNS.iter().map(|(field, _, _)| t.field(field)).collect()
+/// A template's header row in `t`'s language.
+pub fn template_header(t: T, columns: &[Column]) -> Vec<String> {
+    columns.iter().map(|(field, _, _)| t.field(field)).collect()
 }
 
 /// Checks a sheet's rows (the first non-blank one its header); `Err` with the faults of the
 /// workbook as a whole. `today` bounds the dates (the domain never reads the clock).
 pub fn read(sheet: &[Vec<SheetCell>], today: NaiveDate) -> Result<CaseImport, Vec<FieldError>> {
+    let mut faults = Vec::new();
+    let mut rows = Vec::new();
+    let mut cases = Vec::new();
+    for (line, placed) in sheet_rows(sheet, &COLUMNS)? {
+        let mut check = RowCheck { line, cells: &placed, faults: &mut faults, faulted: false };
+        if let Some(case) = check.case(today) {
+            cases.push(case);
+        }
+        rows.push(Row { line, cells: placed.iter().map(SheetCell::shown).collect() });
+    }
+    Ok(CaseImport { rows, cases, faults })
+}
+
+/// The rows of data of a sheet whose first non-blank row is its header naming `columns` (in
+/// any order, by their words in any language, their synonyms or their codes): each row's
+/// number as Excel shows it and its cells in the columns' order; blank rows skipped. `Err`
+/// with the faults of the sheet as a whole (a column unknown, repeated or missing, no rows,
+/// more than [`MAX_ROWS`]).
+pub fn sheet_rows(
+    sheet: &[Vec<SheetCell>],
+    columns: &[Column],
+) -> Result<Vec<(usize, Vec<SheetCell>)>, Vec<FieldError>> {
     let file_fault = |message: Message| vec![FieldError::new("file", "invalid_file", message)];
     let blank = |row: &[SheetCell]| row.iter().all(|c| c.shown().is_empty());
     let Some(header_at) = sheet.iter().position(|row| !blank(row)) else {
@@ -122,7 +147,7 @@ pub fn read(sheet: &[Vec<SheetCell>], today: NaiveDate) -> Result<CaseImport, Ve
     let mut position: Vec<Option<usize>> = Vec::new();
     for cell in &sheet[header_at] {
         let name = cell.shown();
-        let found = COLUMNS.iter().position(|(field, _, aliases)| names_column(&name, field, aliases));
+        let found = columns.iter().position(|(field, _, aliases)| names_column(&name, field, aliases));
         if found.is_none() && !name.is_empty() {
             faults.push(FieldError::new("file", "unknown_column", msg!("import.unknown_column", name = name.clone())));
         }
@@ -131,7 +156,7 @@ pub fn read(sheet: &[Vec<SheetCell>], today: NaiveDate) -> Result<CaseImport, Ve
         }
         position.push(found);
     }
-    for (index, (field, required, _)) in COLUMNS.iter().enumerate() {
+    for (index, (field, required, _)) in columns.iter().enumerate() {
         if *required && !position.contains(&Some(index)) {
             let fault = msg!("import.missing_column", column = Arg::field(*field));
             faults.push(FieldError::new("file", "missing_column", fault));
@@ -148,22 +173,38 @@ pub fn read(sheet: &[Vec<SheetCell>], today: NaiveDate) -> Result<CaseImport, Ve
     if data.len() > MAX_ROWS {
         return Err(file_fault(msg!("import.too_many_rows", rows = data.len(), max = MAX_ROWS)));
     }
-    let mut rows = Vec::new();
-    let mut cases = Vec::new();
-    for (line, cells) in data {
-        let mut placed = vec![SheetCell::Empty; COLUMNS.len()];
-        for (i, cell) in cells.iter().enumerate() {
-            if let Some(column) = position.get(i).copied().flatten() {
-                placed[column] = cell.clone();
+    Ok(data
+        .into_iter()
+        .map(|(line, cells)| {
+            let mut placed = vec![SheetCell::Empty; columns.len()];
+            for (i, cell) in cells.iter().enumerate() {
+                if let Some(column) = position.get(i).copied().flatten() {
+                    placed[column] = cell.clone();
+                }
             }
-        }
-        let mut check = RowCheck { line, cells: &placed, faults: &mut faults, faulted: false };
-        if let Some(case) = check.case(today) {
-            cases.push(case);
-        }
-        rows.push(Row { line, cells: placed.iter().map(SheetCell::shown).collect() });
-    }
-    Ok(CaseImport { rows, cases, faults })
+            (line, placed)
+        })
+        .collect())
+}
+
+/// A code of `all` written as its code or as its label (`kind` of the catalogue's codes) in
+/// any language; else the fault of `field` naming the labels.
+pub fn coded<C: Copy>(
+    field: String,
+    value: &str,
+    kind: &'static str,
+    all: &[C],
+    code: fn(C) -> &'static str,
+) -> Result<C, FieldError> {
+    let found = all.iter().copied().find(|c| {
+        let c = code(*c);
+        value.eq_ignore_ascii_case(c)
+            || UiLang::ALL.iter().any(|&lang| T { lang }.code(kind, c).eq_ignore_ascii_case(value))
+    });
+    found.ok_or_else(|| {
+        let labels = all.iter().map(|c| msg!("import.label", label = Arg::code(kind, code(*c)))).collect();
+        FieldError::new(field, "invalid_code", msg!("import.not_one_of", labels = Arg::List(labels)))
+    })
 }
 
 /// Whether a header cell names the column `field`: its code, its words in any language, or one
@@ -301,17 +342,7 @@ impl RowCheck<'_> {
     /// in any language.
     fn coded<C: Copy>(&mut self, field: &str, kind: &'static str, all: &[C], code: fn(C) -> &'static str) -> Option<C> {
         let value = self.required(field)?;
-        let found = all.iter().copied().find(|c| {
-            let c = code(*c);
-            value.eq_ignore_ascii_case(c)
-                || UiLang::ALL.iter().any(|&lang| T { lang }.code(kind, c).eq_ignore_ascii_case(&value))
-        });
-        if found.is_none() {
-            let labels = all.iter().map(|c| msg!("import.label", label = Arg::code(kind, code(*c)))).collect();
-            let fault = msg!("import.not_one_of", labels = Arg::List(labels));
-            self.fault(FieldError::new(self.field(field), "invalid_code", fault));
-        }
-        found
+        coded(self.field(field), &value, kind, all, code).map_err(|fault| self.fault(fault)).ok()
     }
 
     /// A date no later than `today`: an Excel date, a serial number, or text.
@@ -541,7 +572,8 @@ mod tests {
     #[test]
     fn the_template_header_is_read_back_in_every_language() {
         for lang in UiLang::ALL {
-            let header: Vec<SheetCell> = template_header(T { lang }).into_iter().map(SheetCell::Text).collect();
+            let header: Vec<SheetCell> =
+                template_header(T { lang }, &COLUMNS).into_iter().map(SheetCell::Text).collect();
             let faults = read(&[header], today()).unwrap_err();
             assert_eq!(faults.len(), 1, "only: no rows ({lang:?}) {:?}", said(&faults));
         }

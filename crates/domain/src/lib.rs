@@ -22,6 +22,7 @@ pub mod open311;
 pub mod org;
 pub mod petition;
 pub mod place_risk;
+pub mod police_incident;
 pub mod recording;
 pub mod referral;
 pub mod report;

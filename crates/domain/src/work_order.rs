@@ -1,12 +1,18 @@
 //! 12345 work orders (工单, DOMAIN.md §2.2 and rule 23): an order the hotline dispatches to the
 //! centre is 签收 (acknowledged) or 退单 (returned as mis-dispatched, with a reason) within
 //! working-day limits. No national figure exists: the limits are administrators' data, by
-//! default 1 working day to acknowledge and 2 working days to return (the Shandong rule).
+//! default 1 working day to acknowledge and 2 working days to return (the Shandong rule). Orders
+//! also come as a workbook ([`import`]), each row checked as the registration checks a case.
+
+use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::calendar::Calendar;
+use crate::case::{CaseRegistration, Category, Channel, LocationInput, PartyInput};
+use crate::case_import::{Column, Row, SheetCell, coded, sheet_rows};
+use crate::import::line_field;
 use crate::msg;
 use crate::validation::FieldError;
 
@@ -84,6 +90,129 @@ impl State {
 /// Whether an answer given at `at` to an order due at `due` was late.
 pub fn late(at: DateTime<Utc>, due: DateTime<Utc>) -> bool {
     at > due
+}
+
+/// The columns of a workbook of work orders, in the template's order (the 12345 centre's
+/// export, or the template filled in).
+pub const IMPORT_COLUMNS: [Column; 8] = [
+    ("work_order_number", true, &["工单号", "12345工单编号", "external_ref"]),
+    ("category", false, &["案件类别", "纠纷类别", "诉求类别"]),
+    ("region_code", false, &["所属区域(代码)", "所属区域（代码）", "所属区域", "区域代码"]),
+    ("address", false, &["事发地点", "诉求地址"]),
+    ("applicant_name", true, &["申请人", "来电人", "诉求人"]),
+    ("applicant_phone", false, &["申请人联系电话", "来电号码", "联系电话"]),
+    ("respondent_name", false, &["被申请人"]),
+    ("description", true, &["诉求内容", "工单内容", "纠纷简要情况"]),
+];
+
+/// One faultless row of a workbook of work orders: its row, the hotline's number and the
+/// dispute as a registration (from the `hotline` channel).
+#[derive(Debug)]
+pub struct ImportedOrder {
+    pub line: usize,
+    pub external_ref: String,
+    pub registration: CaseRegistration,
+}
+
+/// A workbook of work orders read: every row as written, the faultless orders, every fault.
+#[derive(Debug)]
+pub struct OrderImport {
+    pub rows: Vec<Row>,
+    pub orders: Vec<ImportedOrder>,
+    pub faults: Vec<FieldError>,
+}
+
+/// The longest work order number.
+pub const NUMBER_MAX: usize = 100;
+
+/// Checks a sheet of work orders row by row, as the registration checks a case (`now` bounds
+/// its times); a fault is named by its row and column (`line[6].applicant_phone`), and a number
+/// given twice is a fault of its later row. `Err` with the faults of the sheet as a whole.
+pub fn import(sheet: &[Vec<SheetCell>], now: DateTime<Utc>) -> Result<OrderImport, Vec<FieldError>> {
+    let mut rows = Vec::new();
+    let mut orders = Vec::new();
+    let mut faults = Vec::new();
+    let mut first_line_of: HashMap<String, usize> = HashMap::new();
+    for (line, cells) in sheet_rows(sheet, &IMPORT_COLUMNS)? {
+        let shown: Vec<String> = cells.iter().map(SheetCell::shown).collect();
+        let cell = |field: &str| {
+            let index = IMPORT_COLUMNS.iter().position(|(f, _, _)| *f == field).unwrap_or(0);
+            Some(shown[index].clone()).filter(|v| !v.is_empty())
+        };
+        let mut row_faults = Vec::new();
+        let number = cell("work_order_number");
+        match &number {
+            None => row_faults.push(FieldError::required(line_field(line, "work_order_number"))),
+            Some(n) if n.chars().count() > NUMBER_MAX => row_faults.push(FieldError::new(
+                line_field(line, "work_order_number"),
+                "too_long",
+                msg!("case_import.too_long", max = NUMBER_MAX),
+            )),
+            Some(n) => {
+                if let Some(first) = first_line_of.get(n) {
+                    let fault = msg!("import.repeated", first = *first);
+                    row_faults.push(FieldError::new(line_field(line, "work_order_number"), "repeated", fault));
+                } else {
+                    first_line_of.insert(n.clone(), line);
+                }
+            }
+        }
+        let category = cell("category").and_then(|value| {
+            coded(line_field(line, "category"), &value, "category", Category::ALL, Category::as_str)
+                .map_err(|fault| row_faults.push(fault))
+                .ok()
+        });
+        let registration = || CaseRegistration {
+            channel: Some(Channel::Hotline.as_str().to_owned()),
+            description: cell("description"),
+            category: category.map(|c| c.as_str().to_owned()),
+            location: Some(LocationInput {
+                address: cell("address"),
+                region_code: cell("region_code"),
+                ..Default::default()
+            }),
+            parties: Some(
+                [
+                    ("applicant", cell("applicant_name"), cell("applicant_phone")),
+                    ("respondent", cell("respondent_name"), None),
+                ]
+                .into_iter()
+                .filter(|(role, name, _)| *role == "applicant" || name.is_some())
+                .map(|(role, name, phone)| PartyInput {
+                    role: Some(role.to_owned()),
+                    name,
+                    phone,
+                    ..Default::default()
+                })
+                .collect(),
+            ),
+            ..Default::default()
+        };
+        if let Err(errors) = registration().validate(now) {
+            row_faults.extend(errors.into_iter().map(|mut fault| {
+                fault.field = line_field(line, column_of(&fault.field));
+                fault
+            }));
+        }
+        if row_faults.is_empty() {
+            orders.push(ImportedOrder { line, external_ref: number.unwrap_or_default(), registration: registration() });
+        }
+        faults.extend(row_faults);
+        rows.push(Row { line, cells: shown });
+    }
+    Ok(OrderImport { rows, orders, faults })
+}
+
+/// The workbook's column a registration's field comes from.
+fn column_of(field: &str) -> &str {
+    match field {
+        "location.region_code" => "region_code",
+        "location.address" => "address",
+        "parties[0].name" => "applicant_name",
+        "parties[0].phone" => "applicant_phone",
+        "parties[1].name" => "respondent_name",
+        other => other,
+    }
 }
 
 #[cfg(test)]

@@ -33,6 +33,7 @@ pub mod petitions;
 pub mod place_risk;
 pub mod plans;
 pub mod police;
+pub mod police_incidents;
 pub mod queue;
 pub mod referrals;
 pub mod reports;

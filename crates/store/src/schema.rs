@@ -46,6 +46,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (40, "webhook_admin", include_str!("../migrations/0040_webhook_admin.sql")),
     (42, "people_watch", include_str!("../migrations/0042_people_watch.sql")),
     (43, "diversion_rate", include_str!("../migrations/0043_diversion_rate.sql")),
+    (44, "police_incidents", include_str!("../migrations/0044_police_incidents.sql")),
     (46, "room_minutes", include_str!("../migrations/0046_room_minutes.sql")),
     (47, "recording_retention", include_str!("../migrations/0047_recording_retention.sql")),
 ];

@@ -30,6 +30,7 @@ pub const EVENTS: &[&str] = &[
     "petition.replied",
     "petition.review_requested",
     "referral.result",
+    "police_incident.result",
 ];
 
 /// The workflow steps that change a case's status (every step but a contact, a note and an
@@ -127,10 +128,12 @@ pub struct DueDelivery {
     pub attempts: i64,
 }
 
-/// `(at, case_id, seq, action, number, status, external_ref, data, referral)` of a case event to
-/// deliver; the reference is the case's own or, for a 12345 order, the hotline's; the referral
-/// `(id, court case number)` when a court referred the case.
-type EventRow = (i64, i64, i64, String, String, String, Option<String>, String, Option<i64>, Option<String>);
+/// `(at, case_id, seq, action, number, status, external_ref, data, referral, court case number,
+/// incident_number)` of a case event to deliver; the reference is the case's own or, for a 12345
+/// order, the hotline's, for a petition the office's, for a police hand-over its incident
+/// number; the referral `(id, court case number)` when a court referred the case.
+type EventRow =
+    (i64, i64, i64, String, String, String, Option<String>, String, Option<i64>, Option<String>, Option<String>);
 
 /// `(id, url, events, created_at, pending, delivered, failed, disabled_at)` of a subscription.
 type WebhookRow = (i64, String, String, i64, i64, i64, i64, Option<i64>);
@@ -350,14 +353,17 @@ impl Store {
                 let scope = scope_condition(&viewer, 1, &mut args);
                 let n = args.len();
                 args.extend(args![at, case, seq, SCAN_BATCH, viewer.unit_id]);
-                // A court follows the cases it referred, in its scope or not.
+                // A court follows the cases it referred, and a police unit the disputes it handed
+                // over, wherever they were routed.
                 let sql = format!(
-                    "SELECT e.at, e.case_id, e.seq, e.action, c.number, c.status, COALESCE(c.external_ref, wo.external_ref, pe.reference), e.data,
-                       rf.id, rf.court_case_number
+                    "SELECT e.at, e.case_id, e.seq, e.action, c.number, c.status,
+                       COALESCE(c.external_ref, wo.external_ref, pe.reference, pi.incident_number), e.data,
+                       rf.id, rf.court_case_number, pi.incident_number
                      FROM case_events e JOIN cases c ON c.id = e.case_id LEFT JOIN work_orders wo ON wo.case_id = e.case_id
                        LEFT JOIN petitions pe ON pe.case_id = e.case_id LEFT JOIN referrals rf ON rf.case_id = e.case_id
+                       LEFT JOIN police_incidents pi ON pi.case_id = e.case_id
                      WHERE (e.at > ${a} OR (e.at = ${a} AND (e.case_id > ${c} OR (e.case_id = ${c} AND e.seq > ${s}))))
-                       AND ({scope} OR rf.court_unit_id = ${u})
+                       AND ({scope} OR rf.court_unit_id = ${u} OR pi.unit_id = ${u})
                      ORDER BY e.at, e.case_id, e.seq LIMIT ${l}",
                     a = n + 1,
                     c = n + 2,
@@ -381,9 +387,14 @@ impl Store {
                     data,
                     referral,
                     court_number,
+                    incident,
                 ) in rows
                 {
-                    let names = event_names(&action);
+                    let data: serde_json::Value = serde_json::from_str(&data).unwrap_or_default();
+                    // The end of a police hand-over is its result, before any other name.
+                    let result = incident.as_ref().and_then(|_| domain::police_incident::result(&action, &data));
+                    let names: Vec<&str> =
+                        result.iter().map(|_| "police_incident.result").chain(event_names(&action)).collect();
                     let deliverable =
                         |n: &&&str| wanted.contains(n) && (**n != "referral.result" || referral.is_some());
                     let Some(name) = names.iter().find(deliverable) else { continue };
@@ -396,16 +407,20 @@ impl Store {
                         "case": {"id": case_id, "number": number, "status": status, "external_ref": external_ref},
                     });
                     if name.starts_with("work_order.") {
-                        let data: serde_json::Value = serde_json::from_str(&data).unwrap_or_default();
                         body["reason"] = data["reason"].clone();
                     }
                     if name.starts_with("petition.") {
                         // What the petition office is told: the reason of an objection, a
                         // transfer or the extension, the reply, the new limit.
-                        body["petition"] = serde_json::from_str(&data).unwrap_or_default();
+                        body["petition"] = data.clone();
+                    }
+                    if let (Some(mut result), true) = (result.clone(), *name == "police_incident.result") {
+                        // What the police are told: the incident, the outcome, the agreement
+                        // reached or the reason it was not.
+                        result["incident_number"] = incident.clone().into();
+                        body["police_incident"] = result;
                     }
                     if *name == "referral.result" {
-                        let data: serde_json::Value = serde_json::from_str(&data).unwrap_or_default();
                         body["referral"] =
                             referral_result(&mut tx, referral, court_number, case_id, &action, &data).await?;
                     }

@@ -203,6 +203,7 @@ gates!(
     ReferralDecide,
     WorkOrders,
     Petitions,
+    PoliceIncidents,
     WebhooksManage,
 );
 

@@ -313,6 +313,7 @@ async fn every_role_gets_what_the_policy_grants_through_the_api_and_the_ui(app: 
                 Permission::ReferralDecide => app.post("/api/v1/referrals/1/decision", token, json!({})).await,
                 Permission::WorkOrders => app.get("/api/v1/work-orders", token).await,
                 Permission::Petitions => app.get("/api/v1/petitions", token).await,
+                Permission::PoliceIncidents => app.get("/api/v1/police-incidents", token).await,
                 Permission::EvaluationRulesManage => {
                     let rules = json!({"overdue_points": 1.0, "return_points": 2.0, "satisfaction_target": 90.0,
                         "satisfaction_points": 1.0, "order_points": 5.0, "unanswered_points": 3.0,

@@ -27,6 +27,7 @@ mod open311;
 mod org_import;
 mod petitions;
 mod places;
+mod police_incidents;
 mod portal;
 mod referrals;
 mod reports;

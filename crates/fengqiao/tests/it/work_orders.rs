@@ -1,7 +1,7 @@
 //! 12345 work orders (issue 18) end to end: a small HTTP server in the test plays the hotline —
 //! it sends orders with its API key, subscribes to webhooks, and receives the centre's 签收,
 //! 退单 (with the reason), the result and the follow-up, each signed (checked here) and retried
-//! after it answers 500.
+//! after it answers 500. Orders also come as a workbook, all or nothing, never twice.
 
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -13,6 +13,7 @@ use crate::webhooks::{Sender, receiver, signature};
 on_both_backends!(
     orders_are_idempotent_answered_within_limits_and_told_back_by_webhook,
     limits_are_administrators_data_and_the_page_lists_and_answers,
+    a_workbook_of_orders_is_received_whole_or_not_at_all_and_never_twice,
 );
 
 async fn hotline_key(app: &TestApp) -> String {
@@ -248,4 +249,107 @@ async fn limits_are_administrators_data_and_the_page_lists_and_answers(app: Test
     let court = ui_session(&app, "court").await;
     let (status, _) = crate::support::ui_get(&app, &format!("fq_session={court}"), "/work-orders").await;
     assert_eq!(status, StatusCode::FORBIDDEN);
+}
+
+/// A workbook of work orders: the template's header (in words), then each row's cells.
+fn orders_workbook(rows: &[[&str; 8]]) -> Vec<u8> {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    let header =
+        ["工单编号", "纠纷类型", "行政区划代码", "地址", "申请人姓名", "申请人电话", "被申请人姓名", "纠纷描述"];
+    for (column, name) in header.iter().enumerate() {
+        sheet.write_string(0, column as u16, *name).unwrap();
+    }
+    for (r, row) in rows.iter().enumerate() {
+        for (column, value) in row.iter().enumerate().filter(|(_, v)| !v.is_empty()) {
+            sheet.write_string(r as u32 + 1, column as u16, *value).unwrap();
+        }
+    }
+    book.save_to_buffer().unwrap()
+}
+
+async fn upload(app: &TestApp, key: &str, dry_run: bool, body: Vec<u8>) -> (StatusCode, Value) {
+    let response = app
+        .client
+        .post(format!("{}/api/v1/work-orders/import?dry_run={dry_run}", app.base))
+        .header("X-Api-Key", key)
+        .header("content-type", "application/octet-stream")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+async fn a_workbook_of_orders_is_received_whole_or_not_at_all_and_never_twice(app: TestApp) {
+    app.set_now("2026-11-02T09:00:00+08:00");
+    let key = hotline_key(&app).await;
+    let good = |n: &'static str| {
+        [n, "邻里", "620102002001", "张掖路 5 号", "张三", "13912345678", "李四", "楼上漏水，协商未果"]
+    };
+    let count = || app.sql_texts("SELECT CAST(COUNT(*) AS TEXT) FROM work_orders");
+
+    // Bad rows among good ones: each named by its row in words, nothing received.
+    let bad = orders_workbook(&[
+        good("GD-X-1"),
+        ["", "邻里", "", "", "王五", "12345", "", "描述"],
+        ["GD-X-3", "不存在的类别", "", "", "", "", "", ""],
+        good("GD-X-1"),
+    ]);
+    let (status, report) = upload(&app, &key, true, bad.clone()).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{report}");
+    assert_eq!(report["faulted_rows"], json!([3, 4, 5]), "{report}");
+    let said: Vec<String> = report["rows"][1]["faults"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["message"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(said.iter().any(|m| m.contains("第 3 行") && m.contains("工单编号")), "{said:?}");
+    assert!(said.iter().any(|m| m.contains("申请人电话")), "{said:?}");
+    let (status, refused) = upload(&app, &key, false, bad).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+    assert_eq!(count().await, ["0"], "nothing received");
+
+    // A good workbook: every row an order; uploaded again, the same orders (no duplicates).
+    let book = orders_workbook(&[good("GD-B-1"), good("GD-B-2")]);
+    let (status, report) = upload(&app, &key, true, book.clone()).await;
+    assert_eq!((status, report["importable"].as_u64()), (StatusCode::OK, Some(2)), "{report}");
+    assert_eq!(count().await, ["0"], "a dry run receives nothing");
+    let (status, report) = upload(&app, &key, false, book.clone()).await;
+    assert_eq!(status, StatusCode::CREATED, "{report}");
+    assert_eq!((report["created"].as_u64(), report["existing"].as_u64()), (Some(2), Some(0)), "{report}");
+    let (status, report) = upload(&app, &key, false, book).await;
+    assert_eq!(
+        (status, report["created"].as_u64(), report["existing"].as_u64()),
+        (StatusCode::CREATED, Some(0), Some(2))
+    );
+    assert_eq!(count().await, ["2"]);
+    // The same number by API is the same order.
+    let (status, again) = send(&app, &key, order("GD-B-1", 9)).await;
+    assert_eq!(status, StatusCode::OK, "{again}");
+    let channels = app.sql_texts("SELECT channel FROM cases c JOIN work_orders w ON w.case_id = c.id").await;
+    assert_eq!(channels, ["hotline", "hotline"]);
+
+    // A person's token is refused; the template is an xlsx.
+    let intake = app.login("intake").await;
+    let response = app
+        .client
+        .post(format!("{}/api/v1/work-orders/import", app.base))
+        .bearer_auth(&intake)
+        .body(orders_workbook(&[good("GD-C-1")]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    let session = ui_session(&app, "intake").await;
+    let response = crate::support::browser()
+        .get(format!("{}/work-orders/template.xlsx", app.base))
+        .header("cookie", format!("fq_session={session}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(response.bytes().await.unwrap().starts_with(b"PK"), "an xlsx is a zip");
 }

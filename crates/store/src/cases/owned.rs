@@ -1,6 +1,6 @@
 //! What a case owns beyond its row and its parties — hops, assigned units, its mediator,
 //! mediation sessions, evidence, agreements with their signers, deliveries, confirmation and
-//! performance, supervision notices, a work order or a petition, police referrals, its task force with its members and
+//! performance, supervision notices, a work order, a petition or a police hand-over, police referrals, its task force with its members and
 //! milestones — and how its history vouches for them.
 //!
 //! Every event carries `rows`: the digest of each owned row that changed since the history
@@ -294,6 +294,16 @@ const OWNED: &[OwnedTable] = &[
         ],
         by_workflow: false,
         written_by: &["work_order_received", "work_order_signed", "work_order_returned"],
+    },
+    OwnedTable {
+        table: "police_incidents",
+        noun: "police hand-over {}",
+        from: "police_incidents t",
+        case_id: "t.case_id",
+        key: "t.incident_number",
+        columns: &["unit_id", "officer", "sent_by", "received_at"],
+        by_workflow: false,
+        written_by: &["police_incident_received"],
     },
     OwnedTable {
         table: "petitions",

@@ -6,6 +6,7 @@
 use app::integration::{Intake, SystemCaller};
 use app::work_orders::{Answer, WorkOrder};
 use axum::Json;
+use axum::body::Bytes;
 use axum::extract::{FromRequestParts, Query, State};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
@@ -17,6 +18,7 @@ use domain::work_order::Limits;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use super::case_import::{ImportQuery, ImportRow};
 use super::dto::rfc3339;
 use crate::AppState;
 use crate::error::{ApiError, ErrorBody};
@@ -158,6 +160,73 @@ pub async fn receive(
         state.app.work_order_receive(&caller, body.external_ref.as_deref(), body.registration).await?;
     let status = if intake == Intake::Created { StatusCode::CREATED } else { StatusCode::OK };
     Ok((status, Json(view(order))))
+}
+
+/// A workbook of work orders checked, and received unless it was a dry run.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WorkOrderImportReport {
+    /// Every row as read, with its faults.
+    pub rows: Vec<ImportRow>,
+    /// How many rows would be received (all, or none is).
+    pub importable: usize,
+    /// The rows at fault.
+    pub faulted_rows: Vec<usize>,
+    /// Received now as new orders.
+    pub created: usize,
+    /// Rows whose number was received before: the same order, no second case.
+    pub existing: usize,
+}
+
+pub(crate) fn import_report(report: app::work_orders::WorkOrderImport) -> WorkOrderImportReport {
+    let t = domain::i18n::T { lang: crate::error::current_lang() };
+    let rows = report
+        .rows
+        .into_iter()
+        .map(|row| ImportRow {
+            faults: report
+                .faults
+                .iter()
+                .filter(|f| domain::import::fault_line(&f.field) == Some(row.line))
+                .map(|f| t.field_error(f))
+                .collect(),
+            row: row.line,
+            cells: row.cells,
+        })
+        .collect();
+    WorkOrderImportReport {
+        rows,
+        importable: report.importable,
+        faulted_rows: app::case_import::faulted_rows(&report.faults),
+        created: report.created,
+        existing: report.existing,
+    }
+}
+
+/// 12345 工单批量导入: an .xlsx body (the template at `/work-orders/template.xlsx`: 工单编号,
+/// category, region, address, the applicant, the respondent, the description) from the hotline's
+/// system account. `dry_run=true` answers the report of every row and receives nothing (422 when
+/// a row is at fault); otherwise every row is received as one order — 201 with the counts — or,
+/// when any row is at fault, none (422, every fault named `line[N].column`). A row whose number
+/// was received before is that order again (counted as `existing`).
+#[utoipa::path(post, path = "/api/v1/work-orders/import", tag = "integration", security(("api_key" = [])), params(ImportQuery),
+    request_body(content = Vec<u8>, description = "the .xlsx workbook as it is (any content type)", content_type = "application/octet-stream"),
+    responses((status = 200, description = "dry run: every row checked, none at fault", body = WorkOrderImportReport),
+        (status = 201, body = WorkOrderImportReport),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 413, body = ErrorBody),
+        (status = 422, description = "a row at fault (every fault listed; with `dry_run` the report) or the workbook unreadable", body = ErrorBody)))]
+pub async fn import(
+    State(state): State<AppState>,
+    Hotline(caller): Hotline,
+    Query(query): Query<ImportQuery>,
+    body: Bytes,
+) -> Result<(StatusCode, Json<WorkOrderImportReport>), ApiError> {
+    let report = state.app.work_orders_import(&caller, &body, query.dry_run).await?;
+    let status = match (query.dry_run, report.faults.is_empty()) {
+        (true, true) => StatusCode::OK,
+        (true, false) => StatusCode::UNPROCESSABLE_ENTITY,
+        (false, _) => StatusCode::CREATED,
+    };
+    Ok((status, Json(import_report(report))))
 }
 
 /// The work orders of the viewer's scope, the newest first, with their count (intake and

@@ -22,6 +22,7 @@ mod kiosk;
 mod law;
 mod mediation;
 mod petitions;
+mod police_incidents;
 mod portal;
 mod qr;
 mod receipt;
@@ -120,6 +121,10 @@ pub fn routes() -> Router<AppState> {
         .route("/referrals", get(referrals::list))
         .route("/referrals/{id}", get(referrals::page))
         .route("/referrals/{id}/{decision}", post(referrals::decide))
+        .route("/work-orders/import", post(work_orders::upload))
+        .route("/work-orders/import/confirm", post(work_orders::confirm))
+        .route("/work-orders/template.xlsx", get(work_orders::template))
+        .route("/police-incidents", get(police_incidents::list))
         .route("/petitions", get(petitions::list).post(petitions::enter))
         .route("/petitions/{id}", get(petitions::page))
         .route("/petitions/{id}/{action}", post(petitions::act))
@@ -312,6 +317,10 @@ impl Page {
         // 诉调对接: the court desk follows its referrals; the centre confirms or declines them.
         if authz::has(role, Permission::ReferralsRead) {
             nav.push(("/referrals", "诉调对接"));
+        }
+        // 警调对接: a police desk follows its hand-overs; the centre those of its scope.
+        if authz::has(role, Permission::PoliceIncidents) {
+            nav.push(("/police-incidents", "警情移交"));
         }
         // 信访转办: the centre's intake, dispatchers and leaders answer the petition office.
         if authz::has(role, Permission::Petitions) {

@@ -1,21 +1,31 @@
 //! 12345 工单: the centre's page of the hotline's work orders — the ones awaiting an answer
 //! first in the filter, each with its limits, 签收 and 退单 (with a reason) as its next action,
-//! counted and paged.
+//! counted and paged — and the upload of a workbook of orders for a hotline account: a preview
+//! of every row with its faults, then — confirmed — every order received or none. The preview
+//! carries the workbook back in its confirmation form (nothing is kept between the steps) and
+//! the confirmation checks everything again.
 
 use app::AppError;
-use app::work_orders::{Answer, WorkOrder};
+use app::work_orders::{Answer, WorkOrder, WorkOrderImport};
 use askama::Template;
-use axum::extract::{Query, State};
-use axum::http::StatusCode;
-use axum::response::Response;
+use axum::extract::{Multipart, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
 use chrono::{DateTime, Utc};
 use domain::ids::CaseId;
+use domain::import::fault_line;
+use domain::msg;
+use domain::validation::FieldError;
 use serde::Deserialize;
 
+use super::admin::import::PreviewLine;
 use super::cases::short_time;
 use super::{Page, Posted, Session, UiError, error_text, redirect_with, render};
 use crate::AppState;
 use crate::extract::InPath;
+use crate::ui::session::CSRF_FIELD;
 
 /// How many orders one page shows.
 const PAGE_SIZE: i64 = 20;
@@ -33,6 +43,26 @@ struct ListPage {
     next: Option<String>,
     /// A 退单 refused for its reason: the order, the reason as typed, what is wrong with it.
     refused: Option<Refused>,
+    /// The hotline accounts a workbook may be uploaded for, and the upload's state.
+    senders: Vec<(i64, String)>,
+    upload: Upload,
+}
+
+/// The upload form's state: the account chosen, what is wrong with the file as a whole, and
+/// the preview of a workbook read.
+#[derive(Default)]
+struct Upload {
+    account_id: Option<i64>,
+    file_errors: Vec<String>,
+    preview: Option<Preview>,
+}
+
+/// A workbook's rows with their faults, and the workbook for the confirmation form.
+struct Preview {
+    columns: Vec<String>,
+    lines: Vec<PreviewLine>,
+    faults: Vec<String>,
+    payload: String,
 }
 
 struct Refused {
@@ -64,7 +94,7 @@ pub async fn list(
     Query(query): Query<ListQuery>,
 ) -> Result<Response, UiError> {
     let filter = query.state.unwrap_or_else(|| "received".to_owned());
-    list_page(&state, &session, filter, query.page.unwrap_or(1), None).await
+    list_page(&state, &session, filter, query.page.unwrap_or(1), None, Upload::default()).await
 }
 
 async fn list_page(
@@ -73,6 +103,7 @@ async fn list_page(
     filter: String,
     number: i64,
     refused: Option<Refused>,
+    upload: Upload,
 ) -> Result<Response, UiError> {
     let number = number.max(1);
     let offset = (number - 1) * PAGE_SIZE;
@@ -82,8 +113,21 @@ async fn list_page(
     let next = (offset + PAGE_SIZE < found.total).then(|| link(number + 1));
     let page = Page::new(state, session, "12345 工单", "/work-orders").await?;
     let shown_flash = page.flash.is_some();
-    let status = if refused.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
-    let list = ListPage { page, orders: found.items, total: found.total, state: filter, number, prev, next, refused };
+    let faulted = !upload.file_errors.is_empty() || upload.preview.as_ref().is_some_and(|p| !p.faults.is_empty());
+    let status = if refused.is_some() || faulted { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    let senders = state.app.work_order_senders(&session.viewer).await?;
+    let list = ListPage {
+        page,
+        orders: found.items,
+        total: found.total,
+        state: filter,
+        number,
+        prev,
+        next,
+        refused,
+        senders,
+        upload,
+    };
     Ok(render(status, &list, shown_flash))
 }
 
@@ -112,8 +156,122 @@ pub async fn answer(
             let reason = form.get("reason").unwrap_or_default().to_owned();
             let number = form.get("page").and_then(|p| p.parse().ok()).unwrap_or(1);
             let refused = Refused { case_id: id.get(), reason, error };
-            list_page(&state, &session, "received".to_owned(), number, Some(refused)).await
+            list_page(&state, &session, "received".to_owned(), number, Some(refused), Upload::default()).await
         }
         Err(error) => Ok(redirect_with("/work-orders", "error", &error_text(t, &error.into()))),
     }
+}
+
+/// The template workbook of work orders, its header in the reader's language.
+pub async fn template(session: Session) -> Result<Response, UiError> {
+    let headers = [
+        (header::CONTENT_TYPE, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        (header::CONTENT_DISPOSITION, "attachment; filename=\"fengqiao-work-orders.xlsx\""),
+    ];
+    Ok((headers, app::work_orders::template(session.t)).into_response())
+}
+
+/// The upload: the workbook read and checked, shown as a preview; nothing is received yet.
+pub async fn upload(
+    State(state): State<AppState>,
+    session: Session,
+    mut multipart: Multipart,
+) -> Result<Response, UiError> {
+    let (mut csrf, mut account_id, mut file) = (None, None, None);
+    while let Ok(Some(field)) = multipart.next_field().await {
+        let name = field.name().unwrap_or_default().to_owned();
+        let Ok(bytes) = field.bytes().await else {
+            file = Some(Err(app::case_import::too_large()));
+            break;
+        };
+        match name.as_str() {
+            CSRF_FIELD => csrf = String::from_utf8(bytes.to_vec()).ok(),
+            "account_id" => account_id = std::str::from_utf8(&bytes).ok().and_then(|s| s.trim().parse().ok()),
+            "file" if !bytes.is_empty() => file = Some(Ok(bytes.to_vec())),
+            _ => {}
+        }
+    }
+    if !session.csrf_matches(csrf.as_deref()) {
+        return Err(UiError::Csrf);
+    }
+    let bytes = match file {
+        Some(Ok(bytes)) => bytes,
+        other => {
+            let fault = match other {
+                Some(Err(fault)) => fault,
+                _ => FieldError::new("file", "required", msg!("work_order.no_file")),
+            };
+            let upload = Upload { account_id, file_errors: vec![session.t.msg(&fault.message())], preview: None };
+            return list_page(&state, &session, "received".to_owned(), 1, None, upload).await;
+        }
+    };
+    let checked = state.app.work_orders_upload(&session.viewer, account_id, &bytes, true).await;
+    preview_page(&state, &session, account_id, &bytes, checked).await
+}
+
+/// The confirmation: every order received (then back to the list, saying how many), or —
+/// when anything is at fault now — none, and the preview again.
+pub async fn confirm(State(state): State<AppState>, posted: Posted) -> Result<Response, UiError> {
+    let Posted { session, form } = posted;
+    let t = session.t;
+    let account_id = form.get("account_id").and_then(|a| a.parse().ok());
+    let bytes = form.get("payload").and_then(|p| STANDARD.decode(p).ok()).unwrap_or_default();
+    match state.app.work_orders_upload(&session.viewer, account_id, &bytes, false).await {
+        Ok(report) => {
+            let said = format!(
+                "{} {} {}，{} {} {}",
+                t.s("已导入工单"),
+                report.created,
+                t.s("件"),
+                t.s("已存在"),
+                report.existing,
+                t.s("件")
+            );
+            Ok(redirect_with("/work-orders", "ok", &said))
+        }
+        Err(AppError::Invalid(_)) => {
+            let checked = state.app.work_orders_upload(&session.viewer, account_id, &bytes, true).await;
+            preview_page(&state, &session, account_id, &bytes, checked).await
+        }
+        Err(error) => Ok(redirect_with("/work-orders", "error", &error_text(t, &error.into()))),
+    }
+}
+
+/// The list with the preview of a workbook (422 when anything is at fault), or with what is
+/// wrong with the workbook as a whole.
+async fn preview_page(
+    state: &AppState,
+    session: &Session,
+    account_id: Option<i64>,
+    bytes: &[u8],
+    checked: Result<WorkOrderImport, AppError>,
+) -> Result<Response, UiError> {
+    let t = session.t;
+    let upload = match checked {
+        Ok(report) => {
+            let said: Vec<(Option<usize>, String)> =
+                report.faults.iter().map(|f| (fault_line(&f.field), t.msg(&f.message()))).collect();
+            let lines = report
+                .rows
+                .into_iter()
+                .map(|row| PreviewLine {
+                    faults: said.iter().filter(|(line, _)| *line == Some(row.line)).map(|(_, s)| s.clone()).collect(),
+                    line: row.line,
+                    cells: row.cells,
+                })
+                .collect();
+            let preview = Preview {
+                columns: domain::case_import::template_header(t, &domain::work_order::IMPORT_COLUMNS),
+                lines,
+                faults: said.into_iter().map(|(_, s)| s).collect(),
+                payload: STANDARD.encode(bytes),
+            };
+            Upload { account_id, file_errors: Vec::new(), preview: Some(preview) }
+        }
+        Err(AppError::Invalid(faults)) => {
+            Upload { account_id, file_errors: faults.iter().map(|f| t.msg(&f.message())).collect(), preview: None }
+        }
+        Err(error) => return Err(error.into()),
+    };
+    list_page(state, session, "received".to_owned(), 1, None, upload).await
 }
