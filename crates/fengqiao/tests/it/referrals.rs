@@ -192,6 +192,15 @@ async fn the_court_desk_follows_its_referrals_and_the_centre_decides_on_the_page
     assert!(!page.contains("data-action=\"accept\""), "the court does not decide");
     let (_, second) = ui_get(&app, &court, "/referrals?state=&page=2").await;
     assert_eq!(second.matches("data-referral=").count(), 3);
+    // A page far past the end is an empty page, never an overflowing offset.
+    for far in [
+        "/referrals?page=9223372036854775807",
+        "/police-incidents?page=9223372036854775807",
+        "/cases?page=9223372036854775807",
+    ] {
+        let (status, page) = ui_get(&app, &court, far).await;
+        assert!(status == StatusCode::OK || status == StatusCode::FORBIDDEN, "{far}: {status} {page}");
+    }
     let (status, _) = ui_get(&app, &court, "/referrals?state=nonsense").await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
 

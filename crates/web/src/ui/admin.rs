@@ -55,7 +55,7 @@ pub async fn page(State(state): State<AppState>, session: Session) -> Result<Res
 
 /// The page of a list asked for (`?page=2`), from 1.
 pub fn page_number(raw: Option<&str>) -> i64 {
-    raw.and_then(|p| p.parse::<i64>().ok()).unwrap_or(1).clamp(1, 10_000)
+    super::page_of(raw.and_then(|p| p.parse::<i64>().ok()))
 }
 
 /// How many pages `total` rows fill, at least one.

@@ -204,7 +204,7 @@ pub async fn list(
 ) -> Result<Response, UiError> {
     let t = session.t;
     let now = state.now();
-    let page_number = query.page.unwrap_or(1).max(1);
+    let page_number = super::page_of(query.page);
     let mut filter = CaseFilter { limit: PAGE_SIZE, offset: (page_number - 1) * PAGE_SIZE, ..CaseFilter::default() };
     filter.status = Status::parse(&query.status);
     filter.category = Category::parse(&query.category);

@@ -455,6 +455,23 @@ impl IntoResponse for UiError {
 /// The regions of the viewer's territory for a picker, each after its parent and indented by
 /// its depth below the territory; communities only when the territory is a street or below (a
 /// district's picker would otherwise list hundreds).
+/// The furthest page a list goes to: far enough for any list a person pages through, near
+/// enough that its offset never overflows.
+const PAGE_MAX: i64 = 100_000;
+
+/// The page of a list asked for (`?page=2`), from 1 to [`PAGE_MAX`].
+pub fn page_of(asked: Option<i64>) -> i64 {
+    asked.unwrap_or(1).clamp(1, PAGE_MAX)
+}
+
+/// A list by state (`?state=…&page=…`): the court desk's referrals, the police hand-overs, the
+/// 12345 work orders.
+#[derive(Debug, serde::Deserialize)]
+pub struct StateListQuery {
+    pub state: Option<String>,
+    pub page: Option<i64>,
+}
+
 pub async fn territory_regions(state: &AppState, viewer: &app::Viewer) -> Result<Vec<(String, String)>, UiError> {
     const LEVELS: [&str; 5] = ["province", "city", "district", "street", "community"];
     let depth = |level: &str| LEVELS.iter().position(|l| *l == level).unwrap_or(0);

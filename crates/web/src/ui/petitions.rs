@@ -68,7 +68,7 @@ async fn list_page(
     number: i64,
     entry: Typed,
 ) -> Result<Response, UiError> {
-    let number = number.max(1);
+    let number = super::page_of(Some(number));
     let offset = (number - 1) * PAGE_SIZE;
     let found = state.app.petitions(&session.viewer, Some(&stage), PAGE_SIZE, offset).await?;
     let link = |n: i64| format!("/petitions?stage={stage}&page={n}");

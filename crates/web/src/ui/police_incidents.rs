@@ -10,10 +10,9 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::{DateTime, Utc};
 use domain::police_incident::State as IncidentState;
-use serde::Deserialize;
 
 use super::cases::short_time;
-use super::{Page, Session, UiError, render};
+use super::{Page, Session, StateListQuery, UiError, render};
 use crate::AppState;
 
 /// How many hand-overs one page shows.
@@ -40,19 +39,13 @@ impl ListPage {
     }
 }
 
-#[derive(Debug, Deserialize)]
-pub struct ListQuery {
-    state: Option<String>,
-    page: Option<i64>,
-}
-
 pub async fn list(
     State(state): State<AppState>,
     session: Session,
-    Query(query): Query<ListQuery>,
+    Query(query): Query<StateListQuery>,
 ) -> Result<Response, UiError> {
     let filter = query.state.filter(|s| IncidentState::parse(s).is_some()).unwrap_or_default();
-    let number = query.page.unwrap_or(1).max(1);
+    let number = super::page_of(query.page);
     let offset = (number - 1) * PAGE_SIZE;
     let found = state.app.police_incidents(&session.viewer, Some(&filter), PAGE_SIZE, offset).await?;
     let link = |n: i64| format!("/police-incidents?state={filter}&page={n}");

@@ -11,10 +11,9 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::{DateTime, Utc};
 use domain::authz::{self, Permission};
-use serde::Deserialize;
 
 use super::cases::short_time;
-use super::{Page, Posted, Session, UiError, error_text, redirect_with, render};
+use super::{Page, Posted, Session, StateListQuery, UiError, error_text, redirect_with, render};
 use crate::AppState;
 use crate::extract::InPath;
 
@@ -63,16 +62,10 @@ impl ListPage {
     }
 }
 
-#[derive(Debug, Deserialize)]
-pub struct ListQuery {
-    state: Option<String>,
-    page: Option<i64>,
-}
-
 pub async fn list(
     State(state): State<AppState>,
     session: Session,
-    Query(query): Query<ListQuery>,
+    Query(query): Query<StateListQuery>,
 ) -> Result<Response, UiError> {
     list_page(&state, &session, query.state.unwrap_or_default(), query.page.unwrap_or(1), None).await
 }
@@ -84,7 +77,7 @@ async fn list_page(
     number: i64,
     refused: Option<Refused>,
 ) -> Result<Response, UiError> {
-    let number = number.max(1);
+    let number = super::page_of(Some(number));
     let offset = (number - 1) * PAGE_SIZE;
     let found = state.app.referrals(&session.viewer, Some(&filter), PAGE_SIZE, offset).await?;
     let link = |n: i64| format!("/referrals?state={filter}&page={n}");

@@ -292,7 +292,7 @@ pub async fn cases(
     })?;
     let query = form.table.api().parse(&state, viewer)?;
     let key = Some(form.key.trim().to_owned()).filter(|k| !k.is_empty()).unwrap_or_else(|| TOTAL_KEY.to_owned());
-    let page_number = form.page.trim().parse::<i64>().unwrap_or(1).max(1);
+    let page_number = super::page_of(form.page.trim().parse::<i64>().ok());
     let offset = (page_number - 1) * PAGE_SIZE;
     let (rows, total) = state.app.stats_figure_cases(viewer, &query, figure, &key, PAGE_SIZE, offset).await?;
     let figures = state.app.stats_figures(viewer, &query, &t).await?;

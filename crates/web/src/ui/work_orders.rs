@@ -18,11 +18,10 @@ use domain::ids::CaseId;
 use domain::import::fault_line;
 use domain::msg;
 use domain::validation::FieldError;
-use serde::Deserialize;
 
 use super::admin::import::PreviewLine;
 use super::cases::short_time;
-use super::{Page, Posted, Session, UiError, error_text, redirect_with, render};
+use super::{Page, Posted, Session, StateListQuery, UiError, error_text, redirect_with, render};
 use crate::AppState;
 use crate::extract::InPath;
 use crate::ui::session::CSRF_FIELD;
@@ -82,16 +81,10 @@ impl ListPage {
     }
 }
 
-#[derive(Debug, Deserialize)]
-pub struct ListQuery {
-    state: Option<String>,
-    page: Option<i64>,
-}
-
 pub async fn list(
     State(state): State<AppState>,
     session: Session,
-    Query(query): Query<ListQuery>,
+    Query(query): Query<StateListQuery>,
 ) -> Result<Response, UiError> {
     let filter = query.state.unwrap_or_else(|| "received".to_owned());
     list_page(&state, &session, filter, query.page.unwrap_or(1), None, Upload::default()).await
@@ -105,7 +98,7 @@ async fn list_page(
     refused: Option<Refused>,
     upload: Upload,
 ) -> Result<Response, UiError> {
-    let number = number.max(1);
+    let number = super::page_of(Some(number));
     let offset = (number - 1) * PAGE_SIZE;
     let found = state.app.work_orders(&session.viewer, Some(&filter), PAGE_SIZE, offset).await?;
     let link = |n: i64| format!("/work-orders?state={filter}&page={n}");
