@@ -358,6 +358,7 @@ fn bench_smoke() -> Result<(), String> {
         ("sweep", "open_cases"),
         ("sweep", "ms"),
         ("nightly", "ms"),
+        ("registration_risk", "ratio"),
         ("nodes", "intake_one_per_s"),
         ("nodes", "intake_two_per_s"),
         ("nodes", "server_rss_mb"),

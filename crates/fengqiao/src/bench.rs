@@ -78,6 +78,7 @@ pub async fn run(
     fixtures::generate_cases(&store, registrations, 7, chrono::Utc::now()).await?;
     let limit_per_s = registrations as f64 / started.elapsed().as_secs_f64();
     let (intake_p50, intake_p99) = (percentile(&latencies, 50.0), percentile(&latencies, 99.0));
+    let risk_cost = registration_risk_cost(&client, &base, &intake_token, &store, registrations).await?;
 
     let first = generated.first_id;
     let last = first + cases as i64 - 1;
@@ -199,6 +200,7 @@ pub async fn run(
             "open_cases": open_cases, "ms": round(sweep_ms), "cases_checked": sweep.cases_checked, "notices_issued": sweep.notices_issued,
             "first_pass_ms": round(first_pass_ms), "first_pass_cases_checked": first_pass.cases_checked, "first_pass_notices_issued": first_pass.notices_issued,
         },
+        "registration_risk": risk_cost,
         "nightly": {"places": places, "ms": round(nightly_ms), "limit_ms": NIGHTLY_LIMIT_MS, "ratio": round(nightly_ms / NIGHTLY_LIMIT_MS)},
         "rss_mb": rss_mb,
         "nodes": nodes,
@@ -223,6 +225,47 @@ async fn login(client: &reqwest::Client, base: &str, username: &str) -> anyhow::
 
 /// The target of the nightly re-evaluation of places (issue 16), whatever the size.
 const NIGHTLY_LIMIT_MS: f64 = 60_000.0;
+
+/// Registrations timed one at a time for the share of their risk re-evaluation.
+const RISK_COST_SAMPLES: usize = 100;
+
+/// What re-evaluating the risk a registration touches adds to it (issue 16: under 10 %). One
+/// client registers [`RISK_COST_SAMPLES`] cases through the API, one at a time; then, for each of
+/// those cases, the same re-evaluation that its registration ran — every correlation rule on its
+/// respondents and people, the colour of its grid, community and street — is timed again alone.
+/// `ratio` = evaluation ÷ (registration − evaluation): the registration without it as the base.
+async fn registration_risk_cost(
+    client: &reqwest::Client,
+    base: &str,
+    token: &str,
+    store: &Store,
+    from: usize,
+) -> anyhow::Result<Value> {
+    let (mut register, mut evaluate) = (Vec::new(), Vec::new());
+    for i in from..from + RISK_COST_SAMPLES {
+        let started = Instant::now();
+        let response =
+            client.post(format!("{base}/api/v1/cases")).bearer_auth(token).json(&registration_body(i)).send().await?;
+        expect(response.status().as_u16(), 201)?;
+        register.push(started.elapsed().as_secs_f64() * 1000.0);
+        let case: Value = response.json().await?;
+        let id = case["id"].as_i64().context("a registration answered without the case's id")?;
+        let started = Instant::now();
+        let now = chrono::Utc::now();
+        store.alerts_evaluate_case(id, now).await?;
+        store.place_risk_evaluate_case(id, now).await?;
+        evaluate.push(started.elapsed().as_secs_f64() * 1000.0);
+    }
+    let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len().max(1) as f64;
+    let (register_ms, evaluate_ms) = (mean(&register), mean(&evaluate));
+    Ok(json!({
+        "registrations": RISK_COST_SAMPLES,
+        "register_ms": round(register_ms),
+        "evaluate_ms": round(evaluate_ms),
+        "ratio": round(evaluate_ms / (register_ms - evaluate_ms).max(f64::EPSILON)),
+        "limit_ratio": 0.10,
+    }))
+}
 
 /// A registration by one of many people, against one of fifty companies.
 fn registration_body(i: usize) -> Value {

@@ -139,8 +139,25 @@ impl Store {
     /// Turns red the open cases of a red alert that are not red yet, each with an event
     /// (`risk_raised`) recording the new colour and its reason.
     async fn cases_raise_to_red(&self, case_ids: &[i64], now: DateTime<Utc>) -> Result<()> {
+        if case_ids.is_empty() {
+            return Ok(());
+        }
         let reason = msg!("risk.reason.alert_red", cases = case_ids.len());
-        for &case_id in case_ids {
+        // Most of a red alert's cases are red already: find the others in one read, so that a
+        // registration against a respondent with hundreds of cases does not open a transaction
+        // for each of them.
+        let mut a = Vec::new();
+        let list = crate::sql::in_list(&mut a, case_ids);
+        let to_raise: Vec<(i64,)> = self
+            .fetch_all(
+                &format!(
+                    "SELECT id FROM cases WHERE id IN ({list}) AND risk <> 'red'
+                         AND status IN ('registered', 'accepted', 'dispatched', 'in_progress')"
+                ),
+                a,
+            )
+            .await?;
+        for (case_id,) in to_raise {
             let mut tx = self.begin().await?;
             let row: Option<(String,)> = tx
                 .fetch_optional(

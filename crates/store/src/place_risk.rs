@@ -81,6 +81,7 @@ pub struct PlaceRiskView {
     pub reasons: Vec<Message>,
     /// The open red and orange cases behind it, oldest first.
     pub case_ids: Vec<i64>,
+    /// When its colour, reasons or cases last changed.
     pub updated_at: DateTime<Utc>,
 }
 
@@ -171,17 +172,21 @@ impl Store {
             )
             .await?;
         let case_ids: Vec<i64> = cases.into_iter().map(|(id,)| id).collect();
-        let before: Option<(String,)> = self
+        let reasons = serde_json::to_string(&reasons).unwrap_or_default();
+        let case_list = serde_json::to_string(&case_ids).unwrap_or_default();
+        let stored: Option<(String, String, String)> = self
             .fetch_optional(
-                "SELECT colour FROM place_risks WHERE kind = $1 AND place_key = $2",
+                "SELECT colour, reasons, case_ids FROM place_risks WHERE kind = $1 AND place_key = $2",
                 args![place.kind, place.key.clone()],
             )
             .await?;
-        let before = before.map_or_else(|| Risk::None.as_str().to_owned(), |(c,)| c);
-        if before == Risk::None.as_str() && colour == Risk::None {
-            return Ok(());
-        }
-        let reasons = serde_json::to_string(&reasons).unwrap_or_default();
+        let before = match stored {
+            // Nothing changed: most events leave a place as it was, and the write is spared.
+            Some(row) if row == (colour.as_str().to_owned(), reasons.clone(), case_list.clone()) => return Ok(()),
+            Some((before, _, _)) => before,
+            None if colour == Risk::None => return Ok(()),
+            None => Risk::None.as_str().to_owned(),
+        };
         let at = to_ms(now);
         let mut tx = self.begin().await?;
         tx.execute(
@@ -189,15 +194,7 @@ impl Store {
              VALUES ($1, $2, $3, $4, $5, $6, $7)
              ON CONFLICT (kind, place_key) DO UPDATE SET colour = excluded.colour, reasons = excluded.reasons,
                  case_ids = excluded.case_ids, updated_at = excluded.updated_at",
-            args![
-                place.kind,
-                place.key.clone(),
-                place.region.clone(),
-                colour.as_str(),
-                reasons.clone(),
-                serde_json::to_string(&case_ids).unwrap_or_default(),
-                at
-            ],
+            args![place.kind, place.key.clone(), place.region.clone(), colour.as_str(), reasons.clone(), case_list, at],
         )
         .await?;
         if before != colour.as_str() {
