@@ -87,10 +87,18 @@ pub async fn run(
     let (links, mediator) = sessions(&client, &node.base, committee, most).await?;
     eprintln!("bench rooms: {most} video session(s) with their invitations on {}", node.base);
 
+    // The node's own cost with no room open (its scheduler, its timers): the base line the
+    // rooms' cost is counted above.
+    let before = cpu_seconds(&node.pid.to_string());
+    let idle_started = Instant::now();
+    tokio::time::sleep(Duration::from_secs(seconds)).await;
+    let idle = (cpu_seconds(&node.pid.to_string()) - before) / idle_started.elapsed().as_secs_f64() * 100.0;
+    eprintln!("bench rooms: the node idle uses {idle:.1} % CPU");
+
     let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
     let mut steps = Vec::new();
     for &count in rooms {
-        let step = step(&client, &node, &links[..count], &mediator, seconds).await?;
+        let step = step(&client, &node, &links[..count], &mediator, seconds, idle).await?;
         eprintln!(
             "bench rooms: {count} room(s), {} forwarded streams: delivered {:.1} %, longest gap {} ms, server CPU {:.1} % of {}, {:.2} % per stream{}",
             step["forwarded_streams"],
@@ -109,6 +117,7 @@ pub async fn run(
         "cores": cores,
         "cpu_limit_percent": cores * 100,
         "seconds": seconds,
+        "server_idle_cpu_percent": round(idle),
         "healthy_when": {"delivered_at_least": HEALTHY_DELIVERED, "longest_gap_below_ms": HEALTHY_GAP.as_millis() as u64},
         "largest_healthy_rooms": largest,
         "steps": steps,
@@ -180,13 +189,14 @@ async fn post(
 }
 
 /// One step: `links.len()` rooms joined, warmed up, then measured for `seconds`; the
-/// participants leave at the end.
+/// participants leave at the end. `idle_percent` is the node's CPU with no room open.
 async fn step(
     client: &reqwest::Client,
     node: &Node,
     links: &[RoomLinks],
     mediator: &str,
     seconds: u64,
+    idle_percent: f64,
 ) -> anyhow::Result<Value> {
     let load_before = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
     let mut pairs = Vec::new();
@@ -215,7 +225,7 @@ async fn step(
     // What each participant sent in the window, and what the other received of it.
     let delta: Vec<Stats> = after.iter().zip(&before).map(|(a, b)| a.since(b)).collect();
     let (mut sent, mut received, mut bytes) = ([0u64; 2], [0u64; 2], 0u64);
-    let mut longest_gap = Duration::ZERO;
+    let (mut longest_gap, mut without_media) = (Duration::ZERO, 0);
     let mut detail = Vec::new();
     for (room, pair) in delta.chunks(2).enumerate() {
         let (host, party) = (&pair[0], &pair[1]);
@@ -227,6 +237,9 @@ async fn step(
             bytes += to.received_bytes;
         }
         longest_gap = longest_gap.max(after[2 * room].gap()).max(after[2 * room + 1].gap());
+        if pair.iter().any(|p| p.received.contains(&0)) {
+            without_media += 1;
+        }
         detail.push(json!({
             "host_received": {"audio": host.received[AUDIO], "video": host.received[VIDEO]},
             "party_received": {"audio": party.received[AUDIO], "video": party.received[VIDEO]},
@@ -237,7 +250,7 @@ async fn step(
     let streams = links.len() * 4;
     let server_percent = server / elapsed * 100.0;
     let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1) as f64;
-    let healthy = delivered >= HEALTHY_DELIVERED && longest_gap < HEALTHY_GAP;
+    let healthy = delivered >= HEALTHY_DELIVERED && longest_gap < HEALTHY_GAP && without_media == 0;
 
     let mut leaving = Vec::new();
     for (host, party) in pairs {
@@ -263,9 +276,11 @@ async fn step(
         "video_delivered_ratio": (ratio(received[VIDEO], sent[VIDEO]) * 10_000.0).round() / 10_000.0,
         "forwarded_mbit_s": round(bytes as f64 * 8.0 / elapsed / 1e6),
         "longest_gap_ms": longest_gap.as_millis() as u64,
+        "rooms_without_media": without_media,
         "server_cpu_percent": round(server_percent),
         "server_cpu_ratio": round(server_percent / (cores * 100.0)),
         "server_cpu_percent_per_stream": round(server_percent / streams as f64),
+        "server_cpu_percent_per_stream_above_idle": round((server_percent - idle_percent).max(0.0) / streams as f64),
         "clients_cpu_percent": round(bench / elapsed * 100.0),
         "load_average_before": load_before.split_whitespace().take(3).collect::<Vec<_>>().join(" "),
         "healthy": healthy,
@@ -346,7 +361,7 @@ impl Stats {
 
     /// The longest wait for a frame, counting the one still awaited now.
     fn gap(&self) -> Duration {
-        let waiting = self.last.iter().map(|l| l.map_or(Duration::MAX, |t| t.elapsed())).max().unwrap_or_default();
+        let waiting = self.last.iter().flatten().map(Instant::elapsed).max().unwrap_or_default();
         self.longest_gap.max(waiting)
     }
 
@@ -415,10 +430,15 @@ impl Participant {
         self.stats.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
-    /// The counters now, the longest gap counted from now on.
+    /// The counters now, the longest gap counted from now on (a kind that never arrived is
+    /// awaited from now: its gap is the whole window).
     fn window_start(&self) -> Stats {
         let mut stats = self.stats.lock().unwrap_or_else(|e| e.into_inner());
+        let now = Instant::now();
         stats.longest_gap = Duration::ZERO;
+        for last in &mut stats.last {
+            last.get_or_insert(now);
+        }
         stats.clone()
     }
 
