@@ -212,7 +212,7 @@ pub async fn run(
     Ok(())
 }
 
-async fn login(client: &reqwest::Client, base: &str, username: &str) -> anyhow::Result<String> {
+pub(crate) async fn login(client: &reqwest::Client, base: &str, username: &str) -> anyhow::Result<String> {
     let response: Value = client
         .post(format!("{base}/api/v1/auth/login"))
         .json(&json!({"username": username, "password": fixtures::demo::DEMO_PASSWORD}))
@@ -268,7 +268,7 @@ async fn registration_risk_cost(
 }
 
 /// A registration by one of many people, against one of fifty companies.
-fn registration_body(i: usize) -> Value {
+pub(crate) fn registration_body(i: usize) -> Value {
     let birth =
         chrono::NaiveDate::from_ymd_opt(1960, 1, 1).unwrap_or_default() + chrono::Duration::days((i % 15_000) as i64);
     let body = format!("620102{}{:03}", birth.format("%Y%m%d"), i % 1000);
@@ -287,7 +287,7 @@ fn registration_body(i: usize) -> Value {
     })
 }
 
-fn expect(status: u16, wanted: u16) -> anyhow::Result<()> {
+pub(crate) fn expect(status: u16, wanted: u16) -> anyhow::Result<()> {
     if status != wanted {
         bail!("unexpected HTTP status {status} (wanted {wanted})");
     }
@@ -335,7 +335,7 @@ fn percentile(latencies: &[f64], p: f64) -> f64 {
     round(sorted[rank.min(sorted.len() - 1)])
 }
 
-fn round(value: f64) -> f64 {
+pub(crate) fn round(value: f64) -> f64 {
     (value * 100.0).round() / 100.0
 }
 

@@ -8,6 +8,7 @@
 
 mod backup;
 mod bench;
+mod bench_rooms;
 mod progress;
 mod webhook_sender;
 
@@ -109,10 +110,18 @@ enum Command {
     /// The statutes of legal help (/law).
     #[command(subcommand)]
     Law(LawCommand),
-    /// Load N generated cases, measure the server (BENCHMARKS.md), write a JSON report.
+    /// Measure the server (BENCHMARKS.md) and write a JSON report: with `--cases N`, load N
+    /// generated cases and measure the HTTP server; with `--rooms N[,M…]`, measure the video
+    /// rooms' media forwarding at each room count.
     Bench {
-        #[arg(long)]
-        cases: usize,
+        #[arg(long, required_unless_present = "rooms", conflicts_with = "rooms")]
+        cases: Option<usize>,
+        /// Concurrent two-party video rooms, one measured step per count (e.g. 1,4,8,16).
+        #[arg(long, value_delimiter = ',')]
+        rooms: Vec<usize>,
+        /// With --rooms: the measured seconds of each step.
+        #[arg(long, default_value_t = 20)]
+        seconds: u64,
         #[arg(long)]
         report: PathBuf,
     },
@@ -330,9 +339,12 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             );
         }
         Command::Restore { .. } => anyhow::bail!("a restore runs before the store opens"),
-        Command::Bench { cases, report } => {
+        Command::Bench { cases, rooms, seconds, report } => {
             let deployment = bench::Deployment { db: &config.db, master_key: config.master_key.as_deref() };
-            bench::run(store.clone(), deployment, &config.data_dir, cases, &report).await?
+            match cases {
+                Some(cases) => bench::run(store.clone(), deployment, &config.data_dir, cases, &report).await?,
+                None => bench_rooms::run(store.clone(), deployment, &config.data_dir, &rooms, seconds, &report).await?,
+            }
         }
     }
     store.close().await;
