@@ -5,7 +5,7 @@
 // order is received (post/redirect/get).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { api, apiLogin, screenshot, sharedServer, submit, visit } from "./support.mjs";
+import { PASSWORD, PHONE, api, apiLogin, checkPage, follow, screenshot, sharedServer, submit, visit } from "./support.mjs";
 
 const day = sharedServer(async (shared) => {
   const server = shared.server;
@@ -65,4 +65,62 @@ test("the centre follows the police's hand-overs and uploads 12345 work orders f
   await submit(page, "#confirm-import");
   assert.match(await page.locator(".flash.ok").innerText(), /1/);
   assert.equal(await page.locator('[data-work-order="12345-2026-000001"]').count(), 1);
+});
+
+test("a police desk types a hand-over: a refusal keeps it, the case follows, a repeat number lands on it", async () => {
+  const admin = await day.as("admin");
+  await admin.page.goto(`${day.server.base}/admin/users/new`);
+  await admin.page.fill("#username", "PD110");
+  await admin.page.fill("#display_name", "张掖路派出所警调窗口");
+  await admin.page.selectOption("#role", { label: "窗口受理员" });
+  await admin.page.selectOption("#unit_id", { label: "兰州市公安局城关分局张掖路派出所" });
+  await admin.page.fill("#password", PASSWORD);
+  await submit(admin.page, "form[action='/admin/users'] button[type=submit]");
+
+  const { page } = await day.as("PD110");
+  await visit(page, day.server, "/police-incidents");
+  await follow(page, "#new-incident");
+  await page.fill("#incident_number", "JQ20261129-0107");
+  await page.fill("#officer", "李警官 012345");
+  await page.fill("#occurred_at", "2026-11-28T21:40");
+  await page.fill("#description", "110 接警：邻里因噪音发生争执，无人受伤，双方同意由中心调解。");
+  await page.fill("#address", "兰州市城关区张掖路街道中山林社区7号");
+  await page.fill("[name='parties[0].name']", "周红");
+  await page.fill("[name='parties[0].id_number']", "6201021985");
+  await page.fill("[name='parties[0].phone']", "13811119201");
+  await page.fill("[name='parties[1].name']", "吴刚");
+  await page.fill("[name='parties[1].phone']", "13811119202");
+  await page.fill("#officer", "");
+  await submit(page, "#hand-over button[type=submit]", { refused: true });
+  assert.notEqual(await page.locator('p.error[data-for="officer"]').innerText(), "");
+  assert.equal(await page.inputValue("#incident_number"), "JQ20261129-0107", "what was typed stays");
+  await page.fill("#officer", "李警官 012345");
+  await submit(page, "#hand-over button[type=submit]", { refused: true });
+  assert.notEqual(await page.locator('p.error[data-for="parties[0].id_number"]').innerText(), "", "the ID check");
+  assert.equal(await page.inputValue("[name='parties[1].name']"), "吴刚");
+  assert.match(await page.inputValue("#description"), /噪音/);
+  await screenshot(page, "police-incident-refused");
+
+  await page.fill("[name='parties[0].id_number']", "");
+  await submit(page, "#hand-over button[type=submit]");
+  const caseUrl = new URL(page.url()).pathname;
+  assert.match(caseUrl, /^\/cases\/\d+$/);
+  assert.match(await page.locator(".flash.ok").innerText(), /JQ20261129-0107/);
+
+  // The same number again lands on the same case, never a second.
+  await visit(page, day.server, "/police-incidents/new");
+  await page.fill("#incident_number", "JQ20261129-0107");
+  await page.fill("#officer", "李警官 012345");
+  await page.fill("#description", "110 接警：邻里因噪音发生争执（重复移交）。");
+  await page.fill("[name='parties[0].name']", "周红");
+  await page.fill("[name='parties[0].phone']", "13811119201");
+  await submit(page, "#hand-over button[type=submit]");
+  assert.equal(new URL(page.url()).pathname, caseUrl);
+  assert.match(await page.locator(".flash.ok").innerText(), /此前已移交/);
+
+  // On a phone the form fits the screen.
+  const phone = await day.as("PD110", PHONE);
+  await visit(phone.page, day.server, "/police-incidents/new");
+  await checkPage(phone.page);
+  await screenshot(phone.page, "police-incident-new-phone");
 });

@@ -8,8 +8,8 @@ use domain::case::CaseRegistration;
 use domain::ids::{CaseId, UnitId, UserId};
 use domain::msg;
 use domain::validation::{Checker, FieldError};
-use store::integration::Claim;
 pub use store::integration::SystemAccountView;
+use store::integration::{Claim, RefNamespace};
 
 use crate::cases::RegisteredCase;
 use crate::triage::WhenUnsure;
@@ -107,12 +107,27 @@ impl App {
     }
 
     /// 登记 with the sender's own reference: the first request with `external_ref` from this
-    /// viewer registers the case; every later one — also one arriving while the first is still
-    /// registering — answers the same case. The reference is claimed by one insert under a
-    /// unique key before anything else, so requests at once cannot make two cases.
+    /// viewer registers the case; every later one answers the same case.
     pub async fn case_register_external(
         &self,
         viewer: &Viewer,
+        external_ref: &str,
+        registration: CaseRegistration,
+        when_unsure: WhenUnsure,
+    ) -> Result<(Intake, RegisteredCase)> {
+        let namespace = RefNamespace::Sender(viewer.user_id);
+        self.case_register_referenced(viewer, &namespace, external_ref, registration, when_unsure).await
+    }
+
+    /// 登记 with a reference in its namespace (the sender's own, or its police unit's): the
+    /// first request registers the case; every later one — also one arriving while the first
+    /// is still registering, from any user — answers the same case. The reference is claimed
+    /// by one insert under a unique key before anything else, so requests at once cannot make
+    /// two cases.
+    pub(crate) async fn case_register_referenced(
+        &self,
+        viewer: &Viewer,
+        namespace: &RefNamespace,
         external_ref: &str,
         registration: CaseRegistration,
         when_unsure: WhenUnsure,
@@ -122,20 +137,20 @@ impl App {
         let reference = c.required_text("external_ref", Some(external_ref), 100);
         c.into_result()?;
         let reference = reference.unwrap_or_default();
-        match self.store.external_ref_claim(viewer.user_id, &reference, self.now()).await? {
+        match self.store.external_ref_claim(namespace, &reference, self.now()).await? {
             Claim::Mine => match self.case_register(viewer, registration, when_unsure).await {
                 Ok(case) => {
-                    self.store.external_ref_settle(viewer.user_id, &reference, case.case.id).await?;
+                    self.store.external_ref_settle(namespace, &reference, case.case.id).await?;
                     Ok((Intake::Created, case))
                 }
                 Err(error) => {
-                    self.store.external_ref_release(viewer.user_id, &reference).await?;
+                    self.store.external_ref_release(namespace, &reference).await?;
                     Err(error)
                 }
             },
             Claim::Taken(Some(id)) => Ok((Intake::Existing, self.case_registered(viewer, CaseId(id)).await?)),
             Claim::Taken(None) => {
-                let id = pending(|| self.store.external_ref_case(viewer.user_id, &reference)).await?;
+                let id = pending(|| self.store.external_ref_case(namespace, &reference)).await?;
                 Ok((Intake::Existing, self.case_registered(viewer, CaseId(id)).await?))
             }
         }

@@ -21,7 +21,7 @@ use store::petitions::{Extension, NewPetition, PetitionChange, Value};
 use crate::integration::{Intake, SystemCaller, pending};
 use crate::triage::WhenUnsure;
 use crate::{App, AppError, Result, Viewer};
-use store::integration::Claim;
+use store::integration::{Claim, RefNamespace};
 
 /// The most petitions one page shows.
 pub const PAGE_MAX: i64 = 100;
@@ -144,18 +144,19 @@ impl App {
             let row = self.store.petition(viewer, case_id).await?;
             return Ok((Intake::Existing, self.petition_of(row).await?));
         }
-        // The reference is claimed before anything is registered, so that identical requests at
-        // once make one case: the others wait for its petition.
-        let key = format!("petition\u{1f}{sender}\u{1f}{reference}");
-        if let Claim::Taken(_) = self.store.external_ref_claim(viewer.user_id, &key, now).await? {
+        // The reference is claimed in the sender's namespace before anything is registered, so
+        // that identical entries at once — by any staff or the office's account — make one case:
+        // the others wait for its petition.
+        let namespace = RefNamespace::Petition(sender.clone());
+        if let Claim::Taken(_) = self.store.external_ref_claim(&namespace, &reference, now).await? {
             let case_id = pending(|| self.store.petition_by_reference(&sender, &reference)).await?;
             let row = self.store.petition(viewer, case_id).await?;
             return Ok((Intake::Existing, self.petition_of(row).await?));
         }
         let received = self.petition_register(viewer, account_id, &sender, &reference, received_on, registration).await;
         match &received {
-            Ok((_, petition)) => self.store.external_ref_settle(viewer.user_id, &key, petition.row.case_id).await?,
-            Err(_) => self.store.external_ref_release(viewer.user_id, &key).await?,
+            Ok((_, petition)) => self.store.external_ref_settle(&namespace, &reference, petition.row.case_id).await?,
+            Err(_) => self.store.external_ref_release(&namespace, &reference).await?,
         }
         received
     }

@@ -13,6 +13,7 @@ use domain::msg;
 use domain::org::UnitKind;
 use domain::police_incident::{NUMBER_MAX, OFFICER_MAX, State};
 use domain::validation::{Checker, FieldError};
+use store::integration::RefNamespace;
 use store::police_incidents::NewPoliceIncident;
 pub use store::police_incidents::PoliceIncidentRow;
 
@@ -79,11 +80,7 @@ impl App {
         handover: Handover,
         mut registration: CaseRegistration,
     ) -> Result<(Intake, PoliceIncident)> {
-        authz::may(viewer.role, Permission::CaseRegister, Resource::ANY)?;
-        let kind = self.store.unit(UnitId(viewer.unit_id)).await?.and_then(|u| UnitKind::parse(&u.kind));
-        if kind != Some(UnitKind::Police) {
-            return Err(AppError::Forbidden { message: msg!("police_incident.police_only") });
-        }
+        self.police_desk(viewer).await?;
         let mut c = Checker::default();
         let number = c.required_text("incident_number", handover.incident_number.as_deref(), NUMBER_MAX);
         let officer = c.required_text("officer", handover.officer.as_deref(), OFFICER_MAX);
@@ -95,9 +92,9 @@ impl App {
             return Ok((Intake::Existing, incident_of(row)));
         }
         registration.channel = Some("police".to_owned());
-        let reference = format!("police\u{1f}{number}");
+        let namespace = RefNamespace::Police(viewer.unit_id);
         let (intake, case) =
-            self.case_register_external(viewer, &reference, registration, WhenUnsure::RecordOther).await?;
+            self.case_register_referenced(viewer, &namespace, &number, registration, WhenUnsure::RecordOther).await?;
         let new = NewPoliceIncident {
             case_id: case.case.id,
             unit_id: viewer.unit_id,
@@ -110,6 +107,17 @@ impl App {
         self.store.police_incident_record(&viewer.username, new).await?;
         let row = self.store.police_incident(viewer, case.case.id).await?;
         Ok((intake, incident_of(row)))
+    }
+
+    /// Whether the viewer may hand disputes over: a user of a police unit (its desk, its system
+    /// account) who may register cases; 403 for anyone else.
+    pub async fn police_desk(&self, viewer: &Viewer) -> Result<()> {
+        authz::may(viewer.role, Permission::CaseRegister, Resource::ANY)?;
+        let kind = self.store.unit(UnitId(viewer.unit_id)).await?.and_then(|u| UnitKind::parse(&u.kind));
+        if kind != Some(UnitKind::Police) {
+            return Err(AppError::Forbidden { message: msg!("police_incident.police_only") });
+        }
+        Ok(())
     }
 
     /// The hand-overs the viewer follows — a police unit's own, a centre's of its scope — the

@@ -1,5 +1,5 @@
 //! 系统对接: the accounts of other systems (their API keys, kept as SHA-256 only, and the
-//! record of every call they make) and idempotent intake by the sender's own reference.
+//! record of every call they make) and idempotent intake by a reference in its namespace.
 //!
 //! A system account acts through a user row of its own (`system:N`, role `intake`, at the
 //! account's unit, a random password no one knows — and `login` refuses it even if an
@@ -44,6 +44,29 @@ pub struct KeyHolder {
 pub enum Claim {
     Mine,
     Taken(Option<i64>),
+}
+
+/// Whose references an external reference is one of: a claim is unique within its namespace,
+/// whichever user makes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RefNamespace {
+    /// The sender's own `external_ref` (a system account sends through its own user).
+    Sender(i64),
+    /// 信访件编号 — a petition office's reference, by the office's name, whoever enters it.
+    Petition(String),
+    /// 警情编号 — a police unit's incident number, whichever of its desks or accounts sends it.
+    Police(i64),
+}
+
+impl RefNamespace {
+    /// The namespace as stored (migration 0050 names existing claims the same way).
+    fn key(&self) -> String {
+        match self {
+            RefNamespace::Sender(user_id) => format!("user:{user_id}"),
+            RefNamespace::Petition(sender) => format!("petition:{sender}"),
+            RefNamespace::Police(unit_id) => format!("police:{unit_id}"),
+        }
+    }
 }
 
 type AccountRow = (i64, String, i64, i64, String, i64, Option<i64>, i64);
@@ -166,53 +189,53 @@ impl Store {
         Ok(rows.into_iter().map(|(m, p, at)| (m, p, from_ms(at))).collect())
     }
 
-    /// Claims the external reference `external_ref` of the sender `user_id`: one insert under
-    /// the primary key, so of any number of requests at once exactly one gets `Mine`.
-    pub async fn external_ref_claim(&self, user_id: i64, external_ref: &str, now: DateTime<Utc>) -> Result<Claim> {
+    /// Claims the external reference `external_ref` in `namespace`: one insert under the
+    /// primary key, so of any number of requests at once — by any number of users — exactly one
+    /// gets `Mine`.
+    pub async fn external_ref_claim(
+        &self,
+        namespace: &RefNamespace,
+        external_ref: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Claim> {
         let inserted = self
             .execute(
-                "INSERT INTO external_refs (user_id, external_ref, created_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
-                args![user_id, external_ref, to_ms(now)],
+                "INSERT INTO external_refs (namespace, external_ref, created_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+                args![namespace.key(), external_ref, to_ms(now)],
             )
             .await?;
         if inserted == 1 {
             return Ok(Claim::Mine);
         }
-        let row: Option<(Option<i64>,)> = self
-            .fetch_optional(
-                "SELECT case_id FROM external_refs WHERE user_id = $1 AND external_ref = $2",
-                args![user_id, external_ref],
-            )
-            .await?;
-        Ok(Claim::Taken(row.and_then(|(case,)| case)))
+        Ok(Claim::Taken(self.external_ref_case(namespace, external_ref).await?))
     }
 
     /// The case registered under a claimed reference, once it is (`None` while pending).
-    pub async fn external_ref_case(&self, user_id: i64, external_ref: &str) -> Result<Option<i64>> {
+    pub async fn external_ref_case(&self, namespace: &RefNamespace, external_ref: &str) -> Result<Option<i64>> {
         let row: Option<(Option<i64>,)> = self
             .fetch_optional(
-                "SELECT case_id FROM external_refs WHERE user_id = $1 AND external_ref = $2",
-                args![user_id, external_ref],
+                "SELECT case_id FROM external_refs WHERE namespace = $1 AND external_ref = $2",
+                args![namespace.key(), external_ref],
             )
             .await?;
         Ok(row.and_then(|(case,)| case))
     }
 
     /// Records the case registered under a claim.
-    pub async fn external_ref_settle(&self, user_id: i64, external_ref: &str, case_id: i64) -> Result<()> {
+    pub async fn external_ref_settle(&self, namespace: &RefNamespace, external_ref: &str, case_id: i64) -> Result<()> {
         self.execute(
-            "UPDATE external_refs SET case_id = $1 WHERE user_id = $2 AND external_ref = $3",
-            args![case_id, user_id, external_ref],
+            "UPDATE external_refs SET case_id = $1 WHERE namespace = $2 AND external_ref = $3",
+            args![case_id, namespace.key(), external_ref],
         )
         .await?;
         Ok(())
     }
 
     /// Gives a claim back when its registration failed, so that a corrected retry can have it.
-    pub async fn external_ref_release(&self, user_id: i64, external_ref: &str) -> Result<()> {
+    pub async fn external_ref_release(&self, namespace: &RefNamespace, external_ref: &str) -> Result<()> {
         self.execute(
-            "DELETE FROM external_refs WHERE user_id = $1 AND external_ref = $2 AND case_id IS NULL",
-            args![user_id, external_ref],
+            "DELETE FROM external_refs WHERE namespace = $1 AND external_ref = $2 AND case_id IS NULL",
+            args![namespace.key(), external_ref],
         )
         .await?;
         Ok(())

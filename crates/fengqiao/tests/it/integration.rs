@@ -12,6 +12,7 @@ on_both_backends!(
     system_accounts_are_bound_to_their_grants_audited_and_revocable,
     the_same_external_ref_from_the_same_system_is_one_case_even_in_parallel,
     the_admin_page_creates_shows_the_key_once_and_revokes,
+    migration_0050_keeps_every_senders_claims,
 );
 
 /// Creates a system account at the street centre granted `case_register`: `(id, api_key)`.
@@ -251,4 +252,59 @@ async fn the_admin_page_creates_shows_the_key_once_and_revokes(app: TestApp) {
     assert_eq!((status, location.as_str()), (StatusCode::SEE_OTHER, "/admin/systems"));
     let (status, _) = app.keyed(Method::POST, "/api/v1/cases", &key, Some(json!({}))).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
+}
+
+/// Claims made before migration 0050 (per user) keep answering the same case after it: a
+/// system account's `external_ref` in its own namespace, a petition's (also one the race made
+/// twice) in its office's.
+async fn migration_0050_keeps_every_senders_claims(app: TestApp) {
+    app.set_now("2026-11-02T09:00:00+08:00");
+    let admin = app.login("admin").await;
+    let (account, key) = court_account(&app, &admin, "区法院").await;
+    let (status, first) = app.keyed(Method::POST, "/api/v1/cases", &key, Some(referred(1, "W-50"))).await;
+    assert_eq!(status, StatusCode::CREATED, "{first}");
+    let intake = app.login("intake").await;
+    let mut petition = registration(&id_number("620102", "19700101", 5), "13912340002");
+    petition["sender"] = json!("兰州市信访局");
+    petition["reference"] = json!("兰信转〔2026〕7号");
+    petition["office_received_on"] = json!("2026-10-30");
+    let (status, entered) = app.post("/api/v1/petitions", &intake, petition.clone()).await;
+    assert_eq!(status, StatusCode::CREATED, "{entered}");
+
+    // Back to the schema before 0050, with the claims as they were then written.
+    let user = |name: &str| format!("(SELECT id FROM users WHERE username = '{name}')");
+    let system_user = format!("(SELECT user_id FROM system_accounts WHERE id = {account})");
+    let (case, petition_case) = (&first["id"], &entered["case_id"]);
+    app.sql(&format!(
+        "DROP TABLE external_refs;
+         CREATE TABLE external_refs (user_id BIGINT NOT NULL REFERENCES users (id), external_ref TEXT NOT NULL,
+             case_id BIGINT REFERENCES cases (id), created_at BIGINT NOT NULL, PRIMARY KEY (user_id, external_ref));
+         INSERT INTO external_refs VALUES ({system_user}, 'W-50', {case}, 1),
+             ({}, 'petition-by-intake', {petition_case}, 2), ({}, 'petition-by-leader', {petition_case}, 3);
+         DELETE FROM fengqiao_migrations WHERE version = 50;",
+        user("intake"),
+        user("leader"),
+    ))
+    .await;
+    let migrate = app.cli(&["migrate"], None);
+    assert!(migrate.status.success(), "{}", String::from_utf8_lossy(&migrate.stderr));
+    let claims = app
+        .sql_texts("SELECT namespace || ' ' || external_ref || ' ' || CAST(case_id AS TEXT) FROM external_refs ORDER BY namespace")
+        .await;
+    let system_user_id =
+        app.sql_texts(&format!("SELECT CAST(user_id AS TEXT) FROM system_accounts WHERE id = {account}")).await;
+    assert_eq!(
+        claims,
+        [
+            format!("petition:兰州市信访局 兰信转〔2026〕7号 {petition_case}"),
+            format!("user:{} W-50 {case}", system_user_id[0])
+        ]
+    );
+
+    // The same reference from the same account: 200 with the same case; the petition likewise.
+    let (status, again) = app.keyed(Method::POST, "/api/v1/cases", &key, Some(referred(1, "W-50"))).await;
+    assert_eq!((status, &again["id"]), (StatusCode::OK, case), "{again}");
+    let leader = app.login("leader").await;
+    let (status, same) = app.post("/api/v1/petitions", &leader, petition).await;
+    assert_eq!((status, &same["case_id"]), (StatusCode::OK, petition_case), "{same}");
 }

@@ -15,6 +15,7 @@ use crate::webhooks::{Sender, receiver, signature};
 on_both_backends!(
     a_petition_is_accepted_extended_once_replied_and_reviewed,
     an_unaccepted_petition_climbs_the_ladder_and_the_pages_work,
+    two_staff_entering_the_same_petition_at_once_make_one_case,
 );
 
 async fn office_key(app: &TestApp) -> String {
@@ -31,6 +32,52 @@ fn transfer(reference: &str, seq: u32) -> Value {
     body["reference"] = json!(reference);
     body["office_received_on"] = json!("2026-10-30");
     body
+}
+
+async fn two_staff_entering_the_same_petition_at_once_make_one_case(app: TestApp) {
+    app.set_now("2026-11-02T09:00:00+08:00");
+    let staff = [app.login("intake").await, app.login("leader").await];
+    let mut entered = transfer("城信转〔2026〕201号", 4);
+    entered["sender"] = json!("兰州市信访局");
+
+    // Fifty identical entries at once, alternating between two staff users: one case.
+    let cases_before = app.sql_texts("SELECT CAST(COUNT(*) AS TEXT) FROM cases").await;
+    let mut set = tokio::task::JoinSet::new();
+    for n in 0..50 {
+        let request =
+            app.client.post(format!("{}/api/v1/petitions", app.base)).bearer_auth(&staff[n % 2]).json(&entered);
+        set.spawn(async move {
+            let response = request.send().await.unwrap();
+            let status = response.status();
+            (status, response.json::<Value>().await.unwrap()["case_id"].as_i64())
+        });
+    }
+    let answers = set.join_all().await;
+    assert!(answers.iter().all(|(s, _)| s.is_success()), "{answers:?}");
+    assert_eq!(answers.iter().filter(|(s, _)| *s == StatusCode::CREATED).count(), 1, "{answers:?}");
+    let cases: std::collections::BTreeSet<Option<i64>> = answers.iter().map(|(_, c)| *c).collect();
+    assert_eq!(cases.len(), 1, "the same case for all: {answers:?}");
+    assert!(cases.iter().all(Option::is_some), "{answers:?}");
+    let cases_after = app.sql_texts("SELECT CAST(COUNT(*) AS TEXT) FROM cases").await;
+    assert_eq!(cases_after[0].parse::<i64>().unwrap(), cases_before[0].parse::<i64>().unwrap() + 1);
+    let petitions = app.sql_texts("SELECT reference FROM petitions").await;
+    assert_eq!(petitions, ["城信转〔2026〕201号"]);
+
+    // The office's own account sending the same reference meets the same petition; another
+    // office's same reference is another petition.
+    let key = office_key(&app).await;
+    let mut from_office = transfer("城信转〔2026〕201号", 4);
+    from_office["sender"] = json!("ignored: the account is its own sender");
+    let (status, theirs) = app.keyed(Method::POST, "/api/v1/petitions", &key, Some(from_office)).await;
+    assert_eq!(status, StatusCode::CREATED, "城关区信访局 is another sender: {theirs}");
+    assert_ne!(Some(theirs["case_id"].as_i64()), cases.first().copied());
+    let (status, again) =
+        app.keyed(Method::POST, "/api/v1/petitions", &key, Some(transfer("城信转〔2026〕201号", 4))).await;
+    assert_eq!((status, &again["case_id"]), (StatusCode::OK, &theirs["case_id"]));
+    let mut typed_by_staff = transfer("城信转〔2026〕201号", 4);
+    typed_by_staff["sender"] = json!("城关区信访局");
+    let (status, same) = app.post("/api/v1/petitions", &staff[1], typed_by_staff).await;
+    assert_eq!((status, &same["case_id"]), (StatusCode::OK, &theirs["case_id"]), "{same}");
 }
 
 fn clock<'a>(petition: &'a Value, name: &str) -> &'a Value {

@@ -27,11 +27,11 @@ use crate::AppState;
 use crate::extract::InPath;
 
 /// Party blocks on the form.
-const PARTY_BLOCKS: usize = 4;
+pub(super) const PARTY_BLOCKS: usize = 4;
 
 /// The registration as the form sent it, to show again with its errors.
 #[derive(Debug, Default)]
-pub struct Draft(FormData);
+pub struct Draft(pub(super) FormData);
 
 impl Draft {
     pub fn value(&self, name: &str) -> &str {
@@ -45,7 +45,7 @@ impl Draft {
 
 /// Builds the same registration the API takes from the form's fields, which are named by
 /// the API's paths (`parties[0].id_number`), so its errors land next to their fields.
-fn registration(form: &FormData) -> Result<CaseRegistration, FieldError> {
+pub(super) fn registration(form: &FormData) -> Result<CaseRegistration, FieldError> {
     let text = |name: &str| form.get(name).map(str::to_owned);
     let people_count = match form.get("people_count") {
         None => None,
@@ -172,7 +172,7 @@ pub async fn page(State(state): State<AppState>, session: Session) -> Result<Res
     intake_page(&state, &session, Draft(draft), Vec::new(), StatusCode::OK).await
 }
 
-fn localised(t: T, errors: Vec<FieldError>) -> Vec<(String, String)> {
+pub(super) fn localised(t: T, errors: Vec<FieldError>) -> Vec<(String, String)> {
     errors.into_iter().map(|e| (e.field.clone(), t.msg(&e.message()))).collect()
 }
 

@@ -125,6 +125,7 @@ pub fn routes() -> Router<AppState> {
         .route("/work-orders/import/confirm", post(work_orders::confirm))
         .route("/work-orders/template.xlsx", get(work_orders::template))
         .route("/police-incidents", get(police_incidents::list))
+        .route("/police-incidents/new", get(police_incidents::new).post(police_incidents::hand_over))
         .route("/petitions", get(petitions::list).post(petitions::enter))
         .route("/petitions/{id}", get(petitions::page))
         .route("/petitions/{id}/{action}", post(petitions::act))

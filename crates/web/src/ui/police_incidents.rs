@@ -1,18 +1,28 @@
 //! 警调对接: the page of the 110 disputes a police unit handed over to the centre — its own for a
 //! police desk, its scope's for the centre — by state with their counts, each with its case,
 //! the incident's number, officer, time and place, and, once the case ended, what went back to
-//! the police: the agreement reached or the reason it was not. Counted and paged.
+//! the police: the agreement reached or the reason it was not. Counted and paged. A police
+//! desk types a hand-over on `/police-incidents/new`: the incident's number, the officer, the
+//! time of the call and the dispute with the registration form's own fields (parties with their
+//! ID check, description, place, category hint). Post/redirect/get to the case; a refusal comes
+//! back with what was typed and each error beside its field; a number handed over before lands
+//! on its case.
 
-use app::police_incidents::PoliceIncident;
+use app::AppError;
+use app::integration::Intake;
+use app::police_incidents::{Handover, PoliceIncident};
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::{DateTime, Utc};
+use domain::case::{Category, PartyKind, PartyRole};
 use domain::police_incident::State as IncidentState;
 
-use super::cases::short_time;
-use super::{Page, Session, StateListQuery, UiError, render};
+use super::admin::{RegionChoices, regions_in_scope};
+use super::cases::{options, short_time};
+use super::intake::{Draft, PARTY_BLOCKS, localised, registration};
+use super::{Page, Posted, Session, StateListQuery, UiError, redirect_with, render};
 use crate::AppState;
 
 /// How many hand-overs one page shows.
@@ -31,6 +41,8 @@ struct ListPage {
     state: String,
     prev: Option<String>,
     next: Option<String>,
+    /// Whether the viewer is a police desk, who may type a hand-over.
+    desk: bool,
 }
 
 impl ListPage {
@@ -54,6 +66,7 @@ pub async fn list(
     let page = Page::new(&state, &session, "警情移交", "/police-incidents").await?;
     let shown_flash = page.flash.is_some();
     let counts: Vec<(&'static str, i64)> = found.counts.iter().map(|(s, n)| (s.as_str(), *n)).collect();
+    let desk = is_desk(&state, &session).await?;
     let list = ListPage {
         page,
         incidents: found.items,
@@ -63,6 +76,103 @@ pub async fn list(
         state: filter,
         prev,
         next,
+        desk,
     };
     Ok(render(StatusCode::OK, &list, shown_flash))
+}
+
+/// Whether the viewer is a police desk (403 from the app) without refusing the page.
+async fn is_desk(state: &AppState, session: &Session) -> Result<bool, UiError> {
+    match state.app.police_desk(&session.viewer).await {
+        Ok(()) => Ok(true),
+        Err(AppError::Forbidden { .. }) => Ok(false),
+        Err(error) => Err(error.into()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "police_incident_new.html")]
+struct NewPage {
+    page: Page,
+    draft: Draft,
+    errors: Vec<(String, String)>,
+    categories: Vec<(&'static str, String)>,
+    roles: Vec<(&'static str, String)>,
+    kinds: Vec<(&'static str, String)>,
+    blocks: Vec<usize>,
+    regions: Vec<RegionChoices>,
+    description_max: usize,
+}
+
+impl NewPage {
+    fn error(&self, field: &str) -> Option<&str> {
+        self.errors.iter().find(|(f, _)| f == field).map(|(_, m)| m.as_str())
+    }
+
+    fn party_error(&self, index: &usize, field: &str) -> Option<&str> {
+        self.error(&format!("parties[{index}].{field}"))
+    }
+
+    /// The parties of a 110 call: first the one who called, then the other side.
+    fn default_role(&self, index: &usize) -> &'static str {
+        if *index == 0 { "applicant" } else { "respondent" }
+    }
+}
+
+async fn new_page(
+    state: &AppState,
+    session: &Session,
+    draft: Draft,
+    errors: Vec<(String, String)>,
+) -> Result<Response, UiError> {
+    let t = session.t;
+    let page = Page::new(state, session, "录入警情", "/police-incidents").await?;
+    let shown_flash = page.flash.is_some();
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let form = NewPage {
+        page,
+        draft,
+        errors,
+        categories: options(t, "category", Category::ALL, Category::as_str),
+        roles: options(t, "party_role", PartyRole::ALL, PartyRole::as_str),
+        kinds: options(t, "party_kind", PartyKind::ALL, PartyKind::as_str),
+        blocks: (0..PARTY_BLOCKS).collect(),
+        regions: regions_in_scope(t, &session.viewer, &state.app.regions().await?),
+        description_max: domain::case::limits::DESCRIPTION,
+    };
+    Ok(render(status, &form, shown_flash))
+}
+
+/// The hand-over form of a police desk.
+pub async fn new(State(state): State<AppState>, session: Session) -> Result<Response, UiError> {
+    state.app.police_desk(&session.viewer).await?;
+    new_page(&state, &session, Draft::default(), Vec::new()).await
+}
+
+/// Hands the typed dispute over, then on to its case — the case handed over before under the
+/// same number, if there is one.
+pub async fn hand_over(State(state): State<AppState>, posted: Posted) -> Result<Response, UiError> {
+    let Posted { session, form } = posted;
+    let t = session.t;
+    let handover = Handover {
+        incident_number: form.get("incident_number").map(str::to_owned),
+        officer: form.get("officer").map(str::to_owned),
+    };
+    let received = match registration(&form) {
+        Ok(registration) => state.app.police_incident_receive(&session.viewer, handover, registration).await,
+        Err(error) => Err(AppError::field(error)),
+    };
+    match received {
+        Ok((intake, incident)) => {
+            let said = if intake == Intake::Created {
+                "已移交并登记为案件"
+            } else {
+                "此前已移交，这是它的案件"
+            };
+            let text = format!("{} {} {}", t.s("警情编号"), incident.row.incident_number, t.s(said));
+            Ok(redirect_with(&format!("/cases/{}", incident.row.case_id), "ok", &text))
+        }
+        Err(AppError::Invalid(errors)) => new_page(&state, &session, Draft(form), localised(t, errors)).await,
+        Err(error) => Err(error.into()),
+    }
 }
