@@ -3,23 +3,26 @@
 //! through the one registration (idempotent by that number); the centre confirms or declines
 //! within 3 working days, then contacts the other party within 3 working days and mediates
 //! within 30 days. What goes back to the court follows from the case: the agreement when it
-//! succeeded, the reason and the case file when it failed.
+//! succeeded, the reason and the case file when it failed. Referrals come one batch at a
+//! time by API, or as a workbook — by API from the court's account, or uploaded by the centre's
+//! staff for a court account — every row checked first and none received while any is at
+//! fault.
 
 use chrono::{DateTime, Utc};
 use domain::authz::{self, Permission, Resource};
+use domain::calendar::Calendar;
 use domain::case::{CaseRegistration, Outcome, Status};
 use domain::ids::{CaseId, UnitId};
+use domain::import::fault_line;
 use domain::msg;
 use domain::org::UnitKind;
+pub use domain::referral::BATCH_MAX;
 use domain::referral::{self, State};
 use domain::validation::{Checker, FieldError};
 pub use store::referrals::ReferralRow;
 
 use crate::triage::WhenUnsure;
 use crate::{App, AppError, Result, Viewer};
-
-/// The most referrals one batch may carry.
-pub const BATCH_MAX: usize = 200;
 /// The most referrals one page shows.
 pub const PAGE_MAX: i64 = 500;
 
@@ -57,6 +60,21 @@ pub enum Received {
     Refused(AppError),
 }
 
+/// A workbook of referrals checked and, unless it was a dry run, received.
+#[derive(Debug, Clone)]
+pub struct ReferralImport {
+    /// Every row as written (the cells in the template's column order).
+    pub rows: Vec<domain::case_import::Row>,
+    /// Every fault, each named by its row (then nothing was received).
+    pub faults: Vec<FieldError>,
+    /// The rows that would be received (every row, when there is no fault).
+    pub importable: usize,
+    /// Received now: new referrals, and rows whose court number was received before (the same
+    /// referral).
+    pub created: usize,
+    pub existing: usize,
+}
+
 /// The centre's answer to a referral, as the client sends it.
 #[derive(Debug, Default)]
 pub struct Decision {
@@ -80,11 +98,7 @@ impl App {
     /// registered as a case from the `court` channel, or found again by the court's number, or
     /// refused with its own error; one bad referral does not keep the others out.
     pub async fn referrals_receive(&self, viewer: &Viewer, items: Vec<Incoming>) -> Result<Vec<Received>> {
-        authz::may(viewer.role, Permission::CaseRegister, Resource::ANY)?;
-        let kind = self.store.unit(UnitId(viewer.unit_id)).await?.and_then(|u| UnitKind::parse(&u.kind));
-        if kind != Some(UnitKind::Court) {
-            return Err(AppError::Forbidden { message: msg!("referral.court_only") });
-        }
+        self.court_only(viewer).await?;
         if items.is_empty() || items.len() > BATCH_MAX {
             return Err(AppError::Invalid(vec![FieldError::new(
                 "items",
@@ -102,25 +116,120 @@ impl App {
                 continue;
             }
             let number = number.unwrap_or_default();
-            let mut registration = item.registration;
-            registration.channel = Some("court".to_owned());
-            let case = match self.case_register_external(viewer, &number, registration, WhenUnsure::RecordOther).await {
-                Ok((_, case)) => case,
-                Err(error) => {
-                    received.push(Received::Refused(prefixed(error, i)));
-                    continue;
-                }
-            };
-            let now = self.now();
-            let confirm_by = referral::confirm_by(&calendar.calendar, now);
-            let (id, new) = self
-                .store
-                .referral_record(CaseId(case.case.id), viewer.unit_id, &number, viewer.user_id, now, confirm_by)
-                .await?;
-            let referral = referral_of(self.store.referral(viewer, id).await?, now);
-            received.push(if new { Received::Created(referral) } else { Received::Existing(referral) });
+            received.push(match self.referral_receive(viewer, &calendar.calendar, &number, item.registration).await {
+                Ok((referral, true)) => Received::Created(referral),
+                Ok((referral, false)) => Received::Existing(referral),
+                // Our own failure is no answer about this referral: the batch stops.
+                Err(
+                    error @ (AppError::Internal(_) | AppError::DatabaseUnavailable(_) | AppError::StorageFull { .. }),
+                ) => return Err(error),
+                Err(error) => Received::Refused(prefixed(error, i)),
+            });
         }
         Ok(received)
+    }
+
+    /// A workbook of referrals a court sends (its desk or its system account): checked row by
+    /// row as a referral by API is and, unless `dry_run`, every row received — or none when
+    /// any row is at fault (`Invalid` with every fault, each named by its row). A row whose
+    /// court number was received before is that referral again.
+    pub async fn referrals_import(&self, viewer: &Viewer, bytes: &[u8], dry_run: bool) -> Result<ReferralImport> {
+        self.court_only(viewer).await?;
+        let sheet = crate::case_import::sheet_cells(bytes).map_err(|fault| AppError::Invalid(vec![fault]))?;
+        let read = domain::referral::import(&sheet, self.now()).map_err(AppError::Invalid)?;
+        let mut faults = read.faults;
+        faults.sort_by_key(|f| fault_line(&f.field));
+        let mut report =
+            ReferralImport { rows: read.rows, importable: read.referrals.len(), faults, created: 0, existing: 0 };
+        if dry_run {
+            return Ok(report);
+        }
+        if !report.faults.is_empty() {
+            return Err(AppError::Invalid(report.faults));
+        }
+        let calendar = self.clock_context().await?;
+        for referral in read.referrals {
+            let number = &referral.court_case_number;
+            match self.referral_receive(viewer, &calendar.calendar, number, referral.registration).await? {
+                (_, true) => report.created += 1,
+                (_, false) => report.existing += 1,
+            }
+        }
+        Ok(report)
+    }
+
+    /// A workbook of referrals the centre's staff upload for the court's system account
+    /// `account_id` (a live account of a court granted `case_register`): received as that
+    /// account sent it, so that a number it sent by API is the same referral.
+    pub async fn referrals_upload(
+        &self,
+        viewer: &Viewer,
+        account_id: Option<i64>,
+        bytes: &[u8],
+        dry_run: bool,
+    ) -> Result<ReferralImport> {
+        authz::may(viewer.role, Permission::ReferralDecide, Resource::ANY)?;
+        let account = self
+            .court_accounts()
+            .await?
+            .into_iter()
+            .find(|(id, _, _)| Some(*id) == account_id)
+            .ok_or_else(|| AppError::Invalid(vec![FieldError::required("account_id")]))?;
+        let court = self.store.viewer(domain::ids::UserId(account.2)).await?;
+        self.referrals_import(&court, bytes, dry_run).await
+    }
+
+    /// The courts' system accounts staff may upload referrals for: the live ones of a court
+    /// granted `case_register`, as `(id, name)`.
+    pub async fn referral_senders(&self, viewer: &Viewer) -> Result<Vec<(i64, String)>> {
+        authz::may(viewer.role, Permission::ReferralDecide, Resource::ANY)?;
+        Ok(self.court_accounts().await?.into_iter().map(|(id, name, _)| (id, name)).collect())
+    }
+
+    /// The live system accounts of courts granted `case_register`: `(id, name, user id)`.
+    async fn court_accounts(&self) -> Result<Vec<(i64, String, i64)>> {
+        let code = Permission::CaseRegister.system_code().unwrap_or_default();
+        let mut courts = Vec::new();
+        for account in self.store.system_accounts().await? {
+            if account.revoked_at.is_some() || !account.permissions.iter().any(|p| p == code) {
+                continue;
+            }
+            let kind = self.store.unit(UnitId(account.unit_id)).await?.and_then(|u| UnitKind::parse(&u.kind));
+            if kind == Some(UnitKind::Court) {
+                courts.push((account.id, account.name, account.user_id));
+            }
+        }
+        Ok(courts)
+    }
+
+    /// Refuses anyone but a court's desk or system account.
+    async fn court_only(&self, viewer: &Viewer) -> Result<()> {
+        authz::may(viewer.role, Permission::CaseRegister, Resource::ANY)?;
+        let kind = self.store.unit(UnitId(viewer.unit_id)).await?.and_then(|u| UnitKind::parse(&u.kind));
+        if kind != Some(UnitKind::Court) {
+            return Err(AppError::Forbidden { message: msg!("referral.court_only") });
+        }
+        Ok(())
+    }
+
+    /// One referral under the court's `number`: registered as a `court` case with its clock to
+    /// confirm, or — the number received before — that referral. Whether it is new.
+    async fn referral_receive(
+        &self,
+        viewer: &Viewer,
+        calendar: &Calendar,
+        number: &str,
+        mut registration: CaseRegistration,
+    ) -> Result<(Referral, bool)> {
+        registration.channel = Some("court".to_owned());
+        let (_, case) = self.case_register_external(viewer, number, registration, WhenUnsure::RecordOther).await?;
+        let now = self.now();
+        let confirm_by = referral::confirm_by(calendar, now);
+        let (id, new) = self
+            .store
+            .referral_record(CaseId(case.case.id), viewer.unit_id, number, viewer.user_id, now, confirm_by)
+            .await?;
+        Ok((referral_of(self.store.referral(viewer, id).await?, now), new))
     }
 
     /// A page of the referrals the viewer follows — a court's own, a centre's of its scope —,
@@ -214,4 +323,23 @@ fn prefixed(error: AppError, i: usize) -> AppError {
         ),
         other => other,
     }
+}
+
+/// The template workbook of referrals in `t`'s language, with a sample row.
+pub fn template(t: domain::i18n::T) -> Vec<u8> {
+    let sample = [
+        "(2026)甘0102民诉前调1号",
+        &t.code("category", "contract"),
+        "620102002001",
+        "城关区张掖路街道中山林社区 9 号",
+        "马丽",
+        "",
+        "13911110001",
+        "张强",
+        "13822220001",
+        "20000",
+        "申请人称被申请人拖欠装修款两万元（示例行，导入前请删除）",
+        "支付装修款 20000 元",
+    ];
+    crate::case_import::template_of(t, &domain::referral::IMPORT_COLUMNS, &sample)
 }

@@ -111,6 +111,36 @@ pub fn line_field(line: usize, field: &str) -> String {
     format!("line[{}].{field}", line.saturating_sub(1))
 }
 
+/// The sending system's own number on row `line` (a work order's, a court case's), its
+/// column `field`: required, at most `max` characters, and — written twice in one file — a
+/// fault of the later row (`first_line_of` keeps where each number was first seen).
+pub fn row_number(
+    line: usize,
+    field: &str,
+    value: Option<String>,
+    max: usize,
+    first_line_of: &mut HashMap<String, usize>,
+    faults: &mut Vec<FieldError>,
+) -> Option<String> {
+    match &value {
+        None => faults.push(FieldError::required(line_field(line, field))),
+        Some(n) if n.chars().count() > max => {
+            faults.push(FieldError::new(line_field(line, field), "too_long", msg!("case_import.too_long", max = max)))
+        }
+        Some(n) => match first_line_of.get(n) {
+            Some(first) => faults.push(FieldError::new(
+                line_field(line, field),
+                "repeated",
+                msg!("import.repeated", first = *first),
+            )),
+            None => {
+                first_line_of.insert(n.clone(), line);
+            }
+        },
+    }
+    value
+}
+
 /// The line a fault names (`line[6]…` → 7).
 pub fn fault_line(field: &str) -> Option<usize> {
     let index = field.strip_prefix("line[")?.split(']').next()?;

@@ -1,12 +1,20 @@
 //! 诉前委派 (DOMAIN.md §5.6): a court's pre-filing referral to the centre and its clocks on
 //! the working-day calendar — confirm or decline within 3 working days (特邀调解规定 art. 12),
 //! contact the other party within 3 working days of confirming (art. 15), mediate within 30
-//! days of confirming (art. 24) — and how it ends.
+//! days of confirming (art. 24) — and how it ends. Referrals also come as a workbook
+//! ([`import`]), each row checked as the registration checks a referral sent by API.
+
+use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, NaiveTime, Utc};
 
 use crate::calendar::Calendar;
-use crate::case::{Outcome, Status};
+use crate::case::{CaseRegistration, Category, Channel, LocationInput, Outcome, PartyInput, Status};
+use crate::case_import::{Column, Row, SheetCell, coded, sheet_rows};
+use crate::i18n::{T, UiLang};
+use crate::import::{line_field, row_number};
+use crate::msg;
+use crate::validation::FieldError;
 
 pub const CONFIRM_WORKING_DAYS: u32 = 3;
 pub const CONTACT_WORKING_DAYS: u32 = 3;
@@ -98,6 +106,156 @@ pub fn after_confirming(calendar: &Calendar, accepted: DateTime<Utc>) -> (DateTi
     (working_deadline(calendar, accepted, CONTACT_WORKING_DAYS), mediate_by)
 }
 
+/// Why a referred mediation failed, in words as the court reads them (Simplified Chinese):
+/// the outcome's label and the conclusion's summary — "调解不成：双方对利息分歧较大".
+pub fn failure_reason(outcome: Option<Outcome>, summary: Option<&str>) -> String {
+    let t = T { lang: UiLang::Hans };
+    let label = t.code("outcome", outcome.unwrap_or(Outcome::Unresolved).as_str());
+    match summary.map(str::trim).filter(|s| !s.is_empty()) {
+        Some(summary) => format!("{label}：{summary}"),
+        None => label,
+    }
+}
+
+/// The columns of a workbook of referrals, in the template's order: the court's case number,
+/// the dispute, the parties, the facts (纠纷事实) and the claims (诉讼请求).
+pub const IMPORT_COLUMNS: [Column; 12] = [
+    ("court_case_number", true, &["法院案号", "案号", "委派案号"]),
+    ("category", false, &["案件类别", "纠纷类别", "案由"]),
+    ("region_code", false, &["所属区域(代码)", "所属区域（代码）", "所属区域", "区域代码"]),
+    ("address", false, &["纠纷发生地", "事发地点"]),
+    ("applicant_name", true, &["申请人", "原告"]),
+    ("applicant_id_number", false, &["申请人身份证号码", "原告身份证号"]),
+    ("applicant_phone", false, &["申请人联系电话", "原告联系电话"]),
+    ("respondent_name", false, &["被申请人", "被告"]),
+    ("respondent_phone", false, &["被申请人联系电话", "被告联系电话"]),
+    ("amount", false, &["标的额", "诉讼标的额"]),
+    ("description", true, &["纠纷事实", "事实与理由", "纠纷简要情况"]),
+    ("claims", false, &["诉讼请求", "请求事项"]),
+];
+
+/// The most referrals one batch may carry, by API or in a workbook.
+pub const BATCH_MAX: usize = 200;
+/// The longest court case number.
+pub const NUMBER_MAX: usize = 100;
+/// How the claims follow the facts in the case's description.
+const CLAIMS_HEADING: &str = "诉讼请求：";
+
+/// One faultless row of a workbook of referrals: its row, the court's number and the dispute
+/// as a registration (from the `court` channel).
+#[derive(Debug)]
+pub struct ImportedReferral {
+    pub line: usize,
+    pub court_case_number: String,
+    pub registration: CaseRegistration,
+}
+
+/// A workbook of referrals read: every row as written, the faultless referrals, every fault.
+#[derive(Debug)]
+pub struct ReferralImport {
+    pub rows: Vec<Row>,
+    pub referrals: Vec<ImportedReferral>,
+    pub faults: Vec<FieldError>,
+}
+
+/// Checks a sheet of referrals row by row, as a referral by API is checked (`now` bounds its
+/// times): a fault is named by its row and column (`line[6].applicant_phone`), and a court
+/// number given twice is a fault of its later row. `Err` with the faults of the sheet as a
+/// whole (more than [`BATCH_MAX`] rows among them).
+pub fn import(sheet: &[Vec<SheetCell>], now: DateTime<Utc>) -> Result<ReferralImport, Vec<FieldError>> {
+    let placed = sheet_rows(sheet, &IMPORT_COLUMNS)?;
+    if placed.len() > BATCH_MAX {
+        return Err(vec![FieldError::new("file", "too_many_rows", msg!("referral.batch_size", max = BATCH_MAX))]);
+    }
+    let mut rows = Vec::new();
+    let mut referrals = Vec::new();
+    let mut faults = Vec::new();
+    let mut first_line_of: HashMap<String, usize> = HashMap::new();
+    for (line, cells) in placed {
+        let shown: Vec<String> = cells.iter().map(SheetCell::shown).collect();
+        let cell = |field: &str| {
+            let index = IMPORT_COLUMNS.iter().position(|(f, _, _)| *f == field).unwrap_or(0);
+            Some(shown[index].clone()).filter(|v| !v.is_empty())
+        };
+        let mut row_faults = Vec::new();
+        let number = row_number(
+            line,
+            "court_case_number",
+            cell("court_case_number"),
+            NUMBER_MAX,
+            &mut first_line_of,
+            &mut row_faults,
+        );
+        let category = cell("category").and_then(|value| {
+            coded(line_field(line, "category"), &value, "category", Category::ALL, Category::as_str)
+                .map_err(|fault| row_faults.push(fault))
+                .ok()
+        });
+        let description = match (cell("description"), cell("claims")) {
+            (Some(facts), Some(claims)) => Some(format!("{facts}\n{CLAIMS_HEADING}{claims}")),
+            (facts, _) => facts,
+        };
+        let registration = || CaseRegistration {
+            channel: Some(Channel::Court.as_str().to_owned()),
+            description: description.clone(),
+            category: category.map(|c| c.as_str().to_owned()),
+            amount: cell("amount").map(serde_json::Value::String),
+            location: Some(LocationInput {
+                address: cell("address"),
+                region_code: cell("region_code"),
+                ..Default::default()
+            }),
+            parties: Some(
+                [
+                    ("applicant", cell("applicant_name"), cell("applicant_id_number"), cell("applicant_phone")),
+                    ("respondent", cell("respondent_name"), None, cell("respondent_phone")),
+                ]
+                .into_iter()
+                .filter(|(role, name, _, phone)| *role == "applicant" || name.is_some() || phone.is_some())
+                .map(|(role, name, id_number, phone)| PartyInput {
+                    role: Some(role.to_owned()),
+                    name,
+                    id_number,
+                    phone,
+                    ..Default::default()
+                })
+                .collect(),
+            ),
+            ..Default::default()
+        };
+        if let Err(errors) = registration().validate(now) {
+            row_faults.extend(errors.into_iter().map(|mut fault| {
+                fault.field = line_field(line, column_of(&fault.field));
+                fault
+            }));
+        }
+        if row_faults.is_empty() {
+            referrals.push(ImportedReferral {
+                line,
+                court_case_number: number.unwrap_or_default(),
+                registration: registration(),
+            });
+        }
+        faults.extend(row_faults);
+        rows.push(Row { line, cells: shown });
+    }
+    Ok(ReferralImport { rows, referrals, faults })
+}
+
+/// The workbook's column a registration's field comes from.
+fn column_of(field: &str) -> &str {
+    match field {
+        "location.region_code" => "region_code",
+        "location.address" => "address",
+        "parties[0].name" => "applicant_name",
+        "parties[0].id_number" => "applicant_id_number",
+        "parties[0].phone" => "applicant_phone",
+        "parties[1].name" => "respondent_name",
+        "parties[1].phone" => "respondent_phone",
+        other => other,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -119,5 +277,46 @@ mod tests {
         assert_eq!(due(State::Accepted, at(5), Some(at(6)), Some(at(30))), Some(at(6)));
         assert_eq!(due(State::Mediating, at(5), Some(at(6)), Some(at(30))), Some(at(30)));
         assert_eq!(due(State::Succeeded, at(5), Some(at(6)), Some(at(30))), None);
+    }
+
+    fn text_rows(rows: &[&[&str]]) -> Vec<Vec<SheetCell>> {
+        rows.iter().map(|r| r.iter().map(|c| SheetCell::Text((*c).to_owned())).collect()).collect()
+    }
+
+    #[test]
+    fn a_workbook_names_each_fault_by_row_and_column_and_a_repeated_number_by_its_later_row() {
+        let now = chrono::TimeZone::with_ymd_and_hms(&Utc, 2026, 11, 2, 1, 0, 0).unwrap();
+        let sheet = text_rows(&[
+            &["法院案号", "申请人姓名", "申请人电话", "纠纷描述", "诉讼请求"],
+            &["(2026)甘0102民诉前调1号", "马丽", "13912345678", "拖欠装修款两万元", "支付装修款"],
+            &["", "张强", "12345", "拖欠货款", ""],
+            &["(2026)甘0102民诉前调1号", "王五", "", "借款未还", ""],
+        ]);
+        let read = import(&sheet, now).unwrap();
+        let fields: Vec<&str> = read.faults.iter().map(|f| f.field.as_str()).collect();
+        assert_eq!(fields, ["line[2].court_case_number", "line[2].applicant_phone", "line[3].court_case_number"]);
+        assert_eq!(read.rows.len(), 3);
+        assert_eq!(read.referrals.len(), 1, "only the faultless row");
+        let first = &read.referrals[0];
+        assert_eq!(first.registration.channel.as_deref(), Some("court"));
+        assert_eq!(first.registration.description.as_deref(), Some("拖欠装修款两万元\n诉讼请求：支付装修款"));
+    }
+
+    #[test]
+    fn a_workbook_over_the_batch_is_refused_whole() {
+        let now = chrono::TimeZone::with_ymd_and_hms(&Utc, 2026, 11, 2, 1, 0, 0).unwrap();
+        let header: &[&str] = &["法院案号", "申请人姓名", "纠纷描述"];
+        let row: &[&str] = &["1", "马丽", "拖欠"];
+        let sheet =
+            text_rows(&std::iter::once(header).chain(std::iter::repeat_n(row, BATCH_MAX + 1)).collect::<Vec<_>>());
+        let faults = import(&sheet, now).unwrap_err();
+        assert_eq!(faults[0].field, "file");
+    }
+
+    #[test]
+    fn a_failure_reads_in_words_the_outcome_then_the_summary() {
+        assert_eq!(failure_reason(Some(Outcome::Unresolved), Some("双方分歧较大")), "调解不成：双方分歧较大");
+        assert_eq!(failure_reason(Some(Outcome::Refused), Some(" ")), "拒绝调解");
+        assert_eq!(failure_reason(Some(Outcome::Withdrawn), None), "撤回");
     }
 }

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::calendar::Calendar;
 use crate::case::{CaseRegistration, Category, Channel, LocationInput, PartyInput};
 use crate::case_import::{Column, Row, SheetCell, coded, sheet_rows};
-use crate::import::line_field;
+use crate::import::{line_field, row_number};
 use crate::msg;
 use crate::validation::FieldError;
 
@@ -140,23 +140,14 @@ pub fn import(sheet: &[Vec<SheetCell>], now: DateTime<Utc>) -> Result<OrderImpor
             Some(shown[index].clone()).filter(|v| !v.is_empty())
         };
         let mut row_faults = Vec::new();
-        let number = cell("work_order_number");
-        match &number {
-            None => row_faults.push(FieldError::required(line_field(line, "work_order_number"))),
-            Some(n) if n.chars().count() > NUMBER_MAX => row_faults.push(FieldError::new(
-                line_field(line, "work_order_number"),
-                "too_long",
-                msg!("case_import.too_long", max = NUMBER_MAX),
-            )),
-            Some(n) => {
-                if let Some(first) = first_line_of.get(n) {
-                    let fault = msg!("import.repeated", first = *first);
-                    row_faults.push(FieldError::new(line_field(line, "work_order_number"), "repeated", fault));
-                } else {
-                    first_line_of.insert(n.clone(), line);
-                }
-            }
-        }
+        let number = row_number(
+            line,
+            "work_order_number",
+            cell("work_order_number"),
+            NUMBER_MAX,
+            &mut first_line_of,
+            &mut row_faults,
+        );
         let category = cell("category").and_then(|value| {
             coded(line_field(line, "category"), &value, "category", Category::ALL, Category::as_str)
                 .map_err(|fault| row_faults.push(fault))

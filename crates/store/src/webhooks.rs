@@ -167,8 +167,9 @@ pub enum Replay {
 
 /// What goes back to the court that referred a case: declined with the centre's reason; on
 /// success the agreement in effect (its terms, its PDF, and the agreement with its judicial
-/// confirmation package); on failure the reason and undisputed facts (the conclusion's summary)
-/// with the electronic case file for filing.
+/// confirmation package); on failure the reason in words (the outcome's label and the
+/// conclusion's summary, as the court reads them, with the outcome's code as `case_outcome`)
+/// and the undisputed facts with the electronic case file for filing.
 async fn referral_result(
     tx: &mut crate::sql::Tx,
     id: Option<i64>,
@@ -202,7 +203,10 @@ async fn referral_result(
         };
     } else {
         result["outcome"] = "failed".into();
-        result["reason"] = data["outcome"].clone();
+        // The court reads the reason in words; the outcome's code stays beside it.
+        let outcome = data["outcome"].as_str().and_then(domain::case::Outcome::parse);
+        result["reason"] = domain::referral::failure_reason(outcome, data["summary"].as_str()).into();
+        result["case_outcome"] = data["outcome"].clone();
         result["undisputed_facts"] = data["summary"].clone();
         result["case_file"] = format!("/api/v1/cases/{case_id}/file").into();
     }

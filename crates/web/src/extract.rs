@@ -228,6 +228,23 @@ impl<G: Gate> FromRequestParts<AppState> for Permitted<G> {
     }
 }
 
+/// The signed-in user, or a system account granted `G`'s permission: reads that go back to
+/// another system (a court's platform fetching the agreement of a case it referred).
+pub struct AuthOrGranted<G>(pub Viewer, pub PhantomData<G>);
+
+impl<G: Gate> FromRequestParts<AppState> for AuthOrGranted<G> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        if bearer(&parts.headers).is_none() && api_key(&parts.headers).is_some() {
+            let Permitted(viewer, _) = Permitted::<G>::from_request_parts(parts, state).await?;
+            return Ok(AuthOrGranted(viewer, PhantomData));
+        }
+        let Auth(viewer) = Auth::from_request_parts(parts, state).await?;
+        Ok(AuthOrGranted(viewer, PhantomData))
+    }
+}
+
 /// The client's address, as the TCP peer (the server is run with connect info); "unknown"
 /// where there is none (a router called without a socket).
 pub struct ClientAddr(pub String);

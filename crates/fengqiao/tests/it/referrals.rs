@@ -2,6 +2,7 @@
 //! or its system account —, each one answered on its own and idempotent by the court's number;
 //! the centre confirms or declines within 3 working days, the contact and mediation clocks
 //! follow on the working-day calendar, and what goes back to the court follows from the case.
+//! A batch also comes as an Excel workbook: every row checked, all received or none.
 
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -15,6 +16,7 @@ on_both_backends!(
     the_court_desk_follows_its_referrals_and_the_centre_decides_on_the_page,
     the_result_goes_back_to_the_court_by_its_signed_webhook,
     the_diversion_rate_counts_the_referrals_against_the_courts_filings,
+    a_courts_workbook_is_received_whole_or_not_at_all_and_never_twice,
 );
 
 fn item(number: &str, seq: u32) -> Value {
@@ -277,17 +279,7 @@ async fn the_court_desk_follows_its_referrals_and_the_centre_decides_on_the_page
 /// court's platform and keeps what it is sent.
 async fn the_result_goes_back_to_the_court_by_its_signed_webhook(app: TestApp) {
     app.set_now("2026-11-02T09:00:00+08:00");
-    let court_unit = app.unit_id("兰州市城关区人民法院").await;
-    let admin = app.login("admin").await;
-    let (status, account) = app
-        .post(
-            "/api/v1/system-accounts",
-            &admin,
-            json!({"name": "区法院调解平台", "unit_id": court_unit, "permissions": ["case_register", "referrals_read"]}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{account}");
-    let key = account["api_key"].as_str().unwrap().to_owned();
+    let (_, key) = court_account(&app).await;
     let received: crate::webhooks::Received = Default::default();
     let log = received.clone();
     let router = axum::Router::new().route(
@@ -324,6 +316,7 @@ async fn the_result_goes_back_to_the_court_by_its_signed_webhook(app: TestApp) {
     let city = app.login("city").await;
     let street = app.login("street_a").await;
     let a1 = app.unit_id("张掖路街道综治中心").await;
+    let mut agreement = Value::Null;
     for (r, outcome, summary) in [
         (&referred[0], "resolved", "双方达成还款协议"),
         (&referred[1], "unresolved", "双方对借款事实无争议，对利息分歧较大"),
@@ -332,6 +325,20 @@ async fn the_result_goes_back_to_the_court_by_its_signed_webhook(app: TestApp) {
         let (status, case) = app.act(&city, &case, json!({"action": "dispatch", "unit_id": a1})).await;
         assert_eq!(status, StatusCode::OK, "{case}");
         let (_, case) = app.act(&street, &case, json!({"action": "sign"})).await;
+        if outcome == "resolved" {
+            // The success: an agreement signed on paper, in effect, before the conclusion.
+            let draft = json!({
+                "matters": "借款本金及利息的偿还",
+                "terms": [{"text": "被申请人张强于2026年12月31日前向申请人偿还借款人民币两万元", "due": "2026-12-31"}]
+            });
+            let (status, drafted) = app.post(&format!("/api/v1/cases/{}/agreements", case["id"]), &street, draft).await;
+            assert_eq!(status, StatusCode::CREATED, "{drafted}");
+            let path = format!("/api/v1/agreements/{}/paper-signed", drafted["id"]);
+            let (status, effective) = app.post(&path, &street, json!({})).await;
+            assert_eq!((status, effective["status"].as_str()), (StatusCode::OK, Some("effective")), "{effective}");
+            agreement = effective;
+        }
+        let (_, case) = app.get(&format!("/api/v1/cases/{}", r["case_id"]), &city).await;
         let (status, case) =
             app.act(&street, &case, json!({"action": "conclude", "outcome": outcome, "summary": summary})).await;
         assert_eq!(status, StatusCode::OK, "{case}");
@@ -350,9 +357,37 @@ async fn the_result_goes_back_to_the_court_by_its_signed_webhook(app: TestApp) {
     let succeeded = &results["(2026)甘0102民诉前调31号"]["referral"];
     assert_eq!(succeeded["outcome"], "succeeded", "{succeeded}");
     assert_eq!(succeeded["id"], referred[0]["id"]);
+    // The agreement in effect: its terms, its PDF and the agreement with its confirmation
+    // package, each fetched with the court's own key.
+    let sent = &succeeded["agreement"];
+    assert_eq!(sent["id"], agreement["id"], "{sent}");
+    assert_eq!(
+        sent["content"]["terms"][0]["text"], "被申请人张强于2026年12月31日前向申请人偿还借款人民币两万元",
+        "{sent}"
+    );
+    assert_eq!(sent["pdf"], format!("/api/v1/agreements/{}/pdf", agreement["id"]));
+    assert_eq!(sent["confirmation"], format!("/api/v1/agreements/{}", agreement["id"]));
+    let response = app
+        .client
+        .get(format!("{}{}", app.base, sent["pdf"].as_str().unwrap()))
+        .header("X-Api-Key", &key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK, "the court downloads the agreement");
+    assert_eq!(response.headers()["content-type"], "application/pdf");
+    assert!(response.bytes().await.unwrap().starts_with(b"%PDF"), "a PDF");
+    let (status, confirmation) = app.keyed(Method::GET, sent["confirmation"].as_str().unwrap(), &key, None).await;
+    assert_eq!(status, StatusCode::OK, "{confirmation}");
+    assert_eq!(
+        (confirmation["id"].clone(), confirmation["status"].as_str()),
+        (agreement["id"].clone(), Some("effective"))
+    );
     let failed = &results["(2026)甘0102民诉前调32号"]["referral"];
     assert_eq!(failed["outcome"], "failed", "{failed}");
-    assert_eq!(failed["reason"], "unresolved");
+    // The reason in words as the court reads it; the outcome's code beside it.
+    assert_eq!(failed["reason"], "调解不成：双方对借款事实无争议，对利息分歧较大", "{failed}");
+    assert_eq!(failed["case_outcome"], "unresolved", "{failed}");
     assert_eq!(failed["undisputed_facts"], "双方对借款事实无争议，对利息分歧较大");
     let file = failed["case_file"].as_str().unwrap();
     assert_eq!(file, format!("/api/v1/cases/{}/file", referred[1]["case_id"]));
@@ -413,4 +448,144 @@ async fn the_diversion_rate_counts_the_referrals_against_the_courts_filings(app:
     assert_eq!(status, StatusCode::OK);
     assert!(page.contains("诉前分流率") && page.contains("/stats/cases/diversion_rate?"), "named and linked");
     assert!(page.contains("25.0%"), "the share");
+}
+
+/// A court's system account (granted to refer and to read its referrals) and its key.
+async fn court_account(app: &TestApp) -> (i64, String) {
+    let court_unit = app.unit_id("兰州市城关区人民法院").await;
+    let admin = app.login("admin").await;
+    let (status, account) = app
+        .post(
+            "/api/v1/system-accounts",
+            &admin,
+            json!({"name": "区法院调解平台", "unit_id": court_unit, "permissions": ["case_register", "referrals_read"]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{account}");
+    (account["id"].as_i64().unwrap(), account["api_key"].as_str().unwrap().to_owned())
+}
+
+/// A workbook of referrals: the template's header (in words), then each row's cells.
+fn referrals_workbook(rows: &[[&str; 7]]) -> Vec<u8> {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    let header = ["法院案号", "案由", "申请人姓名", "申请人电话", "被申请人姓名", "纠纷事实", "诉讼请求"];
+    for (column, name) in header.iter().enumerate() {
+        sheet.write_string(0, column as u16, *name).unwrap();
+    }
+    for (r, row) in rows.iter().enumerate() {
+        for (column, value) in row.iter().enumerate().filter(|(_, v)| !v.is_empty()) {
+            sheet.write_string(r as u32 + 1, column as u16, *value).unwrap();
+        }
+    }
+    book.save_to_buffer().unwrap()
+}
+
+async fn upload_referrals(app: &TestApp, auth: (&str, &str), dry_run: bool, body: Vec<u8>) -> (StatusCode, Value) {
+    let response = app
+        .client
+        .post(format!("{}/api/v1/referrals/import?dry_run={dry_run}", app.base))
+        .header(auth.0, auth.1)
+        .header("content-type", "application/octet-stream")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+async fn a_courts_workbook_is_received_whole_or_not_at_all_and_never_twice(app: TestApp) {
+    // Monday 2 November 2026: three working days end on Thursday.
+    app.set_now("2026-11-02T09:00:00+08:00");
+    let (_, key) = court_account(&app).await;
+    let court = ("X-Api-Key", key.as_str());
+    let good = |n: &'static str| {
+        [n, "合同", "马丽", "13911110001", "张强", "拖欠装修款两万元，经法院释明同意先行调解", "支付装修款"]
+    };
+    let referrals = || app.sql_texts("SELECT CAST(COUNT(*) AS TEXT) FROM referrals");
+    let before = case_count(&app).await;
+
+    // Bad rows among good ones: each named by its row and column in words, nothing received.
+    let bad = referrals_workbook(&[
+        good("(2026)甘0102民诉前调51号"),
+        ["", "合同", "王五", "12345", "", "借款未还", ""],
+        ["(2026)甘0102民诉前调53号", "不存在的案由", "赵六", "", "", "", ""],
+        good("(2026)甘0102民诉前调51号"),
+    ]);
+    let (status, report) = upload_referrals(&app, court, true, bad.clone()).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{report}");
+    assert_eq!(report["faulted_rows"], json!([3, 4, 5]), "{report}");
+    let said = |row: usize| -> Vec<String> {
+        report["rows"][row]["faults"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["message"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert!(said(1).iter().any(|m| m.contains("第 3 行") && m.contains("法院案号")), "{:?}", said(1));
+    assert!(said(1).iter().any(|m| m.contains("申请人电话")), "{:?}", said(1));
+    assert!(said(2).iter().any(|m| m.contains("纠纷类型")), "{:?}", said(2));
+    assert!(said(2).iter().any(|m| m.contains("纠纷描述")), "{:?}", said(2));
+    assert!(said(3).iter().any(|m| m.contains("第 2 行")), "repeated: the later row, naming the first: {:?}", said(3));
+    assert!(said(0).is_empty(), "the first of a repeated number is not at fault");
+    let (status, refused) = upload_referrals(&app, court, false, bad).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+    assert!(refused["error"]["fields"].as_array().unwrap().len() >= 5, "{refused}");
+    assert_eq!(referrals().await, ["0"], "nothing received");
+    assert_eq!(case_count(&app).await, before, "no case registered");
+
+    // A good workbook: checked, then every row a referral with the clock an API referral has.
+    let book = referrals_workbook(&[good("(2026)甘0102民诉前调61号"), good("(2026)甘0102民诉前调62号")]);
+    let (status, report) = upload_referrals(&app, court, true, book.clone()).await;
+    assert_eq!((status, report["importable"].as_u64()), (StatusCode::OK, Some(2)), "{report}");
+    assert_eq!(referrals().await, ["0"], "a dry run receives nothing");
+    let (status, report) = upload_referrals(&app, court, false, book.clone()).await;
+    assert_eq!(status, StatusCode::CREATED, "{report}");
+    assert_eq!((report["created"].as_u64(), report["existing"].as_u64()), (Some(2), Some(0)), "{report}");
+    let (status, listed) = app.keyed(Method::GET, "/api/v1/referrals", &key, None).await;
+    assert_eq!(status, StatusCode::OK, "{listed}");
+    let first =
+        listed.as_array().unwrap().iter().find(|r| r["court_case_number"] == "(2026)甘0102民诉前调61号").unwrap();
+    assert_eq!(
+        (first["state"].as_str(), first["confirm_by"].as_str()),
+        (Some("received"), Some("2026-11-05T23:59:59+08:00"))
+    );
+    let admin = app.login("admin").await;
+    let (_, case) = app.get(&format!("/api/v1/cases/{}", first["case_id"]), &admin).await;
+    assert_eq!(case["channel"], "court", "{case}");
+    assert!(case["description"].as_str().unwrap().ends_with("诉讼请求：支付装修款"), "the claims kept: {case}");
+
+    // Uploaded again, and the same number by API: the same referrals, never a second case.
+    let (status, report) = upload_referrals(&app, court, false, book).await;
+    assert_eq!(
+        (status, report["created"].as_u64(), report["existing"].as_u64()),
+        (StatusCode::CREATED, Some(0), Some(2))
+    );
+    let (status, again) =
+        app.keyed(Method::POST, "/api/v1/referrals", &key, Some(json!([item("(2026)甘0102民诉前调61号", 61)]))).await;
+    assert_eq!((status, again[0]["result"].as_str()), (StatusCode::OK, Some("existing")), "{again}");
+    assert_eq!(again[0]["referral"]["id"], first["id"]);
+    assert_eq!(referrals().await, ["2"]);
+    assert_eq!(case_count(&app).await, before + 2);
+
+    // Only a court refers: the centre's staff upload on the page, for a court's account.
+    let intake = app.login("intake").await;
+    let bearer = format!("Bearer {intake}");
+    let one = referrals_workbook(&[good("(2026)甘0102民诉前调71号")]);
+    let (status, _) = upload_referrals(&app, ("Authorization", &bearer), true, one).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    // The template reads back as a workbook of referrals.
+    let session = ui_session(&app, "intake").await;
+    let response = crate::support::browser()
+        .get(format!("{}/referrals/template.xlsx", app.base))
+        .header("cookie", format!("fq_session={session}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let template = response.bytes().await.unwrap().to_vec();
+    let (status, report) = upload_referrals(&app, court, true, template).await;
+    assert_eq!((status, report["importable"].as_u64()), (StatusCode::OK, Some(1)), "{report}");
 }

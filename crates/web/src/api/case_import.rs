@@ -10,7 +10,7 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use domain::import::fault_line;
-use domain::validation::FieldErrorView;
+use domain::validation::{FieldError, FieldErrorView};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -71,15 +71,19 @@ pub async fn import(
         return Ok((StatusCode::CREATED, Json(Imported { imported })).into_response());
     }
     let preview = state.app.case_import_preview(&viewer, &body).await?;
-    let t = domain::i18n::T { lang: current_lang() };
     let status = if preview.faults.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     let faulted_rows = app::case_import::faulted_rows(&preview.faults);
-    let rows = preview
-        .rows
-        .into_iter()
+    let rows = report_rows(preview.rows, &preview.faults);
+    Ok((status, Json(ImportReport { rows, importable: preview.importable, faulted_rows })).into_response())
+}
+
+/// Every row of a workbook as read, each with its own faults in words (historical cases, work
+/// orders, court referrals).
+pub(crate) fn report_rows(rows: Vec<app::case_import::Row>, faults: &[FieldError]) -> Vec<ImportRow> {
+    let t = domain::i18n::T { lang: current_lang() };
+    rows.into_iter()
         .map(|row| ImportRow {
-            faults: preview
-                .faults
+            faults: faults
                 .iter()
                 .filter(|f| fault_line(&f.field) == Some(row.line))
                 .map(|f| t.field_error(f))
@@ -87,6 +91,5 @@ pub async fn import(
             row: row.line,
             cells: row.cells,
         })
-        .collect();
-    Ok((status, Json(ImportReport { rows, importable: preview.importable, faulted_rows })).into_response())
+        .collect()
 }

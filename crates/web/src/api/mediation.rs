@@ -16,7 +16,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::dto::{AgreementView, EvidenceView, IntoApi, MediatorCandidate, OutboxMessage, SigningView};
 use crate::AppState;
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::{Auth, InPath, JsonBody, Permitted, gate};
+use crate::extract::{Auth, AuthOrGranted, InPath, JsonBody, Permitted, gate};
 
 /// The site's own address as the client reached it, for links sent by SMS.
 pub fn site(headers: &HeaderMap) -> String {
@@ -71,12 +71,13 @@ pub async fn of_case(
     Ok(Json(state.app.agreements_of_case(&viewer, case).await?.into_api()))
 }
 
-/// The agreement, its signatures and `effective_at`, its service, confirmation and performance.
-#[utoipa::path(get, path = "/api/v1/agreements/{id}", tag = "mediation", security(("bearer" = [])), params(("id" = i64, Path)),
-    responses((status = 200, body = AgreementView), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+/// The agreement, its signatures and `effective_at`, its service, confirmation and performance
+/// — also for the referring court's system account (granted `referrals_read`) by `X-Api-Key`.
+#[utoipa::path(get, path = "/api/v1/agreements/{id}", tag = "mediation", security(("bearer" = []), ("api_key" = [])), params(("id" = i64, Path)),
+    responses((status = 200, body = AgreementView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn get_one(
     State(state): State<AppState>,
-    Auth(viewer): Auth,
+    AuthOrGranted(viewer, _): AuthOrGranted<gate::ReferralsRead>,
     InPath(id, _): InPath<AgreementId>,
 ) -> Result<Json<AgreementView>, ApiError> {
     Ok(Json(state.app.agreement_get(&viewer, id).await?.into_api()))
@@ -203,12 +204,13 @@ pub struct CopyQuery {
     copy: Option<String>,
 }
 
-/// The agreement as `application/pdf`: the copies fixed when it took effect, or the draft.
-#[utoipa::path(get, path = "/api/v1/agreements/{id}/pdf", tag = "mediation", security(("bearer" = [])), params(("id" = i64, Path), CopyQuery),
-    responses((status = 200, content_type = "application/pdf", body = Vec<u8>), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+/// The agreement as `application/pdf`: the copies fixed when it took effect, or the draft —
+/// also for the referring court's system account (granted `referrals_read`) by `X-Api-Key`.
+#[utoipa::path(get, path = "/api/v1/agreements/{id}/pdf", tag = "mediation", security(("bearer" = []), ("api_key" = [])), params(("id" = i64, Path), CopyQuery),
+    responses((status = 200, content_type = "application/pdf", body = Vec<u8>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn pdf(
     State(state): State<AppState>,
-    Auth(viewer): Auth,
+    AuthOrGranted(viewer, _): AuthOrGranted<gate::ReferralsRead>,
     InPath(id, _): InPath<AgreementId>,
     Query(query): Query<CopyQuery>,
 ) -> Result<Response, ApiError> {

@@ -83,6 +83,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(petitions::get_one))
         .routes(routes!(petitions::act))
         .routes(routes!(referrals::receive, referrals::list))
+        .routes(routes!(referrals::import))
         .routes(routes!(referrals::get_one))
         .routes(routes!(referrals::decide))
         .routes(routes!(org::units))

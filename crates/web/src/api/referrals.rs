@@ -1,14 +1,18 @@
 //! 诉前委派 (issue 18): a court's referrals in batches, the centre's answer, and what goes back
-//! to the court — pulled here by the court's desk or its system account.
+//! to the court — pulled here by the court's desk or its system account. A batch also comes as
+//! an Excel workbook, received whole or not at all.
 
-use app::referrals::{Decision, Incoming, Received, Referral};
+use app::referrals::{Decision, Incoming, Received, Referral, ReferralImport};
 use axum::Json;
-use axum::extract::State;
+use axum::body::Bytes;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
 use domain::case::CaseRegistration;
 use domain::i18n::T;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::case_import::{ImportQuery, ImportRow, report_rows};
 use super::dto::rfc3339;
 use crate::AppState;
 use crate::error::{ApiError, ErrorBody, ErrorDetail, current_lang};
@@ -167,6 +171,62 @@ pub async fn receive(
         answers[i].error = Some(detail(error));
     }
     Ok(Json(answers))
+}
+
+/// A workbook of referrals checked, and received unless it was a dry run.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReferralImportReport {
+    /// Every row as read, with its faults.
+    pub rows: Vec<ImportRow>,
+    /// How many rows would be received (all, or none is).
+    pub importable: usize,
+    /// The rows at fault.
+    pub faulted_rows: Vec<usize>,
+    /// Received now as new referrals.
+    pub created: usize,
+    /// Rows whose court case number was received from this court before: the same referral,
+    /// no second case.
+    pub existing: usize,
+}
+
+fn import_report(report: ReferralImport) -> ReferralImportReport {
+    ReferralImportReport {
+        faulted_rows: app::case_import::faulted_rows(&report.faults),
+        rows: report_rows(report.rows, &report.faults),
+        importable: report.importable,
+        created: report.created,
+        existing: report.existing,
+    }
+}
+
+/// 诉前委派批量导入: an .xlsx body (the template at `/referrals/template.xlsx`: 法院案号, the
+/// category, region and address, the applicant and the respondent, the amount, the facts and
+/// the claims) from a court — its system account by `X-Api-Key`, or its desk. `dry_run=true`
+/// answers the report of every row and receives nothing (422 when a row is at fault);
+/// otherwise every row is received as one referral with its clocks, as by
+/// `POST /api/v1/referrals` — 201 with the counts — or, when any row is at fault, none (422,
+/// every fault named `line[N].column`; a court case number given twice is a fault of its
+/// later row). A row whose number the court referred before is that referral again (counted
+/// as `existing`).
+#[utoipa::path(post, path = "/api/v1/referrals/import", tag = "referrals", security(("api_key" = []), ("bearer" = [])), params(ImportQuery),
+    request_body(content = Vec<u8>, description = "the .xlsx workbook as it is (any content type)", content_type = "application/octet-stream"),
+    responses((status = 200, description = "dry run: every row checked, none at fault", body = ReferralImportReport),
+        (status = 201, body = ReferralImportReport),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 413, body = ErrorBody),
+        (status = 422, description = "a row at fault (every fault listed; with `dry_run` the report) or the workbook unreadable", body = ErrorBody)))]
+pub async fn import(
+    State(state): State<AppState>,
+    Permitted(viewer, _): Permitted<gate::CaseRegister>,
+    Query(query): Query<ImportQuery>,
+    body: Bytes,
+) -> Result<(StatusCode, Json<ReferralImportReport>), ApiError> {
+    let report = state.app.referrals_import(&viewer, &body, query.dry_run).await?;
+    let status = match (query.dry_run, report.faults.is_empty()) {
+        (true, true) => StatusCode::OK,
+        (true, false) => StatusCode::UNPROCESSABLE_ENTITY,
+        (false, _) => StatusCode::CREATED,
+    };
+    Ok((status, Json(import_report(report))))
 }
 
 /// The referrals the viewer follows, the newest first (at most 500): a court's own; a

@@ -178,25 +178,10 @@ pub struct WorkOrderImportReport {
 }
 
 pub(crate) fn import_report(report: app::work_orders::WorkOrderImport) -> WorkOrderImportReport {
-    let t = domain::i18n::T { lang: crate::error::current_lang() };
-    let rows = report
-        .rows
-        .into_iter()
-        .map(|row| ImportRow {
-            faults: report
-                .faults
-                .iter()
-                .filter(|f| domain::import::fault_line(&f.field) == Some(row.line))
-                .map(|f| t.field_error(f))
-                .collect(),
-            row: row.line,
-            cells: row.cells,
-        })
-        .collect();
     WorkOrderImportReport {
-        rows,
-        importable: report.importable,
         faulted_rows: app::case_import::faulted_rows(&report.faults),
+        rows: super::case_import::report_rows(report.rows, &report.faults),
+        importable: report.importable,
         created: report.created,
         existing: report.existing,
     }

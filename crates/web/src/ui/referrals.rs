@@ -1,18 +1,24 @@
 //! 诉调对接: the court desk's page of its referrals (诉前委派) and the centre's — each in its
 //! state with the clock due next and overdue ones marked, counted by state and paged — with
 //! 确认 and 退回 (with a reason) for those who decide; one referral's page shows its court case
-//! number, its case, its clocks and what went back to the court.
+//! number, its case, its clocks and what went back to the court. Those who decide also upload
+//! a court's workbook of referrals for its system account: a preview of every row with its
+//! faults, then — confirmed — every referral received or none (the preview carries the
+//! workbook back in its confirmation form, and the confirmation checks everything again).
 
 use app::AppError;
-use app::referrals::{Decision, Referral};
+use app::referrals::{Decision, Referral, ReferralImport};
 use askama::Template;
-use axum::extract::{Query, State};
-use axum::http::StatusCode;
-use axum::response::Response;
+use axum::extract::{Multipart, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
 use chrono::{DateTime, Utc};
 use domain::authz::{self, Permission};
 
 use super::cases::short_time;
+use super::work_orders::{Upload, read_upload, upload_of};
 use super::{Page, Posted, Session, StateListQuery, UiError, error_text, redirect_with, render};
 use crate::AppState;
 use crate::extract::InPath;
@@ -38,6 +44,10 @@ struct ListPage {
     decides: bool,
     /// A 退回 refused for its reason: the referral, the reason as typed, what is wrong with it.
     refused: Option<Refused>,
+    /// The courts' accounts a workbook may be uploaded for (for those who decide), and the
+    /// upload's state.
+    senders: Vec<(i64, String)>,
+    upload: Upload,
 }
 
 struct Refused {
@@ -67,7 +77,7 @@ pub async fn list(
     session: Session,
     Query(query): Query<StateListQuery>,
 ) -> Result<Response, UiError> {
-    list_page(&state, &session, query.state.unwrap_or_default(), query.page.unwrap_or(1), None).await
+    list_page(&state, &session, query.state.unwrap_or_default(), query.page.unwrap_or(1), None, Upload::default()).await
 }
 
 async fn list_page(
@@ -76,6 +86,7 @@ async fn list_page(
     filter: String,
     number: i64,
     refused: Option<Refused>,
+    upload: Upload,
 ) -> Result<Response, UiError> {
     let number = super::page_of(Some(number));
     let offset = (number - 1) * PAGE_SIZE;
@@ -85,7 +96,9 @@ async fn list_page(
     let next = (offset + PAGE_SIZE < found.total).then(|| link(number + 1));
     let page = Page::new(state, session, "诉调对接", "/referrals").await?;
     let shown_flash = page.flash.is_some();
-    let status = if refused.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    let status = if refused.is_some() || upload.faulted() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    let decides = authz::has(session.viewer.role, Permission::ReferralDecide);
+    let senders = if decides { state.app.referral_senders(&session.viewer).await? } else { Vec::new() };
     let list = ListPage {
         page,
         referrals: found.items,
@@ -95,8 +108,10 @@ async fn list_page(
         number,
         prev,
         next,
-        decides: authz::has(session.viewer.role, Permission::ReferralDecide),
+        decides,
         refused,
+        senders,
+        upload,
     };
     Ok(render(status, &list, shown_flash))
 }
@@ -123,10 +138,80 @@ pub async fn decide(
             let number = form.get("page").and_then(|p| p.parse().ok()).unwrap_or(1);
             let refused = Refused { id, reason: reason.unwrap_or_default(), error };
             let filter = form.get("state").unwrap_or_default().to_owned();
-            list_page(&state, &session, filter, number, Some(refused)).await
+            list_page(&state, &session, filter, number, Some(refused), Upload::default()).await
         }
         Err(error) => Ok(redirect_with(&back, "error", &error_text(t, &error.into()))),
     }
+}
+
+/// The template workbook of referrals, its header in the reader's language.
+pub async fn template(session: Session) -> Result<Response, UiError> {
+    let headers = [
+        (header::CONTENT_TYPE, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        (header::CONTENT_DISPOSITION, "attachment; filename=\"fengqiao-referrals.xlsx\""),
+    ];
+    Ok((headers, app::referrals::template(session.t)).into_response())
+}
+
+/// The upload: the workbook read and checked for the court's account, shown as a preview;
+/// nothing is received yet.
+pub async fn upload(
+    State(state): State<AppState>,
+    session: Session,
+    mut multipart: Multipart,
+) -> Result<Response, UiError> {
+    let (account_id, file) = read_upload(&session, &mut multipart).await?;
+    let bytes = match file {
+        Ok(bytes) => bytes,
+        Err(fault) => {
+            let upload = Upload { account_id, file_errors: vec![session.t.msg(&fault.message())], preview: None };
+            return list_page(&state, &session, String::new(), 1, None, upload).await;
+        }
+    };
+    let checked = state.app.referrals_upload(&session.viewer, account_id, &bytes, true).await;
+    preview_page(&state, &session, account_id, &bytes, checked).await
+}
+
+/// The confirmation: every referral received (then back to the list, saying how many), or —
+/// when anything is at fault now — none, and the preview again.
+pub async fn confirm(State(state): State<AppState>, posted: Posted) -> Result<Response, UiError> {
+    let Posted { session, form } = posted;
+    let t = session.t;
+    let account_id = form.get("account_id").and_then(|a| a.parse().ok());
+    let bytes = form.get("payload").and_then(|p| STANDARD.decode(p).ok()).unwrap_or_default();
+    match state.app.referrals_upload(&session.viewer, account_id, &bytes, false).await {
+        Ok(report) => {
+            let said = format!(
+                "{} {} {}，{} {} {}",
+                t.s("已导入委派"),
+                report.created,
+                t.s("件"),
+                t.s("已存在"),
+                report.existing,
+                t.s("件")
+            );
+            Ok(redirect_with("/referrals", "ok", &said))
+        }
+        Err(AppError::Invalid(_)) => {
+            let checked = state.app.referrals_upload(&session.viewer, account_id, &bytes, true).await;
+            preview_page(&state, &session, account_id, &bytes, checked).await
+        }
+        Err(error) => Ok(redirect_with("/referrals", "error", &error_text(t, &error.into()))),
+    }
+}
+
+/// The list with the preview of a workbook (422 when anything is at fault), or with what is
+/// wrong with the workbook as a whole.
+async fn preview_page(
+    state: &AppState,
+    session: &Session,
+    account_id: Option<i64>,
+    bytes: &[u8],
+    checked: Result<ReferralImport, AppError>,
+) -> Result<Response, UiError> {
+    let checked = checked.map(|report| (report.rows, report.faults));
+    let upload = upload_of(session.t, &domain::referral::IMPORT_COLUMNS, account_id, bytes, checked)?;
+    list_page(state, session, String::new(), 1, None, upload).await
 }
 
 /// A clock of the referral: its name, when it is due, and when it was met.

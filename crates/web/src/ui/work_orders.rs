@@ -14,6 +14,7 @@ use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use chrono::{DateTime, Utc};
+use domain::i18n::T;
 use domain::ids::CaseId;
 use domain::import::fault_line;
 use domain::msg;
@@ -48,20 +49,27 @@ struct ListPage {
 }
 
 /// The upload form's state: the account chosen, what is wrong with the file as a whole, and
-/// the preview of a workbook read.
+/// the preview of a workbook read (work orders here, court referrals on `/referrals`).
 #[derive(Default)]
-struct Upload {
-    account_id: Option<i64>,
-    file_errors: Vec<String>,
-    preview: Option<Preview>,
+pub(crate) struct Upload {
+    pub account_id: Option<i64>,
+    pub file_errors: Vec<String>,
+    pub preview: Option<Preview>,
+}
+
+impl Upload {
+    /// Whether anything is at fault: the file as a whole or a row.
+    pub fn faulted(&self) -> bool {
+        !self.file_errors.is_empty() || self.preview.as_ref().is_some_and(|p| !p.faults.is_empty())
+    }
 }
 
 /// A workbook's rows with their faults, and the workbook for the confirmation form.
-struct Preview {
-    columns: Vec<String>,
-    lines: Vec<PreviewLine>,
-    faults: Vec<String>,
-    payload: String,
+pub(crate) struct Preview {
+    pub columns: Vec<String>,
+    pub lines: Vec<PreviewLine>,
+    pub faults: Vec<String>,
+    pub payload: String,
 }
 
 struct Refused {
@@ -106,8 +114,7 @@ async fn list_page(
     let next = (offset + PAGE_SIZE < found.total).then(|| link(number + 1));
     let page = Page::new(state, session, "12345 工单", "/work-orders").await?;
     let shown_flash = page.flash.is_some();
-    let faulted = !upload.file_errors.is_empty() || upload.preview.as_ref().is_some_and(|p| !p.faults.is_empty());
-    let status = if refused.is_some() || faulted { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    let status = if refused.is_some() || upload.faulted() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     let senders = state.app.work_order_senders(&session.viewer).await?;
     let list = ListPage {
         page,
@@ -170,6 +177,24 @@ pub async fn upload(
     session: Session,
     mut multipart: Multipart,
 ) -> Result<Response, UiError> {
+    let (account_id, file) = read_upload(&session, &mut multipart).await?;
+    let bytes = match file {
+        Ok(bytes) => bytes,
+        Err(fault) => {
+            let upload = Upload { account_id, file_errors: vec![session.t.msg(&fault.message())], preview: None };
+            return list_page(&state, &session, "received".to_owned(), 1, None, upload).await;
+        }
+    };
+    let checked = state.app.work_orders_upload(&session.viewer, account_id, &bytes, true).await;
+    preview_page(&state, &session, account_id, &bytes, checked).await
+}
+
+/// An upload's form: the account chosen and the workbook — or what is wrong with it (none,
+/// too large). The form's CSRF token is checked first.
+pub(crate) async fn read_upload(
+    session: &Session,
+    multipart: &mut Multipart,
+) -> Result<(Option<i64>, Result<Vec<u8>, FieldError>), UiError> {
     let (mut csrf, mut account_id, mut file) = (None, None, None);
     while let Ok(Some(field)) = multipart.next_field().await {
         let name = field.name().unwrap_or_default().to_owned();
@@ -187,19 +212,8 @@ pub async fn upload(
     if !session.csrf_matches(csrf.as_deref()) {
         return Err(UiError::Csrf);
     }
-    let bytes = match file {
-        Some(Ok(bytes)) => bytes,
-        other => {
-            let fault = match other {
-                Some(Err(fault)) => fault,
-                _ => FieldError::new("file", "required", msg!("work_order.no_file")),
-            };
-            let upload = Upload { account_id, file_errors: vec![session.t.msg(&fault.message())], preview: None };
-            return list_page(&state, &session, "received".to_owned(), 1, None, upload).await;
-        }
-    };
-    let checked = state.app.work_orders_upload(&session.viewer, account_id, &bytes, true).await;
-    preview_page(&state, &session, account_id, &bytes, checked).await
+    let file = file.unwrap_or_else(|| Err(FieldError::new("file", "required", msg!("work_order.no_file"))));
+    Ok((account_id, file))
 }
 
 /// The confirmation: every order received (then back to the list, saying how many), or —
@@ -239,13 +253,25 @@ async fn preview_page(
     bytes: &[u8],
     checked: Result<WorkOrderImport, AppError>,
 ) -> Result<Response, UiError> {
-    let t = session.t;
-    let upload = match checked {
-        Ok(report) => {
+    let checked = checked.map(|report| (report.rows, report.faults));
+    let upload = upload_of(session.t, &domain::work_order::IMPORT_COLUMNS, account_id, bytes, checked)?;
+    list_page(state, session, "received".to_owned(), 1, None, upload).await
+}
+
+/// The upload's state after a workbook was checked: the preview of its rows (`columns` in the
+/// reader's language) each with its faults, or what is wrong with the workbook as a whole.
+pub(crate) fn upload_of(
+    t: T,
+    columns: &[domain::case_import::Column],
+    account_id: Option<i64>,
+    bytes: &[u8],
+    checked: Result<(Vec<domain::case_import::Row>, Vec<FieldError>), AppError>,
+) -> Result<Upload, UiError> {
+    match checked {
+        Ok((rows, faults)) => {
             let said: Vec<(Option<usize>, String)> =
-                report.faults.iter().map(|f| (fault_line(&f.field), t.msg(&f.message()))).collect();
-            let lines = report
-                .rows
+                faults.iter().map(|f| (fault_line(&f.field), t.msg(&f.message()))).collect();
+            let lines = rows
                 .into_iter()
                 .map(|row| PreviewLine {
                     faults: said.iter().filter(|(line, _)| *line == Some(row.line)).map(|(_, s)| s.clone()).collect(),
@@ -254,17 +280,16 @@ async fn preview_page(
                 })
                 .collect();
             let preview = Preview {
-                columns: domain::case_import::template_header(t, &domain::work_order::IMPORT_COLUMNS),
+                columns: domain::case_import::template_header(t, columns),
                 lines,
                 faults: said.into_iter().map(|(_, s)| s).collect(),
                 payload: STANDARD.encode(bytes),
             };
-            Upload { account_id, file_errors: Vec::new(), preview: Some(preview) }
+            Ok(Upload { account_id, file_errors: Vec::new(), preview: Some(preview) })
         }
         Err(AppError::Invalid(faults)) => {
-            Upload { account_id, file_errors: faults.iter().map(|f| t.msg(&f.message())).collect(), preview: None }
+            Ok(Upload { account_id, file_errors: faults.iter().map(|f| t.msg(&f.message())).collect(), preview: None })
         }
-        Err(error) => return Err(error.into()),
-    };
-    list_page(state, session, "received".to_owned(), 1, None, upload).await
+        Err(error) => Err(error.into()),
+    }
 }
