@@ -277,6 +277,14 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     report.legacy_owned
                 );
             }
+            let lists = &report.risk_lists;
+            println!("checked {} risk list(s), {} event(s)", lists.lists, lists.events);
+            if lists.legacy > 0 {
+                println!(
+                    "legacy: {} risk list(s) issued before lists had a history, not acted on since (not checked)",
+                    lists.legacy
+                );
+            }
             // Every file the records name must exist and hash to its name.
             let blobs = store::blobs::Blobs::new(&config.data_dir);
             let files = store.referenced_files().await?;
@@ -290,16 +298,24 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Some(lines) => println!("compared {lines} published root(s) in {}", store::audit::ROOT_LOG_FILE),
                 None => println!("no {} in the data directory: checkpoints not compared", store::audit::ROOT_LOG_FILE),
             }
-            if !report.broken.is_empty() || !missing.is_empty() || !report.broken_checkpoints.is_empty() {
+            if !report.broken.is_empty()
+                || !missing.is_empty()
+                || !report.broken_checkpoints.is_empty()
+                || !lists.broken.is_empty()
+            {
                 for broken in &report.broken {
                     println!("BROKEN case {} (id {}): {}", broken.number, broken.case_id, broken.problem);
+                }
+                for broken in &lists.broken {
+                    println!("BROKEN risk list {} (id {}): {}", broken.number, broken.list_id, broken.problem);
                 }
                 for broken in &report.broken_checkpoints {
                     println!("BROKEN {broken}");
                 }
                 println!(
-                    "{} case(s) with a broken history, {} file(s) missing or altered, {} checkpoint problem(s)",
+                    "{} case(s) with a broken history, {} risk list problem(s), {} file(s) missing or altered, {} checkpoint problem(s)",
                     report.broken_cases(),
+                    lists.broken.len(),
                     missing.len(),
                     report.broken_checkpoints.len()
                 );

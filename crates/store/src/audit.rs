@@ -28,6 +28,7 @@ use domain::history::{ChainBreak, CheckpointRoot, EventFields, GENESIS, StoredEv
 
 use crate::cases::owned::{Expected, OwnedRow, RowFinding, owned_rows_sql};
 use crate::cases::write::{canonical_digest, case_canonical_sql, parties_digest, party_canonical_sql};
+use crate::risk_record::ListsReport;
 use crate::sql::args;
 use crate::{Result, Store, StoreError, to_ms};
 
@@ -136,6 +137,8 @@ pub struct AuditReport {
     pub broken_checkpoints: Vec<CheckpointBreak>,
     /// The lines of [`ROOT_LOG_FILE`] compared with the table; `None` without the file.
     pub published: Option<u64>,
+    /// The risk lists' own histories (三色三单, [`crate::risk_record`]).
+    pub risk_lists: ListsReport,
 }
 
 impl AuditReport {
@@ -475,6 +478,7 @@ impl Store {
                 report.broken_checkpoints.push(CheckpointBreak::RootMismatch { day });
             }
         }
+        report.risk_lists = self.audit_verify_risk_lists().await?;
         Ok(report)
     }
 }

@@ -1,10 +1,13 @@
 //! The supervision ladder beyond a case's clocks (issue 16): a risk list's item not
 //! acknowledged by its deadline or not closed by its closing day, a task force's milestone
-//! not done by its deadline, a joint meeting's decision not done by its deadline, and what a
-//! centre owes on a petition (信访) past its statutory day, bring a
-//! 预警单 and then a 督办令 to each unit responsible — the same notices, numbering and history
-//! as the case sweep, issued in the same sweep under its lease.
-//! Each rung exists once per item, stage, unit and kind (`notices.dedupe_key`).
+//! not done by its deadline, a joint meeting's decision not done by its deadline, what a
+//! centre owes on a petition (信访) past its statutory day, and a visit to a person who needs
+//! attention (重点人员) not made by its day bring a 预警单 and then a 督办令 to each unit
+//! responsible — the same notices, numbering and history as the case sweep, issued in the same
+//! sweep under its lease. A visit's notices are filed on the watched person, not on a case.
+//! Each rung exists once per item, stage, unit and kind (`notices.dedupe_key`). Its words are
+//! a message of the catalogue kept with the notice (`notices.message`), so that each language
+//! reads it in its own; `notices.text` keeps the official text as issued, in Simplified Chinese.
 
 use std::collections::HashMap;
 
@@ -13,25 +16,42 @@ use domain::case::{Category, Channel, Risk};
 use domain::clocks::{self, NoticeKind};
 use domain::i18n::T;
 use domain::msg;
+use domain::validation::{Arg, Message};
 
 use crate::org::UnitView;
 use crate::sql::{Tx, args};
 use crate::supervision::{NewNotice, SweepReport, supervisor_of};
 use crate::{Result, Store, rfc3339, to_ms};
 
+/// What the notices of something late are filed on.
+#[derive(Debug, Clone, Copy)]
+enum Subject {
+    /// A case: a list item's first case, a task force's case, a petition's case.
+    Case(i64),
+    /// A watched person (重点人员) whose visit is overdue: they may have no case.
+    Watched(i64),
+}
+
 /// Something late that is not a case's clock.
 struct Late {
     /// The notices' key before the unit and the rung: `risk_item:12:acknowledge`.
     key: String,
-    /// The case the notices are filed on (a list item's first case, a task force's case).
-    case_id: i64,
-    case_number: String,
+    subject: Subject,
     colour: Risk,
     due_at: i64,
     units: Vec<i64>,
-    /// What is late, in the notice's words: 风险隐患清单 2026-003 第 2 项未签收.
-    what: String,
+    /// What is late, a message of the catalogue: 风险隐患清单 2026-003 第 2 项未签收（案件 …）.
+    what: Message,
 }
+
+/// `what` about the case numbered `case`: 风险隐患清单 … 未签收（案件 …）.
+fn on_case(what: Message, case: &str) -> Message {
+    msg!("ladder.on_case", what = what, case = case)
+}
+
+/// Watched person, their name, the grid's name, colour, next visit due, the grid's station or
+/// the community's centre.
+type VisitRow = (i64, String, String, String, i64, Option<i64>);
 
 /// case, reference, stage, case number, due, risk, owner unit, registering unit.
 type PetitionDuty = (i64, String, String, String, i64, String, Option<i64>, i64);
@@ -93,20 +113,19 @@ impl Store {
                 .await?;
             let units: Vec<i64> = units.into_iter().map(|(u,)| u).collect();
             let colour = Risk::parse(&colour).unwrap_or(Risk::Yellow);
-            let item = |stage: &str, due_at: i64, what: &str| Late {
+            let item = |stage: &str, due_at: i64, what: Message| Late {
                 key: format!("risk_item:{id}:{stage}"),
-                case_id,
-                case_number: case_number.clone(),
+                subject: Subject::Case(case_id),
                 colour,
                 due_at,
                 units: units.clone(),
-                what: format!("风险隐患清单 {number} 第 {} 项{what}", position + 1),
+                what: on_case(what.with("number", number.as_str()).with("position", position + 1), &case_number),
             };
             if status == "issued" && due_at <= now {
-                late.push(item("acknowledge", due_at, "未签收"));
+                late.push(item("acknowledge", due_at, msg!("ladder.risk_item_unacknowledged")));
             }
             if let Some(close_by) = close_by.filter(|at| *at <= now) {
-                late.push(item("close", close_by, "未销号"));
+                late.push(item("close", close_by, msg!("ladder.risk_item_unclosed")));
             }
         }
         let milestones: Vec<(i64, String, i64, String, i64, String, i64)> = self
@@ -119,12 +138,11 @@ impl Store {
             .await?;
         late.extend(milestones.into_iter().map(|(id, title, unit, case_number, case_id, risk, due_at)| Late {
             key: format!("milestone:{id}"),
-            case_id,
-            case_number,
+            subject: Subject::Case(case_id),
             colour: Risk::parse(&risk).unwrap_or(Risk::None),
             due_at,
             units: vec![unit],
-            what: format!("专班工作节点“{title}”未完成"),
+            what: on_case(msg!("ladder.milestone", title = title), &case_number),
         }));
         // A joint meeting's decision on an item that names no case has no case to file a
         // notice on: it only shows as overdue.
@@ -143,12 +161,11 @@ impl Store {
                 self.fetch_one("SELECT number, risk FROM cases WHERE id = $1", args![case_id]).await?;
             late.push(Late {
                 key: format!("joint_decision:{id}"),
-                case_id,
-                case_number,
+                subject: Subject::Case(case_id),
                 colour: Risk::parse(&risk).unwrap_or(Risk::None),
                 due_at,
                 units: vec![unit],
-                what: format!("联席研判会 {number} 交办事项未办结"),
+                what: on_case(msg!("ladder.joint_decision", number = number), &case_number),
             });
         }
         // 信访: what the centre owes on a petition (accept or transfer on, the 信访处理意见书,
@@ -163,7 +180,6 @@ impl Store {
             )
             .await?;
         for (case_id, reference, stage, case_number, due_at, risk, owner, registering) in petitions {
-            // What is late, in the catalogue's words (the notice is written in Chinese).
             let key = match stage.as_str() {
                 "received" => "ladder.petition_received",
                 "accepted" => "ladder.petition_accepted",
@@ -171,15 +187,37 @@ impl Store {
                 "rechecking" => "ladder.petition_rechecking",
                 _ => continue,
             };
-            let what = T::default().msg(&domain::validation::Message::new(key).with("reference", reference.as_str()));
             late.push(Late {
                 key: format!("petition:{case_id}:{stage}:{due_at}"),
-                case_id,
-                case_number,
+                subject: Subject::Case(case_id),
                 colour: Risk::parse(&risk).unwrap_or(Risk::None),
                 due_at,
                 units: vec![owner.unwrap_or(registering)],
-                what,
+                what: on_case(Message::new(key).with("reference", reference.as_str()), &case_number),
+            });
+        }
+        // 重点人员: an active entry's visit not made by its day, to the grid's station (else the
+        // community's centre). The rung's key holds the day missed: a visit made late moves it,
+        // and the next one missed climbs afresh.
+        let visits: Vec<VisitRow> = self
+            .fetch_all(
+                "SELECT w.id, w.name, g.name, w.colour, w.next_visit_due,
+                    COALESCE((SELECT MIN(u.id) FROM units u WHERE u.active AND u.grid_id = w.grid_id),
+                             (SELECT MIN(u.id) FROM units u WHERE u.active AND u.kind = 'centre' AND u.region_code = w.region_code))
+                 FROM watched_people w JOIN grids g ON g.id = w.grid_id
+                 WHERE w.status = 'active' AND w.next_visit_due <= $1 ORDER BY w.id",
+                args![now],
+            )
+            .await?;
+        for (id, name, grid, colour, due_at, unit) in visits {
+            let Some(unit) = unit else { continue };
+            late.push(Late {
+                key: format!("watch_visit:{id}:{due_at}"),
+                subject: Subject::Watched(id),
+                colour: Risk::parse(&colour).unwrap_or(Risk::Yellow),
+                due_at,
+                units: vec![unit],
+                what: msg!("ladder.watch_visit", name = crate::export::mask_name("person", &name), grid = grid),
             });
         }
         Ok(late)
@@ -212,44 +250,55 @@ impl Store {
         let due = rfc3339(item.due_at).replace('T', " ");
         let due = &due[..16];
         let recipient = name(Some(unit));
-        let text = match kind {
+        let message = match kind {
             NoticeKind::Order => {
                 // A late sweep issues the order alone; it says so when the warning never went out.
                 let warned: Option<(i64,)> = tx
                     .fetch_optional("SELECT id FROM notices WHERE dedupe_key = $1", args![key(NoticeKind::Warning)])
                     .await?;
                 let stands = if warned.is_none() {
-                    T::default().msg(&msg!("notice.stands_for", kinds = NoticeKind::Warning.name_zh()))
+                    vec![msg!("notice.stands_for", kinds = Arg::Code("notice".into(), NoticeKind::Warning.to_string()))]
                 } else {
-                    String::new()
+                    Vec::new()
                 };
-                format!(
-                    "{recipient}：{}（案件 {}），时限 {due} 已过，{}现予督办，请在收到本令后 3 个工作日内书面回复办理情况。{stands}",
-                    item.what,
-                    item.case_number,
-                    name(issuer)
+                msg!(
+                    "ladder.order",
+                    recipient = recipient,
+                    what = item.what.clone(),
+                    due = due,
+                    issuer = name(issuer),
+                    stands = Arg::List(stands)
                 )
             }
             _ => {
-                let copy = if cc.is_some() { format!("抄送：{}。", name(cc)) } else { String::new() };
-                format!(
-                    "{recipient}：{}（案件 {}），时限 {due} 已到，现予预警，请立即办理并书面说明情况。{copy}",
-                    item.what, item.case_number
+                let copy = cc.map(|cc| msg!("ladder.copy", unit = name(Some(cc)))).into_iter().collect();
+                msg!(
+                    "ladder.warning",
+                    recipient = recipient,
+                    what = item.what.clone(),
+                    due = due,
+                    copy = Arg::List(copy)
                 )
             }
+        };
+        let (case_id, watched_person_id) = match item.subject {
+            Subject::Case(id) => (Some(id), None),
+            Subject::Watched(id) => (None, Some(id)),
         };
         let id = self
             .notice_insert(
                 tx,
                 NewNotice {
                     kind,
-                    case_id: item.case_id,
+                    case_id,
+                    watched_person_id,
                     clock: None,
                     unit_id: unit,
                     cc_unit_id: cc,
                     issuer_unit_id: issuer,
                     due_at: Some(crate::from_ms(item.due_at)),
-                    text,
+                    text: T::default().msg(&message),
+                    message: Some(message),
                     dedupe_key: Some(key(kind)),
                     issued_by: None,
                 },

@@ -38,6 +38,7 @@ pub mod queue;
 pub mod referrals;
 pub mod reports;
 pub mod risk_lists;
+pub mod risk_record;
 pub mod schema;
 pub mod sessions;
 pub(crate) mod sql;

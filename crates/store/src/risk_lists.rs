@@ -15,6 +15,7 @@ use domain::msg;
 use domain::org::RegionCode;
 use domain::validation::Message;
 
+use crate::risk_record::list_record;
 use crate::sql::{args, in_list};
 use crate::{Result, Store, StoreError, Viewer, from_ms, to_ms};
 
@@ -256,6 +257,10 @@ impl Store {
                     .await?;
             }
         }
+        let actor: Option<(String,)> =
+            tx.fetch_optional("SELECT username FROM users WHERE id = $1", args![issued_by]).await?;
+        let actor = actor.map_or_else(|| "system".to_owned(), |(name,)| name);
+        list_record(&mut tx, list_id, &actor, "issued", now).await?;
         tx.commit().await?;
         Ok(Some(list_id))
     }
@@ -560,6 +565,7 @@ impl Store {
             args![item_id, action.as_str(), text, viewer.user_id, viewer.unit_id, to_ms(now)],
         )
         .await?;
+        list_record(&mut tx, list_id, &viewer.username, action.as_str(), now).await?;
         tx.commit().await?;
         self.risk_list(viewer, list_id, now).await
     }

@@ -50,6 +50,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (46, "room_minutes", include_str!("../migrations/0046_room_minutes.sql")),
     (47, "recording_retention", include_str!("../migrations/0047_recording_retention.sql")),
     (50, "external_ref_namespaces", include_str!("../migrations/0050_external_ref_namespaces.sql")),
+    (51, "risk_list_record", include_str!("../migrations/0051_risk_list_record.sql")),
     (52, "open_place_index", include_str!("../migrations/0052_open_place_index.sql")),
 ];
 
@@ -69,11 +70,20 @@ impl Dialect {
     }
 
     /// The statements of a migration for this database: `--` comments removed (so that they
-    /// may contain any punctuation), split at semicolons, placeholders rendered.
+    /// may contain any punctuation), split at semicolons, placeholders rendered;
+    /// `{sequence_reset table}` is [`Dialect::sequence_reset`] (nothing on SQLite).
     pub fn statements(self, sql: &str) -> Vec<String> {
         let code: String =
             sql.lines().map(|line| line.split("--").next().unwrap_or_default()).collect::<Vec<_>>().join("\n");
-        code.split(';').map(str::trim).filter(|s| !s.is_empty()).map(|s| self.render(s)).collect()
+        code.split(';')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .filter_map(|s| match s.strip_prefix("{sequence_reset ").and_then(|t| t.strip_suffix('}')) {
+                // A table rebuilt with its ids kept: its sequence moves past them.
+                Some(table) => self.sequence_reset(table),
+                None => Some(self.render(s)),
+            })
+            .collect()
     }
 
     /// After rows were inserted with explicit ids, the statement that moves the table's id

@@ -12,7 +12,7 @@ use domain::i18n::T;
 use domain::ids::{CaseId, NoticeId, UnitId};
 use domain::msg;
 use domain::org::{RegionCode, UnitKind};
-use domain::validation::FieldError;
+use domain::validation::{FieldError, Message};
 
 use crate::calendar::ClockContext;
 use crate::org::UnitView;
@@ -31,8 +31,10 @@ pub struct NoticeView {
     pub number: String,
     /// reminder | warning | order
     pub kind: String,
-    pub case_id: i64,
-    pub case_number: String,
+    /// The case it is filed on; None for a notice on a watched person (重点人员).
+    pub case_id: Option<i64>,
+    pub case_number: Option<String>,
+    pub watched_person_id: Option<i64>,
     pub clock: Option<String>,
     /// The recipient.
     pub unit_id: i64,
@@ -41,7 +43,11 @@ pub struct NoticeView {
     /// The ladder's: the clock's due time that was missed; by hand: when the reply is due.
     pub due_at: Option<DateTime<Utc>>,
     pub issued_at: DateTime<Utc>,
+    /// The official text as issued, in Simplified Chinese.
     pub text: String,
+    /// The ladder's words as a message of the catalogue (JSON), for the reader's language;
+    /// None for the case clocks' notices and those issued by hand.
+    pub message: Option<String>,
     /// Issued by hand, not by the ladder.
     pub manual: bool,
     /// Who issued it by hand (their name).
@@ -57,11 +63,13 @@ from_row!(
         kind,
         case_id,
         case_number,
+        watched_person_id,
         clock,
         unit_id,
         cc_unit_id,
         issuer_unit_id,
         text,
+        message,
         manual,
         issued_by_name,
         reply
@@ -69,8 +77,12 @@ from_row!(
     time { due_at, issued_at, acknowledged_at, replied_at }
 );
 
-const NOTICE_COLUMNS: &str = "n.id, n.number, n.kind, n.case_id, c.number AS case_number, n.clock, n.unit_id, n.cc_unit_id, n.issuer_unit_id, n.text,
+const NOTICE_COLUMNS: &str = "n.id, n.number, n.kind, n.case_id, c.number AS case_number, n.watched_person_id, n.clock, n.unit_id, n.cc_unit_id, n.issuer_unit_id, n.text, n.message,
     n.issued_by IS NOT NULL AS manual, (SELECT u.display_name FROM users u WHERE u.id = n.issued_by) AS issued_by_name, n.reply, n.due_at, n.issued_at, n.acknowledged_at, n.replied_at";
+
+/// A notice with its case or watched person (重点人员), whichever it is filed on.
+const NOTICE_FROM: &str =
+    "notices n LEFT JOIN cases c ON c.id = n.case_id LEFT JOIN watched_people w ON w.id = n.watched_person_id";
 
 /// The notices awaiting the viewer's unit's reply on one case: what the workbench lists, one
 /// line per case however many notices a catch-up issued.
@@ -423,13 +435,15 @@ impl Store {
                 tx,
                 NewNotice {
                     kind: notice.kind,
-                    case_id: case.id,
+                    case_id: Some(case.id),
+                    watched_person_id: None,
                     clock: Some(notice.clock),
                     unit_id: recipient,
                     cc_unit_id: cc,
                     issuer_unit_id: issuer,
                     due_at: Some(notice.due_at),
                     text,
+                    message: None,
                     dedupe_key: Some(key),
                     issued_by: None,
                 },
@@ -458,12 +472,13 @@ impl Store {
         let number = format!("{}〔{year}〕{serial}号", notice.kind.name_zh());
         let (id,): (i64,) = tx
             .fetch_one(
-                "INSERT INTO notices (number, kind, case_id, clock, unit_id, cc_unit_id, issuer_unit_id, due_at, issued_at, text, dedupe_key, issued_by)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
+                "INSERT INTO notices (number, kind, case_id, watched_person_id, clock, unit_id, cc_unit_id, issuer_unit_id, due_at, issued_at, text, message, dedupe_key, issued_by)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id",
                 args![
                     number.clone(),
                     notice.kind.as_str(),
                     notice.case_id,
+                    notice.watched_person_id,
                     notice.clock.map(|c| c.as_str()),
                     notice.unit_id,
                     notice.cc_unit_id,
@@ -471,6 +486,7 @@ impl Store {
                     notice.due_at.map(to_ms),
                     to_ms(now),
                     notice.text.clone(),
+                    notice.message.as_ref().map(|m| serde_json::to_string(m).unwrap_or_default()),
                     notice.dedupe_key,
                     notice.issued_by,
                 ],
@@ -483,7 +499,10 @@ impl Store {
             data["reason"] = notice.text.clone().into();
             data["reply_by"] = notice.due_at.map(|at| rfc3339(to_ms(at))).into();
         }
-        crate::cases::append_event_locked(tx, notice.case_id, to_ms(now), actor, "notice_issued", &data).await?;
+        // A notice on a watched person has no case history to join; the notice is its record.
+        if let Some(case_id) = notice.case_id {
+            crate::cases::append_event_locked(tx, case_id, to_ms(now), actor, "notice_issued", &data).await?;
+        }
         Ok(id)
     }
 
@@ -510,13 +529,15 @@ impl Store {
                 &mut tx,
                 NewNotice {
                     kind: notice.kind,
-                    case_id,
+                    case_id: Some(case_id),
+                    watched_person_id: None,
                     clock: None,
                     unit_id: recipient.id,
                     cc_unit_id: None,
                     issuer_unit_id: Some(viewer.unit_id),
                     due_at: Some(reply_by),
                     text: notice.text,
+                    message: None,
                     dedupe_key: None,
                     issued_by: Some(viewer.user_id),
                 },
@@ -568,10 +589,7 @@ impl Store {
 
     async fn notice(&self, id: i64) -> Result<NoticeView> {
         let row: Option<NoticeView> = self
-            .fetch_optional(
-                &format!("SELECT {NOTICE_COLUMNS} FROM notices n JOIN cases c ON c.id = n.case_id WHERE n.id = $1"),
-                args![id],
-            )
+            .fetch_optional(&format!("SELECT {NOTICE_COLUMNS} FROM {NOTICE_FROM} WHERE n.id = $1"), args![id])
             .await?;
         row.ok_or(StoreError::NotFound { what: "notice" })
     }
@@ -583,7 +601,7 @@ impl Store {
         let first =
             if filter.awaiting_first { "CASE WHEN n.unit_id = $1 AND n.reply IS NULL THEN 0 ELSE 1 END, " } else { "" };
         let sql = format!(
-            "SELECT {NOTICE_COLUMNS} FROM notices n JOIN cases c ON c.id = n.case_id WHERE {condition}
+            "SELECT {NOTICE_COLUMNS} FROM {NOTICE_FROM} WHERE {condition}
              ORDER BY {first}n.issued_at DESC, n.id DESC LIMIT {} OFFSET {}",
             filter.limit.unwrap_or(500).clamp(1, 500),
             filter.offset.max(0)
@@ -594,7 +612,7 @@ impl Store {
     /// How many notices the filter finds (its limit and offset aside).
     pub async fn notices_count(&self, viewer: &Viewer, filter: &NoticeFilter) -> Result<i64> {
         let (condition, args) = notice_condition(viewer, filter);
-        let sql = format!("SELECT COUNT(*) FROM notices n JOIN cases c ON c.id = n.case_id WHERE {condition}");
+        let sql = format!("SELECT COUNT(*) FROM {NOTICE_FROM} WHERE {condition}");
         let (count,): (i64,) = self.fetch_one(&sql, args).await?;
         Ok(count)
     }
@@ -672,16 +690,11 @@ impl Store {
         if changed == 0 {
             return Err(StoreError::conflict("already_replied", msg!("supervision.already_replied")));
         }
-        let data = serde_json::json!({"notice_id": id, "number": notice.number});
-        crate::cases::append_event_locked(
-            &mut tx,
-            notice.case_id,
-            to_ms(now),
-            &viewer.username,
-            "notice_replied",
-            &data,
-        )
-        .await?;
+        if let Some(case_id) = notice.case_id {
+            let data = serde_json::json!({"notice_id": id, "number": notice.number});
+            crate::cases::append_event_locked(&mut tx, case_id, to_ms(now), &viewer.username, "notice_replied", &data)
+                .await?;
+        }
         tx.commit().await?;
         self.notice(id).await
     }
@@ -691,7 +704,7 @@ impl Store {
         let notice = self.notice(id).await?;
         if notice.unit_id != viewer.unit_id {
             let visible = self
-                .notices(viewer, &NoticeFilter { case_id: Some(notice.case_id), ..NoticeFilter::default() })
+                .notices(viewer, &NoticeFilter { case_id: notice.case_id, ..NoticeFilter::default() })
                 .await?
                 .iter()
                 .any(|n| n.id == id);
@@ -736,13 +749,17 @@ impl Store {
 
 pub(crate) struct NewNotice {
     pub(crate) kind: NoticeKind,
-    pub(crate) case_id: i64,
+    /// The case it is filed on; None for a notice on a watched person (重点人员).
+    pub(crate) case_id: Option<i64>,
+    pub(crate) watched_person_id: Option<i64>,
     pub(crate) clock: Option<ClockKind>,
     pub(crate) unit_id: i64,
     pub(crate) cc_unit_id: Option<i64>,
     pub(crate) issuer_unit_id: Option<i64>,
     pub(crate) due_at: Option<DateTime<Utc>>,
     pub(crate) text: String,
+    /// The ladder's words as a message of the catalogue, read in each language.
+    pub(crate) message: Option<Message>,
     pub(crate) dedupe_key: Option<String>,
     pub(crate) issued_by: Option<i64>,
 }
@@ -766,7 +783,7 @@ fn notice_condition(viewer: &Viewer, filter: &NoticeFilter) -> (String, Vec<crat
     let (low, high) = viewer.scope.region.subtree_range();
     let mut args = args![viewer.unit_id, low, high];
     let mut condition = String::from(
-        "(n.unit_id = $1 OR n.cc_unit_id = $1 OR n.issuer_unit_id = $1 OR c.region_code BETWEEN $2 AND $3)",
+        "(n.unit_id = $1 OR n.cc_unit_id = $1 OR n.issuer_unit_id = $1 OR COALESCE(c.region_code, w.region_code) BETWEEN $2 AND $3)",
     );
     if filter.awaiting_reply {
         condition.push_str(" AND n.unit_id = $1 AND n.reply IS NULL");

@@ -15,6 +15,7 @@ on_both_backends!(
     lists_are_numbered_per_centre_and_refuse_bad_regions,
     the_weekly_pass_issues_one_list_per_centre_and_week,
     the_register_of_people_is_the_centres_and_every_read_is_recorded,
+    audit_verify_names_a_risk_list_row_edited_by_hand,
 );
 
 const DISTRICT_A: &str = "620102000000";
@@ -135,6 +136,59 @@ async fn a_unit_acknowledges_and_reports_and_the_centre_closes(app: TestApp) {
     assert_eq!(status, StatusCode::OK, "{list}");
     assert_eq!(item_of(&list, &other["id"])["overdue"], true, "{list}");
     assert_eq!(item_of(&list, &other["id"])["status"], "issued");
+}
+
+/// A list's life cycle leaves a history that `audit verify` vouches for; a feedback, an item or
+/// an assignment edited in the database is named with its list.
+async fn audit_verify_names_a_risk_list_row_edited_by_hand(app: TestApp) {
+    app.set_now("2026-11-23T09:00:00+08:00");
+    let committee = app.unit_id("张掖路街道人民调解委员会").await;
+    let intake = app.login("intake").await;
+    let district = app.login("district").await;
+    let case = app.register(&intake, red_case(7)).await;
+    let (status, case) = app.act(&district, &case, json!({"action": "dispatch", "unit_id": committee})).await;
+    assert_eq!(status, StatusCode::OK, "{case}");
+    let (status, list) = app.post("/api/v1/risk-lists", &district, json!({"region": DISTRICT_A})).await;
+    assert_eq!(status, StatusCode::CREATED, "{list}");
+    let item = item_of(&list, &case["id"]).clone();
+    let path = format!("/api/v1/risk-lists/{}/items/{}", list["id"], item["id"]);
+    let mediator = app.login("mediator").await;
+    let leader = app.login("leader").await;
+    for (who, step, body) in [
+        (&mediator, "acknowledge", json!({})),
+        (&mediator, "report", json!({"text": "已上门走访，落实稳控措施。"})),
+        (&leader, "close", json!({"text": "经核实已化解，予以销号"})),
+    ] {
+        let (status, after) = app.post(&format!("{path}/{step}"), who, body).await;
+        assert_eq!(status, StatusCode::OK, "{step}: {after}");
+    }
+    let clean = app.cli(&["audit", "verify"], None);
+    let out = String::from_utf8_lossy(&clean.stdout);
+    assert!(clean.status.success(), "{out}");
+    assert!(out.contains("checked 1 risk list(s), 4 event(s)"), "issued, acknowledged, reported, closed: {out}");
+
+    let number = list["number"].as_str().unwrap();
+    let report_id = app
+        .sql_texts(&format!(
+            "SELECT CAST(id AS TEXT) FROM risk_item_events WHERE item_id = {} AND action = 'report'",
+            item["id"]
+        ))
+        .await;
+    app.sql("UPDATE risk_item_events SET text = '改过的反馈' WHERE action = 'report'").await;
+    let broken = app.cli(&["audit", "verify"], None);
+    let out = String::from_utf8_lossy(&broken.stdout);
+    assert_eq!(broken.status.code(), Some(1), "{out}");
+    assert!(out.contains(&format!("BROKEN risk list {number} (id {})", list["id"])), "{out}");
+    assert!(out.contains(&format!("feedback {} differs from what event 3 recorded", report_id[0])), "{out}");
+
+    app.sql(&format!("UPDATE risk_items SET status = 'issued' WHERE id = {}", item["id"])).await;
+    app.sql(&format!("DELETE FROM risk_item_units WHERE item_id = {}", item["id"])).await;
+    let out = String::from_utf8_lossy(&app.cli(&["audit", "verify"], None).stdout).into_owned();
+    assert!(out.contains(&format!("item {} differs from what event 4 recorded", item["id"])), "{out}");
+    assert!(
+        out.contains(&format!("assignment (item/unit) {}/{committee}, recorded by event 1, is gone", item["id"])),
+        "{out}"
+    );
 }
 
 async fn lists_are_numbered_per_centre_and_refuse_bad_regions(app: TestApp) {

@@ -9,9 +9,12 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::on_both_backends;
-use crate::support::{TestApp, id_number, registration};
+use crate::support::{TestApp, id_number, registration, ui_get, ui_session};
 
-on_both_backends!(a_person_is_listed_visited_escalated_and_released);
+on_both_backends!(
+    a_person_is_listed_visited_escalated_and_released,
+    an_overdue_visit_climbs_the_ladder_and_reads_in_english,
+);
 
 async fn count(app: &TestApp, sql: &str) -> i64 {
     app.sql_texts(&format!("SELECT CAST(COUNT(*) AS TEXT) FROM {sql}")).await[0].parse().unwrap()
@@ -182,4 +185,71 @@ async fn a_person_is_listed_visited_escalated_and_released(app: TestApp) {
         5,
         "four lists and the computed register"
     );
+}
+
+/// A visit not made by its day brings a 预警单 to the grid's station on the next sweep, filed
+/// on the watched person (who has no case), naming them masked and their grid; a visit made in
+/// time brings none. The notices page reads the ladder's words in the reader's language.
+async fn an_overdue_visit_climbs_the_ladder_and_reads_in_english(app: TestApp) {
+    app.set_now("2026-11-28T09:00:00+08:00");
+    let district = app.login("district").await;
+    let grid_id: i64 =
+        app.sql_texts("SELECT CAST(grid_id AS TEXT) FROM units WHERE name = '中山林社区第1网格工作站'").await[0]
+            .parse()
+            .unwrap();
+    let grid_name = app.sql_texts(&format!("SELECT name FROM grids WHERE id = {grid_id}")).await[0].clone();
+    let station = app.unit_id("中山林社区第1网格工作站").await;
+    let mut entries = Vec::new();
+    for (seq, name) in [(21, "赵大勇"), (22, "钱小明")] {
+        let person = json!({
+            "name": name, "id_number": id_number("620102", "19700315", seq), "phone": format!("139123456{seq}"),
+            "grid_id": grid_id, "reason": "threats", "detail": "多次扬言报复", "colour": "orange"
+        });
+        let (status, entry) = app.post("/api/v1/people/watch", &district, person).await;
+        assert_eq!(status, StatusCode::CREATED, "{entry}");
+        assert_eq!(entry["next_visit_due"], "2026-12-13T23:59:59+08:00");
+        entries.push(entry["id"].as_i64().unwrap());
+    }
+    // The second is visited in time; the first is not.
+    app.set_now("2026-12-10T09:00:00+08:00");
+    let grid = app.login("grid").await;
+    let (status, visited) =
+        app.post(&format!("/api/v1/people/watch/{}/visits", entries[1]), &grid, json!({"situation": "stable"})).await;
+    assert_eq!(status, StatusCode::CREATED, "{visited}");
+    let notices = |id: i64| format!("notices WHERE watched_person_id = {id}");
+    app.set_now("2026-12-14T10:00:00+08:00");
+    let (status, report) = app.post("/api/v1/supervision/sweep", &app.login("leader").await, json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{report}");
+    assert_eq!(count(&app, &notices(entries[0])).await, 1, "{report}");
+    assert_eq!(count(&app, &notices(entries[1])).await, 0, "visited in time: no notice");
+    let row = app
+        .sql_texts(&format!(
+            "SELECT kind || '|' || CAST(unit_id AS TEXT) || '|' || text || '|' || COALESCE(CAST(case_id AS TEXT), '-') FROM {}",
+            notices(entries[0])
+        ))
+        .await;
+    let fields: Vec<&str> = row[0].split('|').collect();
+    assert_eq!(fields[0], "warning");
+    assert_eq!(fields[1], station.to_string(), "to the grid's station");
+    assert!(fields[2].contains(&format!("重点人员 赵**（{grid_name}）未按期走访")), "{}", fields[2]);
+    assert!(!fields[2].contains("赵大勇"), "masked");
+    assert_eq!(fields[3], "-", "filed on no case");
+    // Once: the next pass issues nothing more before the order is due.
+    app.post("/api/v1/supervision/sweep", &app.login("leader").await, json!({})).await;
+    assert_eq!(count(&app, &notices(entries[0])).await, 1);
+
+    // The station's notices page, in Chinese and in English: words, not codes.
+    let cookie = format!("fq_session={}", ui_session(&app, "grid").await);
+    let (status, html) = ui_get(&app, &format!("{cookie}; fq_lang=zh-CN"), "/notices").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains(&format!("重点人员 赵**（{grid_name}）未按期走访")), "{html}");
+    assert!(html.contains(&format!("href=\"/people-risk/{}\"", entries[0])), "{html}");
+    let (status, html) = ui_get(&app, &format!("{cookie}; fq_lang=en"), "/notices").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains(&format!("the visit to 赵** ({grid_name}), a person who needs attention, is overdue")),
+        "{html}"
+    );
+    assert!(html.contains("This is a warning: act at once and explain in writing."), "{html}");
+    assert!(!html.contains("现予预警"), "{html}");
 }

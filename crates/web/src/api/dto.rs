@@ -419,8 +419,11 @@ dto! {
         pub number: String,
         /// reminder | warning | order
         pub kind: String,
-        pub case_id: i64,
-        pub case_number: String,
+        /// The case it is filed on; null for a notice on a watched person (重点人员).
+        pub case_id: Option<i64>,
+        pub case_number: Option<String>,
+        /// The watched person it is filed on (an overdue visit); null for a case's notice.
+        pub watched_person_id: Option<i64>,
         pub clock: Option<String>,
         /// The recipient.
         pub unit_id: i64,

@@ -12,6 +12,7 @@ use axum::response::Response;
 use domain::case::{Risk, Status};
 use domain::ids::{CaseId, NoticeId};
 use domain::org::{RegionCode, Role};
+use domain::validation::Message;
 use serde::Deserialize;
 
 use super::cases::{CaseLine, UnitNames, case_lines, short_time};
@@ -84,8 +85,10 @@ pub struct NoticeLine {
     pub number: String,
     pub kind: String,
     pub kind_label: String,
-    pub case_id: i64,
-    pub case_number: String,
+    /// What it is filed on: the case's page and number, or the watched person's (重点人员) page
+    /// and the words 重点人员.
+    pub subject_href: String,
+    pub subject_label: String,
     pub issued: String,
     pub due: String,
     pub text: String,
@@ -106,11 +109,20 @@ fn notice_lines(t: T, notices: Vec<NoticeView>, viewer: &Viewer) -> Vec<NoticeLi
             id: n.id,
             number: n.number,
             kind: n.kind,
-            case_id: n.case_id,
-            case_number: n.case_number,
+            subject_href: match (n.case_id, n.watched_person_id) {
+                (Some(case), _) => format!("/cases/{case}"),
+                (None, Some(person)) => format!("/people-risk/{person}"),
+                (None, None) => String::new(),
+            },
+            subject_label: n.case_number.unwrap_or_else(|| t.s("重点人员").into_owned()),
             issued: short_time(&n.issued_at),
             due: n.due_at.as_ref().map(short_time).unwrap_or_default(),
-            text: n.text,
+            // The ladder's words in the reader's language; otherwise the text as issued.
+            text: n
+                .message
+                .as_deref()
+                .and_then(|m| serde_json::from_str::<Message>(m).ok())
+                .map_or(n.text, |m| t.msg(&m)),
             issued_by: n.manual.then(|| n.issued_by_name.unwrap_or_default()),
             acknowledged: n.acknowledged_at.is_some(),
             reply: n.reply,
