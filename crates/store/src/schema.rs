@@ -49,6 +49,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (44, "police_incidents", include_str!("../migrations/0044_police_incidents.sql")),
     (46, "room_minutes", include_str!("../migrations/0046_room_minutes.sql")),
     (47, "recording_retention", include_str!("../migrations/0047_recording_retention.sql")),
+    (48, "recording_holds", include_str!("../migrations/0048_recording_holds.sql")),
 ];
 
 /// What differs between SQLite and PostgreSQL. Everything else is shared.
