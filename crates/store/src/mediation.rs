@@ -1653,7 +1653,7 @@ impl Store {
     pub async fn evidence_list(&self, viewer: &Viewer, case_id: CaseId) -> Result<Vec<EvidenceView>> {
         let case_id = case_id.get();
         self.case_row(viewer, case_id).await?;
-        let rows: Vec<(i64, String, String, i64, String, String, i64, Option<i64>)> = self
+        let rows: Vec<EvidenceRow> = self
             .fetch_all(
                 &format!(
                     "SELECT e.id, e.name, e.content_type, e.size, e.sha256, e.uploaded_by, e.uploaded_at,
@@ -1828,6 +1828,9 @@ pub struct EvidenceView {
     /// retention period (已按保存期限删除). The row and its hash stay; the file is gone.
     pub purged_at: Option<DateTime<Utc>>,
 }
+
+/// An evidence row: id, name, type, size, hash, who and when, when its recording was purged.
+type EvidenceRow = (i64, String, String, i64, String, String, i64, Option<i64>);
 
 /// A party as stored in the agreement row: with the ciphers, which the API never shows, and
 /// without signatures, which live in `agreement_signers` only.
