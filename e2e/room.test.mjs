@@ -2,7 +2,8 @@
 // screen: the mediator writes the minutes (saved as typed, still there after a reload), puts
 // them to the parties, each confirms in the room (an event with the text's SHA-256); a party
 // is shown the agreement's signing page; a shared screen reaches the others as one more video
-// track and goes when sharing stops; each participant's network quality is said in words.
+// track, marked in the others' roster (正在共享屏幕), and goes when sharing stops; each
+// participant's network quality is said in words.
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
@@ -137,15 +138,20 @@ test("minutes, confirmations, the agreement, a shared screen and the network qua
   assert.match(await signing.content(), /晚十点后停止施工/);
   await signing.close();
 
-  // The host shares the screen: the parties decode a second video track from the host.
+  // The host shares the screen: the parties decode a second video track from the host, and
+  // their roster says who shares.
+  const sharer = '#roster li[data-participant="mediator"][data-sharing]';
   await host.click("#share");
   await host.waitForSelector("#share:has-text('停止共享')");
+  await one.waitForSelector(sharer);
+  assert.match(await one.locator(sharer).innerText(), /正在共享屏幕/);
   await one.waitForSelector('video[data-participant="mediator"][data-screen]');
   await until("the screen decoded", async () => {
     const frames = await framesFrom(one, "mediator");
     return frames.length === 2 && frames[1] > 0;
   });
   await host.click("#share");
+  await one.waitForSelector(sharer, { state: "detached" });
   await one.waitForSelector('video[data-participant="mediator"][data-screen]', { state: "detached" });
   await until("the camera alone again", async () => {
     const frames = await framesFrom(one, "mediator");

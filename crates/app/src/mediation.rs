@@ -343,7 +343,8 @@ impl App {
         Ok(self.store.evidence_list(viewer, case_id).await?)
     }
 
-    /// One evidence file with its content, checked against its SHA-256.
+    /// One evidence file with its content, checked against its SHA-256. A recording's whose
+    /// file was deleted at the end of its retention period is a conflict that says so, and when.
     pub async fn evidence_file(
         &self,
         viewer: &Viewer,
@@ -351,6 +352,10 @@ impl App {
         id: EvidenceId,
     ) -> Result<(EvidenceView, Vec<u8>)> {
         let file = self.store.evidence_get(viewer, case_id, id).await?;
+        if let Some(purged_at) = file.purged_at {
+            let on = purged_at.with_timezone(&domain::china_time()).format("%Y-%m-%d").to_string();
+            return Err(AppError::conflict("recording_purged", msg!("evidence.recording_purged", date = on)));
+        }
         let bytes = self.blobs.get(&file.sha256)?;
         Ok((file, bytes))
     }

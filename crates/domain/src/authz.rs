@@ -119,6 +119,9 @@ pub enum Permission {
     HazardReport,
     /// 隐患处置: resolve on the spot, escalate, register as a case or close a hazard.
     HazardHandle,
+    /// 录音录像保全: place a legal hold on a case's recordings (the retention purge skips them)
+    /// and release it.
+    RecordingHold,
 }
 
 impl Permission {
@@ -167,6 +170,7 @@ impl Permission {
         Permission::GridRead,
         Permission::HazardReport,
         Permission::HazardHandle,
+        Permission::RecordingHold,
     ];
 
     /// What a system account may be granted, by the code the API names it with. A system
@@ -234,6 +238,7 @@ impl Permission {
             Permission::GridRead => "permission.grid_read",
             Permission::HazardReport => "permission.hazard_report",
             Permission::HazardHandle => "permission.hazard_handle",
+            Permission::RecordingHold => "permission.recording_hold",
         })
     }
 
@@ -284,6 +289,7 @@ impl Permission {
             Permission::GridRead => "see the patrols and hazards",
             Permission::HazardReport => "report a hazard",
             Permission::HazardHandle => "handle a hazard",
+            Permission::RecordingHold => "place or release a hold on a case's recordings",
         }
     }
 }
@@ -460,6 +466,10 @@ pub const POLICY: &[(Permission, &[(Role, Reach)])] = &[
     (P::GridRead, &[(GridWorker, Own), (Handler, Scope), (Dispatcher, Scope), (Leader, Scope)]),
     (P::HazardReport, &[(GridWorker, Own)]),
     (P::HazardHandle, &[(GridWorker, Own), (Handler, Scope), (Dispatcher, Scope), (Leader, Scope)]),
+    // 录音录像保全: keeping evidence past its retention period is a decision above the people who
+    // handle the case — the leaders of the centres that see it, and the administrators who set
+    // the period. A mediator or handler asks their leader.
+    (P::RecordingHold, &[(Leader, Scope), (Admin, Scope)]),
 ];
 
 /// Whether a system account holding `grants` may ask for `permission`: only what it was

@@ -4,13 +4,17 @@
 //! than necessary (个人信息保护法 Art. 19). A recording is the heaviest and most personal part
 //! of a file: the administrator sets its period in years, by default the short term of 10
 //! years, counted from the day its case was archived (归档). A recording whose case has a court
-//! confirmation pending (司法确认) is held whatever its age.
+//! confirmation pending (司法确认) is held whatever its age, and so is one whose case staff
+//! placed under a legal hold (录音录像保全), with its reason, until they release it.
 
 use chrono::{DateTime, Months, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::msg;
-use crate::validation::FieldError;
+use crate::validation::{Checker, FieldError};
+
+/// The longest reason for a legal hold, in characters.
+pub const HOLD_REASON_MAX: usize = 500;
 
 /// The longest period that may be set, in years (the archives' long term is 30).
 pub const YEARS_MAX: i64 = 100;
@@ -47,6 +51,24 @@ impl Retention {
     }
 }
 
+/// The reason for a legal hold on a case's recordings (录音录像保全): required (a hold no one
+/// can explain outlives its purpose), trimmed, at most [`HOLD_REASON_MAX`] characters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HoldReason(String);
+
+impl HoldReason {
+    pub fn parse(text: Option<&str>) -> Result<Self, Vec<FieldError>> {
+        let mut checker = Checker::default();
+        let reason = checker.required_text("reason", text, HOLD_REASON_MAX);
+        checker.into_result()?;
+        Ok(Self(reason.unwrap_or_default()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -66,5 +88,14 @@ mod tests {
         let now: DateTime<Utc> = "2036-03-01T00:00:00Z".parse().unwrap();
         assert_eq!(Retention { years: 10 }.archived_by(now), "2026-03-01T00:00:00Z".parse::<DateTime<Utc>>().unwrap());
         assert_eq!(Retention { years: 1 }.archived_by(now), "2035-03-01T00:00:00Z".parse::<DateTime<Utc>>().unwrap());
+    }
+
+    #[test]
+    fn a_hold_needs_a_reason_of_bounded_length() {
+        assert_eq!(HoldReason::parse(Some("  诉讼中，法院调取  ")).unwrap().as_str(), "诉讼中，法院调取");
+        for (text, code) in [(None, "required"), (Some(" "), "required"), (Some(&*"长".repeat(501)), "too_long")] {
+            let errors = HoldReason::parse(text).unwrap_err();
+            assert_eq!((errors[0].field.as_str(), errors[0].code), ("reason", code), "{text:?}");
+        }
     }
 }

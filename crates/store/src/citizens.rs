@@ -155,6 +155,8 @@ pub struct CitizenEvidence {
     pub size: i64,
     pub sha256: String,
     pub uploaded_at: DateTime<Utc>,
+    /// A recording's file deleted at the end of its retention period: when.
+    pub purged_at: Option<DateTime<Utc>>,
     /// Brought by this citizen (else by the other side or by staff).
     pub mine: bool,
     pub comments: Vec<EvidenceComment>,
@@ -510,6 +512,7 @@ impl Store {
                 size: file.size,
                 sha256: file.sha256,
                 uploaded_at: file.uploaded_at,
+                purged_at: file.purged_at,
             })
             .collect();
         Ok(CitizenCase {

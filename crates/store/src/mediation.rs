@@ -1629,6 +1629,7 @@ impl Store {
             sha256: sha256.to_owned(),
             uploaded_by: viewer.username.clone(),
             uploaded_at: from_ms(now_ms),
+            purged_at: None,
         })
     }
 
@@ -1664,15 +1665,22 @@ impl Store {
     pub async fn evidence_list(&self, viewer: &Viewer, case_id: CaseId) -> Result<Vec<EvidenceView>> {
         let case_id = case_id.get();
         self.case_row(viewer, case_id).await?;
-        let rows: Vec<(i64, String, String, i64, String, String, i64)> = self
+        let rows: Vec<EvidenceRow> = self
             .fetch_all(
-                "SELECT id, name, content_type, size, sha256, uploaded_by, uploaded_at FROM evidence WHERE case_id = $1 ORDER BY id",
+                &format!(
+                    "SELECT e.id, e.name, e.content_type, e.size, e.sha256, e.uploaded_by, e.uploaded_at,
+                       CASE WHEN {} THEN (SELECT MIN(p.purged_at) FROM video_recordings r
+                         JOIN video_recording_purges p ON p.recording_id = r.id
+                         WHERE r.case_id = e.case_id AND r.sha256 = e.sha256) END
+                     FROM evidence e WHERE e.case_id = $1 ORDER BY e.id",
+                    crate::video::PURGED_RECORDING_EVIDENCE
+                ),
                 args![case_id],
             )
             .await?;
         Ok(rows
             .into_iter()
-            .map(|(id, name, content_type, size, sha256, uploaded_by, uploaded_at)| EvidenceView {
+            .map(|(id, name, content_type, size, sha256, uploaded_by, uploaded_at, purged_at)| EvidenceView {
                 id,
                 name,
                 content_type,
@@ -1680,6 +1688,7 @@ impl Store {
                 sha256,
                 uploaded_by,
                 uploaded_at: from_ms(uploaded_at),
+                purged_at: purged_at.map(from_ms),
             })
             .collect())
     }
@@ -1827,7 +1836,13 @@ pub struct EvidenceView {
     pub sha256: String,
     pub uploaded_by: String,
     pub uploaded_at: DateTime<Utc>,
+    /// Of a recording's own evidence (音视频笔录): when its file was deleted at the end of its
+    /// retention period (已按保存期限删除). The row and its hash stay; the file is gone.
+    pub purged_at: Option<DateTime<Utc>>,
 }
+
+/// An evidence row: id, name, type, size, hash, who and when, when its recording was purged.
+type EvidenceRow = (i64, String, String, i64, String, String, i64, Option<i64>);
 
 /// A party as stored in the agreement row: with the ciphers, which the API never shows, and
 /// without signatures, which live in `agreement_signers` only.

@@ -49,6 +49,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (44, "police_incidents", include_str!("../migrations/0044_police_incidents.sql")),
     (46, "room_minutes", include_str!("../migrations/0046_room_minutes.sql")),
     (47, "recording_retention", include_str!("../migrations/0047_recording_retention.sql")),
+    (48, "recording_holds", include_str!("../migrations/0048_recording_holds.sql")),
     (50, "external_ref_namespaces", include_str!("../migrations/0050_external_ref_namespaces.sql")),
     (51, "risk_list_record", include_str!("../migrations/0051_risk_list_record.sql")),
     (52, "open_place_index", include_str!("../migrations/0052_open_place_index.sql")),

@@ -16,7 +16,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
 use domain::ids::SessionId;
 use domain::msg;
-use domain::recording::Retention;
+use domain::recording::{HoldReason, Retention};
 use domain::validation::FieldError;
 use serde_json::json;
 
@@ -83,6 +83,36 @@ pub struct RoomMinutes {
     pub asked: bool,
     /// The parties who confirmed (their names in the room: `party-1` …).
     pub confirmed: Vec<String>,
+}
+
+/// A legal hold on a case's recordings (录音录像保全): while it is in force (not released) the
+/// retention purge skips them.
+#[derive(Debug, Clone)]
+pub struct RecordingHold {
+    pub id: i64,
+    pub case_id: i64,
+    pub reason: String,
+    pub placed_by: String,
+    pub placed_at: DateTime<Utc>,
+    pub released_by: Option<String>,
+    pub released_at: Option<DateTime<Utc>>,
+}
+
+type HoldRow = (i64, i64, String, String, i64, Option<String>, Option<i64>);
+
+const HOLD_COLUMNS: &str = "id, case_id, reason, placed_by, placed_at, released_by, released_at";
+
+fn hold_view(row: HoldRow) -> RecordingHold {
+    let (id, case_id, reason, placed_by, placed_at, released_by, released_at) = row;
+    RecordingHold {
+        id,
+        case_id,
+        reason,
+        placed_by,
+        placed_at: from_ms(placed_at),
+        released_by,
+        released_at: released_at.map(from_ms),
+    }
 }
 
 /// The position among the case's parties of a party's name in the room (`party-1` is 0).
@@ -551,11 +581,13 @@ impl Store {
     }
 
     /// Marks as purged every recording past its retention period at `now`: its case archived
-    /// at or before the period's start, and no court confirmation of the case's agreements
-    /// pending (a legal hold). Each purge is one transaction with its event
-    /// (`recording_purged`, with the hash); a recording another node purged first is skipped.
-    /// Returns the purged recordings' hashes whose files no row needs any more — no recording
-    /// not purged, no evidence but the recordings' own — for the caller to delete.
+    /// at or before the period's start, no court confirmation of the case's agreements
+    /// pending, and no legal hold on the case's recordings in force. Each purge is one
+    /// transaction with its event (`recording_purged`, with the hash); a recording another
+    /// node purged first is skipped. Returns the hashes of purged recordings whose files are
+    /// still to be deleted — this pass's and any an earlier pass failed to delete — and that
+    /// no row needs any more (no recording not purged, no evidence but the recordings' own),
+    /// for the caller to delete and then report with [`Store::recording_file_removed`].
     pub async fn recordings_purge_due(&self, now: DateTime<Utc>) -> Result<Vec<String>> {
         let retention = self.recording_retention().await?;
         let archived_by = to_ms(retention.archived_by(now));
@@ -568,12 +600,13 @@ impl Store {
                    AND NOT EXISTS (SELECT 1 FROM video_recording_purges p WHERE p.recording_id = r.id)
                    AND NOT EXISTS (SELECT 1 FROM confirmations f JOIN agreements g ON g.id = f.agreement_id
                                    WHERE g.case_id = r.case_id AND f.decision IS NULL)
+                   AND NOT EXISTS (SELECT 1 FROM video_recording_holds h
+                                   WHERE h.case_id = r.case_id AND h.released_at IS NULL)
                  ORDER BY r.id",
                 args![],
             )
             .await?;
         let now_ms = to_ms(now);
-        let mut hashes = Vec::new();
         for (id, case_id, session_id, participant, sha256, archived_at) in due {
             // A case archived with no archive step in its history (imported as archived) is kept.
             let Some(archived_at) = archived_at.filter(|at| *at <= archived_by) else {
@@ -596,12 +629,16 @@ impl Store {
             });
             append_event_locked(&mut tx, case_id, now_ms, "system", "recording_purged", &data).await?;
             tx.commit().await?;
-            if !hashes.contains(&sha256) {
-                hashes.push(sha256);
-            }
         }
+        let hashes: Vec<(String,)> = self
+            .fetch_all(
+                "SELECT DISTINCT r.sha256 FROM video_recording_purges p JOIN video_recordings r ON r.id = p.recording_id
+                 WHERE p.file_removed_at IS NULL ORDER BY r.sha256",
+                args![],
+            )
+            .await?;
         let mut unneeded = Vec::new();
-        for sha256 in hashes {
+        for (sha256,) in hashes {
             let (needed,): (i64,) = self
                 .fetch_one(
                     "SELECT (SELECT COUNT(*) FROM video_recordings r WHERE r.sha256 = $1
@@ -615,6 +652,102 @@ impl Store {
             }
         }
         Ok(unneeded)
+    }
+
+    /// The file of the purged recordings with this hash is deleted (no event: the purge was).
+    pub async fn recording_file_removed(&self, sha256: &str, now: DateTime<Utc>) -> Result<()> {
+        self.execute(
+            "UPDATE video_recording_purges SET file_removed_at = $1 WHERE file_removed_at IS NULL
+               AND recording_id IN (SELECT id FROM video_recordings WHERE sha256 = $2)",
+            args![to_ms(now), sha256],
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// The legal holds on a case's recordings, the one in force (if any) first, then the
+    /// released ones, newest first.
+    pub async fn recording_holds(&self, viewer: &Viewer, case_id: i64) -> Result<Vec<RecordingHold>> {
+        self.case_row(viewer, case_id).await?;
+        let rows: Vec<HoldRow> = self
+            .fetch_all(
+                &format!(
+                    "SELECT {HOLD_COLUMNS} FROM video_recording_holds WHERE case_id = $1
+                     ORDER BY CASE WHEN released_at IS NULL THEN 0 ELSE 1 END, placed_at DESC, id DESC"
+                ),
+                args![case_id],
+            )
+            .await?;
+        Ok(rows.into_iter().map(hold_view).collect())
+    }
+
+    /// Places a legal hold on a case's recordings, with its reason (an event in the history,
+    /// `recording_hold_placed`). A case already held is a conflict: one hold in force at a time.
+    pub async fn recording_hold_place(
+        &self,
+        viewer: &Viewer,
+        case_id: i64,
+        reason: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<RecordingHold> {
+        self.case_row(viewer, case_id).await?;
+        let reason = HoldReason::parse(reason).map_err(StoreError::Invalid)?;
+        let now_ms = to_ms(now);
+        let mut tx = self.begin().await?;
+        // The index of holds in force refuses a second one, however many place it at once.
+        let placed: Option<(i64,)> = tx
+            .fetch_optional(
+                "INSERT INTO video_recording_holds (case_id, reason, placed_by, placed_at) VALUES ($1, $2, $3, $4)
+                 ON CONFLICT (case_id) WHERE released_at IS NULL DO NOTHING RETURNING id",
+                args![case_id, reason.as_str(), viewer.username.as_str(), now_ms],
+            )
+            .await?;
+        let Some((id,)) = placed else {
+            return Err(StoreError::conflict("recordings_held", msg!("video.recordings_held")));
+        };
+        let data = json!({ "hold_id": id, "reason": reason.as_str() });
+        append_event_locked(&mut tx, case_id, now_ms, &viewer.username, "recording_hold_placed", &data).await?;
+        tx.commit().await?;
+        Ok(RecordingHold {
+            id,
+            case_id,
+            reason: reason.as_str().to_owned(),
+            placed_by: viewer.username.clone(),
+            placed_at: from_ms(now_ms),
+            released_by: None,
+            released_at: None,
+        })
+    }
+
+    /// Releases the legal hold in force on a case's recordings (an event in the history,
+    /// `recording_hold_released`): the next purge pass treats them by their period again. A
+    /// case not held is a conflict.
+    pub async fn recording_hold_release(
+        &self,
+        viewer: &Viewer,
+        case_id: i64,
+        now: DateTime<Utc>,
+    ) -> Result<RecordingHold> {
+        self.case_row(viewer, case_id).await?;
+        let now_ms = to_ms(now);
+        let mut tx = self.begin().await?;
+        let row: Option<HoldRow> = tx
+            .fetch_optional(
+                &format!(
+                    "UPDATE video_recording_holds SET released_by = $1, released_at = $2
+                     WHERE case_id = $3 AND released_at IS NULL RETURNING {HOLD_COLUMNS}"
+                ),
+                args![viewer.username.as_str(), now_ms, case_id],
+            )
+            .await?;
+        let Some(row) = row else {
+            return Err(StoreError::conflict("recordings_not_held", msg!("video.recordings_not_held")));
+        };
+        let hold = hold_view(row);
+        let data = json!({ "hold_id": hold.id, "reason": hold.reason });
+        append_event_locked(&mut tx, case_id, now_ms, &viewer.username, "recording_hold_released", &data).await?;
+        tx.commit().await?;
+        Ok(hold)
     }
 }
 

@@ -5,7 +5,8 @@
 // stream named after its participant. A dropped connection is retried with the same link.
 // A shared screen (getDisplayMedia) is sent as one more video track: the media connection is
 // made again with it (and again without it when sharing stops); the others show a
-// participant's second video track as their shared screen. Each participant's network
+// participant's second video track as their shared screen, and the server marks the sharer
+// in everyone's roster (正在共享屏幕) until sharing stops or they leave. Each participant's network
 // quality comes from getStats(): round-trip time, packet loss and jitter, said in words.
 // The host writes the minutes in the room (saved as typed), puts them to the parties, who
 // confirm them; the host asks the parties to sign the agreement, each party then opens its
@@ -158,6 +159,13 @@
       const item = document.createElement('li');
       item.dataset.participant = p.participant;
       item.textContent = who(p.participant) + (p.muted ? ' 🔇' : '') + (p.camera ? '' : ' 📷✕') + (p.consent ? ' ●' : '');
+      if (p.sharing) {
+        const sharing = document.createElement('span');
+        sharing.className = 'sharing';
+        sharing.textContent = list.dataset.sharing;
+        item.dataset.sharing = 'true';
+        item.append(' · ', sharing);
+      }
       if (p.admitted && p.present) {
         const quality = document.createElement('span');
         quality.className = 'quality';
@@ -296,6 +304,7 @@
     room.screen.getTracks().forEach(function (t) { t.stop(); });
     room.screen = null;
     share.textContent = share.dataset.on;
+    send({ type: 'screen', sharing: false });
     handle({ type: 'restart' });
   }
   share.addEventListener('click', async function () {
@@ -308,6 +317,7 @@
     }
     room.screen.getVideoTracks().forEach(function (t) { t.onended = stopSharing; });
     share.textContent = share.dataset.off;
+    send({ type: 'screen', sharing: true });
     handle({ type: 'restart' });
   });
 

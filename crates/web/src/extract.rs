@@ -205,6 +205,7 @@ gates!(
     Petitions,
     PoliceIncidents,
     WebhooksManage,
+    RecordingHold,
 );
 
 /// The signed-in user, refused (403) unless their role holds `G`'s permission at all — asked

@@ -12,9 +12,12 @@
 //!
 //! Messages are JSON objects with a `type`:
 //! - from the page: `offer {sdp}`, `answer {sdp}`, `chat {text}`, `consent {given}`,
-//!   `state {muted, camera}`, `admit {participant}` and `end` (the host), `leave`;
+//!   `state {muted, camera}`, `screen {sharing}` (a screen shared or no longer), `admit
+//!   {participant}` and `end` (the host), `leave`;
 //! - to the page: `welcome {participant, role, admitted, ice_servers}`, `admitted`,
-//!   `answer {sdp}`, `offer {sdp}`, `connected`, `roster {participants, recording}`,
+//!   `answer {sdp}`, `offer {sdp}`, `connected`, `roster {participants, recording}` (each
+//!   participant's `sharing` true while their page shares a screen, false once it stops or
+//!   the page is gone),
 //!   `chat {from, text}`, `error {message}`, `ended`, and (pushed when they change through the
 //!   room's HTTP routes, `ui::video`) `minutes {text, sha256, asked, confirmed}` and `agreement`.
 
@@ -78,6 +81,8 @@ struct Member {
     consent: bool,
     muted: bool,
     camera: bool,
+    /// The page connected now shares a screen (正在共享屏幕).
+    sharing: bool,
     /// The page connected now, if any: its connection number and its outbox.
     page: Option<(u64, mpsc::UnboundedSender<String>)>,
     peer: Option<PeerId>,
@@ -151,6 +156,7 @@ fn broadcast_roster(room: &Room) {
             json!({
                 "participant": name, "role": m.role, "admitted": m.admitted, "present": m.page.is_some(),
                 "media": m.peer.is_some(), "consent": m.consent, "muted": m.muted, "camera": m.camera,
+                "sharing": m.sharing,
             })
         })
         .collect();
@@ -194,6 +200,7 @@ enum FromPage {
     Chat { text: String },
     Consent { given: bool },
     State { muted: bool, camera: bool },
+    Screen { sharing: bool },
     Admit { participant: String },
     End,
     Leave,
@@ -233,10 +240,13 @@ async fn connection(state: AppState, pass: RoomPass, lang: UiLang, ws: WebSocket
             consent: false,
             muted: false,
             camera: true,
+            sharing: false,
             page: None,
             peer: None,
         });
         member.admitted |= pass.admitted;
+        // The new page shares nothing yet, whatever the one it replaces did.
+        member.sharing = false;
         let replaced = member.page.replace((conn, outbox.clone())).map(|(_, page)| page);
         (member.admitted, (replaced, member.peer.take()))
     });
@@ -362,6 +372,11 @@ async fn connection(state: AppState, pass: RoomPass, lang: UiLang, ws: WebSocket
                     (m.muted, m.camera) = (muted, camera);
                 }
             }),
+            FromPage::Screen { sharing } => rooms.update(pass.session_id, |room| {
+                if let Some(m) = room.members.get_mut(&pass.participant) {
+                    m.sharing = sharing && admitted;
+                }
+            }),
             FromPage::Admit { participant } => match state.app.video_admit_by_host(&pass, &participant).await {
                 Ok(_) => rooms.admitted(pass.session_id, &participant),
                 Err(error) => say_error(ApiError::from(error).message),
@@ -390,6 +405,7 @@ async fn connection(state: AppState, pass: RoomPass, lang: UiLang, ws: WebSocket
             return None;
         }
         member.page = None;
+        member.sharing = false;
         member.peer.take()
     });
     if let (Some(peer), Some(media)) = (peer, &rooms.media) {

@@ -61,7 +61,8 @@ fn granted_status(permission: Permission) -> StatusCode {
         | Permission::HazardReport
         | Permission::HazardHandle
         | Permission::PeopleWatchManage
-        | Permission::PeopleVisit => StatusCode::UNPROCESSABLE_ENTITY,
+        | Permission::PeopleVisit
+        | Permission::RecordingHold => StatusCode::UNPROCESSABLE_ENTITY,
         _ => StatusCode::OK,
     }
 }
@@ -186,7 +187,7 @@ async fn every_role_gets_what_the_policy_grants_through_the_api_and_the_ui(app: 
                     (Resource { addressed: user.unit_id == handling_units[0], ..Resource::ANY }, true)
                 }
                 Permission::PoliceRefer => (Resource { handling: user.handling, ..Resource::ANY }, true),
-                Permission::TaskForceManage => (Resource::ANY, true),
+                Permission::TaskForceManage | Permission::RecordingHold => (Resource::ANY, true),
                 Permission::PoliceReferralAnswer => {
                     (Resource { addressed: user.unit_id == police_station, ..Resource::ANY }, false)
                 }
@@ -326,6 +327,10 @@ async fn every_role_gets_what_the_policy_grants_through_the_api_and_the_ui(app: 
                 }
                 Permission::CitizenMediatorChoose => {
                     app.get(&format!("/api/v1/citizen/cases/{}/mediators", case["id"]), token).await
+                }
+                // No reason given: refused for the field once the viewer may.
+                Permission::RecordingHold => {
+                    app.post(&format!("{case_path}/recordings/hold"), token, json!({"reason": ""})).await
                 }
             };
             if status != expected {

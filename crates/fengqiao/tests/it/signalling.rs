@@ -2,7 +2,8 @@
 //! on SQLite and on PostgreSQL: a link's token opens it, a wrong or replaced one is refused
 //! before the upgrade; a party waits until the host admits them; a message the server cannot
 //! read is answered with an error and the connection goes on; a page that reconnects with the
-//! same link finds its place in the room; the host ends the room for everyone.
+//! same link finds its place in the room; a shared screen is marked in the roster (not while
+//! its sharer waits) until it stops or its sharer leaves; the host ends the room for everyone.
 
 use std::time::Duration;
 
@@ -99,6 +100,7 @@ async fn the_room_over_its_websocket(app: TestApp) {
     party.send(Message::Binary(vec![0, 1, 2].into())).await.unwrap();
     send(&mut party, json!({"type": "admit", "participant": "party-1"})).await;
     assert_eq!(next(&mut party, "error").await["message"], "只有调解员（主持人）可以这样做");
+    send(&mut party, json!({"type": "screen", "sharing": true})).await;
     assert_eq!(events(&app, &case, "video_admitted").await, 0);
 
     // The host admits them from the room: the waiting page goes in, once in the history.
@@ -106,7 +108,8 @@ async fn the_room_over_its_websocket(app: TestApp) {
     assert!(next(&mut host, "error").await["message"].is_string(), "an unknown participant");
     send(&mut host, json!({"type": "admit", "participant": "party-1"})).await;
     next(&mut party, "admitted").await;
-    roster_until(&mut host, "party-1", |p| p["admitted"] == true && p["present"] == true).await;
+    let admitted = roster_until(&mut host, "party-1", |p| p["admitted"] == true && p["present"] == true).await;
+    assert_eq!(admitted["sharing"], false, "marked while waiting: {admitted}");
     assert_eq!(events(&app, &case, "video_admitted").await, 1);
     send(&mut party, json!({"type": "chat", "text": "  您好  "})).await;
     let chat = next(&mut host, "chat").await;
@@ -114,12 +117,21 @@ async fn the_room_over_its_websocket(app: TestApp) {
     send(&mut party, json!({"type": "offer", "sdp": "v=0"})).await;
     assert_eq!(next(&mut party, "error").await["message"], "本节点未启用音视频服务", "admitted: past the waiting room");
 
+    // A shared screen is marked in the others' roster, and cleared when sharing stops.
+    send(&mut party, json!({"type": "screen", "sharing": true})).await;
+    roster_until(&mut host, "party-1", |p| p["sharing"] == true).await;
+    send(&mut party, json!({"type": "screen", "sharing": false})).await;
+    roster_until(&mut host, "party-1", |p| p["sharing"] == false).await;
+    send(&mut party, json!({"type": "screen", "sharing": true})).await;
+    roster_until(&mut host, "party-1", |p| p["sharing"] == true).await;
+
     // Consent, then the page drops: it comes back with the same link, admitted, consenting.
     send(&mut party, json!({"type": "consent", "given": true})).await;
     roster_until(&mut host, "party-1", |p| p["consent"] == true).await;
     assert_eq!(events(&app, &case, "video_consent_given").await, 1);
     drop(party);
-    roster_until(&mut host, "party-1", |p| p["present"] == false).await;
+    let gone = roster_until(&mut host, "party-1", |p| p["present"] == false).await;
+    assert_eq!(gone["sharing"], false, "a sharer who leaves shares no more: {gone}");
     let mut party = open(&app, &url(1)).await.unwrap();
     assert_eq!(next(&mut party, "welcome").await["admitted"], true, "no second admission");
     let entry = roster_until(&mut host, "party-1", |p| p["present"] == true).await;

@@ -4,7 +4,9 @@
 //! admission by the mediator, the recordings' listing and file authorised like evidence, and
 //! the minutes written, put to the parties and confirmed in the room, with the agreement's
 //! signing link shown to each party there, and
-//! their retention period: files deleted once the case has been archived longer, hashes kept.
+//! their retention period: files deleted once the case has been archived longer, hashes kept;
+//! a legal hold placed and released by staff, a deletion that failed retried, and a purged
+//! recording's evidence item saying so.
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -18,7 +20,8 @@ on_both_backends!(
     recordings_are_authorised_like_evidence,
     recordings_play_on_the_case_page_seeking_by_range,
     minutes_are_written_put_and_confirmed_in_the_room,
-    recordings_past_their_retention_lose_their_files_not_their_hashes
+    recordings_past_their_retention_lose_their_files_not_their_hashes,
+    a_legal_hold_keeps_recordings_and_a_failed_deletion_is_retried
 );
 
 pub(crate) async fn video_session(app: &TestApp) -> (Value, Value, String) {
@@ -490,4 +493,134 @@ async fn recordings_past_their_retention_lose_their_files_not_their_hashes(app: 
     let out = String::from_utf8_lossy(&broken.stdout);
     assert_eq!(broken.status.code(), Some(1), "{out}");
     assert!(out.contains(&format!("purge of recording {}", kept.id)), "{out}");
+}
+
+/// A case with a video session and one recording of `bytes`, concluded, followed up and
+/// archived: the recording, and the path of its file.
+async fn archived_with_a_recording(
+    app: &TestApp,
+    bytes: &[u8],
+) -> (Value, app::video::RecordingView, std::path::PathBuf) {
+    let (case, session, mediator) = video_session(app).await;
+    let started = chrono::Utc::now() - chrono::Duration::seconds(30);
+    let session_id = session["id"].as_i64().unwrap();
+    let kept =
+        app.app.video_recording_keep(session_id, "party-1", "video", bytes, started, chrono::Utc::now()).await.unwrap();
+    repairs_drafted(app, &case, &mediator).await;
+    let mut now = case.clone();
+    for (user, step) in [
+        ("mediator", json!({"action": "conclude", "outcome": "resolved", "summary": "双方达成协议"})),
+        ("district", json!({"action": "follow_up", "satisfaction": "satisfied", "note": "已履行"})),
+        ("district", json!({"action": "archive"})),
+    ] {
+        let token = app.login(user).await;
+        let (status, body) = app.act(&token, &now, step).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        now = body;
+    }
+    let blob = app.data_dir.join("blobs").join(&kept.sha256[..2]).join(&kept.sha256);
+    assert!(blob.exists());
+    (case, kept, blob)
+}
+
+async fn a_legal_hold_keeps_recordings_and_a_failed_deletion_is_retried(app: TestApp) {
+    app.set_now("2026-11-20T09:00:00+08:00");
+    let held_bytes: Vec<u8> = (0..400u32).map(|i| (i % 7) as u8).collect();
+    let (held, held_recording, held_blob) = archived_with_a_recording(&app, &held_bytes).await;
+    let unheld_bytes: Vec<u8> = (0..400u32).map(|i| (i % 11) as u8).collect();
+    let (unheld, unheld_recording, unheld_blob) = archived_with_a_recording(&app, &unheld_bytes).await;
+    let admin = app.login("admin").await;
+    let (status, _) = app
+        .call(reqwest::Method::PUT, "/api/v1/admin/recording-retention", Some(&admin), Some(json!({"years": 1})))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+
+    // Who may: a leader of a centre that sees the case, or an administrator; not its mediator.
+    let hold = format!("/api/v1/cases/{}/recordings/hold", held["id"]);
+    let mediator = app.login("mediator").await;
+    let (status, _) = app.post(&hold, &mediator, json!({"reason": "诉讼中"})).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let leader = app.login("leader").await;
+    for bad in [json!({}), json!({"reason": "  "})] {
+        let (status, body) = app.post(&hold, &leader, bad.clone()).await;
+        assert_eq!(
+            (status, body["error"]["field"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("reason")),
+            "{bad}"
+        );
+        assert!(body["error"]["message"].as_str().unwrap().contains("理由"), "the field named in words: {body}");
+    }
+    let (status, placed) = app.post(&hold, &leader, json!({"reason": "当事人已起诉，法院调取录像"})).await;
+    assert_eq!(status, StatusCode::CREATED, "{placed}");
+    assert_eq!((&placed["placed_by"], &placed["released_at"]), (&json!("leader"), &Value::Null), "{placed}");
+    let (status, body) = app.post(&hold, &admin, json!({"reason": "再次保全"})).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("recordings_held")), "{body}");
+    assert_eq!(events(&app, &held, &leader, "recording_hold_placed").await.len(), 1, "one hold, one event");
+
+    // The case page shows the hold (who, when, why) and the button to release it.
+    let cookies = format!("fq_session={}", ui_session(&app, "leader").await);
+    let (_, html) = ui_get(&app, &cookies, &format!("/cases/{}", held["id"])).await;
+    assert!(
+        html.contains("当事人已起诉，法院调取录像") && html.contains("保全中") && html.contains("data-release"),
+        "{html}"
+    );
+
+    // Past the period: the unheld recording goes, the held one stays.
+    app.set_now("2027-12-01T09:00:00+08:00");
+    assert_eq!(app.app.recordings_purge_due().await.unwrap(), 1);
+    assert!(held_blob.exists() && !unheld_blob.exists());
+
+    // The purged recording's evidence item says so in the list and at its download (signed in
+    // again: a year has passed).
+    let (mediator, admin, leader) = (app.login("mediator").await, app.login("admin").await, app.login("leader").await);
+    let evidence = format!("/api/v1/cases/{}/evidence", unheld["id"]);
+    let (_, list) = app.get(&evidence, &mediator).await;
+    let item = list.as_array().unwrap().iter().find(|e| e["sha256"] == json!(unheld_recording.sha256)).unwrap().clone();
+    assert!(item["purged_at"].is_string(), "{item}");
+    let (status, body) = app.get(&format!("{evidence}/{}", item["id"]), &mediator).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("recording_purged")), "{body}");
+    assert!(body["error"]["message"].as_str().unwrap().contains("2027-12-01"), "when, in words: {body}");
+    let mediator_cookies = format!("fq_session={}", ui_session(&app, "mediator").await);
+    let (_, html) = ui_get(&app, &mediator_cookies, &format!("/cases/{}", unheld["id"])).await;
+    assert!(!html.contains(&format!("/evidence/{}\"", item["id"])), "no link to a deleted file: {html}");
+    assert!(
+        html.contains(&format!("data-evidence=\"{}\">", item["id"])) && html.contains("已按保存期限删除"),
+        "{html}"
+    );
+    let (_, list) = app.get(&format!("/api/v1/cases/{}/evidence", held["id"]), &mediator).await;
+    assert_eq!(list[0]["purged_at"], Value::Null, "{list}");
+
+    // Released (an event), with the file made undeletable: the purge commits, the file stays,
+    // and the audit is still clean.
+    std::fs::remove_file(&held_blob).unwrap();
+    std::fs::create_dir_all(held_blob.join("in-the-way")).unwrap();
+    let (status, released) = app.call(reqwest::Method::DELETE, &hold, Some(&admin), None).await;
+    assert_eq!((status, &released["released_by"]), (StatusCode::OK, &json!("admin")), "{released}");
+    let (status, body) = app.call(reqwest::Method::DELETE, &hold, Some(&admin), None).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("recordings_not_held")), "{body}");
+    assert_eq!(events(&app, &held, &leader, "recording_hold_released").await.len(), 1);
+    let (_, holds) = app.get(&format!("/api/v1/cases/{}/recordings/holds", held["id"]), &leader).await;
+    assert_eq!((holds.as_array().unwrap().len(), holds[0]["released_by"].as_str()), (1, Some("admin")), "{holds}");
+    let file_sql = format!(
+        "SELECT CASE WHEN file_removed_at IS NULL THEN 'pending' ELSE 'removed' END FROM video_recording_purges
+         WHERE recording_id = {}",
+        held_recording.id
+    );
+    assert_eq!(app.app.recordings_purge_due().await.unwrap(), 0, "the deletion failed");
+    assert_eq!(app.sql_texts(&file_sql).await, ["pending"]);
+    assert!(held_blob.is_dir());
+    let clean = app.cli(&["audit", "verify"], None);
+    assert!(clean.status.success(), "{}", String::from_utf8_lossy(&clean.stdout));
+
+    // Fixed: the next pass deletes the file and says so; the one after has nothing left to do.
+    std::fs::remove_dir_all(&held_blob).unwrap();
+    std::fs::write(&held_blob, &held_bytes).unwrap();
+    assert_eq!(app.app.recordings_purge_due().await.unwrap(), 1, "the retry");
+    assert!(!held_blob.exists());
+    assert_eq!(app.sql_texts(&file_sql).await, ["removed"]);
+    assert_eq!(app.app.recordings_purge_due().await.unwrap(), 0);
+    let purged = format!("SELECT data FROM case_events WHERE case_id = {} AND action = 'recording_purged'", held["id"]);
+    assert_eq!(app.sql_texts(&purged).await.len(), 1, "one purge, one event");
+    let clean = app.cli(&["audit", "verify"], None);
+    assert!(clean.status.success(), "{}", String::from_utf8_lossy(&clean.stdout));
 }

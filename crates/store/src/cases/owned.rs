@@ -1,6 +1,7 @@
 //! What a case owns beyond its row and its parties — hops, assigned units, its mediator,
-//! mediation sessions, evidence, agreements with their signers, deliveries, confirmation and
-//! performance, supervision notices, a work order, a petition or a police hand-over, police referrals, its task force with its members and
+//! mediation sessions, evidence, recordings with their purges and holds, agreements with their
+//! signers, deliveries, confirmation and performance, supervision notices, a work order, a
+//! petition or a police hand-over, police referrals, its task force with its members and
 //! milestones — and how its history vouches for them.
 //!
 //! Every event carries `rows`: the digest of each owned row that changed since the history
@@ -151,6 +152,16 @@ const OWNED: &[OwnedTable] = &[
         columns: &["purged_at"],
         by_workflow: false,
         written_by: &["recording_purged"],
+    },
+    OwnedTable {
+        table: "video_recording_holds",
+        noun: "hold on recordings {}",
+        from: "video_recording_holds t",
+        case_id: "t.case_id",
+        key: "t.id",
+        columns: &["reason", "placed_by", "placed_at", "released_by", "released_at"],
+        by_workflow: false,
+        written_by: &["recording_hold_placed", "recording_hold_released"],
     },
     OwnedTable {
         table: "agreements",

@@ -668,6 +668,8 @@ dto! {
         pub size: i64,
         pub sha256: String,
         pub uploaded_at: String = into_api,
+        /// Of a recording: when its file was deleted at the end of its retention period.
+        pub purged_at: Option<String> = into_api,
         /// Brought by the signed-in citizen (else by the other side or by staff).
         pub mine: bool,
         pub comments: Vec<EvidenceComment> = into_api,
@@ -714,6 +716,9 @@ dto! {
         pub sha256: String,
         pub uploaded_by: String,
         pub uploaded_at: String = into_api,
+        /// Of a recording (音视频笔录): when its file was deleted at the end of its retention
+        /// period (已按保存期限删除); its download then answers 409 `recording_purged`.
+        pub purged_at: Option<String> = into_api,
     }
 
     /// A mediator who might take a case, with what speaks for them.
@@ -1126,6 +1131,19 @@ dto! {
         /// When its file was deleted, the retention period over (已按保存期限删除): the row, its
         /// hash and its history stay; the file is gone.
         pub purged_at: Option<String> = into_api,
+    }
+
+    /// A legal hold on a case's recordings (录音录像保全): while in force (not released) the
+    /// retention purge keeps them.
+    pub struct RecordingHold from app::video::RecordingHold {
+        pub id: i64,
+        pub case_id: i64,
+        pub reason: String,
+        /// Who placed it (username).
+        pub placed_by: String,
+        pub placed_at: String = into_api,
+        pub released_by: Option<String>,
+        pub released_at: Option<String> = into_api,
     }
 }
 

@@ -207,4 +207,6 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(video::recordings))
         .routes(routes!(video::recording_file))
         .routes(routes!(video::get_retention, video::put_retention))
+        .routes(routes!(video::hold_place, video::hold_release))
+        .routes(routes!(video::holds))
 }

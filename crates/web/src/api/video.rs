@@ -7,14 +7,14 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use domain::ids::SessionId;
+use domain::ids::{CaseId, SessionId};
 use domain::msg;
 use domain::recording::Retention;
 use domain::validation::FieldError;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::dto::{IntoApi, RecordingView};
+use super::dto::{IntoApi, RecordingHold, RecordingView};
 use crate::AppState;
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{Auth, InPath, JsonBody, Permitted, gate};
@@ -222,4 +222,55 @@ pub async fn put_retention(
     let years = body.years.ok_or_else(|| ApiError::invalid(vec![FieldError::required("years")]))?;
     let retention = state.app.recording_retention_put(&viewer, Retention { years }).await?;
     Ok(Json(RetentionBody { years: Some(retention.years) }))
+}
+
+/// Why the recordings of a case are placed on hold.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct HoldRequest {
+    /// Required, at most 500 characters (a court's request, a complaint under review …).
+    pub reason: Option<String>,
+}
+
+/// Place a legal hold on a case's recordings (录音录像保全; the leaders of the centres that
+/// see the case, and administrators): the retention purge keeps them until the hold is
+/// released. An event in the case's history. One hold in force at a time (409).
+#[utoipa::path(post, path = "/api/v1/cases/{id}/recordings/hold", tag = "video", security(("bearer" = [])),
+    params(("id" = i64, Path)), request_body = HoldRequest,
+    responses((status = 201, body = RecordingHold), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn hold_place(
+    State(state): State<AppState>,
+    Permitted(viewer, _): Permitted<gate::RecordingHold>,
+    InPath(case, _): InPath<CaseId>,
+    JsonBody(body): JsonBody<HoldRequest>,
+) -> Result<(StatusCode, Json<RecordingHold>), ApiError> {
+    let hold = state.app.recording_hold_place(&viewer, case, body.reason.as_deref()).await?;
+    Ok((StatusCode::CREATED, Json(hold.into_api())))
+}
+
+/// Release the legal hold in force on a case's recordings: the next purge pass treats them
+/// by their retention period again. An event in the case's history; 409 when none is in force.
+#[utoipa::path(delete, path = "/api/v1/cases/{id}/recordings/hold", tag = "video", security(("bearer" = [])),
+    params(("id" = i64, Path)),
+    responses((status = 200, body = RecordingHold), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn hold_release(
+    State(state): State<AppState>,
+    Permitted(viewer, _): Permitted<gate::RecordingHold>,
+    InPath(case, _): InPath<CaseId>,
+) -> Result<Json<RecordingHold>, ApiError> {
+    Ok(Json(state.app.recording_hold_release(&viewer, case).await?.into_api()))
+}
+
+/// The legal holds placed on a case's recordings: the one in force (no `released_at`) first,
+/// then the released ones, newest first.
+#[utoipa::path(get, path = "/api/v1/cases/{id}/recordings/holds", tag = "video", security(("bearer" = [])),
+    params(("id" = i64, Path)),
+    responses((status = 200, body = Vec<RecordingHold>), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn holds(
+    State(state): State<AppState>,
+    Auth(viewer): Auth,
+    InPath(case, _): InPath<CaseId>,
+) -> Result<Json<Vec<RecordingHold>>, ApiError> {
+    Ok(Json(state.app.recording_holds(&viewer, case).await?.into_api()))
 }

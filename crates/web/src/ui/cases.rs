@@ -317,6 +317,10 @@ struct CasePage {
     evidence: Vec<EvidenceView>,
     /// The video sessions' recordings (音视频笔录), each played on the page.
     recordings: Vec<app::video::RecordingView>,
+    /// The legal holds on the recordings (录音录像保全), the one in force first.
+    recording_holds: Vec<app::video::RecordingHold>,
+    /// The viewer may place and release those holds.
+    may_hold_recordings: bool,
     mediators: Vec<MediatorCandidate>,
     mediator: Option<CaseMediator>,
     sessions: Vec<SessionView>,
@@ -365,6 +369,11 @@ impl CasePage {
 
     fn time(&self, at: &DateTime<Utc>) -> String {
         short_time(at)
+    }
+
+    /// A hold on the recordings is in force (listed first).
+    fn recordings_held(&self) -> bool {
+        self.recording_holds.first().is_some_and(|h| h.released_at.is_none())
     }
 
     /// A room participant by their part: 调解员, 当事人 2, 翻译 1 …
@@ -666,6 +675,8 @@ async fn show(
         signing_links,
         evidence,
         recordings: state.app.video_recordings_of_case(viewer, id).await?,
+        recording_holds: state.app.recording_holds(viewer, id).await?,
+        may_hold_recordings: state.app.recording_hold_allowed(viewer),
         mediators,
         mediator: state.app.case_mediator(viewer, id).await?,
         sessions: state.app.sessions(viewer, id).await?,
@@ -912,6 +923,38 @@ pub async fn police_refer(
             let refusal = Refusal::new(t, "police", form, error.into(), &["reason"]);
             show_refused(&state, &session, id, refusal).await
         }
+    }
+}
+
+/// 录音录像保全 from the case page: place a hold on the case's recordings, with its reason.
+pub async fn recordings_hold(
+    State(state): State<AppState>,
+    InPath(id, _): InPath<CaseId, UiError>,
+    posted: Posted,
+) -> Result<Response, UiError> {
+    let Posted { session, form } = posted;
+    let t = session.t;
+    match state.app.recording_hold_place(&session.viewer, id, form.get("reason")).await {
+        Ok(_) => Ok(redirect_with(&format!("/cases/{id}#recordings"), "ok", &t.s("录音录像已保全"))),
+        Err(error) => {
+            let refusal = Refusal::new(t, "hold", form, error.into(), &["reason"]);
+            show_refused(&state, &session, id, refusal).await
+        }
+    }
+}
+
+/// Releases the hold on the case's recordings from the case page.
+pub async fn recordings_release(
+    State(state): State<AppState>,
+    InPath(id, _): InPath<CaseId, UiError>,
+    posted: Posted,
+) -> Result<Response, UiError> {
+    let Posted { session, .. } = posted;
+    let t = session.t;
+    let here = format!("/cases/{id}#recordings");
+    match state.app.recording_hold_release(&session.viewer, id).await {
+        Ok(_) => Ok(redirect_with(&here, "ok", &t.s("已解除录音录像保全"))),
+        Err(error) => Ok(redirect_with(&here, "error", &error_text(t, &error.into()))),
     }
 }
 

@@ -113,6 +113,8 @@ pub fn routes() -> Router<AppState> {
         .route("/cases/{id}/act", post(cases::act))
         .route("/cases/{id}/notices", post(cases::notice_issue))
         .route("/cases/{id}/police-referrals", post(cases::police_refer))
+        .route("/cases/{id}/recordings/hold", post(cases::recordings_hold))
+        .route("/cases/{id}/recordings/release", post(cases::recordings_release))
         .route("/cases/{id}/police-referrals/{referral}/{step}", post(cases::police_act))
         .route("/cases/{id}/task-force", post(cases::task_force_form))
         .route("/task-forces", get(task_forces::led))
