@@ -119,13 +119,21 @@ impl Store {
                 colour,
                 due_at,
                 units: units.clone(),
-                what: on_case(what.with("number", number.as_str()).with("position", position + 1), &case_number),
+                what: on_case(what, &case_number),
             };
             if status == "issued" && due_at <= now {
-                late.push(item("acknowledge", due_at, msg!("ladder.risk_item_unacknowledged")));
+                late.push(item(
+                    "acknowledge",
+                    due_at,
+                    msg!("ladder.risk_item_unacknowledged", number = number.as_str(), position = position + 1),
+                ));
             }
             if let Some(close_by) = close_by.filter(|at| *at <= now) {
-                late.push(item("close", close_by, msg!("ladder.risk_item_unclosed")));
+                late.push(item(
+                    "close",
+                    close_by,
+                    msg!("ladder.risk_item_unclosed", number = number.as_str(), position = position + 1),
+                ));
             }
         }
         let milestones: Vec<(i64, String, i64, String, i64, String, i64)> = self
