@@ -12,13 +12,11 @@ use askama::Template;
 use axum::extract::{Multipart, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
 use chrono::{DateTime, Utc};
 use domain::authz::{self, Permission};
 
 use super::cases::short_time;
-use super::work_orders::{Upload, read_upload, upload_of};
+use super::work_orders::{Upload, confirmed_upload, imported_notice, read_upload, upload_of};
 use super::{Page, Posted, Session, StateListQuery, UiError, error_text, redirect_with, render};
 use crate::AppState;
 use crate::extract::InPath;
@@ -177,19 +175,10 @@ pub async fn upload(
 pub async fn confirm(State(state): State<AppState>, posted: Posted) -> Result<Response, UiError> {
     let Posted { session, form } = posted;
     let t = session.t;
-    let account_id = form.get("account_id").and_then(|a| a.parse().ok());
-    let bytes = form.get("payload").and_then(|p| STANDARD.decode(p).ok()).unwrap_or_default();
+    let (account_id, bytes) = confirmed_upload(&form);
     match state.app.referrals_upload(&session.viewer, account_id, &bytes, false).await {
         Ok(report) => {
-            let said = format!(
-                "{} {} {}，{} {} {}",
-                t.s("已导入委派"),
-                report.created,
-                t.s("件"),
-                t.s("已存在"),
-                report.existing,
-                t.s("件")
-            );
+            let said = imported_notice(t, &t.s("已导入委派"), report.created, report.existing);
             Ok(redirect_with("/referrals", "ok", &said))
         }
         Err(AppError::Invalid(_)) => {

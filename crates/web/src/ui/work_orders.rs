@@ -25,7 +25,7 @@ use super::cases::short_time;
 use super::{Page, Posted, Session, StateListQuery, UiError, error_text, redirect_with, render};
 use crate::AppState;
 use crate::extract::InPath;
-use crate::ui::session::CSRF_FIELD;
+use crate::ui::session::{CSRF_FIELD, FormData};
 
 /// How many orders one page shows.
 const PAGE_SIZE: i64 = 20;
@@ -221,19 +221,10 @@ pub(crate) async fn read_upload(
 pub async fn confirm(State(state): State<AppState>, posted: Posted) -> Result<Response, UiError> {
     let Posted { session, form } = posted;
     let t = session.t;
-    let account_id = form.get("account_id").and_then(|a| a.parse().ok());
-    let bytes = form.get("payload").and_then(|p| STANDARD.decode(p).ok()).unwrap_or_default();
+    let (account_id, bytes) = confirmed_upload(&form);
     match state.app.work_orders_upload(&session.viewer, account_id, &bytes, false).await {
         Ok(report) => {
-            let said = format!(
-                "{} {} {}，{} {} {}",
-                t.s("已导入工单"),
-                report.created,
-                t.s("件"),
-                t.s("已存在"),
-                report.existing,
-                t.s("件")
-            );
+            let said = imported_notice(t, &t.s("已导入工单"), report.created, report.existing);
             Ok(redirect_with("/work-orders", "ok", &said))
         }
         Err(AppError::Invalid(_)) => {
@@ -256,6 +247,20 @@ async fn preview_page(
     let checked = checked.map(|report| (report.rows, report.faults));
     let upload = upload_of(session.t, &domain::work_order::IMPORT_COLUMNS, account_id, bytes, checked)?;
     list_page(state, session, "received".to_owned(), 1, None, upload).await
+}
+
+/// What a confirmation posts back after a preview: the chosen account and the previewed
+/// workbook (base64 in the form, so that what is imported is what was previewed).
+pub(crate) fn confirmed_upload(form: &FormData) -> (Option<i64>, Vec<u8>) {
+    let account_id = form.get("account_id").and_then(|a| a.parse().ok());
+    let bytes = form.get("payload").and_then(|p| STANDARD.decode(p).ok()).unwrap_or_default();
+    (account_id, bytes)
+}
+
+/// The list's notice after an import: "已导入工单 3 件，已存在 1 件" (`imported`, in the reader's
+/// language, names what).
+pub(crate) fn imported_notice(t: T, imported: &str, created: usize, existing: usize) -> String {
+    format!("{imported} {created} {}，{} {existing} {}", t.s("件"), t.s("已存在"), t.s("件"))
 }
 
 /// The upload's state after a workbook was checked: the preview of its rows (`columns` in the
