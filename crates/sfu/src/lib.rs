@@ -125,6 +125,27 @@ enum Command {
     },
 }
 
+/// The socket buffers the media socket asks for. Every participant's packets arrive on the one
+/// socket, so while the media task waits for a core the kernel holds them; at the default buffer
+/// (208 kB) a few rooms' video overflowed it under load and frames were lost. The kernel caps the
+/// request at `net.core.rmem_max` / `wmem_max` (see the README's deployment notes); the size it
+/// granted is logged.
+const MEDIA_SOCKET_BUFFER: usize = 4 << 20;
+
+fn bind_media_socket(addr: SocketAddr) -> io::Result<UdpSocket> {
+    let socket = socket2::Socket::new(socket2::Domain::for_address(addr), socket2::Type::DGRAM, None)?;
+    socket.set_recv_buffer_size(MEDIA_SOCKET_BUFFER)?;
+    socket.set_send_buffer_size(MEDIA_SOCKET_BUFFER)?;
+    socket.set_nonblocking(true)?;
+    socket.bind(&addr.into())?;
+    tracing::info!(
+        receive = socket.recv_buffer_size()?,
+        send = socket.send_buffer_size()?,
+        "media socket buffers (bytes; capped by net.core.rmem_max and wmem_max)"
+    );
+    UdpSocket::from_std(socket.into())
+}
+
 /// A handle on the node's media server (cheap to clone).
 #[derive(Debug, Clone)]
 pub struct Sfu {
@@ -142,7 +163,7 @@ impl Sfu {
     /// Binds the socket and starts the media server on the current tokio runtime. Finished
     /// recordings arrive on the receiver.
     pub async fn bind(config: Config) -> io::Result<(Sfu, mpsc::UnboundedReceiver<Recording>)> {
-        let socket = UdpSocket::bind(config.bind).await?;
+        let socket = bind_media_socket(config.bind)?;
         let local_addr = socket.local_addr()?;
         let mut candidates = Vec::new();
         // An announced address without a port (0) shares the socket's port.
