@@ -67,7 +67,7 @@ test("the centre follows the police's hand-overs and uploads 12345 work orders f
   assert.equal(await page.locator('[data-work-order="12345-2026-000001"]').count(), 1);
 });
 
-test("a police desk types a hand-over: a refusal keeps it, the case follows, a repeat number lands on it", async () => {
+test("a police desk types a hand-over: one refusal names every fault and keeps it, the case follows, a repeat number lands on it", async () => {
   const admin = await day.as("admin");
   await admin.page.goto(`${day.server.base}/admin/users/new`);
   await admin.page.fill("#username", "PD110");
@@ -91,16 +91,18 @@ test("a police desk types a hand-over: a refusal keeps it, the case follows, a r
   await page.fill("[name='parties[1].name']", "吴刚");
   await page.fill("[name='parties[1].phone']", "13811119202");
   await page.fill("#officer", "");
+  // One refusal names every fault beside its field: the hand-over's and the dispute's alike.
   await submit(page, "#hand-over button[type=submit]", { refused: true });
   assert.notEqual(await page.locator('p.error[data-for="officer"]').innerText(), "");
-  assert.equal(await page.inputValue("#incident_number"), "JQ20261129-0107", "what was typed stays");
-  await page.fill("#officer", "李警官 012345");
-  await submit(page, "#hand-over button[type=submit]", { refused: true });
   assert.notEqual(await page.locator('p.error[data-for="parties[0].id_number"]').innerText(), "", "the ID check");
+  assert.equal(await page.locator('p.error[data-for="incident_number"]').innerText(), "", "the number is right");
+  assert.equal(await page.inputValue("#incident_number"), "JQ20261129-0107", "what was typed stays");
+  assert.equal(await page.inputValue("[name='parties[0].id_number']"), "6201021985");
   assert.equal(await page.inputValue("[name='parties[1].name']"), "吴刚");
   assert.match(await page.inputValue("#description"), /噪音/);
   await screenshot(page, "police-incident-refused");
 
+  await page.fill("#officer", "李警官 012345");
   await page.fill("[name='parties[0].id_number']", "");
   await submit(page, "#hand-over button[type=submit]");
   const caseUrl = new URL(page.url()).pathname;

@@ -18,7 +18,7 @@ pub use domain::case_import::{
     COLUMNS, Column, HistoricalCase, MAX_BYTES, MAX_ROWS, Row, SheetCell, Tally, faulted_rows, tally,
 };
 use domain::i18n::T;
-use domain::import::fault_line;
+use domain::import::{SentImport, SentItem, fault_line};
 use domain::msg;
 use domain::validation::FieldError;
 /// Names in a preview's sample rows are masked as the lists mask them.
@@ -132,10 +132,24 @@ impl App {
         let sheet = sheet_cells(bytes).map_err(|fault| AppError::Invalid(vec![fault]))?;
         let today = self.now().with_timezone(&domain::china_time()).date_naive();
         let import = domain::case_import::read(&sheet, today).map_err(AppError::Invalid)?;
-        let checked = self.store.cases_import_check(&import.cases).await?;
+        let regions: Vec<_> = import.cases.iter().map(|case| (case.line, case.region_code.clone())).collect();
+        let checked = self.store.import_regions_check(&regions).await?;
         let mut faults = [import.faults.clone(), checked].concat();
         faults.sort_by_key(|f| fault_line(&f.field));
         Ok((import, faults))
+    }
+
+    /// A sent workbook (a court's referrals, a 12345 centre's work orders) checked against the
+    /// organisation as well — in the preview as in the import, each region code it does not
+    /// know a fault of its row: the rows as written, the rows that would be received (those at
+    /// no fault), and every fault in the rows' order.
+    pub(crate) async fn sent_checked(&self, read: SentImport) -> Result<(Vec<Row>, Vec<SentItem>, Vec<FieldError>)> {
+        let unknown = self.store.import_regions_check(&read.regions).await?;
+        let mut faults = [read.faults, unknown].concat();
+        faults.sort_by_key(|f| fault_line(&f.field));
+        let items =
+            read.items.into_iter().filter(|item| !faults.iter().any(|f| fault_line(&f.field) == Some(item.line)));
+        Ok((read.rows, items.collect(), faults))
     }
 }
 

@@ -18,17 +18,18 @@ fn china(at: chrono::DateTime<chrono::Utc>) -> String {
 }
 
 impl App {
-    /// The case file of a case in the viewer's scope (404 outside it): the ZIP's bytes and the
-    /// case number. With `reveal` (a role whose work needs it, with a reason recorded in the
-    /// history) the parties' ID numbers and phones are in full; otherwise masked.
+    /// The case file of a case in the viewer's scope, or of one its court referred (诉调对接:
+    /// a failed referral's file goes back to the court for filing); 404 otherwise. The ZIP's
+    /// bytes and the case number. With `reveal` (a role whose work needs it, with a reason
+    /// recorded in the history) the parties' ID numbers and phones are in full; otherwise masked.
     pub async fn case_file(
         &self,
         viewer: &Viewer,
         id: CaseId,
         reveal: Option<RevealRequest>,
     ) -> Result<(Vec<u8>, String)> {
-        let case = self.case_get(viewer, id, reveal).await?;
-        let events = self.case_events(viewer, id).await?;
+        let reveal = self.reveal_checked(viewer, reveal)?;
+        let (case, events) = self.store.case_file_get(viewer, id, reveal, self.now()).await?;
         let mut entries: Vec<(String, Vec<u8>)> = Vec::new();
         for (name, sha256) in self.store.case_file_blobs(case.id).await? {
             entries.push((name, self.blobs.get(&sha256)?));

@@ -51,17 +51,22 @@ impl App {
     /// The case; with `reveal`, its personal data in full, for a reason that goes into the
     /// history — some words, at most 500 characters, from the API and the page alike.
     pub async fn case_get(&self, viewer: &Viewer, id: CaseId, reveal: Option<RevealRequest>) -> Result<CaseView> {
-        let reveal = match reveal {
-            Some(request) => {
-                authz::may(viewer.role, Permission::PersonalDataReveal, Resource::ANY)?;
-                let mut c = Checker::default();
-                let reason = c.required_text("reason", Some(&request.reason), 500);
-                c.into_result()?;
-                reason.map(|reason| RevealRequest { reason })
-            }
-            None => None,
-        };
+        let reveal = self.reveal_checked(viewer, reveal)?;
         Ok(self.store.case_get(viewer, id, reveal, self.now()).await?)
+    }
+
+    /// A request to see personal data in full, if the role may and the reason is given.
+    pub(crate) fn reveal_checked(
+        &self,
+        viewer: &Viewer,
+        reveal: Option<RevealRequest>,
+    ) -> Result<Option<RevealRequest>> {
+        let Some(request) = reveal else { return Ok(None) };
+        authz::may(viewer.role, Permission::PersonalDataReveal, Resource::ANY)?;
+        let mut c = Checker::default();
+        let reason = c.required_text("reason", Some(&request.reason), 500);
+        c.into_result()?;
+        Ok(reason.map(|reason| RevealRequest { reason }))
     }
 
     /// 流转: the units the case was dispatched or transferred to, the first first.

@@ -73,7 +73,8 @@ fn incident_of(row: PoliceIncidentRow) -> PoliceIncident {
 impl App {
     /// Receives a dispute a police unit hands over (its desk's user or its system account, who
     /// may register cases): registered as a `police` case under the unit's incident number, or
-    /// the case that number was handed over as before.
+    /// the case that number was handed over as before. A fault of the hand-over is answered
+    /// with every fault of the dispute beside it.
     pub async fn police_incident_receive(
         &self,
         viewer: &Viewer,
@@ -81,17 +82,21 @@ impl App {
         mut registration: CaseRegistration,
     ) -> Result<(Intake, PoliceIncident)> {
         self.police_desk(viewer).await?;
+        registration.channel = Some("police".to_owned());
         let mut c = Checker::default();
         let number = c.required_text("incident_number", handover.incident_number.as_deref(), NUMBER_MAX);
         let officer = c.required_text("officer", handover.officer.as_deref(), OFFICER_MAX);
-        c.into_result()?;
+        if let Err(mut faults) = c.into_result() {
+            // The dispute's own faults with them: one answer names every fault.
+            faults.extend(registration.validate(self.now()).err().unwrap_or_default());
+            return Err(AppError::Invalid(faults));
+        }
         let (number, officer) = (number.unwrap_or_default(), officer.unwrap_or_default());
         // Another user of the same unit (its desk, its system account) may have sent it.
         if let Some(case_id) = self.store.police_incident_by_number(viewer.unit_id, &number).await? {
             let row = self.store.police_incident(viewer, case_id).await?;
             return Ok((Intake::Existing, incident_of(row)));
         }
-        registration.channel = Some("police".to_owned());
         let namespace = RefNamespace::Police(viewer.unit_id);
         let (intake, case) =
             self.case_register_referenced(viewer, &namespace, &number, registration, WhenUnsure::RecordOther).await?;

@@ -13,12 +13,12 @@ use domain::authz::{self, Permission, Resource};
 use domain::calendar::Calendar;
 use domain::case::{CaseRegistration, Outcome, Status};
 use domain::ids::{CaseId, UnitId};
-use domain::import::fault_line;
 use domain::msg;
 use domain::org::UnitKind;
 pub use domain::referral::BATCH_MAX;
 use domain::referral::{self, State};
 use domain::validation::{Checker, FieldError};
+use store::integration::RefNamespace;
 pub use store::referrals::ReferralRow;
 
 use crate::triage::WhenUnsure;
@@ -137,10 +137,8 @@ impl App {
         self.court_only(viewer).await?;
         let sheet = crate::case_import::sheet_cells(bytes).map_err(|fault| AppError::Invalid(vec![fault]))?;
         let read = domain::referral::import(&sheet, self.now()).map_err(AppError::Invalid)?;
-        let mut faults = read.faults;
-        faults.sort_by_key(|f| fault_line(&f.field));
-        let mut report =
-            ReferralImport { rows: read.rows, importable: read.referrals.len(), faults, created: 0, existing: 0 };
+        let (rows, referrals, faults) = self.sent_checked(read).await?;
+        let mut report = ReferralImport { rows, importable: referrals.len(), faults, created: 0, existing: 0 };
         if dry_run {
             return Ok(report);
         }
@@ -148,8 +146,8 @@ impl App {
             return Err(AppError::Invalid(report.faults));
         }
         let calendar = self.clock_context().await?;
-        for referral in read.referrals {
-            let number = &referral.court_case_number;
+        for referral in referrals {
+            let number = &referral.number;
             match self.referral_receive(viewer, &calendar.calendar, number, referral.registration).await? {
                 (_, true) => report.created += 1,
                 (_, false) => report.existing += 1,
@@ -222,7 +220,10 @@ impl App {
         mut registration: CaseRegistration,
     ) -> Result<(Referral, bool)> {
         registration.channel = Some("court".to_owned());
-        let (_, case) = self.case_register_external(viewer, number, registration, WhenUnsure::RecordOther).await?;
+        // The court's number, whichever of its desks or accounts sends it, is one case.
+        let namespace = RefNamespace::Court(viewer.unit_id);
+        let (_, case) =
+            self.case_register_referenced(viewer, &namespace, number, registration, WhenUnsure::RecordOther).await?;
         let now = self.now();
         let confirm_by = referral::confirm_by(calendar, now);
         let (id, new) = self

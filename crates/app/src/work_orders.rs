@@ -10,7 +10,6 @@
 use domain::authz::{self, Permission, Resource};
 use domain::case::CaseRegistration;
 use domain::ids::CaseId;
-use domain::import::fault_line;
 use domain::msg;
 use domain::validation::{Checker, FieldError};
 use domain::work_order::{Limits, REASON_MAX, State};
@@ -123,18 +122,16 @@ impl App {
         authz::system_may(&caller.grants, Permission::CaseRegister)?;
         let sheet = crate::case_import::sheet_cells(bytes).map_err(|fault| AppError::Invalid(vec![fault]))?;
         let read = domain::work_order::import(&sheet, self.now()).map_err(AppError::Invalid)?;
-        let mut faults = read.faults;
-        faults.sort_by_key(|f| fault_line(&f.field));
-        let mut report =
-            WorkOrderImport { rows: read.rows, importable: read.orders.len(), faults, created: 0, existing: 0 };
+        let (rows, orders, faults) = self.sent_checked(read).await?;
+        let mut report = WorkOrderImport { rows, importable: orders.len(), faults, created: 0, existing: 0 };
         if dry_run {
             return Ok(report);
         }
         if !report.faults.is_empty() {
             return Err(AppError::Invalid(report.faults));
         }
-        for order in read.orders {
-            let (intake, _) = self.work_order_receive(caller, Some(&order.external_ref), order.registration).await?;
+        for order in orders {
+            let (intake, _) = self.work_order_receive(caller, Some(&order.number), order.registration).await?;
             match intake {
                 Intake::Created => report.created += 1,
                 Intake::Existing => report.existing += 1,

@@ -9,7 +9,10 @@
 
 use std::collections::HashMap;
 
-use crate::case::Category;
+use chrono::{DateTime, Utc};
+
+use crate::case::{CaseRegistration, Category};
+use crate::case_import::{Column, Row, SheetCell, coded};
 use crate::i18n::{T, UiLang};
 use crate::msg;
 use crate::org::{RegionCode, Role, UnitKind};
@@ -114,7 +117,7 @@ pub fn line_field(line: usize, field: &str) -> String {
 /// The sending system's own number on row `line` (a work order's, a court case's), its
 /// column `field`: required, at most `max` characters, and — written twice in one file — a
 /// fault of the later row (`first_line_of` keeps where each number was first seen).
-pub fn row_number(
+fn row_number(
     line: usize,
     field: &str,
     value: Option<String>,
@@ -145,6 +148,94 @@ pub fn row_number(
 pub fn fault_line(field: &str) -> Option<usize> {
     let index = field.strip_prefix("line[")?.split(']').next()?;
     index.parse::<usize>().ok().map(|i| i + 1)
+}
+
+/// How a sending system's workbook (a court's referrals, a 12345 centre's work orders) reads
+/// as registrations: its columns, the column of the sender's own number and that number's
+/// longest form, and the column each registration field comes from.
+pub struct SentSheet {
+    pub columns: &'static [Column],
+    pub number_field: &'static str,
+    pub number_max: usize,
+    pub column_of: fn(&str) -> &str,
+}
+
+/// One row of a sent workbook as the registration reads it: its cells by column, and the
+/// category already read from its words or code.
+pub struct SentCells<'a> {
+    columns: &'static [Column],
+    shown: &'a [String],
+    pub category: Option<Category>,
+}
+
+impl SentCells<'_> {
+    /// The cell of column `field`, if it is written.
+    pub fn get(&self, field: &str) -> Option<String> {
+        let index = self.columns.iter().position(|(f, _, _)| *f == field)?;
+        self.shown.get(index).filter(|v| !v.is_empty()).cloned()
+    }
+}
+
+/// One faultless row of a sent workbook: its row, the sender's number and the dispute as a
+/// registration.
+#[derive(Debug)]
+pub struct SentItem {
+    pub line: usize,
+    pub number: String,
+    pub registration: CaseRegistration,
+}
+
+/// A sent workbook read: every row as written, the faultless rows, every fault, and each
+/// row's well-formed region code — which only the organisation can tell is its own.
+#[derive(Debug)]
+pub struct SentImport {
+    pub rows: Vec<Row>,
+    pub items: Vec<SentItem>,
+    pub faults: Vec<FieldError>,
+    pub regions: Vec<(usize, RegionCode)>,
+}
+
+/// Reads the placed rows of a sent workbook (see [`crate::case_import::sheet_rows`]) row by
+/// row, as the registration checks a case (`now` bounds its times): each row's `registration`
+/// built from its cells, a fault named by its row and column (`line[6].applicant_phone`), and
+/// a number written twice a fault of its later row.
+pub fn sent_rows(
+    placed: Vec<(usize, Vec<SheetCell>)>,
+    sheet: &SentSheet,
+    now: DateTime<Utc>,
+    registration: impl Fn(&SentCells) -> CaseRegistration,
+) -> SentImport {
+    let mut read = SentImport { rows: Vec::new(), items: Vec::new(), faults: Vec::new(), regions: Vec::new() };
+    let mut first_line_of: HashMap<String, usize> = HashMap::new();
+    for (line, cells) in placed {
+        let shown: Vec<String> = cells.iter().map(SheetCell::shown).collect();
+        let mut cells = SentCells { columns: sheet.columns, shown: &shown, category: None };
+        let mut row_faults = Vec::new();
+        let number = cells.get(sheet.number_field);
+        let number =
+            row_number(line, sheet.number_field, number, sheet.number_max, &mut first_line_of, &mut row_faults);
+        cells.category = cells.get("category").and_then(|value| {
+            coded(line_field(line, "category"), &value, "category", Category::ALL, Category::as_str)
+                .map_err(|fault| row_faults.push(fault))
+                .ok()
+        });
+        if let Some(code) = cells.get("region_code").and_then(|code| RegionCode::parse(&code).ok()) {
+            read.regions.push((line, code));
+        }
+        if let Err(errors) = registration(&cells).validate(now) {
+            row_faults.extend(errors.into_iter().map(|mut fault| {
+                fault.field = line_field(line, (sheet.column_of)(&fault.field));
+                fault
+            }));
+        }
+        if row_faults.is_empty() {
+            let registration = registration(&cells);
+            read.items.push(SentItem { line, number: number.unwrap_or_default(), registration });
+        }
+        read.faults.extend(row_faults);
+        read.rows.push(Row { line, cells: shown });
+    }
+    read
 }
 
 /// Reads a file of units; `Err` with the faults of the file as a whole.

@@ -4,15 +4,13 @@
 //! days of confirming (art. 24) — and how it ends. Referrals also come as a workbook
 //! ([`import`]), each row checked as the registration checks a referral sent by API.
 
-use std::collections::HashMap;
-
 use chrono::{DateTime, Duration, NaiveTime, Utc};
 
 use crate::calendar::Calendar;
-use crate::case::{CaseRegistration, Category, Channel, LocationInput, Outcome, PartyInput, Status};
-use crate::case_import::{Column, Row, SheetCell, coded, sheet_rows};
+use crate::case::{CaseRegistration, Channel, LocationInput, Outcome, PartyInput, Status};
+use crate::case_import::{Column, SheetCell, sheet_rows};
 use crate::i18n::{T, UiLang};
-use crate::import::{line_field, row_number};
+use crate::import::{SentImport, SentSheet, sent_rows};
 use crate::msg;
 use crate::validation::FieldError;
 
@@ -141,74 +139,44 @@ pub const NUMBER_MAX: usize = 100;
 /// How the claims follow the facts in the case's description.
 const CLAIMS_HEADING: &str = "诉讼请求：";
 
-/// One faultless row of a workbook of referrals: its row, the court's number and the dispute
-/// as a registration (from the `court` channel).
-#[derive(Debug)]
-pub struct ImportedReferral {
-    pub line: usize,
-    pub court_case_number: String,
-    pub registration: CaseRegistration,
-}
-
-/// A workbook of referrals read: every row as written, the faultless referrals, every fault.
-#[derive(Debug)]
-pub struct ReferralImport {
-    pub rows: Vec<Row>,
-    pub referrals: Vec<ImportedReferral>,
-    pub faults: Vec<FieldError>,
-}
+/// How a workbook of referrals reads: by the court's case number.
+const SHEET: SentSheet =
+    SentSheet { columns: &IMPORT_COLUMNS, number_field: "court_case_number", number_max: NUMBER_MAX, column_of };
 
 /// Checks a sheet of referrals row by row, as a referral by API is checked (`now` bounds its
 /// times): a fault is named by its row and column (`line[6].applicant_phone`), and a court
-/// number given twice is a fault of its later row. `Err` with the faults of the sheet as a
-/// whole (more than [`BATCH_MAX`] rows among them).
-pub fn import(sheet: &[Vec<SheetCell>], now: DateTime<Utc>) -> Result<ReferralImport, Vec<FieldError>> {
+/// number given twice is a fault of its later row. Each item is a `court` case under the
+/// court's number. `Err` with the faults of the sheet as a whole (more than [`BATCH_MAX`]
+/// rows among them).
+pub fn import(sheet: &[Vec<SheetCell>], now: DateTime<Utc>) -> Result<SentImport, Vec<FieldError>> {
     let placed = sheet_rows(sheet, &IMPORT_COLUMNS)?;
     if placed.len() > BATCH_MAX {
         return Err(vec![FieldError::new("file", "too_many_rows", msg!("referral.batch_size", max = BATCH_MAX))]);
     }
-    let mut rows = Vec::new();
-    let mut referrals = Vec::new();
-    let mut faults = Vec::new();
-    let mut first_line_of: HashMap<String, usize> = HashMap::new();
-    for (line, cells) in placed {
-        let shown: Vec<String> = cells.iter().map(SheetCell::shown).collect();
-        let cell = |field: &str| {
-            let index = IMPORT_COLUMNS.iter().position(|(f, _, _)| *f == field).unwrap_or(0);
-            Some(shown[index].clone()).filter(|v| !v.is_empty())
-        };
-        let mut row_faults = Vec::new();
-        let number = row_number(
-            line,
-            "court_case_number",
-            cell("court_case_number"),
-            NUMBER_MAX,
-            &mut first_line_of,
-            &mut row_faults,
-        );
-        let category = cell("category").and_then(|value| {
-            coded(line_field(line, "category"), &value, "category", Category::ALL, Category::as_str)
-                .map_err(|fault| row_faults.push(fault))
-                .ok()
-        });
-        let description = match (cell("description"), cell("claims")) {
+    Ok(sent_rows(placed, &SHEET, now, |cell| {
+        let description = match (cell.get("description"), cell.get("claims")) {
             (Some(facts), Some(claims)) => Some(format!("{facts}\n{CLAIMS_HEADING}{claims}")),
             (facts, _) => facts,
         };
-        let registration = || CaseRegistration {
+        CaseRegistration {
             channel: Some(Channel::Court.as_str().to_owned()),
-            description: description.clone(),
-            category: category.map(|c| c.as_str().to_owned()),
-            amount: cell("amount").map(serde_json::Value::String),
+            description,
+            category: cell.category.map(|c| c.as_str().to_owned()),
+            amount: cell.get("amount").map(serde_json::Value::String),
             location: Some(LocationInput {
-                address: cell("address"),
-                region_code: cell("region_code"),
+                address: cell.get("address"),
+                region_code: cell.get("region_code"),
                 ..Default::default()
             }),
             parties: Some(
                 [
-                    ("applicant", cell("applicant_name"), cell("applicant_id_number"), cell("applicant_phone")),
-                    ("respondent", cell("respondent_name"), None, cell("respondent_phone")),
+                    (
+                        "applicant",
+                        cell.get("applicant_name"),
+                        cell.get("applicant_id_number"),
+                        cell.get("applicant_phone"),
+                    ),
+                    ("respondent", cell.get("respondent_name"), None, cell.get("respondent_phone")),
                 ]
                 .into_iter()
                 .filter(|(role, name, _, phone)| *role == "applicant" || name.is_some() || phone.is_some())
@@ -222,24 +190,8 @@ pub fn import(sheet: &[Vec<SheetCell>], now: DateTime<Utc>) -> Result<ReferralIm
                 .collect(),
             ),
             ..Default::default()
-        };
-        if let Err(errors) = registration().validate(now) {
-            row_faults.extend(errors.into_iter().map(|mut fault| {
-                fault.field = line_field(line, column_of(&fault.field));
-                fault
-            }));
         }
-        if row_faults.is_empty() {
-            referrals.push(ImportedReferral {
-                line,
-                court_case_number: number.unwrap_or_default(),
-                registration: registration(),
-            });
-        }
-        faults.extend(row_faults);
-        rows.push(Row { line, cells: shown });
-    }
-    Ok(ReferralImport { rows, referrals, faults })
+    }))
 }
 
 /// The workbook's column a registration's field comes from.

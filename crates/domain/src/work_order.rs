@@ -4,15 +4,13 @@
 //! default 1 working day to acknowledge and 2 working days to return (the Shandong rule). Orders
 //! also come as a workbook ([`import`]), each row checked as the registration checks a case.
 
-use std::collections::HashMap;
-
 use chrono::{DateTime, NaiveTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::calendar::Calendar;
-use crate::case::{CaseRegistration, Category, Channel, LocationInput, PartyInput};
-use crate::case_import::{Column, Row, SheetCell, coded, sheet_rows};
-use crate::import::{line_field, row_number};
+use crate::case::{CaseRegistration, Channel, LocationInput, PartyInput};
+use crate::case_import::{Column, SheetCell, sheet_rows};
+use crate::import::{SentImport, SentSheet, sent_rows};
 use crate::msg;
 use crate::validation::FieldError;
 
@@ -105,93 +103,39 @@ pub const IMPORT_COLUMNS: [Column; 8] = [
     ("description", true, &["诉求内容", "工单内容", "纠纷简要情况"]),
 ];
 
-/// One faultless row of a workbook of work orders: its row, the hotline's number and the
-/// dispute as a registration (from the `hotline` channel).
-#[derive(Debug)]
-pub struct ImportedOrder {
-    pub line: usize,
-    pub external_ref: String,
-    pub registration: CaseRegistration,
-}
-
-/// A workbook of work orders read: every row as written, the faultless orders, every fault.
-#[derive(Debug)]
-pub struct OrderImport {
-    pub rows: Vec<Row>,
-    pub orders: Vec<ImportedOrder>,
-    pub faults: Vec<FieldError>,
-}
-
 /// The longest work order number.
 pub const NUMBER_MAX: usize = 100;
 
+/// How a workbook of work orders reads: by the hotline's number.
+const SHEET: SentSheet =
+    SentSheet { columns: &IMPORT_COLUMNS, number_field: "work_order_number", number_max: NUMBER_MAX, column_of };
+
 /// Checks a sheet of work orders row by row, as the registration checks a case (`now` bounds
 /// its times); a fault is named by its row and column (`line[6].applicant_phone`), and a number
-/// given twice is a fault of its later row. `Err` with the faults of the sheet as a whole.
-pub fn import(sheet: &[Vec<SheetCell>], now: DateTime<Utc>) -> Result<OrderImport, Vec<FieldError>> {
-    let mut rows = Vec::new();
-    let mut orders = Vec::new();
-    let mut faults = Vec::new();
-    let mut first_line_of: HashMap<String, usize> = HashMap::new();
-    for (line, cells) in sheet_rows(sheet, &IMPORT_COLUMNS)? {
-        let shown: Vec<String> = cells.iter().map(SheetCell::shown).collect();
-        let cell = |field: &str| {
-            let index = IMPORT_COLUMNS.iter().position(|(f, _, _)| *f == field).unwrap_or(0);
-            Some(shown[index].clone()).filter(|v| !v.is_empty())
-        };
-        let mut row_faults = Vec::new();
-        let number = row_number(
-            line,
-            "work_order_number",
-            cell("work_order_number"),
-            NUMBER_MAX,
-            &mut first_line_of,
-            &mut row_faults,
-        );
-        let category = cell("category").and_then(|value| {
-            coded(line_field(line, "category"), &value, "category", Category::ALL, Category::as_str)
-                .map_err(|fault| row_faults.push(fault))
-                .ok()
-        });
-        let registration = || CaseRegistration {
-            channel: Some(Channel::Hotline.as_str().to_owned()),
-            description: cell("description"),
-            category: category.map(|c| c.as_str().to_owned()),
-            location: Some(LocationInput {
-                address: cell("address"),
-                region_code: cell("region_code"),
-                ..Default::default()
-            }),
-            parties: Some(
-                [
-                    ("applicant", cell("applicant_name"), cell("applicant_phone")),
-                    ("respondent", cell("respondent_name"), None),
-                ]
-                .into_iter()
-                .filter(|(role, name, _)| *role == "applicant" || name.is_some())
-                .map(|(role, name, phone)| PartyInput {
-                    role: Some(role.to_owned()),
-                    name,
-                    phone,
-                    ..Default::default()
-                })
-                .collect(),
-            ),
+/// given twice is a fault of its later row. Each item is a `hotline` case under the hotline's
+/// number. `Err` with the faults of the sheet as a whole.
+pub fn import(sheet: &[Vec<SheetCell>], now: DateTime<Utc>) -> Result<SentImport, Vec<FieldError>> {
+    Ok(sent_rows(sheet_rows(sheet, &IMPORT_COLUMNS)?, &SHEET, now, |cell| CaseRegistration {
+        channel: Some(Channel::Hotline.as_str().to_owned()),
+        description: cell.get("description"),
+        category: cell.category.map(|c| c.as_str().to_owned()),
+        location: Some(LocationInput {
+            address: cell.get("address"),
+            region_code: cell.get("region_code"),
             ..Default::default()
-        };
-        if let Err(errors) = registration().validate(now) {
-            row_faults.extend(errors.into_iter().map(|mut fault| {
-                fault.field = line_field(line, column_of(&fault.field));
-                fault
-            }));
-        }
-        if row_faults.is_empty() {
-            orders.push(ImportedOrder { line, external_ref: number.unwrap_or_default(), registration: registration() });
-        }
-        faults.extend(row_faults);
-        rows.push(Row { line, cells: shown });
-    }
-    Ok(OrderImport { rows, orders, faults })
+        }),
+        parties: Some(
+            [
+                ("applicant", cell.get("applicant_name"), cell.get("applicant_phone")),
+                ("respondent", cell.get("respondent_name"), None),
+            ]
+            .into_iter()
+            .filter(|(role, name, _)| *role == "applicant" || name.is_some())
+            .map(|(role, name, phone)| PartyInput { role: Some(role.to_owned()), name, phone, ..Default::default() })
+            .collect(),
+        ),
+        ..Default::default()
+    }))
 }
 
 /// The workbook's column a registration's field comes from.

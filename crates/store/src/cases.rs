@@ -870,6 +870,20 @@ impl Store {
         self.fetch_optional(&sql, args).await?.ok_or(StoreError::NotFound { what: "case" })
     }
 
+    /// The case, if the viewer sees it or its unit is the court that referred it (诉调对接: the
+    /// agreement and the case file go back to that court, for reading only).
+    pub(crate) async fn case_row_or_referred(&self, viewer: &Viewer, id: i64) -> Result<CaseRow> {
+        let mut args = args![id];
+        let scope = scope_condition(viewer, 2, &mut args);
+        args.extend(args![viewer.unit_id]);
+        let sql = format!(
+            "SELECT {CASE_COLUMNS} FROM cases c WHERE c.id = $1 AND ({scope}
+               OR EXISTS (SELECT 1 FROM referrals r WHERE r.case_id = c.id AND r.court_unit_id = ${}))",
+            args.len()
+        );
+        self.fetch_optional(&sql, args).await?.ok_or(StoreError::NotFound { what: "case" })
+    }
+
     /// One case in the viewer's scope. With `reveal`, full personal data is shown (the caller
     /// has checked that the role may see it), and the view is recorded in the case history.
     pub async fn case_get(
@@ -879,8 +893,35 @@ impl Store {
         reveal: Option<RevealRequest>,
         now: DateTime<Utc>,
     ) -> Result<CaseView> {
-        let id = id.get();
-        let row = self.case_row(viewer, id).await?;
+        let row = self.case_row(viewer, id.get()).await?;
+        self.case_shown(viewer, row, reveal, now).await
+    }
+
+    /// The case and its history for its case file (电子卷宗), read by whoever sees the case and
+    /// by the court that referred it. With `reveal`, as in [`Store::case_get`].
+    pub async fn case_file_get(
+        &self,
+        viewer: &Viewer,
+        id: CaseId,
+        reveal: Option<RevealRequest>,
+        now: DateTime<Utc>,
+    ) -> Result<(CaseView, Vec<EventView>)> {
+        let row = self.case_row_or_referred(viewer, id.get()).await?;
+        let case = self.case_shown(viewer, row, reveal, now).await?;
+        let events = self.events_of(case.id).await?;
+        Ok((case, events))
+    }
+
+    /// Renders a case row the viewer may read, recording the view of its personal data in full
+    /// when `reveal` asks for it.
+    async fn case_shown(
+        &self,
+        viewer: &Viewer,
+        row: CaseRow,
+        reveal: Option<RevealRequest>,
+        now: DateTime<Utc>,
+    ) -> Result<CaseView> {
+        let id = row.id;
         let revealed = match reveal {
             Some(request) => {
                 let mut tx = self.begin().await?;
@@ -985,6 +1026,11 @@ impl Store {
     pub async fn case_events(&self, viewer: &Viewer, id: CaseId) -> Result<Vec<EventView>> {
         let id = id.get();
         self.case_row(viewer, id).await?;
+        self.events_of(id).await
+    }
+
+    /// A case's history, oldest first (the caller has checked that the viewer may read it).
+    async fn events_of(&self, id: i64) -> Result<Vec<EventView>> {
         let rows: Vec<(i64, i64, String, String, String, String)> = self
             .fetch_all(
                 "SELECT seq, at, actor, action, data, hash FROM case_events WHERE case_id = $1 ORDER BY seq",

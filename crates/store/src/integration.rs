@@ -56,15 +56,19 @@ pub enum RefNamespace {
     Petition(String),
     /// 警情编号 — a police unit's incident number, whichever of its desks or accounts sends it.
     Police(i64),
+    /// 法院案号 — a court's case number of a referral (诉前委派), whichever of its desks or
+    /// accounts sends it.
+    Court(i64),
 }
 
 impl RefNamespace {
-    /// The namespace as stored (migration 0050 names existing claims the same way).
+    /// The namespace as stored (migrations 0050 and 0055 name existing claims the same way).
     fn key(&self) -> String {
         match self {
             RefNamespace::Sender(user_id) => format!("user:{user_id}"),
             RefNamespace::Petition(sender) => format!("petition:{sender}"),
             RefNamespace::Police(unit_id) => format!("police:{unit_id}"),
+            RefNamespace::Court(unit_id) => format!("court:{unit_id}"),
         }
     }
 }

@@ -413,18 +413,12 @@ impl Store {
     pub async fn agreement_get(&self, viewer: &Viewer, id: AgreementId) -> Result<AgreementView> {
         let sql = format!("SELECT {AGREEMENT_COLUMNS} FROM agreements WHERE id = $1");
         let row: AgreementRow = self.fetch_optional(&sql, args![id.get()]).await?.ok_or_else(not_found)?;
-        // Read by whoever sees its case, and by the court that referred the case (诉调对接:
-        // the agreement goes back to it).
-        let mut args = args![row.case_id];
-        let scope = crate::cases::scope_condition(viewer, 2, &mut args);
-        args.extend(args![viewer.unit_id]);
-        let sql = format!(
-            "SELECT c.id FROM cases c WHERE c.id = $1 AND ({scope}
-               OR EXISTS (SELECT 1 FROM referrals r WHERE r.case_id = c.id AND r.court_unit_id = ${}))",
-            args.len()
-        );
-        let seen: Option<(i64,)> = self.fetch_optional(&sql, args).await?;
-        seen.ok_or_else(not_found)?;
+        // Read by whoever sees its case, and by the court that referred the case (the agreement
+        // goes back to it); an unseen case is an unseen agreement.
+        match self.case_row_or_referred(viewer, row.case_id).await {
+            Err(StoreError::NotFound { .. }) => return Err(not_found()),
+            seen => seen?,
+        };
         self.agreement_view(row).await
     }
 

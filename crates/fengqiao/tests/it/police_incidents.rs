@@ -83,14 +83,16 @@ async fn police_hand_overs_are_one_case_per_number_and_their_results_go_back(app
     let counted = app.sql_texts("SELECT CAST(COUNT(*) AS TEXT) FROM cases WHERE channel = 'police'").await;
     assert_eq!(counted, ["2"]);
 
-    // Refused: no number and no officer (each named), a unit that is not the police, no key.
+    // Refused: no number, no officer and no facts — every one named in one answer —, a unit
+    // that is not the police, no key.
     let mut bare = incident("", 3);
     bare.as_object_mut().unwrap().remove("officer");
+    bare["description"] = json!(" ");
     let (status, refused) = send(bare).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
     let fields: Vec<&str> =
         refused["error"]["fields"].as_array().unwrap().iter().map(|f| f["field"].as_str().unwrap()).collect();
-    assert_eq!(fields, ["incident_number", "officer"]);
+    assert_eq!(fields, ["incident_number", "officer", "description"]);
     let intake = app.login("intake").await;
     let (status, refused) = app.post("/api/v1/police-incidents", &intake, incident("JQ-X", 4)).await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{refused}");

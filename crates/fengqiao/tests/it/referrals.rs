@@ -8,7 +8,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::on_both_backends;
-use crate::support::{TestApp, id_number, registration, ui_answer, ui_get, ui_post, ui_session, ui_submit};
+use crate::support::{TestApp, id_number, registration, ui_answer, ui_get, ui_post, ui_session, ui_submit, workbook};
 use crate::webhooks::{Sender, signature};
 
 on_both_backends!(
@@ -17,6 +17,9 @@ on_both_backends!(
     the_result_goes_back_to_the_court_by_its_signed_webhook,
     the_diversion_rate_counts_the_referrals_against_the_courts_filings,
     a_courts_workbook_is_received_whole_or_not_at_all_and_never_twice,
+    the_courts_desk_and_its_account_sending_one_number_at_once_make_one_case,
+    migration_0055_moves_the_courts_claims_into_its_namespace,
+    a_courts_workbook_names_a_region_it_does_not_know_in_the_preview,
 );
 
 fn item(number: &str, seq: u32) -> Value {
@@ -391,6 +394,29 @@ async fn the_result_goes_back_to_the_court_by_its_signed_webhook(app: TestApp) {
     assert_eq!(failed["undisputed_facts"], "双方对借款事实无争议，对利息分歧较大");
     let file = failed["case_file"].as_str().unwrap();
     assert_eq!(file, format!("/api/v1/cases/{}/file", referred[1]["case_id"]));
+    // The court files it: the case file fetched with the court's own key — the ZIP of the
+    // electronic case file, its PDF first.
+    let fetch = |key: String| {
+        let request = app.client.get(format!("{}{file}", app.base)).header("X-Api-Key", key);
+        async move { request.send().await.unwrap() }
+    };
+    let response = fetch(key.clone()).await;
+    assert_eq!(response.status(), StatusCode::OK, "the court downloads the case file");
+    assert_eq!(response.headers()["content-type"], "application/zip");
+    let entries = crate::casefile::entries(&response.bytes().await.unwrap());
+    assert_eq!(entries[0].0, "case.pdf", "the PDF of the case first");
+    assert!(entries[0].1.starts_with(b"%PDF"), "a PDF");
+    // Another court's key, granted the same, is answered 404: the case is neither in that
+    // court's region nor referred by it, and a case it may not read is one it is not told of.
+    app.sql("INSERT INTO units (name, kind, region_code) VALUES ('兰州市七里河区人民法院', 'court', '620103000000')")
+        .await;
+    let other_court = app.unit_id("兰州市七里河区人民法院").await;
+    let admin = app.login("admin").await;
+    let grants = json!({"name": "七里河区法院调解平台", "unit_id": other_court, "permissions": ["case_register", "referrals_read"]});
+    let (status, other) = app.post("/api/v1/system-accounts", &admin, grants).await;
+    assert_eq!(status, StatusCode::CREATED, "{other}");
+    let response = fetch(other["api_key"].as_str().unwrap().to_owned()).await;
+    assert_eq!(response.status(), StatusCode::NOT_FOUND, "not another court's");
     let declined = &results["(2026)甘0102民诉前调33号"]["referral"];
     assert_eq!(
         (declined["outcome"].as_str(), declined["reason"].as_str()),
@@ -451,6 +477,120 @@ async fn the_diversion_rate_counts_the_referrals_against_the_courts_filings(app:
 }
 
 /// A court's system account (granted to refer and to read its referrals) and its key.
+/// Sends a batch of one referral as the court's desk (a bearer token) or its system account
+/// (an API key): the answer's result and the referral's case.
+async fn refer_one(app: &TestApp, sender: &CourtSender, number: &str) -> (String, Value) {
+    let body = json!([item(number, 51)]);
+    let (status, answers) = match sender {
+        CourtSender::Desk(token) => app.post("/api/v1/referrals", token, body).await,
+        CourtSender::Account(key) => app.keyed(Method::POST, "/api/v1/referrals", key, Some(body)).await,
+    };
+    assert_eq!(status, StatusCode::OK, "{answers}");
+    (answers[0]["result"].as_str().unwrap_or_default().to_owned(), answers[0]["referral"]["case_id"].clone())
+}
+
+/// Who of a court sends: its desk's login or its system account.
+enum CourtSender {
+    Desk(String),
+    Account(String),
+}
+
+/// One court, one sender: the court desk's login and the court's system account send the
+/// same court number fifty times at once, by turns — one case, one referral.
+async fn the_courts_desk_and_its_account_sending_one_number_at_once_make_one_case(app: TestApp) {
+    app.set_now("2026-11-02T09:00:00+08:00");
+    let (_, key) = court_account(&app).await;
+    let desk = app.login("court").await;
+    let before = case_count(&app).await;
+    let number = "(2026)甘0102民诉前调51号";
+    let mut set = tokio::task::JoinSet::new();
+    for i in 0..50 {
+        let request = app.client.post(format!("{}/api/v1/referrals", app.base)).json(&json!([item(number, 51)]));
+        let request = if i % 2 == 0 { request.bearer_auth(&desk) } else { request.header("X-Api-Key", &key) };
+        set.spawn(async move {
+            let response = request.send().await.unwrap();
+            let status = response.status();
+            (status, response.json::<Value>().await.unwrap_or(Value::Null))
+        });
+    }
+    let answers = set.join_all().await;
+    let results: Vec<(StatusCode, String)> = answers
+        .iter()
+        .map(|(status, body)| (*status, body[0]["result"].as_str().unwrap_or_default().to_owned()))
+        .collect();
+    let created = results.iter().filter(|(status, r)| *status == StatusCode::OK && r == "created").count();
+    let existing = results.iter().filter(|(status, r)| *status == StatusCode::OK && r == "existing").count();
+    assert_eq!((created, existing), (1, 49), "{answers:?}");
+    let cases: std::collections::BTreeSet<String> =
+        answers.iter().map(|(_, body)| body[0]["referral"]["case_id"].to_string()).collect();
+    assert_eq!(cases.len(), 1, "{cases:?}");
+    assert_eq!(case_count(&app).await, before + 1, "one case");
+    let referrals = app
+        .sql_texts(&format!("SELECT CAST(COUNT(*) AS TEXT) FROM referrals WHERE court_case_number = '{number}'"))
+        .await;
+    assert_eq!(referrals, ["1"], "one referral");
+}
+
+/// Claims made before migration 0055 (in each sender's own namespace) answer the same case
+/// after it, from the court's desk and its account alike: a referral's number moves into the
+/// court's namespace — also the one the race claimed twice, with two cases, answers the
+/// referral's —, and a court user's own `external_ref` of another case stays theirs.
+async fn migration_0055_moves_the_courts_claims_into_its_namespace(app: TestApp) {
+    app.set_now("2026-11-02T09:00:00+08:00");
+    let (account, key) = court_account(&app).await;
+    let desk = app.login("court").await;
+    let (desk_sent, account_sent) = ("(2026)甘0102民诉前调61号", "(2026)甘0102民诉前调62号");
+    let (_, by_desk) = refer_one(&app, &CourtSender::Desk(desk.clone()), desk_sent).await;
+    let (_, by_account) = refer_one(&app, &CourtSender::Account(key.clone()), account_sent).await;
+    // The race's second case of the desk's number: a court case with no referral.
+    let mut raced = registration(&id_number("620102", "19850101", 52), "13912340052");
+    raced["channel"] = json!("court");
+    let raced = app.register(&desk, raced).await;
+    let mut own = registration(&id_number("620102", "19850101", 53), "13912340053");
+    own["external_ref"] = json!("(2026)甘0102民诉前调63号");
+    let (status, own) = app.keyed(Method::POST, "/api/v1/cases", &key, Some(own)).await;
+    assert_eq!(status, StatusCode::CREATED, "{own}");
+
+    // Back to the claims as they were written before 0055.
+    let desk_user = "CAST((SELECT id FROM users WHERE username = 'court') AS TEXT)";
+    let system_user = format!("CAST((SELECT user_id FROM system_accounts WHERE id = {account}) AS TEXT)");
+    app.sql(&format!(
+        "DELETE FROM external_refs WHERE namespace LIKE 'court:%';
+         INSERT INTO external_refs (namespace, external_ref, case_id, created_at) VALUES
+             ('user:' || {desk_user}, '{desk_sent}', {by_desk}, 1),
+             ('user:' || {system_user}, '{desk_sent}', {}, 2),
+             ('user:' || {system_user}, '{account_sent}', {by_account}, 3);
+         DELETE FROM fengqiao_migrations WHERE version = 55;",
+        raced["id"],
+    ))
+    .await;
+    let migrate = app.cli(&["migrate"], None);
+    assert!(migrate.status.success(), "{}", String::from_utf8_lossy(&migrate.stderr));
+    let claims = app
+        .sql_texts(
+            "SELECT namespace || ' ' || external_ref || ' ' || CAST(case_id AS TEXT) FROM external_refs
+             ORDER BY namespace, external_ref",
+        )
+        .await;
+    let court_unit = app.unit_id("兰州市城关区人民法院").await;
+    let system_user_id =
+        app.sql_texts(&format!("SELECT CAST(user_id AS TEXT) FROM system_accounts WHERE id = {account}")).await;
+    assert_eq!(
+        claims,
+        [
+            format!("court:{court_unit} {desk_sent} {by_desk}"),
+            format!("court:{court_unit} {account_sent} {by_account}"),
+            format!("user:{} (2026)甘0102民诉前调63号 {}", system_user_id[0], own["id"]),
+        ]
+    );
+
+    // Each number again, from the other sender: the same referral's case.
+    let (result, case) = refer_one(&app, &CourtSender::Account(key), desk_sent).await;
+    assert_eq!((result.as_str(), &case), ("existing", &by_desk));
+    let (result, case) = refer_one(&app, &CourtSender::Desk(desk), account_sent).await;
+    assert_eq!((result.as_str(), &case), ("existing", &by_account));
+}
+
 async fn court_account(app: &TestApp) -> (i64, String) {
     let court_unit = app.unit_id("兰州市城关区人民法院").await;
     let admin = app.login("admin").await;
@@ -467,18 +607,7 @@ async fn court_account(app: &TestApp) -> (i64, String) {
 
 /// A workbook of referrals: the template's header (in words), then each row's cells.
 fn referrals_workbook(rows: &[[&str; 7]]) -> Vec<u8> {
-    let mut book = rust_xlsxwriter::Workbook::new();
-    let sheet = book.add_worksheet();
-    let header = ["法院案号", "案由", "申请人姓名", "申请人电话", "被申请人姓名", "纠纷事实", "诉讼请求"];
-    for (column, name) in header.iter().enumerate() {
-        sheet.write_string(0, column as u16, *name).unwrap();
-    }
-    for (r, row) in rows.iter().enumerate() {
-        for (column, value) in row.iter().enumerate().filter(|(_, v)| !v.is_empty()) {
-            sheet.write_string(r as u32 + 1, column as u16, *value).unwrap();
-        }
-    }
-    book.save_to_buffer().unwrap()
+    workbook(&["法院案号", "案由", "申请人姓名", "申请人电话", "被申请人姓名", "纠纷事实", "诉讼请求"], rows)
 }
 
 async fn upload_referrals(app: &TestApp, auth: (&str, &str), dry_run: bool, body: Vec<u8>) -> (StatusCode, Value) {
@@ -588,4 +717,32 @@ async fn a_courts_workbook_is_received_whole_or_not_at_all_and_never_twice(app: 
     let template = response.bytes().await.unwrap().to_vec();
     let (status, report) = upload_referrals(&app, court, true, template).await;
     assert_eq!((status, report["importable"].as_u64()), (StatusCode::OK, Some(1)), "{report}");
+}
+
+/// A region code of the right form that the organisation does not know is a fault of its row
+/// already in the preview (the dry run), named by row and column in words — the import is
+/// refused with it and receives nothing.
+async fn a_courts_workbook_names_a_region_it_does_not_know_in_the_preview(app: TestApp) {
+    app.set_now("2026-11-02T09:00:00+08:00");
+    let (_, key) = court_account(&app).await;
+    let court = ("X-Api-Key", key.as_str());
+    let book = workbook(
+        &["法院案号", "所属区域", "申请人", "纠纷事实"],
+        &[
+            ["(2026)甘0102民诉前调71号", "620102002001", "马丽", "拖欠装修款两万元，同意先行调解"],
+            ["(2026)甘0102民诉前调72号", "620199000000", "马丽", "拖欠装修款两万元，同意先行调解"],
+        ],
+    );
+    let (status, report) = upload_referrals(&app, court, true, book.clone()).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{report}");
+    assert_eq!((report["faulted_rows"].clone(), report["importable"].as_u64()), (json!([3]), Some(1)), "{report}");
+    let fault = &report["rows"][1]["faults"][0];
+    assert_eq!(fault["field"], "line[2].region_code", "{report}");
+    let said = fault["message"].as_str().unwrap();
+    assert!(said.contains("第 3 行") && said.contains("行政区划代码") && said.contains("620199000000"), "{said}");
+    let (status, refused) = upload_referrals(&app, court, false, book).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+    assert_eq!(refused["error"]["field"], "line[2].region_code", "{refused}");
+    let received = app.sql_texts("SELECT CAST(COUNT(*) AS TEXT) FROM referrals").await;
+    assert_eq!(received, ["0"], "nothing received");
 }

@@ -408,6 +408,22 @@ pub async fn ui_answer(response: reqwest::Response) -> (StatusCode, String, Stri
 }
 
 /// A complete, valid registration in Zhangye Road street (street A1, district A).
+/// A workbook as a sending system fills it: the header row, then each row's cells (a blank
+/// one left empty).
+pub fn workbook<const N: usize>(header: &[&str; N], rows: &[[&str; N]]) -> Vec<u8> {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    for (column, name) in header.iter().enumerate() {
+        sheet.write_string(0, column as u16, *name).unwrap();
+    }
+    for (r, row) in rows.iter().enumerate() {
+        for (column, value) in row.iter().enumerate().filter(|(_, v)| !v.is_empty()) {
+            sheet.write_string(r as u32 + 1, column as u16, *value).unwrap();
+        }
+    }
+    book.save_to_buffer().unwrap()
+}
+
 pub fn registration(id_number: &str, phone: &str) -> Value {
     json!({
         "channel": "window",

@@ -7,13 +7,14 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::on_both_backends;
-use crate::support::{TestApp, id_number, registration, ui_post, ui_session};
+use crate::support::{TestApp, id_number, registration, ui_post, ui_session, workbook};
 use crate::webhooks::{Sender, receiver, signature};
 
 on_both_backends!(
     orders_are_idempotent_answered_within_limits_and_told_back_by_webhook,
     limits_are_administrators_data_and_the_page_lists_and_answers,
     a_workbook_of_orders_is_received_whole_or_not_at_all_and_never_twice,
+    a_workbook_of_orders_names_a_region_it_does_not_know_in_the_preview,
 );
 
 async fn hotline_key(app: &TestApp) -> String {
@@ -253,19 +254,10 @@ async fn limits_are_administrators_data_and_the_page_lists_and_answers(app: Test
 
 /// A workbook of work orders: the template's header (in words), then each row's cells.
 fn orders_workbook(rows: &[[&str; 8]]) -> Vec<u8> {
-    let mut book = rust_xlsxwriter::Workbook::new();
-    let sheet = book.add_worksheet();
-    let header =
-        ["工单编号", "纠纷类型", "行政区划代码", "地址", "申请人姓名", "申请人电话", "被申请人姓名", "纠纷描述"];
-    for (column, name) in header.iter().enumerate() {
-        sheet.write_string(0, column as u16, *name).unwrap();
-    }
-    for (r, row) in rows.iter().enumerate() {
-        for (column, value) in row.iter().enumerate().filter(|(_, v)| !v.is_empty()) {
-            sheet.write_string(r as u32 + 1, column as u16, *value).unwrap();
-        }
-    }
-    book.save_to_buffer().unwrap()
+    workbook(
+        &["工单编号", "纠纷类型", "行政区划代码", "地址", "申请人姓名", "申请人电话", "被申请人姓名", "纠纷描述"],
+        rows,
+    )
 }
 
 async fn upload(app: &TestApp, key: &str, dry_run: bool, body: Vec<u8>) -> (StatusCode, Value) {
@@ -352,4 +344,25 @@ async fn a_workbook_of_orders_is_received_whole_or_not_at_all_and_never_twice(ap
         .unwrap();
     assert_eq!(response.status(), StatusCode::OK);
     assert!(response.bytes().await.unwrap().starts_with(b"PK"), "an xlsx is a zip");
+}
+
+/// A region code of the right form that the organisation does not know is a fault of its row
+/// already in the preview, named by row and column in words; nothing is received.
+async fn a_workbook_of_orders_names_a_region_it_does_not_know_in_the_preview(app: TestApp) {
+    app.set_now("2026-11-02T09:00:00+08:00");
+    let key = hotline_key(&app).await;
+    let row = |n: &'static str, region: &'static str| {
+        [n, "邻里", region, "张掖路 5 号", "张三", "13912345678", "李四", "楼上漏水，协商未果"]
+    };
+    let book = orders_workbook(&[row("GD-R-1", "620199000000"), row("GD-R-2", "620102002001")]);
+    let (status, report) = upload(&app, &key, true, book.clone()).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{report}");
+    assert_eq!((report["faulted_rows"].clone(), report["importable"].as_u64()), (json!([2]), Some(1)), "{report}");
+    let fault = &report["rows"][0]["faults"][0];
+    assert_eq!(fault["field"], "line[1].region_code", "{report}");
+    let said = fault["message"].as_str().unwrap();
+    assert!(said.contains("第 2 行") && said.contains("行政区划代码") && said.contains("不在本系统的辖区内"), "{said}");
+    let (status, refused) = upload(&app, &key, false, book).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+    assert_eq!(app.sql_texts("SELECT CAST(COUNT(*) AS TEXT) FROM work_orders").await, ["0"], "nothing received");
 }

@@ -10,6 +10,7 @@ use domain::case_import::HistoricalCase;
 use domain::clocks;
 use domain::import::line_field;
 use domain::msg;
+use domain::org::RegionCode;
 use domain::validation::FieldError;
 use serde_json::json;
 
@@ -30,16 +31,17 @@ fn at(date: NaiveDate, (hour, minute): (u32, u32)) -> DateTime<Utc> {
 }
 
 impl Store {
-    /// What only the database knows about the rows: whether each row's region belongs to this
-    /// deployment. The faults are named by row and column, like the domain's.
-    pub async fn cases_import_check(&self, cases: &[HistoricalCase]) -> Result<Vec<FieldError>> {
+    /// What only the database knows about a workbook's rows (historical cases, referrals, work
+    /// orders): whether each row's region (its row, its code) belongs to this deployment. The
+    /// faults are named by row and column, like the domain's.
+    pub async fn import_regions_check(&self, regions: &[(usize, RegionCode)]) -> Result<Vec<FieldError>> {
         let mut faults = Vec::new();
-        for case in cases {
-            if self.region(&case.region_code).await?.is_none() {
+        for (line, code) in regions {
+            if self.region(code).await?.is_none() {
                 faults.push(FieldError::new(
-                    line_field(case.line, "region_code"),
+                    line_field(*line, "region_code"),
                     "unknown_region",
-                    msg!("case.region_not_here", code = case.region_code.as_str()),
+                    msg!("import.unknown_region", code = code.as_str()),
                 ));
             }
         }

@@ -20,7 +20,7 @@ use utoipa::IntoParams;
 use super::dto::{CaseList, CaseReceipt, CaseView, EventView, IntoApi, RegisteredCase, SimilarCases};
 use crate::AppState;
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::{Auth, InPath, JsonBody, JsonBytes, Permitted, gate, parse_json};
+use crate::extract::{Auth, AuthOrGranted, InPath, JsonBody, JsonBytes, Permitted, gate, parse_json};
 
 /// Register a case from any channel. Category, risk and route are suggested with reasons;
 /// earlier cases of the same person, organisation or place are listed in `related_cases`.
@@ -238,12 +238,14 @@ pub async fn get_one(
 /// parties, the timeline), every stored file of the case (`evidence/…`, `agreements/…`,
 /// `recordings/…`) and `manifest.txt` with the SHA-256 of each entry (`sha256sum -c` form).
 /// Parties are masked unless `reveal=true` with a `reason` (recorded, as for the case itself).
-#[utoipa::path(get, path = "/api/v1/cases/{id}/file", tag = "cases", security(("bearer" = [])), params(("id" = i64, Path), GetQuery),
+/// Also for the referring court's system account (granted `referrals_read`) by `X-Api-Key`:
+/// a failed referral's file goes back to the court.
+#[utoipa::path(get, path = "/api/v1/cases/{id}/file", tag = "cases", security(("bearer" = []), ("api_key" = [])), params(("id" = i64, Path), GetQuery),
     responses((status = 200, description = "the case file", body = Vec<u8>, content_type = "application/zip"),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn case_file(
     State(state): State<AppState>,
-    Auth(viewer): Auth,
+    AuthOrGranted(viewer, _): AuthOrGranted<gate::ReferralsRead>,
     InPath(id, _): InPath<CaseId>,
     Query(query): Query<GetQuery>,
 ) -> Result<Response, ApiError> {

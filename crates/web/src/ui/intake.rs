@@ -27,7 +27,7 @@ use crate::AppState;
 use crate::extract::InPath;
 
 /// Party blocks on the form.
-pub(super) const PARTY_BLOCKS: usize = 4;
+const PARTY_BLOCKS: usize = 4;
 
 /// The registration as the form sent it, to show again with its errors.
 #[derive(Debug, Default)]
@@ -45,7 +45,7 @@ impl Draft {
 
 /// Builds the same registration the API takes from the form's fields, which are named by
 /// the API's paths (`parties[0].id_number`), so its errors land next to their fields.
-pub(super) fn registration(form: &FormData) -> Result<CaseRegistration, FieldError> {
+fn registration(form: &FormData) -> Result<CaseRegistration, FieldError> {
     let text = |name: &str| form.get(name).map(str::to_owned);
     let people_count = match form.get("people_count") {
         None => None,
@@ -95,37 +95,81 @@ pub(super) fn registration(form: &FormData) -> Result<CaseRegistration, FieldErr
     })
 }
 
+/// A registration form as a page shows it (the intake window, a police hand-over): what was
+/// typed, each error beside its field, and the choices of its selects.
+pub(super) struct RegistrationForm {
+    pub(super) draft: Draft,
+    pub(super) errors: Vec<(String, String)>,
+    pub(super) categories: Vec<(&'static str, String)>,
+    pub(super) roles: Vec<(&'static str, String)>,
+    pub(super) kinds: Vec<(&'static str, String)>,
+    pub(super) blocks: Vec<usize>,
+    /// Where the case happened, by name, within the clerk's scope.
+    pub(super) regions: Vec<RegionChoices>,
+    /// The description's limit, counted beside it as it is typed.
+    pub(super) description_max: usize,
+}
+
+impl RegistrationForm {
+    pub(super) async fn new(
+        state: &AppState,
+        session: &Session,
+        draft: Draft,
+        errors: Vec<(String, String)>,
+    ) -> Result<Self, UiError> {
+        let t = session.t;
+        Ok(RegistrationForm {
+            draft,
+            errors,
+            categories: options(t, "category", Category::ALL, Category::as_str),
+            roles: options(t, "party_role", PartyRole::ALL, PartyRole::as_str),
+            kinds: options(t, "party_kind", PartyKind::ALL, PartyKind::as_str),
+            blocks: (0..PARTY_BLOCKS).collect(),
+            regions: regions_in_scope(t, &session.viewer, &state.app.regions().await?),
+            description_max: domain::case::limits::DESCRIPTION,
+        })
+    }
+
+    /// The answer's status: 422 when the form came back with errors.
+    pub(super) fn status(&self) -> StatusCode {
+        if self.errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY }
+    }
+
+    pub(super) fn error(&self, field: &str) -> Option<&str> {
+        self.errors.iter().find(|(f, _)| f == field).map(|(_, m)| m.as_str())
+    }
+
+    pub(super) fn party_error(&self, index: &usize, field: &str) -> Option<&str> {
+        self.error(&format!("parties[{index}].{field}"))
+    }
+
+    /// The default of a party block: first the applicant (the one who came, or called), then
+    /// the respondent.
+    pub(super) fn default_role(&self, index: &usize) -> &'static str {
+        if *index == 0 { "applicant" } else { "respondent" }
+    }
+}
+
+/// Runs `register` with the registration the form's fields make, or answers the fault of a
+/// field that makes none.
+pub(super) async fn with_registration<T, F, Fut>(form: &FormData, register: F) -> Result<T, AppError>
+where
+    F: FnOnce(CaseRegistration) -> Fut,
+    Fut: std::future::Future<Output = Result<T, AppError>>,
+{
+    match registration(form) {
+        Ok(registration) => register(registration).await,
+        Err(error) => Err(AppError::field(error)),
+    }
+}
+
 #[derive(Template)]
 #[template(path = "intake.html")]
 struct IntakePage {
     page: Page,
-    draft: Draft,
-    errors: Vec<(String, String)>,
+    form: RegistrationForm,
     channels: Vec<(&'static str, String)>,
-    categories: Vec<(&'static str, String)>,
-    roles: Vec<(&'static str, String)>,
-    kinds: Vec<(&'static str, String)>,
-    blocks: Vec<usize>,
     queue: QueueBoard,
-    /// Where the case happened, by name, within the clerk's scope.
-    regions: Vec<RegionChoices>,
-    /// The description's limit, counted beside it as it is typed.
-    description_max: usize,
-}
-
-impl IntakePage {
-    fn error(&self, field: &str) -> Option<&str> {
-        self.errors.iter().find(|(f, _)| f == field).map(|(_, m)| m.as_str())
-    }
-
-    fn party_error(&self, index: &usize, field: &str) -> Option<&str> {
-        self.error(&format!("parties[{index}].{field}"))
-    }
-
-    /// The default of a party block: first the applicant, then the respondent.
-    fn default_role(&self, index: &usize) -> &'static str {
-        if *index == 0 { "applicant" } else { "respondent" }
-    }
 }
 
 async fn intake_page(
@@ -133,26 +177,14 @@ async fn intake_page(
     session: &Session,
     draft: Draft,
     errors: Vec<(String, String)>,
-    status: StatusCode,
 ) -> Result<Response, UiError> {
-    let t = session.t;
     let queue = state.app.queue_board(&session.viewer).await?;
     let page = Page::new(state, session, "窗口登记", "/intake").await?;
     let shown_flash = page.flash.is_some();
-    let intake = IntakePage {
-        page,
-        draft,
-        errors,
-        channels: options(t, "channel", Channel::ALL, Channel::as_str),
-        categories: options(t, "category", Category::ALL, Category::as_str),
-        roles: options(t, "party_role", PartyRole::ALL, PartyRole::as_str),
-        kinds: options(t, "party_kind", PartyKind::ALL, PartyKind::as_str),
-        blocks: (0..PARTY_BLOCKS).collect(),
-        queue,
-        regions: regions_in_scope(t, &session.viewer, &state.app.regions().await?),
-        description_max: domain::case::limits::DESCRIPTION,
-    };
-    Ok(render(status, &intake, shown_flash))
+    let form = RegistrationForm::new(state, session, draft, errors).await?;
+    let status = form.status();
+    let channels = options(session.t, "channel", Channel::ALL, Channel::as_str);
+    Ok(render(status, &IntakePage { page, form, channels, queue }, shown_flash))
 }
 
 fn may_register(session: &Session) -> Result<(), UiError> {
@@ -169,7 +201,7 @@ pub async fn page(State(state): State<AppState>, session: Session) -> Result<Res
         draft.0.extend(visitor.name.map(|name| ("parties[0].name".to_owned(), name)));
         draft.0.extend(visitor.phone.map(|phone| ("parties[0].phone".to_owned(), phone)));
     }
-    intake_page(&state, &session, Draft(draft), Vec::new(), StatusCode::OK).await
+    intake_page(&state, &session, Draft(draft), Vec::new()).await
 }
 
 pub(super) fn localised(t: T, errors: Vec<FieldError>) -> Vec<(String, String)> {
@@ -191,10 +223,10 @@ pub async fn register(State(state): State<AppState>, posted: Posted) -> Result<R
     let Posted { session, form } = posted;
     may_register(&session)?;
     let t = session.t;
-    let registered = match registration(&form) {
-        Ok(registration) => state.app.case_register(&session.viewer, registration, WhenUnsure::Ask).await,
-        Err(error) => Err(AppError::field(error)),
-    };
+    let registered = with_registration(&form, |registration| {
+        state.app.case_register(&session.viewer, registration, WhenUnsure::Ask)
+    })
+    .await;
     match registered {
         // Post/redirect/get: reloading the result shows it again, it does not register again.
         Ok(registered) => {
@@ -204,10 +236,7 @@ pub async fn register(State(state): State<AppState>, posted: Posted) -> Result<R
             }
             Ok(Redirect::to(&format!("/intake/registered/{case}")).into_response())
         }
-        Err(AppError::Invalid(errors)) => {
-            let errors = localised(t, errors);
-            intake_page(&state, &session, Draft(form), errors, StatusCode::UNPROCESSABLE_ENTITY).await
-        }
+        Err(AppError::Invalid(errors)) => intake_page(&state, &session, Draft(form), localised(t, errors)).await,
         Err(e) => Err(e.into()),
     }
 }

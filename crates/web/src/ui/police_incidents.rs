@@ -16,12 +16,10 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::{DateTime, Utc};
-use domain::case::{Category, PartyKind, PartyRole};
 use domain::police_incident::State as IncidentState;
 
-use super::admin::{RegionChoices, regions_in_scope};
-use super::cases::{options, short_time};
-use super::intake::{Draft, PARTY_BLOCKS, localised, registration};
+use super::cases::short_time;
+use super::intake::{Draft, RegistrationForm, localised, with_registration};
 use super::{Page, Posted, Session, StateListQuery, UiError, redirect_with, render};
 use crate::AppState;
 
@@ -94,29 +92,7 @@ async fn is_desk(state: &AppState, session: &Session) -> Result<bool, UiError> {
 #[template(path = "police_incident_new.html")]
 struct NewPage {
     page: Page,
-    draft: Draft,
-    errors: Vec<(String, String)>,
-    categories: Vec<(&'static str, String)>,
-    roles: Vec<(&'static str, String)>,
-    kinds: Vec<(&'static str, String)>,
-    blocks: Vec<usize>,
-    regions: Vec<RegionChoices>,
-    description_max: usize,
-}
-
-impl NewPage {
-    fn error(&self, field: &str) -> Option<&str> {
-        self.errors.iter().find(|(f, _)| f == field).map(|(_, m)| m.as_str())
-    }
-
-    fn party_error(&self, index: &usize, field: &str) -> Option<&str> {
-        self.error(&format!("parties[{index}].{field}"))
-    }
-
-    /// The parties of a 110 call: first the one who called, then the other side.
-    fn default_role(&self, index: &usize) -> &'static str {
-        if *index == 0 { "applicant" } else { "respondent" }
-    }
+    form: RegistrationForm,
 }
 
 async fn new_page(
@@ -125,22 +101,10 @@ async fn new_page(
     draft: Draft,
     errors: Vec<(String, String)>,
 ) -> Result<Response, UiError> {
-    let t = session.t;
     let page = Page::new(state, session, "录入警情", "/police-incidents").await?;
     let shown_flash = page.flash.is_some();
-    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
-    let form = NewPage {
-        page,
-        draft,
-        errors,
-        categories: options(t, "category", Category::ALL, Category::as_str),
-        roles: options(t, "party_role", PartyRole::ALL, PartyRole::as_str),
-        kinds: options(t, "party_kind", PartyKind::ALL, PartyKind::as_str),
-        blocks: (0..PARTY_BLOCKS).collect(),
-        regions: regions_in_scope(t, &session.viewer, &state.app.regions().await?),
-        description_max: domain::case::limits::DESCRIPTION,
-    };
-    Ok(render(status, &form, shown_flash))
+    let form = RegistrationForm::new(state, session, draft, errors).await?;
+    Ok(render(form.status(), &NewPage { page, form }, shown_flash))
 }
 
 /// The hand-over form of a police desk.
@@ -158,10 +122,10 @@ pub async fn hand_over(State(state): State<AppState>, posted: Posted) -> Result<
         incident_number: form.get("incident_number").map(str::to_owned),
         officer: form.get("officer").map(str::to_owned),
     };
-    let received = match registration(&form) {
-        Ok(registration) => state.app.police_incident_receive(&session.viewer, handover, registration).await,
-        Err(error) => Err(AppError::field(error)),
-    };
+    let received = with_registration(&form, |registration| {
+        state.app.police_incident_receive(&session.viewer, handover, registration)
+    })
+    .await;
     match received {
         Ok((intake, incident)) => {
             let said = if intake == Intake::Created {
