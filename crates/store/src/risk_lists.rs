@@ -3,9 +3,9 @@
 //! the cases behind it, due by colour in working days; the units acknowledge it and report the
 //! measures taken (反馈), the issuing centre closes it (销号) once a report is in, or sends it
 //! back (退回) with its reason when the report is not good enough: the units report again by a
-//! new closing day. Every act is kept in `risk_item_events`, the list's record. Also the register of people who need
-//! attention (重点人员): people by blind index with their colour and reasons from their cases,
-//! every look recorded in `people_register_reads`.
+//! new closing day. Every act is kept in `risk_item_events`, the list's record. Also the
+//! register of people who need attention (重点人员): people by blind index with their colour
+//! and reasons from their cases, every look recorded in `people_register_reads`.
 
 use std::collections::{BTreeMap, BTreeSet};
 
