@@ -1,6 +1,7 @@
 // The command screen (指挥大屏, issue 15): a leader opens /command on a 1920×1080 wall, a case
-// registered through the API appears at the top of the live feed within 2 seconds, and the
-// territory's tiles drill down to a district and back up. No request leaves the server's host.
+// registered through the API appears at the top of the live feed within 2 seconds, so does a
+// notice on a watched person (重点人员) whose visit is overdue, and the territory's tiles drill
+// down to a district and back up. No request leaves the server's host.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { DESKTOP, api, apiLogin, checkPage, screenshot, sharedServer } from "./support.mjs";
@@ -38,6 +39,43 @@ test("a case registered through the API appears in the command screen's live fee
   await checkPage(page);
   await Promise.all([page.waitForLoadState("load"), page.locator(".command-nav a").first().click()]);
   assert.equal(await page.locator("[data-region]").innerText(), "城关区");
+});
+
+test("an overdue visit's notice on a watched person appears in the live feed as 重点人员", async () => {
+  const { page } = await shared.as("leader", WALL);
+  await page.goto(`${shared.server.base}/command`);
+  await checkPage(page);
+  await page.waitForFunction(() => document.querySelector("[data-live-feed]"));
+  await page.waitForTimeout(300);
+
+  // The centre puts a person on the grid's register; a visit recorded as made 40 days ago makes
+  // the next one overdue, and the sweep files a notice on the person.
+  const token = async (user) => (await apiLogin(shared.server, user)).token;
+  const [district, grid, leader] = [await token("district"), await token("grid"), await token("leader")];
+  const register = await api(shared.server, grid, "/api/v1/people/watch");
+  assert.equal(register.status, 200, JSON.stringify(register.body));
+  const person = {
+    name: "孙大海",
+    id_number: "11010519491231002X",
+    phone: "13912345631",
+    grid_id: register.body.items[0].grid_id,
+    reason: "threats",
+    detail: "多次扬言报复",
+    colour: "orange",
+  };
+  const entered = await api(shared.server, district, "/api/v1/people/watch", { method: "POST", body: JSON.stringify(person) });
+  assert.equal(entered.status, 201, JSON.stringify(entered.body));
+  const visit = { situation: "stable", visited_at: new Date(Date.now() - 40 * 86400e3).toISOString() };
+  const visited = await api(shared.server, grid, `/api/v1/people/watch/${entered.body.id}/visits`, {
+    method: "POST",
+    body: JSON.stringify(visit),
+  });
+  assert.equal(visited.status, 201, JSON.stringify(visited.body));
+  const swept = await api(shared.server, leader, "/api/v1/supervision/sweep", { method: "POST", body: "{}" });
+  assert.equal(swept.status, 200, JSON.stringify(swept.body));
+  const line = page.locator("[data-live-feed] li[data-feed-kind=notice]", { hasText: "重点人员" }).first();
+  await line.waitFor({ timeout: 2000 });
+  assert.doesNotMatch(await line.innerText(), /undefined|null/);
 });
 
 test("the city's districts are drawn on their real map, and a district drills down to its streets", async () => {

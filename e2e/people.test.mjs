@@ -1,11 +1,11 @@
 // 重点人员 (issue 16): the district centre puts a person on the register from /people-risk (a
 // wrong ID number refused beside its field, everything else kept); the grid worker finds the
-// visit due on the workbench, opens the person on a phone with the visit form first, is refused
+// visit due on the workbench, and the notice on the demo's overdue visit as a line on the person, opens the person on a phone with the visit form first, is refused
 // a visit without a note, then records it; the centre sees the visit in the history and
 // releases the person.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { follow, screenshot, sharedServer, submit, visit } from "./support.mjs";
+import { api, apiLogin, follow, screenshot, sharedServer, submit, visit } from "./support.mjs";
 
 const day = sharedServer();
 const PHONE = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true };
@@ -36,8 +36,17 @@ test("a centre lists a person, the grid worker visits, the centre releases", asy
 
   // The grid worker, on a phone: the visit on the workbench, the visit form first on the page.
   const worker = await day.as("grid", PHONE);
+  const swept = await api(server, (await apiLogin(server, "leader")).token, "/api/v1/supervision/sweep", {
+    method: "POST",
+    body: "{}",
+  });
+  assert.equal(swept.status, 200, JSON.stringify(swept.body));
   await visit(worker.page, server, "/workbench");
   assert.match(await worker.page.locator("#watch-next").innerText(), /在册 4/, "the demo's three and the new one");
+  // The demo's overdue visit brought a notice: a line on the person, 重点人员 for a case number.
+  const awaiting = worker.page.locator("#awaiting li[data-awaiting-person] a").first();
+  assert.equal(await awaiting.innerText(), "重点人员");
+  assert.match(await awaiting.getAttribute("href"), /^\/people-risk\/\d+$/);
   await follow(worker.page, "#watch-next-due");
   assert.equal(await worker.page.locator("#watch-list tr[data-due=overdue]").count(), 1, "the demo's overdue visit");
   await visit(worker.page, server, "/people-risk");

@@ -1,6 +1,8 @@
 // 三色三单 in the browser (issue 16): the district centre issues the risk list of its territory,
-// the unit handling a red case acknowledges its item and reports the measures taken, and the
-// centre closes it; each step shows in the item's record.
+// the unit handling a red case acknowledges its item and reports the measures taken, the centre
+// sends the report back with its reason (a blank one refused beside its field), the unit finds it
+// on its workbench and reports again, and the centre closes it; each step shows in the item's
+// record.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { api, apiLogin, screenshot, sharedServer } from "./support.mjs";
@@ -12,7 +14,7 @@ async function submit(page, button) {
   await Promise.all([page.waitForLoadState("load"), page.locator(button).click()]);
 }
 
-test("a unit acknowledges an item of the risk list, reports, and the centre closes it", async () => {
+test("a unit acknowledges an item of the risk list, reports, is sent back, reports again, and the centre closes it", async () => {
   const server = day.server;
   const intake = (await apiLogin(server, "intake")).token;
   const district = (await apiLogin(server, "district")).token;
@@ -71,6 +73,34 @@ test("a unit acknowledges an item of the risk list, reports, and the centre clos
   assert.equal(await item(unit.page).getAttribute("data-status"), "reported");
   assert.match(await item(unit.page).innerText(), /落实稳控措施/);
   assert.equal(await unit.page.locator(`#${id} form[action$="/close"]`).count(), 0, "a unit does not close");
+  assert.equal(await unit.page.locator(`#${id} form[action$="/send-back"]`).count(), 0, "nor sends back");
+
+  // The centre sends it back: a blank reason is refused beside its field, then a reason.
+  await centre.page.goto(listUrl);
+  const sendBack = `#${id} form[action$="/send-back"]`;
+  await centre.page.fill(`${sendBack} textarea`, "   ");
+  await submit(centre.page, `${sendBack} button`);
+  assert.match(await centre.page.locator(`${sendBack} [data-for="reason"]`).innerText(), /理由/);
+  assert.equal(await item(centre.page).getAttribute("data-status"), "reported", "nothing changed");
+  const reason = "反馈未说明工资支付时间和稳控责任人，请补充落实。";
+  await centre.page.fill(`${sendBack} textarea`, reason);
+  await submit(centre.page, `${sendBack} button`);
+  assert.match(await centre.page.locator(".flash.ok").innerText(), /退回重办/);
+  assert.equal(await item(centre.page).getAttribute("data-status"), "sent_back");
+  assert.match(await item(centre.page).locator('[data-role="status"]').innerText(), /退回重办/);
+
+  // The unit finds it on its workbench with the reason, opens it and reports again.
+  await unit.page.goto(`${server.base}/workbench`);
+  const line = unit.page.locator(`#risk-items li[data-risk-item="${id.replace("item-", "")}"]`);
+  assert.equal(await line.getAttribute("data-status"), "sent_back");
+  assert.match(await line.innerText(), /补充落实/);
+  await Promise.all([unit.page.waitForLoadState("load"), line.locator("a").click()]);
+  assert.match(await item(unit.page).locator('[data-role="sent-back"]').innerText(), /补充落实/);
+  await unit.page.fill(`#${id} form[action$="/report"] textarea`, "工资已于本周五前付清，由社区专人稳控。");
+  await submit(unit.page, `#${id} form[action$="/report"] button`);
+  assert.equal(await item(unit.page).getAttribute("data-status"), "reported");
+  await unit.page.goto(`${server.base}/workbench`);
+  assert.equal(await line.count(), 0, "no longer waiting on the unit");
 
   // The centre closes it.
   await centre.page.goto(listUrl);
@@ -79,6 +109,7 @@ test("a unit acknowledges an item of the risk list, reports, and the centre clos
   assert.match(await centre.page.locator(".flash.ok").innerText(), /已销号/);
   assert.equal(await item(centre.page).getAttribute("data-status"), "closed");
   assert.match(await item(centre.page).innerText(), /经核实已化解/);
+  assert.match(await item(centre.page).innerText(), /补充落实/, "the send back stays in the record");
 
   // The list of lists counts it.
   await centre.page.goto(`${server.base}/risk-lists`);

@@ -1,10 +1,12 @@
 //! 三色三单: a centre issues the numbered risk list of its territory (weekly by the scheduler,
 //! or on demand), the units an item is assigned to acknowledge it and report the measures
-//! taken, and the centre closes it. Also the register of people who need attention (重点人员).
+//! taken, and the centre closes it or sends it back (退回) with a reason. Also the register of
+//! people who need attention (重点人员).
 //!
-//! The centre closes an item only once a report is in (409 before): an item the centre finds
-//! unresolved stays open with its report in the record, and the next week's list carries its
-//! case again while it is still red, orange or yellow.
+//! The centre closes or sends back an item only once a report is in (409 before). An item sent
+//! back is back on its units' workbench with the reason, to be reported on again by a new
+//! closing day (the closing time by colour, counted afresh from the send back); the report it
+//! answered stays in the record.
 
 use chrono::Datelike;
 use domain::authz::{self, Permission, Resource};
@@ -13,9 +15,16 @@ use domain::ids::{RiskItemId, RiskListId};
 use domain::msg;
 use domain::org::RegionCode;
 use domain::validation::{Checker, FieldError};
-pub use store::risk_lists::{ItemAction, PersonRisk, RiskItemEvent, RiskItemView, RiskListSummary, RiskListView};
+pub use store::risk_lists::{
+    AssignedItem, ItemAction, PersonRisk, RiskItemEvent, RiskItemView, RiskListSummary, RiskListView,
+};
 
 use crate::{App, AppError, Result, Viewer};
+
+/// The longest report or closing note, in characters.
+const TEXT_MAX: usize = 5000;
+/// The longest reason for sending an item back, in characters.
+const REASON_MAX: usize = 2000;
 
 impl App {
     /// Issues the risk list of `region` (in the viewer's territory) for the viewer's centre now.
@@ -65,7 +74,9 @@ impl App {
         Ok(self.store.risk_lists(viewer, limit, offset, self.now()).await?)
     }
 
-    /// 签收, 反馈 or 销号 on an item; reporting and closing need a text (up to 5000 characters).
+    /// 签收, 反馈, 销号 or 退回 on an item: reporting and closing need a text (up to
+    /// [`TEXT_MAX`] characters, field `text`), sending back a reason (up to [`REASON_MAX`],
+    /// field `reason`), given as `text`.
     pub async fn risk_item_act(
         &self,
         viewer: &Viewer,
@@ -74,15 +85,20 @@ impl App {
         action: ItemAction,
         text: Option<&str>,
     ) -> Result<RiskListView> {
-        let text = if action == ItemAction::Acknowledge {
-            None
-        } else {
-            let mut c = Checker::default();
-            let text = c.required_text("text", text, 5000);
-            c.into_result()?;
-            text
+        let mut c = Checker::default();
+        let text = match action {
+            ItemAction::Acknowledge => None,
+            ItemAction::Report | ItemAction::Close => c.required_text("text", text, TEXT_MAX),
+            ItemAction::SendBack => c.required_text("reason", text, REASON_MAX),
         };
+        c.into_result()?;
         Ok(self.store.risk_item_act(viewer, list.get(), item.get(), action, text, self.now()).await?)
+    }
+
+    /// The items assigned to the viewer's unit that wait on it (to acknowledge, to report on,
+    /// sent back), those sent back first: at most `limit`, for the workbench.
+    pub async fn risk_items_assigned(&self, viewer: &Viewer, limit: i64) -> Result<Vec<AssignedItem>> {
+        Ok(self.store.risk_items_assigned(viewer, limit, self.now()).await?)
     }
 
     /// 重点人员: the people of the viewer's territory who need attention, of one colour or all;

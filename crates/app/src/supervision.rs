@@ -6,7 +6,7 @@ pub use domain::clocks::Deadline;
 pub use domain::clocks::ManualNotice;
 use domain::ids::{CaseId, NoticeId, UnitId};
 use domain::validation::Checker;
-pub use store::supervision::{AwaitingCase, NoticeCount, NoticeFilter, NoticeView, SweepReport};
+pub use store::supervision::{AwaitingNotices, AwaitingSubject, NoticeCount, NoticeFilter, NoticeView, SweepReport};
 
 use crate::{App, Result, Viewer};
 
@@ -31,10 +31,10 @@ impl App {
         Ok(self.store.notices_awaiting_count(viewer).await?)
     }
 
-    /// The notices awaiting the viewer's unit's reply, one line per case (at most `limit`),
-    /// with the number of cases.
-    pub async fn notices_awaiting_by_case(&self, viewer: &Viewer, limit: i64) -> Result<(Vec<AwaitingCase>, i64)> {
-        Ok(self.store.notices_awaiting_by_case(viewer, limit).await?)
+    /// The notices awaiting the viewer's unit's reply, one line per case or watched person (at
+    /// most `limit`), with the number of cases and of people.
+    pub async fn notices_awaiting_by_subject(&self, viewer: &Viewer, limit: i64) -> Result<AwaitingNotices> {
+        Ok(self.store.notices_awaiting_by_subject(viewer, limit).await?)
     }
 
     pub async fn notice_counts(&self, viewer: &Viewer) -> Result<Vec<NoticeCount>> {

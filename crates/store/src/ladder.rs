@@ -5,7 +5,8 @@
 //! attention (重点人员) not made by its day bring a 预警单 and then a 督办令 to each unit
 //! responsible — the same notices, numbering and history as the case sweep, issued in the same
 //! sweep under its lease. A visit's notices are filed on the watched person, not on a case.
-//! Each rung exists once per item, stage, unit and kind (`notices.dedupe_key`). Its words are
+//! Each rung exists once per item, stage, unit and kind (`notices.dedupe_key`); a list item
+//! sent back (退回) has a new closing day, and missing it is a stage of its own. Its words are
 //! a message of the catalogue kept with the notice (`notices.message`), so that each language
 //! reads it in its own; `notices.text` keeps the official text as issued, in Simplified Chinese.
 
@@ -56,8 +57,8 @@ type VisitRow = (i64, String, String, String, i64, Option<i64>);
 /// case, reference, stage, case number, due, risk, owner unit, registering unit.
 type PetitionDuty = (i64, String, String, String, i64, String, Option<i64>, i64);
 
-/// item, list number, position, colour, case ids (JSON), due, close by, status.
-type ItemRow = (i64, String, i64, String, String, i64, Option<i64>, String);
+/// item, list number, position, colour, case ids (JSON), due, close by, status, times sent back.
+type ItemRow = (i64, String, i64, String, String, i64, Option<i64>, String, i64);
 
 impl Store {
     /// Issues the ladder's notices due as of `now` on list items and milestones; part of the
@@ -96,14 +97,15 @@ impl Store {
         let now = to_ms(now);
         let items: Vec<ItemRow> = self
             .fetch_all(
-                "SELECT i.id, l.number, i.position, i.colour, i.case_ids, i.due_at, i.close_by, i.status
+                "SELECT i.id, l.number, i.position, i.colour, i.case_ids, i.due_at, i.close_by, i.status,
+                    (SELECT COUNT(*) FROM risk_item_events e WHERE e.item_id = i.id AND e.action = 'send_back')
                  FROM risk_items i JOIN risk_lists l ON l.id = i.list_id
                  WHERE i.status <> 'closed' AND (i.due_at <= $1 OR i.close_by <= $1)",
                 args![now],
             )
             .await?;
         let mut late = Vec::new();
-        for (id, number, position, colour, case_ids, due_at, close_by, status) in items {
+        for (id, number, position, colour, case_ids, due_at, close_by, status, sent_back) in items {
             let case_ids: Vec<i64> = serde_json::from_str(&case_ids).unwrap_or_default();
             let Some(&case_id) = case_ids.first() else { continue };
             let (case_number,): (String,) =
@@ -129,8 +131,10 @@ impl Store {
                 ));
             }
             if let Some(close_by) = close_by.filter(|at| *at <= now) {
+                // Each send back sets a new closing day: missing it climbs afresh.
+                let stage = if sent_back == 0 { "close".to_owned() } else { format!("close-{}", sent_back + 1) };
                 late.push(item(
-                    "close",
+                    &stage,
                     close_by,
                     msg!("ladder.risk_item_unclosed", number = number.as_str(), position = position + 1),
                 ));

@@ -1,6 +1,7 @@
 //! What the live feed (`GET /api/v1/live`, the command screen) says of a case just registered
-//! or a notice just issued: the few columns shown, with what decides who may see it (the
-//! case's region and the units it belongs to), read by primary key after the commit.
+//! or a notice just issued — on a case or on a watched person (重点人员) —: the few columns
+//! shown, with what decides who may see it (the region of the case or the person, the units the
+//! case belongs to, the notice's recipient), read by primary key after the commit.
 
 use chrono::{DateTime, Utc};
 
@@ -42,16 +43,22 @@ pub struct LiveNotice {
     pub number: String,
     /// reminder | warning | order
     pub kind: String,
-    pub case_id: i64,
-    pub case_number: String,
+    /// The case it is filed on; None for a notice on a watched person (重点人员).
+    pub case_id: Option<i64>,
+    pub case_number: Option<String>,
+    /// The watched person it is filed on (an overdue visit); None for a case's notice.
+    pub watched_person_id: Option<i64>,
     /// The recipient.
     pub unit_id: i64,
     pub unit_name: String,
-    /// The case's region.
+    /// The region of the case or of the watched person.
     pub region_code: String,
     pub issued_at: DateTime<Utc>,
 }
-from_row!(LiveNotice { id, number, kind, case_id, case_number, unit_id, unit_name, region_code }, time { issued_at });
+from_row!(
+    LiveNotice { id, number, kind, case_id, case_number, watched_person_id, unit_id, unit_name, region_code },
+    time { issued_at }
+);
 
 impl Store {
     /// A case for the live feed, by id (none if it does not exist).
@@ -87,9 +94,10 @@ impl Store {
         let listed = in_list(&mut args, ids);
         self.fetch_all(
             &format!(
-                "SELECT n.id, n.number, n.kind, n.case_id, c.number AS case_number, n.unit_id, u.name AS unit_name,
-                        c.region_code, n.issued_at
-                 FROM notices n JOIN cases c ON c.id = n.case_id JOIN units u ON u.id = n.unit_id
+                "SELECT n.id, n.number, n.kind, n.case_id, c.number AS case_number, n.watched_person_id, n.unit_id,
+                        u.name AS unit_name, COALESCE(c.region_code, w.region_code) AS region_code, n.issued_at
+                 FROM notices n LEFT JOIN cases c ON c.id = n.case_id
+                 LEFT JOIN watched_people w ON w.id = n.watched_person_id JOIN units u ON u.id = n.unit_id
                  WHERE n.id IN ({listed}) ORDER BY n.id"
             ),
             args,

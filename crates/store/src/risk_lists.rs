@@ -1,15 +1,17 @@
 //! 三色三单 (issue 16): each centre's numbered 风险隐患清单 of its territory — an item for each
 //! open red, orange or yellow case and each open alert, assigned (交办) to the units handling
 //! the cases behind it, due by colour in working days; the units acknowledge it and report the
-//! measures taken (反馈), the issuing centre closes it (销号) once a report is in. Every act is
-//! kept in `risk_item_events`, the list's record. Also the register of people who need
-//! attention (重点人员): people by blind index with their colour and reasons from their cases,
-//! every look recorded in `people_register_reads`.
+//! measures taken (反馈), the issuing centre closes it (销号) once a report is in, or sends it
+//! back (退回) with its reason when the report is not good enough: the units report again by a
+//! new closing day. Every act is kept in `risk_item_events`, the list's record. Also the
+//! register of people who need attention (重点人员): people by blind index with their colour
+//! and reasons from their cases, every look recorded in `people_register_reads`.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Datelike, NaiveTime, Utc};
 use domain::authz::{self, Permission, Resource};
+use domain::calendar::Calendar;
 use domain::case::Risk;
 use domain::msg;
 use domain::org::RegionCode;
@@ -37,12 +39,22 @@ pub fn due_working_days(colour: Risk) -> u32 {
 
 /// Working days to close (销号) an item after it is issued, by colour: red 5, orange 10,
 /// yellow 15. Not closed by then, it climbs the supervision ladder like one not acknowledged.
+/// An item sent back (退回) gets the same time again, counted from the day it is sent back:
+/// its units take new measures and report again, and the centre closes it, within that time.
 pub fn close_working_days(colour: Risk) -> u32 {
     match colour {
         Risk::Red => 5,
         Risk::Orange => 10,
         _ => 15,
     }
+}
+
+/// The end (23:59:59 China time) of the `days`th working day after the China day of `now`: an
+/// item's deadlines.
+fn working_days_end(calendar: &Calendar, now: DateTime<Utc>, days: u32) -> DateTime<Utc> {
+    let today = now.with_timezone(&domain::china_time()).date_naive();
+    let end = NaiveTime::from_hms_opt(23, 59, 59).expect("a valid time");
+    domain::china_instant(calendar.add_working_days(today, days).date, end)
 }
 
 /// What is done to an item.
@@ -54,6 +66,9 @@ pub enum ItemAction {
     Report,
     /// 销号: the issuing centre closes a reported item.
     Close,
+    /// 退回: the issuing centre sends a reported item back to its units with the reason; they
+    /// report again by a new closing day.
+    SendBack,
 }
 
 impl ItemAction {
@@ -62,6 +77,7 @@ impl ItemAction {
             ItemAction::Acknowledge => "acknowledge",
             ItemAction::Report => "report",
             ItemAction::Close => "close",
+            ItemAction::SendBack => "send_back",
         }
     }
 }
@@ -88,11 +104,45 @@ pub struct RiskItemView {
     pub assigned_unit_ids: Vec<i64>,
     pub assigned_unit_names: Vec<String>,
     pub due_at: DateTime<Utc>,
-    /// issued | acknowledged | reported | closed
+    /// To be closed by (None on lists issued before items had a closing day); a send back
+    /// sets it afresh.
+    pub close_by: Option<DateTime<Utc>>,
+    /// issued | acknowledged | reported | sent_back | closed
     pub status: String,
     /// Not acknowledged by `due_at`.
     pub overdue: bool,
     pub events: Vec<RiskItemEvent>,
+}
+
+impl RiskItemView {
+    /// Why the centre sent the item back, while it is back with its units: the reason of the
+    /// latest send back.
+    pub fn sent_back_reason(&self) -> Option<&str> {
+        if self.status != "sent_back" {
+            return None;
+        }
+        self.events.iter().rev().find(|e| e.action == ItemAction::SendBack.as_str()).and_then(|e| e.text.as_deref())
+    }
+}
+
+/// An item assigned to the viewer's unit and waiting on it — to acknowledge, to report on, or
+/// sent back to report again —, as the workbench lists it.
+#[derive(Debug, Clone)]
+pub struct AssignedItem {
+    pub id: i64,
+    pub list_id: i64,
+    pub list_number: String,
+    /// Its place in the list, from 1.
+    pub position: i64,
+    pub colour: Risk,
+    /// issued | acknowledged | sent_back
+    pub status: String,
+    /// What the unit must meet next: acknowledging by `due_at` while issued, else closing by
+    /// `close_by`.
+    pub due_at: Option<DateTime<Utc>>,
+    pub overdue: bool,
+    /// The reason of the latest send back, when it is sent back.
+    pub sent_back_reason: Option<String>,
 }
 
 /// A list with its items.
@@ -136,7 +186,9 @@ pub struct PersonRisk {
     pub case_ids: Vec<i64>,
 }
 
-type ItemRow = (i64, String, String, String, Option<i64>, i64, String);
+type ItemRow = (i64, String, String, String, Option<i64>, i64, Option<i64>, String);
+/// item, list, list number, position, colour, status, due at, close by, latest send back's reason.
+type AssignedRow = (i64, i64, String, i64, String, String, i64, Option<i64>, Option<String>);
 type ListRow = (i64, String, i64, String, Option<String>, i64, String, String);
 /// item, action, text, unit, unit's name, username, at.
 type EventRow = (i64, String, Option<String>, i64, String, String, i64);
@@ -206,10 +258,8 @@ impl Store {
                 units.entry(case_id).or_default().insert(unit);
             }
         }
-        let today = now.with_timezone(&domain::china_time()).date_naive();
         let calendar = &self.clock_context().await?.calendar;
-        let end = NaiveTime::from_hms_opt(23, 59, 59).expect("a valid time");
-        let year = i64::from(today.year());
+        let year = i64::from(now.with_timezone(&domain::china_time()).year());
         let mut tx = self.begin().await?;
         let (serial,): (i64,) = tx
             .fetch_one(
@@ -229,9 +279,8 @@ impl Store {
             )
             .await?;
         for (position, item) in candidates.into_iter().enumerate() {
-            let due = domain::china_instant(calendar.add_working_days(today, due_working_days(item.colour)).date, end);
-            let close_by =
-                domain::china_instant(calendar.add_working_days(today, close_working_days(item.colour)).date, end);
+            let due = working_days_end(calendar, now, due_working_days(item.colour));
+            let close_by = working_days_end(calendar, now, close_working_days(item.colour));
             let (item_id,): (i64,) = tx
                 .fetch_one(
                     "INSERT INTO risk_items (list_id, position, colour, reasons, case_ids, alert_id, due_at, close_by, status)
@@ -388,7 +437,7 @@ impl Store {
     async fn risk_items(&self, list_id: i64, now: DateTime<Utc>) -> Result<Vec<RiskItemView>> {
         let rows: Vec<ItemRow> = self
             .fetch_all(
-                "SELECT id, colour, reasons, case_ids, alert_id, due_at, status FROM risk_items WHERE list_id = $1 ORDER BY position",
+                "SELECT id, colour, reasons, case_ids, alert_id, due_at, close_by, status FROM risk_items WHERE list_id = $1 ORDER BY position",
                 args![list_id],
             )
             .await?;
@@ -409,7 +458,7 @@ impl Store {
             .await?;
         Ok(rows
             .into_iter()
-            .map(|(id, colour, reasons, case_ids, alert_id, due_at, status)| {
+            .map(|(id, colour, reasons, case_ids, alert_id, due_at, close_by, status)| {
                 let mine: Vec<&(i64, i64, String)> = units.iter().filter(|(item, _, _)| *item == id).collect();
                 RiskItemView {
                     id,
@@ -420,6 +469,7 @@ impl Store {
                     assigned_unit_ids: mine.iter().map(|(_, unit, _)| *unit).collect(),
                     assigned_unit_names: mine.iter().map(|(_, _, name)| name.clone()).collect(),
                     due_at: from_ms(due_at),
+                    close_by: close_by.map(from_ms),
                     overdue: status == "issued" && to_ms(now) > due_at,
                     status,
                     events: events
@@ -489,10 +539,11 @@ impl Store {
         Ok((total, lists))
     }
 
-    /// Acknowledges, reports on or closes an item: acknowledging and reporting by a unit the
-    /// item is assigned to, closing by the issuing centre (403 for anyone else); each in its
-    /// order (409 otherwise): a unit acknowledges an issued item, reports on an item not
-    /// reported yet, and the centre closes a reported one.
+    /// Acknowledges, reports on, closes or sends back an item: acknowledging and reporting by a
+    /// unit the item is assigned to, closing and sending back by the issuing centre (403 for
+    /// anyone else); each in its order (409 otherwise): a unit acknowledges an issued item and
+    /// reports on an item not reported yet (or sent back), the centre closes or sends back a
+    /// reported one. A send back sets the closing day afresh ([`close_working_days`] from today).
     pub async fn risk_item_act(
         &self,
         viewer: &Viewer,
@@ -504,14 +555,15 @@ impl Store {
     ) -> Result<RiskListView> {
         // Seeing the list comes first (404 outside the scope).
         self.risk_list(viewer, list_id, now).await?;
+        let context = self.clock_context().await?;
         let mut tx = self.begin().await?;
-        let item: Option<(String, i64)> = tx
+        let item: Option<(String, i64, String)> = tx
             .fetch_optional_for_update(
-                "SELECT i.status, l.unit_id FROM risk_items i JOIN risk_lists l ON l.id = i.list_id WHERE i.id = $1 AND i.list_id = $2",
+                "SELECT i.status, l.unit_id, i.colour FROM risk_items i JOIN risk_lists l ON l.id = i.list_id WHERE i.id = $1 AND i.list_id = $2",
                 args![item_id, list_id],
             )
             .await?;
-        let Some((status, issuer)) = item else {
+        let Some((status, issuer, colour)) = item else {
             return Err(StoreError::NotFound { what: "risk_item" });
         };
         let assigned: Option<(i64,)> = tx
@@ -520,7 +572,9 @@ impl Store {
                 args![item_id, viewer.unit_id],
             )
             .await?;
-        let (to, column) = match action {
+        let at = to_ms(now);
+        // The new status, what else changes ($2) and its value.
+        let (to, change, value) = match action {
             ItemAction::Acknowledge | ItemAction::Report => {
                 authz::may(
                     viewer.role,
@@ -528,8 +582,11 @@ impl Store {
                     Resource { addressed: assigned.is_some(), ..Resource::ANY },
                 )?;
                 match (action, status.as_str()) {
-                    (ItemAction::Acknowledge, "issued") => ("acknowledged", "acknowledged_at"),
-                    (ItemAction::Report, "issued" | "acknowledged") => ("reported", "reported_at"),
+                    (ItemAction::Acknowledge, "issued") => ("acknowledged", "acknowledged_at = $2", at),
+                    // Reporting acknowledges too, if the unit had not.
+                    (ItemAction::Report, "issued" | "acknowledged" | "sent_back") => {
+                        ("reported", "reported_at = $2, acknowledged_at = COALESCE(acknowledged_at, $2)", at)
+                    }
                     (ItemAction::Acknowledge, _) => {
                         return Err(StoreError::conflict(
                             "already_acknowledged",
@@ -539,35 +596,80 @@ impl Store {
                     _ => return Err(StoreError::conflict("already_reported", msg!("risk_list.already_reported"))),
                 }
             }
-            ItemAction::Close => {
+            ItemAction::Close | ItemAction::SendBack => {
                 authz::may(
                     viewer.role,
                     Permission::RiskListManage,
                     Resource { own: issuer == viewer.unit_id, ..Resource::ANY },
                 )?;
-                match status.as_str() {
-                    "reported" => ("closed", "closed_at"),
-                    "closed" => return Err(StoreError::conflict("already_closed", msg!("risk_list.already_closed"))),
-                    _ => return Err(StoreError::conflict("not_reported", msg!("risk_list.not_reported"))),
+                match (action, status.as_str()) {
+                    (ItemAction::Close, "reported") => ("closed", "closed_at = $2", at),
+                    (ItemAction::SendBack, "reported") => {
+                        let colour = Risk::parse(&colour).unwrap_or(Risk::Yellow);
+                        let close_by = working_days_end(&context.calendar, now, close_working_days(colour));
+                        ("sent_back", "close_by = $2", to_ms(close_by))
+                    }
+                    (_, "closed") => {
+                        return Err(StoreError::conflict("already_closed", msg!("risk_list.already_closed")));
+                    }
+                    (ItemAction::Close, _) => {
+                        return Err(StoreError::conflict("not_reported", msg!("risk_list.not_reported")));
+                    }
+                    _ => return Err(StoreError::conflict("not_reported", msg!("risk_list.send_back_not_reported"))),
                 }
             }
         };
-        // Reporting acknowledges too, if the unit had not.
-        let acknowledged =
-            if column == "acknowledged_at" { "" } else { ", acknowledged_at = COALESCE(acknowledged_at, $2)" };
-        tx.execute(
-            &format!("UPDATE risk_items SET status = $1, {column} = $2{acknowledged} WHERE id = $3"),
-            args![to, to_ms(now), item_id],
-        )
-        .await?;
+        tx.execute(&format!("UPDATE risk_items SET status = $1, {change} WHERE id = $3"), args![to, value, item_id])
+            .await?;
         tx.execute(
             "INSERT INTO risk_item_events (item_id, action, text, user_id, unit_id, at) VALUES ($1, $2, $3, $4, $5, $6)",
-            args![item_id, action.as_str(), text, viewer.user_id, viewer.unit_id, to_ms(now)],
+            args![item_id, action.as_str(), text, viewer.user_id, viewer.unit_id, at],
         )
         .await?;
         list_record(&mut tx, list_id, &viewer.username, action.as_str(), now).await?;
         tx.commit().await?;
         self.risk_list(viewer, list_id, now).await
+    }
+
+    /// The items assigned to the viewer's unit that wait on it, those sent back first, then by
+    /// their next deadline; at most `limit`.
+    pub async fn risk_items_assigned(
+        &self,
+        viewer: &Viewer,
+        limit: i64,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<AssignedItem>> {
+        let rows: Vec<AssignedRow> = self
+            .fetch_all(
+                "SELECT i.id, l.id, l.number, i.position, i.colour, i.status, i.due_at, i.close_by,
+                    (SELECT e.text FROM risk_item_events e WHERE e.item_id = i.id AND e.action = 'send_back'
+                     ORDER BY e.id DESC LIMIT 1)
+                 FROM risk_item_units iu JOIN risk_items i ON i.id = iu.item_id JOIN risk_lists l ON l.id = i.list_id
+                 WHERE iu.unit_id = $1 AND i.status IN ('issued', 'acknowledged', 'sent_back')
+                 ORDER BY CASE i.status WHEN 'sent_back' THEN 0 ELSE 1 END,
+                    CASE i.status WHEN 'issued' THEN i.due_at ELSE COALESCE(i.close_by, i.due_at) END, i.id
+                 LIMIT $2",
+                args![viewer.unit_id, limit.clamp(1, 500)],
+            )
+            .await?;
+        let now = to_ms(now);
+        Ok(rows
+            .into_iter()
+            .map(|(id, list_id, list_number, position, colour, status, due_at, close_by, reason)| {
+                let due_at = if status == "issued" { Some(due_at) } else { close_by };
+                AssignedItem {
+                    id,
+                    list_id,
+                    list_number,
+                    position: position + 1,
+                    colour: Risk::parse(&colour).unwrap_or(Risk::Yellow),
+                    overdue: due_at.is_some_and(|due| now > due),
+                    due_at: due_at.map(from_ms),
+                    sent_back_reason: reason.filter(|_| status == "sent_back"),
+                    status,
+                }
+            })
+            .collect())
     }
 
     /// 重点人员: the people of the viewer's territory who need attention — by the blind index of

@@ -2,9 +2,10 @@
 //! keeps a hash-chained history of its own (`risk_list_events`, the head on the list row), as
 //! a case does, and each event carries `rows`, the SHA-256 of each row of the list it added or
 //! changed — the list, its items (交办单), their assigned units and each unit's feedback
-//! (`risk_item_events`: acknowledge, report, close) — `null` for a row gone. Folding a list's
-//! history gives what each row must hold now; `audit verify` compares that with the tables and
-//! names each row altered, added or removed outside the application.
+//! (`risk_item_events`: acknowledge, report, close, send back with its reason) — `null` for a
+//! row gone. Folding a list's history gives what each row must hold now; `audit verify`
+//! compares that with the tables and names each row altered, added or removed outside the
+//! application.
 
 use std::collections::{BTreeMap, BTreeSet};
 

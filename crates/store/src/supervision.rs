@@ -77,6 +77,17 @@ from_row!(
     time { due_at, issued_at, acknowledged_at, replied_at }
 );
 
+impl NoticeView {
+    /// What the notice says in the language of `t`: the ladder's words (`message`) read in it.
+    /// A notice of a case's clocks or one issued by hand exists only as issued (`text`).
+    pub fn text_in(&self, t: T) -> String {
+        self.message
+            .as_deref()
+            .and_then(|m| serde_json::from_str::<Message>(m).ok())
+            .map_or_else(|| self.text.clone(), |m| t.msg(&m))
+    }
+}
+
 const NOTICE_COLUMNS: &str = "n.id, n.number, n.kind, n.case_id, c.number AS case_number, n.watched_person_id, n.clock, n.unit_id, n.cc_unit_id, n.issuer_unit_id, n.text, n.message,
     n.issued_by IS NOT NULL AS manual, (SELECT u.display_name FROM users u WHERE u.id = n.issued_by) AS issued_by_name, n.reply, n.due_at, n.issued_at, n.acknowledged_at, n.replied_at";
 
@@ -84,16 +95,29 @@ const NOTICE_COLUMNS: &str = "n.id, n.number, n.kind, n.case_id, c.number AS cas
 const NOTICE_FROM: &str =
     "notices n LEFT JOIN cases c ON c.id = n.case_id LEFT JOIN watched_people w ON w.id = n.watched_person_id";
 
-/// The notices awaiting the viewer's unit's reply on one case: what the workbench lists, one
-/// line per case however many notices a catch-up issued.
+/// The notices awaiting the viewer's unit's reply on one subject — a case, or a watched person
+/// (重点人员) whose visit is overdue —: what the workbench lists, one line per subject however
+/// many notices a catch-up issued.
 #[derive(Debug, Clone)]
-pub struct AwaitingCase {
-    pub case_id: i64,
-    pub case_number: String,
+pub struct AwaitingSubject {
+    /// The case they are filed on; None for a watched person's.
+    pub case_id: Option<i64>,
+    pub case_number: Option<String>,
+    /// The watched person they are filed on; None for a case's.
+    pub watched_person_id: Option<i64>,
     pub notices: i64,
     /// The weightiest kind among them: order | warning | reminder.
     pub kind: &'static str,
     pub last_issued_at: DateTime<Utc>,
+}
+
+/// The notices awaiting the viewer's unit's reply: the first lines, and how many cases and
+/// watched people they concern in all.
+#[derive(Debug, Clone)]
+pub struct AwaitingNotices {
+    pub lines: Vec<AwaitingSubject>,
+    pub cases: i64,
+    pub people: i64,
 }
 
 /// Notices counted for one unit (they count in its evaluation).
@@ -626,34 +650,37 @@ impl Store {
         Ok(count)
     }
 
-    /// The notices awaiting the viewer's unit's reply, one line per case, the latest first, at
-    /// most `limit` lines; with the number of cases they concern.
-    pub async fn notices_awaiting_by_case(&self, viewer: &Viewer, limit: i64) -> Result<(Vec<AwaitingCase>, i64)> {
-        let rows: Vec<(i64, String, i64, i64, i64)> = self
+    /// The notices awaiting the viewer's unit's reply, one line per case or watched person, the
+    /// latest first, at most `limit` lines; with the number of cases and of people they concern.
+    pub async fn notices_awaiting_by_subject(&self, viewer: &Viewer, limit: i64) -> Result<AwaitingNotices> {
+        let rows: Vec<(Option<i64>, Option<String>, Option<i64>, i64, i64, i64)> = self
             .fetch_all(
-                "SELECT n.case_id, c.number, COUNT(*), CAST(MAX(CASE n.kind WHEN 'order' THEN 2 WHEN 'warning' THEN 1 ELSE 0 END) AS BIGINT), MAX(n.issued_at)
-                 FROM notices n JOIN cases c ON c.id = n.case_id WHERE n.unit_id = $1 AND n.reply IS NULL
-                 GROUP BY n.case_id, c.number ORDER BY MAX(n.issued_at) DESC, n.case_id DESC LIMIT $2",
+                "SELECT n.case_id, c.number, n.watched_person_id, COUNT(*),
+                    CAST(MAX(CASE n.kind WHEN 'order' THEN 2 WHEN 'warning' THEN 1 ELSE 0 END) AS BIGINT), MAX(n.issued_at)
+                 FROM notices n LEFT JOIN cases c ON c.id = n.case_id WHERE n.unit_id = $1 AND n.reply IS NULL
+                 GROUP BY n.case_id, c.number, n.watched_person_id
+                 ORDER BY MAX(n.issued_at) DESC, COALESCE(n.case_id, 0) DESC, COALESCE(n.watched_person_id, 0) DESC LIMIT $2",
                 args![viewer.unit_id, limit.clamp(1, 500)],
             )
             .await?;
-        let (cases,): (i64,) = self
+        let (cases, people): (i64, i64) = self
             .fetch_one(
-                "SELECT COUNT(DISTINCT case_id) FROM notices WHERE unit_id = $1 AND reply IS NULL",
+                "SELECT COUNT(DISTINCT case_id), COUNT(DISTINCT watched_person_id) FROM notices WHERE unit_id = $1 AND reply IS NULL",
                 args![viewer.unit_id],
             )
             .await?;
         let lines = rows
             .into_iter()
-            .map(|(case_id, case_number, notices, weight, last_issued_at)| AwaitingCase {
+            .map(|(case_id, case_number, watched_person_id, notices, weight, last_issued_at)| AwaitingSubject {
                 case_id,
                 case_number,
+                watched_person_id,
                 notices,
                 kind: ["reminder", "warning", "order"][weight.clamp(0, 2) as usize],
                 last_issued_at: from_ms(last_issued_at),
             })
             .collect();
-        Ok((lines, cases))
+        Ok(AwaitingNotices { lines, cases, people })
     }
 
     /// 签收: the recipient unit acknowledges a notice.

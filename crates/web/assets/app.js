@@ -264,7 +264,7 @@ function enhanceLiveFeed(feed) {
   });
   source.addEventListener("notice", (event) => {
     const n = JSON.parse(event.data);
-    add("notice", `${time(n.issued_at)}  ${n.kind_label} ${n.number} → ${n.unit_name}（${n.case_number}）`, n.kind === "order" ? "red" : "orange");
+    add("notice", `${time(n.issued_at)}  ${n.kind_label} ${n.number} → ${n.unit_name}（${n.subject}）`, n.kind === "order" ? "red" : "orange");
   });
 }
 

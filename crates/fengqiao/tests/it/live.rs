@@ -1,6 +1,7 @@
 //! 实时动态: `GET /api/v1/live` sends a `case` event for each registration in the caller's scope
-//! within two seconds, and a `notice` event for a notice issued; a caller whose scope does not
-//! cover the case hears nothing of it; the UI's session cookie opens the stream too.
+//! within two seconds, and a `notice` event for a notice issued — on a case, or on a watched
+//! person (重点人员) whose visit is overdue —; a caller whose scope does not cover the case hears
+//! nothing of it; the UI's session cookie opens the stream too.
 
 use std::time::Duration;
 
@@ -10,7 +11,10 @@ use serde_json::{Value, json};
 use crate::on_both_backends;
 use crate::support::{TestApp, browser, id_number, registration, ui_session};
 
-on_both_backends!(registrations_and_notices_reach_the_streams_in_scope);
+on_both_backends!(
+    registrations_and_notices_reach_the_streams_in_scope,
+    a_notice_on_a_watched_person_reaches_the_stream
+);
 
 /// An open event stream, read chunk by chunk.
 struct Stream {
@@ -103,4 +107,31 @@ async fn registrations_and_notices_reach_the_streams_in_scope(app: TestApp) {
     assert_eq!(data["case_id"], case["id"]);
     assert_eq!(data["kind_label"], "督办令");
     assert!(elsewhere.next(Duration::from_millis(500)).await.is_none(), "a notice outside street B");
+}
+
+/// An overdue visit's notice, filed on the watched person and on no case, reaches the stream of
+/// the district's leader, naming the person by the words 重点人员; not street B's.
+async fn a_notice_on_a_watched_person_reaches_the_stream(app: TestApp) {
+    app.set_now("2026-11-28T09:00:00+08:00");
+    let grid_id = app.sql_texts("SELECT CAST(grid_id AS TEXT) FROM units WHERE name = '中山林社区第1网格工作站'").await;
+    let person = json!({
+        "name": "孙大海", "id_number": id_number("620102", "19700315", 31), "phone": "13912345631",
+        "grid_id": grid_id[0].parse::<i64>().unwrap(),
+        "reason": "threats", "detail": "多次扬言报复", "colour": "orange"
+    });
+    let (status, entry) = app.post("/api/v1/people/watch", &app.login("district").await, person).await;
+    assert_eq!(status, StatusCode::CREATED, "{entry}");
+    app.set_now("2026-12-14T10:00:00+08:00");
+    let leader = app.login("leader").await;
+    let mut district = Stream::bearer(&app, &leader).await;
+    let mut elsewhere = Stream::bearer(&app, &app.login("street_b").await).await;
+    let (status, report) = app.post("/api/v1/supervision/sweep", &leader, json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{report}");
+    let (kind, data) = district.next(WITHIN).await.expect("the visit's notice within 2 s");
+    assert_eq!(kind, "notice");
+    assert_eq!(data["watched_person_id"], entry["id"], "{data}");
+    assert!(data["case_id"].is_null() && data["case_number"].is_null(), "{data}");
+    assert_eq!(data["subject"], "重点人员");
+    assert_eq!(data["kind_label"], "预警单");
+    assert!(elsewhere.next(Duration::from_millis(500)).await.is_none(), "a person outside street B");
 }

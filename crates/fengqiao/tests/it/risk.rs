@@ -1,6 +1,8 @@
 //! 三色三单 on the real database: a centre issues the numbered risk list of its territory, the
 //! unit handling a red case acknowledges and reports on its item, the centre closes it; anyone
-//! else is refused, and each step in the wrong order is a conflict. The weekly pass issues one
+//! else is refused, and each step in the wrong order is a conflict. The centre may send a report
+//! back with its reason instead: the item waits on the unit again, on its workbench, by a new
+//! closing day, and `audit verify` vouches for the send back too. The weekly pass issues one
 //! list per centre and week. The register of people who need attention is the centres' only,
 //! and every read of it is recorded.
 
@@ -8,10 +10,11 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::on_both_backends;
-use crate::support::{TestApp, id_number, registration, ui_get, ui_session};
+use crate::support::{TestApp, id_number, registration, ui_answer, ui_get, ui_session, ui_submit};
 
 on_both_backends!(
     a_unit_acknowledges_and_reports_and_the_centre_closes,
+    the_centre_sends_a_report_back_and_the_unit_reports_again,
     lists_are_numbered_per_centre_and_refuse_bad_regions,
     the_weekly_pass_issues_one_list_per_centre_and_week,
     the_register_of_people_is_the_centres_and_every_read_is_recorded,
@@ -136,6 +139,125 @@ async fn a_unit_acknowledges_and_reports_and_the_centre_closes(app: TestApp) {
     assert_eq!(status, StatusCode::OK, "{list}");
     assert_eq!(item_of(&list, &other["id"])["overdue"], true, "{list}");
     assert_eq!(item_of(&list, &other["id"])["status"], "issued");
+}
+
+/// 退回: the issuing centre sends a reported item back with a reason (required, at most 2000
+/// characters, refused field by field with nothing changed); the item waits on the unit again,
+/// with the reason on its workbench and a new closing day (red: 5 working days from the send
+/// back), climbing the ladder afresh when missed; the unit reports again and the centre closes.
+/// The send back is in the list's history: `audit verify` names its reason edited by hand.
+async fn the_centre_sends_a_report_back_and_the_unit_reports_again(app: TestApp) {
+    app.set_now("2026-11-23T09:00:00+08:00");
+    let committee = app.unit_id("张掖路街道人民调解委员会").await;
+    let intake = app.login("intake").await;
+    let district = app.login("district").await;
+    let case = app.register(&intake, red_case(11)).await;
+    let (status, case) = app.act(&district, &case, json!({"action": "dispatch", "unit_id": committee})).await;
+    assert_eq!(status, StatusCode::OK, "{case}");
+    let (status, list) = app.post("/api/v1/risk-lists", &district, json!({"region": DISTRICT_A})).await;
+    assert_eq!(status, StatusCode::CREATED, "{list}");
+    let item = item_of(&list, &case["id"]).clone();
+    assert_eq!(item["close_by"], "2026-11-30T23:59:59+08:00", "red: five working days to close");
+    let path = format!("/api/v1/risk-lists/{}/items/{}", list["id"], item["id"]);
+    let mediator = app.login("mediator").await;
+    let leader = app.login("leader").await;
+    let reason = "反馈未说明工资支付时间和稳控责任人，请补充落实。";
+
+    // Not before a report; not by the unit or another centre; not without a reason.
+    let (status, body) = app.post(&format!("{path}/send-back"), &leader, json!({"reason": reason})).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    let (status, _) =
+        app.post(&format!("{path}/report"), &mediator, json!({"text": "已上门走访，落实稳控措施。"})).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = app.post(&format!("{path}/send-back"), &mediator, json!({"reason": reason})).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "the unit does not send back");
+    let (status, _) = app.post(&format!("{path}/send-back"), &app.login("city").await, json!({"reason": reason})).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "another centre does not");
+    for bad in [json!({}), json!({"reason": "   "}), json!({"reason": "理".repeat(2001)})] {
+        let (status, body) = app.post(&format!("{path}/send-back"), &leader, bad).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        assert_eq!(body["error"]["field"], "reason", "{body}");
+        assert!(body["error"]["message"].as_str().unwrap().contains("理由"), "named in words: {body}");
+    }
+    let (_, seen) = app.get(&format!("/api/v1/risk-lists/{}", list["id"]), &leader).await;
+    assert_eq!(item_of(&seen, &case["id"])["status"], "reported", "nothing changed");
+    assert_eq!(item_of(&seen, &case["id"])["events"].as_array().unwrap().len(), 1);
+    // The page keeps what was typed when it is refused.
+    let leader_ui = ui_session(&app, "leader").await;
+    let list_page = format!("/risk-lists/{}", list["id"]);
+    let form_path = format!("/risk-lists/{}/items/{}/send-back", list["id"], item["id"]);
+    let (status, _, html) =
+        ui_answer(ui_submit(&app, &leader_ui, &list_page, &form_path, &[("reason", &"理".repeat(2001))]).await).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains(&"理".repeat(2001)), "kept");
+    assert!(html.contains("data-for=\"reason\">理由"), "the error beside the field");
+
+    // Two working days later the centre sends it back: five working days again from today.
+    app.set_now("2026-11-25T10:00:00+08:00");
+    let leader = app.login("leader").await;
+    let (status, after) = app.post(&format!("{path}/send-back"), &leader, json!({"reason": reason})).await;
+    assert_eq!(status, StatusCode::OK, "{after}");
+    let back = item_of(&after, &case["id"]);
+    assert_eq!(back["status"], "sent_back");
+    assert_eq!(back["close_by"], "2026-12-02T23:59:59+08:00");
+    assert_eq!(back["events"][1]["action"], "send_back");
+    assert_eq!(back["events"][1]["text"], reason);
+    let (status, _) = app.post(&format!("{path}/send-back"), &leader, json!({"reason": reason})).await;
+    assert_eq!(status, StatusCode::CONFLICT, "once per report");
+    let (status, _) = app.post(&format!("{path}/close"), &leader, json!({"text": "销号"})).await;
+    assert_eq!(status, StatusCode::CONFLICT, "not closed before a new report");
+
+    // The unit sees it on its workbench with the reason, and on the list.
+    let cookie = format!("fq_session={}", ui_session(&app, "mediator").await);
+    let (status, html) = ui_get(&app, &cookie, "/workbench").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains(&format!("data-risk-item=\"{}\" data-status=\"sent_back\"", item["id"])), "{html}");
+    assert!(html.contains(reason), "{html}");
+    let (_, html) = ui_get(&app, &cookie, &list_page).await;
+    assert!(html.contains("data-role=\"sent-back\""), "{html}");
+
+    // Missing the new closing day climbs the ladder afresh.
+    app.set_now("2026-12-03T10:00:00+08:00");
+    let (status, report) = app.post("/api/v1/supervision/sweep", &app.login("leader").await, json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{report}");
+    let keys = app
+        .sql_texts(&format!("SELECT dedupe_key FROM notices WHERE dedupe_key LIKE 'risk_item:{}:%'", item["id"]))
+        .await;
+    assert!(!keys.is_empty() && keys.iter().all(|k| k.contains(":close-2:")), "{keys:?}");
+    // The case page reads that notice in the reader's language.
+    let cookie = format!("fq_session={}; fq_lang=en", ui_session(&app, "mediator").await);
+    let (status, html) = ui_get(&app, &cookie, &format!("/cases/{}", case["id"])).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains(": not closed"), "{html}");
+    assert!(!html.contains("未销号"), "{html}");
+
+    let mediator = app.login("mediator").await;
+    let leader = app.login("leader").await;
+    let (status, after) =
+        app.post(&format!("{path}/report"), &mediator, json!({"text": "工资12月5日前付清，专人稳控。"})).await;
+    assert_eq!(status, StatusCode::OK, "{after}");
+    let (status, after) = app.post(&format!("{path}/close"), &leader, json!({"text": "经核实已化解，予以销号"})).await;
+    assert_eq!(status, StatusCode::OK, "{after}");
+    let closed = item_of(&after, &case["id"]);
+    let actions: Vec<&str> =
+        closed["events"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+    assert_eq!(actions, ["report", "send_back", "report", "close"]);
+
+    let clean = app.cli(&["audit", "verify"], None);
+    let out = String::from_utf8_lossy(&clean.stdout);
+    assert!(clean.status.success(), "{out}");
+    assert!(out.contains("checked 1 risk list(s), 5 event(s)"), "{out}");
+    let sent_back_id = app
+        .sql_texts(&format!(
+            "SELECT CAST(id AS TEXT) FROM risk_item_events WHERE item_id = {} AND action = 'send_back'",
+            item["id"]
+        ))
+        .await;
+    app.sql("UPDATE risk_item_events SET text = '改过的理由' WHERE action = 'send_back'").await;
+    let broken = app.cli(&["audit", "verify"], None);
+    let out = String::from_utf8_lossy(&broken.stdout);
+    assert_eq!(broken.status.code(), Some(1), "{out}");
+    assert!(out.contains(&format!("feedback {} differs from what event 3 recorded", sent_back_id[0])), "{out}");
 }
 
 /// A list's life cycle leaves a history that `audit verify` vouches for; a feedback, an item or

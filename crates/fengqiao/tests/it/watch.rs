@@ -9,7 +9,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::on_both_backends;
-use crate::support::{TestApp, id_number, registration, ui_get, ui_session};
+use crate::support::{TestApp, browser, id_number, registration, ui_get, ui_session};
 
 on_both_backends!(
     a_person_is_listed_visited_escalated_and_released,
@@ -189,7 +189,9 @@ async fn a_person_is_listed_visited_escalated_and_released(app: TestApp) {
 
 /// A visit not made by its day brings a 预警单 to the grid's station on the next sweep, filed
 /// on the watched person (who has no case), naming them masked and their grid; a visit made in
-/// time brings none. The notices page reads the ladder's words in the reader's language.
+/// time brings none. The notices page and the API read the ladder's words in the reader's
+/// language (`text` stays as issued); the station's workbench lists them as a line on the
+/// person, with 重点人员 in place of a case number.
 async fn an_overdue_visit_climbs_the_ladder_and_reads_in_english(app: TestApp) {
     app.set_now("2026-11-28T09:00:00+08:00");
     let district = app.login("district").await;
@@ -240,6 +242,25 @@ async fn an_overdue_visit_climbs_the_ladder_and_reads_in_english(app: TestApp) {
 
     // The station's notices page, in Chinese and in English: words, not codes.
     let cookie = format!("fq_session={}", ui_session(&app, "grid").await);
+    let (status, html) = ui_get(&app, &format!("{cookie}; fq_lang=zh-CN"), "/workbench").await;
+    assert_eq!(status, StatusCode::OK);
+    let line = format!("data-awaiting-person=\"{0}\"><a href=\"/people-risk/{0}\">重点人员</a>", entries[0]);
+    assert!(html.contains(&line), "{html}");
+    assert!(html.contains("1 份函单令待本单位回复，涉及 1 名重点人员"), "{html}");
+    let response = browser()
+        .get(format!("{}/api/v1/notices?awaiting_reply=true", app.base))
+        .bearer_auth(app.login("grid").await)
+        .header("accept-language", "en")
+        .send()
+        .await
+        .unwrap();
+    let listed: Value = response.json().await.unwrap();
+    let notice = listed.as_array().unwrap().iter().find(|n| n["watched_person_id"] == entries[0]).expect("listed");
+    assert!(notice["text"].as_str().unwrap().contains("未按期走访"), "as issued: {notice}");
+    assert!(
+        notice["message"].as_str().unwrap().contains("a person who needs attention, is overdue"),
+        "in English: {notice}"
+    );
     let (status, html) = ui_get(&app, &format!("{cookie}; fq_lang=zh-CN"), "/notices").await;
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains(&format!("重点人员 赵**（{grid_name}）未按期走访")), "{html}");

@@ -7,6 +7,7 @@ use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use domain::calendar::YearCalendar;
 use domain::case::{Category, Outcome, Risk, Status};
 use domain::clocks::{ClockKind, ClockState};
+use domain::i18n::T;
 use domain::mediation::{AgreementContent, AgreementForm, AgreementStatus};
 use domain::org::{RegionCode, RegionLevel, Role};
 use domain::validation::Message;
@@ -15,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use triage::address::ParsedAddress;
 use utoipa::ToSchema;
 
-use crate::error::localise;
+use crate::error::{current_lang, localise};
 
 /// A time as the API shows it: RFC 3339 in China time, to the second
 /// (`2026-11-23T17:05:00+08:00`).
@@ -412,36 +413,6 @@ dto! {
         pub explanation: String = into_api,
     }
 
-    /// A notice of the supervision ladder.
-    pub struct NoticeView from app::supervision::NoticeView {
-        pub id: i64,
-        /// 督办令〔2026〕12号
-        pub number: String,
-        /// reminder | warning | order
-        pub kind: String,
-        /// The case it is filed on; null for a notice on a watched person (重点人员).
-        pub case_id: Option<i64>,
-        pub case_number: Option<String>,
-        /// The watched person it is filed on (an overdue visit); null for a case's notice.
-        pub watched_person_id: Option<i64>,
-        pub clock: Option<String>,
-        /// The recipient.
-        pub unit_id: i64,
-        pub cc_unit_id: Option<i64>,
-        pub issuer_unit_id: Option<i64>,
-        /// The ladder's: the clock's due time that was missed; by hand: when the reply is due.
-        pub due_at: Option<String> = into_api,
-        pub issued_at: String = into_api,
-        pub text: String,
-        /// Issued by hand, not by the ladder.
-        pub manual: bool,
-        /// Who issued it by hand (their name).
-        pub issued_by_name: Option<String>,
-        pub acknowledged_at: Option<String> = into_api,
-        pub reply: Option<String>,
-        pub replied_at: Option<String> = into_api,
-    }
-
     /// Notices counted for one unit (they count in its evaluation).
     pub struct NoticeCount from app::supervision::NoticeCount {
         pub unit_id: i64,
@@ -458,6 +429,69 @@ dto! {
         pub skipped: bool,
         pub cases_checked: u64,
         pub notices_issued: u64,
+    }
+}
+
+/// A notice of the supervision ladder.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NoticeView {
+    pub id: i64,
+    /// 督办令〔2026〕12号
+    pub number: String,
+    /// reminder | warning | order
+    pub kind: String,
+    /// The case it is filed on; null for a notice on a watched person (重点人员).
+    pub case_id: Option<i64>,
+    pub case_number: Option<String>,
+    /// The watched person it is filed on (an overdue visit); null for a case's notice.
+    pub watched_person_id: Option<i64>,
+    pub clock: Option<String>,
+    /// The recipient.
+    pub unit_id: i64,
+    pub cc_unit_id: Option<i64>,
+    pub issuer_unit_id: Option<i64>,
+    /// The ladder's: the clock's due time that was missed; by hand: when the reply is due.
+    pub due_at: Option<String>,
+    pub issued_at: String,
+    /// The official text as issued, in Simplified Chinese, whatever the request's language.
+    pub text: String,
+    /// The notice in the request's language (`Accept-Language`): the words of the ladder's
+    /// notices on list items, milestones, decisions, petitions and visits; the notices of a
+    /// case's clocks and those issued by hand exist only as issued, and repeat `text`.
+    pub message: String,
+    /// Issued by hand, not by the ladder.
+    pub manual: bool,
+    /// Who issued it by hand (their name).
+    pub issued_by_name: Option<String>,
+    pub acknowledged_at: Option<String>,
+    pub reply: Option<String>,
+    pub replied_at: Option<String>,
+}
+
+impl IntoApi for app::supervision::NoticeView {
+    type Api = NoticeView;
+    fn into_api(self) -> NoticeView {
+        NoticeView {
+            message: self.text_in(T { lang: current_lang() }),
+            id: self.id,
+            number: self.number,
+            kind: self.kind,
+            case_id: self.case_id,
+            case_number: self.case_number,
+            watched_person_id: self.watched_person_id,
+            clock: self.clock,
+            unit_id: self.unit_id,
+            cc_unit_id: self.cc_unit_id,
+            issuer_unit_id: self.issuer_unit_id,
+            due_at: self.due_at.into_api(),
+            issued_at: self.issued_at.into_api(),
+            text: self.text,
+            manual: self.manual,
+            issued_by_name: self.issued_by_name,
+            acknowledged_at: self.acknowledged_at.into_api(),
+            reply: self.reply,
+            replied_at: self.replied_at.into_api(),
+        }
     }
 }
 
@@ -893,9 +927,10 @@ pub struct PlaceRiskList {
 
 // 三色三单: risk lists and the register of people who need attention.
 dto! {
-    /// One act on an item: the list's record of the units' feedback (反馈) and the centre's closing.
+    /// One act on an item: the list's record of the units' feedback (反馈) and the centre's
+    /// closing or sending back.
     pub struct RiskItemEvent from app::risk_lists::RiskItemEvent {
-        /// acknowledge | report | close
+        /// acknowledge | report | close | send_back (`text`: the reason)
         pub action: String,
         pub text: Option<String>,
         pub unit_id: i64,
@@ -915,7 +950,10 @@ dto! {
         pub assigned_unit_ids: Vec<i64>,
         /// To be acknowledged by: red 1 working day, orange 3, yellow 5.
         pub due_at: String = into_api,
-        /// issued | acknowledged | reported | closed
+        /// To be closed by: red 5 working days, orange 10, yellow 15 from the issue, or from
+        /// the latest send back; null on lists issued before items had a closing day.
+        pub close_by: Option<String> = into_api,
+        /// issued | acknowledged | reported | sent_back (退回: to be reported on again) | closed
         pub status: String,
         /// Not acknowledged by `due_at`.
         pub overdue: bool,

@@ -33,7 +33,8 @@ pub struct LiveCaseOut {
     pub created_at: String,
 }
 
-/// The data of an event of type `notice`: a notice of the supervision ladder just issued.
+/// The data of an event of type `notice`: a notice of the supervision ladder just issued, on a
+/// case or on a watched person.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct LiveNoticeOut {
     pub id: i64,
@@ -42,8 +43,14 @@ pub struct LiveNoticeOut {
     /// `reminder` | `warning` | `order`
     pub kind: String,
     pub kind_label: String,
-    pub case_id: i64,
-    pub case_number: String,
+    /// The case it is filed on; null for a notice on a watched person (重点人员).
+    pub case_id: Option<i64>,
+    pub case_number: Option<String>,
+    /// The watched person it is filed on (an overdue visit); null for a case's notice.
+    pub watched_person_id: Option<i64>,
+    /// What it is filed on, as the screen shows it: the case number, or 重点人员 in the reader's
+    /// language.
+    pub subject: String,
     /// The recipient unit.
     pub unit_id: i64,
     pub unit_name: String,
@@ -96,7 +103,9 @@ fn sse_event(t: &T, event: &LiveEvent) -> Event {
                 kind_label: t.code("notice", &notice.kind),
                 kind: notice.kind.clone(),
                 case_id: notice.case_id,
+                subject: notice.case_number.clone().unwrap_or_else(|| t.s("重点人员").into_owned()),
                 case_number: notice.case_number.clone(),
+                watched_person_id: notice.watched_person_id,
                 unit_id: notice.unit_id,
                 unit_name: notice.unit_name.clone(),
                 issued_at: rfc3339(notice.issued_at),

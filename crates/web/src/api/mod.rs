@@ -167,6 +167,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(risk_lists::acknowledge))
         .routes(routes!(risk_lists::report))
         .routes(routes!(risk_lists::close))
+        .routes(routes!(risk_lists::send_back))
         .routes(routes!(risk_lists::people))
         .routes(routes!(watch::enter, watch::list))
         .routes(routes!(watch::get_one))

@@ -1,5 +1,5 @@
-//! 三色三单: the centres' risk lists, their items' acknowledgement, report and closing, and
-//! the register of people who need attention.
+//! 三色三单: the centres' risk lists, their items' acknowledgement, report, closing and send
+//! back, and the register of people who need attention.
 
 use app::risk_lists::ItemAction;
 use axum::Json;
@@ -88,6 +88,28 @@ pub async fn close(
     JsonBody(body): JsonBody<TextRequest>,
 ) -> Result<Json<RiskListView>, ApiError> {
     let list = state.app.risk_item_act(&viewer, id, item, ItemAction::Close, body.text.as_deref()).await?;
+    Ok(Json(list.into_api()))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct SendBackRequest {
+    /// Why the report is not good enough (up to 2000 characters): the units read it with the item.
+    pub reason: Option<String>,
+}
+
+/// 退回: the issuing centre sends a reported item back to its units with the reason; the item
+/// waits on them again (`sent_back`), to be reported on and closed by a new `close_by` (the
+/// closing time by colour, counted from today). 409 unless the item is reported.
+#[utoipa::path(post, path = "/api/v1/risk-lists/{id}/items/{item}/send-back", tag = "risk-lists", security(("bearer" = [])),
+    params(("id" = i64, Path), ("item" = i64, Path)), request_body = SendBackRequest,
+    responses((status = 200, body = RiskListView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn send_back(
+    State(state): State<AppState>,
+    Auth(viewer): Auth,
+    InPath((id, item), _): InPath<(RiskListId, RiskItemId)>,
+    JsonBody(body): JsonBody<SendBackRequest>,
+) -> Result<Json<RiskListView>, ApiError> {
+    let list = state.app.risk_item_act(&viewer, id, item, ItemAction::SendBack, body.reason.as_deref()).await?;
     Ok(Json(list.into_api()))
 }
 

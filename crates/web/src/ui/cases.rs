@@ -371,6 +371,11 @@ impl CasePage {
         short_time(at)
     }
 
+    /// A notice in the reader's language: the ladder's words read in it, others as issued.
+    fn notice_text(&self, notice: &NoticeView) -> String {
+        notice.text_in(self.page.t)
+    }
+
     /// A hold on the recordings is in force (listed first).
     fn recordings_held(&self) -> bool {
         self.recording_holds.first().is_some_and(|h| h.released_at.is_none())

@@ -1,6 +1,7 @@
 //! 三色三单 pages: the lists the viewer sees (count and paging, and the form to issue one for
 //! a centre's dispatchers and leaders), and a list with each item's actions — the assigned
-//! units acknowledge and report, the issuing centre closes.
+//! units acknowledge and report, the issuing centre closes or sends back. A step refused for
+//! its text shows the list again with the text kept and the error beside it.
 
 use app::risk_lists::{ItemAction, RiskListSummary, RiskListView};
 use askama::Template;
@@ -125,9 +126,13 @@ struct ItemLine {
     case_ids: Vec<i64>,
     units: String,
     due: String,
+    /// To be closed by (empty on lists issued before items had a closing day).
+    close_by: String,
     status: String,
     status_label: String,
     overdue: bool,
+    /// Why the centre sent it back, while it is back with its units.
+    sent_back_reason: Option<String>,
     events: Vec<EventLine>,
     /// The viewer's unit is assigned: it acknowledges and reports.
     assigned: bool,
@@ -145,6 +150,25 @@ struct ListPage {
     items: Vec<ItemLine>,
     /// The viewer is of the issuing centre and may close items.
     closes: bool,
+    /// A step refused for its text: the item, the step and the form as typed.
+    refused: Option<(i64, String, Typed)>,
+}
+
+impl ListPage {
+    /// The step's form on the item as refused, if it is the one refused.
+    fn refused_form(&self, item: &i64, action: &str) -> Option<&Typed> {
+        self.refused.as_ref().filter(|(i, a, _)| i == item && a == action).map(|(_, _, typed)| typed)
+    }
+
+    /// What was typed in a field of the step's form on the item, when it was refused.
+    fn typed(&self, item: &i64, action: &str, field: &str) -> &str {
+        self.refused_form(item, action).map_or("", |typed| typed.value(field))
+    }
+
+    /// The error beside a field of the step's form on the item.
+    fn refused_error(&self, item: &i64, action: &str, field: &str) -> Option<&str> {
+        self.refused_form(item, action).and_then(|typed| typed.error(field))
+    }
 }
 
 fn status_label(t: T, status: &str) -> String {
@@ -152,6 +176,7 @@ fn status_label(t: T, status: &str) -> String {
         "issued" => "待签收",
         "acknowledged" => "已签收",
         "reported" => "已反馈",
+        "sent_back" => "退回重办",
         _ => "已销号",
     })
     .into_owned()
@@ -161,6 +186,7 @@ fn action_label(t: T, action: &str) -> String {
     t.s(match action {
         "acknowledge" => "签收",
         "report" => "反馈",
+        "send_back" => "退回",
         _ => "销号",
     })
     .into_owned()
@@ -170,6 +196,15 @@ pub async fn list(
     State(state): State<AppState>,
     InPath(id, _): InPath<RiskListId, UiError>,
     session: Session,
+) -> Result<Response, UiError> {
+    list_page(&state, &session, id, None).await
+}
+
+async fn list_page(
+    state: &AppState,
+    session: &Session,
+    id: RiskListId,
+    refused: Option<(i64, String, Typed)>,
 ) -> Result<Response, UiError> {
     let t = session.t;
     let list: RiskListView = state.app.risk_list(&session.viewer, id).await?;
@@ -182,11 +217,13 @@ pub async fn list(
             colour: i.colour.as_str().to_owned(),
             colour_label: t.code("risk", i.colour.as_str()),
             reasons: i.reasons.iter().map(|r| t.msg(r)).collect(),
-            case_ids: i.case_ids,
             units: i.assigned_unit_names.join("、"),
             due: short_time(&i.due_at),
+            close_by: i.close_by.as_ref().map(short_time).unwrap_or_default(),
             status_label: status_label(t, &i.status),
             assigned: i.assigned_unit_ids.contains(&viewer.unit_id),
+            sent_back_reason: i.sent_back_reason().map(str::to_owned),
+            case_ids: i.case_ids,
             status: i.status,
             overdue: i.overdue,
             events: i
@@ -202,8 +239,9 @@ pub async fn list(
         })
         .collect();
     let closes = authz::has(viewer.role, Permission::RiskListManage) && list.unit_id == viewer.unit_id;
-    let page = Page::new(&state, &session, "风险隐患清单", &format!("/risk-lists/{}", list.id)).await?;
+    let page = Page::new(state, session, "风险隐患清单", &format!("/risk-lists/{}", list.id)).await?;
     let shown_flash = page.flash.is_some();
+    let status = if refused.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     let view = ListPage {
         page,
         id: list.id,
@@ -213,27 +251,73 @@ pub async fn list(
         issued: short_time(&list.issued_at),
         items,
         closes,
+        refused,
     };
-    Ok(render(StatusCode::OK, &view, shown_flash))
+    Ok(render(status, &view, shown_flash))
 }
 
+/// A step on an item (`acknowledge`, `report`, `close`, `send-back`): back to the item, or the
+/// list again with the text kept and the error beside it.
 pub async fn item_act(
     State(state): State<AppState>,
     InPath((id, item, action), _): InPath<(RiskListId, RiskItemId, String), UiError>,
     posted: Posted,
 ) -> Result<Response, UiError> {
-    let t = posted.session.t;
-    let (action, done) = match action.as_str() {
-        "acknowledge" => (ItemAction::Acknowledge, "已签收"),
-        "report" => (ItemAction::Report, "已反馈"),
-        "close" => (ItemAction::Close, "已销号"),
+    let Posted { session, form } = posted;
+    let t = session.t;
+    let (step, field, done) = match action.as_str() {
+        "acknowledge" => (ItemAction::Acknowledge, "text", "已签收"),
+        "report" => (ItemAction::Report, "text", "已反馈"),
+        "close" => (ItemAction::Close, "text", "已销号"),
+        "send-back" => (ItemAction::SendBack, "reason", "退回重办"),
         _ => return Err(UiError::Failed(crate::error::ApiError::not_found("path"))),
     };
     let back = format!("/risk-lists/{id}#item-{item}");
-    match state.app.risk_item_act(&posted.session.viewer, id, item, action, posted.form.get("text")).await {
+    match state.app.risk_item_act(&session.viewer, id, item, step, form.get(field)).await {
         Ok(_) => Ok(redirect_with(&back, "ok", t.s(done).as_ref())),
+        Err(AppError::Invalid(errors)) => {
+            let refused = (item.get(), action, Typed::refused(t, form, &errors));
+            list_page(&state, &session, id, Some(refused)).await
+        }
         Err(error) => Ok(redirect_with(&back, "error", &error_text(t, &error.into()))),
     }
+}
+
+/// An item waiting on the viewer's unit, as the workbench lists it.
+pub struct AssignedLine {
+    pub id: i64,
+    pub list_id: i64,
+    /// 风险隐患清单 2026-003 第 2 项
+    pub label: String,
+    pub colour: String,
+    pub colour_label: String,
+    pub status: String,
+    pub status_label: String,
+    /// Acknowledge by (issued), else close by.
+    pub due: String,
+    pub overdue: bool,
+    pub sent_back_reason: Option<String>,
+}
+
+/// The items of risk lists waiting on the viewer's unit, those sent back first.
+pub async fn assigned(state: &AppState, session: &Session, limit: i64) -> Result<Vec<AssignedLine>, UiError> {
+    let t = session.t;
+    let items = state.app.risk_items_assigned(&session.viewer, limit).await?;
+    Ok(items
+        .into_iter()
+        .map(|i| AssignedLine {
+            id: i.id,
+            list_id: i.list_id,
+            label: t.msg(&domain::msg!("risk_list.item", number = i.list_number.as_str(), position = i.position)),
+            colour: i.colour.as_str().to_owned(),
+            colour_label: t.code("risk", i.colour.as_str()),
+            status_label: status_label(t, &i.status),
+            status: i.status,
+            due: i.due_at.as_ref().map(short_time).unwrap_or_default(),
+            overdue: i.overdue,
+            sent_back_reason: i.sent_back_reason,
+        })
+        .collect())
 }
 
 /// Places shown per page of `/risk-places`.

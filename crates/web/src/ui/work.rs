@@ -12,7 +12,6 @@ use axum::response::Response;
 use domain::case::{Risk, Status};
 use domain::ids::{CaseId, NoticeId};
 use domain::org::{RegionCode, Role};
-use domain::validation::Message;
 use serde::Deserialize;
 
 use super::cases::{CaseLine, UnitNames, case_lines, short_time};
@@ -44,23 +43,32 @@ pub struct WorkList {
 struct Workbench {
     page: Page,
     lists: Vec<WorkList>,
-    /// The notices awaiting a reply (their number is `page.awaiting`), one line per case.
+    /// The notices awaiting a reply (their number is `page.awaiting`), one line per case or
+    /// watched person.
     awaiting: Vec<AwaitingLine>,
     /// How many cases those notices concern.
     awaiting_cases: i64,
+    /// How many watched people (重点人员) they concern.
+    awaiting_people: i64,
     /// Grid work first, for those who do it.
     grid: Option<super::grid::GridNext>,
     /// 联席研判: the decisions assigned to the viewer's unit and not done yet.
     joint: Vec<super::joint::AssignedLine>,
+    /// 三色三单: the items of risk lists waiting on the viewer's unit, those sent back first.
+    risk_items: Vec<super::risk::AssignedLine>,
     /// 重点人员: the visits due, for those who read the register or visit.
     watch: Option<super::watch::WatchNext>,
 }
 
 impl Workbench {
-    /// "12 份函单令待回复，涉及 5 件案件".
+    /// "12 份函单令待回复，涉及 5 件案件" (", 2 名重点人员" when some concern watched people).
     fn awaiting_summary(&self) -> String {
-        let message =
-            domain::msg!("notice.awaiting_summary", notices = self.page.awaiting, cases = self.awaiting_cases);
+        let (notices, cases, people) = (self.page.awaiting, self.awaiting_cases, self.awaiting_people);
+        let message = match (cases, people) {
+            (_, 0) => domain::msg!("notice.awaiting_summary", notices = notices, cases = cases),
+            (0, _) => domain::msg!("notice.awaiting_summary_people_only", notices = notices, people = people),
+            _ => domain::msg!("notice.awaiting_summary_people", notices = notices, cases = cases, people = people),
+        };
         self.page.t.msg(&message)
     }
 
@@ -69,10 +77,14 @@ impl Workbench {
     }
 }
 
-/// The notices awaiting a reply on one case, as the workbench lists them.
+/// The notices awaiting a reply on one case or watched person, as the workbench lists them.
 pub struct AwaitingLine {
-    pub case_id: i64,
-    pub case_number: String,
+    /// `case` or `person`, and its id: the line's `data-awaiting-case` or `-person`.
+    pub subject: &'static str,
+    pub subject_id: i64,
+    /// The case's page and number, or the watched person's page and the words 重点人员.
+    pub subject_href: String,
+    pub subject_label: String,
     pub notices: i64,
     pub kind: &'static str,
     pub kind_label: String,
@@ -100,31 +112,32 @@ pub struct NoticeLine {
     pub issued_by: Option<String>,
 }
 
+/// The page of what a notice is filed on: its case, or its watched person (重点人员).
+fn subject_href(case_id: Option<i64>, watched_person_id: Option<i64>) -> String {
+    match (case_id, watched_person_id) {
+        (Some(case), _) => format!("/cases/{case}"),
+        (None, Some(person)) => format!("/people-risk/{person}"),
+        (None, None) => String::new(),
+    }
+}
+
 fn notice_lines(t: T, notices: Vec<NoticeView>, viewer: &Viewer) -> Vec<NoticeLine> {
     notices
         .into_iter()
         .map(|n| NoticeLine {
+            // The ladder's words in the reader's language; otherwise the text as issued.
+            text: n.text_in(t),
             kind_label: t.code("notice", &n.kind),
             mine: n.unit_id == viewer.unit_id,
-            id: n.id,
-            number: n.number,
-            kind: n.kind,
-            subject_href: match (n.case_id, n.watched_person_id) {
-                (Some(case), _) => format!("/cases/{case}"),
-                (None, Some(person)) => format!("/people-risk/{person}"),
-                (None, None) => String::new(),
-            },
+            subject_href: subject_href(n.case_id, n.watched_person_id),
             subject_label: n.case_number.unwrap_or_else(|| t.s("重点人员").into_owned()),
             issued: short_time(&n.issued_at),
             due: n.due_at.as_ref().map(short_time).unwrap_or_default(),
-            // The ladder's words in the reader's language; otherwise the text as issued.
-            text: n
-                .message
-                .as_deref()
-                .and_then(|m| serde_json::from_str::<Message>(m).ok())
-                .map_or(n.text, |m| t.msg(&m)),
             issued_by: n.manual.then(|| n.issued_by_name.unwrap_or_default()),
             acknowledged: n.acknowledged_at.is_some(),
+            id: n.id,
+            number: n.number,
+            kind: n.kind,
             reply: n.reply,
         })
         .collect()
@@ -187,12 +200,13 @@ pub async fn workbench(State(state): State<AppState>, session: Session) -> Resul
     // slowest, not for their sum.
     let lists =
         futures_util::future::try_join_all(specs.iter().map(|(_, _, filter, _)| rows(&state, viewer, filter.clone())));
-    let awaiting = async { Ok::<_, UiError>(state.app.notices_awaiting_by_case(viewer, SHORT_LIST).await?) };
-    let (fetched, (awaiting, awaiting_cases), grid, joint, watch, page) = tokio::try_join!(
+    let awaiting = async { Ok::<_, UiError>(state.app.notices_awaiting_by_subject(viewer, SHORT_LIST).await?) };
+    let (fetched, awaiting, grid, joint, risk_items, watch, page) = tokio::try_join!(
         lists,
         awaiting,
         super::grid::grid_next(&state, viewer),
         super::joint::assigned(&state, &session),
+        super::risk::assigned(&state, &session, SHORT_LIST),
         super::watch::watch_next(&state, viewer),
         Page::new(&state, &session, "工作台", "/workbench"),
     )?;
@@ -207,19 +221,29 @@ pub async fn workbench(State(state): State<AppState>, session: Session) -> Resul
             lines: case_lines(t, items, &units, now),
         })
         .collect();
+    let (awaiting_cases, awaiting_people) = (awaiting.cases, awaiting.people);
     let awaiting = awaiting
+        .lines
         .into_iter()
-        .map(|a| AwaitingLine {
-            kind_label: t.code("notice", a.kind),
-            last_issued: short_time(&a.last_issued_at),
-            case_id: a.case_id,
-            case_number: a.case_number,
-            notices: a.notices,
-            kind: a.kind,
+        .map(|a| {
+            let (subject, subject_id) = match (a.case_id, a.watched_person_id) {
+                (Some(case), _) => ("case", case),
+                (None, person) => ("person", person.unwrap_or_default()),
+            };
+            AwaitingLine {
+                subject_href: subject_href(a.case_id, a.watched_person_id),
+                subject_label: a.case_number.unwrap_or_else(|| t.s("重点人员").into_owned()),
+                subject,
+                subject_id,
+                kind_label: t.code("notice", a.kind),
+                last_issued: short_time(&a.last_issued_at),
+                notices: a.notices,
+                kind: a.kind,
+            }
         })
         .collect();
     let shown_flash = page.flash.is_some();
-    let view = Workbench { page, lists, awaiting, awaiting_cases, grid, joint, watch };
+    let view = Workbench { page, lists, awaiting, awaiting_cases, awaiting_people, grid, joint, risk_items, watch };
     Ok(render(StatusCode::OK, &view, shown_flash))
 }
 
