@@ -1,7 +1,7 @@
 //! 风险复核 after the answer: this node's share of draining the risk queue
 //! (`store::risk_queue`), which registrations and workflow steps fill in their own transactions.
 
-pub use store::risk_queue::{RiskDrain, RiskQueueTotals};
+pub use store::risk_queue::RiskDrain;
 
 use crate::{App, Result};
 
@@ -26,15 +26,5 @@ impl App {
     /// Resolves once a registration or a step of this node queued something since the last time.
     pub async fn risk_queue_queued(&self) {
         self.store.risk_queue_queued().await;
-    }
-
-    /// How many rows wait in the queue, from every node.
-    pub async fn risk_queue_len(&self) -> Result<i64> {
-        Ok(self.store.risk_queue_len().await?)
-    }
-
-    /// What the queue has cost on this node since it started.
-    pub fn risk_queue_totals(&self) -> RiskQueueTotals {
-        self.store.risk_queue_totals()
     }
 }
