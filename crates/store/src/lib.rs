@@ -38,6 +38,7 @@ pub mod queue;
 pub mod referrals;
 pub mod reports;
 pub mod risk_lists;
+pub mod risk_queue;
 pub mod risk_record;
 pub mod schema;
 pub mod sessions;
@@ -226,6 +227,8 @@ pub struct Store {
     pub(crate) sqlite_writer: std::sync::Arc<tokio::sync::Mutex<()>>,
     /// Registrations waiting to be written together.
     pub(crate) intake: std::sync::Arc<cases::intake::IntakeGroup>,
+    /// This node's worker of the risk queue: its wake-up and what the queue cost.
+    pub(crate) risk_queue: std::sync::Arc<risk_queue::RiskQueue>,
 }
 
 /// The SQLite page cache of each connection, KiB.
@@ -309,6 +312,7 @@ impl Store {
             clock_cache: Default::default(),
             sqlite_writer: Default::default(),
             intake: Default::default(),
+            risk_queue: Default::default(),
         })
     }
 
