@@ -248,8 +248,8 @@ mod tests {
         let fields: Vec<&str> = read.faults.iter().map(|f| f.field.as_str()).collect();
         assert_eq!(fields, ["line[2].court_case_number", "line[2].applicant_phone", "line[3].court_case_number"]);
         assert_eq!(read.rows.len(), 3);
-        assert_eq!(read.referrals.len(), 1, "only the faultless row");
-        let first = &read.referrals[0];
+        assert_eq!(read.items.len(), 1, "only the faultless row");
+        let first = &read.items[0];
         assert_eq!(first.registration.channel.as_deref(), Some("court"));
         assert_eq!(first.registration.description.as_deref(), Some("拖欠装修款两万元\n诉讼请求：支付装修款"));
     }

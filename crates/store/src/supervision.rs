@@ -653,7 +653,9 @@ impl Store {
     /// The notices awaiting the viewer's unit's reply, one line per case or watched person, the
     /// latest first, at most `limit` lines; with the number of cases and of people they concern.
     pub async fn notices_awaiting_by_subject(&self, viewer: &Viewer, limit: i64) -> Result<AwaitingNotices> {
-        let rows: Vec<(Option<i64>, Option<String>, Option<i64>, i64, i64, i64)> = self
+        // case id, case number, watched person, notices, the heaviest kind's weight, last issued.
+        type Line = (Option<i64>, Option<String>, Option<i64>, i64, i64, i64);
+        let rows: Vec<Line> = self
             .fetch_all(
                 "SELECT n.case_id, c.number, n.watched_person_id, COUNT(*),
                     CAST(MAX(CASE n.kind WHEN 'order' THEN 2 WHEN 'warning' THEN 1 ELSE 0 END) AS BIGINT), MAX(n.issued_at)
