@@ -36,7 +36,6 @@ pub mod queue;
 pub mod referrals;
 pub mod reports;
 pub mod risk_lists;
-pub mod risk_queue;
 pub mod sessions;
 pub mod stats;
 pub mod supervision;

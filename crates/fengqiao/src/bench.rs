@@ -50,8 +50,6 @@ pub async fn run(
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr: SocketAddr = listener.local_addr()?;
     let app = app::App::new(store.clone(), Arc::new(chrono::Utc::now), "bench", search, data_dir);
-    // The risk a registration touches is evaluated after its answer, as in service.
-    jobs::risk::spawn(app.clone());
     let state = web::AppState::new(app);
     tokio::spawn(async move { axum::serve(listener, web::service(state)).await });
     let base = format!("http://{addr}");
@@ -228,18 +226,14 @@ pub(crate) async fn login(client: &reqwest::Client, base: &str, username: &str) 
 /// The target of the nightly re-evaluation of places (issue 16), whatever the size.
 const NIGHTLY_LIMIT_MS: f64 = 60_000.0;
 
-/// Registrations of the risk phase, ten from each of the intake's clients.
-const RISK_COST_SAMPLES: usize = 10 * INTAKE_CLIENTS;
+/// Registrations timed one at a time for the share of their risk re-evaluation.
+const RISK_COST_SAMPLES: usize = 100;
 
-/// What evaluating the risk a registration touches costs it, now that the evaluation follows the
-/// answer (issue 16: under 10 %). The 32 intake clients register [`RISK_COST_SAMPLES`] cases
-/// through the API while the server's risk worker drains the queue as it does in service; the
-/// store's totals of the queue before and after give what the registrations paid to queue their
-/// case (`enqueue_ms` per registration, the statement inside their transaction) and what the
-/// worker's batches took (`evaluate_ms` per case queued: each subject and place once per batch).
-/// `register_ms` is the registration's own time: the phase's wall time per registration at this
-/// concurrency. `ratio` = (enqueue + evaluate) ÷ (register − enqueue); `drain_ms`: from the last
-/// answer until the queue was empty.
+/// What re-evaluating the risk a registration touches adds to it (issue 16: under 10 %). One
+/// client registers [`RISK_COST_SAMPLES`] cases through the API, one at a time; then, for each of
+/// those cases, the same re-evaluation that its registration ran — every correlation rule on its
+/// respondents and people, the colour of its grid, community and street — is timed again alone.
+/// `ratio` = evaluation ÷ (registration − evaluation): the registration without it as the base.
 async fn registration_risk_cost(
     client: &reqwest::Client,
     base: &str,
@@ -247,57 +241,30 @@ async fn registration_risk_cost(
     store: &Store,
     from: usize,
 ) -> anyhow::Result<Value> {
-    // What the intake phase queued, evaluated first.
-    risk_settled(store).await?;
-    let before = store.risk_queue_totals();
-    let started = Instant::now();
-    let (c, b, t) = (client.clone(), base.to_owned(), token.to_owned());
-    let latencies = drive(INTAKE_CLIENTS, RISK_COST_SAMPLES, move |i| {
-        let (client, url, token, body) =
-            (c.clone(), format!("{b}/api/v1/cases"), t.clone(), registration_body(from + i));
-        async move {
-            let response = client.post(url).bearer_auth(token).json(&body).send().await?;
-            expect(response.status().as_u16(), 201)
-        }
-    })
-    .await?;
-    let phase_ms = started.elapsed().as_secs_f64() * 1000.0;
-    let answered = Instant::now();
-    risk_settled(store).await?;
-    let drain_ms = answered.elapsed().as_secs_f64() * 1000.0;
-    let cost = store.risk_queue_totals().since(&before);
-    let per = |total: std::time::Duration, n: u64| total.as_secs_f64() * 1000.0 / n.max(1) as f64;
-    let register_ms = phase_ms / RISK_COST_SAMPLES as f64;
-    let enqueue_ms = per(cost.queue_time, cost.queued);
-    let evaluate_ms = per(cost.evaluate_time, cost.drained.rows);
-    let rows = cost.drained.rows.max(1) as f64;
+    let (mut register, mut evaluate) = (Vec::new(), Vec::new());
+    for i in from..from + RISK_COST_SAMPLES {
+        let started = Instant::now();
+        let response =
+            client.post(format!("{base}/api/v1/cases")).bearer_auth(token).json(&registration_body(i)).send().await?;
+        expect(response.status().as_u16(), 201)?;
+        register.push(started.elapsed().as_secs_f64() * 1000.0);
+        let case: Value = response.json().await?;
+        let id = case["id"].as_i64().context("a registration answered without the case's id")?;
+        let started = Instant::now();
+        let now = chrono::Utc::now();
+        store.alerts_evaluate_case(id, now).await?;
+        store.place_risk_evaluate_case(id, now).await?;
+        evaluate.push(started.elapsed().as_secs_f64() * 1000.0);
+    }
+    let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len().max(1) as f64;
+    let (register_ms, evaluate_ms) = (mean(&register), mean(&evaluate));
     Ok(json!({
         "registrations": RISK_COST_SAMPLES,
-        "clients": INTAKE_CLIENTS,
         "register_ms": round(register_ms),
-        "latency_p50_ms": percentile(&latencies, 50.0),
-        "enqueue_ms": round(enqueue_ms),
         "evaluate_ms": round(evaluate_ms),
-        "batches": cost.batches,
-        "cases_per_batch": round(rows / cost.batches.max(1) as f64),
-        "subjects_per_case": round(cost.drained.subjects as f64 / rows),
-        "places_per_case": round(cost.drained.places as f64 / rows),
-        "drain_ms": round(drain_ms),
-        "ratio": round((enqueue_ms + evaluate_ms) / (register_ms - enqueue_ms).max(f64::EPSILON)),
+        "ratio": round(evaluate_ms / (register_ms - evaluate_ms).max(f64::EPSILON)),
         "limit_ratio": 0.10,
     }))
-}
-
-/// Waits until the risk worker has evaluated everything queued (at most ten minutes).
-async fn risk_settled(store: &Store) -> anyhow::Result<()> {
-    let deadline = Instant::now() + std::time::Duration::from_secs(600);
-    while store.risk_queue_len().await? > 0 {
-        if Instant::now() > deadline {
-            bail!("the risk queue did not drain in ten minutes");
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-    }
-    Ok(())
 }
 
 /// A registration by one of many people, against one of fifty companies.

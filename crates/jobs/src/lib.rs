@@ -2,7 +2,6 @@
 //! safe to run twice and on several nodes: the sweep holds a lease, each notice and reminder
 //! is issued once, each message is claimed by one node.
 
-pub mod risk;
 pub mod sms;
 pub mod webhooks;
 
@@ -19,12 +18,10 @@ pub const PERIOD: Duration = Duration::from_secs(60);
 /// reports, which takes seconds each.
 pub const REPORTS_FIRST_AFTER: Duration = Duration::from_secs(10 * 60);
 
-/// Starts this node's background work: the risk queue's worker ([`risk::spawn`]), a search
-/// catch-up at once (so the first search after a restart is fast), then every [`PERIOD`] one
-/// [`run_once`]. The first pass runs at start, which catches up after downtime. Webhook
-/// deliveries leave through `webhook_sender`.
+/// Starts this node's background work: a search catch-up at once (so the first search after
+/// a restart is fast), then every [`PERIOD`] one [`run_once`]. The first pass runs at start,
+/// which catches up after downtime. Webhook deliveries leave through `webhook_sender`.
 pub fn spawn(app: App, sms_command: Option<String>, webhook_sender: Arc<dyn webhooks::WebhookSender>) {
-    risk::spawn(app.clone());
     let warm = app.clone();
     tokio::spawn(async move {
         match warm.figures_catch_up().await {

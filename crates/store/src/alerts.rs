@@ -4,19 +4,16 @@
 //! A rule counts the cases that share a subject — a respondent (credit code, or an
 //! organisation's name), a person (blind index of ID number or phone, never plaintext) —
 //! within its window: at its threshold an orange alert, at `red_at` red (DOMAIN.md §5.2,
-//! §5.5). The risk queue's worker (`risk_queue`) evaluates the subjects its batch of new and
-//! changed cases touches, each once, with indexed queries; an open alert of the same rule and
-//! subject is brought up to date instead of a second one being opened (the partial unique index
-//! `alerts_open_subject`).
-
-use std::collections::BTreeMap;
+//! §5.5). Registration evaluates what the new case touches with indexed queries; an open alert
+//! of the same rule and subject is brought up to date instead of a second one being opened
+//! (the partial unique index `alerts_open_subject`).
 
 use chrono::{DateTime, Utc};
 use domain::case::{PartyKind, PartyRole, Risk};
 use domain::msg;
 use domain::validation::Message;
 
-use crate::sql::{Tx, args};
+use crate::sql::args;
 use crate::{Result, Store, Viewer, from_ms, to_ms};
 
 /// The most cases an alert names: the newest ones beyond it are still counted.
@@ -49,38 +46,15 @@ pub struct AlertView {
 }
 
 type AlertRow = (i64, String, String, String, String, String, i64);
-/// A party's matching keys: case, role, kind, credit code, name key, ID-number index, phone
-/// index, and the case's region.
-type PartyKeys = (i64, String, String, Option<String>, String, Option<String>, Option<String>, String);
-
-/// An open case: the only kind an alert turns red.
-const OPEN: &str = "c.status IN ('registered', 'accepted', 'dispatched', 'in_progress')";
+/// A party's matching keys: role, kind, credit code, name key, ID-number index, phone index.
+type PartyKeys = (String, String, Option<String>, String, Option<String>, Option<String>);
 
 /// A subject a case touches under a rule: the rule, the key, and the condition on `parties p`
 /// that finds the other cases of the same subject (`$2` is the key).
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 struct Subject {
     rule: &'static str,
     key: String,
     condition: &'static str,
-}
-
-/// A subject's alert as evaluated, to be written.
-struct Opened<'a> {
-    subject: &'a Subject,
-    colour: Risk,
-    reason: Message,
-    /// The cases behind it, oldest first.
-    case_ids: Vec<i64>,
-    /// The region of the newest case touching it.
-    region: &'a str,
-}
-
-/// What an evaluation of the alerts did: the subjects it evaluated, the cases it turned red.
-#[derive(Debug, Default)]
-pub(crate) struct AlertsEvaluated {
-    pub subjects: usize,
-    pub raised: Vec<i64>,
 }
 
 impl Store {
@@ -101,31 +75,18 @@ impl Store {
             .collect())
     }
 
-    /// Evaluates every rule on the subjects the cases touch (their respondents and their
-    /// people), each subject once however many of the cases touch it: opens or brings up to date
-    /// one alert per rule and subject, and turns red the open cases of a red one. The alerts and
-    /// the cases turned red are written in one transaction.
-    pub(crate) async fn alerts_evaluate_cases(&self, case_ids: &[i64], now: DateTime<Utc>) -> Result<AlertsEvaluated> {
-        if case_ids.is_empty() {
-            return Ok(AlertsEvaluated::default());
-        }
+    /// Evaluates every rule on the subjects a case touches (its respondents and its people),
+    /// opening or bringing up to date one alert per rule and subject.
+    pub async fn alerts_evaluate_case(&self, case_id: i64, now: DateTime<Utc>) -> Result<()> {
         let rules = self.alert_rules().await?;
-        let mut a = Vec::new();
-        let list = crate::sql::in_list(&mut a, case_ids);
         let parties: Vec<PartyKeys> = self
             .fetch_all(
-                &format!(
-                    "SELECT p.case_id, p.role, p.kind, p.credit_code, p.name_key, p.id_number_index, p.phone_index, c.region_code
-                     FROM parties p JOIN cases c ON c.id = p.case_id WHERE p.case_id IN ({list})"
-                ),
-                a,
+                "SELECT role, kind, credit_code, name_key, id_number_index, phone_index FROM parties WHERE case_id = $1",
+                args![case_id],
             )
             .await?;
-        // Each subject with the region of the newest of the cases touching it: an alert is seen
-        // in the scope of its latest case.
-        let mut subjects: BTreeMap<Subject, (i64, String)> = BTreeMap::new();
-        for (case_id, role, kind, credit_code, name_key, id_index, phone_index, region) in parties {
-            let mut touched = Vec::new();
+        let mut subjects: Vec<Subject> = Vec::new();
+        for (role, kind, credit_code, name_key, id_index, phone_index) in parties {
             if role == PartyRole::Respondent.as_str() {
                 let respondent = match (credit_code, kind == PartyKind::Organization.as_str(), &id_index) {
                     (Some(code), _, _) => Some((code, "p.role = 'respondent' AND p.credit_code = $2")),
@@ -137,23 +98,17 @@ impl Store {
                     }
                     (None, false, None) => None,
                 };
-                touched.extend(respondent.map(|(key, condition)| Subject { rule: "same_respondent", key, condition }));
+                subjects.extend(respondent.map(|(key, condition)| Subject { rule: "same_respondent", key, condition }));
             }
             let person = id_index.or(phone_index);
-            touched.extend(person.map(|key| Subject {
+            subjects.extend(person.map(|key| Subject {
                 rule: "same_person",
                 key,
                 condition: "(p.id_number_index = $2 OR p.phone_index = $2)",
             }));
-            for subject in touched {
-                let newest = subjects.entry(subject).or_insert((case_id, region.clone()));
-                if case_id > newest.0 {
-                    *newest = (case_id, region.clone());
-                }
-            }
         }
-        let mut opened = Vec::new();
-        for (subject, (_, region)) in &subjects {
+        let region: (String,) = self.fetch_one("SELECT region_code FROM cases WHERE id = $1", args![case_id]).await?;
+        for subject in subjects {
             let Some(rule) = rules.iter().find(|r| r.code == subject.rule && r.enabled) else { continue };
             let since = to_ms(now) - rule.window_days * 24 * 3600 * 1000;
             let sql = format!(
@@ -173,69 +128,84 @@ impl Store {
             };
             let mut case_ids: Vec<i64> = found.into_iter().map(|(id,)| id).collect();
             case_ids.reverse();
-            opened.push(Opened { subject, colour, reason, case_ids, region: region.as_str() });
+            self.alert_open((subject.rule, &subject.key), colour, &[reason], &case_ids, &region.0, now).await?;
+            if colour == Risk::Red {
+                self.cases_raise_to_red(&case_ids, now).await?;
+            }
         }
-        let raised = self.alerts_write(&opened, now).await?;
-        Ok(AlertsEvaluated { subjects: subjects.len(), raised })
+        Ok(())
     }
 
-    /// Writes the alerts as evaluated and turns red the open cases of the red ones that are not
-    /// red yet, each with an event (`risk_raised`) recording the new colour and its reason; in
-    /// one transaction. Returns the cases turned red.
-    async fn alerts_write(&self, opened: &[Opened<'_>], now: DateTime<Utc>) -> Result<Vec<i64>> {
-        if opened.is_empty() {
-            return Ok(Vec::new());
+    /// Turns red the open cases of a red alert that are not red yet, each with an event
+    /// (`risk_raised`) recording the new colour and its reason.
+    async fn cases_raise_to_red(&self, case_ids: &[i64], now: DateTime<Utc>) -> Result<()> {
+        if case_ids.is_empty() {
+            return Ok(());
         }
+        let reason = msg!("risk.reason.alert_red", cases = case_ids.len());
         // Most of a red alert's cases are red already: find the others in one read, so that a
-        // batch touching a respondent with hundreds of cases does not lock each of them.
-        let mut red: Vec<i64> =
-            opened.iter().filter(|o| o.colour == Risk::Red).flat_map(|o| o.case_ids.iter().copied()).collect();
-        red.sort_unstable();
-        red.dedup();
-        let mut to_raise = std::collections::BTreeSet::new();
-        for chunk in red.chunks(CASES_NAMED as usize) {
-            let mut a = Vec::new();
-            let list = crate::sql::in_list(&mut a, chunk);
-            let found: Vec<(i64,)> = self
-                .fetch_all(&format!("SELECT id FROM cases c WHERE id IN ({list}) AND risk <> 'red' AND {OPEN}"), a)
-                .await?;
-            to_raise.extend(found.into_iter().map(|(id,)| id));
-        }
-        let at = to_ms(now);
-        let mut raised = Vec::new();
-        let mut tx = self.begin().await?;
-        for o in opened {
-            let subject = (o.subject.rule, o.subject.key.as_str());
-            alert_open(&mut tx, subject, o.colour, std::slice::from_ref(&o.reason), &o.case_ids, o.region, now).await?;
-            if o.colour != Risk::Red {
-                continue;
-            }
-            let reason = msg!("risk.reason.alert_red", cases = o.case_ids.len());
-            for case_id in o.case_ids.iter().filter(|id| to_raise.remove(*id)) {
-                // Under the case's lock: a case another evaluation turned red meanwhile is left be.
-                let row: Option<(String,)> = tx
-                    .fetch_optional_for_update(
-                        &format!("SELECT risk_reasons FROM cases c WHERE id = $1 AND risk <> 'red' AND {OPEN}"),
-                        args![*case_id],
-                    )
-                    .await?;
-                let Some((reasons,)) = row else { continue };
-                let mut reasons: Vec<Message> = serde_json::from_str(&reasons).unwrap_or_default();
-                reasons.push(reason.clone());
-                tx.execute(
-                    // A new version: a client holding the case as it was sees that it changed.
-                    "UPDATE cases SET risk = 'red', risk_reasons = $1, version = version + 1, updated_at = $2 WHERE id = $3",
-                    args![serde_json::to_string(&reasons).unwrap_or_default(), at, *case_id],
+        // registration against a respondent with hundreds of cases does not open a transaction
+        // for each of them.
+        let mut a = Vec::new();
+        let list = crate::sql::in_list(&mut a, case_ids);
+        let to_raise: Vec<(i64,)> = self
+            .fetch_all(
+                &format!(
+                    "SELECT id FROM cases WHERE id IN ({list}) AND risk <> 'red'
+                         AND status IN ('registered', 'accepted', 'dispatched', 'in_progress')"
+                ),
+                a,
+            )
+            .await?;
+        for (case_id,) in to_raise {
+            let mut tx = self.begin().await?;
+            let row: Option<(String,)> = tx
+                .fetch_optional(
+                    "SELECT risk_reasons FROM cases WHERE id = $1 AND risk <> 'red'
+                         AND status IN ('registered', 'accepted', 'dispatched', 'in_progress')",
+                    args![case_id],
                 )
                 .await?;
-                let mut data = serde_json::json!({"risk": Risk::Red.as_str(), "risk_reasons": [reason]});
-                data["recorded"] = crate::cases::write::recorded_now(&mut tx, *case_id).await?;
-                crate::cases::append_event_locked(&mut tx, *case_id, at, "system", "risk_raised", &data).await?;
-                raised.push(*case_id);
-            }
+            let Some((reasons,)) = row else { continue };
+            let mut reasons: Vec<Message> = serde_json::from_str(&reasons).unwrap_or_default();
+            reasons.push(reason.clone());
+            tx.execute(
+                // A new version: a client holding the case as it was sees that it changed.
+                "UPDATE cases SET risk = 'red', risk_reasons = $1, version = version + 1, updated_at = $2 WHERE id = $3",
+                args![serde_json::to_string(&reasons).unwrap_or_default(), to_ms(now), case_id],
+            )
+            .await?;
+            let mut data = serde_json::json!({"risk": Risk::Red.as_str(), "risk_reasons": [reason]});
+            data["recorded"] = crate::cases::write::recorded_now(&mut tx, case_id).await?;
+            crate::cases::append_event_locked(&mut tx, case_id, to_ms(now), "system", "risk_raised", &data).await?;
+            tx.commit().await?;
         }
-        tx.commit().await?;
-        Ok(raised)
+        Ok(())
+    }
+
+    /// Opens the alert of a rule and subject (`(rule, subject key)`), or brings the open one up
+    /// to date.
+    pub(crate) async fn alert_open(
+        &self,
+        (rule, key): (&str, &str),
+        colour: Risk,
+        reasons: &[Message],
+        case_ids: &[i64],
+        region: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let reasons = serde_json::to_string(reasons).unwrap_or_default();
+        let cases = serde_json::to_string(case_ids).unwrap_or_default();
+        self.execute(
+            "INSERT INTO alerts (rule, subject_key, colour, reasons, case_ids, region_code, status, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, 'open', $7, $7)
+             ON CONFLICT (rule, subject_key) WHERE status = 'open'
+             DO UPDATE SET colour = excluded.colour, reasons = excluded.reasons, case_ids = excluded.case_ids,
+                 region_code = excluded.region_code, updated_at = excluded.updated_at",
+            args![rule, key, colour.as_str(), reasons, cases, region, to_ms(now)],
+        )
+        .await?;
+        Ok(())
     }
 
     /// The alerts of a status in the viewer's region, newest first.
@@ -261,29 +231,4 @@ impl Store {
             })
             .collect())
     }
-}
-
-/// Opens the alert of a rule and subject (`(rule, subject key)`), or brings the open one up to
-/// date.
-pub(crate) async fn alert_open(
-    tx: &mut Tx,
-    (rule, key): (&str, &str),
-    colour: Risk,
-    reasons: &[Message],
-    case_ids: &[i64],
-    region: &str,
-    now: DateTime<Utc>,
-) -> Result<()> {
-    let reasons = serde_json::to_string(reasons).unwrap_or_default();
-    let cases = serde_json::to_string(case_ids).unwrap_or_default();
-    tx.execute(
-        "INSERT INTO alerts (rule, subject_key, colour, reasons, case_ids, region_code, status, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, 'open', $7, $7)
-         ON CONFLICT (rule, subject_key) WHERE status = 'open'
-         DO UPDATE SET colour = excluded.colour, reasons = excluded.reasons, case_ids = excluded.case_ids,
-             region_code = excluded.region_code, updated_at = excluded.updated_at",
-        args![rule, key, colour.as_str(), reasons, cases, region, to_ms(now)],
-    )
-    .await?;
-    Ok(())
 }

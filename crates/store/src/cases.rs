@@ -594,9 +594,9 @@ impl Store {
             centre: owner_name,
             now,
         };
-        // The case's risk beyond its own text — the correlation rules, its places — is
-        // evaluated after the answer, from the queue its write joined (`risk_queue`).
         let case_id = self.case_write_grouped(ready).await?;
+        self.alerts_evaluate_case(case_id, now).await?;
+        self.place_risk_evaluate_case(case_id, now).await?;
 
         let (keys, address) = self.relation_keys(&new);
         let related_cases = self.related_cases(viewer, case_id, keys, address).await?;
@@ -1274,11 +1274,9 @@ impl Store {
         if let Command::Dispatch { unit_id, .. } | Command::Transfer { unit_id, .. } = &command {
             self.sms_dispatched(&mut tx, id, row.number_str(), *unit_id, now).await?;
         }
-        // A step that opens or ends a case changes the colour of the places it lies in: queued
-        // with the step, evaluated after the answer.
-        self.risk_queue_push(&mut tx, &[(id, now)]).await?;
         tx.commit().await?;
-        self.risk_queue_wake();
+        // A step that opens or ends a case changes the colour of the places it lies in.
+        self.place_risk_evaluate_case(id, now).await?;
         // The actor sees the result of their own step even when it took the case out of their
         // scope (a unit that returned a case).
         let row: CaseRow =

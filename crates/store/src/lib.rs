@@ -38,7 +38,6 @@ pub mod queue;
 pub mod referrals;
 pub mod reports;
 pub mod risk_lists;
-pub mod risk_queue;
 pub mod risk_record;
 pub mod schema;
 pub mod sessions;
@@ -227,8 +226,6 @@ pub struct Store {
     pub(crate) sqlite_writer: std::sync::Arc<tokio::sync::Mutex<()>>,
     /// Registrations waiting to be written together.
     pub(crate) intake: std::sync::Arc<cases::intake::IntakeGroup>,
-    /// This node's worker of the risk queue: its wake-up and what the queue cost.
-    pub(crate) risk_queue: std::sync::Arc<risk_queue::RiskQueue>,
 }
 
 /// The SQLite page cache of each connection, KiB.
@@ -312,7 +309,6 @@ impl Store {
             clock_cache: Default::default(),
             sqlite_writer: Default::default(),
             intake: Default::default(),
-            risk_queue: Default::default(),
         })
     }
 

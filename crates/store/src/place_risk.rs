@@ -1,10 +1,7 @@
 //! 地点风险 (issue 16): the colour of a grid, a community and a street, from the open cases and
 //! open alerts within them (`domain::place_risk`). Every event of a case re-evaluates the places
-//! it lies in, after the answer (the risk queue's worker, `risk_queue`); the nightly pass
-//! re-evaluates every place. Each change of colour is kept in `place_risk_changes` with its
-//! reasons.
-
-use std::collections::BTreeSet;
+//! it lies in; the nightly pass re-evaluates every place. Each change of colour is kept in
+//! `place_risk_changes` with its reasons.
 
 use chrono::{DateTime, Utc};
 use domain::case::Risk;
@@ -12,7 +9,7 @@ use domain::org::{RegionCode, RegionLevel};
 use domain::place_risk::{PlaceCounts, place_colour};
 use domain::validation::Message;
 
-use crate::sql::{Tx, args};
+use crate::sql::args;
 use crate::{Result, Store, Viewer, from_ms, to_ms};
 
 /// An open case (the risk list's meaning: not yet concluded).
@@ -20,9 +17,6 @@ const OPEN: &str = "c.status IN ('registered', 'accepted', 'dispatched', 'in_pro
 
 /// The most cases a place names: the others are still counted.
 const CASES_NAMED: i64 = 200;
-
-/// Cases in one `IN` list, places written in one transaction.
-const CHUNK: usize = 200;
 
 /// A place: its kind, its key (a grid's id, a region's code) and the region it is seen in.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -95,19 +89,14 @@ pub struct PlaceRiskView {
 type PlaceRow = (String, String, String, String, String, String, String, i64);
 
 impl Store {
-    /// Re-evaluates the places the cases lie in, each once; returns how many places.
-    pub(crate) async fn place_risk_evaluate_cases(&self, case_ids: &[i64], now: DateTime<Utc>) -> Result<usize> {
-        let mut places = BTreeSet::new();
-        for chunk in case_ids.chunks(CHUNK) {
-            let mut a = Vec::new();
-            let list = crate::sql::in_list(&mut a, chunk);
-            let located: Vec<(String, Option<i64>)> = self
-                .fetch_all(&format!("SELECT DISTINCT region_code, grid_id FROM cases WHERE id IN ({list})"), a)
-                .await?;
-            places.extend(located.iter().flat_map(|(region, grid)| Place::of(region, *grid)));
+    /// Re-evaluates the places a case lies in.
+    pub async fn place_risk_evaluate_case(&self, case_id: i64, now: DateTime<Utc>) -> Result<()> {
+        let (region, grid): (String, Option<i64>) =
+            self.fetch_one("SELECT region_code, grid_id FROM cases WHERE id = $1", args![case_id]).await?;
+        for place in Place::of(&region, grid) {
+            self.place_risk_evaluate(&place, now).await?;
         }
-        self.places_evaluate(&places, now).await?;
-        Ok(places.len())
+        Ok(())
     }
 
     /// The nightly pass: re-evaluates every place that has open cases or a colour; returns how
@@ -118,7 +107,8 @@ impl Store {
             .await?;
         let coloured: Vec<(String, String, String)> =
             self.fetch_all("SELECT kind, place_key, region_code FROM place_risks", args![]).await?;
-        let mut places: BTreeSet<Place> = open.iter().flat_map(|(region, grid)| Place::of(region, *grid)).collect();
+        let mut places: std::collections::BTreeSet<Place> =
+            open.iter().flat_map(|(region, grid)| Place::of(region, *grid)).collect();
         for (kind, key, region) in coloured {
             let kind = match kind.as_str() {
                 "grid" => "grid",
@@ -127,7 +117,9 @@ impl Store {
             };
             places.insert(Place { kind, key, region });
         }
-        self.places_evaluate(&places, now).await?;
+        for place in &places {
+            self.place_risk_evaluate(place, now).await?;
+        }
         Ok(places.len())
     }
 
@@ -142,28 +134,8 @@ impl Store {
         Ok(claimed == 1)
     }
 
-    /// Colours each place and records what changed: the places' rows, and a change of colour
-    /// with its reasons; the writes of up to [`CHUNK`] places in one transaction.
-    async fn places_evaluate(&self, places: &BTreeSet<Place>, now: DateTime<Utc>) -> Result<()> {
-        let mut changed = Vec::new();
-        for place in places {
-            if let Some(assessed) = self.place_assess(place).await? {
-                changed.push(assessed);
-            }
-        }
-        for chunk in changed.chunks(CHUNK) {
-            let mut tx = self.begin().await?;
-            for assessed in chunk {
-                place_record(&mut tx, assessed, now).await?;
-            }
-            tx.commit().await?;
-        }
-        Ok(())
-    }
-
-    /// Counts what is open in a place and colours it; `None` when that is what is stored
-    /// already (most events leave a place as it was, and the write is spared).
-    async fn place_assess<'a>(&self, place: &'a Place) -> Result<Option<Assessed<'a>>> {
+    /// Counts what is open in a place, colours it, and records a change of colour.
+    async fn place_risk_evaluate(&self, place: &Place, now: DateTime<Utc>) -> Result<()> {
         let (condition, a) = place.condition();
         let by_risk: Vec<(String, i64)> = self
             .fetch_all(
@@ -200,25 +172,41 @@ impl Store {
             )
             .await?;
         let case_ids: Vec<i64> = cases.into_iter().map(|(id,)| id).collect();
-        let assessed = Assessed {
-            place,
-            colour,
-            reasons: serde_json::to_string(&reasons).unwrap_or_default(),
-            case_ids: serde_json::to_string(&case_ids).unwrap_or_default(),
-        };
+        let reasons = serde_json::to_string(&reasons).unwrap_or_default();
+        let case_list = serde_json::to_string(&case_ids).unwrap_or_default();
         let stored: Option<(String, String, String)> = self
             .fetch_optional(
                 "SELECT colour, reasons, case_ids FROM place_risks WHERE kind = $1 AND place_key = $2",
                 args![place.kind, place.key.clone()],
             )
             .await?;
-        Ok(match stored {
-            Some(row) if row == (colour.as_str().to_owned(), assessed.reasons.clone(), assessed.case_ids.clone()) => {
-                None
-            }
-            None if colour == Risk::None => None,
-            _ => Some(assessed),
-        })
+        let before = match stored {
+            // Nothing changed: most events leave a place as it was, and the write is spared.
+            Some(row) if row == (colour.as_str().to_owned(), reasons.clone(), case_list.clone()) => return Ok(()),
+            Some((before, _, _)) => before,
+            None if colour == Risk::None => return Ok(()),
+            None => Risk::None.as_str().to_owned(),
+        };
+        let at = to_ms(now);
+        let mut tx = self.begin().await?;
+        tx.execute(
+            "INSERT INTO place_risks (kind, place_key, region_code, colour, reasons, case_ids, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)
+             ON CONFLICT (kind, place_key) DO UPDATE SET colour = excluded.colour, reasons = excluded.reasons,
+                 case_ids = excluded.case_ids, updated_at = excluded.updated_at",
+            args![place.kind, place.key.clone(), place.region.clone(), colour.as_str(), reasons.clone(), case_list, at],
+        )
+        .await?;
+        if before != colour.as_str() {
+            tx.execute(
+                "INSERT INTO place_risk_changes (kind, place_key, colour_before, colour, reasons, at)
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+                args![place.kind, place.key.clone(), before, colour.as_str(), reasons, at],
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
     }
 
     /// The coloured places of the viewer's region (of one colour, if asked), reddest first.
@@ -260,49 +248,6 @@ impl Store {
             })
             .collect())
     }
-}
-
-/// A place as just coloured: its colour, its reasons and its cases (both as stored, JSON).
-struct Assessed<'a> {
-    place: &'a Place,
-    colour: Risk,
-    reasons: String,
-    case_ids: String,
-}
-
-/// Stores a place's colour, and its change of colour when it has one. A place seen for the first
-/// time is first written uncoloured, and the colour before is read under the row's lock, so that
-/// two evaluations at once record one change.
-async fn place_record(tx: &mut Tx, assessed: &Assessed<'_>, now: DateTime<Utc>) -> Result<()> {
-    let Assessed { place, colour, reasons, case_ids } = assessed;
-    let at = to_ms(now);
-    tx.execute(
-        "INSERT INTO place_risks (kind, place_key, region_code, colour, reasons, case_ids, updated_at)
-         VALUES ($1, $2, $3, 'none', '[]', '[]', $4) ON CONFLICT (kind, place_key) DO NOTHING",
-        args![place.kind, place.key.clone(), place.region.clone(), at],
-    )
-    .await?;
-    let (before,): (String,) = tx
-        .fetch_optional_for_update(
-            "SELECT colour FROM place_risks WHERE kind = $1 AND place_key = $2",
-            args![place.kind, place.key.clone()],
-        )
-        .await?
-        .ok_or(crate::StoreError::NotFound { what: "place" })?;
-    tx.execute(
-        "UPDATE place_risks SET colour = $1, reasons = $2, case_ids = $3, updated_at = $4 WHERE kind = $5 AND place_key = $6",
-        args![colour.as_str(), reasons.clone(), case_ids.clone(), at, place.kind, place.key.clone()],
-    )
-    .await?;
-    if before != colour.as_str() {
-        tx.execute(
-            "INSERT INTO place_risk_changes (kind, place_key, colour_before, colour, reasons, at)
-             VALUES ($1, $2, $3, $4, $5, $6)",
-            args![place.kind, place.key.clone(), before, colour.as_str(), reasons.clone(), at],
-        )
-        .await?;
-    }
-    Ok(())
 }
 
 #[cfg(test)]

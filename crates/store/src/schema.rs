@@ -53,7 +53,6 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (50, "external_ref_namespaces", include_str!("../migrations/0050_external_ref_namespaces.sql")),
     (51, "risk_list_record", include_str!("../migrations/0051_risk_list_record.sql")),
     (52, "open_place_index", include_str!("../migrations/0052_open_place_index.sql")),
-    (53, "risk_queue", include_str!("../migrations/0053_risk_queue.sql")),
     (55, "court_ref_namespace", include_str!("../migrations/0055_court_ref_namespace.sql")),
 ];
 

@@ -404,11 +404,8 @@ impl Store {
                 .await?;
             let reasons = [msg!("watch.alert_person", name = domain::identity::mask_middle(&view.name, 1, 0)), why];
             let case_ids: Vec<i64> = cases.into_iter().map(|(c,)| c).collect();
-            let mut tx = self.begin().await?;
-            let subject = format!("watch:{id}");
-            crate::alerts::alert_open(&mut tx, ("watch_visit", &subject), Risk::Red, &reasons, &case_ids, &region, now)
+            self.alert_open(("watch_visit", &format!("watch:{id}")), Risk::Red, &reasons, &case_ids, &region, now)
                 .await?;
-            tx.commit().await?;
         }
         Ok(view)
     }

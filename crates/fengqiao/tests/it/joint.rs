@@ -56,7 +56,6 @@ async fn a_meeting_assesses_the_week_and_its_decisions_become_tasks_for_units(ap
     let listed = app.register(&intake, red_case(1)).await;
     let (status, listed) = app.act(&district, &listed, json!({"action": "dispatch", "unit_id": committee})).await;
     assert_eq!(status, StatusCode::OK, "{listed}");
-    app.risk_settled().await;
     let (status, list) = app.post("/api/v1/risk-lists", &district, json!({"region": DISTRICT_A})).await;
     assert_eq!(status, StatusCode::CREATED, "{list}");
     let mut claimants = Vec::new();
@@ -65,7 +64,6 @@ async fn a_meeting_assesses_the_week_and_its_decisions_become_tasks_for_units(ap
     }
     let since = app.register(&intake, red_case(2)).await;
     assert_eq!(since["risk"], "red", "{since}");
-    app.risk_settled().await;
 
     // Bad input: every field named, nothing stored.
     let bad =

@@ -33,7 +33,6 @@ mod referrals;
 mod reports;
 mod response;
 mod risk;
-mod risk_queue;
 mod rooms_bench;
 mod scale;
 mod signalling;

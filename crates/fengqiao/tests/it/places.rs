@@ -1,8 +1,7 @@
 //! 地点风险 on the real database: a community and a street carry a colour with its reasons,
 //! re-evaluated as cases are registered; yellow cases piling up turn a place orange at the
 //! threshold and not one case below; thirty disputes against one company in a day turn the
-//! company's alert, its cases and their places red once the risk worker has evaluated them, and
-//! the next risk list names them.
+//! company's alert, its cases and their places red at once, and the next risk list names them.
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -18,9 +17,7 @@ on_both_backends!(
 const COMMUNITY: &str = "620102002001";
 const STREET: &str = "620102002000";
 
-/// The places' colours once the risk worker has evaluated every registration answered so far.
 async fn places(app: &TestApp, token: &str) -> Vec<Value> {
-    app.risk_settled().await;
     let (status, body) = app.get("/api/v1/places/risk", token).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     body["items"].as_array().unwrap().clone()
@@ -58,7 +55,6 @@ async fn thirty_disputes_against_one_company_turn_the_company_the_cases_and_the_
     let case = app.register(&intake, against_the_company(30)).await;
     ids.push(case["id"].clone());
 
-    app.risk_settled().await;
     let (_, alerts) = app.get("/api/v1/alerts?status=open", &district).await;
     let company = alerts["items"].as_array().unwrap().iter().find(|a| a["rule"] == "same_respondent").unwrap().clone();
     assert_eq!(company["colour"], "red");

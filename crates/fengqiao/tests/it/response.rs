@@ -66,7 +66,6 @@ async fn a_list_item_not_acknowledged_or_not_closed_climbs_the_ladder_once_per_r
     let case = red_case_at_the_committee(&app, 1).await;
     let committee = app.unit_id("张掖路街道人民调解委员会").await;
     let district = app.login("district").await;
-    app.risk_settled().await;
     let (status, list) = app.post("/api/v1/risk-lists", &district, json!({"region": "620102000000"})).await;
     assert_eq!(status, StatusCode::CREATED, "{list}");
     let item = list["items"].as_array().unwrap().iter().find(|i| i["case_ids"] == json!([case["id"]])).unwrap();

@@ -49,7 +49,6 @@ async fn a_unit_acknowledges_and_reports_and_the_centre_closes(app: TestApp) {
     assert_eq!(case["risk"], "red", "{case}");
     let (status, case) = app.act(&district, &case, json!({"action": "dispatch", "unit_id": committee})).await;
     assert_eq!(status, StatusCode::OK, "{case}");
-    app.risk_settled().await;
 
     let (status, list) = app.post("/api/v1/risk-lists", &district, json!({"region": DISTRICT_A})).await;
     assert_eq!(status, StatusCode::CREATED, "{list}");
@@ -131,7 +130,6 @@ async fn a_unit_acknowledges_and_reports_and_the_centre_closes(app: TestApp) {
 
     // An item not acknowledged by its deadline is flagged overdue.
     let other = app.register(&intake, red_case(2)).await;
-    app.risk_settled().await;
     let (status, list) = app.post("/api/v1/risk-lists", &district, json!({"region": DISTRICT_A})).await;
     assert_eq!(status, StatusCode::CREATED, "{list}");
     assert_eq!(item_of(&list, &other["id"])["overdue"], false);
@@ -272,7 +270,6 @@ async fn audit_verify_names_a_risk_list_row_edited_by_hand(app: TestApp) {
     let case = app.register(&intake, red_case(7)).await;
     let (status, case) = app.act(&district, &case, json!({"action": "dispatch", "unit_id": committee})).await;
     assert_eq!(status, StatusCode::OK, "{case}");
-    app.risk_settled().await;
     let (status, list) = app.post("/api/v1/risk-lists", &district, json!({"region": DISTRICT_A})).await;
     assert_eq!(status, StatusCode::CREATED, "{list}");
     let item = item_of(&list, &case["id"]).clone();
@@ -347,7 +344,6 @@ async fn the_weekly_pass_issues_one_list_per_centre_and_week(app: TestApp) {
     app.set_now("2026-11-23T09:00:00+08:00");
     let intake = app.login("intake").await;
     let case = app.register(&intake, red_case(3)).await;
-    app.risk_settled().await;
     jobs::run_once(&app.app, None).await;
     let weeks = app.sql_texts("SELECT DISTINCT week FROM risk_lists").await;
     assert_eq!(weeks, ["2026-W48"]);

@@ -87,9 +87,6 @@ pub async fn spawn_app_on(backend: Backend, root: &std::path::Path, postgres: &s
     };
     let search = Arc::new(search::SearchIndex::open(&data_dir.join("search")).unwrap());
     let app = app::App::new(store.clone(), clock, &format!("test-{n}"), search, &data_dir);
-    // The risk a registration touches is evaluated after its answer, by the server's own worker
-    // (`TestApp::risk_settled` waits for it); the scheduler's passes the tests run themselves.
-    jobs::risk::spawn(app.clone());
     let state = web::AppState::new(app.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
@@ -124,21 +121,6 @@ impl TestApp {
     pub fn set_now(&self, at: &str) {
         let at = chrono::DateTime::parse_from_rfc3339(at).unwrap();
         self.clock_ms.store(at.timestamp_millis(), Ordering::SeqCst);
-    }
-
-    /// Waits until the server's risk worker has evaluated everything queued so far — the
-    /// alerts, the cases they turn red, the places' colours of every registration and step
-    /// answered before — or fails after 30 seconds.
-    pub async fn risk_settled(&self) {
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-        loop {
-            let queued = self.store.risk_queue_len().await.unwrap();
-            if queued == 0 {
-                return;
-            }
-            assert!(std::time::Instant::now() < deadline, "the risk worker left {queued} rows queued for 30 s");
-            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-        }
     }
 
     /// Another `fengqiao serve` process on the same database (its own data directory for the

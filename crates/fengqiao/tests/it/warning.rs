@@ -17,9 +17,7 @@ fn against_the_company(i: u32) -> Value {
     body
 }
 
-/// The open alerts of a rule once the risk worker has evaluated every registration answered so far.
 async fn open_alerts(app: &TestApp, token: &str, rule: &str) -> Vec<Value> {
-    app.risk_settled().await;
     let (status, body) = app.get("/api/v1/alerts?status=open", token).await;
     assert_eq!(status, reqwest::StatusCode::OK, "{body}");
     body["items"].as_array().unwrap().iter().filter(|a| a["rule"] == rule).cloned().collect()

@@ -7,8 +7,7 @@
 //! `BATCH_MAX`), writes them in one transaction, and answers each. One commit then serves many
 //! cases: one WAL append on SQLite, one flush on PostgreSQL, one lock of each county's serial
 //! row. Every caller is answered only after its batch commits, so an acknowledged
-//! registration survives a crash as before — and so does its place in the risk queue
-//! (`risk_queue`), written in the same transaction.
+//! registration survives a crash as before.
 
 use chrono::{DateTime, Datelike, Utc};
 use tokio::sync::oneshot;
@@ -134,11 +133,7 @@ impl Store {
             self.sms_registered(&mut tx, id, &record.number, &case.centre, &case.deadlines, case.now).await?;
             ids.push(id);
         }
-        // The risk each case touches is evaluated after the answer: queued with the case.
-        let queued: Vec<(i64, DateTime<Utc>)> = ids.iter().zip(cases).map(|(id, case)| (*id, case.now)).collect();
-        self.risk_queue_push(&mut tx, &queued).await?;
         tx.commit().await?;
-        self.risk_queue_wake();
         Ok(ids)
     }
 }
