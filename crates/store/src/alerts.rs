@@ -13,6 +13,7 @@ use domain::case::{PartyKind, PartyRole, Risk};
 use domain::msg;
 use domain::validation::Message;
 
+use crate::place_risk::PlaceCountChanges;
 use crate::sql::args;
 use crate::{Result, Store, Viewer, from_ms, to_ms};
 
@@ -76,8 +77,9 @@ impl Store {
     }
 
     /// Evaluates every rule on the subjects a case touches (its respondents and its people),
-    /// opening or bringing up to date one alert per rule and subject.
-    pub async fn alerts_evaluate_case(&self, case_id: i64, now: DateTime<Utc>) -> Result<()> {
+    /// opening or bringing up to date one alert per rule and subject. Returns the places (region
+    /// and grid) of the cases a red alert turned red.
+    pub async fn alerts_evaluate_case(&self, case_id: i64, now: DateTime<Utc>) -> Result<Vec<(String, Option<i64>)>> {
         let rules = self.alert_rules().await?;
         let parties: Vec<PartyKeys> = self
             .fetch_all(
@@ -108,6 +110,7 @@ impl Store {
             }));
         }
         let region: (String,) = self.fetch_one("SELECT region_code FROM cases WHERE id = $1", args![case_id]).await?;
+        let mut raised = Vec::new();
         for subject in subjects {
             let Some(rule) = rules.iter().find(|r| r.code == subject.rule && r.enabled) else { continue };
             let since = to_ms(now) - rule.window_days * 24 * 3600 * 1000;
@@ -130,17 +133,19 @@ impl Store {
             case_ids.reverse();
             self.alert_open((subject.rule, &subject.key), colour, &[reason], &case_ids, &region.0, now).await?;
             if colour == Risk::Red {
-                self.cases_raise_to_red(&case_ids, now).await?;
+                raised.extend(self.cases_raise_to_red(&case_ids, now).await?);
             }
         }
-        Ok(())
+        Ok(raised)
     }
 
     /// Turns red the open cases of a red alert that are not red yet, each with an event
     /// (`risk_raised`) recording the new colour and its reason.
-    async fn cases_raise_to_red(&self, case_ids: &[i64], now: DateTime<Utc>) -> Result<()> {
+    /// Returns the places (region and grid) of the cases it turned red.
+    async fn cases_raise_to_red(&self, case_ids: &[i64], now: DateTime<Utc>) -> Result<Vec<(String, Option<i64>)>> {
+        let mut raised = Vec::new();
         if case_ids.is_empty() {
-            return Ok(());
+            return Ok(raised);
         }
         let reason = msg!("risk.reason.alert_red", cases = case_ids.len());
         // Most of a red alert's cases are red already: find the others in one read, so that a
@@ -159,14 +164,18 @@ impl Store {
             .await?;
         for (case_id,) in to_raise {
             let mut tx = self.begin().await?;
-            let row: Option<(String,)> = tx
+            let row: Option<(String, String, String, Option<i64>)> = tx
                 .fetch_optional(
-                    "SELECT risk_reasons FROM cases WHERE id = $1 AND risk <> 'red'
+                    "SELECT risk_reasons, risk, region_code, grid_id FROM cases WHERE id = $1 AND risk <> 'red'
                          AND status IN ('registered', 'accepted', 'dispatched', 'in_progress')",
                     args![case_id],
                 )
                 .await?;
-            let Some((reasons,)) = row else { continue };
+            let Some((reasons, risk, region, grid)) = row else { continue };
+            let mut counts = PlaceCountChanges::default();
+            counts.add(&region, grid, Risk::parse(&risk).unwrap_or(Risk::None), -1);
+            counts.add(&region, grid, Risk::Red, 1);
+            counts.write(&mut tx).await?;
             let mut reasons: Vec<Message> = serde_json::from_str(&reasons).unwrap_or_default();
             reasons.push(reason.clone());
             tx.execute(
@@ -179,8 +188,9 @@ impl Store {
             data["recorded"] = crate::cases::write::recorded_now(&mut tx, case_id).await?;
             crate::cases::append_event_locked(&mut tx, case_id, to_ms(now), "system", "risk_raised", &data).await?;
             tx.commit().await?;
+            raised.push((region, grid));
         }
-        Ok(())
+        Ok(raised)
     }
 
     /// Opens the alert of a rule and subject (`(rule, subject key)`), or brings the open one up

@@ -595,8 +595,7 @@ impl Store {
             now,
         };
         let case_id = self.case_write_grouped(ready).await?;
-        self.alerts_evaluate_case(case_id, now).await?;
-        self.place_risk_evaluate_case(case_id, now).await?;
+        self.risk_after_registration(case_id, now).await?;
 
         let (keys, address) = self.relation_keys(&new);
         let related_cases = self.related_cases(viewer, case_id, keys, address).await?;
@@ -1274,9 +1273,20 @@ impl Store {
         if let Command::Dispatch { unit_id, .. } | Command::Transfer { unit_id, .. } = &command {
             self.sms_dispatched(&mut tx, id, row.number_str(), *unit_id, now).await?;
         }
+        // A step that opens or ends a case changes the counts of the places it lies in.
+        let opened_or_ended = crate::place_risk::is_open(&row.status) != crate::place_risk::is_open(t.status.as_str());
+        let risk = Risk::parse(&row.risk).unwrap_or(Risk::None);
+        if opened_or_ended {
+            let mut counts = crate::place_risk::PlaceCountChanges::default();
+            let delta = if crate::place_risk::is_open(t.status.as_str()) { 1 } else { -1 };
+            counts.add(&row.region_code, row.grid_id, risk, delta);
+            counts.write(&mut tx).await?;
+        }
         tx.commit().await?;
-        // A step that opens or ends a case changes the colour of the places it lies in.
-        self.place_risk_evaluate_case(id, now).await?;
+        if opened_or_ended {
+            let renamed = matches!(risk, Risk::Red | Risk::Orange);
+            self.place_risk_evaluate_at(&[(row.region_code.clone(), row.grid_id)], renamed, now).await?;
+        }
         // The actor sees the result of their own step even when it took the case out of their
         // scope (a unit that returned a case).
         let row: CaseRow =

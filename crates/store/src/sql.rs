@@ -199,7 +199,14 @@ impl Store {
         |error| StoreError::database(error, &self.location)
     }
 
+    /// Runs one statement in a transaction of its own. On SQLite it is a write like any other:
+    /// it queues for the writer's permit as `begin` does, rather than meeting a transaction's
+    /// lock on the file and sleeping in SQLite's busy handler.
     pub(crate) async fn execute(&self, sql: &str, args: Vec<Arg>) -> Result<u64> {
+        let _permit = match &self.db {
+            Db::Sqlite(_) => Some(self.sqlite_writer.clone().lock_owned().await),
+            Db::Postgres(_) => None,
+        };
         on_db!(&self.db, |pool| bind_all!(sqlx::query(AssertSqlSafe(sql)), args)
             .execute(pool)
             .await

@@ -2,6 +2,7 @@
 //! re-evaluated as cases are registered; yellow cases piling up turn a place orange at the
 //! threshold and not one case below; thirty disputes against one company in a day turn the
 //! company's alert, its cases and their places red at once, and the next risk list names them.
+//! A place's counts follow its cases as they end, and the nightly pass puts a wrong count right.
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -12,6 +13,7 @@ use crate::support::{TestApp, id_number, registration, ui_get, ui_session};
 on_both_backends!(
     thirty_disputes_against_one_company_turn_the_company_the_cases_and_the_place_red,
     yellow_cases_piling_up_turn_the_place_orange_at_the_threshold,
+    a_place_counts_what_opens_and_ends_and_the_nightly_pass_puts_a_wrong_count_right,
 );
 
 const COMMUNITY: &str = "620102002001";
@@ -156,4 +158,44 @@ async fn yellow_cases_piling_up_turn_the_place_orange_at_the_threshold(app: Test
     let community = place(&at, "community", COMMUNITY).unwrap();
     assert_eq!(community["colour"], "orange", "{community}");
     assert!(community["reasons"][0].as_str().unwrap().contains("积压 5 件"), "{community}");
+}
+
+async fn a_place_counts_what_opens_and_ends_and_the_nightly_pass_puts_a_wrong_count_right(app: TestApp) {
+    let intake = app.login("intake").await;
+    let district = app.login("district").await;
+    let first = app.register(&intake, yellow(1)).await;
+    app.register(&intake, yellow(2)).await;
+    let reason = |places: &[Value], kind: &str, key: &str| {
+        place(places, kind, key).map(|p| (p["colour"].as_str().unwrap().to_owned(), p["reasons"][0].to_string()))
+    };
+    let two = places(&app, &district).await;
+    for (kind, key) in [("community", COMMUNITY), ("street", STREET)] {
+        let (colour, text) = reason(&two, kind, key).unwrap();
+        assert_eq!(colour, "yellow");
+        assert!(text.contains("有 2 件黄色"), "{kind}: {text}");
+    }
+
+    let (status, rejected) =
+        app.act(&intake, &first, json!({"action": "reject", "reason": "属于刑事案件，已移交公安"})).await;
+    assert_eq!(status, StatusCode::OK, "{rejected}");
+    let one = places(&app, &district).await;
+    for (kind, key) in [("community", COMMUNITY), ("street", STREET)] {
+        let (_, text) = reason(&one, kind, key).unwrap();
+        assert!(text.contains("有 1 件黄色"), "a case that ended no longer counts: {kind}: {text}");
+    }
+
+    // A count that went wrong (here by hand) is put right by the next nightly pass.
+    app.sql("UPDATE place_open_cases SET yellow = 9, red = 1 WHERE kind = 'community'").await;
+    let evaluated = app.store.place_risk_nightly(chrono::Utc::now()).await.unwrap();
+    assert!(evaluated >= 2, "the community and the street: {evaluated}");
+    let night = places(&app, &district).await;
+    let (colour, text) = reason(&night, "community", COMMUNITY).unwrap();
+    assert_eq!(colour, "yellow", "{text}");
+    assert!(text.contains("有 1 件黄色"), "{text}");
+    let counts = app
+        .sql_texts(
+            "SELECT CAST(red AS TEXT) || '/' || CAST(yellow AS TEXT) FROM place_open_cases WHERE kind = 'community'",
+        )
+        .await;
+    assert_eq!(counts, vec!["0/1".to_owned()]);
 }

@@ -23,6 +23,7 @@ use sha2::{Digest, Sha256};
 use super::{address_key, name_key, owned};
 use crate::calendar::ClockContext;
 use crate::figures::figures_refresh;
+use crate::place_risk::{PlaceCountChanges, is_open};
 use crate::sql::{Arg, Tx, args};
 use crate::stats::{day_of, event_counts};
 use crate::supervision::{ClockRow, DeadlineColumns};
@@ -489,6 +490,11 @@ impl Store {
         rollups.add(case, &events);
         rollups.write(tx).await?;
         figures_refresh(tx, &[case_id]).await?;
+        if is_open(case.status.as_str()) {
+            let mut counts = PlaceCountChanges::default();
+            counts.add(&case.region_code, case.grid_id, case.risk, 1);
+            counts.write(tx).await?;
+        }
         Ok(case_id)
     }
 
@@ -500,6 +506,7 @@ impl Store {
         let (mut rows, mut parties, mut events, mut hops, mut units) =
             (Vec::with_capacity(cases.len()), Vec::new(), Vec::new(), Vec::new(), Vec::new());
         let mut rollups = Rollups::default();
+        let mut place_counts = PlaceCountChanges::default();
         for history in cases {
             let (id, case) = (history.id, &history.case);
             let deadlines = case.deadlines(&context, now);
@@ -544,6 +551,9 @@ impl Store {
             hops.extend(hop_rows);
             units.extend(unit_rows);
             rollups.add(case, &history.events);
+            if is_open(case.status.as_str()) {
+                place_counts.add(&case.region_code, case.grid_id, case.risk, 1);
+            }
         }
         let mut tx = self.begin().await?;
         tx.insert_rows("cases", &format!("id, {CASE_COLUMNS}"), rows, "").await?;
@@ -554,6 +564,7 @@ impl Store {
         let unit_columns = format!("case_id, unit_id, {}", owned::CASE_UNIT_RECORDED.join(", "));
         tx.insert_rows("case_units", &unit_columns, units, "").await?;
         rollups.write(&mut tx).await?;
+        place_counts.write(&mut tx).await?;
         let ids: Vec<i64> = cases.iter().map(|history| history.id).collect();
         figures_refresh(&mut tx, &ids).await?;
         tx.commit().await
