@@ -50,12 +50,13 @@ type AlertRow = (i64, String, String, String, String, String, i64);
 /// A party's matching keys: role, kind, credit code, name key, ID-number index, phone index.
 type PartyKeys = (String, String, Option<String>, String, Option<String>, Option<String>);
 
-/// A subject a case touches under a rule: the rule, the key, and the condition on `parties p`
-/// that finds the other cases of the same subject (`$2` is the key).
+/// A subject a case touches under a rule: the rule, the key, and the query of `parties` that
+/// finds the cases of the same subject (`$2` is the key). Each arm is one indexed equality: an
+/// `OR` of two columns made SQLite (3.51) read every party.
 struct Subject {
     rule: &'static str,
     key: String,
-    condition: &'static str,
+    cases: &'static str,
 }
 
 impl Store {
@@ -91,22 +92,27 @@ impl Store {
         for (role, kind, credit_code, name_key, id_index, phone_index) in parties {
             if role == PartyRole::Respondent.as_str() {
                 let respondent = match (credit_code, kind == PartyKind::Organization.as_str(), &id_index) {
-                    (Some(code), _, _) => Some((code, "p.role = 'respondent' AND p.credit_code = $2")),
-                    (None, true, _) => {
-                        Some((name_key, "p.role = 'respondent' AND p.kind = 'organization' AND p.name_key = $2"))
+                    (Some(code), _, _) => {
+                        Some((code, "SELECT case_id FROM parties WHERE role = 'respondent' AND credit_code = $2"))
                     }
-                    (None, false, Some(index)) => {
-                        Some((index.clone(), "p.role = 'respondent' AND p.id_number_index = $2"))
-                    }
+                    (None, true, _) => Some((
+                        name_key,
+                        "SELECT case_id FROM parties WHERE role = 'respondent' AND kind = 'organization' AND name_key = $2",
+                    )),
+                    (None, false, Some(index)) => Some((
+                        index.clone(),
+                        "SELECT case_id FROM parties WHERE role = 'respondent' AND id_number_index = $2",
+                    )),
                     (None, false, None) => None,
                 };
-                subjects.extend(respondent.map(|(key, condition)| Subject { rule: "same_respondent", key, condition }));
+                subjects.extend(respondent.map(|(key, cases)| Subject { rule: "same_respondent", key, cases }));
             }
             let person = id_index.or(phone_index);
             subjects.extend(person.map(|key| Subject {
                 rule: "same_person",
                 key,
-                condition: "(p.id_number_index = $2 OR p.phone_index = $2)",
+                cases: "SELECT case_id FROM parties WHERE id_number_index = $2
+                        UNION ALL SELECT case_id FROM parties WHERE phone_index = $2",
             }));
         }
         let region: (String,) = self.fetch_one("SELECT region_code FROM cases WHERE id = $1", args![case_id]).await?;
@@ -115,9 +121,8 @@ impl Store {
             let Some(rule) = rules.iter().find(|r| r.code == subject.rule && r.enabled) else { continue };
             let since = to_ms(now) - rule.window_days * 24 * 3600 * 1000;
             let sql = format!(
-                "SELECT DISTINCT p.case_id FROM parties p JOIN cases c ON c.id = p.case_id
-                 WHERE c.created_at >= $1 AND {} ORDER BY p.case_id DESC LIMIT {CASES_NAMED}",
-                subject.condition
+                "SELECT c.id FROM cases c WHERE c.created_at >= $1 AND c.id IN ({}) ORDER BY c.id DESC LIMIT {CASES_NAMED}",
+                subject.cases
             );
             let found: Vec<(i64,)> = self.fetch_all(&sql, args![since, subject.key.clone()]).await?;
             let cases = i64::try_from(found.len()).unwrap_or(i64::MAX);

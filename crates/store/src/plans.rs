@@ -80,7 +80,8 @@ impl Store {
             ),
             (
                 "a person's cases",
-                "SELECT DISTINCT p.case_id FROM parties p WHERE p.id_number_index = $1 OR p.phone_index = $1".into(),
+                "SELECT case_id FROM parties WHERE id_number_index = $1 UNION SELECT case_id FROM parties WHERE phone_index = $1"
+                    .into(),
                 args![person],
             ),
         ];

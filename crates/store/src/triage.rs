@@ -459,6 +459,8 @@ impl Store {
     }
 
     /// Earlier cases of the same person and against the same respondent within the windows.
+    /// The parties are found by one indexed equality per arm (`UNION ALL`), never by an `OR` of
+    /// two columns, which made SQLite (3.51) read every party of the database.
     async fn party_history(&self, new: &NewCase, rules: &TriageRules, now: DateTime<Utc>) -> Result<PartyHistory> {
         let day = 24 * 3600 * 1000;
         let person_since = to_ms(now) - rules.risk.repeat_window_days * day;
@@ -480,18 +482,29 @@ impl Store {
                 .collect();
             let list = placeholders.join(", ");
             let sql = format!(
-                "SELECT COUNT(*) FROM (SELECT DISTINCT p.case_id FROM parties p JOIN cases c ON c.id = p.case_id WHERE c.created_at >= $1 AND (p.id_number_index IN ({list}) OR p.phone_index IN ({list})) LIMIT {HISTORY_LIMIT}) earlier"
+                "SELECT COUNT(*) FROM (SELECT c.id FROM cases c WHERE c.created_at >= $1 AND c.id IN (
+                    SELECT case_id FROM parties WHERE id_number_index IN ({list})
+                    UNION ALL SELECT case_id FROM parties WHERE phone_index IN ({list})) LIMIT {HISTORY_LIMIT}) earlier"
             );
             history.same_person = self.fetch_one::<(i64,)>(&sql, values).await?.0;
         }
         for p in new.parties.iter().filter(|p| p.role == PartyRole::Respondent && p.kind == PartyKind::Organization) {
-            let key = p.credit_code.as_ref().map(|c| c.as_str().to_owned());
             let name = crate::cases::address_key(&p.name);
+            let by_name = "SELECT case_id FROM parties WHERE role = 'respondent' AND name_key = $2";
+            let (respondent, a) = match &p.credit_code {
+                Some(code) => (
+                    format!(
+                        "SELECT case_id FROM parties WHERE role = 'respondent' AND credit_code = $3 UNION ALL {by_name}"
+                    ),
+                    args![cluster_since, name, code.as_str()],
+                ),
+                None => (by_name.to_owned(), args![cluster_since, name]),
+            };
             let (count,): (i64,) = self
                 .fetch_one(
-                    &format!("SELECT COUNT(*) FROM (SELECT DISTINCT p.case_id FROM parties p JOIN cases c ON c.id = p.case_id
-                     WHERE c.created_at >= $1 AND p.role = 'respondent' AND (p.credit_code = $2 OR p.name_key = $3) LIMIT {HISTORY_LIMIT}) earlier"),
-                    args![cluster_since, key, name],
+                    &format!("SELECT COUNT(*) FROM (SELECT c.id FROM cases c WHERE c.created_at >= $1 AND c.id IN ({respondent})
+                        LIMIT {HISTORY_LIMIT}) earlier"),
+                    a,
                 )
                 .await?;
             history.same_respondent = history.same_respondent.max(count);

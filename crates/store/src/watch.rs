@@ -396,9 +396,9 @@ impl Store {
         if let Some(why) = escalation {
             let cases: Vec<(i64,)> = self
                 .fetch_all(
-                    "SELECT DISTINCT p.case_id FROM parties p JOIN watched_people w ON w.id = $1
-                     WHERE p.id_number_index = w.person_key OR p.phone_index = w.person_key
-                     ORDER BY p.case_id LIMIT 50",
+                    "SELECT case_id FROM parties WHERE id_number_index = (SELECT person_key FROM watched_people WHERE id = $1)
+                     UNION SELECT case_id FROM parties WHERE phone_index = (SELECT person_key FROM watched_people WHERE id = $1)
+                     ORDER BY case_id LIMIT 50",
                     args![id],
                 )
                 .await?;
