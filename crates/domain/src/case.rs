@@ -82,6 +82,13 @@ coded_enum! {
     }
 }
 
+impl Status {
+    /// 在办: not yet concluded — its clocks run, and it counts in the risk of its places.
+    pub fn is_open(self) -> bool {
+        matches!(self, Status::Registered | Status::Accepted | Status::Dispatched | Status::InProgress)
+    }
+}
+
 coded_enum! {
     /// How a concluded case ended.
     Outcome {
@@ -396,6 +403,12 @@ fn parse_occurred_at(text: &str, now: DateTime<Utc>) -> Result<DateTime<FixedOff
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn a_case_is_open_until_it_is_rejected_or_concluded() {
+        let open: Vec<Status> = Status::ALL.iter().copied().filter(|s| s.is_open()).collect();
+        assert_eq!(open, [Status::Registered, Status::Accepted, Status::Dispatched, Status::InProgress]);
+    }
 
     fn now() -> DateTime<Utc> {
         DateTime::parse_from_rfc3339("2026-11-23T10:00:00+08:00").unwrap().with_timezone(&Utc)

@@ -223,7 +223,7 @@ pub fn conclusion_figures(
 /// All four clocks of a case at `now`.
 pub fn deadlines(facts: &ClockFacts, policy: &ClockPolicy, calendar: &Calendar, now: DateTime<Utc>) -> Vec<Deadline> {
     use Status::*;
-    let open = matches!(facts.status, Registered | Accepted | Dispatched | InProgress);
+    let open = facts.status.is_open();
     let registered = facts.registered_at;
     let respond_due = registered + Duration::minutes(policy.respond_minutes);
     let respond = clock(

@@ -14,35 +14,27 @@ CREATE TABLE place_open_cases (
     PRIMARY KEY (kind, place_key)
 );
 
+-- Each open coloured case counts in its grid (a community's case with a grid), its community
+-- (a community's case) and its street (a street's or a community's case), as `Place::of` says.
 INSERT INTO place_open_cases (kind, place_key, red, orange, yellow)
-SELECT 'grid', CAST(grid_id AS TEXT),
+SELECT kind, place_key,
     SUM(CASE WHEN risk = 'red' THEN 1 ELSE 0 END),
     SUM(CASE WHEN risk = 'orange' THEN 1 ELSE 0 END),
     SUM(CASE WHEN risk = 'yellow' THEN 1 ELSE 0 END)
-FROM cases
-WHERE status IN ('registered', 'accepted', 'dispatched', 'in_progress') AND risk IN ('red', 'orange', 'yellow')
-    AND grid_id IS NOT NULL AND substr(region_code, 10, 3) <> '000'
-GROUP BY grid_id;
-
-INSERT INTO place_open_cases (kind, place_key, red, orange, yellow)
-SELECT 'community', region_code,
-    SUM(CASE WHEN risk = 'red' THEN 1 ELSE 0 END),
-    SUM(CASE WHEN risk = 'orange' THEN 1 ELSE 0 END),
-    SUM(CASE WHEN risk = 'yellow' THEN 1 ELSE 0 END)
-FROM cases
-WHERE status IN ('registered', 'accepted', 'dispatched', 'in_progress') AND risk IN ('red', 'orange', 'yellow')
-    AND substr(region_code, 10, 3) <> '000'
-GROUP BY region_code;
-
-INSERT INTO place_open_cases (kind, place_key, red, orange, yellow)
-SELECT 'street', substr(region_code, 1, 9) || '000',
-    SUM(CASE WHEN risk = 'red' THEN 1 ELSE 0 END),
-    SUM(CASE WHEN risk = 'orange' THEN 1 ELSE 0 END),
-    SUM(CASE WHEN risk = 'yellow' THEN 1 ELSE 0 END)
-FROM cases
-WHERE status IN ('registered', 'accepted', 'dispatched', 'in_progress') AND risk IN ('red', 'orange', 'yellow')
-    AND substr(region_code, 7, 3) <> '000'
-GROUP BY substr(region_code, 1, 9);
+FROM (
+    SELECT 'grid' AS kind, CAST(grid_id AS TEXT) AS place_key, risk FROM cases
+    WHERE grid_id IS NOT NULL AND substr(region_code, 10, 3) <> '000'
+        AND status IN ('registered', 'accepted', 'dispatched', 'in_progress') AND risk IN ('red', 'orange', 'yellow')
+    UNION ALL
+    SELECT 'community', region_code, risk FROM cases
+    WHERE substr(region_code, 10, 3) <> '000'
+        AND status IN ('registered', 'accepted', 'dispatched', 'in_progress') AND risk IN ('red', 'orange', 'yellow')
+    UNION ALL
+    SELECT 'street', substr(region_code, 1, 9) || '000', risk FROM cases
+    WHERE substr(region_code, 7, 3) <> '000'
+        AND status IN ('registered', 'accepted', 'dispatched', 'in_progress') AND risk IN ('red', 'orange', 'yellow')
+) open_coloured
+GROUP BY kind, place_key;
 
 -- The cases a grid or a community names are its oldest open red and orange ones: with the id in
 -- the index they are read in order, the first 200 of each colour, on both databases.

@@ -78,9 +78,14 @@ impl Store {
     }
 
     /// Evaluates every rule on the subjects a case touches (its respondents and its people),
-    /// opening or bringing up to date one alert per rule and subject. Returns the places (region
-    /// and grid) of the cases a red alert turned red.
-    pub async fn alerts_evaluate_case(&self, case_id: i64, now: DateTime<Utc>) -> Result<Vec<(String, Option<i64>)>> {
+    /// opening or bringing up to date one alert per rule and subject, seen in the case's
+    /// `region`. Returns the places (region and grid) of the cases a red alert turned red.
+    pub(crate) async fn alerts_evaluate_case(
+        &self,
+        case_id: i64,
+        region: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<(String, Option<i64>)>> {
         let rules = self.alert_rules().await?;
         let parties: Vec<PartyKeys> = self
             .fetch_all(
@@ -115,7 +120,6 @@ impl Store {
                         UNION ALL SELECT case_id FROM parties WHERE phone_index = $2",
             }));
         }
-        let region: (String,) = self.fetch_one("SELECT region_code FROM cases WHERE id = $1", args![case_id]).await?;
         let mut raised = Vec::new();
         for subject in subjects {
             let Some(rule) = rules.iter().find(|r| r.code == subject.rule && r.enabled) else { continue };
@@ -136,7 +140,7 @@ impl Store {
             };
             let mut case_ids: Vec<i64> = found.into_iter().map(|(id,)| id).collect();
             case_ids.reverse();
-            self.alert_open((subject.rule, &subject.key), colour, &[reason], &case_ids, &region.0, now).await?;
+            self.alert_open((subject.rule, &subject.key), colour, &[reason], &case_ids, region, now).await?;
             if colour == Risk::Red {
                 raised.extend(self.cases_raise_to_red(&case_ids, now).await?);
             }

@@ -1274,12 +1274,11 @@ impl Store {
             self.sms_dispatched(&mut tx, id, row.number_str(), *unit_id, now).await?;
         }
         // A step that opens or ends a case changes the counts of the places it lies in.
-        let opened_or_ended = crate::place_risk::is_open(&row.status) != crate::place_risk::is_open(t.status.as_str());
+        let opened_or_ended = row.status().is_open() != t.status.is_open();
         let risk = Risk::parse(&row.risk).unwrap_or(Risk::None);
         if opened_or_ended {
             let mut counts = crate::place_risk::PlaceCountChanges::default();
-            let delta = if crate::place_risk::is_open(t.status.as_str()) { 1 } else { -1 };
-            counts.add(&row.region_code, row.grid_id, risk, delta);
+            counts.add(&row.region_code, row.grid_id, risk, if t.status.is_open() { 1 } else { -1 });
             counts.write(&mut tx).await?;
         }
         tx.commit().await?;

@@ -23,16 +23,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::sql::{Arg, Tx, args};
 use crate::{Result, Store, Viewer, from_ms, to_ms};
 
-/// An open case (the risk list's meaning: not yet concluded).
+/// An open case (`Status::is_open`; the risk list's meaning: not yet concluded).
 const OPEN: &str = "c.status IN ('registered', 'accepted', 'dispatched', 'in_progress')";
-
-/// The statuses `OPEN` names.
-const OPEN_STATUSES: [&str; 4] = ["registered", "accepted", "dispatched", "in_progress"];
-
-/// Whether a case of this status counts as open in its places.
-pub(crate) fn is_open(status: &str) -> bool {
-    OPEN_STATUSES.contains(&status)
-}
 
 /// The most cases a place names: the others are still counted.
 const CASES_NAMED: usize = 200;
@@ -152,9 +144,9 @@ impl Store {
     /// What a registration re-evaluates once its case is written: the rules on its respondents
     /// and people, then the places of the case and of every case an alert turned red.
     pub async fn risk_after_registration(&self, case_id: i64, now: DateTime<Utc>) -> Result<()> {
-        let raised = self.alerts_evaluate_case(case_id, now).await?;
         let (region, grid, risk): (String, Option<i64>, String) =
             self.fetch_one("SELECT region_code, grid_id, risk FROM cases WHERE id = $1", args![case_id]).await?;
+        let raised = self.alerts_evaluate_case(case_id, &region, now).await?;
         let renamed = matches!(Risk::parse(&risk), Some(Risk::Red | Risk::Orange)) || !raised.is_empty();
         let mut places = raised;
         places.push((region, grid));
@@ -326,33 +318,32 @@ impl Store {
         let mut ids: Vec<i64> = Vec::new();
         let own = match place.kind {
             "street" => {
-                let (low, high) = RegionCode::parse(&place.key)
-                    .map(|c| c.subtree_range())
-                    .unwrap_or_else(|_| (place.key.clone(), place.key.clone()));
+                let (within, a) = place.condition();
                 let lists: Vec<(String,)> = self
                     .fetch_all(
-                        "SELECT case_ids FROM place_risks WHERE kind = 'community' AND region_code BETWEEN $1 AND $2",
-                        args![low, high],
+                        &format!("SELECT c.case_ids FROM place_risks c WHERE c.kind = 'community' AND {within}"),
+                        a,
                     )
                     .await?;
                 for (list,) in lists {
                     ids.extend(serde_json::from_str::<Vec<i64>>(&list).unwrap_or_default());
                 }
-                Place { kind: "community", key: place.key.clone(), region: place.region.clone() }
+                // The cases placed on the street itself: its code alone, as a community's.
+                Place { kind: "community", ..place.clone() }
             }
             _ => place.clone(),
         };
-        let (condition, mut a) = own.condition();
-        a.push(Risk::Red.as_str().into());
-        let n = a.len();
+        let (condition, a) = own.condition();
+        let n = a.len() + 1;
         for risk in [Risk::Red, Risk::Orange] {
-            a[n - 1] = risk.as_str().into();
+            let mut a = a.clone();
+            a.push(risk.as_str().into());
             let found: Vec<(i64,)> = self
                 .fetch_all(
                     &format!(
                         "SELECT c.id FROM cases c WHERE {OPEN} AND {condition} AND c.risk = ${n} ORDER BY c.id LIMIT {CASES_NAMED}"
                     ),
-                    a.clone(),
+                    a,
                 )
                 .await?;
             ids.extend(found.into_iter().map(|(id,)| id));

@@ -23,7 +23,7 @@ use sha2::{Digest, Sha256};
 use super::{address_key, name_key, owned};
 use crate::calendar::ClockContext;
 use crate::figures::figures_refresh;
-use crate::place_risk::{PlaceCountChanges, is_open};
+use crate::place_risk::PlaceCountChanges;
 use crate::sql::{Arg, Tx, args};
 use crate::stats::{day_of, event_counts};
 use crate::supervision::{ClockRow, DeadlineColumns};
@@ -490,7 +490,7 @@ impl Store {
         rollups.add(case, &events);
         rollups.write(tx).await?;
         figures_refresh(tx, &[case_id]).await?;
-        if is_open(case.status.as_str()) {
+        if case.status.is_open() {
             let mut counts = PlaceCountChanges::default();
             counts.add(&case.region_code, case.grid_id, case.risk, 1);
             counts.write(tx).await?;
@@ -551,7 +551,7 @@ impl Store {
             hops.extend(hop_rows);
             units.extend(unit_rows);
             rollups.add(case, &history.events);
-            if is_open(case.status.as_str()) {
+            if case.status.is_open() {
                 place_counts.add(&case.region_code, case.grid_id, case.risk, 1);
             }
         }
