@@ -25,8 +25,9 @@ impl App {
         Ok(self.store.place_risk_list(viewer, colour).await?)
     }
 
-    /// The nightly pass, once per China day from [`NIGHTLY_HOUR`]: re-evaluates every place.
-    /// Returns how many places it evaluated (0 when not due or already run).
+    /// The nightly pass, once per China day from [`NIGHTLY_HOUR`]: recounts the open cases'
+    /// dues of the command screen and re-evaluates every place. Returns how many places it
+    /// evaluated (0 when not due or already run).
     pub async fn place_risk_nightly_due(&self) -> Result<usize> {
         use chrono::Timelike;
         let now = self.now();
@@ -37,6 +38,7 @@ impl App {
         if !self.store.place_risk_claim_day(&local.date_naive().to_string(), now).await? {
             return Ok(0);
         }
+        self.store.open_dues_recount().await?;
         self.place_risk_nightly().await
     }
 

@@ -55,6 +55,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (52, "open_place_index", include_str!("../migrations/0052_open_place_index.sql")),
     (55, "court_ref_namespace", include_str!("../migrations/0055_court_ref_namespace.sql")),
     (56, "place_open_cases", include_str!("../migrations/0056_place_open_cases.sql")),
+    (57, "open_case_dues", include_str!("../migrations/0057_open_case_dues.sql")),
 ];
 
 /// What differs between SQLite and PostgreSQL. Everything else is shared.

@@ -15,6 +15,7 @@ use domain::org::{RegionCode, UnitKind};
 use domain::validation::{FieldError, Message};
 
 use crate::calendar::ClockContext;
+use crate::command::{DueBucket, DueCountChanges};
 use crate::org::UnitView;
 use crate::sql::{Tx, args, from_row};
 use crate::{Result, Store, StoreError, Viewer, from_ms, rfc3339, to_ms};
@@ -176,6 +177,10 @@ pub(crate) struct ClockRow {
     pub(crate) lead_unit_id: Option<i64>,
     pub(crate) owner_unit_id: Option<i64>,
     pub(crate) registering_unit_id: i64,
+    pub(crate) region_code: String,
+    /// Where the case is counted in `open_case_dues` now (both `None` when it is not).
+    pub(crate) due_unit_id: Option<i64>,
+    pub(crate) due_day: Option<i64>,
 }
 from_row!(ClockRow {
     id,
@@ -195,11 +200,15 @@ from_row!(ClockRow {
     extension_days,
     lead_unit_id,
     owner_unit_id,
-    registering_unit_id
+    registering_unit_id,
+    region_code,
+    due_unit_id,
+    due_day
 });
 
 const CLOCK_COLUMNS: &str = "c.id, c.number, c.status, c.category, c.channel, c.risk, c.description, c.created_at, c.contacted_at, c.first_dispatched_at,
     c.dispatched_at, c.concluded_at, c.followed_up_at, c.rejected_at, c.lead_unit_id, c.owner_unit_id, c.registering_unit_id,
+    c.region_code, c.due_unit_id, c.due_day,
     (SELECT h.extension_days FROM hops h WHERE h.case_id = c.id ORDER BY h.id DESC LIMIT 1) AS extension_days";
 
 /// The sweep's next batch: cases whose next notice may be due at `$1`, after id `$2`, `$3` at most.
@@ -216,6 +225,8 @@ pub(crate) struct DeadlineColumns {
     pub next_due_at: Option<i64>,
     pub next_notice_at: Option<i64>,
     pub provisional: bool,
+    /// Where the case counts among the open cases' dues (`None` once it is no longer open).
+    pub due: Option<DueBucket>,
 }
 
 impl ClockRow {
@@ -231,7 +242,20 @@ impl ClockRow {
             next_due_at: clocks::next_due(&deadlines).map(to_ms),
             next_notice_at: next_notice(&deadlines, &policy, context, None),
             provisional: deadlines.iter().any(|d| d.provisional),
+            due: self.due_bucket_after(clocks::next_due(&deadlines).map(to_ms)),
         }
+    }
+
+    /// Where the case counts once its next clock falls due at `next_due_at`: under its
+    /// responsible unit while it is open, nowhere after.
+    fn due_bucket_after(&self, next_due_at: Option<i64>) -> Option<DueBucket> {
+        let status = Status::parse(&self.status).unwrap_or(Status::Registered);
+        status.is_open().then(|| DueBucket::new(self.lead_unit_id.or(self.owner_unit_id), next_due_at))
+    }
+
+    /// Where the case is counted now, as its row says.
+    fn due_bucket_counted(&self) -> Option<DueBucket> {
+        Some(DueBucket { unit_id: self.due_unit_id?, due_day: self.due_day? })
     }
 
     fn deadlines(&self, context: &ClockContext, now: DateTime<Utc>) -> (Vec<Deadline>, clocks::ClockPolicy) {
@@ -293,10 +317,29 @@ impl Store {
             tx.fetch_one(&format!("SELECT {CLOCK_COLUMNS} FROM cases c WHERE c.id = $1"), args![case_id]).await?;
         let d = row.deadline_columns(context, now);
         tx.execute(
-            "UPDATE cases SET respond_by = $1, dispatch_by = $2, conclude_by = $3, follow_up_by = $4, next_due_at = $5, next_notice_at = $6, deadlines_provisional = $7 WHERE id = $8",
-            args![d.respond_by, d.dispatch_by, d.conclude_by, d.follow_up_by, d.next_due_at, d.next_notice_at, d.provisional, case_id],
+            "UPDATE cases SET respond_by = $1, dispatch_by = $2, conclude_by = $3, follow_up_by = $4, next_due_at = $5, next_notice_at = $6,
+                deadlines_provisional = $7, due_unit_id = $8, due_day = $9 WHERE id = $10",
+            args![
+                d.respond_by,
+                d.dispatch_by,
+                d.conclude_by,
+                d.follow_up_by,
+                d.next_due_at,
+                d.next_notice_at,
+                d.provisional,
+                d.due.map(|b| b.unit_id),
+                d.due.map(|b| b.due_day),
+                case_id
+            ],
         )
         .await?;
+        let counted = row.due_bucket_counted();
+        if counted != d.due {
+            let mut dues = DueCountChanges::default();
+            dues.add(&row.region_code, counted, -1);
+            dues.add(&row.region_code, d.due, 1);
+            dues.write(tx).await?;
+        }
         Ok(())
     }
 

@@ -10,6 +10,7 @@ mod authz;
 mod calendar;
 mod case_import;
 mod casefile;
+mod command;
 mod delivery;
 mod demo;
 mod evaluations;

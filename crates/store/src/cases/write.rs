@@ -22,6 +22,7 @@ use sha2::{Digest, Sha256};
 
 use super::{address_key, name_key, owned};
 use crate::calendar::ClockContext;
+use crate::command::DueCountChanges;
 use crate::figures::figures_refresh;
 use crate::place_risk::PlaceCountChanges;
 use crate::sql::{Arg, Tx, args};
@@ -126,7 +127,7 @@ const CASE_COLUMNS: &str = "number, version, status, channel, category, category
     registering_unit_id, registered_by, owner_unit_id, external_ref, lead_unit_id, outcome, summary, satisfaction,
     contacted_at, first_dispatched_at, dispatched_at, rejected_at, concluded_at, followed_up_at,
     respond_by, dispatch_by, conclude_by, follow_up_by, next_due_at, next_notice_at, deadlines_provisional,
-    created_at, updated_at, event_seq, event_hash";
+    due_unit_id, due_day, created_at, updated_at, event_seq, event_hash";
 
 const PARTY_COLUMNS: &str =
     "case_id, position, role, kind, name, name_key, id_number_cipher, id_number_index, id_number_masked,
@@ -138,7 +139,7 @@ pub(crate) const EVENT_COLUMNS: &str = "case_id, seq, at, actor, action, data, h
 /// the facts, the calendar and the clock policy, and recomputed whenever those change, so no
 /// event writes them), `updated_at` (the search feed's marker) and the head (the chain itself
 /// checks it). Every other column is recorded by the event that last wrote the row.
-const UNRECORDED_CASE_COLUMNS: [&str; 10] = [
+const UNRECORDED_CASE_COLUMNS: [&str; 12] = [
     "respond_by",
     "dispatch_by",
     "conclude_by",
@@ -146,6 +147,8 @@ const UNRECORDED_CASE_COLUMNS: [&str; 10] = [
     "next_due_at",
     "next_notice_at",
     "deadlines_provisional",
+    "due_unit_id",
+    "due_day",
     "updated_at",
     "event_seq",
     "event_hash",
@@ -305,6 +308,8 @@ fn case_values(case: &CaseRecord, deadlines: &DeadlineColumns, updated_at: i64, 
         deadlines.next_due_at,
         deadlines.next_notice_at,
         deadlines.provisional,
+        deadlines.due.map(|b| b.unit_id),
+        deadlines.due.map(|b| b.due_day),
         to_ms(case.created_at),
         updated_at,
         head.0,
@@ -341,6 +346,9 @@ fn clock_facts(case: &CaseRecord) -> ClockRow {
         lead_unit_id: case.progress.lead_unit_id,
         owner_unit_id: Some(case.owner_unit_id),
         registering_unit_id: case.registering_unit_id,
+        region_code: case.region_code.clone(),
+        due_unit_id: None,
+        due_day: None,
     }
 }
 
@@ -495,6 +503,9 @@ impl Store {
             counts.add(&case.region_code, case.grid_id, case.risk, 1);
             counts.write(tx).await?;
         }
+        let mut dues = DueCountChanges::default();
+        dues.add(&case.region_code, deadlines.due, 1);
+        dues.write(tx).await?;
         Ok(case_id)
     }
 
@@ -507,6 +518,7 @@ impl Store {
             (Vec::with_capacity(cases.len()), Vec::new(), Vec::new(), Vec::new(), Vec::new());
         let mut rollups = Rollups::default();
         let mut place_counts = PlaceCountChanges::default();
+        let mut dues = DueCountChanges::default();
         for history in cases {
             let (id, case) = (history.id, &history.case);
             let deadlines = case.deadlines(&context, now);
@@ -554,6 +566,7 @@ impl Store {
             if case.status.is_open() {
                 place_counts.add(&case.region_code, case.grid_id, case.risk, 1);
             }
+            dues.add(&case.region_code, deadlines.due, 1);
         }
         let mut tx = self.begin().await?;
         tx.insert_rows("cases", &format!("id, {CASE_COLUMNS}"), rows, "").await?;
@@ -565,6 +578,7 @@ impl Store {
         tx.insert_rows("case_units", &unit_columns, units, "").await?;
         rollups.write(&mut tx).await?;
         place_counts.write(&mut tx).await?;
+        dues.write(&mut tx).await?;
         let ids: Vec<i64> = cases.iter().map(|history| history.id).collect();
         figures_refresh(&mut tx, &ids).await?;
         tx.commit().await
