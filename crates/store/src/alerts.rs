@@ -14,7 +14,7 @@ use domain::msg;
 use domain::validation::Message;
 
 use crate::place_risk::PlaceCountChanges;
-use crate::sql::args;
+use crate::sql::{Arg, args};
 use crate::{Result, Store, Viewer, from_ms, to_ms};
 
 /// The most cases an alert names: the newest ones beyond it are still counted.
@@ -50,13 +50,13 @@ type AlertRow = (i64, String, String, String, String, String, i64);
 /// A party's matching keys: role, kind, credit code, name key, ID-number index, phone index.
 type PartyKeys = (String, String, Option<String>, String, Option<String>, Option<String>);
 
-/// A subject a case touches under a rule: the rule, the key, and the query of `parties` that
-/// finds the cases of the same subject (`$2` is the key). Each arm is one indexed equality: an
-/// `OR` of two columns made SQLite (3.51) read every party.
+/// A subject a case touches under a rule: the rule, the key, and the conditions on `parties p`
+/// that find the cases of the same subject (`$2` is the key), one indexed equality each (an
+/// `OR` of two columns made SQLite 3.51 read every party; see [`Store::cases_with_party`]).
 struct Subject {
     rule: &'static str,
     key: String,
-    cases: &'static str,
+    arms: &'static [&'static str],
 }
 
 impl Store {
@@ -97,38 +97,30 @@ impl Store {
         for (role, kind, credit_code, name_key, id_index, phone_index) in parties {
             if role == PartyRole::Respondent.as_str() {
                 let respondent = match (credit_code, kind == PartyKind::Organization.as_str(), &id_index) {
-                    (Some(code), _, _) => {
-                        Some((code, "SELECT case_id FROM parties WHERE role = 'respondent' AND credit_code = $2"))
+                    (Some(code), _, _) => Some((code, &["p.role = 'respondent' AND p.credit_code = $2"][..])),
+                    (None, true, _) => {
+                        Some((name_key, &["p.role = 'respondent' AND p.kind = 'organization' AND p.name_key = $2"][..]))
                     }
-                    (None, true, _) => Some((
-                        name_key,
-                        "SELECT case_id FROM parties WHERE role = 'respondent' AND kind = 'organization' AND name_key = $2",
-                    )),
-                    (None, false, Some(index)) => Some((
-                        index.clone(),
-                        "SELECT case_id FROM parties WHERE role = 'respondent' AND id_number_index = $2",
-                    )),
+                    (None, false, Some(index)) => {
+                        Some((index.clone(), &["p.role = 'respondent' AND p.id_number_index = $2"][..]))
+                    }
                     (None, false, None) => None,
                 };
-                subjects.extend(respondent.map(|(key, cases)| Subject { rule: "same_respondent", key, cases }));
+                subjects.extend(respondent.map(|(key, arms)| Subject { rule: "same_respondent", key, arms }));
             }
             let person = id_index.or(phone_index);
             subjects.extend(person.map(|key| Subject {
                 rule: "same_person",
                 key,
-                cases: "SELECT case_id FROM parties WHERE id_number_index = $2
-                        UNION ALL SELECT case_id FROM parties WHERE phone_index = $2",
+                arms: &["p.id_number_index = $2", "p.phone_index = $2"],
             }));
         }
         let mut raised = Vec::new();
         for subject in subjects {
             let Some(rule) = rules.iter().find(|r| r.code == subject.rule && r.enabled) else { continue };
             let since = to_ms(now) - rule.window_days * 24 * 3600 * 1000;
-            let sql = format!(
-                "SELECT c.id FROM cases c WHERE c.created_at >= $1 AND c.id IN ({}) ORDER BY c.id DESC LIMIT {CASES_NAMED}",
-                subject.cases
-            );
-            let found: Vec<(i64,)> = self.fetch_all(&sql, args![since, subject.key.clone()]).await?;
+            let arms: Vec<(&str, Arg)> = subject.arms.iter().map(|arm| (*arm, subject.key.clone().into())).collect();
+            let found = self.cases_with_party(&arms, since, CASES_NAMED).await?;
             let cases = i64::try_from(found.len()).unwrap_or(i64::MAX);
             if cases < rule.threshold {
                 continue;
@@ -138,7 +130,7 @@ impl Store {
                 "same_respondent" => msg!("alert.reason.same_respondent", cases = cases, days = rule.window_days),
                 _ => msg!("alert.reason.same_person", cases = cases, days = rule.window_days),
             };
-            let mut case_ids: Vec<i64> = found.into_iter().map(|(id,)| id).collect();
+            let mut case_ids = found;
             case_ids.reverse();
             self.alert_open((subject.rule, &subject.key), colour, &[reason], &case_ids, region, now).await?;
             if colour == Risk::Red {

@@ -1443,6 +1443,31 @@ async fn append_event(
     Ok((seq, hash))
 }
 
+impl Store {
+    /// The newest cases registered from `since` (ms) with a party matching one of `arms`, at
+    /// most `limit`, newest first. An arm is a condition on `parties p` with its key as `$2`:
+    /// one indexed equality, on an index that ends with `case_id`, so that the arm walks the
+    /// subject's parties from its newest case and stops at `limit` — a respondent with thousands
+    /// of disputes costs what its recent ones cost. The newest `limit` of the arms' union are
+    /// among the newest `limit` of each arm, so merging them here is exact.
+    pub(crate) async fn cases_with_party(&self, arms: &[(&str, Arg)], since: i64, limit: i64) -> Result<Vec<i64>> {
+        let mut found = std::collections::BTreeSet::new();
+        for (arm, key) in arms {
+            let rows: Vec<(i64,)> = self
+                .fetch_all(
+                    &format!(
+                        "SELECT DISTINCT p.case_id FROM parties p JOIN cases c ON c.id = p.case_id
+                         WHERE {arm} AND c.created_at >= $1 ORDER BY p.case_id DESC LIMIT $3"
+                    ),
+                    args![since, key.clone(), limit],
+                )
+                .await?;
+            found.extend(rows.into_iter().map(|(id,)| id));
+        }
+        Ok(found.into_iter().rev().take(usize::try_from(limit).unwrap_or(0)).collect())
+    }
+}
+
 /// A list's two statements with their arguments: the bounded count and the page.
 pub(crate) struct ListStatements {
     pub count_sql: String,

@@ -56,6 +56,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (55, "court_ref_namespace", include_str!("../migrations/0055_court_ref_namespace.sql")),
     (56, "place_open_cases", include_str!("../migrations/0056_place_open_cases.sql")),
     (57, "open_case_dues", include_str!("../migrations/0057_open_case_dues.sql")),
+    (58, "party_case_indexes", include_str!("../migrations/0058_party_case_indexes.sql")),
 ];
 
 /// What differs between SQLite and PostgreSQL. Everything else is shared.

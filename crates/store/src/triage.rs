@@ -489,24 +489,13 @@ impl Store {
             history.same_person = self.fetch_one::<(i64,)>(&sql, values).await?.0;
         }
         for p in new.parties.iter().filter(|p| p.role == PartyRole::Respondent && p.kind == PartyKind::Organization) {
-            let name = crate::cases::address_key(&p.name);
-            let by_name = "SELECT case_id FROM parties WHERE role = 'respondent' AND name_key = $2";
-            let (respondent, a) = match &p.credit_code {
-                Some(code) => (
-                    format!(
-                        "SELECT case_id FROM parties WHERE role = 'respondent' AND credit_code = $3 UNION ALL {by_name}"
-                    ),
-                    args![cluster_since, name, code.as_str()],
-                ),
-                None => (by_name.to_owned(), args![cluster_since, name]),
-            };
-            let (count,): (i64,) = self
-                .fetch_one(
-                    &format!("SELECT COUNT(*) FROM (SELECT c.id FROM cases c WHERE c.created_at >= $1 AND c.id IN ({respondent})
-                        LIMIT {HISTORY_LIMIT}) earlier"),
-                    a,
-                )
-                .await?;
+            let mut arms: Vec<(&str, crate::sql::Arg)> =
+                vec![("p.role = 'respondent' AND p.name_key = $2", crate::cases::address_key(&p.name).into())];
+            if let Some(code) = &p.credit_code {
+                arms.push(("p.role = 'respondent' AND p.credit_code = $2", code.as_str().into()));
+            }
+            let found = self.cases_with_party(&arms, cluster_since, HISTORY_LIMIT).await?;
+            let count = i64::try_from(found.len()).unwrap_or(i64::MAX);
             history.same_respondent = history.same_respondent.max(count);
         }
         Ok(history)
