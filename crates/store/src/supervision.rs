@@ -17,7 +17,7 @@ use domain::validation::{FieldError, Message};
 use crate::calendar::ClockContext;
 use crate::command::{DueBucket, DueCountChanges};
 use crate::org::UnitView;
-use crate::sql::{Tx, args, from_row};
+use crate::sql::{Arg, Tx, args, from_row};
 use crate::{Result, Store, StoreError, Viewer, from_ms, rfc3339, to_ms};
 
 /// How long a node holds the sweep lease before another may take over.
@@ -229,6 +229,36 @@ pub(crate) struct DeadlineColumns {
     pub due: Option<DueBucket>,
 }
 
+/// The case row's columns of [`DeadlineColumns`], in the order of [`DeadlineColumns::values`].
+pub(crate) const DEADLINE_COLUMNS: [&str; 9] = [
+    "respond_by",
+    "dispatch_by",
+    "conclude_by",
+    "follow_up_by",
+    "next_due_at",
+    "next_notice_at",
+    "deadlines_provisional",
+    "due_unit_id",
+    "due_day",
+];
+
+impl DeadlineColumns {
+    /// The values of [`DEADLINE_COLUMNS`].
+    pub(crate) fn values(&self) -> Vec<Arg> {
+        args![
+            self.respond_by,
+            self.dispatch_by,
+            self.conclude_by,
+            self.follow_up_by,
+            self.next_due_at,
+            self.next_notice_at,
+            self.provisional,
+            self.due.map(|b| b.unit_id),
+            self.due.map(|b| b.due_day),
+        ]
+    }
+}
+
 impl ClockRow {
     /// What the case row stores of its clocks.
     pub(crate) fn deadline_columns(&self, context: &ClockContext, now: DateTime<Utc>) -> DeadlineColumns {
@@ -316,23 +346,10 @@ impl Store {
         let row: ClockRow =
             tx.fetch_one(&format!("SELECT {CLOCK_COLUMNS} FROM cases c WHERE c.id = $1"), args![case_id]).await?;
         let d = row.deadline_columns(context, now);
-        tx.execute(
-            "UPDATE cases SET respond_by = $1, dispatch_by = $2, conclude_by = $3, follow_up_by = $4, next_due_at = $5, next_notice_at = $6,
-                deadlines_provisional = $7, due_unit_id = $8, due_day = $9 WHERE id = $10",
-            args![
-                d.respond_by,
-                d.dispatch_by,
-                d.conclude_by,
-                d.follow_up_by,
-                d.next_due_at,
-                d.next_notice_at,
-                d.provisional,
-                d.due.map(|b| b.unit_id),
-                d.due.map(|b| b.due_day),
-                case_id
-            ],
-        )
-        .await?;
+        let set: Vec<String> = DEADLINE_COLUMNS.iter().enumerate().map(|(i, c)| format!("{c} = ${}", i + 1)).collect();
+        let mut values = d.values();
+        values.push(case_id.into());
+        tx.execute(&format!("UPDATE cases SET {} WHERE id = ${}", set.join(", "), values.len()), values).await?;
         let counted = row.due_bucket_counted();
         if counted != d.due {
             let mut dues = DueCountChanges::default();

@@ -27,7 +27,7 @@ use crate::figures::figures_refresh;
 use crate::place_risk::PlaceCountChanges;
 use crate::sql::{Arg, Tx, args};
 use crate::stats::{day_of, event_counts};
-use crate::supervision::{ClockRow, DeadlineColumns};
+use crate::supervision::{ClockRow, DEADLINE_COLUMNS, DeadlineColumns};
 use crate::{Crypto, Result, Store, to_ms};
 
 /// A case row as written: every value decided by the caller (registration's triage, or a
@@ -135,24 +135,14 @@ const PARTY_COLUMNS: &str =
 
 pub(crate) const EVENT_COLUMNS: &str = "case_id, seq, at, actor, action, data, hash";
 
-/// The columns of a case row that its history does not vouch for: the deadlines (derived from
-/// the facts, the calendar and the clock policy, and recomputed whenever those change, so no
-/// event writes them), `updated_at` (the search feed's marker) and the head (the chain itself
+/// The columns of a case row that its history does not vouch for: the deadlines and where the
+/// case counts among the open cases' dues ([`DEADLINE_COLUMNS`]: derived from the facts, the
+/// calendar and the clock policy, and recomputed whenever those change, so no event writes
+/// them), `updated_at` (the search feed's marker) and the head (the chain itself
 /// checks it). Every other column is recorded by the event that last wrote the row.
-const UNRECORDED_CASE_COLUMNS: [&str; 12] = [
-    "respond_by",
-    "dispatch_by",
-    "conclude_by",
-    "follow_up_by",
-    "next_due_at",
-    "next_notice_at",
-    "deadlines_provisional",
-    "due_unit_id",
-    "due_day",
-    "updated_at",
-    "event_seq",
-    "event_hash",
-];
+fn unrecorded_case_column(column: &str) -> bool {
+    DEADLINE_COLUMNS.contains(&column) || ["updated_at", "event_seq", "event_hash"].contains(&column)
+}
 
 fn column_names(list: &str) -> impl Iterator<Item = &str> {
     list.split(',').map(str::trim)
@@ -160,7 +150,7 @@ fn column_names(list: &str) -> impl Iterator<Item = &str> {
 
 /// The case-row columns an event records, in the order of [`CASE_COLUMNS`].
 fn recorded_case_columns() -> impl Iterator<Item = &'static str> {
-    column_names(CASE_COLUMNS).filter(|c| !UNRECORDED_CASE_COLUMNS.contains(c))
+    column_names(CASE_COLUMNS).filter(|c| !unrecorded_case_column(c))
 }
 
 /// One stored value in the canonical form both databases produce with [`canonical_sql`]:
@@ -226,7 +216,7 @@ pub(crate) fn recorded(case_canonical: &str, party_canonicals: &[String]) -> ser
 fn case_canonical(values: &[Arg]) -> String {
     column_names(CASE_COLUMNS)
         .zip(values)
-        .filter(|(c, _)| !UNRECORDED_CASE_COLUMNS.contains(c))
+        .filter(|(c, _)| !unrecorded_case_column(c))
         .map(|(_, v)| canonical_value(v))
         .collect::<Vec<_>>()
         .join(",")
@@ -265,7 +255,7 @@ fn with_recorded(events: &[EventRecord], recorded: serde_json::Value) -> Vec<Eve
 /// A case row's values, in the order of [`CASE_COLUMNS`].
 fn case_values(case: &CaseRecord, deadlines: &DeadlineColumns, updated_at: i64, head: (i64, String)) -> Vec<Arg> {
     let ms = |at: Option<DateTime<Utc>>| at.map(to_ms);
-    args![
+    let mut values = args![
         case.number.clone(),
         case.version,
         case.status.as_str(),
@@ -301,20 +291,10 @@ fn case_values(case: &CaseRecord, deadlines: &DeadlineColumns, updated_at: i64, 
         ms(case.progress.rejected_at),
         ms(case.progress.concluded_at),
         ms(case.progress.followed_up_at),
-        deadlines.respond_by,
-        deadlines.dispatch_by,
-        deadlines.conclude_by,
-        deadlines.follow_up_by,
-        deadlines.next_due_at,
-        deadlines.next_notice_at,
-        deadlines.provisional,
-        deadlines.due.map(|b| b.unit_id),
-        deadlines.due.map(|b| b.due_day),
-        to_ms(case.created_at),
-        updated_at,
-        head.0,
-        head.1,
-    ]
+    ];
+    values.extend(deadlines.values());
+    values.extend(args![to_ms(case.created_at), updated_at, head.0, head.1]);
+    values
 }
 
 impl CaseRecord {
