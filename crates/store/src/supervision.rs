@@ -264,15 +264,16 @@ impl ClockRow {
     pub(crate) fn deadline_columns(&self, context: &ClockContext, now: DateTime<Utc>) -> DeadlineColumns {
         let (deadlines, policy) = self.deadlines(context, now);
         let due = |kind: ClockKind| deadlines.iter().find(|d| d.clock == kind).and_then(|d| d.due_at).map(to_ms);
+        let next_due_at = clocks::next_due(&deadlines).map(to_ms);
         DeadlineColumns {
             respond_by: due(ClockKind::Respond),
             dispatch_by: due(ClockKind::Dispatch),
             conclude_by: due(ClockKind::Conclude),
             follow_up_by: due(ClockKind::FollowUp),
-            next_due_at: clocks::next_due(&deadlines).map(to_ms),
+            next_due_at,
             next_notice_at: next_notice(&deadlines, &policy, context, None),
             provisional: deadlines.iter().any(|d| d.provisional),
-            due: self.due_bucket_after(clocks::next_due(&deadlines).map(to_ms)),
+            due: self.due_bucket_after(next_due_at),
         }
     }
 
